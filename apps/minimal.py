@@ -1,0 +1,69 @@
+"""``minimal``: hub, proxy and the two reference profiles behind ingress-nginx + oauth2-proxy.
+
+No mesh and no Vault: the proxy token is a Secret you create once (see the README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cdk8s
+from constructs import Construct
+
+from apps._app import BuiltApp
+from constructs_lib import (
+    AuthProxyIngress,
+    External,
+    HubNamespace,
+    JupyterHub,
+    KubernetesVersion,
+    ProxyToken,
+    UserPods,
+)
+
+__all__ = ["TOKEN_SECRET", "MinimalChart", "build"]
+
+NAMESPACE = "jupyterhub"
+# Created by hand: kubectl create secret generic jupyterhub-proxy-token ...
+TOKEN_SECRET = "jupyterhub-proxy-token"
+
+
+class MinimalChart(cdk8s.Chart):
+    """Everything of the ``minimal`` app but the Namespace."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        hosts: Sequence[str] = ("jupyterhub.example.org",),
+        ingress_class: str = "nginx",
+        tls_secret: str | None = "jupyterhub-tls",
+        kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+    ) -> None:
+        super().__init__(scope, id, namespace=NAMESPACE)
+        token = ProxyToken.from_existing_secret(TOKEN_SECRET)
+        self.jupyterhub = JupyterHub(
+            self, "JupyterHub", proxy_token=token, sidecar=None,
+            user_pods=UserPods(sidecar=None), kubernetes_version=kubernetes_version,
+        )
+        self.ingress = AuthProxyIngress(
+            self, "Ingress", proxy=self.jupyterhub.proxy, hosts=hosts,
+            ingress_class=ingress_class, tls_secret=tls_secret,
+        )
+        self.external = External(
+            objects=frozenset(
+                {("Secret", name) for name in token.external_secrets}
+                | ({("Secret", tls_secret)} if tls_secret else set())
+            ),
+            pod_labels=(self.jupyterhub.hub.user_pod_labels,),
+        )
+
+
+def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
+    app = cdk8s.App(outdir=outdir)
+    chart = MinimalChart(app, "jupyterhub", kubernetes_version=kubernetes_version)
+    namespace = cdk8s.Chart(app, "namespace")
+    HubNamespace(namespace, "Namespace", name=NAMESPACE, profiles=chart.jupyterhub.profiles)
+    chart.add_dependency(namespace)
+    return BuiltApp("minimal", app, chart.external)

@@ -1,0 +1,57 @@
+"""Labels, components and name rules shared by every construct."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+
+__all__ = [
+    "APP_LABEL",
+    "COMPONENT_LABEL",
+    "Component",
+    "check_dns_label",
+    "check_dns_subdomain",
+    "selector_labels",
+]
+
+APP_LABEL = "app.kubernetes.io/name"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
+class Component(str, Enum):
+    """The pods of one JupyterHub; the value is the component label and the name suffix."""
+
+    HUB = "hub"
+    PROXY = "proxy"
+    SINGLEUSER = "singleuser-server"
+
+
+def selector_labels(release: str, component: Component) -> dict[str, str]:
+    """The two labels every selector of a component uses, and nothing else."""
+    return {APP_LABEL: release, COMPONENT_LABEL: component.value}
+
+
+def check_dns_label(scope: Construct, field: str, value: str) -> str:
+    if not isinstance(value, str) or not _DNS_LABEL.fullmatch(value):
+        raise invalid(
+            scope, field, value,
+            "must be a DNS label (lower-case letters, digits and '-', 1-63 characters, "
+            "starting and ending with a letter or digit)",
+        )
+    return value
+
+
+def check_dns_subdomain(scope: Construct, field: str, value: str) -> str:
+    if not isinstance(value, str) or not _DNS_SUBDOMAIN.fullmatch(value) or ".." in value:
+        raise invalid(
+            scope, field, value,
+            "must be a DNS subdomain (dot-separated DNS labels, at most 253 characters)",
+        )
+    return value

@@ -1,0 +1,384 @@
+"""The hub: a one-replica StatefulSet with its Service, RBAC, PDB and settings ConfigMap."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+import cdk8s
+import jsii
+from constructs import Construct, IValidation
+
+from constructs_lib._errors import invalid
+from constructs_lib._names import Component, check_dns_label, selector_labels
+from constructs_lib._objects import api_object
+from constructs_lib._quantity import check_quantity
+from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.pod import (
+    HealthProbes,
+    IstioSidecar,
+    Resources,
+    dns_config,
+    hardened_container,
+    hardened_pod,
+    pre_stop,
+    service_spec,
+    topology_spread,
+)
+from constructs_lib.profile import NotebookProfile
+from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
+from constructs_lib.user_pods import IdleCuller, UserPods
+from hub_runtime.settings import (
+    CONFIG_DIR,
+    CONFIG_FILE_NAME,
+    SETTINGS_FILE_NAME,
+    AuthSettings,
+    CullerSettings,
+    HubSettings,
+    ProfileSettings,
+    SpawnerSettings,
+    dump_settings,
+)
+
+if TYPE_CHECKING:
+    from constructs_lib.proxy import CHProxy
+
+__all__ = ["DEFAULT_HUB_IMAGE", "HubStatefulSet"]
+
+DEFAULT_HUB_IMAGE = "jupyterhub-cdk8s/hub:0.1.0"
+HUB_PORT = 8081
+HUB_PORT_NAME = "http"
+DATA_DIR = "/srv/jupyterhub"
+# The environment variable that turns on debug logging in the hub runtime.
+DEBUG_ENV = "LOG_LEVEL"
+NAMESPACE_ENV = "POD_NAMESPACE"
+_CONFIG_SCRIPT = files("hub_runtime").joinpath(CONFIG_FILE_NAME).read_text(encoding="utf-8")
+
+# What KubeSpawner does in the hub's namespace: create and watch user pods, their PVCs,
+# Secrets (internal SSL) and per-user Services, and read events for the spawn progress page.
+_ROLE_RULES = [
+    {
+        "apiGroups": [""],
+        "resources": ["pods", "persistentvolumeclaims", "secrets", "services"],
+        "verbs": ["get", "watch", "list", "create", "delete"],
+    },
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "watch", "list"]},
+]
+
+
+class HubStatefulSet(Construct):
+    """The JupyterHub hub.
+
+    Creates the StatefulSet (the default child, ``ApiObject.of(hub)``), its headless-free
+    ClusterIP Service, ServiceAccount, Role, RoleBinding and PodDisruptionBudget. The settings
+    ConfigMap (immutable, named after a hash of its content so that a change rolls the hub)
+    is added when a proxy is attached: ``CHProxy(..., hub=hub)`` does that.
+
+    Defaults are the reference deployment's; see each prop.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        proxy_token: ProxyToken,
+        profiles: Sequence[NotebookProfile],
+        release: str = "jupyterhub",
+        image: str = DEFAULT_HUB_IMAGE,
+        # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
+        replicas: int = 1,
+        admin_users: Sequence[str] = (),
+        # Every user the auth proxy lets through may use the hub.
+        allow_all: bool = True,
+        # Admins may not open other users' servers.
+        admin_access: bool = False,
+        user_header: str = "X-Auth-Request-User",
+        user_service_account: cdk8s.ApiObject | None = None,
+        user_pods: UserPods | None = None,
+        named_server_limit: int = 3,
+        culler: IdleCuller | None = None,
+        resources: Resources | None = None,
+        storage_size: str = "1Gi",
+        storage_class: str | None = None,
+        probes: HealthProbes | None = None,
+        pre_stop_seconds: int = 3,
+        sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
+        prometheus_scrape: bool = True,
+        dns_ndots: int | None = 1,
+        kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+    ) -> None:
+        super().__init__(scope, id)
+        resources = resources or Resources("10m", "256Mi", "1000m", "512Mi")
+        user_pods = user_pods or UserPods()
+        culler = culler or IdleCuller()
+        probes = probes or HealthProbes()
+        check_dns_label(self, "release", release)
+        if replicas != 1:
+            raise invalid(self, "replicas", replicas, "must be 1 (JupyterHub runs one hub)")
+        resources.check(self)
+        user_pods.check(self)
+        culler.check(self)
+        if sidecar is not None:
+            sidecar.check(self)
+        check_quantity(self, "storage_size", storage_size)
+        if named_server_limit < 0:
+            raise invalid(self, "named_server_limit", named_server_limit,
+                          "must be 0 (named servers off) or more")
+        if pre_stop_seconds < 0:
+            raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
+        _check_profiles(self, profiles)
+        for index, user in enumerate(admin_users):
+            if not user or user != user.strip():
+                raise invalid(self, f"admin_users[{index}]", user,
+                              "must be a non-empty user name without surrounding spaces")
+
+        self.release = release
+        self.name = f"{release}-{Component.HUB.value}"
+        self.labels = selector_labels(release, Component.HUB)
+        self.port = HUB_PORT
+        self.port_name = HUB_PORT_NAME
+        self.url = f"http://{self.name}:{HUB_PORT}"
+        self.proxy_token = proxy_token
+        self.kubernetes_version = kubernetes_version
+        self.profiles = tuple(profiles)
+        self._user_pods = user_pods
+        self._user_service_account = user_service_account
+        self._settings_args = dict(
+            admin_users=tuple(admin_users), allow_all=allow_all, admin_access=admin_access,
+            user_header=user_header, named_server_limit=named_server_limit, culler=culler,
+        )
+        self._proxy: CHProxy | None = None
+        self._config_map: cdk8s.ApiObject | None = None
+        self.node.add_validation(_ProxyAttached(self))
+
+        self.service_account = api_object(
+            self, "ServiceAccount", api_version="v1", kind="ServiceAccount",
+            name=self.name, labels=self.labels,
+            # KubeSpawner talks to the Kubernetes API with this token.
+            automountServiceAccountToken=True,
+        )
+        role = api_object(
+            self, "Role", api_version="rbac.authorization.k8s.io/v1", kind="Role",
+            name=self.name, labels=self.labels, rules=_ROLE_RULES,
+        )
+        api_object(
+            self, "RoleBinding", api_version="rbac.authorization.k8s.io/v1", kind="RoleBinding",
+            name=self.name, labels=self.labels,
+            subjects=[{"kind": "ServiceAccount", "name": self.service_account.name}],
+            roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.name},
+        )
+        self.service = api_object(
+            self, "Service", api_version="v1", kind="Service", name=self.name, labels=self.labels,
+            spec=service_spec(self.labels, [
+                {"name": HUB_PORT_NAME, "port": HUB_PORT, "targetPort": HUB_PORT_NAME,
+                 "protocol": "TCP"},
+            ], kubernetes_version),
+        )
+        self.stateful_set = api_object(
+            self, "Resource", api_version="apps/v1", kind="StatefulSet",
+            name=self.name, labels=self.labels,
+            spec=self._stateful_set_spec(
+                image=image, resources=resources, probes=probes, sidecar=sidecar,
+                pre_stop_seconds=pre_stop_seconds, prometheus_scrape=prometheus_scrape,
+                dns_ndots=dns_ndots, storage_size=storage_size, storage_class=storage_class,
+            ),
+        )
+        api_object(
+            self, "PodDisruptionBudget", api_version="policy/v1", kind="PodDisruptionBudget",
+            name=self.name, labels=self.labels,
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(self.labels)}},
+        )
+
+    @property
+    def proxy(self) -> CHProxy:
+        """The proxy attached with ``CHProxy(..., hub=hub)``."""
+        if self._proxy is None:
+            raise ValueError(f"{self.node.path}: no proxy attached; create CHProxy(..., hub=hub)")
+        return self._proxy
+
+    @property
+    def config_map(self) -> cdk8s.ApiObject:
+        """The immutable settings ConfigMap; exists once a proxy is attached."""
+        if self._config_map is None:
+            raise ValueError(f"{self.node.path}: no proxy attached; create CHProxy(..., hub=hub)")
+        return self._config_map
+
+    @property
+    def settings(self) -> HubSettings:
+        """The settings written into the ConfigMap (needs the attached proxy's API URL)."""
+        args: dict[str, Any] = self._settings_args
+        culler: IdleCuller = args["culler"]
+        user_pods = self._user_pods
+        sa = self._user_service_account
+        return HubSettings(
+            bind_url=f"http://0.0.0.0:{HUB_PORT}",
+            connect_url=self.url,
+            proxy_api_url=self.proxy.api_url,
+            proxy_token_env=TOKEN_ENV,
+            named_servers=args["named_server_limit"] > 0,
+            named_server_limit_per_user=args["named_server_limit"],
+            # 0: no limit on spawns in flight.
+            concurrent_spawn_limit=0,
+            # User servers keep running while the hub restarts.
+            cleanup_servers=False,
+            activity_interval=60,
+            metrics_require_auth=False,
+            debug_env=DEBUG_ENV,
+            auth=AuthSettings(
+                user_header=args["user_header"],
+                admin_users=args["admin_users"],
+                allow_all=args["allow_all"],
+                admin_access=args["admin_access"],
+            ),
+            spawner=SpawnerSettings(
+                namespace_env=NAMESPACE_ENV,
+                start_timeout=user_pods.start_timeout,
+                port=8888,
+                service_account=sa.name if sa is not None else "default",
+                priority_class_name=user_pods.priority_class_name,
+                env=dict(sorted(user_pods.env.items())),
+                labels=dict(sorted(user_pods.pod_labels().items())),
+                annotations=dict(sorted(user_pods.pod_annotations().items())),
+                ephemeral_storage_guarantee=user_pods.ephemeral_storage_guarantee,
+                init_cpu=user_pods.init_cpu,
+                init_memory=user_pods.init_memory,
+                per_user_service=user_pods.per_user_service,
+            ),
+            culler=CullerSettings(
+                enabled=culler.enabled, timeout=culler.timeout, every=culler.every,
+                concurrency=culler.concurrency, max_age=culler.max_age,
+            ),
+            profiles=_profile_settings(self.profiles),
+        )
+
+    @property
+    def user_pod_labels(self) -> dict[str, str]:
+        """Labels on every user pod: the selector labels of the singleuser component."""
+        return selector_labels(self.release, Component.SINGLEUSER)
+
+    def attach_proxy(self, proxy: CHProxy) -> None:
+        """Record the proxy and write the settings ConfigMap. Called by ``CHProxy``."""
+        if self._proxy is not None:
+            raise invalid(self, "proxy", proxy.node.path,
+                          f"is already {self._proxy.node.path}: a hub serves one proxy")
+        self._proxy = proxy
+        data = {
+            CONFIG_FILE_NAME: _CONFIG_SCRIPT,
+            SETTINGS_FILE_NAME: dump_settings(self.settings),
+        }
+        digest = hashlib.sha256()
+        for key in sorted(data):
+            digest.update(f"{key}\0{data[key]}\0".encode())
+        self._config_map = api_object(
+            self, "ConfigMap", api_version="v1", kind="ConfigMap",
+            name=f"{self.name}-{digest.hexdigest()[:10]}", labels=self.labels,
+            immutable=True, data=data,
+        )
+        self.stateful_set.add_json_patch(cdk8s.JsonPatch.add(
+            "/spec/template/spec/volumes/-",
+            {"name": "config", "configMap": {"name": self._config_map.name}},
+        ))
+
+    def _stateful_set_spec(
+        self, *, image: str, resources: Resources, probes: HealthProbes,
+        sidecar: IstioSidecar | None, pre_stop_seconds: int, prometheus_scrape: bool,
+        dns_ndots: int | None, storage_size: str, storage_class: str | None,
+    ) -> dict[str, Any]:
+        container = {
+            "name": Component.HUB.value,
+            "image": image,
+            "args": ["--upgrade-db"],
+            "env": [{"name": NAMESPACE_ENV,
+                     "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
+            "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name(Component.HUB)}}],
+            "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
+            **probes.to_manifest("/hub/health", HUB_PORT_NAME),
+            "lifecycle": pre_stop(pre_stop_seconds, self.kubernetes_version),
+            "resources": resources.to_manifest(),
+            "securityContext": hardened_container(),
+            "volumeMounts": [
+                {"name": "tmp", "mountPath": "/tmp"},
+                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                {"name": "data", "mountPath": DATA_DIR},
+            ],
+        }
+        annotations = sidecar.annotations() if sidecar else {}
+        if prometheus_scrape:
+            annotations |= {
+                "prometheus.io/scrape": "true",
+                "prometheus.io/scheme": "http",
+                "prometheus.io/port": str(HUB_PORT),
+                "prometheus.io/path": "/hub/metrics",
+            }
+        claim_spec: dict[str, Any] = {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": storage_size}},
+        }
+        if storage_class is not None:
+            claim_spec["storageClassName"] = storage_class
+        return {
+            "replicas": 1,
+            "serviceName": self.service.name,
+            # One pod: nothing to order, and a stuck pod must not block its replacement.
+            "podManagementPolicy": "Parallel",
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "selector": {"matchLabels": dict(self.labels)},
+            "template": {
+                "metadata": {
+                    "labels": {**self.labels, **(sidecar.labels() if sidecar else {})},
+                    "annotations": annotations or None,
+                },
+                "spec": {
+                    "serviceAccountName": self.service_account.name,
+                    "automountServiceAccountToken": True,
+                    "securityContext": hardened_pod(),
+                    "dnsConfig": dns_config(dns_ndots),
+                    "topologySpreadConstraints": topology_spread(
+                        self.labels, "controller-revision-hash"),
+                    "containers": [container],
+                    "volumes": [{"name": "tmp", "emptyDir": {"medium": "Memory"}}],
+                },
+            },
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
+        }
+
+
+@jsii.implements(IValidation)
+class _ProxyAttached:
+    """Synthesis fails, naming the hub, if no proxy was ever attached."""
+
+    def __init__(self, hub: HubStatefulSet) -> None:
+        self.hub = hub
+
+    def validate(self) -> list[str]:
+        if self.hub._proxy is None:
+            return [f"{self.hub.node.path}: no proxy attached; create CHProxy(..., hub=hub)"]
+        return []
+
+
+def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) -> None:
+    if not profiles:
+        raise invalid(hub, "profiles", list(profiles), "must name at least one NotebookProfile")
+    slugs: dict[str, str] = {}
+    defaults = [profile for profile in profiles if profile.default]
+    for profile in profiles:
+        if profile.slug in slugs:
+            raise invalid(hub, "profiles", profile.slug,
+                          f"must have unique slugs ({slugs[profile.slug]} and "
+                          f"{profile.node.path} share one)")
+        slugs[profile.slug] = profile.node.path
+    if len(defaults) > 1:
+        raise invalid(hub, "profiles", [profile.slug for profile in defaults],
+                      "must mark at most one profile as default")
+
+
+def _profile_settings(profiles: Sequence[NotebookProfile]) -> tuple[ProfileSettings, ...]:
+    """The profiles' settings; the first one is the default when none is marked."""
+    chosen = tuple(profile.settings for profile in profiles)
+    if chosen and not any(profile.default for profile in chosen):
+        chosen = (dataclasses.replace(chosen[0], default=True), *chosen[1:])
+    return chosen

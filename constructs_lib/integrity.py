@@ -1,0 +1,213 @@
+"""Referential integrity of synthesized manifests: every reference lands on an object.
+
+Run over one app's objects. Each problem names both ends: the object and field that refers,
+and the object it expected. Objects made outside the app are declared in :class:`External`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["External", "check_references", "find_dangling_references"]
+
+_WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+# http://<service>[.<namespace>[.svc[.cluster.local]]]:<port>
+_SERVICE_URL = re.compile(
+    r"https?://(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+    r"(\.[a-z0-9-]+(\.svc(\.cluster\.local)?)?)?:(?P<port>\d+)"
+)
+
+Manifest = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class External:
+    """What an app refers to but does not create: ``(kind, name)`` pairs, and the label sets of
+    pods created at run time (user pods spawned by the hub)."""
+
+    objects: frozenset[tuple[str, str]] = frozenset()
+    pod_labels: tuple[Mapping[str, str], ...] = field(default=())
+
+
+def check_references(manifests: Iterable[Manifest], external: External = External()) -> None:
+    """Raise ``ValueError`` listing every dangling reference."""
+    problems = find_dangling_references(manifests, external)
+    if problems:
+        raise ValueError("dangling references:\n  " + "\n  ".join(problems))
+
+
+def find_dangling_references(
+    manifests: Iterable[Manifest], external: External = External()
+) -> list[str]:
+    objects = list(manifests)
+    index = {(o["kind"], o["metadata"]["name"]) for o in objects} | set(external.objects)
+    pods = [(f"{o['kind']}/{o['metadata']['name']}", _pod_labels(o)) for o in objects
+            if o["kind"] in _WORKLOADS] + [
+        ("(runtime pods)", dict(labels)) for labels in external.pod_labels]
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    problems: list[str] = []
+
+    def need(source: str, kind: str, name: str) -> None:
+        if (kind, name) not in index:
+            problems.append(f"{source} refers to {kind}/{name}, which the app does not have")
+
+    def select(source: str, selector: Mapping[str, str] | None) -> None:
+        if not selector:
+            problems.append(f"{source} has an empty selector")
+        elif not any(_matches(selector, labels) for _, labels in pods):
+            problems.append(f"{source} selects {dict(selector)}, which matches no pod")
+
+    def service_port(source: str, name: str, port: int | str) -> None:
+        service = services.get(name)
+        if service is None:
+            need(source, "Service", name)
+            return
+        ports = service["spec"].get("ports", [])
+        if not any(port in (p.get("port"), p.get("name")) for p in ports):
+            problems.append(f"{source} refers to Service/{name} port {port}, which it lacks")
+
+    for obj in objects:
+        kind, name = obj["kind"], obj["metadata"]["name"]
+        here = f"{kind}/{name}"
+        spec = obj.get("spec", {})
+        if kind == "Service":
+            select(f"{here} spec.selector", spec.get("selector"))
+        elif kind in ("PodDisruptionBudget",):
+            select(f"{here} spec.selector", spec["selector"].get("matchLabels"))
+        elif kind == "NetworkPolicy":
+            _network_policy(here, spec, select)
+        elif kind == "HorizontalPodAutoscaler":
+            target = spec["scaleTargetRef"]
+            need(f"{here} spec.scaleTargetRef", target["kind"], target["name"])
+        elif kind in ("RoleBinding", "ClusterRoleBinding"):
+            need(f"{here} roleRef", obj["roleRef"]["kind"], obj["roleRef"]["name"])
+            for subject in obj.get("subjects", []):
+                if subject["kind"] == "ServiceAccount":
+                    need(f"{here} subjects", "ServiceAccount", subject["name"])
+        elif kind == "Ingress":
+            for rule in spec.get("rules", []):
+                for path in rule.get("http", {}).get("paths", []):
+                    backend = path["backend"]["service"]
+                    port = backend["port"].get("name") or backend["port"].get("number")
+                    service_port(f"{here} rule {rule.get('host')}", backend["name"], port)
+            for tls in spec.get("tls", []):
+                need(f"{here} spec.tls", "Secret", tls["secretName"])
+        elif kind == "ConfigMap":
+            for key, value in obj.get("data", {}).items():
+                for url in _urls(value):
+                    service_port(f"{here} data[{key}]", url["name"], int(url["port"]))
+        elif kind == "VirtualService":
+            for route in _walk_key(spec, "destination"):
+                host = route["host"].split(".")[0]
+                port = route.get("port", {}).get("number")
+                if port is None:
+                    need(f"{here} route destination", "Service", host)
+                else:
+                    service_port(f"{here} route destination", host, port)
+        if kind in _WORKLOADS:
+            labels = _pod_labels(obj)
+            if not _matches(spec["selector"]["matchLabels"], labels):
+                problems.append(f"{here} spec.selector does not match its own pod template")
+            if kind == "StatefulSet":
+                need(f"{here} spec.serviceName", "Service", spec["serviceName"])
+            claims = {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])}
+            _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port,
+                      problems)
+    return problems
+
+
+def _pod_spec(here: str, pod: Manifest, labels: Mapping[str, str], claims: set[str],
+              need: Any, service_port: Any, problems: list[str]) -> None:
+    if "serviceAccountName" in pod:
+        need(f"{here} serviceAccountName", "ServiceAccount", pod["serviceAccountName"])
+    for volume in pod.get("volumes", []):
+        if "secret" in volume:
+            need(f"{here} volume {volume['name']}", "Secret", volume["secret"]["secretName"])
+        if "configMap" in volume:
+            need(f"{here} volume {volume['name']}", "ConfigMap", volume["configMap"]["name"])
+        if "persistentVolumeClaim" in volume:
+            need(f"{here} volume {volume['name']}", "PersistentVolumeClaim",
+                 volume["persistentVolumeClaim"]["claimName"])
+    for spread in pod.get("topologySpreadConstraints", []):
+        selector = spread.get("labelSelector", {}).get("matchLabels", {})
+        if not _matches(selector, labels):
+            problems.append(f"{here} topologySpreadConstraints ({spread['topologyKey']}) "
+                            f"selects {selector}, which is not this pod")
+    for container in pod.get("initContainers", []) + pod.get("containers", []):
+        where = f"{here} container {container['name']}"
+        for source in container.get("envFrom", []):
+            if "secretRef" in source:
+                need(f"{where} envFrom", "Secret", source["secretRef"]["name"])
+            if "configMapRef" in source:
+                need(f"{where} envFrom", "ConfigMap", source["configMapRef"]["name"])
+        for env in container.get("env", []):
+            ref = env.get("valueFrom", {})
+            if "secretKeyRef" in ref:
+                need(f"{where} env {env['name']}", "Secret", ref["secretKeyRef"]["name"])
+            if "configMapKeyRef" in ref:
+                need(f"{where} env {env['name']}", "ConfigMap", ref["configMapKeyRef"]["name"])
+        mounts = {m["name"] for m in container.get("volumeMounts", [])}
+        volumes = {v["name"] for v in pod.get("volumes", [])} | claims
+        for missing in sorted(mounts - volumes):
+            problems.append(f"{where} mounts volume {missing}, which the pod does not have")
+        for arg in container.get("args", []):
+            for url in _urls(arg):
+                service_port(f"{where} arg {arg.split('=')[0]}", url["name"], int(url["port"]))
+
+
+def _network_policy(here: str, spec: Manifest, select: Any) -> None:
+    # An empty podSelector selects every pod of the namespace: nothing to resolve.
+    if spec.get("podSelector", {}).get("matchLabels"):
+        select(f"{here} spec.podSelector", spec["podSelector"]["matchLabels"])
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or []:
+            for peer in rule.get("from", []) + rule.get("to", []):
+                if "podSelector" in peer and "namespaceSelector" not in peer:
+                    labels = peer["podSelector"].get("matchLabels")
+                    if labels:
+                        select(f"{here} {direction} peer", labels)
+
+
+def _pod_labels(obj: Manifest) -> dict[str, str]:
+    return dict(obj["spec"]["template"]["metadata"].get("labels", {}))
+
+
+def _matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def _urls(text: str) -> Iterator[re.Match[str]]:
+    if text.lstrip().startswith("{"):
+        try:
+            yield from (m for s in _strings(json.loads(text)) for m in _SERVICE_URL.finditer(s))
+            return
+        except json.JSONDecodeError:
+            pass
+    yield from _SERVICE_URL.finditer(text)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _walk_key(value: Any, key: str) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if k == key:
+                yield item
+            else:
+                yield from _walk_key(item, key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk_key(item, key)

@@ -1,0 +1,81 @@
+"""A whole JupyterHub: hub, proxy, profiles and the user pods' ServiceAccount."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from constructs import Construct
+
+from constructs_lib._names import Component, check_dns_label, selector_labels
+from constructs_lib._objects import api_object
+from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
+from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.pod import IstioSidecar
+from constructs_lib.profile import NotebookProfile
+from constructs_lib.proxy import DEFAULT_PROXY_IMAGE, Autoscaling, CHProxy
+from constructs_lib.proxy_token import ProxyToken
+from constructs_lib.user_pods import IdleCuller, UserPods
+
+__all__ = ["JupyterHub", "reference_profiles"]
+
+
+def reference_profiles(scope: Construct) -> tuple[NotebookProfile, ...]:
+    """The reference's two profiles: a standard notebook (the default) and one with a GPU."""
+    return (
+        NotebookProfile(scope, "StandardProfile", display_name="Standard Notebook",
+                        description="4 CPU / 32 GB RAM", default=True),
+        NotebookProfile(scope, "GpuProfile", display_name="GPU Notebook",
+                        description="4 CPU / 32 GB RAM / 1 GPU", gpus=1,
+                        runtime_class_name="nvidia"),
+    )
+
+
+class JupyterHub(Construct):
+    """Hub, proxy and user-pod ServiceAccount, wired together.
+
+    ``profiles`` defaults to :func:`reference_profiles`. ``sidecar`` (Istio injection and the
+    sidecar's resources) applies to the hub and the proxy; ``None`` turns injection off for
+    both, and user pods follow ``user_pods.sidecar``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        proxy_token: ProxyToken,
+        release: str = "jupyterhub",
+        profiles: Sequence[NotebookProfile] | None = None,
+        admin_users: Sequence[str] = (),
+        hub_image: str = DEFAULT_HUB_IMAGE,
+        proxy_image: str = DEFAULT_PROXY_IMAGE,
+        sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
+        user_pods: UserPods | None = None,
+        culler: IdleCuller | None = None,
+        named_server_limit: int = 3,
+        proxy_autoscaling: Autoscaling | None = None,
+        kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+    ) -> None:
+        super().__init__(scope, id)
+        check_dns_label(self, "release", release)
+        chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
+        self.user_service_account = api_object(
+            self, "UserServiceAccount", api_version="v1", kind="ServiceAccount",
+            name=f"{release}-{Component.SINGLEUSER.value}",
+            labels=selector_labels(release, Component.SINGLEUSER),
+            # Notebooks may use the Kubernetes API with their own, unprivileged identity.
+            automountServiceAccountToken=True,
+        )
+        self.hub = HubStatefulSet(
+            self, "Hub", proxy_token=proxy_token, profiles=chosen, release=release,
+            image=hub_image, admin_users=admin_users,
+            user_service_account=self.user_service_account, user_pods=user_pods,
+            culler=culler, named_server_limit=named_server_limit, sidecar=sidecar,
+            kubernetes_version=kubernetes_version,
+        )
+        self.proxy = CHProxy(
+            self, "Proxy", hub=self.hub, image=proxy_image, sidecar=sidecar,
+            autoscaling=proxy_autoscaling,
+        )
+        self.profiles = chosen
+        self.proxy_token = proxy_token

@@ -1,0 +1,52 @@
+"""The namespace a JupyterHub lives in, with a Pod Security level its user pods can meet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+from constructs import Construct
+
+from constructs_lib._names import APP_LABEL, check_dns_label
+from constructs_lib._objects import api_object
+from constructs_lib.profile import NotebookProfile
+
+__all__ = ["HubNamespace", "PodSecurityLevel"]
+
+
+class PodSecurityLevel(str, Enum):
+    PRIVILEGED = "privileged"
+    BASELINE = "baseline"
+    RESTRICTED = "restricted"
+
+
+class HubNamespace(Construct):
+    """A Namespace labelled ``name: <name>`` whose Pod Security level is derived from profiles:
+    ``privileged`` only when some profile mounts a host path or chowns as root, otherwise
+    ``restricted`` (what the hub, the proxy and hardened user pods meet)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        profiles: Sequence[NotebookProfile],
+        name: str = "jupyterhub",
+        release: str = "jupyterhub",
+    ) -> None:
+        super().__init__(scope, id)
+        check_dns_label(self, "name", name)
+        self.name = name
+        self.pod_security = (
+            PodSecurityLevel.PRIVILEGED
+            if any(profile.needs_privileged_pods for profile in profiles)
+            else PodSecurityLevel.RESTRICTED
+        )
+        self.namespace = api_object(
+            self, "Resource", api_version="v1", kind="Namespace", name=name,
+            labels={
+                APP_LABEL: release,
+                "name": name,
+                "pod-security.kubernetes.io/enforce": self.pod_security.value,
+            },
+        )

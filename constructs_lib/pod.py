@@ -1,0 +1,154 @@
+"""Pod pieces the hub and the proxy share: resources, probes, sidecar, hardening, spreading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from constructs import Construct
+
+from constructs_lib._quantity import check_range
+from constructs_lib.kubernetes_version import KubernetesVersion
+
+__all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
+
+# Non-root uid of the hub and proxy images (distroless "nonroot").
+NONROOT_UID = 65532
+
+
+@dataclass(frozen=True)
+class Resources:
+    """CPU and memory requests and limits of one container."""
+
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+    def check(self, scope: Construct, prefix: str = "resources") -> None:
+        check_range(scope, f"{prefix}.cpu_request", self.cpu_request,
+                    f"{prefix}.cpu_limit", self.cpu_limit)
+        check_range(scope, f"{prefix}.memory_request", self.memory_request,
+                    f"{prefix}.memory_limit", self.memory_limit)
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
+            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+        }
+
+
+@dataclass(frozen=True)
+class ProbeTiming:
+    """The numbers of one probe, in seconds and counts."""
+
+    initial_delay: int
+    period: int
+    success_threshold: int
+    failure_threshold: int
+    timeout: int
+
+
+@dataclass(frozen=True)
+class HealthProbes:
+    """Readiness and liveness on the component's health path."""
+
+    # Ready fast (1 s period, 3 successes), but one failure takes it out of the Service.
+    readiness: ProbeTiming = field(default_factory=lambda: ProbeTiming(5, 1, 3, 1, 5))
+    # Liveness waits a minute: the hub may be upgrading its database at start.
+    liveness: ProbeTiming = field(default_factory=lambda: ProbeTiming(60, 1, 1, 3, 5))
+
+    def to_manifest(self, path: str, port: str) -> dict[str, Any]:
+        def probe(timing: ProbeTiming) -> dict[str, Any]:
+            return {
+                "httpGet": {"path": path, "port": port},
+                "initialDelaySeconds": timing.initial_delay,
+                "periodSeconds": timing.period,
+                "successThreshold": timing.success_threshold,
+                "failureThreshold": timing.failure_threshold,
+                "timeoutSeconds": timing.timeout,
+            }
+
+        return {"readinessProbe": probe(self.readiness), "livenessProbe": probe(self.liveness)}
+
+
+@dataclass(frozen=True)
+class IstioSidecar:
+    """Istio sidecar injection with the sidecar's own resources (pod annotations)."""
+
+    cpu: str = "10m"
+    memory: str = "64Mi"
+    cpu_limit: str = "1000m"
+    memory_limit: str = "1Gi"
+
+    def check(self, scope: Construct, prefix: str = "sidecar") -> None:
+        check_range(scope, f"{prefix}.cpu", self.cpu, f"{prefix}.cpu_limit", self.cpu_limit)
+        check_range(scope, f"{prefix}.memory", self.memory,
+                    f"{prefix}.memory_limit", self.memory_limit)
+
+    def labels(self) -> dict[str, str]:
+        return {"sidecar.istio.io/inject": "true"}
+
+    def annotations(self) -> dict[str, str]:
+        return {
+            "sidecar.istio.io/proxyCPU": self.cpu,
+            "sidecar.istio.io/proxyMemory": self.memory,
+            "sidecar.istio.io/proxyCPULimit": self.cpu_limit,
+            "sidecar.istio.io/proxyMemoryLimit": self.memory_limit,
+        }
+
+
+def hardened_container() -> dict[str, Any]:
+    """The container security context of the Pod Security ``restricted`` profile."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": NONROOT_UID,
+        "runAsGroup": NONROOT_UID,
+        "readOnlyRootFilesystem": True,
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def hardened_pod() -> dict[str, Any]:
+    return {"seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def pre_stop(seconds: int, version: KubernetesVersion) -> dict[str, Any]:
+    """Wait before SIGTERM so endpoints drop the pod first; ``exec sleep`` before 1.30."""
+    if version.has_sleep_action:
+        return {"preStop": {"sleep": {"seconds": seconds}}}
+    return {"preStop": {"exec": {"command": ["sleep", str(seconds)]}}}
+
+
+def topology_spread(labels: dict[str, str], revision_key: str) -> list[dict[str, Any]]:
+    """Spread over nodes and zones, counting only pods of the same revision."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "nodeAffinityPolicy": "Honor",
+            "nodeTaintsPolicy": "Honor",
+            "matchLabelKeys": [revision_key],
+            "labelSelector": {"matchLabels": dict(labels)},
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
+
+
+def dns_config(ndots: int | None) -> dict[str, Any] | None:
+    # ndots 1: cluster names are fully qualified or short, so skip the search-list fan-out.
+    return None if ndots is None else {"options": [{"name": "ndots", "value": str(ndots)}]}
+
+
+def service_spec(
+    selector: dict[str, str], ports: list[dict[str, Any]], version: KubernetesVersion
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": "ClusterIP", "selector": dict(selector), "ports": ports}
+    if version.has_traffic_distribution:
+        # Keep traffic in the caller's zone when an endpoint is there.
+        spec["trafficDistribution"] = "PreferClose"
+    return spec

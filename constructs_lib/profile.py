@@ -1,0 +1,222 @@
+"""What a user can spawn: notebook profiles and the volumes their pods mount."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+from constructs_lib._names import check_dns_label
+from constructs_lib._quantity import check_quantity, check_range
+from hub_runtime.settings import ProfileSettings, ReadOnly, VolumeSettings
+
+__all__ = ["DEFAULT_USER_IMAGE", "ImagePullPolicy", "MountAccess", "NotebookProfile", "UserVolume"]
+
+DEFAULT_USER_IMAGE = "quay.io/jupyter/scipy-notebook:python-3.12"
+
+# Template fields a user-pod path may use. `{user}` is the user's safe slug (never raw input);
+# the others are KubeSpawner's own escaped forms. `{unescaped_username}` is left out on purpose.
+PATH_FIELDS = frozenset({"user", "username", "safe_username", "servername", "user_server"})
+
+# uid:gid of the notebook user in the Jupyter docker-stacks images.
+NOTEBOOK_OWNER = (1000, 1000)
+
+
+class ImagePullPolicy(str, Enum):
+    ALWAYS = "Always"
+    IF_NOT_PRESENT = "IfNotPresent"
+    NEVER = "Never"
+
+
+class MountAccess(str, Enum):
+    """Whether a mount is read-only, decided per spawn from the user's admin flag."""
+
+    READ_WRITE = "never"
+    READ_ONLY = "always"
+    READ_ONLY_UNLESS_ADMIN = "unless_admin"
+    READ_ONLY_IF_ADMIN = "if_admin"
+
+
+@dataclass(frozen=True)
+class UserVolume:
+    """A volume of the user pod and where it is mounted. Use the factory methods."""
+
+    name: str
+    mount_path: str
+    host_path: str | None = None
+    memory: bool = False
+    sub_path: str | None = None
+    access: MountAccess = MountAccess.READ_WRITE
+    owner: tuple[int, int] | None = None
+
+    @staticmethod
+    def host_path_volume(
+        name: str,
+        path: str,
+        *,
+        mount_path: str,
+        sub_path: str | None = None,
+        access: MountAccess = MountAccess.READ_WRITE,
+        owner: tuple[int, int] | None = None,
+    ) -> UserVolume:
+        """A node directory. ``sub_path`` and ``path`` may use ``{user}``; ``owner`` makes an
+        init container chown the user's directory (it runs as root with only CHOWN)."""
+        return UserVolume(name, mount_path, host_path=path, sub_path=sub_path,
+                          access=access, owner=owner)
+
+    @staticmethod
+    def memory_volume(name: str, *, mount_path: str) -> UserVolume:
+        """A memory-backed emptyDir that lives as long as the pod."""
+        return UserVolume(name, mount_path, memory=True)
+
+    @staticmethod
+    def reference_set() -> tuple[UserVolume, ...]:
+        """The reference deployment's volumes: per-user persistent directory, shared data and
+        torch cache (read-only unless admin), and in-memory notebook checkpoints."""
+        return (
+            UserVolume.host_path_volume(
+                "persistent", "/data/jupyterhub/persistent",
+                mount_path="/home/jovyan/persistent", sub_path="{user}", owner=NOTEBOOK_OWNER),
+            UserVolume.host_path_volume(
+                "shared", "/data/jupyterhub/shared", mount_path="/home/jovyan/shared",
+                access=MountAccess.READ_ONLY_UNLESS_ADMIN),
+            UserVolume.host_path_volume(
+                "torch", "/data/jupyterhub/.cache/torch", mount_path="/home/jovyan/.cache/torch",
+                access=MountAccess.READ_ONLY_UNLESS_ADMIN),
+            UserVolume.memory_volume("checkpoints", mount_path="/mnt/.ipynb_checkpoints"),
+        )
+
+    def check(self, scope: Construct, field: str) -> None:
+        check_dns_label(scope, f"{field}.name", self.name)
+        _check_path(scope, f"{field}.mount_path", self.mount_path, absolute=True)
+        if (self.host_path is None) == (not self.memory):
+            raise invalid(scope, f"{field}", self.name,
+                          "must be either a host path or a memory volume")
+        if self.host_path is not None:
+            _check_path(scope, f"{field}.host_path", self.host_path, absolute=True)
+        if self.sub_path is not None:
+            _check_path(scope, f"{field}.sub_path", self.sub_path, absolute=False)
+
+    def to_settings(self) -> VolumeSettings:
+        read_only: ReadOnly = self.access.value  # type: ignore[assignment]
+        return VolumeSettings(
+            name=self.name,
+            mount_path=self.mount_path,
+            host_path=self.host_path,
+            empty_dir_medium="Memory" if self.memory else None,
+            sub_path=self.sub_path,
+            read_only=read_only,
+            owner=self.owner,
+        )
+
+
+def _check_path(scope: Construct, field: str, value: str, *, absolute: bool) -> None:
+    if absolute != value.startswith("/"):
+        raise invalid(scope, field, value,
+                      "must be an absolute path" if absolute else "must be a relative path")
+    if ".." in value.split("/"):
+        raise invalid(scope, field, value, "must not contain '..'")
+    try:
+        parsed = list(string.Formatter().parse(value))
+    except ValueError:
+        raise invalid(scope, field, value, "must be a valid template ('{' and '}' balanced)") from None
+    for _, name, spec, conversion in parsed:
+        if name is not None and (name not in PATH_FIELDS or spec or conversion):
+            raise invalid(scope, field, value,
+                          f"may only use the template fields {{{'}, {'.join(sorted(PATH_FIELDS))}}}")
+
+
+class NotebookProfile(Construct):
+    """A profile users can spawn. Defaults are the reference's "Standard Notebook".
+
+    The profile is data for the hub (written into its settings); it creates no Kubernetes
+    object of its own.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        display_name: str = "Standard Notebook",
+        slug: str | None = None,
+        description: str = "4 CPU / 32 GB RAM",
+        default: bool = False,
+        image: str = DEFAULT_USER_IMAGE,
+        # Always: the reference moves tags; pin a digest in image to make this cheap.
+        image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
+        cpu_guarantee: str = "1",
+        cpu_limit: str = "4",
+        mem_guarantee: str = "256M",
+        mem_limit: str = "32G",
+        gpus: int = 0,
+        runtime_class_name: str | None = None,
+        extra_resource_guarantees: Mapping[str, str] | None = None,
+        extra_resource_limits: Mapping[str, str] | None = None,
+        volumes: Sequence[UserVolume] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
+        if not display_name.strip():
+            raise invalid(self, "display_name", display_name, "must not be empty")
+        if not image or any(c.isspace() for c in image):
+            raise invalid(self, "image", image, "must be an image reference like 'repo/name:tag'")
+        check_range(self, "cpu_guarantee", cpu_guarantee, "cpu_limit", cpu_limit)
+        check_range(self, "mem_guarantee", mem_guarantee, "mem_limit", mem_limit)
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+            raise invalid(self, "gpus", gpus, "must be a whole number of GPUs, 0 or more")
+        if runtime_class_name is not None:
+            check_dns_label(self, "runtime_class_name", runtime_class_name)
+        guarantees = dict(extra_resource_guarantees or {})
+        limits = dict(extra_resource_limits or {})
+        if gpus:
+            # GPUs cannot be overcommitted: guarantee and limit are the same.
+            guarantees.setdefault("nvidia.com/gpu", str(gpus))
+            limits.setdefault("nvidia.com/gpu", str(gpus))
+        for resource, quantity in guarantees.items():
+            check_quantity(self, f"extra_resource_guarantees[{resource!r}]", quantity)
+            if resource in limits:
+                check_range(self, f"extra_resource_guarantees[{resource!r}]", quantity,
+                            f"extra_resource_limits[{resource!r}]", limits[resource])
+        for resource, quantity in limits.items():
+            check_quantity(self, f"extra_resource_limits[{resource!r}]", quantity)
+        chosen = tuple(UserVolume.reference_set() if volumes is None else volumes)
+        names: set[str] = set()
+        for index, volume in enumerate(chosen):
+            volume.check(self, f"volumes[{index}]")
+            if volume.name in names:
+                raise invalid(self, f"volumes[{index}].name", volume.name, "must be unique")
+            names.add(volume.name)
+
+        self.display_name = display_name
+        self.default = default
+        self.volumes = chosen
+        self.settings = ProfileSettings(
+            slug=self.slug,
+            display_name=display_name,
+            description=description,
+            default=default,
+            image=image,
+            image_pull_policy=image_pull_policy.value,
+            cpu_guarantee=cpu_guarantee,
+            cpu_limit=cpu_limit,
+            mem_guarantee=mem_guarantee,
+            mem_limit=mem_limit,
+            extra_resource_guarantees=dict(sorted(guarantees.items())),
+            extra_resource_limits=dict(sorted(limits.items())),
+            runtime_class_name=runtime_class_name,
+            volumes=tuple(volume.to_settings() for volume in chosen),
+        )
+
+    @property
+    def needs_privileged_pods(self) -> bool:
+        """Host paths or a root chown init container rule out the stricter Pod Security levels."""
+        return any(volume.host_path is not None or volume.owner for volume in self.volumes)
+
+
+def _slugify(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())

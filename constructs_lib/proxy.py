@@ -1,0 +1,222 @@
+"""configurable-http-proxy: Deployment, Service, ServiceAccount, PDB and HPA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+from constructs_lib._names import Component, selector_labels
+from constructs_lib._objects import api_object
+from constructs_lib.hub import HubStatefulSet
+from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.pod import (
+    HealthProbes,
+    IstioSidecar,
+    Resources,
+    dns_config,
+    hardened_container,
+    hardened_pod,
+    pre_stop,
+    service_spec,
+    topology_spread,
+)
+
+__all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel"]
+
+DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
+
+
+class ProxyLogLevel(str, Enum):
+    ERROR = "error"
+    WARN = "warn"
+    INFO = "info"
+    DEBUG = "debug"
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
+
+    min_replicas: int = 1
+    # In-memory routes: each replica would have its own route table, so one replica.
+    max_replicas: int = 1
+    cpu_utilization: int = 80
+    # Scale down slowly (a 5-minute window), up at once.
+    scale_down_window: int = 300
+
+    def check(self, scope: Construct) -> None:
+        if self.min_replicas < 1:
+            raise invalid(scope, "autoscaling.min_replicas", self.min_replicas, "must be 1 or more")
+        if self.max_replicas < self.min_replicas:
+            raise invalid(scope, "autoscaling.max_replicas", self.max_replicas,
+                          f"must be at least min_replicas ({self.min_replicas})")
+        if self.max_replicas > 1:
+            raise invalid(
+                scope, "autoscaling.max_replicas", self.max_replicas,
+                "must be 1 while routes are kept in memory (each replica would keep its own "
+                "route table)",
+            )
+        if not 1 <= self.cpu_utilization <= 100:
+            raise invalid(scope, "autoscaling.cpu_utilization", self.cpu_utilization,
+                          "must be a percentage from 1 to 100")
+
+    def spec(self, target: dict[str, str]) -> dict[str, Any]:
+        window = 15
+        return {
+            "scaleTargetRef": target,
+            "minReplicas": self.min_replicas,
+            "maxReplicas": self.max_replicas,
+            "metrics": [{"type": "Resource", "resource": {
+                "name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": self.cpu_utilization},
+            }}],
+            "behavior": {
+                "scaleDown": {
+                    "stabilizationWindowSeconds": self.scale_down_window,
+                    "policies": [{"type": "Percent", "value": 100, "periodSeconds": window}],
+                },
+                "scaleUp": {
+                    "stabilizationWindowSeconds": 0,
+                    "policies": [
+                        {"type": "Percent", "value": 100, "periodSeconds": window},
+                        {"type": "Pods", "value": 4, "periodSeconds": window},
+                    ],
+                    "selectPolicy": "Max",
+                },
+            },
+        }
+
+
+class CHProxy(Construct):
+    """configurable-http-proxy in front of ``hub``.
+
+    Its default and error targets are the hub's Service; the hub learns this proxy's API URL
+    (the hub's settings are completed here). The Deployment is the default child.
+    """
+
+    PORT = 8080
+    API_PORT = 8081
+    METRICS_PORT = 8082
+    SERVICE_API_PORT = 8000
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        hub: HubStatefulSet,
+        image: str = DEFAULT_PROXY_IMAGE,
+        # Node-based CHP idles near 60 MiB; 32Mi (the reference's) gets it OOM-killed.
+        resources: Resources | None = None,
+        log_level: ProxyLogLevel = ProxyLogLevel.WARN,
+        autoscaling: Autoscaling | None = None,
+        probes: HealthProbes | None = None,
+        pre_stop_seconds: int = 3,
+        sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
+        dns_ndots: int | None = 1,
+    ) -> None:
+        super().__init__(scope, id)
+        resources = resources or Resources("10m", "128Mi", "1000m", "256Mi")
+        autoscaling = autoscaling or Autoscaling()
+        probes = probes or HealthProbes()
+        resources.check(self)
+        autoscaling.check(self)
+        if sidecar is not None:
+            sidecar.check(self)
+        if pre_stop_seconds < 0:
+            raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
+
+        self.hub = hub
+        self.release = hub.release
+        self.name = f"{hub.release}-{Component.PROXY.value}"
+        self.labels = selector_labels(hub.release, Component.PROXY)
+        self.port_name = "http"
+        self.api_port_name = "http-api"
+        self.port = self.PORT
+        self.api_port = self.SERVICE_API_PORT
+        self.api_url = f"http://{self.name}:{self.SERVICE_API_PORT}"
+        version: KubernetesVersion = hub.kubernetes_version
+
+        self.service_account = api_object(
+            self, "ServiceAccount", api_version="v1", kind="ServiceAccount",
+            name=self.name, labels=self.labels,
+            # The proxy never calls the Kubernetes API.
+            automountServiceAccountToken=False,
+        )
+        self.service = api_object(
+            self, "Service", api_version="v1", kind="Service", name=self.name, labels=self.labels,
+            spec=service_spec(self.labels, [
+                {"name": self.port_name, "port": self.PORT, "targetPort": "http",
+                 "protocol": "TCP"},
+                {"name": self.api_port_name, "port": self.SERVICE_API_PORT, "targetPort": "api",
+                 "protocol": "TCP"},
+            ], version),
+        )
+        container = {
+            "name": Component.PROXY.value,
+            "image": image,
+            "args": [
+                # Empty --ip/--api-ip: listen on every interface, not CHP's default localhost.
+                "--ip=",
+                f"--port={self.PORT}",
+                "--api-ip=",
+                f"--api-port={self.API_PORT}",
+                "--metrics-ip=",
+                f"--metrics-port={self.METRICS_PORT}",
+                f"--default-target={hub.url}",
+                f"--error-target={hub.url}/hub/error",
+                f"--log-level={log_level.value}",
+            ],
+            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
+            "ports": [
+                {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
+                {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
+                {"name": "metrics", "containerPort": self.METRICS_PORT, "protocol": "TCP"},
+            ],
+            **probes.to_manifest("/_chp_healthz", "http"),
+            "lifecycle": pre_stop(pre_stop_seconds, version),
+            "resources": resources.to_manifest(),
+            "securityContext": hardened_container(),
+        }
+        self.deployment = api_object(
+            self, "Resource", api_version="apps/v1", kind="Deployment",
+            name=self.name, labels=self.labels,
+            spec={
+                # The HPA owns the replica count, so none is set here.
+                "revisionHistoryLimit": 1,
+                "strategy": {"type": "RollingUpdate",
+                             "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+                "selector": {"matchLabels": dict(self.labels)},
+                "template": {
+                    "metadata": {
+                        "labels": {**self.labels, **(sidecar.labels() if sidecar else {})},
+                        "annotations": sidecar.annotations() if sidecar else None,
+                    },
+                    "spec": {
+                        "serviceAccountName": self.service_account.name,
+                        "automountServiceAccountToken": False,
+                        "securityContext": hardened_pod(),
+                        "dnsConfig": dns_config(dns_ndots),
+                        "topologySpreadConstraints": topology_spread(
+                            self.labels, "pod-template-hash"),
+                        "containers": [container],
+                    },
+                },
+            },
+        )
+        api_object(
+            self, "PodDisruptionBudget", api_version="policy/v1", kind="PodDisruptionBudget",
+            name=self.name, labels=self.labels,
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(self.labels)}},
+        )
+        api_object(
+            self, "HorizontalPodAutoscaler", api_version="autoscaling/v2",
+            kind="HorizontalPodAutoscaler", name=self.name, labels=self.labels,
+            spec=autoscaling.spec(
+                {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}),
+        )
+        hub.attach_proxy(self)

@@ -1,0 +1,224 @@
+"""The hub settings: the one definition of what the constructs write and the hub reads.
+
+The constructs serialize a :class:`HubSettings` into the hub ConfigMap (``settings.json``);
+the hub runtime loads it back with :func:`load_settings`. Both sides use these dataclasses, so
+the field list exists once. Loading is strict: an unknown field, a missing field or a value of
+the wrong type stops the hub with a message naming the file and the field.
+
+This module uses only the standard library: it is imported by the synthesizer and by the hub.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "CONFIG_DIR",
+    "CONFIG_FILE_NAME",
+    "SETTINGS_FILE_NAME",
+    "AuthSettings",
+    "CullerSettings",
+    "HubSettings",
+    "ProfileSettings",
+    "ReadOnly",
+    "SettingsError",
+    "SpawnerSettings",
+    "VolumeSettings",
+    "dump_settings",
+    "load_settings",
+    "parse_settings",
+]
+
+# Where the hub ConfigMap is mounted in the hub container, and the two files it holds.
+CONFIG_DIR = "/usr/local/etc/jupyterhub"
+CONFIG_FILE_NAME = "jupyterhub_config.py"
+SETTINGS_FILE_NAME = "settings.json"
+
+# How a user-pod mount's readOnly flag is decided, per spawn.
+ReadOnly = Literal["never", "always", "unless_admin", "if_admin"]
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, malformed, or does not match the schema."""
+
+
+@dataclass(frozen=True)
+class VolumeSettings:
+    """One user-pod volume and its mount. Paths may use ``{user}`` (the user's safe slug)."""
+
+    name: str
+    mount_path: str
+    host_path: str | None = None
+    empty_dir_medium: str | None = None
+    sub_path: str | None = None
+    read_only: ReadOnly = "never"
+    # (uid, gid) the spawner's init container chowns the mounted directory to, if set.
+    owner: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """A spawnable profile: what a user can pick on the spawn page."""
+
+    slug: str
+    display_name: str
+    description: str
+    default: bool
+    image: str
+    image_pull_policy: str
+    cpu_guarantee: str
+    cpu_limit: str
+    mem_guarantee: str
+    mem_limit: str
+    extra_resource_guarantees: dict[str, str]
+    extra_resource_limits: dict[str, str]
+    runtime_class_name: str | None
+    volumes: tuple[VolumeSettings, ...]
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Header authentication: who the user is and who is an admin."""
+
+    user_header: str
+    admin_users: tuple[str, ...]
+    allow_all: bool
+    admin_access: bool
+
+
+@dataclass(frozen=True)
+class SpawnerSettings:
+    """What every user pod gets, whatever the profile."""
+
+    namespace_env: str
+    start_timeout: int
+    port: int
+    service_account: str
+    priority_class_name: str | None
+    env: dict[str, str]
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    ephemeral_storage_guarantee: str | None
+    init_cpu: str
+    init_memory: str
+    per_user_service: bool
+
+
+@dataclass(frozen=True)
+class CullerSettings:
+    """The idle culler, a hub-managed service."""
+
+    enabled: bool
+    timeout: int
+    every: int
+    concurrency: int
+    max_age: int
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Everything the hub runtime needs at start."""
+
+    bind_url: str
+    connect_url: str
+    proxy_api_url: str
+    proxy_token_env: str
+    named_servers: bool
+    named_server_limit_per_user: int
+    concurrent_spawn_limit: int
+    cleanup_servers: bool
+    activity_interval: int
+    metrics_require_auth: bool
+    debug_env: str
+    auth: AuthSettings
+    spawner: SpawnerSettings
+    culler: CullerSettings
+    profiles: tuple[ProfileSettings, ...] = field(default=())
+
+
+def dump_settings(settings: HubSettings) -> str:
+    """Serialize settings as stable JSON (sorted keys), as written into the hub ConfigMap."""
+    return json.dumps(dataclasses.asdict(settings), sort_keys=True, indent=2) + "\n"
+
+
+def load_settings(path: str | Path) -> HubSettings:
+    """Read and validate a settings file; :class:`SettingsError` names the file and field."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read hub settings: {error.strerror}") from None
+    return parse_settings(text, source=str(path))
+
+
+def parse_settings(text: str, *, source: str = "<settings>") -> HubSettings:
+    """Parse settings JSON; :class:`SettingsError` names ``source`` and the offending field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"{source}: not valid JSON: {error}") from None
+    return _build(HubSettings, data, source, "")
+
+
+def _build(kind: Any, value: Any, source: str, where: str) -> Any:
+    """Convert JSON ``value`` to ``kind`` (a type hint), rejecting anything that doesn't fit."""
+    origin = typing.get_origin(kind)
+    here = where or "settings"
+    if dataclasses.is_dataclass(kind):
+        return _build_dataclass(kind, value, source, where)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = (option for option in options if option is not type(None))
+        return _build(inner, value, source, where)
+    if origin is Literal:
+        allowed = typing.get_args(kind)
+        if value not in allowed:
+            raise SettingsError(f"{source}: {here} must be one of {list(allowed)}, got {value!r}")
+        return value
+    if origin is tuple:
+        args = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise SettingsError(f"{source}: {here} must be a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v, source, f"{here}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise SettingsError(f"{source}: {here} must have {len(args)} items, got {value!r}")
+        return tuple(_build(a, v, source, f"{here}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+    if origin is dict:
+        _, value_kind = typing.get_args(kind)
+        if not isinstance(value, dict):
+            raise SettingsError(f"{source}: {here} must be a mapping, got {value!r}")
+        return {k: _build(value_kind, v, source, f"{here}.{k}") for k, v in value.items()}
+    # bool is an int in Python: check it exactly, so `true` never passes as a number.
+    if kind is int and (type(value) is not int):
+        raise SettingsError(f"{source}: {here} must be an integer, got {value!r}")
+    if kind in (str, bool) and type(value) is not kind:
+        raise SettingsError(f"{source}: {here} must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _build_dataclass(kind: Any, value: Any, source: str, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{source}: {where or 'settings'} must be an object, got {value!r}")
+    hints = typing.get_type_hints(kind)
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        name = f"{where}.{unknown[0]}" if where else unknown[0]
+        raise SettingsError(f"{source}: unknown field {name} (known: {', '.join(sorted(fields))})")
+    kwargs = {}
+    for name, spec in fields.items():
+        path = f"{where}.{name}" if where else name
+        if name not in value:
+            if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+                raise SettingsError(f"{source}: missing field {path}")
+            continue
+        kwargs[name] = _build(hints[name], value[name], source, path)
+    return kind(**kwargs)

@@ -1,0 +1,72 @@
+"""Shared fixtures: YAML snapshots, synthesis helpers, the apps synthesized once per version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+import yaml
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from apps import APPS, BuiltApp
+from constructs_lib import KubernetesVersion
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every Kubernetes version the output must validate against.
+VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
+
+
+class YamlSnapshot(SingleFileSnapshotExtension):
+    """One YAML file per snapshot, so a snapshot diff reads like a manifest diff."""
+
+    file_extension = "yaml"
+    _write_mode = WriteMode.TEXT
+
+    def serialize(self, data: Any, **kwargs: Any) -> str:
+        return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=100)
+
+
+@pytest.fixture
+def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(YamlSnapshot)
+
+
+@pytest.fixture
+def chart() -> cdk8s.Chart:
+    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+
+
+def synth(chart: cdk8s.Chart) -> list[dict[str, Any]]:
+    return list(cdk8s.Testing.synth(chart))
+
+
+def find(manifests: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    matches = [m for m in manifests
+               if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)]
+    assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
+    return matches[0]
+
+
+def read_manifests(directory: Path) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("*.yaml")):
+        docs.extend(doc for doc in yaml.safe_load_all(path.read_text()) if doc)
+    return docs
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Any]:
+    """``(app, version) -> (BuiltApp, manifests)`` for every app and every version, synthesized
+    once per session (one jsii runtime)."""
+    result: dict[tuple[str, str], Any] = {}
+    base = tmp_path_factory.mktemp("apps")
+    for version in VERSIONS:
+        for name, build in APPS.items():
+            outdir = base / str(version) / name
+            built: BuiltApp = build(str(outdir), version)
+            built.app.synth()
+            result[(name, str(version))] = (built, read_manifests(outdir))
+    return result

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from constructs_lib import (
+    CHProxy,
+    HubStatefulSet,
+    IstioSidecar,
+    KubernetesVersion,
+    NotebookProfile,
+    ProxyToken,
+)
+from hub_runtime.settings import parse_settings
+from tests.conftest import find, synth
+
+TOKEN = ProxyToken.from_existing_secret("proxy-token")
+
+
+def _hub(chart: cdk8s.Chart, **props: Any) -> HubStatefulSet:
+    props.setdefault("profiles", [NotebookProfile(chart, "Profile")])
+    hub = HubStatefulSet(chart, "Hub", proxy_token=TOKEN, **props)
+    CHProxy(chart, "Proxy", hub=hub)
+    return hub
+
+
+def _hub_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in manifests
+            if m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub"]
+
+
+def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    _hub(chart)
+    assert _hub_objects(synth(chart)) == snapshot_yaml
+
+
+def test_default_child_is_the_stateful_set(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart)
+    assert cdk8s.ApiObject.of(hub).kind == "StatefulSet"
+
+
+def test_escape_hatch_patches_the_stateful_set(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart)
+    cdk8s.ApiObject.of(hub).add_json_patch(
+        cdk8s.JsonPatch.add("/spec/template/spec/priorityClassName", "system-cluster-critical"))
+    spec = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]
+    assert spec["priorityClassName"] == "system-cluster-critical"
+
+
+def test_settings_are_readable_by_the_runtime(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart, admin_users=["alice"])
+    config_map = find(synth(chart), "ConfigMap")
+    settings = parse_settings(config_map["data"]["settings.json"])
+    assert settings == hub.settings
+    assert settings.auth.admin_users == ("alice",)
+    assert settings.proxy_api_url == "http://jupyterhub-proxy:8000"
+
+
+def test_config_map_is_immutable_and_named_by_content(chart: cdk8s.Chart) -> None:
+    _hub(chart)
+    manifests = synth(chart)
+    config_map = find(manifests, "ConfigMap")
+    assert config_map["immutable"] is True
+    volumes = find(manifests, "StatefulSet")["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "config", "configMap": {"name": config_map["metadata"]["name"]}} in volumes
+
+
+def test_config_change_renames_config_map() -> None:
+    names = []
+    for admins in (["alice"], ["bob"]):
+        chart = cdk8s.Chart(cdk8s.Testing.app(), "test")
+        _hub(chart, admin_users=admins)
+        names.append(find(synth(chart), "ConfigMap")["metadata"]["name"])
+    assert names[0] != names[1]
+    assert all(name.startswith("jupyterhub-hub-") for name in names)
+
+
+def test_first_profile_becomes_default(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart, profiles=[NotebookProfile(chart, "A", display_name="A"),
+                                NotebookProfile(chart, "B", display_name="B")])
+    assert [p.default for p in hub.settings.profiles] == [True, False]
+
+
+def test_release_renames_everything(chart: cdk8s.Chart) -> None:
+    _hub(chart, release="lab")
+    statefulset = find(synth(chart), "StatefulSet")
+    assert statefulset["metadata"]["name"] == "lab-hub"
+    assert statefulset["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "lab", "app.kubernetes.io/component": "hub"}
+
+
+def test_without_sidecar_no_injection(chart: cdk8s.Chart) -> None:
+    _hub(chart, sidecar=None)
+    template = find(synth(chart), "StatefulSet")["spec"]["template"]
+    assert "sidecar.istio.io/inject" not in template["metadata"]["labels"]
+
+
+def test_sidecar_resources(chart: cdk8s.Chart) -> None:
+    _hub(chart, sidecar=IstioSidecar(memory="128Mi", memory_limit="256Mi"))
+    annotations = find(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["sidecar.istio.io/proxyMemory"] == "128Mi"
+
+
+def test_old_kubernetes_falls_back(chart: cdk8s.Chart) -> None:
+    _hub(chart, kubernetes_version=KubernetesVersion.of("1.29"))
+    manifests = synth(chart)
+    container = find(manifests, "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+    assert container["lifecycle"]["preStop"] == {"exec": {"command": ["sleep", "3"]}}
+    assert "trafficDistribution" not in find(manifests, "Service", "jupyterhub-hub")["spec"]
+
+
+def test_storage_class(chart: cdk8s.Chart) -> None:
+    _hub(chart, storage_class="fast", storage_size="5Gi")
+    claim = find(synth(chart), "StatefulSet")["spec"]["volumeClaimTemplates"][0]["spec"]
+    assert claim["storageClassName"] == "fast"
+    assert claim["resources"]["requests"]["storage"] == "5Gi"
+
+
+def test_fails_without_proxy(chart: cdk8s.Chart) -> None:
+    HubStatefulSet(chart, "Hub", proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
+    with pytest.raises(RuntimeError, match="test/Hub: no proxy attached"):
+        synth(chart)
+
+
+def _error(chart: cdk8s.Chart, **props: Any) -> str:
+    with pytest.raises(ValueError) as error:
+        _hub(chart, **props)
+    return str(error.value)
+
+
+def test_fails_replicas_other_than_one(chart: cdk8s.Chart) -> None:
+    assert _error(chart, replicas=3) == (
+        "test/Hub: replicas must be 1 (JupyterHub runs one hub), got 3")
+
+
+def test_fails_duplicate_profile_slugs(chart: cdk8s.Chart) -> None:
+    profiles = [NotebookProfile(chart, "A", display_name="Lab"),
+                NotebookProfile(chart, "B", display_name="lab")]
+    assert _error(chart, profiles=profiles) == (
+        "test/Hub: profiles must have unique slugs (test/A and test/B share one), got 'lab'")
+
+
+def test_fails_two_default_profiles(chart: cdk8s.Chart) -> None:
+    profiles = [NotebookProfile(chart, "A", display_name="A", default=True),
+                NotebookProfile(chart, "B", display_name="B", default=True)]
+    assert _error(chart, profiles=profiles) == (
+        "test/Hub: profiles must mark at most one profile as default, got ['a', 'b']")
+
+
+def test_fails_release_not_dns_label(chart: cdk8s.Chart) -> None:
+    assert _error(chart, release="Jupyter_Hub") == (
+        "test/Hub: release must be a DNS label (lower-case letters, digits and '-', 1-63 "
+        "characters, starting and ending with a letter or digit), got 'Jupyter_Hub'")
+
+
+def test_fails_no_profiles(chart: cdk8s.Chart) -> None:
+    assert _error(chart, profiles=[]) == (
+        "test/Hub: profiles must name at least one NotebookProfile, got []")
+
+
+def test_fails_malformed_storage_size(chart: cdk8s.Chart) -> None:
+    assert _error(chart, storage_size="1 GB") == (
+        "test/Hub: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "
+        "or '1G', got '1 GB'")

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import dataclasses
+
+import cdk8s
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from constructs_lib import MountAccess, NotebookProfile, UserVolume
+
+
+def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    profile = NotebookProfile(chart, "Profile")
+    assert dataclasses.asdict(profile.settings) == snapshot_yaml
+
+
+def test_slug_comes_from_display_name(chart: cdk8s.Chart) -> None:
+    assert NotebookProfile(chart, "P", display_name="GPU Notebook (A100)").slug == "gpu-notebook-a100"
+
+
+def test_gpus_set_guarantee_and_limit(chart: cdk8s.Chart) -> None:
+    settings = NotebookProfile(chart, "P", gpus=2).settings
+    assert settings.extra_resource_guarantees == {"nvidia.com/gpu": "2"}
+    assert settings.extra_resource_limits == {"nvidia.com/gpu": "2"}
+
+
+def test_memory_volume_needs_no_privilege(chart: cdk8s.Chart) -> None:
+    profile = NotebookProfile(chart, "P", volumes=[
+        UserVolume.memory_volume("scratch", mount_path="/scratch")])
+    assert not profile.needs_privileged_pods
+    assert profile.settings.volumes[0].empty_dir_medium == "Memory"
+
+
+def test_host_path_needs_privilege(chart: cdk8s.Chart) -> None:
+    assert NotebookProfile(chart, "P").needs_privileged_pods
+
+
+def test_mount_access_is_written(chart: cdk8s.Chart) -> None:
+    profile = NotebookProfile(chart, "P", volumes=[UserVolume.host_path_volume(
+        "data", "/data", mount_path="/home/jovyan/data", access=MountAccess.READ_ONLY_IF_ADMIN)])
+    assert profile.settings.volumes[0].read_only == "if_admin"
+
+
+def _error(chart: cdk8s.Chart, **props: object) -> str:
+    with pytest.raises(ValueError) as error:
+        NotebookProfile(chart, "Profile", **props)  # type: ignore[arg-type]
+    return str(error.value)
+
+
+def test_fails_malformed_cpu(chart: cdk8s.Chart) -> None:
+    assert _error(chart, cpu_guarantee="1 core") == (
+        "test/Profile: cpu_guarantee must be a Kubernetes quantity such as '500m', '2', "
+        "'256Mi' or '1G', got '1 core'")
+
+
+def test_fails_negative_memory(chart: cdk8s.Chart) -> None:
+    assert _error(chart, mem_guarantee="-1Gi") == (
+        "test/Profile: mem_guarantee must not be negative, got '-1Gi'")
+
+
+def test_fails_limit_below_guarantee(chart: cdk8s.Chart) -> None:
+    assert _error(chart, cpu_guarantee="4", cpu_limit="1500m") == (
+        "test/Profile: cpu_limit must be at least cpu_guarantee (4), got '1500m'")
+
+
+def test_fails_memory_limit_below_guarantee_across_units(chart: cdk8s.Chart) -> None:
+    assert _error(chart, mem_guarantee="1Gi", mem_limit="1G") == (
+        "test/Profile: mem_limit must be at least mem_guarantee (1Gi), got '1G'")
+
+
+def test_fails_unknown_template_field(chart: cdk8s.Chart) -> None:
+    volume = UserVolume.host_path_volume("home", "/data/home", mount_path="/home/jovyan",
+                                         sub_path="{usr}")
+    assert _error(chart, volumes=[volume]) == (
+        "test/Profile: volumes[0].sub_path may only use the template fields {safe_username}, "
+        "{servername}, {user}, {user_server}, {username}, got '{usr}'")
+
+
+def test_fails_parent_directory_in_path(chart: cdk8s.Chart) -> None:
+    volume = UserVolume.host_path_volume("home", "/data/../etc", mount_path="/home/jovyan")
+    assert _error(chart, volumes=[volume]) == (
+        "test/Profile: volumes[0].host_path must not contain '..', got '/data/../etc'")
+
+
+def test_fails_slug_not_dns_label(chart: cdk8s.Chart) -> None:
+    assert _error(chart, slug="Big_GPU") == (
+        "test/Profile: slug must be a DNS label (lower-case letters, digits and '-', 1-63 "
+        "characters, starting and ending with a letter or digit), got 'Big_GPU'")
+
+
+def test_fails_duplicate_volume_name(chart: cdk8s.Chart) -> None:
+    volume = UserVolume.memory_volume("scratch", mount_path="/scratch")
+    assert _error(chart, volumes=[volume, volume]) == (
+        "test/Profile: volumes[1].name must be unique, got 'scratch'")
+
+
+def test_fails_negative_gpus(chart: cdk8s.Chart) -> None:
+    assert _error(chart, gpus=-1) == (
+        "test/Profile: gpus must be a whole number of GPUs, 0 or more, got -1")
