@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from constructs import Construct
 
@@ -25,7 +25,7 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 
 
-class Component(str, Enum):
+class Component(StrEnum):
     """The pods of one JupyterHub; the value is the component label and the name suffix."""
 
     HUB = "hub"

@@ -16,7 +16,8 @@ __all__ = ["AuthProxyIngress", "check_hosts"]
 
 # ingress-nginx's external-auth annotations.
 _NGINX = "nginx.ingress.kubernetes.io"
-_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*")
+_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
 
 
 def check_hosts(scope: Construct, field: str, hosts: Sequence[str]) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Sequence
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import cdk8s
@@ -33,7 +32,6 @@ from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib.user_pods import IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
-    CONFIG_FILE_NAME,
     SETTINGS_FILE_NAME,
     AuthSettings,
     CullerSettings,
@@ -55,7 +53,6 @@ DATA_DIR = "/srv/jupyterhub"
 # The environment variable that turns on debug logging in the hub runtime.
 DEBUG_ENV = "LOG_LEVEL"
 NAMESPACE_ENV = "POD_NAMESPACE"
-_CONFIG_SCRIPT = files("hub_runtime").joinpath(CONFIG_FILE_NAME).read_text(encoding="utf-8")
 
 # What KubeSpawner does in the hub's namespace: create and watch user pods, their PVCs,
 # Secrets (internal SSL) and per-user Services, and read events for the spawn progress page.
@@ -266,10 +263,7 @@ class HubStatefulSet(Construct):
             raise invalid(self, "proxy", proxy.node.path,
                           f"is already {self._proxy.node.path}: a hub serves one proxy")
         self._proxy = proxy
-        data = {
-            CONFIG_FILE_NAME: _CONFIG_SCRIPT,
-            SETTINGS_FILE_NAME: dump_settings(self.settings),
-        }
+        data = {SETTINGS_FILE_NAME: dump_settings(self.settings)}
         digest = hashlib.sha256()
         for key in sorted(data):
             digest.update(f"{key}\0{data[key]}\0".encode())
@@ -302,7 +296,9 @@ class HubStatefulSet(Construct):
             "securityContext": hardened_container(),
             "volumeMounts": [
                 {"name": "tmp", "mountPath": "/tmp"},
-                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                # One file by subPath: the image's jupyterhub_config.py stays visible beside it.
+                {"name": "config", "mountPath": f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}",
+                 "subPath": SETTINGS_FILE_NAME, "readOnly": True},
                 {"name": "data", "mountPath": DATA_DIR},
             ],
         }

@@ -25,7 +25,8 @@ class KubernetesVersion:
 
     @classmethod
     def of(cls, text: str) -> KubernetesVersion:
-        match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip()) if isinstance(text, str) else None
+        pattern = r"v?(\d+)\.(\d+)(?:\.\d+)?"
+        match = re.fullmatch(pattern, text.strip()) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"kubernetes_version must look like '1.33', got {text!r}")
         version = cls(int(match[1]), int(match[2]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 
 from constructs import Construct
 
@@ -14,7 +14,7 @@ from constructs_lib.profile import NotebookProfile
 __all__ = ["HubNamespace", "PodSecurityLevel"]
 
 
-class PodSecurityLevel(str, Enum):
+class PodSecurityLevel(StrEnum):
     PRIVILEGED = "privileged"
     BASELINE = "baseline"
     RESTRICTED = "restricted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from constructs import Construct
 
@@ -26,13 +26,13 @@ PATH_FIELDS = frozenset({"user", "username", "safe_username", "servername", "use
 NOTEBOOK_OWNER = (1000, 1000)
 
 
-class ImagePullPolicy(str, Enum):
+class ImagePullPolicy(StrEnum):
     ALWAYS = "Always"
     IF_NOT_PRESENT = "IfNotPresent"
     NEVER = "Never"
 
 
-class MountAccess(str, Enum):
+class MountAccess(StrEnum):
     """Whether a mount is read-only, decided per spawn from the user's admin flag."""
 
     READ_WRITE = "never"
@@ -102,7 +102,7 @@ class UserVolume:
             _check_path(scope, f"{field}.sub_path", self.sub_path, absolute=False)
 
     def to_settings(self) -> VolumeSettings:
-        read_only: ReadOnly = self.access.value  # type: ignore[assignment]
+        read_only: ReadOnly = self.access.value
         return VolumeSettings(
             name=self.name,
             mount_path=self.mount_path,
@@ -123,11 +123,12 @@ def _check_path(scope: Construct, field: str, value: str, *, absolute: bool) -> 
     try:
         parsed = list(string.Formatter().parse(value))
     except ValueError:
-        raise invalid(scope, field, value, "must be a valid template ('{' and '}' balanced)") from None
+        allowed = "must be a valid template ('{' and '}' balanced)"
+        raise invalid(scope, field, value, allowed) from None
     for _, name, spec, conversion in parsed:
         if name is not None and (name not in PATH_FIELDS or spec or conversion):
-            raise invalid(scope, field, value,
-                          f"may only use the template fields {{{'}, {'.join(sorted(PATH_FIELDS))}}}")
+            fields = "}, {".join(sorted(PATH_FIELDS))
+            raise invalid(scope, field, value, f"may only use the template fields {{{fields}}}")
 
 
 class NotebookProfile(Construct):

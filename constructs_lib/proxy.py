@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from constructs import Construct
@@ -30,7 +30,7 @@ __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel"]
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
 
 
-class ProxyLogLevel(str, Enum):
+class ProxyLogLevel(StrEnum):
     ERROR = "error"
     WARN = "warn"
     INFO = "info"

@@ -35,7 +35,8 @@ __all__ = [
     "parse_settings",
 ]
 
-# Where the hub ConfigMap is mounted in the hub container, and the two files it holds.
+# The hub image's configuration directory: its jupyterhub_config.py reads settings.json here,
+# which the hub ConfigMap provides.
 CONFIG_DIR = "/usr/local/etc/jupyterhub"
 CONFIG_FILE_NAME = "jupyterhub_config.py"
 SETTINGS_FILE_NAME = "settings.json"
@@ -162,7 +163,8 @@ def parse_settings(text: str, *, source: str = "<settings>") -> HubSettings:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise SettingsError(f"{source}: not valid JSON: {error}") from None
-    return _build(HubSettings, data, source, "")
+    settings: HubSettings = _build(HubSettings, data, source, "")
+    return settings
 
 
 def _build(kind: Any, value: Any, source: str, where: str) -> Any:
@@ -190,7 +192,8 @@ def _build(kind: Any, value: Any, source: str, where: str) -> Any:
             return tuple(_build(args[0], v, source, f"{here}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
             raise SettingsError(f"{source}: {here} must have {len(args)} items, got {value!r}")
-        return tuple(_build(a, v, source, f"{here}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+        pairs = enumerate(zip(args, value, strict=True))
+        return tuple(_build(a, v, source, f"{here}[{i}]") for i, (a, v) in pairs)
     if origin is dict:
         _, value_kind = typing.get_args(kind)
         if not isinstance(value, dict):

@@ -15,7 +15,8 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 
 
 def test_slug_comes_from_display_name(chart: cdk8s.Chart) -> None:
-    assert NotebookProfile(chart, "P", display_name="GPU Notebook (A100)").slug == "gpu-notebook-a100"
+    profile = NotebookProfile(chart, "P", display_name="GPU Notebook (A100)")
+    assert profile.slug == "gpu-notebook-a100"
 
 
 def test_gpus_set_guarantee_and_limit(chart: cdk8s.Chart) -> None:

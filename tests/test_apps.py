@@ -1,0 +1,127 @@
+"""Every app: snapshot, referential integrity, strict schemas for 1.28-1.37, dist/ drift."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+import apps
+from apps.__main__ import main, synthesize
+from constructs_lib import KubernetesVersion, check_references
+from tests.conftest import ROOT, VERSIONS
+
+APP_NAMES = sorted(apps.APPS)
+DEFAULT = str(KubernetesVersion.DEFAULT)
+
+
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_snapshot(name: str, synthesized: dict[Any, Any],
+                  snapshot_yaml: SnapshotAssertion) -> None:
+    _, manifests = synthesized[(name, DEFAULT)]
+    assert manifests == snapshot_yaml
+
+
+@pytest.mark.parametrize("version", [str(v) for v in VERSIONS])
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_references_resolve(name: str, version: str, synthesized: dict[Any, Any]) -> None:
+    built, manifests = synthesized[(name, version)]
+    check_references(manifests, built.external)
+
+
+@pytest.mark.parametrize("version", [str(v) for v in VERSIONS])
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_validates_strictly(name: str, version: str, synthesized: dict[Any, Any]) -> None:
+    _, manifests = synthesized[(name, version)]
+    errors = []
+    for manifest in manifests:
+        try:
+            kubernetes_validate.validate(manifest, version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message}")
+    assert errors == []
+
+
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_namespace_applies_first(name: str) -> None:
+    first = sorted((ROOT / "dist" / name).glob("*.yaml"))[0]
+    assert first.read_text().startswith("apiVersion: v1\nkind: Namespace\n")
+
+
+def _same_tree(left: Path, right: Path) -> list[str]:
+    compare = filecmp.dircmp(left, right)
+    differences = [*compare.left_only, *compare.right_only]
+    differences += [f for f in compare.common_files
+                    if (left / f).read_bytes() != (right / f).read_bytes()]
+    for sub in compare.common_dirs:
+        differences += [f"{sub}/{d}" for d in _same_tree(left / sub, right / sub)]
+    return differences
+
+
+def test_dist_is_a_fresh_synth(tmp_path: Path) -> None:
+    """dist/ is committed; regenerate it with `make synth` after a change."""
+    synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
+    assert _same_tree(ROOT / "dist", tmp_path / "dist") == []
+
+
+def test_cdk8s_cli_synth_matches(tmp_path: Path) -> None:
+    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "CDK8S_CHECK_UPGRADE": "false"}
+    subprocess.run([str(cli), "synth", "--output", str(tmp_path / "out")], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    assert _same_tree(ROOT / "dist", tmp_path / "out") == []
+
+
+def test_bad_input_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outdir = tmp_path / "dist"
+    synthesize(outdir, KubernetesVersion.DEFAULT, APP_NAMES)
+    before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+
+    def broken(outdir: str, version: KubernetesVersion) -> apps.BuiltApp:
+        raise ValueError("jupyterhub/Hub: replicas must be 1 (JupyterHub runs one hub), got 3")
+
+    monkeypatch.setitem(apps.APPS, "broken", broken)
+    with pytest.raises(ValueError, match="replicas must be 1"):
+        synthesize(outdir, KubernetesVersion.DEFAULT, [*APP_NAMES, "broken"])
+    after = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_stale_files_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / "dist" / APP_NAMES[0] / "9999-stale.k8s.yaml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("kind: Stale\n")
+    synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
+    assert not stale.exists()
+
+
+def test_cli_rejects_old_kubernetes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--outdir", str(tmp_path / "dist"), "--kubernetes-version", "1.27"]) == 2
+    assert capsys.readouterr().err == (
+        "error: kubernetes_version must be 1.28 or newer, got '1.27'\n")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_cli_targets_a_version(tmp_path: Path) -> None:
+    assert main(["--outdir", str(tmp_path / "dist"), "--kubernetes-version", "1.29"]) == 0
+    text = "".join(p.read_text() for p in (tmp_path / "dist").rglob("*.yaml"))
+    assert "trafficDistribution" not in text
+    assert "sleep:" not in text
+
+
+def test_strict_validation_catches_fields_newer_than_the_target(
+        synthesized: dict[Any, Any]) -> None:
+    """The schema check can fail: a 1.33 Service (trafficDistribution) is invalid for 1.29."""
+    _, manifests = synthesized[(APP_NAMES[0], DEFAULT)]
+    service = next(m for m in manifests if m["kind"] == "Service")
+    with pytest.raises(kubernetes_validate.ValidationError, match="trafficDistribution"):
+        kubernetes_validate.validate(service, "1.29", strict=True)

@@ -1,0 +1,146 @@
+"""The integrity check fails, naming both ends, for each kind of broken reference."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import cdk8s
+import pytest
+
+from constructs_lib import External, JupyterHub, ProxyToken, find_dangling_references
+from tests.conftest import find, synth
+
+
+@pytest.fixture
+def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
+    JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("token"))
+    return synth(chart)
+
+
+EXTERNAL = External(objects=frozenset({("Secret", "token")}), pod_labels=(
+    {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "singleuser-server"},))
+
+
+def _problems(manifests: list[dict[str, Any]], kind: str, name: str, edit: Any,
+              external: External = EXTERNAL) -> list[str]:
+    broken = copy.deepcopy(manifests)
+    edit(find(broken, kind, name))
+    return find_dangling_references(broken, external)
+
+
+def test_intact_app_has_no_problems(manifests: list[dict[str, Any]]) -> None:
+    assert find_dangling_references(manifests, EXTERNAL) == []
+
+
+def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
+    assert find_dangling_references(manifests, External(pod_labels=EXTERNAL.pod_labels)) == [
+        "StatefulSet/jupyterhub-hub container hub envFrom refers to Secret/token, "
+        "which the app does not have",
+        "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/token, "
+        "which the app does not have",
+    ]
+
+
+def test_service_selector(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["selector"]["app.kubernetes.io/name"] = "jupyterproxy"
+    assert _problems(manifests, "Service", "jupyterhub-proxy", edit) == [
+        "Service/jupyterhub-proxy spec.selector selects {'app.kubernetes.io/name': "
+        "'jupyterproxy', 'app.kubernetes.io/component': 'proxy'}, which matches no pod"]
+
+
+def test_topology_spread_selector(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        spread = o["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
+        spread["labelSelector"]["matchLabels"] = {"app.kubernetes.io/name": "jupyterproxy"}
+    assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
+        "Deployment/jupyterhub-proxy topologySpreadConstraints (kubernetes.io/hostname) "
+        "selects {'app.kubernetes.io/name': 'jupyterproxy'}, which is not this pod"]
+
+
+def test_stateful_set_service_name(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["serviceName"] = "hub"
+    assert _problems(manifests, "StatefulSet", "jupyterhub-hub", edit) == [
+        "StatefulSet/jupyterhub-hub spec.serviceName refers to Service/hub, "
+        "which the app does not have"]
+
+
+def test_proxy_target_url(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        args = o["spec"]["template"]["spec"]["containers"][0]["args"]
+        args[:] = [a.replace("jupyterhub-hub:", "hub:") for a in args]
+    assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
+        "Deployment/jupyterhub-proxy container proxy arg --default-target refers to "
+        "Service/hub, which the app does not have",
+        "Deployment/jupyterhub-proxy container proxy arg --error-target refers to "
+        "Service/hub, which the app does not have"]
+
+
+def test_proxy_api_port(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["ports"] = [p for p in o["spec"]["ports"] if p["name"] != "http-api"]
+    problems = _problems(manifests, "Service", "jupyterhub-proxy", edit)
+    assert len(problems) == 1
+    assert problems[0].startswith("ConfigMap/jupyterhub-hub-")
+    assert problems[0].endswith(
+        "data[settings.json] refers to Service/jupyterhub-proxy port 8000, which it lacks")
+
+
+def test_role_binding_subject(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["subjects"][0]["name"] = "hub"
+    assert _problems(manifests, "RoleBinding", "jupyterhub-hub", edit) == [
+        "RoleBinding/jupyterhub-hub subjects refers to ServiceAccount/hub, "
+        "which the app does not have"]
+
+
+def test_service_account_name(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["template"]["spec"]["serviceAccountName"] = "proxy"
+    assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
+        "Deployment/jupyterhub-proxy serviceAccountName refers to ServiceAccount/proxy, "
+        "which the app does not have"]
+
+
+def test_hpa_target(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["scaleTargetRef"]["name"] = "proxy"
+    assert _problems(manifests, "HorizontalPodAutoscaler", "jupyterhub-proxy", edit) == [
+        "HorizontalPodAutoscaler/jupyterhub-proxy spec.scaleTargetRef refers to "
+        "Deployment/proxy, which the app does not have"]
+
+
+def test_pdb_selector(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["selector"]["matchLabels"] = {"app": "hub"}
+    assert _problems(manifests, "PodDisruptionBudget", "jupyterhub-hub", edit) == [
+        "PodDisruptionBudget/jupyterhub-hub spec.selector selects {'app': 'hub'}, "
+        "which matches no pod"]
+
+
+def test_config_map_volume(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["spec"]["template"]["spec"]["volumes"][1]["configMap"]["name"] = "hub-config"
+    assert _problems(manifests, "StatefulSet", "jupyterhub-hub", edit) == [
+        "StatefulSet/jupyterhub-hub volume config refers to ConfigMap/hub-config, "
+        "which the app does not have"]
+
+
+def test_network_policy_selector(manifests: list[dict[str, Any]]) -> None:
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "p"},
+              "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "hubs"}}}}
+    assert find_dangling_references([*manifests, policy], EXTERNAL) == [
+        "NetworkPolicy/p spec.podSelector selects {'app.kubernetes.io/component': 'hubs'}, "
+        "which matches no pod"]
+
+
+def test_route_destination(manifests: list[dict[str, Any]]) -> None:
+    route = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+             "metadata": {"name": "r"},
+             "spec": {"http": [{"route": [{"destination": {
+                 "host": "proxy", "port": {"number": 8080}}}]}]}}
+    assert find_dangling_references([*manifests, route], EXTERNAL) == [
+        "VirtualService/r route destination refers to Service/proxy, which the app does not have"]
