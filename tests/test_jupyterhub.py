@@ -56,3 +56,8 @@ def test_namespace_privileged_only_for_host_paths(chart: cdk8s.Chart) -> None:
     host = NotebookProfile(chart, "Host", display_name="Host")
     assert HubNamespace(chart, "Privileged", name="other", profiles=[safe, host]).pod_security is (
         PodSecurityLevel.PRIVILEGED)
+
+
+def test_namespace_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    HubNamespace(chart, "Namespace", profiles=[NotebookProfile(chart, "P")])
+    assert find(synth(chart), "Namespace") == snapshot_yaml

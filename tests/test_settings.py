@@ -1,0 +1,86 @@
+"""The hub settings schema: what the constructs write, the runtime reads back, strictly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+
+from constructs_lib import JupyterHub, ProxyToken
+from hub_runtime.settings import SettingsError, dump_settings, load_settings, parse_settings
+
+
+@pytest.fixture
+def written(chart: cdk8s.Chart, tmp_path: Path) -> Path:
+    hub = JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("t")).hub
+    path = tmp_path / "settings.json"
+    path.write_text(dump_settings(hub.settings))
+    return path
+
+
+def _edit(path: Path, change: Any) -> Path:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    return str(error.value)
+
+
+def test_round_trip(written: Path) -> None:
+    settings = load_settings(written)
+    assert dump_settings(settings) == written.read_text()
+    assert settings.profiles[0].volumes[0].owner == (1000, 1000)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert _error(tmp_path / "nope.json") == (
+        f"{tmp_path / 'nope.json'}: cannot read hub settings: No such file or directory")
+
+
+def test_malformed_json(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{")
+    assert _error(path).startswith(f"{path}: not valid JSON: ")
+
+
+def test_unknown_field(written: Path) -> None:
+    _edit(written, lambda d: d["culler"].update(timout=5))
+    assert _error(written) == (
+        f"{written}: unknown field culler.timout "
+        "(known: concurrency, enabled, every, max_age, timeout)")
+
+
+def test_missing_field(written: Path) -> None:
+    _edit(written, lambda d: d["auth"].pop("admin_users"))
+    assert _error(written) == f"{written}: missing field auth.admin_users"
+
+
+def test_mistyped_field(written: Path) -> None:
+    _edit(written, lambda d: d["culler"].update(timeout="3600"))
+    assert _error(written) == f"{written}: culler.timeout must be an integer, got '3600'"
+
+
+def test_boolean_is_not_an_integer(written: Path) -> None:
+    _edit(written, lambda d: d.update(named_server_limit_per_user=True))
+    assert _error(written) == (
+        f"{written}: named_server_limit_per_user must be an integer, got True")
+
+
+def test_nested_list_field(written: Path) -> None:
+    _edit(written, lambda d: d["profiles"][1]["volumes"][2].update(read_only="sometimes"))
+    assert _error(written) == (
+        f"{written}: profiles[1].volumes[2].read_only must be one of "
+        "['never', 'always', 'unless_admin', 'if_admin'], got 'sometimes'")
+
+
+def test_parse_names_the_source() -> None:
+    with pytest.raises(SettingsError, match=r"^configmap: settings must be an object, got \[\]$"):
+        parse_settings("[]", source="configmap")
