@@ -31,6 +31,10 @@ test: setup
 	bash scripts/check
 	bash scripts/test
 
+## Regenerate the CRD bindings in imports/ from crds/ (offline).
+imports: setup
+	$(PYTHON) scripts/import_crds.py
+
 ## Synthesis time against the floor of an empty cdk8s-plus-28 chart.
 bench: setup
 	$(PYTHON) scripts/bench_synth.py

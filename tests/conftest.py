@@ -19,6 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (settings.json in the hub ConfigMap) as literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 class YamlSnapshot(SingleFileSnapshotExtension):
     """One YAML file per snapshot, so a snapshot diff reads like a manifest diff."""
 
@@ -26,7 +38,8 @@ class YamlSnapshot(SingleFileSnapshotExtension):
     _write_mode = WriteMode.TEXT
 
     def serialize(self, data: Any, **kwargs: Any) -> str:
-        return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=100)
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+                         width=100)
 
 
 @pytest.fixture
