@@ -20,6 +20,7 @@ from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
+    disruption_budget,
     dns_config,
     hardened_container,
     hardened_pod,
@@ -184,11 +185,7 @@ class HubStatefulSet(Construct):
                 dns_ndots=dns_ndots, storage_size=storage_size, storage_class=storage_class,
             ),
         )
-        api_object(
-            self, "PodDisruptionBudget", api_version="policy/v1", kind="PodDisruptionBudget",
-            name=self.name, labels=self.labels,
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(self.labels)}},
-        )
+        disruption_budget(self, self.name, self.labels)
 
     @property
     def proxy(self) -> CHProxy:

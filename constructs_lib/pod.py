@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
+from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_range
 from constructs_lib.kubernetes_version import KubernetesVersion
 
@@ -152,3 +154,12 @@ def service_spec(
         # Keep traffic in the caller's zone when an endpoint is there.
         spec["trafficDistribution"] = "PreferClose"
     return spec
+
+
+def disruption_budget(scope: Construct, name: str, labels: dict[str, str]) -> cdk8s.ApiObject:
+    """At most one pod of the component down at a time for voluntary disruptions."""
+    return api_object(
+        scope, "PodDisruptionBudget", api_version="policy/v1", kind="PodDisruptionBudget",
+        name=name, labels=labels,
+        spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}},
+    )

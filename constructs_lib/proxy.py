@@ -17,6 +17,7 @@ from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
+    disruption_budget,
     dns_config,
     hardened_container,
     hardened_pod,
@@ -208,11 +209,7 @@ class CHProxy(Construct):
                 },
             },
         )
-        api_object(
-            self, "PodDisruptionBudget", api_version="policy/v1", kind="PodDisruptionBudget",
-            name=self.name, labels=self.labels,
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(self.labels)}},
-        )
+        disruption_budget(self, self.name, self.labels)
         api_object(
             self, "HorizontalPodAutoscaler", api_version="autoscaling/v2",
             kind="HorizontalPodAutoscaler", name=self.name, labels=self.labels,
