@@ -46,7 +46,9 @@ def main() -> None:
             subprocess.run(
                 ["cdk8s", "import", "--no-check-upgrade", "--language", "python",
                  "--output", str(staging), str(source)],
-                check=True, stdout=subprocess.DEVNULL,
+                # In the temporary directory: cdk8s import records each source in the
+                # cdk8s.yaml of its working directory.
+                check=True, stdout=subprocess.DEVNULL, cwd=tmp,
             )
         shutil.rmtree(output, ignore_errors=True)
         shutil.copytree(staging, output)

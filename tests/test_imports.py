@@ -30,3 +30,8 @@ def test_imported_bindings_load() -> None:
 
     assert {ExternalSecret.GVK.kind, Gateway.GVK.kind, VirtualService.GVK.kind} == {
         "ExternalSecret", "Gateway", "VirtualService"}
+
+
+def test_generation_leaves_the_project_config_alone() -> None:
+    # cdk8s import appends its sources to the cdk8s.yaml of its working directory.
+    assert "imports: []" in (ROOT / "cdk8s.yaml").read_text()
