@@ -1,11 +1,15 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
+from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
 from constructs_lib.integrity import External, check_references, find_dangling_references
+from constructs_lib.istio import IstioIngress, MeshTelemetry, OutboundTrafficMode, Retries
 from constructs_lib.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib.kubernetes_version import KubernetesVersion
-from constructs_lib.namespace import HubNamespace, PodSecurityLevel
+from constructs_lib.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
+from constructs_lib.network_peer import NetworkPeer
+from constructs_lib.network_policy import Flow, HubNetworkPolicies
 from constructs_lib.pod import HealthProbes, IstioSidecar, ProbeTiming, Resources
 from constructs_lib.profile import (
     DEFAULT_USER_IMAGE,
@@ -16,34 +20,49 @@ from constructs_lib.profile import (
 )
 from constructs_lib.proxy import DEFAULT_PROXY_IMAGE, Autoscaling, CHProxy, ProxyLogLevel
 from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
-from constructs_lib.user_pods import IdleCuller, UserPods
+from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
+from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDelivery, VaultSecret
 
 __all__ = [
     "DEFAULT_HUB_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_USER_IMAGE",
+    "USER_PORT",
     "AuthProxyIngress",
     "Autoscaling",
     "CHProxy",
+    "Component",
     "ExistingSecretToken",
     "External",
+    "Flow",
     "HealthProbes",
     "HubNamespace",
+    "HubNetworkPolicies",
+    "HubResourceQuota",
     "HubStatefulSet",
     "IdleCuller",
     "ImagePullPolicy",
+    "IstioIngress",
     "IstioSidecar",
     "JupyterHub",
     "KubernetesVersion",
+    "MeshTelemetry",
     "MountAccess",
+    "NetworkPeer",
     "NotebookProfile",
+    "OutboundTrafficMode",
     "PodSecurityLevel",
     "ProbeTiming",
     "ProxyLogLevel",
     "ProxyToken",
     "Resources",
+    "Retries",
+    "SecretStore",
+    "SecretStoreKind",
     "UserPods",
     "UserVolume",
+    "VaultDelivery",
+    "VaultSecret",
     "check_references",
     "find_dangling_references",
     "reference_profiles",

@@ -30,7 +30,7 @@ from constructs_lib.pod import (
 )
 from constructs_lib.profile import NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
-from constructs_lib.user_pods import IdleCuller, UserPods
+from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
     SETTINGS_FILE_NAME,
@@ -231,7 +231,7 @@ class HubStatefulSet(Construct):
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,
                 start_timeout=user_pods.start_timeout,
-                port=8888,
+                port=USER_PORT,
                 service_account=sa.name if sa is not None else "default",
                 priority_class_name=user_pods.priority_class_name,
                 env=dict(sorted(user_pods.env.items())),

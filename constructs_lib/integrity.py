@@ -45,6 +45,9 @@ def find_dangling_references(
 ) -> list[str]:
     objects = list(manifests)
     index = {(o["kind"], o["metadata"]["name"]) for o in objects} | set(external.objects)
+    # An ExternalSecret makes its target Secret in the cluster.
+    index |= {("Secret", o["spec"]["target"]["name"]) for o in objects
+              if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})}
     pods = [(f"{o['kind']}/{o['metadata']['name']}", _pod_labels(o)) for o in objects
             if o["kind"] in _WORKLOADS] + [
         ("(runtime pods)", dict(labels)) for labels in external.pod_labels]
@@ -100,6 +103,9 @@ def find_dangling_references(
             for key, value in obj.get("data", {}).items():
                 for url in _urls(value):
                     service_port(f"{here} data[{key}]", url["name"], int(url["port"]))
+        elif kind == "ExternalSecret":
+            store = spec["secretStoreRef"]
+            need(f"{here} spec.secretStoreRef", store.get("kind", "SecretStore"), store["name"])
         elif kind == "VirtualService":
             for route in _walk_key(spec, "destination"):
                 host = route["host"].split(".")[0]

@@ -10,11 +10,12 @@ from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
 from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.network_policy import Flow
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile import NotebookProfile
 from constructs_lib.proxy import DEFAULT_PROXY_IMAGE, Autoscaling, CHProxy
 from constructs_lib.proxy_token import ProxyToken
-from constructs_lib.user_pods import IdleCuller, UserPods
+from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 
 __all__ = ["JupyterHub", "reference_profiles"]
 
@@ -79,3 +80,25 @@ class JupyterHub(Construct):
         )
         self.profiles = chosen
         self.proxy_token = proxy_token
+
+    @property
+    def component_labels(self) -> dict[Component, dict[str, str]]:
+        """The selector labels of each component's pods."""
+        return {
+            Component.HUB: dict(self.hub.labels),
+            Component.PROXY: dict(self.proxy.labels),
+            Component.SINGLEUSER: self.hub.user_pod_labels,
+        }
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        """Who talks to whom inside the app: the proxy forwards to the hub and user servers,
+        the hub drives the proxy's API and calls user servers, user servers call the hub API."""
+        hub, proxy = self.hub, self.proxy
+        return (
+            Flow(Component.PROXY, Component.HUB, hub.port),
+            Flow(Component.SINGLEUSER, Component.HUB, hub.port),
+            Flow(Component.HUB, Component.PROXY, proxy.API_PORT),
+            Flow(Component.PROXY, Component.SINGLEUSER, USER_PORT),
+            Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
+        )

@@ -7,11 +7,13 @@ from enum import StrEnum
 
 from constructs import Construct
 
+from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label
 from constructs_lib._objects import api_object
+from constructs_lib._quantity import check_quantity
 from constructs_lib.profile import NotebookProfile
 
-__all__ = ["HubNamespace", "PodSecurityLevel"]
+__all__ = ["HubNamespace", "HubResourceQuota", "PodSecurityLevel"]
 
 
 class PodSecurityLevel(StrEnum):
@@ -49,4 +51,37 @@ class HubNamespace(Construct):
                 "name": name,
                 "pod-security.kubernetes.io/enforce": self.pod_security.value,
             },
+        )
+
+
+class HubResourceQuota(Construct):
+    """What all pods of the namespace may request and use together; no LoadBalancer Services
+    (traffic enters through the ingress gateway)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        release: str = "jupyterhub",
+        cpu: str = "32",
+        memory: str = "64Gi",
+        gpus: int = 1,
+        load_balancers: int = 0,
+    ) -> None:
+        super().__init__(scope, id)
+        check_quantity(self, "cpu", cpu)
+        check_quantity(self, "memory", memory)
+        for field, value in (("gpus", gpus), ("load_balancers", load_balancers)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise invalid(self, field, value, "must be a whole number, 0 or more")
+        self.quota = api_object(
+            self, "Resource", api_version="v1", kind="ResourceQuota", name=release,
+            labels={APP_LABEL: release},
+            spec={"hard": {
+                "requests.cpu": cpu, "limits.cpu": cpu,
+                "requests.memory": memory, "limits.memory": memory,
+                "requests.nvidia.com/gpu": str(gpus),
+                "services.loadbalancers": str(load_balancers),
+            }},
         )

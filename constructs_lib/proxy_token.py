@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 from constructs_lib._names import Component
 
 __all__ = ["ExistingSecretToken", "ProxyToken"]
@@ -12,12 +10,16 @@ __all__ = ["ExistingSecretToken", "ProxyToken"]
 TOKEN_ENV = "CONFIGPROXY_AUTH_TOKEN"
 
 
-class ProxyToken(ABC):
-    """A source of the proxy token; the hub and the proxy take this object, never a name."""
+class ProxyToken:
+    """A source of the proxy token; the hub and the proxy take this object, never a name.
 
-    @abstractmethod
+    A plain base class rather than an ABC, so that constructs (whose jsii metaclass excludes
+    ABCMeta) can be token sources too, like ``VaultSecret``.
+    """
+
     def secret_name(self, component: Component) -> str:
         """The Secret whose keys become ``component``'s environment."""
+        raise NotImplementedError(f"{type(self).__name__} must implement secret_name")
 
     @property
     def external_secrets(self) -> frozenset[str]:

@@ -11,7 +11,10 @@ from constructs_lib._errors import invalid
 from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import IstioSidecar
 
-__all__ = ["IdleCuller", "UserPods"]
+__all__ = ["USER_PORT", "IdleCuller", "UserPods"]
+
+# The port every user server listens on (KubeSpawner's default).
+USER_PORT = 8888
 
 
 def _reference_env() -> Mapping[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import filecmp
 import os
 import subprocess
@@ -9,14 +10,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
+import yaml
 from syrupy.assertion import SnapshotAssertion
 
 import apps
 from apps.__main__ import main, synthesize
 from constructs_lib import KubernetesVersion, check_references
 from tests.conftest import ROOT, VERSIONS
+from tests.crd_schemas import is_custom, validate_custom
 
 APP_NAMES = sorted(apps.APPS)
 DEFAULT = str(KubernetesVersion.DEFAULT)
@@ -42,11 +46,43 @@ def test_validates_strictly(name: str, version: str, synthesized: dict[Any, Any]
     _, manifests = synthesized[(name, version)]
     errors = []
     for manifest in manifests:
+        if is_custom(manifest):
+            continue  # checked against its CRD below
         try:
             kubernetes_validate.validate(manifest, version, strict=True)
         except kubernetes_validate.ValidationError as error:
             errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message}")
     assert errors == []
+
+
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_custom_resources_match_their_crds(name: str, synthesized: dict[Any, Any]) -> None:
+    _, manifests = synthesized[(name, DEFAULT)]
+    errors = []
+    for manifest in filter(is_custom, manifests):
+        try:
+            validate_custom(manifest)
+        except jsonschema.ValidationError as error:
+            errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message}")
+    assert errors == []
+
+
+def test_crd_check_can_fail(synthesized: dict[Any, Any]) -> None:
+    _, manifests = synthesized[("dev", DEFAULT)]
+    sidecar = copy.deepcopy(next(m for m in manifests if m["kind"] == "Sidecar"))
+    sidecar["spec"]["outboundTrafficPolicy"]["mode"] = "DENY_ALL"
+    with pytest.raises(jsonschema.ValidationError, match="DENY_ALL"):
+        validate_custom(sidecar)
+    sidecar["spec"]["outboundTrafficPolicy"] = {"mode": "ALLOW_ANY", "egresProxy": {}}
+    with pytest.raises(jsonschema.ValidationError, match="egresProxy"):
+        validate_custom(sidecar)
+
+
+def test_no_secret_values_in_dist() -> None:
+    for path in (ROOT / "dist").rglob("*.yaml"):
+        for manifest in yaml.safe_load_all(path.read_text()):
+            if manifest and manifest["kind"] == "Secret":
+                assert not manifest.get("data") and not manifest.get("stringData"), path
 
 
 @pytest.mark.parametrize("name", APP_NAMES)

@@ -1,0 +1,71 @@
+"""``dev``: the reference deployment, corrected.
+
+Istio ingress gateway with oauth2-proxy ext-authz in front, the proxy token from Vault via the
+External Secrets Operator, default-deny network policies with exactly the app's flows, the
+namespace's quota and a Pod Security level derived from the profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cdk8s
+from constructs import Construct
+
+from apps._app import BuiltApp
+from constructs_lib import (
+    External,
+    HubNamespace,
+    HubNetworkPolicies,
+    HubResourceQuota,
+    IstioIngress,
+    JupyterHub,
+    KubernetesVersion,
+    VaultSecret,
+)
+from constructs_lib.network_policy import TELEPRESENCE_LABELS
+
+__all__ = ["DevChart", "build"]
+
+NAMESPACE = "jupyterhub"
+
+
+class DevChart(cdk8s.Chart):
+    """Everything of the ``dev`` app but the Namespace."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        hosts: Sequence[str] = ("notebook.minikube.127.0.0.1.nip.io", "notebook.kaidotio.dev"),
+        admin_users: Sequence[str] = ("admin",),
+        ext_authz_provider: str | None = "oauth2-proxy",
+        kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+    ) -> None:
+        super().__init__(scope, id, namespace=NAMESPACE)
+        token = VaultSecret(self, "ProxyToken")
+        self.jupyterhub = JupyterHub(
+            self, "JupyterHub", proxy_token=token, admin_users=admin_users,
+            kubernetes_version=kubernetes_version,
+        )
+        self.ingress = IstioIngress(
+            self, "Istio", jupyterhub=self.jupyterhub, hosts=hosts,
+            ext_authz_provider=ext_authz_provider,
+        )
+        HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
+                           ingress_from=self.ingress.gateway)
+        HubResourceQuota(self, "ResourceQuota")
+        self.external = External(
+            objects=token.external_objects,
+            pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),
+        )
+
+
+def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
+    app = cdk8s.App(outdir=outdir)
+    chart = DevChart(app, "jupyterhub", kubernetes_version=kubernetes_version)
+    namespace = cdk8s.Chart(app, "namespace")
+    HubNamespace(namespace, "Namespace", name=NAMESPACE, profiles=chart.jupyterhub.profiles)
+    chart.add_dependency(namespace)
+    return BuiltApp("dev", app, chart.external)

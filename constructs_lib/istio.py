@@ -1,0 +1,300 @@
+"""Istio in front of and around one JupyterHub: gateway, route and per-component mesh policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+from constructs_lib._names import APP_LABEL, Component
+from constructs_lib.auth_ingress import check_hosts
+from constructs_lib.jupyterhub import JupyterHub
+from constructs_lib.network_peer import NetworkPeer
+
+__all__ = ["IstioIngress", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
+
+# Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
+_OWN_NAMESPACE = "./*"
+_ISTIOD = "istio-system/istiod.istio-system.svc.cluster.local"
+_OTEL_AGENT = "otel/otel-agent.otel.svc.cluster.local"
+_KUBERNETES_API = "default/kubernetes.default.svc.cluster.local"
+_HCM = "envoy.filters.network.http_connection_manager"
+# The hub's access log: one JSON object per request on stdout, fields as nginx-style names.
+_ACCESS_LOG_FIELDS = {
+    "time": "%START_TIME%",
+    "host": "%REQ(:AUTHORITY)%",
+    "forwardedfor": "%REQ(X-FORWARDED-FOR)%",
+    "method": "%REQ(:METHOD)%",
+    "uri": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
+    "protocol": "%PROTOCOL%",
+    "status": "%RESPONSE_CODE%",
+    "size": "%BYTES_SENT%",
+    "reqsize": "%BYTES_RECEIVED%",
+    "referer": "%REQ(REFERER)%",
+    "ua": "%REQ(USER-AGENT)%",
+    "vhost": "%REQUESTED_SERVER_NAME%",
+    "reqtime": "%DURATION%",
+    "respflag": "%RESPONSE_FLAGS%",
+    "scheme": "%REQ(:SCHEME)%",
+    "traceparent": "%REQ(TRACEPARENT)%",
+    "x-client-ip": "%REQ(X-CLIENT-IP)%",
+    "xauthrequestuser": "%REQ(X-AUTH-REQUEST-USER)%",
+}
+
+
+class OutboundTrafficMode(StrEnum):
+    REGISTRY_ONLY = "REGISTRY_ONLY"
+    ALLOW_ANY = "ALLOW_ANY"
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How the gateway retries a request to the proxy."""
+
+    attempts: int = 3
+    retry_on: str = (
+        "gateway-error,retriable-4xx,connect-failure,refused-stream,unavailable,cancelled,"
+        "retriable-status-codes"
+    )
+
+
+@dataclass(frozen=True)
+class MeshTelemetry:
+    """Tracing, metrics and access-log providers (names from the mesh config)."""
+
+    tracing_provider: str = "otel-agent"
+    sampling_percentage: float = 100.0
+    metrics_provider: str = "prometheus"
+    metrics_interval: str = "15s"
+    access_log_provider: str = "envoy"
+    # Skip entries with no protocol (TCP probes and the like).
+    access_log_filter: str = "request.protocol != null"
+
+
+@dataclass(frozen=True)
+class _Workload:
+    component: Component
+    labels: dict[str, str]
+    outbound: OutboundTrafficMode
+    egress_hosts: tuple[str, ...]
+    access_log: str | None  # Telemetry match mode, or None for disabled
+
+
+# Hub and proxy reach only the mesh's registry: their namespace, istiod, the trace agent and
+# (for KubeSpawner) the Kubernetes API. User pods also get the hosts the app adds.
+_HUB_PROXY_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT, _KUBERNETES_API)
+_USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
+
+
+class IstioIngress(Construct):
+    """Gateway and VirtualService to the proxy's public port, and for hub, proxy and user pods
+    each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's inbound access log
+    comes from an EnvoyFilter (its Telemetry access log is off).
+
+    With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
+    CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for exactly these
+    hosts through the external auth first: the hub trusts the user header that auth sets.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        jupyterhub: JupyterHub,
+        hosts: Sequence[str],
+        gateway: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
+        port: int = 80,
+        retries: Retries | None = None,
+        telemetry: MeshTelemetry | None = None,
+        hub_proxy_outbound: OutboundTrafficMode | str = OutboundTrafficMode.REGISTRY_ONLY,
+        user_outbound: OutboundTrafficMode | str = OutboundTrafficMode.ALLOW_ANY,
+        user_egress_hosts: Sequence[str] = (),
+        ext_authz_provider: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.hosts = check_hosts(self, "hosts", hosts)
+        retries = retries or Retries()
+        telemetry = telemetry or MeshTelemetry()
+        hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
+        user_mode = _outbound(self, "user_outbound", user_outbound)
+        if not 0 <= telemetry.sampling_percentage <= 100:
+            raise invalid(self, "telemetry.sampling_percentage", telemetry.sampling_percentage,
+                          "must be a percentage from 0 to 100")
+        if not 1 <= port <= 65535:
+            raise invalid(self, "port", port, "must be a TCP port from 1 to 65535")
+        if retries.attempts < 0:
+            raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
+        for index, host in enumerate(user_egress_hosts):
+            if "/" not in host:
+                raise invalid(self, f"user_egress_hosts[{index}]", host,
+                              "must be '<namespace>/<host>' as Istio Sidecar egress expects")
+        if ext_authz_provider is not None and not ext_authz_provider.strip():
+            raise invalid(self, "ext_authz_provider", ext_authz_provider,
+                          "must name an extension provider of the mesh config")
+        self.gateway = gateway
+        # The Gateway binds to the gateway pods the peer names.
+        selector = dict(gateway.pod_labels)
+        hub, proxy = jupyterhub.hub, jupyterhub.proxy
+        release = hub.release
+        labels = {APP_LABEL: release}
+        self.proxy = proxy
+
+        from imports.io.istio import networking as net
+
+        gateway_obj = net.Gateway(
+            self, "Gateway", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+            spec=net.GatewaySpec(selector=selector, servers=[net.GatewaySpecServers(
+                hosts=list(self.hosts),
+                port=net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP"))]),
+        )
+        self.virtual_service = net.VirtualService(
+            self, "VirtualService", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+            spec=net.VirtualServiceSpec(
+                gateways=[gateway_obj.name], hosts=list(self.hosts),
+                http=[net.VirtualServiceSpecHttp(
+                    retries=net.VirtualServiceSpecHttpRetries(
+                        attempts=retries.attempts, retry_on=retries.retry_on),
+                    route=[net.VirtualServiceSpecHttpRoute(
+                        destination=net.VirtualServiceSpecHttpRouteDestination(
+                            host=proxy.service.name,
+                            port=net.VirtualServiceSpecHttpRouteDestinationPort(
+                                number=proxy.port)))],
+                )]),
+        )
+        workloads = [
+            _Workload(Component.HUB, hub.labels, hub_proxy_mode,
+                      _HUB_PROXY_EGRESS, None),
+            _Workload(Component.PROXY, proxy.labels, hub_proxy_mode,
+                      _HUB_PROXY_EGRESS, "SERVER"),
+            _Workload(Component.SINGLEUSER, hub.user_pod_labels, user_mode,
+                      (*_USER_EGRESS, *user_egress_hosts), "CLIENT_AND_SERVER"),
+        ]
+        for workload in workloads:
+            self._workload_policies(release, workload, telemetry)
+        self._hub_access_log(release, hub.labels)
+        if ext_authz_provider is not None:
+            self._ext_authz(release, selector, ext_authz_provider)
+
+    def _workload_policies(self, release: str, workload: _Workload,
+                           telemetry: MeshTelemetry) -> None:
+        from imports.io.istio import networking as net
+        from imports.io.istio import security as sec
+        from imports.io.istio import telemetry as tel
+
+        name = f"{release}-{workload.component.value}"
+        metadata = cdk8s.ApiObjectMetadata(name=name, labels=dict(workload.labels))
+        kind = workload.component.value
+        sec.PeerAuthentication(
+            self, f"{kind}-peer-authentication", metadata=metadata,
+            spec=sec.PeerAuthenticationSpec(
+                selector=sec.PeerAuthenticationSpecSelector(match_labels=workload.labels),
+                mtls=sec.PeerAuthenticationSpecMtls(mode=sec.PeerAuthenticationSpecMtlsMode.STRICT)),
+        )
+        net.Sidecar(
+            self, f"{kind}-sidecar", metadata=metadata,
+            spec=net.SidecarSpec(
+                workload_selector=net.SidecarSpecWorkloadSelector(labels=workload.labels),
+                egress=[net.SidecarSpecEgress(hosts=list(workload.egress_hosts))],
+                outbound_traffic_policy=net.SidecarSpecOutboundTrafficPolicy(
+                    mode=net.SidecarSpecOutboundTrafficPolicyMode[
+                        workload.outbound.value.replace("_", "_UNDERSCORE_")])),
+        )
+        if workload.access_log is None:
+            access_log = tel.TelemetrySpecAccessLogging(disabled=True)
+        else:
+            access_log = tel.TelemetrySpecAccessLogging(
+                providers=[tel.TelemetrySpecAccessLoggingProviders(
+                    name=telemetry.access_log_provider)],
+                filter=tel.TelemetrySpecAccessLoggingFilter(
+                    expression=telemetry.access_log_filter),
+                match=tel.TelemetrySpecAccessLoggingMatch(
+                    mode=tel.TelemetrySpecAccessLoggingMatchMode[
+                        workload.access_log.replace("_", "_UNDERSCORE_")]),
+            )
+        tel.Telemetry(
+            self, f"{kind}-telemetry", metadata=metadata,
+            spec=tel.TelemetrySpec(
+                selector=tel.TelemetrySpecSelector(match_labels=workload.labels),
+                tracing=[tel.TelemetrySpecTracing(
+                    providers=[tel.TelemetrySpecTracingProviders(
+                        name=telemetry.tracing_provider)],
+                    random_sampling_percentage=telemetry.sampling_percentage)],
+                metrics=[tel.TelemetrySpecMetrics(
+                    providers=[tel.TelemetrySpecMetricsProviders(
+                        name=telemetry.metrics_provider)],
+                    reporting_interval=telemetry.metrics_interval)],
+                access_logging=[access_log]),
+        )
+
+    def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
+        from imports.io.istio import networking as net
+
+        value: dict[str, Any] = {"typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.network."
+                     "http_connection_manager.v3.HttpConnectionManager",
+            "access_log": [{
+                "name": "envoy.access_loggers.file",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3."
+                             "FileAccessLog",
+                    "path": "/dev/stdout",
+                    "log_format": {"json_format": dict(_ACCESS_LOG_FIELDS)},
+                },
+            }],
+        }}
+        net.EnvoyFilter(
+            self, "hub-access-log",
+            metadata=cdk8s.ApiObjectMetadata(name=f"{release}-hub-access-log",
+                                             labels=dict(hub_labels)),
+            spec=net.EnvoyFilterSpec(
+                workload_selector=net.EnvoyFilterSpecWorkloadSelector(labels=hub_labels),
+                config_patches=[net.EnvoyFilterSpecConfigPatches(
+                    apply_to=net.EnvoyFilterSpecConfigPatchesApplyTo.NETWORK_UNDERSCORE_FILTER,
+                    match=net.EnvoyFilterSpecConfigPatchesMatch(
+                        context=net.EnvoyFilterSpecConfigPatchesMatchContext
+                        .SIDECAR_UNDERSCORE_INBOUND,
+                        listener=net.EnvoyFilterSpecConfigPatchesMatchListener(
+                            filter_chain=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChain(
+                                filter=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChainFilter(
+                                    name=_HCM)))),
+                    patch=net.EnvoyFilterSpecConfigPatchesPatch(
+                        operation=net.EnvoyFilterSpecConfigPatchesPatchOperation.MERGE,
+                        value=value),
+                )]),
+        )
+
+    def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
+        from imports.io.istio import security as sec
+
+        namespace = self.gateway.namespace
+        if namespace is None:
+            raise invalid(self, "gateway", self.gateway,
+                          "must name the gateway's namespace to place its ext-authz policy")
+        sec.AuthorizationPolicy(
+            self, "ext-authz",
+            metadata=cdk8s.ApiObjectMetadata(
+                name=f"{release}-ext-authz", namespace=namespace, labels={APP_LABEL: release}),
+            spec=sec.AuthorizationPolicySpec(
+                selector=sec.AuthorizationPolicySpecSelector(match_labels=selector),
+                action=sec.AuthorizationPolicySpecAction.CUSTOM,
+                provider=sec.AuthorizationPolicySpecProvider(name=provider),
+                rules=[sec.AuthorizationPolicySpecRules(to=[sec.AuthorizationPolicySpecRulesTo(
+                    operation=sec.AuthorizationPolicySpecRulesToOperation(
+                        hosts=list(self.hosts)))])]),
+        )
+
+
+def _outbound(
+    scope: Construct, field: str, value: OutboundTrafficMode | str
+) -> OutboundTrafficMode:
+    try:
+        return OutboundTrafficMode(value)
+    except ValueError:
+        allowed = ", ".join(mode.value for mode in OutboundTrafficMode)
+        raise invalid(scope, field, value, f"must be one of {allowed}") from None

@@ -1,0 +1,86 @@
+"""NetworkPolicies derived from the components: deny by default, allow exactly the app's flows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from constructs import Construct
+
+from constructs_lib._names import APP_LABEL, Component
+from constructs_lib._objects import api_object
+from constructs_lib.network_peer import NetworkPeer
+
+if TYPE_CHECKING:
+    from constructs_lib.jupyterhub import JupyterHub
+
+__all__ = ["Flow", "HubNetworkPolicies"]
+
+TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Traffic the app needs: from a component (or outside peer) to a component's port."""
+
+    source: Component | NetworkPeer
+    target: Component
+    port: int
+
+
+class HubNetworkPolicies(Construct):
+    """``default-deny`` for ingress to every pod, then one policy per component admitting
+    exactly the flows ``jupyterhub.flows`` lists plus traffic from ``ingress_from`` to the
+    proxy's public port; optionally Prometheus scraping the sidecars and telepresence's agent.
+
+    Egress is left open here: the Istio Sidecars (REGISTRY_ONLY for hub and proxy) bound it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        jupyterhub: JupyterHub,
+        ingress_from: NetworkPeer,
+        prometheus: NetworkPeer | None = NetworkPeer.PROMETHEUS,
+        # The Istio sidecar's merged metrics port.
+        prometheus_port: int = 15020,
+        telepresence_port: int | None = 9900,
+    ) -> None:
+        super().__init__(scope, id)
+        release = jupyterhub.hub.release
+        labels = {APP_LABEL: release}
+        pods = jupyterhub.component_labels
+        flows = (*jupyterhub.flows, Flow(ingress_from, Component.PROXY, jupyterhub.proxy.port))
+        self.flows = flows
+
+        def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
+            api_object(
+                self, id, api_version="networking.k8s.io/v1", kind="NetworkPolicy",
+                name=name, labels=labels,
+                spec={"podSelector": {"matchLabels": selector} if selector else {},
+                      "policyTypes": ["Ingress"], "ingress": ingress or None},
+            )
+
+        policy("DefaultDeny", "default-deny", {}, [])
+        by_target: dict[Component, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+        for flow in flows:
+            peer = (flow.source.to_policy_peer() if isinstance(flow.source, NetworkPeer)
+                    else {"podSelector": {"matchLabels": dict(pods[flow.source])}})
+            by_target[flow.target].setdefault(flow.port, []).append(peer)
+        for component in Component:
+            rules = [{"from": peers, "ports": [{"protocol": "TCP", "port": port}]}
+                     for port, peers in sorted(by_target[component].items())]
+            if rules:
+                policy(component.value, f"{release}-{component.value}",
+                       dict(pods[component]), rules)
+        if prometheus is not None:
+            policy("Prometheus", "allow-prometheus", {}, [{
+                "from": [prometheus.to_policy_peer()],
+                "ports": [{"protocol": "TCP", "port": prometheus_port}]}])
+        if telepresence_port is not None:
+            # The agent is reached from the developer's machine through the cluster: any source.
+            policy("Telepresence", "allow-telepresence", dict(TELEPRESENCE_LABELS), [{
+                "ports": [{"protocol": "TCP", "port": telepresence_port}]}])

@@ -1,0 +1,146 @@
+"""The proxy token from Vault, delivered to the hub's and the proxy's Secrets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
+from constructs_lib._objects import api_object
+from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
+
+__all__ = ["SecretStore", "SecretStoreKind", "VaultDelivery", "VaultSecret"]
+
+_COMPONENTS = (Component.HUB, Component.PROXY)
+_DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+")
+
+
+class SecretStoreKind(StrEnum):
+    SECRET_STORE = "SecretStore"
+    CLUSTER_SECRET_STORE = "ClusterSecretStore"
+
+
+@dataclass(frozen=True)
+class SecretStore:
+    """An External Secrets Operator store, configured for Vault outside this app."""
+
+    name: str = "vault"
+    kind: SecretStoreKind = SecretStoreKind.CLUSTER_SECRET_STORE
+
+
+class VaultDelivery(StrEnum):
+    """How the value gets from Vault into the Secrets."""
+
+    #: External Secrets Operator ``ExternalSecret`` objects (the default).
+    EXTERNAL_SECRET = "external-secret"
+    #: The reference's kustomize ``SecretsFromVault`` generator documents.
+    KUSTOMIZE_GENERATOR = "kustomize-generator"
+
+
+class VaultSecret(Construct, ProxyToken):
+    """``CONFIGPROXY_AUTH_TOKEN`` from Vault into Secrets ``<release>-hub`` and ``<release>-proxy``.
+
+    ``path`` is the KV API path (``/kv/data/jupyterhub`` is mount ``kv``, KV v2, secret
+    ``jupyterhub``). Pass this object as the hub's ``proxy_token``. No secret value is ever
+    synthesized: the operator (or the generator) fetches it in the cluster.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        release: str = "jupyterhub",
+        path: str = "/kv/data/jupyterhub",
+        key: str = TOKEN_ENV,
+        store: SecretStore | None = None,
+        refresh_interval: str = "1h",
+        delivery: VaultDelivery = VaultDelivery.EXTERNAL_SECRET,
+    ) -> None:
+        super().__init__(scope, id)
+        store = store or SecretStore()
+        check_dns_label(self, "release", release)
+        segments = path.strip("/").split("/") if isinstance(path, str) else []
+        if not path.startswith("/") or len(segments) < 2 or "" in segments or ".." in segments:
+            raise invalid(self, "path", path,
+                          "must be a Vault KV path like '/kv/data/jupyterhub' (mount and secret)")
+        if not key or "/" in key:
+            raise invalid(self, "key", key,
+                          "must name the key inside the Vault secret, e.g. CONFIGPROXY_AUTH_TOKEN")
+        check_dns_subdomain(self, "store.name", store.name)
+        if delivery is VaultDelivery.EXTERNAL_SECRET and not _is_duration(refresh_interval):
+            raise invalid(self, "refresh_interval", refresh_interval,
+                          "must be a duration such as '1h' or '15m'")
+        self.release = release
+        self.path = path
+        self.key = key
+        self.store = store
+        self.delivery = delivery
+        # ESO addresses KV v2 secrets by mount and name; the API's "data" segment is implied.
+        logical = [segments[0], *segments[2:]] if segments[1] == "data" and len(segments) > 2 \
+            else segments
+        self.remote_key = "/".join(logical)
+        labels = {APP_LABEL: release}
+        for component in _COMPONENTS:
+            name = self.secret_name(component)
+            if delivery is VaultDelivery.EXTERNAL_SECRET:
+                self._external_secret(component, name, labels, refresh_interval)
+            else:
+                api_object(
+                    self, f"{component.value}-generator",
+                    api_version="kustomize.kaidotio.github.io/v1", kind="SecretsFromVault",
+                    name=name, labels=labels,
+                    spec={"vaultSecrets": [{"path": path, "key": key}]},
+                )
+
+    def secret_name(self, component: Component) -> str:
+        return f"{self.release}-{component.value}"
+
+    @property
+    def external_secrets(self) -> frozenset[str]:
+        # The generator's Secrets are made by kustomize, outside the synthesized objects.
+        if self.delivery is VaultDelivery.KUSTOMIZE_GENERATOR:
+            return frozenset(self.secret_name(c) for c in _COMPONENTS)
+        return frozenset()
+
+    @property
+    def external_objects(self) -> frozenset[tuple[str, str]]:
+        """Objects this app refers to but does not create."""
+        objects = {("Secret", name) for name in self.external_secrets}
+        if self.delivery is VaultDelivery.EXTERNAL_SECRET:
+            objects.add((self.store.kind.value, self.store.name))
+        return frozenset(objects)
+
+    def _external_secret(self, component: Component, name: str, labels: dict[str, str],
+                         refresh_interval: str) -> None:
+        # Imported here: the binding module is only loaded by apps that deliver through ESO.
+        from imports.io import external_secrets as eso
+
+        eso.ExternalSecret(
+            self, component.value,
+            metadata=cdk8s.ApiObjectMetadata(name=name, labels=labels),
+            spec=eso.ExternalSecretSpec(
+                refresh_interval=refresh_interval,
+                secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
+                    kind=eso.ExternalSecretSpecSecretStoreRefKind[
+                        "CLUSTER_SECRET_STORE" if self.store.kind is
+                        SecretStoreKind.CLUSTER_SECRET_STORE else "SECRET_STORE"],
+                    name=self.store.name),
+                target=eso.ExternalSecretSpecTarget(name=name),
+                data=[eso.ExternalSecretSpecData(
+                    secret_key=TOKEN_ENV,
+                    remote_ref=eso.ExternalSecretSpecDataRemoteRef(
+                        key=self.remote_key, property=self.key),
+                )],
+            ),
+        )
+
+
+def _is_duration(text: str) -> bool:
+    """ESO durations: numbers with units, e.g. ``1h`` or ``30m15s``."""
+    return isinstance(text, str) and _DURATION.fullmatch(text) is not None

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from constructs_lib import (
+    IstioIngress,
+    JupyterHub,
+    MeshTelemetry,
+    NetworkPeer,
+    OutboundTrafficMode,
+    ProxyToken,
+    Retries,
+)
+from tests.conftest import find, synth
+
+
+def _istio(chart: cdk8s.Chart, **props: Any) -> IstioIngress:
+    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("t"))
+    props.setdefault("hosts", ["hub.example.org"])
+    return IstioIngress(chart, "Istio", jupyterhub=jupyterhub, **props)
+
+
+def _istio_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in manifests if ".istio.io/" in m["apiVersion"]]
+
+
+def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    _istio(chart)
+    assert _istio_objects(synth(chart)) == snapshot_yaml
+
+
+def test_routes_to_the_proxy_service(chart: cdk8s.Chart) -> None:
+    istio = _istio(chart, retries=Retries(attempts=5))
+    http = find(synth(chart), "VirtualService")["spec"]["http"][0]
+    assert http["route"][0]["destination"] == {
+        "host": istio.proxy.service.name, "port": {"number": istio.proxy.port}}
+    assert http["retries"]["attempts"] == 5
+
+
+def test_gateway_selector_is_the_gateway_peer(chart: cdk8s.Chart) -> None:
+    _istio(chart, gateway=NetworkPeer({"name": "edge"}, {"app": "edge-gw"}, namespace="edge"))
+    assert find(synth(chart), "Gateway")["spec"]["selector"] == {"app": "edge-gw"}
+
+
+def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
+    _istio(chart, ext_authz_provider="oauth2-proxy", hosts=["a.example.org", "b.example.org"])
+    policy = find(synth(chart), "AuthorizationPolicy")
+    assert policy["metadata"]["namespace"] == "istio-gateways"
+    assert policy["spec"]["action"] == "CUSTOM"
+    assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
+    assert policy["spec"]["rules"] == [{"to": [{"operation": {
+        "hosts": ["a.example.org", "b.example.org"]}}]}]
+
+
+def test_no_ext_authz_by_default(chart: cdk8s.Chart) -> None:
+    _istio(chart)
+    assert not [m for m in synth(chart) if m["kind"] == "AuthorizationPolicy"]
+
+
+def test_user_egress_hosts_and_mode(chart: cdk8s.Chart) -> None:
+    _istio(chart, user_egress_hosts=["data/minio.data.svc.cluster.local"],
+           user_outbound=OutboundTrafficMode.REGISTRY_ONLY)
+    sidecar = find(synth(chart), "Sidecar", "jupyterhub-singleuser-server")["spec"]
+    assert sidecar["egress"][0]["hosts"][-1] == "data/minio.data.svc.cluster.local"
+    assert sidecar["outboundTrafficPolicy"] == {"mode": "REGISTRY_ONLY"}
+
+
+def test_sampling(chart: cdk8s.Chart) -> None:
+    _istio(chart, telemetry=MeshTelemetry(sampling_percentage=5.0))
+    telemetry = find(synth(chart), "Telemetry", "jupyterhub-hub")["spec"]
+    assert telemetry["tracing"][0]["randomSamplingPercentage"] == 5
+
+
+def _error(chart: cdk8s.Chart, **props: Any) -> str:
+    with pytest.raises(ValueError) as error:
+        _istio(chart, **props)
+    return str(error.value)
+
+
+def test_fails_invalid_hostname(chart: cdk8s.Chart) -> None:
+    assert _error(chart, hosts=["hub example.org"]) == (
+        "test/Istio: hosts[0] must be a lower-case DNS host name such as 'hub.example.org', "
+        "got 'hub example.org'")
+
+
+def test_fails_duplicate_hosts(chart: cdk8s.Chart) -> None:
+    assert _error(chart, hosts=["a.example.org", "a.example.org"]) == (
+        "test/Istio: hosts[1] must not repeat another host, got 'a.example.org'")
+
+
+def test_fails_sampling_out_of_range(chart: cdk8s.Chart) -> None:
+    assert _error(chart, telemetry=MeshTelemetry(sampling_percentage=101)) == (
+        "test/Istio: telemetry.sampling_percentage must be a percentage from 0 to 100, got 101")
+
+
+def test_fails_unknown_outbound_mode(chart: cdk8s.Chart) -> None:
+    assert _error(chart, user_outbound="DENY_ALL") == (
+        "test/Istio: user_outbound must be one of REGISTRY_ONLY, ALLOW_ANY, got 'DENY_ALL'")
+
+
+def test_fails_egress_host_without_namespace(chart: cdk8s.Chart) -> None:
+    assert _error(chart, user_egress_hosts=["pypi.org"]) == (
+        "test/Istio: user_egress_hosts[0] must be '<namespace>/<host>' as Istio Sidecar egress "
+        "expects, got 'pypi.org'")

@@ -1,0 +1,120 @@
+"""Network policies admit exactly the app's flows; checked by evaluating them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from constructs_lib import (
+    Component,
+    HubNetworkPolicies,
+    HubResourceQuota,
+    JupyterHub,
+    NetworkPeer,
+    ProxyToken,
+)
+from tests.conftest import find, synth
+
+NAMESPACE_LABELS = {"name": "jupyterhub"}
+GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
+
+
+@pytest.fixture
+def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
+    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("t"))
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    return jupyterhub, [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
+
+
+def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def allowed(policies: list[dict[str, Any]], source: tuple[dict[str, str], dict[str, str]],
+            target: dict[str, str], port: int) -> bool:
+    """Kubernetes semantics for ingress: isolated once selected, then the union of rules."""
+    selecting = [p for p in policies if _matches(p["spec"]["podSelector"], target)]
+    if not selecting:
+        return True
+    namespace_labels, pod_labels = source
+    for policy in selecting:
+        for rule in policy["spec"].get("ingress", []):
+            if "ports" in rule and not any(p["port"] == port for p in rule["ports"]):
+                continue
+            if "from" not in rule:
+                return True
+            for peer in rule["from"]:
+                in_namespace = (_matches(peer["namespaceSelector"], namespace_labels)
+                                if "namespaceSelector" in peer
+                                else namespace_labels == NAMESPACE_LABELS)
+                if in_namespace and _matches(peer.get("podSelector", {}), pod_labels):
+                    return True
+    return False
+
+
+def test_defaults(chart: cdk8s.Chart, setup: Any, snapshot_yaml: SnapshotAssertion) -> None:
+    _, policies = setup
+    assert policies == snapshot_yaml
+
+
+def test_exactly_the_app_flows(setup: tuple[JupyterHub, list[dict[str, Any]]]) -> None:
+    jupyterhub, policies = setup
+    pods = {c: (NAMESPACE_LABELS, labels) for c, labels in jupyterhub.component_labels.items()}
+    gateway = (dict(GATEWAY.namespace_labels), dict(GATEWAY.pod_labels))
+    hub, proxy, user = Component.HUB, Component.PROXY, Component.SINGLEUSER
+    ports = {hub: [8081, 8080, 8000, 22], proxy: [8080, 8081, 8082], user: [8888, 22]}
+    expected = {
+        ("gateway", proxy, 8080),
+        ("proxy", hub, 8081), ("proxy", user, 8888),
+        ("hub", proxy, 8081), ("hub", user, 8888),
+        ("singleuser-server", hub, 8081),
+    }
+    sources = {"gateway": gateway, **{c.value: pods[c] for c in Component}}
+    for source_name, source in sources.items():
+        for target, target_ports in ports.items():
+            for port in target_ports:
+                is_allowed = allowed(policies, source, pods[target][1], port)
+                key = (source_name, target, port)
+                assert is_allowed == (key in expected), (source_name, target.value, port)
+
+
+def test_user_servers_cannot_reach_proxy_or_other_hub_ports(
+        setup: tuple[JupyterHub, list[dict[str, Any]]]) -> None:
+    jupyterhub, policies = setup
+    user = (NAMESPACE_LABELS, jupyterhub.hub.user_pod_labels)
+    for port in (jupyterhub.proxy.PORT, jupyterhub.proxy.API_PORT, jupyterhub.proxy.METRICS_PORT):
+        assert not allowed(policies, user, jupyterhub.proxy.labels, port)
+    for port in (22, 8000, 8080, 15000):
+        assert not allowed(policies, user, jupyterhub.hub.labels, port)
+    assert allowed(policies, user, jupyterhub.hub.labels, 8081)
+
+
+def test_prometheus_scrapes_sidecars(setup: tuple[JupyterHub, list[dict[str, Any]]]) -> None:
+    jupyterhub, policies = setup
+    prometheus = (dict(NetworkPeer.PROMETHEUS.namespace_labels),
+                  dict(NetworkPeer.PROMETHEUS.pod_labels))
+    assert allowed(policies, prometheus, jupyterhub.hub.labels, 15020)
+    assert not allowed(policies, prometheus, jupyterhub.hub.labels, 8081)
+
+
+def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
+    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("t"))
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY,
+                       prometheus=None, telepresence_port=None)
+    names = [m["metadata"]["name"] for m in synth(chart) if m["kind"] == "NetworkPolicy"]
+    assert names == ["default-deny", "jupyterhub-hub", "jupyterhub-proxy",
+                     "jupyterhub-singleuser-server"]
+
+
+def test_resource_quota(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    HubResourceQuota(chart, "Quota")
+    assert find(synth(chart), "ResourceQuota") == snapshot_yaml
+
+
+def test_resource_quota_fails_bad_gpus(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        HubResourceQuota(chart, "Quota", gpus=-1)
+    assert str(error.value) == "test/Quota: gpus must be a whole number, 0 or more, got -1"
