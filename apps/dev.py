@@ -15,6 +15,7 @@ from constructs import Construct
 from apps._app import BuiltApp
 from constructs_lib import (
     External,
+    HeaderTrust,
     HubNamespace,
     HubNetworkPolicies,
     HubResourceQuota,
@@ -41,12 +42,19 @@ class DevChart(cdk8s.Chart):
         hosts: Sequence[str] = ("notebook.minikube.127.0.0.1.nip.io", "notebook.kaidotio.dev"),
         admin_users: Sequence[str] = ("admin",),
         ext_authz_provider: str | None = "oauth2-proxy",
+        # User servers can reach the hub's port, so the header needs the auth proxy's ID token.
+        header_trust: HeaderTrust = HeaderTrust.jwt_proof(  # noqa: B008 - frozen value
+            issuer="https://auth.kaidotio.dev",
+            audience="jupyterhub",
+            jwks_url="https://auth.kaidotio.dev/.well-known/jwks.json",
+        ),
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
         token = VaultSecret(self, "ProxyToken")
         self.jupyterhub = JupyterHub(
-            self, "JupyterHub", proxy_token=token, admin_users=admin_users,
+            self, "JupyterHub", proxy_token=token, header_trust=header_trust,
+            admin_users=admin_users,
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(

@@ -14,6 +14,7 @@ from apps._app import BuiltApp
 from constructs_lib import (
     AuthProxyIngress,
     External,
+    HeaderTrust,
     HubNamespace,
     JupyterHub,
     KubernetesVersion,
@@ -39,12 +40,18 @@ class MinimalChart(cdk8s.Chart):
         hosts: Sequence[str] = ("jupyterhub.example.org",),
         ingress_class: str = "nginx",
         tls_secret: str | None = "jupyterhub-tls",
+        # The identity provider behind oauth2-proxy, whose ID token proves the user header.
+        header_trust: HeaderTrust = HeaderTrust.jwt_proof(  # noqa: B008 - frozen value
+            issuer="https://auth.example.org",
+            audience="jupyterhub",
+            jwks_url="https://auth.example.org/.well-known/jwks.json",
+        ),
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
         token = ProxyToken.from_existing_secret(TOKEN_SECRET)
         self.jupyterhub = JupyterHub(
-            self, "JupyterHub", proxy_token=token, sidecar=None,
+            self, "JupyterHub", proxy_token=token, header_trust=header_trust, sidecar=None,
             user_pods=UserPods(sidecar=None), kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(

@@ -2,6 +2,7 @@
 
 from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
+from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
 from constructs_lib.integrity import External, check_references, find_dangling_references
 from constructs_lib.istio import IstioIngress, MeshTelemetry, OutboundTrafficMode, Retries
@@ -35,6 +36,7 @@ __all__ = [
     "ExistingSecretToken",
     "External",
     "Flow",
+    "HeaderTrust",
     "HealthProbes",
     "HubNamespace",
     "HubNetworkPolicies",

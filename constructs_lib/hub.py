@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
+from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -84,6 +86,7 @@ class HubStatefulSet(Construct):
         id: str,
         *,
         proxy_token: ProxyToken,
+        header_trust: HeaderTrust,
         profiles: Sequence[NotebookProfile],
         release: str = "jupyterhub",
         image: str = DEFAULT_HUB_IMAGE,
@@ -95,6 +98,10 @@ class HubStatefulSet(Construct):
         # Admins may not open other users' servers.
         admin_access: bool = False,
         user_header: str = "X-Auth-Request-User",
+        # Word characters (any script), then word characters, '.', '@', '+' or '-': no '/',
+        # no ',' (two joined header copies), no leading '.'.
+        user_pattern: str = r"\w[\w.@+-]*",
+        user_max_length: int = 64,
         user_service_account: cdk8s.ApiObject | None = None,
         user_pods: UserPods | None = None,
         named_server_limit: int = 3,
@@ -129,6 +136,14 @@ class HubStatefulSet(Construct):
         if pre_stop_seconds < 0:
             raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
         _check_profiles(self, profiles)
+        header_trust.check(self)
+        try:
+            re.compile(user_pattern)
+        except re.error as error:
+            raise invalid(self, "user_pattern", user_pattern,
+                          f"must be a valid regular expression ({error})") from None
+        if user_max_length < 1:
+            raise invalid(self, "user_max_length", user_max_length, "must be 1 or more")
         for index, user in enumerate(admin_users):
             if not user or user != user.strip():
                 raise invalid(self, f"admin_users[{index}]", user,
@@ -148,6 +163,7 @@ class HubStatefulSet(Construct):
         self._settings_args = dict(
             admin_users=tuple(admin_users), allow_all=allow_all, admin_access=admin_access,
             user_header=user_header, named_server_limit=named_server_limit, culler=culler,
+            header_trust=header_trust, user_pattern=user_pattern, user_max_length=user_max_length,
         )
         self._proxy: CHProxy | None = None
         self._config_map: cdk8s.ApiObject | None = None
@@ -227,6 +243,11 @@ class HubStatefulSet(Construct):
                 admin_users=args["admin_users"],
                 allow_all=args["allow_all"],
                 admin_access=args["admin_access"],
+                trust=args["header_trust"].mode,
+                jwt=args["header_trust"].jwt,
+                proof_header="Authorization",
+                user_pattern=args["user_pattern"],
+                max_length=args["user_max_length"],
             ),
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
+from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow
@@ -45,6 +46,7 @@ class JupyterHub(Construct):
         id: str,
         *,
         proxy_token: ProxyToken,
+        header_trust: HeaderTrust,
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | None = None,
         admin_users: Sequence[str] = (),
@@ -68,7 +70,8 @@ class JupyterHub(Construct):
             automountServiceAccountToken=True,
         )
         self.hub = HubStatefulSet(
-            self, "Hub", proxy_token=proxy_token, profiles=chosen, release=release,
+            self, "Hub", proxy_token=proxy_token, header_trust=header_trust, profiles=chosen,
+            release=release,
             image=hub_image, admin_users=admin_users,
             user_service_account=self.user_service_account, user_pods=user_pods,
             culler=culler, named_server_limit=named_server_limit, sidecar=sidecar,

@@ -25,6 +25,7 @@ __all__ = [
     "AuthSettings",
     "CullerSettings",
     "HubSettings",
+    "JwtSettings",
     "ProfileSettings",
     "ReadOnly",
     "SettingsError",
@@ -84,13 +85,38 @@ class ProfileSettings:
 
 
 @dataclass(frozen=True)
+class JwtSettings:
+    """The proof the auth proxy passes with the user header: a signed JWT (its ID token)."""
+
+    issuer: str
+    audience: str
+    # The claim that must equal the user header.
+    user_claim: str
+    # Keys: a JWKS URL (cached, refetched on an unknown key id) or one static PEM public key.
+    jwks_url: str | None
+    public_key: str | None
+    algorithms: tuple[str, ...]
+    # Seconds of clock skew tolerated on exp/nbf/iat.
+    leeway: int
+
+
+@dataclass(frozen=True)
 class AuthSettings:
-    """Header authentication: who the user is and who is an admin."""
+    """Header authentication: who the user is, what proves it, and who is an admin."""
 
     user_header: str
     admin_users: tuple[str, ...]
     allow_all: bool
     admin_access: bool
+    # "jwt": the header counts only with a valid JWT naming the same user; "header": the header
+    # is believed as is (only where the mesh lets nothing but the proxy reach the login path).
+    trust: Literal["jwt", "header"]
+    jwt: JwtSettings | None
+    # Where the JWT arrives, as "Bearer <token>".
+    proof_header: str
+    # A user name must match this (Python regex, whole string) and be at most max_length long.
+    user_pattern: str
+    max_length: int
 
 
 @dataclass(frozen=True)

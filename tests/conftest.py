@@ -12,9 +12,11 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from apps import APPS, BuiltApp
-from constructs_lib import KubernetesVersion
+from constructs_lib import HeaderTrust, KubernetesVersion
 
 ROOT = Path(__file__).resolve().parent.parent
+TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyterhub",
+                              jwks_url="https://auth.example.org/jwks")
 # Every Kubernetes version the output must validate against.
 VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
 

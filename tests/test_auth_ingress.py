@@ -7,11 +7,12 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import AuthProxyIngress, JupyterHub, ProxyToken
-from tests.conftest import find, synth
+from tests.conftest import TRUST, find, synth
 
 
 def _ingress(chart: cdk8s.Chart, **props: Any) -> AuthProxyIngress:
-    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("t"))
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+            proxy_token=ProxyToken.from_existing_secret("t"))
     props.setdefault("hosts", ["hub.example.org"])
     return AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, **props)
 

@@ -8,6 +8,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
     CHProxy,
+    HeaderTrust,
     HubStatefulSet,
     IstioSidecar,
     KubernetesVersion,
@@ -15,13 +16,14 @@ from constructs_lib import (
     ProxyToken,
 )
 from hub_runtime.settings import parse_settings
-from tests.conftest import find, synth
+from tests.conftest import TRUST, find, synth
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 
 
 def _hub(chart: cdk8s.Chart, **props: Any) -> HubStatefulSet:
     props.setdefault("profiles", [NotebookProfile(chart, "Profile")])
+    props.setdefault("header_trust", TRUST)
     hub = HubStatefulSet(chart, "Hub", proxy_token=TOKEN, **props)
     CHProxy(chart, "Proxy", hub=hub)
     return hub
@@ -120,7 +122,8 @@ def test_storage_class(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_without_proxy(chart: cdk8s.Chart) -> None:
-    HubStatefulSet(chart, "Hub", proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
+    HubStatefulSet(chart, "Hub", header_trust=TRUST,
+            proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
     with pytest.raises(RuntimeError, match="test/Hub: no proxy attached"):
         synth(chart)
 
@@ -165,3 +168,34 @@ def test_fails_malformed_storage_size(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage_size="1 GB") == (
         "test/Hub: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "
         "or '1G', got '1 GB'")
+
+
+def test_header_trust_is_written(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart)
+    auth = hub.settings.auth
+    assert (auth.trust, auth.proof_header) == ("jwt", "Authorization")
+    assert auth.jwt is not None and auth.jwt.issuer == "https://auth.example.org"
+
+
+def test_mesh_enforced_trust(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart, header_trust=HeaderTrust.mesh_enforced())
+    assert (hub.settings.auth.trust, hub.settings.auth.jwt) == ("header", None)
+
+
+def test_fails_jwt_without_keys(chart: cdk8s.Chart) -> None:
+    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub")
+    assert _error(chart, header_trust=trust) == (
+        "test/Hub: header_trust.jwks_url or public_key must be given, not both, got None")
+
+
+def test_fails_symmetric_jwt_algorithm(chart: cdk8s.Chart) -> None:
+    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub",
+                                  jwks_url="https://auth.example.org/jwks", algorithms=["HS256"])
+    assert _error(chart, header_trust=trust) == (
+        "test/Hub: header_trust.algorithms must list public-key algorithms (RS*, ES*, PS*, "
+        "EdDSA), got ['HS256']")
+
+
+def test_fails_bad_user_pattern(chart: cdk8s.Chart) -> None:
+    assert _error(chart, user_pattern="[a-z").startswith(
+        "test/Hub: user_pattern must be a valid regular expression (")

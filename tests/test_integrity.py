@@ -9,12 +9,13 @@ import cdk8s
 import pytest
 
 from constructs_lib import External, JupyterHub, ProxyToken, find_dangling_references
-from tests.conftest import find, synth
+from tests.conftest import TRUST, find, synth
 
 
 @pytest.fixture
 def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
-    JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("token"))
+    JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+            proxy_token=ProxyToken.from_existing_secret("token"))
     return synth(chart)
 
 

@@ -15,11 +15,12 @@ from constructs_lib import (
     ProxyToken,
     Retries,
 )
-from tests.conftest import find, synth
+from tests.conftest import TRUST, find, synth
 
 
 def _istio(chart: cdk8s.Chart, **props: Any) -> IstioIngress:
-    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=ProxyToken.from_existing_secret("t"))
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+            proxy_token=ProxyToken.from_existing_secret("t"))
     props.setdefault("hosts", ["hub.example.org"])
     return IstioIngress(chart, "Istio", jupyterhub=jupyterhub, **props)
 

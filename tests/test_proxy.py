@@ -15,11 +15,12 @@ from constructs_lib import (
     ProxyToken,
     Resources,
 )
-from tests.conftest import find, synth
+from tests.conftest import TRUST, find, synth
 
 
 def _proxy(chart: cdk8s.Chart, **props: Any) -> CHProxy:
-    hub = HubStatefulSet(chart, "Hub", proxy_token=ProxyToken.from_existing_secret("token"),
+    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST,
+            proxy_token=ProxyToken.from_existing_secret("token"),
                          profiles=[NotebookProfile(chart, "Profile")])
     return CHProxy(chart, "Proxy", hub=hub, **props)
 

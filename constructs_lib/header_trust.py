@@ -1,0 +1,68 @@
+"""What makes the hub believe the user header the auth proxy sets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+from hub_runtime.settings import JwtSettings
+
+__all__ = ["HeaderTrust"]
+
+
+@dataclass(frozen=True)
+class HeaderTrust:
+    """How the hub decides to believe ``X-Auth-Request-User``. Use the factory methods.
+
+    User servers can reach the hub (they need its API) and the proxy passes client headers
+    through, so a bare header proves nothing unless the mesh stops everyone but the proxy from
+    reaching the hub's login path.
+    """
+
+    mode: Literal["jwt", "header"]
+    jwt: JwtSettings | None = None
+
+    @staticmethod
+    def jwt_proof(
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        public_key: str | None = None,
+        user_claim: str = "preferred_username",
+        algorithms: Sequence[str] = ("RS256", "ES256"),
+        leeway: int = 30,
+    ) -> HeaderTrust:
+        """Believe the header only with the auth proxy's ID token (``Authorization: Bearer``),
+        signed by a key from ``jwks_url`` (or ``public_key``), from ``issuer`` for ``audience``,
+        unexpired, whose ``user_claim`` equals the header."""
+        return HeaderTrust("jwt", JwtSettings(
+            issuer=issuer, audience=audience, user_claim=user_claim, jwks_url=jwks_url,
+            public_key=public_key, algorithms=tuple(algorithms), leeway=leeway))
+
+    @staticmethod
+    def mesh_enforced() -> HeaderTrust:
+        """Believe the header as is. Only safe where mesh policy lets nothing but the proxy
+        (behind the gateway's external auth) reach the hub's login path."""
+        return HeaderTrust("header")
+
+    def check(self, scope: Construct, field: str = "header_trust") -> None:
+        jwt = self.jwt
+        if self.mode != "jwt" or jwt is None:
+            return
+        if not jwt.issuer.startswith("https://"):
+            raise invalid(scope, f"{field}.issuer", jwt.issuer, "must be an https:// URL")
+        if not jwt.audience:
+            raise invalid(scope, f"{field}.audience", jwt.audience, "must not be empty")
+        if (jwt.jwks_url is None) == (jwt.public_key is None):
+            raise invalid(scope, f"{field}.jwks_url", jwt.jwks_url,
+                          "or public_key must be given, not both")
+        if jwt.jwks_url is not None and not jwt.jwks_url.startswith(("https://", "http://")):
+            raise invalid(scope, f"{field}.jwks_url", jwt.jwks_url, "must be an http(s) URL")
+        if not jwt.algorithms or any(a.startswith("HS") or a == "none" for a in jwt.algorithms):
+            raise invalid(scope, f"{field}.algorithms", list(jwt.algorithms),
+                          "must list public-key algorithms (RS*, ES*, PS*, EdDSA)")
