@@ -1,0 +1,193 @@
+"""Apply the hub settings to JupyterHub's config object (called by jupyterhub_config.py)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hub_runtime.settings import (
+    CONFIG_DIR,
+    SETTINGS_FILE_NAME,
+    HubSettings,
+    ProfileSettings,
+    VolumeSettings,
+    load_settings,
+)
+
+__all__ = ["CULLER_SCOPES", "SETTINGS_ENV", "apply", "culler_service", "profile_list"]
+
+# Overrides where the settings file is read from (tests and local runs).
+SETTINGS_ENV = "HUB_SETTINGS"
+# The culler lists users, reads their servers and stops idle ones: nothing else.
+CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
+_READ_ONLY = {"never": False, "always": True, "unless_admin": "{is_not_admin}",
+              "if_admin": "{is_admin}"}
+_MILLI = {"m": Decimal("0.001")}
+
+
+def apply(c: Any, path: str | Path | None = None) -> HubSettings:
+    """Configure JupyterHub from the settings file; a bad file stops the hub before anything
+    is configured (``SettingsError`` names the file and field)."""
+    path = path or os.environ.get(SETTINGS_ENV) or f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}"
+    settings = load_settings(path)
+    debug = os.environ.get(settings.debug_env, "").upper() == "DEBUG"
+
+    hub = c.JupyterHub
+    hub.hub_bind_url = settings.bind_url
+    hub.hub_connect_url = settings.connect_url
+    hub.cleanup_servers = settings.cleanup_servers
+    hub.allow_named_servers = settings.named_servers
+    hub.named_server_limit_per_user = settings.named_server_limit_per_user
+    hub.concurrent_spawn_limit = settings.concurrent_spawn_limit
+    hub.last_activity_interval = settings.activity_interval
+    hub.authenticate_prometheus = settings.metrics_require_auth
+    hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
+    if debug:
+        hub.log_level = logging.DEBUG
+        c.Spawner.debug = True
+
+    c.ConfigurableHTTPProxy.should_start = False
+    c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url
+    c.ConfigurableHTTPProxy.auth_token = os.environ.get(settings.proxy_token_env, "")
+
+    auth = settings.auth
+    hub.authenticator_class = "hub_runtime.auth.HeaderAuthenticator"
+    c.HeaderAuthenticator.user_header = auth.user_header
+    c.HeaderAuthenticator.proof_header = auth.proof_header
+    c.HeaderAuthenticator.user_pattern = auth.user_pattern
+    c.HeaderAuthenticator.max_length = auth.max_length
+    c.HeaderAuthenticator.jwt = auth.jwt if auth.trust == "jwt" else None
+    c.Authenticator.admin_users = set(auth.admin_users)
+    c.Authenticator.allow_all = auth.allow_all
+    roles: list[dict[str, Any]] = []
+    if auth.admin_access:
+        roles.append({"name": "admin-access", "scopes": ["access:servers"],
+                      "users": list(auth.admin_users)})
+
+    _spawner(c, settings)
+    if settings.culler.enabled:
+        hub.services = [culler_service(settings)]
+        roles.append({"name": "idle-culler", "scopes": CULLER_SCOPES,
+                      "services": ["idle-culler"]})
+    hub.load_roles = roles
+    return settings
+
+
+def culler_service(settings: HubSettings) -> dict[str, Any]:
+    """The idle culler as a hub-managed service (the hub starts and stops it)."""
+    culler = settings.culler
+    command = [sys.executable, "-m", "jupyterhub_idle_culler",
+               f"--timeout={culler.timeout}", f"--cull-every={culler.every}",
+               f"--concurrency={culler.concurrency}"]
+    if culler.max_age:
+        command.append(f"--max-age={culler.max_age}")
+    return {"name": "idle-culler", "command": command}
+
+
+def _spawner(c: Any, settings: HubSettings) -> None:
+    spawner = settings.spawner
+    c.JupyterHub.spawner_class = "hub_runtime.spawner.DynamicKubeSpawner"
+    kube = c.KubeSpawner
+    namespace = os.environ.get(spawner.namespace_env)
+    if namespace:
+        kube.namespace = namespace
+    kube.slug_scheme = "safe"
+    kube.start_timeout = spawner.start_timeout
+    kube.port = spawner.port
+    kube.service_account = spawner.service_account
+    kube.automount_service_account_token = True
+    if spawner.priority_class_name:
+        kube.priority_class_name = spawner.priority_class_name
+    kube.environment = dict(spawner.env)
+    kube.extra_labels = dict(spawner.labels)
+    kube.extra_annotations = dict(spawner.annotations)
+    kube.services_enabled = spawner.per_user_service
+    if spawner.ephemeral_storage_guarantee:
+        kube.extra_resource_guarantees = {
+            "ephemeral-storage": spawner.ephemeral_storage_guarantee}
+    kube.profile_list = profile_list(settings)
+
+
+def profile_list(settings: HubSettings) -> list[dict[str, Any]]:
+    """KubeSpawner's ``profile_list`` for the settings' profiles."""
+    return [_profile(profile, settings) for profile in settings.profiles]
+
+
+def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
+    guarantees = dict(profile.extra_resource_guarantees)
+    if settings.spawner.ephemeral_storage_guarantee:
+        guarantees.setdefault("ephemeral-storage", settings.spawner.ephemeral_storage_guarantee)
+    override: dict[str, Any] = {
+        "image": profile.image,
+        "image_pull_policy": profile.image_pull_policy,
+        "cpu_guarantee": _cpu(profile.cpu_guarantee),
+        "cpu_limit": _cpu(profile.cpu_limit),
+        "mem_guarantee": profile.mem_guarantee,
+        "mem_limit": profile.mem_limit,
+        "extra_resource_guarantees": guarantees,
+        "extra_resource_limits": dict(profile.extra_resource_limits),
+        "volumes": [_volume(v) for v in profile.volumes],
+        "volume_mounts": [_mount(v) for v in profile.volumes],
+        "init_containers": [_chown(v, profile, settings) for v in profile.volumes if v.owner],
+    }
+    if profile.runtime_class_name:
+        override["extra_pod_config"] = {"runtimeClassName": profile.runtime_class_name}
+    return {
+        "display_name": profile.display_name,
+        "slug": profile.slug,
+        "description": profile.description,
+        "default": profile.default,
+        "kubespawner_override": override,
+    }
+
+
+def _volume(volume: VolumeSettings) -> dict[str, Any]:
+    if volume.host_path is not None:
+        return {"name": volume.name,
+                "hostPath": {"path": volume.host_path, "type": "DirectoryOrCreate"}}
+    return {"name": volume.name, "emptyDir": {"medium": volume.empty_dir_medium or ""}}
+
+
+def _mount(volume: VolumeSettings) -> dict[str, Any]:
+    mount: dict[str, Any] = {"name": volume.name, "mountPath": volume.mount_path,
+                             "readOnly": _READ_ONLY[volume.read_only]}
+    if volume.sub_path:
+        mount["subPath"] = volume.sub_path
+    return mount
+
+
+def _chown(volume: VolumeSettings, profile: ProfileSettings,
+           settings: HubSettings) -> dict[str, Any]:
+    """Root with only CHOWN: makes the user's directory theirs before the notebook starts."""
+    assert volume.owner is not None
+    uid, gid = volume.owner
+    target = "/mnt/target"
+    mount: dict[str, Any] = {"name": volume.name, "mountPath": target}
+    if volume.sub_path:
+        mount["subPath"] = volume.sub_path
+    resources = {"cpu": settings.spawner.init_cpu, "memory": settings.spawner.init_memory}
+    return {
+        "name": f"chown-{volume.name}",
+        "image": profile.image,
+        "command": ["chown", f"{uid}:{gid}", target],
+        "securityContext": {
+            "runAsUser": 0,
+            "runAsNonRoot": False,
+            "privileged": False,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
+        },
+        "resources": {"requests": resources, "limits": resources},
+        "volumeMounts": [mount],
+    }
+
+
+def _cpu(quantity: str) -> float:
+    """KubeSpawner takes CPUs as a number: '500m' is 0.5."""
+    if quantity.endswith("m"):
+        return float(Decimal(quantity[:-1]) * _MILLI["m"])
+    return float(quantity)
