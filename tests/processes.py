@@ -1,0 +1,229 @@
+"""Real processes on 127.0.0.1 for end-to-end tests: configurable-http-proxy, JupyterHub (run
+the way the hub image runs it), a JWKS endpoint, and tokens signed by a key made here."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from hub_runtime.settings import HubSettings, JwtSettings, dump_settings, parse_settings
+from tests.conftest import ROOT, read_manifests
+
+ISSUER = "https://auth.test"
+AUDIENCE = "jupyterhub"
+PROXY_TOKEN = "e2e-proxy-token-" + "0" * 32
+SERVICE_TOKEN = "e2e-service-token-" + "0" * 32
+CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+HUB_CONFIG = ROOT / "hub_runtime" / "jupyterhub_config.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def dev_settings() -> HubSettings:
+    config_map = next(m for m in read_manifests(ROOT / "dist" / "dev") if m["kind"] == "ConfigMap")
+    return parse_settings(config_map["data"]["settings.json"], source="dist/dev")
+
+
+class KeyPair:
+    """An RSA key the test IdP signs with, published as a JWKS under ``kid``."""
+
+    def __init__(self, kid: str = "test-key") -> None:
+        self.kid = kid
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def jwk(self) -> dict[str, Any]:
+        key: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {**key, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
+    def token(self, user: str, *, issuer: str = ISSUER, audience: str = AUDIENCE,
+              expires_in: int = 300, kid: str | None = None, claim: str = "preferred_username",
+              ) -> str:
+        now = int(time.time())
+        return jwt.encode(
+            {claim: user, "iss": issuer, "aud": audience, "iat": now, "exp": now + expires_in},
+            self.private, algorithm="RS256", headers={"kid": kid or self.kid})
+
+
+@contextmanager
+def jwks_server(keys: list[KeyPair]) -> Iterator[str]:
+    """Serve the keys' JWKS on 127.0.0.1; yields its URL."""
+    body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def start(
+    command: list[str], *, cwd: Path, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    """A new process group, so stopping it stops its children (user servers, the culler)."""
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_for(url: str, timeout: float = 60, process: subprocess.Popen[bytes] | None = None,
+             log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited: {log.read_text()[-3000:] if log else ''}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer in {timeout} s: "
+                       f"{log.read_text()[-3000:] if log else ''}")
+
+
+@dataclasses.dataclass
+class Deployment:
+    """A proxy and a hub on loopback, configured from the dev app's settings."""
+
+    workdir: Path
+    proxy_url: str
+    hub_url: str
+    proxy: subprocess.Popen[bytes]
+    hub: subprocess.Popen[bytes]
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return requests.request(method, f"{self.hub_url}/hub/api{path}", timeout=30,
+                                headers={"Authorization": f"token {SERVICE_TOKEN}"}, **kwargs)
+
+    def start_server(self, user: str, timeout: float = 60) -> None:
+        self.api("POST", f"/users/{user}", json={})
+        self.api("POST", f"/users/{user}/server", json={})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.api("GET", f"/users/{user}").json()
+            server = model.get("servers", {}).get("", {})
+            if server.get("ready"):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"server of {user} not ready: {self.hub_log()[-3000:]}")
+
+    def stop_servers(self, timeout: float = 30) -> None:
+        """Stop every user server: the hub leaves them running when it stops (by design)."""
+        users = self.api("GET", "/users").json()
+        for user in users:
+            if user.get("servers"):
+                self.api("DELETE", f"/users/{user['name']}/server")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+                u.get("servers") for u in self.api("GET", "/users").json()):
+            time.sleep(0.2)
+
+    def server_running(self, user: str) -> bool:
+        return bool(self.api("GET", f"/users/{user}").json().get("servers", {}).get(""))
+
+    def hub_log(self) -> str:
+        return (self.workdir / "hub.log").read_text(errors="replace")
+
+
+def hub_config_file(workdir: Path) -> Path:
+    """The image's jupyterhub_config.py, then a local process spawner in place of Kubernetes
+    and an API token for the test."""
+    path = workdir / "jupyterhub_config.py"
+    path.write_text(f"""
+exec(compile(open({str(HUB_CONFIG)!r}).read(), {str(HUB_CONFIG)!r}, "exec"))
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = {str(workdir / "home" / "{username}")!r}
+c.Spawner.cmd = [{sys.executable!r}, "-m", "jupyterhub.singleuser"]
+c.Spawner.args = ["--allow-root"]  # CI runs as root
+c.JupyterHub.db_url = "sqlite:///" + {str(workdir / "jupyterhub.sqlite")!r}
+c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
+c.JupyterHub.services.append({{"name": "e2e", "api_token": {SERVICE_TOKEN!r}}})
+c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
+    "admin:users", "admin:servers", "list:users", "read:users"]}})
+""")
+    return path
+
+
+@contextmanager
+def deployment(workdir: Path, jwks_url: str | None, **changes: Any) -> Iterator[Deployment]:
+    """Start CHP, then the hub (which does not start the proxy), both on loopback."""
+    proxy_port, api_port, hub_port = free_port(), free_port(), free_port()
+    hub_url = f"http://127.0.0.1:{hub_port}"
+    settings = dev_settings()
+    auth = settings.auth
+    if jwks_url is not None:
+        auth = dataclasses.replace(auth, trust="jwt", jwt=JwtSettings(
+            issuer=ISSUER, audience=AUDIENCE, user_claim="preferred_username",
+            jwks_url=jwks_url, public_key=None, algorithms=("RS256",), leeway=0))
+    settings = dataclasses.replace(
+        settings, bind_url=hub_url, connect_url=hub_url,
+        proxy_api_url=f"http://127.0.0.1:{api_port}", auth=auth, **changes)
+    (workdir / "home").mkdir(parents=True, exist_ok=True)
+    (workdir / "settings.json").write_text(dump_settings(settings))
+    env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
+           "HUB_SETTINGS": str(workdir / "settings.json"), "POD_NAMESPACE": "jupyterhub"}
+    proxy = start([str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
+                   f"--api-port={api_port}", f"--default-target={hub_url}",
+                   f"--error-target={hub_url}/hub/error", "--log-level=warn"],
+                  cwd=workdir, env=env, log=workdir / "proxy.log")
+    hub = None
+    try:
+        wait_for(f"http://127.0.0.1:{proxy_port}/_chp_healthz", 30, proxy, workdir / "proxy.log")
+        # As the image's entrypoint runs it.
+        hub = start([sys.executable, "-m", "jupyterhub", "--config",
+                     str(hub_config_file(workdir))], cwd=workdir, env=env, log=workdir / "hub.log")
+        wait_for(f"{hub_url}/hub/health", 90, hub, workdir / "hub.log")
+        running = Deployment(workdir, f"http://127.0.0.1:{proxy_port}", hub_url, proxy, hub)
+        try:
+            yield running
+        finally:
+            running.stop_servers()
+    finally:
+        if hub is not None:
+            stop(hub)
+        stop(proxy)
