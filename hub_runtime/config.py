@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tornado.httpclient import AsyncHTTPClient
+
 from hub_runtime.settings import (
     CONFIG_DIR,
     SETTINGS_FILE_NAME,
@@ -46,6 +48,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.last_activity_interval = settings.activity_interval
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
+    # curl: HTTP/1.1 keep-alive and better concurrency towards the proxy and user servers.
+    AsyncHTTPClient.configure("tornado.curl_httpclient.CurlAsyncHTTPClient")
     if debug:
         hub.log_level = logging.DEBUG
         c.Spawner.debug = True

@@ -34,6 +34,14 @@ CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 HUB_CONFIG = ROOT / "hub_runtime" / "jupyterhub_config.py"
 
 
+def entrypoint() -> list[str]:
+    """The hub image's ENTRYPOINT, from the Dockerfile."""
+    line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
+                if line.startswith("ENTRYPOINT "))
+    command: list[str] = json.loads(line.removeprefix("ENTRYPOINT "))
+    return command
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -214,9 +222,10 @@ def deployment(workdir: Path, jwks_url: str | None, **changes: Any) -> Iterator[
     hub = None
     try:
         wait_for(f"http://127.0.0.1:{proxy_port}/_chp_healthz", 30, proxy, workdir / "proxy.log")
-        # As the image's entrypoint runs it.
-        hub = start([sys.executable, "-m", "jupyterhub", "--config",
-                     str(hub_config_file(workdir))], cwd=workdir, env=env, log=workdir / "hub.log")
+        # As the image's entrypoint runs it, with this venv's python and the test's config.
+        _python, *args, _config = entrypoint()
+        hub = start([sys.executable, *args, str(hub_config_file(workdir))],
+                    cwd=workdir, env=env, log=workdir / "hub.log")
         wait_for(f"{hub_url}/hub/health", 90, hub, workdir / "hub.log")
         running = Deployment(workdir, f"http://127.0.0.1:{proxy_port}", hub_url, proxy, hub)
         try:

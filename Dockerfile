@@ -1,0 +1,28 @@
+# The hub image: JupyterHub with hub_runtime, non-root, read-only root filesystem friendly
+# (it writes only to /tmp and /srv/jupyterhub, both volumes in the hub StatefulSet).
+FROM python:3.11.14-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /opt/hub_runtime
+COPY docker/hub-constraints.txt pyproject.toml README.md ./
+COPY scripts/hub_requirements.py scripts/
+# The [hub] extra with every transitive package pinned, then hub_runtime itself without the
+# library's own (cdk8s) dependencies, which the hub does not use.
+RUN python scripts/hub_requirements.py > hub-requirements.txt \
+    && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt
+COPY hub_runtime ./hub_runtime
+COPY constructs_lib ./constructs_lib
+COPY imports ./imports
+RUN pip install --no-deps . \
+    && install -D -m 0644 hub_runtime/jupyterhub_config.py \
+        /usr/local/etc/jupyterhub/jupyterhub_config.py \
+    && install -d -o 65532 -g 65532 /srv/jupyterhub
+
+USER 65532:65532
+WORKDIR /srv/jupyterhub
+EXPOSE 8081
+ENTRYPOINT ["python", "-m", "jupyterhub", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]
