@@ -8,7 +8,7 @@ export JSII_NODE := $(NODE_BIN)/node
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: setup synth test check bench imports clean
+.PHONY: setup synth test check bench imports demo clean
 
 setup: .stamps/python .stamps/node
 
@@ -34,6 +34,11 @@ test: setup
 ## Regenerate the CRD bindings in imports/ from crds/ (offline).
 imports: setup
 	$(PYTHON) scripts/import_crds.py
+
+## Proxy and hub on 127.0.0.1 with the dev settings and local user servers (Ctrl-C stops).
+demo: setup
+	$(PYTHON) -m apps --outdir dist >/dev/null
+	$(PYTHON) scripts/demo.py
 
 ## Synthesis time against the floor of an empty cdk8s-plus-28 chart.
 bench: setup

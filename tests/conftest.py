@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -13,8 +12,10 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from apps import APPS, BuiltApp
 from constructs_lib import HeaderTrust, KubernetesVersion
+from tests.manifests import ROOT, read_manifests
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
+
 TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyterhub",
                               jwks_url="https://auth.example.org/jwks")
 # Every Kubernetes version the output must validate against.
@@ -63,13 +64,6 @@ def find(manifests: list[dict[str, Any]], kind: str, name: str | None = None) ->
                if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)]
     assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
     return matches[0]
-
-
-def read_manifests(directory: Path) -> list[dict[str, Any]]:
-    docs: list[dict[str, Any]] = []
-    for path in sorted(directory.glob("*.yaml")):
-        docs.extend(doc for doc in yaml.safe_load_all(path.read_text()) if doc)
-    return docs
 
 
 @pytest.fixture(scope="session")

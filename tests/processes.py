@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from hub_runtime.settings import HubSettings, JwtSettings, dump_settings, parse_settings
-from tests.conftest import ROOT, read_manifests
+from tests.manifests import ROOT, read_manifests
 
 ISSUER = "https://auth.test"
 AUDIENCE = "jupyterhub"
@@ -198,9 +198,11 @@ c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
 
 
 @contextmanager
-def deployment(workdir: Path, jwks_url: str | None, **changes: Any) -> Iterator[Deployment]:
-    """Start CHP, then the hub (which does not start the proxy), both on loopback."""
-    proxy_port, api_port, hub_port = free_port(), free_port(), free_port()
+def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, int] | None = None,
+               **changes: Any) -> Iterator[Deployment]:
+    """Start CHP, then the hub (which does not start the proxy), both on loopback. With
+    ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header."""
+    proxy_port, api_port, hub_port = ports or (free_port(), free_port(), free_port())
     hub_url = f"http://127.0.0.1:{hub_port}"
     settings = dev_settings()
     auth = settings.auth
@@ -208,6 +210,8 @@ def deployment(workdir: Path, jwks_url: str | None, **changes: Any) -> Iterator[
         auth = dataclasses.replace(auth, trust="jwt", jwt=JwtSettings(
             issuer=ISSUER, audience=AUDIENCE, user_claim="preferred_username",
             jwks_url=jwks_url, public_key=None, algorithms=("RS256",), leeway=0))
+    else:
+        auth = dataclasses.replace(auth, trust="header", jwt=None)
     settings = dataclasses.replace(
         settings, bind_url=hub_url, connect_url=hub_url,
         proxy_api_url=f"http://127.0.0.1:{api_port}", auth=auth, **changes)

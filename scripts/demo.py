@@ -1,0 +1,42 @@
+"""A local JupyterHub as the dev app configures it: proxy and hub on 127.0.0.1, user servers as
+local processes. Sign in by sending the user header yourself (as the auth proxy would)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.processes import deployment
+
+PROXY_PORT, API_PORT, HUB_PORT = 8000, 8001, 8081
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="jupyterhub-demo-") as workdir, deployment(
+            Path(workdir), None, ports=(PROXY_PORT, API_PORT, HUB_PORT)) as hub:
+        url = hub.proxy_url
+        print(f"""
+JupyterHub (dev settings, local spawner) is up at {url}
+The hub trusts the X-Auth-Request-User header here, as the auth proxy would set it:
+
+  curl -si -c cookies.txt -H 'X-Auth-Request-User: alice' {url}/hub/login
+  curl -si -b cookies.txt -c cookies.txt -L -H 'X-Auth-Request-User: alice' {url}/hub/spawn
+
+or in a browser, with a header-setting extension sending X-Auth-Request-User.
+'admin' is an admin: {url}/hub/admin. Logs: {workdir}/hub.log, {workdir}/proxy.log
+Ctrl-C stops the proxy, the hub and every user server.
+""", flush=True)
+        try:
+            while hub.hub.poll() is None and hub.proxy.poll() is None:
+                time.sleep(0.5)
+            print("a process exited; stopping", file=sys.stderr)
+        except KeyboardInterrupt:
+            print("\nstopping…", flush=True)
+
+
+if __name__ == "__main__":
+    main()
