@@ -40,9 +40,10 @@ demo: setup
 	$(PYTHON) -m apps --outdir dist >/dev/null
 	$(PYTHON) scripts/demo.py
 
-## Synthesis time against the floor of an empty cdk8s-plus-28 chart.
+## Synthesis time against an empty-chart floor; login latency against JupyterHub's form login.
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
+	$(PYTHON) scripts/bench_login.py
 
 clean:
 	rm -rf $(VENV) node_modules .stamps

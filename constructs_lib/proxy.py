@@ -111,7 +111,8 @@ class CHProxy(Construct):
         *,
         hub: HubStatefulSet,
         image: str = DEFAULT_PROXY_IMAGE,
-        # Node-based CHP idles near 60 MiB; 32Mi (the reference's) gets it OOM-killed.
+        # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
+        # 32Mi (the reference's) gets it OOM-killed.
         resources: Resources | None = None,
         log_level: ProxyLogLevel = ProxyLogLevel.WARN,
         autoscaling: Autoscaling | None = None,

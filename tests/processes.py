@@ -178,7 +178,7 @@ class Deployment:
         return (self.workdir / "hub.log").read_text(errors="replace")
 
 
-def hub_config_file(workdir: Path) -> Path:
+def hub_config_file(workdir: Path, extra: str = "") -> Path:
     """The image's jupyterhub_config.py, then a local process spawner in place of Kubernetes
     and an API token for the test."""
     path = workdir / "jupyterhub_config.py"
@@ -193,13 +193,13 @@ c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "e2e", "api_token": {SERVICE_TOKEN!r}}})
 c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
     "admin:users", "admin:servers", "list:users", "read:users"]}})
-""")
+""" + extra)
     return path
 
 
 @contextmanager
 def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, int] | None = None,
-               **changes: Any) -> Iterator[Deployment]:
+               extra_config: str = "", **changes: Any) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
     ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header."""
     proxy_port, api_port, hub_port = ports or (free_port(), free_port(), free_port())
@@ -228,7 +228,7 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
         wait_for(f"http://127.0.0.1:{proxy_port}/_chp_healthz", 30, proxy, workdir / "proxy.log")
         # As the image's entrypoint runs it, with this venv's python and the test's config.
         _python, *args, _config = entrypoint()
-        hub = start([sys.executable, *args, str(hub_config_file(workdir))],
+        hub = start([sys.executable, *args, str(hub_config_file(workdir, extra_config))],
                     cwd=workdir, env=env, log=workdir / "hub.log")
         wait_for(f"{hub_url}/hub/health", 90, hub, workdir / "hub.log")
         running = Deployment(workdir, f"http://127.0.0.1:{proxy_port}", hub_url, proxy, hub)
