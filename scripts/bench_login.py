@@ -20,7 +20,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.processes import Deployment, KeyPair, deployment, jwks_server  # noqa: E402
+from tests.processes import Deployment, KeyPair, deployment, jwks_server
 
 CLIENTS, LOGINS, USERS = 20, 1000, 200
 
