@@ -1,0 +1,58 @@
+"""hub_runtime.config: what the settings turn into, and a bad settings file stopping the hub."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+from hub_runtime.config import CULLER_SCOPES, apply
+from hub_runtime.settings import dump_settings
+from tests.processes import dev_settings, entrypoint, hub_config_file
+
+
+def _applied(tmp_path: Path) -> Config:
+    path = tmp_path / "settings.json"
+    path.write_text(dump_settings(dev_settings()))
+    config = Config()
+    apply(config, path)
+    return config
+
+
+def test_culler_role_has_only_its_scopes(tmp_path: Path) -> None:
+    config = _applied(tmp_path)
+    (role,) = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-culler"]
+    assert role["scopes"] == CULLER_SCOPES == ["list:users", "read:servers", "delete:servers"]
+    (service,) = config.JupyterHub.services
+    assert "--timeout=3600" in service["command"] and "--cull-every=600" in service["command"]
+    assert "--concurrency=10" in service["command"]
+
+
+def test_reference_hub_settings(tmp_path: Path) -> None:
+    config = _applied(tmp_path)
+    hub = config.JupyterHub
+    assert (hub.hub_bind_url, hub.hub_connect_url) == (
+        "http://0.0.0.0:8081", "http://jupyterhub-hub:8081")
+    assert config.ConfigurableHTTPProxy.should_start is False
+    assert config.ConfigurableHTTPProxy.api_url == "http://jupyterhub-proxy:8000"
+    assert (hub.allow_named_servers, hub.named_server_limit_per_user) == (True, 3)
+    assert (hub.concurrent_spawn_limit, hub.cleanup_servers) == (0, False)
+    assert hub.authenticate_prometheus is False
+    assert hub.tornado_settings == {"slow_spawn_timeout": 0,
+                                    "websocket_max_message_size": 1024**3}
+    assert config.Authenticator.admin_users == {"admin"}
+    assert config.KubeSpawner.start_timeout == 300
+
+
+def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(dump_settings(dev_settings()).replace('"every"', '"evry"'))
+    env = {**os.environ, "HUB_SETTINGS": str(settings)}
+    _python, *args, _config = entrypoint()
+    result = subprocess.run([sys.executable, *args, str(hub_config_file(tmp_path))],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"{settings}: unknown field culler.evry" in result.stderr
