@@ -12,10 +12,11 @@ export CDK8S_CHECK_UPGRADE := false
 
 setup: .stamps/python .stamps/node
 
-.stamps/python: pyproject.toml
+.stamps/python: pyproject.toml docker/hub-constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
-	$(PYTHON) -m pip install --quiet -e '.[hub,dev]'
+	# The hub's packages at exactly the hub image's versions, so tests run what ships.
+	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[hub,dev]'
 	@mkdir -p .stamps && touch $@
 
 .stamps/node: package.json package-lock.json
