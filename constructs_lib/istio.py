@@ -15,6 +15,7 @@ from constructs_lib._names import APP_LABEL, Component
 from constructs_lib.auth_ingress import check_hosts
 from constructs_lib.jupyterhub import JupyterHub
 from constructs_lib.network_peer import NetworkPeer
+from constructs_lib.user_pods import USER_PORT
 
 __all__ = ["IstioIngress", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
 
@@ -116,6 +117,9 @@ class IstioIngress(Construct):
         user_outbound: OutboundTrafficMode | str = OutboundTrafficMode.ALLOW_ANY,
         user_egress_hosts: Sequence[str] = (),
         ext_authz_provider: str | None = None,
+        # The ingress gateway's workload identity (SPIFFE principal without "spiffe://").
+        gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
+        trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
         self.hosts = check_hosts(self, "hosts", hosts)
@@ -134,6 +138,9 @@ class IstioIngress(Construct):
             if "/" not in host:
                 raise invalid(self, f"user_egress_hosts[{index}]", host,
                               "must be '<namespace>/<host>' as Istio Sidecar egress expects")
+        if gateway_principal.count("/ns/") != 1 or "/sa/" not in gateway_principal:
+            raise invalid(self, "gateway_principal", gateway_principal,
+                          "must look like '<trust domain>/ns/<namespace>/sa/<service account>'")
         if ext_authz_provider is not None and not ext_authz_provider.strip():
             raise invalid(self, "ext_authz_provider", ext_authz_provider,
                           "must name an extension provider of the mesh config")
@@ -178,6 +185,15 @@ class IstioIngress(Construct):
         for workload in workloads:
             self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
+        namespace = cdk8s.Chart.of(self).namespace
+        if namespace is None:
+            raise invalid(self, "namespace", None,
+                          "must be set on the chart: mesh identities name the namespace")
+
+        def principal(service_account: cdk8s.ApiObject) -> str:
+            return f"{trust_domain}/ns/{namespace}/sa/{service_account.name}"
+
+        self._authorization(release, jupyterhub, gateway_principal, principal)
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
 
@@ -231,6 +247,46 @@ class IstioIngress(Construct):
                     reporting_interval=telemetry.metrics_interval)],
                 access_logging=[access_log]),
         )
+
+    def _authorization(self, release: str, jupyterhub: JupyterHub, gateway_principal: str,
+                       principal: Any) -> None:
+        """ALLOW policies: once one selects a workload, anything it does not allow is denied.
+
+        Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
+        servers (and the hub's own services) on /hub/api/ only. User servers: proxy and hub.
+        """
+        from imports.io.istio import security as sec
+
+        hub, proxy = jupyterhub.hub, jupyterhub.proxy
+        proxy_id, hub_id = principal(proxy.service_account), principal(hub.service_account)
+        user_id = principal(jupyterhub.user_service_account)
+
+        def rule(sources: list[str], port: int, paths: list[str] | None = None) -> Any:
+            return sec.AuthorizationPolicySpecRules(
+                from_=[sec.AuthorizationPolicySpecRulesFrom(
+                    source=sec.AuthorizationPolicySpecRulesFromSource(principals=sources))],
+                to=[sec.AuthorizationPolicySpecRulesTo(
+                    operation=sec.AuthorizationPolicySpecRulesToOperation(
+                        ports=[str(port)], paths=paths))])
+
+        policies = {
+            Component.PROXY: (proxy.labels, [rule([gateway_principal], proxy.PORT),
+                                             rule([hub_id], proxy.API_PORT)]),
+            Component.HUB: (hub.labels, [rule([proxy_id], hub.port),
+                                         rule([user_id, hub_id], hub.port, ["/hub/api/*"])]),
+            Component.SINGLEUSER: (hub.user_pod_labels,
+                                   [rule([proxy_id, hub_id], USER_PORT)]),
+        }
+        for component, (labels, rules) in policies.items():
+            sec.AuthorizationPolicy(
+                self, f"{component.value}-authorization",
+                metadata=cdk8s.ApiObjectMetadata(name=f"{release}-{component.value}",
+                                                 labels=dict(labels)),
+                spec=sec.AuthorizationPolicySpec(
+                    selector=sec.AuthorizationPolicySpecSelector(match_labels=dict(labels)),
+                    action=sec.AuthorizationPolicySpecAction.ALLOW,
+                    rules=rules),
+            )
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
         from imports.io.istio import networking as net

@@ -49,7 +49,7 @@ def test_gateway_selector_is_the_gateway_peer(chart: cdk8s.Chart) -> None:
 
 def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
     _istio(chart, ext_authz_provider="oauth2-proxy", hosts=["a.example.org", "b.example.org"])
-    policy = find(synth(chart), "AuthorizationPolicy")
+    policy = find(synth(chart), "AuthorizationPolicy", "jupyterhub-ext-authz")
     assert policy["metadata"]["namespace"] == "istio-gateways"
     assert policy["spec"]["action"] == "CUSTOM"
     assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
@@ -59,7 +59,8 @@ def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
 
 def test_no_ext_authz_by_default(chart: cdk8s.Chart) -> None:
     _istio(chart)
-    assert not [m for m in synth(chart) if m["kind"] == "AuthorizationPolicy"]
+    assert not [m for m in synth(chart) if m["kind"] == "AuthorizationPolicy"
+                and m["spec"]["action"] == "CUSTOM"]
 
 
 def test_user_egress_hosts_and_mode(chart: cdk8s.Chart) -> None:
@@ -107,3 +108,65 @@ def test_fails_egress_host_without_namespace(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_egress_hosts=["pypi.org"]) == (
         "test/Istio: user_egress_hosts[0] must be '<namespace>/<host>' as Istio Sidecar egress "
         "expects, got 'pypi.org'")
+
+
+GATEWAY_ID = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway"
+
+
+def _authz_allows(policies: list[dict[str, Any]], target: dict[str, str], source: str,
+                  port: int, path: str) -> bool:
+    """Istio ALLOW semantics: no ALLOW policy on the workload allows all, else one must match."""
+    selecting = [p for p in policies if p["spec"]["action"] == "ALLOW" and all(
+        target.get(k) == v for k, v in p["spec"]["selector"]["matchLabels"].items())]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"]["rules"]:
+            sources = [s for f in rule["from"] for s in f["source"]["principals"]]
+            operation = rule["to"][0]["operation"]
+            paths = operation.get("paths")
+            if (source in sources and str(port) in operation["ports"]
+                    and (paths is None or any(
+                        path.startswith(p.removesuffix("*")) if p.endswith("*") else path == p
+                        for p in paths))):
+                return True
+    return False
+
+
+def test_mesh_authorization_admits_exactly_the_flows(chart: cdk8s.Chart) -> None:
+    istio = _istio(chart)
+    jupyterhub = chart.node.find_child("JupyterHub")
+    assert isinstance(jupyterhub, JupyterHub)
+    hub, proxy = jupyterhub.hub, jupyterhub.proxy
+    policies = [m for m in synth(chart) if m["kind"] == "AuthorizationPolicy"]
+    ids = {
+        "gateway": GATEWAY_ID,
+        "proxy": f"cluster.local/ns/jupyterhub/sa/{proxy.service_account.name}",
+        "hub": f"cluster.local/ns/jupyterhub/sa/{hub.service_account.name}",
+        "user": f"cluster.local/ns/jupyterhub/sa/{jupyterhub.user_service_account.name}",
+        "outsider": "cluster.local/ns/other/sa/default",
+    }
+    targets = {"proxy": proxy.labels, "hub": hub.labels, "user": hub.user_pod_labels}
+    allowed = {
+        ("gateway", "proxy", 8080, "/"), ("hub", "proxy", 8081, "/api/routes"),
+        ("proxy", "hub", 8081, "/hub/login"), ("proxy", "hub", 8081, "/hub/api/users"),
+        ("proxy", "hub", 8081, "/hub/admin"),
+        ("user", "hub", 8081, "/hub/api/users"), ("hub", "hub", 8081, "/hub/api/users"),
+        ("proxy", "user", 8888, "/user/a/"), ("hub", "user", 8888, "/user/a/api"),
+        ("proxy", "user", 8888, "/user/a/api"), ("hub", "user", 8888, "/user/a/"),
+    }
+    probes = [("proxy", 8080, "/"), ("proxy", 8081, "/api/routes"), ("hub", 8081, "/hub/login"),
+              ("hub", 8081, "/hub/api/users"), ("hub", 8081, "/hub/admin"),
+              ("user", 8888, "/user/a/"), ("user", 8888, "/user/a/api")]
+    for source, principal in ids.items():
+        for target, port, path in probes:
+            expected = (source, target, port, path) in allowed
+            assert _authz_allows(policies, targets[target], principal, port, path) is expected, (
+                source, target, port, path)
+    assert istio.gateway.namespace == "istio-gateways"
+
+
+def test_fails_malformed_gateway_principal(chart: cdk8s.Chart) -> None:
+    assert _error(chart, gateway_principal="istio-ingressgateway") == (
+        "test/Istio: gateway_principal must look like '<trust domain>/ns/<namespace>/sa/"
+        "<service account>', got 'istio-ingressgateway'")
