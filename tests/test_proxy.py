@@ -13,8 +13,12 @@ from constructs_lib import (
     NotebookProfile,
     ProxyLogLevel,
     ProxyToken,
+    RedisRouteStore,
     Resources,
+    RouteStore,
+    check_references,
 )
+from constructs_lib.integrity import External
 from tests.conftest import TRUST, find, synth
 
 
@@ -78,7 +82,8 @@ def test_fails_max_replicas_with_memory_routes(chart: cdk8s.Chart) -> None:
         _proxy(chart, autoscaling=Autoscaling(max_replicas=3))
     assert str(error.value) == (
         "test/Proxy: autoscaling.max_replicas must be 1 while routes are kept in memory (each "
-        "replica would keep its own route table), got 3")
+        "replica would keep its own route table; keep them in Redis with "
+        "routes=RouteStore.redis(...)), got 3")
 
 
 def test_fails_limit_below_request(chart: cdk8s.Chart) -> None:
@@ -95,3 +100,42 @@ def test_fails_second_proxy_for_one_hub(chart: cdk8s.Chart) -> None:
         CHProxy(chart, "Other", hub=proxy.hub)
     assert str(error.value) == (
         "test/Hub: proxy is already test/Proxy: a hub serves one proxy, got 'test/Other'")
+
+
+def test_existing_redis_routes(chart: cdk8s.Chart) -> None:
+    proxy = _proxy(chart, routes=RouteStore.redis(uri_secret="routes-redis"))
+    manifests = synth(chart)
+    container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert "--storage-backend=configurable-http-proxy-redis-backend" in container["args"]
+    assert container["env"] == [{"name": "CONFIGURABLE_PROXY_REDIS_URI", "valueFrom": {
+        "secretKeyRef": {"name": "routes-redis", "key": "CONFIGURABLE_PROXY_REDIS_URI"}}}]
+    assert container["image"] == "jupyterhub-cdk8s/proxy-redis:5.3.0"
+    # Shared routes: the reference's three replicas are allowed.
+    assert find(manifests, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 3
+    assert proxy.routes.external_secrets == {"routes-redis"}
+
+
+def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    redis = RedisRouteStore(chart, "Redis")
+    _proxy(chart, routes=redis, autoscaling=Autoscaling(max_replicas=5))
+    manifests = synth(chart)
+    container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"][1] == {"name": "CONFIGURABLE_PROXY_REDIS_URI",
+                                   "value": "redis://:$(REDIS_PASSWORD)@jupyterhub-redis:6379/0"}
+    assert find(manifests, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 5
+    redis_objects = [m for m in manifests
+                     if m["metadata"]["labels"].get("app.kubernetes.io/component") == "redis"]
+    assert redis_objects == snapshot_yaml
+    check_references(manifests, External(objects=frozenset(
+        {("Secret", "token"), ("Secret", "jupyterhub-redis")})))
+    policy = find(manifests, "NetworkPolicy", "jupyterhub-redis")["spec"]
+    assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "proxy"}}}]
+
+
+def test_fails_redis_bad_storage(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        RedisRouteStore(chart, "Redis", storage_size="lots")
+    assert str(error.value) == (
+        "test/Redis: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "
+        "or '1G', got 'lots'")

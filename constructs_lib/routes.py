@@ -1,0 +1,178 @@
+"""Where configurable-http-proxy keeps its routing table: in memory, or in Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
+from constructs_lib._objects import api_object
+from constructs_lib._quantity import check_quantity
+from constructs_lib.pod import Resources, disruption_budget
+
+__all__ = ["REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore", "RouteStore"]
+
+# CHP loads this npm module with --storage-backend and reads the URI from this variable.
+REDIS_BACKEND = "configurable-http-proxy-redis-backend"
+REDIS_URI_ENV = "CONFIGURABLE_PROXY_REDIS_URI"
+REDIS_PORT = 6379
+_PASSWORD_ENV = "REDIS_PASSWORD"
+
+
+class RouteStore:
+    """CHP's route table. In memory (the default) every proxy replica has its own table, so
+    only one replica is allowed; in Redis the replicas share it and survive restarts."""
+
+    #: Whether replicas share the table (so the proxy may scale out).
+    shared = False
+
+    @staticmethod
+    def memory() -> RouteStore:
+        return RouteStore()
+
+    @staticmethod
+    def redis(*, uri_secret: str, uri_key: str = REDIS_URI_ENV) -> RouteStore:
+        """An existing Redis whose URI (``redis://…``) is key ``uri_key`` of Secret
+        ``uri_secret``, created outside the app."""
+        return _ExistingRedis(uri_secret, uri_key)
+
+    def proxy_args(self) -> list[str]:
+        return [f"--storage-backend={REDIS_BACKEND}"] if self.shared else []
+
+    def proxy_env(self) -> list[dict[str, Any]]:
+        return []
+
+    @property
+    def external_secrets(self) -> frozenset[str]:
+        return frozenset()
+
+    @property
+    def client_port(self) -> int | None:
+        """The port proxies connect to, where the app deploys Redis itself."""
+        return None
+
+
+class _ExistingRedis(RouteStore):
+    shared = True
+
+    def __init__(self, secret: str, key: str) -> None:
+        self.secret, self.key = secret, key
+
+    def proxy_env(self) -> list[dict[str, Any]]:
+        return [{"name": REDIS_URI_ENV,
+                 "valueFrom": {"secretKeyRef": {"name": self.secret, "key": self.key}}}]
+
+    @property
+    def external_secrets(self) -> frozenset[str]:
+        return frozenset({self.secret})
+
+
+class RedisRouteStore(Construct, RouteStore):
+    """A Redis for the proxy's routes: a one-replica StatefulSet with append-only persistence
+    on a volume, its Service, a NetworkPolicy that admits only the proxy, and a PDB. The
+    password is key ``REDIS_PASSWORD`` of Secret ``password_secret`` (create it yourself)."""
+
+    shared = True
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        release: str = "jupyterhub",
+        password_secret: str = "jupyterhub-redis",
+        image: str = "docker.io/library/redis:7.4-alpine",
+        storage_size: str = "1Gi",
+        resources: Resources | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        resources = resources or Resources("10m", "64Mi", "500m", "256Mi")
+        check_dns_subdomain(self, "password_secret", password_secret)
+        check_quantity(self, "storage_size", storage_size)
+        resources.check(self)
+        if not image or any(c.isspace() for c in image):
+            raise invalid(self, "image", image, "must be an image reference")
+        self.name = f"{release}-redis"
+        self.password_secret = password_secret
+        self.labels = {APP_LABEL: release, COMPONENT_LABEL: "redis"}
+        self.release = release
+        self.service = api_object(
+            self, "Service", api_version="v1", kind="Service", name=self.name,
+            labels=self.labels,
+            spec={"type": "ClusterIP", "selector": dict(self.labels), "ports": [
+                {"name": "redis", "port": REDIS_PORT, "targetPort": "redis",
+                 "protocol": "TCP"}]},
+        )
+        container = {
+            "name": "redis",
+            "image": image,
+            # Every write is appended to /data and replayed at start: routes survive restarts.
+            "args": ["--appendonly", "yes", "--save", "", "--requirepass",
+                     f"$({_PASSWORD_ENV})"],
+            "env": [{"name": _PASSWORD_ENV, "valueFrom": {"secretKeyRef": {
+                "name": password_secret, "key": _PASSWORD_ENV}}}],
+            "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
+            "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 2},
+            "livenessProbe": {"tcpSocket": {"port": "redis"}, "initialDelaySeconds": 30},
+            "resources": resources.to_manifest(),
+            "securityContext": {
+                # The redis user of the official image.
+                "runAsNonRoot": True, "runAsUser": 999, "runAsGroup": 999,
+                "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                "privileged": False, "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+        }
+        self.stateful_set = api_object(
+            self, "Resource", api_version="apps/v1", kind="StatefulSet", name=self.name,
+            labels=self.labels,
+            spec={
+                "replicas": 1,
+                "serviceName": self.service.name,
+                "selector": {"matchLabels": dict(self.labels)},
+                "template": {
+                    "metadata": {"labels": dict(self.labels)},
+                    "spec": {
+                        "automountServiceAccountToken": False,
+                        "securityContext": {"fsGroup": 999,
+                                            "seccompProfile": {"type": "RuntimeDefault"}},
+                        "containers": [container],
+                    },
+                },
+                "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": storage_size}}}}],
+            },
+        )
+        disruption_budget(self, self.name, self.labels)
+
+    def allow_from(self, proxy_labels: dict[str, str]) -> None:
+        """Admit the proxy's pods (and nothing else) to Redis. Called by ``CHProxy``."""
+        api_object(
+            self, "NetworkPolicy", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
+            name=self.name, labels=self.labels,
+            spec={"podSelector": {"matchLabels": dict(self.labels)},
+                  "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"podSelector": {"matchLabels": dict(proxy_labels)}}],
+                               "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}]},
+        )
+
+    def proxy_env(self) -> list[dict[str, Any]]:
+        return [
+            {"name": _PASSWORD_ENV, "valueFrom": {"secretKeyRef": {
+                "name": self.password_secret, "key": _PASSWORD_ENV}}},
+            # Kubernetes expands $(REDIS_PASSWORD) from the variable above.
+            {"name": REDIS_URI_ENV,
+             "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"},
+        ]
+
+    @property
+    def external_secrets(self) -> frozenset[str]:
+        return frozenset({self.password_secret})
+
+    @property
+    def client_port(self) -> int | None:
+        return REDIS_PORT
