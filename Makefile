@@ -10,13 +10,20 @@ export CDK8S_CHECK_UPGRADE := false
 
 .PHONY: setup synth test check bench imports demo clean
 
-setup: .stamps/python .stamps/node
+setup: .stamps/python .stamps/node .stamps/debian
 
 .stamps/python: pyproject.toml docker/hub-constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
 	# The hub's packages at exactly the hub image's versions, so tests run what ships.
 	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[hub,dev]'
+	@mkdir -p .stamps && touch $@
+
+# redis-server for the fault tests (the proxy's Redis route storage).
+.stamps/debian:
+	command -v redis-server >/dev/null || { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		redis-server >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 .stamps/node: package.json package-lock.json

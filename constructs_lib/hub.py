@@ -105,6 +105,10 @@ class HubStatefulSet(Construct):
         user_service_account: cdk8s.ApiObject | None = None,
         user_pods: UserPods | None = None,
         named_server_limit: int = 3,
+        # How often the hub polls the proxy's routes and activity, re-adding missing routes:
+        # it bounds how long user routes stay lost after a proxy with in-memory routes restarts.
+        # None: 60 s (the reference's) with routes in Redis, 10 s with routes in memory.
+        activity_interval: int | None = None,
         culler: IdleCuller | None = None,
         resources: Resources | None = None,
         storage_size: str = "1Gi",
@@ -135,6 +139,9 @@ class HubStatefulSet(Construct):
                           "must be 0 (named servers off) or more")
         if pre_stop_seconds < 0:
             raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
+        if activity_interval is not None and activity_interval < 1:
+            raise invalid(self, "activity_interval", activity_interval,
+                          "must be a positive number of seconds")
         _check_profiles(self, profiles)
         header_trust.check(self)
         try:
@@ -164,6 +171,7 @@ class HubStatefulSet(Construct):
             admin_users=tuple(admin_users), allow_all=allow_all, admin_access=admin_access,
             user_header=user_header, named_server_limit=named_server_limit, culler=culler,
             header_trust=header_trust, user_pattern=user_pattern, user_max_length=user_max_length,
+            activity_interval=activity_interval,
         )
         self._proxy: CHProxy | None = None
         self._config_map: cdk8s.ApiObject | None = None
@@ -235,7 +243,8 @@ class HubStatefulSet(Construct):
             concurrent_spawn_limit=0,
             # User servers keep running while the hub restarts.
             cleanup_servers=False,
-            activity_interval=60,
+            activity_interval=args["activity_interval"] or (
+                60 if self.proxy.routes.shared else 10),
             metrics_require_auth=False,
             debug_env=DEBUG_ENV,
             auth=AuthSettings(

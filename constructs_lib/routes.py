@@ -12,12 +12,16 @@ from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import Resources, disruption_budget
 
-__all__ = ["REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore", "RouteStore"]
+__all__ = ["FAIL_FAST", "REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore", "RouteStore"]
 
 # CHP loads this npm module with --storage-backend and reads the URI from this variable.
 REDIS_BACKEND = "configurable-http-proxy-redis-backend"
 REDIS_URI_ENV = "CONFIGURABLE_PROXY_REDIS_URI"
 REDIS_PORT = 6379
+# ioredis (inside the backend) takes options from the URI query. Without its offline queue a
+# route lookup fails at once while Redis is down (CHP answers 500) instead of hanging until
+# Redis returns; it reconnects by itself either way.
+FAIL_FAST = "?enableOfflineQueue="
 _PASSWORD_ENV = "REDIS_PASSWORD"
 
 
@@ -35,7 +39,8 @@ class RouteStore:
     @staticmethod
     def redis(*, uri_secret: str, uri_key: str = REDIS_URI_ENV) -> RouteStore:
         """An existing Redis whose URI (``redis://…``) is key ``uri_key`` of Secret
-        ``uri_secret``, created outside the app."""
+        ``uri_secret``, created outside the app. End the URI with ``?enableOfflineQueue=`` so
+        that requests fail fast instead of hanging while Redis is down."""
         return _ExistingRedis(uri_secret, uri_key)
 
     def proxy_args(self) -> list[str]:
@@ -166,7 +171,8 @@ class RedisRouteStore(Construct, RouteStore):
                 "name": self.password_secret, "key": _PASSWORD_ENV}}},
             # Kubernetes expands $(REDIS_PASSWORD) from the variable above.
             {"name": REDIS_URI_ENV,
-             "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"},
+             "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"
+                      f"{FAIL_FAST}"},
         ]
 
     @property

@@ -134,15 +134,53 @@ def wait_for(url: str, timeout: float = 60, process: subprocess.Popen[bytes] | N
                        f"{log.read_text()[-3000:] if log else ''}")
 
 
-@dataclasses.dataclass
 class Deployment:
-    """A proxy and a hub on loopback, configured from the dev app's settings."""
+    """A proxy and a hub on loopback, configured from the dev app's settings; each process
+    can be stopped and started again (fault tests)."""
 
-    workdir: Path
-    proxy_url: str
-    hub_url: str
-    proxy: subprocess.Popen[bytes]
-    hub: subprocess.Popen[bytes]
+    def __init__(self, workdir: Path, ports: tuple[int, int, int], env: dict[str, str],
+                 proxy_args: list[str], hub_config: Path) -> None:
+        self.workdir = workdir
+        proxy_port, self.api_port, hub_port = ports
+        self.proxy_url = f"http://127.0.0.1:{proxy_port}"
+        self.hub_url = f"http://127.0.0.1:{hub_port}"
+        self.env = env
+        self.proxy_command = [
+            str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
+            f"--api-port={self.api_port}", f"--default-target={self.hub_url}",
+            f"--error-target={self.hub_url}/hub/error", "--log-level=warn", *proxy_args]
+        # As the image's entrypoint runs it, with this venv's python and the test's config.
+        _python, *args, _config = entrypoint()
+        self.hub_command = [sys.executable, *args, str(hub_config)]
+        self.proxy: subprocess.Popen[bytes] | None = None
+        self.hub: subprocess.Popen[bytes] | None = None
+
+    def start_proxy(self) -> float:
+        """Start CHP; returns the time at which it answered its health check."""
+        self.proxy = start(self.proxy_command, cwd=self.workdir, env=self.env,
+                           log=self.workdir / "proxy.log")
+        wait_for(f"{self.proxy_url}/_chp_healthz", 30, self.proxy, self.workdir / "proxy.log")
+        return time.monotonic()
+
+    def stop_proxy(self) -> None:
+        if self.proxy is not None:
+            stop(self.proxy)
+
+    def start_hub(self) -> None:
+        self.hub = start(self.hub_command, cwd=self.workdir, env=self.env,
+                         log=self.workdir / "hub.log")
+        wait_for(f"{self.hub_url}/hub/health", 90, self.hub, self.workdir / "hub.log")
+
+    def stop_hub(self) -> None:
+        if self.hub is not None:
+            stop(self.hub)
+
+    def routes(self) -> dict[str, Any]:
+        response = requests.get(f"http://127.0.0.1:{self.api_port}/api/routes", timeout=10,
+                                headers={"Authorization": f"token {PROXY_TOKEN}"})
+        response.raise_for_status()
+        routes: dict[str, Any] = response.json()
+        return routes
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return requests.request(method, f"{self.hub_url}/hub/api{path}", timeout=30,
@@ -199,7 +237,8 @@ c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
 
 @contextmanager
 def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, int] | None = None,
-               extra_config: str = "", **changes: Any) -> Iterator[Deployment]:
+               extra_config: str = "", proxy_args: list[str] | None = None,
+               proxy_env: dict[str, str] | None = None, **changes: Any) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
     ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header."""
     proxy_port, api_port, hub_port = ports or (free_port(), free_port(), free_port())
@@ -218,25 +257,59 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
     (workdir / "home").mkdir(parents=True, exist_ok=True)
     (workdir / "settings.json").write_text(dump_settings(settings))
     env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
-           "HUB_SETTINGS": str(workdir / "settings.json"), "POD_NAMESPACE": "jupyterhub"}
-    proxy = start([str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
-                   f"--api-port={api_port}", f"--default-target={hub_url}",
-                   f"--error-target={hub_url}/hub/error", "--log-level=warn"],
-                  cwd=workdir, env=env, log=workdir / "proxy.log")
-    hub = None
+           "HUB_SETTINGS": str(workdir / "settings.json"), "POD_NAMESPACE": "jupyterhub",
+           **(proxy_env or {})}
+    running = Deployment(workdir, (proxy_port, api_port, hub_port), env, proxy_args or [],
+                         hub_config_file(workdir, extra_config))
     try:
-        wait_for(f"http://127.0.0.1:{proxy_port}/_chp_healthz", 30, proxy, workdir / "proxy.log")
-        # As the image's entrypoint runs it, with this venv's python and the test's config.
-        _python, *args, _config = entrypoint()
-        hub = start([sys.executable, *args, str(hub_config_file(workdir, extra_config))],
-                    cwd=workdir, env=env, log=workdir / "hub.log")
-        wait_for(f"{hub_url}/hub/health", 90, hub, workdir / "hub.log")
-        running = Deployment(workdir, f"http://127.0.0.1:{proxy_port}", hub_url, proxy, hub)
+        running.start_proxy()
+        running.start_hub()
         try:
             yield running
         finally:
-            running.stop_servers()
+            if running.hub is not None and running.hub.poll() is None:
+                running.stop_servers()
     finally:
-        if hub is not None:
-            stop(hub)
-        stop(proxy)
+        running.stop_hub()
+        running.stop_proxy()
+
+
+class RedisServer:
+    """redis-server (from Debian) on loopback with append-only persistence in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.uri = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        self.process = start(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(self.directory), "--appendonly", "yes", "--save", ""],
+            cwd=self.directory, env=dict(os.environ), log=self.directory / "redis.log")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError((self.directory / "redis.log").read_text()[-2000:])
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+@contextmanager
+def redis_server(directory: Path) -> Iterator[RedisServer]:
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -121,7 +121,8 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
     manifests = synth(chart)
     container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert container["env"][1] == {"name": "CONFIGURABLE_PROXY_REDIS_URI",
-                                   "value": "redis://:$(REDIS_PASSWORD)@jupyterhub-redis:6379/0"}
+                                   "value": "redis://:$(REDIS_PASSWORD)@jupyterhub-redis:6379/0"
+                                   "?enableOfflineQueue="}
     assert find(manifests, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 5
     redis_objects = [m for m in manifests
                      if m["metadata"]["labels"].get("app.kubernetes.io/component") == "redis"]
