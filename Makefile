@@ -30,9 +30,10 @@ setup: .stamps/python .stamps/node .stamps/debian
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p .stamps && touch $@
 
-## Synthesize every app into dist/ (replacing each app's directory whole).
+## Synthesize every app into dist/<app>/, then the user-pod previews into dist/<app>-preview/.
 synth: setup
 	$(PYTHON) -m apps --outdir dist
+	$(PYTHON) -m apps.previews --outdir dist
 
 ## Lint, type-check and run every test (snapshots, schemas, drift of dist/).
 test: setup

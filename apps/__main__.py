@@ -9,34 +9,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from apps import APPS
+from apps._output import write_all
 from constructs_lib import KubernetesVersion
 
 
 def synthesize(outdir: Path, version: KubernetesVersion, names: list[str]) -> list[Path]:
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
-    try:
+    def write(staging: Path) -> None:
         built = [APPS[name](str(staging / name), version) for name in names]
         for app in built:
             app.app.synth()
-        outdir.mkdir(exist_ok=True)
-        written = []
-        for name in names:
-            target = outdir / name
-            old = staging / f"{name}.old"
-            if target.exists():
-                target.rename(old)
-            (staging / name).rename(target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    return write_all(outdir, names, write)
 
 
 def main(argv: list[str] | None = None) -> int:

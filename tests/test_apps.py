@@ -18,8 +18,9 @@ from syrupy.assertion import SnapshotAssertion
 
 import apps
 from apps.__main__ import main, synthesize
+from apps.previews import PREVIEW_SUFFIX, write_previews
 from constructs_lib import KubernetesVersion, check_references
-from tests.conftest import ROOT, VERSIONS
+from tests.conftest import ROOT, VERSIONS, read_manifests
 from tests.crd_schemas import is_custom, validate_custom
 
 APP_NAMES = sorted(apps.APPS)
@@ -101,10 +102,32 @@ def _same_tree(left: Path, right: Path) -> list[str]:
     return differences
 
 
+def _apps_differ(left: Path, right: Path, suffix: str = "") -> list[str]:
+    return [f"{name}{suffix}/{d}" for name in APP_NAMES
+            for d in _same_tree(left / f"{name}{suffix}", right / f"{name}{suffix}")]
+
+
 def test_dist_is_a_fresh_synth(tmp_path: Path) -> None:
     """dist/ is committed; regenerate it with `make synth` after a change."""
     synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
-    assert _same_tree(ROOT / "dist", tmp_path / "dist") == []
+    assert _apps_differ(ROOT / "dist", tmp_path / "dist") == []
+    assert sorted(p.name for p in (ROOT / "dist").iterdir()) == sorted(
+        [*APP_NAMES, *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES)])
+
+
+def test_previews_are_fresh(tmp_path: Path) -> None:
+    synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
+    write_previews(tmp_path / "dist", APP_NAMES)
+    assert _apps_differ(ROOT / "dist", tmp_path / "dist", PREVIEW_SUFFIX) == []
+
+
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_previews_validate_strictly(name: str) -> None:
+    files = sorted((ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}").glob("*.yaml"))
+    assert len(files) == 4  # two profiles, an admin and a non-admin user
+    for manifest in read_manifests(ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}"):
+        kubernetes_validate.validate(manifest, DEFAULT, strict=True)
+        assert manifest["metadata"]["namespace"] == "jupyterhub"
 
 
 def test_cdk8s_cli_synth_matches(tmp_path: Path) -> None:
@@ -113,7 +136,7 @@ def test_cdk8s_cli_synth_matches(tmp_path: Path) -> None:
            "CDK8S_CHECK_UPGRADE": "false"}
     subprocess.run([str(cli), "synth", "--output", str(tmp_path / "out")], cwd=ROOT, env=env,
                    check=True, capture_output=True)
-    assert _same_tree(ROOT / "dist", tmp_path / "out") == []
+    assert _apps_differ(ROOT / "dist", tmp_path / "out") == []
 
 
 def test_bad_input_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,77 +3,28 @@ configured by hub_runtime from the dev app's synthesized settings."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
-from unittest.mock import Mock
 
 import pytest
-from jupyterhub.objects import Hub, Server
-from kubernetes_asyncio.client import ApiClient
-from kubernetes_asyncio.config import kube_config
 from traitlets.config import Config
 
 from hub_runtime.config import apply
-from hub_runtime.spawner import DynamicKubeSpawner
+from hub_runtime.preview import render_user_objects
+from hub_runtime.settings import HubSettings, dump_settings, parse_settings
 from tests.conftest import ROOT, read_manifests
-
-KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: none, user: {token: none}}]
-contexts: [{name: none, context: {cluster: none, user: none, namespace: jupyterhub}}]
-current-context: none
-"""
-
-
-class MockUser(Mock):  # type: ignore[misc]
-    """The slice of JupyterHub's User that KubeSpawner reads."""
-
-    def __init__(self, name: str, admin: bool) -> None:
-        super().__init__()
-        self.name = name
-        self.admin = admin
-        self.id = 1
-        self.escaped_name = name.replace("/", "%2F")
-        self.url = f"/user/{self.escaped_name}/"
-        self.server = Server(base_url=self.url)
 
 
 @pytest.fixture(scope="module")
-def settings_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def settings() -> HubSettings:
     config_map = next(m for m in read_manifests(ROOT / "dist" / "dev")
                       if m["kind"] == "ConfigMap")
-    path = tmp_path_factory.mktemp("settings") / "settings.json"
-    path.write_text(config_map["data"]["settings.json"])
-    return path
+    return parse_settings(config_map["data"]["settings.json"])
 
 
-@pytest.fixture(autouse=True)
-def kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "kubeconfig"
-    path.write_text(KUBECONFIG)
-    monkeypatch.setenv("KUBECONFIG", str(path))
-    # kubernetes_asyncio reads KUBECONFIG once, at import.
-    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
-    monkeypatch.setenv("POD_NAMESPACE", "jupyterhub")
-
-
-def pod_for(settings_file: Path, name: str, *, admin: bool, profile: str) -> dict[str, Any]:
-    config = Config()
-    apply(config, settings_file)
-
-    async def manifest() -> Any:
-        # KubeSpawner binds its API client to the running loop.
-        spawner = DynamicKubeSpawner(config=config, user=MockUser(name, admin), hub=Hub(),
-                                     _mock=True)
-        spawner.user_options = {"profile": profile}
-        await spawner.load_user_options()
-        async with ApiClient() as client:
-            return client.sanitize_for_serialization(await spawner.get_pod_manifest())
-
-    pod: dict[str, Any] = asyncio.run(manifest())
+def pod_for(settings: HubSettings, name: str, *, admin: bool, profile: str) -> dict[str, Any]:
+    pod, *_ = render_user_objects(settings, namespace="jupyterhub", user=name, admin=admin,
+                                  profile=profile)
     return pod
 
 
@@ -84,8 +35,8 @@ def _container(pod: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("admin", [True, False])
 @pytest.mark.parametrize("profile", ["standard-notebook", "gpu-notebook"])
-def test_pod_has_the_reference_shape(settings_file: Path, profile: str, admin: bool) -> None:
-    pod = pod_for(settings_file, "alice", admin=admin, profile=profile)
+def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin: bool) -> None:
+    pod = pod_for(settings, "alice", admin=admin, profile=profile)
     spec, container = pod["spec"], _container(pod)
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert volumes["persistent"]["hostPath"]["path"] == "/data/jupyterhub/persistent"
@@ -118,8 +69,8 @@ def test_pod_has_the_reference_shape(settings_file: Path, profile: str, admin: b
     assert ("nvidia.com/gpu" in container["resources"]["limits"]) is gpu
 
 
-def test_init_container_needs_only_chown(settings_file: Path) -> None:
-    pod = pod_for(settings_file, "alice", admin=False, profile="standard-notebook")
+def test_init_container_needs_only_chown(settings: HubSettings) -> None:
+    pod = pod_for(settings, "alice", admin=False, profile="standard-notebook")
     (init,) = pod["spec"]["initContainers"]
     assert init["command"] == ["chown", "1000:1000", "/mnt/target"]
     assert init["volumeMounts"] == [
@@ -133,10 +84,10 @@ def test_init_container_needs_only_chown(settings_file: Path) -> None:
 HOSTILE = ["../etc", "a/b", "Alice.Smith@example.com", "ünï", "x" * 300, "{user}", "alice"]
 
 
-def test_hostile_names_give_safe_distinct_paths(settings_file: Path) -> None:
+def test_hostile_names_give_safe_distinct_paths(settings: HubSettings) -> None:
     paths = {}
     for name in HOSTILE:
-        pod = pod_for(settings_file, name, admin=False, profile="standard-notebook")
+        pod = pod_for(settings, name, admin=False, profile="standard-notebook")
         sub_path = {m["name"]: m for m in _container(pod)["volumeMounts"]}["persistent"][
             "subPath"]
         assert "/" not in sub_path and ".." not in sub_path and sub_path, (name, sub_path)
@@ -147,16 +98,17 @@ def test_hostile_names_give_safe_distinct_paths(settings_file: Path) -> None:
     assert paths["{user}"] != paths["alice"]
 
 
-def test_templates_do_not_mutate_shared_config(settings_file: Path) -> None:
+def test_templates_do_not_mutate_shared_config(settings: HubSettings, tmp_path: Path) -> None:
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(dump_settings(settings))
     config = Config()
     apply(config, settings_file)
     before = repr(config.KubeSpawner.profile_list)
-    pod_for(settings_file, "bob", admin=True, profile="standard-notebook")
-
-    async def profiles() -> str:
-        spawner = DynamicKubeSpawner(config=config, user=MockUser("carol", False), hub=Hub(),
-                                     _mock=True)
-        return repr(spawner.profile_list)
-
-    assert asyncio.run(profiles()) == before
+    pods = [render_user_objects(settings, namespace="jupyterhub", user=user, admin=admin,
+                                profile="standard-notebook", config=config)[0]
+            for user, admin in (("bob", True), ("carol", False))]
+    assert repr(config.KubeSpawner.profile_list) == before
     assert "{user}" in before and "{is_not_admin}" in before
+    mounts = [{m["name"]: m for m in _container(pod)["volumeMounts"]} for pod in pods]
+    assert [m["persistent"]["subPath"] for m in mounts] == ["bob", "carol"]
+    assert [m["shared"]["readOnly"] for m in mounts] == [False, True]

@@ -1,0 +1,109 @@
+"""Render the objects DynamicKubeSpawner would create for a user, without a cluster.
+
+KubeSpawner itself builds the manifests (``_mock=True``); its Kubernetes client only needs a
+kube config to exist, so a throwaway one pointing at an unreachable loopback port is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+from unittest.mock import Mock
+
+from hub_runtime.settings import HubSettings
+
+__all__ = ["PreviewUser", "render_user_objects"]
+
+_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: none, user: {token: none}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+current-context: none
+"""
+
+
+class PreviewUser(Mock):
+    """The slice of JupyterHub's User that KubeSpawner reads."""
+
+    def __init__(self, name: str, admin: bool) -> None:
+        from jupyterhub.objects import Server
+
+        super().__init__()
+        self.name = name
+        self.admin = admin
+        self.id = 1
+        self.escaped_name = name.replace("/", "%2F")
+        self.url = f"/user/{self.escaped_name}/"
+        self.server = Server(base_url=self.url)
+
+
+def render_user_objects(
+    settings: HubSettings, *, namespace: str, user: str, admin: bool, profile: str,
+    config: Any = None,
+) -> list[dict[str, Any]]:
+    """The pod (and, with per-user Services, the Service) spawned for ``user`` choosing
+    ``profile``, as plain manifests. ``config`` (already applied) may be shared by calls."""
+    from kubernetes_asyncio.client import ApiClient
+    from kubernetes_asyncio.config import kube_config
+    from traitlets.config import Config
+
+    from hub_runtime.config import apply
+    from hub_runtime.settings import dump_settings
+    from hub_runtime.spawner import DynamicKubeSpawner
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "kubeconfig").write_text(_KUBECONFIG)
+        (Path(tmp) / "settings.json").write_text(dump_settings(settings))
+        previous = kube_config.KUBE_CONFIG_DEFAULT_LOCATION
+        # kubernetes_asyncio reads KUBECONFIG once, at import: point it at the throwaway file.
+        kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(Path(tmp) / "kubeconfig")
+        environment = {settings.spawner.namespace_env: namespace}
+        saved = {key: os.environ.get(key) for key in environment}
+        os.environ.update(environment)
+        try:
+            if config is None:
+                config = Config()
+                apply(config, Path(tmp) / "settings.json")
+
+            async def render() -> list[dict[str, Any]]:
+                # KubeSpawner binds its API client to the running loop.
+                spawner = DynamicKubeSpawner(config=config, user=PreviewUser(user, admin),
+                                             hub=_hub(settings), _mock=True)
+                spawner.user_options = {"profile": profile}
+                await spawner.load_user_options()
+                pod = await spawner.get_pod_manifest()
+                objects = [pod]
+                if spawner.services_enabled:
+                    objects.append(spawner.get_service_manifest(
+                        None, settings.spawner.port))
+                async with ApiClient() as client:
+                    rendered: list[dict[str, Any]] = [
+                        client.sanitize_for_serialization(o) for o in objects]
+                for manifest in rendered:
+                    # At spawn the Service is owned by the pod, whose UID only the API knows.
+                    manifest["metadata"].pop("ownerReferences", None)
+                    manifest["metadata"]["namespace"] = namespace
+                return rendered
+
+            return asyncio.run(render())
+        finally:
+            kube_config.KUBE_CONFIG_DEFAULT_LOCATION = previous
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _hub(settings: HubSettings) -> Any:
+    from jupyterhub.objects import Hub
+
+    # As JupyterHub builds it from hub_bind_url and hub_connect_url.
+    hub = Hub(bind_url=settings.bind_url, base_url="/hub/")
+    hub.connect_url = settings.connect_url
+    return hub
