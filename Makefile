@@ -53,6 +53,7 @@ demo: setup
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_login.py
+	$(PYTHON) scripts/load_test.py
 
 clean:
 	rm -rf $(VENV) node_modules .stamps
