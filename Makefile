@@ -10,13 +10,19 @@ export CDK8S_CHECK_UPGRADE := false
 
 .PHONY: setup synth test check bench imports demo clean
 
-setup: .stamps/python .stamps/node .stamps/debian
+setup: .stamps/python .stamps/node .stamps/debian .stamps/scan
 
 .stamps/python: pyproject.toml docker/hub-constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
 	# The hub's packages at exactly the hub image's versions, so tests run what ships.
 	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[hub,dev]'
+	@mkdir -p .stamps && touch $@
+
+# checkov scans dist/ in the tests; its own environment, as its dependencies are not ours.
+.stamps/scan:
+	python3 -m venv .venv-scan
+	.venv-scan/bin/pip install --quiet checkov==3.3.30
 	@mkdir -p .stamps && touch $@
 
 # redis-server for the fault tests (the proxy's Redis route storage).
@@ -56,4 +62,4 @@ bench: setup
 	$(PYTHON) scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) node_modules .stamps
+	rm -rf $(VENV) .venv-scan node_modules .stamps

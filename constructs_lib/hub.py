@@ -30,8 +30,9 @@ from constructs_lib.pod import (
     service_spec,
     topology_spread,
 )
-from constructs_lib.profile import NotebookProfile
+from constructs_lib.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
+from constructs_lib.scan_exceptions import SECRET_ENV, skip_annotations, unpinned
 from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
@@ -90,6 +91,7 @@ class HubStatefulSet(Construct):
         profiles: Sequence[NotebookProfile],
         release: str = "jupyterhub",
         image: str = DEFAULT_HUB_IMAGE,
+        image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
         # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
         replicas: int = 1,
         admin_users: Sequence[str] = (),
@@ -203,8 +205,11 @@ class HubStatefulSet(Construct):
         self.stateful_set = api_object(
             self, "Resource", api_version="apps/v1", kind="StatefulSet",
             name=self.name, labels=self.labels,
+            annotations=skip_annotations(SECRET_ENV, unpinned(image), {
+                "CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"}),
             spec=self._stateful_set_spec(
-                image=image, resources=resources, probes=probes, sidecar=sidecar,
+                image=image, image_pull_policy=image_pull_policy, resources=resources,
+                probes=probes, sidecar=sidecar,
                 pre_stop_seconds=pre_stop_seconds, prometheus_scrape=prometheus_scrape,
                 dns_ndots=dns_ndots, storage_size=storage_size, storage_class=storage_class,
             ),
@@ -276,7 +281,7 @@ class HubStatefulSet(Construct):
                 enabled=culler.enabled, timeout=culler.timeout, every=culler.every,
                 concurrency=culler.concurrency, max_age=culler.max_age,
             ),
-            profiles=_profile_settings(self.profiles),
+            profiles=_profile_settings(self.profiles, user_pods),
         )
 
     @property
@@ -305,13 +310,15 @@ class HubStatefulSet(Construct):
         ))
 
     def _stateful_set_spec(
-        self, *, image: str, resources: Resources, probes: HealthProbes,
+        self, *, image: str, image_pull_policy: ImagePullPolicy, resources: Resources,
+        probes: HealthProbes,
         sidecar: IstioSidecar | None, pre_stop_seconds: int, prometheus_scrape: bool,
         dns_ndots: int | None, storage_size: str, storage_class: str | None,
     ) -> dict[str, Any]:
         container = {
             "name": Component.HUB.value,
             "image": image,
+            "imagePullPolicy": image_pull_policy.value,
             "args": ["--upgrade-db"],
             "env": [{"name": NAMESPACE_ENV,
                      "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
@@ -399,9 +406,12 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
                       "must mark at most one profile as default")
 
 
-def _profile_settings(profiles: Sequence[NotebookProfile]) -> tuple[ProfileSettings, ...]:
+def _profile_settings(
+    profiles: Sequence[NotebookProfile], user_pods: UserPods
+) -> tuple[ProfileSettings, ...]:
     """The profiles' settings; the first one is the default when none is marked."""
-    chosen = tuple(profile.settings for profile in profiles)
+    chosen = tuple(dataclasses.replace(profile.settings, annotations=skip_annotations(
+        user_pods.scan_exceptions, profile.scan_exceptions)) for profile in profiles)
     if chosen and not any(profile.default for profile in chosen):
         chosen = (dataclasses.replace(chosen[0], default=True), *chosen[1:])
     return chosen

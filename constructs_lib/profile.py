@@ -12,6 +12,7 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label
 from constructs_lib._quantity import check_quantity, check_range
+from constructs_lib.scan_exceptions import unpinned
 from hub_runtime.settings import ProfileSettings, ReadOnly, VolumeSettings
 
 __all__ = ["DEFAULT_USER_IMAGE", "ImagePullPolicy", "MountAccess", "NotebookProfile", "UserVolume"]
@@ -211,7 +212,13 @@ class NotebookProfile(Construct):
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,
             volumes=tuple(volume.to_settings() for volume in chosen),
+            annotations={},
         )
+        self.scan_exceptions: dict[str, str] = dict(unpinned(image))
+        if any(volume.owner for volume in chosen):
+            chown = "the chown init container runs as root with only CHOWN added"
+            self.scan_exceptions |= {"CKV_K8S_23": chown, "CKV_K8S_25": chown,
+                                     "CKV_K8S_37": chown}
 
     @property
     def needs_privileged_pods(self) -> bool:

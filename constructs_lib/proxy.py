@@ -26,7 +26,9 @@ from constructs_lib.pod import (
     service_spec,
     topology_spread,
 )
+from constructs_lib.profile import ImagePullPolicy
 from constructs_lib.routes import RedisRouteStore, RouteStore
+from constructs_lib.scan_exceptions import SECRET_ENV, skip_annotations, unpinned
 
 __all__ = ["DEFAULT_PROXY_IMAGE", "DEFAULT_PROXY_REDIS_IMAGE", "Autoscaling", "CHProxy",
            "ProxyLogLevel"]
@@ -123,6 +125,7 @@ class CHProxy(Construct):
         routes: RouteStore | None = None,
         # None: the official CHP image, or with Redis routes the image that adds the backend.
         image: str | None = None,
+        image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
         # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
         # 32Mi (the reference's) gets it OOM-killed.
         resources: Resources | None = None,
@@ -175,6 +178,7 @@ class CHProxy(Construct):
         container = {
             "name": Component.PROXY.value,
             "image": image,
+            "imagePullPolicy": image_pull_policy.value,
             "args": [
                 # Empty --ip/--api-ip: listen on every interface, not CHP's default localhost.
                 "--ip=",
@@ -203,6 +207,7 @@ class CHProxy(Construct):
         self.deployment = api_object(
             self, "Resource", api_version="apps/v1", kind="Deployment",
             name=self.name, labels=self.labels,
+            annotations=skip_annotations(SECRET_ENV, unpinned(image)),
             spec={
                 # The HPA owns the replica count, so none is set here.
                 "revisionHistoryLimit": 1,

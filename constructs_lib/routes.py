@@ -11,6 +11,7 @@ from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomai
 from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import Resources, disruption_budget
+from constructs_lib.scan_exceptions import skip_annotations, unpinned
 
 __all__ = ["FAIL_FAST", "REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore", "RouteStore"]
 
@@ -23,6 +24,7 @@ REDIS_PORT = 6379
 # Redis returns; it reconnects by itself either way.
 FAIL_FAST = "?enableOfflineQueue="
 _PASSWORD_ENV = "REDIS_PASSWORD"
+_REDIS_UID = 10001
 
 
 class RouteStore:
@@ -113,6 +115,7 @@ class RedisRouteStore(Construct, RouteStore):
         container = {
             "name": "redis",
             "image": image,
+            "imagePullPolicy": "Always",
             # Every write is appended to /data and replayed at start: routes survive restarts.
             "args": ["--appendonly", "yes", "--save", "", "--requirepass",
                      f"$({_PASSWORD_ENV})"],
@@ -123,8 +126,8 @@ class RedisRouteStore(Construct, RouteStore):
             "livenessProbe": {"tcpSocket": {"port": "redis"}, "initialDelaySeconds": 30},
             "resources": resources.to_manifest(),
             "securityContext": {
-                # The redis user of the official image.
-                "runAsNonRoot": True, "runAsUser": 999, "runAsGroup": 999,
+                # A high uid of no one on the host; the data volume is writable via fsGroup.
+                "runAsNonRoot": True, "runAsUser": _REDIS_UID, "runAsGroup": _REDIS_UID,
                 "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
                 "privileged": False, "capabilities": {"drop": ["ALL"]},
                 "seccompProfile": {"type": "RuntimeDefault"},
@@ -134,6 +137,9 @@ class RedisRouteStore(Construct, RouteStore):
         self.stateful_set = api_object(
             self, "Resource", api_version="apps/v1", kind="StatefulSet", name=self.name,
             labels=self.labels,
+            annotations=skip_annotations(unpinned(image), {
+                "CKV_K8S_35": "redis-server takes its password on the command line, from this "
+                              "variable"}),
             spec={
                 "replicas": 1,
                 "serviceName": self.service.name,
@@ -142,7 +148,7 @@ class RedisRouteStore(Construct, RouteStore):
                     "metadata": {"labels": dict(self.labels)},
                     "spec": {
                         "automountServiceAccountToken": False,
-                        "securityContext": {"fsGroup": 999,
+                        "securityContext": {"fsGroup": _REDIS_UID,
                                             "seccompProfile": {"type": "RuntimeDefault"}},
                         "containers": [container],
                     },

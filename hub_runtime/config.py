@@ -29,6 +29,7 @@ CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
 _READ_ONLY = {"never": False, "always": True, "unless_admin": "{is_not_admin}",
               "if_admin": "{is_admin}"}
 _MILLI = {"m": Decimal("0.001")}
+_NOTEBOOK_UID, _NOTEBOOK_GID = 1000, 100
 
 
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
@@ -114,6 +115,16 @@ def _spawner(c: Any, settings: HubSettings) -> None:
         kube.extra_resource_guarantees = {
             "ephemeral-storage": spawner.ephemeral_storage_guarantee}
     kube.profile_list = profile_list(settings)
+    # The restricted Pod Security profile where the image allows it (docker-stacks: uid 1000).
+    kube.uid = _NOTEBOOK_UID
+    kube.fs_gid = _NOTEBOOK_GID
+    kube.pod_security_context = {"seccompProfile": {"type": "RuntimeDefault"}}
+    kube.container_security_context = {
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def profile_list(settings: HubSettings) -> list[dict[str, Any]]:
@@ -137,6 +148,7 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
         "volumes": [_volume(v) for v in profile.volumes],
         "volume_mounts": [_mount(v) for v in profile.volumes],
         "init_containers": [_chown(v, profile, settings) for v in profile.volumes if v.owner],
+        "extra_annotations": {**settings.spawner.annotations, **profile.annotations},
     }
     if profile.runtime_class_name:
         override["extra_pod_config"] = {"runtimeClassName": profile.runtime_class_name}
@@ -177,6 +189,7 @@ def _chown(volume: VolumeSettings, profile: ProfileSettings,
     return {
         "name": f"chown-{volume.name}",
         "image": profile.image,
+        "imagePullPolicy": profile.image_pull_policy,
         "command": ["chown", f"{uid}:{gid}", target],
         "securityContext": {
             "runAsUser": 0,
@@ -184,6 +197,7 @@ def _chown(volume: VolumeSettings, profile: ProfileSettings,
             "privileged": False,
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
         },
         "resources": {"requests": resources, "limits": resources},
         "volumeMounts": [mount],

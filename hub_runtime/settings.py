@@ -82,6 +82,8 @@ class ProfileSettings:
     extra_resource_limits: dict[str, str]
     runtime_class_name: str | None
     volumes: tuple[VolumeSettings, ...]
+    # Added to the user pod's annotations (after the spawner's).
+    annotations: dict[str, str]
 
 
 @dataclass(frozen=True)
