@@ -10,7 +10,7 @@ export CDK8S_CHECK_UPGRADE := false
 
 .PHONY: setup synth test check bench imports demo clean
 
-setup: .stamps/python .stamps/node .stamps/debian .stamps/scan
+setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca
 
 .stamps/python: pyproject.toml docker/hub-constraints.txt
 	python3 -m venv $(VENV)
@@ -25,6 +25,12 @@ setup: .stamps/python .stamps/node .stamps/debian .stamps/scan
 	.venv-scan/bin/pip install --quiet checkov==3.3.30
 	@mkdir -p .stamps && touch $@
 
+# network-config-analyzer, in an environment of its own too (it conflicts with checkov's).
+.stamps/nca:
+	python3 -m venv .venv-nca
+	.venv-nca/bin/pip install --quiet network-config-analyzer==2.1.0
+	@mkdir -p .stamps && touch $@
+
 # redis-server for the fault tests (the proxy's Redis route storage).
 .stamps/debian:
 	command -v redis-server >/dev/null || { apt-get update -qq \
@@ -36,10 +42,12 @@ setup: .stamps/python .stamps/node .stamps/debian .stamps/scan
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p .stamps && touch $@
 
-## Synthesize every app into dist/<app>/, then the user-pod previews into dist/<app>-preview/.
+## Synthesize every app into dist/<app>/, the user-pod previews into dist/<app>-preview/,
+## and the dev app's reachability report into dist/dev-connectivity.txt.
 synth: setup
 	$(PYTHON) -m apps --outdir dist
 	$(PYTHON) -m apps.previews --outdir dist
+	$(PYTHON) scripts/connectivity.py --outdir dist
 
 ## Lint, type-check and run every test (snapshots, schemas, drift of dist/).
 test: setup
@@ -62,4 +70,4 @@ bench: setup
 	$(PYTHON) scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) .venv-scan node_modules .stamps
+	rm -rf $(VENV) .venv-scan .venv-nca node_modules .stamps

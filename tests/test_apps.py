@@ -112,7 +112,8 @@ def test_dist_is_a_fresh_synth(tmp_path: Path) -> None:
     synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
     assert _apps_differ(ROOT / "dist", tmp_path / "dist") == []
     assert sorted(p.name for p in (ROOT / "dist").iterdir()) == sorted(
-        [*APP_NAMES, *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES)])
+        [*APP_NAMES, *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES),
+         "dev-connectivity.txt"])
 
 
 def test_previews_are_fresh(tmp_path: Path) -> None:
