@@ -13,11 +13,10 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import BuiltApp
+from apps._app import NAMESPACE, BuiltApp, build_app
 from constructs_lib import (
     External,
     HeaderTrust,
-    HubNamespace,
     HubNetworkPolicies,
     HubResourceQuota,
     IstioIngress,
@@ -30,7 +29,6 @@ from constructs_lib.network_policy import TELEPRESENCE_LABELS
 
 __all__ = ["DevChart", "build"]
 
-NAMESPACE = "jupyterhub"
 
 
 class DevChart(cdk8s.Chart):
@@ -75,9 +73,4 @@ class DevChart(cdk8s.Chart):
 
 
 def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
-    app = cdk8s.App(outdir=outdir)
-    chart = DevChart(app, "jupyterhub", kubernetes_version=kubernetes_version)
-    namespace = cdk8s.Chart(app, "namespace")
-    HubNamespace(namespace, "Namespace", name=NAMESPACE, profiles=chart.jupyterhub.profiles)
-    chart.add_dependency(namespace)
-    return BuiltApp("dev", app, chart.external)
+    return build_app("dev", DevChart, outdir, kubernetes_version)

@@ -10,12 +10,11 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import BuiltApp
+from apps._app import NAMESPACE, BuiltApp, build_app
 from constructs_lib import (
     AuthProxyIngress,
     External,
     HeaderTrust,
-    HubNamespace,
     JupyterHub,
     KubernetesVersion,
     ProxyToken,
@@ -24,7 +23,6 @@ from constructs_lib import (
 
 __all__ = ["TOKEN_SECRET", "MinimalChart", "build"]
 
-NAMESPACE = "jupyterhub"
 # Created by hand: kubectl create secret generic jupyterhub-proxy-token ...
 TOKEN_SECRET = "jupyterhub-proxy-token"
 
@@ -68,9 +66,4 @@ class MinimalChart(cdk8s.Chart):
 
 
 def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
-    app = cdk8s.App(outdir=outdir)
-    chart = MinimalChart(app, "jupyterhub", kubernetes_version=kubernetes_version)
-    namespace = cdk8s.Chart(app, "namespace")
-    HubNamespace(namespace, "Namespace", name=NAMESPACE, profiles=chart.jupyterhub.profiles)
-    chart.add_dependency(namespace)
-    return BuiltApp("minimal", app, chart.external)
+    return build_app("minimal", MinimalChart, outdir, kubernetes_version)
