@@ -27,7 +27,8 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
     """
 
     auto_login = True
-    # Check the header against the cookie on every request (see refresh_user).
+    # Compare the header with the cookie's user on every request (see refresh_user): the
+    # trait counts whole seconds, and a header switch must not wait for the next one.
     auth_refresh_age = 1e-9
 
     user_header = Unicode(
