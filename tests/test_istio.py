@@ -170,3 +170,12 @@ def test_fails_malformed_gateway_principal(chart: cdk8s.Chart) -> None:
     assert _error(chart, gateway_principal="istio-ingressgateway") == (
         "test/Istio: gateway_principal must look like '<trust domain>/ns/<namespace>/sa/"
         "<service account>', got 'istio-ingressgateway'")
+
+
+def test_fails_without_chart_namespace() -> None:
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "test")
+    with pytest.raises(ValueError) as error:
+        _istio(chart)
+    assert str(error.value) == (
+        "test/Istio: namespace must be set on the chart: mesh identities name the namespace, "
+        "got None")
