@@ -144,6 +144,10 @@ class IstioIngress(Construct):
         if ext_authz_provider is not None and not ext_authz_provider.strip():
             raise invalid(self, "ext_authz_provider", ext_authz_provider,
                           "must name an extension provider of the mesh config")
+        namespace = cdk8s.Chart.of(self).namespace
+        if namespace is None:
+            raise invalid(self, "namespace", None,
+                          "must be set on the chart: mesh identities name the namespace")
         self.gateway = gateway
         # The Gateway binds to the gateway pods the peer names.
         selector = dict(gateway.pod_labels)
@@ -185,11 +189,6 @@ class IstioIngress(Construct):
         for workload in workloads:
             self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
-        namespace = cdk8s.Chart.of(self).namespace
-        if namespace is None:
-            raise invalid(self, "namespace", None,
-                          "must be set on the chart: mesh identities name the namespace")
-
         def principal(service_account: cdk8s.ApiObject) -> str:
             return f"{trust_domain}/ns/{namespace}/sa/{service_account.name}"
 
