@@ -3,6 +3,7 @@ local processes. Sign in by sending the user header yourself (as the auth proxy 
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 import time
@@ -35,7 +36,9 @@ Ctrl-C stops the proxy, the hub and every user server.
                 time.sleep(0.5)
             print("a process exited; stopping", file=sys.stderr)
         except KeyboardInterrupt:
-            print("\nstopping…", flush=True)
+            # A second Ctrl-C must not cut the clean-up short (user servers would stay up).
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            print("\nstopping the proxy, the hub and every user server…", flush=True)
 
 
 if __name__ == "__main__":
