@@ -24,8 +24,10 @@ class PodSecurityLevel(StrEnum):
 
 class HubNamespace(Construct):
     """A Namespace labelled ``name: <name>`` whose Pod Security level is derived from profiles:
-    ``privileged`` only when some profile mounts a host path or chowns as root, otherwise
-    ``restricted`` (what the hub, the proxy and hardened user pods meet)."""
+    ``privileged`` only when some profile mounts a host path or chowns as root, or when
+    ``istio_init`` says injected pods get Istio's init container (NET_ADMIN and NET_RAW; not
+    needed with Istio's CNI plugin); otherwise ``restricted``, which the hub, the proxy and the
+    hardened user pods meet."""
 
     def __init__(
         self,
@@ -35,13 +37,14 @@ class HubNamespace(Construct):
         profiles: Sequence[NotebookProfile],
         name: str = "jupyterhub",
         release: str = "jupyterhub",
+        istio_init: bool = False,
     ) -> None:
         super().__init__(scope, id)
         check_dns_label(self, "name", name)
         self.name = name
         self.pod_security = (
             PodSecurityLevel.PRIVILEGED
-            if any(profile.needs_privileged_pods for profile in profiles)
+            if istio_init or any(profile.needs_privileged_pods for profile in profiles)
             else PodSecurityLevel.RESTRICTED
         )
         self.namespace = api_object(

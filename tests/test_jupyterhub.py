@@ -62,3 +62,10 @@ def test_namespace_privileged_only_for_host_paths(chart: cdk8s.Chart) -> None:
 def test_namespace_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     HubNamespace(chart, "Namespace", profiles=[NotebookProfile(chart, "P")])
     assert find(synth(chart), "Namespace") == snapshot_yaml
+
+
+def test_namespace_privileged_for_istio_init(chart: cdk8s.Chart) -> None:
+    safe = NotebookProfile(chart, "Safe", volumes=[
+        UserVolume.memory_volume("scratch", mount_path="/scratch")])
+    namespace = HubNamespace(chart, "Namespace", profiles=[safe], istio_init=True)
+    assert namespace.pod_security is PodSecurityLevel.PRIVILEGED
