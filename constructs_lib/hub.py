@@ -23,12 +23,10 @@ from constructs_lib.pod import (
     IstioSidecar,
     Resources,
     disruption_budget,
-    dns_config,
     hardened_container,
-    hardened_pod,
+    pod_template,
     pre_stop,
     service_spec,
-    topology_spread,
 )
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
@@ -336,9 +334,9 @@ class HubStatefulSet(Construct):
                 {"name": "data", "mountPath": DATA_DIR},
             ],
         }
-        annotations = sidecar.annotations() if sidecar else {}
+        annotations = {}
         if prometheus_scrape:
-            annotations |= {
+            annotations = {
                 "prometheus.io/scrape": "true",
                 "prometheus.io/scheme": "http",
                 "prometheus.io/port": str(HUB_PORT),
@@ -357,22 +355,12 @@ class HubStatefulSet(Construct):
             "podManagementPolicy": "Parallel",
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "selector": {"matchLabels": dict(self.labels)},
-            "template": {
-                "metadata": {
-                    "labels": {**self.labels, **(sidecar.labels() if sidecar else {})},
-                    "annotations": annotations or None,
-                },
-                "spec": {
-                    "serviceAccountName": self.service_account.name,
-                    "automountServiceAccountToken": True,
-                    "securityContext": hardened_pod(),
-                    "dnsConfig": dns_config(dns_ndots),
-                    "topologySpreadConstraints": topology_spread(
-                        self.labels, "controller-revision-hash"),
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"medium": "Memory"}}],
-                },
-            },
+            "template": pod_template(
+                self.labels, sidecar=sidecar, service_account=self.service_account.name,
+                automount_token=True, dns_ndots=dns_ndots,
+                revision_key="controller-revision-hash", containers=[container],
+                annotations=annotations,
+                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}]),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
 

@@ -141,6 +141,37 @@ def topology_spread(labels: dict[str, str], revision_key: str) -> list[dict[str,
     ]
 
 
+def pod_template(
+    labels: dict[str, str],
+    *,
+    sidecar: IstioSidecar | None,
+    service_account: str,
+    automount_token: bool,
+    dns_ndots: int | None,
+    revision_key: str,
+    containers: list[dict[str, Any]],
+    annotations: dict[str, str] | None = None,
+    volumes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A hardened pod template of one component, spread over nodes and zones."""
+    merged = {**(sidecar.annotations() if sidecar else {}), **(annotations or {})}
+    return {
+        "metadata": {
+            "labels": {**labels, **(sidecar.labels() if sidecar else {})},
+            "annotations": merged or None,
+        },
+        "spec": {
+            "serviceAccountName": service_account,
+            "automountServiceAccountToken": automount_token,
+            "securityContext": hardened_pod(),
+            "dnsConfig": dns_config(dns_ndots),
+            "topologySpreadConstraints": topology_spread(labels, revision_key),
+            "containers": containers,
+            "volumes": volumes,
+        },
+    }
+
+
 def dns_config(ndots: int | None) -> dict[str, Any] | None:
     # ndots 1: cluster names are fully qualified or short, so skip the search-list fan-out.
     return None if ndots is None else {"options": [{"name": "ndots", "value": str(ndots)}]}

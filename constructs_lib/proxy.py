@@ -19,15 +19,13 @@ from constructs_lib.pod import (
     IstioSidecar,
     Resources,
     disruption_budget,
-    dns_config,
     hardened_container,
-    hardened_pod,
+    pod_template,
     pre_stop,
     service_spec,
-    topology_spread,
 )
 from constructs_lib.profile import ImagePullPolicy
-from constructs_lib.routes import RedisRouteStore, RouteStore
+from constructs_lib.routes import RouteStore
 from constructs_lib.scan_exceptions import SECRET_ENV, skip_annotations, unpinned
 
 __all__ = ["DEFAULT_PROXY_IMAGE", "DEFAULT_PROXY_REDIS_IMAGE", "Autoscaling", "CHProxy",
@@ -214,21 +212,10 @@ class CHProxy(Construct):
                 "strategy": {"type": "RollingUpdate",
                              "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
                 "selector": {"matchLabels": dict(self.labels)},
-                "template": {
-                    "metadata": {
-                        "labels": {**self.labels, **(sidecar.labels() if sidecar else {})},
-                        "annotations": sidecar.annotations() if sidecar else None,
-                    },
-                    "spec": {
-                        "serviceAccountName": self.service_account.name,
-                        "automountServiceAccountToken": False,
-                        "securityContext": hardened_pod(),
-                        "dnsConfig": dns_config(dns_ndots),
-                        "topologySpreadConstraints": topology_spread(
-                            self.labels, "pod-template-hash"),
-                        "containers": [container],
-                    },
-                },
+                "template": pod_template(
+                    self.labels, sidecar=sidecar, service_account=self.service_account.name,
+                    automount_token=False, dns_ndots=dns_ndots,
+                    revision_key="pod-template-hash", containers=[container]),
             },
         )
         disruption_budget(self, self.name, self.labels)
@@ -238,6 +225,5 @@ class CHProxy(Construct):
             spec=autoscaling.spec(
                 {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}),
         )
-        if isinstance(routes, RedisRouteStore):
-            routes.allow_from(self.labels)
+        routes.admit(self.labels)
         hub.attach_proxy(self)

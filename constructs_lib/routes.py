@@ -55,10 +55,8 @@ class RouteStore:
     def external_secrets(self) -> frozenset[str]:
         return frozenset()
 
-    @property
-    def client_port(self) -> int | None:
-        """The port proxies connect to, where the app deploys Redis itself."""
-        return None
+    def admit(self, proxy_labels: dict[str, str]) -> None:
+        """Let the proxy's pods reach the store, where the app deploys it. Called by CHProxy."""
 
 
 class _ExistingRedis(RouteStore):
@@ -119,8 +117,7 @@ class RedisRouteStore(Construct, RouteStore):
             # Every write is appended to /data and replayed at start: routes survive restarts.
             "args": ["--appendonly", "yes", "--save", "", "--requirepass",
                      f"$({_PASSWORD_ENV})"],
-            "env": [{"name": _PASSWORD_ENV, "valueFrom": {"secretKeyRef": {
-                "name": password_secret, "key": _PASSWORD_ENV}}}],
+            "env": [self._password_env()],
             "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
             "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 2},
             "livenessProbe": {"tcpSocket": {"port": "redis"}, "initialDelaySeconds": 30},
@@ -160,8 +157,8 @@ class RedisRouteStore(Construct, RouteStore):
         )
         disruption_budget(self, self.name, self.labels)
 
-    def allow_from(self, proxy_labels: dict[str, str]) -> None:
-        """Admit the proxy's pods (and nothing else) to Redis. Called by ``CHProxy``."""
+    def admit(self, proxy_labels: dict[str, str]) -> None:
+        """Admit the proxy's pods (and nothing else) to Redis."""
         api_object(
             self, "NetworkPolicy", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
             name=self.name, labels=self.labels,
@@ -173,8 +170,7 @@ class RedisRouteStore(Construct, RouteStore):
 
     def proxy_env(self) -> list[dict[str, Any]]:
         return [
-            {"name": _PASSWORD_ENV, "valueFrom": {"secretKeyRef": {
-                "name": self.password_secret, "key": _PASSWORD_ENV}}},
+            self._password_env(),
             # Kubernetes expands $(REDIS_PASSWORD) from the variable above.
             {"name": REDIS_URI_ENV,
              "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"
@@ -185,6 +181,6 @@ class RedisRouteStore(Construct, RouteStore):
     def external_secrets(self) -> frozenset[str]:
         return frozenset({self.password_secret})
 
-    @property
-    def client_port(self) -> int | None:
-        return REDIS_PORT
+    def _password_env(self) -> dict[str, Any]:
+        return {"name": _PASSWORD_ENV, "valueFrom": {"secretKeyRef": {
+            "name": self.password_secret, "key": _PASSWORD_ENV}}}
