@@ -22,6 +22,7 @@ from constructs_lib import (
     IstioIngress,
     JupyterHub,
     KubernetesVersion,
+    NetworkPeer,
     RedisRouteStore,
     VaultSecret,
 )
@@ -48,6 +49,11 @@ class DevChart(cdk8s.Chart):
             audience="jupyterhub",
             jwks_url="https://auth.kaidotio.dev/.well-known/jwks.json",
         ),
+        # The reference's ingress gateway: its own namespace, installed by Istio's gateway chart
+        # (release istio-ingressgateway, whose service account has the release's name).
+        gateway: NetworkPeer = NetworkPeer.in_namespace(  # noqa: B008 - frozen value
+            "istio-gateways", {"istio": "ingressgateway"}),
+        gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
@@ -55,13 +61,13 @@ class DevChart(cdk8s.Chart):
         # Routes in Redis: the proxy keeps the reference's three replicas, and survives restarts.
         routes = RedisRouteStore(self, "Routes")
         self.jupyterhub = JupyterHub(
-            self, "JupyterHub", proxy_token=token, header_trust=header_trust,
+            self, "JupyterHub", proxy_token=token, header_trust=header_trust, hosts=hosts,
             admin_users=admin_users, proxy_routes=routes,
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(
-            self, "Istio", jupyterhub=self.jupyterhub, hosts=hosts,
-            ext_authz_provider=ext_authz_provider,
+            self, "Istio", jupyterhub=self.jupyterhub, ext_authz_provider=ext_authz_provider,
+            gateway=gateway, gateway_principal=gateway_principal,
         )
         HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
                            ingress_from=self.ingress.gateway)

@@ -49,7 +49,8 @@ class MinimalChart(cdk8s.Chart):
         super().__init__(scope, id, namespace=NAMESPACE)
         token = ProxyToken.from_existing_secret(TOKEN_SECRET)
         self.jupyterhub = JupyterHub(
-            self, "JupyterHub", proxy_token=token, header_trust=header_trust, sidecar=None,
+            self, "JupyterHub", proxy_token=token, header_trust=header_trust, hosts=hosts,
+            sidecar=None,
             user_pods=UserPods(sidecar=None), kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(

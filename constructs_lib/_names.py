@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 from constructs import Construct
@@ -15,6 +16,7 @@ __all__ = [
     "Component",
     "check_dns_label",
     "check_dns_subdomain",
+    "check_hosts",
     "selector_labels",
 ]
 
@@ -23,6 +25,8 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
 
 
 class Component(StrEnum):
@@ -55,3 +59,18 @@ def check_dns_subdomain(scope: Construct, field: str, value: str) -> str:
             "must be a DNS subdomain (dot-separated DNS labels, at most 253 characters)",
         )
     return value
+
+
+def check_hosts(scope: Construct, field: str, hosts: Sequence[str]) -> tuple[str, ...]:
+    """A non-empty list of distinct DNS host names (a leading ``*.`` wildcard allowed)."""
+    if isinstance(hosts, str) or not hosts:
+        raise invalid(scope, field, hosts, "must be a non-empty list of host names")
+    seen: set[str] = set()
+    for index, host in enumerate(hosts):
+        if not isinstance(host, str) or len(host) > 253 or not _HOST.fullmatch(host):
+            raise invalid(scope, f"{field}[{index}]", host,
+                          "must be a lower-case DNS host name such as 'hub.example.org'")
+        if host in seen:
+            raise invalid(scope, f"{field}[{index}]", host, "must not repeat another host")
+        seen.add(host)
+    return tuple(hosts)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import APP_LABEL, check_dns_subdomain
+from constructs_lib._names import APP_LABEL, check_dns_subdomain, check_hosts
 from constructs_lib._objects import api_object
 from constructs_lib.proxy import CHProxy
 
@@ -16,23 +15,6 @@ __all__ = ["AuthProxyIngress", "check_hosts"]
 
 # ingress-nginx's external-auth annotations.
 _NGINX = "nginx.ingress.kubernetes.io"
-_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
-_HOST = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
-
-
-def check_hosts(scope: Construct, field: str, hosts: Sequence[str]) -> tuple[str, ...]:
-    """A non-empty list of distinct DNS host names (a leading ``*.`` wildcard allowed)."""
-    if isinstance(hosts, str) or not hosts:
-        raise invalid(scope, field, hosts, "must be a non-empty list of host names")
-    seen: set[str] = set()
-    for index, host in enumerate(hosts):
-        if not isinstance(host, str) or len(host) > 253 or not _HOST.fullmatch(host):
-            raise invalid(scope, f"{field}[{index}]", host,
-                          "must be a lower-case DNS host name such as 'hub.example.org'")
-        if host in seen:
-            raise invalid(scope, f"{field}[{index}]", host, "must not repeat another host")
-        seen.add(host)
-    return tuple(hosts)
 
 
 class AuthProxyIngress(Construct):

@@ -13,7 +13,7 @@ import jsii
 from constructs import Construct, IValidation
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import Component, check_dns_label, selector_labels
+from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
 from constructs_lib.header_trust import HeaderTrust
@@ -71,6 +71,10 @@ _ROLE_RULES = [
 class HubStatefulSet(Construct):
     """The JupyterHub hub.
 
+    ``public_hosts`` are the host names browsers reach the hub by (those of the ingress in
+    front of the proxy): the proxy hands each hop the Host of its destination Service, so user
+    servers are told to accept these as the browser's Origin.
+
     Creates the StatefulSet (the default child, ``ApiObject.of(hub)``), its headless-free
     ClusterIP Service, ServiceAccount, Role, RoleBinding and PodDisruptionBudget. The settings
     ConfigMap (immutable, named after a hash of its content so that a change rolls the hub)
@@ -87,6 +91,7 @@ class HubStatefulSet(Construct):
         proxy_token: ProxyToken,
         header_trust: HeaderTrust,
         profiles: Sequence[NotebookProfile],
+        public_hosts: Sequence[str],
         release: str = "jupyterhub",
         image: str = DEFAULT_HUB_IMAGE,
         image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
@@ -143,6 +148,7 @@ class HubStatefulSet(Construct):
             raise invalid(self, "activity_interval", activity_interval,
                           "must be a positive number of seconds")
         _check_profiles(self, profiles)
+        self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         header_trust.check(self)
         try:
             re.compile(user_pattern)
@@ -238,6 +244,7 @@ class HubStatefulSet(Construct):
         return HubSettings(
             bind_url=f"http://0.0.0.0:{HUB_PORT}",
             connect_url=self.url,
+            public_hosts=self.public_hosts,
             proxy_api_url=self.proxy.api_url,
             proxy_token_env=TOKEN_ENV,
             named_servers=args["named_server_limit"] > 0,
@@ -265,6 +272,8 @@ class HubStatefulSet(Construct):
                 namespace_env=NAMESPACE_ENV,
                 start_timeout=user_pods.start_timeout,
                 port=USER_PORT,
+                cmd=tuple(user_pods.cmd),
+                args=tuple(user_pods.server_args),
                 service_account=sa.name if sa is not None else "default",
                 priority_class_name=user_pods.priority_class_name,
                 env=dict(sorted(user_pods.env.items())),
@@ -281,6 +290,14 @@ class HubStatefulSet(Construct):
             ),
             profiles=_profile_settings(self.profiles, user_pods),
         )
+
+    @property
+    def outbound_urls(self) -> tuple[str, ...]:
+        """Every URL the hub calls at run time (its mesh egress must reach each)."""
+        settings = self.settings
+        jwt = settings.auth.jwt
+        return (settings.proxy_api_url, settings.connect_url,
+                *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()))
 
     @property
     def user_pod_labels(self) -> dict[str, str]:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import APP_LABEL, Component
-from constructs_lib.auth_ingress import check_hosts
+from constructs_lib._names import APP_LABEL, Component, check_hosts
+from constructs_lib._objects import api_object
 from constructs_lib.jupyterhub import JupyterHub
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.user_pods import USER_PORT
@@ -108,7 +109,8 @@ class IstioIngress(Construct):
         id: str,
         *,
         jupyterhub: JupyterHub,
-        hosts: Sequence[str],
+        # None: the hub's public hosts.
+        hosts: Sequence[str] | None = None,
         gateway: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
         port: int = 80,
         retries: Retries | None = None,
@@ -117,12 +119,20 @@ class IstioIngress(Construct):
         user_outbound: OutboundTrafficMode | str = OutboundTrafficMode.ALLOW_ANY,
         user_egress_hosts: Sequence[str] = (),
         ext_authz_provider: str | None = None,
-        # The ingress gateway's workload identity (SPIFFE principal without "spiffe://").
-        gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
+        # The ingress gateway's workload identity (SPIFFE principal without "spiffe://"): the
+        # service account of Istio's default install (istioctl, default profile).
+        gateway_principal: str = (
+            "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"),
         trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
-        self.hosts = check_hosts(self, "hosts", hosts)
+        known = jupyterhub.hub.public_hosts
+        self.hosts = known if hosts is None else check_hosts(self, "hosts", hosts)
+        for index, host in enumerate(self.hosts):
+            if host not in known:
+                raise invalid(self, f"hosts[{index}]", host,
+                              f"must be one of the hub's public_hosts {list(known)} (user "
+                              "servers accept the browser's Origin only from those)")
         retries = retries or Retries()
         telemetry = telemetry or MeshTelemetry()
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
@@ -189,6 +199,8 @@ class IstioIngress(Construct):
         for workload in workloads:
             self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
+        self.service_entries = self._hub_egress(release, hub.labels, namespace,
+                                                jupyterhub.hub.outbound_urls)
         def principal(service_account: cdk8s.ApiObject) -> str:
             return f"{trust_domain}/ns/{namespace}/sa/{service_account.name}"
 
@@ -271,8 +283,11 @@ class IstioIngress(Construct):
         policies = {
             Component.PROXY: (proxy.labels, [rule([gateway_principal], proxy.PORT),
                                              rule([hub_id], proxy.API_PORT)]),
+            # "/hub/api" exactly too: jupyterhub-singleuser checks the hub with a GET of
+            # JUPYTERHUB_API_URL (no trailing slash) at start; "/hub/api/*" does not match it.
             Component.HUB: (hub.labels, [rule([proxy_id], hub.port),
-                                         rule([user_id, hub_id], hub.port, ["/hub/api/*"])]),
+                                         rule([user_id, hub_id], hub.port,
+                                              ["/hub/api", "/hub/api/*"])]),
             Component.SINGLEUSER: (hub.user_pod_labels,
                                    [rule([proxy_id, hub_id], USER_PORT)]),
         }
@@ -286,6 +301,37 @@ class IstioIngress(Construct):
                     action=sec.AuthorizationPolicySpecAction.ALLOW,
                     rules=rules),
             )
+
+    def _hub_egress(self, release: str, labels: dict[str, str], namespace: str,
+                    urls: Sequence[str]) -> list[cdk8s.ApiObject]:
+        """A ServiceEntry per port for the hosts outside the cluster the hub calls (the
+        identity provider's JWKS): a REGISTRY_ONLY sidecar reaches only registry hosts. The
+        hub speaks TLS itself, so https ports are TLS (routed by SNI), not HTTP."""
+        by_port: dict[tuple[int, str], set[str]] = {}
+        for url in urls:
+            parsed = urlsplit(url)
+            host = parsed.hostname or ""
+            if _in_cluster(host, namespace):
+                continue
+            https = parsed.scheme == "https"
+            port = parsed.port or (443 if https else 80)
+            by_port.setdefault((port, "TLS" if https else "HTTP"), set()).add(host)
+        entries = []
+        for (port, protocol), hosts in sorted(by_port.items()):
+            entries.append(api_object(
+                self, f"hub-egress-{port}", api_version="networking.istio.io/v1",
+                kind="ServiceEntry", name=f"{release}-hub-egress-{port}", labels=dict(labels),
+                spec={
+                    "hosts": sorted(hosts),
+                    # Visible to this namespace's sidecars only.
+                    "exportTo": ["."],
+                    "location": "MESH_EXTERNAL",
+                    "resolution": "DNS",
+                    "ports": [{"number": port, "name": f"{protocol.lower()}-{port}",
+                               "protocol": protocol}],
+                },
+            ))
+        return entries
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
         from imports.io.istio import networking as net
@@ -343,6 +389,11 @@ class IstioIngress(Construct):
                     operation=sec.AuthorizationPolicySpecRulesToOperation(
                         hosts=list(self.hosts)))])]),
         )
+
+
+def _in_cluster(host: str, namespace: str) -> bool:
+    """A Service of the namespace by short or qualified name, or any cluster-local name."""
+    return "." not in host or host.endswith((f".{namespace}", ".svc", ".svc.cluster.local"))
 
 
 def _outbound(

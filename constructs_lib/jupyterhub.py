@@ -36,6 +36,8 @@ def reference_profiles(scope: Construct) -> tuple[NotebookProfile, ...]:
 class JupyterHub(Construct):
     """Hub, proxy and user-pod ServiceAccount, wired together.
 
+    ``hosts`` are the public host names of the hub (the ingress constructs default to them).
+
     ``profiles`` defaults to :func:`reference_profiles`. ``sidecar`` (Istio injection and the
     sidecar's resources) applies to the hub and the proxy; ``None`` turns injection off for
     both, and user pods follow ``user_pods.sidecar``.
@@ -48,6 +50,7 @@ class JupyterHub(Construct):
         *,
         proxy_token: ProxyToken,
         header_trust: HeaderTrust,
+        hosts: Sequence[str],
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | None = None,
         admin_users: Sequence[str] = (),
@@ -73,7 +76,7 @@ class JupyterHub(Construct):
         )
         self.hub = HubStatefulSet(
             self, "Hub", proxy_token=proxy_token, header_trust=header_trust, profiles=chosen,
-            release=release,
+            public_hosts=hosts, release=release,
             image=hub_image, admin_users=admin_users,
             user_service_account=self.user_service_account, user_pods=user_pods,
             culler=culler, named_server_limit=named_server_limit, sidecar=sidecar,

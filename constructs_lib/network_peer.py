@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["NetworkPeer"]
+__all__ = ["NAMESPACE_NAME_LABEL", "NetworkPeer"]
+
+# Set by the API server on every namespace (Kubernetes 1.21+); a "name" label is not.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class NetworkPeer:
     ISTIO_INGRESS_GATEWAY: ClassVar[NetworkPeer]
     PROMETHEUS: ClassVar[NetworkPeer]
 
+    @staticmethod
+    def in_namespace(namespace: str, pod_labels: Mapping[str, str]) -> NetworkPeer:
+        """Pods with ``pod_labels`` in the namespace named ``namespace``, selected by the
+        ``kubernetes.io/metadata.name`` label the API server sets on every namespace."""
+        return NetworkPeer({NAMESPACE_NAME_LABEL: namespace}, dict(pod_labels), namespace)
+
     def to_policy_peer(self) -> dict[str, Any]:
         return {
             "namespaceSelector": {"matchLabels": dict(self.namespace_labels)},
@@ -28,7 +37,8 @@ class NetworkPeer:
         }
 
 
-NetworkPeer.ISTIO_INGRESS_GATEWAY = NetworkPeer(
-    {"name": "istio-gateways"}, {"istio": "ingressgateway"}, namespace="istio-gateways")
-NetworkPeer.PROMETHEUS = NetworkPeer(
-    {"name": "prometheus"}, {"app.kubernetes.io/name": "prometheus"}, namespace="prometheus")
+# Istio's default install (istioctl / the default profile): the gateway runs in istio-system.
+NetworkPeer.ISTIO_INGRESS_GATEWAY = NetworkPeer.in_namespace(
+    "istio-system", {"istio": "ingressgateway"})
+NetworkPeer.PROMETHEUS = NetworkPeer.in_namespace(
+    "prometheus", {"app.kubernetes.io/name": "prometheus"})

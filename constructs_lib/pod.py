@@ -55,10 +55,13 @@ class ProbeTiming:
 class HealthProbes:
     """Readiness and liveness on the component's health path."""
 
-    # Ready fast (1 s period, 3 successes), but one failure takes it out of the Service.
-    readiness: ProbeTiming = field(default_factory=lambda: ProbeTiming(5, 1, 3, 1, 5))
-    # Liveness waits a minute: the hub may be upgrading its database at start.
-    liveness: ProbeTiming = field(default_factory=lambda: ProbeTiming(60, 1, 1, 3, 5))
+    # Ready within 2 s of answering; out of the Service after 3 missed checks (6 s), back as
+    # soon as it answers again. Readiness never restarts anything, so it can be quick.
+    readiness: ProbeTiming = field(default_factory=lambda: ProbeTiming(0, 2, 1, 3, 3))
+    # Restart only a process that stopped answering for 5 minutes (30 x 10 s), as z2jh does:
+    # the hub's event loop stalls for seconds under load or while upgrading its database, and
+    # a restart then loses in-flight spawns. The first check waits out a slow start too.
+    liveness: ProbeTiming = field(default_factory=lambda: ProbeTiming(60, 10, 1, 30, 3))
 
     def to_manifest(self, path: str, port: str) -> dict[str, Any]:
         def probe(timing: ProbeTiming) -> dict[str, Any]:
@@ -115,7 +118,14 @@ def hardened_container() -> dict[str, Any]:
 
 
 def hardened_pod() -> dict[str, Any]:
-    return {"seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        # Fresh volumes (EBS, PD, Azure Disk, Ceph) are root:root 0755: the kubelet makes
+        # them group-writable for this gid, so the non-root containers can write them.
+        "fsGroup": NONROOT_UID,
+        # Re-own only a volume whose top directory does not already match (fast restarts).
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def pre_stop(seconds: int, version: KubernetesVersion) -> dict[str, Any]:

@@ -185,6 +185,10 @@ class CHProxy(Construct):
                 f"--api-port={self.API_PORT}",
                 "--metrics-ip=",
                 f"--metrics-port={self.METRICS_PORT}",
+                # Send each hop the Host of its target (the hub's or a user server's Service):
+                # Istio sidecars route HTTP by Host, and the browser's host names no Service
+                # (istio/istio#30347). Servers accept the browser's Origin via public_hosts.
+                "--change-origin",
                 f"--default-target={hub.url}",
                 f"--error-target={hub.url}/hub/error",
                 f"--log-level={log_level.value}",

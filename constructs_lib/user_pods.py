@@ -17,9 +17,9 @@ __all__ = ["USER_PORT", "IdleCuller", "UserPods"]
 USER_PORT = 8888
 
 
-def _reference_env() -> Mapping[str, str]:
-    # Checkpoints go to the pod's memory volume, not the user's persistent directory.
-    return {"NOTEBOOK_ARGS": "--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints"}
+# Checkpoints go to the pod's memory volume, not the user's persistent directory. (The
+# reference passed this in NOTEBOOK_ARGS, which only docker-stacks' start scripts read.)
+_REFERENCE_SERVER_ARGS = ("--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",)
 
 
 def _reference_labels() -> Mapping[str, str]:
@@ -35,7 +35,11 @@ class UserPods:
 
     start_timeout: int = 300
     priority_class_name: str | None = "low"
-    env: Mapping[str, str] = field(default_factory=_reference_env)
+    # Run the single-user server directly (as z2jh does): any image with JupyterHub installed
+    # works, and the hub can pass it arguments (KubeSpawner drops them with the image's CMD).
+    cmd: tuple[str, ...] = ("jupyterhub-singleuser",)
+    server_args: tuple[str, ...] = _REFERENCE_SERVER_ARGS
+    env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=_reference_labels)
     sidecar: IstioSidecar | None = field(
         default_factory=lambda: IstioSidecar("10m", "128Mi", "100m", "128Mi"))
@@ -48,6 +52,12 @@ class UserPods:
     per_user_service: bool = True
 
     def check(self, scope: Construct) -> None:
+        if isinstance(self.cmd, str) or not self.cmd or not all(self.cmd):
+            raise invalid(scope, "user_pods.cmd", self.cmd,
+                          "must be a non-empty list such as ('jupyterhub-singleuser',)")
+        if isinstance(self.server_args, str):
+            raise invalid(scope, "user_pods.server_args", self.server_args,
+                          "must be a list of arguments, not one string")
         if self.start_timeout <= 0:
             raise invalid(scope, "user_pods.start_timeout", self.start_timeout,
                           "must be a positive number of seconds")

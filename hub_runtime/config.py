@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,9 @@ from hub_runtime.settings import (
     load_settings,
 )
 
-__all__ = ["CULLER_SCOPES", "SETTINGS_ENV", "apply", "culler_service", "profile_list"]
+__all__ = [
+    "CULLER_SCOPES", "SETTINGS_ENV", "apply", "culler_service", "origin_pattern", "profile_list",
+]
 
 # Overrides where the settings file is read from (tests and local runs).
 SETTINGS_ENV = "HUB_SETTINGS"
@@ -103,6 +106,10 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.slug_scheme = "safe"
     kube.start_timeout = spawner.start_timeout
     kube.port = spawner.port
+    kube.cmd = list(spawner.cmd)
+    kube.args = list(spawner.args)
+    if settings.public_hosts:
+        kube.args.append(f"--ServerApp.allow_origin_pat={origin_pattern(settings)}")
     kube.service_account = spawner.service_account
     kube.automount_service_account_token = True
     if spawner.priority_class_name:
@@ -125,6 +132,23 @@ def _spawner(c: Any, settings: HubSettings) -> None:
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+def origin_pattern(settings: HubSettings) -> str:
+    """The browser Origins a user server accepts for API and websocket requests.
+
+    The proxy sends each hop the Host of its destination Service (a sidecar mesh routes by
+    Host), so a browser's Origin never equals the Host a user server sees: name the public
+    hosts instead (any scheme and port of exactly those hosts)."""
+    hosts = "|".join(_host_pattern(host.lower()) for host in settings.public_hosts)
+    return rf"^https?://({hosts})(:[0-9]+)?$"
+
+
+def _host_pattern(host: str) -> str:
+    # "*.example.org" (as an ingress host) stands for exactly one more DNS label.
+    if host.startswith("*."):
+        return r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\." + re.escape(host[2:])
+    return re.escape(host)
 
 
 def profile_list(settings: HubSettings) -> list[dict[str, Any]]:

@@ -128,6 +128,9 @@ class SpawnerSettings:
     namespace_env: str
     start_timeout: int
     port: int
+    # The user container's command and arguments (the image's entrypoint stays in front).
+    cmd: tuple[str, ...]
+    args: tuple[str, ...]
     service_account: str
     priority_class_name: str | None
     env: dict[str, str]
@@ -156,6 +159,9 @@ class HubSettings:
 
     bind_url: str
     connect_url: str
+    # Host names browsers use to reach the hub (through the proxy). The proxy sends each hop
+    # the Host of its destination Service, so servers accept these as websocket/API Origins.
+    public_hosts: tuple[str, ...]
     proxy_api_url: str
     proxy_token_env: str
     named_servers: bool

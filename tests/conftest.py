@@ -14,10 +14,12 @@ from apps import APPS, BuiltApp
 from constructs_lib import HeaderTrust, KubernetesVersion
 from tests.manifests import ROOT, read_manifests
 
-__all__ = ["ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
+__all__ = ["HOSTS", "ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
 
 TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyterhub",
                               jwks_url="https://auth.example.org/jwks")
+# The public host names of the hubs the tests build.
+HOSTS = ("hub.example.org",)
 # Every Kubernetes version the output must validate against.
 VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
 

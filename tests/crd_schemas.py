@@ -24,7 +24,38 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
                 if version.get("served"):
                     schema = _strict(version["schema"]["openAPIV3Schema"])
                     schemas[(f"{group}/{version['name']}", kind)] = schema
+    schemas[("networking.istio.io/v1", "ServiceEntry")] = _strict(_SERVICE_ENTRY)
     return schemas
+
+
+# ServiceEntry's CRD is not among the vendored files (crds/README.md): its spec as Istio's
+# reference documents it (istio.io/latest/docs/reference/config/networking/service-entry/),
+# limited to the fields and values the constructs may set; anything else is rejected.
+_SERVICE_ENTRY = {
+    "type": "object",
+    "required": ["spec"],
+    "properties": {"spec": {
+        "type": "object",
+        "required": ["hosts"],
+        "properties": {
+            "hosts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "exportTo": {"type": "array", "items": {"type": "string"}},
+            "location": {"enum": ["MESH_EXTERNAL", "MESH_INTERNAL"]},
+            "resolution": {"enum": ["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"]},
+            "ports": {"type": "array", "items": {
+                "type": "object",
+                "required": ["number", "protocol", "name"],
+                "properties": {
+                    "number": {"type": "integer", "minimum": 1, "maximum": 65535},
+                    "protocol": {"enum": ["HTTP", "HTTPS", "HTTP2", "GRPC", "TLS", "TCP",
+                                          "MONGO"]},
+                    "name": {"type": "string"},
+                    "targetPort": {"type": "integer"},
+                },
+            }},
+        },
+    }},
+}
 
 
 def _strict(schema: Any) -> Any:

@@ -7,11 +7,11 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import AuthProxyIngress, JupyterHub, ProxyToken
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 
 def _ingress(chart: cdk8s.Chart, **props: Any) -> AuthProxyIngress:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("t"))
     props.setdefault("hosts", ["hub.example.org"])
     return AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, **props)

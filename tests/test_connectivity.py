@@ -41,7 +41,7 @@ def test_intended_flows_are_permitted(tcp_rules: list[tuple[str, ...]]) -> None:
     assert ("jupyterhub-hub", "jupyterhub-proxy", "{dst_ports:8081}") in flows
     assert ("app.kubernetes.io/component in (hub,proxy) and app.kubernetes.io/name=jupyterhub",
             USER_PODS, "{dst_ports:8888}") in flows
-    assert (USER_PODS, "jupyterhub-hub", "{dst_ports:8081,paths:/hub/api/*}") in flows
+    assert (USER_PODS, "jupyterhub-hub", "{dst_ports:8081,paths:/hub/api|/hub/api/*}") in flows
     assert ("jupyterhub-proxy", "jupyterhub-redis", "{dst_ports:6379}") in flows
     gateway = [r for r in tcp_rules if r[0] == "istio-gateways" and r[3] == "jupyterhub-proxy"]
     assert [r[4].split(",")[0] for r in gateway] == ["{dst_ports:8080"]
@@ -52,7 +52,7 @@ def test_user_servers_reach_neither_proxy_nor_hub_login(tcp_rules: list[tuple[st
                   and ("singleuser-server" in r[1] or r[1] == "*")]
     assert [r for r in from_users if r[3] == "jupyterhub-proxy"] == []
     to_hub = [r[4] for r in from_users if r[3] == "jupyterhub-hub"]
-    assert to_hub == ["{dst_ports:8081,paths:/hub/api/*}"]
+    assert to_hub == ["{dst_ports:8081,paths:/hub/api|/hub/api/*}"]
 
 
 def test_nothing_outside_the_mesh_reaches_hub_or_users(tcp_rules: list[tuple[str, ...]]) -> None:

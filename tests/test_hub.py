@@ -16,7 +16,7 @@ from constructs_lib import (
     ProxyToken,
 )
 from hub_runtime.settings import parse_settings
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 
@@ -24,6 +24,7 @@ TOKEN = ProxyToken.from_existing_secret("proxy-token")
 def _hub(chart: cdk8s.Chart, **props: Any) -> HubStatefulSet:
     props.setdefault("profiles", [NotebookProfile(chart, "Profile")])
     props.setdefault("header_trust", TRUST)
+    props.setdefault("public_hosts", HOSTS)
     hub = HubStatefulSet(chart, "Hub", proxy_token=TOKEN, **props)
     CHProxy(chart, "Proxy", hub=hub)
     return hub
@@ -122,7 +123,7 @@ def test_storage_class(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_without_proxy(chart: cdk8s.Chart) -> None:
-    HubStatefulSet(chart, "Hub", header_trust=TRUST,
+    HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
             proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
     with pytest.raises(RuntimeError, match="test/Hub: no proxy attached"):
         synth(chart)

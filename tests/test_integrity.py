@@ -9,12 +9,12 @@ import cdk8s
 import pytest
 
 from constructs_lib import External, JupyterHub, ProxyToken, find_dangling_references
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 
 @pytest.fixture
 def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
-    JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+    JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("token"))
     return synth(chart)
 

@@ -15,13 +15,15 @@ from constructs_lib import (
     ProxyToken,
     Retries,
 )
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 
-def _istio(chart: cdk8s.Chart, **props: Any) -> IstioIngress:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
-            proxy_token=ProxyToken.from_existing_secret("t"))
-    props.setdefault("hosts", ["hub.example.org"])
+PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
+
+
+def _istio(chart: cdk8s.Chart, *, public_hosts: Any = PUBLIC, **props: Any) -> IstioIngress:
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=public_hosts,
+                            proxy_token=ProxyToken.from_existing_secret("t"))
     return IstioIngress(chart, "Istio", jupyterhub=jupyterhub, **props)
 
 
@@ -47,10 +49,23 @@ def test_gateway_selector_is_the_gateway_peer(chart: cdk8s.Chart) -> None:
     assert find(synth(chart), "Gateway")["spec"]["selector"] == {"app": "edge-gw"}
 
 
+def test_hosts_default_to_the_hubs_public_hosts(chart: cdk8s.Chart) -> None:
+    _istio(chart)
+    gateway = find(synth(chart), "Gateway")
+    assert gateway["spec"]["servers"][0]["hosts"] == list(PUBLIC)
+
+
+def test_fails_host_the_hub_does_not_know(chart: cdk8s.Chart) -> None:
+    assert _error(chart, hosts=["c.example.org"]) == (
+        "test/Istio: hosts[0] must be one of the hub's public_hosts ['a.example.org', "
+        "'b.example.org', 'hub.example.org'] (user servers accept the browser's Origin only "
+        "from those), got 'c.example.org'")
+
+
 def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
     _istio(chart, ext_authz_provider="oauth2-proxy", hosts=["a.example.org", "b.example.org"])
     policy = find(synth(chart), "AuthorizationPolicy", "jupyterhub-ext-authz")
-    assert policy["metadata"]["namespace"] == "istio-gateways"
+    assert policy["metadata"]["namespace"] == "istio-system"
     assert policy["spec"]["action"] == "CUSTOM"
     assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
     assert policy["spec"]["rules"] == [{"to": [{"operation": {
@@ -110,7 +125,8 @@ def test_fails_egress_host_without_namespace(chart: cdk8s.Chart) -> None:
         "expects, got 'pypi.org'")
 
 
-GATEWAY_ID = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway"
+# Istio's default install: the ingress gateway in istio-system.
+GATEWAY_ID = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
 
 
 def _authz_allows(policies: list[dict[str, Any]], target: dict[str, str], source: str,
@@ -152,18 +168,22 @@ def test_mesh_authorization_admits_exactly_the_flows(chart: cdk8s.Chart) -> None
         ("proxy", "hub", 8081, "/hub/login"), ("proxy", "hub", 8081, "/hub/api/users"),
         ("proxy", "hub", 8081, "/hub/admin"),
         ("user", "hub", 8081, "/hub/api/users"), ("hub", "hub", 8081, "/hub/api/users"),
+        # jupyterhub-singleuser's start-up check GETs JUPYTERHUB_API_URL, without a slash.
+        ("user", "hub", 8081, "/hub/api"), ("hub", "hub", 8081, "/hub/api"),
+        ("proxy", "hub", 8081, "/hub/api"), ("proxy", "hub", 8081, "/hub/apix"),
         ("proxy", "user", 8888, "/user/a/"), ("hub", "user", 8888, "/user/a/api"),
         ("proxy", "user", 8888, "/user/a/api"), ("hub", "user", 8888, "/user/a/"),
     }
     probes = [("proxy", 8080, "/"), ("proxy", 8081, "/api/routes"), ("hub", 8081, "/hub/login"),
-              ("hub", 8081, "/hub/api/users"), ("hub", 8081, "/hub/admin"),
+              ("hub", 8081, "/hub/api/users"), ("hub", 8081, "/hub/api"),
+              ("hub", 8081, "/hub/apix"), ("hub", 8081, "/hub/admin"),
               ("user", 8888, "/user/a/"), ("user", 8888, "/user/a/api")]
     for source, principal in ids.items():
         for target, port, path in probes:
             expected = (source, target, port, path) in allowed
             assert _authz_allows(policies, targets[target], principal, port, path) is expected, (
                 source, target, port, path)
-    assert istio.gateway.namespace == "istio-gateways"
+    assert istio.gateway.namespace == "istio-system"
 
 
 def test_fails_malformed_gateway_principal(chart: cdk8s.Chart) -> None:

@@ -13,38 +13,38 @@ from constructs_lib import (
     check_references,
 )
 from constructs_lib.integrity import External
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 TOKEN = ProxyToken.from_existing_secret("token")
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
-    JupyterHub(chart, "JupyterHub", header_trust=TRUST, proxy_token=TOKEN)
+    JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
     assert synth(chart) == snapshot_yaml
 
 
 def test_references_resolve(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, proxy_token=TOKEN)
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
     check_references(synth(chart), External(
         objects=frozenset({("Secret", "token")}),
         pod_labels=(jupyterhub.hub.user_pod_labels,)))
 
 
 def test_user_pods_use_the_user_service_account(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, proxy_token=TOKEN)
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
     assert jupyterhub.hub.settings.spawner.service_account == "jupyterhub-singleuser-server"
     find(synth(chart), "ServiceAccount", "jupyterhub-singleuser-server")
 
 
 def test_reference_profiles(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, proxy_token=TOKEN)
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
     gpu = jupyterhub.hub.settings.profiles[1]
     assert (gpu.display_name, gpu.runtime_class_name) == ("GPU Notebook", "nvidia")
     assert gpu.extra_resource_limits == {"nvidia.com/gpu": "1"}
 
 
 def test_admin_users(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=TOKEN, admin_users=["alice"])
     assert jupyterhub.hub.settings.auth.admin_users == ("alice",)
 

@@ -16,7 +16,7 @@ from constructs_lib import (
     NetworkPeer,
     ProxyToken,
 )
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 NAMESPACE_LABELS = {"name": "jupyterhub"}
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
@@ -24,7 +24,7 @@ GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 @pytest.fixture
 def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("t"))
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
     return jupyterhub, [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
@@ -102,7 +102,7 @@ def test_prometheus_scrapes_sidecars(setup: tuple[JupyterHub, list[dict[str, Any
 
 
 def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("t"))
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY,
                        prometheus=None, telepresence_port=None)

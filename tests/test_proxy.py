@@ -19,11 +19,11 @@ from constructs_lib import (
     check_references,
 )
 from constructs_lib.integrity import External
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 
 def _proxy(chart: cdk8s.Chart, **props: Any) -> CHProxy:
-    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST,
+    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("token"),
                          profiles=[NotebookProfile(chart, "Profile")])
     return CHProxy(chart, "Proxy", hub=hub, **props)

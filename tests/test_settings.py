@@ -11,12 +11,12 @@ import pytest
 
 from constructs_lib import JupyterHub, ProxyToken
 from hub_runtime.settings import SettingsError, dump_settings, load_settings, parse_settings
-from tests.conftest import TRUST
+from tests.conftest import HOSTS, TRUST
 
 
 @pytest.fixture
 def written(chart: cdk8s.Chart, tmp_path: Path) -> Path:
-    hub = JupyterHub(chart, "JupyterHub", header_trust=TRUST,
+    hub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("t")).hub
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(hub.settings))

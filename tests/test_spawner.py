@@ -54,8 +54,12 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
         256 * 1024**2, 32 * 1024**3)
     assert container["resources"]["requests"]["ephemeral-storage"] == "1G"
     assert container["imagePullPolicy"] == "Always"
-    assert {"name": "NOTEBOOK_ARGS",
-            "value": "--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints"} in container["env"]
+    # The server is started directly, so the hub's arguments reach it (checkpoints in memory,
+    # the public hosts' Origins accepted).
+    assert container["args"] == [
+        "jupyterhub-singleuser", "--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",
+        r"--ServerApp.allow_origin_pat=^https?://(notebook\.minikube\.127\.0\.0\.1\.nip\.io"
+        r"|notebook\.kaidotio\.dev)(:[0-9]+)?$"]
     labels = pod["metadata"]["labels"]
     assert labels["app.kubernetes.io/component"] == "singleuser-server"
     assert labels["sidecar.istio.io/inject"] == "true"

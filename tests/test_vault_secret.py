@@ -15,7 +15,7 @@ from constructs_lib import (
     VaultDelivery,
     VaultSecret,
 )
-from tests.conftest import TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, find, synth
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -52,8 +52,8 @@ def test_kustomize_generator(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertio
 
 
 def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, proxy_token=VaultSecret(chart, "Token"),
-                         profiles=[NotebookProfile(chart, "P")])
+    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
+                         proxy_token=VaultSecret(chart, "Token"), profiles=[NotebookProfile(chart, "P")])
     assert hub.proxy_token.secret_name(Component.HUB) == "jupyterhub-hub"
 
 
