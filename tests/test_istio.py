@@ -17,7 +17,6 @@ from constructs_lib import (
 )
 from tests.conftest import HOSTS, TRUST, find, synth
 
-
 PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
 
 

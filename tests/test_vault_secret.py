@@ -53,7 +53,8 @@ def test_kustomize_generator(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertio
 
 def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
     hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
-                         proxy_token=VaultSecret(chart, "Token"), profiles=[NotebookProfile(chart, "P")])
+                         proxy_token=VaultSecret(chart, "Token"),
+                         profiles=[NotebookProfile(chart, "P")])
     assert hub.proxy_token.secret_name(Component.HUB) == "jupyterhub-hub"
 
 
