@@ -7,6 +7,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
+    HeaderTrust,
     IstioIngress,
     JupyterHub,
     MeshTelemetry,
@@ -198,3 +199,21 @@ def test_fails_without_chart_namespace() -> None:
     assert str(error.value) == (
         "test/Istio: namespace must be set on the chart: mesh identities name the namespace, "
         "got None")
+
+
+def test_hub_reaches_its_identity_provider_through_a_service_entry(chart: cdk8s.Chart) -> None:
+    """A REGISTRY_ONLY sidecar reaches only hosts in the mesh's registry: the JWKS host needs
+    a ServiceEntry (Istio docs, "Accessing External Services"). The hub speaks TLS itself, so
+    the port is TLS (routed by SNI), visible to this namespace only."""
+    _istio(chart)
+    (entry,) = [m for m in synth(chart) if m["kind"] == "ServiceEntry"]
+    assert entry["spec"] == {
+        "hosts": ["auth.example.org"], "exportTo": ["."], "location": "MESH_EXTERNAL",
+        "resolution": "DNS", "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}]}
+
+
+def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=HeaderTrust.mesh_enforced(),
+                            hosts=HOSTS, proxy_token=ProxyToken.from_existing_secret("t"))
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    assert [m for m in synth(chart) if m["kind"] == "ServiceEntry"] == []
