@@ -52,6 +52,9 @@ DEFAULT_HUB_IMAGE = "jupyterhub-cdk8s/hub:0.1.0"
 HUB_PORT = 8081
 HUB_PORT_NAME = "http"
 DATA_DIR = "/srv/jupyterhub"
+# Every path the hub serves starts here (JupyterHub's base URL is "/"); the rest is the
+# proxy's routes to user servers.
+HUB_PATH_PREFIX = "/hub/"
 # The environment variable that turns on debug logging in the hub runtime.
 DEBUG_ENV = "LOG_LEVEL"
 NAMESPACE_ENV = "POD_NAMESPACE"
@@ -169,6 +172,7 @@ class HubStatefulSet(Construct):
         self.port_name = HUB_PORT_NAME
         self.url = f"http://{self.name}:{HUB_PORT}"
         self.proxy_token = proxy_token
+        self.user_header = user_header
         self.kubernetes_version = kubernetes_version
         self.profiles = tuple(profiles)
         self._user_pods = user_pods

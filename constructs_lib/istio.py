@@ -14,6 +14,7 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_hosts
 from constructs_lib._objects import api_object
+from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.jupyterhub import JupyterHub
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.user_pods import USER_PORT
@@ -174,19 +175,33 @@ class IstioIngress(Construct):
                 hosts=list(self.hosts),
                 port=net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP"))]),
         )
+        def route(match_prefix: str | None, remove: Sequence[str]) -> Any:
+            return net.VirtualServiceSpecHttp(
+                name="hub" if match_prefix else "other",
+                match=[net.VirtualServiceSpecHttpMatch(
+                    uri=net.VirtualServiceSpecHttpMatchUri(prefix=match_prefix))]
+                if match_prefix else None,
+                headers=net.VirtualServiceSpecHttpHeaders(
+                    request=net.VirtualServiceSpecHttpHeadersRequest(remove=list(remove)))
+                if remove else None,
+                retries=net.VirtualServiceSpecHttpRetries(
+                    attempts=retries.attempts, retry_on=retries.retry_on),
+                route=[net.VirtualServiceSpecHttpRoute(
+                    destination=net.VirtualServiceSpecHttpRouteDestination(
+                        host=proxy.service.name,
+                        port=net.VirtualServiceSpecHttpRouteDestinationPort(
+                            number=proxy.port)))],
+            )
+
+        # The auth headers (set by ext-authz, or sent by the client) reach the hub's paths
+        # only: a user server's owner must never record a visitor's identity and proof.
+        # Route header removal runs in Envoy's router, after the ext-authz filter.
+        self.auth_headers = (hub.user_header.lower(), "authorization")
         self.virtual_service = net.VirtualService(
             self, "VirtualService", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
             spec=net.VirtualServiceSpec(
                 gateways=[gateway_obj.name], hosts=list(self.hosts),
-                http=[net.VirtualServiceSpecHttp(
-                    retries=net.VirtualServiceSpecHttpRetries(
-                        attempts=retries.attempts, retry_on=retries.retry_on),
-                    route=[net.VirtualServiceSpecHttpRoute(
-                        destination=net.VirtualServiceSpecHttpRouteDestination(
-                            host=proxy.service.name,
-                            port=net.VirtualServiceSpecHttpRouteDestinationPort(
-                                number=proxy.port)))],
-                )]),
+                http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)]),
         )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode,

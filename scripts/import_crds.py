@@ -29,7 +29,7 @@ KINDS = {
 UNUSED = {
     "VirtualService": [
         "spec.tcp", "spec.tls", "spec.exportTo", "spec.http[].corsPolicy", "spec.http[].delegate",
-        "spec.http[].directResponse", "spec.http[].fault", "spec.http[].headers",
+        "spec.http[].directResponse", "spec.http[].fault",
         "spec.http[].mirror", "spec.http[].mirrors", "spec.http[].mirrorPercentage",
         "spec.http[].mirrorPercent", "spec.http[].redirect", "spec.http[].rewrite",
         "spec.http[].route[].headers",

@@ -217,3 +217,36 @@ def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
                             hosts=HOSTS, proxy_token=ProxyToken.from_existing_secret("t"))
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     assert [m for m in synth(chart) if m["kind"] == "ServiceEntry"] == []
+
+
+EXT_AUTHZ_HEADERS = {"x-auth-request-user": "alice", "authorization": "Bearer <ID token>"}
+
+
+def _headers_forwarded(virtual_service: dict[str, Any], path: str) -> dict[str, str]:
+    """What the gateway forwards for ``path``, by Istio's VirtualService rules: the first http
+    route whose match fits (``uri.prefix``; no match = every request) applies its
+    ``headers.request.remove`` in Envoy's router, after the ext-authz filter added the auth
+    headers (Istio docs, "Virtual Service": HTTPRoute, Headers)."""
+    for route in virtual_service["spec"]["http"]:
+        matches = route.get("match")
+        if matches is None or any(path.startswith(m["uri"]["prefix"]) for m in matches):
+            removed = set(route.get("headers", {}).get("request", {}).get("remove", []))
+            return {k: v for k, v in EXT_AUTHZ_HEADERS.items() if k not in removed}
+    raise AssertionError(f"no route for {path}")
+
+
+@pytest.mark.parametrize(("path", "reaches"), [
+    ("/hub/login", True), ("/hub/api/user", True), ("/hub/spawn/alice", True),
+    ("/user/alice/lab", False), ("/user/alice/api/kernels", False), ("/", False),
+    ("/hub", False), ("/users/alice", False), ("/hubx/login", False),
+])
+def test_auth_headers_reach_the_hub_paths_only(chart: cdk8s.Chart, path: str,
+                                               reaches: bool) -> None:
+    """A user server's owner could record a visitor's header and ID token and replay them to
+    the hub's login; the gateway passes them to the hub's paths only. (Envoy normalizes
+    ``/hub/../user/…`` to ``/user/…`` before matching: Istio's default path normalization.)"""
+    _istio(chart)
+    virtual_service = find(synth(chart), "VirtualService")
+    assert (_headers_forwarded(virtual_service, path) == EXT_AUTHZ_HEADERS) is reaches
+    if not reaches:
+        assert _headers_forwarded(virtual_service, path) == {}

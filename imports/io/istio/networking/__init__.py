@@ -3472,6 +3472,7 @@ class VirtualServiceSpec:
     jsii_type="ioistionetworking.VirtualServiceSpecHttp",
     jsii_struct_bases=[],
     name_mapping={
+        "headers": "headers",
         "match": "match",
         "mirror_percent": "mirrorPercent",
         "name": "name",
@@ -3484,6 +3485,7 @@ class VirtualServiceSpecHttp:
     def __init__(
         self,
         *,
+        headers: typing.Optional[typing.Union["VirtualServiceSpecHttpHeaders", typing.Dict[builtins.str, typing.Any]]] = None,
         match: typing.Optional[typing.Sequence[typing.Union["VirtualServiceSpecHttpMatch", typing.Dict[builtins.str, typing.Any]]]] = None,
         mirror_percent: typing.Optional[jsii.Number] = None,
         name: typing.Optional[builtins.str] = None,
@@ -3492,6 +3494,7 @@ class VirtualServiceSpecHttp:
         timeout: typing.Optional[builtins.str] = None,
     ) -> None:
         '''
+        :param headers: 
         :param match: Match conditions to be satisfied for the rule to be activated.
         :param mirror_percent: 
         :param name: The name assigned to the route for debugging purposes.
@@ -3501,10 +3504,13 @@ class VirtualServiceSpecHttp:
 
         :schema: VirtualServiceSpecHttp
         '''
+        if isinstance(headers, dict):
+            headers = VirtualServiceSpecHttpHeaders(**headers)
         if isinstance(retries, dict):
             retries = VirtualServiceSpecHttpRetries(**retries)
         if __debug__:
             type_hints = cached_type_hints(_typecheckingstub__d60c5d7ccec0c215973a00582f8d5b4672b12036c302efc7d05d33a9eeee2733)
+            check_type(argname="argument headers", value=headers, expected_type=type_hints["headers"])
             check_type(argname="argument match", value=match, expected_type=type_hints["match"])
             check_type(argname="argument mirror_percent", value=mirror_percent, expected_type=type_hints["mirror_percent"])
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
@@ -3512,6 +3518,8 @@ class VirtualServiceSpecHttp:
             check_type(argname="argument route", value=route, expected_type=type_hints["route"])
             check_type(argname="argument timeout", value=timeout, expected_type=type_hints["timeout"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
+        if headers is not None:
+            self._values["headers"] = headers
         if match is not None:
             self._values["match"] = match
         if mirror_percent is not None:
@@ -3524,6 +3532,14 @@ class VirtualServiceSpecHttp:
             self._values["route"] = route
         if timeout is not None:
             self._values["timeout"] = timeout
+
+    @builtins.property
+    def headers(self) -> typing.Optional["VirtualServiceSpecHttpHeaders"]:
+        '''
+        :schema: VirtualServiceSpecHttp#headers
+        '''
+        result = self._values.get("headers")
+        return typing.cast(typing.Optional["VirtualServiceSpecHttpHeaders"], result)
 
     @builtins.property
     def match(self) -> typing.Optional[typing.List["VirtualServiceSpecHttpMatch"]]:
@@ -3586,6 +3602,204 @@ class VirtualServiceSpecHttp:
 
     def __repr__(self) -> str:
         return "VirtualServiceSpecHttp(%s)" % ", ".join(
+            k + "=" + repr(v) for k, v in self._values.items()
+        )
+
+
+@jsii.data_type(
+    jsii_type="ioistionetworking.VirtualServiceSpecHttpHeaders",
+    jsii_struct_bases=[],
+    name_mapping={"request": "request", "response": "response"},
+)
+class VirtualServiceSpecHttpHeaders:
+    def __init__(
+        self,
+        *,
+        request: typing.Optional[typing.Union["VirtualServiceSpecHttpHeadersRequest", typing.Dict[builtins.str, typing.Any]]] = None,
+        response: typing.Optional[typing.Union["VirtualServiceSpecHttpHeadersResponse", typing.Dict[builtins.str, typing.Any]]] = None,
+    ) -> None:
+        '''
+        :param request: 
+        :param response: 
+
+        :schema: VirtualServiceSpecHttpHeaders
+        '''
+        if isinstance(request, dict):
+            request = VirtualServiceSpecHttpHeadersRequest(**request)
+        if isinstance(response, dict):
+            response = VirtualServiceSpecHttpHeadersResponse(**response)
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__c7343bb192f829772c5bd108cbfa102e07ff488e6f6efc1e2fd0a274dec4d834)
+            check_type(argname="argument request", value=request, expected_type=type_hints["request"])
+            check_type(argname="argument response", value=response, expected_type=type_hints["response"])
+        self._values: typing.Dict[builtins.str, typing.Any] = {}
+        if request is not None:
+            self._values["request"] = request
+        if response is not None:
+            self._values["response"] = response
+
+    @builtins.property
+    def request(self) -> typing.Optional["VirtualServiceSpecHttpHeadersRequest"]:
+        '''
+        :schema: VirtualServiceSpecHttpHeaders#request
+        '''
+        result = self._values.get("request")
+        return typing.cast(typing.Optional["VirtualServiceSpecHttpHeadersRequest"], result)
+
+    @builtins.property
+    def response(self) -> typing.Optional["VirtualServiceSpecHttpHeadersResponse"]:
+        '''
+        :schema: VirtualServiceSpecHttpHeaders#response
+        '''
+        result = self._values.get("response")
+        return typing.cast(typing.Optional["VirtualServiceSpecHttpHeadersResponse"], result)
+
+    def __eq__(self, rhs: typing.Any) -> builtins.bool:
+        return isinstance(rhs, self.__class__) and rhs._values == self._values
+
+    def __ne__(self, rhs: typing.Any) -> builtins.bool:
+        return not (rhs == self)
+
+    def __repr__(self) -> str:
+        return "VirtualServiceSpecHttpHeaders(%s)" % ", ".join(
+            k + "=" + repr(v) for k, v in self._values.items()
+        )
+
+
+@jsii.data_type(
+    jsii_type="ioistionetworking.VirtualServiceSpecHttpHeadersRequest",
+    jsii_struct_bases=[],
+    name_mapping={"add": "add", "remove": "remove", "set": "set"},
+)
+class VirtualServiceSpecHttpHeadersRequest:
+    def __init__(
+        self,
+        *,
+        add: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+        remove: typing.Optional[typing.Sequence[builtins.str]] = None,
+        set: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+    ) -> None:
+        '''
+        :param add: 
+        :param remove: 
+        :param set: 
+
+        :schema: VirtualServiceSpecHttpHeadersRequest
+        '''
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__7ee9261b43423d2a69ae0078ceab35ef8fbe23ff78f228e755ed67657c52a91b)
+            check_type(argname="argument add", value=add, expected_type=type_hints["add"])
+            check_type(argname="argument remove", value=remove, expected_type=type_hints["remove"])
+            check_type(argname="argument set", value=set, expected_type=type_hints["set"])
+        self._values: typing.Dict[builtins.str, typing.Any] = {}
+        if add is not None:
+            self._values["add"] = add
+        if remove is not None:
+            self._values["remove"] = remove
+        if set is not None:
+            self._values["set"] = set
+
+    @builtins.property
+    def add(self) -> typing.Optional[typing.Mapping[builtins.str, builtins.str]]:
+        '''
+        :schema: VirtualServiceSpecHttpHeadersRequest#add
+        '''
+        result = self._values.get("add")
+        return typing.cast(typing.Optional[typing.Mapping[builtins.str, builtins.str]], result)
+
+    @builtins.property
+    def remove(self) -> typing.Optional[typing.List[builtins.str]]:
+        '''
+        :schema: VirtualServiceSpecHttpHeadersRequest#remove
+        '''
+        result = self._values.get("remove")
+        return typing.cast(typing.Optional[typing.List[builtins.str]], result)
+
+    @builtins.property
+    def set(self) -> typing.Optional[typing.Mapping[builtins.str, builtins.str]]:
+        '''
+        :schema: VirtualServiceSpecHttpHeadersRequest#set
+        '''
+        result = self._values.get("set")
+        return typing.cast(typing.Optional[typing.Mapping[builtins.str, builtins.str]], result)
+
+    def __eq__(self, rhs: typing.Any) -> builtins.bool:
+        return isinstance(rhs, self.__class__) and rhs._values == self._values
+
+    def __ne__(self, rhs: typing.Any) -> builtins.bool:
+        return not (rhs == self)
+
+    def __repr__(self) -> str:
+        return "VirtualServiceSpecHttpHeadersRequest(%s)" % ", ".join(
+            k + "=" + repr(v) for k, v in self._values.items()
+        )
+
+
+@jsii.data_type(
+    jsii_type="ioistionetworking.VirtualServiceSpecHttpHeadersResponse",
+    jsii_struct_bases=[],
+    name_mapping={"add": "add", "remove": "remove", "set": "set"},
+)
+class VirtualServiceSpecHttpHeadersResponse:
+    def __init__(
+        self,
+        *,
+        add: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+        remove: typing.Optional[typing.Sequence[builtins.str]] = None,
+        set: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+    ) -> None:
+        '''
+        :param add: 
+        :param remove: 
+        :param set: 
+
+        :schema: VirtualServiceSpecHttpHeadersResponse
+        '''
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__a4a3e5ae4d5de5bcc5f0787c2effc9b93d9bbd3ad69b0e217c4ffb740869cddc)
+            check_type(argname="argument add", value=add, expected_type=type_hints["add"])
+            check_type(argname="argument remove", value=remove, expected_type=type_hints["remove"])
+            check_type(argname="argument set", value=set, expected_type=type_hints["set"])
+        self._values: typing.Dict[builtins.str, typing.Any] = {}
+        if add is not None:
+            self._values["add"] = add
+        if remove is not None:
+            self._values["remove"] = remove
+        if set is not None:
+            self._values["set"] = set
+
+    @builtins.property
+    def add(self) -> typing.Optional[typing.Mapping[builtins.str, builtins.str]]:
+        '''
+        :schema: VirtualServiceSpecHttpHeadersResponse#add
+        '''
+        result = self._values.get("add")
+        return typing.cast(typing.Optional[typing.Mapping[builtins.str, builtins.str]], result)
+
+    @builtins.property
+    def remove(self) -> typing.Optional[typing.List[builtins.str]]:
+        '''
+        :schema: VirtualServiceSpecHttpHeadersResponse#remove
+        '''
+        result = self._values.get("remove")
+        return typing.cast(typing.Optional[typing.List[builtins.str]], result)
+
+    @builtins.property
+    def set(self) -> typing.Optional[typing.Mapping[builtins.str, builtins.str]]:
+        '''
+        :schema: VirtualServiceSpecHttpHeadersResponse#set
+        '''
+        result = self._values.get("set")
+        return typing.cast(typing.Optional[typing.Mapping[builtins.str, builtins.str]], result)
+
+    def __eq__(self, rhs: typing.Any) -> builtins.bool:
+        return isinstance(rhs, self.__class__) and rhs._values == self._values
+
+    def __ne__(self, rhs: typing.Any) -> builtins.bool:
+        return not (rhs == self)
+
+    def __repr__(self) -> str:
+        return "VirtualServiceSpecHttpHeadersResponse(%s)" % ", ".join(
             k + "=" + repr(v) for k, v in self._values.items()
         )
 
@@ -4692,6 +4906,9 @@ __all__ = [
     "VirtualServiceProps",
     "VirtualServiceSpec",
     "VirtualServiceSpecHttp",
+    "VirtualServiceSpecHttpHeaders",
+    "VirtualServiceSpecHttpHeadersRequest",
+    "VirtualServiceSpecHttpHeadersResponse",
     "VirtualServiceSpecHttpMatch",
     "VirtualServiceSpecHttpMatchAuthority",
     "VirtualServiceSpecHttpMatchHeaders",
@@ -5084,12 +5301,39 @@ def _typecheckingstub__137941366d3a24ac40f324ef8a3e7a4b3002865e3c01552d2d2cdbce6
 
 def _typecheckingstub__d60c5d7ccec0c215973a00582f8d5b4672b12036c302efc7d05d33a9eeee2733(
     *,
+    headers: typing.Optional[typing.Union[VirtualServiceSpecHttpHeaders, typing.Dict[builtins.str, typing.Any]]] = None,
     match: typing.Optional[typing.Sequence[typing.Union[VirtualServiceSpecHttpMatch, typing.Dict[builtins.str, typing.Any]]]] = None,
     mirror_percent: typing.Optional[jsii.Number] = None,
     name: typing.Optional[builtins.str] = None,
     retries: typing.Optional[typing.Union[VirtualServiceSpecHttpRetries, typing.Dict[builtins.str, typing.Any]]] = None,
     route: typing.Optional[typing.Sequence[typing.Union[VirtualServiceSpecHttpRoute, typing.Dict[builtins.str, typing.Any]]]] = None,
     timeout: typing.Optional[builtins.str] = None,
+) -> None:
+    """Type checking stubs"""
+    pass
+
+def _typecheckingstub__c7343bb192f829772c5bd108cbfa102e07ff488e6f6efc1e2fd0a274dec4d834(
+    *,
+    request: typing.Optional[typing.Union[VirtualServiceSpecHttpHeadersRequest, typing.Dict[builtins.str, typing.Any]]] = None,
+    response: typing.Optional[typing.Union[VirtualServiceSpecHttpHeadersResponse, typing.Dict[builtins.str, typing.Any]]] = None,
+) -> None:
+    """Type checking stubs"""
+    pass
+
+def _typecheckingstub__7ee9261b43423d2a69ae0078ceab35ef8fbe23ff78f228e755ed67657c52a91b(
+    *,
+    add: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+    remove: typing.Optional[typing.Sequence[builtins.str]] = None,
+    set: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+) -> None:
+    """Type checking stubs"""
+    pass
+
+def _typecheckingstub__a4a3e5ae4d5de5bcc5f0787c2effc9b93d9bbd3ad69b0e217c4ffb740869cddc(
+    *,
+    add: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
+    remove: typing.Optional[typing.Sequence[builtins.str]] = None,
+    set: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
 ) -> None:
     """Type checking stubs"""
     pass
