@@ -25,6 +25,7 @@ from constructs_lib import (
     NetworkPeer,
     RedisRouteStore,
     VaultSecret,
+    reference_profiles,
 )
 from constructs_lib.network_policy import TELEPRESENCE_LABELS
 
@@ -63,6 +64,8 @@ class DevChart(cdk8s.Chart):
         self.jupyterhub = JupyterHub(
             self, "JupyterHub", proxy_token=token, header_trust=header_trust, hosts=hosts,
             admin_users=admin_users, proxy_routes=routes,
+            # The reference's notebooks use the Kubernetes API with the user service account.
+            profiles=reference_profiles(self, service_account_token=True),
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(

@@ -22,14 +22,19 @@ from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 __all__ = ["JupyterHub", "reference_profiles"]
 
 
-def reference_profiles(scope: Construct) -> tuple[NotebookProfile, ...]:
-    """The reference's two profiles: a standard notebook (the default) and one with a GPU."""
+def reference_profiles(
+    scope: Construct, *, service_account_token: bool = False
+) -> tuple[NotebookProfile, ...]:
+    """The reference's two profiles: a standard notebook (the default) and one with a GPU.
+    ``service_account_token``: the reference mounted the user service account's token."""
     return (
         NotebookProfile(scope, "StandardProfile", display_name="Standard Notebook",
-                        description="4 CPU / 32 GB RAM", default=True),
+                        description="4 CPU / 32 GB RAM", default=True,
+                        service_account_token=service_account_token),
         NotebookProfile(scope, "GpuProfile", display_name="GPU Notebook",
                         description="4 CPU / 32 GB RAM / 1 GPU", gpus=1,
-                        runtime_class_name="nvidia"),
+                        runtime_class_name="nvidia",
+                        service_account_token=service_account_token),
     )
 
 
@@ -71,8 +76,8 @@ class JupyterHub(Construct):
             self, "UserServiceAccount", api_version="v1", kind="ServiceAccount",
             name=f"{release}-{Component.SINGLEUSER.value}",
             labels=selector_labels(release, Component.SINGLEUSER),
-            # Notebooks may use the Kubernetes API with their own, unprivileged identity.
-            automountServiceAccountToken=True,
+            # Its token is mounted only into pods whose profile asks for it.
+            automountServiceAccountToken=False,
         )
         self.hub = HubStatefulSet(
             self, "Hub", proxy_token=proxy_token, header_trust=header_trust, profiles=chosen,

@@ -160,6 +160,8 @@ class NotebookProfile(Construct):
         extra_resource_guarantees: Mapping[str, str] | None = None,
         extra_resource_limits: Mapping[str, str] | None = None,
         volumes: Sequence[UserVolume] | None = None,
+        # No Kubernetes API token in the user's pod unless the profile needs one.
+        service_account_token: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
@@ -175,6 +177,9 @@ class NotebookProfile(Construct):
             check_dns_label(self, "runtime_class_name", runtime_class_name)
         guarantees = dict(extra_resource_guarantees or {})
         limits = dict(extra_resource_limits or {})
+        if not isinstance(service_account_token, bool):
+            raise invalid(self, "service_account_token", service_account_token,
+                          "must be True or False")
         if gpus:
             # GPUs cannot be overcommitted: guarantee and limit are the same.
             guarantees.setdefault("nvidia.com/gpu", str(gpus))
@@ -211,6 +216,7 @@ class NotebookProfile(Construct):
             extra_resource_guarantees=dict(sorted(guarantees.items())),
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,
+            service_account_token=service_account_token,
             volumes=tuple(volume.to_settings() for volume in chosen),
             annotations={},
         )

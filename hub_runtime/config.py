@@ -111,7 +111,8 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     if settings.public_hosts:
         kube.args.append(f"--ServerApp.allow_origin_pat={origin_pattern(settings)}")
     kube.service_account = spawner.service_account
-    kube.automount_service_account_token = True
+    # No Kubernetes API credentials in a user's pod unless their profile asks for them.
+    kube.automount_service_account_token = False
     if spawner.priority_class_name:
         kube.priority_class_name = spawner.priority_class_name
     kube.environment = dict(spawner.env)
@@ -173,6 +174,7 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
         "volume_mounts": [_mount(v) for v in profile.volumes],
         "init_containers": [_chown(v, profile, settings) for v in profile.volumes if v.owner],
         "extra_annotations": {**settings.spawner.annotations, **profile.annotations},
+        "automount_service_account_token": profile.service_account_token,
     }
     if profile.runtime_class_name:
         override["extra_pod_config"] = {"runtimeClassName": profile.runtime_class_name}

@@ -81,6 +81,8 @@ class ProfileSettings:
     extra_resource_guarantees: dict[str, str]
     extra_resource_limits: dict[str, str]
     runtime_class_name: str | None
+    # Mount the user service account's API token into the pod.
+    service_account_token: bool
     volumes: tuple[VolumeSettings, ...]
     # Added to the user pod's annotations (after the spawner's).
     annotations: dict[str, str]

@@ -124,3 +124,16 @@ def test_wildcard_public_host_allows_one_label() -> None:
     assert re.fullmatch(pattern, "https://team-a.hub.example.org")
     assert not re.fullmatch(pattern, "https://a.b.hub.example.org")
     assert not re.fullmatch(pattern, "https://hub.example.org")
+
+
+@pytest.mark.parametrize(("app", "token"), [("minimal", False), ("dev", True)])
+def test_user_pods_get_an_api_token_only_where_a_profile_asks(app: str, token: bool) -> None:
+    """minimal's profiles ask for none; dev's reproduce the reference, which mounted it."""
+    pods = [m for m in read_manifests(ROOT / "dist" / f"{app}-preview") if m["kind"] == "Pod"]
+    assert pods
+    for pod in pods:
+        assert pod["spec"]["automountServiceAccountToken"] is token, pod["metadata"]["name"]
+    (account,) = [m for m in read_manifests(ROOT / "dist" / app)
+                  if m["kind"] == "ServiceAccount"
+                  and m["metadata"]["name"] == "jupyterhub-singleuser-server"]
+    assert account["automountServiceAccountToken"] is False

@@ -98,3 +98,16 @@ def test_fails_duplicate_volume_name(chart: cdk8s.Chart) -> None:
 def test_fails_negative_gpus(chart: cdk8s.Chart) -> None:
     assert _error(chart, gpus=-1) == (
         "test/Profile: gpus must be a whole number of GPUs, 0 or more, got -1")
+
+
+def test_no_service_account_token_unless_asked(chart: cdk8s.Chart) -> None:
+    assert NotebookProfile(chart, "Plain").settings.service_account_token is False
+    asked = NotebookProfile(chart, "Api", service_account_token=True)
+    assert asked.settings.service_account_token is True
+
+
+def test_fails_service_account_token_not_a_bool(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        NotebookProfile(chart, "P", service_account_token="yes")  # type: ignore[arg-type]
+    assert str(error.value) == (
+        "test/P: service_account_token must be True or False, got 'yes'")
