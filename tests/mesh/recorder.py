@@ -56,6 +56,7 @@ def _address(field: str) -> tuple[str, int]:
 
 
 def _peers(client: tuple[str, int], server: tuple[str, int]) -> tuple[Peer, ...]:
+    # IPv4 only: the recorders listen on 127.0.0.1.
     inode = None
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
