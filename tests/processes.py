@@ -139,16 +139,18 @@ class Deployment:
     can be stopped and started again (fault tests)."""
 
     def __init__(self, workdir: Path, ports: tuple[int, int, int], env: dict[str, str],
-                 proxy_args: list[str], hub_config: Path) -> None:
+                 proxy_args: list[str], hub_config: Path, hub_target: str | None = None) -> None:
         self.workdir = workdir
         proxy_port, self.api_port, hub_port = ports
         self.proxy_url = f"http://127.0.0.1:{proxy_port}"
         self.hub_url = f"http://127.0.0.1:{hub_port}"
         self.env = env
+        # Where the proxy reaches the hub: the hub's connect URL (its Service in a cluster).
+        target = hub_target or self.hub_url
         self.proxy_command = [
             str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
-            f"--api-port={self.api_port}", f"--default-target={self.hub_url}",
-            f"--error-target={self.hub_url}/hub/error", "--log-level=warn", *proxy_args]
+            f"--api-port={self.api_port}", f"--default-target={target}",
+            f"--error-target={target}/hub/error", "--log-level=warn", *proxy_args]
         # As the image's entrypoint runs it, with this venv's python and the test's config.
         _python, *args, _config = entrypoint()
         self.hub_command = [sys.executable, *args, str(hub_config)]
@@ -240,7 +242,9 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
                extra_config: str = "", proxy_args: list[str] | None = None,
                proxy_env: dict[str, str] | None = None, **changes: Any) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
-    ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header."""
+    ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header.
+    ``changes`` replace settings fields, ``connect_url`` and ``proxy_api_url`` included (to
+    put something between the hub and its callers)."""
     proxy_port, api_port, hub_port = ports or (free_port(), free_port(), free_port())
     hub_url = f"http://127.0.0.1:{hub_port}"
     settings = dev_settings()
@@ -251,16 +255,16 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
             jwks_url=jwks_url, public_key=None, algorithms=("RS256",), leeway=0))
     else:
         auth = dataclasses.replace(auth, trust="header", jwt=None)
-    settings = dataclasses.replace(
-        settings, bind_url=hub_url, connect_url=hub_url,
-        proxy_api_url=f"http://127.0.0.1:{api_port}", auth=auth, **changes)
+    local = {"bind_url": hub_url, "connect_url": hub_url,
+             "proxy_api_url": f"http://127.0.0.1:{api_port}"}
+    settings = dataclasses.replace(settings, auth=auth, **{**local, **changes})
     (workdir / "home").mkdir(parents=True, exist_ok=True)
     (workdir / "settings.json").write_text(dump_settings(settings))
     env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
            "HUB_SETTINGS": str(workdir / "settings.json"), "POD_NAMESPACE": "jupyterhub",
            **(proxy_env or {})}
     running = Deployment(workdir, (proxy_port, api_port, hub_port), env, proxy_args or [],
-                         hub_config_file(workdir, extra_config))
+                         hub_config_file(workdir, extra_config), settings.connect_url)
     try:
         running.start_proxy()
         running.start_hub()

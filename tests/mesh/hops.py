@@ -1,0 +1,76 @@
+"""One verdict per hop: routed by the source's sidecar (or the ingress gateway), then admitted
+by the destination's sidecar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.mesh.authz import Request, admit
+from tests.mesh.objects import Mesh, Service, ServiceEntry, Workload
+from tests.mesh.routing import HTTP, Outbound, ingress, outbound
+
+__all__ = ["Verdict", "check", "check_ingress", "target_port"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``allowed``: the request reaches ``destination`` (a workload behind ``service``) or
+    the external ``entry``; ``reason`` says which rule decided, at each side."""
+
+    allowed: bool
+    reason: str
+    service: Service | None = None
+    entry: ServiceEntry | None = None
+    destination: Workload | None = None
+
+
+def target_port(service: Service, port: int, workload: Workload) -> int | None:
+    """The workload (container) port a Service port forwards to: ``targetPort`` by number or
+    by container port name."""
+    declared = service.port(port)
+    if declared is None:
+        return None
+    if isinstance(declared.target_port, int):
+        return declared.target_port
+    if declared.target_port.isdigit():
+        return int(declared.target_port)
+    return workload.ports.get(declared.target_port)
+
+
+def _deliver(mesh: Mesh, route: Outbound, principal: str, request: Request) -> Verdict:
+    if not route.routed:
+        return Verdict(False, route.reason)
+    if route.entry is not None:
+        return Verdict(True, route.reason, entry=route.entry)
+    service = route.service
+    if service is None or route.port is None:
+        return Verdict(True, f"{route.reason} (outside the registry)")
+    endpoints = mesh.endpoints(service)
+    if not endpoints:
+        return Verdict(False, f"{route.reason}; {service.hostname} selects no workload")
+    http = request if route.protocol == HTTP else None
+    reasons = []
+    for workload in endpoints:  # every endpoint must admit it: any may get the request
+        port = target_port(service, route.port, workload)
+        if port is None:
+            return Verdict(False, f"{route.reason}; {service.hostname}:{route.port} names no "
+                                  f"port of {workload.name}")
+        allowed, why = admit(mesh, workload, port, mtls=route.mtls, principal=principal,
+                             request=http)
+        if not allowed:
+            return Verdict(False, f"{route.reason}; at {workload.name}: {why}",
+                           service=service, destination=workload)
+        reasons.append(f"at {workload.name}: {why}")
+    return Verdict(True, "; ".join([route.reason, *reasons]), service=service,
+                   destination=endpoints[0])
+
+
+def check(mesh: Mesh, source: Workload, url: str, request: Request) -> Verdict:
+    """A hop from a pod of ``source`` that dialled ``url`` and sent ``request``."""
+    return _deliver(mesh, outbound(mesh, source, url, request.host), source.principal, request)
+
+
+def check_ingress(mesh: Mesh, gateway: Workload, request: Request, port: int) -> Verdict:
+    """A hop from the ingress gateway workload, for a request that reached it on ``port``."""
+    return _deliver(mesh, ingress(mesh, gateway, request.host, request.path, port),
+                    gateway.principal, request)
