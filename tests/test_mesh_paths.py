@@ -45,7 +45,7 @@ from tests.mesh.recorder import Record, recorders
 from tests.processes import KeyPair, deployment, dev_settings, free_port, jwks_server
 
 USER = "alice"
-KERNEL = "minimal"
+KERNEL = "python3-test"
 KEY = KeyPair()
 DIST = ROOT / "dist" / "dev"
 CLUSTER = ROOT / "analysis" / "cluster-environment.yaml"
@@ -129,7 +129,7 @@ class Run:
     gateway_port: int
     proxy_pid: int
     hub_pid: int
-    kernel_reply: dict[str, Any] | str  # the kernel_info_reply, or what went wrong
+    kernel_reply: dict[str, Any] | str  # the code's output and reply, or what went wrong
     public_host: str
 
     def role(self, record: Record) -> str:
@@ -202,8 +202,8 @@ class Browser:
                          if path.startswith(c.path))
 
 
-async def _kernel_info(url: str, headers: dict[str, str]) -> dict[str, Any]:
-    """Open a kernel's websocket and ask for kernel_info over it."""
+async def _execute(url: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Open a kernel's websocket, run ``print(6 * 7)`` over it; the output and the reply."""
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
@@ -211,19 +211,30 @@ async def _kernel_info(url: str, headers: dict[str, str]) -> dict[str, Any]:
                                                      connect_timeout=30, request_timeout=30))
     msg_id = uuid.uuid4().hex
     connection.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": USER,
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": USER,
                    "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": [],
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": "print(6 * 7)", "silent": False, "store_history": False,
+                    "user_expressions": {}, "allow_stdin": False},
     }))
+    output, reply, idle = "", None, False
     try:
-        while True:
-            raw = await asyncio.wait_for(connection.read_message(), 30)
+        # Shell and IOPub are separate channels: the reply may come before the output; the
+        # kernel's "idle" status on IOPub follows all output of the request.
+        while reply is None or not idle:
+            raw = await asyncio.wait_for(connection.read_message(), 60)
             if raw is None:
                 raise ConnectionError("the websocket closed before the reply")
             message: dict[str, Any] = json.loads(raw)
-            if message.get("parent_header", {}).get("msg_id") == msg_id and (
-                    message["msg_type"] == "kernel_info_reply"):
-                return message
+            if message.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if message["msg_type"] == "stream":
+                output += message["content"]["text"]
+            elif message["msg_type"] == "execute_reply":
+                reply = message
+            elif message["msg_type"] == "status":
+                idle = message["content"]["execution_state"] == "idle"
+        return {"output": output, "reply": reply}
     finally:
         connection.close()
 
@@ -243,8 +254,8 @@ def _session(browser: Browser, running: Any) -> dict[str, Any] | str:
 
 
 def _kernel(browser: Browser) -> dict[str, Any] | str:
-    """Start a kernel from the page (the page's Origin), ask it for kernel_info over its
-    websocket, stop it. Returns the reply, or what went wrong (the websocket test says so;
+    """Start a kernel from the page (the page's Origin), run code over its websocket, stop
+    it. Returns the reply, or what went wrong (the websocket test says so;
     the hops recorded until then are still checked)."""
     response = browser.api("POST", f"/user/{USER}/api/kernels", json={"name": KERNEL})
     if response.status_code != 201:
@@ -255,7 +266,7 @@ def _kernel(browser: Browser) -> dict[str, Any] | str:
         ws = f"{browser.front.replace('http://', 'ws://')}{path}?session_id={uuid.uuid4().hex}"
         headers = {"Host": browser.host, "Origin": browser.origin,
                    "Cookie": browser.cookie_header(path), **browser.auth_headers}
-        return asyncio.run(_kernel_info(ws, headers))
+        return asyncio.run(_execute(ws, headers))
     except Exception as error:
         return f"kernel websocket: {type(error).__name__}: {error}"
     finally:
@@ -264,7 +275,7 @@ def _kernel(browser: Browser) -> dict[str, Any] | str:
 
 def _extra_config(server_port: int, user_front: str, jupyter_path: Path) -> str:
     """The hub's local spawner, with the user server behind its recorder, the arguments and
-    environment the hub gives user pods on Kubernetes, and the minimal kernel."""
+    environment the hub gives user pods on Kubernetes, and an IPython kernel."""
     return f"""
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
@@ -294,9 +305,8 @@ def _kernel_spec(directory: Path) -> Path:
     spec = directory / "kernels" / KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, str(ROOT / "tests" / "minimal_kernel.py"), "-f",
-                 "{connection_file}"],
-        "display_name": "Minimal", "language": "text"}))
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (tests)", "language": "python"}))
     return directory
 
 
@@ -375,7 +385,8 @@ def test_user_server_checks_the_hub_api_url_exactly(run: Run) -> None:
 def test_kernel_websocket_with_browser_origin_through_the_proxy(run: Run) -> None:
     reply = run.kernel_reply
     assert isinstance(reply, dict), reply
-    assert reply["content"]["status"] == "ok"
+    assert reply["reply"]["content"]["status"] == "ok", reply
+    assert reply["output"] == "42\n"
     origin = f"https://{run.public_host}"
     upgrades = {(run.role(r), r.hop) for r in run.records if r.upgrade and r.origin == origin}
     assert upgrades == {("browser", "gateway"), ("proxy", "user")}
