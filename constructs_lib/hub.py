@@ -98,8 +98,10 @@ class HubStatefulSet(Construct):
         # Admins may not open other users' servers.
         admin_access: bool = False,
         user_header: str = "X-Auth-Request-User",
-        # Word characters (any script), then word characters, '.', '@', '+' or '-': no '/',
-        # no ',' (two joined header copies), no leading '.'.
+        # Word characters, then word characters, '.', '@', '+' or '-': no '/', no ','
+        # (two joined header copies), no leading '.'. The hub also wants names in Unicode
+        # form NFKC and in one script (hub_runtime.user_names): no look-alike of 'admin'
+        # with a Cyrillic a.
         user_pattern: str = r"\w[\w.@+-]*",
         user_max_length: int = 64,
         user_service_account: cdk8s.ApiObject | None = None,
@@ -260,6 +262,7 @@ class HubStatefulSet(Construct):
                 proof_header="Authorization",
                 user_pattern=args["user_pattern"],
                 max_length=args["user_max_length"],
+                case_insensitive_names=args["header_trust"].case_insensitive_names,
             ),
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,
