@@ -1,6 +1,8 @@
 """``minimal``: hub, proxy and the two reference profiles behind ingress-nginx + oauth2-proxy.
 
 No mesh and no Vault: the proxy token is a Secret you create once (see the README).
+NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
+only the hub's port.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from constructs_lib import (
     AuthProxyIngress,
     External,
     HeaderTrust,
+    HubNetworkPolicies,
     JupyterHub,
     KubernetesVersion,
     ProxyToken,
@@ -54,9 +57,13 @@ class MinimalChart(cdk8s.Chart):
             user_pods=UserPods(sidecar=None), kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(
-            self, "Ingress", proxy=self.jupyterhub.proxy, hosts=hosts,
+            self, "Ingress", proxy=self.jupyterhub.proxy,
             ingress_class=ingress_class, tls_secret=tls_secret,
         )
+        # No sidecars to scrape and no telepresence here: only the app's own flows.
+        HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
+                           ingress_from=self.ingress.controller, prometheus=None,
+                           telepresence_port=None)
         self.external = External(
             objects=frozenset(
                 {("Secret", name) for name in token.external_secrets}

@@ -25,6 +25,8 @@ class HeaderTrust:
 
     mode: Literal["jwt", "header"]
     jwt: JwtSettings | None = None
+    # Whether the identity provider treats "Ann" and "ann" as one person (see the factories).
+    case_insensitive_names: bool = False
 
     @staticmethod
     def jwt_proof(
@@ -36,19 +38,32 @@ class HeaderTrust:
         user_claim: str = "preferred_username",
         algorithms: Sequence[str] = ("RS256", "ES256"),
         leeway: int = 30,
+        # Google, Microsoft Entra ID and Okta issue ID tokens valid for one hour; a token
+        # that claims longer (Dex's default is 24 h) is refused, so a leaked one is soon void.
+        max_token_lifetime: int = 3600,
+        case_insensitive_names: bool = False,
     ) -> HeaderTrust:
         """Believe the header only with the auth proxy's ID token (``Authorization: Bearer``),
-        signed by a key from ``jwks_url`` (or ``public_key``), from ``issuer`` for ``audience``,
-        unexpired, whose ``user_claim`` equals the header."""
+        signed by a key from ``jwks_url`` (or ``public_key``) for one of ``algorithms`` (a
+        key that names its ``alg`` verifies only that one), from ``issuer`` for
+        ``audience``, unexpired, valid for at most ``max_token_lifetime`` seconds
+        (``exp - iat``), whose ``user_claim`` equals the header.
+
+        ``case_insensitive_names``: off, a name that JupyterHub would lower-case is refused
+        (the identity provider may tell ``Ann`` from ``ann``: they must not share an account);
+        on, for identity providers whose names are case-insensitive, ``Ann`` logs in as
+        ``ann`` and the claim is compared in lower case too."""
         return HeaderTrust("jwt", JwtSettings(
             issuer=issuer, audience=audience, user_claim=user_claim, jwks_url=jwks_url,
-            public_key=public_key, algorithms=tuple(algorithms), leeway=leeway))
+            public_key=public_key, algorithms=tuple(algorithms), leeway=leeway,
+            max_lifetime=max_token_lifetime), case_insensitive_names)
 
     @staticmethod
-    def mesh_enforced() -> HeaderTrust:
+    def mesh_enforced(*, case_insensitive_names: bool = False) -> HeaderTrust:
         """Believe the header as is. Only safe where mesh policy lets nothing but the proxy
-        (behind the gateway's external auth) reach the hub's login path."""
-        return HeaderTrust("header")
+        (behind the gateway's external auth) reach the hub's login path.
+        ``case_insensitive_names`` as for :meth:`jwt_proof`."""
+        return HeaderTrust("header", None, case_insensitive_names)
 
     def check(self, scope: Construct, field: str = "header_trust") -> None:
         jwt = self.jwt
@@ -66,3 +81,6 @@ class HeaderTrust:
         if not jwt.algorithms or any(a.startswith("HS") or a == "none" for a in jwt.algorithms):
             raise invalid(scope, f"{field}.algorithms", list(jwt.algorithms),
                           "must list public-key algorithms (RS*, ES*, PS*, EdDSA)")
+        if jwt.max_lifetime < 1:
+            raise invalid(scope, f"{field}.max_token_lifetime", jwt.max_lifetime,
+                          "must be a positive number of seconds")

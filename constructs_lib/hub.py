@@ -106,8 +106,10 @@ class HubStatefulSet(Construct):
         # Admins may not open other users' servers.
         admin_access: bool = False,
         user_header: str = "X-Auth-Request-User",
-        # Word characters (any script), then word characters, '.', '@', '+' or '-': no '/',
-        # no ',' (two joined header copies), no leading '.'.
+        # Word characters, then word characters, '.', '@', '+' or '-': no '/', no ','
+        # (two joined header copies), no leading '.'. The hub also wants names in Unicode
+        # form NFKC and in one script (hub_runtime.user_names): no look-alike of 'admin'
+        # with a Cyrillic a.
         user_pattern: str = r"\w[\w.@+-]*",
         user_max_length: int = 64,
         user_service_account: cdk8s.ApiObject | None = None,
@@ -271,6 +273,7 @@ class HubStatefulSet(Construct):
                 proof_header="Authorization",
                 user_pattern=args["user_pattern"],
                 max_length=args["user_max_length"],
+                case_insensitive_names=args["header_trust"].case_insensitive_names,
             ),
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,
@@ -294,6 +297,19 @@ class HubStatefulSet(Construct):
             ),
             profiles=_profile_settings(self.profiles, user_pods),
         )
+
+    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | None) -> tuple[str, ...]:
+        """The hosts an ingress in front of this hub serves: its public hosts by default, else
+        some of them (user servers accept the browser's Origin only from those)."""
+        if hosts is None:
+            return self.public_hosts
+        chosen = check_hosts(scope, "hosts", hosts)
+        for index, host in enumerate(chosen):
+            if host not in self.public_hosts:
+                raise invalid(scope, f"hosts[{index}]", host,
+                              f"must be one of the hub's public_hosts {list(self.public_hosts)} "
+                              "(user servers accept the browser's Origin only from those)")
+        return chosen
 
     @property
     def outbound_urls(self) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import APP_LABEL, Component, check_hosts
+from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.jupyterhub import JupyterHub
@@ -127,13 +127,7 @@ class IstioIngress(Construct):
         trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
-        known = jupyterhub.hub.public_hosts
-        self.hosts = known if hosts is None else check_hosts(self, "hosts", hosts)
-        for index, host in enumerate(self.hosts):
-            if host not in known:
-                raise invalid(self, f"hosts[{index}]", host,
-                              f"must be one of the hub's public_hosts {list(known)} (user "
-                              "servers accept the browser's Origin only from those)")
+        self.hosts = jupyterhub.hub.ingress_hosts(self, hosts)
         retries = retries or Retries()
         telemetry = telemetry or MeshTelemetry()
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)

@@ -68,6 +68,7 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     c.HeaderAuthenticator.proof_header = auth.proof_header
     c.HeaderAuthenticator.user_pattern = auth.user_pattern
     c.HeaderAuthenticator.max_length = auth.max_length
+    c.HeaderAuthenticator.case_insensitive_names = auth.case_insensitive_names
     c.HeaderAuthenticator.jwt = auth.jwt if auth.trust == "jwt" else None
     c.Authenticator.admin_users = set(auth.admin_users)
     c.Authenticator.allow_all = auth.allow_all

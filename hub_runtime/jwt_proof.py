@@ -1,25 +1,100 @@
-"""Check the auth proxy's JWT: signature (JWKS or static key), issuer, audience, expiry."""
+"""Check the auth proxy's JWT: signature (JWKS or static key), issuer, audience, expiry and
+lifetime. Every key is bound to the algorithms it may verify, so a token cannot pick one."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.log_values import escaped, shown
 from hub_runtime.settings import JwtSettings
 
-__all__ = ["InvalidProof", "JwtVerifier"]
+__all__ = ["MAX_TOKEN_CHARS", "InvalidProof", "JwtVerifier", "bind_keys"]
 
 # An unknown key id refetches the JWKS at most this often, so forged kids cannot flood the IdP.
 _MIN_REFETCH_SECONDS = 10.0
+# ID tokens are a few KB even with many group claims; longer ones are not parsed.
+MAX_TOKEN_CHARS = 16 * 1024
+# What a key may verify when its JWK names no "alg" (RFC 7518 section 3.1), by kty and crv.
+_RSA = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+_EC = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
+_OKP = {"Ed25519": "EdDSA", "Ed448": "EdDSA"}
+
+# Each algorithm one key verifies, and the key bound to it.
+BoundKeys = dict[str, jwt.PyJWK]
 
 
 class InvalidProof(Exception):
-    """The token is missing, malformed, unsigned by a known key, or its claims do not fit."""
+    """The token is missing, malformed, unsigned by a known key, or its claims do not fit.
+
+    The message is safe to log: values from the token are escaped and cut short."""
+
+
+def _algorithms_of(jwk: Mapping[str, Any]) -> tuple[str, ...]:
+    """The algorithms a JWK may verify: its ``alg`` if it names one, else its key type's."""
+    if "alg" in jwk:
+        alg = jwk["alg"]
+        return (alg,) if isinstance(alg, str) else ()
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if kty == "RSA":
+        return _RSA
+    if kty == "EC" and crv in _EC:
+        return (_EC[crv],)
+    if kty == "OKP" and crv in _OKP:
+        return (_OKP[crv],)
+    return ()
+
+
+def bind_keys(jwk: Mapping[str, Any], allowed: Sequence[str]) -> BoundKeys:
+    """One ``PyJWK`` per algorithm that both ``allowed`` and the key admit. A key meant for
+    encryption (``use``/``key_ops``) or that PyJWT cannot load binds nothing."""
+    # A symmetric key in a JWKS is public: it proves nothing.
+    if jwk.get("kty") == "oct" or jwk.get("use", "sig") != "sig":
+        return {}
+    operations = jwk.get("key_ops")
+    if operations is not None and (not isinstance(operations, list)
+                                   or "verify" not in operations):
+        return {}
+    bound: BoundKeys = {}
+    for alg in _algorithms_of(jwk):
+        if alg not in allowed:
+            continue
+        try:
+            bound[alg] = jwt.PyJWK(dict(jwk), algorithm=alg)
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            continue
+    return bound
+
+
+def _static_key(pem: str, allowed: Sequence[str]) -> BoundKeys:
+    """A PEM public key, bound to the allowed algorithms of its type (and curve)."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError as error:
+        raise ValueError(f"jwt.public_key is not a PEM public key: {error}") from None
+    jwk: dict[str, Any]
+    if isinstance(key, rsa.RSAPublicKey):
+        jwk = RSAAlgorithm.to_jwk(key, as_dict=True)
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        jwk = ECAlgorithm.to_jwk(key, as_dict=True)
+    elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        jwk = OKPAlgorithm.to_jwk(key, as_dict=True)
+    else:
+        raise ValueError(f"jwt.public_key: unsupported key type {type(key).__name__}")
+    bound = bind_keys(jwk, allowed)
+    if not bound:
+        raise ValueError(f"jwt.public_key ({jwk['kty']}) fits none of the algorithms "
+                         f"{list(allowed)}")
+    return bound
 
 
 class JwtVerifier:
@@ -28,34 +103,48 @@ class JwtVerifier:
 
     def __init__(self, settings: JwtSettings) -> None:
         self.settings = settings
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, BoundKeys] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        # PyJWT takes a PEM public key as it is.
-        self._static = settings.public_key
+        self._static = (_static_key(settings.public_key, settings.algorithms)
+                        if settings.public_key is not None else None)
 
     async def verify(self, token: str) -> dict[str, Any]:
         """Return the token's claims, or raise :class:`InvalidProof` saying why not."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidProof(f"token of {len(token)} characters (at most {MAX_TOKEN_CHARS})")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
-            raise InvalidProof(f"malformed token: {error}") from None
-        if header.get("alg") not in self.settings.algorithms:
-            raise InvalidProof(f"algorithm {header.get('alg')!r} not allowed")
-        key = self._static if self._static is not None else await self._key(header.get("kid"))
+            raise InvalidProof(f"malformed token: {escaped(str(error))}") from None
+        alg, kid = header.get("alg"), header.get("kid")
+        if not isinstance(alg, str) or alg not in self.settings.algorithms:
+            raise InvalidProof(f"algorithm {shown(alg)} not allowed")
+        bound = self._static if self._static is not None else await self._key(kid)
+        key = bound.get(alg)
+        if key is None:
+            which = "public_key" if self._static is not None else f"key {shown(kid)}"
+            raise InvalidProof(f"algorithm {shown(alg)} does not fit {which} "
+                               f"(it verifies {', '.join(sorted(bound))})")
+        settings = self.settings
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key=key, algorithms=list(self.settings.algorithms),
-                audience=self.settings.audience, issuer=self.settings.issuer,
-                leeway=self.settings.leeway,
-                options={"require": ["exp", "iss", "aud"]},
+                token, key=key, algorithms=[alg], audience=settings.audience,
+                issuer=settings.issuer, leeway=settings.leeway,
+                options={"require": ["exp", "iat", "iss", "aud"]},
             )
+            lifetime = int(claims["exp"]) - int(claims["iat"])
         except jwt.PyJWTError as error:
-            raise InvalidProof(str(error)) from None
+            raise InvalidProof(escaped(str(error))) from None
+        except Exception as error:  # a token that breaks a check is no proof
+            raise InvalidProof(f"cannot verify ({type(error).__name__})") from None
+        if lifetime > settings.max_lifetime:
+            raise InvalidProof(f"token lifetime {lifetime} s (exp - iat) exceeds "
+                               f"{settings.max_lifetime} s")
         return claims
 
-    async def _key(self, kid: str | None) -> Any:
-        if kid is None:
+    async def _key(self, kid: object) -> BoundKeys:
+        if not isinstance(kid, str) or not kid:
             raise InvalidProof("token has no key id")
         if kid not in self._keys:
             async with self._lock:
@@ -63,7 +152,7 @@ class JwtVerifier:
                         _MIN_REFETCH_SECONDS if self._fetched_at else 0):
                     await self._fetch()
         if kid not in self._keys:
-            raise InvalidProof(f"unknown key id {kid!r}")
+            raise InvalidProof(f"unknown key id {shown(kid)}")
         return self._keys[kid]
 
     async def _fetch(self) -> None:
@@ -72,8 +161,18 @@ class JwtVerifier:
         assert url is not None
         try:
             response = await AsyncHTTPClient().fetch(url, request_timeout=10)
-            keys = jwt.PyJWKSet.from_dict(json.loads(response.body)).keys
-        except Exception as error:
-            raise InvalidProof(f"cannot load keys from {url}: {error}") from None
-        self._keys = {key.key_id: key.key for key in keys if key.key_id}
-
+            document = json.loads(response.body)
+            jwks = document["keys"] if isinstance(document, dict) else None
+            if not isinstance(jwks, list):
+                raise ValueError("no list of keys")
+        except Exception as error:  # any failure: no keys, so no proof passes
+            raise InvalidProof(f"cannot load keys from {url}: "
+                               f"{escaped(str(error) or type(error).__name__)}") from None
+        keys: dict[str, BoundKeys] = {}
+        for jwk in jwks:
+            kid = jwk.get("kid") if isinstance(jwk, dict) else None
+            if isinstance(kid, str) and kid:
+                bound = bind_keys(jwk, self.settings.algorithms)
+                if bound:
+                    keys[kid] = bound
+        self._keys = keys

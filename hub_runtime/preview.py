@@ -10,6 +10,7 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import Mock
 
@@ -44,10 +45,11 @@ class PreviewUser(Mock):
 
 def render_user_objects(
     settings: HubSettings, *, namespace: str, user: str, admin: bool, profile: str,
-    config: Any = None,
+    config: Any = None, server: str = "",
 ) -> list[dict[str, Any]]:
-    """The pod (and, with per-user Services, the Service) spawned for ``user`` choosing
-    ``profile``, as plain manifests. ``config`` (already applied) may be shared by calls."""
+    """The pod (and, with per-user Services, the Service) spawned for ``user``'s ``server``
+    (``""``: the default one) choosing ``profile``, as plain manifests. ``config`` (already
+    applied) may be shared by calls."""
     from kubernetes_asyncio.client import ApiClient
     from kubernetes_asyncio.config import kube_config
     from traitlets.config import Config
@@ -72,8 +74,10 @@ def render_user_objects(
 
             async def render() -> list[dict[str, Any]]:
                 # KubeSpawner binds its API client to the running loop.
+                # A spawner reads its server's name from its database row.
+                row = SimpleNamespace(name=server, server=None) if server else None
                 spawner = DynamicKubeSpawner(config=config, user=PreviewUser(user, admin),
-                                             hub=_hub(settings), _mock=True)
+                                             hub=_hub(settings), orm_spawner=row, _mock=True)
                 spawner.user_options = {"profile": profile}
                 await spawner.load_user_options()
                 pod = await spawner.get_pod_manifest()

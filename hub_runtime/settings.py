@@ -102,6 +102,9 @@ class JwtSettings:
     algorithms: tuple[str, ...]
     # Seconds of clock skew tolerated on exp/nbf/iat.
     leeway: int
+    # Longest validity (exp - iat, seconds) of a token the hub accepts: a leaked token is
+    # worth little for long.
+    max_lifetime: int
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,10 @@ class AuthSettings:
     # A user name must match this (Python regex, whole string) and be at most max_length long.
     user_pattern: str
     max_length: int
+    # False: a name JupyterHub's normalization (lower case) would change is refused, as the
+    # identity provider may tell "Ann" from "ann". True: such names are folded to one account
+    # (for identity providers whose names are case-insensitive).
+    case_insensitive_names: bool
 
 
 @dataclass(frozen=True)

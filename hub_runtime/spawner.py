@@ -1,4 +1,4 @@
-"""DynamicKubeSpawner: KubeSpawner whose templates know the user's slug and admin flag."""
+"""DynamicKubeSpawner: KubeSpawner whose templates know the user's key and admin flag."""
 
 from __future__ import annotations
 
@@ -6,25 +6,45 @@ import string
 from typing import Any
 
 from kubespawner import KubeSpawner
+from traitlets import default
 
-__all__ = ["DynamicKubeSpawner"]
+from hub_runtime.slugs import DNS_LABEL_CHARS, server_key, user_key
+
+__all__ = ["POD_NAME_PREFIX", "PVC_NAME_PREFIX", "DynamicKubeSpawner"]
 
 _FLAGS = ("true", "false")
+# KubeSpawner's own prefixes; the per-user Service takes the pod's name.
+POD_NAME_PREFIX = "jupyter-"
+PVC_NAME_PREFIX = "claim-"
+# Pod and Service names are DNS labels: the key fits beside the longer prefix.
+_SERVER_KEY_CHARS = DNS_LABEL_CHARS - max(len(POD_NAME_PREFIX), len(PVC_NAME_PREFIX))
 
 
 class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
     """A KubeSpawner whose string fields (volumes, mounts, init containers, labels, …) may also
-    use ``{user}`` (the safe slug KubeSpawner uses for ``{safe_username}``: lower-case, no
-    ``/`` or ``..``, hashed when escaped or long, so distinct users get distinct paths),
-    ``{is_admin}`` and ``{is_not_admin}`` (``true``/``false``). A mount's ``readOnly`` given as
-    ``"{is_admin}"`` or ``"{is_not_admin}"`` becomes the boolean. Templates are expanded per
-    spawn into new objects; the shared configuration is never modified.
+    use ``{user}`` (the user's key, :func:`hub_runtime.slugs.user_key`: the name itself when
+    it is a plain DNS label, else a readable part and a 128-bit hash; never ``/`` or ``..``,
+    never shared by two users), ``{user_server_key}`` (the same for one of the user's
+    servers), ``{is_admin}`` and ``{is_not_admin}`` (``true``/``false``). A mount's
+    ``readOnly`` given as ``"{is_admin}"`` or ``"{is_not_admin}"`` becomes the boolean.
+    Pod, PVC and per-user Service names use ``{user_server_key}``, so two users never get
+    one pod. Templates are expanded per spawn into new objects; the shared configuration is
+    never modified.
     """
+
+    @default("pod_name_template")
+    def _pod_name_template_default(self) -> str:
+        return POD_NAME_PREFIX + "{user_server_key}"
+
+    @default("pvc_name_template")
+    def _pvc_name_template_default(self) -> str:
+        return PVC_NAME_PREFIX + "{user_server_key}"
 
     def _extra_fields(self) -> dict[str, str]:
         is_admin = bool(getattr(self.user, "admin", False))
         return {
-            "user": super()._expand_user_properties("{safe_username}"),
+            "user": user_key(self.user.name),
+            "user_server_key": server_key(self.user.name, self.name or "", _SERVER_KEY_CHARS),
             "is_admin": _FLAGS[0] if is_admin else _FLAGS[1],
             "is_not_admin": _FLAGS[1] if is_admin else _FLAGS[0],
         }

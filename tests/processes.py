@@ -240,19 +240,22 @@ c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
 @contextmanager
 def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, int] | None = None,
                extra_config: str = "", proxy_args: list[str] | None = None,
-               proxy_env: dict[str, str] | None = None, **changes: Any) -> Iterator[Deployment]:
+               proxy_env: dict[str, str] | None = None, auth_changes: dict[str, Any] | None = None,
+               jwt_changes: dict[str, Any] | None = None, **changes: Any) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
     ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header.
     ``changes`` replace settings fields, ``connect_url`` and ``proxy_api_url`` included (to
-    put something between the hub and its callers)."""
+    put something between the hub and its callers); ``auth_changes`` and ``jwt_changes``
+    replace fields of the auth and JWT settings."""
     proxy_port, api_port, hub_port = ports or (free_port(), free_port(), free_port())
     hub_url = f"http://127.0.0.1:{hub_port}"
     settings = dev_settings()
-    auth = settings.auth
+    auth = dataclasses.replace(settings.auth, **(auth_changes or {}))
     if jwks_url is not None:
-        auth = dataclasses.replace(auth, trust="jwt", jwt=JwtSettings(
+        auth = dataclasses.replace(auth, trust="jwt", jwt=dataclasses.replace(JwtSettings(
             issuer=ISSUER, audience=AUDIENCE, user_claim="preferred_username",
-            jwks_url=jwks_url, public_key=None, algorithms=("RS256",), leeway=0))
+            jwks_url=jwks_url, public_key=None, algorithms=("RS256",), leeway=0,
+            max_lifetime=3600), **(jwt_changes or {})))
     else:
         auth = dataclasses.replace(auth, trust="header", jwt=None)
     local = {"bind_url": hub_url, "connect_url": hub_url,

@@ -178,6 +178,30 @@ def test_header_trust_is_written(chart: cdk8s.Chart) -> None:
     assert auth.jwt is not None and auth.jwt.issuer == "https://auth.example.org"
 
 
+def test_token_lifetime_and_name_case_are_written(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart)
+    auth = hub.settings.auth
+    assert auth.jwt is not None and auth.jwt.max_lifetime == 3600
+    assert auth.case_insensitive_names is False
+
+
+def test_case_insensitive_names_opt_in(chart: cdk8s.Chart) -> None:
+    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub",
+                                  jwks_url="https://auth.example.org/jwks",
+                                  max_token_lifetime=300, case_insensitive_names=True)
+    auth = _hub(chart, header_trust=trust).settings.auth
+    assert auth.case_insensitive_names is True
+    assert auth.jwt is not None and auth.jwt.max_lifetime == 300
+
+
+def test_fails_token_lifetime_not_positive(chart: cdk8s.Chart) -> None:
+    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub",
+                                  jwks_url="https://auth.example.org/jwks",
+                                  max_token_lifetime=0)
+    assert _error(chart, header_trust=trust) == (
+        "test/Hub: header_trust.max_token_lifetime must be a positive number of seconds, got 0")
+
+
 def test_mesh_enforced_trust(chart: cdk8s.Chart) -> None:
     hub = _hub(chart, header_trust=HeaderTrust.mesh_enforced())
     assert (hub.settings.auth.trust, hub.settings.auth.jwt) == ("header", None)

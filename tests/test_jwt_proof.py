@@ -1,0 +1,105 @@
+"""The verifier on its own: each key verifies only its own algorithms, and nothing a token
+holds raises anything but InvalidProof (end to end: tests/adversarial/test_forged_tokens.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import RSAAlgorithm
+
+from hub_runtime.jwt_proof import InvalidProof, JwtVerifier, bind_keys
+from hub_runtime.settings import JwtSettings
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+ALLOWED = ("RS256", "PS256", "ES256")
+
+
+def pem(private: Any) -> str:
+    return str(private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+
+
+def verifier(public_key: str, **changes: Any) -> JwtVerifier:
+    settings = JwtSettings(issuer="https://idp", audience="hub", user_claim="sub",
+                           jwks_url=None, public_key=public_key, algorithms=ALLOWED, leeway=0,
+                           max_lifetime=3600)
+    return JwtVerifier(JwtSettings(**{**settings.__dict__, **changes}))
+
+
+def token(private: Any, alg: str, **claims: Any) -> str:
+    now = int(time.time())
+    payload = {"sub": "ann", "iss": "https://idp", "aud": "hub", "iat": now, "exp": now + 60,
+               **claims}
+    return jwt.encode(payload, private, algorithm=alg)
+
+
+def verify(checker: JwtVerifier, value: str) -> dict[str, Any]:
+    return asyncio.run(checker.verify(value))
+
+
+def test_static_rsa_key_verifies_rsa_algorithms() -> None:
+    checker = verifier(pem(RSA_KEY))
+    assert verify(checker, token(RSA_KEY, "RS256"))["sub"] == "ann"
+    assert verify(checker, token(RSA_KEY, "PS256"))["sub"] == "ann"
+
+
+@pytest.mark.parametrize(("key", "signer", "alg", "why"), [
+    (RSA_KEY, EC_KEY, "ES256", "algorithm 'ES256' does not fit public_key (it verifies PS256, "
+                               "RS256)"),
+    (EC_KEY, RSA_KEY, "RS256", "algorithm 'RS256' does not fit public_key (it verifies ES256)"),
+])
+def test_static_key_of_another_type_is_invalid_proof(key: Any, signer: Any, alg: str,
+                                                     why: str) -> None:
+    with pytest.raises(InvalidProof) as error:
+        verify(verifier(pem(key)), token(signer, alg))
+    assert str(error.value) == why
+
+
+def test_lifetime_over_the_limit_is_invalid_proof() -> None:
+    now = int(time.time())
+    with pytest.raises(InvalidProof, match=r"token lifetime 7200 s \(exp - iat\) exceeds 60 s"):
+        verify(verifier(pem(RSA_KEY), max_lifetime=60), token(RSA_KEY, "RS256", iat=now,
+                                                              exp=now + 7200))
+
+
+def test_static_key_must_be_a_public_key() -> None:
+    with pytest.raises(ValueError, match=r"jwt\.public_key is not a PEM public key"):
+        verifier("not a key")
+
+
+def test_static_key_must_fit_an_algorithm() -> None:
+    key = ed25519.Ed25519PrivateKey.generate()
+    with pytest.raises(ValueError, match=r"jwt\.public_key \(OKP\) fits none of the algorithms"):
+        verifier(pem(key))
+
+
+def rsa_jwk(**fields: Any) -> dict[str, Any]:
+    jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(RSA_KEY.public_key()))
+    return {**jwk, "kid": "k", **fields}
+
+
+@pytest.mark.parametrize(("fields", "bound"), [
+    ({}, ["PS256", "RS256"]),                      # no alg: the key type's, as allowed
+    ({"alg": "RS256"}, ["RS256"]),                 # alg: that one only
+    ({"alg": "RS512"}, []),                        # not allowed here
+    ({"use": "enc"}, []),                          # for encryption
+    ({"key_ops": ["encrypt"]}, []),
+    ({"key_ops": ["verify"]}, ["PS256", "RS256"]),
+    ({"alg": "ES256"}, []),                        # alg of another key type
+    ({"n": "!!"}, []),                             # not a key PyJWT can load
+])
+def test_jwks_keys_bind_to_their_algorithms(fields: dict[str, Any], bound: list[str]) -> None:
+    assert sorted(bind_keys(rsa_jwk(**fields), ALLOWED)) == bound
+
+
+def test_symmetric_jwks_key_binds_nothing() -> None:
+    secret = {"kty": "oct", "k": "c2VjcmV0", "kid": "s", "alg": "HS256"}
+    assert bind_keys(secret, (*ALLOWED, "HS256")) == {}
