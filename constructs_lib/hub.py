@@ -55,7 +55,8 @@ __all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HubStatefulSet"]
 # Dockerfile bakes an image of your own instead (pass it as ``image``).
 DEFAULT_HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 # The hub's command in every image: set as the container's command, so neither an image's
-# ENTRYPOINT (z2jh's is tini) nor its CMD is used. The Dockerfile's ENTRYPOINT is the same.
+# ENTRYPOINT (z2jh's is tini) nor its CMD is used. As PID 1 JupyterHub still stops on SIGTERM
+# (it handles it) and reaps its one child, the culler. The Dockerfile's ENTRYPOINT is the same.
 HUB_COMMAND = ("python", "-m", "jupyterhub", "--config", f"{CONFIG_DIR}/{CONFIG_FILE_NAME}")
 HUB_PORT = 8081
 HUB_PORT_NAME = "http"
