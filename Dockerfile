@@ -1,5 +1,8 @@
-# The hub image: JupyterHub with hub_runtime, non-root, read-only root filesystem friendly
-# (it writes only to /tmp and /srv/jupyterhub, both volumes in the hub StatefulSet).
+# A hub image of your own: JupyterHub with hub_runtime, every package pinned
+# (docker/hub-constraints.txt), non-root, read-only root filesystem friendly (it writes only to
+# /tmp and /srv/jupyterhub, both volumes in the hub StatefulSet). Optional: by default the hub
+# runs z2jh's public image, into which the hub ConfigMap delivers jupyterhub_config.py,
+# settings.json and hub_runtime (which then win over the copies baked in here).
 FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,4 +28,6 @@ RUN pip install --no-deps . \
 USER 65532:65532
 WORKDIR /srv/jupyterhub
 EXPOSE 8081
+# The hub StatefulSet's command (constructs_lib.hub.HUB_COMMAND), so the image runs alike
+# with and without it.
 ENTRYPOINT ["python", "-m", "jupyterhub", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]

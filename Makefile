@@ -10,7 +10,10 @@ export CDK8S_CHECK_UPGRADE := false
 
 .PHONY: setup synth test check bench imports demo clean
 
-setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca
+# The default hub image, z2jh's public one: its package versions (copied from its release).
+K8S_HUB := docker/k8s-hub-4.4.0
+
+setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca .stamps/z2jh
 
 .stamps/python: pyproject.toml docker/hub-constraints.txt
 	python3 -m venv $(VENV)
@@ -23,6 +26,17 @@ setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca
 .stamps/scan:
 	python3 -m venv .venv-scan
 	.venv-scan/bin/pip install --quiet checkov==3.3.30
+	@mkdir -p .stamps && touch $@
+
+# The hub's packages at exactly the versions of the default hub image (z2jh's), without this
+# project installed: scripts/test_z2jh runs the hub runtime's tests here too, the hub started
+# from the files the hub ConfigMap delivers. Test tools beside them are pinned as well.
+.stamps/z2jh: pyproject.toml $(K8S_HUB)/requirements.txt $(K8S_HUB)/test-constraints.txt
+	python3 -m venv .venv-z2jh
+	.venv-z2jh/bin/pip install --quiet --upgrade pip==26.3
+	.venv-z2jh/bin/pip install --quiet --constraint $(K8S_HUB)/requirements.txt \
+		--constraint $(K8S_HUB)/test-constraints.txt \
+		$$(python3 scripts/hub_requirements.py --names) requests pyyaml pytest jupyter-server
 	@mkdir -p .stamps && touch $@
 
 # network-config-analyzer, in an environment of its own too (it conflicts with checkov's).
@@ -53,6 +67,7 @@ synth: setup
 test: setup
 	bash scripts/check
 	bash scripts/test
+	bash scripts/test_z2jh
 
 ## Regenerate the CRD bindings in imports/ from crds/ (offline).
 imports: setup
@@ -70,4 +85,4 @@ bench: setup
 	$(PYTHON) scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) .venv-scan .venv-nca node_modules .stamps
+	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh node_modules .stamps

@@ -19,6 +19,7 @@ from constructs_lib import (
     HeaderTrust,
     HubNetworkPolicies,
     HubResourceQuota,
+    ImagePullPolicy,
     IstioIngress,
     JupyterHub,
     KubernetesVersion,
@@ -29,9 +30,11 @@ from constructs_lib import (
 )
 from constructs_lib.network_policy import TELEPRESENCE_LABELS
 
-__all__ = ["DevChart", "build"]
+__all__ = ["PROXY_REDIS_IMAGE", "DevChart", "build"]
 
-
+# Built from docker/proxy-redis.Dockerfile and pushed to image_registry (see the README): the
+# official CHP image of the version the tests run, plus the Redis route backend.
+PROXY_REDIS_IMAGE = "proxy-redis:5.3.0"
 
 class DevChart(cdk8s.Chart):
     """Everything of the ``dev`` app but the Namespace."""
@@ -55,6 +58,9 @@ class DevChart(cdk8s.Chart):
         gateway: NetworkPeer = NetworkPeer.in_namespace(  # noqa: B008 - frozen value
             "istio-gateways", {"istio": "ingressgateway"}),
         gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
+        # Where you push the images you build (the proxy with the Redis backend): a
+        # placeholder, set it to your registry.
+        image_registry: str = "registry.example.org/jupyterhub",
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
@@ -64,8 +70,11 @@ class DevChart(cdk8s.Chart):
         self.jupyterhub = JupyterHub(
             self, "JupyterHub", proxy_token=token, header_trust=header_trust, hosts=hosts,
             admin_users=admin_users, proxy_routes=routes,
-            # The reference's notebooks use the Kubernetes API with the user service account.
-            profiles=reference_profiles(self, service_account_token=True),
+            proxy_image=f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}",
+            # The reference's notebooks use the Kubernetes API with the user service account,
+            # and it rebuilds its user image under one tag: Always takes each rebuild.
+            profiles=reference_profiles(self, service_account_token=True,
+                                        image_pull_policy=ImagePullPolicy.ALWAYS),
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(

@@ -21,7 +21,6 @@ from constructs_lib.profile import (
 )
 from constructs_lib.proxy import (
     DEFAULT_PROXY_IMAGE,
-    DEFAULT_PROXY_REDIS_IMAGE,
     Autoscaling,
     CHProxy,
     ProxyLogLevel,
@@ -34,7 +33,6 @@ from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDeliv
 __all__ = [
     "DEFAULT_HUB_IMAGE",
     "DEFAULT_PROXY_IMAGE",
-    "DEFAULT_PROXY_REDIS_IMAGE",
     "DEFAULT_USER_IMAGE",
     "USER_PORT",
     "AuthProxyIngress",

@@ -17,6 +17,7 @@ from constructs_lib._names import Component, check_dns_label, check_hosts, selec
 from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
 from constructs_lib.header_trust import HeaderTrust
+from constructs_lib.hub_files import hub_files
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -30,11 +31,11 @@ from constructs_lib.pod import (
 )
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
-from constructs_lib.scan_exceptions import SECRET_ENV, skip_annotations, unpinned
+from constructs_lib.scan_exceptions import SECRET_ENV, pulled_if_absent, skip_annotations, unpinned
 from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
-    SETTINGS_FILE_NAME,
+    CONFIG_FILE_NAME,
     AuthSettings,
     CullerSettings,
     HubSettings,
@@ -46,9 +47,17 @@ from hub_runtime.settings import (
 if TYPE_CHECKING:
     from constructs_lib.proxy import CHProxy
 
-__all__ = ["DEFAULT_HUB_IMAGE", "HubStatefulSet"]
+__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HubStatefulSet"]
 
-DEFAULT_HUB_IMAGE = "jupyterhub-cdk8s/hub:0.1.0"
+# z2jh's public hub image (release 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, idle culler
+# 1.4.0, PyJWT, cryptography, pycurl on Python 3.12): it has every package hub_runtime needs,
+# and the hub ConfigMap delivers hub_runtime itself, so no image has to be built. The
+# Dockerfile bakes an image of your own instead (pass it as ``image``).
+DEFAULT_HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
+# The hub's command in every image: set as the container's command, so neither an image's
+# ENTRYPOINT (z2jh's is tini) nor its CMD is used. As PID 1 JupyterHub still stops on SIGTERM
+# (it handles it) and reaps its one child, the culler. The Dockerfile's ENTRYPOINT is the same.
+HUB_COMMAND = ("python", "-m", "jupyterhub", "--config", f"{CONFIG_DIR}/{CONFIG_FILE_NAME}")
 HUB_PORT = 8081
 HUB_PORT_NAME = "http"
 DATA_DIR = "/srv/jupyterhub"
@@ -97,7 +106,8 @@ class HubStatefulSet(Construct):
         public_hosts: Sequence[str],
         release: str = "jupyterhub",
         image: str = DEFAULT_HUB_IMAGE,
-        image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
+        # The image is pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
+        image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
         # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
         replicas: int = 1,
         admin_users: Sequence[str] = (),
@@ -215,8 +225,9 @@ class HubStatefulSet(Construct):
         self.stateful_set = api_object(
             self, "Resource", api_version="apps/v1", kind="StatefulSet",
             name=self.name, labels=self.labels,
-            annotations=skip_annotations(SECRET_ENV, unpinned(image), {
-                "CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"}),
+            annotations=skip_annotations(
+                SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value),
+                {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"}),
             spec=self._stateful_set_spec(
                 image=image, image_pull_policy=image_pull_policy, resources=resources,
                 probes=probes, sidecar=sidecar,
@@ -330,7 +341,8 @@ class HubStatefulSet(Construct):
             raise invalid(self, "proxy", proxy.node.path,
                           f"is already {self._proxy.node.path}: a hub serves one proxy")
         self._proxy = proxy
-        data = {SETTINGS_FILE_NAME: dump_settings(self.settings)}
+        files = hub_files(dump_settings(self.settings))
+        data = {file.key: file.text for file in files}
         digest = hashlib.sha256()
         for key in sorted(data):
             digest.update(f"{key}\0{data[key]}\0".encode())
@@ -339,9 +351,11 @@ class HubStatefulSet(Construct):
             name=f"{self.name}-{digest.hexdigest()[:10]}", labels=self.labels,
             immutable=True, data=data,
         )
+        # Each key at its path under the config directory (hub_runtime/ as a package).
         self.stateful_set.add_json_patch(cdk8s.JsonPatch.add(
             "/spec/template/spec/volumes/-",
-            {"name": "config", "configMap": {"name": self._config_map.name}},
+            {"name": "config", "configMap": {
+                "name": self._config_map.name, "items": [file.item() for file in files]}},
         ))
 
     def _stateful_set_spec(
@@ -354,9 +368,19 @@ class HubStatefulSet(Construct):
             "name": Component.HUB.value,
             "image": image,
             "imagePullPolicy": image_pull_policy.value,
+            "command": list(HUB_COMMAND),
             "args": ["--upgrade-db"],
-            "env": [{"name": NAMESPACE_ENV,
-                     "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
+            # SQLite database and cookie secret go to the working directory: the data volume.
+            "workingDir": DATA_DIR,
+            "env": [
+                {"name": NAMESPACE_ENV,
+                 "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+                # The hub's uid has no home in an image that does not know it (z2jh's: HOME
+                # would be /, read-only): anything written under ~ goes to the writable /tmp.
+                {"name": "HOME", "value": "/tmp"},
+                # Log lines reach the pod log as written (z2jh's image leaves this unset).
+                {"name": "PYTHONUNBUFFERED", "value": "1"},
+            ],
             "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name(Component.HUB)}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
             **probes.to_manifest("/hub/health", HUB_PORT_NAME),
@@ -365,9 +389,9 @@ class HubStatefulSet(Construct):
             "securityContext": hardened_container(),
             "volumeMounts": [
                 {"name": "tmp", "mountPath": "/tmp"},
-                # One file by subPath: the image's jupyterhub_config.py stays visible beside it.
-                {"name": "config", "mountPath": f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}",
-                 "subPath": SETTINGS_FILE_NAME, "readOnly": True},
+                # jupyterhub_config.py, settings.json and hub_runtime/, over whatever the
+                # image has there.
+                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
                 {"name": "data", "mountPath": DATA_DIR},
             ],
         }
@@ -436,7 +460,8 @@ def _profile_settings(
 ) -> tuple[ProfileSettings, ...]:
     """The profiles' settings; the first one is the default when none is marked."""
     chosen = tuple(dataclasses.replace(profile.settings, annotations=skip_annotations(
-        user_pods.scan_exceptions, profile.scan_exceptions)) for profile in profiles)
+        user_pods.scan_exceptions, profile.scan_exceptions,
+        pulled_if_absent(profile.settings.image_pull_policy))) for profile in profiles)
     if chosen and not any(profile.default for profile in chosen):
         chosen = (dataclasses.replace(chosen[0], default=True), *chosen[1:])
     return chosen

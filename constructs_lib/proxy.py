@@ -25,15 +25,18 @@ from constructs_lib.pod import (
     service_spec,
 )
 from constructs_lib.profile import ImagePullPolicy
-from constructs_lib.routes import RouteStore
-from constructs_lib.scan_exceptions import SECRET_ENV, skip_annotations, unpinned
+from constructs_lib.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
+from constructs_lib.scan_exceptions import (
+    SECRET_ENV,
+    pulled_if_absent,
+    skip_annotations,
+    unpinned,
+)
 
-__all__ = ["DEFAULT_PROXY_IMAGE", "DEFAULT_PROXY_REDIS_IMAGE", "Autoscaling", "CHProxy",
-           "ProxyLogLevel"]
+__all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel"]
 
+# The official image, public; the version the tests run (package.json).
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
-# The official image plus the Redis route backend: docker/proxy-redis.Dockerfile.
-DEFAULT_PROXY_REDIS_IMAGE = "jupyterhub-cdk8s/proxy-redis:5.3.0"
 
 
 class ProxyLogLevel(StrEnum):
@@ -121,9 +124,11 @@ class CHProxy(Construct):
         *,
         hub: HubStatefulSet,
         routes: RouteStore | None = None,
-        # None: the official CHP image, or with Redis routes the image that adds the backend.
+        # None: the official CHP image. Routes in Redis need an image with the backend, which
+        # nobody publishes: build docker/proxy-redis.Dockerfile, push it, and pass it here.
         image: str | None = None,
-        image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
+        # Images are pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
+        image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
         # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
         # 32Mi (the reference's) gets it OOM-killed.
         resources: Resources | None = None,
@@ -140,7 +145,16 @@ class CHProxy(Construct):
         probes = probes or HealthProbes()
         resources.check(self)
         autoscaling = (autoscaling or Autoscaling()).resolve(self, routes.shared)
-        image = image or (DEFAULT_PROXY_REDIS_IMAGE if routes.shared else DEFAULT_PROXY_IMAGE)
+        if image is None and routes.shared:
+            raise invalid(
+                self, "image", image,
+                f"must be given with routes in Redis: the official image lacks "
+                f"{REDIS_BACKEND}; build {PROXY_REDIS_RECIPE} (docker build -f "
+                f"{PROXY_REDIS_RECIPE} -t <registry>/proxy-redis:<tag> .), push it and pass "
+                f"its reference")
+        image = image or DEFAULT_PROXY_IMAGE
+        if not image or any(c.isspace() for c in image):
+            raise invalid(self, "image", image, "must be an image reference")
         if sidecar is not None:
             sidecar.check(self)
         if pre_stop_seconds < 0:
@@ -209,7 +223,8 @@ class CHProxy(Construct):
         self.deployment = api_object(
             self, "Resource", api_version="apps/v1", kind="Deployment",
             name=self.name, labels=self.labels,
-            annotations=skip_annotations(SECRET_ENV, unpinned(image)),
+            annotations=skip_annotations(SECRET_ENV, unpinned(image),
+                                         pulled_if_absent(image_pull_policy.value)),
             spec={
                 # The HPA owns the replica count, so none is set here.
                 "revisionHistoryLimit": 1,

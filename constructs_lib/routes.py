@@ -13,10 +13,13 @@ from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import Resources, disruption_budget
 from constructs_lib.scan_exceptions import skip_annotations, unpinned
 
-__all__ = ["FAIL_FAST", "REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore", "RouteStore"]
+__all__ = ["FAIL_FAST", "PROXY_REDIS_RECIPE", "REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore",
+           "RouteStore"]
 
 # CHP loads this npm module with --storage-backend and reads the URI from this variable.
 REDIS_BACKEND = "configurable-http-proxy-redis-backend"
+# The official CHP image plus that module; nobody publishes it, so the deployer builds it.
+PROXY_REDIS_RECIPE = "docker/proxy-redis.Dockerfile"
 REDIS_URI_ENV = "CONFIGURABLE_PROXY_REDIS_URI"
 REDIS_PORT = 6379
 # ioredis (inside the backend) takes options from the URI query. Without its offline queue a

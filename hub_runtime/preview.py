@@ -80,14 +80,12 @@ def render_user_objects(
                                              hub=_hub(settings), orm_spawner=row, _mock=True)
                 spawner.user_options = {"profile": profile}
                 await spawner.load_user_options()
-                pod = await spawner.get_pod_manifest()
-                objects = [pod]
-                if spawner.services_enabled:
-                    objects.append(spawner.get_service_manifest(
-                        None, settings.spawner.port))
                 async with ApiClient() as client:
-                    rendered: list[dict[str, Any]] = [
-                        client.sanitize_for_serialization(o) for o in objects]
+                    pod = client.sanitize_for_serialization(await spawner.get_pod_manifest())
+                    rendered: list[dict[str, Any]] = [pod]
+                    if spawner.services_enabled:
+                        rendered.append(client.sanitize_for_serialization(
+                            _service_manifest(spawner, pod)))
                 for manifest in rendered:
                     # At spawn the Service is owned by the pod, whose UID only the API knows.
                     manifest["metadata"].pop("ownerReferences", None)
@@ -102,6 +100,14 @@ def render_user_objects(
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+def _service_manifest(spawner: Any, pod: dict[str, Any]) -> Any:
+    """The per-user Service as KubeSpawner makes it at spawn: from 7.1 on with the port of the
+    pod's ``notebook-port``, before that with ``spawner.port`` (the same number)."""
+    if hasattr(spawner, "_get_pod_port"):
+        return spawner.get_service_manifest(None, spawner._get_pod_port(pod))
+    return spawner.get_service_manifest(None)
 
 
 def _hub(settings: HubSettings) -> Any:

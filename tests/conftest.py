@@ -43,8 +43,9 @@ class YamlSnapshot(SingleFileSnapshotExtension):
     _write_mode = WriteMode.TEXT
 
     def serialize(self, data: Any, **kwargs: Any) -> str:
+        # Unicode as written (the hub runtime's source in the hub ConfigMap has some).
         return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
-                         width=100)
+                         width=100, allow_unicode=True)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Real processes on 127.0.0.1 for end-to-end tests: configurable-http-proxy, JupyterHub (run
-the way the hub image runs it), a JWKS endpoint, and tokens signed by a key made here."""
+as the synthesized hub container runs it, from the files its ConfigMap delivers), a JWKS
+endpoint, and tokens signed by a key made here."""
 
 from __future__ import annotations
 
@@ -23,7 +24,14 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from hub_runtime.settings import HubSettings, JwtSettings, dump_settings, parse_settings
+from hub_runtime.settings import (
+    CONFIG_DIR,
+    CONFIG_FILE_NAME,
+    HubSettings,
+    JwtSettings,
+    dump_settings,
+    parse_settings,
+)
 from tests.manifests import ROOT, read_manifests
 
 ISSUER = "https://auth.test"
@@ -31,15 +39,49 @@ AUDIENCE = "jupyterhub"
 PROXY_TOKEN = "e2e-proxy-token-" + "0" * 32
 SERVICE_TOKEN = "e2e-service-token-" + "0" * 32
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
-HUB_CONFIG = ROOT / "hub_runtime" / "jupyterhub_config.py"
+# The app whose hub container and ConfigMap the tests run: the one on public images only.
+HUB_APP = "minimal"
 
 
-def entrypoint() -> list[str]:
-    """The hub image's ENTRYPOINT, from the Dockerfile."""
-    line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
-                if line.startswith("ENTRYPOINT "))
-    command: list[str] = json.loads(line.removeprefix("ENTRYPOINT "))
-    return command
+def hub_pod(app: str = HUB_APP) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The synthesized hub pod spec and its ``hub`` container."""
+    manifests = read_manifests(ROOT / "dist" / app)
+    stateful_set = next(m for m in manifests if m["kind"] == "StatefulSet"
+                        and m["metadata"]["name"] == "jupyterhub-hub")
+    pod: dict[str, Any] = stateful_set["spec"]["template"]["spec"]
+    return pod, next(c for c in pod["containers"] if c["name"] == "hub")
+
+
+def deliver_config(directory: Path, app: str = HUB_APP) -> Path:
+    """Write the hub ConfigMap's keys where its volume puts them under the config directory
+    (as the kubelet does), into ``directory``; returns the delivered jupyterhub_config.py."""
+    pod, container = hub_pod(app)
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == CONFIG_DIR)
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])["configMap"]
+    config_map = next(m for m in read_manifests(ROOT / "dist" / app)
+                      if m["kind"] == "ConfigMap" and m["metadata"]["name"] == volume["name"])
+    for item in volume["items"]:
+        target = directory / item["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(config_map["data"][item["key"]])
+    return directory / CONFIG_FILE_NAME
+
+
+def hub_command(config: Path, app: str = HUB_APP) -> list[str]:
+    """The hub container's command and args, with this venv's python and ``config``."""
+    _pod, container = hub_pod(app)
+    python, *args = [*container["command"], *container.get("args", [])]
+    assert python == "python", container["command"]
+    args[args.index("--config") + 1] = str(config)
+    return [sys.executable, *args]
+
+
+def hub_env(env: dict[str, str], app: str = HUB_APP) -> dict[str, str]:
+    """The hub's environment: the container's literal values, and no PYTHONPATH, so that
+    hub_runtime is imported only from where the ConfigMap delivers it."""
+    _pod, container = hub_pod(app)
+    literal = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    return {key: value for key, value in {**env, **literal}.items() if key != "PYTHONPATH"}
 
 
 def free_port() -> int:
@@ -151,9 +193,7 @@ class Deployment:
             str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
             f"--api-port={self.api_port}", f"--default-target={target}",
             f"--error-target={target}/hub/error", "--log-level=warn", *proxy_args]
-        # As the image's entrypoint runs it, with this venv's python and the test's config.
-        _python, *args, _config = entrypoint()
-        self.hub_command = [sys.executable, *args, str(hub_config)]
+        self.hub_command = hub_command(hub_config)
         self.proxy: subprocess.Popen[bytes] | None = None
         self.hub: subprocess.Popen[bytes] | None = None
 
@@ -169,7 +209,7 @@ class Deployment:
             stop(self.proxy)
 
     def start_hub(self) -> None:
-        self.hub = start(self.hub_command, cwd=self.workdir, env=self.env,
+        self.hub = start(self.hub_command, cwd=self.workdir, env=hub_env(self.env),
                          log=self.workdir / "hub.log")
         wait_for(f"{self.hub_url}/hub/health", 90, self.hub, self.workdir / "hub.log")
 
@@ -219,11 +259,13 @@ class Deployment:
 
 
 def hub_config_file(workdir: Path, extra: str = "") -> Path:
-    """The image's jupyterhub_config.py, then a local process spawner in place of Kubernetes
-    and an API token for the test."""
-    path = workdir / "jupyterhub_config.py"
+    """The delivered jupyterhub_config.py (run as the hub runs it: its own ``__file__``), then
+    a local process spawner in place of Kubernetes and an API token for the test."""
+    delivered = deliver_config(workdir / "config")
+    path = workdir / "test_config.py"
     path.write_text(f"""
-exec(compile(open({str(HUB_CONFIG)!r}).read(), {str(HUB_CONFIG)!r}, "exec"))
+exec(compile(open({str(delivered)!r}).read(), {str(delivered)!r}, "exec"),
+     {{**globals(), "__file__": {str(delivered)!r}}})
 c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(workdir / "home" / "{username}")!r}
 c.Spawner.cmd = [{sys.executable!r}, "-m", "jupyterhub.singleuser"]

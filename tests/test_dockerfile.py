@@ -1,4 +1,4 @@
-"""The hub image recipe: lint-clean, non-root, and pointing where the constructs mount."""
+"""The image recipes: lint-clean, non-root, and running the hub as the StatefulSet does."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hub_runtime.settings import CONFIG_DIR, CONFIG_FILE_NAME
 from tests.conftest import ROOT
-from tests.processes import entrypoint
+from tests.processes import hub_pod
 
 
 @pytest.mark.parametrize("recipe", ["Dockerfile", "docker/proxy-redis.Dockerfile"])
@@ -31,9 +30,27 @@ def test_proxy_redis_image_pins_the_tested_backend() -> None:
     assert f"configurable-http-proxy:{package['configurable-http-proxy']}" in recipe
 
 
-def test_entrypoint_reads_the_shipped_config() -> None:
-    assert entrypoint() == ["python", "-m", "jupyterhub", "--config",
-                            f"{CONFIG_DIR}/{CONFIG_FILE_NAME}"]
+def _instructions(recipe: str, name: str) -> list[str]:
+    return [line.removeprefix(f"{name} ") for line in (ROOT / recipe).read_text().splitlines()
+            if line.startswith(f"{name} ")]
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_entrypoint_is_the_hub_command(app: str) -> None:
+    """Run without the StatefulSet's command (docker run), the image starts the hub alike."""
+    _pod, container = hub_pod(app)
+    (entrypoint,) = _instructions("Dockerfile", "ENTRYPOINT")
+    assert json.loads(entrypoint) == container["command"]
+    assert _instructions("Dockerfile", "CMD") == []
+
+
+def test_proxy_redis_image_needs_no_npm_in_the_official_image() -> None:
+    """The official CHP image has no npm: the final stage only copies the backend in."""
+    stages = (ROOT / "docker" / "proxy-redis.Dockerfile").read_text().split("\nFROM ")
+    final = stages[-1]
+    assert final.startswith("quay.io/jupyterhub/configurable-http-proxy:")
+    assert "RUN " not in final
+    assert "COPY --from=backend /srv/node_modules /srv/node_modules" in final
 
 
 def test_runs_as_nonroot_in_its_data_directory() -> None:

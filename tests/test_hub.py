@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import cdk8s
@@ -15,8 +16,8 @@ from constructs_lib import (
     NotebookProfile,
     ProxyToken,
 )
-from hub_runtime.settings import parse_settings
-from tests.conftest import HOSTS, TRUST, find, synth
+from hub_runtime.settings import CONFIG_DIR, parse_settings
+from tests.conftest import HOSTS, ROOT, TRUST, find, synth
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 
@@ -68,7 +69,48 @@ def test_config_map_is_immutable_and_named_by_content(chart: cdk8s.Chart) -> Non
     config_map = find(manifests, "ConfigMap")
     assert config_map["immutable"] is True
     volumes = find(manifests, "StatefulSet")["spec"]["template"]["spec"]["volumes"]
-    assert {"name": "config", "configMap": {"name": config_map["metadata"]["name"]}} in volumes
+    (volume,) = [v for v in volumes if v["name"] == "config"]
+    assert volume["configMap"]["name"] == config_map["metadata"]["name"]
+
+
+def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> None:
+    """Every module of hub_runtime, as in the source tree, under hub_runtime/ beside the
+    config and the settings, in the directory the config volume is mounted at."""
+    _hub(chart)
+    manifests = synth(chart)
+    data = find(manifests, "ConfigMap")["data"]
+    pod = find(manifests, "StatefulSet")["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "config"]
+    paths = {item["path"]: item["key"] for item in volume["configMap"]["items"]}
+    modules = sorted(f"hub_runtime/{p.name}" for p in (ROOT / "hub_runtime").glob("*.py")
+                     if p.name != "jupyterhub_config.py")
+    assert sorted(paths) == sorted(["jupyterhub_config.py", "settings.json", *modules])
+    assert sorted(paths.values()) == sorted(data)
+    assert all(re.fullmatch(r"[-._a-zA-Z0-9]+", key) for key in data)
+    for path, key in paths.items():
+        if path != "settings.json":
+            source = ROOT / "hub_runtime" / path.removeprefix("hub_runtime/")
+            assert data[key] == source.read_text(), path
+    (mount,) = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "config"]
+    assert mount == {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}
+
+
+def test_hub_command_does_not_depend_on_the_image(chart: cdk8s.Chart) -> None:
+    """The command is the container's own: z2jh's image would hand bare args to tini."""
+    _hub(chart)
+    container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "jupyterhub", "--config",
+                                    "/usr/local/etc/jupyterhub/jupyterhub_config.py"]
+    assert container["args"] == ["--upgrade-db"]
+    assert container["workingDir"] == "/srv/jupyterhub"
+    assert {"name": "HOME", "value": "/tmp"} in container["env"]
+
+
+def test_default_image_is_public_and_pulled_if_absent(chart: cdk8s.Chart) -> None:
+    _hub(chart)
+    container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "quay.io/jupyterhub/k8s-hub:4.4.0"
+    assert container["imagePullPolicy"] == "IfNotPresent"
 
 
 def test_config_change_renames_config_map() -> None:

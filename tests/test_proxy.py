@@ -102,14 +102,17 @@ def test_fails_second_proxy_for_one_hub(chart: cdk8s.Chart) -> None:
         "test/Hub: proxy is already test/Proxy: a hub serves one proxy, got 'test/Other'")
 
 
+REDIS_IMAGE = "registry.example.org/jupyterhub/proxy-redis:5.3.0"
+
+
 def test_existing_redis_routes(chart: cdk8s.Chart) -> None:
-    proxy = _proxy(chart, routes=RouteStore.redis(uri_secret="routes-redis"))
+    proxy = _proxy(chart, routes=RouteStore.redis(uri_secret="routes-redis"), image=REDIS_IMAGE)
     manifests = synth(chart)
     container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert "--storage-backend=configurable-http-proxy-redis-backend" in container["args"]
     assert container["env"] == [{"name": "CONFIGURABLE_PROXY_REDIS_URI", "valueFrom": {
         "secretKeyRef": {"name": "routes-redis", "key": "CONFIGURABLE_PROXY_REDIS_URI"}}}]
-    assert container["image"] == "jupyterhub-cdk8s/proxy-redis:5.3.0"
+    assert container["image"] == REDIS_IMAGE
     # Shared routes: the reference's three replicas are allowed.
     assert find(manifests, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 3
     assert proxy.routes.external_secrets == {"routes-redis"}
@@ -117,7 +120,7 @@ def test_existing_redis_routes(chart: cdk8s.Chart) -> None:
 
 def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     redis = RedisRouteStore(chart, "Redis")
-    _proxy(chart, routes=redis, autoscaling=Autoscaling(max_replicas=5))
+    _proxy(chart, routes=redis, autoscaling=Autoscaling(max_replicas=5), image=REDIS_IMAGE)
     manifests = synth(chart)
     container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert container["env"][1] == {"name": "CONFIGURABLE_PROXY_REDIS_URI",
@@ -132,6 +135,33 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
     policy = find(manifests, "NetworkPolicy", "jupyterhub-redis")["spec"]
     assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "proxy"}}}]
+
+
+def test_default_image_is_public_and_pulled_if_absent(chart: cdk8s.Chart) -> None:
+    _proxy(chart)
+    container = _container(chart)
+    assert container["image"] == "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
+    assert container["imagePullPolicy"] == "IfNotPresent"
+
+
+@pytest.mark.parametrize("routes", ["existing", "deployed"])
+def test_fails_redis_routes_without_image(chart: cdk8s.Chart, routes: str) -> None:
+    store = (RouteStore.redis(uri_secret="routes-redis") if routes == "existing"
+             else RedisRouteStore(chart, "Redis"))
+    with pytest.raises(ValueError) as error:
+        _proxy(chart, routes=store)
+    assert str(error.value) == (
+        "test/Proxy: image must be given with routes in Redis: the official image lacks "
+        "configurable-http-proxy-redis-backend; build docker/proxy-redis.Dockerfile (docker "
+        "build -f docker/proxy-redis.Dockerfile -t <registry>/proxy-redis:<tag> .), push it "
+        "and pass its reference, got None")
+
+
+def test_fails_blank_image(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        _proxy(chart, image="quay.io/x proxy:1")
+    assert str(error.value) == (
+        "test/Proxy: image must be an image reference, got 'quay.io/x proxy:1'")
 
 
 def test_fails_redis_bad_storage(chart: cdk8s.Chart) -> None:

@@ -9,9 +9,15 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from hub_runtime.config import CULLER_SCOPES, apply
-from hub_runtime.settings import dump_settings
-from tests.processes import dev_settings, entrypoint, hub_config_file
+from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
+from hub_runtime.settings import SETTINGS_FILE_NAME, dump_settings
+from tests.processes import (
+    deliver_config,
+    dev_settings,
+    hub_command,
+    hub_config_file,
+    hub_env,
+)
 
 
 def _applied(tmp_path: Path) -> Config:
@@ -50,9 +56,29 @@ def test_reference_hub_settings(tmp_path: Path) -> None:
 def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     settings = tmp_path / "settings.json"
     settings.write_text(dump_settings(dev_settings()).replace('"every"', '"evry"'))
-    env = {**os.environ, "HUB_SETTINGS": str(settings)}
-    _python, *args, _config = entrypoint()
-    result = subprocess.run([sys.executable, *args, str(hub_config_file(tmp_path))],
+    env = hub_env({**os.environ, SETTINGS_ENV: str(settings)})
+    result = subprocess.run(hub_command(hub_config_file(tmp_path)),
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert f"{settings}: unknown field culler.evry" in result.stderr
+
+
+def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
+    """The delivered jupyterhub_config.py imports hub_runtime from its own directory, ahead of
+    any installed copy (and with none installed, as in z2jh's image)."""
+    config = deliver_config(tmp_path / "config")
+    probe = (
+        "import sys\n"
+        "from traitlets.config.loader import PyFileConfigLoader\n"
+        f"PyFileConfigLoader({config.name!r}, path={str(config.parent)!r}).load_config()\n"
+        # As JupyterHub imports the classes the config names.
+        "import hub_runtime.auth, hub_runtime.spawner\n"
+        "for name in ('config', 'auth', 'spawner'):\n"
+        "    print(sys.modules['hub_runtime.' + name].__file__)\n"
+    )
+    env = hub_env({**os.environ, SETTINGS_ENV: str(config.parent / SETTINGS_FILE_NAME)})
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(config.parent / "hub_runtime" / f"{name}.py")
+                                     for name in ("config", "auth", "spawner")]

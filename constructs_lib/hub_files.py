@@ -1,0 +1,50 @@
+"""The files the hub ConfigMap delivers into the hub image's configuration directory.
+
+``jupyterhub_config.py``, ``settings.json`` and the ``hub_runtime`` package's modules, the way
+z2jh delivers its ``z2jh.py``: so a stock JupyterHub image (z2jh's public hub image by default)
+runs this project's hub with no image of its own, and the runtime always matches the settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from hub_runtime.settings import CONFIG_FILE_NAME, SETTINGS_FILE_NAME
+
+__all__ = ["RUNTIME_PACKAGE", "HubFile", "hub_files"]
+
+# The package jupyterhub_config.py imports; delivered as a directory beside it.
+RUNTIME_PACKAGE = "hub_runtime"
+
+
+@dataclass(frozen=True)
+class HubFile:
+    """One file: its ConfigMap key, its path under the config directory, its text."""
+
+    key: str
+    path: str
+    text: str
+
+    def item(self) -> dict[str, str]:
+        """The ConfigMap volume item that puts this key at this path."""
+        return {"key": self.key, "path": self.path}
+
+
+def hub_files(settings_json: str) -> tuple[HubFile, ...]:
+    """The config, the settings, then every module of the runtime package (sorted by name)."""
+    package = resources.files(RUNTIME_PACKAGE)
+    files = [
+        HubFile(CONFIG_FILE_NAME, CONFIG_FILE_NAME,
+                (package / CONFIG_FILE_NAME).read_text(encoding="utf-8")),
+        HubFile(SETTINGS_FILE_NAME, SETTINGS_FILE_NAME, settings_json),
+    ]
+    modules = sorted((m for m in package.iterdir()
+                      if m.name.endswith(".py") and m.name != CONFIG_FILE_NAME),
+                     key=lambda m: m.name)
+    for module in modules:
+        # Keys cannot hold '/': the package directory becomes a dotted prefix.
+        files.append(HubFile(f"{RUNTIME_PACKAGE}.{module.name}",
+                             f"{RUNTIME_PACKAGE}/{module.name}",
+                             module.read_text(encoding="utf-8")))
+    return tuple(files)
