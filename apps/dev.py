@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app
+from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
 from constructs_lib import (
     External,
     HeaderTrust,
@@ -22,6 +22,7 @@ from constructs_lib import (
     IstioIngress,
     JupyterHub,
     KubernetesVersion,
+    Prerequisite,
     RedisRouteStore,
     VaultSecret,
 )
@@ -67,7 +68,16 @@ class DevChart(cdk8s.Chart):
                            ingress_from=self.ingress.gateway)
         HubResourceQuota(self, "ResourceQuota")
         self.external = External(
-            objects=token.external_objects | {("Secret", s) for s in routes.external_secrets},
+            prerequisites=(
+                Prerequisite(token.store.kind.value, token.store.name,
+                             "the External Secrets Operator's store for Vault, through which "
+                             f"the proxy token ({token.key} at {token.path}) reaches the "
+                             "hub's and the proxy's Secrets"),
+                *(Prerequisite("Secret", name, "the password of the proxy's Redis (key "
+                               "REDIS_PASSWORD), which the proxy and Redis read")
+                  for name in sorted(routes.external_secrets)),
+                *user_pod_prerequisites(self.jupyterhub),
+            ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),
         )
 

@@ -213,6 +213,9 @@ class HubStatefulSet(Construct):
             ),
         )
         disruption_budget(self, self.name, self.labels)
+        # The PriorityClass user pods name, where the app creates it.
+        self.user_priority_class = (
+            user_pods.priority.add_object(self, release) if user_pods.priority else None)
 
     @property
     def proxy(self) -> CHProxy:
@@ -266,7 +269,8 @@ class HubStatefulSet(Construct):
                 start_timeout=user_pods.start_timeout,
                 port=USER_PORT,
                 service_account=sa.name if sa is not None else "default",
-                priority_class_name=user_pods.priority_class_name,
+                priority_class_name=(user_pods.priority.resolve_name(self.release)
+                                     if user_pods.priority else None),
                 env=dict(sorted(user_pods.env.items())),
                 labels=dict(sorted(user_pods.pod_labels().items())),
                 annotations=dict(sorted(user_pods.pod_annotations().items())),
@@ -281,6 +285,11 @@ class HubStatefulSet(Construct):
             ),
             profiles=_profile_settings(self.profiles, user_pods),
         )
+
+    @property
+    def user_pods(self) -> UserPods:
+        """What every user pod gets (the defaults filled in)."""
+        return self._user_pods
 
     @property
     def user_pod_labels(self) -> dict[str, str]:

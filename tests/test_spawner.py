@@ -63,7 +63,7 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     assert pod["metadata"]["annotations"]["sidecar.istio.io/proxyMemory"] == "128Mi"
     assert pod["metadata"]["annotations"]["prometheus.io/port"] == "15020"
     assert spec["serviceAccountName"] == "jupyterhub-singleuser-server"
-    assert spec["priorityClassName"] == "low"
+    assert spec["priorityClassName"] == "jupyterhub-singleuser-server"
     gpu = profile == "gpu-notebook"
     assert spec.get("runtimeClassName") == ("nvidia" if gpu else None)
     assert ("nvidia.com/gpu" in container["resources"]["limits"]) is gpu
