@@ -66,7 +66,10 @@ class DevChart(cdk8s.Chart):
         )
         HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
                            ingress_from=self.ingress.gateway)
-        HubResourceQuota(self, "ResourceQuota")
+        # 8 user servers: the reference's quota of 32 CPUs at the profiles' 4-CPU limit; its one
+        # GPU is one GPU server. The hub, proxies, Redis and sidecars come on top.
+        self.quota = HubResourceQuota(self, "ResourceQuota", jupyterhub=self.jupyterhub,
+                                      user_servers=8, gpu_servers=1)
         self.external = External(
             prerequisites=(
                 Prerequisite(token.store.kind.value, token.store.name,

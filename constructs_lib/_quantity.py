@@ -1,15 +1,16 @@
-"""Kubernetes resource quantities: checked early, compared exactly."""
+"""Kubernetes resource quantities: checked early, compared and added up exactly."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from constructs import Construct
 
 from constructs_lib._errors import invalid
 from hub_runtime.quantity import cpu_cores, memory_bytes, parse_quantity
 
-__all__ = ["check_cpu", "check_memory", "check_quantity", "check_range"]
+__all__ = ["check_cpu", "check_memory", "check_quantity", "check_range", "format_cpu",
+           "format_memory"]
 
 _EXAMPLES = "such as '500m', '2', '256Mi' or '1G'"
 
@@ -58,3 +59,17 @@ def check_range(
             f"must be at least {guarantee_field} ({guarantee})",
         )
 
+
+def format_cpu(cores: Decimal) -> str:
+    """Whole cores as ``'4'``, anything else in millicores rounded up (``'4150m'``)."""
+    if cores == cores.to_integral_value():
+        return str(int(cores))
+    return f"{int((cores * 1000).to_integral_value(rounding=ROUND_CEILING))}m"
+
+
+def format_memory(size: Decimal) -> str:
+    """``Gi`` when exact, else ``Mi`` rounded up: readable, never below ``size``, and less
+    than a MiB above it."""
+    if size % 2**30 == 0:
+        return f"{int(size) // 2**30}Gi"
+    return f"{int((size / 2**20).to_integral_value(rounding=ROUND_CEILING))}Mi"
