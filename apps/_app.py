@@ -8,9 +8,9 @@ from typing import Protocol
 import cdk8s
 from constructs import Construct
 
-from constructs_lib import External, HubNamespace, JupyterHub, KubernetesVersion
+from constructs_lib import External, HubNamespace, JupyterHub, KubernetesVersion, Prerequisite
 
-__all__ = ["BuiltApp", "build_app"]
+__all__ = ["BuiltApp", "build_app", "user_pod_prerequisites"]
 
 # The namespace every app deploys into.
 NAMESPACE = "jupyterhub"
@@ -33,6 +33,23 @@ class _AppChart(Protocol):
 class _ChartClass(Protocol):
     def __call__(self, scope: Construct, id: str, *,
                  kubernetes_version: KubernetesVersion) -> _AppChart: ...
+
+
+def user_pod_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
+    """What only user pods name: the RuntimeClass of each GPU profile (the reference's
+    ``nvidia``), and the PriorityClass where the cluster, not the app, has it."""
+    runtime_classes = sorted({name for profile in jupyterhub.profiles
+                              if (name := profile.settings.runtime_class_name)})
+    hub = jupyterhub.hub
+    priority = hub.user_pods.priority.prerequisite(hub.release) if hub.user_pods.priority else None
+    return (
+        *(Prerequisite("RuntimeClass", name,
+                       "GPU profiles' pods run with it: the NVIDIA GPU operator creates it "
+                       "(with the NVIDIA container toolkit alone, create it for the nodes' "
+                       "nvidia runtime handler)")
+          for name in runtime_classes),
+        *((priority,) if priority else ()),
+    )
 
 
 def build_app(name: str, chart_class: _ChartClass, outdir: str,

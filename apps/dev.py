@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app
+from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
 from constructs_lib import (
     External,
     HeaderTrust,
@@ -24,6 +24,7 @@ from constructs_lib import (
     JupyterHub,
     KubernetesVersion,
     NetworkPeer,
+    Prerequisite,
     RedisRouteStore,
     VaultSecret,
     reference_profiles,
@@ -83,9 +84,21 @@ class DevChart(cdk8s.Chart):
         )
         HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
                            ingress_from=self.ingress.gateway)
-        HubResourceQuota(self, "ResourceQuota")
+        # 8 user servers: the reference's quota of 32 CPUs at the profiles' 4-CPU limit; its one
+        # GPU is one GPU server. The hub, proxies, Redis and sidecars come on top.
+        self.quota = HubResourceQuota(self, "ResourceQuota", jupyterhub=self.jupyterhub,
+                                      user_servers=8, gpu_servers=1)
         self.external = External(
-            objects=token.external_objects | {("Secret", s) for s in routes.external_secrets},
+            prerequisites=(
+                Prerequisite(token.store.kind.value, token.store.name,
+                             "the External Secrets Operator's store for Vault, through which "
+                             f"the proxy token ({token.key} at {token.path}) reaches the "
+                             "hub's and the proxy's Secrets"),
+                *(Prerequisite("Secret", name, "the password of the proxy's Redis (key "
+                               "REDIS_PASSWORD), which the proxy and Redis read")
+                  for name in sorted(routes.external_secrets)),
+                *user_pod_prerequisites(self.jupyterhub),
+            ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),
         )
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app
+from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
 from constructs_lib import (
     AuthProxyIngress,
     External,
@@ -20,6 +20,7 @@ from constructs_lib import (
     HubNetworkPolicies,
     JupyterHub,
     KubernetesVersion,
+    Prerequisite,
     ProxyToken,
     UserPods,
 )
@@ -65,9 +66,18 @@ class MinimalChart(cdk8s.Chart):
                            ingress_from=self.ingress.controller, prometheus=None,
                            telepresence_port=None)
         self.external = External(
-            objects=frozenset(
-                {("Secret", name) for name in token.external_secrets}
-                | ({("Secret", tls_secret)} if tls_secret else set())
+            prerequisites=(
+                *(Prerequisite("Secret", name,
+                               "the proxy token the hub and the proxy share (key "
+                               "CONFIGPROXY_AUTH_TOKEN); create it as shown below")
+                  for name in sorted(token.external_secrets)),
+                *((Prerequisite("Secret", tls_secret,
+                                "the hosts' TLS certificate and key (type kubernetes.io/tls), "
+                                "e.g. from cert-manager"),) if tls_secret else ()),
+                Prerequisite("IngressClass", ingress_class,
+                             "ingress-nginx, which serves the Ingress and asks oauth2-proxy "
+                             "(at /oauth2 on the same hosts) about every request"),
+                *user_pod_prerequisites(self.jupyterhub),
             ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels,),
         )

@@ -4,7 +4,13 @@ from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
-from constructs_lib.integrity import External, check_references, find_dangling_references
+from constructs_lib.integrity import (
+    External,
+    Prerequisite,
+    check_references,
+    find_dangling_references,
+    find_unused_prerequisites,
+)
 from constructs_lib.istio import IstioIngress, MeshTelemetry, OutboundTrafficMode, Retries
 from constructs_lib.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib.kubernetes_version import KubernetesVersion
@@ -27,7 +33,7 @@ from constructs_lib.proxy import (
 )
 from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib.routes import RedisRouteStore, RouteStore
-from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
+from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods, UserPriority
 from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDelivery, VaultSecret
 
 __all__ = [
@@ -60,6 +66,7 @@ __all__ = [
     "NotebookProfile",
     "OutboundTrafficMode",
     "PodSecurityLevel",
+    "Prerequisite",
     "ProbeTiming",
     "ProxyLogLevel",
     "ProxyToken",
@@ -70,10 +77,12 @@ __all__ = [
     "SecretStore",
     "SecretStoreKind",
     "UserPods",
+    "UserPriority",
     "UserVolume",
     "VaultDelivery",
     "VaultSecret",
     "check_references",
     "find_dangling_references",
+    "find_unused_prerequisites",
     "reference_profiles",
 ]

@@ -1,42 +1,50 @@
-"""Kubernetes resource quantities: checked early, compared exactly."""
+"""Kubernetes resource quantities: checked early, compared and added up exactly."""
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from hub_runtime.quantity import cpu_cores, memory_bytes, parse_quantity
 
-__all__ = ["check_quantity", "check_range"]
+__all__ = ["check_cpu", "check_memory", "check_quantity", "check_range", "format_cpu",
+           "format_memory"]
 
-_QUANTITY = re.compile(
-    r"(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?"
-)
-_SCALE = {
-    None: Decimal(1), "m": Decimal("0.001"),
-    "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
-    "T": Decimal(10) ** 12, "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
-    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30,
-    "Ti": Decimal(2) ** 40, "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
-}
+_EXAMPLES = "such as '500m', '2', '256Mi' or '1G'"
 
 
 def check_quantity(scope: Construct, field: str, value: str) -> Decimal:
     """Return the quantity's value; ``ValueError`` for anything Kubernetes would reject."""
-    match = _QUANTITY.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
+    try:
+        return parse_quantity(value)
+    except ValueError:
         allowed = (
             "must not be negative" if isinstance(value, str) and value.startswith("-")
-            else "must be a Kubernetes quantity such as '500m', '2', '256Mi' or '1G'"
+            else f"must be a Kubernetes quantity {_EXAMPLES}"
         )
-        raise invalid(scope, field, value, allowed)
-    suffix = match["suffix"]
-    if suffix and suffix[0] in "eE":
-        return Decimal(match["number"]) * Decimal(10) ** int(suffix[1:])
-    return Decimal(match["number"]) * _SCALE[suffix]
+        raise invalid(scope, field, value, allowed) from None
+
+
+def check_memory(scope: Construct, field: str, value: str) -> int:
+    """A memory quantity as bytes: ``1G`` is 10**9 and ``1Gi`` 2**30, as Kubernetes reads
+    them; a fraction of a byte (``0.5``, ``1m``) is refused."""
+    check_quantity(scope, field, value)
+    try:
+        return memory_bytes(value)
+    except ValueError:
+        raise invalid(scope, field, value, "must be a whole number of bytes") from None
+
+
+def check_cpu(scope: Construct, field: str, value: str) -> Decimal:
+    """A CPU quantity in cores; Kubernetes refuses anything finer than a millicore."""
+    check_quantity(scope, field, value)
+    try:
+        return cpu_cores(value)
+    except ValueError:
+        raise invalid(scope, field, value,
+                      "must be a whole number of millicores (at least 1m apart)") from None
 
 
 def check_range(
@@ -50,3 +58,18 @@ def check_range(
             scope, limit_field, limit,
             f"must be at least {guarantee_field} ({guarantee})",
         )
+
+
+def format_cpu(cores: Decimal) -> str:
+    """Whole cores as ``'4'``, anything else in millicores rounded up (``'4150m'``)."""
+    if cores == cores.to_integral_value():
+        return str(int(cores))
+    return f"{int((cores * 1000).to_integral_value(rounding=ROUND_CEILING))}m"
+
+
+def format_memory(size: Decimal) -> str:
+    """``Gi`` when exact, else ``Mi`` rounded up: readable, never below ``size``, and less
+    than a MiB above it."""
+    if size % 2**30 == 0:
+        return f"{int(size) // 2**30}Gi"
+    return f"{int((size / 2**20).to_integral_value(rounding=ROUND_CEILING))}Mi"

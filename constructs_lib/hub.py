@@ -236,6 +236,9 @@ class HubStatefulSet(Construct):
             ),
         )
         disruption_budget(self, self.name, self.labels)
+        # The PriorityClass user pods name, where the app creates it.
+        self.user_priority_class = (
+            user_pods.priority.add_object(self, release) if user_pods.priority else None)
 
     @property
     def proxy(self) -> CHProxy:
@@ -293,7 +296,8 @@ class HubStatefulSet(Construct):
                 cmd=tuple(user_pods.cmd),
                 args=tuple(user_pods.server_args),
                 service_account=sa.name if sa is not None else "default",
-                priority_class_name=user_pods.priority_class_name,
+                priority_class_name=(user_pods.priority.resolve_name(self.release)
+                                     if user_pods.priority else None),
                 env=dict(sorted(user_pods.env.items())),
                 labels=dict(sorted(user_pods.pod_labels().items())),
                 annotations=dict(sorted(user_pods.pod_annotations().items())),
@@ -329,6 +333,11 @@ class HubStatefulSet(Construct):
         jwt = settings.auth.jwt
         return (settings.proxy_api_url, settings.connect_url,
                 *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()))
+
+    @property
+    def user_pods(self) -> UserPods:
+        """What every user pod gets (the defaults filled in)."""
+        return self._user_pods
 
     @property
     def user_pod_labels(self) -> dict[str, str]:

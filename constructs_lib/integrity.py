@@ -1,7 +1,9 @@
 """Referential integrity of synthesized manifests: every reference lands on an object.
 
-Run over one app's objects. Each problem names both ends: the object and field that refers,
-and the object it expected. Objects made outside the app are declared in :class:`External`.
+Run over one app's objects, and the user pods its hub would spawn (the previews). Each problem
+names both ends: the object and field that refers, and the object it expected. What the app
+expects the cluster to have is declared in :class:`External` as prerequisites, each
+with the reason it is needed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["External", "check_references", "find_dangling_references"]
+__all__ = [
+    "External",
+    "Prerequisite",
+    "check_references",
+    "find_dangling_references",
+    "find_unused_prerequisites",
+]
 
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 # http://<service>[.<namespace>[.svc[.cluster.local]]]:<port>
@@ -25,12 +33,27 @@ Manifest = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Prerequisite:
+    """An object the app refers to but does not create: it must exist before the app works."""
+
+    kind: str
+    name: str
+    # Why the app needs it and where it comes from (shown in the README's list).
+    reason: str
+
+
+@dataclass(frozen=True)
 class External:
-    """What an app refers to but does not create: ``(kind, name)`` pairs, and the label sets of
+    """What an app refers to but does not create: its prerequisites, and the label sets of
     pods created at run time (user pods spawned by the hub)."""
 
-    objects: frozenset[tuple[str, str]] = frozenset()
+    prerequisites: tuple[Prerequisite, ...] = ()
     pod_labels: tuple[Mapping[str, str], ...] = field(default=())
+
+    @property
+    def objects(self) -> frozenset[tuple[str, str]]:
+        """The prerequisites as ``(kind, name)`` pairs."""
+        return frozenset((p.kind, p.name) for p in self.prerequisites)
 
 
 def check_references(manifests: Iterable[Manifest], external: External = External()) -> None:
@@ -43,13 +66,12 @@ def check_references(manifests: Iterable[Manifest], external: External = Externa
 def find_dangling_references(
     manifests: Iterable[Manifest], external: External = External()
 ) -> list[str]:
+    """Every reference that lands on nothing. ``manifests`` may include user-pod previews
+    (kind ``Pod``): what they name is checked like a workload's pod template."""
     objects = list(manifests)
-    index = {(o["kind"], o["metadata"]["name"]) for o in objects} | set(external.objects)
-    # An ExternalSecret makes its target Secret in the cluster.
-    index |= {("Secret", o["spec"]["target"]["name"]) for o in objects
-              if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})}
+    index = _created(objects) | external.objects
     pods = [(f"{o['kind']}/{o['metadata']['name']}", _pod_labels(o)) for o in objects
-            if o["kind"] in _WORKLOADS] + [
+            if o["kind"] in _WORKLOADS or o["kind"] == "Pod"] + [
         ("(runtime pods)", dict(labels)) for labels in external.pod_labels]
     services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
     problems: list[str] = []
@@ -99,6 +121,8 @@ def find_dangling_references(
                     service_port(f"{here} rule {rule.get('host')}", backend["name"], port)
             for tls in spec.get("tls", []):
                 need(f"{here} spec.tls", "Secret", tls["secretName"])
+            if "ingressClassName" in spec:
+                need(f"{here} spec.ingressClassName", "IngressClass", spec["ingressClassName"])
         elif kind == "ConfigMap":
             for key, value in obj.get("data", {}).items():
                 for url in _urls(value):
@@ -123,44 +147,89 @@ def find_dangling_references(
             claims = {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])}
             _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port,
                       problems)
+        elif kind == "Pod":
+            _pod_spec(here, spec, _pod_labels(obj), set(), need, service_port, problems)
     return problems
+
+
+def find_unused_prerequisites(
+    manifests: Iterable[Manifest], external: External = External()
+) -> list[str]:
+    """Prerequisites nothing in ``manifests`` refers to (include the previews, which name
+    what only user pods use): a stale declaration would send people installing for nothing."""
+    objects = list(manifests)
+    created = _created(objects)
+    unused = []
+    for prerequisite in external.prerequisites:
+        key = (prerequisite.kind, prerequisite.name)
+        if key in created:
+            unused.append(f"{key[0]}/{key[1]} is declared a prerequisite, but the app creates it")
+        elif find_dangling_references(objects, _without(external, key)) == find_dangling_references(
+                objects, external):
+            unused.append(f"{key[0]}/{key[1]} is declared a prerequisite, but nothing refers to it")
+    return unused
+
+
+def _without(external: External, key: tuple[str, str]) -> External:
+    return External(
+        prerequisites=tuple(p for p in external.prerequisites if (p.kind, p.name) != key),
+        pod_labels=external.pod_labels)
+
+
+def _created(objects: list[Manifest]) -> set[tuple[str, str]]:
+    """``(kind, name)`` of what applying the app creates."""
+    index = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    # An ExternalSecret makes its target Secret in the cluster.
+    index |= {("Secret", o["spec"]["target"]["name"]) for o in objects
+              if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})}
+    return index
 
 
 def _pod_spec(here: str, pod: Manifest, labels: Mapping[str, str], claims: set[str],
               need: Any, service_port: Any, problems: list[str]) -> None:
-    if "serviceAccountName" in pod:
-        need(f"{here} serviceAccountName", "ServiceAccount", pod["serviceAccountName"])
-    for volume in pod.get("volumes", []):
-        if "secret" in volume:
-            need(f"{here} volume {volume['name']}", "Secret", volume["secret"]["secretName"])
-        if "configMap" in volume:
-            need(f"{here} volume {volume['name']}", "ConfigMap", volume["configMap"]["name"])
+    # Admission refuses a pod whose PriorityClass or ServiceAccount does not exist; the
+    # kubelet cannot start one whose RuntimeClass, Secrets or ConfigMaps are missing.
+    for key, kind in (("serviceAccountName", "ServiceAccount"),
+                      ("priorityClassName", "PriorityClass"),
+                      ("runtimeClassName", "RuntimeClass")):
+        if pod.get(key):
+            need(f"{here} {key}", kind, pod[key])
+    for secret in pod.get("imagePullSecrets") or []:
+        need(f"{here} imagePullSecrets", "Secret", secret["name"])
+    for volume in pod.get("volumes") or []:
+        sources = [volume, *volume.get("projected", {}).get("sources", [])]
+        for source in sources:
+            if "secret" in source and not source["secret"].get("optional"):
+                name = source["secret"].get("secretName") or source["secret"].get("name")
+                need(f"{here} volume {volume['name']}", "Secret", name)
+            if "configMap" in source and not source["configMap"].get("optional"):
+                need(f"{here} volume {volume['name']}", "ConfigMap", source["configMap"]["name"])
         if "persistentVolumeClaim" in volume:
             need(f"{here} volume {volume['name']}", "PersistentVolumeClaim",
                  volume["persistentVolumeClaim"]["claimName"])
-    for spread in pod.get("topologySpreadConstraints", []):
+    for spread in pod.get("topologySpreadConstraints") or []:
         selector = spread.get("labelSelector", {}).get("matchLabels", {})
         if not _matches(selector, labels):
             problems.append(f"{here} topologySpreadConstraints ({spread['topologyKey']}) "
                             f"selects {selector}, which is not this pod")
-    for container in pod.get("initContainers", []) + pod.get("containers", []):
+    for container in (pod.get("initContainers") or []) + pod.get("containers", []):
         where = f"{here} container {container['name']}"
-        for source in container.get("envFrom", []):
+        for source in container.get("envFrom") or []:
             if "secretRef" in source:
                 need(f"{where} envFrom", "Secret", source["secretRef"]["name"])
             if "configMapRef" in source:
                 need(f"{where} envFrom", "ConfigMap", source["configMapRef"]["name"])
-        for env in container.get("env", []):
+        for env in container.get("env") or []:
             ref = env.get("valueFrom", {})
             if "secretKeyRef" in ref:
                 need(f"{where} env {env['name']}", "Secret", ref["secretKeyRef"]["name"])
             if "configMapKeyRef" in ref:
                 need(f"{where} env {env['name']}", "ConfigMap", ref["configMapKeyRef"]["name"])
-        mounts = {m["name"] for m in container.get("volumeMounts", [])}
-        volumes = {v["name"] for v in pod.get("volumes", [])} | claims
+        mounts = {m["name"] for m in container.get("volumeMounts") or []}
+        volumes = {v["name"] for v in pod.get("volumes") or []} | claims
         for missing in sorted(mounts - volumes):
             problems.append(f"{where} mounts volume {missing}, which the pod does not have")
-        for arg in container.get("args", []):
+        for arg in container.get("args") or []:
             for url in _urls(arg):
                 service_port(f"{where} arg {arg.split('=')[0]}", url["name"], int(url["port"]))
 
@@ -179,7 +248,8 @@ def _network_policy(here: str, spec: Manifest, select: Any) -> None:
 
 
 def _pod_labels(obj: Manifest) -> dict[str, str]:
-    return dict(obj["spec"]["template"]["metadata"].get("labels", {}))
+    metadata = obj["metadata"] if obj["kind"] == "Pod" else obj["spec"]["template"]["metadata"]
+    return dict(metadata.get("labels") or {})
 
 
 def _matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label
 from constructs_lib._objects import api_object
-from constructs_lib._quantity import check_quantity
+from constructs_lib._pod_usage import PodUsage, pod_usage
+from constructs_lib._quantity import check_quantity, format_cpu, format_memory
+from constructs_lib.jupyterhub import JupyterHub
 from constructs_lib.profile import NotebookProfile
+from hub_runtime.settings import HubSettings, ProfileSettings
 
 __all__ = ["HubNamespace", "HubResourceQuota", "PodSecurityLevel"]
+
+
+# The extended resource of NVIDIA's device plugin.
+GPU = "nvidia.com/gpu"
+_SCALED_KINDS = {"Deployment", "StatefulSet", "HorizontalPodAutoscaler"}
+# requests.cpu, limits.memory, requests.nvidia.com/gpu, pods, services.loadbalancers, ...
+_QUOTA_KEY = re.compile(r"[a-z0-9]([-a-z0-9./]*[a-z0-9])?")
 
 
 class PodSecurityLevel(StrEnum):
@@ -58,33 +71,141 @@ class HubNamespace(Construct):
 
 
 class HubResourceQuota(Construct):
-    """What all pods of the namespace may request and use together; no LoadBalancer Services
-    (traffic enters through the ingress gateway)."""
+    """The namespace's ResourceQuota, derived from what the app runs at once.
+
+    Every pod of ``jupyterhub`` counts as Kubernetes counts it (init containers and Istio's
+    injected sidecar and init container included): the hub, the proxy at its autoscaler's
+    maximum plus its rolling update's surge, the pods of its route store when the app deploys
+    one, and ``user_servers`` user servers of the largest profile (per resource), of which
+    ``gpu_servers`` may have GPUs. ``overrides`` replaces single entries of ``hard``
+    (e.g. ``{"limits.memory": "512Gi"}``). No LoadBalancer Services: traffic enters through
+    the ingress.
+    """
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        release: str = "jupyterhub",
-        cpu: str = "32",
-        memory: str = "64Gi",
-        gpus: int = 1,
+        jupyterhub: JupyterHub,
+        # The reference's 32-CPU quota at its profiles' 4-CPU limit.
+        user_servers: int = 8,
+        # The reference's quota had one GPU.
+        gpu_servers: int = 1,
+        overrides: Mapping[str, str] | None = None,
         load_balancers: int = 0,
     ) -> None:
         super().__init__(scope, id)
-        check_quantity(self, "cpu", cpu)
-        check_quantity(self, "memory", memory)
-        for field, value in (("gpus", gpus), ("load_balancers", load_balancers)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise invalid(self, field, value, "must be a whole number, 0 or more")
+        for field, count in (("user_servers", user_servers), ("gpu_servers", gpu_servers),
+                             ("load_balancers", load_balancers)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise invalid(self, field, count, "must be a whole number, 0 or more")
+        if gpu_servers > user_servers:
+            raise invalid(self, "gpu_servers", gpu_servers,
+                          f"must be at most user_servers ({user_servers}): GPU servers are "
+                          "user servers")
+        overrides = dict(overrides or {})
+        for key, quantity in overrides.items():
+            if not _QUOTA_KEY.fullmatch(key):
+                raise invalid(self, "overrides", key,
+                              "must have keys naming quota resources, like 'limits.memory'")
+            check_quantity(self, f"overrides[{key!r}]", quantity)
+
+        hub = jupyterhub.hub
+        settings = hub.settings
+        self.app_usage = _app_usage(self, jupyterhub)
+        self.user_server_usage = _user_server_usage(self, settings)
+        self.user_servers = user_servers
+        self.gpu_servers = gpu_servers
+        total = self.app_usage.plus(self.user_server_usage.times(user_servers))
+        gpus = max((_gpus(profile) for profile in settings.profiles), default=0)
+        self.hard = {
+            "requests.cpu": format_cpu(total.get("requests.cpu")),
+            "limits.cpu": format_cpu(total.get("limits.cpu")),
+            "requests.memory": format_memory(total.get("requests.memory")),
+            "limits.memory": format_memory(total.get("limits.memory")),
+            # GPUs cannot be overcommitted: only requests count (as Kubernetes allows).
+            f"requests.{GPU}": str(gpu_servers * gpus),
+            "services.loadbalancers": str(load_balancers),
+            **overrides,
+        }
         self.quota = api_object(
-            self, "Resource", api_version="v1", kind="ResourceQuota", name=release,
-            labels={APP_LABEL: release},
-            spec={"hard": {
-                "requests.cpu": cpu, "limits.cpu": cpu,
-                "requests.memory": memory, "limits.memory": memory,
-                "requests.nvidia.com/gpu": str(gpus),
-                "services.loadbalancers": str(load_balancers),
-            }},
+            self, "Resource", api_version="v1", kind="ResourceQuota", name=hub.release,
+            labels={APP_LABEL: hub.release}, spec={"hard": self.hard},
         )
+
+
+def _app_usage(scope: Construct, jupyterhub: JupyterHub) -> PodUsage:
+    """The most the app's own workloads take at once."""
+    members: list[Construct] = [jupyterhub]
+    if isinstance(jupyterhub.proxy.routes, Construct):
+        members.append(jupyterhub.proxy.routes)  # a route store the app deploys
+    objects = [o.to_json() for member in members for o in member.node.find_all()
+               if isinstance(o, cdk8s.ApiObject) and o.kind in _SCALED_KINDS]
+    most = {o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
+            for o in objects if o["kind"] == "HorizontalPodAutoscaler"}
+    usage = PodUsage({})
+    for obj in objects:
+        if obj["kind"] == "HorizontalPodAutoscaler":
+            continue
+        name = obj["metadata"]["name"]
+        template = obj["spec"]["template"]
+        pods = most.get(name, obj["spec"].get("replicas", 1)) + _surge(obj, most.get(name))
+        one = pod_usage(template["metadata"], template["spec"])
+        _check_complete(scope, f"{obj['kind']}/{name}", one)
+        usage = usage.plus(one.times(pods))
+    return usage
+
+
+def _surge(workload: dict[str, Any], replicas: int | None) -> int:
+    """Extra pods a Deployment's rolling update starts (25% rounded up by default);
+    a StatefulSet replaces its pods without surging."""
+    if workload["kind"] != "Deployment":
+        return 0
+    strategy = workload["spec"].get("strategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return 0
+    surge = (strategy.get("rollingUpdate") or {}).get("maxSurge", "25%")
+    count = replicas if replicas is not None else workload["spec"].get("replicas", 1)
+    if isinstance(surge, str):
+        return -(-count * int(surge.rstrip("%")) // 100)
+    return int(surge)
+
+
+def _user_server_usage(scope: Construct, settings: HubSettings) -> PodUsage:
+    """One user server of the largest profile, per resource: the pod KubeSpawner makes from
+    the hub settings (notebook container, chown init containers, Istio's containers)."""
+    spawner = settings.spawner
+    usage = PodUsage({})
+    for profile in settings.profiles:
+        requests = {"cpu": profile.cpu_guarantee, "memory": profile.mem_guarantee,
+                    **profile.extra_resource_guarantees}
+        limits = {"cpu": profile.cpu_limit, "memory": profile.mem_limit,
+                  **profile.extra_resource_limits}
+        if spawner.ephemeral_storage_guarantee:
+            requests.setdefault("ephemeral-storage", spawner.ephemeral_storage_guarantee)
+        init = {"cpu": spawner.init_cpu, "memory": spawner.init_memory}
+        metadata = {"labels": spawner.labels,
+                    "annotations": {**spawner.annotations, **profile.annotations}}
+        spec = {
+            "containers": [{"name": "notebook",
+                            "resources": {"requests": requests, "limits": limits}}],
+            "initContainers": [{"name": f"chown-{volume.name}",
+                                "resources": {"requests": init, "limits": init}}
+                               for volume in profile.volumes if volume.owner],
+        }
+        one = pod_usage(metadata, spec)
+        _check_complete(scope, f"user servers of profile {profile.slug!r}", one)
+        usage = usage.most(one)
+    return usage
+
+
+def _check_complete(scope: Construct, what: str, usage: PodUsage) -> None:
+    if usage.missing:
+        raise invalid(scope, f"jupyterhub's {what}", ", ".join(sorted(set(usage.missing))),
+                      "must give every container CPU and memory requests and limits (the "
+                      "quota refuses pods without them)")
+
+
+def _gpus(profile: ProfileSettings) -> int:
+    return int(profile.extra_resource_guarantees.get(GPU, "0"))

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label
-from constructs_lib._quantity import check_quantity, check_range
+from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
 from constructs_lib.scan_exceptions import unpinned
 from hub_runtime.settings import ProfileSettings, ReadOnly, VolumeSettings
 
@@ -169,6 +169,12 @@ class NotebookProfile(Construct):
             raise invalid(self, "display_name", display_name, "must not be empty")
         if not image or any(c.isspace() for c in image):
             raise invalid(self, "image", image, "must be an image reference like 'repo/name:tag'")
+        # Kubernetes quantities, read as Kubernetes reads them ("32G" is 32 * 10**9 bytes);
+        # the hub hands KubeSpawner the same number of bytes.
+        check_cpu(self, "cpu_guarantee", cpu_guarantee)
+        check_cpu(self, "cpu_limit", cpu_limit)
+        check_memory(self, "mem_guarantee", mem_guarantee)
+        check_memory(self, "mem_limit", mem_limit)
         check_range(self, "cpu_guarantee", cpu_guarantee, "cpu_limit", cpu_limit)
         check_range(self, "mem_guarantee", mem_guarantee, "mem_limit", mem_limit)
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:

@@ -5,16 +5,99 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._names import Component, check_dns_subdomain, selector_labels
+from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
+from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
 
-__all__ = ["USER_PORT", "IdleCuller", "UserPods"]
+__all__ = ["USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
 # The port every user server listens on (KubeSpawner's default).
 USER_PORT = 8888
+# The priority of pods without a class: user servers never outrank them.
+_MAX_USER_PRIORITY = 0
+
+
+@dataclass(frozen=True)
+class UserPriority:
+    """The PriorityClass user pods run at: one the app creates, or one the cluster already
+    has (a prerequisite of the app). Use the factory methods."""
+
+    name: str | None
+    value: int | None = None
+    description: str = ""
+    reason: str | None = None
+
+    @staticmethod
+    def created(
+        *,
+        name: str | None = None,
+        # 0, as zero-to-jupyterhub gives user pods: never evicted for pods without a class
+        # (a kernel's state dies with its pod), and above the cluster autoscaler's cutoff (-10)
+        # below which a pending pod never triggers a scale-up.
+        value: int = 0,
+        description: str = ("JupyterHub user servers: never preempt other pods, and are not "
+                            "preempted by pods without a priority class."),
+    ) -> UserPriority:
+        """A PriorityClass of the app (``preemptionPolicy: Never``: a user server waits for
+        room rather than evicting anything). ``name`` defaults to
+        ``<release>-singleuser-server``; ``value`` must be 0 or less."""
+        return UserPriority(name, value, description)
+
+    @staticmethod
+    def existing(name: str, *, reason: str) -> UserPriority:
+        """A PriorityClass the cluster has; ``reason`` says where it comes from (it is listed
+        among the app's prerequisites)."""
+        return UserPriority(name, reason=reason)
+
+    @property
+    def created_by_app(self) -> bool:
+        return self.reason is None
+
+    def check(self, scope: Construct, prefix: str) -> None:
+        if self.name is not None:
+            check_dns_subdomain(scope, f"{prefix}.name", self.name)
+        if self.created_by_app:
+            if (isinstance(self.value, bool) or not isinstance(self.value, int)
+                    or self.value > _MAX_USER_PRIORITY):
+                raise invalid(scope, f"{prefix}.value", self.value,
+                              "must be a whole number, 0 or less (user servers must not "
+                              "outrank other workloads)")
+            if not self.description.strip():
+                raise invalid(scope, f"{prefix}.description", self.description,
+                              "must say what the class is for")
+        elif self.name is None or not (self.reason or "").strip():
+            raise invalid(scope, prefix, self.name,
+                          "must name an existing PriorityClass and say where it comes from")
+
+    def resolve_name(self, release: str) -> str:
+        return self.name or f"{release}-{Component.SINGLEUSER.value}"
+
+    def add_object(self, scope: Construct, release: str) -> cdk8s.ApiObject | None:
+        """The PriorityClass (cluster-scoped: no namespace), when the app creates it."""
+        if not self.created_by_app:
+            return None
+        priority_class = api_object(
+            scope, "UserPriorityClass", api_version="scheduling.k8s.io/v1",
+            kind="PriorityClass", name=self.resolve_name(release),
+            labels=selector_labels(release, Component.SINGLEUSER),
+            value=self.value, globalDefault=False, preemptionPolicy="Never",
+            description=self.description,
+        )
+        if cdk8s.Chart.of(scope).namespace:
+            priority_class.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
+        return priority_class
+
+    def prerequisite(self, release: str) -> Prerequisite | None:
+        """What the app expects the cluster to have, if the class is not the app's own."""
+        if self.reason is None:
+            return None
+        return Prerequisite("PriorityClass", self.resolve_name(release), self.reason)
 
 
 # Checkpoints go to the pod's memory volume, not the user's persistent directory. (The
@@ -34,7 +117,9 @@ class UserPods:
     """Settings shared by every user pod the hub spawns."""
 
     start_timeout: int = 300
-    priority_class_name: str | None = "low"
+    # The reference named a class "low" that nothing created, so every spawn was refused.
+    # None: user pods name no class (the cluster's default priority).
+    priority: UserPriority | None = field(default_factory=UserPriority.created)
     # Run the single-user server directly (as z2jh does): any image with JupyterHub installed
     # works, and the hub can pass it arguments (KubeSpawner drops them with the image's CMD).
     cmd: tuple[str, ...] = ("jupyterhub-singleuser",)
@@ -63,6 +148,8 @@ class UserPods:
                           "must be a positive number of seconds")
         if self.sidecar is not None:
             self.sidecar.check(scope, "user_pods.sidecar")
+        if self.priority is not None:
+            self.priority.check(scope, "user_pods.priority")
         if self.ephemeral_storage_guarantee is not None:
             check_quantity(scope, "user_pods.ephemeral_storage_guarantee",
                            self.ephemeral_storage_guarantee)

@@ -6,17 +6,19 @@ import logging
 import os
 import re
 import sys
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
     CONFIG_DIR,
     SETTINGS_FILE_NAME,
     HubSettings,
     ProfileSettings,
+    SettingsError,
     VolumeSettings,
     load_settings,
 )
@@ -31,8 +33,8 @@ SETTINGS_ENV = "HUB_SETTINGS"
 CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
 _READ_ONLY = {"never": False, "always": True, "unless_admin": "{is_not_admin}",
               "if_admin": "{is_admin}"}
-_MILLI = {"m": Decimal("0.001")}
 _NOTEBOOK_UID, _NOTEBOOK_GID = 1000, 100
+_T = TypeVar("_T")
 
 
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
@@ -165,10 +167,11 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     override: dict[str, Any] = {
         "image": profile.image,
         "image_pull_policy": profile.image_pull_policy,
-        "cpu_guarantee": _cpu(profile.cpu_guarantee),
-        "cpu_limit": _cpu(profile.cpu_limit),
-        "mem_guarantee": profile.mem_guarantee,
-        "mem_limit": profile.mem_limit,
+        "cpu_guarantee": _resource(profile, "cpu_guarantee", _cpu),
+        "cpu_limit": _resource(profile, "cpu_limit", _cpu),
+        # Bytes, not the quantity: KubeSpawner would read "8Gi" as an error and "32G" as 32 GiB.
+        "mem_guarantee": _resource(profile, "mem_guarantee", memory_bytes),
+        "mem_limit": _resource(profile, "mem_limit", memory_bytes),
         "extra_resource_guarantees": guarantees,
         "extra_resource_limits": dict(profile.extra_resource_limits),
         "volumes": [_volume(v) for v in profile.volumes],
@@ -231,8 +234,14 @@ def _chown(volume: VolumeSettings, profile: ProfileSettings,
     }
 
 
+def _resource(profile: ProfileSettings, field: str, convert: Callable[[str], _T]) -> _T:
+    """A profile's quantity as KubeSpawner takes it; ``SettingsError`` names a bad one."""
+    try:
+        return convert(getattr(profile, field))
+    except ValueError as error:
+        raise SettingsError(f"profiles[{profile.slug}].{field}: {error}") from None
+
+
 def _cpu(quantity: str) -> float:
-    """KubeSpawner takes CPUs as a number: '500m' is 0.5."""
-    if quantity.endswith("m"):
-        return float(Decimal(quantity[:-1]) * _MILLI["m"])
-    return float(quantity)
+    """KubeSpawner takes CPUs as a number of cores: '500m' is 0.5, '2e0' is 2."""
+    return float(cpu_cores(quantity))

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
 
-from constructs_lib import External, JupyterHub, ProxyToken, find_dangling_references
-from tests.conftest import HOSTS, TRUST, find, synth
+import apps
+from apps.previews import PREVIEW_SUFFIX
+from constructs_lib import (
+    External,
+    JupyterHub,
+    KubernetesVersion,
+    Prerequisite,
+    ProxyToken,
+    find_dangling_references,
+    find_unused_prerequisites,
+)
+from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
 
 
 @pytest.fixture
@@ -19,8 +30,10 @@ def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
     return synth(chart)
 
 
-EXTERNAL = External(objects=frozenset({("Secret", "token")}), pod_labels=(
-    {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "singleuser-server"},))
+EXTERNAL = External(
+    prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
+    pod_labels=({"app.kubernetes.io/name": "jupyterhub",
+                 "app.kubernetes.io/component": "singleuser-server"},))
 
 
 def _problems(manifests: list[dict[str, Any]], kind: str, name: str, edit: Any,
@@ -145,3 +158,80 @@ def test_route_destination(manifests: list[dict[str, Any]]) -> None:
                  "host": "proxy", "port": {"number": 8080}}}]}]}}
     assert find_dangling_references([*manifests, route], EXTERNAL) == [
         "VirtualService/r route destination refers to Service/proxy, which the app does not have"]
+
+
+@pytest.mark.parametrize("name", sorted(apps.APPS))
+def test_app_and_its_user_pods_name_only_what_exists(name: str, tmp_path: Path) -> None:
+    """Every PriorityClass, RuntimeClass, ServiceAccount, Secret and ConfigMap a pod names,
+    the hub's user pods (the previews, rendered by KubeSpawner) included, is an object of the
+    app or a prerequisite it declares; and every declared prerequisite is used."""
+    external = apps.APPS[name](str(tmp_path), KubernetesVersion.DEFAULT).external
+    manifests = (read_manifests(ROOT / "dist" / name)
+                 + read_manifests(ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}"))
+    assert find_dangling_references(manifests, external) == []
+    assert find_unused_prerequisites(manifests, external) == []
+
+
+def _user_pod(**spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "jupyter-alice"},
+            "spec": {"serviceAccountName": "jupyterhub-singleuser-server",
+                     "containers": [{"name": "notebook"}], **spec}}
+
+
+def test_user_pod_priority_class(manifests: list[dict[str, Any]]) -> None:
+    pod = _user_pod(priorityClassName="low")
+    assert find_dangling_references([*manifests, pod], EXTERNAL) == [
+        "Pod/jupyter-alice priorityClassName refers to PriorityClass/low, "
+        "which the app does not have"]
+
+
+def test_user_pod_runtime_class(manifests: list[dict[str, Any]]) -> None:
+    pod = _user_pod(runtimeClassName="nvidia")
+    assert find_dangling_references([*manifests, pod], EXTERNAL) == [
+        "Pod/jupyter-alice runtimeClassName refers to RuntimeClass/nvidia, "
+        "which the app does not have"]
+    gpu = External(prerequisites=(*EXTERNAL.prerequisites,
+                                  Prerequisite("RuntimeClass", "nvidia", "GPU operator")),
+                   pod_labels=EXTERNAL.pod_labels)
+    assert find_dangling_references([*manifests, pod], gpu) == []
+
+
+def test_user_pod_secrets_and_config_maps(manifests: list[dict[str, Any]]) -> None:
+    pod = _user_pod(imagePullSecrets=[{"name": "registry"}], volumes=[
+        {"name": "p", "projected": {"sources": [{"secret": {"name": "s"}},
+                                                {"configMap": {"name": "c"}},
+                                                {"secret": {"name": "o", "optional": True}}]}},
+    ])
+    assert find_dangling_references([*manifests, pod], EXTERNAL) == [
+        "Pod/jupyter-alice imagePullSecrets refers to Secret/registry, "
+        "which the app does not have",
+        "Pod/jupyter-alice volume p refers to Secret/s, which the app does not have",
+        "Pod/jupyter-alice volume p refers to ConfigMap/c, which the app does not have",
+    ]
+
+
+def test_user_pod_service_account(manifests: list[dict[str, Any]]) -> None:
+    pod = _user_pod(serviceAccountName="notebooks")
+    assert find_dangling_references([*manifests, pod], EXTERNAL) == [
+        "Pod/jupyter-alice serviceAccountName refers to ServiceAccount/notebooks, "
+        "which the app does not have"]
+
+
+def test_ingress_class(manifests: list[dict[str, Any]]) -> None:
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "i"}, "spec": {"ingressClassName": "nginx"}}
+    assert find_dangling_references([*manifests, ingress], EXTERNAL) == [
+        "Ingress/i spec.ingressClassName refers to IngressClass/nginx, "
+        "which the app does not have"]
+
+
+def test_unused_prerequisites(manifests: list[dict[str, Any]]) -> None:
+    stale = External(prerequisites=(
+        *EXTERNAL.prerequisites,
+        Prerequisite("RuntimeClass", "nvidia", "GPU operator"),
+        Prerequisite("ServiceAccount", "jupyterhub-hub", "made by hand"),
+    ), pod_labels=EXTERNAL.pod_labels)
+    assert find_unused_prerequisites(manifests, stale) == [
+        "RuntimeClass/nvidia is declared a prerequisite, but nothing refers to it",
+        "ServiceAccount/jupyterhub-hub is declared a prerequisite, but the app creates it",
+    ]

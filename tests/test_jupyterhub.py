@@ -12,7 +12,7 @@ from constructs_lib import (
     UserVolume,
     check_references,
 )
-from constructs_lib.integrity import External
+from constructs_lib.integrity import External, Prerequisite
 from tests.conftest import HOSTS, TRUST, find, synth
 
 TOKEN = ProxyToken.from_existing_secret("token")
@@ -26,7 +26,7 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 def test_references_resolve(chart: cdk8s.Chart) -> None:
     jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
     check_references(synth(chart), External(
-        objects=frozenset({("Secret", "token")}),
+        prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
         pod_labels=(jupyterhub.hub.user_pod_labels,)))
 
 

@@ -11,12 +11,11 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     Component,
     HubNetworkPolicies,
-    HubResourceQuota,
     JupyterHub,
     NetworkPeer,
     ProxyToken,
 )
-from tests.conftest import HOSTS, TRUST, find, synth
+from tests.conftest import HOSTS, TRUST, synth
 
 NAMESPACE_LABELS = {"name": "jupyterhub"}
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
@@ -109,14 +108,3 @@ def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
     names = [m["metadata"]["name"] for m in synth(chart) if m["kind"] == "NetworkPolicy"]
     assert names == ["default-deny", "jupyterhub-hub", "jupyterhub-proxy",
                      "jupyterhub-singleuser-server"]
-
-
-def test_resource_quota(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
-    HubResourceQuota(chart, "Quota")
-    assert find(synth(chart), "ResourceQuota") == snapshot_yaml
-
-
-def test_resource_quota_fails_bad_gpus(chart: cdk8s.Chart) -> None:
-    with pytest.raises(ValueError) as error:
-        HubResourceQuota(chart, "Quota", gpus=-1)
-    assert str(error.value) == "test/Quota: gpus must be a whole number, 0 or more, got -1"

@@ -59,6 +59,33 @@ def test_fails_negative_memory(chart: cdk8s.Chart) -> None:
         "test/Profile: mem_guarantee must not be negative, got '-1Gi'")
 
 
+def test_memory_takes_any_kubernetes_quantity(chart: cdk8s.Chart) -> None:
+    settings = NotebookProfile(chart, "P", mem_guarantee="1.5Gi", mem_limit="1e10").settings
+    assert (settings.mem_guarantee, settings.mem_limit) == ("1.5Gi", "1e10")
+
+
+def test_fails_fraction_of_a_byte(chart: cdk8s.Chart) -> None:
+    assert _error(chart, mem_guarantee="0.5") == (
+        "test/Profile: mem_guarantee must be a whole number of bytes, got '0.5'")
+
+
+def test_fails_millibytes(chart: cdk8s.Chart) -> None:
+    assert _error(chart, mem_limit="1500m") == (
+        "test/Profile: mem_limit must be a whole number of bytes, got '1500m'")
+
+
+def test_fails_cpu_finer_than_a_millicore(chart: cdk8s.Chart) -> None:
+    assert _error(chart, cpu_limit="0.0005") == (
+        "test/Profile: cpu_limit must be a whole number of millicores (at least 1m apart), "
+        "got '0.0005'")
+
+
+def test_fails_exponent_with_suffix(chart: cdk8s.Chart) -> None:
+    assert _error(chart, cpu_limit="1e3m") == (
+        "test/Profile: cpu_limit must be a Kubernetes quantity such as '500m', '2', '256Mi' or "
+        "'1G', got '1e3m'")
+
+
 def test_fails_limit_below_guarantee(chart: cdk8s.Chart) -> None:
     assert _error(chart, cpu_guarantee="4", cpu_limit="1500m") == (
         "test/Profile: cpu_limit must be at least cpu_guarantee (4), got '1500m'")

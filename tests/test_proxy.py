@@ -18,7 +18,7 @@ from constructs_lib import (
     RouteStore,
     check_references,
 )
-from constructs_lib.integrity import External
+from constructs_lib.integrity import External, Prerequisite
 from tests.conftest import HOSTS, TRUST, find, synth
 
 
@@ -130,8 +130,9 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
     redis_objects = [m for m in manifests
                      if m["metadata"]["labels"].get("app.kubernetes.io/component") == "redis"]
     assert redis_objects == snapshot_yaml
-    check_references(manifests, External(objects=frozenset(
-        {("Secret", "token"), ("Secret", "jupyterhub-redis")})))
+    check_references(manifests, External(prerequisites=(
+        Prerequisite("Secret", "token", "the proxy token"),
+        Prerequisite("Secret", "jupyterhub-redis", "the Redis password"))))
     policy = find(manifests, "NetworkPolicy", "jupyterhub-redis")["spec"]
     assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "proxy"}}}]

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import apps
+from constructs_lib import KubernetesVersion
 from tests.conftest import ROOT, read_manifests
 
 
@@ -33,3 +37,24 @@ def test_readme_opens_with_the_two_commands() -> None:
         "make test    # fresh machine: installs the same, then runs lint, types and every test",
         "```",
     ]
+
+
+_ROW = re.compile(r"^\| `(?P<kind>[^`]+)` \| `(?P<name>[^`]+)` \| (?P<reason>.+) \|$")
+
+
+def _section(readme: str, heading: str) -> str:
+    start = readme.index(f"\n{heading}\n")
+    end = min(i for i in (readme.find("\n## ", start + 1), readme.find("\n### ", start + 1))
+              if i != -1)
+    return readme[start:end]
+
+
+@pytest.mark.parametrize("name", sorted(apps.APPS))
+def test_readme_lists_each_apps_prerequisites(name: str, tmp_path: Path) -> None:
+    """The README's table under each app is exactly what the app declares (and the integrity
+    tests hold the app to every object its pods and user pods name)."""
+    built = apps.APPS[name](str(tmp_path), KubernetesVersion.DEFAULT)
+    section = _section((ROOT / "README.md").read_text(), f"### `{name}`")
+    rows = [m.groupdict() for line in section.splitlines() if (m := _ROW.match(line))]
+    assert rows == [{"kind": p.kind, "name": p.name, "reason": p.reason}
+                    for p in built.external.prerequisites]

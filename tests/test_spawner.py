@@ -49,9 +49,9 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     assert mounts["checkpoints"]["mountPath"] == "/mnt/.ipynb_checkpoints"
     resources = container["resources"]
     assert (resources["requests"]["cpu"], resources["limits"]["cpu"]) == (1.0, 4.0)
-    # KubeSpawner reads memory suffixes as powers of 1024 and emits bytes.
+    # The profile's 256M and 32G, read as Kubernetes reads them (tests/test_quantity.py).
     assert (resources["requests"]["memory"], resources["limits"]["memory"]) == (
-        256 * 1024**2, 32 * 1024**3)
+        256 * 10**6, 32 * 10**9)
     assert container["resources"]["requests"]["ephemeral-storage"] == "1G"
     assert container["imagePullPolicy"] == "Always"
     # The server is started directly, so the hub's arguments reach it (checkpoints in memory,
@@ -67,7 +67,7 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     assert pod["metadata"]["annotations"]["sidecar.istio.io/proxyMemory"] == "128Mi"
     assert pod["metadata"]["annotations"]["prometheus.io/port"] == "15020"
     assert spec["serviceAccountName"] == "jupyterhub-singleuser-server"
-    assert spec["priorityClassName"] == "low"
+    assert spec["priorityClassName"] == "jupyterhub-singleuser-server"
     gpu = profile == "gpu-notebook"
     assert spec.get("runtimeClassName") == ("nvidia" if gpu else None)
     assert ("nvidia.com/gpu" in container["resources"]["limits"]) is gpu
