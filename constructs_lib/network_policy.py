@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["Flow", "HubNetworkPolicies"]
 
 TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
+# Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
+# node's credentials, so user pods get no route to it (as z2jh's default).
+CLOUD_METADATA = ("169.254.169.254/32", "fd00:ec2::254/128")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class HubNetworkPolicies(Construct):
     exactly the flows ``jupyterhub.flows`` lists plus traffic from ``ingress_from`` to the
     proxy's public port; optionally Prometheus scraping the sidecars and telepresence's agent.
 
-    Egress is left open here: the Istio Sidecars (REGISTRY_ONLY for hub and proxy) bound it.
+    Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
+    hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
     """
 
     def __init__(
@@ -48,6 +52,7 @@ class HubNetworkPolicies(Construct):
         # The Istio sidecar's merged metrics port.
         prometheus_port: int = 15020,
         telepresence_port: int | None = 9900,
+        block_cloud_metadata: bool = True,
     ) -> None:
         super().__init__(scope, id)
         release = jupyterhub.hub.release
@@ -76,6 +81,19 @@ class HubNetworkPolicies(Construct):
             if rules:
                 policy(component.value, f"{release}-{component.value}",
                        dict(pods[component]), rules)
+        if block_cloud_metadata:
+            api_object(
+                self, "UserEgress", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
+                name=f"{release}-{Component.SINGLEUSER.value}-egress", labels=labels,
+                spec={"podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
+                      "policyTypes": ["Egress"],
+                      "egress": [{"to": [
+                          {"ipBlock": {"cidr": "0.0.0.0/0", "except": [CLOUD_METADATA[0]]}},
+                          {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
+                          # Pods of any namespace: ipBlock need not cover pod addresses.
+                          {"namespaceSelector": {}},
+                      ]}]},
+            )
         if prometheus is not None:
             policy("Prometheus", "allow-prometheus", {}, [{
                 "from": [prometheus.to_policy_peer()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import cdk8s
@@ -15,7 +16,7 @@ from constructs_lib import (
     NetworkPeer,
     ProxyToken,
 )
-from tests.conftest import HOSTS, TRUST, synth
+from tests.conftest import HOSTS, ROOT, TRUST, read_manifests, synth
 
 NAMESPACE_LABELS = {"name": "jupyterhub"}
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
@@ -104,7 +105,46 @@ def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
     jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("t"))
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY,
-                       prometheus=None, telepresence_port=None)
+                       prometheus=None, telepresence_port=None, block_cloud_metadata=False)
     names = [m["metadata"]["name"] for m in synth(chart) if m["kind"] == "NetworkPolicy"]
     assert names == ["default-deny", "jupyterhub-hub", "jupyterhub-proxy",
                      "jupyterhub-singleuser-server"]
+
+
+def _egress_allows(policies: list[dict[str, Any]], labels: dict[str, str], address: str,
+                   in_cluster_pod: bool) -> bool:
+    """Kubernetes NetworkPolicy egress semantics: with no policy of type Egress selecting the
+    pod everything is allowed; otherwise some rule's ``to`` peer must admit the destination
+    (an ``ipBlock`` by CIDR minus its ``except``; ``namespaceSelector: {}`` any pod)."""
+    selecting = [p for p in policies if "Egress" in p["spec"]["policyTypes"] and all(
+        labels.get(k) == v for k, v in p["spec"]["podSelector"].get("matchLabels", {}).items())]
+    if not selecting:
+        return True
+    ip = ipaddress.ip_address(address)
+    for policy in selecting:
+        for rule in policy["spec"].get("egress") or []:
+            for peer in rule.get("to", []):
+                block = peer.get("ipBlock")
+                if block is not None:
+                    network = ipaddress.ip_network(block["cidr"])
+                    if ip.version == network.version and ip in network and not any(
+                            ip in ipaddress.ip_network(e) for e in block.get("except", [])):
+                        return True
+                elif in_cluster_pod and peer.get("namespaceSelector") == {}:
+                    return True
+    return False
+
+
+@pytest.mark.parametrize(("app", "address", "pod", "allowed"), [
+    (app, address, pod, allowed) for app in ("minimal", "dev") for address, pod, allowed in [
+        ("169.254.169.254", False, False), ("fd00:ec2::254", False, False),
+        ("8.8.8.8", False, True), ("2001:4860:4860::8888", False, True),
+        ("10.0.3.7", True, True), ("169.254.169.253", False, True),
+    ]])
+def test_user_pods_reach_everything_but_the_cloud_metadata(app: str, address: str, pod: bool,
+                                                           allowed: bool) -> None:
+    """The metadata endpoint hands out the node's cloud credentials (z2jh blocks it too)."""
+    policies = [m for m in read_manifests(ROOT / "dist" / app) if m["kind"] == "NetworkPolicy"]
+    user = {"app.kubernetes.io/name": "jupyterhub",
+            "app.kubernetes.io/component": "singleuser-server"}
+    assert _egress_allows(policies, user, address, pod) is allowed
