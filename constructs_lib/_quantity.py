@@ -9,7 +9,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 
-__all__ = ["check_quantity", "check_range"]
+__all__ = ["check_quantity", "check_range", "parse_quantity"]
 
 _QUANTITY = re.compile(
     r"(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
@@ -24,19 +24,27 @@ _SCALE = {
 }
 
 
-def check_quantity(scope: Construct, field: str, value: str) -> Decimal:
-    """Return the quantity's value; ``ValueError`` for anything Kubernetes would reject."""
+def parse_quantity(value: str) -> Decimal | None:
+    """The quantity's value, or ``None`` if Kubernetes would not take it as a quantity."""
     match = _QUANTITY.fullmatch(value) if isinstance(value, str) else None
     if match is None:
+        return None
+    suffix = match["suffix"]
+    if suffix and suffix[0] in "eE":
+        return Decimal(match["number"]) * Decimal(10) ** int(suffix[1:])
+    return Decimal(match["number"]) * _SCALE[suffix]
+
+
+def check_quantity(scope: Construct, field: str, value: str) -> Decimal:
+    """Return the quantity's value; ``ValueError`` for anything Kubernetes would reject."""
+    parsed = parse_quantity(value)
+    if parsed is None:
         allowed = (
             "must not be negative" if isinstance(value, str) and value.startswith("-")
             else "must be a Kubernetes quantity such as '500m', '2', '256Mi' or '1G'"
         )
         raise invalid(scope, field, value, allowed)
-    suffix = match["suffix"]
-    if suffix and suffix[0] in "eE":
-        return Decimal(match["number"]) * Decimal(10) ** int(suffix[1:])
-    return Decimal(match["number"]) * _SCALE[suffix]
+    return parsed
 
 
 def check_range(
