@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib import External, HubNamespace, JupyterHub, KubernetesVersion
 
-__all__ = ["BuiltApp", "build_app"]
+__all__ = ["BuiltApp", "build_app", "runtime_classes"]
 
 # The namespace every app deploys into.
 NAMESPACE = "jupyterhub"
@@ -33,6 +33,13 @@ class _AppChart(Protocol):
 class _ChartClass(Protocol):
     def __call__(self, scope: Construct, id: str, *,
                  kubernetes_version: KubernetesVersion) -> _AppChart: ...
+
+
+def runtime_classes(jupyterhub: JupyterHub) -> frozenset[tuple[str, str]]:
+    """The RuntimeClasses the profiles name: the cluster's own (the GPU operator installs
+    ``nvidia``), so prerequisites of the app."""
+    return frozenset(("RuntimeClass", profile.settings.runtime_class_name)
+                     for profile in jupyterhub.profiles if profile.settings.runtime_class_name)
 
 
 def build_app(name: str, chart_class: _ChartClass, outdir: str,

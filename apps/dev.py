@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app
+from apps._app import NAMESPACE, BuiltApp, build_app, runtime_classes
 from constructs_lib import (
     External,
     HeaderTrust,
@@ -67,7 +67,8 @@ class DevChart(cdk8s.Chart):
                            ingress_from=self.ingress.gateway)
         HubResourceQuota(self, "ResourceQuota")
         self.external = External(
-            objects=token.external_objects | {("Secret", s) for s in routes.external_secrets},
+            objects=token.external_objects | {("Secret", s) for s in routes.external_secrets}
+            | runtime_classes(self.jupyterhub),
             pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),
         )
 

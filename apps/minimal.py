@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app
+from apps._app import NAMESPACE, BuiltApp, build_app, runtime_classes
 from constructs_lib import (
     AuthProxyIngress,
     External,
@@ -60,6 +60,7 @@ class MinimalChart(cdk8s.Chart):
             objects=frozenset(
                 {("Secret", name) for name in token.external_secrets}
                 | ({("Secret", tls_secret)} if tls_secret else set())
+                | runtime_classes(self.jupyterhub)
             ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels,),
         )
