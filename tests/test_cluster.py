@@ -196,11 +196,11 @@ def test_spawn_every_profile(hub: Deployed) -> None:
     while time.monotonic() < deadline:
         services = hub.cluster.run(hub.cluster.admin.list(SERVICE, hub.cluster.namespace))
         left = names & {s["metadata"]["name"] for s in services}
-        if not left and not names & set(hub.cluster.kubelet.pods):
+        if not left and not names & hub.cluster.running():
             break
         time.sleep(0.2)
     assert not left, f"per-user Services left after their pods: {left}"
-    assert not names & set(hub.cluster.kubelet.pods), "containers still running"
+    assert not names & hub.cluster.running(), "containers still running"
 
 
 def test_culler_stops_idle_server(clusters: dict[tuple[str, str], Deployed], app: str) -> None:

@@ -212,7 +212,8 @@ class ClusterApi(KubernetesEmulator):
         listed: Any = await super()._serve_list(request)
         matches = _selectors(request)
         kind = self._kind(request)
-        return {"kind": f"{kind.kind if kind else ''}List", "apiVersion": "v1",
+        assert kind is not None
+        return {"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
                 "metadata": {"resourceVersion": self._version()},
                 "items": [item for item in listed["items"] if matches(item)]}
 

@@ -122,6 +122,14 @@ class Cluster:
     def pods(self) -> list[dict[str, Any]]:
         return self.run(self.admin.list(kind_of("Pod"), self.namespace))
 
+    def running(self) -> set[str]:
+        """The pods whose containers the kubelet runs (or is stopping)."""
+
+        async def names() -> set[str]:
+            return set(self.kubelet.pods)
+
+        return self.run(names())
+
     def logs(self) -> str:
         """Every container's log, every kubelet error and whatever of the machinery failed,
         for a failing test's message."""

@@ -184,28 +184,32 @@ def volumes(pod: Mapping[str, Any], container: Mapping[str, Any], references: Re
 @dataclass
 class Process:
     """A running container: its process group and its private mount namespace (every
-    process of the container is in it, whatever its process group)."""
+    process of the container is in it, whatever its process group). The namespace is held
+    open, so that its identity is not reused while its processes are looked for."""
 
     popen: subprocess.Popen[bytes]
     namespace: str | None = None
+    _handle: int | None = None
 
     def record_namespace(self, timeout: float = 5) -> None:
         ours = os.readlink("/proc/self/ns/mnt")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.popen.poll() is None:
             try:
-                namespace = os.readlink(f"/proc/{self.popen.pid}/ns/mnt")
+                handle = os.open(f"/proc/{self.popen.pid}/ns/mnt", os.O_RDONLY)
             except OSError:
                 return
+            namespace = os.readlink(f"/proc/self/fd/{handle}")
             if namespace != ours:
-                self.namespace = namespace
+                self.namespace, self._handle = namespace, handle
                 return
+            os.close(handle)
             time.sleep(0.01)
 
     def stop(self, grace: float) -> None:
         """SIGTERM, SIGKILL after the grace period, then whatever is left in the container."""
         stop(self.popen, timeout=max(grace, 0.1))
-        if self.namespace is None:
+        if self.namespace is None or self._handle is None:
             return
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
@@ -214,6 +218,8 @@ class Process:
                         os.kill(int(entry.name), signal.SIGKILL)
                 except OSError:
                     pass
+        os.close(self._handle)
+        self._handle = None
 
 
 def launch(pod: Mapping[str, Any], container: Mapping[str, Any], env: dict[str, str],

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +116,8 @@ class _PodWorker:
         self.uid: str = pod["metadata"]["uid"]
         self.ip = kubelet.addresses.pod()
         self.directory = kubelet.workdir / "pods" / self.name
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.directory.exists():  # an earlier pod of the same name: keep its logs
+            self.directory = self.directory.with_name(f"{self.name}-{self.uid[:8]}")
         self.directory.mkdir(parents=True)
         spec = pod["spec"]
         self.init = [_State(c["name"], c["image"]) for c in spec.get("initContainers", [])]
@@ -242,6 +242,7 @@ class _PodWorker:
             return False
         await self._write_status()
         code = await asyncio.to_thread(process.popen.wait)
+        await asyncio.to_thread(process.stop, 0)  # a container ends with its main process
         self._terminated(state, code)
         await self._write_status()
         return code == 0
@@ -258,6 +259,7 @@ class _PodWorker:
                 await self._write_status()
                 probe = asyncio.create_task(self._probe(spec, state))
                 code = await asyncio.to_thread(process.popen.wait)
+                await asyncio.to_thread(process.stop, 0)  # a container ends with its main process
                 probe.cancel()
                 state.ready = False
                 self._terminated(state, code)
