@@ -4,11 +4,11 @@ directories, and its process: its image's program in a private mount namespace (
 ``unshare``) whose /etc/hosts is the cluster DNS, in a process group of its own.
 
 Not emulated: the image's filesystem (programs run from this machine), the user and
-capabilities of the securityContext (processes run as the test's user: this machine's Python
-lives under /root, which no other user can reach; only runAsNonRoot's refusal of an image
-that would run as root is checked), a read-only root filesystem, resource limits, host paths
-and persistent volumes (each volume is an empty local directory, a Secret or ConfigMap volume
-its keys as files).
+capabilities of the securityContext (processes run as the test's user, as the venv's Python
+need not be readable by any other; only runAsNonRoot's refusal of an image that would run as
+root is checked), a read-only root filesystem, resource limits, host paths and persistent
+volumes (each volume is an empty local directory, a Secret or ConfigMap volume its keys as
+files).
 """
 
 from __future__ import annotations
