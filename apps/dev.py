@@ -15,6 +15,7 @@ from constructs import Construct
 
 from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
 from constructs_lib import (
+    REFERENCE_SERVER_ARGS,
     External,
     HeaderTrust,
     HubNetworkPolicies,
@@ -26,6 +27,8 @@ from constructs_lib import (
     NetworkPeer,
     Prerequisite,
     RedisRouteStore,
+    UserPods,
+    UserVolume,
     VaultSecret,
     reference_profiles,
 )
@@ -75,7 +78,10 @@ class DevChart(cdk8s.Chart):
             # The reference's notebooks use the Kubernetes API with the user service account,
             # and it rebuilds its user image under one tag: Always takes each rebuild.
             profiles=reference_profiles(self, service_account_token=True,
-                                        image_pull_policy=ImagePullPolicy.ALWAYS),
+                                        image_pull_policy=ImagePullPolicy.ALWAYS,
+                                        volumes=UserVolume.reference_set()),
+            # Checkpoints in the reference volumes' memory volume.
+            user_pods=UserPods(server_args=REFERENCE_SERVER_ARGS),
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(

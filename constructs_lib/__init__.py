@@ -33,13 +33,20 @@ from constructs_lib.proxy import (
 )
 from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib.routes import RedisRouteStore, RouteStore
-from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods, UserPriority
+from constructs_lib.user_pods import (
+    REFERENCE_SERVER_ARGS,
+    USER_PORT,
+    IdleCuller,
+    UserPods,
+    UserPriority,
+)
 from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDelivery, VaultSecret
 
 __all__ = [
     "DEFAULT_HUB_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_USER_IMAGE",
+    "REFERENCE_SERVER_ARGS",
     "USER_PORT",
     "AuthProxyIngress",
     "Autoscaling",

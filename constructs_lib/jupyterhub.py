@@ -13,7 +13,7 @@ from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow
 from constructs_lib.pod import IstioSidecar
-from constructs_lib.profile import ImagePullPolicy, NotebookProfile
+from constructs_lib.profile import ImagePullPolicy, NotebookProfile, UserVolume
 from constructs_lib.proxy import Autoscaling, CHProxy
 from constructs_lib.proxy_token import ProxyToken
 from constructs_lib.routes import RouteStore
@@ -24,21 +24,23 @@ __all__ = ["JupyterHub", "reference_profiles"]
 
 def reference_profiles(
     scope: Construct, *,
+    volumes: Sequence[UserVolume] = (),
     service_account_token: bool = False,
     # A node reuses the copy it has (pulled before, or side-loaded); Always re-pulls on
     # every spawn, to pick up each rebuild under the same tag (the reference does).
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
 ) -> tuple[NotebookProfile, ...]:
     """The reference's two profiles: a standard notebook (the default) and one with a GPU.
-    ``service_account_token``: the reference mounted the user service account's token."""
+    ``volumes`` (the reference's: ``UserVolume.reference_set()``) and
+    ``service_account_token`` (the reference mounted it) are the same for both."""
     return (
         NotebookProfile(scope, "StandardProfile", display_name="Standard Notebook",
-                        description="4 CPU / 32 GB RAM", default=True,
+                        description="4 CPU / 32 GB RAM", default=True, volumes=volumes,
                         service_account_token=service_account_token,
                         image_pull_policy=image_pull_policy),
         NotebookProfile(scope, "GpuProfile", display_name="GPU Notebook",
                         description="4 CPU / 32 GB RAM / 1 GPU", gpus=1,
-                        runtime_class_name="nvidia",
+                        runtime_class_name="nvidia", volumes=volumes,
                         service_account_token=service_account_token,
                         image_pull_policy=image_pull_policy),
     )

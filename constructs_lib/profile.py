@@ -159,7 +159,9 @@ class NotebookProfile(Construct):
         runtime_class_name: str | None = None,
         extra_resource_guarantees: Mapping[str, str] | None = None,
         extra_resource_limits: Mapping[str, str] | None = None,
-        volumes: Sequence[UserVolume] | None = None,
+        # None by default: a volume is a decision (host paths need a privileged namespace).
+        # UserVolume.reference_set() is the reference's (dev's).
+        volumes: Sequence[UserVolume] = (),
         # No Kubernetes API token in the user's pod unless the profile needs one.
         service_account_token: bool = False,
     ) -> None:
@@ -197,7 +199,9 @@ class NotebookProfile(Construct):
                             f"extra_resource_limits[{resource!r}]", limits[resource])
         for resource, quantity in limits.items():
             check_quantity(self, f"extra_resource_limits[{resource!r}]", quantity)
-        chosen = tuple(UserVolume.reference_set() if volumes is None else volumes)
+        if isinstance(volumes, (str, UserVolume)):
+            raise invalid(self, "volumes", volumes, "must be a list of UserVolume")
+        chosen = tuple(volumes)
         names: set[str] = set()
         for index, volume in enumerate(chosen):
             volume.check(self, f"volumes[{index}]")

@@ -15,7 +15,7 @@ from constructs_lib._quantity import check_quantity
 from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
 
-__all__ = ["USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
+__all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
 # The port every user server listens on (KubeSpawner's default).
 USER_PORT = 8888
@@ -100,9 +100,10 @@ class UserPriority:
         return Prerequisite("PriorityClass", self.resolve_name(release), self.reason)
 
 
-# Checkpoints go to the pod's memory volume, not the user's persistent directory. (The
-# reference passed this in NOTEBOOK_ARGS, which only docker-stacks' start scripts read.)
-_REFERENCE_SERVER_ARGS = ("--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",)
+# The reference's: checkpoints go to the pod's memory volume (UserVolume.reference_set()),
+# not the user's persistent directory. (It passed this in NOTEBOOK_ARGS, which only
+# docker-stacks' start scripts read.) Only with that volume: /mnt is not writable otherwise.
+REFERENCE_SERVER_ARGS = ("--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",)
 
 
 def _reference_labels() -> Mapping[str, str]:
@@ -123,7 +124,7 @@ class UserPods:
     # Run the single-user server directly (as z2jh does): any image with JupyterHub installed
     # works, and the hub can pass it arguments (KubeSpawner drops them with the image's CMD).
     cmd: tuple[str, ...] = ("jupyterhub-singleuser",)
-    server_args: tuple[str, ...] = _REFERENCE_SERVER_ARGS
+    server_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=_reference_labels)
     sidecar: IstioSidecar | None = field(

@@ -137,3 +137,16 @@ def test_user_pods_get_an_api_token_only_where_a_profile_asks(app: str, token: b
                   if m["kind"] == "ServiceAccount"
                   and m["metadata"]["name"] == "jupyterhub-singleuser-server"]
     assert account["automountServiceAccountToken"] is False
+
+
+def test_minimal_user_pods_meet_the_restricted_profile() -> None:
+    """No host paths and no root init container by default: minimal's namespace enforces the
+    Pod Security "restricted" level, which its user pods meet."""
+    (namespace,) = [m for m in read_manifests(ROOT / "dist" / "minimal")
+                    if m["kind"] == "Namespace"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for pod in read_manifests(ROOT / "dist" / "minimal-preview"):
+        if pod["kind"] != "Pod":
+            continue
+        assert not any("hostPath" in v for v in pod["spec"].get("volumes") or [])
+        assert not pod["spec"].get("initContainers")

@@ -54,7 +54,8 @@ def test_namespace_privileged_only_for_host_paths(chart: cdk8s.Chart) -> None:
         UserVolume.memory_volume("scratch", mount_path="/scratch")])
     assert HubNamespace(chart, "Restricted", profiles=[safe]).pod_security is (
         PodSecurityLevel.RESTRICTED)
-    host = NotebookProfile(chart, "Host", display_name="Host")
+    host = NotebookProfile(chart, "Host", display_name="Host",
+                           volumes=UserVolume.reference_set())
     assert HubNamespace(chart, "Privileged", name="other", profiles=[safe, host]).pod_security is (
         PodSecurityLevel.PRIVILEGED)
 

@@ -33,7 +33,8 @@ def test_memory_volume_needs_no_privilege(chart: cdk8s.Chart) -> None:
 
 
 def test_host_path_needs_privilege(chart: cdk8s.Chart) -> None:
-    assert NotebookProfile(chart, "P").needs_privileged_pods
+    profile = NotebookProfile(chart, "P", volumes=UserVolume.reference_set())
+    assert profile.needs_privileged_pods
 
 
 def test_mount_access_is_written(chart: cdk8s.Chart) -> None:
@@ -138,3 +139,17 @@ def test_fails_service_account_token_not_a_bool(chart: cdk8s.Chart) -> None:
         NotebookProfile(chart, "P", service_account_token="yes")  # type: ignore[arg-type]
     assert str(error.value) == (
         "test/P: service_account_token must be True or False, got 'yes'")
+
+
+def test_no_volumes_unless_given(chart: cdk8s.Chart) -> None:
+    """Host paths and a root chown make the namespace privileged: never by default."""
+    profile = NotebookProfile(chart, "P")
+    assert profile.volumes == () and profile.settings.volumes == ()
+    assert profile.needs_privileged_pods is False
+
+
+def test_fails_one_volume_not_in_a_list(chart: cdk8s.Chart) -> None:
+    volume = UserVolume.memory_volume("scratch", mount_path="/scratch")
+    with pytest.raises(ValueError) as error:
+        NotebookProfile(chart, "P", volumes=volume)  # type: ignore[arg-type]
+    assert str(error.value).startswith("test/P: volumes must be a list of UserVolume, got ")

@@ -9,7 +9,7 @@ from typing import Any
 import cdk8s
 import pytest
 
-from constructs_lib import JupyterHub, ProxyToken
+from constructs_lib import JupyterHub, ProxyToken, UserVolume, reference_profiles
 from hub_runtime.settings import SettingsError, dump_settings, load_settings, parse_settings
 from tests.conftest import HOSTS, TRUST
 
@@ -17,7 +17,8 @@ from tests.conftest import HOSTS, TRUST
 @pytest.fixture
 def written(chart: cdk8s.Chart, tmp_path: Path) -> Path:
     hub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("t")).hub
+                     proxy_token=ProxyToken.from_existing_secret("t"),
+                     profiles=reference_profiles(chart, volumes=UserVolume.reference_set())).hub
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(hub.settings))
     return path
