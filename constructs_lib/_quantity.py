@@ -32,19 +32,26 @@ def check_memory(scope: Construct, field: str, value: str) -> int:
     them; a fraction of a byte (``0.5``, ``1m``) is refused."""
     check_quantity(scope, field, value)
     try:
-        return memory_bytes(value)
+        size = memory_bytes(value)
     except ValueError:
         raise invalid(scope, field, value, "must be a whole number of bytes") from None
+    if size == 0:
+        raise invalid(scope, field, value,
+                      "must be more than 0 (no container runs in no memory)")
+    return size
 
 
 def check_cpu(scope: Construct, field: str, value: str) -> Decimal:
     """A CPU quantity in cores; Kubernetes refuses anything finer than a millicore."""
     check_quantity(scope, field, value)
     try:
-        return cpu_cores(value)
+        cores = cpu_cores(value)
     except ValueError:
         raise invalid(scope, field, value,
                       "must be a whole number of millicores (at least 1m apart)") from None
+    if cores == 0:
+        raise invalid(scope, field, value, "must be more than 0 (at least 1m)")
+    return cores
 
 
 def check_range(

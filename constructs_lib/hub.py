@@ -12,9 +12,11 @@ import cdk8s
 import jsii
 from constructs import Construct, IValidation
 
+from constructs_lib._checks import check_image, check_instance, check_strings
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
 from constructs_lib._objects import api_object
+from constructs_lib._placement import DeclaredNamespace, chart_namespace, others_in_app
 from constructs_lib._quantity import check_quantity
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub_files import hub_files
@@ -43,6 +45,7 @@ from hub_runtime.settings import (
     SpawnerSettings,
     dump_settings,
 )
+from hub_runtime.user_names import name_problem
 
 if TYPE_CHECKING:
     from constructs_lib.proxy import CHProxy
@@ -141,6 +144,24 @@ class HubStatefulSet(Construct):
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id)
+        _check_types(self, dict(
+            proxy_token=proxy_token, header_trust=header_trust, image_pull_policy=image_pull_policy,
+            replicas=replicas, allow_all=allow_all, admin_access=admin_access,
+            user_header=user_header, user_pattern=user_pattern, user_max_length=user_max_length,
+            user_service_account=user_service_account, user_pods=user_pods,
+            named_server_limit=named_server_limit, activity_interval=activity_interval,
+            culler=culler, resources=resources, storage_size=storage_size,
+            storage_class=storage_class, probes=probes, pre_stop_seconds=pre_stop_seconds,
+            sidecar=sidecar, prometheus_scrape=prometheus_scrape, dns_ndots=dns_ndots,
+            kubernetes_version=kubernetes_version,
+        ))
+        check_image(self, "image", image)
+        kubernetes_version.check(self)
+        admin_users = check_strings(self, "admin_users", admin_users)
+        if isinstance(profiles, str) or not isinstance(profiles, Sequence):
+            raise invalid(self, "profiles", profiles, "must be a list of NotebookProfile")
+        for index, profile in enumerate(profiles):
+            check_instance(self, f"profiles[{index}]", profile, NotebookProfile)
         resources = resources or Resources("10m", "256Mi", "1000m", "512Mi")
         user_pods = user_pods or UserPods()
         culler = culler or IdleCuller()
@@ -172,10 +193,15 @@ class HubStatefulSet(Construct):
                           f"must be a valid regular expression ({error})") from None
         if user_max_length < 1:
             raise invalid(self, "user_max_length", user_max_length, "must be 1 or more")
+        if not _HEADER_NAME.fullmatch(user_header):
+            raise invalid(self, "user_header", user_header,
+                          "must be an HTTP header name (letters, digits and '-')")
         for index, user in enumerate(admin_users):
-            if not user or user != user.strip():
+            problem = name_problem(user, pattern=user_pattern, max_length=user_max_length)
+            if problem is not None:
                 raise invalid(self, f"admin_users[{index}]", user,
-                              "must be a non-empty user name without surrounding spaces")
+                              f"must be a user name the hub accepts (this one {problem})")
+        _check_placement(self, release)
 
         self.release = release
         self.name = f"{release}-{Component.HUB.value}"
@@ -433,6 +459,43 @@ class HubStatefulSet(Construct):
                 volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}]),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
+
+
+# An HTTP field name is a token; these are the characters a proxy passes unchanged.
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+_NONE = type(None)
+# The type of each main prop (a wrong type would otherwise fail later as AttributeError).
+_PROP_TYPES: dict[str, type | tuple[type, ...]] = {
+    "proxy_token": ProxyToken, "header_trust": HeaderTrust,
+    "image_pull_policy": ImagePullPolicy, "replicas": int, "allow_all": bool,
+    "admin_access": bool, "user_header": str, "user_pattern": str, "user_max_length": int,
+    "user_service_account": (cdk8s.ApiObject, _NONE), "user_pods": (UserPods, _NONE),
+    "named_server_limit": int, "activity_interval": (int, _NONE),
+    "culler": (IdleCuller, _NONE), "resources": (Resources, _NONE), "storage_size": str,
+    "storage_class": (str, _NONE), "probes": (HealthProbes, _NONE), "pre_stop_seconds": int,
+    "sidecar": (IstioSidecar, _NONE), "prometheus_scrape": bool, "dns_ndots": (int, _NONE),
+    "kubernetes_version": KubernetesVersion,
+}
+
+
+def _check_types(hub: HubStatefulSet, props: dict[str, object]) -> None:
+    for name, value in props.items():
+        check_instance(hub, name, value, _PROP_TYPES[name])
+
+
+def _check_placement(hub: HubStatefulSet, release: str) -> None:
+    """One hub per release and namespace; the namespace its release's HubNamespace creates."""
+    namespace = chart_namespace(hub)
+    for other in others_in_app(hub, HubStatefulSet):
+        if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
+            raise invalid(hub, "release", release,
+                          f"must differ from that of {other.node.path} in namespace "
+                          f"{namespace!r} (both would create the same objects)")
+    for declared in others_in_app(hub, DeclaredNamespace):
+        if declared.release == release and declared.name != namespace:
+            raise invalid(hub, "namespace", namespace,
+                          f"must be {declared.name!r}, the namespace {declared.node.path} "
+                          f"creates for release {release!r} (the chart's namespace)")
 
 
 @jsii.implements(IValidation)

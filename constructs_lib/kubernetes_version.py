@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from constructs import Construct
+
+from constructs_lib._errors import invalid
+
 __all__ = ["KubernetesVersion"]
 
 
@@ -13,7 +17,8 @@ __all__ = ["KubernetesVersion"]
 class KubernetesVersion:
     """A Kubernetes minor release, ``KubernetesVersion.of("1.33")``.
 
-    Supported from 1.28 (the API level of cdk8s-plus-28); fields that need a newer release are
+    Supported from 1.28 (the API level of cdk8s-plus-28) to 1.37 (the newest release whose
+    strict schemas the tests validate the output against); fields that need a newer release are
     left out, or replaced by an older equivalent, for older targets.
     """
 
@@ -21,6 +26,7 @@ class KubernetesVersion:
     minor: int
 
     OLDEST: ClassVar[KubernetesVersion]
+    NEWEST: ClassVar[KubernetesVersion]
     DEFAULT: ClassVar[KubernetesVersion]
 
     @classmethod
@@ -30,11 +36,28 @@ class KubernetesVersion:
         if match is None:
             raise ValueError(f"kubernetes_version must look like '1.33', got {text!r}")
         version = cls(int(match[1]), int(match[2]))
-        if version < cls.OLDEST:
-            raise ValueError(
-                f"kubernetes_version must be {cls.OLDEST} or newer, got {text!r}"
-            )
+        problem = version.problem()
+        if problem is not None:
+            raise ValueError(f"kubernetes_version {problem}, got {text!r}")
         return version
+
+    def problem(self) -> str | None:
+        """Why this version cannot be targeted, or None."""
+        if self < self.OLDEST:
+            return f"must be {self.OLDEST} or newer"
+        if self > self.NEWEST:
+            return (f"must be {self.NEWEST} or older (the newest whose API schemas the output "
+                    "is validated against)")
+        return None
+
+    def check(self, scope: Construct, field: str = "kubernetes_version") -> None:
+        """The same rule as :meth:`of`, for a version built directly, naming the construct."""
+        if not isinstance(self, KubernetesVersion):
+            raise invalid(scope, field, self, "must be a KubernetesVersion, e.g. "
+                          "KubernetesVersion.of('1.33')")
+        problem = self.problem()
+        if problem is not None:
+            raise invalid(scope, field, str(self), problem)
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"
@@ -51,4 +74,6 @@ class KubernetesVersion:
 
 
 KubernetesVersion.OLDEST = KubernetesVersion(1, 28)
+# Raise with the schemas the tests validate against (tests/conftest.py VERSIONS).
+KubernetesVersion.NEWEST = KubernetesVersion(1, 37)
 KubernetesVersion.DEFAULT = KubernetesVersion(1, 33)

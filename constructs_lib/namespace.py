@@ -13,8 +13,10 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label
 from constructs_lib._objects import api_object
+from constructs_lib._placement import DeclaredNamespace, chart_namespace, others_in_app
 from constructs_lib._pod_usage import PodUsage, pod_usage
 from constructs_lib._quantity import check_quantity, format_cpu, format_memory
+from constructs_lib.hub import HubStatefulSet
 from constructs_lib.jupyterhub import JupyterHub
 from constructs_lib.profile import NotebookProfile
 from hub_runtime.settings import HubSettings, ProfileSettings
@@ -35,7 +37,7 @@ class PodSecurityLevel(StrEnum):
     RESTRICTED = "restricted"
 
 
-class HubNamespace(Construct):
+class HubNamespace(DeclaredNamespace):
     """A Namespace labelled ``name: <name>`` whose Pod Security level is derived from profiles:
     ``privileged`` only when some profile mounts a host path or chowns as root, or when
     ``istio_init`` says injected pods get Istio's init container (NET_ADMIN and NET_RAW; not
@@ -54,7 +56,13 @@ class HubNamespace(Construct):
     ) -> None:
         super().__init__(scope, id)
         check_dns_label(self, "name", name)
+        for hub in others_in_app(self, HubStatefulSet):
+            if getattr(hub, "release", None) == release and chart_namespace(hub) != name:
+                raise invalid(self, "name", name,
+                              f"must be {chart_namespace(hub)!r}, the namespace the chart of "
+                              f"{hub.node.path} (release {release!r}) puts it in")
         self.name = name
+        self.release = release
         self.pod_security = (
             PodSecurityLevel.PRIVILEGED
             if istio_init or any(profile.needs_privileged_pods for profile in profiles)

@@ -9,7 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._objects import api_object
-from constructs_lib._quantity import check_range
+from constructs_lib._quantity import check_cpu, check_memory, check_range
 from constructs_lib.kubernetes_version import KubernetesVersion
 
 __all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
@@ -28,6 +28,10 @@ class Resources:
     memory_limit: str
 
     def check(self, scope: Construct, prefix: str = "resources") -> None:
+        for name in ("cpu_request", "cpu_limit"):
+            check_cpu(scope, f"{prefix}.{name}", getattr(self, name))
+        for name in ("memory_request", "memory_limit"):
+            check_memory(scope, f"{prefix}.{name}", getattr(self, name))
         check_range(scope, f"{prefix}.cpu_request", self.cpu_request,
                     f"{prefix}.cpu_limit", self.cpu_limit)
         check_range(scope, f"{prefix}.memory_request", self.memory_request,

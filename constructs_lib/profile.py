@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -9,10 +10,12 @@ from enum import StrEnum
 
 from constructs import Construct
 
+from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label
 from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
 from constructs_lib.scan_exceptions import unpinned
+from hub_runtime.quantity import parse_quantity
 from hub_runtime.settings import ProfileSettings, ReadOnly, VolumeSettings
 
 __all__ = ["DEFAULT_USER_IMAGE", "ImagePullPolicy", "MountAccess", "NotebookProfile", "UserVolume"]
@@ -115,6 +118,29 @@ class UserVolume:
         )
 
 
+# Extended resources are "<domain>/<name>" outside Kubernetes' own domain (the device
+# plugin's, e.g. nvidia.com/gpu); besides them a container may ask for these by name.
+_EXTENDED_RESOURCE = re.compile(
+    r"(?!(?:[a-z0-9-]+\.)*kubernetes\.io/)"
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+    r"/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_NAMED_RESOURCE = re.compile(r"ephemeral-storage|hugepages-[0-9]+[KMGTPE]i?")
+
+
+def _check_extra_resource(scope: Construct, field: str, resource: str, quantity: str) -> None:
+    if not isinstance(resource, str) or not (
+            _EXTENDED_RESOURCE.fullmatch(resource) or _NAMED_RESOURCE.fullmatch(resource)):
+        raise invalid(scope, field.rsplit("[", 1)[0], resource,
+                      "must name an extended resource '<domain>/<name>' such as "
+                      "'nvidia.com/gpu' (outside kubernetes.io), 'ephemeral-storage' or "
+                      "'hugepages-<size>' (CPU and memory have their own props)")
+    value = check_quantity(scope, field, quantity)
+    if "/" in resource and value != value.to_integral_value():
+        raise invalid(scope, field, quantity,
+                      "must be a whole number: Kubernetes hands out extended resources "
+                      "whole (no fraction of a device)")
+
+
 def _check_path(scope: Construct, field: str, value: str, *, absolute: bool) -> None:
     if absolute != value.startswith("/"):
         raise invalid(scope, field, value,
@@ -169,8 +195,7 @@ class NotebookProfile(Construct):
         self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
         if not display_name.strip():
             raise invalid(self, "display_name", display_name, "must not be empty")
-        if not image or any(c.isspace() for c in image):
-            raise invalid(self, "image", image, "must be an image reference like 'repo/name:tag'")
+        check_image(self, "image", image)
         # Kubernetes quantities, read as Kubernetes reads them ("32G" is 32 * 10**9 bytes);
         # the hub hands KubeSpawner the same number of bytes.
         check_cpu(self, "cpu_guarantee", cpu_guarantee)
@@ -192,13 +217,21 @@ class NotebookProfile(Construct):
             # GPUs cannot be overcommitted: guarantee and limit are the same.
             guarantees.setdefault("nvidia.com/gpu", str(gpus))
             limits.setdefault("nvidia.com/gpu", str(gpus))
+        for label, given in (("extra_resource_guarantees", guarantees),
+                             ("extra_resource_limits", limits)):
+            for resource, quantity in given.items():
+                _check_extra_resource(self, f"{label}[{resource!r}]", resource, quantity)
         for resource, quantity in guarantees.items():
-            check_quantity(self, f"extra_resource_guarantees[{resource!r}]", quantity)
             if resource in limits:
                 check_range(self, f"extra_resource_guarantees[{resource!r}]", quantity,
                             f"extra_resource_limits[{resource!r}]", limits[resource])
-        for resource, quantity in limits.items():
-            check_quantity(self, f"extra_resource_limits[{resource!r}]", quantity)
+                if "/" in resource and (parse_quantity(quantity)
+                                        != parse_quantity(limits[resource])):
+                    raise invalid(self, f"extra_resource_limits[{resource!r}]",
+                                  limits[resource],
+                                  f"must equal extra_resource_guarantees[{resource!r}] "
+                                  f"({quantity}): Kubernetes does not overcommit extended "
+                                  "resources")
         if isinstance(volumes, (str, UserVolume)):
             raise invalid(self, "volumes", volumes, "must be a list of UserVolume")
         chosen = tuple(volumes)

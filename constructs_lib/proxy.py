@@ -9,6 +9,7 @@ from typing import Any
 
 from constructs import Construct
 
+from constructs_lib._checks import check_image, check_instance
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_object
@@ -37,6 +38,7 @@ __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel"]
 
 # The official image, public; the version the tests run (package.json).
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
+_NONE = type(None)
 
 
 class ProxyLogLevel(StrEnum):
@@ -140,6 +142,15 @@ class CHProxy(Construct):
         dns_ndots: int | None = 1,
     ) -> None:
         super().__init__(scope, id)
+        for name, value, expected in (
+            ("routes", routes, (RouteStore, _NONE)), ("image", image, (str, _NONE)),
+            ("image_pull_policy", image_pull_policy, ImagePullPolicy),
+            ("resources", resources, (Resources, _NONE)), ("log_level", log_level, ProxyLogLevel),
+            ("autoscaling", autoscaling, (Autoscaling, _NONE)),
+            ("probes", probes, (HealthProbes, _NONE)), ("pre_stop_seconds", pre_stop_seconds, int),
+            ("sidecar", sidecar, (IstioSidecar, _NONE)), ("dns_ndots", dns_ndots, (int, _NONE)),
+        ):
+            check_instance(self, name, value, expected)
         resources = resources or Resources("10m", "128Mi", "1000m", "256Mi")
         routes = routes or RouteStore.memory()
         probes = probes or HealthProbes()
@@ -152,9 +163,7 @@ class CHProxy(Construct):
                 f"{REDIS_BACKEND}; build {PROXY_REDIS_RECIPE} (docker build -f "
                 f"{PROXY_REDIS_RECIPE} -t <registry>/proxy-redis:<tag> .), push it and pass "
                 f"its reference")
-        image = image or DEFAULT_PROXY_IMAGE
-        if not image or any(c.isspace() for c in image):
-            raise invalid(self, "image", image, "must be an image reference")
+        image = check_image(self, "image", DEFAULT_PROXY_IMAGE if image is None else image)
         if sidecar is not None:
             sidecar.check(self)
         if pre_stop_seconds < 0:

@@ -6,7 +6,7 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._errors import invalid
+from constructs_lib._checks import check_image
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
 from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
@@ -100,8 +100,7 @@ class RedisRouteStore(Construct, RouteStore):
         check_dns_subdomain(self, "password_secret", password_secret)
         check_quantity(self, "storage_size", storage_size)
         resources.check(self)
-        if not image or any(c.isspace() for c in image):
-            raise invalid(self, "image", image, "must be an image reference")
+        check_image(self, "image", image)
         self.name = f"{release}-redis"
         self.password_secret = password_secret
         self.labels = {APP_LABEL: release, COMPONENT_LABEL: "redis"}

@@ -62,6 +62,9 @@ class UserPriority:
     def check(self, scope: Construct, prefix: str) -> None:
         if self.name is not None:
             check_dns_subdomain(scope, f"{prefix}.name", self.name)
+            if self.created_by_app and self.name.startswith("system-"):
+                raise invalid(scope, f"{prefix}.name", self.name,
+                              "must not start with 'system-' (Kubernetes reserves those names)")
         if self.created_by_app:
             if (isinstance(self.value, bool) or not isinstance(self.value, int)
                     or self.value > _MAX_USER_PRIORITY):

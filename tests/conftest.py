@@ -21,7 +21,8 @@ TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyt
 # The public host names of the hubs the tests build.
 HOSTS = ("hub.example.org",)
 # Every Kubernetes version the output must validate against.
-VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
+VERSIONS = [KubernetesVersion(1, minor) for minor in range(
+    KubernetesVersion.OLDEST.minor, KubernetesVersion.NEWEST.minor + 1)]
 
 
 class _Dumper(yaml.SafeDumper):

@@ -162,7 +162,8 @@ def test_fails_blank_image(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         _proxy(chart, image="quay.io/x proxy:1")
     assert str(error.value) == (
-        "test/Proxy: image must be an image reference, got 'quay.io/x proxy:1'")
+        "test/Proxy: image must be an image reference like 'registry.example.org/repo/name:tag' "
+        "(lower-case repository path, optional tag and @sha256 digest), got 'quay.io/x proxy:1'")
 
 
 def test_fails_redis_bad_storage(chart: cdk8s.Chart) -> None:
