@@ -3,7 +3,7 @@
 from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.header_trust import HeaderTrust
-from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
+from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib.integrity import (
     External,
     Prerequisite,
@@ -11,12 +11,13 @@ from constructs_lib.integrity import (
     find_dangling_references,
     find_unused_prerequisites,
 )
+from constructs_lib.interfaces import IHub, IJupyterHub, IProxy
 from constructs_lib.istio import IstioIngress, MeshTelemetry, OutboundTrafficMode, Retries
 from constructs_lib.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
 from constructs_lib.network_peer import NetworkPeer
-from constructs_lib.network_policy import Flow, HubNetworkPolicies
+from constructs_lib.network_policy import Flow, HubNetworkPolicies, app_flows
 from constructs_lib.pod import HealthProbes, IstioSidecar, ProbeTiming, Resources
 from constructs_lib.profile import (
     DEFAULT_USER_IMAGE,
@@ -30,6 +31,7 @@ from constructs_lib.proxy import (
     Autoscaling,
     CHProxy,
     ProxyLogLevel,
+    ProxyOptions,
 )
 from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib.routes import RedisRouteStore, RouteStore
@@ -59,8 +61,12 @@ __all__ = [
     "HealthProbes",
     "HubNamespace",
     "HubNetworkPolicies",
+    "HubOptions",
     "HubResourceQuota",
     "HubStatefulSet",
+    "IHub",
+    "IJupyterHub",
+    "IProxy",
     "IdleCuller",
     "ImagePullPolicy",
     "IstioIngress",
@@ -76,6 +82,7 @@ __all__ = [
     "Prerequisite",
     "ProbeTiming",
     "ProxyLogLevel",
+    "ProxyOptions",
     "ProxyToken",
     "RedisRouteStore",
     "Resources",
@@ -88,6 +95,7 @@ __all__ = [
     "UserVolume",
     "VaultDelivery",
     "VaultSecret",
+    "app_flows",
     "check_references",
     "find_dangling_references",
     "find_unused_prerequisites",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from constructs import Construct
 
 from constructs_lib._errors import invalid
 
-__all__ = ["check_image", "check_instance", "check_strings", "type_name"]
+__all__ = ["check_image", "check_instance", "check_strings", "merge_options", "type_name"]
+
+T = TypeVar("T")
 
 # The grammar of the distribution project's reference package (what docker and the kubelet
 # parse): [registry[:port]/]path[:tag][@digest], path components lower-case.
@@ -63,3 +66,14 @@ def check_image(scope: Construct, field: str, value: Any) -> str:
                       "must be an image reference like 'registry.example.org/repo/name:tag' "
                       "(lower-case repository path, optional tag and @sha256 digest)")
     return value
+
+
+def merge_options(scope: Construct, options: T, props: dict[str, Any]) -> T:
+    """``options`` with the keyword props given beside it replacing its fields."""
+    fields = {f.name for f in dataclasses.fields(options)}  # type: ignore[arg-type]
+    for name in props:
+        if name not in fields:
+            raise invalid(scope, name, props[name],
+                          f"is not a prop of {type(scope).__name__} (its options are "
+                          f"{', '.join(sorted(fields))})")
+    return dataclasses.replace(options, **props)  # type: ignore[type-var]

@@ -11,8 +11,8 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import api_object
 from constructs_lib.hub import HUB_PATH_PREFIX
+from constructs_lib.interfaces import IProxy
 from constructs_lib.network_peer import NetworkPeer
-from constructs_lib.proxy import CHProxy
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
 
@@ -53,7 +53,7 @@ class AuthProxyIngress(Construct):
         scope: Construct,
         id: str,
         *,
-        proxy: CHProxy,
+        proxy: IProxy,
         # None: the hub's public hosts.
         hosts: Sequence[str] | None = None,
         ingress_class: str = "nginx",
@@ -65,6 +65,8 @@ class AuthProxyIngress(Construct):
         controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(proxy, IProxy):
+            raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
         self.hosts = proxy.hub.ingress_hosts(self, hosts)
         if auth_response_headers is None:
             auth_response_headers = (proxy.hub.user_header, "Authorization")

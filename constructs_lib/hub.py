@@ -6,13 +6,14 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import cdk8s
-import jsii
-from constructs import Construct, IValidation
+from constructs import Construct
 
-from constructs_lib._checks import check_image, check_instance, check_strings
+from constructs_lib._checks import check_image, check_instance, check_strings, merge_options
+from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
 from constructs_lib._objects import api_object
@@ -47,10 +48,7 @@ from hub_runtime.settings import (
 )
 from hub_runtime.user_names import name_problem
 
-if TYPE_CHECKING:
-    from constructs_lib.proxy import CHProxy
-
-__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HubStatefulSet"]
+__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HubOptions", "HubStatefulSet"]
 
 # z2jh's public hub image (release 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, idle culler
 # 1.4.0, PyJWT, cryptography, pycurl on Python 3.12): it has every package hub_runtime needs,
@@ -61,7 +59,6 @@ DEFAULT_HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 # ENTRYPOINT (z2jh's is tini) nor its CMD is used. As PID 1 JupyterHub still stops on SIGTERM
 # (it handles it) and reaps its one child, the culler. The Dockerfile's ENTRYPOINT is the same.
 HUB_COMMAND = ("python", "-m", "jupyterhub", "--config", f"{CONFIG_DIR}/{CONFIG_FILE_NAME}")
-HUB_PORT = 8081
 HUB_PORT_NAME = "http"
 DATA_DIR = "/srv/jupyterhub"
 # Every path the hub serves starts here (JupyterHub's base URL is "/"); the rest is the
@@ -83,6 +80,53 @@ _ROLE_RULES = [
 ]
 
 
+@dataclass(frozen=True)
+class HubOptions:
+    """Every option of the hub but its wiring (token, trust, profiles, hosts, release): the
+    value ``JupyterHub(hub_options=...)`` forwards whole, and whose fields
+    ``HubStatefulSet`` also takes as keyword props."""
+
+    image: str = DEFAULT_HUB_IMAGE
+    # The image is pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
+    image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
+    # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
+    replicas: int = 1
+    admin_users: Sequence[str] = ()
+    # Every user the auth proxy lets through may use the hub.
+    allow_all: bool = True
+    # Admins may not open other users' servers.
+    admin_access: bool = False
+    # The one place the user header is named: the ingress constructs pass on this header.
+    user_header: str = "X-Auth-Request-User"
+    # Word characters, then word characters, '.', '@', '+' or '-': no '/', no ','
+    # (two joined header copies), no leading '.'. The hub also wants names in Unicode
+    # form NFKC and in one script (hub_runtime.user_names): no look-alike of 'admin'
+    # with a Cyrillic a.
+    user_pattern: str = r"\w[\w.@+-]*"
+    user_max_length: int = 64
+    # None: UserPods() (KubeSpawner's settings shared by every user pod).
+    user_pods: UserPods | None = None
+    named_server_limit: int = 3
+    # How often the hub polls the proxy's routes and activity, re-adding missing routes: it
+    # bounds how long user routes stay lost after a proxy with in-memory routes restarts.
+    # None: 10 s, for routes in memory (CHProxy's default); JupyterHub sets 60 s (the
+    # reference's) when its proxy keeps routes in Redis.
+    activity_interval: int | None = None
+    # None: IdleCuller() (culls servers idle for an hour).
+    culler: IdleCuller | None = None
+    # None: 10m/256Mi requested, 1 CPU/512Mi limit.
+    resources: Resources | None = None
+    storage_size: str = "1Gi"
+    # None: the cluster's default StorageClass.
+    storage_class: str | None = None
+    # None: HealthProbes() on /hub/health.
+    probes: HealthProbes | None = None
+    pre_stop_seconds: int = 3
+    sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
+    prometheus_scrape: bool = True
+    dns_ndots: int | None = 1
+
+
 class HubStatefulSet(Construct):
     """The JupyterHub hub.
 
@@ -91,11 +135,14 @@ class HubStatefulSet(Construct):
     servers are told to accept these as the browser's Origin.
 
     Creates the StatefulSet (the default child, ``ApiObject.of(hub)``), its headless-free
-    ClusterIP Service, ServiceAccount, Role, RoleBinding and PodDisruptionBudget. The settings
-    ConfigMap (immutable, named after a hash of its content so that a change rolls the hub)
-    is added when a proxy is attached: ``CHProxy(..., hub=hub)`` does that.
+    ClusterIP Service, ServiceAccount, Role, RoleBinding, PodDisruptionBudget, the PriorityClass
+    of user pods (when ``user_pods.priority`` creates one) and the settings ConfigMap
+    (immutable, named after a hash of its content so that a change rolls the hub); each is a
+    read-only property. The proxy's API URL is fixed by the release (``CHProxy`` in the same
+    namespace serves it), so the hub is complete on its own.
 
-    Defaults are the reference deployment's; see each prop.
+    Options are a :class:`HubOptions` (``options=``), or its fields as keyword props (which
+    replace the options' fields). Defaults are the reference deployment's; see each field.
     """
 
     def __init__(
@@ -108,42 +155,26 @@ class HubStatefulSet(Construct):
         profiles: Sequence[NotebookProfile],
         public_hosts: Sequence[str],
         release: str = "jupyterhub",
-        image: str = DEFAULT_HUB_IMAGE,
-        # The image is pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
-        image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
-        # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
-        replicas: int = 1,
-        admin_users: Sequence[str] = (),
-        # Every user the auth proxy lets through may use the hub.
-        allow_all: bool = True,
-        # Admins may not open other users' servers.
-        admin_access: bool = False,
-        user_header: str = "X-Auth-Request-User",
-        # Word characters, then word characters, '.', '@', '+' or '-': no '/', no ','
-        # (two joined header copies), no leading '.'. The hub also wants names in Unicode
-        # form NFKC and in one script (hub_runtime.user_names): no look-alike of 'admin'
-        # with a Cyrillic a.
-        user_pattern: str = r"\w[\w.@+-]*",
-        user_max_length: int = 64,
         user_service_account: cdk8s.ApiObject | None = None,
-        user_pods: UserPods | None = None,
-        named_server_limit: int = 3,
-        # How often the hub polls the proxy's routes and activity, re-adding missing routes:
-        # it bounds how long user routes stay lost after a proxy with in-memory routes restarts.
-        # None: 60 s (the reference's) with routes in Redis, 10 s with routes in memory.
-        activity_interval: int | None = None,
-        culler: IdleCuller | None = None,
-        resources: Resources | None = None,
-        storage_size: str = "1Gi",
-        storage_class: str | None = None,
-        probes: HealthProbes | None = None,
-        pre_stop_seconds: int = 3,
-        sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
-        prometheus_scrape: bool = True,
-        dns_ndots: int | None = 1,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+        options: HubOptions | None = None,
+        **props: Any,
     ) -> None:
         super().__init__(scope, id)
+        if options is not None:
+            check_instance(self, "options", options, HubOptions)
+        options = merge_options(self, options or HubOptions(), props)
+        self.options = options
+        (image, image_pull_policy, replicas, admin_users, allow_all, admin_access, user_header,
+         user_pattern, user_max_length, user_pods, named_server_limit, activity_interval, culler,
+         resources, storage_size, storage_class, probes, pre_stop_seconds, sidecar,
+         prometheus_scrape, dns_ndots) = (
+            options.image, options.image_pull_policy, options.replicas, options.admin_users,
+            options.allow_all, options.admin_access, options.user_header, options.user_pattern,
+            options.user_max_length, options.user_pods, options.named_server_limit,
+            options.activity_interval, options.culler, options.resources, options.storage_size,
+            options.storage_class, options.probes, options.pre_stop_seconds, options.sidecar,
+            options.prometheus_scrape, options.dns_ndots)
         _check_types(self, dict(
             proxy_token=proxy_token, header_trust=header_trust, image_pull_policy=image_pull_policy,
             replicas=replicas, allow_all=allow_all, admin_access=admin_access,
@@ -204,11 +235,11 @@ class HubStatefulSet(Construct):
         _check_placement(self, release)
 
         self.release = release
-        self.name = f"{release}-{Component.HUB.value}"
+        self.name = component_name(release, Component.HUB)
         self.labels = selector_labels(release, Component.HUB)
         self.port = HUB_PORT
         self.port_name = HUB_PORT_NAME
-        self.url = f"http://{self.name}:{HUB_PORT}"
+        self.url = hub_url(release)
         self.proxy_token = proxy_token
         self.user_header = user_header
         self.kubernetes_version = kubernetes_version
@@ -221,9 +252,13 @@ class HubStatefulSet(Construct):
             header_trust=header_trust, user_pattern=user_pattern, user_max_length=user_max_length,
             activity_interval=activity_interval,
         )
-        self._proxy: CHProxy | None = None
-        self._config_map: cdk8s.ApiObject | None = None
-        self.node.add_validation(_ProxyAttached(self))
+        # The settings file and the rest of the ConfigMap's keys, named after their hash.
+        files = hub_files(dump_settings(self.settings))
+        data = {file.key: file.text for file in files}
+        digest = hashlib.sha256()
+        for key in sorted(data):
+            digest.update(f"{key}\0{data[key]}\0".encode())
+        config_map_name = f"{self.name}-{digest.hexdigest()[:10]}"
 
         self.service_account = api_object(
             self, "ServiceAccount", api_version="v1", kind="ServiceAccount",
@@ -231,11 +266,11 @@ class HubStatefulSet(Construct):
             # KubeSpawner talks to the Kubernetes API with this token.
             automountServiceAccountToken=True,
         )
-        role = api_object(
+        self.role = role = api_object(
             self, "Role", api_version="rbac.authorization.k8s.io/v1", kind="Role",
             name=self.name, labels=self.labels, rules=_ROLE_RULES,
         )
-        api_object(
+        self.role_binding = api_object(
             self, "RoleBinding", api_version="rbac.authorization.k8s.io/v1", kind="RoleBinding",
             name=self.name, labels=self.labels,
             subjects=[{"kind": "ServiceAccount", "name": self.service_account.name}],
@@ -259,39 +294,33 @@ class HubStatefulSet(Construct):
                 probes=probes, sidecar=sidecar,
                 pre_stop_seconds=pre_stop_seconds, prometheus_scrape=prometheus_scrape,
                 dns_ndots=dns_ndots, storage_size=storage_size, storage_class=storage_class,
+                config_volume={"name": "config", "configMap": {
+                    "name": config_map_name, "items": [file.item() for file in files]}},
             ),
         )
-        disruption_budget(self, self.name, self.labels)
+        self.disruption_budget = disruption_budget(self, self.name, self.labels)
         # The PriorityClass user pods name, where the app creates it.
         self.user_priority_class = (
             user_pods.priority.add_object(self, release) if user_pods.priority else None)
-
-    @property
-    def proxy(self) -> CHProxy:
-        """The proxy attached with ``CHProxy(..., hub=hub)``."""
-        if self._proxy is None:
-            raise ValueError(f"{self.node.path}: no proxy attached; create CHProxy(..., hub=hub)")
-        return self._proxy
-
-    @property
-    def config_map(self) -> cdk8s.ApiObject:
-        """The immutable settings ConfigMap; exists once a proxy is attached."""
-        if self._config_map is None:
-            raise ValueError(f"{self.node.path}: no proxy attached; create CHProxy(..., hub=hub)")
-        return self._config_map
+        # Immutable, named after a hash of its content: a change makes a new one and rolls
+        # the hub. Each key at its path under the config directory (hub_runtime/ a package).
+        self.config_map = api_object(
+            self, "ConfigMap", api_version="v1", kind="ConfigMap",
+            name=config_map_name, labels=self.labels, immutable=True, data=data,
+        )
 
     @property
     def settings(self) -> HubSettings:
-        """The settings written into the ConfigMap (needs the attached proxy's API URL)."""
+        """The settings written into the ConfigMap."""
         args: dict[str, Any] = self._settings_args
         culler: IdleCuller = args["culler"]
         user_pods = self._user_pods
-        sa = self._user_service_account
         return HubSettings(
             bind_url=f"http://0.0.0.0:{HUB_PORT}",
             connect_url=self.url,
             public_hosts=self.public_hosts,
-            proxy_api_url=self.proxy.api_url,
+            # The proxy's API Service is named after the release (CHProxy creates it).
+            proxy_api_url=proxy_api_url(self.release),
             proxy_token_env=TOKEN_ENV,
             named_servers=args["named_server_limit"] > 0,
             named_server_limit_per_user=args["named_server_limit"],
@@ -299,8 +328,7 @@ class HubStatefulSet(Construct):
             concurrent_spawn_limit=0,
             # User servers keep running while the hub restarts.
             cleanup_servers=False,
-            activity_interval=args["activity_interval"] or (
-                60 if self.proxy.routes.shared else 10),
+            activity_interval=args["activity_interval"] or 10,
             metrics_require_auth=False,
             debug_env=DEBUG_ENV,
             auth=AuthSettings(
@@ -321,7 +349,7 @@ class HubStatefulSet(Construct):
                 port=USER_PORT,
                 cmd=tuple(user_pods.cmd),
                 args=tuple(user_pods.server_args),
-                service_account=sa.name if sa is not None else "default",
+                service_account=self.user_service_account_name,
                 priority_class_name=(user_pods.priority.resolve_name(self.release)
                                      if user_pods.priority else None),
                 env=dict(sorted(user_pods.env.items())),
@@ -366,38 +394,22 @@ class HubStatefulSet(Construct):
         return self._user_pods
 
     @property
+    def user_service_account_name(self) -> str:
+        """The ServiceAccount user pods run as (the namespace's ``default`` unless given)."""
+        sa = self._user_service_account
+        return sa.name if sa is not None else "default"
+
+    @property
     def user_pod_labels(self) -> dict[str, str]:
         """Labels on every user pod: the selector labels of the singleuser component."""
         return selector_labels(self.release, Component.SINGLEUSER)
-
-    def attach_proxy(self, proxy: CHProxy) -> None:
-        """Record the proxy and write the settings ConfigMap. Called by ``CHProxy``."""
-        if self._proxy is not None:
-            raise invalid(self, "proxy", proxy.node.path,
-                          f"is already {self._proxy.node.path}: a hub serves one proxy")
-        self._proxy = proxy
-        files = hub_files(dump_settings(self.settings))
-        data = {file.key: file.text for file in files}
-        digest = hashlib.sha256()
-        for key in sorted(data):
-            digest.update(f"{key}\0{data[key]}\0".encode())
-        self._config_map = api_object(
-            self, "ConfigMap", api_version="v1", kind="ConfigMap",
-            name=f"{self.name}-{digest.hexdigest()[:10]}", labels=self.labels,
-            immutable=True, data=data,
-        )
-        # Each key at its path under the config directory (hub_runtime/ as a package).
-        self.stateful_set.add_json_patch(cdk8s.JsonPatch.add(
-            "/spec/template/spec/volumes/-",
-            {"name": "config", "configMap": {
-                "name": self._config_map.name, "items": [file.item() for file in files]}},
-        ))
 
     def _stateful_set_spec(
         self, *, image: str, image_pull_policy: ImagePullPolicy, resources: Resources,
         probes: HealthProbes,
         sidecar: IstioSidecar | None, pre_stop_seconds: int, prometheus_scrape: bool,
         dns_ndots: int | None, storage_size: str, storage_class: str | None,
+        config_volume: dict[str, Any],
     ) -> dict[str, Any]:
         container = {
             "name": Component.HUB.value,
@@ -456,7 +468,7 @@ class HubStatefulSet(Construct):
                 automount_token=True, dns_ndots=dns_ndots,
                 revision_key="controller-revision-hash", containers=[container],
                 annotations=annotations,
-                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}]),
+                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume]),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
 
@@ -496,19 +508,6 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
             raise invalid(hub, "namespace", namespace,
                           f"must be {declared.name!r}, the namespace {declared.node.path} "
                           f"creates for release {release!r} (the chart's namespace)")
-
-
-@jsii.implements(IValidation)
-class _ProxyAttached:
-    """Synthesis fails, naming the hub, if no proxy was ever attached."""
-
-    def __init__(self, hub: HubStatefulSet) -> None:
-        self.hub = hub
-
-    def validate(self) -> list[str]:
-        if self.hub._proxy is None:
-            return [f"{self.hub.node.path}: no proxy attached; create CHProxy(..., hub=hub)"]
-        return []
 
 
 def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) -> None:

@@ -15,8 +15,9 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
 from constructs_lib.hub import HUB_PATH_PREFIX
-from constructs_lib.jupyterhub import JupyterHub
+from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
+from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
 
 __all__ = ["IstioIngress", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
@@ -109,7 +110,9 @@ class IstioIngress(Construct):
         scope: Construct,
         id: str,
         *,
-        jupyterhub: JupyterHub,
+        proxy: IProxy | None = None,
+        # The same as proxy=jupyterhub.proxy.
+        jupyterhub: IJupyterHub | None = None,
         # None: the hub's public hosts.
         hosts: Sequence[str] | None = None,
         gateway: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
@@ -127,7 +130,8 @@ class IstioIngress(Construct):
         trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
-        self.hosts = jupyterhub.hub.ingress_hosts(self, hosts)
+        chosen = resolve_proxy(self, proxy, jupyterhub)
+        self.hosts = chosen.hub.ingress_hosts(self, hosts)
         retries = retries or Retries()
         telemetry = telemetry or MeshTelemetry()
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
@@ -156,7 +160,7 @@ class IstioIngress(Construct):
         self.gateway = gateway
         # The Gateway binds to the gateway pods the peer names.
         selector = dict(gateway.pod_labels)
-        hub, proxy = jupyterhub.hub, jupyterhub.proxy
+        hub, proxy = chosen.hub, chosen
         release = hub.release
         labels = {APP_LABEL: release}
         self.proxy = proxy
@@ -209,11 +213,11 @@ class IstioIngress(Construct):
             self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
         self.service_entries = self._hub_egress(release, hub.labels, namespace,
-                                                jupyterhub.hub.outbound_urls)
-        def principal(service_account: cdk8s.ApiObject) -> str:
-            return f"{trust_domain}/ns/{namespace}/sa/{service_account.name}"
+                                                hub.outbound_urls)
+        def principal(service_account: str) -> str:
+            return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
-        self._authorization(release, jupyterhub, gateway_principal, principal)
+        self._authorization(release, chosen, gateway_principal, principal)
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
 
@@ -268,7 +272,7 @@ class IstioIngress(Construct):
                 access_logging=[access_log]),
         )
 
-    def _authorization(self, release: str, jupyterhub: JupyterHub, gateway_principal: str,
+    def _authorization(self, release: str, proxy: IProxy, gateway_principal: str,
                        principal: Any) -> None:
         """ALLOW policies: once one selects a workload, anything it does not allow is denied.
 
@@ -277,9 +281,10 @@ class IstioIngress(Construct):
         """
         from imports.io.istio import security as sec
 
-        hub, proxy = jupyterhub.hub, jupyterhub.proxy
-        proxy_id, hub_id = principal(proxy.service_account), principal(hub.service_account)
-        user_id = principal(jupyterhub.user_service_account)
+        hub = proxy.hub
+        proxy_id = principal(proxy.service_account.name)
+        hub_id = principal(hub.service_account.name)
+        user_id = principal(hub.user_service_account_name)
 
         def rule(sources: list[str], port: int, paths: list[str] | None = None) -> Any:
             return sec.AuthorizationPolicySpecRules(
@@ -290,8 +295,8 @@ class IstioIngress(Construct):
                         ports=[str(port)], paths=paths))])
 
         policies = {
-            Component.PROXY: (proxy.labels, [rule([gateway_principal], proxy.PORT),
-                                             rule([hub_id], proxy.API_PORT)]),
+            Component.PROXY: (proxy.labels, [rule([gateway_principal], proxy.target_port),
+                                             rule([hub_id], proxy.target_api_port)]),
             # "/hub/api" exactly too: jupyterhub-singleuser checks the hub with a GET of
             # JUPYTERHUB_API_URL (no trailing slash) at start; "/hub/api/*" does not match it.
             Component.HUB: (hub.labels, [rule([proxy_id], hub.port),

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from enum import Enum
+from typing import Any
 
 from constructs import Construct
 
+from constructs_lib._checks import check_instance
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib.header_trust import HeaderTrust
-from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubStatefulSet
+from constructs_lib.hub import HubOptions, HubStatefulSet
 from constructs_lib.kubernetes_version import KubernetesVersion
-from constructs_lib.network_policy import Flow
+from constructs_lib.network_policy import Flow, app_flows, component_labels
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile, UserVolume
-from constructs_lib.proxy import Autoscaling, CHProxy
+from constructs_lib.proxy import Autoscaling, CHProxy, ProxyOptions
 from constructs_lib.proxy_token import ProxyToken
 from constructs_lib.routes import RouteStore
-from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
+from constructs_lib.user_pods import IdleCuller, UserPods
 
 __all__ = ["JupyterHub", "reference_profiles"]
 
@@ -46,14 +50,31 @@ def reference_profiles(
     )
 
 
+class _Keep(Enum):
+    """A shorthand prop left out: the options' field stands."""
+
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+
+
 class JupyterHub(Construct):
     """Hub, proxy and user-pod ServiceAccount, wired together.
 
     ``hosts`` are the public host names of the hub (the ingress constructs default to them).
 
-    ``profiles`` defaults to :func:`reference_profiles`. ``sidecar`` (Istio injection and the
-    sidecar's resources) applies to the hub and the proxy; ``None`` turns injection off for
-    both, and user pods follow ``user_pods.sidecar``.
+    ``hub_options`` and ``proxy_options`` are every option of :class:`HubStatefulSet` and
+    :class:`CHProxy`, forwarded whole. The other keyword props are shorthands that replace
+    one field of them: ``admin_users``, ``hub_image``, ``user_pods``, ``culler`` and
+    ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
+    ``proxy_routes`` the proxy's; ``sidecar`` (Istio injection and the sidecar's resources)
+    both, ``None`` turning injection off for both (user pods follow ``user_pods.sidecar``).
+    With routes in Redis the hub polls the proxy every 60 s unless ``activity_interval`` is
+    set (10 s with routes in memory).
+
+    ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
+    child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.
     """
 
     def __init__(
@@ -66,19 +87,39 @@ class JupyterHub(Construct):
         hosts: Sequence[str],
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | None = None,
-        admin_users: Sequence[str] = (),
-        hub_image: str = DEFAULT_HUB_IMAGE,
+        hub_options: HubOptions | None = None,
+        proxy_options: ProxyOptions | None = None,
+        admin_users: Sequence[str] | None = None,
+        hub_image: str | None = None,
         proxy_image: str | None = None,
-        sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
+        sidecar: IstioSidecar | _Keep | None = KEEP,
         user_pods: UserPods | None = None,
         culler: IdleCuller | None = None,
-        named_server_limit: int = 3,
+        named_server_limit: int | None = None,
         proxy_autoscaling: Autoscaling | None = None,
         proxy_routes: RouteStore | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id)
         check_dns_label(self, "release", release)
+        check_instance(self, "hub_options", hub_options, (HubOptions, type(None)))
+        check_instance(self, "proxy_options", proxy_options, (ProxyOptions, type(None)))
+        hub_props: dict[str, Any] = {name: value for name, value in (
+            ("admin_users", admin_users), ("image", hub_image), ("user_pods", user_pods),
+            ("culler", culler), ("named_server_limit", named_server_limit),
+        ) if value is not None}
+        proxy_props: dict[str, Any] = {name: value for name, value in (
+            ("image", proxy_image), ("autoscaling", proxy_autoscaling),
+            ("routes", proxy_routes),
+        ) if value is not None}
+        if sidecar is not KEEP:
+            hub_props["sidecar"] = proxy_props["sidecar"] = sidecar
+        proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
+        hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
+        if hub_settings.activity_interval is None and proxy_settings.routes is not None and (
+                proxy_settings.routes.shared):
+            # Routes in Redis survive a proxy restart: poll as rarely as the reference does.
+            hub_settings = dataclasses.replace(hub_settings, activity_interval=60)
         chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
         self.user_service_account = api_object(
             self, "UserServiceAccount", api_version="v1", kind="ServiceAccount",
@@ -90,36 +131,21 @@ class JupyterHub(Construct):
         self.hub = HubStatefulSet(
             self, "Hub", proxy_token=proxy_token, header_trust=header_trust, profiles=chosen,
             public_hosts=hosts, release=release,
-            image=hub_image, admin_users=admin_users,
-            user_service_account=self.user_service_account, user_pods=user_pods,
-            culler=culler, named_server_limit=named_server_limit, sidecar=sidecar,
-            kubernetes_version=kubernetes_version,
+            user_service_account=self.user_service_account,
+            kubernetes_version=kubernetes_version, options=hub_settings,
         )
-        self.proxy = CHProxy(
-            self, "Proxy", hub=self.hub, image=proxy_image, sidecar=sidecar,
-            autoscaling=proxy_autoscaling, routes=proxy_routes,
-        )
+        self.proxy = CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
         self.profiles = chosen
         self.proxy_token = proxy_token
+        # The escape hatch of the whole: the hub's StatefulSet.
+        self.node.default_child = self.hub.stateful_set
 
     @property
     def component_labels(self) -> dict[Component, dict[str, str]]:
         """The selector labels of each component's pods."""
-        return {
-            Component.HUB: dict(self.hub.labels),
-            Component.PROXY: dict(self.proxy.labels),
-            Component.SINGLEUSER: self.hub.user_pod_labels,
-        }
+        return component_labels(self.proxy)
 
     @property
     def flows(self) -> tuple[Flow, ...]:
-        """Who talks to whom inside the app: the proxy forwards to the hub and user servers,
-        the hub drives the proxy's API and calls user servers, user servers call the hub API."""
-        hub, proxy = self.hub, self.proxy
-        return (
-            Flow(Component.PROXY, Component.HUB, hub.port),
-            Flow(Component.SINGLEUSER, Component.HUB, hub.port),
-            Flow(Component.HUB, Component.PROXY, proxy.API_PORT),
-            Flow(Component.PROXY, Component.SINGLEUSER, USER_PORT),
-            Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
-        )
+        """Who talks to whom inside the app (:func:`app_flows`)."""
+        return app_flows(self.proxy)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import cdk8s
 from constructs import Construct
 
+from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
+from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
+from constructs_lib.user_pods import USER_PORT
 
-if TYPE_CHECKING:
-    from constructs_lib.jupyterhub import JupyterHub
-
-__all__ = ["Flow", "HubNetworkPolicies"]
+__all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels"]
 
 TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
 # Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
@@ -32,9 +33,46 @@ class Flow:
     port: int
 
 
+def component_labels(proxy: IProxy) -> dict[Component, dict[str, str]]:
+    """The selector labels of each component's pods."""
+    return {
+        Component.HUB: dict(proxy.hub.labels),
+        Component.PROXY: dict(proxy.labels),
+        Component.SINGLEUSER: dict(proxy.hub.user_pod_labels),
+    }
+
+
+def app_flows(proxy: IProxy) -> tuple[Flow, ...]:
+    """Who talks to whom inside the app: the proxy forwards to the hub and user servers,
+    the hub drives the proxy's API and calls user servers, user servers call the hub API."""
+    hub = proxy.hub
+    return (
+        Flow(Component.PROXY, Component.HUB, hub.port),
+        Flow(Component.SINGLEUSER, Component.HUB, hub.port),
+        Flow(Component.HUB, Component.PROXY, proxy.target_api_port),
+        Flow(Component.PROXY, Component.SINGLEUSER, USER_PORT),
+        Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
+    )
+
+
+def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy:
+    """The proxy a construct is given: ``proxy=`` or ``jupyterhub=`` (its ``proxy``)."""
+    if (proxy is None) == (jupyterhub is None):
+        raise invalid(scope, "proxy", proxy,
+                      "must be given (an IProxy such as CHProxy), or else jupyterhub, not both")
+    chosen = proxy if proxy is not None else getattr(jupyterhub, "proxy", None)
+    if not isinstance(chosen, IProxy):
+        field, value = ("proxy", proxy) if proxy is not None else ("jupyterhub", jupyterhub)
+        raise invalid(scope, field, value,
+                      "must be a proxy (an IProxy such as CHProxy)" if field == "proxy"
+                      else "must have a proxy (an IProxy such as CHProxy), as JupyterHub has")
+    return chosen
+
+
 class HubNetworkPolicies(Construct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
-    exactly the flows ``jupyterhub.flows`` lists plus traffic from ``ingress_from`` to the
+    exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
+    ``jupyterhub=`` for its proxy) plus traffic from ``ingress_from`` to the
     proxy's public port; optionally Prometheus scraping the sidecars and telepresence's agent.
 
     Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
@@ -46,8 +84,10 @@ class HubNetworkPolicies(Construct):
         scope: Construct,
         id: str,
         *,
-        jupyterhub: JupyterHub,
         ingress_from: NetworkPeer,
+        proxy: IProxy | None = None,
+        # The same as proxy=jupyterhub.proxy.
+        jupyterhub: IJupyterHub | None = None,
         prometheus: NetworkPeer | None = NetworkPeer.PROMETHEUS,
         # The Istio sidecar's merged metrics port.
         prometheus_port: int = 15020,
@@ -55,14 +95,16 @@ class HubNetworkPolicies(Construct):
         block_cloud_metadata: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        release = jupyterhub.hub.release
+        chosen = resolve_proxy(self, proxy, jupyterhub)
+        release = chosen.release
         labels = {APP_LABEL: release}
-        pods = jupyterhub.component_labels
-        flows = (*jupyterhub.flows, Flow(ingress_from, Component.PROXY, jupyterhub.proxy.port))
+        pods = component_labels(chosen)
+        flows = (*app_flows(chosen), Flow(ingress_from, Component.PROXY, chosen.target_port))
         self.flows = flows
+        self.policies: dict[str, cdk8s.ApiObject] = {}
 
         def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
-            api_object(
+            self.policies[id] = api_object(
                 self, id, api_version="networking.k8s.io/v1", kind="NetworkPolicy",
                 name=name, labels=labels,
                 spec={"podSelector": {"matchLabels": selector} if selector else {},
@@ -82,7 +124,7 @@ class HubNetworkPolicies(Construct):
                 policy(component.value, f"{release}-{component.value}",
                        dict(pods[component]), rules)
         if block_cloud_metadata:
-            api_object(
+            self.policies["UserEgress"] = api_object(
                 self, "UserEgress", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
                 name=f"{release}-{Component.SINGLEUSER.value}-egress", labels=labels,
                 spec={"podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},

@@ -9,11 +9,20 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._checks import check_image, check_instance
+from constructs_lib._checks import check_image, check_instance, merge_options
+from constructs_lib._endpoints import (
+    PROXY_API_PORT,
+    PROXY_METRICS_PORT,
+    PROXY_PORT,
+    PROXY_SERVICE_API_PORT,
+    component_name,
+    proxy_api_url,
+)
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_object
-from constructs_lib.hub import HubStatefulSet
+from constructs_lib._placement import chart_namespace, others_in_app
+from constructs_lib.interfaces import IHub
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -34,7 +43,7 @@ from constructs_lib.scan_exceptions import (
     unpinned,
 )
 
-__all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel"]
+__all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "ProxyOptions"]
 
 # The official image, public; the version the tests run (package.json).
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
@@ -107,41 +116,67 @@ class Autoscaling:
         }
 
 
+@dataclass(frozen=True)
+class ProxyOptions:
+    """Every option of the proxy but its hub: the value ``JupyterHub(proxy_options=...)``
+    forwards whole, and whose fields ``CHProxy`` also takes as keyword props."""
+
+    # None: RouteStore.memory() (routes in the proxy's memory; one replica).
+    routes: RouteStore | None = None
+    # None: the official CHP image. Routes in Redis need an image with the backend, which
+    # nobody publishes: build docker/proxy-redis.Dockerfile, push it, and pass it here.
+    image: str | None = None
+    # Images are pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
+    image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
+    # None: 10m/128Mi requested, 1 CPU/256Mi limit. Node-based CHP peaked at 94 MiB under 20
+    # concurrent logins (scripts/bench_login.py): 32Mi (the reference's) gets it OOM-killed.
+    resources: Resources | None = None
+    log_level: ProxyLogLevel = ProxyLogLevel.WARN
+    # None: Autoscaling() (on CPU; at most 1 replica with routes in memory, 3 in Redis).
+    autoscaling: Autoscaling | None = None
+    # None: HealthProbes() on /_chp_healthz.
+    probes: HealthProbes | None = None
+    pre_stop_seconds: int = 3
+    sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
+    dns_ndots: int | None = 1
+
+
 class CHProxy(Construct):
     """configurable-http-proxy in front of ``hub``.
 
-    Its default and error targets are the hub's Service; the hub learns this proxy's API URL
-    (the hub's settings are completed here). The Deployment is the default child.
+    Its default and error targets are the hub's Service; its API Service is the one the hub's
+    settings name (both follow the release). The Deployment is the default child; the
+    Service, ServiceAccount, PodDisruptionBudget and HorizontalPodAutoscaler are read-only
+    properties. Options are a :class:`ProxyOptions` (``options=``), or its fields as keyword
+    props.
     """
 
-    PORT = 8080
-    API_PORT = 8081
-    METRICS_PORT = 8082
-    SERVICE_API_PORT = 8000
+    PORT = PROXY_PORT
+    API_PORT = PROXY_API_PORT
+    METRICS_PORT = PROXY_METRICS_PORT
+    SERVICE_API_PORT = PROXY_SERVICE_API_PORT
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        hub: HubStatefulSet,
-        routes: RouteStore | None = None,
-        # None: the official CHP image. Routes in Redis need an image with the backend, which
-        # nobody publishes: build docker/proxy-redis.Dockerfile, push it, and pass it here.
-        image: str | None = None,
-        # Images are pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
-        image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
-        # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
-        # 32Mi (the reference's) gets it OOM-killed.
-        resources: Resources | None = None,
-        log_level: ProxyLogLevel = ProxyLogLevel.WARN,
-        autoscaling: Autoscaling | None = None,
-        probes: HealthProbes | None = None,
-        pre_stop_seconds: int = 3,
-        sidecar: IstioSidecar | None = IstioSidecar(),  # noqa: B008 - frozen value
-        dns_ndots: int | None = 1,
+        hub: IHub,
+        options: ProxyOptions | None = None,
+        **props: Any,
     ) -> None:
         super().__init__(scope, id)
+        if not isinstance(hub, IHub):
+            raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
+        if options is not None:
+            check_instance(self, "options", options, ProxyOptions)
+        options = merge_options(self, options or ProxyOptions(), props)
+        self.options = options
+        (routes, image, image_pull_policy, resources, log_level, autoscaling, probes,
+         pre_stop_seconds, sidecar, dns_ndots) = (
+            options.routes, options.image, options.image_pull_policy, options.resources,
+            options.log_level, options.autoscaling, options.probes, options.pre_stop_seconds,
+            options.sidecar, options.dns_ndots)
         for name, value, expected in (
             ("routes", routes, (RouteStore, _NONE)), ("image", image, (str, _NONE)),
             ("image_pull_policy", image_pull_policy, ImagePullPolicy),
@@ -172,13 +207,16 @@ class CHProxy(Construct):
         self.hub = hub
         self.routes = routes
         self.release = hub.release
-        self.name = f"{hub.release}-{Component.PROXY.value}"
+        self.name = component_name(hub.release, Component.PROXY)
+        _check_one_proxy(self, hub.release)
         self.labels = selector_labels(hub.release, Component.PROXY)
         self.port_name = "http"
         self.api_port_name = "http-api"
         self.port = self.PORT
         self.api_port = self.SERVICE_API_PORT
-        self.api_url = f"http://{self.name}:{self.SERVICE_API_PORT}"
+        self.target_port = self.PORT
+        self.target_api_port = self.API_PORT
+        self.api_url = proxy_api_url(hub.release)
         version: KubernetesVersion = hub.kubernetes_version
 
         self.service_account = api_object(
@@ -246,12 +284,22 @@ class CHProxy(Construct):
                     revision_key="pod-template-hash", containers=[container]),
             },
         )
-        disruption_budget(self, self.name, self.labels)
-        api_object(
+        self.disruption_budget = disruption_budget(self, self.name, self.labels)
+        self.autoscaler = api_object(
             self, "HorizontalPodAutoscaler", api_version="autoscaling/v2",
             kind="HorizontalPodAutoscaler", name=self.name, labels=self.labels,
             spec=autoscaling.spec(
                 {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}),
         )
         routes.admit(self.labels)
-        hub.attach_proxy(self)
+
+
+def _check_one_proxy(proxy: CHProxy, release: str) -> None:
+    """A release has one proxy per namespace: the one the hub's settings name."""
+    namespace = chart_namespace(proxy)
+    for other in others_in_app(proxy, CHProxy):
+        if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
+            raise invalid(proxy, "hub", proxy.hub.node.path if isinstance(
+                              proxy.hub, Construct) else release,
+                          f"already has the proxy {other.node.path} (a release has one proxy "
+                          f"per namespace)")

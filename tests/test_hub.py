@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -10,6 +11,7 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     CHProxy,
     HeaderTrust,
+    HubOptions,
     HubStatefulSet,
     IstioSidecar,
     KubernetesVersion,
@@ -164,11 +166,47 @@ def test_storage_class(chart: cdk8s.Chart) -> None:
     assert claim["resources"]["requests"]["storage"] == "5Gi"
 
 
-def test_fails_without_proxy(chart: cdk8s.Chart) -> None:
-    HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
-            proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
-    with pytest.raises(RuntimeError, match="test/Hub: no proxy attached"):
-        synth(chart)
+def test_hub_alone_is_complete(chart: cdk8s.Chart) -> None:
+    """No proxy needs to attach: the settings name the proxy the release's CHProxy serves."""
+    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
+                         proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
+    manifests = synth(chart)
+    config_map = find(manifests, "ConfigMap")
+    assert config_map["metadata"]["name"] == hub.config_map.name
+    settings = parse_settings(config_map["data"]["settings.json"])
+    assert settings.proxy_api_url == "http://jupyterhub-proxy:8000"
+    volumes = find(manifests, "StatefulSet")["spec"]["template"]["spec"]["volumes"]
+    assert volumes[-1]["configMap"]["name"] == hub.config_map.name
+
+
+def test_proxy_serves_the_url_the_hub_names(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart, release="lab")
+    proxy = next(c for c in chart.node.children if isinstance(c, CHProxy))
+    assert hub.settings.proxy_api_url == proxy.api_url == "http://lab-proxy:8000"
+
+
+def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
+    options = HubOptions(storage_size="5Gi", user_header="X-Forwarded-User")
+    hub = _hub(chart, options=options, admin_users=["alice"])
+    assert hub.options == dataclasses.replace(options, admin_users=["alice"])
+    assert hub.settings.auth.user_header == "X-Forwarded-User"
+    claim = find(synth(chart), "StatefulSet")["spec"]["volumeClaimTemplates"][0]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+
+
+def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
+    assert _error(chart, storage="5Gi").startswith(
+        "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
+        "admin_access, admin_users, allow_all, culler, dns_ndots, ")
+
+
+def test_handles_for_every_object(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart)
+    handles = {hub.stateful_set, hub.service, hub.service_account, hub.role, hub.role_binding,
+               hub.disruption_budget, hub.config_map, hub.user_priority_class}
+    created = {c for c in hub.node.find_all() if isinstance(c, cdk8s.ApiObject)}
+    assert {o.kind for o in handles if o is not None} == {o.kind for o in created}
+    assert len(created) == len(handles) == 8
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:

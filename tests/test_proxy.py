@@ -99,7 +99,8 @@ def test_fails_second_proxy_for_one_hub(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         CHProxy(chart, "Other", hub=proxy.hub)
     assert str(error.value) == (
-        "test/Hub: proxy is already test/Proxy: a hub serves one proxy, got 'test/Other'")
+        "test/Other: hub already has the proxy test/Proxy (a release has one proxy per "
+        "namespace), got 'test/Hub'")
 
 
 REDIS_IMAGE = "registry.example.org/jupyterhub/proxy-redis:5.3.0"
