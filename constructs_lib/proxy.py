@@ -255,7 +255,8 @@ class CHProxy(Construct):
                 f"--log-level={log_level.value}",
                 *routes.proxy_args(),
             ],
-            "env": routes.proxy_env() or None,
+            # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
+            "env": routes.proxy_env(),
             "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
             "ports": [
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},

@@ -27,6 +27,11 @@ def test_library_example_synthesizes(tmp_path: Path) -> None:
     assert {"Namespace", "StatefulSet", "Deployment", "Ingress"} <= kinds
     namespace = next(m for m in manifests if m["kind"] == "Namespace")
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    # The escape hatch as shown: both patches land, the proxy's on a list that was empty.
+    for kind in ("StatefulSet", "Deployment"):
+        workload = next(m for m in manifests if m["kind"] == kind)
+        env = workload["spec"]["template"]["spec"]["containers"][0]["env"]
+        assert env[-1] == {"name": "TZ", "value": "UTC"}
 
 
 def test_readme_opens_with_the_two_commands() -> None:
