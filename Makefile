@@ -57,11 +57,14 @@ setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca .stam
 	@mkdir -p .stamps && touch $@
 
 ## Synthesize every app into dist/<app>/, the user-pod previews into dist/<app>-preview/,
-## and the dev app's reachability report into dist/dev-connectivity.txt.
+## the dev app's reachability report into dist/dev-connectivity.txt, and redraw the README's
+## pictures of the apps.
 synth: setup
 	$(PYTHON) -m apps --outdir dist
 	$(PYTHON) -m apps.previews --outdir dist
 	$(PYTHON) scripts/connectivity.py --outdir dist
+	# The README's pictures of the apps, drawn from what they synthesize.
+	$(PYTHON) scripts/diagram.py
 
 ## Lint, type-check and run every test (snapshots, schemas, drift of dist/).
 test: setup
