@@ -102,6 +102,26 @@ class IstioIngress(Construct):
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for exactly these
     hosts through the external auth first: the hub trusts the user header that auth sets.
+
+    Args:
+        jupyterhub: the hub and proxy behind the Gateway.
+        hosts: the hosts served; default ``None``, the hub's ``public_hosts``.
+        gateway: the ingress gateway's pods (selected by the Gateway, admitted by policies); default
+            ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
+        port: the Gateway's HTTP port; default 80.
+        retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts.
+        telemetry: tracing, metrics and access-log providers; default ``MeshTelemetry()``.
+        hub_proxy_outbound: the hub's and proxy's Sidecar outbound mode; default ``REGISTRY_ONLY``,
+            so they reach only known hosts.
+        user_outbound: the user pods' outbound mode; default ``ALLOW_ANY``: notebooks install
+            packages and fetch data from anywhere.
+        user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar; default none.
+        ext_authz_provider: the mesh config's external auth provider (e.g. ``oauth2-proxy``);
+            default ``None``, no CUSTOM AuthorizationPolicy.
+        gateway_principal: the gateway's workload identity (SPIFFE, without ``spiffe://``); default
+            the service account of Istio's default install.
+        trust_domain: the mesh's trust domain, for the components' principals; default
+            ``cluster.local``.
     """
 
     def __init__(

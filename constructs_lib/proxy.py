@@ -110,6 +110,27 @@ class CHProxy(Construct):
 
     Its default and error targets are the hub's Service; the hub learns this proxy's API URL
     (the hub's settings are completed here). The Deployment is the default child.
+
+    Args:
+        hub: the hub this proxy fronts; its Service is the default and error target, and the hub
+            is told this proxy's API URL.
+        routes: where the routes live; default ``None``, in the proxy's memory (one replica; the
+            hub re-adds lost routes); ``RouteStore.redis(...)`` shares them between replicas.
+        image: the proxy image; default ``None``, the official CHP image (``DEFAULT_PROXY_IMAGE``).
+            Routes in Redis need one of your own with the Redis backend.
+        image_pull_policy: default ``IfNotPresent``: images are pinned by tag, so a node's copy is
+            the one.
+        resources: default ``None``: 10m/128Mi requested, 1 CPU/256Mi limit (CHP peaked at 94 MiB
+            under 20 concurrent logins; the reference's 32Mi gets it OOM-killed).
+        log_level: CHP's log level; default ``warn``.
+        autoscaling: the HorizontalPodAutoscaler; default ``None``, ``Autoscaling()`` (1 to 3
+            replicas with routes in Redis, exactly 1 with routes in memory).
+        probes: liveness and readiness timing on ``/_chp_healthz``; default ``HealthProbes()``.
+        pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
+        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
+            for no injection.
+        dns_ndots: the pod's DNS ``ndots``; default 1, as every name it resolves is a short Service
+            name or fully qualified (no search-list fan-out); ``None`` keeps the cluster's.
     """
 
     PORT = 8080
