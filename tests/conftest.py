@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import cdk8s
@@ -12,6 +14,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from apps import APPS, BuiltApp
 from constructs_lib import HeaderTrust, KubernetesVersion
+from tests.leaks import become_subreaper, descendants, end
 from tests.manifests import ROOT, read_manifests
 
 __all__ = ["HOSTS", "ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
@@ -22,6 +25,31 @@ TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyt
 HOSTS = ("hub.example.org",)
 # Every Kubernetes version the output must validate against.
 VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
+
+
+# How long processes may take to exit after the last test before the run fails.
+LEAK_GRACE_SECONDS = 5
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_tests() -> Iterator[None]:
+    """Fail the run if any process the tests started (or an orphan of one) is still alive at
+    the end; such processes are ended then."""
+    become_subreaper()
+    # Running before any test: jsii's Node.js, started by `import cdk8s`.
+    before = set(descendants())
+    yield
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while True:
+        left = {pid: command for pid, command in descendants().items() if pid not in before}
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if left:
+        end(set(left))
+        pytest.fail("processes outlived the tests (ended now): "
+                    + "; ".join(f"{pid} {command}" for pid, command in sorted(left.items())),
+                    pytrace=False)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -33,6 +33,7 @@ from hub_runtime.settings import (
     dump_settings,
     parse_settings,
 )
+from tests.leaks import end, working_in
 from tests.manifests import ROOT, read_manifests
 
 ISSUER = "https://auth.test"
@@ -330,6 +331,9 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
     finally:
         running.stop_hub()
         running.stop_proxy()
+        # User servers and hub services (the culler) run in sessions of their own, out of
+        # reach of the hub's group; a hub that died or was killed leaves them running.
+        end(set(working_in(workdir)))
 
 
 class RedisServer:
