@@ -15,6 +15,7 @@ from constructs_lib import KubernetesVersion
 from tests.conftest import ROOT, read_manifests
 
 
+@pytest.mark.slow
 def test_library_example_synthesizes(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text()
     (example,) = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
@@ -33,8 +34,8 @@ def test_readme_opens_with_the_two_commands() -> None:
     lines = (ROOT / "README.md").read_text().splitlines()
     assert lines[:4] == [
         "```sh",
-        "make synth   # fresh machine: installs everything it needs (pip, npm, apt), writes dist/",
-        "make test    # fresh machine: installs the same, then runs lint, types and every test",
+        "make synth   # fresh machine: installs what synthesis needs (pip only), writes dist/",
+        "make test    # fresh machine: adds the test tools (pip, npm, apt); lint, types, all tests",
         "```",
     ]
 
