@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,30 @@ TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyt
 HOSTS = ("hub.example.org",)
 # Every Kubernetes version the output must validate against.
 VERSIONS = [KubernetesVersion(1, minor) for minor in range(28, 38)]
+
+
+# The test running now (its fixtures included), so that a test not marked slow cannot start a
+# process: the fast tier (`-m "not slow"`) starts none, and a new test says when it does.
+_running: list[pytest.Item] = []
+_popen_init = subprocess.Popen.__init__
+
+
+def _popen_init_of_slow_tests(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+    if _running and _running[-1].get_closest_marker("slow") is None:
+        raise RuntimeError(f"{_running[-1].nodeid} starts a process: mark it @pytest.mark.slow")
+    _popen_init(self, *args, **kwargs)
+
+
+subprocess.Popen.__init__ = _popen_init_of_slow_tests  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
 
 
 # How long processes may take to exit after the last test before the run fails.

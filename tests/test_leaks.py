@@ -1,6 +1,7 @@
 """No process outlives the tests: the session-end check in conftest.py (a process a test leaves
-running, or an orphan of one, fails the run and is ended; a clean run passes), and a
-deployment that ends what its hub started even when the hub was killed."""
+running, or an orphan of one, fails the run and is ended; a clean run passes), a deployment
+that ends what its hub started even when the hub was killed; and only tests marked slow start
+processes."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ pytestmark = pytest.mark.slow
 LEAKY = """
 import subprocess
 
+import pytest
 
+
+@pytest.mark.slow
 def test_leaves_a_process_running():
     subprocess.Popen(["sleep", "300"], start_new_session=True)
 
 
+@pytest.mark.slow
 def test_leaves_an_orphan():
     # The shell exits at once; the sleep it started in the background is an orphan.
     subprocess.run(["sh", "-c", "sleep 301 &"], check=True)
@@ -35,9 +40,19 @@ def test_leaves_an_orphan():
 CLEAN = """
 import subprocess
 
+import pytest
 
+
+@pytest.mark.slow
 def test_waits_for_its_process():
     subprocess.run(["sleep", "0.1"], check=True)
+"""
+UNMARKED = """
+import subprocess
+
+
+def test_starts_a_process():
+    subprocess.run(["true"], check=True)
 """
 
 
@@ -66,6 +81,13 @@ def test_a_clean_run_passes(tmp_path: Path) -> None:
     (tmp_path / "test_clean.py").write_text(CLEAN)
     result = _pytest(tmp_path / "test_clean.py")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_process_from_a_test_not_marked_slow_fails_it(tmp_path: Path) -> None:
+    (tmp_path / "test_unmarked.py").write_text(UNMARKED)
+    result = _pytest(tmp_path / "test_unmarked.py")
+    assert result.returncode != 0
+    assert "test_starts_a_process starts a process: mark it @pytest.mark.slow" in result.stdout
 
 
 def _culler(workdir: Path, timeout: float = 30) -> int:

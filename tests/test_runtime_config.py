@@ -65,6 +65,7 @@ def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     assert f"{settings}: unknown field culler.evry" in result.stderr
 
 
+@pytest.mark.slow
 def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
     """The delivered jupyterhub_config.py imports hub_runtime from its own directory, ahead of
     any installed copy (and with none installed, as in z2jh's image)."""
