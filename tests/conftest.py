@@ -15,7 +15,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from apps import APPS, BuiltApp
 from constructs_lib import HeaderTrust, KubernetesVersion
-from tests.leaks import become_subreaper, descendants, end
+from tests.leaks import end, mark_session, session_processes
 from tests.manifests import ROOT, read_manifests
 
 __all__ = ["HOSTS", "ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
@@ -57,16 +57,18 @@ LEAK_GRACE_SECONDS = 5
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_process_outlives_the_tests() -> Iterator[None]:
+def no_process_outlives_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Fail the run if any process the tests started (or an orphan of one) is still alive at
     the end; such processes are ended then."""
-    become_subreaper()
+    token = mark_session()
+    temp = tmp_path_factory.getbasetemp()
     # Running before any test: jsii's Node.js, started by `import cdk8s`.
-    before = set(descendants())
+    before = set(session_processes(token, temp))
     yield
     deadline = time.monotonic() + LEAK_GRACE_SECONDS
     while True:
-        left = {pid: command for pid, command in descendants().items() if pid not in before}
+        left = {pid: command for pid, command in session_processes(token, temp).items()
+                if pid not in before}
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.2)

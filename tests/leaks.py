@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import time
+import uuid
 from pathlib import Path
 
-__all__ = ["become_subreaper", "descendants", "end", "working_in"]
+__all__ = ["descendants", "end", "mark_session", "session_processes", "working_in"]
 
-# prctl(2) option: orphaned descendants are re-parented to this process rather than to init.
-_PR_SET_CHILD_SUBREAPER = 36
+# Set in the test process's environment: every process started with an environment derived
+# from it carries it, orphans included (they are no longer descendants once their parent dies).
+SESSION_ENV = "JUPYTERHUB_CDK8S_TEST_SESSION"
 
 
-def become_subreaper() -> None:
-    """Keep orphans visible: a process whose parent died (a hub's culler when the hub was
-    killed, a user server) becomes this process's child, so ``descendants`` still finds it."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+def mark_session() -> str:
+    token = uuid.uuid4().hex
+    os.environ[SESSION_ENV] = token
+    return token
 
 
 def _parents() -> dict[int, int]:
@@ -76,6 +75,28 @@ def working_in(directory: Path) -> dict[int, str]:
     return found
 
 
+def _carries(pid: int, token: str) -> bool:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{SESSION_ENV}={token}".encode() in environ.split(b"\0")
+
+
+def session_processes(token: str, temp: Path) -> dict[int, str]:
+    """The live processes of the session marked with ``token`` (but this one): its descendants,
+    those whose environment carries the mark, and those working inside ``temp``, the
+    session's temporary directory (user servers and hub services start with environments of
+    their own, in working directories there)."""
+    found = descendants()
+    for pid in _parents():
+        if pid != os.getpid() and pid not in found and _carries(pid, token):
+            found[pid] = _command(pid)
+    found.update(working_in(temp))
+    found.pop(os.getpid(), None)
+    return found
+
+
 def end(pids: set[int], timeout: float = 5) -> None:
     """SIGTERM, then SIGKILL after ``timeout``, each of ``pids`` still alive."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -85,7 +106,7 @@ def end(pids: set[int], timeout: float = 5) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and pids & set(_parents()):
             time.sleep(0.1)
-        # Reap the ones that became this process's children (as a subreaper).
+        # Reap the ones that are this process's children.
         for pid in pids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)

@@ -72,7 +72,7 @@ def test_a_leak_fails_the_run_and_is_ended(tmp_path: Path) -> None:
     report = re.findall(r"processes outlived the tests \(ended now\): (.*)", result.stdout)[0]
     leaked = dict(entry.split(" ", 1) for entry in report.split("; "))
     assert sorted(leaked.values()) == ["sleep 300", "sleep 301"]
-    # Ended, the orphan too: it was that session's child (a subreaper), not init's.
+    # Ended, the orphan too (init's child, found by the session's mark in its environment).
     alive = descendants(1)
     assert [pid for pid in leaked if int(pid) in alive] == []
 
