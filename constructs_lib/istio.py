@@ -181,7 +181,7 @@ class IstioIngress(Construct):
         labels = {APP_LABEL: release}
         self.proxy = proxy
 
-        from imports.io.istio import networking as net
+        from constructs_lib._imports.io.istio import networking as net
 
         gateway_obj = net.Gateway(
             self, "Gateway", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
@@ -239,9 +239,9 @@ class IstioIngress(Construct):
 
     def _workload_policies(self, release: str, workload: _Workload,
                            telemetry: MeshTelemetry) -> None:
-        from imports.io.istio import networking as net
-        from imports.io.istio import security as sec
-        from imports.io.istio import telemetry as tel
+        from constructs_lib._imports.io.istio import networking as net
+        from constructs_lib._imports.io.istio import security as sec
+        from constructs_lib._imports.io.istio import telemetry as tel
 
         name = f"{release}-{workload.component.value}"
         metadata = cdk8s.ApiObjectMetadata(name=name, labels=dict(workload.labels))
@@ -295,7 +295,7 @@ class IstioIngress(Construct):
         Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
         servers (and the hub's own services) on /hub/api/ only. User servers: proxy and hub.
         """
-        from imports.io.istio import security as sec
+        from constructs_lib._imports.io.istio import security as sec
 
         hub, proxy = jupyterhub.hub, jupyterhub.proxy
         proxy_id, hub_id = principal(proxy.service_account), principal(hub.service_account)
@@ -363,7 +363,7 @@ class IstioIngress(Construct):
         return entries
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
-        from imports.io.istio import networking as net
+        from constructs_lib._imports.io.istio import networking as net
 
         value: dict[str, Any] = {"typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.network."
@@ -400,7 +400,7 @@ class IstioIngress(Construct):
         )
 
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
-        from imports.io.istio import security as sec
+        from constructs_lib._imports.io.istio import security as sec
 
         namespace = self.gateway.namespace
         if namespace is None:

@@ -130,7 +130,7 @@ class VaultSecret(Construct, ProxyToken):
     def _external_secret(self, component: Component, name: str, labels: dict[str, str],
                          refresh_interval: str) -> None:
         # Imported here: the binding module is only loaded by apps that deliver through ESO.
-        from imports.io import external_secrets as eso
+        from constructs_lib._imports.io import external_secrets as eso
 
         eso.ExternalSecret(
             self, component.value,

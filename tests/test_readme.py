@@ -30,6 +30,7 @@ def _run_example(heading: str, tmp_path: Path) -> list[dict[str, Any]]:
     return read_manifests(tmp_path / "dist")
 
 
+@pytest.mark.slow
 def test_library_example_synthesizes(tmp_path: Path) -> None:
     manifests = _run_example("## Using the library from your own cdk8s app", tmp_path)
     assert sorted(p.name for p in (tmp_path / "dist").iterdir())[0].endswith("namespace.k8s.yaml")
@@ -39,6 +40,7 @@ def test_library_example_synthesizes(tmp_path: Path) -> None:
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
+@pytest.mark.slow
 def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
     manifests = _run_example("### With cdk8s-plus (`constructs_lib.plus`)", tmp_path)
     ingress = next(m for m in manifests if m["kind"] == "Ingress")
@@ -61,8 +63,8 @@ def test_readme_opens_with_the_two_commands() -> None:
     lines = (ROOT / "README.md").read_text().splitlines()
     assert lines[:4] == [
         "```sh",
-        "make synth   # fresh machine: installs everything it needs (pip, npm, apt), writes dist/",
-        "make test    # fresh machine: installs the same, then runs lint, types and every test",
+        "make synth   # fresh machine: installs what synthesis needs (pip only), writes dist/",
+        "make test    # fresh machine: adds the test tools (pip, npm, apt); lint, types, all tests",
         "```",
     ]
 
