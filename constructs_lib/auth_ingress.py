@@ -46,6 +46,23 @@ class AuthProxyIngress(Construct):
 
     ``controller`` is the ingress controller's pods, for NetworkPolicies
     (``HubNetworkPolicies(ingress_from=ingress.controller)``).
+
+    Args:
+        proxy: the proxy whose public port both Ingresses send to.
+        hosts: the hosts served; default ``None``, the hub's ``public_hosts`` (user servers accept
+            the browser's Origin only from those, so others are refused).
+        ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
+            ingress-nginx's.
+        tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
+            ends before the controller, or a certificate controller adds it).
+        auth_url: where ingress-nginx checks each request; default oauth2-proxy's ``/oauth2/auth``
+            on the same host.
+        auth_signin: where an unauthenticated browser is sent; default oauth2-proxy's
+            ``/oauth2/start``, back to the page asked for.
+        auth_response_headers: the auth response's headers passed to the hub; default ``None``, the
+            hub's user header and ``Authorization`` (the ID token the hub checks).
+        controller: the ingress controller's pods, for NetworkPolicies; default ingress-nginx's
+            controller pods in namespace ``ingress-nginx``.
     """
 
     def __init__(

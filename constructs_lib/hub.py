@@ -82,9 +82,40 @@ _ROLE_RULES = [
 
 @dataclass(frozen=True)
 class HubOptions:
-    """Every option of the hub but its wiring (token, trust, profiles, hosts, release): the
+    r"""Every option of the hub but its wiring (token, trust, profiles, hosts, release): the
     value ``JupyterHub(hub_options=...)`` forwards whole, and whose fields
-    ``HubStatefulSet`` also takes as keyword props."""
+    ``HubStatefulSet`` also takes as keyword props.
+
+    Fields:
+        image: the hub image; default ``DEFAULT_HUB_IMAGE``, z2jh's public one (no build needed).
+        image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
+        replicas: must be 1 (the default): JupyterHub keeps state in one SQLite file.
+        admin_users: the admins' user names; default none.
+        allow_all: whether every user the auth proxy lets through may use the hub; default ``True``.
+        admin_access: whether admins may open other users' servers; default ``False``.
+        user_header: the request header naming the user; default ``X-Auth-Request-User``
+            (oauth2-proxy's).
+        user_pattern: the regular expression a user name must match; default
+            ``\w[\w.@+-]*`` (no ``/``, no ``,`` from two joined header copies, no leading
+            ``.``).
+        user_max_length: the longest user name accepted; default 64.
+        user_pods: what every user pod gets; default ``UserPods()``.
+        named_server_limit: named servers per user; default 3, 0 turns them off.
+        activity_interval: seconds between the hub's polls of the proxy's routes (it re-adds lost
+            ones); default ``None``: 60 with routes in Redis, 10 with routes in memory.
+        culler: the idle culler; default ``IdleCuller()``, stopping servers idle for an hour.
+        resources: default ``None``: 10m/256Mi requested, 1 CPU/512Mi limit.
+        storage_size: the data volume (SQLite database, cookie secret); default ``1Gi``.
+        storage_class: the data volume's StorageClass; default ``None``, the cluster's default.
+        probes: liveness and readiness timing on ``/hub/health``; default ``HealthProbes()``.
+        pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
+        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
+            for no injection.
+        prometheus_scrape: whether the pod carries Prometheus scrape annotations for
+            ``/hub/metrics``; default ``True``.
+        dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
+            cluster's.
+    """
 
     image: str = DEFAULT_HUB_IMAGE
     # The image is pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
@@ -128,7 +159,7 @@ class HubOptions:
 
 
 class HubStatefulSet(Construct):
-    """The JupyterHub hub.
+    r"""The JupyterHub hub.
 
     ``public_hosts`` are the host names browsers reach the hub by (those of the ingress in
     front of the proxy): the proxy hands each hop the Host of its destination Service, so user
@@ -143,6 +174,23 @@ class HubStatefulSet(Construct):
 
     Options are a :class:`HubOptions` (``options=``), or its fields as keyword props (which
     replace the options' fields). Defaults are the reference deployment's; see each field.
+
+    Args:
+        proxy_token: where the hub reads ``CONFIGPROXY_AUTH_TOKEN`` (a ``ProxyToken``, never a
+            plain value): required, the hub and the proxy must share it.
+        header_trust: when the user header counts (``HeaderTrust.jwt_proof(...)`` or
+            ``HeaderTrust.mesh_enforced()``): required, no safe default exists.
+        profiles: the profiles users can spawn (at least one; the first is the default unless one
+            is marked).
+        public_hosts: the host names browsers reach the hub by; user servers accept them as Origin.
+        release: the prefix of every object name and the ``app.kubernetes.io/name`` label; default
+            ``jupyterhub``.
+        user_service_account: the ServiceAccount user pods run as; default ``None``, the namespace's
+            ``default`` (``JupyterHub`` creates one).
+        kubernetes_version: the cluster's version, deciding which newer fields are emitted; default
+            ``KubernetesVersion.DEFAULT``.
+        options: every other option, as one value (see :class:`HubOptions` for each field);
+            its fields may also be given as keyword props, which replace them.
     """
 
     def __init__(

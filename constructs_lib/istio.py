@@ -103,6 +103,27 @@ class IstioIngress(Construct):
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for exactly these
     hosts through the external auth first: the hub trusts the user header that auth sets.
+
+    Args:
+        proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
+        jupyterhub: the composite whose proxy that is (give one of the two).
+        hosts: the hosts served; default ``None``, the hub's ``public_hosts``.
+        gateway: the ingress gateway's pods (selected by the Gateway, admitted by policies); default
+            ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
+        port: the Gateway's HTTP port; default 80.
+        retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts.
+        telemetry: tracing, metrics and access-log providers; default ``MeshTelemetry()``.
+        hub_proxy_outbound: the hub's and proxy's Sidecar outbound mode; default ``REGISTRY_ONLY``,
+            so they reach only known hosts.
+        user_outbound: the user pods' outbound mode; default ``ALLOW_ANY``: notebooks install
+            packages and fetch data from anywhere.
+        user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar; default none.
+        ext_authz_provider: the mesh config's external auth provider (e.g. ``oauth2-proxy``);
+            default ``None``, no CUSTOM AuthorizationPolicy.
+        gateway_principal: the gateway's workload identity (SPIFFE, without ``spiffe://``); default
+            the service account of Istio's default install.
+        trust_domain: the mesh's trust domain, for the components' principals; default
+            ``cluster.local``.
     """
 
     def __init__(
@@ -165,7 +186,7 @@ class IstioIngress(Construct):
         labels = {APP_LABEL: release}
         self.proxy = proxy
 
-        from imports.io.istio import networking as net
+        from constructs_lib._imports.io.istio import networking as net
 
         gateway_obj = net.Gateway(
             self, "Gateway", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
@@ -223,9 +244,9 @@ class IstioIngress(Construct):
 
     def _workload_policies(self, release: str, workload: _Workload,
                            telemetry: MeshTelemetry) -> None:
-        from imports.io.istio import networking as net
-        from imports.io.istio import security as sec
-        from imports.io.istio import telemetry as tel
+        from constructs_lib._imports.io.istio import networking as net
+        from constructs_lib._imports.io.istio import security as sec
+        from constructs_lib._imports.io.istio import telemetry as tel
 
         name = f"{release}-{workload.component.value}"
         metadata = cdk8s.ApiObjectMetadata(name=name, labels=dict(workload.labels))
@@ -279,7 +300,7 @@ class IstioIngress(Construct):
         Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
         servers (and the hub's own services) on /hub/api/ only. User servers: proxy and hub.
         """
-        from imports.io.istio import security as sec
+        from constructs_lib._imports.io.istio import security as sec
 
         hub = proxy.hub
         proxy_id = principal(proxy.service_account.name)
@@ -348,7 +369,7 @@ class IstioIngress(Construct):
         return entries
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
-        from imports.io.istio import networking as net
+        from constructs_lib._imports.io.istio import networking as net
 
         value: dict[str, Any] = {"typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.network."
@@ -385,7 +406,7 @@ class IstioIngress(Construct):
         )
 
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
-        from imports.io.istio import security as sec
+        from constructs_lib._imports.io.istio import security as sec
 
         namespace = self.gateway.namespace
         if namespace is None:

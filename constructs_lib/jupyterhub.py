@@ -75,6 +75,26 @@ class JupyterHub(Construct):
 
     ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
     child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.
+
+    Args:
+        proxy_token: where the hub and the proxy read ``CONFIGPROXY_AUTH_TOKEN``: required.
+        header_trust: when the user header counts: required, no safe default exists.
+        hosts: the public host names of the hub (the ingress constructs default to them).
+        release: the prefix of every object name; default ``jupyterhub``.
+        profiles: the profiles users can spawn; default ``None``, :func:`reference_profiles`.
+        admin_users: the admins' user names; default none.
+        hub_image: default ``DEFAULT_HUB_IMAGE``, z2jh's public hub image.
+        proxy_image: default ``None``, the official CHP image (routes in Redis need your own).
+        sidecar: Istio injection for the hub and the proxy; default ``IstioSidecar()``, ``None``
+            turns injection off for both (user pods follow ``user_pods.sidecar``).
+        user_pods: what every user pod gets; default ``UserPods()``.
+        culler: the idle culler; default ``IdleCuller()``.
+        named_server_limit: named servers per user; default 3, 0 turns them off.
+        proxy_autoscaling: the proxy's autoscaler; default ``Autoscaling()``.
+        proxy_routes: where the proxy keeps its routes; default in memory.
+        hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
+        proxy_options: every option of the proxy, forwarded whole; default ``ProxyOptions()``.
+        kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
     def __init__(

@@ -42,7 +42,16 @@ class HubNamespace(DeclaredNamespace):
     ``privileged`` only when some profile mounts a host path or chowns as root, or when
     ``istio_init`` says injected pods get Istio's init container (NET_ADMIN and NET_RAW; not
     needed with Istio's CNI plugin); otherwise ``restricted``, which the hub, the proxy and the
-    hardened user pods meet."""
+    hardened user pods meet.
+
+    Args:
+        profiles: the profiles whose volumes and init containers decide the Pod Security level.
+        name: the Namespace's name; default ``jupyterhub``, the apps' namespace (a chart's
+            ``namespace`` must match it).
+        release: the release whose objects live here; default ``jupyterhub``.
+        istio_init: whether injected pods get Istio's init container (NET_ADMIN, NET_RAW), which
+            needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh.
+    """
 
     def __init__(
         self,
@@ -88,6 +97,16 @@ class HubResourceQuota(Construct):
     ``gpu_servers`` may have GPUs. ``overrides`` replaces single entries of ``hard``
     (e.g. ``{"limits.memory": "512Gi"}``). No LoadBalancer Services: traffic enters through
     the ingress.
+
+    Args:
+        jupyterhub: the hub and proxy whose pods the quota must admit.
+        user_servers: user servers running at once; default 8, the reference's 32-CPU quota at its
+            profiles' 4-CPU limit.
+        gpu_servers: how many of those may have GPUs; default 1, the reference's quota had one GPU.
+        overrides: single entries of ``hard`` to replace (e.g. ``{"limits.memory": "512Gi"}``);
+            default ``None``, none.
+        load_balancers: LoadBalancer Services allowed; default 0, as traffic enters through the
+            ingress.
     """
 
     def __init__(

@@ -77,6 +77,19 @@ class HubNetworkPolicies(Construct):
 
     Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
     hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
+
+    Args:
+        proxy: the proxy (any ``IProxy``, with its hub) whose app's flows are admitted; or
+        jupyterhub: the composite whose flows (``jupyterhub.flows``) are admitted (give one).
+        ingress_from: the pods allowed to reach the proxy's public port (the ingress controller's
+            or the gateway's): required, as nothing else should.
+        prometheus: the pods allowed to scrape the sidecars; default ``NetworkPeer.PROMETHEUS``
+            (namespace ``prometheus``), ``None`` for no allowance.
+        prometheus_port: the port scraped; default 15020, the Istio sidecar's merged metrics.
+        telepresence_port: telepresence's traffic agent port to admit; default 9900, ``None`` for
+            no allowance.
+        block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
+            the node's credentials); default ``True``, as z2jh's.
     """
 
     def __init__(

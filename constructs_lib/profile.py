@@ -163,6 +163,28 @@ class NotebookProfile(Construct):
 
     The profile is data for the hub (written into its settings); it creates no Kubernetes
     object of its own.
+
+    Args:
+        display_name: the name users pick; default ``Standard Notebook``, the reference's.
+        slug: the profile's key; default ``None``, derived from ``display_name``.
+        description: the line under the name; default the reference's ``4 CPU / 32 GB RAM``.
+        default: whether the spawn form preselects it; default ``False`` (the first profile is the
+            default when none is marked).
+        image: the user server image; default ``DEFAULT_USER_IMAGE``.
+        image_pull_policy: default ``Always``: the reference moves tags (pin a digest in ``image``
+            to make this cheap).
+        cpu_guarantee: CPU requested; default ``1``, the reference's.
+        cpu_limit: CPU limit; default ``4``, the reference's.
+        mem_guarantee: memory requested; default ``256M``, the reference's.
+        mem_limit: memory limit; default ``32G``, the reference's.
+        gpus: ``nvidia.com/gpu`` per pod; default 0.
+        runtime_class_name: the pod's RuntimeClass (``nvidia`` for GPUs); default ``None``.
+        extra_resource_guarantees: more extended resources requested; default ``None``.
+        extra_resource_limits: more extended resource limits; default ``None``.
+        volumes: the volumes mounted; default none (host paths need a privileged namespace);
+            ``UserVolume.reference_set()`` is the reference's.
+        service_account_token: whether the pod gets a Kubernetes API token; default ``False``,
+            none unless the profile needs one.
     """
 
     def __init__(

@@ -119,7 +119,27 @@ class Autoscaling:
 @dataclass(frozen=True)
 class ProxyOptions:
     """Every option of the proxy but its hub: the value ``JupyterHub(proxy_options=...)``
-    forwards whole, and whose fields ``CHProxy`` also takes as keyword props."""
+    forwards whole, and whose fields ``CHProxy`` also takes as keyword props.
+
+    Fields:
+        routes: where the routes live; default ``None``, in the proxy's memory (one replica; the
+            hub re-adds lost routes); ``RouteStore.redis(...)`` shares them between replicas.
+        image: the proxy image; default ``None``, the official CHP image (``DEFAULT_PROXY_IMAGE``).
+            Routes in Redis need one of your own with the Redis backend.
+        image_pull_policy: default ``IfNotPresent``: images are pinned by tag, so a node's copy is
+            the one.
+        resources: default ``None``: 10m/128Mi requested, 1 CPU/256Mi limit (CHP peaked at 94 MiB
+            under 20 concurrent logins; the reference's 32Mi gets it OOM-killed).
+        log_level: CHP's log level; default ``warn``.
+        autoscaling: the HorizontalPodAutoscaler; default ``None``, ``Autoscaling()`` (1 to 3
+            replicas with routes in Redis, exactly 1 with routes in memory).
+        probes: liveness and readiness timing on ``/_chp_healthz``; default ``HealthProbes()``.
+        pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
+        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
+            for no injection.
+        dns_ndots: the pod's DNS ``ndots``; default 1, as every name it resolves is a short Service
+            name or fully qualified (no search-list fan-out); ``None`` keeps the cluster's.
+    """
 
     # None: RouteStore.memory() (routes in the proxy's memory; one replica).
     routes: RouteStore | None = None
@@ -149,6 +169,12 @@ class CHProxy(Construct):
     Service, ServiceAccount, PodDisruptionBudget and HorizontalPodAutoscaler are read-only
     properties. Options are a :class:`ProxyOptions` (``options=``), or its fields as keyword
     props.
+
+    Args:
+        hub: the hub this proxy fronts; its Service is the default and error target, and the hub
+            is told this proxy's API URL.
+        options: every other option, as one value (see :class:`ProxyOptions` for each field);
+            its fields may also be given as keyword props, which replace them.
     """
 
     PORT = PROXY_PORT

@@ -80,7 +80,16 @@ class _ExistingRedis(RouteStore):
 class RedisRouteStore(Construct, RouteStore):
     """A Redis for the proxy's routes: a one-replica StatefulSet with append-only persistence
     on a volume, its Service, a NetworkPolicy that admits only the proxy, and a PDB. The
-    password is key ``REDIS_PASSWORD`` of Secret ``password_secret`` (create it yourself)."""
+    password is key ``REDIS_PASSWORD`` of Secret ``password_secret`` (create it yourself).
+
+    Args:
+        release: the prefix of the objects' names; default ``jupyterhub``.
+        password_secret: the Secret holding ``REDIS_PASSWORD``, created by you; default
+            ``jupyterhub-redis``.
+        image: the Redis image; default ``docker.io/library/redis:7.4-alpine``, public and pinned.
+        storage_size: the append-only file's volume; default ``1Gi`` (routes are small).
+        resources: default ``None``: 10m/64Mi requested, 500m/256Mi limit.
+    """
 
     shared = True
 

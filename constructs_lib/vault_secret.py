@@ -48,6 +48,17 @@ class VaultSecret(Construct, ProxyToken):
     ``path`` is the KV API path (``/kv/data/jupyterhub`` is mount ``kv``, KV v2, secret
     ``jupyterhub``). Pass this object as the hub's ``proxy_token``. No secret value is ever
     synthesized: the operator (or the generator) fetches it in the cluster.
+
+    Args:
+        release: the prefix of the Secrets' names; default ``jupyterhub``.
+        path: the KV API path; default ``/kv/data/jupyterhub`` (mount ``kv``, KV v2, secret
+            ``jupyterhub``), the reference's.
+        key: the key within the Vault secret; default ``CONFIGPROXY_AUTH_TOKEN``.
+        store: the External Secrets Operator store; default ``None``, the ``ClusterSecretStore``
+            named ``vault``.
+        refresh_interval: how often the operator re-reads Vault; default ``1h``.
+        delivery: how the value reaches the Secrets; default ``EXTERNAL_SECRET`` (the External
+            Secrets Operator), or ``KUSTOMIZE_GENERATOR``.
     """
 
     def __init__(
@@ -119,7 +130,7 @@ class VaultSecret(Construct, ProxyToken):
     def _external_secret(self, component: Component, name: str, labels: dict[str, str],
                          refresh_interval: str) -> None:
         # Imported here: the binding module is only loaded by apps that deliver through ESO.
-        from imports.io import external_secrets as eso
+        from constructs_lib._imports.io import external_secrets as eso
 
         eso.ExternalSecret(
             self, component.value,

@@ -92,6 +92,7 @@ async def form_login(session: aiohttp.ClientSession, url: str, user: str) -> boo
 
 
 def measure(hub: Deployment, login: object) -> tuple[list[float], int, dict[str, float]]:
+    assert hub.proxy is not None and hub.hub is not None  # started by deployment()
     rss = PeakRss({"proxy": hub.proxy.pid, "hub": hub.hub.pid})
     latencies, errors = asyncio.run(run(hub.proxy_url, login))
     return latencies, errors, rss.stop()

@@ -46,7 +46,7 @@ def analyse(dist: Path, app: str, output_format: str = "txt") -> str:
         return re.sub(r"\nTotal run time:.*\n?", "\n", text).rstrip() + "\n"
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--outdir", default="dist")
     dist = Path(parser.parse_args().outdir)
@@ -54,6 +54,7 @@ def main() -> None:
         target = dist / f"{app}-connectivity.txt"
         target.write_text(analyse(dist, app))
         print(f"analysed {target}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ or in a browser, with a header-setting extension sending X-Auth-Request-User.
 'admin' is an admin: {url}/hub/admin. Logs: {workdir}/hub.log, {workdir}/proxy.log
 Ctrl-C stops the proxy, the hub and every user server.
 """, flush=True)
+        assert hub.hub is not None and hub.proxy is not None  # started by deployment()
         try:
             while hub.hub.poll() is None and hub.proxy.poll() is None:
                 time.sleep(0.5)

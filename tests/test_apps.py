@@ -131,6 +131,7 @@ def test_previews_validate_strictly(name: str) -> None:
         assert manifest["metadata"]["namespace"] == "jupyterhub"
 
 
+@pytest.mark.slow
 def test_cdk8s_cli_synth_matches(tmp_path: Path) -> None:
     cli = ROOT / "node_modules" / ".bin" / "cdk8s"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",

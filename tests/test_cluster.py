@@ -42,6 +42,8 @@ from tests.cluster.deployment import Deployed, app_manifests, deployed, external
 from tests.cluster.kinds import kind_of
 from tests.processes import PROXY_TOKEN, KeyPair, jwks_server
 
+pytestmark = pytest.mark.slow  # a hub, its culler and user containers as processes
+
 KEY = KeyPair()
 POD, SERVICE = kind_of("Pod"), kind_of("Service")
 # The culler's timings in the hubs that test it: idle for 5 s, checked every 2 s.

@@ -186,6 +186,7 @@ MODULES = sorted(f"constructs_lib.{p.stem}" for p in (ROOT / "constructs_lib").g
                  if p.stem != "__init__")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", MODULES)
 def test_each_module_imports_alone(module: str) -> None:
     """In a fresh interpreter, first of all: a cycle would fail on a half-made module."""

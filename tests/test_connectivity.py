@@ -10,6 +10,8 @@ import pytest
 from scripts.connectivity import analyse
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # network-config-analyzer runs once for the module
+
 RULE = re.compile(r"src_ns: \[(.*?)\] src_pods: \[(.*?)\] dst_ns: \[(.*?)\] "
                   r"dst_pods: \[(.*?)\] conn: (.*)")
 USER_PODS = "app.kubernetes.io/component=singleuser-server and app.kubernetes.io/name=jupyterhub"

@@ -14,6 +14,7 @@ from tests.conftest import ROOT
 from tests.processes import hub_pod
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", ["Dockerfile", "docker/proxy-redis.Dockerfile"])
 def test_hadolint_clean(recipe: str) -> None:
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
@@ -59,6 +60,7 @@ def test_runs_as_nonroot_in_its_data_directory() -> None:
     assert "WORKDIR /srv/jupyterhub" in text
 
 
+@pytest.mark.slow
 def test_constraints_pin_the_hub_extra() -> None:
     pins = {line.split("==")[0].lower(): line.strip().lower()
             for line in (ROOT / "docker" / "hub-constraints.txt").read_text().splitlines()

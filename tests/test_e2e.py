@@ -13,6 +13,8 @@ import requests
 
 from tests.processes import Deployment, KeyPair, deployment, jwks_server
 
+pytestmark = pytest.mark.slow  # real proxy, hub and user server processes
+
 KEY = KeyPair()
 ROGUE = KeyPair("test-key")  # same key id, different key: a bad signature
 

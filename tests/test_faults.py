@@ -15,6 +15,8 @@ from hub_runtime.settings import parse_settings
 from tests.manifests import ROOT, read_manifests
 from tests.processes import Deployment, RedisServer, deployment, redis_server
 
+pytestmark = pytest.mark.slow  # real proxy, hub, user server and redis processes
+
 USER = "frank"
 
 

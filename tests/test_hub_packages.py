@@ -10,6 +10,8 @@ import subprocess
 import sys
 from importlib import metadata
 
+import pytest
+
 from tests.manifests import ROOT
 
 # The image's package list, read by scripts/test_z2jh's environment.
@@ -22,6 +24,7 @@ def _pins(path: str) -> dict[str, str]:
             for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.MULTILINE)}
 
 
+@pytest.mark.slow
 def test_hub_packages_are_the_images_versions() -> None:
     pins = _pins(os.environ.get(REQUIREMENTS_ENV, "docker/hub-constraints.txt"))
     names = subprocess.run([sys.executable, str(ROOT / "scripts" / "hub_requirements.py"),

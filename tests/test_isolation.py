@@ -6,8 +6,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pytest
+
 from scripts.load_test import SERVER, user_session
 from tests.processes import KeyPair, deployment, jwks_server
+
+pytestmark = pytest.mark.slow  # real proxy, hub and user server processes
 
 
 def test_users_reach_only_their_own_servers(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ from tests.mesh.objects import Mesh, Workload, selects
 from tests.mesh.recorder import Record, recorders
 from tests.processes import KeyPair, deployment, dev_settings, free_port, jwks_server
 
+pytestmark = pytest.mark.slow  # real proxy, hub, user server and kernel processes
+
 USER = "alice"
 KERNEL = "python3-test"
 KEY = KeyPair()

@@ -104,6 +104,7 @@ def test_requests_pass_unchanged_on_one_connection(recording: tuple[Recorders, s
     assert {p.pid for r in records for p in r.peers} == {os.getpid()}
 
 
+@pytest.mark.slow
 def test_the_sending_process_is_named(recording: tuple[Recorders, str]) -> None:
     running, url = recording
     client = subprocess.Popen([sys.executable, "-c",

@@ -59,7 +59,7 @@ def settings() -> HubSettings:
     return parse_settings(config_map["data"]["settings.json"])
 
 
-def _spawn(settings: HubSettings, **resources: str) -> dict[str, Any]:
+def _spawn(settings: HubSettings, **resources: Any) -> dict[str, Any]:
     profile = dataclasses.replace(settings.profiles[0], **resources)
     pod, *_ = render_user_objects(
         dataclasses.replace(settings, profiles=(profile,)), namespace="jupyterhub",

@@ -7,21 +7,32 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import apps
-from constructs_lib import KubernetesVersion
+from constructs_lib import USER_PORT, KubernetesVersion
 from tests.conftest import ROOT, read_manifests
 
 
-def test_library_example_synthesizes(tmp_path: Path) -> None:
+def _example(heading: str) -> str:
+    """The first Python example under ``heading``."""
     readme = (ROOT / "README.md").read_text()
-    (example,) = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
-    (tmp_path / "main.py").write_text(example)
+    section = readme[readme.index(f"\n{heading}\n"):]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+
+
+def _run_example(heading: str, tmp_path: Path) -> list[dict[str, Any]]:
+    (tmp_path / "main.py").write_text(_example(heading))
     subprocess.run([sys.executable, "main.py"], cwd=tmp_path, check=True, capture_output=True,
                    env={**os.environ, "PYTHONPATH": str(ROOT)})
-    manifests = read_manifests(tmp_path / "dist")
+    return read_manifests(tmp_path / "dist")
+
+
+@pytest.mark.slow
+def test_library_example_synthesizes(tmp_path: Path) -> None:
+    manifests = _run_example("## Using the library from your own cdk8s app", tmp_path)
     assert sorted(p.name for p in (tmp_path / "dist").iterdir())[0].endswith("namespace.k8s.yaml")
     kinds = {m["kind"] for m in manifests}
     assert {"Namespace", "StatefulSet", "Deployment", "Ingress"} <= kinds
@@ -34,12 +45,31 @@ def test_library_example_synthesizes(tmp_path: Path) -> None:
         assert env[-1] == {"name": "TZ", "value": "UTC"}
 
 
+@pytest.mark.slow
+def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
+    manifests = _run_example("### With cdk8s-plus (`constructs_lib.plus`)", tmp_path)
+    ingress = next(m for m in manifests if m["kind"] == "Ingress")
+    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert path["backend"]["service"] == {"name": "jupyterhub-proxy", "port": {"number": 8080}}
+    policy = next(m for m in manifests if m["kind"] == "NetworkPolicy")
+    assert policy["spec"]["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "singleuser-server"}
+    assert policy["spec"]["ingress"][0]["ports"] == [{"port": USER_PORT, "protocol": "TCP"}]
+    binding = next(m for m in manifests
+                   if m["kind"] == "RoleBinding" and m["roleRef"]["kind"] == "Role"
+                   and m["subjects"][0].get("namespace") == "jupyterhub")
+    assert binding["subjects"][0]["name"] == "jupyterhub-hub"
+    proxy = next(m for m in manifests if m["kind"] == "Deployment")
+    assert proxy["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [
+        {"secretRef": {"name": "jupyterhub-proxy-token"}}]
+
+
 def test_readme_opens_with_the_two_commands() -> None:
     lines = (ROOT / "README.md").read_text().splitlines()
     assert lines[:4] == [
         "```sh",
-        "make synth   # fresh machine: installs everything it needs (pip, npm, apt), writes dist/",
-        "make test    # fresh machine: installs the same, then runs lint, types and every test",
+        "make synth   # fresh machine: installs what synthesis needs (pip only), writes dist/",
+        "make test    # fresh machine: adds the test tools (pip, npm, apt); lint, types, all tests",
         "```",
     ]
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from traitlets.config import Config
 
 from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
@@ -53,6 +54,7 @@ def test_reference_hub_settings(tmp_path: Path) -> None:
     assert config.KubeSpawner.start_timeout == 300
 
 
+@pytest.mark.slow
 def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     settings = tmp_path / "settings.json"
     settings.write_text(dump_settings(dev_settings()).replace('"every"', '"evry"'))
@@ -63,6 +65,7 @@ def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     assert f"{settings}: unknown field culler.evry" in result.stderr
 
 
+@pytest.mark.slow
 def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
     """The delivered jupyterhub_config.py imports hub_runtime from its own directory, ahead of
     any installed copy (and with none installed, as in z2jh's image)."""

@@ -27,6 +27,7 @@ def checkov_report() -> dict[str, Any]:
     return report
 
 
+@pytest.mark.slow
 def test_checkov_finds_nothing(checkov_report: dict[str, Any]) -> None:
     failed = [(f["check_id"], f["resource"], f["file_path"])
               for f in checkov_report["results"]["failed_checks"]]
@@ -34,6 +35,7 @@ def test_checkov_finds_nothing(checkov_report: dict[str, Any]) -> None:
     assert checkov_report["summary"]["passed"] > 0
 
 
+@pytest.mark.slow
 def test_every_exception_is_in_the_readme(checkov_report: dict[str, Any]) -> None:
     readme = (ROOT / "README.md").read_text()
     skipped = {(s["check_id"], s["check_result"]["suppress_comment"])

@@ -10,7 +10,7 @@ from tornado import ioloop, web
 
 
 class WhoAmI(HubOAuthenticated, web.RequestHandler):  # type: ignore[misc]
-    @web.authenticated  # type: ignore[misc]
+    @web.authenticated
     def get(self) -> None:
         self.write(self.get_current_user()["name"])
 

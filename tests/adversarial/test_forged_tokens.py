@@ -31,6 +31,8 @@ from tests.adversarial.kit import (
     summary,
 )
 
+pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
+
 RSA = KeyPair("rsa")
 EC = EcKeyPair("ec")
 RSA_ANY = KeyPair("rsa-any-alg")

@@ -19,6 +19,8 @@ from tests.conftest import ROOT, read_manifests
 from tests.ingress_nginx import upstream_headers
 from tests.test_network_policy import NAMESPACE_LABELS, allowed
 
+pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
+
 KEY = KeyPair("rsa")
 RECORDER = ROOT / "tests" / "recording_server.py"
 AUTH_HEADERS = ("x-auth-request-user", "authorization")

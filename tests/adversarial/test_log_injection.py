@@ -11,6 +11,8 @@ import pytest
 
 from tests.adversarial.kit import Hub, KeyPair, claims, raw_token, running_hub, sign, summary
 
+pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
+
 RSA = KeyPair("rsa")
 FORGED = "\n[I 2031-01-01 00:00:00.000 JupyterHub base:1] User logged in: admin"
 # Control characters, ANSI escapes and bidirectional overrides that must not reach the log.

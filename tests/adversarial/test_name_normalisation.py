@@ -13,6 +13,8 @@ import requests
 
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign, summary
 
+pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
+
 KEY = KeyPair("rsa")
 
 

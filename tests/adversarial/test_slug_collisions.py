@@ -23,6 +23,8 @@ from hub_runtime.settings import HubSettings
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
 from tests.processes import dev_settings
 
+pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
+
 KEY = KeyPair("rsa")
 # KubeSpawner 7.1 (_expand_user_properties): slugs of at most 48 characters.
 OLD_SLUG_CHARS = 48

@@ -41,7 +41,7 @@ else:
 class ExternalSecret(
     _cdk8s_d3d9af27.ApiObject,
     metaclass=jsii.JSIIMeta,
-    jsii_type="ioexternal-secrets.ExternalSecret",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecret",
 ):
     '''ExternalSecret is the Schema for the external-secrets API.
 
@@ -66,7 +66,7 @@ class ExternalSecret(
         :param spec: ExternalSecretSpec defines the desired state of ExternalSecret.
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__8c3b70f22c7723f819f402a6957ab71e8991db57a58ba85047be7a2faaad81e0)
+            type_hints = cached_type_hints(_typecheckingstub__6ca2f2092c1dc0ced3c68c6c1685ad75566e97fc92f51f774b61b3b83427cc7d)
             check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
             check_type(argname="argument id", value=id, expected_type=type_hints["id"])
         props = ExternalSecretProps(metadata=metadata, spec=spec)
@@ -105,7 +105,7 @@ class ExternalSecret(
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretProps",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretProps",
     jsii_struct_bases=[],
     name_mapping={"metadata": "metadata", "spec": "spec"},
 )
@@ -130,7 +130,7 @@ class ExternalSecretProps:
         if isinstance(spec, dict):
             spec = ExternalSecretSpec(**spec)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__37e904970e3dbc8f880d53222da8b9d6ad0e642ffbccba70fe72cb9cdfbe3289)
+            type_hints = cached_type_hints(_typecheckingstub__2553243e0f7d5f1babf417764fd862922934d41f7f7510bbf8b2bae74dbd3cdc)
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
             check_type(argname="argument spec", value=spec, expected_type=type_hints["spec"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -169,7 +169,7 @@ class ExternalSecretProps:
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpec",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpec",
     jsii_struct_bases=[],
     name_mapping={
         "data": "data",
@@ -209,7 +209,7 @@ class ExternalSecretSpec:
         if isinstance(target, dict):
             target = ExternalSecretSpecTarget(**target)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__074b53f8506e2f7772a36a26ed9736680e0342754c5f0ccf2218c6fef874937d)
+            type_hints = cached_type_hints(_typecheckingstub__ad2ee67643fe012fb78d6106b5f4efccd69dfc03e64dd3e2f8a06c5e8ba69326)
             check_type(argname="argument data", value=data, expected_type=type_hints["data"])
             check_type(argname="argument refresh_interval", value=refresh_interval, expected_type=type_hints["refresh_interval"])
             check_type(argname="argument refresh_policy", value=refresh_policy, expected_type=type_hints["refresh_policy"])
@@ -309,7 +309,7 @@ class ExternalSecretSpec:
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecData",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecData",
     jsii_struct_bases=[],
     name_mapping={"remote_ref": "remoteRef", "secret_key": "secretKey"},
 )
@@ -330,7 +330,7 @@ class ExternalSecretSpecData:
         if isinstance(remote_ref, dict):
             remote_ref = ExternalSecretSpecDataRemoteRef(**remote_ref)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__475d807ac9fbc706d9ba6234ed898b602897f6af687b51a5cfabc7a77de0d4ce)
+            type_hints = cached_type_hints(_typecheckingstub__a57df27449631b7ca4fb6b6dde8e23c5b1a3a78abf3f95707b46453ed897b33f)
             check_type(argname="argument remote_ref", value=remote_ref, expected_type=type_hints["remote_ref"])
             check_type(argname="argument secret_key", value=secret_key, expected_type=type_hints["secret_key"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -371,7 +371,7 @@ class ExternalSecretSpecData:
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecDataRemoteRef",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecDataRemoteRef",
     jsii_struct_bases=[],
     name_mapping={
         "key": "key",
@@ -408,7 +408,7 @@ class ExternalSecretSpecDataRemoteRef:
         :schema: ExternalSecretSpecDataRemoteRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__8fa135eb71c3b0e514a59fb4221d3694ecf54b320c828591b0435c574fdfb02c)
+            type_hints = cached_type_hints(_typecheckingstub__58526d43380a20165342709ec552f2dbc2dce78290e966e89bca26b0c096c6ea)
             check_type(argname="argument key", value=key, expected_type=type_hints["key"])
             check_type(argname="argument conversion_strategy", value=conversion_strategy, expected_type=type_hints["conversion_strategy"])
             check_type(argname="argument decoding_strategy", value=decoding_strategy, expected_type=type_hints["decoding_strategy"])
@@ -529,7 +529,7 @@ class ExternalSecretSpecDataRemoteRef:
 
 
 @jsii.enum(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecDataRemoteRefConversionStrategy"
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecDataRemoteRefConversionStrategy"
 )
 class ExternalSecretSpecDataRemoteRefConversionStrategy(enum.Enum):
     '''Used to define a conversion Strategy.
@@ -548,7 +548,7 @@ class ExternalSecretSpecDataRemoteRefConversionStrategy(enum.Enum):
 
 
 @jsii.enum(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecDataRemoteRefDecodingStrategy"
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecDataRemoteRefDecodingStrategy"
 )
 class ExternalSecretSpecDataRemoteRefDecodingStrategy(enum.Enum):
     '''Used to define a decoding Strategy.
@@ -571,7 +571,7 @@ class ExternalSecretSpecDataRemoteRefDecodingStrategy(enum.Enum):
 
 
 @jsii.enum(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecDataRemoteRefMetadataPolicy"
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecDataRemoteRefMetadataPolicy"
 )
 class ExternalSecretSpecDataRemoteRefMetadataPolicy(enum.Enum):
     '''Policy for fetching tags/labels from provider secrets, possible options are Fetch, None.
@@ -590,7 +590,7 @@ class ExternalSecretSpecDataRemoteRefMetadataPolicy(enum.Enum):
 
 
 @jsii.enum(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecDataRemoteRefNullBytePolicy"
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecDataRemoteRefNullBytePolicy"
 )
 class ExternalSecretSpecDataRemoteRefNullBytePolicy(enum.Enum):
     '''Controls how ESO handles fetched secret data containing NUL bytes for this source.
@@ -604,7 +604,9 @@ class ExternalSecretSpecDataRemoteRefNullBytePolicy(enum.Enum):
     '''Fail.'''
 
 
-@jsii.enum(jsii_type="ioexternal-secrets.ExternalSecretSpecRefreshPolicy")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecRefreshPolicy"
+)
 class ExternalSecretSpecRefreshPolicy(enum.Enum):
     '''RefreshPolicy determines how the ExternalSecret should be refreshed: - CreatedOnce: Creates the Secret only if it does not exist and does not update it thereafter - Periodic: Synchronizes the Secret from the external source at regular intervals specified by refreshInterval.
 
@@ -624,7 +626,7 @@ class ExternalSecretSpecRefreshPolicy(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecSecretStoreRef",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecSecretStoreRef",
     jsii_struct_bases=[],
     name_mapping={"kind": "kind", "name": "name"},
 )
@@ -643,7 +645,7 @@ class ExternalSecretSpecSecretStoreRef:
         :schema: ExternalSecretSpecSecretStoreRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__6387a5fae9528a5204090c40d2c2889305f5e0931cd3c9f56f16b857a47f6aab)
+            type_hints = cached_type_hints(_typecheckingstub__c93815348e8c1b94ba3d0988c201c7131d2fa1a8de6bcd0be0118a0eaadc48de)
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -684,7 +686,9 @@ class ExternalSecretSpecSecretStoreRef:
         )
 
 
-@jsii.enum(jsii_type="ioexternal-secrets.ExternalSecretSpecSecretStoreRefKind")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecSecretStoreRefKind"
+)
 class ExternalSecretSpecSecretStoreRefKind(enum.Enum):
     '''Kind of the SecretStore resource (SecretStore or ClusterSecretStore) Defaults to ``SecretStore``.
 
@@ -700,7 +704,7 @@ class ExternalSecretSpecSecretStoreRefKind(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecSyncWindows",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecSyncWindows",
     jsii_struct_bases=[],
     name_mapping={"kind": "kind", "windows": "windows"},
 )
@@ -721,7 +725,7 @@ class ExternalSecretSpecSyncWindows:
         :schema: ExternalSecretSpecSyncWindows
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__641ba6dad04362af5e55bcf31fb7e2d331e5c55078b1e5a7f389f1be4e8a4068)
+            type_hints = cached_type_hints(_typecheckingstub__0520783171c9f7d827106ccbb1039d69e3f6b9bb72a882d4b5b2d9dd65970198)
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
             check_type(argname="argument windows", value=windows, expected_type=type_hints["windows"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -766,7 +770,9 @@ class ExternalSecretSpecSyncWindows:
         )
 
 
-@jsii.enum(jsii_type="ioexternal-secrets.ExternalSecretSpecSyncWindowsKind")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecSyncWindowsKind"
+)
 class ExternalSecretSpecSyncWindowsKind(enum.Enum):
     '''Kind applies to every window in the list.
 
@@ -785,7 +791,7 @@ class ExternalSecretSpecSyncWindowsKind(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecSyncWindowsWindows",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecSyncWindowsWindows",
     jsii_struct_bases=[],
     name_mapping={"duration": "duration", "schedule": "schedule"},
 )
@@ -799,7 +805,7 @@ class ExternalSecretSpecSyncWindowsWindows:
         :schema: ExternalSecretSpecSyncWindowsWindows
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__ba080faada01ec11a3d50bde37c100a2858953b9b8de74b904326393115c9575)
+            type_hints = cached_type_hints(_typecheckingstub__c530914bbdad9be58a50e5b111c28aa571f6946661f71f4fd5737bde6de150e2)
             check_type(argname="argument duration", value=duration, expected_type=type_hints["duration"])
             check_type(argname="argument schedule", value=schedule, expected_type=type_hints["schedule"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -848,7 +854,7 @@ class ExternalSecretSpecSyncWindowsWindows:
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecTarget",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecTarget",
     jsii_struct_bases=[],
     name_mapping={
         "creation_policy": "creationPolicy",
@@ -881,7 +887,7 @@ class ExternalSecretSpecTarget:
         if isinstance(manifest, dict):
             manifest = ExternalSecretSpecTargetManifest(**manifest)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__827bc50a1daa2c072beabe447d39f5aa425b2533370b434284005378aa9a35c4)
+            type_hints = cached_type_hints(_typecheckingstub__8a370ba8555ba0354dd5109ce62846a33e5bbb76890609a28c1019e23ae62c5d)
             check_type(argname="argument creation_policy", value=creation_policy, expected_type=type_hints["creation_policy"])
             check_type(argname="argument deletion_policy", value=deletion_policy, expected_type=type_hints["deletion_policy"])
             check_type(argname="argument immutable", value=immutable, expected_type=type_hints["immutable"])
@@ -976,7 +982,9 @@ class ExternalSecretSpecTarget:
         )
 
 
-@jsii.enum(jsii_type="ioexternal-secrets.ExternalSecretSpecTargetCreationPolicy")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecTargetCreationPolicy"
+)
 class ExternalSecretSpecTargetCreationPolicy(enum.Enum):
     '''CreationPolicy defines rules on how to create the resulting Secret.
 
@@ -999,7 +1007,9 @@ class ExternalSecretSpecTargetCreationPolicy(enum.Enum):
     '''CreateOrMerge.'''
 
 
-@jsii.enum(jsii_type="ioexternal-secrets.ExternalSecretSpecTargetDeletionPolicy")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecTargetDeletionPolicy"
+)
 class ExternalSecretSpecTargetDeletionPolicy(enum.Enum):
     '''DeletionPolicy defines rules on how to delete the resulting Secret.
 
@@ -1019,7 +1029,7 @@ class ExternalSecretSpecTargetDeletionPolicy(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioexternal-secrets.ExternalSecretSpecTargetManifest",
+    jsii_type="jupyterhub_cdk8s_ioexternal-secrets.ExternalSecretSpecTargetManifest",
     jsii_struct_bases=[],
     name_mapping={"api_version": "apiVersion", "kind": "kind"},
 )
@@ -1037,7 +1047,7 @@ class ExternalSecretSpecTargetManifest:
         :schema: ExternalSecretSpecTargetManifest
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__1f1537c634fadc74d0ebff0dadab1c87af05e2ac7c9474483010bc3e9016fb08)
+            type_hints = cached_type_hints(_typecheckingstub__0b0d96a29c898435307ce6c3ca6de2641e508319073477d9dad2035b6198475b)
             check_type(argname="argument api_version", value=api_version, expected_type=type_hints["api_version"])
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1101,7 +1111,7 @@ __all__ = [
 
 publication.publish()
 
-def _typecheckingstub__8c3b70f22c7723f819f402a6957ab71e8991db57a58ba85047be7a2faaad81e0(
+def _typecheckingstub__6ca2f2092c1dc0ced3c68c6c1685ad75566e97fc92f51f774b61b3b83427cc7d(
     scope: _constructs_77d1e7e8.Construct,
     id: builtins.str,
     *,
@@ -1111,7 +1121,7 @@ def _typecheckingstub__8c3b70f22c7723f819f402a6957ab71e8991db57a58ba85047be7a2fa
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__37e904970e3dbc8f880d53222da8b9d6ad0e642ffbccba70fe72cb9cdfbe3289(
+def _typecheckingstub__2553243e0f7d5f1babf417764fd862922934d41f7f7510bbf8b2bae74dbd3cdc(
     *,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
     spec: typing.Optional[typing.Union[ExternalSecretSpec, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1119,7 +1129,7 @@ def _typecheckingstub__37e904970e3dbc8f880d53222da8b9d6ad0e642ffbccba70fe72cb9cd
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__074b53f8506e2f7772a36a26ed9736680e0342754c5f0ccf2218c6fef874937d(
+def _typecheckingstub__ad2ee67643fe012fb78d6106b5f4efccd69dfc03e64dd3e2f8a06c5e8ba69326(
     *,
     data: typing.Optional[typing.Sequence[typing.Union[ExternalSecretSpecData, typing.Dict[builtins.str, typing.Any]]]] = None,
     refresh_interval: typing.Optional[builtins.str] = None,
@@ -1131,7 +1141,7 @@ def _typecheckingstub__074b53f8506e2f7772a36a26ed9736680e0342754c5f0ccf2218c6fef
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__475d807ac9fbc706d9ba6234ed898b602897f6af687b51a5cfabc7a77de0d4ce(
+def _typecheckingstub__a57df27449631b7ca4fb6b6dde8e23c5b1a3a78abf3f95707b46453ed897b33f(
     *,
     remote_ref: typing.Union[ExternalSecretSpecDataRemoteRef, typing.Dict[builtins.str, typing.Any]],
     secret_key: builtins.str,
@@ -1139,7 +1149,7 @@ def _typecheckingstub__475d807ac9fbc706d9ba6234ed898b602897f6af687b51a5cfabc7a77
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__8fa135eb71c3b0e514a59fb4221d3694ecf54b320c828591b0435c574fdfb02c(
+def _typecheckingstub__58526d43380a20165342709ec552f2dbc2dce78290e966e89bca26b0c096c6ea(
     *,
     key: builtins.str,
     conversion_strategy: typing.Optional[ExternalSecretSpecDataRemoteRefConversionStrategy] = None,
@@ -1152,7 +1162,7 @@ def _typecheckingstub__8fa135eb71c3b0e514a59fb4221d3694ecf54b320c828591b0435c574
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__6387a5fae9528a5204090c40d2c2889305f5e0931cd3c9f56f16b857a47f6aab(
+def _typecheckingstub__c93815348e8c1b94ba3d0988c201c7131d2fa1a8de6bcd0be0118a0eaadc48de(
     *,
     kind: typing.Optional[ExternalSecretSpecSecretStoreRefKind] = None,
     name: typing.Optional[builtins.str] = None,
@@ -1160,7 +1170,7 @@ def _typecheckingstub__6387a5fae9528a5204090c40d2c2889305f5e0931cd3c9f56f16b857a
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__641ba6dad04362af5e55bcf31fb7e2d331e5c55078b1e5a7f389f1be4e8a4068(
+def _typecheckingstub__0520783171c9f7d827106ccbb1039d69e3f6b9bb72a882d4b5b2d9dd65970198(
     *,
     kind: ExternalSecretSpecSyncWindowsKind,
     windows: typing.Sequence[typing.Union[ExternalSecretSpecSyncWindowsWindows, typing.Dict[builtins.str, typing.Any]]],
@@ -1168,7 +1178,7 @@ def _typecheckingstub__641ba6dad04362af5e55bcf31fb7e2d331e5c55078b1e5a7f389f1be4
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__ba080faada01ec11a3d50bde37c100a2858953b9b8de74b904326393115c9575(
+def _typecheckingstub__c530914bbdad9be58a50e5b111c28aa571f6946661f71f4fd5737bde6de150e2(
     *,
     duration: builtins.str,
     schedule: builtins.str,
@@ -1176,7 +1186,7 @@ def _typecheckingstub__ba080faada01ec11a3d50bde37c100a2858953b9b8de74b9043263931
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__827bc50a1daa2c072beabe447d39f5aa425b2533370b434284005378aa9a35c4(
+def _typecheckingstub__8a370ba8555ba0354dd5109ce62846a33e5bbb76890609a28c1019e23ae62c5d(
     *,
     creation_policy: typing.Optional[ExternalSecretSpecTargetCreationPolicy] = None,
     deletion_policy: typing.Optional[ExternalSecretSpecTargetDeletionPolicy] = None,
@@ -1187,7 +1197,7 @@ def _typecheckingstub__827bc50a1daa2c072beabe447d39f5aa425b2533370b434284005378a
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__1f1537c634fadc74d0ebff0dadab1c87af05e2ac7c9474483010bc3e9016fb08(
+def _typecheckingstub__0b0d96a29c898435307ce6c3ca6de2641e508319073477d9dad2035b6198475b(
     *,
     api_version: builtins.str,
     kind: builtins.str,

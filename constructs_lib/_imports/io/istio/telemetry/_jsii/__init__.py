@@ -18,7 +18,10 @@ import cdk8s._jsii
 import constructs._jsii
 
 __jsii_assembly__ = jsii.JSIIAssembly.load(
-    "ioistionetworking", "0.0.0", __name__[0:-6], "ioistionetworking@0.0.0.jsii.tgz"
+    "jupyterhub_cdk8s_ioistiotelemetry",
+    "0.0.0",
+    __name__[0:-6],
+    "jupyterhub_cdk8s_ioistiotelemetry@0.0.0.jsii.tgz",
 )
 
 __all__ = [

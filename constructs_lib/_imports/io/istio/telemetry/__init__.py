@@ -41,7 +41,7 @@ else:
 class Telemetry(
     _cdk8s_d3d9af27.ApiObject,
     metaclass=jsii.JSIIMeta,
-    jsii_type="ioistiotelemetry.Telemetry",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.Telemetry",
 ):
     '''
     :schema: Telemetry
@@ -63,7 +63,7 @@ class Telemetry(
         :param spec: Telemetry configuration for workloads. See more details at: https://istio.io/docs/reference/config/telemetry.html
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f7f2ff6c1bf6d218cf53de879b32e3d642c5351776c3956de3dac4634fcc3974)
+            type_hints = cached_type_hints(_typecheckingstub__2f9b5bb04cb1a0ff72b8baf5c1661b40c6d2c44e5c530ada68cb858fb69d8f76)
             check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
             check_type(argname="argument id", value=id, expected_type=type_hints["id"])
         props = TelemetryProps(metadata=metadata, spec=spec)
@@ -102,7 +102,7 @@ class Telemetry(
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetryProps",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetryProps",
     jsii_struct_bases=[],
     name_mapping={"metadata": "metadata", "spec": "spec"},
 )
@@ -124,7 +124,7 @@ class TelemetryProps:
         if isinstance(spec, dict):
             spec = TelemetrySpec(**spec)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__45eb0414200472f0979959935219425358f8ab5a5287796a5b9658e3d014661e)
+            type_hints = cached_type_hints(_typecheckingstub__6d85b431427edc5e1e4cfe667a1e5eb4055d041eb88157ce994184c455e147e7)
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
             check_type(argname="argument spec", value=spec, expected_type=type_hints["spec"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -165,7 +165,7 @@ class TelemetryProps:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpec",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpec",
     jsii_struct_bases=[],
     name_mapping={
         "access_logging": "accessLogging",
@@ -205,7 +205,7 @@ class TelemetrySpec:
         if isinstance(target_ref, dict):
             target_ref = TelemetrySpecTargetRef(**target_ref)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__fd445cf019689c071e7fe1cc5b903f95a8b9a78ec9e6a25b1b83d50d49d536c5)
+            type_hints = cached_type_hints(_typecheckingstub__b883324434a2fea152e70254c59895dfe52dcb2c5eaa47ac91969fd6dfdef2d8)
             check_type(argname="argument access_logging", value=access_logging, expected_type=type_hints["access_logging"])
             check_type(argname="argument metrics", value=metrics, expected_type=type_hints["metrics"])
             check_type(argname="argument selector", value=selector, expected_type=type_hints["selector"])
@@ -294,7 +294,7 @@ class TelemetrySpec:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecAccessLogging",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecAccessLogging",
     jsii_struct_bases=[],
     name_mapping={
         "disabled": "disabled",
@@ -325,7 +325,7 @@ class TelemetrySpecAccessLogging:
         if isinstance(match, dict):
             match = TelemetrySpecAccessLoggingMatch(**match)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__4e8a91d51582b05d576933a190dae1dbc834080fd6ce955d46293714bed06b36)
+            type_hints = cached_type_hints(_typecheckingstub__e1b8d5bdaa87e61c3d68a7dd4a5da9b4af50ba2a902297907b40faab5118300f)
             check_type(argname="argument disabled", value=disabled, expected_type=type_hints["disabled"])
             check_type(argname="argument filter", value=filter, expected_type=type_hints["filter"])
             check_type(argname="argument match", value=match, expected_type=type_hints["match"])
@@ -391,7 +391,7 @@ class TelemetrySpecAccessLogging:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecAccessLoggingFilter",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecAccessLoggingFilter",
     jsii_struct_bases=[],
     name_mapping={"expression": "expression"},
 )
@@ -404,7 +404,7 @@ class TelemetrySpecAccessLoggingFilter:
         :schema: TelemetrySpecAccessLoggingFilter
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__c39f6e9b35d7645b821c616d8da87a80e80ca1103c3641a4ec2c211e8f50ec13)
+            type_hints = cached_type_hints(_typecheckingstub__2a7ae07f00e01b03349e6e4c59a0dc171b1604456a0a2977217b3861ed74225c)
             check_type(argname="argument expression", value=expression, expected_type=type_hints["expression"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if expression is not None:
@@ -432,7 +432,7 @@ class TelemetrySpecAccessLoggingFilter:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecAccessLoggingMatch",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecAccessLoggingMatch",
     jsii_struct_bases=[],
     name_mapping={"mode": "mode"},
 )
@@ -449,7 +449,7 @@ class TelemetrySpecAccessLoggingMatch:
         :schema: TelemetrySpecAccessLoggingMatch
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__566a588cd652952301cbe0692a85b308e238d9fc87802477da800c582a6445be)
+            type_hints = cached_type_hints(_typecheckingstub__5b9b5637f79c05eea0a45352fde6beab7b61dd37dce32253c182efe87754d1bc)
             check_type(argname="argument mode", value=mode, expected_type=type_hints["mode"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if mode is not None:
@@ -478,7 +478,9 @@ class TelemetrySpecAccessLoggingMatch:
         )
 
 
-@jsii.enum(jsii_type="ioistiotelemetry.TelemetrySpecAccessLoggingMatchMode")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecAccessLoggingMatchMode"
+)
 class TelemetrySpecAccessLoggingMatchMode(enum.Enum):
     '''This determines whether or not to apply the access logging configuration based on the direction of traffic relative to the proxied workload.
 
@@ -496,7 +498,7 @@ class TelemetrySpecAccessLoggingMatchMode(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecAccessLoggingProviders",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecAccessLoggingProviders",
     jsii_struct_bases=[],
     name_mapping={"name": "name"},
 )
@@ -508,7 +510,7 @@ class TelemetrySpecAccessLoggingProviders:
         :schema: TelemetrySpecAccessLoggingProviders
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__75c966736b903123c6deb992f0383cc17643a23bda00f8387f13243f57eb5e42)
+            type_hints = cached_type_hints(_typecheckingstub__d20a4c1564ee818b0a9ee986c33cfc619f0f0aa9f35323b7005004831a6ccc01)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "name": name,
@@ -537,7 +539,7 @@ class TelemetrySpecAccessLoggingProviders:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecMetrics",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetrics",
     jsii_struct_bases=[],
     name_mapping={
         "overrides": "overrides",
@@ -561,7 +563,7 @@ class TelemetrySpecMetrics:
         :schema: TelemetrySpecMetrics
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__6557769521a449c60be9a2d7f467a42005a28ab0c74de04bd958418bf07c38c9)
+            type_hints = cached_type_hints(_typecheckingstub__07bcf469531737c27292eade3da584d13f226f55cdd46b6425acb0b21fc736ca)
             check_type(argname="argument overrides", value=overrides, expected_type=type_hints["overrides"])
             check_type(argname="argument providers", value=providers, expected_type=type_hints["providers"])
             check_type(argname="argument reporting_interval", value=reporting_interval, expected_type=type_hints["reporting_interval"])
@@ -617,7 +619,7 @@ class TelemetrySpecMetrics:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecMetricsOverrides",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsOverrides",
     jsii_struct_bases=[],
     name_mapping={
         "disabled": "disabled",
@@ -643,7 +645,7 @@ class TelemetrySpecMetricsOverrides:
         if isinstance(match, dict):
             match = TelemetrySpecMetricsOverridesMatch(**match)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__8999a4e02afd846394f5910ac22972b24d7ded63add111efed632f442ff9f979)
+            type_hints = cached_type_hints(_typecheckingstub__56d5cac7b349c79189dbbb1605972cec8f80534b362f1d327636c66bd51c65c8)
             check_type(argname="argument disabled", value=disabled, expected_type=type_hints["disabled"])
             check_type(argname="argument match", value=match, expected_type=type_hints["match"])
             check_type(argname="argument tag_overrides", value=tag_overrides, expected_type=type_hints["tag_overrides"])
@@ -697,7 +699,7 @@ class TelemetrySpecMetricsOverrides:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecMetricsOverridesMatch",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsOverridesMatch",
     jsii_struct_bases=[],
     name_mapping={"custom_metric": "customMetric", "metric": "metric", "mode": "mode"},
 )
@@ -718,7 +720,7 @@ class TelemetrySpecMetricsOverridesMatch:
         :schema: TelemetrySpecMetricsOverridesMatch
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__40dc5c569c1397f8e758c1d769856de2fe8ed34b32dfb79137c1009d9c34c044)
+            type_hints = cached_type_hints(_typecheckingstub__cf756b0be30bacae8dfa04d6a78e27c6184680d3d4aeb40c9eaed60e7f539992)
             check_type(argname="argument custom_metric", value=custom_metric, expected_type=type_hints["custom_metric"])
             check_type(argname="argument metric", value=metric, expected_type=type_hints["metric"])
             check_type(argname="argument mode", value=mode, expected_type=type_hints["mode"])
@@ -773,7 +775,9 @@ class TelemetrySpecMetricsOverridesMatch:
         )
 
 
-@jsii.enum(jsii_type="ioistiotelemetry.TelemetrySpecMetricsOverridesMatchMetric")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsOverridesMatchMetric"
+)
 class TelemetrySpecMetricsOverridesMatchMetric(enum.Enum):
     '''One of the well-known `Istio Standard Metrics <https://istio.io/latest/docs/reference/config/metrics/>`_.
 
@@ -806,7 +810,9 @@ class TelemetrySpecMetricsOverridesMatchMetric(enum.Enum):
     '''GRPC_RESPONSE_MESSAGES.'''
 
 
-@jsii.enum(jsii_type="ioistiotelemetry.TelemetrySpecMetricsOverridesMatchMode")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsOverridesMatchMode"
+)
 class TelemetrySpecMetricsOverridesMatchMode(enum.Enum):
     '''Controls which mode of metrics generation is selected: ``CLIENT``, ``SERVER``, or ``CLIENT_AND_SERVER``.
 
@@ -824,7 +830,7 @@ class TelemetrySpecMetricsOverridesMatchMode(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecMetricsOverridesTagOverrides",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsOverridesTagOverrides",
     jsii_struct_bases=[],
     name_mapping={"operation": "operation", "value": "value"},
 )
@@ -842,7 +848,7 @@ class TelemetrySpecMetricsOverridesTagOverrides:
         :schema: TelemetrySpecMetricsOverridesTagOverrides
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__92965f70b57c8e9b9112a50c87f777eb56ea57fab960107637f866a8901e1643)
+            type_hints = cached_type_hints(_typecheckingstub__7e316cfb5d7bfa00aaa942b017588895cafc0bf9687cc6f468efb45f9553aa98)
             check_type(argname="argument operation", value=operation, expected_type=type_hints["operation"])
             check_type(argname="argument value", value=value, expected_type=type_hints["value"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -886,7 +892,7 @@ class TelemetrySpecMetricsOverridesTagOverrides:
 
 
 @jsii.enum(
-    jsii_type="ioistiotelemetry.TelemetrySpecMetricsOverridesTagOverridesOperation"
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsOverridesTagOverridesOperation"
 )
 class TelemetrySpecMetricsOverridesTagOverridesOperation(enum.Enum):
     '''Operation controls whether or not to update/add a tag, or to remove it.
@@ -903,7 +909,7 @@ class TelemetrySpecMetricsOverridesTagOverridesOperation(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecMetricsProviders",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecMetricsProviders",
     jsii_struct_bases=[],
     name_mapping={"name": "name"},
 )
@@ -915,7 +921,7 @@ class TelemetrySpecMetricsProviders:
         :schema: TelemetrySpecMetricsProviders
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__30b7303b1ae5b29568fd8023c3cea5634e862936f7e930820e83defeea55d315)
+            type_hints = cached_type_hints(_typecheckingstub__ef27de3535e9aabbe3be36f17f110f7524f9e2445fc82e45ead2473694506e43)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "name": name,
@@ -944,7 +950,7 @@ class TelemetrySpecMetricsProviders:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecSelector",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecSelector",
     jsii_struct_bases=[],
     name_mapping={"match_labels": "matchLabels"},
 )
@@ -961,7 +967,7 @@ class TelemetrySpecSelector:
         :schema: TelemetrySpecSelector
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f0c27b3bfebf3dd99d80db04587426b86b15d6aa0a8939805a64a170532a6436)
+            type_hints = cached_type_hints(_typecheckingstub__38fe28b367ad8b64df4a86a18077820316a5d39d1cf96de09928e21c30468c8d)
             check_type(argname="argument match_labels", value=match_labels, expected_type=type_hints["match_labels"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if match_labels is not None:
@@ -991,7 +997,7 @@ class TelemetrySpecSelector:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTargetRef",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTargetRef",
     jsii_struct_bases=[],
     name_mapping={
         "kind": "kind",
@@ -1018,7 +1024,7 @@ class TelemetrySpecTargetRef:
         :schema: TelemetrySpecTargetRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__25fb401070bc863036a48af61d266cd2ea1f8d609f177aaab53e25a25c99e960)
+            type_hints = cached_type_hints(_typecheckingstub__9493d61bdd6b7853c176c1c963346cd24c6776465a00cb319e4da8fb4f93477f)
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument group", value=group, expected_type=type_hints["group"])
@@ -1083,7 +1089,7 @@ class TelemetrySpecTargetRef:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTargetRefs",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTargetRefs",
     jsii_struct_bases=[],
     name_mapping={
         "kind": "kind",
@@ -1110,7 +1116,7 @@ class TelemetrySpecTargetRefs:
         :schema: TelemetrySpecTargetRefs
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__726fbcbbbce324a8b2876c9ee61240611be3445a0f5b361865a0a32ba493b8d0)
+            type_hints = cached_type_hints(_typecheckingstub__46f8bf50f246c1fe8d87e43755a6137386fe218b31f29f073fc79d0bce0a692d)
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument group", value=group, expected_type=type_hints["group"])
@@ -1175,7 +1181,7 @@ class TelemetrySpecTargetRefs:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracing",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracing",
     jsii_struct_bases=[],
     name_mapping={
         "custom_tags": "customTags",
@@ -1216,7 +1222,7 @@ class TelemetrySpecTracing:
         if isinstance(match, dict):
             match = TelemetrySpecTracingMatch(**match)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__13c27477388ba4a428223a9596d74f7dcad08cf4b8e4e886ff62aabe10b5659f)
+            type_hints = cached_type_hints(_typecheckingstub__94c7bdeb76748e5c3c257546ed1179959252cf79c61b31dddd3cfd936a8db70d)
             check_type(argname="argument custom_tags", value=custom_tags, expected_type=type_hints["custom_tags"])
             check_type(argname="argument disable_context_propagation", value=disable_context_propagation, expected_type=type_hints["disable_context_propagation"])
             check_type(argname="argument disable_span_reporting", value=disable_span_reporting, expected_type=type_hints["disable_span_reporting"])
@@ -1331,7 +1337,7 @@ class TelemetrySpecTracing:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingCustomTags",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingCustomTags",
     jsii_struct_bases=[],
     name_mapping={
         "environment": "environment",
@@ -1366,7 +1372,7 @@ class TelemetrySpecTracingCustomTags:
         if isinstance(literal, dict):
             literal = TelemetrySpecTracingCustomTagsLiteral(**literal)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__c8a9a9862eac062205a3ab5edecbc05395818da2b605d87579c7c37a9618cc3b)
+            type_hints = cached_type_hints(_typecheckingstub__d69ed5808b5b02539ca2dbeed5aa0e9e000aaedaf6345a6f839f4d9b11c96ef2)
             check_type(argname="argument environment", value=environment, expected_type=type_hints["environment"])
             check_type(argname="argument formatter", value=formatter, expected_type=type_hints["formatter"])
             check_type(argname="argument header", value=header, expected_type=type_hints["header"])
@@ -1432,7 +1438,7 @@ class TelemetrySpecTracingCustomTags:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingCustomTagsEnvironment",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingCustomTagsEnvironment",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "default_value": "defaultValue"},
 )
@@ -1451,7 +1457,7 @@ class TelemetrySpecTracingCustomTagsEnvironment:
         :schema: TelemetrySpecTracingCustomTagsEnvironment
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__5af073a8c0d753cce27e0dea756f202f62c5239541a3aaca81058cd6a11551fa)
+            type_hints = cached_type_hints(_typecheckingstub__e54b50575c3fe65d23aa0370aa3cd4c7b305a4c54b8edcc43448e1da05e472fb)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument default_value", value=default_value, expected_type=type_hints["default_value"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1492,7 +1498,7 @@ class TelemetrySpecTracingCustomTagsEnvironment:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingCustomTagsFormatter",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingCustomTagsFormatter",
     jsii_struct_bases=[],
     name_mapping={"value": "value"},
 )
@@ -1505,7 +1511,7 @@ class TelemetrySpecTracingCustomTagsFormatter:
         :schema: TelemetrySpecTracingCustomTagsFormatter
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__ec970d1db242227f38ce6b6ff5e9316d99cbf4928496d9be769eb5c2d1a95344)
+            type_hints = cached_type_hints(_typecheckingstub__d6f4d545a5d82276a42b370e2895ae0cfaf879c2b63f0c2e8460152fc1e1f9b8)
             check_type(argname="argument value", value=value, expected_type=type_hints["value"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "value": value,
@@ -1534,7 +1540,7 @@ class TelemetrySpecTracingCustomTagsFormatter:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingCustomTagsHeader",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingCustomTagsHeader",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "default_value": "defaultValue"},
 )
@@ -1553,7 +1559,7 @@ class TelemetrySpecTracingCustomTagsHeader:
         :schema: TelemetrySpecTracingCustomTagsHeader
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__7596205cb49bbadb001fa5870f116c4ac8609bbf22ca7e8496944b16dc732be9)
+            type_hints = cached_type_hints(_typecheckingstub__1adc1f3906ca209a3e398d9685612b88b4aa256ebd500713ae7a8cac9897228e)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument default_value", value=default_value, expected_type=type_hints["default_value"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1594,7 +1600,7 @@ class TelemetrySpecTracingCustomTagsHeader:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingCustomTagsLiteral",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingCustomTagsLiteral",
     jsii_struct_bases=[],
     name_mapping={"value": "value"},
 )
@@ -1607,7 +1613,7 @@ class TelemetrySpecTracingCustomTagsLiteral:
         :schema: TelemetrySpecTracingCustomTagsLiteral
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__84b48c5250785d0022766251225a9102690191b402456756a7922bef3250a09e)
+            type_hints = cached_type_hints(_typecheckingstub__8d48c81ac6491607296b392bfeb1f223bdbc29727adec24617ce06bdf4a41be3)
             check_type(argname="argument value", value=value, expected_type=type_hints["value"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "value": value,
@@ -1636,7 +1642,7 @@ class TelemetrySpecTracingCustomTagsLiteral:
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingMatch",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingMatch",
     jsii_struct_bases=[],
     name_mapping={"mode": "mode"},
 )
@@ -1653,7 +1659,7 @@ class TelemetrySpecTracingMatch:
         :schema: TelemetrySpecTracingMatch
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__1864708471edc527a61bc6d777f65c76273232902a28c43a03edc22db5976e40)
+            type_hints = cached_type_hints(_typecheckingstub__8ba110c7613147c86c4cb5307f5ae06a07703ad83d2d9e2d0df1a1f205647aa1)
             check_type(argname="argument mode", value=mode, expected_type=type_hints["mode"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if mode is not None:
@@ -1682,7 +1688,7 @@ class TelemetrySpecTracingMatch:
         )
 
 
-@jsii.enum(jsii_type="ioistiotelemetry.TelemetrySpecTracingMatchMode")
+@jsii.enum(jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingMatchMode")
 class TelemetrySpecTracingMatchMode(enum.Enum):
     '''This determines whether or not to apply the tracing configuration based on the direction of traffic relative to the proxied workload.
 
@@ -1700,7 +1706,7 @@ class TelemetrySpecTracingMatchMode(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiotelemetry.TelemetrySpecTracingProviders",
+    jsii_type="jupyterhub_cdk8s_ioistiotelemetry.TelemetrySpecTracingProviders",
     jsii_struct_bases=[],
     name_mapping={"name": "name"},
 )
@@ -1712,7 +1718,7 @@ class TelemetrySpecTracingProviders:
         :schema: TelemetrySpecTracingProviders
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__cc59519dc84ccca3642693f437b37e4f39c774db9f53880a7007f4ded69252d5)
+            type_hints = cached_type_hints(_typecheckingstub__2e60ac57cbc5fe303ece15195840a199c6dd2a676d4c2968227f32cb4f72764a)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "name": name,
@@ -1773,7 +1779,7 @@ __all__ = [
 
 publication.publish()
 
-def _typecheckingstub__f7f2ff6c1bf6d218cf53de879b32e3d642c5351776c3956de3dac4634fcc3974(
+def _typecheckingstub__2f9b5bb04cb1a0ff72b8baf5c1661b40c6d2c44e5c530ada68cb858fb69d8f76(
     scope: _constructs_77d1e7e8.Construct,
     id: builtins.str,
     *,
@@ -1783,7 +1789,7 @@ def _typecheckingstub__f7f2ff6c1bf6d218cf53de879b32e3d642c5351776c3956de3dac4634
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__45eb0414200472f0979959935219425358f8ab5a5287796a5b9658e3d014661e(
+def _typecheckingstub__6d85b431427edc5e1e4cfe667a1e5eb4055d041eb88157ce994184c455e147e7(
     *,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
     spec: typing.Optional[typing.Union[TelemetrySpec, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1791,7 +1797,7 @@ def _typecheckingstub__45eb0414200472f0979959935219425358f8ab5a5287796a5b9658e3d
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__fd445cf019689c071e7fe1cc5b903f95a8b9a78ec9e6a25b1b83d50d49d536c5(
+def _typecheckingstub__b883324434a2fea152e70254c59895dfe52dcb2c5eaa47ac91969fd6dfdef2d8(
     *,
     access_logging: typing.Optional[typing.Sequence[typing.Union[TelemetrySpecAccessLogging, typing.Dict[builtins.str, typing.Any]]]] = None,
     metrics: typing.Optional[typing.Sequence[typing.Union[TelemetrySpecMetrics, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -1803,7 +1809,7 @@ def _typecheckingstub__fd445cf019689c071e7fe1cc5b903f95a8b9a78ec9e6a25b1b83d50d4
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__4e8a91d51582b05d576933a190dae1dbc834080fd6ce955d46293714bed06b36(
+def _typecheckingstub__e1b8d5bdaa87e61c3d68a7dd4a5da9b4af50ba2a902297907b40faab5118300f(
     *,
     disabled: typing.Optional[builtins.bool] = None,
     filter: typing.Optional[typing.Union[TelemetrySpecAccessLoggingFilter, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1813,28 +1819,28 @@ def _typecheckingstub__4e8a91d51582b05d576933a190dae1dbc834080fd6ce955d46293714b
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__c39f6e9b35d7645b821c616d8da87a80e80ca1103c3641a4ec2c211e8f50ec13(
+def _typecheckingstub__2a7ae07f00e01b03349e6e4c59a0dc171b1604456a0a2977217b3861ed74225c(
     *,
     expression: typing.Optional[builtins.str] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__566a588cd652952301cbe0692a85b308e238d9fc87802477da800c582a6445be(
+def _typecheckingstub__5b9b5637f79c05eea0a45352fde6beab7b61dd37dce32253c182efe87754d1bc(
     *,
     mode: typing.Optional[TelemetrySpecAccessLoggingMatchMode] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__75c966736b903123c6deb992f0383cc17643a23bda00f8387f13243f57eb5e42(
+def _typecheckingstub__d20a4c1564ee818b0a9ee986c33cfc619f0f0aa9f35323b7005004831a6ccc01(
     *,
     name: builtins.str,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__6557769521a449c60be9a2d7f467a42005a28ab0c74de04bd958418bf07c38c9(
+def _typecheckingstub__07bcf469531737c27292eade3da584d13f226f55cdd46b6425acb0b21fc736ca(
     *,
     overrides: typing.Optional[typing.Sequence[typing.Union[TelemetrySpecMetricsOverrides, typing.Dict[builtins.str, typing.Any]]]] = None,
     providers: typing.Optional[typing.Sequence[typing.Union[TelemetrySpecMetricsProviders, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -1843,7 +1849,7 @@ def _typecheckingstub__6557769521a449c60be9a2d7f467a42005a28ab0c74de04bd958418bf
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__8999a4e02afd846394f5910ac22972b24d7ded63add111efed632f442ff9f979(
+def _typecheckingstub__56d5cac7b349c79189dbbb1605972cec8f80534b362f1d327636c66bd51c65c8(
     *,
     disabled: typing.Optional[builtins.bool] = None,
     match: typing.Optional[typing.Union[TelemetrySpecMetricsOverridesMatch, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1852,7 +1858,7 @@ def _typecheckingstub__8999a4e02afd846394f5910ac22972b24d7ded63add111efed632f442
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__40dc5c569c1397f8e758c1d769856de2fe8ed34b32dfb79137c1009d9c34c044(
+def _typecheckingstub__cf756b0be30bacae8dfa04d6a78e27c6184680d3d4aeb40c9eaed60e7f539992(
     *,
     custom_metric: typing.Optional[builtins.str] = None,
     metric: typing.Optional[TelemetrySpecMetricsOverridesMatchMetric] = None,
@@ -1861,7 +1867,7 @@ def _typecheckingstub__40dc5c569c1397f8e758c1d769856de2fe8ed34b32dfb79137c1009d9
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__92965f70b57c8e9b9112a50c87f777eb56ea57fab960107637f866a8901e1643(
+def _typecheckingstub__7e316cfb5d7bfa00aaa942b017588895cafc0bf9687cc6f468efb45f9553aa98(
     *,
     operation: typing.Optional[TelemetrySpecMetricsOverridesTagOverridesOperation] = None,
     value: typing.Optional[builtins.str] = None,
@@ -1869,21 +1875,21 @@ def _typecheckingstub__92965f70b57c8e9b9112a50c87f777eb56ea57fab960107637f866a89
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__30b7303b1ae5b29568fd8023c3cea5634e862936f7e930820e83defeea55d315(
+def _typecheckingstub__ef27de3535e9aabbe3be36f17f110f7524f9e2445fc82e45ead2473694506e43(
     *,
     name: builtins.str,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__f0c27b3bfebf3dd99d80db04587426b86b15d6aa0a8939805a64a170532a6436(
+def _typecheckingstub__38fe28b367ad8b64df4a86a18077820316a5d39d1cf96de09928e21c30468c8d(
     *,
     match_labels: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__25fb401070bc863036a48af61d266cd2ea1f8d609f177aaab53e25a25c99e960(
+def _typecheckingstub__9493d61bdd6b7853c176c1c963346cd24c6776465a00cb319e4da8fb4f93477f(
     *,
     kind: builtins.str,
     name: builtins.str,
@@ -1893,7 +1899,7 @@ def _typecheckingstub__25fb401070bc863036a48af61d266cd2ea1f8d609f177aaab53e25a25
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__726fbcbbbce324a8b2876c9ee61240611be3445a0f5b361865a0a32ba493b8d0(
+def _typecheckingstub__46f8bf50f246c1fe8d87e43755a6137386fe218b31f29f073fc79d0bce0a692d(
     *,
     kind: builtins.str,
     name: builtins.str,
@@ -1903,7 +1909,7 @@ def _typecheckingstub__726fbcbbbce324a8b2876c9ee61240611be3445a0f5b361865a0a32ba
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__13c27477388ba4a428223a9596d74f7dcad08cf4b8e4e886ff62aabe10b5659f(
+def _typecheckingstub__94c7bdeb76748e5c3c257546ed1179959252cf79c61b31dddd3cfd936a8db70d(
     *,
     custom_tags: typing.Optional[typing.Mapping[builtins.str, typing.Union[TelemetrySpecTracingCustomTags, typing.Dict[builtins.str, typing.Any]]]] = None,
     disable_context_propagation: typing.Optional[builtins.bool] = None,
@@ -1917,7 +1923,7 @@ def _typecheckingstub__13c27477388ba4a428223a9596d74f7dcad08cf4b8e4e886ff62aabe1
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__c8a9a9862eac062205a3ab5edecbc05395818da2b605d87579c7c37a9618cc3b(
+def _typecheckingstub__d69ed5808b5b02539ca2dbeed5aa0e9e000aaedaf6345a6f839f4d9b11c96ef2(
     *,
     environment: typing.Optional[typing.Union[TelemetrySpecTracingCustomTagsEnvironment, typing.Dict[builtins.str, typing.Any]]] = None,
     formatter: typing.Optional[typing.Union[TelemetrySpecTracingCustomTagsFormatter, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1927,7 +1933,7 @@ def _typecheckingstub__c8a9a9862eac062205a3ab5edecbc05395818da2b605d87579c7c37a9
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__5af073a8c0d753cce27e0dea756f202f62c5239541a3aaca81058cd6a11551fa(
+def _typecheckingstub__e54b50575c3fe65d23aa0370aa3cd4c7b305a4c54b8edcc43448e1da05e472fb(
     *,
     name: builtins.str,
     default_value: typing.Optional[builtins.str] = None,
@@ -1935,14 +1941,14 @@ def _typecheckingstub__5af073a8c0d753cce27e0dea756f202f62c5239541a3aaca81058cd6a
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__ec970d1db242227f38ce6b6ff5e9316d99cbf4928496d9be769eb5c2d1a95344(
+def _typecheckingstub__d6f4d545a5d82276a42b370e2895ae0cfaf879c2b63f0c2e8460152fc1e1f9b8(
     *,
     value: builtins.str,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__7596205cb49bbadb001fa5870f116c4ac8609bbf22ca7e8496944b16dc732be9(
+def _typecheckingstub__1adc1f3906ca209a3e398d9685612b88b4aa256ebd500713ae7a8cac9897228e(
     *,
     name: builtins.str,
     default_value: typing.Optional[builtins.str] = None,
@@ -1950,21 +1956,21 @@ def _typecheckingstub__7596205cb49bbadb001fa5870f116c4ac8609bbf22ca7e8496944b16d
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__84b48c5250785d0022766251225a9102690191b402456756a7922bef3250a09e(
+def _typecheckingstub__8d48c81ac6491607296b392bfeb1f223bdbc29727adec24617ce06bdf4a41be3(
     *,
     value: builtins.str,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__1864708471edc527a61bc6d777f65c76273232902a28c43a03edc22db5976e40(
+def _typecheckingstub__8ba110c7613147c86c4cb5307f5ae06a07703ad83d2d9e2d0df1a1f205647aa1(
     *,
     mode: typing.Optional[TelemetrySpecTracingMatchMode] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__cc59519dc84ccca3642693f437b37e4f39c774db9f53880a7007f4ded69252d5(
+def _typecheckingstub__2e60ac57cbc5fe303ece15195840a199c6dd2a676d4c2968227f32cb4f72764a(
     *,
     name: builtins.str,
 ) -> None:

@@ -41,7 +41,7 @@ else:
 class AuthorizationPolicy(
     _cdk8s_d3d9af27.ApiObject,
     metaclass=jsii.JSIIMeta,
-    jsii_type="ioistiosecurity.AuthorizationPolicy",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicy",
 ):
     '''
     :schema: AuthorizationPolicy
@@ -63,7 +63,7 @@ class AuthorizationPolicy(
         :param spec: Configuration for access control on workloads. See more details at: https://istio.io/docs/reference/config/security/authorization-policy.html
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__348e8ee96999ec5c43d6837e112bd8b6f34c7a9e37d81bb7c6ba5c4def88a4f5)
+            type_hints = cached_type_hints(_typecheckingstub__a2ff6c62632e3354d263c0e55a9f7497f59b52575dbc5133a118b6bf9b08e93f)
             check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
             check_type(argname="argument id", value=id, expected_type=type_hints["id"])
         props = AuthorizationPolicyProps(metadata=metadata, spec=spec)
@@ -102,7 +102,7 @@ class AuthorizationPolicy(
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicyProps",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicyProps",
     jsii_struct_bases=[],
     name_mapping={"metadata": "metadata", "spec": "spec"},
 )
@@ -124,7 +124,7 @@ class AuthorizationPolicyProps:
         if isinstance(spec, dict):
             spec = AuthorizationPolicySpec(**spec)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__fa9bde6e4e21c45c49a0c99d2dbce5617d78a3124f31ea643719f91bcf122fdb)
+            type_hints = cached_type_hints(_typecheckingstub__24951c177eafac96dddb24087a9579eadb328aa482a037c58e3625e64dd40fc3)
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
             check_type(argname="argument spec", value=spec, expected_type=type_hints["spec"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -165,7 +165,7 @@ class AuthorizationPolicyProps:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpec",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpec",
     jsii_struct_bases=[],
     name_mapping={
         "action": "action",
@@ -207,7 +207,7 @@ class AuthorizationPolicySpec:
         if isinstance(target_ref, dict):
             target_ref = AuthorizationPolicySpecTargetRef(**target_ref)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__6d1af1bfbfc12288409c253efde44e9235314a49f6c422d879b23f3b67dfc700)
+            type_hints = cached_type_hints(_typecheckingstub__6b20035e45019369fb8689e0c80c04b5d11e868715ae241b84770503882cdc50)
             check_type(argname="argument action", value=action, expected_type=type_hints["action"])
             check_type(argname="argument provider", value=provider, expected_type=type_hints["provider"])
             check_type(argname="argument rules", value=rules, expected_type=type_hints["rules"])
@@ -297,7 +297,7 @@ class AuthorizationPolicySpec:
         )
 
 
-@jsii.enum(jsii_type="ioistiosecurity.AuthorizationPolicySpecAction")
+@jsii.enum(jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecAction")
 class AuthorizationPolicySpecAction(enum.Enum):
     '''Optional.
 
@@ -317,7 +317,7 @@ class AuthorizationPolicySpecAction(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecProvider",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecProvider",
     jsii_struct_bases=[],
     name_mapping={"name": "name"},
 )
@@ -330,7 +330,7 @@ class AuthorizationPolicySpecProvider:
         :schema: AuthorizationPolicySpecProvider
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__6d6bd5587d7ffcf2348b903661f150cf9724820c5648384395eba72623054355)
+            type_hints = cached_type_hints(_typecheckingstub__e7f53f0d741292edb99f2fc9040d93b46c2203bda959598b46a99cd682a53363)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if name is not None:
@@ -358,7 +358,7 @@ class AuthorizationPolicySpecProvider:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecRules",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecRules",
     jsii_struct_bases=[],
     name_mapping={"from_": "from", "to": "to", "when": "when"},
 )
@@ -378,7 +378,7 @@ class AuthorizationPolicySpecRules:
         :schema: AuthorizationPolicySpecRules
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__8b03c66bb2a3f6491292d8a873ce7d625059c65619cd914f011b76ef11aa92d3)
+            type_hints = cached_type_hints(_typecheckingstub__ee6bdad4c6461ffca0968a23f56a0234fb7a4d8615d6bc47f7f7847209b21594)
             check_type(argname="argument from_", value=from_, expected_type=type_hints["from_"])
             check_type(argname="argument to", value=to, expected_type=type_hints["to"])
             check_type(argname="argument when", value=when, expected_type=type_hints["when"])
@@ -430,7 +430,7 @@ class AuthorizationPolicySpecRules:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecRulesFrom",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecRulesFrom",
     jsii_struct_bases=[],
     name_mapping={"source": "source"},
 )
@@ -448,7 +448,7 @@ class AuthorizationPolicySpecRulesFrom:
         if isinstance(source, dict):
             source = AuthorizationPolicySpecRulesFromSource(**source)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__dd1b9370b3778fba94a38bc6dc7afddb9d8ed8804abca3b525c3fb0d721c9eb5)
+            type_hints = cached_type_hints(_typecheckingstub__0b3e192a793974f3c638d3c8db8b36de6fb59fa43bc5c8813985be85c5bb59a5)
             check_type(argname="argument source", value=source, expected_type=type_hints["source"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if source is not None:
@@ -476,7 +476,7 @@ class AuthorizationPolicySpecRulesFrom:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecRulesFromSource",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecRulesFromSource",
     jsii_struct_bases=[],
     name_mapping={
         "ip_blocks": "ipBlocks",
@@ -534,7 +534,7 @@ class AuthorizationPolicySpecRulesFromSource:
         :schema: AuthorizationPolicySpecRulesFromSource
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__966c5221ecd28d4de86557fe3bb05c2619627a5f682773509319961cb8885300)
+            type_hints = cached_type_hints(_typecheckingstub__a4112a68cb96969b7d2f4a50a70e036b40f74da27896f8827200a9eeccbef782)
             check_type(argname="argument ip_blocks", value=ip_blocks, expected_type=type_hints["ip_blocks"])
             check_type(argname="argument namespaces", value=namespaces, expected_type=type_hints["namespaces"])
             check_type(argname="argument not_ip_blocks", value=not_ip_blocks, expected_type=type_hints["not_ip_blocks"])
@@ -718,7 +718,7 @@ class AuthorizationPolicySpecRulesFromSource:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecRulesTo",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecRulesTo",
     jsii_struct_bases=[],
     name_mapping={"operation": "operation"},
 )
@@ -736,7 +736,7 @@ class AuthorizationPolicySpecRulesTo:
         if isinstance(operation, dict):
             operation = AuthorizationPolicySpecRulesToOperation(**operation)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__35036e485aa6401904adcd3ed932a0c600eca39323ad55c89f23b4c9d95ae36e)
+            type_hints = cached_type_hints(_typecheckingstub__8fd7bfa89647fdf87244a505f49b793b7447c48c44a1ff68b6fc733523fbe5d4)
             check_type(argname="argument operation", value=operation, expected_type=type_hints["operation"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if operation is not None:
@@ -764,7 +764,7 @@ class AuthorizationPolicySpecRulesTo:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecRulesToOperation",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecRulesToOperation",
     jsii_struct_bases=[],
     name_mapping={
         "hosts": "hosts",
@@ -804,7 +804,7 @@ class AuthorizationPolicySpecRulesToOperation:
         :schema: AuthorizationPolicySpecRulesToOperation
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__2286e8d40d97079a2623a6169af2ea50d8a8e45c9667e7ee1803a0e460ad6a6a)
+            type_hints = cached_type_hints(_typecheckingstub__cac6c7738f65c9f3349babe6200c3bac8daae29016a06df9ee44e975a2c5cd52)
             check_type(argname="argument hosts", value=hosts, expected_type=type_hints["hosts"])
             check_type(argname="argument methods", value=methods, expected_type=type_hints["methods"])
             check_type(argname="argument not_hosts", value=not_hosts, expected_type=type_hints["not_hosts"])
@@ -916,7 +916,7 @@ class AuthorizationPolicySpecRulesToOperation:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecRulesWhen",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecRulesWhen",
     jsii_struct_bases=[],
     name_mapping={"key": "key", "not_values": "notValues", "values": "values"},
 )
@@ -936,7 +936,7 @@ class AuthorizationPolicySpecRulesWhen:
         :schema: AuthorizationPolicySpecRulesWhen
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__07db048a44ed93a902343852f76b47a198fdad75b0be006a97e73730ac35a256)
+            type_hints = cached_type_hints(_typecheckingstub__2ba8ad8653f3255b9ecbaad7067134f120605737fbf8c1485d7c46860eda2e29)
             check_type(argname="argument key", value=key, expected_type=type_hints["key"])
             check_type(argname="argument not_values", value=not_values, expected_type=type_hints["not_values"])
             check_type(argname="argument values", value=values, expected_type=type_hints["values"])
@@ -989,7 +989,7 @@ class AuthorizationPolicySpecRulesWhen:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecSelector",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecSelector",
     jsii_struct_bases=[],
     name_mapping={"match_labels": "matchLabels"},
 )
@@ -1006,7 +1006,7 @@ class AuthorizationPolicySpecSelector:
         :schema: AuthorizationPolicySpecSelector
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__659ea97d8ba8eb2faa8e0917e58b58b9667614604fe6f88d5ce337e2f546f022)
+            type_hints = cached_type_hints(_typecheckingstub__13fb6101815d647d984257e23aea22158b59df9600651b706465cc5d4d249b94)
             check_type(argname="argument match_labels", value=match_labels, expected_type=type_hints["match_labels"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if match_labels is not None:
@@ -1036,7 +1036,7 @@ class AuthorizationPolicySpecSelector:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecTargetRef",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecTargetRef",
     jsii_struct_bases=[],
     name_mapping={
         "kind": "kind",
@@ -1063,7 +1063,7 @@ class AuthorizationPolicySpecTargetRef:
         :schema: AuthorizationPolicySpecTargetRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__724b4043edb3ff1d64e09477a79fbadbba148fee481110f7f47b674a9a3f63eb)
+            type_hints = cached_type_hints(_typecheckingstub__2aa9839e7db86bde60b0b0467b16a0bbdadd4c79c93f1409a4dcebca7ad070ff)
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument group", value=group, expected_type=type_hints["group"])
@@ -1128,7 +1128,7 @@ class AuthorizationPolicySpecTargetRef:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.AuthorizationPolicySpecTargetRefs",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.AuthorizationPolicySpecTargetRefs",
     jsii_struct_bases=[],
     name_mapping={
         "kind": "kind",
@@ -1155,7 +1155,7 @@ class AuthorizationPolicySpecTargetRefs:
         :schema: AuthorizationPolicySpecTargetRefs
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__a56646aebd25eee8257620b1ebd60622995e072087383128baefc06693a5facb)
+            type_hints = cached_type_hints(_typecheckingstub__db8bdbeff77e0f55f21f0de7ab229f002feeb933be48d30bf3309061d094d575)
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument group", value=group, expected_type=type_hints["group"])
@@ -1222,7 +1222,7 @@ class AuthorizationPolicySpecTargetRefs:
 class PeerAuthentication(
     _cdk8s_d3d9af27.ApiObject,
     metaclass=jsii.JSIIMeta,
-    jsii_type="ioistiosecurity.PeerAuthentication",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthentication",
 ):
     '''
     :schema: PeerAuthentication
@@ -1244,7 +1244,7 @@ class PeerAuthentication(
         :param spec: Peer authentication configuration for workloads. See more details at: https://istio.io/docs/reference/config/security/peer_authentication.html
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__596082aca4feac362a02ef959e057611060567e661f2c4556cf32cc0b31d7e28)
+            type_hints = cached_type_hints(_typecheckingstub__f4d4e5ef41e99d9982fb723fa563d6c7c8cbbae410d313e2504a64567b3a7818)
             check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
             check_type(argname="argument id", value=id, expected_type=type_hints["id"])
         props = PeerAuthenticationProps(metadata=metadata, spec=spec)
@@ -1283,7 +1283,7 @@ class PeerAuthentication(
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.PeerAuthenticationProps",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationProps",
     jsii_struct_bases=[],
     name_mapping={"metadata": "metadata", "spec": "spec"},
 )
@@ -1305,7 +1305,7 @@ class PeerAuthenticationProps:
         if isinstance(spec, dict):
             spec = PeerAuthenticationSpec(**spec)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__ed9efd1e87aacc3719e25f784796b7a20f83256c90c3f8524d074acf31a4d99b)
+            type_hints = cached_type_hints(_typecheckingstub__bd494aa4200b12ea4f90590daad50ff5ea502ceb000c60e7b388686974bc13a4)
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
             check_type(argname="argument spec", value=spec, expected_type=type_hints["spec"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -1346,7 +1346,7 @@ class PeerAuthenticationProps:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.PeerAuthenticationSpec",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationSpec",
     jsii_struct_bases=[],
     name_mapping={
         "mtls": "mtls",
@@ -1377,7 +1377,7 @@ class PeerAuthenticationSpec:
         if isinstance(selector, dict):
             selector = PeerAuthenticationSpecSelector(**selector)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__acd326f95d78a6aa78f8cbd32ebe28b923f8e2d550ff5ef630dce5043dc0581e)
+            type_hints = cached_type_hints(_typecheckingstub__06ab31bf7e33d5394f972fa9a1dac89071f8c09087fad32514fced3e2fba1412)
             check_type(argname="argument mtls", value=mtls, expected_type=type_hints["mtls"])
             check_type(argname="argument port_level_mtls", value=port_level_mtls, expected_type=type_hints["port_level_mtls"])
             check_type(argname="argument selector", value=selector, expected_type=type_hints["selector"])
@@ -1431,7 +1431,7 @@ class PeerAuthenticationSpec:
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.PeerAuthenticationSpecMtls",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationSpecMtls",
     jsii_struct_bases=[],
     name_mapping={"mode": "mode"},
 )
@@ -1448,7 +1448,7 @@ class PeerAuthenticationSpecMtls:
         :schema: PeerAuthenticationSpecMtls
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__15a6a992a970001bd9dd4135cf99a31cf7c5cf02896ed0da1b383b9770dc819e)
+            type_hints = cached_type_hints(_typecheckingstub__02c4ab9cff10e9813d1c63b34ea79faff4d98441704bef9269327ba5d088b683)
             check_type(argname="argument mode", value=mode, expected_type=type_hints["mode"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if mode is not None:
@@ -1477,7 +1477,7 @@ class PeerAuthenticationSpecMtls:
         )
 
 
-@jsii.enum(jsii_type="ioistiosecurity.PeerAuthenticationSpecMtlsMode")
+@jsii.enum(jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationSpecMtlsMode")
 class PeerAuthenticationSpecMtlsMode(enum.Enum):
     '''Defines the mTLS mode used for peer authentication.
 
@@ -1497,7 +1497,7 @@ class PeerAuthenticationSpecMtlsMode(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.PeerAuthenticationSpecPortLevelMtls",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationSpecPortLevelMtls",
     jsii_struct_bases=[],
     name_mapping={"mode": "mode"},
 )
@@ -1513,7 +1513,7 @@ class PeerAuthenticationSpecPortLevelMtls:
         :schema: PeerAuthenticationSpecPortLevelMtls
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__4e296706208d2e4e2fd252d298c6beb52d60ff7d214537a509259a806a5d11b9)
+            type_hints = cached_type_hints(_typecheckingstub__c02ea05b67e1e584d2b8de29a2d6c1ec3a0d5c46a6e7606915fece9f72aa90a4)
             check_type(argname="argument mode", value=mode, expected_type=type_hints["mode"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if mode is not None:
@@ -1542,7 +1542,9 @@ class PeerAuthenticationSpecPortLevelMtls:
         )
 
 
-@jsii.enum(jsii_type="ioistiosecurity.PeerAuthenticationSpecPortLevelMtlsMode")
+@jsii.enum(
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationSpecPortLevelMtlsMode"
+)
 class PeerAuthenticationSpecPortLevelMtlsMode(enum.Enum):
     '''Defines the mTLS mode used for peer authentication.
 
@@ -1562,7 +1564,7 @@ class PeerAuthenticationSpecPortLevelMtlsMode(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="ioistiosecurity.PeerAuthenticationSpecSelector",
+    jsii_type="jupyterhub_cdk8s_ioistiosecurity.PeerAuthenticationSpecSelector",
     jsii_struct_bases=[],
     name_mapping={"match_labels": "matchLabels"},
 )
@@ -1579,7 +1581,7 @@ class PeerAuthenticationSpecSelector:
         :schema: PeerAuthenticationSpecSelector
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__e4f67f5e3956c7c3c679a976f26a9989f59f924b97aa8bb2cca711dbd58f8620)
+            type_hints = cached_type_hints(_typecheckingstub__d714897ab5b8999ce1377430b5ec6d513827a3c71dd712c171fae1323606b655)
             check_type(argname="argument match_labels", value=match_labels, expected_type=type_hints["match_labels"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if match_labels is not None:
@@ -1635,7 +1637,7 @@ __all__ = [
 
 publication.publish()
 
-def _typecheckingstub__348e8ee96999ec5c43d6837e112bd8b6f34c7a9e37d81bb7c6ba5c4def88a4f5(
+def _typecheckingstub__a2ff6c62632e3354d263c0e55a9f7497f59b52575dbc5133a118b6bf9b08e93f(
     scope: _constructs_77d1e7e8.Construct,
     id: builtins.str,
     *,
@@ -1645,7 +1647,7 @@ def _typecheckingstub__348e8ee96999ec5c43d6837e112bd8b6f34c7a9e37d81bb7c6ba5c4de
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__fa9bde6e4e21c45c49a0c99d2dbce5617d78a3124f31ea643719f91bcf122fdb(
+def _typecheckingstub__24951c177eafac96dddb24087a9579eadb328aa482a037c58e3625e64dd40fc3(
     *,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
     spec: typing.Optional[typing.Union[AuthorizationPolicySpec, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1653,7 +1655,7 @@ def _typecheckingstub__fa9bde6e4e21c45c49a0c99d2dbce5617d78a3124f31ea643719f91bc
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__6d1af1bfbfc12288409c253efde44e9235314a49f6c422d879b23f3b67dfc700(
+def _typecheckingstub__6b20035e45019369fb8689e0c80c04b5d11e868715ae241b84770503882cdc50(
     *,
     action: typing.Optional[AuthorizationPolicySpecAction] = None,
     provider: typing.Optional[typing.Union[AuthorizationPolicySpecProvider, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1665,14 +1667,14 @@ def _typecheckingstub__6d1af1bfbfc12288409c253efde44e9235314a49f6c422d879b23f3b6
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__6d6bd5587d7ffcf2348b903661f150cf9724820c5648384395eba72623054355(
+def _typecheckingstub__e7f53f0d741292edb99f2fc9040d93b46c2203bda959598b46a99cd682a53363(
     *,
     name: typing.Optional[builtins.str] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__8b03c66bb2a3f6491292d8a873ce7d625059c65619cd914f011b76ef11aa92d3(
+def _typecheckingstub__ee6bdad4c6461ffca0968a23f56a0234fb7a4d8615d6bc47f7f7847209b21594(
     *,
     from_: typing.Optional[typing.Sequence[typing.Union[AuthorizationPolicySpecRulesFrom, typing.Dict[builtins.str, typing.Any]]]] = None,
     to: typing.Optional[typing.Sequence[typing.Union[AuthorizationPolicySpecRulesTo, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -1681,14 +1683,14 @@ def _typecheckingstub__8b03c66bb2a3f6491292d8a873ce7d625059c65619cd914f011b76ef1
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__dd1b9370b3778fba94a38bc6dc7afddb9d8ed8804abca3b525c3fb0d721c9eb5(
+def _typecheckingstub__0b3e192a793974f3c638d3c8db8b36de6fb59fa43bc5c8813985be85c5bb59a5(
     *,
     source: typing.Optional[typing.Union[AuthorizationPolicySpecRulesFromSource, typing.Dict[builtins.str, typing.Any]]] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__966c5221ecd28d4de86557fe3bb05c2619627a5f682773509319961cb8885300(
+def _typecheckingstub__a4112a68cb96969b7d2f4a50a70e036b40f74da27896f8827200a9eeccbef782(
     *,
     ip_blocks: typing.Optional[typing.Sequence[builtins.str]] = None,
     namespaces: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -1708,14 +1710,14 @@ def _typecheckingstub__966c5221ecd28d4de86557fe3bb05c2619627a5f682773509319961cb
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__35036e485aa6401904adcd3ed932a0c600eca39323ad55c89f23b4c9d95ae36e(
+def _typecheckingstub__8fd7bfa89647fdf87244a505f49b793b7447c48c44a1ff68b6fc733523fbe5d4(
     *,
     operation: typing.Optional[typing.Union[AuthorizationPolicySpecRulesToOperation, typing.Dict[builtins.str, typing.Any]]] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__2286e8d40d97079a2623a6169af2ea50d8a8e45c9667e7ee1803a0e460ad6a6a(
+def _typecheckingstub__cac6c7738f65c9f3349babe6200c3bac8daae29016a06df9ee44e975a2c5cd52(
     *,
     hosts: typing.Optional[typing.Sequence[builtins.str]] = None,
     methods: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -1729,7 +1731,7 @@ def _typecheckingstub__2286e8d40d97079a2623a6169af2ea50d8a8e45c9667e7ee1803a0e46
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__07db048a44ed93a902343852f76b47a198fdad75b0be006a97e73730ac35a256(
+def _typecheckingstub__2ba8ad8653f3255b9ecbaad7067134f120605737fbf8c1485d7c46860eda2e29(
     *,
     key: builtins.str,
     not_values: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -1738,14 +1740,14 @@ def _typecheckingstub__07db048a44ed93a902343852f76b47a198fdad75b0be006a97e73730a
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__659ea97d8ba8eb2faa8e0917e58b58b9667614604fe6f88d5ce337e2f546f022(
+def _typecheckingstub__13fb6101815d647d984257e23aea22158b59df9600651b706465cc5d4d249b94(
     *,
     match_labels: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__724b4043edb3ff1d64e09477a79fbadbba148fee481110f7f47b674a9a3f63eb(
+def _typecheckingstub__2aa9839e7db86bde60b0b0467b16a0bbdadd4c79c93f1409a4dcebca7ad070ff(
     *,
     kind: builtins.str,
     name: builtins.str,
@@ -1755,7 +1757,7 @@ def _typecheckingstub__724b4043edb3ff1d64e09477a79fbadbba148fee481110f7f47b674a9
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__a56646aebd25eee8257620b1ebd60622995e072087383128baefc06693a5facb(
+def _typecheckingstub__db8bdbeff77e0f55f21f0de7ab229f002feeb933be48d30bf3309061d094d575(
     *,
     kind: builtins.str,
     name: builtins.str,
@@ -1765,7 +1767,7 @@ def _typecheckingstub__a56646aebd25eee8257620b1ebd60622995e072087383128baefc0669
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__596082aca4feac362a02ef959e057611060567e661f2c4556cf32cc0b31d7e28(
+def _typecheckingstub__f4d4e5ef41e99d9982fb723fa563d6c7c8cbbae410d313e2504a64567b3a7818(
     scope: _constructs_77d1e7e8.Construct,
     id: builtins.str,
     *,
@@ -1775,7 +1777,7 @@ def _typecheckingstub__596082aca4feac362a02ef959e057611060567e661f2c4556cf32cc0b
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__ed9efd1e87aacc3719e25f784796b7a20f83256c90c3f8524d074acf31a4d99b(
+def _typecheckingstub__bd494aa4200b12ea4f90590daad50ff5ea502ceb000c60e7b388686974bc13a4(
     *,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
     spec: typing.Optional[typing.Union[PeerAuthenticationSpec, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -1783,7 +1785,7 @@ def _typecheckingstub__ed9efd1e87aacc3719e25f784796b7a20f83256c90c3f8524d074acf3
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__acd326f95d78a6aa78f8cbd32ebe28b923f8e2d550ff5ef630dce5043dc0581e(
+def _typecheckingstub__06ab31bf7e33d5394f972fa9a1dac89071f8c09087fad32514fced3e2fba1412(
     *,
     mtls: typing.Optional[typing.Union[PeerAuthenticationSpecMtls, typing.Dict[builtins.str, typing.Any]]] = None,
     port_level_mtls: typing.Optional[typing.Mapping[builtins.str, typing.Union[PeerAuthenticationSpecPortLevelMtls, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -1792,21 +1794,21 @@ def _typecheckingstub__acd326f95d78a6aa78f8cbd32ebe28b923f8e2d550ff5ef630dce5043
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__15a6a992a970001bd9dd4135cf99a31cf7c5cf02896ed0da1b383b9770dc819e(
+def _typecheckingstub__02c4ab9cff10e9813d1c63b34ea79faff4d98441704bef9269327ba5d088b683(
     *,
     mode: typing.Optional[PeerAuthenticationSpecMtlsMode] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__4e296706208d2e4e2fd252d298c6beb52d60ff7d214537a509259a806a5d11b9(
+def _typecheckingstub__c02ea05b67e1e584d2b8de29a2d6c1ec3a0d5c46a6e7606915fece9f72aa90a4(
     *,
     mode: typing.Optional[PeerAuthenticationSpecPortLevelMtlsMode] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__e4f67f5e3956c7c3c679a976f26a9989f59f924b97aa8bb2cca711dbd58f8620(
+def _typecheckingstub__d714897ab5b8999ce1377430b5ec6d513827a3c71dd712c171fae1323606b655(
     *,
     match_labels: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
 ) -> None:
