@@ -28,12 +28,22 @@ def synthesize(outdir: Path, version: KubernetesVersion, names: list[str]) -> li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m apps", description=__doc__)
-    parser.add_argument("--outdir", default=os.environ.get("CDK8S_OUTDIR", "dist"),
-                        help="where each app's directory is written (default: dist)")
-    parser.add_argument("--kubernetes-version", default=str(KubernetesVersion.DEFAULT),
-                        help="the Kubernetes version to target (default: %(default)s)")
-    parser.add_argument("--app", action="append", choices=sorted(APPS),
-                        help="synthesize only this app (repeatable; default: all)")
+    parser.add_argument(
+        "--outdir",
+        default=os.environ.get("CDK8S_OUTDIR", "dist"),
+        help="where each app's directory is written (default: dist)",
+    )
+    parser.add_argument(
+        "--kubernetes-version",
+        default=str(KubernetesVersion.DEFAULT),
+        help="the Kubernetes version to target (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--app",
+        action="append",
+        choices=sorted(APPS),
+        help="synthesize only this app (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     try:
         version = KubernetesVersion.of(args.kubernetes_version)

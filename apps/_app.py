@@ -31,29 +31,37 @@ class _AppChart(Protocol):
 
 
 class _ChartClass(Protocol):
-    def __call__(self, scope: Construct, id: str, *,
-                 kubernetes_version: KubernetesVersion) -> _AppChart: ...
+    def __call__(
+        self, scope: Construct, id: str, *, kubernetes_version: KubernetesVersion
+    ) -> _AppChart: ...
 
 
 def user_pod_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
     """What only user pods name: the RuntimeClass of each GPU profile (the reference's
     ``nvidia``), and the PriorityClass where the cluster, not the app, has it."""
-    runtime_classes = sorted({name for profile in jupyterhub.profiles
-                              if (name := profile.settings.runtime_class_name)})
+    runtime_classes = sorted(
+        {name for profile in jupyterhub.profiles if (name := profile.settings.runtime_class_name)}
+    )
     hub = jupyterhub.hub
     priority = hub.user_pods.priority.prerequisite(hub.release) if hub.user_pods.priority else None
     return (
-        *(Prerequisite("RuntimeClass", name,
-                       "GPU profiles' pods run with it: the NVIDIA GPU operator creates it "
-                       "(with the NVIDIA container toolkit alone, create it for the nodes' "
-                       "nvidia runtime handler)")
-          for name in runtime_classes),
+        *(
+            Prerequisite(
+                "RuntimeClass",
+                name,
+                "GPU profiles' pods run with it: the NVIDIA GPU operator creates it "
+                "(with the NVIDIA container toolkit alone, create it for the nodes' "
+                "nvidia runtime handler)",
+            )
+            for name in runtime_classes
+        ),
         *((priority,) if priority else ()),
     )
 
 
-def build_app(name: str, chart_class: _ChartClass, outdir: str,
-              kubernetes_version: KubernetesVersion) -> BuiltApp:
+def build_app(
+    name: str, chart_class: _ChartClass, outdir: str, kubernetes_version: KubernetesVersion
+) -> BuiltApp:
     """The app's chart, and before it (file 0000, applied first) its Namespace."""
     app = cdk8s.App(outdir=outdir)
     chart = chart_class(app, "jupyterhub", kubernetes_version=kubernetes_version)

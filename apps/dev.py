@@ -40,6 +40,7 @@ __all__ = ["PROXY_REDIS_IMAGE", "DevChart", "build"]
 # official CHP image of the version the tests run, plus the Redis route backend.
 PROXY_REDIS_IMAGE = "proxy-redis:5.3.0"
 
+
 class DevChart(cdk8s.Chart):
     """Everything of the ``dev`` app but the Namespace."""
 
@@ -60,7 +61,8 @@ class DevChart(cdk8s.Chart):
         # The reference's ingress gateway: its own namespace, installed by Istio's gateway chart
         # (release istio-ingressgateway, whose service account has the release's name).
         gateway: NetworkPeer = NetworkPeer.in_namespace(  # noqa: B008 - frozen value
-            "istio-gateways", {"istio": "ingressgateway"}),
+            "istio-gateways", {"istio": "ingressgateway"}
+        ),
         gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
         # Where you push the images you build (the proxy with the Redis backend): a
         # placeholder, set it to your registry.
@@ -72,37 +74,60 @@ class DevChart(cdk8s.Chart):
         # Routes in Redis: the proxy keeps the reference's three replicas, and survives restarts.
         routes = RedisRouteStore(self, "Routes")
         self.jupyterhub = JupyterHub(
-            self, "JupyterHub", proxy_token=token, header_trust=header_trust, hosts=hosts,
-            admin_users=admin_users, proxy_routes=routes,
+            self,
+            "JupyterHub",
+            proxy_token=token,
+            header_trust=header_trust,
+            hosts=hosts,
+            admin_users=admin_users,
+            proxy_routes=routes,
             proxy_image=f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}",
             # The reference's notebooks use the Kubernetes API with the user service account,
             # and it rebuilds its user image under one tag: Always takes each rebuild.
-            profiles=reference_profiles(self, service_account_token=True,
-                                        image_pull_policy=ImagePullPolicy.ALWAYS,
-                                        volumes=UserVolume.reference_set()),
+            profiles=reference_profiles(
+                self,
+                service_account_token=True,
+                image_pull_policy=ImagePullPolicy.ALWAYS,
+                volumes=UserVolume.reference_set(),
+            ),
             # Checkpoints in the reference volumes' memory volume.
             user_pods=UserPods(server_args=REFERENCE_SERVER_ARGS),
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(
-            self, "Istio", jupyterhub=self.jupyterhub, ext_authz_provider=ext_authz_provider,
-            gateway=gateway, gateway_principal=gateway_principal,
+            self,
+            "Istio",
+            jupyterhub=self.jupyterhub,
+            ext_authz_provider=ext_authz_provider,
+            gateway=gateway,
+            gateway_principal=gateway_principal,
         )
-        HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
-                           ingress_from=self.ingress.gateway)
+        HubNetworkPolicies(
+            self, "NetworkPolicies", jupyterhub=self.jupyterhub, ingress_from=self.ingress.gateway
+        )
         # 8 user servers: the reference's quota of 32 CPUs at the profiles' 4-CPU limit; its one
         # GPU is one GPU server. The hub, proxies, Redis and sidecars come on top.
-        self.quota = HubResourceQuota(self, "ResourceQuota", jupyterhub=self.jupyterhub,
-                                      user_servers=8, gpu_servers=1)
+        self.quota = HubResourceQuota(
+            self, "ResourceQuota", jupyterhub=self.jupyterhub, user_servers=8, gpu_servers=1
+        )
         self.external = External(
             prerequisites=(
-                Prerequisite(token.store.kind.value, token.store.name,
-                             "the External Secrets Operator's store for Vault, through which "
-                             f"the proxy token ({token.key} at {token.path}) reaches the "
-                             "hub's and the proxy's Secrets"),
-                *(Prerequisite("Secret", name, "the password of the proxy's Redis (key "
-                               "REDIS_PASSWORD), which the proxy and Redis read")
-                  for name in sorted(routes.external_secrets)),
+                Prerequisite(
+                    token.store.kind.value,
+                    token.store.name,
+                    "the External Secrets Operator's store for Vault, through which "
+                    f"the proxy token ({token.key} at {token.path}) reaches the "
+                    "hub's and the proxy's Secrets",
+                ),
+                *(
+                    Prerequisite(
+                        "Secret",
+                        name,
+                        "the password of the proxy's Redis (key "
+                        "REDIS_PASSWORD), which the proxy and Redis read",
+                    )
+                    for name in sorted(routes.external_secrets)
+                ),
                 *user_pod_prerequisites(self.jupyterhub),
             ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),

@@ -53,30 +53,60 @@ class MinimalChart(cdk8s.Chart):
         super().__init__(scope, id, namespace=NAMESPACE)
         token = ProxyToken.from_existing_secret(TOKEN_SECRET)
         self.jupyterhub = JupyterHub(
-            self, "JupyterHub", proxy_token=token, header_trust=header_trust, hosts=hosts,
+            self,
+            "JupyterHub",
+            proxy_token=token,
+            header_trust=header_trust,
+            hosts=hosts,
             sidecar=None,
-            user_pods=UserPods(sidecar=None), kubernetes_version=kubernetes_version,
+            user_pods=UserPods(sidecar=None),
+            kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(
-            self, "Ingress", proxy=self.jupyterhub.proxy,
-            ingress_class=ingress_class, tls_secret=tls_secret,
+            self,
+            "Ingress",
+            proxy=self.jupyterhub.proxy,
+            ingress_class=ingress_class,
+            tls_secret=tls_secret,
         )
         # No sidecars to scrape and no telepresence here: only the app's own flows.
-        HubNetworkPolicies(self, "NetworkPolicies", jupyterhub=self.jupyterhub,
-                           ingress_from=self.ingress.controller, prometheus=None,
-                           telepresence_port=None)
+        HubNetworkPolicies(
+            self,
+            "NetworkPolicies",
+            jupyterhub=self.jupyterhub,
+            ingress_from=self.ingress.controller,
+            prometheus=None,
+            telepresence_port=None,
+        )
         self.external = External(
             prerequisites=(
-                *(Prerequisite("Secret", name,
-                               "the proxy token the hub and the proxy share (key "
-                               "CONFIGPROXY_AUTH_TOKEN); create it as shown below")
-                  for name in sorted(token.external_secrets)),
-                *((Prerequisite("Secret", tls_secret,
-                                "the hosts' TLS certificate and key (type kubernetes.io/tls), "
-                                "e.g. from cert-manager"),) if tls_secret else ()),
-                Prerequisite("IngressClass", ingress_class,
-                             "ingress-nginx, which serves the Ingress and asks oauth2-proxy "
-                             "(at /oauth2 on the same hosts) about every request"),
+                *(
+                    Prerequisite(
+                        "Secret",
+                        name,
+                        "the proxy token the hub and the proxy share (key "
+                        "CONFIGPROXY_AUTH_TOKEN); create it as shown below",
+                    )
+                    for name in sorted(token.external_secrets)
+                ),
+                *(
+                    (
+                        Prerequisite(
+                            "Secret",
+                            tls_secret,
+                            "the hosts' TLS certificate and key (type kubernetes.io/tls), "
+                            "e.g. from cert-manager",
+                        ),
+                    )
+                    if tls_secret
+                    else ()
+                ),
+                Prerequisite(
+                    "IngressClass",
+                    ingress_class,
+                    "ingress-nginx, which serves the Ingress and asks oauth2-proxy "
+                    "(at /oauth2 on the same hosts) about every request",
+                ),
                 *user_pod_prerequisites(self.jupyterhub),
             ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels,),

@@ -25,18 +25,25 @@ PREVIEW_SUFFIX = "-preview"
 NON_ADMIN = "user"
 # Shown as the admin where an app names none.
 ADMIN = "admin"
-HEADER = ("# Preview only, never applied: the objects the hub spawns for user {user!r} "
-          "({role}) choosing profile {profile!r}.\n")
+HEADER = (
+    "# Preview only, never applied: the objects the hub spawns for user {user!r} "
+    "({role}) choosing profile {profile!r}.\n"
+)
 
 
 def _settings(app_dir: Path) -> tuple[HubSettings, str]:
     for path in sorted(app_dir.glob("*.yaml")):
         for manifest in yaml.safe_load_all(path.read_text()):
-            if manifest and manifest["kind"] == "ConfigMap" and SETTINGS_FILE_NAME in manifest.get(
-                    "data", {}):
+            if (
+                manifest
+                and manifest["kind"] == "ConfigMap"
+                and SETTINGS_FILE_NAME in manifest.get("data", {})
+            ):
                 source = f"{path}: ConfigMap/{manifest['metadata']['name']}"
-                return (parse_settings(manifest["data"][SETTINGS_FILE_NAME], source=source),
-                        manifest["metadata"]["namespace"])
+                return (
+                    parse_settings(manifest["data"][SETTINGS_FILE_NAME], source=source),
+                    manifest["metadata"]["namespace"],
+                )
     raise ValueError(f"{app_dir}: no hub settings ConfigMap; run python -m apps first")
 
 
@@ -53,14 +60,19 @@ def write_previews(outdir: Path, names: list[str]) -> list[Path]:
             for profile in settings.profiles:
                 for user, role in users:
                     objects: list[dict[str, Any]] = render_user_objects(
-                        settings, namespace=namespace, user=user, admin=role == "admin",
-                        profile=profile.slug)
+                        settings,
+                        namespace=namespace,
+                        user=user,
+                        admin=role == "admin",
+                        profile=profile.slug,
+                    )
                     for manifest in objects:
                         manifest.setdefault("apiVersion", "v1")
                     kind = "admin" if role == "admin" else "user"
                     (target / f"{profile.slug}-{kind}.yaml").write_text(
                         HEADER.format(user=user, role=role, profile=profile.slug)
-                        + yaml.safe_dump_all(objects, sort_keys=True))
+                        + yaml.safe_dump_all(objects, sort_keys=True)
+                    )
 
     return write_all(outdir, [f"{name}{PREVIEW_SUFFIX}" for name in names], write)
 

@@ -34,8 +34,8 @@ def type_name(expected: type | tuple[type, ...]) -> str:
     """``a whole number``, ``an IstioSidecar or None``: what a user would call the types."""
     types = expected if isinstance(expected, tuple) else (expected,)
     return " or ".join(
-        _PLAIN.get(t) or f"{'an' if t.__name__[0] in 'AEIO' else 'a'} {t.__name__}"
-        for t in types)
+        _PLAIN.get(t) or f"{'an' if t.__name__[0] in 'AEIO' else 'a'} {t.__name__}" for t in types
+    )
 
 
 def check_instance(
@@ -51,8 +51,14 @@ def check_instance(
 def check_strings(scope: Construct, field: str, value: Any) -> tuple[str, ...]:
     """A list of strings; a lone string is refused (it would be read letter by letter)."""
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise invalid(scope, field, value, "must be a list of strings, not a single string"
-                      if isinstance(value, str) else "must be a list of strings")
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be a list of strings, not a single string"
+            if isinstance(value, str)
+            else "must be a list of strings",
+        )
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise invalid(scope, f"{field}[{index}]", item, "must be a string")
@@ -62,9 +68,13 @@ def check_strings(scope: Construct, field: str, value: Any) -> tuple[str, ...]:
 def check_image(scope: Construct, field: str, value: Any) -> str:
     """An image reference such as ``quay.io/jupyterhub/k8s-hub:4.4.0`` or ``name@sha256:…``."""
     if not isinstance(value, str) or len(value) > 4096 or not _IMAGE.fullmatch(value):
-        raise invalid(scope, field, value,
-                      "must be an image reference like 'registry.example.org/repo/name:tag' "
-                      "(lower-case repository path, optional tag and @sha256 digest)")
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be an image reference like 'registry.example.org/repo/name:tag' "
+            "(lower-case repository path, optional tag and @sha256 digest)",
+        )
     return value
 
 
@@ -73,7 +83,11 @@ def merge_options(scope: Construct, options: T, props: dict[str, Any]) -> T:
     fields = {f.name for f in dataclasses.fields(options)}  # type: ignore[arg-type]
     for name in props:
         if name not in fields:
-            raise invalid(scope, name, props[name],
-                          f"is not a prop of {type(scope).__name__} (its options are "
-                          f"{', '.join(sorted(fields))})")
+            raise invalid(
+                scope,
+                name,
+                props[name],
+                f"is not a prop of {type(scope).__name__} (its options are "
+                f"{', '.join(sorted(fields))})",
+            )
     return dataclasses.replace(options, **props)  # type: ignore[type-var]

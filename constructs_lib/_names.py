@@ -45,7 +45,9 @@ def selector_labels(release: str, component: Component) -> dict[str, str]:
 def check_dns_label(scope: Construct, field: str, value: str) -> str:
     if not isinstance(value, str) or not _DNS_LABEL.fullmatch(value):
         raise invalid(
-            scope, field, value,
+            scope,
+            field,
+            value,
             "must be a DNS label (lower-case letters, digits and '-', 1-63 characters, "
             "starting and ending with a letter or digit)",
         )
@@ -55,7 +57,9 @@ def check_dns_label(scope: Construct, field: str, value: str) -> str:
 def check_dns_subdomain(scope: Construct, field: str, value: str) -> str:
     if not isinstance(value, str) or not _DNS_SUBDOMAIN.fullmatch(value) or ".." in value:
         raise invalid(
-            scope, field, value,
+            scope,
+            field,
+            value,
             "must be a DNS subdomain (dot-separated DNS labels, at most 253 characters)",
         )
     return value
@@ -68,8 +72,12 @@ def check_hosts(scope: Construct, field: str, hosts: Sequence[str]) -> tuple[str
     seen: set[str] = set()
     for index, host in enumerate(hosts):
         if not isinstance(host, str) or len(host) > 253 or not _HOST.fullmatch(host):
-            raise invalid(scope, f"{field}[{index}]", host,
-                          "must be a lower-case DNS host name such as 'hub.example.org'")
+            raise invalid(
+                scope,
+                f"{field}[{index}]",
+                host,
+                "must be a lower-case DNS host name such as 'hub.example.org'",
+            )
         if host in seen:
             raise invalid(scope, f"{field}[{index}]", host, "must not repeat another host")
         seen.add(host)

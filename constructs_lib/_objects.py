@@ -27,7 +27,8 @@ def api_object(
     **body: Any,
 ) -> cdk8s.ApiObject:
     obj = cdk8s.ApiObject(
-        scope, id,
+        scope,
+        id,
         api_version=api_version,
         kind=kind,
         metadata=cdk8s.ApiObjectMetadata(name=name, labels=labels, annotations=annotations),

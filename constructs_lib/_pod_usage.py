@@ -38,8 +38,12 @@ _PROXY_ANNOTATIONS = {
     "limits.cpu": "sidecar.istio.io/proxyCPULimit",
     "limits.memory": "sidecar.istio.io/proxyMemoryLimit",
 }
-_PROXY_DEFAULTS = {"requests.cpu": "100m", "requests.memory": "128Mi",
-                   "limits.cpu": "2000m", "limits.memory": "1024Mi"}
+_PROXY_DEFAULTS = {
+    "requests.cpu": "100m",
+    "requests.memory": "128Mi",
+    "limits.cpu": "2000m",
+    "limits.memory": "1024Mi",
+}
 
 
 @dataclass(frozen=True)
@@ -55,13 +59,20 @@ class PodUsage:
 
     def plus(self, other: PodUsage) -> PodUsage:
         keys = self.amounts.keys() | other.amounts.keys()
-        return PodUsage({k: self.amounts.get(k, Decimal(0)) + other.amounts.get(k, Decimal(0))
-                         for k in keys}, self.missing + other.missing)
+        return PodUsage(
+            {k: self.amounts.get(k, Decimal(0)) + other.amounts.get(k, Decimal(0)) for k in keys},
+            self.missing + other.missing,
+        )
 
     def most(self, other: PodUsage) -> PodUsage:
         keys = self.amounts.keys() | other.amounts.keys()
-        return PodUsage({k: max(self.amounts.get(k, Decimal(0)), other.amounts.get(k, Decimal(0)))
-                         for k in keys}, self.missing + other.missing)
+        return PodUsage(
+            {
+                k: max(self.amounts.get(k, Decimal(0)), other.amounts.get(k, Decimal(0)))
+                for k in keys
+            },
+            self.missing + other.missing,
+        )
 
     def get(self, resource: str) -> Decimal:
         return self.amounts.get(resource, Decimal(0))
@@ -80,8 +91,9 @@ def pod_usage(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> PodUsage:
 Container = Mapping[str, Any]
 
 
-def _layouts(metadata: Mapping[str, Any],
-             spec: Mapping[str, Any]) -> Iterator[tuple[list[Container], list[Container]]]:
+def _layouts(
+    metadata: Mapping[str, Any], spec: Mapping[str, Any]
+) -> Iterator[tuple[list[Container], list[Container]]]:
     init, containers = list(spec.get("initContainers") or []), list(spec["containers"])
     if (metadata.get("labels") or {}).get(_INJECT_LABEL) != "true":
         yield init, containers
@@ -94,10 +106,11 @@ def _layouts(metadata: Mapping[str, Any],
 
 
 def _proxy_resources(annotations: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    chosen = ({key: annotations[name] for key, name in _PROXY_ANNOTATIONS.items()
-               if name in annotations}
-              if any(name in annotations for name in _PROXY_ANNOTATIONS.values())
-              else _PROXY_DEFAULTS)
+    chosen = (
+        {key: annotations[name] for key, name in _PROXY_ANNOTATIONS.items() if name in annotations}
+        if any(name in annotations for name in _PROXY_ANNOTATIONS.values())
+        else _PROXY_DEFAULTS
+    )
     resources: dict[str, dict[str, str]] = {}
     for key, value in chosen.items():
         kind, _, resource = key.partition(".")
@@ -107,9 +120,12 @@ def _proxy_resources(annotations: Mapping[str, str]) -> dict[str, dict[str, str]
 
 def _usage(init: list[Container], containers: list[Container]) -> PodUsage:
     amounts: dict[str, Decimal] = {}
-    keys = {f"{kind}.{resource}" for c in [*init, *containers]
-            for kind in ("requests", "limits")
-            for resource in ((c.get("resources") or {}).get(kind) or {})} | set(COMPUTE)
+    keys = {
+        f"{kind}.{resource}"
+        for c in [*init, *containers]
+        for kind in ("requests", "limits")
+        for resource in ((c.get("resources") or {}).get(kind) or {})
+    } | set(COMPUTE)
     for key in sorted(keys):
         total = sum((_amount(c, key) for c in containers), Decimal(0))
         sidecars, peak = Decimal(0), Decimal(0)
@@ -121,8 +137,12 @@ def _usage(init: list[Container], containers: list[Container]) -> PodUsage:
             else:
                 peak = max(peak, _amount(container, key) + sidecars)
         amounts[key] = max(total, peak)
-    missing = tuple(f"{c['name']} ({key})" for c in [*init, *containers] for key in COMPUTE
-                    if _value(c, key) is None)
+    missing = tuple(
+        f"{c['name']} ({key})"
+        for c in [*init, *containers]
+        for key in COMPUTE
+        if _value(c, key) is None
+    )
     return PodUsage(amounts, missing)
 
 

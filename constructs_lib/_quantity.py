@@ -9,8 +9,14 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from hub_runtime.quantity import cpu_cores, memory_bytes, parse_quantity
 
-__all__ = ["check_cpu", "check_memory", "check_quantity", "check_range", "format_cpu",
-           "format_memory"]
+__all__ = [
+    "check_cpu",
+    "check_memory",
+    "check_quantity",
+    "check_range",
+    "format_cpu",
+    "format_memory",
+]
 
 _EXAMPLES = "such as '500m', '2', '256Mi' or '1G'"
 
@@ -21,7 +27,8 @@ def check_quantity(scope: Construct, field: str, value: str) -> Decimal:
         return parse_quantity(value)
     except ValueError:
         allowed = (
-            "must not be negative" if isinstance(value, str) and value.startswith("-")
+            "must not be negative"
+            if isinstance(value, str) and value.startswith("-")
             else f"must be a Kubernetes quantity {_EXAMPLES}"
         )
         raise invalid(scope, field, value, allowed) from None
@@ -36,8 +43,7 @@ def check_memory(scope: Construct, field: str, value: str) -> int:
     except ValueError:
         raise invalid(scope, field, value, "must be a whole number of bytes") from None
     if size == 0:
-        raise invalid(scope, field, value,
-                      "must be more than 0 (no container runs in no memory)")
+        raise invalid(scope, field, value, "must be more than 0 (no container runs in no memory)")
     return size
 
 
@@ -47,8 +53,9 @@ def check_cpu(scope: Construct, field: str, value: str) -> Decimal:
     try:
         cores = cpu_cores(value)
     except ValueError:
-        raise invalid(scope, field, value,
-                      "must be a whole number of millicores (at least 1m apart)") from None
+        raise invalid(
+            scope, field, value, "must be a whole number of millicores (at least 1m apart)"
+        ) from None
     if cores == 0:
         raise invalid(scope, field, value, "must be more than 0 (at least 1m)")
     return cores
@@ -62,7 +69,9 @@ def check_range(
     high = check_quantity(scope, limit_field, limit)
     if high < low:
         raise invalid(
-            scope, limit_field, limit,
+            scope,
+            limit_field,
+            limit,
             f"must be at least {guarantee_field} ({guarantee})",
         )
 

@@ -26,7 +26,8 @@ HUB_PATH = HUB_PATH_PREFIX.rstrip("/")
 # name label is set by Kubernetes itself).
 INGRESS_NGINX_CONTROLLER = NetworkPeer.in_namespace(
     "ingress-nginx",
-    {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"})
+    {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+)
 
 
 class AuthProxyIngress(Construct):
@@ -91,27 +92,43 @@ class AuthProxyIngress(Construct):
         if tls_secret is not None:
             check_dns_subdomain(self, "tls_secret", tls_secret)
         if not auth_response_headers:
-            raise invalid(self, "auth_response_headers", auth_response_headers,
-                          "must name the headers the hub needs")
+            raise invalid(
+                self,
+                "auth_response_headers",
+                auth_response_headers,
+                "must name the headers the hub needs",
+            )
         self.tls_secret = tls_secret
         self.controller = controller
         self.auth_response_headers = tuple(auth_response_headers)
         backend = {"service": {"name": proxy.service.name, "port": {"name": proxy.port_name}}}
         auth = {f"{_NGINX}/auth-url": auth_url, f"{_NGINX}/auth-signin": auth_signin}
 
-        def ingress(construct_id: str, name: str, path: str,
-                    annotations: dict[str, str]) -> cdk8s.ApiObject:
+        def ingress(
+            construct_id: str, name: str, path: str, annotations: dict[str, str]
+        ) -> cdk8s.ApiObject:
             return api_object(
-                self, construct_id, api_version="networking.k8s.io/v1", kind="Ingress",
-                name=name, labels={APP_LABEL: proxy.release}, annotations=annotations,
+                self,
+                construct_id,
+                api_version="networking.k8s.io/v1",
+                kind="Ingress",
+                name=name,
+                labels={APP_LABEL: proxy.release},
+                annotations=annotations,
                 spec={
                     "ingressClassName": ingress_class,
                     "tls": [{"hosts": list(self.hosts), "secretName": tls_secret}]
-                    if tls_secret else None,
+                    if tls_secret
+                    else None,
                     "rules": [
-                        {"host": host, "http": {"paths": [
-                            {"path": path, "pathType": "Prefix", "backend": backend},
-                        ]}}
+                        {
+                            "host": host,
+                            "http": {
+                                "paths": [
+                                    {"path": path, "pathType": "Prefix", "backend": backend},
+                                ]
+                            },
+                        }
                         for host in self.hosts
                     ],
                 },
@@ -119,5 +136,8 @@ class AuthProxyIngress(Construct):
 
         self.ingress = ingress("Resource", proxy.release, "/", auth)
         self.hub_ingress = ingress(
-            "Hub", f"{proxy.release}-{Component.HUB.value}", HUB_PATH,
-            {**auth, f"{_NGINX}/auth-response-headers": ",".join(auth_response_headers)})
+            "Hub",
+            f"{proxy.release}-{Component.HUB.value}",
+            HUB_PATH,
+            {**auth, f"{_NGINX}/auth-response-headers": ",".join(auth_response_headers)},
+        )

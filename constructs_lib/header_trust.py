@@ -53,10 +53,20 @@ class HeaderTrust:
         (the identity provider may tell ``Ann`` from ``ann``: they must not share an account);
         on, for identity providers whose names are case-insensitive, ``Ann`` logs in as
         ``ann`` and the claim is compared in lower case too."""
-        return HeaderTrust("jwt", JwtSettings(
-            issuer=issuer, audience=audience, user_claim=user_claim, jwks_url=jwks_url,
-            public_key=public_key, algorithms=tuple(algorithms), leeway=leeway,
-            max_lifetime=max_token_lifetime), case_insensitive_names)
+        return HeaderTrust(
+            "jwt",
+            JwtSettings(
+                issuer=issuer,
+                audience=audience,
+                user_claim=user_claim,
+                jwks_url=jwks_url,
+                public_key=public_key,
+                algorithms=tuple(algorithms),
+                leeway=leeway,
+                max_lifetime=max_token_lifetime,
+            ),
+            case_insensitive_names,
+        )
 
     @staticmethod
     def mesh_enforced(*, case_insensitive_names: bool = False) -> HeaderTrust:
@@ -74,13 +84,22 @@ class HeaderTrust:
         if not jwt.audience:
             raise invalid(scope, f"{field}.audience", jwt.audience, "must not be empty")
         if (jwt.jwks_url is None) == (jwt.public_key is None):
-            raise invalid(scope, f"{field}.jwks_url", jwt.jwks_url,
-                          "or public_key must be given, not both")
+            raise invalid(
+                scope, f"{field}.jwks_url", jwt.jwks_url, "or public_key must be given, not both"
+            )
         if jwt.jwks_url is not None and not jwt.jwks_url.startswith(("https://", "http://")):
             raise invalid(scope, f"{field}.jwks_url", jwt.jwks_url, "must be an http(s) URL")
         if not jwt.algorithms or any(a.startswith("HS") or a == "none" for a in jwt.algorithms):
-            raise invalid(scope, f"{field}.algorithms", list(jwt.algorithms),
-                          "must list public-key algorithms (RS*, ES*, PS*, EdDSA)")
+            raise invalid(
+                scope,
+                f"{field}.algorithms",
+                list(jwt.algorithms),
+                "must list public-key algorithms (RS*, ES*, PS*, EdDSA)",
+            )
         if jwt.max_lifetime < 1:
-            raise invalid(scope, f"{field}.max_token_lifetime", jwt.max_lifetime,
-                          "must be a positive number of seconds")
+            raise invalid(
+                scope,
+                f"{field}.max_token_lifetime",
+                jwt.max_lifetime,
+                "must be a positive number of seconds",
+            )

@@ -213,27 +213,79 @@ class HubStatefulSet(Construct):
             check_instance(self, "options", options, HubOptions)
         options = merge_options(self, options or HubOptions(), props)
         self.options = options
-        (image, image_pull_policy, replicas, admin_users, allow_all, admin_access, user_header,
-         user_pattern, user_max_length, user_pods, named_server_limit, activity_interval, culler,
-         resources, storage_size, storage_class, probes, pre_stop_seconds, sidecar,
-         prometheus_scrape, dns_ndots) = (
-            options.image, options.image_pull_policy, options.replicas, options.admin_users,
-            options.allow_all, options.admin_access, options.user_header, options.user_pattern,
-            options.user_max_length, options.user_pods, options.named_server_limit,
-            options.activity_interval, options.culler, options.resources, options.storage_size,
-            options.storage_class, options.probes, options.pre_stop_seconds, options.sidecar,
-            options.prometheus_scrape, options.dns_ndots)
-        _check_types(self, dict(
-            proxy_token=proxy_token, header_trust=header_trust, image_pull_policy=image_pull_policy,
-            replicas=replicas, allow_all=allow_all, admin_access=admin_access,
-            user_header=user_header, user_pattern=user_pattern, user_max_length=user_max_length,
-            user_service_account=user_service_account, user_pods=user_pods,
-            named_server_limit=named_server_limit, activity_interval=activity_interval,
-            culler=culler, resources=resources, storage_size=storage_size,
-            storage_class=storage_class, probes=probes, pre_stop_seconds=pre_stop_seconds,
-            sidecar=sidecar, prometheus_scrape=prometheus_scrape, dns_ndots=dns_ndots,
-            kubernetes_version=kubernetes_version,
-        ))
+        (
+            image,
+            image_pull_policy,
+            replicas,
+            admin_users,
+            allow_all,
+            admin_access,
+            user_header,
+            user_pattern,
+            user_max_length,
+            user_pods,
+            named_server_limit,
+            activity_interval,
+            culler,
+            resources,
+            storage_size,
+            storage_class,
+            probes,
+            pre_stop_seconds,
+            sidecar,
+            prometheus_scrape,
+            dns_ndots,
+        ) = (
+            options.image,
+            options.image_pull_policy,
+            options.replicas,
+            options.admin_users,
+            options.allow_all,
+            options.admin_access,
+            options.user_header,
+            options.user_pattern,
+            options.user_max_length,
+            options.user_pods,
+            options.named_server_limit,
+            options.activity_interval,
+            options.culler,
+            options.resources,
+            options.storage_size,
+            options.storage_class,
+            options.probes,
+            options.pre_stop_seconds,
+            options.sidecar,
+            options.prometheus_scrape,
+            options.dns_ndots,
+        )
+        _check_types(
+            self,
+            dict(
+                proxy_token=proxy_token,
+                header_trust=header_trust,
+                image_pull_policy=image_pull_policy,
+                replicas=replicas,
+                allow_all=allow_all,
+                admin_access=admin_access,
+                user_header=user_header,
+                user_pattern=user_pattern,
+                user_max_length=user_max_length,
+                user_service_account=user_service_account,
+                user_pods=user_pods,
+                named_server_limit=named_server_limit,
+                activity_interval=activity_interval,
+                culler=culler,
+                resources=resources,
+                storage_size=storage_size,
+                storage_class=storage_class,
+                probes=probes,
+                pre_stop_seconds=pre_stop_seconds,
+                sidecar=sidecar,
+                prometheus_scrape=prometheus_scrape,
+                dns_ndots=dns_ndots,
+                kubernetes_version=kubernetes_version,
+            ),
+        )
         check_image(self, "image", image)
         kubernetes_version.check(self)
         admin_users = check_strings(self, "admin_users", admin_users)
@@ -255,31 +307,45 @@ class HubStatefulSet(Construct):
             sidecar.check(self)
         check_quantity(self, "storage_size", storage_size)
         if named_server_limit < 0:
-            raise invalid(self, "named_server_limit", named_server_limit,
-                          "must be 0 (named servers off) or more")
+            raise invalid(
+                self,
+                "named_server_limit",
+                named_server_limit,
+                "must be 0 (named servers off) or more",
+            )
         if pre_stop_seconds < 0:
             raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
         if activity_interval is not None and activity_interval < 1:
-            raise invalid(self, "activity_interval", activity_interval,
-                          "must be a positive number of seconds")
+            raise invalid(
+                self, "activity_interval", activity_interval, "must be a positive number of seconds"
+            )
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         header_trust.check(self)
         try:
             re.compile(user_pattern)
         except re.error as error:
-            raise invalid(self, "user_pattern", user_pattern,
-                          f"must be a valid regular expression ({error})") from None
+            raise invalid(
+                self, "user_pattern", user_pattern, f"must be a valid regular expression ({error})"
+            ) from None
         if user_max_length < 1:
             raise invalid(self, "user_max_length", user_max_length, "must be 1 or more")
         if not _HEADER_NAME.fullmatch(user_header):
-            raise invalid(self, "user_header", user_header,
-                          "must be an HTTP header name (letters, digits and '-')")
+            raise invalid(
+                self,
+                "user_header",
+                user_header,
+                "must be an HTTP header name (letters, digits and '-')",
+            )
         for index, user in enumerate(admin_users):
             problem = name_problem(user, pattern=user_pattern, max_length=user_max_length)
             if problem is not None:
-                raise invalid(self, f"admin_users[{index}]", user,
-                              f"must be a user name the hub accepts (this one {problem})")
+                raise invalid(
+                    self,
+                    f"admin_users[{index}]",
+                    user,
+                    f"must be a user name the hub accepts (this one {problem})",
+                )
         _check_placement(self, release)
 
         self.release = release
@@ -295,9 +361,15 @@ class HubStatefulSet(Construct):
         self._user_pods = user_pods
         self._user_service_account = user_service_account
         self._settings_args = dict(
-            admin_users=tuple(admin_users), allow_all=allow_all, admin_access=admin_access,
-            user_header=user_header, named_server_limit=named_server_limit, culler=culler,
-            header_trust=header_trust, user_pattern=user_pattern, user_max_length=user_max_length,
+            admin_users=tuple(admin_users),
+            allow_all=allow_all,
+            admin_access=admin_access,
+            user_header=user_header,
+            named_server_limit=named_server_limit,
+            culler=culler,
+            header_trust=header_trust,
+            user_pattern=user_pattern,
+            user_max_length=user_max_length,
             activity_interval=activity_interval,
         )
         # The settings file and the rest of the ConfigMap's keys, named after their hash.
@@ -309,52 +381,103 @@ class HubStatefulSet(Construct):
         config_map_name = f"{self.name}-{digest.hexdigest()[:10]}"
 
         self.service_account = api_object(
-            self, "ServiceAccount", api_version="v1", kind="ServiceAccount",
-            name=self.name, labels=self.labels,
+            self,
+            "ServiceAccount",
+            api_version="v1",
+            kind="ServiceAccount",
+            name=self.name,
+            labels=self.labels,
             # KubeSpawner talks to the Kubernetes API with this token.
             automountServiceAccountToken=True,
         )
         self.role = role = api_object(
-            self, "Role", api_version="rbac.authorization.k8s.io/v1", kind="Role",
-            name=self.name, labels=self.labels, rules=_ROLE_RULES,
+            self,
+            "Role",
+            api_version="rbac.authorization.k8s.io/v1",
+            kind="Role",
+            name=self.name,
+            labels=self.labels,
+            rules=_ROLE_RULES,
         )
         self.role_binding = api_object(
-            self, "RoleBinding", api_version="rbac.authorization.k8s.io/v1", kind="RoleBinding",
-            name=self.name, labels=self.labels,
+            self,
+            "RoleBinding",
+            api_version="rbac.authorization.k8s.io/v1",
+            kind="RoleBinding",
+            name=self.name,
+            labels=self.labels,
             subjects=[{"kind": "ServiceAccount", "name": self.service_account.name}],
             roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.name},
         )
         self.service = api_object(
-            self, "Service", api_version="v1", kind="Service", name=self.name, labels=self.labels,
-            spec=service_spec(self.labels, [
-                {"name": HUB_PORT_NAME, "port": HUB_PORT, "targetPort": HUB_PORT_NAME,
-                 "protocol": "TCP"},
-            ], kubernetes_version),
+            self,
+            "Service",
+            api_version="v1",
+            kind="Service",
+            name=self.name,
+            labels=self.labels,
+            spec=service_spec(
+                self.labels,
+                [
+                    {
+                        "name": HUB_PORT_NAME,
+                        "port": HUB_PORT,
+                        "targetPort": HUB_PORT_NAME,
+                        "protocol": "TCP",
+                    },
+                ],
+                kubernetes_version,
+            ),
         )
         self.stateful_set = api_object(
-            self, "Resource", api_version="apps/v1", kind="StatefulSet",
-            name=self.name, labels=self.labels,
+            self,
+            "Resource",
+            api_version="apps/v1",
+            kind="StatefulSet",
+            name=self.name,
+            labels=self.labels,
             annotations=skip_annotations(
-                SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value),
-                {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"}),
+                SECRET_ENV,
+                unpinned(image),
+                pulled_if_absent(image_pull_policy.value),
+                {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
+            ),
             spec=self._stateful_set_spec(
-                image=image, image_pull_policy=image_pull_policy, resources=resources,
-                probes=probes, sidecar=sidecar,
-                pre_stop_seconds=pre_stop_seconds, prometheus_scrape=prometheus_scrape,
-                dns_ndots=dns_ndots, storage_size=storage_size, storage_class=storage_class,
-                config_volume={"name": "config", "configMap": {
-                    "name": config_map_name, "items": [file.item() for file in files]}},
+                image=image,
+                image_pull_policy=image_pull_policy,
+                resources=resources,
+                probes=probes,
+                sidecar=sidecar,
+                pre_stop_seconds=pre_stop_seconds,
+                prometheus_scrape=prometheus_scrape,
+                dns_ndots=dns_ndots,
+                storage_size=storage_size,
+                storage_class=storage_class,
+                config_volume={
+                    "name": "config",
+                    "configMap": {
+                        "name": config_map_name,
+                        "items": [file.item() for file in files],
+                    },
+                },
             ),
         )
         self.disruption_budget = disruption_budget(self, self.name, self.labels)
         # The PriorityClass user pods name, where the app creates it.
         self.user_priority_class = (
-            user_pods.priority.add_object(self, release) if user_pods.priority else None)
+            user_pods.priority.add_object(self, release) if user_pods.priority else None
+        )
         # Immutable, named after a hash of its content: a change makes a new one and rolls
         # the hub. Each key at its path under the config directory (hub_runtime/ a package).
         self.config_map = api_object(
-            self, "ConfigMap", api_version="v1", kind="ConfigMap",
-            name=config_map_name, labels=self.labels, immutable=True, data=data,
+            self,
+            "ConfigMap",
+            api_version="v1",
+            kind="ConfigMap",
+            name=config_map_name,
+            labels=self.labels,
+            immutable=True,
+            data=data,
         )
 
     @property
@@ -398,8 +521,9 @@ class HubStatefulSet(Construct):
                 cmd=tuple(user_pods.cmd),
                 args=tuple(user_pods.server_args),
                 service_account=self.user_service_account_name,
-                priority_class_name=(user_pods.priority.resolve_name(self.release)
-                                     if user_pods.priority else None),
+                priority_class_name=(
+                    user_pods.priority.resolve_name(self.release) if user_pods.priority else None
+                ),
                 env=dict(sorted(user_pods.env.items())),
                 labels=dict(sorted(user_pods.pod_labels().items())),
                 annotations=dict(sorted(user_pods.pod_annotations().items())),
@@ -409,8 +533,11 @@ class HubStatefulSet(Construct):
                 per_user_service=user_pods.per_user_service,
             ),
             culler=CullerSettings(
-                enabled=culler.enabled, timeout=culler.timeout, every=culler.every,
-                concurrency=culler.concurrency, max_age=culler.max_age,
+                enabled=culler.enabled,
+                timeout=culler.timeout,
+                every=culler.every,
+                concurrency=culler.concurrency,
+                max_age=culler.max_age,
             ),
             profiles=_profile_settings(self.profiles, user_pods),
         )
@@ -423,9 +550,13 @@ class HubStatefulSet(Construct):
         chosen = check_hosts(scope, "hosts", hosts)
         for index, host in enumerate(chosen):
             if host not in self.public_hosts:
-                raise invalid(scope, f"hosts[{index}]", host,
-                              f"must be one of the hub's public_hosts {list(self.public_hosts)} "
-                              "(user servers accept the browser's Origin only from those)")
+                raise invalid(
+                    scope,
+                    f"hosts[{index}]",
+                    host,
+                    f"must be one of the hub's public_hosts {list(self.public_hosts)} "
+                    "(user servers accept the browser's Origin only from those)",
+                )
         return chosen
 
     @property
@@ -433,8 +564,11 @@ class HubStatefulSet(Construct):
         """Every URL the hub calls at run time (its mesh egress must reach each)."""
         settings = self.settings
         jwt = settings.auth.jwt
-        return (settings.proxy_api_url, settings.connect_url,
-                *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()))
+        return (
+            settings.proxy_api_url,
+            settings.connect_url,
+            *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()),
+        )
 
     @property
     def user_pods(self) -> UserPods:
@@ -453,10 +587,18 @@ class HubStatefulSet(Construct):
         return selector_labels(self.release, Component.SINGLEUSER)
 
     def _stateful_set_spec(
-        self, *, image: str, image_pull_policy: ImagePullPolicy, resources: Resources,
+        self,
+        *,
+        image: str,
+        image_pull_policy: ImagePullPolicy,
+        resources: Resources,
         probes: HealthProbes,
-        sidecar: IstioSidecar | None, pre_stop_seconds: int, prometheus_scrape: bool,
-        dns_ndots: int | None, storage_size: str, storage_class: str | None,
+        sidecar: IstioSidecar | None,
+        pre_stop_seconds: int,
+        prometheus_scrape: bool,
+        dns_ndots: int | None,
+        storage_size: str,
+        storage_class: str | None,
         config_volume: dict[str, Any],
     ) -> dict[str, Any]:
         container = {
@@ -468,8 +610,10 @@ class HubStatefulSet(Construct):
             # SQLite database and cookie secret go to the working directory: the data volume.
             "workingDir": DATA_DIR,
             "env": [
-                {"name": NAMESPACE_ENV,
-                 "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+                {
+                    "name": NAMESPACE_ENV,
+                    "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
+                },
                 # The hub's uid has no home in an image that does not know it (z2jh's: HOME
                 # would be /, read-only): anything written under ~ goes to the writable /tmp.
                 {"name": "HOME", "value": "/tmp"},
@@ -512,11 +656,16 @@ class HubStatefulSet(Construct):
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "selector": {"matchLabels": dict(self.labels)},
             "template": pod_template(
-                self.labels, sidecar=sidecar, service_account=self.service_account.name,
-                automount_token=True, dns_ndots=dns_ndots,
-                revision_key="controller-revision-hash", containers=[container],
+                self.labels,
+                sidecar=sidecar,
+                service_account=self.service_account.name,
+                automount_token=True,
+                dns_ndots=dns_ndots,
+                revision_key="controller-revision-hash",
+                containers=[container],
                 annotations=annotations,
-                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume]),
+                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume],
+            ),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
 
@@ -526,14 +675,28 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _NONE = type(None)
 # The type of each main prop (a wrong type would otherwise fail later as AttributeError).
 _PROP_TYPES: dict[str, type | tuple[type, ...]] = {
-    "proxy_token": ProxyToken, "header_trust": HeaderTrust,
-    "image_pull_policy": ImagePullPolicy, "replicas": int, "allow_all": bool,
-    "admin_access": bool, "user_header": str, "user_pattern": str, "user_max_length": int,
-    "user_service_account": (cdk8s.ApiObject, _NONE), "user_pods": (UserPods, _NONE),
-    "named_server_limit": int, "activity_interval": (int, _NONE),
-    "culler": (IdleCuller, _NONE), "resources": (Resources, _NONE), "storage_size": str,
-    "storage_class": (str, _NONE), "probes": (HealthProbes, _NONE), "pre_stop_seconds": int,
-    "sidecar": (IstioSidecar, _NONE), "prometheus_scrape": bool, "dns_ndots": (int, _NONE),
+    "proxy_token": ProxyToken,
+    "header_trust": HeaderTrust,
+    "image_pull_policy": ImagePullPolicy,
+    "replicas": int,
+    "allow_all": bool,
+    "admin_access": bool,
+    "user_header": str,
+    "user_pattern": str,
+    "user_max_length": int,
+    "user_service_account": (cdk8s.ApiObject, _NONE),
+    "user_pods": (UserPods, _NONE),
+    "named_server_limit": int,
+    "activity_interval": (int, _NONE),
+    "culler": (IdleCuller, _NONE),
+    "resources": (Resources, _NONE),
+    "storage_size": str,
+    "storage_class": (str, _NONE),
+    "probes": (HealthProbes, _NONE),
+    "pre_stop_seconds": int,
+    "sidecar": (IstioSidecar, _NONE),
+    "prometheus_scrape": bool,
+    "dns_ndots": (int, _NONE),
     "kubernetes_version": KubernetesVersion,
 }
 
@@ -548,14 +711,22 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
     namespace = chart_namespace(hub)
     for other in others_in_app(hub, HubStatefulSet):
         if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
-            raise invalid(hub, "release", release,
-                          f"must differ from that of {other.node.path} in namespace "
-                          f"{namespace!r} (both would create the same objects)")
+            raise invalid(
+                hub,
+                "release",
+                release,
+                f"must differ from that of {other.node.path} in namespace "
+                f"{namespace!r} (both would create the same objects)",
+            )
     for declared in others_in_app(hub, DeclaredNamespace):
         if declared.release == release and declared.name != namespace:
-            raise invalid(hub, "namespace", namespace,
-                          f"must be {declared.name!r}, the namespace {declared.node.path} "
-                          f"creates for release {release!r} (the chart's namespace)")
+            raise invalid(
+                hub,
+                "namespace",
+                namespace,
+                f"must be {declared.name!r}, the namespace {declared.node.path} "
+                f"creates for release {release!r} (the chart's namespace)",
+            )
 
 
 def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) -> None:
@@ -565,22 +736,37 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
     defaults = [profile for profile in profiles if profile.default]
     for profile in profiles:
         if profile.slug in slugs:
-            raise invalid(hub, "profiles", profile.slug,
-                          f"must have unique slugs ({slugs[profile.slug]} and "
-                          f"{profile.node.path} share one)")
+            raise invalid(
+                hub,
+                "profiles",
+                profile.slug,
+                f"must have unique slugs ({slugs[profile.slug]} and {profile.node.path} share one)",
+            )
         slugs[profile.slug] = profile.node.path
     if len(defaults) > 1:
-        raise invalid(hub, "profiles", [profile.slug for profile in defaults],
-                      "must mark at most one profile as default")
+        raise invalid(
+            hub,
+            "profiles",
+            [profile.slug for profile in defaults],
+            "must mark at most one profile as default",
+        )
 
 
 def _profile_settings(
     profiles: Sequence[NotebookProfile], user_pods: UserPods
 ) -> tuple[ProfileSettings, ...]:
     """The profiles' settings; the first one is the default when none is marked."""
-    chosen = tuple(dataclasses.replace(profile.settings, annotations=skip_annotations(
-        user_pods.scan_exceptions, profile.scan_exceptions,
-        pulled_if_absent(profile.settings.image_pull_policy))) for profile in profiles)
+    chosen = tuple(
+        dataclasses.replace(
+            profile.settings,
+            annotations=skip_annotations(
+                user_pods.scan_exceptions,
+                profile.scan_exceptions,
+                pulled_if_absent(profile.settings.image_pull_policy),
+            ),
+        )
+        for profile in profiles
+    )
     if chosen and not any(profile.default for profile in chosen):
         chosen = (dataclasses.replace(chosen[0], default=True), *chosen[1:])
     return chosen

@@ -35,16 +35,24 @@ def hub_files(settings_json: str) -> tuple[HubFile, ...]:
     """The config, the settings, then every module of the runtime package (sorted by name)."""
     package = resources.files(RUNTIME_PACKAGE)
     files = [
-        HubFile(CONFIG_FILE_NAME, CONFIG_FILE_NAME,
-                (package / CONFIG_FILE_NAME).read_text(encoding="utf-8")),
+        HubFile(
+            CONFIG_FILE_NAME,
+            CONFIG_FILE_NAME,
+            (package / CONFIG_FILE_NAME).read_text(encoding="utf-8"),
+        ),
         HubFile(SETTINGS_FILE_NAME, SETTINGS_FILE_NAME, settings_json),
     ]
-    modules = sorted((m for m in package.iterdir()
-                      if m.name.endswith(".py") and m.name != CONFIG_FILE_NAME),
-                     key=lambda m: m.name)
+    modules = sorted(
+        (m for m in package.iterdir() if m.name.endswith(".py") and m.name != CONFIG_FILE_NAME),
+        key=lambda m: m.name,
+    )
     for module in modules:
         # Keys cannot hold '/': the package directory becomes a dotted prefix.
-        files.append(HubFile(f"{RUNTIME_PACKAGE}.{module.name}",
-                             f"{RUNTIME_PACKAGE}/{module.name}",
-                             module.read_text(encoding="utf-8")))
+        files.append(
+            HubFile(
+                f"{RUNTIME_PACKAGE}.{module.name}",
+                f"{RUNTIME_PACKAGE}/{module.name}",
+                module.read_text(encoding="utf-8"),
+            )
+        )
     return tuple(files)

@@ -70,9 +70,11 @@ def find_dangling_references(
     (kind ``Pod``): what they name is checked like a workload's pod template."""
     objects = list(manifests)
     index = _created(objects) | external.objects
-    pods = [(f"{o['kind']}/{o['metadata']['name']}", _pod_labels(o)) for o in objects
-            if o["kind"] in _WORKLOADS or o["kind"] == "Pod"] + [
-        ("(runtime pods)", dict(labels)) for labels in external.pod_labels]
+    pods = [
+        (f"{o['kind']}/{o['metadata']['name']}", _pod_labels(o))
+        for o in objects
+        if o["kind"] in _WORKLOADS or o["kind"] == "Pod"
+    ] + [("(runtime pods)", dict(labels)) for labels in external.pod_labels]
     services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
     problems: list[str] = []
 
@@ -145,8 +147,7 @@ def find_dangling_references(
             if kind == "StatefulSet":
                 need(f"{here} spec.serviceName", "Service", spec["serviceName"])
             claims = {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])}
-            _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port,
-                      problems)
+            _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port, problems)
         elif kind == "Pod":
             _pod_spec(here, spec, _pod_labels(obj), set(), need, service_port, problems)
     return problems
@@ -165,7 +166,8 @@ def find_unused_prerequisites(
         if key in created:
             unused.append(f"{key[0]}/{key[1]} is declared a prerequisite, but the app creates it")
         elif find_dangling_references(objects, _without(external, key)) == find_dangling_references(
-                objects, external):
+            objects, external
+        ):
             unused.append(f"{key[0]}/{key[1]} is declared a prerequisite, but nothing refers to it")
     return unused
 
@@ -173,25 +175,38 @@ def find_unused_prerequisites(
 def _without(external: External, key: tuple[str, str]) -> External:
     return External(
         prerequisites=tuple(p for p in external.prerequisites if (p.kind, p.name) != key),
-        pod_labels=external.pod_labels)
+        pod_labels=external.pod_labels,
+    )
 
 
 def _created(objects: list[Manifest]) -> set[tuple[str, str]]:
     """``(kind, name)`` of what applying the app creates."""
     index = {(o["kind"], o["metadata"]["name"]) for o in objects}
     # An ExternalSecret makes its target Secret in the cluster.
-    index |= {("Secret", o["spec"]["target"]["name"]) for o in objects
-              if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})}
+    index |= {
+        ("Secret", o["spec"]["target"]["name"])
+        for o in objects
+        if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})
+    }
     return index
 
 
-def _pod_spec(here: str, pod: Manifest, labels: Mapping[str, str], claims: set[str],
-              need: Any, service_port: Any, problems: list[str]) -> None:
+def _pod_spec(
+    here: str,
+    pod: Manifest,
+    labels: Mapping[str, str],
+    claims: set[str],
+    need: Any,
+    service_port: Any,
+    problems: list[str],
+) -> None:
     # Admission refuses a pod whose PriorityClass or ServiceAccount does not exist; the
     # kubelet cannot start one whose RuntimeClass, Secrets or ConfigMaps are missing.
-    for key, kind in (("serviceAccountName", "ServiceAccount"),
-                      ("priorityClassName", "PriorityClass"),
-                      ("runtimeClassName", "RuntimeClass")):
+    for key, kind in (
+        ("serviceAccountName", "ServiceAccount"),
+        ("priorityClassName", "PriorityClass"),
+        ("runtimeClassName", "RuntimeClass"),
+    ):
         if pod.get(key):
             need(f"{here} {key}", kind, pod[key])
     for secret in pod.get("imagePullSecrets") or []:
@@ -205,13 +220,18 @@ def _pod_spec(here: str, pod: Manifest, labels: Mapping[str, str], claims: set[s
             if "configMap" in source and not source["configMap"].get("optional"):
                 need(f"{here} volume {volume['name']}", "ConfigMap", source["configMap"]["name"])
         if "persistentVolumeClaim" in volume:
-            need(f"{here} volume {volume['name']}", "PersistentVolumeClaim",
-                 volume["persistentVolumeClaim"]["claimName"])
+            need(
+                f"{here} volume {volume['name']}",
+                "PersistentVolumeClaim",
+                volume["persistentVolumeClaim"]["claimName"],
+            )
     for spread in pod.get("topologySpreadConstraints") or []:
         selector = spread.get("labelSelector", {}).get("matchLabels", {})
         if not _matches(selector, labels):
-            problems.append(f"{here} topologySpreadConstraints ({spread['topologyKey']}) "
-                            f"selects {selector}, which is not this pod")
+            problems.append(
+                f"{here} topologySpreadConstraints ({spread['topologyKey']}) "
+                f"selects {selector}, which is not this pod"
+            )
     for container in (pod.get("initContainers") or []) + pod.get("containers", []):
         where = f"{here} container {container['name']}"
         for source in container.get("envFrom") or []:

@@ -45,6 +45,7 @@ class IHub(Protocol):
     def user_header(self) -> str:
         """The header the hub reads the user name from (ingresses pass it on)."""
         ...
+
     @property
     def public_hosts(self) -> tuple[str, ...]: ...
     @property
@@ -53,6 +54,7 @@ class IHub(Protocol):
     def user_service_account_name(self) -> str:
         """The ServiceAccount user pods run as."""
         ...
+
     @property
     def outbound_urls(self) -> tuple[str, ...]: ...
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | None) -> tuple[str, ...]:
@@ -80,12 +82,14 @@ class IProxy(Protocol):
     def port(self) -> int:
         """The Service's public port."""
         ...
+
     @property
     def port_name(self) -> str: ...
     @property
     def target_port(self) -> int:
         """The pods' public port (what NetworkPolicies and mesh rules admit)."""
         ...
+
     @property
     def target_api_port(self) -> int:
         """The pods' API port (the hub calls it)."""

@@ -147,7 +147,8 @@ class IstioIngress(Construct):
         # The ingress gateway's workload identity (SPIFFE principal without "spiffe://"): the
         # service account of Istio's default install (istioctl, default profile).
         gateway_principal: str = (
-            "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"),
+            "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+        ),
         trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
@@ -158,26 +159,46 @@ class IstioIngress(Construct):
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
         user_mode = _outbound(self, "user_outbound", user_outbound)
         if not 0 <= telemetry.sampling_percentage <= 100:
-            raise invalid(self, "telemetry.sampling_percentage", telemetry.sampling_percentage,
-                          "must be a percentage from 0 to 100")
+            raise invalid(
+                self,
+                "telemetry.sampling_percentage",
+                telemetry.sampling_percentage,
+                "must be a percentage from 0 to 100",
+            )
         if not 1 <= port <= 65535:
             raise invalid(self, "port", port, "must be a TCP port from 1 to 65535")
         if retries.attempts < 0:
             raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
         for index, host in enumerate(user_egress_hosts):
             if "/" not in host:
-                raise invalid(self, f"user_egress_hosts[{index}]", host,
-                              "must be '<namespace>/<host>' as Istio Sidecar egress expects")
+                raise invalid(
+                    self,
+                    f"user_egress_hosts[{index}]",
+                    host,
+                    "must be '<namespace>/<host>' as Istio Sidecar egress expects",
+                )
         if gateway_principal.count("/ns/") != 1 or "/sa/" not in gateway_principal:
-            raise invalid(self, "gateway_principal", gateway_principal,
-                          "must look like '<trust domain>/ns/<namespace>/sa/<service account>'")
+            raise invalid(
+                self,
+                "gateway_principal",
+                gateway_principal,
+                "must look like '<trust domain>/ns/<namespace>/sa/<service account>'",
+            )
         if ext_authz_provider is not None and not ext_authz_provider.strip():
-            raise invalid(self, "ext_authz_provider", ext_authz_provider,
-                          "must name an extension provider of the mesh config")
+            raise invalid(
+                self,
+                "ext_authz_provider",
+                ext_authz_provider,
+                "must name an extension provider of the mesh config",
+            )
         namespace = cdk8s.Chart.of(self).namespace
         if namespace is None:
-            raise invalid(self, "namespace", None,
-                          "must be set on the chart: mesh identities name the namespace")
+            raise invalid(
+                self,
+                "namespace",
+                None,
+                "must be set on the chart: mesh identities name the namespace",
+            )
         self.gateway = gateway
         # The Gateway binds to the gateway pods the peer names.
         selector = dict(gateway.pod_labels)
@@ -189,27 +210,46 @@ class IstioIngress(Construct):
         from constructs_lib._imports.io.istio import networking as net
 
         gateway_obj = net.Gateway(
-            self, "Gateway", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-            spec=net.GatewaySpec(selector=selector, servers=[net.GatewaySpecServers(
-                hosts=list(self.hosts),
-                port=net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP"))]),
+            self,
+            "Gateway",
+            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+            spec=net.GatewaySpec(
+                selector=selector,
+                servers=[
+                    net.GatewaySpecServers(
+                        hosts=list(self.hosts),
+                        port=net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP"),
+                    )
+                ],
+            ),
         )
+
         def route(match_prefix: str | None, remove: Sequence[str]) -> Any:
             return net.VirtualServiceSpecHttp(
                 name="hub" if match_prefix else "other",
-                match=[net.VirtualServiceSpecHttpMatch(
-                    uri=net.VirtualServiceSpecHttpMatchUri(prefix=match_prefix))]
-                if match_prefix else None,
+                match=[
+                    net.VirtualServiceSpecHttpMatch(
+                        uri=net.VirtualServiceSpecHttpMatchUri(prefix=match_prefix)
+                    )
+                ]
+                if match_prefix
+                else None,
                 headers=net.VirtualServiceSpecHttpHeaders(
-                    request=net.VirtualServiceSpecHttpHeadersRequest(remove=list(remove)))
-                if remove else None,
+                    request=net.VirtualServiceSpecHttpHeadersRequest(remove=list(remove))
+                )
+                if remove
+                else None,
                 retries=net.VirtualServiceSpecHttpRetries(
-                    attempts=retries.attempts, retry_on=retries.retry_on),
-                route=[net.VirtualServiceSpecHttpRoute(
-                    destination=net.VirtualServiceSpecHttpRouteDestination(
-                        host=proxy.service.name,
-                        port=net.VirtualServiceSpecHttpRouteDestinationPort(
-                            number=proxy.port)))],
+                    attempts=retries.attempts, retry_on=retries.retry_on
+                ),
+                route=[
+                    net.VirtualServiceSpecHttpRoute(
+                        destination=net.VirtualServiceSpecHttpRouteDestination(
+                            host=proxy.service.name,
+                            port=net.VirtualServiceSpecHttpRouteDestinationPort(number=proxy.port),
+                        )
+                    )
+                ],
             )
 
         # The auth headers (set by ext-authz, or sent by the client) reach the hub's paths
@@ -217,24 +257,31 @@ class IstioIngress(Construct):
         # Route header removal runs in Envoy's router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(), "authorization")
         self.virtual_service = net.VirtualService(
-            self, "VirtualService", metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+            self,
+            "VirtualService",
+            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
             spec=net.VirtualServiceSpec(
-                gateways=[gateway_obj.name], hosts=list(self.hosts),
-                http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)]),
+                gateways=[gateway_obj.name],
+                hosts=list(self.hosts),
+                http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+            ),
         )
         workloads = [
-            _Workload(Component.HUB, hub.labels, hub_proxy_mode,
-                      _HUB_PROXY_EGRESS, None),
-            _Workload(Component.PROXY, proxy.labels, hub_proxy_mode,
-                      _HUB_PROXY_EGRESS, "SERVER"),
-            _Workload(Component.SINGLEUSER, hub.user_pod_labels, user_mode,
-                      (*_USER_EGRESS, *user_egress_hosts), "CLIENT_AND_SERVER"),
+            _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
+            _Workload(Component.PROXY, proxy.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, "SERVER"),
+            _Workload(
+                Component.SINGLEUSER,
+                hub.user_pod_labels,
+                user_mode,
+                (*_USER_EGRESS, *user_egress_hosts),
+                "CLIENT_AND_SERVER",
+            ),
         ]
         for workload in workloads:
             self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
-        self.service_entries = self._hub_egress(release, hub.labels, namespace,
-                                                hub.outbound_urls)
+        self.service_entries = self._hub_egress(release, hub.labels, namespace, hub.outbound_urls)
+
         def principal(service_account: str) -> str:
             return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
@@ -242,8 +289,9 @@ class IstioIngress(Construct):
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
 
-    def _workload_policies(self, release: str, workload: _Workload,
-                           telemetry: MeshTelemetry) -> None:
+    def _workload_policies(
+        self, release: str, workload: _Workload, telemetry: MeshTelemetry
+    ) -> None:
         from constructs_lib._imports.io.istio import networking as net
         from constructs_lib._imports.io.istio import security as sec
         from constructs_lib._imports.io.istio import telemetry as tel
@@ -252,49 +300,71 @@ class IstioIngress(Construct):
         metadata = cdk8s.ApiObjectMetadata(name=name, labels=dict(workload.labels))
         kind = workload.component.value
         sec.PeerAuthentication(
-            self, f"{kind}-peer-authentication", metadata=metadata,
+            self,
+            f"{kind}-peer-authentication",
+            metadata=metadata,
             spec=sec.PeerAuthenticationSpec(
                 selector=sec.PeerAuthenticationSpecSelector(match_labels=workload.labels),
-                mtls=sec.PeerAuthenticationSpecMtls(mode=sec.PeerAuthenticationSpecMtlsMode.STRICT)),
+                mtls=sec.PeerAuthenticationSpecMtls(mode=sec.PeerAuthenticationSpecMtlsMode.STRICT),
+            ),
         )
         net.Sidecar(
-            self, f"{kind}-sidecar", metadata=metadata,
+            self,
+            f"{kind}-sidecar",
+            metadata=metadata,
             spec=net.SidecarSpec(
                 workload_selector=net.SidecarSpecWorkloadSelector(labels=workload.labels),
                 egress=[net.SidecarSpecEgress(hosts=list(workload.egress_hosts))],
                 outbound_traffic_policy=net.SidecarSpecOutboundTrafficPolicy(
                     mode=net.SidecarSpecOutboundTrafficPolicyMode[
-                        workload.outbound.value.replace("_", "_UNDERSCORE_")])),
+                        workload.outbound.value.replace("_", "_UNDERSCORE_")
+                    ]
+                ),
+            ),
         )
         if workload.access_log is None:
             access_log = tel.TelemetrySpecAccessLogging(disabled=True)
         else:
             access_log = tel.TelemetrySpecAccessLogging(
-                providers=[tel.TelemetrySpecAccessLoggingProviders(
-                    name=telemetry.access_log_provider)],
-                filter=tel.TelemetrySpecAccessLoggingFilter(
-                    expression=telemetry.access_log_filter),
+                providers=[
+                    tel.TelemetrySpecAccessLoggingProviders(name=telemetry.access_log_provider)
+                ],
+                filter=tel.TelemetrySpecAccessLoggingFilter(expression=telemetry.access_log_filter),
                 match=tel.TelemetrySpecAccessLoggingMatch(
                     mode=tel.TelemetrySpecAccessLoggingMatchMode[
-                        workload.access_log.replace("_", "_UNDERSCORE_")]),
+                        workload.access_log.replace("_", "_UNDERSCORE_")
+                    ]
+                ),
             )
         tel.Telemetry(
-            self, f"{kind}-telemetry", metadata=metadata,
+            self,
+            f"{kind}-telemetry",
+            metadata=metadata,
             spec=tel.TelemetrySpec(
                 selector=tel.TelemetrySpecSelector(match_labels=workload.labels),
-                tracing=[tel.TelemetrySpecTracing(
-                    providers=[tel.TelemetrySpecTracingProviders(
-                        name=telemetry.tracing_provider)],
-                    random_sampling_percentage=telemetry.sampling_percentage)],
-                metrics=[tel.TelemetrySpecMetrics(
-                    providers=[tel.TelemetrySpecMetricsProviders(
-                        name=telemetry.metrics_provider)],
-                    reporting_interval=telemetry.metrics_interval)],
-                access_logging=[access_log]),
+                tracing=[
+                    tel.TelemetrySpecTracing(
+                        providers=[
+                            tel.TelemetrySpecTracingProviders(name=telemetry.tracing_provider)
+                        ],
+                        random_sampling_percentage=telemetry.sampling_percentage,
+                    )
+                ],
+                metrics=[
+                    tel.TelemetrySpecMetrics(
+                        providers=[
+                            tel.TelemetrySpecMetricsProviders(name=telemetry.metrics_provider)
+                        ],
+                        reporting_interval=telemetry.metrics_interval,
+                    )
+                ],
+                access_logging=[access_log],
+            ),
         )
 
-    def _authorization(self, release: str, proxy: IProxy, gateway_principal: str,
-                       principal: Any) -> None:
+    def _authorization(
+        self, release: str, proxy: IProxy, gateway_principal: str, principal: Any
+    ) -> None:
         """ALLOW policies: once one selects a workload, anything it does not allow is denied.
 
         Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
@@ -309,36 +379,56 @@ class IstioIngress(Construct):
 
         def rule(sources: list[str], port: int, paths: list[str] | None = None) -> Any:
             return sec.AuthorizationPolicySpecRules(
-                from_=[sec.AuthorizationPolicySpecRulesFrom(
-                    source=sec.AuthorizationPolicySpecRulesFromSource(principals=sources))],
-                to=[sec.AuthorizationPolicySpecRulesTo(
-                    operation=sec.AuthorizationPolicySpecRulesToOperation(
-                        ports=[str(port)], paths=paths))])
+                from_=[
+                    sec.AuthorizationPolicySpecRulesFrom(
+                        source=sec.AuthorizationPolicySpecRulesFromSource(principals=sources)
+                    )
+                ],
+                to=[
+                    sec.AuthorizationPolicySpecRulesTo(
+                        operation=sec.AuthorizationPolicySpecRulesToOperation(
+                            ports=[str(port)], paths=paths
+                        )
+                    )
+                ],
+            )
 
         policies = {
-            Component.PROXY: (proxy.labels, [rule([gateway_principal], proxy.target_port),
-                                             rule([hub_id], proxy.target_api_port)]),
+            Component.PROXY: (
+                proxy.labels,
+                [
+                    rule([gateway_principal], proxy.target_port),
+                    rule([hub_id], proxy.target_api_port),
+                ],
+            ),
             # "/hub/api" exactly too: jupyterhub-singleuser checks the hub with a GET of
             # JUPYTERHUB_API_URL (no trailing slash) at start; "/hub/api/*" does not match it.
-            Component.HUB: (hub.labels, [rule([proxy_id], hub.port),
-                                         rule([user_id, hub_id], hub.port,
-                                              ["/hub/api", "/hub/api/*"])]),
-            Component.SINGLEUSER: (hub.user_pod_labels,
-                                   [rule([proxy_id, hub_id], USER_PORT)]),
+            Component.HUB: (
+                hub.labels,
+                [
+                    rule([proxy_id], hub.port),
+                    rule([user_id, hub_id], hub.port, ["/hub/api", "/hub/api/*"]),
+                ],
+            ),
+            Component.SINGLEUSER: (hub.user_pod_labels, [rule([proxy_id, hub_id], USER_PORT)]),
         }
         for component, (labels, rules) in policies.items():
             sec.AuthorizationPolicy(
-                self, f"{component.value}-authorization",
-                metadata=cdk8s.ApiObjectMetadata(name=f"{release}-{component.value}",
-                                                 labels=dict(labels)),
+                self,
+                f"{component.value}-authorization",
+                metadata=cdk8s.ApiObjectMetadata(
+                    name=f"{release}-{component.value}", labels=dict(labels)
+                ),
                 spec=sec.AuthorizationPolicySpec(
                     selector=sec.AuthorizationPolicySpecSelector(match_labels=dict(labels)),
                     action=sec.AuthorizationPolicySpecAction.ALLOW,
-                    rules=rules),
+                    rules=rules,
+                ),
             )
 
-    def _hub_egress(self, release: str, labels: dict[str, str], namespace: str,
-                    urls: Sequence[str]) -> list[cdk8s.ApiObject]:
+    def _hub_egress(
+        self, release: str, labels: dict[str, str], namespace: str, urls: Sequence[str]
+    ) -> list[cdk8s.ApiObject]:
         """A ServiceEntry per port for the hosts outside the cluster the hub calls (the
         identity provider's JWKS): a REGISTRY_ONLY sidecar reaches only registry hosts. The
         hub speaks TLS itself, so https ports are TLS (routed by SNI), not HTTP."""
@@ -353,56 +443,80 @@ class IstioIngress(Construct):
             by_port.setdefault((port, "TLS" if https else "HTTP"), set()).add(host)
         entries = []
         for (port, protocol), hosts in sorted(by_port.items()):
-            entries.append(api_object(
-                self, f"hub-egress-{port}", api_version="networking.istio.io/v1",
-                kind="ServiceEntry", name=f"{release}-hub-egress-{port}", labels=dict(labels),
-                spec={
-                    "hosts": sorted(hosts),
-                    # Visible to this namespace's sidecars only.
-                    "exportTo": ["."],
-                    "location": "MESH_EXTERNAL",
-                    "resolution": "DNS",
-                    "ports": [{"number": port, "name": f"{protocol.lower()}-{port}",
-                               "protocol": protocol}],
-                },
-            ))
+            entries.append(
+                api_object(
+                    self,
+                    f"hub-egress-{port}",
+                    api_version="networking.istio.io/v1",
+                    kind="ServiceEntry",
+                    name=f"{release}-hub-egress-{port}",
+                    labels=dict(labels),
+                    spec={
+                        "hosts": sorted(hosts),
+                        # Visible to this namespace's sidecars only.
+                        "exportTo": ["."],
+                        "location": "MESH_EXTERNAL",
+                        "resolution": "DNS",
+                        "ports": [
+                            {
+                                "number": port,
+                                "name": f"{protocol.lower()}-{port}",
+                                "protocol": protocol,
+                            }
+                        ],
+                    },
+                )
+            )
         return entries
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
         from constructs_lib._imports.io.istio import networking as net
 
-        value: dict[str, Any] = {"typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.network."
-                     "http_connection_manager.v3.HttpConnectionManager",
-            "access_log": [{
-                "name": "envoy.access_loggers.file",
-                "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3."
-                             "FileAccessLog",
-                    "path": "/dev/stdout",
-                    "log_format": {"json_format": dict(_ACCESS_LOG_FIELDS)},
-                },
-            }],
-        }}
+        value: dict[str, Any] = {
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.network."
+                "http_connection_manager.v3.HttpConnectionManager",
+                "access_log": [
+                    {
+                        "name": "envoy.access_loggers.file",
+                        "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3."
+                            "FileAccessLog",
+                            "path": "/dev/stdout",
+                            "log_format": {"json_format": dict(_ACCESS_LOG_FIELDS)},
+                        },
+                    }
+                ],
+            }
+        }
         net.EnvoyFilter(
-            self, "hub-access-log",
-            metadata=cdk8s.ApiObjectMetadata(name=f"{release}-hub-access-log",
-                                             labels=dict(hub_labels)),
+            self,
+            "hub-access-log",
+            metadata=cdk8s.ApiObjectMetadata(
+                name=f"{release}-hub-access-log", labels=dict(hub_labels)
+            ),
             spec=net.EnvoyFilterSpec(
                 workload_selector=net.EnvoyFilterSpecWorkloadSelector(labels=hub_labels),
-                config_patches=[net.EnvoyFilterSpecConfigPatches(
-                    apply_to=net.EnvoyFilterSpecConfigPatchesApplyTo.NETWORK_UNDERSCORE_FILTER,
-                    match=net.EnvoyFilterSpecConfigPatchesMatch(
-                        context=net.EnvoyFilterSpecConfigPatchesMatchContext
-                        .SIDECAR_UNDERSCORE_INBOUND,
-                        listener=net.EnvoyFilterSpecConfigPatchesMatchListener(
-                            filter_chain=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChain(
-                                filter=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChainFilter(
-                                    name=_HCM)))),
-                    patch=net.EnvoyFilterSpecConfigPatchesPatch(
-                        operation=net.EnvoyFilterSpecConfigPatchesPatchOperation.MERGE,
-                        value=value),
-                )]),
+                config_patches=[
+                    net.EnvoyFilterSpecConfigPatches(
+                        apply_to=net.EnvoyFilterSpecConfigPatchesApplyTo.NETWORK_UNDERSCORE_FILTER,
+                        match=net.EnvoyFilterSpecConfigPatchesMatch(
+                            context=net.EnvoyFilterSpecConfigPatchesMatchContext.SIDECAR_UNDERSCORE_INBOUND,
+                            listener=net.EnvoyFilterSpecConfigPatchesMatchListener(
+                                filter_chain=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChain(
+                                    filter=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChainFilter(
+                                        name=_HCM
+                                    )
+                                )
+                            ),
+                        ),
+                        patch=net.EnvoyFilterSpecConfigPatchesPatch(
+                            operation=net.EnvoyFilterSpecConfigPatchesPatchOperation.MERGE,
+                            value=value,
+                        ),
+                    )
+                ],
+            ),
         )
 
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
@@ -410,19 +524,34 @@ class IstioIngress(Construct):
 
         namespace = self.gateway.namespace
         if namespace is None:
-            raise invalid(self, "gateway", self.gateway,
-                          "must name the gateway's namespace to place its ext-authz policy")
+            raise invalid(
+                self,
+                "gateway",
+                self.gateway,
+                "must name the gateway's namespace to place its ext-authz policy",
+            )
         sec.AuthorizationPolicy(
-            self, "ext-authz",
+            self,
+            "ext-authz",
             metadata=cdk8s.ApiObjectMetadata(
-                name=f"{release}-ext-authz", namespace=namespace, labels={APP_LABEL: release}),
+                name=f"{release}-ext-authz", namespace=namespace, labels={APP_LABEL: release}
+            ),
             spec=sec.AuthorizationPolicySpec(
                 selector=sec.AuthorizationPolicySpecSelector(match_labels=selector),
                 action=sec.AuthorizationPolicySpecAction.CUSTOM,
                 provider=sec.AuthorizationPolicySpecProvider(name=provider),
-                rules=[sec.AuthorizationPolicySpecRules(to=[sec.AuthorizationPolicySpecRulesTo(
-                    operation=sec.AuthorizationPolicySpecRulesToOperation(
-                        hosts=list(self.hosts)))])]),
+                rules=[
+                    sec.AuthorizationPolicySpecRules(
+                        to=[
+                            sec.AuthorizationPolicySpecRulesTo(
+                                operation=sec.AuthorizationPolicySpecRulesToOperation(
+                                    hosts=list(self.hosts)
+                                )
+                            )
+                        ]
+                    )
+                ],
+            ),
         )
 
 

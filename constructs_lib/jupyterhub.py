@@ -27,7 +27,8 @@ __all__ = ["JupyterHub", "reference_profiles"]
 
 
 def reference_profiles(
-    scope: Construct, *,
+    scope: Construct,
+    *,
     volumes: Sequence[UserVolume] = (),
     service_account_token: bool = False,
     # A node reuses the copy it has (pulled before, or side-loaded); Always re-pulls on
@@ -38,15 +39,27 @@ def reference_profiles(
     ``volumes`` (the reference's: ``UserVolume.reference_set()``) and
     ``service_account_token`` (the reference mounted it) are the same for both."""
     return (
-        NotebookProfile(scope, "StandardProfile", display_name="Standard Notebook",
-                        description="4 CPU / 32 GB RAM", default=True, volumes=volumes,
-                        service_account_token=service_account_token,
-                        image_pull_policy=image_pull_policy),
-        NotebookProfile(scope, "GpuProfile", display_name="GPU Notebook",
-                        description="4 CPU / 32 GB RAM / 1 GPU", gpus=1,
-                        runtime_class_name="nvidia", volumes=volumes,
-                        service_account_token=service_account_token,
-                        image_pull_policy=image_pull_policy),
+        NotebookProfile(
+            scope,
+            "StandardProfile",
+            display_name="Standard Notebook",
+            description="4 CPU / 32 GB RAM",
+            default=True,
+            volumes=volumes,
+            service_account_token=service_account_token,
+            image_pull_policy=image_pull_policy,
+        ),
+        NotebookProfile(
+            scope,
+            "GpuProfile",
+            display_name="GPU Notebook",
+            description="4 CPU / 32 GB RAM / 1 GPU",
+            gpus=1,
+            runtime_class_name="nvidia",
+            volumes=volumes,
+            service_account_token=service_account_token,
+            image_pull_policy=image_pull_policy,
+        ),
     )
 
 
@@ -124,35 +137,59 @@ class JupyterHub(Construct):
         check_dns_label(self, "release", release)
         check_instance(self, "hub_options", hub_options, (HubOptions, type(None)))
         check_instance(self, "proxy_options", proxy_options, (ProxyOptions, type(None)))
-        hub_props: dict[str, Any] = {name: value for name, value in (
-            ("admin_users", admin_users), ("image", hub_image), ("user_pods", user_pods),
-            ("culler", culler), ("named_server_limit", named_server_limit),
-        ) if value is not None}
-        proxy_props: dict[str, Any] = {name: value for name, value in (
-            ("image", proxy_image), ("autoscaling", proxy_autoscaling),
-            ("routes", proxy_routes),
-        ) if value is not None}
+        hub_props: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("admin_users", admin_users),
+                ("image", hub_image),
+                ("user_pods", user_pods),
+                ("culler", culler),
+                ("named_server_limit", named_server_limit),
+            )
+            if value is not None
+        }
+        proxy_props: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("image", proxy_image),
+                ("autoscaling", proxy_autoscaling),
+                ("routes", proxy_routes),
+            )
+            if value is not None
+        }
         if sidecar is not KEEP:
             hub_props["sidecar"] = proxy_props["sidecar"] = sidecar
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
-        if hub_settings.activity_interval is None and proxy_settings.routes is not None and (
-                proxy_settings.routes.shared):
+        if (
+            hub_settings.activity_interval is None
+            and proxy_settings.routes is not None
+            and (proxy_settings.routes.shared)
+        ):
             # Routes in Redis survive a proxy restart: poll as rarely as the reference does.
             hub_settings = dataclasses.replace(hub_settings, activity_interval=60)
         chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
         self.user_service_account = api_object(
-            self, "UserServiceAccount", api_version="v1", kind="ServiceAccount",
+            self,
+            "UserServiceAccount",
+            api_version="v1",
+            kind="ServiceAccount",
             name=f"{release}-{Component.SINGLEUSER.value}",
             labels=selector_labels(release, Component.SINGLEUSER),
             # Its token is mounted only into pods whose profile asks for it.
             automountServiceAccountToken=False,
         )
         self.hub = HubStatefulSet(
-            self, "Hub", proxy_token=proxy_token, header_trust=header_trust, profiles=chosen,
-            public_hosts=hosts, release=release,
+            self,
+            "Hub",
+            proxy_token=proxy_token,
+            header_trust=header_trust,
+            profiles=chosen,
+            public_hosts=hosts,
+            release=release,
             user_service_account=self.user_service_account,
-            kubernetes_version=kubernetes_version, options=hub_settings,
+            kubernetes_version=kubernetes_version,
+            options=hub_settings,
         )
         self.proxy = CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
         self.profiles = chosen

@@ -46,15 +46,18 @@ class KubernetesVersion:
         if self < self.OLDEST:
             return f"must be {self.OLDEST} or newer"
         if self > self.NEWEST:
-            return (f"must be {self.NEWEST} or older (the newest whose API schemas the output "
-                    "is validated against)")
+            return (
+                f"must be {self.NEWEST} or older (the newest whose API schemas the output "
+                "is validated against)"
+            )
         return None
 
     def check(self, scope: Construct, field: str = "kubernetes_version") -> None:
         """The same rule as :meth:`of`, for a version built directly, naming the construct."""
         if not isinstance(self, KubernetesVersion):
-            raise invalid(scope, field, self, "must be a KubernetesVersion, e.g. "
-                          "KubernetesVersion.of('1.33')")
+            raise invalid(
+                scope, field, self, "must be a KubernetesVersion, e.g. KubernetesVersion.of('1.33')"
+            )
         problem = self.problem()
         if problem is not None:
             raise invalid(scope, field, str(self), problem)

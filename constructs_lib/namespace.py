@@ -67,9 +67,13 @@ class HubNamespace(DeclaredNamespace):
         check_dns_label(self, "name", name)
         for hub in others_in_app(self, HubStatefulSet):
             if getattr(hub, "release", None) == release and chart_namespace(hub) != name:
-                raise invalid(self, "name", name,
-                              f"must be {chart_namespace(hub)!r}, the namespace the chart of "
-                              f"{hub.node.path} (release {release!r}) puts it in")
+                raise invalid(
+                    self,
+                    "name",
+                    name,
+                    f"must be {chart_namespace(hub)!r}, the namespace the chart of "
+                    f"{hub.node.path} (release {release!r}) puts it in",
+                )
         self.name = name
         self.release = release
         self.pod_security = (
@@ -78,7 +82,11 @@ class HubNamespace(DeclaredNamespace):
             else PodSecurityLevel.RESTRICTED
         )
         self.namespace = api_object(
-            self, "Resource", api_version="v1", kind="Namespace", name=name,
+            self,
+            "Resource",
+            api_version="v1",
+            kind="Namespace",
+            name=name,
             labels={
                 APP_LABEL: release,
                 "name": name,
@@ -123,19 +131,29 @@ class HubResourceQuota(Construct):
         load_balancers: int = 0,
     ) -> None:
         super().__init__(scope, id)
-        for field, count in (("user_servers", user_servers), ("gpu_servers", gpu_servers),
-                             ("load_balancers", load_balancers)):
+        for field, count in (
+            ("user_servers", user_servers),
+            ("gpu_servers", gpu_servers),
+            ("load_balancers", load_balancers),
+        ):
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise invalid(self, field, count, "must be a whole number, 0 or more")
         if gpu_servers > user_servers:
-            raise invalid(self, "gpu_servers", gpu_servers,
-                          f"must be at most user_servers ({user_servers}): GPU servers are "
-                          "user servers")
+            raise invalid(
+                self,
+                "gpu_servers",
+                gpu_servers,
+                f"must be at most user_servers ({user_servers}): GPU servers are user servers",
+            )
         overrides = dict(overrides or {})
         for key, quantity in overrides.items():
             if not _QUOTA_KEY.fullmatch(key):
-                raise invalid(self, "overrides", key,
-                              "must have keys naming quota resources, like 'limits.memory'")
+                raise invalid(
+                    self,
+                    "overrides",
+                    key,
+                    "must have keys naming quota resources, like 'limits.memory'",
+                )
             check_quantity(self, f"overrides[{key!r}]", quantity)
 
         hub = jupyterhub.hub
@@ -157,8 +175,13 @@ class HubResourceQuota(Construct):
             **overrides,
         }
         self.quota = api_object(
-            self, "Resource", api_version="v1", kind="ResourceQuota", name=hub.release,
-            labels={APP_LABEL: hub.release}, spec={"hard": self.hard},
+            self,
+            "Resource",
+            api_version="v1",
+            kind="ResourceQuota",
+            name=hub.release,
+            labels={APP_LABEL: hub.release},
+            spec={"hard": self.hard},
         )
 
 
@@ -167,10 +190,17 @@ def _app_usage(scope: Construct, jupyterhub: JupyterHub) -> PodUsage:
     members: list[Construct] = [jupyterhub]
     if isinstance(jupyterhub.proxy.routes, Construct):
         members.append(jupyterhub.proxy.routes)  # a route store the app deploys
-    objects = [o.to_json() for member in members for o in member.node.find_all()
-               if isinstance(o, cdk8s.ApiObject) and o.kind in _SCALED_KINDS]
-    most = {o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
-            for o in objects if o["kind"] == "HorizontalPodAutoscaler"}
+    objects = [
+        o.to_json()
+        for member in members
+        for o in member.node.find_all()
+        if isinstance(o, cdk8s.ApiObject) and o.kind in _SCALED_KINDS
+    ]
+    most = {
+        o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
+        for o in objects
+        if o["kind"] == "HorizontalPodAutoscaler"
+    }
     usage = PodUsage({})
     for obj in objects:
         if obj["kind"] == "HorizontalPodAutoscaler":
@@ -205,21 +235,32 @@ def _user_server_usage(scope: Construct, settings: HubSettings) -> PodUsage:
     spawner = settings.spawner
     usage = PodUsage({})
     for profile in settings.profiles:
-        requests = {"cpu": profile.cpu_guarantee, "memory": profile.mem_guarantee,
-                    **profile.extra_resource_guarantees}
-        limits = {"cpu": profile.cpu_limit, "memory": profile.mem_limit,
-                  **profile.extra_resource_limits}
+        requests = {
+            "cpu": profile.cpu_guarantee,
+            "memory": profile.mem_guarantee,
+            **profile.extra_resource_guarantees,
+        }
+        limits = {
+            "cpu": profile.cpu_limit,
+            "memory": profile.mem_limit,
+            **profile.extra_resource_limits,
+        }
         if spawner.ephemeral_storage_guarantee:
             requests.setdefault("ephemeral-storage", spawner.ephemeral_storage_guarantee)
         init = {"cpu": spawner.init_cpu, "memory": spawner.init_memory}
-        metadata = {"labels": spawner.labels,
-                    "annotations": {**spawner.annotations, **profile.annotations}}
+        metadata = {
+            "labels": spawner.labels,
+            "annotations": {**spawner.annotations, **profile.annotations},
+        }
         spec = {
-            "containers": [{"name": "notebook",
-                            "resources": {"requests": requests, "limits": limits}}],
-            "initContainers": [{"name": f"chown-{volume.name}",
-                                "resources": {"requests": init, "limits": init}}
-                               for volume in profile.volumes if volume.owner],
+            "containers": [
+                {"name": "notebook", "resources": {"requests": requests, "limits": limits}}
+            ],
+            "initContainers": [
+                {"name": f"chown-{volume.name}", "resources": {"requests": init, "limits": init}}
+                for volume in profile.volumes
+                if volume.owner
+            ],
         }
         one = pod_usage(metadata, spec)
         _check_complete(scope, f"user servers of profile {profile.slug!r}", one)
@@ -229,9 +270,13 @@ def _user_server_usage(scope: Construct, settings: HubSettings) -> PodUsage:
 
 def _check_complete(scope: Construct, what: str, usage: PodUsage) -> None:
     if usage.missing:
-        raise invalid(scope, f"jupyterhub's {what}", ", ".join(sorted(set(usage.missing))),
-                      "must give every container CPU and memory requests and limits (the "
-                      "quota refuses pods without them)")
+        raise invalid(
+            scope,
+            f"jupyterhub's {what}",
+            ", ".join(sorted(set(usage.missing))),
+            "must give every container CPU and memory requests and limits (the "
+            "quota refuses pods without them)",
+        )
 
 
 def _gpus(profile: ProfileSettings) -> int:

@@ -39,6 +39,8 @@ class NetworkPeer:
 
 # Istio's default install (istioctl / the default profile): the gateway runs in istio-system.
 NetworkPeer.ISTIO_INGRESS_GATEWAY = NetworkPeer.in_namespace(
-    "istio-system", {"istio": "ingressgateway"})
+    "istio-system", {"istio": "ingressgateway"}
+)
 NetworkPeer.PROMETHEUS = NetworkPeer.in_namespace(
-    "prometheus", {"app.kubernetes.io/name": "prometheus"})
+    "prometheus", {"app.kubernetes.io/name": "prometheus"}
+)

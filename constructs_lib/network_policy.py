@@ -58,14 +58,23 @@ def app_flows(proxy: IProxy) -> tuple[Flow, ...]:
 def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy:
     """The proxy a construct is given: ``proxy=`` or ``jupyterhub=`` (its ``proxy``)."""
     if (proxy is None) == (jupyterhub is None):
-        raise invalid(scope, "proxy", proxy,
-                      "must be given (an IProxy such as CHProxy), or else jupyterhub, not both")
+        raise invalid(
+            scope,
+            "proxy",
+            proxy,
+            "must be given (an IProxy such as CHProxy), or else jupyterhub, not both",
+        )
     chosen = proxy if proxy is not None else getattr(jupyterhub, "proxy", None)
     if not isinstance(chosen, IProxy):
         field, value = ("proxy", proxy) if proxy is not None else ("jupyterhub", jupyterhub)
-        raise invalid(scope, field, value,
-                      "must be a proxy (an IProxy such as CHProxy)" if field == "proxy"
-                      else "must have a proxy (an IProxy such as CHProxy), as JupyterHub has")
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be a proxy (an IProxy such as CHProxy)"
+            if field == "proxy"
+            else "must have a proxy (an IProxy such as CHProxy), as JupyterHub has",
+        )
     return chosen
 
 
@@ -118,42 +127,77 @@ class HubNetworkPolicies(Construct):
 
         def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
             self.policies[id] = api_object(
-                self, id, api_version="networking.k8s.io/v1", kind="NetworkPolicy",
-                name=name, labels=labels,
-                spec={"podSelector": {"matchLabels": selector} if selector else {},
-                      "policyTypes": ["Ingress"], "ingress": ingress or None},
+                self,
+                id,
+                api_version="networking.k8s.io/v1",
+                kind="NetworkPolicy",
+                name=name,
+                labels=labels,
+                spec={
+                    "podSelector": {"matchLabels": selector} if selector else {},
+                    "policyTypes": ["Ingress"],
+                    "ingress": ingress or None,
+                },
             )
 
         policy("DefaultDeny", "default-deny", {}, [])
         by_target: dict[Component, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
         for flow in flows:
-            peer = (flow.source.to_policy_peer() if isinstance(flow.source, NetworkPeer)
-                    else {"podSelector": {"matchLabels": dict(pods[flow.source])}})
+            peer = (
+                flow.source.to_policy_peer()
+                if isinstance(flow.source, NetworkPeer)
+                else {"podSelector": {"matchLabels": dict(pods[flow.source])}}
+            )
             by_target[flow.target].setdefault(flow.port, []).append(peer)
         for component in Component:
-            rules = [{"from": peers, "ports": [{"protocol": "TCP", "port": port}]}
-                     for port, peers in sorted(by_target[component].items())]
+            rules = [
+                {"from": peers, "ports": [{"protocol": "TCP", "port": port}]}
+                for port, peers in sorted(by_target[component].items())
+            ]
             if rules:
-                policy(component.value, f"{release}-{component.value}",
-                       dict(pods[component]), rules)
+                policy(
+                    component.value, f"{release}-{component.value}", dict(pods[component]), rules
+                )
         if block_cloud_metadata:
             self.policies["UserEgress"] = api_object(
-                self, "UserEgress", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
-                name=f"{release}-{Component.SINGLEUSER.value}-egress", labels=labels,
-                spec={"podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
-                      "policyTypes": ["Egress"],
-                      "egress": [{"to": [
-                          {"ipBlock": {"cidr": "0.0.0.0/0", "except": [CLOUD_METADATA[0]]}},
-                          {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
-                          # Pods of any namespace: ipBlock need not cover pod addresses.
-                          {"namespaceSelector": {}},
-                      ]}]},
+                self,
+                "UserEgress",
+                api_version="networking.k8s.io/v1",
+                kind="NetworkPolicy",
+                name=f"{release}-{Component.SINGLEUSER.value}-egress",
+                labels=labels,
+                spec={
+                    "podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {"ipBlock": {"cidr": "0.0.0.0/0", "except": [CLOUD_METADATA[0]]}},
+                                {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
+                                # Pods of any namespace: ipBlock need not cover pod addresses.
+                                {"namespaceSelector": {}},
+                            ]
+                        }
+                    ],
+                },
             )
         if prometheus is not None:
-            policy("Prometheus", "allow-prometheus", {}, [{
-                "from": [prometheus.to_policy_peer()],
-                "ports": [{"protocol": "TCP", "port": prometheus_port}]}])
+            policy(
+                "Prometheus",
+                "allow-prometheus",
+                {},
+                [
+                    {
+                        "from": [prometheus.to_policy_peer()],
+                        "ports": [{"protocol": "TCP", "port": prometheus_port}],
+                    }
+                ],
+            )
         if telepresence_port is not None:
             # The agent is reached from the developer's machine through the cluster: any source.
-            policy("Telepresence", "allow-telepresence", dict(TELEPRESENCE_LABELS), [{
-                "ports": [{"protocol": "TCP", "port": telepresence_port}]}])
+            policy(
+                "Telepresence",
+                "allow-telepresence",
+                dict(TELEPRESENCE_LABELS),
+                [{"ports": [{"protocol": "TCP", "port": telepresence_port}]}],
+            )

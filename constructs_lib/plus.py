@@ -52,7 +52,8 @@ def proxy_backend(proxy: CHProxy) -> kplus.IngressBackend:
     # existing one: this stand-in, with the proxy Service's name and public port, lives in an
     # app of its own that is never synthesized, so it adds no object to yours.
     stand_in = kplus.Service(
-        cdk8s.Chart(cdk8s.App(), "ProxyServiceReference"), "Service",
+        cdk8s.Chart(cdk8s.App(), "ProxyServiceReference"),
+        "Service",
         metadata=cdk8s.ApiObjectMetadata(name=proxy.service.name),
         ports=[kplus.ServicePort(port=proxy.port, name=proxy.port_name)],
     )
@@ -83,15 +84,21 @@ def service_account(scope: Construct, id: str, account: cdk8s.ApiObject) -> kplu
     ``kplus.RoleBinding.add_subjects``, in the namespace of the account's chart (a binding
     names its subjects' namespace; kplus would otherwise say ``default``)."""
     if account.kind != "ServiceAccount":
-        raise invalid(scope, "account", f"{account.kind}/{account.name}",
-                      "must be a ServiceAccount")
+        raise invalid(
+            scope, "account", f"{account.kind}/{account.name}", "must be a ServiceAccount"
+        )
     namespace = account.metadata.namespace
     if namespace is None:
-        raise invalid(scope, "account", account.name,
-                      "must be in a chart with a namespace (a RoleBinding names its subject's "
-                      "namespace): cdk8s.Chart(..., namespace=...)")
+        raise invalid(
+            scope,
+            "account",
+            account.name,
+            "must be in a chart with a namespace (a RoleBinding names its subject's "
+            "namespace): cdk8s.Chart(..., namespace=...)",
+        )
     return kplus.ServiceAccount.from_service_account_name(
-        scope, id, account.name, namespace_name=namespace)
+        scope, id, account.name, namespace_name=namespace
+    )
 
 
 def user_service_account(account: kplus.ServiceAccount) -> cdk8s.ApiObject:
@@ -129,8 +136,12 @@ def proxy_token(secret: kplus.ISecret) -> ProxyToken:
     and the proxy read it as that environment variable).
     """
     if isinstance(secret, kplus.Secret) and secret.get_string_data(TOKEN_ENV) is None:
-        raise invalid(secret, "string_data", sorted(_keys(secret)),
-                      f"must hold the key {TOKEN_ENV} (the hub and the proxy read it)")
+        raise invalid(
+            secret,
+            "string_data",
+            sorted(_keys(secret)),
+            f"must hold the key {TOKEN_ENV} (the hub and the proxy read it)",
+        )
     return PlusSecretToken(secret)
 
 

@@ -32,10 +32,16 @@ class Resources:
             check_cpu(scope, f"{prefix}.{name}", getattr(self, name))
         for name in ("memory_request", "memory_limit"):
             check_memory(scope, f"{prefix}.{name}", getattr(self, name))
-        check_range(scope, f"{prefix}.cpu_request", self.cpu_request,
-                    f"{prefix}.cpu_limit", self.cpu_limit)
-        check_range(scope, f"{prefix}.memory_request", self.memory_request,
-                    f"{prefix}.memory_limit", self.memory_limit)
+        check_range(
+            scope, f"{prefix}.cpu_request", self.cpu_request, f"{prefix}.cpu_limit", self.cpu_limit
+        )
+        check_range(
+            scope,
+            f"{prefix}.memory_request",
+            self.memory_request,
+            f"{prefix}.memory_limit",
+            self.memory_limit,
+        )
 
     def to_manifest(self) -> dict[str, Any]:
         return {
@@ -92,8 +98,9 @@ class IstioSidecar:
 
     def check(self, scope: Construct, prefix: str = "sidecar") -> None:
         check_range(scope, f"{prefix}.cpu", self.cpu, f"{prefix}.cpu_limit", self.cpu_limit)
-        check_range(scope, f"{prefix}.memory", self.memory,
-                    f"{prefix}.memory_limit", self.memory_limit)
+        check_range(
+            scope, f"{prefix}.memory", self.memory, f"{prefix}.memory_limit", self.memory_limit
+        )
 
     def labels(self) -> dict[str, str]:
         return {"sidecar.istio.io/inject": "true"}
@@ -204,7 +211,11 @@ def service_spec(
 def disruption_budget(scope: Construct, name: str, labels: dict[str, str]) -> cdk8s.ApiObject:
     """At most one pod of the component down at a time for voluntary disruptions."""
     return api_object(
-        scope, "PodDisruptionBudget", api_version="policy/v1", kind="PodDisruptionBudget",
-        name=name, labels=labels,
+        scope,
+        "PodDisruptionBudget",
+        api_version="policy/v1",
+        kind="PodDisruptionBudget",
+        name=name,
+        labels=labels,
         spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}},
     )

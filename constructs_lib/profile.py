@@ -69,8 +69,9 @@ class UserVolume:
     ) -> UserVolume:
         """A node directory. ``sub_path`` and ``path`` may use ``{user}``; ``owner`` makes an
         init container chown the user's directory (it runs as root with only CHOWN)."""
-        return UserVolume(name, mount_path, host_path=path, sub_path=sub_path,
-                          access=access, owner=owner)
+        return UserVolume(
+            name, mount_path, host_path=path, sub_path=sub_path, access=access, owner=owner
+        )
 
     @staticmethod
     def memory_volume(name: str, *, mount_path: str) -> UserVolume:
@@ -83,14 +84,24 @@ class UserVolume:
         torch cache (read-only unless admin), and in-memory notebook checkpoints."""
         return (
             UserVolume.host_path_volume(
-                "persistent", "/data/jupyterhub/persistent",
-                mount_path="/home/jovyan/persistent", sub_path="{user}", owner=NOTEBOOK_OWNER),
+                "persistent",
+                "/data/jupyterhub/persistent",
+                mount_path="/home/jovyan/persistent",
+                sub_path="{user}",
+                owner=NOTEBOOK_OWNER,
+            ),
             UserVolume.host_path_volume(
-                "shared", "/data/jupyterhub/shared", mount_path="/home/jovyan/shared",
-                access=MountAccess.READ_ONLY_UNLESS_ADMIN),
+                "shared",
+                "/data/jupyterhub/shared",
+                mount_path="/home/jovyan/shared",
+                access=MountAccess.READ_ONLY_UNLESS_ADMIN,
+            ),
             UserVolume.host_path_volume(
-                "torch", "/data/jupyterhub/.cache/torch", mount_path="/home/jovyan/.cache/torch",
-                access=MountAccess.READ_ONLY_UNLESS_ADMIN),
+                "torch",
+                "/data/jupyterhub/.cache/torch",
+                mount_path="/home/jovyan/.cache/torch",
+                access=MountAccess.READ_ONLY_UNLESS_ADMIN,
+            ),
             UserVolume.memory_volume("checkpoints", mount_path="/mnt/.ipynb_checkpoints"),
         )
 
@@ -98,8 +109,9 @@ class UserVolume:
         check_dns_label(scope, f"{field}.name", self.name)
         _check_path(scope, f"{field}.mount_path", self.mount_path, absolute=True)
         if (self.host_path is None) == (not self.memory):
-            raise invalid(scope, f"{field}", self.name,
-                          "must be either a host path or a memory volume")
+            raise invalid(
+                scope, f"{field}", self.name, "must be either a host path or a memory volume"
+            )
         if self.host_path is not None:
             _check_path(scope, f"{field}.host_path", self.host_path, absolute=True)
         if self.sub_path is not None:
@@ -123,28 +135,42 @@ class UserVolume:
 _EXTENDED_RESOURCE = re.compile(
     r"(?!(?:[a-z0-9-]+\.)*kubernetes\.io/)"
     r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-    r"/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+    r"/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
 _NAMED_RESOURCE = re.compile(r"ephemeral-storage|hugepages-[0-9]+[KMGTPE]i?")
 
 
 def _check_extra_resource(scope: Construct, field: str, resource: str, quantity: str) -> None:
     if not isinstance(resource, str) or not (
-            _EXTENDED_RESOURCE.fullmatch(resource) or _NAMED_RESOURCE.fullmatch(resource)):
-        raise invalid(scope, field.rsplit("[", 1)[0], resource,
-                      "must name an extended resource '<domain>/<name>' such as "
-                      "'nvidia.com/gpu' (outside kubernetes.io), 'ephemeral-storage' or "
-                      "'hugepages-<size>' (CPU and memory have their own props)")
+        _EXTENDED_RESOURCE.fullmatch(resource) or _NAMED_RESOURCE.fullmatch(resource)
+    ):
+        raise invalid(
+            scope,
+            field.rsplit("[", 1)[0],
+            resource,
+            "must name an extended resource '<domain>/<name>' such as "
+            "'nvidia.com/gpu' (outside kubernetes.io), 'ephemeral-storage' or "
+            "'hugepages-<size>' (CPU and memory have their own props)",
+        )
     value = check_quantity(scope, field, quantity)
     if "/" in resource and value != value.to_integral_value():
-        raise invalid(scope, field, quantity,
-                      "must be a whole number: Kubernetes hands out extended resources "
-                      "whole (no fraction of a device)")
+        raise invalid(
+            scope,
+            field,
+            quantity,
+            "must be a whole number: Kubernetes hands out extended resources "
+            "whole (no fraction of a device)",
+        )
 
 
 def _check_path(scope: Construct, field: str, value: str, *, absolute: bool) -> None:
     if absolute != value.startswith("/"):
-        raise invalid(scope, field, value,
-                      "must be an absolute path" if absolute else "must be a relative path")
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be an absolute path" if absolute else "must be a relative path",
+        )
     if ".." in value.split("/"):
         raise invalid(scope, field, value, "must not contain '..'")
     try:
@@ -233,27 +259,39 @@ class NotebookProfile(Construct):
         guarantees = dict(extra_resource_guarantees or {})
         limits = dict(extra_resource_limits or {})
         if not isinstance(service_account_token, bool):
-            raise invalid(self, "service_account_token", service_account_token,
-                          "must be True or False")
+            raise invalid(
+                self, "service_account_token", service_account_token, "must be True or False"
+            )
         if gpus:
             # GPUs cannot be overcommitted: guarantee and limit are the same.
             guarantees.setdefault("nvidia.com/gpu", str(gpus))
             limits.setdefault("nvidia.com/gpu", str(gpus))
-        for label, given in (("extra_resource_guarantees", guarantees),
-                             ("extra_resource_limits", limits)):
+        for label, given in (
+            ("extra_resource_guarantees", guarantees),
+            ("extra_resource_limits", limits),
+        ):
             for resource, quantity in given.items():
                 _check_extra_resource(self, f"{label}[{resource!r}]", resource, quantity)
         for resource, quantity in guarantees.items():
             if resource in limits:
-                check_range(self, f"extra_resource_guarantees[{resource!r}]", quantity,
-                            f"extra_resource_limits[{resource!r}]", limits[resource])
-                if "/" in resource and (parse_quantity(quantity)
-                                        != parse_quantity(limits[resource])):
-                    raise invalid(self, f"extra_resource_limits[{resource!r}]",
-                                  limits[resource],
-                                  f"must equal extra_resource_guarantees[{resource!r}] "
-                                  f"({quantity}): Kubernetes does not overcommit extended "
-                                  "resources")
+                check_range(
+                    self,
+                    f"extra_resource_guarantees[{resource!r}]",
+                    quantity,
+                    f"extra_resource_limits[{resource!r}]",
+                    limits[resource],
+                )
+                if "/" in resource and (
+                    parse_quantity(quantity) != parse_quantity(limits[resource])
+                ):
+                    raise invalid(
+                        self,
+                        f"extra_resource_limits[{resource!r}]",
+                        limits[resource],
+                        f"must equal extra_resource_guarantees[{resource!r}] "
+                        f"({quantity}): Kubernetes does not overcommit extended "
+                        "resources",
+                    )
         if isinstance(volumes, (str, UserVolume)):
             raise invalid(self, "volumes", volumes, "must be a list of UserVolume")
         chosen = tuple(volumes)
@@ -288,8 +326,7 @@ class NotebookProfile(Construct):
         self.scan_exceptions: dict[str, str] = dict(unpinned(image))
         if any(volume.owner for volume in chosen):
             chown = "the chown init container runs as root with only CHOWN added"
-            self.scan_exceptions |= {"CKV_K8S_23": chown, "CKV_K8S_25": chown,
-                                     "CKV_K8S_37": chown}
+            self.scan_exceptions |= {"CKV_K8S_23": chown, "CKV_K8S_25": chown, "CKV_K8S_37": chown}
 
     @property
     def needs_privileged_pods(self) -> bool:

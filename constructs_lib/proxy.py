@@ -71,22 +71,33 @@ class Autoscaling:
 
     def resolve(self, scope: Construct, shared_routes: bool) -> Autoscaling:
         """Checked, with max_replicas decided."""
-        maximum = self.max_replicas if self.max_replicas is not None else (
-            3 if shared_routes else 1)
+        maximum = (
+            self.max_replicas if self.max_replicas is not None else (3 if shared_routes else 1)
+        )
         if self.min_replicas < 1:
             raise invalid(scope, "autoscaling.min_replicas", self.min_replicas, "must be 1 or more")
         if maximum < self.min_replicas:
-            raise invalid(scope, "autoscaling.max_replicas", maximum,
-                          f"must be at least min_replicas ({self.min_replicas})")
+            raise invalid(
+                scope,
+                "autoscaling.max_replicas",
+                maximum,
+                f"must be at least min_replicas ({self.min_replicas})",
+            )
         if maximum > 1 and not shared_routes:
             raise invalid(
-                scope, "autoscaling.max_replicas", maximum,
+                scope,
+                "autoscaling.max_replicas",
+                maximum,
                 "must be 1 while routes are kept in memory (each replica would keep its own "
                 "route table; keep them in Redis with routes=RouteStore.redis(...))",
             )
         if not 1 <= self.cpu_utilization <= 100:
-            raise invalid(scope, "autoscaling.cpu_utilization", self.cpu_utilization,
-                          "must be a percentage from 1 to 100")
+            raise invalid(
+                scope,
+                "autoscaling.cpu_utilization",
+                self.cpu_utilization,
+                "must be a percentage from 1 to 100",
+            )
         return dataclasses.replace(self, max_replicas=maximum)
 
     def spec(self, target: dict[str, str]) -> dict[str, Any]:
@@ -95,10 +106,18 @@ class Autoscaling:
             "scaleTargetRef": target,
             "minReplicas": self.min_replicas,
             "maxReplicas": self.max_replicas,
-            "metrics": [{"type": "Resource", "resource": {
-                "name": "cpu",
-                "target": {"type": "Utilization", "averageUtilization": self.cpu_utilization},
-            }}],
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {
+                            "type": "Utilization",
+                            "averageUtilization": self.cpu_utilization,
+                        },
+                    },
+                }
+            ],
             "behavior": {
                 "scaleDown": {
                     "stabilizationWindowSeconds": self.scale_down_window,
@@ -198,18 +217,40 @@ class CHProxy(Construct):
             check_instance(self, "options", options, ProxyOptions)
         options = merge_options(self, options or ProxyOptions(), props)
         self.options = options
-        (routes, image, image_pull_policy, resources, log_level, autoscaling, probes,
-         pre_stop_seconds, sidecar, dns_ndots) = (
-            options.routes, options.image, options.image_pull_policy, options.resources,
-            options.log_level, options.autoscaling, options.probes, options.pre_stop_seconds,
-            options.sidecar, options.dns_ndots)
+        (
+            routes,
+            image,
+            image_pull_policy,
+            resources,
+            log_level,
+            autoscaling,
+            probes,
+            pre_stop_seconds,
+            sidecar,
+            dns_ndots,
+        ) = (
+            options.routes,
+            options.image,
+            options.image_pull_policy,
+            options.resources,
+            options.log_level,
+            options.autoscaling,
+            options.probes,
+            options.pre_stop_seconds,
+            options.sidecar,
+            options.dns_ndots,
+        )
         for name, value, expected in (
-            ("routes", routes, (RouteStore, _NONE)), ("image", image, (str, _NONE)),
+            ("routes", routes, (RouteStore, _NONE)),
+            ("image", image, (str, _NONE)),
             ("image_pull_policy", image_pull_policy, ImagePullPolicy),
-            ("resources", resources, (Resources, _NONE)), ("log_level", log_level, ProxyLogLevel),
+            ("resources", resources, (Resources, _NONE)),
+            ("log_level", log_level, ProxyLogLevel),
             ("autoscaling", autoscaling, (Autoscaling, _NONE)),
-            ("probes", probes, (HealthProbes, _NONE)), ("pre_stop_seconds", pre_stop_seconds, int),
-            ("sidecar", sidecar, (IstioSidecar, _NONE)), ("dns_ndots", dns_ndots, (int, _NONE)),
+            ("probes", probes, (HealthProbes, _NONE)),
+            ("pre_stop_seconds", pre_stop_seconds, int),
+            ("sidecar", sidecar, (IstioSidecar, _NONE)),
+            ("dns_ndots", dns_ndots, (int, _NONE)),
         ):
             check_instance(self, name, value, expected)
         resources = resources or Resources("10m", "128Mi", "1000m", "256Mi")
@@ -219,11 +260,14 @@ class CHProxy(Construct):
         autoscaling = (autoscaling or Autoscaling()).resolve(self, routes.shared)
         if image is None and routes.shared:
             raise invalid(
-                self, "image", image,
+                self,
+                "image",
+                image,
                 f"must be given with routes in Redis: the official image lacks "
                 f"{REDIS_BACKEND}; build {PROXY_REDIS_RECIPE} (docker build -f "
                 f"{PROXY_REDIS_RECIPE} -t <registry>/proxy-redis:<tag> .), push it and pass "
-                f"its reference")
+                f"its reference",
+            )
         image = check_image(self, "image", DEFAULT_PROXY_IMAGE if image is None else image)
         if sidecar is not None:
             sidecar.check(self)
@@ -246,19 +290,40 @@ class CHProxy(Construct):
         version: KubernetesVersion = hub.kubernetes_version
 
         self.service_account = api_object(
-            self, "ServiceAccount", api_version="v1", kind="ServiceAccount",
-            name=self.name, labels=self.labels,
+            self,
+            "ServiceAccount",
+            api_version="v1",
+            kind="ServiceAccount",
+            name=self.name,
+            labels=self.labels,
             # The proxy never calls the Kubernetes API.
             automountServiceAccountToken=False,
         )
         self.service = api_object(
-            self, "Service", api_version="v1", kind="Service", name=self.name, labels=self.labels,
-            spec=service_spec(self.labels, [
-                {"name": self.port_name, "port": self.PORT, "targetPort": "http",
-                 "protocol": "TCP"},
-                {"name": self.api_port_name, "port": self.SERVICE_API_PORT, "targetPort": "api",
-                 "protocol": "TCP"},
-            ], version),
+            self,
+            "Service",
+            api_version="v1",
+            kind="Service",
+            name=self.name,
+            labels=self.labels,
+            spec=service_spec(
+                self.labels,
+                [
+                    {
+                        "name": self.port_name,
+                        "port": self.PORT,
+                        "targetPort": "http",
+                        "protocol": "TCP",
+                    },
+                    {
+                        "name": self.api_port_name,
+                        "port": self.SERVICE_API_PORT,
+                        "targetPort": "api",
+                        "protocol": "TCP",
+                    },
+                ],
+                version,
+            ),
         )
         container = {
             "name": Component.PROXY.value,
@@ -295,28 +360,45 @@ class CHProxy(Construct):
             "securityContext": hardened_container(),
         }
         self.deployment = api_object(
-            self, "Resource", api_version="apps/v1", kind="Deployment",
-            name=self.name, labels=self.labels,
-            annotations=skip_annotations(SECRET_ENV, unpinned(image),
-                                         pulled_if_absent(image_pull_policy.value)),
+            self,
+            "Resource",
+            api_version="apps/v1",
+            kind="Deployment",
+            name=self.name,
+            labels=self.labels,
+            annotations=skip_annotations(
+                SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value)
+            ),
             spec={
                 # The HPA owns the replica count, so none is set here.
                 "revisionHistoryLimit": 1,
-                "strategy": {"type": "RollingUpdate",
-                             "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1},
+                },
                 "selector": {"matchLabels": dict(self.labels)},
                 "template": pod_template(
-                    self.labels, sidecar=sidecar, service_account=self.service_account.name,
-                    automount_token=False, dns_ndots=dns_ndots,
-                    revision_key="pod-template-hash", containers=[container]),
+                    self.labels,
+                    sidecar=sidecar,
+                    service_account=self.service_account.name,
+                    automount_token=False,
+                    dns_ndots=dns_ndots,
+                    revision_key="pod-template-hash",
+                    containers=[container],
+                ),
             },
         )
         self.disruption_budget = disruption_budget(self, self.name, self.labels)
         self.autoscaler = api_object(
-            self, "HorizontalPodAutoscaler", api_version="autoscaling/v2",
-            kind="HorizontalPodAutoscaler", name=self.name, labels=self.labels,
+            self,
+            "HorizontalPodAutoscaler",
+            api_version="autoscaling/v2",
+            kind="HorizontalPodAutoscaler",
+            name=self.name,
+            labels=self.labels,
             spec=autoscaling.spec(
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}),
+                {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}
+            ),
         )
         routes.admit(self.labels)
 
@@ -326,7 +408,9 @@ def _check_one_proxy(proxy: CHProxy, release: str) -> None:
     namespace = chart_namespace(proxy)
     for other in others_in_app(proxy, CHProxy):
         if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
-            raise invalid(proxy, "hub", proxy.hub.node.path if isinstance(
-                              proxy.hub, Construct) else release,
-                          f"already has the proxy {other.node.path} (a release has one proxy "
-                          f"per namespace)")
+            raise invalid(
+                proxy,
+                "hub",
+                proxy.hub.node.path if isinstance(proxy.hub, Construct) else release,
+                f"already has the proxy {other.node.path} (a release has one proxy per namespace)",
+            )

@@ -13,8 +13,14 @@ from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import Resources, disruption_budget
 from constructs_lib.scan_exceptions import skip_annotations, unpinned
 
-__all__ = ["FAIL_FAST", "PROXY_REDIS_RECIPE", "REDIS_BACKEND", "REDIS_URI_ENV", "RedisRouteStore",
-           "RouteStore"]
+__all__ = [
+    "FAIL_FAST",
+    "PROXY_REDIS_RECIPE",
+    "REDIS_BACKEND",
+    "REDIS_URI_ENV",
+    "RedisRouteStore",
+    "RouteStore",
+]
 
 # CHP loads this npm module with --storage-backend and reads the URI from this variable.
 REDIS_BACKEND = "configurable-http-proxy-redis-backend"
@@ -69,8 +75,12 @@ class _ExistingRedis(RouteStore):
         self.secret, self.key = secret, key
 
     def proxy_env(self) -> list[dict[str, Any]]:
-        return [{"name": REDIS_URI_ENV,
-                 "valueFrom": {"secretKeyRef": {"name": self.secret, "key": self.key}}}]
+        return [
+            {
+                "name": REDIS_URI_ENV,
+                "valueFrom": {"secretKeyRef": {"name": self.secret, "key": self.key}},
+            }
+        ]
 
     @property
     def external_secrets(self) -> frozenset[str]:
@@ -115,19 +125,26 @@ class RedisRouteStore(Construct, RouteStore):
         self.labels = {APP_LABEL: release, COMPONENT_LABEL: "redis"}
         self.release = release
         self.service = api_object(
-            self, "Service", api_version="v1", kind="Service", name=self.name,
+            self,
+            "Service",
+            api_version="v1",
+            kind="Service",
+            name=self.name,
             labels=self.labels,
-            spec={"type": "ClusterIP", "selector": dict(self.labels), "ports": [
-                {"name": "redis", "port": REDIS_PORT, "targetPort": "redis",
-                 "protocol": "TCP"}]},
+            spec={
+                "type": "ClusterIP",
+                "selector": dict(self.labels),
+                "ports": [
+                    {"name": "redis", "port": REDIS_PORT, "targetPort": "redis", "protocol": "TCP"}
+                ],
+            },
         )
         container = {
             "name": "redis",
             "image": image,
             "imagePullPolicy": "Always",
             # Every write is appended to /data and replayed at start: routes survive restarts.
-            "args": ["--appendonly", "yes", "--save", "", "--requirepass",
-                     f"$({_PASSWORD_ENV})"],
+            "args": ["--appendonly", "yes", "--save", "", "--requirepass", f"$({_PASSWORD_ENV})"],
             "env": [self._password_env()],
             "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
             "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 2},
@@ -135,19 +152,31 @@ class RedisRouteStore(Construct, RouteStore):
             "resources": resources.to_manifest(),
             "securityContext": {
                 # A high uid of no one on the host; the data volume is writable via fsGroup.
-                "runAsNonRoot": True, "runAsUser": _REDIS_UID, "runAsGroup": _REDIS_UID,
-                "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
-                "privileged": False, "capabilities": {"drop": ["ALL"]},
+                "runAsNonRoot": True,
+                "runAsUser": _REDIS_UID,
+                "runAsGroup": _REDIS_UID,
+                "readOnlyRootFilesystem": True,
+                "allowPrivilegeEscalation": False,
+                "privileged": False,
+                "capabilities": {"drop": ["ALL"]},
                 "seccompProfile": {"type": "RuntimeDefault"},
             },
             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
         }
         self.stateful_set = api_object(
-            self, "Resource", api_version="apps/v1", kind="StatefulSet", name=self.name,
+            self,
+            "Resource",
+            api_version="apps/v1",
+            kind="StatefulSet",
+            name=self.name,
             labels=self.labels,
-            annotations=skip_annotations(unpinned(image), {
-                "CKV_K8S_35": "redis-server takes its password on the command line, from this "
-                              "variable"}),
+            annotations=skip_annotations(
+                unpinned(image),
+                {
+                    "CKV_K8S_35": "redis-server takes its password on the command line, from this "
+                    "variable"
+                },
+            ),
             spec={
                 "replicas": 1,
                 "serviceName": self.service.name,
@@ -156,14 +185,22 @@ class RedisRouteStore(Construct, RouteStore):
                     "metadata": {"labels": dict(self.labels)},
                     "spec": {
                         "automountServiceAccountToken": False,
-                        "securityContext": {"fsGroup": _REDIS_UID,
-                                            "seccompProfile": {"type": "RuntimeDefault"}},
+                        "securityContext": {
+                            "fsGroup": _REDIS_UID,
+                            "seccompProfile": {"type": "RuntimeDefault"},
+                        },
                         "containers": [container],
                     },
                 },
-                "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "resources": {"requests": {"storage": storage_size}}}}],
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": "data"},
+                        "spec": {
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": storage_size}},
+                        },
+                    }
+                ],
             },
         )
         disruption_budget(self, self.name, self.labels)
@@ -171,21 +208,33 @@ class RedisRouteStore(Construct, RouteStore):
     def admit(self, proxy_labels: dict[str, str]) -> None:
         """Admit the proxy's pods (and nothing else) to Redis."""
         api_object(
-            self, "NetworkPolicy", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
-            name=self.name, labels=self.labels,
-            spec={"podSelector": {"matchLabels": dict(self.labels)},
-                  "policyTypes": ["Ingress"],
-                  "ingress": [{"from": [{"podSelector": {"matchLabels": dict(proxy_labels)}}],
-                               "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}]},
+            self,
+            "NetworkPolicy",
+            api_version="networking.k8s.io/v1",
+            kind="NetworkPolicy",
+            name=self.name,
+            labels=self.labels,
+            spec={
+                "podSelector": {"matchLabels": dict(self.labels)},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [{"podSelector": {"matchLabels": dict(proxy_labels)}}],
+                        "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
+                    }
+                ],
+            },
         )
 
     def proxy_env(self) -> list[dict[str, Any]]:
         return [
             self._password_env(),
             # Kubernetes expands $(REDIS_PASSWORD) from the variable above.
-            {"name": REDIS_URI_ENV,
-             "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"
-                      f"{FAIL_FAST}"},
+            {
+                "name": REDIS_URI_ENV,
+                "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"
+                f"{FAIL_FAST}",
+            },
         ]
 
     @property
@@ -193,5 +242,7 @@ class RedisRouteStore(Construct, RouteStore):
         return frozenset({self.password_secret})
 
     def _password_env(self) -> dict[str, Any]:
-        return {"name": _PASSWORD_ENV, "valueFrom": {"secretKeyRef": {
-            "name": self.password_secret, "key": _PASSWORD_ENV}}}
+        return {
+            "name": _PASSWORD_ENV,
+            "valueFrom": {"secretKeyRef": {"name": self.password_secret, "key": _PASSWORD_ENV}},
+        }

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["DIGEST", "PULL_IF_ABSENT", "SECRET_ENV", "pulled_if_absent", "skip_annotations",
-           "unpinned"]
+__all__ = [
+    "DIGEST",
+    "PULL_IF_ABSENT",
+    "SECRET_ENV",
+    "pulled_if_absent",
+    "skip_annotations",
+    "unpinned",
+]
 
 SECRET_ENV = {
     "CKV_K8S_35": "CONFIGPROXY_AUTH_TOKEN is read from the environment by CHP and JupyterHub",
 }
 DIGEST = {"CKV_K8S_43": "image given by tag; pass an image reference with @sha256: to pin it"}
-PULL_IF_ABSENT = {"CKV_K8S_15": "IfNotPresent by choice: a node runs its copy of the image, "
-                                "pulled before or side-loaded"}
+PULL_IF_ABSENT = {
+    "CKV_K8S_15": "IfNotPresent by choice: a node runs its copy of the image, "
+    "pulled before or side-loaded"
+}
 
 
 def unpinned(image: str) -> Mapping[str, str]:
@@ -33,5 +41,7 @@ def skip_annotations(*reasons: Mapping[str, str]) -> dict[str, str]:
     merged: dict[str, str] = {}
     for part in reasons:
         merged.update(part)
-    return {f"checkov.io/skip{index}": f"{check}={merged[check]}"
-            for index, check in enumerate(sorted(merged), start=1)}
+    return {
+        f"checkov.io/skip{index}": f"{check}={merged[check]}"
+        for index, check in enumerate(sorted(merged), start=1)
+    }

@@ -41,8 +41,10 @@ class UserPriority:
         # (a kernel's state dies with its pod), and above the cluster autoscaler's cutoff (-10)
         # below which a pending pod never triggers a scale-up.
         value: int = 0,
-        description: str = ("JupyterHub user servers: never preempt other pods, and are not "
-                            "preempted by pods without a priority class."),
+        description: str = (
+            "JupyterHub user servers: never preempt other pods, and are not "
+            "preempted by pods without a priority class."
+        ),
     ) -> UserPriority:
         """A PriorityClass of the app (``preemptionPolicy: Never``: a user server waits for
         room rather than evicting anything). ``name`` defaults to
@@ -63,20 +65,39 @@ class UserPriority:
         if self.name is not None:
             check_dns_subdomain(scope, f"{prefix}.name", self.name)
             if self.created_by_app and self.name.startswith("system-"):
-                raise invalid(scope, f"{prefix}.name", self.name,
-                              "must not start with 'system-' (Kubernetes reserves those names)")
+                raise invalid(
+                    scope,
+                    f"{prefix}.name",
+                    self.name,
+                    "must not start with 'system-' (Kubernetes reserves those names)",
+                )
         if self.created_by_app:
-            if (isinstance(self.value, bool) or not isinstance(self.value, int)
-                    or self.value > _MAX_USER_PRIORITY):
-                raise invalid(scope, f"{prefix}.value", self.value,
-                              "must be a whole number, 0 or less (user servers must not "
-                              "outrank other workloads)")
+            if (
+                isinstance(self.value, bool)
+                or not isinstance(self.value, int)
+                or self.value > _MAX_USER_PRIORITY
+            ):
+                raise invalid(
+                    scope,
+                    f"{prefix}.value",
+                    self.value,
+                    "must be a whole number, 0 or less (user servers must not "
+                    "outrank other workloads)",
+                )
             if not self.description.strip():
-                raise invalid(scope, f"{prefix}.description", self.description,
-                              "must say what the class is for")
+                raise invalid(
+                    scope,
+                    f"{prefix}.description",
+                    self.description,
+                    "must say what the class is for",
+                )
         elif self.name is None or not (self.reason or "").strip():
-            raise invalid(scope, prefix, self.name,
-                          "must name an existing PriorityClass and say where it comes from")
+            raise invalid(
+                scope,
+                prefix,
+                self.name,
+                "must name an existing PriorityClass and say where it comes from",
+            )
 
     def resolve_name(self, release: str) -> str:
         return self.name or f"{release}-{Component.SINGLEUSER.value}"
@@ -86,10 +107,15 @@ class UserPriority:
         if not self.created_by_app:
             return None
         priority_class = api_object(
-            scope, "UserPriorityClass", api_version="scheduling.k8s.io/v1",
-            kind="PriorityClass", name=self.resolve_name(release),
+            scope,
+            "UserPriorityClass",
+            api_version="scheduling.k8s.io/v1",
+            kind="PriorityClass",
+            name=self.resolve_name(release),
             labels=selector_labels(release, Component.SINGLEUSER),
-            value=self.value, globalDefault=False, preemptionPolicy="Never",
+            value=self.value,
+            globalDefault=False,
+            preemptionPolicy="Never",
             description=self.description,
         )
         if cdk8s.Chart.of(scope).namespace:
@@ -131,7 +157,8 @@ class UserPods:
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=_reference_labels)
     sidecar: IstioSidecar | None = field(
-        default_factory=lambda: IstioSidecar("10m", "128Mi", "100m", "128Mi"))
+        default_factory=lambda: IstioSidecar("10m", "128Mi", "100m", "128Mi")
+    )
     # Prometheus scrapes the Istio sidecar's merged metrics endpoint.
     prometheus_port: int | None = 15020
     prometheus_path: str = "/stats/prometheus"
@@ -142,21 +169,34 @@ class UserPods:
 
     def check(self, scope: Construct) -> None:
         if isinstance(self.cmd, str) or not self.cmd or not all(self.cmd):
-            raise invalid(scope, "user_pods.cmd", self.cmd,
-                          "must be a non-empty list such as ('jupyterhub-singleuser',)")
+            raise invalid(
+                scope,
+                "user_pods.cmd",
+                self.cmd,
+                "must be a non-empty list such as ('jupyterhub-singleuser',)",
+            )
         if isinstance(self.server_args, str):
-            raise invalid(scope, "user_pods.server_args", self.server_args,
-                          "must be a list of arguments, not one string")
+            raise invalid(
+                scope,
+                "user_pods.server_args",
+                self.server_args,
+                "must be a list of arguments, not one string",
+            )
         if self.start_timeout <= 0:
-            raise invalid(scope, "user_pods.start_timeout", self.start_timeout,
-                          "must be a positive number of seconds")
+            raise invalid(
+                scope,
+                "user_pods.start_timeout",
+                self.start_timeout,
+                "must be a positive number of seconds",
+            )
         if self.sidecar is not None:
             self.sidecar.check(scope, "user_pods.sidecar")
         if self.priority is not None:
             self.priority.check(scope, "user_pods.priority")
         if self.ephemeral_storage_guarantee is not None:
-            check_quantity(scope, "user_pods.ephemeral_storage_guarantee",
-                           self.ephemeral_storage_guarantee)
+            check_quantity(
+                scope, "user_pods.ephemeral_storage_guarantee", self.ephemeral_storage_guarantee
+            )
         check_quantity(scope, "user_pods.init_cpu", self.init_cpu)
         check_quantity(scope, "user_pods.init_memory", self.init_memory)
 

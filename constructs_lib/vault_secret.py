@@ -78,23 +78,38 @@ class VaultSecret(Construct, ProxyToken):
         check_dns_label(self, "release", release)
         segments = path.strip("/").split("/") if isinstance(path, str) else []
         if not path.startswith("/") or len(segments) < 2 or "" in segments or ".." in segments:
-            raise invalid(self, "path", path,
-                          "must be a Vault KV path like '/kv/data/jupyterhub' (mount and secret)")
+            raise invalid(
+                self,
+                "path",
+                path,
+                "must be a Vault KV path like '/kv/data/jupyterhub' (mount and secret)",
+            )
         if not key or "/" in key:
-            raise invalid(self, "key", key,
-                          "must name the key inside the Vault secret, e.g. CONFIGPROXY_AUTH_TOKEN")
+            raise invalid(
+                self,
+                "key",
+                key,
+                "must name the key inside the Vault secret, e.g. CONFIGPROXY_AUTH_TOKEN",
+            )
         check_dns_subdomain(self, "store.name", store.name)
         if delivery is VaultDelivery.EXTERNAL_SECRET and not _is_duration(refresh_interval):
-            raise invalid(self, "refresh_interval", refresh_interval,
-                          "must be a duration such as '1h' or '15m'")
+            raise invalid(
+                self,
+                "refresh_interval",
+                refresh_interval,
+                "must be a duration such as '1h' or '15m'",
+            )
         self.release = release
         self.path = path
         self.key = key
         self.store = store
         self.delivery = delivery
         # ESO addresses KV v2 secrets by mount and name; the API's "data" segment is implied.
-        logical = [segments[0], *segments[2:]] if segments[1] == "data" and len(segments) > 2 \
+        logical = (
+            [segments[0], *segments[2:]]
+            if segments[1] == "data" and len(segments) > 2
             else segments
+        )
         self.remote_key = "/".join(logical)
         labels = {APP_LABEL: release}
         for component in _COMPONENTS:
@@ -103,9 +118,12 @@ class VaultSecret(Construct, ProxyToken):
                 self._external_secret(component, name, labels, refresh_interval)
             else:
                 api_object(
-                    self, f"{component.value}-generator",
-                    api_version="kustomize.kaidotio.github.io/v1", kind="SecretsFromVault",
-                    name=name, labels=labels,
+                    self,
+                    f"{component.value}-generator",
+                    api_version="kustomize.kaidotio.github.io/v1",
+                    kind="SecretsFromVault",
+                    name=name,
+                    labels=labels,
                     spec={"vaultSecrets": [{"path": path, "key": key}]},
                 )
 
@@ -127,27 +145,35 @@ class VaultSecret(Construct, ProxyToken):
             objects.add((self.store.kind.value, self.store.name))
         return frozenset(objects)
 
-    def _external_secret(self, component: Component, name: str, labels: dict[str, str],
-                         refresh_interval: str) -> None:
+    def _external_secret(
+        self, component: Component, name: str, labels: dict[str, str], refresh_interval: str
+    ) -> None:
         # Imported here: the binding module is only loaded by apps that deliver through ESO.
         from constructs_lib._imports.io import external_secrets as eso
 
         eso.ExternalSecret(
-            self, component.value,
+            self,
+            component.value,
             metadata=cdk8s.ApiObjectMetadata(name=name, labels=labels),
             spec=eso.ExternalSecretSpec(
                 refresh_interval=refresh_interval,
                 secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
                     kind=eso.ExternalSecretSpecSecretStoreRefKind[
-                        "CLUSTER_SECRET_STORE" if self.store.kind is
-                        SecretStoreKind.CLUSTER_SECRET_STORE else "SECRET_STORE"],
-                    name=self.store.name),
+                        "CLUSTER_SECRET_STORE"
+                        if self.store.kind is SecretStoreKind.CLUSTER_SECRET_STORE
+                        else "SECRET_STORE"
+                    ],
+                    name=self.store.name,
+                ),
                 target=eso.ExternalSecretSpecTarget(name=name),
-                data=[eso.ExternalSecretSpecData(
-                    secret_key=TOKEN_ENV,
-                    remote_ref=eso.ExternalSecretSpecDataRemoteRef(
-                        key=self.remote_key, property=self.key),
-                )],
+                data=[
+                    eso.ExternalSecretSpecData(
+                        secret_key=TOKEN_ENV,
+                        remote_ref=eso.ExternalSecretSpecDataRemoteRef(
+                            key=self.remote_key, property=self.key
+                        ),
+                    )
+                ],
             ),
         )
 

@@ -36,24 +36,36 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
     auth_refresh_age = 1e-9
 
     user_header = Unicode(
-        "X-Auth-Request-User", config=True,
-        help="Request header holding the user name the auth proxy signed in.")
+        "X-Auth-Request-User",
+        config=True,
+        help="Request header holding the user name the auth proxy signed in.",
+    )
     proof_header = Unicode(
-        "Authorization", config=True,
-        help="Request header holding 'Bearer <JWT>', the auth proxy's proof (JWT mode).")
+        "Authorization",
+        config=True,
+        help="Request header holding 'Bearer <JWT>', the auth proxy's proof (JWT mode).",
+    )
     user_pattern = Unicode(
-        r"\w[\w.@+-]*", config=True,
-        help="A user name must match this whole (Python regex) before normalization.")
+        r"\w[\w.@+-]*",
+        config=True,
+        help="A user name must match this whole (Python regex) before normalization.",
+    )
     max_length = Integer(64, config=True, help="Longest user name accepted, in characters.")
     case_insensitive_names = Bool(
-        False, config=True,
+        False,
+        config=True,
         help="""Whether names that differ only in case are one person at the identity provider.
 
         False: a header name that normalize_username would change (JupyterHub lower-cases
         names) is refused, so "Ann" and "ann" never share an account. True: "Ann" logs in
-        as "ann", and the proof's user claim is compared after the same normalization.""")
-    jwt = Instance(JwtSettings, allow_none=True, config=True,
-                   help="Proof required with the header; None trusts the header as is.")
+        as "ann", and the proof's user claim is compared after the same normalization.""",
+    )
+    jwt = Instance(
+        JwtSettings,
+        allow_none=True,
+        config=True,
+        help="Proof required with the header; None trusts the header as is.",
+    )
 
     @default("allow_all")
     def _allow_all_default(self) -> bool:
@@ -75,8 +87,9 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
         try:
             return from_header(raw)
         except ValueError:
-            self.log.warning("Rejected user name in %s that is not UTF-8: %s",
-                             self.user_header, shown(raw))
+            self.log.warning(
+                "Rejected user name in %s that is not UTF-8: %s", self.user_header, shown(raw)
+            )
             raise web.HTTPError(403, "user name is not UTF-8") from None
 
     def validate_username(self, username: str) -> bool:
@@ -99,15 +112,19 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
             raise web.HTTPError(401, f"missing {self.user_header} header")
         problem = self._name_problem(name)
         if problem is not None:
-            self.log.warning("Rejected invalid user name in %s: %s %s", self.user_header,
-                             shown(name), problem)
+            self.log.warning(
+                "Rejected invalid user name in %s: %s %s", self.user_header, shown(name), problem
+            )
             raise web.HTTPError(403, "invalid user name")
         account = self.account_name(name)
         if account != name and not self.case_insensitive_names:
             self.log.warning(
                 "Rejected user name in %s: %s would log in as %s, and the identity provider "
                 "may tell the two apart (case_insensitive_names is off)",
-                self.user_header, shown(name), shown(account))
+                self.user_header,
+                shown(name),
+                shown(account),
+            )
             raise web.HTTPError(403, "user name is not in normal form")
         if self._verifier is not None:
             await self._check_proof(handler, name)
@@ -145,7 +162,8 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
         if name is None:
             return True
         if name == user.name or (
-                self.case_insensitive_names and self.account_name(name) == user.name):
+            self.case_insensitive_names and self.account_name(name) == user.name
+        ):
             return True
         # JupyterHub 6.1 reads this before token auth ever set it on cookie requests.
         if not hasattr(handler, "_token_authenticated"):

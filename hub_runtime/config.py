@@ -24,15 +24,24 @@ from hub_runtime.settings import (
 )
 
 __all__ = [
-    "CULLER_SCOPES", "SETTINGS_ENV", "apply", "culler_service", "origin_pattern", "profile_list",
+    "CULLER_SCOPES",
+    "SETTINGS_ENV",
+    "apply",
+    "culler_service",
+    "origin_pattern",
+    "profile_list",
 ]
 
 # Overrides where the settings file is read from (tests and local runs).
 SETTINGS_ENV = "HUB_SETTINGS"
 # The culler lists users, reads their servers and stops idle ones: nothing else.
 CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
-_READ_ONLY = {"never": False, "always": True, "unless_admin": "{is_not_admin}",
-              "if_admin": "{is_admin}"}
+_READ_ONLY = {
+    "never": False,
+    "always": True,
+    "unless_admin": "{is_not_admin}",
+    "if_admin": "{is_admin}",
+}
 _NOTEBOOK_UID, _NOTEBOOK_GID = 1000, 100
 _T = TypeVar("_T")
 
@@ -76,14 +85,14 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     c.Authenticator.allow_all = auth.allow_all
     roles: list[dict[str, Any]] = []
     if auth.admin_access:
-        roles.append({"name": "admin-access", "scopes": ["access:servers"],
-                      "users": list(auth.admin_users)})
+        roles.append(
+            {"name": "admin-access", "scopes": ["access:servers"], "users": list(auth.admin_users)}
+        )
 
     _spawner(c, settings)
     if settings.culler.enabled:
         hub.services = [culler_service(settings)]
-        roles.append({"name": "idle-culler", "scopes": CULLER_SCOPES,
-                      "services": ["idle-culler"]})
+        roles.append({"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]})
     hub.load_roles = roles
     return settings
 
@@ -91,9 +100,14 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
 def culler_service(settings: HubSettings) -> dict[str, Any]:
     """The idle culler as a hub-managed service (the hub starts and stops it)."""
     culler = settings.culler
-    command = [sys.executable, "-m", "jupyterhub_idle_culler",
-               f"--timeout={culler.timeout}", f"--cull-every={culler.every}",
-               f"--concurrency={culler.concurrency}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterhub_idle_culler",
+        f"--timeout={culler.timeout}",
+        f"--cull-every={culler.every}",
+        f"--concurrency={culler.concurrency}",
+    ]
     if culler.max_age:
         command.append(f"--max-age={culler.max_age}")
     return {"name": "idle-culler", "command": command}
@@ -123,8 +137,7 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.extra_annotations = dict(spawner.annotations)
     kube.services_enabled = spawner.per_user_service
     if spawner.ephemeral_storage_guarantee:
-        kube.extra_resource_guarantees = {
-            "ephemeral-storage": spawner.ephemeral_storage_guarantee}
+        kube.extra_resource_guarantees = {"ephemeral-storage": spawner.ephemeral_storage_guarantee}
     kube.profile_list = profile_list(settings)
     # The restricted Pod Security profile where the image allows it (docker-stacks: uid 1000).
     kube.uid = _NOTEBOOK_UID
@@ -193,21 +206,27 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
 
 def _volume(volume: VolumeSettings) -> dict[str, Any]:
     if volume.host_path is not None:
-        return {"name": volume.name,
-                "hostPath": {"path": volume.host_path, "type": "DirectoryOrCreate"}}
+        return {
+            "name": volume.name,
+            "hostPath": {"path": volume.host_path, "type": "DirectoryOrCreate"},
+        }
     return {"name": volume.name, "emptyDir": {"medium": volume.empty_dir_medium or ""}}
 
 
 def _mount(volume: VolumeSettings) -> dict[str, Any]:
-    mount: dict[str, Any] = {"name": volume.name, "mountPath": volume.mount_path,
-                             "readOnly": _READ_ONLY[volume.read_only]}
+    mount: dict[str, Any] = {
+        "name": volume.name,
+        "mountPath": volume.mount_path,
+        "readOnly": _READ_ONLY[volume.read_only],
+    }
     if volume.sub_path:
         mount["subPath"] = volume.sub_path
     return mount
 
 
-def _chown(volume: VolumeSettings, profile: ProfileSettings,
-           settings: HubSettings) -> dict[str, Any]:
+def _chown(
+    volume: VolumeSettings, profile: ProfileSettings, settings: HubSettings
+) -> dict[str, Any]:
     """Root with only CHOWN: makes the user's directory theirs before the notebook starts."""
     assert volume.owner is not None
     uid, gid = volume.owner

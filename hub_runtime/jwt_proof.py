@@ -61,8 +61,7 @@ def bind_keys(jwk: Mapping[str, Any], allowed: Sequence[str]) -> BoundKeys:
     if jwk.get("kty") == "oct" or jwk.get("use", "sig") != "sig":
         return {}
     operations = jwk.get("key_ops")
-    if operations is not None and (not isinstance(operations, list)
-                                   or "verify" not in operations):
+    if operations is not None and (not isinstance(operations, list) or "verify" not in operations):
         return {}
     bound: BoundKeys = {}
     for alg in _algorithms_of(jwk):
@@ -92,8 +91,9 @@ def _static_key(pem: str, allowed: Sequence[str]) -> BoundKeys:
         raise ValueError(f"jwt.public_key: unsupported key type {type(key).__name__}")
     bound = bind_keys(jwk, allowed)
     if not bound:
-        raise ValueError(f"jwt.public_key ({jwk['kty']}) fits none of the algorithms "
-                         f"{list(allowed)}")
+        raise ValueError(
+            f"jwt.public_key ({jwk['kty']}) fits none of the algorithms {list(allowed)}"
+        )
     return bound
 
 
@@ -106,8 +106,11 @@ class JwtVerifier:
         self._keys: dict[str, BoundKeys] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._static = (_static_key(settings.public_key, settings.algorithms)
-                        if settings.public_key is not None else None)
+        self._static = (
+            _static_key(settings.public_key, settings.algorithms)
+            if settings.public_key is not None
+            else None
+        )
 
     async def verify(self, token: str) -> dict[str, Any]:
         """Return the token's claims, or raise :class:`InvalidProof` saying why not."""
@@ -124,13 +127,19 @@ class JwtVerifier:
         key = bound.get(alg)
         if key is None:
             which = "public_key" if self._static is not None else f"key {shown(kid)}"
-            raise InvalidProof(f"algorithm {shown(alg)} does not fit {which} "
-                               f"(it verifies {', '.join(sorted(bound))})")
+            raise InvalidProof(
+                f"algorithm {shown(alg)} does not fit {which} "
+                f"(it verifies {', '.join(sorted(bound))})"
+            )
         settings = self.settings
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key=key, algorithms=[alg], audience=settings.audience,
-                issuer=settings.issuer, leeway=settings.leeway,
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=settings.audience,
+                issuer=settings.issuer,
+                leeway=settings.leeway,
                 options={"require": ["exp", "iat", "iss", "aud"]},
             )
             lifetime = int(claims["exp"]) - int(claims["iat"])
@@ -139,8 +148,9 @@ class JwtVerifier:
         except Exception as error:  # a token that breaks a check is no proof
             raise InvalidProof(f"cannot verify ({type(error).__name__})") from None
         if lifetime > settings.max_lifetime:
-            raise InvalidProof(f"token lifetime {lifetime} s (exp - iat) exceeds "
-                               f"{settings.max_lifetime} s")
+            raise InvalidProof(
+                f"token lifetime {lifetime} s (exp - iat) exceeds {settings.max_lifetime} s"
+            )
         return claims
 
     async def _key(self, kid: object) -> BoundKeys:
@@ -149,7 +159,8 @@ class JwtVerifier:
         if kid not in self._keys:
             async with self._lock:
                 if kid not in self._keys and time.monotonic() - self._fetched_at > (
-                        _MIN_REFETCH_SECONDS if self._fetched_at else 0):
+                    _MIN_REFETCH_SECONDS if self._fetched_at else 0
+                ):
                     await self._fetch()
         if kid not in self._keys:
             raise InvalidProof(f"unknown key id {shown(kid)}")
@@ -166,8 +177,9 @@ class JwtVerifier:
             if not isinstance(jwks, list):
                 raise ValueError("no list of keys")
         except Exception as error:  # any failure: no keys, so no proof passes
-            raise InvalidProof(f"cannot load keys from {url}: "
-                               f"{escaped(str(error) or type(error).__name__)}") from None
+            raise InvalidProof(
+                f"cannot load keys from {url}: {escaped(str(error) or type(error).__name__)}"
+            ) from None
         keys: dict[str, BoundKeys] = {}
         for jwk in jwks:
             kid = jwk.get("kid") if isinstance(jwk, dict) else None

@@ -44,8 +44,14 @@ class PreviewUser(Mock):
 
 
 def render_user_objects(
-    settings: HubSettings, *, namespace: str, user: str, admin: bool, profile: str,
-    config: Any = None, server: str = "",
+    settings: HubSettings,
+    *,
+    namespace: str,
+    user: str,
+    admin: bool,
+    profile: str,
+    config: Any = None,
+    server: str = "",
 ) -> list[dict[str, Any]]:
     """The pod (and, with per-user Services, the Service) spawned for ``user``'s ``server``
     (``""``: the default one) choosing ``profile``, as plain manifests. ``config`` (already
@@ -76,16 +82,22 @@ def render_user_objects(
                 # KubeSpawner binds its API client to the running loop.
                 # A spawner reads its server's name from its database row.
                 row = SimpleNamespace(name=server, server=None) if server else None
-                spawner = DynamicKubeSpawner(config=config, user=PreviewUser(user, admin),
-                                             hub=_hub(settings), orm_spawner=row, _mock=True)
+                spawner = DynamicKubeSpawner(
+                    config=config,
+                    user=PreviewUser(user, admin),
+                    hub=_hub(settings),
+                    orm_spawner=row,
+                    _mock=True,
+                )
                 spawner.user_options = {"profile": profile}
                 await spawner.load_user_options()
                 async with ApiClient() as client:
                     pod = client.sanitize_for_serialization(await spawner.get_pod_manifest())
                     rendered: list[dict[str, Any]] = [pod]
                     if spawner.services_enabled:
-                        rendered.append(client.sanitize_for_serialization(
-                            _service_manifest(spawner, pod)))
+                        rendered.append(
+                            client.sanitize_for_serialization(_service_manifest(spawner, pod))
+                        )
                 for manifest in rendered:
                     # At spawn the Service is owned by the pod, whose UID only the API knows.
                     manifest["metadata"].pop("ownerReferences", None)

@@ -33,15 +33,13 @@ _DOMAIN = b"jupyterhub-cdk8s key\x00"
 
 
 def _is_plain(name: str, max_length: int) -> bool:
-    return (len(name) <= max_length and "--" not in name
-            and _PLAIN.fullmatch(name) is not None)
+    return len(name) <= max_length and "--" not in name and _PLAIN.fullmatch(name) is not None
 
 
 def _hashed(readable: str, data: bytes, max_length: int) -> str:
     room = max_length - len(_HASH_SEPARATOR) - HASH_HEX_DIGITS
     if room < 1:
-        raise ValueError(f"keys need at least {HASH_HEX_DIGITS + 4} characters, "
-                         f"got {max_length}")
+        raise ValueError(f"keys need at least {HASH_HEX_DIGITS + 4} characters, got {max_length}")
     # Only for people reading pod names and directories: the hash makes the key unique.
     prefix = _NOT_ALPHANUMERIC.sub("-", readable.lower()).strip("-")[:room].rstrip("-")
     if not prefix[:1].isalpha():
@@ -65,7 +63,10 @@ def server_key(user: str, server: str, max_length: int = DNS_LABEL_CHARS) -> str
     if not server:
         return user_key(user, max_length)
     joined = f"{user}--{server}"
-    if _is_plain(user, max_length) and _is_plain(server, max_length) and (
-            len(joined) <= max_length):
+    if (
+        _is_plain(user, max_length)
+        and _is_plain(server, max_length)
+        and (len(joined) <= max_length)
+    ):
         return joined
     return _hashed(joined, user.encode("utf-8") + b"\xff" + server.encode("utf-8"), max_length)

@@ -20,9 +20,14 @@ __all__ = ["from_header", "name_problem", "scripts"]
 
 # Character-name prefixes that belong to a script under another name.
 _ALIASES = {
-    "CJK": "HAN", "IDEOGRAPHIC": "HAN", "HANGZHOU": "HAN",
-    "KATAKANA-HIRAGANA": "KATAKANA", "HENTAIGANA": "HIRAGANA",
-    "ARABIC-INDIC": "ARABIC", "EXTENDED": "ARABIC", "ROMAN": "LATIN",
+    "CJK": "HAN",
+    "IDEOGRAPHIC": "HAN",
+    "HANGZHOU": "HAN",
+    "KATAKANA-HIRAGANA": "KATAKANA",
+    "HENTAIGANA": "HIRAGANA",
+    "ARABIC-INDIC": "ARABIC",
+    "EXTENDED": "ARABIC",
+    "ROMAN": "LATIN",
 }
 # The script sets TR 39's "Highly Restrictive" level admits together.
 _COMBINED = (

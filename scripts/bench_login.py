@@ -74,9 +74,11 @@ async def run(url: str, login: object) -> tuple[list[float], int]:
 def header_login(key: KeyPair) -> object:
     async def login(session: aiohttp.ClientSession, url: str, user: str) -> bool:
         headers = {"X-Auth-Request-User": user, "Authorization": f"Bearer {key.token(user)}"}
-        async with session.get(f"{url}/hub/login", headers=headers,
-                               allow_redirects=False) as response:
+        async with session.get(
+            f"{url}/hub/login", headers=headers, allow_redirects=False
+        ) as response:
             return response.status == 302
+
     return login
 
 
@@ -86,8 +88,11 @@ async def form_login(session: aiohttp.ClientSession, url: str, user: str) -> boo
     async with session.get(f"{url}/hub/login") as page:
         text = await page.text()
     xsrf = text.split('name="_xsrf" value="', 1)[1].split('"', 1)[0]
-    async with session.post(f"{url}/hub/login?next=", allow_redirects=False,
-                            data={"username": user, "password": "x", "_xsrf": xsrf}) as response:
+    async with session.post(
+        f"{url}/hub/login?next=",
+        allow_redirects=False,
+        data={"username": user, "password": "x", "_xsrf": xsrf},
+    ) as response:
         return response.status == 302
 
 
@@ -101,8 +106,10 @@ def measure(hub: Deployment, login: object) -> tuple[list[float], int, dict[str,
 def report(name: str, latencies: list[float], errors: int, rss: dict[str, float]) -> float:
     cuts = statistics.quantiles(latencies, n=100)
     p50, p99 = cuts[49] * 1000, cuts[98] * 1000
-    print(f"{name:<34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors:4d}  "
-          f"peak RSS proxy {rss['proxy']:6.1f} MiB  hub {rss['hub']:6.1f} MiB")
+    print(
+        f"{name:<34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors:4d}  "
+        f"peak RSS proxy {rss['proxy']:6.1f} MiB  hub {rss['hub']:6.1f} MiB"
+    )
     return p99
 
 
@@ -111,9 +118,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with jwks_server([key]) as jwks_url, deployment(Path(tmp) / "header", jwks_url) as hub:
             header = measure(hub, header_login(key))
-        with deployment(Path(tmp) / "form", None, extra_config=(
+        with deployment(
+            Path(tmp) / "form",
+            None,
+            extra_config=(
                 'c.JupyterHub.authenticator_class = "dummy"\n'
-                "c.DummyAuthenticator.allow_all = True\n")) as hub:
+                "c.DummyAuthenticator.allow_all = True\n"
+            ),
+        ) as hub:
             form = measure(hub, form_login)
     print(f"{CLIENTS} concurrent clients, {LOGINS} logins each, through configurable-http-proxy")
     header_p99 = report("header login + JWT (HeaderAuth)", *header)

@@ -28,17 +28,31 @@ def analyse(dist: Path, app: str, output_format: str = "txt") -> str:
     with tempfile.TemporaryDirectory() as tmp:
         manifests = Path(tmp) / f"{app}.yaml"
         documents = [
-            doc for path in sorted((dist / app).glob("*.yaml"))
+            doc
+            for path in sorted((dist / app).glob("*.yaml"))
             for doc in yaml.safe_load_all(path.read_text())
-            if doc and not (doc["kind"] == "AuthorizationPolicy"
-                            and doc["spec"].get("action") == "CUSTOM")
+            if doc
+            and not (doc["kind"] == "AuthorizationPolicy" and doc["spec"].get("action") == "CUSTOM")
         ]
         manifests.write_text(yaml.safe_dump_all(documents, sort_keys=True))
         result = subprocess.run(
-            [str(NCA), "--connectivity", str(manifests), "--resource_list", str(manifests),
-             "--resource_list", str(dist / f"{app}-preview"), "--resource_list",
-             str(ENVIRONMENT), "--output_format", output_format],
-            capture_output=True, text=True, check=False)
+            [
+                str(NCA),
+                "--connectivity",
+                str(manifests),
+                "--resource_list",
+                str(manifests),
+                "--resource_list",
+                str(dist / f"{app}-preview"),
+                "--resource_list",
+                str(ENVIRONMENT),
+                "--output_format",
+                output_format,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode not in (0, 1) or not result.stdout.strip():
             raise RuntimeError(f"nca failed: {result.stderr[-2000:]}")
         # Stable across runs: no temporary path, no timing.

@@ -17,10 +17,13 @@ PROXY_PORT, API_PORT, HUB_PORT = 8000, 8001, 8081
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="jupyterhub-demo-") as workdir, deployment(
-            Path(workdir), None, ports=(PROXY_PORT, API_PORT, HUB_PORT)) as hub:
+    with (
+        tempfile.TemporaryDirectory(prefix="jupyterhub-demo-") as workdir,
+        deployment(Path(workdir), None, ports=(PROXY_PORT, API_PORT, HUB_PORT)) as hub,
+    ):
         url = hub.proxy_url
-        print(f"""
+        print(
+            f"""
 JupyterHub (dev settings, local spawner) is up at {url}
 The hub trusts the X-Auth-Request-User header here, as the auth proxy would set it:
 
@@ -30,7 +33,9 @@ The hub trusts the X-Auth-Request-User header here, as the auth proxy would set 
 or in a browser, with a header-setting extension sending X-Auth-Request-User.
 'admin' is an admin: {url}/hub/admin. Logs: {workdir}/hub.log, {workdir}/proxy.log
 Ctrl-C stops the proxy, the hub and every user server.
-""", flush=True)
+""",
+            flush=True,
+        )
         assert hub.hub is not None and hub.proxy is not None  # started by deployment()
         try:
             while hub.hub.poll() is None and hub.proxy.poll() is None:

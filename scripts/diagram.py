@@ -31,15 +31,16 @@ from constructs_lib import Component, JupyterHub, KubernetesVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-BLOCK = re.compile(r"(<!-- diagram: (?P<app>[\w-]+) -->\n)(?P<body>.*?)(<!-- /diagram -->)",
-                   re.S)
+BLOCK = re.compile(r"(<!-- diagram: (?P<app>[\w-]+) -->\n)(?P<body>.*?)(<!-- /diagram -->)", re.S)
 _WORKLOADS = ("Deployment", "StatefulSet")
 # A ConfigMap named after a hash of its content: drawn without the hash, so the picture
 # changes only when the objects or their references do.
 _HASHED = re.compile(r"-[0-9a-f]{10}$")
 # <scheme>://<service>[.<namespace>...]:<port>: only names of the app's Services are drawn.
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://([^@/\s]*@)?(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)"
-                  r"(\.[a-z0-9-]+)*:(?P<port>\d+)")
+_URL = re.compile(
+    r"[a-z][a-z0-9+.-]*://([^@/\s]*@)?(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+    r"(\.[a-z0-9-]+)*:(?P<port>\d+)"
+)
 USERS = "user_servers"
 CLIENT = "browser"
 
@@ -98,17 +99,21 @@ def _port(service: Mapping[str, Any], port: int | str) -> str:
     return str(port)
 
 
-def edges(manifests: list[dict[str, Any]], user_labels: Iterable[Mapping[str, str]],
-          flows: Iterable[tuple[Mapping[str, str], Mapping[str, str], int]]
-          ) -> tuple[dict[str, str], list[Edge]]:
+def edges(
+    manifests: list[dict[str, Any]],
+    user_labels: Iterable[Mapping[str, str]],
+    flows: Iterable[tuple[Mapping[str, str], Mapping[str, str], int]],
+) -> tuple[dict[str, str], list[Edge]]:
     """The nodes (id to label) and edges of an app's picture."""
     nodes: dict[str, str] = {CLIENT: "browser"}
     result: list[Edge] = []
     services = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Service"}
     workloads = [m for m in manifests if m["kind"] in _WORKLOADS]
     config_maps = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "ConfigMap"}
-    pods = [(_id(w["kind"], w["metadata"]["name"]), w["spec"]["template"]["metadata"]["labels"])
-            for w in workloads] + [(USERS, dict(labels)) for labels in user_labels]
+    pods = [
+        (_id(w["kind"], w["metadata"]["name"]), w["spec"]["template"]["metadata"]["labels"])
+        for w in workloads
+    ] + [(USERS, dict(labels)) for labels in user_labels]
     if any(True for _ in user_labels):
         nodes[USERS] = "user servers<br/>(pods the hub spawns)"
 
@@ -136,8 +141,10 @@ def edges(manifests: list[dict[str, Any]], user_labels: Iterable[Mapping[str, st
             here = node(kind, name)
             for server in spec.get("servers", []):
                 port = server["port"]
-                result.extend(Edge(CLIENT, here, f"{host}:{port['number']}")
-                              for host in server.get("hosts", []))
+                result.extend(
+                    Edge(CLIENT, here, f"{host}:{port['number']}")
+                    for host in server.get("hosts", [])
+                )
         elif kind == "VirtualService":
             here = node(kind, name)
             for gateway in spec.get("gateways", []):
@@ -145,8 +152,12 @@ def edges(manifests: list[dict[str, Any]], user_labels: Iterable[Mapping[str, st
             for http in spec.get("http", []):
                 for route in http.get("route", []):
                     destination = route["destination"]
-                    to_service(here, destination["host"].split(".")[0],
-                               destination.get("port", {}).get("number", ""), "")
+                    to_service(
+                        here,
+                        destination["host"].split(".")[0],
+                        destination.get("port", {}).get("number", ""),
+                        "",
+                    )
         elif kind == "Service":
             here = node(kind, name)
             for target, labels in pods:
@@ -167,8 +178,11 @@ def edges(manifests: list[dict[str, Any]], user_labels: Iterable[Mapping[str, st
                     result.append(Edge(here, node("Secret", secret["name"]), "env", traffic=False))
             for source in container.get("envFrom") or []:
                 if "secretRef" in source:
-                    result.append(Edge(here, node("Secret", source["secretRef"]["name"]),
-                                       "env", traffic=False))
+                    result.append(
+                        Edge(
+                            here, node("Secret", source["secretRef"]["name"]), "env", traffic=False
+                        )
+                    )
         for volume in pod.get("volumes") or []:
             if "configMap" in volume and volume["configMap"]["name"] in config_maps:
                 name = volume["configMap"]["name"]
@@ -178,8 +192,14 @@ def edges(manifests: list[dict[str, Any]], user_labels: Iterable[Mapping[str, st
                     for where, url in _fields(data[key]):
                         to_service(here, url["name"], int(url["port"]), where or key)
         if pod.get("serviceAccountName"):
-            result.append(Edge(here, node("ServiceAccount", pod["serviceAccountName"]),
-                               "runs as", traffic=False))
+            result.append(
+                Edge(
+                    here,
+                    node("ServiceAccount", pod["serviceAccountName"]),
+                    "runs as",
+                    traffic=False,
+                )
+            )
     for source_labels, target_labels, port in flows:
         # Only flows that touch the user servers: the rest go through Services, drawn above.
         sources = [key for key, labels in pods if _matches(source_labels, labels)]
@@ -196,8 +216,7 @@ def _merged(drawn: list[Edge]) -> list[Edge]:
         seen = labels.setdefault((edge.source, edge.target, edge.traffic), [])
         if edge.label not in seen:
             seen.append(edge.label)
-    return [Edge(s, t, "<br/>".join(label), traffic)
-            for (s, t, traffic), label in labels.items()]
+    return [Edge(s, t, "<br/>".join(label), traffic) for (s, t, traffic), label in labels.items()]
 
 
 def mermaid(nodes: Mapping[str, str], drawn: Iterable[Edge]) -> str:
@@ -212,13 +231,20 @@ def mermaid(nodes: Mapping[str, str], drawn: Iterable[Edge]) -> str:
 
 def _flows(jupyterhub: JupyterHub) -> list[tuple[Mapping[str, str], Mapping[str, str], int]]:
     labels: dict[Component, dict[str, str]] = jupyterhub.component_labels
-    return [(labels[f.source], labels[f.target], f.port) for f in jupyterhub.flows
-            if isinstance(f.source, Component)]
+    return [
+        (labels[f.source], labels[f.target], f.port)
+        for f in jupyterhub.flows
+        if isinstance(f.source, Component)
+    ]
 
 
 def _read(directory: Path) -> list[dict[str, Any]]:
-    return [doc for path in sorted(directory.glob("*.yaml"))
-            for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return [
+        doc
+        for path in sorted(directory.glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
 
 
 def diagram(app: str) -> str:

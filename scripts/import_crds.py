@@ -29,8 +29,15 @@ OUTPUT = ROOT / "constructs_lib" / "_imports"
 PREFIX = "jupyterhub_cdk8s"
 # CRD file -> the kinds taken from it.
 KINDS = {
-    "istio.yaml": {"Gateway", "VirtualService", "Sidecar", "EnvoyFilter",
-                   "PeerAuthentication", "AuthorizationPolicy", "Telemetry"},
+    "istio.yaml": {
+        "Gateway",
+        "VirtualService",
+        "Sidecar",
+        "EnvoyFilter",
+        "PeerAuthentication",
+        "AuthorizationPolicy",
+        "Telemetry",
+    },
     "external-secrets.yaml": {"ExternalSecret"},
 }
 
@@ -38,10 +45,19 @@ KINDS = {
 # the bindings (imported at every synthesis) faster to load. "[]" steps into array items.
 UNUSED = {
     "VirtualService": [
-        "spec.tcp", "spec.tls", "spec.exportTo", "spec.http[].corsPolicy", "spec.http[].delegate",
-        "spec.http[].directResponse", "spec.http[].fault",
-        "spec.http[].mirror", "spec.http[].mirrors", "spec.http[].mirrorPercentage",
-        "spec.http[].mirrorPercent", "spec.http[].redirect", "spec.http[].rewrite",
+        "spec.tcp",
+        "spec.tls",
+        "spec.exportTo",
+        "spec.http[].corsPolicy",
+        "spec.http[].delegate",
+        "spec.http[].directResponse",
+        "spec.http[].fault",
+        "spec.http[].mirror",
+        "spec.http[].mirrors",
+        "spec.http[].mirrorPercentage",
+        "spec.http[].mirrorPercent",
+        "spec.http[].redirect",
+        "spec.http[].rewrite",
         "spec.http[].route[].headers",
     ],
     "Sidecar": ["spec.ingress", "spec.inboundConnectionPool"],
@@ -81,11 +97,21 @@ def main() -> None:
             source = Path(tmp) / name
             source.write_text(yaml.safe_dump_all(trimmed(ROOT / "crds" / name, kinds)))
             subprocess.run(
-                ["cdk8s", "import", "--no-check-upgrade", "--language", "python",
-                 "--output", str(staging), f"{PREFIX}:={source}"],
+                [
+                    "cdk8s",
+                    "import",
+                    "--no-check-upgrade",
+                    "--language",
+                    "python",
+                    "--output",
+                    str(staging),
+                    f"{PREFIX}:={source}",
+                ],
                 # In the temporary directory: cdk8s import records each source in the
                 # cdk8s.yaml of its working directory.
-                check=True, stdout=subprocess.DEVNULL, cwd=tmp,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                cwd=tmp,
             )
         shutil.rmtree(output, ignore_errors=True)
         # The prefix also becomes a directory level; the modules import each other

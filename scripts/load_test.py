@@ -27,8 +27,9 @@ CONCURRENCY = 20
 SERVER = Path(__file__).resolve().parent.parent / "tests" / "whoami_server.py"
 
 
-async def user_session(url: str, key: KeyPair, user: str, other: str,
-                       latencies: list[float], problems: list[str]) -> None:
+async def user_session(
+    url: str, key: KeyPair, user: str, other: str, latencies: list[float], problems: list[str]
+) -> None:
     headers = {"X-Auth-Request-User": user, "Authorization": f"Bearer {key.token(user)}"}
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar, headers=headers) as session:
@@ -56,8 +57,9 @@ async def run(url: str, key: KeyPair) -> tuple[list[float], list[str]]:
 
     async def one(index: int) -> None:
         async with semaphore:
-            await user_session(url, key, names[index], names[(index + 1) % USERS],
-                               latencies, problems)
+            await user_session(
+                url, key, names[index], names[(index + 1) % USERS], latencies, problems
+            )
 
     await asyncio.gather(*(one(i) for i in range(USERS)))
     return latencies, problems
@@ -65,10 +67,12 @@ async def run(url: str, key: KeyPair) -> tuple[list[float], list[str]]:
 
 def main() -> None:
     key = KeyPair()
-    extra = (f"c.Spawner.cmd = [{sys.executable!r}, {str(SERVER)!r}]\n"
-             "c.Spawner.args = []\n")
-    with tempfile.TemporaryDirectory() as tmp, jwks_server([key]) as jwks_url, deployment(
-            Path(tmp), jwks_url, extra_config=extra) as hub:
+    extra = f"c.Spawner.cmd = [{sys.executable!r}, {str(SERVER)!r}]\nc.Spawner.args = []\n"
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        jwks_server([key]) as jwks_url,
+        deployment(Path(tmp), jwks_url, extra_config=extra) as hub,
+    ):
         assert hub.proxy is not None and hub.hub is not None
         start = time.monotonic()
         for i in range(USERS):
@@ -81,12 +85,15 @@ def main() -> None:
         latencies, problems = asyncio.run(run(hub.proxy_url, key))
         peak = rss.stop()
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    print(f"{USERS} users, {CONCURRENCY} at a time, through configurable-http-proxy "
-          f"({spawned:.0f} s to start {USERS} servers)")
-    print(f"login + own server page: p50 {cuts[49] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, "
-          f"{len(latencies)} measured")
-    print(f"errors: {len(problems)}; cross-user access: "
-          f"{sum('SAW' in p for p in problems)}")
+    print(
+        f"{USERS} users, {CONCURRENCY} at a time, through configurable-http-proxy "
+        f"({spawned:.0f} s to start {USERS} servers)"
+    )
+    print(
+        f"login + own server page: p50 {cuts[49] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, "
+        f"{len(latencies)} measured"
+    )
+    print(f"errors: {len(problems)}; cross-user access: {sum('SAW' in p for p in problems)}")
     print(f"peak RSS: proxy {peak['proxy']:.1f} MiB, hub {peak['hub']:.1f} MiB")
     for problem in problems[:10]:
         print(f"  {problem}")

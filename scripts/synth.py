@@ -54,9 +54,11 @@ def target_of(cdk8s_outdir: str | None) -> Path:
 def main() -> int:
     missing = [path for path in (VENV_PYTHON, NCA) if not path.exists()]
     if missing:
-        print(f"error: {', '.join(str(p.relative_to(ROOT)) for p in missing)} missing: run "
-              "`make synth`, which installs what synthesis needs; dist/ is unchanged",
-              file=sys.stderr)
+        print(
+            f"error: {', '.join(str(p.relative_to(ROOT)) for p in missing)} missing: run "
+            "`make synth`, which installs what synthesis needs; dist/ is unchanged",
+            file=sys.stderr,
+        )
         return 1
     cdk8s_outdir = os.environ.get("CDK8S_OUTDIR")
     target = target_of(cdk8s_outdir)
@@ -68,8 +70,9 @@ def main() -> int:
             env = {k: v for k, v in os.environ.items() if k != "CDK8S_OUTDIR"}
             result = subprocess.run(command, cwd=ROOT, env=env, check=False)
             if result.returncode != 0:
-                print(f"error: {' '.join(command[1:])} failed; {target} is unchanged",
-                      file=sys.stderr)
+                print(
+                    f"error: {' '.join(command[1:])} failed; {target} is unchanged", file=sys.stderr
+                )
                 return result.returncode
         replace(target, staging / "out")
     finally:

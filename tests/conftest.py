@@ -20,13 +20,18 @@ from tests.manifests import ROOT, read_manifests
 
 __all__ = ["HOSTS", "ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
 
-TRUST = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="jupyterhub",
-                              jwks_url="https://auth.example.org/jwks")
+TRUST = HeaderTrust.jwt_proof(
+    issuer="https://auth.example.org",
+    audience="jupyterhub",
+    jwks_url="https://auth.example.org/jwks",
+)
 # The public host names of the hubs the tests build.
 HOSTS = ("hub.example.org",)
 # Every Kubernetes version the output must validate against.
-VERSIONS = [KubernetesVersion(1, minor) for minor in range(
-    KubernetesVersion.OLDEST.minor, KubernetesVersion.NEWEST.minor + 1)]
+VERSIONS = [
+    KubernetesVersion(1, minor)
+    for minor in range(KubernetesVersion.OLDEST.minor, KubernetesVersion.NEWEST.minor + 1)
+]
 
 
 # The test running now (its fixtures included), so that a test not marked slow cannot start a
@@ -68,16 +73,21 @@ def no_process_outlives_the_tests(tmp_path_factory: pytest.TempPathFactory) -> I
     yield
     deadline = time.monotonic() + LEAK_GRACE_SECONDS
     while True:
-        left = {pid: command for pid, command in session_processes(token, temp).items()
-                if pid not in before}
+        left = {
+            pid: command
+            for pid, command in session_processes(token, temp).items()
+            if pid not in before
+        }
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     if left:
         end(set(left))
-        pytest.fail("processes outlived the tests (ended now): "
-                    + "; ".join(f"{pid} {command}" for pid, command in sorted(left.items())),
-                    pytrace=False)
+        pytest.fail(
+            "processes outlived the tests (ended now): "
+            + "; ".join(f"{pid} {command}" for pid, command in sorted(left.items())),
+            pytrace=False,
+        )
 
 
 class _Dumper(yaml.SafeDumper):
@@ -100,8 +110,14 @@ class YamlSnapshot(SingleFileSnapshotExtension):
 
     def serialize(self, data: Any, **kwargs: Any) -> str:
         # Unicode as written (the hub runtime's source in the hub ConfigMap has some).
-        return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
-                         width=100, allow_unicode=True)
+        return yaml.dump(
+            data,
+            Dumper=_Dumper,
+            sort_keys=True,
+            default_flow_style=False,
+            width=100,
+            allow_unicode=True,
+        )
 
 
 @pytest.fixture
@@ -119,8 +135,11 @@ def synth(chart: cdk8s.Chart) -> list[dict[str, Any]]:
 
 
 def find(manifests: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    matches = [m for m in manifests
-               if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)]
+    matches = [
+        m
+        for m in manifests
+        if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)
+    ]
     assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
     return matches[0]
 

@@ -34,27 +34,33 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 _SERVICE_ENTRY = {
     "type": "object",
     "required": ["spec"],
-    "properties": {"spec": {
-        "type": "object",
-        "required": ["hosts"],
-        "properties": {
-            "hosts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-            "exportTo": {"type": "array", "items": {"type": "string"}},
-            "location": {"enum": ["MESH_EXTERNAL", "MESH_INTERNAL"]},
-            "resolution": {"enum": ["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"]},
-            "ports": {"type": "array", "items": {
-                "type": "object",
-                "required": ["number", "protocol", "name"],
-                "properties": {
-                    "number": {"type": "integer", "minimum": 1, "maximum": 65535},
-                    "protocol": {"enum": ["HTTP", "HTTPS", "HTTP2", "GRPC", "TLS", "TCP",
-                                          "MONGO"]},
-                    "name": {"type": "string"},
-                    "targetPort": {"type": "integer"},
+    "properties": {
+        "spec": {
+            "type": "object",
+            "required": ["hosts"],
+            "properties": {
+                "hosts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                "exportTo": {"type": "array", "items": {"type": "string"}},
+                "location": {"enum": ["MESH_EXTERNAL", "MESH_INTERNAL"]},
+                "resolution": {"enum": ["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"]},
+                "ports": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["number", "protocol", "name"],
+                        "properties": {
+                            "number": {"type": "integer", "minimum": 1, "maximum": 65535},
+                            "protocol": {
+                                "enum": ["HTTP", "HTTPS", "HTTP2", "GRPC", "TLS", "TCP", "MONGO"]
+                            },
+                            "name": {"type": "string"},
+                            "targetPort": {"type": "integer"},
+                        },
+                    },
                 },
-            }},
-        },
-    }},
+            },
+        }
+    },
 }
 
 
@@ -65,8 +71,11 @@ def _strict(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     result = {key: _strict(value) for key, value in schema.items()}
-    if ("properties" in schema and "additionalProperties" not in schema
-            and not schema.get("x-kubernetes-preserve-unknown-fields")):
+    if (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
         result["additionalProperties"] = False
     return result
 
@@ -82,5 +91,12 @@ def validate_custom(manifest: dict[str, Any]) -> None:
     # apiVersion, kind and metadata are the API server's to check, not the CRD schema's.
     envelope = {"apiVersion", "kind", "metadata"}
     body = {k: v for k, v in manifest.items() if k not in envelope}
-    jsonschema.validate(body, {**schema, "properties": {
-        k: v for k, v in schema.get("properties", {}).items() if k not in envelope}})
+    jsonschema.validate(
+        body,
+        {
+            **schema,
+            "properties": {
+                k: v for k, v in schema.get("properties", {}).items() if k not in envelope
+            },
+        },
+    )

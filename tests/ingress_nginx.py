@@ -47,9 +47,13 @@ def route(ingresses: Iterable[Mapping[str, Any]], host: str, path: str) -> Mappi
     return max(candidates, key=lambda candidate: candidate[0])[1]
 
 
-def upstream_headers(ingresses: Iterable[Mapping[str, Any]], host: str, path: str,
-                     client: Mapping[str, str], auth_answer: Mapping[str, str],
-                     ) -> dict[str, str]:
+def upstream_headers(
+    ingresses: Iterable[Mapping[str, Any]],
+    host: str,
+    path: str,
+    client: Mapping[str, str],
+    auth_answer: Mapping[str, str],
+) -> dict[str, str]:
     """The headers (lower-case names) the backend receives for a client's request, when the
     auth service accepts it with ``auth_answer`` as its response headers."""
     ingress = route(ingresses, host, path)

@@ -33,7 +33,7 @@ def _parents() -> dict[int, int]:
         except OSError:  # gone meanwhile
             continue
         # The command name may hold spaces and parentheses: the fields follow the last ")".
-        state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
         if state not in ("Z", "X"):
             parents[int(entry.name)] = int(ppid)
     return parents

@@ -58,8 +58,11 @@ def node() -> str:
 def hub_pod(app: str = HUB_APP) -> tuple[dict[str, Any], dict[str, Any]]:
     """The synthesized hub pod spec and its ``hub`` container."""
     manifests = read_manifests(ROOT / "dist" / app)
-    stateful_set = next(m for m in manifests if m["kind"] == "StatefulSet"
-                        and m["metadata"]["name"] == "jupyterhub-hub")
+    stateful_set = next(
+        m
+        for m in manifests
+        if m["kind"] == "StatefulSet" and m["metadata"]["name"] == "jupyterhub-hub"
+    )
     pod: dict[str, Any] = stateful_set["spec"]["template"]["spec"]
     return pod, next(c for c in pod["containers"] if c["name"] == "hub")
 
@@ -70,8 +73,11 @@ def deliver_config(directory: Path, app: str = HUB_APP) -> Path:
     pod, container = hub_pod(app)
     mount = next(m for m in container["volumeMounts"] if m["mountPath"] == CONFIG_DIR)
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])["configMap"]
-    config_map = next(m for m in read_manifests(ROOT / "dist" / app)
-                      if m["kind"] == "ConfigMap" and m["metadata"]["name"] == volume["name"])
+    config_map = next(
+        m
+        for m in read_manifests(ROOT / "dist" / app)
+        if m["kind"] == "ConfigMap" and m["metadata"]["name"] == volume["name"]
+    )
     for item in volume["items"]:
         target = directory / item["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -120,13 +126,23 @@ class KeyPair:
         key: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
         return {**key, "kid": self.kid, "use": "sig", "alg": "RS256"}
 
-    def token(self, user: str, *, issuer: str = ISSUER, audience: str = AUDIENCE,
-              expires_in: int = 300, kid: str | None = None, claim: str = "preferred_username",
-              ) -> str:
+    def token(
+        self,
+        user: str,
+        *,
+        issuer: str = ISSUER,
+        audience: str = AUDIENCE,
+        expires_in: int = 300,
+        kid: str | None = None,
+        claim: str = "preferred_username",
+    ) -> str:
         now = int(time.time())
         return jwt.encode(
             {claim: user, "iss": issuer, "aud": audience, "iat": now, "exp": now + expires_in},
-            self.private, algorithm="RS256", headers={"kid": kid or self.kid})
+            self.private,
+            algorithm="RS256",
+            headers={"kid": kid or self.kid},
+        )
 
 
 @contextmanager
@@ -158,8 +174,14 @@ def start(
     command: list[str], *, cwd: Path, env: dict[str, str], log: Path
 ) -> subprocess.Popen[bytes]:
     """A new process group, so stopping it stops its children (user servers, the culler)."""
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
@@ -173,8 +195,12 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
         process.wait()
 
 
-def wait_for(url: str, timeout: float = 60, process: subprocess.Popen[bytes] | None = None,
-             log: Path | None = None) -> None:
+def wait_for(
+    url: str,
+    timeout: float = 60,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -185,16 +211,24 @@ def wait_for(url: str, timeout: float = 60, process: subprocess.Popen[bytes] | N
         except requests.ConnectionError:
             pass
         time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer in {timeout} s: "
-                       f"{log.read_text()[-3000:] if log else ''}")
+    raise TimeoutError(
+        f"{url} did not answer in {timeout} s: {log.read_text()[-3000:] if log else ''}"
+    )
 
 
 class Deployment:
     """A proxy and a hub on loopback, configured from the dev app's settings; each process
     can be stopped and started again (fault tests)."""
 
-    def __init__(self, workdir: Path, ports: tuple[int, int, int], env: dict[str, str],
-                 proxy_args: list[str], hub_config: Path, hub_target: str | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        ports: tuple[int, int, int],
+        env: dict[str, str],
+        proxy_args: list[str],
+        hub_config: Path,
+        hub_target: str | None = None,
+    ) -> None:
         self.workdir = workdir
         proxy_port, self.api_port, hub_port = ports
         self.proxy_url = f"http://127.0.0.1:{proxy_port}"
@@ -203,17 +237,26 @@ class Deployment:
         # Where the proxy reaches the hub: the hub's connect URL (its Service in a cluster).
         target = hub_target or self.hub_url
         self.proxy_command = [
-            node(), str(CHP), "--ip=127.0.0.1", f"--port={proxy_port}", "--api-ip=127.0.0.1",
-            f"--api-port={self.api_port}", f"--default-target={target}",
-            f"--error-target={target}/hub/error", "--log-level=warn", *proxy_args]
+            node(),
+            str(CHP),
+            "--ip=127.0.0.1",
+            f"--port={proxy_port}",
+            "--api-ip=127.0.0.1",
+            f"--api-port={self.api_port}",
+            f"--default-target={target}",
+            f"--error-target={target}/hub/error",
+            "--log-level=warn",
+            *proxy_args,
+        ]
         self.hub_command = hub_command(hub_config)
         self.proxy: subprocess.Popen[bytes] | None = None
         self.hub: subprocess.Popen[bytes] | None = None
 
     def start_proxy(self) -> float:
         """Start CHP; returns the time at which it answered its health check."""
-        self.proxy = start(self.proxy_command, cwd=self.workdir, env=self.env,
-                           log=self.workdir / "proxy.log")
+        self.proxy = start(
+            self.proxy_command, cwd=self.workdir, env=self.env, log=self.workdir / "proxy.log"
+        )
         wait_for(f"{self.proxy_url}/_chp_healthz", 30, self.proxy, self.workdir / "proxy.log")
         return time.monotonic()
 
@@ -222,8 +265,9 @@ class Deployment:
             stop(self.proxy)
 
     def start_hub(self) -> None:
-        self.hub = start(self.hub_command, cwd=self.workdir, env=hub_env(self.env),
-                         log=self.workdir / "hub.log")
+        self.hub = start(
+            self.hub_command, cwd=self.workdir, env=hub_env(self.env), log=self.workdir / "hub.log"
+        )
         wait_for(f"{self.hub_url}/hub/health", 90, self.hub, self.workdir / "hub.log")
 
     def stop_hub(self) -> None:
@@ -231,15 +275,23 @@ class Deployment:
             stop(self.hub)
 
     def routes(self) -> dict[str, Any]:
-        response = requests.get(f"http://127.0.0.1:{self.api_port}/api/routes", timeout=10,
-                                headers={"Authorization": f"token {PROXY_TOKEN}"})
+        response = requests.get(
+            f"http://127.0.0.1:{self.api_port}/api/routes",
+            timeout=10,
+            headers={"Authorization": f"token {PROXY_TOKEN}"},
+        )
         response.raise_for_status()
         routes: dict[str, Any] = response.json()
         return routes
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return requests.request(method, f"{self.hub_url}/hub/api{path}", timeout=30,
-                                headers={"Authorization": f"token {SERVICE_TOKEN}"}, **kwargs)
+        return requests.request(
+            method,
+            f"{self.hub_url}/hub/api{path}",
+            timeout=30,
+            headers={"Authorization": f"token {SERVICE_TOKEN}"},
+            **kwargs,
+        )
 
     def start_server(self, user: str, timeout: float = 60) -> None:
         self.api("POST", f"/users/{user}", json={})
@@ -261,7 +313,8 @@ class Deployment:
                 self.api("DELETE", f"/users/{user['name']}/server")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and any(
-                u.get("servers") for u in self.api("GET", "/users").json()):
+            u.get("servers") for u in self.api("GET", "/users").json()
+        ):
             time.sleep(0.2)
 
     def server_running(self, user: str) -> bool:
@@ -276,7 +329,8 @@ def hub_config_file(workdir: Path, extra: str = "") -> Path:
     a local process spawner in place of Kubernetes and an API token for the test."""
     delivered = deliver_config(workdir / "config")
     path = workdir / "test_config.py"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 exec(compile(open({str(delivered)!r}).read(), {str(delivered)!r}, "exec"),
      {{**globals(), "__file__": {str(delivered)!r}}})
 c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
@@ -288,15 +342,25 @@ c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "e2e", "api_token": {SERVICE_TOKEN!r}}})
 c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
     "admin:users", "admin:servers", "list:users", "read:users"]}})
-""" + extra)
+"""
+        + extra
+    )
     return path
 
 
 @contextmanager
-def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, int] | None = None,
-               extra_config: str = "", proxy_args: list[str] | None = None,
-               proxy_env: dict[str, str] | None = None, auth_changes: dict[str, Any] | None = None,
-               jwt_changes: dict[str, Any] | None = None, **changes: Any) -> Iterator[Deployment]:
+def deployment(
+    workdir: Path,
+    jwks_url: str | None,
+    *,
+    ports: tuple[int, int, int] | None = None,
+    extra_config: str = "",
+    proxy_args: list[str] | None = None,
+    proxy_env: dict[str, str] | None = None,
+    auth_changes: dict[str, Any] | None = None,
+    jwt_changes: dict[str, Any] | None = None,
+    **changes: Any,
+) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
     ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header.
     ``changes`` replace settings fields, ``connect_url`` and ``proxy_api_url`` included (to
@@ -307,22 +371,48 @@ def deployment(workdir: Path, jwks_url: str | None, *, ports: tuple[int, int, in
     settings = dev_settings()
     auth = dataclasses.replace(settings.auth, **(auth_changes or {}))
     if jwks_url is not None:
-        auth = dataclasses.replace(auth, trust="jwt", jwt=dataclasses.replace(JwtSettings(
-            issuer=ISSUER, audience=AUDIENCE, user_claim="preferred_username",
-            jwks_url=jwks_url, public_key=None, algorithms=("RS256",), leeway=0,
-            max_lifetime=3600), **(jwt_changes or {})))
+        auth = dataclasses.replace(
+            auth,
+            trust="jwt",
+            jwt=dataclasses.replace(
+                JwtSettings(
+                    issuer=ISSUER,
+                    audience=AUDIENCE,
+                    user_claim="preferred_username",
+                    jwks_url=jwks_url,
+                    public_key=None,
+                    algorithms=("RS256",),
+                    leeway=0,
+                    max_lifetime=3600,
+                ),
+                **(jwt_changes or {}),
+            ),
+        )
     else:
         auth = dataclasses.replace(auth, trust="header", jwt=None)
-    local = {"bind_url": hub_url, "connect_url": hub_url,
-             "proxy_api_url": f"http://127.0.0.1:{api_port}"}
+    local = {
+        "bind_url": hub_url,
+        "connect_url": hub_url,
+        "proxy_api_url": f"http://127.0.0.1:{api_port}",
+    }
     settings = dataclasses.replace(settings, auth=auth, **{**local, **changes})
     (workdir / "home").mkdir(parents=True, exist_ok=True)
     (workdir / "settings.json").write_text(dump_settings(settings))
-    env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
-           "HUB_SETTINGS": str(workdir / "settings.json"), "POD_NAMESPACE": "jupyterhub",
-           **(proxy_env or {})}
-    running = Deployment(workdir, (proxy_port, api_port, hub_port), env, proxy_args or [],
-                         hub_config_file(workdir, extra_config), settings.connect_url)
+    env = {
+        **os.environ,
+        "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
+        "HUB_SETTINGS": str(workdir / "settings.json"),
+        "POD_NAMESPACE": "jupyterhub",
+        **(proxy_env or {}),
+    }
+    running = Deployment(
+        workdir,
+        (proxy_port, api_port, hub_port),
+        env,
+        proxy_args or [],
+        hub_config_file(workdir, extra_config),
+        settings.connect_url,
+    )
     try:
         running.start_proxy()
         running.start_hub()
@@ -351,9 +441,23 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = start(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.directory), "--appendonly", "yes", "--save", ""],
-            cwd=self.directory, env=dict(os.environ), log=self.directory / "redis.log")
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+            ],
+            cwd=self.directory,
+            env=dict(os.environ),
+            log=self.directory / "redis.log",
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

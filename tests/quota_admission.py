@@ -32,12 +32,16 @@ from hub_runtime.quantity import parse_quantity
 __all__ = ["LAYOUTS", "Namespace", "app_pods", "inject"]
 
 LAYOUTS = ("classic", "native")
-_PROXY_DEFAULTS = {"requests": {"cpu": "100m", "memory": "128Mi"},
-                   "limits": {"cpu": "2000m", "memory": "1024Mi"}}
-_ANNOTATIONS = {("requests", "cpu"): "sidecar.istio.io/proxyCPU",
-                ("requests", "memory"): "sidecar.istio.io/proxyMemory",
-                ("limits", "cpu"): "sidecar.istio.io/proxyCPULimit",
-                ("limits", "memory"): "sidecar.istio.io/proxyMemoryLimit"}
+_PROXY_DEFAULTS = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"cpu": "2000m", "memory": "1024Mi"},
+}
+_ANNOTATIONS = {
+    ("requests", "cpu"): "sidecar.istio.io/proxyCPU",
+    ("requests", "memory"): "sidecar.istio.io/proxyMemory",
+    ("limits", "cpu"): "sidecar.istio.io/proxyCPULimit",
+    ("limits", "memory"): "sidecar.istio.io/proxyMemoryLimit",
+}
 
 Pod = dict[str, Any]
 
@@ -131,8 +135,11 @@ def app_pods(manifests: Iterable[Pod]) -> list[tuple[str, Pod]]:
     """Every pod the app's workloads run at most: HPA maximum replicas plus the rolling
     update's surge for Deployments, ``replicas`` for StatefulSets."""
     objects = list(manifests)
-    scaled = {o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
-              for o in objects if o["kind"] == "HorizontalPodAutoscaler"}
+    scaled = {
+        o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
+        for o in objects
+        if o["kind"] == "HorizontalPodAutoscaler"
+    }
     pods = []
     for obj in objects:
         if obj["kind"] not in ("Deployment", "StatefulSet"):
@@ -141,9 +148,11 @@ def app_pods(manifests: Iterable[Pod]) -> list[tuple[str, Pod]]:
         replicas = scaled.get(name, obj["spec"].get("replicas", 1))
         if obj["kind"] == "Deployment":
             surge = ((obj["spec"].get("strategy") or {}).get("rollingUpdate") or {}).get(
-                "maxSurge", "25%")
-            replicas += (math.ceil(replicas * int(surge[:-1]) / 100)
-                         if isinstance(surge, str) else surge)
+                "maxSurge", "25%"
+            )
+            replicas += (
+                math.ceil(replicas * int(surge[:-1]) / 100) if isinstance(surge, str) else surge
+            )
         template = obj["spec"]["template"]
         pod = {"metadata": template["metadata"], "spec": template["spec"]}
         pods += [(f"{obj['kind']}/{name}", pod)] * replicas

@@ -13,8 +13,10 @@ from tornado import ioloop, web
 class Record(web.RequestHandler):
     def get(self) -> None:
         with open(os.environ["RECORD_TO"], "a", encoding="utf-8") as record:
-            record.write(json.dumps({"path": self.request.path,
-                                     "headers": dict(self.request.headers)}) + "\n")
+            record.write(
+                json.dumps({"path": self.request.path, "headers": dict(self.request.headers)})
+                + "\n"
+            )
         self.write("recorded")
 
 

@@ -28,8 +28,7 @@ DEFAULT = str(KubernetesVersion.DEFAULT)
 
 
 @pytest.mark.parametrize("name", APP_NAMES)
-def test_snapshot(name: str, synthesized: dict[Any, Any],
-                  snapshot_yaml: SnapshotAssertion) -> None:
+def test_snapshot(name: str, synthesized: dict[Any, Any], snapshot_yaml: SnapshotAssertion) -> None:
     _, manifests = synthesized[(name, DEFAULT)]
     assert manifests == snapshot_yaml
 
@@ -95,16 +94,20 @@ def test_namespace_applies_first(name: str) -> None:
 def _same_tree(left: Path, right: Path) -> list[str]:
     compare = filecmp.dircmp(left, right)
     differences = [*compare.left_only, *compare.right_only]
-    differences += [f for f in compare.common_files
-                    if (left / f).read_bytes() != (right / f).read_bytes()]
+    differences += [
+        f for f in compare.common_files if (left / f).read_bytes() != (right / f).read_bytes()
+    ]
     for sub in compare.common_dirs:
         differences += [f"{sub}/{d}" for d in _same_tree(left / sub, right / sub)]
     return differences
 
 
 def _apps_differ(left: Path, right: Path, suffix: str = "") -> list[str]:
-    return [f"{name}{suffix}/{d}" for name in APP_NAMES
-            for d in _same_tree(left / f"{name}{suffix}", right / f"{name}{suffix}")]
+    return [
+        f"{name}{suffix}/{d}"
+        for name in APP_NAMES
+        for d in _same_tree(left / f"{name}{suffix}", right / f"{name}{suffix}")
+    ]
 
 
 def test_dist_is_a_fresh_synth(tmp_path: Path) -> None:
@@ -112,8 +115,8 @@ def test_dist_is_a_fresh_synth(tmp_path: Path) -> None:
     synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
     assert _apps_differ(ROOT / "dist", tmp_path / "dist") == []
     assert sorted(p.name for p in (ROOT / "dist").iterdir()) == sorted(
-        [*APP_NAMES, *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES),
-         "dev-connectivity.txt"])
+        [*APP_NAMES, *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES), "dev-connectivity.txt"]
+    )
 
 
 def test_previews_are_fresh(tmp_path: Path) -> None:
@@ -134,10 +137,18 @@ def test_previews_validate_strictly(name: str) -> None:
 @pytest.mark.slow
 def test_cdk8s_cli_synth_matches(tmp_path: Path) -> None:
     cli = ROOT / "node_modules" / ".bin" / "cdk8s"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "CDK8S_CHECK_UPGRADE": "false"}
-    subprocess.run([str(cli), "synth", "--output", str(tmp_path / "out")], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "CDK8S_CHECK_UPGRADE": "false",
+    }
+    subprocess.run(
+        [str(cli), "synth", "--output", str(tmp_path / "out")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert _apps_differ(ROOT / "dist", tmp_path / "out") == []
 
 
@@ -168,7 +179,8 @@ def test_stale_files_are_removed(tmp_path: Path) -> None:
 def test_cli_rejects_old_kubernetes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--outdir", str(tmp_path / "dist"), "--kubernetes-version", "1.27"]) == 2
     assert capsys.readouterr().err == (
-        "error: kubernetes_version must be 1.28 or newer, got '1.27'\n")
+        "error: kubernetes_version must be 1.28 or newer, got '1.27'\n"
+    )
     assert not (tmp_path / "dist").exists()
 
 
@@ -180,10 +192,12 @@ def test_cli_targets_a_version(tmp_path: Path) -> None:
 
 
 def test_strict_validation_catches_fields_newer_than_the_target(
-        synthesized: dict[Any, Any]) -> None:
+    synthesized: dict[Any, Any],
+) -> None:
     """The schema check can fail: a 1.33 Service (trafficDistribution) is invalid for 1.29."""
     _, manifests = synthesized[(APP_NAMES[0], DEFAULT)]
-    service = next(m for m in manifests
-                   if m["kind"] == "Service" and m["metadata"]["name"] == "jupyterhub-hub")
+    service = next(
+        m for m in manifests if m["kind"] == "Service" and m["metadata"]["name"] == "jupyterhub-hub"
+    )
     with pytest.raises(kubernetes_validate.ValidationError, match="trafficDistribution"):
         kubernetes_validate.validate(service, "1.29", strict=True)

@@ -24,8 +24,13 @@ PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
 
 
 def _ingress(chart: cdk8s.Chart, **props: Any) -> AuthProxyIngress:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=PUBLIC,
-                            proxy_token=ProxyToken.from_existing_secret("t"))
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=PUBLIC,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
     props.setdefault("hosts", list(HOSTS))
     return AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, **props)
 
@@ -37,7 +42,8 @@ def _ingresses(chart: cdk8s.Chart) -> dict[str, dict[str, Any]]:
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     _ingress(chart)
     assert sorted(_ingresses(chart).values(), key=lambda m: m["metadata"]["name"]) == (
-        snapshot_yaml)
+        snapshot_yaml
+    )
 
 
 def test_only_the_hub_ingress_passes_user_and_proof_headers(chart: cdk8s.Chart) -> None:
@@ -47,31 +53,43 @@ def test_only_the_hub_ingress_passes_user_and_proof_headers(chart: cdk8s.Chart) 
     assert ingress.hub_ingress.name == "jupyterhub-hub"
     hub, rest = ingresses["jupyterhub-hub"], ingresses["jupyterhub"]
     assert hub["metadata"]["annotations"][f"{NGINX}/auth-response-headers"] == (
-        "X-Auth-Request-User,Authorization")
+        "X-Auth-Request-User,Authorization"
+    )
     assert f"{NGINX}/auth-response-headers" not in rest["metadata"]["annotations"]
     # Both still ask the auth proxy first.
     for manifest in (hub, rest):
         assert manifest["metadata"]["annotations"][f"{NGINX}/auth-url"] == (
-            "https://$host/oauth2/auth")
+            "https://$host/oauth2/auth"
+        )
     assert [p["path"] for p in hub["spec"]["rules"][0]["http"]["paths"]] == ["/hub"]
     assert [p["path"] for p in rest["spec"]["rules"][0]["http"]["paths"]] == ["/"]
 
 
-@pytest.mark.parametrize(("path", "gets_auth_headers"), [
-    ("/hub/login", True), ("/hub", True), ("/hub/api/user", True),
-    ("/user/bob/lab", False), ("/user/bob/hub/login", False), ("/", False),
-    ("/hubx/login", False), ("/services/culler/", False),
-])
-def test_what_each_path_receives(chart: cdk8s.Chart, path: str,
-                                 gets_auth_headers: bool) -> None:
+@pytest.mark.parametrize(
+    ("path", "gets_auth_headers"),
+    [
+        ("/hub/login", True),
+        ("/hub", True),
+        ("/hub/api/user", True),
+        ("/user/bob/lab", False),
+        ("/user/bob/hub/login", False),
+        ("/", False),
+        ("/hubx/login", False),
+        ("/services/culler/", False),
+    ],
+)
+def test_what_each_path_receives(chart: cdk8s.Chart, path: str, gets_auth_headers: bool) -> None:
     _ingress(chart)
     answer = {"X-Auth-Request-User": "alice", "Authorization": "Bearer id-token"}
     client = {"X-Auth-Request-User": "admin", "Cookie": "c=1"}
-    received = upstream_headers(list(_ingresses(chart).values()), "hub.example.org", path,
-                                client, answer)
+    received = upstream_headers(
+        list(_ingresses(chart).values()), "hub.example.org", path, client, answer
+    )
     if gets_auth_headers:
         assert (received["x-auth-request-user"], received["authorization"]) == (
-            "alice", "Bearer id-token")
+            "alice",
+            "Bearer id-token",
+        )
     else:
         # A client's own copy reaches its own request's target; never the auth proxy's.
         assert received.get("x-auth-request-user") == "admin"
@@ -82,13 +100,20 @@ def test_tls_secret(chart: cdk8s.Chart) -> None:
     _ingress(chart, tls_secret="hub-tls", hosts=["a.example.org", "b.example.org"])
     for manifest in _ingresses(chart).values():
         assert manifest["spec"]["tls"] == [
-            {"hosts": ["a.example.org", "b.example.org"], "secretName": "hub-tls"}]
+            {"hosts": ["a.example.org", "b.example.org"], "secretName": "hub-tls"}
+        ]
 
 
 def test_hosts_and_headers_follow_the_hub(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=PUBLIC,
-                         user_header="X-Forwarded-User", profiles=[NotebookProfile(chart, "P")],
-                         proxy_token=ProxyToken.from_existing_secret("t"))
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        header_trust=TRUST,
+        public_hosts=PUBLIC,
+        user_header="X-Forwarded-User",
+        profiles=[NotebookProfile(chart, "P")],
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
     ingress = AuthProxyIngress(chart, "Ingress", proxy=CHProxy(chart, "Proxy", hub=hub))
     assert ingress.hosts == PUBLIC
     assert ingress.auth_response_headers == ("X-Forwarded-User", "Authorization")
@@ -100,7 +125,8 @@ def test_fails_host_the_hub_does_not_know(chart: cdk8s.Chart) -> None:
     assert str(error.value) == (
         "test/Ingress: hosts[0] must be one of the hub's public_hosts ['a.example.org', "
         "'b.example.org', 'hub.example.org'] (user servers accept the browser's Origin only "
-        "from those), got 'c.example.org'")
+        "from those), got 'c.example.org'"
+    )
 
 
 def test_routes_to_the_proxy_service(chart: cdk8s.Chart) -> None:
@@ -116,8 +142,12 @@ def test_routes_to_the_proxy_service(chart: cdk8s.Chart) -> None:
 def test_controller_is_the_ingress_nginx_pods(chart: cdk8s.Chart) -> None:
     assert _ingress(chart).controller.to_policy_peer() == {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
-        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx",
-                                        "app.kubernetes.io/component": "controller"}},
+        "podSelector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "ingress-nginx",
+                "app.kubernetes.io/component": "controller",
+            }
+        },
     }
 
 
@@ -132,11 +162,13 @@ def test_fails_invalid_host(chart: cdk8s.Chart) -> None:
         _ingress(chart, hosts=["Hub_Example.org"])
     assert str(error.value) == (
         "test/Ingress: hosts[0] must be a lower-case DNS host name such as 'hub.example.org', "
-        "got 'Hub_Example.org'")
+        "got 'Hub_Example.org'"
+    )
 
 
 def test_fails_duplicate_host(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         _ingress(chart, hosts=["hub.example.org", "hub.example.org"])
     assert str(error.value) == (
-        "test/Ingress: hosts[1] must not repeat another host, got 'hub.example.org'")
+        "test/Ingress: hosts[1] must not repeat another host, got 'hub.example.org'"
+    )

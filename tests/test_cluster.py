@@ -61,13 +61,13 @@ def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[st
     with jwks_server([KEY]) as jwks_url, ExitStack() as stack:
         lock = threading.Lock()
 
-        workdirs = {(app, kind): tmp_path_factory.mktemp(f"{app}-{kind}")
-                    for app, kind in wanted}
+        workdirs = {(app, kind): tmp_path_factory.mktemp(f"{app}-{kind}") for app, kind in wanted}
 
         def boot(which: tuple[str, str]) -> Deployed:
             app, kind = which
-            context = deployed(app, jwks_url, workdirs[which],
-                               culler=CULLER if kind == "culler" else None)
+            context = deployed(
+                app, jwks_url, workdirs[which], culler=CULLER if kind == "culler" else None
+            )
             running = context.__enter__()
             with lock:
                 stack.callback(context.__exit__, None, None, None)
@@ -100,8 +100,12 @@ class User:
         assert deployment.settings.auth.jwt is not None
         token = KEY.token(name, audience=deployment.settings.auth.jwt.audience)
         self.session = requests.Session()
-        self.session.headers.update({deployment.settings.auth.user_header: name,
-                                     deployment.settings.auth.proof_header: f"Bearer {token}"})
+        self.session.headers.update(
+            {
+                deployment.settings.auth.user_header: name,
+                deployment.settings.auth.proof_header: f"Bearer {token}",
+            }
+        )
         response = self.session.get(f"{self.url}/hub/login", allow_redirects=False, timeout=30)
         assert response.status_code == 302, (response.status_code, response.text[:500])
         self.session.get(f"{self.url}/hub/home", timeout=30)  # sets the _xsrf cookie
@@ -109,8 +113,9 @@ class User:
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """The hub's REST API with the session's cookie (and its XSRF token)."""
         xsrf = self.session.cookies.get("_xsrf", path="/hub/") or ""
-        return self.session.request(method, f"{self.url}/hub/api{path}", timeout=30,
-                                    headers={"X-XSRFToken": xsrf}, **kwargs)
+        return self.session.request(
+            method, f"{self.url}/hub/api{path}", timeout=30, headers={"X-XSRFToken": xsrf}, **kwargs
+        )
 
     def spawn(self, server: str, profile: str | None = None) -> None:
         body = {"profile": profile} if profile else {}
@@ -120,12 +125,19 @@ class User:
 
     def wait_ready(self, server: str) -> None:
         """Follow the spawn's progress, as the spawn-pending page does, to ready or failed."""
-        path = f"/users/{self.name}/servers/{server}/progress" if server else \
-            f"/users/{self.name}/server/progress"
+        path = (
+            f"/users/{self.name}/servers/{server}/progress"
+            if server
+            else f"/users/{self.name}/server/progress"
+        )
         xsrf = self.session.cookies.get("_xsrf", path="/hub/") or ""
         deadline = time.monotonic() + SPAWN_TIMEOUT
-        with self.session.get(f"{self.url}/hub/api{path}", stream=True, timeout=SPAWN_TIMEOUT,
-                              headers={"X-XSRFToken": xsrf}) as response:
+        with self.session.get(
+            f"{self.url}/hub/api{path}",
+            stream=True,
+            timeout=SPAWN_TIMEOUT,
+            headers={"X-XSRFToken": xsrf},
+        ) as response:
             assert response.status_code == 200, (response.status_code, response.text[:500])
             for line in response.iter_lines():
                 if line.startswith(b"data:"):
@@ -158,9 +170,11 @@ class User:
 
 def user_pods(deployment: Deployed, user: str) -> dict[str, dict[str, Any]]:
     """The user's pods, by server name (KubeSpawner labels them)."""
-    return {pod["metadata"]["labels"]["hub.jupyter.org/servername"]: pod
-            for pod in deployment.cluster.pods()
-            if pod["metadata"].get("labels", {}).get("hub.jupyter.org/username") == user}
+    return {
+        pod["metadata"]["labels"]["hub.jupyter.org/servername"]: pod
+        for pod in deployment.cluster.pods()
+        if pod["metadata"].get("labels", {}).get("hub.jupyter.org/username") == user
+    }
 
 
 def test_spawn_every_profile(hub: Deployed) -> None:
@@ -176,8 +190,11 @@ def test_spawn_every_profile(hub: Deployed) -> None:
 
     pods = user_pods(hub, "alice")
     assert sorted(pods) == sorted(profiles)
-    routes = requests.get(f"{hub.proxy_api_url}/api/routes", timeout=30,
-                          headers={"Authorization": f"token {PROXY_TOKEN}"}).json()
+    routes = requests.get(
+        f"{hub.proxy_api_url}/api/routes",
+        timeout=30,
+        headers={"Authorization": f"token {PROXY_TOKEN}"},
+    ).json()
     for profile in profiles:
         response = alice.session.get(f"{alice.url}/user/alice/{profile}/api", timeout=30)
         assert response.status_code == 200, (response.status_code, response.text[:300])
@@ -185,8 +202,10 @@ def test_spawn_every_profile(hub: Deployed) -> None:
         # The proxy reaches the server by its per-user Service's DNS name.
         name = pods[profile]["metadata"]["name"]
         target = routes[f"/user/alice/{profile}"]["target"]
-        assert target == f"http://{name}.{hub.cluster.namespace}.svc.cluster.local:" \
-                         f"{hub.settings.spawner.port}", target
+        assert (
+            target == f"http://{name}.{hub.cluster.namespace}.svc.cluster.local:"
+            f"{hub.settings.spawner.port}"
+        ), target
 
     for profile in profiles:
         alice.stop(profile)
@@ -219,8 +238,12 @@ def test_culler_stops_idle_server(clusters: dict[tuple[str, str], Deployed], app
 
 
 def _hub_pod(deployment: Deployed) -> str:
-    hub = next(m for m in app_manifests(deployment.app) if m["kind"] == "StatefulSet"
-               and m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub")
+    hub = next(
+        m
+        for m in app_manifests(deployment.app)
+        if m["kind"] == "StatefulSet"
+        and m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub"
+    )
     return str(hub["metadata"]["name"])
 
 
@@ -230,8 +253,12 @@ def _hub_pod(deployment: Deployed) -> str:
 
 def _hub_client(deployment: Deployed) -> ApiClient:
     """A client with the hub's own identity: its service account's token."""
-    hub = next(m for m in app_manifests(deployment.app) if m["kind"] == "StatefulSet"
-               and m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub")
+    hub = next(
+        m
+        for m in app_manifests(deployment.app)
+        if m["kind"] == "StatefulSet"
+        and m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub"
+    )
     account = hub["spec"]["template"]["spec"]["serviceAccountName"]
     cluster = deployment.cluster
     return ApiClient(cluster.admin.session, cluster.api_url, cluster.token(account))
@@ -242,12 +269,22 @@ def _probe_pod(deployment: Deployed, name: str, **spec: Any) -> dict[str, Any]:
     with small requests and limits, plus ``spec``."""
     profile = deployment.settings.profiles[0]
     resources = {"cpu": "10m", "memory": "16Mi"}
-    container = {"name": "notebook", "image": profile.image,
-                 "resources": {"requests": resources, "limits": resources},
-                 **spec.pop("container", {})}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-            "spec": {"serviceAccountName": deployment.settings.spawner.service_account,
-                     "containers": [container], **spec}}
+    container = {
+        "name": "notebook",
+        "image": profile.image,
+        "resources": {"requests": resources, "limits": resources},
+        **spec.pop("container", {}),
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {
+            "serviceAccountName": deployment.settings.spawner.service_account,
+            "containers": [container],
+            **spec,
+        },
+    }
 
 
 def _create(deployment: Deployed, pod: dict[str, Any]) -> ApiError | None:
@@ -259,17 +296,29 @@ def _create(deployment: Deployed, pod: dict[str, Any]) -> ApiError | None:
     return None
 
 
-@pytest.mark.parametrize(("field", "message"), [
-    ({"priorityClassName": "no-such-class"},
-     'pods "probe" is forbidden: no PriorityClass with name no-such-class was found'),
-    ({"runtimeClassName": "no-such-runtime"},
-     'pods "probe" is forbidden: pod rejected: RuntimeClass "no-such-runtime" not found'),
-    ({"serviceAccountName": "no-such-account"},
-     f'pods "probe" is forbidden: error looking up service account {NAMESPACE}/no-such-account: '
-     'serviceaccount "no-such-account" not found'),
-], ids=["PriorityClass", "RuntimeClass", "ServiceAccount"])
-def test_pod_naming_missing_object_is_refused(hub: Deployed, field: dict[str, str],
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        (
+            {"priorityClassName": "no-such-class"},
+            'pods "probe" is forbidden: no PriorityClass with name no-such-class was found',
+        ),
+        (
+            {"runtimeClassName": "no-such-runtime"},
+            'pods "probe" is forbidden: pod rejected: RuntimeClass "no-such-runtime" not found',
+        ),
+        (
+            {"serviceAccountName": "no-such-account"},
+            f'pods "probe" is forbidden: error looking up service account '
+            f"{NAMESPACE}/no-such-account: "
+            'serviceaccount "no-such-account" not found',
+        ),
+    ],
+    ids=["PriorityClass", "RuntimeClass", "ServiceAccount"],
+)
+def test_pod_naming_missing_object_is_refused(
+    hub: Deployed, field: dict[str, str], message: str
+) -> None:
     """Admission (Priority, RuntimeClass, ServiceAccount plugins) refuses the pod: 403."""
     error = _create(hub, _probe_pod(hub, "probe", **field))
     assert error is not None, "the pod was admitted"
@@ -277,17 +326,39 @@ def test_pod_naming_missing_object_is_refused(hub: Deployed, field: dict[str, st
     assert "probe" not in {p["metadata"]["name"] for p in hub.cluster.pods()}
 
 
-@pytest.mark.parametrize(("field", "reason", "message"), [
-    ({"container": {"env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {
-        "name": "no-such-secret", "key": "token"}}}]}},
-     "CreateContainerConfigError", 'secret "no-such-secret" not found'),
-    ({"volumes": [{"name": "config", "configMap": {"name": "no-such-config"}}],
-      "container": {"volumeMounts": [{"name": "config", "mountPath": "/etc/config"}]}},
-     "ContainerCreating",
-     'MountVolume.SetUp failed for volume "config" : configmap "no-such-config" not found'),
-], ids=["Secret", "ConfigMap"])
-def test_pod_naming_missing_secret_waits(hub: Deployed, field: dict[str, Any], reason: str,
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "reason", "message"),
+    [
+        (
+            {
+                "container": {
+                    "env": [
+                        {
+                            "name": "TOKEN",
+                            "valueFrom": {
+                                "secretKeyRef": {"name": "no-such-secret", "key": "token"}
+                            },
+                        }
+                    ]
+                }
+            },
+            "CreateContainerConfigError",
+            'secret "no-such-secret" not found',
+        ),
+        (
+            {
+                "volumes": [{"name": "config", "configMap": {"name": "no-such-config"}}],
+                "container": {"volumeMounts": [{"name": "config", "mountPath": "/etc/config"}]},
+            },
+            "ContainerCreating",
+            'MountVolume.SetUp failed for volume "config" : configmap "no-such-config" not found',
+        ),
+    ],
+    ids=["Secret", "ConfigMap"],
+)
+def test_pod_naming_missing_secret_waits(
+    hub: Deployed, field: dict[str, Any], reason: str, message: str
+) -> None:
     """The API server admits a pod naming a missing Secret or ConfigMap; its kubelet does
     not start it and says why in the container's status."""
     name = f"probe-{reason.lower()}"
@@ -307,64 +378,98 @@ def test_pod_naming_missing_secret_waits(hub: Deployed, field: dict[str, Any], r
         cluster.run(cluster.admin.delete(POD, cluster.namespace, name, 0))
 
 
-@pytest.mark.parametrize(("method", "kind", "name", "verb"), [
-    ("PATCH", kind_of("Pod"), "anything", "patch"),
-    ("GET", kind_of("ConfigMap"), None, "list"),
-    ("POST", kind_of("Deployment"), None, "create"),
-    ("DELETE", kind_of("ResourceQuota"), "jupyterhub", "delete"),
-], ids=["patch pods", "list configmaps", "create deployments", "delete resourcequotas"])
-def test_request_outside_the_hub_role_is_forbidden(hub: Deployed, method: str, kind: Any,
-                                                   name: str | None, verb: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "kind", "name", "verb"),
+    [
+        ("PATCH", kind_of("Pod"), "anything", "patch"),
+        ("GET", kind_of("ConfigMap"), None, "list"),
+        ("POST", kind_of("Deployment"), None, "create"),
+        ("DELETE", kind_of("ResourceQuota"), "jupyterhub", "delete"),
+    ],
+    ids=["patch pods", "list configmaps", "create deployments", "delete resourcequotas"],
+)
+def test_request_outside_the_hub_role_is_forbidden(
+    hub: Deployed, method: str, kind: Any, name: str | None, verb: str
+) -> None:
     """RBAC: only what the hub's Role in dist/ grants (its pods, services, secrets,
     persistentvolumeclaims and events); anything else is 403 with the API's message."""
     cluster = hub.cluster
     client = _hub_client(hub)
     body = {"metadata": {"name": "x"}} if method in ("POST", "PATCH") else None
     with pytest.raises(ApiError) as refused:
-        cluster.run(client.request(method, kind.path(cluster.namespace, name), body=body,
-                                   content_type="application/merge-patch+json"))
+        cluster.run(
+            client.request(
+                method,
+                kind.path(cluster.namespace, name),
+                body=body,
+                content_type="application/merge-patch+json",
+            )
+        )
     qualified = f"{kind.plural}.{kind.group}" if kind.group else kind.plural
     subject = f'{qualified} "{name}"' if name else qualified
-    assert (refused.value.status, refused.value.message) == (403, (
-        f'{subject} is forbidden: User "system:serviceaccount:{cluster.namespace}:'
-        f'{_hub_account(hub)}" cannot {verb} resource "{kind.plural}" in API group '
-        f'"{kind.group}" in the namespace "{cluster.namespace}"'))
+    assert (refused.value.status, refused.value.message) == (
+        403,
+        (
+            f'{subject} is forbidden: User "system:serviceaccount:{cluster.namespace}:'
+            f'{_hub_account(hub)}" cannot {verb} resource "{kind.plural}" in API group '
+            f'"{kind.group}" in the namespace "{cluster.namespace}"'
+        ),
+    )
     # ... while what the Role grants is allowed.
     assert isinstance(cluster.run(client.list(POD, cluster.namespace)), list)
 
 
 def _hub_account(deployment: Deployed) -> str:
-    hub = next(m for m in app_manifests(deployment.app) if m["kind"] == "StatefulSet"
-               and m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub")
+    hub = next(
+        m
+        for m in app_manifests(deployment.app)
+        if m["kind"] == "StatefulSet"
+        and m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub"
+    )
     return str(hub["spec"]["template"]["spec"]["serviceAccountName"])
 
 
-QUOTA_APPS = sorted(app for app in APPS if any(
-    m["kind"] == "ResourceQuota" for m in app_manifests(app)))
+QUOTA_APPS = sorted(
+    app for app in APPS if any(m["kind"] == "ResourceQuota" for m in app_manifests(app))
+)
 
 
 @pytest.mark.parametrize("quota_app", QUOTA_APPS)
-def test_pod_over_quota_is_refused(clusters: dict[tuple[str, str], Deployed],
-                                   quota_app: str) -> None:
+def test_pod_over_quota_is_refused(
+    clusters: dict[tuple[str, str], Deployed], quota_app: str
+) -> None:
     """ResourceQuota: a pod whose memory limit would take the namespace over ``hard`` is
     403 "exceeded quota"; one stating no limits is 403 "must specify"."""
     deployment = clusters[(quota_app, "shipped")]
     quota = next(m for m in app_manifests(quota_app) if m["kind"] == "ResourceQuota")
     hard = parse_quantity(quota["spec"]["hard"]["limits.memory"])
     over = str(int(hard + Decimal(1)))
-    pod = _probe_pod(deployment, "probe-big", container={"resources": {
-        "requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "10m", "memory": over}}})
+    pod = _probe_pod(
+        deployment,
+        "probe-big",
+        container={
+            "resources": {
+                "requests": {"cpu": "10m", "memory": "16Mi"},
+                "limits": {"cpu": "10m", "memory": over},
+            }
+        },
+    )
     error = _create(deployment, pod)
     assert error is not None, "the pod was admitted"
     assert error.status == 403
     assert error.message.startswith(
         f'pods "probe-big" is forbidden: exceeded quota: {quota["metadata"]["name"]}, '
-        "requested: limits.memory="), error.message
+        "requested: limits.memory="
+    ), error.message
 
     bare = _probe_pod(deployment, "probe-bare", container={"resources": {}})
     error = _create(deployment, bare)
     assert error is not None, "the pod was admitted"
-    assert (error.status, error.message) == (403, (
-        f'pods "probe-bare" is forbidden: failed quota: {quota["metadata"]["name"]}: must '
-        "specify limits.cpu for: notebook; limits.memory for: notebook; requests.cpu for: "
-        "notebook; requests.memory for: notebook"))
+    assert (error.status, error.message) == (
+        403,
+        (
+            f'pods "probe-bare" is forbidden: failed quota: {quota["metadata"]["name"]}: must '
+            "specify limits.cpu for: notebook; limits.memory for: notebook; requests.cpu for: "
+            "notebook; requests.memory for: notebook"
+        ),
+    )

@@ -37,17 +37,20 @@ def test_non_root_pods_can_write_their_claims(app: str) -> None:
     checked = 0
     for name, pod, claims in _pod_specs(app):
         claimed = [c["metadata"]["name"] for c in claims] + [
-            v["name"] for v in pod.get("volumes") or [] if "persistentVolumeClaim" in v]
+            v["name"] for v in pod.get("volumes") or [] if "persistentVolumeClaim" in v
+        ]
         if not claimed:
             continue
         checked += 1
         for container in pod["containers"]:
             uid = (container.get("securityContext") or {}).get(
-                "runAsUser", (pod.get("securityContext") or {}).get("runAsUser"))
+                "runAsUser", (pod.get("securityContext") or {}).get("runAsUser")
+            )
             if uid != 0:
                 assert (pod.get("securityContext") or {}).get("fsGroup") is not None, (
                     f"{name}: container {container['name']} runs as uid {uid} and mounts "
-                    f"{claimed} without fsGroup")
+                    f"{claimed} without fsGroup"
+                )
     assert checked, f"{app}: no pod with a claim was checked"
 
 
@@ -83,7 +86,9 @@ def test_liveness_survives_a_stalled_event_loop(app: str) -> None:
     for manifest in read_manifests(ROOT / "dist" / app):
         component = manifest["metadata"].get("labels", {}).get("app.kubernetes.io/component")
         if manifest["kind"] not in ("StatefulSet", "Deployment") or component not in (
-                "hub", "proxy"):
+            "hub",
+            "proxy",
+        ):
             continue
         for container in manifest["spec"]["template"]["spec"]["containers"]:
             probe = container.get("livenessProbe")
@@ -133,17 +138,20 @@ def test_user_pods_get_an_api_token_only_where_a_profile_asks(app: str, token: b
     assert pods
     for pod in pods:
         assert pod["spec"]["automountServiceAccountToken"] is token, pod["metadata"]["name"]
-    (account,) = [m for m in read_manifests(ROOT / "dist" / app)
-                  if m["kind"] == "ServiceAccount"
-                  and m["metadata"]["name"] == "jupyterhub-singleuser-server"]
+    (account,) = [
+        m
+        for m in read_manifests(ROOT / "dist" / app)
+        if m["kind"] == "ServiceAccount" and m["metadata"]["name"] == "jupyterhub-singleuser-server"
+    ]
     assert account["automountServiceAccountToken"] is False
 
 
 def test_minimal_user_pods_meet_the_restricted_profile() -> None:
     """No host paths and no root init container by default: minimal's namespace enforces the
     Pod Security "restricted" level, which its user pods meet."""
-    (namespace,) = [m for m in read_manifests(ROOT / "dist" / "minimal")
-                    if m["kind"] == "Namespace"]
+    (namespace,) = [
+        m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "Namespace"
+    ]
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for pod in read_manifests(ROOT / "dist" / "minimal-preview"):
         if pod["kind"] != "Pod":

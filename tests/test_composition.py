@@ -46,15 +46,27 @@ GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 
 def _parts(chart: cdk8s.Chart, **hub_props: Any) -> CHProxy:
-    hub = HubStatefulSet(chart, "Hub", proxy_token=TOKEN, header_trust=TRUST,
-                         public_hosts=HOSTS, profiles=[NotebookProfile(chart, "P")],
-                         **hub_props)
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        proxy_token=TOKEN,
+        header_trust=TRUST,
+        public_hosts=HOSTS,
+        profiles=[NotebookProfile(chart, "P")],
+        **hub_props,
+    )
     return CHProxy(chart, "Proxy", hub=hub)
 
 
 def _composite(chart: cdk8s.Chart) -> JupyterHub:
-    return JupyterHub(chart, "JupyterHub", proxy_token=TOKEN, header_trust=TRUST, hosts=HOSTS,
-                      profiles=[NotebookProfile(chart, "P")])
+    return JupyterHub(
+        chart,
+        "JupyterHub",
+        proxy_token=TOKEN,
+        header_trust=TRUST,
+        hosts=HOSTS,
+        profiles=[NotebookProfile(chart, "P")],
+    )
 
 
 def _by_kind_and_name(manifests: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
@@ -73,13 +85,14 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
     for kind in ("parts", "composite"):
         chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
         if kind == "parts":
-            HubNetworkPolicies(chart, "NetworkPolicies", proxy=_parts(chart),
-                               ingress_from=GATEWAY)
+            HubNetworkPolicies(chart, "NetworkPolicies", proxy=_parts(chart), ingress_from=GATEWAY)
         else:
-            HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=_composite(chart),
-                               ingress_from=GATEWAY)
-        outputs.append({k: v for k, v in _by_kind_and_name(synth(chart)).items()
-                        if k[0] == "NetworkPolicy"})
+            HubNetworkPolicies(
+                chart, "NetworkPolicies", jupyterhub=_composite(chart), ingress_from=GATEWAY
+            )
+        outputs.append(
+            {k: v for k, v in _by_kind_and_name(synth(chart)).items() if k[0] == "NetworkPolicy"}
+        )
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 7
 
@@ -95,10 +108,15 @@ def test_istio_ingress_from_parts(chart: cdk8s.Chart) -> None:
 def test_auth_ingress_follows_the_hubs_user_header(chart: cdk8s.Chart) -> None:
     proxy = _parts(chart, user_header="X-Forwarded-User")
     AuthProxyIngress(chart, "Ingress", proxy=proxy)
-    hub_ingress = next(m for m in synth(chart) if m["metadata"]["name"] == "jupyterhub-hub"
-                       and m["kind"] == "Ingress")
-    assert hub_ingress["metadata"]["annotations"][
-        "nginx.ingress.kubernetes.io/auth-response-headers"] == "X-Forwarded-User,Authorization"
+    hub_ingress = next(
+        m
+        for m in synth(chart)
+        if m["metadata"]["name"] == "jupyterhub-hub" and m["kind"] == "Ingress"
+    )
+    assert (
+        hub_ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/auth-response-headers"]
+        == "X-Forwarded-User,Authorization"
+    )
 
 
 def test_fails_policies_without_a_proxy(chart: cdk8s.Chart) -> None:
@@ -106,56 +124,87 @@ def test_fails_policies_without_a_proxy(chart: cdk8s.Chart) -> None:
         HubNetworkPolicies(chart, "NetworkPolicies", ingress_from=GATEWAY)
     assert str(error.value) == (
         "test/NetworkPolicies: proxy must be given (an IProxy such as CHProxy), or else "
-        "jupyterhub, not both, got None")
+        "jupyterhub, not both, got None"
+    )
 
 
 def test_fails_proxy_of_the_wrong_type(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", proxy="jupyterhub-proxy")  # type: ignore[arg-type]
     assert str(error.value) == (
-        "test/Istio: proxy must be a proxy (an IProxy such as CHProxy), got 'jupyterhub-proxy'")
+        "test/Istio: proxy must be a proxy (an IProxy such as CHProxy), got 'jupyterhub-proxy'"
+    )
 
 
 def test_fails_auth_ingress_proxy_of_the_wrong_type(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         AuthProxyIngress(chart, "Ingress", proxy=_composite(chart))  # type: ignore[arg-type]
     assert str(error.value).startswith(
-        "test/Ingress: proxy must be a proxy (an IProxy such as CHProxy), got <")
+        "test/Ingress: proxy must be a proxy (an IProxy such as CHProxy), got <"
+    )
 
 
 def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
     probes = HealthProbes(readiness=ProbeTiming(1, 5, 1, 3, 3))
     hub_options = HubOptions(
-        user_header="X-Forwarded-User", storage_size="10Gi", probes=probes,
-        resources=Resources("20m", "300Mi", "2", "1Gi"), allow_all=False,
-        admin_access=True, user_pattern=r"[a-z]+", activity_interval=30)
-    proxy_options = ProxyOptions(log_level=ProxyLogLevel.DEBUG,
-                                 resources=Resources("20m", "200Mi", "1", "300Mi"))
-    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=TOKEN, header_trust=TRUST,
-                            hosts=HOSTS, hub_options=hub_options, proxy_options=proxy_options,
-                            admin_users=["alice"])
+        user_header="X-Forwarded-User",
+        storage_size="10Gi",
+        probes=probes,
+        resources=Resources("20m", "300Mi", "2", "1Gi"),
+        allow_all=False,
+        admin_access=True,
+        user_pattern=r"[a-z]+",
+        activity_interval=30,
+    )
+    proxy_options = ProxyOptions(
+        log_level=ProxyLogLevel.DEBUG, resources=Resources("20m", "200Mi", "1", "300Mi")
+    )
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        proxy_token=TOKEN,
+        header_trust=TRUST,
+        hosts=HOSTS,
+        hub_options=hub_options,
+        proxy_options=proxy_options,
+        admin_users=["alice"],
+    )
     assert jupyterhub.hub.options == dataclasses.replace(hub_options, admin_users=["alice"])
     assert jupyterhub.proxy.options == proxy_options
     manifests = synth(chart)
     settings = parse_settings(find(manifests, "ConfigMap")["data"]["settings.json"])
-    assert (settings.auth.user_header, settings.auth.allow_all, settings.auth.admin_access,
-            settings.auth.user_pattern, settings.activity_interval,
-            settings.auth.admin_users) == (
-        "X-Forwarded-User", False, True, "[a-z]+", 30, ("alice",))
+    assert (
+        settings.auth.user_header,
+        settings.auth.allow_all,
+        settings.auth.admin_access,
+        settings.auth.user_pattern,
+        settings.activity_interval,
+        settings.auth.admin_users,
+    ) == ("X-Forwarded-User", False, True, "[a-z]+", 30, ("alice",))
     hub = find(manifests, "StatefulSet")
-    assert hub["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"][
-        "storage"] == "10Gi"
-    assert hub["spec"]["template"]["spec"]["containers"][0]["readinessProbe"][
-        "initialDelaySeconds"] == 1
+    assert (
+        hub["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    )
+    assert (
+        hub["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["initialDelaySeconds"]
+        == 1
+    )
     proxy = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert "--log-level=debug" in proxy["args"]
     assert proxy["resources"]["requests"] == {"cpu": "20m", "memory": "200Mi"}
 
 
 def test_composite_shorthands_replace_option_fields(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=TOKEN, header_trust=TRUST,
-                            hosts=HOSTS, hub_options=HubOptions(storage_size="2Gi"),
-                            sidecar=None, hub_image="registry.example.org/hub:1")
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        proxy_token=TOKEN,
+        header_trust=TRUST,
+        hosts=HOSTS,
+        hub_options=HubOptions(storage_size="2Gi"),
+        sidecar=None,
+        hub_image="registry.example.org/hub:1",
+    )
     assert jupyterhub.hub.options.storage_size == "2Gi"
     assert jupyterhub.hub.options.image == "registry.example.org/hub:1"
     assert jupyterhub.hub.options.sidecar is None
@@ -163,50 +212,82 @@ def test_composite_shorthands_replace_option_fields(chart: cdk8s.Chart) -> None:
 
 
 def test_redis_routes_poll_every_minute(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", proxy_token=TOKEN, header_trust=TRUST,
-                            hosts=HOSTS, proxy_routes=RouteStore.redis(uri_secret="redis"),
-                            proxy_image="registry.example.org/proxy-redis:1")
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        proxy_token=TOKEN,
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_routes=RouteStore.redis(uri_secret="redis"),
+        proxy_image="registry.example.org/proxy-redis:1",
+    )
     assert jupyterhub.hub.settings.activity_interval == 60
 
 
 def test_hub_options_cover_every_hub_prop() -> None:
     """Everything HubStatefulSet takes is wiring or a HubOptions field: nothing is out of
     the composite's reach."""
-    wiring = {"proxy_token", "header_trust", "profiles", "public_hosts", "release",
-              "user_service_account", "kubernetes_version", "options"}
+    wiring = {
+        "proxy_token",
+        "header_trust",
+        "profiles",
+        "public_hosts",
+        "release",
+        "user_service_account",
+        "kubernetes_version",
+        "options",
+    }
     params = set(inspect.signature(HubStatefulSet.__init__).parameters) - {
-        "self", "scope", "id", "props"}
+        "self",
+        "scope",
+        "id",
+        "props",
+    }
     assert params == wiring
     proxy_params = set(inspect.signature(CHProxy.__init__).parameters) - {
-        "self", "scope", "id", "props"}
+        "self",
+        "scope",
+        "id",
+        "props",
+    }
     assert proxy_params == {"hub", "options"}
 
 
-MODULES = sorted(f"constructs_lib.{p.stem}" for p in (ROOT / "constructs_lib").glob("*.py")
-                 if p.stem != "__init__")
+MODULES = sorted(
+    f"constructs_lib.{p.stem}"
+    for p in (ROOT / "constructs_lib").glob("*.py")
+    if p.stem != "__init__"
+)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("module", MODULES)
 def test_each_module_imports_alone(module: str) -> None:
     """In a fresh interpreter, first of all: a cycle would fail on a half-made module."""
-    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=ROOT,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", f"import {module}"], check=True, cwd=ROOT, capture_output=True
+    )
 
 
 def _imports(path: Path) -> set[str]:
     """The constructs_lib modules a module imports, type-checking imports included."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
-                "constructs_lib."):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("constructs_lib.")
+        ):
             found.add(node.module)
     return found
 
 
 def test_no_import_cycles() -> None:
-    graph = {f"constructs_lib.{p.stem}": _imports(p)
-             for p in (ROOT / "constructs_lib").glob("*.py") if p.stem != "__init__"}
+    graph = {
+        f"constructs_lib.{p.stem}": _imports(p)
+        for p in (ROOT / "constructs_lib").glob("*.py")
+        if p.stem != "__init__"
+    }
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
         for nxt in graph.get(start, set()):
@@ -220,4 +301,5 @@ def test_no_import_cycles() -> None:
 
 def test_protocols_are_exported() -> None:
     assert {"IHub", "IProxy", "IJupyterHub", "HubOptions", "ProxyOptions"} <= set(
-        constructs_lib.__all__)
+        constructs_lib.__all__
+    )

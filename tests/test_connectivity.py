@@ -12,8 +12,10 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # network-config-analyzer runs once for the module
 
-RULE = re.compile(r"src_ns: \[(.*?)\] src_pods: \[(.*?)\] dst_ns: \[(.*?)\] "
-                  r"dst_pods: \[(.*?)\] conn: (.*)")
+RULE = re.compile(
+    r"src_ns: \[(.*?)\] src_pods: \[(.*?)\] dst_ns: \[(.*?)\] "
+    r"dst_pods: \[(.*?)\] conn: (.*)"
+)
 USER_PODS = "app.kubernetes.io/component=singleuser-server and app.kubernetes.io/name=jupyterhub"
 
 
@@ -41,8 +43,11 @@ def test_intended_flows_are_permitted(tcp_rules: list[tuple[str, ...]]) -> None:
     flows = {(src_pods, dst_pods, conn) for _, src_pods, _, dst_pods, conn in into_app(tcp_rules)}
     assert ("jupyterhub-proxy", "jupyterhub-hub", "{dst_ports:8081}") in flows
     assert ("jupyterhub-hub", "jupyterhub-proxy", "{dst_ports:8081}") in flows
-    assert ("app.kubernetes.io/component in (hub,proxy) and app.kubernetes.io/name=jupyterhub",
-            USER_PODS, "{dst_ports:8888}") in flows
+    assert (
+        "app.kubernetes.io/component in (hub,proxy) and app.kubernetes.io/name=jupyterhub",
+        USER_PODS,
+        "{dst_ports:8888}",
+    ) in flows
     assert (USER_PODS, "jupyterhub-hub", "{dst_ports:8081,paths:/hub/api|/hub/api/*}") in flows
     assert ("jupyterhub-proxy", "jupyterhub-redis", "{dst_ports:6379}") in flows
     gateway = [r for r in tcp_rules if r[0] == "istio-gateways" and r[3] == "jupyterhub-proxy"]
@@ -50,8 +55,11 @@ def test_intended_flows_are_permitted(tcp_rules: list[tuple[str, ...]]) -> None:
 
 
 def test_user_servers_reach_neither_proxy_nor_hub_login(tcp_rules: list[tuple[str, ...]]) -> None:
-    from_users = [r for r in into_app(tcp_rules) if "jupyterhub" in r[0].split(",")
-                  and ("singleuser-server" in r[1] or r[1] == "*")]
+    from_users = [
+        r
+        for r in into_app(tcp_rules)
+        if "jupyterhub" in r[0].split(",") and ("singleuser-server" in r[1] or r[1] == "*")
+    ]
     assert [r for r in from_users if r[3] == "jupyterhub-proxy"] == []
     to_hub = [r[4] for r in from_users if r[3] == "jupyterhub-hub"]
     assert to_hub == ["{dst_ports:8081,paths:/hub/api|/hub/api/*}"]
@@ -60,6 +68,9 @@ def test_user_servers_reach_neither_proxy_nor_hub_login(tcp_rules: list[tuple[st
 def test_nothing_outside_the_mesh_reaches_hub_or_users(tcp_rules: list[tuple[str, ...]]) -> None:
     from_outside = [r for r in into_app(tcp_rules) if "outside" in r[0].split(",")]
     assert from_outside == []
-    into_hub_or_users = [r for r in into_app(tcp_rules)
-                         if r[3] in ("jupyterhub-hub", USER_PODS) and r[0] != "jupyterhub"]
+    into_hub_or_users = [
+        r
+        for r in into_app(tcp_rules)
+        if r[3] in ("jupyterhub-hub", USER_PODS) and r[0] != "jupyterhub"
+    ]
     assert into_hub_or_users == []

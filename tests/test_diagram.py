@@ -50,10 +50,16 @@ def test_minimal_request_path() -> None:
     assert ("service_jupyterhub_proxy", "selects", "deployment_jupyterhub_proxy") in edges
     assert ("service_jupyterhub_hub", "selects", "statefulset_jupyterhub_hub") in edges
     # The proxy's targets and the hub's way to the proxy's API.
-    assert ("deployment_jupyterhub_proxy", "--default-target :8081 http<br/>--error-target "
-            ":8081 http", "service_jupyterhub_hub") in edges
-    assert ("statefulset_jupyterhub_hub", "proxy_api_url :8000 http-api",
-            "service_jupyterhub_proxy") in edges
+    assert (
+        "deployment_jupyterhub_proxy",
+        "--default-target :8081 http<br/>--error-target :8081 http",
+        "service_jupyterhub_hub",
+    ) in edges
+    assert (
+        "statefulset_jupyterhub_hub",
+        "proxy_api_url :8000 http-api",
+        "service_jupyterhub_proxy",
+    ) in edges
     assert ("deployment_jupyterhub_proxy", ":8888", USERS) in edges
     assert ("statefulset_jupyterhub_hub", "runs as", "serviceaccount_jupyterhub_hub") in edges
 
@@ -62,8 +68,11 @@ def test_dev_request_path_goes_through_the_gateway() -> None:
     edges = _edges("dev")
     assert ("gateway_jupyterhub", "routes", "virtualservice_jupyterhub") in edges
     assert ("virtualservice_jupyterhub", ":8080 http", "service_jupyterhub_proxy") in edges
-    assert ("deployment_jupyterhub_proxy", "CONFIGURABLE_PROXY_REDIS_URI :6379 redis",
-            "service_jupyterhub_redis") in edges
+    assert (
+        "deployment_jupyterhub_proxy",
+        "CONFIGURABLE_PROXY_REDIS_URI :6379 redis",
+        "service_jupyterhub_redis",
+    ) in edges
 
 
 def test_edges_follow_the_manifests() -> None:
@@ -71,16 +80,40 @@ def test_edges_follow_the_manifests() -> None:
     from scripts.diagram import edges
 
     manifests = [
-        {"kind": "Service", "metadata": {"name": "web"},
-         "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80}]}},
-        {"kind": "Service", "metadata": {"name": "orphan"},
-         "spec": {"selector": {"app": "gone"}, "ports": [{"port": 81}]}},
-        {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"template": {
-            "metadata": {"labels": {"app": "web"}},
-            "spec": {"containers": [{"name": "web", "args": [
-                "--upstream=http://web:80", "--idp=https://auth.example.org:443"]}]}}}},
+        {
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80}]},
+        },
+        {
+            "kind": "Service",
+            "metadata": {"name": "orphan"},
+            "spec": {"selector": {"app": "gone"}, "ports": [{"port": 81}]},
+        },
+        {
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "web",
+                                "args": [
+                                    "--upstream=http://web:80",
+                                    "--idp=https://auth.example.org:443",
+                                ],
+                            }
+                        ]
+                    },
+                }
+            },
+        },
     ]
     nodes, drawn = edges(manifests, [], [])
-    assert drawn == [Edge("service_web", "deployment_web", "selects"),
-                     Edge("deployment_web", "service_web", "--upstream :80 http")]
+    assert drawn == [
+        Edge("service_web", "deployment_web", "selects"),
+        Edge("deployment_web", "service_web", "--upstream :80 http"),
+    ]
     assert "service_orphan" in nodes

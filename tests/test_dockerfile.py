@@ -32,8 +32,11 @@ def test_proxy_redis_image_pins_the_tested_backend() -> None:
 
 
 def _instructions(recipe: str, name: str) -> list[str]:
-    return [line.removeprefix(f"{name} ") for line in (ROOT / recipe).read_text().splitlines()
-            if line.startswith(f"{name} ")]
+    return [
+        line.removeprefix(f"{name} ")
+        for line in (ROOT / recipe).read_text().splitlines()
+        if line.startswith(f"{name} ")
+    ]
 
 
 @pytest.mark.parametrize("app", ["minimal", "dev"])
@@ -62,11 +65,17 @@ def test_runs_as_nonroot_in_its_data_directory() -> None:
 
 @pytest.mark.slow
 def test_constraints_pin_the_hub_extra() -> None:
-    pins = {line.split("==")[0].lower(): line.strip().lower()
-            for line in (ROOT / "docker" / "hub-constraints.txt").read_text().splitlines()
-            if "==" in line}
-    wanted = subprocess.run([sys.executable, str(ROOT / "scripts" / "hub_requirements.py")],
-                            capture_output=True, text=True, check=True).stdout.split()
+    pins = {
+        line.split("==")[0].lower(): line.strip().lower()
+        for line in (ROOT / "docker" / "hub-constraints.txt").read_text().splitlines()
+        if "==" in line
+    }
+    wanted = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "hub_requirements.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for requirement in wanted:
         name = requirement.split("==")[0].split("[")[0].lower()
         assert pins.get(name) == f"{name}=={requirement.split('==')[1]}", requirement

@@ -14,7 +14,8 @@ import constructs_lib
 # A prop's entry in an ``Args:`` section: ``    name: what it does``.
 _ENTRY = re.compile(r"^    (?P<name>\w+)(?: \([^)]*\))?: \S")
 CONSTRUCTS = sorted(
-    name for name in constructs_lib.__all__
+    name
+    for name in constructs_lib.__all__
     if inspect.isclass(obj := getattr(constructs_lib, name))
     and issubclass(obj, constructs.Construct)
 )
@@ -57,7 +58,7 @@ def test_every_prop_is_documented(name: str) -> None:
 
 @pytest.mark.parametrize("name", CONSTRUCTS)
 def test_help_shows_the_props(name: str) -> None:
-    text = pydoc.render_doc(getattr(constructs_lib, name), renderer=pydoc.plaintext)
+    text = pydoc.render_doc(getattr(constructs_lib, name), renderer=pydoc.plaintext)  # type: ignore[attr-defined]
     assert "Args:" in text
     for prop in _props(getattr(constructs_lib, name)):
         assert re.search(rf"^\s*\|?\s*{prop}(?: \([^)]*\))?: ", text, flags=re.M), prop
@@ -71,8 +72,9 @@ def test_an_undocumented_prop_is_found() -> None:
             size: how big.
         """
 
-        def __init__(self, scope: constructs.Construct, id: str, *, size: int = 1,
-                     colour: str = "red") -> None:
+        def __init__(
+            self, scope: constructs.Construct, id: str, *, size: int = 1, colour: str = "red"
+        ) -> None:
             super().__init__(scope, id)
 
     assert _documented(Documented) == ["size"]

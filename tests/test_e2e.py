@@ -21,29 +21,37 @@ ROGUE = KeyPair("test-key")  # same key id, different key: a bad signature
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with jwks_server([KEY]) as jwks_url, deployment(
-            tmp_path_factory.mktemp("e2e"), jwks_url) as running:
+    with (
+        jwks_server([KEY]) as jwks_url,
+        deployment(tmp_path_factory.mktemp("e2e"), jwks_url) as running,
+    ):
         yield running
 
 
-def login(hub: Deployment, user: str | bytes | None, token: str | None,
-          session: requests.Session | None = None) -> requests.Response:
+def login(
+    hub: Deployment,
+    user: str | bytes | None,
+    token: str | None,
+    session: requests.Session | None = None,
+) -> requests.Response:
     headers: dict[str, str | bytes] = {}
     if user is not None:
         headers["X-Auth-Request-User"] = user
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     client = session or requests.Session()
-    return client.get(f"{hub.proxy_url}/hub/login", headers=headers, allow_redirects=False,
-                      timeout=30)
+    return client.get(
+        f"{hub.proxy_url}/hub/login", headers=headers, allow_redirects=False, timeout=30
+    )
 
 
 def _user_from_api(hub: Deployment, session: requests.Session) -> str:
     """Who the session's cookie belongs to, from /hub/api/user (cookie auth needs XSRF)."""
     session.get(f"{hub.proxy_url}/hub/home", allow_redirects=False, timeout=30)
     xsrf = session.cookies.get("_xsrf", path="/hub/") or session.cookies.get("_xsrf") or ""
-    response = session.get(f"{hub.proxy_url}/hub/api/user", timeout=30,
-                           headers={"X-XSRFToken": xsrf})
+    response = session.get(
+        f"{hub.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
+    )
     assert response.status_code == 200, (response.status_code, response.text[:300])
     return str(response.json()["name"])
 
@@ -55,16 +63,19 @@ def test_valid_token_logs_in(hub: Deployment) -> None:
     assert _user_from_api(hub, session) == "alice"
 
 
-@pytest.mark.parametrize(("case", "token"), [
-    ("no token (forged header)", None),
-    ("token for another user", KEY.token("mallory")),
-    ("expired", KEY.token("alice", expires_in=-60)),
-    ("wrong issuer", KEY.token("alice", issuer="https://evil.test")),
-    ("wrong audience", KEY.token("alice", audience="other")),
-    ("unknown key id", KEY.token("alice", kid="other-key")),
-    ("bad signature", ROGUE.token("alice")),
-    ("not a JWT", "not-a-jwt"),
-])
+@pytest.mark.parametrize(
+    ("case", "token"),
+    [
+        ("no token (forged header)", None),
+        ("token for another user", KEY.token("mallory")),
+        ("expired", KEY.token("alice", expires_in=-60)),
+        ("wrong issuer", KEY.token("alice", issuer="https://evil.test")),
+        ("wrong audience", KEY.token("alice", audience="other")),
+        ("unknown key id", KEY.token("alice", kid="other-key")),
+        ("bad signature", ROGUE.token("alice")),
+        ("not a JWT", "not-a-jwt"),
+    ],
+)
 def test_without_valid_proof_401(hub: Deployment, case: str, token: str | None) -> None:
     assert login(hub, "alice", token).status_code == 401, case
 
@@ -73,10 +84,17 @@ def test_missing_header_401(hub: Deployment) -> None:
     assert login(hub, None, KEY.token("alice")).status_code == 401
 
 
-@pytest.mark.parametrize("name", [
-    "alice, admin",  # two header copies, joined by the proxy
-    "../x", "a/b", "x" * 65, "al ice", "..",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "alice, admin",  # two header copies, joined by the proxy
+        "../x",
+        "a/b",
+        "x" * 65,
+        "al ice",
+        "..",
+    ],
+)
 def test_invalid_names_403(hub: Deployment, name: str) -> None:
     assert login(hub, name, KEY.token(name)).status_code == 403
     assert "Rejected invalid user name" in hub.hub_log()
@@ -121,11 +139,12 @@ def test_admin_page(hub: Deployment) -> None:
 
 def test_login_reaches_the_running_server(hub: Deployment) -> None:
     session = requests.Session()
-    headers = {"X-Auth-Request-User": "frank",
-               "Authorization": f"Bearer {KEY.token('frank')}"}
+    headers = {"X-Auth-Request-User": "frank", "Authorization": f"Bearer {KEY.token('frank')}"}
     session.headers.update(headers)  # the auth proxy adds these to every request
-    assert session.get(f"{hub.proxy_url}/hub/login", allow_redirects=False,
-                       timeout=30).status_code == 302
+    assert (
+        session.get(f"{hub.proxy_url}/hub/login", allow_redirects=False, timeout=30).status_code
+        == 302
+    )
     hub.start_server("frank")
     (hub.workdir / "home" / "frank" / "hello.txt").write_text("hello from frank's server")
     # A page of the server sends the browser through the hub's OAuth and back.
@@ -134,7 +153,6 @@ def test_login_reaches_the_running_server(hub: Deployment) -> None:
     assert response.text == "hello from frank's server"
     assert response.url == f"{hub.proxy_url}/user/frank/files/hello.txt"
     assert "/hub/api/oauth2/authorize" in " ".join(r.url for r in response.history)
-
 
 
 def test_culler_stops_idle_server(tmp_path: Path) -> None:

@@ -59,30 +59,39 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def redis_hub(tmp_path: Path, redis: RedisServer) -> Iterator[Deployment]:
-    with deployment(tmp_path / "hub", None, proxy_args=[f"--storage-backend={REDIS_BACKEND}"],
-                    proxy_env={REDIS_URI_ENV: redis.uri + FAIL_FAST}) as hub:
+    with deployment(
+        tmp_path / "hub",
+        None,
+        proxy_args=[f"--storage-backend={REDIS_BACKEND}"],
+        proxy_env={REDIS_URI_ENV: redis.uri + FAIL_FAST},
+    ) as hub:
         hub.start_server(USER)
         assert _answers(_server_url(hub), 10)
         yield hub
 
 
-def test_proxy_restart_with_redis_routes(redis_hub: Deployment,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_proxy_restart_with_redis_routes(
+    redis_hub: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = _targets(redis_hub)
     redis_hub.stop_proxy()
     up = redis_hub.start_proxy()
     elapsed = _seconds_until_answer(_server_url(redis_hub), 30, since=up)
-    _report(capsys, f"CHP restart, Redis routes: user server answers {elapsed:.2f} s after "
-                    "the new proxy is up")
+    _report(
+        capsys,
+        f"CHP restart, Redis routes: user server answers {elapsed:.2f} s after the new proxy is up",
+    )
     assert elapsed <= 2
     assert _targets(redis_hub) == before
 
 
-def test_proxy_restart_with_memory_routes(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_proxy_restart_with_memory_routes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The minimal app keeps routes in memory; its hub re-adds them every activity_interval.
-    config_map = next(m for m in read_manifests(ROOT / "dist" / "minimal")
-                      if m["kind"] == "ConfigMap")
+    config_map = next(
+        m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "ConfigMap"
+    )
     interval = parse_settings(config_map["data"]["settings.json"]).activity_interval
     with deployment(tmp_path, None, activity_interval=interval) as hub:
         hub.start_server(USER)
@@ -90,25 +99,33 @@ def test_proxy_restart_with_memory_routes(tmp_path: Path,
         hub.stop_proxy()
         up = hub.start_proxy()
         elapsed = _seconds_until_answer(_server_url(hub), interval + 20, since=up)
-        _report(capsys, f"CHP restart, memory routes: hub restored the routes in {elapsed:.1f} s "
-                        f"(bounded by activity_interval = {interval} s)")
+        _report(
+            capsys,
+            f"CHP restart, memory routes: hub restored the routes in {elapsed:.1f} s "
+            f"(bounded by activity_interval = {interval} s)",
+        )
         assert elapsed <= interval + 5
         assert _targets(hub) == before
 
 
-def test_redis_restart_keeps_routes(redis_hub: Deployment, redis: RedisServer,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_redis_restart_keeps_routes(
+    redis_hub: Deployment, redis: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = _targets(redis_hub)
     redis.stop()
     redis.start()
     elapsed = _seconds_until_answer(_server_url(redis_hub), 60)
-    _report(capsys, f"Redis restart (append-only file): user server answers again "
-                    f"{elapsed:.2f} s after Redis is back, no route lost")
+    _report(
+        capsys,
+        f"Redis restart (append-only file): user server answers again "
+        f"{elapsed:.2f} s after Redis is back, no route lost",
+    )
     assert _targets(redis_hub) == before
 
 
-def test_redis_outage_is_bounded_and_recovers(redis_hub: Deployment, redis: RedisServer,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_redis_outage_is_bounded_and_recovers(
+    redis_hub: Deployment, redis: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     redis.stop()
     client_limit = 10.0
     start = time.monotonic()
@@ -117,17 +134,23 @@ def test_redis_outage_is_bounded_and_recovers(redis_hub: Deployment, redis: Redi
     except requests.Timeout:
         status = "no answer"
     waited = time.monotonic() - start
-    _report(capsys, f"Redis down: the proxy's answer to a user request: {status} after "
-                    f"{waited:.1f} s (client limit {client_limit:.0f} s)")
+    _report(
+        capsys,
+        f"Redis down: the proxy's answer to a user request: {status} after "
+        f"{waited:.1f} s (client limit {client_limit:.0f} s)",
+    )
     redis.start()
     elapsed = _seconds_until_answer(_server_url(redis_hub), 60)
-    _report(capsys, f"Redis back: user server answers again after {elapsed:.2f} s, "
-                    "without restarting anything")
+    _report(
+        capsys,
+        f"Redis back: user server answers again after {elapsed:.2f} s, without restarting anything",
+    )
     assert status == 500 and waited <= 1
 
 
-def test_hub_restart_keeps_servers(redis_hub: Deployment,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_hub_restart_keeps_servers(
+    redis_hub: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
     redis_hub.stop_hub()
     down_answers = [_answers(_server_url(redis_hub), 5) for _ in range(5)]
     start = time.monotonic()
@@ -135,8 +158,11 @@ def test_hub_restart_keeps_servers(redis_hub: Deployment,
     restart = time.monotonic() - start
     model = redis_hub.api("GET", f"/users/{USER}").json()
     ready = model["servers"][""]["ready"]
-    _report(capsys, f"Hub down: user server answered {sum(down_answers)}/5 requests; hub back "
-                    f"in {restart:.1f} s with {USER}'s server ready={ready}")
+    _report(
+        capsys,
+        f"Hub down: user server answered {sum(down_answers)}/5 requests; hub back "
+        f"in {restart:.1f} s with {USER}'s server ready={ready}",
+    )
     assert all(down_answers)
     assert model["servers"][""]["ready"] is True
     assert _answers(_server_url(redis_hub), 5)

@@ -34,8 +34,9 @@ def _hub(chart: cdk8s.Chart, **props: Any) -> HubStatefulSet:
 
 
 def _hub_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m for m in manifests
-            if m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub"]
+    return [
+        m for m in manifests if m["metadata"]["labels"].get("app.kubernetes.io/component") == "hub"
+    ]
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -51,7 +52,8 @@ def test_default_child_is_the_stateful_set(chart: cdk8s.Chart) -> None:
 def test_escape_hatch_patches_the_stateful_set(chart: cdk8s.Chart) -> None:
     hub = _hub(chart)
     cdk8s.ApiObject.of(hub).add_json_patch(
-        cdk8s.JsonPatch.add("/spec/template/spec/priorityClassName", "system-cluster-critical"))
+        cdk8s.JsonPatch.add("/spec/template/spec/priorityClassName", "system-cluster-critical")
+    )
     spec = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]
     assert spec["priorityClassName"] == "system-cluster-critical"
 
@@ -84,8 +86,11 @@ def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> 
     pod = find(manifests, "StatefulSet")["spec"]["template"]["spec"]
     (volume,) = [v for v in pod["volumes"] if v["name"] == "config"]
     paths = {item["path"]: item["key"] for item in volume["configMap"]["items"]}
-    modules = sorted(f"hub_runtime/{p.name}" for p in (ROOT / "hub_runtime").glob("*.py")
-                     if p.name != "jupyterhub_config.py")
+    modules = sorted(
+        f"hub_runtime/{p.name}"
+        for p in (ROOT / "hub_runtime").glob("*.py")
+        if p.name != "jupyterhub_config.py"
+    )
     assert sorted(paths) == sorted(["jupyterhub_config.py", "settings.json", *modules])
     assert sorted(paths.values()) == sorted(data)
     assert all(re.fullmatch(r"[-._a-zA-Z0-9]+", key) for key in data)
@@ -101,8 +106,13 @@ def test_hub_command_does_not_depend_on_the_image(chart: cdk8s.Chart) -> None:
     """The command is the container's own: z2jh's image would hand bare args to tini."""
     _hub(chart)
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["python", "-m", "jupyterhub", "--config",
-                                    "/usr/local/etc/jupyterhub/jupyterhub_config.py"]
+    assert container["command"] == [
+        "python",
+        "-m",
+        "jupyterhub",
+        "--config",
+        "/usr/local/etc/jupyterhub/jupyterhub_config.py",
+    ]
     assert container["args"] == ["--upgrade-db"]
     assert container["workingDir"] == "/srv/jupyterhub"
     assert {"name": "HOME", "value": "/tmp"} in container["env"]
@@ -126,8 +136,13 @@ def test_config_change_renames_config_map() -> None:
 
 
 def test_first_profile_becomes_default(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart, profiles=[NotebookProfile(chart, "A", display_name="A"),
-                                NotebookProfile(chart, "B", display_name="B")])
+    hub = _hub(
+        chart,
+        profiles=[
+            NotebookProfile(chart, "A", display_name="A"),
+            NotebookProfile(chart, "B", display_name="B"),
+        ],
+    )
     assert [p.default for p in hub.settings.profiles] == [True, False]
 
 
@@ -136,7 +151,9 @@ def test_release_renames_everything(chart: cdk8s.Chart) -> None:
     statefulset = find(synth(chart), "StatefulSet")
     assert statefulset["metadata"]["name"] == "lab-hub"
     assert statefulset["spec"]["selector"]["matchLabels"] == {
-        "app.kubernetes.io/name": "lab", "app.kubernetes.io/component": "hub"}
+        "app.kubernetes.io/name": "lab",
+        "app.kubernetes.io/component": "hub",
+    }
 
 
 def test_without_sidecar_no_injection(chart: cdk8s.Chart) -> None:
@@ -168,8 +185,14 @@ def test_storage_class(chart: cdk8s.Chart) -> None:
 
 def test_hub_alone_is_complete(chart: cdk8s.Chart) -> None:
     """No proxy needs to attach: the settings name the proxy the release's CHProxy serves."""
-    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
-                         proxy_token=TOKEN, profiles=[NotebookProfile(chart, "P")])
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        header_trust=TRUST,
+        public_hosts=HOSTS,
+        proxy_token=TOKEN,
+        profiles=[NotebookProfile(chart, "P")],
+    )
     manifests = synth(chart)
     config_map = find(manifests, "ConfigMap")
     assert config_map["metadata"]["name"] == hub.config_map.name
@@ -197,13 +220,22 @@ def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
 def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage="5Gi").startswith(
         "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
-        "admin_access, admin_users, allow_all, culler, dns_ndots, ")
+        "admin_access, admin_users, allow_all, culler, dns_ndots, "
+    )
 
 
 def test_handles_for_every_object(chart: cdk8s.Chart) -> None:
     hub = _hub(chart)
-    handles = {hub.stateful_set, hub.service, hub.service_account, hub.role, hub.role_binding,
-               hub.disruption_budget, hub.config_map, hub.user_priority_class}
+    handles = {
+        hub.stateful_set,
+        hub.service,
+        hub.service_account,
+        hub.role,
+        hub.role_binding,
+        hub.disruption_budget,
+        hub.config_map,
+        hub.user_priority_class,
+    }
     created = {c for c in hub.node.find_all() if isinstance(c, cdk8s.ApiObject)}
     assert {o.kind for o in handles if o is not None} == {o.kind for o in created}
     assert len(created) == len(handles) == 8
@@ -217,38 +249,48 @@ def _error(chart: cdk8s.Chart, **props: Any) -> str:
 
 def test_fails_replicas_other_than_one(chart: cdk8s.Chart) -> None:
     assert _error(chart, replicas=3) == (
-        "test/Hub: replicas must be 1 (JupyterHub runs one hub), got 3")
+        "test/Hub: replicas must be 1 (JupyterHub runs one hub), got 3"
+    )
 
 
 def test_fails_duplicate_profile_slugs(chart: cdk8s.Chart) -> None:
-    profiles = [NotebookProfile(chart, "A", display_name="Lab"),
-                NotebookProfile(chart, "B", display_name="lab")]
+    profiles = [
+        NotebookProfile(chart, "A", display_name="Lab"),
+        NotebookProfile(chart, "B", display_name="lab"),
+    ]
     assert _error(chart, profiles=profiles) == (
-        "test/Hub: profiles must have unique slugs (test/A and test/B share one), got 'lab'")
+        "test/Hub: profiles must have unique slugs (test/A and test/B share one), got 'lab'"
+    )
 
 
 def test_fails_two_default_profiles(chart: cdk8s.Chart) -> None:
-    profiles = [NotebookProfile(chart, "A", display_name="A", default=True),
-                NotebookProfile(chart, "B", display_name="B", default=True)]
+    profiles = [
+        NotebookProfile(chart, "A", display_name="A", default=True),
+        NotebookProfile(chart, "B", display_name="B", default=True),
+    ]
     assert _error(chart, profiles=profiles) == (
-        "test/Hub: profiles must mark at most one profile as default, got ['a', 'b']")
+        "test/Hub: profiles must mark at most one profile as default, got ['a', 'b']"
+    )
 
 
 def test_fails_release_not_dns_label(chart: cdk8s.Chart) -> None:
     assert _error(chart, release="Jupyter_Hub") == (
         "test/Hub: release must be a DNS label (lower-case letters, digits and '-', 1-63 "
-        "characters, starting and ending with a letter or digit), got 'Jupyter_Hub'")
+        "characters, starting and ending with a letter or digit), got 'Jupyter_Hub'"
+    )
 
 
 def test_fails_no_profiles(chart: cdk8s.Chart) -> None:
     assert _error(chart, profiles=[]) == (
-        "test/Hub: profiles must name at least one NotebookProfile, got []")
+        "test/Hub: profiles must name at least one NotebookProfile, got []"
+    )
 
 
 def test_fails_malformed_storage_size(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage_size="1 GB") == (
         "test/Hub: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "
-        "or '1G', got '1 GB'")
+        "or '1G', got '1 GB'"
+    )
 
 
 def test_header_trust_is_written(chart: cdk8s.Chart) -> None:
@@ -266,20 +308,28 @@ def test_token_lifetime_and_name_case_are_written(chart: cdk8s.Chart) -> None:
 
 
 def test_case_insensitive_names_opt_in(chart: cdk8s.Chart) -> None:
-    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub",
-                                  jwks_url="https://auth.example.org/jwks",
-                                  max_token_lifetime=300, case_insensitive_names=True)
+    trust = HeaderTrust.jwt_proof(
+        issuer="https://auth.example.org",
+        audience="hub",
+        jwks_url="https://auth.example.org/jwks",
+        max_token_lifetime=300,
+        case_insensitive_names=True,
+    )
     auth = _hub(chart, header_trust=trust).settings.auth
     assert auth.case_insensitive_names is True
     assert auth.jwt is not None and auth.jwt.max_lifetime == 300
 
 
 def test_fails_token_lifetime_not_positive(chart: cdk8s.Chart) -> None:
-    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub",
-                                  jwks_url="https://auth.example.org/jwks",
-                                  max_token_lifetime=0)
+    trust = HeaderTrust.jwt_proof(
+        issuer="https://auth.example.org",
+        audience="hub",
+        jwks_url="https://auth.example.org/jwks",
+        max_token_lifetime=0,
+    )
     assert _error(chart, header_trust=trust) == (
-        "test/Hub: header_trust.max_token_lifetime must be a positive number of seconds, got 0")
+        "test/Hub: header_trust.max_token_lifetime must be a positive number of seconds, got 0"
+    )
 
 
 def test_mesh_enforced_trust(chart: cdk8s.Chart) -> None:
@@ -290,17 +340,24 @@ def test_mesh_enforced_trust(chart: cdk8s.Chart) -> None:
 def test_fails_jwt_without_keys(chart: cdk8s.Chart) -> None:
     trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub")
     assert _error(chart, header_trust=trust) == (
-        "test/Hub: header_trust.jwks_url or public_key must be given, not both, got None")
+        "test/Hub: header_trust.jwks_url or public_key must be given, not both, got None"
+    )
 
 
 def test_fails_symmetric_jwt_algorithm(chart: cdk8s.Chart) -> None:
-    trust = HeaderTrust.jwt_proof(issuer="https://auth.example.org", audience="hub",
-                                  jwks_url="https://auth.example.org/jwks", algorithms=["HS256"])
+    trust = HeaderTrust.jwt_proof(
+        issuer="https://auth.example.org",
+        audience="hub",
+        jwks_url="https://auth.example.org/jwks",
+        algorithms=["HS256"],
+    )
     assert _error(chart, header_trust=trust) == (
         "test/Hub: header_trust.algorithms must list public-key algorithms (RS*, ES*, PS*, "
-        "EdDSA), got ['HS256']")
+        "EdDSA), got ['HS256']"
+    )
 
 
 def test_fails_bad_user_pattern(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_pattern="[a-z").startswith(
-        "test/Hub: user_pattern must be a valid regular expression (")
+        "test/Hub: user_pattern must be a valid regular expression ("
+    )

@@ -15,17 +15,25 @@ from tests.manifests import ROOT, read_manifests
 # Every image `minimal` may name, with where it is published and built from. No network here:
 # the test holds the names to this list, which the README's "Images" section documents.
 PUBLIC_IMAGES = {
-    "quay.io/jupyterhub/k8s-hub:4.4.0":
-        "zero-to-jupyterhub-k8s release 4.4.0, images/hub/Dockerfile",
-    "quay.io/jupyterhub/configurable-http-proxy:5.3.0":
-        "configurable-http-proxy release 5.3.0, Dockerfile",
-    "quay.io/jupyter/scipy-notebook:python-3.12":
-        "jupyter/docker-stacks, images/scipy-notebook (the Python 3.12 line)",
+    "quay.io/jupyterhub/k8s-hub:4.4.0": (
+        "zero-to-jupyterhub-k8s release 4.4.0, images/hub/Dockerfile"
+    ),
+    "quay.io/jupyterhub/configurable-http-proxy:5.3.0": (
+        "configurable-http-proxy release 5.3.0, Dockerfile"
+    ),
+    "quay.io/jupyter/scipy-notebook:python-3.12": (
+        "jupyter/docker-stacks, images/scipy-notebook (the Python 3.12 line)"
+    ),
 }
 # The versions z2jh's requirements.txt pins in the default hub image (docker/k8s-hub-<tag>/).
-Z2JH_VERSIONS = {"jupyterhub": "5.5.0", "jupyterhub-kubespawner": "7.0.0",
-                 "jupyterhub-idle-culler": "1.4.0", "pyjwt": "2.13.0",
-                 "cryptography": "48.0.1", "pycurl": "7.46.0"}
+Z2JH_VERSIONS = {
+    "jupyterhub": "5.5.0",
+    "jupyterhub-kubespawner": "7.0.0",
+    "jupyterhub-idle-culler": "1.4.0",
+    "pyjwt": "2.13.0",
+    "cryptography": "48.0.1",
+    "pycurl": "7.46.0",
+}
 
 
 def _containers(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -87,7 +95,9 @@ def test_hub_and_proxy_pull_only_if_absent(app: str) -> None:
     """Pinned tags: a node's copy, pulled before or side-loaded, is used as it is."""
     for manifest in read_manifests(ROOT / "dist" / app):
         if manifest["kind"] in ("StatefulSet", "Deployment") and manifest["metadata"]["name"] in (
-                "jupyterhub-hub", "jupyterhub-proxy"):
+            "jupyterhub-hub",
+            "jupyterhub-proxy",
+        ):
             (container,) = _containers(manifest)
             assert container["imagePullPolicy"] == "IfNotPresent", manifest["metadata"]["name"]
 
@@ -96,8 +106,9 @@ def test_hub_and_proxy_pull_only_if_absent(app: str) -> None:
 def test_user_image_pull_policy(app: str, policy: str) -> None:
     """Always only where the reference asks for it: dev's profiles."""
     previews = read_manifests(ROOT / "dist" / f"{app}-preview")
-    policies = {c["imagePullPolicy"] for m in previews if m["kind"] == "Pod"
-                for c in _containers(m)}
+    policies = {
+        c["imagePullPolicy"] for m in previews if m["kind"] == "Pod" for c in _containers(m)
+    }
     assert policies == {policy}
 
 
@@ -105,9 +116,13 @@ def test_dev_proxy_image_is_built_from_the_recipe() -> None:
     """dev keeps routes in Redis: its proxy image is the recipe's, in the deployer's registry,
     tagged with the CHP version the recipe builds on."""
     recipe = (ROOT / "docker" / "proxy-redis.Dockerfile").read_text()
-    chp = re.findall(r"^FROM quay\.io/jupyterhub/configurable-http-proxy:(\S+)$", recipe,
-                     re.MULTILINE)
-    (proxy,) = [m for m in read_manifests(ROOT / "dist" / "dev")
-                if m["kind"] == "Deployment" and m["metadata"]["name"] == "jupyterhub-proxy"]
+    chp = re.findall(
+        r"^FROM quay\.io/jupyterhub/configurable-http-proxy:(\S+)$", recipe, re.MULTILINE
+    )
+    (proxy,) = [
+        m
+        for m in read_manifests(ROOT / "dist" / "dev")
+        if m["kind"] == "Deployment" and m["metadata"]["name"] == "jupyterhub-proxy"
+    ]
     (container,) = _containers(proxy)
     assert container["image"] == f"registry.example.org/jupyterhub/proxy-redis:{chp[0]}"

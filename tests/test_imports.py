@@ -18,8 +18,11 @@ BINDINGS = Path("constructs_lib") / "_imports"
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 @pytest.fixture(scope="module")
@@ -28,15 +31,27 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     it (the generator works on the copy it is part of)."""
     project = tmp_path_factory.mktemp("project")
     for name in ("scripts", "crds"):
-        shutil.copytree(ROOT / name, project / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "cdk8s.yaml", project / "cdk8s.yaml")
     node_bin = link(tmp_path_factory.mktemp("bin"))
-    env = {**os.environ, "PATH": os.pathsep.join(
-        [str(ROOT / "node_modules" / ".bin"), str(node_bin), str(Path(sys.executable).parent),
-         os.environ["PATH"]])}
-    subprocess.run([sys.executable, str(project / "scripts" / "import_crds.py")], cwd=project,
-                   check=True, env=env, capture_output=True)
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join(
+            [
+                str(ROOT / "node_modules" / ".bin"),
+                str(node_bin),
+                str(Path(sys.executable).parent),
+                os.environ["PATH"],
+            ]
+        ),
+    }
+    subprocess.run(
+        [sys.executable, str(project / "scripts" / "import_crds.py")],
+        cwd=project,
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     return project
 
 
@@ -50,7 +65,11 @@ def test_generation_leaves_the_project_config_alone(generated: Path) -> None:
     # cdk8s import appends its sources to the cdk8s.yaml of its working directory.
     assert (generated / "cdk8s.yaml").read_bytes() == (ROOT / "cdk8s.yaml").read_bytes()
     assert sorted(p.name for p in generated.iterdir()) == [
-        "cdk8s.yaml", "constructs_lib", "crds", "scripts"]
+        "cdk8s.yaml",
+        "constructs_lib",
+        "crds",
+        "scripts",
+    ]
 
 
 def test_imported_bindings_load() -> None:
@@ -58,4 +77,7 @@ def test_imported_bindings_load() -> None:
     from constructs_lib._imports.io.istio.networking import Gateway, VirtualService
 
     assert {ExternalSecret.GVK.kind, Gateway.GVK.kind, VirtualService.GVK.kind} == {
-        "ExternalSecret", "Gateway", "VirtualService"}
+        "ExternalSecret",
+        "Gateway",
+        "VirtualService",
+    }

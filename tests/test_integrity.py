@@ -25,19 +25,30 @@ from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
 
 @pytest.fixture
 def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
-    JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"))
+    JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+    )
     return synth(chart)
 
 
 EXTERNAL = External(
     prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
-    pod_labels=({"app.kubernetes.io/name": "jupyterhub",
-                 "app.kubernetes.io/component": "singleuser-server"},))
+    pod_labels=(
+        {
+            "app.kubernetes.io/name": "jupyterhub",
+            "app.kubernetes.io/component": "singleuser-server",
+        },
+    ),
+)
 
 
-def _problems(manifests: list[dict[str, Any]], kind: str, name: str, edit: Any,
-              external: External = EXTERNAL) -> list[str]:
+def _problems(
+    manifests: list[dict[str, Any]], kind: str, name: str, edit: Any, external: External = EXTERNAL
+) -> list[str]:
     broken = copy.deepcopy(manifests)
     edit(find(broken, kind, name))
     return find_dangling_references(broken, external)
@@ -59,105 +70,134 @@ def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
 def test_service_selector(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["selector"]["app.kubernetes.io/name"] = "jupyterproxy"
+
     assert _problems(manifests, "Service", "jupyterhub-proxy", edit) == [
         "Service/jupyterhub-proxy spec.selector selects {'app.kubernetes.io/name': "
-        "'jupyterproxy', 'app.kubernetes.io/component': 'proxy'}, which matches no pod"]
+        "'jupyterproxy', 'app.kubernetes.io/component': 'proxy'}, which matches no pod"
+    ]
 
 
 def test_topology_spread_selector(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         spread = o["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
         spread["labelSelector"]["matchLabels"] = {"app.kubernetes.io/name": "jupyterproxy"}
+
     assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
         "Deployment/jupyterhub-proxy topologySpreadConstraints (kubernetes.io/hostname) "
-        "selects {'app.kubernetes.io/name': 'jupyterproxy'}, which is not this pod"]
+        "selects {'app.kubernetes.io/name': 'jupyterproxy'}, which is not this pod"
+    ]
 
 
 def test_stateful_set_service_name(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["serviceName"] = "hub"
+
     assert _problems(manifests, "StatefulSet", "jupyterhub-hub", edit) == [
         "StatefulSet/jupyterhub-hub spec.serviceName refers to Service/hub, "
-        "which the app does not have"]
+        "which the app does not have"
+    ]
 
 
 def test_proxy_target_url(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         args = o["spec"]["template"]["spec"]["containers"][0]["args"]
         args[:] = [a.replace("jupyterhub-hub:", "hub:") for a in args]
+
     assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
         "Deployment/jupyterhub-proxy container proxy arg --default-target refers to "
         "Service/hub, which the app does not have",
         "Deployment/jupyterhub-proxy container proxy arg --error-target refers to "
-        "Service/hub, which the app does not have"]
+        "Service/hub, which the app does not have",
+    ]
 
 
 def test_proxy_api_port(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["ports"] = [p for p in o["spec"]["ports"] if p["name"] != "http-api"]
+
     problems = _problems(manifests, "Service", "jupyterhub-proxy", edit)
     assert len(problems) == 1
     assert problems[0].startswith("ConfigMap/jupyterhub-hub-")
     assert problems[0].endswith(
-        "data[settings.json] refers to Service/jupyterhub-proxy port 8000, which it lacks")
+        "data[settings.json] refers to Service/jupyterhub-proxy port 8000, which it lacks"
+    )
 
 
 def test_role_binding_subject(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["subjects"][0]["name"] = "hub"
+
     assert _problems(manifests, "RoleBinding", "jupyterhub-hub", edit) == [
         "RoleBinding/jupyterhub-hub subjects refers to ServiceAccount/hub, "
-        "which the app does not have"]
+        "which the app does not have"
+    ]
 
 
 def test_service_account_name(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["template"]["spec"]["serviceAccountName"] = "proxy"
+
     assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
         "Deployment/jupyterhub-proxy serviceAccountName refers to ServiceAccount/proxy, "
-        "which the app does not have"]
+        "which the app does not have"
+    ]
 
 
 def test_hpa_target(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["scaleTargetRef"]["name"] = "proxy"
+
     assert _problems(manifests, "HorizontalPodAutoscaler", "jupyterhub-proxy", edit) == [
         "HorizontalPodAutoscaler/jupyterhub-proxy spec.scaleTargetRef refers to "
-        "Deployment/proxy, which the app does not have"]
+        "Deployment/proxy, which the app does not have"
+    ]
 
 
 def test_pdb_selector(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["selector"]["matchLabels"] = {"app": "hub"}
+
     assert _problems(manifests, "PodDisruptionBudget", "jupyterhub-hub", edit) == [
         "PodDisruptionBudget/jupyterhub-hub spec.selector selects {'app': 'hub'}, "
-        "which matches no pod"]
+        "which matches no pod"
+    ]
 
 
 def test_config_map_volume(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["template"]["spec"]["volumes"][1]["configMap"]["name"] = "hub-config"
+
     assert _problems(manifests, "StatefulSet", "jupyterhub-hub", edit) == [
         "StatefulSet/jupyterhub-hub volume config refers to ConfigMap/hub-config, "
-        "which the app does not have"]
+        "which the app does not have"
+    ]
 
 
 def test_network_policy_selector(manifests: list[dict[str, Any]]) -> None:
-    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-              "metadata": {"name": "p"},
-              "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "hubs"}}}}
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p"},
+        "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "hubs"}}},
+    }
     assert find_dangling_references([*manifests, policy], EXTERNAL) == [
         "NetworkPolicy/p spec.podSelector selects {'app.kubernetes.io/component': 'hubs'}, "
-        "which matches no pod"]
+        "which matches no pod"
+    ]
 
 
 def test_route_destination(manifests: list[dict[str, Any]]) -> None:
-    route = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-             "metadata": {"name": "r"},
-             "spec": {"http": [{"route": [{"destination": {
-                 "host": "proxy", "port": {"number": 8080}}}]}]}}
+    route = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "r"},
+        "spec": {
+            "http": [{"route": [{"destination": {"host": "proxy", "port": {"number": 8080}}}]}]
+        },
+    }
     assert find_dangling_references([*manifests, route], EXTERNAL) == [
-        "VirtualService/r route destination refers to Service/proxy, which the app does not have"]
+        "VirtualService/r route destination refers to Service/proxy, which the app does not have"
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(apps.APPS))
@@ -166,45 +206,68 @@ def test_app_and_its_user_pods_name_only_what_exists(name: str, tmp_path: Path) 
     the hub's user pods (the previews, rendered by KubeSpawner) included, is an object of the
     app or a prerequisite it declares; and every declared prerequisite is used."""
     external = apps.APPS[name](str(tmp_path), KubernetesVersion.DEFAULT).external
-    manifests = (read_manifests(ROOT / "dist" / name)
-                 + read_manifests(ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}"))
+    manifests = read_manifests(ROOT / "dist" / name) + read_manifests(
+        ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}"
+    )
     assert find_dangling_references(manifests, external) == []
     assert find_unused_prerequisites(manifests, external) == []
 
 
 def _user_pod(**spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "jupyter-alice"},
-            "spec": {"serviceAccountName": "jupyterhub-singleuser-server",
-                     "containers": [{"name": "notebook"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "jupyter-alice"},
+        "spec": {
+            "serviceAccountName": "jupyterhub-singleuser-server",
+            "containers": [{"name": "notebook"}],
+            **spec,
+        },
+    }
 
 
 def test_user_pod_priority_class(manifests: list[dict[str, Any]]) -> None:
     pod = _user_pod(priorityClassName="low")
     assert find_dangling_references([*manifests, pod], EXTERNAL) == [
         "Pod/jupyter-alice priorityClassName refers to PriorityClass/low, "
-        "which the app does not have"]
+        "which the app does not have"
+    ]
 
 
 def test_user_pod_runtime_class(manifests: list[dict[str, Any]]) -> None:
     pod = _user_pod(runtimeClassName="nvidia")
     assert find_dangling_references([*manifests, pod], EXTERNAL) == [
         "Pod/jupyter-alice runtimeClassName refers to RuntimeClass/nvidia, "
-        "which the app does not have"]
-    gpu = External(prerequisites=(*EXTERNAL.prerequisites,
-                                  Prerequisite("RuntimeClass", "nvidia", "GPU operator")),
-                   pod_labels=EXTERNAL.pod_labels)
+        "which the app does not have"
+    ]
+    gpu = External(
+        prerequisites=(
+            *EXTERNAL.prerequisites,
+            Prerequisite("RuntimeClass", "nvidia", "GPU operator"),
+        ),
+        pod_labels=EXTERNAL.pod_labels,
+    )
     assert find_dangling_references([*manifests, pod], gpu) == []
 
 
 def test_user_pod_secrets_and_config_maps(manifests: list[dict[str, Any]]) -> None:
-    pod = _user_pod(imagePullSecrets=[{"name": "registry"}], volumes=[
-        {"name": "p", "projected": {"sources": [{"secret": {"name": "s"}},
-                                                {"configMap": {"name": "c"}},
-                                                {"secret": {"name": "o", "optional": True}}]}},
-    ])
+    pod = _user_pod(
+        imagePullSecrets=[{"name": "registry"}],
+        volumes=[
+            {
+                "name": "p",
+                "projected": {
+                    "sources": [
+                        {"secret": {"name": "s"}},
+                        {"configMap": {"name": "c"}},
+                        {"secret": {"name": "o", "optional": True}},
+                    ]
+                },
+            },
+        ],
+    )
     assert find_dangling_references([*manifests, pod], EXTERNAL) == [
-        "Pod/jupyter-alice imagePullSecrets refers to Secret/registry, "
-        "which the app does not have",
+        "Pod/jupyter-alice imagePullSecrets refers to Secret/registry, which the app does not have",
         "Pod/jupyter-alice volume p refers to Secret/s, which the app does not have",
         "Pod/jupyter-alice volume p refers to ConfigMap/c, which the app does not have",
     ]
@@ -214,23 +277,31 @@ def test_user_pod_service_account(manifests: list[dict[str, Any]]) -> None:
     pod = _user_pod(serviceAccountName="notebooks")
     assert find_dangling_references([*manifests, pod], EXTERNAL) == [
         "Pod/jupyter-alice serviceAccountName refers to ServiceAccount/notebooks, "
-        "which the app does not have"]
+        "which the app does not have"
+    ]
 
 
 def test_ingress_class(manifests: list[dict[str, Any]]) -> None:
-    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-               "metadata": {"name": "i"}, "spec": {"ingressClassName": "nginx"}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "i"},
+        "spec": {"ingressClassName": "nginx"},
+    }
     assert find_dangling_references([*manifests, ingress], EXTERNAL) == [
-        "Ingress/i spec.ingressClassName refers to IngressClass/nginx, "
-        "which the app does not have"]
+        "Ingress/i spec.ingressClassName refers to IngressClass/nginx, which the app does not have"
+    ]
 
 
 def test_unused_prerequisites(manifests: list[dict[str, Any]]) -> None:
-    stale = External(prerequisites=(
-        *EXTERNAL.prerequisites,
-        Prerequisite("RuntimeClass", "nvidia", "GPU operator"),
-        Prerequisite("ServiceAccount", "jupyterhub-hub", "made by hand"),
-    ), pod_labels=EXTERNAL.pod_labels)
+    stale = External(
+        prerequisites=(
+            *EXTERNAL.prerequisites,
+            Prerequisite("RuntimeClass", "nvidia", "GPU operator"),
+            Prerequisite("ServiceAccount", "jupyterhub-hub", "made by hand"),
+        ),
+        pod_labels=EXTERNAL.pod_labels,
+    )
     assert find_unused_prerequisites(manifests, stale) == [
         "RuntimeClass/nvidia is declared a prerequisite, but nothing refers to it",
         "ServiceAccount/jupyterhub-hub is declared a prerequisite, but the app creates it",

@@ -18,18 +18,21 @@ def test_users_reach_only_their_own_servers(tmp_path: Path) -> None:
     key = KeyPair()
     names = ["ann", "ben", "cat"]
     extra = f"c.Spawner.cmd = [{sys.executable!r}, {str(SERVER)!r}]\nc.Spawner.args = []\n"
-    with jwks_server([key]) as jwks_url, deployment(tmp_path, jwks_url,
-                                                    extra_config=extra) as hub:
+    with jwks_server([key]) as jwks_url, deployment(tmp_path, jwks_url, extra_config=extra) as hub:
         for name in names:
             hub.start_server(name)
         latencies: list[float] = []
         problems: list[str] = []
 
         async def everyone() -> None:
-            await asyncio.gather(*(
-                user_session(hub.proxy_url, key, name, names[(i + 1) % len(names)],
-                             latencies, problems)
-                for i, name in enumerate(names)))
+            await asyncio.gather(
+                *(
+                    user_session(
+                        hub.proxy_url, key, name, names[(i + 1) % len(names)], latencies, problems
+                    )
+                    for i, name in enumerate(names)
+                )
+            )
 
         asyncio.run(everyone())
     assert problems == []

@@ -22,8 +22,13 @@ PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
 
 
 def _istio(chart: cdk8s.Chart, *, public_hosts: Any = PUBLIC, **props: Any) -> IstioIngress:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=public_hosts,
-                            proxy_token=ProxyToken.from_existing_secret("t"))
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=public_hosts,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
     return IstioIngress(chart, "Istio", jupyterhub=jupyterhub, **props)
 
 
@@ -40,7 +45,9 @@ def test_routes_to_the_proxy_service(chart: cdk8s.Chart) -> None:
     istio = _istio(chart, retries=Retries(attempts=5))
     http = find(synth(chart), "VirtualService")["spec"]["http"][0]
     assert http["route"][0]["destination"] == {
-        "host": istio.proxy.service.name, "port": {"number": istio.proxy.port}}
+        "host": istio.proxy.service.name,
+        "port": {"number": istio.proxy.port},
+    }
     assert http["retries"]["attempts"] == 5
 
 
@@ -59,7 +66,8 @@ def test_fails_host_the_hub_does_not_know(chart: cdk8s.Chart) -> None:
     assert _error(chart, hosts=["c.example.org"]) == (
         "test/Istio: hosts[0] must be one of the hub's public_hosts ['a.example.org', "
         "'b.example.org', 'hub.example.org'] (user servers accept the browser's Origin only "
-        "from those), got 'c.example.org'")
+        "from those), got 'c.example.org'"
+    )
 
 
 def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
@@ -68,19 +76,26 @@ def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
     assert policy["metadata"]["namespace"] == "istio-system"
     assert policy["spec"]["action"] == "CUSTOM"
     assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
-    assert policy["spec"]["rules"] == [{"to": [{"operation": {
-        "hosts": ["a.example.org", "b.example.org"]}}]}]
+    assert policy["spec"]["rules"] == [
+        {"to": [{"operation": {"hosts": ["a.example.org", "b.example.org"]}}]}
+    ]
 
 
 def test_no_ext_authz_by_default(chart: cdk8s.Chart) -> None:
     _istio(chart)
-    assert not [m for m in synth(chart) if m["kind"] == "AuthorizationPolicy"
-                and m["spec"]["action"] == "CUSTOM"]
+    assert not [
+        m
+        for m in synth(chart)
+        if m["kind"] == "AuthorizationPolicy" and m["spec"]["action"] == "CUSTOM"
+    ]
 
 
 def test_user_egress_hosts_and_mode(chart: cdk8s.Chart) -> None:
-    _istio(chart, user_egress_hosts=["data/minio.data.svc.cluster.local"],
-           user_outbound=OutboundTrafficMode.REGISTRY_ONLY)
+    _istio(
+        chart,
+        user_egress_hosts=["data/minio.data.svc.cluster.local"],
+        user_outbound=OutboundTrafficMode.REGISTRY_ONLY,
+    )
     sidecar = find(synth(chart), "Sidecar", "jupyterhub-singleuser-server")["spec"]
     assert sidecar["egress"][0]["hosts"][-1] == "data/minio.data.svc.cluster.local"
     assert sidecar["outboundTrafficPolicy"] == {"mode": "REGISTRY_ONLY"}
@@ -101,39 +116,49 @@ def _error(chart: cdk8s.Chart, **props: Any) -> str:
 def test_fails_invalid_hostname(chart: cdk8s.Chart) -> None:
     assert _error(chart, hosts=["hub example.org"]) == (
         "test/Istio: hosts[0] must be a lower-case DNS host name such as 'hub.example.org', "
-        "got 'hub example.org'")
+        "got 'hub example.org'"
+    )
 
 
 def test_fails_duplicate_hosts(chart: cdk8s.Chart) -> None:
     assert _error(chart, hosts=["a.example.org", "a.example.org"]) == (
-        "test/Istio: hosts[1] must not repeat another host, got 'a.example.org'")
+        "test/Istio: hosts[1] must not repeat another host, got 'a.example.org'"
+    )
 
 
 def test_fails_sampling_out_of_range(chart: cdk8s.Chart) -> None:
     assert _error(chart, telemetry=MeshTelemetry(sampling_percentage=101)) == (
-        "test/Istio: telemetry.sampling_percentage must be a percentage from 0 to 100, got 101")
+        "test/Istio: telemetry.sampling_percentage must be a percentage from 0 to 100, got 101"
+    )
 
 
 def test_fails_unknown_outbound_mode(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_outbound="DENY_ALL") == (
-        "test/Istio: user_outbound must be one of REGISTRY_ONLY, ALLOW_ANY, got 'DENY_ALL'")
+        "test/Istio: user_outbound must be one of REGISTRY_ONLY, ALLOW_ANY, got 'DENY_ALL'"
+    )
 
 
 def test_fails_egress_host_without_namespace(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_egress_hosts=["pypi.org"]) == (
         "test/Istio: user_egress_hosts[0] must be '<namespace>/<host>' as Istio Sidecar egress "
-        "expects, got 'pypi.org'")
+        "expects, got 'pypi.org'"
+    )
 
 
 # Istio's default install: the ingress gateway in istio-system.
 GATEWAY_ID = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
 
 
-def _authz_allows(policies: list[dict[str, Any]], target: dict[str, str], source: str,
-                  port: int, path: str) -> bool:
+def _authz_allows(
+    policies: list[dict[str, Any]], target: dict[str, str], source: str, port: int, path: str
+) -> bool:
     """Istio ALLOW semantics: no ALLOW policy on the workload allows all, else one must match."""
-    selecting = [p for p in policies if p["spec"]["action"] == "ALLOW" and all(
-        target.get(k) == v for k, v in p["spec"]["selector"]["matchLabels"].items())]
+    selecting = [
+        p
+        for p in policies
+        if p["spec"]["action"] == "ALLOW"
+        and all(target.get(k) == v for k, v in p["spec"]["selector"]["matchLabels"].items())
+    ]
     if not selecting:
         return True
     for policy in selecting:
@@ -141,10 +166,17 @@ def _authz_allows(policies: list[dict[str, Any]], target: dict[str, str], source
             sources = [s for f in rule["from"] for s in f["source"]["principals"]]
             operation = rule["to"][0]["operation"]
             paths = operation.get("paths")
-            if (source in sources and str(port) in operation["ports"]
-                    and (paths is None or any(
+            if (
+                source in sources
+                and str(port) in operation["ports"]
+                and (
+                    paths is None
+                    or any(
                         path.startswith(p.removesuffix("*")) if p.endswith("*") else path == p
-                        for p in paths))):
+                        for p in paths
+                    )
+                )
+            ):
                 return True
     return False
 
@@ -164,32 +196,51 @@ def test_mesh_authorization_admits_exactly_the_flows(chart: cdk8s.Chart) -> None
     }
     targets = {"proxy": proxy.labels, "hub": hub.labels, "user": hub.user_pod_labels}
     allowed = {
-        ("gateway", "proxy", 8080, "/"), ("hub", "proxy", 8081, "/api/routes"),
-        ("proxy", "hub", 8081, "/hub/login"), ("proxy", "hub", 8081, "/hub/api/users"),
+        ("gateway", "proxy", 8080, "/"),
+        ("hub", "proxy", 8081, "/api/routes"),
+        ("proxy", "hub", 8081, "/hub/login"),
+        ("proxy", "hub", 8081, "/hub/api/users"),
         ("proxy", "hub", 8081, "/hub/admin"),
-        ("user", "hub", 8081, "/hub/api/users"), ("hub", "hub", 8081, "/hub/api/users"),
+        ("user", "hub", 8081, "/hub/api/users"),
+        ("hub", "hub", 8081, "/hub/api/users"),
         # jupyterhub-singleuser's start-up check GETs JUPYTERHUB_API_URL, without a slash.
-        ("user", "hub", 8081, "/hub/api"), ("hub", "hub", 8081, "/hub/api"),
-        ("proxy", "hub", 8081, "/hub/api"), ("proxy", "hub", 8081, "/hub/apix"),
-        ("proxy", "user", 8888, "/user/a/"), ("hub", "user", 8888, "/user/a/api"),
-        ("proxy", "user", 8888, "/user/a/api"), ("hub", "user", 8888, "/user/a/"),
+        ("user", "hub", 8081, "/hub/api"),
+        ("hub", "hub", 8081, "/hub/api"),
+        ("proxy", "hub", 8081, "/hub/api"),
+        ("proxy", "hub", 8081, "/hub/apix"),
+        ("proxy", "user", 8888, "/user/a/"),
+        ("hub", "user", 8888, "/user/a/api"),
+        ("proxy", "user", 8888, "/user/a/api"),
+        ("hub", "user", 8888, "/user/a/"),
     }
-    probes = [("proxy", 8080, "/"), ("proxy", 8081, "/api/routes"), ("hub", 8081, "/hub/login"),
-              ("hub", 8081, "/hub/api/users"), ("hub", 8081, "/hub/api"),
-              ("hub", 8081, "/hub/apix"), ("hub", 8081, "/hub/admin"),
-              ("user", 8888, "/user/a/"), ("user", 8888, "/user/a/api")]
+    probes = [
+        ("proxy", 8080, "/"),
+        ("proxy", 8081, "/api/routes"),
+        ("hub", 8081, "/hub/login"),
+        ("hub", 8081, "/hub/api/users"),
+        ("hub", 8081, "/hub/api"),
+        ("hub", 8081, "/hub/apix"),
+        ("hub", 8081, "/hub/admin"),
+        ("user", 8888, "/user/a/"),
+        ("user", 8888, "/user/a/api"),
+    ]
     for source, principal in ids.items():
         for target, port, path in probes:
             expected = (source, target, port, path) in allowed
             assert _authz_allows(policies, targets[target], principal, port, path) is expected, (
-                source, target, port, path)
+                source,
+                target,
+                port,
+                path,
+            )
     assert istio.gateway.namespace == "istio-system"
 
 
 def test_fails_malformed_gateway_principal(chart: cdk8s.Chart) -> None:
     assert _error(chart, gateway_principal="istio-ingressgateway") == (
         "test/Istio: gateway_principal must look like '<trust domain>/ns/<namespace>/sa/"
-        "<service account>', got 'istio-ingressgateway'")
+        "<service account>', got 'istio-ingressgateway'"
+    )
 
 
 def test_fails_without_chart_namespace() -> None:
@@ -198,7 +249,8 @@ def test_fails_without_chart_namespace() -> None:
         _istio(chart)
     assert str(error.value) == (
         "test/Istio: namespace must be set on the chart: mesh identities name the namespace, "
-        "got None")
+        "got None"
+    )
 
 
 def test_hub_reaches_its_identity_provider_through_a_service_entry(chart: cdk8s.Chart) -> None:
@@ -208,13 +260,22 @@ def test_hub_reaches_its_identity_provider_through_a_service_entry(chart: cdk8s.
     _istio(chart)
     (entry,) = [m for m in synth(chart) if m["kind"] == "ServiceEntry"]
     assert entry["spec"] == {
-        "hosts": ["auth.example.org"], "exportTo": ["."], "location": "MESH_EXTERNAL",
-        "resolution": "DNS", "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}]}
+        "hosts": ["auth.example.org"],
+        "exportTo": ["."],
+        "location": "MESH_EXTERNAL",
+        "resolution": "DNS",
+        "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}],
+    }
 
 
 def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=HeaderTrust.mesh_enforced(),
-                            hosts=HOSTS, proxy_token=ProxyToken.from_existing_secret("t"))
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=HeaderTrust.mesh_enforced(),
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     assert [m for m in synth(chart) if m["kind"] == "ServiceEntry"] == []
 
@@ -235,13 +296,23 @@ def _headers_forwarded(virtual_service: dict[str, Any], path: str) -> dict[str, 
     raise AssertionError(f"no route for {path}")
 
 
-@pytest.mark.parametrize(("path", "reaches"), [
-    ("/hub/login", True), ("/hub/api/user", True), ("/hub/spawn/alice", True),
-    ("/user/alice/lab", False), ("/user/alice/api/kernels", False), ("/", False),
-    ("/hub", False), ("/users/alice", False), ("/hubx/login", False),
-])
-def test_auth_headers_reach_the_hub_paths_only(chart: cdk8s.Chart, path: str,
-                                               reaches: bool) -> None:
+@pytest.mark.parametrize(
+    ("path", "reaches"),
+    [
+        ("/hub/login", True),
+        ("/hub/api/user", True),
+        ("/hub/spawn/alice", True),
+        ("/user/alice/lab", False),
+        ("/user/alice/api/kernels", False),
+        ("/", False),
+        ("/hub", False),
+        ("/users/alice", False),
+        ("/hubx/login", False),
+    ],
+)
+def test_auth_headers_reach_the_hub_paths_only(
+    chart: cdk8s.Chart, path: str, reaches: bool
+) -> None:
     """A user server's owner could record a visitor's header and ID token and replay them to
     the hub's login; the gateway passes them to the hub's paths only. (Envoy normalizes
     ``/hub/../user/…`` to ``/user/…`` before matching: Istio's default path normalization.)"""

@@ -25,9 +25,13 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 
 def test_references_resolve(chart: cdk8s.Chart) -> None:
     jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
-    check_references(synth(chart), External(
-        prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
-        pod_labels=(jupyterhub.hub.user_pod_labels,)))
+    check_references(
+        synth(chart),
+        External(
+            prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
+            pod_labels=(jupyterhub.hub.user_pod_labels,),
+        ),
+    )
 
 
 def test_user_pods_use_the_user_service_account(chart: cdk8s.Chart) -> None:
@@ -44,20 +48,28 @@ def test_reference_profiles(chart: cdk8s.Chart) -> None:
 
 
 def test_admin_users(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
-            proxy_token=TOKEN, admin_users=["alice"])
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        admin_users=["alice"],
+    )
     assert jupyterhub.hub.settings.auth.admin_users == ("alice",)
 
 
 def test_namespace_privileged_only_for_host_paths(chart: cdk8s.Chart) -> None:
-    safe = NotebookProfile(chart, "Safe", volumes=[
-        UserVolume.memory_volume("scratch", mount_path="/scratch")])
+    safe = NotebookProfile(
+        chart, "Safe", volumes=[UserVolume.memory_volume("scratch", mount_path="/scratch")]
+    )
     assert HubNamespace(chart, "Restricted", profiles=[safe]).pod_security is (
-        PodSecurityLevel.RESTRICTED)
-    host = NotebookProfile(chart, "Host", display_name="Host",
-                           volumes=UserVolume.reference_set())
+        PodSecurityLevel.RESTRICTED
+    )
+    host = NotebookProfile(chart, "Host", display_name="Host", volumes=UserVolume.reference_set())
     assert HubNamespace(chart, "Privileged", name="other", profiles=[safe, host]).pod_security is (
-        PodSecurityLevel.PRIVILEGED)
+        PodSecurityLevel.PRIVILEGED
+    )
 
 
 def test_namespace_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -66,7 +78,8 @@ def test_namespace_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion
 
 
 def test_namespace_privileged_for_istio_init(chart: cdk8s.Chart) -> None:
-    safe = NotebookProfile(chart, "Safe", volumes=[
-        UserVolume.memory_volume("scratch", mount_path="/scratch")])
+    safe = NotebookProfile(
+        chart, "Safe", volumes=[UserVolume.memory_volume("scratch", mount_path="/scratch")]
+    )
     namespace = HubNamespace(chart, "Namespace", profiles=[safe], istio_init=True)
     assert namespace.pod_security is PodSecurityLevel.PRIVILEGED

@@ -23,21 +23,37 @@ ALLOWED = ("RS256", "PS256", "ES256")
 
 
 def pem(private: Any) -> str:
-    return str(private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+    return str(
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def verifier(public_key: str, **changes: Any) -> JwtVerifier:
-    settings = JwtSettings(issuer="https://idp", audience="hub", user_claim="sub",
-                           jwks_url=None, public_key=public_key, algorithms=ALLOWED, leeway=0,
-                           max_lifetime=3600)
+    settings = JwtSettings(
+        issuer="https://idp",
+        audience="hub",
+        user_claim="sub",
+        jwks_url=None,
+        public_key=public_key,
+        algorithms=ALLOWED,
+        leeway=0,
+        max_lifetime=3600,
+    )
     return JwtVerifier(JwtSettings(**{**settings.__dict__, **changes}))
 
 
 def token(private: Any, alg: str, **claims: Any) -> str:
     now = int(time.time())
-    payload = {"sub": "ann", "iss": "https://idp", "aud": "hub", "iat": now, "exp": now + 60,
-               **claims}
+    payload = {
+        "sub": "ann",
+        "iss": "https://idp",
+        "aud": "hub",
+        "iat": now,
+        "exp": now + 60,
+        **claims,
+    }
     return jwt.encode(payload, private, algorithm=alg)
 
 
@@ -51,13 +67,21 @@ def test_static_rsa_key_verifies_rsa_algorithms() -> None:
     assert verify(checker, token(RSA_KEY, "PS256"))["sub"] == "ann"
 
 
-@pytest.mark.parametrize(("key", "signer", "alg", "why"), [
-    (RSA_KEY, EC_KEY, "ES256", "algorithm 'ES256' does not fit public_key (it verifies PS256, "
-                               "RS256)"),
-    (EC_KEY, RSA_KEY, "RS256", "algorithm 'RS256' does not fit public_key (it verifies ES256)"),
-])
-def test_static_key_of_another_type_is_invalid_proof(key: Any, signer: Any, alg: str,
-                                                     why: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "signer", "alg", "why"),
+    [
+        (
+            RSA_KEY,
+            EC_KEY,
+            "ES256",
+            "algorithm 'ES256' does not fit public_key (it verifies PS256, RS256)",
+        ),
+        (EC_KEY, RSA_KEY, "RS256", "algorithm 'RS256' does not fit public_key (it verifies ES256)"),
+    ],
+)
+def test_static_key_of_another_type_is_invalid_proof(
+    key: Any, signer: Any, alg: str, why: str
+) -> None:
     with pytest.raises(InvalidProof) as error:
         verify(verifier(pem(key)), token(signer, alg))
     assert str(error.value) == why
@@ -66,8 +90,10 @@ def test_static_key_of_another_type_is_invalid_proof(key: Any, signer: Any, alg:
 def test_lifetime_over_the_limit_is_invalid_proof() -> None:
     now = int(time.time())
     with pytest.raises(InvalidProof, match=r"token lifetime 7200 s \(exp - iat\) exceeds 60 s"):
-        verify(verifier(pem(RSA_KEY), max_lifetime=60), token(RSA_KEY, "RS256", iat=now,
-                                                              exp=now + 7200))
+        verify(
+            verifier(pem(RSA_KEY), max_lifetime=60),
+            token(RSA_KEY, "RS256", iat=now, exp=now + 7200),
+        )
 
 
 def test_static_key_must_be_a_public_key() -> None:
@@ -86,16 +112,19 @@ def rsa_jwk(**fields: Any) -> dict[str, Any]:
     return {**jwk, "kid": "k", **fields}
 
 
-@pytest.mark.parametrize(("fields", "bound"), [
-    ({}, ["PS256", "RS256"]),                      # no alg: the key type's, as allowed
-    ({"alg": "RS256"}, ["RS256"]),                 # alg: that one only
-    ({"alg": "RS512"}, []),                        # not allowed here
-    ({"use": "enc"}, []),                          # for encryption
-    ({"key_ops": ["encrypt"]}, []),
-    ({"key_ops": ["verify"]}, ["PS256", "RS256"]),
-    ({"alg": "ES256"}, []),                        # alg of another key type
-    ({"n": "!!"}, []),                             # not a key PyJWT can load
-])
+@pytest.mark.parametrize(
+    ("fields", "bound"),
+    [
+        ({}, ["PS256", "RS256"]),  # no alg: the key type's, as allowed
+        ({"alg": "RS256"}, ["RS256"]),  # alg: that one only
+        ({"alg": "RS512"}, []),  # not allowed here
+        ({"use": "enc"}, []),  # for encryption
+        ({"key_ops": ["encrypt"]}, []),
+        ({"key_ops": ["verify"]}, ["PS256", "RS256"]),
+        ({"alg": "ES256"}, []),  # alg of another key type
+        ({"n": "!!"}, []),  # not a key PyJWT can load
+    ],
+)
 def test_jwks_keys_bind_to_their_algorithms(fields: dict[str, Any], bound: list[str]) -> None:
     assert sorted(bind_keys(rsa_jwk(**fields), ALLOWED)) == bound
 

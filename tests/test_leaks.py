@@ -59,10 +59,23 @@ def test_starts_a_process():
 def _pytest(test_file: Path) -> subprocess.CompletedProcess[str]:
     # With this project's conftest.py as a plugin, in a session of its own.
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
-         str(test_file)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-        check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.conftest",
+            str(test_file),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_a_leak_fails_the_run_and_is_ended(tmp_path: Path) -> None:

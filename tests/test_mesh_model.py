@@ -17,60 +17,107 @@ HUB = {"app": "hub"}
 CLIENT = {"app": "client"}
 
 
-def deployment(name: str, labels: dict[str, str], *, namespace: str = NS,
-               inject: bool = True, ports: dict[str, int] | None = None) -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"template": {
-                "metadata": {"labels": {**labels,
-                                        "sidecar.istio.io/inject": str(inject).lower()}},
-                "spec": {"serviceAccountName": name, "containers": [{
-                    "name": "c", "ports": [{"name": n, "containerPort": p}
-                                           for n, p in (ports or {"http": 8081}).items()]}]}}}}
+def deployment(
+    name: str,
+    labels: dict[str, str],
+    *,
+    namespace: str = NS,
+    inject: bool = True,
+    ports: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "template": {
+                "metadata": {"labels": {**labels, "sidecar.istio.io/inject": str(inject).lower()}},
+                "spec": {
+                    "serviceAccountName": name,
+                    "containers": [
+                        {
+                            "name": "c",
+                            "ports": [
+                                {"name": n, "containerPort": p}
+                                for n, p in (ports or {"http": 8081}).items()
+                            ],
+                        }
+                    ],
+                },
+            }
+        },
+    }
 
 
-def service(name: str, selector: dict[str, str], *, namespace: str = NS, port: int = 8081,
-            port_name: str | None = "http", target: int | str = "http",
-            app_protocol: str | None = None) -> dict[str, Any]:
+def service(
+    name: str,
+    selector: dict[str, str],
+    *,
+    namespace: str = NS,
+    port: int = 8081,
+    port_name: str | None = "http",
+    target: int | str = "http",
+    app_protocol: str | None = None,
+) -> dict[str, Any]:
     spec_port: dict[str, Any] = {"port": port, "targetPort": target}
     if port_name is not None:
         spec_port["name"] = port_name
     if app_protocol is not None:
         spec_port["appProtocol"] = app_protocol
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"selector": selector, "ports": [spec_port]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"selector": selector, "ports": [spec_port]},
+    }
 
 
-def sidecar(hosts: list[str], mode: str, *, namespace: str = NS,
-            selector: dict[str, str] | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"egress": [{"hosts": hosts}],
-                            "outboundTrafficPolicy": {"mode": mode}}
+def sidecar(
+    hosts: list[str], mode: str, *, namespace: str = NS, selector: dict[str, str] | None = None
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"egress": [{"hosts": hosts}], "outboundTrafficPolicy": {"mode": mode}}
     if selector is not None:
         spec["workloadSelector"] = {"labels": selector}
-    return {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
-            "metadata": {"name": f"sidecar-{len(hosts)}-{mode}", "namespace": namespace},
-            "spec": spec}
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Sidecar",
+        "metadata": {"name": f"sidecar-{len(hosts)}-{mode}", "namespace": namespace},
+        "spec": spec,
+    }
 
 
-def strict(namespace: str = NS, mode: str = "STRICT",
-           selector: dict[str, str] | None = None) -> dict[str, Any]:
+def strict(
+    namespace: str = NS, mode: str = "STRICT", selector: dict[str, str] | None = None
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"mtls": {"mode": mode}}
     if selector is not None:
         spec["selector"] = {"matchLabels": selector}
-    return {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
-            "metadata": {"name": f"peer-{mode}", "namespace": namespace}, "spec": spec}
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": f"peer-{mode}", "namespace": namespace},
+        "spec": spec,
+    }
 
 
-def policy(rules: list[dict[str, Any]] | None, *, action: str = "ALLOW",
-           selector: dict[str, str] | None = None, name: str = "policy") -> dict[str, Any]:
+def policy(
+    rules: list[dict[str, Any]] | None,
+    *,
+    action: str = "ALLOW",
+    selector: dict[str, str] | None = None,
+    name: str = "policy",
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"action": action}
     if rules is not None:
         spec["rules"] = rules
     if selector is not None:
         spec["selector"] = {"matchLabels": selector}
-    return {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
-            "metadata": {"name": name, "namespace": NS}, "spec": spec}
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": spec,
+    }
 
 
 def rule(principals: list[str] | None = None, **operation: list[str]) -> dict[str, Any]:
@@ -82,22 +129,37 @@ def rule(principals: list[str] | None = None, **operation: list[str]) -> dict[st
     return result
 
 
-def entry(hosts: list[str], *, port: int = 443, protocol: str = "TLS", namespace: str = NS,
-          export_to: list[str] | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"hosts": hosts, "location": "MESH_EXTERNAL", "resolution": "DNS",
-                            "ports": [{"number": port, "name": "p", "protocol": protocol}]}
+def entry(
+    hosts: list[str],
+    *,
+    port: int = 443,
+    protocol: str = "TLS",
+    namespace: str = NS,
+    export_to: list[str] | None = None,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "hosts": hosts,
+        "location": "MESH_EXTERNAL",
+        "resolution": "DNS",
+        "ports": [{"number": port, "name": "p", "protocol": protocol}],
+    }
     if export_to is not None:
         spec["exportTo"] = export_to
-    return {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
-            "metadata": {"name": f"entry-{hosts[0]}", "namespace": namespace}, "spec": spec}
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "ServiceEntry",
+        "metadata": {"name": f"entry-{hosts[0]}", "namespace": namespace},
+        "spec": spec,
+    }
 
 
 CLIENT_PRINCIPAL = f"cluster.local/ns/{NS}/sa/client"
 
 
 def mesh(*extra: dict[str, Any]) -> Mesh:
-    return Mesh.of([deployment("hub", HUB), service("hub", HUB), deployment("client", CLIENT),
-                    *extra])
+    return Mesh.of(
+        [deployment("hub", HUB), service("hub", HUB), deployment("client", CLIENT), *extra]
+    )
 
 
 def get(host: str, path: str = "/hub/api/users", method: str = "GET") -> Request:
@@ -121,8 +183,14 @@ def test_protocol_selection() -> None:
 def test_virtual_host_domains_short_name_only_from_the_same_namespace() -> None:
     hub = mesh().services[0]
     here = virtual_host_domains(hub, 8081, NS)
-    assert {"hub", "hub:8081", "hub.apps", "hub.apps.svc:8081",
-            "hub.apps.svc.cluster.local", "hub.apps.svc.cluster.local:8081"} <= here
+    assert {
+        "hub",
+        "hub:8081",
+        "hub.apps",
+        "hub.apps.svc:8081",
+        "hub.apps.svc.cluster.local",
+        "hub.apps.svc.cluster.local:8081",
+    } <= here
     assert "hub:9999" not in here
     elsewhere = virtual_host_domains(hub, 8081, "other")
     assert "hub" not in elsewhere and "hub:8081" not in elsewhere
@@ -140,16 +208,14 @@ def test_host_naming_the_service_is_routed() -> None:
 
 def test_public_host_on_an_http_port_is_502_under_registry_only() -> None:
     model = mesh(sidecar(["./*"], "REGISTRY_ONLY"), strict())
-    verdict = check(model, model.workload(CLIENT), "http://hub:8081",
-                    get("notebook.example.org"))
+    verdict = check(model, model.workload(CLIENT), "http://hub:8081", get("notebook.example.org"))
     assert not verdict.allowed
     assert "502" in verdict.reason
 
 
 def test_public_host_under_allow_any_passes_through_and_strict_refuses_it() -> None:
     model = mesh(sidecar(["./*"], "ALLOW_ANY"), strict())
-    verdict = check(model, model.workload(CLIENT), "http://hub:8081",
-                    get("notebook.example.org"))
+    verdict = check(model, model.workload(CLIENT), "http://hub:8081", get("notebook.example.org"))
     assert not verdict.allowed
     assert "plaintext refused" in verdict.reason
 
@@ -172,24 +238,40 @@ def test_host_of_another_service_on_the_port_goes_there() -> None:
 
 
 def test_short_name_from_another_namespace_is_not_a_domain() -> None:
-    model = mesh(deployment("far", {"app": "far"}, namespace="far"),
-                 sidecar(["*/*"], "REGISTRY_ONLY", namespace="far"))
+    model = mesh(
+        deployment("far", {"app": "far"}, namespace="far"),
+        sidecar(["*/*"], "REGISTRY_ONLY", namespace="far"),
+    )
     far = model.workload({"app": "far"})
     assert not check(model, far, "http://hub.apps:8081", get("hub:8081")).allowed
     assert check(model, far, "http://hub.apps:8081", get("hub.apps:8081")).allowed
 
 
 def test_detected_protocol_routes_by_address_whatever_the_host() -> None:
-    model = Mesh.of([deployment("hub", HUB), deployment("client", CLIENT),
-                     service("hub", HUB, port_name="web"), sidecar(["./*"], "REGISTRY_ONLY")])
-    assert check(model, model.workload(CLIENT), "http://hub:8081",
-                 get("notebook.example.org")).allowed
+    model = Mesh.of(
+        [
+            deployment("hub", HUB),
+            deployment("client", CLIENT),
+            service("hub", HUB, port_name="web"),
+            sidecar(["./*"], "REGISTRY_ONLY"),
+        ]
+    )
+    assert check(
+        model, model.workload(CLIENT), "http://hub:8081", get("notebook.example.org")
+    ).allowed
 
 
 def test_http_fields_never_match_on_a_tcp_port() -> None:
     def on_tcp(*extra: dict[str, Any]) -> Mesh:
-        return Mesh.of([deployment("hub", HUB), deployment("client", CLIENT),
-                        service("hub", HUB, app_protocol="tcp"), strict(), *extra])
+        return Mesh.of(
+            [
+                deployment("hub", HUB),
+                deployment("client", CLIENT),
+                service("hub", HUB, app_protocol="tcp"),
+                strict(),
+                *extra,
+            ]
+        )
 
     with_paths = on_tcp(policy([rule([CLIENT_PRINCIPAL], paths=["/hub/api/*"])]))
     client = with_paths.workload(CLIENT)
@@ -204,22 +286,29 @@ def test_http_fields_never_match_on_a_tcp_port() -> None:
 
 def test_sidecar_egress_hosts_decide_what_is_visible() -> None:
     def client_in(hosts: list[str]) -> tuple[Mesh, Any]:
-        model = mesh(deployment("far", {"app": "far"}, namespace="far"),
-                     sidecar(hosts, "REGISTRY_ONLY", namespace="far"))
+        model = mesh(
+            deployment("far", {"app": "far"}, namespace="far"),
+            sidecar(hosts, "REGISTRY_ONLY", namespace="far"),
+        )
         return model, model.workload({"app": "far"})
 
-    for hosts, visible in [(["./*"], False), (["apps/*"], True),
-                           (["*/hub.apps.svc.cluster.local"], True),
-                           (["apps/other.apps.svc.cluster.local"], False),
-                           (["~/*"], False), (["*/*.apps.svc.cluster.local"], True)]:
+    for hosts, visible in [
+        (["./*"], False),
+        (["apps/*"], True),
+        (["*/hub.apps.svc.cluster.local"], True),
+        (["apps/other.apps.svc.cluster.local"], False),
+        (["~/*"], False),
+        (["*/*.apps.svc.cluster.local"], True),
+    ]:
         model, far = client_in(hosts)
         verdict = check(model, far, "http://hub.apps:8081", get("hub.apps:8081"))
         assert verdict.allowed is visible, (hosts, verdict.reason)
 
 
 def test_workload_sidecar_wins_over_the_namespace_default() -> None:
-    model = mesh(sidecar(["./*"], "REGISTRY_ONLY"),
-                 sidecar(["~/*"], "REGISTRY_ONLY", selector=CLIENT))
+    model = mesh(
+        sidecar(["./*"], "REGISTRY_ONLY"), sidecar(["~/*"], "REGISTRY_ONLY", selector=CLIENT)
+    )
     assert not check(model, model.workload(CLIENT), "http://hub:8081", get("hub:8081")).allowed
 
 
@@ -232,8 +321,9 @@ def test_external_host_needs_a_service_entry_under_registry_only() -> None:
     verdict = check(base, client, JWKS, get("idp.example.org", "/jwks.json"))
     assert not verdict.allowed
     assert "not in the registry" in verdict.reason
-    with_entry = mesh(sidecar(["./*"], "REGISTRY_ONLY"), entry(["idp.example.org"],
-                                                              export_to=["."]))
+    with_entry = mesh(
+        sidecar(["./*"], "REGISTRY_ONLY"), entry(["idp.example.org"], export_to=["."])
+    )
     verdict = check(with_entry, client, JWKS, get("idp.example.org", "/jwks.json"))
     assert verdict.allowed and verdict.entry is not None, verdict.reason
     wildcard = mesh(sidecar(["./*"], "REGISTRY_ONLY"), entry(["*.example.org"]))
@@ -246,9 +336,12 @@ def test_service_entry_must_be_visible_to_the_sidecar() -> None:
     private = entry(["idp.example.org"], namespace="elsewhere", export_to=["."])
     exported = entry(["idp.example.org"], namespace="elsewhere")
     # exportTo "." keeps it to its own namespace, whatever the Sidecar lists.
-    for item, hosts, visible in [(private, ["*/*"], False), (exported, ["*/*"], True),
-                                 (exported, ["./*", "istio-system/*"], False),
-                                 (exported, ["./*", "elsewhere/idp.example.org"], True)]:
+    for item, hosts, visible in [
+        (private, ["*/*"], False),
+        (exported, ["*/*"], True),
+        (exported, ["./*", "istio-system/*"], False),
+        (exported, ["./*", "elsewhere/idp.example.org"], True),
+    ]:
         model = mesh(sidecar(hosts, "REGISTRY_ONLY"), item)
         verdict = check(model, model.workload(CLIENT), JWKS, get("idp.example.org"))
         assert verdict.allowed is visible, (hosts, verdict.reason)
@@ -257,25 +350,29 @@ def test_service_entry_must_be_visible_to_the_sidecar() -> None:
 def test_service_entry_protocol_must_fit_the_scheme() -> None:
     plain = mesh(sidecar(["./*"], "REGISTRY_ONLY"), entry(["idp.example.org"], protocol="HTTP"))
     assert not check(plain, plain.workload(CLIENT), JWKS, get("idp.example.org")).allowed
-    http = mesh(sidecar(["./*"], "REGISTRY_ONLY"),
-                entry(["idp.example.org"], port=80, protocol="HTTP"))
+    http = mesh(
+        sidecar(["./*"], "REGISTRY_ONLY"), entry(["idp.example.org"], port=80, protocol="HTTP")
+    )
     client = http.workload(CLIENT)
     assert check(http, client, "http://idp.example.org/jwks", get("idp.example.org")).allowed
     assert not check(http, client, "http://idp.example.org/jwks", get("other.org")).allowed
 
 
-@pytest.mark.parametrize(("pattern", "value", "matches"), [
-    ("/hub/api", "/hub/api", True),
-    ("/hub/api", "/hub/api/", False),
-    ("/hub/api/*", "/hub/api", False),
-    ("/hub/api/*", "/hub/api/", True),
-    ("/hub/api/*", "/hub/api/users/a", True),
-    ("*/activity", "/hub/api/users/a/activity", True),
-    ("*/activity", "/hub/api/users/a/activity/x", False),
-    ("*", "/anything", True),
-    ("*", "", False),
-    ("*", None, False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        ("/hub/api", "/hub/api", True),
+        ("/hub/api", "/hub/api/", False),
+        ("/hub/api/*", "/hub/api", False),
+        ("/hub/api/*", "/hub/api/", True),
+        ("/hub/api/*", "/hub/api/users/a", True),
+        ("*/activity", "/hub/api/users/a/activity", True),
+        ("*/activity", "/hub/api/users/a/activity/x", False),
+        ("*", "/anything", True),
+        ("*", "", False),
+        ("*", None, False),
+    ],
+)
 def test_string_match(pattern: str, value: str | None, matches: bool) -> None:
     assert string_match(pattern, value) is matches
 
@@ -310,29 +407,45 @@ def test_allow_semantics() -> None:
     nothing = mesh(strict())
     assert check(nothing, client_of(nothing), "http://hub:8081", get("hub:8081")).allowed
     allow_nothing = mesh(strict(), policy(None))
-    assert not check(allow_nothing, client_of(allow_nothing), "http://hub:8081",
-                     get("hub:8081")).allowed
+    assert not check(
+        allow_nothing, client_of(allow_nothing), "http://hub:8081", get("hub:8081")
+    ).allowed
     elsewhere = mesh(strict(), policy(None, selector={"app": "other"}))
     assert check(elsewhere, client_of(elsewhere), "http://hub:8081", get("hub:8081")).allowed
-    two = mesh(strict(), policy([rule(["cluster.local/ns/x/sa/y"])], name="a"),
-               policy([rule([CLIENT_PRINCIPAL])], name="b"))
+    two = mesh(
+        strict(),
+        policy([rule(["cluster.local/ns/x/sa/y"])], name="a"),
+        policy([rule([CLIENT_PRINCIPAL])], name="b"),
+    )
     assert check(two, client_of(two), "http://hub:8081", get("hub:8081")).allowed
-    denied = mesh(strict(), policy([rule([CLIENT_PRINCIPAL])], name="allow"),
-                  policy([rule(paths=["/hub/api/*"])], action="DENY", name="deny"))
+    denied = mesh(
+        strict(),
+        policy([rule([CLIENT_PRINCIPAL])], name="allow"),
+        policy([rule(paths=["/hub/api/*"])], action="DENY", name="deny"),
+    )
     verdict = check(denied, client_of(denied), "http://hub:8081", get("hub:8081"))
     assert not verdict.allowed and "DENY" in verdict.reason
 
 
 def test_a_source_without_sidecar_has_no_identity() -> None:
-    model = Mesh.of([deployment("hub", HUB), service("hub", HUB),
-                     deployment("client", CLIENT, inject=False), strict()])
+    model = Mesh.of(
+        [
+            deployment("hub", HUB),
+            service("hub", HUB),
+            deployment("client", CLIENT, inject=False),
+            strict(),
+        ]
+    )
     verdict = check(model, model.workload(CLIENT), "http://hub:8081", get("hub:8081"))
     assert not verdict.allowed and "STRICT" in verdict.reason
 
 
 def test_peer_authentication_precedence() -> None:
-    model = mesh(strict(), strict(mode="PERMISSIVE", selector=HUB),
-                 strict(namespace="istio-system", mode="STRICT"))
+    model = mesh(
+        strict(),
+        strict(mode="PERMISSIVE", selector=HUB),
+        strict(namespace="istio-system", mode="STRICT"),
+    )
     hub = model.workload(HUB)
     assert peer_mode(model, hub, 8081) == "PERMISSIVE"
     assert peer_mode(model, model.workload(CLIENT), 8081) == "STRICT"
@@ -341,16 +454,30 @@ def test_peer_authentication_precedence() -> None:
 
 
 def test_ingress_gateway_routes_only_its_hosts() -> None:
-    gateway = {"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-               "metadata": {"name": "gw", "namespace": NS},
-               "spec": {"selector": {"istio": "ingressgateway"}, "servers": [
-                   {"port": {"number": 80, "name": "http", "protocol": "HTTP"},
-                    "hosts": ["hub.example.org"]}]}}
-    route = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-             "metadata": {"name": "vs", "namespace": NS},
-             "spec": {"gateways": ["gw"], "hosts": ["hub.example.org"],
-                      "http": [{"route": [{"destination": {"host": "hub",
-                                                           "port": {"number": 8081}}}]}]}}
+    gateway = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": NS},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "hosts": ["hub.example.org"],
+                }
+            ],
+        },
+    }
+    route = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "vs", "namespace": NS},
+        "spec": {
+            "gateways": ["gw"],
+            "hosts": ["hub.example.org"],
+            "http": [{"route": [{"destination": {"host": "hub", "port": {"number": 8081}}}]}],
+        },
+    }
     ingress = deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways")
     principal = "cluster.local/ns/gateways/sa/ingress"
     model = mesh(gateway, route, ingress, strict(), policy([rule([principal])]))
@@ -363,19 +490,37 @@ def test_ingress_gateway_routes_only_its_hosts() -> None:
     assert not check_ingress(wrong, gw, get("hub.example.org"), 80).allowed
 
 
-@pytest.mark.parametrize("document", [
-    {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
-     "metadata": {"name": "d", "namespace": NS}, "spec": {"host": "hub"}},
-    policy([{"when": [{"key": "request.headers[x]", "values": ["y"]}]}]),
-    policy([{"from": [{"source": {"ipBlocks": ["10.0.0.0/8"]}}]}]),
-    {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-     "metadata": {"name": "v", "namespace": NS}, "spec": {"hosts": ["hub"], "http": []}},
-    {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
-     "metadata": {"name": "s", "namespace": NS},
-     "spec": {"egress": [{"port": {"number": 80}, "hosts": ["./*"]}]}},
-    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "namespace": NS},
-     "spec": {"type": "ExternalName", "externalName": "example.org"}},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "DestinationRule",
+            "metadata": {"name": "d", "namespace": NS},
+            "spec": {"host": "hub"},
+        },
+        policy([{"when": [{"key": "request.headers[x]", "values": ["y"]}]}]),
+        policy([{"from": [{"source": {"ipBlocks": ["10.0.0.0/8"]}}]}]),
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "v", "namespace": NS},
+            "spec": {"hosts": ["hub"], "http": []},
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Sidecar",
+            "metadata": {"name": "s", "namespace": NS},
+            "spec": {"egress": [{"port": {"number": 80}, "hosts": ["./*"]}]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "x", "namespace": NS},
+            "spec": {"type": "ExternalName", "externalName": "example.org"},
+        },
+    ],
+)
 def test_what_is_not_modelled_is_refused(document: dict[str, Any]) -> None:
     with pytest.raises(Unmodelled):
         mesh(document)

@@ -53,9 +53,18 @@ DIST = ROOT / "dist" / "dev"
 CLUSTER = ROOT / "analysis" / "cluster-environment.yaml"
 COMPONENT = "app.kubernetes.io/component"
 # Proxy flags that name addresses, ports, targets or the route store: local in this run.
-LOCAL_PROXY_FLAGS = {"--ip", "--port", "--api-ip", "--api-port", "--metrics-ip",
-                     "--metrics-port", "--default-target", "--error-target",
-                     "--storage-backend", "--log-level"}
+LOCAL_PROXY_FLAGS = {
+    "--ip",
+    "--port",
+    "--api-ip",
+    "--api-port",
+    "--metrics-ip",
+    "--metrics-port",
+    "--default-target",
+    "--error-target",
+    "--storage-backend",
+    "--log-level",
+}
 # Each (source, recorder) pair a session produces.
 HOPS = [
     ("browser", "gateway"),  # browser -> ingress gateway -> proxy's public port
@@ -91,8 +100,12 @@ def _public_host() -> str:
 
 def dist_proxy_flags() -> list[str]:
     """The dist proxy's flags that the local proxy takes as they are."""
-    deployment = next(m for m in _dist() if m["kind"] == "Deployment"
-                      and m["spec"]["template"]["metadata"]["labels"].get(COMPONENT) == "proxy")
+    deployment = next(
+        m
+        for m in _dist()
+        if m["kind"] == "Deployment"
+        and m["spec"]["template"]["metadata"]["labels"].get(COMPONENT) == "proxy"
+    )
     args: list[str] = deployment["spec"]["template"]["spec"]["containers"][0].get("args", [])
     return [a for a in args if a.split("=", 1)[0] not in LOCAL_PROXY_FLAGS]
 
@@ -101,8 +114,9 @@ def _user_objects(settings: HubSettings) -> list[dict[str, Any]]:
     """The user's pod and Service as DynamicKubeSpawner creates them from the dev settings."""
     namespace = next(m for m in _dist() if m["kind"] == "ConfigMap")["metadata"]["namespace"]
     default = next(p.slug for p in settings.profiles if p.default)
-    objects = render_user_objects(settings, namespace=namespace, user=USER, admin=False,
-                                  profile=default)
+    objects = render_user_objects(
+        settings, namespace=namespace, user=USER, admin=False, profile=default
+    )
     for manifest in objects:
         manifest.setdefault("apiVersion", "v1")  # core objects; the API server adds it
     return objects
@@ -115,8 +129,9 @@ def _user_url(service: Mapping[str, Any], settings: HubSettings) -> str:
 
     assert settings.spawner.per_user_service, "without a Service the hub dials the pod's IP"
     template = DynamicKubeSpawner.class_traits()["dns_name_template"].default_value
-    host = template.format(name=service["metadata"]["name"],
-                           namespace=service["metadata"]["namespace"])
+    host = template.format(
+        name=service["metadata"]["name"], namespace=service["metadata"]["namespace"]
+    )
     return f"http://{host}:{settings.spawner.port}"
 
 
@@ -161,8 +176,9 @@ class Run:
         request = self.request(record)
         if record.hop == "gateway":
             return check_ingress(self.mesh, self.sources["browser"], request, self.gateway_port)
-        return check(self.mesh, self.sources[self.role(record)], self.cluster_urls[record.hop],
-                     request)
+        return check(
+            self.mesh, self.sources[self.role(record)], self.cluster_urls[record.hop], request
+        )
 
 
 class Browser:
@@ -180,28 +196,45 @@ class Browser:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Host": self.host, **kwargs.pop("headers", {})}
         for _ in range(10):
-            response = self.session.request(method, self.front + path, headers=headers,
-                                            allow_redirects=False, timeout=60, **kwargs)
+            response = self.session.request(
+                method,
+                self.front + path,
+                headers=headers,
+                allow_redirects=False,
+                timeout=60,
+                **kwargs,
+            )
             if response.status_code not in (301, 302, 303, 307, 308):
                 return response
             location = urlsplit(urljoin(path, response.headers["Location"]))
             assert location.netloc in ("", self.host), (
-                f"{method} {path} redirects off the public host: {response.headers['Location']}")
+                f"{method} {path} redirects off the public host: {response.headers['Location']}"
+            )
             path = location.path + (f"?{location.query}" if location.query else "")
             method = method if response.status_code in (307, 308) else "GET"
         raise AssertionError(f"too many redirects from {path}")
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A call of the user server's API from its page: XSRF token and the page's Origin."""
-        xsrf = next((c.value for c in self.session.cookies if c.name == "_xsrf"
-                     and f"/user/{USER}/".startswith(c.path)), None) or ""
+        xsrf = (
+            next(
+                (
+                    c.value
+                    for c in self.session.cookies
+                    if c.name == "_xsrf" and f"/user/{USER}/".startswith(c.path)
+                ),
+                None,
+            )
+            or ""
+        )
         headers = {"X-XSRFToken": xsrf, "Origin": self.origin}
         return self.request(method, path, headers=headers, **kwargs)
 
     def cookie_header(self, path: str) -> str:
         """The cookies a browser sends with a request for ``path``."""
-        return "; ".join(f"{c.name}={c.value}" for c in self.session.cookies
-                         if path.startswith(c.path))
+        return "; ".join(
+            f"{c.name}={c.value}" for c in self.session.cookies if path.startswith(c.path)
+        )
 
 
 async def _execute(url: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -209,16 +242,35 @@ async def _execute(url: str, headers: dict[str, str]) -> dict[str, Any]:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
-    connection = await websocket_connect(HTTPRequest(url, headers=headers,
-                                                     connect_timeout=30, request_timeout=30))
+    connection = await websocket_connect(
+        HTTPRequest(url, headers=headers, connect_timeout=30, request_timeout=30)
+    )
     msg_id = uuid.uuid4().hex
-    connection.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": USER,
-                   "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": "print(6 * 7)", "silent": False, "store_history": False,
-                    "user_expressions": {}, "allow_stdin": False},
-    }))
+    connection.write_message(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": USER,
+                    "session": uuid.uuid4().hex,
+                    "date": "",
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": "print(6 * 7)",
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                },
+            }
+        )
+    )
     output, reply, idle = "", None, False
     try:
         # Shell and IOPub are separate channels: the reply may come before the output; the
@@ -266,8 +318,12 @@ def _kernel(browser: Browser) -> dict[str, Any] | str:
     try:
         path = f"/user/{USER}/api/kernels/{kernel}/channels"
         ws = f"{browser.front.replace('http://', 'ws://')}{path}?session_id={uuid.uuid4().hex}"
-        headers = {"Host": browser.host, "Origin": browser.origin,
-                   "Cookie": browser.cookie_header(path), **browser.auth_headers}
+        headers = {
+            "Host": browser.host,
+            "Origin": browser.origin,
+            "Cookie": browser.cookie_header(path),
+            **browser.auth_headers,
+        }
         return asyncio.run(_execute(ws, headers))
     except Exception as error:
         return f"kernel websocket: {type(error).__name__}: {error}"
@@ -306,9 +362,15 @@ c.JupyterHub.spawner_class = RecordedSpawner
 def _kernel_spec(directory: Path) -> Path:
     spec = directory / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (tests)", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (tests)",
+                "language": "python",
+            }
+        )
+    )
     return directory
 
 
@@ -327,33 +389,52 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     public_host = _public_host()
     proxy_port, api_port, hub_port, server_port = (free_port() for _ in range(4))
     with recorders() as recording, jwks_server([KEY]) as jwks_url:
-        fronts = {"gateway": recording.listen("gateway", proxy_port),
-                  "hub": recording.listen("hub", hub_port),
-                  "proxy-api": recording.listen("proxy-api", api_port),
-                  "user": recording.listen("user", server_port)}
+        fronts = {
+            "gateway": recording.listen("gateway", proxy_port),
+            "hub": recording.listen("hub", hub_port),
+            "proxy-api": recording.listen("proxy-api", api_port),
+            "user": recording.listen("user", server_port),
+        }
         extra = _extra_config(server_port, fronts["user"], _kernel_spec(workdir / "jupyter"))
-        with deployment(workdir, jwks_url, ports=(proxy_port, api_port, hub_port),
-                        extra_config=extra, proxy_args=dist_proxy_flags(),
-                        connect_url=fronts["hub"], proxy_api_url=fronts["proxy-api"]) as running:
+        with deployment(
+            workdir,
+            jwks_url,
+            ports=(proxy_port, api_port, hub_port),
+            extra_config=extra,
+            proxy_args=dist_proxy_flags(),
+            connect_url=fronts["hub"],
+            proxy_api_url=fronts["proxy-api"],
+        ) as running:
             assert running.proxy is not None and running.hub is not None
             browser = Browser(fronts["gateway"], public_host, USER, KEY.token(USER))
             reply = _session(browser, running)
             proxy_pid, hub_pid = running.proxy.pid, running.hub.pid
         records = recording.records
     yield Run(
-        mesh=mesh, records=records, fronts=fronts,
-        cluster_urls={"hub": settings.connect_url, "proxy-api": settings.proxy_api_url,
-                      "user": _user_url(user_service, settings)},
+        mesh=mesh,
+        records=records,
+        fronts=fronts,
+        cluster_urls={
+            "hub": settings.connect_url,
+            "proxy-api": settings.proxy_api_url,
+            "user": _user_url(user_service, settings),
+        },
         destinations={"gateway": proxy, "hub": hub, "proxy-api": proxy, "user": user_pod},
         sources={"browser": gateway, "proxy": proxy, "hub": hub, "singleuser": user_pod},
-        gateway_port=gateway_object.servers[0].port, proxy_pid=proxy_pid, hub_pid=hub_pid,
-        kernel_reply=reply, public_host=public_host)
+        gateway_port=gateway_object.servers[0].port,
+        proxy_pid=proxy_pid,
+        hub_pid=hub_pid,
+        kernel_reply=reply,
+        public_host=public_host,
+    )
 
 
 def _describe(run: Run, record: Record, verdict: Verdict) -> str:
     request = run.request(record)
-    return (f"{run.role(record)} -> {record.hop}: {request.method} {request.path} "
-            f"Host={request.host!r}: {verdict.reason}")
+    return (
+        f"{run.role(record)} -> {record.hop}: {request.method} {request.path} "
+        f"Host={request.host!r}: {verdict.reason}"
+    )
 
 
 @pytest.mark.parametrize(("source", "hop"), HOPS)
@@ -377,8 +458,14 @@ def test_every_recorded_hop_is_checked(run: Run) -> None:
 def test_user_server_checks_the_hub_api_url_exactly(run: Run) -> None:
     """jupyterhub-singleuser GETs JUPYTERHUB_API_URL as it is (``/hub/api``, no slash) at
     start, and gives up after 5 failures: the mesh must admit exactly that."""
-    checks = [r for r in run.records if r.hop == "hub" and run.role(r) == "singleuser"
-              and r.method == "GET" and r.target == "/hub/api"]
+    checks = [
+        r
+        for r in run.records
+        if r.hop == "hub"
+        and run.role(r) == "singleuser"
+        and r.method == "GET"
+        and r.target == "/hub/api"
+    ]
     assert checks, [(r.method, r.target) for r in run.records]
     verdict = run.verdict(checks[0])
     assert verdict.allowed, verdict.reason

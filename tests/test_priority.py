@@ -14,8 +14,14 @@ TOKEN = ProxyToken.from_existing_secret("token")
 
 
 def _hub(chart: cdk8s.Chart, **user_pods: Any) -> tuple[JupyterHub, list[dict[str, Any]]]:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN,
-                            user_pods=UserPods(**user_pods))
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        user_pods=UserPods(**user_pods),
+    )
     return jupyterhub, synth(chart)
 
 
@@ -25,21 +31,24 @@ def test_created_by_default(chart: cdk8s.Chart) -> None:
     assert priority_class == {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
-        "metadata": {"name": "jupyterhub-singleuser-server", "labels": {
-            "app.kubernetes.io/name": "jupyterhub",
-            "app.kubernetes.io/component": "singleuser-server"}},
+        "metadata": {
+            "name": "jupyterhub-singleuser-server",
+            "labels": {
+                "app.kubernetes.io/name": "jupyterhub",
+                "app.kubernetes.io/component": "singleuser-server",
+            },
+        },
         "value": 0,
         "globalDefault": False,
         "preemptionPolicy": "Never",
         "description": "JupyterHub user servers: never preempt other pods, and are not "
-                       "preempted by pods without a priority class.",
+        "preempted by pods without a priority class.",
     }
     assert jupyterhub.hub.settings.spawner.priority_class_name == "jupyterhub-singleuser-server"
 
 
 def test_created_with_a_name_and_value(chart: cdk8s.Chart) -> None:
-    jupyterhub, manifests = _hub(chart, priority=UserPriority.created(name="notebooks",
-                                                                      value=-5))
+    jupyterhub, manifests = _hub(chart, priority=UserPriority.created(name="notebooks", value=-5))
     priority_class = find(manifests, "PriorityClass", "notebooks")
     assert priority_class["value"] == -5
     assert jupyterhub.hub.settings.spawner.priority_class_name == "notebooks"
@@ -51,7 +60,8 @@ def test_existing_is_a_prerequisite(chart: cdk8s.Chart) -> None:
     assert [m for m in manifests if m["kind"] == "PriorityClass"] == []
     assert jupyterhub.hub.settings.spawner.priority_class_name == "low"
     assert priority.prerequisite("jupyterhub") == Prerequisite(
-        "PriorityClass", "low", "the cluster's class for batch work")
+        "PriorityClass", "low", "the cluster's class for batch work"
+    )
 
 
 def test_none_names_no_class(chart: cdk8s.Chart) -> None:
@@ -69,16 +79,19 @@ def _error(chart: cdk8s.Chart, priority: UserPriority) -> str:
 def test_fails_positive_value(chart: cdk8s.Chart) -> None:
     assert _error(chart, UserPriority.created(value=1000)) == (
         "test/JupyterHub/Hub: user_pods.priority.value must be a whole number, 0 or less (user "
-        "servers must not outrank other workloads), got 1000")
+        "servers must not outrank other workloads), got 1000"
+    )
 
 
 def test_fails_existing_without_reason(chart: cdk8s.Chart) -> None:
     assert _error(chart, UserPriority.existing("low", reason=" ")) == (
         "test/JupyterHub/Hub: user_pods.priority must name an existing PriorityClass and say "
-        "where it comes from, got 'low'")
+        "where it comes from, got 'low'"
+    )
 
 
 def test_fails_bad_name(chart: cdk8s.Chart) -> None:
     assert _error(chart, UserPriority.created(name="Low")) == (
         "test/JupyterHub/Hub: user_pods.priority.name must be a DNS subdomain (dot-separated "
-        "DNS labels, at most 253 characters), got 'Low'")
+        "DNS labels, at most 253 characters), got 'Low'"
+    )

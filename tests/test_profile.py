@@ -26,8 +26,9 @@ def test_gpus_set_guarantee_and_limit(chart: cdk8s.Chart) -> None:
 
 
 def test_memory_volume_needs_no_privilege(chart: cdk8s.Chart) -> None:
-    profile = NotebookProfile(chart, "P", volumes=[
-        UserVolume.memory_volume("scratch", mount_path="/scratch")])
+    profile = NotebookProfile(
+        chart, "P", volumes=[UserVolume.memory_volume("scratch", mount_path="/scratch")]
+    )
     assert not profile.needs_privileged_pods
     assert profile.settings.volumes[0].empty_dir_medium == "Memory"
 
@@ -38,8 +39,18 @@ def test_host_path_needs_privilege(chart: cdk8s.Chart) -> None:
 
 
 def test_mount_access_is_written(chart: cdk8s.Chart) -> None:
-    profile = NotebookProfile(chart, "P", volumes=[UserVolume.host_path_volume(
-        "data", "/data", mount_path="/home/jovyan/data", access=MountAccess.READ_ONLY_IF_ADMIN)])
+    profile = NotebookProfile(
+        chart,
+        "P",
+        volumes=[
+            UserVolume.host_path_volume(
+                "data",
+                "/data",
+                mount_path="/home/jovyan/data",
+                access=MountAccess.READ_ONLY_IF_ADMIN,
+            )
+        ],
+    )
     assert profile.settings.volumes[0].read_only == "if_admin"
 
 
@@ -52,12 +63,14 @@ def _error(chart: cdk8s.Chart, **props: object) -> str:
 def test_fails_malformed_cpu(chart: cdk8s.Chart) -> None:
     assert _error(chart, cpu_guarantee="1 core") == (
         "test/Profile: cpu_guarantee must be a Kubernetes quantity such as '500m', '2', "
-        "'256Mi' or '1G', got '1 core'")
+        "'256Mi' or '1G', got '1 core'"
+    )
 
 
 def test_fails_negative_memory(chart: cdk8s.Chart) -> None:
     assert _error(chart, mem_guarantee="-1Gi") == (
-        "test/Profile: mem_guarantee must not be negative, got '-1Gi'")
+        "test/Profile: mem_guarantee must not be negative, got '-1Gi'"
+    )
 
 
 def test_memory_takes_any_kubernetes_quantity(chart: cdk8s.Chart) -> None:
@@ -67,65 +80,77 @@ def test_memory_takes_any_kubernetes_quantity(chart: cdk8s.Chart) -> None:
 
 def test_fails_fraction_of_a_byte(chart: cdk8s.Chart) -> None:
     assert _error(chart, mem_guarantee="0.5") == (
-        "test/Profile: mem_guarantee must be a whole number of bytes, got '0.5'")
+        "test/Profile: mem_guarantee must be a whole number of bytes, got '0.5'"
+    )
 
 
 def test_fails_millibytes(chart: cdk8s.Chart) -> None:
     assert _error(chart, mem_limit="1500m") == (
-        "test/Profile: mem_limit must be a whole number of bytes, got '1500m'")
+        "test/Profile: mem_limit must be a whole number of bytes, got '1500m'"
+    )
 
 
 def test_fails_cpu_finer_than_a_millicore(chart: cdk8s.Chart) -> None:
     assert _error(chart, cpu_limit="0.0005") == (
         "test/Profile: cpu_limit must be a whole number of millicores (at least 1m apart), "
-        "got '0.0005'")
+        "got '0.0005'"
+    )
 
 
 def test_fails_exponent_with_suffix(chart: cdk8s.Chart) -> None:
     assert _error(chart, cpu_limit="1e3m") == (
         "test/Profile: cpu_limit must be a Kubernetes quantity such as '500m', '2', '256Mi' or "
-        "'1G', got '1e3m'")
+        "'1G', got '1e3m'"
+    )
 
 
 def test_fails_limit_below_guarantee(chart: cdk8s.Chart) -> None:
     assert _error(chart, cpu_guarantee="4", cpu_limit="1500m") == (
-        "test/Profile: cpu_limit must be at least cpu_guarantee (4), got '1500m'")
+        "test/Profile: cpu_limit must be at least cpu_guarantee (4), got '1500m'"
+    )
 
 
 def test_fails_memory_limit_below_guarantee_across_units(chart: cdk8s.Chart) -> None:
     assert _error(chart, mem_guarantee="1Gi", mem_limit="1G") == (
-        "test/Profile: mem_limit must be at least mem_guarantee (1Gi), got '1G'")
+        "test/Profile: mem_limit must be at least mem_guarantee (1Gi), got '1G'"
+    )
 
 
 def test_fails_unknown_template_field(chart: cdk8s.Chart) -> None:
-    volume = UserVolume.host_path_volume("home", "/data/home", mount_path="/home/jovyan",
-                                         sub_path="{usr}")
+    volume = UserVolume.host_path_volume(
+        "home", "/data/home", mount_path="/home/jovyan", sub_path="{usr}"
+    )
     assert _error(chart, volumes=[volume]) == (
         "test/Profile: volumes[0].sub_path may only use the template fields {safe_username}, "
-        "{servername}, {user}, {user_server}, {username}, got '{usr}'")
+        "{servername}, {user}, {user_server}, {username}, got '{usr}'"
+    )
 
 
 def test_fails_parent_directory_in_path(chart: cdk8s.Chart) -> None:
     volume = UserVolume.host_path_volume("home", "/data/../etc", mount_path="/home/jovyan")
     assert _error(chart, volumes=[volume]) == (
-        "test/Profile: volumes[0].host_path must not contain '..', got '/data/../etc'")
+        "test/Profile: volumes[0].host_path must not contain '..', got '/data/../etc'"
+    )
 
 
 def test_fails_slug_not_dns_label(chart: cdk8s.Chart) -> None:
     assert _error(chart, slug="Big_GPU") == (
         "test/Profile: slug must be a DNS label (lower-case letters, digits and '-', 1-63 "
-        "characters, starting and ending with a letter or digit), got 'Big_GPU'")
+        "characters, starting and ending with a letter or digit), got 'Big_GPU'"
+    )
 
 
 def test_fails_duplicate_volume_name(chart: cdk8s.Chart) -> None:
     volume = UserVolume.memory_volume("scratch", mount_path="/scratch")
     assert _error(chart, volumes=[volume, volume]) == (
-        "test/Profile: volumes[1].name must be unique, got 'scratch'")
+        "test/Profile: volumes[1].name must be unique, got 'scratch'"
+    )
 
 
 def test_fails_negative_gpus(chart: cdk8s.Chart) -> None:
     assert _error(chart, gpus=-1) == (
-        "test/Profile: gpus must be a whole number of GPUs, 0 or more, got -1")
+        "test/Profile: gpus must be a whole number of GPUs, 0 or more, got -1"
+    )
 
 
 def test_no_service_account_token_unless_asked(chart: cdk8s.Chart) -> None:
@@ -137,8 +162,7 @@ def test_no_service_account_token_unless_asked(chart: cdk8s.Chart) -> None:
 def test_fails_service_account_token_not_a_bool(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         NotebookProfile(chart, "P", service_account_token="yes")  # type: ignore[arg-type]
-    assert str(error.value) == (
-        "test/P: service_account_token must be True or False, got 'yes'")
+    assert str(error.value) == ("test/P: service_account_token must be True or False, got 'yes'")
 
 
 def test_no_volumes_unless_given(chart: cdk8s.Chart) -> None:

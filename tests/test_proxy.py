@@ -23,20 +23,29 @@ from tests.conftest import HOSTS, TRUST, find, synth
 
 
 def _proxy(chart: cdk8s.Chart, **props: Any) -> CHProxy:
-    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-                         profiles=[NotebookProfile(chart, "Profile")])
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        header_trust=TRUST,
+        public_hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+        profiles=[NotebookProfile(chart, "Profile")],
+    )
     return CHProxy(chart, "Proxy", hub=hub, **props)
 
 
 def _proxy_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m for m in manifests
-            if m["metadata"]["labels"].get("app.kubernetes.io/component") == "proxy"]
+    return [
+        m
+        for m in manifests
+        if m["metadata"]["labels"].get("app.kubernetes.io/component") == "proxy"
+    ]
 
 
 def _container(chart: cdk8s.Chart) -> dict[str, Any]:
     container: dict[str, Any] = find(synth(chart), "Deployment")["spec"]["template"]["spec"][
-        "containers"][0]
+        "containers"
+    ][0]
     return container
 
 
@@ -46,7 +55,9 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 
 
 def test_targets_come_from_the_hub_service(chart: cdk8s.Chart) -> None:
-    proxy = _proxy(chart, )
+    proxy = _proxy(
+        chart,
+    )
     args = _container(chart)["args"]
     assert f"--default-target=http://{proxy.hub.service.name}:8081" in args
     assert f"--error-target=http://{proxy.hub.service.name}:8081/hub/error" in args
@@ -54,7 +65,9 @@ def test_targets_come_from_the_hub_service(chart: cdk8s.Chart) -> None:
 
 def test_hub_learns_the_api_url(chart: cdk8s.Chart) -> None:
     proxy = _proxy(chart)
-    assert proxy.hub.settings.proxy_api_url == f"http://{proxy.service.name}:8000"
+    hub = proxy.hub
+    assert isinstance(hub, HubStatefulSet)
+    assert hub.settings.proxy_api_url == f"http://{proxy.service.name}:8000"
 
 
 def test_default_child_is_the_deployment(chart: cdk8s.Chart) -> None:
@@ -73,8 +86,10 @@ def test_resources(chart: cdk8s.Chart) -> None:
 
 def test_no_service_account_token(chart: cdk8s.Chart) -> None:
     _proxy(chart)
-    assert find(synth(chart), "Deployment")["spec"]["template"]["spec"][
-        "automountServiceAccountToken"] is False
+    assert (
+        find(synth(chart), "Deployment")["spec"]["template"]["spec"]["automountServiceAccountToken"]
+        is False
+    )
 
 
 def test_fails_max_replicas_with_memory_routes(chart: cdk8s.Chart) -> None:
@@ -83,7 +98,8 @@ def test_fails_max_replicas_with_memory_routes(chart: cdk8s.Chart) -> None:
     assert str(error.value) == (
         "test/Proxy: autoscaling.max_replicas must be 1 while routes are kept in memory (each "
         "replica would keep its own route table; keep them in Redis with "
-        "routes=RouteStore.redis(...)), got 3")
+        "routes=RouteStore.redis(...)), got 3"
+    )
 
 
 def test_fails_limit_below_request(chart: cdk8s.Chart) -> None:
@@ -91,7 +107,8 @@ def test_fails_limit_below_request(chart: cdk8s.Chart) -> None:
         _proxy(chart, resources=Resources("10m", "256Mi", "1", "128Mi"))
     assert str(error.value) == (
         "test/Proxy: resources.memory_limit must be at least resources.memory_request (256Mi), "
-        "got '128Mi'")
+        "got '128Mi'"
+    )
 
 
 def test_fails_second_proxy_for_one_hub(chart: cdk8s.Chart) -> None:
@@ -100,7 +117,8 @@ def test_fails_second_proxy_for_one_hub(chart: cdk8s.Chart) -> None:
         CHProxy(chart, "Other", hub=proxy.hub)
     assert str(error.value) == (
         "test/Other: hub already has the proxy test/Proxy (a release has one proxy per "
-        "namespace), got 'test/Hub'")
+        "namespace), got 'test/Hub'"
+    )
 
 
 REDIS_IMAGE = "registry.example.org/jupyterhub/proxy-redis:5.3.0"
@@ -111,8 +129,14 @@ def test_existing_redis_routes(chart: cdk8s.Chart) -> None:
     manifests = synth(chart)
     container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert "--storage-backend=configurable-http-proxy-redis-backend" in container["args"]
-    assert container["env"] == [{"name": "CONFIGURABLE_PROXY_REDIS_URI", "valueFrom": {
-        "secretKeyRef": {"name": "routes-redis", "key": "CONFIGURABLE_PROXY_REDIS_URI"}}}]
+    assert container["env"] == [
+        {
+            "name": "CONFIGURABLE_PROXY_REDIS_URI",
+            "valueFrom": {
+                "secretKeyRef": {"name": "routes-redis", "key": "CONFIGURABLE_PROXY_REDIS_URI"}
+            },
+        }
+    ]
     assert container["image"] == REDIS_IMAGE
     # Shared routes: the reference's three replicas are allowed.
     assert find(manifests, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 3
@@ -124,19 +148,37 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
     _proxy(chart, routes=redis, autoscaling=Autoscaling(max_replicas=5), image=REDIS_IMAGE)
     manifests = synth(chart)
     container = find(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
-    assert container["env"][1] == {"name": "CONFIGURABLE_PROXY_REDIS_URI",
-                                   "value": "redis://:$(REDIS_PASSWORD)@jupyterhub-redis:6379/0"
-                                   "?enableOfflineQueue="}
+    assert container["env"][1] == {
+        "name": "CONFIGURABLE_PROXY_REDIS_URI",
+        "value": "redis://:$(REDIS_PASSWORD)@jupyterhub-redis:6379/0?enableOfflineQueue=",
+    }
     assert find(manifests, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] == 5
-    redis_objects = [m for m in manifests
-                     if m["metadata"]["labels"].get("app.kubernetes.io/component") == "redis"]
+    redis_objects = [
+        m
+        for m in manifests
+        if m["metadata"]["labels"].get("app.kubernetes.io/component") == "redis"
+    ]
     assert redis_objects == snapshot_yaml
-    check_references(manifests, External(prerequisites=(
-        Prerequisite("Secret", "token", "the proxy token"),
-        Prerequisite("Secret", "jupyterhub-redis", "the Redis password"))))
+    check_references(
+        manifests,
+        External(
+            prerequisites=(
+                Prerequisite("Secret", "token", "the proxy token"),
+                Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
+            )
+        ),
+    )
     policy = find(manifests, "NetworkPolicy", "jupyterhub-redis")["spec"]
-    assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
-        "app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "proxy"}}}]
+    assert policy["ingress"][0]["from"] == [
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "jupyterhub",
+                    "app.kubernetes.io/component": "proxy",
+                }
+            }
+        }
+    ]
 
 
 def test_default_image_is_public_and_pulled_if_absent(chart: cdk8s.Chart) -> None:
@@ -148,15 +190,19 @@ def test_default_image_is_public_and_pulled_if_absent(chart: cdk8s.Chart) -> Non
 
 @pytest.mark.parametrize("routes", ["existing", "deployed"])
 def test_fails_redis_routes_without_image(chart: cdk8s.Chart, routes: str) -> None:
-    store = (RouteStore.redis(uri_secret="routes-redis") if routes == "existing"
-             else RedisRouteStore(chart, "Redis"))
+    store = (
+        RouteStore.redis(uri_secret="routes-redis")
+        if routes == "existing"
+        else RedisRouteStore(chart, "Redis")
+    )
     with pytest.raises(ValueError) as error:
         _proxy(chart, routes=store)
     assert str(error.value) == (
         "test/Proxy: image must be given with routes in Redis: the official image lacks "
         "configurable-http-proxy-redis-backend; build docker/proxy-redis.Dockerfile (docker "
         "build -f docker/proxy-redis.Dockerfile -t <registry>/proxy-redis:<tag> .), push it "
-        "and pass its reference, got None")
+        "and pass its reference, got None"
+    )
 
 
 def test_fails_blank_image(chart: cdk8s.Chart) -> None:
@@ -164,7 +210,8 @@ def test_fails_blank_image(chart: cdk8s.Chart) -> None:
         _proxy(chart, image="quay.io/x proxy:1")
     assert str(error.value) == (
         "test/Proxy: image must be an image reference like 'registry.example.org/repo/name:tag' "
-        "(lower-case repository path, optional tag and @sha256 digest), got 'quay.io/x proxy:1'")
+        "(lower-case repository path, optional tag and @sha256 digest), got 'quay.io/x proxy:1'"
+    )
 
 
 def test_fails_redis_bad_storage(chart: cdk8s.Chart) -> None:
@@ -172,4 +219,5 @@ def test_fails_redis_bad_storage(chart: cdk8s.Chart) -> None:
         RedisRouteStore(chart, "Redis", storage_size="lots")
     assert str(error.value) == (
         "test/Redis: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "
-        "or '1G', got 'lots'")
+        "or '1G', got 'lots'"
+    )

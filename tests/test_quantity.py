@@ -54,23 +54,29 @@ CPU = [
 
 @pytest.fixture(scope="module")
 def settings() -> HubSettings:
-    config_map = next(m for m in read_manifests(ROOT / "dist" / "minimal")
-                      if m["kind"] == "ConfigMap")
+    config_map = next(
+        m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "ConfigMap"
+    )
     return parse_settings(config_map["data"]["settings.json"])
 
 
 def _spawn(settings: HubSettings, **resources: Any) -> dict[str, Any]:
     profile = dataclasses.replace(settings.profiles[0], **resources)
     pod, *_ = render_user_objects(
-        dataclasses.replace(settings, profiles=(profile,)), namespace="jupyterhub",
-        user="alice", admin=False, profile=profile.slug)
+        dataclasses.replace(settings, profiles=(profile,)),
+        namespace="jupyterhub",
+        user="alice",
+        admin=False,
+        profile=profile.slug,
+    )
     container: dict[str, Any] = pod["spec"]["containers"][0]
     return container
 
 
 @pytest.mark.parametrize(("quantity", "size"), MEMORY)
 def test_memory_reaches_the_pod_as_its_value(
-        settings: HubSettings, quantity: str, size: int) -> None:
+    settings: HubSettings, quantity: str, size: int
+) -> None:
     container = _spawn(settings, mem_guarantee=quantity, mem_limit=quantity)
     resources = container["resources"]
     assert (resources["requests"]["memory"], resources["limits"]["memory"]) == (size, size)
@@ -80,14 +86,16 @@ def test_memory_reaches_the_pod_as_its_value(
 
 @pytest.mark.parametrize(("quantity", "cores"), CPU)
 def test_cpu_reaches_the_pod_as_its_value(
-        settings: HubSettings, quantity: str, cores: Decimal) -> None:
+    settings: HubSettings, quantity: str, cores: Decimal
+) -> None:
     resources = _spawn(settings, cpu_guarantee=quantity, cpu_limit=quantity)["resources"]
     assert Decimal(str(resources["requests"]["cpu"])) == cores
     assert Decimal(str(resources["limits"]["cpu"])) == cores
 
 
-def test_hub_refuses_a_size_kubernetes_would_not_read(settings: HubSettings,
-                                                      tmp_path: Path) -> None:
+def test_hub_refuses_a_size_kubernetes_would_not_read(
+    settings: HubSettings, tmp_path: Path
+) -> None:
     """A hand-edited settings file stops the hub at start, naming the profile and field."""
     profile = dataclasses.replace(settings.profiles[0], mem_limit="32GB")
     path = tmp_path / "settings.json"
@@ -95,4 +103,5 @@ def test_hub_refuses_a_size_kubernetes_would_not_read(settings: HubSettings,
     with pytest.raises(SettingsError) as error:
         apply(Config(), path)
     assert str(error.value) == (
-        "profiles[standard-notebook].mem_limit: not a Kubernetes quantity: '32GB'")
+        "profiles[standard-notebook].mem_limit: not a Kubernetes quantity: '32GB'"
+    )

@@ -52,8 +52,9 @@ def _namespace(manifests: list[dict[str, Any]], layout: str) -> Namespace:
 
 def _preview_pod(app: str, profile: str) -> dict[str, Any]:
     path = ROOT / "dist" / f"{app}{PREVIEW_SUFFIX}" / f"{profile}-user.yaml"
-    pod: dict[str, Any] = next(d for d in yaml.safe_load_all(path.read_text())
-                               if d["kind"] == "Pod")
+    pod: dict[str, Any] = next(
+        d for d in yaml.safe_load_all(path.read_text()) if d["kind"] == "Pod"
+    )
     return pod
 
 
@@ -77,14 +78,20 @@ def test_dev_admits_its_user_servers(dev: HubResourceQuota, layout: str) -> None
     assert _fill(mixed, standard) == dev.user_servers - dev.gpu_servers
 
 
-def _admitted(chart: cdk8s.Chart, quota: HubResourceQuota, jupyterhub: JupyterHub,
-              layout: str) -> dict[str, int]:
+def _admitted(
+    chart: cdk8s.Chart, quota: HubResourceQuota, jupyterhub: JupyterHub, layout: str
+) -> dict[str, int]:
     """Per profile, how many user servers of it alone the synthesized quota admits."""
     manifests = synth(chart)
     counts = {}
     for profile in jupyterhub.hub.settings.profiles:
-        pod, *_ = render_user_objects(jupyterhub.hub.settings, namespace="jupyterhub",
-                                      user="alice", admin=False, profile=profile.slug)
+        pod, *_ = render_user_objects(
+            jupyterhub.hub.settings,
+            namespace="jupyterhub",
+            user="alice",
+            admin=False,
+            profile=profile.slug,
+        )
         counts[profile.slug] = _fill(_namespace(manifests, layout), inject(pod, layout))
     return counts
 
@@ -92,12 +99,32 @@ def _admitted(chart: cdk8s.Chart, quota: HubResourceQuota, jupyterhub: JupyterHu
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_the_largest_profile_fits_exactly(chart: cdk8s.Chart, layout: str) -> None:
     """One profile is the largest in memory, the other in CPU: exactly N of each fit."""
-    big_memory = NotebookProfile(chart, "Memory", display_name="Memory", cpu_limit="2",
-                                 mem_guarantee="1Gi", mem_limit="24Gi", volumes=[])
-    big_cpu = NotebookProfile(chart, "Cpu", display_name="Cpu", cpu_limit="16",
-                              mem_guarantee="500M", mem_limit="8G", volumes=[])
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN,
-                            profiles=[big_memory, big_cpu])
+    big_memory = NotebookProfile(
+        chart,
+        "Memory",
+        display_name="Memory",
+        cpu_limit="2",
+        mem_guarantee="1Gi",
+        mem_limit="24Gi",
+        volumes=[],
+    )
+    big_cpu = NotebookProfile(
+        chart,
+        "Cpu",
+        display_name="Cpu",
+        cpu_limit="16",
+        mem_guarantee="500M",
+        mem_limit="8G",
+        volumes=[],
+    )
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        profiles=[big_memory, big_cpu],
+    )
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
     assert _admitted(chart, quota, jupyterhub, layout) == {"memory": 5, "cpu": 5}
 
@@ -106,24 +133,46 @@ def test_the_largest_profile_fits_exactly(chart: cdk8s.Chart, layout: str) -> No
 def test_init_containers_count(chart: cdk8s.Chart, layout: str) -> None:
     """A chown init container larger than the notebook sets the pod's size: Kubernetes counts
     max(sum of containers, largest init container)."""
-    home = UserVolume.host_path_volume("home", "/data/home", mount_path="/home/jovyan",
-                                       sub_path="{user}", owner=(1000, 1000))
-    profile = NotebookProfile(chart, "Small", display_name="Small", cpu_limit="1",
-                              mem_guarantee="500M", mem_limit="1G", volumes=[home])
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN,
-                            profiles=[profile],
-                            user_pods=UserPods(init_cpu="3", init_memory="40Gi"))
+    home = UserVolume.host_path_volume(
+        "home", "/data/home", mount_path="/home/jovyan", sub_path="{user}", owner=(1000, 1000)
+    )
+    profile = NotebookProfile(
+        chart,
+        "Small",
+        display_name="Small",
+        cpu_limit="1",
+        mem_guarantee="500M",
+        mem_limit="1G",
+        volumes=[home],
+    )
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        profiles=[profile],
+        user_pods=UserPods(init_cpu="3", init_memory="40Gi"),
+    )
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
     assert _admitted(chart, quota, jupyterhub, layout) == {"small": 5}
 
 
 def test_without_istio_and_gpus(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN,
-                            sidecar=None, user_pods=UserPods(sidecar=None))
-    quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=3,
-                             gpu_servers=0)
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        sidecar=None,
+        user_pods=UserPods(sidecar=None),
+    )
+    quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=3, gpu_servers=0)
     assert _admitted(chart, quota, jupyterhub, "classic") == {
-        "standard-notebook": 3, "gpu-notebook": 0}
+        "standard-notebook": 3,
+        "gpu-notebook": 0,
+    }
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -134,8 +183,9 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 
 def test_overrides_replace_derived_entries(chart: cdk8s.Chart) -> None:
     jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
-    quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub,
-                             overrides={"limits.memory": "1Ti", "pods": "50"})
+    quota = HubResourceQuota(
+        chart, "Quota", jupyterhub=jupyterhub, overrides={"limits.memory": "1Ti", "pods": "50"}
+    )
     hard = find(synth(chart), "ResourceQuota")["spec"]["hard"]
     assert (hard["limits.memory"], hard["pods"]) == ("1Ti", "50")
     assert hard["requests.cpu"] == quota.hard["requests.cpu"]
@@ -150,37 +200,43 @@ def _error(chart: cdk8s.Chart, **props: Any) -> str:
 
 def test_fails_negative_user_servers(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_servers=-1) == (
-        "test/Quota: user_servers must be a whole number, 0 or more, got -1")
+        "test/Quota: user_servers must be a whole number, 0 or more, got -1"
+    )
 
 
 def test_fails_more_gpu_servers_than_user_servers(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_servers=2, gpu_servers=3) == (
         "test/Quota: gpu_servers must be at most user_servers (2): GPU servers are user "
-        "servers, got 3")
+        "servers, got 3"
+    )
 
 
 def test_fails_bad_override(chart: cdk8s.Chart) -> None:
     assert _error(chart, overrides={"limits.memory": "lots"}) == (
         "test/Quota: overrides['limits.memory'] must be a Kubernetes quantity such as '500m', "
-        "'2', '256Mi' or '1G', got 'lots'")
+        "'2', '256Mi' or '1G', got 'lots'"
+    )
 
 
 def test_fails_override_key(chart: cdk8s.Chart) -> None:
     assert _error(chart, overrides={"Limits Memory": "1Gi"}) == (
         "test/Quota: overrides must have keys naming quota resources, like 'limits.memory', "
-        "got 'Limits Memory'")
+        "got 'Limits Memory'"
+    )
 
 
 def test_fails_container_without_limits(chart: cdk8s.Chart) -> None:
     jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
-    cdk8s.ApiObject.of(jupyterhub.hub).add_json_patch(cdk8s.JsonPatch.remove(
-        "/spec/template/spec/containers/0/resources/limits"))
+    cdk8s.ApiObject.of(jupyterhub.hub).add_json_patch(
+        cdk8s.JsonPatch.remove("/spec/template/spec/containers/0/resources/limits")
+    )
     with pytest.raises(ValueError) as error:
         HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub)
     assert str(error.value) == (
         "test/Quota: jupyterhub's StatefulSet/jupyterhub-hub must give every container CPU and "
         "memory requests and limits (the quota refuses pods without them), got "
-        "'hub (limits.cpu), hub (limits.memory)'")
+        "'hub (limits.cpu), hub (limits.memory)'"
+    )
 
 
 def test_user_server_counts_as_kubespawner_renders_it(dev: HubResourceQuota) -> None:

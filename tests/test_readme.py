@@ -19,14 +19,20 @@ from tests.conftest import ROOT, read_manifests
 def _example(heading: str) -> str:
     """The first Python example under ``heading``."""
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index(f"\n{heading}\n"):]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    section = readme[readme.index(f"\n{heading}\n") :]
+    examples: list[str] = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return examples[0]
 
 
 def _run_example(heading: str, tmp_path: Path) -> list[dict[str, Any]]:
     (tmp_path / "main.py").write_text(_example(heading))
-    subprocess.run([sys.executable, "main.py"], cwd=tmp_path, check=True, capture_output=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return read_manifests(tmp_path / "dist")
 
 
@@ -53,15 +59,22 @@ def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
     assert path["backend"]["service"] == {"name": "jupyterhub-proxy", "port": {"number": 8080}}
     policy = next(m for m in manifests if m["kind"] == "NetworkPolicy")
     assert policy["spec"]["podSelector"]["matchLabels"] == {
-        "app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": "singleuser-server"}
+        "app.kubernetes.io/name": "jupyterhub",
+        "app.kubernetes.io/component": "singleuser-server",
+    }
     assert policy["spec"]["ingress"][0]["ports"] == [{"port": USER_PORT, "protocol": "TCP"}]
-    binding = next(m for m in manifests
-                   if m["kind"] == "RoleBinding" and m["roleRef"]["kind"] == "Role"
-                   and m["subjects"][0].get("namespace") == "jupyterhub")
+    binding = next(
+        m
+        for m in manifests
+        if m["kind"] == "RoleBinding"
+        and m["roleRef"]["kind"] == "Role"
+        and m["subjects"][0].get("namespace") == "jupyterhub"
+    )
     assert binding["subjects"][0]["name"] == "jupyterhub-hub"
     proxy = next(m for m in manifests if m["kind"] == "Deployment")
     assert proxy["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [
-        {"secretRef": {"name": "jupyterhub-proxy-token"}}]
+        {"secretRef": {"name": "jupyterhub-proxy-token"}}
+    ]
 
 
 def test_readme_opens_with_the_two_commands() -> None:
@@ -79,8 +92,9 @@ _ROW = re.compile(r"^\| `(?P<kind>[^`]+)` \| `(?P<name>[^`]+)` \| (?P<reason>.+)
 
 def _section(readme: str, heading: str) -> str:
     start = readme.index(f"\n{heading}\n")
-    end = min(i for i in (readme.find("\n## ", start + 1), readme.find("\n### ", start + 1))
-              if i != -1)
+    end = min(
+        i for i in (readme.find("\n## ", start + 1), readme.find("\n### ", start + 1)) if i != -1
+    )
     return readme[start:end]
 
 
@@ -91,5 +105,6 @@ def test_readme_lists_each_apps_prerequisites(name: str, tmp_path: Path) -> None
     built = apps.APPS[name](str(tmp_path), KubernetesVersion.DEFAULT)
     section = _section((ROOT / "README.md").read_text(), f"### `{name}`")
     rows = [m.groupdict() for line in section.splitlines() if (m := _ROW.match(line))]
-    assert rows == [{"kind": p.kind, "name": p.name, "reason": p.reason}
-                    for p in built.external.prerequisites]
+    assert rows == [
+        {"kind": p.kind, "name": p.name, "reason": p.reason} for p in built.external.prerequisites
+    ]

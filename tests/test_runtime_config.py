@@ -42,14 +42,15 @@ def test_reference_hub_settings(tmp_path: Path) -> None:
     config = _applied(tmp_path)
     hub = config.JupyterHub
     assert (hub.hub_bind_url, hub.hub_connect_url) == (
-        "http://0.0.0.0:8081", "http://jupyterhub-hub:8081")
+        "http://0.0.0.0:8081",
+        "http://jupyterhub-hub:8081",
+    )
     assert config.ConfigurableHTTPProxy.should_start is False
     assert config.ConfigurableHTTPProxy.api_url == "http://jupyterhub-proxy:8000"
     assert (hub.allow_named_servers, hub.named_server_limit_per_user) == (True, 3)
     assert (hub.concurrent_spawn_limit, hub.cleanup_servers) == (0, False)
     assert hub.authenticate_prometheus is False
-    assert hub.tornado_settings == {"slow_spawn_timeout": 0,
-                                    "websocket_max_message_size": 1024**3}
+    assert hub.tornado_settings == {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
     assert config.Authenticator.admin_users == {"admin"}
     assert config.KubeSpawner.start_timeout == 300
 
@@ -59,8 +60,14 @@ def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     settings = tmp_path / "settings.json"
     settings.write_text(dump_settings(dev_settings()).replace('"every"', '"evry"'))
     env = hub_env({**os.environ, SETTINGS_ENV: str(settings)})
-    result = subprocess.run(hub_command(hub_config_file(tmp_path)),
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        hub_command(hub_config_file(tmp_path)),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert f"{settings}: unknown field culler.evry" in result.stderr
 
@@ -80,8 +87,15 @@ def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
         "    print(sys.modules['hub_runtime.' + name].__file__)\n"
     )
     env = hub_env({**os.environ, SETTINGS_ENV: str(config.parent / SETTINGS_FILE_NAME)})
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(config.parent / "hub_runtime" / f"{name}.py")
-                                     for name in ("config", "auth", "spawner")]
+    assert result.stdout.split() == [
+        str(config.parent / "hub_runtime" / f"{name}.py") for name in ("config", "auth", "spawner")
+    ]

@@ -14,23 +14,44 @@ from tests.conftest import ROOT, read_manifests
 
 CHECKOV = ROOT / ".venv-scan" / "bin" / "checkov"
 # Volume types the restricted profile admits.
-RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
-                      "persistentVolumeClaim", "projected", "secret"}
+RESTRICTED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
 
 
 @pytest.fixture(scope="module")
 def checkov_report() -> dict[str, Any]:
     result = subprocess.run(
-        [str(CHECKOV), "--directory", str(ROOT / "dist"), "--framework", "kubernetes",
-         "--output", "json"], capture_output=True, text=True, cwd=ROOT)
+        [
+            str(CHECKOV),
+            "--directory",
+            str(ROOT / "dist"),
+            "--framework",
+            "kubernetes",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     report: dict[str, Any] = json.loads(result.stdout)
     return report
 
 
 @pytest.mark.slow
 def test_checkov_finds_nothing(checkov_report: dict[str, Any]) -> None:
-    failed = [(f["check_id"], f["resource"], f["file_path"])
-              for f in checkov_report["results"]["failed_checks"]]
+    failed = [
+        (f["check_id"], f["resource"], f["file_path"])
+        for f in checkov_report["results"]["failed_checks"]
+    ]
     assert failed == []
     assert checkov_report["summary"]["passed"] > 0
 
@@ -38,11 +59,16 @@ def test_checkov_finds_nothing(checkov_report: dict[str, Any]) -> None:
 @pytest.mark.slow
 def test_every_exception_is_in_the_readme(checkov_report: dict[str, Any]) -> None:
     readme = (ROOT / "README.md").read_text()
-    skipped = {(s["check_id"], s["check_result"]["suppress_comment"])
-               for s in checkov_report["results"]["skipped_checks"]}
+    skipped = {
+        (s["check_id"], s["check_result"]["suppress_comment"])
+        for s in checkov_report["results"]["skipped_checks"]
+    }
     assert skipped
-    missing = [f"{check}: {reason}" for check, reason in sorted(skipped)
-               if f"`{check}`" not in readme or reason not in readme]
+    missing = [
+        f"{check}: {reason}"
+        for check, reason in sorted(skipped)
+        if f"`{check}`" not in readme or reason not in readme
+    ]
     assert missing == []
 
 
@@ -80,17 +106,26 @@ def _restricted_problems(pod: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("app", ["dev", "minimal"])
 def test_hub_and_proxy_pods_are_restricted(app: str) -> None:
-    workloads = [m for m in read_manifests(ROOT / "dist" / app)
-                 if m["kind"] in ("Deployment", "StatefulSet")]
+    workloads = [
+        m for m in read_manifests(ROOT / "dist" / app) if m["kind"] in ("Deployment", "StatefulSet")
+    ]
     assert {m["metadata"]["name"] for m in workloads} >= {"jupyterhub-hub", "jupyterhub-proxy"}
     for workload in workloads:
-        assert _restricted_problems(workload["spec"]["template"]["spec"]) == [], (
-            workload["metadata"]["name"])
+        assert _restricted_problems(workload["spec"]["template"]["spec"]) == [], workload[
+            "metadata"
+        ]["name"]
 
 
 def test_restricted_check_can_fail() -> None:
-    pod = {"containers": [{"name": "c", "securityContext": {"privileged": True}}],
-           "volumes": [{"name": "h", "hostPath": {"path": "/"}}]}
+    pod = {
+        "containers": [{"name": "c", "securityContext": {"privileged": True}}],
+        "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
+    }
     assert _restricted_problems(pod) == [
-        "volume h: hostPath", "c: runAsNonRoot", "c: allowPrivilegeEscalation", "c: privileged",
-        "c: capabilities not dropped", "c: seccomp"]
+        "volume h: hostPath",
+        "c: runAsNonRoot",
+        "c: allowPrivilegeEscalation",
+        "c: privileged",
+        "c: capabilities not dropped",
+        "c: seccomp",
+    ]

@@ -16,9 +16,14 @@ from tests.conftest import HOSTS, TRUST
 
 @pytest.fixture
 def written(chart: cdk8s.Chart, tmp_path: Path) -> Path:
-    hub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS,
-                     proxy_token=ProxyToken.from_existing_secret("t"),
-                     profiles=reference_profiles(chart, volumes=UserVolume.reference_set())).hub
+    hub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+        profiles=reference_profiles(chart, volumes=UserVolume.reference_set()),
+    ).hub
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(hub.settings))
     return path
@@ -45,7 +50,8 @@ def test_round_trip(written: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert _error(tmp_path / "nope.json") == (
-        f"{tmp_path / 'nope.json'}: cannot read hub settings: No such file or directory")
+        f"{tmp_path / 'nope.json'}: cannot read hub settings: No such file or directory"
+    )
 
 
 def test_malformed_json(tmp_path: Path) -> None:
@@ -58,7 +64,8 @@ def test_unknown_field(written: Path) -> None:
     _edit(written, lambda d: d["culler"].update(timout=5))
     assert _error(written) == (
         f"{written}: unknown field culler.timout "
-        "(known: concurrency, enabled, every, max_age, timeout)")
+        "(known: concurrency, enabled, every, max_age, timeout)"
+    )
 
 
 def test_missing_field(written: Path) -> None:
@@ -74,14 +81,16 @@ def test_mistyped_field(written: Path) -> None:
 def test_boolean_is_not_an_integer(written: Path) -> None:
     _edit(written, lambda d: d.update(named_server_limit_per_user=True))
     assert _error(written) == (
-        f"{written}: named_server_limit_per_user must be an integer, got True")
+        f"{written}: named_server_limit_per_user must be an integer, got True"
+    )
 
 
 def test_nested_list_field(written: Path) -> None:
     _edit(written, lambda d: d["profiles"][1]["volumes"][2].update(read_only="sometimes"))
     assert _error(written) == (
         f"{written}: profiles[1].volumes[2].read_only must be one of "
-        "['never', 'always', 'unless_admin', 'if_admin'], got 'sometimes'")
+        "['never', 'always', 'unless_admin', 'if_admin'], got 'sometimes'"
+    )
 
 
 def test_parse_names_the_source() -> None:

@@ -18,8 +18,7 @@ ALPHABET = "aAbB01-._@+--ü\u0430\u212a/ "
 def hostile_names(count: int, seed: int) -> list[str]:
     chance = random.Random(seed)
     return [
-        "".join(chance.choice(ALPHABET) for _ in range(chance.randint(1, 70)))
-        for _ in range(count)
+        "".join(chance.choice(ALPHABET) for _ in range(chance.randint(1, 70))) for _ in range(count)
     ]
 
 
@@ -28,8 +27,9 @@ def test_plain_names_are_their_own_key(name: str) -> None:
     assert user_key(name) == name
 
 
-@pytest.mark.parametrize("name", ["Alice", "a.b", "a--b", "1abc", "abc-", "a" * 64, "ü",
-                                  "a/b", "", "x---0123"])
+@pytest.mark.parametrize(
+    "name", ["Alice", "a.b", "a--b", "1abc", "abc-", "a" * 64, "ü", "a/b", "", "x---0123"]
+)
 def test_other_names_are_hashed(name: str) -> None:
     key = user_key(name)
     assert DNS_LABEL.fullmatch(key) and len(key) <= 63, key
@@ -54,12 +54,15 @@ def test_server_keys_are_injective_over_pairs() -> None:
     assert all(DNS_LABEL.fullmatch(key) and len(key) <= 55 for key in keys.values())
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    (("a-b", "c"), ("a", "b-c")),       # where the join could be split
-    (("a", ""), ("a", "a")),            # default server beside a named one
-    (("a--b", ""), ("a", "b")),         # a user name that looks like a join
-    (("ab", "c"), ("a", "bc")),
-])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("a-b", "c"), ("a", "b-c")),  # where the join could be split
+        (("a", ""), ("a", "a")),  # default server beside a named one
+        (("a--b", ""), ("a", "b")),  # a user name that looks like a join
+        (("ab", "c"), ("a", "bc")),
+    ],
+)
 def test_ambiguous_joins_stay_apart(first: tuple[str, str], second: tuple[str, str]) -> None:
     assert server_key(*first) != server_key(*second)
 

@@ -17,14 +17,14 @@ from tests.manifests import ROOT, read_manifests
 
 @pytest.fixture(scope="module")
 def settings() -> HubSettings:
-    config_map = next(m for m in read_manifests(ROOT / "dist" / "dev")
-                      if m["kind"] == "ConfigMap")
+    config_map = next(m for m in read_manifests(ROOT / "dist" / "dev") if m["kind"] == "ConfigMap")
     return parse_settings(config_map["data"]["settings.json"])
 
 
 def pod_for(settings: HubSettings, name: str, *, admin: bool, profile: str) -> dict[str, Any]:
-    pod, *_ = render_user_objects(settings, namespace="jupyterhub", user=name, admin=admin,
-                                  profile=profile)
+    pod, *_ = render_user_objects(
+        settings, namespace="jupyterhub", user=name, admin=admin, profile=profile
+    )
     return pod
 
 
@@ -51,15 +51,19 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     assert (resources["requests"]["cpu"], resources["limits"]["cpu"]) == (1.0, 4.0)
     # The profile's 256M and 32G, read as Kubernetes reads them (tests/test_quantity.py).
     assert (resources["requests"]["memory"], resources["limits"]["memory"]) == (
-        256 * 10**6, 32 * 10**9)
+        256 * 10**6,
+        32 * 10**9,
+    )
     assert container["resources"]["requests"]["ephemeral-storage"] == "1G"
     assert container["imagePullPolicy"] == "Always"
     # The server is started directly, so the hub's arguments reach it (checkpoints in memory,
     # the public hosts' Origins accepted).
     assert container["args"] == [
-        "jupyterhub-singleuser", "--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",
+        "jupyterhub-singleuser",
+        "--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",
         r"--ServerApp.allow_origin_pat=^https?://(notebook\.minikube\.127\.0\.0\.1\.nip\.io"
-        r"|notebook\.kaidotio\.dev)(:[0-9]+)?$"]
+        r"|notebook\.kaidotio\.dev)(:[0-9]+)?$",
+    ]
     labels = pod["metadata"]["labels"]
     assert labels["app.kubernetes.io/component"] == "singleuser-server"
     assert labels["sidecar.istio.io/inject"] == "true"
@@ -78,7 +82,8 @@ def test_init_container_needs_only_chown(settings: HubSettings) -> None:
     (init,) = pod["spec"]["initContainers"]
     assert init["command"] == ["chown", "1000:1000", "/mnt/target"]
     assert init["volumeMounts"] == [
-        {"name": "persistent", "mountPath": "/mnt/target", "subPath": "alice"}]
+        {"name": "persistent", "mountPath": "/mnt/target", "subPath": "alice"}
+    ]
     security = init["securityContext"]
     assert security["capabilities"] == {"add": ["CHOWN"], "drop": ["ALL"]}
     assert security["privileged"] is False and security["allowPrivilegeEscalation"] is False
@@ -92,8 +97,7 @@ def test_hostile_names_give_safe_distinct_paths(settings: HubSettings) -> None:
     paths = {}
     for name in HOSTILE:
         pod = pod_for(settings, name, admin=False, profile="standard-notebook")
-        sub_path = {m["name"]: m for m in _container(pod)["volumeMounts"]}["persistent"][
-            "subPath"]
+        sub_path = {m["name"]: m for m in _container(pod)["volumeMounts"]}["persistent"]["subPath"]
         assert "/" not in sub_path and ".." not in sub_path and sub_path, (name, sub_path)
         assert len(sub_path) <= 63, (name, sub_path)
         paths[name] = sub_path
@@ -108,9 +112,17 @@ def test_templates_do_not_mutate_shared_config(settings: HubSettings, tmp_path: 
     config = Config()
     apply(config, settings_file)
     before = repr(config.KubeSpawner.profile_list)
-    pods = [render_user_objects(settings, namespace="jupyterhub", user=user, admin=admin,
-                                profile="standard-notebook", config=config)[0]
-            for user, admin in (("bob", True), ("carol", False))]
+    pods = [
+        render_user_objects(
+            settings,
+            namespace="jupyterhub",
+            user=user,
+            admin=admin,
+            profile="standard-notebook",
+            config=config,
+        )[0]
+        for user, admin in (("bob", True), ("carol", False))
+    ]
     assert repr(config.KubeSpawner.profile_list) == before
     assert "{user}" in before and "{is_not_admin}" in before
     mounts = [{m["name"]: m for m in _container(pod)["volumeMounts"]} for pod in pods]

@@ -23,8 +23,9 @@ ENVIRONMENTS = [".venv", ".venv-nca"]
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -33,8 +34,7 @@ def project(tmp_path: Path) -> Path:
     for name in SOURCES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, tmp_path / name)
     for name in ENVIRONMENTS:
@@ -46,8 +46,14 @@ def _cdk8s_synth(project: Path) -> subprocess.CompletedProcess[str]:
     node = node_path()
     assert node is not None
     env = {**os.environ, "CDK8S_CHECK_UPGRADE": "false"}
-    return subprocess.run([node, str(CDK8S), "synth"], cwd=project, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [node, str(CDK8S), "synth"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_scratch_output_is_the_scripts() -> None:

@@ -33,13 +33,18 @@ def test_secrets_per_component(chart: cdk8s.Chart) -> None:
 
 def test_kv2_path_becomes_mount_and_name(chart: cdk8s.Chart) -> None:
     assert VaultSecret(chart, "Token", path="/secret/data/team/hub").remote_key == (
-        "secret/team/hub")
+        "secret/team/hub"
+    )
     assert VaultSecret(chart, "V1", path="/kv1/hub").remote_key == "kv1/hub"
 
 
 def test_namespaced_store_and_refresh(chart: cdk8s.Chart) -> None:
-    VaultSecret(chart, "Token", store=SecretStore("team-vault", SecretStoreKind.SECRET_STORE),
-                refresh_interval="15m")
+    VaultSecret(
+        chart,
+        "Token",
+        store=SecretStore("team-vault", SecretStoreKind.SECRET_STORE),
+        refresh_interval="15m",
+    )
     spec = find(synth(chart), "ExternalSecret", "jupyterhub-hub")["spec"]
     assert spec["secretStoreRef"] == {"kind": "SecretStore", "name": "team-vault"}
     assert spec["refreshInterval"] == "15m"
@@ -52,9 +57,14 @@ def test_kustomize_generator(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertio
 
 
 def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(chart, "Hub", header_trust=TRUST, public_hosts=HOSTS,
-                         proxy_token=VaultSecret(chart, "Token"),
-                         profiles=[NotebookProfile(chart, "P")])
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        header_trust=TRUST,
+        public_hosts=HOSTS,
+        proxy_token=VaultSecret(chart, "Token"),
+        profiles=[NotebookProfile(chart, "P")],
+    )
     assert hub.proxy_token.secret_name(Component.HUB) == "jupyterhub-hub"
 
 
@@ -67,15 +77,18 @@ def _error(chart: cdk8s.Chart, **props: Any) -> str:
 def test_fails_without_key(chart: cdk8s.Chart) -> None:
     assert _error(chart, key="") == (
         "test/Token: key must name the key inside the Vault secret, e.g. "
-        "CONFIGPROXY_AUTH_TOKEN, got ''")
+        "CONFIGPROXY_AUTH_TOKEN, got ''"
+    )
 
 
 def test_fails_path_without_secret(chart: cdk8s.Chart) -> None:
     assert _error(chart, path="/kv") == (
         "test/Token: path must be a Vault KV path like '/kv/data/jupyterhub' (mount and "
-        "secret), got '/kv'")
+        "secret), got '/kv'"
+    )
 
 
 def test_fails_bad_refresh_interval(chart: cdk8s.Chart) -> None:
     assert _error(chart, refresh_interval="hourly") == (
-        "test/Token: refresh_interval must be a duration such as '1h' or '15m', got 'hourly'")
+        "test/Token: refresh_interval must be a duration such as '1h' or '15m', got 'hourly'"
+    )

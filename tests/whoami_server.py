@@ -19,8 +19,10 @@ def main() -> None:
     prefix = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     app = web.Application(
-        [(url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
-         (url_path_join(prefix, ".*"), WhoAmI)],
+        [
+            (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+            (url_path_join(prefix, ".*"), WhoAmI),
+        ],
         cookie_secret=os.urandom(32),
     )
     app.listen(url.port or 8888, url.hostname)

@@ -19,8 +19,18 @@ from jwt.algorithms import ECAlgorithm
 
 from tests.processes import AUDIENCE, ISSUER, Deployment, KeyPair, deployment, jwks_server
 
-__all__ = ["AUDIENCE", "ISSUER", "EcKeyPair", "Hub", "KeyPair", "Published", "b64",
-           "claims", "raw_token", "running_hub"]
+__all__ = [
+    "AUDIENCE",
+    "ISSUER",
+    "EcKeyPair",
+    "Hub",
+    "KeyPair",
+    "Published",
+    "b64",
+    "claims",
+    "raw_token",
+    "running_hub",
+]
 
 
 class EcKeyPair:
@@ -49,8 +59,14 @@ class Published:
 def claims(user: str, **changes: Any) -> dict[str, Any]:
     """Valid ID-token claims for ``user``; ``changes`` replace (``None`` removes) claims."""
     now = int(time.time())
-    base = {"preferred_username": user, "iss": ISSUER, "aud": AUDIENCE, "iat": now,
-            "exp": now + 300, **changes}
+    base = {
+        "preferred_username": user,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+        **changes,
+    }
     return {name: value for name, value in base.items() if value is not None}
 
 
@@ -77,28 +93,36 @@ class Hub:
         self.proxy_url = running.proxy_url
         self.hub_url = running.hub_url
 
-    def login(self, user: str | bytes | None, token: str | bytes | None = None, *,
-              headers: dict[str, str | bytes] | None = None,
-              session: requests.Session | None = None, via: str | None = None,
-              ) -> requests.Response:
+    def login(
+        self,
+        user: str | bytes | None,
+        token: str | bytes | None = None,
+        *,
+        headers: dict[str, str | bytes] | None = None,
+        session: requests.Session | None = None,
+        via: str | None = None,
+    ) -> requests.Response:
         """GET /hub/login with the user header (a ``str`` sent as UTF-8, as the auth proxy
         does; ``bytes`` as they are) and ``Authorization: Bearer <token>``."""
         sent: dict[str, str | bytes] = dict(headers or {})
         if user is not None:
             sent["X-Auth-Request-User"] = user.encode() if isinstance(user, str) else user
         if token is not None:
-            sent["Authorization"] = (b"Bearer " + token if isinstance(token, bytes)
-                                     else f"Bearer {token}")
+            sent["Authorization"] = (
+                b"Bearer " + token if isinstance(token, bytes) else f"Bearer {token}"
+            )
         client = session or requests.Session()
-        return client.get(f"{via or self.proxy_url}/hub/login", headers=sent,
-                          allow_redirects=False, timeout=30)
+        return client.get(
+            f"{via or self.proxy_url}/hub/login", headers=sent, allow_redirects=False, timeout=30
+        )
 
     def whoami(self, session: requests.Session) -> str:
         """The user the session's cookie belongs to (cookie auth needs the XSRF token)."""
         session.get(f"{self.proxy_url}/hub/home", allow_redirects=False, timeout=30)
         xsrf = session.cookies.get("_xsrf", path="/hub/") or session.cookies.get("_xsrf") or ""
-        response = session.get(f"{self.proxy_url}/hub/api/user", timeout=30,
-                               headers={"X-XSRFToken": xsrf})
+        response = session.get(
+            f"{self.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
+        )
         assert response.status_code == 200, (response.status_code, response.text[:300])
         return str(response.json()["name"])
 
@@ -117,8 +141,9 @@ class Hub:
             return log.read().decode("utf-8", errors="replace")
 
 
-def summary(response: requests.Response, log: str,
-            markers: tuple[str, ...] = ("Rejected", "Proof names")) -> str:
+def summary(
+    response: requests.Response, log: str, markers: tuple[str, ...] = ("Rejected", "Proof names")
+) -> str:
     """``<status>`` and the first line the hub logged for the attack with one of
     ``markers``."""
     lines = [line for line in log.splitlines() if any(m in line for m in markers)]

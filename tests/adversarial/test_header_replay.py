@@ -43,24 +43,34 @@ def host(edge: list[dict[str, Any]]) -> str:
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     workdir = tmp_path_factory.mktemp("replay")
-    extra = (f"c.Spawner.cmd = [{sys.executable!r}, {str(RECORDER)!r}]\n"
-             "c.Spawner.args = []\n"
-             f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n")
+    extra = (
+        f"c.Spawner.cmd = [{sys.executable!r}, {str(RECORDER)!r}]\n"
+        "c.Spawner.args = []\n"
+        f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n"
+    )
     with running_hub(workdir, [KEY], extra_config=extra) as running:
         running.running.start_server("bob")
         yield running
 
 
-def through_edge(hub: Hub, edge: list[dict[str, Any]], host: str, path: str, user: str,
-                 client: dict[str, str] | None = None,
-                 session: requests.Session | None = None) -> requests.Response:
+def through_edge(
+    hub: Hub,
+    edge: list[dict[str, Any]],
+    host: str,
+    path: str,
+    user: str,
+    client: dict[str, str] | None = None,
+    session: requests.Session | None = None,
+) -> requests.Response:
     """``user``'s browser, signed in at the auth proxy, requests ``path`` through the edge:
     the Ingress decides which of the auth proxy's headers reach the proxy."""
     answer = {"X-Auth-Request-User": user, "Authorization": f"Bearer {proof(user)}"}
-    headers = upstream_headers(edge, host, path, {"Cookie": f"_oauth2_proxy={user}-session",
-                                                  **(client or {})}, answer)
-    return (session or requests.Session()).get(f"{hub.proxy_url}{path}", headers=headers,
-                                               allow_redirects=False, timeout=30)
+    headers = upstream_headers(
+        edge, host, path, {"Cookie": f"_oauth2_proxy={user}-session", **(client or {})}, answer
+    )
+    return (session or requests.Session()).get(
+        f"{hub.proxy_url}{path}", headers=headers, allow_redirects=False, timeout=30
+    )
 
 
 def recorded(hub: Hub) -> list[dict[str, Any]]:
@@ -69,71 +79,89 @@ def recorded(hub: Hub) -> list[dict[str, Any]]:
 
 
 def test_user_server_never_sees_visitor_credentials(
-        hub: Hub, edge: list[dict[str, Any]], host: str,
-        report: Callable[[str, str], None]) -> None:
+    hub: Hub, edge: list[dict[str, Any]], host: str, report: Callable[[str, str], None]
+) -> None:
     before = len(recorded(hub))
     response = through_edge(hub, edge, host, "/user/bob/lab/tree/shared.ipynb", "alice")
     assert response.status_code == 200, response.text[:300]
     (request,) = recorded(hub)[before:]
     names = sorted(name.lower() for name in request["headers"])
-    report("Alice visits Bob's server through the edge",
-           f"Bob's server saw headers {names}")
+    report("Alice visits Bob's server through the edge", f"Bob's server saw headers {names}")
     assert not set(AUTH_HEADERS) & set(names), request["headers"]
 
 
 def test_replayed_headers_do_not_log_in(
-        hub: Hub, edge: list[dict[str, Any]], host: str,
-        report: Callable[[str, str], None]) -> None:
+    hub: Hub, edge: list[dict[str, Any]], host: str, report: Callable[[str, str], None]
+) -> None:
     through_edge(hub, edge, host, "/user/bob/", "alice")
-    stolen = {name: value for name, value in recorded(hub)[-1]["headers"].items()
-              if name.lower() not in ("host", "content-length")}
+    stolen = {
+        name: value
+        for name, value in recorded(hub)[-1]["headers"].items()
+        if name.lower() not in ("host", "content-length")
+    }
     for target, url in (("the hub's port", hub.hub_url), ("the proxy", hub.proxy_url)):
         mark = hub.log_size()
-        response = requests.get(f"{url}/hub/login", headers=stolen, allow_redirects=False,
-                                timeout=30)
-        report(f"Bob replays what his server recorded to {target}",
-               summary(response, hub.log_since(mark), ("Rejected", "401", "403")))
+        response = requests.get(
+            f"{url}/hub/login", headers=stolen, allow_redirects=False, timeout=30
+        )
+        report(
+            f"Bob replays what his server recorded to {target}",
+            summary(response, hub.log_since(mark), ("Rejected", "401", "403")),
+        )
         assert response.status_code in (401, 403), response.status_code
     assert "alice" not in hub.users()
 
 
 def test_forged_headers_through_the_edge_name_the_signed_in_user(
-        hub: Hub, edge: list[dict[str, Any]], host: str,
-        report: Callable[[str, str], None]) -> None:
+    hub: Hub, edge: list[dict[str, Any]], host: str, report: Callable[[str, str], None]
+) -> None:
     """On the hub's paths the auth proxy's headers replace the client's own copies."""
     session = requests.Session()
     forged = {"X-Auth-Request-User": "alice", "Authorization": f"Bearer {proof('alice')}"}
     response = through_edge(hub, edge, host, "/hub/login", "bob", forged, session)
     who = hub.whoami(session)
-    report("Bob sends Alice's name and token through the edge to /hub/login",
-           f"{response.status_code}, signed in as {who!r}")
+    report(
+        "Bob sends Alice's name and token through the edge to /hub/login",
+        f"{response.status_code}, signed in as {who!r}",
+    )
     assert response.status_code == 302 and who == "bob"
 
 
-def test_hub_still_gets_the_proof(hub: Hub, edge: list[dict[str, Any]], host: str,
-                                  report: Callable[[str, str], None]) -> None:
+def test_hub_still_gets_the_proof(
+    hub: Hub, edge: list[dict[str, Any]], host: str, report: Callable[[str, str], None]
+) -> None:
     """The control: the hub's paths receive the auth proxy's headers."""
     session = requests.Session()
     response = through_edge(hub, edge, host, "/hub/login", "carol", session=session)
-    report("control: Carol signs in through the edge",
-           f"{response.status_code} as {hub.whoami(session)!r}")
+    report(
+        "control: Carol signs in through the edge",
+        f"{response.status_code} as {hub.whoami(session)!r}",
+    )
     assert response.status_code == 302
 
 
-def test_network_policies_confine_user_servers(
-        report: Callable[[str, str], None]) -> None:
+def test_network_policies_confine_user_servers(report: Callable[[str, str], None]) -> None:
     """In ``minimal``, a user server reaches the hub's port and nothing else of the app."""
     manifests = read_manifests(ROOT / "dist" / "minimal")
     policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
-    labels = {m["metadata"]["name"]: m["spec"]["selector"]
-              for m in manifests if m["kind"] == "Service"}
+    labels = {
+        m["metadata"]["name"]: m["spec"]["selector"] for m in manifests if m["kind"] == "Service"
+    }
     hub_pods, proxy_pods = labels["jupyterhub-hub"], labels["jupyterhub-proxy"]
-    user_pods = {"app.kubernetes.io/name": "jupyterhub",
-                 "app.kubernetes.io/component": "singleuser-server"}
+    user_pods = {
+        "app.kubernetes.io/name": "jupyterhub",
+        "app.kubernetes.io/component": "singleuser-server",
+    }
     user = (NAMESPACE_LABELS, user_pods)
-    reachable = [f"{name}:{port}" for name, pods, ports in (
-        ("hub", hub_pods, (8081,)), ("proxy", proxy_pods, (8080, 8081, 8082)),
-        ("another user server", user_pods, (8888,))) for port in ports
-        if allowed(policies, user, pods, port)]
+    reachable = [
+        f"{name}:{port}"
+        for name, pods, ports in (
+            ("hub", hub_pods, (8081,)),
+            ("proxy", proxy_pods, (8080, 8081, 8082)),
+            ("another user server", user_pods, (8888,)),
+        )
+        for port in ports
+        if allowed(policies, user, pods, port)
+    ]
     report("a user server connects to the app's pods", f"reaches only {reachable}")
     assert reachable == ["hub:8081"]

@@ -31,8 +31,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 @pytest.fixture(scope="module")
 def case_insensitive_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """The opt-in, for identity providers whose names are case-insensitive."""
-    with running_hub(tmp_path_factory.mktemp("names-fold"), [KEY],
-                     auth_changes={"case_insensitive_names": True}) as running:
+    with running_hub(
+        tmp_path_factory.mktemp("names-fold"), [KEY], auth_changes={"case_insensitive_names": True}
+    ) as running:
         yield running
 
 
@@ -53,8 +54,9 @@ REFUSED: dict[str, tuple[str | bytes, str]] = {
 
 
 @pytest.mark.parametrize("attack", list(REFUSED))
-def test_name_that_would_change_is_refused(hub: Hub, attack: str,
-                                           report: Callable[[str, str], None]) -> None:
+def test_name_that_would_change_is_refused(
+    hub: Hub, attack: str, report: Callable[[str, str], None]
+) -> None:
     header, signed = REFUSED[attack]
     before = hub.users()
     mark = hub.log_size()
@@ -64,14 +66,18 @@ def test_name_that_would_change_is_refused(hub: Hub, attack: str,
     assert hub.users() == before, "no account was created or entered"
 
 
-@pytest.mark.parametrize(("attack", "name"), [
-    ("plain ASCII", "admin"),
-    ("UTF-8, one script (Latin)", "jürgen"),
-    ("one script (Cyrillic)", "\u0430дмин"),
-    ("Han and Hiragana (Japanese)", "山田たろう"),
-])
-def test_names_in_normal_form_log_in(hub: Hub, attack: str, name: str,
-                                     report: Callable[[str, str], None]) -> None:
+@pytest.mark.parametrize(
+    ("attack", "name"),
+    [
+        ("plain ASCII", "admin"),
+        ("UTF-8, one script (Latin)", "jürgen"),
+        ("one script (Cyrillic)", "\u0430дмин"),
+        ("Han and Hiragana (Japanese)", "山田たろう"),
+    ],
+)
+def test_names_in_normal_form_log_in(
+    hub: Hub, attack: str, name: str, report: Callable[[str, str], None]
+) -> None:
     """The control: a name already in normal form is its own account."""
     session = requests.Session()
     response = hub.login(name.encode(), proof(name), session=session)
@@ -91,19 +97,26 @@ def test_log_says_why(hub: Hub) -> None:
     mark = hub.log_size()
     hub.login("ADMIN", proof("ADMIN"))
     log = hub.log_since(mark)
-    assert ("Rejected user name in X-Auth-Request-User: 'ADMIN' would log in as 'admin'"
-            in log), log
+    assert "Rejected user name in X-Auth-Request-User: 'ADMIN' would log in as 'admin'" in log, log
 
 
-@pytest.mark.parametrize(("attack", "header", "signed", "status"), [
-    ("capitalised name, proof as sent", "Alice", "Alice", 302),
-    ("upper-case header, lower-case proof", "ALICE", "alice", 302),
-    ("capitalised name, proof for another", "Alice", "bob", 401),
-    ("Cyrillic \u0430, still refused", "\u0430lice", "\u0430lice", 403),
-])
-def test_case_insensitive_opt_in(case_insensitive_hub: Hub, attack: str, header: str,
-                                 signed: str, status: int,
-                                 report: Callable[[str, str], None]) -> None:
+@pytest.mark.parametrize(
+    ("attack", "header", "signed", "status"),
+    [
+        ("capitalised name, proof as sent", "Alice", "Alice", 302),
+        ("upper-case header, lower-case proof", "ALICE", "alice", 302),
+        ("capitalised name, proof for another", "Alice", "bob", 401),
+        ("Cyrillic \u0430, still refused", "\u0430lice", "\u0430lice", 403),
+    ],
+)
+def test_case_insensitive_opt_in(
+    case_insensitive_hub: Hub,
+    attack: str,
+    header: str,
+    signed: str,
+    status: int,
+    report: Callable[[str, str], None],
+) -> None:
     session = requests.Session()
     mark = case_insensitive_hub.log_size()
     response = case_insensitive_hub.login(header.encode(), proof(signed), session=session)

@@ -75,8 +75,7 @@ def user_hash(name: str) -> bytes:
 
 def user_server_hash(server: str) -> Callable[[str], bytes]:
     """What KubeSpawner's multi_slug hashes for a user and a server name."""
-    return lambda name: hashlib.sha256(
-        name.encode() + b"\xff" + server.encode()).digest()[:4]
+    return lambda name: hashlib.sha256(name.encode() + b"\xff" + server.encode()).digest()[:4]
 
 
 @pytest.fixture(scope="module")
@@ -105,55 +104,77 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 
 def _objects(settings: HubSettings, user: str) -> tuple[str, str, str]:
     """(pod name, persistent subPath, Service name) KubeSpawner renders for ``user``."""
-    pod, service = render_user_objects(settings, namespace="jupyterhub", user=user,
-                                       admin=False, profile="standard-notebook")
+    pod, service = render_user_objects(
+        settings, namespace="jupyterhub", user=user, admin=False, profile="standard-notebook"
+    )
     mounts = {m["name"]: m for m in pod["spec"]["containers"][0]["volumeMounts"]}
     return pod["metadata"]["name"], mounts["persistent"]["subPath"], service["metadata"]["name"]
 
 
 def test_birthday_pair_in_well_under_a_second(
-        search: tuple[str, str, int, float], report: Callable[[str, str], None]) -> None:
+    search: tuple[str, str, int, float], report: Callable[[str, str], None]
+) -> None:
     first, second, tried, elapsed = search
-    report("birthday pair of the old 32-bit slug hash",
-           f"{first!r} and {second!r} after {tried} names in {elapsed:.2f} s of CPU")
+    report(
+        "birthday pair of the old 32-bit slug hash",
+        f"{first!r} and {second!r} after {tried} names in {elapsed:.2f} s of CPU",
+    )
     assert elapsed < 1.0
 
 
 def _pod_name(settings: HubSettings, user: str, server: str) -> str:
-    return str(render_user_objects(settings, namespace="jupyterhub", user=user, admin=False,
-                                   profile="standard-notebook", server=server)[0][
-        "metadata"]["name"])
+    return str(
+        render_user_objects(
+            settings,
+            namespace="jupyterhub",
+            user=user,
+            admin=False,
+            profile="standard-notebook",
+            server=server,
+        )[0]["metadata"]["name"]
+    )
 
 
 def test_old_scheme_gives_both_one_directory_and_pod(
-        pair: tuple[str, str], report: Callable[[str, str], None]) -> None:
+    pair: tuple[str, str], report: Callable[[str, str], None]
+) -> None:
     first, second = pair
-    report("old scheme", f"both {old_user_key(first)!r} (directory) and "
-                         f"{old_pod_name(first)!r} (pod)")
+    report(
+        "old scheme", f"both {old_user_key(first)!r} (directory) and {old_pod_name(first)!r} (pod)"
+    )
     assert first != second
     assert old_user_key(first) == old_user_key(second)
     assert old_pod_name(first) == old_pod_name(second)
 
 
-def test_both_names_are_accounts(hub: Hub, pair: tuple[str, str],
-                                 report: Callable[[str, str], None]) -> None:
+def test_both_names_are_accounts(
+    hub: Hub, pair: tuple[str, str], report: Callable[[str, str], None]
+) -> None:
     """The names are valid user names: the hub makes two accounts of them."""
     logged_in = []
     for name in pair:
         session = requests.Session()
-        assert hub.login(name, sign(KEY.private, claims(name), "RS256", kid="rsa"),
-                         session=session).status_code == 302
+        assert (
+            hub.login(
+                name, sign(KEY.private, claims(name), "RS256", kid="rsa"), session=session
+            ).status_code
+            == 302
+        )
         logged_in.append(hub.whoami(session))
     report("log in as both names", f"two accounts: {logged_in}")
     assert logged_in == list(pair)
 
 
-def test_new_keys_separate_them(pair: tuple[str, str], settings: HubSettings,
-                                report: Callable[[str, str], None]) -> None:
+def test_new_keys_separate_them(
+    pair: tuple[str, str], settings: HubSettings, report: Callable[[str, str], None]
+) -> None:
     first, second = (_objects(settings, name) for name in pair)
-    report("spawn both", f"old: one directory {old_user_key(pair[0])!r} and one pod "
-                         f"{old_pod_name(pair[0])!r}; new: directories {first[1]!r} and "
-                         f"{second[1]!r}, pods {first[0]!r} and {second[0]!r}")
+    report(
+        "spawn both",
+        f"old: one directory {old_user_key(pair[0])!r} and one pod "
+        f"{old_pod_name(pair[0])!r}; new: directories {first[1]!r} and "
+        f"{second[1]!r}, pods {first[0]!r} and {second[0]!r}",
+    )
     for mine, theirs in zip(first, second, strict=True):
         assert mine != theirs
     for pod_name, _, service_name in (first, second):
@@ -161,16 +182,19 @@ def test_new_keys_separate_them(pair: tuple[str, str], settings: HubSettings,
 
 
 def test_named_servers_of_two_users_get_two_pods(
-        settings: HubSettings, report: Callable[[str, str], None]) -> None:
+    settings: HubSettings, report: Callable[[str, str], None]
+) -> None:
     """A long server name makes KubeSpawner hash user and server together, also in 32 bits."""
     server = "experiment.with.a.rather.long.server.name"
     start = time.process_time()
     first, second, tried = birthday_pair(user_server_hash(server))
     elapsed = time.process_time() - start
     new = [_pod_name(settings, name, server) for name in (first, second)]
-    report("birthday pair of named servers' pod names",
-           f"{first!r} and {second!r} after {tried} names in {elapsed:.2f} s of CPU: old one pod "
-           f"{old_pod_name(first, server)!r}; new {new}")
+    report(
+        "birthday pair of named servers' pod names",
+        f"{first!r} and {second!r} after {tried} names in {elapsed:.2f} s of CPU: old one pod "
+        f"{old_pod_name(first, server)!r}; new {new}",
+    )
     assert elapsed < 1.0
     assert old_pod_name(first, server) == old_pod_name(second, server)
     assert new[0] != new[1]

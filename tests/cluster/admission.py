@@ -35,15 +35,22 @@ ROLE, ROLE_BINDING = kind_of("Role"), kind_of("RoleBinding")
 CLUSTER_ROLE, CLUSTER_ROLE_BINDING = kind_of("ClusterRole"), kind_of("ClusterRoleBinding")
 
 # Priority classes every cluster has (pkg/apis/scheduling: SystemPriorityClasses).
-_SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2000000000,
-                            "system-node-critical": 2000001000}
+_SYSTEM_PRIORITY_CLASSES = {
+    "system-cluster-critical": 2000000000,
+    "system-node-critical": 2000001000,
+}
 # Non-resource paths every authenticated user may GET (ClusterRole system:discovery).
 _DISCOVERY = ("/api", "/apis", "/version", "/healthz", "/livez", "/readyz", "/openapi")
 # Quota on cpu or memory makes every container state that request or limit
 # (pkg/quota/v1/evaluator/core/pods.go, "BACKWARD COMPATIBILITY REQUIREMENT").
-_MUST_SPECIFY = {"cpu": "requests.cpu", "memory": "requests.memory",
-                 "requests.cpu": "requests.cpu", "requests.memory": "requests.memory",
-                 "limits.cpu": "limits.cpu", "limits.memory": "limits.memory"}
+_MUST_SPECIFY = {
+    "cpu": "requests.cpu",
+    "memory": "requests.memory",
+    "requests.cpu": "requests.cpu",
+    "requests.memory": "requests.memory",
+    "limits.cpu": "limits.cpu",
+    "limits.memory": "limits.memory",
+}
 
 
 class Store(Protocol):
@@ -63,9 +70,14 @@ class User:
 
     @classmethod
     def service_account(cls, namespace: str, name: str) -> User:
-        return cls(f"system:serviceaccount:{namespace}:{name}",
-                   ("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
-                    "system:authenticated"))
+        return cls(
+            f"system:serviceaccount:{namespace}:{name}",
+            (
+                "system:serviceaccounts",
+                f"system:serviceaccounts:{namespace}",
+                "system:authenticated",
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,9 +102,12 @@ def forbidden(group: str, resource: str, name: str | None, cause: str) -> Kubern
     """The API's 403 (apimachinery ``NewForbidden``)."""
     qualified = f"{resource}.{group}" if group else resource
     subject = f'{qualified} "{name}"' if name else qualified
-    return KubernetesError(status=403, reason="Forbidden",
-                           message=f"{subject} is forbidden: {cause}",
-                           details={"name": name or "", "group": group, "kind": resource})
+    return KubernetesError(
+        status=403,
+        reason="Forbidden",
+        message=f"{subject} is forbidden: {cause}",
+        details={"name": name or "", "group": group, "kind": resource},
+    )
 
 
 def authorize(request: Attributes, store: Store) -> None:
@@ -102,30 +117,42 @@ def authorize(request: Attributes, store: Store) -> None:
     if request.group is None:
         if request.verb == "get" and request.path.rstrip("/").startswith(_DISCOVERY):
             return
-        raise KubernetesError(status=403, reason="Forbidden", details={"kind": ""},
-                              message=f'forbidden: User "{request.user.name}" cannot '
-                                      f'{request.verb} path "{request.path}"')
+        raise KubernetesError(
+            status=403,
+            reason="Forbidden",
+            details={"kind": ""},
+            message=f'forbidden: User "{request.user.name}" cannot '
+            f'{request.verb} path "{request.path}"',
+        )
     if any(_allows(rule, request) for rule in _rules(request, store)):
         return
-    scope = (f'in the namespace "{request.namespace}"' if request.namespace
-             else "at the cluster scope")
-    raise forbidden(request.group, request.resource, request.name,
-                    f'User "{request.user.name}" cannot {request.verb} resource '
-                    f'"{request.full_resource}" in API group "{request.group}" {scope}')
+    scope = (
+        f'in the namespace "{request.namespace}"' if request.namespace else "at the cluster scope"
+    )
+    raise forbidden(
+        request.group,
+        request.resource,
+        request.name,
+        f'User "{request.user.name}" cannot {request.verb} resource '
+        f'"{request.full_resource}" in API group "{request.group}" {scope}',
+    )
 
 
 def _rules(request: Attributes, store: Store) -> Iterable[Mapping[str, Any]]:
-    bindings = [(b, b["metadata"].get("namespace")) for b in
-                store.listing(CLUSTER_ROLE_BINDING, None)]
+    bindings = [
+        (b, b["metadata"].get("namespace")) for b in store.listing(CLUSTER_ROLE_BINDING, None)
+    ]
     if request.namespace:
-        bindings += [(b, request.namespace)
-                     for b in store.listing(ROLE_BINDING, request.namespace)]
+        bindings += [(b, request.namespace) for b in store.listing(ROLE_BINDING, request.namespace)]
     for binding, namespace in bindings:
         if not any(_is_subject(s, request.user, namespace) for s in binding.get("subjects", [])):
             continue
         ref = binding["roleRef"]
-        role = (store.lookup(ROLE, namespace, ref["name"]) if ref["kind"] == "Role"
-                else store.lookup(CLUSTER_ROLE, None, ref["name"]))
+        role = (
+            store.lookup(ROLE, namespace, ref["name"])
+            if ref["kind"] == "Role"
+            else store.lookup(CLUSTER_ROLE, None, ref["name"])
+        )
         yield from (role or {}).get("rules", [])
 
 
@@ -142,9 +169,11 @@ def _allows(rule: Mapping[str, Any], request: Attributes) -> bool:
     def has(values: Iterable[str], value: str) -> bool:
         return "*" in values or value in values
 
-    if not (has(rule.get("verbs", []), request.verb)
-            and has(rule.get("apiGroups", []), request.group or "")
-            and has(rule.get("resources", []), request.full_resource)):
+    if not (
+        has(rule.get("verbs", []), request.verb)
+        and has(rule.get("apiGroups", []), request.group or "")
+        and has(rule.get("resources", []), request.full_resource)
+    ):
         return False
     names = rule.get("resourceNames")
     return not names or request.name in names
@@ -158,9 +187,14 @@ def admit_pod(pod: dict[str, Any], namespace: str, store: Store) -> None:
     name = pod["metadata"]["name"]
     account = spec.setdefault("serviceAccountName", "default")
     if store.lookup(SERVICE_ACCOUNT, namespace, account) is None:
-        raise forbidden("", "pods", name, f"error looking up service account "
-                                          f'{namespace}/{account}: serviceaccount "{account}" '
-                                          "not found")
+        raise forbidden(
+            "",
+            "pods",
+            name,
+            f"error looking up service account "
+            f'{namespace}/{account}: serviceaccount "{account}" '
+            "not found",
+        )
     priority_class = spec.get("priorityClassName")
     if priority_class:
         if priority_class in _SYSTEM_PRIORITY_CLASSES:
@@ -168,19 +202,18 @@ def admit_pod(pod: dict[str, Any], namespace: str, store: Store) -> None:
         else:
             found = store.lookup(PRIORITY_CLASS, None, priority_class)
             if found is None:
-                raise forbidden("", "pods", name,
-                                f"no PriorityClass with name {priority_class} was found")
+                raise forbidden(
+                    "", "pods", name, f"no PriorityClass with name {priority_class} was found"
+                )
             spec["priority"] = found.get("value", 0)
     runtime_class = spec.get("runtimeClassName")
     if runtime_class and store.lookup(RUNTIME_CLASS, None, runtime_class) is None:
-        raise forbidden("", "pods", name, f'pod rejected: RuntimeClass "{runtime_class}" '
-                                          "not found")
+        raise forbidden("", "pods", name, f'pod rejected: RuntimeClass "{runtime_class}" not found')
     for quota in store.listing(RESOURCE_QUOTA, namespace):
         _admit_quota(pod, quota, namespace, store)
 
 
-def _admit_quota(pod: dict[str, Any], quota: dict[str, Any], namespace: str,
-                 store: Store) -> None:
+def _admit_quota(pod: dict[str, Any], quota: dict[str, Any], namespace: str, store: Store) -> None:
     name, quota_name = pod["metadata"]["name"], quota["metadata"]["name"]
     hard = {key: _quantity(value) for key, value in quota["spec"].get("hard", {}).items()}
     missing: dict[str, list[str]] = {}
@@ -191,8 +224,9 @@ def _admit_quota(pod: dict[str, Any], quota: dict[str, Any], namespace: str,
             if what not in container.get("resources", {}).get(group, {}):
                 missing.setdefault(resource, []).append(container["name"])
     if missing:
-        needs = "; ".join(f"{resource} for: {','.join(names)}"
-                          for resource, names in sorted(missing.items()))
+        needs = "; ".join(
+            f"{resource} for: {','.join(names)}" for resource, names in sorted(missing.items())
+        )
         raise forbidden("", "pods", name, f"failed quota: {quota_name}: must specify {needs}")
     requested = {key: value for key, value in pod_usage(pod).items() if key in hard}
     used: dict[str, Decimal] = {}
@@ -201,15 +235,22 @@ def _admit_quota(pod: dict[str, Any], quota: dict[str, Any], namespace: str,
             continue  # terminal pods no longer count against the quota
         for key, value in pod_usage(other).items():
             used[key] = used.get(key, Decimal(0)) + value
-    exceeded = sorted(key for key, value in requested.items()
-                      if used.get(key, Decimal(0)) + value > hard[key])
+    exceeded = sorted(
+        key for key, value in requested.items() if used.get(key, Decimal(0)) + value > hard[key]
+    )
     if exceeded:
+
         def show(values: Mapping[str, Decimal]) -> str:
             return ",".join(f"{key}={_format(values.get(key, Decimal(0)))}" for key in exceeded)
 
-        raise forbidden("", "pods", name, f"exceeded quota: {quota_name}, "
-                                          f"requested: {show(requested)}, used: {show(used)}, "
-                                          f"limited: {show(hard)}")
+        raise forbidden(
+            "",
+            "pods",
+            name,
+            f"exceeded quota: {quota_name}, "
+            f"requested: {show(requested)}, used: {show(used)}, "
+            f"limited: {show(hard)}",
+        )
 
 
 def pod_usage(pod: Mapping[str, Any]) -> dict[str, Decimal]:
@@ -244,17 +285,26 @@ def _quantity(value: Any) -> Decimal:
     try:
         return parse_quantity(str(value))
     except ValueError:
-        raise KubernetesError(status=422, reason="Invalid", details={"kind": "pods"},
-                              message=f"quantities must match the regular expression: {value!r}"
-                              ) from None
+        raise KubernetesError(
+            status=422,
+            reason="Invalid",
+            details={"kind": "pods"},
+            message=f"quantities must match the regular expression: {value!r}",
+        ) from None
 
 
 def _format(value: Decimal) -> str:
     """A quantity in a canonical form: binary suffixes where exact, else millis or plain."""
     if value == value.to_integral_value():
         number = int(value)
-        for suffix, power in (("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20),
-                              ("Ki", 10)):
+        for suffix, power in (
+            ("Ei", 60),
+            ("Pi", 50),
+            ("Ti", 40),
+            ("Gi", 30),
+            ("Mi", 20),
+            ("Ki", 10),
+        ):
             if number and number % 2**power == 0:
                 return f"{number // 2**power}{suffix}"
         return str(number)

@@ -64,8 +64,10 @@ class ClusterApi(KubernetesEmulator):
         for kind in kinds:
             self._kinds[kind.resource] = kind
             self.resources[kind.resource] = ResourceInfo(
-                kind=kind.kind, namespaced=kind.namespaced,
-                verbs={"get", "list", "watch", "create", "patch", "delete"})
+                kind=kind.kind,
+                namespaced=kind.namespaced,
+                verbs={"get", "list", "watch", "create", "patch", "delete"},
+            )
 
     def issue_token(self, user: User) -> str:
         token = secrets.token_urlsafe(24)
@@ -82,8 +84,11 @@ class ClusterApi(KubernetesEmulator):
 
     def listing(self, kind: Kind, namespace: str | None) -> list[dict[str, Any]]:
         wanted = _key(kind)
-        return [obj.raw for (res, ns, _), obj in self.objects.items()
-                if res == wanted and not obj.deleted and (namespace is None or ns == namespace)]
+        return [
+            obj.raw
+            for (res, ns, _), obj in self.objects.items()
+            if res == wanted and not obj.deleted and (namespace is None or ns == namespace)
+        ]
 
     # Requests.
 
@@ -91,20 +96,27 @@ class ClusterApi(KubernetesEmulator):
         """Store a Namespace: kmock 0.8 cannot parse the ``namespaces`` resource's own URLs
         (``/api/v1/namespaces[/<name>]``), so namespaces are made here, not over HTTP."""
         metadata = manifest["metadata"]
-        metadata.update(uid=str(uuid.uuid4()), creationTimestamp=now(),
-                        resourceVersion=self._version())
+        metadata.update(
+            uid=str(uuid.uuid4()), creationTimestamp=now(), resourceVersion=self._version()
+        )
         self.objects[_key(NAMESPACE), None, metadata["name"]] = manifest
 
     async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
         if re.fullmatch(r"/api/v1/namespaces(/[^/]+)?/?", raw_request.path):
             return aiohttp.web.json_response(
-                {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 405,
-                 "reason": "MethodNotAllowed", "message": "the test API serves no namespaces "
-                 "over HTTP"}, status=405)
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "status": "Failure",
+                    "code": 405,
+                    "reason": "MethodNotAllowed",
+                    "message": "the test API serves no namespaces over HTTP",
+                },
+                status=405,
+            )
         watch = raw_request.query.get("watch")
         if watch in _TRUE and watch != "true":
-            raw_request = raw_request.clone(
-                rel_url=raw_request.rel_url.update_query(watch="true"))
+            raw_request = raw_request.clone(rel_url=raw_request.rel_url.update_query(watch="true"))
         return await super().__call__(raw_request)
 
     async def _handle(self, request: Request) -> aiohttp.web.StreamResponse:
@@ -129,8 +141,9 @@ class ClusterApi(KubernetesEmulator):
         header = request.headers.get("Authorization", "")
         user = self._tokens.get(header.removeprefix("Bearer ").strip())
         if user is None:
-            raise KubernetesError(status=401, reason="Unauthorized", message="Unauthorized",
-                                  details={"kind": ""})
+            raise KubernetesError(
+                status=401, reason="Unauthorized", message="Unauthorized", details={"kind": ""}
+            )
         return user
 
     def _kind(self, request: Request) -> Kind | None:
@@ -139,8 +152,12 @@ class ClusterApi(KubernetesEmulator):
         key = f"{request.resource.group}/{request.resource.version}/{request.resource.plural}"
         kind = self._kinds.get(key.lstrip("/"))
         if kind is None:
-            raise KubernetesError(status=404, reason="NotFound", details={"kind": ""},
-                                  message="the server could not find the requested resource")
+            raise KubernetesError(
+                status=404,
+                reason="NotFound",
+                details={"kind": ""},
+                message="the server could not find the requested resource",
+            )
         return kind
 
     def _version(self) -> str:
@@ -149,19 +166,28 @@ class ClusterApi(KubernetesEmulator):
     def _admit_create(self, request: Request, kind: Kind) -> None:
         body = request.data
         if not isinstance(body, dict):
-            raise KubernetesError(status=400, reason="BadRequest", details={"kind": kind.plural},
-                                  message="the body of the request was in an unknown format")
+            raise KubernetesError(
+                status=400,
+                reason="BadRequest",
+                details={"kind": kind.plural},
+                message="the body of the request was in an unknown format",
+            )
         metadata = body.setdefault("metadata", {})
         if not metadata.get("name") and metadata.get("generateName"):
             metadata["name"] = metadata["generateName"] + secrets.token_hex(3)[:5]
         namespace = request.namespace if kind.namespaced else None
         if kind.namespaced:
             if namespace is None or self.lookup(NAMESPACE, None, namespace) is None:
-                raise KubernetesError(status=404, reason="NotFound", details={"kind": "namespaces"},
-                                      message=f'namespaces "{namespace}" not found')
+                raise KubernetesError(
+                    status=404,
+                    reason="NotFound",
+                    details={"kind": "namespaces"},
+                    message=f'namespaces "{namespace}" not found',
+                )
             metadata["namespace"] = namespace
-        metadata.update(uid=str(uuid.uuid4()), creationTimestamp=now(),
-                        resourceVersion=self._version())
+        metadata.update(
+            uid=str(uuid.uuid4()), creationTimestamp=now(), resourceVersion=self._version()
+        )
         if kind == SECRET:
             _default_secret(body)
         elif kind == SERVICE:
@@ -174,13 +200,21 @@ class ClusterApi(KubernetesEmulator):
     async def _token_request(self, request: Request) -> aiohttp.web.StreamResponse:
         assert request.namespace is not None and request.name is not None
         if self.lookup(SERVICE_ACCOUNT, request.namespace, request.name) is None:
-            raise KubernetesError(status=404, reason="NotFound",
-                                  details={"kind": "serviceaccounts"},
-                                  message=f'serviceaccounts "{request.name}" not found')
+            raise KubernetesError(
+                status=404,
+                reason="NotFound",
+                details={"kind": "serviceaccounts"},
+                message=f'serviceaccounts "{request.name}" not found',
+            )
         token = self.issue_token(User.service_account(request.namespace, request.name))
         return aiohttp.web.json_response(
-            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
-             "status": {"token": token}}, status=201)
+            {
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "TokenRequest",
+                "status": {"token": token},
+            },
+            status=201,
+        )
 
     async def _delete_pod(self, request: Request) -> aiohttp.web.StreamResponse:
         assert request.name is not None
@@ -195,12 +229,16 @@ class ClusterApi(KubernetesEmulator):
             stored = self._objects[key]
             if grace > 0 and pod["spec"].get("nodeName"):
                 if not stored.raw["metadata"].get("deletionTimestamp"):
-                    until = (datetime.datetime.now(datetime.UTC)
-                             + datetime.timedelta(seconds=grace))
-                    stored.patch({"metadata": {
-                        "deletionTimestamp": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "deletionGracePeriodSeconds": grace,
-                        "resourceVersion": self._version()}})
+                    until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=grace)
+                    stored.patch(
+                        {
+                            "metadata": {
+                                "deletionTimestamp": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                "deletionGracePeriodSeconds": grace,
+                                "resourceVersion": self._version(),
+                            }
+                        }
+                    )
                     await self._buses[key[0]].put({"type": "MODIFIED", "object": stored.raw})
                 return aiohttp.web.json_response(stored.raw)
             last = stored.raw
@@ -213,9 +251,12 @@ class ClusterApi(KubernetesEmulator):
         matches = _selectors(request)
         kind = self._kind(request)
         assert kind is not None
-        return {"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
-                "metadata": {"resourceVersion": self._version()},
-                "items": [item for item in listed["items"] if matches(item)]}
+        return {
+            "kind": f"{kind.kind}List",
+            "apiVersion": kind.api_version,
+            "metadata": {"resourceVersion": self._version()},
+            "items": [item for item in listed["items"] if matches(item)],
+        }
 
     async def _serve_watch(self, request: Request) -> AsyncIterator[Any]:
         matches = _selectors(request)
@@ -267,14 +308,21 @@ def _attributes(request: Request, user: User) -> Attributes:
     method = str(request.method.value).upper()
     verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method)
     if verb is None and method == "GET":
-        verb = ("watch" if request.params.get("watch") in _TRUE
-                else "get" if request.name else "list")
+        verb = (
+            "watch" if request.params.get("watch") in _TRUE else "get" if request.name else "list"
+        )
     if verb is None and method == "DELETE":
         verb = "delete" if request.name else "deletecollection"
-    return Attributes(user=user, verb=verb or method.lower(), path=path,
-                      group=request.resource.group or "", resource=request.resource.plural,
-                      subresource=request.subresource,
-                      namespace=request.namespace, name=request.name)
+    return Attributes(
+        user=user,
+        verb=verb or method.lower(),
+        path=path,
+        group=request.resource.group or "",
+        resource=request.resource.plural,
+        subresource=request.subresource,
+        namespace=request.namespace,
+        name=request.name,
+    )
 
 
 def _grace_period(request: Request, pod: Mapping[str, Any]) -> int:
@@ -320,8 +368,9 @@ def _selectors(request: Request) -> Callable[[Mapping[str, Any]], bool]:
 
     def matches(obj: Mapping[str, Any]) -> bool:
         have = obj.get("metadata", {}).get("labels") or {}
-        return (all(test(have) for test in labels)
-                and all((_field(obj, path) == value) == equal for path, value, equal in fields))
+        return all(test(have) for test in labels) and all(
+            (_field(obj, path) == value) == equal for path, value, equal in fields
+        )
 
     return matches
 

@@ -34,16 +34,23 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
 
-    async def request(self, method: str, path: str, *, body: Any = None,
-                      params: dict[str, str] | None = None,
-                      content_type: str = "application/json") -> dict[str, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         data = None
         if body is not None:
             headers["Content-Type"] = content_type
             data = json.dumps(body)
-        async with self.session.request(method, self.base_url + path, data=data,
-                                        params=params, headers=headers) as response:
+        async with self.session.request(
+            method, self.base_url + path, data=data, params=params, headers=headers
+        ) as response:
             text = await response.text()
             payload: dict[str, Any] = json.loads(text) if text else {}
             if response.status >= 400:
@@ -61,40 +68,61 @@ class ApiClient:
                 return None
             raise
 
-    async def list(self, kind: Kind, namespace: str | None = None,
-                   label_selector: str | None = None) -> list[dict[str, Any]]:
+    async def list(
+        self, kind: Kind, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         params = {"labelSelector": label_selector} if label_selector else None
         result = await self.request("GET", kind.path(namespace), params=params)
         items: list[dict[str, Any]] = result.get("items", [])
         return items
 
-    async def create(self, kind: Kind, namespace: str | None,
-                     body: dict[str, Any]) -> dict[str, Any]:
+    async def create(
+        self, kind: Kind, namespace: str | None, body: dict[str, Any]
+    ) -> dict[str, Any]:
         return await self.request("POST", kind.path(namespace), body=body)
 
-    async def patch(self, kind: Kind, namespace: str | None, name: str, body: dict[str, Any],
-                    subresource: str | None = None) -> dict[str, Any]:
-        return await self.request("PATCH", kind.path(namespace, name, subresource), body=body,
-                                  content_type="application/merge-patch+json")
+    async def patch(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        body: dict[str, Any],
+        subresource: str | None = None,
+    ) -> dict[str, Any]:
+        return await self.request(
+            "PATCH",
+            kind.path(namespace, name, subresource),
+            body=body,
+            content_type="application/merge-patch+json",
+        )
 
-    async def delete(self, kind: Kind, namespace: str | None, name: str,
-                     grace_period_seconds: int | None = None) -> dict[str, Any]:
-        params = (None if grace_period_seconds is None
-                  else {"gracePeriodSeconds": str(grace_period_seconds)})
+    async def delete(
+        self, kind: Kind, namespace: str | None, name: str, grace_period_seconds: int | None = None
+    ) -> dict[str, Any]:
+        params = (
+            None
+            if grace_period_seconds is None
+            else {"gracePeriodSeconds": str(grace_period_seconds)}
+        )
         return await self.request("DELETE", kind.path(namespace, name), params=params)
 
-    async def watch(self, kind: Kind, namespace: str | None = None,
-                    ) -> AsyncIterator[dict[str, Any]]:
+    async def watch(
+        self,
+        kind: Kind,
+        namespace: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
         """Watch events: every existing object as ADDED, then changes as they happen. One
         long watch (an hour, longer than any test), so no deletion falls between two."""
         headers = {"Authorization": f"Bearer {self.token}"}
         params = {"watch": "true", "timeoutSeconds": "3600"}
         while True:
             try:
-                async with self.session.get(self.base_url + kind.path(namespace), params=params,
-                                            headers=headers,
-                                            timeout=aiohttp.ClientTimeout(total=None),
-                                            ) as response:
+                async with self.session.get(
+                    self.base_url + kind.path(namespace),
+                    params=params,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=None),
+                ) as response:
                     if response.status >= 400:
                         raise ApiError(response.status, json.loads(await response.text()))
                     async for line in response.content:

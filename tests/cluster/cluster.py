@@ -26,17 +26,39 @@ __all__ = ["BASE_KINDS", "Cluster"]
 T = TypeVar("T")
 
 # What every cluster serves, whatever the apps bring.
-BASE_KINDS = tuple(kind_of(k) for k in (
-    "Pod", "Service", "ServiceAccount", "Secret", "ConfigMap", "Event", "ResourceQuota",
-    "PersistentVolumeClaim", "StatefulSet", "Deployment", "Role", "RoleBinding", "ClusterRole",
-    "ClusterRoleBinding", "PriorityClass", "RuntimeClass"))
+BASE_KINDS = tuple(
+    kind_of(k)
+    for k in (
+        "Pod",
+        "Service",
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        "Event",
+        "ResourceQuota",
+        "PersistentVolumeClaim",
+        "StatefulSet",
+        "Deployment",
+        "Role",
+        "RoleBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "PriorityClass",
+        "RuntimeClass",
+    )
+)
 NAMESPACE = kind_of("Namespace")
 _MACHINERY = User("kubernetes-admin", ("system:masters", "system:authenticated"))
 
 
 class Cluster:
-    def __init__(self, namespace: str, kinds: Iterable[Kind],
-                 vault: Mapping[tuple[str, str], str], workdir: Path) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        kinds: Iterable[Kind],
+        vault: Mapping[tuple[str, str], str],
+        workdir: Path,
+    ) -> None:
         self.namespace = namespace
         self.addresses = AddressPool()
         self.workdir = workdir
@@ -46,8 +68,9 @@ class Cluster:
         self.api.serve(*self.kinds)
         self._vault = vault
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name=f"cluster-{self.addresses.prefix}")
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name=f"cluster-{self.addresses.prefix}"
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     def __enter__(self) -> Cluster:
@@ -81,12 +104,15 @@ class Cluster:
         self._session = aiohttp.ClientSession()
         self.admin = ApiClient(self._session, self.api_url, self.api.issue_token(_MACHINERY))
         self.proxy = ServiceProxy(self.admin, self.namespace, self.hosts)
-        self.controllers = Controllers(self.admin, self.namespace, self._vault,
-                                       external_secrets=EXTERNAL_SECRET in self.kinds)
-        self.kubelet = Kubelet(self.admin, self.namespace, self.addresses, self.hosts.path,
-                               self.workdir, self.api_url)
-        self._tasks = [asyncio.create_task(part.run())
-                       for part in (self.proxy, self.controllers, self.kubelet)]
+        self.controllers = Controllers(
+            self.admin, self.namespace, self._vault, external_secrets=EXTERNAL_SECRET in self.kinds
+        )
+        self.kubelet = Kubelet(
+            self.admin, self.namespace, self.addresses, self.hosts.path, self.workdir, self.api_url
+        )
+        self._tasks = [
+            asyncio.create_task(part.run()) for part in (self.proxy, self.controllers, self.kubelet)
+        ]
 
     async def _stop(self) -> None:
         await self.kubelet.shutdown()
@@ -107,13 +133,18 @@ class Cluster:
             if kind == NAMESPACE:
                 self.api.add_namespace(dict(manifest))
                 # The service account controller's part: every namespace has "default".
-                self.run(self.admin.create(kind_of("ServiceAccount"),
-                                           manifest["metadata"]["name"],
-                                           {"metadata": {"name": "default"}}))
+                self.run(
+                    self.admin.create(
+                        kind_of("ServiceAccount"),
+                        manifest["metadata"]["name"],
+                        {"metadata": {"name": "default"}},
+                    )
+                )
                 continue
             namespace = manifest["metadata"].get("namespace", self.namespace)
-            self.run(self.admin.create(kind, namespace if kind.namespaced else None,
-                                       dict(manifest)))
+            self.run(
+                self.admin.create(kind, namespace if kind.namespaced else None, dict(manifest))
+            )
 
     def token(self, service_account: str) -> str:
         """A token of a service account of the namespace (as TokenRequest gives one)."""
@@ -133,10 +164,15 @@ class Cluster:
     def logs(self) -> str:
         """Every container's log, every kubelet error and whatever of the machinery failed,
         for a failing test's message."""
-        parts = [f"--- machinery failed: {task.exception()!r}" for task in self._tasks
-                 if task.done() and not task.cancelled() and task.exception()]
+        parts = [
+            f"--- machinery failed: {task.exception()!r}"
+            for task in self._tasks
+            if task.done() and not task.cancelled() and task.exception()
+        ]
         for path in sorted((self.workdir / "pods").glob("*/*")):
             if path.suffix in (".log", ".txt"):
-                parts.append(f"--- {path.parent.name}/{path.name}\n"
-                             f"{path.read_text(errors='replace')[-4000:]}")
+                parts.append(
+                    f"--- {path.parent.name}/{path.name}\n"
+                    f"{path.read_text(errors='replace')[-4000:]}"
+                )
         return "\n".join(parts)

@@ -88,12 +88,12 @@ def referenced(pod: Mapping[str, Any]) -> tuple[set[str], set[str]]:
 def expand(text: str, env: Mapping[str, str]) -> str:
     """Kubernetes' ``$(VAR)``: a defined variable's value; ``$$`` is a literal ``$``; an
     undefined reference stays as written."""
-    return _REFERENCE.sub(
-        lambda m: "$" if m[0] == "$$" else env.get(m[1], m[0]), text)
+    return _REFERENCE.sub(lambda m: "$" if m[0] == "$$" else env.get(m[1], m[0]), text)
 
 
-def environment(pod: Mapping[str, Any], container: Mapping[str, Any],
-                references: References) -> dict[str, str]:
+def environment(
+    pod: Mapping[str, Any], container: Mapping[str, Any], references: References
+) -> dict[str, str]:
     """The container's variables, in the kubelet's order: envFrom, then env (which may refer
     to variables defined before it)."""
     env: dict[str, str] = {}
@@ -124,7 +124,8 @@ def environment(pod: Mapping[str, Any], container: Mapping[str, Any],
                         raise ConfigError(
                             "CreateContainerConfigError",
                             f"couldn't find key {selector['key']} in {kind} "
-                            f"{references.namespace}/{selector['name']}")
+                            f"{references.namespace}/{selector['name']}",
+                        )
                     value = None if found is None else found.get(selector["key"])
         if value is not None:
             env[name] = value
@@ -146,23 +147,27 @@ def _resource_field(container: Mapping[str, Any], ref: Mapping[str, Any]) -> str
     return str(container.get("resources", {}).get(group, {}).get(resource, "0"))
 
 
-def volumes(pod: Mapping[str, Any], container: Mapping[str, Any], references: References,
-            root: Path) -> dict[str, Path]:
+def volumes(
+    pod: Mapping[str, Any], container: Mapping[str, Any], references: References, root: Path
+) -> dict[str, Path]:
     """The container's mounts as local paths (path in the container -> local path)."""
     local: dict[str, Path] = {}
     for volume in pod["spec"].get("volumes", []):
         directory = root / volume["name"]
         directory.mkdir(parents=True, exist_ok=True)
-        for kind, key, name_key in (("Secret", "secret", "secretName"),
-                                    ("ConfigMap", "configMap", "name")):
+        for kind, key, name_key in (
+            ("Secret", "secret", "secretName"),
+            ("ConfigMap", "configMap", "name"),
+        ):
             if key in volume:
                 source = volume[key]
                 try:
                     data = references.data(kind, source[name_key], source.get("optional", False))
                 except ConfigError as error:
-                    raise ConfigError("ContainerCreating",
-                                      f'MountVolume.SetUp failed for volume "{volume["name"]}" '
-                                      f": {error.message}") from None
+                    raise ConfigError(
+                        "ContainerCreating",
+                        f'MountVolume.SetUp failed for volume "{volume["name"]}" : {error.message}',
+                    ) from None
                 items = source.get("items") or [{"key": k, "path": k} for k in data or {}]
                 for item in items:
                     path = directory / item["path"]
@@ -222,31 +227,59 @@ class Process:
         self._handle = None
 
 
-def launch(pod: Mapping[str, Any], container: Mapping[str, Any], env: dict[str, str],
-           mounts: dict[str, Path], pod_ip: str, scratch: Path, hosts: Path,
-           log: Path) -> Process:
+def launch(
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    env: dict[str, str],
+    mounts: dict[str, Path],
+    pod_ip: str,
+    scratch: Path,
+    hosts: Path,
+    log: Path,
+) -> Process:
     """Start the container's image; ConfigError when the kubelet would not."""
     image = image_for(container["image"])
     if image is None:
         raise ConfigError("ErrImagePull", f"image {container['image']} has no local stand-in")
-    security = {**pod["spec"].get("securityContext", {}),
-                **container.get("securityContext", {})}
+    security = {**pod["spec"].get("securityContext", {}), **container.get("securityContext", {})}
     if security.get("runAsNonRoot") and int(security.get("runAsUser", image.user[0])) == 0:
-        raise ConfigError("CreateContainerConfigError",
-                          "container has runAsNonRoot and image will run as root "
-                          f"(pod: {pod['metadata']['name']!r}, container: {container['name']})")
+        raise ConfigError(
+            "CreateContainerConfigError",
+            "container has runAsNonRoot and image will run as root "
+            f"(pod: {pod['metadata']['name']!r}, container: {container['name']})",
+        )
     scratch.mkdir(parents=True, exist_ok=True)
     try:
-        started = image.start(Container(
-            command=[expand(a, env) for a in container["command"]] if container.get("command")
-            else None,
-            args=[expand(a, env) for a in container.get("args", [])], env=env, pod_ip=pod_ip,
-            mounts=mounts, scratch=scratch))
+        started = image.start(
+            Container(
+                command=[expand(a, env) for a in container["command"]]
+                if container.get("command")
+                else None,
+                args=[expand(a, env) for a in container.get("args", [])],
+                env=env,
+                pod_ip=pod_ip,
+                mounts=mounts,
+                scratch=scratch,
+            )
+        )
     except ValueError as error:  # the stand-in cannot run this use of the image
         raise ConfigError("RunContainerError", str(error)) from None
-    base = {"PATH": os.environ["PATH"], "LANG": os.environ.get("LANG", "C.UTF-8"),
-            "HOSTNAME": pod["metadata"]["name"], "HOME": str(scratch)}
-    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-               'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts), *started.argv]
+    base = {
+        "PATH": os.environ["PATH"],
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "HOSTNAME": pod["metadata"]["name"],
+        "HOME": str(scratch),
+    }
+    command = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        'mount --bind "$0" /etc/hosts && exec "$@"',
+        str(hosts),
+        *started.argv,
+    ]
     popen = start(command, cwd=started.cwd, env={**base, **started.env, **env}, log=log)
     return Process(popen)

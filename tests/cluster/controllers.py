@@ -36,8 +36,13 @@ _RETRY = 1.0
 
 
 class Controllers:
-    def __init__(self, client: ApiClient, namespace: str,
-                 vault: Mapping[tuple[str, str], str], external_secrets: bool) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        namespace: str,
+        vault: Mapping[tuple[str, str], str],
+        external_secrets: bool,
+    ) -> None:
         self.client = client
         self.namespace = namespace
         self.vault = vault
@@ -45,8 +50,12 @@ class Controllers:
         self.failures: dict[str, str] = {}
 
     async def run(self) -> None:
-        await asyncio.gather(self._workloads(STATEFUL_SET), self._workloads(DEPLOYMENT),
-                             self._external_secrets(), self._garbage_collector())
+        await asyncio.gather(
+            self._workloads(STATEFUL_SET),
+            self._workloads(DEPLOYMENT),
+            self._external_secrets(),
+            self._garbage_collector(),
+        )
 
     async def _workloads(self, kind: Any) -> None:
         tasks = set()
@@ -61,9 +70,13 @@ class Controllers:
         template = copy.deepcopy(spec["template"])
         labels = template["metadata"].setdefault("labels", {})
         revision = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
-        owner = {"apiVersion": workload["apiVersion"], "kind": workload["kind"],
-                 "name": workload["metadata"]["name"], "uid": workload["metadata"]["uid"],
-                 "controller": True}
+        owner = {
+            "apiVersion": workload["apiVersion"],
+            "kind": workload["kind"],
+            "name": workload["metadata"]["name"],
+            "uid": workload["metadata"]["uid"],
+            "controller": True,
+        }
         for index in range(spec.get("replicas", 1)):
             pod = copy.deepcopy(template)
             metadata = pod["metadata"]
@@ -71,8 +84,10 @@ class Controllers:
             name = workload["metadata"]["name"]
             if workload["kind"] == "StatefulSet":
                 metadata["name"] = f"{name}-{index}"
-                labels_of = {"controller-revision-hash": f"{name}-{revision}",
-                             "statefulset.kubernetes.io/pod-name": metadata["name"]}
+                labels_of = {
+                    "controller-revision-hash": f"{name}-{revision}",
+                    "statefulset.kubernetes.io/pod-name": metadata["name"],
+                }
                 await self._claims(workload, metadata["name"], pod["spec"])
             else:
                 metadata["name"] = f"{name}-{revision}-{secrets.token_hex(3)[:5]}"
@@ -80,17 +95,28 @@ class Controllers:
             metadata["labels"] = {**labels, **labels_of}
             await self._create_retrying(workload, pod)
 
-    async def _claims(self, workload: dict[str, Any], pod_name: str,
-                      pod_spec: dict[str, Any]) -> None:
+    async def _claims(
+        self, workload: dict[str, Any], pod_name: str, pod_spec: dict[str, Any]
+    ) -> None:
         for template in workload["spec"].get("volumeClaimTemplates", []):
             claim = f"{template['metadata']['name']}-{pod_name}"
             if await self.client.find(PVC, self.namespace, claim) is None:
-                await self.client.create(PVC, self.namespace, {
-                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                    "metadata": {"name": claim}, "spec": template["spec"]})
+                await self.client.create(
+                    PVC,
+                    self.namespace,
+                    {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
+                        "metadata": {"name": claim},
+                        "spec": template["spec"],
+                    },
+                )
             pod_spec.setdefault("volumes", []).append(
-                {"name": template["metadata"]["name"],
-                 "persistentVolumeClaim": {"claimName": claim}})
+                {
+                    "name": template["metadata"]["name"],
+                    "persistentVolumeClaim": {"claimName": claim},
+                }
+            )
 
     async def _create_retrying(self, workload: dict[str, Any], pod: dict[str, Any]) -> None:
         where = f"{workload['kind']}/{workload['metadata']['name']}"
@@ -104,19 +130,37 @@ class Controllers:
                     return
                 if self.failures.get(where) != error.message:
                     self.failures[where] = error.message
-                    await self._event(workload, "FailedCreate", f"create Pod "
-                                      f"{pod['metadata']['name']} in {where} failed error: "
-                                      f"{error.message}")
+                    await self._event(
+                        workload,
+                        "FailedCreate",
+                        f"create Pod "
+                        f"{pod['metadata']['name']} in {where} failed error: "
+                        f"{error.message}",
+                    )
             await asyncio.sleep(_RETRY)
 
     async def _event(self, about: dict[str, Any], reason: str, message: str) -> None:
-        await self.client.create(EVENT, self.namespace, {
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"generateName": f"{about['metadata']['name']}."},
-            "involvedObject": {"kind": about["kind"], "name": about["metadata"]["name"],
-                               "namespace": self.namespace, "uid": about["metadata"]["uid"]},
-            "reason": reason, "message": message, "type": "Warning",
-            "firstTimestamp": now(), "lastTimestamp": now(), "count": 1})
+        await self.client.create(
+            EVENT,
+            self.namespace,
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"generateName": f"{about['metadata']['name']}."},
+                "involvedObject": {
+                    "kind": about["kind"],
+                    "name": about["metadata"]["name"],
+                    "namespace": self.namespace,
+                    "uid": about["metadata"]["uid"],
+                },
+                "reason": reason,
+                "message": message,
+                "type": "Warning",
+                "firstTimestamp": now(),
+                "lastTimestamp": now(),
+                "count": 1,
+            },
+        )
 
     async def _external_secrets(self) -> None:
         if not self.external_secrets:
@@ -127,16 +171,26 @@ class Controllers:
             spec = event["object"]["spec"]
             where = f"ExternalSecret/{event['object']['metadata']['name']}"
             try:
-                data = {item["secretKey"]: self.vault[(item["remoteRef"]["key"],
-                                                       item["remoteRef"]["property"])]
-                        for item in spec.get("data", [])}
+                data = {
+                    item["secretKey"]: self.vault[
+                        (item["remoteRef"]["key"], item["remoteRef"]["property"])
+                    ]
+                    for item in spec.get("data", [])
+                }
             except KeyError as error:
                 self.failures[where] = f"no such key in the test Vault: {error}"
                 continue
             target = spec.get("target", {}).get("name") or event["object"]["metadata"]["name"]
-            await self.client.create(SECRET, self.namespace, {
-                "apiVersion": "v1", "kind": "Secret", "metadata": {"name": target},
-                "stringData": data})
+            await self.client.create(
+                SECRET,
+                self.namespace,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": target},
+                    "stringData": data,
+                },
+            )
 
     async def _garbage_collector(self) -> None:
         async for event in self.client.watch(POD, self.namespace):
@@ -148,8 +202,7 @@ class Controllers:
                     owners = obj["metadata"].get("ownerReferences", [])
                     if any(owner.get("uid") == uid for owner in owners):
                         try:
-                            await self.client.delete(kind, self.namespace,
-                                                     obj["metadata"]["name"])
+                            await self.client.delete(kind, self.namespace, obj["metadata"]["name"])
                         except ApiError as error:
                             if error.status != 404:
                                 raise

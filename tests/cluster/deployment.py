@@ -41,8 +41,7 @@ __all__ = ["Deployed", "app_manifests", "deployed", "external_objects"]
 VAULT = {("kv/jupyterhub", "CONFIGPROXY_AUTH_TOKEN"): PROXY_TOKEN}
 # What an operator puts in the Secrets the README asks them to create: every test value goes
 # into each (the proxy token's Secret, the Redis password's, the TLS certificate's).
-SECRET_VALUES = {"CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
-                 "REDIS_PASSWORD": secrets.token_hex(16)}
+SECRET_VALUES = {"CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN, "REDIS_PASSWORD": secrets.token_hex(16)}
 
 
 @dataclass
@@ -56,8 +55,10 @@ class Deployed:
     proxy_api_url: str
 
     def pod_log(self, prefix: str) -> str:
-        return "\n".join(path.read_text(errors="replace") for path in sorted(
-            (self.cluster.workdir / "pods").glob(f"{prefix}*/*.log")))
+        return "\n".join(
+            path.read_text(errors="replace")
+            for path in sorted((self.cluster.workdir / "pods").glob(f"{prefix}*/*.log"))
+        )
 
 
 def app_manifests(app: str) -> list[dict[str, Any]]:
@@ -74,8 +75,11 @@ def external_objects(app: str) -> frozenset[tuple[str, str]]:
 
 def _prerequisite(kind: str, name: str) -> dict[str, Any]:
     found = kind_of(kind)
-    manifest: dict[str, Any] = {"apiVersion": found.api_version, "kind": kind,
-                                "metadata": {"name": name}}
+    manifest: dict[str, Any] = {
+        "apiVersion": found.api_version,
+        "kind": kind,
+        "metadata": {"name": name},
+    }
     if kind == "Secret":
         manifest["stringData"] = dict(SECRET_VALUES)
     elif kind == "RuntimeClass":
@@ -83,8 +87,9 @@ def _prerequisite(kind: str, name: str) -> dict[str, Any]:
     return manifest
 
 
-def _with_test_settings(manifest: dict[str, Any], jwks_url: str,
-                        culler: tuple[int, int] | None) -> HubSettings | None:
+def _with_test_settings(
+    manifest: dict[str, Any], jwks_url: str, culler: tuple[int, int] | None
+) -> HubSettings | None:
     data = manifest.get("data", {})
     if manifest["kind"] != "ConfigMap" or SETTINGS_FILE_NAME not in data:
         return None
@@ -94,15 +99,25 @@ def _with_test_settings(manifest: dict[str, Any], jwks_url: str,
     settings = dataclasses.replace(settings, auth=dataclasses.replace(settings.auth, jwt=jwt))
     if culler is not None:
         timeout, every = culler
-        settings = dataclasses.replace(settings, culler=CullerSettings(
-            **{**dataclasses.asdict(settings.culler), "timeout": timeout, "every": every}))
+        settings = dataclasses.replace(
+            settings,
+            culler=CullerSettings(
+                **{**dataclasses.asdict(settings.culler), "timeout": timeout, "every": every}
+            ),
+        )
     data[SETTINGS_FILE_NAME] = dump_settings(settings)
     return settings
 
 
 @contextmanager
-def deployed(app: str, jwks_url: str, workdir: Path, *, culler: tuple[int, int] | None = None,
-             timeout: float = 90) -> Iterator[Deployed]:
+def deployed(
+    app: str,
+    jwks_url: str,
+    workdir: Path,
+    *,
+    culler: tuple[int, int] | None = None,
+    timeout: float = 90,
+) -> Iterator[Deployed]:
     manifests = app_manifests(app)
     found = [s for m in manifests if (s := _with_test_settings(m, jwks_url, culler))]
     assert len(found) == 1, f"dist/{app} has {len(found)} hub settings ConfigMaps"
@@ -110,37 +125,56 @@ def deployed(app: str, jwks_url: str, workdir: Path, *, culler: tuple[int, int] 
     namespaces = [m for m in manifests if m["kind"] == "Namespace"]
     namespace = namespaces[0]["metadata"]["name"]
     # Namespaces of other installations the app puts objects into (Istio's gateways').
-    namespaces += [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-                   for name in sorted({m["metadata"].get("namespace", namespace)
-                                       for m in manifests} - {namespace})]
+    namespaces += [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        for name in sorted(
+            {m["metadata"].get("namespace", namespace) for m in manifests} - {namespace}
+        )
+    ]
     kinds = {kind_of_manifest(m) for m in manifests + prerequisites}
     with Cluster(namespace, kinds, VAULT, workdir) as cluster:
         cluster.apply(namespaces)
         cluster.apply(prerequisites)
         cluster.apply(m for m in manifests if m["kind"] != "Namespace")
         _wait_for_workloads(cluster, manifests, timeout)
-        proxy = next(m for m in manifests if m["kind"] == "Service"
-                     and m["metadata"]["labels"].get("app.kubernetes.io/component") == "proxy")
-        service = cluster.run(cluster.admin.get(kind_of("Service"), namespace,
-                                                proxy["metadata"]["name"]))
+        proxy = next(
+            m
+            for m in manifests
+            if m["kind"] == "Service"
+            and m["metadata"]["labels"].get("app.kubernetes.io/component") == "proxy"
+        )
+        service = cluster.run(
+            cluster.admin.get(kind_of("Service"), namespace, proxy["metadata"]["name"])
+        )
         address = service["spec"]["clusterIP"]
         ports = {p["name"]: p["port"] for p in service["spec"]["ports"]}
-        yield Deployed(app, cluster, found[0], f"http://{address}:{ports['http']}",
-                       f"http://{address}:{ports['http-api']}")
+        yield Deployed(
+            app,
+            cluster,
+            found[0],
+            f"http://{address}:{ports['http']}",
+            f"http://{address}:{ports['http-api']}",
+        )
 
 
-def _wait_for_workloads(cluster: Cluster, manifests: list[dict[str, Any]],
-                        timeout: float) -> None:
+def _wait_for_workloads(cluster: Cluster, manifests: list[dict[str, Any]], timeout: float) -> None:
     """Every StatefulSet's and Deployment's pods ready (each has one replica here)."""
-    workloads = {m["metadata"]["name"] for m in manifests
-                 if m["kind"] in ("StatefulSet", "Deployment")}
+    workloads = {
+        m["metadata"]["name"] for m in manifests if m["kind"] in ("StatefulSet", "Deployment")
+    }
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        owners = {ref["name"] for pod in cluster.pods() if is_ready(pod)
-                  for ref in pod["metadata"].get("ownerReferences", [])}
+        owners = {
+            ref["name"]
+            for pod in cluster.pods()
+            if is_ready(pod)
+            for ref in pod["metadata"].get("ownerReferences", [])
+        }
         if workloads <= owners:
             return
         time.sleep(0.5)
-    raise TimeoutError(f"workloads not ready in {timeout} s: "
-                       f"{sorted(workloads - owners)}; refused: {cluster.controllers.failures}"
-                       f"\n{cluster.logs()}")
+    raise TimeoutError(
+        f"workloads not ready in {timeout} s: "
+        f"{sorted(workloads - owners)}; refused: {cluster.controllers.failures}"
+        f"\n{cluster.logs()}"
+    )

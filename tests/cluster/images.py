@@ -46,7 +46,7 @@ class Container:
         """Where a path of the container is here, if it is on a volume."""
         for mount, local in sorted(self.mounts.items(), key=lambda m: -len(m[0])):
             if path == mount or path.startswith(mount.rstrip("/") + "/"):
-                return local / path[len(mount):].lstrip("/")
+                return local / path[len(mount) :].lstrip("/")
         return None
 
 
@@ -116,8 +116,9 @@ def _redis(container: Container) -> Start:
     args = [*args, *container.args]
     if not args or args[0].startswith("-"):
         args = ["redis-server", *args]
-    return Start([*args, "--bind", container.pod_ip],
-                 {}, container.local("/data") or container.scratch)
+    return Start(
+        [*args, "--bind", container.pod_ip], {}, container.local("/data") or container.scratch
+    )
 
 
 def _notebook(container: Container) -> Start:
@@ -131,8 +132,10 @@ def _notebook(container: Container) -> Start:
     home.mkdir(exist_ok=True)
     env = {"HOME": str(home), "NB_USER": "jovyan", "NB_UID": "1000", "NB_GID": "100"}
     if container.command:
-        argv = [str(container.local(a) or a) if a.startswith("/") else a
-                for a in [*container.command, *container.args]]
+        argv = [
+            str(container.local(a) or a) if a.startswith("/") else a
+            for a in [*container.command, *container.args]
+        ]
         return Start(argv, env, home)
     if "JUPYTERHUB_API_TOKEN" not in container.env:
         raise ValueError("only the JupyterHub single-user start of the notebook image is here")
@@ -146,8 +149,10 @@ def _notebook(container: Container) -> Start:
         notebook_args = shlex.split(container.env.get("NOTEBOOK_ARGS", ""))
         ip = [] if any(a.startswith("--ip=") for a in notebook_args) else ["--ip=0.0.0.0"]
         server_args = []
-    args = [f"--ip={container.pod_ip}" if a.startswith("--ip=") and a[5:] in _WILDCARDS else a
-            for a in [*ip, *notebook_args, *server_args]]
+    args = [
+        f"--ip={container.pod_ip}" if a.startswith("--ip=") and a[5:] in _WILDCARDS else a
+        for a in [*ip, *notebook_args, *server_args]
+    ]
     # The image runs as jovyan; here processes run as the test's user, which may be root.
     root = ["--allow-root"] if os.geteuid() == 0 else []
     return Start([str(_VENV_BIN / "jupyterhub-singleuser"), *args, *root], env, home)

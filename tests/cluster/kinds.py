@@ -8,22 +8,42 @@ from typing import Any
 __all__ = ["CLUSTER_SCOPED", "Kind", "kind_of", "kind_of_manifest"]
 
 # Kinds without a namespace (the rest of what the apps use is namespaced).
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "PriorityClass", "RuntimeClass", "ClusterRole", "ClusterRoleBinding",
-    "ClusterSecretStore", "StorageClass", "Node", "IngressClass",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "PriorityClass",
+        "RuntimeClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ClusterSecretStore",
+        "StorageClass",
+        "Node",
+        "IngressClass",
+    }
+)
 
 # Where a prerequisite named only by kind (``External(objects=...)``) lives in the API.
 _API_VERSIONS = {
-    "Secret": "v1", "ConfigMap": "v1", "ServiceAccount": "v1", "Service": "v1", "Pod": "v1",
-    "Namespace": "v1", "Event": "v1", "PersistentVolumeClaim": "v1", "ResourceQuota": "v1",
-    "PriorityClass": "scheduling.k8s.io/v1", "RuntimeClass": "node.k8s.io/v1",
+    "Secret": "v1",
+    "ConfigMap": "v1",
+    "ServiceAccount": "v1",
+    "Service": "v1",
+    "Pod": "v1",
+    "Namespace": "v1",
+    "Event": "v1",
+    "PersistentVolumeClaim": "v1",
+    "ResourceQuota": "v1",
+    "PriorityClass": "scheduling.k8s.io/v1",
+    "RuntimeClass": "node.k8s.io/v1",
     "IngressClass": "networking.k8s.io/v1",
-    "ClusterSecretStore": "external-secrets.io/v1", "SecretStore": "external-secrets.io/v1",
-    "Role": "rbac.authorization.k8s.io/v1", "RoleBinding": "rbac.authorization.k8s.io/v1",
+    "ClusterSecretStore": "external-secrets.io/v1",
+    "SecretStore": "external-secrets.io/v1",
+    "Role": "rbac.authorization.k8s.io/v1",
+    "RoleBinding": "rbac.authorization.k8s.io/v1",
     "ClusterRole": "rbac.authorization.k8s.io/v1",
     "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
-    "StatefulSet": "apps/v1", "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "Deployment": "apps/v1",
 }
 
 
@@ -49,8 +69,9 @@ class Kind:
         """kmock's resource key: ``v1/pods``, ``apps/v1/statefulsets``."""
         return f"{self.api_version}/{self.plural}"
 
-    def path(self, namespace: str | None = None, name: str | None = None,
-             subresource: str | None = None) -> str:
+    def path(
+        self, namespace: str | None = None, name: str | None = None, subresource: str | None = None
+    ) -> str:
         root = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
         parts = [root]
         if self.namespaced and namespace is not None:

@@ -58,20 +58,34 @@ class _State:
 
     name: str
     image: str
-    state: dict[str, Any] = field(default_factory=lambda: {"waiting": {
-        "reason": "ContainerCreating"}})
+    state: dict[str, Any] = field(
+        default_factory=lambda: {"waiting": {"reason": "ContainerCreating"}}
+    )
     ready: bool = False
     restarts: int = 0
 
     def status(self) -> dict[str, Any]:
-        return {"name": self.name, "image": self.image, "imageID": "", "ready": self.ready,
-                "started": "running" in self.state, "restartCount": self.restarts,
-                "state": self.state}
+        return {
+            "name": self.name,
+            "image": self.image,
+            "imageID": "",
+            "ready": self.ready,
+            "started": "running" in self.state,
+            "restartCount": self.restarts,
+            "state": self.state,
+        }
 
 
 class Kubelet:
-    def __init__(self, client: ApiClient, namespace: str, addresses: AddressPool,
-                 hosts: Path, workdir: Path, api_url: str) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        namespace: str,
+        addresses: AddressPool,
+        hosts: Path,
+        workdir: Path,
+        api_url: str,
+    ) -> None:
         self.client = client
         self.namespace = namespace
         self.addresses = addresses
@@ -135,8 +149,9 @@ class _PodWorker:
 
     async def _run(self) -> None:
         try:
-            await self.client.patch(POD, self.kubelet.namespace, self.name,
-                                    {"spec": {"nodeName": NODE_NAME}})
+            await self.client.patch(
+                POD, self.kubelet.namespace, self.name, {"spec": {"nodeName": NODE_NAME}}
+            )
             await self._write_status()
             references, env = await self._prepare()
             specs = self.pod["spec"].get("initContainers", [])
@@ -149,9 +164,12 @@ class _PodWorker:
                     await self._back_off(state)
             self.initialized = True
             specs = self.pod["spec"]["containers"]
-            results = await asyncio.gather(*(
-                self._supervise(spec, state, references, env)
-                for spec, state in zip(specs, self.main, strict=True)))
+            results = await asyncio.gather(
+                *(
+                    self._supervise(spec, state, references, env)
+                    for spec, state in zip(specs, self.main, strict=True)
+                )
+            )
             self.phase = "Succeeded" if all(results) else "Failed"
             await self._write_status()
         except asyncio.CancelledError:
@@ -177,18 +195,18 @@ class _PodWorker:
             references = References(
                 namespace,
                 {name: await self.client.find(SECRET, namespace, name) for name in secrets},
-                {name: await self.client.find(CONFIG_MAP, namespace, name)
-                 for name in config_maps})
+                {name: await self.client.find(CONFIG_MAP, namespace, name) for name in config_maps},
+            )
             try:
-                for spec in (self.pod["spec"].get("initContainers", [])
-                             + self.pod["spec"]["containers"]):
+                for spec in (
+                    self.pod["spec"].get("initContainers", []) + self.pod["spec"]["containers"]
+                ):
                     environment(self.pod, spec, references)
                     volumes(self.pod, spec, references, self.directory / "volumes")
                 return references, extra
             except ConfigError as error:
                 for state in self.init + self.main:
-                    state.state = {"waiting": {"reason": error.reason,
-                                               "message": error.message}}
+                    state.state = {"waiting": {"reason": error.reason, "message": error.message}}
                 await self._write_status()
                 await asyncio.sleep(1)
 
@@ -204,27 +222,50 @@ class _PodWorker:
         (directory / "token").write_text(token)
         (directory / "namespace").write_text(namespace)
         kubeconfig: Path = directory / "kubeconfig"
-        kubeconfig.write_text(yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "pod",
-            "clusters": [{"name": "cluster", "cluster": {"server": self.kubelet.api_url}}],
-            "users": [{"name": account, "user": {"token": token}}],
-            "contexts": [{"name": "pod", "context": {"cluster": "cluster", "user": account,
-                                                     "namespace": namespace}}]}))
+        kubeconfig.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "pod",
+                    "clusters": [{"name": "cluster", "cluster": {"server": self.kubelet.api_url}}],
+                    "users": [{"name": account, "user": {"token": token}}],
+                    "contexts": [
+                        {
+                            "name": "pod",
+                            "context": {
+                                "cluster": "cluster",
+                                "user": account,
+                                "namespace": namespace,
+                            },
+                        }
+                    ],
+                }
+            )
+        )
         for item in (directory, *directory.iterdir()):
             item.chmod(0o755 if item.is_dir() else 0o644)
         return kubeconfig
 
-    async def _start(self, spec: dict[str, Any], state: _State, references: References,
-                     extra: dict[str, str]) -> Process | None:
+    async def _start(
+        self, spec: dict[str, Any], state: _State, references: References, extra: dict[str, str]
+    ) -> Process | None:
         try:
             env = {**environment(self.pod, spec, references), **extra}
             mounts = volumes(self.pod, spec, references, self.directory / "volumes")
             if "KUBECONFIG" in extra:
                 mounts[_TOKEN_PATH] = Path(extra["KUBECONFIG"]).parent
             suffix = f".restart{state.restarts}" if state.restarts else ""
-            process = launch(self.pod, spec, env, mounts, self.ip,
-                             self.directory / "containers" / spec["name"], self.kubelet.hosts,
-                             self.directory / f"{spec['name']}{suffix}.log")
+            process = launch(
+                self.pod,
+                spec,
+                env,
+                mounts,
+                self.ip,
+                self.directory / "containers" / spec["name"],
+                self.kubelet.hosts,
+                self.directory / f"{spec['name']}{suffix}.log",
+            )
         except ConfigError as error:
             state.state = {"waiting": {"reason": error.reason, "message": error.message}}
             await self._write_status()
@@ -234,8 +275,9 @@ class _PodWorker:
         state.state = {"running": {"startedAt": now()}}
         return process
 
-    async def _run_once(self, spec: dict[str, Any], state: _State, references: References,
-                        extra: dict[str, str]) -> bool:
+    async def _run_once(
+        self, spec: dict[str, Any], state: _State, references: References, extra: dict[str, str]
+    ) -> bool:
         """Run an init container to its end; True if it succeeded."""
         process = await self._start(spec, state, references, extra)
         if process is None:
@@ -247,8 +289,9 @@ class _PodWorker:
         await self._write_status()
         return code == 0
 
-    async def _supervise(self, spec: dict[str, Any], state: _State, references: References,
-                         extra: dict[str, str]) -> bool:
+    async def _supervise(
+        self, spec: dict[str, Any], state: _State, references: References, extra: dict[str, str]
+    ) -> bool:
         """Run a container, restarting it as the restartPolicy says; True if it ended well."""
         policy = self.pod["spec"]["restartPolicy"]
         while True:
@@ -269,13 +312,18 @@ class _PodWorker:
             await self._back_off(state)
 
     async def _back_off(self, state: _State) -> None:
-        delay = min(_BACKOFF * 2 ** state.restarts, _MAX_BACKOFF)
+        delay = min(_BACKOFF * 2**state.restarts, _MAX_BACKOFF)
         state.restarts += 1
         await asyncio.sleep(delay)
 
     def _terminated(self, state: _State, code: int) -> None:
-        state.state = {"terminated": {"exitCode": code, "finishedAt": now(),
-                                      "reason": "Completed" if code == 0 else "Error"}}
+        state.state = {
+            "terminated": {
+                "exitCode": code,
+                "finishedAt": now(),
+                "reason": "Completed" if code == 0 else "Error",
+            }
+        }
 
     async def _probe(self, spec: dict[str, Any], state: _State) -> None:
         probe = spec.get("readinessProbe")
@@ -305,13 +353,17 @@ class _PodWorker:
             try:
                 if kind == "tcpSocket":
                     _, writer = await asyncio.wait_for(
-                        asyncio.open_connection(self.ip, port), timeout)
+                        asyncio.open_connection(self.ip, port), timeout
+                    )
                     writer.close()
                     return True
                 url = f"http://{self.ip}:{port}{probe[kind].get('path', '/')}"
-                async with aiohttp.ClientSession() as session, session.get(
-                        url, timeout=aiohttp.ClientTimeout(total=timeout),
-                        allow_redirects=False) as response:
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.get(
+                        url, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
+                    ) as response,
+                ):
                     return 200 <= response.status < 400
             except (OSError, TimeoutError, aiohttp.ClientError):
                 return False
@@ -327,14 +379,24 @@ class _PodWorker:
             {"type": "ContainersReady", "status": str(ready)},
             {"type": "Ready", "status": str(ready)},
         ]
-        status = {"phase": self.phase, "hostIP": "127.0.0.1", "podIP": self.ip,
-                  "podIPs": [{"ip": self.ip}], "startTime": self.pod["metadata"].get(
-                      "creationTimestamp"), "conditions": conditions,
-                  "initContainerStatuses": [s.status() for s in self.init],
-                  "containerStatuses": [s.status() for s in self.main]}
+        status = {
+            "phase": self.phase,
+            "hostIP": "127.0.0.1",
+            "podIP": self.ip,
+            "podIPs": [{"ip": self.ip}],
+            "startTime": self.pod["metadata"].get("creationTimestamp"),
+            "conditions": conditions,
+            "initContainerStatuses": [s.status() for s in self.init],
+            "containerStatuses": [s.status() for s in self.main],
+        }
         try:
-            await self.client.patch(POD, self.kubelet.namespace, self.name,
-                                    {"status": json.loads(json.dumps(status))}, "status")
+            await self.client.patch(
+                POD,
+                self.kubelet.namespace,
+                self.name,
+                {"status": json.loads(json.dumps(status))},
+                "status",
+            )
         except ApiError as error:
             if error.status != 404:
                 raise
@@ -350,8 +412,7 @@ class _PodWorker:
     async def _terminate(self, grace: float) -> None:
         await self._stop(grace)
         with contextlib.suppress(ApiError):
-            await self.client.delete(POD, self.kubelet.namespace, self.name,
-                                     grace_period_seconds=0)
+            await self.client.delete(POD, self.kubelet.namespace, self.name, grace_period_seconds=0)
 
     async def kill(self) -> None:
         self.terminating = True
@@ -361,8 +422,7 @@ class _PodWorker:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
-        await asyncio.gather(*(asyncio.to_thread(p.stop, grace)
-                               for p in self.processes.values()))
+        await asyncio.gather(*(asyncio.to_thread(p.stop, grace) for p in self.processes.values()))
 
 
 def _port(spec: dict[str, Any], port: int | str) -> int:

@@ -70,9 +70,13 @@ class HostsFile:
 def is_ready(pod: dict[str, Any]) -> bool:
     """An endpoint: ready, with an address, and not terminating."""
     status = pod.get("status", {})
-    return (bool(status.get("podIP")) and not pod["metadata"].get("deletionTimestamp")
-            and any(c["type"] == "Ready" and c["status"] == "True"
-                    for c in status.get("conditions", [])))
+    return (
+        bool(status.get("podIP"))
+        and not pod["metadata"].get("deletionTimestamp")
+        and any(
+            c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", [])
+        )
+    )
 
 
 class ServiceProxy:
@@ -121,31 +125,54 @@ class ServiceProxy:
         if not address or address == "None":
             return
         self._servers[name] = [
-            await asyncio.start_server(functools.partial(self._forward, service, port),
-                                       address, port["port"])
-            for port in service["spec"].get("ports", [])]
+            await asyncio.start_server(
+                functools.partial(self._forward, service, port), address, port["port"]
+            )
+            for port in service["spec"].get("ports", [])
+        ]
         namespace = self.namespace
-        self.hosts.add(address, [name, f"{name}.{namespace}", f"{name}.{namespace}.svc",
-                                 f"{name}.{namespace}.svc.{CLUSTER_DOMAIN}"])
+        self.hosts.add(
+            address,
+            [
+                name,
+                f"{name}.{namespace}",
+                f"{name}.{namespace}.svc",
+                f"{name}.{namespace}.svc.{CLUSTER_DOMAIN}",
+            ],
+        )
 
     def _endpoint(self, service: dict[str, Any], port: dict[str, Any]) -> tuple[str, int] | None:
         selector = service["spec"].get("selector") or {}
-        ready = [pod for pod in self._pods.values() if is_ready(pod) and selector and all(
-            pod["metadata"].get("labels", {}).get(k) == v for k, v in selector.items())]
+        ready = [
+            pod
+            for pod in self._pods.values()
+            if is_ready(pod)
+            and selector
+            and all(pod["metadata"].get("labels", {}).get(k) == v for k, v in selector.items())
+        ]
         if not ready:
             return None
         pod = random.choice(ready)
         target = port.get("targetPort", port["port"])
         if isinstance(target, str):
-            declared = [p for c in pod["spec"]["containers"] for p in c.get("ports", [])
-                        if p.get("name") == target]
+            declared = [
+                p
+                for c in pod["spec"]["containers"]
+                for p in c.get("ports", [])
+                if p.get("name") == target
+            ]
             if not declared:
                 return None
             target = declared[0]["containerPort"]
         return pod["status"]["podIP"], int(target)
 
-    async def _forward(self, service: dict[str, Any], port: dict[str, Any],
-                       reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _forward(
+        self,
+        service: dict[str, Any],
+        port: dict[str, Any],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
         endpoint = self._endpoint(service, port)
         if endpoint is None:
             writer.transport.abort()

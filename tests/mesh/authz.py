@@ -46,8 +46,16 @@ from tests.mesh.objects import (
 
 __all__ = ["Request", "admit", "peer_mode", "string_match"]
 
-_HTTP_ONLY = {"hosts", "notHosts", "methods", "notMethods", "paths", "notPaths",
-              "requestPrincipals", "notRequestPrincipals"}
+_HTTP_ONLY = {
+    "hosts",
+    "notHosts",
+    "methods",
+    "notMethods",
+    "paths",
+    "notPaths",
+    "requestPrincipals",
+    "notRequestPrincipals",
+}
 
 
 @dataclass(frozen=True)
@@ -81,12 +89,23 @@ def _any(patterns: Iterable[str], value: str | None, *, ignore_case: bool = Fals
 def peer_mode(mesh: Mesh, workload: Workload, port: int) -> str:
     """The mTLS mode the workload's sidecar applies on ``port``."""
     levels = [
-        [p for p in mesh.peer_authentications if p.namespace == workload.namespace
-         and p.selector is not None and selects(p.selector, workload.labels)],
-        [p for p in mesh.peer_authentications
-         if p.namespace == workload.namespace and p.selector is None],
-        [p for p in mesh.peer_authentications
-         if p.namespace == ROOT_NAMESPACE and p.selector is None],
+        [
+            p
+            for p in mesh.peer_authentications
+            if p.namespace == workload.namespace
+            and p.selector is not None
+            and selects(p.selector, workload.labels)
+        ],
+        [
+            p
+            for p in mesh.peer_authentications
+            if p.namespace == workload.namespace and p.selector is None
+        ],
+        [
+            p
+            for p in mesh.peer_authentications
+            if p.namespace == ROOT_NAMESPACE and p.selector is None
+        ],
     ]
     for policies in levels:
         for policy in policies:
@@ -127,8 +146,7 @@ def _source_matches(source: Mapping[str, Any], principal: str | None) -> bool:
     return all(checks)
 
 
-def _operation_matches(operation: Mapping[str, Any], port: int,
-                       request: Request | None) -> bool:
+def _operation_matches(operation: Mapping[str, Any], port: int, request: Request | None) -> bool:
     checks = [
         ("ports" not in operation or str(port) in operation["ports"]),
         ("notPorts" not in operation or str(port) not in operation["notPorts"]),
@@ -136,10 +154,11 @@ def _operation_matches(operation: Mapping[str, Any], port: int,
     if request is not None:
         path = _path(request.path)
         checks += [
-            ("hosts" not in operation
-             or _any(operation["hosts"], request.host, ignore_case=True)),
-            ("notHosts" not in operation
-             or not _any(operation["notHosts"], request.host, ignore_case=True)),
+            ("hosts" not in operation or _any(operation["hosts"], request.host, ignore_case=True)),
+            (
+                "notHosts" not in operation
+                or not _any(operation["notHosts"], request.host, ignore_case=True)
+            ),
             ("methods" not in operation or _any(operation["methods"], request.method)),
             ("notMethods" not in operation or not _any(operation["notMethods"], request.method)),
             ("paths" not in operation or _any(operation["paths"], path)),
@@ -150,28 +169,40 @@ def _operation_matches(operation: Mapping[str, Any], port: int,
 
 def _uses_http_fields(rule: Mapping[str, Any]) -> bool:
     return any(set(f["source"]) & _HTTP_ONLY for f in rule.get("from", [])) or any(
-        set(t["operation"]) & _HTTP_ONLY for t in rule.get("to", []))
+        set(t["operation"]) & _HTTP_ONLY for t in rule.get("to", [])
+    )
 
 
-def _rule_matches(rule: Mapping[str, Any], action: str, port: int, principal: str | None,
-                  request: Request | None) -> bool:
+def _rule_matches(
+    rule: Mapping[str, Any], action: str, port: int, principal: str | None, request: Request | None
+) -> bool:
     if request is None and action == "ALLOW" and _uses_http_fields(rule):
         return False  # an ALLOW rule with HTTP-only fields never matches TCP traffic
     sources = rule.get("from")
     operations = rule.get("to")
-    return ((not sources or any(_source_matches(f["source"], principal) for f in sources))
-            and (not operations
-                 or any(_operation_matches(t["operation"], port, request) for t in operations)))
+    return (not sources or any(_source_matches(f["source"], principal) for f in sources)) and (
+        not operations or any(_operation_matches(t["operation"], port, request) for t in operations)
+    )
 
 
 def _applying(mesh: Mesh, workload: Workload) -> list[AuthorizationPolicy]:
-    return [p for p in mesh.policies
-            if (p.namespace == workload.namespace or p.namespace == ROOT_NAMESPACE)
-            and selects(p.selector, workload.labels)]
+    return [
+        p
+        for p in mesh.policies
+        if (p.namespace == workload.namespace or p.namespace == ROOT_NAMESPACE)
+        and selects(p.selector, workload.labels)
+    ]
 
 
-def admit(mesh: Mesh, workload: Workload, port: int, *, mtls: bool, principal: str | None,
-          request: Request | None) -> tuple[bool, str]:
+def admit(
+    mesh: Mesh,
+    workload: Workload,
+    port: int,
+    *,
+    mtls: bool,
+    principal: str | None,
+    request: Request | None,
+) -> tuple[bool, str]:
     """Whether ``workload``'s sidecar admits a connection on its ``port``: with Istio mTLS
     from ``principal`` (else plaintext), carrying ``request`` (None: TCP, no HTTP attributes).
     Returns the decision and why."""
@@ -183,11 +214,13 @@ def admit(mesh: Mesh, workload: Workload, port: int, *, mtls: bool, principal: s
     notes = []
     for policy in policies:
         if policy.action == "CUSTOM" and any(
-                _rule_matches(r, "CUSTOM", port, peer, request) for r in policy.rules):
+            _rule_matches(r, "CUSTOM", port, peer, request) for r in policy.rules
+        ):
             notes.append(f"delegated to the CUSTOM provider of {policy.name}")
     for policy in policies:
         if policy.action == "DENY" and any(
-                _rule_matches(r, "DENY", port, peer, request) for r in policy.rules):
+            _rule_matches(r, "DENY", port, peer, request) for r in policy.rules
+        ):
             return False, f"denied by DENY policy {policy.name}"
     allows = [p for p in policies if p.action == "ALLOW"]
     if not allows:
@@ -196,6 +229,8 @@ def admit(mesh: Mesh, workload: Workload, port: int, *, mtls: bool, principal: s
         for index, rule in enumerate(policy.rules):
             if _rule_matches(rule, "ALLOW", port, peer, request):
                 return True, "; ".join([*notes, f"ALLOW policy {policy.name} rule {index}"])
-    what = (f"{request.method} {request.path}" if request is not None else "TCP")
-    return False, (f"403 RBAC: no rule of ALLOW policies {[p.name for p in allows]} matches "
-                   f"{what} on port {port} from {peer or 'a peer without mTLS identity'}")
+    what = f"{request.method} {request.path}" if request is not None else "TCP"
+    return False, (
+        f"403 RBAC: no rule of ALLOW policies {[p.name for p in allows]} matches "
+        f"{what} on port {port} from {peer or 'a peer without mTLS identity'}"
+    )

@@ -53,16 +53,24 @@ def _deliver(mesh: Mesh, route: Outbound, principal: str, request: Request) -> V
     for workload in endpoints:  # every endpoint must admit it: any may get the request
         port = target_port(service, route.port, workload)
         if port is None:
-            return Verdict(False, f"{route.reason}; {service.hostname}:{route.port} names no "
-                                  f"port of {workload.name}")
-        allowed, why = admit(mesh, workload, port, mtls=route.mtls, principal=principal,
-                             request=http)
+            return Verdict(
+                False,
+                f"{route.reason}; {service.hostname}:{route.port} names no port of {workload.name}",
+            )
+        allowed, why = admit(
+            mesh, workload, port, mtls=route.mtls, principal=principal, request=http
+        )
         if not allowed:
-            return Verdict(False, f"{route.reason}; at {workload.name}: {why}",
-                           service=service, destination=workload)
+            return Verdict(
+                False,
+                f"{route.reason}; at {workload.name}: {why}",
+                service=service,
+                destination=workload,
+            )
         reasons.append(f"at {workload.name}: {why}")
-    return Verdict(True, "; ".join([route.reason, *reasons]), service=service,
-                   destination=endpoints[0])
+    return Verdict(
+        True, "; ".join([route.reason, *reasons]), service=service, destination=endpoints[0]
+    )
 
 
 def check(mesh: Mesh, source: Workload, url: str, request: Request) -> Verdict:
@@ -72,5 +80,6 @@ def check(mesh: Mesh, source: Workload, url: str, request: Request) -> Verdict:
 
 def check_ingress(mesh: Mesh, gateway: Workload, request: Request, port: int) -> Verdict:
     """A hop from the ingress gateway workload, for a request that reached it on ``port``."""
-    return _deliver(mesh, ingress(mesh, gateway, request.host, request.path, port),
-                    gateway.principal, request)
+    return _deliver(
+        mesh, ingress(mesh, gateway, request.host, request.path, port), gateway.principal, request
+    )

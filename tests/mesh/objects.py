@@ -16,9 +16,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "CLUSTER_SUFFIX", "MESH_OUTBOUND", "ROOT_NAMESPACE", "TRUST_DOMAIN", "AuthorizationPolicy",
-    "Gateway", "GatewayServer", "Mesh", "PeerAuthentication", "Service", "ServiceEntry",
-    "ServicePort", "Sidecar", "Unmodelled", "VirtualService", "Workload",
+    "CLUSTER_SUFFIX",
+    "MESH_OUTBOUND",
+    "ROOT_NAMESPACE",
+    "TRUST_DOMAIN",
+    "AuthorizationPolicy",
+    "Gateway",
+    "GatewayServer",
+    "Mesh",
+    "PeerAuthentication",
+    "Service",
+    "ServiceEntry",
+    "ServicePort",
+    "Sidecar",
+    "Unmodelled",
+    "VirtualService",
+    "Workload",
 ]
 
 TRUST_DOMAIN = "cluster.local"
@@ -29,10 +42,24 @@ MESH_OUTBOUND = "ALLOW_ANY"
 _WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 # Observability only: they change neither routing nor authorization.
 _IGNORED_ISTIO = {"Telemetry"}
-_SOURCE_FIELDS = {"principals", "notPrincipals", "namespaces", "notNamespaces",
-                  "requestPrincipals", "notRequestPrincipals"}
-_OPERATION_FIELDS = {"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods",
-                     "paths", "notPaths"}
+_SOURCE_FIELDS = {
+    "principals",
+    "notPrincipals",
+    "namespaces",
+    "notNamespaces",
+    "requestPrincipals",
+    "notRequestPrincipals",
+}
+_OPERATION_FIELDS = {
+    "hosts",
+    "notHosts",
+    "ports",
+    "notPorts",
+    "methods",
+    "notMethods",
+    "paths",
+    "notPaths",
+}
 
 
 class Unmodelled(ValueError):
@@ -205,8 +232,9 @@ class Mesh:
             self.workloads.append(self._workload(kind, name, namespace, meta, spec))
         elif kind in _WORKLOAD_KINDS and "template" in spec:
             template = spec["template"]
-            self.workloads.append(self._workload(kind, name, namespace, template["metadata"],
-                                                 template["spec"]))
+            self.workloads.append(
+                self._workload(kind, name, namespace, template["metadata"], template["spec"])
+            )
         elif kind == "Service":
             self.services.append(_service(doc, name, namespace, meta, spec))
         elif api.startswith("networking.istio.io/"):
@@ -216,22 +244,34 @@ class Mesh:
         elif ".istio.io/" in api and kind not in _IGNORED_ISTIO:
             raise Unmodelled(f"{_ref(doc)}: kind {kind} is not modelled")
 
-    def _workload(self, kind: str, name: str, namespace: str, meta: Mapping[str, Any],
-                  spec: Mapping[str, Any]) -> Workload:
+    def _workload(
+        self, kind: str, name: str, namespace: str, meta: Mapping[str, Any], spec: Mapping[str, Any]
+    ) -> Workload:
         labels: Mapping[str, str] = meta.get("labels") or {}
         annotations: Mapping[str, str] = meta.get("annotations") or {}
         # Injection: the pod's label (or legacy annotation) wins, else the namespace's label.
-        choice = labels.get("sidecar.istio.io/inject",
-                            annotations.get("sidecar.istio.io/inject"))
+        choice = labels.get("sidecar.istio.io/inject", annotations.get("sidecar.istio.io/inject"))
         namespace_on = self.namespace_labels.get(namespace, {}).get("istio-injection")
         injected = choice == "true" if choice is not None else namespace_on == "enabled"
-        ports = {p["name"]: int(p["containerPort"]) for c in spec.get("containers", [])
-                 for p in c.get("ports", []) if "name" in p}
-        return Workload(kind, name, namespace, dict(labels),
-                        spec.get("serviceAccountName") or "default", injected, ports)
+        ports = {
+            p["name"]: int(p["containerPort"])
+            for c in spec.get("containers", [])
+            for p in c.get("ports", [])
+            if "name" in p
+        }
+        return Workload(
+            kind,
+            name,
+            namespace,
+            dict(labels),
+            spec.get("serviceAccountName") or "default",
+            injected,
+            ports,
+        )
 
-    def _add_networking(self, doc: Mapping[str, Any], kind: str, name: str, namespace: str,
-                        spec: Mapping[str, Any]) -> None:
+    def _add_networking(
+        self, doc: Mapping[str, Any], kind: str, name: str, namespace: str, spec: Mapping[str, Any]
+    ) -> None:
         if kind == "Sidecar":
             _only(doc, spec, {"workloadSelector", "egress", "outboundTrafficPolicy"}, "spec")
             hosts: list[str] | None = None
@@ -243,44 +283,84 @@ class Mesh:
             policy = spec.get("outboundTrafficPolicy") or {}
             _only(doc, policy, {"mode"}, "spec.outboundTrafficPolicy")
             selector = (spec.get("workloadSelector") or {}).get("labels")
-            self.sidecars.append(Sidecar(name, namespace, selector,
-                                         None if hosts is None else tuple(hosts),
-                                         policy.get("mode")))
+            self.sidecars.append(
+                Sidecar(
+                    name,
+                    namespace,
+                    selector,
+                    None if hosts is None else tuple(hosts),
+                    policy.get("mode"),
+                )
+            )
         elif kind == "ServiceEntry":
-            _only(doc, spec, {"hosts", "ports", "location", "resolution", "exportTo",
-                              "addresses"}, "spec")
-            self.entries.append(ServiceEntry(
-                name, namespace, tuple(spec["hosts"]),
-                tuple(EntryPort(int(p["number"]), p.get("name", ""), p["protocol"].upper())
-                      for p in spec.get("ports", [])),
-                spec.get("location", "MESH_EXTERNAL"), tuple(spec.get("exportTo", ["*"]))))
+            _only(
+                doc,
+                spec,
+                {"hosts", "ports", "location", "resolution", "exportTo", "addresses"},
+                "spec",
+            )
+            self.entries.append(
+                ServiceEntry(
+                    name,
+                    namespace,
+                    tuple(spec["hosts"]),
+                    tuple(
+                        EntryPort(int(p["number"]), p.get("name", ""), p["protocol"].upper())
+                        for p in spec.get("ports", [])
+                    ),
+                    spec.get("location", "MESH_EXTERNAL"),
+                    tuple(spec.get("exportTo", ["*"])),
+                )
+            )
         elif kind == "Gateway":
             _only(doc, spec, {"selector", "servers"}, "spec")
-            self.gateways.append(Gateway(name, namespace, spec["selector"], tuple(
-                GatewayServer(int(s["port"]["number"]), s["port"]["protocol"].upper(),
-                              tuple(s["hosts"])) for s in spec["servers"])))
+            self.gateways.append(
+                Gateway(
+                    name,
+                    namespace,
+                    spec["selector"],
+                    tuple(
+                        GatewayServer(
+                            int(s["port"]["number"]),
+                            s["port"]["protocol"].upper(),
+                            tuple(s["hosts"]),
+                        )
+                        for s in spec["servers"]
+                    ),
+                )
+            )
         elif kind == "VirtualService":
             gateways = tuple(spec.get("gateways") or ["mesh"])
             if "mesh" in gateways:
-                raise Unmodelled(f"{_ref(doc)}: routes for sidecars (gateway 'mesh') are not "
-                                 "modelled")
+                raise Unmodelled(
+                    f"{_ref(doc)}: routes for sidecars (gateway 'mesh') are not modelled"
+                )
             _only(doc, spec, {"hosts", "gateways", "http"}, "spec")
-            self.virtual_services.append(VirtualService(
-                name, namespace, tuple(spec["hosts"]), gateways, tuple(spec.get("http", []))))
+            self.virtual_services.append(
+                VirtualService(
+                    name, namespace, tuple(spec["hosts"]), gateways, tuple(spec.get("http", []))
+                )
+            )
         elif kind == "EnvoyFilter" and _only_access_log(spec):
             pass  # changes what the hub's sidecar logs, not where requests go
         else:
             raise Unmodelled(f"{_ref(doc)}: kind {kind} (as written) is not modelled")
 
-    def _add_security(self, doc: Mapping[str, Any], kind: str, name: str, namespace: str,
-                      spec: Mapping[str, Any]) -> None:
+    def _add_security(
+        self, doc: Mapping[str, Any], kind: str, name: str, namespace: str, spec: Mapping[str, Any]
+    ) -> None:
         selector = (spec.get("selector") or {}).get("matchLabels")
         if kind == "PeerAuthentication":
             _only(doc, spec, {"selector", "mtls", "portLevelMtls"}, "spec")
-            ports = {int(port): (value or {}).get("mode", "UNSET")
-                     for port, value in (spec.get("portLevelMtls") or {}).items()}
-            self.peer_authentications.append(PeerAuthentication(
-                name, namespace, selector, (spec.get("mtls") or {}).get("mode", "UNSET"), ports))
+            ports = {
+                int(port): (value or {}).get("mode", "UNSET")
+                for port, value in (spec.get("portLevelMtls") or {}).items()
+            }
+            self.peer_authentications.append(
+                PeerAuthentication(
+                    name, namespace, selector, (spec.get("mtls") or {}).get("mode", "UNSET"), ports
+                )
+            )
         elif kind == "AuthorizationPolicy":
             _only(doc, spec, {"selector", "action", "rules", "provider"}, "spec")
             for rule in spec.get("rules", []):
@@ -288,11 +368,21 @@ class Mesh:
                 for source in rule.get("from", []):
                     _only(doc, source["source"], _SOURCE_FIELDS, "spec.rules[].from[].source")
                 for operation in rule.get("to", []):
-                    _only(doc, operation["operation"], _OPERATION_FIELDS,
-                          "spec.rules[].to[].operation")
-            self.policies.append(AuthorizationPolicy(
-                name, namespace, selector, spec.get("action", "ALLOW"),
-                tuple(spec.get("rules", []))))
+                    _only(
+                        doc,
+                        operation["operation"],
+                        _OPERATION_FIELDS,
+                        "spec.rules[].to[].operation",
+                    )
+            self.policies.append(
+                AuthorizationPolicy(
+                    name,
+                    namespace,
+                    selector,
+                    spec.get("action", "ALLOW"),
+                    tuple(spec.get("rules", [])),
+                )
+            )
         else:
             raise Unmodelled(f"{_ref(doc)}: kind {kind} is not modelled")
 
@@ -307,19 +397,36 @@ class Mesh:
         """The workloads a Service selects (its endpoints)."""
         if service.selector is None:
             return []
-        return [w for w in self.workloads
-                if w.namespace == service.namespace and selects(service.selector, w.labels)]
+        return [
+            w
+            for w in self.workloads
+            if w.namespace == service.namespace and selects(service.selector, w.labels)
+        ]
 
 
-def _service(doc: Mapping[str, Any], name: str, namespace: str, meta: Mapping[str, Any],
-             spec: Mapping[str, Any]) -> Service:
+def _service(
+    doc: Mapping[str, Any],
+    name: str,
+    namespace: str,
+    meta: Mapping[str, Any],
+    spec: Mapping[str, Any],
+) -> Service:
     if spec.get("type") == "ExternalName":
         raise Unmodelled(f"{_ref(doc)}: ExternalName Services are not modelled")
     export = (meta.get("annotations") or {}).get("networking.istio.io/exportTo", "*")
-    ports = tuple(ServicePort(p.get("name"), int(p["port"]), p.get("targetPort", p["port"]),
-                              p.get("appProtocol")) for p in spec.get("ports", []))
-    return Service(name, namespace, spec.get("selector"), ports,
-                   tuple(part.strip() for part in export.split(",")))
+    ports = tuple(
+        ServicePort(
+            p.get("name"), int(p["port"]), p.get("targetPort", p["port"]), p.get("appProtocol")
+        )
+        for p in spec.get("ports", [])
+    )
+    return Service(
+        name,
+        namespace,
+        spec.get("selector"),
+        ports,
+        tuple(part.strip() for part in export.split(",")),
+    )
 
 
 def _only_access_log(spec: Mapping[str, Any]) -> bool:
@@ -327,9 +434,11 @@ def _only_access_log(spec: Mapping[str, Any]) -> bool:
     for patch in spec.get("configPatches", []):
         value = (patch.get("patch") or {}).get("value") or {}
         typed = value.get("typed_config") or {}
-        if (patch.get("applyTo") != "NETWORK_FILTER"
-                or patch["patch"].get("operation") != "MERGE"
-                or set(value) != {"typed_config"}
-                or set(typed) - {"@type", "access_log"}):
+        if (
+            patch.get("applyTo") != "NETWORK_FILTER"
+            or patch["patch"].get("operation") != "MERGE"
+            or set(value) != {"typed_config"}
+            or set(typed) - {"@type", "access_log"}
+        ):
             return False
     return True

@@ -75,16 +75,24 @@ def _peers(client: tuple[str, int], server: tuple[str, int]) -> tuple[Peer, ...]
             if not any(os.readlink(f"/proc/{entry}/fd/{fd}") == wanted for fd in fds):
                 continue
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            found.append(Peer(int(entry), os.getpgid(int(entry)),
-                              tuple(part.decode(errors="replace") for part in cmdline if part)))
+            found.append(
+                Peer(
+                    int(entry),
+                    os.getpgid(int(entry)),
+                    tuple(part.decode(errors="replace") for part in cmdline if part),
+                )
+            )
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue  # a process that ended meanwhile, or one of another user
     return tuple(found)
 
 
 def _header(lines: list[str], name: str) -> str | None:
-    values = [line.split(":", 1)[1].strip() for line in lines
-              if line.split(":", 1)[0].strip().lower() == name]
+    values = [
+        line.split(":", 1)[1].strip()
+        for line in lines
+        if line.split(":", 1)[0].strip().lower() == name
+    ]
     return ", ".join(values) if values else None
 
 
@@ -104,8 +112,9 @@ async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size
     await writer.drain()
 
 
-async def _body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                lines: list[str]) -> None:
+async def _body(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, lines: list[str]
+) -> None:
     if "chunked" in (_header(lines, "transfer-encoding") or "").lower():
         while True:
             line = await reader.readuntil(b"\r\n")
@@ -147,11 +156,21 @@ class _Listener:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, *_ = lines[0].split(" ")
-                upgrade = (_header(lines, "upgrade") is not None
-                           and "upgrade" in (_header(lines, "connection") or "").lower())
-                self.owner.add(Record(self.name, peers, method, target,
-                                      _header(lines[1:], "host"), _header(lines[1:], "origin"),
-                                      upgrade))
+                upgrade = (
+                    _header(lines, "upgrade") is not None
+                    and "upgrade" in (_header(lines, "connection") or "").lower()
+                )
+                self.owner.add(
+                    Record(
+                        self.name,
+                        peers,
+                        method,
+                        target,
+                        _header(lines[1:], "host"),
+                        _header(lines[1:], "origin"),
+                        upgrade,
+                    )
+                )
                 up_writer.write(head)
                 if upgrade:
                     await up_writer.drain()
@@ -197,7 +216,8 @@ class Recorders:
 
         async def start() -> int:
             listener.server = await asyncio.start_server(
-                listener.handle, "127.0.0.1", 0, limit=_HEAD_LIMIT)
+                listener.handle, "127.0.0.1", 0, limit=_HEAD_LIMIT
+            )
             port: int = listener.server.sockets[0].getsockname()[1]
             return port
 

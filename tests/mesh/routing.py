@@ -52,16 +52,35 @@ from tests.mesh.objects import (
     selects,
 )
 
-__all__ = ["HTTP", "SNIFFED", "TCP", "TLS", "Outbound", "ingress", "outbound",
-           "port_protocol", "sidecar_of", "virtual_host_domains"]
+__all__ = [
+    "HTTP",
+    "SNIFFED",
+    "TCP",
+    "TLS",
+    "Outbound",
+    "ingress",
+    "outbound",
+    "port_protocol",
+    "sidecar_of",
+    "virtual_host_domains",
+]
 
 HTTP, TLS, TCP, SNIFFED = "HTTP", "TLS", "TCP", "SNIFFED"
 _PROTOCOLS = {
-    "http": HTTP, "http2": HTTP, "grpc": HTTP, "grpc-web": HTTP,
-    "kubernetes.io/h2c": HTTP, "kubernetes.io/ws": HTTP,
-    "https": TLS, "tls": TLS, "kubernetes.io/wss": TLS,
+    "http": HTTP,
+    "http2": HTTP,
+    "grpc": HTTP,
+    "grpc-web": HTTP,
+    "kubernetes.io/h2c": HTTP,
+    "kubernetes.io/ws": HTTP,
+    "https": TLS,
+    "tls": TLS,
+    "kubernetes.io/wss": TLS,
     # mysql and redis filters are off by default: opaque TCP.
-    "tcp": TCP, "mongo": TCP, "mysql": TCP, "redis": TCP,
+    "tcp": TCP,
+    "mongo": TCP,
+    "mysql": TCP,
+    "redis": TCP,
 }
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -81,8 +100,10 @@ def _entry_protocol(entry: ServiceEntry, port: int) -> str:
     assert declared is not None
     protocol = _PROTOCOLS.get(declared.protocol.lower())
     if protocol is None:
-        raise Unmodelled(f"ServiceEntry {entry.namespace}/{entry.name}: protocol "
-                         f"{declared.protocol} is not modelled")
+        raise Unmodelled(
+            f"ServiceEntry {entry.namespace}/{entry.name}: protocol "
+            f"{declared.protocol} is not modelled"
+        )
     return protocol
 
 
@@ -123,13 +144,16 @@ def _dns_match(pattern: str, name: str) -> bool:
 def sidecar_of(mesh: Mesh, workload: Workload) -> Sidecar | None:
     """The Sidecar that applies to a workload (None: Istio's default, every host)."""
     local = [s for s in mesh.sidecars if s.namespace == workload.namespace]
-    chosen = ([s for s in local if s.selector is not None and selects(s.selector, workload.labels)]
-              or [s for s in local if s.selector is None]
-              or [s for s in mesh.sidecars
-                  if s.namespace == ROOT_NAMESPACE and s.selector is None])
+    chosen = (
+        [s for s in local if s.selector is not None and selects(s.selector, workload.labels)]
+        or [s for s in local if s.selector is None]
+        or [s for s in mesh.sidecars if s.namespace == ROOT_NAMESPACE and s.selector is None]
+    )
     if len(chosen) > 1:
-        raise Unmodelled(f"{len(chosen)} Sidecars select {workload.kind} {workload.name}: "
-                         "Istio leaves that undefined")
+        raise Unmodelled(
+            f"{len(chosen)} Sidecars select {workload.kind} {workload.name}: "
+            "Istio leaves that undefined"
+        )
     return chosen[0] if chosen else None
 
 
@@ -137,8 +161,9 @@ def _exported(export_to: Iterable[str], owner: str, client: str) -> bool:
     return any(e == "*" or e == client or (e == "." and owner == client) for e in export_to)
 
 
-def _visible(sidecar: Sidecar | None, client: str, hostname: str, owner: str,
-             export_to: Iterable[str]) -> bool:
+def _visible(
+    sidecar: Sidecar | None, client: str, hostname: str, owner: str, export_to: Iterable[str]
+) -> bool:
     """Whether a proxy in ``client`` with this Sidecar knows ``hostname`` (of namespace
     ``owner``) at all."""
     if not _exported(export_to, owner, client):
@@ -161,8 +186,12 @@ def resolve(mesh: Mesh, host: str, client_namespace: str) -> Service | None:
     search path (``<ns>.svc.cluster.local``, ``svc.cluster.local``, ``cluster.local``) before
     the name as given."""
     host = host.lower().rstrip(".")
-    for candidate in (f"{host}.{client_namespace}.{CLUSTER_SUFFIX}", f"{host}.{CLUSTER_SUFFIX}",
-                      f"{host}.cluster.local", host):
+    for candidate in (
+        f"{host}.{client_namespace}.{CLUSTER_SUFFIX}",
+        f"{host}.{CLUSTER_SUFFIX}",
+        f"{host}.cluster.local",
+        host,
+    ):
         service = next((s for s in mesh.services if s.hostname == candidate), None)
         if service is not None:
             return service
@@ -174,50 +203,82 @@ def _auto_mtls(mesh: Mesh, service: Service) -> bool:
     return bool(endpoints) and all(w.injected for w in endpoints)
 
 
-def _catch_all(mode: str, what: str, protocol: str, service: Service | None,
-               port: int) -> Outbound:
+def _catch_all(mode: str, what: str, protocol: str, service: Service | None, port: int) -> Outbound:
     if mode == "REGISTRY_ONLY":
         answer = "answers 502 (BlackHole)" if protocol == HTTP else "resets it (BlackHoleCluster)"
         return Outbound(False, f"{what}; the sidecar is REGISTRY_ONLY and {answer}")
-    return Outbound(True, f"{what}; ALLOW_ANY passes it through to the address dialled, "
-                          "plaintext, outside mTLS", service=service, port=port,
-                    protocol=protocol, mtls=False)
+    return Outbound(
+        True,
+        f"{what}; ALLOW_ANY passes it through to the address dialled, plaintext, outside mTLS",
+        service=service,
+        port=port,
+        protocol=protocol,
+        mtls=False,
+    )
 
 
-def _http_route(mesh: Mesh, source: Workload, sidecar: Sidecar | None, mode: str, port: int,
-                host: str, dialled: Service | None) -> Outbound:
+def _http_route(
+    mesh: Mesh,
+    source: Workload,
+    sidecar: Sidecar | None,
+    mode: str,
+    port: int,
+    host: str,
+    dialled: Service | None,
+) -> Outbound:
     """Pick the virtual host for ``host`` among every visible HTTP service on ``port``."""
     exact: list[Service | ServiceEntry] = []
     wildcard: list[Service | ServiceEntry] = []
     for service in mesh.services:
         declared = service.port(port)
-        if (declared is None or port_protocol(declared.name, declared.app_protocol) != HTTP
-                or not _visible(sidecar, source.namespace, service.hostname, service.namespace,
-                                service.export_to)):
+        if (
+            declared is None
+            or port_protocol(declared.name, declared.app_protocol) != HTTP
+            or not _visible(
+                sidecar, source.namespace, service.hostname, service.namespace, service.export_to
+            )
+        ):
             continue
         if host.lower() in virtual_host_domains(service, port, source.namespace):
             exact.append(service)
     for entry in mesh.entries:
-        if (entry.port(port) is None or _entry_protocol(entry, port) != HTTP
-                or not any(_visible(sidecar, source.namespace, h, entry.namespace,
-                                    entry.export_to) for h in entry.hosts)):
+        if (
+            entry.port(port) is None
+            or _entry_protocol(entry, port) != HTTP
+            or not any(
+                _visible(sidecar, source.namespace, h, entry.namespace, entry.export_to)
+                for h in entry.hosts
+            )
+        ):
             continue
         for domain in entry.hosts:
             if not _dns_match(domain, host.split(":")[0]) or (
-                    ":" in host and host.rsplit(":", 1)[1] != str(port)):
+                ":" in host and host.rsplit(":", 1)[1] != str(port)
+            ):
                 continue
             (wildcard if domain.startswith("*") else exact).append(entry)
     chosen = exact or wildcard
     if not chosen:
-        return _catch_all(mode, f"no virtual host for Host {host!r} on HTTP port {port}", HTTP,
-                          dialled, port)
+        return _catch_all(
+            mode, f"no virtual host for Host {host!r} on HTTP port {port}", HTTP, dialled, port
+        )
     target = chosen[0]
     if isinstance(target, Service):
-        return Outbound(True, f"Host {host!r} is a domain of {target.hostname} on port {port}",
-                        service=target, port=port, protocol=HTTP,
-                        mtls=_auto_mtls(mesh, target))
-    return Outbound(True, f"Host {host!r} matches ServiceEntry {target.namespace}/"
-                          f"{target.name}", entry=target, port=port, protocol=HTTP)
+        return Outbound(
+            True,
+            f"Host {host!r} is a domain of {target.hostname} on port {port}",
+            service=target,
+            port=port,
+            protocol=HTTP,
+            mtls=_auto_mtls(mesh, target),
+        )
+    return Outbound(
+        True,
+        f"Host {host!r} matches ServiceEntry {target.namespace}/{target.name}",
+        entry=target,
+        port=port,
+        protocol=HTTP,
+    )
 
 
 def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
@@ -228,8 +289,13 @@ def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
     app_tls = scheme == "https"
     service = resolve(mesh, name, source.namespace)
     if not source.injected:
-        return Outbound(True, "no sidecar: the connection leaves the pod as it is",
-                        service=service, port=port, protocol=TLS if app_tls else HTTP)
+        return Outbound(
+            True,
+            "no sidecar: the connection leaves the pod as it is",
+            service=service,
+            port=port,
+            protocol=TLS if app_tls else HTTP,
+        )
     sidecar = sidecar_of(mesh, source)
     mode = (sidecar.outbound if sidecar else None) or MESH_OUTBOUND
     if service is not None:
@@ -241,35 +307,60 @@ def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
             if app_tls:
                 return Outbound(False, f"TLS sent to HTTP port {port} of {service.hostname}")
             return _http_route(mesh, source, sidecar, mode, port, host, service)
-        if not _visible(sidecar, source.namespace, service.hostname, service.namespace,
-                        service.export_to):
-            return _catch_all(mode, f"{service.hostname} is not among the Sidecar's egress "
-                                    "hosts", protocol, service, port)
+        if not _visible(
+            sidecar, source.namespace, service.hostname, service.namespace, service.export_to
+        ):
+            return _catch_all(
+                mode,
+                f"{service.hostname} is not among the Sidecar's egress hosts",
+                protocol,
+                service,
+                port,
+            )
         if protocol == SNIFFED:
             protocol = TLS if app_tls else HTTP
-        return Outbound(True, f"to {service.hostname}:{port} by its address ({protocol})",
-                        service=service, port=port, protocol=protocol,
-                        mtls=_auto_mtls(mesh, service))
-    entries = [e for e in mesh.entries if e.port(port) is not None
-               and any(_dns_match(h, name) for h in e.hosts)
-               and _visible(sidecar, source.namespace, name, e.namespace, e.export_to)]
+        return Outbound(
+            True,
+            f"to {service.hostname}:{port} by its address ({protocol})",
+            service=service,
+            port=port,
+            protocol=protocol,
+            mtls=_auto_mtls(mesh, service),
+        )
+    entries = [
+        e
+        for e in mesh.entries
+        if e.port(port) is not None
+        and any(_dns_match(h, name) for h in e.hosts)
+        and _visible(sidecar, source.namespace, name, e.namespace, e.export_to)
+    ]
     if not entries:
-        return _catch_all(mode, f"{name}:{port} is not in the registry (no Service, no "
-                                "ServiceEntry the Sidecar sees)", TLS if app_tls else HTTP,
-                          None, port)
+        return _catch_all(
+            mode,
+            f"{name}:{port} is not in the registry (no Service, no ServiceEntry the Sidecar sees)",
+            TLS if app_tls else HTTP,
+            None,
+            port,
+        )
     entry = entries[0]
     protocol = _entry_protocol(entry, port)
     if app_tls and protocol == HTTP:
         return Outbound(False, f"TLS sent to HTTP port {port} of ServiceEntry {entry.name}")
     if not app_tls and protocol == TLS:
-        return Outbound(False, f"plaintext sent to TLS port {port} of ServiceEntry "
-                               f"{entry.name}: no SNI to route by")
+        return Outbound(
+            False,
+            f"plaintext sent to TLS port {port} of ServiceEntry {entry.name}: no SNI to route by",
+        )
     if protocol == HTTP:
         return _http_route(mesh, source, sidecar, mode, port, host, None)
     how = "SNI" if protocol == TLS else "address"
-    return Outbound(True, f"{name}:{port} by {how} to ServiceEntry {entry.namespace}/"
-                          f"{entry.name} ({entry.location})", entry=entry, port=port,
-                    protocol=protocol)
+    return Outbound(
+        True,
+        f"{name}:{port} by {how} to ServiceEntry {entry.namespace}/{entry.name} ({entry.location})",
+        entry=entry,
+        port=port,
+        protocol=protocol,
+    )
 
 
 def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> Outbound:
@@ -296,20 +387,33 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
                 destination = route["route"][0]["destination"]
                 service = resolve(mesh, destination["host"], vs.namespace)
                 if service is None:
-                    return Outbound(False, f"VirtualService {vs.name} routes to unknown host "
-                                           f"{destination['host']}")
+                    return Outbound(
+                        False,
+                        f"VirtualService {vs.name} routes to unknown host {destination['host']}",
+                    )
                 number = (destination.get("port") or {}).get("number")
                 if number is None and len(service.ports) == 1:
                     number = service.ports[0].port
                 if number is None or service.port(int(number)) is None:
-                    return Outbound(False, f"VirtualService {vs.name}: port {number} is not a "
-                                           f"port of {service.hostname}")
-                return Outbound(True, f"Gateway {gw.name} and VirtualService {vs.name} route "
-                                      f"Host {host!r} to {service.hostname}:{number}",
-                                service=service, port=int(number), protocol=HTTP,
-                                mtls=_auto_mtls(mesh, service))
-    return Outbound(False, f"no Gateway server and VirtualService of the gateway on port "
-                           f"{port} for Host {host!r}: 404")
+                    return Outbound(
+                        False,
+                        f"VirtualService {vs.name}: port {number} is not a "
+                        f"port of {service.hostname}",
+                    )
+                return Outbound(
+                    True,
+                    f"Gateway {gw.name} and VirtualService {vs.name} route "
+                    f"Host {host!r} to {service.hostname}:{number}",
+                    service=service,
+                    port=int(number),
+                    protocol=HTTP,
+                    mtls=_auto_mtls(mesh, service),
+                )
+    return Outbound(
+        False,
+        f"no Gateway server and VirtualService of the gateway on port "
+        f"{port} for Host {host!r}: 404",
+    )
 
 
 def _route_matches(route: Mapping[str, Any], path: str) -> bool:
