@@ -67,7 +67,7 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	@mkdir -p .stamps && touch $@
 
 ## Synthesize every app into dist/<app>/, the user-pod previews into dist/<app>-preview/,
-## and the dev app's reachability report into dist/dev-connectivity.txt, all or nothing; then
+## the dev app's reachability report into dist/dev-connectivity.txt (all or nothing), and
 ## redraw the README's pictures of the apps.
 synth: setup-synth
 	$(PYTHON) scripts/synth.py
