@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIG_FILE_NAME,
+    CONFIGURABLE_CLASSES,
     AuthSettings,
     CullerSettings,
     HubSettings,
@@ -115,6 +117,8 @@ class HubOptions:
             ``/hub/metrics``; default ``True``.
         dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
             cluster's.
+        extra_config: traits the typed options do not cover, by configurable class (one of
+            ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none.
     """
 
     image: str = DEFAULT_HUB_IMAGE
@@ -156,6 +160,10 @@ class HubOptions:
     sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
     prometheus_scrape: bool = True
     dns_ndots: int | None = 1
+    # JupyterHub/KubeSpawner traits the typed options do not cover, by class (as z2jh's
+    # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Applied last at the hub's start,
+    # which checks each trait exists.
+    extra_config: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 class HubStatefulSet(Construct):
@@ -360,6 +368,7 @@ class HubStatefulSet(Construct):
         self.profiles = tuple(profiles)
         self._user_pods = user_pods
         self._user_service_account = user_service_account
+        self._extra_config = _check_extra_config(self, options.extra_config)
         self._settings_args = dict(
             admin_users=tuple(admin_users),
             allow_all=allow_all,
@@ -539,6 +548,7 @@ class HubStatefulSet(Construct):
                 concurrency=culler.concurrency,
                 max_age=culler.max_age,
             ),
+            extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
         )
 
@@ -770,3 +780,34 @@ def _profile_settings(
     if chosen and not any(profile.default for profile in chosen):
         chosen = (dataclasses.replace(chosen[0], default=True), *chosen[1:])
     return chosen
+
+
+def _check_extra_config(
+    hub: HubStatefulSet, extra: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Known classes, trait names that are identifiers, JSON values (the hub checks that
+    each trait exists in its class when it starts)."""
+    if not isinstance(extra, Mapping):
+        raise invalid(hub, "extra_config", extra, "must be a mapping of class name to traits")
+    checked: dict[str, dict[str, Any]] = {}
+    for name, traits in sorted(extra.items()):
+        if name not in CONFIGURABLE_CLASSES:
+            raise invalid(
+                hub,
+                "extra_config",
+                name,
+                f"must name a configurable class: one of {', '.join(CONFIGURABLE_CLASSES)}",
+            )
+        if not isinstance(traits, Mapping):
+            raise invalid(hub, f"extra_config.{name}", traits, "must be a mapping of traits")
+        for trait, value in traits.items():
+            if not isinstance(trait, str) or not trait.isidentifier():
+                raise invalid(hub, f"extra_config.{name}", trait, "must name a trait")
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                raise invalid(
+                    hub, f"extra_config.{name}.{trait}", value, "must be a JSON value"
+                ) from None
+        checked[name] = dict(sorted(traits.items()))
+    return checked

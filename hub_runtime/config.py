@@ -94,7 +94,44 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
         hub.services = [culler_service(settings)]
         roles.append({"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]})
     hub.load_roles = roles
+    _extra_config(c, settings)
     return settings
+
+
+# Where each class extra_config may name is defined (checked at start, so a misspelt trait
+# stops the hub with its name instead of being ignored by traitlets).
+_CLASSES = {
+    "JupyterHub": "jupyterhub.app:JupyterHub",
+    "Authenticator": "jupyterhub.auth:Authenticator",
+    "HeaderAuthenticator": "hub_runtime.auth:HeaderAuthenticator",
+    "Spawner": "jupyterhub.spawner:Spawner",
+    "KubeSpawner": "kubespawner:KubeSpawner",
+    "DynamicKubeSpawner": "hub_runtime.spawner:DynamicKubeSpawner",
+    "Proxy": "jupyterhub.proxy:Proxy",
+    "ConfigurableHTTPProxy": "jupyterhub.proxy:ConfigurableHTTPProxy",
+}
+
+
+def _extra_config(c: Any, settings: HubSettings) -> None:
+    """The pass-through traits, after the typed settings (so they win); each must be a
+    configurable trait of its class."""
+    import importlib
+
+    for name, traits in settings.extra_config.items():
+        if name not in _CLASSES:
+            raise SettingsError(
+                f"extra_config.{name}: not a configurable class here (known: "
+                f"{', '.join(sorted(_CLASSES))})"
+            )
+        module, _, attribute = _CLASSES[name].partition(":")
+        klass = getattr(importlib.import_module(module), attribute)
+        known = klass.class_traits(config=True)
+        for trait, value in traits.items():
+            if trait not in known:
+                raise SettingsError(
+                    f"extra_config.{name}.{trait}: {name} has no configurable trait {trait!r}"
+                )
+            c[name][trait] = value
 
 
 def culler_service(settings: HubSettings) -> dict[str, Any]:

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "CONFIGURABLE_CLASSES",
     "CONFIG_DIR",
     "CONFIG_FILE_NAME",
+    "SCHEMA_VERSION",
     "SETTINGS_FILE_NAME",
     "AuthSettings",
     "CullerSettings",
@@ -41,6 +43,21 @@ __all__ = [
 CONFIG_DIR = "/usr/local/etc/jupyterhub"
 CONFIG_FILE_NAME = "jupyterhub_config.py"
 SETTINGS_FILE_NAME = "settings.json"
+
+# The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
+# not know what the newer fields mean). Raise it with every change to the fields.
+SCHEMA_VERSION = 2
+# The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``).
+CONFIGURABLE_CLASSES = (
+    "JupyterHub",
+    "Authenticator",
+    "HeaderAuthenticator",
+    "Spawner",
+    "KubeSpawner",
+    "DynamicKubeSpawner",
+    "Proxy",
+    "ConfigurableHTTPProxy",
+)
 
 # How a user-pod mount's readOnly flag is decided, per spawn.
 ReadOnly = Literal["never", "always", "unless_admin", "if_admin"]
@@ -184,6 +201,10 @@ class HubSettings:
     spawner: SpawnerSettings
     culler: CullerSettings
     profiles: tuple[ProfileSettings, ...] = field(default=())
+    # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
+    # applied last, checked against the classes at start.
+    extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
 
 
 def dump_settings(settings: HubSettings) -> str:
@@ -206,6 +227,13 @@ def parse_settings(text: str, *, source: str = "<settings>") -> HubSettings:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise SettingsError(f"{source}: not valid JSON: {error}") from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise SettingsError(
+            f"{source}: settings schema_version {version} is newer than this hub runtime's "
+            f"({SCHEMA_VERSION}): run a hub runtime at least as new as the constructs that "
+            "wrote them"
+        )
     settings: HubSettings = _build(HubSettings, data, source, "")
     return settings
 

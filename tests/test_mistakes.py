@@ -271,3 +271,37 @@ def test_fails_count_as_a_bool(chart: cdk8s.Chart) -> None:
     assert _error(lambda: _jupyterhub(chart, named_server_limit=True)) == (
         "test/JupyterHub/Hub: named_server_limit must be a whole number, got True"
     )
+
+
+def test_fails_extra_config_unknown_class(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        HubStatefulSet(
+            chart,
+            "Hub",
+            proxy_token=ProxyToken.from_existing_secret("t"),
+            header_trust=TRUST,
+            profiles=[NotebookProfile(chart, "P")],
+            public_hosts=HOSTS,
+            extra_config={"LocalProcessSpawner": {"cmd": ["x"]}},
+        )
+    assert str(error.value) == (
+        "test/Hub: extra_config must name a configurable class: one of JupyterHub, "
+        "Authenticator, HeaderAuthenticator, Spawner, KubeSpawner, DynamicKubeSpawner, Proxy, "
+        "ConfigurableHTTPProxy, got 'LocalProcessSpawner'"
+    )
+
+
+def test_fails_extra_config_value_not_json(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        HubStatefulSet(
+            chart,
+            "Hub",
+            proxy_token=ProxyToken.from_existing_secret("t"),
+            header_trust=TRUST,
+            profiles=[NotebookProfile(chart, "P")],
+            public_hosts=HOSTS,
+            extra_config={"KubeSpawner": {"http_timeout": object}},
+        )
+    assert str(error.value).startswith(
+        "test/Hub: extra_config.KubeSpawner.http_timeout must be a JSON value, got "
+    )

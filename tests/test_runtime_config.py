@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from traitlets.config import Config
 
 from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
-from hub_runtime.settings import SETTINGS_FILE_NAME, dump_settings
+from hub_runtime.settings import SETTINGS_FILE_NAME, SettingsError, dump_settings
 from tests.processes import (
     deliver_config,
     dev_settings,
@@ -99,3 +100,34 @@ def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
     assert result.stdout.split() == [
         str(config.parent / "hub_runtime" / f"{name}.py") for name in ("config", "auth", "spawner")
     ]
+
+
+def _with_extra(tmp_path: Path, extra: dict[str, dict[str, object]]) -> Path:
+    path = tmp_path / "settings.json"
+    path.write_text(dump_settings(dataclasses.replace(dev_settings(), extra_config=extra)))
+    return path
+
+
+def test_extra_config_is_applied_last(tmp_path: Path) -> None:
+    config = Config()
+    apply(
+        config, _with_extra(tmp_path, {"KubeSpawner": {"http_timeout": 60, "start_timeout": 900}})
+    )
+    assert config.KubeSpawner.http_timeout == 60
+    # The typed setting (300 s in dev) is overridden by the pass-through.
+    assert config.KubeSpawner.start_timeout == 900
+
+
+def test_fails_extra_config_trait_the_class_lacks(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as error:
+        apply(Config(), _with_extra(tmp_path, {"KubeSpawner": {"http_timout": 60}}))
+    assert str(error.value) == (
+        "extra_config.KubeSpawner.http_timout: KubeSpawner has no configurable trait 'http_timout'"
+    )
+
+
+def test_every_named_class_is_known_to_the_runtime() -> None:
+    from hub_runtime.config import _CLASSES
+    from hub_runtime.settings import CONFIGURABLE_CLASSES
+
+    assert set(_CLASSES) == set(CONFIGURABLE_CLASSES)

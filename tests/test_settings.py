@@ -10,7 +10,13 @@ import cdk8s
 import pytest
 
 from constructs_lib import JupyterHub, ProxyToken, UserVolume, reference_profiles
-from hub_runtime.settings import SettingsError, dump_settings, load_settings, parse_settings
+from hub_runtime.settings import (
+    SCHEMA_VERSION,
+    SettingsError,
+    dump_settings,
+    load_settings,
+    parse_settings,
+)
 from tests.conftest import HOSTS, TRUST
 
 
@@ -96,3 +102,17 @@ def test_nested_list_field(written: Path) -> None:
 def test_parse_names_the_source() -> None:
     with pytest.raises(SettingsError, match=r"^configmap: settings must be an object, got \[\]$"):
         parse_settings("[]", source="configmap")
+
+
+def test_fails_settings_newer_than_the_runtime(written: Path) -> None:
+    """A newer schema may carry fields this runtime would misread: refuse it by name."""
+    _edit(written, lambda d: d.update(schema_version=SCHEMA_VERSION + 1, new_field=1))
+    assert _error(written) == (
+        f"{written}: settings schema_version {SCHEMA_VERSION + 1} is newer than this hub "
+        f"runtime's ({SCHEMA_VERSION}): run a hub runtime at least as new as the constructs "
+        "that wrote them"
+    )
+
+
+def test_settings_carry_the_schema_version(written: Path) -> None:
+    assert json.loads(written.read_text())["schema_version"] == SCHEMA_VERSION
