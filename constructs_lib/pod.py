@@ -188,7 +188,8 @@ def pod_template(
             "dnsConfig": dns_config(dns_ndots),
             "topologySpreadConstraints": topology_spread(labels, revision_key),
             "containers": containers,
-            "volumes": volumes,
+            # Present even when empty: ".../volumes/-" patches append to it.
+            "volumes": volumes or [],
         },
     }
 

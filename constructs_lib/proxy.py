@@ -358,6 +358,8 @@ class CHProxy(Construct):
             "lifecycle": pre_stop(pre_stop_seconds, version),
             "resources": resources.to_manifest(),
             "securityContext": hardened_container(),
+            # Present even when empty: ".../volumeMounts/-" patches append to it.
+            "volumeMounts": [],
         }
         self.deployment = api_object(
             self,

@@ -221,3 +221,20 @@ def test_fails_redis_bad_storage(chart: cdk8s.Chart) -> None:
         "test/Redis: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "
         "or '1G', got 'lots'"
     )
+
+
+def test_escape_hatch_appends_a_volume_and_its_mount(chart: cdk8s.Chart) -> None:
+    """The lists a patch appends to (``…/-``) exist even when the construct sets none."""
+    proxy = _proxy(chart)
+    deployment = cdk8s.ApiObject.of(proxy)
+    deployment.add_json_patch(
+        cdk8s.JsonPatch.add("/spec/template/spec/volumes/-", {"name": "x", "emptyDir": {}})
+    )
+    deployment.add_json_patch(
+        cdk8s.JsonPatch.add(
+            "/spec/template/spec/containers/0/volumeMounts/-", {"name": "x", "mountPath": "/x"}
+        )
+    )
+    pod = find(synth(chart), "Deployment")["spec"]["template"]["spec"]
+    assert pod["volumes"] == [{"name": "x", "emptyDir": {}}]
+    assert pod["containers"][0]["volumeMounts"] == [{"name": "x", "mountPath": "/x"}]
