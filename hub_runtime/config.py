@@ -15,6 +15,7 @@ from tornado.httpclient import AsyncHTTPClient
 from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
     CONFIG_DIR,
+    CONFIGURABLE_CLASSES,
     SETTINGS_FILE_NAME,
     HubSettings,
     ProfileSettings,
@@ -98,32 +99,18 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     return settings
 
 
-# Where each class extra_config may name is defined (checked at start, so a misspelt trait
-# stops the hub with its name instead of being ignored by traitlets).
-_CLASSES = {
-    "JupyterHub": "jupyterhub.app:JupyterHub",
-    "Authenticator": "jupyterhub.auth:Authenticator",
-    "HeaderAuthenticator": "hub_runtime.auth:HeaderAuthenticator",
-    "Spawner": "jupyterhub.spawner:Spawner",
-    "KubeSpawner": "kubespawner:KubeSpawner",
-    "DynamicKubeSpawner": "hub_runtime.spawner:DynamicKubeSpawner",
-    "Proxy": "jupyterhub.proxy:Proxy",
-    "ConfigurableHTTPProxy": "jupyterhub.proxy:ConfigurableHTTPProxy",
-}
-
-
 def _extra_config(c: Any, settings: HubSettings) -> None:
     """The pass-through traits, after the typed settings (so they win); each must be a
     configurable trait of its class."""
     import importlib
 
     for name, traits in settings.extra_config.items():
-        if name not in _CLASSES:
+        if name not in CONFIGURABLE_CLASSES:
             raise SettingsError(
                 f"extra_config.{name}: not a configurable class here (known: "
-                f"{', '.join(sorted(_CLASSES))})"
+                f"{', '.join(sorted(CONFIGURABLE_CLASSES))})"
             )
-        module, _, attribute = _CLASSES[name].partition(":")
+        module, _, attribute = CONFIGURABLE_CLASSES[name].partition(":")
         klass = getattr(importlib.import_module(module), attribute)
         known = klass.class_traits(config=True)
         for trait, value in traits.items():

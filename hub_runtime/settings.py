@@ -47,17 +47,18 @@ SETTINGS_FILE_NAME = "settings.json"
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
 SCHEMA_VERSION = 2
-# The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``).
-CONFIGURABLE_CLASSES = (
-    "JupyterHub",
-    "Authenticator",
-    "HeaderAuthenticator",
-    "Spawner",
-    "KubeSpawner",
-    "DynamicKubeSpawner",
-    "Proxy",
-    "ConfigurableHTTPProxy",
-)
+# The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
+# where each is defined (the hub imports it at start to check the traits).
+CONFIGURABLE_CLASSES = {
+    "JupyterHub": "jupyterhub.app:JupyterHub",
+    "Authenticator": "jupyterhub.auth:Authenticator",
+    "HeaderAuthenticator": "hub_runtime.auth:HeaderAuthenticator",
+    "Spawner": "jupyterhub.spawner:Spawner",
+    "KubeSpawner": "kubespawner:KubeSpawner",
+    "DynamicKubeSpawner": "hub_runtime.spawner:DynamicKubeSpawner",
+    "Proxy": "jupyterhub.proxy:Proxy",
+    "ConfigurableHTTPProxy": "jupyterhub.proxy:ConfigurableHTTPProxy",
+}
 
 # How a user-pod mount's readOnly flag is decided, per spawn.
 ReadOnly = Literal["never", "always", "unless_admin", "if_admin"]

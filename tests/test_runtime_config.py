@@ -127,7 +127,13 @@ def test_fails_extra_config_trait_the_class_lacks(tmp_path: Path) -> None:
 
 
 def test_every_named_class_is_known_to_the_runtime() -> None:
-    from hub_runtime.config import _CLASSES
+    import importlib
+
+    from traitlets.config import Configurable
+
     from hub_runtime.settings import CONFIGURABLE_CLASSES
 
-    assert set(_CLASSES) == set(CONFIGURABLE_CLASSES)
+    for name, where in CONFIGURABLE_CLASSES.items():
+        module, _, attribute = where.partition(":")
+        klass = getattr(importlib.import_module(module), attribute)
+        assert klass.__name__ == name and issubclass(klass, Configurable), where
