@@ -1,6 +1,7 @@
 """``minimal``: hub, proxy and the two reference profiles behind ingress-nginx + oauth2-proxy.
 
-No mesh and no Vault: the proxy token is a Secret you create once (see the README).
+No mesh and no Vault: the proxy token is a Secret you create once (see the README), and
+oauth2-proxy runs in the app's namespace under the hub's path (``AUTH_PROXY_FLAGS``).
 NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
 only the hub's port.
 """
@@ -14,6 +15,8 @@ from constructs import Construct
 
 from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
 from constructs_lib import (
+    AUTH_PROXY_FLAGS,
+    AuthProxy,
     AuthProxyIngress,
     External,
     HeaderTrust,
@@ -24,6 +27,8 @@ from constructs_lib import (
     ProxyToken,
     UserPods,
 )
+from constructs_lib._names import APP_LABEL
+from constructs_lib._objects import api_object
 
 __all__ = ["TOKEN_SECRET", "MinimalChart", "build"]
 
@@ -42,6 +47,8 @@ class MinimalChart(cdk8s.Chart):
         hosts: Sequence[str] = ("jupyterhub.example.org",),
         ingress_class: str = "nginx",
         tls_secret: str | None = "jupyterhub-tls",
+        # oauth2-proxy, deployed in the app's namespace (by its Helm chart).
+        auth_proxy: AuthProxy = AuthProxy(),  # noqa: B008 - frozen value
         # The identity provider behind oauth2-proxy, whose ID token proves the user header.
         header_trust: HeaderTrust = HeaderTrust.jwt_proof(  # noqa: B008 - frozen value
             issuer="https://auth.example.org",
@@ -68,6 +75,7 @@ class MinimalChart(cdk8s.Chart):
             proxy=self.jupyterhub.proxy,
             ingress_class=ingress_class,
             tls_secret=tls_secret,
+            auth_proxy=auth_proxy,
         )
         # No sidecars to scrape and no telepresence here: only the app's own flows.
         HubNetworkPolicies(
@@ -77,6 +85,26 @@ class MinimalChart(cdk8s.Chart):
             ingress_from=self.ingress.controller,
             prometheus=None,
             telepresence_port=None,
+        )
+        # oauth2-proxy's pods are under the namespace's default-deny too: only the controller
+        # reaches them (its check, sign-in and callback), on the port its Service forwards to.
+        api_object(
+            self,
+            "AuthProxyNetworkPolicy",
+            api_version="networking.k8s.io/v1",
+            kind="NetworkPolicy",
+            name=auth_proxy.service,
+            labels={APP_LABEL: self.jupyterhub.proxy.release},
+            spec={
+                "podSelector": {"matchLabels": dict(auth_proxy.pod_labels)},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [self.ingress.controller.to_policy_peer()],
+                        "ports": [{"protocol": "TCP", "port": auth_proxy.port}],
+                    }
+                ],
+            },
         )
         self.external = External(
             prerequisites=(
@@ -104,12 +132,20 @@ class MinimalChart(cdk8s.Chart):
                 Prerequisite(
                     "IngressClass",
                     ingress_class,
-                    "ingress-nginx, which serves the Ingress and asks oauth2-proxy "
-                    "(at /oauth2 on the same hosts) about every request",
+                    "ingress-nginx, which serves the Ingresses and asks oauth2-proxy "
+                    f"(at {auth_proxy.prefix} on the same hosts) about every request to the hub",
+                ),
+                Prerequisite(
+                    "Service",
+                    auth_proxy.service,
+                    f"oauth2-proxy (port {auth_proxy.port}, pods labelled "
+                    + ", ".join(f"{k}={v}" for k, v in auth_proxy.pod_labels.items())
+                    + f"), run with {' '.join(AUTH_PROXY_FLAGS)}: the Ingress sends "
+                    f"{auth_proxy.prefix} to it",
                 ),
                 *user_pod_prerequisites(self.jupyterhub),
             ),
-            pod_labels=(self.jupyterhub.hub.user_pod_labels,),
+            pod_labels=(self.jupyterhub.hub.user_pod_labels, auth_proxy.pod_labels),
         )
 
 

@@ -2,6 +2,7 @@
 
 from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
+from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib.integrity import (
@@ -45,11 +46,13 @@ from constructs_lib.user_pods import (
 from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDelivery, VaultSecret
 
 __all__ = [
+    "AUTH_PROXY_FLAGS",
     "DEFAULT_HUB_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_USER_IMAGE",
     "REFERENCE_SERVER_ARGS",
     "USER_PORT",
+    "AuthProxy",
     "AuthProxyIngress",
     "Autoscaling",
     "CHProxy",

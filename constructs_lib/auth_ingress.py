@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
+from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import api_object
-from constructs_lib.hub import HUB_PATH_PREFIX
+from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
 from constructs_lib.interfaces import IProxy
 from constructs_lib.network_peer import NetworkPeer
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
 
-# ingress-nginx's external-auth annotations.
+# ingress-nginx's external-auth annotations. (An ingress-nginx Prefix path matches whole path
+# elements: "/hub" matches /hub and /hub/…, not /hubx; the longest matching path wins.)
 _NGINX = "nginx.ingress.kubernetes.io"
-# JupyterHub serves the hub, and its login, under /hub/ (base_url /); user servers are under
-# /user/ and hub services under /services/. (An ingress-nginx Prefix path matches whole
-# path elements: "/hub" matches /hub and /hub/…, not /hubx.)
-HUB_PATH = HUB_PATH_PREFIX.rstrip("/")
 # The controller pods of the ingress-nginx Helm chart, in its namespace (the namespace's
 # name label is set by Kubernetes itself).
 INGRESS_NGINX_CONTROLLER = NetworkPeer.in_namespace(
@@ -31,35 +29,46 @@ INGRESS_NGINX_CONTROLLER = NetworkPeer.in_namespace(
 
 
 class AuthProxyIngress(Construct):
-    """Routes ``hosts`` to the proxy's public port through ingress-nginx, with every request
-    first checked by an oauth2-proxy served on the same hosts under ``/oauth2``.
+    """Routes ``hosts`` to the proxy's public port through ingress-nginx; the hub's requests
+    are first checked by an oauth2-proxy served on the same hosts under the hub's path
+    (``/hub/oauth2``), whose cookies have the hub's path (``AUTH_PROXY_FLAGS``).
 
-    Two Ingresses, because ingress-nginx copies the auth proxy's response headers onto every
-    request of an Ingress, whatever its path: ``hub_ingress`` (``/hub``) passes
-    ``auth_response_headers`` (``X-Auth-Request-User`` and ``Authorization``, the ID token
-    the hub checks) to the hub; ``ingress`` (``/``: user servers and everything else, the
-    default child) passes none of them, so a user server never receives a visitor's
-    credentials. On the hub's paths a client's own copies of those headers are replaced
-    (or dropped, when the auth proxy sends none). ingress-nginx has no annotation that drops a
-    request header on the other paths (only ``configuration-snippet``, which is off by
-    default since controller 1.9), so copies a client sends there reach its own request's
-    target; the hub logs no one in from them without the ID token's proof.
+    Three Ingresses:
+
+    - ``hub_ingress`` (``/hub``): every request is checked by the auth proxy, and its
+      ``auth_response_headers`` (``X-Auth-Request-User`` and ``Authorization``, the ID token
+      the hub checks) replace a client's own copies (or are dropped, when it sends none).
+    - ``auth_proxy_ingress`` (``/hub/oauth2``): the auth proxy's own sign-in, callback and
+      check, to its Service, unchecked.
+    - ``ingress`` (``/``: user servers and everything else, the default child): no check and no
+      auth headers. A browser never sends the auth proxy's cookies there (their path is the
+      hub's), so a user server's owner never records a visitor's session, nor its headers
+      (ingress-nginx copies auth response headers onto every request of an Ingress). User
+      servers admit only JupyterHub's own OAuth: a browser without it is sent to
+      ``/hub/api/oauth2/authorize``, on the hub's paths, so through the check.
+
+    ingress-nginx has no annotation that drops a request header on the other paths (only
+    ``configuration-snippet``, which is off by default since controller 1.9), so copies a
+    client sends there reach its own request's target; the hub logs no one in from them
+    without the ID token's proof.
 
     ``controller`` is the ingress controller's pods, for NetworkPolicies
     (``HubNetworkPolicies(ingress_from=ingress.controller)``).
 
     Args:
-        proxy: the proxy whose public port both Ingresses send to.
+        proxy: the proxy whose public port the hub's and the other paths go to.
         hosts: the hosts served; default ``None``, the hub's ``public_hosts`` (user servers accept
             the browser's Origin only from those, so others are refused).
         ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
             ingress-nginx's.
         tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
             ends before the controller, or a certificate controller adds it).
-        auth_url: where ingress-nginx checks each request; default oauth2-proxy's ``/oauth2/auth``
-            on the same host.
-        auth_signin: where an unauthenticated browser is sent; default oauth2-proxy's
-            ``/oauth2/start``, back to the page asked for.
+        auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
+            Service ``oauth2-proxy`` port 4180.
+        auth_url: where ingress-nginx checks each request to the hub; default ``None``,
+            oauth2-proxy's ``/hub/oauth2/auth`` on the same host.
+        auth_signin: where an unauthenticated browser is sent; default ``None``, oauth2-proxy's
+            ``/hub/oauth2/start``, back to the page asked for.
         auth_response_headers: the auth response's headers passed to the hub; default ``None``, the
             hub's user header and ``Authorization`` (the ID token the hub checks).
         controller: the ingress controller's pods, for NetworkPolicies; default ingress-nginx's
@@ -76,8 +85,10 @@ class AuthProxyIngress(Construct):
         hosts: Sequence[str] | None = None,
         ingress_class: str = "nginx",
         tls_secret: str | None = None,
-        auth_url: str = "https://$host/oauth2/auth",
-        auth_signin: str = "https://$host/oauth2/start?rd=$escaped_request_uri",
+        auth_proxy: AuthProxy | None = None,
+        # None: oauth2-proxy's check and sign-in, under the hub's path on the same host.
+        auth_url: str | None = None,
+        auth_signin: str | None = None,
         # None: the hub's user header and Authorization (the ID token the hub checks).
         auth_response_headers: Sequence[str] | None = None,
         controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
@@ -98,14 +109,30 @@ class AuthProxyIngress(Construct):
                 auth_response_headers,
                 "must name the headers the hub needs",
             )
+        auth_proxy = auth_proxy or AuthProxy()
+        check_dns_label(self, "auth_proxy.service", auth_proxy.service)
+        if not 1 <= auth_proxy.port <= 65535:
+            raise invalid(self, "auth_proxy.port", auth_proxy.port, "must be a TCP port")
         self.tls_secret = tls_secret
         self.controller = controller
+        self.auth_proxy = auth_proxy
         self.auth_response_headers = tuple(auth_response_headers)
-        backend = {"service": {"name": proxy.service.name, "port": {"name": proxy.port_name}}}
-        auth = {f"{_NGINX}/auth-url": auth_url, f"{_NGINX}/auth-signin": auth_signin}
+        to_proxy = {"service": {"name": proxy.service.name, "port": {"name": proxy.port_name}}}
+        to_auth_proxy = {
+            "service": {"name": auth_proxy.service, "port": {"number": auth_proxy.port}}
+        }
+        auth = {
+            f"{_NGINX}/auth-url": auth_url or auth_proxy.endpoint("auth"),
+            f"{_NGINX}/auth-signin": auth_signin
+            or f"{auth_proxy.endpoint('start')}?rd=$escaped_request_uri",
+        }
 
         def ingress(
-            construct_id: str, name: str, path: str, annotations: dict[str, str]
+            construct_id: str,
+            name: str,
+            path: str,
+            backend: dict[str, Any],
+            annotations: dict[str, str] | None,
         ) -> cdk8s.ApiObject:
             return api_object(
                 self,
@@ -134,10 +161,14 @@ class AuthProxyIngress(Construct):
                 },
             )
 
-        self.ingress = ingress("Resource", proxy.release, "/", auth)
+        self.ingress = ingress("Resource", proxy.release, "/", to_proxy, None)
         self.hub_ingress = ingress(
             "Hub",
             f"{proxy.release}-{Component.HUB.value}",
             HUB_PATH,
+            to_proxy,
             {**auth, f"{_NGINX}/auth-response-headers": ",".join(auth_response_headers)},
+        )
+        self.auth_proxy_ingress = ingress(
+            "AuthProxy", f"{proxy.release}-auth-proxy", auth_proxy.prefix, to_auth_proxy, None
         )

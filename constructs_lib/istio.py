@@ -14,6 +14,7 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
+from constructs_lib.auth_proxy import HUB_PATH
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -101,8 +102,13 @@ class IstioIngress(Construct):
     comes from an EnvoyFilter (its Telemetry access log is off).
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
-    CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for exactly these
-    hosts through the external auth first: the hub trusts the user header that auth sets.
+    CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
+    paths (``/hub``, ``/hub/*``) on exactly these hosts through the external auth first: the
+    hub trusts the user header that auth sets. oauth2-proxy runs under the hub's path with its
+    cookies on it (``AUTH_PROXY_FLAGS``), so it answers its sign-in and callback within that
+    check, and a browser never sends its cookies to a user server. User servers are not
+    checked: they admit only JupyterHub's own OAuth, whose authorize step is on the hub's
+    paths.
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
@@ -519,6 +525,10 @@ class IstioIngress(Construct):
             ),
         )
 
+    # The hub's paths ("/hub/*" does not match "/hub" itself), where oauth2-proxy and its
+    # cookies live (AUTH_PROXY_PREFIX, AUTH_COOKIE_PATH): the only paths that need its check.
+    ext_authz_paths = (HUB_PATH, f"{HUB_PATH}/*")
+
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
         from constructs_lib._imports.io.istio import security as sec
 
@@ -545,7 +555,7 @@ class IstioIngress(Construct):
                         to=[
                             sec.AuthorizationPolicySpecRulesTo(
                                 operation=sec.AuthorizationPolicySpecRulesToOperation(
-                                    hosts=list(self.hosts)
+                                    hosts=list(self.hosts), paths=list(self.ext_authz_paths)
                                 )
                             )
                         ]

@@ -7,6 +7,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
+    AuthProxy,
     AuthProxyIngress,
     CHProxy,
     HubStatefulSet,
@@ -14,6 +15,7 @@ from constructs_lib import (
     NotebookProfile,
     ProxyToken,
 )
+from constructs_lib.auth_proxy import AUTH_PROXY_PREFIX
 from tests.conftest import HOSTS, TRUST, synth
 from tests.ingress_nginx import upstream_headers
 
@@ -46,23 +48,44 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     )
 
 
-def test_only_the_hub_ingress_passes_user_and_proof_headers(chart: cdk8s.Chart) -> None:
+def test_only_the_hub_ingress_checks_and_passes_user_and_proof_headers(
+    chart: cdk8s.Chart,
+) -> None:
     ingress = _ingress(chart)
     ingresses = _ingresses(chart)
-    assert sorted(ingresses) == ["jupyterhub", "jupyterhub-hub"]
+    assert sorted(ingresses) == ["jupyterhub", "jupyterhub-auth-proxy", "jupyterhub-hub"]
     assert ingress.hub_ingress.name == "jupyterhub-hub"
+    assert ingress.auth_proxy_ingress.name == "jupyterhub-auth-proxy"
     hub, rest = ingresses["jupyterhub-hub"], ingresses["jupyterhub"]
-    assert hub["metadata"]["annotations"][f"{NGINX}/auth-response-headers"] == (
-        "X-Auth-Request-User,Authorization"
-    )
-    assert f"{NGINX}/auth-response-headers" not in rest["metadata"]["annotations"]
-    # Both still ask the auth proxy first.
-    for manifest in (hub, rest):
-        assert manifest["metadata"]["annotations"][f"{NGINX}/auth-url"] == (
-            "https://$host/oauth2/auth"
-        )
+    auth_proxy = ingresses["jupyterhub-auth-proxy"]
+    assert hub["metadata"]["annotations"] == {
+        f"{NGINX}/auth-url": "https://$host/hub/oauth2/auth",
+        f"{NGINX}/auth-signin": "https://$host/hub/oauth2/start?rd=$escaped_request_uri",
+        f"{NGINX}/auth-response-headers": "X-Auth-Request-User,Authorization",
+    }
+    # User servers and oauth2-proxy's own endpoints are not checked at the edge.
+    assert "annotations" not in rest["metadata"]
+    assert "annotations" not in auth_proxy["metadata"]
     assert [p["path"] for p in hub["spec"]["rules"][0]["http"]["paths"]] == ["/hub"]
     assert [p["path"] for p in rest["spec"]["rules"][0]["http"]["paths"]] == ["/"]
+    (entry,) = auth_proxy["spec"]["rules"][0]["http"]["paths"]
+    assert entry == {
+        "path": AUTH_PROXY_PREFIX,
+        "pathType": "Prefix",
+        "backend": {"service": {"name": "oauth2-proxy", "port": {"number": 4180}}},
+    }
+
+
+def test_auth_proxy_service(chart: cdk8s.Chart) -> None:
+    _ingress(chart, auth_proxy=AuthProxy(service="sso", port=8080))
+    entry = _ingresses(chart)["jupyterhub-auth-proxy"]["spec"]["rules"][0]["http"]["paths"][0]
+    assert entry["backend"] == {"service": {"name": "sso", "port": {"number": 8080}}}
+
+
+def test_fails_bad_auth_proxy(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        _ingress(chart, auth_proxy=AuthProxy(port=0))
+    assert str(error.value) == "test/Ingress: auth_proxy.port must be a TCP port, got 0"
 
 
 @pytest.mark.parametrize(
@@ -132,7 +155,10 @@ def test_fails_host_the_hub_does_not_know(chart: cdk8s.Chart) -> None:
 def test_routes_to_the_proxy_service(chart: cdk8s.Chart) -> None:
     ingress = _ingress(chart, ingress_class="internal")
     proxy = ingress.node.scope.node.find_child("JupyterHub").proxy  # type: ignore[union-attr]
-    for manifest in _ingresses(chart).values():
+    for name, manifest in _ingresses(chart).items():
+        if name == "jupyterhub-auth-proxy":
+            assert manifest["spec"]["ingressClassName"] == "internal"
+            continue
         spec = manifest["spec"]
         assert spec["ingressClassName"] == "internal"
         backend = spec["rules"][0]["http"]["paths"][0]["backend"]

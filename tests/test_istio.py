@@ -76,8 +76,18 @@ def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
     assert policy["metadata"]["namespace"] == "istio-system"
     assert policy["spec"]["action"] == "CUSTOM"
     assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
+    # The hub's paths only: oauth2-proxy and its cookies live there, user servers do not.
     assert policy["spec"]["rules"] == [
-        {"to": [{"operation": {"hosts": ["a.example.org", "b.example.org"]}}]}
+        {
+            "to": [
+                {
+                    "operation": {
+                        "hosts": ["a.example.org", "b.example.org"],
+                        "paths": ["/hub", "/hub/*"],
+                    }
+                }
+            ]
+        }
     ]
 
 

@@ -1,0 +1,328 @@
+"""Cookie replay: the owner of a user server records the cookies a visitor's browser sends it
+and presents them at the edge and at the hub, to be logged in as the visitor.
+
+What the browser sends is decided by a real cookie jar (``tests.browser``: RFC 6265's path
+rules) holding the cookies oauth2-proxy sets when run with the README's flags
+(``tests.oauth2_proxy``) and those the real hub sets. Each app's edge is modelled from its
+synthesized objects: ``minimal``'s Ingresses (``tests.ingress_nginx``), ``dev``'s ext-authz
+AuthorizationPolicy and VirtualService (``tests.mesh``) with the extension provider the
+README configures. The rest is real: configurable-http-proxy, the hub, and Bob's user
+server, which records every request it gets.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pytest
+import requests
+import yaml
+
+from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
+from tests.browser import Browser
+from tests.conftest import ROOT, read_manifests
+from tests.ingress_nginx import serve
+from tests.mesh.authz import Request, admit
+from tests.mesh.objects import Mesh, Workload
+from tests.mesh.routing import _route_matches
+from tests.oauth2_proxy import OAuth2Proxy, documented_flags, parse_cookie_header
+
+pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
+
+KEY = KeyPair("rsa")
+RECORDER = ROOT / "tests" / "recording_server.py"
+# The README's name for oauth2-proxy's Service, which minimal's edge routes its paths to.
+AUTH_PROXY_SERVICE = "oauth2-proxy"
+# Headers a replay leaves out: they describe the hop to Bob's server, not the visitor.
+HOP_HEADERS = {"host", "content-length"}
+
+
+def proof(user: str) -> str:
+    return sign(KEY.private, claims(user), "RS256", kid="rsa")
+
+
+def auth_answer(user: str) -> dict[str, str]:
+    """oauth2-proxy's answer for a signed-in user (--set-xauthrequest,
+    --set-authorization-header)."""
+    return {"X-Auth-Request-User": user, "Authorization": f"Bearer {proof(user)}"}
+
+
+@dataclass(frozen=True)
+class Passed:
+    """What an edge did with a request: passed it on with ``headers`` to ``target`` (the
+    proxy, or the auth proxy itself), or answered ``status`` itself (``headers`` None)."""
+
+    headers: dict[str, str] | None
+    target: str
+    status: int | None = None
+
+
+class Edge(Protocol):
+    name: str
+    host: str
+
+    def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed: ...
+
+
+class NginxEdge:
+    """``minimal``: ingress-nginx with the synthesized Ingresses."""
+
+    name = "minimal"
+
+    def __init__(self) -> None:
+        manifests = read_manifests(ROOT / "dist" / "minimal")
+        self.ingresses = [m for m in manifests if m["kind"] == "Ingress"]
+        self.host = str(self.ingresses[0]["spec"]["rules"][0]["host"])
+
+    def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
+        def check(headers: Mapping[str, str]) -> Mapping[str, str] | None:
+            cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
+            user = auth.user_for(cookie)
+            return auth_answer(user) if user else None
+
+        served = serve(self.ingresses, self.host, path, client, check)
+        return Passed(served.headers, served.service["name"], served.status)
+
+
+class IstioEdge:
+    """``dev``: the Istio gateway with the synthesized ext-authz policy and VirtualService,
+    and the extension provider of the README's mesh config. Envoy's ext-authz filter runs
+    before the router: on allow it sets ``headersToUpstreamOnAllow`` from the answer, then
+    the route's header removal applies."""
+
+    name = "dev"
+
+    def __init__(self) -> None:
+        self.mesh = Mesh.of(
+            read_manifests(ROOT / "dist" / "dev"), read_manifests(ROOT / "analysis")
+        )
+        self.gateway: Workload = next(
+            w for w in self.mesh.workloads if w.labels.get("istio") == "ingressgateway"
+        )
+        (service,) = self.mesh.virtual_services
+        self.routes = service.http
+        self.host = service.hosts[0]
+        self.provider = _documented_provider()
+
+    def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
+        sent = {name.lower(): value for name, value in client.items()}
+        _, why = admit(
+            self.mesh,
+            self.gateway,
+            8080,
+            mtls=False,
+            principal=None,
+            request=Request("GET", self.host, path),
+        )
+        if "delegated to the CUSTOM provider" in why:
+            checked = {
+                name: sent[name]
+                for name in self.provider["includeRequestHeadersInCheck"]
+                if name in sent
+            }
+            if auth.endpoint(path) in ("start", "callback"):
+                return Passed(None, AUTH_PROXY_SERVICE, 302)  # oauth2-proxy answers itself
+            user = auth.user_for(checked.get("cookie", ""))
+            if user is None:
+                # Its sign-in page (403), or 401 from its check, goes back to the browser.
+                return Passed(None, AUTH_PROXY_SERVICE, 401 if auth.endpoint(path) else 403)
+            answer = {k.lower(): v for k, v in auth_answer(user).items()}
+            for name in self.provider["headersToUpstreamOnAllow"]:
+                sent.pop(name, None)
+                if name in answer:
+                    sent[name] = answer[name]
+        route = next(r for r in self.routes if _route_matches(r, path))
+        for name in ((route.get("headers") or {}).get("request") or {}).get("remove", []):
+            sent.pop(name.lower(), None)
+        return Passed(sent, route["route"][0]["destination"]["host"])
+
+
+def _documented_provider() -> dict[str, Any]:
+    """The ``oauth2-proxy`` extension provider of the README's ``dev`` deploy guide."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("   extensionProviders:") :].split("```", 1)[0]
+    (provider,) = yaml.safe_load(block)["extensionProviders"]
+    settings: dict[str, Any] = provider["envoyExtAuthzHttp"]
+    return settings
+
+
+EDGES: list[Callable[[], Edge]] = [NginxEdge, IstioEdge]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    workdir = tmp_path_factory.mktemp("cookies")
+    extra = (
+        f"c.Spawner.cmd = [{sys.executable!r}, {str(RECORDER)!r}]\n"
+        "c.Spawner.args = []\n"
+        f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n"
+    )
+    with running_hub(workdir, [KEY], extra_config=extra) as running:
+        running.running.start_server("bob")
+        yield running
+
+
+@pytest.fixture(params=EDGES, ids=lambda edge: edge.name)
+def edge(request: pytest.FixtureRequest) -> Edge:
+    made: Edge = request.param()
+    return made
+
+
+def recorded(hub: Hub) -> list[dict[str, Any]]:
+    path = hub.running.workdir / "recorded.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def signed_in(browser: Browser, auth: OAuth2Proxy, user: str) -> None:
+    """``user`` signs in at oauth2-proxy (its /start, the identity provider, its /callback):
+    the browser keeps the cookies it sets, with the attributes its flags give them."""
+    browser.receive(f"{auth.prefix}/start", auth.start())
+    callback = f"{auth.prefix}/callback?state=s&code=c"
+    sent = parse_cookie_header(browser.cookie_header(callback))
+    browser.receive(callback, auth.callback(sent, user))
+
+
+def visit(
+    hub: Hub,
+    edge: Edge,
+    auth: OAuth2Proxy,
+    browser: Browser,
+    path: str,
+    headers: Mapping[str, str] | None = None,
+) -> requests.Response | Passed:
+    """The browser requests ``path`` (with ``headers`` besides its cookies) through the
+    edge; the response's cookies go to its jar. The edge's own answer (when it did not pass
+    the request on) is returned as it is."""
+    cookie = browser.cookie_header(path)
+    client = {**(headers or {}), **({"Cookie": cookie} if cookie else {})}
+    passed = edge.request(path, client, auth)
+    if passed.headers is None:
+        return passed
+    response = requests.get(
+        f"{hub.proxy_url}{path}", headers=passed.headers, allow_redirects=False, timeout=30
+    )
+    browser.receive(path, response.raw.headers.getlist("Set-Cookie"))
+    return response
+
+
+def status(answer: requests.Response | Passed) -> str:
+    if isinstance(answer, Passed):
+        return f"the edge answered {answer.status}"
+    return str(answer.status_code)
+
+
+def who(
+    hub: Hub,
+    edge: Edge,
+    auth: OAuth2Proxy,
+    headers: Mapping[str, str],
+    browser: Browser | None = None,
+) -> str:
+    """Whom the hub takes a browser sending ``headers`` (its ``cookie`` added to the
+    browser's own, on path ``/``) for: it goes through the edge to ``/hub/login``, then
+    ``/hub/home`` and ``/hub/api/user`` with the cookies it gets."""
+    browser = browser or Browser(f"https://{edge.host}")
+    for name, value in parse_cookie_header(headers.get("cookie", "")).items():
+        browser.receive("/", [f"{name}={value}; Path=/"])
+    rest = {k: v for k, v in headers.items() if k != "cookie"}
+    steps = []
+    for path in ("/hub/login", "/hub/home"):
+        steps.append(f"{path} {status(visit(hub, edge, auth, browser, path, rest))}")
+    xsrf = next((c.value for c in browser.jar if c.name == "_xsrf"), None) or ""
+    api = visit(hub, edge, auth, browser, "/hub/api/user", {**rest, "X-XSRFToken": xsrf})
+    if isinstance(api, requests.Response) and api.status_code == 200:
+        return str(api.json()["name"])
+    return f"nobody ({', '.join(steps)}, /hub/api/user {status(api)})"
+
+
+def alice_visits_bob(hub: Hub, edge: Edge, auth: OAuth2Proxy) -> tuple[Browser, dict[str, str]]:
+    """Alice signs in, logs in to the hub, then opens a notebook on Bob's server: what her
+    browser holds, and the headers Bob's server recorded."""
+    browser = Browser(f"https://{edge.host}")
+    signed_in(browser, auth, "alice")
+    login = visit(hub, edge, auth, browser, "/hub/login")
+    assert isinstance(login, requests.Response) and login.status_code == 302, login
+    before = len(recorded(hub))
+    page = visit(hub, edge, auth, browser, "/user/bob/lab/tree/shared.ipynb")
+    assert isinstance(page, requests.Response) and page.status_code == 200, page
+    (request,) = recorded(hub)[before:]
+    headers = {k.lower(): v for k, v in request["headers"].items() if k.lower() not in HOP_HEADERS}
+    return browser, headers
+
+
+def test_auth_proxy_cookies_never_reach_a_user_server(
+    hub: Hub, edge: Edge, report: Callable[[str, str], None]
+) -> None:
+    auth = OAuth2Proxy(documented_flags())
+    browser, stolen = alice_visits_bob(hub, edge, auth)
+    sent = sorted(parse_cookie_header(stolen.get("cookie", "")))
+    report(
+        f"{edge.name}: Alice's browser ({browser.names()}) visits Bob's server",
+        f"Bob's server saw cookies {sent}",
+    )
+    assert not [name for name in sent if name.startswith(auth.cookie_name)], sent
+
+
+def test_replayed_cookies_do_not_log_in(
+    hub: Hub, edge: Edge, report: Callable[[str, str], None]
+) -> None:
+    auth = OAuth2Proxy(documented_flags())
+    _, stolen = alice_visits_bob(hub, edge, auth)
+    seen = who(hub, edge, auth, stolen)
+    report(f"{edge.name}: Bob replays what his server recorded at the edge", f"hub sees {seen}")
+    assert seen != "alice"
+    for target, url in (("the hub's port", hub.hub_url), ("the proxy", hub.proxy_url)):
+        responses = [
+            requests.get(f"{url}{path}", headers=stolen, allow_redirects=False, timeout=30)
+            for path in ("/hub/login", "/hub/api/user")
+        ]
+        statuses = [r.status_code for r in responses]
+        report(
+            f"{edge.name}: Bob replays it to {target} (/hub/login, /hub/api/user)",
+            f"{statuses}",
+        )
+        assert statuses[0] in (401, 403) and statuses[1] in (401, 403), statuses
+
+
+def test_sign_in_reaches_the_auth_proxy_unchecked(
+    edge: Edge, report: Callable[[str, str], None]
+) -> None:
+    """The control: oauth2-proxy's sign-in, callback and check, under its prefix on the
+    hub's path, reach it without a session; its CSRF cookie reaches its callback."""
+    auth = OAuth2Proxy(documented_flags())
+    browser = Browser(f"https://{edge.host}")
+    seen = []
+    for endpoint in ("start", "callback", "auth"):
+        passed = edge.request(f"{auth.prefix}/{endpoint}", {}, auth)
+        seen.append(f"{endpoint} -> {passed.target}")
+        assert passed.target == AUTH_PROXY_SERVICE, passed
+    signed_in(browser, auth, "carol")  # refused without the CSRF cookie at the callback
+    report(f"{edge.name}: a browser without a session signs in", f"{', '.join(seen)}")
+
+
+def test_hub_session_id_does_not_log_in(
+    hub: Hub, edge: Edge, report: Callable[[str, str], None]
+) -> None:
+    """JupyterHub's ``jupyterhub-session-id`` has path ``/`` (services read it), so Bob's
+    server gets the visitor's: it names a session, it does not log anyone in."""
+    auth = OAuth2Proxy(documented_flags())
+    _, stolen = alice_visits_bob(hub, edge, auth)
+    session_id = parse_cookie_header(stolen.get("cookie", "")).get("jupyterhub-session-id")
+    assert session_id, stolen
+    alone = requests.get(
+        f"{hub.hub_url}/hub/api/user",
+        headers={"Cookie": f"jupyterhub-session-id={session_id}"},
+        timeout=30,
+    )
+    bob = Browser(f"https://{edge.host}")
+    signed_in(bob, auth, "bob")
+    as_bob = who(hub, edge, auth, {"cookie": f"jupyterhub-session-id={session_id}"}, bob)
+    report(
+        f"{edge.name}: Bob presents Alice's jupyterhub-session-id",
+        f"alone at the hub: {alone.status_code}; with his own sign-in: {as_bob}",
+    )
+    assert alone.status_code in (401, 403) and as_bob == "bob"
