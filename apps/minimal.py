@@ -138,10 +138,11 @@ class MinimalChart(cdk8s.Chart):
                 Prerequisite(
                     "Service",
                     auth_proxy.service,
-                    f"oauth2-proxy (port {auth_proxy.port}, pods labelled "
+                    f"oauth2-proxy in the app's namespace (port {auth_proxy.port}, pods "
+                    "labelled "
                     + ", ".join(f"{k}={v}" for k, v in auth_proxy.pod_labels.items())
-                    + f"), run with {' '.join(AUTH_PROXY_FLAGS)}: the Ingress sends "
-                    f"{auth_proxy.prefix} to it",
+                    + f"), run with {' '.join(AUTH_PROXY_FLAGS)} among the deploy guide's "
+                    f"flags: the Ingress sends {auth_proxy.prefix} to it",
                 ),
                 *user_pod_prerequisites(self.jupyterhub),
             ),
