@@ -1,6 +1,7 @@
 """``dev``: the reference deployment, corrected.
 
-Istio ingress gateway with oauth2-proxy ext-authz in front and mesh authorization per
+Istio ingress gateway with oauth2-proxy ext-authz on the hub's paths (oauth2-proxy runs
+under /hub/oauth2 with its cookies on /hub, ``AUTH_PROXY_FLAGS``) and mesh authorization per
 component, the proxy token from Vault via the External Secrets Operator, the proxy's routes in
 a Redis of its own, default-deny network policies with exactly the app's flows, the
 namespace's quota and a Pod Security level derived from the profiles.

@@ -112,7 +112,9 @@ class AuthProxyIngress(Construct):
         auth_proxy = auth_proxy or AuthProxy()
         check_dns_label(self, "auth_proxy.service", auth_proxy.service)
         if not 1 <= auth_proxy.port <= 65535:
-            raise invalid(self, "auth_proxy.port", auth_proxy.port, "must be a TCP port")
+            raise invalid(
+                self, "auth_proxy.port", auth_proxy.port, "must be a TCP port from 1 to 65535"
+            )
         self.tls_secret = tls_secret
         self.controller = controller
         self.auth_proxy = auth_proxy

@@ -85,7 +85,10 @@ def test_auth_proxy_service(chart: cdk8s.Chart) -> None:
 def test_fails_bad_auth_proxy(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         _ingress(chart, auth_proxy=AuthProxy(port=0))
-    assert str(error.value) == "test/Ingress: auth_proxy.port must be a TCP port, got 0"
+    assert (
+        str(error.value)
+        == "test/Ingress: auth_proxy.port must be a TCP port from 1 to 65535, got 0"
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,21 +22,22 @@ import pytest
 import requests
 import yaml
 
+from constructs_lib import AuthProxy
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
 from tests.browser import Browser
 from tests.conftest import ROOT, read_manifests
 from tests.ingress_nginx import serve
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
-from tests.mesh.routing import _route_matches
+from tests.mesh.routing import route_matches
 from tests.oauth2_proxy import OAuth2Proxy, documented_flags, parse_cookie_header
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
 RECORDER = ROOT / "tests" / "recording_server.py"
-# The README's name for oauth2-proxy's Service, which minimal's edge routes its paths to.
-AUTH_PROXY_SERVICE = "oauth2-proxy"
+# oauth2-proxy's Service, to which minimal's edge sends its paths.
+AUTH_PROXY_SERVICE = AuthProxy().service
 # Headers a replay leaves out: they describe the hop to Bob's server, not the visitor.
 HOP_HEADERS = {"host", "content-length"}
 
@@ -64,6 +65,7 @@ class Passed:
 class Edge(Protocol):
     name: str
     host: str
+    auth_service: str  # where oauth2-proxy is reached
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed: ...
 
@@ -72,6 +74,7 @@ class NginxEdge:
     """``minimal``: ingress-nginx with the synthesized Ingresses."""
 
     name = "minimal"
+    auth_service = AUTH_PROXY_SERVICE
 
     def __init__(self) -> None:
         manifests = read_manifests(ROOT / "dist" / "minimal")
@@ -107,9 +110,12 @@ class IstioEdge:
         self.routes = service.http
         self.host = service.hosts[0]
         self.provider = _documented_provider()
+        self.auth_service = str(self.provider["service"]).split(".", 1)[0]
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
         sent = {name.lower(): value for name, value in client.items()}
+        # At the gateway's pods (8080: the gateway chart's HTTP container port; the ext-authz
+        # rule names no port), as the client sent it.
         _, why = admit(
             self.mesh,
             self.gateway,
@@ -125,17 +131,17 @@ class IstioEdge:
                 if name in sent
             }
             if auth.endpoint(path) in ("start", "callback"):
-                return Passed(None, AUTH_PROXY_SERVICE, 302)  # oauth2-proxy answers itself
+                return Passed(None, self.auth_service, 302)  # oauth2-proxy answers itself
             user = auth.user_for(checked.get("cookie", ""))
             if user is None:
                 # Its sign-in page (403), or 401 from its check, goes back to the browser.
-                return Passed(None, AUTH_PROXY_SERVICE, 401 if auth.endpoint(path) else 403)
+                return Passed(None, self.auth_service, 401 if auth.endpoint(path) else 403)
             answer = {k.lower(): v for k, v in auth_answer(user).items()}
             for name in self.provider["headersToUpstreamOnAllow"]:
                 sent.pop(name, None)
                 if name in answer:
                     sent[name] = answer[name]
-        route = next(r for r in self.routes if _route_matches(r, path))
+        route = next(r for r in self.routes if route_matches(r, path))
         for name in ((route.get("headers") or {}).get("request") or {}).get("remove", []):
             sent.pop(name.lower(), None)
         return Passed(sent, route["route"][0]["destination"]["host"])
@@ -299,7 +305,7 @@ def test_sign_in_reaches_the_auth_proxy_unchecked(
     for endpoint in ("start", "callback", "auth"):
         passed = edge.request(f"{auth.prefix}/{endpoint}", {}, auth)
         seen.append(f"{endpoint} -> {passed.target}")
-        assert passed.target == AUTH_PROXY_SERVICE, passed
+        assert passed.target == edge.auth_service, passed
     signed_in(browser, auth, "carol")  # refused without the CSRF cookie at the callback
     report(f"{edge.name}: a browser without a session signs in", f"{', '.join(seen)}")
 

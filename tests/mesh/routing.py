@@ -61,6 +61,7 @@ __all__ = [
     "ingress",
     "outbound",
     "port_protocol",
+    "route_matches",
     "sidecar_of",
     "virtual_host_domains",
 ]
@@ -382,7 +383,7 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
             if not any(_dns_match(h, bare) for h in vs.hosts):
                 continue
             for route in vs.http:
-                if not _route_matches(route, path):
+                if not route_matches(route, path):
                     continue
                 destination = route["route"][0]["destination"]
                 service = resolve(mesh, destination["host"], vs.namespace)
@@ -416,7 +417,7 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
     )
 
 
-def _route_matches(route: Mapping[str, Any], path: str) -> bool:
+def route_matches(route: Mapping[str, Any], path: str) -> bool:
     """A VirtualService HTTP route's ``match`` (only ``uri`` prefix/exact are modelled)."""
     matches = route.get("match")
     if not matches:
