@@ -2,6 +2,7 @@
 
 from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
+from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib.integrity import (
@@ -57,6 +58,8 @@ __all__ = [
     "ExistingSecretToken",
     "External",
     "Flow",
+    "GatewayApiIngress",
+    "GatewayRef",
     "HeaderTrust",
     "HealthProbes",
     "HubNamespace",

@@ -81,8 +81,17 @@ def _strict(schema: Any) -> Any:
 
 
 def is_custom(manifest: dict[str, Any]) -> bool:
+    """A kind of a CRD: one of crds/ (Gateway API's group ends in .k8s.io, yet it is no
+    built-in kind), or any other group outside Kubernetes' own."""
     group = manifest["apiVersion"].split("/")[0]
+    if group in _crd_groups():
+        return True
     return group.endswith(".io") and not group.endswith(".k8s.io")
+
+
+@cache
+def _crd_groups() -> frozenset[str]:
+    return frozenset(api_version.split("/")[0] for api_version, _ in crd_schemas())
 
 
 def validate_custom(manifest: dict[str, Any]) -> None:
