@@ -13,7 +13,13 @@ from constructs_lib.integrity import (
     find_unused_prerequisites,
 )
 from constructs_lib.interfaces import IHub, IJupyterHub, IProxy
-from constructs_lib.istio import IstioIngress, MeshTelemetry, OutboundTrafficMode, Retries
+from constructs_lib.istio import (
+    IstioIngress,
+    IstioTls,
+    MeshTelemetry,
+    OutboundTrafficMode,
+    Retries,
+)
 from constructs_lib.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
@@ -74,6 +80,7 @@ __all__ = [
     "ImagePullPolicy",
     "IstioIngress",
     "IstioSidecar",
+    "IstioTls",
     "JupyterHub",
     "KubernetesVersion",
     "MeshTelemetry",
