@@ -1,9 +1,9 @@
 """``dev``: the reference deployment, corrected.
 
-Istio ingress gateway (HTTPS, HTTP redirected) with oauth2-proxy ext-authz in front and mesh authorization per
-component, the proxy token from Vault via the External Secrets Operator, the proxy's routes in
-a Redis of its own, default-deny network policies with exactly the app's flows, the
-namespace's quota and a Pod Security level derived from the profiles.
+Istio ingress gateway (HTTPS, HTTP redirected) with oauth2-proxy ext-authz in front and mesh
+authorization per component, the proxy token from Vault via the External Secrets Operator,
+the proxy's routes in a Redis of its own, default-deny network policies with exactly the
+app's flows, the namespace's quota and a Pod Security level derived from the profiles.
 """
 
 from __future__ import annotations

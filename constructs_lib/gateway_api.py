@@ -191,6 +191,8 @@ class GatewayApiIngress(Construct):
                             group=GATEWAY_API_GROUP, kind="HTTPRoute", namespace=route_namespace
                         )
                     ],
-                    to=[gw.ReferenceGrantSpecTo(group="", kind="Service", name=chosen.service.name)],
+                    to=[
+                        gw.ReferenceGrantSpecTo(group="", kind="Service", name=chosen.service.name)
+                    ],
                 ),
             )

@@ -192,9 +192,7 @@ class IstioIngress(Construct):
             if not 1 <= tls.port <= 65535:
                 raise invalid(self, "tls.port", tls.port, "must be a TCP port from 1 to 65535")
             if tls.redirect_http and tls.port == port:
-                raise invalid(
-                    self, "tls.port", tls.port, f"must differ from the HTTP port {port}"
-                )
+                raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
         self.tls = tls
         if retries.attempts < 0:
             raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
