@@ -130,6 +130,35 @@ def test_crd_check_can_fail(chart: cdk8s.Chart) -> None:
         validate_custom(bad)
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda r: r["spec"]["rules"][1]["filters"][0].pop("requestHeaderModifier"),
+            "filter.requestHeaderModifier must be specified for RequestHeaderModifier",
+        ),
+        # group "" and kind Service are the API server's defaults, applied before the rule.
+        (lambda r: r["spec"]["rules"][0]["backendRefs"][0].pop("port"), "Must have port"),
+        (
+            lambda r: r["spec"]["rules"][0]["matches"][0]["path"].update(value="hub"),
+            "value must be an absolute path",
+        ),
+        (
+            lambda r: r["spec"]["parentRefs"].append(dict(r["spec"]["parentRefs"][0])),
+            "sectionName must be unique when parentRefs includes 2 or more references",
+        ),
+    ],
+)
+def test_crd_rules_are_evaluated(chart: cdk8s.Chart, edit: Any, message: str) -> None:
+    """The CRD's CEL rules (x-kubernetes-validations) count as the API server counts them."""
+    _route(chart)
+    route = find(synth(chart), "HTTPRoute")
+    validate_custom(route)
+    edit(route)
+    with pytest.raises(jsonschema.ValidationError, match=message):
+        validate_custom(route)
+
+
 # What the gateway's auth filter (or the client itself) put on the request.
 AUTH_HEADERS = {"X-Auth-Request-User": "alice", "Authorization": "Bearer <ID token>"}
 
