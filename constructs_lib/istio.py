@@ -75,12 +75,20 @@ class IstioTls:
     every request on it with a 301 to HTTPS (``tls.httpsRedirect``); without it the Gateway
     has no HTTP server at all.
 
+    ``http_workload_ports`` are the gateway pods' ports behind the HTTP server (an
+    AuthorizationPolicy at a gateway matches the pods' ports, not the Service's): the ext-authz
+    policy skips them, as Envoy would otherwise send a plain-HTTP request to the external auth
+    before the redirect (istio/istio#36498), and with a secure cookie never let it through.
+    Default 80 (Istio's gateway chart) and 8080 (istioctl's default install); those listeners
+    only redirect, so nothing reaches the app past them unchecked.
+
     (istio.io/latest/docs/reference/config/networking/gateway/: ServerTLSSettings.)
     """
 
     credential_name: str
     port: int = 443
     redirect_http: bool = True
+    http_workload_ports: tuple[int, ...] = (80, 8080)
 
 
 @dataclass(frozen=True)
@@ -193,6 +201,14 @@ class IstioIngress(Construct):
                 raise invalid(self, "tls.port", tls.port, "must be a TCP port from 1 to 65535")
             if tls.redirect_http and tls.port == port:
                 raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
+            for index, workload_port in enumerate(tls.http_workload_ports):
+                if not 1 <= workload_port <= 65535:
+                    raise invalid(
+                        self,
+                        f"tls.http_workload_ports[{index}]",
+                        workload_port,
+                        "must be a TCP port from 1 to 65535",
+                    )
         self.tls = tls
         if retries.attempts < 0:
             raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
@@ -592,7 +608,11 @@ class IstioIngress(Construct):
                         to=[
                             sec.AuthorizationPolicySpecRulesTo(
                                 operation=sec.AuthorizationPolicySpecRulesToOperation(
-                                    hosts=list(self.hosts)
+                                    hosts=list(self.hosts),
+                                    # The HTTP listeners only redirect to HTTPS (IstioTls).
+                                    not_ports=[str(p) for p in self.tls.http_workload_ports]
+                                    if self.tls and self.tls.redirect_http
+                                    else None,
                                 )
                             )
                         ]

@@ -414,3 +414,32 @@ def test_fails_tls_port_is_the_http_port(chart: cdk8s.Chart) -> None:
     assert _error(chart, port=443, tls=IstioTls(credential_name="hub-tls")) == (
         "test/Istio: tls.port must differ from the HTTP port 443, got 443"
     )
+
+
+def test_ext_authz_skips_the_redirecting_http_listeners(chart: cdk8s.Chart) -> None:
+    """Envoy runs the ext-authz filter before the route that answers ``httpsRedirect``, so a
+    CUSTOM policy on the HTTP listener sends plain-HTTP requests to the auth proxy instead of
+    redirecting them (istio/istio#36498). At a gateway a policy's ports are the pods' ports
+    (ISTIO-SECURITY-2021-002: 8080 behind 80 in istioctl's install; Istio's gateway chart
+    listens on 80 itself): the policy skips those, which only redirect."""
+    _istio(chart, ext_authz_provider="oauth2-proxy", tls=IstioTls(credential_name="hub-tls"))
+    policy = find(synth(chart), "AuthorizationPolicy", "jupyterhub-ext-authz")
+    (rule,) = policy["spec"]["rules"]
+    assert rule["to"][0]["operation"]["notPorts"] == ["80", "8080"]
+    validate_custom(policy)
+
+
+def test_ext_authz_on_every_port_without_redirect(chart: cdk8s.Chart) -> None:
+    _istio(
+        chart,
+        ext_authz_provider="oauth2-proxy",
+        tls=IstioTls(credential_name="hub-tls", redirect_http=False),
+    )
+    policy = find(synth(chart), "AuthorizationPolicy", "jupyterhub-ext-authz")
+    assert "notPorts" not in policy["spec"]["rules"][0]["to"][0]["operation"]
+
+
+def test_fails_tls_workload_port_out_of_range(chart: cdk8s.Chart) -> None:
+    assert _error(chart, tls=IstioTls(credential_name="hub-tls", http_workload_ports=(80, 0))) == (
+        "test/Istio: tls.http_workload_ports[1] must be a TCP port from 1 to 65535, got 0"
+    )
