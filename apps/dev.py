@@ -1,10 +1,10 @@
 """``dev``: the reference deployment, corrected.
 
-Istio ingress gateway with oauth2-proxy ext-authz on the hub's paths (oauth2-proxy runs
-under /hub/oauth2 with its cookies on /hub, ``AUTH_PROXY_FLAGS``) and mesh authorization per
-component, the proxy token from Vault via the External Secrets Operator, the proxy's routes in
-a Redis of its own, default-deny network policies with exactly the app's flows, the
-namespace's quota and a Pod Security level derived from the profiles.
+Istio ingress gateway (HTTPS, HTTP redirected) with oauth2-proxy ext-authz on the hub's paths
+(oauth2-proxy runs under /hub/oauth2 with its cookies on /hub, ``AUTH_PROXY_FLAGS``) and mesh
+authorization per component, the proxy token from Vault via the External Secrets Operator, the
+proxy's routes in a Redis of its own, default-deny network policies with exactly the app's
+flows, the namespace's quota and a Pod Security level derived from the profiles.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from constructs_lib import (
     HubResourceQuota,
     ImagePullPolicy,
     IstioIngress,
+    IstioTls,
     JupyterHub,
     KubernetesVersion,
     NetworkPeer,
@@ -65,6 +66,8 @@ class DevChart(cdk8s.Chart):
             "istio-gateways", {"istio": "ingressgateway"}
         ),
         gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
+        # HTTPS with this Secret's certificate, in the gateway's namespace; HTTP redirects.
+        tls_credential: str | None = "jupyterhub-tls",
         # Where you push the images you build (the proxy with the Redis backend): a
         # placeholder, set it to your registry.
         image_registry: str = "registry.example.org/jupyterhub",
@@ -102,6 +105,7 @@ class DevChart(cdk8s.Chart):
             ext_authz_provider=ext_authz_provider,
             gateway=gateway,
             gateway_principal=gateway_principal,
+            tls=IstioTls(credential_name=tls_credential) if tls_credential else None,
         )
         HubNetworkPolicies(
             self, "NetworkPolicies", jupyterhub=self.jupyterhub, ingress_from=self.ingress.gateway
@@ -119,6 +123,19 @@ class DevChart(cdk8s.Chart):
                     "the External Secrets Operator's store for Vault, through which "
                     f"the proxy token ({token.key} at {token.path}) reaches the "
                     "hub's and the proxy's Secrets",
+                ),
+                *(
+                    (
+                        Prerequisite(
+                            "Secret",
+                            tls_credential,
+                            "the hosts' TLS certificate and key (type kubernetes.io/tls) in the "
+                            f"gateway's namespace {gateway.namespace}, where Istio's gateway "
+                            "reads it (e.g. from cert-manager)",
+                        ),
+                    )
+                    if tls_credential
+                    else ()
                 ),
                 *(
                     Prerequisite(

@@ -3,6 +3,7 @@
 from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
+from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib.integrity import (
@@ -13,7 +14,13 @@ from constructs_lib.integrity import (
     find_unused_prerequisites,
 )
 from constructs_lib.interfaces import IHub, IJupyterHub, IProxy
-from constructs_lib.istio import IstioIngress, MeshTelemetry, OutboundTrafficMode, Retries
+from constructs_lib.istio import (
+    IstioIngress,
+    IstioTls,
+    MeshTelemetry,
+    OutboundTrafficMode,
+    Retries,
+)
 from constructs_lib.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
@@ -60,6 +67,8 @@ __all__ = [
     "ExistingSecretToken",
     "External",
     "Flow",
+    "GatewayApiIngress",
+    "GatewayRef",
     "HeaderTrust",
     "HealthProbes",
     "HubNamespace",
@@ -74,6 +83,7 @@ __all__ = [
     "ImagePullPolicy",
     "IstioIngress",
     "IstioSidecar",
+    "IstioTls",
     "JupyterHub",
     "KubernetesVersion",
     "MeshTelemetry",

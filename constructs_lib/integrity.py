@@ -140,6 +140,16 @@ def find_dangling_references(
                     need(f"{here} route destination", "Service", host)
                 else:
                     service_port(f"{here} route destination", host, port)
+        elif kind == "Gateway" and obj["apiVersion"].startswith("networking.istio.io/"):
+            for server in spec.get("servers", []):
+                credential = server.get("tls", {}).get("credentialName")
+                if credential:
+                    need(f"{here} server {server['port']['name']} tls", "Secret", credential)
+        elif kind == "HTTPRoute":
+            for rule in spec.get("rules", []):
+                for backend in rule.get("backendRefs", []):
+                    if backend.get("kind", "Service") == "Service" and not backend.get("group"):
+                        service_port(f"{here} backendRef", backend["name"], backend["port"])
         if kind in _WORKLOADS:
             labels = _pod_labels(obj)
             if not _matches(spec["selector"]["matchLabels"], labels):

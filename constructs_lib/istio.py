@@ -12,7 +12,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import APP_LABEL, Component
+from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import api_object
 from constructs_lib.auth_proxy import HUB_PATH
 from constructs_lib.hub import HUB_PATH_PREFIX
@@ -21,7 +21,7 @@ from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
 
-__all__ = ["IstioIngress", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
+__all__ = ["IstioIngress", "IstioTls", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
 
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
 _OWN_NAMESPACE = "./*"
@@ -66,6 +66,30 @@ class Retries:
         "gateway-error,retriable-4xx,connect-failure,refused-stream,unavailable,cancelled,"
         "retriable-status-codes"
     )
+
+
+@dataclass(frozen=True)
+class IstioTls:
+    """HTTPS on the Gateway: TLS ends at the gateway with the certificate and key of Secret
+    ``credential_name``, which must be in the namespace of the gateway's pods (Istio reads it
+    there, not in the Gateway's namespace). ``redirect_http`` keeps the HTTP port and answers
+    every request on it with a 301 to HTTPS (``tls.httpsRedirect``); without it the Gateway
+    has no HTTP server at all.
+
+    ``http_workload_ports`` are the gateway pods' ports behind the HTTP server (an
+    AuthorizationPolicy at a gateway matches the pods' ports, not the Service's): the ext-authz
+    policy skips them, as Envoy would otherwise send a plain-HTTP request to the external auth
+    before the redirect (istio/istio#36498), and with a secure cookie never let it through.
+    Default 80 (Istio's gateway chart) and 8080 (istioctl's default install); those listeners
+    only redirect, so nothing reaches the app past them unchecked.
+
+    (istio.io/latest/docs/reference/config/networking/gateway/: ServerTLSSettings.)
+    """
+
+    credential_name: str
+    port: int = 443
+    redirect_http: bool = True
+    http_workload_ports: tuple[int, ...] = (80, 8080)
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,8 @@ class IstioIngress(Construct):
         gateway: the ingress gateway's pods (selected by the Gateway, admitted by policies); default
             ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
         port: the Gateway's HTTP port; default 80.
+        tls: HTTPS on the Gateway (``IstioTls(credential_name=...)``: port 443, HTTP redirected
+            to it); default ``None``, plain HTTP on ``port`` only (TLS ends before the gateway).
         retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts.
         telemetry: tracing, metrics and access-log providers; default ``MeshTelemetry()``.
         hub_proxy_outbound: the hub's and proxy's Sidecar outbound mode; default ``REGISTRY_ONLY``,
@@ -144,6 +170,8 @@ class IstioIngress(Construct):
         hosts: Sequence[str] | None = None,
         gateway: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
         port: int = 80,
+        # None: plain HTTP only.
+        tls: IstioTls | None = None,
         retries: Retries | None = None,
         telemetry: MeshTelemetry | None = None,
         hub_proxy_outbound: OutboundTrafficMode | str = OutboundTrafficMode.REGISTRY_ONLY,
@@ -173,6 +201,21 @@ class IstioIngress(Construct):
             )
         if not 1 <= port <= 65535:
             raise invalid(self, "port", port, "must be a TCP port from 1 to 65535")
+        if tls is not None:
+            check_dns_subdomain(self, "tls.credential_name", tls.credential_name)
+            if not 1 <= tls.port <= 65535:
+                raise invalid(self, "tls.port", tls.port, "must be a TCP port from 1 to 65535")
+            if tls.redirect_http and tls.port == port:
+                raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
+            for index, workload_port in enumerate(tls.http_workload_ports):
+                if not 1 <= workload_port <= 65535:
+                    raise invalid(
+                        self,
+                        f"tls.http_workload_ports[{index}]",
+                        workload_port,
+                        "must be a TCP port from 1 to 65535",
+                    )
+        self.tls = tls
         if retries.attempts < 0:
             raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
         for index, host in enumerate(user_egress_hosts):
@@ -219,15 +262,7 @@ class IstioIngress(Construct):
             self,
             "Gateway",
             metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-            spec=net.GatewaySpec(
-                selector=selector,
-                servers=[
-                    net.GatewaySpecServers(
-                        hosts=list(self.hosts),
-                        port=net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP"),
-                    )
-                ],
-            ),
+            spec=net.GatewaySpec(selector=selector, servers=self._servers(port, tls)),
         )
 
         def route(match_prefix: str | None, remove: Sequence[str]) -> Any:
@@ -294,6 +329,34 @@ class IstioIngress(Construct):
         self._authorization(release, chosen, gateway_principal, principal)
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
+
+    def _servers(self, port: int, tls: IstioTls | None) -> list[Any]:
+        """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP
+        only to redirect to it."""
+        from constructs_lib._imports.io.istio import networking as net
+
+        http = net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP")
+        if tls is None:
+            return [net.GatewaySpecServers(hosts=list(self.hosts), port=http)]
+        servers = [
+            net.GatewaySpecServers(
+                hosts=list(self.hosts),
+                port=net.GatewaySpecServersPort(name="https", number=tls.port, protocol="HTTPS"),
+                tls=net.GatewaySpecServersTls(
+                    mode=net.GatewaySpecServersTlsMode.SIMPLE,
+                    credential_name=tls.credential_name,
+                ),
+            )
+        ]
+        if tls.redirect_http:
+            servers.append(
+                net.GatewaySpecServers(
+                    hosts=list(self.hosts),
+                    port=http,
+                    tls=net.GatewaySpecServersTls(https_redirect=True),
+                )
+            )
+        return servers
 
     def _workload_policies(
         self, release: str, workload: _Workload, telemetry: MeshTelemetry
@@ -555,7 +618,12 @@ class IstioIngress(Construct):
                         to=[
                             sec.AuthorizationPolicySpecRulesTo(
                                 operation=sec.AuthorizationPolicySpecRulesToOperation(
-                                    hosts=list(self.hosts), paths=list(self.ext_authz_paths)
+                                    hosts=list(self.hosts),
+                                    paths=list(self.ext_authz_paths),
+                                    # The HTTP listeners only redirect to HTTPS (IstioTls).
+                                    not_ports=[str(p) for p in self.tls.http_workload_ports]
+                                    if self.tls and self.tls.redirect_http
+                                    else None,
                                 )
                             )
                         ]

@@ -141,8 +141,10 @@ def edges(
             here = node(kind, name)
             for server in spec.get("servers", []):
                 port = server["port"]
+                # An HTTP server with httpsRedirect only answers 301: it routes nothing.
+                redirect = " (301 to https)" if server.get("tls", {}).get("httpsRedirect") else ""
                 result.extend(
-                    Edge(CLIENT, here, f"{host}:{port['number']}")
+                    Edge(CLIENT, here, f"{host}:{port['number']}{redirect}")
                     for host in server.get("hosts", [])
                 )
         elif kind == "VirtualService":

@@ -39,7 +39,11 @@ KINDS = {
         "Telemetry",
     },
     "external-secrets.yaml": {"ExternalSecret"},
+    "gateway-api.yaml": {"HTTPRoute", "ReferenceGrant"},
 }
+# Kinds served in more than one version: only this one is imported (the others' classes would
+# double the module for nothing the constructs write).
+ONLY_VERSION = {"HTTPRoute": "v1", "ReferenceGrant": "v1"}
 
 # Schema fields the constructs never set, dropped before import: fewer generated classes make
 # the bindings (imported at every synthesis) faster to load. "[]" steps into array items.
@@ -62,6 +66,18 @@ UNUSED = {
     ],
     "Sidecar": ["spec.ingress", "spec.inboundConnectionPool"],
     "ExternalSecret": ["spec.dataFrom", "spec.target.template", "spec.data[].sourceRef"],
+    "HTTPRoute": [
+        "spec.rules[].backendRefs[].filters",
+        "spec.rules[].filters[].cors",
+        "spec.rules[].filters[].extensionRef",
+        "spec.rules[].filters[].requestMirror",
+        "spec.rules[].filters[].requestRedirect",
+        "spec.rules[].filters[].responseHeaderModifier",
+        "spec.rules[].filters[].urlRewrite",
+        "spec.rules[].matches[].headers",
+        "spec.rules[].matches[].queryParams",
+        "spec.rules[].timeouts",
+    ],
 }
 
 
@@ -82,9 +98,14 @@ def trimmed(path: Path, kinds: set[str]) -> list[dict[str, Any]]:
     if missing:
         sys.exit(f"{path}: no CRD for {sorted(missing)}")
     for crd in chosen:
-        crd["spec"]["versions"] = [v for v in crd["spec"]["versions"] if v.get("served")]
+        kind = crd["spec"]["names"]["kind"]
+        crd["spec"]["versions"] = [
+            v
+            for v in crd["spec"]["versions"]
+            if v.get("served") and ONLY_VERSION.get(kind, v["name"]) == v["name"]
+        ]
         for version in crd["spec"]["versions"]:
-            for field in UNUSED.get(crd["spec"]["names"]["kind"], []):
+            for field in UNUSED.get(kind, []):
                 _drop(version["schema"]["openAPIV3Schema"], field)
     return chosen
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -81,12 +82,23 @@ def _strict(schema: Any) -> Any:
 
 
 def is_custom(manifest: dict[str, Any]) -> bool:
+    """A kind of a CRD: one of crds/ (Gateway API's group ends in .k8s.io, yet it is no
+    built-in kind), or any other group outside Kubernetes' own."""
     group = manifest["apiVersion"].split("/")[0]
+    if group in _crd_groups():
+        return True
     return group.endswith(".io") and not group.endswith(".k8s.io")
 
 
+@cache
+def _crd_groups() -> frozenset[str]:
+    return frozenset(api_version.split("/")[0] for api_version, _ in crd_schemas())
+
+
 def validate_custom(manifest: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` (or ``KeyError`` for a kind with no CRD here)."""
+    """Raise ``jsonschema.ValidationError`` (or ``KeyError`` for a kind with no CRD here):
+    the CRD's OpenAPI schema, then its CEL rules (``x-kubernetes-validations``) as the API
+    server evaluates them on a create."""
     schema = crd_schemas()[(manifest["apiVersion"], manifest["kind"])]
     # apiVersion, kind and metadata are the API server's to check, not the CRD schema's.
     envelope = {"apiVersion", "kind", "metadata"}
@@ -100,3 +112,90 @@ def validate_custom(manifest: dict[str, Any]) -> None:
             },
         },
     )
+    problems = _cel_problems(schema, _defaulted(schema, copy.deepcopy(body)), "")
+    if problems:
+        raise jsonschema.ValidationError("; ".join(problems))
+
+
+# CEL's reserved words; a property so named is reached as __<word>__ in a rule (Kubernetes
+# "Validation rules": escaping of property names).
+_CEL_RESERVED = {
+    *("true", "false", "null", "in", "as", "break", "const", "continue", "else", "for"),
+    *("function", "if", "import", "let", "loop", "package", "namespace", "return", "var"),
+    *("void", "while"),
+}
+
+
+def _escaped(name: str) -> str:
+    if name in _CEL_RESERVED:
+        return f"__{name}__"
+    for plain, escape in (("__", "__underscores__"), (".", "__dot__"), ("-", "__dash__")):
+        name = name.replace(plain, escape)
+    return name.replace("/", "__slash__")
+
+
+def _defaulted(schema: dict[str, Any], value: Any) -> Any:
+    """The API server fills in each absent field's ``default`` before it validates."""
+    if isinstance(value, dict) and "properties" in schema:
+        for name, sub in schema["properties"].items():
+            if name not in value and "default" in sub:
+                value[name] = copy.deepcopy(sub["default"])
+            if name in value:
+                value[name] = _defaulted(sub, value[name])
+    elif isinstance(value, list) and "items" in schema:
+        value = [_defaulted(schema["items"], item) for item in value]
+    return value
+
+
+def _cel_value(schema: dict[str, Any], value: Any) -> Any:
+    """``value`` as a rule sees it: an object's fields by their escaped names."""
+    if isinstance(value, dict) and "properties" in schema:
+        properties = schema["properties"]
+        return {_escaped(k): _cel_value(properties.get(k, {}), v) for k, v in value.items()}
+    if isinstance(value, dict) and isinstance(schema.get("additionalProperties"), dict):
+        return {k: _cel_value(schema["additionalProperties"], v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cel_value(schema.get("items", {}), item) for item in value]
+    return value
+
+
+@cache
+def _program(rule: str) -> Any:
+    import celpy
+
+    environment = celpy.Environment()
+    return environment.program(environment.compile(rule))
+
+
+def _cel_problems(schema: dict[str, Any], value: Any, path: str) -> list[str]:
+    """Every rule that does not hold, at every node of ``value`` that has rules. Transition
+    rules (those reading ``oldSelf``) do not apply to a create."""
+    from celpy.adapter import json_to_cel
+    from celpy.celtypes import BoolType
+    from celpy.evaluation import CELEvalError
+
+    problems = []
+    for rule in schema.get("x-kubernetes-validations", []):
+        if "oldSelf" in rule["rule"]:
+            continue
+        try:
+            result = _program(rule["rule"]).evaluate(
+                {"self": json_to_cel(_cel_value(schema, value))}
+            )
+        except CELEvalError as error:
+            result = error
+        # A rule holds only if it yields true: an error (a field it reads is absent) fails.
+        if not (isinstance(result, BoolType) and result):
+            problems.append(f"{path or '.'}: {rule.get('message', rule['rule'])}")
+    if isinstance(value, dict):
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                problems += _cel_problems(sub, value[name], f"{path}.{name}")
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and "properties" not in schema:
+            for name, item in value.items():
+                problems += _cel_problems(extra, item, f"{path}[{name!r}]")
+    elif isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            problems += _cel_problems(schema["items"], item, f"{path}[{index}]")
+    return problems

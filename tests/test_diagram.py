@@ -67,6 +67,10 @@ def test_minimal_request_path() -> None:
 def test_dev_request_path_goes_through_the_gateway() -> None:
     edges = _edges("dev")
     assert ("gateway_jupyterhub", "routes", "virtualservice_jupyterhub") in edges
+    # HTTPS is served; HTTP only redirects to it.
+    (browser,) = [e for e in edges if e[0] == "browser" and e[2] == "gateway_jupyterhub"]
+    assert "notebook.kaidotio.dev:443<br/>" in browser[1] + "<br/>"
+    assert "notebook.kaidotio.dev:80 (301 to https)" in browser[1]
     assert ("virtualservice_jupyterhub", ":8080 http", "service_jupyterhub_proxy") in edges
     assert (
         "deployment_jupyterhub_proxy",

@@ -81,3 +81,13 @@ def test_imported_bindings_load() -> None:
         "Gateway",
         "VirtualService",
     }
+
+
+def test_gateway_api_bindings_load() -> None:
+    from constructs_lib._imports.io.k8s.networking.gateway import HttpRoute, ReferenceGrant
+
+    assert (HttpRoute.GVK.api_version, HttpRoute.GVK.kind) == (
+        "gateway.networking.k8s.io/v1",
+        "HTTPRoute",
+    )
+    assert ReferenceGrant.GVK.api_version == "gateway.networking.k8s.io/v1"

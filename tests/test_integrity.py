@@ -293,6 +293,48 @@ def test_ingress_class(manifests: list[dict[str, Any]]) -> None:
     ]
 
 
+def test_http_route_backend(manifests: list[dict[str, Any]]) -> None:
+    route = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r"},
+        "spec": {
+            "rules": [
+                {"backendRefs": [{"kind": "Service", "name": "jupyterhub-proxy", "port": 8080}]},
+                {"backendRefs": [{"name": "jupyterhub-proxy", "port": 9999}]},
+                {"backendRefs": [{"name": "gone", "port": 80}]},
+            ]
+        },
+    }
+    assert find_dangling_references([*manifests, route], EXTERNAL) == [
+        "HTTPRoute/r backendRef refers to Service/jupyterhub-proxy port 9999, which it lacks",
+        "HTTPRoute/r backendRef refers to Service/gone, which the app does not have",
+    ]
+
+
+def test_istio_gateway_credential(manifests: list[dict[str, Any]]) -> None:
+    gateway = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "g"},
+        "spec": {
+            "servers": [
+                {
+                    "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                    "tls": {"mode": "SIMPLE", "credentialName": "hub-tls"},
+                },
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "tls": {"httpsRedirect": True},
+                },
+            ]
+        },
+    }
+    assert find_dangling_references([*manifests, gateway], EXTERNAL) == [
+        "Gateway/g server https tls refers to Secret/hub-tls, which the app does not have"
+    ]
+
+
 def test_unused_prerequisites(manifests: list[dict[str, Any]]) -> None:
     stale = External(
         prerequisites=(

@@ -490,6 +490,54 @@ def test_ingress_gateway_routes_only_its_hosts() -> None:
     assert not check_ingress(wrong, gw, get("hub.example.org"), 80).allowed
 
 
+def test_ingress_gateway_https_and_http_redirect() -> None:
+    """An HTTPS server whose TLS the gateway ends routes like HTTP; an HTTP server with
+    ``tls.httpsRedirect`` answers with a 301 instead of routing; a PASSTHROUGH server is no
+    HTTP route (istio.io/latest/docs/reference/config/networking/gateway/: ServerTLSSettings)."""
+
+    def gateway(mode: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "gw", "namespace": NS},
+            "spec": {
+                "selector": {"istio": "ingressgateway"},
+                "servers": [
+                    {
+                        "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                        "hosts": ["hub.example.org"],
+                        "tls": {"mode": mode, "credentialName": "hub-tls"},
+                    },
+                    {
+                        "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                        "hosts": ["hub.example.org"],
+                        "tls": {"httpsRedirect": True},
+                    },
+                ],
+            },
+        }
+
+    route = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "vs", "namespace": NS},
+        "spec": {
+            "gateways": ["gw"],
+            "hosts": ["hub.example.org"],
+            "http": [{"route": [{"destination": {"host": "hub", "port": {"number": 8081}}}]}],
+        },
+    }
+    ingress = deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways")
+    model = mesh(gateway("SIMPLE"), route, ingress, strict())
+    gw = model.workload({"istio": "ingressgateway"})
+    verdict = check_ingress(model, gw, get("hub.example.org"), 443)
+    assert verdict.allowed and verdict.destination == model.workload(HUB), verdict.reason
+    redirected = check_ingress(model, gw, get("hub.example.org"), 80)
+    assert not redirected.allowed and "301" in redirected.reason
+    passthrough = mesh(gateway("PASSTHROUGH"), route, ingress, strict())
+    assert not check_ingress(passthrough, gw, get("hub.example.org"), 443).allowed
+
+
 @pytest.mark.parametrize(
     "document",
     [

@@ -421,7 +421,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         },
         destinations={"gateway": proxy, "hub": hub, "proxy-api": proxy, "user": user_pod},
         sources={"browser": gateway, "proxy": proxy, "hub": hub, "singleuser": user_pod},
-        gateway_port=gateway_object.servers[0].port,
+        # The port the browser ends up on: HTTPS where the HTTP server only redirects to it.
+        gateway_port=next(s.port for s in gateway_object.servers if not s.https_redirect),
         proxy_pid=proxy_pid,
         hub_pid=hub_pid,
         kernel_reply=reply,

@@ -14,6 +14,7 @@ import pytest
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
 from tests.conftest import ROOT, read_manifests
+from tests.crd_schemas import validate_custom
 
 
 def _example(heading: str) -> str:
@@ -74,6 +75,45 @@ def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
     proxy = next(m for m in manifests if m["kind"] == "Deployment")
     assert proxy["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [
         {"secretRef": {"name": "jupyterhub-proxy-token"}}
+    ]
+
+
+@pytest.mark.slow
+def test_gateway_api_example_synthesizes(tmp_path: Path) -> None:
+    """The HTTPRoute as the README promises, valid by the vendored Gateway API CRD, and the
+    proxy open to the Gateway's pods only (besides the app's own flows)."""
+    manifests = _run_example("### Behind a Gateway API Gateway (`GatewayApiIngress`)", tmp_path)
+    route = next(m for m in manifests if m["kind"] == "HTTPRoute")
+    validate_custom(route)
+    assert route["metadata"]["namespace"] == "jupyterhub"
+    assert route["spec"]["parentRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "public",
+            "namespace": "gateways",
+            "sectionName": "https",
+        }
+    ]
+    hub_rule, other_rule = route["spec"]["rules"]
+    assert hub_rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/hub"}}]
+    assert "filters" not in hub_rule
+    assert other_rule["filters"][0]["requestHeaderModifier"]["remove"] == [
+        "X-Auth-Request-User",
+        "Authorization",
+    ]
+    assert not [m for m in manifests if m["kind"] == "ReferenceGrant"]
+    proxy_policy = next(
+        m
+        for m in manifests
+        if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == "jupyterhub-proxy"
+    )
+    public = next(r for r in proxy_policy["spec"]["ingress"] if r["ports"][0]["port"] == 8080)
+    assert public["from"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateways"}},
+            "podSelector": {"matchLabels": {"gateway.networking.k8s.io/gateway-name": "public"}},
+        }
     ]
 
 

@@ -177,6 +177,9 @@ class GatewayServer:
     port: int
     protocol: str
     hosts: tuple[str, ...]
+    # tls.mode (SIMPLE, MUTUAL, PASSTHROUGH...) and tls.httpsRedirect.
+    tls_mode: str | None = None
+    https_redirect: bool = False
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,8 @@ class Mesh:
                             int(s["port"]["number"]),
                             s["port"]["protocol"].upper(),
                             tuple(s["hosts"]),
+                            s.get("tls", {}).get("mode"),
+                            bool(s.get("tls", {}).get("httpsRedirect", False)),
                         )
                         for s in spec["servers"]
                     ),

@@ -43,6 +43,7 @@ from tests.mesh.objects import (
     CLUSTER_SUFFIX,
     MESH_OUTBOUND,
     ROOT_NAMESPACE,
+    GatewayServer,
     Mesh,
     Service,
     ServiceEntry,
@@ -368,14 +369,25 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
     """Route a request arriving at an ingress gateway workload on ``port``: a Gateway server
     selecting the workload must list the Host (port dropped), and a VirtualService bound to
     that Gateway for the Host routes it (istio.io/latest/docs/reference/config/networking/
-    gateway/ and virtual-service/)."""
+    gateway/ and virtual-service/). An HTTPS server whose TLS the gateway ends (every
+    ``tls.mode`` but PASSTHROUGH and AUTO_PASSTHROUGH) routes HTTP like a plain one; an HTTP
+    server with ``tls.httpsRedirect`` answers every request with a 301 to HTTPS instead."""
     bare = host.lower().rsplit(":", 1)[0] if ":" in host else host.lower()
     for gw in mesh.gateways:
         if not selects(gw.selector, gateway.labels):
             continue
-        servers = [s for s in gw.servers if s.port == port and s.protocol in ("HTTP", "HTTP2")]
-        if not any(_dns_match(h.rsplit("/", 1)[-1], bare) for s in servers for h in s.hosts):
+        servers = [s for s in gw.servers if s.port == port and _routes_http(s)]
+        servers = [
+            s for s in servers if any(_dns_match(h.rsplit("/", 1)[-1], bare) for h in s.hosts)
+        ]
+        if not servers:
             continue
+        if all(s.https_redirect for s in servers):
+            return Outbound(
+                False,
+                f"Gateway {gw.name} on port {port} redirects Host {host!r} to HTTPS "
+                "(tls.httpsRedirect): 301",
+            )
         for vs in mesh.virtual_services:
             bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
             if f"{gw.namespace}/{gw.name}" not in bound:
@@ -414,6 +426,18 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
         False,
         f"no Gateway server and VirtualService of the gateway on port "
         f"{port} for Host {host!r}: 404",
+    )
+
+
+def _routes_http(server: GatewayServer) -> bool:
+    """Whether the gateway reads HTTP requests on this server: plain HTTP, or HTTPS whose TLS
+    it ends itself (PASSTHROUGH forwards the encrypted stream by SNI)."""
+    if server.protocol in ("HTTP", "HTTP2"):
+        return True
+    return server.protocol == "HTTPS" and server.tls_mode not in (
+        None,
+        "PASSTHROUGH",
+        "AUTO_PASSTHROUGH",
     )
 
 
