@@ -11,7 +11,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import api_object
 from constructs_lib.hub import HUB_PATH_PREFIX
-from constructs_lib.interfaces import IProxy
+from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
@@ -85,6 +85,14 @@ class AuthProxyIngress(Construct):
         super().__init__(scope, id)
         if not isinstance(proxy, IProxy):
             raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
+        if isinstance(proxy, IMeshRoutedProxy):
+            raise invalid(
+                self,
+                "proxy",
+                proxy.node.path if isinstance(proxy, Construct) else proxy.name,
+                "must carry the requests (CHProxy): IstioProxy routes through an Istio "
+                "Gateway, use IstioIngress",
+            )
         self.hosts = proxy.hub.ingress_hosts(self, hosts)
         if auth_response_headers is None:
             auth_response_headers = (proxy.hub.user_header, "Authorization")

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
 from constructs_lib.hub import HUB_PATH_PREFIX
-from constructs_lib.interfaces import IJupyterHub, IProxy
+from constructs_lib.interfaces import IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
@@ -96,9 +97,10 @@ _USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
 
 
 class IstioIngress(Construct):
-    """Gateway and VirtualService to the proxy's public port, and for hub, proxy and user pods
-    each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's inbound access log
-    comes from an EnvoyFilter (its Telemetry access log is off).
+    """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
+    VirtualService: the proxy writes one per route, bound to this Gateway), and for hub, proxy
+    and user pods each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's
+    inbound access log comes from an EnvoyFilter (its Telemetry access log is off).
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for exactly these
@@ -212,7 +214,7 @@ class IstioIngress(Construct):
         gateway_obj = net.Gateway(
             self,
             "Gateway",
-            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+            metadata=cdk8s.ApiObjectMetadata(name=gateway_name(release), labels=labels),
             spec=net.GatewaySpec(
                 selector=selector,
                 servers=[
@@ -256,16 +258,28 @@ class IstioIngress(Construct):
         # only: a user server's owner must never record a visitor's identity and proof.
         # Route header removal runs in Envoy's router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(), "authorization")
-        self.virtual_service = net.VirtualService(
-            self,
-            "VirtualService",
-            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-            spec=net.VirtualServiceSpec(
-                gateways=[gateway_obj.name],
-                hosts=list(self.hosts),
-                http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
-            ),
-        )
+        self.virtual_service: cdk8s.ApiObject | None = None
+        if isinstance(proxy, IMeshRoutedProxy):
+            # The proxy writes a VirtualService per route (the hub's "/" too), bound to this
+            # Gateway by name: the two must agree.
+            if proxy.gateway_name != gateway_obj.name:
+                raise invalid(
+                    self,
+                    "proxy",
+                    proxy.gateway_name,
+                    f"must bind its VirtualServices to this Gateway {gateway_obj.name!r}",
+                )
+        else:
+            self.virtual_service = net.VirtualService(
+                self,
+                "VirtualService",
+                metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+                spec=net.VirtualServiceSpec(
+                    gateways=[gateway_obj.name],
+                    hosts=list(self.hosts),
+                    http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+                ),
+            )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
             _Workload(Component.PROXY, proxy.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, "SERVER"),
@@ -393,24 +407,29 @@ class IstioIngress(Construct):
                 ],
             )
 
+        # Who reaches the hub on every path and the user servers: the proxy, or the gateway
+        # itself where the proxy only writes routes (IstioProxy), whose API the hub alone calls.
+        front = [gateway_principal] if isinstance(proxy, IMeshRoutedProxy) else [proxy_id]
+        proxy_rules = (
+            [rule([hub_id], proxy.target_api_port)]
+            if isinstance(proxy, IMeshRoutedProxy)
+            else [
+                rule([gateway_principal], proxy.target_port),
+                rule([hub_id], proxy.target_api_port),
+            ]
+        )
         policies = {
-            Component.PROXY: (
-                proxy.labels,
-                [
-                    rule([gateway_principal], proxy.target_port),
-                    rule([hub_id], proxy.target_api_port),
-                ],
-            ),
+            Component.PROXY: (proxy.labels, proxy_rules),
             # "/hub/api" exactly too: jupyterhub-singleuser checks the hub with a GET of
             # JUPYTERHUB_API_URL (no trailing slash) at start; "/hub/api/*" does not match it.
             Component.HUB: (
                 hub.labels,
                 [
-                    rule([proxy_id], hub.port),
+                    rule(front, hub.port),
                     rule([user_id, hub_id], hub.port, ["/hub/api", "/hub/api/*"]),
                 ],
             ),
-            Component.SINGLEUSER: (hub.user_pod_labels, [rule([proxy_id, hub_id], USER_PORT)]),
+            Component.SINGLEUSER: (hub.user_pod_labels, [rule([*front, hub_id], USER_PORT)]),
         }
         for component, (labels, rules) in policies.items():
             sec.AuthorizationPolicy(
