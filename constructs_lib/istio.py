@@ -16,7 +16,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
 from constructs_lib.hub import HUB_PATH_PREFIX
-from constructs_lib.interfaces import IJupyterHub, IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
@@ -259,6 +259,7 @@ class IstioIngress(Construct):
         # Route header removal runs in Envoy's router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(), "authorization")
         self.virtual_service: cdk8s.ApiObject | None = None
+        self.user_header_filter: cdk8s.ApiObject | None = None
         if isinstance(proxy, IMeshRoutedProxy):
             # The proxy writes a VirtualService per route (the hub's "/" too), bound to this
             # Gateway by name: the two must agree.
@@ -269,6 +270,9 @@ class IstioIngress(Construct):
                     proxy.gateway_name,
                     f"must bind its VirtualServices to this Gateway {gateway_obj.name!r}",
                 )
+            # Its VirtualServices remove no header, so user servers drop the auth headers
+            # themselves, as the route for every path but the hub's does with CHProxy.
+            self.user_header_filter = self._user_header_filter(release, hub)
         else:
             self.virtual_service = net.VirtualService(
                 self,
@@ -487,6 +491,37 @@ class IstioIngress(Construct):
                 )
             )
         return entries
+
+    def _user_header_filter(self, release: str, hub: IHub) -> cdk8s.ApiObject:
+        """An EnvoyFilter on the user pods' inbound virtual host of the user port (Istio's
+        ``inbound|http|<port>``, the one wildcard virtual host of an inbound HTTP route, which
+        SIDECAR_INBOUND patches reach) that removes the auth headers from every request: a
+        user server's owner must never record a visitor's identity and its proof."""
+        labels = dict(hub.user_pod_labels)
+        return api_object(
+            self,
+            "user-auth-headers",
+            api_version="networking.istio.io/v1alpha3",
+            kind="EnvoyFilter",
+            name=f"{release}-{Component.SINGLEUSER.value}-auth-headers",
+            labels=labels,
+            spec={
+                "workloadSelector": {"labels": labels},
+                "configPatches": [
+                    {
+                        "applyTo": "VIRTUAL_HOST",
+                        "match": {
+                            "context": "SIDECAR_INBOUND",
+                            "routeConfiguration": {"vhost": {"name": f"inbound|http|{USER_PORT}"}},
+                        },
+                        "patch": {
+                            "operation": "MERGE",
+                            "value": {"request_headers_to_remove": list(self.auth_headers)},
+                        },
+                    }
+                ],
+            },
+        )
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
         from constructs_lib._imports.io.istio import networking as net

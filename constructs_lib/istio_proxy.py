@@ -37,12 +37,7 @@ from constructs_lib.pod import (
 )
 from constructs_lib.profile import ImagePullPolicy
 from constructs_lib.proxy import CHProxy
-from constructs_lib.scan_exceptions import (
-    SECRET_ENV,
-    pulled_if_absent,
-    skip_annotations,
-    unpinned,
-)
+from constructs_lib.scan_exceptions import pulled_if_absent, skip_annotations, unpinned
 
 __all__ = ["DEFAULT_ISTIO_PROXY_IMAGE", "ISTIO_PROXY_ROLE_RULES", "IstioProxy", "IstioProxyOptions"]
 
@@ -94,7 +89,7 @@ class IstioProxyOptions:
             ``cluster.local``.
         probes: liveness and readiness timing on ``/ping``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it;
-            default 3.
+            default 3 (Kubernetes 1.30 and later: the image has no ``sleep`` to exec).
         sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``.
         dns_ndots: the pod's DNS ``ndots``; default 1; ``None`` keeps the cluster's.
     """
@@ -295,7 +290,13 @@ class IstioProxy(Construct):
             "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
             "ports": [{"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"}],
             **probes.to_manifest(HEALTH_PATH, "api"),
-            "lifecycle": pre_stop(options.pre_stop_seconds, version),
+            # The image is distroless (no shell, no sleep): before 1.30, without the kubelet's
+            # sleep action, there is no way to wait, so no hook.
+            **(
+                {"lifecycle": pre_stop(options.pre_stop_seconds, version)}
+                if version.has_sleep_action
+                else {}
+            ),
             "resources": resources.to_manifest(),
             "securityContext": hardened_container(),
             # Present even when empty: ".../volumeMounts/-" patches append to it.
@@ -309,7 +310,10 @@ class IstioProxy(Construct):
             name=self.name,
             labels=self.labels,
             annotations=skip_annotations(
-                SECRET_ENV,
+                {
+                    "CKV_K8S_35": "CONFIGPROXY_AUTH_TOKEN is read from the environment by "
+                    "jupyterhub-istio-proxy and JupyterHub"
+                },
                 unpinned(image),
                 pulled_if_absent(options.image_pull_policy.value),
                 {"CKV_K8S_38": "the proxy writes VirtualServices with its service account"},
