@@ -39,7 +39,13 @@ from constructs_lib.profile import ImagePullPolicy
 from constructs_lib.proxy import CHProxy
 from constructs_lib.scan_exceptions import pulled_if_absent, skip_annotations, unpinned
 
-__all__ = ["DEFAULT_ISTIO_PROXY_IMAGE", "ISTIO_PROXY_ROLE_RULES", "IstioProxy", "IstioProxyOptions"]
+__all__ = [
+    "DEFAULT_ISTIO_PROXY_IMAGE",
+    "HUB_PROXY_CLASS",
+    "ISTIO_PROXY_ROLE_RULES",
+    "IstioProxy",
+    "IstioProxyOptions",
+]
 
 # The image the project published (its .goreleaser.yaml: splunk/jupyterhub-istio-proxy:
 # {{ .Version }}), at its last release. The project announced its deprecation in June 2025,
@@ -60,6 +66,10 @@ ISTIO_PROXY_ROLE_RULES = [
         "verbs": ["create", "delete", "list"],
     }
 ]
+# The hub's API client for this proxy (hub_runtime/proxy_routes.py; named here, not imported,
+# so synthesis does not load JupyterHub): routes keep their trailing slash, else one user's
+# route is a string prefix of another's ("/user/alice" of "/user/alicex/").
+HUB_PROXY_CLASS = "hub_runtime.proxy_routes.VirtualServiceRoutesProxy"
 _NONE = type(None)
 
 
@@ -186,6 +196,7 @@ class IstioProxy(Construct):
             self, "virtual_service_prefix", options.virtual_service_prefix or hub.release
         )
         check_dns_subdomain(self, "cluster_domain", options.cluster_domain)
+        _check_hub_settings(self, hub)
         user_pods = getattr(hub, "user_pods", None)
         if user_pods is not None and not getattr(user_pods, "per_user_service", True):
             raise invalid(
@@ -338,6 +349,37 @@ class IstioProxy(Construct):
             },
         )
         self.disruption_budget = disruption_budget(self, self.name, self.labels)
+
+
+def _check_hub_settings(scope: Construct, hub: IHub) -> None:
+    """A hub whose settings this construct can read (``HubStatefulSet``) must route through
+    the slash-keeping client and run no named servers: a VirtualService route is a string
+    prefix, and the Gateway tries them in creation order, not longest first, so a user's
+    default server (``/user/alice/``) would take the requests of a named one started later
+    (``/user/alice/lab/``). ``JupyterHub`` sets both."""
+    settings = getattr(hub, "settings", None)
+    if settings is None:
+        return
+    where = hub.node.path if isinstance(hub, Construct) else hub.release
+    proxy_class = settings.extra_config.get("JupyterHub", {}).get("proxy_class")
+    if proxy_class != HUB_PROXY_CLASS:
+        raise invalid(
+            scope,
+            "hub",
+            where,
+            "must call this proxy with the hub runtime's client: HubOptions(extra_config="
+            f"{{'JupyterHub': {{'proxy_class': {HUB_PROXY_CLASS!r}}}}}) (routes keep their "
+            "trailing slash)",
+        )
+    if settings.named_servers:
+        raise invalid(
+            scope,
+            "hub",
+            where,
+            "must run no named servers (named_server_limit=0): the Gateway tries the "
+            "VirtualServices in creation order, so a user's default server would take a "
+            "named server's requests",
+        )
 
 
 def _check_host(scope: Construct, hub: IHub, host: str | None, warmup: bool) -> str:

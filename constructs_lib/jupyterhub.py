@@ -15,7 +15,7 @@ from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import HubOptions, HubStatefulSet
-from constructs_lib.istio_proxy import IstioProxy, IstioProxyOptions
+from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
 from constructs_lib.pod import IstioSidecar
@@ -65,6 +65,16 @@ def reference_profiles(
     )
 
 
+def _for_istio_proxy(options: HubOptions, *, named_servers_chosen: bool) -> HubOptions:
+    """The hub's options for IstioProxy: its API client keeps the routes' trailing slash, and
+    named servers are off unless chosen (IstioProxy refuses them: a VirtualService route is a
+    prefix, tried in creation order)."""
+    extra = {name: dict(traits) for name, traits in options.extra_config.items()}
+    extra.setdefault("JupyterHub", {}).setdefault("proxy_class", HUB_PROXY_CLASS)
+    limit = options.named_server_limit if named_servers_chosen else 0
+    return dataclasses.replace(options, extra_config=extra, named_server_limit=limit)
+
+
 class _Keep(Enum):
     """A shorthand prop left out: the options' field stands."""
 
@@ -111,7 +121,10 @@ class JupyterHub(Construct):
         hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
-            ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead.
+            ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
+            and then the hub calls it with ``hub_runtime.proxy_routes``' client and named
+            servers are off (unless ``named_server_limit`` or ``hub_options`` says otherwise,
+            which IstioProxy refuses).
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
@@ -178,6 +191,15 @@ class JupyterHub(Construct):
                     )
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
+        if isinstance(proxy_settings, IstioProxyOptions):
+            hub_settings = _for_istio_proxy(
+                hub_settings,
+                named_servers_chosen="named_server_limit" in hub_props
+                or (
+                    hub_options is not None
+                    and hub_options.named_server_limit != HubOptions.named_server_limit
+                ),
+            )
         if hub_settings.activity_interval is None and (
             isinstance(proxy_settings, IstioProxyOptions)
             or (proxy_settings.routes is not None and proxy_settings.routes.shared)

@@ -26,6 +26,7 @@ from constructs_lib import (
     AuthProxyIngress,
     HubNetworkPolicies,
     HubResourceQuota,
+    HubStatefulSet,
     IMeshRoutedProxy,
     IProxy,
     IstioIngress,
@@ -34,12 +35,13 @@ from constructs_lib import (
     JupyterHub,
     KubernetesVersion,
     NetworkPeer,
+    NotebookProfile,
     ProxyToken,
     RouteStore,
     UserPods,
     plus,
 )
-from constructs_lib.istio_proxy import ISTIO_PROXY_ROLE_RULES
+from constructs_lib.istio_proxy import HUB_PROXY_CLASS, ISTIO_PROXY_ROLE_RULES
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import dump_settings
@@ -86,6 +88,7 @@ GATEWAY = Workload(
     {},
 )
 AUTH_HEADERS = {"x-auth-request-user", "authorization"}
+TOKEN = "token-from-the-secret"
 
 
 def _app(chart: cdk8s.Chart, **options: Any) -> JupyterHub:
@@ -211,7 +214,9 @@ def test_gateway_is_the_one_istio_ingress_creates(chart: cdk8s.Chart) -> None:
     assert [m for m in manifests if m["kind"] == "VirtualService"] == []
 
 
-def test_hub_talks_to_the_proxy_service(chart: cdk8s.Chart, tmp_path: Path) -> None:
+def test_hub_talks_to_the_proxy_service(
+    chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The hub's settings, applied by the hub runtime, name this proxy's Service at a port
     that reaches the port main.go listens on, with the token from the proxy's Secret, and the
     hub does not start a proxy of its own."""
@@ -222,18 +227,20 @@ def test_hub_talks_to_the_proxy_service(chart: cdk8s.Chart, tmp_path: Path) -> N
     container = _container(manifests)
     named = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert named[port["targetPort"]] == LISTEN_PORT
-    path = tmp_path / "settings.json"
-    path.write_text(dump_settings(jupyterhub.hub.settings))
-    config = Config()
-    apply(config, path)
-    assert config.ConfigurableHTTPProxy.should_start is False
-    assert config.ConfigurableHTTPProxy.api_url == (
-        f"http://{service['metadata']['name']}:{port['port']}"
-    )
+    client = _hub_proxy(jupyterhub, tmp_path, monkeypatch)
+    assert type(client).__name__ == "VirtualServiceRoutesProxy"
+    assert client.should_start is False
+    assert client.api_url == f"http://{service['metadata']['name']}:{port['port']}"
+    assert client.auth_token == TOKEN
+    # Routes keep their slash on the wire, and come back as the hub's routespecs.
+    assert client._routespec_to_chp_path("/user/alice/") == "/user/alice/"
+    assert client._routespec_from_chp_path("/user/alice/") == "/user/alice/"
+    assert client._routespec_to_chp_path("/") == "/"
     hub = find(manifests, "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
     assert hub["envFrom"] == container["envFrom"]  # CONFIGPROXY_AUTH_TOKEN, one Secret
     # Routes are objects that outlive the proxy: the hub re-checks them as rarely as with Redis.
-    assert config.JupyterHub.last_activity_interval == 60
+    assert client.config.JupyterHub.last_activity_interval == 60
+    assert client.config.JupyterHub.allow_named_servers is False
 
 
 def test_objects_validate(chart: cdk8s.Chart) -> None:
@@ -246,12 +253,19 @@ def test_objects_validate(chart: cdk8s.Chart) -> None:
             kubernetes_validate.validate(manifest, "1.33", strict=True)
 
 
-def _hub_route_path(routespec: str) -> str:
-    """The path the hub's ConfigurableHTTPProxy posts to ``/api/routes``."""
-    from jupyterhub.proxy import ConfigurableHTTPProxy
+def _hub_proxy(jupyterhub: JupyterHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The proxy client the hub runs: its settings applied by the hub runtime (with the
+    token in the hub's environment, as its Secret puts it), then ``JupyterHub.proxy_class``
+    resolved and built from that config, as JupyterHub does."""
+    from jupyterhub.app import JupyterHub as HubApp
 
-    path: str = ConfigurableHTTPProxy(auth_token="x")._routespec_to_chp_path(routespec)
-    return path
+    monkeypatch.setenv("CONFIGPROXY_AUTH_TOKEN", TOKEN)
+    path = tmp_path / "settings.json"
+    path.write_text(dump_settings(jupyterhub.hub.settings))
+    config = Config()
+    apply(config, path)
+    app = HubApp(config=config)
+    return app.proxy_class(config=config)
 
 
 def written_virtual_service(
@@ -302,63 +316,73 @@ def written_virtual_service(
 
 
 @pytest.fixture
-def routed(chart: cdk8s.Chart) -> tuple[Mesh, dict[str, Workload], JupyterHub]:
-    """The app, alice's pod and Service as KubeSpawner renders them, and the VirtualServices
-    the proxy writes for the hub's own route (added first, at the hub's start) and alice's,
-    from the bodies JupyterHub's ConfigurableHTTPProxy.add_route posts (its data, "target"
-    and "jupyterhub": true)."""
+def routed(
+    chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Mesh, dict[str, Workload]]:
+    """The app, the pods and Services KubeSpawner renders for alice and alicex, and the
+    VirtualServices the proxy writes for the hub's own route (added first, at the hub's
+    start), alice's and then alicex's, from the paths and bodies the hub's proxy client
+    sends (ConfigurableHTTPProxy.add_route: its data, "target" and "jupyterhub": true)."""
     from jupyterhub.objects import Hub
+
+    from hub_runtime.spawner import DynamicKubeSpawner
 
     jupyterhub = _app(chart)
     proxy = _proxy(jupyterhub)
+    client = _hub_proxy(jupyterhub, tmp_path, monkeypatch)
     settings = jupyterhub.hub.settings
     default = next(p.slug for p in settings.profiles if p.default)
-    user_objects = render_user_objects(
-        settings, namespace="jupyterhub", user="alice", admin=False, profile=default
-    )
-    for manifest in user_objects:
-        manifest.setdefault("apiVersion", "v1")
-    (service,) = [m for m in user_objects if m["kind"] == "Service"]
-    # KubeSpawner._get_pod_url with per-user Services: dns_name_template.
-    from hub_runtime.spawner import DynamicKubeSpawner
-
     template = DynamicKubeSpawner.class_traits()["dns_name_template"].default_value
-    user_target = "http://{}:{}".format(
-        template.format(name=service["metadata"]["name"], namespace="jupyterhub"),
-        settings.spawner.port,
-    )
     # JupyterHub's add_hub_route: hub.routespec "/" to Hub.host (the connect URL's origin).
     hub_target = Hub(connect_url=settings.connect_url).host
     written = [
         written_virtual_service(
             proxy,
             "jupyterhub",
-            _hub_route_path("/"),
+            client._routespec_to_chp_path("/"),
             {"hub": True, "target": hub_target, "jupyterhub": True},
-        ),
-        written_virtual_service(
-            proxy,
-            "jupyterhub",
-            _hub_route_path("/user/alice/"),
-            {"user": "alice", "server_name": "", "target": user_target, "jupyterhub": True},
-        ),
+        )
     ]
+    user_objects: list[dict[str, Any]] = []
+    for user in ("alice", "alicex"):
+        rendered = render_user_objects(
+            settings, namespace="jupyterhub", user=user, admin=False, profile=default
+        )
+        for manifest in rendered:
+            manifest.setdefault("apiVersion", "v1")
+        (service,) = [m for m in rendered if m["kind"] == "Service"]
+        # KubeSpawner._get_pod_url with per-user Services: dns_name_template.
+        target = "http://{}:{}".format(
+            template.format(name=service["metadata"]["name"], namespace="jupyterhub"),
+            settings.spawner.port,
+        )
+        body = {"user": user, "server_name": "", "target": target, "jupyterhub": True}
+        written.append(
+            written_virtual_service(
+                proxy, "jupyterhub", client._routespec_to_chp_path(f"/user/{user}/"), body
+            )
+        )
+        user_objects.extend(rendered)
     for manifest in written:
         # Istio's CRD serves v1alpha3 with the schema of v1 (the vendored file keeps v1).
         validate_custom({**manifest, "apiVersion": "networking.istio.io/v1"})
     mesh = Mesh.of(synth(chart), user_objects, written)
-    workloads = {
+    pods = {w.name: w for w in mesh.workloads if w.kind == "Pod"}
+    return mesh, {
         "hub": mesh.workload(jupyterhub.hub.labels),
-        "user": mesh.workload(jupyterhub.hub.user_pod_labels),
+        "alice": pods["jupyter-alice"],
+        "alicex": pods["jupyter-alicex"],
     }
-    return mesh, workloads, jupyterhub
 
 
 @pytest.mark.parametrize(
     ("path", "reaches"),
     [
-        ("/user/alice/lab", "user"),
-        ("/user/alice/api/kernels", "user"),
+        ("/user/alice/lab", "alice"),
+        ("/user/alice/api/kernels", "alice"),
+        # alice's route was written first: a route without its slash would take these.
+        ("/user/alicex/lab", "alicex"),
+        ("/user/alicex/api/kernels", "alicex"),
         ("/hub/login", "hub"),
         ("/hub/spawn/alice", "hub"),
         ("/", "hub"),
@@ -366,24 +390,22 @@ def routed(chart: cdk8s.Chart) -> tuple[Mesh, dict[str, Workload], JupyterHub]:
     ],
 )
 def test_gateway_routes_through_the_written_virtual_services(
-    routed: tuple[Mesh, dict[str, Workload], JupyterHub], path: str, reaches: str
+    routed: tuple[Mesh, dict[str, Workload]], path: str, reaches: str
 ) -> None:
     """The hub's "/" VirtualService is written first, yet user routes win: Istio merges the
     Gateway's VirtualServices and moves catch-all routes last. The gateway's request is then
     admitted by the destination's policies (mTLS, the gateway's identity)."""
-    mesh, workloads, _ = routed
+    mesh, workloads = routed
     verdict = check_ingress(mesh, GATEWAY, Request("GET", HOSTS[0], path), 80)
     assert verdict.allowed, verdict.reason
     assert verdict.destination == workloads[reaches], verdict.reason
 
 
-def test_auth_headers_reach_the_hub_only(
-    routed: tuple[Mesh, dict[str, Workload], JupyterHub],
-) -> None:
+def test_auth_headers_reach_the_hub_only(routed: tuple[Mesh, dict[str, Workload]]) -> None:
     """The proxy's VirtualServices remove no header; the user pods' sidecars remove the
     ext-authz headers at their port, the hub's keep them."""
-    mesh, workloads, _ = routed
-    assert mesh.removed_headers(workloads["user"], 8888) == AUTH_HEADERS
+    mesh, workloads = routed
+    assert mesh.removed_headers(workloads["alice"], 8888) == AUTH_HEADERS
     assert mesh.removed_headers(workloads["hub"], 8081) == set()
 
 
@@ -545,3 +567,46 @@ def test_quota_counts_the_replicas_and_their_surge(chart: cdk8s.Chart) -> None:
     hard = find(synth(chart), "ResourceQuota")["spec"]["hard"]
     # Hub (10m) and its sidecar (10m), three proxies and one surging (100m and 10m each).
     assert hard["requests.cpu"] == "460m"
+
+
+def test_proxy_class_is_the_runtimes() -> None:
+    from hub_runtime.proxy_routes import PROXY_CLASS
+
+    assert PROXY_CLASS == HUB_PROXY_CLASS
+
+
+def test_fails_named_servers(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        JupyterHub(
+            chart,
+            "JupyterHub",
+            header_trust=TRUST,
+            hosts=HOSTS,
+            proxy_token=ProxyToken.from_existing_secret("token"),
+            named_server_limit=2,
+            proxy_options=IstioProxyOptions(),
+        )
+    assert str(error.value) == (
+        "test/JupyterHub/Proxy: hub must run no named servers (named_server_limit=0): the "
+        "Gateway tries the VirtualServices in creation order, so a user's default server "
+        "would take a named server's requests, got 'test/JupyterHub/Hub'"
+    )
+
+
+def test_fails_hub_without_the_proxy_client(chart: cdk8s.Chart) -> None:
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        header_trust=TRUST,
+        public_hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+        profiles=[NotebookProfile(chart, "Profile")],
+        named_server_limit=0,
+    )
+    with pytest.raises(ValueError) as error:
+        IstioProxy(chart, "Proxy", hub=hub)
+    assert str(error.value) == (
+        "test/Proxy: hub must call this proxy with the hub runtime's client: HubOptions("
+        "extra_config={'JupyterHub': {'proxy_class': 'hub_runtime.proxy_routes."
+        "VirtualServiceRoutesProxy'}}) (routes keep their trailing slash), got 'test/Hub'"
+    )
