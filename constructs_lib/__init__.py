@@ -13,7 +13,7 @@ from constructs_lib.integrity import (
     find_dangling_references,
     find_unused_prerequisites,
 )
-from constructs_lib.interfaces import IHub, IJupyterHub, IProxy
+from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.istio import (
     IstioIngress,
     IstioTls,
@@ -21,6 +21,7 @@ from constructs_lib.istio import (
     OutboundTrafficMode,
     Retries,
 )
+from constructs_lib.istio_proxy import DEFAULT_ISTIO_PROXY_IMAGE, IstioProxy, IstioProxyOptions
 from constructs_lib.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
@@ -55,6 +56,7 @@ from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDeliv
 __all__ = [
     "AUTH_PROXY_FLAGS",
     "DEFAULT_HUB_IMAGE",
+    "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_USER_IMAGE",
     "REFERENCE_SERVER_ARGS",
@@ -78,10 +80,13 @@ __all__ = [
     "HubStatefulSet",
     "IHub",
     "IJupyterHub",
+    "IMeshRoutedProxy",
     "IProxy",
     "IdleCuller",
     "ImagePullPolicy",
     "IstioIngress",
+    "IstioProxy",
+    "IstioProxyOptions",
     "IstioSidecar",
     "IstioTls",
     "JupyterHub",

@@ -12,6 +12,7 @@ __all__ = [
     "PROXY_PORT",
     "PROXY_SERVICE_API_PORT",
     "component_name",
+    "gateway_name",
     "hub_url",
     "proxy_api_url",
 ]
@@ -38,3 +39,9 @@ def hub_url(release: str) -> str:
 def proxy_api_url(release: str) -> str:
     """The proxy's API Service, as the hub reaches it."""
     return f"http://{component_name(release, Component.PROXY)}:{PROXY_SERVICE_API_PORT}"
+
+
+def gateway_name(release: str) -> str:
+    """The Istio Gateway of a release: ``IstioIngress`` creates it, and ``IstioProxy`` binds
+    the VirtualServices it writes to it."""
+    return release

@@ -12,7 +12,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import api_object
 from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
-from constructs_lib.interfaces import IProxy
+from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
@@ -96,6 +96,14 @@ class AuthProxyIngress(Construct):
         super().__init__(scope, id)
         if not isinstance(proxy, IProxy):
             raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
+        if isinstance(proxy, IMeshRoutedProxy):
+            raise invalid(
+                self,
+                "proxy",
+                proxy.node.path if isinstance(proxy, Construct) else proxy.name,
+                "must carry the requests (CHProxy): IstioProxy routes through an Istio "
+                "Gateway, use IstioIngress",
+            )
         self.hosts = proxy.hub.ingress_hosts(self, hosts)
         if auth_response_headers is None:
             auth_response_headers = (proxy.hub.user_header, "Authorization")

@@ -16,7 +16,7 @@ from constructs import Construct
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.proxy_token import ProxyToken
 
-__all__ = ["IHub", "IJupyterHub", "IProxy"]
+__all__ = ["IHub", "IJupyterHub", "IMeshRoutedProxy", "IProxy"]
 
 
 @runtime_checkable
@@ -93,6 +93,19 @@ class IProxy(Protocol):
     @property
     def target_api_port(self) -> int:
         """The pods' API port (the hub calls it)."""
+        ...
+
+
+@runtime_checkable
+class IMeshRoutedProxy(IProxy, Protocol):
+    """A proxy outside the data path (``IstioProxy``): it serves only the API the hub calls and
+    writes each route as a VirtualService bound to the Gateway ``gateway_name``, so the ingress
+    gateway reaches the hub and user servers itself. Its ``port`` and ``target_port`` are its
+    API's; the ingress and policy constructs check for this protocol first."""
+
+    @property
+    def gateway_name(self) -> str:
+        """The Gateway (in the proxy's namespace) its VirtualServices are bound to."""
         ...
 
 

@@ -11,12 +11,13 @@ from urllib.parse import urlsplit
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import api_object
 from constructs_lib.auth_proxy import HUB_PATH
 from constructs_lib.hub import HUB_PATH_PREFIX
-from constructs_lib.interfaces import IJupyterHub, IProxy
+from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
@@ -121,9 +122,10 @@ _USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
 
 
 class IstioIngress(Construct):
-    """Gateway and VirtualService to the proxy's public port, and for hub, proxy and user pods
-    each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's inbound access log
-    comes from an EnvoyFilter (its Telemetry access log is off).
+    """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
+    VirtualService: the proxy writes one per route, bound to this Gateway), and for hub, proxy
+    and user pods each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's
+    inbound access log comes from an EnvoyFilter (its Telemetry access log is off).
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
@@ -261,7 +263,7 @@ class IstioIngress(Construct):
         gateway_obj = net.Gateway(
             self,
             "Gateway",
-            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+            metadata=cdk8s.ApiObjectMetadata(name=gateway_name(release), labels=labels),
             spec=net.GatewaySpec(selector=selector, servers=self._servers(port, tls)),
         )
 
@@ -297,16 +299,32 @@ class IstioIngress(Construct):
         # only: a user server's owner must never record a visitor's identity and proof.
         # Route header removal runs in Envoy's router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(), "authorization")
-        self.virtual_service = net.VirtualService(
-            self,
-            "VirtualService",
-            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-            spec=net.VirtualServiceSpec(
-                gateways=[gateway_obj.name],
-                hosts=list(self.hosts),
-                http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
-            ),
-        )
+        self.virtual_service: cdk8s.ApiObject | None = None
+        self.user_header_filter: cdk8s.ApiObject | None = None
+        if isinstance(proxy, IMeshRoutedProxy):
+            # The proxy writes a VirtualService per route (the hub's "/" too), bound to this
+            # Gateway by name: the two must agree.
+            if proxy.gateway_name != gateway_obj.name:
+                raise invalid(
+                    self,
+                    "proxy",
+                    proxy.gateway_name,
+                    f"must bind its VirtualServices to this Gateway {gateway_obj.name!r}",
+                )
+            # Its VirtualServices remove no header, so user servers drop the auth headers
+            # themselves, as the route for every path but the hub's does with CHProxy.
+            self.user_header_filter = self._user_header_filter(release, hub)
+        else:
+            self.virtual_service = net.VirtualService(
+                self,
+                "VirtualService",
+                metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
+                spec=net.VirtualServiceSpec(
+                    gateways=[gateway_obj.name],
+                    hosts=list(self.hosts),
+                    http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+                ),
+            )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
             _Workload(Component.PROXY, proxy.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, "SERVER"),
@@ -462,24 +480,29 @@ class IstioIngress(Construct):
                 ],
             )
 
+        # Who reaches the hub on every path and the user servers: the proxy, or the gateway
+        # itself where the proxy only writes routes (IstioProxy), whose API the hub alone calls.
+        front = [gateway_principal] if isinstance(proxy, IMeshRoutedProxy) else [proxy_id]
+        proxy_rules = (
+            [rule([hub_id], proxy.target_api_port)]
+            if isinstance(proxy, IMeshRoutedProxy)
+            else [
+                rule([gateway_principal], proxy.target_port),
+                rule([hub_id], proxy.target_api_port),
+            ]
+        )
         policies = {
-            Component.PROXY: (
-                proxy.labels,
-                [
-                    rule([gateway_principal], proxy.target_port),
-                    rule([hub_id], proxy.target_api_port),
-                ],
-            ),
+            Component.PROXY: (proxy.labels, proxy_rules),
             # "/hub/api" exactly too: jupyterhub-singleuser checks the hub with a GET of
             # JUPYTERHUB_API_URL (no trailing slash) at start; "/hub/api/*" does not match it.
             Component.HUB: (
                 hub.labels,
                 [
-                    rule([proxy_id], hub.port),
+                    rule(front, hub.port),
                     rule([user_id, hub_id], hub.port, ["/hub/api", "/hub/api/*"]),
                 ],
             ),
-            Component.SINGLEUSER: (hub.user_pod_labels, [rule([proxy_id, hub_id], USER_PORT)]),
+            Component.SINGLEUSER: (hub.user_pod_labels, [rule([*front, hub_id], USER_PORT)]),
         }
         for component, (labels, rules) in policies.items():
             sec.AuthorizationPolicy(
@@ -537,6 +560,37 @@ class IstioIngress(Construct):
                 )
             )
         return entries
+
+    def _user_header_filter(self, release: str, hub: IHub) -> cdk8s.ApiObject:
+        """An EnvoyFilter on the user pods' inbound virtual host of the user port (Istio's
+        ``inbound|http|<port>``, the one wildcard virtual host of an inbound HTTP route, which
+        SIDECAR_INBOUND patches reach) that removes the auth headers from every request: a
+        user server's owner must never record a visitor's identity and its proof."""
+        labels = dict(hub.user_pod_labels)
+        return api_object(
+            self,
+            "user-auth-headers",
+            api_version="networking.istio.io/v1alpha3",
+            kind="EnvoyFilter",
+            name=f"{release}-{Component.SINGLEUSER.value}-auth-headers",
+            labels=labels,
+            spec={
+                "workloadSelector": {"labels": labels},
+                "configPatches": [
+                    {
+                        "applyTo": "VIRTUAL_HOST",
+                        "match": {
+                            "context": "SIDECAR_INBOUND",
+                            "routeConfiguration": {"vhost": {"name": f"inbound|http|{USER_PORT}"}},
+                        },
+                        "patch": {
+                            "operation": "MERGE",
+                            "value": {"request_headers_to_remove": list(self.auth_headers)},
+                        },
+                    }
+                ],
+            },
+        )
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
         from constructs_lib._imports.io.istio import networking as net

@@ -10,10 +10,12 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._checks import check_instance
+from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import HubOptions, HubStatefulSet
+from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
 from constructs_lib.pod import IstioSidecar
@@ -63,6 +65,16 @@ def reference_profiles(
     )
 
 
+def _for_istio_proxy(options: HubOptions, *, named_servers_chosen: bool) -> HubOptions:
+    """The hub's options for IstioProxy: its API client keeps the routes' trailing slash, and
+    named servers are off unless chosen (IstioProxy refuses them: a VirtualService route is a
+    prefix, tried in creation order)."""
+    extra = {name: dict(traits) for name, traits in options.extra_config.items()}
+    extra.setdefault("JupyterHub", {}).setdefault("proxy_class", HUB_PROXY_CLASS)
+    limit = options.named_server_limit if named_servers_chosen else 0
+    return dataclasses.replace(options, extra_config=extra, named_server_limit=limit)
+
+
 class _Keep(Enum):
     """A shorthand prop left out: the options' field stands."""
 
@@ -97,16 +109,22 @@ class JupyterHub(Construct):
         profiles: the profiles users can spawn; default ``None``, :func:`reference_profiles`.
         admin_users: the admins' user names; default none.
         hub_image: default ``DEFAULT_HUB_IMAGE``, z2jh's public hub image.
-        proxy_image: default ``None``, the official CHP image (routes in Redis need your own).
+        proxy_image: default ``None``, the chosen proxy's default image (routes in Redis need
+            your own).
         sidecar: Istio injection for the hub and the proxy; default ``IstioSidecar()``, ``None``
             turns injection off for both (user pods follow ``user_pods.sidecar``).
         user_pods: what every user pod gets; default ``UserPods()``.
         culler: the idle culler; default ``IdleCuller()``.
         named_server_limit: named servers per user; default 3, 0 turns them off.
-        proxy_autoscaling: the proxy's autoscaler; default ``Autoscaling()``.
-        proxy_routes: where the proxy keeps its routes; default in memory.
+        proxy_autoscaling: CHProxy's autoscaler; default ``Autoscaling()``.
+        proxy_routes: where CHProxy keeps its routes; default in memory.
         hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
-        proxy_options: every option of the proxy, forwarded whole; default ``ProxyOptions()``.
+        proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
+            default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
+            ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
+            and then the hub calls it with ``hub_runtime.proxy_routes``' client and named
+            servers are off (unless ``named_server_limit`` or ``hub_options`` says otherwise,
+            which IstioProxy refuses).
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
@@ -121,7 +139,7 @@ class JupyterHub(Construct):
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | None = None,
         hub_options: HubOptions | None = None,
-        proxy_options: ProxyOptions | None = None,
+        proxy_options: ProxyOptions | IstioProxyOptions | None = None,
         admin_users: Sequence[str] | None = None,
         hub_image: str | None = None,
         proxy_image: str | None = None,
@@ -136,7 +154,9 @@ class JupyterHub(Construct):
         super().__init__(scope, id)
         check_dns_label(self, "release", release)
         check_instance(self, "hub_options", hub_options, (HubOptions, type(None)))
-        check_instance(self, "proxy_options", proxy_options, (ProxyOptions, type(None)))
+        check_instance(
+            self, "proxy_options", proxy_options, (ProxyOptions, IstioProxyOptions, type(None))
+        )
         hub_props: dict[str, Any] = {
             name: value
             for name, value in (
@@ -159,14 +179,33 @@ class JupyterHub(Construct):
         }
         if sidecar is not KEEP:
             hub_props["sidecar"] = proxy_props["sidecar"] = sidecar
+        if isinstance(proxy_options, IstioProxyOptions):
+            for name in ("autoscaling", "routes"):
+                if name in proxy_props:
+                    raise invalid(
+                        self,
+                        f"proxy_{name}",
+                        proxy_props[name],
+                        "applies to CHProxy only (proxy_options is IstioProxyOptions, whose "
+                        "routes are VirtualServices)",
+                    )
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
-        if (
-            hub_settings.activity_interval is None
-            and proxy_settings.routes is not None
-            and (proxy_settings.routes.shared)
+        if isinstance(proxy_settings, IstioProxyOptions):
+            hub_settings = _for_istio_proxy(
+                hub_settings,
+                named_servers_chosen="named_server_limit" in hub_props
+                or (
+                    hub_options is not None
+                    and hub_options.named_server_limit != HubOptions.named_server_limit
+                ),
+            )
+        if hub_settings.activity_interval is None and (
+            isinstance(proxy_settings, IstioProxyOptions)
+            or (proxy_settings.routes is not None and proxy_settings.routes.shared)
         ):
-            # Routes in Redis survive a proxy restart: poll as rarely as the reference does.
+            # Routes in Redis (or VirtualServices) survive a proxy restart: poll as rarely as
+            # the reference does.
             hub_settings = dataclasses.replace(hub_settings, activity_interval=60)
         chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
         self.user_service_account = api_object(
@@ -191,7 +230,11 @@ class JupyterHub(Construct):
             kubernetes_version=kubernetes_version,
             options=hub_settings,
         )
-        self.proxy = CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
+        self.proxy: CHProxy | IstioProxy = (
+            IstioProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
+            if isinstance(proxy_settings, IstioProxyOptions)
+            else CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
+        )
         self.profiles = chosen
         self.proxy_token = proxy_token
         # The escape hatch of the whole: the hub's StatefulSet.

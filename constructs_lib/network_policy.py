@@ -12,11 +12,11 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import api_object
-from constructs_lib.interfaces import IJupyterHub, IProxy
+from constructs_lib.interfaces import IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.user_pods import USER_PORT
 
-__all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels"]
+__all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
 
 TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
 # Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
@@ -46,6 +46,14 @@ def app_flows(proxy: IProxy) -> tuple[Flow, ...]:
     """Who talks to whom inside the app: the proxy forwards to the hub and user servers,
     the hub drives the proxy's API and calls user servers, user servers call the hub API."""
     hub = proxy.hub
+    if isinstance(proxy, IMeshRoutedProxy):
+        # No proxy in the data path: the ingress gateway reaches the hub and user servers
+        # itself (ingress_flows), and the proxy only answers the hub's API calls.
+        return (
+            Flow(Component.SINGLEUSER, Component.HUB, hub.port),
+            Flow(Component.HUB, Component.PROXY, proxy.target_api_port),
+            Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
+        )
     return (
         Flow(Component.PROXY, Component.HUB, hub.port),
         Flow(Component.SINGLEUSER, Component.HUB, hub.port),
@@ -53,6 +61,17 @@ def app_flows(proxy: IProxy) -> tuple[Flow, ...]:
         Flow(Component.PROXY, Component.SINGLEUSER, USER_PORT),
         Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
     )
+
+
+def ingress_flows(proxy: IProxy, ingress: NetworkPeer) -> tuple[Flow, ...]:
+    """What the ingress in front of the app reaches: the proxy's public port, or, for a proxy
+    outside the data path, the hub and user servers through the VirtualServices it writes."""
+    if isinstance(proxy, IMeshRoutedProxy):
+        return (
+            Flow(ingress, Component.HUB, proxy.hub.port),
+            Flow(ingress, Component.SINGLEUSER, USER_PORT),
+        )
+    return (Flow(ingress, Component.PROXY, proxy.target_port),)
 
 
 def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy:
@@ -82,7 +101,8 @@ class HubNetworkPolicies(Construct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
     ``jupyterhub=`` for its proxy) plus traffic from ``ingress_from`` to the
-    proxy's public port; optionally Prometheus scraping the sidecars and telepresence's agent.
+    proxy's public port (with ``IstioProxy``: to the hub's and the user servers' ports);
+    optionally Prometheus scraping the sidecars and telepresence's agent.
 
     Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
     hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
@@ -121,7 +141,7 @@ class HubNetworkPolicies(Construct):
         release = chosen.release
         labels = {APP_LABEL: release}
         pods = component_labels(chosen)
-        flows = (*app_flows(chosen), Flow(ingress_from, Component.PROXY, chosen.target_port))
+        flows = (*app_flows(chosen), *ingress_flows(chosen, ingress_from))
         self.flows = flows
         self.policies: dict[str, cdk8s.ApiObject] = {}
 

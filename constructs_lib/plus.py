@@ -26,7 +26,7 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component
 from constructs_lib.hub import HubStatefulSet
-from constructs_lib.proxy import CHProxy
+from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 
 __all__ = [
@@ -41,13 +41,19 @@ __all__ = [
 ]
 
 
-def proxy_backend(proxy: CHProxy) -> kplus.IngressBackend:
+def proxy_backend(proxy: IProxy) -> kplus.IngressBackend:
     """The proxy's Service at its public port (``proxy.port``), as a kplus ``IngressBackend``.
 
     Every request goes to the proxy, which routes ``/hub`` to the hub and the rest to user
     servers: give it the hosts of the hub's ``public_hosts``
     (``kplus.Ingress(..., rules=[kplus.IngressRule(host=..., backend=proxy_backend(proxy))])``).
     """
+    if isinstance(proxy, IMeshRoutedProxy):
+        where = proxy.node.path if isinstance(proxy, Construct) else proxy.name
+        raise ValueError(
+            f"proxy_backend: proxy must carry the requests (CHProxy): IstioProxy has no public "
+            f"port, use IstioIngress, got {where!r}"
+        )
     # kplus builds a Service backend only from a kplus Service, and has no reference to an
     # existing one: this stand-in, with the proxy Service's name and public port, lives in an
     # app of its own that is never synthesized, so it adds no object to yours.
@@ -69,7 +75,7 @@ def hub_pods(scope: Construct, id: str, hub: HubStatefulSet) -> kplus.Pods:
     return _pods(scope, id, hub.labels)
 
 
-def proxy_pods(scope: Construct, id: str, proxy: CHProxy) -> kplus.Pods:
+def proxy_pods(scope: Construct, id: str, proxy: IProxy) -> kplus.Pods:
     """The proxy's pods, selected by their selector labels (``proxy.labels``)."""
     return _pods(scope, id, proxy.labels)
 

@@ -22,7 +22,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import chart_namespace, others_in_app
-from constructs_lib.interfaces import IHub
+from constructs_lib.interfaces import IHub, IMeshRoutedProxy
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -408,7 +408,10 @@ class CHProxy(Construct):
 def _check_one_proxy(proxy: CHProxy, release: str) -> None:
     """A release has one proxy per namespace: the one the hub's settings name."""
     namespace = chart_namespace(proxy)
-    for other in others_in_app(proxy, CHProxy):
+    # Any proxy, IstioProxy too (it serves the same API URL).
+    for other in others_in_app(proxy, Construct):
+        if not isinstance(other, (CHProxy, IMeshRoutedProxy)):
+            continue
         if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
             raise invalid(
                 proxy,

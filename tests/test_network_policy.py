@@ -10,6 +10,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
+    CHProxy,
     Component,
     HubNetworkPolicies,
     JupyterHub,
@@ -99,6 +100,7 @@ def test_user_servers_cannot_reach_proxy_or_other_hub_ports(
     setup: tuple[JupyterHub, list[dict[str, Any]]],
 ) -> None:
     jupyterhub, policies = setup
+    assert isinstance(jupyterhub.proxy, CHProxy)
     user = (NAMESPACE_LABELS, jupyterhub.hub.user_pod_labels)
     for port in (jupyterhub.proxy.PORT, jupyterhub.proxy.API_PORT, jupyterhub.proxy.METRICS_PORT):
         assert not allowed(policies, user, jupyterhub.proxy.labels, port)

@@ -23,6 +23,7 @@ __all__ = [
     "AuthorizationPolicy",
     "Gateway",
     "GatewayServer",
+    "InboundHeaderRemoval",
     "Mesh",
     "PeerAuthentication",
     "Service",
@@ -199,6 +200,19 @@ class VirtualService:
     http: tuple[Mapping[str, Any], ...]
 
 
+@dataclass(frozen=True)
+class InboundHeaderRemoval:
+    """An EnvoyFilter that removes request headers at the inbound virtual host of a port
+    (``inbound|http|<port>``) of the workloads it selects (Envoy's VirtualHost
+    ``request_headers_to_remove``)."""
+
+    name: str
+    namespace: str
+    selector: Mapping[str, str] | None
+    port: int
+    headers: tuple[str, ...]
+
+
 @dataclass
 class Mesh:
     """Every object of a set of manifests the model reads."""
@@ -211,6 +225,7 @@ class Mesh:
     policies: list[AuthorizationPolicy] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     virtual_services: list[VirtualService] = field(default_factory=list)
+    header_removals: list[InboundHeaderRemoval] = field(default_factory=list)
     namespace_labels: dict[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
@@ -348,6 +363,8 @@ class Mesh:
             )
         elif kind == "EnvoyFilter" and _only_access_log(spec):
             pass  # changes what the hub's sidecar logs, not where requests go
+        elif kind == "EnvoyFilter" and (removal := _inbound_header_removal(name, namespace, spec)):
+            self.header_removals.append(removal)  # changes headers, not where requests go
         else:
             raise Unmodelled(f"{_ref(doc)}: kind {kind} (as written) is not modelled")
 
@@ -398,6 +415,17 @@ class Mesh:
             raise LookupError(f"{len(found)} workloads carry {labels}")
         return found[0]
 
+    def removed_headers(self, workload: Workload, port: int) -> set[str]:
+        """Request headers (lower case) the workload's sidecar removes before its port."""
+        return {
+            header.lower()
+            for r in self.header_removals
+            if r.namespace == workload.namespace
+            and r.port == port
+            and selects(r.selector, workload.labels)
+            for header in r.headers
+        }
+
     def endpoints(self, service: Service) -> list[Workload]:
         """The workloads a Service selects (its endpoints)."""
         if service.selector is None:
@@ -447,3 +475,34 @@ def _only_access_log(spec: Mapping[str, Any]) -> bool:
         ):
             return False
     return True
+
+
+def _inbound_header_removal(
+    name: str, namespace: str, spec: Mapping[str, Any]
+) -> InboundHeaderRemoval | None:
+    """An EnvoyFilter whose one patch merges ``request_headers_to_remove`` into the inbound
+    virtual host of one port, and nothing else (else ``None``: not this shape)."""
+    patches = spec.get("configPatches") or []
+    if set(spec) - {"workloadSelector", "configPatches"} or len(patches) != 1:
+        return None
+    patch = patches[0]
+    match = patch.get("match") or {}
+    vhost = ((match.get("routeConfiguration") or {}).get("vhost") or {}).get("name", "")
+    value = (patch.get("patch") or {}).get("value") or {}
+    if (
+        patch.get("applyTo") != "VIRTUAL_HOST"
+        or match.get("context") != "SIDECAR_INBOUND"
+        or set(match) != {"context", "routeConfiguration"}
+        or set(match["routeConfiguration"]) != {"vhost"}
+        or not vhost.startswith("inbound|http|")
+        or patch["patch"].get("operation") != "MERGE"
+        or set(value) != {"request_headers_to_remove"}
+    ):
+        return None
+    return InboundHeaderRemoval(
+        name,
+        namespace,
+        (spec.get("workloadSelector") or {}).get("labels"),
+        int(vhost.rsplit("|", 1)[1]),
+        tuple(value["request_headers_to_remove"]),
+    )

@@ -43,12 +43,14 @@ from tests.mesh.objects import (
     CLUSTER_SUFFIX,
     MESH_OUTBOUND,
     ROOT_NAMESPACE,
+    Gateway,
     GatewayServer,
     Mesh,
     Service,
     ServiceEntry,
     Sidecar,
     Unmodelled,
+    VirtualService,
     Workload,
     selects,
 )
@@ -388,40 +390,33 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
                 f"Gateway {gw.name} on port {port} redirects Host {host!r} to HTTPS "
                 "(tls.httpsRedirect): 301",
             )
-        for vs in mesh.virtual_services:
-            bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
-            if f"{gw.namespace}/{gw.name}" not in bound:
+        for vs, route in _gateway_routes(mesh, gw, bare):
+            if not route_matches(route, path):
                 continue
-            if not any(_dns_match(h, bare) for h in vs.hosts):
-                continue
-            for route in vs.http:
-                if not route_matches(route, path):
-                    continue
-                destination = route["route"][0]["destination"]
-                service = resolve(mesh, destination["host"], vs.namespace)
-                if service is None:
-                    return Outbound(
-                        False,
-                        f"VirtualService {vs.name} routes to unknown host {destination['host']}",
-                    )
-                number = (destination.get("port") or {}).get("number")
-                if number is None and len(service.ports) == 1:
-                    number = service.ports[0].port
-                if number is None or service.port(int(number)) is None:
-                    return Outbound(
-                        False,
-                        f"VirtualService {vs.name}: port {number} is not a "
-                        f"port of {service.hostname}",
-                    )
+            destination = route["route"][0]["destination"]
+            service = resolve(mesh, destination["host"], vs.namespace)
+            if service is None:
                 return Outbound(
-                    True,
-                    f"Gateway {gw.name} and VirtualService {vs.name} route "
-                    f"Host {host!r} to {service.hostname}:{number}",
-                    service=service,
-                    port=int(number),
-                    protocol=HTTP,
-                    mtls=_auto_mtls(mesh, service),
+                    False,
+                    f"VirtualService {vs.name} routes to unknown host {destination['host']}",
                 )
+            number = (destination.get("port") or {}).get("number")
+            if number is None and len(service.ports) == 1:
+                number = service.ports[0].port
+            if number is None or service.port(int(number)) is None:
+                return Outbound(
+                    False,
+                    f"VirtualService {vs.name}: port {number} is not a port of {service.hostname}",
+                )
+            return Outbound(
+                True,
+                f"Gateway {gw.name} and VirtualService {vs.name} route "
+                f"Host {host!r} to {service.hostname}:{number}",
+                service=service,
+                port=int(number),
+                protocol=HTTP,
+                mtls=_auto_mtls(mesh, service),
+            )
     return Outbound(
         False,
         f"no Gateway server and VirtualService of the gateway on port "
@@ -439,6 +434,34 @@ def _routes_http(server: GatewayServer) -> bool:
         "PASSTHROUGH",
         "AUTO_PASSTHROUGH",
     )
+
+
+def _gateway_routes(
+    mesh: Mesh, gateway: Gateway, host: str
+) -> list[tuple[VirtualService, Mapping[str, Any]]]:
+    """The routes a gateway's virtual host for ``host`` holds, in the order Envoy tries them:
+    every VirtualService bound to the Gateway for the host contributes its routes, in
+    creation order (here: manifest order), then catch-all routes (``prefix: /`` or no match,
+    with no header or query match) move to the end, the others keeping their order (Istio's
+    ``buildGatewayHTTPRouteConfig`` in pilot/pkg/networking/core/gateway.go, and
+    ``SortVHostRoutes``/``IsCatchAllRoute`` in pilot/pkg/networking/core/route/route.go)."""
+    routes: list[tuple[VirtualService, Mapping[str, Any]]] = []
+    for vs in mesh.virtual_services:
+        bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
+        if f"{gateway.namespace}/{gateway.name}" not in bound:
+            continue
+        if not any(_dns_match(h, host) for h in vs.hosts):
+            continue
+        routes.extend((vs, route) for route in vs.http)
+    ordered = [(vs, r) for vs, r in routes if not _catch_all_route(r)]
+    return ordered + [(vs, r) for vs, r in routes if _catch_all_route(r)]
+
+
+def _catch_all_route(route: Mapping[str, Any]) -> bool:
+    matches = route.get("match")
+    if not matches:
+        return True  # Istio's match for "no match" is prefix "/"
+    return any(m.get("uri") == {"prefix": "/"} and set(m) == {"uri"} for m in matches)
 
 
 def route_matches(route: Mapping[str, Any], path: str) -> bool:

@@ -1,0 +1,30 @@
+"""The hub's client of jupyterhub-istio-proxy (``IstioProxy``): CHP's REST API, routes kept
+with their trailing slash."""
+
+from __future__ import annotations
+
+from jupyterhub.proxy import ConfigurableHTTPProxy
+
+__all__ = ["PROXY_CLASS", "VirtualServiceRoutesProxy"]
+
+
+class VirtualServiceRoutesProxy(ConfigurableHTTPProxy):  # type: ignore[misc]
+    """ConfigurableHTTPProxy, but each route keeps its trailing slash on the wire.
+
+    JupyterHub drops the slash for CHP (``/user/alice/`` becomes ``/user/alice``), which
+    matches whole path segments. jupyterhub-istio-proxy turns the path into a VirtualService
+    ``uri.prefix``, a plain string prefix in Envoy: ``/user/alice`` would also match
+    ``/user/alicex/``, and the Gateway tries the routes of its VirtualServices in their
+    creation order, so alicex's requests (and cookies) could reach alice's server. With the
+    slash, no user's route is a prefix of another user's. The proxy names a route's
+    VirtualService after the path and lists it back under the same path, so adding,
+    listing and deleting agree.
+    """
+
+    def _routespec_to_chp_path(self, routespec: str) -> str:
+        path: str = self.validate_routespec(routespec)
+        return path if path.startswith("/") else "/" + path
+
+
+# What JupyterHub.proxy_class names (an import string the hub resolves at start).
+PROXY_CLASS = f"{VirtualServiceRoutesProxy.__module__}.{VirtualServiceRoutesProxy.__name__}"
