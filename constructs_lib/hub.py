@@ -48,6 +48,7 @@ from hub_runtime.settings import (
     CONFIG_FILE_NAME,
     CONFIGURABLE_CLASSES,
     AuthSettings,
+    ClaimSettings,
     CullerSettings,
     HubSettings,
     ProfileSettings,
@@ -795,10 +796,15 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
                 hub,
                 "profiles",
                 profile.slug,
-                f"must give the same persistent claim as {first.slug} (size, storage class "
-                f"and access mode: each user has one claim, whichever profile starts first "
-                f"makes it), got {claim} and {expected}",
+                f"must mount the same persistent claim as {first.slug} ({_claim_text(expected)}; "
+                f"this one: {_claim_text(claim)}): each user has one claim, made by whichever "
+                "profile starts first",
             )
+
+
+def _claim_text(claim: ClaimSettings) -> str:
+    storage_class = claim.storage_class or "the default StorageClass"
+    return f"{claim.size}, {storage_class}, {claim.access_mode}"
 
 
 def _profile_settings(
