@@ -42,13 +42,15 @@ def _applied(tmp_path: Path, settings: HubSettings) -> Config:
 
 def _parsed(command: list[str]) -> dict[str, Any]:
     """What the installed jupyterhub-idle-culler makes of the service command's flags."""
-    import jupyterhub_idle_culler
+    import jupyterhub_idle_culler  # type: ignore[import-untyped]
 
     assert command[1:3] == ["-m", "jupyterhub_idle_culler"]
     culler = jupyterhub_idle_culler.IdleCuller()
     culler.parse_command_line(command[3:])
-    names = ("timeout", "cull_every", "concurrency", "max_age", "cull_users")
-    names += ("cull_admin_users", "remove_named_servers")
+    names = [
+        *("timeout", "cull_every", "concurrency", "max_age"),
+        *("cull_users", "cull_admin_users", "remove_named_servers"),
+    ]
     return {name: getattr(culler, name) for name in names}
 
 
