@@ -9,6 +9,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
 
 from constructs_lib import IdleCuller, JupyterHub, ProxyToken
@@ -171,3 +172,14 @@ def test_fails_zero_concurrency(chart: cdk8s.Chart) -> None:
     assert _error(chart, IdleCuller(concurrency=0)) == (
         "test/JupyterHub/Hub: culler.concurrency must be positive, got 0"
     )
+
+
+def test_service_and_role_snapshot(tmp_path: Path, snapshot_yaml: SnapshotAssertion) -> None:
+    """The hub's culler service and role with every option on (the interpreter, which is
+    the hub's own, shown as ``python``)."""
+    settings = _settings(max_age=86400, users=True, admin_users=False, remove_named_servers=True)
+    config = _applied(tmp_path, settings)
+    (service,) = config.JupyterHub.services
+    (role,) = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-culler"]
+    shown = {**service, "command": ["python", *service["command"][1:]]}
+    assert {"service": shown, "role": role} == snapshot_yaml

@@ -8,6 +8,7 @@ from typing import Any
 import cdk8s
 import kubernetes_validate
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from apps.dev import DevChart
 from apps.minimal import MinimalChart
@@ -78,6 +79,25 @@ def test_one_list_for_every_pod(chart: cdk8s.Chart) -> None:
     # The other user pod settings given stay.
     assert jupyterhub.hub.user_pods.start_timeout == 600
     assert jupyterhub.image_pull_secrets == ("mirror-creds", "regcred")
+
+
+def test_snapshot(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
+    """Where the names land: the hub's and the proxy's pod templates, and the user pod."""
+    JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        image_pull_secrets=["regcred"],
+    )
+    manifests = synth(chart)
+    (pod, *_) = _user_pods(manifests)
+    assert {
+        "hub": find(manifests, "StatefulSet")["spec"]["template"]["spec"]["imagePullSecrets"],
+        "proxy": find(manifests, "Deployment")["spec"]["template"]["spec"]["imagePullSecrets"],
+        "user": pod["spec"]["imagePullSecrets"],
+    } == snapshot_yaml
 
 
 def test_each_part_its_own(chart: cdk8s.Chart) -> None:
