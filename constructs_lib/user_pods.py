@@ -272,7 +272,8 @@ class IdleCuller:
         for name in ("timeout", "every", "concurrency", "max_age"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise invalid(scope, f"culler.{name}", value, "must be a whole number of seconds")
+                unit = "" if name == "concurrency" else " of seconds"
+                raise invalid(scope, f"culler.{name}", value, f"must be a whole number{unit}")
         for name in ("timeout", "every", "concurrency"):
             if getattr(self, name) <= 0:
                 raise invalid(scope, f"culler.{name}", getattr(self, name), "must be positive")

@@ -183,3 +183,9 @@ def test_service_and_role_snapshot(tmp_path: Path, snapshot_yaml: SnapshotAssert
     (role,) = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-culler"]
     shown = {**service, "command": ["python", *service["command"][1:]]}
     assert {"service": shown, "role": role} == snapshot_yaml
+
+
+def test_fails_concurrency_not_a_number(chart: cdk8s.Chart) -> None:
+    assert _error(chart, IdleCuller(concurrency="10")) == (  # type: ignore[arg-type]
+        "test/JupyterHub/Hub: culler.concurrency must be a whole number, got '10'"
+    )
