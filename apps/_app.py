@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib import External, HubNamespace, JupyterHub, KubernetesVersion, Prerequisite
 
-__all__ = ["BuiltApp", "build_app", "user_pod_prerequisites"]
+__all__ = ["BuiltApp", "build_app", "pull_secret_prerequisites", "user_pod_prerequisites"]
 
 # The namespace every app deploys into.
 NAMESPACE = "jupyterhub"
@@ -56,6 +56,19 @@ def user_pod_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
             for name in runtime_classes
         ),
         *((priority,) if priority else ()),
+    )
+
+
+def pull_secret_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
+    """The Secrets hub, proxy and user pods pull their images with."""
+    return tuple(
+        Prerequisite(
+            "Secret",
+            name,
+            "credentials for the image registry (type kubernetes.io/dockerconfigjson) the "
+            "hub, proxy and user pods pull their images with",
+        )
+        for name in jupyterhub.image_pull_secrets
     )
 
 

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
+from apps._app import (
+    NAMESPACE,
+    BuiltApp,
+    build_app,
+    pull_secret_prerequisites,
+    user_pod_prerequisites,
+)
 from constructs_lib import (
     REFERENCE_SERVER_ARGS,
     External,
@@ -71,6 +77,8 @@ class DevChart(cdk8s.Chart):
         # Where you push the images you build (the proxy with the Redis backend): a
         # placeholder, set it to your registry.
         image_registry: str = "registry.example.org/jupyterhub",
+        # Secrets with credentials for that registry, for every pod; none by default.
+        image_pull_secrets: Sequence[str] = (),
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
@@ -96,6 +104,7 @@ class DevChart(cdk8s.Chart):
             ),
             # Checkpoints in the reference volumes' memory volume.
             user_pods=UserPods(server_args=REFERENCE_SERVER_ARGS),
+            image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
         )
         self.ingress = IstioIngress(
@@ -147,6 +156,7 @@ class DevChart(cdk8s.Chart):
                     for name in sorted(routes.external_secrets)
                 ),
                 *user_pod_prerequisites(self.jupyterhub),
+                *pull_secret_prerequisites(self.jupyterhub),
             ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels, TELEPRESENCE_LABELS),
         )

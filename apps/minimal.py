@@ -1,7 +1,8 @@
 """``minimal``: hub, proxy and the two reference profiles behind ingress-nginx + oauth2-proxy.
 
-No mesh and no Vault: the proxy token is a Secret you create once (see the README), and
-oauth2-proxy runs in the app's namespace under the hub's path (``AUTH_PROXY_FLAGS``).
+Each user's home is a PersistentVolumeClaim of their own, made at their first start. No mesh
+and no Vault: the proxy token is a Secret you create once (see the README), and oauth2-proxy
+runs in the app's namespace under the hub's path (``AUTH_PROXY_FLAGS``).
 NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
 only the hub's port.
 """
@@ -13,7 +14,13 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
+from apps._app import (
+    NAMESPACE,
+    BuiltApp,
+    build_app,
+    pull_secret_prerequisites,
+    user_pod_prerequisites,
+)
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
     AuthProxy,
@@ -26,6 +33,8 @@ from constructs_lib import (
     Prerequisite,
     ProxyToken,
     UserPods,
+    UserVolume,
+    reference_profiles,
 )
 from constructs_lib._names import APP_LABEL
 from constructs_lib._objects import api_object
@@ -55,6 +64,10 @@ class MinimalChart(cdk8s.Chart):
             audience="jupyterhub",
             jwks_url="https://auth.example.org/.well-known/jwks.json",
         ),
+        # Each user's home: a claim of the cluster's default StorageClass (z2jh's default).
+        home: UserVolume = UserVolume.persistent_claim(),  # noqa: B008 - frozen value
+        # Secrets with registry credentials for every pod; none: the images are public.
+        image_pull_secrets: Sequence[str] = (),
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
@@ -65,8 +78,10 @@ class MinimalChart(cdk8s.Chart):
             proxy_token=token,
             header_trust=header_trust,
             hosts=hosts,
+            profiles=reference_profiles(self, volumes=[home]),
             sidecar=None,
             user_pods=UserPods(sidecar=None),
+            image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(
@@ -145,6 +160,7 @@ class MinimalChart(cdk8s.Chart):
                     f"flags: the Ingress sends {auth_proxy.prefix} to it",
                 ),
                 *user_pod_prerequisites(self.jupyterhub),
+                *pull_secret_prerequisites(self.jupyterhub),
             ),
             pod_labels=(self.jupyterhub.hub.user_pod_labels, auth_proxy.pod_labels),
         )

@@ -30,6 +30,7 @@ from constructs_lib.network_policy import Flow, HubNetworkPolicies, app_flows
 from constructs_lib.pod import HealthProbes, IstioSidecar, ProbeTiming, Resources
 from constructs_lib.profile import (
     DEFAULT_USER_IMAGE,
+    ClaimAccessMode,
     ImagePullPolicy,
     MountAccess,
     NotebookProfile,
@@ -65,6 +66,7 @@ __all__ = [
     "AuthProxyIngress",
     "Autoscaling",
     "CHProxy",
+    "ClaimAccessMode",
     "Component",
     "ExistingSecretToken",
     "External",

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._names import check_dns_subdomain
 
 __all__ = ["check_image", "check_instance", "check_strings", "merge_options", "type_name"]
 
@@ -91,3 +92,13 @@ def merge_options(scope: Construct, options: T, props: dict[str, Any]) -> T:
                 f"{', '.join(sorted(fields))})",
             )
     return dataclasses.replace(options, **props)  # type: ignore[type-var]
+
+
+def check_image_pull_secrets(scope: Construct, field: str, names: Any) -> tuple[str, ...]:
+    """Names of Secrets with registry credentials: DNS subdomains, none twice."""
+    chosen = check_strings(scope, field, names)
+    for index, name in enumerate(chosen):
+        check_dns_subdomain(scope, f"{field}[{index}]", name)
+        if name in chosen[:index]:
+            raise invalid(scope, f"{field}[{index}]", name, "must be unique")
+    return chosen

@@ -13,7 +13,13 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from constructs_lib._checks import check_image, check_instance, check_strings, merge_options
+from constructs_lib._checks import (
+    check_image,
+    check_image_pull_secrets,
+    check_instance,
+    check_strings,
+    merge_options,
+)
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
@@ -42,6 +48,7 @@ from hub_runtime.settings import (
     CONFIG_FILE_NAME,
     CONFIGURABLE_CLASSES,
     AuthSettings,
+    ClaimSettings,
     CullerSettings,
     HubSettings,
     ProfileSettings,
@@ -119,6 +126,9 @@ class HubOptions:
             cluster's.
         extra_config: traits the typed options do not cover, by configurable class (one of
             ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none.
+        image_pull_secrets: names of Secrets with registry credentials (type
+            ``kubernetes.io/dockerconfigjson``) the hub pod pulls its image with; default none,
+            the default image is public (user pods: ``UserPods.image_pull_secrets``).
     """
 
     image: str = DEFAULT_HUB_IMAGE
@@ -164,6 +174,8 @@ class HubOptions:
     # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Applied last at the hub's start,
     # which checks each trait exists.
     extra_config: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    # None: the default image is public.
+    image_pull_secrets: tuple[str, ...] = ()
 
 
 class HubStatefulSet(Construct):
@@ -295,6 +307,9 @@ class HubStatefulSet(Construct):
             ),
         )
         check_image(self, "image", image)
+        self.image_pull_secrets = check_image_pull_secrets(
+            self, "image_pull_secrets", options.image_pull_secrets
+        )
         kubernetes_version.check(self)
         admin_users = check_strings(self, "admin_users", admin_users)
         if isinstance(profiles, str) or not isinstance(profiles, Sequence):
@@ -540,6 +555,8 @@ class HubStatefulSet(Construct):
                 init_cpu=user_pods.init_cpu,
                 init_memory=user_pods.init_memory,
                 per_user_service=user_pods.per_user_service,
+                image_pull_secrets=tuple(user_pods.image_pull_secrets),
+                delete_claim_with_user=user_pods.delete_claim_with_user,
             ),
             culler=CullerSettings(
                 enabled=culler.enabled,
@@ -547,6 +564,9 @@ class HubStatefulSet(Construct):
                 every=culler.every,
                 concurrency=culler.concurrency,
                 max_age=culler.max_age,
+                users=culler.users,
+                admin_users=culler.admin_users,
+                remove_named_servers=culler.remove_named_servers,
             ),
             extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
@@ -675,6 +695,7 @@ class HubStatefulSet(Construct):
                 containers=[container],
                 annotations=annotations,
                 volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume],
+                image_pull_secrets=self.image_pull_secrets,
             ),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
@@ -760,6 +781,30 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
             [profile.slug for profile in defaults],
             "must mark at most one profile as default",
         )
+    # Every profile's claim is the user's one claim: made once, by whichever profile starts
+    # first, so they must agree on what it is.
+    claims = [
+        (profile, volume.claim)
+        for profile in profiles
+        for volume in profile.volumes
+        if volume.claim is not None
+    ]
+    for profile, claim in claims[1:]:
+        first, expected = claims[0]
+        if claim != expected:
+            raise invalid(
+                hub,
+                "profiles",
+                profile.slug,
+                f"must mount the same persistent claim as {first.slug} ({_claim_text(expected)}; "
+                f"this one: {_claim_text(claim)}): each user has one claim, made by whichever "
+                "profile starts first",
+            )
+
+
+def _claim_text(claim: ClaimSettings) -> str:
+    storage_class = claim.storage_class or "the default StorageClass"
+    return f"{claim.size}, {storage_class}, {claim.access_mode}"
 
 
 def _profile_settings(

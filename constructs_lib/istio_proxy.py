@@ -13,7 +13,12 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._checks import check_image, check_instance, merge_options
+from constructs_lib._checks import (
+    check_image,
+    check_image_pull_secrets,
+    check_instance,
+    merge_options,
+)
 from constructs_lib._endpoints import (
     PROXY_SERVICE_API_PORT,
     component_name,
@@ -102,6 +107,9 @@ class IstioProxyOptions:
             default 3 (Kubernetes 1.30 and later: the image has no ``sleep`` to exec).
         sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``.
         dns_ndots: the pod's DNS ``ndots``; default 1; ``None`` keeps the cluster's.
+        image_pull_secrets: names of Secrets with registry credentials (type
+            ``kubernetes.io/dockerconfigjson``) the pod pulls its image with, e.g. for a mirror;
+            default none.
     """
 
     image: str = DEFAULT_ISTIO_PROXY_IMAGE
@@ -125,6 +133,7 @@ class IstioProxyOptions:
     pre_stop_seconds: int = 3
     sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
     dns_ndots: int | None = 1
+    image_pull_secrets: tuple[str, ...] = ()
 
 
 class IstioProxy(Construct):
@@ -182,6 +191,9 @@ class IstioProxy(Construct):
         ):
             check_instance(self, name, getattr(options, name), expected)
         image = check_image(self, "image", options.image)
+        self.image_pull_secrets = check_image_pull_secrets(
+            self, "image_pull_secrets", options.image_pull_secrets
+        )
         resources = options.resources or Resources("100m", "256M", "1", "256M")
         resources.check(self)
         probes = options.probes or HealthProbes()
@@ -345,6 +357,7 @@ class IstioProxy(Construct):
                     dns_ndots=options.dns_ndots,
                     revision_key="pod-template-hash",
                     containers=[container],
+                    image_pull_secrets=self.image_pull_secrets,
                 ),
             },
         )

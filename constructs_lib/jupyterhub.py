@@ -9,7 +9,7 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._checks import check_instance
+from constructs_lib._checks import check_image_pull_secrets, check_instance
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
@@ -118,6 +118,8 @@ class JupyterHub(Construct):
         named_server_limit: named servers per user; default 3, 0 turns them off.
         proxy_autoscaling: CHProxy's autoscaler; default ``Autoscaling()``.
         proxy_routes: where CHProxy keeps its routes; default in memory.
+        image_pull_secrets: names of Secrets with registry credentials for the hub, proxy and user
+            pods alike (replacing each part's own); default ``None``: each part's (none).
         hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
@@ -149,6 +151,7 @@ class JupyterHub(Construct):
         named_server_limit: int | None = None,
         proxy_autoscaling: Autoscaling | None = None,
         proxy_routes: RouteStore | None = None,
+        image_pull_secrets: Sequence[str] | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id)
@@ -189,6 +192,13 @@ class JupyterHub(Construct):
                         "applies to CHProxy only (proxy_options is IstioProxyOptions, whose "
                         "routes are VirtualServices)",
                     )
+        if image_pull_secrets is not None:
+            pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
+            hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
+            pods = hub_props.get("user_pods") or (hub_options or HubOptions()).user_pods
+            hub_props["user_pods"] = dataclasses.replace(
+                pods or UserPods(), image_pull_secrets=pull
+            )
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
         if isinstance(proxy_settings, IstioProxyOptions):
@@ -239,6 +249,16 @@ class JupyterHub(Construct):
         self.proxy_token = proxy_token
         # The escape hatch of the whole: the hub's StatefulSet.
         self.node.default_child = self.hub.stateful_set
+
+    @property
+    def image_pull_secrets(self) -> tuple[str, ...]:
+        """Every Secret the hub, proxy and user pods pull images with (prerequisites)."""
+        names = (
+            *self.hub.image_pull_secrets,
+            *self.proxy.image_pull_secrets,
+            *self.hub.user_pods.image_pull_secrets,
+        )
+        return tuple(sorted(set(names)))
 
     @property
     def component_labels(self) -> dict[Component, dict[str, str]]:

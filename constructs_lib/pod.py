@@ -173,9 +173,11 @@ def pod_template(
     containers: list[dict[str, Any]],
     annotations: dict[str, str] | None = None,
     volumes: list[dict[str, Any]] | None = None,
+    image_pull_secrets: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """A hardened pod template of one component, spread over nodes and zones."""
     merged = {**(sidecar.annotations() if sidecar else {}), **(annotations or {})}
+    pull = [{"name": name} for name in image_pull_secrets]
     return {
         "metadata": {
             "labels": {**labels, **(sidecar.labels() if sidecar else {})},
@@ -184,6 +186,7 @@ def pod_template(
         "spec": {
             "serviceAccountName": service_account,
             "automountServiceAccountToken": automount_token,
+            **({"imagePullSecrets": pull} if pull else {}),
             "securityContext": hardened_pod(),
             "dnsConfig": dns_config(dns_ndots),
             "topologySpreadConstraints": topology_spread(labels, revision_key),

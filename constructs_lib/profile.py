@@ -12,13 +12,20 @@ from constructs import Construct
 
 from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
-from constructs_lib._names import check_dns_label
+from constructs_lib._names import check_dns_label, check_dns_subdomain
 from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
 from constructs_lib.scan_exceptions import unpinned
 from hub_runtime.quantity import parse_quantity
-from hub_runtime.settings import ProfileSettings, ReadOnly, VolumeSettings
+from hub_runtime.settings import ClaimSettings, ProfileSettings, ReadOnly, VolumeSettings
 
-__all__ = ["DEFAULT_USER_IMAGE", "ImagePullPolicy", "MountAccess", "NotebookProfile", "UserVolume"]
+__all__ = [
+    "DEFAULT_USER_IMAGE",
+    "ClaimAccessMode",
+    "ImagePullPolicy",
+    "MountAccess",
+    "NotebookProfile",
+    "UserVolume",
+]
 
 DEFAULT_USER_IMAGE = "quay.io/jupyter/scipy-notebook:python-3.12"
 
@@ -34,6 +41,17 @@ class ImagePullPolicy(StrEnum):
     ALWAYS = "Always"
     IF_NOT_PRESENT = "IfNotPresent"
     NEVER = "Never"
+
+
+class ClaimAccessMode(StrEnum):
+    """How the nodes may mount a user's claim (one per user, shared by their servers)."""
+
+    # One node at a time: a user's servers must land on one node to share it.
+    READ_WRITE_ONCE = "ReadWriteOnce"
+    # Any number of nodes (NFS, CephFS, EFS and the like).
+    READ_WRITE_MANY = "ReadWriteMany"
+    # One pod at a time: a second server of the user waits for the first to stop.
+    READ_WRITE_ONCE_POD = "ReadWriteOncePod"
 
 
 class MountAccess(StrEnum):
@@ -56,6 +74,38 @@ class UserVolume:
     sub_path: str | None = None
     access: MountAccess = MountAccess.READ_WRITE
     owner: tuple[int, int] | None = None
+    # Set for the user's PersistentVolumeClaim (persistent_claim).
+    claim_size: str | None = None
+    storage_class: str | None = None
+    access_mode: ClaimAccessMode = ClaimAccessMode.READ_WRITE_ONCE
+
+    @staticmethod
+    def persistent_claim(
+        name: str = "home",
+        *,
+        mount_path: str = "/home/jovyan",
+        # zero-to-jupyterhub's default capacity.
+        size: str = "10Gi",
+        # None: the cluster's default StorageClass.
+        storage_class: str | None = None,
+        access_mode: ClaimAccessMode = ClaimAccessMode.READ_WRITE_ONCE,
+        sub_path: str | None = None,
+    ) -> UserVolume:
+        """The user's own PersistentVolumeClaim ``claim-{user}``: KubeSpawner creates it when
+        a server of the user first starts, every server of the user mounts it, and it stays
+        when they stop (deleting the user deletes it only with
+        ``UserPods(delete_claim_with_user=True)``). Files are the user's through the pod's
+        ``fsGroup`` (gid 100): no root init container. ``size`` is a Kubernetes quantity
+        (default ``10Gi``, as zero-to-jupyterhub); ``storage_class`` ``None`` is the
+        cluster's default; the mount defaults to the notebook user's home."""
+        return UserVolume(
+            name,
+            mount_path,
+            sub_path=sub_path,
+            claim_size=size,
+            storage_class=storage_class,
+            access_mode=access_mode,
+        )
 
     @staticmethod
     def host_path_volume(
@@ -108,10 +158,34 @@ class UserVolume:
     def check(self, scope: Construct, field: str) -> None:
         check_dns_label(scope, f"{field}.name", self.name)
         _check_path(scope, f"{field}.mount_path", self.mount_path, absolute=True)
-        if (self.host_path is None) == (not self.memory):
+        kinds = (self.host_path is not None) + self.memory + (self.claim_size is not None)
+        if kinds != 1:
             raise invalid(
-                scope, f"{field}", self.name, "must be either a host path or a memory volume"
+                scope,
+                f"{field}",
+                self.name,
+                "must be one of a host path, a memory volume or a persistent claim",
             )
+        if self.claim_size is not None:
+            size = check_quantity(scope, f"{field}.size", self.claim_size)
+            if size <= 0:
+                raise invalid(scope, f"{field}.size", self.claim_size, "must be more than 0")
+            if self.storage_class is not None:
+                check_dns_subdomain(scope, f"{field}.storage_class", self.storage_class)
+            if not isinstance(self.access_mode, ClaimAccessMode):
+                raise invalid(
+                    scope,
+                    f"{field}.access_mode",
+                    self.access_mode,
+                    "must be a ClaimAccessMode",
+                )
+            if self.owner is not None:
+                raise invalid(
+                    scope,
+                    f"{field}.owner",
+                    self.owner,
+                    "must be None for a claim (the pod's fsGroup owns its files)",
+                )
         if self.host_path is not None:
             _check_path(scope, f"{field}.host_path", self.host_path, absolute=True)
         if self.sub_path is not None:
@@ -127,7 +201,21 @@ class UserVolume:
             sub_path=self.sub_path,
             read_only=read_only,
             owner=self.owner,
+            claim=(
+                None
+                if self.claim_size is None
+                else ClaimSettings(
+                    size=self.claim_size,
+                    storage_class=self.storage_class,
+                    access_mode=self.access_mode.value,
+                )
+            ),
         )
+
+    @property
+    def claim(self) -> ClaimSettings | None:
+        """The claim's settings, for a persistent claim."""
+        return self.to_settings().claim
 
 
 # Extended resources are "<domain>/<name>" outside Kubernetes' own domain (the device
@@ -208,7 +296,8 @@ class NotebookProfile(Construct):
         extra_resource_guarantees: more extended resources requested; default ``None``.
         extra_resource_limits: more extended resource limits; default ``None``.
         volumes: the volumes mounted; default none (host paths need a privileged namespace);
-            ``UserVolume.reference_set()`` is the reference's.
+            ``UserVolume.reference_set()`` is the reference's, ``UserVolume.persistent_claim()``
+            the user's own claim (at most one per profile).
         service_account_token: whether the pod gets a Kubernetes API token; default ``False``,
             none unless the profile needs one.
     """
@@ -301,6 +390,14 @@ class NotebookProfile(Construct):
             if volume.name in names:
                 raise invalid(self, f"volumes[{index}].name", volume.name, "must be unique")
             names.add(volume.name)
+        claims = [index for index, volume in enumerate(chosen) if volume.claim_size is not None]
+        if len(claims) > 1:
+            raise invalid(
+                self,
+                f"volumes[{claims[1]}]",
+                chosen[claims[1]].name,
+                "must not be a second persistent claim (KubeSpawner makes one claim per server)",
+            )
 
         self.display_name = display_name
         self.default = default

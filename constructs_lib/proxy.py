@@ -9,7 +9,12 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._checks import check_image, check_instance, merge_options
+from constructs_lib._checks import (
+    check_image,
+    check_image_pull_secrets,
+    check_instance,
+    merge_options,
+)
 from constructs_lib._endpoints import (
     PROXY_API_PORT,
     PROXY_METRICS_PORT,
@@ -158,6 +163,9 @@ class ProxyOptions:
             for no injection.
         dns_ndots: the pod's DNS ``ndots``; default 1, as every name it resolves is a short Service
             name or fully qualified (no search-list fan-out); ``None`` keeps the cluster's.
+        image_pull_secrets: names of Secrets with registry credentials (type
+            ``kubernetes.io/dockerconfigjson``) the pod pulls its image with; default none, the
+            official image is public.
     """
 
     # None: RouteStore.memory() (routes in the proxy's memory; one replica).
@@ -178,6 +186,8 @@ class ProxyOptions:
     pre_stop_seconds: int = 3
     sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
     dns_ndots: int | None = 1
+    # None: the official image is public.
+    image_pull_secrets: tuple[str, ...] = ()
 
 
 class CHProxy(Construct):
@@ -269,6 +279,9 @@ class CHProxy(Construct):
                 f"its reference",
             )
         image = check_image(self, "image", DEFAULT_PROXY_IMAGE if image is None else image)
+        self.image_pull_secrets = check_image_pull_secrets(
+            self, "image_pull_secrets", options.image_pull_secrets
+        )
         if sidecar is not None:
             sidecar.check(self)
         if pre_stop_seconds < 0:
@@ -387,6 +400,7 @@ class CHProxy(Construct):
                     dns_ndots=dns_ndots,
                     revision_key="pod-template-hash",
                     containers=[container],
+                    image_pull_secrets=self.image_pull_secrets,
                 ),
             },
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._checks import check_image_pull_secrets
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_object
@@ -166,6 +167,12 @@ class UserPods:
     init_cpu: str = "10m"
     init_memory: str = "32Mi"
     per_user_service: bool = True
+    # Secrets (type kubernetes.io/dockerconfigjson) user pods pull their images with; none:
+    # the default images are public.
+    image_pull_secrets: tuple[str, ...] = ()
+    # Deleting a user (an admin's, or the culler's with IdleCuller(users=True)) keeps their
+    # claim: a person's files are not deleted as a side effect; delete the PVC by hand.
+    delete_claim_with_user: bool = False
 
     def check(self, scope: Construct) -> None:
         if isinstance(self.cmd, str) or not self.cmd or not all(self.cmd):
@@ -199,6 +206,14 @@ class UserPods:
             )
         check_quantity(scope, "user_pods.init_cpu", self.init_cpu)
         check_quantity(scope, "user_pods.init_memory", self.init_memory)
+        check_image_pull_secrets(scope, "user_pods.image_pull_secrets", self.image_pull_secrets)
+        if not isinstance(self.delete_claim_with_user, bool):
+            raise invalid(
+                scope,
+                "user_pods.delete_claim_with_user",
+                self.delete_claim_with_user,
+                "must be True or False",
+            )
 
     @property
     def scan_exceptions(self) -> dict[str, str]:
@@ -228,7 +243,14 @@ class UserPods:
 
 @dataclass(frozen=True)
 class IdleCuller:
-    """Stops user servers idle for ``timeout`` seconds, checking every ``every`` seconds."""
+    """jupyterhub-idle-culler, as zero-to-jupyterhub's ``cull`` values: stops user servers
+    idle for ``timeout`` seconds, checking every ``every`` seconds, at most ``concurrency``
+    requests to the hub at once; ``max_age`` (seconds, 0 for none) stops servers that old
+    even when busy. ``users`` also deletes users idle for ``timeout`` whose servers are all
+    stopped (their hub state; their claim stays unless
+    ``UserPods(delete_claim_with_user=True)``), admins too unless ``admin_users=False``;
+    ``remove_named_servers`` removes culled named servers instead of only stopping them.
+    The culler's role grants only the scopes these need (``admin:users`` with ``users``)."""
 
     enabled: bool = True
     timeout: int = 3600
@@ -236,10 +258,31 @@ class IdleCuller:
     concurrency: int = 10
     # 0: no maximum age; a busy server is never stopped.
     max_age: int = 0
+    # Users are people signed in through the auth proxy: keep them (z2jh's default).
+    users: bool = False
+    # Only with users: admins are culled like everyone else (the culler's default).
+    admin_users: bool = True
+    # A culled named server stays on the user's list, to start again (z2jh's default).
+    remove_named_servers: bool = False
 
     def check(self, scope: Construct) -> None:
+        for name in ("enabled", "users", "admin_users", "remove_named_servers"):
+            if not isinstance(getattr(self, name), bool):
+                raise invalid(scope, f"culler.{name}", getattr(self, name), "must be True or False")
+        for name in ("timeout", "every", "concurrency", "max_age"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                unit = "" if name == "concurrency" else " of seconds"
+                raise invalid(scope, f"culler.{name}", value, f"must be a whole number{unit}")
         for name in ("timeout", "every", "concurrency"):
             if getattr(self, name) <= 0:
                 raise invalid(scope, f"culler.{name}", getattr(self, name), "must be positive")
         if self.max_age < 0:
             raise invalid(scope, "culler.max_age", self.max_age, "must be 0 (no limit) or more")
+        if not self.users and not self.admin_users:
+            raise invalid(
+                scope,
+                "culler.admin_users",
+                self.admin_users,
+                "must be True unless users=True (it says whether culling users spares admins)",
+            )

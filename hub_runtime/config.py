@@ -28,6 +28,7 @@ __all__ = [
     "CULLER_SCOPES",
     "SETTINGS_ENV",
     "apply",
+    "culler_scopes",
     "culler_service",
     "origin_pattern",
     "profile_list",
@@ -35,8 +36,11 @@ __all__ = [
 
 # Overrides where the settings file is read from (tests and local runs).
 SETTINGS_ENV = "HUB_SETTINGS"
-# The culler lists users, reads their servers and stops idle ones: nothing else.
+# The culler lists users, reads their servers and stops idle ones (deleting a named server
+# needs no more): nothing else.
 CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
+# Culling users also reads their activity and admin flag and deletes them.
+CULLER_USER_SCOPES = ["admin:users"]
 _READ_ONLY = {
     "never": False,
     "always": True,
@@ -93,7 +97,9 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     _spawner(c, settings)
     if settings.culler.enabled:
         hub.services = [culler_service(settings)]
-        roles.append({"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]})
+        roles.append(
+            {"name": "idle-culler", "scopes": culler_scopes(settings), "services": ["idle-culler"]}
+        )
     hub.load_roles = roles
     _extra_config(c, settings)
     return settings
@@ -134,7 +140,20 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
     ]
     if culler.max_age:
         command.append(f"--max-age={culler.max_age}")
+    # "=true"/"=false": culler 2.x (traitlets) refuses a bare flag, 1.x (tornado) takes both.
+    if culler.users:
+        command.append("--cull-users=true")
+        if not culler.admin_users:
+            command.append("--cull-admin-users=false")
+    if culler.remove_named_servers:
+        command.append("--remove-named-servers=true")
     return {"name": "idle-culler", "command": command}
+
+
+def culler_scopes(settings: HubSettings) -> list[str]:
+    """The scopes the culler's role grants: ``CULLER_SCOPES``, and ``admin:users`` when it
+    deletes users (jupyterhub-idle-culler's README)."""
+    return CULLER_SCOPES + (CULLER_USER_SCOPES if settings.culler.users else [])
 
 
 def _spawner(c: Any, settings: HubSettings) -> None:
@@ -160,13 +179,21 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.extra_labels = dict(spawner.labels)
     kube.extra_annotations = dict(spawner.annotations)
     kube.services_enabled = spawner.per_user_service
+    kube.image_pull_secrets = [{"name": name} for name in spawner.image_pull_secrets]
+    # A user's claim outlives their servers; deleting the user deletes it only if asked.
+    kube.delete_pvc = spawner.delete_claim_with_user
     if spawner.ephemeral_storage_guarantee:
         kube.extra_resource_guarantees = {"ephemeral-storage": spawner.ephemeral_storage_guarantee}
     kube.profile_list = profile_list(settings)
     # The restricted Pod Security profile where the image allows it (docker-stacks: uid 1000).
     kube.uid = _NOTEBOOK_UID
     kube.fs_gid = _NOTEBOOK_GID
-    kube.pod_security_context = {"seccompProfile": {"type": "RuntimeDefault"}}
+    kube.pod_security_context = {
+        # fs_gid: the kubelet makes volumes (a fresh claim is root-owned) group-writable for
+        # gid 100; only a volume whose top directory does not match yet is re-owned.
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     kube.container_security_context = {
         "runAsNonRoot": True,
         "allowPrivilegeEscalation": False,
@@ -216,6 +243,8 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
         "init_containers": [_chown(v, profile, settings) for v in profile.volumes if v.owner],
         "extra_annotations": {**settings.spawner.annotations, **profile.annotations},
         "automount_service_account_token": profile.service_account_token,
+        # Set by every profile: a server's spawner keeps the last profile's values.
+        **_claim_overrides(profile),
     }
     if profile.runtime_class_name:
         override["extra_pod_config"] = {"runtimeClassName": profile.runtime_class_name}
@@ -228,7 +257,30 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     }
 
 
+def _claim_overrides(profile: ProfileSettings) -> dict[str, Any]:
+    """KubeSpawner creates the user's claim before the pod when the profile mounts it, and
+    never deletes it when the server stops."""
+    claims = [volume.claim for volume in profile.volumes if volume.claim is not None]
+    if not claims:
+        return {"storage_pvc_ensure": False}
+    if len(claims) > 1:
+        raise SettingsError(
+            f"profiles[{profile.slug}].volumes: at most one claim (KubeSpawner makes one per "
+            f"server), got {len(claims)}"
+        )
+    (claim,) = claims
+    return {
+        "storage_pvc_ensure": True,
+        "storage_capacity": claim.size,
+        "storage_class": claim.storage_class,
+        "storage_access_modes": [claim.access_mode],
+    }
+
+
 def _volume(volume: VolumeSettings) -> dict[str, Any]:
+    if volume.claim is not None:
+        # KubeSpawner's own name for the claim it made (or remembered) for this server.
+        return {"name": volume.name, "persistentVolumeClaim": {"claimName": "{pvc_name}"}}
     if volume.host_path is not None:
         return {
             "name": volume.name,

@@ -53,9 +53,10 @@ def render_user_objects(
     config: Any = None,
     server: str = "",
 ) -> list[dict[str, Any]]:
-    """The pod (and, with per-user Services, the Service) spawned for ``user``'s ``server``
-    (``""``: the default one) choosing ``profile``, as plain manifests. ``config`` (already
-    applied) may be shared by calls."""
+    """The objects spawned for ``user``'s ``server`` (``""``: the default one) choosing
+    ``profile``, as plain manifests: the pod, with per-user Services the Service, and the
+    user's PersistentVolumeClaim where the profile mounts it (KubeSpawner creates it before
+    the pod, unless it exists). ``config`` (already applied) may be shared by calls."""
     from kubernetes_asyncio.client import ApiClient
     from kubernetes_asyncio.config import kube_config
     from traitlets.config import Config
@@ -97,6 +98,10 @@ def render_user_objects(
                     if spawner.services_enabled:
                         rendered.append(
                             client.sanitize_for_serialization(_service_manifest(spawner, pod))
+                        )
+                    if spawner.storage_pvc_ensure:
+                        rendered.append(
+                            client.sanitize_for_serialization(spawner.get_pvc_manifest())
                         )
                 for manifest in rendered:
                     # At spawn the Service is owned by the pod, whose UID only the API knows.

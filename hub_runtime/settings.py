@@ -25,6 +25,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SETTINGS_FILE_NAME",
     "AuthSettings",
+    "ClaimSettings",
     "CullerSettings",
     "HubSettings",
     "JwtSettings",
@@ -46,7 +47,7 @@ SETTINGS_FILE_NAME = "settings.json"
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -69,6 +70,17 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class ClaimSettings:
+    """The user's PersistentVolumeClaim (one per user, made by KubeSpawner at first start)."""
+
+    # A Kubernetes quantity ("10Gi"), written into the claim as given.
+    size: str
+    # None: the cluster's default StorageClass.
+    storage_class: str | None
+    access_mode: Literal["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]
+
+
+@dataclass(frozen=True)
 class VolumeSettings:
     """One user-pod volume and its mount. Paths may use ``{user}`` (the user's safe slug)."""
 
@@ -80,6 +92,8 @@ class VolumeSettings:
     read_only: ReadOnly = "never"
     # (uid, gid) the spawner's init container chowns the mounted directory to, if set.
     owner: tuple[int, int] | None = None
+    # The volume is the user's PersistentVolumeClaim, if set.
+    claim: ClaimSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +181,10 @@ class SpawnerSettings:
     init_cpu: str
     init_memory: str
     per_user_service: bool
+    # Secrets (names) with registry credentials the user pods pull their images with.
+    image_pull_secrets: tuple[str, ...] = ()
+    # Whether deleting a user deletes their PersistentVolumeClaim (KubeSpawner's delete_pvc).
+    delete_claim_with_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +196,12 @@ class CullerSettings:
     every: int
     concurrency: int
     max_age: int
+    # Delete users (and so their hub state) idle for ``timeout`` once their servers are culled.
+    users: bool = False
+    # With ``users``: admins are deleted too.
+    admin_users: bool = True
+    # Culled named servers are removed (not only stopped).
+    remove_named_servers: bool = False
 
 
 @dataclass(frozen=True)

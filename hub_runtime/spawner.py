@@ -27,9 +27,11 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
     never shared by two users), ``{user_server_key}`` (the same for one of the user's
     servers), ``{is_admin}`` and ``{is_not_admin}`` (``true``/``false``). A mount's
     ``readOnly`` given as ``"{is_admin}"`` or ``"{is_not_admin}"`` becomes the boolean.
-    Pod, PVC and per-user Service names use ``{user_server_key}``, so two users never get
-    one pod. Templates are expanded per spawn into new objects; the shared configuration is
-    never modified.
+    Pod and per-user Service names use ``{user_server_key}``, so two users never get one
+    pod; the PersistentVolumeClaim is the user's (``claim-{user}``), shared by their
+    servers as in zero-to-jupyterhub (a named server's removal never deletes it).
+    Templates are expanded per spawn into new objects; the shared configuration is never
+    modified.
     """
 
     @default("pod_name_template")
@@ -38,7 +40,10 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
 
     @default("pvc_name_template")
     def _pvc_name_template_default(self) -> str:
-        return PVC_NAME_PREFIX + "{user_server_key}"
+        # Per user: every server of the user mounts the same home. Without {user_server} (or
+        # {servername}, before KubeSpawner 7.1) in it, KubeSpawner treats the claim as shared
+        # and never deletes it with a named server.
+        return PVC_NAME_PREFIX + "{user}"
 
     def _extra_fields(self) -> dict[str, str]:
         is_admin = bool(getattr(self.user, "admin", False))

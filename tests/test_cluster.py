@@ -16,8 +16,8 @@ What stands in for what:
   an ingress would.
 
 Not emulated: the Istio mesh (sidecars, mTLS, AuthorizationPolicies), NetworkPolicies, Pod
-Security admission, volumes' contents (host paths, PVCs), users and capabilities of
-containers (see the modules of ``tests/cluster``).
+Security admission, host paths' contents (a PVC's are a directory per claim), users and
+capabilities of containers (see the modules of ``tests/cluster``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from tests.processes import PROXY_TOKEN, KeyPair, jwks_server
 pytestmark = pytest.mark.slow  # a hub, its culler and user containers as processes
 
 KEY = KeyPair()
-POD, SERVICE = kind_of("Pod"), kind_of("Service")
+POD, SERVICE, PVC = kind_of("Pod"), kind_of("Service"), kind_of("PersistentVolumeClaim")
 # The culler's timings in the hubs that test it: idle for 5 s, checked every 2 s.
 CULLER = (5, 2)
 SPAWN_TIMEOUT = 90
@@ -235,6 +235,89 @@ def test_culler_stops_idle_server(clusters: dict[tuple[str, str], Deployed], app
     idle.wait_stopped("", timeout=60)
     assert user_pods(hub, "idle") == {}
     assert "Culling server idle" in hub.pod_log(_hub_pod(hub))
+
+
+# The apps whose profiles mount the user's claim (minimal's default storage).
+CLAIM_APPS = sorted(
+    app
+    for app in APPS
+    if any(
+        '"claim": {' in m.get("data", {}).get("settings.json", "")
+        for m in app_manifests(app)
+        if m["kind"] == "ConfigMap"
+    )
+)
+
+
+def _claims(deployment: Deployed) -> dict[str, dict[str, Any]]:
+    cluster = deployment.cluster
+    return {
+        claim["metadata"]["name"]: claim
+        for claim in cluster.run(cluster.admin.list(PVC, cluster.namespace))
+    }
+
+
+@pytest.mark.parametrize("claim_app", CLAIM_APPS)
+def test_users_claim_outlives_their_servers(
+    clusters: dict[tuple[str, str], Deployed], claim_app: str
+) -> None:
+    """KubeSpawner (with the hub's own RBAC) creates the user's claim before the first pod,
+    as the profile says; a file written by the server is there after a stop and a start with
+    the other profile, which reuses the claim; stopping never deletes it."""
+    hub = clusters[(claim_app, "shipped")]
+    assert "claim-carol" not in _claims(hub)
+    first, second = (profile.slug for profile in hub.settings.profiles)
+    (volume,) = hub.settings.profiles[0].volumes
+    assert volume.claim is not None
+    carol = User(hub, "carol")
+    carol.spawn("", first)
+    carol.wait_ready("")
+
+    claim = _claims(hub)["claim-carol"]
+    expected: dict[str, Any] = {
+        "accessModes": [volume.claim.access_mode],
+        "resources": {"requests": {"storage": volume.claim.size}},
+    }
+    if volume.claim.storage_class is not None:
+        expected["storageClassName"] = volume.claim.storage_class
+    assert claim["spec"] == expected
+    pod = user_pods(hub, "carol")[""]
+    assert {"name": volume.name, "persistentVolumeClaim": {"claimName": "claim-carol"}} in pod[
+        "spec"
+    ]["volumes"]
+
+    # The user's API token (as a notebook has one) writes into the server's home.
+    token = carol.api("POST", "/users/carol/tokens", json={"note": "claim test"}).json()["token"]
+    contents = f"{carol.url}/user/carol/api/contents/kept.txt"
+    written = requests.put(
+        contents,
+        json={"type": "file", "format": "text", "content": "still here"},
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+    )
+    assert written.status_code in (200, 201), (written.status_code, written.text[:300])
+
+    carol.stop("")
+    carol.wait_stopped("")
+    assert user_pods(hub, "carol") == {}
+    kept = _claims(hub)["claim-carol"]
+    assert kept["metadata"]["uid"] == claim["metadata"]["uid"]
+
+    carol.spawn("", second)
+    carol.wait_ready("")
+    assert _claims(hub)["claim-carol"]["metadata"]["uid"] == claim["metadata"]["uid"]
+    read = requests.get(contents, headers={"Authorization": f"token {token}"}, timeout=30)
+    assert read.status_code == 200, (read.status_code, read.text[:300])
+    assert read.json()["content"] == "still here"
+    owned = [
+        name
+        for name, found in _claims(hub).items()
+        if found["metadata"].get("labels", {}).get("hub.jupyter.org/username") == "carol"
+    ]
+    assert owned == ["claim-carol"]
+    carol.stop("")
+    carol.wait_stopped("")
+    assert "claim-carol" in _claims(hub)
 
 
 def _hub_pod(deployment: Deployed) -> str:

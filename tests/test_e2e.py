@@ -172,3 +172,42 @@ def test_culler_stops_idle_server(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert "Culling server idle" in hub.hub_log(), hub.hub_log()[-2000:]
         assert not hub.server_running("idle")
+
+
+def test_culler_deletes_idle_users_and_removes_named_servers(tmp_path: Path) -> None:
+    """IdleCuller(users=True, admin_users=False, remove_named_servers=True) in the real
+    culler: an idle user's server is stopped and the user deleted; an idle admin's named
+    server is stopped and removed, and the admin kept."""
+    from dataclasses import replace
+
+    from tests.processes import dev_settings
+
+    culler = replace(
+        dev_settings().culler,
+        timeout=2,
+        every=1,
+        users=True,
+        admin_users=False,
+        remove_named_servers=True,
+    )
+    (admin,) = dev_settings().auth.admin_users
+    with jwks_server([KEY]) as jwks_url, deployment(tmp_path, jwks_url, culler=culler) as hub:
+        hub.api("POST", "/users/idle", json={})
+        assert hub.api("POST", "/users/idle/server", json={}).status_code in (201, 202)
+        started = hub.api("POST", f"/users/{admin}/servers/lab", json={})
+        assert started.status_code in (201, 202), started.text
+
+        def gone() -> bool:
+            idle = hub.api("GET", "/users/idle").status_code
+            servers = hub.api("GET", f"/users/{admin}?include_stopped_servers=1").json()
+            return idle == 404 and "lab" not in servers.get("servers", {})
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not gone():
+            time.sleep(0.5)
+        log = hub.hub_log()
+        assert "Culling user idle" in log, log[-3000:]
+        assert hub.api("GET", "/users/idle").status_code == 404
+        model = hub.api("GET", f"/users/{admin}?include_stopped_servers=1").json()
+        assert model["admin"] is True and "lab" not in model["servers"], model
+        assert f"Culling user {admin}" not in log

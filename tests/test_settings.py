@@ -70,7 +70,8 @@ def test_unknown_field(written: Path) -> None:
     _edit(written, lambda d: d["culler"].update(timout=5))
     assert _error(written) == (
         f"{written}: unknown field culler.timout "
-        "(known: concurrency, enabled, every, max_age, timeout)"
+        "(known: admin_users, concurrency, enabled, every, max_age, remove_named_servers, "
+        "timeout, users)"
     )
 
 

@@ -128,3 +128,32 @@ def test_templates_do_not_mutate_shared_config(settings: HubSettings, tmp_path: 
     mounts = [{m["name"]: m for m in _container(pod)["volumeMounts"]} for pod in pods]
     assert [m["persistent"]["subPath"] for m in mounts] == ["bob", "carol"]
     assert [m["shared"]["readOnly"] for m in mounts] == [False, True]
+
+
+@pytest.mark.parametrize("user", ["alice", "Alice.Smith@example.com"])
+def test_minimal_user_claim_is_per_user(user: str) -> None:
+    """minimal's profiles mount the user's claim, named by the user's 128-bit key, the same
+    for every server and profile of the user (run again at the hub image's KubeSpawner)."""
+    from hub_runtime.slugs import user_key
+
+    config_map = next(
+        m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "ConfigMap"
+    )
+    minimal = parse_settings(config_map["data"]["settings.json"])
+    names = set()
+    for profile in minimal.profiles:
+        for server in ("", "lab"):
+            objects = render_user_objects(
+                minimal,
+                namespace="jupyterhub",
+                user=user,
+                admin=False,
+                profile=profile.slug,
+                server=server,
+            )
+            pod, *_, claim = objects
+            assert claim["kind"] == "PersistentVolumeClaim"
+            (volume,) = pod["spec"]["volumes"]
+            assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+            names.add(claim["metadata"]["name"])
+    assert names == {f"claim-{user_key(user)}"}

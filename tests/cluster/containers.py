@@ -6,9 +6,12 @@ directories, and its process: its image's program in a private mount namespace (
 Not emulated: the image's filesystem (programs run from this machine), the user and
 capabilities of the securityContext (processes run as the test's user, as the venv's Python
 need not be readable by any other; only runAsNonRoot's refusal of an image that would run as
-root is checked), a read-only root filesystem, resource limits, host paths and persistent
-volumes (each volume is an empty local directory, a Secret or ConfigMap volume its keys as
-files).
+root is checked), a read-only root filesystem, resource limits, host paths (each volume is an
+empty local directory, a Secret or ConfigMap volume its keys as files). A
+PersistentVolumeClaim's volume is one directory per claim that outlives the pods mounting it
+(as a bound volume does); a pod waits while its claim does not exist (the scheduler leaves
+it pending: 'persistentvolumeclaim "<name>" not found'). Capacity, StorageClass, access
+modes and binding are not emulated.
 """
 
 from __future__ import annotations
@@ -20,14 +23,22 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.cluster.images import Container, image_for
 from tests.processes import start, stop
 
-__all__ = ["ConfigError", "Process", "References", "environment", "launch", "volumes"]
+__all__ = [
+    "ConfigError",
+    "Process",
+    "References",
+    "claimed",
+    "environment",
+    "launch",
+    "volumes",
+]
 
 _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
@@ -44,11 +55,13 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class References:
-    """The Secrets and ConfigMaps a pod refers to, as fetched (None: does not exist)."""
+    """The Secrets, ConfigMaps and PersistentVolumeClaims a pod refers to, as fetched (None:
+    does not exist)."""
 
     namespace: str
     secrets: Mapping[str, dict[str, Any] | None]
     config_maps: Mapping[str, dict[str, Any] | None]
+    claims: Mapping[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def data(self, kind: str, name: str, optional: bool) -> dict[str, str] | None:
         found = (self.secrets if kind == "Secret" else self.config_maps).get(name)
@@ -83,6 +96,15 @@ def referenced(pod: Mapping[str, Any]) -> tuple[set[str], set[str]]:
             if "configMapKeyRef" in ref:
                 config_maps.add(ref["configMapKeyRef"]["name"])
     return secrets, config_maps
+
+
+def claimed(pod: Mapping[str, Any]) -> set[str]:
+    """The names of the PersistentVolumeClaims a pod mounts."""
+    return {
+        volume["persistentVolumeClaim"]["claimName"]
+        for volume in pod["spec"].get("volumes", [])
+        if "persistentVolumeClaim" in volume
+    }
 
 
 def expand(text: str, env: Mapping[str, str]) -> str:
@@ -148,12 +170,22 @@ def _resource_field(container: Mapping[str, Any], ref: Mapping[str, Any]) -> str
 
 
 def volumes(
-    pod: Mapping[str, Any], container: Mapping[str, Any], references: References, root: Path
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    references: References,
+    root: Path,
+    claims: Path,
 ) -> dict[str, Path]:
-    """The container's mounts as local paths (path in the container -> local path)."""
+    """The container's mounts as local paths (path in the container -> local path); a claim's
+    volume is its directory under ``claims``, shared by every pod that mounts it."""
     local: dict[str, Path] = {}
     for volume in pod["spec"].get("volumes", []):
         directory = root / volume["name"]
+        if "persistentVolumeClaim" in volume:
+            name = volume["persistentVolumeClaim"]["claimName"]
+            if references.claims.get(name) is None:
+                raise ConfigError("Pending", f'persistentvolumeclaim "{name}" not found')
+            directory = claims / name
         directory.mkdir(parents=True, exist_ok=True)
         for kind, key, name_key in (
             ("Secret", "secret", "secretName"),

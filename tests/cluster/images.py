@@ -27,6 +27,8 @@ __all__ = ["IMAGES", "Container", "Image", "Start", "image_for"]
 
 _WILDCARDS = ("", "0.0.0.0", "*", "::", "[::]")
 _VENV_BIN = Path(sys.executable).parent
+# The notebook user's home in the docker-stacks images.
+NOTEBOOK_HOME = "/home/jovyan"
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,9 @@ def _notebook(container: Container) -> Start:
     in /home/jovyan. Arguments of the container replace that CMD (the hub starts
     ``jupyterhub-singleuser <args>`` so); a container with a command of its own (the chown
     init container) runs it, with paths on volumes pointed at the local directories."""
-    home = container.scratch / "home"
-    home.mkdir(exist_ok=True)
+    # The home is a volume where one is mounted there (a user's claim), else the image's.
+    home = container.local(NOTEBOOK_HOME) or container.scratch / "home"
+    home.mkdir(parents=True, exist_ok=True)
     env = {"HOME": str(home), "NB_USER": "jovyan", "NB_UID": "1000", "NB_GID": "100"}
     if container.command:
         argv = [

@@ -8,8 +8,8 @@ kubelet's back-off.
 
 A pod being deleted gracefully (deletionTimestamp) has its containers sent SIGTERM, SIGKILL
 after its grace period, and is then deleted with grace 0; a pod deleted at once has its
-containers killed. A pod naming a Secret or ConfigMap that does not exist waits, with the
-kubelet's reason and message in its container status, until it exists.
+containers killed. A pod naming a Secret, ConfigMap or PersistentVolumeClaim that does not
+exist waits, with the kubelet's reason and message in its container status, until it exists.
 
 Not emulated: liveness and startup probes, image pulls, resource limits (see also
 ``containers.py``).
@@ -33,6 +33,7 @@ from tests.cluster.containers import (
     ConfigError,
     Process,
     References,
+    claimed,
     environment,
     launch,
     referenced,
@@ -45,6 +46,7 @@ __all__ = ["Kubelet"]
 
 POD, SECRET, CONFIG_MAP = kind_of("Pod"), kind_of("Secret"), kind_of("ConfigMap")
 SERVICE_ACCOUNT = kind_of("ServiceAccount")
+PVC = kind_of("PersistentVolumeClaim")
 NODE_NAME = "test-node"
 # The kubelet's crash back-off: 10 s, doubling, at most 5 minutes.
 _BACKOFF, _MAX_BACKOFF = 10.0, 300.0
@@ -133,6 +135,8 @@ class _PodWorker:
         if self.directory.exists():  # an earlier pod of the same name: keep its logs
             self.directory = self.directory.with_name(f"{self.name}-{self.uid[:8]}")
         self.directory.mkdir(parents=True)
+        # The pod's own volumes, and the node's claims (a claim outlives its pods).
+        self._volume_roots = (self.directory / "volumes", kubelet.workdir / "claims")
         spec = pod["spec"]
         self.init = [_State(c["name"], c["image"]) for c in spec.get("initContainers", [])]
         self.main = [_State(c["name"], c["image"]) for c in spec.get("containers", [])]
@@ -196,13 +200,14 @@ class _PodWorker:
                 namespace,
                 {name: await self.client.find(SECRET, namespace, name) for name in secrets},
                 {name: await self.client.find(CONFIG_MAP, namespace, name) for name in config_maps},
+                {name: await self.client.find(PVC, namespace, name) for name in claimed(self.pod)},
             )
             try:
                 for spec in (
                     self.pod["spec"].get("initContainers", []) + self.pod["spec"]["containers"]
                 ):
                     environment(self.pod, spec, references)
-                    volumes(self.pod, spec, references, self.directory / "volumes")
+                    volumes(self.pod, spec, references, *self._volume_roots)
                 return references, extra
             except ConfigError as error:
                 for state in self.init + self.main:
@@ -252,7 +257,7 @@ class _PodWorker:
     ) -> Process | None:
         try:
             env = {**environment(self.pod, spec, references), **extra}
-            mounts = volumes(self.pod, spec, references, self.directory / "volumes")
+            mounts = volumes(self.pod, spec, references, *self._volume_roots)
             if "KUBECONFIG" in extra:
                 mounts[_TOKEN_PATH] = Path(extra["KUBECONFIG"]).parent
             suffix = f".restart{state.restarts}" if state.restarts else ""
