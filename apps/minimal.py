@@ -2,7 +2,8 @@
 
 No mesh and no Vault: the proxy token is a Secret you create once (see the README).
 NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
-only the hub's port.
+only the hub's port. Servers open in JupyterLab, and the standard profile offers a choice of
+image.
 """
 
 from __future__ import annotations
@@ -14,21 +15,64 @@ from constructs import Construct
 
 from apps._app import NAMESPACE, BuiltApp, build_app, user_pod_prerequisites
 from constructs_lib import (
+    DEFAULT_USER_IMAGE,
     AuthProxyIngress,
     External,
     HeaderTrust,
     HubNetworkPolicies,
+    ImagePullPolicy,
     JupyterHub,
     KubernetesVersion,
+    NotebookProfile,
     Prerequisite,
+    ProfileChoice,
+    ProfileOption,
     ProxyToken,
     UserPods,
 )
 
-__all__ = ["TOKEN_SECRET", "MinimalChart", "build"]
+__all__ = ["DATASCIENCE_IMAGE", "TOKEN_SECRET", "MinimalChart", "build"]
 
 # Created by hand: kubectl create secret generic jupyterhub-proxy-token ...
 TOKEN_SECRET = "jupyterhub-proxy-token"
+# The standard profile's other image: docker-stacks' scipy image with R and Julia.
+DATASCIENCE_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
+
+
+def _profiles(scope: Construct) -> tuple[NotebookProfile, ...]:
+    """The reference's two profiles without volumes; the standard one offers two images."""
+    # A node reuses the copy it has: the tags are the Python 3.12 line's.
+    pull = ImagePullPolicy.IF_NOT_PRESENT
+    images = ProfileOption(
+        "Image",
+        {
+            "scipy": ProfileChoice("SciPy (Python)", image=DEFAULT_USER_IMAGE),
+            "datascience": ProfileChoice(
+                "Data science (Python, R, Julia)", image=DATASCIENCE_IMAGE
+            ),
+        },
+    )
+    return (
+        NotebookProfile(
+            scope,
+            "StandardProfile",
+            display_name="Standard Notebook",
+            description="4 CPU / 32 GB RAM",
+            default=True,
+            image_pull_policy=pull,
+            options={"image": images},
+        ),
+        # GPU nodes' taint is tolerated by default (a profile with GPUs).
+        NotebookProfile(
+            scope,
+            "GpuProfile",
+            display_name="GPU Notebook",
+            description="4 CPU / 32 GB RAM / 1 GPU",
+            gpus=1,
+            runtime_class_name="nvidia",
+            image_pull_policy=pull,
+        ),
+    )
 
 
 class MinimalChart(cdk8s.Chart):
@@ -58,8 +102,10 @@ class MinimalChart(cdk8s.Chart):
             proxy_token=token,
             header_trust=header_trust,
             hosts=hosts,
+            profiles=_profiles(self),
             sidecar=None,
-            user_pods=UserPods(sidecar=None),
+            # Every server opens in JupyterLab.
+            user_pods=UserPods(sidecar=None, default_url="/lab"),
             kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(

@@ -36,6 +36,7 @@ from constructs_lib.pod import (
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib.scan_exceptions import SECRET_ENV, pulled_if_absent, skip_annotations, unpinned
+from constructs_lib.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
@@ -119,6 +120,10 @@ class HubOptions:
             cluster's.
         extra_config: traits the typed options do not cover, by configurable class (one of
             ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none.
+        node_selector: node labels the hub's pod needs; default none.
+        tolerations: taints the hub's pod tolerates (``Toleration``); default none.
+        affinity: the hub pod's node and pod affinity terms (``NodeAffinityTerm``,
+            ``PodAffinityTerm``); default none.
     """
 
     image: str = DEFAULT_HUB_IMAGE
@@ -164,6 +169,10 @@ class HubOptions:
     # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Applied last at the hub's start,
     # which checks each trait exists.
     extra_config: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    # Where the hub's pod may run: anywhere the cluster puts it unless told.
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tolerations: Sequence[Toleration] = ()
+    affinity: Sequence[Affinity] = ()
 
 
 class HubStatefulSet(Construct):
@@ -355,6 +364,12 @@ class HubStatefulSet(Construct):
                     f"must be a user name the hub accepts (this one {problem})",
                 )
         _check_placement(self, release)
+        scheduling = Scheduling.of(
+            self,
+            node_selector=options.node_selector,
+            tolerations=options.tolerations,
+            affinity=options.affinity,
+        )
 
         self.release = release
         self.name = component_name(release, Component.HUB)
@@ -462,6 +477,7 @@ class HubStatefulSet(Construct):
                 dns_ndots=dns_ndots,
                 storage_size=storage_size,
                 storage_class=storage_class,
+                scheduling=scheduling,
                 config_volume={
                     "name": "config",
                     "configMap": {
@@ -540,6 +556,7 @@ class HubStatefulSet(Construct):
                 init_cpu=user_pods.init_cpu,
                 init_memory=user_pods.init_memory,
                 per_user_service=user_pods.per_user_service,
+                default_url=user_pods.default_url,
             ),
             culler=CullerSettings(
                 enabled=culler.enabled,
@@ -609,6 +626,7 @@ class HubStatefulSet(Construct):
         dns_ndots: int | None,
         storage_size: str,
         storage_class: str | None,
+        scheduling: Scheduling,
         config_volume: dict[str, Any],
     ) -> dict[str, Any]:
         container = {
@@ -675,6 +693,7 @@ class HubStatefulSet(Construct):
                 containers=[container],
                 annotations=annotations,
                 volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume],
+                scheduling=scheduling,
             ),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }

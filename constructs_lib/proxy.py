@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,6 +43,7 @@ from constructs_lib.scan_exceptions import (
     skip_annotations,
     unpinned,
 )
+from constructs_lib.scheduling import Affinity, Scheduling, Toleration
 
 __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "ProxyOptions"]
 
@@ -158,6 +160,10 @@ class ProxyOptions:
             for no injection.
         dns_ndots: the pod's DNS ``ndots``; default 1, as every name it resolves is a short Service
             name or fully qualified (no search-list fan-out); ``None`` keeps the cluster's.
+        node_selector: node labels the proxy's pods need; default none.
+        tolerations: taints the proxy's pods tolerate (``Toleration``); default none.
+        affinity: the proxy pods' node and pod affinity terms (``NodeAffinityTerm``,
+            ``PodAffinityTerm``); default none.
     """
 
     # None: RouteStore.memory() (routes in the proxy's memory; one replica).
@@ -178,6 +184,10 @@ class ProxyOptions:
     pre_stop_seconds: int = 3
     sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
     dns_ndots: int | None = 1
+    # Where the proxy's pods may run: anywhere the cluster puts them unless told.
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tolerations: Sequence[Toleration] = ()
+    affinity: Sequence[Affinity] = ()
 
 
 class CHProxy(Construct):
@@ -273,6 +283,12 @@ class CHProxy(Construct):
             sidecar.check(self)
         if pre_stop_seconds < 0:
             raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
+        scheduling = Scheduling.of(
+            self,
+            node_selector=options.node_selector,
+            tolerations=options.tolerations,
+            affinity=options.affinity,
+        )
 
         self.hub = hub
         self.routes = routes
@@ -387,6 +403,7 @@ class CHProxy(Construct):
                     dns_ndots=dns_ndots,
                     revision_key="pod-template-hash",
                     containers=[container],
+                    scheduling=scheduling,
                 ),
             },
         )

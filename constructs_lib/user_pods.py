@@ -14,6 +14,7 @@ from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
 from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
+from constructs_lib.profile_options import check_default_url
 
 __all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
@@ -166,6 +167,9 @@ class UserPods:
     init_cpu: str = "10m"
     init_memory: str = "32Mi"
     per_user_service: bool = True
+    # None: the server's own (the image's; JupyterLab in docker-stacks); a profile's
+    # default_url replaces it.
+    default_url: str | None = None
 
     def check(self, scope: Construct) -> None:
         if isinstance(self.cmd, str) or not self.cmd or not all(self.cmd):
@@ -197,6 +201,7 @@ class UserPods:
             check_quantity(
                 scope, "user_pods.ephemeral_storage_guarantee", self.ephemeral_storage_guarantee
             )
+        check_default_url(scope, "user_pods.default_url", self.default_url)
         check_quantity(scope, "user_pods.init_cpu", self.init_cpu)
         check_quantity(scope, "user_pods.init_memory", self.init_memory)
 
