@@ -75,10 +75,11 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
 
     async def load_user_options(self) -> None:
         """KubeSpawner's, after refusing a choice the profile does not offer (KubeSpawner
-        would fail on it with a bare ``KeyError``)."""
+        would fail on it with a bare ``KeyError``, a 500): the spawn fails as a 400 naming it,
+        which the spawn page shows."""
         problem = choice_problem(self.profile_list, self.user_options or {})
         if problem:
-            raise ValueError(problem)
+            raise _refused(problem)
         await super().load_user_options()
 
     @default("options_from_form")
@@ -91,10 +92,18 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             options: dict[str, Any] = parse(formdata)
             problem = choice_problem(self.profile_list, options)
             if problem:
-                raise web.HTTPError(400, problem)
+                raise _refused(problem)
             return options
 
         return options_from_form
+
+
+def _refused(problem: str) -> web.HTTPError:
+    """A 400 whose reason JupyterHub shows on the spawn form and the spawn page (its
+    ``jupyterhub_message``), not a bare status."""
+    error = web.HTTPError(400, problem)
+    error.jupyterhub_message = problem  # type: ignore[attr-defined]
+    return error
 
 
 def choice_problem(profile_list: Any, user_options: Mapping[str, Any]) -> str | None:
