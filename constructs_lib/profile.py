@@ -13,6 +13,7 @@ from constructs import Construct
 from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label
+from constructs_lib._pull_policy import ImagePullPolicy
 from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
 from constructs_lib.profile_options import ProfileOption, check_default_url, check_variants
 from constructs_lib.scan_exceptions import pulled_if_absent, unpinned
@@ -31,12 +32,6 @@ PATH_FIELDS = frozenset({"user", "username", "safe_username", "servername", "use
 
 # uid:gid of the notebook user in the Jupyter docker-stacks images.
 NOTEBOOK_OWNER = (1000, 1000)
-
-
-class ImagePullPolicy(StrEnum):
-    ALWAYS = "Always"
-    IF_NOT_PRESENT = "IfNotPresent"
-    NEVER = "Never"
 
 
 class MountAccess(StrEnum):

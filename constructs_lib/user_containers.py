@@ -7,18 +7,15 @@ import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from constructs import Construct
 
 from constructs_lib._checks import check_image, check_instance, check_strings
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label
+from constructs_lib._pull_policy import ImagePullPolicy
 from constructs_lib.pod import Resources
 from hub_runtime.settings import ContainerSettings
-
-if TYPE_CHECKING:
-    from constructs_lib.profile import ImagePullPolicy
 
 __all__ = ["NOTEBOOK_UID", "UserContainer"]
 
@@ -83,8 +80,6 @@ class UserContainer:
                 )
             check_instance(scope, f"{field}.env[{key!r}]", value, str)
             _check_template(scope, f"{field}.env[{key!r}]", value, fields)
-        from constructs_lib.profile import ImagePullPolicy
-
         if self.image_pull_policy is not None:
             check_instance(
                 scope, f"{field}.image_pull_policy", self.image_pull_policy, ImagePullPolicy

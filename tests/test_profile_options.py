@@ -96,7 +96,8 @@ def _pod(settings: HubSettings, profile: str = "lab", **choices: str) -> dict[st
 
 def _notebook(pod: dict[str, Any]) -> dict[str, Any]:
     (container,) = [c for c in pod["spec"]["containers"] if c["name"] == "notebook"]
-    return container
+    found: dict[str, Any] = container
+    return found
 
 
 def _env(container: dict[str, Any]) -> dict[str, str]:

@@ -170,4 +170,4 @@ def test_forged_choice_is_a_400(minimal: HubSettings) -> None:
 
     error = with_spawner(minimal, load, namespace="jupyterhub", user="alice", admin=False)
     assert error.status_code == 400
-    assert error.log_message.startswith(f"Profile {profile!r} has no Image 'forged'")
+    assert str(error.log_message).startswith(f"Profile {profile!r} has no Image 'forged'")
