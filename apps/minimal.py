@@ -4,7 +4,8 @@ Each user's home is a PersistentVolumeClaim of their own, made at their first st
 and no Vault: the proxy token is a Secret you create once (see the README), and oauth2-proxy
 runs in the app's namespace under the hub's path (``AUTH_PROXY_FLAGS``).
 NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
-only the hub's port.
+only the hub's port. Servers open in JupyterLab, and the standard profile offers a choice of
+image.
 """
 
 from __future__ import annotations
@@ -23,26 +24,71 @@ from apps._app import (
 )
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
+    DEFAULT_USER_IMAGE,
     AuthProxy,
     AuthProxyIngress,
     External,
     HeaderTrust,
     HubNetworkPolicies,
+    ImagePullPolicy,
     JupyterHub,
     KubernetesVersion,
+    NotebookProfile,
     Prerequisite,
+    ProfileChoice,
+    ProfileOption,
     ProxyToken,
     UserPods,
     UserVolume,
-    reference_profiles,
 )
 from constructs_lib._names import APP_LABEL
 from constructs_lib._objects import api_object
 
-__all__ = ["TOKEN_SECRET", "MinimalChart", "build"]
+__all__ = ["DATASCIENCE_IMAGE", "TOKEN_SECRET", "MinimalChart", "build"]
 
 # Created by hand: kubectl create secret generic jupyterhub-proxy-token ...
 TOKEN_SECRET = "jupyterhub-proxy-token"
+# The standard profile's other image: docker-stacks' scipy image with R and Julia.
+DATASCIENCE_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
+
+
+def _profiles(scope: Construct, home: UserVolume) -> tuple[NotebookProfile, ...]:
+    """The reference's two profiles with the user's ``home`` instead of the reference's
+    volumes; the standard one offers two images."""
+    # A node reuses the copy it has: the tags are the Python 3.12 line's.
+    pull = ImagePullPolicy.IF_NOT_PRESENT
+    images = ProfileOption(
+        "Image",
+        {
+            "scipy": ProfileChoice("SciPy (Python)", image=DEFAULT_USER_IMAGE),
+            "datascience": ProfileChoice(
+                "Data science (Python, R, Julia)", image=DATASCIENCE_IMAGE
+            ),
+        },
+    )
+    return (
+        NotebookProfile(
+            scope,
+            "StandardProfile",
+            display_name="Standard Notebook",
+            description="4 CPU / 32 GB RAM",
+            default=True,
+            volumes=[home],
+            image_pull_policy=pull,
+            options={"image": images},
+        ),
+        # GPU nodes' taint is tolerated by default (a profile with GPUs).
+        NotebookProfile(
+            scope,
+            "GpuProfile",
+            display_name="GPU Notebook",
+            description="4 CPU / 32 GB RAM / 1 GPU",
+            gpus=1,
+            runtime_class_name="nvidia",
+            volumes=[home],
+            image_pull_policy=pull,
+        ),
+    )
 
 
 class MinimalChart(cdk8s.Chart):
@@ -78,9 +124,10 @@ class MinimalChart(cdk8s.Chart):
             proxy_token=token,
             header_trust=header_trust,
             hosts=hosts,
-            profiles=reference_profiles(self, volumes=[home]),
+            profiles=_profiles(self, home),
             sidecar=None,
-            user_pods=UserPods(sidecar=None),
+            # Every server opens in JupyterLab.
+            user_pods=UserPods(sidecar=None, default_url="/lab"),
             image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
         )

@@ -27,7 +27,7 @@ NON_ADMIN = "user"
 ADMIN = "admin"
 HEADER = (
     "# Preview only, never applied: the objects the hub spawns for user {user!r} "
-    "({role}) choosing profile {profile!r}.\n"
+    "({role}) choosing profile {profile!r}{choice}.\n"
 )
 
 
@@ -70,9 +70,34 @@ def write_previews(outdir: Path, names: list[str]) -> list[Path]:
                         manifest.setdefault("apiVersion", "v1")
                     kind = "admin" if role == "admin" else "user"
                     (target / f"{profile.slug}-{kind}.yaml").write_text(
-                        HEADER.format(user=user, role=role, profile=profile.slug)
+                        HEADER.format(user=user, role=role, profile=profile.slug, choice="")
                         + yaml.safe_dump_all(objects, sort_keys=True)
                     )
+                # Each other choice of the profile's options, for the non-admin user.
+                for option in profile.options:
+                    for choice in option.choices:
+                        if choice.default:
+                            continue
+                        objects = render_user_objects(
+                            settings,
+                            namespace=namespace,
+                            user=NON_ADMIN,
+                            admin=False,
+                            profile=profile.slug,
+                            choices={option.key: choice.key},
+                        )
+                        for manifest in objects:
+                            manifest.setdefault("apiVersion", "v1")
+                        name = f"{profile.slug}-{option.key}-{choice.key}-user.yaml"
+                        (target / name).write_text(
+                            HEADER.format(
+                                user=NON_ADMIN,
+                                role="not admin",
+                                profile=profile.slug,
+                                choice=f", {option.key} {choice.key!r}",
+                            )
+                            + yaml.safe_dump_all(objects, sort_keys=True)
+                        )
 
     return write_all(outdir, [f"{name}{PREVIEW_SUFFIX}" for name in names], write)
 

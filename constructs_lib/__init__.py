@@ -36,6 +36,7 @@ from constructs_lib.profile import (
     NotebookProfile,
     UserVolume,
 )
+from constructs_lib.profile_options import ProfileChoice, ProfileOption
 from constructs_lib.proxy import (
     DEFAULT_PROXY_IMAGE,
     Autoscaling,
@@ -45,6 +46,17 @@ from constructs_lib.proxy import (
 )
 from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib.routes import RedisRouteStore, RouteStore
+from constructs_lib.scheduling import (
+    GPU_TOLERATION,
+    NodeAffinityTerm,
+    NodeOperator,
+    NodeRequirement,
+    PodAffinityTerm,
+    TaintEffect,
+    Toleration,
+    TolerationOperator,
+)
+from constructs_lib.user_containers import UserContainer
 from constructs_lib.user_pods import (
     REFERENCE_SERVER_ARGS,
     USER_PORT,
@@ -60,6 +72,7 @@ __all__ = [
     "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_USER_IMAGE",
+    "GPU_TOLERATION",
     "REFERENCE_SERVER_ARGS",
     "USER_PORT",
     "AuthProxy",
@@ -96,11 +109,17 @@ __all__ = [
     "MeshTelemetry",
     "MountAccess",
     "NetworkPeer",
+    "NodeAffinityTerm",
+    "NodeOperator",
+    "NodeRequirement",
     "NotebookProfile",
     "OutboundTrafficMode",
+    "PodAffinityTerm",
     "PodSecurityLevel",
     "Prerequisite",
     "ProbeTiming",
+    "ProfileChoice",
+    "ProfileOption",
     "ProxyLogLevel",
     "ProxyOptions",
     "ProxyToken",
@@ -110,6 +129,10 @@ __all__ = [
     "RouteStore",
     "SecretStore",
     "SecretStoreKind",
+    "TaintEffect",
+    "Toleration",
+    "TolerationOperator",
+    "UserContainer",
     "UserPods",
     "UserPriority",
     "UserVolume",

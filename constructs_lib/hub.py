@@ -42,6 +42,7 @@ from constructs_lib.pod import (
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib.scan_exceptions import SECRET_ENV, pulled_if_absent, skip_annotations, unpinned
+from constructs_lib.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib.user_pods import USER_PORT, IdleCuller, UserPods
 from hub_runtime.settings import (
     CONFIG_DIR,
@@ -129,6 +130,10 @@ class HubOptions:
         image_pull_secrets: names of Secrets with registry credentials (type
             ``kubernetes.io/dockerconfigjson``) the hub pod pulls its image with; default none,
             the default image is public (user pods: ``UserPods.image_pull_secrets``).
+        node_selector: node labels the hub's pod needs; default none.
+        tolerations: taints the hub's pod tolerates (``Toleration``); default none.
+        affinity: the hub pod's node and pod affinity terms (``NodeAffinityTerm``,
+            ``PodAffinityTerm``); default none.
     """
 
     image: str = DEFAULT_HUB_IMAGE
@@ -176,6 +181,10 @@ class HubOptions:
     extra_config: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     # None: the default image is public.
     image_pull_secrets: tuple[str, ...] = ()
+    # Where the hub's pod may run: anywhere the cluster puts it unless told.
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tolerations: Sequence[Toleration] = ()
+    affinity: Sequence[Affinity] = ()
 
 
 class HubStatefulSet(Construct):
@@ -370,6 +379,12 @@ class HubStatefulSet(Construct):
                     f"must be a user name the hub accepts (this one {problem})",
                 )
         _check_placement(self, release)
+        scheduling = Scheduling.of(
+            self,
+            node_selector=options.node_selector,
+            tolerations=options.tolerations,
+            affinity=options.affinity,
+        )
 
         self.release = release
         self.name = component_name(release, Component.HUB)
@@ -477,6 +492,7 @@ class HubStatefulSet(Construct):
                 dns_ndots=dns_ndots,
                 storage_size=storage_size,
                 storage_class=storage_class,
+                scheduling=scheduling,
                 config_volume={
                     "name": "config",
                     "configMap": {
@@ -557,6 +573,7 @@ class HubStatefulSet(Construct):
                 per_user_service=user_pods.per_user_service,
                 image_pull_secrets=tuple(user_pods.image_pull_secrets),
                 delete_claim_with_user=user_pods.delete_claim_with_user,
+                default_url=user_pods.default_url,
             ),
             culler=CullerSettings(
                 enabled=culler.enabled,
@@ -629,6 +646,7 @@ class HubStatefulSet(Construct):
         dns_ndots: int | None,
         storage_size: str,
         storage_class: str | None,
+        scheduling: Scheduling,
         config_volume: dict[str, Any],
     ) -> dict[str, Any]:
         container = {
@@ -696,6 +714,7 @@ class HubStatefulSet(Construct):
                 annotations=annotations,
                 volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume],
                 image_pull_secrets=self.image_pull_secrets,
+                scheduling=scheduling,
             ),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }

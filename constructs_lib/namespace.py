@@ -19,7 +19,8 @@ from constructs_lib._quantity import check_quantity, format_cpu, format_memory
 from constructs_lib.hub import HubStatefulSet
 from constructs_lib.jupyterhub import JupyterHub
 from constructs_lib.profile import NotebookProfile
-from hub_runtime.settings import HubSettings, ProfileSettings
+from constructs_lib.profile_options import profile_variants
+from hub_runtime.settings import ContainerSettings, HubSettings, ProfileSettings
 
 __all__ = ["HubNamespace", "HubResourceQuota", "PodSecurityLevel"]
 
@@ -231,40 +232,55 @@ def _surge(workload: dict[str, Any], replicas: int | None) -> int:
 
 def _user_server_usage(scope: Construct, settings: HubSettings) -> PodUsage:
     """One user server of the largest profile, per resource: the pod KubeSpawner makes from
-    the hub settings (notebook container, chown init containers, Istio's containers)."""
+    the hub settings (notebook container, the profile's extra containers, chown and other init
+    containers, Istio's containers), for every combination of the profile's choices."""
     spawner = settings.spawner
-    usage = PodUsage({})
-    for profile in settings.profiles:
+    init = {"cpu": spawner.init_cpu, "memory": spawner.init_memory}
+
+    def container(c: ContainerSettings) -> dict[str, Any]:
         requests = {
-            "cpu": profile.cpu_guarantee,
-            "memory": profile.mem_guarantee,
-            **profile.extra_resource_guarantees,
+            "cpu": c.cpu_request or init["cpu"],
+            "memory": c.memory_request or init["memory"],
         }
-        limits = {
-            "cpu": profile.cpu_limit,
-            "memory": profile.mem_limit,
-            **profile.extra_resource_limits,
-        }
-        if spawner.ephemeral_storage_guarantee:
-            requests.setdefault("ephemeral-storage", spawner.ephemeral_storage_guarantee)
-        init = {"cpu": spawner.init_cpu, "memory": spawner.init_memory}
-        metadata = {
-            "labels": spawner.labels,
-            "annotations": {**spawner.annotations, **profile.annotations},
-        }
-        spec = {
-            "containers": [
-                {"name": "notebook", "resources": {"requests": requests, "limits": limits}}
-            ],
-            "initContainers": [
-                {"name": f"chown-{volume.name}", "resources": {"requests": init, "limits": init}}
-                for volume in profile.volumes
-                if volume.owner
-            ],
-        }
-        one = pod_usage(metadata, spec)
-        _check_complete(scope, f"user servers of profile {profile.slug!r}", one)
-        usage = usage.most(one)
+        limits = {"cpu": c.cpu_limit or init["cpu"], "memory": c.memory_limit or init["memory"]}
+        return {"name": c.name, "resources": {"requests": requests, "limits": limits}}
+
+    usage = PodUsage({})
+    for base in settings.profiles:
+        for _, profile in profile_variants(base):
+            requests = {
+                "cpu": profile.cpu_guarantee,
+                "memory": profile.mem_guarantee,
+                **profile.extra_resource_guarantees,
+            }
+            limits = {
+                "cpu": profile.cpu_limit,
+                "memory": profile.mem_limit,
+                **profile.extra_resource_limits,
+            }
+            if spawner.ephemeral_storage_guarantee:
+                requests.setdefault("ephemeral-storage", spawner.ephemeral_storage_guarantee)
+            metadata = {
+                "labels": spawner.labels,
+                "annotations": {**spawner.annotations, **profile.annotations},
+            }
+            spec = {
+                "containers": [
+                    {"name": "notebook", "resources": {"requests": requests, "limits": limits}},
+                    *(container(c) for c in profile.extra_containers),
+                ],
+                "initContainers": [
+                    *(
+                        {"name": f"chown-{v.name}", "resources": {"requests": init, "limits": init}}
+                        for v in profile.volumes
+                        if v.owner
+                    ),
+                    *(container(c) for c in profile.init_containers),
+                ],
+            }
+            one = pod_usage(metadata, spec)
+            _check_complete(scope, f"user servers of profile {profile.slug!r}", one)
+            usage = usage.most(one)
     return usage
 
 

@@ -11,6 +11,7 @@ from constructs import Construct
 from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_cpu, check_memory, check_range
 from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.scheduling import Scheduling
 
 __all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
 
@@ -174,8 +175,10 @@ def pod_template(
     annotations: dict[str, str] | None = None,
     volumes: list[dict[str, Any]] | None = None,
     image_pull_secrets: tuple[str, ...] = (),
+    scheduling: Scheduling | None = None,
 ) -> dict[str, Any]:
-    """A hardened pod template of one component, spread over nodes and zones."""
+    """A hardened pod template of one component, spread over nodes and zones (and placed by
+    ``scheduling``'s node selector, tolerations and affinity)."""
     merged = {**(sidecar.annotations() if sidecar else {}), **(annotations or {})}
     pull = [{"name": name} for name in image_pull_secrets]
     return {
@@ -193,6 +196,7 @@ def pod_template(
             "containers": containers,
             # Present even when empty: ".../volumes/-" patches append to it.
             "volumes": volumes or [],
+            **(scheduling.pod_spec() if scheduling else {}),
         },
     }
 

@@ -13,8 +13,12 @@ from constructs import Construct
 from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label, check_dns_subdomain
+from constructs_lib._pull_policy import ImagePullPolicy
 from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
-from constructs_lib.scan_exceptions import unpinned
+from constructs_lib.profile_options import ProfileOption, check_default_url, check_variants
+from constructs_lib.scan_exceptions import pulled_if_absent, unpinned
+from constructs_lib.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
+from constructs_lib.user_containers import RESERVED_NAMES, UserContainer, check_containers
 from hub_runtime.quantity import parse_quantity
 from hub_runtime.settings import ClaimSettings, ProfileSettings, ReadOnly, VolumeSettings
 
@@ -35,12 +39,6 @@ PATH_FIELDS = frozenset({"user", "username", "safe_username", "servername", "use
 
 # uid:gid of the notebook user in the Jupyter docker-stacks images.
 NOTEBOOK_OWNER = (1000, 1000)
-
-
-class ImagePullPolicy(StrEnum):
-    ALWAYS = "Always"
-    IF_NOT_PRESENT = "IfNotPresent"
-    NEVER = "Never"
 
 
 class ClaimAccessMode(StrEnum):
@@ -300,6 +298,19 @@ class NotebookProfile(Construct):
             the user's own claim (at most one per profile).
         service_account_token: whether the pod gets a Kubernetes API token; default ``False``,
             none unless the profile needs one.
+        node_selector: node labels the pod needs (``{"disktype": "ssd"}``); default none.
+        tolerations: the taints the pod tolerates (``Toleration.exists(...)``); default
+            ``None``: with GPUs the ``nvidia.com/gpu`` taint's (``GPU_TOLERATION``), else none.
+            A list replaces that default (``()``: none).
+        affinity: node and pod affinity terms (``NodeAffinityTerm.required(...)``,
+            ``PodAffinityTerm.apart_from(...)``); default none.
+        default_url: where the server opens, e.g. ``/lab``; default ``None``, the hub-wide one
+            (``UserPods.default_url``).
+        options: choices inside the profile (``{"image": ProfileOption(...)}``), each changing
+            the image, sizes or ``default_url``; default none.
+        extra_containers: containers beside the notebook (``UserContainer``); default none.
+        init_containers: containers run before the notebook, after the volumes' chown;
+            default none.
     """
 
     def __init__(
@@ -327,6 +338,15 @@ class NotebookProfile(Construct):
         volumes: Sequence[UserVolume] = (),
         # No Kubernetes API token in the user's pod unless the profile needs one.
         service_account_token: bool = False,
+        node_selector: Mapping[str, str] | None = None,
+        # None: GPU_TOLERATION for a profile with GPUs (GPU node pools are tainted so that
+        # only pods asking for GPUs land there), else none.
+        tolerations: Sequence[Toleration] | None = None,
+        affinity: Sequence[Affinity] = (),
+        default_url: str | None = None,
+        options: Mapping[str, ProfileOption] | None = None,
+        extra_containers: Sequence[UserContainer] = (),
+        init_containers: Sequence[UserContainer] = (),
     ) -> None:
         super().__init__(scope, id)
         self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
@@ -398,6 +418,23 @@ class NotebookProfile(Construct):
                 chosen[claims[1]].name,
                 "must not be a second persistent claim (KubeSpawner makes one claim per server)",
             )
+        if tolerations is None:
+            tolerations = (GPU_TOLERATION,) if gpus else ()
+        scheduling = Scheduling.of(
+            self, node_selector=node_selector, tolerations=tolerations, affinity=affinity
+        )
+        check_default_url(self, "default_url", default_url)
+        if options is not None and not isinstance(options, Mapping):
+            raise invalid(self, "options", options, "must be a mapping of key to ProfileOption")
+        option_settings = []
+        for key, option in (options or {}).items():
+            if not isinstance(option, ProfileOption):
+                raise invalid(self, f"options[{key!r}]", option, "must be a ProfileOption")
+            option_settings.append(option.to_settings(self, "options", key))
+        taken = set(RESERVED_NAMES) | {f"chown-{v.name}" for v in chosen if v.owner}
+        fields = sorted(PATH_FIELDS)
+        extras = check_containers(self, "extra_containers", extra_containers, fields, taken)
+        inits = check_containers(self, "init_containers", init_containers, fields, taken)
 
         self.display_name = display_name
         self.default = default
@@ -419,8 +456,20 @@ class NotebookProfile(Construct):
             service_account_token=service_account_token,
             volumes=tuple(volume.to_settings() for volume in chosen),
             annotations={},
+            scheduling=scheduling.kubespawner_override(),
+            default_url=default_url,
+            options=tuple(option_settings),
+            extra_containers=tuple(c.to_settings(image_pull_policy.value) for c in extras),
+            init_containers=tuple(c.to_settings(image_pull_policy.value) for c in inits),
         )
+        check_variants(self, "options", self.settings)
+        self.scheduling = scheduling
         self.scan_exceptions: dict[str, str] = dict(unpinned(image))
+        for choice in (c for option in option_settings for c in option.choices):
+            self.scan_exceptions |= unpinned(choice.image or image)
+        for container in (*self.settings.extra_containers, *self.settings.init_containers):
+            self.scan_exceptions |= unpinned(container.image)
+            self.scan_exceptions |= pulled_if_absent(container.image_pull_policy)
         if any(volume.owner for volume in chosen):
             chown = "the chown init container runs as root with only CHOWN added"
             self.scan_exceptions |= {"CKV_K8S_23": chown, "CKV_K8S_25": chown, "CKV_K8S_37": chown}

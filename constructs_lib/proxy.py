@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -47,6 +48,7 @@ from constructs_lib.scan_exceptions import (
     skip_annotations,
     unpinned,
 )
+from constructs_lib.scheduling import Affinity, Scheduling, Toleration
 
 __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "ProxyOptions"]
 
@@ -166,6 +168,10 @@ class ProxyOptions:
         image_pull_secrets: names of Secrets with registry credentials (type
             ``kubernetes.io/dockerconfigjson``) the pod pulls its image with; default none, the
             official image is public.
+        node_selector: node labels the proxy's pods need; default none.
+        tolerations: taints the proxy's pods tolerate (``Toleration``); default none.
+        affinity: the proxy pods' node and pod affinity terms (``NodeAffinityTerm``,
+            ``PodAffinityTerm``); default none.
     """
 
     # None: RouteStore.memory() (routes in the proxy's memory; one replica).
@@ -188,6 +194,10 @@ class ProxyOptions:
     dns_ndots: int | None = 1
     # None: the official image is public.
     image_pull_secrets: tuple[str, ...] = ()
+    # Where the proxy's pods may run: anywhere the cluster puts them unless told.
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tolerations: Sequence[Toleration] = ()
+    affinity: Sequence[Affinity] = ()
 
 
 class CHProxy(Construct):
@@ -286,6 +296,12 @@ class CHProxy(Construct):
             sidecar.check(self)
         if pre_stop_seconds < 0:
             raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
+        scheduling = Scheduling.of(
+            self,
+            node_selector=options.node_selector,
+            tolerations=options.tolerations,
+            affinity=options.affinity,
+        )
 
         self.hub = hub
         self.routes = routes
@@ -401,6 +417,7 @@ class CHProxy(Construct):
                     revision_key="pod-template-hash",
                     containers=[container],
                     image_pull_secrets=self.image_pull_secrets,
+                    scheduling=scheduling,
                 ),
             },
         )

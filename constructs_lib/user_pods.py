@@ -15,6 +15,7 @@ from constructs_lib._objects import api_object
 from constructs_lib._quantity import check_quantity
 from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
+from constructs_lib.profile_options import check_default_url
 
 __all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
@@ -173,6 +174,9 @@ class UserPods:
     # Deleting a user (an admin's, or the culler's with IdleCuller(users=True)) keeps their
     # claim: a person's files are not deleted as a side effect; delete the PVC by hand.
     delete_claim_with_user: bool = False
+    # None: the server's own (the image's; JupyterLab in docker-stacks); a profile's
+    # default_url replaces it.
+    default_url: str | None = None
 
     def check(self, scope: Construct) -> None:
         if isinstance(self.cmd, str) or not self.cmd or not all(self.cmd):
@@ -204,6 +208,7 @@ class UserPods:
             check_quantity(
                 scope, "user_pods.ephemeral_storage_guarantee", self.ephemeral_storage_guarantee
             )
+        check_default_url(scope, "user_pods.default_url", self.default_url)
         check_quantity(scope, "user_pods.init_cpu", self.init_cpu)
         check_quantity(scope, "user_pods.init_memory", self.init_memory)
         check_image_pull_secrets(scope, "user_pods.image_pull_secrets", self.image_pull_secrets)

@@ -16,8 +16,12 @@ from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIGURABLE_CLASSES,
+    SCHEDULING_TRAITS,
     SETTINGS_FILE_NAME,
+    ChoiceSettings,
+    ContainerSettings,
     HubSettings,
+    ProfileOptionSettings,
     ProfileSettings,
     SettingsError,
     VolumeSettings,
@@ -26,6 +30,7 @@ from hub_runtime.settings import (
 
 __all__ = [
     "CULLER_SCOPES",
+    "RESTRICTED_CONTAINER",
     "SETTINGS_ENV",
     "apply",
     "culler_scopes",
@@ -48,6 +53,14 @@ _READ_ONLY = {
     "if_admin": "{is_admin}",
 }
 _NOTEBOOK_UID, _NOTEBOOK_GID = 1000, 100
+# The container security context of the Pod Security "restricted" profile, which the notebook
+# container and every extra or init container a profile adds run with.
+RESTRICTED_CONTAINER: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 _T = TypeVar("_T")
 
 
@@ -194,12 +207,9 @@ def _spawner(c: Any, settings: HubSettings) -> None:
         "fsGroupChangePolicy": "OnRootMismatch",
         "seccompProfile": {"type": "RuntimeDefault"},
     }
-    kube.container_security_context = {
-        "runAsNonRoot": True,
-        "allowPrivilegeEscalation": False,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    kube.container_security_context = dict(RESTRICTED_CONTAINER)
+    if spawner.default_url:
+        kube.default_url = spawner.default_url
 
 
 def origin_pattern(settings: HubSettings) -> str:
@@ -240,7 +250,13 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
         "extra_resource_limits": dict(profile.extra_resource_limits),
         "volumes": [_volume(v) for v in profile.volumes],
         "volume_mounts": [_mount(v) for v in profile.volumes],
-        "init_containers": [_chown(v, profile, settings) for v in profile.volumes if v.owner],
+        # The chown containers first: the profile's own init containers find the user's
+        # directories owned by the user.
+        "init_containers": [
+            *(_chown(v, profile, settings) for v in profile.volumes if v.owner),
+            *(_container(c, settings) for c in profile.init_containers),
+        ],
+        "extra_containers": [_container(c, settings) for c in profile.extra_containers],
         "extra_annotations": {**settings.spawner.annotations, **profile.annotations},
         "automount_service_account_token": profile.service_account_token,
         # Set by every profile: a server's spawner keeps the last profile's values.
@@ -248,13 +264,93 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     }
     if profile.runtime_class_name:
         override["extra_pod_config"] = {"runtimeClassName": profile.runtime_class_name}
-    return {
+    unknown = sorted(set(profile.scheduling) - set(SCHEDULING_TRAITS))
+    if unknown:
+        raise SettingsError(
+            f"profiles[{profile.slug}].scheduling.{unknown[0]}: not a scheduling trait "
+            f"(known: {', '.join(SCHEDULING_TRAITS)})"
+        )
+    override.update(profile.scheduling)
+    if profile.default_url:
+        override["default_url"] = profile.default_url
+    entry: dict[str, Any] = {
         "display_name": profile.display_name,
         "slug": profile.slug,
         "description": profile.description,
         "default": profile.default,
         "kubespawner_override": override,
     }
+    if profile.options:
+        entry["profile_options"] = {
+            option.key: _option(option, profile) for option in profile.options
+        }
+    return entry
+
+
+def _option(option: ProfileOptionSettings, profile: ProfileSettings) -> dict[str, Any]:
+    """KubeSpawner's ``profile_options`` entry: no free-form ("unlisted") choice, so only the
+    choices the settings list can be spawned."""
+    return {
+        "display_name": option.display_name,
+        "choices": {
+            choice.key: {
+                "display_name": choice.display_name,
+                "default": choice.default,
+                "kubespawner_override": _choice_override(choice, profile, option),
+            }
+            for choice in option.choices
+        },
+    }
+
+
+def _choice_override(
+    choice: ChoiceSettings, profile: ProfileSettings, option: ProfileOptionSettings
+) -> dict[str, Any]:
+    override: dict[str, Any] = {}
+    if choice.image is not None:
+        override["image"] = choice.image
+    where = f"profiles[{profile.slug}].options[{option.key}].choices[{choice.key}]"
+    for name, convert in (
+        ("cpu_guarantee", _cpu),
+        ("cpu_limit", _cpu),
+        ("mem_guarantee", memory_bytes),
+        ("mem_limit", memory_bytes),
+    ):
+        value = getattr(choice, name)
+        if value is not None:
+            try:
+                override[name] = convert(value)
+            except ValueError as error:
+                raise SettingsError(f"{where}.{name}: {error}") from None
+    if choice.default_url is not None:
+        override["default_url"] = choice.default_url
+    return override
+
+
+def _container(container: ContainerSettings, settings: HubSettings) -> dict[str, Any]:
+    """An extra or init container of the profile, with the notebook's restricted context."""
+    init = {"cpu": settings.spawner.init_cpu, "memory": settings.spawner.init_memory}
+    requests = {
+        "cpu": container.cpu_request or init["cpu"],
+        "memory": container.memory_request or init["memory"],
+    }
+    limits = {
+        "cpu": container.cpu_limit or init["cpu"],
+        "memory": container.memory_limit or init["memory"],
+    }
+    manifest: dict[str, Any] = {
+        "name": container.name,
+        "image": container.image,
+        "imagePullPolicy": container.image_pull_policy,
+        "securityContext": {**RESTRICTED_CONTAINER, "runAsUser": container.run_as_user},
+        "resources": {"requests": requests, "limits": limits},
+        "env": [{"name": name, "value": value} for name, value in container.env.items()],
+    }
+    if container.command:
+        manifest["command"] = list(container.command)
+    if container.args:
+        manifest["args"] = list(container.args)
+    return manifest
 
 
 def _claim_overrides(profile: ProfileSettings) -> dict[str, Any]:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 from unittest.mock import Mock
 
 from hub_runtime.settings import HubSettings
 
-__all__ = ["PreviewUser", "render_user_objects"]
+__all__ = ["PreviewUser", "render_user_objects", "with_spawner"]
+
+_T = TypeVar("_T")
 
 _KUBECONFIG = """\
 apiVersion: v1
@@ -43,21 +46,19 @@ class PreviewUser(Mock):
         self.server = Server(base_url=self.url)
 
 
-def render_user_objects(
+def with_spawner(
     settings: HubSettings,
+    body: Callable[[Any], Awaitable[_T]],
     *,
     namespace: str,
     user: str,
     admin: bool,
-    profile: str,
     config: Any = None,
     server: str = "",
-) -> list[dict[str, Any]]:
-    """The objects spawned for ``user``'s ``server`` (``""``: the default one) choosing
-    ``profile``, as plain manifests: the pod, with per-user Services the Service, and the
-    user's PersistentVolumeClaim where the profile mounts it (KubeSpawner creates it before
-    the pod, unless it exists). ``config`` (already applied) may be shared by calls."""
-    from kubernetes_asyncio.client import ApiClient
+) -> _T:
+    """``body``'s result on a DynamicKubeSpawner for ``user``'s ``server`` (``""``: the
+    default one), configured by the hub runtime from ``settings`` as the hub configures it.
+    ``config`` (already applied) may be shared by calls."""
     from kubernetes_asyncio.config import kube_config
     from traitlets.config import Config
 
@@ -79,7 +80,7 @@ def render_user_objects(
                 config = Config()
                 apply(config, Path(tmp) / "settings.json")
 
-            async def render() -> list[dict[str, Any]]:
+            async def run() -> _T:
                 # KubeSpawner binds its API client to the running loop.
                 # A spawner reads its server's name from its database row.
                 row = SimpleNamespace(name=server, server=None) if server else None
@@ -90,26 +91,9 @@ def render_user_objects(
                     orm_spawner=row,
                     _mock=True,
                 )
-                spawner.user_options = {"profile": profile}
-                await spawner.load_user_options()
-                async with ApiClient() as client:
-                    pod = client.sanitize_for_serialization(await spawner.get_pod_manifest())
-                    rendered: list[dict[str, Any]] = [pod]
-                    if spawner.services_enabled:
-                        rendered.append(
-                            client.sanitize_for_serialization(_service_manifest(spawner, pod))
-                        )
-                    if spawner.storage_pvc_ensure:
-                        rendered.append(
-                            client.sanitize_for_serialization(spawner.get_pvc_manifest())
-                        )
-                for manifest in rendered:
-                    # At spawn the Service is owned by the pod, whose UID only the API knows.
-                    manifest["metadata"].pop("ownerReferences", None)
-                    manifest["metadata"]["namespace"] = namespace
-                return rendered
+                return await body(spawner)
 
-            return asyncio.run(render())
+            return asyncio.run(run())
         finally:
             kube_config.KUBE_CONFIG_DEFAULT_LOCATION = previous
             for key, value in saved.items():
@@ -117,6 +101,45 @@ def render_user_objects(
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+def render_user_objects(
+    settings: HubSettings,
+    *,
+    namespace: str,
+    user: str,
+    admin: bool,
+    profile: str,
+    config: Any = None,
+    server: str = "",
+    choices: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The objects spawned for ``user``'s ``server`` (``""``: the default one) choosing
+    ``profile`` and, within it, ``choices`` (option key to choice key; an option left out
+    takes its default), as plain manifests: the pod, with per-user Services the Service, and
+    the user's PersistentVolumeClaim where the profile mounts it (KubeSpawner creates it
+    before the pod, unless it exists). ``config`` (already applied) may be shared by calls."""
+    from kubernetes_asyncio.client import ApiClient
+
+    async def render(spawner: Any) -> list[dict[str, Any]]:
+        spawner.user_options = {"profile": profile, **(choices or {})}
+        await spawner.load_user_options()
+        async with ApiClient() as client:
+            pod = client.sanitize_for_serialization(await spawner.get_pod_manifest())
+            rendered: list[dict[str, Any]] = [pod]
+            if spawner.services_enabled:
+                rendered.append(client.sanitize_for_serialization(_service_manifest(spawner, pod)))
+            if spawner.storage_pvc_ensure:
+                rendered.append(client.sanitize_for_serialization(spawner.get_pvc_manifest()))
+        for manifest in rendered:
+            # At spawn the Service is owned by the pod, whose UID only the API knows.
+            manifest["metadata"].pop("ownerReferences", None)
+            manifest["metadata"]["namespace"] = namespace
+        return rendered
+
+    return with_spawner(
+        settings, render, namespace=namespace, user=user, admin=admin, config=config, server=server
+    )
 
 
 def _service_manifest(spawner: Any, pod: dict[str, Any]) -> Any:

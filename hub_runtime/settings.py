@@ -22,13 +22,17 @@ __all__ = [
     "CONFIGURABLE_CLASSES",
     "CONFIG_DIR",
     "CONFIG_FILE_NAME",
+    "SCHEDULING_TRAITS",
     "SCHEMA_VERSION",
     "SETTINGS_FILE_NAME",
     "AuthSettings",
+    "ChoiceSettings",
     "ClaimSettings",
+    "ContainerSettings",
     "CullerSettings",
     "HubSettings",
     "JwtSettings",
+    "ProfileOptionSettings",
     "ProfileSettings",
     "ReadOnly",
     "SettingsError",
@@ -60,6 +64,19 @@ CONFIGURABLE_CLASSES = {
     "Proxy": "jupyterhub.proxy:Proxy",
     "ConfigurableHTTPProxy": "jupyterhub.proxy:ConfigurableHTTPProxy",
 }
+
+# KubeSpawner's scheduling traits a profile may set, with Kubernetes' own shapes as values
+# (the constructs render them from checked types).
+SCHEDULING_TRAITS = (
+    "node_selector",
+    "tolerations",
+    "node_affinity_required",
+    "node_affinity_preferred",
+    "pod_affinity_required",
+    "pod_affinity_preferred",
+    "pod_anti_affinity_required",
+    "pod_anti_affinity_preferred",
+)
 
 # How a user-pod mount's readOnly flag is decided, per spawn.
 ReadOnly = Literal["never", "always", "unless_admin", "if_admin"]
@@ -97,6 +114,49 @@ class VolumeSettings:
 
 
 @dataclass(frozen=True)
+class ContainerSettings:
+    """A container of the user pod besides the notebook (or an init container). It runs with
+    the notebook container's restricted security context, as ``run_as_user``."""
+
+    name: str
+    image: str
+    image_pull_policy: str
+    command: tuple[str, ...]
+    args: tuple[str, ...]
+    env: dict[str, str]
+    # None: the spawner's init_cpu / init_memory, requested and limited.
+    cpu_request: str | None
+    cpu_limit: str | None
+    memory_request: str | None
+    memory_limit: str | None
+    run_as_user: int
+
+
+@dataclass(frozen=True)
+class ChoiceSettings:
+    """One choice of a profile option; a field left None keeps the profile's value."""
+
+    key: str
+    display_name: str
+    default: bool
+    image: str | None = None
+    cpu_guarantee: str | None = None
+    cpu_limit: str | None = None
+    mem_guarantee: str | None = None
+    mem_limit: str | None = None
+    default_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfileOptionSettings:
+    """A choice inside one profile (KubeSpawner's ``profile_options``), e.g. the image."""
+
+    key: str
+    display_name: str
+    choices: tuple[ChoiceSettings, ...]
+
+
+@dataclass(frozen=True)
 class ProfileSettings:
     """A spawnable profile: what a user can pick on the spawn page."""
 
@@ -118,6 +178,13 @@ class ProfileSettings:
     volumes: tuple[VolumeSettings, ...]
     # Added to the user pod's annotations (after the spawner's).
     annotations: dict[str, str]
+    # KubeSpawner scheduling traits (SCHEDULING_TRAITS) and their values.
+    scheduling: dict[str, Any] = field(default_factory=dict)
+    # Where the server opens (e.g. "/lab"); None: the hub-wide one.
+    default_url: str | None = None
+    options: tuple[ProfileOptionSettings, ...] = ()
+    extra_containers: tuple[ContainerSettings, ...] = ()
+    init_containers: tuple[ContainerSettings, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,6 +252,8 @@ class SpawnerSettings:
     image_pull_secrets: tuple[str, ...] = ()
     # Whether deleting a user deletes their PersistentVolumeClaim (KubeSpawner's delete_pvc).
     delete_claim_with_user: bool = False
+    # Where every server opens unless its profile says otherwise; None: the server's own.
+    default_url: str | None = None
 
 
 @dataclass(frozen=True)

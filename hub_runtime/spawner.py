@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kubespawner import KubeSpawner
+from tornado import web
 from traitlets import default
 
+from hub_runtime.log_values import shown
 from hub_runtime.slugs import DNS_LABEL_CHARS, server_key, user_key
 
-__all__ = ["POD_NAME_PREFIX", "PVC_NAME_PREFIX", "DynamicKubeSpawner"]
+__all__ = ["POD_NAME_PREFIX", "PVC_NAME_PREFIX", "DynamicKubeSpawner", "choice_problem"]
 
 _FLAGS = ("true", "false")
 # KubeSpawner's own prefixes; the per-user Service takes the pod's name.
@@ -74,3 +77,64 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
         if isinstance(expanded, dict) and expanded.get("readOnly") in _FLAGS:
             expanded = {**expanded, "readOnly": expanded["readOnly"] == "true"}
         return expanded
+
+    async def load_user_options(self) -> None:
+        """KubeSpawner's, after refusing a choice the profile does not offer (KubeSpawner
+        would fail on it with a bare ``KeyError``, a 500): the spawn fails as a 400 naming it,
+        which the spawn page shows."""
+        problem = choice_problem(self.profile_list, self.user_options or {})
+        if problem:
+            raise _refused(problem)
+        await super().load_user_options()
+
+    @default("options_from_form")
+    def _options_from_form_default(self) -> Callable[[dict[str, list[str]]], dict[str, Any]]:
+        parse = super()._options_from_form_default()
+
+        def options_from_form(formdata: dict[str, list[str]]) -> dict[str, Any]:
+            """KubeSpawner's form parsing; a forged choice is a 400 with the form shown again
+            and the reason, before anything is spawned."""
+            options: dict[str, Any] = parse(formdata)
+            problem = choice_problem(self.profile_list, options)
+            if problem:
+                raise _refused(problem)
+            return options
+
+        return options_from_form
+
+
+def _refused(problem: str) -> web.HTTPError:
+    """A 400 whose reason JupyterHub shows on the spawn form and the spawn page (its
+    ``jupyterhub_message``), not a bare status."""
+    error = web.HTTPError(400, problem)
+    error.jupyterhub_message = problem  # type: ignore[attr-defined]
+    return error
+
+
+def choice_problem(profile_list: Any, user_options: Mapping[str, Any]) -> str | None:
+    """Why ``user_options`` name a profile or choice the list does not offer, or None.
+
+    Options a profile does not have are left alone (KubeSpawner ignores them), as is a
+    callable profile list (it is only known at spawn)."""
+    if not isinstance(profile_list, Sequence) or not user_options:
+        return None
+    profiles = [p for p in profile_list if isinstance(p, Mapping)]
+    slug = user_options.get("profile")
+    if slug:
+        chosen = [p for p in profiles if p.get("slug") == slug]
+        if not chosen:
+            known = ", ".join(str(p.get("slug")) for p in profiles)
+            return f"No profile {shown(slug)}: choose one of {known}"
+    else:
+        chosen = [p for p in profiles if p.get("default")] or profiles[:1]
+    for profile in chosen[:1]:
+        for key, option in (profile.get("profile_options") or {}).items():
+            choice = user_options.get(key)
+            choices = option.get("choices") or {}
+            # No choice (or an empty one) is the option's default, as KubeSpawner reads it.
+            if choice and (not isinstance(choice, str) or choice not in choices):
+                return (
+                    f"Profile {profile.get('slug')!r} has no {option.get('display_name', key)} "
+                    f"{shown(choice)}: choose one of {', '.join(choices)}"
+                )
+    return None

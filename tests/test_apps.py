@@ -128,7 +128,8 @@ def test_previews_are_fresh(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", APP_NAMES)
 def test_previews_validate_strictly(name: str) -> None:
     files = sorted((ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}").glob("*.yaml"))
-    assert len(files) == 4  # two profiles, an admin and a non-admin user
+    # Two profiles, an admin and a non-admin user; and minimal's second image choice.
+    assert len(files) == {"minimal": 5, "dev": 4}[name]
     for manifest in read_manifests(ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}"):
         kubernetes_validate.validate(manifest, DEFAULT, strict=True)
         assert manifest["metadata"]["namespace"] == "jupyterhub"

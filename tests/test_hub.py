@@ -220,7 +220,7 @@ def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
 def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage="5Gi").startswith(
         "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
-        "admin_access, admin_users, allow_all, culler, dns_ndots, "
+        "admin_access, admin_users, affinity, allow_all, culler, dns_ndots, "
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from apps.minimal import DATASCIENCE_IMAGE
 from constructs_lib import DEFAULT_HUB_IMAGE, DEFAULT_PROXY_IMAGE, DEFAULT_USER_IMAGE
 from tests.manifests import ROOT, read_manifests
 
@@ -23,6 +24,9 @@ PUBLIC_IMAGES = {
     ),
     "quay.io/jupyter/scipy-notebook:python-3.12": (
         "jupyter/docker-stacks, images/scipy-notebook (the Python 3.12 line)"
+    ),
+    "quay.io/jupyter/datascience-notebook:python-3.12": (
+        "jupyter/docker-stacks, images/datascience-notebook (the Python 3.12 line)"
     ),
 }
 # The versions z2jh's requirements.txt pins in the default hub image (docker/k8s-hub-<tag>/).
@@ -67,7 +71,9 @@ def test_public_images_are_pinned_by_tag() -> None:
 
 
 def test_defaults_are_the_public_images() -> None:
-    assert {DEFAULT_HUB_IMAGE, DEFAULT_PROXY_IMAGE, DEFAULT_USER_IMAGE} == set(PUBLIC_IMAGES)
+    """The defaults, and the other image minimal's standard profile offers."""
+    defaults = {DEFAULT_HUB_IMAGE, DEFAULT_PROXY_IMAGE, DEFAULT_USER_IMAGE}
+    assert defaults | {DATASCIENCE_IMAGE} == set(PUBLIC_IMAGES)
 
 
 def test_readme_documents_every_public_image() -> None:

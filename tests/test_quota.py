@@ -22,7 +22,11 @@ from constructs_lib import (
     JupyterHub,
     KubernetesVersion,
     NotebookProfile,
+    ProfileChoice,
+    ProfileOption,
     ProxyToken,
+    Resources,
+    UserContainer,
     UserPods,
     UserVolume,
 )
@@ -156,6 +160,78 @@ def test_init_containers_count(chart: cdk8s.Chart, layout: str) -> None:
     )
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
     assert _admitted(chart, quota, jupyterhub, layout) == {"small": 5}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_largest_choice_fits_exactly(chart: cdk8s.Chart, layout: str) -> None:
+    """A profile's choices may outgrow the profile: the quota counts the largest pod any
+    combination of choices makes, in memory from one option and in CPU from another."""
+    profile = NotebookProfile(
+        chart,
+        "Sized",
+        display_name="Sized",
+        cpu_limit="2",
+        mem_guarantee="1Gi",
+        mem_limit="4Gi",
+        options={
+            "memory": ProfileOption(
+                "Memory",
+                {"small": ProfileChoice("4 GiB"), "big": ProfileChoice("24 GiB", mem_limit="24Gi")},
+            ),
+            "cpu": ProfileOption(
+                "CPU", {"few": ProfileChoice("2"), "many": ProfileChoice("16", cpu_limit="16")}
+            ),
+        },
+    )
+    jupyterhub = JupyterHub(
+        chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN, profiles=[profile]
+    )
+    quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
+    manifests = synth(chart)
+    counts = {}
+    for choices in ({"memory": "big", "cpu": "many"}, {"memory": "big"}, {"cpu": "many"}, {}):
+        pod, *_ = render_user_objects(
+            jupyterhub.hub.settings,
+            namespace="jupyterhub",
+            user="alice",
+            admin=False,
+            profile="sized",
+            choices=choices,
+        )
+        counts[tuple(choices.values())] = _fill(_namespace(manifests, layout), inject(pod, layout))
+    # The largest combination fits exactly; smaller ones fit at least as often.
+    assert counts[("big", "many")] == quota.user_servers
+    assert min(counts.values()) == quota.user_servers
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_extra_and_init_containers_count(chart: cdk8s.Chart, layout: str) -> None:
+    """A profile's extra containers add to the pod; its init container, larger than them all,
+    sets the pod's memory (max of the sum of containers and the largest init container)."""
+    profile = NotebookProfile(
+        chart,
+        "Helped",
+        display_name="Helped",
+        cpu_limit="1",
+        mem_guarantee="500M",
+        mem_limit="1G",
+        extra_containers=[
+            UserContainer(
+                "cron", "quay.io/example/cron:1", resources=Resources("2", "1Gi", "3", "2Gi")
+            )
+        ],
+        init_containers=[
+            UserContainer(
+                "fetch", "quay.io/example/fetch:1", resources=Resources("1", "8Gi", "1", "8Gi")
+            )
+        ],
+    )
+    jupyterhub = JupyterHub(
+        chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN, profiles=[profile]
+    )
+    quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=4)
+    assert quota.user_server_usage.get("limits.memory") >= 8 * 2**30
+    assert _admitted(chart, quota, jupyterhub, layout) == {"helped": 4}
 
 
 def test_without_istio_and_gpus(chart: cdk8s.Chart) -> None:

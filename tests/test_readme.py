@@ -53,6 +53,31 @@ def test_library_example_synthesizes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_profiles_example_synthesizes(tmp_path: Path) -> None:
+    from hub_runtime.preview import render_user_objects
+    from hub_runtime.settings import parse_settings
+
+    manifests = _run_example("### Profiles: where pods run, choices, added containers", tmp_path)
+    config_map = next(m for m in manifests if m["kind"] == "ConfigMap")
+    settings = parse_settings(config_map["data"]["settings.json"])
+    pod, *_ = render_user_objects(
+        settings,
+        namespace="jupyterhub",
+        user="alice",
+        admin=False,
+        profile="lab",
+        choices={"image": "r"},
+    )
+    assert pod["spec"]["nodeSelector"] == {"example.org/pool": "notebooks"}
+    assert pod["spec"]["containers"][0]["image"].startswith("quay.io/jupyter/datascience-notebook")
+    assert pod["spec"]["containers"][1]["args"] == ["--prefix", "alice"]
+    gpu, *_ = render_user_objects(
+        settings, namespace="jupyterhub", user="alice", admin=False, profile="gpu"
+    )
+    assert gpu["spec"]["tolerations"][0]["key"] == "nvidia.com/gpu"
+
+
+@pytest.mark.slow
 def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
     manifests = _run_example("### With cdk8s-plus (`constructs_lib.plus`)", tmp_path)
     ingress = next(m for m in manifests if m["kind"] == "Ingress")

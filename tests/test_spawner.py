@@ -157,3 +157,46 @@ def test_minimal_user_claim_is_per_user(user: str) -> None:
             assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
             names.add(claim["metadata"]["name"])
     assert names == {f"claim-{user_key(user)}"}
+
+
+@pytest.fixture(scope="module")
+def minimal() -> HubSettings:
+    config_map = next(
+        m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "ConfigMap"
+    )
+    return parse_settings(config_map["data"]["settings.json"])
+
+
+def test_image_choice_reaches_the_pod(minimal: HubSettings) -> None:
+    """minimal's standard profile offers two images; the chosen one is the pod's."""
+    (option,) = minimal.profiles[0].options
+    other = next(choice for choice in option.choices if not choice.default)
+    pod, *_ = render_user_objects(
+        minimal,
+        namespace="jupyterhub",
+        user="alice",
+        admin=False,
+        profile=minimal.profiles[0].slug,
+        choices={option.key: other.key},
+    )
+    assert _container(pod)["image"] == other.image
+    env = {e["name"]: e.get("value") for e in _container(pod)["env"]}
+    assert env["JUPYTERHUB_DEFAULT_URL"] == "/lab"
+
+
+def test_forged_choice_is_a_400(minimal: HubSettings) -> None:
+    from tornado import web
+
+    from hub_runtime.preview import with_spawner
+
+    profile = minimal.profiles[0].slug
+
+    async def load(spawner: Any) -> web.HTTPError:
+        spawner.user_options = {"profile": profile, "image": "forged"}
+        with pytest.raises(web.HTTPError) as error:
+            await spawner.load_user_options()
+        return error.value
+
+    error = with_spawner(minimal, load, namespace="jupyterhub", user="alice", admin=False)
+    assert error.status_code == 400
+    assert str(error.log_message).startswith(f"Profile {profile!r} has no Image 'forged'")
