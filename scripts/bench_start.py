@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub_runtime.settings import SETTINGS_FILE_NAME, dump_settings, parse_settings
 from scripts.bench_login import cpu_seconds
+from tests.leaks import end, working_in
 from tests.manifests import ROOT
 from tests.processes import (
     CHP,
@@ -83,10 +84,15 @@ def start_once(side: Side, timeout: float = 120) -> tuple[float, float]:
             time.sleep(0.01)
     finally:
         stop(process)
+        # The culler runs in a session of its own; a hub stopped this early may leave it.
+        end(set(working_in(side.workdir)))
 
 
 def proxy(stack: ExitStack, workdir: Path, env: dict[str, str]) -> str:
-    """A CHP for one side (never counted); returns its API URL."""
+    """A CHP for one side (never counted), working beside the hub's directory; returns its
+    API URL."""
+    workdir = workdir.parent / f"{workdir.name}-proxy"
+    workdir.mkdir()
     api = free_port()
     process = start(
         [
