@@ -20,9 +20,12 @@ RUN python scripts/hub_requirements.py > hub-requirements.txt \
 COPY hub_runtime ./hub_runtime
 COPY constructs_lib ./constructs_lib
 COPY _jupyterhub_cdk8s_node.py jupyterhub_cdk8s_node.pth ./
+# The configuration directory as the hub ConfigMap fills it: jupyterhub_config.py beside the
+# hub_runtime package, whose launch.py is the command.
 RUN pip install --no-deps . \
     && install -D -m 0644 hub_runtime/jupyterhub_config.py \
         /usr/local/etc/jupyterhub/jupyterhub_config.py \
+    && install -D -m 0644 -t /usr/local/etc/jupyterhub/hub_runtime hub_runtime/*.py \
     && install -d -o 65532 -g 65532 /srv/jupyterhub
 
 USER 65532:65532
@@ -30,4 +33,4 @@ WORKDIR /srv/jupyterhub
 EXPOSE 8081
 # The hub StatefulSet's command (constructs_lib.hub.HUB_COMMAND), so the image runs alike
 # with and without it.
-ENTRYPOINT ["python", "-m", "jupyterhub", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]
+ENTRYPOINT ["python", "/usr/local/etc/jupyterhub/hub_runtime/launch.py", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]

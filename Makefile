@@ -93,10 +93,12 @@ demo: setup
 	$(PYTHON) -m apps --outdir dist >/dev/null
 	$(PYTHON) scripts/demo.py
 
-## Synthesis time against an empty-chart floor; login latency against JupyterHub's form login.
+## Synthesis time against an empty-chart floor; hub CPU per login against JupyterHub's form
+## login; hub start against a plain JupyterHub's; 100 users through the proxy.
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_login.py
+	$(PYTHON) scripts/bench_start.py
 	$(PYTHON) scripts/load_test.py
 
 clean:

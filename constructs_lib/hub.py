@@ -27,7 +27,7 @@ from constructs_lib._objects import api_object
 from constructs_lib._placement import DeclaredNamespace, chart_namespace, others_in_app
 from constructs_lib._quantity import check_quantity
 from constructs_lib.header_trust import HeaderTrust
-from constructs_lib.hub_files import hub_files
+from constructs_lib.hub_files import RUNTIME_PACKAGE, hub_files
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -68,7 +68,14 @@ DEFAULT_HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 # The hub's command in every image: set as the container's command, so neither an image's
 # ENTRYPOINT (z2jh's is tini) nor its CMD is used. As PID 1 JupyterHub still stops on SIGTERM
 # (it handles it) and reaps its one child, the culler. The Dockerfile's ENTRYPOINT is the same.
-HUB_COMMAND = ("python", "-m", "jupyterhub", "--config", f"{CONFIG_DIR}/{CONFIG_FILE_NAME}")
+# JupyterHub started by the runtime's launcher from the ConfigMap (hub_runtime/launch.py):
+# the hub starts without building the IRI grammar it never uses (about a second).
+HUB_COMMAND = (
+    "python",
+    f"{CONFIG_DIR}/{RUNTIME_PACKAGE}/launch.py",
+    "--config",
+    f"{CONFIG_DIR}/{CONFIG_FILE_NAME}",
+)
 HUB_PORT_NAME = "http"
 DATA_DIR = "/srv/jupyterhub"
 # Every path the hub serves starts here (JupyterHub's base URL is "/"); the rest is the

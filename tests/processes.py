@@ -85,12 +85,19 @@ def deliver_config(directory: Path, app: str = HUB_APP) -> Path:
     return directory / CONFIG_FILE_NAME
 
 
-def hub_command(config: Path, app: str = HUB_APP) -> list[str]:
-    """The hub container's command and args, with this venv's python and ``config``."""
+def hub_command(config: Path, app: str = HUB_APP, delivered: Path | None = None) -> list[str]:
+    """The hub container's command and args, with this venv's python, ``config``, and files of
+    the config directory (the launcher) where ``delivered`` (default: deliver_config's
+    directory beside ``config``) has them."""
     _pod, container = hub_pod(app)
     command: list[str] = [*container["command"], *container.get("args", [])]
     python, *args = command
     assert python == "python", container["command"]
+    local = delivered or config.parent / "config"
+    args = [
+        str(local / arg.removeprefix(f"{CONFIG_DIR}/")) if arg.startswith(f"{CONFIG_DIR}/") else arg
+        for arg in args
+    ]
     args[args.index("--config") + 1] = str(config)
     return [sys.executable, *args]
 

@@ -108,8 +108,7 @@ def test_hub_command_does_not_depend_on_the_image(chart: cdk8s.Chart) -> None:
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == [
         "python",
-        "-m",
-        "jupyterhub",
+        "/usr/local/etc/jupyterhub/hub_runtime/launch.py",
         "--config",
         "/usr/local/etc/jupyterhub/jupyterhub_config.py",
     ]

@@ -132,3 +132,30 @@ def test_jwks_keys_bind_to_their_algorithms(fields: dict[str, Any], bound: list[
 def test_symmetric_jwks_key_binds_nothing() -> None:
     secret = {"kty": "oct", "k": "c2VjcmV0", "kid": "s", "alg": "HS256"}
     assert bind_keys(secret, (*ALLOWED, "HS256")) == {}
+
+
+def test_a_token_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A login's proof costs one parse of the token: the key is picked from the header read
+    alone, and jwt.decode's full parse (every segment checked) is the only one."""
+    checker = verifier(pem(RSA_KEY))
+    value = token(RSA_KEY, "RS256")
+    parses: list[object] = []
+    load = jwt.api_jws.PyJWS._load
+
+    def counted(self: jwt.api_jws.PyJWS, value: str | bytes) -> Any:
+        parses.append(value)
+        return load(self, value)
+
+    monkeypatch.setattr(jwt.api_jws.PyJWS, "_load", counted)
+    assert verify(checker, value)["sub"] == "ann"
+    assert len(parses) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", ".", "x.y.z", "é.y.z", "WzFd.e30.", "e30", "eyJhbGciOiJSUzI1NiJ9"],
+    ids=["empty", "dots", "not-base64", "not-ascii", "header-a-list", "no-dots", "header-only"],
+)
+def test_malformed_tokens_are_invalid_proof(value: str) -> None:
+    with pytest.raises(InvalidProof):
+        verify(verifier(pem(RSA_KEY)), value)

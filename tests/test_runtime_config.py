@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
 from hub_runtime.settings import SETTINGS_FILE_NAME, SettingsError, dump_settings
 from tests.processes import (
     deliver_config,
+    deployment,
     dev_settings,
     hub_command,
     hub_config_file,
@@ -137,3 +139,55 @@ def test_every_named_class_is_known_to_the_runtime() -> None:
         module, _, attribute = where.partition(":")
         klass = getattr(importlib.import_module(module), attribute)
         assert klass.__name__ == name and issubclass(klass, Configurable), where
+
+
+# Run inside the hub (appended to its configuration): once JupyterHub has its event logger,
+# check it and write what was found to REPORT.
+_EVENT_PROBE = """
+import asyncio, json, logging, sys
+from jupyterhub.app import JupyterHub
+from jupyter_events.validators import draft7_format_checker
+
+c.EventLogger.handlers = [logging.FileHandler({events!r})]
+_SERVER_ACTION = "https://schema.jupyter.org/jupyterhub/events/server-action"
+
+
+async def _probe():
+    app = JupyterHub.instance()
+    while _SERVER_ACTION not in getattr(getattr(app, "eventlog", None), "schemas", ()):
+        await asyncio.sleep(0.05)
+    report = {{"grammar_built_at_start": "lark" in sys.modules}}
+    try:
+        data = {{"action": "explode", "username": "x", "servername": ""}}  # action: not in enum
+        app.eventlog.emit(schema_id=_SERVER_ACTION, data=data)
+        report["invalid_event"] = "accepted"
+    except Exception as error:
+        report["invalid_event"] = type(error).__name__ + ": " + str(error).splitlines()[0]
+    report["iri"] = [
+        draft7_format_checker.conforms(value, "iri")
+        for value in ("https://example.org/caf\\u00e9", "http://[not-an-iri")
+    ]
+    with open({report!r}, "w") as file:
+        json.dump(report, file)
+
+
+_probe_task = asyncio.get_running_loop().create_task(_probe())
+"""
+
+
+@pytest.mark.slow
+def test_running_hub_validates_its_events(tmp_path: Path) -> None:
+    """Started by the hub's command (the launcher that defers the IRI grammar), the hub still
+    validates every event against its schema, formats included: an invalid event is refused,
+    a real one (a server start) is recorded, and IRIs are still checked, by the grammar built
+    on first use instead of at start."""
+    events, report = tmp_path / "events.jsonl", tmp_path / "report.json"
+    probe = _EVENT_PROBE.format(events=str(events), report=str(report))
+    with deployment(tmp_path / "hub", None, extra_config=probe) as hub:
+        hub.start_server("ann")
+        found = json.loads(report.read_text())
+        recorded = [json.loads(line) for line in events.read_text().splitlines()]
+    assert found["invalid_event"].startswith("ValidationError: 'explode' is not one of"), found
+    assert found["iri"] == [True, False]
+    assert found["grammar_built_at_start"] is False
+    assert [(e["action"], e["username"]) for e in recorded] == [("start", "ann")]

@@ -70,13 +70,17 @@ class Image:
 
 def _hub(container: Container) -> Start:
     """The hub image (z2jh's k8s-hub, or this repository's Dockerfile): the container states
-    its command, ``python -m jupyterhub --config <config dir>/jupyterhub_config.py``, whose
-    config directory is the hub ConfigMap's volume (settings.json and the hub runtime). Run
-    with this venv's python and the volume's local directory, without PYTHONPATH: the hub
-    runtime is imported from where the ConfigMap delivers it."""
-    python, *arguments = [*(container.command or []), *container.args]
+    its command, ``python <config dir>/hub_runtime/launch.py --config <config
+    dir>/jupyterhub_config.py``, whose config directory is the hub ConfigMap's volume
+    (settings.json and the hub runtime). Run with this venv's python and the volume's local
+    directory, without PYTHONPATH: the hub runtime is imported from where the ConfigMap
+    delivers it."""
+    python, launcher, *arguments = [*(container.command or []), *container.args]
     if python != "python":
         raise ValueError(f"the hub container runs {python!r}, not python")
+    local_launcher = container.local(launcher)
+    if local_launcher is None or not local_launcher.exists():
+        raise ValueError(f"{launcher} is on no volume of the hub container")
     config = arguments[arguments.index("--config") + 1]
     if config != f"{CONFIG_DIR}/{CONFIG_FILE_NAME}":
         raise ValueError(f"the hub container reads {config}, not the hub runtime's")
@@ -85,7 +89,7 @@ def _hub(container: Container) -> Start:
         raise ValueError(f"{config} is on no volume of the hub container")
     arguments[arguments.index("--config") + 1] = str(local_config)
     env = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    argv = [sys.executable, *arguments]
+    argv = [sys.executable, str(local_launcher), *arguments]
     settings = container.local(f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}")
     if settings is not None:
         env[SETTINGS_ENV] = str(settings)
