@@ -84,7 +84,7 @@ test: setup
 test-fast: .stamps/python-dev
 	bash scripts/test -m "not slow"
 
-## Regenerate the CRD bindings in constructs_lib/_imports/ from crds/ (offline).
+## Regenerate the bindings in constructs_lib/_imports/ from crds/ and jsii/ (offline).
 imports: .stamps/python .stamps/node
 	$(PYTHON) scripts/import_crds.py
 

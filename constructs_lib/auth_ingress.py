@@ -9,7 +9,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, name_of
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -101,7 +101,7 @@ class AuthProxyIngress(Construct):
         self.tls_secret = tls_secret
         self.controller = controller
         self.auth_response_headers = tuple(auth_response_headers)
-        backend = {"service": {"name": proxy.service.name, "port": {"name": proxy.port_name}}}
+        backend = {"service": {"name": name_of(proxy.service), "port": {"name": proxy.port_name}}}
         auth = {f"{_NGINX}/auth-url": auth_url, f"{_NGINX}/auth-signin": auth_signin}
 
         def ingress(

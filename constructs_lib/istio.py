@@ -13,7 +13,8 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, name_of
+from constructs_lib._placement import chart_namespace, enter
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -152,6 +153,7 @@ class IstioIngress(Construct):
         trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         chosen = resolve_proxy(self, proxy, jupyterhub)
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         retries = retries or Retries()
@@ -191,7 +193,7 @@ class IstioIngress(Construct):
                 ext_authz_provider,
                 "must name an extension provider of the mesh config",
             )
-        namespace = cdk8s.Chart.of(self).namespace
+        namespace = chart_namespace(self)
         if namespace is None:
             raise invalid(
                 self,
@@ -209,7 +211,7 @@ class IstioIngress(Construct):
 
         from constructs_lib._imports.io.istio import networking as net
 
-        gateway_obj = net.Gateway(
+        net.Gateway(
             self,
             "Gateway",
             metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
@@ -245,7 +247,7 @@ class IstioIngress(Construct):
                 route=[
                     net.VirtualServiceSpecHttpRoute(
                         destination=net.VirtualServiceSpecHttpRouteDestination(
-                            host=proxy.service.name,
+                            host=name_of(proxy.service),
                             port=net.VirtualServiceSpecHttpRouteDestinationPort(number=proxy.port),
                         )
                     )
@@ -261,7 +263,8 @@ class IstioIngress(Construct):
             "VirtualService",
             metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
             spec=net.VirtualServiceSpec(
-                gateways=[gateway_obj.name],
+                # The Gateway above, by the name it was given.
+                gateways=[release],
                 hosts=list(self.hosts),
                 http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
             ),
@@ -373,8 +376,8 @@ class IstioIngress(Construct):
         from constructs_lib._imports.io.istio import security as sec
 
         hub = proxy.hub
-        proxy_id = principal(proxy.service_account.name)
-        hub_id = principal(hub.service_account.name)
+        proxy_id = principal(name_of(proxy.service_account))
+        hub_id = principal(name_of(hub.service_account))
         user_id = principal(hub.user_service_account_name)
 
         def rule(sources: list[str], port: int, paths: list[str] | None = None) -> Any:

@@ -20,8 +20,8 @@ from constructs_lib._endpoints import (
 )
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
-from constructs_lib._objects import api_object
-from constructs_lib._placement import chart_namespace, others_in_app
+from constructs_lib._objects import api_object, name_of
+from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
 from constructs_lib.interfaces import IHub
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
@@ -211,6 +211,7 @@ class CHProxy(Construct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         if not isinstance(hub, IHub):
             raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
         if options is not None:
@@ -279,6 +280,7 @@ class CHProxy(Construct):
         self.release = hub.release
         self.name = component_name(hub.release, Component.PROXY)
         _check_one_proxy(self, hub.release)
+        join_app(self, hub.release)
         self.labels = selector_labels(hub.release, Component.PROXY)
         self.port_name = "http"
         self.api_port_name = "http-api"
@@ -382,7 +384,7 @@ class CHProxy(Construct):
                 "template": pod_template(
                     self.labels,
                     sidecar=sidecar,
-                    service_account=self.service_account.name,
+                    service_account=name_of(self.service_account),
                     automount_token=False,
                     dns_ndots=dns_ndots,
                     revision_key="pod-template-hash",
@@ -399,7 +401,7 @@ class CHProxy(Construct):
             name=self.name,
             labels=self.labels,
             spec=autoscaling.spec(
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}
+                {"apiVersion": "apps/v1", "kind": "Deployment", "name": name_of(self.deployment)}
             ),
         )
         routes.admit(self.labels)
@@ -408,8 +410,8 @@ class CHProxy(Construct):
 def _check_one_proxy(proxy: CHProxy, release: str) -> None:
     """A release has one proxy per namespace: the one the hub's settings name."""
     namespace = chart_namespace(proxy)
-    for other in others_in_app(proxy, CHProxy):
-        if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
+    for other in others_in_app(proxy, CHProxy, release):
+        if chart_namespace(other) == namespace:
             raise invalid(
                 proxy,
                 "hub",
