@@ -20,7 +20,7 @@ from constructs import Construct
 from constructs_lib._imports.manifest import Manifest
 from constructs_lib._placement import ref
 
-__all__ = ["api_object", "kind_of", "name_of"]
+__all__ = ["api_object", "kind_of", "name_of", "sorted_keys"]
 
 # What api_object made, by jsii reference: each object's kind and name (neither can change
 # after creation; jsii never frees an object, so neither does this).
@@ -36,16 +36,20 @@ def api_object(
     name: str,
     labels: dict[str, str],
     annotations: dict[str, str] | None = None,
+    namespace: str | None = None,
     cluster_scoped: bool = False,
     **body: Any,
 ) -> cdk8s.ApiObject:
-    """``cluster_scoped``: no ``metadata.namespace``, whatever the chart's namespace."""
+    """``namespace``: other than the chart's; ``cluster_scoped``: no ``metadata.namespace``,
+    whatever the chart's namespace."""
     obj: cdk8s.ApiObject = Manifest(
         scope,
         id,
         api_version=api_version,
         kind=kind,
-        metadata=cdk8s.ApiObjectMetadata(name=name, labels=labels, annotations=annotations),
+        metadata=cdk8s.ApiObjectMetadata(
+            name=name, namespace=namespace, labels=labels, annotations=annotations
+        ),
         body={key: value for key, value in body.items() if value is not None},
         cluster_scoped=cluster_scoped,
     )
@@ -63,3 +67,13 @@ def kind_of(obj: cdk8s.ApiObject) -> str:
     """``obj.kind``, without asking jsii when ``api_object`` made the object."""
     known = _known.get(ref(obj))
     return known[0] if known is not None else obj.kind
+
+
+def sorted_keys(value: Any) -> Any:
+    """``value`` with every mapping's keys sorted and its None values left out: what cdk8s
+    renders of an ApiObject's props, and so what its typed CRD bindings emitted."""
+    if isinstance(value, dict):
+        return {k: sorted_keys(v) for k, v in sorted(value.items()) if v is not None}
+    if isinstance(value, list | tuple):
+        return [sorted_keys(item) for item in value]
+    return value

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import api_object, name_of, sorted_keys
 from constructs_lib._placement import chart_namespace, enter
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IJupyterHub, IProxy
@@ -209,65 +209,55 @@ class IstioIngress(Construct):
         labels = {APP_LABEL: release}
         self.proxy = proxy
 
-        from constructs_lib._imports.io.istio import networking as net
-
-        net.Gateway(
+        _istio_object(
             self,
             "Gateway",
-            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-            spec=net.GatewaySpec(
-                selector=selector,
-                servers=[
-                    net.GatewaySpecServers(
-                        hosts=list(self.hosts),
-                        port=net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP"),
-                    )
+            kind="Gateway",
+            name=release,
+            labels=labels,
+            spec={
+                "selector": selector,
+                "servers": [
+                    {
+                        "hosts": list(self.hosts),
+                        "port": {"name": "http", "number": port, "protocol": "HTTP"},
+                    }
                 ],
-            ),
+            },
         )
 
-        def route(match_prefix: str | None, remove: Sequence[str]) -> Any:
-            return net.VirtualServiceSpecHttp(
-                name="hub" if match_prefix else "other",
-                match=[
-                    net.VirtualServiceSpecHttpMatch(
-                        uri=net.VirtualServiceSpecHttpMatchUri(prefix=match_prefix)
-                    )
-                ]
-                if match_prefix
-                else None,
-                headers=net.VirtualServiceSpecHttpHeaders(
-                    request=net.VirtualServiceSpecHttpHeadersRequest(remove=list(remove))
-                )
-                if remove
-                else None,
-                retries=net.VirtualServiceSpecHttpRetries(
-                    attempts=retries.attempts, retry_on=retries.retry_on
-                ),
-                route=[
-                    net.VirtualServiceSpecHttpRoute(
-                        destination=net.VirtualServiceSpecHttpRouteDestination(
-                            host=name_of(proxy.service),
-                            port=net.VirtualServiceSpecHttpRouteDestinationPort(number=proxy.port),
-                        )
-                    )
+        def route(match_prefix: str | None, remove: Sequence[str]) -> dict[str, Any]:
+            return {
+                "name": "hub" if match_prefix else "other",
+                "match": [{"uri": {"prefix": match_prefix}}] if match_prefix else None,
+                "headers": {"request": {"remove": list(remove)}} if remove else None,
+                "retries": {"attempts": retries.attempts, "retryOn": retries.retry_on},
+                "route": [
+                    {
+                        "destination": {
+                            "host": name_of(proxy.service),
+                            "port": {"number": proxy.port},
+                        }
+                    }
                 ],
-            )
+            }
 
         # The auth headers (set by ext-authz, or sent by the client) reach the hub's paths
         # only: a user server's owner must never record a visitor's identity and proof.
         # Route header removal runs in Envoy's router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(), "authorization")
-        self.virtual_service = net.VirtualService(
+        self.virtual_service = _istio_object(
             self,
             "VirtualService",
-            metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-            spec=net.VirtualServiceSpec(
-                # The Gateway above, by the name it was given.
-                gateways=[release],
-                hosts=list(self.hosts),
-                http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
-            ),
+            kind="VirtualService",
+            name=release,
+            labels=labels,
+            spec={
+                # The Gateway above.
+                "gateways": [release],
+                "hosts": list(self.hosts),
+                "http": [route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+            },
         )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
@@ -295,74 +285,60 @@ class IstioIngress(Construct):
     def _workload_policies(
         self, release: str, workload: _Workload, telemetry: MeshTelemetry
     ) -> None:
-        from constructs_lib._imports.io.istio import networking as net
-        from constructs_lib._imports.io.istio import security as sec
-        from constructs_lib._imports.io.istio import telemetry as tel
-
         name = f"{release}-{workload.component.value}"
-        metadata = cdk8s.ApiObjectMetadata(name=name, labels=dict(workload.labels))
+        labels = dict(workload.labels)
         kind = workload.component.value
-        sec.PeerAuthentication(
+        _istio_object(
             self,
             f"{kind}-peer-authentication",
-            metadata=metadata,
-            spec=sec.PeerAuthenticationSpec(
-                selector=sec.PeerAuthenticationSpecSelector(match_labels=workload.labels),
-                mtls=sec.PeerAuthenticationSpecMtls(mode=sec.PeerAuthenticationSpecMtlsMode.STRICT),
-            ),
+            kind="PeerAuthentication",
+            name=name,
+            labels=labels,
+            spec={"selector": {"matchLabels": labels}, "mtls": {"mode": "STRICT"}},
         )
-        net.Sidecar(
+        _istio_object(
             self,
             f"{kind}-sidecar",
-            metadata=metadata,
-            spec=net.SidecarSpec(
-                workload_selector=net.SidecarSpecWorkloadSelector(labels=workload.labels),
-                egress=[net.SidecarSpecEgress(hosts=list(workload.egress_hosts))],
-                outbound_traffic_policy=net.SidecarSpecOutboundTrafficPolicy(
-                    mode=net.SidecarSpecOutboundTrafficPolicyMode[
-                        workload.outbound.value.replace("_", "_UNDERSCORE_")
-                    ]
-                ),
-            ),
+            kind="Sidecar",
+            name=name,
+            labels=labels,
+            spec={
+                "workloadSelector": {"labels": labels},
+                "egress": [{"hosts": list(workload.egress_hosts)}],
+                "outboundTrafficPolicy": {"mode": workload.outbound.value},
+            },
         )
+        access_log: dict[str, Any]
         if workload.access_log is None:
-            access_log = tel.TelemetrySpecAccessLogging(disabled=True)
+            access_log = {"disabled": True}
         else:
-            access_log = tel.TelemetrySpecAccessLogging(
-                providers=[
-                    tel.TelemetrySpecAccessLoggingProviders(name=telemetry.access_log_provider)
-                ],
-                filter=tel.TelemetrySpecAccessLoggingFilter(expression=telemetry.access_log_filter),
-                match=tel.TelemetrySpecAccessLoggingMatch(
-                    mode=tel.TelemetrySpecAccessLoggingMatchMode[
-                        workload.access_log.replace("_", "_UNDERSCORE_")
-                    ]
-                ),
-            )
-        tel.Telemetry(
+            access_log = {
+                "providers": [{"name": telemetry.access_log_provider}],
+                "filter": {"expression": telemetry.access_log_filter},
+                "match": {"mode": workload.access_log},
+            }
+        _istio_object(
             self,
             f"{kind}-telemetry",
-            metadata=metadata,
-            spec=tel.TelemetrySpec(
-                selector=tel.TelemetrySpecSelector(match_labels=workload.labels),
-                tracing=[
-                    tel.TelemetrySpecTracing(
-                        providers=[
-                            tel.TelemetrySpecTracingProviders(name=telemetry.tracing_provider)
-                        ],
-                        random_sampling_percentage=telemetry.sampling_percentage,
-                    )
+            kind="Telemetry",
+            name=name,
+            labels=labels,
+            spec={
+                "selector": {"matchLabels": labels},
+                "tracing": [
+                    {
+                        "providers": [{"name": telemetry.tracing_provider}],
+                        "randomSamplingPercentage": telemetry.sampling_percentage,
+                    }
                 ],
-                metrics=[
-                    tel.TelemetrySpecMetrics(
-                        providers=[
-                            tel.TelemetrySpecMetricsProviders(name=telemetry.metrics_provider)
-                        ],
-                        reporting_interval=telemetry.metrics_interval,
-                    )
+                "metrics": [
+                    {
+                        "providers": [{"name": telemetry.metrics_provider}],
+                        "reportingInterval": telemetry.metrics_interval,
+                    }
                 ],
-                access_logging=[access_log],
-            ),
+                "accessLogging": [access_log],
+            },
         )
 
     def _authorization(
@@ -373,28 +349,16 @@ class IstioIngress(Construct):
         Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
         servers (and the hub's own services) on /hub/api/ only. User servers: proxy and hub.
         """
-        from constructs_lib._imports.io.istio import security as sec
-
         hub = proxy.hub
         proxy_id = principal(name_of(proxy.service_account))
         hub_id = principal(name_of(hub.service_account))
         user_id = principal(hub.user_service_account_name)
 
-        def rule(sources: list[str], port: int, paths: list[str] | None = None) -> Any:
-            return sec.AuthorizationPolicySpecRules(
-                from_=[
-                    sec.AuthorizationPolicySpecRulesFrom(
-                        source=sec.AuthorizationPolicySpecRulesFromSource(principals=sources)
-                    )
-                ],
-                to=[
-                    sec.AuthorizationPolicySpecRulesTo(
-                        operation=sec.AuthorizationPolicySpecRulesToOperation(
-                            ports=[str(port)], paths=paths
-                        )
-                    )
-                ],
-            )
+        def rule(sources: list[str], port: int, paths: list[str] | None = None) -> dict[str, Any]:
+            return {
+                "from": [{"source": {"principals": sources}}],
+                "to": [{"operation": {"ports": [str(port)], "paths": paths}}],
+            }
 
         policies = {
             Component.PROXY: (
@@ -416,17 +380,17 @@ class IstioIngress(Construct):
             Component.SINGLEUSER: (hub.user_pod_labels, [rule([proxy_id, hub_id], USER_PORT)]),
         }
         for component, (labels, rules) in policies.items():
-            sec.AuthorizationPolicy(
+            _istio_object(
                 self,
                 f"{component.value}-authorization",
-                metadata=cdk8s.ApiObjectMetadata(
-                    name=f"{release}-{component.value}", labels=dict(labels)
-                ),
-                spec=sec.AuthorizationPolicySpec(
-                    selector=sec.AuthorizationPolicySpecSelector(match_labels=dict(labels)),
-                    action=sec.AuthorizationPolicySpecAction.ALLOW,
-                    rules=rules,
-                ),
+                kind="AuthorizationPolicy",
+                name=f"{release}-{component.value}",
+                labels=dict(labels),
+                spec={
+                    "selector": {"matchLabels": dict(labels)},
+                    "action": "ALLOW",
+                    "rules": rules,
+                },
             )
 
     def _hub_egress(
@@ -473,8 +437,6 @@ class IstioIngress(Construct):
         return entries
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
-        from constructs_lib._imports.io.istio import networking as net
-
         value: dict[str, Any] = {
             "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.network."
@@ -492,39 +454,30 @@ class IstioIngress(Construct):
                 ],
             }
         }
-        net.EnvoyFilter(
+        _istio_object(
             self,
             "hub-access-log",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=f"{release}-hub-access-log", labels=dict(hub_labels)
-            ),
-            spec=net.EnvoyFilterSpec(
-                workload_selector=net.EnvoyFilterSpecWorkloadSelector(labels=hub_labels),
-                config_patches=[
-                    net.EnvoyFilterSpecConfigPatches(
-                        apply_to=net.EnvoyFilterSpecConfigPatchesApplyTo.NETWORK_UNDERSCORE_FILTER,
-                        match=net.EnvoyFilterSpecConfigPatchesMatch(
-                            context=net.EnvoyFilterSpecConfigPatchesMatchContext.SIDECAR_UNDERSCORE_INBOUND,
-                            listener=net.EnvoyFilterSpecConfigPatchesMatchListener(
-                                filter_chain=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChain(
-                                    filter=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChainFilter(
-                                        name=_HCM
-                                    )
-                                )
-                            ),
-                        ),
-                        patch=net.EnvoyFilterSpecConfigPatchesPatch(
-                            operation=net.EnvoyFilterSpecConfigPatchesPatchOperation.MERGE,
-                            value=value,
-                        ),
-                    )
+            # EnvoyFilter has no v1 (Istio serves it as v1alpha3 only).
+            api_version="networking.istio.io/v1alpha3",
+            kind="EnvoyFilter",
+            name=f"{release}-hub-access-log",
+            labels=dict(hub_labels),
+            spec={
+                "workloadSelector": {"labels": hub_labels},
+                "configPatches": [
+                    {
+                        "applyTo": "NETWORK_FILTER",
+                        "match": {
+                            "context": "SIDECAR_INBOUND",
+                            "listener": {"filterChain": {"filter": {"name": _HCM}}},
+                        },
+                        "patch": {"operation": "MERGE", "value": value},
+                    }
                 ],
-            ),
+            },
         )
 
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
-        from constructs_lib._imports.io.istio import security as sec
-
         namespace = self.gateway.namespace
         if namespace is None:
             raise invalid(
@@ -533,29 +486,55 @@ class IstioIngress(Construct):
                 self.gateway,
                 "must name the gateway's namespace to place its ext-authz policy",
             )
-        sec.AuthorizationPolicy(
+        _istio_object(
             self,
             "ext-authz",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=f"{release}-ext-authz", namespace=namespace, labels={APP_LABEL: release}
-            ),
-            spec=sec.AuthorizationPolicySpec(
-                selector=sec.AuthorizationPolicySpecSelector(match_labels=selector),
-                action=sec.AuthorizationPolicySpecAction.CUSTOM,
-                provider=sec.AuthorizationPolicySpecProvider(name=provider),
-                rules=[
-                    sec.AuthorizationPolicySpecRules(
-                        to=[
-                            sec.AuthorizationPolicySpecRulesTo(
-                                operation=sec.AuthorizationPolicySpecRulesToOperation(
-                                    hosts=list(self.hosts)
-                                )
-                            )
-                        ]
-                    )
-                ],
-            ),
+            kind="AuthorizationPolicy",
+            name=f"{release}-ext-authz",
+            namespace=namespace,
+            labels={APP_LABEL: release},
+            spec={
+                "selector": {"matchLabels": selector},
+                "action": "CUSTOM",
+                "provider": {"name": provider},
+                "rules": [{"to": [{"operation": {"hosts": list(self.hosts)}}]}],
+            },
         )
+
+
+# The served version of each Istio kind made here (those of crds/istio.yaml).
+_API_GROUPS = {
+    "Gateway": "networking.istio.io/v1",
+    "VirtualService": "networking.istio.io/v1",
+    "Sidecar": "networking.istio.io/v1",
+    "PeerAuthentication": "security.istio.io/v1",
+    "AuthorizationPolicy": "security.istio.io/v1",
+    "Telemetry": "telemetry.istio.io/v1",
+}
+
+
+def _istio_object(
+    scope: Construct,
+    id: str,
+    *,
+    kind: str,
+    name: str,
+    labels: dict[str, str],
+    spec: dict[str, Any],
+    api_version: str | None = None,
+    namespace: str | None = None,
+) -> cdk8s.ApiObject:
+    """An Istio object, its spec's keys sorted (as the typed CRD bindings rendered them)."""
+    return api_object(
+        scope,
+        id,
+        api_version=api_version or _API_GROUPS[kind],
+        kind=kind,
+        name=name,
+        namespace=namespace,
+        labels=labels,
+        spec=sorted_keys(spec),
+    )
 
 
 def _in_cluster(host: str, namespace: str) -> bool:
