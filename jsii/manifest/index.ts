@@ -1,5 +1,7 @@
 import { ApiObject, ApiObjectMetadata, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+// For its side effect: App.synth() without preparing the app again for each chart.
+import './synth';
 
 /**
  * An object whose top-level keys beside `apiVersion`, `kind` and `metadata` (`spec`, `data`,
