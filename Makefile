@@ -10,6 +10,8 @@ export CDK8S_CHECK_UPGRADE := false
 
 .PHONY: setup-synth setup synth test test-fast bench imports demo clean
 
+# The project's Python packages that synthesis imports.
+PACKAGES := apps constructs_lib hub_runtime
 # The default hub image, z2jh's public one: its package versions (copied from its release).
 K8S_HUB := docker/k8s-hub-4.4.0
 
@@ -24,6 +26,9 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
 	# The hub's packages at exactly the hub image's versions, so previews render what ships.
 	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[synth]'
+	# An editable install compiles none of the project's modules (a wheel install does): compile
+	# them now, or the first synthesis pays for it (and every one where they are read-only).
+	$(PYTHON) -m compileall -q $(PACKAGES)
 	$(PYTHON) scripts/node_bin.py $(VENV)/bin
 	@mkdir -p .stamps && touch $@
 
@@ -84,7 +89,7 @@ test: setup
 test-fast: .stamps/python-dev
 	bash scripts/test -m "not slow"
 
-## Regenerate the CRD bindings in constructs_lib/_imports/ from crds/ (offline).
+## Regenerate the bindings in constructs_lib/_imports/ from crds/ and jsii/ (offline).
 imports: .stamps/python .stamps/node
 	$(PYTHON) scripts/import_crds.py
 
@@ -93,10 +98,12 @@ demo: setup
 	$(PYTHON) -m apps --outdir dist >/dev/null
 	$(PYTHON) scripts/demo.py
 
-## Synthesis time against an empty-chart floor; hub CPU per login against JupyterHub's form
-## login; hub start against a plain JupyterHub's; 100 users through the proxy.
+## Synthesis time against the floor of an empty cdk8s chart, and how it grows with hubs and
+## profiles (redraws docs/scaling.png); hub CPU per login against JupyterHub's form login;
+## hub start against a plain JupyterHub's; 100 users through the proxy.
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
+	$(PYTHON) scripts/bench_scale.py
 	$(PYTHON) scripts/bench_login.py
 	$(PYTHON) scripts/bench_start.py
 	$(PYTHON) scripts/load_test.py

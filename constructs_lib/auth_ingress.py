@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, name_of
 from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
 from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -127,7 +127,7 @@ class AuthProxyIngress(Construct):
         self.controller = controller
         self.auth_proxy = auth_proxy
         self.auth_response_headers = tuple(auth_response_headers)
-        to_proxy = {"service": {"name": proxy.service.name, "port": {"name": proxy.port_name}}}
+        to_proxy = {"service": {"name": name_of(proxy.service), "port": {"name": proxy.port_name}}}
         to_auth_proxy = {
             "service": {"name": auth_proxy.service, "port": {"number": auth_proxy.port}}
         }

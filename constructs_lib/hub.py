@@ -23,8 +23,14 @@ from constructs_lib._checks import (
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
-from constructs_lib._objects import api_object
-from constructs_lib._placement import DeclaredNamespace, chart_namespace, others_in_app
+from constructs_lib._objects import api_object, name_of
+from constructs_lib._placement import (
+    DeclaredNamespace,
+    chart_namespace,
+    enter,
+    join_app,
+    others_in_app,
+)
 from constructs_lib._quantity import check_quantity
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub_files import RUNTIME_PACKAGE, hub_files
@@ -245,6 +251,7 @@ class HubStatefulSet(Construct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         if options is not None:
             check_instance(self, "options", options, HubOptions)
         options = merge_options(self, options or HubOptions(), props)
@@ -394,6 +401,7 @@ class HubStatefulSet(Construct):
         )
 
         self.release = release
+        join_app(self, release)
         self.name = component_name(release, Component.HUB)
         self.labels = selector_labels(release, Component.HUB)
         self.port = HUB_PORT
@@ -452,8 +460,12 @@ class HubStatefulSet(Construct):
             kind="RoleBinding",
             name=self.name,
             labels=self.labels,
-            subjects=[{"kind": "ServiceAccount", "name": self.service_account.name}],
-            roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.name},
+            subjects=[{"kind": "ServiceAccount", "name": name_of(self.service_account)}],
+            roleRef={
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": name_of(role),
+            },
         )
         self.service = api_object(
             self,
@@ -633,7 +645,7 @@ class HubStatefulSet(Construct):
     def user_service_account_name(self) -> str:
         """The ServiceAccount user pods run as (the namespace's ``default`` unless given)."""
         sa = self._user_service_account
-        return sa.name if sa is not None else "default"
+        return name_of(sa) if sa is not None else "default"
 
     @property
     def user_pod_labels(self) -> dict[str, str]:
@@ -705,7 +717,7 @@ class HubStatefulSet(Construct):
             claim_spec["storageClassName"] = storage_class
         return {
             "replicas": 1,
-            "serviceName": self.service.name,
+            "serviceName": name_of(self.service),
             # One pod: nothing to order, and a stuck pod must not block its replacement.
             "podManagementPolicy": "Parallel",
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
@@ -713,7 +725,7 @@ class HubStatefulSet(Construct):
             "template": pod_template(
                 self.labels,
                 sidecar=sidecar,
-                service_account=self.service_account.name,
+                service_account=name_of(self.service_account),
                 automount_token=True,
                 dns_ndots=dns_ndots,
                 revision_key="controller-revision-hash",
@@ -766,8 +778,8 @@ def _check_types(hub: HubStatefulSet, props: dict[str, object]) -> None:
 def _check_placement(hub: HubStatefulSet, release: str) -> None:
     """One hub per release and namespace; the namespace its release's HubNamespace creates."""
     namespace = chart_namespace(hub)
-    for other in others_in_app(hub, HubStatefulSet):
-        if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
+    for other in others_in_app(hub, HubStatefulSet, release):
+        if chart_namespace(other) == namespace:
             raise invalid(
                 hub,
                 "release",
@@ -775,8 +787,8 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
                 f"must differ from that of {other.node.path} in namespace "
                 f"{namespace!r} (both would create the same objects)",
             )
-    for declared in others_in_app(hub, DeclaredNamespace):
-        if declared.release == release and declared.name != namespace:
+    for declared in others_in_app(hub, DeclaredNamespace, release):
+        if declared.name != namespace:
             raise invalid(
                 hub,
                 "namespace",
@@ -789,17 +801,18 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
 def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) -> None:
     if not profiles:
         raise invalid(hub, "profiles", list(profiles), "must name at least one NotebookProfile")
-    slugs: dict[str, str] = {}
+    slugs: dict[str, NotebookProfile] = {}
     defaults = [profile for profile in profiles if profile.default]
     for profile in profiles:
         if profile.slug in slugs:
+            first = slugs[profile.slug].node.path
             raise invalid(
                 hub,
                 "profiles",
                 profile.slug,
-                f"must have unique slugs ({slugs[profile.slug]} and {profile.node.path} share one)",
+                f"must have unique slugs ({first} and {profile.node.path} share one)",
             )
-        slugs[profile.slug] = profile.node.path
+        slugs[profile.slug] = profile
     if len(defaults) > 1:
         raise invalid(
             hub,
@@ -810,18 +823,18 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
     # Every profile's claim is the user's one claim: made once, by whichever profile starts
     # first, so they must agree on what it is.
     claims = [
-        (profile, volume.claim)
-        for profile in profiles
-        for volume in profile.volumes
+        (owner, volume.claim)
+        for owner in profiles
+        for volume in owner.volumes
         if volume.claim is not None
     ]
-    for profile, claim in claims[1:]:
+    for owner, claim in claims[1:]:
         first, expected = claims[0]
         if claim != expected:
             raise invalid(
                 hub,
                 "profiles",
-                profile.slug,
+                owner.slug,
                 f"must mount the same persistent claim as {first.slug} ({_claim_text(expected)}; "
                 f"this one: {_claim_text(claim)}): each user has one claim, made by whichever "
                 "profile starts first",

@@ -14,7 +14,8 @@ from constructs import Construct
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, name_of, sorted_keys
+from constructs_lib._placement import chart_namespace, enter
 from constructs_lib.auth_proxy import HUB_PATH
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
@@ -188,6 +189,7 @@ class IstioIngress(Construct):
         trust_domain: str = "cluster.local",
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         chosen = resolve_proxy(self, proxy, jupyterhub)
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         retries = retries or Retries()
@@ -242,7 +244,7 @@ class IstioIngress(Construct):
                 ext_authz_provider,
                 "must name an extension provider of the mesh config",
             )
-        namespace = cdk8s.Chart.of(self).namespace
+        namespace = chart_namespace(self)
         if namespace is None:
             raise invalid(
                 self,
@@ -258,42 +260,30 @@ class IstioIngress(Construct):
         labels = {APP_LABEL: release}
         self.proxy = proxy
 
-        from constructs_lib._imports.io.istio import networking as net
-
-        gateway_obj = net.Gateway(
+        _istio_object(
             self,
             "Gateway",
-            metadata=cdk8s.ApiObjectMetadata(name=gateway_name(release), labels=labels),
-            spec=net.GatewaySpec(selector=selector, servers=self._servers(port, tls)),
+            kind="Gateway",
+            name=gateway_name(release),
+            labels=labels,
+            spec={"selector": selector, "servers": self._servers(port, tls)},
         )
 
-        def route(match_prefix: str | None, remove: Sequence[str]) -> Any:
-            return net.VirtualServiceSpecHttp(
-                name="hub" if match_prefix else "other",
-                match=[
-                    net.VirtualServiceSpecHttpMatch(
-                        uri=net.VirtualServiceSpecHttpMatchUri(prefix=match_prefix)
-                    )
-                ]
-                if match_prefix
-                else None,
-                headers=net.VirtualServiceSpecHttpHeaders(
-                    request=net.VirtualServiceSpecHttpHeadersRequest(remove=list(remove))
-                )
-                if remove
-                else None,
-                retries=net.VirtualServiceSpecHttpRetries(
-                    attempts=retries.attempts, retry_on=retries.retry_on
-                ),
-                route=[
-                    net.VirtualServiceSpecHttpRoute(
-                        destination=net.VirtualServiceSpecHttpRouteDestination(
-                            host=proxy.service.name,
-                            port=net.VirtualServiceSpecHttpRouteDestinationPort(number=proxy.port),
-                        )
-                    )
+        def route(match_prefix: str | None, remove: Sequence[str]) -> dict[str, Any]:
+            return {
+                "name": "hub" if match_prefix else "other",
+                "match": [{"uri": {"prefix": match_prefix}}] if match_prefix else None,
+                "headers": {"request": {"remove": list(remove)}} if remove else None,
+                "retries": {"attempts": retries.attempts, "retryOn": retries.retry_on},
+                "route": [
+                    {
+                        "destination": {
+                            "host": name_of(proxy.service),
+                            "port": {"number": proxy.port},
+                        }
+                    }
                 ],
-            )
+            }
 
         # The auth headers (set by ext-authz, or sent by the client) reach the hub's paths
         # only: a user server's owner must never record a visitor's identity and proof.
@@ -304,26 +294,29 @@ class IstioIngress(Construct):
         if isinstance(proxy, IMeshRoutedProxy):
             # The proxy writes a VirtualService per route (the hub's "/" too), bound to this
             # Gateway by name: the two must agree.
-            if proxy.gateway_name != gateway_obj.name:
+            if proxy.gateway_name != gateway_name(release):
                 raise invalid(
                     self,
                     "proxy",
                     proxy.gateway_name,
-                    f"must bind its VirtualServices to this Gateway {gateway_obj.name!r}",
+                    f"must bind its VirtualServices to this Gateway {gateway_name(release)!r}",
                 )
             # Its VirtualServices remove no header, so user servers drop the auth headers
             # themselves, as the route for every path but the hub's does with CHProxy.
             self.user_header_filter = self._user_header_filter(release, hub)
         else:
-            self.virtual_service = net.VirtualService(
+            self.virtual_service = _istio_object(
                 self,
                 "VirtualService",
-                metadata=cdk8s.ApiObjectMetadata(name=release, labels=labels),
-                spec=net.VirtualServiceSpec(
-                    gateways=[gateway_obj.name],
-                    hosts=list(self.hosts),
-                    http=[route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
-                ),
+                kind="VirtualService",
+                name=release,
+                labels=labels,
+                spec={
+                    # The Gateway above.
+                    "gateways": [gateway_name(release)],
+                    "hosts": list(self.hosts),
+                    "http": [route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+                },
             )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
@@ -348,105 +341,82 @@ class IstioIngress(Construct):
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
 
-    def _servers(self, port: int, tls: IstioTls | None) -> list[Any]:
+    def _servers(self, port: int, tls: IstioTls | None) -> list[dict[str, Any]]:
         """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP
         only to redirect to it."""
-        from constructs_lib._imports.io.istio import networking as net
-
-        http = net.GatewaySpecServersPort(name="http", number=port, protocol="HTTP")
+        http = {"name": "http", "number": port, "protocol": "HTTP"}
         if tls is None:
-            return [net.GatewaySpecServers(hosts=list(self.hosts), port=http)]
-        servers = [
-            net.GatewaySpecServers(
-                hosts=list(self.hosts),
-                port=net.GatewaySpecServersPort(name="https", number=tls.port, protocol="HTTPS"),
-                tls=net.GatewaySpecServersTls(
-                    mode=net.GatewaySpecServersTlsMode.SIMPLE,
-                    credential_name=tls.credential_name,
-                ),
-            )
+            return [{"hosts": list(self.hosts), "port": http}]
+        servers: list[dict[str, Any]] = [
+            {
+                "hosts": list(self.hosts),
+                "port": {"name": "https", "number": tls.port, "protocol": "HTTPS"},
+                "tls": {"mode": "SIMPLE", "credentialName": tls.credential_name},
+            }
         ]
         if tls.redirect_http:
             servers.append(
-                net.GatewaySpecServers(
-                    hosts=list(self.hosts),
-                    port=http,
-                    tls=net.GatewaySpecServersTls(https_redirect=True),
-                )
+                {"hosts": list(self.hosts), "port": http, "tls": {"httpsRedirect": True}}
             )
         return servers
 
     def _workload_policies(
         self, release: str, workload: _Workload, telemetry: MeshTelemetry
     ) -> None:
-        from constructs_lib._imports.io.istio import networking as net
-        from constructs_lib._imports.io.istio import security as sec
-        from constructs_lib._imports.io.istio import telemetry as tel
-
         name = f"{release}-{workload.component.value}"
-        metadata = cdk8s.ApiObjectMetadata(name=name, labels=dict(workload.labels))
+        labels = dict(workload.labels)
         kind = workload.component.value
-        sec.PeerAuthentication(
+        _istio_object(
             self,
             f"{kind}-peer-authentication",
-            metadata=metadata,
-            spec=sec.PeerAuthenticationSpec(
-                selector=sec.PeerAuthenticationSpecSelector(match_labels=workload.labels),
-                mtls=sec.PeerAuthenticationSpecMtls(mode=sec.PeerAuthenticationSpecMtlsMode.STRICT),
-            ),
+            kind="PeerAuthentication",
+            name=name,
+            labels=labels,
+            spec={"selector": {"matchLabels": labels}, "mtls": {"mode": "STRICT"}},
         )
-        net.Sidecar(
+        _istio_object(
             self,
             f"{kind}-sidecar",
-            metadata=metadata,
-            spec=net.SidecarSpec(
-                workload_selector=net.SidecarSpecWorkloadSelector(labels=workload.labels),
-                egress=[net.SidecarSpecEgress(hosts=list(workload.egress_hosts))],
-                outbound_traffic_policy=net.SidecarSpecOutboundTrafficPolicy(
-                    mode=net.SidecarSpecOutboundTrafficPolicyMode[
-                        workload.outbound.value.replace("_", "_UNDERSCORE_")
-                    ]
-                ),
-            ),
+            kind="Sidecar",
+            name=name,
+            labels=labels,
+            spec={
+                "workloadSelector": {"labels": labels},
+                "egress": [{"hosts": list(workload.egress_hosts)}],
+                "outboundTrafficPolicy": {"mode": workload.outbound.value},
+            },
         )
+        access_log: dict[str, Any]
         if workload.access_log is None:
-            access_log = tel.TelemetrySpecAccessLogging(disabled=True)
+            access_log = {"disabled": True}
         else:
-            access_log = tel.TelemetrySpecAccessLogging(
-                providers=[
-                    tel.TelemetrySpecAccessLoggingProviders(name=telemetry.access_log_provider)
-                ],
-                filter=tel.TelemetrySpecAccessLoggingFilter(expression=telemetry.access_log_filter),
-                match=tel.TelemetrySpecAccessLoggingMatch(
-                    mode=tel.TelemetrySpecAccessLoggingMatchMode[
-                        workload.access_log.replace("_", "_UNDERSCORE_")
-                    ]
-                ),
-            )
-        tel.Telemetry(
+            access_log = {
+                "providers": [{"name": telemetry.access_log_provider}],
+                "filter": {"expression": telemetry.access_log_filter},
+                "match": {"mode": workload.access_log},
+            }
+        _istio_object(
             self,
             f"{kind}-telemetry",
-            metadata=metadata,
-            spec=tel.TelemetrySpec(
-                selector=tel.TelemetrySpecSelector(match_labels=workload.labels),
-                tracing=[
-                    tel.TelemetrySpecTracing(
-                        providers=[
-                            tel.TelemetrySpecTracingProviders(name=telemetry.tracing_provider)
-                        ],
-                        random_sampling_percentage=telemetry.sampling_percentage,
-                    )
+            kind="Telemetry",
+            name=name,
+            labels=labels,
+            spec={
+                "selector": {"matchLabels": labels},
+                "tracing": [
+                    {
+                        "providers": [{"name": telemetry.tracing_provider}],
+                        "randomSamplingPercentage": telemetry.sampling_percentage,
+                    }
                 ],
-                metrics=[
-                    tel.TelemetrySpecMetrics(
-                        providers=[
-                            tel.TelemetrySpecMetricsProviders(name=telemetry.metrics_provider)
-                        ],
-                        reporting_interval=telemetry.metrics_interval,
-                    )
+                "metrics": [
+                    {
+                        "providers": [{"name": telemetry.metrics_provider}],
+                        "reportingInterval": telemetry.metrics_interval,
+                    }
                 ],
-                access_logging=[access_log],
-            ),
+                "accessLogging": [access_log],
+            },
         )
 
     def _authorization(
@@ -457,28 +427,16 @@ class IstioIngress(Construct):
         Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
         servers (and the hub's own services) on /hub/api/ only. User servers: proxy and hub.
         """
-        from constructs_lib._imports.io.istio import security as sec
-
         hub = proxy.hub
-        proxy_id = principal(proxy.service_account.name)
-        hub_id = principal(hub.service_account.name)
+        proxy_id = principal(name_of(proxy.service_account))
+        hub_id = principal(name_of(hub.service_account))
         user_id = principal(hub.user_service_account_name)
 
-        def rule(sources: list[str], port: int, paths: list[str] | None = None) -> Any:
-            return sec.AuthorizationPolicySpecRules(
-                from_=[
-                    sec.AuthorizationPolicySpecRulesFrom(
-                        source=sec.AuthorizationPolicySpecRulesFromSource(principals=sources)
-                    )
-                ],
-                to=[
-                    sec.AuthorizationPolicySpecRulesTo(
-                        operation=sec.AuthorizationPolicySpecRulesToOperation(
-                            ports=[str(port)], paths=paths
-                        )
-                    )
-                ],
-            )
+        def rule(sources: list[str], port: int, paths: list[str] | None = None) -> dict[str, Any]:
+            return {
+                "from": [{"source": {"principals": sources}}],
+                "to": [{"operation": {"ports": [str(port)], "paths": paths}}],
+            }
 
         # Who reaches the hub on every path and the user servers: the proxy, or the gateway
         # itself where the proxy only writes routes (IstioProxy), whose API the hub alone calls.
@@ -505,17 +463,17 @@ class IstioIngress(Construct):
             Component.SINGLEUSER: (hub.user_pod_labels, [rule([*front, hub_id], USER_PORT)]),
         }
         for component, (labels, rules) in policies.items():
-            sec.AuthorizationPolicy(
+            _istio_object(
                 self,
                 f"{component.value}-authorization",
-                metadata=cdk8s.ApiObjectMetadata(
-                    name=f"{release}-{component.value}", labels=dict(labels)
-                ),
-                spec=sec.AuthorizationPolicySpec(
-                    selector=sec.AuthorizationPolicySpecSelector(match_labels=dict(labels)),
-                    action=sec.AuthorizationPolicySpecAction.ALLOW,
-                    rules=rules,
-                ),
+                kind="AuthorizationPolicy",
+                name=f"{release}-{component.value}",
+                labels=dict(labels),
+                spec={
+                    "selector": {"matchLabels": dict(labels)},
+                    "action": "ALLOW",
+                    "rules": rules,
+                },
             )
 
     def _hub_egress(
@@ -593,8 +551,6 @@ class IstioIngress(Construct):
         )
 
     def _hub_access_log(self, release: str, hub_labels: dict[str, str]) -> None:
-        from constructs_lib._imports.io.istio import networking as net
-
         value: dict[str, Any] = {
             "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.network."
@@ -612,34 +568,27 @@ class IstioIngress(Construct):
                 ],
             }
         }
-        net.EnvoyFilter(
+        _istio_object(
             self,
             "hub-access-log",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=f"{release}-hub-access-log", labels=dict(hub_labels)
-            ),
-            spec=net.EnvoyFilterSpec(
-                workload_selector=net.EnvoyFilterSpecWorkloadSelector(labels=hub_labels),
-                config_patches=[
-                    net.EnvoyFilterSpecConfigPatches(
-                        apply_to=net.EnvoyFilterSpecConfigPatchesApplyTo.NETWORK_UNDERSCORE_FILTER,
-                        match=net.EnvoyFilterSpecConfigPatchesMatch(
-                            context=net.EnvoyFilterSpecConfigPatchesMatchContext.SIDECAR_UNDERSCORE_INBOUND,
-                            listener=net.EnvoyFilterSpecConfigPatchesMatchListener(
-                                filter_chain=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChain(
-                                    filter=net.EnvoyFilterSpecConfigPatchesMatchListenerFilterChainFilter(
-                                        name=_HCM
-                                    )
-                                )
-                            ),
-                        ),
-                        patch=net.EnvoyFilterSpecConfigPatchesPatch(
-                            operation=net.EnvoyFilterSpecConfigPatchesPatchOperation.MERGE,
-                            value=value,
-                        ),
-                    )
+            # EnvoyFilter has no v1 (Istio serves it as v1alpha3 only).
+            api_version="networking.istio.io/v1alpha3",
+            kind="EnvoyFilter",
+            name=f"{release}-hub-access-log",
+            labels=dict(hub_labels),
+            spec={
+                "workloadSelector": {"labels": hub_labels},
+                "configPatches": [
+                    {
+                        "applyTo": "NETWORK_FILTER",
+                        "match": {
+                            "context": "SIDECAR_INBOUND",
+                            "listener": {"filterChain": {"filter": {"name": _HCM}}},
+                        },
+                        "patch": {"operation": "MERGE", "value": value},
+                    }
                 ],
-            ),
+            },
         )
 
     # The hub's paths ("/hub/*" does not match "/hub" itself), where oauth2-proxy and its
@@ -647,8 +596,6 @@ class IstioIngress(Construct):
     ext_authz_paths = (HUB_PATH, f"{HUB_PATH}/*")
 
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
-        from constructs_lib._imports.io.istio import security as sec
-
         namespace = self.gateway.namespace
         if namespace is None:
             raise invalid(
@@ -657,34 +604,62 @@ class IstioIngress(Construct):
                 self.gateway,
                 "must name the gateway's namespace to place its ext-authz policy",
             )
-        sec.AuthorizationPolicy(
+        operation: dict[str, Any] = {
+            "hosts": list(self.hosts),
+            "paths": list(self.ext_authz_paths),
+        }
+        if self.tls and self.tls.redirect_http:
+            # The HTTP listeners only redirect to HTTPS (IstioTls).
+            operation["notPorts"] = [str(p) for p in self.tls.http_workload_ports]
+        _istio_object(
             self,
             "ext-authz",
-            metadata=cdk8s.ApiObjectMetadata(
-                name=f"{release}-ext-authz", namespace=namespace, labels={APP_LABEL: release}
-            ),
-            spec=sec.AuthorizationPolicySpec(
-                selector=sec.AuthorizationPolicySpecSelector(match_labels=selector),
-                action=sec.AuthorizationPolicySpecAction.CUSTOM,
-                provider=sec.AuthorizationPolicySpecProvider(name=provider),
-                rules=[
-                    sec.AuthorizationPolicySpecRules(
-                        to=[
-                            sec.AuthorizationPolicySpecRulesTo(
-                                operation=sec.AuthorizationPolicySpecRulesToOperation(
-                                    hosts=list(self.hosts),
-                                    paths=list(self.ext_authz_paths),
-                                    # The HTTP listeners only redirect to HTTPS (IstioTls).
-                                    not_ports=[str(p) for p in self.tls.http_workload_ports]
-                                    if self.tls and self.tls.redirect_http
-                                    else None,
-                                )
-                            )
-                        ]
-                    )
-                ],
-            ),
+            kind="AuthorizationPolicy",
+            name=f"{release}-ext-authz",
+            namespace=namespace,
+            labels={APP_LABEL: release},
+            spec={
+                "selector": {"matchLabels": selector},
+                "action": "CUSTOM",
+                "provider": {"name": provider},
+                "rules": [{"to": [{"operation": operation}]}],
+            },
         )
+
+
+# The served version of each Istio kind made here (those of crds/istio.yaml).
+_API_GROUPS = {
+    "Gateway": "networking.istio.io/v1",
+    "VirtualService": "networking.istio.io/v1",
+    "Sidecar": "networking.istio.io/v1",
+    "PeerAuthentication": "security.istio.io/v1",
+    "AuthorizationPolicy": "security.istio.io/v1",
+    "Telemetry": "telemetry.istio.io/v1",
+}
+
+
+def _istio_object(
+    scope: Construct,
+    id: str,
+    *,
+    kind: str,
+    name: str,
+    labels: dict[str, str],
+    spec: dict[str, Any],
+    api_version: str | None = None,
+    namespace: str | None = None,
+) -> cdk8s.ApiObject:
+    """An Istio object, its spec's keys sorted (as the typed CRD bindings rendered them)."""
+    return api_object(
+        scope,
+        id,
+        api_version=api_version or _API_GROUPS[kind],
+        kind=kind,
+        name=name,
+        namespace=namespace,
+        labels=labels,
+        spec=sorted_keys(spec),
+    )
 
 
 def _in_cluster(host: str, namespace: str) -> bool:

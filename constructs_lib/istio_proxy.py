@@ -28,7 +28,7 @@ from constructs_lib._endpoints import (
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_object
-from constructs_lib._placement import chart_namespace, others_in_app
+from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
 from constructs_lib.interfaces import IHub
 from constructs_lib.pod import (
     HealthProbes,
@@ -169,6 +169,7 @@ class IstioProxy(Construct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         if not isinstance(hub, IHub):
             raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
         if options is not None:
@@ -224,6 +225,7 @@ class IstioProxy(Construct):
         self.release = hub.release
         self.name = component_name(hub.release, Component.PROXY)
         _check_one_proxy(self, hub.release)
+        join_app(self, hub.release)
         self.labels = selector_labels(hub.release, Component.PROXY)
         self.gateway_name = gateway_name(hub.release)
         self.host = host
@@ -419,13 +421,11 @@ def _check_host(scope: Construct, hub: IHub, host: str | None, warmup: bool) -> 
 def _check_one_proxy(proxy: IstioProxy, release: str) -> None:
     """A release has one proxy per namespace: the one the hub's settings name."""
     namespace = chart_namespace(proxy)
-    for kind in (CHProxy, IstioProxy):
-        for other in others_in_app(proxy, kind):
-            if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
-                raise invalid(
-                    proxy,
-                    "hub",
-                    proxy.hub.node.path if isinstance(proxy.hub, Construct) else release,
-                    f"already has the proxy {other.node.path} (a release has one proxy per "
-                    "namespace)",
-                )
+    for other in others_in_app(proxy, Construct, release):
+        if isinstance(other, (CHProxy, IstioProxy)) and chart_namespace(other) == namespace:
+            raise invalid(
+                proxy,
+                "hub",
+                proxy.hub.node.path if isinstance(proxy.hub, Construct) else release,
+                f"already has the proxy {other.node.path} (a release has one proxy per namespace)",
+            )

@@ -13,6 +13,7 @@ from constructs_lib._checks import check_image_pull_secrets, check_instance
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
+from constructs_lib._placement import enter
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import HubOptions, HubStatefulSet
 from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
@@ -155,6 +156,7 @@ class JupyterHub(Construct):
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         check_dns_label(self, "release", release)
         check_instance(self, "hub_options", hub_options, (HubOptions, type(None)))
         check_instance(

@@ -12,8 +12,14 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label
-from constructs_lib._objects import api_object
-from constructs_lib._placement import DeclaredNamespace, chart_namespace, others_in_app
+from constructs_lib._objects import api_object, kind_of
+from constructs_lib._placement import (
+    DeclaredNamespace,
+    chart_namespace,
+    enter,
+    join_app,
+    others_in_app,
+)
 from constructs_lib._pod_usage import PodUsage, pod_usage
 from constructs_lib._quantity import check_quantity, format_cpu, format_memory
 from constructs_lib.hub import HubStatefulSet
@@ -65,9 +71,10 @@ class HubNamespace(DeclaredNamespace):
         istio_init: bool = False,
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         check_dns_label(self, "name", name)
-        for hub in others_in_app(self, HubStatefulSet):
-            if getattr(hub, "release", None) == release and chart_namespace(hub) != name:
+        for hub in others_in_app(self, HubStatefulSet, release):
+            if chart_namespace(hub) != name:
                 raise invalid(
                     self,
                     "name",
@@ -77,6 +84,7 @@ class HubNamespace(DeclaredNamespace):
                 )
         self.name = name
         self.release = release
+        join_app(self, release)
         self.pod_security = (
             PodSecurityLevel.PRIVILEGED
             if istio_init or any(profile.needs_privileged_pods for profile in profiles)
@@ -195,7 +203,7 @@ def _app_usage(scope: Construct, jupyterhub: JupyterHub) -> PodUsage:
         o.to_json()
         for member in members
         for o in member.node.find_all()
-        if isinstance(o, cdk8s.ApiObject) and o.kind in _SCALED_KINDS
+        if isinstance(o, cdk8s.ApiObject) and kind_of(o) in _SCALED_KINDS
     ]
     most = {
         o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]

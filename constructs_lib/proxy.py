@@ -26,8 +26,8 @@ from constructs_lib._endpoints import (
 )
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
-from constructs_lib._objects import api_object
-from constructs_lib._placement import chart_namespace, others_in_app
+from constructs_lib._objects import api_object, name_of
+from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
 from constructs_lib.interfaces import IHub, IMeshRoutedProxy
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
@@ -231,6 +231,7 @@ class CHProxy(Construct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
+        enter(self, scope)
         if not isinstance(hub, IHub):
             raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
         if options is not None:
@@ -308,6 +309,7 @@ class CHProxy(Construct):
         self.release = hub.release
         self.name = component_name(hub.release, Component.PROXY)
         _check_one_proxy(self, hub.release)
+        join_app(self, hub.release)
         self.labels = selector_labels(hub.release, Component.PROXY)
         self.port_name = "http"
         self.api_port_name = "http-api"
@@ -411,7 +413,7 @@ class CHProxy(Construct):
                 "template": pod_template(
                     self.labels,
                     sidecar=sidecar,
-                    service_account=self.service_account.name,
+                    service_account=name_of(self.service_account),
                     automount_token=False,
                     dns_ndots=dns_ndots,
                     revision_key="pod-template-hash",
@@ -430,7 +432,7 @@ class CHProxy(Construct):
             name=self.name,
             labels=self.labels,
             spec=autoscaling.spec(
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.deployment.name}
+                {"apiVersion": "apps/v1", "kind": "Deployment", "name": name_of(self.deployment)}
             ),
         )
         routes.admit(self.labels)
@@ -440,10 +442,10 @@ def _check_one_proxy(proxy: CHProxy, release: str) -> None:
     """A release has one proxy per namespace: the one the hub's settings name."""
     namespace = chart_namespace(proxy)
     # Any proxy, IstioProxy too (it serves the same API URL).
-    for other in others_in_app(proxy, Construct):
+    for other in others_in_app(proxy, Construct, release):
         if not isinstance(other, (CHProxy, IMeshRoutedProxy)):
             continue
-        if getattr(other, "release", None) == release and chart_namespace(other) == namespace:
+        if chart_namespace(other) == namespace:
             raise invalid(
                 proxy,
                 "hub",

@@ -8,7 +8,7 @@ from constructs import Construct
 
 from constructs_lib._checks import check_image
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, name_of
 from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import Resources, disruption_budget
 from constructs_lib.scan_exceptions import skip_annotations, unpinned
@@ -179,7 +179,7 @@ class RedisRouteStore(Construct, RouteStore):
             ),
             spec={
                 "replicas": 1,
-                "serviceName": self.service.name,
+                "serviceName": name_of(self.service),
                 "selector": {"matchLabels": dict(self.labels)},
                 "template": {
                     "metadata": {"labels": dict(self.labels)},
@@ -232,7 +232,7 @@ class RedisRouteStore(Construct, RouteStore):
             # Kubernetes expands $(REDIS_PASSWORD) from the variable above.
             {
                 "name": REDIS_URI_ENV,
-                "value": f"redis://:$({_PASSWORD_ENV})@{self.service.name}:{REDIS_PORT}/0"
+                "value": f"redis://:$({_PASSWORD_ENV})@{name_of(self.service)}:{REDIS_PORT}/0"
                 f"{FAIL_FAST}",
             },
         ]

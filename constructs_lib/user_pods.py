@@ -119,9 +119,8 @@ class UserPriority:
             globalDefault=False,
             preemptionPolicy="Never",
             description=self.description,
+            cluster_scoped=True,
         )
-        if cdk8s.Chart.of(scope).namespace:
-            priority_class.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
         return priority_class
 
     def prerequisite(self, release: str) -> Prerequisite | None:

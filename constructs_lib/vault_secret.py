@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, sorted_keys
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 
 __all__ = ["SecretStore", "SecretStoreKind", "VaultDelivery", "VaultSecret"]
@@ -148,32 +147,26 @@ class VaultSecret(Construct, ProxyToken):
     def _external_secret(
         self, component: Component, name: str, labels: dict[str, str], refresh_interval: str
     ) -> None:
-        # Imported here: the binding module is only loaded by apps that deliver through ESO.
-        from constructs_lib._imports.io import external_secrets as eso
-
-        eso.ExternalSecret(
+        api_object(
             self,
             component.value,
-            metadata=cdk8s.ApiObjectMetadata(name=name, labels=labels),
-            spec=eso.ExternalSecretSpec(
-                refresh_interval=refresh_interval,
-                secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
-                    kind=eso.ExternalSecretSpecSecretStoreRefKind[
-                        "CLUSTER_SECRET_STORE"
-                        if self.store.kind is SecretStoreKind.CLUSTER_SECRET_STORE
-                        else "SECRET_STORE"
+            api_version="external-secrets.io/v1",
+            kind="ExternalSecret",
+            name=name,
+            labels=labels,
+            # Keys sorted, as the typed CRD binding rendered them.
+            spec=sorted_keys(
+                {
+                    "refreshInterval": refresh_interval,
+                    "secretStoreRef": {"kind": self.store.kind.value, "name": self.store.name},
+                    "target": {"name": name},
+                    "data": [
+                        {
+                            "secretKey": TOKEN_ENV,
+                            "remoteRef": {"key": self.remote_key, "property": self.key},
+                        }
                     ],
-                    name=self.store.name,
-                ),
-                target=eso.ExternalSecretSpecTarget(name=name),
-                data=[
-                    eso.ExternalSecretSpecData(
-                        secret_key=TOKEN_ENV,
-                        remote_ref=eso.ExternalSecretSpecDataRemoteRef(
-                            key=self.remote_key, property=self.key
-                        ),
-                    )
-                ],
+                }
             ),
         )
 

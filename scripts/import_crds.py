@@ -1,4 +1,6 @@
-"""Regenerate constructs_lib/_imports/ (typed CRD bindings) from the CRD files in crds/, offline.
+"""Regenerate constructs_lib/_imports/ (typed CRD bindings) from the CRD files in crds/, offline,
+and the binding of ``Manifest`` (jsii/manifest/index.ts, the ApiObject the constructs create
+whole in one call) beside them.
 
 Only the kinds the constructs create are imported, each with its served versions only, which
 keeps the generated modules (imported at every synthesis) small. Run with `make imports`
@@ -110,6 +112,43 @@ def trimmed(path: Path, kinds: set[str]) -> list[dict[str, Any]]:
     return chosen
 
 
+# The Manifest class's TypeScript source; compiled with jsii-srcmak (as cdk8s import does).
+MANIFEST_SOURCE = ROOT / "jsii" / "manifest"
+# Builds the binding: jsii-srcmak's options beyond its command line (the assembly's name).
+_SRCMAK = """
+const path = require('path');
+const [modules, source, outdir, key, module] = process.argv.slice(1);
+require(path.join(modules, 'jsii-srcmak')).srcmak(source, {
+  moduleKey: key,
+  deps: ['cdk8s', 'constructs'].map((d) => path.join(modules, d)),
+  python: { outdir, moduleName: module },
+}).catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def manifest_binding(staging: Path) -> None:
+    """The Manifest binding at staging/PREFIX/manifest, its assembly named with PREFIX."""
+    srcmak = shutil.which("jsii-srcmak")
+    if srcmak is None:
+        sys.exit("jsii-srcmak not found on PATH: run `make setup` (npm ci)")
+    # node_modules/.bin/jsii-srcmak: the node_modules beside it has cdk8s and constructs too.
+    modules = Path(srcmak).parent.parent
+    subprocess.run(
+        [
+            "node",
+            "-e",
+            _SRCMAK,
+            str(modules),
+            str(MANIFEST_SOURCE),
+            str(staging),
+            f"{PREFIX}_manifest",
+            f"{PREFIX}.manifest",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,6 +173,7 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
                 cwd=tmp,
             )
+        manifest_binding(staging)
         shutil.rmtree(output, ignore_errors=True)
         # The prefix also becomes a directory level; the modules import each other
         # relatively and load their assemblies through __name__, so they can move.

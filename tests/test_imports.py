@@ -1,5 +1,5 @@
-"""constructs_lib/_imports/ is exactly what scripts/import_crds.py generates from crds/ (never
-hand-edited), and generating it touches nothing else in the project."""
+"""constructs_lib/_imports/ is exactly what scripts/import_crds.py generates from crds/ and
+jsii/ (never hand-edited), and generating it touches nothing else in the project."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch copy of the project's generator and its inputs, after `make imports` ran in
     it (the generator works on the copy it is part of)."""
     project = tmp_path_factory.mktemp("project")
-    for name in ("scripts", "crds"):
+    for name in ("scripts", "crds", "jsii"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "cdk8s.yaml", project / "cdk8s.yaml")
     node_bin = link(tmp_path_factory.mktemp("bin"))
@@ -68,6 +68,7 @@ def test_generation_leaves_the_project_config_alone(generated: Path) -> None:
         "cdk8s.yaml",
         "constructs_lib",
         "crds",
+        "jsii",
         "scripts",
     ]
 

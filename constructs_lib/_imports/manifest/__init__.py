@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from pkgutil import extend_path
+__path__ = extend_path(__path__, __name__)
+
+import abc
+import builtins
+import datetime
+import enum
+import typing
+
+import jsii
+import publication
+import typing_extensions
+
+from jsii._type_checking import cached_type_hints, check_type
+
+
+from ._jsii import *
+
+class _LazyImport:
+    def __init__(self, module_name: str) -> None:
+        self._module_name = module_name
+        self._module: typing.Any = None
+    def __getattr__(self, name: str) -> typing.Any:
+        if self._module is None:
+            import importlib
+            self._module = importlib.import_module(self._module_name)
+        return getattr(self._module, name)
+
+if typing.TYPE_CHECKING:
+
+    import cdk8s as _cdk8s_d3d9af27
+    import constructs as _constructs_77d1e7e8
+else:
+
+    _cdk8s_d3d9af27 = _LazyImport("cdk8s")
+    _constructs_77d1e7e8 = _LazyImport("constructs")
+
+
+class Manifest(
+    _cdk8s_d3d9af27.ApiObject,
+    metaclass=jsii.JSIIMeta,
+    jsii_type="jupyterhub_cdk8s_manifest.Manifest",
+):
+    '''A ``cdk8s.ApiObject`` created whole in one call from Python.
+
+    The body goes in as one JSON patch per key, as ``addJsonPatch(JsonPatch.add('/<key>', v))``
+    per key would from Python: the output is the same (keys in the order given, not sorted as
+    props are), and patches added later apply after these.
+    '''
+
+    def __init__(
+        self,
+        scope: "_constructs_77d1e7e8.Construct",
+        id: builtins.str,
+        *,
+        api_version: builtins.str,
+        kind: builtins.str,
+        body: typing.Optional[typing.Mapping[builtins.str, typing.Any]] = None,
+        cluster_scoped: typing.Optional[builtins.bool] = None,
+        metadata: typing.Optional[typing.Union["_cdk8s_d3d9af27.ApiObjectMetadata", typing.Dict[builtins.str, typing.Any]]] = None,
+    ) -> None:
+        '''
+        :param scope: -
+        :param id: -
+        :param api_version: -
+        :param kind: -
+        :param body: Each key is added at ``/<key>`` in the given order; null values are left out.
+        :param cluster_scoped: No ``metadata.namespace``, whatever the chart's namespace (a PriorityClass).
+        :param metadata: -
+        '''
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__d95e7961a9cce338915088239e1e474ef0eeff847f61d10014286d4086645ebd)
+            check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
+            check_type(argname="argument id", value=id, expected_type=type_hints["id"])
+        props = ManifestProps(
+            api_version=api_version,
+            kind=kind,
+            body=body,
+            cluster_scoped=cluster_scoped,
+            metadata=metadata,
+        )
+
+        jsii.create(self.__class__, self, [scope, id, props])
+
+
+@jsii.data_type(
+    jsii_type="jupyterhub_cdk8s_manifest.ManifestProps",
+    jsii_struct_bases=[],
+    name_mapping={
+        "api_version": "apiVersion",
+        "kind": "kind",
+        "body": "body",
+        "cluster_scoped": "clusterScoped",
+        "metadata": "metadata",
+    },
+)
+class ManifestProps:
+    def __init__(
+        self,
+        *,
+        api_version: builtins.str,
+        kind: builtins.str,
+        body: typing.Optional[typing.Mapping[builtins.str, typing.Any]] = None,
+        cluster_scoped: typing.Optional[builtins.bool] = None,
+        metadata: typing.Optional[typing.Union["_cdk8s_d3d9af27.ApiObjectMetadata", typing.Dict[builtins.str, typing.Any]]] = None,
+    ) -> None:
+        '''An object whose top-level keys beside ``apiVersion``, ``kind`` and ``metadata`` (``spec``, ``data``, ``rules``...) come in one mapping.
+
+        :param api_version: -
+        :param kind: -
+        :param body: Each key is added at ``/<key>`` in the given order; null values are left out.
+        :param cluster_scoped: No ``metadata.namespace``, whatever the chart's namespace (a PriorityClass).
+        :param metadata: -
+        '''
+        if isinstance(metadata, dict):
+            metadata = _cdk8s_d3d9af27.ApiObjectMetadata(**metadata)
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__9d7abdd0ec52ec92b91ef82cd6c0a0c3625f783c7c9ab2f29f7cc572379e8ade)
+            check_type(argname="argument api_version", value=api_version, expected_type=type_hints["api_version"])
+            check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
+            check_type(argname="argument body", value=body, expected_type=type_hints["body"])
+            check_type(argname="argument cluster_scoped", value=cluster_scoped, expected_type=type_hints["cluster_scoped"])
+            check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
+        self._values: typing.Dict[builtins.str, typing.Any] = {
+            "api_version": api_version,
+            "kind": kind,
+        }
+        if body is not None:
+            self._values["body"] = body
+        if cluster_scoped is not None:
+            self._values["cluster_scoped"] = cluster_scoped
+        if metadata is not None:
+            self._values["metadata"] = metadata
+
+    @builtins.property
+    def api_version(self) -> builtins.str:
+        result = self._values.get("api_version")
+        assert result is not None, "Required property 'api_version' is missing"
+        return typing.cast(builtins.str, result)
+
+    @builtins.property
+    def kind(self) -> builtins.str:
+        result = self._values.get("kind")
+        assert result is not None, "Required property 'kind' is missing"
+        return typing.cast(builtins.str, result)
+
+    @builtins.property
+    def body(self) -> typing.Optional[typing.Mapping[builtins.str, typing.Any]]:
+        '''Each key is added at ``/<key>`` in the given order;
+
+        null values are left out.
+        '''
+        result = self._values.get("body")
+        return typing.cast(typing.Optional[typing.Mapping[builtins.str, typing.Any]], result)
+
+    @builtins.property
+    def cluster_scoped(self) -> typing.Optional[builtins.bool]:
+        '''No ``metadata.namespace``, whatever the chart's namespace (a PriorityClass).'''
+        result = self._values.get("cluster_scoped")
+        return typing.cast(typing.Optional[builtins.bool], result)
+
+    @builtins.property
+    def metadata(self) -> typing.Optional["_cdk8s_d3d9af27.ApiObjectMetadata"]:
+        result = self._values.get("metadata")
+        return typing.cast(typing.Optional["_cdk8s_d3d9af27.ApiObjectMetadata"], result)
+
+    def __eq__(self, rhs: typing.Any) -> builtins.bool:
+        return isinstance(rhs, self.__class__) and rhs._values == self._values
+
+    def __ne__(self, rhs: typing.Any) -> builtins.bool:
+        return not (rhs == self)
+
+    def __repr__(self) -> str:
+        return "ManifestProps(%s)" % ", ".join(
+            k + "=" + repr(v) for k, v in self._values.items()
+        )
+
+
+__all__ = [
+    "Manifest",
+    "ManifestProps",
+]
+
+publication.publish()
+
+def _typecheckingstub__d95e7961a9cce338915088239e1e474ef0eeff847f61d10014286d4086645ebd(
+    scope: _constructs_77d1e7e8.Construct,
+    id: builtins.str,
+    *,
+    api_version: builtins.str,
+    kind: builtins.str,
+    body: typing.Optional[typing.Mapping[builtins.str, typing.Any]] = None,
+    cluster_scoped: typing.Optional[builtins.bool] = None,
+    metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
+) -> None:
+    """Type checking stubs"""
+    pass
+
+def _typecheckingstub__9d7abdd0ec52ec92b91ef82cd6c0a0c3625f783c7c9ab2f29f7cc572379e8ade(
+    *,
+    api_version: builtins.str,
+    kind: builtins.str,
+    body: typing.Optional[typing.Mapping[builtins.str, typing.Any]] = None,
+    cluster_scoped: typing.Optional[builtins.bool] = None,
+    metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
+) -> None:
+    """Type checking stubs"""
+    pass

@@ -1,0 +1,171 @@
+"""What synthesis asks of jsii's Node.js process: one round trip per object, the same traffic
+for every hub added to an app, and the app prepared once per synthesis, not once per chart.
+
+Counted, not timed: the requests Python sends and the bytes Node.js answers with.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import constructs
+import pytest
+import yaml
+from jsii._kernel.providers import process
+
+import jsii
+from constructs_lib._objects import api_object
+from scripts.bench_scale import build
+from tests.conftest import ROOT
+
+
+@dataclass
+class Traffic:
+    requests: int = 0
+    received: int = 0
+
+
+@contextmanager
+def counting() -> Iterator[Traffic]:
+    """Counts every request to jsii's Node.js process and the size of its answers."""
+    counted = Traffic()
+    send = process._NodeProcess.send
+    next_message = process._NodeProcess._next_message
+
+    def counting_send(self: Any, request: Any, response_type: Any) -> Any:
+        counted.requests += 1
+        return send(self, request, response_type)
+
+    def counting_next(self: Any) -> Any:
+        message = next_message(self)
+        counted.received += len(json.dumps(message, default=str))
+        return message
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(process._NodeProcess, "send", counting_send)
+        patch.setattr(process._NodeProcess, "_next_message", counting_next)
+        yield counted
+
+
+def test_an_object_is_created_in_one_round_trip(chart: cdk8s.Chart) -> None:
+    with counting() as traffic:
+        api_object(
+            chart,
+            "Settings",
+            api_version="v1",
+            kind="ConfigMap",
+            name="settings",
+            labels={"app": "x"},
+            immutable=True,
+            data={"b": "1", "a": "2"},
+        )
+    assert traffic.requests == 1
+
+
+def test_escape_hatch_patches_apply_after_the_body(chart: cdk8s.Chart) -> None:
+    obj = api_object(
+        chart,
+        "Settings",
+        api_version="v1",
+        kind="ConfigMap",
+        name="settings",
+        labels={"app": "x"},
+        data={"b": "1", "a": "2"},
+        binaryData=None,
+    )
+    obj.add_json_patch(cdk8s.JsonPatch.add("/data/c", "3"), cdk8s.JsonPatch.replace("/data/a", "x"))
+    obj.metadata.add_label("extra", "y")
+    (manifest,) = cdk8s.Testing.synth(chart)
+    # The body's keys in the order given (not sorted), None left out, the patches after it.
+    assert list(manifest) == ["apiVersion", "kind", "metadata", "data"]
+    assert list(manifest["data"].items()) == [("b", "1"), ("a", "x"), ("c", "3")]
+    assert manifest["metadata"]["labels"] == {"app": "x", "extra": "y"}
+    assert manifest["metadata"]["namespace"] == "jupyterhub"
+
+
+def _added_traffic(hubs: int) -> Traffic:
+    """The traffic of building an app of ``hubs`` hubs, less that of one hub fewer."""
+    sizes = []
+    for count in (hubs - 1, hubs):
+        with tempfile.TemporaryDirectory() as outdir, counting() as traffic:
+            build(outdir, count, 2)
+        sizes.append(traffic)
+    return Traffic(sizes[1].requests - sizes[0].requests, sizes[1].received - sizes[0].received)
+
+
+def test_each_hub_adds_the_same_traffic() -> None:
+    # Checking a hub against the others of the app once walked the whole app (for each hub,
+    # proxy and namespace), so each hub added more than the one before.
+    second, sixth = _added_traffic(2), _added_traffic(6)
+    assert sixth.requests == second.requests
+    assert sixth.received <= second.received * 1.02
+
+
+@jsii.implements(constructs.IValidation)
+class _CountingValidation:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def validate(self) -> list[str]:
+        self.calls += 1
+        return []
+
+
+def test_an_app_is_validated_once_per_synthesis(tmp_path: Path) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    charts = [cdk8s.Chart(app, f"chart{index}") for index in range(4)]
+    validation = _CountingValidation()
+    charts[0].node.add_validation(validation)
+    for index, chart in enumerate(charts):
+        api_object(
+            chart,
+            "Settings",
+            api_version="v1",
+            kind="ConfigMap",
+            name=f"settings-{index}",
+            labels={},
+            data={"index": str(index)},
+        )
+    charts[1].add_dependency(charts[0])
+    app.synth()
+    # cdk8s prepares the whole app again for every chart it renders; not within one synth.
+    assert validation.calls == 1
+    written = {p.name: list(yaml.safe_load_all(p.read_text())) for p in tmp_path.iterdir()}
+    assert {name: [d["metadata"]["name"] for d in docs] for name, docs in written.items()} == {
+        "0000-chart0.k8s.yaml": ["settings-0"],
+        "0001-chart1.k8s.yaml": ["settings-1"],
+        "0002-chart2.k8s.yaml": ["settings-2"],
+        "0003-chart3.k8s.yaml": ["settings-3"],
+    }
+    assert app.synth_yaml().count("kind: ConfigMap") == 4
+    assert validation.calls == 2
+
+
+def test_chart_rendered_alone_is_still_validated(chart: cdk8s.Chart) -> None:
+    validation = _CountingValidation()
+    chart.node.add_validation(validation)
+    cdk8s.Testing.synth(chart)
+    assert validation.calls == 1
+
+
+@pytest.mark.slow
+def test_setup_compiles_the_packages_synthesis_imports() -> None:
+    # `make setup-synth` installs the project editable, which compiles none of its modules.
+    recipe = subprocess.run(
+        ["make", "--dry-run", "--always-make", ".stamps/python"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    compiled = [line.split() for line in recipe.splitlines() if "compileall" in line]
+    assert compiled
+    assert {"apps", "constructs_lib", "hub_runtime"} <= set(compiled[-1])
