@@ -829,13 +829,13 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
         if volume.claim is not None
     ]
     for owner, claim in claims[1:]:
-        first, expected = claims[0]
+        first_owner, expected = claims[0]
         if claim != expected:
             raise invalid(
                 hub,
                 "profiles",
                 owner.slug,
-                f"must mount the same persistent claim as {first.slug} ({_claim_text(expected)}; "
+                f"must mount the same persistent claim as {first_owner.slug} ({_claim_text(expected)}; "
                 f"this one: {_claim_text(claim)}): each user has one claim, made by whichever "
                 "profile starts first",
             )
