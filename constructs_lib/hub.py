@@ -835,7 +835,8 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
                 hub,
                 "profiles",
                 owner.slug,
-                f"must mount the same persistent claim as {first_owner.slug} ({_claim_text(expected)}; "
+                f"must mount the same persistent claim as {first_owner.slug} "
+                f"({_claim_text(expected)}; "
                 f"this one: {_claim_text(claim)}): each user has one claim, made by whichever "
                 "profile starts first",
             )
