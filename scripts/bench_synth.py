@@ -59,6 +59,8 @@ class Case:
     label: str
     commands: list[list[str]]
     env: dict[str, str] = field(default_factory=dict)
+    # Run where `python -m` finds no package of the project first (set to the scratch directory).
+    cwd: Path = Path()
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
 
@@ -66,7 +68,7 @@ class Case:
         env = {**os.environ, **self.env}
         start, used = time.perf_counter(), cpu_seconds()
         for command in self.commands:
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env, cwd=self.cwd)
         self.times.append(time.perf_counter() - start)
         self.cpu.append(cpu_seconds() - used)
 
@@ -148,6 +150,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         runs = cases(tmp, args.baseline)
+        for case in runs:
+            case.cwd = tmp
         if shutil.which("kubectl") is None:
             print("kubectl not found: its row is left out", file=sys.stderr)
             runs = [case for case in runs if case.commands[0][0] != "kubectl"]
