@@ -114,12 +114,13 @@ class IstioEdge:
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
         sent = {name.lower(): value for name, value in client.items()}
-        # At the gateway's pods (8080: the gateway chart's HTTP container port; the ext-authz
-        # rule names no port), as the client sent it.
+        # At the gateway's pods (8443: the gateway chart's HTTPS container port, behind the
+        # Gateway's 443; dev's HTTP port only redirects, and its check skips the HTTP ports),
+        # as the client sent it.
         _, why = admit(
             self.mesh,
             self.gateway,
-            8080,
+            8443,
             mtls=False,
             principal=None,
             request=Request("GET", self.host, path),
