@@ -32,6 +32,7 @@ from constructs_lib._placement import (
     others_in_app,
 )
 from constructs_lib._quantity import check_quantity
+from constructs_lib._rbac import identity
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub_files import RUNTIME_PACKAGE, hub_files
 from constructs_lib.kubernetes_version import KubernetesVersion
@@ -434,38 +435,12 @@ class HubStatefulSet(Construct):
             digest.update(f"{key}\0{data[key]}\0".encode())
         config_map_name = f"{self.name}-{digest.hexdigest()[:10]}"
 
-        self.service_account = api_object(
-            self,
-            "ServiceAccount",
-            api_version="v1",
-            kind="ServiceAccount",
-            name=self.name,
-            labels=self.labels,
-            # KubeSpawner talks to the Kubernetes API with this token.
-            automountServiceAccountToken=True,
-        )
-        self.role = role = api_object(
-            self,
-            "Role",
-            api_version="rbac.authorization.k8s.io/v1",
-            kind="Role",
-            name=self.name,
-            labels=self.labels,
-            rules=_ROLE_RULES,
-        )
-        self.role_binding = api_object(
-            self,
-            "RoleBinding",
-            api_version="rbac.authorization.k8s.io/v1",
-            kind="RoleBinding",
-            name=self.name,
-            labels=self.labels,
-            subjects=[{"kind": "ServiceAccount", "name": name_of(self.service_account)}],
-            roleRef={
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "Role",
-                "name": name_of(role),
-            },
+        # KubeSpawner talks to the Kubernetes API with the account's token.
+        own = identity(self, name=self.name, labels=self.labels, rules=_ROLE_RULES)
+        self.service_account, self.role, self.role_binding = (
+            own.service_account,
+            own.role,
+            own.role_binding,
         )
         self.service = api_object(
             self,

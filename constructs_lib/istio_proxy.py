@@ -27,8 +27,9 @@ from constructs_lib._endpoints import (
 )
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
-from constructs_lib._objects import api_object
+from constructs_lib._objects import api_object, name_of
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
+from constructs_lib._rbac import identity
 from constructs_lib.interfaces import IHub
 from constructs_lib.pod import (
     HealthProbes,
@@ -240,38 +241,12 @@ class IstioProxy(Construct):
         self.routes = None
         version = hub.kubernetes_version
 
-        self.service_account = api_object(
-            self,
-            "ServiceAccount",
-            api_version="v1",
-            kind="ServiceAccount",
-            name=self.name,
-            labels=self.labels,
-            # The proxy writes VirtualServices through the Kubernetes API with this token.
-            automountServiceAccountToken=True,
-        )
-        self.role = api_object(
-            self,
-            "Role",
-            api_version="rbac.authorization.k8s.io/v1",
-            kind="Role",
-            name=self.name,
-            labels=self.labels,
-            rules=ISTIO_PROXY_ROLE_RULES,
-        )
-        self.role_binding = api_object(
-            self,
-            "RoleBinding",
-            api_version="rbac.authorization.k8s.io/v1",
-            kind="RoleBinding",
-            name=self.name,
-            labels=self.labels,
-            subjects=[{"kind": "ServiceAccount", "name": self.service_account.name}],
-            roleRef={
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "Role",
-                "name": self.role.name,
-            },
+        # The proxy writes VirtualServices through the Kubernetes API with the account's token.
+        own = identity(self, name=self.name, labels=self.labels, rules=ISTIO_PROXY_ROLE_RULES)
+        self.service_account, self.role, self.role_binding = (
+            own.service_account,
+            own.role,
+            own.role_binding,
         )
         self.service = api_object(
             self,
@@ -354,7 +329,7 @@ class IstioProxy(Construct):
                 "template": pod_template(
                     self.labels,
                     sidecar=options.sidecar,
-                    service_account=self.service_account.name,
+                    service_account=name_of(self.service_account),
                     automount_token=True,
                     dns_ndots=options.dns_ndots,
                     revision_key="pod-template-hash",
