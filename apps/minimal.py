@@ -30,16 +30,15 @@ from constructs_lib import (
     External,
     HeaderTrust,
     HubNetworkPolicies,
-    ImagePullPolicy,
     JupyterHub,
     KubernetesVersion,
-    NotebookProfile,
     Prerequisite,
     ProfileChoice,
     ProfileOption,
     ProxyToken,
     UserPods,
     UserVolume,
+    reference_profiles,
 )
 from constructs_lib._names import APP_LABEL
 from constructs_lib._objects import api_object
@@ -52,43 +51,14 @@ TOKEN_SECRET = "jupyterhub-proxy-token"
 DATASCIENCE_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
 
 
-def _profiles(scope: Construct, home: UserVolume) -> tuple[NotebookProfile, ...]:
-    """The reference's two profiles with the user's ``home`` instead of the reference's
-    volumes; the standard one offers two images."""
-    # A node reuses the copy it has: the tags are the Python 3.12 line's.
-    pull = ImagePullPolicy.IF_NOT_PRESENT
-    images = ProfileOption(
-        "Image",
-        {
-            "scipy": ProfileChoice("SciPy (Python)", image=DEFAULT_USER_IMAGE),
-            "datascience": ProfileChoice(
-                "Data science (Python, R, Julia)", image=DATASCIENCE_IMAGE
-            ),
-        },
-    )
-    return (
-        NotebookProfile(
-            scope,
-            "StandardProfile",
-            display_name="Standard Notebook",
-            description="4 CPU / 32 GB RAM",
-            default=True,
-            volumes=[home],
-            image_pull_policy=pull,
-            options={"image": images},
-        ),
-        # GPU nodes' taint is tolerated by default (a profile with GPUs).
-        NotebookProfile(
-            scope,
-            "GpuProfile",
-            display_name="GPU Notebook",
-            description="4 CPU / 32 GB RAM / 1 GPU",
-            gpus=1,
-            runtime_class_name="nvidia",
-            volumes=[home],
-            image_pull_policy=pull,
-        ),
-    )
+# The standard profile's choice of image: the default, or the data-science one.
+_IMAGES = ProfileOption(
+    "Image",
+    {
+        "scipy": ProfileChoice("SciPy (Python)", image=DEFAULT_USER_IMAGE),
+        "datascience": ProfileChoice("Data science (Python, R, Julia)", image=DATASCIENCE_IMAGE),
+    },
+)
 
 
 class MinimalChart(cdk8s.Chart):
@@ -124,7 +94,10 @@ class MinimalChart(cdk8s.Chart):
             proxy_token=token,
             header_trust=header_trust,
             hosts=hosts,
-            profiles=_profiles(self, home),
+            # The reference's two profiles with the user's home instead of its volumes; GPU
+            # nodes' taint is tolerated by default (a profile with GPUs). A node reuses the
+            # image copy it has: the tags are the Python 3.12 line's.
+            profiles=reference_profiles(self, volumes=[home], standard_options={"image": _IMAGES}),
             sidecar=None,
             # Every server opens in JupyterLab.
             user_pods=UserPods(sidecar=None, default_url="/lab"),

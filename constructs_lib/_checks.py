@@ -79,8 +79,13 @@ def check_image(scope: Construct, field: str, value: Any) -> str:
     return value
 
 
-def merge_options(scope: Construct, options: T, props: dict[str, Any]) -> T:
-    """``options`` with the keyword props given beside it replacing its fields."""
+def merge_options(scope: Construct, options: T | None, props: dict[str, Any], kind: type[T]) -> T:
+    """``options`` (checked to be a ``kind``; None: ``kind()``, every default) with the keyword
+    props given beside it replacing its fields."""
+    if options is None:
+        options = kind()
+    else:
+        check_instance(scope, "options", options, kind)
     fields = {f.name for f in dataclasses.fields(options)}  # type: ignore[arg-type]
     for name in props:
         if name not in fields:

@@ -253,9 +253,7 @@ class HubStatefulSet(Construct):
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
-        if options is not None:
-            check_instance(self, "options", options, HubOptions)
-        options = merge_options(self, options or HubOptions(), props)
+        options = merge_options(self, options, props, HubOptions)
         self.options = options
         (
             image,

@@ -173,9 +173,7 @@ class IstioProxy(Construct):
         enter(self, scope)
         if not isinstance(hub, IHub):
             raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
-        if options is not None:
-            check_instance(self, "options", options, IstioProxyOptions)
-        options = merge_options(self, options or IstioProxyOptions(), props)
+        options = merge_options(self, options, props, IstioProxyOptions)
         self.options = options
         for name, expected in (
             ("image", str),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -21,6 +21,7 @@ from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile, UserVolume
+from constructs_lib.profile_options import ProfileOption
 from constructs_lib.proxy import Autoscaling, CHProxy, ProxyOptions
 from constructs_lib.proxy_token import ProxyToken
 from constructs_lib.routes import RouteStore
@@ -37,10 +38,12 @@ def reference_profiles(
     # A node reuses the copy it has (pulled before, or side-loaded); Always re-pulls on
     # every spawn, to pick up each rebuild under the same tag (the reference does).
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
+    standard_options: Mapping[str, ProfileOption] | None = None,
 ) -> tuple[NotebookProfile, ...]:
     """The reference's two profiles: a standard notebook (the default) and one with a GPU.
     ``volumes`` (the reference's: ``UserVolume.reference_set()``) and
-    ``service_account_token`` (the reference mounted it) are the same for both."""
+    ``service_account_token`` (the reference mounted it) are the same for both;
+    ``standard_options`` are choices inside the standard one (the reference has none)."""
     return (
         NotebookProfile(
             scope,
@@ -51,6 +54,7 @@ def reference_profiles(
             volumes=volumes,
             service_account_token=service_account_token,
             image_pull_policy=image_pull_policy,
+            options=standard_options,
         ),
         NotebookProfile(
             scope,

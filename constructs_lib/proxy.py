@@ -234,9 +234,7 @@ class CHProxy(Construct):
         enter(self, scope)
         if not isinstance(hub, IHub):
             raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
-        if options is not None:
-            check_instance(self, "options", options, ProxyOptions)
-        options = merge_options(self, options or ProxyOptions(), props)
+        options = merge_options(self, options, props, ProxyOptions)
         self.options = options
         (
             routes,
