@@ -4,14 +4,18 @@ Specs are written as dicts so that fields newer than cdk8s-plus-28's typed API (
 ``sleep`` action, 1.31 ``trafficDistribution``) can be emitted when the target version has them.
 The returned ``ApiObject`` is the escape hatch (``add_json_patch``).
 
-Each object is created in one call to jsii's Node.js process (a ``Manifest``, the
-``cdk8s.ApiObject`` of jsii/manifest/index.ts): building the body there, one JSON patch per
-key, keeps the output what ``add_json_patch`` per key made, without a round trip per key. The
-names of the objects made here are kept on this side, so reading them back costs nothing.
+Objects are created in one call to jsii's Node.js process per call of :func:`api_objects` (as
+``Manifest`` objects, the ``cdk8s.ApiObject`` of jsii/manifest/index.ts), as JSON text: building the
+body there, one JSON patch per key, keeps the output what ``add_json_patch`` per key made,
+without a round trip per key or per object. The names of the objects made here are kept on
+this side, so reading them back costs nothing.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import cdk8s
@@ -20,11 +24,79 @@ from constructs import Construct
 from constructs_lib._imports.manifest import Manifest
 from constructs_lib._placement import ref
 
-__all__ = ["api_object", "kind_of", "name_of", "sorted_keys"]
+__all__ = [
+    "ObjectSpec",
+    "api_object",
+    "api_objects",
+    "kind_of",
+    "name_of",
+    "object_spec",
+    "sorted_keys",
+]
 
 # What api_object made, by jsii reference: each object's kind and name (neither can change
 # after creation; jsii never frees an object, so neither does this).
 _known: dict[str, tuple[str, str]] = {}
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """One object for :func:`api_objects`: the arguments of :func:`api_object`."""
+
+    id: str
+    api_version: str
+    kind: str
+    name: str
+    labels: dict[str, str]
+    annotations: dict[str, str] | None = None
+    namespace: str | None = None
+    cluster_scoped: bool = False
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "labels": self.labels,
+                "annotations": self.annotations,
+            },
+            "body": self.body,
+            "clusterScoped": self.cluster_scoped,
+        }
+
+
+def object_spec(
+    id: str,
+    *,
+    api_version: str,
+    kind: str,
+    name: str,
+    labels: dict[str, str],
+    annotations: dict[str, str] | None = None,
+    namespace: str | None = None,
+    cluster_scoped: bool = False,
+    **body: Any,
+) -> ObjectSpec:
+    """An object for :func:`api_objects`, written as a call of :func:`api_object` is."""
+    return ObjectSpec(
+        id, api_version, kind, name, labels, annotations, namespace, cluster_scoped, body
+    )
+
+
+def api_objects(scope: Construct, specs: Sequence[ObjectSpec]) -> list[cdk8s.ApiObject]:
+    """The objects in ``scope``, in the order given, made in one call to jsii's Node.js
+    process. Their bodies cross as JSON text: a mapping would be walked value by value on
+    both sides of jsii's pipe, and that cost more than all else a create does."""
+    made: list[cdk8s.ApiObject] = Manifest.many(
+        scope, json.dumps([s.to_json() for s in specs], separators=(",", ":"))
+    )
+    for obj, s in zip(made, specs, strict=True):
+        _known[ref(obj)] = (s.kind, s.name)
+    return made
 
 
 def api_object(
@@ -41,20 +113,11 @@ def api_object(
     **body: Any,
 ) -> cdk8s.ApiObject:
     """``namespace``: other than the chart's; ``cluster_scoped``: no ``metadata.namespace``,
-    whatever the chart's namespace."""
-    obj: cdk8s.ApiObject = Manifest(
-        scope,
-        id,
-        api_version=api_version,
-        kind=kind,
-        metadata=cdk8s.ApiObjectMetadata(
-            name=name, namespace=namespace, labels=labels, annotations=annotations
-        ),
-        body={key: value for key, value in body.items() if value is not None},
-        cluster_scoped=cluster_scoped,
+    whatever the chart's namespace. Several objects in one scope: :func:`api_objects`."""
+    one = ObjectSpec(
+        id, api_version, kind, name, labels, annotations, namespace, cluster_scoped, body
     )
-    _known[ref(obj)] = (kind, name)
-    return obj
+    return api_objects(scope, [one])[0]
 
 
 def name_of(obj: cdk8s.ApiObject) -> str:

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import cdk8s
-from constructs import Construct
 
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import ObjectSpec, object_spec
 
-__all__ = ["Identity", "identity"]
+__all__ = ["Identity", "identity_specs"]
 
 _RBAC = "rbac.authorization.k8s.io"
 
@@ -22,38 +21,42 @@ class Identity:
     role: cdk8s.ApiObject
     role_binding: cdk8s.ApiObject
 
+    @classmethod
+    def of(cls, made: Sequence[cdk8s.ApiObject]) -> Identity:
+        """The identity from what :func:`identity_specs` made (in its order)."""
+        service_account, role, role_binding = made
+        return cls(service_account, role, role_binding)
 
-def identity(
-    scope: Construct, *, name: str, labels: Mapping[str, str], rules: Sequence[Mapping[str, Any]]
-) -> Identity:
+
+def identity_specs(
+    *, name: str, labels: Mapping[str, str], rules: Sequence[Mapping[str, Any]]
+) -> list[ObjectSpec]:
     """ServiceAccount, Role (``rules``) and RoleBinding, all named ``name``. The account mounts
     its token: a component with a Role calls the Kubernetes API."""
-    service_account = api_object(
-        scope,
-        "ServiceAccount",
-        api_version="v1",
-        kind="ServiceAccount",
-        name=name,
-        labels=dict(labels),
-        automountServiceAccountToken=True,
-    )
-    role = api_object(
-        scope,
-        "Role",
-        api_version=f"{_RBAC}/v1",
-        kind="Role",
-        name=name,
-        labels=dict(labels),
-        rules=[dict(rule) for rule in rules],
-    )
-    role_binding = api_object(
-        scope,
-        "RoleBinding",
-        api_version=f"{_RBAC}/v1",
-        kind="RoleBinding",
-        name=name,
-        labels=dict(labels),
-        subjects=[{"kind": "ServiceAccount", "name": name_of(service_account)}],
-        roleRef={"apiGroup": _RBAC, "kind": "Role", "name": name_of(role)},
-    )
-    return Identity(service_account, role, role_binding)
+    return [
+        object_spec(
+            "ServiceAccount",
+            api_version="v1",
+            kind="ServiceAccount",
+            name=name,
+            labels=dict(labels),
+            automountServiceAccountToken=True,
+        ),
+        object_spec(
+            "Role",
+            api_version=f"{_RBAC}/v1",
+            kind="Role",
+            name=name,
+            labels=dict(labels),
+            rules=[dict(rule) for rule in rules],
+        ),
+        object_spec(
+            "RoleBinding",
+            api_version=f"{_RBAC}/v1",
+            kind="RoleBinding",
+            name=name,
+            labels=dict(labels),
+            subjects=[{"kind": "ServiceAccount", "name": name}],
+            roleRef={"apiGroup": _RBAC, "kind": "Role", "name": name},
+        ),
+    ]

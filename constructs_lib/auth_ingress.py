@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec
 from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
 from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -143,9 +142,8 @@ class AuthProxyIngress(Construct):
             path: str,
             backend: dict[str, Any],
             annotations: dict[str, str] | None,
-        ) -> cdk8s.ApiObject:
-            return api_object(
-                self,
+        ) -> ObjectSpec:
+            return object_spec(
                 construct_id,
                 api_version="networking.k8s.io/v1",
                 kind="Ingress",
@@ -171,14 +169,24 @@ class AuthProxyIngress(Construct):
                 },
             )
 
-        self.ingress = ingress("Resource", proxy.release, "/", to_proxy, None)
-        self.hub_ingress = ingress(
-            "Hub",
-            f"{proxy.release}-{Component.HUB.value}",
-            HUB_PATH,
-            to_proxy,
-            {**auth, f"{_NGINX}/auth-response-headers": ",".join(auth_response_headers)},
-        )
-        self.auth_proxy_ingress = ingress(
-            "AuthProxy", f"{proxy.release}-auth-proxy", auth_proxy.prefix, to_auth_proxy, None
+        # One call makes the three.
+        self.ingress, self.hub_ingress, self.auth_proxy_ingress = api_objects(
+            self,
+            [
+                ingress("Resource", proxy.release, "/", to_proxy, None),
+                ingress(
+                    "Hub",
+                    f"{proxy.release}-{Component.HUB.value}",
+                    HUB_PATH,
+                    to_proxy,
+                    {**auth, f"{_NGINX}/auth-response-headers": ",".join(auth_response_headers)},
+                ),
+                ingress(
+                    "AuthProxy",
+                    f"{proxy.release}-auth-proxy",
+                    auth_proxy.prefix,
+                    to_auth_proxy,
+                    None,
+                ),
+            ],
         )

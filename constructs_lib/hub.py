@@ -23,7 +23,7 @@ from constructs_lib._checks import (
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import api_objects, name_of, object_spec
 from constructs_lib._placement import (
     DeclaredNamespace,
     chart_namespace,
@@ -32,7 +32,7 @@ from constructs_lib._placement import (
     others_in_app,
 )
 from constructs_lib._quantity import check_quantity
-from constructs_lib._rbac import identity
+from constructs_lib._rbac import identity_specs
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub_files import RUNTIME_PACKAGE, hub_files
 from constructs_lib.kubernetes_version import KubernetesVersion
@@ -40,7 +40,7 @@ from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
-    disruption_budget,
+    disruption_budget_spec,
     hardened_container,
     pod_template,
     pre_stop,
@@ -434,14 +434,9 @@ class HubStatefulSet(Construct):
         config_map_name = f"{self.name}-{digest.hexdigest()[:10]}"
 
         # KubeSpawner talks to the Kubernetes API with the account's token.
-        own = identity(self, name=self.name, labels=self.labels, rules=_ROLE_RULES)
-        self.service_account, self.role, self.role_binding = (
-            own.service_account,
-            own.role,
-            own.role_binding,
-        )
-        self.service = api_object(
-            self,
+        # KubeSpawner's identity, then the rest, made in one call.
+        own = identity_specs(name=self.name, labels=self.labels, rules=_ROLE_RULES)
+        service = object_spec(
             "Service",
             api_version="v1",
             kind="Service",
@@ -460,8 +455,7 @@ class HubStatefulSet(Construct):
                 kubernetes_version,
             ),
         )
-        self.stateful_set = api_object(
-            self,
+        stateful_set = object_spec(
             "Resource",
             api_version="apps/v1",
             kind="StatefulSet",
@@ -494,15 +488,11 @@ class HubStatefulSet(Construct):
                 },
             ),
         )
-        self.disruption_budget = disruption_budget(self, self.name, self.labels)
         # The PriorityClass user pods name, where the app creates it.
-        self.user_priority_class = (
-            user_pods.priority.add_object(self, release) if user_pods.priority else None
-        )
+        priority = user_pods.priority.object_spec(release) if user_pods.priority else None
         # Immutable, named after a hash of its content: a change makes a new one and rolls
         # the hub. Each key at its path under the config directory (hub_runtime/ a package).
-        self.config_map = api_object(
-            self,
+        config_map = object_spec(
             "ConfigMap",
             api_version="v1",
             kind="ConfigMap",
@@ -511,6 +501,21 @@ class HubStatefulSet(Construct):
             immutable=True,
             data=data,
         )
+        made = api_objects(
+            self,
+            [
+                *own,
+                service,
+                stateful_set,
+                disruption_budget_spec(self.name, self.labels),
+                *([priority] if priority else []),
+                config_map,
+            ],
+        )
+        self.service_account, self.role, self.role_binding = made[:3]
+        self.service, self.stateful_set, self.disruption_budget = made[3:6]
+        self.user_priority_class = made[6] if priority else None
+        self.config_map = made[-1]
 
     @property
     def settings(self) -> HubSettings:
@@ -690,7 +695,7 @@ class HubStatefulSet(Construct):
             claim_spec["storageClassName"] = storage_class
         return {
             "replicas": 1,
-            "serviceName": name_of(self.service),
+            "serviceName": self.name,
             # One pod: nothing to order, and a stuck pod must not block its replacement.
             "podManagementPolicy": "Parallel",
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
@@ -698,7 +703,7 @@ class HubStatefulSet(Construct):
             "template": pod_template(
                 self.labels,
                 sidecar=sidecar,
-                service_account=name_of(self.service_account),
+                service_account=self.name,
                 automount_token=True,
                 dns_ndots=dns_ndots,
                 revision_key="controller-revision-hash",

@@ -14,7 +14,7 @@ from constructs import Construct
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
-from constructs_lib._objects import api_object, name_of, sorted_keys
+from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._placement import chart_namespace, enter
 from constructs_lib.auth_proxy import HUB_PATH
 from constructs_lib.hub import HUB_PATH_PREFIX
@@ -190,6 +190,8 @@ class IstioIngress(Construct):
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
+        # The objects, made together at the end.
+        self._specs: list[ObjectSpec] = []
         chosen = resolve_proxy(self, proxy, jupyterhub)
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         retries = retries or Retries()
@@ -260,13 +262,14 @@ class IstioIngress(Construct):
         labels = {APP_LABEL: release}
         self.proxy = proxy
 
-        _istio_object(
-            self,
-            "Gateway",
-            kind="Gateway",
-            name=gateway_name(release),
-            labels=labels,
-            spec={"selector": selector, "servers": self._servers(port, tls)},
+        self._add(
+            _istio_spec(
+                "Gateway",
+                kind="Gateway",
+                name=gateway_name(release),
+                labels=labels,
+                spec={"selector": selector, "servers": self._servers(port, tls)},
+            )
         )
 
         def route(match_prefix: str | None, remove: Sequence[str]) -> dict[str, Any]:
@@ -291,6 +294,7 @@ class IstioIngress(Construct):
         self.auth_headers = (hub.user_header.lower(), "authorization")
         self.virtual_service: cdk8s.ApiObject | None = None
         self.user_header_filter: cdk8s.ApiObject | None = None
+        header_filter: ObjectSpec | None = None
         if isinstance(proxy, IMeshRoutedProxy):
             # The proxy writes a VirtualService per route (the hub's "/" too), bound to this
             # Gateway by name: the two must agree.
@@ -303,20 +307,21 @@ class IstioIngress(Construct):
                 )
             # Its VirtualServices remove no header, so user servers drop the auth headers
             # themselves, as the route for every path but the hub's does with CHProxy.
-            self.user_header_filter = self._user_header_filter(release, hub)
+            header_filter = self._add(self._user_header_filter(release, hub))
         else:
-            self.virtual_service = _istio_object(
-                self,
-                "VirtualService",
-                kind="VirtualService",
-                name=release,
-                labels=labels,
-                spec={
-                    # The Gateway above.
-                    "gateways": [gateway_name(release)],
-                    "hosts": list(self.hosts),
-                    "http": [route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
-                },
+            self._add(
+                _istio_spec(
+                    "VirtualService",
+                    kind="VirtualService",
+                    name=release,
+                    labels=labels,
+                    spec={
+                        # The Gateway above.
+                        "gateways": [gateway_name(release)],
+                        "hosts": list(self.hosts),
+                        "http": [route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+                    },
+                )
             )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
@@ -332,7 +337,8 @@ class IstioIngress(Construct):
         for workload in workloads:
             self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
-        self.service_entries = self._hub_egress(release, hub.labels, namespace, hub.outbound_urls)
+        entries = self._hub_egress(release, hub.labels, namespace, hub.outbound_urls)
+        self._specs.extend(entries)
 
         def principal(service_account: str) -> str:
             return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
@@ -340,6 +346,15 @@ class IstioIngress(Construct):
         self._authorization(release, chosen, gateway_principal, principal)
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
+        # All of them made in one call.
+        made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))
+        self.virtual_service = made.get("VirtualService")
+        self.user_header_filter = made.get(header_filter.id) if header_filter else None
+        self.service_entries = [made[entry.id] for entry in entries]
+
+    def _add(self, spec: ObjectSpec) -> ObjectSpec:
+        self._specs.append(spec)
+        return spec
 
     def _servers(self, port: int, tls: IstioTls | None) -> list[dict[str, Any]]:
         """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP
@@ -366,25 +381,27 @@ class IstioIngress(Construct):
         name = f"{release}-{workload.component.value}"
         labels = dict(workload.labels)
         kind = workload.component.value
-        _istio_object(
-            self,
-            f"{kind}-peer-authentication",
-            kind="PeerAuthentication",
-            name=name,
-            labels=labels,
-            spec={"selector": {"matchLabels": labels}, "mtls": {"mode": "STRICT"}},
+        self._add(
+            _istio_spec(
+                f"{kind}-peer-authentication",
+                kind="PeerAuthentication",
+                name=name,
+                labels=labels,
+                spec={"selector": {"matchLabels": labels}, "mtls": {"mode": "STRICT"}},
+            )
         )
-        _istio_object(
-            self,
-            f"{kind}-sidecar",
-            kind="Sidecar",
-            name=name,
-            labels=labels,
-            spec={
-                "workloadSelector": {"labels": labels},
-                "egress": [{"hosts": list(workload.egress_hosts)}],
-                "outboundTrafficPolicy": {"mode": workload.outbound.value},
-            },
+        self._add(
+            _istio_spec(
+                f"{kind}-sidecar",
+                kind="Sidecar",
+                name=name,
+                labels=labels,
+                spec={
+                    "workloadSelector": {"labels": labels},
+                    "egress": [{"hosts": list(workload.egress_hosts)}],
+                    "outboundTrafficPolicy": {"mode": workload.outbound.value},
+                },
+            )
         )
         access_log: dict[str, Any]
         if workload.access_log is None:
@@ -395,28 +412,29 @@ class IstioIngress(Construct):
                 "filter": {"expression": telemetry.access_log_filter},
                 "match": {"mode": workload.access_log},
             }
-        _istio_object(
-            self,
-            f"{kind}-telemetry",
-            kind="Telemetry",
-            name=name,
-            labels=labels,
-            spec={
-                "selector": {"matchLabels": labels},
-                "tracing": [
-                    {
-                        "providers": [{"name": telemetry.tracing_provider}],
-                        "randomSamplingPercentage": telemetry.sampling_percentage,
-                    }
-                ],
-                "metrics": [
-                    {
-                        "providers": [{"name": telemetry.metrics_provider}],
-                        "reportingInterval": telemetry.metrics_interval,
-                    }
-                ],
-                "accessLogging": [access_log],
-            },
+        self._add(
+            _istio_spec(
+                f"{kind}-telemetry",
+                kind="Telemetry",
+                name=name,
+                labels=labels,
+                spec={
+                    "selector": {"matchLabels": labels},
+                    "tracing": [
+                        {
+                            "providers": [{"name": telemetry.tracing_provider}],
+                            "randomSamplingPercentage": telemetry.sampling_percentage,
+                        }
+                    ],
+                    "metrics": [
+                        {
+                            "providers": [{"name": telemetry.metrics_provider}],
+                            "reportingInterval": telemetry.metrics_interval,
+                        }
+                    ],
+                    "accessLogging": [access_log],
+                },
+            )
         )
 
     def _authorization(
@@ -463,22 +481,23 @@ class IstioIngress(Construct):
             Component.SINGLEUSER: (hub.user_pod_labels, [rule([*front, hub_id], USER_PORT)]),
         }
         for component, (labels, rules) in policies.items():
-            _istio_object(
-                self,
-                f"{component.value}-authorization",
-                kind="AuthorizationPolicy",
-                name=f"{release}-{component.value}",
-                labels=dict(labels),
-                spec={
-                    "selector": {"matchLabels": dict(labels)},
-                    "action": "ALLOW",
-                    "rules": rules,
-                },
+            self._add(
+                _istio_spec(
+                    f"{component.value}-authorization",
+                    kind="AuthorizationPolicy",
+                    name=f"{release}-{component.value}",
+                    labels=dict(labels),
+                    spec={
+                        "selector": {"matchLabels": dict(labels)},
+                        "action": "ALLOW",
+                        "rules": rules,
+                    },
+                )
             )
 
     def _hub_egress(
         self, release: str, labels: dict[str, str], namespace: str, urls: Sequence[str]
-    ) -> list[cdk8s.ApiObject]:
+    ) -> list[ObjectSpec]:
         """A ServiceEntry per port for the hosts outside the cluster the hub calls (the
         identity provider's JWKS): a REGISTRY_ONLY sidecar reaches only registry hosts. The
         hub speaks TLS itself, so https ports are TLS (routed by SNI), not HTTP."""
@@ -494,8 +513,7 @@ class IstioIngress(Construct):
         entries = []
         for (port, protocol), hosts in sorted(by_port.items()):
             entries.append(
-                api_object(
-                    self,
+                object_spec(
                     f"hub-egress-{port}",
                     api_version="networking.istio.io/v1",
                     kind="ServiceEntry",
@@ -519,14 +537,13 @@ class IstioIngress(Construct):
             )
         return entries
 
-    def _user_header_filter(self, release: str, hub: IHub) -> cdk8s.ApiObject:
+    def _user_header_filter(self, release: str, hub: IHub) -> ObjectSpec:
         """An EnvoyFilter on the user pods' inbound virtual host of the user port (Istio's
         ``inbound|http|<port>``, the one wildcard virtual host of an inbound HTTP route, which
         SIDECAR_INBOUND patches reach) that removes the auth headers from every request: a
         user server's owner must never record a visitor's identity and its proof."""
         labels = dict(hub.user_pod_labels)
-        return api_object(
-            self,
+        return object_spec(
             "user-auth-headers",
             api_version="networking.istio.io/v1alpha3",
             kind="EnvoyFilter",
@@ -568,27 +585,28 @@ class IstioIngress(Construct):
                 ],
             }
         }
-        _istio_object(
-            self,
-            "hub-access-log",
-            # EnvoyFilter has no v1 (Istio serves it as v1alpha3 only).
-            api_version="networking.istio.io/v1alpha3",
-            kind="EnvoyFilter",
-            name=f"{release}-hub-access-log",
-            labels=dict(hub_labels),
-            spec={
-                "workloadSelector": {"labels": hub_labels},
-                "configPatches": [
-                    {
-                        "applyTo": "NETWORK_FILTER",
-                        "match": {
-                            "context": "SIDECAR_INBOUND",
-                            "listener": {"filterChain": {"filter": {"name": _HCM}}},
-                        },
-                        "patch": {"operation": "MERGE", "value": value},
-                    }
-                ],
-            },
+        self._add(
+            _istio_spec(
+                "hub-access-log",
+                # EnvoyFilter has no v1 (Istio serves it as v1alpha3 only).
+                api_version="networking.istio.io/v1alpha3",
+                kind="EnvoyFilter",
+                name=f"{release}-hub-access-log",
+                labels=dict(hub_labels),
+                spec={
+                    "workloadSelector": {"labels": hub_labels},
+                    "configPatches": [
+                        {
+                            "applyTo": "NETWORK_FILTER",
+                            "match": {
+                                "context": "SIDECAR_INBOUND",
+                                "listener": {"filterChain": {"filter": {"name": _HCM}}},
+                            },
+                            "patch": {"operation": "MERGE", "value": value},
+                        }
+                    ],
+                },
+            )
         )
 
     # The hub's paths ("/hub/*" does not match "/hub" itself), where oauth2-proxy and its
@@ -611,19 +629,20 @@ class IstioIngress(Construct):
         if self.tls and self.tls.redirect_http:
             # The HTTP listeners only redirect to HTTPS (IstioTls).
             operation["notPorts"] = [str(p) for p in self.tls.http_workload_ports]
-        _istio_object(
-            self,
-            "ext-authz",
-            kind="AuthorizationPolicy",
-            name=f"{release}-ext-authz",
-            namespace=namespace,
-            labels={APP_LABEL: release},
-            spec={
-                "selector": {"matchLabels": selector},
-                "action": "CUSTOM",
-                "provider": {"name": provider},
-                "rules": [{"to": [{"operation": operation}]}],
-            },
+        self._add(
+            _istio_spec(
+                "ext-authz",
+                kind="AuthorizationPolicy",
+                name=f"{release}-ext-authz",
+                namespace=namespace,
+                labels={APP_LABEL: release},
+                spec={
+                    "selector": {"matchLabels": selector},
+                    "action": "CUSTOM",
+                    "provider": {"name": provider},
+                    "rules": [{"to": [{"operation": operation}]}],
+                },
+            )
         )
 
 
@@ -638,8 +657,7 @@ _API_GROUPS = {
 }
 
 
-def _istio_object(
-    scope: Construct,
+def _istio_spec(
     id: str,
     *,
     kind: str,
@@ -648,10 +666,9 @@ def _istio_object(
     spec: dict[str, Any],
     api_version: str | None = None,
     namespace: str | None = None,
-) -> cdk8s.ApiObject:
+) -> ObjectSpec:
     """An Istio object, its spec's keys sorted (as the typed CRD bindings rendered them)."""
-    return api_object(
-        scope,
+    return object_spec(
         id,
         api_version=api_version or _API_GROUPS[kind],
         kind=kind,

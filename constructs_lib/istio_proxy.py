@@ -27,15 +27,15 @@ from constructs_lib._endpoints import (
 )
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
-from constructs_lib._rbac import identity
+from constructs_lib._rbac import identity_specs
 from constructs_lib.interfaces import IHub
 from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
-    disruption_budget,
+    disruption_budget_spec,
     hardened_container,
     pod_template,
     pre_stop,
@@ -240,14 +240,8 @@ class IstioProxy(Construct):
         version = hub.kubernetes_version
 
         # The proxy writes VirtualServices through the Kubernetes API with the account's token.
-        own = identity(self, name=self.name, labels=self.labels, rules=ISTIO_PROXY_ROLE_RULES)
-        self.service_account, self.role, self.role_binding = (
-            own.service_account,
-            own.role,
-            own.role_binding,
-        )
-        self.service = api_object(
-            self,
+        own = identity_specs(name=self.name, labels=self.labels, rules=ISTIO_PROXY_ROLE_RULES)
+        service = object_spec(
             "Service",
             api_version="v1",
             kind="Service",
@@ -300,8 +294,7 @@ class IstioProxy(Construct):
             # Present even when empty: ".../volumeMounts/-" patches append to it.
             "volumeMounts": [],
         }
-        self.deployment = api_object(
-            self,
+        deployment = object_spec(
             "Resource",
             api_version="apps/v1",
             kind="Deployment",
@@ -327,7 +320,7 @@ class IstioProxy(Construct):
                 "template": pod_template(
                     self.labels,
                     sidecar=options.sidecar,
-                    service_account=name_of(self.service_account),
+                    service_account=self.name,
                     automount_token=True,
                     dns_ndots=options.dns_ndots,
                     revision_key="pod-template-hash",
@@ -336,7 +329,11 @@ class IstioProxy(Construct):
                 ),
             },
         )
-        self.disruption_budget = disruption_budget(self, self.name, self.labels)
+        made = api_objects(
+            self, [*own, service, deployment, disruption_budget_spec(self.name, self.labels)]
+        )
+        self.service_account, self.role, self.role_binding = made[:3]
+        self.service, self.deployment, self.disruption_budget = made[3:]
 
 
 def _check_hub_settings(scope: Construct, hub: IHub) -> None:

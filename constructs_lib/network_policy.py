@@ -11,7 +11,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
-from constructs_lib._objects import api_object
+from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib.interfaces import IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.user_pods import USER_PORT
@@ -143,21 +143,23 @@ class HubNetworkPolicies(Construct):
         pods = component_labels(chosen)
         flows = (*app_flows(chosen), *ingress_flows(chosen, ingress_from))
         self.flows = flows
-        self.policies: dict[str, cdk8s.ApiObject] = {}
+        # All made in one call, once known.
+        specs: list[ObjectSpec] = []
 
         def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
-            self.policies[id] = api_object(
-                self,
-                id,
-                api_version="networking.k8s.io/v1",
-                kind="NetworkPolicy",
-                name=name,
-                labels=labels,
-                spec={
-                    "podSelector": {"matchLabels": selector} if selector else {},
-                    "policyTypes": ["Ingress"],
-                    "ingress": ingress or None,
-                },
+            specs.append(
+                object_spec(
+                    id,
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=name,
+                    labels=labels,
+                    spec={
+                        "podSelector": {"matchLabels": selector} if selector else {},
+                        "policyTypes": ["Ingress"],
+                        "ingress": ingress or None,
+                    },
+                )
             )
 
         policy("DefaultDeny", "default-deny", {}, [])
@@ -179,27 +181,33 @@ class HubNetworkPolicies(Construct):
                     component.value, f"{release}-{component.value}", dict(pods[component]), rules
                 )
         if block_cloud_metadata:
-            self.policies["UserEgress"] = api_object(
-                self,
-                "UserEgress",
-                api_version="networking.k8s.io/v1",
-                kind="NetworkPolicy",
-                name=f"{release}-{Component.SINGLEUSER.value}-egress",
-                labels=labels,
-                spec={
-                    "podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
-                    "policyTypes": ["Egress"],
-                    "egress": [
-                        {
-                            "to": [
-                                {"ipBlock": {"cidr": "0.0.0.0/0", "except": [CLOUD_METADATA[0]]}},
-                                {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
-                                # Pods of any namespace: ipBlock need not cover pod addresses.
-                                {"namespaceSelector": {}},
-                            ]
-                        }
-                    ],
-                },
+            specs.append(
+                object_spec(
+                    "UserEgress",
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=f"{release}-{Component.SINGLEUSER.value}-egress",
+                    labels=labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
+                        "policyTypes": ["Egress"],
+                        "egress": [
+                            {
+                                "to": [
+                                    {
+                                        "ipBlock": {
+                                            "cidr": "0.0.0.0/0",
+                                            "except": [CLOUD_METADATA[0]],
+                                        }
+                                    },
+                                    {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
+                                    # Pods of any namespace: ipBlock need not cover pod addresses.
+                                    {"namespaceSelector": {}},
+                                ]
+                            }
+                        ],
+                    },
+                )
             )
         if prometheus is not None:
             policy(
@@ -221,3 +229,7 @@ class HubNetworkPolicies(Construct):
                 dict(TELEPRESENCE_LABELS),
                 [{"ports": [{"protocol": "TCP", "port": telepresence_port}]}],
             )
+        made = api_objects(self, specs)
+        self.policies: dict[str, cdk8s.ApiObject] = {
+            s.id: obj for s, obj in zip(specs, made, strict=True)
+        }

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import cdk8s
 from constructs import Construct
 
-from constructs_lib._objects import api_object
+from constructs_lib._objects import ObjectSpec, object_spec
 from constructs_lib._quantity import check_cpu, check_memory, check_range
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.scheduling import Scheduling
@@ -216,10 +215,9 @@ def service_spec(
     return spec
 
 
-def disruption_budget(scope: Construct, name: str, labels: dict[str, str]) -> cdk8s.ApiObject:
+def disruption_budget_spec(name: str, labels: dict[str, str]) -> ObjectSpec:
     """At most one pod of the component down at a time for voluntary disruptions."""
-    return api_object(
-        scope,
+    return object_spec(
         "PodDisruptionBudget",
         api_version="policy/v1",
         kind="PodDisruptionBudget",

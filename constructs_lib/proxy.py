@@ -26,7 +26,7 @@ from constructs_lib._endpoints import (
 )
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
 from constructs_lib.interfaces import IHub, IMeshRoutedProxy
 from constructs_lib.kubernetes_version import KubernetesVersion
@@ -34,7 +34,7 @@ from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
-    disruption_budget,
+    disruption_budget_spec,
     hardened_container,
     pod_template,
     pre_stop,
@@ -318,8 +318,7 @@ class CHProxy(Construct):
         self.api_url = proxy_api_url(hub.release)
         version: KubernetesVersion = hub.kubernetes_version
 
-        self.service_account = api_object(
-            self,
+        service_account = object_spec(
             "ServiceAccount",
             api_version="v1",
             kind="ServiceAccount",
@@ -328,8 +327,7 @@ class CHProxy(Construct):
             # The proxy never calls the Kubernetes API.
             automountServiceAccountToken=False,
         )
-        self.service = api_object(
-            self,
+        service = object_spec(
             "Service",
             api_version="v1",
             kind="Service",
@@ -390,8 +388,7 @@ class CHProxy(Construct):
             # Present even when empty: ".../volumeMounts/-" patches append to it.
             "volumeMounts": [],
         }
-        self.deployment = api_object(
-            self,
+        deployment = object_spec(
             "Resource",
             api_version="apps/v1",
             kind="Deployment",
@@ -411,7 +408,7 @@ class CHProxy(Construct):
                 "template": pod_template(
                     self.labels,
                     sidecar=sidecar,
-                    service_account=name_of(self.service_account),
+                    service_account=service_account.name,
                     automount_token=False,
                     dns_ndots=dns_ndots,
                     revision_key="pod-template-hash",
@@ -421,17 +418,31 @@ class CHProxy(Construct):
                 ),
             },
         )
-        self.disruption_budget = disruption_budget(self, self.name, self.labels)
-        self.autoscaler = api_object(
-            self,
+        autoscaler = object_spec(
             "HorizontalPodAutoscaler",
             api_version="autoscaling/v2",
             kind="HorizontalPodAutoscaler",
             name=self.name,
             labels=self.labels,
             spec=autoscaling.spec(
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": name_of(self.deployment)}
+                {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
             ),
+        )
+        (
+            self.service_account,
+            self.service,
+            self.deployment,
+            self.disruption_budget,
+            self.autoscaler,
+        ) = api_objects(
+            self,
+            [
+                service_account,
+                service,
+                deployment,
+                disruption_budget_spec(self.name, self.labels),
+                autoscaler,
+            ],
         )
         routes.admit(self.labels)
 

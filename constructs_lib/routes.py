@@ -8,9 +8,9 @@ from constructs import Construct
 
 from constructs_lib._checks import check_image
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
-from constructs_lib._objects import api_object, name_of
+from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from constructs_lib._quantity import check_quantity
-from constructs_lib.pod import Resources, disruption_budget
+from constructs_lib.pod import Resources, disruption_budget_spec
 from constructs_lib.scan_exceptions import skip_annotations, unpinned
 
 __all__ = [
@@ -124,8 +124,7 @@ class RedisRouteStore(Construct, RouteStore):
         self.password_secret = password_secret
         self.labels = {APP_LABEL: release, COMPONENT_LABEL: "redis"}
         self.release = release
-        self.service = api_object(
-            self,
+        service = object_spec(
             "Service",
             api_version="v1",
             kind="Service",
@@ -163,8 +162,7 @@ class RedisRouteStore(Construct, RouteStore):
             },
             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
         }
-        self.stateful_set = api_object(
-            self,
+        stateful_set = object_spec(
             "Resource",
             api_version="apps/v1",
             kind="StatefulSet",
@@ -179,7 +177,7 @@ class RedisRouteStore(Construct, RouteStore):
             ),
             spec={
                 "replicas": 1,
-                "serviceName": name_of(self.service),
+                "serviceName": service.name,
                 "selector": {"matchLabels": dict(self.labels)},
                 "template": {
                     "metadata": {"labels": dict(self.labels)},
@@ -203,7 +201,9 @@ class RedisRouteStore(Construct, RouteStore):
                 ],
             },
         )
-        disruption_budget(self, self.name, self.labels)
+        self.service, self.stateful_set, _ = api_objects(
+            self, [service, stateful_set, disruption_budget_spec(self.name, self.labels)]
+        )
 
     def admit(self, proxy_labels: dict[str, str]) -> None:
         """Admit the proxy's pods (and nothing else) to Redis."""

@@ -11,7 +11,7 @@ from constructs import Construct
 from constructs_lib._checks import check_image_pull_secrets
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_subdomain, selector_labels
-from constructs_lib._objects import api_object
+from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._quantity import check_quantity
 from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
@@ -105,11 +105,15 @@ class UserPriority:
         return self.name or f"{release}-{Component.SINGLEUSER.value}"
 
     def add_object(self, scope: Construct, release: str) -> cdk8s.ApiObject | None:
+        """The PriorityClass in ``scope``, when the app creates it."""
+        spec = self.object_spec(release)
+        return api_objects(scope, [spec])[0] if spec else None
+
+    def object_spec(self, release: str) -> ObjectSpec | None:
         """The PriorityClass (cluster-scoped: no namespace), when the app creates it."""
         if not self.created_by_app:
             return None
-        priority_class = api_object(
-            scope,
+        return object_spec(
             "UserPriorityClass",
             api_version="scheduling.k8s.io/v1",
             kind="PriorityClass",
@@ -121,7 +125,6 @@ class UserPriority:
             description=self.description,
             cluster_scoped=True,
         )
-        return priority_class
 
     def prerequisite(self, release: str) -> Prerequisite | None:
         """What the app expects the cluster to have, if the class is not the app's own."""

@@ -17,6 +17,7 @@ from constructs_lib import (
     KubernetesVersion,
     NotebookProfile,
     ProxyToken,
+    UserPriority,
 )
 from hub_runtime.settings import CONFIG_DIR, parse_settings
 from tests.conftest import HOSTS, ROOT, TRUST, find, synth
@@ -238,6 +239,16 @@ def test_handles_for_every_object(chart: cdk8s.Chart) -> None:
     created = {c for c in hub.node.find_all() if isinstance(c, cdk8s.ApiObject)}
     assert {o.kind for o in handles if o is not None} == {o.kind for o in created}
     assert len(created) == len(handles) == 8
+
+
+def test_user_priority_adds_its_class_where_asked(chart: cdk8s.Chart) -> None:
+    made = UserPriority.created(value=-5).add_object(chart, "jhub")
+    assert made is not None and made.kind == "PriorityClass"
+    (manifest,) = synth(chart)
+    assert manifest["metadata"]["name"] == "jhub-singleuser-server"
+    assert "namespace" not in manifest["metadata"]  # cluster-scoped
+    assert (manifest["value"], manifest["preemptionPolicy"]) == (-5, "Never")
+    assert UserPriority.existing("low", reason="the platform's").add_object(chart, "x") is None
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:

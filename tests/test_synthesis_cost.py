@@ -1,5 +1,5 @@
-"""What synthesis asks of jsii's Node.js process: one round trip per object, the same traffic
-for every hub added to an app, and the app prepared once per synthesis, not once per chart.
+"""What synthesis asks of jsii's Node.js process: one round trip per batch of objects, the same
+traffic for every hub added to an app, and the app prepared once per synthesis, not once per chart.
 
 Counted, not timed: the requests Python sends and the bytes Node.js answers with.
 """
@@ -22,7 +22,8 @@ import yaml
 from jsii._kernel.providers import process
 
 import jsii
-from constructs_lib._objects import api_object
+from constructs_lib._imports.manifest import Manifest
+from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from scripts.bench_scale import build
 from tests.conftest import ROOT
 
@@ -68,6 +69,44 @@ def test_an_object_is_created_in_one_round_trip(chart: cdk8s.Chart) -> None:
             data={"b": "1", "a": "2"},
         )
     assert traffic.requests == 1
+
+
+def test_objects_of_one_scope_are_created_in_one_round_trip(chart: cdk8s.Chart) -> None:
+    specs = [
+        object_spec(
+            f"Settings{index}",
+            api_version="v1",
+            kind="ConfigMap",
+            name=f"settings-{index}",
+            labels={"app": "x"},
+            data={"index": str(index), "unset": None},
+        )
+        for index in range(20)
+    ]
+    with counting() as traffic:
+        made = api_objects(chart, specs)
+    assert traffic.requests == 1
+    # The objects in the order given, by the ids given, each an escape hatch.
+    assert [obj.node.id for obj in made] == [s.id for s in specs]
+    assert [name_of(obj) for obj in made] == [f"settings-{i}" for i in range(20)]
+    made[3].add_json_patch(cdk8s.JsonPatch.add("/data/extra", "y"))
+    manifests = cdk8s.Testing.synth(chart)
+    assert [m["metadata"]["name"] for m in manifests] == [f"settings-{i}" for i in range(20)]
+    # None values are left out at every depth, as jsii leaves out a mapping's None values.
+    assert manifests[0]["data"] == {"index": "0"}
+    assert manifests[3]["data"] == {"index": "3", "extra": "y"}
+
+
+def test_a_body_that_is_not_a_json_object_is_refused(chart: cdk8s.Chart) -> None:
+    # Manifest is private to the library; what it refuses, it names.
+    with pytest.raises(RuntimeError, match=r"Manifest\.many: specsJson is not a JSON array"):
+        Manifest.many(chart, json.dumps({"id": "x"}))
+    with pytest.raises(RuntimeError, match="Manifest x: the body is not a JSON object"):
+        Manifest.many(chart, json.dumps([{"id": "x", "apiVersion": "v1", "kind": "A", "body": []}]))
+    with pytest.raises(RuntimeError, match="JSON"):
+        Manifest.many(chart, "[{")
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        api_object(chart, "Y", api_version="v1", kind="A", name="y", labels={}, data={1j})
 
 
 def test_escape_hatch_patches_apply_after_the_body(chart: cdk8s.Chart) -> None:

@@ -11,10 +11,36 @@ export interface ManifestProps {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata?: ApiObjectMetadata;
-  /** Each key is added at `/<key>` in the given order; null values are left out. */
-  readonly body?: { [key: string]: any };
+  /**
+   * A JSON object: each key is added at `/<key>` in the given order; null values are left out.
+   * JSON text rather than a mapping: jsii walks a mapping value by value on both sides of its
+   * pipe, which cost more than all else a create does; text crosses as one string.
+   */
+  readonly bodyJson?: string;
   /** No `metadata.namespace`, whatever the chart's namespace (a PriorityClass). */
   readonly clusterScoped?: boolean;
+}
+
+/** One object of `Manifest.many`: what `ManifestProps` holds, the body inline, and its id. */
+interface ManifestSpec {
+  readonly id: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: ApiObjectMetadata;
+  readonly body?: { [key: string]: any };
+  readonly clusterScoped?: boolean;
+}
+
+/** JSON text parsed; null values in objects are left out, as jsii leaves out a mapping's None
+ * values (the patches are then independent of where the object was made). */
+function parsed(json: string): any {
+  return JSON.parse(json, function (this: any, _key: string, value: any): any {
+    return value === null && !Array.isArray(this) ? undefined : value;
+  });
+}
+
+function isObject(value: any): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -25,15 +51,43 @@ export interface ManifestProps {
  * props are), and patches added later apply after these.
  */
 export class Manifest extends ApiObject {
+  /**
+   * Several objects in `scope`, in the order given, in one call: `specsJson` is a JSON array of
+   * objects with `id` and the fields of `ManifestProps`, the body inline (`body`).
+   */
+  public static many(scope: Construct, specsJson: string): Manifest[] {
+    const specs = parsed(specsJson);
+    if (!Array.isArray(specs) || !specs.every(isObject)) {
+      throw new Error('Manifest.many: specsJson is not a JSON array of objects');
+    }
+    return specs.map((spec: ManifestSpec) => {
+      const { id, body, ...props } = spec;
+      return new Manifest(scope, id, props).withBody(id, body);
+    });
+  }
+
   constructor(scope: Construct, id: string, props: ManifestProps) {
     super(scope, id, { apiVersion: props.apiVersion, kind: props.kind, metadata: props.metadata });
-    for (const [key, value] of Object.entries(props.body ?? {})) {
-      if (value !== undefined && value !== null) {
-        this.addJsonPatch(JsonPatch.add(`/${key}`, value));
-      }
+    if (props.bodyJson !== undefined) {
+      this.withBody(id, parsed(props.bodyJson));
     }
     if (props.clusterScoped && this.metadata.namespace) {
       this.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
+  }
+
+  private withBody(id: string, body: any): Manifest {
+    if (body === undefined) {
+      return this;
+    }
+    if (!isObject(body)) {
+      throw new Error(`Manifest ${id}: the body is not a JSON object`);
+    }
+    for (const [key, value] of Object.entries(body)) {
+      if (value !== undefined && value !== null) {
+        this.addJsonPatch(JsonPatch.add(`/${key}`, value));
+      }
+    }
+    return this;
   }
 }
