@@ -36,7 +36,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub_runtime.jwt_proof import JwtVerifier
 from hub_runtime.settings import JwtSettings
-from tests.processes import AUDIENCE, ISSUER, Deployment, KeyPair, deployment, jwks_server
+from tests.processes import (
+    AUDIENCE,
+    ISSUER,
+    Deployment,
+    KeyPair,
+    deployment,
+    exit_on_sigterm,
+    jwks_server,
+)
 
 CLIENTS, BLOCK, ROUNDS, USERS = 20, 400, 7, 200
 TARGET = 0.7
@@ -271,6 +279,7 @@ def sides(
 
 
 def main() -> None:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="blocks per side (>= 5)")
     parser.add_argument("--block", type=int, default=BLOCK, help="logins per block")

@@ -42,6 +42,7 @@ from tests.processes import (
     CHP,
     PROXY_TOKEN,
     deliver_config,
+    exit_on_sigterm,
     free_port,
     hub_command,
     node,
@@ -170,6 +171,7 @@ def spread(values: Sequence[float]) -> str:
 
 
 def main() -> None:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="starts per side (>= 5)")
     parser.add_argument(

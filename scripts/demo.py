@@ -11,12 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.processes import deployment
+from tests.processes import deployment, exit_on_sigterm
 
 PROXY_PORT, API_PORT, HUB_PORT = 8000, 8001, 8081
 
 
 def main() -> None:
+    exit_on_sigterm()
     with (
         tempfile.TemporaryDirectory(prefix="jupyterhub-demo-") as workdir,
         deployment(Path(workdir), None, ports=(PROXY_PORT, API_PORT, HUB_PORT)) as hub,

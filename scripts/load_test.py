@@ -20,7 +20,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.bench_login import PeakRss
-from tests.processes import KeyPair, deployment, jwks_server
+from tests.processes import KeyPair, deployment, exit_on_sigterm, jwks_server
 
 USERS = 100
 CONCURRENCY = 20
@@ -66,6 +66,7 @@ async def run(url: str, key: KeyPair) -> tuple[list[float], list[str]]:
 
 
 def main() -> None:
+    exit_on_sigterm()
     key = KeyPair()
     extra = f"c.Spawner.cmd = [{sys.executable!r}, {str(SERVER)!r}]\nc.Spawner.args = []\n"
     with (

@@ -177,6 +177,13 @@ def jwks_server(keys: list[KeyPair]) -> Iterator[str]:
         server.server_close()
 
 
+def exit_on_sigterm() -> None:
+    """For a script's main: SIGTERM (``kill``, a CI timeout) exits through ``finally`` and
+    ``with`` blocks, which stop the process groups started here; Python's default would end
+    the script at once and leave them running."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def start(
     command: list[str], *, cwd: Path, env: dict[str, str], log: Path
 ) -> subprocess.Popen[bytes]:

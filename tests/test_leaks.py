@@ -122,3 +122,41 @@ def test_a_killed_hub_leaves_no_process(tmp_path: Path) -> None:
         # The hub's service runs on in a session of its own, an orphan now.
         assert culler in working_in(tmp_path)
     assert working_in(tmp_path) == {}
+
+
+# A script (a benchmark, the demo) that started a process and is then terminated.
+TERMINATED = """
+import os, sys, time
+from pathlib import Path
+from tests.processes import exit_on_sigterm, start, stop
+exit_on_sigterm()
+work = Path(sys.argv[1])
+child = start(["sleep", "300"], cwd=work, env={"PATH": os.defpath}, log=work / "log")
+try:
+    print("started", flush=True)
+    time.sleep(300)
+finally:
+    stop(child)
+"""
+
+
+@pytest.mark.slow
+def test_a_terminated_script_stops_what_it_started(tmp_path: Path) -> None:
+    script = subprocess.Popen(
+        [sys.executable, "-c", TERMINATED, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert script.stdout is not None and script.stdout.readline() == "started\n"
+        assert [c for c in working_in(tmp_path).values() if c.startswith("sleep")] != []
+        script.terminate()
+        assert script.wait(15) == 128 + signal.SIGTERM
+        assert working_in(tmp_path) == {}
+    finally:
+        if script.poll() is None:
+            os.killpg(script.pid, signal.SIGKILL)
+            script.wait()
