@@ -21,6 +21,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._errors import invalid
 from constructs_lib._imports.manifest import Manifest
 from constructs_lib._placement import ref
 
@@ -92,11 +93,21 @@ def api_objects(scope: Construct, specs: Sequence[ObjectSpec]) -> list[cdk8s.Api
     process. Their bodies cross as JSON text: a mapping would be walked value by value on
     both sides of jsii's pipe, and that cost more than all else a create does."""
     made: list[cdk8s.ApiObject] = Manifest.many(
-        scope, json.dumps([s.to_json() for s in specs], separators=(",", ":"))
+        scope, "[" + ",".join(_json(scope, s) for s in specs) + "]"
     )
     for obj, s in zip(made, specs, strict=True):
         _known[ref(obj)] = (s.kind, s.name)
     return made
+
+
+def _json(scope: Construct, spec: ObjectSpec) -> str:
+    try:
+        return json.dumps(spec.to_json(), separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        # A value from the caller's options that no manifest can hold (a set, NaN...).
+        raise invalid(
+            scope, f"{spec.kind} {spec.name}", error, "must hold JSON values only"
+        ) from None
 
 
 def api_object(

@@ -105,8 +105,11 @@ def test_a_body_that_is_not_a_json_object_is_refused(chart: cdk8s.Chart) -> None
         Manifest.many(chart, json.dumps([{"id": "x", "apiVersion": "v1", "kind": "A", "body": []}]))
     with pytest.raises(RuntimeError, match="JSON"):
         Manifest.many(chart, "[{")
-    with pytest.raises(TypeError, match="not JSON serializable"):
-        api_object(chart, "Y", api_version="v1", kind="A", name="y", labels={}, data={1j})
+    for bad in ({"b"}, float("nan")):
+        with pytest.raises(ValueError, match=r"^test: A y must hold JSON values only, got "):
+            api_object(chart, "Y", api_version="v1", kind="A", name="y", labels={}, data=bad)
+    # Nothing was made of the refused batch.
+    assert chart.node.try_find_child("Y") is None
 
 
 def test_escape_hatch_patches_apply_after_the_body(chart: cdk8s.Chart) -> None:
