@@ -7,10 +7,13 @@ from typing import Any
 
 from jupyterhub import orm
 from jupyterhub.handlers.login import LoginHandler
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import object_session
 
 __all__ = ["HeaderLoginHandler"]
+
+# Built once, run at every login.
+_USER_ID = select(orm.User.id).where(orm.User.name == bindparam("name"))
 
 
 class HeaderLoginHandler(LoginHandler):  # type: ignore[misc]
@@ -49,9 +52,7 @@ class HeaderLoginHandler(LoginHandler):  # type: ignore[misc]
             or authenticated.get("user_info") is not None
         ):
             return None
-        user_id = self.db.execute(
-            select(orm.User.id).where(orm.User.name == authenticated["name"])
-        ).scalar_one_or_none()
+        user_id = self.db.execute(_USER_ID, {"name": authenticated["name"]}).scalar_one_or_none()
         if user_id is None or user_id not in self.users:
             return None
         user = self.users[user_id]
