@@ -10,6 +10,7 @@ from traitlets import Bool, Instance, Integer, Unicode, default, observe
 
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier
 from hub_runtime.log_values import shown
+from hub_runtime.login_handler import HeaderLoginHandler
 from hub_runtime.settings import JwtSettings
 from hub_runtime.user_names import from_header, name_problem
 
@@ -78,6 +79,11 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._verifier = JwtVerifier(self.jwt) if self.jwt is not None else None
+
+    def get_handlers(self, app: Any) -> list[tuple[str, type[web.RequestHandler]]]:
+        """JupyterHub's login page, minus its no-op writes for returning users (see
+        :class:`HeaderLoginHandler`)."""
+        return [("/login", HeaderLoginHandler)]
 
     def header_user(self, handler: web.RequestHandler) -> str | None:
         """The header's user name (UTF-8 restored), or None when absent; 403 if not UTF-8."""
