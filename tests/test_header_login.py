@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jupyterhub
 import pytest
 import requests
 
@@ -181,9 +180,6 @@ def test_enabled_auth_state_is_cleared_at_login(tmp_path: Path) -> None:
         assert model(hub, "tess")["auth_state"] is None
 
 
-@pytest.mark.skipif(
-    jupyterhub.version_info < (6, 1), reason="reconcile_auth_state_hook is new in JupyterHub 6.1"
-)
 def test_auth_state_hook_runs_at_every_login_and_rotates_the_key(tmp_path: Path) -> None:
     """reconcile_auth_state_hook runs at every login, a user's first included (created through
     the API, nothing stored yet); with a new key put first, the login stores the result
