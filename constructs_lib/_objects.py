@@ -20,6 +20,7 @@ from typing import Any
 
 import cdk8s
 from constructs import Construct
+from jsii._reference_map import register_reference
 
 from constructs_lib._errors import invalid
 from constructs_lib._imports.manifest import Manifest
@@ -97,6 +98,10 @@ def api_objects(scope: Construct, specs: Sequence[ObjectSpec]) -> list[cdk8s.Api
     )
     for obj, s in zip(made, specs, strict=True):
         _known[ref(obj)] = (s.kind, s.name)
+        # jsii gives a fresh Python object each time it returns one Node.js made, unless it is
+        # registered: find_child and ApiObject.of then return this one, as they return the
+        # Python object of one made from Python.
+        register_reference(obj)
     return made
 
 

@@ -241,6 +241,25 @@ def test_handles_for_every_object(chart: cdk8s.Chart) -> None:
     assert len(created) == len(handles) == 8
 
 
+def test_handles_are_the_objects_the_tree_holds(chart: cdk8s.Chart) -> None:
+    # Escape hatches reached through the tree (find_child, ApiObject.of) give the very
+    # objects the hub hands out, as for objects made one by one from Python.
+    hub = _hub(chart)
+    assert hub.node.find_child("Service") is hub.service
+    assert cdk8s.ApiObject.of(hub.stateful_set) is hub.stateful_set
+    handles = [
+        hub.stateful_set,
+        hub.service,
+        hub.service_account,
+        hub.role,
+        hub.role_binding,
+        hub.disruption_budget,
+        hub.config_map,
+        hub.user_priority_class,
+    ]
+    assert all(hub.node.find_child(h.node.id) is h for h in handles if h is not None)
+
+
 def test_user_priority_adds_its_class_where_asked(chart: cdk8s.Chart) -> None:
     made = UserPriority.created(value=-5).add_object(chart, "jhub")
     assert made is not None and made.kind == "PriorityClass"
