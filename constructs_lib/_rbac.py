@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
-
-import cdk8s
 
 from constructs_lib._objects import ObjectSpec, object_spec
 
-__all__ = ["Identity", "identity_specs"]
+__all__ = ["identity_specs"]
 
 _RBAC = "rbac.authorization.k8s.io"
-
-
-@dataclass(frozen=True)
-class Identity:
-    service_account: cdk8s.ApiObject
-    role: cdk8s.ApiObject
-    role_binding: cdk8s.ApiObject
-
-    @classmethod
-    def of(cls, made: Sequence[cdk8s.ApiObject]) -> Identity:
-        """The identity from what :func:`identity_specs` made (in its order)."""
-        service_account, role, role_binding = made
-        return cls(service_account, role, role_binding)
 
 
 def identity_specs(
