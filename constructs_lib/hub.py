@@ -44,7 +44,7 @@ from constructs_lib.pod import (
     hardened_container,
     pod_template,
     pre_stop,
-    service_spec,
+    service_object_spec,
 )
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
@@ -433,27 +433,21 @@ class HubStatefulSet(Construct):
             digest.update(f"{key}\0{data[key]}\0".encode())
         config_map_name = f"{self.name}-{digest.hexdigest()[:10]}"
 
-        # KubeSpawner talks to the Kubernetes API with the account's token.
-        # KubeSpawner's identity, then the rest, made in one call.
+        # KubeSpawner talks to the Kubernetes API with the account's token; that identity and
+        # the rest are made in one call.
         own = identity_specs(name=self.name, labels=self.labels, rules=_ROLE_RULES)
-        service = object_spec(
-            "Service",
-            api_version="v1",
-            kind="Service",
-            name=self.name,
-            labels=self.labels,
-            spec=service_spec(
-                self.labels,
-                [
-                    {
-                        "name": HUB_PORT_NAME,
-                        "port": HUB_PORT,
-                        "targetPort": HUB_PORT_NAME,
-                        "protocol": "TCP",
-                    },
-                ],
-                kubernetes_version,
-            ),
+        service = service_object_spec(
+            self.name,
+            self.labels,
+            [
+                {
+                    "name": HUB_PORT_NAME,
+                    "port": HUB_PORT,
+                    "targetPort": HUB_PORT_NAME,
+                    "protocol": "TCP",
+                },
+            ],
+            kubernetes_version,
         )
         stateful_set = object_spec(
             "Resource",

@@ -39,7 +39,7 @@ from constructs_lib.pod import (
     hardened_container,
     pod_template,
     pre_stop,
-    service_spec,
+    service_object_spec,
 )
 from constructs_lib.profile import ImagePullPolicy
 from constructs_lib.proxy import CHProxy
@@ -241,24 +241,18 @@ class IstioProxy(Construct):
 
         # The proxy writes VirtualServices through the Kubernetes API with the account's token.
         own = identity_specs(name=self.name, labels=self.labels, rules=ISTIO_PROXY_ROLE_RULES)
-        service = object_spec(
-            "Service",
-            api_version="v1",
-            kind="Service",
-            name=self.name,
-            labels=self.labels,
-            spec=service_spec(
-                self.labels,
-                [
-                    {
-                        "name": self.api_port_name,
-                        "port": self.SERVICE_API_PORT,
-                        "targetPort": "api",
-                        "protocol": "TCP",
-                    }
-                ],
-                version,
-            ),
+        service = service_object_spec(
+            self.name,
+            self.labels,
+            [
+                {
+                    "name": self.api_port_name,
+                    "port": self.SERVICE_API_PORT,
+                    "targetPort": "api",
+                    "protocol": "TCP",
+                }
+            ],
+            version,
         )
         container = {
             "name": Component.PROXY.value,

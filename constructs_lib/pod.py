@@ -205,14 +205,17 @@ def dns_config(ndots: int | None) -> dict[str, Any] | None:
     return None if ndots is None else {"options": [{"name": "ndots", "value": str(ndots)}]}
 
 
-def service_spec(
-    selector: dict[str, str], ports: list[dict[str, Any]], version: KubernetesVersion
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {"type": "ClusterIP", "selector": dict(selector), "ports": ports}
+def service_object_spec(
+    name: str, labels: dict[str, str], ports: list[dict[str, Any]], version: KubernetesVersion
+) -> ObjectSpec:
+    """The component's ClusterIP Service, selecting its pods by ``labels``."""
+    spec: dict[str, Any] = {"type": "ClusterIP", "selector": dict(labels), "ports": ports}
     if version.has_traffic_distribution:
         # Keep traffic in the caller's zone when an endpoint is there.
         spec["trafficDistribution"] = "PreferClose"
-    return spec
+    return object_spec(
+        "Service", api_version="v1", kind="Service", name=name, labels=labels, spec=spec
+    )
 
 
 def disruption_budget_spec(name: str, labels: dict[str, str]) -> ObjectSpec:

@@ -38,7 +38,7 @@ from constructs_lib.pod import (
     hardened_container,
     pod_template,
     pre_stop,
-    service_spec,
+    service_object_spec,
 )
 from constructs_lib.profile import ImagePullPolicy
 from constructs_lib.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
@@ -327,30 +327,24 @@ class CHProxy(Construct):
             # The proxy never calls the Kubernetes API.
             automountServiceAccountToken=False,
         )
-        service = object_spec(
-            "Service",
-            api_version="v1",
-            kind="Service",
-            name=self.name,
-            labels=self.labels,
-            spec=service_spec(
-                self.labels,
-                [
-                    {
-                        "name": self.port_name,
-                        "port": self.PORT,
-                        "targetPort": "http",
-                        "protocol": "TCP",
-                    },
-                    {
-                        "name": self.api_port_name,
-                        "port": self.SERVICE_API_PORT,
-                        "targetPort": "api",
-                        "protocol": "TCP",
-                    },
-                ],
-                version,
-            ),
+        service = service_object_spec(
+            self.name,
+            self.labels,
+            [
+                {
+                    "name": self.port_name,
+                    "port": self.PORT,
+                    "targetPort": "http",
+                    "protocol": "TCP",
+                },
+                {
+                    "name": self.api_port_name,
+                    "port": self.SERVICE_API_PORT,
+                    "targetPort": "api",
+                    "protocol": "TCP",
+                },
+            ],
+            version,
         )
         container = {
             "name": Component.PROXY.value,

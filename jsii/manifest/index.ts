@@ -3,32 +3,22 @@ import { Construct } from 'constructs';
 // For its side effect: App.synth() without preparing the app again for each chart.
 import './synth';
 
-/**
- * An object whose top-level keys beside `apiVersion`, `kind` and `metadata` (`spec`, `data`,
- * `rules`...) come in one mapping.
- */
+/** An object's `apiVersion`, `kind` and `metadata`; its body comes through `Manifest.many`. */
 export interface ManifestProps {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata?: ApiObjectMetadata;
-  /**
-   * A JSON object: each key is added at `/<key>` in the given order; null values are left out.
-   * JSON text rather than a mapping: jsii walks a mapping value by value on both sides of its
-   * pipe, which cost more than all else a create does; text crosses as one string.
-   */
-  readonly bodyJson?: string;
   /** No `metadata.namespace`, whatever the chart's namespace (a PriorityClass). */
   readonly clusterScoped?: boolean;
 }
 
-/** One object of `Manifest.many`: what `ManifestProps` holds, the body inline, and its id. */
-interface ManifestSpec {
+/**
+ * One object of `Manifest.many`: its id, `ManifestProps`, and its body, whose keys beside
+ * `apiVersion`, `kind` and `metadata` (`spec`, `data`, `rules`...) come in one object.
+ */
+interface ManifestSpec extends ManifestProps {
   readonly id: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata?: ApiObjectMetadata;
   readonly body?: { [key: string]: any };
-  readonly clusterScoped?: boolean;
 }
 
 /** JSON text parsed; null values in objects are left out, as jsii leaves out a mapping's None
@@ -53,7 +43,9 @@ function isObject(value: any): boolean {
 export class Manifest extends ApiObject {
   /**
    * Several objects in `scope`, in the order given, in one call: `specsJson` is a JSON array of
-   * objects with `id` and the fields of `ManifestProps`, the body inline (`body`).
+   * objects with `id` and the fields of `ManifestProps`, the body inline (`body`). JSON text
+   * rather than structs and mappings: jsii walks those value by value on both sides of its
+   * pipe, which cost more than all else a create does; text crosses as one string.
    */
   public static many(scope: Construct, specsJson: string): Manifest[] {
     const specs = parsed(specsJson);
@@ -68,9 +60,6 @@ export class Manifest extends ApiObject {
 
   constructor(scope: Construct, id: string, props: ManifestProps) {
     super(scope, id, { apiVersion: props.apiVersion, kind: props.kind, metadata: props.metadata });
-    if (props.bodyJson !== undefined) {
-      this.withBody(id, parsed(props.bodyJson));
-    }
     if (props.clusterScoped && this.metadata.namespace) {
       this.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }

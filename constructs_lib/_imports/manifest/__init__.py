@@ -57,7 +57,6 @@ class Manifest(
         *,
         api_version: builtins.str,
         kind: builtins.str,
-        body_json: typing.Optional[builtins.str] = None,
         cluster_scoped: typing.Optional[builtins.bool] = None,
         metadata: typing.Optional[typing.Union["_cdk8s_d3d9af27.ApiObjectMetadata", typing.Dict[builtins.str, typing.Any]]] = None,
     ) -> None:
@@ -66,7 +65,6 @@ class Manifest(
         :param id: -
         :param api_version: -
         :param kind: -
-        :param body_json: A JSON object: each key is added at ``/<key>`` in the given order; null values are left out. JSON text rather than a mapping: jsii walks a mapping value by value on both sides of its pipe, which cost more than all else a create does; text crosses as one string.
         :param cluster_scoped: No ``metadata.namespace``, whatever the chart's namespace (a PriorityClass).
         :param metadata: -
         '''
@@ -77,7 +75,6 @@ class Manifest(
         props = ManifestProps(
             api_version=api_version,
             kind=kind,
-            body_json=body_json,
             cluster_scoped=cluster_scoped,
             metadata=metadata,
         )
@@ -92,6 +89,10 @@ class Manifest(
         specs_json: builtins.str,
     ) -> typing.List["Manifest"]:
         '''Several objects in ``scope``, in the order given, in one call: ``specsJson`` is a JSON array of objects with ``id`` and the fields of ``ManifestProps``, the body inline (``body``).
+
+        JSON text
+        rather than structs and mappings: jsii walks those value by value on both sides of its
+        pipe, which cost more than all else a create does; text crosses as one string.
 
         :param scope: -
         :param specs_json: -
@@ -109,7 +110,6 @@ class Manifest(
     name_mapping={
         "api_version": "apiVersion",
         "kind": "kind",
-        "body_json": "bodyJson",
         "cluster_scoped": "clusterScoped",
         "metadata": "metadata",
     },
@@ -120,15 +120,15 @@ class ManifestProps:
         *,
         api_version: builtins.str,
         kind: builtins.str,
-        body_json: typing.Optional[builtins.str] = None,
         cluster_scoped: typing.Optional[builtins.bool] = None,
         metadata: typing.Optional[typing.Union["_cdk8s_d3d9af27.ApiObjectMetadata", typing.Dict[builtins.str, typing.Any]]] = None,
     ) -> None:
-        '''An object whose top-level keys beside ``apiVersion``, ``kind`` and ``metadata`` (``spec``, ``data``, ``rules``...) come in one mapping.
+        '''An object's ``apiVersion``, ``kind`` and ``metadata``;
+
+        its body comes through ``Manifest.many``.
 
         :param api_version: -
         :param kind: -
-        :param body_json: A JSON object: each key is added at ``/<key>`` in the given order; null values are left out. JSON text rather than a mapping: jsii walks a mapping value by value on both sides of its pipe, which cost more than all else a create does; text crosses as one string.
         :param cluster_scoped: No ``metadata.namespace``, whatever the chart's namespace (a PriorityClass).
         :param metadata: -
         '''
@@ -138,15 +138,12 @@ class ManifestProps:
             type_hints = cached_type_hints(_typecheckingstub__9d7abdd0ec52ec92b91ef82cd6c0a0c3625f783c7c9ab2f29f7cc572379e8ade)
             check_type(argname="argument api_version", value=api_version, expected_type=type_hints["api_version"])
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
-            check_type(argname="argument body_json", value=body_json, expected_type=type_hints["body_json"])
             check_type(argname="argument cluster_scoped", value=cluster_scoped, expected_type=type_hints["cluster_scoped"])
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "api_version": api_version,
             "kind": kind,
         }
-        if body_json is not None:
-            self._values["body_json"] = body_json
         if cluster_scoped is not None:
             self._values["cluster_scoped"] = cluster_scoped
         if metadata is not None:
@@ -163,17 +160,6 @@ class ManifestProps:
         result = self._values.get("kind")
         assert result is not None, "Required property 'kind' is missing"
         return typing.cast(builtins.str, result)
-
-    @builtins.property
-    def body_json(self) -> typing.Optional[builtins.str]:
-        '''A JSON object: each key is added at ``/<key>`` in the given order;
-
-        null values are left out.
-        JSON text rather than a mapping: jsii walks a mapping value by value on both sides of its
-        pipe, which cost more than all else a create does; text crosses as one string.
-        '''
-        result = self._values.get("body_json")
-        return typing.cast(typing.Optional[builtins.str], result)
 
     @builtins.property
     def cluster_scoped(self) -> typing.Optional[builtins.bool]:
@@ -211,7 +197,6 @@ def _typecheckingstub__d95e7961a9cce338915088239e1e474ef0eeff847f61d10014286d408
     *,
     api_version: builtins.str,
     kind: builtins.str,
-    body_json: typing.Optional[builtins.str] = None,
     cluster_scoped: typing.Optional[builtins.bool] = None,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
 ) -> None:
@@ -229,7 +214,6 @@ def _typecheckingstub__9d7abdd0ec52ec92b91ef82cd6c0a0c3625f783c7c9ab2f29f7cc5723
     *,
     api_version: builtins.str,
     kind: builtins.str,
-    body_json: typing.Optional[builtins.str] = None,
     cluster_scoped: typing.Optional[builtins.bool] = None,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
 ) -> None:
