@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -110,11 +111,35 @@ def hub_env(env: dict[str, str], app: str = HUB_APP) -> dict[str, str]:
     return {key: value for key, value in {**env, **literal}.items() if key != "PYTHONPATH"}
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+# Ports handed out below the kernel's ephemeral range: a port the kernel picks for a bind to
+# port 0 or an outgoing connection (a user server's random port, CHP's connections) can then
+# never take one between free_port() and the server's own bind, which made hubs fail with
+# "Address already in use". Never the same one twice in a process.
+_PORTS = range(max(1024, _ephemeral_low() - 12000), _ephemeral_low())
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A port of 127.0.0.1 that is free now, for a server started next."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        if port in _given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
         return port
+    raise RuntimeError(f"no free port in {_PORTS.start}-{_PORTS.stop - 1}")
 
 
 def dev_settings() -> HubSettings:
