@@ -2,10 +2,13 @@
 
 The floor is a process that imports cdk8s and synthesizes one empty chart: starting Python,
 the jsii runtime and its Node.js process, loading cdk8s's assembly, writing one file. Beside
-it for scale: the same YAML written by PyYAML (dist's documents loaded, then dumped) and
-``kubectl kustomize`` over the same files. ``python -m apps`` runs twice: from a copy of the
-project's packages compiled to bytecode (what a wheel install or ``make setup-synth`` leaves)
-and from a copy without any (``PYTHONDONTWRITEBYTECODE``: every run compiles them again).
+it: cdk8s alone writing the apps' very documents (read as JSON, each chart's objects made in
+one call, no library code: what rendering this output through cdk8s costs at least; its files
+are checked byte-identical to ``dist/``), and for scale the same YAML written by PyYAML (dist's
+documents loaded, then dumped) and ``kubectl kustomize`` over the same files. ``python -m
+apps`` runs twice: from a copy of the project's packages compiled to bytecode (what a wheel
+install or ``make setup-synth`` leaves) and from a copy without any
+(``PYTHONDONTWRITEBYTECODE``: every run compiles them again).
 
 Each round runs every command once, the order rotated from round to round; each figure is the
 median over the rounds with the range, and each ratio is taken within a round, then the median.
@@ -15,6 +18,7 @@ The target: ``python -m apps`` at most 1.3 times the floor.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -25,6 +29,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
@@ -40,6 +46,27 @@ app = cdk8s.App(outdir=sys.argv[1])
 cdk8s.Chart(app, "empty")
 app.synth()
 """
+
+# The apps' charts and files as ``apps._app.build_app`` makes them, from their documents as
+# JSON; ``manifest_binding`` is the library's Manifest binding copied out of the library.
+SAME_DOCUMENTS = """
+import json
+import sys
+import cdk8s
+from manifest_binding import Manifest
+with open(sys.argv[2]) as source:
+    apps = json.load(source)
+for name, charts in apps.items():
+    app = cdk8s.App(outdir=f"{sys.argv[1]}/{name}")
+    made = {}
+    for chart_id, specs in charts:
+        made[chart_id] = cdk8s.Chart(app, chart_id)
+        Manifest.many(made[chart_id], json.dumps(specs))
+    made["jupyterhub"].add_dependency(made["namespace"])
+    app.synth()
+"""
+# Chart id of each of an app's files, in the order build_app creates the charts.
+CHART_FILES = (("jupyterhub", "0001-jupyterhub.k8s.yaml"), ("namespace", "0000-namespace.k8s.yaml"))
 
 PYYAML = """
 import sys
@@ -88,6 +115,50 @@ def copy_packages(target: Path, compiled: bool, tree: Path = ROOT) -> None:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(target)], check=True)
 
 
+def documents_as_specs(target: Path) -> None:
+    """dist's documents as ``Manifest.many`` specs per chart, and the binding beside them."""
+    apps = {}
+    for app in APPS:
+        charts = []
+        for chart_id, name in CHART_FILES:
+            docs = yaml.safe_load_all((DIST / app / name).read_text())
+            specs = [
+                {
+                    "id": f"o{index}",
+                    "apiVersion": doc.pop("apiVersion"),
+                    "kind": doc.pop("kind"),
+                    "metadata": doc.pop("metadata"),
+                    "body": doc,
+                }
+                for index, doc in enumerate(docs)
+            ]
+            charts.append((chart_id, specs))
+        apps[app] = charts
+    target.mkdir()
+    (target / "documents.json").write_text(json.dumps(apps))
+    shutil.copytree(
+        ROOT / "constructs_lib" / "_imports" / "manifest",
+        target / "manifest_binding",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target)], check=True)
+
+
+def differing_files(written: Path) -> list[str]:
+    """The apps' files that ``written`` lacks, has in excess, or holds other bytes in than
+    dist's: the floor of rendering the apps' documents must write exactly dist's files."""
+    differing = []
+    for app in APPS:
+        names = {p.name for p in (written / app).iterdir()} | {
+            p.name for p in (DIST / app).iterdir()
+        }
+        for name in sorted(names):
+            ours, dists = written / app / name, DIST / app / name
+            if not ours.is_file() or not dists.is_file() or ours.read_bytes() != dists.read_bytes():
+                differing.append(f"{app}/{name}")
+    return differing
+
+
 def cases(tmp: Path, baseline: Path | None) -> list[Case]:
     python = sys.executable
     for variant, compiled in (("compiled", True), ("source", False)):
@@ -99,6 +170,7 @@ def cases(tmp: Path, baseline: Path | None) -> list[Case]:
         (kustomize / app / "kustomization.yaml").write_text(
             "resources:\n" + "".join(f"- {name}\n" for name in resources)
         )
+    documents_as_specs(tmp / "same")
     no_bytecode = {"PYTHONDONTWRITEBYTECODE": "1"}
     extra = []
     if baseline is not None:
@@ -121,6 +193,19 @@ def cases(tmp: Path, baseline: Path | None) -> list[Case]:
             "python -m apps, no bytecode",
             [[python, "-m", "apps", "--outdir", str(tmp / "out-source")]],
             {"PYTHONPATH": str(tmp / "source"), **no_bytecode},
+        ),
+        Case(
+            "cdk8s alone, the apps' documents",
+            [
+                [
+                    python,
+                    "-c",
+                    SAME_DOCUMENTS,
+                    str(tmp / "out-same"),
+                    str(tmp / "same/documents.json"),
+                ]
+            ],
+            {"PYTHONPATH": str(tmp / "same"), **no_bytecode},
         ),
         Case(
             "PyYAML: load dist's documents, dump them",
@@ -159,6 +244,8 @@ def main() -> None:
             case.run()
             case.times.clear()
             case.cpu.clear()
+        if differing := differing_files(tmp / "out-same"):
+            sys.exit(f"cdk8s alone wrote other files than dist/ ({differing}): run `make synth`")
         for index in range(args.rounds):
             shift = index % len(runs)
             for case in runs[shift:] + runs[:shift]:
@@ -180,6 +267,12 @@ def main() -> None:
         median = statistics.median(t / f for t, f in zip(values, base, strict=True))
         verdict = "met" if median <= TARGET else "NOT met"
         print(f"target: {apps.label} at most {TARGET}x the floor, {what}: {median:.2f}, {verdict}")
+    same = runs[3]
+    for what, values, base in (("wall", apps.times, same.times), ("CPU", apps.cpu, same.cpu)):
+        print(
+            f"{apps.label} against {same.label}, {what}: "
+            + spread([t / f for t, f in zip(values, base, strict=True)])
+        )
 
 
 if __name__ == "__main__":

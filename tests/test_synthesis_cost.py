@@ -7,7 +7,9 @@ Counted, not timed: the requests Python sends and the bytes Node.js answers with
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ import jsii
 from constructs_lib._imports.manifest import Manifest
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from scripts.bench_scale import build
+from scripts.bench_synth import SAME_DOCUMENTS, differing_files, documents_as_specs
 from tests.conftest import ROOT
 
 
@@ -211,3 +214,21 @@ def test_setup_compiles_the_packages_synthesis_imports() -> None:
     compiled = [line.split() for line in recipe.splitlines() if "compileall" in line]
     assert compiled
     assert {"apps", "constructs_lib", "hub_runtime"} <= set(compiled[-1])
+
+
+@pytest.mark.slow
+def test_the_benchmarks_cdk8s_alone_row_writes_dist_exactly(tmp_path: Path) -> None:
+    """bench_synth's "cdk8s alone" floor renders the apps' documents and nothing less."""
+    documents_as_specs(tmp_path / "same")
+    out = tmp_path / "out"
+    subprocess.run(
+        [sys.executable, "-c", SAME_DOCUMENTS, str(out), str(tmp_path / "same/documents.json")],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "same")},
+        cwd=tmp_path,
+    )
+    assert differing_files(out) == []
+    written = out / "minimal" / "0001-jupyterhub.k8s.yaml"
+    written.write_text(written.read_text().replace("jupyterhub", "jupyterhub2", 1))
+    (out / "dev" / "extra.yaml").write_text("")
+    assert differing_files(out) == ["dev/extra.yaml", "minimal/0001-jupyterhub.k8s.yaml"]
