@@ -8,9 +8,22 @@ from typing import Protocol
 import cdk8s
 from constructs import Construct
 
-from constructs_lib import External, HubNamespace, JupyterHub, KubernetesVersion, Prerequisite
+from constructs_lib import (
+    DEFAULT_STORAGE_CLASS,
+    External,
+    HubNamespace,
+    JupyterHub,
+    KubernetesVersion,
+    Prerequisite,
+)
 
-__all__ = ["BuiltApp", "build_app", "pull_secret_prerequisites", "user_pod_prerequisites"]
+__all__ = [
+    "BuiltApp",
+    "build_app",
+    "pull_secret_prerequisites",
+    "storage_prerequisites",
+    "user_pod_prerequisites",
+]
 
 # The namespace every app deploys into.
 NAMESPACE = "jupyterhub"
@@ -56,6 +69,40 @@ def user_pod_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
             for name in runtime_classes
         ),
         *((priority,) if priority else ()),
+    )
+
+
+def storage_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
+    """The StorageClass of each claim: the hub's data volume, and each user's claim if a
+    profile mounts one (``None``, no class named: the cluster's default)."""
+    hub = jupyterhub.hub.options
+    uses: dict[str | None, list[str]] = {
+        hub.storage_class: [f"the hub's {hub.storage_size} data volume (its database)"]
+    }
+    claims = {
+        volume.claim
+        for profile in jupyterhub.profiles
+        for volume in profile.settings.volumes
+        if volume.claim is not None
+    }
+    for claim in sorted(claims, key=str):
+        uses.setdefault(claim.storage_class, []).append(
+            f"each user's {claim.size} claim ({claim.access_mode})"
+        )
+    return tuple(
+        Prerequisite(
+            "StorageClass",
+            name or DEFAULT_STORAGE_CLASS,
+            (
+                "the cluster's default StorageClass (annotated "
+                "storageclass.kubernetes.io/is-default-class) "
+                if name is None
+                else ""
+            )
+            + f"provisions {' and '.join(used)}: without it the claims stay Pending, and so do "
+            "the pods that mount them",
+        )
+        for name, used in uses.items()
     )
 
 

@@ -19,6 +19,7 @@ from apps._app import (
     BuiltApp,
     build_app,
     pull_secret_prerequisites,
+    storage_prerequisites,
     user_pod_prerequisites,
 )
 from constructs_lib import (
@@ -155,6 +156,7 @@ class DevChart(cdk8s.Chart):
                     )
                     for name in sorted(routes.external_secrets)
                 ),
+                *storage_prerequisites(self.jupyterhub),
                 *user_pod_prerequisites(self.jupyterhub),
                 *pull_secret_prerequisites(self.jupyterhub),
             ),

@@ -20,6 +20,7 @@ from apps._app import (
     BuiltApp,
     build_app,
     pull_secret_prerequisites,
+    storage_prerequisites,
     user_pod_prerequisites,
 )
 from constructs_lib import (
@@ -179,6 +180,7 @@ class MinimalChart(cdk8s.Chart):
                     + f"), run with {' '.join(AUTH_PROXY_FLAGS)} among the deploy guide's "
                     f"flags: the Ingress sends {auth_proxy.prefix} to it",
                 ),
+                *storage_prerequisites(self.jupyterhub),
                 *user_pod_prerequisites(self.jupyterhub),
                 *pull_secret_prerequisites(self.jupyterhub),
             ),

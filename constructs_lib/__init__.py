@@ -7,6 +7,7 @@ from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib.integrity import (
+    DEFAULT_STORAGE_CLASS,
     External,
     Prerequisite,
     check_references,
@@ -71,6 +72,7 @@ __all__ = [
     "DEFAULT_HUB_IMAGE",
     "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
+    "DEFAULT_STORAGE_CLASS",
     "DEFAULT_USER_IMAGE",
     "GPU_TOLERATION",
     "REFERENCE_SERVER_ARGS",

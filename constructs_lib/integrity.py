@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "DEFAULT_STORAGE_CLASS",
     "External",
     "Prerequisite",
     "check_references",
@@ -30,6 +31,11 @@ _SERVICE_URL = re.compile(
 )
 
 Manifest = Mapping[str, Any]
+
+# The prerequisite a claim without ``storageClassName`` needs: the cluster's default
+# StorageClass (annotated ``storageclass.kubernetes.io/is-default-class``), which provisions
+# its volume; without one the claim stays Pending, and so does every pod that mounts it.
+DEFAULT_STORAGE_CLASS = "(default)"
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,13 @@ def find_dangling_references(
         elif not any(_matches(selector, labels) for _, labels in pods):
             problems.append(f"{source} selects {dict(selector)}, which matches no pod")
 
+    def storage_class(source: str, claim: Manifest) -> None:
+        name = claim.get("storageClassName")
+        if name is None:
+            need(source, "StorageClass", DEFAULT_STORAGE_CLASS)
+        elif name:  # "": no class, bound to a PersistentVolume made beforehand
+            need(source, "StorageClass", name)
+
     def service_port(source: str, name: str, port: int | str) -> None:
         service = services.get(name)
         if service is None:
@@ -107,6 +120,8 @@ def find_dangling_references(
             select(f"{here} spec.selector", spec["selector"].get("matchLabels"))
         elif kind == "NetworkPolicy":
             _network_policy(here, spec, select)
+        elif kind == "PersistentVolumeClaim":
+            storage_class(f"{here} spec.storageClassName", spec)
         elif kind == "HorizontalPodAutoscaler":
             target = spec["scaleTargetRef"]
             need(f"{here} spec.scaleTargetRef", target["kind"], target["name"])
@@ -156,7 +171,11 @@ def find_dangling_references(
                 problems.append(f"{here} spec.selector does not match its own pod template")
             if kind == "StatefulSet":
                 need(f"{here} spec.serviceName", "Service", spec["serviceName"])
-            claims = {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])}
+            templates = spec.get("volumeClaimTemplates", [])
+            for template in templates:
+                where = f"{here} volumeClaimTemplates {template['metadata']['name']}"
+                storage_class(where, template["spec"])
+            claims = {t["metadata"]["name"] for t in templates}
             _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port, problems)
         elif kind == "Pod":
             _pod_spec(here, spec, _pod_labels(obj), set(), need, service_port, problems)

@@ -46,6 +46,7 @@ pytestmark = pytest.mark.slow  # a hub, its culler and user containers as proces
 
 KEY = KeyPair()
 POD, SERVICE, PVC = kind_of("Pod"), kind_of("Service"), kind_of("PersistentVolumeClaim")
+STORAGE_CLASS = kind_of("StorageClass")
 # The culler's timings in the hubs that test it: idle for 5 s, checked every 2 s.
 CULLER = (5, 2)
 SPAWN_TIMEOUT = 90
@@ -448,17 +449,75 @@ def test_pod_naming_missing_secret_waits(
     assert _create(hub, _probe_pod(hub, name, **field)) is None
     cluster = hub.cluster
     try:
-        deadline = time.monotonic() + 15
-        seen: tuple[Any, ...] = ()
-        while time.monotonic() < deadline and seen != ("Pending", reason, message):
-            time.sleep(0.2)
-            pod = cluster.run(cluster.admin.get(POD, cluster.namespace, name))
-            statuses = pod["status"].get("containerStatuses") or [{}]
-            waiting = statuses[0].get("state", {}).get("waiting", {})
-            seen = (pod["status"]["phase"], waiting.get("reason"), waiting.get("message"))
-        assert seen == ("Pending", reason, message)
+        assert _seen(hub, name, ("Pending", reason, message)) == ("Pending", reason, message)
     finally:
         cluster.run(cluster.admin.delete(POD, cluster.namespace, name, 0))
+
+
+def _seen(deployment: Deployed, name: str, expected: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The pod's phase and its first container's waiting reason and message, polled for up
+    to 15 s until they are ``expected``."""
+    cluster = deployment.cluster
+    deadline = time.monotonic() + 15
+    seen: tuple[Any, ...] = ()
+    while time.monotonic() < deadline and seen != expected:
+        time.sleep(0.2)
+        pod = cluster.run(cluster.admin.get(POD, cluster.namespace, name))
+        statuses = pod["status"].get("containerStatuses") or [{}]
+        waiting = statuses[0].get("state", {}).get("waiting", {})
+        seen = (pod["status"]["phase"], waiting.get("reason"), waiting.get("message"))
+    return seen
+
+
+def test_pod_with_an_unbound_claim_waits_for_its_storage_class(hub: Deployed) -> None:
+    """A claim whose StorageClass does not exist stays unbound, and a pod mounting it stays
+    Pending (the PersistentVolume controller's event says why); once the class exists the
+    claim binds and the pod goes on. The apps' claims name no class: the deployment's
+    prerequisites give the cluster a default one, as the apps' tables ask."""
+    cluster, name = hub.cluster, "probe-claim"
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "1Gi"}},
+            "storageClassName": "no-such-class",
+        },
+    }
+    storage_class = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": "no-such-class"},
+        "provisioner": "csi.example.org",
+    }
+    pod = _probe_pod(
+        hub,
+        name,
+        volumes=[{"name": "home", "persistentVolumeClaim": {"claimName": name}}],
+        container={
+            "command": ["sleep", "60"],
+            "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan"}],
+        },
+    )
+    # KubeSpawner makes users' claims with the hub's identity, then their pods.
+    cluster.run(_hub_client(hub).create(PVC, cluster.namespace, claim))
+    try:
+        assert _create(hub, pod) is None
+        unbound = (
+            "Pending",
+            "Pending",
+            f'persistentvolumeclaim "{name}" is not bound: '
+            'storageclass.storage.k8s.io "no-such-class" not found',
+        )
+        assert _seen(hub, name, unbound) == unbound
+        cluster.run(cluster.admin.create(STORAGE_CLASS, None, storage_class))
+        assert _seen(hub, name, ("Running", None, None)) == ("Running", None, None)
+    finally:
+        cluster.run(cluster.admin.delete(POD, cluster.namespace, name, 0))
+        cluster.run(cluster.admin.delete(PVC, cluster.namespace, name))
+        if cluster.run(cluster.admin.find(STORAGE_CLASS, None, "no-such-class")):
+            cluster.run(cluster.admin.delete(STORAGE_CLASS, None, "no-such-class"))
 
 
 @pytest.mark.parametrize(

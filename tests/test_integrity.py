@@ -10,15 +10,20 @@ import cdk8s
 import pytest
 
 import apps
+from apps._app import storage_prerequisites
 from apps.previews import PREVIEW_SUFFIX
 from constructs_lib import (
+    DEFAULT_STORAGE_CLASS,
     External,
+    HubOptions,
     JupyterHub,
     KubernetesVersion,
     Prerequisite,
     ProxyToken,
+    UserVolume,
     find_dangling_references,
     find_unused_prerequisites,
+    reference_profiles,
 )
 from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
 
@@ -36,7 +41,10 @@ def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
 
 
 EXTERNAL = External(
-    prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
+    prerequisites=(
+        Prerequisite("Secret", "token", "the proxy token"),
+        Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
+    ),
     pod_labels=(
         {
             "app.kubernetes.io/name": "jupyterhub",
@@ -59,11 +67,50 @@ def test_intact_app_has_no_problems(manifests: list[dict[str, Any]]) -> None:
 
 
 def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
-    assert find_dangling_references(manifests, External(pod_labels=EXTERNAL.pod_labels)) == [
+    without_token = External(
+        prerequisites=EXTERNAL.prerequisites[1:], pod_labels=EXTERNAL.pod_labels
+    )
+    assert find_dangling_references(manifests, without_token) == [
         "StatefulSet/jupyterhub-hub container hub envFrom refers to Secret/token, "
         "which the app does not have",
         "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/token, "
         "which the app does not have",
+    ]
+
+
+def test_claims_need_their_storage_class(manifests: list[dict[str, Any]]) -> None:
+    """A claim without ``storageClassName`` is provisioned by the cluster's default
+    StorageClass, and stays Pending without one (kubernetes.io/docs/concepts/storage/
+    persistent-volumes/#class-1); ``""`` asks for no class, a PersistentVolume made beforehand."""
+    without_default = External(
+        prerequisites=EXTERNAL.prerequisites[:1], pod_labels=EXTERNAL.pod_labels
+    )
+    assert find_dangling_references(manifests, without_default) == [
+        "StatefulSet/jupyterhub-hub volumeClaimTemplates data refers to StorageClass/(default), "
+        "which the app does not have"
+    ]
+
+    def named(o: dict[str, Any]) -> None:
+        o["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] = "fast"
+
+    assert _problems(manifests, "StatefulSet", "jupyterhub-hub", named) == [
+        "StatefulSet/jupyterhub-hub volumeClaimTemplates data refers to StorageClass/fast, "
+        "which the app does not have"
+    ]
+
+    def unclassed(o: dict[str, Any]) -> None:
+        o["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] = ""
+
+    assert _problems(manifests, "StatefulSet", "jupyterhub-hub", unclassed, without_default) == []
+    user_claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "claim-alice"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "slow"},
+    }
+    assert find_dangling_references([*manifests, user_claim], EXTERNAL) == [
+        "PersistentVolumeClaim/claim-alice spec.storageClassName refers to StorageClass/slow, "
+        "which the app does not have"
     ]
 
 
@@ -211,6 +258,33 @@ def test_app_and_its_user_pods_name_only_what_exists(name: str, tmp_path: Path) 
     )
     assert find_dangling_references(manifests, external) == []
     assert find_unused_prerequisites(manifests, external) == []
+
+
+def test_each_claims_storage_class_is_a_prerequisite(chart: cdk8s.Chart) -> None:
+    """The hub's class and the users' claims' class, each once, with what it provisions."""
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+        hub_options=HubOptions(storage_class="fast", storage_size="2Gi"),
+        profiles=reference_profiles(chart, volumes=[UserVolume.persistent_claim(size="5Gi")]),
+    )
+    assert [(p.name, p.reason) for p in storage_prerequisites(jupyterhub)] == [
+        (
+            "fast",
+            "provisions the hub's 2Gi data volume (its database): without it the claims stay "
+            "Pending, and so do the pods that mount them",
+        ),
+        (
+            DEFAULT_STORAGE_CLASS,
+            "the cluster's default StorageClass (annotated "
+            "storageclass.kubernetes.io/is-default-class) provisions each user's 5Gi claim "
+            "(ReadWriteOnce): without it the claims stay Pending, and so do the pods that "
+            "mount them",
+        ),
+    ]
 
 
 def _user_pod(**spec: Any) -> dict[str, Any]:

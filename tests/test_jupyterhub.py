@@ -4,6 +4,7 @@ import cdk8s
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
+    DEFAULT_STORAGE_CLASS,
     HubNamespace,
     JupyterHub,
     NotebookProfile,
@@ -28,7 +29,10 @@ def test_references_resolve(chart: cdk8s.Chart) -> None:
     check_references(
         synth(chart),
         External(
-            prerequisites=(Prerequisite("Secret", "token", "the proxy token"),),
+            prerequisites=(
+                Prerequisite("Secret", "token", "the proxy token"),
+                Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
+            ),
             pod_labels=(jupyterhub.hub.user_pod_labels,),
         ),
     )

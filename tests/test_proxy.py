@@ -7,6 +7,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
+    DEFAULT_STORAGE_CLASS,
     Autoscaling,
     CHProxy,
     HubStatefulSet,
@@ -165,6 +166,7 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
             prerequisites=(
                 Prerequisite("Secret", "token", "the proxy token"),
                 Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
+                Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
             )
         ),
     )

@@ -37,6 +37,7 @@ BASE_KINDS = tuple(
         "Event",
         "ResourceQuota",
         "PersistentVolumeClaim",
+        "StorageClass",
         "StatefulSet",
         "Deployment",
         "Role",

@@ -10,8 +10,10 @@ root is checked), a read-only root filesystem, resource limits, host paths (each
 empty local directory, a Secret or ConfigMap volume its keys as files). A
 PersistentVolumeClaim's volume is one directory per claim that outlives the pods mounting it
 (as a bound volume does); a pod waits while its claim does not exist (the scheduler leaves
-it pending: 'persistentvolumeclaim "<name>" not found'). Capacity, StorageClass, access
-modes and binding are not emulated.
+it pending: 'persistentvolumeclaim "<name>" not found'), and so while its claim is not bound:
+a claim binds when its StorageClass exists, or with no class named when a StorageClass is
+annotated the default (``""``: bound to a PersistentVolume made beforehand). Capacity, access
+modes and provisioners are not emulated.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ class ConfigError(Exception):
         self.message = message
 
 
+# The annotation that makes a StorageClass the one for claims that name none.
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+
+
 @dataclass(frozen=True)
 class References:
     """The Secrets, ConfigMaps and PersistentVolumeClaims a pod refers to, as fetched (None:
@@ -62,6 +68,24 @@ class References:
     secrets: Mapping[str, dict[str, Any] | None]
     config_maps: Mapping[str, dict[str, Any] | None]
     claims: Mapping[str, dict[str, Any] | None] = field(default_factory=dict)
+    # The cluster's StorageClasses by name (fetched only for a pod that mounts a claim).
+    storage_classes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+    def unbound(self, claim: Mapping[str, Any]) -> str | None:
+        """Why the claim is not bound, as the PersistentVolume controller's event says it;
+        None when it is."""
+        name = claim["spec"].get("storageClassName")
+        if name is None:
+            defaults = [
+                c
+                for c in self.storage_classes.values()
+                if c["metadata"].get("annotations", {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+            ]
+            if not defaults:
+                return "no persistent volumes available for this claim and no storage class is set"
+        elif name and name not in self.storage_classes:
+            return f'storageclass.storage.k8s.io "{name}" not found'
+        return None
 
     def data(self, kind: str, name: str, optional: bool) -> dict[str, str] | None:
         found = (self.secrets if kind == "Secret" else self.config_maps).get(name)
@@ -183,8 +207,11 @@ def volumes(
         directory = root / volume["name"]
         if "persistentVolumeClaim" in volume:
             name = volume["persistentVolumeClaim"]["claimName"]
-            if references.claims.get(name) is None:
+            claim = references.claims.get(name)
+            if claim is None:
                 raise ConfigError("Pending", f'persistentvolumeclaim "{name}" not found')
+            if why := references.unbound(claim):
+                raise ConfigError("Pending", f'persistentvolumeclaim "{name}" is not bound: {why}')
             directory = claims / name
         directory.mkdir(parents=True, exist_ok=True)
         for kind, key, name_key in (

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from apps import APPS
-from constructs_lib import KubernetesVersion
+from constructs_lib import DEFAULT_STORAGE_CLASS, KubernetesVersion
 from hub_runtime.settings import (
     SETTINGS_FILE_NAME,
     CullerSettings,
@@ -30,6 +30,7 @@ from hub_runtime.settings import (
     parse_settings,
 )
 from tests.cluster.cluster import Cluster
+from tests.cluster.containers import DEFAULT_CLASS_ANNOTATION
 from tests.cluster.kinds import kind_of, kind_of_manifest
 from tests.cluster.network import is_ready
 from tests.manifests import ROOT, read_manifests
@@ -84,6 +85,14 @@ def _prerequisite(kind: str, name: str) -> dict[str, Any]:
         manifest["stringData"] = dict(SECRET_VALUES)
     elif kind == "RuntimeClass":
         manifest["handler"] = name
+    elif kind == "StorageClass":
+        # What a cluster's storage (its CSI driver) brings; the default is one so annotated.
+        manifest["provisioner"] = "csi.example.org"
+        if name == DEFAULT_STORAGE_CLASS:
+            manifest["metadata"] = {
+                "name": "standard",
+                "annotations": {DEFAULT_CLASS_ANNOTATION: "true"},
+            }
     return manifest
 
 

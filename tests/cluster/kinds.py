@@ -32,6 +32,7 @@ _API_VERSIONS = {
     "Namespace": "v1",
     "Event": "v1",
     "PersistentVolumeClaim": "v1",
+    "StorageClass": "storage.k8s.io/v1",
     "ResourceQuota": "v1",
     "PriorityClass": "scheduling.k8s.io/v1",
     "RuntimeClass": "node.k8s.io/v1",

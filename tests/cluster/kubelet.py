@@ -46,7 +46,7 @@ __all__ = ["Kubelet"]
 
 POD, SECRET, CONFIG_MAP = kind_of("Pod"), kind_of("Secret"), kind_of("ConfigMap")
 SERVICE_ACCOUNT = kind_of("ServiceAccount")
-PVC = kind_of("PersistentVolumeClaim")
+PVC, STORAGE_CLASS = kind_of("PersistentVolumeClaim"), kind_of("StorageClass")
 NODE_NAME = "test-node"
 # The kubelet's crash back-off: 10 s, doubling, at most 5 minutes.
 _BACKOFF, _MAX_BACKOFF = 10.0, 300.0
@@ -196,11 +196,15 @@ class _PodWorker:
             extra["KUBECONFIG"] = str(await self._kubeconfig(account))
         while True:
             secrets, config_maps = referenced(self.pod)
+            claims = claimed(self.pod)
             references = References(
                 namespace,
                 {name: await self.client.find(SECRET, namespace, name) for name in secrets},
                 {name: await self.client.find(CONFIG_MAP, namespace, name) for name in config_maps},
-                {name: await self.client.find(PVC, namespace, name) for name in claimed(self.pod)},
+                {name: await self.client.find(PVC, namespace, name) for name in claims},
+                {c["metadata"]["name"]: c for c in await self.client.list(STORAGE_CLASS)}
+                if claims
+                else {},
             )
             try:
                 for spec in (
