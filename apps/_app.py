@@ -103,6 +103,7 @@ def storage_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
             "the pods that mount them",
         )
         for name, used in uses.items()
+        if name != ""  # no class: bound to a PersistentVolume made beforehand
     )
 
 

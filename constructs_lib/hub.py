@@ -22,7 +22,13 @@ from constructs_lib._checks import (
 )
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
-from constructs_lib._names import Component, check_dns_label, check_hosts, selector_labels
+from constructs_lib._names import (
+    Component,
+    check_dns_label,
+    check_dns_subdomain,
+    check_hosts,
+    selector_labels,
+)
 from constructs_lib._objects import api_objects, name_of, object_spec
 from constructs_lib._placement import (
     DeclaredNamespace,
@@ -351,6 +357,8 @@ class HubStatefulSet(Construct):
         if sidecar is not None:
             sidecar.check(self)
         check_quantity(self, "storage_size", storage_size)
+        if storage_class:  # "": no class, bound to a PersistentVolume made beforehand
+            check_dns_subdomain(self, "storage_class", storage_class)
         if named_server_limit < 0:
             raise invalid(
                 self,

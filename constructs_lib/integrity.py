@@ -36,6 +36,7 @@ Manifest = Mapping[str, Any]
 # StorageClass (annotated ``storageclass.kubernetes.io/is-default-class``), which provisions
 # its volume; without one the claim stays Pending, and so does every pod that mounts it.
 DEFAULT_STORAGE_CLASS = "(default)"
+_BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,13 @@ def find_dangling_references(
             problems.append(f"{source} selects {dict(selector)}, which matches no pod")
 
     def storage_class(source: str, claim: Manifest) -> None:
-        name = claim.get("storageClassName")
+        # The deprecated annotation, where set, still decides (before storageClassName).
+        annotations = (claim.get("metadata") or {}).get("annotations") or {}
+        name = annotations.get(_BETA_CLASS, (claim.get("spec") or {}).get("storageClassName"))
         if name is None:
             need(source, "StorageClass", DEFAULT_STORAGE_CLASS)
+        elif not isinstance(name, str):
+            problems.append(f"{source} names StorageClass {name!r}, which is not a name")
         elif name:  # "": no class, bound to a PersistentVolume made beforehand
             need(source, "StorageClass", name)
 
@@ -121,7 +126,7 @@ def find_dangling_references(
         elif kind == "NetworkPolicy":
             _network_policy(here, spec, select)
         elif kind == "PersistentVolumeClaim":
-            storage_class(f"{here} spec.storageClassName", spec)
+            storage_class(f"{here} spec.storageClassName", obj)
         elif kind == "HorizontalPodAutoscaler":
             target = spec["scaleTargetRef"]
             need(f"{here} spec.scaleTargetRef", target["kind"], target["name"])
@@ -174,7 +179,7 @@ def find_dangling_references(
             templates = spec.get("volumeClaimTemplates", [])
             for template in templates:
                 where = f"{here} volumeClaimTemplates {template['metadata']['name']}"
-                storage_class(where, template["spec"])
+                storage_class(where, template)
             claims = {t["metadata"]["name"] for t in templates}
             _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port, problems)
         elif kind == "Pod":

@@ -260,7 +260,7 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
         "extra_annotations": {**settings.spawner.annotations, **profile.annotations},
         "automount_service_account_token": profile.service_account_token,
         # Set by every profile: a server's spawner keeps the last profile's values.
-        **_claim_overrides(profile),
+        **_claim_overrides(profile, settings),
     }
     if profile.runtime_class_name:
         override["extra_pod_config"] = {"runtimeClassName": profile.runtime_class_name}
@@ -353,12 +353,13 @@ def _container(container: ContainerSettings, settings: HubSettings) -> dict[str,
     return manifest
 
 
-def _claim_overrides(profile: ProfileSettings) -> dict[str, Any]:
+def _claim_overrides(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     """KubeSpawner creates the user's claim before the pod when the profile mounts it, and
-    never deletes it when the server stops."""
+    never deletes it when the server stops. Where a user may run several servers (named
+    servers), those mounting a ReadWriteOnce claim share a node, where it is attached."""
     claims = [volume.claim for volume in profile.volumes if volume.claim is not None]
     if not claims:
-        return {"storage_pvc_ensure": False}
+        return {"storage_pvc_ensure": False, "servers_share_a_node": False}
     if len(claims) > 1:
         raise SettingsError(
             f"profiles[{profile.slug}].volumes: at most one claim (KubeSpawner makes one per "
@@ -370,6 +371,7 @@ def _claim_overrides(profile: ProfileSettings) -> dict[str, Any]:
         "storage_capacity": claim.size,
         "storage_class": claim.storage_class,
         "storage_access_modes": [claim.access_mode],
+        "servers_share_a_node": settings.named_servers and claim.access_mode == "ReadWriteOnce",
     }
 
 

@@ -8,17 +8,27 @@ from typing import Any
 
 from kubespawner import KubeSpawner
 from tornado import web
-from traitlets import default
+from traitlets import Bool, default
 
 from hub_runtime.log_values import shown
 from hub_runtime.slugs import DNS_LABEL_CHARS, server_key, user_key
 
-__all__ = ["POD_NAME_PREFIX", "PVC_NAME_PREFIX", "DynamicKubeSpawner", "choice_problem"]
+__all__ = [
+    "CLAIM_USER_LABEL",
+    "POD_NAME_PREFIX",
+    "PVC_NAME_PREFIX",
+    "DynamicKubeSpawner",
+    "choice_problem",
+]
 
 _FLAGS = ("true", "false")
+_PER_POD_TRAITS = ("pod_affinity_required", "pod_affinity_preferred", "extra_labels")
 # KubeSpawner's own prefixes; the per-user Service takes the pod's name.
 POD_NAME_PREFIX = "jupyter-"
 PVC_NAME_PREFIX = "claim-"
+# The label, with the user's key, of a user pod that mounts the user's claim: what keeps
+# the user's servers together where that claim attaches to one node at a time.
+CLAIM_USER_LABEL = "hub.jupyter.org/claim-user"
 # Pod and Service names are DNS labels: the key fits beside the longer prefix.
 _SERVER_KEY_CHARS = DNS_LABEL_CHARS - max(len(POD_NAME_PREFIX), len(PVC_NAME_PREFIX))
 
@@ -30,6 +40,8 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
     never shared by two users), ``{user_server_key}`` (the same for one of the user's
     servers), ``{is_admin}`` and ``{is_not_admin}`` (``true``/``false``). A mount's
     ``readOnly`` given as ``"{is_admin}"`` or ``"{is_not_admin}"`` becomes the boolean.
+    Pod affinity terms are expanded too (KubeSpawner leaves them as written). With
+    ``servers_share_a_node``, the pod joins the user's other servers on their node.
     Pod and per-user Service names use ``{user_server_key}``, so two users never get one
     pod; the PersistentVolumeClaim is the user's (``claim-{user}``), shared by their
     servers as in zero-to-jupyterhub (a named server's removal never deletes it).
@@ -77,6 +89,43 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
         if isinstance(expanded, dict) and expanded.get("readOnly") in _FLAGS:
             expanded = {**expanded, "readOnly": expanded["readOnly"] == "true"}
         return expanded
+
+    servers_share_a_node = Bool(
+        False,
+        config=True,
+        help="""Keep the pod on the node of the user's other servers that mount the user's
+        claim (labelled ``hub.jupyter.org/claim-user``): a ReadWriteOnce volume attaches to
+        one node at a time, and a server elsewhere would wait for it ("Multi-Attach error").
+        A required pod affinity term; preferred at weight 100 where other required terms
+        are set, since kube-scheduler places the first pod of such a series only if it
+        matches all its required terms itself.""",
+    )
+
+    async def get_pod_manifest(self) -> Any:
+        saved = {name: getattr(self, name) for name in _PER_POD_TRAITS}
+        required = self._expand_all(self._sorted_dict_values(self.pod_affinity_required))
+        preferred = self._expand_all(self._sorted_dict_values(self.pod_affinity_preferred))
+        labels = dict(self.extra_labels)
+        if self.servers_share_a_node:
+            key = user_key(self.user.name)
+            labels[CLAIM_USER_LABEL] = key
+            together = {
+                "labelSelector": {"matchLabels": {CLAIM_USER_LABEL: key}},
+                "topologyKey": "kubernetes.io/hostname",
+            }
+            if required:
+                preferred = [*preferred, {"weight": 100, "podAffinityTerm": together}]
+            else:
+                required = [together]
+        # For this pod only: the traits are back as configured once it is made.
+        self.set_trait("pod_affinity_required", required)
+        self.set_trait("pod_affinity_preferred", preferred)
+        self.set_trait("extra_labels", labels)
+        try:
+            return await super().get_pod_manifest()
+        finally:
+            for name, value in saved.items():
+                self.set_trait(name, value)
 
     async def load_user_options(self) -> None:
         """KubeSpawner's, after refusing a choice the profile does not offer (KubeSpawner

@@ -315,6 +315,12 @@ def test_fails_no_profiles(chart: cdk8s.Chart) -> None:
     )
 
 
+def test_fails_storage_class_not_a_name(chart: cdk8s.Chart) -> None:
+    assert _error(chart, storage_class="Fast_SSD").startswith(
+        "test/Hub: storage_class must be a DNS subdomain"
+    )
+
+
 def test_fails_malformed_storage_size(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage_size="1 GB") == (
         "test/Hub: storage_size must be a Kubernetes quantity such as '500m', '2', '256Mi' "

@@ -102,7 +102,7 @@ def test_claims_need_their_storage_class(manifests: list[dict[str, Any]]) -> Non
         o["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] = ""
 
     assert _problems(manifests, "StatefulSet", "jupyterhub-hub", unclassed, without_default) == []
-    user_claim = {
+    user_claim: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
         "metadata": {"name": "claim-alice"},
@@ -112,6 +112,30 @@ def test_claims_need_their_storage_class(manifests: list[dict[str, Any]]) -> Non
         "PersistentVolumeClaim/claim-alice spec.storageClassName refers to StorageClass/slow, "
         "which the app does not have"
     ]
+    # The deprecated annotation names the class where set (KubeSpawner still writes it).
+    annotated: dict[str, Any] = {
+        **user_claim,
+        "metadata": {
+            "name": "claim-bob",
+            "annotations": {"volume.beta.kubernetes.io/storage-class": "fast"},
+        },
+        "spec": {},
+    }
+    odd: list[dict[str, Any]] = [
+        {**user_claim, "metadata": {"name": "odd"}, "spec": None},
+        {**user_claim, "metadata": {"name": "listed"}, "spec": {"storageClassName": ["a"]}},
+    ]
+    assert find_dangling_references([*manifests, annotated, *odd], EXTERNAL) == [
+        "PersistentVolumeClaim/claim-bob spec.storageClassName refers to StorageClass/fast, "
+        "which the app does not have",
+        "PersistentVolumeClaim/listed spec.storageClassName names StorageClass ['a'], "
+        "which is not a name",
+    ]
+
+    def bare(o: dict[str, Any]) -> None:
+        del o["spec"]["volumeClaimTemplates"][0]["spec"]
+
+    assert _problems(manifests, "StatefulSet", "jupyterhub-hub", bare) == []
 
 
 def test_service_selector(manifests: list[dict[str, Any]]) -> None:
@@ -285,6 +309,21 @@ def test_each_claims_storage_class_is_a_prerequisite(chart: cdk8s.Chart) -> None
             "mount them",
         ),
     ]
+
+
+def test_a_claim_of_no_class_needs_no_storage_class(chart: cdk8s.Chart) -> None:
+    """``""``: bound to a PersistentVolume made beforehand, no StorageClass involved."""
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+        hub_options=HubOptions(storage_class=""),
+    )
+    assert storage_prerequisites(jupyterhub) == ()
+    token_only = External(prerequisites=EXTERNAL.prerequisites[:1], pod_labels=EXTERNAL.pod_labels)
+    assert find_dangling_references(synth(chart), token_only) == []
 
 
 def _user_pod(**spec: Any) -> dict[str, Any]:

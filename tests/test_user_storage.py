@@ -4,6 +4,7 @@ itself renders from it (claim, pod volume, names), validated for every Kubernete
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import cdk8s
@@ -17,14 +18,16 @@ from constructs_lib import (
     ClaimAccessMode,
     HubStatefulSet,
     NotebookProfile,
+    PodAffinityTerm,
     ProxyToken,
     UserPods,
     UserVolume,
 )
 from hub_runtime.config import apply
-from hub_runtime.preview import render_user_objects
+from hub_runtime.preview import render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings, dump_settings, parse_settings
 from hub_runtime.slugs import user_key
+from hub_runtime.spawner import CLAIM_USER_LABEL
 from tests.conftest import HOSTS, ROOT, TRUST, VERSIONS, read_manifests
 
 
@@ -114,6 +117,131 @@ def test_named_servers_share_the_users_claim(chart: cdk8s.Chart) -> None:
         == "claim-alice"
     )
     assert named["Pod"]["spec"]["volumes"] == default["Pod"]["spec"]["volumes"]
+
+
+def _another_chart() -> cdk8s.Chart:
+    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+
+
+def _together(key: str) -> dict[str, Any]:
+    return {
+        "labelSelector": {"matchLabels": {CLAIM_USER_LABEL: key}},
+        "topologyKey": "kubernetes.io/hostname",
+    }
+
+
+def _pod_affinity(pod: dict[str, Any]) -> dict[str, Any]:
+    return dict((pod["spec"].get("affinity") or {}).get("podAffinity") or {})
+
+
+_REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
+_PREFERRED = "preferredDuringSchedulingIgnoredDuringExecution"
+
+
+@pytest.mark.parametrize(
+    "user", ["alice", "Alice.Smith@example.com", "a" * 70, "名前 with spaces", "x" * 300]
+)
+def test_a_users_servers_on_one_node_share_a_read_write_once_claim(
+    chart: cdk8s.Chart, user: str
+) -> None:
+    """A ReadWriteOnce volume attaches to one node at a time: a user's second server on
+    another node would wait for it (the attach/detach controller's "Multi-Attach error";
+    kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes). Each of the
+    user's pods that mounts the claim carries their key as a label and a required pod
+    affinity to it on the node level, as KubeSpawner renders them. The pod matches its one
+    required term itself: with no pod matching it, the scheduler places it anyway (the first
+    of a series with affinity to themselves, kube-scheduler's InterPodAffinity), and the next
+    ones beside it."""
+    settings = _hub(chart, UserVolume.persistent_claim()).settings
+    assert settings.named_servers
+    key = user_key(user)
+    assert re.fullmatch(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?", key)
+    for server in ("", "gpu"):
+        pod = _objects(settings, user=user, server=server)["Pod"]
+        labels = pod["metadata"]["labels"]
+        assert labels[CLAIM_USER_LABEL] == key
+        assert _pod_affinity(pod) == {_REQUIRED: [_together(key)]}
+        assert {CLAIM_USER_LABEL: key}.items() <= labels.items()
+    other = _objects(settings, user=user + "2")["Pod"]
+    assert other["metadata"]["labels"][CLAIM_USER_LABEL] != key
+
+
+def test_only_servers_mounting_a_read_write_once_claim_share_a_node(chart: cdk8s.Chart) -> None:
+    """No label and no term where no claim is shared on a node: ReadWriteMany, one server per
+    user, or a profile without the claim (a scratch server beside a home server: were it
+    labelled, the next home server could follow it to a node without the volume)."""
+    rwx = UserVolume.persistent_claim(access_mode=ClaimAccessMode.READ_WRITE_MANY)
+    home = NotebookProfile(chart, "Home", slug="home", volumes=[UserVolume.persistent_claim()])
+    scratch = NotebookProfile(chart, "Scratch", slug="scratch")
+    mixed = _hub(chart, profiles=[home, scratch]).settings
+    cases = {
+        "read-write-many": _objects(_hub(_another_chart(), rwx).settings),
+        "no named servers": _objects(
+            dataclasses.replace(
+                _hub(_another_chart(), UserVolume.persistent_claim()).settings,
+                named_servers=False,
+            )
+        ),
+        "no claim": _objects(mixed, profile="scratch"),
+    }
+    for case, objects in cases.items():
+        pod = objects["Pod"]
+        assert _pod_affinity(pod) == {}, case
+        assert CLAIM_USER_LABEL not in pod["metadata"]["labels"], case
+    assert _pod_affinity(_objects(mixed, profile="home")["Pod"]) == {
+        _REQUIRED: [_together("alice")]
+    }
+
+
+def test_the_term_is_made_per_pod_not_kept(chart: cdk8s.Chart) -> None:
+    """Making a pod twice makes the same pod: the spawner's traits are as configured after
+    each (a kept term would turn the next one preferred, or repeat)."""
+    settings = _hub(chart, UserVolume.persistent_claim()).settings
+
+    async def twice(spawner: Any) -> tuple[Any, ...]:
+        spawner.user_options = {"profile": settings.profiles[0].slug}
+        await spawner.load_user_options()
+        before = (spawner.pod_affinity_required, spawner.extra_labels)
+        first = (await spawner.get_pod_manifest()).to_dict()
+        after = (spawner.pod_affinity_required, spawner.extra_labels)
+        return first, (await spawner.get_pod_manifest()).to_dict(), before, after
+
+    first, second, before, after = with_spawner(
+        settings, twice, namespace="jupyterhub", user="alice", admin=False
+    )
+    assert first == second
+    pod_affinity = first["spec"]["affinity"]["pod_affinity"]
+    assert len(pod_affinity["required_during_scheduling_ignored_during_execution"]) == 1
+    assert pod_affinity["preferred_during_scheduling_ignored_during_execution"] is None
+    assert before == after
+
+
+@pytest.mark.parametrize("where", ["profile", "hub"])
+def test_beside_other_required_pod_affinity_the_users_servers_are_preferred(
+    chart: cdk8s.Chart, where: str
+) -> None:
+    """kube-scheduler places a pod no other pod matches all required terms of only if the pod
+    matches them all itself (InterPodAffinity's self-affinity check): beside a required term
+    that the user's pod does not match (other pods do), the user's first server would never
+    be placed. The term on the user is preferred there, at weight 100, whether the other term
+    is the profile's or every user pod's (``extra_config``, in KubeSpawner's dict form too)."""
+    team = PodAffinityTerm.together({"team": "data"}, topology_key="topology.kubernetes.io/zone")
+    team_term = {
+        "labelSelector": {"matchLabels": {"team": "data"}},
+        "topologyKey": "topology.kubernetes.io/zone",
+    }
+    claim = [UserVolume.persistent_claim()]
+    if where == "profile":
+        profile = NotebookProfile(chart, "Lab", volumes=claim, affinity=[team])
+        settings = _hub(chart, profiles=[profile]).settings
+    else:
+        extra = {"KubeSpawner": {"pod_affinity_required": {"team": team_term}}}
+        settings = _hub(chart, *claim, extra_config=extra).settings
+    for user in ("alice", "bob"):
+        affinity = _pod_affinity(_objects(settings, user=user)["Pod"])
+        assert affinity[_REQUIRED] == [team_term]
+        # The term is made per spawn: each user's pod names their own key.
+        assert affinity[_PREFERRED] == [{"weight": 100, "podAffinityTerm": _together(user)}]
 
 
 @pytest.mark.parametrize(
