@@ -28,15 +28,20 @@ from constructs_lib import (
 from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
 
 
-@pytest.fixture
-def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
-    JupyterHub(
+def _jupyterhub(chart: cdk8s.Chart, **props: Any) -> JupyterHub:
+    return JupyterHub(
         chart,
         "JupyterHub",
         header_trust=TRUST,
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("token"),
+        **props,
     )
+
+
+@pytest.fixture
+def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
+    _jupyterhub(chart)
     return synth(chart)
 
 
@@ -54,6 +59,14 @@ EXTERNAL = External(
 )
 
 
+def _without(kind: str) -> External:
+    """EXTERNAL less its prerequisite of ``kind``."""
+    return External(
+        prerequisites=tuple(p for p in EXTERNAL.prerequisites if p.kind != kind),
+        pod_labels=EXTERNAL.pod_labels,
+    )
+
+
 def _problems(
     manifests: list[dict[str, Any]], kind: str, name: str, edit: Any, external: External = EXTERNAL
 ) -> list[str]:
@@ -67,10 +80,7 @@ def test_intact_app_has_no_problems(manifests: list[dict[str, Any]]) -> None:
 
 
 def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
-    without_token = External(
-        prerequisites=EXTERNAL.prerequisites[1:], pod_labels=EXTERNAL.pod_labels
-    )
-    assert find_dangling_references(manifests, without_token) == [
+    assert find_dangling_references(manifests, _without("Secret")) == [
         "StatefulSet/jupyterhub-hub container hub envFrom refers to Secret/token, "
         "which the app does not have",
         "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/token, "
@@ -82,9 +92,7 @@ def test_claims_need_their_storage_class(manifests: list[dict[str, Any]]) -> Non
     """A claim without ``storageClassName`` is provisioned by the cluster's default
     StorageClass, and stays Pending without one (kubernetes.io/docs/concepts/storage/
     persistent-volumes/#class-1); ``""`` asks for no class, a PersistentVolume made beforehand."""
-    without_default = External(
-        prerequisites=EXTERNAL.prerequisites[:1], pod_labels=EXTERNAL.pod_labels
-    )
+    without_default = _without("StorageClass")
     assert find_dangling_references(manifests, without_default) == [
         "StatefulSet/jupyterhub-hub volumeClaimTemplates data refers to StorageClass/(default), "
         "which the app does not have"
@@ -286,12 +294,8 @@ def test_app_and_its_user_pods_name_only_what_exists(name: str, tmp_path: Path) 
 
 def test_each_claims_storage_class_is_a_prerequisite(chart: cdk8s.Chart) -> None:
     """The hub's class and the users' claims' class, each once, with what it provisions."""
-    jupyterhub = JupyterHub(
+    jupyterhub = _jupyterhub(
         chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
         hub_options=HubOptions(storage_class="fast", storage_size="2Gi"),
         profiles=reference_profiles(chart, volumes=[UserVolume.persistent_claim(size="5Gi")]),
     )
@@ -313,17 +317,9 @@ def test_each_claims_storage_class_is_a_prerequisite(chart: cdk8s.Chart) -> None
 
 def test_a_claim_of_no_class_needs_no_storage_class(chart: cdk8s.Chart) -> None:
     """``""``: bound to a PersistentVolume made beforehand, no StorageClass involved."""
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        hub_options=HubOptions(storage_class=""),
-    )
+    jupyterhub = _jupyterhub(chart, hub_options=HubOptions(storage_class=""))
     assert storage_prerequisites(jupyterhub) == ()
-    token_only = External(prerequisites=EXTERNAL.prerequisites[:1], pod_labels=EXTERNAL.pod_labels)
-    assert find_dangling_references(synth(chart), token_only) == []
+    assert find_dangling_references(synth(chart), _without("StorageClass")) == []
 
 
 def _user_pod(**spec: Any) -> dict[str, Any]:
