@@ -59,11 +59,12 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	.venv-nca/bin/pip install --quiet network-config-analyzer==2.1.0
 	@mkdir -p .stamps && touch $@
 
-# redis-server for the fault tests (the proxy's Redis route storage).
+# redis-server for the fault tests (the proxy's Redis route storage); openssl for the deploy
+# guide's commands, which the tests run.
 .stamps/debian:
-	command -v redis-server >/dev/null || { apt-get update -qq \
+	{ command -v redis-server && command -v openssl; } >/dev/null || { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		redis-server >/dev/null; }
+		redis-server openssl >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 # The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.

@@ -123,7 +123,8 @@ class MinimalChart(cdk8s.Chart):
             telepresence_port=None,
         )
         # oauth2-proxy's pods are under the namespace's default-deny too: only the controller
-        # reaches them (its check, sign-in and callback), on the port its Service forwards to.
+        # reaches them (its check, sign-in and callback), on the pods' port its Service
+        # forwards to (a NetworkPolicy admits pod ports, not Service ports).
         api_object(
             self,
             "AuthProxyNetworkPolicy",
@@ -137,7 +138,7 @@ class MinimalChart(cdk8s.Chart):
                 "ingress": [
                     {
                         "from": [self.ingress.controller.to_policy_peer()],
-                        "ports": [{"protocol": "TCP", "port": auth_proxy.port}],
+                        "ports": [{"protocol": "TCP", "port": auth_proxy.target_port}],
                     }
                 ],
             },
@@ -174,7 +175,8 @@ class MinimalChart(cdk8s.Chart):
                 Prerequisite(
                     "Service",
                     auth_proxy.service,
-                    f"oauth2-proxy in the app's namespace (port {auth_proxy.port}, pods "
+                    f"oauth2-proxy in the app's namespace (port {auth_proxy.port} to the pods' "
+                    f"{auth_proxy.target_port}, pods "
                     "labelled "
                     + ", ".join(f"{k}={v}" for k, v in auth_proxy.pod_labels.items())
                     + f"), run with {' '.join(AUTH_PROXY_FLAGS)} among the deploy guide's "

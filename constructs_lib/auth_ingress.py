@@ -63,7 +63,8 @@ class AuthProxyIngress(Construct):
         tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
             ends before the controller, or a certificate controller adds it).
         auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
-            Service ``oauth2-proxy`` port 4180.
+            Service ``oauth2-proxy`` port 80 (pods' port 4180), as oauth2-proxy's Helm chart
+            makes it.
         auth_url: where ingress-nginx checks each request to the hub; default ``None``,
             oauth2-proxy's ``/hub/oauth2/auth`` on the same host.
         auth_signin: where an unauthenticated browser is sent; default ``None``, oauth2-proxy's
@@ -118,10 +119,11 @@ class AuthProxyIngress(Construct):
             )
         auth_proxy = auth_proxy or AuthProxy()
         check_dns_label(self, "auth_proxy.service", auth_proxy.service)
-        if not 1 <= auth_proxy.port <= 65535:
-            raise invalid(
-                self, "auth_proxy.port", auth_proxy.port, "must be a TCP port from 1 to 65535"
-            )
+        for name, port in (("port", auth_proxy.port), ("target_port", auth_proxy.target_port)):
+            if not 1 <= port <= 65535:
+                raise invalid(
+                    self, f"auth_proxy.{name}", port, "must be a TCP port from 1 to 65535"
+                )
         self.tls_secret = tls_secret
         self.controller = controller
         self.auth_proxy = auth_proxy

@@ -27,16 +27,20 @@ AUTH_PROXY_FLAGS = (f"--proxy-prefix={AUTH_PROXY_PREFIX}", f"--cookie-path={AUTH
 @dataclass(frozen=True)
 class AuthProxy:
     """oauth2-proxy's Service in the app's namespace, as an Ingress reaches it, and its pods
-    (for NetworkPolicies). Run it with ``AUTH_PROXY_FLAGS``.
+    (for NetworkPolicies). Run it with ``AUTH_PROXY_FLAGS``. The defaults are those of
+    oauth2-proxy's Helm chart 10.7.0 installed as release ``oauth2-proxy`` (the deploy guide).
 
     Args:
-        service: its Service; default ``oauth2-proxy``.
-        port: the Service's port; default 4180, oauth2-proxy's.
+        service: its Service; default ``oauth2-proxy`` (the chart names it after the release).
+        port: the Service's port; default 80, the chart's ``service.portNumber``.
+        target_port: the pods' port behind it, which a NetworkPolicy admits; default 4180,
+            the chart's container port (``--http-address=0.0.0.0:4180``).
         pod_labels: labels its pods carry; default those of oauth2-proxy's Helm chart.
     """
 
     service: str = "oauth2-proxy"
-    port: int = 4180
+    port: int = 80
+    target_port: int = 4180
     pod_labels: Mapping[str, str] = field(
         default_factory=lambda: {"app.kubernetes.io/name": "oauth2-proxy"}
     )

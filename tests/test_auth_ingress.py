@@ -72,7 +72,7 @@ def test_only_the_hub_ingress_checks_and_passes_user_and_proof_headers(
     assert entry == {
         "path": AUTH_PROXY_PREFIX,
         "pathType": "Prefix",
-        "backend": {"service": {"name": "oauth2-proxy", "port": {"number": 4180}}},
+        "backend": {"service": {"name": "oauth2-proxy", "port": {"number": 80}}},
     }
 
 
@@ -88,6 +88,15 @@ def test_fails_bad_auth_proxy(chart: cdk8s.Chart) -> None:
     assert (
         str(error.value)
         == "test/Ingress: auth_proxy.port must be a TCP port from 1 to 65535, got 0"
+    )
+
+
+def test_fails_bad_auth_proxy_target_port(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        _ingress(chart, auth_proxy=AuthProxy(target_port=70000))
+    assert (
+        str(error.value)
+        == "test/Ingress: auth_proxy.target_port must be a TCP port from 1 to 65535, got 70000"
     )
 
 

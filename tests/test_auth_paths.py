@@ -13,10 +13,10 @@ from constructs_lib import AUTH_PROXY_FLAGS
 from constructs_lib.auth_proxy import AUTH_COOKIE_PATH, AUTH_PROXY_PREFIX
 from tests.browser import Browser
 from tests.conftest import ROOT, read_manifests
+from tests.deploy_guide import guide_proxy
 from tests.ingress_nginx import route
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh
-from tests.oauth2_proxy import OAuth2Proxy, documented_flags
 
 NGINX = "nginx.ingress.kubernetes.io"
 HUB_PATHS = [
@@ -97,15 +97,16 @@ def test_dev_ext_authz_only_on_the_hub_paths(path: str, checked: bool) -> None:
     assert ("delegated to the CUSTOM provider" in why) == checked, why
 
 
-def test_readme_runs_oauth2_proxy_with_its_flags() -> None:
-    flags = documented_flags()
-    assert set(AUTH_PROXY_FLAGS) <= set(flags), flags
-    auth = OAuth2Proxy(flags)
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_readme_runs_oauth2_proxy_with_its_flags(app: str) -> None:
+    auth = guide_proxy(app)
+    assert set(AUTH_PROXY_FLAGS) <= set(auth.args), auth.args
     assert auth.prefix == AUTH_PROXY_PREFIX
+    assert auth.flag("cookie-path") == AUTH_COOKIE_PATH
 
 
 def test_auth_proxy_cookies_reach_its_callback_and_the_hub_only() -> None:
-    auth = OAuth2Proxy(documented_flags())
+    auth = guide_proxy("minimal")
     browser = Browser("https://hub.example.org")
     browser.receive(f"{auth.prefix}/start", auth.start())
     browser.receive(f"{auth.prefix}/start", [auth.set_cookie(auth.cookie_name, "s")])

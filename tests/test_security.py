@@ -11,19 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, read_manifests
+from tests.pod_security import restricted_problems
 
 CHECKOV = ROOT / ".venv-scan" / "bin" / "checkov"
-# Volume types the restricted profile admits.
-RESTRICTED_VOLUMES = {
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-}
 
 
 @pytest.fixture(scope="module")
@@ -72,38 +62,6 @@ def test_every_exception_is_in_the_readme(checkov_report: dict[str, Any]) -> Non
     assert missing == []
 
 
-def _restricted_problems(pod: dict[str, Any]) -> list[str]:
-    problems = []
-    pod_context = pod.get("securityContext", {})
-    for key in ("hostNetwork", "hostPID", "hostIPC"):
-        if pod.get(key):
-            problems.append(key)
-    for volume in pod.get("volumes", []):
-        kind = next(k for k in volume if k != "name")
-        if kind not in RESTRICTED_VOLUMES:
-            problems.append(f"volume {volume['name']}: {kind}")
-    for container in pod.get("initContainers", []) + pod["containers"]:
-        context = container.get("securityContext", {})
-        name = container["name"]
-        if not (context.get("runAsNonRoot") or pod_context.get("runAsNonRoot")):
-            problems.append(f"{name}: runAsNonRoot")
-        if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
-            problems.append(f"{name}: runAsUser 0")
-        if context.get("allowPrivilegeEscalation") is not False:
-            problems.append(f"{name}: allowPrivilegeEscalation")
-        if context.get("privileged"):
-            problems.append(f"{name}: privileged")
-        capabilities = context.get("capabilities", {})
-        if "ALL" not in capabilities.get("drop", []):
-            problems.append(f"{name}: capabilities not dropped")
-        if set(capabilities.get("add", [])) - {"NET_BIND_SERVICE"}:
-            problems.append(f"{name}: capabilities added")
-        seccomp = context.get("seccompProfile", pod_context.get("seccompProfile", {}))
-        if seccomp.get("type") not in ("RuntimeDefault", "Localhost"):
-            problems.append(f"{name}: seccomp")
-    return problems
-
-
 @pytest.mark.parametrize("app", ["dev", "minimal"])
 def test_hub_and_proxy_pods_are_restricted(app: str) -> None:
     workloads = [
@@ -111,7 +69,7 @@ def test_hub_and_proxy_pods_are_restricted(app: str) -> None:
     ]
     assert {m["metadata"]["name"] for m in workloads} >= {"jupyterhub-hub", "jupyterhub-proxy"}
     for workload in workloads:
-        assert _restricted_problems(workload["spec"]["template"]["spec"]) == [], workload[
+        assert restricted_problems(workload["spec"]["template"]["spec"]) == [], workload[
             "metadata"
         ]["name"]
 
@@ -121,7 +79,7 @@ def test_restricted_check_can_fail() -> None:
         "containers": [{"name": "c", "securityContext": {"privileged": True}}],
         "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
     }
-    assert _restricted_problems(pod) == [
+    assert restricted_problems(pod) == [
         "volume h: hostPath",
         "c: runAsNonRoot",
         "c: allowPrivilegeEscalation",

@@ -2,12 +2,14 @@
 and presents them at the edge and at the hub, to be logged in as the visitor.
 
 What the browser sends is decided by a real cookie jar (``tests.browser``: RFC 6265's path
-rules) holding the cookies oauth2-proxy sets when run with the README's flags
-(``tests.oauth2_proxy``) and those the real hub sets. Each app's edge is modelled from its
-synthesized objects: ``minimal``'s Ingresses (``tests.ingress_nginx``), ``dev``'s ext-authz
-AuthorizationPolicy and VirtualService (``tests.mesh``) with the extension provider the
-README configures. The rest is real: configurable-http-proxy, the hub, and Bob's user
-server, which records every request it gets.
+rules) holding the cookies oauth2-proxy sets when installed as the README's guide installs it
+(``tests.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
+and those the real hub sets; its check answers with the headers that source sets. Each
+app's edge is modelled from its synthesized objects: ``minimal``'s Ingresses
+(``tests.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
+(``tests.mesh``) with the extension provider the README configures. The rest is real:
+configurable-http-proxy, the hub, and Bob's user server, which records every request it
+gets.
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ from typing import Any, Protocol
 
 import pytest
 import requests
-import yaml
 
 from constructs_lib import AuthProxy
-from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
+from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, running_hub, sign
 from tests.browser import Browser
 from tests.conftest import ROOT, read_manifests
+from tests.deploy_guide import guide_proxy, mesh_provider
 from tests.ingress_nginx import serve
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
 from tests.mesh.routing import route_matches
-from tests.oauth2_proxy import OAuth2Proxy, documented_flags, parse_cookie_header
+from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_header
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
@@ -42,14 +44,22 @@ AUTH_PROXY_SERVICE = AuthProxy().service
 HOP_HEADERS = {"host", "content-length"}
 
 
-def proof(user: str) -> str:
-    return sign(KEY.private, claims(user), "RS256", kid="rsa")
+def tokens(user: str) -> TokenResponse:
+    """The identity provider's answer for ``user`` (here ``sub`` is the name, the one case
+    today's hub accepts; ``tests/test_deploy_guide.py`` holds the header to a real ``sub``)."""
+    signed = sign(
+        KEY.private, claims(user, sub=user, email=f"{user}@example.org"), "RS256", kid="rsa"
+    )
+    return TokenResponse(signed, access_token=f"{user}-access", expires_in_seconds=300)
 
 
-def auth_answer(user: str) -> dict[str, str]:
-    """oauth2-proxy's answer for a signed-in user (--set-xauthrequest,
-    --set-authorization-header)."""
-    return {"X-Auth-Request-User": user, "Authorization": f"Bearer {proof(user)}"}
+def oauth2_proxy(edge: Edge) -> OAuth2Proxy:
+    """oauth2-proxy as ``edge``'s guide installs it, for the test's identity provider."""
+    return guide_proxy(
+        edge.name,
+        {"extraArgs": {"oidc-issuer-url": ISSUER}},
+        keys=KEY.private.public_key(),
+    )
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,8 @@ class NginxEdge:
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
         def check(headers: Mapping[str, str]) -> Mapping[str, str] | None:
             cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
-            user = auth.user_for(cookie)
-            return auth_answer(user) if user else None
+            answer = auth.auth(cookie)
+            return answer.headers if answer.status == 202 else None
 
         served = serve(self.ingresses, self.host, path, client, check)
         return Passed(served.headers, served.service["name"], served.status)
@@ -109,7 +119,7 @@ class IstioEdge:
         (service,) = self.mesh.virtual_services
         self.routes = service.http
         self.host = service.hosts[0]
-        self.provider = _documented_provider()
+        self.provider = mesh_provider()
         self.auth_service = str(self.provider["service"]).split(".", 1)[0]
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
@@ -133,11 +143,11 @@ class IstioEdge:
             }
             if auth.endpoint(path) in ("start", "callback"):
                 return Passed(None, self.auth_service, 302)  # oauth2-proxy answers itself
-            user = auth.user_for(checked.get("cookie", ""))
-            if user is None:
+            allowed = auth.auth(checked.get("cookie", ""))
+            if allowed.status != 202:
                 # Its sign-in page (403), or 401 from its check, goes back to the browser.
                 return Passed(None, self.auth_service, 401 if auth.endpoint(path) else 403)
-            answer = {k.lower(): v for k, v in auth_answer(user).items()}
+            answer = {k.lower(): v for k, v in allowed.headers.items()}
             for name in self.provider["headersToUpstreamOnAllow"]:
                 sent.pop(name, None)
                 if name in answer:
@@ -146,15 +156,6 @@ class IstioEdge:
         for name in ((route.get("headers") or {}).get("request") or {}).get("remove", []):
             sent.pop(name.lower(), None)
         return Passed(sent, route["route"][0]["destination"]["host"])
-
-
-def _documented_provider() -> dict[str, Any]:
-    """The ``oauth2-proxy`` extension provider of the README's ``dev`` deploy guide."""
-    text = (ROOT / "README.md").read_text()
-    block = text[text.index("   extensionProviders:") :].split("```", 1)[0]
-    (provider,) = yaml.safe_load(block)["extensionProviders"]
-    settings: dict[str, Any] = provider["envoyExtAuthzHttp"]
-    return settings
 
 
 EDGES: list[Callable[[], Edge]] = [NginxEdge, IstioEdge]
@@ -190,7 +191,7 @@ def signed_in(browser: Browser, auth: OAuth2Proxy, user: str) -> None:
     browser.receive(f"{auth.prefix}/start", auth.start())
     callback = f"{auth.prefix}/callback?state=s&code=c"
     sent = parse_cookie_header(browser.cookie_header(callback))
-    browser.receive(callback, auth.callback(sent, user))
+    browser.receive(callback, auth.callback(sent, tokens(user)))
 
 
 def visit(
@@ -264,7 +265,7 @@ def alice_visits_bob(hub: Hub, edge: Edge, auth: OAuth2Proxy) -> tuple[Browser, 
 def test_auth_proxy_cookies_never_reach_a_user_server(
     hub: Hub, edge: Edge, report: Callable[[str, str], None]
 ) -> None:
-    auth = OAuth2Proxy(documented_flags())
+    auth = oauth2_proxy(edge)
     browser, stolen = alice_visits_bob(hub, edge, auth)
     sent = sorted(parse_cookie_header(stolen.get("cookie", "")))
     report(
@@ -277,7 +278,7 @@ def test_auth_proxy_cookies_never_reach_a_user_server(
 def test_replayed_cookies_do_not_log_in(
     hub: Hub, edge: Edge, report: Callable[[str, str], None]
 ) -> None:
-    auth = OAuth2Proxy(documented_flags())
+    auth = oauth2_proxy(edge)
     _, stolen = alice_visits_bob(hub, edge, auth)
     seen = who(hub, edge, auth, stolen)
     report(f"{edge.name}: Bob replays what his server recorded at the edge", f"hub sees {seen}")
@@ -300,7 +301,7 @@ def test_sign_in_reaches_the_auth_proxy_unchecked(
 ) -> None:
     """The control: oauth2-proxy's sign-in, callback and check, under its prefix on the
     hub's path, reach it without a session; its CSRF cookie reaches its callback."""
-    auth = OAuth2Proxy(documented_flags())
+    auth = oauth2_proxy(edge)
     browser = Browser(f"https://{edge.host}")
     seen = []
     for endpoint in ("start", "callback", "auth"):
@@ -316,7 +317,7 @@ def test_hub_session_id_does_not_log_in(
 ) -> None:
     """JupyterHub's ``jupyterhub-session-id`` has path ``/`` (services read it), so Bob's
     server gets the visitor's: it names a session, it does not log anyone in."""
-    auth = OAuth2Proxy(documented_flags())
+    auth = oauth2_proxy(edge)
     _, stolen = alice_visits_bob(hub, edge, auth)
     session_id = parse_cookie_header(stolen.get("cookie", "")).get("jupyterhub-session-id")
     assert session_id, stolen

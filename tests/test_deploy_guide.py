@@ -1,0 +1,216 @@
+"""The README's deploy guides, walked in order (``tests.deploy_guide``): every namespace,
+Secret, chart repository and values file exists before a step uses it; the oauth2-proxy
+they install (chart 10.7.0, oauth2-proxy v7.15.3, modelled from their sources) starts, its
+Service is where the edges send requests, its pods meet the namespace's Pod Security level,
+and it answers with exactly the headers the edges pass on. Every oauth2-proxy flag and
+header name the project uses is one that version has."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+
+from constructs_lib import AUTH_PROXY_FLAGS, AuthProxy, HubOptions
+from tests.adversarial.kit import KeyPair, sign
+from tests.deploy_guide import GuideError, guide_steps, mesh_provider, value_files, walk
+from tests.manifests import ROOT, read_manifests
+from tests.oauth2_proxy import OAuth2Proxy, TokenResponse
+from tests.oauth2_proxy_chart import ChartRelease
+from tests.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
+from tests.pod_security import restricted_problems
+
+# The guides' commands run (openssl makes the cookie secret).
+pytestmark = pytest.mark.slow
+
+NGINX = "nginx.ingress.kubernetes.io"
+KEY = KeyPair("guide")
+# Where each guide installs oauth2-proxy (namespace, release).
+INSTALLED = {"minimal": ("jupyterhub", "oauth2-proxy"), "dev": ("oauth2-proxy", "oauth2-proxy")}
+
+
+def _dist(app: str) -> list[dict[str, Any]]:
+    return read_manifests(ROOT / "dist" / app)
+
+
+def _one(app: str, kind: str, name: str) -> dict[str, Any]:
+    (found,) = [m for m in _dist(app) if m["kind"] == kind and m["metadata"]["name"] == name]
+    return found
+
+
+def _release(app: str) -> ChartRelease:
+    return walk(app).releases[INSTALLED[app]]
+
+
+def _proxy(app: str, **model: Any) -> OAuth2Proxy:
+    cluster = walk(app)
+    release = cluster.releases[INSTALLED[app]]
+    namespace = INSTALLED[app][0]
+    secrets = {name: data for (ns, name), data in cluster.secrets.items() if ns == namespace}
+    return release.proxy(secrets, **model)
+
+
+def _tokens(proxy: OAuth2Proxy, **claims: Any) -> TokenResponse:
+    """Tokens shaped like a real provider's: ``sub`` an opaque id, unlike the name."""
+    now = int(time.time())
+    payload = {
+        "iss": proxy.flag("oidc-issuer-url"),
+        "aud": proxy.flag("client-id"),
+        "sub": "248289761001",
+        "preferred_username": "alice",
+        "email": "alice@example.org",
+        "email_verified": True,
+        "groups": ["staff", "gpu"],
+        "iat": now,
+        "exp": now + 3600,
+        **claims,
+    }
+    raw = sign(KEY.private, payload, "RS256", kid="guide")
+    return TokenResponse(raw, access_token="at-1", refresh_token="rt-1", expires_in_seconds=3600)
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_guide_runs_in_order(app: str) -> None:
+    cluster = walk(app)
+    assert INSTALLED[app] in cluster.proxies
+    assert "jupyterhub" in cluster.namespaces
+
+
+def test_walk_refuses_a_secret_before_its_namespace() -> None:
+    """The control: the guide as it was (TLS Secret and oauth2-proxy before the namespace)."""
+    steps = guide_steps("minimal")
+    namespace = next(s for s in steps if s.title == "Namespace")
+    reordered = [s for s in steps if s is not namespace]
+    reordered.insert(reordered.index(next(s for s in steps if s.title == "Apply")), namespace)
+    with pytest.raises(GuideError) as error:
+        walk("minimal", reordered)
+    assert "namespace 'jupyterhub' does not exist yet" in str(error.value)
+    assert "step 3 (TLS certificate)" in str(error.value)
+
+
+def test_walk_refuses_an_app_before_its_secrets() -> None:
+    steps = guide_steps("minimal")
+    apply = next(s for s in steps if s.title == "Apply")
+    token = next(s for s in steps if s.title == "The proxy token")
+    reordered = [s for s in steps if s is not apply]
+    reordered.insert(reordered.index(token), apply)
+    with pytest.raises(GuideError) as error:
+        walk("minimal", reordered)
+    assert "reads Secret 'jupyterhub-proxy-token', which does not exist" in str(error.value)
+
+
+def test_minimal_ingress_targets_the_chart_service() -> None:
+    release = _release("minimal")
+    service = release.service()
+    (http,) = [p for p in service["spec"]["ports"] if p["name"] == "http"]
+    ingress = _one("minimal", "Ingress", "jupyterhub-auth-proxy")
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": service["metadata"]["name"], "port": {"number": http["port"]}}
+    assert http["port"] == AuthProxy().port == 80
+
+
+def test_minimal_network_policy_admits_the_chart_pods_port() -> None:
+    """A NetworkPolicy admits the pods' port (the Service's targetPort, by name), not the
+    Service's."""
+    release = _release("minimal")
+    (http,) = [p for p in release.service()["spec"]["ports"] if p["name"] == "http"]
+    (container,) = release.pod()["containers"]
+    (port,) = [p for p in container["ports"] if p["name"] == http["targetPort"]]
+    policy = _one("minimal", "NetworkPolicy", "oauth2-proxy")
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": port["containerPort"]}]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= release.pod_labels().items()
+
+
+def test_dev_provider_targets_the_chart_service() -> None:
+    release = _release("dev")
+    service = release.service()
+    (http,) = [p for p in service["spec"]["ports"] if p["name"] == "http"]
+    provider = mesh_provider()
+    name = service["metadata"]["name"]
+    assert provider["service"] == f"{name}.{release.namespace}.svc.cluster.local"
+    assert provider["port"] == http["port"]
+
+
+def test_minimal_oauth2_proxy_pods_meet_the_namespace_level() -> None:
+    namespace = _one("minimal", "Namespace", "jupyterhub")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert restricted_problems(_release("minimal").pod()) == []
+
+
+def test_restricted_check_sees_a_chart_without_its_security_context() -> None:
+    release = ChartRelease.install(
+        "oauth2-proxy",
+        "jupyterhub",
+        *value_files().values(),
+        {"securityContext": {"enabled": False}},
+    )
+    assert "oauth2-proxy: allowPrivilegeEscalation" in restricted_problems(release.pod())
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_guide_flags_produce_the_headers_the_edge_passes(app: str) -> None:
+    proxy = _proxy(app)
+    tokens = _tokens(proxy)
+    headers = {k.lower(): v for k, v in proxy.headers_for(tokens).items()}
+    if app == "minimal":
+        annotations = _one("minimal", "Ingress", "jupyterhub-hub")["metadata"]["annotations"]
+        passed = annotations[f"{NGINX}/auth-response-headers"].split(",")
+    else:
+        passed = mesh_provider()["headersToUpstreamOnAllow"]
+    assert {name.lower() for name in passed} <= set(headers), (passed, headers)
+    # For --provider=oidc the user header is the ID token's sub, not its name.
+    assert headers["x-auth-request-user"] == "248289761001"
+    assert headers["x-auth-request-preferred-username"] == "alice"
+    assert headers["authorization"] == f"Bearer {tokens.id_token}"
+
+
+def test_guide_session_never_passes_an_expired_id_token() -> None:
+    """With the guide's --cookie-refresh, a session whose ID token has expired is refreshed
+    (or dropped, without a refresh token); it is never passed on with the stale token."""
+    now = [time.time()]
+    proxy = _proxy("minimal", clock=lambda: now[0])
+    session = proxy.session_from(_tokens(proxy, exp=int(now[0]) + 300))
+    now[0] += 301
+    assert proxy.check(session).status == 401  # no refresh token answer: dropped
+    fresh = _tokens(proxy, exp=int(now[0]) + 300)
+    answer = proxy.check(session, refresh=lambda _: fresh)
+    assert answer.status == 202
+    assert answer.headers["Authorization"] == f"Bearer {fresh.id_token}"
+
+
+def _project_flags() -> set[str]:
+    """oauth2-proxy flags the project names: AUTH_PROXY_FLAGS, the guides' values files'
+    extraArgs, and every ``--flag`` in the README's sentences about oauth2-proxy."""
+    names = {flag.split("=", 1)[0].lstrip("-") for flag in AUTH_PROXY_FLAGS}
+    for values in value_files().values():
+        names |= set(values.get("extraArgs") or {})
+    text = (ROOT / "README.md").read_text()
+    for paragraph in re.split(r"\n\s*\n", text):
+        if "oauth2-proxy" in paragraph:
+            names |= set(re.findall(r"`--([a-z][a-z0-9-]*)", paragraph))
+    return names
+
+
+def test_every_flag_the_project_names_is_oauth2_proxys() -> None:
+    names = _project_flags()
+    assert {"proxy-prefix", "cookie-path", "cookie-refresh", "set-xauthrequest"} <= names
+    assert sorted(names - set(FLAGS)) == []
+
+
+def test_the_guides_use_no_deprecated_flag() -> None:
+    used = {flag.split("=", 1)[0].lstrip("-") for flag in AUTH_PROXY_FLAGS}
+    for values in value_files().values():
+        used |= set(values.get("extraArgs") or {})
+    assert sorted(used & set(DEPRECATED)) == []
+
+
+def test_every_header_the_edges_take_from_it_is_oauth2_proxys() -> None:
+    annotations = _one("minimal", "Ingress", "jupyterhub-hub")["metadata"]["annotations"]
+    names = set(annotations[f"{NGINX}/auth-response-headers"].split(","))
+    names.add(HubOptions().user_header)
+    names |= set(mesh_provider()["headersToUpstreamOnAllow"])
+    known = {name.lower() for name in RESPONSE_HEADERS}
+    assert sorted(n for n in names if n.lower() not in known) == []
