@@ -113,12 +113,16 @@ class Session:
 
 @dataclass(frozen=True)
 class AuthAnswer:
-    """The answer of ``<prefix>/auth`` (``oauthproxy.go`` ``AuthOnly``)."""
+    """An answer of oauth2-proxy: of ``<prefix>/auth`` (``oauthproxy.go`` ``AuthOnly``), or of
+    any path (``serve``)."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     # The session after the check (refreshed, or None when it was cleared).
     session: Session | None = None
+    # Why there is no session: "needs login" (none, or cleared), "access denied".
+    denied: str = ""
+    set_cookies: list[str] = field(default_factory=list)
 
 
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -478,7 +482,7 @@ class OAuth2Proxy:
         return [value if isinstance(value, str) else json.dumps(value)]
 
     def session_from(
-        self, tokens: TokenResponse, *, userinfo: Mapping[str, Any] | None = None
+        self, tokens: TokenResponse | str, *, userinfo: Mapping[str, Any] | None = None
     ) -> Session:
         """The session made from the identity provider's token response:
         providers/oidc.go ``createSession`` (the ID token is required and verified) and
@@ -487,7 +491,9 @@ class OAuth2Proxy:
         ``PreferredUsername`` from ``preferred_username``; an ``email_verified`` of false
         refuses it when the email claim is ``email`` (unless
         ``--insecure-oidc-allow-unverified-email``). Then oidc.go ``EnrichSession``: no
-        email refuses it."""
+        email refuses it. ``tokens`` may be the raw ID token alone."""
+        if isinstance(tokens, str):
+            tokens = TokenResponse(tokens)
         if not tokens.id_token.strip():
             raise Refused(500, "token response did not contain an id_token")
         claims = self._verify(tokens.id_token)
@@ -578,7 +584,7 @@ class OAuth2Proxy:
         validator refuses or a provider ``Authorize`` failure clears it; ``AuthOnly``
         answers 401 without a session, else 202 with the headers."""
         if session is None:
-            return AuthAnswer(401)
+            return AuthAnswer(401, denied="needs login")
         now = self.clock()
         period = parse_duration(self.flag("cookie-refresh"))
         # stored_session.go needsRefresh: refreshPeriod > 0 && session.Age() > refreshPeriod
@@ -591,16 +597,16 @@ class OAuth2Proxy:
                     if answer is not None:
                         session = self._refreshed(session, answer)
             if session.expires_on is not None and session.expires_on < now:
-                return AuthAnswer(401)  # "session is expired"
+                return AuthAnswer(401, denied="needs login")  # "session is expired"
             if not session.refreshed:
                 try:
                     self._verify(session.id_token)
                 except Refused:
-                    return AuthAnswer(401)  # "session is invalid"
+                    return AuthAnswer(401, denied="needs login")  # "session is invalid"
         if (session.email and not self.email_allowed(session.email)) or not self.authorized(
             session
         ):
-            return AuthAnswer(401)
+            return AuthAnswer(401, denied="access denied")
         return AuthAnswer(202, self.headers(session), session)
 
     def _refreshed(self, session: Session, answer: TokenResponse) -> Session:
@@ -624,11 +630,12 @@ class OAuth2Proxy:
         )
 
     def headers_for(
-        self, tokens: TokenResponse, *, userinfo: Mapping[str, Any] | None = None
+        self, tokens: TokenResponse | str, *, userinfo: Mapping[str, Any] | None = None
     ) -> dict[str, str]:
         """The headers ``/auth`` answers with right after a sign-in with ``tokens``
         (oauthproxy.go ``OAuthCallback`` refuses, 403, an email or groups its rules do
-        not allow)."""
+        not allow). ``tokens`` may be the raw ID token an identity provider issued:
+        ``OAuth2Proxy(args).headers_for(raw_id_token)``."""
         session = self.session_from(tokens, userinfo=userinfo)
         if not (self.email_allowed(session.email) and self.authorized(session)):
             raise Refused(403, "Invalid session: unauthorized")
@@ -712,6 +719,55 @@ class OAuth2Proxy:
                 # session_state.go: Refreshed is not serialized into the cookie.
                 self._sessions[value] = replace(answer.session, refreshed=False)
         return answer
+
+    def serve(
+        self,
+        path: str,
+        cookie_header: str = "",
+        *,
+        accept: str = "",
+        refresh: Callable[[str], TokenResponse | None] | None = None,
+    ) -> AuthAnswer:
+        """Any request, routed as oauthproxy.go ``buildServeMux`` does (what an Envoy
+        ext-authz check reaches: it asks with the request's own path).
+
+        ``<prefix>/auth``: ``AuthOnly``. ``<prefix>/start``: ``OAuthStart`` (302 to the
+        identity provider, the CSRF cookie set). ``<prefix>/callback``: ``OAuthCallback``
+        without the provider's answer: 403 without the CSRF cookie, else 500 (no code to
+        redeem). ``<prefix>/sign_in``: the sign-in page (200). Another path under the
+        prefix: no route (404). Everything else: ``Proxy``: with an allowed session the
+        upstream answers with the headers (a ``static://<code>`` upstream, its code; any
+        other, 200 here); without a session 401 for JSON requests (``isAjax``),
+        ``--api-route`` paths or ``--force-json-errors``, else 302 to the provider with
+        ``--skip-provider-button``, else the sign-in page (403); a session its rules
+        refuse: 403."""
+        endpoint = self.endpoint(path)
+        if endpoint == AUTH_ONLY_PATH.lstrip("/"):
+            return self.auth(cookie_header, refresh=refresh)
+        if endpoint == "start":
+            return AuthAnswer(302, set_cookies=self.start())
+        if endpoint == "callback":
+            csrf = parse_cookie_header(cookie_header).get(f"{self.cookie_name}_csrf")
+            return AuthAnswer(500 if csrf in self._csrf else 403)
+        if endpoint == "sign_in":
+            return AuthAnswer(200)
+        if endpoint is not None:
+            return AuthAnswer(404)
+        answer = self.auth(cookie_header, refresh=refresh)
+        if answer.status == 202:
+            upstream = next(iter(self.flag("upstream")), "")
+            code = re.fullmatch(r"static://(\d+)", upstream)
+            return replace(answer, status=int(code.group(1)) if code else 200)
+        json_errors = self.flag("force-json-errors")
+        if answer.denied == "access denied":
+            return replace(answer, status=403)
+        ajax = "application/json" in [m.strip() for m in accept.split(",")]
+        api = any(re.search(r, path) for r in self.flag("api-route"))
+        if json_errors or ajax or api:
+            return replace(answer, status=401)
+        if self.flag("skip-provider-button"):
+            return replace(answer, status=302, set_cookies=self.start())
+        return replace(answer, status=403)
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:

@@ -296,6 +296,11 @@ def test_set_xauthrequest_and_authorization_headers() -> None:
     }
 
 
+def test_headers_for_a_raw_id_token() -> None:
+    raw = tokens().id_token
+    assert proxy().headers_for(raw)["Authorization"] == f"Bearer {raw}"
+
+
 def test_access_token_header_needs_pass_access_token() -> None:
     headers = proxy("--pass-access-token").headers_for(tokens())
     assert headers["X-Auth-Request-Access-Token"] == "at"
@@ -374,3 +379,31 @@ def test_callback_needs_the_csrf_cookie() -> None:
     with pytest.raises(Refused) as error:
         proxy().callback({}, tokens())
     assert error.value.status == 403
+
+
+def signed_in(started: OAuth2Proxy) -> str:
+    """A session cookie header from a sign-in through ``start`` and ``callback``."""
+    name, value = started.start()[0].split(";", 1)[0].split("=", 1)
+    return started.callback({name: value}, tokens())[0].split(";", 1)[0]
+
+
+def test_serve_routes_as_its_mux() -> None:
+    started = proxy("--proxy-prefix=/hub/oauth2", "--upstream=static://200")
+    cookie = signed_in(started)
+    assert started.serve("/hub/oauth2/auth", cookie).status == 202
+    assert started.serve("/hub/oauth2/auth").status == 401
+    assert started.serve("/hub/oauth2/start").status == 302
+    assert started.serve("/hub/oauth2/start").set_cookies[0].startswith("_oauth2_proxy_csrf=")
+    assert started.serve("/hub/oauth2/callback").status == 403
+    assert started.serve("/hub/oauth2/nothing").status == 404
+    upstream = started.serve("/hub/home", cookie)
+    assert upstream.status == 200
+    assert upstream.headers["X-Auth-Request-User"] == "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+
+
+def test_serve_without_a_session() -> None:
+    started = proxy("--upstream=static://200")
+    assert started.serve("/hub/home").status == 403  # its sign-in page
+    assert started.serve("/hub/home", accept="application/json").status == 401
+    assert proxy("--skip-provider-button").serve("/hub/home").status == 302
+    assert proxy("--api-route=^/hub/api/").serve("/hub/api/user").status == 401

@@ -141,12 +141,12 @@ class IstioEdge:
                 for name in self.provider["includeRequestHeadersInCheck"]
                 if name in sent
             }
-            if auth.endpoint(path) in ("start", "callback"):
-                return Passed(None, self.auth_service, 302)  # oauth2-proxy answers itself
-            allowed = auth.auth(checked.get("cookie", ""))
-            if allowed.status != 202:
-                # Its sign-in page (403), or 401 from its check, goes back to the browser.
-                return Passed(None, self.auth_service, 401 if auth.endpoint(path) else 403)
+            # Envoy asks with the request's own path, and oauth2-proxy's router answers
+            # (its sign-in and callback, or the check): a 2xx allows the request, anything
+            # else goes back to the browser.
+            allowed = auth.serve(path, checked.get("cookie", ""), accept=sent.get("accept", ""))
+            if not 200 <= allowed.status < 300:
+                return Passed(None, self.auth_service, allowed.status)
             answer = {k.lower(): v for k, v in allowed.headers.items()}
             for name in self.provider["headersToUpstreamOnAllow"]:
                 sent.pop(name, None)
