@@ -200,7 +200,12 @@ def _parse_args(args: Sequence[str]) -> dict[str, Any]:
         index += 1
         if not arg.startswith("-"):
             continue  # pflag keeps positional arguments; oauth2-proxy ignores them
-        name, sep, value = arg.lstrip("-").partition("=")
+        if not arg.startswith("--"):
+            # oauth2-proxy defines no shorthand flags.
+            raise InvalidConfiguration(
+                f"failed to parse flags: unknown shorthand flag: {arg[1:2]!r} in {arg}"
+            )
+        name, sep, value = arg[2:].partition("=")
         if name not in known:
             raise InvalidConfiguration(f"failed to parse flags: unknown flag: --{name}")
         flag = known[name]
@@ -652,7 +657,9 @@ class OAuth2Proxy:
             return None
         return path[len(self.prefix.rstrip("/")) + 1 :].split("?", 1)[0]
 
-    def set_cookie(self, name: str, value: str, *, expire: bool = False) -> str:
+    def set_cookie(
+        self, name: str, value: str, *, expire: bool = False, lifetime: str = "cookie-expire"
+    ) -> str:
         """A ``Set-Cookie`` value as pkg/cookies/cookies.go ``MakeCookieFromOptions`` makes
         it: ``--cookie-path``, ``--cookie-domain`` (none: the request's host only),
         ``--cookie-expire``, ``--cookie-httponly``, ``--cookie-secure``,
@@ -661,7 +668,7 @@ class OAuth2Proxy:
         domains = self.flag("cookie-domain")
         if domains:
             parts.append(f"Domain={domains[-1]}")
-        max_age = 0 if expire else int(parse_duration(self.flag("cookie-expire")))
+        max_age = 0 if expire else int(parse_duration(self.flag(lifetime)))
         parts.append(f"Max-Age={max_age}")
         if self.flag("cookie-httponly"):
             parts.append("HttpOnly")
@@ -673,10 +680,11 @@ class OAuth2Proxy:
 
     def start(self) -> list[str]:
         """``<prefix>/start``: the CSRF cookie ``<cookie-name>_csrf`` (pkg/cookies/csrf.go
-        ``csrfCookieName``), before the identity provider."""
+        ``GenerateCookieName``; ``csrf.SetCookie``: it lives ``--cookie-csrf-expire``),
+        before the identity provider."""
         token = secrets.token_urlsafe(16)
         self._csrf.add(token)
-        return [self.set_cookie(f"{self.cookie_name}_csrf", token)]
+        return [self.set_cookie(f"{self.cookie_name}_csrf", token, lifetime="cookie-csrf-expire")]
 
     def callback(self, cookies: Mapping[str, str], tokens: TokenResponse) -> list[str]:
         """``<prefix>/callback`` after the identity provider answered with ``tokens``

@@ -181,6 +181,17 @@ def test_fails_on_an_unknown_flag() -> None:
     )
 
 
+def test_fails_on_a_single_dash_flag() -> None:
+    assert refusal("-cookie-secure=false") == (
+        "failed to parse flags: unknown shorthand flag: 'c' in -cookie-secure=false"
+    )
+
+
+def test_csrf_cookie_lives_its_own_time() -> None:
+    (csrf,) = proxy().start()
+    assert "Max-Age=900" in csrf
+
+
 def test_fails_on_an_unknown_config_key() -> None:
     assert refusal(config='user_claim = "x"\n') == (
         "failed to load config: error unmarshalling config: '' has invalid keys: user_claim"
