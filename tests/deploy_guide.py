@@ -24,7 +24,7 @@ import yaml
 
 from tests.manifests import ROOT, read_manifests
 from tests.oauth2_proxy import InvalidConfiguration, OAuth2Proxy
-from tests.oauth2_proxy_chart import CHART_VERSION, ChartRelease
+from tests.oauth2_proxy_chart import CHART_VERSION, ChartError, ChartRelease
 
 __all__ = [
     "GUIDES",
@@ -265,7 +265,10 @@ class _Walk:
             if name not in self.files:
                 raise self.fail(f"values file {name!r} is not given")
             overlays.append(self.files[name])
-        installed = ChartRelease.install(release, namespace, *overlays)
+        try:
+            installed = ChartRelease.install(release, namespace, *overlays)
+        except ChartError as error:
+            raise self.fail(str(error)) from None
         secrets = {
             name: data for (ns, name), data in self.cluster.secrets.items() if ns == namespace
         }

@@ -19,7 +19,7 @@ from typing import Any
 
 from tests.oauth2_proxy import OAuth2Proxy
 
-__all__ = ["CHART_VERSION", "DEFAULTS", "ChartRelease", "merge"]
+__all__ = ["CHART_VERSION", "DEFAULTS", "ChartError", "ChartRelease", "merge"]
 
 CHART_VERSION = "10.7.0"
 CHART_NAME = "oauth2-proxy"
@@ -63,10 +63,15 @@ DEFAULTS: dict[str, Any] = {
         "seccompProfile": {"type": "RuntimeDefault"},
     },
     "redis-ha": {"enabled": False},
+    "checkDeprecation": True,
     "sessionStorage": {"type": "cookie"},
     "extraInitContainers": [],
     "extraVolumes": [],
 }
+
+
+class ChartError(ValueError):
+    """``helm install`` fails rendering the chart (a template's ``fail``)."""
 
 
 def merge(base: Mapping[str, Any], *overlays: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,7 +109,18 @@ class ChartRelease:
 
     @classmethod
     def install(cls, release: str, namespace: str, *value_files: Mapping[str, Any]) -> ChartRelease:
-        return cls(release, namespace, merge(DEFAULTS, *value_files))
+        installed = cls(release, namespace, merge(DEFAULTS, *value_files))
+        installed.check()
+        return installed
+
+    def check(self) -> None:
+        """deprecation.yaml: with ``checkDeprecation`` (default true), ``service.port`` fails
+        the install (renamed ``service.portNumber``)."""
+        if self.values.get("checkDeprecation") and self.values["service"].get("port"):
+            raise ChartError(
+                "execution error at (oauth2-proxy/templates/deprecation.yaml): `service.port` "
+                "does no longer exist. It has been renamed to `service.portNumber`"
+            )
 
     # _helpers.tpl
     @property

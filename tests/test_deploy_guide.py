@@ -18,7 +18,7 @@ from tests.adversarial.kit import KeyPair, sign
 from tests.deploy_guide import GuideError, guide_steps, mesh_provider, value_files, walk
 from tests.manifests import ROOT, read_manifests
 from tests.oauth2_proxy import OAuth2Proxy, TokenResponse
-from tests.oauth2_proxy_chart import ChartRelease
+from tests.oauth2_proxy_chart import ChartError, ChartRelease
 from tests.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
 from tests.pod_security import restricted_problems
 
@@ -122,6 +122,15 @@ def test_minimal_network_policy_admits_the_chart_pods_port() -> None:
     (rule,) = policy["spec"]["ingress"]
     assert rule["ports"] == [{"protocol": "TCP", "port": port["containerPort"]}]
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= release.pod_labels().items()
+
+
+def test_chart_refuses_the_old_service_port_value() -> None:
+    """Setting the Service's port to 4180 the obvious way fails the install at 10.7.0."""
+    with pytest.raises(ChartError) as error:
+        ChartRelease.install("oauth2-proxy", "jupyterhub", {"service": {"port": 4180}})
+    assert "renamed to `service.portNumber`" in str(error.value)
+    moved = ChartRelease.install("oauth2-proxy", "jupyterhub", {"service": {"portNumber": 4180}})
+    assert moved.service()["spec"]["ports"][0]["port"] == 4180
 
 
 def test_dev_provider_targets_the_chart_service() -> None:
