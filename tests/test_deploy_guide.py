@@ -7,17 +7,20 @@ header name the project uses is one that version has."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import time
 from typing import Any
 
 import pytest
 
+from apps.dev import DevChart
+from apps.minimal import MinimalChart
 from constructs_lib import AUTH_PROXY_FLAGS, AuthProxy, HubOptions
 from tests.adversarial.kit import KeyPair, sign
 from tests.deploy_guide import GuideError, guide_steps, mesh_provider, value_files, walk
 from tests.manifests import ROOT, read_manifests
-from tests.oauth2_proxy import OAuth2Proxy, TokenResponse
+from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_duration
 from tests.oauth2_proxy_chart import ChartError, ChartRelease
 from tests.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
 from tests.pod_security import restricted_problems
@@ -188,6 +191,22 @@ def test_guide_session_never_passes_an_expired_id_token() -> None:
     answer = proxy.check(session, refresh=lambda _: fresh)
     assert answer.status == 202
     assert answer.headers["Authorization"] == f"Bearer {fresh.id_token}"
+
+
+# Each app's hub, whose default header_trust names the identity provider.
+APP_CHARTS: dict[str, Any] = {"minimal": MinimalChart.__init__, "dev": DevChart.__init__}
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_guide_oauth2_proxy_is_the_hubs_identity_provider_client(app: str) -> None:
+    """The issuer and client id oauth2-proxy signs in with are the issuer and audience the
+    app's hub checks its ID token for; its refresh comes before the longest token the hub
+    takes expires."""
+    trust = inspect.signature(APP_CHARTS[app]).parameters["header_trust"].default
+    proxy = _proxy(app)
+    assert proxy.flag("oidc-issuer-url") == trust.jwt.issuer
+    assert proxy.flag("client-id") == trust.jwt.audience
+    assert 0 < parse_duration(proxy.flag("cookie-refresh")) < trust.jwt.max_lifetime
 
 
 def _project_flags() -> set[str]:
