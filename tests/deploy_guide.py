@@ -12,9 +12,11 @@ walk, with the step and the command.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shlex
+import signal
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ __all__ = [
     "guide_steps",
     "installed_chart",
     "mesh_provider",
+    "shell_value",
     "value_files",
     "walk",
 ]
@@ -121,16 +124,28 @@ def _commands(script: str) -> list[list[str]]:
     return [shlex.split(line) for line in joined.splitlines() if line.strip()]
 
 
-def _shell_value(value: str) -> str:
-    """A literal's value as bash gives it (``$(...)`` run)."""
+def shell_value(value: str) -> str:
+    """A literal's value as bash gives it (``$(...)`` run), in a process group of its own
+    that is ended if it outlives its time."""
     if "$" not in value:
         return value
-    result = subprocess.run(
-        ["bash", "-c", f'printf %s "{value}"'], capture_output=True, text=True, timeout=30
+    shell = subprocess.Popen(
+        # An assignment fails with its substitution (-e), a pipeline with any part of it.
+        ["bash", "-c", f'set -eo pipefail; value="{value}"; printf %s "$value"'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    if result.returncode != 0:
-        raise GuideError(f"{value!r} failed: {result.stderr}")
-    return result.stdout
+    try:
+        out, err = shell.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(shell.pid, signal.SIGKILL)
+        shell.communicate()
+        raise GuideError(f"{value!r} did not finish in 30 s") from None
+    if shell.returncode != 0:
+        raise GuideError(f"{value!r} failed ({shell.returncode}): {err}")
+    return out
 
 
 def _option(args: list[str], *names: str) -> str | None:
@@ -240,7 +255,7 @@ class _Walk:
                 a.split("=", 1)[1] for a in args if a.startswith("--from-literal=")
             ]:
                 key, _, value = literal.partition("=")
-                data[key] = _shell_value(value)
+                data[key] = shell_value(value)
             if verbs[2] == "tls":
                 data = {"tls.crt": "<cert>", "tls.key": "<key>"}
             self.cluster.secrets[(namespace or "default", name)] = data

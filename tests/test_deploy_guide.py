@@ -18,7 +18,14 @@ from apps.dev import DevChart
 from apps.minimal import MinimalChart
 from constructs_lib import AUTH_PROXY_FLAGS, AuthProxy, HubOptions
 from tests.adversarial.kit import KeyPair, sign
-from tests.deploy_guide import GuideError, guide_steps, mesh_provider, value_files, walk
+from tests.deploy_guide import (
+    GuideError,
+    shell_value,
+    guide_steps,
+    mesh_provider,
+    value_files,
+    walk,
+)
 from tests.manifests import ROOT, read_manifests
 from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_duration
 from tests.oauth2_proxy_chart import ChartError, ChartRelease
@@ -102,6 +109,14 @@ def test_walk_refuses_an_app_before_its_secrets() -> None:
     with pytest.raises(GuideError) as error:
         walk("minimal", reordered)
     assert "reads Secret 'jupyterhub-proxy-token', which does not exist" in str(error.value)
+
+
+def test_walk_fails_a_command_that_fails() -> None:
+    """A guide's $(...) that fails (a missing openssl, say) fails the walk, not an empty
+    secret."""
+    with pytest.raises(GuideError) as error:
+        shell_value("$(openssl-missing rand -base64 32 | tr -- '+/' '-_')")
+    assert "failed (127)" in str(error.value)
 
 
 def test_minimal_ingress_targets_the_chart_service() -> None:
