@@ -20,9 +20,9 @@ from constructs_lib import AUTH_PROXY_FLAGS, AuthProxy, HubOptions
 from tests.adversarial.kit import KeyPair, sign
 from tests.deploy_guide import (
     GuideError,
-    shell_value,
     guide_steps,
     mesh_provider,
+    shell_value,
     value_files,
     walk,
 )
