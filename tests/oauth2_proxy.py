@@ -400,16 +400,16 @@ class OAuth2Proxy:
         # providers/providers.go providerRequiresOIDCProviderVerifier / NewProvider
         provider = self.flag("provider")
         if provider != "oidc":
-            raise InvalidConfiguration(
-                f"this model covers --provider=oidc only (got {provider!r}; the program's "
-                "default is google)"
-            )
-        # pkg/providers/oidc/provider_verifier.go ProviderVerifierOptions.validate
+            # Not a refusal of the program's (its default is google): a limit of this model.
+            raise NotImplementedError(f"only --provider=oidc is modelled, got {provider!r}")
+        # main.go main: "ERROR: Failed to initialise OAuth2 Proxy: ..." from oauthproxy.go
+        # NewOAuthProxy; pkg/providers/oidc/provider_verifier.go
+        # ProviderVerifierOptions.validate
         if not self.flag("oidc-issuer-url"):
             raise InvalidConfiguration(
-                "error initialising provider: could not create provider data: error building "
-                "OIDC ProviderVerifier: invalid provider verifier options: missing required "
-                "setting: issuer-url"
+                "ERROR: Failed to initialise OAuth2 Proxy: error initialising provider: could "
+                "not create provider data: error building OIDC ProviderVerifier: invalid "
+                "provider verifier options: missing required setting: issuer-url"
             )
 
     # -- sessions -----------------------------------------------------------------------

@@ -175,6 +175,11 @@ def test_fails_without_an_issuer() -> None:
     assert refusal(drop=("oidc-issuer-url",)).endswith("missing required setting: issuer-url")
 
 
+def test_other_providers_are_not_modelled() -> None:
+    with pytest.raises(NotImplementedError):
+        OAuth2Proxy([a for a in BASE if not a.startswith("--provider=")])
+
+
 def test_fails_on_an_unknown_flag() -> None:
     assert refusal("--user-claim=preferred_username") == (
         "failed to parse flags: unknown flag: --user-claim"
