@@ -130,12 +130,12 @@ class IstioIngress(Construct):
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
-    paths (``/hub``, ``/hub/*``) on exactly these hosts through the external auth first: the
-    hub trusts the user header that auth sets. oauth2-proxy runs under the hub's path with its
-    cookies on it (``AUTH_PROXY_FLAGS``), so it answers its sign-in and callback within that
-    check, and a browser never sends its cookies to a user server. User servers are not
-    checked: they admit only JupyterHub's own OAuth, whose authorize step is on the hub's
-    paths.
+    paths (``/hub``, ``/hub/*``) on these hosts, whatever port the Host header names, through
+    the external auth first: the hub trusts the user header that auth sets. oauth2-proxy runs
+    under the hub's path with its cookies on it (``AUTH_PROXY_FLAGS``), so it answers its
+    sign-in and callback within that check, and a browser never sends its cookies to a user
+    server. User servers are not checked: they admit only JupyterHub's own OAuth, whose
+    authorize step is on the hub's paths.
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
@@ -609,6 +609,19 @@ class IstioIngress(Construct):
             )
         )
 
+    @property
+    def ext_authz_hosts(self) -> tuple[str, ...]:
+        """The ext-authz policy's ``hosts``: each host bare and with any port. The gateway
+        routes ``Host: h:443`` as ``h`` (its RouteConfiguration sets
+        ``ignore_port_in_host_matching``: Istio 1.30 pilot/pkg/networking/core/gateway.go,
+        ``buildGatewayHTTPRouteConfig``), while a policy's ``hosts`` match the whole
+        ``:authority``, port included (``matcher.HostMatcher`` in
+        pilot/pkg/security/authz/matcher/header.go: exact, ``h:*`` a prefix, both
+        case-insensitive). Listing ``h`` and ``h:*`` (Istio's security best practices, "host
+        match policies") keeps the check on whatever port a client writes; dropping ``hosts``
+        would also check other apps' ``/hub`` paths on a shared gateway."""
+        return tuple(name for host in self.hosts for name in (host, f"{host}:*"))
+
     # The hub's paths ("/hub/*" does not match "/hub" itself), where oauth2-proxy and its
     # cookies live (AUTH_PROXY_PREFIX, AUTH_COOKIE_PATH): the only paths that need its check.
     ext_authz_paths = (HUB_PATH, f"{HUB_PATH}/*")
@@ -623,7 +636,7 @@ class IstioIngress(Construct):
                 "must name the gateway's namespace to place its ext-authz policy",
             )
         operation: dict[str, Any] = {
-            "hosts": list(self.hosts),
+            "hosts": list(self.ext_authz_hosts),
             "paths": list(self.ext_authz_paths),
         }
         if self.tls and self.tls.redirect_http:

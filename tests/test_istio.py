@@ -82,12 +82,18 @@ def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
     assert policy["spec"]["action"] == "CUSTOM"
     assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
     # The hub's paths only: oauth2-proxy and its cookies live there, user servers do not.
+    # Each host bare and with any port: the gateway routes "h:443" as "h".
     assert policy["spec"]["rules"] == [
         {
             "to": [
                 {
                     "operation": {
-                        "hosts": ["a.example.org", "b.example.org"],
+                        "hosts": [
+                            "a.example.org",
+                            "a.example.org:*",
+                            "b.example.org",
+                            "b.example.org:*",
+                        ],
                         "paths": ["/hub", "/hub/*"],
                     }
                 }

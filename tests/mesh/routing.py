@@ -369,7 +369,11 @@ def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
 
 def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> Outbound:
     """Route a request arriving at an ingress gateway workload on ``port``: a Gateway server
-    selecting the workload must list the Host (port dropped), and a VirtualService bound to
+    selecting the workload must list the Host (whatever port it names is dropped: the
+    gateway's RouteConfiguration sets ``ignore_port_in_host_matching``, Istio 1.30.3
+    pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's
+    simulation, pilot/pkg/simulation/traffic.go ``matchVirtualHost``, splits it off with
+    ``net.SplitHostPort``), and a VirtualService bound to
     that Gateway for the Host routes it (istio.io/latest/docs/reference/config/networking/
     gateway/ and virtual-service/). An HTTPS server whose TLS the gateway ends (every
     ``tls.mode`` but PASSTHROUGH and AUTO_PASSTHROUGH) routes HTTP like a plain one; an HTTP
