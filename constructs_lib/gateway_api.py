@@ -47,13 +47,16 @@ class GatewayApiIngress(Construct):
     sending them to the proxy's public port: the alternative to ``AuthProxyIngress`` and
     ``IstioIngress`` for any Gateway API implementation (Istio, Envoy Gateway, Cilium...).
 
-    Two rules, as the other edges: ``/hub`` (PathPrefix: ``/hub`` and ``/hub/…``) goes to
-    the proxy as it came, so the user header and ID token an auth filter of the gateway's
-    (e.g. Envoy Gateway's ``SecurityPolicy`` ext-auth, Istio's CUSTOM AuthorizationPolicy)
-    sets reach the hub; every other path has a ``RequestHeaderModifier`` filter that removes
-    the hub's user header and ``Authorization``, so a user server never receives a visitor's
-    identity or proof, whether the auth filter or the client set them. The route does not
-    authenticate by itself: put an auth filter on the Gateway or the route for that.
+    Two rules, as the other edges: ``hub``, ``/hub`` (PathPrefix: ``/hub`` and ``/hub/…``),
+    goes to the proxy as it came, so the user header and ID token an auth filter sets reach
+    the hub; ``other``, every other path, has a ``RequestHeaderModifier`` filter that removes
+    the hub's user header, so no user server receives one. ``Authorization`` passes there:
+    it is the client's own (a JupyterHub API token for a server's API or a remote kernel).
+    The route does not authenticate by itself: attach the auth filter to its ``hub`` rule
+    only (e.g. Envoy Gateway's ``SecurityPolicy`` with ``targetRefs`` naming this HTTPRoute
+    and ``sectionName: hub``, Istio's CUSTOM AuthorizationPolicy on the hub's paths); on the
+    whole Gateway it would replace a client's ``Authorization`` on user paths with its own
+    ID token, and hand that to every user server's owner.
 
     The route lives in the app's namespace (the chart's) unless ``route_namespace`` says
     otherwise. A backendRef to a Service of the route's own namespace needs no ReferenceGrant;
@@ -119,8 +122,10 @@ class GatewayApiIngress(Construct):
         labels = {APP_LABEL: release}
         elsewhere = route_namespace is not None and route_namespace != app_namespace
         self.route_namespace = route_namespace or app_namespace
-        # Removed on every path but the hub's: the header the hub logs users in by and its proof.
-        self.auth_headers = (hub.user_header, "Authorization")
+        # Removed on every path but the hub's: the header the hub logs users in by. An auth
+        # filter on the hub rule adds its ID token there only, so elsewhere Authorization is
+        # the client's own and passes.
+        self.auth_headers = (hub.user_header,)
 
         from constructs_lib._imports.io.k8s.networking import gateway as gw
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +24,14 @@ from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
 
-__all__ = ["IstioIngress", "IstioTls", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "IstioIngress",
+    "IstioTls",
+    "MeshTelemetry",
+    "OutboundTrafficMode",
+    "Retries",
+]
 
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
 _OWN_NAMESPACE = "./*"
@@ -59,15 +67,104 @@ class OutboundTrafficMode(StrEnum):
     ALLOW_ANY = "ALLOW_ANY"
 
 
+# RFC 9110 section 9.2.2: PUT, DELETE and the safe methods are idempotent; a retry of one
+# of them after the upstream may have processed it does no harm.
+IDEMPOTENT_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE")
+# Conditions under which the upstream never processed the request: the connection to it
+# failed (Envoy's router docs, x-envoy-retry-on "connect-failure"), or it refused the HTTP/2
+# stream, which RFC 9113 section 8.7 defines as "not processed". Safe for POST and PATCH too.
+UNPROCESSED_RETRY_ON = ("connect-failure", "refused-stream")
+# What Istio's validation accepts in retryOn besides status codes (Istio 1.30.3,
+# pkg/config/validation/validation.go, supportedRetryOnPolicies: Envoy's x-envoy-retry-on
+# and x-envoy-retry-grpc-on conditions).
+_RETRY_ON_CONDITIONS = frozenset(
+    {
+        "5xx",
+        "gateway-error",
+        "reset",
+        "reset-before-request",
+        "connect-failure",
+        "retriable-4xx",
+        "refused-stream",
+        "retriable-status-codes",
+        "retriable-headers",
+        "envoy-ratelimited",
+        "http3-post-connect-failure",
+        "cancelled",
+        "deadline-exceeded",
+        "internal",
+        "resource-exhausted",
+        "unavailable",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Retries:
-    """How the gateway retries a request to the proxy."""
+    """How the gateway retries a request to the proxy.
+
+    Envoy retries a request of any method on the conditions listed (its router has no method
+    rule, and Istio's ``HTTPRetry`` exposes none), so each path's route is split by method:
+    the idempotent ones (``IDEMPOTENT_METHODS``, RFC 9110) are retried on ``retry_on``, the
+    others (POST, PATCH: a spawn, a kernel start, a new file) only on
+    ``unprocessed_retry_on``, conditions under which the upstream never processed the request.
+    ``attempts`` 0, or an empty condition list, turns retries off for those requests (Istio's
+    validation refuses ``retryOn`` with 0 attempts; without a ``retries`` field Istio would
+    apply its own default).
+    """
 
     attempts: int = 3
+    # The reference's conditions: a 502/503/504 or a 409 from the proxy, or no connection.
     retry_on: str = (
         "gateway-error,retriable-4xx,connect-failure,refused-stream,unavailable,cancelled,"
         "retriable-status-codes"
     )
+    unprocessed_retry_on: str = ",".join(UNPROCESSED_RETRY_ON)
+
+    def policy(self, *, idempotent: bool) -> dict[str, Any]:
+        """The VirtualService ``retries`` of a route for idempotent methods or the others."""
+        conditions = self.retry_on if idempotent else self.unprocessed_retry_on
+        if self.attempts == 0 or not conditions:
+            return {"attempts": 0}
+        return {"attempts": self.attempts, "retryOn": conditions}
+
+    def check(self, scope: Construct) -> None:
+        if self.attempts < 0:
+            raise invalid(scope, "retries.attempts", self.attempts, "must be 0 or more")
+        for field, value in (
+            ("retry_on", self.retry_on),
+            ("unprocessed_retry_on", self.unprocessed_retry_on),
+        ):
+            for condition in _conditions(value):
+                if not (condition in _RETRY_ON_CONDITIONS or _is_status_code(condition)):
+                    raise invalid(
+                        scope,
+                        f"retries.{field}",
+                        value,
+                        f"must list Envoy retry conditions or HTTP status codes, not "
+                        f"{condition!r} (Istio accepts {', '.join(sorted(_RETRY_ON_CONDITIONS))})",
+                    )
+        unsafe = [
+            c for c in _conditions(self.unprocessed_retry_on) if c not in UNPROCESSED_RETRY_ON
+        ]
+        if unsafe:
+            raise invalid(
+                scope,
+                "retries.unprocessed_retry_on",
+                self.unprocessed_retry_on,
+                f"may list only {', '.join(UNPROCESSED_RETRY_ON)} (the upstream never processed "
+                f"the request): {', '.join(unsafe)} would repeat a POST the hub or a user "
+                "server may have carried out",
+            )
+
+
+def _conditions(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _is_status_code(condition: str) -> bool:
+    """Istio's parseRetryOn takes an integer with an HTTP status text as a status code."""
+    return condition.isdigit() and int(condition) in {int(s) for s in HTTPStatus}
 
 
 @dataclass(frozen=True)
@@ -146,7 +243,8 @@ class IstioIngress(Construct):
         port: the Gateway's HTTP port; default 80.
         tls: HTTPS on the Gateway (``IstioTls(credential_name=...)``: port 443, HTTP redirected
             to it); default ``None``, plain HTTP on ``port`` only (TLS ends before the gateway).
-        retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts.
+        retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts,
+            POST and PATCH only when the proxy never got them.
         telemetry: tracing, metrics and access-log providers; default ``MeshTelemetry()``.
         hub_proxy_outbound: the hub's and proxy's Sidecar outbound mode; default ``REGISTRY_ONLY``,
             so they reach only known hosts.
@@ -222,8 +320,7 @@ class IstioIngress(Construct):
                         "must be a TCP port from 1 to 65535",
                     )
         self.tls = tls
-        if retries.attempts < 0:
-            raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
+        retries.check(self)
         for index, host in enumerate(user_egress_hosts):
             if "/" not in host:
                 raise invalid(
@@ -272,12 +369,22 @@ class IstioIngress(Construct):
             )
         )
 
-        def route(match_prefix: str | None, remove: Sequence[str]) -> dict[str, Any]:
+        def route(
+            name: str, prefix: str | None, remove: Sequence[str], *, idempotent: bool
+        ) -> dict[str, Any]:
+            """One route of the proxy's: for ``prefix`` (None: every path), the idempotent
+            methods (one match each, as Istio's matches are alternatives) or all others."""
+            base = {"uri": {"prefix": prefix}} if prefix else {}
+            matches = (
+                [{**base, "method": {"exact": method}} for method in IDEMPOTENT_METHODS]
+                if idempotent
+                else ([base] if base else None)
+            )
             return {
-                "name": "hub" if match_prefix else "other",
-                "match": [{"uri": {"prefix": match_prefix}}] if match_prefix else None,
+                "name": f"{name}-idempotent" if idempotent else name,
+                "match": matches,
                 "headers": {"request": {"remove": list(remove)}} if remove else None,
-                "retries": {"attempts": retries.attempts, "retryOn": retries.retry_on},
+                "retries": retries.policy(idempotent=idempotent),
                 "route": [
                     {
                         "destination": {
@@ -288,10 +395,13 @@ class IstioIngress(Construct):
                 ],
             }
 
-        # The auth headers (set by ext-authz, or sent by the client) reach the hub's paths
-        # only: a user server's owner must never record a visitor's identity and proof.
-        # Route header removal runs in Envoy's router, after the ext-authz filter.
-        self.auth_headers = (hub.user_header.lower(), "authorization")
+        # The ext-authz provider adds its headers (the user header, and Authorization with
+        # its ID token) only on the paths it checks, the hub's; elsewhere a request's
+        # Authorization is the client's own (a JupyterHub API token for a user server's API
+        # or a remote kernel) and passes. The user header means nothing to a user server:
+        # removed there, so none ever receives one. Route header removal runs in Envoy's
+        # router, after the ext-authz filter.
+        self.auth_headers = (hub.user_header.lower(),)
         self.virtual_service: cdk8s.ApiObject | None = None
         self.user_header_filter: cdk8s.ApiObject | None = None
         header_filter: ObjectSpec | None = None
@@ -305,7 +415,7 @@ class IstioIngress(Construct):
                     proxy.gateway_name,
                     f"must bind its VirtualServices to this Gateway {gateway_name(release)!r}",
                 )
-            # Its VirtualServices remove no header, so user servers drop the auth headers
+            # Its VirtualServices remove no header, so user servers drop the user header
             # themselves, as the route for every path but the hub's does with CHProxy.
             header_filter = self._add(self._user_header_filter(release, hub))
         else:
@@ -319,7 +429,13 @@ class IstioIngress(Construct):
                         # The Gateway above.
                         "gateways": [gateway_name(release)],
                         "hosts": list(self.hosts),
-                        "http": [route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+                        # Envoy tries them in this order: the idempotent ones first.
+                        "http": [
+                            route("hub", HUB_PATH_PREFIX, (), idempotent=True),
+                            route("hub", HUB_PATH_PREFIX, (), idempotent=False),
+                            route("other", None, self.auth_headers, idempotent=True),
+                            route("other", None, self.auth_headers, idempotent=False),
+                        ],
                     },
                 )
             )
@@ -540,8 +656,10 @@ class IstioIngress(Construct):
     def _user_header_filter(self, release: str, hub: IHub) -> ObjectSpec:
         """An EnvoyFilter on the user pods' inbound virtual host of the user port (Istio's
         ``inbound|http|<port>``, the one wildcard virtual host of an inbound HTTP route, which
-        SIDECAR_INBOUND patches reach) that removes the auth headers from every request: a
-        user server's owner must never record a visitor's identity and its proof."""
+        SIDECAR_INBOUND patches reach) that removes the hub's user header from every request.
+        ``Authorization`` passes: the ext-authz provider adds its ID token only on the hub's
+        paths, which never route to a user pod, so there it is the client's own (an API
+        token)."""
         labels = dict(hub.user_pod_labels)
         return object_spec(
             "user-auth-headers",

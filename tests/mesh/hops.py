@@ -4,7 +4,9 @@ by the destination's sidecar."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tests.mesh.authz import Request, admit, authorize, custom_checks
 from tests.mesh.objects import Mesh, Service, ServiceEntry, Workload
@@ -25,6 +27,9 @@ class Verdict:
     destination: Workload | None = None
     # The CUSTOM policies at the ingress gateway that send the request to their provider.
     checked_by: tuple[str, ...] = ()
+    # What the gateway's route removes from the request (lower case), and its retries.
+    removed_headers: tuple[str, ...] = ()
+    retries: Mapping[str, Any] | None = None
 
 
 def target_port(service: Service, port: int, workload: Workload) -> int | None:
@@ -95,7 +100,8 @@ def check_ingress(
     allowed, why = authorize(mesh, gateway, listening, None, request)
     if not allowed:
         return Verdict(False, f"at the gateway: {why}", checked_by=checked_by)
-    verdict = _deliver(
-        mesh, ingress(mesh, gateway, request.host, request.path, port), gateway.principal, request
+    route = ingress(mesh, gateway, request.host, request.path, port, request.method)
+    verdict = _deliver(mesh, route, gateway.principal, request)
+    return dataclasses.replace(
+        verdict, checked_by=checked_by, removed_headers=route.removed_headers, retries=route.retries
     )
-    return dataclasses.replace(verdict, checked_by=checked_by)
