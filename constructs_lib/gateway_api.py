@@ -11,6 +11,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -94,6 +95,14 @@ class GatewayApiIngress(Construct):
     ) -> None:
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        refuse_unenforced(
+            self,
+            "proxy",
+            chosen.hub,
+            "the HTTPRoute checks nothing itself (an auth filter, if any, is the Gateway's, "
+            "outside this app), and NetworkPolicies let user servers (which need the hub's "
+            "API) reach every path of the hub's port",
+        )
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         if not isinstance(gateway, GatewayRef):
             raise invalid(self, "gateway", gateway, "must be a GatewayRef(name, namespace)")

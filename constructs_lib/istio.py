@@ -16,8 +16,9 @@ from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
-from constructs_lib._placement import chart_namespace, enter
+from constructs_lib._placement import chart_namespace, enter, join_app
 from constructs_lib.auth_proxy import HUB_PATH
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -343,6 +344,22 @@ class IstioIngress(Construct):
                 ext_authz_provider,
                 "must name an extension provider of the mesh config",
             )
+        if ext_authz_provider is None:
+            refuse_unenforced(
+                self,
+                "proxy",
+                chosen.hub,
+                "without ext_authz_provider nothing at the gateway sets the user header, so a "
+                "client's own copy reaches the hub's login",
+            )
+        if getattr(chosen.hub, "sidecar", True) is None:
+            refuse_unenforced(
+                self,
+                "proxy",
+                chosen.hub,
+                "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy "
+                "keeps user servers off its login path",
+            )
         namespace = chart_namespace(self)
         if namespace is None:
             raise invalid(
@@ -460,13 +477,21 @@ class IstioIngress(Construct):
             return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
         self._authorization(release, chosen, gateway_principal, principal)
+        self.ext_authz_provider = ext_authz_provider
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
+            # HubNetworkPolicies made after this look for it (enforces_user_header).
+            join_app(self, release)
         # All of them made in one call.
         made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))
         self.virtual_service = made.get("VirtualService")
         self.user_header_filter = made.get(header_filter.id) if header_filter else None
         self.service_entries = [made[entry.id] for entry in entries]
+
+    def enforces_user_header(self, proxy: IProxy) -> bool:
+        """Whether this edge lets only its external auth set the user header of ``proxy``'s
+        hub: ext-authz on the hub's paths, and the hub's AuthorizationPolicy."""
+        return self.ext_authz_provider is not None and proxy is self.proxy
 
     def _add(self, spec: ObjectSpec) -> ObjectSpec:
         self._specs.append(spec)

@@ -297,7 +297,7 @@ def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("t"),
     )
-    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     assert [m for m in synth(chart) if m["kind"] == "ServiceEntry"] == []
 
 
