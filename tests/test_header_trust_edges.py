@@ -133,7 +133,9 @@ def test_fails_with_network_policies_alone(chart: cdk8s.Chart) -> None:
 
 def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None:
     """The same release in another namespace of the app, behind its own IstioIngress."""
-    elsewhere = cdk8s.Chart(chart.node.root, "elsewhere", namespace="elsewhere")
+    app = chart.node.root
+    assert isinstance(app, cdk8s.App)
+    elsewhere = cdk8s.Chart(app, "elsewhere", namespace="elsewhere")
     other = _hub(elsewhere, TRUST)
     IstioIngress(elsewhere, "Istio", jupyterhub=other, ext_authz_provider="oauth2-proxy")
     jupyterhub = _hub(chart)
