@@ -106,7 +106,6 @@ class AuthProxyIngress(Construct):
             )
         refuse_unenforced(
             self,
-            "proxy",
             proxy.hub,
             "ingress-nginx checks requests at the edge only, and NetworkPolicies let user "
             "servers (which need the hub's API) reach every path of the hub's port",

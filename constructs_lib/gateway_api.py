@@ -97,7 +97,6 @@ class GatewayApiIngress(Construct):
         chosen = resolve_proxy(self, proxy, jupyterhub)
         refuse_unenforced(
             self,
-            "proxy",
             chosen.hub,
             "the HTTPRoute checks nothing itself (an auth filter, if any, is the Gateway's, "
             "outside this app), and NetworkPolicies let user servers (which need the hub's "

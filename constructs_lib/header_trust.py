@@ -117,17 +117,19 @@ def trusts_header_as_is(hub: object) -> bool:
     return isinstance(trust, HeaderTrust) and trust.mode == "header"
 
 
-def refuse_unenforced(scope: Construct, field: str, hub: object, why: str) -> None:
-    """Raise if ``hub`` believes its user header as is behind ``scope``, which cannot enforce
-    that only the gateway's external auth sets it (``why`` says what lets a forged one in)."""
+def refuse_unenforced(scope: Construct, hub: object, why: str) -> None:
+    """Raise if ``hub`` (the proxy's) believes its user header as is behind ``scope``, which
+    cannot enforce that only the gateway's external auth sets it (``why`` says what lets a
+    forged one in)."""
     if not trusts_header_as_is(hub):
         return
     where = hub.node.path if isinstance(hub, Construct) else getattr(hub, "release", hub)
+    header = getattr(hub, "user_header", "X-Auth-Request-User")
     raise invalid(
         scope,
-        field,
+        "proxy.hub",
         where,
         "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
-        f"{why}, so anyone could send X-Auth-Request-User: admin; use "
+        f"{why}, so anyone could send {header}: admin; use "
         "HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider",
     )

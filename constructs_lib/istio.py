@@ -347,7 +347,6 @@ class IstioIngress(Construct):
         if ext_authz_provider is None:
             refuse_unenforced(
                 self,
-                "proxy",
                 chosen.hub,
                 "without ext_authz_provider nothing at the gateway sets the user header, so a "
                 "client's own copy reaches the hub's login",
@@ -355,7 +354,6 @@ class IstioIngress(Construct):
         if getattr(chosen.hub, "sidecar", True) is None:
             refuse_unenforced(
                 self,
-                "proxy",
                 chosen.hub,
                 "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy "
                 "keeps user servers off its login path",

@@ -147,7 +147,6 @@ class HubNetworkPolicies(Construct):
         ):
             refuse_unenforced(
                 self,
-                "proxy",
                 chosen.hub,
                 "NetworkPolicies admit user servers (which need the hub's API) to every path "
                 "of the hub's port, and no IstioIngress with ext_authz_provider for this proxy "

@@ -77,9 +77,21 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         yield Running(hub, response.json()["token"], routes[f"/user/{USER}"]["target"])
 
 
-def _send(url: str, host: str, headers: dict[str, str]) -> requests.Response:
-    return requests.get(
-        f"{url}{PATH}", headers={"Host": host, **headers}, allow_redirects=False, timeout=30
+def _send(
+    url: str,
+    host: str,
+    headers: dict[str, str],
+    method: str = "GET",
+    path: str = PATH,
+    **kwargs: Any,
+) -> requests.Response:
+    return requests.request(
+        method,
+        f"{url}{path}",
+        headers={"Host": host, **headers},
+        allow_redirects=False,
+        timeout=60,
+        **kwargs,
     )
 
 
@@ -115,6 +127,29 @@ def test_through_devs_virtual_service(running: Running) -> None:
     response = _send(running.hub.proxy_url, host, forwarded)
     assert response.status_code == 200, (response.status_code, response.headers)
     assert "started" in response.json()
+
+
+def test_a_remote_kernel_starts_and_stops_through_devs_virtual_service(running: Running) -> None:
+    """A remote-kernel client (token, no browser): POST takes the VirtualService's route for
+    other methods, DELETE the idempotent one; each passes the token."""
+    chart = DevChart(cdk8s.Testing.app(), "dev")
+    mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), read_manifests(CLUSTER.parent))
+    (gateway,) = mesh.gateways
+    pod = next(w for w in mesh.workloads if selects(gateway.selector, w.labels))
+    host = gateway.servers[0].hosts[0]
+    port = next(s.port for s in gateway.servers if not s.https_redirect)
+    kernels = f"/user/{USER}/api/kernels"
+
+    def through(method: str, path: str, **kwargs: Any) -> requests.Response:
+        verdict = check_ingress(mesh, pod, Request(method, host, path), port)
+        assert verdict.allowed and verdict.checked_by == (), verdict.reason
+        forwarded = _pass(_client_headers(running.token), set(verdict.removed_headers))
+        return _send(running.hub.proxy_url, host, forwarded, method, path, **kwargs)
+
+    started = through("POST", kernels, json={"name": "python3"})
+    assert started.status_code == 201, (started.status_code, started.text[:300])
+    stopped = through("DELETE", f"{kernels}/{started.json()['id']}")
+    assert stopped.status_code == 204, (stopped.status_code, stopped.text[:300])
 
 
 def test_through_the_http_route(running: Running) -> None:

@@ -17,6 +17,7 @@ from constructs_lib import (
     GatewayRef,
     HeaderTrust,
     HubNetworkPolicies,
+    HubOptions,
     IstioIngress,
     IstioProxyOptions,
     JupyterHub,
@@ -66,7 +67,7 @@ def test_fails_behind_the_nginx_auth_ingress(chart: cdk8s.Chart) -> None:
     jupyterhub = _hub(chart)
     with pytest.raises(ValueError) as error:
         AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
-    assert str(error.value) == "test/Ingress: proxy " + _refusal(
+    assert str(error.value) == "test/Ingress: proxy.hub " + _refusal(
         "ingress-nginx checks requests at the edge only, and NetworkPolicies let user servers "
         "(which need the hub's API) reach every path of the hub's port"
     )
@@ -78,7 +79,7 @@ def test_fails_behind_the_http_route(chart: cdk8s.Chart) -> None:
         GatewayApiIngress(
             chart, "Route", jupyterhub=jupyterhub, gateway=GatewayRef("gw", "gateways")
         )
-    assert str(error.value) == "test/Route: proxy " + _refusal(
+    assert str(error.value) == "test/Route: proxy.hub " + _refusal(
         "the HTTPRoute checks nothing itself (an auth filter, if any, is the Gateway's, outside "
         "this app), and NetworkPolicies let user servers (which need the hub's API) reach "
         "every path of the hub's port"
@@ -95,7 +96,7 @@ def test_fails_behind_istio_without_ext_authz(chart: cdk8s.Chart) -> None:
     jupyterhub = _hub(chart)
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
-    assert str(error.value) == "test/Istio: proxy " + _refusal(NO_EXT_AUTHZ)
+    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(NO_EXT_AUTHZ)
 
 
 def test_fails_with_the_istio_proxy_without_ext_authz(chart: cdk8s.Chart) -> None:
@@ -104,14 +105,14 @@ def test_fails_with_the_istio_proxy_without_ext_authz(chart: cdk8s.Chart) -> Non
     jupyterhub = _hub(chart, proxy_options=IstioProxyOptions())
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
-    assert str(error.value) == "test/Istio: proxy " + _refusal(NO_EXT_AUTHZ)
+    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(NO_EXT_AUTHZ)
 
 
 def test_fails_with_a_hub_outside_the_mesh(chart: cdk8s.Chart) -> None:
     jupyterhub = _hub(chart, sidecar=None)
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
-    assert str(error.value) == "test/Istio: proxy " + _refusal(
+    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(
         "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy keeps "
         "user servers off its login path"
     )
@@ -128,7 +129,7 @@ def test_fails_with_network_policies_alone(chart: cdk8s.Chart) -> None:
     jupyterhub = _hub(chart)
     with pytest.raises(ValueError) as error:
         HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
-    assert str(error.value) == "test/NetworkPolicies: proxy " + NETWORK_POLICIES_ONLY
+    assert str(error.value) == "test/NetworkPolicies: proxy.hub " + NETWORK_POLICIES_ONLY
 
 
 def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None:
@@ -141,4 +142,11 @@ def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None
     jupyterhub = _hub(chart)
     with pytest.raises(ValueError) as error:
         HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
-    assert str(error.value) == "test/NetworkPolicies: proxy " + NETWORK_POLICIES_ONLY
+    assert str(error.value) == "test/NetworkPolicies: proxy.hub " + NETWORK_POLICIES_ONLY
+
+
+def test_the_refusal_names_the_hubs_own_user_header(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart, hub_options=HubOptions(user_header="X-Forwarded-User"))
+    with pytest.raises(ValueError) as error:
+        AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
+    assert "so anyone could send X-Forwarded-User: admin;" in str(error.value)
