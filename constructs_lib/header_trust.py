@@ -75,7 +75,7 @@ class HeaderTrust:
         with ``ext_authz_provider``, whose per-component AuthorizationPolicies keep user
         servers to the hub's API, in front of a hub with its Istio sidecar. The edges and
         policies that cannot enforce it (``AuthProxyIngress``, ``GatewayApiIngress``,
-        ``IstioIngress`` without ext-authz, ``HubNetworkPolicies`` with no such
+        ``plus.proxy_backend``, ``IstioIngress`` without ext-authz, ``HubNetworkPolicies`` with no such
         ``IstioIngress`` made before them) refuse a hub that trusts the header so.
         ``case_insensitive_names`` as for :meth:`jwt_proof`."""
         return HeaderTrust("header", None, case_insensitive_names)
@@ -117,19 +117,19 @@ def trusts_header_as_is(hub: object) -> bool:
     return isinstance(trust, HeaderTrust) and trust.mode == "header"
 
 
-def refuse_unenforced(scope: Construct, hub: object, why: str) -> None:
-    """Raise if ``hub`` (the proxy's) believes its user header as is behind ``scope``, which
-    cannot enforce that only the gateway's external auth sets it (``why`` says what lets a
-    forged one in)."""
+def refuse_unenforced(scope: Construct | str, hub: object, why: str) -> None:
+    """Raise if ``hub`` (the proxy's) believes its user header as is behind ``scope`` (a
+    construct, or the name of a function), which cannot enforce that only the gateway's
+    external auth sets it (``why`` says what lets a forged one in)."""
     if not trusts_header_as_is(hub):
         return
     where = hub.node.path if isinstance(hub, Construct) else getattr(hub, "release", hub)
     header = getattr(hub, "user_header", "X-Auth-Request-User")
-    raise invalid(
-        scope,
-        "proxy.hub",
-        where,
+    allowed = (
         "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
         f"{why}, so anyone could send {header}: admin; use "
-        "HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider",
+        "HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
     )
+    if isinstance(scope, str):
+        raise ValueError(f"{scope}: proxy.hub {allowed}, got {where!r}")
+    raise invalid(scope, "proxy.hub", where, allowed)

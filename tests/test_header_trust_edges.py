@@ -150,3 +150,15 @@ def test_the_refusal_names_the_hubs_own_user_header(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
     assert "so anyone could send X-Forwarded-User: admin;" in str(error.value)
+
+
+def test_fails_behind_a_kplus_ingress(chart: cdk8s.Chart) -> None:
+    from constructs_lib import plus
+
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        plus.proxy_backend(jupyterhub.proxy)
+    assert str(error.value) == "proxy_backend: proxy.hub " + _refusal(
+        "a Kubernetes Ingress to the proxy checks nothing, and the proxy passes a client's own "
+        "user header to the hub's login"
+    )
