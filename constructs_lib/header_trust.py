@@ -75,8 +75,9 @@ class HeaderTrust:
         with ``ext_authz_provider``, whose per-component AuthorizationPolicies keep user
         servers to the hub's API, in front of a hub with its Istio sidecar. The edges and
         policies that cannot enforce it (``AuthProxyIngress``, ``GatewayApiIngress``,
-        ``plus.proxy_backend``, ``IstioIngress`` without ext-authz, ``HubNetworkPolicies`` with no such
-        ``IstioIngress`` made before them) refuse a hub that trusts the header so.
+        ``plus.proxy_backend``, ``IstioIngress`` without ext-authz, ``HubNetworkPolicies``
+        with no such ``IstioIngress`` made before them) refuse a hub that trusts the header
+        so.
         ``case_insensitive_names`` as for :meth:`jwt_proof`."""
         return HeaderTrust("header", None, case_insensitive_names)
 
