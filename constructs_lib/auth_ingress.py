@@ -11,6 +11,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec
 from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 
@@ -104,6 +105,12 @@ class AuthProxyIngress(Construct):
                 "must carry the requests (CHProxy): IstioProxy routes through an Istio "
                 "Gateway, use IstioIngress",
             )
+        refuse_unenforced(
+            self,
+            proxy.hub,
+            "ingress-nginx checks requests at the edge only, and NetworkPolicies let user "
+            "servers (which need the hub's API) reach every path of the hub's port",
+        )
         self.hosts = proxy.hub.ingress_hosts(self, hosts)
         if auth_response_headers is None:
             auth_response_headers = (proxy.hub.user_header, "Authorization")

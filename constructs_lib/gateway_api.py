@@ -11,6 +11,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
@@ -47,13 +48,16 @@ class GatewayApiIngress(Construct):
     sending them to the proxy's public port: the alternative to ``AuthProxyIngress`` and
     ``IstioIngress`` for any Gateway API implementation (Istio, Envoy Gateway, Cilium...).
 
-    Two rules, as the other edges: ``/hub`` (PathPrefix: ``/hub`` and ``/hub/…``) goes to
-    the proxy as it came, so the user header and ID token an auth filter of the gateway's
-    (e.g. Envoy Gateway's ``SecurityPolicy`` ext-auth, Istio's CUSTOM AuthorizationPolicy)
-    sets reach the hub; every other path has a ``RequestHeaderModifier`` filter that removes
-    the hub's user header and ``Authorization``, so a user server never receives a visitor's
-    identity or proof, whether the auth filter or the client set them. The route does not
-    authenticate by itself: put an auth filter on the Gateway or the route for that.
+    Two rules, as the other edges: ``hub``, ``/hub`` (PathPrefix: ``/hub`` and ``/hub/…``),
+    goes to the proxy as it came, so the user header and ID token an auth filter sets reach
+    the hub; ``other``, every other path, has a ``RequestHeaderModifier`` filter that removes
+    the hub's user header, so no user server receives one. ``Authorization`` passes there:
+    it is the client's own (a JupyterHub API token for a server's API or a remote kernel).
+    The route does not authenticate by itself: attach the auth filter to its ``hub`` rule
+    only (e.g. Envoy Gateway's ``SecurityPolicy`` with ``targetRefs`` naming this HTTPRoute
+    and ``sectionName: hub``, Istio's CUSTOM AuthorizationPolicy on the hub's paths); on the
+    whole Gateway it would replace a client's ``Authorization`` on user paths with its own
+    ID token, and hand that to every user server's owner.
 
     The route lives in the app's namespace (the chart's) unless ``route_namespace`` says
     otherwise. A backendRef to a Service of the route's own namespace needs no ReferenceGrant;
@@ -91,6 +95,13 @@ class GatewayApiIngress(Construct):
     ) -> None:
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        refuse_unenforced(
+            self,
+            chosen.hub,
+            "the HTTPRoute checks nothing itself (an auth filter, if any, is the Gateway's, "
+            "outside this app), and NetworkPolicies let user servers (which need the hub's "
+            "API) reach every path of the hub's port",
+        )
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         if not isinstance(gateway, GatewayRef):
             raise invalid(self, "gateway", gateway, "must be a GatewayRef(name, namespace)")
@@ -119,8 +130,10 @@ class GatewayApiIngress(Construct):
         labels = {APP_LABEL: release}
         elsewhere = route_namespace is not None and route_namespace != app_namespace
         self.route_namespace = route_namespace or app_namespace
-        # Removed on every path but the hub's: the header the hub logs users in by and its proof.
-        self.auth_headers = (hub.user_header, "Authorization")
+        # Removed on every path but the hub's: the header the hub logs users in by. An auth
+        # filter on the hub rule adds its ID token there only, so elsewhere Authorization is
+        # the client's own and passes.
+        self.auth_headers = (hub.user_header,)
 
         from constructs_lib._imports.io.k8s.networking import gateway as gw
 

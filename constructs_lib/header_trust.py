@@ -11,7 +11,7 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from hub_runtime.settings import JwtSettings
 
-__all__ = ["HeaderTrust"]
+__all__ = ["HeaderTrust", "refuse_unenforced", "trusts_header_as_is"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,13 @@ class HeaderTrust:
     @staticmethod
     def mesh_enforced(*, case_insensitive_names: bool = False) -> HeaderTrust:
         """Believe the header as is. Only safe where mesh policy lets nothing but the proxy
-        (behind the gateway's external auth) reach the hub's login path.
+        (behind the gateway's external auth) reach the hub's login path: ``IstioIngress``
+        with ``ext_authz_provider``, whose per-component AuthorizationPolicies keep user
+        servers to the hub's API, in front of a hub with its Istio sidecar. The edges and
+        policies that cannot enforce it (``AuthProxyIngress``, ``GatewayApiIngress``,
+        ``plus.proxy_backend``, ``IstioIngress`` without ext-authz, ``HubNetworkPolicies``
+        with no such ``IstioIngress`` made before them) refuse a hub that trusts the header
+        so.
         ``case_insensitive_names`` as for :meth:`jwt_proof`."""
         return HeaderTrust("header", None, case_insensitive_names)
 
@@ -103,3 +109,28 @@ class HeaderTrust:
                 jwt.max_lifetime,
                 "must be a positive number of seconds",
             )
+
+
+def trusts_header_as_is(hub: object) -> bool:
+    """Whether ``hub`` (a ``HubStatefulSet``, or any hub that says) believes its user header
+    without proof (``HeaderTrust.mesh_enforced()``)."""
+    trust = getattr(hub, "header_trust", None)
+    return isinstance(trust, HeaderTrust) and trust.mode == "header"
+
+
+def refuse_unenforced(scope: Construct | str, hub: object, why: str) -> None:
+    """Raise if ``hub`` (the proxy's) believes its user header as is behind ``scope`` (a
+    construct, or the name of a function), which cannot enforce that only the gateway's
+    external auth sets it (``why`` says what lets a forged one in)."""
+    if not trusts_header_as_is(hub):
+        return
+    where = hub.node.path if isinstance(hub, Construct) else getattr(hub, "release", hub)
+    header = getattr(hub, "user_header", "X-Auth-Request-User")
+    allowed = (
+        "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
+        f"{why}, so anyone could send {header}: admin; use "
+        "HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
+    )
+    if isinstance(scope, str):
+        raise ValueError(f"{scope}: proxy.hub {allowed}, got {where!r}")
+    raise invalid(scope, "proxy.hub", where, allowed)

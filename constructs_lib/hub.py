@@ -416,6 +416,9 @@ class HubStatefulSet(Construct):
         self.url = hub_url(release)
         self.proxy_token = proxy_token
         self.user_header = user_header
+        self.header_trust = header_trust
+        # None: no Istio sidecar, so no AuthorizationPolicy applies to the hub's pod.
+        self.sidecar = sidecar
         self.kubernetes_version = kubernetes_version
         self.profiles = tuple(profiles)
         self._user_pods = user_pods

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,15 +16,23 @@ from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
-from constructs_lib._placement import chart_namespace, enter
+from constructs_lib._placement import chart_namespace, enter, join_app
 from constructs_lib.auth_proxy import HUB_PATH
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
 
-__all__ = ["IstioIngress", "IstioTls", "MeshTelemetry", "OutboundTrafficMode", "Retries"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "IstioIngress",
+    "IstioTls",
+    "MeshTelemetry",
+    "OutboundTrafficMode",
+    "Retries",
+]
 
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
 _OWN_NAMESPACE = "./*"
@@ -59,15 +68,104 @@ class OutboundTrafficMode(StrEnum):
     ALLOW_ANY = "ALLOW_ANY"
 
 
+# RFC 9110 section 9.2.2: PUT, DELETE and the safe methods are idempotent; a retry of one
+# of them after the upstream may have processed it does no harm.
+IDEMPOTENT_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE")
+# Conditions under which the upstream never processed the request: the connection to it
+# failed (Envoy's router docs, x-envoy-retry-on "connect-failure"), or it refused the HTTP/2
+# stream, which RFC 9113 section 8.7 defines as "not processed". Safe for POST and PATCH too.
+UNPROCESSED_RETRY_ON = ("connect-failure", "refused-stream")
+# What Istio's validation accepts in retryOn besides status codes (Istio 1.30.3,
+# pkg/config/validation/validation.go, supportedRetryOnPolicies: Envoy's x-envoy-retry-on
+# and x-envoy-retry-grpc-on conditions).
+_RETRY_ON_CONDITIONS = frozenset(
+    {
+        "5xx",
+        "gateway-error",
+        "reset",
+        "reset-before-request",
+        "connect-failure",
+        "retriable-4xx",
+        "refused-stream",
+        "retriable-status-codes",
+        "retriable-headers",
+        "envoy-ratelimited",
+        "http3-post-connect-failure",
+        "cancelled",
+        "deadline-exceeded",
+        "internal",
+        "resource-exhausted",
+        "unavailable",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Retries:
-    """How the gateway retries a request to the proxy."""
+    """How the gateway retries a request to the proxy.
+
+    Envoy retries a request of any method on the conditions listed (its router has no method
+    rule, and Istio's ``HTTPRetry`` exposes none), so each path's route is split by method:
+    the idempotent ones (``IDEMPOTENT_METHODS``, RFC 9110) are retried on ``retry_on``, the
+    others (POST, PATCH: a spawn, a kernel start, a new file) only on
+    ``unprocessed_retry_on``, conditions under which the upstream never processed the request.
+    ``attempts`` 0, or an empty condition list, turns retries off for those requests (Istio's
+    validation refuses ``retryOn`` with 0 attempts; without a ``retries`` field Istio would
+    apply its own default).
+    """
 
     attempts: int = 3
+    # The reference's conditions: a 502/503/504 or a 409 from the proxy, or no connection.
     retry_on: str = (
         "gateway-error,retriable-4xx,connect-failure,refused-stream,unavailable,cancelled,"
         "retriable-status-codes"
     )
+    unprocessed_retry_on: str = ",".join(UNPROCESSED_RETRY_ON)
+
+    def policy(self, *, idempotent: bool) -> dict[str, Any]:
+        """The VirtualService ``retries`` of a route for idempotent methods or the others."""
+        conditions = self.retry_on if idempotent else self.unprocessed_retry_on
+        if self.attempts == 0 or not conditions:
+            return {"attempts": 0}
+        return {"attempts": self.attempts, "retryOn": conditions}
+
+    def check(self, scope: Construct) -> None:
+        if self.attempts < 0:
+            raise invalid(scope, "retries.attempts", self.attempts, "must be 0 or more")
+        for field, value in (
+            ("retry_on", self.retry_on),
+            ("unprocessed_retry_on", self.unprocessed_retry_on),
+        ):
+            for condition in _conditions(value):
+                if not (condition in _RETRY_ON_CONDITIONS or _is_status_code(condition)):
+                    raise invalid(
+                        scope,
+                        f"retries.{field}",
+                        value,
+                        f"must list Envoy retry conditions or HTTP status codes, not "
+                        f"{condition!r} (Istio accepts {', '.join(sorted(_RETRY_ON_CONDITIONS))})",
+                    )
+        unsafe = [
+            c for c in _conditions(self.unprocessed_retry_on) if c not in UNPROCESSED_RETRY_ON
+        ]
+        if unsafe:
+            raise invalid(
+                scope,
+                "retries.unprocessed_retry_on",
+                self.unprocessed_retry_on,
+                f"may list only {', '.join(UNPROCESSED_RETRY_ON)} (the upstream never processed "
+                f"the request): {', '.join(unsafe)} would repeat a POST the hub or a user "
+                "server may have carried out",
+            )
+
+
+def _conditions(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _is_status_code(condition: str) -> bool:
+    """Istio's parseRetryOn takes an integer with an HTTP status text as a status code."""
+    return condition.isdigit() and int(condition) in {int(s) for s in HTTPStatus}
 
 
 @dataclass(frozen=True)
@@ -130,12 +228,12 @@ class IstioIngress(Construct):
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
-    paths (``/hub``, ``/hub/*``) on exactly these hosts through the external auth first: the
-    hub trusts the user header that auth sets. oauth2-proxy runs under the hub's path with its
-    cookies on it (``AUTH_PROXY_FLAGS``), so it answers its sign-in and callback within that
-    check, and a browser never sends its cookies to a user server. User servers are not
-    checked: they admit only JupyterHub's own OAuth, whose authorize step is on the hub's
-    paths.
+    paths (``/hub``, ``/hub/*``) on these hosts, whatever port the Host header names, through
+    the external auth first: the hub trusts the user header that auth sets. oauth2-proxy runs
+    under the hub's path with its cookies on it (``AUTH_PROXY_FLAGS``), so it answers its
+    sign-in and callback within that check, and a browser never sends its cookies to a user
+    server. User servers are not checked: they admit only JupyterHub's own OAuth, whose
+    authorize step is on the hub's paths.
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
@@ -146,7 +244,8 @@ class IstioIngress(Construct):
         port: the Gateway's HTTP port; default 80.
         tls: HTTPS on the Gateway (``IstioTls(credential_name=...)``: port 443, HTTP redirected
             to it); default ``None``, plain HTTP on ``port`` only (TLS ends before the gateway).
-        retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts.
+        retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts,
+            POST and PATCH only when the proxy never got them.
         telemetry: tracing, metrics and access-log providers; default ``MeshTelemetry()``.
         hub_proxy_outbound: the hub's and proxy's Sidecar outbound mode; default ``REGISTRY_ONLY``,
             so they reach only known hosts.
@@ -222,8 +321,7 @@ class IstioIngress(Construct):
                         "must be a TCP port from 1 to 65535",
                     )
         self.tls = tls
-        if retries.attempts < 0:
-            raise invalid(self, "retries.attempts", retries.attempts, "must be 0 or more")
+        retries.check(self)
         for index, host in enumerate(user_egress_hosts):
             if "/" not in host:
                 raise invalid(
@@ -245,6 +343,20 @@ class IstioIngress(Construct):
                 "ext_authz_provider",
                 ext_authz_provider,
                 "must name an extension provider of the mesh config",
+            )
+        if ext_authz_provider is None:
+            refuse_unenforced(
+                self,
+                chosen.hub,
+                "without ext_authz_provider nothing at the gateway sets the user header, so a "
+                "client's own copy reaches the hub's login",
+            )
+        if getattr(chosen.hub, "sidecar", True) is None:
+            refuse_unenforced(
+                self,
+                chosen.hub,
+                "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy "
+                "keeps user servers off its login path",
             )
         namespace = chart_namespace(self)
         if namespace is None:
@@ -272,12 +384,22 @@ class IstioIngress(Construct):
             )
         )
 
-        def route(match_prefix: str | None, remove: Sequence[str]) -> dict[str, Any]:
+        def route(
+            name: str, prefix: str | None, remove: Sequence[str], *, idempotent: bool
+        ) -> dict[str, Any]:
+            """One route of the proxy's: for ``prefix`` (None: every path), the idempotent
+            methods (one match each, as Istio's matches are alternatives) or all others."""
+            base = {"uri": {"prefix": prefix}} if prefix else {}
+            matches = (
+                [{**base, "method": {"exact": method}} for method in IDEMPOTENT_METHODS]
+                if idempotent
+                else ([base] if base else None)
+            )
             return {
-                "name": "hub" if match_prefix else "other",
-                "match": [{"uri": {"prefix": match_prefix}}] if match_prefix else None,
+                "name": f"{name}-idempotent" if idempotent else name,
+                "match": matches,
                 "headers": {"request": {"remove": list(remove)}} if remove else None,
-                "retries": {"attempts": retries.attempts, "retryOn": retries.retry_on},
+                "retries": retries.policy(idempotent=idempotent),
                 "route": [
                     {
                         "destination": {
@@ -288,10 +410,13 @@ class IstioIngress(Construct):
                 ],
             }
 
-        # The auth headers (set by ext-authz, or sent by the client) reach the hub's paths
-        # only: a user server's owner must never record a visitor's identity and proof.
-        # Route header removal runs in Envoy's router, after the ext-authz filter.
-        self.auth_headers = (hub.user_header.lower(), "authorization")
+        # The ext-authz provider adds its headers (the user header, and Authorization with
+        # its ID token) only on the paths it checks, the hub's; elsewhere a request's
+        # Authorization is the client's own (a JupyterHub API token for a user server's API
+        # or a remote kernel) and passes. The user header means nothing to a user server:
+        # removed there, so none ever receives one. Route header removal runs in Envoy's
+        # router, after the ext-authz filter.
+        self.auth_headers = (hub.user_header.lower(),)
         self.virtual_service: cdk8s.ApiObject | None = None
         self.user_header_filter: cdk8s.ApiObject | None = None
         header_filter: ObjectSpec | None = None
@@ -305,7 +430,7 @@ class IstioIngress(Construct):
                     proxy.gateway_name,
                     f"must bind its VirtualServices to this Gateway {gateway_name(release)!r}",
                 )
-            # Its VirtualServices remove no header, so user servers drop the auth headers
+            # Its VirtualServices remove no header, so user servers drop the user header
             # themselves, as the route for every path but the hub's does with CHProxy.
             header_filter = self._add(self._user_header_filter(release, hub))
         else:
@@ -319,7 +444,13 @@ class IstioIngress(Construct):
                         # The Gateway above.
                         "gateways": [gateway_name(release)],
                         "hosts": list(self.hosts),
-                        "http": [route(HUB_PATH_PREFIX, ()), route(None, self.auth_headers)],
+                        # Envoy tries them in this order: the idempotent ones first.
+                        "http": [
+                            route("hub", HUB_PATH_PREFIX, (), idempotent=True),
+                            route("hub", HUB_PATH_PREFIX, (), idempotent=False),
+                            route("other", None, self.auth_headers, idempotent=True),
+                            route("other", None, self.auth_headers, idempotent=False),
+                        ],
                     },
                 )
             )
@@ -344,13 +475,21 @@ class IstioIngress(Construct):
             return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
         self._authorization(release, chosen, gateway_principal, principal)
+        self.ext_authz_provider = ext_authz_provider
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
+            # HubNetworkPolicies made after this look for it (enforces_user_header).
+            join_app(self, release)
         # All of them made in one call.
         made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))
         self.virtual_service = made.get("VirtualService")
         self.user_header_filter = made.get(header_filter.id) if header_filter else None
         self.service_entries = [made[entry.id] for entry in entries]
+
+    def enforces_user_header(self, proxy: IProxy) -> bool:
+        """Whether this edge lets only its external auth set the user header of ``proxy``'s
+        hub: ext-authz on the hub's paths, and the hub's AuthorizationPolicy."""
+        return self.ext_authz_provider is not None and proxy is self.proxy
 
     def _add(self, spec: ObjectSpec) -> ObjectSpec:
         self._specs.append(spec)
@@ -540,8 +679,10 @@ class IstioIngress(Construct):
     def _user_header_filter(self, release: str, hub: IHub) -> ObjectSpec:
         """An EnvoyFilter on the user pods' inbound virtual host of the user port (Istio's
         ``inbound|http|<port>``, the one wildcard virtual host of an inbound HTTP route, which
-        SIDECAR_INBOUND patches reach) that removes the auth headers from every request: a
-        user server's owner must never record a visitor's identity and its proof."""
+        SIDECAR_INBOUND patches reach) that removes the hub's user header from every request.
+        ``Authorization`` passes: the ext-authz provider adds its ID token only on the hub's
+        paths, which never route to a user pod, so there it is the client's own (an API
+        token)."""
         labels = dict(hub.user_pod_labels)
         return object_spec(
             "user-auth-headers",
@@ -609,6 +750,19 @@ class IstioIngress(Construct):
             )
         )
 
+    @property
+    def ext_authz_hosts(self) -> tuple[str, ...]:
+        """The ext-authz policy's ``hosts``: each host bare and with any port. The gateway
+        routes ``Host: h:443`` as ``h`` (its RouteConfiguration sets
+        ``ignore_port_in_host_matching``: Istio 1.30 pilot/pkg/networking/core/gateway.go,
+        ``buildGatewayHTTPRouteConfig``), while a policy's ``hosts`` match the whole
+        ``:authority``, port included (``matcher.HostMatcher`` in
+        pilot/pkg/security/authz/matcher/header.go: exact, ``h:*`` a prefix, both
+        case-insensitive). Listing ``h`` and ``h:*`` (Istio's security best practices, "host
+        match policies") keeps the check on whatever port a client writes; dropping ``hosts``
+        would also check other apps' ``/hub`` paths on a shared gateway."""
+        return tuple(name for host in self.hosts for name in (host, f"{host}:*"))
+
     # The hub's paths ("/hub/*" does not match "/hub" itself), where oauth2-proxy and its
     # cookies live (AUTH_PROXY_PREFIX, AUTH_COOKIE_PATH): the only paths that need its check.
     ext_authz_paths = (HUB_PATH, f"{HUB_PATH}/*")
@@ -623,7 +777,7 @@ class IstioIngress(Construct):
                 "must name the gateway's namespace to place its ext-authz policy",
             )
         operation: dict[str, Any] = {
-            "hosts": list(self.hosts),
+            "hosts": list(self.ext_authz_hosts),
             "paths": list(self.ext_authz_paths),
         }
         if self.tls and self.tls.redirect_http:

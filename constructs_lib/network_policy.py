@@ -12,6 +12,8 @@ from constructs import Construct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._placement import others_in_app
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.interfaces import IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.user_pods import USER_PORT
@@ -139,6 +141,17 @@ class HubNetworkPolicies(Construct):
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
         release = chosen.release
+        if not any(
+            getattr(edge, "enforces_user_header", lambda _: False)(chosen)
+            for edge in others_in_app(self, Construct, release)
+        ):
+            refuse_unenforced(
+                self,
+                chosen.hub,
+                "NetworkPolicies admit user servers (which need the hub's API) to every path "
+                "of the hub's port, and no IstioIngress with ext_authz_provider for this proxy "
+                "was made before them",
+            )
         labels = {APP_LABEL: release}
         pods = component_labels(chosen)
         flows = (*app_flows(chosen), *ingress_flows(chosen, ingress_from))

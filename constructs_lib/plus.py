@@ -25,6 +25,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component
+from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HubStatefulSet
 from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
@@ -54,6 +55,12 @@ def proxy_backend(proxy: IProxy) -> kplus.IngressBackend:
             f"proxy_backend: proxy must carry the requests (CHProxy): IstioProxy has no public "
             f"port, use IstioIngress, got {where!r}"
         )
+    refuse_unenforced(
+        "proxy_backend",
+        proxy.hub,
+        "a Kubernetes Ingress to the proxy checks nothing, and the proxy passes a client's "
+        "own user header to the hub's login",
+    )
     # kplus builds a Service backend only from a kplus Service, and has no reference to an
     # existing one: this stand-in, with the proxy Service's name and public port, lives in an
     # app of its own that is never synthesized, so it adds no object to yours.

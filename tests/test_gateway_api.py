@@ -23,6 +23,7 @@ from constructs_lib import (
 )
 from tests.conftest import HOSTS, TRUST, VERSIONS, find, synth
 from tests.crd_schemas import is_custom, validate_custom
+from tests.gateway_api_model import removed_headers, rule_for
 
 PUBLIC = ("a.example.org", *HOSTS)
 GATEWAY = GatewayRef("public", "gateways")
@@ -159,38 +160,20 @@ def test_crd_rules_are_evaluated(chart: cdk8s.Chart, edit: Any, message: str) ->
         validate_custom(route)
 
 
-# What the gateway's auth filter (or the client itself) put on the request.
+# What an auth filter on the hub rule sets (oauth2-proxy's user header and ID token), and
+# what a client may send on its own (an API token, a forged user name).
 AUTH_HEADERS = {"X-Auth-Request-User": "alice", "Authorization": "Bearer <ID token>"}
-
-
-def _prefix_matches(prefix: str, path: str) -> bool:
-    """Gateway API PathPrefix: whole path elements, a trailing "/" ignored (the CRD's
-    HTTPPathMatch description)."""
-    prefix = prefix.rstrip("/")
-    return prefix == "" or path == prefix or path.startswith(f"{prefix}/")
+CLIENT_HEADERS = {"X-Auth-Request-User": "admin", "Authorization": "token <API token>"}
 
 
 def _headers_forwarded(http_route: dict[str, Any], path: str) -> dict[str, str]:
-    """What the gateway forwards for ``path`` by Gateway API's rules: among the rules whose
-    match fits, the longest PathPrefix wins, whatever their order (HTTPRouteSpec.rules:
-    '"Prefix" path match with largest number of characters'); its RequestHeaderModifier
-    removes headers by case-insensitive name."""
-    candidates = [
-        (len(match["path"]["value"]), rule)
-        for rule in http_route["spec"]["rules"]
-        for match in rule["matches"]
-        if match["path"]["type"] == "PathPrefix" and _prefix_matches(match["path"]["value"], path)
-    ]
-    if not candidates:
-        raise AssertionError(f"no rule for {path}")
-    _, rule = max(candidates, key=lambda candidate: candidate[0])
-    removed = {
-        name.lower()
-        for f in rule.get("filters", [])
-        if f["type"] == "RequestHeaderModifier"
-        for name in f["requestHeaderModifier"].get("remove", [])
-    }
-    return {k: v for k, v in AUTH_HEADERS.items() if k.lower() not in removed}
+    """What the gateway forwards for ``path`` (``tests/gateway_api_model.py``): the auth
+    filter's headers on the ``hub`` rule, where it is attached, else the client's; less what
+    the rule's RequestHeaderModifier removes."""
+    rule = rule_for(http_route, path)
+    sent = AUTH_HEADERS if rule["name"] == "hub" else CLIENT_HEADERS
+    removed = removed_headers(rule)
+    return {k: v for k, v in sent.items() if k.lower() not in removed}
 
 
 @pytest.mark.parametrize(
@@ -211,14 +194,17 @@ def _headers_forwarded(http_route: dict[str, Any], path: str) -> dict[str, str]:
 def test_auth_headers_reach_the_hub_paths_only(
     chart: cdk8s.Chart, path: str, reaches: bool
 ) -> None:
-    """As at the other edges: a user server's owner must never record a visitor's header and
-    ID token. Reversing the rules' order changes nothing (precedence is by prefix length)."""
+    """As at the other edges: the auth filter's headers reach the hub's paths; elsewhere a
+    client's own Authorization (an API token) reaches its server, and no user header does.
+    Reversing the rules' order changes nothing (precedence is by prefix length)."""
     _route(chart)
     http_route = find(synth(chart), "HTTPRoute")
     reversed_route = copy.deepcopy(http_route)
     reversed_route["spec"]["rules"].reverse()
     for candidate in (http_route, reversed_route):
-        assert _headers_forwarded(candidate, path) == (AUTH_HEADERS if reaches else {})
+        assert _headers_forwarded(candidate, path) == (
+            AUTH_HEADERS if reaches else {"Authorization": "token <API token>"}
+        )
 
 
 def test_removes_the_hubs_user_header(chart: cdk8s.Chart) -> None:
@@ -235,7 +221,7 @@ def test_removes_the_hubs_user_header(chart: cdk8s.Chart) -> None:
     assert other["filters"] == [
         {
             "type": "RequestHeaderModifier",
-            "requestHeaderModifier": {"remove": ["X-Forwarded-User", "Authorization"]},
+            "requestHeaderModifier": {"remove": ["X-Forwarded-User"]},
         }
     ]
 

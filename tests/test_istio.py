@@ -20,7 +20,7 @@ from constructs_lib import (
 from tests.conftest import HOSTS, TRUST, find, synth
 from tests.crd_schemas import validate_custom
 from tests.mesh.authz import Request
-from tests.mesh.hops import check_ingress
+from tests.mesh.hops import Verdict, check_ingress
 from tests.mesh.objects import Mesh
 
 PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
@@ -82,12 +82,18 @@ def test_ext_authz_in_the_gateway_namespace(chart: cdk8s.Chart) -> None:
     assert policy["spec"]["action"] == "CUSTOM"
     assert policy["spec"]["provider"] == {"name": "oauth2-proxy"}
     # The hub's paths only: oauth2-proxy and its cookies live there, user servers do not.
+    # Each host bare and with any port: the gateway routes "h:443" as "h".
     assert policy["spec"]["rules"] == [
         {
             "to": [
                 {
                     "operation": {
-                        "hosts": ["a.example.org", "b.example.org"],
+                        "hosts": [
+                            "a.example.org",
+                            "a.example.org:*",
+                            "b.example.org",
+                            "b.example.org:*",
+                        ],
                         "paths": ["/hub", "/hub/*"],
                     }
                 }
@@ -291,28 +297,54 @@ def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("t"),
     )
-    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     assert [m for m in synth(chart) if m["kind"] == "ServiceEntry"] == []
 
 
+# What the ext-authz provider sets on a request it checks (oauth2-proxy: the user header and
+# its ID token), and what a client may send on its own (an API token, a forged user name).
 EXT_AUTHZ_HEADERS = {"x-auth-request-user": "alice", "authorization": "Bearer <ID token>"}
+CLIENT_HEADERS = {"x-auth-request-user": "admin", "authorization": "token <API token>"}
+# Istio's default install: the gateway's pods, as the mesh model reads them.
+GATEWAY_POD = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "ingressgateway", "namespace": "istio-system"},
+    "spec": {
+        "selector": {"matchLabels": {"istio": "ingressgateway"}},
+        "template": {
+            "metadata": {
+                "labels": {"istio": "ingressgateway"},
+                "annotations": {"sidecar.istio.io/inject": "false"},
+            },
+            "spec": {
+                "serviceAccountName": "istio-ingressgateway-service-account",
+                "containers": [{"name": "istio-proxy", "image": "istio/proxyv2"}],
+            },
+        },
+    },
+}
 
 
-def _headers_forwarded(virtual_service: dict[str, Any], path: str) -> dict[str, str]:
-    """What the gateway forwards for ``path``, by Istio's VirtualService rules: the first http
-    route whose match fits (``uri.prefix``; no match = every request) applies its
-    ``headers.request.remove`` in Envoy's router, after the ext-authz filter added the auth
-    headers (Istio docs, "Virtual Service": HTTPRoute, Headers)."""
-    for route in virtual_service["spec"]["http"]:
-        matches = route.get("match")
-        if matches is None or any(path.startswith(m["uri"]["prefix"]) for m in matches):
-            removed = set(route.get("headers", {}).get("request", {}).get("remove", []))
-            return {k: v for k, v in EXT_AUTHZ_HEADERS.items() if k not in removed}
-    raise AssertionError(f"no route for {path}")
+def _through_gateway(chart: cdk8s.Chart, request: Request, port: int = 80) -> Verdict:
+    model = Mesh.of([*synth(chart), GATEWAY_POD])
+    verdict = check_ingress(model, model.workload({"istio": "ingressgateway"}), request, port)
+    assert verdict.allowed, verdict.reason
+    return verdict
 
 
+def _forwarded(verdict: Verdict) -> dict[str, str]:
+    """The auth headers the proxy receives: the provider's where its check ran (Envoy's
+    ext-authz filter sets them over the client's), else the client's; less what the route
+    removes (Istio docs, "Virtual Service": Headers; Envoy's router removes them after every
+    HTTP filter, ext-authz included)."""
+    sent = EXT_AUTHZ_HEADERS if verdict.checked_by else CLIENT_HEADERS
+    return {name: value for name, value in sent.items() if name not in verdict.removed_headers}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 @pytest.mark.parametrize(
-    ("path", "reaches"),
+    ("path", "hub_path"),
     [
         ("/hub/login", True),
         ("/hub/api/user", True),
@@ -320,22 +352,37 @@ def _headers_forwarded(virtual_service: dict[str, Any], path: str) -> dict[str, 
         ("/user/alice/lab", False),
         ("/user/alice/api/kernels", False),
         ("/", False),
-        ("/hub", False),
         ("/users/alice", False),
         ("/hubx/login", False),
     ],
 )
 def test_auth_headers_reach_the_hub_paths_only(
-    chart: cdk8s.Chart, path: str, reaches: bool
+    chart: cdk8s.Chart, path: str, hub_path: bool, method: str
 ) -> None:
-    """A user server's owner could record a visitor's header and ID token and replay them to
-    the hub's login; the gateway passes them to the hub's paths only. (Envoy normalizes
-    ``/hub/../user/…`` to ``/user/…`` before matching: Istio's default path normalization.)"""
-    _istio(chart)
-    virtual_service = find(synth(chart), "VirtualService")
-    assert (_headers_forwarded(virtual_service, path) == EXT_AUTHZ_HEADERS) is reaches
-    if not reaches:
-        assert _headers_forwarded(virtual_service, path) == {}
+    """The provider checks the hub's paths and its headers reach the hub; elsewhere nothing
+    is added, a client's own Authorization (a JupyterHub API token) reaches the user server,
+    and no user header ever does. (Envoy normalizes ``/hub/../user/…`` to ``/user/…`` before
+    matching: Istio's default path normalization.)"""
+    _istio(chart, ext_authz_provider="oauth2-proxy")
+    verdict = _through_gateway(chart, Request(method, "hub.example.org", path))
+    assert bool(verdict.checked_by) is hub_path, verdict.reason
+    if hub_path:
+        assert _forwarded(verdict) == EXT_AUTHZ_HEADERS
+    else:
+        assert _forwarded(verdict) == {"authorization": "token <API token>"}
+
+
+def test_routes_remove_only_the_hubs_user_header(chart: cdk8s.Chart) -> None:
+    istio = _istio(chart)
+    routes = find(synth(chart), "VirtualService")["spec"]["http"]
+    removed = {r["name"]: r.get("headers", {}).get("request", {}).get("remove") for r in routes}
+    assert removed == {
+        "hub-idempotent": None,
+        "hub": None,
+        "other-idempotent": ["x-auth-request-user"],
+        "other": ["x-auth-request-user"],
+    }
+    assert istio.auth_headers == ("x-auth-request-user",)
 
 
 def test_tls_serves_https_and_redirects_http(chart: cdk8s.Chart) -> None:
@@ -365,25 +412,7 @@ def test_tls_reaches_the_proxy_on_https_only(chart: cdk8s.Chart) -> None:
     """By the mesh model's reading of the same semantics: on 443 the VirtualService routes to
     the proxy, on 80 the gateway answers 301 and routes nothing."""
     _istio(chart, tls=IstioTls(credential_name="hub-tls"))
-    gateway_pod = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "ingressgateway", "namespace": "istio-system"},
-        "spec": {
-            "selector": {"matchLabels": {"istio": "ingressgateway"}},
-            "template": {
-                "metadata": {
-                    "labels": {"istio": "ingressgateway"},
-                    "annotations": {"sidecar.istio.io/inject": "false"},
-                },
-                "spec": {
-                    "serviceAccountName": "istio-ingressgateway-service-account",
-                    "containers": [{"name": "istio-proxy", "image": "istio/proxyv2"}],
-                },
-            },
-        },
-    }
-    model = Mesh.of([*synth(chart), gateway_pod])
+    model = Mesh.of([*synth(chart), GATEWAY_POD])
     gateway = model.workload({"istio": "ingressgateway"})
     request = Request("GET", "hub.example.org", "/hub/login")
     served = check_ingress(model, gateway, request, 443)
@@ -452,4 +481,71 @@ def test_ext_authz_on_every_port_without_redirect(chart: cdk8s.Chart) -> None:
 def test_fails_tls_workload_port_out_of_range(chart: cdk8s.Chart) -> None:
     assert _error(chart, tls=IstioTls(credential_name="hub-tls", http_workload_ports=(80, 0))) == (
         "test/Istio: tls.http_workload_ports[1] must be a TCP port from 1 to 65535, got 0"
+    )
+
+
+@pytest.mark.parametrize("path", ["/hub/spawn/alice", "/hub/api/users/alice/server", "/user/a/"])
+@pytest.mark.parametrize(
+    ("method", "retry_on"),
+    [
+        ("GET", Retries.retry_on),
+        ("HEAD", Retries.retry_on),
+        ("PUT", Retries.retry_on),
+        ("DELETE", Retries.retry_on),
+        ("POST", "connect-failure,refused-stream"),
+        ("PATCH", "connect-failure,refused-stream"),
+    ],
+)
+def test_retries_repeat_a_non_idempotent_request_only_if_it_never_arrived(
+    chart: cdk8s.Chart, path: str, method: str, retry_on: str
+) -> None:
+    """Envoy retries any method on the conditions it is given (Istio's HTTPRetry has no
+    method rule): a POST answered 504 after the hub began a spawn would be sent again. The
+    route each request takes (the mesh model's reading of the VirtualService: the first whose
+    match, method included, fits) retries POST and PATCH only on connect-failure and
+    refused-stream, when the proxy never processed it."""
+    _istio(chart, ext_authz_provider="oauth2-proxy")
+    verdict = _through_gateway(chart, Request(method, "hub.example.org", path))
+    assert verdict.retries == {"attempts": 3, "retryOn": retry_on}, verdict.reason
+
+
+def test_no_retries_with_zero_attempts(chart: cdk8s.Chart) -> None:
+    """Istio's validation refuses retryOn with attempts 0 ("http retry policy configured when
+    attempts are set to 0", pkg/config/validation/validation.go ``validateHTTPRetry``)."""
+    _istio(chart, retries=Retries(attempts=0))
+    routes = find(synth(chart), "VirtualService")["spec"]["http"]
+    assert [r["retries"] for r in routes] == [{"attempts": 0}] * 4
+
+
+def test_no_retries_for_post_when_asked(chart: cdk8s.Chart) -> None:
+    _istio(chart, retries=Retries(unprocessed_retry_on=""))
+    routes = {r["name"]: r["retries"] for r in find(synth(chart), "VirtualService")["spec"]["http"]}
+    assert routes["hub"] == routes["other"] == {"attempts": 0}
+    assert routes["hub-idempotent"] == {"attempts": 3, "retryOn": Retries.retry_on}
+
+
+def test_retry_status_codes_are_conditions(chart: cdk8s.Chart) -> None:
+    _istio(chart, retries=Retries(retry_on="connect-failure,503"))
+    (first, *_) = find(synth(chart), "VirtualService")["spec"]["http"]
+    assert first["retries"] == {"attempts": 3, "retryOn": "connect-failure,503"}
+
+
+def test_fails_unknown_retry_condition(chart: cdk8s.Chart) -> None:
+    assert _error(chart, retries=Retries(retry_on="gateway-error,5xxx")).startswith(
+        "test/Istio: retries.retry_on must list Envoy retry conditions or HTTP status codes, "
+        "not '5xxx' (Istio accepts 5xx, cancelled, connect-failure,"
+    )
+
+
+def test_fails_unprocessed_retry_on_that_may_repeat(chart: cdk8s.Chart) -> None:
+    assert _error(chart, retries=Retries(unprocessed_retry_on="connect-failure,5xx")) == (
+        "test/Istio: retries.unprocessed_retry_on may list only connect-failure, refused-stream "
+        "(the upstream never processed the request): 5xx would repeat a POST the hub or a "
+        "user server may have carried out, got 'connect-failure,5xx'"
+    )
+
+
+def test_fails_negative_retry_attempts(chart: cdk8s.Chart) -> None:
+    assert _error(chart, retries=Retries(attempts=-1)) == (
+        "test/Istio: retries.attempts must be 0 or more, got -1"
     )

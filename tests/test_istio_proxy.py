@@ -87,7 +87,9 @@ GATEWAY = Workload(
     True,
     {},
 )
-AUTH_HEADERS = {"x-auth-request-user", "authorization"}
+# What the user pods' sidecars remove: the hub's user header; a client's own Authorization
+# (an API token) passes, as the provider adds its ID token only on the hub's paths.
+USER_POD_REMOVES = {"x-auth-request-user"}
 TOKEN = "token-from-the-secret"
 
 
@@ -402,10 +404,10 @@ def test_gateway_routes_through_the_written_virtual_services(
 
 
 def test_auth_headers_reach_the_hub_only(routed: tuple[Mesh, dict[str, Workload]]) -> None:
-    """The proxy's VirtualServices remove no header; the user pods' sidecars remove the
-    ext-authz headers at their port, the hub's keep them."""
+    """The proxy's VirtualServices remove no header; the user pods' sidecars remove the hub's
+    user header at their port and keep Authorization, the hub's keep both."""
     mesh, workloads = routed
-    assert mesh.removed_headers(workloads["alice"], 8888) == AUTH_HEADERS
+    assert mesh.removed_headers(workloads["alice"], 8888) == USER_POD_REMOVES
     assert mesh.removed_headers(workloads["hub"], 8081) == set()
 
 

@@ -578,3 +578,101 @@ def test_paths_istio_would_normalize_are_refused() -> None:
     model = mesh(strict(), policy([rule([CLIENT_PRINCIPAL], paths=["/hub/api/*"])]))
     with pytest.raises(Unmodelled):
         check(model, model.workload(CLIENT), "http://hub:8081", get("hub:8081", "/hub/../x"))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "host", "matches"),
+    [
+        # matcher.HostMatcher (pilot/pkg/security/authz/matcher/header.go, Istio 1.30.3):
+        # the whole :authority, port included, case-insensitive.
+        ("hub.example.org", "hub.example.org", True),
+        ("hub.example.org", "HUB.Example.ORG", True),
+        ("hub.example.org", "hub.example.org:443", False),
+        ("hub.example.org:*", "hub.example.org:443", True),
+        ("hub.example.org:*", "hub.example.org", False),
+        ("hub.example.org:*", "hub.example.org.evil:443", False),
+        ("*.example.org", "hub.example.org", True),
+        ("*.example.org", "hub.example.org:443", False),
+        ("*", "anything:1", True),
+    ],
+)
+def test_policy_hosts_match_the_authority_with_its_port(
+    pattern: str, host: str, matches: bool
+) -> None:
+    assert string_match(pattern, host, ignore_case=True) is matches
+
+
+def _gateway_with_custom_policy(hosts: list[str], *extra: dict[str, Any]) -> tuple[Mesh, Workload]:
+    gateway = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": NS},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "hosts": ["hub.example.org"],
+                }
+            ],
+        },
+    }
+    route = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "vs", "namespace": NS},
+        "spec": {
+            "gateways": ["gw"],
+            "hosts": ["hub.example.org"],
+            "http": [{"route": [{"destination": {"host": "hub", "port": {"number": 8081}}}]}],
+        },
+    }
+    custom = policy(
+        [rule(hosts=hosts, paths=["/hub/*"])],
+        action="CUSTOM",
+        selector={"istio": "ingressgateway"},
+        name="ext-authz",
+    )
+    ingress = deployment("ingress", {"istio": "ingressgateway"})
+    model = mesh(gateway, route, ingress, custom, *extra)
+    return model, model.workload({"istio": "ingressgateway"})
+
+
+def test_gateway_routes_a_host_with_any_port_as_the_bare_host() -> None:
+    """``ignore_port_in_host_matching`` on the gateway's routes (Istio 1.30.3
+    pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``; Istio's simulation
+    ``matchVirtualHost`` splits the port off): any port, any case, routes; another name
+    does not."""
+    model, gw = _gateway_with_custom_policy(["hub.example.org"])
+    for host in ("hub.example.org", "hub.example.org:80", "hub.example.org:9", "HUB.example.org"):
+        verdict = check_ingress(model, gw, get(host), 80)
+        assert verdict.allowed and verdict.destination == model.workload(HUB), host
+    assert not check_ingress(model, gw, get("hub.example.org.evil"), 80).allowed
+
+
+def test_gateway_custom_policy_sees_the_host_as_sent() -> None:
+    """The gateway's CUSTOM policy matches the Host with its port: ``h`` alone misses
+    ``h:80`` (which is routed all the same); ``h`` and ``h:*`` catch both."""
+    exact, gw = _gateway_with_custom_policy(["hub.example.org"])
+    assert check_ingress(exact, gw, get("hub.example.org", "/hub/login"), 80).checked_by == (
+        "ext-authz",
+    )
+    missed = check_ingress(exact, gw, get("hub.example.org:80", "/hub/login"), 80)
+    assert missed.allowed and missed.checked_by == ()
+    both, gw = _gateway_with_custom_policy(["hub.example.org", "hub.example.org:*"])
+    for host in ("hub.example.org", "hub.example.org:80", "Hub.Example.Org:443"):
+        assert check_ingress(both, gw, get(host, "/hub/login"), 80).checked_by == ("ext-authz",)
+    assert check_ingress(both, gw, get("hub.example.org:80", "/user/a/"), 80).checked_by == ()
+
+
+def test_gateway_deny_policy_refuses_before_routing() -> None:
+    deny = policy(
+        [rule(paths=["/hub/admin"])],
+        action="DENY",
+        selector={"istio": "ingressgateway"},
+        name="deny",
+    )
+    model, gw = _gateway_with_custom_policy(["hub.example.org"], deny)
+    verdict = check_ingress(model, gw, get("hub.example.org", "/hub/admin"), 80)
+    assert not verdict.allowed and "at the gateway: denied by DENY policy deny" in verdict.reason
+    assert check_ingress(model, gw, get("hub.example.org", "/hub/login"), 80).allowed

@@ -183,23 +183,24 @@ class Run:
 
 class Browser:
     """A browser through the ingress gateway: every request goes to the recorder in front of
-    the proxy with the public Host and the headers the auth proxy adds; a redirect is
-    followed only if it stays on the public host."""
+    the proxy with the public Host, and those for the hub's paths with the headers the auth
+    proxy adds there (its ext-authz check covers those paths only); a redirect is followed
+    only if it stays on the public host."""
 
     def __init__(self, front: str, host: str, user: str, token: str) -> None:
         self.front, self.host = front, host
         self.origin = f"https://{host}"
         self.session = requests.Session()
         self.auth_headers = {"X-Auth-Request-User": user, "Authorization": f"Bearer {token}"}
-        self.session.headers.update(self.auth_headers)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Host": self.host, **kwargs.pop("headers", {})}
         for _ in range(10):
+            checked = path == "/hub" or path.startswith("/hub/")
             response = self.session.request(
                 method,
                 self.front + path,
-                headers=headers,
+                headers={**headers, **(self.auth_headers if checked else {})},
                 allow_redirects=False,
                 timeout=60,
                 **kwargs,
@@ -322,7 +323,6 @@ def _kernel(browser: Browser) -> dict[str, Any] | str:
             "Host": browser.host,
             "Origin": browser.origin,
             "Cookie": browser.cookie_header(path),
-            **browser.auth_headers,
         }
         return asyncio.run(_execute(ws, headers))
     except Exception as error:

@@ -123,10 +123,8 @@ def test_gateway_api_example_synthesizes(tmp_path: Path) -> None:
     hub_rule, other_rule = route["spec"]["rules"]
     assert hub_rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/hub"}}]
     assert "filters" not in hub_rule
-    assert other_rule["filters"][0]["requestHeaderModifier"]["remove"] == [
-        "X-Auth-Request-User",
-        "Authorization",
-    ]
+    # A client's own Authorization (an API token) passes to user servers.
+    assert other_rule["filters"][0]["requestHeaderModifier"]["remove"] == ["X-Auth-Request-User"]
     assert not [m for m in manifests if m["kind"] == "ReferenceGrant"]
     proxy_policy = next(
         m

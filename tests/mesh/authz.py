@@ -44,7 +44,7 @@ from tests.mesh.objects import (
     selects,
 )
 
-__all__ = ["Request", "admit", "peer_mode", "string_match"]
+__all__ = ["Request", "admit", "authorize", "custom_checks", "peer_mode", "string_match"]
 
 _HTTP_ONLY = {
     "hosts",
@@ -68,7 +68,11 @@ class Request:
 
 
 def string_match(pattern: str, value: str | None, *, ignore_case: bool = False) -> bool:
-    """Istio's string match: exact, prefix ``abc*``, suffix ``*abc``, presence ``*``."""
+    """Istio's string match: exact, prefix ``abc*``, suffix ``*abc``, presence ``*``
+    (``matcher.HeaderMatcher``, pilot/pkg/security/authz/matcher/header.go, Istio 1.30.3).
+    ``hosts`` use ``matcher.HostMatcher`` there: the same four forms, case-insensitive, on
+    the whole ``:authority`` header, so a Host with a port (``h:443``) matches neither ``h``
+    nor ``*.example.org``-style suffixes of ``h`` but only ``h:*`` or ``h:443``."""
     if value is None or value == "":
         return False
     if ignore_case:
@@ -209,14 +213,32 @@ def admit(
     mode = peer_mode(mesh, workload, port)
     if not mtls and mode == "STRICT":
         return False, f"plaintext refused: PeerAuthentication STRICT on port {port}"
-    peer = principal if mtls else None
+    return authorize(mesh, workload, port, principal if mtls else None, request)
+
+
+def custom_checks(
+    mesh: Mesh, workload: Workload, port: int, principal: str | None, request: Request | None
+) -> tuple[str, ...]:
+    """The CUSTOM policies at ``workload`` whose rules match the request on its ``port``:
+    each sends the request to its provider before anything else."""
+    return tuple(
+        policy.name
+        for policy in _applying(mesh, workload)
+        if policy.action == "CUSTOM"
+        and any(_rule_matches(r, "CUSTOM", port, principal, request) for r in policy.rules)
+    )
+
+
+def authorize(
+    mesh: Mesh, workload: Workload, port: int, peer: str | None, request: Request | None
+) -> tuple[bool, str]:
+    """The AuthorizationPolicies of ``workload`` for a request on its ``port`` from ``peer``
+    (the mTLS principal, None without): CUSTOM (reported as delegated), DENY, then ALLOW."""
     policies = _applying(mesh, workload)
-    notes = []
-    for policy in policies:
-        if policy.action == "CUSTOM" and any(
-            _rule_matches(r, "CUSTOM", port, peer, request) for r in policy.rules
-        ):
-            notes.append(f"delegated to the CUSTOM provider of {policy.name}")
+    notes = [
+        f"delegated to the CUSTOM provider of {name}"
+        for name in custom_checks(mesh, workload, port, peer, request)
+    ]
     for policy in policies:
         if policy.action == "DENY" and any(
             _rule_matches(r, "DENY", port, peer, request) for r in policy.rules

@@ -3,9 +3,12 @@ by the destination's sidecar."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from tests.mesh.authz import Request, admit
+from tests.mesh.authz import Request, admit, authorize, custom_checks
 from tests.mesh.objects import Mesh, Service, ServiceEntry, Workload
 from tests.mesh.routing import HTTP, Outbound, ingress, outbound
 
@@ -22,6 +25,11 @@ class Verdict:
     service: Service | None = None
     entry: ServiceEntry | None = None
     destination: Workload | None = None
+    # The CUSTOM policies at the ingress gateway that send the request to their provider.
+    checked_by: tuple[str, ...] = ()
+    # What the gateway's route removes from the request (lower case), and its retries.
+    removed_headers: tuple[str, ...] = ()
+    retries: Mapping[str, Any] | None = None
 
 
 def target_port(service: Service, port: int, workload: Workload) -> int | None:
@@ -78,8 +86,22 @@ def check(mesh: Mesh, source: Workload, url: str, request: Request) -> Verdict:
     return _deliver(mesh, outbound(mesh, source, url, request.host), source.principal, request)
 
 
-def check_ingress(mesh: Mesh, gateway: Workload, request: Request, port: int) -> Verdict:
-    """A hop from the ingress gateway workload, for a request that reached it on ``port``."""
-    return _deliver(
-        mesh, ingress(mesh, gateway, request.host, request.path, port), gateway.principal, request
+def check_ingress(
+    mesh: Mesh, gateway: Workload, request: Request, port: int, workload_port: int | None = None
+) -> Verdict:
+    """A hop from the ingress gateway workload, for a request that reached it on ``port`` (its
+    Gateway server's), which its pod listens on as ``workload_port`` (default the same, as
+    with Istio's gateway chart). First the gateway's own AuthorizationPolicies, on the pod's
+    port as Istio matches them there, for a client from outside the mesh (no principal):
+    CUSTOM ones report the check in ``checked_by``, DENY and ALLOW ones can refuse it. Then
+    routing, and the destination's policies."""
+    listening = port if workload_port is None else workload_port
+    checked_by = custom_checks(mesh, gateway, listening, None, request)
+    allowed, why = authorize(mesh, gateway, listening, None, request)
+    if not allowed:
+        return Verdict(False, f"at the gateway: {why}", checked_by=checked_by)
+    route = ingress(mesh, gateway, request.host, request.path, port, request.method)
+    verdict = _deliver(mesh, route, gateway.principal, request)
+    return dataclasses.replace(
+        verdict, checked_by=checked_by, removed_headers=route.removed_headers, retries=route.retries
     )

@@ -124,6 +124,10 @@ class Outbound:
     port: int | None = None  # the Service (or ServiceEntry) port
     protocol: str = TCP
     mtls: bool = False
+    # Request headers (lower case) the VirtualService route removes (headers.request.remove).
+    removed_headers: tuple[str, ...] = ()
+    # The route's retries, as written (None: none given, Istio's default applies).
+    retries: Mapping[str, Any] | None = None
 
 
 def virtual_host_domains(service: Service, port: int, proxy_namespace: str) -> set[str]:
@@ -367,9 +371,15 @@ def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
     )
 
 
-def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> Outbound:
+def ingress(
+    mesh: Mesh, gateway: Workload, host: str, path: str, port: int, method: str = "GET"
+) -> Outbound:
     """Route a request arriving at an ingress gateway workload on ``port``: a Gateway server
-    selecting the workload must list the Host (port dropped), and a VirtualService bound to
+    selecting the workload must list the Host (whatever port it names is dropped: the
+    gateway's RouteConfiguration sets ``ignore_port_in_host_matching``, Istio 1.30.3
+    pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's
+    simulation, pilot/pkg/simulation/traffic.go ``matchVirtualHost``, splits it off with
+    ``net.SplitHostPort``), and a VirtualService bound to
     that Gateway for the Host routes it (istio.io/latest/docs/reference/config/networking/
     gateway/ and virtual-service/). An HTTPS server whose TLS the gateway ends (every
     ``tls.mode`` but PASSTHROUGH and AUTO_PASSTHROUGH) routes HTTP like a plain one; an HTTP
@@ -391,7 +401,7 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
                 "(tls.httpsRedirect): 301",
             )
         for vs, route in _gateway_routes(mesh, gw, bare):
-            if not route_matches(route, path):
+            if not route_matches(route, path, method):
                 continue
             destination = route["route"][0]["destination"]
             service = resolve(mesh, destination["host"], vs.namespace)
@@ -416,6 +426,8 @@ def ingress(mesh: Mesh, gateway: Workload, host: str, path: str, port: int) -> O
                 port=int(number),
                 protocol=HTTP,
                 mtls=_auto_mtls(mesh, service),
+                removed_headers=_removed(vs, route),
+                retries=route.get("retries"),
             )
     return Outbound(
         False,
@@ -464,15 +476,33 @@ def _catch_all_route(route: Mapping[str, Any]) -> bool:
     return any(m.get("uri") == {"prefix": "/"} and set(m) == {"uri"} for m in matches)
 
 
-def route_matches(route: Mapping[str, Any], path: str) -> bool:
-    """A VirtualService HTTP route's ``match`` (only ``uri`` prefix/exact are modelled)."""
+def _removed(vs: VirtualService, route: Mapping[str, Any]) -> tuple[str, ...]:
+    """``headers.request.remove`` of a route: Envoy's ``request_headers_to_remove``, applied
+    by the router after every HTTP filter (ext-authz included), by case-insensitive name
+    (istio.io/latest/docs/reference/config/networking/virtual-service/#Headers)."""
+    headers = route.get("headers") or {}
+    request = headers.get("request") or {}
+    if set(headers) - {"request", "response"} or set(request) - {"remove"}:
+        raise Unmodelled(f"VirtualService {vs.name}: headers {dict(headers)} are not modelled")
+    return tuple(name.lower() for name in request.get("remove", []))
+
+
+def route_matches(route: Mapping[str, Any], path: str, method: str = "GET") -> bool:
+    """A VirtualService HTTP route's ``match``: any one of its entries, each with all of its
+    fields (only ``uri`` prefix/exact and ``method`` exact are modelled)."""
     matches = route.get("match")
     if not matches:
         return True
     for match in matches:
-        if set(match) - {"uri"} or set(match.get("uri", {})) - {"prefix", "exact"}:
+        if (
+            set(match) - {"uri", "method"}
+            or set(match.get("uri", {})) - {"prefix", "exact"}
+            or set(match.get("method", {})) - {"exact"}
+        ):
             raise Unmodelled(f"VirtualService match {match} is not modelled")
         uri = match.get("uri", {})
+        if "method" in match and match["method"]["exact"] != method:
+            continue
         if "exact" in uri and path.split("?")[0] == uri["exact"]:
             return True
         if "prefix" in uri and path.startswith(uri["prefix"]):

@@ -1,0 +1,164 @@
+"""``HeaderTrust.mesh_enforced()`` only where the edge and the policies enforce it: behind
+``IstioIngress`` with ext-authz, whose AuthorizationPolicies keep user servers to the hub's
+API, in front of a hub with its sidecar. Everywhere else anyone who reaches the hub's login
+(a user server's owner, through NetworkPolicies that must admit user servers to the hub's
+port) could send ``X-Auth-Request-User: admin``: one test per refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+
+from constructs_lib import (
+    AuthProxyIngress,
+    GatewayApiIngress,
+    GatewayRef,
+    HeaderTrust,
+    HubNetworkPolicies,
+    HubOptions,
+    IstioIngress,
+    IstioProxyOptions,
+    JupyterHub,
+    NetworkPeer,
+    ProxyToken,
+)
+from tests.conftest import HOSTS, TRUST
+
+GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
+SUGGESTION = "use HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
+
+
+def _hub(chart: cdk8s.Chart, trust: HeaderTrust | None = None, **props: Any) -> JupyterHub:
+    return JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=trust or HeaderTrust.mesh_enforced(),
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+        **props,
+    )
+
+
+def _refusal(why: str, where: str = "test/JupyterHub/Hub") -> str:
+    return (
+        "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
+        f"{why}, so anyone could send X-Auth-Request-User: admin; {SUGGESTION}, got {where!r}"
+    )
+
+
+def test_istio_ingress_with_ext_authz_and_its_policies_enforce_it(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart)
+    istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway)
+    assert istio.enforces_user_header(jupyterhub.proxy)
+
+
+def test_jwt_proof_goes_anywhere(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart, TRUST)
+    AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
+    GatewayApiIngress(chart, "Route", jupyterhub=jupyterhub, gateway=GatewayRef("gw", "gateways"))
+    istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway)
+
+
+def test_fails_behind_the_nginx_auth_ingress(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
+    assert str(error.value) == "test/Ingress: proxy.hub " + _refusal(
+        "ingress-nginx checks requests at the edge only, and NetworkPolicies let user servers "
+        "(which need the hub's API) reach every path of the hub's port"
+    )
+
+
+def test_fails_behind_the_http_route(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        GatewayApiIngress(
+            chart, "Route", jupyterhub=jupyterhub, gateway=GatewayRef("gw", "gateways")
+        )
+    assert str(error.value) == "test/Route: proxy.hub " + _refusal(
+        "the HTTPRoute checks nothing itself (an auth filter, if any, is the Gateway's, outside "
+        "this app), and NetworkPolicies let user servers (which need the hub's API) reach "
+        "every path of the hub's port"
+    )
+
+
+NO_EXT_AUTHZ = (
+    "without ext_authz_provider nothing at the gateway sets the user header, so a client's "
+    "own copy reaches the hub's login"
+)
+
+
+def test_fails_behind_istio_without_ext_authz(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(NO_EXT_AUTHZ)
+
+
+def test_fails_with_the_istio_proxy_without_ext_authz(chart: cdk8s.Chart) -> None:
+    """The gateway reaches the hub itself there: still nothing sets the header but the
+    provider."""
+    jupyterhub = _hub(chart, proxy_options=IstioProxyOptions())
+    with pytest.raises(ValueError) as error:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(NO_EXT_AUTHZ)
+
+
+def test_fails_with_a_hub_outside_the_mesh(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart, sidecar=None)
+    with pytest.raises(ValueError) as error:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
+    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(
+        "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy keeps "
+        "user servers off its login path"
+    )
+
+
+NETWORK_POLICIES_ONLY = _refusal(
+    "NetworkPolicies admit user servers (which need the hub's API) to every path of the hub's "
+    "port, and no IstioIngress with ext_authz_provider for this proxy was made before them"
+)
+
+
+def test_fails_with_network_policies_alone(chart: cdk8s.Chart) -> None:
+    """``minimal``'s shape: NetworkPolicies and no mesh (or the IstioIngress made after)."""
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    assert str(error.value) == "test/NetworkPolicies: proxy.hub " + NETWORK_POLICIES_ONLY
+
+
+def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None:
+    """The same release in another namespace of the app, behind its own IstioIngress."""
+    app = chart.node.root
+    assert isinstance(app, cdk8s.App)
+    elsewhere = cdk8s.Chart(app, "elsewhere", namespace="elsewhere")
+    other = _hub(elsewhere, TRUST)
+    IstioIngress(elsewhere, "Istio", jupyterhub=other, ext_authz_provider="oauth2-proxy")
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    assert str(error.value) == "test/NetworkPolicies: proxy.hub " + NETWORK_POLICIES_ONLY
+
+
+def test_the_refusal_names_the_hubs_own_user_header(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart, hub_options=HubOptions(user_header="X-Forwarded-User"))
+    with pytest.raises(ValueError) as error:
+        AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
+    assert "so anyone could send X-Forwarded-User: admin;" in str(error.value)
+
+
+def test_fails_behind_a_kplus_ingress(chart: cdk8s.Chart) -> None:
+    from constructs_lib import plus
+
+    jupyterhub = _hub(chart)
+    with pytest.raises(ValueError) as error:
+        plus.proxy_backend(jupyterhub.proxy)
+    assert str(error.value) == "proxy_backend: proxy.hub " + _refusal(
+        "a Kubernetes Ingress to the proxy checks nothing, and the proxy passes a client's own "
+        "user header to the hub's login"
+    )

@@ -1,0 +1,124 @@
+"""The ``dev`` app's edge by Istio's host rules: its Gateway, VirtualService and
+AuthorizationPolicies, as synthesized, evaluated by the mesh model (``tests/mesh``) for
+requests whose Host carries no port, the port of the listener, another port, or other case.
+
+The rules, from Istio 1.30.3's source (the version of ``crds/istio.yaml``):
+
+- The gateway's route configuration sets ``ignore_port_in_host_matching`` (pilot/pkg/
+  networking/core/gateway.go, ``buildGatewayHTTPRouteConfig``): ``Host: h:443`` reaches the
+  virtual host of ``h``, whichever port it names (Istio's own simulation,
+  ``matchVirtualHost`` in pilot/pkg/simulation/traffic.go, splits the port off first).
+  Gateway server hosts and VirtualService hosts are DNS names, ``*.suffix`` a wildcard,
+  compared in lower case (``strings.ToLower`` on each host there).
+- An AuthorizationPolicy's ``hosts`` match the ``:authority`` header as it is, port included
+  (``hostGenerator`` in pilot/pkg/security/authz/model/generator.go builds
+  ``matcher.HostMatcher(":authority", value)``; pilot/pkg/security/authz/matcher/header.go:
+  exact, ``*`` presence, ``abc*`` prefix, ``*abc`` suffix, each case-insensitive).
+
+So a policy that lists ``h`` alone lets ``Host: h:443`` be routed without its check; the
+CUSTOM (ext-authz) policy must list ``h`` and ``h:*`` (istio.io/latest/docs/ops/
+best-practices/security/, "Host match policies").
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import cdk8s
+import pytest
+
+from apps.dev import DevChart
+from tests.manifests import ROOT, read_manifests
+from tests.mesh.authz import Request
+from tests.mesh.hops import Verdict, check_ingress
+from tests.mesh.objects import Mesh, Workload, selects
+
+CLUSTER = ROOT / "analysis" / "cluster-environment.yaml"
+HUB_PATHS = ("/hub", "/hub/login", "/hub/api/users", "/hub/oauth2/callback", "/hub/spawn")
+USER_PATHS = ("/user/alice/lab", "/user/alice/api/kernels", "/")
+
+
+@functools.cache
+def _dev() -> tuple[Mesh, Workload, Any, str]:
+    chart = DevChart(cdk8s.Testing.app(), "dev")
+    manifests = list(cdk8s.Testing.synth(chart))
+    mesh = Mesh.of(manifests, read_manifests(CLUSTER.parent))
+    (gateway,) = mesh.gateways
+    pod = next(w for w in mesh.workloads if selects(gateway.selector, w.labels))
+    (policy,) = [p for p in mesh.policies if p.action == "CUSTOM"]
+    return mesh, pod, gateway, policy.name
+
+
+def _served(gateway: Any) -> list[tuple[str, int]]:
+    """Each host and port on which the Gateway routes HTTP (not only redirects)."""
+    return [
+        (host, server.port)
+        for server in gateway.servers
+        if not server.https_redirect
+        for host in server.hosts
+    ]
+
+
+def _variants(host: str, port: int) -> list[str]:
+    return [
+        host,
+        f"{host}:{port}",
+        f"{host}:8443",
+        f"{host}:1",
+        host.upper(),
+        f"{host.upper()}:{port}",
+    ]
+
+
+def _through(request: Request, port: int) -> Verdict:
+    mesh, pod, _, _ = _dev()
+    # Istio's gateway chart listens on the Service's ports; istioctl's install behind them
+    # on 8080/8443 (IstioTls): the check must hold on both.
+    verdicts = [check_ingress(mesh, pod, request, port, listening) for listening in (port, 8443)]
+    assert verdicts[0].checked_by == verdicts[1].checked_by, verdicts
+    return verdicts[0]
+
+
+@pytest.mark.parametrize("path", HUB_PATHS)
+def test_every_host_form_that_reaches_the_hub_paths_is_checked(path: str) -> None:
+    """Whatever port (or case) the Host carries, a request routed to the hub's paths goes
+    through the ext-authz provider first."""
+    _, _, gateway, policy = _dev()
+    unchecked = []
+    for host, port in _served(gateway):
+        for variant in _variants(host, port):
+            verdict = _through(Request("GET", variant, path), port)
+            assert verdict.allowed, (variant, verdict.reason)  # routed: the port is ignored
+            if verdict.checked_by != (policy,):
+                unchecked.append(f"Host {variant!r} {path}: {verdict.reason}")
+    assert not unchecked, "\n".join(unchecked)
+
+
+@pytest.mark.parametrize("path", USER_PATHS)
+def test_user_paths_are_not_sent_to_the_auth_provider(path: str) -> None:
+    """User servers admit only JupyterHub's own OAuth: the provider checks the hub's paths
+    alone, with or without a port."""
+    _, _, gateway, _ = _dev()
+    for host, port in _served(gateway):
+        for variant in _variants(host, port):
+            verdict = _through(Request("GET", variant, path), port)
+            assert verdict.checked_by == (), (variant, path, verdict.reason)
+
+
+def test_other_hosts_are_neither_routed_nor_checked() -> None:
+    """A host the Gateway does not serve is answered 404 without a check, even one that starts
+    with a served host's name (``h:*`` is the prefix ``h:``, which ``h.evil.example`` lacks)."""
+    _, _, gateway, _ = _dev()
+    host, port = _served(gateway)[0]
+    for other in (f"{host}.evil.example", f"{host}.evil.example:{port}", f"x{host}", "evil"):
+        verdict = _through(Request("GET", other, "/hub/login"), port)
+        assert not verdict.allowed and verdict.checked_by == (), (other, verdict.reason)
+
+
+def test_the_policy_lists_each_host_with_and_without_a_port() -> None:
+    mesh, _, gateway, policy = _dev()
+    (custom,) = [p for p in mesh.policies if p.name == policy]
+    hosts = custom.rules[0]["to"][0]["operation"]["hosts"]
+    served = sorted({host for host, _ in _served(gateway)})
+    assert sorted(hosts) == sorted([*served, *(f"{h}:*" for h in served)])
