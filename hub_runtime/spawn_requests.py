@@ -73,7 +73,8 @@ class SpawnFormHandler(pages.SpawnHandler):  # type: ignore[misc]
         problem = await _problem(spawner, call.get("options"))
         if problem is None:
             return await super()._wrap_spawn_single_user(user, server_name, *args, **kw)
-        self.log.warning("Refused to spawn %s: %s", spawner._log_name, problem)
+        # The server's name comes from the URL: escaped like the problem itself.
+        self.log.warning("Refused to spawn %s: %s", escaped(spawner._log_name), problem)
         self.set_status(400)
         form = await self._render_form(
             for_user=user,

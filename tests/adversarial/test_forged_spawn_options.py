@@ -316,6 +316,27 @@ def test_query_refuses_forged_options(hub: Hub, report: Callable[[str, str], Non
     assert "Traceback" not in log, log
 
 
+def test_refusal_log_line_is_escaped(hub: Hub, report: Callable[[str, str], None]) -> None:
+    """The server's name in the refusal's log line comes from the URL: a newline in it stays
+    escaped, on the one line. (JupyterHub 6 refuses such a name itself; 5.5 takes it.)"""
+    client = session("erin")
+    token = xsrf(hub, client)
+    response, log, took = refused_at_once(
+        hub,
+        lambda: client.post(
+            f"{hub.proxy_url}/hub/spawn/erin/x%0A%5BI%202031%20base%3A1%5D%20admin",
+            data={"_xsrf": token, "profile": "root-notebook"},
+            allow_redirects=False,
+            timeout=30,
+        ),
+        "erin",
+    )
+    report("form, server name forging a log line", f"{response.status_code} in {took:.2f} s")
+    assert response.status_code == 400, (response.status_code, response.text[:500], log)
+    assert not any(line.startswith("[I 2031") for line in log.splitlines()), log
+    assert "Traceback" not in log, log
+
+
 def test_what_a_user_may_ask_for_is_spawned(hub: Hub) -> None:
     """The check passes what the form sends (the image field stays in it when the GPU profile
     is chosen; KubeSpawner reads only the chosen profile's) and what an API client may send:
