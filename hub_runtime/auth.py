@@ -12,6 +12,7 @@ from hub_runtime.jwt_proof import InvalidProof, JwtVerifier
 from hub_runtime.log_values import shown
 from hub_runtime.login_handler import HeaderLoginHandler
 from hub_runtime.settings import JwtSettings
+from hub_runtime.spawn_requests import SPAWN_REQUEST_HANDLERS
 from hub_runtime.user_names import from_header, name_problem
 
 __all__ = ["HeaderAuthenticator"]
@@ -80,10 +81,11 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
         super().__init__(**kwargs)
         self._verifier = JwtVerifier(self.jwt) if self.jwt is not None else None
 
-    def get_handlers(self, app: Any) -> list[tuple[str, type[web.RequestHandler]]]:
+    def get_handlers(self, app: Any) -> list[tuple[Any, ...]]:
         """JupyterHub's login page, minus its no-op writes for returning users (see
-        :class:`HeaderLoginHandler`)."""
-        return [("/login", HeaderLoginHandler)]
+        :class:`HeaderLoginHandler`); its spawn form and server API, refusing forged spawn
+        options at once (:mod:`hub_runtime.spawn_requests`). Served before JupyterHub's own."""
+        return [("/login", HeaderLoginHandler), *SPAWN_REQUEST_HANDLERS]
 
     def header_user(self, handler: web.RequestHandler) -> str | None:
         """The header's user name (UTF-8 restored), or None when absent; 403 if not UTF-8."""

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from jupyterhub.utils import maybe_future
 from kubespawner import KubeSpawner
-from tornado import web
 from traitlets import Bool, default
 
-from hub_runtime.log_values import shown
 from hub_runtime.slugs import DNS_LABEL_CHARS, server_key, user_key
+from hub_runtime.spawn_options import OPTION_FIELD_PREFIX, PROFILE_KEY, options_problem, refused
 
 __all__ = [
     "CLAIM_USER_LABEL",
     "POD_NAME_PREFIX",
     "PVC_NAME_PREFIX",
     "DynamicKubeSpawner",
-    "choice_problem",
 ]
 
 _FLAGS = ("true", "false")
@@ -127,13 +126,27 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             for name, value in saved.items():
                 self.set_trait(name, value)
 
+    async def spawn_options_problem(self, options: object) -> str | None:
+        """Why ``options`` ask for what the profile list does not offer, naming the option,
+        or None (:func:`hub_runtime.spawn_options.options_problem`): what the spawn form and
+        the REST API refuse with a 400 before the spawn starts (:mod:`hub_runtime.spawn_requests`).
+        A profile list that is neither a list nor a callable returning one is left to
+        KubeSpawner."""
+        profiles = self._sorted_dict_values(self.profile_list)
+        if callable(profiles):
+            profiles = await maybe_future(profiles(self))
+        if not isinstance(profiles, Sequence):
+            return None
+        return options_problem(profiles, options)
+
     async def load_user_options(self) -> None:
-        """KubeSpawner's, after refusing a choice the profile does not offer (KubeSpawner
-        would fail on it with a bare ``KeyError``, a 500): the spawn fails as a 400 naming it,
-        which the spawn page shows."""
-        problem = choice_problem(self.profile_list, self.user_options or {})
+        """KubeSpawner's, after refusing options the profile does not offer (KubeSpawner fails
+        on most with a bare ``KeyError``, ``TypeError`` or ``ValueError``, a traceback): the
+        spawn fails as a 400 naming the option, which the spawn page shows. Where the hub
+        serves :mod:`hub_runtime.spawn_requests`, the request was refused before this."""
+        problem = await self.spawn_options_problem(self.user_options)
         if problem:
-            raise _refused(problem)
+            raise refused(problem)
         await super().load_user_options()
 
     @default("options_from_form")
@@ -141,49 +154,15 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
         parse = super()._options_from_form_default()
 
         def options_from_form(formdata: dict[str, list[str]]) -> dict[str, Any]:
-            """KubeSpawner's form parsing; a forged choice is a 400 with the form shown again
-            and the reason, before anything is spawned."""
+            """KubeSpawner's form parsing. It drops the options of a form that names no
+            profile (and spawns the default one): they are kept, so that the spawn is
+            refused for the missing profile. Nothing is refused here: JupyterHub logs a
+            traceback for an error raised while it parses the form."""
             options: dict[str, Any] = parse(formdata)
-            problem = choice_problem(self.profile_list, options)
-            if problem:
-                raise _refused(problem)
+            if PROFILE_KEY not in options:
+                options.update(
+                    {k: v[0] for k, v in formdata.items() if k.startswith(OPTION_FIELD_PREFIX)}
+                )
             return options
 
         return options_from_form
-
-
-def _refused(problem: str) -> web.HTTPError:
-    """A 400 whose reason JupyterHub shows on the spawn form and the spawn page (its
-    ``jupyterhub_message``), not a bare status."""
-    error = web.HTTPError(400, problem)
-    error.jupyterhub_message = problem  # type: ignore[attr-defined]
-    return error
-
-
-def choice_problem(profile_list: Any, user_options: Mapping[str, Any]) -> str | None:
-    """Why ``user_options`` name a profile or choice the list does not offer, or None.
-
-    Options a profile does not have are left alone (KubeSpawner ignores them), as is a
-    callable profile list (it is only known at spawn)."""
-    if not isinstance(profile_list, Sequence) or not user_options:
-        return None
-    profiles = [p for p in profile_list if isinstance(p, Mapping)]
-    slug = user_options.get("profile")
-    if slug:
-        chosen = [p for p in profiles if p.get("slug") == slug]
-        if not chosen:
-            known = ", ".join(str(p.get("slug")) for p in profiles)
-            return f"No profile {shown(slug)}: choose one of {known}"
-    else:
-        chosen = [p for p in profiles if p.get("default")] or profiles[:1]
-    for profile in chosen[:1]:
-        for key, option in (profile.get("profile_options") or {}).items():
-            choice = user_options.get(key)
-            choices = option.get("choices") or {}
-            # No choice (or an empty one) is the option's default, as KubeSpawner reads it.
-            if choice and (not isinstance(choice, str) or choice not in choices):
-                return (
-                    f"Profile {profile.get('slug')!r} has no {option.get('display_name', key)} "
-                    f"{shown(choice)}: choose one of {', '.join(choices)}"
-                )
-    return None

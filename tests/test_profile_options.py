@@ -5,7 +5,6 @@ refused by KubeSpawner itself (``_mock=True``, a throwaway kube config)."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from hub_runtime.config import profile_list
 from hub_runtime.preview import render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings
 from tests.conftest import HOSTS, TRUST, VERSIONS, synth
-from tests.processes import deployment
+from tests.processes import UNREACHABLE_KUBECONFIG, deployment
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 BIG_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
@@ -52,15 +51,6 @@ IMAGES = ProfileOption(
     },
 )
 FORM_FIELD = "profile-option-lab--image"
-# A kube config whose API server nothing listens on.
-UNREACHABLE_KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: none, user: {token: none}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
 
 
 def _settings(chart: cdk8s.Chart, *profiles: NotebookProfile, **props: Any) -> HubSettings:
@@ -163,19 +153,24 @@ def test_form_choice_reaches_the_pod(chart: cdk8s.Chart) -> None:
     assert _spawner(settings, spawn) == BIG_IMAGE
 
 
-def test_forged_choice_in_the_form_is_a_400(chart: cdk8s.Chart) -> None:
-    """JupyterHub shows the form again with the reason (status 400), spawning nothing."""
+def test_forged_choice_in_the_form_fails_the_spawn_clearly(chart: cdk8s.Chart) -> None:
+    """The form's parsing refuses nothing (JupyterHub would log a traceback): the hub's spawn
+    handlers refuse it before the spawn (tests/adversarial/test_forged_spawn_options.py), and
+    the spawner again when it loads the options."""
     settings = _settings(chart, _lab(chart))
 
     async def submit(spawner: Any) -> web.HTTPError:
+        spawner.user_options = spawner.options_from_form(
+            {"profile": ["lab"], FORM_FIELD: ["../forged\n"]}
+        )
         with pytest.raises(web.HTTPError) as error:
-            spawner.options_from_form({"profile": ["lab"], FORM_FIELD: ["../forged\n"]})
+            await spawner.load_user_options()
         return error.value
 
     error = _spawner(settings, submit)
     assert error.status_code == 400
-    assert error.log_message == (
-        "Profile 'lab' has no Image '../forged\\n': choose one of scipy, big"
+    assert error.jupyterhub_message == (
+        "Spawn option 'image': profile 'lab' has no Image '../forged\\n' (choose one of scipy, big)"
     )
 
 
@@ -195,31 +190,44 @@ def test_forged_choice_through_the_api_fails_the_spawn_clearly(chart: cdk8s.Char
     bare, ours = _spawner(settings, load)
     assert repr(bare) == "KeyError('forged')"
     assert ours.status_code == 400
-    assert ours.log_message == "Profile 'lab' has no Image 'forged': choose one of scipy, big"
+    assert ours.jupyterhub_message == (
+        "Spawn option 'image': profile 'lab' has no Image 'forged' (choose one of scipy, big)"
+    )
 
 
 def test_forged_profile_is_refused(chart: cdk8s.Chart) -> None:
     settings = _settings(chart, _lab(chart))
 
-    async def submit(spawner: Any) -> web.HTTPError:
+    async def load(spawner: Any) -> web.HTTPError:
+        spawner.user_options = spawner.options_from_form({"profile": ["nope"]})
         with pytest.raises(web.HTTPError) as error:
-            spawner.options_from_form({"profile": ["nope"]})
+            await spawner.load_user_options()
         return error.value
 
-    assert _spawner(settings, submit).log_message == "No profile 'nope': choose one of lab"
+    assert _spawner(settings, load).jupyterhub_message == (
+        "Spawn option 'profile': no profile 'nope' (choose one of lab)"
+    )
 
 
 def test_unlisted_choice_is_refused(chart: cdk8s.Chart) -> None:
-    """No free-form value: KubeSpawner refuses one (the constructs never enable it)."""
+    """No free-form value (the constructs never enable one): refused naming the option, where
+    KubeSpawner alone fails with a bare ValueError."""
     settings = _settings(chart, _lab(chart))
 
-    async def load(spawner: Any) -> str:
+    async def load(spawner: Any) -> tuple[BaseException, web.HTTPError]:
         spawner.user_options = {"profile": "lab", "image--unlisted-choice": "evil/image:1"}
-        with pytest.raises(ValueError) as error:
+        with pytest.raises(ValueError) as bare:
+            await KubeSpawner.load_user_options(spawner)
+        with pytest.raises(web.HTTPError) as ours:
             await spawner.load_user_options()
-        return str(error.value)
+        return bare.value, ours.value
 
-    assert _spawner(settings, load) == "Received unlisted_choice for image without being enabled."
+    bare, ours = _spawner(settings, load)
+    assert str(bare) == "Received unlisted_choice for image without being enabled."
+    assert ours.jupyterhub_message == (
+        "Spawn option 'image--unlisted-choice': profile 'lab' takes no free-form Image (choose "
+        "one of scipy, big)"
+    )
 
 
 def test_default_url_hub_wide_profile_and_choice(chart: cdk8s.Chart) -> None:
@@ -452,7 +460,8 @@ def test_fails_one_container_not_in_a_list(chart: cdk8s.Chart) -> None:
 def test_a_running_hub_refuses_forged_choices(tmp_path: Path) -> None:
     """A real JupyterHub and CHP with DynamicKubeSpawner (its Kubernetes API unreachable: no
     choice here gets as far as the cluster): the spawn form lists the choices; a forged one
-    in the form is a 400 naming it, and through the REST API the spawn fails naming it."""
+    is a 400 naming it, in the form and through the REST API alike (every way to forge one:
+    tests/adversarial/test_forged_spawn_options.py)."""
     chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
     settings = _settings(chart, _lab(chart))
     kubeconfig = tmp_path / "kubeconfig"
@@ -476,7 +485,7 @@ def test_a_running_hub_refuses_forged_choices(tmp_path: Path) -> None:
             timeout=30,
         )
         assert forged.status_code == 400, forged.text[:500]
-        assert "Profile &#39;lab&#39; has no Image &#39;forged&#39;" in forged.text
+        assert "profile &#39;lab&#39; has no Image &#39;forged&#39;" in forged.text
         assert not hub.server_running("alice")
 
         api = session.post(
@@ -485,11 +494,8 @@ def test_a_running_hub_refuses_forged_choices(tmp_path: Path) -> None:
             headers={"X-XSRFToken": xsrf},
             timeout=30,
         )
-        assert api.status_code in (201, 202), (api.status_code, api.text[:500])
-        deadline = time.monotonic() + 30
-        while hub.api("GET", "/users/alice").json()["servers"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        # The spawn page shows the failed spawn with its status and reason.
-        pending = session.get(f"{hub.proxy_url}/hub/spawn-pending/alice", timeout=30)
-        assert pending.status_code == 400, pending.text[:500]
-        assert "Profile &#39;lab&#39; has no Image &#39;forged&#39;" in pending.text
+        assert api.status_code == 400, (api.status_code, api.text[:500])
+        assert api.json()["message"] == (
+            "Spawn option 'image': profile 'lab' has no Image 'forged' (choose one of scipy, big)"
+        )
+        assert not hub.server_running("alice")

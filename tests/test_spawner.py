@@ -199,4 +199,7 @@ def test_forged_choice_is_a_400(minimal: HubSettings) -> None:
 
     error = with_spawner(minimal, load, namespace="jupyterhub", user="alice", admin=False)
     assert error.status_code == 400
-    assert str(error.log_message).startswith(f"Profile {profile!r} has no Image 'forged'")
+    assert error.jupyterhub_message == (  # type: ignore[attr-defined]
+        f"Spawn option 'image': profile {profile!r} has no Image 'forged' (choose one of "
+        "scipy, datascience)"
+    )
