@@ -4,8 +4,8 @@ and tokens kept from before.
 One hub (real configurable-http-proxy and JupyterHub, local user servers) whose settings
 are changed between restarts on the same database: ``admin`` is taken out of
 ``admin_users``, ``harry`` out of ``allowed_users`` (``allow_all`` and
-``allow_existing_users`` off), then admins are let managed in the hub. Each user keeps the
-cookies and tokens of before and tries them again.
+``allow_existing_users`` off), ``mallory`` into ``blocked_users``, then admins are
+managed in the hub. Each user keeps the cookies and tokens of before and tries them again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.processes import hub_config_file
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-USERS = ("alice", "bob", "harry")
+USERS = ("alice", "bob", "harry", "mallory")
 
 
 def allowed(*users: str) -> str:
@@ -181,13 +181,20 @@ def test_admin_logs_a_user_out_everywhere(hub: Hub, report: Callable[[str, str],
     assert by_bob.status_code == 403, by_bob.status_code
     missing = hub.running.api("DELETE", "/users/nobody/sessions")
     assert missing.status_code == 404, missing.status_code
+    mark = hub.log_size()
+    hostile = [
+        hub.running.api("DELETE", f"/users/{name}/sessions").status_code
+        for name in ("..%2Falice", "alice%0A%5BI%20forged", "%C3%A0lice", "a" * 300)
+    ]
+    log = hub.log_since(mark)
+    assert hostile == [404] * 4 and "Traceback" not in log and "\n[I forged" not in log, log
     response = hub.running.api("DELETE", "/users/alice/sessions")
     assert response.status_code == 204, (response.status_code, response.text[:300])
     seen = [who(hub, browser) for browser in (alice, laptop, phone)]
     report(
         "an admin logs Alice out everywhere (DELETE /hub/api/users/alice/sessions)",
         f"her three browsers: {seen}; Bob asking: {by_bob.status_code}; no such user: "
-        f"{missing.status_code}",
+        f"{missing.status_code}; hostile names {hostile}",
     )
     assert all(s.startswith("nobody") for s in seen), seen
     assert login_tokens(hub, "alice") == 0
@@ -199,6 +206,7 @@ def test_settings_take_away_admin_and_access(hub: Hub, report: Callable[[str, st
     admin = signed_in(hub, "admin")
     harry = signed_in(hub, "harry")
     bob = signed_in(hub, "bob")
+    mallory = signed_in(hub, "mallory")
     assert who(hub, admin) == "admin (admin)"
     harrys_token = token_on_purpose(hub, harry, "harry")
     hub.running.start_server("harry")
@@ -210,7 +218,8 @@ def test_settings_take_away_admin_and_access(hub: Hub, report: Callable[[str, st
     report("bob made admin through the API (admins not managed in the hub)", f"next: {seen}")
     assert seen == "bob"
 
-    restart(hub, allowed("admin", "alice", "bob"), admin_users=())
+    blocked = 'c.Authenticator.blocked_users = {"mallory"}\n'
+    restart(hub, allowed("admin", "alice", "bob", "mallory") + blocked, admin_users=())
     old_cookie, page = who(hub, admin), admin.get(f"{hub.proxy_url}/hub/admin", timeout=30)
     new_login = who(hub, signed_in(hub, "admin"))
     report(
@@ -236,6 +245,14 @@ def test_settings_take_away_admin_and_access(hub: Hub, report: Callable[[str, st
     assert token.status_code == 403 and for_him.status_code == 403
     assert stopped and login.status_code == 403
     assert "harry" in for_him.json().get("message", ""), for_him.text[:300]
+
+    seen_mallory = who(hub, mallory)
+    login = hub.login("mallory", sign(KEY.private, claims("mallory"), "RS256", kid="rsa"))
+    report(
+        "restarted with mallory in blocked_users",
+        f"old cookie: {seen_mallory}; new login {login.status_code}",
+    )
+    assert seen_mallory.startswith("nobody") and login.status_code == 403
 
     # Admins managed in the hub: JupyterHub's own rule, an API grant stays.
     managed = {"admin_users": ("admin",), "admins_managed_in_hub": True}
