@@ -123,6 +123,9 @@ class HubOptions:
         admin_users: the admins' user names; default none.
         allow_all: whether every user the auth proxy lets through may use the hub; default ``True``.
         admin_access: whether admins may open other users' servers; default ``False``.
+        admins_managed_in_hub: whether admins may be made and unmade in the hub (its admin
+            page, its API); default ``False``: ``admin_users`` alone decides, and an admin
+            the settings no longer name is none once the hub starts or at their next request.
         user_header: the request header naming the user; default ``X-Auth-Request-User``
             (oauth2-proxy's).
         user_pattern: the regular expression a user name must match; default
@@ -166,6 +169,8 @@ class HubOptions:
     allow_all: bool = True
     # Admins may not open other users' servers.
     admin_access: bool = False
+    # The settings alone decide who is an admin: what an operator takes away is gone.
+    admins_managed_in_hub: bool = False
     # The one place the user header is named: the ingress constructs pass on this header.
     user_header: str = "X-Auth-Request-User"
     # Word characters, then word characters, '.', '@', '+' or '-': no '/', no ','
@@ -268,6 +273,7 @@ class HubStatefulSet(Construct):
             admin_users,
             allow_all,
             admin_access,
+            admins_managed_in_hub,
             user_header,
             user_pattern,
             user_max_length,
@@ -290,6 +296,7 @@ class HubStatefulSet(Construct):
             options.admin_users,
             options.allow_all,
             options.admin_access,
+            options.admins_managed_in_hub,
             options.user_header,
             options.user_pattern,
             options.user_max_length,
@@ -315,6 +322,7 @@ class HubStatefulSet(Construct):
                 replicas=replicas,
                 allow_all=allow_all,
                 admin_access=admin_access,
+                admins_managed_in_hub=admins_managed_in_hub,
                 user_header=user_header,
                 user_pattern=user_pattern,
                 user_max_length=user_max_length,
@@ -428,6 +436,7 @@ class HubStatefulSet(Construct):
             admin_users=tuple(admin_users),
             allow_all=allow_all,
             admin_access=admin_access,
+            admins_managed_in_hub=admins_managed_in_hub,
             user_header=user_header,
             named_server_limit=named_server_limit,
             culler=culler,
@@ -555,6 +564,7 @@ class HubStatefulSet(Construct):
                 user_pattern=args["user_pattern"],
                 max_length=args["user_max_length"],
                 case_insensitive_names=args["header_trust"].case_insensitive_names,
+                admins_managed_in_hub=args["admins_managed_in_hub"],
             ),
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,
@@ -733,6 +743,7 @@ _PROP_TYPES: dict[str, type | tuple[type, ...]] = {
     "replicas": int,
     "allow_all": bool,
     "admin_access": bool,
+    "admins_managed_in_hub": bool,
     "user_header": str,
     "user_pattern": str,
     "user_max_length": int,

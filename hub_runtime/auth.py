@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyterhub.auth import Authenticator
 from tornado import web
 from traitlets import Bool, Instance, Integer, Unicode, default, observe
 
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier
 from hub_runtime.log_values import shown
 from hub_runtime.login_handler import HeaderLoginHandler
+from hub_runtime.revocation import SettingsEnforcement
+from hub_runtime.session_handlers import session_handlers
 from hub_runtime.settings import JwtSettings
 from hub_runtime.spawn_requests import SPAWN_REQUEST_HANDLERS
 from hub_runtime.user_names import from_header, name_problem
@@ -18,7 +19,7 @@ from hub_runtime.user_names import from_header, name_problem
 __all__ = ["HeaderAuthenticator"]
 
 
-class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
+class HeaderAuthenticator(SettingsEnforcement):
     """Auto-login from a header set by an authenticating proxy (oauth2-proxy), no login form.
 
     With ``jwt`` set, the header is believed only together with the proxy's signed ID token
@@ -29,7 +30,8 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
     ``/``, ``..``, too long, outside the pattern, not NFKC, mixed scripts), or when
     JupyterHub's normalization (lower case) would change it and ``case_insensitive_names``
     is off. When the header names another user than the session cookie, the session is
-    replaced. Values from the request are logged escaped and cut short.
+    replaced. Values from the request are logged escaped and cut short. Admins, access and
+    sessions follow the settings at every request (:class:`SettingsEnforcement`).
     """
 
     auto_login = True
@@ -84,8 +86,9 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
     def get_handlers(self, app: Any) -> list[tuple[Any, ...]]:
         """JupyterHub's login page, minus its no-op writes for returning users (see
         :class:`HeaderLoginHandler`); its spawn form and server API, refusing forged spawn
-        options at once (:mod:`hub_runtime.spawn_requests`). Served before JupyterHub's own."""
-        return [("/login", HeaderLoginHandler), *SPAWN_REQUEST_HANDLERS]
+        options at once (:mod:`hub_runtime.spawn_requests`); logout and "log out everywhere"
+        ending sessions (:mod:`hub_runtime.session_handlers`). Served before JupyterHub's own."""
+        return [("/login", HeaderLoginHandler), *SPAWN_REQUEST_HANDLERS, *session_handlers()]
 
     def header_user(self, handler: web.RequestHandler) -> str | None:
         """The header's user name (UTF-8 restored), or None when absent; 403 if not UTF-8."""
@@ -159,20 +162,21 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
             self.log.warning("Proof names %s, header names %s", shown(claimed), shown(name))
             raise web.HTTPError(401, "proof is for another user")
 
-    async def refresh_user(self, user: Any, handler: web.RequestHandler | None = None) -> bool:
-        """False (log in again) when the header names someone else than the cookie's user."""
+    async def refresh_user(self, user: Any, handler: web.RequestHandler | None = None) -> Any:
+        """False (log in again) when the header names someone else than the cookie's user;
+        then the settings' checks (:meth:`SettingsEnforcement.refresh_user`)."""
         if handler is None:
-            return True
+            return await super().refresh_user(user, handler)
         try:
             name = self.header_user(handler)
         except web.HTTPError:
             name = ""  # not UTF-8: the login refuses it
-        if name is None:
-            return True
-        if name == user.name or (
-            self.case_insensitive_names and self.account_name(name) == user.name
+        if (
+            name is None
+            or name == user.name
+            or (self.case_insensitive_names and self.account_name(name) == user.name)
         ):
-            return True
+            return await super().refresh_user(user, handler)
         # JupyterHub 6.1 reads this before token auth ever set it on cookie requests.
         if not hasattr(handler, "_token_authenticated"):
             handler._token_authenticated = False  # type: ignore[attr-defined]

@@ -101,6 +101,7 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     c.HeaderAuthenticator.jwt = auth.jwt if auth.trust == "jwt" else None
     c.Authenticator.admin_users = set(auth.admin_users)
     c.Authenticator.allow_all = auth.allow_all
+    c.HeaderAuthenticator.admins_managed_in_hub = auth.admins_managed_in_hub
     roles: list[dict[str, Any]] = []
     if auth.admin_access:
         roles.append(

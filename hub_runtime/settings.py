@@ -51,7 +51,7 @@ SETTINGS_FILE_NAME = "settings.json"
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -227,6 +227,10 @@ class AuthSettings:
     # identity provider may tell "Ann" from "ann". True: such names are folded to one account
     # (for identity providers whose names are case-insensitive).
     case_insensitive_names: bool
+    # False: admin_users alone decides who is an admin (an admin made in the hub, through
+    # the admin page or the API, is unmade at their next request). True: JupyterHub's rule,
+    # admin_users only grants and the hub keeps the admins it was given.
+    admins_managed_in_hub: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,12 @@ token) and its POST: both are counted, and the POST alone is shown too. Prints p
 median hub CPU per login with its spread over the rounds, the per-round ratios, latency, the
 peak RSS of the proxies and hubs, and the JWT verification's own cost (measured in this
 process). Target: header login at most 0.7x a form login's hub CPU.
+
+After its logins, each block makes one cookie-authenticated API request per session
+(``GET /hub/api/user``), timed apart: the header hubs check the settings on every request
+(:class:`hub_runtime.revocation.SettingsEnforcement`), the form hub's stock authenticator
+does not. The check alone (access and admin on a user of a JupyterHub database in memory)
+is timed in this process too.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub_runtime.jwt_proof import JwtVerifier
+from hub_runtime.revocation import SettingsEnforcement
 from hub_runtime.settings import JwtSettings
 from tests.processes import (
     AUDIENCE,
@@ -94,6 +101,8 @@ class PeakRss:
 
 # One step of a login on an open session: True when the hub answered as it should.
 Step = Callable[[aiohttp.ClientSession], Awaitable[bool]]
+# The phase after the logins: one authenticated request per session, not part of a login.
+REQUEST = "request"
 
 
 @dataclass
@@ -131,9 +140,22 @@ def header_phases(token: Callable[[str], str]) -> Callable[[Deployment, list[str
 
             return get
 
-        return [Phase("login", [step(user) for user in users])]
+        return [Phase("login", [step(user) for user in users]), request_phase(hub, users)]
 
     return phases
+
+
+def request_phase(hub: Deployment, users: list[str]) -> Phase:
+    """Each logged-in session asks who it is, with its cookie and XSRF token."""
+
+    async def get(session: aiohttp.ClientSession) -> bool:
+        xsrf = next((c.value for c in session.cookie_jar if c.key == "_xsrf"), "")
+        url = f"{hub.proxy_url}/hub/api/user"
+        async with session.get(url, headers={"X-XSRFToken": xsrf}) as response:
+            await response.read()
+            return response.status == 200
+
+    return Phase(REQUEST, [get for _ in users])
 
 
 def form_phases(hub: Deployment, users: list[str]) -> list[Phase]:
@@ -164,6 +186,7 @@ def form_phases(hub: Deployment, users: list[str]) -> list[Phase]:
     return [
         Phase("page", [page(i) for i in range(len(users))]),
         Phase("post", [post(i, user) for i, user in enumerate(users)]),
+        request_phase(hub, users),
     ]
 
 
@@ -208,8 +231,44 @@ async def run_block(side: Side, users: list[str], measure: bool) -> None:
 
 
 def total_cpu(side: Side) -> list[float]:
-    """CPU per whole login in each round: the sum of the phases."""
-    return [sum(values) for values in zip(*side.cpu.values(), strict=True)]
+    """CPU per whole login in each round: the sum of the login's phases."""
+    logins = [values for phase, values in side.cpu.items() if phase != REQUEST]
+    return [sum(values) for values in zip(*logins, strict=True)]
+
+
+def enforcement_micro(rounds: int, calls: int = 2000) -> list[float]:
+    """The per-request settings check alone (``access_problem`` and the admin check of
+    ``refresh_user``), per call (ms of this process's CPU), on a user of a JupyterHub
+    database in memory, with allowed users, blocked users and admins configured."""
+    from jupyterhub import orm, roles
+    from jupyterhub.user import User
+
+    db = orm.new_session_factory("sqlite://")()
+    for role in roles.get_default_roles():
+        roles.create_role(db, role)
+    orm_user = orm.User(name="user000")
+    db.add(orm_user)
+    db.commit()
+    roles.assign_default_roles(db, entity=orm_user)
+    db.commit()
+    user = User(orm_user, {})
+    authenticator = SettingsEnforcement(
+        allowed_users={f"user{i:03d}" for i in range(USERS)},
+        blocked_users={"blocked"},
+        admin_users={"admin"},
+    )
+
+    async def blocks() -> list[float]:
+        costs = []
+        for _ in range(rounds):
+            start = time.process_time()
+            for _ in range(calls):
+                assert await authenticator.access_problem(user) is None
+                authenticator._sync_admin(user, None)
+            costs.append((time.process_time() - start) * 1000 / calls)
+        return costs
+
+    return asyncio.run(blocks())
 
 
 def spread(values: Sequence[float]) -> str:
@@ -324,6 +383,7 @@ def main() -> None:
         peak = rss.stop()
     with jwks_server([key]) as url:
         micro = jwt_micro(url, micro_tokens, args.rounds)
+    check = enforcement_micro(args.rounds)
 
     jwt_side, header_side, form_side = all_
     print(
@@ -333,9 +393,10 @@ def main() -> None:
     print("hub CPU per login, ms (median over rounds, interquartile range, range):")
     for side in all_:
         print(f"  {side.name:<36} {spread(total_cpu(side))}")
-        if len(side.cpu) > 1:
+        if len(side.cpu) > 2:
             for phase, values in side.cpu.items():
-                print(f"    {phase:<34} {spread(values)}")
+                if phase != REQUEST:
+                    print(f"    {phase:<34} {spread(values)}")
     form = total_cpu(form_side)
     post = form_side.cpu["post"]
     for side in (jwt_side, header_side):
@@ -353,7 +414,16 @@ def main() -> None:
         f"{statistics.median(share):.2f} ms ({min(share):.2f} to {max(share):.2f}); "
         f"JwtVerifier.verify alone: {spread(micro)} ms per call"
     )
-    print("login latency p50 per block, ms (median over rounds, range); errors:")
+    print("hub CPU per cookie-authenticated GET /hub/api/user after the login, ms:")
+    for side in all_:
+        print(f"  {side.name:<36} {spread(side.cpu[REQUEST])}")
+    extra = [a - b for a, b in zip(jwt_side.cpu[REQUEST], form_side.cpu[REQUEST], strict=True)]
+    print(
+        f"per request, header+JWT minus form (the settings checked, and the header compared): "
+        f"median {statistics.median(extra):.3f} ms ({min(extra):.3f} to {max(extra):.3f}); "
+        f"the settings check alone: {spread([c * 1000 for c in check])} µs per call"
+    )
+    print("login and request latency p50 per block, ms (median over rounds, range); errors:")
     for side in all_:
         values = side.latency
         print(

@@ -220,7 +220,8 @@ def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
 def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage="5Gi").startswith(
         "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
-        "admin_access, admin_users, affinity, allow_all, culler, dns_ndots, "
+        "admin_access, admin_users, admins_managed_in_hub, affinity, allow_all, culler, "
+        "dns_ndots, "
     )
 
 
@@ -335,6 +336,21 @@ def test_token_lifetime_and_name_case_are_written(chart: cdk8s.Chart) -> None:
     auth = hub.settings.auth
     assert auth.jwt is not None and auth.jwt.max_lifetime == 3600
     assert auth.case_insensitive_names is False
+
+
+def test_admins_are_the_settings_alone_by_default(chart: cdk8s.Chart) -> None:
+    assert _hub(chart).settings.auth.admins_managed_in_hub is False
+
+
+def test_admins_managed_in_hub_opt_in(chart: cdk8s.Chart) -> None:
+    hub = _hub(chart, admins_managed_in_hub=True)
+    assert hub.settings.auth.admins_managed_in_hub is True
+
+
+def test_fails_admins_managed_in_hub_not_a_bool(chart: cdk8s.Chart) -> None:
+    assert _error(chart, admins_managed_in_hub="yes") == (
+        "test/Hub: admins_managed_in_hub must be True or False, got 'yes'"
+    )
 
 
 def test_case_insensitive_names_opt_in(chart: cdk8s.Chart) -> None:

@@ -55,6 +55,8 @@ def test_reference_hub_settings(tmp_path: Path) -> None:
     assert hub.authenticate_prometheus is False
     assert hub.tornado_settings == {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
     assert config.Authenticator.admin_users == {"admin"}
+    # The settings alone decide who is an admin (hub_runtime.revocation).
+    assert config.HeaderAuthenticator.admins_managed_in_hub is False
     assert config.KubeSpawner.start_timeout == 300
 
 
