@@ -78,6 +78,11 @@ class OidcProvider:
         self.kids: list[str] = []
         self._write_keys(["key-1"])
         self.config = directory / "provider.json"
+        self._write_config(users)
+        self.log = directory / "provider.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _write_config(self, users: list[IdpUser]) -> None:
         self.config.write_text(
             json.dumps(
                 {
@@ -101,8 +106,6 @@ class OidcProvider:
                 }
             )
         )
-        self.log = directory / "provider.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def _write_keys(self, kids: list[str]) -> None:
         self.kids = kids
@@ -147,6 +150,18 @@ class OidcProvider:
         while self.published_kids() != [kid]:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"JWKS still {self.published_kids()}: {self.log.read_text()}")
+            time.sleep(0.05)
+
+    def change_users(self, users: list[IdpUser]) -> None:
+        """An administrator's change at the provider (groups, names): from the next login."""
+        assert self.process is not None
+        self._write_config(users)
+        mark = self.log.read_text().count("keys: ")
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while self.log.read_text().count("keys: ") == mark:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the provider did not reload: {self.log.read_text()}")
             time.sleep(0.05)
 
     def id_token(self, user: IdpUser) -> str:

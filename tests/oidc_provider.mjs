@@ -1,7 +1,8 @@
 // An OpenID provider for the tests: node-oidc-provider (OpenID Certified) on 127.0.0.1, with
 // the users, client and signing keys of a JSON file (tests/oidc.py writes it), and a login
-// and consent page of its own, as a real identity provider has. SIGHUP re-reads the keys
-// (a rotation: the JWKS then publishes only the new ones, and new tokens are signed with them).
+// and consent page of its own, as a real identity provider has. SIGHUP re-reads the users
+// (an administrator's changes) and the keys (a rotation: the JWKS then publishes only the new
+// ones, and new tokens are signed with them).
 //
 //   node tests/oidc_provider.mjs <config.json>
 //
@@ -13,8 +14,14 @@ import http from "node:http";
 import Provider from "oidc-provider";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const bySub = new Map(config.users.map((user) => [user.sub, user]));
-const byName = new Map(config.users.map((user) => [user.username, user]));
+let bySub;
+let byName;
+function readUsers() {
+  const { users } = JSON.parse(readFileSync(process.argv[2], "utf8"));
+  bySub = new Map(users.map((user) => [user.sub, user]));
+  byName = new Map(users.map((user) => [user.username, user]));
+}
+readUsers();
 
 function readKeys() {
   return JSON.parse(readFileSync(config.keys_file, "utf8")).keys;
@@ -56,6 +63,7 @@ function makeProvider(keys) {
 let provider = makeProvider(readKeys());
 let handle = provider.callback();
 process.on("SIGHUP", () => {
+  readUsers();
   provider = makeProvider(readKeys());
   handle = provider.callback();
   console.log(`keys: ${readKeys().map((key) => key.kid).join(" ")}`);

@@ -159,11 +159,30 @@ def test_admins_come_from_the_admin_group_not_from_a_name(
     assert user_model(hub, "dana")["admin"] is True
 
 
+def test_leaving_the_admin_group_ends_admin_rights_at_the_next_login(
+    idp: OidcProvider, hub: Deployment
+) -> None:
+    """An administrator at the provider removes the person from the admin group."""
+    assert login(hub, DANA.sub, idp.id_token(DANA)).status_code == 302
+    assert user_model(hub, "dana")["admin"] is True
+    demoted = person(DANA.username, DANA.sub)
+    idp.change_users([demoted if user is DANA else user for user in USERS])
+    try:
+        assert login(hub, DANA.sub, idp.id_token(demoted)).status_code == 302
+        assert user_model(hub, "dana")["admin"] is False
+    finally:
+        idp.change_users(USERS)
+
+
 def test_only_allowed_groups_get_in(idp: OidcProvider, hub: Deployment) -> None:
-    """allowed_groups with allow_all off: a person in none of them is refused."""
+    """allowed_groups with allow_all off: a person in none of them is refused, and is bound
+    to no account (no squatting on a name before its owner's first login)."""
     response = login(hub, OUTSIDER.sub, idp.id_token(OUTSIDER))
     assert response.status_code == 403, response.text[:300]
     assert "olga" not in {user["name"] for user in hub.api("GET", "/users").json()}
+    listed = bindings(hub, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "olga" not in listed.stdout and OUTSIDER.sub not in listed.stdout
 
 
 def test_groups_claim_not_a_list_is_403_with_the_reason(idp: OidcProvider, hub: Deployment) -> None:
@@ -188,13 +207,13 @@ def test_another_person_with_the_same_name_is_refused_also_after_a_restart(
     assert login(hub, ALICE.sub, idp.id_token(ALICE)).status_code == 302
 
 
-def release(hub: Deployment, account: str) -> subprocess.CompletedProcess[str]:
+def bindings(hub: Deployment, *command: str) -> subprocess.CompletedProcess[str]:
     """The operator's command, run as in the hub's container: the delivered module as a
     file, against the hub's database."""
     script = hub.workdir / "config" / "hub_runtime" / "bindings.py"
     database = f"sqlite:///{hub.workdir / 'jupyterhub.sqlite'}"
     return subprocess.run(
-        [sys.executable, str(script), "--db-url", database, "release", account],
+        [sys.executable, str(script), "--db-url", database, *command],
         capture_output=True,
         text=True,
         timeout=60,
@@ -209,14 +228,16 @@ def test_operator_releases_an_account_for_another_person(
     releases the account, then bound to the new person, and the old one is refused."""
     assert login(hub, BOB.sub, idp.id_token(BOB)).status_code == 302
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN)).status_code == 403
-    done = release(hub, "bob")
+    done = bindings(hub, "release", "bob")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"released 'bob' (was bound to issuer '{idp.issuer}', subject '{BOB.sub}'" in done.stdout
     session = requests.Session()
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN), session).status_code == 302
     assert logged_in_as(hub, session) == "bob"
     assert login(hub, BOB.sub, idp.id_token(BOB)).status_code == 403
-    again = release(hub, "nobody")
+    listed = bindings(hub, "list").stdout
+    assert f"bob\t{idp.issuer}\t{BOB_AGAIN.sub}\t" in listed, listed
+    again = bindings(hub, "release", "nobody")
     assert again.returncode == 1
     assert "'nobody' is bound to no one: nothing to release" in again.stderr
 
@@ -265,3 +286,31 @@ def test_unreachable_jwks_never_fails_open(idp: OidcProvider, hub: Deployment) -
     wait_until(
         lambda: login(hub, ALICE.sub, back).status_code == 302, 12, "no login once it is back"
     )
+
+
+# Google issues no preferred_username: the account is the verified email.
+GOOGLE_LIKE = IdpUser(
+    "gus", "104920000000000000001", {"email": "gus@example.org", "email_verified": True}
+)
+UNVERIFIED = IdpUser(
+    "uma", "104920000000000000002", {"email": "uma@example.org", "email_verified": False}
+)
+
+
+def test_email_as_the_user_claim(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """HeaderTrust.jwt_proof(user_claim="email"), as for Google: the account is the email,
+    and a token whose email is not verified is refused."""
+    with (
+        oidc_provider(tmp_path_factory.mktemp("idp-email"), [GOOGLE_LIKE, UNVERIFIED]) as idp,
+        deployment(
+            tmp_path_factory.mktemp("email-hub"),
+            idp.jwks_url,
+            jwt_changes={"issuer": idp.issuer, "audience": CLIENT_ID, "user_claim": "email"},
+        ) as hub,
+    ):
+        session = requests.Session()
+        assert login(hub, GOOGLE_LIKE.sub, idp.id_token(GOOGLE_LIKE), session).status_code == 302
+        assert logged_in_as(hub, session) == "gus@example.org"
+        response = login(hub, UNVERIFIED.sub, idp.id_token(UNVERIFIED))
+        assert response.status_code == 403, response.text[:300]
+        assert "the ID token's email is not verified" in response.text
