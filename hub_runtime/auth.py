@@ -270,8 +270,9 @@ class HeaderAuthenticator(Authenticator):  # type: ignore[misc]
 
     def _bind(self, db: Any, account: str, issuer: str, subject: str) -> None:
         # Between the read and the write nothing awaits: no other login comes in between.
-        holder = bindings.bind(self._bindings(db), account, issuer, subject)
-        db.commit()
+        holder, made = bindings.bind(self._bindings(db), account, issuer, subject)
+        if made:
+            db.commit()
         self._subjects[account] = holder.subject
         if not holder.same_person(issuer, subject):
             self.log.warning(

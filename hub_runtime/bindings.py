@@ -65,12 +65,13 @@ def bound_to(connection: Any, account: str) -> Binding | None:
     return None if row is None else Binding(row.account, row.issuer, row.subject, row.bound_at)
 
 
-def bind(connection: Any, account: str, issuer: str, subject: str) -> Binding:
+def bind(connection: Any, account: str, issuer: str, subject: str) -> tuple[Binding, bool]:
     """Bind ``account`` to the person unless someone is bound to it; returns the binding that
-    holds (the caller compares it with the person and commits)."""
+    holds and whether it was made now (then the caller commits; it compares the binding with
+    the person)."""
     found = bound_to(connection, account)
     if found is not None:
-        return found
+        return found, False
     made = Binding(account, issuer, subject, datetime.now(UTC).isoformat(timespec="seconds"))
     connection.execute(
         TABLE.insert().values(
@@ -80,7 +81,7 @@ def bind(connection: Any, account: str, issuer: str, subject: str) -> Binding:
             bound_at=made.bound_at,
         )
     )
-    return made
+    return made, True
 
 
 def main(argv: list[str] | None = None) -> int:

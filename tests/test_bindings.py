@@ -15,10 +15,10 @@ def test_first_person_holds_the_account(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'hub.sqlite'}")
     with engine.begin() as connection:
         bindings.ensure_table(connection)
-        first = bindings.bind(connection, "alice", "https://idp", "s-1")
-        assert first.same_person("https://idp", "s-1")
-        again = bindings.bind(connection, "alice", "https://idp", "s-2")
-        assert again == first and not again.same_person("https://idp", "s-2")
+        first, made = bindings.bind(connection, "alice", "https://idp", "s-1")
+        assert made and first.same_person("https://idp", "s-1")
+        again, made = bindings.bind(connection, "alice", "https://idp", "s-2")
+        assert not made and again == first and not again.same_person("https://idp", "s-2")
         # Another issuer's subject is another person, whatever its value.
         assert not first.same_person("https://other", "s-1")
         assert bindings.bound_to(connection, "bob") is None
@@ -30,7 +30,7 @@ def test_list_and_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     engine = create_engine(url)
     with engine.begin() as connection:
         bindings.ensure_table(connection)
-        bound = bindings.bind(connection, "alice", "https://idp", "s-1")
+        bound, _ = bindings.bind(connection, "alice", "https://idp", "s-1")
     engine.dispose()
     assert bindings.main(["--db-url", url, "list"]) == 0
     assert capsys.readouterr().out == f"alice\thttps://idp\ts-1\t{bound.bound_at}\n"

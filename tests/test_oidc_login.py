@@ -186,6 +186,7 @@ def test_only_allowed_groups_get_in(idp: OidcProvider, hub: Deployment) -> None:
 
 
 def test_groups_claim_not_a_list_is_403_with_the_reason(idp: OidcProvider, hub: Deployment) -> None:
+    """A provider whose group mapper sends one string instead of a list: no guessing."""
     response = login(hub, ODD_GROUPS.sub, idp.id_token(ODD_GROUPS))
     assert response.status_code == 403, response.text[:300]
     assert "the ID token's groups claim is not a list of names" in response.text
