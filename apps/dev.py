@@ -59,7 +59,10 @@ class DevChart(cdk8s.Chart):
         id: str,
         *,
         hosts: Sequence[str] = ("notebook.minikube.127.0.0.1.nip.io", "notebook.kaidotio.dev"),
-        admin_users: Sequence[str] = ("admin",),
+        # Admins by group membership in the ID token, never by name: whoever calls themselves
+        # "admin" at the identity provider is no one special.
+        admin_groups: Sequence[str] = ("jupyterhub-admins",),
+        admin_users: Sequence[str] = (),
         ext_authz_provider: str | None = "oauth2-proxy",
         # User servers can reach the hub's port, so the header needs the auth proxy's ID token.
         header_trust: HeaderTrust = HeaderTrust.jwt_proof(  # noqa: B008 - frozen value
@@ -93,6 +96,7 @@ class DevChart(cdk8s.Chart):
             header_trust=header_trust,
             hosts=hosts,
             admin_users=admin_users,
+            admin_groups=admin_groups,
             proxy_routes=routes,
             proxy_image=f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}",
             # The reference's notebooks use the Kubernetes API with the user service account,

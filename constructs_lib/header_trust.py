@@ -42,12 +42,24 @@ class HeaderTrust:
         # that claims longer (Dex's default is 24 h) is refused, so a leaked one is soon void.
         max_token_lifetime: int = 3600,
         case_insensitive_names: bool = False,
+        # Dex, Okta and Keycloak's group mapper call it "groups".
+        groups_claim: str = "groups",
+        # A withdrawn key verifies for at most 5 minutes, at one JWKS fetch per 5 minutes.
+        jwks_max_age_seconds: int = 300,
     ) -> HeaderTrust:
         """Believe the header only with the auth proxy's ID token (``Authorization: Bearer``),
         signed by a key from ``jwks_url`` (or ``public_key``) for one of ``algorithms`` (a
         key that names its ``alg`` verifies only that one), from ``issuer`` for
         ``audience``, unexpired, valid for at most ``max_token_lifetime`` seconds
-        (``exp - iat``), whose ``user_claim`` equals the header.
+        (``exp - iat``), that names the header's person: the header must equal its ``sub``
+        (what oauth2-proxy sends for OIDC) or its ``user_claim``. The account name is the
+        token's ``user_claim`` (default ``preferred_username``: a readable name, see the
+        README for each identity provider); the account is bound to the token's issuer and
+        ``sub`` at its first login, and another person's token for it is refused.
+        ``groups_claim`` names the claim listing the person's groups (for the hub's
+        ``admin_groups`` and ``allowed_groups``). Keys from ``jwks_url`` are used for at most
+        ``jwks_max_age_seconds``, then fetched again: a key the identity provider withdraws
+        verifies no token after that; while the JWKS cannot be fetched, no token verifies.
 
         ``case_insensitive_names``: off, a name that JupyterHub would lower-case is refused
         (the identity provider may tell ``Ann`` from ``ann``: they must not share an account);
@@ -64,6 +76,8 @@ class HeaderTrust:
                 algorithms=tuple(algorithms),
                 leeway=leeway,
                 max_lifetime=max_token_lifetime,
+                groups_claim=groups_claim,
+                jwks_max_age_seconds=jwks_max_age_seconds,
             ),
             case_insensitive_names,
         )
@@ -101,6 +115,20 @@ class HeaderTrust:
                 f"{field}.algorithms",
                 list(jwt.algorithms),
                 "must list public-key algorithms (RS*, ES*, PS*, EdDSA)",
+            )
+        for name, claim in (("user_claim", jwt.user_claim), ("groups_claim", jwt.groups_claim)):
+            if not isinstance(claim, str) or not claim:
+                raise invalid(scope, f"{field}.{name}", claim, "must be a claim name")
+        if (
+            isinstance(jwt.jwks_max_age_seconds, bool)
+            or not isinstance(jwt.jwks_max_age_seconds, int)
+            or jwt.jwks_max_age_seconds < 1
+        ):
+            raise invalid(
+                scope,
+                f"{field}.jwks_max_age_seconds",
+                jwt.jwks_max_age_seconds,
+                "must be a positive number of seconds",
             )
         if jwt.max_lifetime < 1:
             raise invalid(

@@ -121,6 +121,10 @@ class HubOptions:
         image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
         replicas: must be 1 (the default): JupyterHub keeps state in one SQLite file.
         admin_users: the admins' user names; default none.
+        admin_groups: groups (the ID token's ``groups_claim``) whose members are admins,
+            decided at every login; default none. Needs ``HeaderTrust.jwt_proof``.
+        allowed_groups: groups whose members may use the hub (besides admins); default none.
+            Needs ``HeaderTrust.jwt_proof`` and ``allow_all=False``.
         allow_all: whether every user the auth proxy lets through may use the hub; default ``True``.
         admin_access: whether admins may open other users' servers; default ``False``.
         admins_managed_in_hub: whether admins may be made and unmade in the hub (its admin
@@ -165,6 +169,8 @@ class HubOptions:
     # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
     replicas: int = 1
     admin_users: Sequence[str] = ()
+    admin_groups: Sequence[str] = ()
+    allowed_groups: Sequence[str] = ()
     # Every user the auth proxy lets through may use the hub.
     allow_all: bool = True
     # Admins may not open other users' servers.
@@ -383,6 +389,9 @@ class HubStatefulSet(Construct):
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         header_trust.check(self)
+        admin_groups = check_strings(self, "admin_groups", options.admin_groups)
+        allowed_groups = check_strings(self, "allowed_groups", options.allowed_groups)
+        _check_groups(self, header_trust, allow_all, admin_groups, allowed_groups)
         try:
             re.compile(user_pattern)
         except re.error as error:
@@ -434,6 +443,8 @@ class HubStatefulSet(Construct):
         self._extra_config = _check_extra_config(self, options.extra_config)
         self._settings_args = dict(
             admin_users=tuple(admin_users),
+            admin_groups=admin_groups,
+            allowed_groups=allowed_groups,
             allow_all=allow_all,
             admin_access=admin_access,
             admins_managed_in_hub=admins_managed_in_hub,
@@ -556,6 +567,8 @@ class HubStatefulSet(Construct):
             auth=AuthSettings(
                 user_header=args["user_header"],
                 admin_users=args["admin_users"],
+                admin_groups=args["admin_groups"],
+                allowed_groups=args["allowed_groups"],
                 allow_all=args["allow_all"],
                 admin_access=args["admin_access"],
                 trust=args["header_trust"].mode,
@@ -730,6 +743,35 @@ class HubStatefulSet(Construct):
             ),
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
+
+
+def _check_groups(
+    scope: Construct,
+    trust: HeaderTrust,
+    allow_all: bool,
+    admin_groups: tuple[str, ...],
+    allowed_groups: tuple[str, ...],
+) -> None:
+    """Groups come from the verified ID token only, and allowed_groups must decide."""
+    for field, groups in (("admin_groups", admin_groups), ("allowed_groups", allowed_groups)):
+        for index, group in enumerate(groups):
+            if not group:
+                raise invalid(scope, f"{field}[{index}]", group, "must not be empty")
+        if groups and trust.mode != "jwt":
+            raise invalid(
+                scope,
+                field,
+                list(groups),
+                "needs header_trust=HeaderTrust.jwt_proof(...): groups are read from the "
+                "verified ID token, and the mesh_enforced header carries none",
+            )
+    if allowed_groups and allow_all:
+        raise invalid(
+            scope,
+            "allowed_groups",
+            list(allowed_groups),
+            "needs allow_all=False (with allow_all every user is allowed, whatever the groups)",
+        )
 
 
 # An HTTP field name is a token; these are the characters a proxy passes unchanged.

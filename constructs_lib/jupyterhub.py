@@ -96,8 +96,8 @@ class JupyterHub(Construct):
 
     ``hub_options`` and ``proxy_options`` are every option of :class:`HubStatefulSet` and
     :class:`CHProxy`, forwarded whole. The other keyword props are shorthands that replace
-    one field of them: ``admin_users``, ``hub_image``, ``user_pods``, ``culler`` and
-    ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
+    one field of them: ``admin_users``, ``admin_groups``, ``hub_image``, ``user_pods``,
+    ``culler`` and ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
     ``proxy_routes`` the proxy's; ``sidecar`` (Istio injection and the sidecar's resources)
     both, ``None`` turning injection off for both (user pods follow ``user_pods.sidecar``).
     With routes in Redis the hub polls the proxy every 60 s unless ``activity_interval`` is
@@ -113,6 +113,7 @@ class JupyterHub(Construct):
         release: the prefix of every object name; default ``jupyterhub``.
         profiles: the profiles users can spawn; default ``None``, :func:`reference_profiles`.
         admin_users: the admins' user names; default none.
+        admin_groups: groups of the ID token whose members are admins; default none.
         hub_image: default ``DEFAULT_HUB_IMAGE``, z2jh's public hub image.
         proxy_image: default ``None``, the chosen proxy's default image (routes in Redis need
             your own).
@@ -148,6 +149,7 @@ class JupyterHub(Construct):
         hub_options: HubOptions | None = None,
         proxy_options: ProxyOptions | IstioProxyOptions | None = None,
         admin_users: Sequence[str] | None = None,
+        admin_groups: Sequence[str] | None = None,
         hub_image: str | None = None,
         proxy_image: str | None = None,
         sidecar: IstioSidecar | _Keep | None = KEEP,
@@ -170,6 +172,7 @@ class JupyterHub(Construct):
             name: value
             for name, value in (
                 ("admin_users", admin_users),
+                ("admin_groups", admin_groups),
                 ("image", hub_image),
                 ("user_pods", user_pods),
                 ("culler", culler),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tornado import web
-from traitlets import Bool, Instance, Integer, Unicode, default, observe
+from traitlets import Bool, Instance, Integer, Set, Unicode, default, observe
 
+from hub_runtime import bindings
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier
 from hub_runtime.log_values import shown
 from hub_runtime.login_handler import HeaderLoginHandler
@@ -23,9 +24,14 @@ class HeaderAuthenticator(SettingsEnforcement):
     """Auto-login from a header set by an authenticating proxy (oauth2-proxy), no login form.
 
     With ``jwt`` set, the header is believed only together with the proxy's signed ID token
-    (``Authorization: Bearer …``) whose ``user_claim`` names the same user; otherwise the
-    header is believed as is, which is safe only where the mesh lets nothing but the proxy
-    reach the hub's login path. A missing header or proof is 401. A name is 403 when it is
+    (``Authorization: Bearer …``) that names the header's person, by its ``sub`` (what
+    oauth2-proxy sends for OIDC) or by its ``user_claim``; the account name is then the
+    token's ``user_claim``, the account is bound to the token's issuer and ``sub`` at its first
+    login (:mod:`hub_runtime.bindings`; another person's token for it is 403), and its groups
+    claim may make the person an admin (``admin_groups``) or an allowed user
+    (``allowed_groups``). Otherwise the header is believed as is, which is safe only where
+    the mesh lets nothing but the proxy reach the hub's login path. A missing header or
+    proof is 401. A name is 403 when it is
     not UTF-8, not a valid user name (:meth:`validate_username`: two joined header copies,
     ``/``, ``..``, too long, outside the pattern, not NFKC, mixed scripts), or when
     JupyterHub's normalization (lower case) would change it and ``case_insensitive_names``
@@ -71,6 +77,21 @@ class HeaderAuthenticator(SettingsEnforcement):
         help="Proof required with the header; None trusts the header as is.",
     )
 
+    admin_groups = Set(
+        Unicode(),
+        config=True,
+        help="""Members of any of these groups (the ID token's groups claim) are admins.
+
+        Decided at every login: leaving the group ends admin rights at the next one.
+        admin_users stay admins whatever their groups. Needs ``jwt``.""",
+    )
+    allowed_groups = Set(
+        Unicode(),
+        config=True,
+        help="""Members of any of these groups (the ID token's groups claim) may log in,
+        besides allowed_users and admins (allow_all off). Needs ``jwt``.""",
+    ).tag(allow_config=True)
+
     @default("allow_all")
     def _allow_all_default(self) -> bool:
         return False
@@ -82,6 +103,9 @@ class HeaderAuthenticator(SettingsEnforcement):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._verifier = JwtVerifier(self.jwt) if self.jwt is not None else None
+        self._table_ready = False
+        # account -> bound subject, as this hub bound or read it.
+        self._subjects: dict[str, str] = {}
 
     def get_handlers(self, app: Any) -> list[tuple[Any, ...]]:
         """JupyterHub's login page, minus its no-op writes for returning users (see
@@ -117,14 +141,40 @@ class HeaderAuthenticator(SettingsEnforcement):
         """The account a valid header name logs in as."""
         return str(self.normalize_username(name))
 
-    async def authenticate(self, handler: web.RequestHandler, data: Any = None) -> str:
-        name = self.header_user(handler)
-        if name is None:
+    async def authenticate(self, handler: web.RequestHandler, data: Any = None) -> dict[str, Any]:
+        """The auth model: ``name``; with ``jwt``, also the token's ``groups`` (a list), its
+        person (``identity``: issuer and subject, bound to the account after the allow
+        checks, see :meth:`run_post_auth_hook`) and ``admin`` when ``admin_groups`` decide it
+        (None otherwise: ``admin_users`` decide, as in JupyterHub)."""
+        header = self.header_user(handler)
+        if header is None:
             raise web.HTTPError(401, f"missing {self.user_header} header")
+        if self._verifier is None:
+            return {"name": self._checked_name(header, self.user_header)}
+        claims = await self._verified_claims(handler, header)
+        assert self.jwt is not None
+        name = self._checked_name(claims[self.jwt.user_claim], f"claim {self.jwt.user_claim}")
+        groups = self._groups(claims, name)
+        model: dict[str, Any] = {
+            "name": name,
+            "groups": sorted(groups),
+            "identity": {"issuer": claims["iss"], "subject": claims["sub"]},
+            "admin": None,
+        }
+        if self.admin_groups:
+            # Membership decides at every login, so a person removed from the group is
+            # no longer an admin at the next one; admin_users stay admins.
+            model["admin"] = bool(groups & self.admin_groups) or self.account_name(name) in set(
+                self.admin_users
+            )
+        return model
+
+    def _checked_name(self, name: str, source: str) -> str:
+        """``name`` if it is a valid user name in normal form, else 403 (logged)."""
         problem = self._name_problem(name)
         if problem is not None:
             self.log.warning(
-                "Rejected invalid user name in %s: %s %s", self.user_header, shown(name), problem
+                "Rejected invalid user name in %s: %s %s", source, shown(name), problem
             )
             raise web.HTTPError(403, "invalid user name")
         account = self.account_name(name)
@@ -132,16 +182,21 @@ class HeaderAuthenticator(SettingsEnforcement):
             self.log.warning(
                 "Rejected user name in %s: %s would log in as %s, and the identity provider "
                 "may tell the two apart (case_insensitive_names is off)",
-                self.user_header,
+                source,
                 shown(name),
                 shown(account),
             )
             raise web.HTTPError(403, "user name is not in normal form")
-        if self._verifier is not None:
-            await self._check_proof(handler, name)
         return name
 
-    async def _check_proof(self, handler: web.RequestHandler, name: str) -> None:
+    def _same_name(self, header: str, claimed: str) -> bool:
+        if self.case_insensitive_names:
+            return self.account_name(claimed) == self.account_name(header)
+        return claimed == header
+
+    async def _verified_claims(self, handler: web.RequestHandler, header: str) -> dict[str, Any]:
+        """The proof's claims, once it is valid, has the user claim, and names the header's
+        person (by ``sub`` or by the user claim); 401 saying what was compared otherwise."""
         assert self._verifier is not None and self.jwt is not None
         value = handler.request.headers.get(self.proof_header, "")
         scheme, _, token = value.partition(" ")
@@ -151,16 +206,105 @@ class HeaderAuthenticator(SettingsEnforcement):
             claims = await self._verifier.verify(token.strip())
         except InvalidProof as error:
             # The message quotes token values escaped and cut short (see InvalidProof).
-            self.log.warning("Rejected proof for %s: %s", shown(name), error)
+            self.log.warning("Rejected proof for %s: %s", shown(header), error)
             raise web.HTTPError(401, "invalid proof") from None
-        claimed = claims.get(self.jwt.user_claim)
-        if self.case_insensitive_names and isinstance(claimed, str):
-            same = self.account_name(claimed) == self.account_name(name)
-        else:
-            same = claimed == name
-        if not same:
-            self.log.warning("Proof names %s, header names %s", shown(claimed), shown(name))
-            raise web.HTTPError(401, "proof is for another user")
+        user_claim = self.jwt.user_claim
+        claimed = claims.get(user_claim)
+        if not isinstance(claimed, str) or not claimed:
+            self.log.warning(
+                "Rejected proof for %s: its %s is %s, not a name (claims: %s)",
+                shown(header),
+                user_claim,
+                shown(claimed),
+                shown(sorted(claims)),
+            )
+            raise web.HTTPError(401, "%s", f"the ID token has no {user_claim} claim")
+        if user_claim == "email" and claims.get("email_verified") is False:
+            # OpenID Connect Core 5.1: an email is the person's only when email_verified says so.
+            self.log.warning("Rejected proof for %s: email_verified is false", shown(claimed))
+            raise web.HTTPError(403, "the ID token's email is not verified")
+        if header != claims["sub"] and not self._same_name(header, claimed):
+            compared = (
+                f"{self.user_header} {shown(header)} is neither the ID token's sub "
+                f"{shown(claims['sub'])} nor its {user_claim} {shown(claimed)}"
+            )
+            self.log.warning("Rejected proof: %s", compared)
+            raise web.HTTPError(401, "%s", f"proof is for another user: {compared}")
+        return claims
+
+    def _groups(self, claims: dict[str, Any], name: str) -> set[str]:
+        """The token's groups claim (none when absent); 403 when it is not a list of strings."""
+        assert self.jwt is not None
+        value = claims.get(self.jwt.groups_claim, [])
+        if not isinstance(value, list) or not all(isinstance(g, str) for g in value):
+            self.log.warning(
+                "Rejected proof for %s: its %s claim is %s, not a list of strings",
+                shown(name),
+                self.jwt.groups_claim,
+                shown(value),
+            )
+            raise web.HTTPError(
+                403, "%s", f"the ID token's {self.jwt.groups_claim} claim is not a list of names"
+            )
+        return set(value)
+
+    def check_allowed(self, username: str, authentication: dict[str, Any] | None = None) -> bool:
+        """JupyterHub's (``allow_all``, ``allowed_users``), then admins (``admin_users``, and
+        ``admin_groups`` members) and members of ``allowed_groups``."""
+        if super().check_allowed(username, authentication) or username in self.admin_users:
+            return True
+        model = authentication or {}
+        return bool(model.get("admin")) or bool(set(model.get("groups", ())) & self.allowed_groups)
+
+    async def run_post_auth_hook(self, handler: Any, auth_model: dict[str, Any]) -> Any:
+        """Once the person is allowed in: bind the account to them at their first login, and
+        refuse (403) anyone else's token for it; then JupyterHub's ``post_auth_hook``."""
+        identity = auth_model.get("identity")
+        if identity is not None:
+            self._bind(handler.db, auth_model["name"], identity["issuer"], identity["subject"])
+        return await super().run_post_auth_hook(handler, auth_model)
+
+    def _bindings(self, db: Any) -> Any:
+        """The hub session's connection, the bindings table created once per process. The
+        hub's own connection: a second one could wait on locks the session holds."""
+        if not self._table_ready:
+            bindings.ensure_table(db.connection())
+            db.commit()
+            self._table_ready = True
+        return db.connection()
+
+    def _bind(self, db: Any, account: str, issuer: str, subject: str) -> None:
+        # Between the read and the write nothing awaits: no other login comes in between.
+        holder, made = bindings.bind(self._bindings(db), account, issuer, subject)
+        if made:
+            db.commit()
+        self._subjects[account] = holder.subject
+        if not holder.same_person(issuer, subject):
+            self.log.warning(
+                "Refused login to %s: it is bound to subject %s of %s since %s, the token is of "
+                "subject %s of %s (an operator releases it with hub_runtime/bindings.py)",
+                shown(account),
+                shown(holder.subject),
+                shown(holder.issuer),
+                holder.bound_at,
+                shown(subject),
+                shown(issuer),
+            )
+            raise web.HTTPError(
+                403,
+                "%s",
+                f"account {account!r} belongs to another person of the identity provider "
+                "(another sub): ask an administrator if it should be yours",
+            )
+
+    def _subject_of(self, db: Any, account: str) -> str | None:
+        """The subject bound to ``account`` (cached from logins, else read once)."""
+        if account not in self._subjects:
+            holder = bindings.bound_to(self._bindings(db), account)
+            if holder is None:
+                return None
+            self._subjects[account] = holder.subject
+        return self._subjects[account]
 
     async def refresh_user(self, user: Any, handler: web.RequestHandler | None = None) -> Any:
         """False (log in again) when the header names someone else than the cookie's user;
@@ -175,6 +319,12 @@ class HeaderAuthenticator(SettingsEnforcement):
             name is None
             or name == user.name
             or (self.case_insensitive_names and self.account_name(name) == user.name)
+        ):
+            return await super().refresh_user(user, handler)
+        # oauth2-proxy names the person by sub: the same person as the account's.
+        if self._verifier is not None and name == self._subject_of(
+            handler.db,  # type: ignore[attr-defined]  # a JupyterHub BaseHandler
+            user.name,
         ):
             return await super().refresh_user(user, handler)
         # JupyterHub 6.1 reads this before token auth ever set it on cookie requests.

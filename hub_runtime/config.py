@@ -100,6 +100,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     c.HeaderAuthenticator.case_insensitive_names = auth.case_insensitive_names
     c.HeaderAuthenticator.jwt = auth.jwt if auth.trust == "jwt" else None
     c.Authenticator.admin_users = set(auth.admin_users)
+    c.HeaderAuthenticator.admin_groups = set(auth.admin_groups)
+    c.HeaderAuthenticator.allowed_groups = set(auth.allowed_groups)
     c.Authenticator.allow_all = auth.allow_all
     c.HeaderAuthenticator.admins_managed_in_hub = auth.admins_managed_in_hub
     roles: list[dict[str, Any]] = []

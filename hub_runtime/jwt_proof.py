@@ -113,13 +113,19 @@ def _static_key(pem: str, allowed: Sequence[str]) -> BoundKeys:
 
 
 class JwtVerifier:
-    """Verifies tokens against :class:`JwtSettings`; keys from a JWKS URL are cached and
-    refetched when a token names a key id the cache does not have."""
+    """Verifies tokens against :class:`JwtSettings`. Keys from a JWKS URL are cached for at
+    most ``jwks_max_age_seconds``, then fetched again before the next verification; a token
+    naming a key id the cache does not have refetches them too. Keys past their age are never
+    used: while the JWKS cannot be loaded, no proof passes."""
 
     def __init__(self, settings: JwtSettings) -> None:
         self.settings = settings
         self._keys: dict[str, BoundKeys] = {}
-        self._fetched_at = 0.0
+        # When the keys were loaded, and when a load was last tried (monotonic seconds).
+        self._loaded_at: float | None = None
+        self._tried_at: float | None = None
+        # Why the last load failed (None: it succeeded).
+        self._failure: str | None = None
         self._lock = asyncio.Lock()
         self._static = (
             _static_key(settings.public_key, settings.algorithms)
@@ -152,7 +158,8 @@ class JwtVerifier:
                 audience=settings.audience,
                 issuer=settings.issuer,
                 leeway=settings.leeway,
-                options={"require": ["exp", "iat", "iss", "aud"]},
+                # sub: the person, which OpenID Connect requires of every ID token (Core 2).
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
             lifetime = int(claims["exp"]) - int(claims["iat"])
         except jwt.PyJWTError as error:
@@ -163,23 +170,39 @@ class JwtVerifier:
             raise InvalidProof(
                 f"token lifetime {lifetime} s (exp - iat) exceeds {settings.max_lifetime} s"
             )
+        if not isinstance(claims["sub"], str) or not claims["sub"]:
+            raise InvalidProof(f"sub {shown(claims['sub'])} is not a non-empty string")
         return claims
+
+    def _fresh(self, now: float) -> bool:
+        loaded = self._loaded_at
+        return loaded is not None and now - loaded < self.settings.jwks_max_age_seconds
 
     async def _key(self, kid: object) -> BoundKeys:
         if not isinstance(kid, str) or not kid:
             raise InvalidProof("token has no key id")
-        if kid not in self._keys:
+        if not self._fresh(time.monotonic()) or kid not in self._keys:
             async with self._lock:
-                if kid not in self._keys and time.monotonic() - self._fetched_at > (
-                    _MIN_REFETCH_SECONDS if self._fetched_at else 0
+                now = time.monotonic()
+                fresh = self._fresh(now)
+                # Keys that merely aged are fetched at once; after a failed load, or for an
+                # unknown key id, at most every _MIN_REFETCH_SECONDS.
+                if (not fresh or kid not in self._keys) and (
+                    self._tried_at is None
+                    or now - self._tried_at >= _MIN_REFETCH_SECONDS
+                    or (not fresh and self._failure is None)
                 ):
                     await self._fetch()
+        if not self._fresh(time.monotonic()):
+            age = self.settings.jwks_max_age_seconds
+            raise InvalidProof(f"no keys younger than {age} s: {self._failure or 'not loaded'}")
         if kid not in self._keys:
-            raise InvalidProof(f"unknown key id {shown(kid)}")
+            failed = f" ({self._failure})" if self._failure else ""
+            raise InvalidProof(f"unknown key id {shown(kid)}{failed}")
         return self._keys[kid]
 
     async def _fetch(self) -> None:
-        self._fetched_at = time.monotonic()
+        self._tried_at = time.monotonic()
         url = self.settings.jwks_url
         assert url is not None
         try:
@@ -188,10 +211,11 @@ class JwtVerifier:
             jwks = document["keys"] if isinstance(document, dict) else None
             if not isinstance(jwks, list):
                 raise ValueError("no list of keys")
-        except Exception as error:  # any failure: no keys, so no proof passes
-            raise InvalidProof(
+        except Exception as error:  # any failure: the cached keys only until their age is up
+            self._failure = (
                 f"cannot load keys from {url}: {escaped(str(error) or type(error).__name__)}"
-            ) from None
+            )
+            return
         keys: dict[str, BoundKeys] = {}
         for jwk in jwks:
             kid = jwk.get("kid") if isinstance(jwk, dict) else None
@@ -199,4 +223,4 @@ class JwtVerifier:
                 bound = bind_keys(jwk, self.settings.algorithms)
                 if bound:
                     keys[kid] = bound
-        self._keys = keys
+        self._keys, self._loaded_at, self._failure = keys, self._tried_at, None

@@ -193,7 +193,8 @@ class JwtSettings:
 
     issuer: str
     audience: str
-    # The claim that must equal the user header.
+    # The claim the account name comes from; the user header must name the token's person by
+    # it or by ``sub`` (what oauth2-proxy sends for OIDC).
     user_claim: str
     # Keys: a JWKS URL (cached, refetched on an unknown key id) or one static PEM public key.
     jwks_url: str | None
@@ -204,6 +205,12 @@ class JwtSettings:
     # Longest validity (exp - iat, seconds) of a token the hub accepts: a leaked token is
     # worth little for long.
     max_lifetime: int
+    # The claim listing the person's groups (a list of strings), for admin_groups and
+    # allowed_groups.
+    groups_claim: str
+    # Keys fetched from jwks_url are used for at most this long, then fetched again: a key the
+    # identity provider withdraws stops verifying within this bound.
+    jwks_max_age_seconds: int
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,10 @@ class AuthSettings:
 
     user_header: str
     admin_users: tuple[str, ...]
+    # Members of any of these groups (the JWT's groups claim) are admins; of allowed_groups,
+    # users. Both need trust "jwt": groups come only from the verified token.
+    admin_groups: tuple[str, ...]
+    allowed_groups: tuple[str, ...]
     allow_all: bool
     admin_access: bool
     # "jwt": the header counts only with a valid JWT naming the same user; "header": the header

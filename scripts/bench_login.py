@@ -291,6 +291,8 @@ def jwt_micro(jwks_url: str, tokens: list[str], rounds: int) -> list[float]:
         algorithms=("RS256",),
         leeway=0,
         max_lifetime=3600,
+        groups_claim="groups",
+        jwks_max_age_seconds=300,
     )
 
     async def blocks() -> list[float]:

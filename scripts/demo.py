@@ -14,13 +14,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.processes import deployment, exit_on_sigterm
 
 PROXY_PORT, API_PORT, HUB_PORT = 8000, 8001, 8081
+# The demo's admin (dev itself has admins by group only).
+DEMO_ADMIN = "ada"
 
 
 def main() -> None:
     exit_on_sigterm()
     with (
         tempfile.TemporaryDirectory(prefix="jupyterhub-demo-") as workdir,
-        deployment(Path(workdir), None, ports=(PROXY_PORT, API_PORT, HUB_PORT)) as hub,
+        # The header is trusted as is here, so no token brings groups: an admin by name.
+        deployment(
+            Path(workdir),
+            None,
+            ports=(PROXY_PORT, API_PORT, HUB_PORT),
+            auth_changes={"admin_users": (DEMO_ADMIN,), "admin_groups": ()},
+        ) as hub,
     ):
         url = hub.proxy_url
         print(
@@ -32,7 +40,7 @@ The hub trusts the X-Auth-Request-User header here, as the auth proxy would set 
   curl -si -b cookies.txt -c cookies.txt -L -H 'X-Auth-Request-User: alice' {url}/hub/spawn
 
 or in a browser, with a header-setting extension sending X-Auth-Request-User.
-'admin' is an admin: {url}/hub/admin. Logs: {workdir}/hub.log, {workdir}/proxy.log
+{DEMO_ADMIN!r} is an admin: {url}/hub/admin. Logs: {workdir}/hub.log, {workdir}/proxy.log
 Ctrl-C stops the proxy, the hub and every user server.
 """,
             flush=True,

@@ -156,6 +156,12 @@ def dev_settings() -> HubSettings:
     return parse_settings(config_map["data"]["settings.json"], source="dist/dev")
 
 
+def subject_of(user: str) -> str:
+    """The test IdP's ``sub`` for the person it calls ``user``: never the name itself, as at
+    Keycloak, Entra ID, Okta and Google."""
+    return f"subject-of-{user}"
+
+
 class KeyPair:
     """An RSA key the test IdP signs with, published as a JWKS under ``kid``."""
 
@@ -176,10 +182,22 @@ class KeyPair:
         expires_in: int = 300,
         kid: str | None = None,
         claim: str = "preferred_username",
+        subject: str | None = None,
+        **claims: Any,
     ) -> str:
+        """An ID token naming ``user`` by ``claim``, of the person ``subject`` (default
+        :func:`subject_of` the user), with ``claims`` added."""
         now = int(time.time())
         return jwt.encode(
-            {claim: user, "iss": issuer, "aud": audience, "iat": now, "exp": now + expires_in},
+            {
+                "sub": subject or subject_of(user),
+                claim: user,
+                "iss": issuer,
+                "aud": audience,
+                "iat": now,
+                "exp": now + expires_in,
+                **claims,
+            },
             self.private,
             algorithm="RS256",
             headers={"kid": kid or self.kid},
@@ -188,11 +206,12 @@ class KeyPair:
 
 @contextmanager
 def jwks_server(keys: list[KeyPair]) -> Iterator[str]:
-    """Serve the keys' JWKS on 127.0.0.1; yields its URL."""
-    body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
+    """Serve the keys' JWKS on 127.0.0.1; yields its URL. The JWKS is ``keys`` at each
+    request: a change to the list (a rotation) shows at the next fetch."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -432,6 +451,8 @@ def deployment(
                     algorithms=("RS256",),
                     leeway=0,
                     max_lifetime=3600,
+                    groups_claim="groups",
+                    jwks_max_age_seconds=300,
                 ),
                 **(jwt_changes or {}),
             ),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.processes import Deployment, KeyPair, deployment, jwks_server
+from tests.processes import Deployment, KeyPair, deployment, dev_settings, jwks_server
 
 pytestmark = pytest.mark.slow  # real proxy, hub and user server processes
 
@@ -100,8 +100,9 @@ def test_invalid_names_403(hub: Deployment, name: str) -> None:
     assert "Rejected invalid user name" in hub.hub_log()
 
 
-def test_duplicate_header_copies_403(hub: Deployment) -> None:
-    # Two copies of the header reach the hub joined by ", ".
+def test_duplicate_header_copies_401(hub: Deployment) -> None:
+    # Two copies of the header reach the hub joined by ", ": a header that names neither the
+    # token's sub nor its user claim.
     host, port = hub.proxy_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     connection.putrequest("GET", "/hub/login")
@@ -109,8 +110,9 @@ def test_duplicate_header_copies_403(hub: Deployment) -> None:
     connection.putheader("X-Auth-Request-User", "admin")
     connection.putheader("Authorization", f"Bearer {KEY.token('alice')}")
     connection.endheaders()
-    assert connection.getresponse().status == 403
+    assert connection.getresponse().status == 401
     connection.close()
+    assert "X-Auth-Request-User 'alice, admin' is neither the ID token's sub" in hub.hub_log()
 
 
 def test_utf8_name_arrives_intact(hub: Deployment) -> None:
@@ -130,9 +132,11 @@ def test_header_user_replaces_cookie_user(hub: Deployment) -> None:
 
 
 def test_admin_page(hub: Deployment) -> None:
+    """dev's admins are the members of its admin group; a user called "admin" is not one."""
+    (group,) = dev_settings().auth.admin_groups
     admin, other = requests.Session(), requests.Session()
-    assert login(hub, "admin", KEY.token("admin"), admin).status_code == 302
-    assert login(hub, "erin", KEY.token("erin"), other).status_code == 302
+    assert login(hub, "ines", KEY.token("ines", groups=[group]), admin).status_code == 302
+    assert login(hub, "admin", KEY.token("admin", groups=["staff"]), other).status_code == 302
     assert admin.get(f"{hub.proxy_url}/hub/admin", timeout=30).status_code == 200
     assert other.get(f"{hub.proxy_url}/hub/admin", timeout=30).status_code == 403
 
@@ -158,8 +162,6 @@ def test_login_reaches_the_running_server(hub: Deployment) -> None:
 def test_culler_stops_idle_server(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from tests.processes import dev_settings
-
     culler = replace(dev_settings().culler, timeout=2, every=1)
     with jwks_server([KEY]) as jwks_url, deployment(tmp_path, jwks_url, culler=culler) as hub:
         hub.api("POST", "/users/idle", json={})
@@ -180,8 +182,6 @@ def test_culler_deletes_idle_users_and_removes_named_servers(tmp_path: Path) -> 
     server is stopped and removed, and the admin kept."""
     from dataclasses import replace
 
-    from tests.processes import dev_settings
-
     culler = replace(
         dev_settings().culler,
         timeout=2,
@@ -190,8 +190,13 @@ def test_culler_deletes_idle_users_and_removes_named_servers(tmp_path: Path) -> 
         admin_users=False,
         remove_named_servers=True,
     )
-    (admin,) = dev_settings().auth.admin_users
-    with jwks_server([KEY]) as jwks_url, deployment(tmp_path, jwks_url, culler=culler) as hub:
+    admin = "boss"
+    with (
+        jwks_server([KEY]) as jwks_url,
+        deployment(
+            tmp_path, jwks_url, culler=culler, auth_changes={"admin_users": (admin,)}
+        ) as hub,
+    ):
         hub.api("POST", "/users/idle", json={})
         assert hub.api("POST", "/users/idle/server", json={}).status_code in (201, 202)
         started = hub.api("POST", f"/users/{admin}/servers/lab", json={})

@@ -41,10 +41,17 @@ COUNTING_AUTH_STATE_CONFIG = (
 )
 
 
+# An admin by name (admin_users): with the header trusted as is, no token brings groups.
+ADMIN = "ada"
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     with deployment(
-        tmp_path_factory.mktemp("login"), None, extra_config=BLOCKED_CONFIG + ADMIN_SERVICE_CONFIG
+        tmp_path_factory.mktemp("login"),
+        None,
+        extra_config=BLOCKED_CONFIG + ADMIN_SERVICE_CONFIG,
+        auth_changes={"admin_users": (ADMIN,), "admin_groups": ()},
     ) as hub:
         yield hub
 
@@ -123,7 +130,7 @@ def test_removed_default_role_is_granted_again_at_login(hub: Deployment) -> None
 
 def test_admin_demoted_through_the_api_is_admin_again_at_login(hub: Deployment) -> None:
     """``admin_users`` wins at every login, as in JupyterHub: the flag and the admin role."""
-    (admin,) = dev_settings().auth.admin_users
+    admin = ADMIN
     login(hub, admin)
     assert model(hub, admin)["admin"] is True
     assert hub.api("PATCH", f"/users/{admin}", json={"admin": False}).status_code == 200

@@ -220,7 +220,8 @@ def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
 def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage="5Gi").startswith(
         "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
-        "admin_access, admin_users, admins_managed_in_hub, affinity, allow_all, culler, "
+        "admin_access, admin_groups, admin_users, admins_managed_in_hub, affinity, allow_all, "
+        "allowed_groups, culler, "
         "dns_ndots, "
     )
 
@@ -406,4 +407,88 @@ def test_fails_symmetric_jwt_algorithm(chart: cdk8s.Chart) -> None:
 def test_fails_bad_user_pattern(chart: cdk8s.Chart) -> None:
     assert _error(chart, user_pattern="[a-z").startswith(
         "test/Hub: user_pattern must be a valid regular expression ("
+    )
+
+
+def test_groups_claims_and_jwks_age_are_written(chart: cdk8s.Chart) -> None:
+    trust = HeaderTrust.jwt_proof(
+        issuer="https://auth.example.org",
+        audience="hub",
+        jwks_url="https://auth.example.org/jwks",
+        user_claim="email",
+        groups_claim="roles",
+        jwks_max_age_seconds=60,
+    )
+    hub = _hub(
+        chart,
+        header_trust=trust,
+        admin_groups=["hub-admins"],
+        allowed_groups=["staff"],
+        allow_all=False,
+    )
+    auth = hub.settings.auth
+    assert (auth.admin_groups, auth.allowed_groups) == (("hub-admins",), ("staff",))
+    assert auth.jwt is not None
+    assert (auth.jwt.user_claim, auth.jwt.groups_claim) == ("email", "roles")
+    assert auth.jwt.jwks_max_age_seconds == 60
+
+
+def test_jwks_age_and_groups_claim_defaults(chart: cdk8s.Chart) -> None:
+    auth = _hub(chart).settings.auth
+    assert (auth.admin_groups, auth.allowed_groups) == ((), ())
+    assert auth.jwt is not None
+    assert (auth.jwt.user_claim, auth.jwt.groups_claim) == ("preferred_username", "groups")
+    assert auth.jwt.jwks_max_age_seconds == 300
+
+
+def test_fails_groups_without_jwt(chart: cdk8s.Chart) -> None:
+    assert _error(chart, header_trust=HeaderTrust.mesh_enforced(), admin_groups=["hub-admins"]) == (
+        "test/Hub: admin_groups needs header_trust=HeaderTrust.jwt_proof(...): groups are read "
+        "from the verified ID token, and the mesh_enforced header carries none, "
+        "got ['hub-admins']"
+    )
+
+
+def test_fails_allowed_groups_with_allow_all(chart: cdk8s.Chart) -> None:
+    assert _error(chart, allowed_groups=["staff"]) == (
+        "test/Hub: allowed_groups needs allow_all=False (with allow_all every user is allowed, "
+        "whatever the groups), got ['staff']"
+    )
+
+
+def test_fails_empty_group_name(chart: cdk8s.Chart) -> None:
+    assert _error(chart, admin_groups=[""]) == (
+        "test/Hub: admin_groups[0] must not be empty, got ''"
+    )
+
+
+def test_fails_groups_as_one_string(chart: cdk8s.Chart) -> None:
+    assert _error(chart, admin_groups="hub-admins") == (
+        "test/Hub: admin_groups must be a list of strings, not a single string, got 'hub-admins'"
+    )
+
+
+@pytest.mark.parametrize("age", [0, -5, True])
+def test_fails_jwks_max_age_not_positive(chart: cdk8s.Chart, age: int) -> None:
+    trust = HeaderTrust.jwt_proof(
+        issuer="https://auth.example.org",
+        audience="hub",
+        jwks_url="https://auth.example.org/jwks",
+        jwks_max_age_seconds=age,
+    )
+    assert _error(chart, header_trust=trust) == (
+        f"test/Hub: header_trust.jwks_max_age_seconds must be a positive number of seconds, "
+        f"got {age!r}"
+    )
+
+
+def test_fails_empty_user_claim(chart: cdk8s.Chart) -> None:
+    trust = HeaderTrust.jwt_proof(
+        issuer="https://auth.example.org",
+        audience="hub",
+        jwks_url="https://auth.example.org/jwks",
+        user_claim="",
+    )
+    assert _error(chart, header_trust=trust) == (
+        "test/Hub: header_trust.user_claim must be a claim name, got ''"
     )

@@ -16,6 +16,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier, bind_keys
 from hub_runtime.settings import JwtSettings
+from tests.processes import AUDIENCE, ISSUER, KeyPair, jwks_server, subject_of
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -40,6 +41,8 @@ def verifier(public_key: str, **changes: Any) -> JwtVerifier:
         algorithms=ALLOWED,
         leeway=0,
         max_lifetime=3600,
+        groups_claim="groups",
+        jwks_max_age_seconds=300,
     )
     return JwtVerifier(JwtSettings(**{**settings.__dict__, **changes}))
 
@@ -159,3 +162,106 @@ def test_a_token_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_malformed_tokens_are_invalid_proof(value: str) -> None:
     with pytest.raises(InvalidProof):
         verify(verifier(pem(RSA_KEY)), value)
+
+
+class Counted:
+    """A published key that counts how often the JWKS was served."""
+
+    def __init__(self, key: KeyPair) -> None:
+        self.key, self.served = key, 0
+
+    def jwk(self) -> dict[str, Any]:
+        self.served += 1
+        return self.key.jwk()
+
+
+def jwks_verifier(url: str, max_age: int) -> JwtVerifier:
+    return JwtVerifier(
+        JwtSettings(
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            user_claim="preferred_username",
+            jwks_url=url,
+            public_key=None,
+            algorithms=("RS256",),
+            leeway=0,
+            max_lifetime=3600,
+            groups_claim="groups",
+            jwks_max_age_seconds=max_age,
+        )
+    )
+
+
+def test_withdrawn_key_stops_verifying_within_the_max_age() -> None:
+    """Rotation at the identity provider: the old key leaves the JWKS, its tokens verify until
+    the cached keys are jwks_max_age_seconds old (here 1 s) and never after."""
+    old, new = KeyPair("old"), KeyPair("new")
+    published: list[Any] = [old]
+
+    async def scenario() -> None:
+        checker = jwks_verifier(url, max_age=1)
+        assert (await checker.verify(old.token("ann")))["preferred_username"] == "ann"
+        published[:] = [new]
+        # Within the bound the cache still holds the old key.
+        assert (await checker.verify(old.token("ann")))["sub"] == subject_of("ann")
+        await asyncio.sleep(1.2)
+        with pytest.raises(InvalidProof, match=r"unknown key id 'old'"):
+            await checker.verify(old.token("ann"))
+        assert (await checker.verify(new.token("ann")))["preferred_username"] == "ann"
+
+    with jwks_server(published) as url:
+        asyncio.run(scenario())
+
+
+def test_unreachable_jwks_fails_closed_once_keys_age() -> None:
+    """An identity provider that stopped answering: past the max age the cached keys are not
+    used, so no token verifies (the hub answers 401, tests/test_oidc_login.py)."""
+    key = KeyPair("k")
+
+    async def scenario() -> None:
+        with jwks_server([key]) as url:
+            checker = jwks_verifier(url, max_age=1)
+            assert (await checker.verify(key.token("ann")))["preferred_username"] == "ann"
+        await asyncio.sleep(1.2)  # the server is gone, the keys age
+        for _ in range(3):
+            with pytest.raises(InvalidProof, match=r"^no keys younger than 1 s: cannot load keys"):
+                await checker.verify(key.token("ann"))
+
+    asyncio.run(scenario())
+
+
+def test_aged_keys_are_fetched_again_before_use() -> None:
+    """Past the max age the keys are fetched again before verifying (here once per second),
+    even though unknown key ids refetch at most every 10 s."""
+    key = KeyPair("k")
+    counted = Counted(key)
+
+    async def scenario() -> None:
+        checker = jwks_verifier(url, max_age=1)
+        await checker.verify(key.token("ann"))
+        await checker.verify(key.token("ann"))
+        assert counted.served == 1
+        await asyncio.sleep(1.2)
+        await checker.verify(key.token("ann"))
+        assert counted.served == 2
+
+    with jwks_server([counted]) as url:  # type: ignore[list-item]
+        asyncio.run(scenario())
+
+
+def test_token_without_sub_is_invalid_proof() -> None:
+    """OpenID Connect requires sub in every ID token: the account is bound to it."""
+    checker = verifier(pem(RSA_KEY))
+    value = jwt.encode(
+        {"iss": "https://idp", "aud": "hub", "iat": int(time.time()), "exp": int(time.time()) + 60},
+        RSA_KEY,
+        algorithm="RS256",
+    )
+    with pytest.raises(InvalidProof, match=r'Token is missing the "sub" claim'):
+        verify(checker, value)
+
+
+@pytest.mark.parametrize("sub", ["", 7, ["ann"]])
+def test_sub_not_a_string_is_invalid_proof(sub: Any) -> None:
+    with pytest.raises(InvalidProof, match=r"sub|Subject"):
+        verify(verifier(pem(RSA_KEY)), token(RSA_KEY, "RS256", sub=sub))

@@ -54,7 +54,10 @@ def test_reference_hub_settings(tmp_path: Path) -> None:
     assert (hub.concurrent_spawn_limit, hub.cleanup_servers) == (0, False)
     assert hub.authenticate_prometheus is False
     assert hub.tornado_settings == {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
-    assert config.Authenticator.admin_users == {"admin"}
+    # dev's admins come from a group of the ID token, never from a name.
+    assert config.Authenticator.admin_users == set()
+    assert config.HeaderAuthenticator.admin_groups == {"jupyterhub-admins"}
+    assert config.HeaderAuthenticator.allowed_groups == set()
     # The settings alone decide who is an admin (hub_runtime.revocation).
     assert config.HeaderAuthenticator.admins_managed_in_hub is False
     assert config.KubeSpawner.start_timeout == 300

@@ -17,7 +17,15 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.processes import AUDIENCE, ISSUER, Deployment, KeyPair, deployment, jwks_server
+from tests.processes import (
+    AUDIENCE,
+    ISSUER,
+    Deployment,
+    KeyPair,
+    deployment,
+    jwks_server,
+    subject_of,
+)
 
 __all__ = [
     "AUDIENCE",
@@ -60,6 +68,7 @@ def claims(user: str, **changes: Any) -> dict[str, Any]:
     """Valid ID-token claims for ``user``; ``changes`` replace (``None`` removes) claims."""
     now = int(time.time())
     base = {
+        "sub": subject_of(user),
         "preferred_username": user,
         "iss": ISSUER,
         "aud": AUDIENCE,

@@ -1,0 +1,143 @@
+// An OpenID provider for the tests: node-oidc-provider (OpenID Certified) on 127.0.0.1, with
+// the users, client and signing keys of a JSON file (tests/oidc.py writes it), and a login
+// and consent page of its own, as a real identity provider has. SIGHUP re-reads the users
+// (an administrator's changes) and the keys (a rotation: the JWKS then publishes only the new
+// ones, and new tokens are signed with them).
+//
+//   node tests/oidc_provider.mjs <config.json>
+//
+// config.json: {issuer, port, keys_file, client: {client_id, client_secret, redirect_uris},
+//               users: [{sub, username, password, claims: {...}}]}
+
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import Provider from "oidc-provider";
+
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+let bySub;
+let byName;
+function readUsers() {
+  const { users } = JSON.parse(readFileSync(process.argv[2], "utf8"));
+  bySub = new Map(users.map((user) => [user.sub, user]));
+  byName = new Map(users.map((user) => [user.username, user]));
+}
+readUsers();
+
+function readKeys() {
+  return JSON.parse(readFileSync(config.keys_file, "utf8")).keys;
+}
+
+function makeProvider(keys) {
+  const provider = new Provider(config.issuer, {
+    clients: [
+      {
+        ...config.client,
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      },
+    ],
+    jwks: { keys },
+    // The account id is the user's sub, which differs from every name claim.
+    async findAccount(ctx, sub) {
+      const user = bySub.get(sub);
+      if (user === undefined) return undefined;
+      return { accountId: sub, claims: async () => ({ sub, ...user.claims }) };
+    },
+    claims: {
+      openid: ["sub"],
+      profile: ["preferred_username", "name"],
+      email: ["email", "email_verified"],
+      groups: ["groups"],
+    },
+    scopes: ["openid", "profile", "email", "groups"],
+    // Claims of the granted scopes go into the ID token, as Keycloak, Okta and Dex put them
+    // there (the hub reads the ID token only).
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ["test-cookie-key-not-secret"] },
+  });
+  return provider;
+}
+
+let provider = makeProvider(readKeys());
+let handle = provider.callback();
+process.on("SIGHUP", () => {
+  readUsers();
+  provider = makeProvider(readKeys());
+  handle = provider.callback();
+  console.log(`keys: ${readKeys().map((key) => key.kid).join(" ")}`);
+});
+process.on("SIGTERM", () => process.exit(0));
+
+function page(res, status, body) {
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+  res.end(`<!doctype html><html><body>${body}</body></html>`);
+}
+
+async function form(req) {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  return new URLSearchParams(body);
+}
+
+async function interaction(req, res, uid, action) {
+  const details = await provider.interactionDetails(req, res);
+  if (req.method === "GET") {
+    if (details.prompt.name === "login") {
+      return page(
+        res,
+        200,
+        `<form method="post" action="/interaction/${uid}/login">` +
+          '<input name="username"><input name="password" type="password"></form>',
+      );
+    }
+    return page(
+      res,
+      200,
+      `<form method="post" action="/interaction/${uid}/confirm"><button>Allow</button></form>`,
+    );
+  }
+  if (action === "login") {
+    const fields = await form(req);
+    const user = byName.get(fields.get("username"));
+    if (user === undefined || user.password !== fields.get("password")) {
+      return page(res, 401, "invalid user name or password");
+    }
+    return provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: user.sub } },
+      { mergeWithLastSubmission: false },
+    );
+  }
+  // Consent: grant what the client asked for (node-oidc-provider's documented grant flow).
+  const { prompt, params, session, grantId } = details;
+  const grant = grantId
+    ? await provider.Grant.find(grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  const missing = prompt.details;
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(" "));
+  }
+  return provider.interactionFinished(
+    req,
+    res,
+    { consent: { grantId: await grant.save() } },
+    { mergeWithLastSubmission: true },
+  );
+}
+
+const INTERACTION = /^\/interaction\/([^/]+)(?:\/(login|confirm))?$/;
+
+const server = http.createServer((req, res) => {
+  const match = INTERACTION.exec(new URL(req.url, config.issuer).pathname);
+  if (match === null) return handle(req, res);
+  interaction(req, res, match[1], match[2]).catch((error) => {
+    console.error(error);
+    page(res, 400, `interaction failed: ${error.message}`);
+  });
+});
+server.listen(config.port, "127.0.0.1", () => console.log(`listening on ${config.issuer}`));
