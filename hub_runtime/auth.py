@@ -96,6 +96,18 @@ class HeaderAuthenticator(SettingsEnforcement):
     def _allow_all_default(self) -> bool:
         return False
 
+    @default("manage_groups")
+    def _manage_groups_default(self) -> bool:
+        # The hub keeps each login's groups, so the checks between logins (admin and access
+        # at every request and at start, hub_runtime.revocation) see the groups it decided on.
+        return bool(self.admin_groups or self.allowed_groups)
+
+    def is_admin(self, handler: Any, authentication: dict[str, Any]) -> bool | None:
+        """JupyterHub's (``admin_users``), or a member of ``admin_groups``."""
+        if set(authentication.get("groups") or ()) & self.admin_groups:
+            return True
+        return super().is_admin(handler, authentication)  # type: ignore[no-any-return]
+
     @observe("jwt")
     def _jwt_changed(self, change: dict[str, Any]) -> None:
         self._verifier = JwtVerifier(change["new"]) if change["new"] is not None else None
@@ -253,8 +265,9 @@ class HeaderAuthenticator(SettingsEnforcement):
         ``admin_groups`` members) and members of ``allowed_groups``."""
         if super().check_allowed(username, authentication) or username in self.admin_users:
             return True
-        model = authentication or {}
-        return bool(model.get("admin")) or bool(set(model.get("groups", ())) & self.allowed_groups)
+        model = authentication or {"name": username}
+        groups = set(model.get("groups") or ())
+        return bool(model.get("admin")) or bool(groups & (self.admin_groups | self.allowed_groups))
 
     async def run_post_auth_hook(self, handler: Any, auth_model: dict[str, Any]) -> Any:
         """Once the person is allowed in: bind the account to them at their first login, and
