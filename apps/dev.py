@@ -103,7 +103,7 @@ class DevChart(cdk8s.Chart):
                 image_pull_policy=ImagePullPolicy.ALWAYS,
                 volumes=UserVolume.reference_set(),
             ),
-            # Checkpoints in the reference volumes' memory volume.
+            # Checkpoints per directory, beside the notebooks (the reference's, corrected).
             user_pods=UserPods(server_args=REFERENCE_SERVER_ARGS),
             image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
