@@ -463,12 +463,16 @@ class HubStatefulSet(Construct):
             kind="StatefulSet",
             name=self.name,
             labels=self.labels,
-            annotations=skip_annotations(
-                SECRET_ENV,
-                unpinned(image),
-                pulled_if_absent(image_pull_policy.value),
-                {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
-            ),
+            annotations={
+                **skip_annotations(
+                    SECRET_ENV,
+                    unpinned(image),
+                    pulled_if_absent(image_pull_policy.value),
+                    {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
+                ),
+                # A token rotation restarts the hub with the proxies: both read it at start.
+                **proxy_token.rolling_annotations(),
+            },
             spec=self._stateful_set_spec(
                 image=image,
                 image_pull_policy=image_pull_policy,
@@ -667,7 +671,7 @@ class HubStatefulSet(Construct):
                 # Log lines reach the pod log as written (z2jh's image leaves this unset).
                 {"name": "PYTHONUNBUFFERED", "value": "1"},
             ],
-            "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name(Component.HUB)}}],
+            "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
             **probes.to_manifest("/hub/health", HUB_PORT_NAME),
             "lifecycle": pre_stop(pre_stop_seconds, self.kubernetes_version),

@@ -24,7 +24,6 @@ import cdk8s_plus_28 as kplus
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import Component
 from constructs_lib.hub import HubStatefulSet
 from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
@@ -127,7 +126,8 @@ class PlusSecretToken(ProxyToken):
         # A kplus Secret the app creates is deployed with it; an imported one is not.
         self._created = isinstance(secret, kplus.Secret)
 
-    def secret_name(self, component: Component) -> str:
+    @property
+    def secret_name(self) -> str:
         return self.name
 
     @property

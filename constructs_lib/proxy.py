@@ -369,7 +369,7 @@ class CHProxy(Construct):
             ],
             # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
             "env": routes.proxy_env(),
-            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
+            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name}}],
             "ports": [
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
                 {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
@@ -388,9 +388,13 @@ class CHProxy(Construct):
             kind="Deployment",
             name=self.name,
             labels=self.labels,
-            annotations=skip_annotations(
-                SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value)
-            ),
+            annotations={
+                **skip_annotations(
+                    SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value)
+                ),
+                # A token rotation rolls every replica with the hub: CHP reads it at start.
+                **hub.proxy_token.rolling_annotations(),
+            },
             spec={
                 # The HPA owns the replica count, so none is set here.
                 "revisionHistoryLimit": 1,

@@ -3,14 +3,14 @@ with their trailing slash, and a route already gone taken as deleted."""
 
 from __future__ import annotations
 
-from jupyterhub.proxy import ConfigurableHTTPProxy
+from hub_runtime.proxy_client import RotatingTokenProxy
 
 __all__ = ["PROXY_CLASS", "VirtualServiceRoutesProxy"]
 
 
-class VirtualServiceRoutesProxy(ConfigurableHTTPProxy):  # type: ignore[misc]
-    """ConfigurableHTTPProxy, but each route keeps its trailing slash on the wire, and deleting
-    a route the proxy no longer has succeeds.
+class VirtualServiceRoutesProxy(RotatingTokenProxy):
+    """The hub's proxy client (a token rotation waited out), but each route keeps its
+    trailing slash on the wire, and deleting a route the proxy no longer has succeeds.
 
     JupyterHub drops the slash for CHP (``/user/alice/`` becomes ``/user/alice``), which
     matches whole path segments. jupyterhub-istio-proxy turns the path into a VirtualService

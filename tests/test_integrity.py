@@ -14,6 +14,7 @@ from apps._app import storage_prerequisites
 from apps.previews import PREVIEW_SUFFIX
 from constructs_lib import (
     DEFAULT_STORAGE_CLASS,
+    RELOADER_PREREQUISITE,
     External,
     HubOptions,
     JupyterHub,
@@ -48,6 +49,7 @@ def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
 EXTERNAL = External(
     prerequisites=(
         Prerequisite("Secret", "token", "the proxy token"),
+        RELOADER_PREREQUISITE,
         Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
     ),
     pod_labels=(
@@ -85,6 +87,26 @@ def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
         "which the app does not have",
         "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/token, "
         "which the app does not have",
+    ]
+
+
+def test_reload_annotation_needs_reloader(manifests: list[dict[str, Any]]) -> None:
+    """The hub and the proxy roll on a token rotation only where stakater Reloader runs."""
+    assert find_dangling_references(manifests, _without("Deployment")) == [
+        "StatefulSet/jupyterhub-hub secret.reloader.stakater.com/reload refers to "
+        "Deployment/reloader-reloader, which the app does not have",
+        "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload refers to "
+        "Deployment/reloader-reloader, which the app does not have",
+    ]
+
+
+def test_reload_annotation_names_a_secret_the_pods_read(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] = "token,tokn"
+
+    assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
+        "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload names Secret/tokn, "
+        "which its pods do not read",
     ]
 
 

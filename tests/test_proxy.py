@@ -19,7 +19,7 @@ from constructs_lib import (
     RouteStore,
     check_references,
 )
-from constructs_lib.integrity import External, Prerequisite
+from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
 from tests.conftest import HOSTS, TRUST, find, synth
 
 
@@ -165,6 +165,7 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
         External(
             prerequisites=(
                 Prerequisite("Secret", "token", "the proxy token"),
+                RELOADER_PREREQUISITE,
                 Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
             )
