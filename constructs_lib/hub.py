@@ -71,18 +71,20 @@ from hub_runtime.settings import (
 )
 from hub_runtime.user_names import name_problem
 
-__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HubOptions", "HubStatefulSet"]
+__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HUB_ENTRYPOINT", "HubOptions", "HubStatefulSet"]
 
 # z2jh's public hub image (release 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, idle culler
 # 1.4.0, PyJWT, cryptography, pycurl on Python 3.12): it has every package hub_runtime needs,
 # and the hub ConfigMap delivers hub_runtime itself, so no image has to be built. The
 # Dockerfile bakes an image of your own instead (pass it as ``image``).
 DEFAULT_HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
-# The hub's command in every image: set as the container's command, so neither an image's
-# ENTRYPOINT (z2jh's is tini) nor its CMD is used. As PID 1 JupyterHub still stops on SIGTERM
-# (it handles it) and reaps its one child, the culler. The Dockerfile's ENTRYPOINT is the same.
-# JupyterHub started by the runtime's launcher from the ConfigMap (hub_runtime/launch.py):
-# the hub starts without building the IRI grammar it never uses (about a second).
+# The hub container's command: the hub image's own ENTRYPOINT (z2jh's images/hub/Dockerfile at
+# 4.4.0; the Dockerfile here too), so tini stays PID 1: it reaps orphaned processes (a
+# JupyterHub as PID 1 reaps only its own children) and passes SIGTERM on to the hub.
+HUB_ENTRYPOINT = ("tini", "--")
+# The hub's program, as the container's args (in place of the image's CMD): JupyterHub
+# started by the runtime's launcher from the ConfigMap (hub_runtime/launch.py), which
+# starts it without building the IRI grammar it never uses (about a second).
 HUB_COMMAND = (
     "python",
     f"{CONFIG_DIR}/{RUNTIME_PACKAGE}/launch.py",
@@ -656,8 +658,8 @@ class HubStatefulSet(Construct):
             "name": Component.HUB.value,
             "image": image,
             "imagePullPolicy": image_pull_policy.value,
-            "command": list(HUB_COMMAND),
-            "args": ["--upgrade-db"],
+            "command": list(HUB_ENTRYPOINT),
+            "args": [*HUB_COMMAND, "--upgrade-db"],
             # SQLite database and cookie secret go to the working directory: the data volume.
             "workingDir": DATA_DIR,
             "env": [

@@ -21,6 +21,7 @@ from constructs_lib import (
     KubernetesVersion,
     Prerequisite,
     ProxyToken,
+    RouteStore,
     UserVolume,
     find_dangling_references,
     find_unused_prerequisites,
@@ -244,11 +245,23 @@ def test_service_account_name(manifests: list[dict[str, Any]]) -> None:
     ]
 
 
-def test_hpa_target(manifests: list[dict[str, Any]]) -> None:
+def test_hpa_target(chart: cdk8s.Chart) -> None:
+    # An HPA exists only where the proxy scales: routes shared in Redis.
+    _jupyterhub(
+        chart,
+        proxy_routes=RouteStore.redis(uri_secret="routes"),
+        proxy_image="registry.example.org/proxy-redis:5.3.0",
+    )
+
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["scaleTargetRef"]["name"] = "proxy"
 
-    assert _problems(manifests, "HorizontalPodAutoscaler", "jupyterhub-proxy", edit) == [
+    routes = External(
+        prerequisites=(*EXTERNAL.prerequisites, Prerequisite("Secret", "routes", "Redis")),
+        pod_labels=EXTERNAL.pod_labels,
+    )
+    broken = _problems(synth(chart), "HorizontalPodAutoscaler", "jupyterhub-proxy", edit, routes)
+    assert broken == [
         "HorizontalPodAutoscaler/jupyterhub-proxy spec.scaleTargetRef refers to "
         "Deployment/proxy, which the app does not have"
     ]
