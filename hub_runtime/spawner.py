@@ -20,6 +20,7 @@ __all__ = [
     "PVC_NAME_PREFIX",
     "DynamicKubeSpawner",
     "choice_problem",
+    "node_conflicts",
 ]
 
 _FLAGS = ("true", "false")
@@ -161,22 +162,9 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             theirs = _profile_of(self.profile_list, getattr(other, "user_options", None))
             if theirs is None or not _shares_the_claim(theirs, mine):
                 continue
-            missing = sorted(_needs(mine) - _needs(theirs))
-            untolerated = sorted(_tolerations(theirs) - _tolerations(mine))
-            if not missing and not untolerated:
+            reasons = node_conflicts(theirs, mine)
+            if not reasons:
                 continue
-            reasons = [
-                *(
-                    (f"it needs {', '.join(missing)}, which {theirs['slug']!r} does not",)
-                    if missing
-                    else ()
-                ),
-                *(
-                    (f"it lacks the toleration {', '.join(untolerated)} of {theirs['slug']!r}",)
-                    if untolerated
-                    else ()
-                ),
-            ]
             other_server = f"server {name!r}" if name else "the default server"
             return (
                 f"Profile {mine['slug']!r} cannot start while {other_server} runs profile "
@@ -201,6 +189,20 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             return options
 
         return options_from_form
+
+
+def node_conflicts(running: Mapping[str, Any], starting: Mapping[str, Any]) -> list[str]:
+    """Why a server of profile ``starting`` may not fit the node of a server of ``running``
+    (KubeSpawner profile entries), or none: what ``starting`` asks of a node that
+    ``running`` did not, and the tolerations of ``running`` that ``starting`` lacks."""
+    missing = sorted(_needs(starting) - _needs(running))
+    untolerated = sorted(_tolerations(running) - _tolerations(starting))
+    reasons = []
+    if missing:
+        reasons.append(f"it needs {', '.join(missing)}, which {running['slug']!r} does not")
+    if untolerated:
+        reasons.append(f"it lacks the toleration {', '.join(untolerated)} of {running['slug']!r}")
+    return reasons
 
 
 def _profile_of(profile_list: Any, user_options: Any) -> Mapping[str, Any] | None:
