@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# tini as PID 1 (the ENTRYPOINT, as in z2jh's hub image): it reaps orphaned processes.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini=0.19.0-1+b3 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /opt/hub_runtime
 COPY docker/hub-constraints.txt pyproject.toml setup.py README.md LICENSE ./
 COPY scripts/hub_requirements.py scripts/
@@ -31,6 +36,7 @@ RUN pip install --no-deps . \
 USER 65532:65532
 WORKDIR /srv/jupyterhub
 EXPOSE 8081
-# The hub StatefulSet's command (constructs_lib.hub.HUB_COMMAND), so the image runs alike
-# with and without it.
-ENTRYPOINT ["python", "/usr/local/etc/jupyterhub/hub_runtime/launch.py", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]
+# The hub StatefulSet's command (constructs_lib.hub.HUB_ENTRYPOINT) and, as CMD, its program
+# (HUB_COMMAND), so the image runs alike with and without them.
+ENTRYPOINT ["tini", "--"]
+CMD ["python", "/usr/local/etc/jupyterhub/hub_runtime/launch.py", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]

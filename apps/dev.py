@@ -24,6 +24,7 @@ from apps._app import (
 )
 from constructs_lib import (
     REFERENCE_SERVER_ARGS,
+    RELOADER_PREREQUISITE,
     External,
     HeaderTrust,
     HubNetworkPolicies,
@@ -107,7 +108,7 @@ class DevChart(cdk8s.Chart):
                 image_pull_policy=ImagePullPolicy.ALWAYS,
                 volumes=UserVolume.reference_set(),
             ),
-            # Checkpoints in the reference volumes' memory volume.
+            # Checkpoints per directory, beside the notebooks (the reference's, corrected).
             user_pods=UserPods(server_args=REFERENCE_SERVER_ARGS),
             image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
@@ -136,7 +137,7 @@ class DevChart(cdk8s.Chart):
                     token.store.name,
                     "the External Secrets Operator's store for Vault, through which "
                     f"the proxy token ({token.key} at {token.path}) reaches the "
-                    "hub's and the proxy's Secrets",
+                    f"Secret {token.secret_name} the hub and the proxy read",
                 ),
                 *(
                     (
@@ -160,6 +161,7 @@ class DevChart(cdk8s.Chart):
                     )
                     for name in sorted(routes.external_secrets)
                 ),
+                RELOADER_PREREQUISITE,
                 *storage_prerequisites(self.jupyterhub),
                 *user_pod_prerequisites(self.jupyterhub),
                 *pull_secret_prerequisites(self.jupyterhub),

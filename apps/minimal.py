@@ -26,6 +26,7 @@ from apps._app import (
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
     DEFAULT_USER_IMAGE,
+    RELOADER_PREREQUISITE,
     AuthProxy,
     AuthProxyIngress,
     External,
@@ -182,6 +183,7 @@ class MinimalChart(cdk8s.Chart):
                     + f"), run with {' '.join(AUTH_PROXY_FLAGS)} among the deploy guide's "
                     f"flags: the Ingress sends {auth_proxy.prefix} to it",
                 ),
+                RELOADER_PREREQUISITE,
                 *storage_prerequisites(self.jupyterhub),
                 *user_pod_prerequisites(self.jupyterhub),
                 *pull_secret_prerequisites(self.jupyterhub),

@@ -8,6 +8,7 @@ from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib.integrity import (
     DEFAULT_STORAGE_CLASS,
+    RELOADER_PREREQUISITE,
     External,
     Prerequisite,
     check_references,
@@ -76,6 +77,7 @@ __all__ = [
     "DEFAULT_USER_IMAGE",
     "GPU_TOLERATION",
     "REFERENCE_SERVER_ARGS",
+    "RELOADER_PREREQUISITE",
     "USER_PORT",
     "AuthProxy",
     "AuthProxyIngress",

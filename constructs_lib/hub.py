@@ -71,18 +71,20 @@ from hub_runtime.settings import (
 )
 from hub_runtime.user_names import name_problem
 
-__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HubOptions", "HubStatefulSet"]
+__all__ = ["DEFAULT_HUB_IMAGE", "HUB_COMMAND", "HUB_ENTRYPOINT", "HubOptions", "HubStatefulSet"]
 
 # z2jh's public hub image (release 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, idle culler
 # 1.4.0, PyJWT, cryptography, pycurl on Python 3.12): it has every package hub_runtime needs,
 # and the hub ConfigMap delivers hub_runtime itself, so no image has to be built. The
 # Dockerfile bakes an image of your own instead (pass it as ``image``).
 DEFAULT_HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
-# The hub's command in every image: set as the container's command, so neither an image's
-# ENTRYPOINT (z2jh's is tini) nor its CMD is used. As PID 1 JupyterHub still stops on SIGTERM
-# (it handles it) and reaps its one child, the culler. The Dockerfile's ENTRYPOINT is the same.
-# JupyterHub started by the runtime's launcher from the ConfigMap (hub_runtime/launch.py):
-# the hub starts without building the IRI grammar it never uses (about a second).
+# The hub container's command: the hub image's own ENTRYPOINT (z2jh's images/hub/Dockerfile at
+# 4.4.0; the Dockerfile here too), so tini stays PID 1: it reaps orphaned processes (a
+# JupyterHub as PID 1 reaps only its own children) and passes SIGTERM on to the hub.
+HUB_ENTRYPOINT = ("tini", "--")
+# The hub's program, as the container's args (in place of the image's CMD): JupyterHub
+# started by the runtime's launcher from the ConfigMap (hub_runtime/launch.py), which
+# starts it without building the IRI grammar it never uses (about a second).
 HUB_COMMAND = (
     "python",
     f"{CONFIG_DIR}/{RUNTIME_PACKAGE}/launch.py",
@@ -486,12 +488,16 @@ class HubStatefulSet(Construct):
             kind="StatefulSet",
             name=self.name,
             labels=self.labels,
-            annotations=skip_annotations(
-                SECRET_ENV,
-                unpinned(image),
-                pulled_if_absent(image_pull_policy.value),
-                {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
-            ),
+            annotations={
+                **skip_annotations(
+                    SECRET_ENV,
+                    unpinned(image),
+                    pulled_if_absent(image_pull_policy.value),
+                    {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
+                ),
+                # A token rotation restarts the hub with the proxies: both read it at start.
+                **proxy_token.rolling_annotations(),
+            },
             spec=self._stateful_set_spec(
                 image=image,
                 image_pull_policy=image_pull_policy,
@@ -678,8 +684,8 @@ class HubStatefulSet(Construct):
             "name": Component.HUB.value,
             "image": image,
             "imagePullPolicy": image_pull_policy.value,
-            "command": list(HUB_COMMAND),
-            "args": ["--upgrade-db"],
+            "command": list(HUB_ENTRYPOINT),
+            "args": [*HUB_COMMAND, "--upgrade-db"],
             # SQLite database and cookie secret go to the working directory: the data volume.
             "workingDir": DATA_DIR,
             "env": [
@@ -693,7 +699,7 @@ class HubStatefulSet(Construct):
                 # Log lines reach the pod log as written (z2jh's image leaves this unset).
                 {"name": "PYTHONUNBUFFERED", "value": "1"},
             ],
-            "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name(Component.HUB)}}],
+            "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
             **probes.to_manifest("/hub/health", HUB_PORT_NAME),
             "lifecycle": pre_stop(pre_stop_seconds, self.kubernetes_version),

@@ -14,8 +14,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from constructs_lib._reloader import (
+    RELOAD_SECRET_ANNOTATION,
+    RELOADER_KIND,
+    RELOADER_NAME,
+    RELOADER_REASON,
+)
+
 __all__ = [
     "DEFAULT_STORAGE_CLASS",
+    "RELOADER_PREREQUISITE",
     "External",
     "Prerequisite",
     "check_references",
@@ -47,6 +55,11 @@ class Prerequisite:
     name: str
     # Why the app needs it and where it comes from (shown in the README's list).
     reason: str
+
+
+# What every workload reading the proxy token needs (its Reloader annotation): the controller
+# that rolls it when a rotation changes the token's Secret.
+RELOADER_PREREQUISITE = Prerequisite(RELOADER_KIND, RELOADER_NAME, RELOADER_REASON)
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,20 @@ def find_dangling_references(
                     if backend.get("kind", "Service") == "Service" and not backend.get("group"):
                         service_port(f"{here} backendRef", backend["name"], backend["port"])
         if kind in _WORKLOADS:
+            # Reloader rolls the workload when these Secrets change: Reloader must be there,
+            # and each named Secret one its pods read (else the roll is for nothing).
+            reload = ((obj.get("metadata") or {}).get("annotations") or {}).get(
+                RELOAD_SECRET_ANNOTATION
+            )
+            if reload is not None:
+                need(f"{here} {RELOAD_SECRET_ANNOTATION}", RELOADER_KIND, RELOADER_NAME)
+                read = _secrets_read(spec["template"]["spec"])
+                for secret in filter(None, (n.strip() for n in str(reload).split(","))):
+                    if secret not in read:
+                        problems.append(
+                            f"{here} {RELOAD_SECRET_ANNOTATION} names Secret/{secret}, "
+                            "which its pods do not read"
+                        )
             labels = _pod_labels(obj)
             if not _matches(spec["selector"]["matchLabels"], labels):
                 problems.append(f"{here} spec.selector does not match its own pod template")
@@ -223,6 +250,27 @@ def _created(objects: list[Manifest]) -> set[tuple[str, str]]:
         if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})
     }
     return index
+
+
+def _secrets_read(pod: Manifest) -> set[str]:
+    """The Secrets a pod's containers take environment or files from."""
+    containers = [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]
+    names = {
+        source["secretRef"]["name"]
+        for container in containers
+        for source in container.get("envFrom") or []
+        if "secretRef" in source
+    } | {
+        variable["valueFrom"]["secretKeyRef"]["name"]
+        for container in containers
+        for variable in container.get("env") or []
+        if "secretKeyRef" in (variable.get("valueFrom") or {})
+    }
+    for volume in pod.get("volumes") or []:
+        for source in [volume, *volume.get("projected", {}).get("sources", [])]:
+            if "secret" in source:
+                names.add(source["secret"].get("secretName") or source["secret"].get("name"))
+    return names
 
 
 def _pod_spec(

@@ -273,7 +273,7 @@ class IstioProxy(Construct):
                 {"name": "CLUSTER_DOMAIN", "value": options.cluster_domain},
             ],
             # CONFIGPROXY_AUTH_TOKEN, from the Secret the hub reads it from too.
-            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
+            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name}}],
             "ports": [{"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"}],
             **probes.to_manifest(HEALTH_PATH, "api"),
             # The image is distroless (no shell, no sleep): before 1.30, without the kubelet's
@@ -294,15 +294,19 @@ class IstioProxy(Construct):
             kind="Deployment",
             name=self.name,
             labels=self.labels,
-            annotations=skip_annotations(
-                {
-                    "CKV_K8S_35": "CONFIGPROXY_AUTH_TOKEN is read from the environment by "
-                    "jupyterhub-istio-proxy and JupyterHub"
-                },
-                unpinned(image),
-                pulled_if_absent(options.image_pull_policy.value),
-                {"CKV_K8S_38": "the proxy writes VirtualServices with its service account"},
-            ),
+            annotations={
+                **skip_annotations(
+                    {
+                        "CKV_K8S_35": "CONFIGPROXY_AUTH_TOKEN is read from the environment by "
+                        "jupyterhub-istio-proxy and JupyterHub"
+                    },
+                    unpinned(image),
+                    pulled_if_absent(options.image_pull_policy.value),
+                    {"CKV_K8S_38": "the proxy writes VirtualServices with its service account"},
+                ),
+                # A token rotation rolls the proxy with the hub (it reads the token at start).
+                **hub.proxy_token.rolling_annotations(),
+            },
             spec={
                 "replicas": options.replicas,
                 "revisionHistoryLimit": 1,

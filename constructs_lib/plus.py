@@ -134,7 +134,8 @@ class PlusSecretToken(ProxyToken):
         # A kplus Secret the app creates is deployed with it; an imported one is not.
         self._created = isinstance(secret, kplus.Secret)
 
-    def secret_name(self, component: Component) -> str:
+    @property
+    def secret_name(self) -> str:
         return self.name
 
     @property

@@ -129,7 +129,8 @@ class UserVolume:
     @staticmethod
     def reference_set() -> tuple[UserVolume, ...]:
         """The reference deployment's volumes: per-user persistent directory, shared data and
-        torch cache (read-only unless admin), and in-memory notebook checkpoints."""
+        torch cache (read-only unless admin). Not its memory volume for checkpoints: they stay
+        beside their notebooks (``REFERENCE_SERVER_ARGS``), one set per directory."""
         return (
             UserVolume.host_path_volume(
                 "persistent",
@@ -150,7 +151,6 @@ class UserVolume:
                 mount_path="/home/jovyan/.cache/torch",
                 access=MountAccess.READ_ONLY_UNLESS_ADMIN,
             ),
-            UserVolume.memory_volume("checkpoints", mount_path="/mnt/.ipynb_checkpoints"),
         )
 
     def check(self, scope: Construct, field: str) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import (
@@ -158,7 +159,8 @@ class ProxyOptions:
             under 20 concurrent logins; the reference's 32Mi gets it OOM-killed).
         log_level: CHP's log level; default ``warn``.
         autoscaling: the HorizontalPodAutoscaler; default ``None``, ``Autoscaling()`` (1 to 3
-            replicas with routes in Redis, exactly 1 with routes in memory).
+            replicas with routes in Redis; exactly 1 with routes in memory, set on the
+            Deployment with no HPA, as for any equal minimum and maximum).
         probes: liveness and readiness timing on ``/_chp_healthz``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
         sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
@@ -205,9 +207,9 @@ class CHProxy(Construct):
 
     Its default and error targets are the hub's Service; its API Service is the one the hub's
     settings name (both follow the release). The Deployment is the default child; the
-    Service, ServiceAccount, PodDisruptionBudget and HorizontalPodAutoscaler are read-only
-    properties. Options are a :class:`ProxyOptions` (``options=``), or its fields as keyword
-    props.
+    Service, ServiceAccount, PodDisruptionBudget and HorizontalPodAutoscaler (none when its
+    minimum and maximum agree, as with routes in memory) are read-only properties. Options
+    are a :class:`ProxyOptions` (``options=``), or its fields as keyword props.
 
     Args:
         hub: the hub this proxy fronts; its Service is the default and error target, and the hub
@@ -277,6 +279,9 @@ class CHProxy(Construct):
         probes = probes or HealthProbes()
         resources.check(self)
         autoscaling = (autoscaling or Autoscaling()).resolve(self, routes.shared)
+        # An HPA whose minimum is its maximum scales nothing (with routes in memory: exactly
+        # one replica): the Deployment states that count itself, and no HPA is made.
+        fixed = autoscaling.min_replicas == autoscaling.max_replicas
         if image is None and routes.shared:
             raise invalid(
                 self,
@@ -369,7 +374,7 @@ class CHProxy(Construct):
             ],
             # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
             "env": routes.proxy_env(),
-            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name(Component.PROXY)}}],
+            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name}}],
             "ports": [
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
                 {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
@@ -388,11 +393,16 @@ class CHProxy(Construct):
             kind="Deployment",
             name=self.name,
             labels=self.labels,
-            annotations=skip_annotations(
-                SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value)
-            ),
+            annotations={
+                **skip_annotations(
+                    SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value)
+                ),
+                # A token rotation rolls every replica with the hub: CHP reads it at start.
+                **hub.proxy_token.rolling_annotations(),
+            },
             spec={
-                # The HPA owns the replica count, so none is set here.
+                # With an HPA, it owns the replica count, so none is set here.
+                **({"replicas": autoscaling.min_replicas} if fixed else {}),
                 "revisionHistoryLimit": 1,
                 "strategy": {
                     "type": "RollingUpdate",
@@ -422,22 +432,19 @@ class CHProxy(Construct):
                 {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
             ),
         )
-        (
-            self.service_account,
-            self.service,
-            self.deployment,
-            self.disruption_budget,
-            self.autoscaler,
-        ) = api_objects(
+        made = api_objects(
             self,
             [
                 service_account,
                 service,
                 deployment,
                 disruption_budget_spec(self.name, self.labels),
-                autoscaler,
+                *(() if fixed else (autoscaler,)),
             ],
         )
+        self.service_account, self.service, self.deployment, self.disruption_budget = made[:4]
+        #: The HorizontalPodAutoscaler; ``None`` when min_replicas equals max_replicas.
+        self.autoscaler: cdk8s.ApiObject | None = None if fixed else made[4]
         routes.admit(self.labels)
 
 

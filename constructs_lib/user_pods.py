@@ -133,10 +133,13 @@ class UserPriority:
         return Prerequisite("PriorityClass", self.resolve_name(release), self.reason)
 
 
-# The reference's: checkpoints go to the pod's memory volume (UserVolume.reference_set()),
-# not the user's persistent directory. (It passed this in NOTEBOOK_ARGS, which only
-# docker-stacks' start scripts read.) Only with that volume: /mnt is not writable otherwise.
-REFERENCE_SERVER_ARGS = ("--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",)
+# The reference's checkpoint setting (it passed it in NOTEBOOK_ARGS, which only docker-stacks'
+# start scripts read), corrected. Its absolute /mnt/.ipynb_checkpoints made jupyter_server keep
+# one checkpoint per file *name* for all directories (FileCheckpoints.checkpoint_path joins
+# the notebook's directory with checkpoint_dir, and an absolute one wins), so "revert" could
+# restore another notebook. Relative (jupyter_server's default), each directory keeps its own,
+# beside its notebooks: on the persistent volume for notebooks there, outliving the pod.
+REFERENCE_SERVER_ARGS = ("--FileCheckpoints.checkpoint_dir=.ipynb_checkpoints",)
 
 
 def _reference_labels() -> Mapping[str, str]:

@@ -1,4 +1,4 @@
-"""The proxy token from Vault, delivered to the hub's and the proxy's Secrets."""
+"""The proxy token from Vault, delivered to the one Secret the hub and the proxy read."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from enum import StrEnum
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
+from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import api_object, sorted_keys
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 
 __all__ = ["SecretStore", "SecretStoreKind", "VaultDelivery", "VaultSecret"]
 
-_COMPONENTS = (Component.HUB, Component.PROXY)
 _DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+")
 
 
@@ -33,7 +32,7 @@ class SecretStore:
 
 
 class VaultDelivery(StrEnum):
-    """How the value gets from Vault into the Secrets."""
+    """How the value gets from Vault into the Secret."""
 
     #: External Secrets Operator ``ExternalSecret`` objects (the default).
     EXTERNAL_SECRET = "external-secret"
@@ -42,21 +41,24 @@ class VaultDelivery(StrEnum):
 
 
 class VaultSecret(Construct, ProxyToken):
-    """``CONFIGPROXY_AUTH_TOKEN`` from Vault into Secrets ``<release>-hub`` and ``<release>-proxy``.
+    """``CONFIGPROXY_AUTH_TOKEN`` from Vault into the one Secret ``<release>-proxy-token``.
 
     ``path`` is the KV API path (``/kv/data/jupyterhub`` is mount ``kv``, KV v2, secret
     ``jupyterhub``). Pass this object as the hub's ``proxy_token``. No secret value is ever
-    synthesized: the operator (or the generator) fetches it in the cluster.
+    synthesized: the operator (or the generator) fetches it in the cluster. The hub and the
+    proxy both read this one Secret (two copies could be refreshed at different times), and
+    a rotation in Vault, once the operator has copied it (within ``refresh_interval``), rolls
+    both through stakater Reloader (``ProxyToken.rolling_annotations``).
 
     Args:
-        release: the prefix of the Secrets' names; default ``jupyterhub``.
+        release: the prefix of the Secret's name; default ``jupyterhub``.
         path: the KV API path; default ``/kv/data/jupyterhub`` (mount ``kv``, KV v2, secret
             ``jupyterhub``), the reference's.
         key: the key within the Vault secret; default ``CONFIGPROXY_AUTH_TOKEN``.
         store: the External Secrets Operator store; default ``None``, the ``ClusterSecretStore``
             named ``vault``.
         refresh_interval: how often the operator re-reads Vault; default ``1h``.
-        delivery: how the value reaches the Secrets; default ``EXTERNAL_SECRET`` (the External
+        delivery: how the value reaches the Secret; default ``EXTERNAL_SECRET`` (the External
             Secrets Operator), or ``KUSTOMIZE_GENERATOR``.
     """
 
@@ -111,29 +113,28 @@ class VaultSecret(Construct, ProxyToken):
         )
         self.remote_key = "/".join(logical)
         labels = {APP_LABEL: release}
-        for component in _COMPONENTS:
-            name = self.secret_name(component)
-            if delivery is VaultDelivery.EXTERNAL_SECRET:
-                self._external_secret(component, name, labels, refresh_interval)
-            else:
-                api_object(
-                    self,
-                    f"{component.value}-generator",
-                    api_version="kustomize.kaidotio.github.io/v1",
-                    kind="SecretsFromVault",
-                    name=name,
-                    labels=labels,
-                    spec={"vaultSecrets": [{"path": path, "key": key}]},
-                )
+        if delivery is VaultDelivery.EXTERNAL_SECRET:
+            self._external_secret(self.secret_name, labels, refresh_interval)
+        else:
+            api_object(
+                self,
+                "Generator",
+                api_version="kustomize.kaidotio.github.io/v1",
+                kind="SecretsFromVault",
+                name=self.secret_name,
+                labels=labels,
+                spec={"vaultSecrets": [{"path": path, "key": key}]},
+            )
 
-    def secret_name(self, component: Component) -> str:
-        return f"{self.release}-{component.value}"
+    @property
+    def secret_name(self) -> str:
+        return f"{self.release}-proxy-token"
 
     @property
     def external_secrets(self) -> frozenset[str]:
-        # The generator's Secrets are made by kustomize, outside the synthesized objects.
+        # The generator's Secret is made by kustomize, outside the synthesized objects.
         if self.delivery is VaultDelivery.KUSTOMIZE_GENERATOR:
-            return frozenset(self.secret_name(c) for c in _COMPONENTS)
+            return frozenset({self.secret_name})
         return frozenset()
 
     @property
@@ -144,12 +145,10 @@ class VaultSecret(Construct, ProxyToken):
             objects.add((self.store.kind.value, self.store.name))
         return frozenset(objects)
 
-    def _external_secret(
-        self, component: Component, name: str, labels: dict[str, str], refresh_interval: str
-    ) -> None:
+    def _external_secret(self, name: str, labels: dict[str, str], refresh_interval: str) -> None:
         api_object(
             self,
-            component.value,
+            "ExternalSecret",
             api_version="external-secrets.io/v1",
             kind="ExternalSecret",
             name=name,

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.proxy_client import PROXY_CLIENT_CLASS
 from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
     CONFIG_DIR,
@@ -87,6 +88,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
         hub.log_level = logging.DEBUG
         c.Spawner.debug = True
 
+    # Waits out a token rotation; IstioProxy's client (extra_config) is one too.
+    hub.proxy_class = PROXY_CLIENT_CLASS
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url
     c.ConfigurableHTTPProxy.auth_token = os.environ.get(settings.proxy_token_env, "")

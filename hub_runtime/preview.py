@@ -44,6 +44,8 @@ class PreviewUser(Mock):
         self.escaped_name = name.replace("/", "%2F")
         self.url = f"/user/{self.escaped_name}/"
         self.server = Server(base_url=self.url)
+        # No other servers running (DynamicKubeSpawner checks them for a shared node).
+        self.spawners: dict[str, Any] = {}
 
 
 def with_spawner(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from jupyterhub.utils import maybe_future
@@ -18,6 +19,7 @@ __all__ = [
     "POD_NAME_PREFIX",
     "PVC_NAME_PREFIX",
     "DynamicKubeSpawner",
+    "node_conflicts",
 ]
 
 _FLAGS = ("true", "false")
@@ -148,6 +150,43 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
         if problem:
             raise refused(problem)
         await super().load_user_options()
+        problem = self._node_problem()
+        if problem:
+            raise refused(problem)
+
+    def _node_problem(self) -> str | None:
+        """Why this server cannot join the node of the user's running server that mounts
+        the same ReadWriteOnce claim, or None.
+
+        With ``servers_share_a_node`` the pod must run where that server runs. Unless its
+        profile asks no more of a node than the running one's did (node labels, node
+        affinity, extended resources such as ``nvidia.com/gpu``, a RuntimeClass) and
+        tolerates every taint the running one tolerates, that node may not fit it, and the
+        pod would stay Pending until ``start_timeout``: the spawn fails at once instead."""
+        spawners = getattr(self.user, "spawners", None)
+        if not self.servers_share_a_node or not isinstance(spawners, Mapping):
+            return None
+        mine = _profile_of(self.profile_list, self.user_options)
+        if mine is None:
+            return None
+        for name, other in sorted(spawners.items()):
+            if other is self or not getattr(other, "active", False):
+                continue
+            theirs = _profile_of(self.profile_list, getattr(other, "user_options", None))
+            if theirs is None or not _shares_the_claim(theirs, mine):
+                continue
+            reasons = node_conflicts(theirs, mine)
+            if not reasons:
+                continue
+            other_server = f"server {name!r}" if name else "the default server"
+            return (
+                f"Profile {mine['slug']!r} cannot start while {other_server} runs profile "
+                f"{theirs['slug']!r}: both mount your ReadWriteOnce volume, which attaches to "
+                f"one node at a time, so this server would have to run on that server's node, "
+                f"and {'; '.join(reasons)}. Stop {other_server} first, or choose "
+                f"{theirs['slug']!r}"
+            )
+        return None
 
     @default("options_from_form")
     def _options_from_form_default(self) -> Callable[[dict[str, list[str]]], dict[str, Any]]:
@@ -166,3 +205,57 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             return options
 
         return options_from_form
+
+
+def node_conflicts(running: Mapping[str, Any], starting: Mapping[str, Any]) -> list[str]:
+    """Why a server of profile ``starting`` may not fit the node of a server of ``running``
+    (KubeSpawner profile entries), or none: what ``starting`` asks of a node that
+    ``running`` did not, and the tolerations of ``running`` that ``starting`` lacks."""
+    missing = sorted(_needs(starting) - _needs(running))
+    untolerated = sorted(_tolerations(running) - _tolerations(starting))
+    reasons = []
+    if missing:
+        reasons.append(f"it needs {', '.join(missing)}, which {running['slug']!r} does not")
+    if untolerated:
+        reasons.append(f"it lacks the toleration {', '.join(untolerated)} of {running['slug']!r}")
+    return reasons
+
+
+def _profile_of(profile_list: Any, user_options: Any) -> Mapping[str, Any] | None:
+    """The profile ``user_options`` name (the default one when they name none)."""
+    if not isinstance(profile_list, Sequence):
+        return None
+    profiles = [p for p in profile_list if isinstance(p, Mapping)]
+    slug = (user_options or {}).get("profile") if isinstance(user_options, Mapping) else None
+    if slug:
+        return next((p for p in profiles if p.get("slug") == slug), None)
+    return next((p for p in profiles if p.get("default")), profiles[0] if profiles else None)
+
+
+def _override(profile: Mapping[str, Any]) -> Mapping[str, Any]:
+    override = profile.get("kubespawner_override")
+    return override if isinstance(override, Mapping) else {}
+
+
+def _shares_the_claim(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    return all(_override(p).get("servers_share_a_node") for p in (first, second))
+
+
+def _needs(profile: Mapping[str, Any]) -> set[str]:
+    """What a profile's pods require of their node, each as the message names it."""
+    override = _override(profile)
+    needs = {f"node label {k}={v}" for k, v in (override.get("node_selector") or {}).items()}
+    for term in override.get("node_affinity_required") or []:
+        needs.add(f"node affinity {json.dumps(term, sort_keys=True)}")
+    for key in ("extra_resource_guarantees", "extra_resource_limits"):
+        # Extended resources (a vendor's domain, e.g. nvidia.com/gpu) exist on some nodes only.
+        needs |= {f"the resource {r}" for r in (override.get(key) or {}) if "/" in r}
+    runtime = (override.get("extra_pod_config") or {}).get("runtimeClassName")
+    if runtime:
+        needs.add(f"the RuntimeClass {runtime}")
+    return needs
+
+
+def _tolerations(profile: Mapping[str, Any]) -> set[str]:
+    tolerations = _override(profile).get("tolerations") or []
+    return {json.dumps(t, sort_keys=True) for t in tolerations}

@@ -101,8 +101,10 @@ def hub_command(config: Path, app: str = HUB_APP, delivered: Path | None = None)
     directory beside ``config``) has them."""
     _pod, container = hub_pod(app)
     command: list[str] = [*container["command"], *container.get("args", [])]
-    python, *args = command
-    assert python == "python", container["command"]
+    # tini (the image's entrypoint) runs the hub as its child: here the hub runs directly.
+    assert command[:2] == ["tini", "--"], container["command"]
+    python, *args = command[2:]
+    assert python == "python", command
     local = delivered or config.parent / "config"
     args = [
         str(local / arg.removeprefix(f"{CONFIG_DIR}/")) if arg.startswith(f"{CONFIG_DIR}/") else arg

@@ -36,7 +36,10 @@ import requests
 
 from apps import APPS
 from apps._app import NAMESPACE
+from hub_runtime.config import profile_list
 from hub_runtime.quantity import parse_quantity
+from hub_runtime.settings import HubSettings
+from hub_runtime.spawner import node_conflicts
 from tests.cluster.client import ApiClient, ApiError
 from tests.cluster.deployment import Deployed, app_manifests, deployed, external_objects
 from tests.cluster.kinds import kind_of
@@ -178,16 +181,47 @@ def user_pods(deployment: Deployed, user: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_spawn_every_profile(hub: Deployed) -> None:
-    """One user starts a named server of every profile (at once, as named servers allow),
-    reaches each through the proxy, and stops them: pods, Services and processes go."""
+def _together(settings: HubSettings) -> list[list[str]]:
+    """The profiles in groups whose servers may run at once: with a shared ReadWriteOnce
+    claim, a user's servers go to one node, and the hub refuses a profile that may not fit
+    the node of the user's running server (hub_runtime.spawner.node_conflicts)."""
+    entries = {entry["slug"]: entry for entry in profile_list(settings)}
+    groups: list[list[str]] = []
+    for slug, entry in entries.items():
+        shared = entry["kubespawner_override"].get("servers_share_a_node")
+        for group in groups:
+            others = [entries[member] for member in group]
+            if not shared or not any(
+                node_conflicts(other, entry) or node_conflicts(entry, other) for other in others
+            ):
+                group.append(slug)
+                break
+        else:
+            groups.append([slug])
+    return groups
+
+
+@pytest.mark.parametrize("group", [0, 1])
+def test_spawn_every_profile(hub: Deployed, group: int) -> None:
+    """One user starts a named server of every profile that can run beside the others (at
+    once, as named servers allow), reaches each through the proxy, and stops them: pods,
+    Services and processes go. A profile that may not fit their node is refused at once."""
+    groups = _together(hub.settings)
+    if group >= len(groups):
+        # Every profile fits one node here: the first case started them all.
+        assert group == 1 and len(groups) == 1
+        return
     alice = User(hub, "alice")
-    profiles = [profile.slug for profile in hub.settings.profiles]
+    profiles = groups[group]
     assert len(profiles) <= hub.settings.named_server_limit_per_user
     for profile in profiles:
         alice.spawn(profile, profile)
     for profile in profiles:
         alice.wait_ready(profile)
+    for refused in (slug for other in groups if other is not profiles for slug in other):
+        alice.spawn(refused, refused)
+        with pytest.raises(pytest.fail.Exception, match="cannot start while server"):
+            alice.wait_ready(refused)
 
     pods = user_pods(hub, "alice")
     assert sorted(pods) == sorted(profiles)

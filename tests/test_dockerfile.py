@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cluster.images import HUB_IMAGE_ENTRYPOINT
 from tests.conftest import ROOT
 from tests.processes import hub_pod
 
@@ -40,12 +41,17 @@ def _instructions(recipe: str, name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("app", ["minimal", "dev"])
-def test_entrypoint_is_the_hub_command(app: str) -> None:
-    """Run without the StatefulSet's command (docker run), the image starts the hub alike."""
+def test_tini_stays_pid_1(app: str) -> None:
+    """The container's command is the hub image's own ENTRYPOINT (z2jh's k8s-hub 4.4.0:
+    images/hub/Dockerfile, ``ENTRYPOINT ["tini", "--"]``; and the Dockerfile's), so tini is
+    PID 1 and reaps orphans; the hub's program is the args, in place of the image's CMD.
+    Run without the StatefulSet's command and args (docker run), the image starts alike."""
     _pod, container = hub_pod(app)
+    assert container["command"] == HUB_IMAGE_ENTRYPOINT
     (entrypoint,) = _instructions("Dockerfile", "ENTRYPOINT")
     assert json.loads(entrypoint) == container["command"]
-    assert _instructions("Dockerfile", "CMD") == []
+    (cmd,) = _instructions("Dockerfile", "CMD")
+    assert [*json.loads(cmd), "--upgrade-db"] == container["args"]
 
 
 def test_proxy_redis_image_needs_no_npm_in_the_official_image() -> None:

@@ -103,17 +103,19 @@ def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> 
     assert mount == {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}
 
 
-def test_hub_command_does_not_depend_on_the_image(chart: cdk8s.Chart) -> None:
-    """The command is the container's own: z2jh's image would hand bare args to tini."""
+def test_hub_runs_under_the_images_tini(chart: cdk8s.Chart) -> None:
+    """tini (the hub image's ENTRYPOINT) is the command, so it stays PID 1; the hub's program
+    is the args, complete, so nothing of the image's CMD is used."""
     _hub(chart)
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == [
+    assert container["command"] == ["tini", "--"]
+    assert container["args"] == [
         "python",
         "/usr/local/etc/jupyterhub/hub_runtime/launch.py",
         "--config",
         "/usr/local/etc/jupyterhub/jupyterhub_config.py",
+        "--upgrade-db",
     ]
-    assert container["args"] == ["--upgrade-db"]
     assert container["workingDir"] == "/srv/jupyterhub"
     assert {"name": "HOME", "value": "/tmp"} in container["env"]
 

@@ -14,12 +14,14 @@ from apps._app import storage_prerequisites
 from apps.previews import PREVIEW_SUFFIX
 from constructs_lib import (
     DEFAULT_STORAGE_CLASS,
+    RELOADER_PREREQUISITE,
     External,
     HubOptions,
     JupyterHub,
     KubernetesVersion,
     Prerequisite,
     ProxyToken,
+    RouteStore,
     UserVolume,
     find_dangling_references,
     find_unused_prerequisites,
@@ -48,6 +50,7 @@ def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
 EXTERNAL = External(
     prerequisites=(
         Prerequisite("Secret", "token", "the proxy token"),
+        RELOADER_PREREQUISITE,
         Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
     ),
     pod_labels=(
@@ -85,6 +88,26 @@ def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
         "which the app does not have",
         "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/token, "
         "which the app does not have",
+    ]
+
+
+def test_reload_annotation_needs_reloader(manifests: list[dict[str, Any]]) -> None:
+    """The hub and the proxy roll on a token rotation only where stakater Reloader runs."""
+    assert find_dangling_references(manifests, _without("Deployment")) == [
+        "StatefulSet/jupyterhub-hub secret.reloader.stakater.com/reload refers to "
+        "Deployment/reloader-reloader, which the app does not have",
+        "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload refers to "
+        "Deployment/reloader-reloader, which the app does not have",
+    ]
+
+
+def test_reload_annotation_names_a_secret_the_pods_read(manifests: list[dict[str, Any]]) -> None:
+    def edit(o: dict[str, Any]) -> None:
+        o["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] = "token,tokn"
+
+    assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
+        "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload names Secret/tokn, "
+        "which its pods do not read",
     ]
 
 
@@ -222,11 +245,23 @@ def test_service_account_name(manifests: list[dict[str, Any]]) -> None:
     ]
 
 
-def test_hpa_target(manifests: list[dict[str, Any]]) -> None:
+def test_hpa_target(chart: cdk8s.Chart) -> None:
+    # An HPA exists only where the proxy scales: routes shared in Redis.
+    _jupyterhub(
+        chart,
+        proxy_routes=RouteStore.redis(uri_secret="routes"),
+        proxy_image="registry.example.org/proxy-redis:5.3.0",
+    )
+
     def edit(o: dict[str, Any]) -> None:
         o["spec"]["scaleTargetRef"]["name"] = "proxy"
 
-    assert _problems(manifests, "HorizontalPodAutoscaler", "jupyterhub-proxy", edit) == [
+    routes = External(
+        prerequisites=(*EXTERNAL.prerequisites, Prerequisite("Secret", "routes", "Redis")),
+        pod_labels=EXTERNAL.pod_labels,
+    )
+    broken = _problems(synth(chart), "HorizontalPodAutoscaler", "jupyterhub-proxy", edit, routes)
+    assert broken == [
         "HorizontalPodAutoscaler/jupyterhub-proxy spec.scaleTargetRef refers to "
         "Deployment/proxy, which the app does not have"
     ]

@@ -47,6 +47,7 @@ from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import dump_settings
 from tests.conftest import HOSTS, TRUST, find, synth
 from tests.crd_schemas import is_custom, validate_custom
+from tests.istio_proxy_api import istio_proxy_api
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, Workload
@@ -569,6 +570,34 @@ def test_quota_counts_the_replicas_and_their_surge(chart: cdk8s.Chart) -> None:
     hard = find(synth(chart), "ResourceQuota")["spec"]["hard"]
     # Hub (10m) and its sidecar (10m), three proxies and one surging (100m and 10m each).
     assert hard["requests.cpu"] == "460m"
+
+
+def test_stopping_a_server_whose_virtual_service_is_gone(
+    chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub's proxy client against a stand-in answering as jupyterhub-istio-proxy v0.3.0
+    does (tests/istio_proxy_api.py): a DELETE of a VirtualService already gone is its 500,
+    which JupyterHub would retry for 30 s and raise, so the server could never stop. The
+    client deletes a route that is there, and takes one that is gone as deleted at once."""
+    import asyncio
+
+    client = _hub_proxy(_app(chart), tmp_path, monkeypatch)
+    target = "http://jupyter-alice:8888"
+
+    async def scenario() -> list[tuple[str, int]]:
+        async with istio_proxy_api(TOKEN) as (api, url):
+            client.api_url = url
+            await client.add_route("/user/alice/", target, {"user": "alice"})
+            assert list(await client.get_all_routes()) == ["/user/alice/"]
+            await asyncio.wait_for(client.delete_route("/user/alice/"), 5)
+            assert api.virtual_services == {}
+            await client.add_route("/user/alice/", target, {"user": "alice"})
+            # Removed behind the hub's back (by hand, or a DELETE whose answer was lost).
+            api.virtual_services.clear()
+            await asyncio.wait_for(client.delete_route("/user/alice/"), 5)
+            return api.deletes
+
+    assert asyncio.run(scenario()) == [("/user/alice/", 204)]
 
 
 def test_proxy_class_is_the_runtimes() -> None:

@@ -13,7 +13,7 @@ from constructs_lib import (
     UserVolume,
     check_references,
 )
-from constructs_lib.integrity import External, Prerequisite
+from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
 from tests.conftest import HOSTS, TRUST, find, synth
 
 TOKEN = ProxyToken.from_existing_secret("token")
@@ -31,6 +31,7 @@ def test_references_resolve(chart: cdk8s.Chart) -> None:
         External(
             prerequisites=(
                 Prerequisite("Secret", "token", "the proxy token"),
+                RELOADER_PREREQUISITE,
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
             ),
             pod_labels=(jupyterhub.hub.user_pod_labels,),

@@ -19,7 +19,7 @@ from constructs_lib import (
     RouteStore,
     check_references,
 )
-from constructs_lib.integrity import External, Prerequisite
+from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
 from tests.conftest import HOSTS, TRUST, find, synth
 
 
@@ -144,6 +144,28 @@ def test_existing_redis_routes(chart: cdk8s.Chart) -> None:
     assert proxy.routes.external_secrets == {"routes-redis"}
 
 
+def test_no_autoscaler_where_it_cannot_scale(chart: cdk8s.Chart) -> None:
+    """Routes in memory allow exactly one replica: an HPA from 1 to 1 would scale nothing, so
+    the Deployment states its one replica and there is no HPA."""
+    proxy = _proxy(chart)
+    manifests = synth(chart)
+    assert proxy.autoscaler is None
+    assert [m for m in manifests if m["kind"] == "HorizontalPodAutoscaler"] == []
+    assert find(manifests, "Deployment")["spec"]["replicas"] == 1
+
+
+def test_equal_minimum_and_maximum_is_a_fixed_count(chart: cdk8s.Chart) -> None:
+    _proxy(
+        chart,
+        routes=RouteStore.redis(uri_secret="routes-redis"),
+        image=REDIS_IMAGE,
+        autoscaling=Autoscaling(min_replicas=2, max_replicas=2),
+    )
+    manifests = synth(chart)
+    assert [m for m in manifests if m["kind"] == "HorizontalPodAutoscaler"] == []
+    assert find(manifests, "Deployment")["spec"]["replicas"] == 2
+
+
 def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     redis = RedisRouteStore(chart, "Redis")
     _proxy(chart, routes=redis, autoscaling=Autoscaling(max_replicas=5), image=REDIS_IMAGE)
@@ -165,6 +187,7 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
         External(
             prerequisites=(
                 Prerequisite("Secret", "token", "the proxy token"),
+                RELOADER_PREREQUISITE,
                 Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
             )

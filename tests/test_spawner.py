@@ -40,13 +40,13 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     spec, container = pod["spec"], _container(pod)
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert volumes["persistent"]["hostPath"]["path"] == "/data/jupyterhub/persistent"
-    assert volumes["checkpoints"]["emptyDir"] == {"medium": "Memory"}
+    # Checkpoints stay beside their notebooks (test_checkpoints_stay_per_directory).
+    assert "checkpoints" not in volumes
     mounts = {m["name"]: m for m in container["volumeMounts"]}
     assert mounts["persistent"]["subPath"] == "alice"
     assert mounts["persistent"]["readOnly"] is False
     assert mounts["shared"]["readOnly"] is (not admin)
     assert mounts["torch"]["readOnly"] is (not admin)
-    assert mounts["checkpoints"]["mountPath"] == "/mnt/.ipynb_checkpoints"
     resources = container["resources"]
     assert (resources["requests"]["cpu"], resources["limits"]["cpu"]) == (1.0, 4.0)
     # The profile's 256M and 32G, read as Kubernetes reads them (tests/test_quantity.py).
@@ -56,11 +56,11 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     )
     assert container["resources"]["requests"]["ephemeral-storage"] == "1G"
     assert container["imagePullPolicy"] == "Always"
-    # The server is started directly, so the hub's arguments reach it (checkpoints in memory,
-    # the public hosts' Origins accepted).
+    # The server is started directly, so the hub's arguments reach it (checkpoints per
+    # directory, the public hosts' Origins accepted).
     assert container["args"] == [
         "jupyterhub-singleuser",
-        "--FileCheckpoints.checkpoint_dir=/mnt/.ipynb_checkpoints",
+        "--FileCheckpoints.checkpoint_dir=.ipynb_checkpoints",
         r"--ServerApp.allow_origin_pat=^https?://(notebook\.minikube\.127\.0\.0\.1\.nip\.io"
         r"|notebook\.kaidotio\.dev)(:[0-9]+)?$",
     ]
@@ -203,3 +203,38 @@ def test_forged_choice_is_a_400(minimal: HubSettings) -> None:
         f"Spawn option 'image': profile {profile!r} has no Image 'forged' (choose one of "
         "scipy, datascience)"
     )
+
+
+def test_checkpoints_stay_per_directory(settings: HubSettings, tmp_path: Path) -> None:
+    """The user server's own arguments, read as jupyter_server reads its command line, and its
+    real FileCheckpoints: two notebooks of one name in two directories keep their own
+    checkpoints, so "revert" restores the notebook it was asked for."""
+    import nbformat
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+    from traitlets.config.loader import KVArgParseConfigLoader
+
+    pod = pod_for(settings, "alice", admin=False, profile="standard-notebook")
+    config = KVArgParseConfigLoader(_container(pod)["args"][1:]).load_config()
+    checkpoint_dir = config.FileCheckpoints.checkpoint_dir
+    # An absolute directory (the reference's /mnt/.ipynb_checkpoints) would be one directory
+    # for every notebook: FileCheckpoints.checkpoint_path joins it to the notebook's directory.
+    assert not Path(checkpoint_dir).is_absolute(), checkpoint_dir
+    # Untyped packages: Any.
+    contents: Any = FileContentsManager(root_dir=str(tmp_path), config=config)
+    v4: Any = nbformat.v4
+    for directory in ("project-a", "project-b"):
+        contents.new({"type": "directory"}, directory)
+        notebook = v4.new_notebook()
+        notebook.cells.append(v4.new_markdown_cell(f"saved in {directory}"))
+        contents.save({"type": "notebook", "content": notebook}, f"{directory}/analysis.ipynb")
+        contents.create_checkpoint(f"{directory}/analysis.ipynb")
+    for directory in ("project-a", "project-b"):
+        edited = v4.new_notebook()
+        edited.cells.append(v4.new_markdown_cell("edited"))
+        contents.save({"type": "notebook", "content": edited}, f"{directory}/analysis.ipynb")
+    (checkpoint,) = contents.list_checkpoints("project-a/analysis.ipynb")
+    contents.restore_checkpoint(checkpoint["id"], "project-a/analysis.ipynb")
+    restored = contents.get("project-a/analysis.ipynb")["content"]
+    assert [cell["source"] for cell in restored["cells"]] == ["saved in project-a"]
+    for directory in ("project-a", "project-b"):
+        assert (tmp_path / directory / checkpoint_dir / "analysis-checkpoint.ipynb").is_file()

@@ -394,3 +394,69 @@ def test_fails_profiles_disagreeing_on_the_claim(chart: cdk8s.Chart) -> None:
         "ReadWriteOnce): each user has one claim, made by whichever profile starts first, "
         "got 'big'"
     )
+
+
+def _cpu_and_gpu(chart: cdk8s.Chart) -> HubSettings:
+    """A CPU and a GPU profile mounting the user's ReadWriteOnce home, named servers on."""
+    home = UserVolume.persistent_claim()
+    cpu = NotebookProfile(chart, "Cpu", slug="cpu", volumes=[home])
+    gpu = NotebookProfile(
+        chart, "Gpu", slug="gpu", gpus=1, runtime_class_name="nvidia", volumes=[home]
+    )
+    return _hub(chart, profiles=[cpu, gpu]).settings
+
+
+def _start_refusal(
+    settings: HubSettings, running: str, starting: str, active: bool = True
+) -> str | None:
+    """What the spawner of alice's server "second" (profile ``starting``) says at its start,
+    while her default server runs profile ``running`` (as KubeSpawner loads the options)."""
+    from types import SimpleNamespace
+
+    from tornado import web
+
+    async def body(spawner: Any) -> str | None:
+        spawner.user_options = {"profile": starting}
+        other = SimpleNamespace(active=active, user_options={"profile": running})
+        spawner.user.spawners = {"": other, "second": spawner}
+        try:
+            await spawner.load_user_options()
+        except web.HTTPError as error:
+            assert error.status_code == 400
+            message: str = error.jupyterhub_message  # type: ignore[attr-defined]
+            return message
+        return None
+
+    return with_spawner(
+        settings, body, namespace="jupyterhub", user="alice", admin=False, server="second"
+    )
+
+
+def test_fails_gpu_server_beside_a_cpu_server(chart: cdk8s.Chart) -> None:
+    """The GPU server would have to join the CPU server's node (the claim attaches there),
+    which may have no GPU: Pending until start_timeout. The spawn fails at once, saying why."""
+    assert _start_refusal(_cpu_and_gpu(chart), "cpu", "gpu") == (
+        "Profile 'gpu' cannot start while the default server runs profile 'cpu': both mount "
+        "your ReadWriteOnce volume, which attaches to one node at a time, so this server would "
+        "have to run on that server's node, and it needs the RuntimeClass nvidia, the "
+        "resource nvidia.com/gpu, which 'cpu' does not. Stop the default server first, or "
+        "choose 'cpu'"
+    )
+
+
+def test_fails_cpu_server_beside_a_gpu_server(chart: cdk8s.Chart) -> None:
+    """The GPU node pool is tainted: a CPU server without the toleration cannot join."""
+    assert _start_refusal(_cpu_and_gpu(chart), "gpu", "cpu") == (
+        "Profile 'cpu' cannot start while the default server runs profile 'gpu': both mount "
+        "your ReadWriteOnce volume, which attaches to one node at a time, so this server would "
+        "have to run on that server's node, and it lacks the toleration "
+        '{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"} of \'gpu\'. '
+        "Stop the default server first, or choose 'gpu'"
+    )
+
+
+def test_servers_that_fit_one_node_start(chart: cdk8s.Chart) -> None:
+    settings = _cpu_and_gpu(chart)
+    assert _start_refusal(settings, "cpu", "cpu") is None
+    assert _start_refusal(settings, "gpu", "gpu") is None
+    assert _start_refusal(settings, "cpu", "gpu", active=False) is None

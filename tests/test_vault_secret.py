@@ -7,8 +7,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
-    Component,
     HubStatefulSet,
+    JupyterHub,
     NotebookProfile,
     SecretStore,
     SecretStoreKind,
@@ -23,12 +23,21 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     assert synth(chart) == snapshot_yaml
 
 
-def test_secrets_per_component(chart: cdk8s.Chart) -> None:
+def test_one_secret_read_and_rolled_by_hub_and_proxy(chart: cdk8s.Chart) -> None:
+    """One ExternalSecret, one Secret: the hub and every proxy replica read the same copy, and
+    Reloader rolls both workloads when a rotation changes it (their env never changes)."""
     token = VaultSecret(chart, "Token")
-    assert token.secret_name(Component.HUB) == "jupyterhub-hub"
-    assert token.secret_name(Component.PROXY) == "jupyterhub-proxy"
-    targets = [m["spec"]["target"]["name"] for m in synth(chart)]
-    assert targets == ["jupyterhub-hub", "jupyterhub-proxy"]
+    JupyterHub(chart, "JupyterHub", proxy_token=token, header_trust=TRUST, hosts=HOSTS)
+    manifests = synth(chart)
+    assert token.secret_name == "jupyterhub-proxy-token"
+    targets = [m["spec"]["target"]["name"] for m in manifests if m["kind"] == "ExternalSecret"]
+    assert targets == ["jupyterhub-proxy-token"]
+    for kind in ("StatefulSet", "Deployment"):
+        workload = find(manifests, kind)
+        (container,) = workload["spec"]["template"]["spec"]["containers"][:1]
+        assert container["envFrom"] == [{"secretRef": {"name": "jupyterhub-proxy-token"}}]
+        annotations = workload["metadata"]["annotations"]
+        assert annotations["secret.reloader.stakater.com/reload"] == "jupyterhub-proxy-token"
 
 
 def test_kv2_path_becomes_mount_and_name(chart: cdk8s.Chart) -> None:
@@ -45,14 +54,14 @@ def test_namespaced_store_and_refresh(chart: cdk8s.Chart) -> None:
         store=SecretStore("team-vault", SecretStoreKind.SECRET_STORE),
         refresh_interval="15m",
     )
-    spec = find(synth(chart), "ExternalSecret", "jupyterhub-hub")["spec"]
+    spec = find(synth(chart), "ExternalSecret", "jupyterhub-proxy-token")["spec"]
     assert spec["secretStoreRef"] == {"kind": "SecretStore", "name": "team-vault"}
     assert spec["refreshInterval"] == "15m"
 
 
 def test_kustomize_generator(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     token = VaultSecret(chart, "Token", delivery=VaultDelivery.KUSTOMIZE_GENERATOR)
-    assert token.external_secrets == {"jupyterhub-hub", "jupyterhub-proxy"}
+    assert token.external_secrets == {"jupyterhub-proxy-token"}
     assert synth(chart) == snapshot_yaml
 
 
@@ -65,7 +74,7 @@ def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
         proxy_token=VaultSecret(chart, "Token"),
         profiles=[NotebookProfile(chart, "P")],
     )
-    assert hub.proxy_token.secret_name(Component.HUB) == "jupyterhub-hub"
+    assert hub.proxy_token.secret_name == "jupyterhub-proxy-token"
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:

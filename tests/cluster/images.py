@@ -68,14 +68,25 @@ class Image:
     start: Callable[[Container], Start]
 
 
+# The hub images' ENTRYPOINT: z2jh's images/hub/Dockerfile at tag 4.4.0 (commit
+# 5c5f5df751588a68a7781ead01d0f62e88e2e72f), `ENTRYPOINT ["tini", "--"]`, and the Dockerfile's.
+HUB_IMAGE_ENTRYPOINT = ["tini", "--"]
+
+
 def _hub(container: Container) -> Start:
-    """The hub image (z2jh's k8s-hub, or this repository's Dockerfile): the container states
-    its command, ``python <config dir>/hub_runtime/launch.py --config <config
+    """The hub image (z2jh's k8s-hub, or this repository's Dockerfile): tini, then the
+    container's args, ``python <config dir>/hub_runtime/launch.py --config <config
     dir>/jupyterhub_config.py``, whose config directory is the hub ConfigMap's volume
     (settings.json and the hub runtime). Run with this venv's python and the volume's local
     directory, without PYTHONPATH: the hub runtime is imported from where the ConfigMap
     delivers it."""
-    python, launcher, *arguments = [*(container.command or []), *container.args]
+    # No command: the image's ENTRYPOINT (tini -- in both hub images); tini runs the rest as
+    # its child, which here runs directly.
+    argv = [*(HUB_IMAGE_ENTRYPOINT if container.command is None else container.command)]
+    argv += container.args
+    if argv[: len(HUB_IMAGE_ENTRYPOINT)] == HUB_IMAGE_ENTRYPOINT:
+        argv = argv[len(HUB_IMAGE_ENTRYPOINT) :]
+    python, launcher, *arguments = argv
     if python != "python":
         raise ValueError(f"the hub container runs {python!r}, not python")
     local_launcher = container.local(launcher)
