@@ -24,7 +24,6 @@ import cdk8s_plus_28 as kplus
 from constructs import Construct
 
 from constructs_lib._errors import invalid
-from constructs_lib._names import Component
 from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HubStatefulSet
 from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
