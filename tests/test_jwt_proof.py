@@ -159,3 +159,14 @@ def test_a_token_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_malformed_tokens_are_invalid_proof(value: str) -> None:
     with pytest.raises(InvalidProof):
         verify(verifier(pem(RSA_KEY)), value)
+
+
+@pytest.mark.parametrize("extra", ["é", " ", "=", "+/", "\n", "."])
+def test_a_valid_token_with_characters_appended_is_invalid_proof(extra: str) -> None:
+    """Bytes outside base64url after a valid signature (the installed PyJWT's decoder may drop
+    them) make a malformed token, never a proof."""
+    checker = verifier(pem(RSA_KEY))
+    value = token(RSA_KEY, "RS256")
+    assert verify(checker, value)["sub"] == "ann"
+    with pytest.raises(InvalidProof, match=r"^malformed token: not three base64url segments"):
+        verify(checker, value + extra)
