@@ -9,7 +9,8 @@ flows, the namespace's quota and a Pod Security level derived from the profiles.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cdk8s
 from constructs import Construct
@@ -22,6 +23,7 @@ from apps._app import (
     storage_prerequisites,
     user_pod_prerequisites,
 )
+from apps._site import SiteKeys
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
     REFERENCE_SERVER_ARGS,
@@ -52,7 +54,7 @@ from constructs_lib.integrity import (
 from constructs_lib.network_policy import TELEPRESENCE_LABELS
 from constructs_lib.routes import PROXY_REDIS_RECIPE
 
-__all__ = ["PROXY_REDIS_IMAGE", "DevChart", "build"]
+__all__ = ["PROXY_REDIS_IMAGE", "SITE", "DevChart", "build"]
 
 # Built from docker/proxy-redis.Dockerfile and pushed to image_registry (see the README): the
 # official CHP image of the version the tests run, plus the Redis route backend.
@@ -226,5 +228,12 @@ class DevChart(cdk8s.Chart):
         )
 
 
-def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
-    return build_app("dev", DevChart, outdir, kubernetes_version)
+# What a site file sets: tls_secret is the Gateway's credential (in the gateway's namespace),
+# images.registry where the proxy image is pushed.
+SITE = SiteKeys(tls_secret="tls_credential", images={"registry": "image_registry"})
+
+
+def build(
+    outdir: str, kubernetes_version: KubernetesVersion, props: Mapping[str, Any] | None = None
+) -> BuiltApp:
+    return build_app("dev", DevChart, outdir, kubernetes_version, props)
