@@ -76,6 +76,11 @@ class Prerequisite:
     build_command: str | None = None
 
     @property
+    def is_object(self) -> bool:
+        """A Kubernetes object (not a mesh config entry nor an image)."""
+        return self.kind not in (EXTENSION_PROVIDER, IMAGE)
+
+    @property
     def ref(self) -> str:
         """``<namespace>/<name>`` outside the app's namespace, else the name."""
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
