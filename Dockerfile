@@ -1,6 +1,6 @@
-# A hub image of your own: JupyterHub with hub_runtime, every package pinned
-# (docker/hub-constraints.txt), non-root, read-only root filesystem friendly (it writes only to
-# /tmp and /srv/jupyterhub, both volumes in the hub StatefulSet). Optional: by default the hub
+# A hub image of your own: JupyterHub with hub_runtime, every package at the default hub image's
+# version (docker/k8s-hub-4.4.0/requirements.txt, z2jh's), non-root, read-only root filesystem
+# friendly (it writes only to /tmp and /srv/jupyterhub, both volumes in the hub StatefulSet). Optional: by default the hub
 # runs z2jh's public image, into which the hub ConfigMap delivers jupyterhub_config.py,
 # settings.json and hub_runtime (which then win over the copies baked in here).
 FROM python:3.11.14-slim-bookworm
@@ -16,10 +16,11 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/hub_runtime
-COPY docker/hub-constraints.txt pyproject.toml setup.py README.md LICENSE ./
+COPY docker/k8s-hub-4.4.0/requirements.txt hub-constraints.txt
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY scripts/hub_requirements.py scripts/
-# The [hub] extra with every transitive package pinned, then hub_runtime itself without the
-# library's own (cdk8s) dependencies, which the hub does not use.
+# The [hub] extra with every transitive package pinned as in z2jh's image, then hub_runtime
+# itself without the library's own (cdk8s) dependencies, which the hub does not use.
 RUN python scripts/hub_requirements.py > hub-requirements.txt \
     && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt
 COPY hub_runtime ./hub_runtime

@@ -12,20 +12,21 @@ export CDK8S_CHECK_UPGRADE := false
 
 # The project's Python packages that synthesis imports.
 PACKAGES := apps constructs_lib hub_runtime
-# The default hub image, z2jh's public one: its package versions (copied from its release).
+# The default hub image, z2jh's public one: its package versions (copied from its release),
+# the one version set of the hub's packages everywhere (previews, tests, a baked image).
 K8S_HUB := docker/k8s-hub-4.4.0
 
-# Synthesis: the library (with its Node.js), the previews' JupyterHub and KubeSpawner, and
-# network-config-analyzer for the connectivity report.
+# Synthesis: the library (with its Node.js), the previews' JupyterHub and KubeSpawner (the hub
+# image's versions), and network-config-analyzer for the connectivity report.
 setup-synth: .stamps/python .stamps/nca
 # Everything else the tests, the demo and the benchmarks use.
 setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .stamps/z2jh
 
-.stamps/python: pyproject.toml setup.py docker/hub-constraints.txt
+.stamps/python: pyproject.toml setup.py $(K8S_HUB)/requirements.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip==26.3
 	# The hub's packages at exactly the hub image's versions, so previews render what ships.
-	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[synth]'
+	$(PYTHON) -m pip install --quiet --constraint $(K8S_HUB)/requirements.txt -e '.[synth]'
 	# An editable install compiles none of the project's modules (a wheel install does): compile
 	# them now, or the first synthesis pays for it (and every one where they are read-only).
 	$(PYTHON) -m compileall -q $(PACKAGES)
@@ -33,7 +34,8 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	@mkdir -p .stamps && touch $@
 
 .stamps/python-dev: .stamps/python
-	$(PYTHON) -m pip install --quiet --constraint docker/hub-constraints.txt -e '.[synth,dev]'
+	# The hub-side tests too run at the hub image's versions.
+	$(PYTHON) -m pip install --quiet --constraint $(K8S_HUB)/requirements.txt -e '.[synth,dev]'
 	@mkdir -p .stamps && touch $@
 
 # checkov scans dist/ in the tests; its own environment, as its dependencies are not ours.
@@ -43,8 +45,9 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	@mkdir -p .stamps && touch $@
 
 # The hub's packages at exactly the versions of the default hub image (z2jh's), without this
-# project installed: scripts/test_z2jh runs the hub runtime's tests here too, the hub started
-# from the files the hub ConfigMap delivers. Test tools beside them are pinned as well.
+# project or its other dependencies installed: scripts/test_z2jh runs the hub runtime's tests
+# here too, the hub started from the files the hub ConfigMap delivers, with nothing the image
+# lacks. Test tools beside them are pinned as well.
 .stamps/z2jh: pyproject.toml $(K8S_HUB)/requirements.txt $(K8S_HUB)/test-constraints.txt
 	python3 -m venv .venv-z2jh
 	.venv-z2jh/bin/pip install --quiet --upgrade pip==26.3

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from apps import dev, minimal
-from apps._app import BuiltApp
-from constructs_lib import KubernetesVersion
+from apps._app import BuildApp, BuiltApp
+from apps._site import SiteKeys
 
-__all__ = ["APPS", "BuiltApp"]
+__all__ = ["APPS", "SITES", "BuiltApp"]
 
-APPS: dict[str, Callable[[str, KubernetesVersion], BuiltApp]] = {
+APPS: dict[str, BuildApp] = {
     "dev": dev.build,
     "minimal": minimal.build,
 }
+# What a site file (python -m apps --site) sets in each app.
+SITES: dict[str, SiteKeys] = {"dev": dev.SITE, "minimal": minimal.SITE}

@@ -3,6 +3,9 @@
 Every app is built (and so validated) before anything is written; output goes to a temporary
 directory beside ``outdir`` and replaces each ``<outdir>/<app>`` only once all apps synthesized,
 so stale files never survive and a failure leaves ``outdir`` as it was.
+
+``--site site.yaml`` with one ``--app`` synthesizes that app for a site: its hosts, identity
+provider, TLS Secret and images instead of the placeholders in ``dist/`` (see apps/_site.py).
 """
 
 from __future__ import annotations
@@ -10,16 +13,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from apps import APPS
+from apps import APPS, SITES
 from apps._output import write_all
+from apps._site import load_site
 from constructs_lib import KubernetesVersion
 
 
-def synthesize(outdir: Path, version: KubernetesVersion, names: list[str]) -> list[Path]:
+def synthesize(
+    outdir: Path,
+    version: KubernetesVersion,
+    names: list[str],
+    props: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Path]:
+    """``props``: chart props by app name (a site's)."""
+
     def write(staging: Path) -> None:
-        built = [APPS[name](str(staging / name), version) for name in names]
+        built = [
+            APPS[name](str(staging / name), version, (props or {}).get(name)) for name in names
+        ]
         for app in built:
             app.app.synth()
 
@@ -44,10 +59,24 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(APPS),
         help="synthesize only this app (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--site",
+        metavar="FILE",
+        help="a YAML file of your site's hosts, identity_provider (issuer, audience, jwks_url), "
+        "tls_secret and images, for the one --app given",
+    )
     args = parser.parse_args(argv)
+    names = args.app or list(APPS)
+    if args.site is not None and len(names) != 1:
+        parser.error(f"--site sets one app: give exactly one --app (got {len(args.app or [])})")
     try:
         version = KubernetesVersion.of(args.kubernetes_version)
-        written = synthesize(Path(args.outdir), version, args.app or list(APPS))
+        props = (
+            {names[0]: load_site(Path(args.site), names[0], SITES[names[0]])}
+            if args.site is not None
+            else None
+        )
+        written = synthesize(Path(args.outdir), version, names, props)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import cdk8s
 from constructs import Construct
@@ -18,6 +19,7 @@ from constructs_lib import (
 )
 
 __all__ = [
+    "BuildApp",
     "BuiltApp",
     "build_app",
     "pull_secret_prerequisites",
@@ -43,10 +45,19 @@ class _AppChart(Protocol):
     def add_dependency(self, *dependencies: Construct) -> None: ...
 
 
-class _ChartClass(Protocol):
+# An app chart class: (scope, id, *, kubernetes_version, **its own props).
+_ChartClass = Callable[..., _AppChart]
+
+
+class BuildApp(Protocol):
+    """An app module's ``build``: the app in ``outdir``, with chart props a site sets."""
+
     def __call__(
-        self, scope: Construct, id: str, *, kubernetes_version: KubernetesVersion
-    ) -> _AppChart: ...
+        self,
+        outdir: str,
+        kubernetes_version: KubernetesVersion,
+        props: Mapping[str, Any] | None = None,
+    ) -> BuiltApp: ...
 
 
 def user_pod_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...]:
@@ -121,11 +132,16 @@ def pull_secret_prerequisites(jupyterhub: JupyterHub) -> tuple[Prerequisite, ...
 
 
 def build_app(
-    name: str, chart_class: _ChartClass, outdir: str, kubernetes_version: KubernetesVersion
+    name: str,
+    chart_class: _ChartClass,
+    outdir: str,
+    kubernetes_version: KubernetesVersion,
+    props: Mapping[str, Any] | None = None,
 ) -> BuiltApp:
-    """The app's chart, and before it (file 0000, applied first) its Namespace."""
+    """The app's chart (with ``props``, e.g. a site's), and before it (file 0000, applied
+    first) its Namespace."""
     app = cdk8s.App(outdir=outdir)
-    chart = chart_class(app, "jupyterhub", kubernetes_version=kubernetes_version)
+    chart = chart_class(app, "jupyterhub", kubernetes_version=kubernetes_version, **(props or {}))
     namespace = cdk8s.Chart(app, "namespace")
     HubNamespace(namespace, "Namespace", name=NAMESPACE, profiles=chart.jupyterhub.profiles)
     chart.add_dependency(namespace)

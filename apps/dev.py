@@ -9,7 +9,8 @@ flows, the namespace's quota and a Pod Security level derived from the profiles.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cdk8s
 from constructs import Construct
@@ -22,7 +23,9 @@ from apps._app import (
     storage_prerequisites,
     user_pod_prerequisites,
 )
+from apps._site import SiteKeys
 from constructs_lib import (
+    AUTH_PROXY_FLAGS,
     REFERENCE_SERVER_ARGS,
     RELOADER_PREREQUISITE,
     External,
@@ -34,6 +37,7 @@ from constructs_lib import (
     IstioTls,
     JupyterHub,
     KubernetesVersion,
+    MeshTelemetry,
     NetworkPeer,
     Prerequisite,
     RedisRouteStore,
@@ -42,9 +46,16 @@ from constructs_lib import (
     VaultSecret,
     reference_profiles,
 )
+from constructs_lib.integrity import (
+    EXTENSION_PROVIDER,
+    IMAGE,
+    ISTIO_BUILTIN_PROVIDERS,
+    principal_account,
+)
 from constructs_lib.network_policy import TELEPRESENCE_LABELS
+from constructs_lib.routes import PROXY_REDIS_RECIPE
 
-__all__ = ["PROXY_REDIS_IMAGE", "DevChart", "build"]
+__all__ = ["PROXY_REDIS_IMAGE", "SITE", "DevChart", "build"]
 
 # Built from docker/proxy-redis.Dockerfile and pushed to image_registry (see the README): the
 # official CHP image of the version the tests run, plus the Redis route backend.
@@ -90,6 +101,9 @@ class DevChart(cdk8s.Chart):
         token = VaultSecret(self, "ProxyToken")
         # Routes in Redis: the proxy keeps the reference's three replicas, and survives restarts.
         routes = RedisRouteStore(self, "Routes")
+        proxy_image = f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}"
+        # The mesh config's providers, the default ones: named here for the prerequisites.
+        telemetry = MeshTelemetry()
         self.jupyterhub = JupyterHub(
             self,
             "JupyterHub",
@@ -99,7 +113,7 @@ class DevChart(cdk8s.Chart):
             admin_users=admin_users,
             admin_groups=admin_groups,
             proxy_routes=routes,
-            proxy_image=f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}",
+            proxy_image=proxy_image,
             # The reference's notebooks use the Kubernetes API with the user service account,
             # and it rebuilds its user image under one tag: Always takes each rebuild.
             profiles=reference_profiles(
@@ -121,6 +135,7 @@ class DevChart(cdk8s.Chart):
             gateway=gateway,
             gateway_principal=gateway_principal,
             tls=IstioTls(credential_name=tls_credential) if tls_credential else None,
+            telemetry=telemetry,
         )
         HubNetworkPolicies(
             self, "NetworkPolicies", jupyterhub=self.jupyterhub, ingress_from=self.ingress.gateway
@@ -162,6 +177,55 @@ class DevChart(cdk8s.Chart):
                     for name in sorted(routes.external_secrets)
                 ),
                 RELOADER_PREREQUISITE,
+                Prerequisite(
+                    IMAGE,
+                    proxy_image,
+                    "the proxy with the Redis route backend, which nobody publishes: push it "
+                    "where the cluster pulls from (image_registry)",
+                    build_command=f"docker build -f {PROXY_REDIS_RECIPE} -t {proxy_image} . "
+                    f"&& docker push {proxy_image}",
+                ),
+                *(
+                    (
+                        Prerequisite(
+                            EXTENSION_PROVIDER,
+                            ext_authz_provider,
+                            "the mesh config's ext-authz provider (envoyExtAuthzHttp) the "
+                            "gateway asks about every request to the hub's paths: oauth2-proxy "
+                            "in front of your identity provider, run with "
+                            f"{' '.join(AUTH_PROXY_FLAGS)} among the deploy guide's flags",
+                        ),
+                    )
+                    if ext_authz_provider
+                    else ()
+                ),
+                *(
+                    Prerequisite(
+                        EXTENSION_PROVIDER,
+                        name,
+                        f"the mesh config's {use} provider the hub's, the proxy's and the user "
+                        "servers' Telemetry name",
+                    )
+                    for name, use in (
+                        (telemetry.tracing_provider, "tracing"),
+                        (telemetry.metrics_provider, "metrics"),
+                        (telemetry.access_log_provider, "access-log"),
+                    )
+                    # Istio's own, in every mesh (see ISTIO_BUILTIN_PROVIDERS).
+                    if name not in ISTIO_BUILTIN_PROVIDERS
+                ),
+                *(
+                    Prerequisite(
+                        "ServiceAccount",
+                        account[1],
+                        "the Istio ingress gateway's pods run as it (Istio's gateway chart "
+                        "names it after its release): the proxy's AuthorizationPolicy admits "
+                        "its principal, and only to the proxy's public port",
+                        namespace=account[0],
+                    )
+                    for account in [principal_account(gateway_principal)]
+                    if account is not None
+                ),
                 *storage_prerequisites(self.jupyterhub),
                 *user_pod_prerequisites(self.jupyterhub),
                 *pull_secret_prerequisites(self.jupyterhub),
@@ -170,5 +234,12 @@ class DevChart(cdk8s.Chart):
         )
 
 
-def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
-    return build_app("dev", DevChart, outdir, kubernetes_version)
+# What a site file sets: tls_secret is the Gateway's credential (in the gateway's namespace),
+# images.registry where the proxy image is pushed.
+SITE = SiteKeys(tls_secret="tls_credential", images={"registry": "image_registry"})
+
+
+def build(
+    outdir: str, kubernetes_version: KubernetesVersion, props: Mapping[str, Any] | None = None
+) -> BuiltApp:
+    return build_app("dev", DevChart, outdir, kubernetes_version, props)

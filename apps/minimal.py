@@ -10,7 +10,8 @@ image.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cdk8s
 from constructs import Construct
@@ -23,6 +24,7 @@ from apps._app import (
     storage_prerequisites,
     user_pod_prerequisites,
 )
+from apps._site import SiteKeys
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
     DEFAULT_USER_IMAGE,
@@ -45,7 +47,7 @@ from constructs_lib import (
 from constructs_lib._names import APP_LABEL
 from constructs_lib._objects import api_object
 
-__all__ = ["DATASCIENCE_IMAGE", "TOKEN_SECRET", "MinimalChart", "build"]
+__all__ = ["DATASCIENCE_IMAGE", "SITE", "TOKEN_SECRET", "MinimalChart", "build"]
 
 # Created by hand: kubectl create secret generic jupyterhub-proxy-token ...
 TOKEN_SECRET = "jupyterhub-proxy-token"
@@ -64,7 +66,13 @@ _IMAGES = ProfileOption(
 
 
 class MinimalChart(cdk8s.Chart):
-    """Everything of the ``minimal`` app but the Namespace."""
+    """Everything of the ``minimal`` app but the Namespace.
+
+    The defaults of ``hosts``, ``header_trust`` and ``tls_secret`` are placeholders: a site
+    gives its own (``python -m apps --app minimal --site site.yaml``, see :data:`SITE`).
+    ``hub_image`` and ``proxy_image``: the JupyterHub construct's defaults (public images)
+    unless given, e.g. mirrored copies.
+    """
 
     def __init__(
         self,
@@ -86,6 +94,8 @@ class MinimalChart(cdk8s.Chart):
         home: UserVolume = UserVolume.persistent_claim(),  # noqa: B008 - frozen value
         # Secrets with registry credentials for every pod; none: the images are public.
         image_pull_secrets: Sequence[str] = (),
+        hub_image: str | None = None,
+        proxy_image: str | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)
@@ -104,6 +114,8 @@ class MinimalChart(cdk8s.Chart):
             # Every server opens in JupyterLab.
             user_pods=UserPods(sidecar=None, default_url="/lab"),
             image_pull_secrets=image_pull_secrets,
+            hub_image=hub_image,
+            proxy_image=proxy_image,
             kubernetes_version=kubernetes_version,
         )
         self.ingress = AuthProxyIngress(
@@ -192,5 +204,11 @@ class MinimalChart(cdk8s.Chart):
         )
 
 
-def build(outdir: str, kubernetes_version: KubernetesVersion) -> BuiltApp:
-    return build_app("minimal", MinimalChart, outdir, kubernetes_version)
+# What a site file sets: tls_secret is the Ingress's Secret in the app's namespace.
+SITE = SiteKeys(tls_secret="tls_secret", images={"hub": "hub_image", "proxy": "proxy_image"})
+
+
+def build(
+    outdir: str, kubernetes_version: KubernetesVersion, props: Mapping[str, Any] | None = None
+) -> BuiltApp:
+    return build_app("minimal", MinimalChart, outdir, kubernetes_version, props)

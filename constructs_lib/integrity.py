@@ -3,7 +3,9 @@
 Run over one app's objects, and the user pods its hub would spawn (the previews). Each problem
 names both ends: the object and field that refers, and the object it expected. What the app
 expects the cluster to have is declared in :class:`External` as prerequisites, each
-with the reason it is needed.
+with the reason it is needed: objects, the mesh config's extension providers a Telemetry or
+AuthorizationPolicy names, the service accounts behind their principals, and placeholder
+images (in a registry of a reserved example domain) with the command that builds them.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ from constructs_lib._reloader import (
 
 __all__ = [
     "DEFAULT_STORAGE_CLASS",
+    "EXTENSION_PROVIDER",
+    "IMAGE",
+    "ISTIO_BUILTIN_PROVIDERS",
     "RELOADER_PREREQUISITE",
     "External",
     "Prerequisite",
     "check_references",
     "find_dangling_references",
     "find_unused_prerequisites",
+    "principal_account",
 ]
 
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
@@ -46,6 +52,23 @@ Manifest = Mapping[str, Any]
 DEFAULT_STORAGE_CLASS = "(default)"
 _BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 
+# A prerequisite of this kind is an entry of Istio's mesh config (``extensionProviders``).
+EXTENSION_PROVIDER = "ExtensionProvider"
+# A prerequisite of this kind is a container image the app's deployer builds and pushes.
+IMAGE = "Image"
+# What every Istio mesh has without configuring it: istio/istio 1.30.3,
+# pkg/config/mesh/mesh.go, DefaultMeshConfig() lists these ExtensionProviders, and
+# ApplyMeshConfig() merges a mesh config's own providers into them by name (never drops them).
+ISTIO_BUILTIN_PROVIDERS = frozenset({"prometheus", "stackdriver", "envoy"})
+# An Istio principal of a workload: <trust domain>/ns/<namespace>/sa/<service account>
+# (istio/istio security/pkg/pki/util: the SPIFFE identity without "spiffe://").
+_PRINCIPAL = re.compile(r"(?P<domain>[^/]+)/ns/(?P<namespace>[^/]+)/sa/(?P<name>[^/]+)")
+# Registries under names reserved for examples and tests (RFC 2606 sections 2 and 3, RFC 6761):
+# an image there is a placeholder, which no cluster can pull.
+_PLACEHOLDER_REGISTRY = re.compile(
+    r"^(([^/]+\.)?example\.(org|com|net)|[^/]+\.(example|test|invalid|localhost))(:\d+)?/"
+)
+
 
 @dataclass(frozen=True)
 class Prerequisite:
@@ -55,6 +78,25 @@ class Prerequisite:
     name: str
     # Why the app needs it and where it comes from (shown in the README's list).
     reason: str
+    # Where it lives when that is not the app's namespace (a service account of the gateway).
+    namespace: str | None = None
+    # For an image (kind ``Image``): the command that builds and pushes it.
+    build_command: str | None = None
+
+    @property
+    def is_object(self) -> bool:
+        """A Kubernetes object (not a mesh config entry nor an image)."""
+        return self.kind not in (EXTENSION_PROVIDER, IMAGE)
+
+    @property
+    def ref(self) -> str:
+        """``<namespace>/<name>`` outside the app's namespace, else the name."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def description(self) -> str:
+        """The reason, and the command that builds an image (the README's "why" column)."""
+        return self.reason + (f"; build it: `{self.build_command}`" if self.build_command else "")
 
 
 # What every workload reading the proxy token needs (its Reloader annotation): the controller
@@ -72,8 +114,20 @@ class External:
 
     @property
     def objects(self) -> frozenset[tuple[str, str]]:
-        """The prerequisites as ``(kind, name)`` pairs."""
-        return frozenset((p.kind, p.name) for p in self.prerequisites)
+        """The prerequisites as ``(kind, ref)`` pairs."""
+        return frozenset((p.kind, p.ref) for p in self.prerequisites)
+
+    @property
+    def built_images(self) -> frozenset[str]:
+        """The images declared with the command that builds them."""
+        return frozenset(p.name for p in self.prerequisites if p.kind == IMAGE and p.build_command)
+
+
+def principal_account(principal: str) -> tuple[str, str] | None:
+    """``(namespace, service account)`` an Istio principal names, or None for a pattern
+    (``*``) or anything not ``<trust domain>/ns/<namespace>/sa/<service account>``."""
+    found = None if "*" in principal else _PRINCIPAL.fullmatch(principal)
+    return None if found is None else (found["namespace"], found["name"])
 
 
 def check_references(manifests: Iterable[Manifest], external: External = External()) -> None:
@@ -90,12 +144,24 @@ def find_dangling_references(
     (kind ``Pod``): what they name is checked like a workload's pod template."""
     objects = list(manifests)
     index = _created(objects) | external.objects
+    built = external.built_images
     pods = [
         (f"{o['kind']}/{o['metadata']['name']}", _pod_labels(o))
         for o in objects
         if o["kind"] in _WORKLOADS or o["kind"] == "Pod"
     ] + [("(runtime pods)", dict(labels)) for labels in external.pod_labels]
     services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    # The app's namespace: where its pods run (and so the service accounts they name by name).
+    namespaces = {
+        o["metadata"]["namespace"]
+        for o in objects
+        if (o["kind"] in _WORKLOADS or o["kind"] == "Pod") and o["metadata"].get("namespace")
+    }
+    accounts = {
+        (o["metadata"].get("namespace"), o["metadata"]["name"])
+        for o in objects
+        if o["kind"] == "ServiceAccount"
+    }
     problems: list[str] = []
 
     def need(source: str, kind: str, name: str) -> None:
@@ -118,6 +184,28 @@ def find_dangling_references(
             problems.append(f"{source} names StorageClass {name!r}, which is not a name")
         elif name:  # "": no class, bound to a PersistentVolume made beforehand
             need(source, "StorageClass", name)
+
+    def provider(source: str, name: str) -> None:
+        if name not in ISTIO_BUILTIN_PROVIDERS:
+            need(source, EXTENSION_PROVIDER, name)
+
+    def principal(source: str, value: str) -> None:
+        if "*" in value:
+            return  # a prefix or suffix pattern: it names no one service account
+        account = principal_account(value)
+        if account is None:
+            problems.append(
+                f"{source} names principal {value!r}, which is not "
+                "<trust domain>/ns/<namespace>/sa/<service account>"
+            )
+            return
+        namespace, name = account
+        if (namespace, name) in accounts:
+            return
+        here = namespace in namespaces or not namespaces
+        if here and (None, name) in accounts:
+            return
+        need(source, "ServiceAccount", name if here else f"{namespace}/{name}")
 
     def service_port(source: str, name: str, port: int | str) -> None:
         service = services.get(name)
@@ -178,6 +266,22 @@ def find_dangling_references(
                 credential = server.get("tls", {}).get("credentialName")
                 if credential:
                     need(f"{here} server {server['port']['name']} tls", "Secret", credential)
+        elif kind == "Telemetry":
+            for section in ("tracing", "metrics", "accessLogging"):
+                for i, entry in enumerate(spec.get(section) or []):
+                    for named in entry.get("providers") or []:
+                        provider(f"{here} {section}[{i}].providers", named["name"])
+        elif kind == "AuthorizationPolicy":
+            if spec.get("action") == "CUSTOM":
+                name = (spec.get("provider") or {}).get("name")
+                if name:
+                    provider(f"{here} provider.name", name)
+                else:
+                    problems.append(f"{here} is a CUSTOM policy without provider.name")
+            for i, rule in enumerate(spec.get("rules") or []):
+                for source in rule.get("from") or []:
+                    for value in (source.get("source") or {}).get("principals") or []:
+                        principal(f"{here} rules[{i}] source.principals", value)
         elif kind == "HTTPRoute":
             for rule in spec.get("rules", []):
                 for backend in rule.get("backendRefs", []):
@@ -208,9 +312,11 @@ def find_dangling_references(
                 where = f"{here} volumeClaimTemplates {template['metadata']['name']}"
                 storage_class(where, template)
             claims = {t["metadata"]["name"] for t in templates}
-            _pod_spec(here, spec["template"]["spec"], labels, claims, need, service_port, problems)
+            _pod_spec(
+                here, spec["template"]["spec"], labels, claims, need, service_port, problems, built
+            )
         elif kind == "Pod":
-            _pod_spec(here, spec, _pod_labels(obj), set(), need, service_port, problems)
+            _pod_spec(here, spec, _pod_labels(obj), set(), need, service_port, problems, built)
     return problems
 
 
@@ -221,11 +327,21 @@ def find_unused_prerequisites(
     what only user pods use): a stale declaration would send people installing for nothing."""
     objects = list(manifests)
     created = _created(objects)
+    images = {
+        container.get("image")
+        for o in objects
+        if o["kind"] in _WORKLOADS or o["kind"] == "Pod"
+        for container in _containers(o)
+    }
     unused = []
     for prerequisite in external.prerequisites:
-        key = (prerequisite.kind, prerequisite.name)
+        key = (prerequisite.kind, prerequisite.ref)
         if key in created:
             unused.append(f"{key[0]}/{key[1]} is declared a prerequisite, but the app creates it")
+        elif prerequisite.kind == IMAGE:
+            # Built by the deployer wherever it is pushed to, a placeholder registry or not.
+            if prerequisite.name not in images:
+                unused.append(f"{key[0]}/{key[1]} is declared a prerequisite, but no pod runs it")
         elif find_dangling_references(objects, _without(external, key)) == find_dangling_references(
             objects, external
         ):
@@ -235,9 +351,14 @@ def find_unused_prerequisites(
 
 def _without(external: External, key: tuple[str, str]) -> External:
     return External(
-        prerequisites=tuple(p for p in external.prerequisites if (p.kind, p.name) != key),
+        prerequisites=tuple(p for p in external.prerequisites if (p.kind, p.ref) != key),
         pod_labels=external.pod_labels,
     )
+
+
+def _containers(obj: Manifest) -> list[Manifest]:
+    pod = obj["spec"] if obj["kind"] == "Pod" else obj["spec"]["template"]["spec"]
+    return [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]
 
 
 def _created(objects: list[Manifest]) -> set[tuple[str, str]]:
@@ -281,6 +402,7 @@ def _pod_spec(
     need: Any,
     service_port: Any,
     problems: list[str],
+    built_images: frozenset[str],
 ) -> None:
     # Admission refuses a pod whose PriorityClass or ServiceAccount does not exist; the
     # kubelet cannot start one whose RuntimeClass, Secrets or ConfigMaps are missing.
@@ -316,6 +438,13 @@ def _pod_spec(
             )
     for container in (pod.get("initContainers") or []) + pod.get("containers", []):
         where = f"{here} container {container['name']}"
+        image = container.get("image") or ""
+        if _PLACEHOLDER_REGISTRY.match(image) and image not in built_images:
+            problems.append(
+                f"{where} runs {image}, a placeholder image (its registry is an example "
+                "domain) that the app does not list as a prerequisite with the command that "
+                "builds it"
+            )
         for source in container.get("envFrom") or []:
             if "secretRef" in source:
                 need(f"{where} envFrom", "Secret", source["secretRef"]["name"])

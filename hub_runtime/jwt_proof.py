@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import binascii
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +27,10 @@ __all__ = ["MAX_TOKEN_CHARS", "InvalidProof", "JwtVerifier", "bind_keys"]
 _MIN_REFETCH_SECONDS = 10.0
 # ID tokens are a few KB even with many group claims; longer ones are not parsed.
 MAX_TOKEN_CHARS = 16 * 1024
+# A JWS in compact serialization: three base64url segments, unpadded, nothing else (RFC 7515
+# sections 2 and 7.1). PyJWT up to 2.13 (the hub image's) decodes with Python's lenient base64,
+# which drops characters outside the alphabet: a valid token with bytes appended verified.
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # What a key may verify when its JWK names no "alg" (RFC 7518 section 3.1), by kty and crv.
 _RSA = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 _EC = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
@@ -137,6 +142,8 @@ class JwtVerifier:
         """Return the token's claims, or raise :class:`InvalidProof` saying why not."""
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidProof(f"token of {len(token)} characters (at most {MAX_TOKEN_CHARS})")
+        if not _COMPACT_JWS.fullmatch(token):
+            raise InvalidProof("malformed token: not three base64url segments (RFC 7515)")
         header = _header(token)
         alg, kid = header.get("alg"), header.get("kid")
         if not isinstance(alg, str) or alg not in self.settings.algorithms:

@@ -1,7 +1,9 @@
 """The hub container's command: JupyterHub, started as ``python -m jupyterhub`` would, once
 the IRI grammar jsonschema loads at import is deferred to its first use (see
 :mod:`hub_runtime.lazy_iri`). JupyterHub imports jsonschema before it reads
-jupyterhub_config.py, so this cannot happen there.
+jupyterhub_config.py, so this cannot happen there. Before JupyterHub opens its database (and,
+with ``--upgrade-db``, copies and migrates it), a database written by a newer JupyterHub stops
+the hub with a message saying so (:mod:`hub_runtime.database`).
 
 Run as a file from the configuration directory the hub ConfigMap fills:
 ``python <config dir>/hub_runtime/launch.py --config <config dir>/jupyterhub_config.py``.
@@ -17,9 +19,20 @@ def main() -> None:
     from hub_runtime.lazy_iri import defer_iri_grammar
 
     defer_iri_grammar()
-    from jupyterhub.app import main as jupyterhub
+    from jupyterhub.app import JupyterHub
 
-    jupyterhub()
+    from hub_runtime.database import newer_database_problem
+
+    class Hub(JupyterHub):  # type: ignore[misc]
+        def init_db(self) -> None:
+            # Config and command line are read by now: db_url and db_kwargs are final.
+            problem = newer_database_problem(self.db_url, self.db_kwargs)
+            if problem is not None:
+                self.log.critical("Not starting: %s", problem)
+                self.exit(1)
+            super().init_db()
+
+    Hub.launch_instance()
 
 
 if __name__ == "__main__":

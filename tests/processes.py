@@ -116,10 +116,14 @@ def hub_command(config: Path, app: str = HUB_APP, delivered: Path | None = None)
 
 def hub_env(env: dict[str, str], app: str = HUB_APP) -> dict[str, str]:
     """The hub's environment: the container's literal values, and no PYTHONPATH, so that
-    hub_runtime is imported only from where the ConfigMap delivers it."""
+    hub_runtime is imported only from where the ConfigMap delivers it. The interpreter's
+    scripts lead PATH, as in the image: JupyterHub's --upgrade-db runs the `alembic` command."""
     _pod, container = hub_pod(app)
     literal = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
-    return {key: value for key, value in {**env, **literal}.items() if key != "PYTHONPATH"}
+    scripts = str(Path(sys.executable).parent)
+    path = os.pathsep.join([scripts, *(p for p in env.get("PATH", "").split(os.pathsep) if p)])
+    merged = {**env, **literal, "PATH": path}
+    return {key: value for key, value in merged.items() if key != "PYTHONPATH"}
 
 
 def _ephemeral_low() -> int:

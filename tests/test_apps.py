@@ -7,6 +7,7 @@ import filecmp
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,9 @@ def test_bad_input_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     synthesize(outdir, KubernetesVersion.DEFAULT, APP_NAMES)
     before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
 
-    def broken(outdir: str, version: KubernetesVersion) -> apps.BuiltApp:
+    def broken(
+        outdir: str, version: KubernetesVersion, props: Mapping[str, Any] | None = None
+    ) -> apps.BuiltApp:
         raise ValueError("jupyterhub/Hub: replicas must be 1 (JupyterHub runs one hub), got 3")
 
     monkeypatch.setitem(apps.APPS, "broken", broken)

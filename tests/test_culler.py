@@ -41,18 +41,35 @@ def _applied(tmp_path: Path, settings: HubSettings) -> Config:
     return config
 
 
+class _Parsed(Exception):
+    """Raised by the culler's own flag parsing once done, before it starts culling."""
+
+
 def _parsed(command: list[str]) -> dict[str, Any]:
-    """What the installed jupyterhub-idle-culler makes of the service command's flags."""
+    """What the installed jupyterhub-idle-culler (1.x: tornado.options, defined and parsed in
+    its ``main``) makes of the service command's flags: its ``main`` runs with a parser of
+    its own in place of tornado's global one, and stops right after parsing."""
     import jupyterhub_idle_culler  # type: ignore[import-untyped]
+    from tornado.options import OptionParser
 
     assert command[1:3] == ["-m", "jupyterhub_idle_culler"]
-    culler = jupyterhub_idle_culler.IdleCuller()
-    culler.parse_command_line(command[3:])
+    parser = OptionParser()
+
+    def parse_command_line() -> None:
+        parser.parse_command_line([command[0], *command[3:]])
+        raise _Parsed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jupyterhub_idle_culler, "define", parser.define)
+        patch.setattr(jupyterhub_idle_culler, "options", parser)
+        patch.setattr(jupyterhub_idle_culler, "parse_command_line", parse_command_line)
+        with pytest.raises(_Parsed):
+            jupyterhub_idle_culler.main()
     names = [
         *("timeout", "cull_every", "concurrency", "max_age"),
         *("cull_users", "cull_admin_users", "remove_named_servers"),
     ]
-    return {name: getattr(culler, name) for name in names}
+    return {name: getattr(parser, name) for name in names}
 
 
 def test_defaults_are_z2jhs(chart: cdk8s.Chart) -> None:

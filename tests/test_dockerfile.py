@@ -67,21 +67,3 @@ def test_runs_as_nonroot_in_its_data_directory() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert "USER 65532:65532" in text
     assert "WORKDIR /srv/jupyterhub" in text
-
-
-@pytest.mark.slow
-def test_constraints_pin_the_hub_extra() -> None:
-    pins = {
-        line.split("==")[0].lower(): line.strip().lower()
-        for line in (ROOT / "docker" / "hub-constraints.txt").read_text().splitlines()
-        if "==" in line
-    }
-    wanted = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "hub_requirements.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for requirement in wanted:
-        name = requirement.split("==")[0].split("[")[0].lower()
-        assert pins.get(name) == f"{name}=={requirement.split('==')[1]}", requirement

@@ -32,12 +32,13 @@ if _os.path.exists(_blocked):
 ADMIN_SERVICE_CONFIG = 'c.JupyterHub.load_roles.append({"name": "admin", "services": ["e2e"]})\n'
 # The test service may read and write auth state (admin:users includes admin:auth_state).
 AUTH_STATE_CONFIG = "c.Authenticator.enable_auth_state = True\n"
-# A hook that counts logins in the auth state: it runs at every login, and what it returns is
-# stored encrypted with the first key (key rotation).
-COUNTING_AUTH_STATE_CONFIG = (
+# A hook that gives each login's auth state a value of its own: it runs at every login, and
+# what it returns is stored encrypted with the first key (key rotation).
+MARKING_AUTH_STATE_CONFIG = (
     AUTH_STATE_CONFIG
-    + "c.Authenticator.reconcile_auth_state_hook = "
-    + "lambda auth, model, stored: {'logins': (stored or {}).get('logins', 0) + 1}\n"
+    + "import secrets as _secrets\n"
+    + "c.Authenticator.post_auth_hook = "
+    + "lambda auth, handler, model: {**model, 'auth_state': {'login': _secrets.token_hex(8)}}\n"
 )
 
 
@@ -188,27 +189,30 @@ def test_enabled_auth_state_is_cleared_at_login(tmp_path: Path) -> None:
 
 
 def test_auth_state_hook_runs_at_every_login_and_rotates_the_key(tmp_path: Path) -> None:
-    """reconcile_auth_state_hook runs at every login, a user's first included (created through
-    the API, nothing stored yet); with a new key put first, the login stores the result
-    encrypted with it, so that it is still readable once the old key is gone."""
+    """post_auth_hook runs at every login, a user's first included (created through the API,
+    nothing stored yet), a returning user's too; with a new key put first, the login stores
+    the result encrypted with it, so that it is still readable once the old key is gone."""
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     with deployment(
         tmp_path,
         None,
-        extra_config=COUNTING_AUTH_STATE_CONFIG,
+        extra_config=MARKING_AUTH_STATE_CONFIG,
         proxy_env={"JUPYTERHUB_CRYPT_KEY": old},
     ) as hub:
         assert hub.api("POST", "/users/kim").status_code == 201
         login(hub, "kim")
-        assert model(hub, "kim")["auth_state"] == {"logins": 1}
+        first = model(hub, "kim")["auth_state"]
+        assert set(first) == {"login"}
         hub.stop_hub()
         hub.env["JUPYTERHUB_CRYPT_KEY"] = f"{new};{old}"
         hub.start_hub()
         login(hub, "kim")
+        second = model(hub, "kim")["auth_state"]
+        assert set(second) == {"login"} and second != first
         hub.stop_hub()
         hub.env["JUPYTERHUB_CRYPT_KEY"] = new
         hub.start_hub()
-        assert model(hub, "kim")["auth_state"] == {"logins": 2}
+        assert model(hub, "kim")["auth_state"] == second
 
 
 def sql_of(hub: Deployment, user: str) -> str:

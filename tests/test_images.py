@@ -87,8 +87,8 @@ def test_default_hub_image_is_the_tested_one() -> None:
     requirements = (ROOT / "docker" / f"k8s-hub-{tag}" / "requirements.txt").read_text()
     pins = dict(re.findall(r"^([a-z0-9-]+)==(\S+)", requirements, re.MULTILINE))
     assert {name: pins.get(name) for name in Z2JH_VERSIONS} == Z2JH_VERSIONS
-    for user in ("Makefile", "scripts/test_z2jh"):
-        assert f"docker/k8s-hub-{tag}" in (ROOT / user).read_text(), user
+    assert f"\nK8S_HUB := docker/k8s-hub-{tag}\n" in (ROOT / "Makefile").read_text()
+    assert f"docker/k8s-hub-{tag}/requirements.txt" in (ROOT / "Dockerfile").read_text()
 
 
 def test_proxy_image_is_the_tested_proxy() -> None:

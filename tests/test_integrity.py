@@ -27,6 +27,7 @@ from constructs_lib import (
     find_unused_prerequisites,
     reference_profiles,
 )
+from constructs_lib.integrity import EXTENSION_PROVIDER, IMAGE
 from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
 
 
@@ -492,3 +493,166 @@ def test_unused_prerequisites(manifests: list[dict[str, Any]]) -> None:
         "RuntimeClass/nvidia is declared a prerequisite, but nothing refers to it",
         "ServiceAccount/jupyterhub-hub is declared a prerequisite, but the app creates it",
     ]
+
+
+def _telemetry(**providers: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "telemetry.istio.io/v1",
+        "kind": "Telemetry",
+        "metadata": {"name": "t", "namespace": "jupyterhub"},
+        "spec": {section: [{"providers": [{"name": name}]}] for section, name in providers.items()},
+    }
+
+
+def _policy(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "p", "namespace": "jupyterhub"},
+        "spec": spec,
+    }
+
+
+def _admitting(*principals: str) -> dict[str, Any]:
+    return _policy({"rules": [{"from": [{"source": {"principals": list(principals)}}]}]})
+
+
+def _with(*prerequisites: Prerequisite) -> External:
+    return External(
+        prerequisites=(*EXTERNAL.prerequisites, *prerequisites), pod_labels=EXTERNAL.pod_labels
+    )
+
+
+def test_telemetry_provider(manifests: list[dict[str, Any]]) -> None:
+    """Every provider a Telemetry names is declared, but Istio's built-in ones."""
+    telemetry = _telemetry(tracing="otel-agent", metrics="prometheus", accessLogging="envoy")
+    assert find_dangling_references([*manifests, telemetry], EXTERNAL) == [
+        "Telemetry/t tracing[0].providers refers to ExtensionProvider/otel-agent, "
+        "which the app does not have"
+    ]
+    declared = _with(Prerequisite(EXTENSION_PROVIDER, "otel-agent", "tracing"))
+    assert find_dangling_references([*manifests, telemetry], declared) == []
+    assert find_unused_prerequisites([*manifests, telemetry], declared) == []
+
+
+def test_custom_policy_provider(manifests: list[dict[str, Any]]) -> None:
+    policy = _policy({"action": "CUSTOM", "provider": {"name": "oauth2-proxy"}, "rules": [{}]})
+    assert find_dangling_references([*manifests, policy], EXTERNAL) == [
+        "AuthorizationPolicy/p provider.name refers to ExtensionProvider/oauth2-proxy, "
+        "which the app does not have"
+    ]
+    declared = _with(Prerequisite(EXTENSION_PROVIDER, "oauth2-proxy", "ext-authz"))
+    assert find_dangling_references([*manifests, policy], declared) == []
+
+
+def test_fails_a_custom_policy_without_provider(manifests: list[dict[str, Any]]) -> None:
+    policy = _policy({"action": "CUSTOM", "rules": [{}]})
+    assert find_dangling_references([*manifests, policy], EXTERNAL) == [
+        "AuthorizationPolicy/p is a CUSTOM policy without provider.name"
+    ]
+
+
+def test_principal_of_the_apps_namespace(manifests: list[dict[str, Any]]) -> None:
+    """An account the app creates passes; one it does not, in its namespace, is named bare."""
+    policy = _admitting(
+        "cluster.local/ns/jupyterhub/sa/jupyterhub-hub", "cluster.local/ns/jupyterhub/sa/ghost"
+    )
+    assert find_dangling_references([*manifests, policy], EXTERNAL) == [
+        "AuthorizationPolicy/p rules[0] source.principals refers to ServiceAccount/ghost, "
+        "which the app does not have"
+    ]
+
+
+def test_principal_of_another_namespace(manifests: list[dict[str, Any]]) -> None:
+    """The gateway's account: a prerequisite in its own namespace; the same name in the app's
+    namespace does not stand in for it."""
+    policy = _admitting("cluster.local/ns/istio-gateways/sa/istio-ingressgateway")
+    problem = (
+        "AuthorizationPolicy/p rules[0] source.principals refers to "
+        "ServiceAccount/istio-gateways/istio-ingressgateway, which the app does not have"
+    )
+    assert find_dangling_references([*manifests, policy], EXTERNAL) == [problem]
+    elsewhere = _with(Prerequisite("ServiceAccount", "istio-ingressgateway", "the gateway"))
+    assert find_dangling_references([*manifests, policy], elsewhere) == [problem]
+    declared = _with(
+        Prerequisite("ServiceAccount", "istio-ingressgateway", "the gateway", "istio-gateways")
+    )
+    assert find_dangling_references([*manifests, policy], declared) == []
+    assert find_unused_prerequisites([*manifests, policy], declared) == []
+
+
+def test_fails_a_principal_that_names_no_service_account(
+    manifests: list[dict[str, Any]],
+) -> None:
+    """Patterns (``*``) name no one account and are left alone."""
+    policy = _admitting("cluster.local/ns/jupyterhub/sa/*", "*", "jupyterhub-hub")
+    assert find_dangling_references([*manifests, policy], EXTERNAL) == [
+        "AuthorizationPolicy/p rules[0] source.principals names principal 'jupyterhub-hub', "
+        "which is not <trust domain>/ns/<namespace>/sa/<service account>"
+    ]
+
+
+PLACEHOLDER = "registry.example.org/jupyterhub/proxy-redis:5.3.0"
+
+
+def test_placeholder_image(manifests: list[dict[str, Any]]) -> None:
+    """An image in a registry of a reserved example domain passes only when it is listed with
+    the command that builds it; public registries need no listing."""
+    pods = [
+        _user_pod(containers=[{"name": "notebook", "image": image}])
+        for image in (PLACEHOLDER, "quay.io/jupyter/scipy-notebook:python-3.12")
+    ]
+    problem = (
+        f"Pod/jupyter-alice container notebook runs {PLACEHOLDER}, a placeholder image (its "
+        "registry is an example domain) that the app does not list as a prerequisite with the "
+        "command that builds it"
+    )
+    assert find_dangling_references([*manifests, *pods], EXTERNAL) == [problem]
+    listed = _with(Prerequisite(IMAGE, PLACEHOLDER, "the proxy"))
+    assert find_dangling_references([*manifests, *pods], listed) == [problem]
+    built = _with(Prerequisite(IMAGE, PLACEHOLDER, "the proxy", build_command="docker build ."))
+    assert find_dangling_references([*manifests, *pods], built) == []
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "example.com/hub:1",
+        "registry.example.net:5000/hub:1",
+        "images.corp.test/hub:1",
+        "hub.invalid/hub:1",
+    ],
+)
+def test_reserved_registries_are_placeholders(manifests: list[dict[str, Any]], image: str) -> None:
+    pod = _user_pod(containers=[{"name": "notebook", "image": image}])
+    (problem,) = find_dangling_references([*manifests, pod], EXTERNAL)
+    assert f"runs {image}, a placeholder image" in problem
+
+
+def test_unused_image_prerequisite(manifests: list[dict[str, Any]]) -> None:
+    """An image built for the app counts wherever it is pushed to, but some pod must run it."""
+    image = "registry.mine.io/jupyterhub/proxy-redis:5.3.0"
+    pod = _user_pod(containers=[{"name": "notebook", "image": image}])
+    built = _with(Prerequisite(IMAGE, image, "the proxy", build_command="docker build ."))
+    assert find_unused_prerequisites([*manifests, pod], built) == []
+    assert find_unused_prerequisites(manifests, built) == [
+        f"Image/{image} is declared a prerequisite, but no pod runs it"
+    ]
+
+
+def test_dev_declares_what_its_mesh_policies_name_and_the_image_to_build(tmp_path: Path) -> None:
+    """oauth2-proxy as the ext-authz provider, the tracing provider, the gateway's account,
+    and the proxy image with its recipe (Istio's built-in providers are not listed)."""
+    external = apps.APPS["dev"](str(tmp_path), KubernetesVersion.DEFAULT).external
+    declared = {
+        (p.kind, p.ref): p.build_command
+        for p in external.prerequisites
+        if p.kind in (EXTENSION_PROVIDER, IMAGE, "ServiceAccount")
+    }
+    assert declared == {
+        (EXTENSION_PROVIDER, "oauth2-proxy"): None,
+        (EXTENSION_PROVIDER, "otel-agent"): None,
+        ("ServiceAccount", "istio-gateways/istio-ingressgateway"): None,
+        (IMAGE, PLACEHOLDER): f"docker build -f docker/proxy-redis.Dockerfile -t {PLACEHOLDER} . "
+        f"&& docker push {PLACEHOLDER}",
+    }

@@ -265,3 +265,14 @@ def test_token_without_sub_is_invalid_proof() -> None:
 def test_sub_not_a_string_is_invalid_proof(sub: Any) -> None:
     with pytest.raises(InvalidProof, match=r"sub|Subject"):
         verify(verifier(pem(RSA_KEY)), token(RSA_KEY, "RS256", sub=sub))
+
+
+@pytest.mark.parametrize("extra", ["é", " ", "=", "+/", "\n", "."])
+def test_a_valid_token_with_characters_appended_is_invalid_proof(extra: str) -> None:
+    """Bytes outside base64url after a valid signature (the installed PyJWT's decoder may drop
+    them) make a malformed token, never a proof."""
+    checker = verifier(pem(RSA_KEY))
+    value = token(RSA_KEY, "RS256")
+    assert verify(checker, value)["sub"] == "ann"
+    with pytest.raises(InvalidProof, match=r"^malformed token: not three base64url segments"):
+        verify(checker, value + extra)

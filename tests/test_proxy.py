@@ -19,7 +19,8 @@ from constructs_lib import (
     RouteStore,
     check_references,
 )
-from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
+from constructs_lib.integrity import IMAGE, RELOADER_PREREQUISITE, External, Prerequisite
+from constructs_lib.routes import PROXY_REDIS_RECIPE
 from tests.conftest import HOSTS, TRUST, find, synth
 
 
@@ -190,6 +191,13 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
                 RELOADER_PREREQUISITE,
                 Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
+                # A placeholder registry: the image is built from the recipe.
+                Prerequisite(
+                    IMAGE,
+                    REDIS_IMAGE,
+                    "the proxy with the Redis backend",
+                    build_command=f"docker build -f {PROXY_REDIS_RECIPE} -t {REDIS_IMAGE} .",
+                ),
             )
         ),
     )

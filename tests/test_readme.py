@@ -169,7 +169,8 @@ def test_readme_lists_each_apps_prerequisites(name: str, tmp_path: Path) -> None
     section = _section((ROOT / "README.md").read_text(), f"### `{name}`")
     rows = [m.groupdict() for line in section.splitlines() if (m := _ROW.match(line))]
     assert rows == [
-        {"kind": p.kind, "name": p.name, "reason": p.reason} for p in built.external.prerequisites
+        {"kind": p.kind, "name": p.ref, "reason": p.description}
+        for p in built.external.prerequisites
     ]
 
 

@@ -216,27 +216,6 @@ def test_api_refuses_a_body_that_is_not_an_object(
     assert "Traceback" not in log, log
 
 
-def test_api_refuses_stored_forged_options(hub: Hub, report: Callable[[str, str], None]) -> None:
-    """JupyterHub 6 stores a named server's options unchecked (PUT, PATCH) and a POST without a
-    body spawns with them: that POST is the 400."""
-    stored = hub.running.api(
-        "PUT",
-        "/users/alice/servers/stash",
-        json={"user_options": {"profile": "standard-notebook", "image": "forged"}},
-    )
-    assert stored.status_code == 201, stored.text[:500]
-    response, log, took = refused_at_once(
-        hub, lambda: hub.running.api("POST", "/users/alice/servers/stash"), "alice"
-    )
-    report("API, stored options", f"{response.status_code} in {took:.2f} s: {response.text[:160]}")
-    assert response.status_code == 400, (response.status_code, response.text[:500], log)
-    assert response.json()["message"] == (
-        f"Spawn option 'image': profile 'standard-notebook' has no Image 'forged' ({IMAGES})"
-    )
-    assert no_server(hub, "alice")
-    assert "Traceback" not in log, log
-
-
 # Each: (the form's fields, the message the form shows again with its 400).
 FORM_ATTACKS: dict[str, tuple[dict[str, str], str]] = {
     "free-form image where the option takes none": (

@@ -68,10 +68,14 @@ def app_manifests(app: str) -> list[dict[str, Any]]:
 
 @functools.cache
 def external_objects(app: str) -> frozenset[tuple[str, str]]:
-    """What the app declares it needs from the cluster, from the app's own build (jsii:
-    one thread at a time)."""
+    """The objects the app declares it needs in its namespace, from the app's own build
+    (jsii: one thread at a time). Mesh config entries, images and objects of other
+    namespaces (the gateway's account) are not the test cluster's to make."""
     with tempfile.TemporaryDirectory() as outdir:
-        return APPS[app](outdir, KubernetesVersion.DEFAULT).external.objects
+        external = APPS[app](outdir, KubernetesVersion.DEFAULT).external
+    return frozenset(
+        (p.kind, p.name) for p in external.prerequisites if p.is_object and p.namespace is None
+    )
 
 
 def _prerequisite(kind: str, name: str) -> dict[str, Any]:

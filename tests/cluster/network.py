@@ -55,16 +55,31 @@ class AddressPool:
 
 
 class HostsFile:
-    """The cluster's DNS: the machine's /etc/hosts, then one line per Service."""
+    """The cluster's DNS: the machine's /etc/hosts, then one line per Service. A Service made
+    again (KubeSpawner 7.0 deletes and recreates a user's at every start) gets a new address,
+    and its names resolve to that one only, as cluster DNS answers: the resolver takes the
+    first line that matches, so the file is rewritten in place (the same inode, which pods
+    bind-mount), never appended to."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.write_text(Path("/etc/hosts").read_text())
+        self._machine = Path("/etc/hosts").read_text()
+        self._lines: dict[str, str] = {}
+        path.write_text(self._machine)
         path.chmod(0o644)
 
     def add(self, address: str, names: list[str]) -> None:
-        with self.path.open("a") as hosts:
-            hosts.write(f"{address} {' '.join(names)}\n")
+        self._lines[names[0]] = f"{address} {' '.join(names)}\n"
+        self._write()
+
+    def remove(self, name: str) -> None:
+        if self._lines.pop(name, None) is not None:
+            self._write()
+
+    def _write(self) -> None:
+        with self.path.open("r+") as hosts:
+            hosts.write(self._machine + "".join(self._lines.values()))
+            hosts.truncate()
 
 
 def is_ready(pod: dict[str, Any]) -> bool:
@@ -116,6 +131,7 @@ class ServiceProxy:
             if event["type"] == "DELETED":
                 for server in self._servers.pop(name, []):
                     server.close()
+                self.hosts.remove(name)
             elif name not in self._servers:
                 await self._add(service)
 

@@ -1,0 +1,79 @@
+"""The hub's database against the installed JupyterHub's schema migrations.
+
+JupyterHub records its schema revision (alembic's) in the database's ``alembic_version``
+table. A revision that none of the installed JupyterHub's migrations knows was written by a
+newer JupyterHub: this one can neither run on it nor migrate it (alembic has no script to go
+from there), and ``--upgrade-db`` would fail with a traceback after copying the file. The
+launcher refuses such a database first, with this module's message.
+
+Before an upgrade JupyterHub itself copies a SQLite database beside it
+(``jupyterhub.dbutil.upgrade_if_needed`` calls ``backup_db_file``:
+``<file>.<YYYY-MM-DD-HHMMSS>``), on the hub's data volume where the file is.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["database_revision", "migration_revisions", "newer_database_problem"]
+
+
+def migration_revisions() -> tuple[set[str], str]:
+    """Every schema revision the installed JupyterHub's migrations know, and its newest."""
+    from alembic.script import ScriptDirectory
+    from jupyterhub.dbutil import ALEMBIC_DIR
+
+    script = ScriptDirectory(ALEMBIC_DIR)
+    return {revision.revision for revision in script.walk_revisions()}, str(
+        script.get_current_head()
+    )
+
+
+def database_revision(db_url: str, db_kwargs: dict[str, Any] | None = None) -> str | None:
+    """The revision stored in the database, or None where there is none to read yet (no
+    SQLite file, no ``alembic_version`` table, no connection: JupyterHub reports those)."""
+    import sqlalchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = sqlalchemy.make_url(db_url)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not os.path.exists(str(file)):
+        return None  # connecting would create the file: JupyterHub makes a new database
+    engine = sqlalchemy.create_engine(url, **(db_kwargs or {}))
+    try:
+        with engine.connect() as connection:
+            if not sqlalchemy.inspect(connection).has_table("alembic_version"):
+                return None
+            row = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))
+            found = row.first()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return None if found is None else str(found[0])
+
+
+def newer_database_problem(db_url: str, db_kwargs: dict[str, Any] | None = None) -> str | None:
+    """Why the hub must not start on this database (written by a newer JupyterHub), or None."""
+    import jupyterhub
+    import sqlalchemy
+
+    revision = database_revision(db_url, db_kwargs)
+    known, head = migration_revisions()
+    if revision is None or revision in known:
+        return None
+    url = sqlalchemy.make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        restore = (
+            f"or restore the copy JupyterHub made beside it before that upgrade "
+            f"({url.database}.<YYYY-MM-DD-HHMMSS>)"
+        )
+    else:
+        restore = "or restore the backup taken before that upgrade"
+    return (
+        f"database {url.render_as_string(hide_password=True)} is at schema revision "
+        f"{revision!r}, which JupyterHub {jupyterhub.__version__} does not know (its newest is "
+        f"{head!r}): a newer JupyterHub wrote it, and this one can neither use nor downgrade "
+        f"it. Run the hub image that wrote it, {restore}; the database is left as it is."
+    )

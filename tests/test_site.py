@@ -1,0 +1,251 @@
+"""A site's settings file (``python -m apps --app <app> --site site.yaml``): its values reach the
+synthesized app, and every bad file is an error naming the file, the key and the value, with
+nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import apps
+from apps.__main__ import main
+from constructs_lib import KubernetesVersion, check_references
+from tests.conftest import ROOT, read_manifests
+
+SITE: dict[str, Any] = {
+    "hosts": ["hub.uni.edu"],
+    "identity_provider": {
+        "issuer": "https://login.uni.edu/realms/hub",
+        "audience": "hub-client",
+        "jwks_url": "https://login.uni.edu/realms/hub/certs",
+    },
+    "tls_secret": "hub-uni-tls",
+}
+MINIMAL_IMAGES = {
+    "hub": "registry.uni.edu/mirror/k8s-hub:4.4.0",
+    "proxy": "registry.uni.edu/mirror/configurable-http-proxy:5.3.0",
+}
+
+
+def _site_file(tmp_path: Path, site: Any) -> Path:
+    path = tmp_path / "site.yaml"
+    path.write_text(site if isinstance(site, str) else yaml.safe_dump(site))
+    return path
+
+
+def _find(manifests: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    (found,) = [m for m in manifests if m["kind"] == kind and m["metadata"]["name"] == name]
+    return found
+
+
+def _settings(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    (config,) = [m for m in manifests if m["kind"] == "ConfigMap" and "settings.json" in m["data"]]
+    settings: dict[str, Any] = json.loads(config["data"]["settings.json"])
+    return settings
+
+
+def _images(manifests: list[dict[str, Any]]) -> dict[str, str]:
+    return {
+        m["metadata"]["name"]: c["image"]
+        for m in manifests
+        if m["kind"] in ("Deployment", "StatefulSet")
+        for c in m["spec"]["template"]["spec"]["containers"]
+    }
+
+
+def test_minimal_for_a_site(tmp_path: Path) -> None:
+    site = _site_file(tmp_path, {**SITE, "images": MINIMAL_IMAGES})
+    outdir = tmp_path / "out"
+    assert main(["--app", "minimal", "--site", str(site), "--outdir", str(outdir)]) == 0
+    manifests = read_manifests(outdir / "minimal")
+    text = "".join(p.read_text() for p in (outdir / "minimal").iterdir())
+    # The placeholders are gone (a code comment of the delivered runtime may say example.org).
+    assert "jupyterhub.example.org" not in text and "auth.example.org" not in text
+    ingress = _find(manifests, "Ingress", "jupyterhub")
+    assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["hub.uni.edu"]
+    assert ingress["spec"]["tls"] == [{"hosts": ["hub.uni.edu"], "secretName": "hub-uni-tls"}]
+    jwt = _settings(manifests)["auth"]["jwt"]
+    assert (jwt["issuer"], jwt["audience"], jwt["jwks_url"]) == (
+        "https://login.uni.edu/realms/hub",
+        "hub-client",
+        "https://login.uni.edu/realms/hub/certs",
+    )
+    assert _images(manifests) == {
+        "jupyterhub-hub": MINIMAL_IMAGES["hub"],
+        "jupyterhub-proxy": MINIMAL_IMAGES["proxy"],
+    }
+    # The site's TLS Secret is the prerequisite, and every reference lands.
+    built = apps.APPS["minimal"](
+        str(tmp_path / "check"), KubernetesVersion.DEFAULT, {"tls_secret": "hub-uni-tls"}
+    )
+    assert ("Secret", "hub-uni-tls") in built.external.objects
+    check_references(manifests, built.external)
+
+
+def test_dev_for_a_site(tmp_path: Path) -> None:
+    """dev's proxy image is pushed to the site's registry: the prerequisite names it."""
+    registry = "registry.uni.edu/jupyterhub"
+    site = _site_file(tmp_path, {**SITE, "images": {"registry": registry}})
+    outdir = tmp_path / "out"
+    assert main(["--app", "dev", "--site", str(site), "--outdir", str(outdir)]) == 0
+    manifests = read_manifests(outdir / "dev")
+    assert _find(manifests, "Gateway", "jupyterhub")["spec"]["servers"][0]["hosts"] == [
+        "hub.uni.edu"
+    ]
+    (gateway,) = [m for m in manifests if m["kind"] == "Gateway"]
+    assert gateway["spec"]["servers"][0]["tls"]["credentialName"] == "hub-uni-tls"
+    assert _settings(manifests)["auth"]["jwt"]["issuer"] == "https://login.uni.edu/realms/hub"
+    assert _images(manifests)["jupyterhub-proxy"] == f"{registry}/proxy-redis:5.3.0"
+    assert sorted(outdir.iterdir()) == [outdir / "dev"]
+
+
+def test_a_site_sets_only_what_it_names(tmp_path: Path) -> None:
+    site = _site_file(tmp_path, {"hosts": ["hub.uni.edu"]})
+    outdir = tmp_path / "out"
+    assert main(["--app", "minimal", "--site", str(site), "--outdir", str(outdir)]) == 0
+    manifests = read_manifests(outdir / "minimal")
+    assert _settings(manifests)["auth"]["jwt"]["issuer"] == "https://auth.example.org"
+    assert _find(manifests, "Ingress", "jupyterhub")["spec"]["tls"][0]["secretName"] == (
+        "jupyterhub-tls"
+    )
+
+
+# Each bad site file and the error it gets (after "<file>: ").
+BAD: list[tuple[str, Any, str]] = [
+    (
+        "not a mapping",
+        ["hub.uni.edu"],
+        "the file must be a mapping of hosts, identity_provider, "
+        "tls_secret, images, got ['hub.uni.edu']",
+    ),
+    (
+        "empty",
+        "",
+        "the file must be a mapping of hosts, identity_provider, tls_secret, images, got None",
+    ),
+    (
+        "unknown key",
+        {"host": "hub.uni.edu"},
+        "host is not a setting of minimal (allowed: hosts, "
+        "identity_provider, tls_secret, images), got 'hub.uni.edu'",
+    ),
+    (
+        "hosts not a list",
+        {"hosts": "hub.uni.edu"},
+        "hosts must be a non-empty list of host names, got 'hub.uni.edu'",
+    ),
+    (
+        "bad host",
+        {"hosts": ["Hub.uni.edu:443"]},
+        "hosts[0] must be a lower-case DNS host name "
+        "such as 'hub.example.org', got 'Hub.uni.edu:443'",
+    ),
+    (
+        "unknown provider key",
+        {"identity_provider": {**SITE["identity_provider"], "client": "x"}},
+        "identity_provider.client is not a setting of minimal (allowed: issuer, audience, "
+        "jwks_url), got 'x'",
+    ),
+    (
+        "missing jwks_url",
+        {"identity_provider": {"issuer": "https://login.uni.edu", "audience": "hub"}},
+        "identity_provider.jwks_url must be a non-empty string, got None",
+    ),
+    (
+        "issuer not https",
+        {"identity_provider": {**SITE["identity_provider"], "issuer": "login.uni.edu"}},
+        "identity_provider.issuer must be an https:// URL, got 'login.uni.edu'",
+    ),
+    (
+        "jwks not a URL",
+        {"identity_provider": {**SITE["identity_provider"], "jwks_url": "certs"}},
+        "identity_provider.jwks_url must be an http(s) URL, got 'certs'",
+    ),
+    (
+        "bad secret name",
+        {"tls_secret": "Hub_TLS"},
+        "tls_secret must be a DNS subdomain "
+        "(dot-separated DNS labels, at most 253 characters), got 'Hub_TLS'",
+    ),
+    (
+        "image of another app",
+        {"images": {"registry": "registry.uni.edu"}},
+        "images.registry is not a setting of minimal (allowed: hub, proxy), got 'registry.uni.edu'",
+    ),
+    (
+        "bad image",
+        {"images": {"hub": "Registry/Hub"}},
+        "images.hub must be an image reference "
+        "like 'registry.example.org/repo/name:tag' (lower-case repository path, optional tag and "
+        "@sha256 digest), got 'Registry/Hub'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("site", "message"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_fails_a_bad_site_file_writing_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], site: Any, message: str
+) -> None:
+    path = _site_file(tmp_path, site)
+    outdir = tmp_path / "out"
+    assert main(["--app", "minimal", "--site", str(path), "--outdir", str(outdir)]) == 2
+    assert capsys.readouterr().err == f"error: {path}: {message}\n"
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+def test_fails_a_site_file_that_is_not_yaml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _site_file(tmp_path, "hosts: [hub.uni.edu\n")
+    assert main(["--app", "minimal", "--site", str(path), "--outdir", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {path}: not YAML: ")
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+def test_fails_a_missing_site_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "site.yaml"
+    assert main(["--app", "minimal", "--site", str(path), "--outdir", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {path}: cannot read the site file: No such file or directory\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fails_a_site_without_one_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _site_file(tmp_path, SITE)
+    with pytest.raises(SystemExit) as exited:
+        main(["--site", str(path), "--outdir", str(tmp_path / "o")])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: --site sets one app: give exactly one --app (got 0)\n"
+    )
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+def test_a_bad_site_leaves_existing_output_as_it_was(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    good = _site_file(tmp_path, SITE)
+    assert main(["--app", "minimal", "--site", str(good), "--outdir", str(outdir)]) == 0
+    before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+    # Valid in shape, refused by the construct: two hosts the same.
+    bad = _site_file(tmp_path, {**SITE, "hosts": ["hub.uni.edu", "hub.uni.edu"]})
+    assert main(["--app", "minimal", "--site", str(bad), "--outdir", str(outdir)]) == 2
+    assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == before
+
+
+def test_the_quick_starts_site_file_synthesizes(tmp_path: Path) -> None:
+    """The README's example, as written, with its commands."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("  ```yaml\n", 1)[1].split("  ```", 1)[0]
+    assert block.startswith("  # site.yaml")
+    site = yaml.safe_load("\n".join(line.removeprefix("  ") for line in block.splitlines()))
+    assert "  python -m apps --app minimal --site site.yaml --outdir site-dist\n" in readme
+    path = _site_file(tmp_path, site)
+    outdir = tmp_path / "site-dist"
+    assert main(["--app", "minimal", "--site", str(path), "--outdir", str(outdir)]) == 0
+    ingress = _find(read_manifests(outdir / "minimal"), "Ingress", "jupyterhub")
+    assert ingress["spec"]["rules"][0]["host"] == site["hosts"][0]
