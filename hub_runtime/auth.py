@@ -100,7 +100,8 @@ class HeaderAuthenticator(SettingsEnforcement):
     def _manage_groups_default(self) -> bool:
         # The hub keeps each login's groups, so the checks between logins (admin and access
         # at every request and at start, hub_runtime.revocation) see the groups it decided on.
-        return bool(self.admin_groups or self.allowed_groups)
+        # Groups come only with the ID token (jwt).
+        return self.jwt is not None and bool(self.admin_groups or self.allowed_groups)
 
     def is_admin(self, handler: Any, authentication: dict[str, Any]) -> bool | None:
         """JupyterHub's (``admin_users``), or a member of ``admin_groups``."""
@@ -162,7 +163,9 @@ class HeaderAuthenticator(SettingsEnforcement):
         if header is None:
             raise web.HTTPError(401, f"missing {self.user_header} header")
         if self._verifier is None:
-            return {"name": self._checked_name(header, self.user_header)}
+            bare: dict[str, Any] = {"name": self._checked_name(header, self.user_header)}
+            # JupyterHub requires groups in every login's model where groups are managed.
+            return {**bare, "groups": []} if self.manage_groups else bare
         claims = await self._verified_claims(handler, header)
         assert self.jwt is not None
         name = self._checked_name(claims[self.jwt.user_claim], f"claim {self.jwt.user_claim}")

@@ -258,7 +258,16 @@ def test_hpa_target(chart: cdk8s.Chart) -> None:
         o["spec"]["scaleTargetRef"]["name"] = "proxy"
 
     routes = External(
-        prerequisites=(*EXTERNAL.prerequisites, Prerequisite("Secret", "routes", "Redis")),
+        prerequisites=(
+            *EXTERNAL.prerequisites,
+            Prerequisite("Secret", "routes", "Redis"),
+            Prerequisite(
+                IMAGE,
+                "registry.example.org/proxy-redis:5.3.0",
+                "the proxy with the Redis route backend",
+                build_command="docker build -f docker/proxy-redis.Dockerfile .",
+            ),
+        ),
         pod_labels=EXTERNAL.pod_labels,
     )
     broken = _problems(synth(chart), "HorizontalPodAutoscaler", "jupyterhub-proxy", edit, routes)

@@ -259,7 +259,7 @@ def _check_user_app_output(app: Path) -> None:
     assert mine == {"refreshInterval": "5m", "dataFrom": [{"extract": {"key": "k"}}]}
     # The library's ExternalSecrets keep every field its own binding knows.
     ours = [spec for name, spec in secrets.items() if name.startswith("jupyterhub-")]
-    assert len(ours) == 2
+    assert len(ours) == 1  # the one proxy token Secret the hub and the proxy read
     for spec in ours:
         assert {"data", "secretStoreRef", "target", "refreshInterval"} <= spec.keys()
 
