@@ -139,7 +139,10 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             profiles = await maybe_future(profiles(self))
         if not isinstance(profiles, Sequence):
             return None
-        return options_problem(profiles, options)
+        problem = options_problem(profiles, options)
+        if problem is None and isinstance(options, Mapping):
+            problem = self._node_problem(profiles, options)
+        return problem
 
     async def load_user_options(self) -> None:
         """KubeSpawner's, after refusing options the profile does not offer (KubeSpawner fails
@@ -150,13 +153,15 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
         if problem:
             raise refused(problem)
         await super().load_user_options()
-        problem = self._node_problem()
+        problem = self._node_problem(self.profile_list, self.user_options)
         if problem:
             raise refused(problem)
 
-    def _node_problem(self) -> str | None:
-        """Why this server cannot join the node of the user's running server that mounts
-        the same ReadWriteOnce claim, or None.
+    def _node_problem(self, profile_list: Any, user_options: Any) -> str | None:
+        """Why a server of ``user_options`` cannot join the node of the user's running server
+        that mounts the same ReadWriteOnce claim, or None. Asked before the spawn starts
+        (:meth:`spawn_options_problem`: the form and the REST API answer 400 at once) and
+        again when it loads its options.
 
         With ``servers_share_a_node`` the pod must run where that server runs. Unless its
         profile asks no more of a node than the running one's did (node labels, node
@@ -164,15 +169,17 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
         tolerates every taint the running one tolerates, that node may not fit it, and the
         pod would stay Pending until ``start_timeout``: the spawn fails at once instead."""
         spawners = getattr(self.user, "spawners", None)
-        if not self.servers_share_a_node or not isinstance(spawners, Mapping):
+        # Whether both servers share the claim is read from their profiles (their
+        # kubespawner_override): before the spawn starts, no profile is applied yet.
+        if not isinstance(spawners, Mapping):
             return None
-        mine = _profile_of(self.profile_list, self.user_options)
+        mine = _profile_of(profile_list, user_options)
         if mine is None:
             return None
         for name, other in sorted(spawners.items()):
             if other is self or not getattr(other, "active", False):
                 continue
-            theirs = _profile_of(self.profile_list, getattr(other, "user_options", None))
+            theirs = _profile_of(profile_list, getattr(other, "user_options", None))
             if theirs is None or not _shares_the_claim(theirs, mine):
                 continue
             reasons = node_conflicts(theirs, mine)
