@@ -17,11 +17,12 @@ from unittest.mock import Mock
 
 from hub_runtime.settings import HubSettings
 
-__all__ = ["PreviewUser", "render_user_objects", "with_spawner"]
+__all__ = ["UNREACHABLE_KUBECONFIG", "PreviewUser", "render_user_objects", "with_spawner"]
 
 _T = TypeVar("_T")
 
-_KUBECONFIG = """\
+# A kube config whose API server nothing listens on: the previews never call the API.
+UNREACHABLE_KUBECONFIG = """\
 apiVersion: v1
 kind: Config
 clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
@@ -69,7 +70,7 @@ def with_spawner(
     from hub_runtime.spawner import DynamicKubeSpawner
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "kubeconfig").write_text(_KUBECONFIG)
+        (Path(tmp) / "kubeconfig").write_text(UNREACHABLE_KUBECONFIG)
         (Path(tmp) / "settings.json").write_text(dump_settings(settings))
         previous = kube_config.KUBE_CONFIG_DEFAULT_LOCATION
         # kubernetes_asyncio reads KUBECONFIG once, at import: point it at the throwaway file.

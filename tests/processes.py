@@ -45,15 +45,6 @@ SERVICE_TOKEN = "e2e-service-token-" + "0" * 32
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 # The app whose hub container and ConfigMap the tests run: the one on public images only.
 HUB_APP = "minimal"
-# A kube config whose API server nothing listens on.
-UNREACHABLE_KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: none, user: {token: none}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
 
 
 def node() -> str:

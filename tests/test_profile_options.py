@@ -30,10 +30,10 @@ from constructs_lib import (
     UserVolume,
 )
 from hub_runtime.config import profile_list
-from hub_runtime.preview import render_user_objects, with_spawner
+from hub_runtime.preview import UNREACHABLE_KUBECONFIG, render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings
 from tests.conftest import HOSTS, TRUST, VERSIONS, synth
-from tests.processes import UNREACHABLE_KUBECONFIG, deployment
+from tests.processes import deployment
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 BIG_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
