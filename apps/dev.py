@@ -132,13 +132,16 @@ class DevChart(cdk8s.Chart):
             "Istio",
             jupyterhub=self.jupyterhub,
             ext_authz_provider=ext_authz_provider,
-            gateway=gateway,
+            gateway_pods=gateway,
             gateway_principal=gateway_principal,
             tls=IstioTls(credential_name=tls_credential) if tls_credential else None,
             telemetry=telemetry,
         )
         HubNetworkPolicies(
-            self, "NetworkPolicies", jupyterhub=self.jupyterhub, ingress_from=self.ingress.gateway
+            self,
+            "NetworkPolicies",
+            jupyterhub=self.jupyterhub,
+            ingress_from=self.ingress.gateway_pods,
         )
         # 8 user servers: the reference's quota of 32 CPUs at the profiles' 4-CPU limit; its one
         # GPU is one GPU server. The hub, proxies, Redis and sidecars come on top.

@@ -15,10 +15,17 @@ from constructs_lib.integrity import (
     find_dangling_references,
     find_unused_prerequisites,
 )
-from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import (
+    IHub,
+    IJupyterHub,
+    IngressTarget,
+    IProxy,
+    removed_name,
+)
 from constructs_lib.istio import (
     IstioIngress,
     IstioTls,
+    MeshPolicies,
     MeshTelemetry,
     OutboundTrafficMode,
     Retries,
@@ -99,10 +106,10 @@ __all__ = [
     "HubStatefulSet",
     "IHub",
     "IJupyterHub",
-    "IMeshRoutedProxy",
     "IProxy",
     "IdleCuller",
     "ImagePullPolicy",
+    "IngressTarget",
     "IstioIngress",
     "IstioProxy",
     "IstioProxyOptions",
@@ -110,6 +117,7 @@ __all__ = [
     "IstioTls",
     "JupyterHub",
     "KubernetesVersion",
+    "MeshPolicies",
     "MeshTelemetry",
     "MountAccess",
     "NetworkPeer",
@@ -148,3 +156,8 @@ __all__ = [
     "find_unused_prerequisites",
     "reference_profiles",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A name removed from the public surface: an error naming what replaced it."""
+    raise removed_name(__name__, name)

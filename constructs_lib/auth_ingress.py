@@ -9,10 +9,11 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
-from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec
+from constructs_lib._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._proxy_checks import ingress_target
 from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
 from constructs_lib.header_trust import refuse_unenforced
-from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import IProxy
 from constructs_lib.network_peer import NetworkPeer
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
@@ -97,14 +98,7 @@ class AuthProxyIngress(Construct):
         super().__init__(scope, id)
         if not isinstance(proxy, IProxy):
             raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
-        if isinstance(proxy, IMeshRoutedProxy):
-            raise invalid(
-                self,
-                "proxy",
-                proxy.node.path if isinstance(proxy, Construct) else proxy.name,
-                "must carry the requests (CHProxy): IstioProxy routes through an Istio "
-                "Gateway, use IstioIngress",
-            )
+        target = ingress_target(self, proxy)
         refuse_unenforced(
             self,
             proxy.hub,
@@ -135,7 +129,7 @@ class AuthProxyIngress(Construct):
         self.controller = controller
         self.auth_proxy = auth_proxy
         self.auth_response_headers = tuple(auth_response_headers)
-        to_proxy = {"service": {"name": name_of(proxy.service), "port": {"name": proxy.port_name}}}
+        to_proxy = {"service": {"name": target.service_name, "port": {"name": target.port_name}}}
         to_auth_proxy = {
             "service": {"name": auth_proxy.service, "port": {"number": auth_proxy.port}}
         }

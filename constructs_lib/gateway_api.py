@@ -11,6 +11,7 @@ from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
+from constructs_lib._proxy_checks import ingress_target
 from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
 from constructs_lib.interfaces import IJupyterHub, IProxy
@@ -95,6 +96,7 @@ class GatewayApiIngress(Construct):
     ) -> None:
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        target = ingress_target(self, chosen)
         refuse_unenforced(
             self,
             chosen.hub,
@@ -147,9 +149,9 @@ class GatewayApiIngress(Construct):
             parent["section_name"] = gateway.section_name
         backend = gw.HttpRouteSpecRulesBackendRefs(
             kind="Service",
-            name=chosen.service.name,
+            name=target.service_name,
             namespace=app_namespace if elsewhere else None,
-            port=chosen.port,
+            port=target.port,
         )
 
         def rule(name: str, prefix: str, remove: Sequence[str]) -> Any:
@@ -205,7 +207,7 @@ class GatewayApiIngress(Construct):
                         )
                     ],
                     to=[
-                        gw.ReferenceGrantSpecTo(group="", kind="Service", name=chosen.service.name)
+                        gw.ReferenceGrantSpecTo(group="", kind="Service", name=target.service_name)
                     ],
                 ),
             )

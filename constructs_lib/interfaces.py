@@ -1,22 +1,46 @@
 """What the constructs read of each other: a hub and a proxy however they were built.
 
-``CHProxy`` takes any :class:`IHub`; ``AuthProxyIngress``, ``IstioIngress`` and
-``HubNetworkPolicies`` take any :class:`IProxy` (which names its hub). ``HubStatefulSet`` and
-``CHProxy`` provide them, and so does anything else with these read-only properties.
+``CHProxy`` and ``IstioProxy`` take any :class:`IHub`; the ingresses and
+``HubNetworkPolicies`` take any :class:`IProxy` (which names its hub) and ask it what they
+need (its flows, where requests go, where its routes live), never which class it is.
+``HubStatefulSet``, ``CHProxy`` and ``IstioProxy`` provide them, and so does anything else
+with these members.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._flows import Flow, IngressTarget
 from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.proxy_token import ProxyToken
 
-__all__ = ["IHub", "IJupyterHub", "IMeshRoutedProxy", "IProxy"]
+if TYPE_CHECKING:
+    from constructs_lib.routes import RouteStore
+
+__all__ = ["IHub", "IJupyterHub", "IProxy", "IngressTarget", "removed_name"]
+
+# Names that were public, and what replaced each.
+_REMOVED = {
+    "IMeshRoutedProxy": "IProxy: a proxy with no ingress_target writes its routes for the "
+    "Gateway its route_gateway_name names",
+}
+
+
+def removed_name(module: str, name: str) -> AttributeError:
+    """The error for ``module.name``: what replaced it, if it was removed."""
+    if name in _REMOVED:
+        return AttributeError(f"{module}.{name} was removed; use {_REMOVED[name]}")
+    return AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def __getattr__(name: str) -> object:
+    raise removed_name(__name__, name)
 
 
 @runtime_checkable
@@ -64,7 +88,13 @@ class IHub(Protocol):
 
 @runtime_checkable
 class IProxy(Protocol):
-    """A configurable-http-proxy in front of ``hub``: its Service and pods."""
+    """A proxy API for ``hub`` (the one the hub's settings name): its Service and pods, and
+    how requests reach the hub and user servers through it.
+
+    Two kinds exist: one in the data path (``CHProxy``: every request goes through its public
+    port, ``ingress_target``) and one that only writes routes for an Istio Gateway
+    (``IstioProxy``: no ``ingress_target``, a ``route_gateway_name``). Constructs ask these
+    members, so a later proxy needs no change to them."""
 
     @property
     def hub(self) -> IHub: ...
@@ -80,14 +110,14 @@ class IProxy(Protocol):
     def service_account(self) -> cdk8s.ApiObject: ...
     @property
     def port(self) -> int:
-        """The Service's public port."""
+        """The Service's first port: the public one, or the API's for a proxy with none."""
         ...
 
     @property
     def port_name(self) -> str: ...
     @property
     def target_port(self) -> int:
-        """The pods' public port (what NetworkPolicies and mesh rules admit)."""
+        """The pods' port behind ``port`` (what NetworkPolicies and mesh rules admit)."""
         ...
 
     @property
@@ -95,17 +125,36 @@ class IProxy(Protocol):
         """The pods' API port (the hub calls it)."""
         ...
 
-
-@runtime_checkable
-class IMeshRoutedProxy(IProxy, Protocol):
-    """A proxy outside the data path (``IstioProxy``): it serves only the API the hub calls and
-    writes each route as a VirtualService bound to the Gateway ``gateway_name``, so the ingress
-    gateway reaches the hub and user servers itself. Its ``port`` and ``target_port`` are its
-    API's; the ingress and policy constructs check for this protocol first."""
+    @property
+    def image_pull_secrets(self) -> tuple[str, ...]:
+        """The Secrets its pods pull images with."""
+        ...
 
     @property
-    def gateway_name(self) -> str:
-        """The Gateway (in the proxy's namespace) its VirtualServices are bound to."""
+    def ingress_target(self) -> IngressTarget | None:
+        """Where an ingress, Gateway or route in front of the app sends every request;
+        ``None`` when the proxy is outside the data path (the gateway then follows the routes
+        it writes, ``route_gateway_name``)."""
+        ...
+
+    @property
+    def routes(self) -> RouteStore | None:
+        """Where it keeps its routes (``RouteStore``: in memory, or a Redis the app may
+        deploy); ``None`` when they are objects of the cluster (VirtualServices)."""
+        ...
+
+    @property
+    def route_gateway_name(self) -> str | None:
+        """The Istio Gateway (in the proxy's namespace) its routes are written for, one
+        VirtualService per route; ``None`` when it keeps its routes itself."""
+        ...
+
+    def flows(self) -> tuple[Flow, ...]:
+        """Who talks to whom inside the app with this proxy."""
+        ...
+
+    def ingress_flows(self, ingress: NetworkPeer) -> tuple[Flow, ...]:
+        """What the pods of ``ingress`` (the ingress controller or gateway) must reach."""
         ...
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import cdk8s
@@ -14,13 +14,14 @@ from constructs import Construct
 
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
+from constructs_lib._flows import Flow
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._placement import chart_namespace, enter, join_app
 from constructs_lib.auth_proxy import HUB_PATH
 from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
-from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import IHub, IJupyterHub, IngressTarget, IProxy
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.network_policy import resolve_proxy
 from constructs_lib.user_pods import USER_PORT
@@ -29,6 +30,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "IstioIngress",
     "IstioTls",
+    "MeshPolicies",
     "MeshTelemetry",
     "OutboundTrafficMode",
     "Retries",
@@ -214,6 +216,37 @@ class _Workload:
     access_log: str | None  # Telemetry match mode, or None for disabled
 
 
+@dataclass(frozen=True)
+class MeshPolicies:
+    """The mesh objects ``IstioIngress`` makes for one component's pods."""
+
+    #: STRICT mutual TLS for the pods.
+    peer_authentication: cdk8s.ApiObject
+    #: Their sidecar's egress hosts and outbound mode.
+    sidecar: cdk8s.ApiObject
+    #: Their tracing, metrics and access log.
+    telemetry: cdk8s.ApiObject
+    #: Who may reach them, on which ports (ALLOW).
+    authorization_policy: cdk8s.ApiObject
+
+
+# The ids of a component's MeshPolicies objects, by field.
+_POLICY_IDS: Final = {
+    "peer_authentication": "{}-peer-authentication",
+    "sidecar": "{}-sidecar",
+    "telemetry": "{}-telemetry",
+    "authorization_policy": "{}-authorization",
+}
+
+
+class _Renamed(Enum):
+    """A parameter that has a new name (the value says which)."""
+
+    GATEWAY_PODS = "gateway_pods"
+
+
+_RENAMED = _Renamed.GATEWAY_PODS
+
 # Hub and proxy reach only the mesh's registry: their namespace, istiod, the trace agent and
 # (for KubeSpawner) the Kubernetes API. User pods also get the hosts the app adds.
 _HUB_PROXY_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT, _KUBERNETES_API)
@@ -239,8 +272,8 @@ class IstioIngress(Construct):
         proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
         jupyterhub: the composite whose proxy that is (give one of the two).
         hosts: the hosts served; default ``None``, the hub's ``public_hosts``.
-        gateway: the ingress gateway's pods (selected by the Gateway, admitted by policies); default
-            ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
+        gateway_pods: the ingress gateway's pods (selected by the Gateway, admitted by policies);
+            default ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
         port: the Gateway's HTTP port; default 80.
         tls: HTTPS on the Gateway (``IstioTls(credential_name=...)``: port 443, HTTP redirected
             to it); default ``None``, plain HTTP on ``port`` only (TLS ends before the gateway).
@@ -270,7 +303,7 @@ class IstioIngress(Construct):
         jupyterhub: IJupyterHub | None = None,
         # None: the hub's public hosts.
         hosts: Sequence[str] | None = None,
-        gateway: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
+        gateway_pods: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
         port: int = 80,
         # None: plain HTTP only.
         tls: IstioTls | None = None,
@@ -286,9 +319,15 @@ class IstioIngress(Construct):
             "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
         ),
         trust_domain: str = "cluster.local",
+        # Renamed gateway_pods: ``gateway`` is the Gateway object this construct makes.
+        gateway: object | _Renamed = _RENAMED,
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
+        if gateway is not _RENAMED:
+            raise invalid(
+                self, "gateway", gateway, "is now gateway_pods (.gateway is the Gateway made)"
+            )
         # The objects, made together at the end.
         self._specs: list[ObjectSpec] = []
         chosen = resolve_proxy(self, proxy, jupyterhub)
@@ -366,9 +405,9 @@ class IstioIngress(Construct):
                 None,
                 "must be set on the chart: mesh identities name the namespace",
             )
-        self.gateway = gateway
+        self._gateway_pods = gateway_pods
         # The Gateway binds to the gateway pods the peer names.
-        selector = dict(gateway.pod_labels)
+        selector = dict(gateway_pods.pod_labels)
         hub, proxy = chosen.hub, chosen
         release = hub.release
         labels = {APP_LABEL: release}
@@ -385,7 +424,12 @@ class IstioIngress(Construct):
         )
 
         def route(
-            name: str, prefix: str | None, remove: Sequence[str], *, idempotent: bool
+            to: IngressTarget,
+            name: str,
+            prefix: str | None,
+            remove: Sequence[str],
+            *,
+            idempotent: bool,
         ) -> dict[str, Any]:
             """One route of the proxy's: for ``prefix`` (None: every path), the idempotent
             methods (one match each, as Istio's matches are alternatives) or all others."""
@@ -403,8 +447,8 @@ class IstioIngress(Construct):
                 "route": [
                     {
                         "destination": {
-                            "host": name_of(proxy.service),
-                            "port": {"number": proxy.port},
+                            "host": to.service_name,
+                            "port": {"number": to.port},
                         }
                     }
                 ],
@@ -417,17 +461,16 @@ class IstioIngress(Construct):
         # removed there, so none ever receives one. Route header removal runs in Envoy's
         # router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(),)
-        self.virtual_service: cdk8s.ApiObject | None = None
-        self.user_header_filter: cdk8s.ApiObject | None = None
         header_filter: ObjectSpec | None = None
-        if isinstance(proxy, IMeshRoutedProxy):
+        target = proxy.ingress_target
+        if target is None:
             # The proxy writes a VirtualService per route (the hub's "/" too), bound to this
             # Gateway by name: the two must agree.
-            if proxy.gateway_name != gateway_name(release):
+            if proxy.route_gateway_name != gateway_name(release):
                 raise invalid(
                     self,
                     "proxy",
-                    proxy.gateway_name,
+                    proxy.route_gateway_name,
                     f"must bind its VirtualServices to this Gateway {gateway_name(release)!r}",
                 )
             # Its VirtualServices remove no header, so user servers drop the user header
@@ -446,10 +489,10 @@ class IstioIngress(Construct):
                         "hosts": list(self.hosts),
                         # Envoy tries them in this order: the idempotent ones first.
                         "http": [
-                            route("hub", HUB_PATH_PREFIX, (), idempotent=True),
-                            route("hub", HUB_PATH_PREFIX, (), idempotent=False),
-                            route("other", None, self.auth_headers, idempotent=True),
-                            route("other", None, self.auth_headers, idempotent=False),
+                            route(target, "hub", HUB_PATH_PREFIX, (), idempotent=True),
+                            route(target, "hub", HUB_PATH_PREFIX, (), idempotent=False),
+                            route(target, "other", None, self.auth_headers, idempotent=True),
+                            route(target, "other", None, self.auth_headers, idempotent=False),
                         ],
                     },
                 )
@@ -482,9 +525,75 @@ class IstioIngress(Construct):
             join_app(self, release)
         # All of them made in one call.
         made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))
-        self.virtual_service = made.get("VirtualService")
-        self.user_header_filter = made.get(header_filter.id) if header_filter else None
-        self.service_entries = [made[entry.id] for entry in entries]
+        self._gateway = made["Gateway"]
+        self._virtual_service = made.get("VirtualService")
+        self._header_filter = made.get(header_filter.id) if header_filter else None
+        self._access_log = made["hub-access-log"]
+        self._service_entries = tuple(made[entry.id] for entry in entries)
+        self._ext_authz_policy = made.get("ext-authz")
+        self._policies = {
+            component: MeshPolicies(
+                **{
+                    field: made[spec_id.format(component.value)]
+                    for field, spec_id in _POLICY_IDS.items()
+                }
+            )
+            for component in Component
+        }
+
+    @property
+    def gateway(self) -> cdk8s.ApiObject:
+        """The Gateway (``<release>``), bound to ``gateway_pods``."""
+        return self._gateway
+
+    @property
+    def gateway_pods(self) -> NetworkPeer:
+        """The ingress gateway's pods, for NetworkPolicies
+        (``HubNetworkPolicies(ingress_from=istio.gateway_pods)``)."""
+        return self._gateway_pods
+
+    @property
+    def virtual_service(self) -> cdk8s.ApiObject | None:
+        """The VirtualService to the proxy's ingress target; ``None`` for a proxy that writes
+        its own (``IstioProxy``)."""
+        return self._virtual_service
+
+    @property
+    def user_header_filter(self) -> cdk8s.ApiObject | None:
+        """The EnvoyFilter that drops the user header at user pods, made for a proxy whose
+        VirtualServices remove none (``IstioProxy``); else ``None``."""
+        return self._header_filter
+
+    @property
+    def hub_access_log(self) -> cdk8s.ApiObject:
+        """The EnvoyFilter writing the hub's inbound access log as JSON."""
+        return self._access_log
+
+    @property
+    def service_entries(self) -> tuple[cdk8s.ApiObject, ...]:
+        """The hub's ServiceEntries, one per port of the hosts outside the cluster it calls."""
+        return self._service_entries
+
+    @property
+    def ext_authz_policy(self) -> cdk8s.ApiObject | None:
+        """The CUSTOM AuthorizationPolicy in the gateway's namespace; ``None`` without
+        ``ext_authz_provider``."""
+        return self._ext_authz_policy
+
+    @property
+    def hub_policies(self) -> MeshPolicies:
+        """The hub pod's PeerAuthentication, Sidecar, Telemetry and AuthorizationPolicy."""
+        return self._policies[Component.HUB]
+
+    @property
+    def proxy_policies(self) -> MeshPolicies:
+        """The proxy pods' PeerAuthentication, Sidecar, Telemetry and AuthorizationPolicy."""
+        return self._policies[Component.PROXY]
+
+    @property
+    def user_policies(self) -> MeshPolicies:
+        """The user pods' PeerAuthentication, Sidecar, Telemetry and AuthorizationPolicy."""
+        return self._policies[Component.SINGLEUSER]
 
     def enforces_user_header(self, proxy: IProxy) -> bool:
         """Whether this edge lets only its external auth set the user header of ``proxy``'s
@@ -581,13 +690,26 @@ class IstioIngress(Construct):
     ) -> None:
         """ALLOW policies: once one selects a workload, anything it does not allow is denied.
 
-        Proxy public port: the gateway. Proxy API: the hub. Hub: the proxy on every path, user
-        servers (and the hub's own services) on /hub/api/ only. User servers: proxy and hub.
+        Each admits the sources of the proxy's flows to it (``IProxy.flows``, and
+        ``ingress_flows`` for the gateway), but the hub admits user servers (and its own
+        services) on /hub/api/ only. With CHProxy: the proxy's public port the gateway, its API
+        the hub; the hub and user servers the proxy (and the hub).
         """
         hub = proxy.hub
-        proxy_id = principal(name_of(proxy.service_account))
-        hub_id = principal(name_of(hub.service_account))
-        user_id = principal(hub.user_service_account_name)
+        principals = {
+            Component.PROXY: principal(name_of(proxy.service_account)),
+            Component.HUB: principal(name_of(hub.service_account)),
+            Component.SINGLEUSER: principal(hub.user_service_account_name),
+        }
+        # Everything the proxy says reaches a component (the gateway first), grouped by port.
+        flows = (*proxy.ingress_flows(self._gateway_pods), *proxy.flows())
+
+        def source(flow: Flow) -> str:
+            return (
+                gateway_principal
+                if isinstance(flow.source, NetworkPeer)
+                else principals[flow.source]
+            )
 
         def rule(sources: list[str], port: int, paths: list[str] | None = None) -> dict[str, Any]:
             return {
@@ -595,29 +717,27 @@ class IstioIngress(Construct):
                 "to": [{"operation": {"ports": [str(port)], "paths": paths}}],
             }
 
-        # Who reaches the hub on every path and the user servers: the proxy, or the gateway
-        # itself where the proxy only writes routes (IstioProxy), whose API the hub alone calls.
-        front = [gateway_principal] if isinstance(proxy, IMeshRoutedProxy) else [proxy_id]
-        proxy_rules = (
-            [rule([hub_id], proxy.target_api_port)]
-            if isinstance(proxy, IMeshRoutedProxy)
-            else [
-                rule([gateway_principal], proxy.target_port),
-                rule([hub_id], proxy.target_api_port),
-            ]
-        )
+        def rules_to(target: Component, *, but: Component | None = None) -> list[dict[str, Any]]:
+            by_port: dict[int, list[str]] = {}
+            for flow in flows:
+                if flow.target is target and flow.source is not but:
+                    by_port.setdefault(flow.port, []).append(source(flow))
+            return [rule(sources, port) for port, sources in by_port.items()]
+
+        user_and_hub = [principals[Component.SINGLEUSER], principals[Component.HUB]]
         policies = {
-            Component.PROXY: (proxy.labels, proxy_rules),
+            Component.PROXY: (proxy.labels, rules_to(Component.PROXY)),
+            # User servers (and the hub's own services) reach the hub on its API only.
             # "/hub/api" exactly too: jupyterhub-singleuser checks the hub with a GET of
             # JUPYTERHUB_API_URL (no trailing slash) at start; "/hub/api/*" does not match it.
             Component.HUB: (
                 hub.labels,
                 [
-                    rule(front, hub.port),
-                    rule([user_id, hub_id], hub.port, ["/hub/api", "/hub/api/*"]),
+                    *rules_to(Component.HUB, but=Component.SINGLEUSER),
+                    rule(user_and_hub, hub.port, ["/hub/api", "/hub/api/*"]),
                 ],
             ),
-            Component.SINGLEUSER: (hub.user_pod_labels, [rule([*front, hub_id], USER_PORT)]),
+            Component.SINGLEUSER: (hub.user_pod_labels, rules_to(Component.SINGLEUSER)),
         }
         for component, (labels, rules) in policies.items():
             self._add(
@@ -768,12 +888,12 @@ class IstioIngress(Construct):
     ext_authz_paths = (HUB_PATH, f"{HUB_PATH}/*")
 
     def _ext_authz(self, release: str, selector: dict[str, str], provider: str) -> None:
-        namespace = self.gateway.namespace
+        namespace = self._gateway_pods.namespace
         if namespace is None:
             raise invalid(
                 self,
-                "gateway",
-                self.gateway,
+                "gateway_pods",
+                self._gateway_pods,
                 "must name the gateway's namespace to place its ext-authz policy",
             )
         operation: dict[str, Any] = {

@@ -25,12 +25,16 @@ from constructs_lib._endpoints import (
     gateway_name,
     proxy_api_url,
 )
+from constructs_lib._env import ContainerEnv
 from constructs_lib._errors import invalid
+from constructs_lib._flows import Flow, route_writer_flows, route_writer_ingress_flows
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_objects, object_spec
-from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
+from constructs_lib._placement import enter, join_app
+from constructs_lib._proxy_checks import check_hub, check_one_proxy
 from constructs_lib._rbac import identity_specs
 from constructs_lib.interfaces import IHub
+from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
@@ -42,7 +46,7 @@ from constructs_lib.pod import (
     service_object_spec,
 )
 from constructs_lib.profile import ImagePullPolicy
-from constructs_lib.proxy import CHProxy
+from constructs_lib.proxy_token import TOKEN_ENV
 from constructs_lib.scan_exceptions import pulled_if_absent, skip_annotations, unpinned
 
 __all__ = [
@@ -171,8 +175,7 @@ class IstioProxy(Construct):
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
-        if not isinstance(hub, IHub):
-            raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
+        check_hub(self, hub)
         options = merge_options(self, options, props, IstioProxyOptions)
         self.options = options
         for name, expected in (
@@ -223,7 +226,7 @@ class IstioProxy(Construct):
         self.hub = hub
         self.release = hub.release
         self.name = component_name(hub.release, Component.PROXY)
-        _check_one_proxy(self, hub.release)
+        check_one_proxy(self, hub)
         join_app(self, hub.release)
         self.labels = selector_labels(hub.release, Component.PROXY)
         self.gateway_name = gateway_name(hub.release)
@@ -327,11 +330,36 @@ class IstioProxy(Construct):
                 ),
             },
         )
-        made = api_objects(
+        (
+            self.service_account,
+            self.role,
+            self.role_binding,
+            self.service,
+            self.deployment,
+            self.disruption_budget,
+        ) = api_objects(
             self, [*own, service, deployment, disruption_budget_spec(self.name, self.labels)]
         )
-        self.service_account, self.role, self.role_binding = made[:3]
-        self.service, self.deployment, self.disruption_budget = made[3:]
+        #: The proxy container's environment: ``proxy.env.add_variable(name, value)``.
+        self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
+
+    @property
+    def ingress_target(self) -> None:
+        """None: no request goes through this proxy; the gateway follows its routes."""
+        return None
+
+    @property
+    def route_gateway_name(self) -> str:
+        """The release's Gateway (``IstioIngress``'s), which its VirtualServices name."""
+        return self.gateway_name
+
+    def flows(self) -> tuple[Flow, ...]:
+        """No proxy forwards anything; the hub drives this one's API."""
+        return route_writer_flows(self.hub.port, self.target_api_port)
+
+    def ingress_flows(self, ingress: NetworkPeer) -> tuple[Flow, ...]:
+        """The gateway reaches the hub and user servers through the routes."""
+        return route_writer_ingress_flows(ingress, self.hub.port)
 
 
 def _check_hub_settings(scope: Construct, hub: IHub) -> None:
@@ -384,16 +412,3 @@ def _check_host(scope: Construct, hub: IHub, host: str | None, warmup: bool) -> 
             "must name one host with wait_for_warmup (the warm-up fetches https://<host>/<route>/)",
         )
     return chosen
-
-
-def _check_one_proxy(proxy: IstioProxy, release: str) -> None:
-    """A release has one proxy per namespace: the one the hub's settings name."""
-    namespace = chart_namespace(proxy)
-    for other in others_in_app(proxy, Construct, release):
-        if isinstance(other, (CHProxy, IstioProxy)) and chart_namespace(other) == namespace:
-            raise invalid(
-                proxy,
-                "hub",
-                proxy.hub.node.path if isinstance(proxy.hub, Construct) else release,
-                f"already has the proxy {other.node.path} (a release has one proxy per namespace)",
-            )

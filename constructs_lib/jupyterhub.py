@@ -16,6 +16,7 @@ from constructs_lib._objects import api_object
 from constructs_lib._placement import enter
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import HubOptions, HubStatefulSet
+from constructs_lib.interfaces import IProxy
 from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
@@ -249,7 +250,7 @@ class JupyterHub(Construct):
             kubernetes_version=kubernetes_version,
             options=hub_settings,
         )
-        self.proxy: CHProxy | IstioProxy = (
+        self.proxy: IProxy = (
             IstioProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
             if isinstance(proxy_settings, IstioProxyOptions)
             else CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._flows import Flow
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._placement import others_in_app
 from constructs_lib.header_trust import refuse_unenforced
-from constructs_lib.interfaces import IJupyterHub, IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import IJupyterHub, IProxy
 from constructs_lib.network_peer import NetworkPeer
-from constructs_lib.user_pods import USER_PORT
 
 __all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
 
@@ -24,15 +23,6 @@ TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
 # Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
 # node's credentials, so user pods get no route to it (as z2jh's default).
 CLOUD_METADATA = ("169.254.169.254/32", "fd00:ec2::254/128")
-
-
-@dataclass(frozen=True)
-class Flow:
-    """Traffic the app needs: from a component (or outside peer) to a component's port."""
-
-    source: Component | NetworkPeer
-    target: Component
-    port: int
 
 
 def component_labels(proxy: IProxy) -> dict[Component, dict[str, str]]:
@@ -45,35 +35,14 @@ def component_labels(proxy: IProxy) -> dict[Component, dict[str, str]]:
 
 
 def app_flows(proxy: IProxy) -> tuple[Flow, ...]:
-    """Who talks to whom inside the app: the proxy forwards to the hub and user servers,
-    the hub drives the proxy's API and calls user servers, user servers call the hub API."""
-    hub = proxy.hub
-    if isinstance(proxy, IMeshRoutedProxy):
-        # No proxy in the data path: the ingress gateway reaches the hub and user servers
-        # itself (ingress_flows), and the proxy only answers the hub's API calls.
-        return (
-            Flow(Component.SINGLEUSER, Component.HUB, hub.port),
-            Flow(Component.HUB, Component.PROXY, proxy.target_api_port),
-            Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
-        )
-    return (
-        Flow(Component.PROXY, Component.HUB, hub.port),
-        Flow(Component.SINGLEUSER, Component.HUB, hub.port),
-        Flow(Component.HUB, Component.PROXY, proxy.target_api_port),
-        Flow(Component.PROXY, Component.SINGLEUSER, USER_PORT),
-        Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
-    )
+    """Who talks to whom inside the app, as ``proxy`` says (``IProxy.flows``)."""
+    return proxy.flows()
 
 
 def ingress_flows(proxy: IProxy, ingress: NetworkPeer) -> tuple[Flow, ...]:
-    """What the ingress in front of the app reaches: the proxy's public port, or, for a proxy
-    outside the data path, the hub and user servers through the VirtualServices it writes."""
-    if isinstance(proxy, IMeshRoutedProxy):
-        return (
-            Flow(ingress, Component.HUB, proxy.hub.port),
-            Flow(ingress, Component.SINGLEUSER, USER_PORT),
-        )
-    return (Flow(ingress, Component.PROXY, proxy.target_port),)
+    """What the ingress in front of the app reaches, as ``proxy`` says
+    (``IProxy.ingress_flows``)."""
+    return proxy.ingress_flows(ingress)
 
 
 def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy:
@@ -154,7 +123,7 @@ class HubNetworkPolicies(Construct):
             )
         labels = {APP_LABEL: release}
         pods = component_labels(chosen)
-        flows = (*app_flows(chosen), *ingress_flows(chosen, ingress_from))
+        flows = (*chosen.flows(), *chosen.ingress_flows(ingress_from))
         self.flows = flows
         # All made in one call, once known.
         specs: list[ObjectSpec] = []

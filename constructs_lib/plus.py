@@ -24,9 +24,10 @@ import cdk8s_plus_28 as kplus
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._proxy_checks import ingress_target
 from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HubStatefulSet
-from constructs_lib.interfaces import IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import IProxy
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
 
 __all__ = [
@@ -42,18 +43,13 @@ __all__ = [
 
 
 def proxy_backend(proxy: IProxy) -> kplus.IngressBackend:
-    """The proxy's Service at its public port (``proxy.port``), as a kplus ``IngressBackend``.
+    """The proxy's ``ingress_target`` (CHProxy's public port), as a kplus ``IngressBackend``.
 
     Every request goes to the proxy, which routes ``/hub`` to the hub and the rest to user
     servers: give it the hosts of the hub's ``public_hosts``
     (``kplus.Ingress(..., rules=[kplus.IngressRule(host=..., backend=proxy_backend(proxy))])``).
     """
-    if isinstance(proxy, IMeshRoutedProxy):
-        where = proxy.node.path if isinstance(proxy, Construct) else proxy.name
-        raise ValueError(
-            f"proxy_backend: proxy must carry the requests (CHProxy): IstioProxy has no public "
-            f"port, use IstioIngress, got {where!r}"
-        )
+    target = ingress_target("proxy_backend", proxy)
     refuse_unenforced(
         "proxy_backend",
         proxy.hub,
@@ -66,10 +62,10 @@ def proxy_backend(proxy: IProxy) -> kplus.IngressBackend:
     stand_in = kplus.Service(
         cdk8s.Chart(cdk8s.App(), "ProxyServiceReference"),
         "Service",
-        metadata=cdk8s.ApiObjectMetadata(name=proxy.service.name),
-        ports=[kplus.ServicePort(port=proxy.port, name=proxy.port_name)],
+        metadata=cdk8s.ApiObjectMetadata(name=target.service_name),
+        ports=[kplus.ServicePort(port=target.port, name=target.port_name)],
     )
-    return kplus.IngressBackend.from_service(stand_in, port=proxy.port)
+    return kplus.IngressBackend.from_service(stand_in, port=target.port)
 
 
 def _pods(scope: Construct, id: str, labels: Mapping[str, str]) -> kplus.Pods:

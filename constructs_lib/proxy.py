@@ -25,12 +25,16 @@ from constructs_lib._endpoints import (
     component_name,
     proxy_api_url,
 )
+from constructs_lib._env import ContainerEnv
 from constructs_lib._errors import invalid
+from constructs_lib._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._names import Component, selector_labels
-from constructs_lib._objects import api_objects, object_spec
-from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
-from constructs_lib.interfaces import IHub, IMeshRoutedProxy
+from constructs_lib._objects import api_objects, name_of, object_spec
+from constructs_lib._placement import enter, join_app
+from constructs_lib._proxy_checks import check_hub, check_one_proxy
+from constructs_lib.interfaces import IHub
 from constructs_lib.kubernetes_version import KubernetesVersion
+from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
@@ -42,6 +46,7 @@ from constructs_lib.pod import (
     service_object_spec,
 )
 from constructs_lib.profile import ImagePullPolicy
+from constructs_lib.proxy_token import TOKEN_ENV
 from constructs_lib.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
 from constructs_lib.scan_exceptions import (
     SECRET_ENV,
@@ -234,8 +239,7 @@ class CHProxy(Construct):
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
-        if not isinstance(hub, IHub):
-            raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
+        check_hub(self, hub)
         options = merge_options(self, options, props, ProxyOptions)
         self.options = options
         (
@@ -311,7 +315,7 @@ class CHProxy(Construct):
         self.routes = routes
         self.release = hub.release
         self.name = component_name(hub.release, Component.PROXY)
-        _check_one_proxy(self, hub.release)
+        check_one_proxy(self, hub)
         join_app(self, hub.release)
         self.labels = selector_labels(hub.release, Component.PROXY)
         self.port_name = "http"
@@ -432,7 +436,13 @@ class CHProxy(Construct):
                 {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
             ),
         )
-        made = api_objects(
+        (
+            self.service_account,
+            self.service,
+            self.deployment,
+            self.disruption_budget,
+            *scaler,
+        ) = api_objects(
             self,
             [
                 service_account,
@@ -442,23 +452,27 @@ class CHProxy(Construct):
                 *(() if fixed else (autoscaler,)),
             ],
         )
-        self.service_account, self.service, self.deployment, self.disruption_budget = made[:4]
         #: The HorizontalPodAutoscaler; ``None`` when min_replicas equals max_replicas.
-        self.autoscaler: cdk8s.ApiObject | None = None if fixed else made[4]
+        self.autoscaler: cdk8s.ApiObject | None = scaler[0] if scaler else None
+        #: The proxy container's environment: ``proxy.env.add_variable(name, value)``.
+        self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
         routes.admit(self.labels)
 
+    @property
+    def ingress_target(self) -> IngressTarget:
+        """Every request goes to the public port; the proxy routes ``/hub`` to the hub and
+        the rest to user servers."""
+        return IngressTarget(name_of(self.service), self.port, self.port_name)
 
-def _check_one_proxy(proxy: CHProxy, release: str) -> None:
-    """A release has one proxy per namespace: the one the hub's settings name."""
-    namespace = chart_namespace(proxy)
-    # Any proxy, IstioProxy too (it serves the same API URL).
-    for other in others_in_app(proxy, Construct, release):
-        if not isinstance(other, (CHProxy, IMeshRoutedProxy)):
-            continue
-        if chart_namespace(other) == namespace:
-            raise invalid(
-                proxy,
-                "hub",
-                proxy.hub.node.path if isinstance(proxy.hub, Construct) else release,
-                f"already has the proxy {other.node.path} (a release has one proxy per namespace)",
-            )
+    @property
+    def route_gateway_name(self) -> None:
+        """None: the proxy keeps its routes itself (in memory or in Redis)."""
+        return None
+
+    def flows(self) -> tuple[Flow, ...]:
+        """The proxy forwards to the hub and user servers; the hub drives its API."""
+        return in_path_flows(self.hub.port, self.target_api_port)
+
+    def ingress_flows(self, ingress: NetworkPeer) -> tuple[Flow, ...]:
+        """The ingress reaches the proxy's public port only."""
+        return (Flow(ingress, Component.PROXY, self.target_port),)

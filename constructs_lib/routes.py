@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image
@@ -201,13 +202,15 @@ class RedisRouteStore(Construct, RouteStore):
                 ],
             },
         )
-        self.service, self.stateful_set, _ = api_objects(
+        self.service, self.stateful_set, self.disruption_budget = api_objects(
             self, [service, stateful_set, disruption_budget_spec(self.name, self.labels)]
         )
+        #: The NetworkPolicy admitting the proxy; made when a proxy takes these routes.
+        self.network_policy: cdk8s.ApiObject | None = None
 
     def admit(self, proxy_labels: dict[str, str]) -> None:
         """Admit the proxy's pods (and nothing else) to Redis."""
-        api_object(
+        self.network_policy = api_object(
             self,
             "NetworkPolicy",
             api_version="networking.k8s.io/v1",

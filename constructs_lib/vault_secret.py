@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
@@ -113,10 +114,11 @@ class VaultSecret(Construct, ProxyToken):
         )
         self.remote_key = "/".join(logical)
         labels = {APP_LABEL: release}
-        if delivery is VaultDelivery.EXTERNAL_SECRET:
+        #: The object that delivers the Secret: the ExternalSecret, or kustomize's generator.
+        self.delivery_object: cdk8s.ApiObject = (
             self._external_secret(self.secret_name, labels, refresh_interval)
-        else:
-            api_object(
+            if delivery is VaultDelivery.EXTERNAL_SECRET
+            else api_object(
                 self,
                 "Generator",
                 api_version="kustomize.kaidotio.github.io/v1",
@@ -125,6 +127,7 @@ class VaultSecret(Construct, ProxyToken):
                 labels=labels,
                 spec={"vaultSecrets": [{"path": path, "key": key}]},
             )
+        )
 
     @property
     def secret_name(self) -> str:
@@ -145,8 +148,10 @@ class VaultSecret(Construct, ProxyToken):
             objects.add((self.store.kind.value, self.store.name))
         return frozenset(objects)
 
-    def _external_secret(self, name: str, labels: dict[str, str], refresh_interval: str) -> None:
-        api_object(
+    def _external_secret(
+        self, name: str, labels: dict[str, str], refresh_interval: str
+    ) -> cdk8s.ApiObject:
+        return api_object(
             self,
             "ExternalSecret",
             api_version="external-secrets.io/v1",

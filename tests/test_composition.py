@@ -170,6 +170,7 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
         admin_users=["alice"],
     )
     assert jupyterhub.hub.options == dataclasses.replace(hub_options, admin_users=["alice"])
+    assert isinstance(jupyterhub.proxy, CHProxy)
     assert jupyterhub.proxy.options == proxy_options
     manifests = synth(chart)
     settings = parse_settings(find(manifests, "ConfigMap")["data"]["settings.json"])
@@ -208,6 +209,7 @@ def test_composite_shorthands_replace_option_fields(chart: cdk8s.Chart) -> None:
     assert jupyterhub.hub.options.storage_size == "2Gi"
     assert jupyterhub.hub.options.image == "registry.example.org/hub:1"
     assert jupyterhub.hub.options.sidecar is None
+    assert isinstance(jupyterhub.proxy, CHProxy)
     assert jupyterhub.proxy.options.sidecar is None
 
 

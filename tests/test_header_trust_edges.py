@@ -51,7 +51,9 @@ def _refusal(why: str, where: str = "test/JupyterHub/Hub") -> str:
 def test_istio_ingress_with_ext_authz_and_its_policies_enforce_it(chart: cdk8s.Chart) -> None:
     jupyterhub = _hub(chart)
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
-    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway)
+    HubNetworkPolicies(
+        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods
+    )
     assert istio.enforces_user_header(jupyterhub.proxy)
 
 
@@ -60,7 +62,9 @@ def test_jwt_proof_goes_anywhere(chart: cdk8s.Chart) -> None:
     AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
     GatewayApiIngress(chart, "Route", jupyterhub=jupyterhub, gateway=GatewayRef("gw", "gateways"))
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
-    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway)
+    HubNetworkPolicies(
+        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods
+    )
 
 
 def test_fails_behind_the_nginx_auth_ingress(chart: cdk8s.Chart) -> None:

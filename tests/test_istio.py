@@ -57,7 +57,7 @@ def test_routes_to_the_proxy_service(chart: cdk8s.Chart) -> None:
 
 
 def test_gateway_selector_is_the_gateway_peer(chart: cdk8s.Chart) -> None:
-    _istio(chart, gateway=NetworkPeer({"name": "edge"}, {"app": "edge-gw"}, namespace="edge"))
+    _istio(chart, gateway_pods=NetworkPeer({"name": "edge"}, {"app": "edge-gw"}, namespace="edge"))
     assert find(synth(chart), "Gateway")["spec"]["selector"] == {"app": "edge-gw"}
 
 
@@ -254,7 +254,7 @@ def test_mesh_authorization_admits_exactly_the_flows(chart: cdk8s.Chart) -> None
                 port,
                 path,
             )
-    assert istio.gateway.namespace == "istio-system"
+    assert istio.gateway_pods.namespace == "istio-system"
 
 
 def test_fails_malformed_gateway_principal(chart: cdk8s.Chart) -> None:

@@ -24,10 +24,11 @@ from traitlets.config import Config
 
 from constructs_lib import (
     AuthProxyIngress,
+    GatewayApiIngress,
+    GatewayRef,
     HubNetworkPolicies,
     HubResourceQuota,
     HubStatefulSet,
-    IMeshRoutedProxy,
     IProxy,
     IstioIngress,
     IstioProxy,
@@ -104,7 +105,9 @@ def _app(chart: cdk8s.Chart, **options: Any) -> JupyterHub:
         proxy_options=IstioProxyOptions(**options),
     )
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
-    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway)
+    HubNetworkPolicies(
+        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods
+    )
     return jupyterhub
 
 
@@ -131,7 +134,9 @@ def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 
 def test_is_the_composites_proxy_and_an_iproxy(chart: cdk8s.Chart) -> None:
     proxy = _proxy(_app(chart))
-    assert isinstance(proxy, IProxy) and isinstance(proxy, IMeshRoutedProxy)
+    assert isinstance(proxy, IProxy)
+    assert proxy.ingress_target is None
+    assert proxy.route_gateway_name == "jupyterhub"
     assert cdk8s.ApiObject.of(proxy).kind == "Deployment"
 
 
@@ -524,20 +529,24 @@ def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
     )
 
 
-def test_fails_nginx_ingress_in_front(chart: cdk8s.Chart) -> None:
+def test_fails_ingress_that_needs_a_target(chart: cdk8s.Chart) -> None:
+    """Every edge that sends requests to the proxy asks it for its ingress_target."""
     jupyterhub = _app(chart)
+    reason = (
+        "proxy must carry the requests (have an ingress_target, as CHProxy): its routes are "
+        "written for the Istio Gateway 'jupyterhub', use IstioIngress, got 'test/JupyterHub/Proxy'"
+    )
     with pytest.raises(ValueError) as error:
         AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
-    assert str(error.value) == (
-        "test/Ingress: proxy must carry the requests (CHProxy): IstioProxy routes through an "
-        "Istio Gateway, use IstioIngress, got 'test/JupyterHub/Proxy'"
-    )
+    assert str(error.value) == f"test/Ingress: {reason}"
+    with pytest.raises(ValueError) as error:
+        GatewayApiIngress(
+            chart, "Route", proxy=jupyterhub.proxy, gateway=GatewayRef("public", "gateways")
+        )
+    assert str(error.value) == f"test/Route: {reason}"
     with pytest.raises(ValueError) as error:
         plus.proxy_backend(jupyterhub.proxy)
-    assert str(error.value) == (
-        "proxy_backend: proxy must carry the requests (CHProxy): IstioProxy has no public "
-        "port, use IstioIngress, got 'test/JupyterHub/Proxy'"
-    )
+    assert str(error.value) == f"proxy_backend: {reason}"
 
 
 def test_fails_second_proxy(chart: cdk8s.Chart) -> None:
