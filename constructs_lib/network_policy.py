@@ -124,7 +124,10 @@ class HubNetworkPolicies(Construct):
         labels = {APP_LABEL: release}
         pods = component_labels(chosen)
         flows = (*chosen.flows(), *chosen.ingress_flows(ingress_from))
-        self.flows = flows
+        self._release = release
+        self._labels = labels
+        self._pods = pods
+        self._flows = list(flows)
         # All made in one call, once known.
         specs: list[ObjectSpec] = []
 
@@ -212,6 +215,72 @@ class HubNetworkPolicies(Construct):
                 [{"ports": [{"protocol": "TCP", "port": telepresence_port}]}],
             )
         made = api_objects(self, specs)
-        self.policies: dict[str, cdk8s.ApiObject] = {
+        self._policies: dict[str, cdk8s.ApiObject] = {
             s.id: obj for s, obj in zip(specs, made, strict=True)
         }
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        """Every flow admitted: the app's, the ingress's and those of ``allow_from``."""
+        return tuple(self._flows)
+
+    @property
+    def policies(self) -> dict[str, cdk8s.ApiObject]:
+        """Every NetworkPolicy, by construct id: ``DefaultDeny``, one per component
+        (``hub``, ``proxy``, ``singleuser-server``), ``UserEgress``, ``Prometheus``,
+        ``Telepresence`` (those enabled) and one per ``allow_from``."""
+        return dict(self._policies)
+
+    def allow_from(self, peer: NetworkPeer, *, to: Component, port: int) -> cdk8s.ApiObject:
+        """Admit the pods of ``peer`` to ``port`` of the ``to`` component's pods (an exporter
+        scraping the hub, a backup job calling it): one NetworkPolicy more, named
+        ``<release>-<component>-<port>-from-<peer's namespace>``, which it returns.
+
+        ``HubNetworkPolicies(...).allow_from(NetworkPeer.in_namespace("monitoring",
+        {"app": "prometheus"}), to=Component.HUB, port=8081)``.
+        """
+        if not isinstance(peer, NetworkPeer):
+            raise invalid(self, "allow_from.peer", peer, "must be a NetworkPeer")
+        if not isinstance(to, Component):
+            allowed = ", ".join(f"Component.{c.name}" for c in Component)
+            raise invalid(self, "allow_from.to", to, f"must be one of {allowed}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise invalid(self, "allow_from.port", port, "must be a TCP port from 1 to 65535")
+        flow = Flow(peer, to, port)
+        if flow in self._flows:
+            raise invalid(self, "allow_from", flow, "is admitted already")
+        origin = peer.namespace or "peer"
+        name = f"{self._release}-{to.value}-{port}-from-{origin}"
+        id = f"AllowFrom-{to.value}-{port}-{origin}"
+        if id in self._policies:
+            raise invalid(
+                self,
+                "allow_from.peer",
+                peer,
+                f"must be in another namespace than the policy {name} already admits to this port",
+            )
+        policy = api_objects(
+            self,
+            [
+                object_spec(
+                    id,
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=name,
+                    labels=self._labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(self._pods[to])},
+                        "policyTypes": ["Ingress"],
+                        "ingress": [
+                            {
+                                "from": [peer.to_policy_peer()],
+                                "ports": [{"protocol": "TCP", "port": port}],
+                            }
+                        ],
+                    },
+                )
+            ],
+        )[0]
+        self._flows.append(flow)
+        self._policies[id] = policy
+        return policy

@@ -12,6 +12,7 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     CHProxy,
     Component,
+    Flow,
     HubNetworkPolicies,
     JupyterHub,
     NetworkPeer,
@@ -204,3 +205,70 @@ def test_user_pods_reach_everything_but_the_cloud_metadata(
         "app.kubernetes.io/component": "singleuser-server",
     }
     assert _egress_allows(policies, user, address, pod) is allowed
+
+
+MONITORING = NetworkPeer.in_namespace("monitoring", {"app": "exporter"})
+
+
+def _policies(chart: cdk8s.Chart) -> tuple[JupyterHub, HubNetworkPolicies]:
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("t"),
+    )
+    policies = HubNetworkPolicies(
+        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY
+    )
+    return jupyterhub, policies
+
+
+def test_allow_from_admits_exactly_that_peer_and_port(chart: cdk8s.Chart) -> None:
+    jupyterhub, policies = _policies(chart)
+    made = policies.allow_from(MONITORING, to=Component.HUB, port=8081)
+    assert made.name == "jupyterhub-hub-8081-from-monitoring"
+    assert policies.flows[-1] == Flow(MONITORING, Component.HUB, 8081)
+    manifests = [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
+    hub = jupyterhub.component_labels[Component.HUB]
+    exporter = (dict(MONITORING.namespace_labels), dict(MONITORING.pod_labels))
+    assert allowed(manifests, exporter, hub, 8081)
+    assert not allowed(manifests, exporter, hub, 8000)
+    assert not allowed(manifests, exporter, jupyterhub.component_labels[Component.PROXY], 8081)
+    assert not allowed(manifests, (dict(MONITORING.namespace_labels), {}), hub, 8081)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {"peer": "monitoring", "to": Component.HUB, "port": 1},
+            "allow_from.peer must be a NetworkPeer, got 'monitoring'",
+        ),
+        (
+            {"peer": MONITORING, "to": "hub", "port": 1},
+            "allow_from.to must be one of Component.HUB, Component.PROXY, Component.SINGLEUSER, "
+            "got 'hub'",
+        ),
+        (
+            {"peer": MONITORING, "to": Component.HUB, "port": 0},
+            "allow_from.port must be a TCP port from 1 to 65535, got 0",
+        ),
+    ],
+)
+def test_allow_from_refuses(chart: cdk8s.Chart, args: dict[str, Any], message: str) -> None:
+    _, policies = _policies(chart)
+    with pytest.raises(ValueError) as error:
+        policies.allow_from(args["peer"], to=args["to"], port=args["port"])
+    assert str(error.value) == f"test/NetworkPolicies: {message}"
+
+
+def test_allow_from_refuses_a_flow_admitted_already(chart: cdk8s.Chart) -> None:
+    _, policies = _policies(chart)
+    policies.allow_from(MONITORING, to=Component.HUB, port=8081)
+    with pytest.raises(ValueError, match="allow_from is admitted already"):
+        policies.allow_from(MONITORING, to=Component.HUB, port=8081)
+    with pytest.raises(ValueError, match="must be in another namespace than the policy"):
+        policies.allow_from(
+            NetworkPeer.in_namespace("monitoring", {"app": "other"}), to=Component.HUB, port=8081
+        )

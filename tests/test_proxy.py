@@ -271,3 +271,43 @@ def test_escape_hatch_appends_a_volume_and_its_mount(chart: cdk8s.Chart) -> None
     pod = find(synth(chart), "Deployment")["spec"]["template"]["spec"]
     assert pod["volumes"] == [{"name": "x", "emptyDir": {}}]
     assert pod["containers"][0]["volumeMounts"] == [{"name": "x", "mountPath": "/x"}]
+
+
+def test_env_adds_variables_after_its_own(chart: cdk8s.Chart) -> None:
+    proxy = _proxy(chart, routes=RouteStore.redis(uri_secret="redis"), image="r.example.org/p:1")
+    own = proxy.env.names
+    proxy.env.add_variable("NODE_OPTIONS", "--max-old-space-size=200")
+    proxy.env.add_secret_variable("EXTRA_TOKEN", secret="extra", key="token")
+    env = _container(chart)["env"]
+    assert own == ("CONFIGURABLE_PROXY_REDIS_URI",)
+    assert [variable["name"] for variable in env] == [*own, "NODE_OPTIONS", "EXTRA_TOKEN"]
+    assert env[-2] == {"name": "NODE_OPTIONS", "value": "--max-old-space-size=200"}
+    assert env[-1] == {
+        "name": "EXTRA_TOKEN",
+        "valueFrom": {"secretKeyRef": {"name": "extra", "key": "token"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "1ST",
+            "env must be a variable name (letters, digits and '_', not starting with a "
+            "digit), got '1ST'",
+        ),
+        (
+            "CONFIGPROXY_AUTH_TOKEN",
+            "env is read from a Secret the construct names (envFrom), got 'CONFIGPROXY_AUTH_TOKEN'",
+        ),
+        (
+            "CONFIGURABLE_PROXY_REDIS_URI",
+            "env is already set in the container, got 'CONFIGURABLE_PROXY_REDIS_URI'",
+        ),
+    ],
+)
+def test_env_refuses(chart: cdk8s.Chart, name: str, message: str) -> None:
+    proxy = _proxy(chart, routes=RouteStore.redis(uri_secret="redis"), image="r.example.org/p:1")
+    with pytest.raises(ValueError) as error:
+        proxy.env.add_variable(name, "x")
+    assert str(error.value) == f"test/Proxy: {message}"
