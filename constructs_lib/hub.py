@@ -29,7 +29,7 @@ from constructs_lib._names import (
     check_hosts,
     selector_labels,
 )
-from constructs_lib._objects import api_objects, name_of, object_spec
+from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec
 from constructs_lib._placement import (
     DeclaredNamespace,
     chart_namespace,
@@ -40,7 +40,7 @@ from constructs_lib._placement import (
 from constructs_lib._quantity import check_quantity
 from constructs_lib._rbac import identity_specs
 from constructs_lib.header_trust import HeaderTrust
-from constructs_lib.hub_files import RUNTIME_PACKAGE, hub_files
+from constructs_lib.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -458,13 +458,7 @@ class HubStatefulSet(Construct):
             user_max_length=user_max_length,
             activity_interval=activity_interval,
         )
-        # The settings file and the rest of the ConfigMap's keys, named after their hash.
-        files = hub_files(dump_settings(self.settings))
-        data = {file.key: file.text for file in files}
-        digest = hashlib.sha256()
-        for key in sorted(data):
-            digest.update(f"{key}\0{data[key]}\0".encode())
-        config_map_name = f"{self.name}-{digest.hexdigest()[:10]}"
+        files, data, config_map_name = self._config_files()
 
         # KubeSpawner talks to the Kubernetes API with the account's token; that identity and
         # the rest are made in one call.
@@ -521,17 +515,7 @@ class HubStatefulSet(Construct):
         )
         # The PriorityClass user pods name, where the app creates it.
         priority = user_pods.priority.object_spec(release) if user_pods.priority else None
-        # Immutable, named after a hash of its content: a change makes a new one and rolls
-        # the hub. Each key at its path under the config directory (hub_runtime/ a package).
-        config_map = object_spec(
-            "ConfigMap",
-            api_version="v1",
-            kind="ConfigMap",
-            name=config_map_name,
-            labels=self.labels,
-            immutable=True,
-            data=data,
-        )
+        config_map = self._config_map_spec(config_map_name, data)
         made = api_objects(
             self,
             [
@@ -547,6 +531,51 @@ class HubStatefulSet(Construct):
         self.service, self.stateful_set, self.disruption_budget = made[3:6]
         self.user_priority_class = made[6] if priority else None
         self.config_map = made[-1]
+
+    def _config_files(self) -> tuple[tuple[HubFile, ...], dict[str, str], str]:
+        """The settings file and the rest of the ConfigMap's keys, and its name after their
+        hash."""
+        files = hub_files(dump_settings(self.settings))
+        data = {file.key: file.text for file in files}
+        digest = hashlib.sha256()
+        for key in sorted(data):
+            digest.update(f"{key}\0{data[key]}\0".encode())
+        return files, data, f"{self.name}-{digest.hexdigest()[:10]}"
+
+    def _config_map_spec(self, name: str, data: dict[str, str]) -> ObjectSpec:
+        # Immutable, named after a hash of its content: a change makes a new one and rolls
+        # the hub. Each key at its path under the config directory (hub_runtime/ a package).
+        return object_spec(
+            "ConfigMap",
+            api_version="v1",
+            kind="ConfigMap",
+            name=name,
+            labels=self.labels,
+            immutable=True,
+            data=data,
+        )
+
+    def add_profile(self, profile: NotebookProfile) -> None:
+        """Offer ``profile`` too, after the others, checked as they are (unique slug, one
+        default, the same user claim). The settings ConfigMap is replaced by one with it (named
+        after its new hash) and the StatefulSet mounts that one, so the hub rolls, as for any
+        change of its settings. Constructs that read the profiles (``HubResourceQuota``,
+        ``HubNamespace``) see it when made after this call."""
+        check_instance(self, "profile", profile, NotebookProfile)
+        profiles = (*self.profiles, profile)
+        _check_profiles(self, profiles)
+        self.profiles = profiles
+        files, data, name = self._config_files()
+        volumes = self.stateful_set.to_json()["spec"]["template"]["spec"]["volumes"]
+        index = next(i for i, volume in enumerate(volumes) if volume["name"] == "config")
+        self.stateful_set.add_json_patch(
+            cdk8s.JsonPatch.replace(
+                f"/spec/template/spec/volumes/{index}/configMap",
+                {"name": name, "items": [file.item() for file in files]},
+            )
+        )
+        self.node.try_remove_child(self.config_map.node.id)
+        self.config_map = api_objects(self, [self._config_map_spec(name, data)])[0]
 
     @property
     def settings(self) -> HubSettings:

@@ -260,6 +260,13 @@ class JupyterHub(Construct):
         # The escape hatch of the whole: the hub's StatefulSet.
         self.node.default_child = self.hub.stateful_set
 
+    def add_profile(self, profile: NotebookProfile) -> None:
+        """Offer ``profile`` too, after the others (``HubStatefulSet.add_profile``): make the
+        ``NotebookProfile`` in any scope, then add it here, before constructs that read the
+        profiles (``HubResourceQuota``, ``HubNamespace``)."""
+        self.hub.add_profile(profile)
+        self.profiles = self.hub.profiles
+
     @property
     def image_pull_secrets(self) -> tuple[str, ...]:
         """Every Secret the hub, proxy and user pods pull images with (prerequisites)."""

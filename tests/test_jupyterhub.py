@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import cdk8s
+import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
@@ -88,3 +92,42 @@ def test_namespace_privileged_for_istio_init(chart: cdk8s.Chart) -> None:
     )
     namespace = HubNamespace(chart, "Namespace", profiles=[safe], istio_init=True)
     assert namespace.pod_security is PodSecurityLevel.PRIVILEGED
+
+
+def _with_profiles(add: bool) -> list[dict[str, Any]]:
+    """Two profiles: both given, or the second added after."""
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    standard = NotebookProfile(chart, "Standard", display_name="Standard", default=True)
+    large = NotebookProfile(chart, "Large", display_name="Large", cpu_limit="8")
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=TOKEN,
+        profiles=[standard] if add else [standard, large],
+    )
+    if add:
+        jupyterhub.add_profile(large)
+        assert jupyterhub.profiles == (standard, large) == jupyterhub.hub.profiles
+    return sorted(synth(chart), key=lambda m: (m["kind"], m["metadata"]["name"]))
+
+
+def test_add_profile_is_as_if_given() -> None:
+    """The ConfigMap is the one both profiles give (name, settings) and the hub mounts it."""
+    added = _with_profiles(add=True)
+    assert added == _with_profiles(add=False)
+    settings = json.loads(find(added, "ConfigMap")["data"]["settings.json"])
+    assert [profile["display_name"] for profile in settings["profiles"]] == ["Standard", "Large"]
+
+
+def test_add_profile_refuses(chart: cdk8s.Chart) -> None:
+    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    with pytest.raises(ValueError) as error:
+        jupyterhub.add_profile("gpu")  # type: ignore[arg-type]
+    assert str(error.value).startswith("test/JupyterHub/Hub: profile must be")
+    twin = NotebookProfile(chart, "Twin", display_name="Standard Notebook")
+    with pytest.raises(ValueError) as error:
+        jupyterhub.add_profile(twin)
+    assert "must have unique slugs" in str(error.value)
+    assert len(jupyterhub.profiles) == 2
