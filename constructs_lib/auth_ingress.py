@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._proxy_checks import ingress_target
@@ -76,6 +78,10 @@ class AuthProxyIngress(Construct):
         controller: the ingress controller's pods, for NetworkPolicies; default ingress-nginx's
             controller pods in namespace ``ingress-nginx``.
     """
+
+    ingress = Handle[cdk8s.ApiObject]("The Ingress for ``/`` (the default child), unchecked.")
+    hub_ingress = Handle[cdk8s.ApiObject]("The Ingress for ``/hub``, checked by the auth proxy.")
+    auth_proxy_ingress = Handle[cdk8s.ApiObject]("The Ingress for the auth proxy's own paths.")
 
     def __init__(
         self,

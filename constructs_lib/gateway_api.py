@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
 from constructs_lib._proxy_checks import ingress_target
 from constructs_lib.header_trust import refuse_unenforced
@@ -77,6 +78,12 @@ class GatewayApiIngress(Construct):
             ``gateway.envoyproxy.io/owning-gateway-name``: pass those.
         route_namespace: where the HTTPRoute lives; default ``None``, the app's namespace.
     """
+
+    route = Handle[cdk8s.ApiObject]("The HTTPRoute (the default child).")
+    reference_grant = Handle[cdk8s.ApiObject | None](
+        "The ReferenceGrant letting the route reach the proxy's Service; ``None`` when the "
+        "route lives in the app's namespace."
+    )
 
     def __init__(
         self,
@@ -192,9 +199,10 @@ class GatewayApiIngress(Construct):
                 rules=[rule("hub", _HUB_PATH, ()), rule("other", "/", self.auth_headers)],
             ),
         )
-        self.reference_grant: cdk8s.ApiObject | None = None
-        if elsewhere:
-            self.reference_grant = gw.ReferenceGrant(
+        self.reference_grant = (
+            None
+            if not elsewhere
+            else gw.ReferenceGrant(
                 self,
                 "ReferenceGrant",
                 metadata=cdk8s.ApiObjectMetadata(
@@ -211,3 +219,4 @@ class GatewayApiIngress(Construct):
                     ],
                 ),
             )
+        )

@@ -22,6 +22,7 @@ from constructs_lib._checks import (
 )
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import (
     Component,
     check_dns_label,
@@ -254,6 +255,16 @@ class HubStatefulSet(Construct):
         options: every other option, as one value (see :class:`HubOptions` for each field);
             its fields may also be given as keyword props, which replace them.
     """
+
+    service_account = Handle[cdk8s.ApiObject]("The hub's ServiceAccount (KubeSpawner's).")
+    role = Handle[cdk8s.ApiObject]("The Role: what KubeSpawner does in the namespace.")
+    role_binding = Handle[cdk8s.ApiObject]("The RoleBinding of the Role to the ServiceAccount.")
+    service = Handle[cdk8s.ApiObject]("The hub's ClusterIP Service.")
+    stateful_set = Handle[cdk8s.ApiObject]("The hub's StatefulSet (the default child).")
+    disruption_budget = Handle[cdk8s.ApiObject]("The hub's PodDisruptionBudget.")
+    user_priority_class = Handle[cdk8s.ApiObject | None](
+        "The PriorityClass of user pods; ``None`` unless ``user_pods.priority`` creates one."
+    )
 
     def __init__(
         self,
@@ -516,7 +527,16 @@ class HubStatefulSet(Construct):
         # The PriorityClass user pods name, where the app creates it.
         priority = user_pods.priority.object_spec(release) if user_pods.priority else None
         config_map = self._config_map_spec(config_map_name, data)
-        made = api_objects(
+        (
+            self.service_account,
+            self.role,
+            self.role_binding,
+            self.service,
+            self.stateful_set,
+            self.disruption_budget,
+            *priority_class,
+            self._config_map,
+        ) = api_objects(
             self,
             [
                 *own,
@@ -527,10 +547,12 @@ class HubStatefulSet(Construct):
                 config_map,
             ],
         )
-        self.service_account, self.role, self.role_binding = made[:3]
-        self.service, self.stateful_set, self.disruption_budget = made[3:6]
-        self.user_priority_class = made[6] if priority else None
-        self.config_map = made[-1]
+        self.user_priority_class = priority_class[0] if priority_class else None
+
+    @property
+    def config_map(self) -> cdk8s.ApiObject:
+        """The settings ConfigMap the hub mounts (replaced by ``add_profile``)."""
+        return self._config_map
 
     def _config_files(self) -> tuple[tuple[HubFile, ...], dict[str, str], str]:
         """The settings file and the rest of the ConfigMap's keys, and its name after their
@@ -574,8 +596,8 @@ class HubStatefulSet(Construct):
                 {"name": name, "items": [file.item() for file in files]},
             )
         )
-        self.node.try_remove_child(self.config_map.node.id)
-        self.config_map = api_objects(self, [self._config_map_spec(name, data)])[0]
+        self.node.try_remove_child(self._config_map.node.id)
+        self._config_map = api_objects(self, [self._config_map_spec(name, data)])[0]
 
     @property
     def settings(self) -> HubSettings:

@@ -291,6 +291,8 @@ class IstioIngress(Construct):
             the service account of Istio's default install.
         trust_domain: the mesh's trust domain, for the components' principals; default
             ``cluster.local``.
+        gateway: renamed ``gateway_pods`` (``.gateway`` is the Gateway this makes): an error
+            that names it.
     """
 
     def __init__(

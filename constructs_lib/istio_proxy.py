@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import (
@@ -28,6 +29,7 @@ from constructs_lib._endpoints import (
 from constructs_lib._env import ContainerEnv
 from constructs_lib._errors import invalid
 from constructs_lib._flows import Flow, route_writer_flows, route_writer_ingress_flows
+from constructs_lib._handles import Handle
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import enter, join_app
@@ -163,6 +165,14 @@ class IstioProxy(Construct):
 
     API_PORT = ISTIO_PROXY_API_PORT
     SERVICE_API_PORT = PROXY_SERVICE_API_PORT
+
+    service_account = Handle[cdk8s.ApiObject]("The ServiceAccount it writes VirtualServices as.")
+    role = Handle[cdk8s.ApiObject]("The Role: create, list and delete VirtualServices.")
+    role_binding = Handle[cdk8s.ApiObject]("The RoleBinding of the Role to the ServiceAccount.")
+    service = Handle[cdk8s.ApiObject]("The Service: the API port ``http-api`` only.")
+    deployment = Handle[cdk8s.ApiObject]("The Deployment (the default child).")
+    disruption_budget = Handle[cdk8s.ApiObject]("The PodDisruptionBudget.")
+    env = Handle[ContainerEnv]("The proxy container's environment (``env.add_variable``).")
 
     def __init__(
         self,
@@ -340,7 +350,6 @@ class IstioProxy(Construct):
         ) = api_objects(
             self, [*own, service, deployment, disruption_budget_spec(self.name, self.labels)]
         )
-        #: The proxy container's environment: ``proxy.env.add_variable(name, value)``.
         self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
 
     @property

@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image_pull_secrets, check_instance
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import enter
@@ -137,6 +139,10 @@ class JupyterHub(Construct):
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
+    hub = Handle[HubStatefulSet]("The hub (``HubStatefulSet``).")
+    proxy = Handle[IProxy]("The proxy: ``CHProxy``, or ``IstioProxy`` with IstioProxyOptions.")
+    user_service_account = Handle[cdk8s.ApiObject]("The ServiceAccount user pods run as.")
+
     def __init__(
         self,
         scope: Construct,
@@ -250,12 +256,11 @@ class JupyterHub(Construct):
             kubernetes_version=kubernetes_version,
             options=hub_settings,
         )
-        self.proxy: IProxy = (
+        self.proxy = (
             IstioProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
             if isinstance(proxy_settings, IstioProxyOptions)
             else CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
         )
-        self.profiles = chosen
         self.proxy_token = proxy_token
         # The escape hatch of the whole: the hub's StatefulSet.
         self.node.default_child = self.hub.stateful_set
@@ -265,7 +270,11 @@ class JupyterHub(Construct):
         ``NotebookProfile`` in any scope, then add it here, before constructs that read the
         profiles (``HubResourceQuota``, ``HubNamespace``)."""
         self.hub.add_profile(profile)
-        self.profiles = self.hub.profiles
+
+    @property
+    def profiles(self) -> tuple[NotebookProfile, ...]:
+        """The profiles users can spawn, the default first unless one is marked."""
+        return self.hub.profiles
 
     @property
     def image_pull_secrets(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from constructs_lib._endpoints import (
 from constructs_lib._env import ContainerEnv
 from constructs_lib._errors import invalid
 from constructs_lib._flows import Flow, IngressTarget, in_path_flows
+from constructs_lib._handles import Handle
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_objects, name_of, object_spec
 from constructs_lib._placement import enter, join_app
@@ -227,6 +228,15 @@ class CHProxy(Construct):
     API_PORT = PROXY_API_PORT
     METRICS_PORT = PROXY_METRICS_PORT
     SERVICE_API_PORT = PROXY_SERVICE_API_PORT
+
+    service_account = Handle[cdk8s.ApiObject]("The pods' ServiceAccount (no API token mounted).")
+    service = Handle[cdk8s.ApiObject]("The Service: public port ``http``, API ``http-api``.")
+    deployment = Handle[cdk8s.ApiObject]("The Deployment (the default child).")
+    disruption_budget = Handle[cdk8s.ApiObject]("The PodDisruptionBudget.")
+    autoscaler = Handle[cdk8s.ApiObject | None](
+        "The HorizontalPodAutoscaler; ``None`` when min_replicas equals max_replicas."
+    )
+    env = Handle[ContainerEnv]("The proxy container's environment (``env.add_variable``).")
 
     def __init__(
         self,
@@ -452,9 +462,7 @@ class CHProxy(Construct):
                 *(() if fixed else (autoscaler,)),
             ],
         )
-        #: The HorizontalPodAutoscaler; ``None`` when min_replicas equals max_replicas.
-        self.autoscaler: cdk8s.ApiObject | None = scaler[0] if scaler else None
-        #: The proxy container's environment: ``proxy.env.add_variable(name, value)``.
+        self.autoscaler = scaler[0] if scaler else None
         self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
         routes.admit(self.labels)
 

@@ -8,6 +8,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from constructs_lib._quantity import check_quantity
@@ -103,6 +104,9 @@ class RedisRouteStore(Construct, RouteStore):
     """
 
     shared = True
+    service = Handle[cdk8s.ApiObject]("Redis's Service.")
+    stateful_set = Handle[cdk8s.ApiObject]("Redis's StatefulSet, one replica with its volume.")
+    disruption_budget = Handle[cdk8s.ApiObject]("Redis's PodDisruptionBudget.")
 
     def __init__(
         self,
@@ -205,12 +209,11 @@ class RedisRouteStore(Construct, RouteStore):
         self.service, self.stateful_set, self.disruption_budget = api_objects(
             self, [service, stateful_set, disruption_budget_spec(self.name, self.labels)]
         )
-        #: The NetworkPolicy admitting the proxy; made when a proxy takes these routes.
-        self.network_policy: cdk8s.ApiObject | None = None
+        self._network_policy: cdk8s.ApiObject | None = None
 
     def admit(self, proxy_labels: dict[str, str]) -> None:
         """Admit the proxy's pods (and nothing else) to Redis."""
-        self.network_policy = api_object(
+        self._network_policy = api_object(
             self,
             "NetworkPolicy",
             api_version="networking.k8s.io/v1",
@@ -228,6 +231,12 @@ class RedisRouteStore(Construct, RouteStore):
                 ],
             },
         )
+
+    @property
+    def network_policy(self) -> cdk8s.ApiObject | None:
+        """The NetworkPolicy admitting the proxy's pods; made when a proxy takes these
+        routes (``None`` before)."""
+        return self._network_policy
 
     def proxy_env(self) -> list[dict[str, Any]]:
         return [

@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import api_object, sorted_keys
 from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
@@ -63,6 +64,10 @@ class VaultSecret(Construct, ProxyToken):
             Secrets Operator), or ``KUSTOMIZE_GENERATOR``.
     """
 
+    delivery_object = Handle[cdk8s.ApiObject](
+        "What delivers the Secret: the ExternalSecret, or kustomize's SecretsFromVault generator."
+    )
+
     def __init__(
         self,
         scope: Construct,
@@ -114,8 +119,7 @@ class VaultSecret(Construct, ProxyToken):
         )
         self.remote_key = "/".join(logical)
         labels = {APP_LABEL: release}
-        #: The object that delivers the Secret: the ExternalSecret, or kustomize's generator.
-        self.delivery_object: cdk8s.ApiObject = (
+        self.delivery_object = (
             self._external_secret(self.secret_name, labels, refresh_interval)
             if delivery is VaultDelivery.EXTERNAL_SECRET
             else api_object(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from constructs_lib import (
     VaultDelivery,
     VaultSecret,
 )
+from constructs_lib._handles import Handle
 from tests.conftest import HOSTS, TRUST
 
 
@@ -47,12 +49,13 @@ def _objects_in(value: Any) -> Iterator[cdk8s.ApiObject]:
 
 
 def _handled(construct: IConstruct) -> set[str]:
-    """The paths of the objects the construct's public members return."""
-    names = {*dir(type(construct)), *vars(construct)} - {"node"}
+    """The paths of the objects the construct's read-only members (properties, handles)
+    return; a plain attribute would let a caller replace what the construct made."""
+    names = {name for name in dir(type(construct)) if not name.startswith("_")} - {"node"}
     return {
         obj.node.path
         for name in names
-        if not name.startswith("_")
+        if isinstance(inspect.getattr_static(type(construct), name), property | Handle)
         for obj in _objects_in(getattr(construct, name, None))
     }
 
@@ -133,3 +136,17 @@ def test_istio_gateway_is_the_gateway(chart: cdk8s.Chart) -> None:
     assert istio.user_policies.authorization_policy.name == "jupyterhub-singleuser-server"
     with pytest.raises(AttributeError):
         istio.gateway = istio.hub_access_log  # type: ignore[misc]
+
+
+def test_a_handle_is_set_once(chart: cdk8s.Chart) -> None:
+    jupyterhub = JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+    )
+    with pytest.raises(AttributeError) as error:
+        jupyterhub.hub.service = jupyterhub.user_service_account
+    assert str(error.value).startswith("HubStatefulSet.service is read-only")
+    assert "The hub's ClusterIP Service." in (HubStatefulSet.service.__doc__ or "")

@@ -549,3 +549,11 @@ def test_fails_negative_retry_attempts(chart: cdk8s.Chart) -> None:
     assert _error(chart, retries=Retries(attempts=-1)) == (
         "test/Istio: retries.attempts must be 0 or more, got -1"
     )
+
+
+def test_gateway_is_renamed_gateway_pods(chart: cdk8s.Chart) -> None:
+    with pytest.raises(ValueError) as error:
+        _istio(chart, gateway=NetworkPeer.ISTIO_INGRESS_GATEWAY)
+    assert str(error.value).startswith(
+        "test/Istio: gateway is now gateway_pods (.gateway is the Gateway made), got NetworkPeer("
+    )
