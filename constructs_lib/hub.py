@@ -21,6 +21,7 @@ from constructs_lib._checks import (
     merge_options,
 )
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
+from constructs_lib._env import ContainerEnv
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
 from constructs_lib._names import (
@@ -262,6 +263,7 @@ class HubStatefulSet(Construct):
     service = Handle[cdk8s.ApiObject]("The hub's ClusterIP Service.")
     stateful_set = Handle[cdk8s.ApiObject]("The hub's StatefulSet (the default child).")
     disruption_budget = Handle[cdk8s.ApiObject]("The hub's PodDisruptionBudget.")
+    env = Handle[ContainerEnv]("The hub container's environment (``env.add_variable``).")
     user_priority_class = Handle[cdk8s.ApiObject | None](
         "The PriorityClass of user pods; ``None`` unless ``user_pods.priority`` creates one."
     )
@@ -548,6 +550,8 @@ class HubStatefulSet(Construct):
             ],
         )
         self.user_priority_class = priority_class[0] if priority_class else None
+        hub_container = stateful_set.body["spec"]["template"]["spec"]["containers"][0]
+        self.env = ContainerEnv(self, self.stateful_set, 0, hub_container["env"], (TOKEN_ENV,))
 
     @property
     def config_map(self) -> cdk8s.ApiObject:

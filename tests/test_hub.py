@@ -494,3 +494,21 @@ def test_fails_empty_user_claim(chart: cdk8s.Chart) -> None:
     assert _error(chart, header_trust=trust) == (
         "test/Hub: header_trust.user_claim must be a claim name, got ''"
     )
+
+
+def test_env_adds_variables_to_the_hub_container(chart: cdk8s.Chart) -> None:
+    hub = HubStatefulSet(
+        chart,
+        "Hub",
+        header_trust=TRUST,
+        public_hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+        profiles=[NotebookProfile(chart, "Profile")],
+    )
+    own = hub.env.names
+    hub.env.add_secret_variable("OAUTH_CLIENT_SECRET", secret="oauth", key="secret")
+    container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+    assert container["name"] == "hub"
+    assert [variable["name"] for variable in container["env"]] == [*own, "OAUTH_CLIENT_SECRET"]
+    with pytest.raises(ValueError, match="env is already set in the container, got 'HOME'"):
+        hub.env.add_variable("HOME", "/home/hub")
