@@ -32,10 +32,12 @@ _REMOVED = {
 }
 
 
-def removed_name(module: str, name: str) -> AttributeError:
-    """The error for ``module.name``: what replaced it, if it was removed."""
+def removed_name(module: str, name: str) -> Exception:
+    """The error for ``module.name``: for a removed name, an ImportError naming what replaced
+    it (``from module import name`` shows an AttributeError's text as "cannot import name"
+    only), else the usual AttributeError."""
     if name in _REMOVED:
-        return AttributeError(f"{module}.{name} was removed; use {_REMOVED[name]}")
+        return ImportError(f"{module}.{name} was removed; use {_REMOVED[name]}")
     return AttributeError(f"module {module!r} has no attribute {name!r}")
 
 

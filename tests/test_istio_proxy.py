@@ -22,6 +22,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
 
+import constructs_lib
 from constructs_lib import (
     AuthProxyIngress,
     GatewayApiIngress,
@@ -650,3 +651,13 @@ def test_fails_hub_without_the_proxy_client(chart: cdk8s.Chart) -> None:
         "extra_config={'JupyterHub': {'proxy_class': 'hub_runtime.proxy_routes."
         "VirtualServiceRoutesProxy'}}) (routes keep their trailing slash), got 'test/Hub'"
     )
+
+
+def test_the_removed_protocol_names_its_replacement() -> None:
+    with pytest.raises(ImportError, match=r"IMeshRoutedProxy was removed; use IProxy: a proxy"):
+        from constructs_lib import IMeshRoutedProxy
+    with pytest.raises(ImportError, match=r"interfaces.IMeshRoutedProxy was removed"):
+        from constructs_lib.interfaces import (  # type: ignore[no-redef]
+            IMeshRoutedProxy,  # noqa: F401
+        )
+    assert not hasattr(constructs_lib, "NoSuchName")
