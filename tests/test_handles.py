@@ -77,6 +77,17 @@ def _unhandled(root: IConstruct) -> list[str]:
     return missing
 
 
+def _jupyterhub(chart: cdk8s.Chart, **props: Any) -> JupyterHub:
+    return JupyterHub(
+        chart,
+        "JupyterHub",
+        header_trust=TRUST,
+        hosts=HOSTS,
+        proxy_token=ProxyToken.from_existing_secret("token"),
+        **props,
+    )
+
+
 @pytest.mark.parametrize("name", sorted(APPS))
 def test_every_object_of_the_apps_has_a_handle(name: str, tmp_path: Any) -> None:
     built = APPS[name](str(tmp_path), KubernetesVersion.DEFAULT, None)
@@ -109,27 +120,14 @@ def test_every_object_of_each_construct_has_a_handle(chart: cdk8s.Chart) -> None
 
 
 def test_every_object_with_istio_proxy_has_a_handle(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        proxy_options=IstioProxyOptions(),
-    )
+    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions())
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     assert istio.virtual_service is None and istio.user_header_filter is not None
     assert _unhandled(chart) == []
 
 
 def test_istio_gateway_is_the_gateway(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-    )
+    jupyterhub = _jupyterhub(chart)
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     assert istio.gateway.kind == "Gateway"
     assert istio.hub_policies.sidecar.kind == "Sidecar"
@@ -139,13 +137,7 @@ def test_istio_gateway_is_the_gateway(chart: cdk8s.Chart) -> None:
 
 
 def test_a_handle_is_set_once(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-    )
+    jupyterhub = _jupyterhub(chart)
     with pytest.raises(AttributeError) as error:
         jupyterhub.hub.service = jupyterhub.user_service_account
     assert str(error.value).startswith("HubStatefulSet.service is read-only")

@@ -497,14 +497,7 @@ def test_fails_empty_user_claim(chart: cdk8s.Chart) -> None:
 
 
 def test_env_adds_variables_to_the_hub_container(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        profiles=[NotebookProfile(chart, "Profile")],
-    )
+    hub = _hub(chart)
     own = hub.env.names
     hub.env.add_secret_variable("OAUTH_CLIENT_SECRET", secret="oauth", key="secret")
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]

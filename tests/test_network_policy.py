@@ -24,8 +24,7 @@ NAMESPACE_LABELS = {"name": "jupyterhub"}
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 
-@pytest.fixture
-def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
+def _policies(chart: cdk8s.Chart) -> tuple[JupyterHub, HubNetworkPolicies]:
     jupyterhub = JupyterHub(
         chart,
         "JupyterHub",
@@ -33,7 +32,15 @@ def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("t"),
     )
-    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    policies = HubNetworkPolicies(
+        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY
+    )
+    return jupyterhub, policies
+
+
+@pytest.fixture
+def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
+    jupyterhub, _ = _policies(chart)
     return jupyterhub, [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
 
 
@@ -208,20 +215,6 @@ def test_user_pods_reach_everything_but_the_cloud_metadata(
 
 
 MONITORING = NetworkPeer.in_namespace("monitoring", {"app": "exporter"})
-
-
-def _policies(chart: cdk8s.Chart) -> tuple[JupyterHub, HubNetworkPolicies]:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
-    policies = HubNetworkPolicies(
-        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY
-    )
-    return jupyterhub, policies
 
 
 def test_allow_from_admits_exactly_that_peer_and_port(chart: cdk8s.Chart) -> None:
