@@ -14,6 +14,7 @@ from constructs import IConstruct
 from apps import APPS
 from constructs_lib import (
     CHProxy,
+    Component,
     GatewayApiIngress,
     GatewayRef,
     HubNetworkPolicies,
@@ -115,7 +116,11 @@ def test_every_object_of_each_construct_has_a_handle(chart: cdk8s.Chart) -> None
         gateway=GatewayRef("public", "gateways"),
         route_namespace="gateways",
     )
-    HubNetworkPolicies(chart, "NetworkPolicies", proxy=proxy, ingress_from=NetworkPeer.PROMETHEUS)
+    policies = HubNetworkPolicies(
+        chart, "NetworkPolicies", proxy=proxy, ingress_from=NetworkPeer.PROMETHEUS
+    )
+    policies.allow_from(NetworkPeer.ISTIO_INGRESS_GATEWAY, to=Component.HUB, port=8081)
+    hub.add_profile(NotebookProfile(chart, "Large", display_name="Large"))
     assert _unhandled(chart) == []
 
 

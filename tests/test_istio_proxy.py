@@ -661,3 +661,15 @@ def test_the_removed_protocol_names_its_replacement() -> None:
             IMeshRoutedProxy,  # noqa: F401
         )
     assert not hasattr(constructs_lib, "NoSuchName")
+
+
+def test_env_adds_a_variable_after_main_gos(chart: cdk8s.Chart) -> None:
+    proxy = _proxy(_app(chart))
+    own = proxy.env.names
+    proxy.env.add_variable("HTTP_PROXY", "http://egress.example.org:3128")
+    env = _container(synth(chart))["env"]
+    assert [variable["name"] for variable in env] == [*own, "HTTP_PROXY"]
+    with pytest.raises(
+        ValueError, match="env is already set in the container, got 'ISTIO_GATEWAY'"
+    ):
+        proxy.env.add_variable("ISTIO_GATEWAY", "other")
