@@ -230,7 +230,7 @@ class MeshPolicies:
     authorization_policy: cdk8s.ApiObject
 
 
-# The ids of a component's MeshPolicies objects, by field.
+# The construct id of each MeshPolicies object of a component, by field (the one place).
 _POLICY_IDS: Final = {
     "peer_authentication": "{}-peer-authentication",
     "sidecar": "{}-sidecar",
@@ -633,7 +633,7 @@ class IstioIngress(Construct):
         kind = workload.component.value
         self._add(
             _istio_spec(
-                f"{kind}-peer-authentication",
+                _POLICY_IDS["peer_authentication"].format(kind),
                 kind="PeerAuthentication",
                 name=name,
                 labels=labels,
@@ -642,7 +642,7 @@ class IstioIngress(Construct):
         )
         self._add(
             _istio_spec(
-                f"{kind}-sidecar",
+                _POLICY_IDS["sidecar"].format(kind),
                 kind="Sidecar",
                 name=name,
                 labels=labels,
@@ -664,7 +664,7 @@ class IstioIngress(Construct):
             }
         self._add(
             _istio_spec(
-                f"{kind}-telemetry",
+                _POLICY_IDS["telemetry"].format(kind),
                 kind="Telemetry",
                 name=name,
                 labels=labels,
@@ -744,7 +744,7 @@ class IstioIngress(Construct):
         for component, (labels, rules) in policies.items():
             self._add(
                 _istio_spec(
-                    f"{component.value}-authorization",
+                    _POLICY_IDS["authorization_policy"].format(component.value),
                     kind="AuthorizationPolicy",
                     name=f"{release}-{component.value}",
                     labels=dict(labels),
