@@ -18,6 +18,8 @@ from typing import TypeVar
 import cdk8s
 from constructs import Construct, IConstruct
 
+from constructs_lib._construct import LibraryConstruct
+
 __all__ = ["DeclaredNamespace", "chart_namespace", "enter", "join_app", "others_in_app"]
 
 T = TypeVar("T")
@@ -36,7 +38,7 @@ _roots: dict[str, str] = {}
 _members: dict[str, dict[str, list[Construct]]] = {}
 
 
-class DeclaredNamespace(Construct):
+class DeclaredNamespace(LibraryConstruct):
     """A construct that creates the namespace of a release: ``HubNamespace`` is one."""
 
     name: str

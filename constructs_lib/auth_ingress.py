@@ -7,6 +7,7 @@ from typing import Any
 
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec
@@ -28,7 +29,7 @@ INGRESS_NGINX_CONTROLLER = NetworkPeer.in_namespace(
 )
 
 
-class AuthProxyIngress(Construct):
+class AuthProxyIngress(LibraryConstruct):
     """Routes ``hosts`` to the proxy's public port through ingress-nginx; the hub's requests
     are first checked by an oauth2-proxy served on the same hosts under the hub's path
     (``/hub/oauth2``), whose cookies have the hub's path (``AUTH_PROXY_FLAGS``).

@@ -20,6 +20,7 @@ from constructs_lib._checks import (
     check_strings,
     merge_options,
 )
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
 from constructs_lib._names import (
@@ -220,7 +221,7 @@ class HubOptions:
     affinity: Sequence[Affinity] = ()
 
 
-class HubStatefulSet(Construct):
+class HubStatefulSet(LibraryConstruct):
     r"""The JupyterHub hub.
 
     ``public_hosts`` are the host names browsers reach the hub by (those of the ingress in

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
@@ -220,7 +221,7 @@ _HUB_PROXY_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT, _KUBERNETES_API)
 _USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
 
 
-class IstioIngress(Construct):
+class IstioIngress(LibraryConstruct):
     """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
     VirtualService: the proxy writes one per route, bound to this Gateway), and for hub, proxy
     and user pods each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's

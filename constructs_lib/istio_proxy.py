@@ -19,6 +19,7 @@ from constructs_lib._checks import (
     check_instance,
     merge_options,
 )
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import (
     PROXY_SERVICE_API_PORT,
     component_name,
@@ -137,7 +138,7 @@ class IstioProxyOptions:
     image_pull_secrets: tuple[str, ...] = ()
 
 
-class IstioProxy(Construct):
+class IstioProxy(LibraryConstruct):
     """jupyterhub-istio-proxy for ``hub``: the proxy API as VirtualServices.
 
     The hub calls its API at the same URL and with the same token as configurable-http-proxy's

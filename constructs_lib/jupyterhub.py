@@ -10,6 +10,7 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._checks import check_image_pull_secrets, check_instance
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
@@ -89,7 +90,7 @@ class _Keep(Enum):
 KEEP = _Keep.KEEP
 
 
-class JupyterHub(Construct):
+class JupyterHub(LibraryConstruct):
     """Hub, proxy and user-pod ServiceAccount, wired together.
 
     ``hosts`` are the public host names of the hub (the ingress constructs default to them).

@@ -10,6 +10,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label
 from constructs_lib._objects import api_object, kind_of
@@ -104,7 +105,7 @@ class HubNamespace(DeclaredNamespace):
         )
 
 
-class HubResourceQuota(Construct):
+class HubResourceQuota(LibraryConstruct):
     """The namespace's ResourceQuota, derived from what the app runs at once.
 
     Every pod of ``jupyterhub`` counts as Kubernetes counts it (init containers and Istio's

@@ -9,6 +9,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
@@ -99,7 +100,7 @@ def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy
     return chosen
 
 
-class HubNetworkPolicies(Construct):
+class HubNetworkPolicies(LibraryConstruct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
     ``jupyterhub=`` for its proxy) plus traffic from ``ingress_from`` to the

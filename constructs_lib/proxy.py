@@ -17,6 +17,7 @@ from constructs_lib._checks import (
     check_instance,
     merge_options,
 )
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import (
     PROXY_API_PORT,
     PROXY_METRICS_PORT,
@@ -202,7 +203,7 @@ class ProxyOptions:
     affinity: Sequence[Affinity] = ()
 
 
-class CHProxy(Construct):
+class CHProxy(LibraryConstruct):
     """configurable-http-proxy in front of ``hub``.
 
     Its default and error targets are the hub's Service; its API Service is the one the hub's

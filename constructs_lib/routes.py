@@ -7,6 +7,7 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._checks import check_image
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from constructs_lib._quantity import check_quantity
@@ -87,7 +88,7 @@ class _ExistingRedis(RouteStore):
         return frozenset({self.secret})
 
 
-class RedisRouteStore(Construct, RouteStore):
+class RedisRouteStore(LibraryConstruct, RouteStore):
     """A Redis for the proxy's routes: a one-replica StatefulSet with append-only persistence
     on a volume, its Service, a NetworkPolicy that admits only the proxy, and a PDB. The
     password is key ``REDIS_PASSWORD`` of Secret ``password_secret`` (create it yourself).

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import api_object, sorted_keys
@@ -40,7 +41,7 @@ class VaultDelivery(StrEnum):
     KUSTOMIZE_GENERATOR = "kustomize-generator"
 
 
-class VaultSecret(Construct, ProxyToken):
+class VaultSecret(LibraryConstruct, ProxyToken):
     """``CONFIGPROXY_AUTH_TOKEN`` from Vault into the one Secret ``<release>-proxy-token``.
 
     ``path`` is the KV API path (``/kv/data/jupyterhub`` is mount ``kv``, KV v2, secret
