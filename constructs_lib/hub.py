@@ -23,6 +23,7 @@ from constructs_lib._checks import (
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
+from constructs_lib._extra_config import check_trait
 from constructs_lib._names import (
     Component,
     check_dns_label,
@@ -156,7 +157,9 @@ class HubOptions:
         dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
             cluster's.
         extra_config: traits the typed options do not cover, by configurable class (one of
-            ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none.
+            ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none. Each
+            trait must be a configurable trait of its class at the hub's versions (the ``hub``
+            extra installs them).
         image_pull_secrets: names of Secrets with registry credentials (type
             ``kubernetes.io/dockerconfigjson``) the hub pod pulls its image with; default none,
             the default image is public (user pods: ``UserPods.image_pull_secrets``).
@@ -210,8 +213,8 @@ class HubOptions:
     prometheus_scrape: bool = True
     dns_ndots: int | None = 1
     # JupyterHub/KubeSpawner traits the typed options do not cover, by class (as z2jh's
-    # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Applied last at the hub's start,
-    # which checks each trait exists.
+    # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Each trait is checked against its
+    # class at the hub's versions when the hub is made; applied last at the hub's start.
     extra_config: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     # None: the default image is public.
     image_pull_secrets: tuple[str, ...] = ()
@@ -913,8 +916,7 @@ def _profile_settings(
 def _check_extra_config(
     hub: HubStatefulSet, extra: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """Known classes, trait names that are identifiers, JSON values (the hub checks that
-    each trait exists in its class when it starts)."""
+    """Known classes, traits those classes have (at the hub's versions), JSON values."""
     if not isinstance(extra, Mapping):
         raise invalid(hub, "extra_config", extra, "must be a mapping of class name to traits")
     checked: dict[str, dict[str, Any]] = {}
@@ -931,6 +933,7 @@ def _check_extra_config(
         for trait, value in traits.items():
             if not isinstance(trait, str) or not trait.isidentifier():
                 raise invalid(hub, f"extra_config.{name}", trait, "must name a trait")
+            check_trait(hub, name, trait)
             try:
                 json.dumps(value)
             except (TypeError, ValueError):
