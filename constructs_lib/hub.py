@@ -423,6 +423,8 @@ class HubStatefulSet(LibraryConstruct):
                     f"must be a user name the hub accepts (this one {problem})",
                 )
         _check_placement(self, release)
+        if user_pods.priority is not None:
+            user_pods.priority.claim(self, "user_pods.priority", release)
         scheduling = Scheduling.of(
             self,
             node_selector=options.node_selector,
@@ -835,6 +837,7 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
             )
     for declared in others_in_app(hub, DeclaredNamespace, release):
         if declared.name != namespace:
+            _check_one_hub(hub, release, declared)
             raise invalid(
                 hub,
                 "namespace",
@@ -842,6 +845,20 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
                 f"must be {declared.name!r}, the namespace {declared.node.path} "
                 f"creates for release {release!r} (the chart's namespace)",
             )
+
+
+def _check_one_hub(hub: HubStatefulSet, release: str, declared: DeclaredNamespace) -> None:
+    """A hub outside its release's namespace when the release has a hub there: a second hub
+    of the release, not a misplaced one."""
+    other = next(others_in_app(hub, HubStatefulSet, release), None)
+    if other is not None:
+        raise invalid(
+            hub,
+            "release",
+            release,
+            f"must differ from that of {other.node.path} in namespace {declared.name!r}, "
+            f"which {declared.node.path} creates for it (a release lives in one namespace)",
+        )
 
 
 def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) -> None:
