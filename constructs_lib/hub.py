@@ -150,8 +150,8 @@ class HubOptions:
         storage_class: the data volume's StorageClass; default ``None``, the cluster's default.
         probes: liveness and readiness timing on ``/hub/health``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
-        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
-            for no injection.
+        sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
+            (under ``JupyterHub`` its ``mesh`` sets it).
         prometheus_scrape: whether the pod carries Prometheus scrape annotations for
             ``/hub/metrics``; default ``True``.
         dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
@@ -209,7 +209,8 @@ class HubOptions:
     # None: HealthProbes() on /hub/health.
     probes: HealthProbes | None = None
     pre_stop_seconds: int = 3
-    sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
+    # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
+    sidecar: IstioSidecar | None = None
     prometheus_scrape: bool = True
     dns_ndots: int | None = 1
     # JupyterHub/KubeSpawner traits the typed options do not cover, by class (as z2jh's

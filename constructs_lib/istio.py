@@ -356,7 +356,7 @@ class IstioIngress(LibraryConstruct):
             refuse_unenforced(
                 self,
                 chosen.hub,
-                "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy "
+                "the hub runs without an Istio sidecar (no mesh), so no AuthorizationPolicy "
                 "keeps user servers off its login path",
             )
         namespace = chart_namespace(self)

@@ -179,12 +179,12 @@ class UserPods:
     server_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=_reference_labels)
-    sidecar: IstioSidecar | None = field(
-        default_factory=lambda: IstioSidecar("10m", "128Mi", "100m", "128Mi")
-    )
-    # Prometheus scrapes the Istio sidecar's merged metrics endpoint.
-    prometheus_port: int | None = 15020
-    prometheus_path: str = "/stats/prometheus"
+    # No mesh unless chosen: under JupyterHub its mesh sets the sidecar and, with a mesh,
+    # the scrape of the sidecar's merged metrics (IstioMesh.user_sidecar, metrics_port).
+    sidecar: IstioSidecar | None = None
+    # None: no scrape annotations (without a mesh nothing serves metrics on a fixed port).
+    prometheus_port: int | None = None
+    prometheus_path: str = "/metrics"
     ephemeral_storage_guarantee: str | None = "1G"
     init_cpu: str = "10m"
     init_memory: str = "32Mi"

@@ -25,7 +25,7 @@ def _jupyterhub(chart: cdk8s.Chart, token: ProxyToken | None = None) -> JupyterH
         "JupyterHub",
         hosts=HOSTS,
         header_trust=TRUST,
-        sidecar=None,
+        mesh=None,
         proxy_token=token or ProxyToken.from_existing_secret("proxy-token"),
     )
 
@@ -42,7 +42,7 @@ def test_importing_the_library_and_synthesizing_does_not_load_cdk8s_plus(tmp_pat
         "from constructs_lib import JupyterHub, HeaderTrust, ProxyToken\n"
         "app = cdk8s.App(outdir=sys.argv[1])\n"
         "chart = cdk8s.Chart(app, 'jupyterhub', namespace='jupyterhub')\n"
-        "JupyterHub(chart, 'JupyterHub', hosts=['hub.example.org'], sidecar=None,\n"
+        "JupyterHub(chart, 'JupyterHub', hosts=['hub.example.org'], mesh=None,\n"
         "           header_trust=HeaderTrust.mesh_enforced(),\n"
         "           proxy_token=ProxyToken.from_existing_secret('proxy-token'))\n"
         "app.synth()\n"
