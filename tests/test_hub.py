@@ -159,8 +159,8 @@ def test_release_renames_everything(chart: cdk8s.Chart) -> None:
     }
 
 
-def test_without_sidecar_no_injection(chart: cdk8s.Chart) -> None:
-    _hub(chart, sidecar=None)
+def test_no_injection_unless_given_a_sidecar(chart: cdk8s.Chart) -> None:
+    _hub(chart)
     template = find(synth(chart), "StatefulSet")["spec"]["template"]
     assert "sidecar.istio.io/inject" not in template["metadata"]["labels"]
 

@@ -162,10 +162,9 @@ def test_kplus_service_account_runs_the_user_pods(chart: cdk8s.Chart) -> None:
         header_trust=TRUST,
         profiles=[profile],
         public_hosts=HOSTS,
-        sidecar=None,
         user_service_account=plus.user_service_account(account),
     )
-    CHProxy(chart, "Proxy", hub=hub, sidecar=None)
+    CHProxy(chart, "Proxy", hub=hub)
     settings = json.loads(find(synth(chart), "ConfigMap")["data"][SETTINGS_FILE_NAME])
     assert settings["spawner"]["service_account"] == account.name
 
