@@ -14,12 +14,17 @@ _EMPTY = "Only root constructs may have an empty ID"
 
 
 class LibraryConstruct(Construct):
-    """A ``Construct`` whose id is checked in Python first (the checks cost nothing when the
-    id is valid: they run only once the constructs library has refused it)."""
+    """A ``Construct`` whose refused scope or id is a ``ValueError`` naming it. The types are
+    checked here; the rest only once the constructs library has refused the id, so a valid
+    one costs nothing more."""
 
     def __init__(self, scope: Construct, id: str) -> None:
+        if not isinstance(scope, Construct):
+            raise ValueError(
+                f"{id!r}: scope must be a construct (a Chart, or a construct in one), got {scope!r}"
+            )
         if not isinstance(id, str):
-            raise _id_error(scope, repr(id), id, "must be a string")
+            raise _id_error(_child_path(scope, repr(id)), id, "must be a string")
         try:
             super().__init__(scope, id)
         except RuntimeError as error:
@@ -34,22 +39,22 @@ def _refusal(scope: Construct, id: str, message: str) -> ValueError | None:
         other = scope.node.try_find_child(id)
         kind = type(other).__name__ if other is not None else "construct"
         return _id_error(
-            scope,
+            _child_path(scope, id),
             id,
-            id,
-            f"must be unique among the children of {_where(scope)} (a {kind} there has it)",
+            f"must be unique among the children of {scope.node.path or 'the app'} (a {kind} "
+            "there has it)",
         )
     if message.startswith(_EMPTY):
-        return _id_error(scope, "''", id, "must not be empty")
+        return _id_error(scope.node.path, id, "must not be empty (only an app's root has none)")
     return None
 
 
-def _where(scope: Construct) -> str:
-    return scope.node.path or "the app"
+def _child_path(scope: Construct, name: str) -> str:
+    """The path the construct would have had."""
+    return f"{scope.node.path}/{name}" if scope.node.path else name
 
 
-def _id_error(scope: Construct, name: str, id: object, allowed: str) -> ValueError:
-    """``test/JupyterHub: id must be unique among the children of test (...), got 'JupyterHub'``:
-    the shape of ``invalid``, the path being the one the construct would have had."""
-    path = f"{scope.node.path}/{name}" if scope.node.path else name
+def _id_error(path: str, id: object, allowed: str) -> ValueError:
+    """``test/JupyterHub: id must be unique among the children of test (...), got
+    'JupyterHub'``: the shape of ``invalid``."""
     return ValueError(f"{path}: id {allowed}, got {id!r}")

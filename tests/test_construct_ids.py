@@ -54,7 +54,9 @@ def test_fails_id_of_a_child_the_construct_makes(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_empty_id(chart: cdk8s.Chart) -> None:
-    assert _error(lambda: NotebookProfile(chart, "")) == ("test/'': id must not be empty, got ''")
+    assert _error(lambda: NotebookProfile(chart, "")) == (
+        "test: id must not be empty (only an app's root has none), got ''"
+    )
 
 
 @pytest.mark.parametrize("id", [None, 3, b"hub"])
@@ -79,3 +81,9 @@ def test_every_public_construct_checks_its_id() -> None:
     ]
     assert constructs
     assert [c.__name__ for c in constructs if not issubclass(c, LibraryConstruct)] == []
+
+
+def test_fails_scope_not_a_construct() -> None:
+    assert _error(lambda: _jupyterhub(None, "JupyterHub")) == (  # type: ignore[arg-type]
+        "'JupyterHub': scope must be a construct (a Chart, or a construct in one), got None"
+    )
