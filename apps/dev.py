@@ -142,6 +142,9 @@ class DevChart(cdk8s.Chart):
             "NetworkPolicies",
             jupyterhub=self.jupyterhub,
             ingress_from=self.ingress.gateway_pods,
+            # The reference's developers intercept its workloads with telepresence (its
+            # traffic agent's default port).
+            telepresence_port=9900,
         )
         # 8 user servers: the reference's quota of 32 CPUs at the profiles' 4-CPU limit; its one
         # GPU is one GPU server. The hub, proxies, Redis and sidecars come on top.

@@ -110,9 +110,10 @@ class MinimalChart(cdk8s.Chart):
             # nodes' taint is tolerated by default (a profile with GPUs). A node reuses the
             # image copy it has: the tags are the Python 3.12 line's.
             profiles=reference_profiles(self, volumes=[home], standard_options={"image": _IMAGES}),
-            sidecar=None,
+            # No service mesh: no sidecar in any pod, nothing of Istio's to scrape or admit.
+            mesh=None,
             # Every server opens in JupyterLab.
-            user_pods=UserPods(sidecar=None, default_url="/lab"),
+            user_pods=UserPods(default_url="/lab"),
             image_pull_secrets=image_pull_secrets,
             hub_image=hub_image,
             proxy_image=proxy_image,
@@ -126,14 +127,12 @@ class MinimalChart(cdk8s.Chart):
             tls_secret=tls_secret,
             auth_proxy=auth_proxy,
         )
-        # No sidecars to scrape and no telepresence here: only the app's own flows.
+        # No sidecars to scrape (no mesh) and no telepresence: only the app's own flows.
         HubNetworkPolicies(
             self,
             "NetworkPolicies",
             jupyterhub=self.jupyterhub,
             ingress_from=self.ingress.controller,
-            prometheus=None,
-            telepresence_port=None,
         )
         # oauth2-proxy's pods are under the namespace's default-deny too: only the controller
         # reaches them (its check, sign-in and callback), on the pods' port its Service

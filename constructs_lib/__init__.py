@@ -1,5 +1,6 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
+from constructs_lib._mesh import IstioMesh
 from constructs_lib._names import Component
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
@@ -111,6 +112,7 @@ __all__ = [
     "ImagePullPolicy",
     "IngressTarget",
     "IstioIngress",
+    "IstioMesh",
     "IstioProxy",
     "IstioProxyOptions",
     "IstioSidecar",

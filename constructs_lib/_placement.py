@@ -18,7 +18,16 @@ from typing import TypeVar
 import cdk8s
 from constructs import Construct, IConstruct
 
-__all__ = ["DeclaredNamespace", "chart_namespace", "enter", "join_app", "others_in_app"]
+from constructs_lib._construct import LibraryConstruct
+
+__all__ = [
+    "DeclaredNamespace",
+    "app_of",
+    "chart_namespace",
+    "enter",
+    "join_app",
+    "others_in_app",
+]
 
 T = TypeVar("T")
 
@@ -36,7 +45,7 @@ _roots: dict[str, str] = {}
 _members: dict[str, dict[str, list[Construct]]] = {}
 
 
-class DeclaredNamespace(Construct):
+class DeclaredNamespace(LibraryConstruct):
     """A construct that creates the namespace of a release: ``HubNamespace`` is one."""
 
     name: str
@@ -76,12 +85,17 @@ def chart_namespace(scope: Construct) -> str | None:
     return _namespaces[key]
 
 
-def _release_members(scope: Construct, release: str) -> list[Construct]:
+def app_of(scope: Construct) -> str:
+    """The jsii reference of the scope's app (its root construct): a key per app."""
     chart = chart_of(scope)
     root = _roots.get(ref(chart))
     if root is None:
         root = _roots[ref(chart)] = ref(chart.node.root)
-    return _members.setdefault(root, {}).setdefault(release, [])
+    return root
+
+
+def _release_members(scope: Construct, release: str) -> list[Construct]:
+    return _members.setdefault(app_of(scope), {}).setdefault(release, [])
 
 
 def join_app(construct: Construct, release: str) -> None:

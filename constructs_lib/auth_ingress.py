@@ -8,6 +8,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
@@ -31,7 +32,7 @@ INGRESS_NGINX_CONTROLLER = NetworkPeer.in_namespace(
 )
 
 
-class AuthProxyIngress(Construct):
+class AuthProxyIngress(LibraryConstruct):
     """Routes ``hosts`` to the proxy's public port through ingress-nginx; the hub's requests
     are first checked by an oauth2-proxy served on the same hosts under the hub's path
     (``/hub/oauth2``), whose cookies have the hub's path (``AUTH_PROXY_FLAGS``).

@@ -9,6 +9,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
@@ -45,7 +46,7 @@ class GatewayRef:
     section_name: str | None = None
 
 
-class GatewayApiIngress(Construct):
+class GatewayApiIngress(LibraryConstruct):
     """An HTTPRoute (``gateway.networking.k8s.io/v1``) attaching ``hosts`` to a Gateway and
     sending them to the proxy's public port: the alternative to ``AuthProxyIngress`` and
     ``IstioIngress`` for any Gateway API implementation (Istio, Envoy Gateway, Cilium...).

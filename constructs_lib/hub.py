@@ -20,9 +20,11 @@ from constructs_lib._checks import (
     check_strings,
     merge_options,
 )
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._env import ContainerEnv
 from constructs_lib._errors import invalid
+from constructs_lib._extra_config import check_trait
 from constructs_lib._handles import Handle
 from constructs_lib._names import (
     Component,
@@ -150,14 +152,16 @@ class HubOptions:
         storage_class: the data volume's StorageClass; default ``None``, the cluster's default.
         probes: liveness and readiness timing on ``/hub/health``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
-        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
-            for no injection.
+        sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
+            (under ``JupyterHub`` its ``mesh`` sets it).
         prometheus_scrape: whether the pod carries Prometheus scrape annotations for
             ``/hub/metrics``; default ``True``.
         dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
             cluster's.
         extra_config: traits the typed options do not cover, by configurable class (one of
-            ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none.
+            ``hub_runtime.settings.CONFIGURABLE_CLASSES``), with JSON values; default none. Each
+            trait must be a configurable trait of its class at the hub's versions (the ``hub``
+            extra installs them).
         image_pull_secrets: names of Secrets with registry credentials (type
             ``kubernetes.io/dockerconfigjson``) the hub pod pulls its image with; default none,
             the default image is public (user pods: ``UserPods.image_pull_secrets``).
@@ -207,12 +211,13 @@ class HubOptions:
     # None: HealthProbes() on /hub/health.
     probes: HealthProbes | None = None
     pre_stop_seconds: int = 3
-    sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
+    # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
+    sidecar: IstioSidecar | None = None
     prometheus_scrape: bool = True
     dns_ndots: int | None = 1
     # JupyterHub/KubeSpawner traits the typed options do not cover, by class (as z2jh's
-    # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Applied last at the hub's start,
-    # which checks each trait exists.
+    # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Each trait is checked against its
+    # class at the hub's versions when the hub is made; applied last at the hub's start.
     extra_config: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     # None: the default image is public.
     image_pull_secrets: tuple[str, ...] = ()
@@ -222,7 +227,7 @@ class HubOptions:
     affinity: Sequence[Affinity] = ()
 
 
-class HubStatefulSet(Construct):
+class HubStatefulSet(LibraryConstruct):
     r"""The JupyterHub hub.
 
     ``public_hosts`` are the host names browsers reach the hub by (those of the ingress in
@@ -432,6 +437,8 @@ class HubStatefulSet(Construct):
                     f"must be a user name the hub accepts (this one {problem})",
                 )
         _check_placement(self, release)
+        if user_pods.priority is not None:
+            user_pods.priority.claim(self, "user_pods.priority", release)
         scheduling = Scheduling.of(
             self,
             node_selector=options.node_selector,
@@ -886,6 +893,7 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
             )
     for declared in others_in_app(hub, DeclaredNamespace, release):
         if declared.name != namespace:
+            _check_one_hub(hub, release, declared)
             raise invalid(
                 hub,
                 "namespace",
@@ -893,6 +901,20 @@ def _check_placement(hub: HubStatefulSet, release: str) -> None:
                 f"must be {declared.name!r}, the namespace {declared.node.path} "
                 f"creates for release {release!r} (the chart's namespace)",
             )
+
+
+def _check_one_hub(hub: HubStatefulSet, release: str, declared: DeclaredNamespace) -> None:
+    """A hub outside its release's namespace when the release has a hub there: a second hub
+    of the release, not a misplaced one."""
+    other = next(others_in_app(hub, HubStatefulSet, release), None)
+    if other is not None:
+        raise invalid(
+            hub,
+            "release",
+            release,
+            f"must differ from that of {other.node.path} in namespace {declared.name!r}, "
+            f"which {declared.node.path} creates for it (a release lives in one namespace)",
+        )
 
 
 def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) -> None:
@@ -967,8 +989,7 @@ def _profile_settings(
 def _check_extra_config(
     hub: HubStatefulSet, extra: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """Known classes, trait names that are identifiers, JSON values (the hub checks that
-    each trait exists in its class when it starts)."""
+    """Known classes, traits those classes have (at the hub's versions), JSON values."""
     if not isinstance(extra, Mapping):
         raise invalid(hub, "extra_config", extra, "must be a mapping of class name to traits")
     checked: dict[str, dict[str, Any]] = {}
@@ -985,6 +1006,7 @@ def _check_extra_config(
         for trait, value in traits.items():
             if not isinstance(trait, str) or not trait.isidentifier():
                 raise invalid(hub, f"extra_config.{name}", trait, "must name a trait")
+            check_trait(hub, name, trait)
             try:
                 json.dumps(value)
             except (TypeError, ValueError):

@@ -1,6 +1,6 @@
 """The files the hub ConfigMap delivers into the hub image's configuration directory.
 
-``jupyterhub_config.py``, ``settings.json`` and the ``hub_runtime`` package's modules, the way
+``jupyterhub_config.py``, ``settings.json`` and the ``hub_runtime`` modules the hub runs, the way
 z2jh delivers its ``z2jh.py``: so a stock JupyterHub image (z2jh's public hub image by default)
 runs this project's hub with no image of its own, and the runtime always matches the settings.
 """
@@ -12,10 +12,13 @@ from importlib import resources
 
 from hub_runtime.settings import CONFIG_FILE_NAME, SETTINGS_FILE_NAME
 
-__all__ = ["RUNTIME_PACKAGE", "HubFile", "hub_files"]
+__all__ = ["RUNTIME_PACKAGE", "SYNTHESIS_ONLY", "HubFile", "hub_files"]
 
 # The package jupyterhub_config.py imports; delivered as a directory beside it.
 RUNTIME_PACKAGE = "hub_runtime"
+# Its modules the hub never runs, left out of the ConfigMap: the previews render user pods
+# with the hub's spawner at synthesis (apps.previews), outside any hub.
+SYNTHESIS_ONLY = frozenset({"preview.py"})
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,8 @@ class HubFile:
 
 
 def hub_files(settings_json: str) -> tuple[HubFile, ...]:
-    """The config, the settings, then every module of the runtime package (sorted by name)."""
+    """The config, the settings, then every module of the runtime package the hub runs
+    (sorted by name)."""
     package = resources.files(RUNTIME_PACKAGE)
     files = [
         HubFile(
@@ -43,7 +47,11 @@ def hub_files(settings_json: str) -> tuple[HubFile, ...]:
         HubFile(SETTINGS_FILE_NAME, SETTINGS_FILE_NAME, settings_json),
     ]
     modules = sorted(
-        (m for m in package.iterdir() if m.name.endswith(".py") and m.name != CONFIG_FILE_NAME),
+        (
+            m
+            for m in package.iterdir()
+            if m.name.endswith(".py") and m.name not in {CONFIG_FILE_NAME, *SYNTHESIS_ONLY}
+        ),
         key=lambda m: m.name,
     )
     for module in modules:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._flows import Flow
@@ -253,7 +254,7 @@ _HUB_PROXY_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT, _KUBERNETES_API)
 _USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
 
 
-class IstioIngress(Construct):
+class IstioIngress(LibraryConstruct):
     """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
     VirtualService: the proxy writes one per route, bound to this Gateway), and for hub, proxy
     and user pods each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's
@@ -396,7 +397,7 @@ class IstioIngress(Construct):
             refuse_unenforced(
                 self,
                 chosen.hub,
-                "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy "
+                "the hub runs without an Istio sidecar (no mesh), so no AuthorizationPolicy "
                 "keeps user servers off its login path",
             )
         namespace = chart_namespace(self)

@@ -20,6 +20,7 @@ from constructs_lib._checks import (
     check_instance,
     merge_options,
 )
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import (
     PROXY_SERVICE_API_PORT,
     component_name,
@@ -112,7 +113,8 @@ class IstioProxyOptions:
         probes: liveness and readiness timing on ``/ping``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it;
             default 3 (Kubernetes 1.30 and later: the image has no ``sleep`` to exec).
-        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``.
+        sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
+            (under ``JupyterHub`` its ``mesh`` sets it).
         dns_ndots: the pod's DNS ``ndots``; default 1; ``None`` keeps the cluster's.
         image_pull_secrets: names of Secrets with registry credentials (type
             ``kubernetes.io/dockerconfigjson``) the pod pulls its image with, e.g. for a mirror;
@@ -138,12 +140,13 @@ class IstioProxyOptions:
     # None: HealthProbes() on /ping.
     probes: HealthProbes | None = None
     pre_stop_seconds: int = 3
-    sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
+    # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
+    sidecar: IstioSidecar | None = None
     dns_ndots: int | None = 1
     image_pull_secrets: tuple[str, ...] = ()
 
 
-class IstioProxy(Construct):
+class IstioProxy(LibraryConstruct):
     """jupyterhub-istio-proxy for ``hub``: the proxy API as VirtualServices.
 
     The hub calls its API at the same URL and with the same token as configurable-http-proxy's

@@ -11,8 +11,10 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image_pull_secrets, check_instance
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
+from constructs_lib._mesh import IstioMesh, check_mesh, mesh_options, mesh_user_pods
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import enter
@@ -22,7 +24,6 @@ from constructs_lib.interfaces import IProxy
 from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
-from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile, UserVolume
 from constructs_lib.profile_options import ProfileOption
 from constructs_lib.proxy import Autoscaling, CHProxy, ProxyOptions
@@ -92,7 +93,7 @@ class _Keep(Enum):
 KEEP = _Keep.KEEP
 
 
-class JupyterHub(Construct):
+class JupyterHub(LibraryConstruct):
     """Hub, proxy and user-pod ServiceAccount, wired together.
 
     ``hosts`` are the public host names of the hub (the ingress constructs default to them).
@@ -101,10 +102,11 @@ class JupyterHub(Construct):
     :class:`CHProxy`, forwarded whole. The other keyword props are shorthands that replace
     one field of them: ``admin_users``, ``admin_groups``, ``hub_image``, ``user_pods``,
     ``culler`` and ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
-    ``proxy_routes`` the proxy's; ``sidecar`` (Istio injection and the sidecar's resources)
-    both, ``None`` turning injection off for both (user pods follow ``user_pods.sidecar``).
-    With routes in Redis the hub polls the proxy every 60 s unless ``activity_interval`` is
-    set (10 s with routes in memory).
+    ``proxy_routes`` the proxy's. ``mesh`` is the one choice of service mesh for every part:
+    ``IstioMesh()`` (the default, the reference's) injects Istio's sidecar into the hub, the
+    proxy and the user pods and has Prometheus scrape the user pods' sidecars; ``None`` injects
+    none and scrapes nothing. With routes in Redis the hub polls the proxy every 60 s unless
+    ``activity_interval`` is set (10 s with routes in memory).
 
     ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
     child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.
@@ -120,8 +122,12 @@ class JupyterHub(Construct):
         hub_image: default ``DEFAULT_HUB_IMAGE``, z2jh's public hub image.
         proxy_image: default ``None``, the chosen proxy's default image (routes in Redis need
             your own).
-        sidecar: Istio injection for the hub and the proxy; default ``IstioSidecar()``, ``None``
-            turns injection off for both (user pods follow ``user_pods.sidecar``).
+        mesh: the service mesh of every part; default ``IstioMesh()``, Istio's sidecar in the
+            hub, proxy and user pods (each part's sidecar resources are its fields); ``None``
+            for no mesh. The parts' own ``sidecar`` (and ``user_pods.prometheus_port`` with a
+            mesh) are the mesh's here: setting one is an error naming the mesh's field.
+        sidecar: no longer taken (``mesh`` decides every part's sidecar): given, it is an error
+            naming ``mesh``.
         user_pods: what every user pod gets; default ``UserPods()``.
         culler: the idle culler; default ``IdleCuller()``.
         named_server_limit: named servers per user; default 3, 0 turns them off.
@@ -159,7 +165,8 @@ class JupyterHub(Construct):
         admin_groups: Sequence[str] | None = None,
         hub_image: str | None = None,
         proxy_image: str | None = None,
-        sidecar: IstioSidecar | _Keep | None = KEEP,
+        mesh: IstioMesh | None = IstioMesh(),  # noqa: B008 - frozen value
+        sidecar: object = KEEP,
         user_pods: UserPods | None = None,
         culler: IdleCuller | None = None,
         named_server_limit: int | None = None,
@@ -197,7 +204,14 @@ class JupyterHub(Construct):
             if value is not None
         }
         if sidecar is not KEEP:
-            hub_props["sidecar"] = proxy_props["sidecar"] = sidecar
+            raise invalid(
+                self,
+                "sidecar",
+                sidecar,
+                "is now mesh: mesh=IstioMesh(hub_sidecar=..., proxy_sidecar=...) for Istio, "
+                "mesh=None for no mesh",
+            )
+        mesh = check_mesh(self, mesh)
         if isinstance(proxy_options, IstioProxyOptions):
             for name in ("autoscaling", "routes"):
                 if name in proxy_props:
@@ -217,6 +231,13 @@ class JupyterHub(Construct):
             )
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
+        # Every part follows the one mesh.
+        proxy_settings = mesh_options(self, mesh, proxy_settings, "proxy_options", "proxy")
+        hub_settings = mesh_options(self, mesh, hub_settings, "hub_options", "hub")
+        if mesh is not None or hub_settings.user_pods is not None:
+            pods = mesh_user_pods(self, mesh, hub_settings.user_pods or UserPods())
+            hub_settings = dataclasses.replace(hub_settings, user_pods=pods)
+        self.mesh = mesh
         if isinstance(proxy_settings, IstioProxyOptions):
             hub_settings = _for_istio_proxy(
                 hub_settings,

@@ -10,6 +10,8 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._cluster_names import claim_cluster_name
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label
@@ -56,7 +58,8 @@ class HubNamespace(DeclaredNamespace):
         profiles: the profiles whose volumes and init containers decide the Pod Security level.
         name: the Namespace's name; default ``jupyterhub``, the apps' namespace (a chart's
             ``namespace`` must match it).
-        release: the release whose objects live here; default ``jupyterhub``.
+        release: the release whose objects live here (a release lives in one namespace, and
+            a namespace has one HubNamespace); default ``jupyterhub``.
         istio_init: whether injected pods get Istio's init container (NET_ADMIN, NET_RAW), which
             needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh.
     """
@@ -76,15 +79,15 @@ class HubNamespace(DeclaredNamespace):
         super().__init__(scope, id)
         enter(self, scope)
         check_dns_label(self, "name", name)
-        for hub in others_in_app(self, HubStatefulSet, release):
-            if chart_namespace(hub) != name:
-                raise invalid(
-                    self,
-                    "name",
-                    name,
-                    f"must be {chart_namespace(hub)!r}, the namespace the chart of "
-                    f"{hub.node.path} (release {release!r}) puts it in",
-                )
+        _check_release(self, name, release)
+        claim_cluster_name(
+            self,
+            "Namespace",
+            name,
+            release=release,
+            field="name",
+            share="make one HubNamespace for it, with the profiles of every release there",
+        )
         self.name = name
         self.release = release
         join_app(self, release)
@@ -107,7 +110,39 @@ class HubNamespace(DeclaredNamespace):
         )
 
 
-class HubResourceQuota(Construct):
+def _check_release(namespace: HubNamespace, name: str, release: str) -> None:
+    """A release's hub and namespace are one: its HubNamespace names its hub's namespace, and
+    a second namespace or hub in another namespace needs a release of its own."""
+    for declared in others_in_app(namespace, DeclaredNamespace, release):
+        if declared.name != name:
+            raise invalid(
+                namespace,
+                "release",
+                release,
+                f"must differ from that of {declared.node.path}, which creates namespace "
+                f"{declared.name!r} for it (a release lives in one namespace)",
+            )
+    hubs = {chart_namespace(hub): hub for hub in others_in_app(namespace, HubStatefulSet, release)}
+    if len(hubs) > 1:
+        paths = " and ".join(f"{hub.node.path} (namespace {ns!r})" for ns, hub in hubs.items())
+        raise invalid(
+            namespace,
+            "release",
+            release,
+            f"must be that of one hub, not of {paths}: give each hub a release of its own",
+        )
+    for hub_namespace, hub in hubs.items():
+        if hub_namespace != name:
+            raise invalid(
+                namespace,
+                "name",
+                name,
+                f"must be {hub_namespace!r}, the namespace the chart of "
+                f"{hub.node.path} (release {release!r}) puts it in",
+            )
+
+
+class HubResourceQuota(LibraryConstruct):
     """The namespace's ResourceQuota, derived from what the app runs at once.
 
     Every pod of ``jupyterhub`` counts as Kubernetes counts it (init containers and Istio's

@@ -8,8 +8,10 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._flows import Flow
+from constructs_lib._mesh import ISTIO_METRICS_PORT, has_sidecars
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._placement import others_in_app
@@ -68,12 +70,13 @@ def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy
     return chosen
 
 
-class HubNetworkPolicies(Construct):
+class HubNetworkPolicies(LibraryConstruct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
     ``jupyterhub=`` for its proxy) plus traffic from ``ingress_from`` to the
     proxy's public port (with ``IstioProxy``: to the hub's and the user servers' ports);
-    optionally Prometheus scraping the sidecars and telepresence's agent.
+    Prometheus scraping the sidecars where the app has a mesh, and optionally telepresence's
+    agent.
 
     Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
     hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
@@ -83,11 +86,12 @@ class HubNetworkPolicies(Construct):
         jupyterhub: the composite whose flows (``jupyterhub.flows``) are admitted (give one).
         ingress_from: the pods allowed to reach the proxy's public port (the ingress controller's
             or the gateway's): required, as nothing else should.
-        prometheus: the pods allowed to scrape the sidecars; default ``NetworkPeer.PROMETHEUS``
-            (namespace ``prometheus``), ``None`` for no allowance.
+        prometheus: the pods allowed to scrape the sidecars, where the app has a mesh (without
+            one there is no sidecar to scrape, and no allowance); default
+            ``NetworkPeer.PROMETHEUS`` (namespace ``prometheus``), ``None`` for no allowance.
         prometheus_port: the port scraped; default 15020, the Istio sidecar's merged metrics.
-        telepresence_port: telepresence's traffic agent port to admit; default 9900, ``None`` for
-            no allowance.
+        telepresence_port: telepresence's traffic agent port to admit (its default is 9900);
+            default ``None``, no allowance: only an app that runs telepresence opens it.
         block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
             the node's credentials); default ``True``, as z2jh's.
     """
@@ -103,8 +107,8 @@ class HubNetworkPolicies(Construct):
         jupyterhub: IJupyterHub | None = None,
         prometheus: NetworkPeer | None = NetworkPeer.PROMETHEUS,
         # The Istio sidecar's merged metrics port.
-        prometheus_port: int = 15020,
-        telepresence_port: int | None = 9900,
+        prometheus_port: int = ISTIO_METRICS_PORT,
+        telepresence_port: int | None = None,
         block_cloud_metadata: bool = True,
     ) -> None:
         super().__init__(scope, id)
@@ -194,7 +198,7 @@ class HubNetworkPolicies(Construct):
                     },
                 )
             )
-        if prometheus is not None:
+        if prometheus is not None and has_sidecars(chosen):
             policy(
                 "Prometheus",
                 "allow-prometheus",

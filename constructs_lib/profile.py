@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from constructs import Construct
 
-from constructs_lib._checks import check_image
+from constructs_lib._checks import check_image, check_instance
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label, check_dns_subdomain
 from constructs_lib._pull_policy import ImagePullPolicy
@@ -270,7 +271,7 @@ def _check_path(scope: Construct, field: str, value: str, *, absolute: bool) -> 
             raise invalid(scope, field, value, f"may only use the template fields {{{fields}}}")
 
 
-class NotebookProfile(Construct):
+class NotebookProfile(LibraryConstruct):
     """A profile users can spawn. Defaults are the reference's "Standard Notebook".
 
     The profile is data for the hub (written into its settings); it creates no Kubernetes
@@ -349,6 +350,10 @@ class NotebookProfile(Construct):
         init_containers: Sequence[UserContainer] = (),
     ) -> None:
         super().__init__(scope, id)
+        # Read before any other check (the slug is derived from the name).
+        check_instance(self, "display_name", display_name, str)
+        check_instance(self, "description", description, str)
+        check_instance(self, "default", default, bool)
         self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
         if not display_name.strip():
             raise invalid(self, "display_name", display_name, "must not be empty")

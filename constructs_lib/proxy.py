@@ -17,6 +17,7 @@ from constructs_lib._checks import (
     check_instance,
     merge_options,
 )
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import (
     PROXY_API_PORT,
     PROXY_METRICS_PORT,
@@ -169,8 +170,8 @@ class ProxyOptions:
             Deployment with no HPA, as for any equal minimum and maximum).
         probes: liveness and readiness timing on ``/_chp_healthz``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
-        sidecar: Istio injection and the sidecar's resources; default ``IstioSidecar()``, ``None``
-            for no injection.
+        sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
+            (under ``JupyterHub`` its ``mesh`` sets it).
         dns_ndots: the pod's DNS ``ndots``; default 1, as every name it resolves is a short Service
             name or fully qualified (no search-list fan-out); ``None`` keeps the cluster's.
         image_pull_secrets: names of Secrets with registry credentials (type
@@ -198,7 +199,8 @@ class ProxyOptions:
     # None: HealthProbes() on /_chp_healthz.
     probes: HealthProbes | None = None
     pre_stop_seconds: int = 3
-    sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
+    # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
+    sidecar: IstioSidecar | None = None
     dns_ndots: int | None = 1
     # None: the official image is public.
     image_pull_secrets: tuple[str, ...] = ()
@@ -208,7 +210,7 @@ class ProxyOptions:
     affinity: Sequence[Affinity] = ()
 
 
-class CHProxy(Construct):
+class CHProxy(LibraryConstruct):
     """configurable-http-proxy in front of ``hub``.
 
     Its default and error targets are the hub's Service; its API Service is the one the hub's

@@ -8,6 +8,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
@@ -89,7 +90,7 @@ class _ExistingRedis(RouteStore):
         return frozenset({self.secret})
 
 
-class RedisRouteStore(Construct, RouteStore):
+class RedisRouteStore(LibraryConstruct, RouteStore):
     """A Redis for the proxy's routes: a one-replica StatefulSet with append-only persistence
     on a volume, its Service, a NetworkPolicy that admits only the proxy, and a PDB. The
     password is key ``REDIS_PASSWORD`` of Secret ``password_secret`` (create it yourself).

@@ -9,6 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image_pull_secrets
+from constructs_lib._cluster_names import claim_cluster_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_subdomain, selector_labels
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
@@ -50,7 +51,8 @@ class UserPriority:
     ) -> UserPriority:
         """A PriorityClass of the app (``preemptionPolicy: Never``: a user server waits for
         room rather than evicting anything). ``name`` defaults to
-        ``<release>-singleuser-server``; ``value`` must be 0 or less."""
+        ``<release>-singleuser-server``; ``value`` must be 0 or less. The class has no
+        namespace: no two hubs of an app may create one of the same name."""
         return UserPriority(name, value, description)
 
     @staticmethod
@@ -103,6 +105,20 @@ class UserPriority:
 
     def resolve_name(self, release: str) -> str:
         return self.name or f"{release}-{Component.SINGLEUSER.value}"
+
+    def claim(self, scope: Construct, prefix: str, release: str) -> None:
+        """Claim the class's name in the app, when the app creates it: no other hub of the
+        app may create one of the same name (it has no namespace to keep them apart)."""
+        if self.created_by_app:
+            claim_cluster_name(
+                scope,
+                "PriorityClass",
+                self.resolve_name(release),
+                release=release,
+                field=None if self.name is None else f"{prefix}.name",
+                share="let one hub create the class and the other name it with "
+                "UserPriority.existing",
+            )
 
     def add_object(self, scope: Construct, release: str) -> cdk8s.ApiObject | None:
         """The PriorityClass in ``scope``, when the app creates it."""
@@ -163,12 +179,12 @@ class UserPods:
     server_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=_reference_labels)
-    sidecar: IstioSidecar | None = field(
-        default_factory=lambda: IstioSidecar("10m", "128Mi", "100m", "128Mi")
-    )
-    # Prometheus scrapes the Istio sidecar's merged metrics endpoint.
-    prometheus_port: int | None = 15020
-    prometheus_path: str = "/stats/prometheus"
+    # No mesh unless chosen: under JupyterHub its mesh sets the sidecar and, with a mesh,
+    # the scrape of the sidecar's merged metrics (IstioMesh.user_sidecar, metrics_port).
+    sidecar: IstioSidecar | None = None
+    # None: no scrape annotations (without a mesh nothing serves metrics on a fixed port).
+    prometheus_port: int | None = None
+    prometheus_path: str = "/metrics"
     ephemeral_storage_guarantee: str | None = "1G"
     init_cpu: str = "10m"
     init_memory: str = "32Mi"

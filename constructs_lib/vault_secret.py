@@ -9,6 +9,7 @@ from enum import StrEnum
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
@@ -42,7 +43,7 @@ class VaultDelivery(StrEnum):
     KUSTOMIZE_GENERATOR = "kustomize-generator"
 
 
-class VaultSecret(Construct, ProxyToken):
+class VaultSecret(LibraryConstruct, ProxyToken):
     """``CONFIGPROXY_AUTH_TOKEN`` from Vault into the one Secret ``<release>-proxy-token``.
 
     ``path`` is the KV API path (``/kv/data/jupyterhub`` is mount ``kv``, KV v2, secret

@@ -52,7 +52,6 @@ def build(outdir: str, hubs: int, profiles: int) -> cdk8s.App:
         JupyterHub,
         NotebookProfile,
         ProxyToken,
-        UserPods,
     )
 
     trust = HeaderTrust.jwt_proof(
@@ -76,8 +75,7 @@ def build(outdir: str, hubs: int, profiles: int) -> cdk8s.App:
             hosts=(f"{release}.example.org",),
             release=release,
             profiles=chosen,
-            sidecar=None,
-            user_pods=UserPods(sidecar=None),
+            mesh=None,
         )
         ingress = AuthProxyIngress(
             chart, "Ingress", proxy=jupyterhub.proxy, tls_secret=f"{release}-tls"
@@ -87,8 +85,6 @@ def build(outdir: str, hubs: int, profiles: int) -> cdk8s.App:
             "NetworkPolicies",
             jupyterhub=jupyterhub,
             ingress_from=ingress.controller,
-            prometheus=None,
-            telepresence_port=None,
         )
         namespace = cdk8s.Chart(app, f"{release}-namespace")
         HubNamespace(namespace, "Namespace", name=release, release=release, profiles=chosen)

@@ -28,6 +28,7 @@ from constructs_lib import (
     IHub,
     IProxy,
     IstioIngress,
+    IstioMesh,
     JupyterHub,
     NetworkPeer,
     NotebookProfile,
@@ -80,12 +81,14 @@ def test_hub_and_proxy_satisfy_the_protocols(chart: cdk8s.Chart) -> None:
 
 
 def test_network_policies_from_parts_equal_the_composites() -> None:
-    """The same policies whether built from a standalone hub and proxy or the composite."""
+    """The same policies whether built from a standalone hub and proxy or the composite
+    (whose default mesh gives the hub its sidecar, which the parts are given)."""
     outputs = []
     for kind in ("parts", "composite"):
         chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
         if kind == "parts":
-            HubNetworkPolicies(chart, "NetworkPolicies", proxy=_parts(chart), ingress_from=GATEWAY)
+            proxy = _parts(chart, sidecar=IstioMesh().hub_sidecar)
+            HubNetworkPolicies(chart, "NetworkPolicies", proxy=proxy, ingress_from=GATEWAY)
         else:
             HubNetworkPolicies(
                 chart, "NetworkPolicies", jupyterhub=_composite(chart), ingress_from=GATEWAY
@@ -94,7 +97,7 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
             {k: v for k, v in _by_kind_and_name(synth(chart)).items() if k[0] == "NetworkPolicy"}
         )
     assert outputs[0] == outputs[1]
-    assert len(outputs[0]) == 7
+    assert len(outputs[0]) == 6
 
 
 def test_istio_ingress_from_parts(chart: cdk8s.Chart) -> None:
@@ -168,6 +171,8 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
         hub_options=hub_options,
         proxy_options=proxy_options,
         admin_users=["alice"],
+        # No mesh, which would set the parts' sidecars.
+        mesh=None,
     )
     assert jupyterhub.hub.options == dataclasses.replace(hub_options, admin_users=["alice"])
     assert isinstance(jupyterhub.proxy, CHProxy)
@@ -203,7 +208,7 @@ def test_composite_shorthands_replace_option_fields(chart: cdk8s.Chart) -> None:
         header_trust=TRUST,
         hosts=HOSTS,
         hub_options=HubOptions(storage_size="2Gi"),
-        sidecar=None,
+        mesh=None,
         hub_image="registry.example.org/hub:1",
     )
     assert jupyterhub.hub.options.storage_size == "2Gi"

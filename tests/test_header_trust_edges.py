@@ -23,6 +23,7 @@ from constructs_lib import (
     JupyterHub,
     NetworkPeer,
     ProxyToken,
+    UserPods,
 )
 from tests.conftest import HOSTS, TRUST
 
@@ -113,11 +114,11 @@ def test_fails_with_the_istio_proxy_without_ext_authz(chart: cdk8s.Chart) -> Non
 
 
 def test_fails_with_a_hub_outside_the_mesh(chart: cdk8s.Chart) -> None:
-    jupyterhub = _hub(chart, sidecar=None)
+    jupyterhub = _hub(chart, mesh=None)
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     assert str(error.value) == "test/Istio: proxy.hub " + _refusal(
-        "the hub runs without an Istio sidecar (sidecar=None), so no AuthorizationPolicy keeps "
+        "the hub runs without an Istio sidecar (no mesh), so no AuthorizationPolicy keeps "
         "user servers off its login path"
     )
 
@@ -141,7 +142,8 @@ def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None
     app = chart.node.root
     assert isinstance(app, cdk8s.App)
     elsewhere = cdk8s.Chart(app, "elsewhere", namespace="elsewhere")
-    other = _hub(elsewhere, TRUST)
+    # It names no PriorityClass, as two hubs of one release cannot both create theirs.
+    other = _hub(elsewhere, TRUST, user_pods=UserPods(priority=None))
     IstioIngress(elsewhere, "Istio", jupyterhub=other, ext_authz_provider="oauth2-proxy")
     jupyterhub = _hub(chart)
     with pytest.raises(ValueError) as error:

@@ -79,8 +79,9 @@ def test_config_map_is_immutable_and_named_by_content(chart: cdk8s.Chart) -> Non
 
 
 def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> None:
-    """Every module of hub_runtime, as in the source tree, under hub_runtime/ beside the
-    config and the settings, in the directory the config volume is mounted at."""
+    """Every module of hub_runtime the hub runs (all but the previews'), as in the source
+    tree, under hub_runtime/ beside the config and the settings, in the directory the config
+    volume is mounted at."""
     _hub(chart)
     manifests = synth(chart)
     data = find(manifests, "ConfigMap")["data"]
@@ -90,7 +91,7 @@ def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> 
     modules = sorted(
         f"hub_runtime/{p.name}"
         for p in (ROOT / "hub_runtime").glob("*.py")
-        if p.name != "jupyterhub_config.py"
+        if p.name not in {"jupyterhub_config.py", "preview.py"}
     )
     assert sorted(paths) == sorted(["jupyterhub_config.py", "settings.json", *modules])
     assert sorted(paths.values()) == sorted(data)
@@ -158,8 +159,8 @@ def test_release_renames_everything(chart: cdk8s.Chart) -> None:
     }
 
 
-def test_without_sidecar_no_injection(chart: cdk8s.Chart) -> None:
-    _hub(chart, sidecar=None)
+def test_no_injection_unless_given_a_sidecar(chart: cdk8s.Chart) -> None:
+    _hub(chart)
     template = find(synth(chart), "StatefulSet")["spec"]["template"]
     assert "sidecar.istio.io/inject" not in template["metadata"]["labels"]
 

@@ -68,7 +68,7 @@ def test_one_list_for_every_pod(chart: cdk8s.Chart) -> None:
         header_trust=TRUST,
         hosts=HOSTS,
         proxy_token=TOKEN,
-        user_pods=UserPods(sidecar=None, start_timeout=600),
+        user_pods=UserPods(start_timeout=600),
         image_pull_secrets=["regcred", "mirror-creds"],
     )
     manifests = synth(chart)

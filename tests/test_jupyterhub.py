@@ -76,9 +76,11 @@ def test_namespace_privileged_only_for_host_paths(chart: cdk8s.Chart) -> None:
         PodSecurityLevel.RESTRICTED
     )
     host = NotebookProfile(chart, "Host", display_name="Host", volumes=UserVolume.reference_set())
-    assert HubNamespace(chart, "Privileged", name="other", profiles=[safe, host]).pod_security is (
-        PodSecurityLevel.PRIVILEGED
+    # Another namespace, so another release (a release lives in one namespace).
+    privileged = HubNamespace(
+        chart, "Privileged", name="other", release="other", profiles=[safe, host]
     )
+    assert privileged.pod_security is PodSecurityLevel.PRIVILEGED
 
 
 def test_namespace_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:

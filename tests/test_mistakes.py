@@ -305,3 +305,20 @@ def test_fails_extra_config_value_not_json(chart: cdk8s.Chart) -> None:
     assert str(error.value).startswith(
         "test/Hub: extra_config.KubeSpawner.http_timeout must be a JSON value, got "
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("display_name", None, "must be a string"),
+        ("display_name", 3, "must be a string"),
+        ("description", None, "must be a string"),
+        ("default", "yes", "must be True or False"),
+    ],
+)
+def test_fails_profile_text_of_another_type(
+    chart: cdk8s.Chart, field: str, value: Any, allowed: str
+) -> None:
+    assert _error(lambda: NotebookProfile(chart, "P", **{field: value})) == (
+        f"test/P: {field} {allowed}, got {value!r}"
+    )

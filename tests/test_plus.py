@@ -25,7 +25,7 @@ def _jupyterhub(chart: cdk8s.Chart, token: ProxyToken | None = None) -> JupyterH
         "JupyterHub",
         hosts=HOSTS,
         header_trust=TRUST,
-        sidecar=None,
+        mesh=None,
         proxy_token=token or ProxyToken.from_existing_secret("proxy-token"),
     )
 
@@ -42,7 +42,7 @@ def test_importing_the_library_and_synthesizing_does_not_load_cdk8s_plus(tmp_pat
         "from constructs_lib import JupyterHub, HeaderTrust, ProxyToken\n"
         "app = cdk8s.App(outdir=sys.argv[1])\n"
         "chart = cdk8s.Chart(app, 'jupyterhub', namespace='jupyterhub')\n"
-        "JupyterHub(chart, 'JupyterHub', hosts=['hub.example.org'], sidecar=None,\n"
+        "JupyterHub(chart, 'JupyterHub', hosts=['hub.example.org'], mesh=None,\n"
         "           header_trust=HeaderTrust.mesh_enforced(),\n"
         "           proxy_token=ProxyToken.from_existing_secret('proxy-token'))\n"
         "app.synth()\n"
@@ -162,10 +162,9 @@ def test_kplus_service_account_runs_the_user_pods(chart: cdk8s.Chart) -> None:
         header_trust=TRUST,
         profiles=[profile],
         public_hosts=HOSTS,
-        sidecar=None,
         user_service_account=plus.user_service_account(account),
     )
-    CHProxy(chart, "Proxy", hub=hub, sidecar=None)
+    CHProxy(chart, "Proxy", hub=hub)
     settings = json.loads(find(synth(chart), "ConfigMap")["data"][SETTINGS_FILE_NAME])
     assert settings["spawner"]["service_account"] == account.name
 

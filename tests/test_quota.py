@@ -241,8 +241,7 @@ def test_without_istio_and_gpus(chart: cdk8s.Chart) -> None:
         header_trust=TRUST,
         hosts=HOSTS,
         proxy_token=TOKEN,
-        sidecar=None,
-        user_pods=UserPods(sidecar=None),
+        mesh=None,
     )
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=3, gpu_servers=0)
     assert _admitted(chart, quota, jupyterhub, "classic") == {
