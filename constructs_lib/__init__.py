@@ -1,6 +1,7 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
 from constructs_lib._names import Component
+from constructs_lib._public import publish
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
@@ -148,3 +149,5 @@ __all__ = [
     "find_unused_prerequisites",
     "reference_profiles",
 ]
+
+publish(globals(), __all__)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec
 from constructs_lib.auth_proxy import HUB_PATH, AuthProxy
@@ -75,6 +77,14 @@ class AuthProxyIngress(Construct):
         controller: the ingress controller's pods, for NetworkPolicies; default ingress-nginx's
             controller pods in namespace ``ingress-nginx``.
     """
+
+    ingress = Handle[cdk8s.ApiObject](
+        "The Ingress of every path but the hub's, to the proxy without an auth check."
+    )
+    hub_ingress = Handle[cdk8s.ApiObject](
+        "The Ingress of the hub's paths, checked by the auth proxy."
+    )
+    auth_proxy_ingress = Handle[cdk8s.ApiObject]("The Ingress of the auth proxy's own paths.")
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label, check_dns_subdomain
 from constructs_lib.header_trust import refuse_unenforced
 from constructs_lib.hub import HUB_PATH_PREFIX
@@ -76,6 +77,13 @@ class GatewayApiIngress(Construct):
             ``gateway.envoyproxy.io/owning-gateway-name``: pass those.
         route_namespace: where the HTTPRoute lives; default ``None``, the app's namespace.
     """
+
+    proxy = Handle[IProxy]("The proxy the HTTPRoute sends requests to.")
+    route = Handle[cdk8s.ApiObject]("The HTTPRoute.")
+    reference_grant = Handle[cdk8s.ApiObject | None](
+        "The ReferenceGrant that lets a route in another namespace reach the proxy's Service;"
+        " ``None`` in the same namespace."
+    )
 
     def __init__(
         self,
@@ -190,7 +198,7 @@ class GatewayApiIngress(Construct):
                 rules=[rule("hub", _HUB_PATH, ()), rule("other", "/", self.auth_headers)],
             ),
         )
-        self.reference_grant: cdk8s.ApiObject | None = None
+        self.reference_grant = None
         if elsewhere:
             self.reference_grant = gw.ReferenceGrant(
                 self,

@@ -22,6 +22,7 @@ from constructs_lib._checks import (
 )
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import (
     Component,
     check_dns_label,
@@ -254,6 +255,21 @@ class HubStatefulSet(Construct):
         options: every other option, as one value (see :class:`HubOptions` for each field);
             its fields may also be given as keyword props, which replace them.
     """
+
+    profiles = Handle[tuple[NotebookProfile, ...]]("The profiles users can spawn.")
+    proxy_token = Handle[ProxyToken]("Where the hub reads ``CONFIGPROXY_AUTH_TOKEN``.")
+    service_account = Handle[cdk8s.ApiObject]("The hub's ServiceAccount.")
+    role = Handle[cdk8s.ApiObject]("The Role that lets the hub manage user pods and claims.")
+    role_binding = Handle[cdk8s.ApiObject]("The RoleBinding of ``role`` to ``service_account``.")
+    service = Handle[cdk8s.ApiObject]("The hub's Service.")
+    stateful_set = Handle[cdk8s.ApiObject]("The hub's StatefulSet.")
+    disruption_budget = Handle[cdk8s.ApiObject]("The hub's PodDisruptionBudget.")
+    user_priority_class = Handle[cdk8s.ApiObject | None](
+        "The user pods' PriorityClass; ``None`` without user priority."
+    )
+    config_map = Handle[cdk8s.ApiObject](
+        "The ConfigMap of the hub's configuration and runtime files."
+    )
 
     def __init__(
         self,

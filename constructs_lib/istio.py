@@ -14,6 +14,7 @@ from constructs import Construct
 
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._placement import chart_namespace, enter, join_app
@@ -260,6 +261,18 @@ class IstioIngress(Construct):
             ``cluster.local``.
     """
 
+    proxy = Handle[IProxy]("The proxy the Gateway's routes lead to.")
+    virtual_service = Handle[cdk8s.ApiObject | None](
+        "The VirtualService of the hosts; ``None`` when the proxy writes its own."
+    )
+    user_header_filter = Handle[cdk8s.ApiObject | None](
+        "The EnvoyFilter that drops the user header before user servers; ``None`` when the"
+        " VirtualService removes it."
+    )
+    service_entries = Handle[list[cdk8s.ApiObject]](
+        "The ServiceEntries of the hub's outbound hosts."
+    )
+
     def __init__(
         self,
         scope: Construct,
@@ -417,8 +430,8 @@ class IstioIngress(Construct):
         # removed there, so none ever receives one. Route header removal runs in Envoy's
         # router, after the ext-authz filter.
         self.auth_headers = (hub.user_header.lower(),)
-        self.virtual_service: cdk8s.ApiObject | None = None
-        self.user_header_filter: cdk8s.ApiObject | None = None
+        self.virtual_service = None
+        self.user_header_filter = None
         header_filter: ObjectSpec | None = None
         if isinstance(proxy, IMeshRoutedProxy):
             # The proxy writes a VirtualService per route (the hub's "/" too), bound to this

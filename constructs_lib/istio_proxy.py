@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import (
@@ -26,6 +27,7 @@ from constructs_lib._endpoints import (
     proxy_api_url,
 )
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
@@ -156,6 +158,14 @@ class IstioProxy(Construct):
         options: every other option, as one value (see :class:`IstioProxyOptions` for each
             field); its fields may also be given as keyword props, which replace them.
     """
+
+    hub = Handle[IHub]("The hub whose routes this proxy writes.")
+    service_account = Handle[cdk8s.ApiObject]("The proxy's ServiceAccount.")
+    role = Handle[cdk8s.ApiObject]("The Role that lets the proxy write VirtualServices.")
+    role_binding = Handle[cdk8s.ApiObject]("The RoleBinding of ``role`` to ``service_account``.")
+    service = Handle[cdk8s.ApiObject]("The proxy's API Service.")
+    deployment = Handle[cdk8s.ApiObject]("The proxy's Deployment.")
+    disruption_budget = Handle[cdk8s.ApiObject]("The proxy's PodDisruptionBudget.")
 
     API_PORT = ISTIO_PROXY_API_PORT
     SERVICE_API_PORT = PROXY_SERVICE_API_PORT

@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image_pull_secrets, check_instance
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import enter
@@ -136,6 +138,14 @@ class JupyterHub(Construct):
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
+    user_service_account = Handle[cdk8s.ApiObject]("The user pods' ServiceAccount.")
+    hub = Handle[HubStatefulSet]("The hub: its StatefulSet, Service, ConfigMap and RBAC.")
+    proxy = Handle[CHProxy | IstioProxy](
+        "The proxy the options chose: ``CHProxy`` or ``IstioProxy``."
+    )
+    profiles = Handle[tuple[NotebookProfile, ...]]("The profiles users can spawn.")
+    proxy_token = Handle[ProxyToken]("The proxy token's source, shared by the hub and the proxy.")
+
     def __init__(
         self,
         scope: Construct,
@@ -249,7 +259,7 @@ class JupyterHub(Construct):
             kubernetes_version=kubernetes_version,
             options=hub_settings,
         )
-        self.proxy: CHProxy | IstioProxy = (
+        self.proxy = (
             IstioProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
             if isinstance(proxy_settings, IstioProxyOptions)
             else CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)

@@ -11,6 +11,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, check_dns_label
 from constructs_lib._objects import api_object, kind_of
 from constructs_lib._placement import (
@@ -59,6 +60,8 @@ class HubNamespace(DeclaredNamespace):
         istio_init: whether injected pods get Istio's init container (NET_ADMIN, NET_RAW), which
             needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh.
     """
+
+    namespace = Handle[cdk8s.ApiObject]("The Namespace.")
 
     def __init__(
         self,
@@ -125,6 +128,8 @@ class HubResourceQuota(Construct):
         load_balancers: LoadBalancer Services allowed; default 0, as traffic enters through the
             ingress.
     """
+
+    quota = Handle[cdk8s.ApiObject]("The ResourceQuota.")
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._placement import others_in_app
@@ -122,6 +123,8 @@ class HubNetworkPolicies(Construct):
         block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
             the node's credentials); default ``True``, as z2jh's.
     """
+
+    policies = Handle[dict[str, cdk8s.ApiObject]]("The NetworkPolicies, by construct id.")
 
     def __init__(
         self,
@@ -243,6 +246,4 @@ class HubNetworkPolicies(Construct):
                 [{"ports": [{"protocol": "TCP", "port": telepresence_port}]}],
             )
         made = api_objects(self, specs)
-        self.policies: dict[str, cdk8s.ApiObject] = {
-            s.id: obj for s, obj in zip(specs, made, strict=True)
-        }
+        self.policies = {s.id: obj for s, obj in zip(specs, made, strict=True)}

@@ -26,6 +26,7 @@ from constructs_lib._endpoints import (
     proxy_api_url,
 )
 from constructs_lib._errors import invalid
+from constructs_lib._handles import Handle
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
@@ -217,6 +218,16 @@ class CHProxy(Construct):
         options: every other option, as one value (see :class:`ProxyOptions` for each field);
             its fields may also be given as keyword props, which replace them.
     """
+
+    hub = Handle[IHub]("The hub this proxy routes to and takes routes from.")
+    routes = Handle[RouteStore]("Where the routes live: in Redis, or in the proxy's memory.")
+    service_account = Handle[cdk8s.ApiObject]("The proxy's ServiceAccount.")
+    service = Handle[cdk8s.ApiObject]("The proxy's Service (public and API ports).")
+    deployment = Handle[cdk8s.ApiObject]("The proxy's Deployment.")
+    disruption_budget = Handle[cdk8s.ApiObject]("The proxy's PodDisruptionBudget.")
+    autoscaler = Handle[cdk8s.ApiObject | None](
+        "The proxy's HorizontalPodAutoscaler; ``None`` at a fixed replica count."
+    )
 
     PORT = PROXY_PORT
     API_PORT = PROXY_API_PORT
@@ -444,7 +455,7 @@ class CHProxy(Construct):
         )
         self.service_account, self.service, self.deployment, self.disruption_budget = made[:4]
         #: The HorizontalPodAutoscaler; ``None`` when min_replicas equals max_replicas.
-        self.autoscaler: cdk8s.ApiObject | None = None if fixed else made[4]
+        self.autoscaler = None if fixed else made[4]
         routes.admit(self.labels)
 
 

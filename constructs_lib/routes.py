@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from constructs_lib._checks import check_image
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from constructs_lib._quantity import check_quantity
@@ -100,6 +102,9 @@ class RedisRouteStore(Construct, RouteStore):
         storage_size: the append-only file's volume; default ``1Gi`` (routes are small).
         resources: default ``None``: 10m/64Mi requested, 500m/256Mi limit.
     """
+
+    service = Handle[cdk8s.ApiObject]("The Redis Service.")
+    stateful_set = Handle[cdk8s.ApiObject]("The Redis StatefulSet.")
 
     shared = True
 
