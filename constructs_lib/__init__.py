@@ -1,7 +1,7 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
 from constructs_lib._names import Component
-from constructs_lib._public import publish
+from constructs_lib._public import publish as _publish
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
@@ -150,4 +150,4 @@ __all__ = [
     "reference_profiles",
 ]
 
-publish(globals(), __all__)
+_publish(globals(), __all__)
