@@ -5,11 +5,16 @@ Each exported class and function names the package as its module (httpx does the
 shows its constructor's signature: jsii's metaclass defines ``__call__(cls, *args,
 **kwargs)``, which ``inspect.signature`` would report instead, and a constructor without a
 docstring would inherit ``Construct.__init__``'s generic "Creates a new construct node.".
+
+``typing.get_type_hints`` evaluates a class's string annotations in the module its
+``__module__`` names, which the package's namespace cannot stand in for (``Sequence``,
+private types): each class's own annotations are evaluated where it was defined first.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
@@ -40,10 +45,30 @@ def _show_constructor(cls: type[Construct]) -> None:
         init.__doc__ = _constructor_doc(cls)
 
 
+def _resolve_annotations(cls: type) -> None:
+    own = vars(cls).get("__annotations__")
+    if not own:
+        return
+    defined_in = vars(sys.modules[cls.__module__])
+    resolved: dict[str, Any] = {}
+    for name, hint in own.items():
+        try:
+            # What typing.get_type_hints does with a string, in the module that wrote it.
+            resolved[name] = (
+                eval(hint, defined_in, dict(vars(cls))) if isinstance(hint, str) else hint
+            )
+        except NameError:
+            # A name only the type checker sees: left as written, as get_type_hints would fail.
+            resolved[name] = hint
+    cls.__annotations__ = resolved
+
+
 def publish(namespace: MutableMapping[str, Any], names: Iterable[str]) -> None:
     """Present ``names`` of the package ``namespace`` (its ``globals()``) as its own."""
     for name in names:
         obj = namespace[name]
+        if inspect.isclass(obj):
+            _resolve_annotations(obj)
         if inspect.isclass(obj) or inspect.isfunction(obj):
             obj.__module__ = namespace["__name__"]
         if inspect.isclass(obj) and issubclass(obj, Construct):
