@@ -2,6 +2,7 @@
 
 from constructs_lib._mesh import IstioMesh
 from constructs_lib._names import Component
+from constructs_lib._public import publish as _publish
 from constructs_lib.auth_ingress import AuthProxyIngress
 from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
@@ -21,7 +22,9 @@ from constructs_lib.interfaces import (
     IJupyterHub,
     IngressTarget,
     IProxy,
-    removed_name,
+)
+from constructs_lib.interfaces import (
+    removed_name as _removed_name,
 )
 from constructs_lib.istio import (
     IstioIngress,
@@ -162,4 +165,7 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """A name removed from the public surface: an error naming what replaced it."""
-    raise removed_name(__name__, name)
+    raise _removed_name(__name__, name)
+
+
+_publish(globals(), __all__)

@@ -80,6 +80,7 @@ class GatewayApiIngress(LibraryConstruct):
         route_namespace: where the HTTPRoute lives; default ``None``, the app's namespace.
     """
 
+    proxy = Handle[IProxy]("The proxy the HTTPRoute sends requests to.")
     route = Handle[cdk8s.ApiObject]("The HTTPRoute (the default child).")
     reference_grant = Handle[cdk8s.ApiObject | None](
         "The ReferenceGrant letting the route reach the proxy's Service; ``None`` when the "

@@ -269,6 +269,7 @@ class HubStatefulSet(LibraryConstruct):
     stateful_set = Handle[cdk8s.ApiObject]("The hub's StatefulSet (the default child).")
     disruption_budget = Handle[cdk8s.ApiObject]("The hub's PodDisruptionBudget.")
     env = Handle[ContainerEnv]("The hub container's environment (``env.add_variable``).")
+    proxy_token = Handle[ProxyToken]("Where the hub reads ``CONFIGPROXY_AUTH_TOKEN``.")
     user_priority_class = Handle[cdk8s.ApiObject | None](
         "The PriorityClass of user pods; ``None`` unless ``user_pods.priority`` creates one."
     )
@@ -459,7 +460,7 @@ class HubStatefulSet(LibraryConstruct):
         # None: no Istio sidecar, so no AuthorizationPolicy applies to the hub's pod.
         self.sidecar = sidecar
         self.kubernetes_version = kubernetes_version
-        self.profiles = tuple(profiles)
+        self._profiles = tuple(profiles)
         self._user_pods = user_pods
         self._user_service_account = user_service_account
         self._extra_config = _check_extra_config(self, options.extra_config)
@@ -588,6 +589,12 @@ class HubStatefulSet(LibraryConstruct):
             data=data,
         )
 
+    @property
+    def profiles(self) -> tuple[NotebookProfile, ...]:
+        """The profiles users can spawn, in the order the form offers them (``add_profile``
+        adds one)."""
+        return self._profiles
+
     def add_profile(self, profile: NotebookProfile) -> None:
         """Offer ``profile`` too, after the others, checked as they are (unique slug, one
         default, the same user claim). The settings ConfigMap is replaced by one with it (named
@@ -597,7 +604,7 @@ class HubStatefulSet(LibraryConstruct):
         check_instance(self, "profile", profile, NotebookProfile)
         profiles = (*self.profiles, profile)
         _check_profiles(self, profiles)
-        self.profiles = profiles
+        self._profiles = profiles
         files, data, name = self._config_files()
         volumes = self.stateful_set.to_json()["spec"]["template"]["spec"]["volumes"]
         index = next(i for i, volume in enumerate(volumes) if volume["name"] == "config")

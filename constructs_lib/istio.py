@@ -16,6 +16,7 @@ from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import gateway_name
 from constructs_lib._errors import invalid
 from constructs_lib._flows import Flow
+from constructs_lib._handles import Handle
 from constructs_lib._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._placement import chart_namespace, enter, join_app
@@ -295,6 +296,8 @@ class IstioIngress(LibraryConstruct):
         gateway: renamed ``gateway_pods`` (``.gateway`` is the Gateway this makes): an error
             that names it.
     """
+
+    proxy = Handle[IProxy]("The proxy the Gateway's routes lead to.")
 
     def __init__(
         self,

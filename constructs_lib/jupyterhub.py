@@ -148,6 +148,7 @@ class JupyterHub(LibraryConstruct):
     hub = Handle[HubStatefulSet]("The hub (``HubStatefulSet``).")
     proxy = Handle[IProxy]("The proxy: ``CHProxy``, or ``IstioProxy`` with IstioProxyOptions.")
     user_service_account = Handle[cdk8s.ApiObject]("The ServiceAccount user pods run as.")
+    proxy_token = Handle[ProxyToken]("The proxy token's source, shared by the hub and the proxy.")
 
     def __init__(
         self,
