@@ -21,8 +21,9 @@ import apps
 from apps.__main__ import main, synthesize
 from apps.previews import PREVIEW_SUFFIX, write_previews
 from constructs_lib import KubernetesVersion, check_references
-from tests.conftest import ROOT, VERSIONS, read_manifests
-from tests.crd_schemas import is_custom, validate_custom
+from tests.support.constants import VERSIONS
+from tests.support.crd_schemas import is_custom, validate_custom
+from tests.support.manifests import ROOT, read_manifests
 
 APP_NAMES = sorted(apps.APPS)
 DEFAULT = str(KubernetesVersion.DEFAULT)

@@ -16,8 +16,9 @@ from constructs_lib import (
     ProxyToken,
 )
 from constructs_lib.auth_proxy import AUTH_PROXY_PREFIX
-from tests.conftest import HOSTS, TRUST, synth
-from tests.ingress_nginx import upstream_headers
+from tests.support.builders import synth
+from tests.support.constants import HOSTS, TRUST
+from tests.support.ingress_nginx import upstream_headers
 
 NGINX = "nginx.ingress.kubernetes.io"
 

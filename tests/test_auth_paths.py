@@ -11,12 +11,12 @@ import pytest
 
 from constructs_lib import AUTH_PROXY_FLAGS
 from constructs_lib.auth_proxy import AUTH_COOKIE_PATH, AUTH_PROXY_PREFIX
-from tests.browser import Browser
-from tests.conftest import ROOT, read_manifests
-from tests.deploy_guide import guide_proxy
-from tests.ingress_nginx import route
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh
+from tests.support.browser import Browser
+from tests.support.deploy_guide import guide_proxy
+from tests.support.ingress_nginx import route
+from tests.support.manifests import ROOT, read_manifests
 
 NGINX = "nginx.ingress.kubernetes.io"
 HUB_PATHS = [

@@ -1,4 +1,4 @@
-"""The README's deploy guides, walked in order (``tests.deploy_guide``): every namespace,
+"""The README's deploy guides, walked in order (``tests.support.deploy_guide``): every namespace,
 Secret, chart repository and values file exists before a step uses it; the oauth2-proxy
 they install (chart 10.7.0, oauth2-proxy v7.15.3, modelled from their sources) starts, its
 Service is where the edges send requests, its pods meet the namespace's Pod Security level,
@@ -18,7 +18,7 @@ from apps.dev import DevChart
 from apps.minimal import MinimalChart
 from constructs_lib import AUTH_PROXY_FLAGS, AuthProxy, HubOptions
 from tests.adversarial.kit import KeyPair, sign
-from tests.deploy_guide import (
+from tests.support.deploy_guide import (
     GuideError,
     guide_steps,
     mesh_provider,
@@ -26,11 +26,11 @@ from tests.deploy_guide import (
     value_files,
     walk,
 )
-from tests.manifests import ROOT, read_manifests
-from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_duration
-from tests.oauth2_proxy_chart import ChartError, ChartRelease
-from tests.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
-from tests.pod_security import restricted_problems
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_duration
+from tests.support.oauth2_proxy_chart import ChartError, ChartRelease
+from tests.support.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
+from tests.support.pod_security import restricted_problems
 
 # The guides' commands run (openssl makes the cookie secret).
 pytestmark = pytest.mark.slow

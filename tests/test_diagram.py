@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from scripts.diagram import BLOCK, CLIENT, USERS, Edge, diagram, render
-from tests.conftest import ROOT
+from tests.support.manifests import ROOT
 
 
 @cache

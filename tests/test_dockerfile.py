@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.images import HUB_IMAGE_ENTRYPOINT
-from tests.conftest import ROOT
-from tests.processes import hub_pod
+from tests.support.manifests import ROOT
+from tests.support.processes import hub_pod
 
 
 @pytest.mark.slow

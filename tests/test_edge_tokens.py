@@ -11,7 +11,7 @@ synthesized objects, then sent to the real processes:
   ``headers.request.remove``, and whether the gateway's ext-authz policy checks it (on
   checked paths the provider's headers would replace the client's). Then to CHP.
 - ``GatewayApiIngress``'s HTTPRoute: the rule by Gateway API v1.6.1's precedence and its
-  RequestHeaderModifier (``tests/gateway_api_model.py``). Then to CHP.
+  RequestHeaderModifier (``tests/support/gateway_api_model.py``). Then to CHP.
 - ``IstioProxy``: the VirtualService jupyterhub-istio-proxy v0.3.0 writes for alice's route
   (``proxy/create.go``: no request header operations), then the user pod's sidecar, whose
   EnvoyFilter removes headers at its port. Then straight to alice's server, as the gateway
@@ -39,13 +39,13 @@ from constructs_lib import (
     ProxyToken,
 )
 from hub_runtime.preview import render_user_objects
-from tests.conftest import HOSTS, TRUST
-from tests.gateway_api_model import removed_headers, rule_for
-from tests.manifests import ROOT, read_manifests
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, selects
-from tests.processes import Deployment, deployment
+from tests.support.constants import HOSTS, TRUST
+from tests.support.gateway_api_model import removed_headers, rule_for
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import Deployment, deployment
 from tests.test_istio_proxy import written_virtual_service
 
 pytestmark = pytest.mark.slow  # real hub, proxy and user server processes

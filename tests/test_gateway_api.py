@@ -21,9 +21,10 @@ from constructs_lib import (
     NetworkPeer,
     ProxyToken,
 )
-from tests.conftest import HOSTS, TRUST, VERSIONS, find, synth
-from tests.crd_schemas import is_custom, validate_custom
-from tests.gateway_api_model import removed_headers, rule_for
+from tests.support.builders import find, synth, value_error
+from tests.support.constants import HOSTS, TRUST, VERSIONS
+from tests.support.crd_schemas import is_custom, validate_custom
+from tests.support.gateway_api_model import removed_headers, rule_for
 
 PUBLIC = ("a.example.org", *HOSTS)
 GATEWAY = GatewayRef("public", "gateways")
@@ -167,7 +168,7 @@ CLIENT_HEADERS = {"X-Auth-Request-User": "admin", "Authorization": "token <API t
 
 
 def _headers_forwarded(http_route: dict[str, Any], path: str) -> dict[str, str]:
-    """What the gateway forwards for ``path`` (``tests/gateway_api_model.py``): the auth
+    """What the gateway forwards for ``path`` (``tests/support/gateway_api_model.py``): the auth
     filter's headers on the ``hub`` rule, where it is attached, else the client's; less what
     the rule's RequestHeaderModifier removes."""
     rule = rule_for(http_route, path)
@@ -256,9 +257,7 @@ def test_gateway_pods_given(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _route(chart, **props)
-    return str(error.value)
+    return value_error(lambda: _route(chart, **props))
 
 
 def test_fails_gateway_not_a_reference(chart: cdk8s.Chart) -> None:

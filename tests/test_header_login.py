@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.processes import Deployment, deployment, dev_settings
+from tests.support.processes import Deployment, deployment, dev_settings
 
 pytestmark = pytest.mark.slow  # real proxy and hub processes
 

@@ -14,7 +14,7 @@ from importlib import metadata
 
 import pytest
 
-from tests.manifests import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 
 # Besides the [hub] extra, what the hub's behaviour depends on most.
 CORE = ("cryptography", "tornado", "traitlets", "sqlalchemy", "alembic")

@@ -11,7 +11,7 @@ import pytest
 
 from apps.minimal import DATASCIENCE_IMAGE
 from constructs_lib import DEFAULT_HUB_IMAGE, DEFAULT_PROXY_IMAGE, DEFAULT_USER_IMAGE
-from tests.manifests import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 
 # Every image `minimal` may name, with where it is published and built from. No network here:
 # the test holds the names to this list, which the README's "Images" section documents.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts.node_bin import link
-from tests.conftest import ROOT
+from tests.support.manifests import ROOT
 
 BINDINGS = Path("constructs_lib") / "_imports"
 

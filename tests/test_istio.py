@@ -17,11 +17,12 @@ from constructs_lib import (
     ProxyToken,
     Retries,
 )
-from tests.conftest import HOSTS, TRUST, find, synth
-from tests.crd_schemas import validate_custom
 from tests.mesh.authz import Request
 from tests.mesh.hops import Verdict, check_ingress
 from tests.mesh.objects import Mesh
+from tests.support.builders import find, synth, value_error
+from tests.support.constants import HOSTS, TRUST
+from tests.support.crd_schemas import validate_custom
 
 PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
 
@@ -129,9 +130,7 @@ def test_sampling(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _istio(chart, **props)
-    return str(error.value)
+    return value_error(lambda: _istio(chart, **props))
 
 
 def test_fails_invalid_hostname(chart: cdk8s.Chart) -> None:

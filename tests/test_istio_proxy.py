@@ -26,7 +26,6 @@ from constructs_lib import (
     AuthProxyIngress,
     HubNetworkPolicies,
     HubResourceQuota,
-    HubStatefulSet,
     IMeshRoutedProxy,
     IProxy,
     IstioIngress,
@@ -36,7 +35,6 @@ from constructs_lib import (
     KubernetesVersion,
     NetworkPeer,
     NotebookProfile,
-    ProxyToken,
     RouteStore,
     UserPods,
     plus,
@@ -45,12 +43,13 @@ from constructs_lib.istio_proxy import HUB_PROXY_CLASS, ISTIO_PROXY_ROLE_RULES
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import dump_settings
-from tests.conftest import HOSTS, TRUST, find, synth
-from tests.crd_schemas import is_custom, validate_custom
-from tests.istio_proxy_api import istio_proxy_api
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, Workload
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
+from tests.support.constants import HOSTS
+from tests.support.crd_schemas import is_custom, validate_custom
+from tests.support.istio_proxy_api import istio_proxy_api
 
 COMPONENT = "app.kubernetes.io/component"
 
@@ -91,18 +90,11 @@ GATEWAY = Workload(
 # What the user pods' sidecars remove: the hub's user header; a client's own Authorization
 # (an API token) passes, as the provider adds its ID token only on the hub's paths.
 USER_POD_REMOVES = {"x-auth-request-user"}
-TOKEN = "token-from-the-secret"
+SECRET_TOKEN = "token-from-the-secret"
 
 
 def _app(chart: cdk8s.Chart, **options: Any) -> JupyterHub:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        proxy_options=IstioProxyOptions(**options),
-    )
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions(**options))
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway)
     return jupyterhub
@@ -179,7 +171,7 @@ def test_environment_is_what_main_go_reads(chart: cdk8s.Chart) -> None:
     assert env["VIRTUAL_SERVICE_PREFIX"] == "jupyterhub"
     assert env["WAIT_FOR_WARMUP"] == "false"
     assert env["CLUSTER_DOMAIN"] == "cluster.local"
-    assert token_secret == "token"
+    assert token_secret == "proxy-token"
     assert container["ports"] == [{"name": "api", "containerPort": LISTEN_PORT, "protocol": "TCP"}]
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": HEALTH_PATH, "port": "api"}
@@ -234,7 +226,7 @@ def test_hub_talks_to_the_proxy_service(
     assert type(client).__name__ == "VirtualServiceRoutesProxy"
     assert client.should_start is False
     assert client.api_url == f"http://{service['metadata']['name']}:{port['port']}"
-    assert client.auth_token == TOKEN
+    assert client.auth_token == SECRET_TOKEN
     # Routes keep their slash on the wire, and come back as the hub's routespecs.
     assert client._routespec_to_chp_path("/user/alice/") == "/user/alice/"
     assert client._routespec_from_chp_path("/user/alice/") == "/user/alice/"
@@ -262,7 +254,7 @@ def _hub_proxy(jupyterhub: JupyterHub, tmp_path: Path, monkeypatch: pytest.Monke
     resolved and built from that config, as JupyterHub does."""
     from jupyterhub.app import JupyterHub as HubApp
 
-    monkeypatch.setenv("CONFIGPROXY_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("CONFIGPROXY_AUTH_TOKEN", SECRET_TOKEN)
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(jupyterhub.hub.settings))
     config = Config()
@@ -447,13 +439,7 @@ def test_policies_admit_the_gateway_not_the_proxy(chart: cdk8s.Chart) -> None:
 
 
 def test_chp_stays_the_default(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     assert type(jupyterhub.proxy).__name__ == "CHProxy"
 
 
@@ -466,9 +452,7 @@ def test_warmup_with_one_host(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _app(chart, **props)
-    return str(error.value)
+    return value_error(lambda: _app(chart, **props))
 
 
 def test_fails_warmup_with_wildcard_host(chart: cdk8s.Chart) -> None:
@@ -491,14 +475,8 @@ def test_fails_no_replicas(chart: cdk8s.Chart) -> None:
 
 def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-            user_pods=UserPods(per_user_service=False),
-            proxy_options=IstioProxyOptions(),
+        make_jupyterhub(
+            chart, user_pods=UserPods(per_user_service=False), proxy_options=IstioProxyOptions()
         )
     assert str(error.value) == (
         "test/JupyterHub/Proxy: hub must give user servers per-user Services "
@@ -509,14 +487,8 @@ def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
 
 def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-            proxy_routes=RouteStore.redis(uri_secret="r"),
-            proxy_options=IstioProxyOptions(),
+        make_jupyterhub(
+            chart, proxy_routes=RouteStore.redis(uri_secret="r"), proxy_options=IstioProxyOptions()
         )
     assert str(error.value).startswith(
         "test/JupyterHub: proxy_routes applies to CHProxy only (proxy_options is "
@@ -552,14 +524,8 @@ def test_fails_second_proxy(chart: cdk8s.Chart) -> None:
 
 def test_no_pre_stop_hook_before_the_sleep_action(chart: cdk8s.Chart) -> None:
     """The image is distroless: ``exec sleep`` (the hook before 1.30) has nothing to run."""
-    JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        proxy_options=IstioProxyOptions(),
-        kubernetes_version=KubernetesVersion.of("1.29"),
+    make_jupyterhub(
+        chart, proxy_options=IstioProxyOptions(), kubernetes_version=KubernetesVersion.of("1.29")
     )
     assert "lifecycle" not in _container(synth(chart))
 
@@ -576,7 +542,7 @@ def test_stopping_a_server_whose_virtual_service_is_gone(
     chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The hub's proxy client against a stand-in answering as jupyterhub-istio-proxy v0.3.0
-    does (tests/istio_proxy_api.py): a DELETE of a VirtualService already gone is its 500,
+    does (tests/support/istio_proxy_api.py): a DELETE of a VirtualService already gone is its 500,
     which JupyterHub would retry for 30 s and raise, so the server could never stop. The
     client deletes a route that is there, and takes one that is gone as deleted at once."""
     import asyncio
@@ -585,7 +551,7 @@ def test_stopping_a_server_whose_virtual_service_is_gone(
     target = "http://jupyter-alice:8888"
 
     async def scenario() -> list[tuple[str, int]]:
-        async with istio_proxy_api(TOKEN) as (api, url):
+        async with istio_proxy_api(SECRET_TOKEN) as (api, url):
             client.api_url = url
             await client.add_route("/user/alice/", target, {"user": "alice"})
             assert list(await client.get_all_routes()) == ["/user/alice/"]
@@ -608,15 +574,7 @@ def test_proxy_class_is_the_runtimes() -> None:
 
 def test_fails_named_servers(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-            named_server_limit=2,
-            proxy_options=IstioProxyOptions(),
-        )
+        make_jupyterhub(chart, named_server_limit=2, proxy_options=IstioProxyOptions())
     assert str(error.value) == (
         "test/JupyterHub/Proxy: hub must run no named servers (named_server_limit=0): the "
         "Gateway tries the VirtualServices in creation order, so a user's default server "
@@ -625,15 +583,7 @@ def test_fails_named_servers(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_hub_without_the_proxy_client(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        profiles=[NotebookProfile(chart, "Profile")],
-        named_server_limit=0,
-    )
+    hub = make_bare_hub(chart, profiles=[NotebookProfile(chart, "Profile")], named_server_limit=0)
     with pytest.raises(ValueError) as error:
         IstioProxy(chart, "Proxy", hub=hub)
     assert str(error.value) == (

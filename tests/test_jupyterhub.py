@@ -6,31 +6,27 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     DEFAULT_STORAGE_CLASS,
     HubNamespace,
-    JupyterHub,
     NotebookProfile,
     PodSecurityLevel,
-    ProxyToken,
     UserVolume,
     check_references,
 )
 from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
-from tests.conftest import HOSTS, TRUST, find, synth
-
-TOKEN = ProxyToken.from_existing_secret("token")
+from tests.support.builders import find, make_jupyterhub, synth
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
-    JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    make_jupyterhub(chart)
     assert synth(chart) == snapshot_yaml
 
 
 def test_references_resolve(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     check_references(
         synth(chart),
         External(
             prerequisites=(
-                Prerequisite("Secret", "token", "the proxy token"),
+                Prerequisite("Secret", "proxy-token", "the proxy token"),
                 RELOADER_PREREQUISITE,
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
             ),
@@ -40,27 +36,20 @@ def test_references_resolve(chart: cdk8s.Chart) -> None:
 
 
 def test_user_pods_use_the_user_service_account(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     assert jupyterhub.hub.settings.spawner.service_account == "jupyterhub-singleuser-server"
     find(synth(chart), "ServiceAccount", "jupyterhub-singleuser-server")
 
 
 def test_reference_profiles(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     gpu = jupyterhub.hub.settings.profiles[1]
     assert (gpu.display_name, gpu.runtime_class_name) == ("GPU Notebook", "nvidia")
     assert gpu.extra_resource_limits == {"nvidia.com/gpu": "1"}
 
 
 def test_admin_users(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        admin_users=["alice"],
-    )
+    jupyterhub = make_jupyterhub(chart, admin_users=["alice"])
     assert jupyterhub.hub.settings.auth.admin_users == ("alice",)
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.leaks import descendants, working_in
-from tests.processes import deployment
+from tests.support.leaks import descendants, working_in
+from tests.support.manifests import ROOT
+from tests.support.processes import deployment
 
 pytestmark = pytest.mark.slow
 
@@ -128,7 +128,7 @@ def test_a_killed_hub_leaves_no_process(tmp_path: Path) -> None:
 TERMINATED = """
 import os, sys, time
 from pathlib import Path
-from tests.processes import exit_on_sigterm, start, stop
+from tests.support.processes import exit_on_sigterm, start, stop
 exit_on_sigterm()
 work = Path(sys.argv[1])
 child = start(["sleep", "300"], cwd=work, env={"PATH": os.defpath}, log=work / "log")

@@ -17,7 +17,9 @@ from constructs_lib import (
     NetworkPeer,
     ProxyToken,
 )
-from tests.conftest import HOSTS, ROOT, TRUST, read_manifests, synth
+from tests.support.builders import synth
+from tests.support.constants import HOSTS, TRUST
+from tests.support.manifests import ROOT, read_manifests
 
 NAMESPACE_LABELS = {"name": "jupyterhub"}
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY

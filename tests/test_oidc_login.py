@@ -1,4 +1,4 @@
-"""Logins with ID tokens a real OpenID provider issued: node-oidc-provider (tests/oidc.py)
+"""Logins with ID tokens a real OpenID provider issued: node-oidc-provider (tests/support/oidc.py)
 stands in for Keycloak, Entra ID, Okta, Google or Dex, and the requests to /hub/login stand
 in for oauth2-proxy with ``--provider=oidc --pass-authorization-header``, which sends the
 token's ``sub`` in ``X-Auth-Request-User`` and the ID token as ``Authorization: Bearer``.
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.oidc import CLIENT_ID, IdpUser, OidcProvider, oidc_provider
-from tests.processes import Deployment, deployment, dev_settings
+from tests.support.oidc import CLIENT_ID, IdpUser, OidcProvider, oidc_provider
+from tests.support.processes import Deployment, deployment, dev_settings
 
 pytestmark = pytest.mark.slow  # a provider, a proxy and a hub
 

@@ -16,7 +16,7 @@ import pytest
 
 from _jupyterhub_cdk8s_node import node_path
 from scripts.node_bin import link
-from tests.conftest import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 from tests.test_readme import _example
 
 pytestmark = pytest.mark.slow

@@ -16,18 +16,13 @@ import pytest
 from constructs_lib import USER_PORT, HubStatefulSet, JupyterHub, NotebookProfile, ProxyToken, plus
 from constructs_lib.proxy import CHProxy
 from hub_runtime.settings import SETTINGS_FILE_NAME
-from tests.conftest import HOSTS, ROOT, TRUST, find, synth
+from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.constants import HOSTS, TOKEN, TRUST
+from tests.support.manifests import ROOT
 
 
 def _jupyterhub(chart: cdk8s.Chart, token: ProxyToken | None = None) -> JupyterHub:
-    return JupyterHub(
-        chart,
-        "JupyterHub",
-        hosts=HOSTS,
-        header_trust=TRUST,
-        sidecar=None,
-        proxy_token=token or ProxyToken.from_existing_secret("proxy-token"),
-    )
+    return make_jupyterhub(chart, sidecar=None, proxy_token=token or TOKEN)
 
 
 def _env_from(workload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 
 def test_free_ports_are_distinct_and_below_the_ephemeral_range() -> None:

@@ -13,8 +13,8 @@ import pytest
 
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
-from tests.conftest import ROOT, read_manifests
-from tests.crd_schemas import validate_custom
+from tests.support.crd_schemas import validate_custom
+from tests.support.manifests import ROOT, read_manifests
 
 
 def _example(heading: str) -> str:

@@ -14,7 +14,7 @@ from traitlets.config import Config
 
 from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
 from hub_runtime.settings import SETTINGS_FILE_NAME, SettingsError, dump_settings
-from tests.processes import (
+from tests.support.processes import (
     deliver_config,
     deployment,
     dev_settings,

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, read_manifests
-from tests.pod_security import restricted_problems
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.pod_security import restricted_problems
 
 CHECKOV = ROOT / ".venv-scan" / "bin" / "checkov"
 

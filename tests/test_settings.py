@@ -17,7 +17,7 @@ from hub_runtime.settings import (
     load_settings,
     parse_settings,
 )
-from tests.conftest import HOSTS, TRUST
+from tests.support.constants import HOSTS, TRUST
 
 
 @pytest.fixture

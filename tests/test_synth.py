@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from _jupyterhub_cdk8s_node import node_path
-from tests.conftest import ROOT
+from tests.support.manifests import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -28,7 +28,7 @@ from constructs_lib._imports.manifest import Manifest
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from scripts.bench_scale import build
 from scripts.bench_synth import SAME_DOCUMENTS, differing_files, documents_as_specs
-from tests.conftest import ROOT
+from tests.support.manifests import ROOT
 
 
 @dataclass

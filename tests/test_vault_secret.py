@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
@@ -15,7 +14,8 @@ from constructs_lib import (
     VaultDelivery,
     VaultSecret,
 )
-from tests.conftest import HOSTS, TRUST, find, synth
+from tests.support.builders import find, synth, value_error
+from tests.support.constants import HOSTS, TRUST
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -78,9 +78,7 @@ def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        VaultSecret(chart, "Token", **props)
-    return str(error.value)
+    return value_error(lambda: VaultSecret(chart, "Token", **props))
 
 
 def test_fails_without_key(chart: cdk8s.Chart) -> None:

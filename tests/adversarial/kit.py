@@ -1,5 +1,5 @@
 """What the attack classes share: the keys an identity provider may publish, hand-made
-tokens, a hub (real configurable-http-proxy and JupyterHub, from ``tests.processes``) and
+tokens, a hub (real configurable-http-proxy and JupyterHub, from ``tests.support.processes``) and
 what the hub logged during one attack."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.processes import (
+from tests.support.processes import (
     AUDIENCE,
     ISSUER,
     Deployment,

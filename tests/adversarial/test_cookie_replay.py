@@ -1,12 +1,12 @@
 """Cookie replay: the owner of a user server records the cookies a visitor's browser sends it
 and presents them at the edge and at the hub, to be logged in as the visitor.
 
-What the browser sends is decided by a real cookie jar (``tests.browser``: RFC 6265's path
+What the browser sends is decided by a real cookie jar (``tests.support.browser``: RFC 6265's path
 rules) holding the cookies oauth2-proxy sets when installed as the README's guide installs it
-(``tests.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
+(``tests.support.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
 and those the real hub sets; its check answers with the headers that source sets. Each
 app's edge is modelled from its synthesized objects: ``minimal``'s Ingresses
-(``tests.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
+(``tests.support.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
 (``tests.mesh``) with the extension provider the README configures. The rest is real:
 configurable-http-proxy, the hub, and Bob's user server, which records every request it
 gets.
@@ -25,19 +25,19 @@ import requests
 
 from constructs_lib import AuthProxy
 from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, running_hub, sign
-from tests.browser import Browser
-from tests.conftest import ROOT, read_manifests
-from tests.deploy_guide import guide_proxy, mesh_provider
-from tests.ingress_nginx import serve
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
 from tests.mesh.routing import route_matches
-from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_header
+from tests.support.browser import Browser
+from tests.support.deploy_guide import guide_proxy, mesh_provider
+from tests.support.ingress_nginx import serve
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_header
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-RECORDER = ROOT / "tests" / "recording_server.py"
+RECORDER = ROOT / "tests" / "support" / "recording_server.py"
 # oauth2-proxy's Service, to which minimal's edge sends its paths.
 AUTH_PROXY_SERVICE = AuthProxy().service
 # Headers a replay leaves out: they describe the hop to Bob's server, not the visitor.

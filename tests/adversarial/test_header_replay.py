@@ -1,7 +1,7 @@
 """Header replay: the owner of a user server records what a visitor's browser sends it and
 replays it to the hub's login. The edge is the ``minimal`` app's synthesized Ingresses
-(``dist/minimal``, read by ``tests.ingress_nginx``), the rest is real: configurable-http-proxy,
-the hub, and Bob's user server, which records every request it gets.
+(``dist/minimal``, read by ``tests.support.ingress_nginx``), the rest is real:
+configurable-http-proxy, the hub, and Bob's user server, which records every request it gets.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import pytest
 import requests
 
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign, summary
-from tests.conftest import ROOT, read_manifests
-from tests.ingress_nginx import upstream_headers
+from tests.support.ingress_nginx import upstream_headers
+from tests.support.manifests import ROOT, read_manifests
 from tests.test_network_policy import NAMESPACE_LABELS, allowed
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-RECORDER = ROOT / "tests" / "recording_server.py"
+RECORDER = ROOT / "tests" / "support" / "recording_server.py"
 AUTH_HEADERS = ("x-auth-request-user", "authorization")
 
 

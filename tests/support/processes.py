@@ -35,8 +35,8 @@ from hub_runtime.settings import (
     dump_settings,
     parse_settings,
 )
-from tests.leaks import end, working_in
-from tests.manifests import ROOT, read_manifests
+from tests.support.leaks import end, working_in
+from tests.support.manifests import ROOT, read_manifests
 
 ISSUER = "https://auth.test"
 AUDIENCE = "jupyterhub"

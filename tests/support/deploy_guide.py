@@ -3,8 +3,8 @@ cluster: which namespaces and Secrets exist, and which Helm releases run.
 
 A step's shell blocks run in order. ``kubectl`` and ``helm`` commands act on the model
 (``kubectl apply -f`` reads the committed files; ``helm install`` renders oauth2-proxy's chart
-with ``tests.oauth2_proxy_chart`` and starts oauth2-proxy from it with
-``tests.oauth2_proxy``); a ``$(...)`` in a literal value runs in bash, as a deployer's
+with ``tests.support.oauth2_proxy_chart`` and starts oauth2-proxy from it with
+``tests.support.oauth2_proxy``); a ``$(...)`` in a literal value runs in bash, as a deployer's
 shell would run it; other commands (docker, vault) are not the cluster's. A command that
 names a namespace, Secret, chart repository or values file that does not exist yet fails the
 walk, with the step and the command.
@@ -24,9 +24,9 @@ from typing import Any
 
 import yaml
 
-from tests.manifests import ROOT, read_manifests
-from tests.oauth2_proxy import InvalidConfiguration, OAuth2Proxy
-from tests.oauth2_proxy_chart import CHART_VERSION, ChartError, ChartRelease
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.oauth2_proxy import InvalidConfiguration, OAuth2Proxy
+from tests.support.oauth2_proxy_chart import CHART_VERSION, ChartError, ChartRelease
 
 __all__ = [
     "GUIDES",
