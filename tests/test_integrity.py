@@ -92,7 +92,8 @@ def test_reload_annotation_needs_reloader(manifests: list[dict[str, Any]]) -> No
 
 def test_reload_annotation_names_a_secret_the_pods_read(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
-        o["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] = "proxy-token,proxy-tokn"
+        annotations = o["metadata"]["annotations"]
+        annotations["secret.reloader.stakater.com/reload"] = "proxy-token,proxy-tokn"
 
     assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
         "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload names Secret/proxy-tokn, "
