@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from constructs_lib import (
 )
 from hub_runtime.settings import parse_settings
 from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth
+from tests.support.commands import run
 from tests.support.constants import HOSTS
 from tests.support.manifests import ROOT
 
@@ -234,9 +234,7 @@ MODULES = sorted(
 @pytest.mark.parametrize("module", MODULES)
 def test_each_module_imports_alone(module: str) -> None:
     """In a fresh interpreter, first of all: a cycle would fail on a half-made module."""
-    subprocess.run(
-        [sys.executable, "-c", f"import {module}"], check=True, cwd=ROOT, capture_output=True
-    )
+    run([sys.executable, "-c", f"import {module}"], cwd=ROOT)
 
 
 def _imports(path: Path) -> set[str]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from tests.support.commands import said
 from tests.support.oidc import CLIENT_ID, IdpUser, OidcProvider, oidc_provider
 from tests.support.processes import Deployment, deployment, dev_settings
 
@@ -181,7 +182,7 @@ def test_only_allowed_groups_get_in(idp: OidcProvider, hub: Deployment) -> None:
     assert response.status_code == 403, response.text[:300]
     assert "olga" not in {user["name"] for user in hub.api("GET", "/users").json()}
     listed = bindings(hub, "list")
-    assert listed.returncode == 0, listed.stderr
+    assert listed.returncode == 0, said(listed)
     assert "olga" not in listed.stdout and OUTSIDER.sub not in listed.stdout
 
 
@@ -230,7 +231,7 @@ def test_operator_releases_an_account_for_another_person(
     assert login(hub, BOB.sub, idp.id_token(BOB)).status_code == 302
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN)).status_code == 403
     done = bindings(hub, "release", "bob")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, said(done)
     assert f"released 'bob' (was bound to issuer '{idp.issuer}', subject '{BOB.sub}'" in done.stdout
     session = requests.Session()
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN), session).status_code == 302
@@ -239,7 +240,7 @@ def test_operator_releases_an_account_for_another_person(
     listed = bindings(hub, "list").stdout
     assert f"bob\t{idp.issuer}\t{BOB_AGAIN.sub}\t" in listed, listed
     again = bindings(hub, "release", "nobody")
-    assert again.returncode == 1
+    assert again.returncode == 1, said(again)
     assert "'nobody' is bound to no one: nothing to release" in again.stderr
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from constructs_lib import USER_PORT, HubStatefulSet, JupyterHub, NotebookProfil
 from constructs_lib.proxy import CHProxy
 from hub_runtime.settings import SETTINGS_FILE_NAME
 from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.commands import run
 from tests.support.constants import HOSTS, TOKEN, TRUST
 from tests.support.manifests import ROOT
 
@@ -43,16 +43,11 @@ def test_importing_the_library_and_synthesizing_does_not_load_cdk8s_plus(tmp_pat
         "app.synth()\n"
         "print(sorted(m for m in sys.modules if m.startswith(('cdk8s_plus', 'constructs_lib'))))\n"
     )
-    run = subprocess.run(
+    loaded = run(
         [sys.executable, "-c", code, str(tmp_path / "dist")],
-        check=False,
-        capture_output=True,
-        text=True,
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert run.returncode == 0, run.stderr
-    loaded = run.stdout.strip()
+    ).stdout.strip()
     assert "constructs_lib.hub" in loaded
     assert "cdk8s_plus" not in loaded
     assert "constructs_lib.plus" not in loaded

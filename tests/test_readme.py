@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
+from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
 from tests.support.manifests import ROOT, read_manifests
 
@@ -27,13 +27,7 @@ def _example(heading: str) -> str:
 
 def _run_example(heading: str, tmp_path: Path) -> list[dict[str, Any]]:
     (tmp_path / "main.py").write_text(_example(heading))
-    subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    run([sys.executable, "main.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return read_manifests(tmp_path / "dist")
 
 
