@@ -1,6 +1,6 @@
 """Where each app's edge asks oauth2-proxy, read from the synthesized objects (``dist/``): on
 the hub's paths only, never on a user server's; oauth2-proxy's own paths reach it unchecked;
-and the flags the README gives it keep its cookies on the hub's path, where its callback is.
+and the flags the deploy guide gives it keep its cookies on the hub's path, where its callback is.
 ``tests/adversarial/test_cookie_replay.py`` attacks the same edges with real processes."""
 
 from __future__ import annotations

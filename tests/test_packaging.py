@@ -17,8 +17,8 @@ import pytest
 from _jupyterhub_cdk8s_node import node_path
 from scripts.node_bin import link
 from tests.support.commands import run
+from tests.support.docs import example
 from tests.support.manifests import ROOT, read_manifests
-from tests.test_readme import _example
 
 pytestmark = pytest.mark.slow
 
@@ -183,7 +183,7 @@ def test_wheel_ships_no_top_level_imports(wheel: Path) -> None:
 
 
 def test_readme_example_runs_on_the_wheels_node(venv: Path, tmp_path: Path) -> None:
-    (tmp_path / "main.py").write_text(_example("## Using the library from your own cdk8s app"))
+    (tmp_path / "main.py").write_text(example("# Using the library from your own cdk8s app"))
     env = _system_env()
     output = _run([str(venv / "bin" / "python"), "main.py"], tmp_path, env)
     assert not BANNER.search(output), output

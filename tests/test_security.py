@@ -1,5 +1,5 @@
 """Scanning and Pod Security: checkov finds nothing over dist/ and the previews except the
-deliberate exceptions (each annotated with its reason and listed in the README), and the hub
+deliberate exceptions (each annotated with its reason and listed in the docs), and the hub
 and proxy pods meet the Pod Security "restricted" profile."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.commands import said
+from tests.support.docs import all_text
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.pod_security import restricted_problems
 
@@ -53,7 +54,7 @@ def test_checkov_finds_nothing(checkov_report: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_every_exception_is_in_the_readme(checkov_report: dict[str, Any]) -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = all_text()
     skipped = {
         (s["check_id"], s["check_result"]["suppress_comment"])
         for s in checkov_report["results"]["skipped_checks"]

@@ -2,12 +2,12 @@
 and presents them at the edge and at the hub, to be logged in as the visitor.
 
 What the browser sends is decided by a real cookie jar (``tests.support.browser``: RFC 6265's path
-rules) holding the cookies oauth2-proxy sets when installed as the README's guide installs it
+rules) holding the cookies oauth2-proxy sets when installed as the deploy guide installs it
 (``tests.support.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
 and those the real hub sets; its check answers with the headers that source sets. Each
 app's edge is modelled from its synthesized objects: ``minimal``'s Ingresses
 (``tests.support.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
-(``tests.mesh``) with the extension provider the README configures. The rest is real:
+(``tests.mesh``) with the extension provider the deploy guide configures. The rest is real:
 configurable-http-proxy, the hub, and Bob's user server, which records every request it
 gets.
 """
@@ -103,7 +103,7 @@ class NginxEdge:
 
 class IstioEdge:
     """``dev``: the Istio gateway with the synthesized ext-authz policy and VirtualService,
-    and the extension provider of the README's mesh config. Envoy's ext-authz filter runs
+    and the extension provider of the deploy guide's mesh config. Envoy's ext-authz filter runs
     before the router: on allow it sets ``headersToUpstreamOnAllow`` from the answer, then
     the route's header removal applies."""
 
