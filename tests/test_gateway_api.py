@@ -16,13 +16,11 @@ from constructs_lib import (
     GatewayRef,
     HubNetworkPolicies,
     HubOptions,
-    JupyterHub,
     KubernetesVersion,
     NetworkPeer,
-    ProxyToken,
 )
-from tests.support.builders import find, synth, value_error
-from tests.support.constants import HOSTS, TRUST, VERSIONS
+from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.constants import HOSTS, VERSIONS
 from tests.support.crd_schemas import is_custom, validate_custom
 from tests.support.gateway_api_model import removed_headers, rule_for
 
@@ -33,14 +31,7 @@ GATEWAY = GatewayRef("public", "gateways")
 def _route(
     chart: cdk8s.Chart, version: KubernetesVersion = KubernetesVersion.DEFAULT, **props: Any
 ) -> GatewayApiIngress:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=PUBLIC,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        kubernetes_version=version,
-    )
+    jupyterhub = make_jupyterhub(chart, hosts=PUBLIC, kubernetes_version=version)
     props.setdefault("gateway", GATEWAY)
     return GatewayApiIngress(chart, "Route", jupyterhub=jupyterhub, **props)
 
@@ -209,14 +200,7 @@ def test_auth_headers_reach_the_hub_paths_only(
 
 
 def test_removes_the_hubs_user_header(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        hub_options=HubOptions(user_header="X-Forwarded-User"),
-    )
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(user_header="X-Forwarded-User"))
     GatewayApiIngress(chart, "Route", jupyterhub=jupyterhub, gateway=GATEWAY)
     other = find(synth(chart), "HTTPRoute")["spec"]["rules"][1]
     assert other["filters"] == [

@@ -8,16 +8,13 @@ import pytest
 
 from constructs_lib import (
     HubNamespace,
-    HubStatefulSet,
     KubernetesVersion,
     NotebookProfile,
-    ProxyToken,
     Resources,
     UserPods,
     UserPriority,
 )
 from tests.support.builders import make_bare_hub, make_jupyterhub, value_error
-from tests.support.constants import HOSTS, TRUST
 
 IMAGE_RULE = (
     "must be an image reference like 'registry.example.org/repo/name:tag' "
@@ -238,13 +235,9 @@ def test_fails_count_as_a_bool(chart: cdk8s.Chart) -> None:
 
 def test_fails_extra_config_unknown_class(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        HubStatefulSet(
+        make_bare_hub(
             chart,
-            "Hub",
-            proxy_token=ProxyToken.from_existing_secret("t"),
-            header_trust=TRUST,
             profiles=[NotebookProfile(chart, "P")],
-            public_hosts=HOSTS,
             extra_config={"LocalProcessSpawner": {"cmd": ["x"]}},
         )
     assert str(error.value) == (
@@ -256,13 +249,9 @@ def test_fails_extra_config_unknown_class(chart: cdk8s.Chart) -> None:
 
 def test_fails_extra_config_value_not_json(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        HubStatefulSet(
+        make_bare_hub(
             chart,
-            "Hub",
-            proxy_token=ProxyToken.from_existing_secret("t"),
-            header_trust=TRUST,
             profiles=[NotebookProfile(chart, "P")],
-            public_hosts=HOSTS,
             extra_config={"KubeSpawner": {"http_timeout": object}},
         )
     assert str(error.value).startswith(

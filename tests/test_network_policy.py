@@ -15,10 +15,8 @@ from constructs_lib import (
     HubNetworkPolicies,
     JupyterHub,
     NetworkPeer,
-    ProxyToken,
 )
-from tests.support.builders import synth
-from tests.support.constants import HOSTS, TRUST
+from tests.support.builders import make_jupyterhub, synth
 from tests.support.manifests import ROOT, read_manifests
 
 NAMESPACE_LABELS = {"name": "jupyterhub"}
@@ -27,13 +25,7 @@ GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 @pytest.fixture
 def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
     return jupyterhub, [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
 
@@ -122,13 +114,7 @@ def test_prometheus_scrapes_sidecars(setup: tuple[JupyterHub, list[dict[str, Any
 
 
 def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     HubNetworkPolicies(
         chart,
         "NetworkPolicies",

@@ -12,12 +12,12 @@ import cdk8s
 import cdk8s_plus_28 as kplus
 import pytest
 
-from constructs_lib import USER_PORT, HubStatefulSet, JupyterHub, NotebookProfile, ProxyToken, plus
+from constructs_lib import USER_PORT, JupyterHub, NotebookProfile, ProxyToken, plus
 from constructs_lib.proxy import CHProxy
 from hub_runtime.settings import SETTINGS_FILE_NAME
-from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth
 from tests.support.commands import run
-from tests.support.constants import HOSTS, TOKEN, TRUST
+from tests.support.constants import HOSTS, TOKEN
 from tests.support.manifests import ROOT
 
 
@@ -145,13 +145,9 @@ def test_imported_kplus_secret_is_expected_to_exist(chart: cdk8s.Chart) -> None:
 def test_kplus_service_account_runs_the_user_pods(chart: cdk8s.Chart) -> None:
     account = kplus.ServiceAccount(chart, "Users", automount_token=False)
     profile = NotebookProfile(chart, "Lab", display_name="Lab")
-    hub = HubStatefulSet(
+    hub = make_bare_hub(
         chart,
-        "Hub",
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        header_trust=TRUST,
         profiles=[profile],
-        public_hosts=HOSTS,
         sidecar=None,
         user_service_account=plus.user_service_account(account),
     )

@@ -6,16 +6,13 @@ import cdk8s
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
-    HubStatefulSet,
-    JupyterHub,
     NotebookProfile,
     SecretStore,
     SecretStoreKind,
     VaultDelivery,
     VaultSecret,
 )
-from tests.support.builders import find, synth, value_error
-from tests.support.constants import HOSTS, TRUST
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -27,7 +24,7 @@ def test_one_secret_read_and_rolled_by_hub_and_proxy(chart: cdk8s.Chart) -> None
     """One ExternalSecret, one Secret: the hub and every proxy replica read the same copy, and
     Reloader rolls both workloads when a rotation changes it (their env never changes)."""
     token = VaultSecret(chart, "Token")
-    JupyterHub(chart, "JupyterHub", proxy_token=token, header_trust=TRUST, hosts=HOSTS)
+    make_jupyterhub(chart, proxy_token=token)
     manifests = synth(chart)
     assert token.secret_name == "jupyterhub-proxy-token"
     targets = [m["spec"]["target"]["name"] for m in manifests if m["kind"] == "ExternalSecret"]
@@ -66,13 +63,8 @@ def test_kustomize_generator(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertio
 
 
 def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=VaultSecret(chart, "Token"),
-        profiles=[NotebookProfile(chart, "P")],
+    hub = make_bare_hub(
+        chart, proxy_token=VaultSecret(chart, "Token"), profiles=[NotebookProfile(chart, "P")]
     )
     assert hub.proxy_token.secret_name == "jupyterhub-proxy-token"
 

@@ -18,3 +18,22 @@ VERSIONS = [
     KubernetesVersion(1, minor)
     for minor in range(KubernetesVersion.OLDEST.minor, KubernetesVersion.NEWEST.minor + 1)
 ]
+# Istio's default install: the gateway's pods, as the mesh model reads them.
+GATEWAY_POD = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "ingressgateway", "namespace": "istio-system"},
+    "spec": {
+        "selector": {"matchLabels": {"istio": "ingressgateway"}},
+        "template": {
+            "metadata": {
+                "labels": {"istio": "ingressgateway"},
+                "annotations": {"sidecar.istio.io/inject": "false"},
+            },
+            "spec": {
+                "serviceAccountName": "istio-ingressgateway-service-account",
+                "containers": [{"name": "istio-proxy", "image": "istio/proxyv2"}],
+            },
+        },
+    },
+}
