@@ -86,23 +86,6 @@ def login(
     return response
 
 
-def logged_in_as(hub: Deployment, session: requests.Session) -> str:
-    session.get(f"{hub.proxy_url}/hub/home", allow_redirects=False, timeout=30)
-    xsrf = session.cookies.get("_xsrf", path="/hub/") or ""
-    response = session.get(
-        f"{hub.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
-    )
-    assert response.status_code == 200, (response.status_code, response.text[:300])
-    return str(response.json()["name"])
-
-
-def user_model(hub: Deployment, name: str) -> dict[str, object]:
-    response = hub.api("GET", f"/users/{name}")
-    assert response.status_code == 200, response.text[:300]
-    found: dict[str, object] = response.json()
-    return found
-
-
 def wait_until(check: object, timeout: float, what: str) -> float:
     """Seconds until ``check()`` held; fails after ``timeout``."""
     began = time.monotonic()
@@ -124,15 +107,15 @@ def test_header_naming_the_sub_logs_in_the_token_user_claim(
     assert response.status_code == 302, (response.status_code, response.text[:300])
     # oauth2-proxy sends both with every request: the cookie's user stays, as the same person.
     session.headers.update({"X-Auth-Request-User": ALICE.sub, "Authorization": f"Bearer {token}"})
-    assert logged_in_as(hub, session) == "alice"
-    assert logged_in_as(hub, session) == "alice"
+    assert hub.session_user(session) == "alice"
+    assert hub.session_user(session) == "alice"
 
 
 def test_header_naming_the_user_claim_logs_in(idp: OidcProvider, hub: Deployment) -> None:
     """oauth2-proxy with --prefer-email-to-user, or a proxy set to send the name claim."""
     session = requests.Session()
     assert login(hub, "alice", idp.id_token(ALICE), session).status_code == 302
-    assert logged_in_as(hub, session) == "alice"
+    assert hub.session_user(session) == "alice"
 
 
 def test_header_naming_someone_else_is_401_saying_what_it_compared(
@@ -155,9 +138,9 @@ def test_admins_come_from_the_admin_group_not_from_a_name(
 ) -> None:
     """dev: whoever calls themselves admin is an ordinary user; the group's members admins."""
     assert login(hub, NAMED_ADMIN.sub, idp.id_token(NAMED_ADMIN)).status_code == 302
-    assert user_model(hub, "admin")["admin"] is False
+    assert hub.user_model("admin")["admin"] is False
     assert login(hub, DANA.sub, idp.id_token(DANA)).status_code == 302
-    assert user_model(hub, "dana")["admin"] is True
+    assert hub.user_model("dana")["admin"] is True
 
 
 def test_leaving_the_admin_group_ends_admin_rights_at_the_next_login(
@@ -165,12 +148,12 @@ def test_leaving_the_admin_group_ends_admin_rights_at_the_next_login(
 ) -> None:
     """An administrator at the provider removes the person from the admin group."""
     assert login(hub, DANA.sub, idp.id_token(DANA)).status_code == 302
-    assert user_model(hub, "dana")["admin"] is True
+    assert hub.user_model("dana")["admin"] is True
     demoted = person(DANA.username, DANA.sub)
     idp.change_users([demoted if user is DANA else user for user in USERS])
     try:
         assert login(hub, DANA.sub, idp.id_token(demoted)).status_code == 302
-        assert user_model(hub, "dana")["admin"] is False
+        assert hub.user_model("dana")["admin"] is False
     finally:
         idp.change_users(USERS)
 
@@ -235,7 +218,7 @@ def test_operator_releases_an_account_for_another_person(
     assert f"released 'bob' (was bound to issuer '{idp.issuer}', subject '{BOB.sub}'" in done.stdout
     session = requests.Session()
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN), session).status_code == 302
-    assert logged_in_as(hub, session) == "bob"
+    assert hub.session_user(session) == "bob"
     assert login(hub, BOB.sub, idp.id_token(BOB)).status_code == 403
     listed = bindings(hub, "list").stdout
     assert f"bob\t{idp.issuer}\t{BOB_AGAIN.sub}\t" in listed, listed
@@ -312,7 +295,7 @@ def test_email_as_the_user_claim(tmp_path_factory: pytest.TempPathFactory) -> No
     ):
         session = requests.Session()
         assert login(hub, GOOGLE_LIKE.sub, idp.id_token(GOOGLE_LIKE), session).status_code == 302
-        assert logged_in_as(hub, session) == "gus@example.org"
+        assert hub.session_user(session) == "gus@example.org"
         response = login(hub, UNVERIFIED.sub, idp.id_token(UNVERIFIED))
         assert response.status_code == 403, response.text[:300]
         assert "the ID token's email is not verified" in response.text

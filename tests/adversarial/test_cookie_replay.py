@@ -14,17 +14,15 @@ gets.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import pytest
 import requests
 
 from constructs_lib import AuthProxy
-from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, running_hub, sign
+from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, recorded, recording_hub, sign
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
 from tests.mesh.routing import route_matches
@@ -37,7 +35,6 @@ from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-RECORDER = ROOT / "tests" / "support" / "recording_server.py"
 # oauth2-proxy's Service, to which minimal's edge sends its paths.
 AUTH_PROXY_SERVICE = AuthProxy().service
 # Headers a replay leaves out: they describe the hop to Bob's server, not the visitor.
@@ -163,14 +160,7 @@ EDGES: list[Callable[[], Edge]] = [NginxEdge, IstioEdge]
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    workdir = tmp_path_factory.mktemp("cookies")
-    extra = (
-        f"c.Spawner.cmd = [{sys.executable!r}, {str(RECORDER)!r}]\n"
-        "c.Spawner.args = []\n"
-        f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n"
-    )
-    with running_hub(workdir, [KEY], extra_config=extra) as running:
-        running.running.start_server("bob")
+    with recording_hub(tmp_path_factory.mktemp("cookies"), [KEY]) as running:
         yield running
 
 
@@ -178,11 +168,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 def edge(request: pytest.FixtureRequest) -> Edge:
     made: Edge = request.param()
     return made
-
-
-def recorded(hub: Hub) -> list[dict[str, Any]]:
-    path = hub.running.workdir / "recorded.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def signed_in(browser: Browser, auth: OAuth2Proxy, user: str) -> None:

@@ -357,6 +357,24 @@ class Deployment:
             **kwargs,
         )
 
+    def user_model(self, name: str) -> dict[str, Any]:
+        """The hub's model of user ``name`` (its REST API's)."""
+        response = self.api("GET", f"/users/{name}")
+        assert response.status_code == 200, response.text[:300]
+        found: dict[str, Any] = response.json()
+        return found
+
+    def session_user(self, session: requests.Session) -> str:
+        """The user the session's cookie belongs to, from /hub/api/user through the proxy
+        (cookie auth needs the XSRF token, which /hub/home sets)."""
+        session.get(f"{self.proxy_url}/hub/home", allow_redirects=False, timeout=30)
+        xsrf = session.cookies.get("_xsrf", path="/hub/") or session.cookies.get("_xsrf") or ""
+        response = session.get(
+            f"{self.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
+        )
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        return str(response.json()["name"])
+
     def start_server(self, user: str, timeout: float = 60) -> None:
         self.api("POST", f"/users/{user}", json={})
         self.api("POST", f"/users/{user}/server", json={})
