@@ -43,9 +43,9 @@ from tests.mesh.objects import Mesh, selects
 from tests.support.builders import make_jupyterhub
 from tests.support.constants import GATEWAY_POD, HOSTS
 from tests.support.gateway_api_model import removed_headers, rule_for
+from tests.support.istio_proxy_api import written_virtual_service
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.processes import Deployment, deployment
-from tests.test_istio_proxy import written_virtual_service
 
 pytestmark = pytest.mark.slow  # real hub, proxy and user server processes
 

@@ -8,13 +8,9 @@ archives on GitHub releases (its .goreleaser.yaml); neither npm, PyPI nor Debian
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import cdk8s
 import kubernetes_validate
@@ -49,7 +45,7 @@ from tests.mesh.objects import Mesh, Workload
 from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 from tests.support.constants import HOSTS
 from tests.support.crd_schemas import is_custom, validate_custom
-from tests.support.istio_proxy_api import istio_proxy_api
+from tests.support.istio_proxy_api import istio_proxy_api, written_virtual_service
 
 COMPONENT = "app.kubernetes.io/component"
 
@@ -261,53 +257,6 @@ def _hub_proxy(jupyterhub: JupyterHub, tmp_path: Path, monkeypatch: pytest.Monke
     apply(config, path)
     app = HubApp(config=config)
     return app.proxy_class(config=config)
-
-
-def written_virtual_service(
-    proxy: IstioProxy, namespace: str, path: str, body: dict[str, Any]
-) -> dict[str, Any]:
-    """The VirtualService the proxy creates for ``POST /api/routes<path>`` with ``body``, as
-    its code builds it: the name from proxy/istio.go (``virtualServiceNameWithPrefix``:
-    prefix, "-", SHA-256 of the path), the annotation from proxy/create.go
-    (``annotationForRoute``) and proxy/route.go (``encodeRoute``), the destination host from
-    proxy/create.go:45-52 (``splitTarget``, then ``.<namespace>.svc.<cluster domain>``
-    unless the host already ends in ``.svc.<cluster domain>``) and the spec from
-    ``virtualService`` in proxy/create.go:118-158."""
-    name = f"{proxy.virtual_service_prefix}-{hashlib.sha256(path.encode()).hexdigest()}"
-    route: dict[str, Any] = {"route_spec": path, "target": body["target"]}
-    if body.get("jupyterhub"):
-        route["jupyterhub"] = True
-    data = {k: v for k, v in body.items() if k not in ("jupyterhub", "target", "routespec")}
-    if data:
-        route["data"] = dict(sorted(data.items()))  # Go's json.Marshal sorts map keys
-    target = urlsplit(body["target"])
-    host = target.hostname or ""
-    if not host.endswith(f".svc.{proxy.cluster_domain}"):
-        host = f"{host}.{namespace}.svc.{proxy.cluster_domain}"
-    return {
-        "apiVersion": "networking.istio.io/v1alpha3",
-        "kind": "VirtualService",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "annotations": {
-                f"{proxy.virtual_service_prefix}.splunk.io/proxy-data": base64.b64encode(
-                    json.dumps(route, separators=(",", ":")).encode()
-                ).decode()
-            },
-        },
-        "spec": {
-            "hosts": [proxy.host],
-            "gateways": [proxy.gateway_name],
-            "http": [
-                {
-                    "match": [{"uri": {"prefix": path}}],
-                    "route": [{"destination": {"host": host, "port": {"number": target.port}}}],
-                    "headers": {"response": {"set": {"jupyter-proxy-id": name}}},
-                }
-            ],
-        },
-    }
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import requests
 from tests.adversarial.kit import Hub, KeyPair, claims, recorded, recording_hub, sign, summary
 from tests.support.ingress_nginx import upstream_headers
 from tests.support.manifests import ROOT, read_manifests
-from tests.test_network_policy import NAMESPACE_LABELS, allowed
+from tests.support.network_policy import NAMESPACE_LABELS, allowed
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
