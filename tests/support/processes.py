@@ -268,7 +268,10 @@ def wait_for(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited: {log.read_text()[-3000:] if log else ''}")
+            said = log.read_text()[-3000:] if log else ""
+            raise RuntimeError(
+                f"{process.args!r} exited with {process.returncode} before {url} answered: {said}"
+            )
         try:
             if requests.get(url, timeout=2).status_code < 500:
                 return
