@@ -7,8 +7,8 @@ User servers exist only at run time: they are drawn from the labels the hub give
 (``External.pod_labels``) and the app's flows (``JupyterHub.flows``).
 
 ``python scripts/diagram.py`` rewrites every ``<!-- diagram: <app> -->`` block of the pages that
-hold one (README.md: ``minimal``; docs/guide/apps.md: ``dev``); ``--check`` exits 1 when one is
-stale.
+hold one (README.md and docs/index.md: ``minimal``; docs/guide/apps.md: ``dev``); ``--check``
+exits 1 when one is stale.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from apps import APPS
 from constructs_lib import Component, JupyterHub, KubernetesVersion
 
 ROOT = Path(__file__).resolve().parent.parent
-# The pages with pictures: the front page, and the apps' page of the guide.
-PAGES = (ROOT / "README.md", ROOT / "docs" / "guide" / "apps.md")
+# The pages with pictures: the front page, the site's home and the apps' page of the guide.
+PAGES = (ROOT / "README.md", ROOT / "docs" / "index.md", ROOT / "docs" / "guide" / "apps.md")
 BLOCK = re.compile(r"(<!-- diagram: (?P<app>[\w-]+) -->\n)(?P<body>.*?)(<!-- /diagram -->)", re.S)
 _WORKLOADS = ("Deployment", "StatefulSet")
 # A ConfigMap named after a hash of its content: drawn without the hash, so the picture
