@@ -7,8 +7,11 @@ PYTHON := $(VENV)/bin/python
 # the one jsii runs on) for the npm tools: the cdk8s CLI and configurable-http-proxy.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK8S_CHECK_UPGRADE := false
+# mkdocs-material's notice about its successor, printed on every build.
+export NO_MKDOCS_2_WARNING := 1
+MKDOCS := .venv-docs/bin/mkdocs
 
-.PHONY: setup-synth setup synth test test-fast bench imports demo clean
+.PHONY: setup-synth setup synth test test-fast docs bench imports demo clean
 
 # The project's Python packages that synthesis imports.
 PACKAGES := apps constructs_lib hub_runtime
@@ -20,7 +23,7 @@ K8S_HUB := docker/k8s-hub-4.4.0
 # image's versions), and network-config-analyzer for the connectivity report.
 setup-synth: .stamps/python .stamps/nca
 # Everything else the tests, the demo and the benchmarks use.
-setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .stamps/z2jh
+setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .stamps/z2jh .stamps/docs
 
 .stamps/python: pyproject.toml setup.py $(K8S_HUB)/requirements.txt
 	python3 -m venv $(VENV)
@@ -56,6 +59,16 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 		$$(python3 scripts/hub_requirements.py --names) requests pyyaml pytest jupyter-server
 	@mkdir -p .stamps && touch $@
 
+# The documentation site's builder, in an environment of its own: MkDocs and its plugins pin
+# Jinja2, Markdown and Pygments, which must not move the hub's versions in .venv. mkdocstrings
+# reads the packages' docstrings statically (griffe), so nothing of the project is installed;
+# ruff formats the signatures it shows.
+.stamps/docs:
+	python3 -m venv .venv-docs
+	.venv-docs/bin/pip install --quiet mkdocs==1.6.1 mkdocs-material==9.8.1 \
+		mkdocstrings==1.0.8 mkdocstrings-python==2.0.11 ruff==0.17.6
+	@mkdir -p .stamps && touch $@
+
 # network-config-analyzer, in an environment of its own too (it conflicts with checkov's).
 .stamps/nca:
 	python3 -m venv .venv-nca
@@ -77,21 +90,27 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 
 ## Synthesize every app into dist/<app>/, the user-pod previews into dist/<app>-preview/,
 ## the dev app's reachability report into dist/dev-connectivity.txt (all or nothing), and
-## redraw the README's pictures of the apps.
+## redraw the pictures of the apps (README.md, docs/index.md, docs/guide/apps.md).
 synth: setup-synth
 	$(PYTHON) scripts/synth.py
-	# The README's pictures of the apps, drawn from what they synthesize.
+	# The pictures of the apps, drawn from what they synthesize.
 	$(PYTHON) scripts/diagram.py
 
-## Lint, type-check and run every test (snapshots, schemas, drift of dist/).
+## Lint, type-check, build the documentation site with warnings as errors (a broken link or
+## anchor, a page not in the nav) and run every test (snapshots, schemas, drift of dist/).
 test: setup
 	bash scripts/check
+	$(MKDOCS) build --strict --quiet
 	bash scripts/test
 	bash scripts/test_z2jh
 
 ## The tests that start no process and generate nothing (pytest -m "not slow"): seconds.
 test-fast: .stamps/python-dev
 	bash scripts/test -m "not slow"
+
+## The documentation site (docs/, mkdocs.yml) into site/.
+docs: .stamps/docs
+	$(MKDOCS) build --strict
 
 ## Regenerate the bindings in constructs_lib/_imports/ from crds/ and jsii/ (offline).
 imports: .stamps/python .stamps/node
@@ -113,4 +132,4 @@ bench: setup
 	$(PYTHON) scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh node_modules .stamps build
+	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh .venv-docs node_modules .stamps build site

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hub_runtime.jwt_proof import JwtVerifier
 from hub_runtime.revocation import SettingsEnforcement
 from hub_runtime.settings import JwtSettings
-from tests.processes import (
+from tests.support.processes import (
     AUDIENCE,
     ISSUER,
     Deployment,

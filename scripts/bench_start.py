@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub_runtime.settings import SETTINGS_FILE_NAME, dump_settings, parse_settings
 from scripts.bench_login import cpu_seconds
-from tests.leaks import end, working_in
-from tests.manifests import ROOT
-from tests.processes import (
+from tests.support.leaks import end, working_in
+from tests.support.manifests import ROOT
+from tests.support.processes import (
     CHP,
     PROXY_TOKEN,
     deliver_config,

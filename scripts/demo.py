@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.processes import deployment, exit_on_sigterm
+from tests.support.processes import deployment, exit_on_sigterm
 
 PROXY_PORT, API_PORT, HUB_PORT = 8000, 8001, 8081
 # The demo's admin (dev itself has admins by group only).

@@ -1,4 +1,4 @@
-"""Draw each app's deployed objects and request path as a Mermaid flowchart in the README.
+"""Draw each app's deployed objects and request path as a Mermaid flowchart in the docs.
 
 Synthesizes the app and reads the manifests: who sends traffic where (Ingress or
 VirtualService to a Service, a Service to the pods it selects, a URL in a container's
@@ -6,8 +6,9 @@ arguments or in a mounted ConfigMap to a Service) and what each workload mounts 
 User servers exist only at run time: they are drawn from the labels the hub gives them
 (``External.pod_labels``) and the app's flows (``JupyterHub.flows``).
 
-``python scripts/diagram.py`` rewrites every ``<!-- diagram: <app> -->`` block of README.md;
-``--check`` exits 1 when one is stale.
+``python scripts/diagram.py`` rewrites every ``<!-- diagram: <app> -->`` block of the pages that
+hold one (README.md and docs/index.md: ``minimal``; docs/guide/apps.md: ``dev``); ``--check``
+exits 1 when one is stale.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from apps import APPS
 from constructs_lib import Component, JupyterHub, KubernetesVersion
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+# The pages with pictures: the front page, the site's home and the apps' page of the guide.
+PAGES = (ROOT / "README.md", ROOT / "docs" / "index.md", ROOT / "docs" / "guide" / "apps.md")
 BLOCK = re.compile(r"(<!-- diagram: (?P<app>[\w-]+) -->\n)(?P<body>.*?)(<!-- /diagram -->)", re.S)
 _WORKLOADS = ("Deployment", "StatefulSet")
 # A ConfigMap named after a hash of its content: drawn without the hash, so the picture
@@ -260,24 +262,27 @@ def diagram(app: str) -> str:
     return mermaid(nodes, drawn)
 
 
-def render(readme: str) -> str:
-    """``readme`` with every diagram block regenerated."""
-    return BLOCK.sub(lambda m: m.group(1) + diagram(m["app"]) + m.group(4), readme)
+def render(page: str) -> str:
+    """``page`` with every diagram block regenerated."""
+    return BLOCK.sub(lambda m: m.group(1) + diagram(m["app"]) + m.group(4), page)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a picture is stale")
     args = parser.parse_args(argv)
-    current = README.read_text()
-    fresh = render(current)
-    if args.check:
+    stale = []
+    for page in PAGES:
+        current = page.read_text()
+        fresh = render(current)
         if fresh != current:
-            print("README.md: a diagram is stale; run python scripts/diagram.py", file=sys.stderr)
-            return 1
-        return 0
-    if fresh != current:
-        README.write_text(fresh)
+            stale.append(page.relative_to(ROOT))
+            if not args.check:
+                page.write_text(fresh)
+    if args.check and stale:
+        for path in stale:
+            print(f"{path}: a diagram is stale; run python scripts/diagram.py", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -20,11 +20,11 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.bench_login import PeakRss
-from tests.processes import KeyPair, deployment, exit_on_sigterm, jwks_server
+from tests.support.processes import KeyPair, deployment, exit_on_sigterm, jwks_server
 
 USERS = 100
 CONCURRENCY = 20
-SERVER = Path(__file__).resolve().parent.parent / "tests" / "whoami_server.py"
+SERVER = Path(__file__).resolve().parent.parent / "tests" / "support" / "whoami_server.py"
 
 
 async def user_session(

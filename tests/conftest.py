@@ -1,4 +1,4 @@
-"""Shared fixtures: YAML snapshots, synthesis helpers, the apps synthesized once per version."""
+"""Fixtures and hooks only: what they use, and what tests share, is in ``tests/support``."""
 
 from __future__ import annotations
 
@@ -9,30 +9,13 @@ from typing import Any
 
 import cdk8s
 import pytest
-import yaml
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from apps import APPS, BuiltApp
-from constructs_lib import HeaderTrust, KubernetesVersion
-from tests.leaks import end, mark_session, session_processes
-from tests.manifests import ROOT, read_manifests
-
-__all__ = ["HOSTS", "ROOT", "TRUST", "VERSIONS", "find", "read_manifests", "synth"]
-
-TRUST = HeaderTrust.jwt_proof(
-    issuer="https://auth.example.org",
-    audience="jupyterhub",
-    jwks_url="https://auth.example.org/jwks",
-)
-# The public host names of the hubs the tests build.
-HOSTS = ("hub.example.org",)
-# Every Kubernetes version the output must validate against.
-VERSIONS = [
-    KubernetesVersion(1, minor)
-    for minor in range(KubernetesVersion.OLDEST.minor, KubernetesVersion.NEWEST.minor + 1)
-]
-
+from tests.support.constants import VERSIONS
+from tests.support.leaks import end, mark_session, session_processes
+from tests.support.manifests import read_manifests
+from tests.support.snapshots import YamlSnapshot
 
 # The test running now (its fixtures included), so that a test not marked slow cannot start a
 # process: the fast tier (`-m "not slow"`) starts none, and a new test says when it does.
@@ -90,36 +73,6 @@ def no_process_outlives_the_tests(tmp_path_factory: pytest.TempPathFactory) -> I
         )
 
 
-class _Dumper(yaml.SafeDumper):
-    """Multi-line strings (settings.json in the hub ConfigMap) as literal blocks."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-class YamlSnapshot(SingleFileSnapshotExtension):
-    """One YAML file per snapshot, so a snapshot diff reads like a manifest diff."""
-
-    file_extension = "yaml"
-    _write_mode = WriteMode.TEXT
-
-    def serialize(self, data: Any, **kwargs: Any) -> str:
-        # Unicode as written (the hub runtime's source in the hub ConfigMap has some).
-        return yaml.dump(
-            data,
-            Dumper=_Dumper,
-            sort_keys=True,
-            default_flow_style=False,
-            width=100,
-            allow_unicode=True,
-        )
-
-
 @pytest.fixture
 def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(YamlSnapshot)
@@ -128,20 +81,6 @@ def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 @pytest.fixture
 def chart() -> cdk8s.Chart:
     return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
-
-
-def synth(chart: cdk8s.Chart) -> list[dict[str, Any]]:
-    return list(cdk8s.Testing.synth(chart))
-
-
-def find(manifests: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    matches = [
-        m
-        for m in manifests
-        if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)
-    ]
-    assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
-    return matches[0]
 
 
 @pytest.fixture(scope="session")

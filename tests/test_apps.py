@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import filecmp
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,8 +20,10 @@ import apps
 from apps.__main__ import main, synthesize
 from apps.previews import PREVIEW_SUFFIX, write_previews
 from constructs_lib import KubernetesVersion, check_references
-from tests.conftest import ROOT, VERSIONS, read_manifests
-from tests.crd_schemas import is_custom, validate_custom
+from tests.support.commands import run
+from tests.support.constants import VERSIONS
+from tests.support.crd_schemas import is_custom, validate_custom
+from tests.support.manifests import ROOT, read_manifests
 
 APP_NAMES = sorted(apps.APPS)
 DEFAULT = str(KubernetesVersion.DEFAULT)
@@ -144,13 +145,7 @@ def test_cdk8s_cli_synth_matches(tmp_path: Path) -> None:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "CDK8S_CHECK_UPGRADE": "false",
     }
-    subprocess.run(
-        [str(cli), "synth", "--output", str(tmp_path / "out")],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run([str(cli), "synth", "--output", str(tmp_path / "out")], cwd=ROOT, env=env)
     assert _apps_differ(ROOT / "dist", tmp_path / "out") == []
 
 

@@ -10,14 +10,12 @@ from constructs_lib import (
     AuthProxy,
     AuthProxyIngress,
     CHProxy,
-    HubStatefulSet,
-    JupyterHub,
     NotebookProfile,
-    ProxyToken,
 )
 from constructs_lib.auth_proxy import AUTH_PROXY_PREFIX
-from tests.conftest import HOSTS, TRUST, synth
-from tests.ingress_nginx import upstream_headers
+from tests.support.builders import make_bare_hub, make_jupyterhub, synth
+from tests.support.constants import HOSTS
+from tests.support.ingress_nginx import upstream_headers
 
 NGINX = "nginx.ingress.kubernetes.io"
 
@@ -26,13 +24,7 @@ PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
 
 
 def _ingress(chart: cdk8s.Chart, **props: Any) -> AuthProxyIngress:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=PUBLIC,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart, hosts=PUBLIC)
     props.setdefault("hosts", list(HOSTS))
     return AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, **props)
 
@@ -140,14 +132,11 @@ def test_tls_secret(chart: cdk8s.Chart) -> None:
 
 
 def test_hosts_and_headers_follow_the_hub(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
+    hub = make_bare_hub(
         chart,
-        "Hub",
-        header_trust=TRUST,
         public_hosts=PUBLIC,
         user_header="X-Forwarded-User",
         profiles=[NotebookProfile(chart, "P")],
-        proxy_token=ProxyToken.from_existing_secret("t"),
     )
     ingress = AuthProxyIngress(chart, "Ingress", proxy=CHProxy(chart, "Proxy", hub=hub))
     assert ingress.hosts == PUBLIC

@@ -1,6 +1,6 @@
 """Where each app's edge asks oauth2-proxy, read from the synthesized objects (``dist/``): on
 the hub's paths only, never on a user server's; oauth2-proxy's own paths reach it unchecked;
-and the flags the README gives it keep its cookies on the hub's path, where its callback is.
+and the flags the deploy guide gives it keep its cookies on the hub's path, where its callback is.
 ``tests/adversarial/test_cookie_replay.py`` attacks the same edges with real processes."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import pytest
 
 from constructs_lib import AUTH_PROXY_FLAGS
 from constructs_lib.auth_proxy import AUTH_COOKIE_PATH, AUTH_PROXY_PREFIX
-from tests.browser import Browser
-from tests.conftest import ROOT, read_manifests
-from tests.deploy_guide import guide_proxy
-from tests.ingress_nginx import route
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh
+from tests.support.browser import Browser
+from tests.support.deploy_guide import guide_proxy
+from tests.support.ingress_nginx import route
+from tests.support.manifests import ROOT, read_manifests
 
 NGINX = "nginx.ingress.kubernetes.io"
 HUB_PATHS = [

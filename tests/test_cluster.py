@@ -43,7 +43,7 @@ from hub_runtime.spawner import node_conflicts
 from tests.cluster.client import ApiClient, ApiError
 from tests.cluster.deployment import Deployed, app_manifests, deployed, external_objects
 from tests.cluster.kinds import kind_of
-from tests.processes import PROXY_TOKEN, KeyPair, jwks_server
+from tests.support.processes import PROXY_TOKEN, KeyPair, jwks_server
 
 pytestmark = pytest.mark.slow  # a hub, its culler and user containers as processes
 

@@ -10,7 +10,7 @@ import cdk8s
 import pytest
 
 from constructs_lib import HubNamespace, JupyterHub, ProxyToken, UserPods, UserPriority
-from tests.conftest import HOSTS, TRUST
+from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 DEFAULT_CLASS = "jupyterhub-singleuser-server"

@@ -11,8 +11,8 @@ import pytest
 
 import apps
 from hub_runtime.config import origin_pattern
-from tests.manifests import ROOT, read_manifests
-from tests.processes import dev_settings
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import dev_settings
 
 APP_NAMES = sorted(apps.APPS)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,39 +34,25 @@ from constructs_lib import (
     ProbeTiming,
     ProxyLogLevel,
     ProxyOptions,
-    ProxyToken,
     Resources,
     RouteStore,
 )
 from hub_runtime.settings import parse_settings
-from tests.conftest import HOSTS, ROOT, TRUST, find, synth
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth
+from tests.support.commands import run
+from tests.support.constants import HOSTS
+from tests.support.manifests import ROOT
 
-TOKEN = ProxyToken.from_existing_secret("proxy-token")
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 
 def _parts(chart: cdk8s.Chart, **hub_props: Any) -> CHProxy:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        profiles=[NotebookProfile(chart, "P")],
-        **hub_props,
-    )
+    hub = make_bare_hub(chart, profiles=[NotebookProfile(chart, "P")], **hub_props)
     return CHProxy(chart, "Proxy", hub=hub)
 
 
 def _composite(chart: cdk8s.Chart) -> JupyterHub:
-    return JupyterHub(
-        chart,
-        "JupyterHub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        hosts=HOSTS,
-        profiles=[NotebookProfile(chart, "P")],
-    )
+    return make_jupyterhub(chart, profiles=[NotebookProfile(chart, "P")])
 
 
 def _by_kind_and_name(manifests: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
@@ -162,12 +147,8 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
     proxy_options = ProxyOptions(
         log_level=ProxyLogLevel.DEBUG, resources=Resources("20m", "200Mi", "1", "300Mi")
     )
-    jupyterhub = JupyterHub(
+    jupyterhub = make_jupyterhub(
         chart,
-        "JupyterHub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        hosts=HOSTS,
         hub_options=hub_options,
         proxy_options=proxy_options,
         admin_users=["alice"],
@@ -201,12 +182,8 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
 
 
 def test_composite_shorthands_replace_option_fields(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
+    jupyterhub = make_jupyterhub(
         chart,
-        "JupyterHub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        hosts=HOSTS,
         hub_options=HubOptions(storage_size="2Gi"),
         mesh=None,
         hub_image="registry.example.org/hub:1",
@@ -219,12 +196,8 @@ def test_composite_shorthands_replace_option_fields(chart: cdk8s.Chart) -> None:
 
 
 def test_redis_routes_poll_every_minute(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
+    jupyterhub = make_jupyterhub(
         chart,
-        "JupyterHub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        hosts=HOSTS,
         proxy_routes=RouteStore.redis(uri_secret="redis"),
         proxy_image="registry.example.org/proxy-redis:1",
     )
@@ -277,9 +250,7 @@ MODULES = [_module_name(p) for p in SOURCES]
 @pytest.mark.parametrize("module", MODULES)
 def test_each_module_imports_alone(module: str) -> None:
     """In a fresh interpreter, first of all: a cycle would fail on a half-made module."""
-    subprocess.run(
-        [sys.executable, "-c", f"import {module}"], check=True, cwd=ROOT, capture_output=True
-    )
+    run([sys.executable, "-c", f"import {module}"], cwd=ROOT)
 
 
 def _imports(path: Path) -> set[str]:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from scripts.connectivity import analyse
-from tests.conftest import ROOT
+from tests.support.manifests import ROOT
 
 pytestmark = pytest.mark.slow  # network-config-analyzer runs once for the module
 

@@ -13,7 +13,7 @@ from constructs import Construct
 import constructs_lib
 from constructs_lib import JupyterHub, NotebookProfile, ProxyToken
 from constructs_lib._construct import LibraryConstruct
-from tests.conftest import HOSTS, TRUST
+from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 

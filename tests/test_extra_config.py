@@ -16,7 +16,7 @@ from constructs_lib import HubOptions, JupyterHub, ProxyToken
 from constructs_lib._extra_config import _configurable_traits
 from hub_runtime.config import _extra_config
 from hub_runtime.settings import CONFIGURABLE_CLASSES, HubSettings, SettingsError
-from tests.conftest import HOSTS, TRUST
+from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 

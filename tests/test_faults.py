@@ -12,8 +12,8 @@ import requests
 
 from constructs_lib.routes import FAIL_FAST, REDIS_BACKEND, REDIS_URI_ENV
 from hub_runtime.settings import parse_settings
-from tests.manifests import ROOT, read_manifests
-from tests.processes import Deployment, RedisServer, deployment, redis_server
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import Deployment, RedisServer, deployment, redis_server
 
 pytestmark = pytest.mark.slow  # real proxy, hub, user server and redis processes
 

@@ -16,14 +16,13 @@ from constructs_lib import (
     GatewayRef,
     HubNetworkPolicies,
     HubOptions,
-    JupyterHub,
     KubernetesVersion,
     NetworkPeer,
-    ProxyToken,
 )
-from tests.conftest import HOSTS, TRUST, VERSIONS, find, synth
-from tests.crd_schemas import is_custom, validate_custom
-from tests.gateway_api_model import removed_headers, rule_for
+from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.constants import HOSTS, VERSIONS
+from tests.support.crd_schemas import is_custom, validate_custom
+from tests.support.gateway_api_model import removed_headers, rule_for
 
 PUBLIC = ("a.example.org", *HOSTS)
 GATEWAY = GatewayRef("public", "gateways")
@@ -32,14 +31,7 @@ GATEWAY = GatewayRef("public", "gateways")
 def _route(
     chart: cdk8s.Chart, version: KubernetesVersion = KubernetesVersion.DEFAULT, **props: Any
 ) -> GatewayApiIngress:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=PUBLIC,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        kubernetes_version=version,
-    )
+    jupyterhub = make_jupyterhub(chart, hosts=PUBLIC, kubernetes_version=version)
     props.setdefault("gateway", GATEWAY)
     return GatewayApiIngress(chart, "Route", jupyterhub=jupyterhub, **props)
 
@@ -167,7 +159,7 @@ CLIENT_HEADERS = {"X-Auth-Request-User": "admin", "Authorization": "token <API t
 
 
 def _headers_forwarded(http_route: dict[str, Any], path: str) -> dict[str, str]:
-    """What the gateway forwards for ``path`` (``tests/gateway_api_model.py``): the auth
+    """What the gateway forwards for ``path`` (``tests/support/gateway_api_model.py``): the auth
     filter's headers on the ``hub`` rule, where it is attached, else the client's; less what
     the rule's RequestHeaderModifier removes."""
     rule = rule_for(http_route, path)
@@ -208,14 +200,7 @@ def test_auth_headers_reach_the_hub_paths_only(
 
 
 def test_removes_the_hubs_user_header(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        hub_options=HubOptions(user_header="X-Forwarded-User"),
-    )
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(user_header="X-Forwarded-User"))
     GatewayApiIngress(chart, "Route", jupyterhub=jupyterhub, gateway=GATEWAY)
     other = find(synth(chart), "HTTPRoute")["spec"]["rules"][1]
     assert other["filters"] == [
@@ -256,9 +241,7 @@ def test_gateway_pods_given(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _route(chart, **props)
-    return str(error.value)
+    return value_error(lambda: _route(chart, **props))
 
 
 def test_fails_gateway_not_a_reference(chart: cdk8s.Chart) -> None:

@@ -31,7 +31,7 @@ from constructs_lib import (
     VaultSecret,
 )
 from constructs_lib._handles import Handle
-from tests.conftest import HOSTS, TRUST
+from tests.support.constants import HOSTS, TRUST
 
 
 def _objects_in(value: Any) -> Iterator[cdk8s.ApiObject]:

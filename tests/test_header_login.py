@@ -10,12 +10,11 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from tests.processes import Deployment, deployment, dev_settings
+from tests.support.processes import Deployment, deployment, dev_settings
 
 pytestmark = pytest.mark.slow  # real proxy and hub processes
 
@@ -70,24 +69,6 @@ def login(hub: Deployment, user: str) -> requests.Session:
     return session
 
 
-def cookie_user(hub: Deployment, session: requests.Session) -> str:
-    """Who the session's cookie belongs to, from /hub/api/user (cookie auth needs XSRF)."""
-    session.get(f"{hub.proxy_url}/hub/home", allow_redirects=False, timeout=30)
-    xsrf = session.cookies.get("_xsrf", path="/hub/") or ""
-    response = session.get(
-        f"{hub.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
-    )
-    assert response.status_code == 200, (response.status_code, response.text[:300])
-    return str(response.json()["name"])
-
-
-def model(hub: Deployment, user: str) -> dict[str, Any]:
-    response = hub.api("GET", f"/users/{user}")
-    assert response.status_code == 200, response.text[:300]
-    found: dict[str, Any] = response.json()
-    return found
-
-
 def database(hub: Deployment) -> sqlite3.Connection:
     return sqlite3.connect(hub.workdir / "jupyterhub.sqlite")
 
@@ -108,8 +89,8 @@ def restart(hub: Deployment) -> None:
 def test_returning_user_is_logged_in(hub: Deployment) -> None:
     login(hub, "rita")
     session = login(hub, "rita")
-    assert cookie_user(hub, session) == "rita"
-    assert sorted(model(hub, "rita")["roles"]) == ["user"]
+    assert hub.session_user(session) == "rita"
+    assert sorted(hub.user_model("rita")["roles"]) == ["user"]
 
 
 def test_removed_default_role_is_granted_again_at_login(hub: Deployment) -> None:
@@ -124,22 +105,22 @@ def test_removed_default_role_is_granted_again_at_login(hub: Deployment) -> None
         ).rowcount
     assert removed == 1
     hub.start_hub()
-    assert model(hub, "dora")["roles"] == []
+    assert hub.user_model("dora")["roles"] == []
     login(hub, "dora")
-    assert model(hub, "dora")["roles"] == ["user"]
+    assert hub.user_model("dora")["roles"] == ["user"]
 
 
 def test_admin_demoted_through_the_api_is_admin_again_at_login(hub: Deployment) -> None:
     """``admin_users`` wins at every login, as in JupyterHub: the flag and the admin role."""
     admin = ADMIN
     login(hub, admin)
-    assert model(hub, admin)["admin"] is True
+    assert hub.user_model(admin)["admin"] is True
     assert hub.api("PATCH", f"/users/{admin}", json={"admin": False}).status_code == 200
-    assert model(hub, admin)["admin"] is False
-    assert "admin" not in model(hub, admin)["roles"]
+    assert hub.user_model(admin)["admin"] is False
+    assert "admin" not in hub.user_model(admin)["roles"]
     login(hub, admin)
-    assert model(hub, admin)["admin"] is True
-    assert sorted(model(hub, admin)["roles"]) == ["admin", "user"]
+    assert hub.user_model(admin)["admin"] is True
+    assert sorted(hub.user_model(admin)["roles"]) == ["admin", "user"]
 
 
 def test_stored_auth_state_is_cleared_at_login_when_disabled(hub: Deployment) -> None:
@@ -151,7 +132,7 @@ def test_stored_auth_state_is_cleared_at_login_when_disabled(hub: Deployment) ->
         db.execute("UPDATE users SET encrypted_auth_state = x'00' WHERE name = 'sam'")
     hub.start_hub()
     assert stored_auth_state(hub, "sam") == b"\x00"
-    assert model(hub, "sam")["name"] == "sam"  # the hub has the user loaded, as after any use
+    assert hub.user_model("sam")["name"] == "sam"  # the hub has the user loaded, as after any use
     login(hub, "sam")
     assert stored_auth_state(hub, "sam") is None
 
@@ -161,7 +142,7 @@ def test_blocked_returning_user_is_refused(hub: Deployment) -> None:
     (Path(hub.workdir) / BLOCKED_FILE).write_text("bert\n")
     try:
         restart(hub)
-        assert model(hub, "bert")["name"] == "bert"  # the hub has the user loaded
+        assert hub.user_model("bert")["name"] == "bert"  # the hub has the user loaded
         response = requests.get(
             f"{hub.proxy_url}/hub/login",
             headers={"X-Auth-Request-User": "bert"},
@@ -183,9 +164,9 @@ def test_enabled_auth_state_is_cleared_at_login(tmp_path: Path) -> None:
         login(hub, "tess")
         stored = {"token": "from the identity provider"}
         assert hub.api("PATCH", "/users/tess", json={"auth_state": stored}).status_code == 200
-        assert model(hub, "tess")["auth_state"] == stored
+        assert hub.user_model("tess")["auth_state"] == stored
         login(hub, "tess")
-        assert model(hub, "tess")["auth_state"] is None
+        assert hub.user_model("tess")["auth_state"] is None
 
 
 def test_auth_state_hook_runs_at_every_login_and_rotates_the_key(tmp_path: Path) -> None:
@@ -201,18 +182,18 @@ def test_auth_state_hook_runs_at_every_login_and_rotates_the_key(tmp_path: Path)
     ) as hub:
         assert hub.api("POST", "/users/kim").status_code == 201
         login(hub, "kim")
-        first = model(hub, "kim")["auth_state"]
+        first = hub.user_model("kim")["auth_state"]
         assert set(first) == {"login"}
         hub.stop_hub()
         hub.env["JUPYTERHUB_CRYPT_KEY"] = f"{new};{old}"
         hub.start_hub()
         login(hub, "kim")
-        second = model(hub, "kim")["auth_state"]
+        second = hub.user_model("kim")["auth_state"]
         assert set(second) == {"login"} and second != first
         hub.stop_hub()
         hub.env["JUPYTERHUB_CRYPT_KEY"] = new
         hub.start_hub()
-        assert model(hub, "kim")["auth_state"] == second
+        assert hub.user_model("kim")["auth_state"] == second
 
 
 def sql_of(hub: Deployment, user: str) -> str:

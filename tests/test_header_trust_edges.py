@@ -22,24 +22,17 @@ from constructs_lib import (
     IstioProxyOptions,
     JupyterHub,
     NetworkPeer,
-    ProxyToken,
     UserPods,
 )
-from tests.conftest import HOSTS, TRUST
+from tests.support.builders import make_jupyterhub
+from tests.support.constants import TRUST
 
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 SUGGESTION = "use HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
 
 
 def _hub(chart: cdk8s.Chart, trust: HeaderTrust | None = None, **props: Any) -> JupyterHub:
-    return JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=trust or HeaderTrust.mesh_enforced(),
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        **props,
-    )
+    return make_jupyterhub(chart, header_trust=trust or HeaderTrust.mesh_enforced(), **props)
 
 
 def _refusal(why: str, where: str = "test/JupyterHub/Hub") -> str:

@@ -23,7 +23,7 @@ from constructs_lib import (
     ProxyToken,
 )
 from constructs_lib._handles import Handle
-from tests.conftest import HOSTS, TRUST
+from tests.support.constants import HOSTS, TRUST
 
 CONSTRUCTS = sorted(
     name

@@ -16,22 +16,11 @@ from constructs_lib import (
     IstioSidecar,
     KubernetesVersion,
     NotebookProfile,
-    ProxyToken,
     UserPriority,
 )
 from hub_runtime.settings import CONFIG_DIR, parse_settings
-from tests.conftest import HOSTS, ROOT, TRUST, find, synth
-
-TOKEN = ProxyToken.from_existing_secret("proxy-token")
-
-
-def _hub(chart: cdk8s.Chart, **props: Any) -> HubStatefulSet:
-    props.setdefault("profiles", [NotebookProfile(chart, "Profile")])
-    props.setdefault("header_trust", TRUST)
-    props.setdefault("public_hosts", HOSTS)
-    hub = HubStatefulSet(chart, "Hub", proxy_token=TOKEN, **props)
-    CHProxy(chart, "Proxy", hub=hub)
-    return hub
+from tests.support.builders import find, make_bare_hub, make_hub, synth, value_error
+from tests.support.manifests import ROOT
 
 
 def _hub_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -41,17 +30,17 @@ def _hub_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
-    _hub(chart)
+    make_hub(chart)
     assert _hub_objects(synth(chart)) == snapshot_yaml
 
 
 def test_default_child_is_the_stateful_set(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart)
+    hub = make_hub(chart)
     assert cdk8s.ApiObject.of(hub).kind == "StatefulSet"
 
 
 def test_escape_hatch_patches_the_stateful_set(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart)
+    hub = make_hub(chart)
     cdk8s.ApiObject.of(hub).add_json_patch(
         cdk8s.JsonPatch.add("/spec/template/spec/priorityClassName", "system-cluster-critical")
     )
@@ -60,7 +49,7 @@ def test_escape_hatch_patches_the_stateful_set(chart: cdk8s.Chart) -> None:
 
 
 def test_settings_are_readable_by_the_runtime(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart, admin_users=["alice"])
+    hub = make_hub(chart, admin_users=["alice"])
     config_map = find(synth(chart), "ConfigMap")
     settings = parse_settings(config_map["data"]["settings.json"])
     assert settings == hub.settings
@@ -69,7 +58,7 @@ def test_settings_are_readable_by_the_runtime(chart: cdk8s.Chart) -> None:
 
 
 def test_config_map_is_immutable_and_named_by_content(chart: cdk8s.Chart) -> None:
-    _hub(chart)
+    make_hub(chart)
     manifests = synth(chart)
     config_map = find(manifests, "ConfigMap")
     assert config_map["immutable"] is True
@@ -82,7 +71,7 @@ def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> 
     """Every module of hub_runtime the hub runs (all but the previews'), as in the source
     tree, under hub_runtime/ beside the config and the settings, in the directory the config
     volume is mounted at."""
-    _hub(chart)
+    make_hub(chart)
     manifests = synth(chart)
     data = find(manifests, "ConfigMap")["data"]
     pod = find(manifests, "StatefulSet")["spec"]["template"]["spec"]
@@ -107,7 +96,7 @@ def test_config_map_delivers_config_settings_and_runtime(chart: cdk8s.Chart) -> 
 def test_hub_runs_under_the_images_tini(chart: cdk8s.Chart) -> None:
     """tini (the hub image's ENTRYPOINT) is the command, so it stays PID 1; the hub's program
     is the args, complete, so nothing of the image's CMD is used."""
-    _hub(chart)
+    make_hub(chart)
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["tini", "--"]
     assert container["args"] == [
@@ -122,7 +111,7 @@ def test_hub_runs_under_the_images_tini(chart: cdk8s.Chart) -> None:
 
 
 def test_default_image_is_public_and_pulled_if_absent(chart: cdk8s.Chart) -> None:
-    _hub(chart)
+    make_hub(chart)
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "quay.io/jupyterhub/k8s-hub:4.4.0"
     assert container["imagePullPolicy"] == "IfNotPresent"
@@ -132,14 +121,14 @@ def test_config_change_renames_config_map() -> None:
     names = []
     for admins in (["alice"], ["bob"]):
         chart = cdk8s.Chart(cdk8s.Testing.app(), "test")
-        _hub(chart, admin_users=admins)
+        make_hub(chart, admin_users=admins)
         names.append(find(synth(chart), "ConfigMap")["metadata"]["name"])
     assert names[0] != names[1]
     assert all(name.startswith("jupyterhub-hub-") for name in names)
 
 
 def test_first_profile_becomes_default(chart: cdk8s.Chart) -> None:
-    hub = _hub(
+    hub = make_hub(
         chart,
         profiles=[
             NotebookProfile(chart, "A", display_name="A"),
@@ -150,7 +139,7 @@ def test_first_profile_becomes_default(chart: cdk8s.Chart) -> None:
 
 
 def test_release_renames_everything(chart: cdk8s.Chart) -> None:
-    _hub(chart, release="lab")
+    make_hub(chart, release="lab")
     statefulset = find(synth(chart), "StatefulSet")
     assert statefulset["metadata"]["name"] == "lab-hub"
     assert statefulset["spec"]["selector"]["matchLabels"] == {
@@ -160,19 +149,19 @@ def test_release_renames_everything(chart: cdk8s.Chart) -> None:
 
 
 def test_no_injection_unless_given_a_sidecar(chart: cdk8s.Chart) -> None:
-    _hub(chart)
+    make_hub(chart)
     template = find(synth(chart), "StatefulSet")["spec"]["template"]
     assert "sidecar.istio.io/inject" not in template["metadata"]["labels"]
 
 
 def test_sidecar_resources(chart: cdk8s.Chart) -> None:
-    _hub(chart, sidecar=IstioSidecar(memory="128Mi", memory_limit="256Mi"))
+    make_hub(chart, sidecar=IstioSidecar(memory="128Mi", memory_limit="256Mi"))
     annotations = find(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["sidecar.istio.io/proxyMemory"] == "128Mi"
 
 
 def test_old_kubernetes_falls_back(chart: cdk8s.Chart) -> None:
-    _hub(chart, kubernetes_version=KubernetesVersion.of("1.29"))
+    make_hub(chart, kubernetes_version=KubernetesVersion.of("1.29"))
     manifests = synth(chart)
     container = find(manifests, "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
     assert container["lifecycle"]["preStop"] == {"exec": {"command": ["sleep", "3"]}}
@@ -180,7 +169,7 @@ def test_old_kubernetes_falls_back(chart: cdk8s.Chart) -> None:
 
 
 def test_storage_class(chart: cdk8s.Chart) -> None:
-    _hub(chart, storage_class="fast", storage_size="5Gi")
+    make_hub(chart, storage_class="fast", storage_size="5Gi")
     claim = find(synth(chart), "StatefulSet")["spec"]["volumeClaimTemplates"][0]["spec"]
     assert claim["storageClassName"] == "fast"
     assert claim["resources"]["requests"]["storage"] == "5Gi"
@@ -188,14 +177,7 @@ def test_storage_class(chart: cdk8s.Chart) -> None:
 
 def test_hub_alone_is_complete(chart: cdk8s.Chart) -> None:
     """No proxy needs to attach: the settings name the proxy the release's CHProxy serves."""
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=TOKEN,
-        profiles=[NotebookProfile(chart, "P")],
-    )
+    hub = make_bare_hub(chart, profiles=[NotebookProfile(chart, "P")])
     manifests = synth(chart)
     config_map = find(manifests, "ConfigMap")
     assert config_map["metadata"]["name"] == hub.config_map.name
@@ -206,14 +188,14 @@ def test_hub_alone_is_complete(chart: cdk8s.Chart) -> None:
 
 
 def test_proxy_serves_the_url_the_hub_names(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart, release="lab")
+    hub = make_hub(chart, release="lab")
     proxy = next(c for c in chart.node.children if isinstance(c, CHProxy))
     assert hub.settings.proxy_api_url == proxy.api_url == "http://lab-proxy:8000"
 
 
 def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
     options = HubOptions(storage_size="5Gi", user_header="X-Forwarded-User")
-    hub = _hub(chart, options=options, admin_users=["alice"])
+    hub = make_hub(chart, options=options, admin_users=["alice"])
     assert hub.options == dataclasses.replace(options, admin_users=["alice"])
     assert hub.settings.auth.user_header == "X-Forwarded-User"
     claim = find(synth(chart), "StatefulSet")["spec"]["volumeClaimTemplates"][0]
@@ -244,7 +226,7 @@ def _handles(hub: HubStatefulSet) -> list[cdk8s.ApiObject | None]:
 
 
 def test_handles_for_every_object(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart)
+    hub = make_hub(chart)
     handles = set(_handles(hub))
     created = {c for c in hub.node.find_all() if isinstance(c, cdk8s.ApiObject)}
     assert {o.kind for o in handles if o is not None} == {o.kind for o in created}
@@ -254,7 +236,7 @@ def test_handles_for_every_object(chart: cdk8s.Chart) -> None:
 def test_handles_are_the_objects_the_tree_holds(chart: cdk8s.Chart) -> None:
     # Escape hatches reached through the tree (find_child, ApiObject.of) give the very
     # objects the hub hands out, as for objects made one by one from Python.
-    hub = _hub(chart)
+    hub = make_hub(chart)
     assert hub.node.find_child("Service") is hub.service
     assert cdk8s.ApiObject.of(hub.stateful_set) is hub.stateful_set
     assert all(hub.node.find_child(h.node.id) is h for h in _handles(hub) if h is not None)
@@ -271,9 +253,7 @@ def test_user_priority_adds_its_class_where_asked(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _hub(chart, **props)
-    return str(error.value)
+    return value_error(lambda: make_hub(chart, **props))
 
 
 def test_fails_replicas_other_than_one(chart: cdk8s.Chart) -> None:
@@ -329,25 +309,25 @@ def test_fails_malformed_storage_size(chart: cdk8s.Chart) -> None:
 
 
 def test_header_trust_is_written(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart)
+    hub = make_hub(chart)
     auth = hub.settings.auth
     assert (auth.trust, auth.proof_header) == ("jwt", "Authorization")
     assert auth.jwt is not None and auth.jwt.issuer == "https://auth.example.org"
 
 
 def test_token_lifetime_and_name_case_are_written(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart)
+    hub = make_hub(chart)
     auth = hub.settings.auth
     assert auth.jwt is not None and auth.jwt.max_lifetime == 3600
     assert auth.case_insensitive_names is False
 
 
 def test_admins_are_the_settings_alone_by_default(chart: cdk8s.Chart) -> None:
-    assert _hub(chart).settings.auth.admins_managed_in_hub is False
+    assert make_hub(chart).settings.auth.admins_managed_in_hub is False
 
 
 def test_admins_managed_in_hub_opt_in(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart, admins_managed_in_hub=True)
+    hub = make_hub(chart, admins_managed_in_hub=True)
     assert hub.settings.auth.admins_managed_in_hub is True
 
 
@@ -365,7 +345,7 @@ def test_case_insensitive_names_opt_in(chart: cdk8s.Chart) -> None:
         max_token_lifetime=300,
         case_insensitive_names=True,
     )
-    auth = _hub(chart, header_trust=trust).settings.auth
+    auth = make_hub(chart, header_trust=trust).settings.auth
     assert auth.case_insensitive_names is True
     assert auth.jwt is not None and auth.jwt.max_lifetime == 300
 
@@ -383,7 +363,7 @@ def test_fails_token_lifetime_not_positive(chart: cdk8s.Chart) -> None:
 
 
 def test_mesh_enforced_trust(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart, header_trust=HeaderTrust.mesh_enforced())
+    hub = make_hub(chart, header_trust=HeaderTrust.mesh_enforced())
     assert (hub.settings.auth.trust, hub.settings.auth.jwt) == ("header", None)
 
 
@@ -422,7 +402,7 @@ def test_groups_claims_and_jwks_age_are_written(chart: cdk8s.Chart) -> None:
         groups_claim="roles",
         jwks_max_age_seconds=60,
     )
-    hub = _hub(
+    hub = make_hub(
         chart,
         header_trust=trust,
         admin_groups=["hub-admins"],
@@ -437,7 +417,7 @@ def test_groups_claims_and_jwks_age_are_written(chart: cdk8s.Chart) -> None:
 
 
 def test_jwks_age_and_groups_claim_defaults(chart: cdk8s.Chart) -> None:
-    auth = _hub(chart).settings.auth
+    auth = make_hub(chart).settings.auth
     assert (auth.admin_groups, auth.allowed_groups) == ((), ())
     assert auth.jwt is not None
     assert (auth.jwt.user_claim, auth.jwt.groups_claim) == ("preferred_username", "groups")
@@ -498,7 +478,7 @@ def test_fails_empty_user_claim(chart: cdk8s.Chart) -> None:
 
 
 def test_env_adds_variables_to_the_hub_container(chart: cdk8s.Chart) -> None:
-    hub = _hub(chart)
+    hub = make_hub(chart)
     own = hub.env.names
     hub.env.add_secret_variable("OAUTH_CLIENT_SECRET", secret="oauth", key="secret")
     container = find(synth(chart), "StatefulSet")["spec"]["template"]["spec"]["containers"][0]

@@ -18,7 +18,7 @@ import pytest
 from jupyterhub import dbutil, orm
 
 from hub_runtime.database import database_revision, migration_revisions, newer_database_problem
-from tests.processes import deployment, hub_command
+from tests.support.processes import deployment, hub_command
 
 # The file name the hub's settings give the database in the tests (hub_config_file).
 DB_NAME = "jupyterhub.sqlite"

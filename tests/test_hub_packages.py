@@ -7,14 +7,14 @@ without cdk8s (scripts/test_z2jh runs it too)."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tomllib
 from importlib import metadata
 
 import pytest
 
-from tests.manifests import ROOT, read_manifests
+from tests.support.commands import run
+from tests.support.manifests import ROOT, read_manifests
 
 # Besides the [hub] extra, what the hub's behaviour depends on most.
 CORE = ("cryptography", "tornado", "traitlets", "sqlalchemy", "alembic")
@@ -102,11 +102,8 @@ def test_every_install_of_the_hub_packages_is_constrained_by_the_image() -> None
 @pytest.mark.slow
 def test_hub_packages_are_the_images_versions() -> None:
     """What this environment runs the hub (and renders the previews) with."""
-    names = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "hub_requirements.py"), "--names"],
-        capture_output=True,
-        text=True,
-        check=True,
+    names = run(
+        [sys.executable, str(ROOT / "scripts" / "hub_requirements.py"), "--names"]
     ).stdout.split()
     packages = sorted({_normal(name.split("[")[0]) for name in names} | set(CORE))
     pins = image_pins()

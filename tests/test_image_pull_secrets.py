@@ -15,20 +15,16 @@ from apps.minimal import MinimalChart
 from constructs_lib import (
     CHProxy,
     External,
-    HubStatefulSet,
-    JupyterHub,
     KubernetesVersion,
     NotebookProfile,
-    ProxyToken,
     UserPods,
     find_dangling_references,
     find_unused_prerequisites,
 )
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import parse_settings
-from tests.conftest import HOSTS, TRUST, VERSIONS, find, synth
-
-TOKEN = ProxyToken.from_existing_secret("token")
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
+from tests.support.constants import VERSIONS
 
 
 def _pull_secrets(manifest: dict[str, Any]) -> list[str]:
@@ -52,7 +48,7 @@ def _user_pods(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_none_by_default(chart: cdk8s.Chart) -> None:
     """The default images are public: no pod names a pull secret."""
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     manifests = synth(chart)
     assert jupyterhub.image_pull_secrets == ()
     assert _pull_secrets(find(manifests, "StatefulSet")) == []
@@ -62,12 +58,8 @@ def test_none_by_default(chart: cdk8s.Chart) -> None:
 
 
 def test_one_list_for_every_pod(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
+    jupyterhub = make_jupyterhub(
         chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
         user_pods=UserPods(start_timeout=600),
         image_pull_secrets=["regcred", "mirror-creds"],
     )
@@ -83,14 +75,7 @@ def test_one_list_for_every_pod(chart: cdk8s.Chart) -> None:
 
 def test_snapshot(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
     """Where the names land: the hub's and the proxy's pod templates, and the user pod."""
-    JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        image_pull_secrets=["regcred"],
-    )
+    make_jupyterhub(chart, image_pull_secrets=["regcred"])
     manifests = synth(chart)
     (pod, *_) = _user_pods(manifests)
     assert {
@@ -101,13 +86,9 @@ def test_snapshot(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
 
 
 def test_each_part_its_own(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
+    hub = make_bare_hub(
         chart,
-        "Hub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
         profiles=[NotebookProfile(chart, "Lab")],
-        public_hosts=HOSTS,
         image_pull_secrets=["hub-creds"],
         user_pods=UserPods(image_pull_secrets=("user-creds",)),
     )
@@ -157,16 +138,7 @@ def test_validate_strictly(version: str) -> None:
 
 
 def _error(chart: cdk8s.Chart, names: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=TOKEN,
-            image_pull_secrets=names,
-        )
-    return str(error.value)
+    return value_error(lambda: make_jupyterhub(chart, image_pull_secrets=names))
 
 
 def test_fails_one_name_not_in_a_list(chart: cdk8s.Chart) -> None:
@@ -190,13 +162,9 @@ def test_fails_name_twice(chart: cdk8s.Chart) -> None:
 
 def test_fails_user_pods_name(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        HubStatefulSet(
+        make_bare_hub(
             chart,
-            "Hub",
-            proxy_token=TOKEN,
-            header_trust=TRUST,
             profiles=[NotebookProfile(chart, "Lab")],
-            public_hosts=HOSTS,
             user_pods=UserPods(image_pull_secrets=("",)),
         )
     assert str(error.value).startswith(

@@ -11,10 +11,11 @@ import pytest
 
 from apps.minimal import DATASCIENCE_IMAGE
 from constructs_lib import DEFAULT_HUB_IMAGE, DEFAULT_PROXY_IMAGE, DEFAULT_USER_IMAGE
-from tests.manifests import ROOT, read_manifests
+from tests.support.docs import all_text
+from tests.support.manifests import ROOT, read_manifests
 
 # Every image `minimal` may name, with where it is published and built from. No network here:
-# the test holds the names to this list, which the README's "Images" section documents.
+# the test holds the names to this list, which the docs' "Images" section documents.
 PUBLIC_IMAGES = {
     "quay.io/jupyterhub/k8s-hub:4.4.0": (
         "zero-to-jupyterhub-k8s release 4.4.0, images/hub/Dockerfile"
@@ -77,7 +78,7 @@ def test_defaults_are_the_public_images() -> None:
 
 
 def test_readme_documents_every_public_image() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = all_text()
     assert [image for image in PUBLIC_IMAGES if f"`{image}`" not in readme] == []
 
 

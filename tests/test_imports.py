@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from scripts.node_bin import link
-from tests.conftest import ROOT
+from tests.support.commands import run
+from tests.support.manifests import ROOT
 
 BINDINGS = Path("constructs_lib") / "_imports"
 
@@ -45,13 +45,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ]
         ),
     }
-    subprocess.run(
-        [sys.executable, str(project / "scripts" / "import_crds.py")],
-        cwd=project,
-        check=True,
-        env=env,
-        capture_output=True,
-    )
+    run([sys.executable, str(project / "scripts" / "import_crds.py")], cwd=project, env=env)
     return project
 
 

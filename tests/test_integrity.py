@@ -17,10 +17,8 @@ from constructs_lib import (
     RELOADER_PREREQUISITE,
     External,
     HubOptions,
-    JupyterHub,
     KubernetesVersion,
     Prerequisite,
-    ProxyToken,
     RouteStore,
     UserVolume,
     find_dangling_references,
@@ -28,29 +26,19 @@ from constructs_lib import (
     reference_profiles,
 )
 from constructs_lib.integrity import EXTENSION_PROVIDER, IMAGE
-from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
-
-
-def _jupyterhub(chart: cdk8s.Chart, **props: Any) -> JupyterHub:
-    return JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        **props,
-    )
+from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.manifests import ROOT, read_manifests
 
 
 @pytest.fixture
 def manifests(chart: cdk8s.Chart) -> list[dict[str, Any]]:
-    _jupyterhub(chart)
+    make_jupyterhub(chart)
     return synth(chart)
 
 
 EXTERNAL = External(
     prerequisites=(
-        Prerequisite("Secret", "token", "the proxy token"),
+        Prerequisite("Secret", "proxy-token", "the proxy token"),
         RELOADER_PREREQUISITE,
         Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
     ),
@@ -85,9 +73,9 @@ def test_intact_app_has_no_problems(manifests: list[dict[str, Any]]) -> None:
 
 def test_missing_external_secret(manifests: list[dict[str, Any]]) -> None:
     assert find_dangling_references(manifests, _without("Secret")) == [
-        "StatefulSet/jupyterhub-hub container hub envFrom refers to Secret/token, "
+        "StatefulSet/jupyterhub-hub container hub envFrom refers to Secret/proxy-token, "
         "which the app does not have",
-        "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/token, "
+        "Deployment/jupyterhub-proxy container proxy envFrom refers to Secret/proxy-token, "
         "which the app does not have",
     ]
 
@@ -104,10 +92,11 @@ def test_reload_annotation_needs_reloader(manifests: list[dict[str, Any]]) -> No
 
 def test_reload_annotation_names_a_secret_the_pods_read(manifests: list[dict[str, Any]]) -> None:
     def edit(o: dict[str, Any]) -> None:
-        o["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] = "token,tokn"
+        annotations = o["metadata"]["annotations"]
+        annotations["secret.reloader.stakater.com/reload"] = "proxy-token,proxy-tokn"
 
     assert _problems(manifests, "Deployment", "jupyterhub-proxy", edit) == [
-        "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload names Secret/tokn, "
+        "Deployment/jupyterhub-proxy secret.reloader.stakater.com/reload names Secret/proxy-tokn, "
         "which its pods do not read",
     ]
 
@@ -248,7 +237,7 @@ def test_service_account_name(manifests: list[dict[str, Any]]) -> None:
 
 def test_hpa_target(chart: cdk8s.Chart) -> None:
     # An HPA exists only where the proxy scales: routes shared in Redis.
-    _jupyterhub(
+    make_jupyterhub(
         chart,
         proxy_routes=RouteStore.redis(uri_secret="routes"),
         proxy_image="registry.example.org/proxy-redis:5.3.0",
@@ -339,7 +328,7 @@ def test_app_and_its_user_pods_name_only_what_exists(name: str, tmp_path: Path) 
 
 def test_each_claims_storage_class_is_a_prerequisite(chart: cdk8s.Chart) -> None:
     """The hub's class and the users' claims' class, each once, with what it provisions."""
-    jupyterhub = _jupyterhub(
+    jupyterhub = make_jupyterhub(
         chart,
         hub_options=HubOptions(storage_class="fast", storage_size="2Gi"),
         profiles=reference_profiles(chart, volumes=[UserVolume.persistent_claim(size="5Gi")]),
@@ -362,7 +351,7 @@ def test_each_claims_storage_class_is_a_prerequisite(chart: cdk8s.Chart) -> None
 
 def test_a_claim_of_no_class_needs_no_storage_class(chart: cdk8s.Chart) -> None:
     """``""``: bound to a PersistentVolume made beforehand, no StorageClass involved."""
-    jupyterhub = _jupyterhub(chart, hub_options=HubOptions(storage_class=""))
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(storage_class=""))
     assert storage_prerequisites(jupyterhub) == ()
     assert find_dangling_references(synth(chart), _without("StorageClass")) == []
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts.load_test import SERVER, user_session
-from tests.processes import KeyPair, deployment, jwks_server
+from tests.support.processes import KeyPair, deployment, jwks_server
 
 pytestmark = pytest.mark.slow  # real proxy, hub and user server processes
 

@@ -14,26 +14,20 @@ from constructs_lib import (
     MeshTelemetry,
     NetworkPeer,
     OutboundTrafficMode,
-    ProxyToken,
     Retries,
 )
-from tests.conftest import HOSTS, TRUST, find, synth
-from tests.crd_schemas import validate_custom
 from tests.mesh.authz import Request
 from tests.mesh.hops import Verdict, check_ingress
 from tests.mesh.objects import Mesh
+from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.constants import GATEWAY_POD, HOSTS
+from tests.support.crd_schemas import validate_custom
 
 PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
 
 
 def _istio(chart: cdk8s.Chart, *, public_hosts: Any = PUBLIC, **props: Any) -> IstioIngress:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=public_hosts,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart, hosts=public_hosts)
     return IstioIngress(chart, "Istio", jupyterhub=jupyterhub, **props)
 
 
@@ -129,9 +123,7 @@ def test_sampling(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _istio(chart, **props)
-    return str(error.value)
+    return value_error(lambda: _istio(chart, **props))
 
 
 def test_fails_invalid_hostname(chart: cdk8s.Chart) -> None:
@@ -290,13 +282,7 @@ def test_hub_reaches_its_identity_provider_through_a_service_entry(chart: cdk8s.
 
 
 def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=HeaderTrust.mesh_enforced(),
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart, header_trust=HeaderTrust.mesh_enforced())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     assert [m for m in synth(chart) if m["kind"] == "ServiceEntry"] == []
 
@@ -305,25 +291,6 @@ def test_no_service_entry_without_outside_urls(chart: cdk8s.Chart) -> None:
 # its ID token), and what a client may send on its own (an API token, a forged user name).
 EXT_AUTHZ_HEADERS = {"x-auth-request-user": "alice", "authorization": "Bearer <ID token>"}
 CLIENT_HEADERS = {"x-auth-request-user": "admin", "authorization": "token <API token>"}
-# Istio's default install: the gateway's pods, as the mesh model reads them.
-GATEWAY_POD = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {"name": "ingressgateway", "namespace": "istio-system"},
-    "spec": {
-        "selector": {"matchLabels": {"istio": "ingressgateway"}},
-        "template": {
-            "metadata": {
-                "labels": {"istio": "ingressgateway"},
-                "annotations": {"sidecar.istio.io/inject": "false"},
-            },
-            "spec": {
-                "serviceAccountName": "istio-ingressgateway-service-account",
-                "containers": [{"name": "istio-proxy", "image": "istio/proxyv2"}],
-            },
-        },
-    },
-}
 
 
 def _through_gateway(chart: cdk8s.Chart, request: Request, port: int = 80) -> Verdict:

@@ -8,13 +8,9 @@ archives on GitHub releases (its .goreleaser.yaml); neither npm, PyPI nor Debian
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import cdk8s
 import kubernetes_validate
@@ -29,7 +25,6 @@ from constructs_lib import (
     GatewayRef,
     HubNetworkPolicies,
     HubResourceQuota,
-    HubStatefulSet,
     IProxy,
     IstioIngress,
     IstioProxy,
@@ -38,7 +33,6 @@ from constructs_lib import (
     KubernetesVersion,
     NetworkPeer,
     NotebookProfile,
-    ProxyToken,
     RouteStore,
     UserPods,
     plus,
@@ -47,12 +41,13 @@ from constructs_lib.istio_proxy import HUB_PROXY_CLASS, ISTIO_PROXY_ROLE_RULES
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import dump_settings
-from tests.conftest import HOSTS, TRUST, find, synth
-from tests.crd_schemas import is_custom, validate_custom
-from tests.istio_proxy_api import istio_proxy_api
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, Workload
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
+from tests.support.constants import HOSTS
+from tests.support.crd_schemas import is_custom, validate_custom
+from tests.support.istio_proxy_api import istio_proxy_api, written_virtual_service
 
 COMPONENT = "app.kubernetes.io/component"
 
@@ -93,18 +88,11 @@ GATEWAY = Workload(
 # What the user pods' sidecars remove: the hub's user header; a client's own Authorization
 # (an API token) passes, as the provider adds its ID token only on the hub's paths.
 USER_POD_REMOVES = {"x-auth-request-user"}
-TOKEN = "token-from-the-secret"
+SECRET_TOKEN = "token-from-the-secret"
 
 
 def _app(chart: cdk8s.Chart, **options: Any) -> JupyterHub:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        proxy_options=IstioProxyOptions(**options),
-    )
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions(**options))
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     HubNetworkPolicies(
         chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods
@@ -185,7 +173,7 @@ def test_environment_is_what_main_go_reads(chart: cdk8s.Chart) -> None:
     assert env["VIRTUAL_SERVICE_PREFIX"] == "jupyterhub"
     assert env["WAIT_FOR_WARMUP"] == "false"
     assert env["CLUSTER_DOMAIN"] == "cluster.local"
-    assert token_secret == "token"
+    assert token_secret == "proxy-token"
     assert container["ports"] == [{"name": "api", "containerPort": LISTEN_PORT, "protocol": "TCP"}]
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": HEALTH_PATH, "port": "api"}
@@ -240,7 +228,7 @@ def test_hub_talks_to_the_proxy_service(
     assert type(client).__name__ == "VirtualServiceRoutesProxy"
     assert client.should_start is False
     assert client.api_url == f"http://{service['metadata']['name']}:{port['port']}"
-    assert client.auth_token == TOKEN
+    assert client.auth_token == SECRET_TOKEN
     # Routes keep their slash on the wire, and come back as the hub's routespecs.
     assert client._routespec_to_chp_path("/user/alice/") == "/user/alice/"
     assert client._routespec_from_chp_path("/user/alice/") == "/user/alice/"
@@ -268,60 +256,13 @@ def _hub_proxy(jupyterhub: JupyterHub, tmp_path: Path, monkeypatch: pytest.Monke
     resolved and built from that config, as JupyterHub does."""
     from jupyterhub.app import JupyterHub as HubApp
 
-    monkeypatch.setenv("CONFIGPROXY_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("CONFIGPROXY_AUTH_TOKEN", SECRET_TOKEN)
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(jupyterhub.hub.settings))
     config = Config()
     apply(config, path)
     app = HubApp(config=config)
     return app.proxy_class(config=config)
-
-
-def written_virtual_service(
-    proxy: IstioProxy, namespace: str, path: str, body: dict[str, Any]
-) -> dict[str, Any]:
-    """The VirtualService the proxy creates for ``POST /api/routes<path>`` with ``body``, as
-    its code builds it: the name from proxy/istio.go (``virtualServiceNameWithPrefix``:
-    prefix, "-", SHA-256 of the path), the annotation from proxy/create.go
-    (``annotationForRoute``) and proxy/route.go (``encodeRoute``), the destination host from
-    proxy/create.go:45-52 (``splitTarget``, then ``.<namespace>.svc.<cluster domain>``
-    unless the host already ends in ``.svc.<cluster domain>``) and the spec from
-    ``virtualService`` in proxy/create.go:118-158."""
-    name = f"{proxy.virtual_service_prefix}-{hashlib.sha256(path.encode()).hexdigest()}"
-    route: dict[str, Any] = {"route_spec": path, "target": body["target"]}
-    if body.get("jupyterhub"):
-        route["jupyterhub"] = True
-    data = {k: v for k, v in body.items() if k not in ("jupyterhub", "target", "routespec")}
-    if data:
-        route["data"] = dict(sorted(data.items()))  # Go's json.Marshal sorts map keys
-    target = urlsplit(body["target"])
-    host = target.hostname or ""
-    if not host.endswith(f".svc.{proxy.cluster_domain}"):
-        host = f"{host}.{namespace}.svc.{proxy.cluster_domain}"
-    return {
-        "apiVersion": "networking.istio.io/v1alpha3",
-        "kind": "VirtualService",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "annotations": {
-                f"{proxy.virtual_service_prefix}.splunk.io/proxy-data": base64.b64encode(
-                    json.dumps(route, separators=(",", ":")).encode()
-                ).decode()
-            },
-        },
-        "spec": {
-            "hosts": [proxy.host],
-            "gateways": [proxy.gateway_name],
-            "http": [
-                {
-                    "match": [{"uri": {"prefix": path}}],
-                    "route": [{"destination": {"host": host, "port": {"number": target.port}}}],
-                    "headers": {"response": {"set": {"jupyter-proxy-id": name}}},
-                }
-            ],
-        },
-    }
 
 
 @pytest.fixture
@@ -453,13 +394,7 @@ def test_policies_admit_the_gateway_not_the_proxy(chart: cdk8s.Chart) -> None:
 
 
 def test_chp_stays_the_default(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     assert type(jupyterhub.proxy).__name__ == "CHProxy"
 
 
@@ -472,9 +407,7 @@ def test_warmup_with_one_host(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        _app(chart, **props)
-    return str(error.value)
+    return value_error(lambda: _app(chart, **props))
 
 
 def test_fails_warmup_with_wildcard_host(chart: cdk8s.Chart) -> None:
@@ -497,14 +430,8 @@ def test_fails_no_replicas(chart: cdk8s.Chart) -> None:
 
 def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-            user_pods=UserPods(per_user_service=False),
-            proxy_options=IstioProxyOptions(),
+        make_jupyterhub(
+            chart, user_pods=UserPods(per_user_service=False), proxy_options=IstioProxyOptions()
         )
     assert str(error.value) == (
         "test/JupyterHub/Proxy: hub must give user servers per-user Services "
@@ -515,14 +442,8 @@ def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
 
 def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-            proxy_routes=RouteStore.redis(uri_secret="r"),
-            proxy_options=IstioProxyOptions(),
+        make_jupyterhub(
+            chart, proxy_routes=RouteStore.redis(uri_secret="r"), proxy_options=IstioProxyOptions()
         )
     assert str(error.value).startswith(
         "test/JupyterHub: proxy_routes applies to CHProxy only (proxy_options is "
@@ -562,14 +483,8 @@ def test_fails_second_proxy(chart: cdk8s.Chart) -> None:
 
 def test_no_pre_stop_hook_before_the_sleep_action(chart: cdk8s.Chart) -> None:
     """The image is distroless: ``exec sleep`` (the hook before 1.30) has nothing to run."""
-    JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        proxy_options=IstioProxyOptions(),
-        kubernetes_version=KubernetesVersion.of("1.29"),
+    make_jupyterhub(
+        chart, proxy_options=IstioProxyOptions(), kubernetes_version=KubernetesVersion.of("1.29")
     )
     assert "lifecycle" not in _container(synth(chart))
 
@@ -586,7 +501,7 @@ def test_stopping_a_server_whose_virtual_service_is_gone(
     chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The hub's proxy client against a stand-in answering as jupyterhub-istio-proxy v0.3.0
-    does (tests/istio_proxy_api.py): a DELETE of a VirtualService already gone is its 500,
+    does (tests/support/istio_proxy_api.py): a DELETE of a VirtualService already gone is its 500,
     which JupyterHub would retry for 30 s and raise, so the server could never stop. The
     client deletes a route that is there, and takes one that is gone as deleted at once."""
     import asyncio
@@ -595,7 +510,7 @@ def test_stopping_a_server_whose_virtual_service_is_gone(
     target = "http://jupyter-alice:8888"
 
     async def scenario() -> list[tuple[str, int]]:
-        async with istio_proxy_api(TOKEN) as (api, url):
+        async with istio_proxy_api(SECRET_TOKEN) as (api, url):
             client.api_url = url
             await client.add_route("/user/alice/", target, {"user": "alice"})
             assert list(await client.get_all_routes()) == ["/user/alice/"]
@@ -618,15 +533,7 @@ def test_proxy_class_is_the_runtimes() -> None:
 
 def test_fails_named_servers(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
-        JupyterHub(
-            chart,
-            "JupyterHub",
-            header_trust=TRUST,
-            hosts=HOSTS,
-            proxy_token=ProxyToken.from_existing_secret("token"),
-            named_server_limit=2,
-            proxy_options=IstioProxyOptions(),
-        )
+        make_jupyterhub(chart, named_server_limit=2, proxy_options=IstioProxyOptions())
     assert str(error.value) == (
         "test/JupyterHub/Proxy: hub must run no named servers (named_server_limit=0): the "
         "Gateway tries the VirtualServices in creation order, so a user's default server "
@@ -635,15 +542,7 @@ def test_fails_named_servers(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_hub_without_the_proxy_client(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        profiles=[NotebookProfile(chart, "Profile")],
-        named_server_limit=0,
-    )
+    hub = make_bare_hub(chart, profiles=[NotebookProfile(chart, "Profile")], named_server_limit=0)
     with pytest.raises(ValueError) as error:
         IstioProxy(chart, "Proxy", hub=hub)
     assert str(error.value) == (

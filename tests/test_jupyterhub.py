@@ -10,31 +10,27 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     DEFAULT_STORAGE_CLASS,
     HubNamespace,
-    JupyterHub,
     NotebookProfile,
     PodSecurityLevel,
-    ProxyToken,
     UserVolume,
     check_references,
 )
 from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
-from tests.conftest import HOSTS, TRUST, find, synth
-
-TOKEN = ProxyToken.from_existing_secret("token")
+from tests.support.builders import find, make_jupyterhub, synth
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
-    JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    make_jupyterhub(chart)
     assert synth(chart) == snapshot_yaml
 
 
 def test_references_resolve(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     check_references(
         synth(chart),
         External(
             prerequisites=(
-                Prerequisite("Secret", "token", "the proxy token"),
+                Prerequisite("Secret", "proxy-token", "the proxy token"),
                 RELOADER_PREREQUISITE,
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
             ),
@@ -44,27 +40,20 @@ def test_references_resolve(chart: cdk8s.Chart) -> None:
 
 
 def test_user_pods_use_the_user_service_account(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     assert jupyterhub.hub.settings.spawner.service_account == "jupyterhub-singleuser-server"
     find(synth(chart), "ServiceAccount", "jupyterhub-singleuser-server")
 
 
 def test_reference_profiles(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     gpu = jupyterhub.hub.settings.profiles[1]
     assert (gpu.display_name, gpu.runtime_class_name) == ("GPU Notebook", "nvidia")
     assert gpu.extra_resource_limits == {"nvidia.com/gpu": "1"}
 
 
 def test_admin_users(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        admin_users=["alice"],
-    )
+    jupyterhub = make_jupyterhub(chart, admin_users=["alice"])
     assert jupyterhub.hub.settings.auth.admin_users == ("alice",)
 
 
@@ -101,14 +90,7 @@ def _with_profiles(add: bool) -> list[dict[str, Any]]:
     chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
     standard = NotebookProfile(chart, "Standard", display_name="Standard", default=True)
     large = NotebookProfile(chart, "Large", display_name="Large", cpu_limit="8")
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        profiles=[standard] if add else [standard, large],
-    )
+    jupyterhub = make_jupyterhub(chart, profiles=[standard] if add else [standard, large])
     if add:
         jupyterhub.add_profile(large)
         assert jupyterhub.profiles == (standard, large) == jupyterhub.hub.profiles
@@ -124,7 +106,7 @@ def test_add_profile_is_as_if_given() -> None:
 
 
 def test_add_profile_refuses(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     with pytest.raises(ValueError) as error:
         jupyterhub.add_profile("gpu")  # type: ignore[arg-type]
     assert str(error.value).startswith("test/JupyterHub/Hub: profile must be")

@@ -16,7 +16,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier, bind_keys
 from hub_runtime.settings import JwtSettings
-from tests.processes import AUDIENCE, ISSUER, KeyPair, jwks_server, subject_of
+from tests.support.processes import AUDIENCE, ISSUER, KeyPair, jwks_server, subject_of
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.leaks import descendants, working_in
-from tests.processes import deployment
+from tests.support.commands import said
+from tests.support.leaks import descendants, working_in
+from tests.support.manifests import ROOT
+from tests.support.processes import deployment
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +82,7 @@ def _pytest(test_file: Path) -> subprocess.CompletedProcess[str]:
 def test_a_leak_fails_the_run_and_is_ended(tmp_path: Path) -> None:
     (tmp_path / "test_leaky.py").write_text(LEAKY)
     result = _pytest(tmp_path / "test_leaky.py")
-    assert result.returncode != 0, result.stdout
+    assert result.returncode != 0, said(result)
     report = re.findall(r"processes outlived the tests \(ended now\): (.*)", result.stdout)[0]
     leaked = dict(entry.split(" ", 1) for entry in report.split("; "))
     assert sorted(leaked.values()) == ["sleep 300", "sleep 301"]
@@ -93,13 +94,13 @@ def test_a_leak_fails_the_run_and_is_ended(tmp_path: Path) -> None:
 def test_a_clean_run_passes(tmp_path: Path) -> None:
     (tmp_path / "test_clean.py").write_text(CLEAN)
     result = _pytest(tmp_path / "test_clean.py")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, said(result)
 
 
 def test_a_process_from_a_test_not_marked_slow_fails_it(tmp_path: Path) -> None:
     (tmp_path / "test_unmarked.py").write_text(UNMARKED)
     result = _pytest(tmp_path / "test_unmarked.py")
-    assert result.returncode != 0
+    assert result.returncode != 0, said(result)
     assert "test_starts_a_process starts a process: mark it @pytest.mark.slow" in result.stdout
 
 
@@ -128,7 +129,7 @@ def test_a_killed_hub_leaves_no_process(tmp_path: Path) -> None:
 TERMINATED = """
 import os, sys, time
 from pathlib import Path
-from tests.processes import exit_on_sigterm, start, stop
+from tests.support.processes import exit_on_sigterm, start, stop
 exit_on_sigterm()
 work = Path(sys.argv[1])
 child = start(["sleep", "300"], cwd=work, env={"PATH": os.defpath}, log=work / "log")

@@ -24,7 +24,8 @@ from constructs_lib import (
     UserPods,
 )
 from hub_runtime.settings import SETTINGS_FILE_NAME
-from tests.conftest import HOSTS, TRUST, find, synth
+from tests.support.builders import find, synth
+from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 INJECT = "sidecar.istio.io/inject"

@@ -29,10 +29,10 @@ import cdk8s
 import pytest
 
 from apps.dev import DevChart
-from tests.manifests import ROOT, read_manifests
 from tests.mesh.authz import Request
 from tests.mesh.hops import Verdict, check_ingress
 from tests.mesh.objects import Mesh, Workload, selects
+from tests.support.manifests import ROOT, read_manifests
 
 CLUSTER = ROOT / "analysis" / "cluster-environment.yaml"
 HUB_PATHS = ("/hub", "/hub/login", "/hub/api/users", "/hub/oauth2/callback", "/hub/spawn")

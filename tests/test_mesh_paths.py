@@ -37,12 +37,12 @@ import requests
 
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import HubSettings
-from tests.manifests import ROOT, read_manifests
 from tests.mesh.authz import Request
 from tests.mesh.hops import Verdict, check, check_ingress
 from tests.mesh.objects import Mesh, Workload, selects
 from tests.mesh.recorder import Record, recorders
-from tests.processes import KeyPair, deployment, dev_settings, free_port, jwks_server
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import KeyPair, deployment, dev_settings, free_port, jwks_server
 
 pytestmark = pytest.mark.slow  # real proxy, hub, user server and kernel processes
 

@@ -22,7 +22,7 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from tests.mesh.recorder import Recorders, recorders
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 
 class Echo(tornado.web.RequestHandler):

@@ -16,22 +16,16 @@ from constructs_lib import (
     HubNetworkPolicies,
     JupyterHub,
     NetworkPeer,
-    ProxyToken,
 )
-from tests.conftest import HOSTS, ROOT, TRUST, read_manifests, synth
+from tests.support.builders import make_jupyterhub, synth
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.network_policy import NAMESPACE_LABELS, allowed
 
-NAMESPACE_LABELS = {"name": "jupyterhub"}
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 
 def _policies(chart: cdk8s.Chart) -> tuple[JupyterHub, HubNetworkPolicies]:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     policies = HubNetworkPolicies(
         chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY
     )
@@ -42,38 +36,6 @@ def _policies(chart: cdk8s.Chart) -> tuple[JupyterHub, HubNetworkPolicies]:
 def setup(chart: cdk8s.Chart) -> tuple[JupyterHub, list[dict[str, Any]]]:
     jupyterhub, _ = _policies(chart)
     return jupyterhub, [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
-
-
-def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
-
-
-def allowed(
-    policies: list[dict[str, Any]],
-    source: tuple[dict[str, str], dict[str, str]],
-    target: dict[str, str],
-    port: int,
-) -> bool:
-    """Kubernetes semantics for ingress: isolated once selected, then the union of rules."""
-    selecting = [p for p in policies if _matches(p["spec"]["podSelector"], target)]
-    if not selecting:
-        return True
-    namespace_labels, pod_labels = source
-    for policy in selecting:
-        for rule in policy["spec"].get("ingress", []):
-            if "ports" in rule and not any(p["port"] == port for p in rule["ports"]):
-                continue
-            if "from" not in rule:
-                return True
-            for peer in rule["from"]:
-                in_namespace = (
-                    _matches(peer["namespaceSelector"], namespace_labels)
-                    if "namespaceSelector" in peer
-                    else namespace_labels == NAMESPACE_LABELS
-                )
-                if in_namespace and _matches(peer.get("podSelector", {}), pod_labels):
-                    return True
-    return False
 
 
 def test_defaults(chart: cdk8s.Chart, setup: Any, snapshot_yaml: SnapshotAssertion) -> None:
@@ -128,13 +90,7 @@ def test_prometheus_scrapes_sidecars(setup: tuple[JupyterHub, list[dict[str, Any
 
 
 def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-    )
+    jupyterhub = make_jupyterhub(chart)
     HubNetworkPolicies(
         chart,
         "NetworkPolicies",

@@ -1,4 +1,4 @@
-"""The model of oauth2-proxy v7.15.3 (``tests.oauth2_proxy``) against the behaviour of its
+"""The model of oauth2-proxy v7.15.3 (``tests.support.oauth2_proxy``) against the behaviour of its
 source: one test per start-up refusal (the messages of ``pkg/validation``), the session it
 makes from an ID token (``providers/provider_data.go``, ``providers/oidc.go``), and the
 headers of its ``/auth`` answer (``pkg/apis/options/legacy_options.go``)."""
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.adversarial.kit import KeyPair, sign
-from tests.oauth2_proxy import (
+from tests.support.oauth2_proxy import (
     InvalidConfiguration,
     OAuth2Proxy,
     Refused,
@@ -21,7 +21,7 @@ from tests.oauth2_proxy import (
     parse_duration,
     secret_bytes,
 )
-from tests.oauth2_proxy_options import FLAGS
+from tests.support.oauth2_proxy_options import FLAGS
 
 ISSUER = "https://idp.example.org"
 KEY = KeyPair("model")

@@ -1,4 +1,4 @@
-"""Logins with ID tokens a real OpenID provider issued: node-oidc-provider (tests/oidc.py)
+"""Logins with ID tokens a real OpenID provider issued: node-oidc-provider (tests/support/oidc.py)
 stands in for Keycloak, Entra ID, Okta, Google or Dex, and the requests to /hub/login stand
 in for oauth2-proxy with ``--provider=oidc --pass-authorization-header``, which sends the
 token's ``sub`` in ``X-Auth-Request-User`` and the ID token as ``Authorization: Bearer``.
@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.oidc import CLIENT_ID, IdpUser, OidcProvider, oidc_provider
-from tests.processes import Deployment, deployment, dev_settings
+from tests.support.commands import said
+from tests.support.oidc import CLIENT_ID, IdpUser, OidcProvider, oidc_provider
+from tests.support.processes import Deployment, deployment, dev_settings
 
 pytestmark = pytest.mark.slow  # a provider, a proxy and a hub
 
@@ -85,23 +86,6 @@ def login(
     return response
 
 
-def logged_in_as(hub: Deployment, session: requests.Session) -> str:
-    session.get(f"{hub.proxy_url}/hub/home", allow_redirects=False, timeout=30)
-    xsrf = session.cookies.get("_xsrf", path="/hub/") or ""
-    response = session.get(
-        f"{hub.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
-    )
-    assert response.status_code == 200, (response.status_code, response.text[:300])
-    return str(response.json()["name"])
-
-
-def user_model(hub: Deployment, name: str) -> dict[str, object]:
-    response = hub.api("GET", f"/users/{name}")
-    assert response.status_code == 200, response.text[:300]
-    found: dict[str, object] = response.json()
-    return found
-
-
 def wait_until(check: object, timeout: float, what: str) -> float:
     """Seconds until ``check()`` held; fails after ``timeout``."""
     began = time.monotonic()
@@ -123,15 +107,15 @@ def test_header_naming_the_sub_logs_in_the_token_user_claim(
     assert response.status_code == 302, (response.status_code, response.text[:300])
     # oauth2-proxy sends both with every request: the cookie's user stays, as the same person.
     session.headers.update({"X-Auth-Request-User": ALICE.sub, "Authorization": f"Bearer {token}"})
-    assert logged_in_as(hub, session) == "alice"
-    assert logged_in_as(hub, session) == "alice"
+    assert hub.session_user(session) == "alice"
+    assert hub.session_user(session) == "alice"
 
 
 def test_header_naming_the_user_claim_logs_in(idp: OidcProvider, hub: Deployment) -> None:
     """oauth2-proxy with --prefer-email-to-user, or a proxy set to send the name claim."""
     session = requests.Session()
     assert login(hub, "alice", idp.id_token(ALICE), session).status_code == 302
-    assert logged_in_as(hub, session) == "alice"
+    assert hub.session_user(session) == "alice"
 
 
 def test_header_naming_someone_else_is_401_saying_what_it_compared(
@@ -154,9 +138,9 @@ def test_admins_come_from_the_admin_group_not_from_a_name(
 ) -> None:
     """dev: whoever calls themselves admin is an ordinary user; the group's members admins."""
     assert login(hub, NAMED_ADMIN.sub, idp.id_token(NAMED_ADMIN)).status_code == 302
-    assert user_model(hub, "admin")["admin"] is False
+    assert hub.user_model("admin")["admin"] is False
     assert login(hub, DANA.sub, idp.id_token(DANA)).status_code == 302
-    assert user_model(hub, "dana")["admin"] is True
+    assert hub.user_model("dana")["admin"] is True
 
 
 def test_leaving_the_admin_group_ends_admin_rights_at_the_next_login(
@@ -164,12 +148,12 @@ def test_leaving_the_admin_group_ends_admin_rights_at_the_next_login(
 ) -> None:
     """An administrator at the provider removes the person from the admin group."""
     assert login(hub, DANA.sub, idp.id_token(DANA)).status_code == 302
-    assert user_model(hub, "dana")["admin"] is True
+    assert hub.user_model("dana")["admin"] is True
     demoted = person(DANA.username, DANA.sub)
     idp.change_users([demoted if user is DANA else user for user in USERS])
     try:
         assert login(hub, DANA.sub, idp.id_token(demoted)).status_code == 302
-        assert user_model(hub, "dana")["admin"] is False
+        assert hub.user_model("dana")["admin"] is False
     finally:
         idp.change_users(USERS)
 
@@ -181,7 +165,7 @@ def test_only_allowed_groups_get_in(idp: OidcProvider, hub: Deployment) -> None:
     assert response.status_code == 403, response.text[:300]
     assert "olga" not in {user["name"] for user in hub.api("GET", "/users").json()}
     listed = bindings(hub, "list")
-    assert listed.returncode == 0, listed.stderr
+    assert listed.returncode == 0, said(listed)
     assert "olga" not in listed.stdout and OUTSIDER.sub not in listed.stdout
 
 
@@ -230,16 +214,16 @@ def test_operator_releases_an_account_for_another_person(
     assert login(hub, BOB.sub, idp.id_token(BOB)).status_code == 302
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN)).status_code == 403
     done = bindings(hub, "release", "bob")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, said(done)
     assert f"released 'bob' (was bound to issuer '{idp.issuer}', subject '{BOB.sub}'" in done.stdout
     session = requests.Session()
     assert login(hub, BOB_AGAIN.sub, idp.id_token(BOB_AGAIN), session).status_code == 302
-    assert logged_in_as(hub, session) == "bob"
+    assert hub.session_user(session) == "bob"
     assert login(hub, BOB.sub, idp.id_token(BOB)).status_code == 403
     listed = bindings(hub, "list").stdout
     assert f"bob\t{idp.issuer}\t{BOB_AGAIN.sub}\t" in listed, listed
     again = bindings(hub, "release", "nobody")
-    assert again.returncode == 1
+    assert again.returncode == 1, said(again)
     assert "'nobody' is bound to no one: nothing to release" in again.stderr
 
 
@@ -311,7 +295,7 @@ def test_email_as_the_user_claim(tmp_path_factory: pytest.TempPathFactory) -> No
     ):
         session = requests.Session()
         assert login(hub, GOOGLE_LIKE.sub, idp.id_token(GOOGLE_LIKE), session).status_code == 302
-        assert logged_in_as(hub, session) == "gus@example.org"
+        assert hub.session_user(session) == "gus@example.org"
         response = login(hub, UNVERIFIED.sub, idp.id_token(UNVERIFIED))
         assert response.status_code == 403, response.text[:300]
         assert "the ID token's email is not verified" in response.text

@@ -16,8 +16,9 @@ import pytest
 
 from _jupyterhub_cdk8s_node import node_path
 from scripts.node_bin import link
-from tests.conftest import ROOT, read_manifests
-from tests.test_readme import _example
+from tests.support.commands import run
+from tests.support.docs import example
+from tests.support.manifests import ROOT, read_manifests
 
 pytestmark = pytest.mark.slow
 
@@ -107,8 +108,7 @@ def _without_pythonpath() -> dict[str, str]:
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> str:
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run(command, cwd=cwd, env=env)
     return result.stdout + result.stderr
 
 
@@ -126,7 +126,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files from earlier builds)."""
     work = tmp_path_factory.mktemp("wheel")
     shutil.copytree(ROOT, work / "src", ignore=_NOT_SOURCES)
-    subprocess.run(
+    run(
         [
             sys.executable,
             "-m",
@@ -138,8 +138,6 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(work / "out"),
             str(work / "src"),
         ],
-        check=True,
-        capture_output=True,
         env=_without_pythonpath(),
     )
     (built,) = (work / "out").glob("*.whl")
@@ -150,8 +148,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh venv with the wheel installed (and its dependencies, nothing else)."""
     path = tmp_path_factory.mktemp("venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    subprocess.run(
+    run([sys.executable, "-m", "venv", str(path)])
+    run(
         [
             str(path / "bin" / "python"),
             "-m",
@@ -161,8 +159,6 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
             "--disable-pip-version-check",
             str(wheel),
         ],
-        check=True,
-        capture_output=True,
         env=_without_pythonpath(),
     )
     yield path
@@ -187,7 +183,7 @@ def test_wheel_ships_no_top_level_imports(wheel: Path) -> None:
 
 
 def test_readme_example_runs_on_the_wheels_node(venv: Path, tmp_path: Path) -> None:
-    (tmp_path / "main.py").write_text(_example("## Using the library from your own cdk8s app"))
+    (tmp_path / "main.py").write_text(example("# Using the library from your own cdk8s app"))
     env = _system_env()
     output = _run([str(venv / "bin" / "python"), "main.py"], tmp_path, env)
     assert not BANNER.search(output), output
@@ -203,13 +199,10 @@ def test_readme_example_runs_on_the_wheels_node(venv: Path, tmp_path: Path) -> N
     if _system_node_is_end_of_life(env):
         # The same run on the machine's own Node.js prints the banner this test looks for.
         shutil.rmtree(tmp_path / "dist")
-        result = subprocess.run(
+        result = run(
             [str(venv / "bin" / "python"), "main.py"],
             cwd=tmp_path,
             env={**env, "JSII_NODE": "node"},
-            capture_output=True,
-            text=True,
-            check=True,
         )
         assert BANNER.search(result.stdout + result.stderr)
 
@@ -236,7 +229,7 @@ def user_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "PATH": f"{node_bin}{os.pathsep}{os.environ['PATH']}",
         "CDK8S_CHECK_UPGRADE": "false",
     }
-    subprocess.run(
+    run(
         [
             str(ROOT / "node_modules" / ".bin" / "cdk8s"),
             "import",
@@ -246,8 +239,6 @@ def user_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ],
         cwd=app,
         env=env,
-        check=True,
-        capture_output=True,
     )
     assert (app / "imports" / "io" / "external_secrets" / "__init__.py").is_file()
     return app

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,21 +12,17 @@ import cdk8s
 import cdk8s_plus_28 as kplus
 import pytest
 
-from constructs_lib import USER_PORT, HubStatefulSet, JupyterHub, NotebookProfile, ProxyToken, plus
+from constructs_lib import USER_PORT, JupyterHub, NotebookProfile, ProxyToken, plus
 from constructs_lib.proxy import CHProxy
 from hub_runtime.settings import SETTINGS_FILE_NAME
-from tests.conftest import HOSTS, ROOT, TRUST, find, synth
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth
+from tests.support.commands import run
+from tests.support.constants import HOSTS, TOKEN
+from tests.support.manifests import ROOT
 
 
 def _jupyterhub(chart: cdk8s.Chart, token: ProxyToken | None = None) -> JupyterHub:
-    return JupyterHub(
-        chart,
-        "JupyterHub",
-        hosts=HOSTS,
-        header_trust=TRUST,
-        mesh=None,
-        proxy_token=token or ProxyToken.from_existing_secret("proxy-token"),
-    )
+    return make_jupyterhub(chart, mesh=None, proxy_token=token or TOKEN)
 
 
 def _env_from(workload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,16 +43,11 @@ def test_importing_the_library_and_synthesizing_does_not_load_cdk8s_plus(tmp_pat
         "app.synth()\n"
         "print(sorted(m for m in sys.modules if m.startswith(('cdk8s_plus', 'constructs_lib'))))\n"
     )
-    run = subprocess.run(
+    loaded = run(
         [sys.executable, "-c", code, str(tmp_path / "dist")],
-        check=False,
-        capture_output=True,
-        text=True,
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert run.returncode == 0, run.stderr
-    loaded = run.stdout.strip()
+    ).stdout.strip()
     assert "constructs_lib.hub" in loaded
     assert "cdk8s_plus" not in loaded
     assert "constructs_lib.plus" not in loaded
@@ -155,13 +145,9 @@ def test_imported_kplus_secret_is_expected_to_exist(chart: cdk8s.Chart) -> None:
 def test_kplus_service_account_runs_the_user_pods(chart: cdk8s.Chart) -> None:
     account = kplus.ServiceAccount(chart, "Users", automount_token=False)
     profile = NotebookProfile(chart, "Lab", display_name="Lab")
-    hub = HubStatefulSet(
+    hub = make_bare_hub(
         chart,
-        "Hub",
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        header_trust=TRUST,
         profiles=[profile],
-        public_hosts=HOSTS,
         user_service_account=plus.user_service_account(account),
     )
     CHProxy(chart, "Proxy", hub=hub)

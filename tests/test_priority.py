@@ -5,23 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-import pytest
 
-from constructs_lib import JupyterHub, Prerequisite, ProxyToken, UserPods, UserPriority
-from tests.conftest import HOSTS, TRUST, find, synth
-
-TOKEN = ProxyToken.from_existing_secret("token")
+from constructs_lib import JupyterHub, Prerequisite, UserPods, UserPriority
+from tests.support.builders import find, make_jupyterhub, synth, value_error
 
 
 def _hub(chart: cdk8s.Chart, **user_pods: Any) -> tuple[JupyterHub, list[dict[str, Any]]]:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        user_pods=UserPods(**user_pods),
-    )
+    jupyterhub = make_jupyterhub(chart, user_pods=UserPods(**user_pods))
     return jupyterhub, synth(chart)
 
 
@@ -71,9 +61,7 @@ def test_none_names_no_class(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, priority: UserPriority) -> str:
-    with pytest.raises(ValueError) as error:
-        _hub(chart, priority=priority)
-    return str(error.value)
+    return value_error(lambda: _hub(chart, priority=priority))
 
 
 def test_fails_positive_value(chart: cdk8s.Chart) -> None:

@@ -7,6 +7,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import MountAccess, NotebookProfile, UserVolume
+from tests.support.builders import value_error
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -55,9 +56,7 @@ def test_mount_access_is_written(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: object) -> str:
-    with pytest.raises(ValueError) as error:
-        NotebookProfile(chart, "Profile", **props)  # type: ignore[arg-type]
-    return str(error.value)
+    return value_error(lambda: NotebookProfile(chart, "Profile", **props))  # type: ignore[arg-type]
 
 
 def test_fails_malformed_cpu(chart: cdk8s.Chart) -> None:

@@ -17,13 +17,10 @@ from syrupy.assertion import SnapshotAssertion
 from tornado import web
 
 from constructs_lib import (
-    CHProxy,
-    HubStatefulSet,
     ImagePullPolicy,
     NotebookProfile,
     ProfileChoice,
     ProfileOption,
-    ProxyToken,
     Resources,
     UserContainer,
     UserPods,
@@ -32,10 +29,10 @@ from constructs_lib import (
 from hub_runtime.config import profile_list
 from hub_runtime.preview import UNREACHABLE_KUBECONFIG, render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings
-from tests.conftest import HOSTS, TRUST, VERSIONS, synth
-from tests.processes import deployment
+from tests.support.builders import make_hub, synth, value_error
+from tests.support.constants import VERSIONS
+from tests.support.processes import deployment
 
-TOKEN = ProxyToken.from_existing_secret("proxy-token")
 BIG_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
 IMAGES = ProfileOption(
     "Image",
@@ -54,17 +51,7 @@ FORM_FIELD = "profile-option-lab--image"
 
 
 def _settings(chart: cdk8s.Chart, *profiles: NotebookProfile, **props: Any) -> HubSettings:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        profiles=list(profiles),
-        **props,
-    )
-    CHProxy(chart, "Proxy", hub=hub)
-    return hub.settings
+    return make_hub(chart, profiles=list(profiles), **props).settings
 
 
 def _lab(chart: cdk8s.Chart, **props: Any) -> NotebookProfile:
@@ -335,9 +322,7 @@ def test_choice_and_container_images_are_scan_exceptions(chart: cdk8s.Chart) -> 
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        NotebookProfile(chart, "Profile", **props)
-    return str(error.value)
+    return value_error(lambda: NotebookProfile(chart, "Profile", **props))
 
 
 def _options(**choices: ProfileChoice) -> dict[str, ProfileOption]:

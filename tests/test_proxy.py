@@ -11,9 +11,7 @@ from constructs_lib import (
     Autoscaling,
     CHProxy,
     HubStatefulSet,
-    NotebookProfile,
     ProxyLogLevel,
-    ProxyToken,
     RedisRouteStore,
     Resources,
     RouteStore,
@@ -21,19 +19,11 @@ from constructs_lib import (
 )
 from constructs_lib.integrity import IMAGE, RELOADER_PREREQUISITE, External, Prerequisite
 from constructs_lib.routes import PROXY_REDIS_RECIPE
-from tests.conftest import HOSTS, TRUST, find, synth
+from tests.support.builders import find, make_bare_hub, synth
 
 
 def _proxy(chart: cdk8s.Chart, **props: Any) -> CHProxy:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        profiles=[NotebookProfile(chart, "Profile")],
-    )
-    return CHProxy(chart, "Proxy", hub=hub, **props)
+    return CHProxy(chart, "Proxy", hub=make_bare_hub(chart), **props)
 
 
 def _proxy_objects(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -187,7 +177,7 @@ def test_deployed_redis_routes(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssert
         manifests,
         External(
             prerequisites=(
-                Prerequisite("Secret", "token", "the proxy token"),
+                Prerequisite("Secret", "proxy-token", "the proxy token"),
                 RELOADER_PREREQUISITE,
                 Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
                 Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),

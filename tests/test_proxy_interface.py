@@ -23,7 +23,9 @@ from constructs_lib import (
     NotebookProfile,
     ProxyToken,
 )
-from tests.conftest import HOSTS, ROOT, TRUST, find, synth
+from tests.support.builders import find, synth
+from tests.support.constants import HOSTS, TRUST
+from tests.support.manifests import ROOT
 
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 PROXY_CLASSES = {"CHProxy", "IstioProxy", "IMeshRoutedProxy"}

@@ -18,7 +18,7 @@ from traitlets.config import Config
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import HubSettings, SettingsError, dump_settings, parse_settings
-from tests.conftest import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 
 # (quantity, bytes): binary and decimal suffixes, exponents, fractions, plain bytes.
 MEMORY = [

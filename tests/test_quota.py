@@ -1,6 +1,6 @@
 """The namespace's ResourceQuota admits exactly the user servers it promises.
 
-Admission is simulated (``tests/quota_admission.py``, written from Kubernetes' and Istio's
+Admission is simulated (``tests/support/quota_admission.py``, written from Kubernetes' and Istio's
 rules): the app's own pods at their most (the hub, the proxy at its autoscaler's maximum plus
 its rolling update's surge, Redis), each with Istio's injected containers, then user pods as
 KubeSpawner renders them, until the quota refuses one.
@@ -24,17 +24,16 @@ from constructs_lib import (
     NotebookProfile,
     ProfileChoice,
     ProfileOption,
-    ProxyToken,
     Resources,
     UserContainer,
     UserPods,
     UserVolume,
 )
 from hub_runtime.preview import render_user_objects
-from tests.conftest import HOSTS, ROOT, TRUST, find, read_manifests, synth
-from tests.quota_admission import LAYOUTS, Namespace, app_pods, inject
+from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.quota_admission import LAYOUTS, Namespace, app_pods, inject
 
-TOKEN = ProxyToken.from_existing_secret("token")
 _MOST = 1000
 
 
@@ -121,14 +120,7 @@ def test_the_largest_profile_fits_exactly(chart: cdk8s.Chart, layout: str) -> No
         mem_limit="8G",
         volumes=[],
     )
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        profiles=[big_memory, big_cpu],
-    )
+    jupyterhub = make_jupyterhub(chart, profiles=[big_memory, big_cpu])
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
     assert _admitted(chart, quota, jupyterhub, layout) == {"memory": 5, "cpu": 5}
 
@@ -149,14 +141,8 @@ def test_init_containers_count(chart: cdk8s.Chart, layout: str) -> None:
         mem_limit="1G",
         volumes=[home],
     )
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        profiles=[profile],
-        user_pods=UserPods(init_cpu="3", init_memory="40Gi"),
+    jupyterhub = make_jupyterhub(
+        chart, profiles=[profile], user_pods=UserPods(init_cpu="3", init_memory="40Gi")
     )
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
     assert _admitted(chart, quota, jupyterhub, layout) == {"small": 5}
@@ -183,9 +169,7 @@ def test_the_largest_choice_fits_exactly(chart: cdk8s.Chart, layout: str) -> Non
             ),
         },
     )
-    jupyterhub = JupyterHub(
-        chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN, profiles=[profile]
-    )
+    jupyterhub = make_jupyterhub(chart, profiles=[profile])
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=5)
     manifests = synth(chart)
     counts = {}
@@ -226,23 +210,14 @@ def test_extra_and_init_containers_count(chart: cdk8s.Chart, layout: str) -> Non
             )
         ],
     )
-    jupyterhub = JupyterHub(
-        chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN, profiles=[profile]
-    )
+    jupyterhub = make_jupyterhub(chart, profiles=[profile])
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=4)
     assert quota.user_server_usage.get("limits.memory") >= 8 * 2**30
     assert _admitted(chart, quota, jupyterhub, layout) == {"helped": 4}
 
 
 def test_without_istio_and_gpus(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=TOKEN,
-        mesh=None,
-    )
+    jupyterhub = make_jupyterhub(chart, mesh=None)
     quota = HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, user_servers=3, gpu_servers=0)
     assert _admitted(chart, quota, jupyterhub, "classic") == {
         "standard-notebook": 3,
@@ -251,13 +226,13 @@ def test_without_istio_and_gpus(chart: cdk8s.Chart) -> None:
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub)
     assert find(synth(chart), "ResourceQuota") == snapshot_yaml
 
 
 def test_overrides_replace_derived_entries(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     quota = HubResourceQuota(
         chart, "Quota", jupyterhub=jupyterhub, overrides={"limits.memory": "1Ti", "pods": "50"}
     )
@@ -267,7 +242,7 @@ def test_overrides_replace_derived_entries(chart: cdk8s.Chart) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     with pytest.raises(ValueError) as error:
         HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, **props)
     return str(error.value)
@@ -301,7 +276,7 @@ def test_fails_override_key(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_container_without_limits(chart: cdk8s.Chart) -> None:
-    jupyterhub = JupyterHub(chart, "JupyterHub", header_trust=TRUST, hosts=HOSTS, proxy_token=TOKEN)
+    jupyterhub = make_jupyterhub(chart)
     cdk8s.ApiObject.of(jupyterhub.hub).add_json_patch(
         cdk8s.JsonPatch.remove("/spec/template/spec/containers/0/resources/limits")
     )

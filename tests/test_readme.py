@@ -1,45 +1,34 @@
-"""The README's library example runs and synthesizes what it promises."""
+"""The documentation's examples (the guide's pages in docs/) run and synthesize what they
+promise; the README's front page holds what it says."""
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import cdk8s
 import pytest
 
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
-from tests.conftest import ROOT, read_manifests
-from tests.crd_schemas import validate_custom
-
-
-def _example(heading: str) -> str:
-    """The first Python example under ``heading``."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index(f"\n{heading}\n") :]
-    examples: list[str] = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    return examples[0]
+from tests.support.commands import run
+from tests.support.crd_schemas import validate_custom
+from tests.support.docs import README, anchors, example, section
+from tests.support.manifests import ROOT, read_manifests
 
 
 def _run_example(heading: str, tmp_path: Path) -> list[dict[str, Any]]:
-    (tmp_path / "main.py").write_text(_example(heading))
-    subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    (tmp_path / "main.py").write_text(example(heading))
+    run([sys.executable, "main.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return read_manifests(tmp_path / "dist")
 
 
 @pytest.mark.slow
 def test_library_example_synthesizes(tmp_path: Path) -> None:
-    manifests = _run_example("## Using the library from your own cdk8s app", tmp_path)
+    manifests = _run_example("# Using the library from your own cdk8s app", tmp_path)
     assert sorted(p.name for p in (tmp_path / "dist").iterdir())[0].endswith("namespace.k8s.yaml")
     kinds = {m["kind"] for m in manifests}
     assert {"Namespace", "StatefulSet", "Deployment", "Ingress"} <= kinds
@@ -57,7 +46,7 @@ def test_profiles_example_synthesizes(tmp_path: Path) -> None:
     from hub_runtime.preview import render_user_objects
     from hub_runtime.settings import parse_settings
 
-    manifests = _run_example("### Profiles: where pods run, choices, added containers", tmp_path)
+    manifests = _run_example("# Profiles: where pods run, choices, added containers", tmp_path)
     config_map = next(m for m in manifests if m["kind"] == "ConfigMap")
     settings = parse_settings(config_map["data"]["settings.json"])
     pod, *_ = render_user_objects(
@@ -79,7 +68,7 @@ def test_profiles_example_synthesizes(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
-    manifests = _run_example("### With cdk8s-plus (`constructs_lib.plus`)", tmp_path)
+    manifests = _run_example("# With cdk8s-plus (`constructs_lib.plus`)", tmp_path)
     ingress = next(m for m in manifests if m["kind"] == "Ingress")
     (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
     assert path["backend"]["service"] == {"name": "jupyterhub-proxy", "port": {"number": 8080}}
@@ -107,7 +96,7 @@ def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
 def test_gateway_api_example_synthesizes(tmp_path: Path) -> None:
     """The HTTPRoute as the README promises, valid by the vendored Gateway API CRD, and the
     proxy open to the Gateway's pods only (besides the app's own flows)."""
-    manifests = _run_example("### Behind a Gateway API Gateway (`GatewayApiIngress`)", tmp_path)
+    manifests = _run_example("# Behind a Gateway API Gateway (`GatewayApiIngress`)", tmp_path)
     route = next(m for m in manifests if m["kind"] == "HTTPRoute")
     validate_custom(route)
     assert route["metadata"]["namespace"] == "jupyterhub"
@@ -140,8 +129,21 @@ def test_gateway_api_example_synthesizes(tmp_path: Path) -> None:
     ]
 
 
+def test_readme_links_reach_the_pages_and_their_sections() -> None:
+    """The front page is outside the site (whose build checks its own links): its links to
+    the pages, and to a section of one, checked here."""
+    links = re.findall(r"\]\(((?!https?:)[^)#]+)(?:#([\w-]+))?\)", README.read_text())
+    assert links
+    broken = [
+        f"{path}#{section}" if section else path
+        for path, section in links
+        if not (ROOT / path).is_file() or (section and section not in anchors(ROOT / path))
+    ]
+    assert broken == []
+
+
 def test_readme_opens_with_the_two_commands() -> None:
-    lines = (ROOT / "README.md").read_text().splitlines()
+    lines = README.read_text().splitlines()
     assert lines[:4] == [
         "```sh",
         "make synth   # fresh machine: installs what synthesis needs (pip only), writes dist/",
@@ -153,21 +155,14 @@ def test_readme_opens_with_the_two_commands() -> None:
 _ROW = re.compile(r"^\| `(?P<kind>[^`]+)` \| `(?P<name>[^`]+)` \| (?P<reason>.+) \|$")
 
 
-def _section(readme: str, heading: str) -> str:
-    start = readme.index(f"\n{heading}\n")
-    end = min(
-        i for i in (readme.find("\n## ", start + 1), readme.find("\n### ", start + 1)) if i != -1
-    )
-    return readme[start:end]
-
-
 @pytest.mark.parametrize("name", sorted(apps.APPS))
 def test_readme_lists_each_apps_prerequisites(name: str, tmp_path: Path) -> None:
     """The README's table under each app is exactly what the app declares (and the integrity
     tests hold the app to every object its pods and user pods name)."""
     built = apps.APPS[name](str(tmp_path), KubernetesVersion.DEFAULT)
-    section = _section((ROOT / "README.md").read_text(), f"### `{name}`")
-    rows = [m.groupdict() for line in section.splitlines() if (m := _ROW.match(line))]
+    rows = [
+        m.groupdict() for line in section(f"## `{name}`").splitlines() if (m := _ROW.match(line))
+    ]
     assert rows == [
         {"kind": p.kind, "name": p.ref, "reason": p.description}
         for p in built.external.prerequisites
@@ -176,7 +171,7 @@ def test_readme_lists_each_apps_prerequisites(name: str, tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_istio_proxy_example_synthesizes(tmp_path: Path) -> None:
-    manifests = _run_example("### An Istio-native proxy (`IstioProxy`)", tmp_path)
+    manifests = _run_example("# An Istio-native proxy (`IstioProxy`)", tmp_path)
     proxy = next(m for m in manifests if m["kind"] == "Deployment")
     container = proxy["spec"]["template"]["spec"]["containers"][0]
     assert container["image"].endswith("/jupyterhub-istio-proxy:0.3.0")
@@ -198,8 +193,8 @@ def test_istio_proxy_example_synthesizes(tmp_path: Path) -> None:
 def test_z2jh_comparison_names_tests_that_exist() -> None:
     """Every row marked ✓ here names a test module (and test) that exists, and the issue's
     features are all rows."""
-    section = _section((ROOT / "README.md").read_text(), "## Compared with Zero to JupyterHub")
-    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    table = section("## Compared with Zero to JupyterHub", README.read_text())
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     ours = [row.split(" | ")[2] for row in rows[1:]]
     assert sum(cell.startswith("✓") for cell in ours) >= 10, ours
     for row in rows[1:]:
@@ -211,3 +206,13 @@ def test_z2jh_comparison_names_tests_that_exist() -> None:
         for module, name in cited:
             source = (ROOT / module).read_text()
             assert not name or re.search(rf"def {name}\b", source), (module, name)
+
+
+def test_development_pages_example_tests_pass() -> None:
+    """The example tests on the development page, run as pytest would run them."""
+    namespace: dict[str, Any] = {}
+    exec(compile(example("## Adding a test"), "docs/development.md", "exec"), namespace)
+    tests = [test for name, test in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 2
+    for test in tests:
+        test(cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub"))

@@ -14,7 +14,8 @@ from traitlets.config import Config
 
 from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
 from hub_runtime.settings import SETTINGS_FILE_NAME, SettingsError, dump_settings
-from tests.processes import (
+from tests.support.commands import run, said
+from tests.support.processes import (
     deliver_config,
     deployment,
     dev_settings,
@@ -76,8 +77,8 @@ def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0
-    assert f"{settings}: unknown field culler.evry" in result.stderr
+    assert result.returncode != 0, said(result)
+    assert f"{settings}: unknown field culler.evry" in result.stderr, said(result)
 
 
 @pytest.mark.slow
@@ -95,15 +96,7 @@ def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
         "    print(sys.modules['hub_runtime.' + name].__file__)\n"
     )
     env = hub_env({**os.environ, SETTINGS_ENV: str(config.parent / SETTINGS_FILE_NAME)})
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run([sys.executable, "-c", probe], cwd=tmp_path, env=env, timeout=60)
     assert result.stdout.split() == [
         str(config.parent / "hub_runtime" / f"{name}.py") for name in ("config", "auth", "spawner")
     ]

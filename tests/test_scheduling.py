@@ -12,7 +12,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
     GPU_TOLERATION,
-    CHProxy,
     HubOptions,
     HubStatefulSet,
     NodeAffinityTerm,
@@ -21,15 +20,13 @@ from constructs_lib import (
     NotebookProfile,
     PodAffinityTerm,
     ProxyOptions,
-    ProxyToken,
     TaintEffect,
     Toleration,
     TolerationOperator,
 )
 from hub_runtime.preview import render_user_objects
-from tests.conftest import HOSTS, TRUST, VERSIONS, find, synth
-
-TOKEN = ProxyToken.from_existing_secret("proxy-token")
+from tests.support.builders import find, make_hub, synth, value_error
+from tests.support.constants import VERSIONS
 
 SELECTOR = {"node.kubernetes.io/instance-type": "m5.xlarge"}
 TOLERATIONS = (
@@ -102,22 +99,10 @@ EXPECTED_TOLERATIONS = [
 
 
 def _hub(chart: cdk8s.Chart, *profiles: NotebookProfile, **props: Any) -> HubStatefulSet:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        proxy_token=TOKEN,
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        profiles=list(profiles) or [NotebookProfile(chart, "Profile")],
-        **props,
-    )
-    CHProxy(
-        chart,
-        "Proxy",
-        hub=hub,
-        options=ProxyOptions(node_selector=SELECTOR, tolerations=TOLERATIONS, affinity=AFFINITY),
-    )
-    return hub
+    if profiles:
+        props["profiles"] = list(profiles)
+    options = ProxyOptions(node_selector=SELECTOR, tolerations=TOLERATIONS, affinity=AFFINITY)
+    return make_hub(chart, proxy={"options": options}, **props)
 
 
 def _user_pod(hub: HubStatefulSet, profile: str) -> dict[str, Any]:
@@ -221,9 +206,7 @@ def test_validates_strictly(version: Any) -> None:
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        NotebookProfile(chart, "Profile", **props)
-    return str(error.value)
+    return value_error(lambda: NotebookProfile(chart, "Profile", **props))
 
 
 def test_fails_exists_with_value(chart: cdk8s.Chart) -> None:

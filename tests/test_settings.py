@@ -9,7 +9,7 @@ from typing import Any
 import cdk8s
 import pytest
 
-from constructs_lib import JupyterHub, ProxyToken, UserVolume, reference_profiles
+from constructs_lib import UserVolume, reference_profiles
 from hub_runtime.settings import (
     SCHEMA_VERSION,
     SettingsError,
@@ -17,18 +17,13 @@ from hub_runtime.settings import (
     load_settings,
     parse_settings,
 )
-from tests.conftest import HOSTS, TRUST
+from tests.support.builders import make_jupyterhub
 
 
 @pytest.fixture
 def written(chart: cdk8s.Chart, tmp_path: Path) -> Path:
-    hub = JupyterHub(
-        chart,
-        "JupyterHub",
-        header_trust=TRUST,
-        hosts=HOSTS,
-        proxy_token=ProxyToken.from_existing_secret("t"),
-        profiles=reference_profiles(chart, volumes=UserVolume.reference_set()),
+    hub = make_jupyterhub(
+        chart, profiles=reference_profiles(chart, volumes=UserVolume.reference_set())
     ).hub
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(hub.settings))

@@ -14,7 +14,7 @@ import yaml
 import apps
 from apps.__main__ import main
 from constructs_lib import KubernetesVersion, check_references
-from tests.conftest import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 
 SITE: dict[str, Any] = {
     "hosts": ["hub.uni.edu"],

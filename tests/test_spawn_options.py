@@ -14,7 +14,7 @@ import pytest
 from hub_runtime.preview import with_spawner
 from hub_runtime.settings import HubSettings, parse_settings
 from hub_runtime.spawn_options import options_problem
-from tests.manifests import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 
 PROFILES: list[dict[str, Any]] = [
     {

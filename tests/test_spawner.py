@@ -12,7 +12,7 @@ from traitlets.config import Config
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import HubSettings, dump_settings, parse_settings
-from tests.manifests import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_manifests
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from _jupyterhub_cdk8s_node import node_path
-from tests.conftest import ROOT
+from tests.support.commands import said
+from tests.support.manifests import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def test_cdk8s_synth_writes_all_of_dist(project: Path) -> None:
     stale.write_text("kind: Stale\n")
     (project / "dist" / "dev-connectivity.txt").unlink()
     result = _cdk8s_synth(project)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, said(result)
     # Apps, previews and the connectivity report, exactly as committed; nothing stale.
     assert _files(project / "dist") == _files(ROOT / "dist")
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".dist")) == []
@@ -78,7 +79,7 @@ def test_cdk8s_synth_writes_all_of_dist(project: Path) -> None:
 def test_cdk8s_synth_without_a_venv_keeps_dist(project: Path) -> None:
     (project / ".venv").unlink()
     result = _cdk8s_synth(project)
-    assert result.returncode != 0
+    assert result.returncode != 0, said(result)
     assert ".venv/bin/python missing: run `make synth`" in result.stderr
     assert _files(project / "dist") == _files(ROOT / "dist")
 
@@ -93,7 +94,7 @@ def test_a_failed_step_keeps_dist(project: Path) -> None:
     (project / "dist" / "minimal" / "0000-namespace.k8s.yaml").write_text("kind: Edited\n")
     before = _files(project / "dist")
     result = _cdk8s_synth(project)
-    assert result.returncode != 0
+    assert result.returncode != 0, said(result)
     assert f"{project / 'dist'} is unchanged" in result.stderr
     assert _files(project / "dist") == before
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".dist")) == []

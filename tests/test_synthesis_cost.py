@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -28,7 +27,8 @@ from constructs_lib._imports.manifest import Manifest
 from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from scripts.bench_scale import build
 from scripts.bench_synth import SAME_DOCUMENTS, differing_files, documents_as_specs
-from tests.conftest import ROOT
+from tests.support.commands import run
+from tests.support.manifests import ROOT
 
 
 @dataclass
@@ -204,13 +204,7 @@ def test_chart_rendered_alone_is_still_validated(chart: cdk8s.Chart) -> None:
 @pytest.mark.slow
 def test_setup_compiles_the_packages_synthesis_imports() -> None:
     # `make setup-synth` installs the project editable, which compiles none of its modules.
-    recipe = subprocess.run(
-        ["make", "--dry-run", "--always-make", ".stamps/python"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    recipe = run(["make", "--dry-run", "--always-make", ".stamps/python"], cwd=ROOT).stdout
     compiled = [line.split() for line in recipe.splitlines() if "compileall" in line]
     assert compiled
     assert {"apps", "constructs_lib", "hub_runtime"} <= set(compiled[-1])
@@ -221,9 +215,8 @@ def test_the_benchmarks_cdk8s_alone_row_writes_dist_exactly(tmp_path: Path) -> N
     """bench_synth's "cdk8s alone" floor renders the apps' documents and nothing less."""
     documents_as_specs(tmp_path / "same")
     out = tmp_path / "out"
-    subprocess.run(
+    run(
         [sys.executable, "-c", SAME_DOCUMENTS, str(out), str(tmp_path / "same/documents.json")],
-        check=True,
         env={**os.environ, "PYTHONPATH": str(tmp_path / "same")},
         cwd=tmp_path,
     )

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from hub_runtime.proxy_client import RotatingTokenProxy
-from tests.istio_proxy_api import istio_proxy_api
-from tests.manifests import ROOT, read_manifests
-from tests.processes import Deployment, deployment, hub_env, start, stop, wait_for
+from tests.support.istio_proxy_api import istio_proxy_api
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import Deployment, deployment, hub_env, start, stop, wait_for
 
 RELOAD = "secret.reloader.stakater.com/reload"
 TOKEN_ENV = "CONFIGPROXY_AUTH_TOKEN"

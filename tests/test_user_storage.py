@@ -14,12 +14,10 @@ from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
 
 from constructs_lib import (
-    CHProxy,
     ClaimAccessMode,
     HubStatefulSet,
     NotebookProfile,
     PodAffinityTerm,
-    ProxyToken,
     UserPods,
     UserVolume,
 )
@@ -28,24 +26,16 @@ from hub_runtime.preview import render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings, dump_settings, parse_settings
 from hub_runtime.slugs import user_key
 from hub_runtime.spawner import CLAIM_USER_LABEL
-from tests.conftest import HOSTS, ROOT, TRUST, VERSIONS, read_manifests
+from tests.support.builders import make_hub, value_error
+from tests.support.constants import VERSIONS
+from tests.support.manifests import ROOT, read_manifests
 
 
 def _hub(chart: cdk8s.Chart, *volumes: UserVolume, **props: Any) -> HubStatefulSet:
     profiles = props.pop("profiles", None) or [
         NotebookProfile(chart, "Lab", display_name="Lab", volumes=volumes)
     ]
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        header_trust=TRUST,
-        profiles=profiles,
-        public_hosts=HOSTS,
-        **props,
-    )
-    CHProxy(chart, "Proxy", hub=hub)
-    return hub
+    return make_hub(chart, profiles=profiles, **props)
 
 
 def _objects(
@@ -331,9 +321,7 @@ def test_minimal_homes_are_claims() -> None:
 
 
 def _error(chart: cdk8s.Chart, *volumes: UserVolume) -> str:
-    with pytest.raises(ValueError) as error:
-        NotebookProfile(chart, "Profile", volumes=volumes)
-    return str(error.value)
+    return value_error(lambda: NotebookProfile(chart, "Profile", volumes=volumes))
 
 
 def test_fails_zero_size(chart: cdk8s.Chart) -> None:

@@ -3,19 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
-    HubStatefulSet,
-    JupyterHub,
     NotebookProfile,
     SecretStore,
     SecretStoreKind,
     VaultDelivery,
     VaultSecret,
 )
-from tests.conftest import HOSTS, TRUST, find, synth
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -27,7 +24,7 @@ def test_one_secret_read_and_rolled_by_hub_and_proxy(chart: cdk8s.Chart) -> None
     """One ExternalSecret, one Secret: the hub and every proxy replica read the same copy, and
     Reloader rolls both workloads when a rotation changes it (their env never changes)."""
     token = VaultSecret(chart, "Token")
-    JupyterHub(chart, "JupyterHub", proxy_token=token, header_trust=TRUST, hosts=HOSTS)
+    make_jupyterhub(chart, proxy_token=token)
     manifests = synth(chart)
     assert token.secret_name == "jupyterhub-proxy-token"
     targets = [m["spec"]["target"]["name"] for m in manifests if m["kind"] == "ExternalSecret"]
@@ -66,21 +63,14 @@ def test_kustomize_generator(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertio
 
 
 def test_hub_reads_the_vault_secret(chart: cdk8s.Chart) -> None:
-    hub = HubStatefulSet(
-        chart,
-        "Hub",
-        header_trust=TRUST,
-        public_hosts=HOSTS,
-        proxy_token=VaultSecret(chart, "Token"),
-        profiles=[NotebookProfile(chart, "P")],
+    hub = make_bare_hub(
+        chart, proxy_token=VaultSecret(chart, "Token"), profiles=[NotebookProfile(chart, "P")]
     )
     assert hub.proxy_token.secret_name == "jupyterhub-proxy-token"
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        VaultSecret(chart, "Token", **props)
-    return str(error.value)
+    return value_error(lambda: VaultSecret(chart, "Token", **props))
 
 
 def test_fails_without_key(chart: cdk8s.Chart) -> None:

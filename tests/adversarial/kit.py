@@ -1,11 +1,12 @@
 """What the attack classes share: the keys an identity provider may publish, hand-made
-tokens, a hub (real configurable-http-proxy and JupyterHub, from ``tests.processes``) and
+tokens, a hub (real configurable-http-proxy and JupyterHub, from ``tests.support.processes``) and
 what the hub logged during one attack."""
 
 from __future__ import annotations
 
 import base64
 import json
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.processes import (
+from tests.support.manifests import ROOT
+from tests.support.processes import (
     AUDIENCE,
     ISSUER,
     Deployment,
@@ -126,14 +128,8 @@ class Hub:
         )
 
     def whoami(self, session: requests.Session) -> str:
-        """The user the session's cookie belongs to (cookie auth needs the XSRF token)."""
-        session.get(f"{self.proxy_url}/hub/home", allow_redirects=False, timeout=30)
-        xsrf = session.cookies.get("_xsrf", path="/hub/") or session.cookies.get("_xsrf") or ""
-        response = session.get(
-            f"{self.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
-        )
-        assert response.status_code == 200, (response.status_code, response.text[:300])
-        return str(response.json()["name"])
+        """The user the session's cookie belongs to."""
+        return self.running.session_user(session)
 
     def users(self) -> set[str]:
         return {user["name"] for user in self.running.api("GET", "/users").json()}
@@ -165,3 +161,26 @@ def running_hub(workdir: Path, keys: list[Any], **options: Any) -> Iterator[Hub]
     """A JWKS serving ``keys`` (anything with ``jwk()``), the proxy and the hub."""
     with jwks_server(keys) as jwks_url, deployment(workdir, jwks_url, **options) as running:
         yield Hub(running)
+
+
+# A user server that records every request it gets, one JSON line each (``recorded``).
+_RECORDER = ROOT / "tests" / "support" / "recording_server.py"
+
+
+@contextmanager
+def recording_hub(workdir: Path, keys: list[Any]) -> Iterator[Hub]:
+    """``running_hub`` whose user servers record what reaches them; bob's is running."""
+    extra = (
+        f"c.Spawner.cmd = [{sys.executable!r}, {str(_RECORDER)!r}]\n"
+        "c.Spawner.args = []\n"
+        f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n"
+    )
+    with running_hub(workdir, keys, extra_config=extra) as running:
+        running.running.start_server("bob")
+        yield running
+
+
+def recorded(hub: Hub) -> list[dict[str, Any]]:
+    """The requests the recording hub's user servers received, oldest first."""
+    path = hub.running.workdir / "recorded.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []

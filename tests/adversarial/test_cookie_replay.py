@@ -1,43 +1,40 @@
 """Cookie replay: the owner of a user server records the cookies a visitor's browser sends it
 and presents them at the edge and at the hub, to be logged in as the visitor.
 
-What the browser sends is decided by a real cookie jar (``tests.browser``: RFC 6265's path
-rules) holding the cookies oauth2-proxy sets when installed as the README's guide installs it
-(``tests.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
+What the browser sends is decided by a real cookie jar (``tests.support.browser``: RFC 6265's path
+rules) holding the cookies oauth2-proxy sets when installed as the deploy guide installs it
+(``tests.support.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
 and those the real hub sets; its check answers with the headers that source sets. Each
 app's edge is modelled from its synthesized objects: ``minimal``'s Ingresses
-(``tests.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
-(``tests.mesh``) with the extension provider the README configures. The rest is real:
+(``tests.support.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
+(``tests.mesh``) with the extension provider the deploy guide configures. The rest is real:
 configurable-http-proxy, the hub, and Bob's user server, which records every request it
 gets.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import pytest
 import requests
 
 from constructs_lib import AuthProxy
-from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, running_hub, sign
-from tests.browser import Browser
-from tests.conftest import ROOT, read_manifests
-from tests.deploy_guide import guide_proxy, mesh_provider
-from tests.ingress_nginx import serve
+from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, recorded, recording_hub, sign
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
 from tests.mesh.routing import route_matches
-from tests.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_header
+from tests.support.browser import Browser
+from tests.support.deploy_guide import guide_proxy, mesh_provider
+from tests.support.ingress_nginx import serve
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_header
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-RECORDER = ROOT / "tests" / "recording_server.py"
 # oauth2-proxy's Service, to which minimal's edge sends its paths.
 AUTH_PROXY_SERVICE = AuthProxy().service
 # Headers a replay leaves out: they describe the hop to Bob's server, not the visitor.
@@ -103,7 +100,7 @@ class NginxEdge:
 
 class IstioEdge:
     """``dev``: the Istio gateway with the synthesized ext-authz policy and VirtualService,
-    and the extension provider of the README's mesh config. Envoy's ext-authz filter runs
+    and the extension provider of the deploy guide's mesh config. Envoy's ext-authz filter runs
     before the router: on allow it sets ``headersToUpstreamOnAllow`` from the answer, then
     the route's header removal applies."""
 
@@ -163,14 +160,7 @@ EDGES: list[Callable[[], Edge]] = [NginxEdge, IstioEdge]
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    workdir = tmp_path_factory.mktemp("cookies")
-    extra = (
-        f"c.Spawner.cmd = [{sys.executable!r}, {str(RECORDER)!r}]\n"
-        "c.Spawner.args = []\n"
-        f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n"
-    )
-    with running_hub(workdir, [KEY], extra_config=extra) as running:
-        running.running.start_server("bob")
+    with recording_hub(tmp_path_factory.mktemp("cookies"), [KEY]) as running:
         yield running
 
 
@@ -178,11 +168,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 def edge(request: pytest.FixtureRequest) -> Edge:
     made: Edge = request.param()
     return made
-
-
-def recorded(hub: Hub) -> list[dict[str, Any]]:
-    path = hub.running.workdir / "recorded.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def signed_in(browser: Browser, auth: OAuth2Proxy, user: str) -> None:

@@ -27,8 +27,8 @@ from markupsafe import escape
 from hub_runtime.preview import UNREACHABLE_KUBECONFIG
 from hub_runtime.settings import HubSettings, parse_settings
 from tests.adversarial.kit import Hub
-from tests.manifests import ROOT, read_manifests
-from tests.processes import deployment
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import deployment
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 

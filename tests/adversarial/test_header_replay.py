@@ -1,28 +1,25 @@
 """Header replay: the owner of a user server records what a visitor's browser sends it and
 replays it to the hub's login. The edge is the ``minimal`` app's synthesized Ingresses
-(``dist/minimal``, read by ``tests.ingress_nginx``), the rest is real: configurable-http-proxy,
-the hub, and Bob's user server, which records every request it gets.
+(``dist/minimal``, read by ``tests.support.ingress_nginx``), the rest is real:
+configurable-http-proxy, the hub, and Bob's user server, which records every request it gets.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign, summary
-from tests.conftest import ROOT, read_manifests
-from tests.ingress_nginx import upstream_headers
-from tests.test_network_policy import NAMESPACE_LABELS, allowed
+from tests.adversarial.kit import Hub, KeyPair, claims, recorded, recording_hub, sign, summary
+from tests.support.ingress_nginx import upstream_headers
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.network_policy import NAMESPACE_LABELS, allowed
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-RECORDER = ROOT / "tests" / "recording_server.py"
 AUTH_HEADERS = ("x-auth-request-user", "authorization")
 
 
@@ -42,14 +39,7 @@ def host(edge: list[dict[str, Any]]) -> str:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    workdir = tmp_path_factory.mktemp("replay")
-    extra = (
-        f"c.Spawner.cmd = [{sys.executable!r}, {str(RECORDER)!r}]\n"
-        "c.Spawner.args = []\n"
-        f"c.Spawner.environment = {{'RECORD_TO': {str(workdir / 'recorded.jsonl')!r}}}\n"
-    )
-    with running_hub(workdir, [KEY], extra_config=extra) as running:
-        running.running.start_server("bob")
+    with recording_hub(tmp_path_factory.mktemp("replay"), [KEY]) as running:
         yield running
 
 
@@ -71,11 +61,6 @@ def through_edge(
     return (session or requests.Session()).get(
         f"{hub.proxy_url}{path}", headers=headers, allow_redirects=False, timeout=30
     )
-
-
-def recorded(hub: Hub) -> list[dict[str, Any]]:
-    path = hub.running.workdir / "recorded.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def test_user_server_never_sees_visitor_credentials(

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign, summary
-from tests.processes import subject_of
+from tests.support.processes import subject_of
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 

@@ -21,7 +21,7 @@ import requests
 
 from hub_runtime.settings import dump_settings, parse_settings
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
-from tests.processes import hub_config_file
+from tests.support.processes import hub_config_file
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 

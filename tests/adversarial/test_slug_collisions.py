@@ -21,7 +21,7 @@ from kubespawner.slugs import multi_slug, safe_slug
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import HubSettings
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
-from tests.processes import dev_settings
+from tests.support.processes import dev_settings
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.cluster.images import Container, image_for
-from tests.processes import start, stop
+from tests.support.processes import start, stop
 
 __all__ = [
     "ConfigError",

@@ -33,8 +33,8 @@ from tests.cluster.cluster import Cluster
 from tests.cluster.containers import DEFAULT_CLASS_ANNOTATION
 from tests.cluster.kinds import kind_of, kind_of_manifest
 from tests.cluster.network import is_ready
-from tests.manifests import ROOT, read_manifests
-from tests.processes import ISSUER, PROXY_TOKEN
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.processes import ISSUER, PROXY_TOKEN
 
 __all__ = ["Deployed", "app_manifests", "deployed", "external_objects"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from hub_runtime.config import SETTINGS_ENV
 from hub_runtime.settings import CONFIG_DIR, CONFIG_FILE_NAME, SETTINGS_FILE_NAME
-from tests.processes import CHP
+from tests.support.processes import CHP
 
 __all__ = ["IMAGES", "Container", "Image", "Start", "image_for"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.manifests import ROOT
 
 
 @cache

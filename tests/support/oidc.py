@@ -1,5 +1,5 @@
 """A real OpenID provider for end-to-end logins: node-oidc-provider (npm ``oidc-provider``,
-OpenID Certified) started on 127.0.0.1 by ``tests/oidc_provider.mjs``, and an HTTP client
+OpenID Certified) started on 127.0.0.1 by ``tests/support/oidc_provider.mjs``, and an HTTP client
 that gets ID tokens from it through its own authorization-code flow, as oauth2-proxy does:
 authorize, the login page, the consent page, the code at the redirect URI, the token
 endpoint."""
@@ -26,12 +26,12 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.manifests import ROOT
-from tests.processes import free_port, node, start, stop, wait_for
+from tests.support.manifests import ROOT
+from tests.support.processes import free_port, node, start, stop, wait_for
 
 __all__ = ["CLIENT_ID", "IdpUser", "OidcProvider", "oidc_provider"]
 
-SCRIPT = ROOT / "tests" / "oidc_provider.mjs"
+SCRIPT = ROOT / "tests" / "support" / "oidc_provider.mjs"
 # The hub's audience: the client id oauth2-proxy is registered with.
 CLIENT_ID = "jupyterhub"
 CLIENT_SECRET = "oidc-test-client-secret"

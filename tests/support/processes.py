@@ -35,8 +35,8 @@ from hub_runtime.settings import (
     dump_settings,
     parse_settings,
 )
-from tests.leaks import end, working_in
-from tests.manifests import ROOT, read_manifests
+from tests.support.leaks import end, working_in
+from tests.support.manifests import ROOT, read_manifests
 
 ISSUER = "https://auth.test"
 AUDIENCE = "jupyterhub"
@@ -268,7 +268,10 @@ def wait_for(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited: {log.read_text()[-3000:] if log else ''}")
+            said = log.read_text()[-3000:] if log else ""
+            raise RuntimeError(
+                f"{process.args!r} exited with {process.returncode} before {url} answered: {said}"
+            )
         try:
             if requests.get(url, timeout=2).status_code < 500:
                 return
@@ -356,6 +359,24 @@ class Deployment:
             headers={"Authorization": f"token {SERVICE_TOKEN}"},
             **kwargs,
         )
+
+    def user_model(self, name: str) -> dict[str, Any]:
+        """The hub's model of user ``name`` (its REST API's)."""
+        response = self.api("GET", f"/users/{name}")
+        assert response.status_code == 200, response.text[:300]
+        found: dict[str, Any] = response.json()
+        return found
+
+    def session_user(self, session: requests.Session) -> str:
+        """The user the session's cookie belongs to, from /hub/api/user through the proxy
+        (cookie auth needs the XSRF token, which /hub/home sets)."""
+        session.get(f"{self.proxy_url}/hub/home", allow_redirects=False, timeout=30)
+        xsrf = session.cookies.get("_xsrf", path="/hub/") or session.cookies.get("_xsrf") or ""
+        response = session.get(
+            f"{self.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
+        )
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        return str(response.json()["name"])
 
     def start_server(self, user: str, timeout: float = 60) -> None:
         self.api("POST", f"/users/{user}", json={})

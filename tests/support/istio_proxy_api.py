@@ -10,13 +10,17 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-__all__ = ["IstioProxyApi", "istio_proxy_api"]
+if TYPE_CHECKING:  # the hub runtime's tests import this module where cdk8s is not installed
+    from constructs_lib import IstioProxy
+
+__all__ = ["IstioProxyApi", "istio_proxy_api", "written_virtual_service"]
 
 # main.go: VIRTUAL_SERVICE_PREFIX defaults to "jupyter".
 DEFAULT_PREFIX = "jupyter"
@@ -133,3 +137,50 @@ async def istio_proxy_api(token: str) -> AsyncIterator[tuple[IstioProxyApi, str]
     finally:
         server.stop()
         await server.close_all_connections()
+
+
+def written_virtual_service(
+    proxy: IstioProxy, namespace: str, path: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The VirtualService the proxy creates for ``POST /api/routes<path>`` with ``body``, as
+    its code builds it: the name from proxy/istio.go (``virtualServiceNameWithPrefix``:
+    prefix, "-", SHA-256 of the path), the annotation from proxy/create.go
+    (``annotationForRoute``) and proxy/route.go (``encodeRoute``), the destination host from
+    proxy/create.go:45-52 (``splitTarget``, then ``.<namespace>.svc.<cluster domain>``
+    unless the host already ends in ``.svc.<cluster domain>``) and the spec from
+    ``virtualService`` in proxy/create.go:118-158."""
+    name = f"{proxy.virtual_service_prefix}-{hashlib.sha256(path.encode()).hexdigest()}"
+    route: dict[str, Any] = {"route_spec": path, "target": body["target"]}
+    if body.get("jupyterhub"):
+        route["jupyterhub"] = True
+    data = {k: v for k, v in body.items() if k not in ("jupyterhub", "target", "routespec")}
+    if data:
+        route["data"] = dict(sorted(data.items()))  # Go's json.Marshal sorts map keys
+    target = urlsplit(body["target"])
+    host = target.hostname or ""
+    if not host.endswith(f".svc.{proxy.cluster_domain}"):
+        host = f"{host}.{namespace}.svc.{proxy.cluster_domain}"
+    return {
+        "apiVersion": "networking.istio.io/v1alpha3",
+        "kind": "VirtualService",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "annotations": {
+                f"{proxy.virtual_service_prefix}.splunk.io/proxy-data": base64.b64encode(
+                    json.dumps(route, separators=(",", ":")).encode()
+                ).decode()
+            },
+        },
+        "spec": {
+            "hosts": [proxy.host],
+            "gateways": [proxy.gateway_name],
+            "http": [
+                {
+                    "match": [{"uri": {"prefix": path}}],
+                    "route": [{"destination": {"host": host, "port": {"number": target.port}}}],
+                    "headers": {"response": {"set": {"jupyter-proxy-id": name}}},
+                }
+            ],
+        },
+    }

@@ -5,7 +5,7 @@ environment, when it refuses to start, the session it makes from an ID token, wh
 
 Each rule cites the file and function of oauth2-proxy's source it follows (paths in the
 ``oauth2-proxy/oauth2-proxy`` repository at that tag). Defaults are the program's own, from
-``tests.oauth2_proxy_options`` (its flag definitions), never this project's.
+``tests.support.oauth2_proxy_options`` (its flag definitions), never this project's.
 
 What it leaves out: the sign-in page's HTML, the PKCE and nonce round trip, session stores
 other than the cookie, htpasswd, and any provider but ``oidc``. ID tokens are checked as
@@ -31,7 +31,7 @@ from typing import Any
 
 import jwt
 
-from tests.oauth2_proxy_options import CONFIG_FLAGS, FLAGS, RESPONSE_HEADERS, Flag
+from tests.support.oauth2_proxy_options import CONFIG_FLAGS, FLAGS, RESPONSE_HEADERS, Flag
 
 __all__ = [
     "AuthAnswer",

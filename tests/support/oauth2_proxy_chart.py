@@ -5,7 +5,7 @@ port, security context) and the config file, from the chart's defaults
 (``helm/oauth2-proxy/values.yaml``) merged with the values the guide gives. Each rule cites
 the template it follows (under ``helm/oauth2-proxy/templates/``).
 
-``ChartRelease.proxy(secrets)`` starts ``tests.oauth2_proxy.OAuth2Proxy`` as the pod would
+``ChartRelease.proxy(secrets)`` starts ``tests.support.oauth2_proxy.OAuth2Proxy`` as the pod would
 run it: its args, its config file and its environment from the Secret.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.oauth2_proxy import OAuth2Proxy
+from tests.support.oauth2_proxy import OAuth2Proxy
 
 __all__ = ["CHART_VERSION", "DEFAULTS", "ChartError", "ChartRelease", "merge"]
 

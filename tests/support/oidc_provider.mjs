@@ -4,7 +4,7 @@
 // (an administrator's changes) and the keys (a rotation: the JWKS then publishes only the new
 // ones, and new tokens are signed with them).
 //
-//   node tests/oidc_provider.mjs <config.json>
+//   node tests/support/oidc_provider.mjs <config.json>
 //
 // config.json: {issuer, port, keys_file, client: {client_id, client_secret, redirect_uris},
 //               users: [{sub, username, password, claims: {...}}]}

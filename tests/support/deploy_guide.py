@@ -1,10 +1,10 @@
-"""The README's deploy guides, read and walked step by step against a small model of the
-cluster: which namespaces and Secrets exist, and which Helm releases run.
+"""The deploy guides (docs/guide/deploying.md), read and walked step by step against a small
+model of the cluster: which namespaces and Secrets exist, and which Helm releases run.
 
 A step's shell blocks run in order. ``kubectl`` and ``helm`` commands act on the model
 (``kubectl apply -f`` reads the committed files; ``helm install`` renders oauth2-proxy's chart
-with ``tests.oauth2_proxy_chart`` and starts oauth2-proxy from it with
-``tests.oauth2_proxy``); a ``$(...)`` in a literal value runs in bash, as a deployer's
+with ``tests.support.oauth2_proxy_chart`` and starts oauth2-proxy from it with
+``tests.support.oauth2_proxy``); a ``$(...)`` in a literal value runs in bash, as a deployer's
 shell would run it; other commands (docker, vault) are not the cluster's. A command that
 names a namespace, Secret, chart repository or values file that does not exist yet fails the
 walk, with the step and the command.
@@ -24,9 +24,10 @@ from typing import Any
 
 import yaml
 
-from tests.manifests import ROOT, read_manifests
-from tests.oauth2_proxy import InvalidConfiguration, OAuth2Proxy
-from tests.oauth2_proxy_chart import CHART_VERSION, ChartError, ChartRelease
+from tests.support.docs import DOCS, section
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.oauth2_proxy import InvalidConfiguration, OAuth2Proxy
+from tests.support.oauth2_proxy_chart import CHART_VERSION, ChartError, ChartRelease
 
 __all__ = [
     "GUIDES",
@@ -42,11 +43,11 @@ __all__ = [
     "walk",
 ]
 
-_README = ROOT / "README.md"
-# Each app's guide: its heading in the README.
+_GUIDE = DOCS / "guide" / "deploying.md"
+# Each app's guide: its heading on the guide's page.
 GUIDES = {
-    "minimal": "### `minimal`: ingress-nginx and oauth2-proxy",
-    "dev": "### `dev`: Istio, ext-authz and Vault",
+    "minimal": "## `minimal`: ingress-nginx and oauth2-proxy",
+    "dev": "## `dev`: Istio, ext-authz and Vault",
 }
 # What each guide's first step installs before any command runs (the controller's and the
 # gateway's namespaces).
@@ -77,20 +78,13 @@ class Cluster:
     applied: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _section(app: str, text: str) -> str:
-    start = text.index(GUIDES[app])
-    rest = text[start + len(GUIDES[app]) :]
-    end = re.search(r"^###? ", rest, re.MULTILINE)
-    return rest[: end.start()] if end else rest
-
-
 def guide_steps(app: str, text: str | None = None) -> list[Step]:
     """The numbered steps of ``app``'s guide (``N. **Title**...``, indented blocks)."""
-    section = _section(app, _README.read_text() if text is None else text)
-    heads = list(re.finditer(r"^(\d+)\. \*\*(.+?)\*\*", section, re.MULTILINE))
+    guide = section(GUIDES[app], _GUIDE.read_text() if text is None else text)
+    heads = list(re.finditer(r"^(\d+)\. \*\*(.+?)\*\*", guide, re.MULTILINE))
     steps = []
     for head, after in zip(heads, [*heads[1:], None], strict=True):
-        body = section[head.start() : after.start() if after else len(section)]
+        body = guide[head.start() : after.start() if after else len(guide)]
         blocks = tuple(
             (lang, re.sub(r"^   ", "", code, flags=re.MULTILINE))
             for lang, code in re.findall(r"^ *```(\w*)\n(.*?)^ *```", body, re.S | re.M)
@@ -101,10 +95,10 @@ def guide_steps(app: str, text: str | None = None) -> list[Step]:
 
 def value_files(text: str | None = None) -> dict[str, dict[str, Any]]:
     """Every values file the guides give: a YAML block introduced by "with `<name>`:"."""
-    readme = _README.read_text() if text is None else text
+    guide = _GUIDE.read_text() if text is None else text
     files = {}
     for name, code in re.findall(
-        r"with `([\w.-]+\.yaml)`:\n *```yaml\n(.*?)^ *```", readme, re.S | re.M
+        r"with `([\w.-]+\.yaml)`:\n *```yaml\n(.*?)^ *```", guide, re.S | re.M
     ):
         files[name] = yaml.safe_load(re.sub(r"^   ", "", code, flags=re.MULTILINE))
     return files
@@ -112,8 +106,8 @@ def value_files(text: str | None = None) -> dict[str, dict[str, Any]]:
 
 def mesh_provider(text: str | None = None) -> dict[str, Any]:
     """The ``oauth2-proxy`` extension provider of the ``dev`` guide's mesh config."""
-    readme = _README.read_text() if text is None else text
-    block = readme[readme.index("   extensionProviders:") :].split("```", 1)[0]
+    guide = _GUIDE.read_text() if text is None else text
+    block = guide[guide.index("   extensionProviders:") :].split("```", 1)[0]
     (provider,) = yaml.safe_load(block)["extensionProviders"]
     settings: dict[str, Any] = provider["envoyExtAuthzHttp"]
     return settings
