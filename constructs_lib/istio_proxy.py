@@ -8,17 +8,12 @@ splunk/jupyterhub-istio-proxy v0.3.0 (``main.go``, ``proxy/*.go``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._checks import (
-    check_image,
-    check_image_pull_secrets,
-    check_instance,
-    merge_options,
-)
+from constructs_lib._checks import check_image, check_image_pull_secrets
 from constructs_lib._endpoints import (
     PROXY_SERVICE_API_PORT,
     component_name,
@@ -29,8 +24,9 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
+from constructs_lib._props import merge_props
 from constructs_lib._rbac import identity_specs
-from constructs_lib.interfaces import IHub
+from constructs_lib.interfaces import HubLimits, IHub
 from constructs_lib.pod import (
     HealthProbes,
     IstioSidecar,
@@ -76,10 +72,16 @@ ISTIO_PROXY_ROLE_RULES = [
 # so synthesis does not load JupyterHub): routes keep their trailing slash, else one user's
 # route is a string prefix of another's ("/user/alice" of "/user/alicex/").
 HUB_PROXY_CLASS = "hub_runtime.proxy_routes.VirtualServiceRoutesProxy"
-_NONE = type(None)
+# Why IstioProxy serves no named servers (the hub's error names it).
+_NO_NAMED_SERVERS = (
+    "IstioProxy serves no named servers: the Gateway tries the VirtualServices in creation "
+    "order, so a user's default server would take a named server's requests"
+)
+# Routes are VirtualServices: they outlive the proxy, so the hub need not poll them often.
+_ROUTES_POLL_SECONDS = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IstioProxyOptions:
     """Every option of ``IstioProxy`` but its hub; ``JupyterHub(proxy_options=...)`` with this
     value deploys it instead of configurable-http-proxy.
@@ -90,8 +92,7 @@ class IstioProxyOptions:
         image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
         replicas: default 2: the proxy keeps no state (routes are VirtualServices), so
             replicas agree, and one keeps serving the hub through a node drain.
-        resources: default ``None``: the project's example, 100m/256M requested, 1 CPU/256M
-            limit.
+        resources: default the project's example, 100m/256M requested, 1 CPU/256M limit.
         host: the VirtualServices' host (``SUB_DOMAIN_HOST``); default ``None``, ``*``: every
             host the Gateway serves (the Gateway is the release's own, listing its hosts).
         wait_for_warmup: whether each route creation waits until ``https://<host>/<route>/``
@@ -118,8 +119,8 @@ class IstioProxyOptions:
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
     # Stateless (routes live in VirtualServices): two replicas keep the API up in a drain.
     replicas: int = 2
-    # None: the project's README deployment: 100m/256M requested, 1 CPU/256M limit.
-    resources: Resources | None = None
+    # The project's README deployment.
+    resources: Resources = Resources("100m", "256M", "1", "256M")  # noqa: RUF009 - frozen value
     # None: "*", every host of the release's Gateway.
     host: str | None = None
     # Off: the warm-up GETs https://<host>/<route>/ from the proxy's pod and needs the route's
@@ -129,12 +130,20 @@ class IstioProxyOptions:
     # None: the release (VirtualServices "<release>-<sha256 of the route>").
     virtual_service_prefix: str | None = None
     cluster_domain: str = "cluster.local"
-    # None: HealthProbes() on /ping.
-    probes: HealthProbes | None = None
+    probes: HealthProbes = field(default_factory=HealthProbes)
     pre_stop_seconds: int = 3
     sidecar: IstioSidecar | None = IstioSidecar()  # noqa: RUF009 - frozen value
     dns_ndots: int | None = 1
     image_pull_secrets: tuple[str, ...] = ()
+
+    def hub_limits(self) -> HubLimits:
+        """No named servers, the slash-keeping API client, and a slow poll of the routes."""
+        return HubLimits(
+            max_named_servers=0,
+            why=_NO_NAMED_SERVERS,
+            proxy_class=HUB_PROXY_CLASS,
+            activity_interval_seconds=_ROUTES_POLL_SECONDS,
+        )
 
 
 class IstioProxy(Construct):
@@ -173,30 +182,14 @@ class IstioProxy(Construct):
         enter(self, scope)
         if not isinstance(hub, IHub):
             raise invalid(self, "hub", hub, "must be a hub (an IHub, e.g. HubStatefulSet)")
-        options = merge_options(self, options, props, IstioProxyOptions)
+        options = merge_props(self, options, props, IstioProxyOptions)
         self.options = options
-        for name, expected in (
-            ("image", str),
-            ("image_pull_policy", ImagePullPolicy),
-            ("replicas", int),
-            ("resources", (Resources, _NONE)),
-            ("host", (str, _NONE)),
-            ("wait_for_warmup", bool),
-            ("virtual_service_prefix", (str, _NONE)),
-            ("cluster_domain", str),
-            ("probes", (HealthProbes, _NONE)),
-            ("pre_stop_seconds", int),
-            ("sidecar", (IstioSidecar, _NONE)),
-            ("dns_ndots", (int, _NONE)),
-        ):
-            check_instance(self, name, getattr(options, name), expected)
         image = check_image(self, "image", options.image)
         self.image_pull_secrets = check_image_pull_secrets(
             self, "image_pull_secrets", options.image_pull_secrets
         )
-        resources = options.resources or Resources("100m", "256M", "1", "256M")
+        resources, probes = options.resources, options.probes
         resources.check(self)
-        probes = options.probes or HealthProbes()
         if options.sidecar is not None:
             options.sidecar.check(self)
         if options.replicas < 1:
@@ -332,6 +325,10 @@ class IstioProxy(Construct):
         )
         self.service_account, self.role, self.role_binding = made[:3]
         self.service, self.deployment, self.disruption_budget = made[3:]
+
+    def hub_limits(self) -> HubLimits:
+        """What this proxy asks of its hub (:meth:`IstioProxyOptions.hub_limits`)."""
+        return self.options.hub_limits()
 
 
 def _check_hub_settings(scope: Construct, hub: IHub) -> None:

@@ -9,14 +9,15 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib._checks import check_image_pull_secrets, check_instance
+from constructs_lib._checks import check_image_pull_secrets
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import enter
+from constructs_lib._props import check_arguments
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import HubOptions, HubStatefulSet
-from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
+from constructs_lib.istio_proxy import IstioProxy, IstioProxyOptions
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
 from constructs_lib.pod import IstioSidecar
@@ -70,16 +71,6 @@ def reference_profiles(
     )
 
 
-def _for_istio_proxy(options: HubOptions, *, named_servers_chosen: bool) -> HubOptions:
-    """The hub's options for IstioProxy: its API client keeps the routes' trailing slash, and
-    named servers are off unless chosen (IstioProxy refuses them: a VirtualService route is a
-    prefix, tried in creation order)."""
-    extra = {name: dict(traits) for name, traits in options.extra_config.items()}
-    extra.setdefault("JupyterHub", {}).setdefault("proxy_class", HUB_PROXY_CLASS)
-    limit = options.named_server_limit if named_servers_chosen else 0
-    return dataclasses.replace(options, extra_config=extra, named_server_limit=limit)
-
-
 class _Keep(Enum):
     """A shorthand prop left out: the options' field stands."""
 
@@ -100,8 +91,10 @@ class JupyterHub(Construct):
     ``culler`` and ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
     ``proxy_routes`` the proxy's; ``sidecar`` (Istio injection and the sidecar's resources)
     both, ``None`` turning injection off for both (user pods follow ``user_pods.sidecar``).
-    With routes in Redis the hub polls the proxy every 60 s unless ``activity_interval`` is
-    set (10 s with routes in memory).
+    The proxy states what it needs of the hub (``hub_limits()``): with routes in Redis or
+    VirtualServices the hub polls it every 60 s unless ``activity_interval_seconds`` is set
+    (10 s with routes in memory), and a ``named_server_limit`` above what it serves is
+    refused.
 
     ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
     child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.
@@ -130,9 +123,8 @@ class JupyterHub(Construct):
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
             ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
-            and then the hub calls it with ``hub_runtime.proxy_routes``' client and named
-            servers are off (unless ``named_server_limit`` or ``hub_options`` says otherwise,
-            which IstioProxy refuses).
+            and then the hub calls it with ``hub_runtime.proxy_routes``' client; it serves no
+            named servers, so it needs ``named_server_limit=0``.
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
@@ -164,9 +156,13 @@ class JupyterHub(Construct):
         super().__init__(scope, id)
         enter(self, scope)
         check_dns_label(self, "release", release)
-        check_instance(self, "hub_options", hub_options, (HubOptions, type(None)))
-        check_instance(
-            self, "proxy_options", proxy_options, (ProxyOptions, IstioProxyOptions, type(None))
+        check_arguments(
+            self,
+            JupyterHub.__init__,
+            hub_options=hub_options,
+            proxy_options=proxy_options,
+            proxy_autoscaling=proxy_autoscaling,
+            proxy_routes=proxy_routes,
         )
         hub_props: dict[str, Any] = {
             name: value
@@ -210,22 +206,6 @@ class JupyterHub(Construct):
             )
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
-        if isinstance(proxy_settings, IstioProxyOptions):
-            hub_settings = _for_istio_proxy(
-                hub_settings,
-                named_servers_chosen="named_server_limit" in hub_props
-                or (
-                    hub_options is not None
-                    and hub_options.named_server_limit != HubOptions.named_server_limit
-                ),
-            )
-        if hub_settings.activity_interval is None and (
-            isinstance(proxy_settings, IstioProxyOptions)
-            or (proxy_settings.routes is not None and proxy_settings.routes.shared)
-        ):
-            # Routes in Redis (or VirtualServices) survive a proxy restart: poll as rarely as
-            # the reference does.
-            hub_settings = dataclasses.replace(hub_settings, activity_interval=60)
         chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
         self.user_service_account = api_object(
             self,
@@ -247,6 +227,8 @@ class JupyterHub(Construct):
             release=release,
             user_service_account=self.user_service_account,
             kubernetes_version=kubernetes_version,
+            # The proxy is made after the hub it calls: its options answer for it.
+            proxy_limits=proxy_settings.hub_limits(),
             options=hub_settings,
         )
         self.proxy: CHProxy | IstioProxy = (

@@ -154,7 +154,7 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
         allow_all=False,
         admin_access=True,
         user_pattern=r"[a-z]+",
-        activity_interval=30,
+        activity_interval_seconds=30,
     )
     proxy_options = ProxyOptions(
         log_level=ProxyLogLevel.DEBUG, resources=Resources("20m", "200Mi", "1", "300Mi")
@@ -235,6 +235,7 @@ def test_hub_options_cover_every_hub_prop() -> None:
         "release",
         "user_service_account",
         "kubernetes_version",
+        "proxy_limits",
         "options",
     }
     params = set(inspect.signature(HubStatefulSet.__init__).parameters) - {

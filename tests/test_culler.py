@@ -181,7 +181,7 @@ def test_fails_sparing_admins_without_culling_users(chart: cdk8s.Chart) -> None:
 
 def test_fails_timeout_not_a_number(chart: cdk8s.Chart) -> None:
     assert _error(chart, IdleCuller(timeout=1.5)) == (  # type: ignore[arg-type]
-        "test/JupyterHub/Hub: culler.timeout must be a whole number of seconds, got 1.5"
+        "test/JupyterHub/Hub: culler.timeout must be a whole number, got 1.5"
     )
 
 

@@ -181,6 +181,7 @@ def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
         header_trust=TRUST,
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("t"),
+        named_server_limit=0,
         proxy_options=IstioProxyOptions(),
     )
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")

@@ -221,7 +221,8 @@ def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
 
 def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage="5Gi").startswith(
-        "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
+        "test/Hub: storage is not a prop of HubStatefulSet (its options are "
+        "activity_interval_seconds, "
         "admin_access, admin_groups, admin_users, admins_managed_in_hub, affinity, allow_all, "
         "allowed_groups, culler, "
         "dns_ndots, "

@@ -25,6 +25,7 @@ from traitlets.config import Config
 from constructs_lib import (
     AuthProxyIngress,
     HubNetworkPolicies,
+    HubOptions,
     HubResourceQuota,
     HubStatefulSet,
     IMeshRoutedProxy,
@@ -101,6 +102,8 @@ def _app(chart: cdk8s.Chart, **options: Any) -> JupyterHub:
         header_trust=TRUST,
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("token"),
+        # IstioProxy serves no named servers: the hub must not offer them.
+        named_server_limit=0,
         proxy_options=IstioProxyOptions(**options),
     )
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
@@ -498,6 +501,7 @@ def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
             hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("token"),
             user_pods=UserPods(per_user_service=False),
+            named_server_limit=0,
             proxy_options=IstioProxyOptions(),
         )
     assert str(error.value) == (
@@ -516,6 +520,7 @@ def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
             hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("token"),
             proxy_routes=RouteStore.redis(uri_secret="r"),
+            named_server_limit=0,
             proxy_options=IstioProxyOptions(),
         )
     assert str(error.value).startswith(
@@ -558,6 +563,7 @@ def test_no_pre_stop_hook_before_the_sleep_action(chart: cdk8s.Chart) -> None:
         header_trust=TRUST,
         hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("token"),
+        named_server_limit=0,
         proxy_options=IstioProxyOptions(),
         kubernetes_version=KubernetesVersion.of("1.29"),
     )
@@ -606,7 +612,19 @@ def test_proxy_class_is_the_runtimes() -> None:
     assert PROXY_CLASS == HUB_PROXY_CLASS
 
 
-def test_fails_named_servers(chart: cdk8s.Chart) -> None:
+@pytest.mark.parametrize(
+    "named_servers",
+    [
+        # The default limit (3), left out or given: the proxy's limit refuses it either way,
+        # never lowering it to 0 behind the user's back.
+        {},
+        {"hub_options": HubOptions(named_server_limit=3)},
+        {"hub_options": HubOptions(named_server_limit=2)},
+        {"named_server_limit": 3},
+    ],
+    ids=["default", "options-default-value", "options-other-value", "shorthand"],
+)
+def test_fails_named_servers(chart: cdk8s.Chart, named_servers: dict[str, Any]) -> None:
     with pytest.raises(ValueError) as error:
         JupyterHub(
             chart,
@@ -614,14 +632,39 @@ def test_fails_named_servers(chart: cdk8s.Chart) -> None:
             header_trust=TRUST,
             hosts=HOSTS,
             proxy_token=ProxyToken.from_existing_secret("token"),
-            named_server_limit=2,
             proxy_options=IstioProxyOptions(),
+            **named_servers,
         )
+    limit = (named_servers.get("hub_options") or HubOptions(**named_servers)).named_server_limit
     assert str(error.value) == (
-        "test/JupyterHub/Proxy: hub must run no named servers (named_server_limit=0): the "
-        "Gateway tries the VirtualServices in creation order, so a user's default server "
-        "would take a named server's requests, got 'test/JupyterHub/Hub'"
+        "test/JupyterHub/Hub: named_server_limit must be at most 0 with this proxy (IstioProxy "
+        "serves no named servers: the Gateway tries the VirtualServices in creation order, so "
+        "a user's default server would take a named server's requests); pass "
+        f"named_server_limit=0, got {limit}"
     )
+
+
+def test_named_servers_off_are_honoured(chart: cdk8s.Chart) -> None:
+    """Either way of saying 0 gives a hub with no named servers and the proxy's client."""
+    ways: tuple[dict[str, Any], ...] = (
+        {"named_server_limit": 0},
+        {"hub_options": HubOptions(named_server_limit=0)},
+    )
+    for index, named_servers in enumerate(ways):
+        jupyterhub = JupyterHub(
+            chart,
+            f"JupyterHub{index}",
+            release=f"hub{index}",
+            header_trust=TRUST,
+            hosts=HOSTS,
+            proxy_token=ProxyToken.from_existing_secret("token"),
+            proxy_options=IstioProxyOptions(),
+            **named_servers,
+        )
+        settings = jupyterhub.hub.settings
+        assert (settings.named_servers, settings.named_server_limit_per_user) == (False, 0)
+        assert settings.extra_config["JupyterHub"]["proxy_class"] == HUB_PROXY_CLASS
+        assert jupyterhub.proxy.hub_limits().max_named_servers == 0
 
 
 def test_fails_hub_without_the_proxy_client(chart: cdk8s.Chart) -> None:

@@ -249,7 +249,7 @@ def test_fails_profile_as_a_name(chart: cdk8s.Chart) -> None:
 
 def test_fails_user_pods_as_a_dict(chart: cdk8s.Chart) -> None:
     assert _error(lambda: _jupyterhub(chart, user_pods={"sidecar": None})) == (
-        "test/JupyterHub/Hub: user_pods must be a UserPods or None, got {'sidecar': None}"
+        "test/JupyterHub/Hub: user_pods must be a UserPods, got {'sidecar': None}"
     )
 
 
