@@ -11,6 +11,7 @@ from constructs_lib._objects import ObjectSpec, object_spec
 from constructs_lib._quantity import check_cpu, check_memory, check_range
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.scheduling import Scheduling
+from hub_runtime.pod_security import restricted_container, restricted_pod
 
 __all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
 
@@ -115,28 +116,16 @@ class IstioSidecar:
 
 
 def hardened_container() -> dict[str, Any]:
-    """The container security context of the Pod Security ``restricted`` profile."""
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": NONROOT_UID,
-        "runAsGroup": NONROOT_UID,
-        "readOnlyRootFilesystem": True,
-        "allowPrivilegeEscalation": False,
-        "privileged": False,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    """The Pod Security ``restricted`` container context, as the images' nonroot user with a
+    read-only root file system."""
+    return restricted_container(
+        run_as_user=NONROOT_UID, run_as_group=NONROOT_UID, read_only_root=True
+    )
 
 
 def hardened_pod() -> dict[str, Any]:
-    return {
-        # Fresh volumes (EBS, PD, Azure Disk, Ceph) are root:root 0755: the kubelet makes
-        # them group-writable for this gid, so the non-root containers can write them.
-        "fsGroup": NONROOT_UID,
-        # Re-own only a volume whose top directory does not already match (fast restarts).
-        "fsGroupChangePolicy": "OnRootMismatch",
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    """The ``restricted`` pod context; volumes group-writable for the nonroot gid."""
+    return restricted_pod(fs_group=NONROOT_UID)
 
 
 def pre_stop(seconds: int, version: KubernetesVersion) -> dict[str, Any]:

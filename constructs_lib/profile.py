@@ -19,6 +19,7 @@ from constructs_lib.profile_options import ProfileOption, check_default_url, che
 from constructs_lib.scan_exceptions import pulled_if_absent, unpinned
 from constructs_lib.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
 from constructs_lib.user_containers import RESERVED_NAMES, UserContainer, check_containers
+from hub_runtime.pod_security import NOTEBOOK_OWNER, PATH_FIELDS
 from hub_runtime.quantity import parse_quantity
 from hub_runtime.settings import ClaimSettings, ProfileSettings, ReadOnly, VolumeSettings
 
@@ -32,13 +33,6 @@ __all__ = [
 ]
 
 DEFAULT_USER_IMAGE = "quay.io/jupyter/scipy-notebook:python-3.12"
-
-# Template fields a user-pod path may use. `{user}` is the user's safe slug (never raw input);
-# the others are KubeSpawner's own escaped forms. `{unescaped_username}` is left out on purpose.
-PATH_FIELDS = frozenset({"user", "username", "safe_username", "servername", "user_server"})
-
-# uid:gid of the notebook user in the Jupyter docker-stacks images.
-NOTEBOOK_OWNER = (1000, 1000)
 
 
 class ClaimAccessMode(StrEnum):
@@ -93,9 +87,9 @@ class UserVolume:
         a server of the user first starts, every server of the user mounts it, and it stays
         when they stop (deleting the user deletes it only with
         ``UserPods(delete_claim_with_user=True)``). Files are the user's through the pod's
-        ``fsGroup`` (gid 100): no root init container. ``size`` is a Kubernetes quantity
-        (default ``10Gi``, as zero-to-jupyterhub); ``storage_class`` ``None`` is the
-        cluster's default; the mount defaults to the notebook user's home."""
+        ``fsGroup`` (the notebook user's gid, 100): no root init container. ``size`` is a
+        Kubernetes quantity (default ``10Gi``, as zero-to-jupyterhub); ``storage_class``
+        ``None`` is the cluster's default; the mount defaults to the notebook user's home."""
         return UserVolume(
             name,
             mount_path,

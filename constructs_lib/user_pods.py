@@ -16,6 +16,7 @@ from constructs_lib._quantity import check_quantity
 from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile_options import check_default_url
+from hub_runtime.pod_security import NOTEBOOK_UID
 
 __all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
@@ -234,7 +235,7 @@ class UserPods:
             "CKV_K8S_9": probes,
             "CKV_K8S_22": "notebooks write to the image's home and temporary directories",
             "CKV_K8S_38": "user servers call the Kubernetes API with their own service account",
-            "CKV_K8S_40": "the Jupyter docker-stacks images run as uid 1000 (jovyan)",
+            "CKV_K8S_40": f"the Jupyter docker-stacks images run as uid {NOTEBOOK_UID} (jovyan)",
         }
 
     def pod_annotations(self) -> dict[str, str]:

@@ -12,6 +12,12 @@ from typing import Any, TypeVar
 
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.pod_security import (
+    NOTEBOOK_GID,
+    NOTEBOOK_UID,
+    restricted_container,
+    restricted_pod,
+)
 from hub_runtime.proxy_client import PROXY_CLIENT_CLASS
 from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
@@ -31,7 +37,6 @@ from hub_runtime.settings import (
 
 __all__ = [
     "CULLER_SCOPES",
-    "RESTRICTED_CONTAINER",
     "SETTINGS_ENV",
     "apply",
     "culler_scopes",
@@ -52,15 +57,6 @@ _READ_ONLY = {
     "always": True,
     "unless_admin": "{is_not_admin}",
     "if_admin": "{is_admin}",
-}
-_NOTEBOOK_UID, _NOTEBOOK_GID = 1000, 100
-# The container security context of the Pod Security "restricted" profile, which the notebook
-# container and every extra or init container a profile adds run with.
-RESTRICTED_CONTAINER: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
 }
 _T = TypeVar("_T")
 
@@ -204,16 +200,13 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     if spawner.ephemeral_storage_guarantee:
         kube.extra_resource_guarantees = {"ephemeral-storage": spawner.ephemeral_storage_guarantee}
     kube.profile_list = profile_list(settings)
-    # The restricted Pod Security profile where the image allows it (docker-stacks: uid 1000).
-    kube.uid = _NOTEBOOK_UID
-    kube.fs_gid = _NOTEBOOK_GID
-    kube.pod_security_context = {
-        # fs_gid: the kubelet makes volumes (a fresh claim is root-owned) group-writable for
-        # gid 100; only a volume whose top directory does not match yet is re-owned.
-        "fsGroupChangePolicy": "OnRootMismatch",
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-    kube.container_security_context = dict(RESTRICTED_CONTAINER)
+    # The restricted Pod Security profile, as the docker-stacks images' notebook user; the
+    # kubelet makes volumes (a fresh claim is root-owned) group-writable for its gid.
+    kube.uid = NOTEBOOK_UID
+    kube.fs_gid = NOTEBOOK_GID
+    kube.pod_security_context = restricted_pod()
+    # The notebook container and every extra or init container a profile adds.
+    kube.container_security_context = restricted_container()
     if spawner.default_url:
         kube.default_url = spawner.default_url
 
@@ -348,7 +341,7 @@ def _container(container: ContainerSettings, settings: HubSettings) -> dict[str,
         "name": container.name,
         "image": container.image,
         "imagePullPolicy": container.image_pull_policy,
-        "securityContext": {**RESTRICTED_CONTAINER, "runAsUser": container.run_as_user},
+        "securityContext": restricted_container(run_as_user=container.run_as_user),
         "resources": {"requests": requests, "limits": limits},
         "env": [{"name": name, "value": value} for name, value in container.env.items()],
     }

@@ -51,7 +51,7 @@ def _error(path: Path) -> str:
 def test_round_trip(written: Path) -> None:
     settings = load_settings(written)
     assert dump_settings(settings) == written.read_text()
-    assert settings.profiles[0].volumes[0].owner == (1000, 1000)
+    assert settings.profiles[0].volumes[0].owner == (1000, 100)
 
 
 def test_missing_file(tmp_path: Path) -> None:
