@@ -30,6 +30,7 @@ __all__ = [
     "check_value",
     "merge_props",
     "renamed",
+    "renamed_arguments",
     "renamed_fields",
 ]
 
@@ -53,6 +54,31 @@ def renamed(**old_to_new: str) -> Callable[[type[T]], type[T]]:
 
         kind.__init__ = checked_init  # type: ignore[method-assign]
         return kind
+
+    return decorate
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def renamed_arguments(**old_to_new: str) -> Callable[[F], F]:
+    """Decorator of a construct's ``__init__``: the old keyword names fail, naming the new
+    one (``help()`` keeps showing the real signature)."""
+
+    def decorate(init: F) -> F:
+        @functools.wraps(init)
+        def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    raise TypeError(
+                        f"{type(self).__name__}: {old} was renamed {new} "
+                        f"({type(self).__name__}(..., {new}=...)); see the CHANGELOG's "
+                        "migration table"
+                    )
+            init(self, *args, **kwargs)
+
+        checked_init.__renamed__ = dict(old_to_new)  # type: ignore[attr-defined]
+        return checked_init  # type: ignore[return-value]
 
     return decorate
 

@@ -14,6 +14,7 @@ __all__ = [
     "check_memory",
     "check_quantity",
     "check_range",
+    "describe_sizes",
     "format_cpu",
     "format_memory",
 ]
@@ -89,3 +90,37 @@ def format_memory(size: Decimal) -> str:
     if size % 2**30 == 0:
         return f"{int(size) // 2**30}Gi"
     return f"{int((size / 2**20).to_integral_value(rounding=ROUND_CEILING))}Mi"
+
+
+# Units a person reads memory in, largest first; decimal before binary at each size, as
+# ``32G`` is "32 GB" (a quantity's own suffix is usually the exact one).
+_MEMORY_UNITS = (
+    (10**12, "TB"),
+    (2**40, "TiB"),
+    (10**9, "GB"),
+    (2**30, "GiB"),
+    (10**6, "MB"),
+    (2**20, "MiB"),
+)
+
+
+def describe_sizes(cpu_cores: Decimal, memory_bytes: int, gpus: int) -> str:
+    """``4 CPU / 32 GB RAM / 1 GPU``: a profile's limits as a person compares them."""
+    parts = [f"{_number(cpu_cores)} CPU", f"{_describe_memory(memory_bytes)} RAM"]
+    if gpus:
+        parts.append(f"{gpus} GPU" if gpus == 1 else f"{gpus} GPUs")
+    return " / ".join(parts)
+
+
+def _describe_memory(size: int) -> str:
+    for unit, name in _MEMORY_UNITS:
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    # No exact unit: one decimal of the largest that fits (a description, not a quantity).
+    unit, name = next(((u, n) for u, n in _MEMORY_UNITS if size >= u), (1, "bytes"))
+    return f"{_number((Decimal(size) / unit).quantize(Decimal('0.1')))} {name}"
+
+
+def _number(value: Decimal) -> str:
+    """``4``, ``0.5``: no exponent, no trailing zeros."""
+    return format(value.normalize(), "f")

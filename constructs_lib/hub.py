@@ -436,7 +436,7 @@ class HubStatefulSet(Construct):
             concurrent_spawn_limit=0,
             # User servers keep running while the hub restarts.
             cleanup_servers=False,
-            activity_interval=self._activity_interval_seconds,
+            activity_interval_seconds=self._activity_interval_seconds,
             metrics_require_auth=False,
             debug_env=DEBUG_ENV,
             auth=AuthSettings(
@@ -456,7 +456,7 @@ class HubStatefulSet(Construct):
             ),
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,
-                start_timeout=user_pods.start_timeout,
+                start_timeout_seconds=user_pods.start_timeout_seconds,
                 port=USER_PORT,
                 cmd=tuple(user_pods.cmd),
                 args=tuple(user_pods.server_args),
@@ -477,10 +477,10 @@ class HubStatefulSet(Construct):
             ),
             culler=CullerSettings(
                 enabled=culler.enabled,
-                timeout=culler.timeout,
-                every=culler.every,
+                timeout_seconds=culler.timeout_seconds,
+                every_seconds=culler.every_seconds,
                 concurrency=culler.concurrency,
-                max_age=culler.max_age,
+                max_age_seconds=culler.max_age_seconds,
                 users=culler.users,
                 admin_users=culler.admin_users,
                 remove_named_servers=culler.remove_named_servers,

@@ -257,13 +257,13 @@ def _user_server_usage(scope: Construct, settings: HubSettings) -> PodUsage:
     for base in settings.profiles:
         for _, profile in profile_variants(base):
             requests = {
-                "cpu": profile.cpu_guarantee,
-                "memory": profile.mem_guarantee,
+                "cpu": profile.cpu_request,
+                "memory": profile.memory_request,
                 **profile.extra_resource_guarantees,
             }
             limits = {
                 "cpu": profile.cpu_limit,
-                "memory": profile.mem_limit,
+                "memory": profile.memory_limit,
                 **profile.extra_resource_limits,
             }
             if spawner.ephemeral_storage_guarantee:

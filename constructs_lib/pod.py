@@ -8,6 +8,7 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._objects import ObjectSpec, object_spec
+from constructs_lib._props import renamed
 from constructs_lib._quantity import check_cpu, check_memory, check_range
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.scheduling import Scheduling
@@ -51,15 +52,16 @@ class Resources:
         }
 
 
+@renamed(initial_delay="initial_delay_seconds", period="period_seconds", timeout="timeout_seconds")
 @dataclass(frozen=True)
 class ProbeTiming:
     """The numbers of one probe, in seconds and counts."""
 
-    initial_delay: int
-    period: int
+    initial_delay_seconds: int
+    period_seconds: int
     success_threshold: int
     failure_threshold: int
-    timeout: int
+    timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -78,29 +80,36 @@ class HealthProbes:
         def probe(timing: ProbeTiming) -> dict[str, Any]:
             return {
                 "httpGet": {"path": path, "port": port},
-                "initialDelaySeconds": timing.initial_delay,
-                "periodSeconds": timing.period,
+                "initialDelaySeconds": timing.initial_delay_seconds,
+                "periodSeconds": timing.period_seconds,
                 "successThreshold": timing.success_threshold,
                 "failureThreshold": timing.failure_threshold,
-                "timeoutSeconds": timing.timeout,
+                "timeoutSeconds": timing.timeout_seconds,
             }
 
         return {"readinessProbe": probe(self.readiness), "livenessProbe": probe(self.liveness)}
 
 
+@renamed(cpu="cpu_request", memory="memory_request")
 @dataclass(frozen=True)
 class IstioSidecar:
     """Istio sidecar injection with the sidecar's own resources (pod annotations)."""
 
-    cpu: str = "10m"
-    memory: str = "64Mi"
+    cpu_request: str = "10m"
+    memory_request: str = "64Mi"
     cpu_limit: str = "1000m"
     memory_limit: str = "1Gi"
 
     def check(self, scope: Construct, prefix: str = "sidecar") -> None:
-        check_range(scope, f"{prefix}.cpu", self.cpu, f"{prefix}.cpu_limit", self.cpu_limit)
         check_range(
-            scope, f"{prefix}.memory", self.memory, f"{prefix}.memory_limit", self.memory_limit
+            scope, f"{prefix}.cpu_request", self.cpu_request, f"{prefix}.cpu_limit", self.cpu_limit
+        )
+        check_range(
+            scope,
+            f"{prefix}.memory_request",
+            self.memory_request,
+            f"{prefix}.memory_limit",
+            self.memory_limit,
         )
 
     def labels(self) -> dict[str, str]:
@@ -108,8 +117,8 @@ class IstioSidecar:
 
     def annotations(self) -> dict[str, str]:
         return {
-            "sidecar.istio.io/proxyCPU": self.cpu,
-            "sidecar.istio.io/proxyMemory": self.memory,
+            "sidecar.istio.io/proxyCPU": self.cpu_request,
+            "sidecar.istio.io/proxyMemory": self.memory_request,
             "sidecar.istio.io/proxyCPULimit": self.cpu_limit,
             "sidecar.istio.io/proxyMemoryLimit": self.memory_limit,
         }

@@ -13,8 +13,15 @@ from constructs import Construct
 from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label, check_dns_subdomain
+from constructs_lib._props import renamed_arguments
 from constructs_lib._pull_policy import ImagePullPolicy
-from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
+from constructs_lib._quantity import (
+    check_cpu,
+    check_memory,
+    check_quantity,
+    check_range,
+    describe_sizes,
+)
 from constructs_lib.profile_options import ProfileOption, check_default_url, check_variants
 from constructs_lib.scan_exceptions import pulled_if_absent, unpinned
 from constructs_lib.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
@@ -273,16 +280,18 @@ class NotebookProfile(Construct):
     Args:
         display_name: the name users pick; default ``Standard Notebook``, the reference's.
         slug: the profile's key; default ``None``, derived from ``display_name``.
-        description: the line under the name; default the reference's ``4 CPU / 32 GB RAM``.
+        description: the line under the name; default ``None``: the limits, as
+            ``4 CPU / 32 GB RAM`` (``/ 1 GPU`` with a GPU), so it always says what the profile
+            gives.
         default: whether the spawn form preselects it; default ``False`` (the first profile is the
             default when none is marked).
         image: the user server image; default ``DEFAULT_USER_IMAGE``.
         image_pull_policy: default ``Always``: the reference moves tags (pin a digest in ``image``
             to make this cheap).
-        cpu_guarantee: CPU requested; default ``1``, the reference's.
+        cpu_request: CPU requested; default ``1``, the reference's.
         cpu_limit: CPU limit; default ``4``, the reference's.
-        mem_guarantee: memory requested; default ``256M``, the reference's.
-        mem_limit: memory limit; default ``32G``, the reference's.
+        memory_request: memory requested; default ``256M``, the reference's.
+        memory_limit: memory limit; default ``32G``, the reference's.
         gpus: ``nvidia.com/gpu`` per pod; default 0.
         runtime_class_name: the pod's RuntimeClass (``nvidia`` for GPUs); default ``None``.
         extra_resource_guarantees: more extended resources requested; default ``None``.
@@ -307,6 +316,9 @@ class NotebookProfile(Construct):
             default none.
     """
 
+    @renamed_arguments(
+        cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit"
+    )
     def __init__(
         self,
         scope: Construct,
@@ -314,15 +326,16 @@ class NotebookProfile(Construct):
         *,
         display_name: str = "Standard Notebook",
         slug: str | None = None,
-        description: str = "4 CPU / 32 GB RAM",
+        # None: derived from the limits below, so it cannot disagree with them.
+        description: str | None = None,
         default: bool = False,
         image: str = DEFAULT_USER_IMAGE,
         # Always: the reference moves tags; pin a digest in image to make this cheap.
         image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
-        cpu_guarantee: str = "1",
+        cpu_request: str = "1",
         cpu_limit: str = "4",
-        mem_guarantee: str = "256M",
-        mem_limit: str = "32G",
+        memory_request: str = "256M",
+        memory_limit: str = "32G",
         gpus: int = 0,
         runtime_class_name: str | None = None,
         extra_resource_guarantees: Mapping[str, str] | None = None,
@@ -349,14 +362,18 @@ class NotebookProfile(Construct):
         check_image(self, "image", image)
         # Kubernetes quantities, read as Kubernetes reads them ("32G" is 32 * 10**9 bytes);
         # the hub hands KubeSpawner the same number of bytes.
-        check_cpu(self, "cpu_guarantee", cpu_guarantee)
-        check_cpu(self, "cpu_limit", cpu_limit)
-        check_memory(self, "mem_guarantee", mem_guarantee)
-        check_memory(self, "mem_limit", mem_limit)
-        check_range(self, "cpu_guarantee", cpu_guarantee, "cpu_limit", cpu_limit)
-        check_range(self, "mem_guarantee", mem_guarantee, "mem_limit", mem_limit)
+        check_cpu(self, "cpu_request", cpu_request)
+        cpu_cores = check_cpu(self, "cpu_limit", cpu_limit)
+        check_memory(self, "memory_request", memory_request)
+        memory_bytes = check_memory(self, "memory_limit", memory_limit)
+        check_range(self, "cpu_request", cpu_request, "cpu_limit", cpu_limit)
+        check_range(self, "memory_request", memory_request, "memory_limit", memory_limit)
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
             raise invalid(self, "gpus", gpus, "must be a whole number of GPUs, 0 or more")
+        if description is None:
+            description = describe_sizes(cpu_cores, memory_bytes, gpus)
+        elif not isinstance(description, str):
+            raise invalid(self, "description", description, "must be a string or None")
         if runtime_class_name is not None:
             check_dns_label(self, "runtime_class_name", runtime_class_name)
         guarantees = dict(extra_resource_guarantees or {})
@@ -440,10 +457,10 @@ class NotebookProfile(Construct):
             default=default,
             image=image,
             image_pull_policy=image_pull_policy.value,
-            cpu_guarantee=cpu_guarantee,
+            cpu_request=cpu_request,
             cpu_limit=cpu_limit,
-            mem_guarantee=mem_guarantee,
-            mem_limit=mem_limit,
+            memory_request=memory_request,
+            memory_limit=memory_limit,
             extra_resource_guarantees=dict(sorted(guarantees.items())),
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,

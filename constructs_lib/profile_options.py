@@ -17,6 +17,7 @@ from constructs import Construct
 
 from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
+from constructs_lib._props import renamed
 from constructs_lib._quantity import check_cpu, check_memory, check_range
 from hub_runtime.settings import ChoiceSettings, ProfileOptionSettings, ProfileSettings
 
@@ -49,6 +50,7 @@ def check_default_url(scope: Construct, field: str, url: object) -> str | None:
     return url
 
 
+@renamed(cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit")
 @dataclass(frozen=True)
 class ProfileChoice:
     """One choice of a :class:`ProfileOption`; a field left ``None`` keeps the profile's.
@@ -57,10 +59,10 @@ class ProfileChoice:
     display_name: str
     default: bool = False
     image: str | None = None
-    cpu_guarantee: str | None = None
+    cpu_request: str | None = None
     cpu_limit: str | None = None
-    mem_guarantee: str | None = None
-    mem_limit: str | None = None
+    memory_request: str | None = None
+    memory_limit: str | None = None
     default_url: str | None = None
 
     def check(self, scope: Construct, field: str) -> None:
@@ -70,10 +72,10 @@ class ProfileChoice:
             raise invalid(scope, f"{field}.default", self.default, "must be True or False")
         if self.image is not None:
             check_image(scope, f"{field}.image", self.image)
-        for name in ("cpu_guarantee", "cpu_limit"):
+        for name in ("cpu_request", "cpu_limit"):
             if getattr(self, name) is not None:
                 check_cpu(scope, f"{field}.{name}", getattr(self, name))
-        for name in ("mem_guarantee", "mem_limit"):
+        for name in ("memory_request", "memory_limit"):
             if getattr(self, name) is not None:
                 check_memory(scope, f"{field}.{name}", getattr(self, name))
         check_default_url(scope, f"{field}.default_url", self.default_url)
@@ -132,10 +134,10 @@ class ProfileOption:
                     display_name=choice.display_name,
                     default=choice_key == default,
                     image=choice.image,
-                    cpu_guarantee=choice.cpu_guarantee,
+                    cpu_request=choice.cpu_request,
                     cpu_limit=choice.cpu_limit,
-                    mem_guarantee=choice.mem_guarantee,
-                    mem_limit=choice.mem_limit,
+                    memory_request=choice.memory_request,
+                    memory_limit=choice.memory_limit,
                     default_url=choice.default_url,
                 )
                 for choice_key, choice in self.choices.items()
@@ -143,7 +145,7 @@ class ProfileOption:
         )
 
 
-_OVERRIDES = ("image", "cpu_guarantee", "cpu_limit", "mem_guarantee", "mem_limit", "default_url")
+_OVERRIDES = ("image", "cpu_request", "cpu_limit", "memory_request", "memory_limit", "default_url")
 
 
 def profile_variants(profile: ProfileSettings) -> Iterator[tuple[dict[str, str], ProfileSettings]]:
@@ -166,7 +168,7 @@ def check_variants(scope: Construct, field: str, profile: ProfileSettings) -> No
     """Every combination of choices keeps each guarantee within its limit."""
     for chosen, variant in profile_variants(profile):
         where = "".join(f"[{k!r}={v!r}]" for k, v in chosen.items())
-        for guarantee, limit in (("cpu_guarantee", "cpu_limit"), ("mem_guarantee", "mem_limit")):
+        for guarantee, limit in (("cpu_request", "cpu_limit"), ("memory_request", "memory_limit")):
             check_range(
                 scope,
                 f"{field}{where}.{guarantee}",

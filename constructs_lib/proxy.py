@@ -24,7 +24,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import chart_namespace, enter, join_app, others_in_app
-from constructs_lib._props import merge_props
+from constructs_lib._props import merge_props, renamed
 from constructs_lib.interfaces import HubLimits, IHub, IMeshRoutedProxy
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
@@ -62,6 +62,7 @@ class ProxyLogLevel(StrEnum):
     DEBUG = "debug"
 
 
+@renamed(scale_down_window="scale_down_window_seconds")
 @dataclass(frozen=True)
 class Autoscaling:
     """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
@@ -72,7 +73,7 @@ class Autoscaling:
     max_replicas: int | None = None
     cpu_utilization: int = 80
     # Scale down slowly (a 5-minute window), up at once.
-    scale_down_window: int = 300
+    scale_down_window_seconds: int = 300
 
     def resolve(self, scope: Construct, shared_routes: bool) -> Autoscaling:
         """Checked, with max_replicas decided."""
@@ -125,7 +126,7 @@ class Autoscaling:
             ],
             "behavior": {
                 "scaleDown": {
-                    "stabilizationWindowSeconds": self.scale_down_window,
+                    "stabilizationWindowSeconds": self.scale_down_window_seconds,
                     "policies": [{"type": "Percent", "value": 100, "periodSeconds": window}],
                 },
                 "scaleUp": {

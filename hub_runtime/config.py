@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient
 
@@ -58,7 +58,6 @@ _READ_ONLY = {
     "unless_admin": "{is_not_admin}",
     "if_admin": "{is_admin}",
 }
-_T = TypeVar("_T")
 
 
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
@@ -75,7 +74,7 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.allow_named_servers = settings.named_servers
     hub.named_server_limit_per_user = settings.named_server_limit_per_user
     hub.concurrent_spawn_limit = settings.concurrent_spawn_limit
-    hub.last_activity_interval = settings.activity_interval
+    hub.last_activity_interval = settings.activity_interval_seconds
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
     # curl: HTTP/1.1 keep-alive and better concurrency towards the proxy and user servers.
@@ -149,12 +148,12 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
         sys.executable,
         "-m",
         "jupyterhub_idle_culler",
-        f"--timeout={culler.timeout}",
-        f"--cull-every={culler.every}",
+        f"--timeout={culler.timeout_seconds}",
+        f"--cull-every={culler.every_seconds}",
         f"--concurrency={culler.concurrency}",
     ]
-    if culler.max_age:
-        command.append(f"--max-age={culler.max_age}")
+    if culler.max_age_seconds:
+        command.append(f"--max-age={culler.max_age_seconds}")
     # "=true"/"=false": culler 2.x (traitlets) refuses a bare flag, 1.x (tornado) takes both.
     if culler.users:
         command.append("--cull-users=true")
@@ -179,7 +178,7 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     if namespace:
         kube.namespace = namespace
     kube.slug_scheme = "safe"
-    kube.start_timeout = spawner.start_timeout
+    kube.start_timeout = spawner.start_timeout_seconds
     kube.port = spawner.port
     kube.cmd = list(spawner.cmd)
     kube.args = list(spawner.args)
@@ -240,11 +239,7 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     override: dict[str, Any] = {
         "image": profile.image,
         "image_pull_policy": profile.image_pull_policy,
-        "cpu_guarantee": _resource(profile, "cpu_guarantee", _cpu),
-        "cpu_limit": _resource(profile, "cpu_limit", _cpu),
-        # Bytes, not the quantity: KubeSpawner would read "8Gi" as an error and "32G" as 32 GiB.
-        "mem_guarantee": _resource(profile, "mem_guarantee", memory_bytes),
-        "mem_limit": _resource(profile, "mem_limit", memory_bytes),
+        **_sizes(profile, profile, f"profiles[{profile.slug}]"),
         "extra_resource_guarantees": guarantees,
         "extra_resource_limits": dict(profile.extra_resource_limits),
         "volumes": [_volume(v) for v in profile.volumes],
@@ -309,18 +304,7 @@ def _choice_override(
     if choice.image is not None:
         override["image"] = choice.image
     where = f"profiles[{profile.slug}].options[{option.key}].choices[{choice.key}]"
-    for name, convert in (
-        ("cpu_guarantee", _cpu),
-        ("cpu_limit", _cpu),
-        ("mem_guarantee", memory_bytes),
-        ("mem_limit", memory_bytes),
-    ):
-        value = getattr(choice, name)
-        if value is not None:
-            try:
-                override[name] = convert(value)
-            except ValueError as error:
-                raise SettingsError(f"{where}.{name}: {error}") from None
+    override.update(_sizes(choice, profile, where))
     if choice.default_url is not None:
         override["default_url"] = choice.default_url
     return override
@@ -426,12 +410,31 @@ def _chown(
     }
 
 
-def _resource(profile: ProfileSettings, field: str, convert: Callable[[str], _T]) -> _T:
-    """A profile's quantity as KubeSpawner takes it; ``SettingsError`` names a bad one."""
-    try:
-        return convert(getattr(profile, field))
-    except ValueError as error:
-        raise SettingsError(f"profiles[{profile.slug}].{field}: {error}") from None
+# KubeSpawner's trait for each size field of a profile or choice, and how it takes the value:
+# CPUs as cores; memory in bytes, not the quantity (KubeSpawner would read "8Gi" as an error
+# and "32G" as 32 GiB).
+_SIZE_TRAITS: dict[str, tuple[str, Callable[[str], float | int]]] = {
+    "cpu_request": ("cpu_guarantee", lambda quantity: _cpu(quantity)),
+    "cpu_limit": ("cpu_limit", lambda quantity: _cpu(quantity)),
+    "memory_request": ("mem_guarantee", memory_bytes),
+    "memory_limit": ("mem_limit", memory_bytes),
+}
+
+
+def _sizes(
+    sized: ProfileSettings | ChoiceSettings, profile: ProfileSettings, where: str
+) -> dict[str, float | int]:
+    """The sizes ``sized`` sets, as KubeSpawner's traits; ``SettingsError`` names a bad one."""
+    traits: dict[str, float | int] = {}
+    for name, (trait, convert) in _SIZE_TRAITS.items():
+        value = getattr(sized, name)
+        if value is None:
+            continue
+        try:
+            traits[trait] = convert(value)
+        except ValueError as error:
+            raise SettingsError(f"{where}.{name}: {error}") from None
+    return traits
 
 
 def _cpu(quantity: str) -> float:

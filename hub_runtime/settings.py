@@ -51,7 +51,7 @@ SETTINGS_FILE_NAME = "settings.json"
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -140,10 +140,10 @@ class ChoiceSettings:
     display_name: str
     default: bool
     image: str | None = None
-    cpu_guarantee: str | None = None
+    cpu_request: str | None = None
     cpu_limit: str | None = None
-    mem_guarantee: str | None = None
-    mem_limit: str | None = None
+    memory_request: str | None = None
+    memory_limit: str | None = None
     default_url: str | None = None
 
 
@@ -166,10 +166,10 @@ class ProfileSettings:
     default: bool
     image: str
     image_pull_policy: str
-    cpu_guarantee: str
+    cpu_request: str
     cpu_limit: str
-    mem_guarantee: str
-    mem_limit: str
+    memory_request: str
+    memory_limit: str
     extra_resource_guarantees: dict[str, str]
     extra_resource_limits: dict[str, str]
     runtime_class_name: str | None
@@ -249,7 +249,7 @@ class SpawnerSettings:
     """What every user pod gets, whatever the profile."""
 
     namespace_env: str
-    start_timeout: int
+    start_timeout_seconds: int
     port: int
     # The user container's command and arguments (the image's entrypoint stays in front).
     cmd: tuple[str, ...]
@@ -276,11 +276,12 @@ class CullerSettings:
     """The idle culler, a hub-managed service."""
 
     enabled: bool
-    timeout: int
-    every: int
+    timeout_seconds: int
+    every_seconds: int
     concurrency: int
-    max_age: int
-    # Delete users (and so their hub state) idle for ``timeout`` once their servers are culled.
+    max_age_seconds: int
+    # Delete users (and so their hub state) idle for ``timeout_seconds`` once their servers
+    # are culled.
     users: bool = False
     # With ``users``: admins are deleted too.
     admin_users: bool = True
@@ -303,7 +304,7 @@ class HubSettings:
     named_server_limit_per_user: int
     concurrent_spawn_limit: int
     cleanup_servers: bool
-    activity_interval: int
+    activity_interval_seconds: int
     metrics_require_auth: bool
     debug_env: str
     auth: AuthSettings

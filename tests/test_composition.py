@@ -178,7 +178,7 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
         settings.auth.allow_all,
         settings.auth.admin_access,
         settings.auth.user_pattern,
-        settings.activity_interval,
+        settings.activity_interval_seconds,
         settings.auth.admin_users,
     ) == ("X-Forwarded-User", False, True, "[a-z]+", 30, ("alice",))
     hub = find(manifests, "StatefulSet")
@@ -221,7 +221,7 @@ def test_redis_routes_poll_every_minute(chart: cdk8s.Chart) -> None:
         proxy_routes=RouteStore.redis(uri_secret="redis"),
         proxy_image="registry.example.org/proxy-redis:1",
     )
-    assert jupyterhub.hub.settings.activity_interval == 60
+    assert jupyterhub.hub.settings.activity_interval_seconds == 60
 
 
 def test_hub_options_cover_every_hub_prop() -> None:

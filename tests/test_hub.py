@@ -165,7 +165,7 @@ def test_without_sidecar_no_injection(chart: cdk8s.Chart) -> None:
 
 
 def test_sidecar_resources(chart: cdk8s.Chart) -> None:
-    _hub(chart, sidecar=IstioSidecar(memory="128Mi", memory_limit="256Mi"))
+    _hub(chart, sidecar=IstioSidecar(memory_request="128Mi", memory_limit="256Mi"))
     annotations = find(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["sidecar.istio.io/proxyMemory"] == "128Mi"
 

@@ -206,8 +206,8 @@ def test_fails_overcommitted_extended_resource(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_zero_cpu(chart: cdk8s.Chart) -> None:
-    assert _error(lambda: NotebookProfile(chart, "P", cpu_guarantee="0")) == (
-        "test/P: cpu_guarantee must be more than 0 (at least 1m), got '0'"
+    assert _error(lambda: NotebookProfile(chart, "P", cpu_request="0")) == (
+        "test/P: cpu_request must be more than 0 (at least 1m), got '0'"
     )
 
 

@@ -77,7 +77,7 @@ def _spawn(settings: HubSettings, **resources: Any) -> dict[str, Any]:
 def test_memory_reaches_the_pod_as_its_value(
     settings: HubSettings, quantity: str, size: int
 ) -> None:
-    container = _spawn(settings, mem_guarantee=quantity, mem_limit=quantity)
+    container = _spawn(settings, memory_request=quantity, memory_limit=quantity)
     resources = container["resources"]
     assert (resources["requests"]["memory"], resources["limits"]["memory"]) == (size, size)
     env = {e["name"]: e["value"] for e in container["env"]}
@@ -88,7 +88,7 @@ def test_memory_reaches_the_pod_as_its_value(
 def test_cpu_reaches_the_pod_as_its_value(
     settings: HubSettings, quantity: str, cores: Decimal
 ) -> None:
-    resources = _spawn(settings, cpu_guarantee=quantity, cpu_limit=quantity)["resources"]
+    resources = _spawn(settings, cpu_request=quantity, cpu_limit=quantity)["resources"]
     assert Decimal(str(resources["requests"]["cpu"])) == cores
     assert Decimal(str(resources["limits"]["cpu"])) == cores
 
@@ -97,11 +97,11 @@ def test_hub_refuses_a_size_kubernetes_would_not_read(
     settings: HubSettings, tmp_path: Path
 ) -> None:
     """A hand-edited settings file stops the hub at start, naming the profile and field."""
-    profile = dataclasses.replace(settings.profiles[0], mem_limit="32GB")
+    profile = dataclasses.replace(settings.profiles[0], memory_limit="32GB")
     path = tmp_path / "settings.json"
     path.write_text(dump_settings(dataclasses.replace(settings, profiles=(profile,))))
     with pytest.raises(SettingsError) as error:
         apply(Config(), path)
     assert str(error.value) == (
-        "profiles[standard-notebook].mem_limit: not a Kubernetes quantity: '32GB'"
+        "profiles[standard-notebook].memory_limit: not a Kubernetes quantity: '32GB'"
     )
