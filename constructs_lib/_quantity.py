@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from constructs import Construct
@@ -10,13 +11,16 @@ from constructs_lib._errors import invalid
 from hub_runtime.quantity import cpu_cores, memory_bytes, parse_quantity
 
 __all__ = [
+    "Sizes",
     "check_cpu",
     "check_memory",
     "check_quantity",
     "check_range",
+    "check_sizes",
     "describe_sizes",
     "format_cpu",
     "format_memory",
+    "format_millicores",
 ]
 
 _EXAMPLES = "such as '500m', '2', '256Mi' or '1G'"
@@ -75,6 +79,61 @@ def check_range(
             limit,
             f"must be at least {guarantee_field} ({guarantee})",
         )
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A container's CPU and memory, read from their quantities once: millicores and bytes."""
+
+    cpu_request_millicores: int
+    cpu_limit_millicores: int
+    memory_request_bytes: int
+    memory_limit_bytes: int
+
+    @property
+    def cpu_limit_cores(self) -> Decimal:
+        return Decimal(self.cpu_limit_millicores) / 1000
+
+
+def check_sizes(
+    scope: Construct,
+    prefix: str,
+    *,
+    cpu_request: str,
+    cpu_limit: str,
+    memory_request: str,
+    memory_limit: str,
+) -> Sizes:
+    """The four quantities read once, each limit at least its request."""
+    sizes = Sizes(
+        cpu_request_millicores=int(check_cpu(scope, f"{prefix}cpu_request", cpu_request) * 1000),
+        cpu_limit_millicores=int(check_cpu(scope, f"{prefix}cpu_limit", cpu_limit) * 1000),
+        memory_request_bytes=check_memory(scope, f"{prefix}memory_request", memory_request),
+        memory_limit_bytes=check_memory(scope, f"{prefix}memory_limit", memory_limit),
+    )
+    for resource, request, limit, low, high in (
+        ("cpu", cpu_request, cpu_limit, sizes.cpu_request_millicores, sizes.cpu_limit_millicores),
+        (
+            "memory",
+            memory_request,
+            memory_limit,
+            sizes.memory_request_bytes,
+            sizes.memory_limit_bytes,
+        ),
+    ):
+        if high < low:
+            raise invalid(
+                scope,
+                f"{prefix}{resource}_limit",
+                limit,
+                f"must be at least {prefix}{resource}_request ({request})",
+            )
+    return sizes
+
+
+def format_millicores(millicores: int) -> str:
+    """``'4'``, ``'500m'``: a CPU amount as Kubernetes writes it."""
+    return format_cpu(Decimal(millicores) / 1000)
 
 
 def format_cpu(cores: Decimal) -> str:

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from constructs_lib._objects import ObjectSpec, object_spec
 from constructs_lib._props import renamed
-from constructs_lib._quantity import check_cpu, check_memory, check_range
+from constructs_lib._quantity import Sizes, check_range, check_sizes
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.scheduling import Scheduling
 from hub_runtime.pod_security import restricted_container, restricted_pod
@@ -29,20 +29,15 @@ class Resources:
     cpu_limit: str
     memory_limit: str
 
-    def check(self, scope: Construct, prefix: str = "resources") -> None:
-        for name in ("cpu_request", "cpu_limit"):
-            check_cpu(scope, f"{prefix}.{name}", getattr(self, name))
-        for name in ("memory_request", "memory_limit"):
-            check_memory(scope, f"{prefix}.{name}", getattr(self, name))
-        check_range(
-            scope, f"{prefix}.cpu_request", self.cpu_request, f"{prefix}.cpu_limit", self.cpu_limit
-        )
-        check_range(
+    def check(self, scope: Construct, prefix: str = "resources") -> Sizes:
+        """The sizes, read once (each limit at least its request)."""
+        return check_sizes(
             scope,
-            f"{prefix}.memory_request",
-            self.memory_request,
-            f"{prefix}.memory_limit",
-            self.memory_limit,
+            f"{prefix}.",
+            cpu_request=self.cpu_request,
+            cpu_limit=self.cpu_limit,
+            memory_request=self.memory_request,
+            memory_limit=self.memory_limit,
         )
 
     def to_manifest(self) -> dict[str, Any]:

@@ -15,13 +15,7 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label, check_dns_subdomain
 from constructs_lib._props import renamed_arguments
 from constructs_lib._pull_policy import ImagePullPolicy
-from constructs_lib._quantity import (
-    check_cpu,
-    check_memory,
-    check_quantity,
-    check_range,
-    describe_sizes,
-)
+from constructs_lib._quantity import check_quantity, check_range, check_sizes, describe_sizes
 from constructs_lib.profile_options import ProfileOption, check_default_url, check_variants
 from constructs_lib.scan_exceptions import pulled_if_absent, unpinned
 from constructs_lib.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
@@ -360,18 +354,20 @@ class NotebookProfile(Construct):
         if not display_name.strip():
             raise invalid(self, "display_name", display_name, "must not be empty")
         check_image(self, "image", image)
-        # Kubernetes quantities, read as Kubernetes reads them ("32G" is 32 * 10**9 bytes);
-        # the hub hands KubeSpawner the same number of bytes.
-        check_cpu(self, "cpu_request", cpu_request)
-        cpu_cores = check_cpu(self, "cpu_limit", cpu_limit)
-        check_memory(self, "memory_request", memory_request)
-        memory_bytes = check_memory(self, "memory_limit", memory_limit)
-        check_range(self, "cpu_request", cpu_request, "cpu_limit", cpu_limit)
-        check_range(self, "memory_request", memory_request, "memory_limit", memory_limit)
+        # Kubernetes quantities, read once as Kubernetes reads them ("32G" is 32 * 10**9
+        # bytes): the hub and the quota take these numbers.
+        sizes = check_sizes(
+            self,
+            "",
+            cpu_request=cpu_request,
+            cpu_limit=cpu_limit,
+            memory_request=memory_request,
+            memory_limit=memory_limit,
+        )
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
             raise invalid(self, "gpus", gpus, "must be a whole number of GPUs, 0 or more")
         if description is None:
-            description = describe_sizes(cpu_cores, memory_bytes, gpus)
+            description = describe_sizes(sizes.cpu_limit_cores, sizes.memory_limit_bytes, gpus)
         elif not isinstance(description, str):
             raise invalid(self, "description", description, "must be a string or None")
         if runtime_class_name is not None:
@@ -457,10 +453,10 @@ class NotebookProfile(Construct):
             default=default,
             image=image,
             image_pull_policy=image_pull_policy.value,
-            cpu_request=cpu_request,
-            cpu_limit=cpu_limit,
-            memory_request=memory_request,
-            memory_limit=memory_limit,
+            cpu_request_millicores=sizes.cpu_request_millicores,
+            cpu_limit_millicores=sizes.cpu_limit_millicores,
+            memory_request_bytes=sizes.memory_request_bytes,
+            memory_limit_bytes=sizes.memory_limit_bytes,
             extra_resource_guarantees=dict(sorted(guarantees.items())),
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,

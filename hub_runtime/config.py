@@ -19,7 +19,6 @@ from hub_runtime.pod_security import (
     restricted_pod,
 )
 from hub_runtime.proxy_client import PROXY_CLIENT_CLASS
-from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIGURABLE_CLASSES,
@@ -239,7 +238,7 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     override: dict[str, Any] = {
         "image": profile.image,
         "image_pull_policy": profile.image_pull_policy,
-        **_sizes(profile, profile, f"profiles[{profile.slug}]"),
+        **_sizes(profile),
         "extra_resource_guarantees": guarantees,
         "extra_resource_limits": dict(profile.extra_resource_limits),
         "volumes": [_volume(v) for v in profile.volumes],
@@ -290,21 +289,18 @@ def _option(option: ProfileOptionSettings, profile: ProfileSettings) -> dict[str
             choice.key: {
                 "display_name": choice.display_name,
                 "default": choice.default,
-                "kubespawner_override": _choice_override(choice, profile, option),
+                "kubespawner_override": _choice_override(choice),
             }
             for choice in option.choices
         },
     }
 
 
-def _choice_override(
-    choice: ChoiceSettings, profile: ProfileSettings, option: ProfileOptionSettings
-) -> dict[str, Any]:
+def _choice_override(choice: ChoiceSettings) -> dict[str, Any]:
     override: dict[str, Any] = {}
     if choice.image is not None:
         override["image"] = choice.image
-    where = f"profiles[{profile.slug}].options[{option.key}].choices[{choice.key}]"
-    override.update(_sizes(choice, profile, where))
+    override.update(_sizes(choice))
     if choice.default_url is not None:
         override["default_url"] = choice.default_url
     return override
@@ -411,32 +407,20 @@ def _chown(
 
 
 # KubeSpawner's trait for each size field of a profile or choice, and how it takes the value:
-# CPUs as cores; memory in bytes, not the quantity (KubeSpawner would read "8Gi" as an error
+# CPUs as cores; memory in bytes, never a quantity (KubeSpawner would read "8Gi" as an error
 # and "32G" as 32 GiB).
-_SIZE_TRAITS: dict[str, tuple[str, Callable[[str], float | int]]] = {
-    "cpu_request": ("cpu_guarantee", lambda quantity: _cpu(quantity)),
-    "cpu_limit": ("cpu_limit", lambda quantity: _cpu(quantity)),
-    "memory_request": ("mem_guarantee", memory_bytes),
-    "memory_limit": ("mem_limit", memory_bytes),
+_SIZE_TRAITS: dict[str, tuple[str, Callable[[int], float | int]]] = {
+    "cpu_request_millicores": ("cpu_guarantee", lambda millicores: millicores / 1000),
+    "cpu_limit_millicores": ("cpu_limit", lambda millicores: millicores / 1000),
+    "memory_request_bytes": ("mem_guarantee", int),
+    "memory_limit_bytes": ("mem_limit", int),
 }
 
 
-def _sizes(
-    sized: ProfileSettings | ChoiceSettings, profile: ProfileSettings, where: str
-) -> dict[str, float | int]:
-    """The sizes ``sized`` sets, as KubeSpawner's traits; ``SettingsError`` names a bad one."""
-    traits: dict[str, float | int] = {}
-    for name, (trait, convert) in _SIZE_TRAITS.items():
-        value = getattr(sized, name)
-        if value is None:
-            continue
-        try:
-            traits[trait] = convert(value)
-        except ValueError as error:
-            raise SettingsError(f"{where}.{name}: {error}") from None
-    return traits
-
-
-def _cpu(quantity: str) -> float:
-    """KubeSpawner takes CPUs as a number of cores: '500m' is 0.5, '2e0' is 2."""
-    return float(cpu_cores(quantity))
+def _sizes(sized: ProfileSettings | ChoiceSettings) -> dict[str, float | int]:
+    """The sizes ``sized`` sets, as KubeSpawner's traits."""
+    return {
+        trait: convert(getattr(sized, name))
+        for name, (trait, convert) in _SIZE_TRAITS.items()
+        if getattr(sized, name) is not None
+    }

@@ -134,16 +134,17 @@ class ContainerSettings:
 
 @dataclass(frozen=True)
 class ChoiceSettings:
-    """One choice of a profile option; a field left None keeps the profile's value."""
+    """One choice of a profile option; a field left None keeps the profile's value. Sizes
+    are numbers, read from their quantities once, by the constructs."""
 
     key: str
     display_name: str
     default: bool
     image: str | None = None
-    cpu_request: str | None = None
-    cpu_limit: str | None = None
-    memory_request: str | None = None
-    memory_limit: str | None = None
+    cpu_request_millicores: int | None = None
+    cpu_limit_millicores: int | None = None
+    memory_request_bytes: int | None = None
+    memory_limit_bytes: int | None = None
     default_url: str | None = None
 
 
@@ -166,10 +167,12 @@ class ProfileSettings:
     default: bool
     image: str
     image_pull_policy: str
-    cpu_request: str
-    cpu_limit: str
-    memory_request: str
-    memory_limit: str
+    # Numbers, read from the profile's quantities once (as Kubernetes reads them: "32G" is
+    # 32 * 10**9 bytes), so the hub and the quota never parse them again.
+    cpu_request_millicores: int
+    cpu_limit_millicores: int
+    memory_request_bytes: int
+    memory_limit_bytes: int
     extra_resource_guarantees: dict[str, str]
     extra_resource_limits: dict[str, str]
     runtime_class_name: str | None

@@ -75,7 +75,7 @@ def test_fails_negative_memory(chart: cdk8s.Chart) -> None:
 
 def test_memory_takes_any_kubernetes_quantity(chart: cdk8s.Chart) -> None:
     settings = NotebookProfile(chart, "P", memory_request="1.5Gi", memory_limit="1e10").settings
-    assert (settings.memory_request, settings.memory_limit) == ("1.5Gi", "1e10")
+    assert (settings.memory_request_bytes, settings.memory_limit_bytes) == (3 * 2**29, 10**10)
 
 
 def test_fails_fraction_of_a_byte(chart: cdk8s.Chart) -> None:
