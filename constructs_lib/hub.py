@@ -475,16 +475,8 @@ class HubStatefulSet(Construct):
                 delete_claim_with_user=user_pods.delete_claim_with_user,
                 default_url=user_pods.default_url,
             ),
-            culler=CullerSettings(
-                enabled=culler.enabled,
-                timeout_seconds=culler.timeout_seconds,
-                every_seconds=culler.every_seconds,
-                concurrency=culler.concurrency,
-                max_age_seconds=culler.max_age_seconds,
-                users=culler.users,
-                admin_users=culler.admin_users,
-                remove_named_servers=culler.remove_named_servers,
-            ),
+            # The plain settings value, as the hub reads it back (IdleCuller is one).
+            culler=CullerSettings(**dataclasses.asdict(culler)),
             extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
         )

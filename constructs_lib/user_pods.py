@@ -18,6 +18,7 @@ from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile_options import check_default_url
 from hub_runtime.pod_security import NOTEBOOK_UID
+from hub_runtime.settings import CullerSettings
 
 __all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
@@ -257,7 +258,7 @@ class UserPods:
 
 @renamed(timeout="timeout_seconds", every="every_seconds", max_age="max_age_seconds")
 @dataclass(frozen=True)
-class IdleCuller:
+class IdleCuller(CullerSettings):
     """jupyterhub-idle-culler, as zero-to-jupyterhub's ``cull`` values: stops user servers
     idle for ``timeout_seconds``, checking every ``every_seconds``, at most ``concurrency``
     requests to the hub at once; ``max_age_seconds`` (0 for none) stops servers that old
@@ -265,20 +266,8 @@ class IdleCuller:
     stopped (their hub state; their claim stays unless
     ``UserPods(delete_claim_with_user=True)``), admins too unless ``admin_users=False``;
     ``remove_named_servers`` removes culled named servers instead of only stopping them.
-    The culler's role grants only the scopes these need (``admin:users`` with ``users``)."""
-
-    enabled: bool = True
-    timeout_seconds: int = 3600
-    every_seconds: int = 600
-    concurrency: int = 10
-    # 0: no maximum age; a busy server is never stopped.
-    max_age_seconds: int = 0
-    # Users are people signed in through the auth proxy: keep them (z2jh's default).
-    users: bool = False
-    # Only with users: admins are culled like everyone else (the culler's default).
-    admin_users: bool = True
-    # A culled named server stays on the user's list, to start again (z2jh's default).
-    remove_named_servers: bool = False
+    The culler's role grants only the scopes these need (``admin:users`` with ``users``).
+    Its fields are the hub settings' (``CullerSettings``), defaults included."""
 
     def check(self, scope: Construct) -> None:
         # The types are checked with the hub's options (their hints); these are the ranges.

@@ -276,19 +276,24 @@ class SpawnerSettings:
 
 @dataclass(frozen=True)
 class CullerSettings:
-    """The idle culler, a hub-managed service."""
+    """The idle culler, a hub-managed service, with zero-to-jupyterhub's ``cull`` defaults.
+    The constructs' ``IdleCuller`` is this type (with its checks): one field list."""
 
-    enabled: bool
-    timeout_seconds: int
-    every_seconds: int
-    concurrency: int
-    max_age_seconds: int
-    # Delete users (and so their hub state) idle for ``timeout_seconds`` once their servers
-    # are culled.
+    enabled: bool = True
+    # Servers idle this long are stopped.
+    timeout_seconds: int = 3600
+    every_seconds: int = 600
+    # At most this many requests to the hub at once.
+    concurrency: int = 10
+    # 0: no maximum age; a busy server is never stopped.
+    max_age_seconds: int = 0
+    # Users are people signed in through the auth proxy: keep them (z2jh's default). True:
+    # delete users (their hub state) idle for ``timeout_seconds`` once their servers are
+    # culled.
     users: bool = False
-    # With ``users``: admins are deleted too.
+    # Only with users: admins are culled like everyone else (the culler's default).
     admin_users: bool = True
-    # Culled named servers are removed (not only stopped).
+    # A culled named server stays on the user's list, to start again (z2jh's default).
     remove_named_servers: bool = False
 
 
@@ -401,11 +406,11 @@ def _build_dataclass(kind: Any, value: Any, source: str, where: str) -> Any:
         name = f"{where}.{unknown[0]}" if where else unknown[0]
         raise SettingsError(f"{source}: unknown field {name} (known: {', '.join(sorted(fields))})")
     kwargs = {}
-    for name, spec in fields.items():
+    for name in fields:
         path = f"{where}.{name}" if where else name
+        # The constructs write every field: a missing one, default or not, means the file
+        # is not theirs (a default here is the constructs' value, never the file's).
         if name not in value:
-            if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
-                raise SettingsError(f"{source}: missing field {path}")
-            continue
+            raise SettingsError(f"{source}: missing field {path}")
         kwargs[name] = _build(hints[name], value[name], source, path)
     return kind(**kwargs)

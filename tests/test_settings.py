@@ -84,6 +84,12 @@ def test_missing_field(written: Path) -> None:
     assert _error(written) == f"{written}: missing field auth.admin_users"
 
 
+def test_missing_field_with_a_default(written: Path) -> None:
+    """The constructs write every field: one left out is refused, never defaulted."""
+    _edit(written, lambda d: d["culler"].pop("users"))
+    assert _error(written) == f"{written}: missing field culler.users"
+
+
 def test_mistyped_field(written: Path) -> None:
     _edit(written, lambda d: d["culler"].update(timeout_seconds="3600"))
     assert _error(written) == (f"{written}: culler.timeout_seconds must be an integer, got '3600'")
@@ -123,11 +129,12 @@ def test_settings_carry_the_schema_version(written: Path) -> None:
     assert json.loads(written.read_text())["schema_version"] == SCHEMA_VERSION
 
 
-# The fingerprint of the settings schema at each version. Changing a settings field (a name,
-# a type, whether it may be left out) changes the fingerprint: raise SCHEMA_VERSION with it
-# (a hub runtime refuses newer settings than its own) and pin the new one here.
+# The fingerprint of the settings schema at each version. Changing a settings field (its
+# name or type; every field must be in the file) changes the fingerprint: raise
+# SCHEMA_VERSION with it (a hub runtime refuses newer settings than its own) and pin the new
+# one here.
 SCHEMA_FINGERPRINTS = {
-    5: "88c1015e0ec23470",
+    5: "26ceaf60b7198253",
 }
 
 
@@ -135,14 +142,7 @@ def _shape(hint: Any) -> Any:
     """The schema a type hint stands for: dataclasses by their fields, the rest by name."""
     if dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
-        return {
-            field.name: [
-                _shape(hints[field.name]),
-                field.default is dataclasses.MISSING
-                and field.default_factory is dataclasses.MISSING,
-            ]
-            for field in dataclasses.fields(hint)
-        }
+        return {field.name: _shape(hints[field.name]) for field in dataclasses.fields(hint)}
     args = typing.get_args(hint)
     if args:
         origin = typing.get_origin(hint)
