@@ -55,34 +55,24 @@ def test_old_field_names_name_the_new_ones(kind: type, old: str, new: str) -> No
     )
 
 
-def test_old_name_as_a_construct_prop(chart: cdk8s.Chart) -> None:
-    with pytest.raises(TypeError) as error:
-        HubStatefulSet(
-            chart,
-            "Hub",
-            proxy_token=TOKEN,
-            header_trust=TRUST,
-            profiles=[NotebookProfile(chart, "P")],
-            public_hosts=HOSTS,
-            activity_interval=30,
-        )
-    assert str(error.value).startswith(
-        "test/Hub: activity_interval was renamed activity_interval_seconds"
+def _hub(chart: cdk8s.Chart, **props: Any) -> HubStatefulSet:
+    return HubStatefulSet(
+        chart,
+        "Hub",
+        proxy_token=TOKEN,
+        header_trust=TRUST,
+        profiles=[NotebookProfile(chart, "P")],
+        public_hosts=HOSTS,
+        **props,
     )
 
 
-def _hub_error(chart: cdk8s.Chart, **props: Any) -> str:
-    with pytest.raises(ValueError) as error:
-        HubStatefulSet(
-            chart,
-            "Hub",
-            proxy_token=TOKEN,
-            header_trust=TRUST,
-            profiles=[NotebookProfile(chart, "P")],
-            public_hosts=HOSTS,
-            **props,
-        )
-    return str(error.value)
+def test_old_name_as_a_construct_prop(chart: cdk8s.Chart) -> None:
+    with pytest.raises(TypeError) as error:
+        _hub(chart, activity_interval=30)
+    assert str(error.value).startswith(
+        "test/Hub: activity_interval was renamed activity_interval_seconds"
+    )
 
 
 @pytest.mark.parametrize(
@@ -108,7 +98,9 @@ def _hub_error(chart: cdk8s.Chart, **props: Any) -> str:
 def test_every_field_is_checked_against_its_hint(
     chart: cdk8s.Chart, props: dict[str, Any], message: str
 ) -> None:
-    assert _hub_error(chart, **props).startswith(f"test/Hub: {message}")
+    with pytest.raises(ValueError) as error:
+        _hub(chart, **props)
+    assert str(error.value).startswith(f"test/Hub: {message}")
 
 
 def test_help_shows_the_real_signature() -> None:
