@@ -15,7 +15,7 @@ from constructs_lib.integrity import (
     find_dangling_references,
     find_unused_prerequisites,
 )
-from constructs_lib.interfaces import IHub, IJupyterHub, IMeshRoutedProxy, IProxy
+from constructs_lib.interfaces import HubLimits, IHub, IJupyterHub, IMeshRoutedProxy, IProxy
 from constructs_lib.istio import (
     IstioIngress,
     IstioTls,
@@ -92,6 +92,7 @@ __all__ = [
     "GatewayRef",
     "HeaderTrust",
     "HealthProbes",
+    "HubLimits",
     "HubNamespace",
     "HubNetworkPolicies",
     "HubOptions",
