@@ -199,9 +199,7 @@ class JupyterHub(Construct):
             pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
             hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
             pods = hub_props.get("user_pods") or (hub_options or HubOptions()).user_pods
-            hub_props["user_pods"] = dataclasses.replace(
-                pods or UserPods(), image_pull_secrets=pull
-            )
+            hub_props["user_pods"] = dataclasses.replace(pods, image_pull_secrets=pull)
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
         chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
