@@ -18,6 +18,7 @@ from constructs_lib.integrity import (
     find_unused_prerequisites,
 )
 from constructs_lib.interfaces import (
+    HubLimits,
     IHub,
     IJupyterHub,
     IngressTarget,
@@ -103,6 +104,7 @@ __all__ = [
     "GatewayRef",
     "HeaderTrust",
     "HealthProbes",
+    "HubLimits",
     "HubNamespace",
     "HubNetworkPolicies",
     "HubOptions",

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from constructs import Construct
 
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_subdomain
 
-__all__ = ["check_image", "check_instance", "check_strings", "merge_options", "type_name"]
-
-T = TypeVar("T")
+__all__ = ["check_image", "check_instance", "check_strings", "type_name"]
 
 # The grammar of the distribution project's reference package (what docker and the kubelet
 # parse): [registry[:port]/]path[:tag][@digest], path components lower-case.
@@ -77,26 +74,6 @@ def check_image(scope: Construct, field: str, value: Any) -> str:
             "(lower-case repository path, optional tag and @sha256 digest)",
         )
     return value
-
-
-def merge_options(scope: Construct, options: T | None, props: dict[str, Any], kind: type[T]) -> T:
-    """``options`` (checked to be a ``kind``; None: ``kind()``, every default) with the keyword
-    props given beside it replacing its fields."""
-    if options is None:
-        options = kind()
-    else:
-        check_instance(scope, "options", options, kind)
-    fields = {f.name for f in dataclasses.fields(options)}  # type: ignore[arg-type]
-    for name in props:
-        if name not in fields:
-            raise invalid(
-                scope,
-                name,
-                props[name],
-                f"is not a prop of {type(scope).__name__} (its options are "
-                f"{', '.join(sorted(fields))})",
-            )
-    return dataclasses.replace(options, **props)  # type: ignore[type-var]
 
 
 def check_image_pull_secrets(scope: Construct, field: str, names: Any) -> tuple[str, ...]:

@@ -157,5 +157,10 @@ def _value(container: Container, key: str) -> Any:
 
 
 def _amount(container: Container, key: str) -> Decimal:
+    """A quantity as written in a manifest, or a number read before (cores, bytes)."""
     value = _value(container, key)
-    return Decimal(0) if value is None else parse_quantity(str(value))
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    return parse_quantity(str(value))

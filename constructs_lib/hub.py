@@ -18,7 +18,6 @@ from constructs_lib._checks import (
     check_image_pull_secrets,
     check_instance,
     check_strings,
-    merge_options,
 )
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
@@ -41,10 +40,12 @@ from constructs_lib._placement import (
     join_app,
     others_in_app,
 )
+from constructs_lib._props import check_arguments, merge_props, renamed
 from constructs_lib._quantity import check_quantity
 from constructs_lib._rbac import identity_specs
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
+from constructs_lib.interfaces import HubLimits
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.pod import (
     HealthProbes,
@@ -116,7 +117,8 @@ _ROLE_RULES = [
 ]
 
 
-@dataclass(frozen=True)
+@renamed(activity_interval="activity_interval_seconds")
+@dataclass(frozen=True, kw_only=True)
 class HubOptions:
     r"""Every option of the hub but its wiring (token, trust, profiles, hosts, release): the
     value ``JupyterHub(hub_options=...)`` forwards whole, and whose fields
@@ -143,11 +145,14 @@ class HubOptions:
             ``.``).
         user_max_length: the longest user name accepted; default 64.
         user_pods: what every user pod gets; default ``UserPods()``.
-        named_server_limit: named servers per user; default 3, 0 turns them off.
-        activity_interval: seconds between the hub's polls of the proxy's routes (it re-adds lost
-            ones); default ``None``: 60 with routes in Redis, 10 with routes in memory.
+        named_server_limit: named servers per user; default 3, 0 turns them off. A proxy that
+            serves fewer (``IstioProxy``: none) refuses more.
+        activity_interval_seconds: seconds between the hub's polls of the proxy's routes (it
+            re-adds lost ones); default ``None``: the proxy's own interval
+            (``HubLimits.activity_interval_seconds``: 60 with routes in Redis or
+            VirtualServices, 10 with routes in memory).
         culler: the idle culler; default ``IdleCuller()``, stopping servers idle for an hour.
-        resources: default ``None``: 10m/256Mi requested, 1 CPU/512Mi limit.
+        resources: default 10m/256Mi requested, 1 CPU/512Mi limit.
         storage_size: the data volume (SQLite database, cookie secret); default ``1Gi``.
         storage_class: the data volume's StorageClass; default ``None``, the cluster's default.
         probes: liveness and readiness timing on ``/hub/health``; default ``HealthProbes()``.
@@ -193,23 +198,21 @@ class HubOptions:
     # with a Cyrillic a.
     user_pattern: str = r"\w[\w.@+-]*"
     user_max_length: int = 64
-    # None: UserPods() (KubeSpawner's settings shared by every user pod).
-    user_pods: UserPods | None = None
+    # KubeSpawner's settings shared by every user pod.
+    user_pods: UserPods = dataclasses.field(default_factory=UserPods)
     named_server_limit: int = 3
     # How often the hub polls the proxy's routes and activity, re-adding missing routes: it
     # bounds how long user routes stay lost after a proxy with in-memory routes restarts.
-    # None: 10 s, for routes in memory (CHProxy's default); JupyterHub sets 60 s (the
-    # reference's) when its proxy keeps routes in Redis.
-    activity_interval: int | None = None
-    # None: IdleCuller() (culls servers idle for an hour).
-    culler: IdleCuller | None = None
-    # None: 10m/256Mi requested, 1 CPU/512Mi limit.
-    resources: Resources | None = None
+    # None: the proxy says (10 s for routes in memory, 60 s, the reference's, for routes that
+    # outlive the proxy).
+    activity_interval_seconds: int | None = None
+    # Culls servers idle for an hour.
+    culler: IdleCuller = dataclasses.field(default_factory=IdleCuller)
+    resources: Resources = Resources("10m", "256Mi", "1000m", "512Mi")  # noqa: RUF009 - frozen
     storage_size: str = "1Gi"
     # None: the cluster's default StorageClass.
     storage_class: str | None = None
-    # None: HealthProbes() on /hub/health.
-    probes: HealthProbes | None = None
+    probes: HealthProbes = dataclasses.field(default_factory=HealthProbes)
     pre_stop_seconds: int = 3
     # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
     sidecar: IstioSidecar | None = None
@@ -258,6 +261,8 @@ class HubStatefulSet(LibraryConstruct):
             ``default`` (``JupyterHub`` creates one).
         kubernetes_version: the cluster's version, deciding which newer fields are emitted; default
             ``KubernetesVersion.DEFAULT``.
+        proxy_limits: what the proxy in front asks of the hub (its ``hub_limits()``); default
+            ``HubLimits()``, those of ``CHProxy`` with routes in memory.
         options: every other option, as one value (see :class:`HubOptions` for each field);
             its fields may also be given as keyword props, which replace them.
     """
@@ -286,166 +291,49 @@ class HubStatefulSet(LibraryConstruct):
         release: str = "jupyterhub",
         user_service_account: cdk8s.ApiObject | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+        proxy_limits: HubLimits = HubLimits(),  # noqa: B008 - frozen value
         options: HubOptions | None = None,
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
-        options = merge_options(self, options, props, HubOptions)
-        self.options = options
-        (
-            image,
-            image_pull_policy,
-            replicas,
-            admin_users,
-            allow_all,
-            admin_access,
-            admins_managed_in_hub,
-            user_header,
-            user_pattern,
-            user_max_length,
-            user_pods,
-            named_server_limit,
-            activity_interval,
-            culler,
-            resources,
-            storage_size,
-            storage_class,
-            probes,
-            pre_stop_seconds,
-            sidecar,
-            prometheus_scrape,
-            dns_ndots,
-        ) = (
-            options.image,
-            options.image_pull_policy,
-            options.replicas,
-            options.admin_users,
-            options.allow_all,
-            options.admin_access,
-            options.admins_managed_in_hub,
-            options.user_header,
-            options.user_pattern,
-            options.user_max_length,
-            options.user_pods,
-            options.named_server_limit,
-            options.activity_interval,
-            options.culler,
-            options.resources,
-            options.storage_size,
-            options.storage_class,
-            options.probes,
-            options.pre_stop_seconds,
-            options.sidecar,
-            options.prometheus_scrape,
-            options.dns_ndots,
-        )
-        _check_types(
+        check_arguments(
             self,
-            dict(
-                proxy_token=proxy_token,
-                header_trust=header_trust,
-                image_pull_policy=image_pull_policy,
-                replicas=replicas,
-                allow_all=allow_all,
-                admin_access=admin_access,
-                admins_managed_in_hub=admins_managed_in_hub,
-                user_header=user_header,
-                user_pattern=user_pattern,
-                user_max_length=user_max_length,
-                user_service_account=user_service_account,
-                user_pods=user_pods,
-                named_server_limit=named_server_limit,
-                activity_interval=activity_interval,
-                culler=culler,
-                resources=resources,
-                storage_size=storage_size,
-                storage_class=storage_class,
-                probes=probes,
-                pre_stop_seconds=pre_stop_seconds,
-                sidecar=sidecar,
-                prometheus_scrape=prometheus_scrape,
-                dns_ndots=dns_ndots,
-                kubernetes_version=kubernetes_version,
-            ),
+            HubStatefulSet.__init__,
+            proxy_token=proxy_token,
+            header_trust=header_trust,
+            profiles=profiles,
+            release=release,
+            user_service_account=user_service_account,
+            kubernetes_version=kubernetes_version,
+            proxy_limits=proxy_limits,
         )
-        check_image(self, "image", image)
+        options = merge_props(self, options, props, HubOptions)
+        self.options = options
+        check_image(self, "image", options.image)
         self.image_pull_secrets = check_image_pull_secrets(
             self, "image_pull_secrets", options.image_pull_secrets
         )
         kubernetes_version.check(self)
-        admin_users = check_strings(self, "admin_users", admin_users)
-        if isinstance(profiles, str) or not isinstance(profiles, Sequence):
-            raise invalid(self, "profiles", profiles, "must be a list of NotebookProfile")
-        for index, profile in enumerate(profiles):
-            check_instance(self, f"profiles[{index}]", profile, NotebookProfile)
-        resources = resources or Resources("10m", "256Mi", "1000m", "512Mi")
-        user_pods = user_pods or UserPods()
-        culler = culler or IdleCuller()
-        probes = probes or HealthProbes()
         check_dns_label(self, "release", release)
-        if replicas != 1:
-            raise invalid(self, "replicas", replicas, "must be 1 (JupyterHub runs one hub)")
-        resources.check(self)
-        user_pods.check(self)
-        culler.check(self)
-        if sidecar is not None:
-            sidecar.check(self)
-        check_quantity(self, "storage_size", storage_size)
-        if storage_class:  # "": no class, bound to a PersistentVolume made beforehand
-            check_dns_subdomain(self, "storage_class", storage_class)
-        if named_server_limit < 0:
-            raise invalid(
-                self,
-                "named_server_limit",
-                named_server_limit,
-                "must be 0 (named servers off) or more",
-            )
-        if pre_stop_seconds < 0:
-            raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
-        if activity_interval is not None and activity_interval < 1:
-            raise invalid(
-                self, "activity_interval", activity_interval, "must be a positive number of seconds"
-            )
+        _check_options(self, options, proxy_limits)
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         header_trust.check(self)
         admin_groups = check_strings(self, "admin_groups", options.admin_groups)
         allowed_groups = check_strings(self, "allowed_groups", options.allowed_groups)
-        _check_groups(self, header_trust, allow_all, admin_groups, allowed_groups)
-        try:
-            re.compile(user_pattern)
-        except re.error as error:
-            raise invalid(
-                self, "user_pattern", user_pattern, f"must be a valid regular expression ({error})"
-            ) from None
-        if user_max_length < 1:
-            raise invalid(self, "user_max_length", user_max_length, "must be 1 or more")
-        if not _HEADER_NAME.fullmatch(user_header):
-            raise invalid(
-                self,
-                "user_header",
-                user_header,
-                "must be an HTTP header name (letters, digits and '-')",
-            )
-        for index, user in enumerate(admin_users):
-            problem = name_problem(user, pattern=user_pattern, max_length=user_max_length)
-            if problem is not None:
-                raise invalid(
-                    self,
-                    f"admin_users[{index}]",
-                    user,
-                    f"must be a user name the hub accepts (this one {problem})",
-                )
+        _check_groups(self, header_trust, options.allow_all, admin_groups, allowed_groups)
+        _check_users(self, options)
         _check_placement(self, release)
-        if user_pods.priority is not None:
-            user_pods.priority.claim(self, "user_pods.priority", release)
+        if options.user_pods.priority is not None:
+            options.user_pods.priority.claim(self, "user_pods.priority", release)
         scheduling = Scheduling.of(
             self,
             node_selector=options.node_selector,
             tolerations=options.tolerations,
             affinity=options.affinity,
         )
+        user_pods = options.user_pods
 
         self.release = release
         join_app(self, release)
@@ -455,30 +343,24 @@ class HubStatefulSet(LibraryConstruct):
         self.port_name = HUB_PORT_NAME
         self.url = hub_url(release)
         self.proxy_token = proxy_token
-        self.user_header = user_header
+        self.user_header = options.user_header
         self.header_trust = header_trust
         # None: no Istio sidecar, so no AuthorizationPolicy applies to the hub's pod.
-        self.sidecar = sidecar
+        self.sidecar = options.sidecar
         self.kubernetes_version = kubernetes_version
         self._profiles = tuple(profiles)
         self._user_pods = user_pods
         self._user_service_account = user_service_account
-        self._extra_config = _check_extra_config(self, options.extra_config)
-        self._settings_args = dict(
-            admin_users=tuple(admin_users),
-            admin_groups=admin_groups,
-            allowed_groups=allowed_groups,
-            allow_all=allow_all,
-            admin_access=admin_access,
-            admins_managed_in_hub=admins_managed_in_hub,
-            user_header=user_header,
-            named_server_limit=named_server_limit,
-            culler=culler,
-            header_trust=header_trust,
-            user_pattern=user_pattern,
-            user_max_length=user_max_length,
-            activity_interval=activity_interval,
+        self._extra_config = _check_extra_config(
+            self, _with_proxy_class(options.extra_config, proxy_limits)
         )
+        # The one resolved value the proxy decides unless the options do.
+        self._activity_interval_seconds = (
+            options.activity_interval_seconds
+            if options.activity_interval_seconds is not None
+            else proxy_limits.activity_interval_seconds
+        )
+        self._groups = (admin_groups, allowed_groups)
         files, data, config_map_name = self._config_files()
 
         # KubeSpawner talks to the Kubernetes API with the account's token; that identity and
@@ -506,24 +388,15 @@ class HubStatefulSet(LibraryConstruct):
             annotations={
                 **skip_annotations(
                     SECRET_ENV,
-                    unpinned(image),
-                    pulled_if_absent(image_pull_policy.value),
+                    unpinned(options.image),
+                    pulled_if_absent(options.image_pull_policy.value),
                     {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
                 ),
                 # A token rotation restarts the hub with the proxies: both read it at start.
                 **proxy_token.rolling_annotations(),
             },
             spec=self._stateful_set_spec(
-                image=image,
-                image_pull_policy=image_pull_policy,
-                resources=resources,
-                probes=probes,
-                sidecar=sidecar,
-                pre_stop_seconds=pre_stop_seconds,
-                prometheus_scrape=prometheus_scrape,
-                dns_ndots=dns_ndots,
-                storage_size=storage_size,
-                storage_class=storage_class,
+                options,
                 scheduling=scheduling,
                 config_volume={
                     "name": "config",
@@ -620,9 +493,10 @@ class HubStatefulSet(LibraryConstruct):
     @property
     def settings(self) -> HubSettings:
         """The settings written into the ConfigMap."""
-        args: dict[str, Any] = self._settings_args
-        culler: IdleCuller = args["culler"]
+        options = self.options
+        culler = options.culler
         user_pods = self._user_pods
+        admin_groups, allowed_groups = self._groups
         return HubSettings(
             bind_url=f"http://0.0.0.0:{HUB_PORT}",
             connect_url=self.url,
@@ -630,33 +504,33 @@ class HubStatefulSet(LibraryConstruct):
             # The proxy's API Service is named after the release (CHProxy creates it).
             proxy_api_url=proxy_api_url(self.release),
             proxy_token_env=TOKEN_ENV,
-            named_servers=args["named_server_limit"] > 0,
-            named_server_limit_per_user=args["named_server_limit"],
+            named_servers=options.named_server_limit > 0,
+            named_server_limit_per_user=options.named_server_limit,
             # 0: no limit on spawns in flight.
             concurrent_spawn_limit=0,
             # User servers keep running while the hub restarts.
             cleanup_servers=False,
-            activity_interval=args["activity_interval"] or 10,
+            activity_interval_seconds=self._activity_interval_seconds,
             metrics_require_auth=False,
             debug_env=DEBUG_ENV,
             auth=AuthSettings(
-                user_header=args["user_header"],
-                admin_users=args["admin_users"],
-                admin_groups=args["admin_groups"],
-                allowed_groups=args["allowed_groups"],
-                allow_all=args["allow_all"],
-                admin_access=args["admin_access"],
-                trust=args["header_trust"].mode,
-                jwt=args["header_trust"].jwt,
+                user_header=options.user_header,
+                admin_users=tuple(options.admin_users),
+                admin_groups=admin_groups,
+                allowed_groups=allowed_groups,
+                allow_all=options.allow_all,
+                admin_access=options.admin_access,
+                trust=self.header_trust.mode,
+                jwt=self.header_trust.jwt,
                 proof_header="Authorization",
-                user_pattern=args["user_pattern"],
-                max_length=args["user_max_length"],
-                case_insensitive_names=args["header_trust"].case_insensitive_names,
-                admins_managed_in_hub=args["admins_managed_in_hub"],
+                user_pattern=options.user_pattern,
+                max_length=options.user_max_length,
+                case_insensitive_names=self.header_trust.case_insensitive_names,
+                admins_managed_in_hub=options.admins_managed_in_hub,
             ),
             spawner=SpawnerSettings(
                 namespace_env=NAMESPACE_ENV,
-                start_timeout=user_pods.start_timeout,
+                start_timeout_seconds=user_pods.start_timeout_seconds,
                 port=USER_PORT,
                 cmd=tuple(user_pods.cmd),
                 args=tuple(user_pods.server_args),
@@ -675,16 +549,8 @@ class HubStatefulSet(LibraryConstruct):
                 delete_claim_with_user=user_pods.delete_claim_with_user,
                 default_url=user_pods.default_url,
             ),
-            culler=CullerSettings(
-                enabled=culler.enabled,
-                timeout=culler.timeout,
-                every=culler.every,
-                concurrency=culler.concurrency,
-                max_age=culler.max_age,
-                users=culler.users,
-                admin_users=culler.admin_users,
-                remove_named_servers=culler.remove_named_servers,
-            ),
+            # The plain settings value, as the hub reads it back (IdleCuller is one).
+            culler=CullerSettings(**dataclasses.asdict(culler)),
             extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
         )
@@ -734,25 +600,12 @@ class HubStatefulSet(LibraryConstruct):
         return selector_labels(self.release, Component.SINGLEUSER)
 
     def _stateful_set_spec(
-        self,
-        *,
-        image: str,
-        image_pull_policy: ImagePullPolicy,
-        resources: Resources,
-        probes: HealthProbes,
-        sidecar: IstioSidecar | None,
-        pre_stop_seconds: int,
-        prometheus_scrape: bool,
-        dns_ndots: int | None,
-        storage_size: str,
-        storage_class: str | None,
-        scheduling: Scheduling,
-        config_volume: dict[str, Any],
+        self, options: HubOptions, *, scheduling: Scheduling, config_volume: dict[str, Any]
     ) -> dict[str, Any]:
         container = {
             "name": Component.HUB.value,
-            "image": image,
-            "imagePullPolicy": image_pull_policy.value,
+            "image": options.image,
+            "imagePullPolicy": options.image_pull_policy.value,
             "command": list(HUB_ENTRYPOINT),
             "args": [*HUB_COMMAND, "--upgrade-db"],
             # SQLite database and cookie secret go to the working directory: the data volume.
@@ -770,9 +623,9 @@ class HubStatefulSet(LibraryConstruct):
             ],
             "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
-            **probes.to_manifest("/hub/health", HUB_PORT_NAME),
-            "lifecycle": pre_stop(pre_stop_seconds, self.kubernetes_version),
-            "resources": resources.to_manifest(),
+            **options.probes.to_manifest("/hub/health", HUB_PORT_NAME),
+            "lifecycle": pre_stop(options.pre_stop_seconds, self.kubernetes_version),
+            "resources": options.resources.to_manifest(),
             "securityContext": hardened_container(),
             "volumeMounts": [
                 {"name": "tmp", "mountPath": "/tmp"},
@@ -783,7 +636,7 @@ class HubStatefulSet(LibraryConstruct):
             ],
         }
         annotations = {}
-        if prometheus_scrape:
+        if options.prometheus_scrape:
             annotations = {
                 "prometheus.io/scrape": "true",
                 "prometheus.io/scheme": "http",
@@ -792,10 +645,10 @@ class HubStatefulSet(LibraryConstruct):
             }
         claim_spec: dict[str, Any] = {
             "accessModes": ["ReadWriteOnce"],
-            "resources": {"requests": {"storage": storage_size}},
+            "resources": {"requests": {"storage": options.storage_size}},
         }
-        if storage_class is not None:
-            claim_spec["storageClassName"] = storage_class
+        if options.storage_class is not None:
+            claim_spec["storageClassName"] = options.storage_class
         return {
             "replicas": 1,
             "serviceName": self.name,
@@ -805,10 +658,10 @@ class HubStatefulSet(LibraryConstruct):
             "selector": {"matchLabels": dict(self.labels)},
             "template": pod_template(
                 self.labels,
-                sidecar=sidecar,
+                sidecar=options.sidecar,
                 service_account=self.name,
                 automount_token=True,
-                dns_ndots=dns_ndots,
+                dns_ndots=options.dns_ndots,
                 revision_key="controller-revision-hash",
                 containers=[container],
                 annotations=annotations,
@@ -851,39 +704,89 @@ def _check_groups(
 
 # An HTTP field name is a token; these are the characters a proxy passes unchanged.
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_NONE = type(None)
-# The type of each main prop (a wrong type would otherwise fail later as AttributeError).
-_PROP_TYPES: dict[str, type | tuple[type, ...]] = {
-    "proxy_token": ProxyToken,
-    "header_trust": HeaderTrust,
-    "image_pull_policy": ImagePullPolicy,
-    "replicas": int,
-    "allow_all": bool,
-    "admin_access": bool,
-    "admins_managed_in_hub": bool,
-    "user_header": str,
-    "user_pattern": str,
-    "user_max_length": int,
-    "user_service_account": (cdk8s.ApiObject, _NONE),
-    "user_pods": (UserPods, _NONE),
-    "named_server_limit": int,
-    "activity_interval": (int, _NONE),
-    "culler": (IdleCuller, _NONE),
-    "resources": (Resources, _NONE),
-    "storage_size": str,
-    "storage_class": (str, _NONE),
-    "probes": (HealthProbes, _NONE),
-    "pre_stop_seconds": int,
-    "sidecar": (IstioSidecar, _NONE),
-    "prometheus_scrape": bool,
-    "dns_ndots": (int, _NONE),
-    "kubernetes_version": KubernetesVersion,
-}
 
 
-def _check_types(hub: HubStatefulSet, props: dict[str, object]) -> None:
-    for name, value in props.items():
-        check_instance(hub, name, value, _PROP_TYPES[name])
+def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) -> None:
+    """What the types alone do not say: ranges, quantities, and the proxy's limits."""
+    if options.replicas != 1:
+        raise invalid(hub, "replicas", options.replicas, "must be 1 (JupyterHub runs one hub)")
+    options.resources.check(hub)
+    options.user_pods.check(hub)
+    options.culler.check(hub)
+    if options.sidecar is not None:
+        options.sidecar.check(hub)
+    check_quantity(hub, "storage_size", options.storage_size)
+    if options.storage_class:  # "": no class, bound to a PersistentVolume made beforehand
+        check_dns_subdomain(hub, "storage_class", options.storage_class)
+    _check_named_servers(hub, options.named_server_limit, limits)
+    if options.pre_stop_seconds < 0:
+        raise invalid(hub, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
+    interval = options.activity_interval_seconds
+    if interval is not None and interval < 1:
+        raise invalid(
+            hub, "activity_interval_seconds", interval, "must be a positive number of seconds"
+        )
+
+
+def _check_named_servers(hub: HubStatefulSet, limit: int, limits: HubLimits) -> None:
+    """0 or more, and no more than the proxy serves: refused, never lowered."""
+    if limit < 0:
+        raise invalid(hub, "named_server_limit", limit, "must be 0 (named servers off) or more")
+    most = limits.max_named_servers
+    if most is not None and limit > most:
+        raise invalid(
+            hub,
+            "named_server_limit",
+            limit,
+            f"must be at most {most} with this proxy ({limits.why}); "
+            f"pass named_server_limit={most}",
+        )
+
+
+def _check_users(hub: HubStatefulSet, options: HubOptions) -> None:
+    """The user pattern compiles, the header is a header, and every admin is a valid user."""
+    admin_users = check_strings(hub, "admin_users", options.admin_users)
+    try:
+        re.compile(options.user_pattern)
+    except re.error as error:
+        raise invalid(
+            hub,
+            "user_pattern",
+            options.user_pattern,
+            f"must be a valid regular expression ({error})",
+        ) from None
+    if options.user_max_length < 1:
+        raise invalid(hub, "user_max_length", options.user_max_length, "must be 1 or more")
+    if not _HEADER_NAME.fullmatch(options.user_header):
+        raise invalid(
+            hub,
+            "user_header",
+            options.user_header,
+            "must be an HTTP header name (letters, digits and '-')",
+        )
+    for index, user in enumerate(admin_users):
+        problem = name_problem(
+            user, pattern=options.user_pattern, max_length=options.user_max_length
+        )
+        if problem is not None:
+            raise invalid(
+                hub,
+                f"admin_users[{index}]",
+                user,
+                f"must be a user name the hub accepts (this one {problem})",
+            )
+
+
+def _with_proxy_class(
+    extra: Mapping[str, Mapping[str, Any]], limits: HubLimits
+) -> Mapping[str, Mapping[str, Any]]:
+    """The proxy's API client as JupyterHub's proxy_class, unless extra_config names one."""
+    if limits.proxy_class is None or not isinstance(extra, Mapping):
+        return extra
+    hub_traits = extra.get("JupyterHub", {})
+    if not isinstance(hub_traits, Mapping) or "proxy_class" in hub_traits:
+        return extra
+    return {**extra, "JupyterHub": {**hub_traits, "proxy_class": limits.proxy_class}}
 
 
 def _check_placement(hub: HubStatefulSet, release: str) -> None:

@@ -10,6 +10,7 @@ with these members.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cdk8s
@@ -23,7 +24,7 @@ from constructs_lib.proxy_token import ProxyToken
 if TYPE_CHECKING:
     from constructs_lib.routes import RouteStore
 
-__all__ = ["IHub", "IJupyterHub", "IProxy", "IngressTarget", "removed_name"]
+__all__ = ["HubLimits", "IHub", "IJupyterHub", "IProxy", "IngressTarget", "removed_name"]
 
 # Names that were public, and what replaced each.
 _REMOVED = {
@@ -43,6 +44,28 @@ def removed_name(module: str, name: str) -> Exception:
 
 def __getattr__(name: str) -> object:
     raise removed_name(__name__, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubLimits:
+    """What a proxy asks of the hub that calls it: the hub resolves its settings against this,
+    and refuses an option the proxy cannot serve (never lowering it silently).
+
+    Fields:
+        max_named_servers: the most named servers per user the proxy routes correctly;
+            default ``None``, no limit (configurable-http-proxy picks the longest prefix).
+        why: why the proxy limits them, for the error that refuses more.
+        proxy_class: the hub's API client for this proxy (JupyterHub's ``proxy_class``);
+            default ``None``, the hub runtime's own client for configurable-http-proxy's API.
+        activity_interval_seconds: how often the hub polls the proxy's routes and re-adds
+            lost ones; default 10 s, for routes lost when the proxy restarts (in memory).
+    """
+
+    max_named_servers: int | None = None
+    why: str = ""
+    proxy_class: str | None = None
+    # Routes in memory are lost with the proxy: a short poll bounds how long they stay lost.
+    activity_interval_seconds: int = 10
 
 
 @runtime_checkable
@@ -130,6 +153,10 @@ class IProxy(Protocol):
     @property
     def image_pull_secrets(self) -> tuple[str, ...]:
         """The Secrets its pods pull images with."""
+        ...
+
+    def hub_limits(self) -> HubLimits:
+        """What this proxy asks of its hub (named servers, API client, polling)."""
         ...
 
     @property

@@ -8,7 +8,7 @@ splunk/jupyterhub-istio-proxy v0.3.0 (``main.go``, ``proxy/*.go``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cdk8s
@@ -17,8 +17,6 @@ from constructs import Construct
 from constructs_lib._checks import (
     check_image,
     check_image_pull_secrets,
-    check_instance,
-    merge_options,
 )
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import (
@@ -34,9 +32,10 @@ from constructs_lib._handles import Handle
 from constructs_lib._names import Component, check_dns_label, check_dns_subdomain, selector_labels
 from constructs_lib._objects import api_objects, object_spec
 from constructs_lib._placement import enter, join_app
+from constructs_lib._props import merge_props
 from constructs_lib._proxy_checks import check_hub, check_one_proxy
 from constructs_lib._rbac import identity_specs
-from constructs_lib.interfaces import IHub
+from constructs_lib.interfaces import HubLimits, IHub
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.pod import (
     HealthProbes,
@@ -83,10 +82,16 @@ ISTIO_PROXY_ROLE_RULES = [
 # so synthesis does not load JupyterHub): routes keep their trailing slash, else one user's
 # route is a string prefix of another's ("/user/alice" of "/user/alicex/").
 HUB_PROXY_CLASS = "hub_runtime.proxy_routes.VirtualServiceRoutesProxy"
-_NONE = type(None)
+# Why IstioProxy serves no named servers (the hub's error names it).
+_NO_NAMED_SERVERS = (
+    "IstioProxy serves no named servers: the Gateway tries the VirtualServices in creation "
+    "order, so a user's default server would take a named server's requests"
+)
+# Routes are VirtualServices: they outlive the proxy, so the hub need not poll them often.
+_ROUTES_POLL_SECONDS = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IstioProxyOptions:
     """Every option of ``IstioProxy`` but its hub; ``JupyterHub(proxy_options=...)`` with this
     value deploys it instead of configurable-http-proxy.
@@ -97,8 +102,7 @@ class IstioProxyOptions:
         image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
         replicas: default 2: the proxy keeps no state (routes are VirtualServices), so
             replicas agree, and one keeps serving the hub through a node drain.
-        resources: default ``None``: the project's example, 100m/256M requested, 1 CPU/256M
-            limit.
+        resources: default the project's example, 100m/256M requested, 1 CPU/256M limit.
         host: the VirtualServices' host (``SUB_DOMAIN_HOST``); default ``None``, ``*``: every
             host the Gateway serves (the Gateway is the release's own, listing its hosts).
         wait_for_warmup: whether each route creation waits until ``https://<host>/<route>/``
@@ -126,8 +130,8 @@ class IstioProxyOptions:
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
     # Stateless (routes live in VirtualServices): two replicas keep the API up in a drain.
     replicas: int = 2
-    # None: the project's README deployment: 100m/256M requested, 1 CPU/256M limit.
-    resources: Resources | None = None
+    # The project's README deployment.
+    resources: Resources = Resources("100m", "256M", "1", "256M")  # noqa: RUF009 - frozen value
     # None: "*", every host of the release's Gateway.
     host: str | None = None
     # Off: the warm-up GETs https://<host>/<route>/ from the proxy's pod and needs the route's
@@ -137,13 +141,21 @@ class IstioProxyOptions:
     # None: the release (VirtualServices "<release>-<sha256 of the route>").
     virtual_service_prefix: str | None = None
     cluster_domain: str = "cluster.local"
-    # None: HealthProbes() on /ping.
-    probes: HealthProbes | None = None
+    probes: HealthProbes = field(default_factory=HealthProbes)
     pre_stop_seconds: int = 3
     # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
     sidecar: IstioSidecar | None = None
     dns_ndots: int | None = 1
     image_pull_secrets: tuple[str, ...] = ()
+
+    def hub_limits(self) -> HubLimits:
+        """No named servers, the slash-keeping API client, and a slow poll of the routes."""
+        return HubLimits(
+            max_named_servers=0,
+            why=_NO_NAMED_SERVERS,
+            proxy_class=HUB_PROXY_CLASS,
+            activity_interval_seconds=_ROUTES_POLL_SECONDS,
+        )
 
 
 class IstioProxy(LibraryConstruct):
@@ -197,30 +209,14 @@ class IstioProxy(LibraryConstruct):
         super().__init__(scope, id)
         enter(self, scope)
         check_hub(self, hub)
-        options = merge_options(self, options, props, IstioProxyOptions)
+        options = merge_props(self, options, props, IstioProxyOptions)
         self.options = options
-        for name, expected in (
-            ("image", str),
-            ("image_pull_policy", ImagePullPolicy),
-            ("replicas", int),
-            ("resources", (Resources, _NONE)),
-            ("host", (str, _NONE)),
-            ("wait_for_warmup", bool),
-            ("virtual_service_prefix", (str, _NONE)),
-            ("cluster_domain", str),
-            ("probes", (HealthProbes, _NONE)),
-            ("pre_stop_seconds", int),
-            ("sidecar", (IstioSidecar, _NONE)),
-            ("dns_ndots", (int, _NONE)),
-        ):
-            check_instance(self, name, getattr(options, name), expected)
         image = check_image(self, "image", options.image)
         self.image_pull_secrets = check_image_pull_secrets(
             self, "image_pull_secrets", options.image_pull_secrets
         )
-        resources = options.resources or Resources("100m", "256M", "1", "256M")
+        resources, probes = options.resources, options.probes
         resources.check(self)
-        probes = options.probes or HealthProbes()
         if options.sidecar is not None:
             options.sidecar.check(self)
         if options.replicas < 1:
@@ -380,6 +376,10 @@ class IstioProxy(LibraryConstruct):
     def ingress_flows(self, ingress: NetworkPeer) -> tuple[Flow, ...]:
         """The gateway reaches the hub and user servers through the routes."""
         return route_writer_ingress_flows(ingress, self.hub.port)
+
+    def hub_limits(self) -> HubLimits:
+        """What this proxy asks of its hub (:meth:`IstioProxyOptions.hub_limits`)."""
+        return self.options.hub_limits()
 
 
 def _check_hub_settings(scope: Construct, hub: IHub) -> None:

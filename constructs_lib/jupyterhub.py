@@ -10,7 +10,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from constructs_lib._checks import check_image_pull_secrets, check_instance
+from constructs_lib._checks import check_image_pull_secrets
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
@@ -18,10 +18,11 @@ from constructs_lib._mesh import IstioMesh, check_mesh, mesh_options, mesh_user_
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import enter
+from constructs_lib._props import check_arguments
 from constructs_lib.header_trust import HeaderTrust
 from constructs_lib.hub import HubOptions, HubStatefulSet
 from constructs_lib.interfaces import IProxy
-from constructs_lib.istio_proxy import HUB_PROXY_CLASS, IstioProxy, IstioProxyOptions
+from constructs_lib.istio_proxy import IstioProxy, IstioProxyOptions
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_policy import Flow, app_flows, component_labels
 from constructs_lib.profile import ImagePullPolicy, NotebookProfile, UserVolume
@@ -53,7 +54,6 @@ def reference_profiles(
             scope,
             "StandardProfile",
             display_name="Standard Notebook",
-            description="4 CPU / 32 GB RAM",
             default=True,
             volumes=volumes,
             service_account_token=service_account_token,
@@ -64,7 +64,6 @@ def reference_profiles(
             scope,
             "GpuProfile",
             display_name="GPU Notebook",
-            description="4 CPU / 32 GB RAM / 1 GPU",
             gpus=1,
             runtime_class_name="nvidia",
             volumes=volumes,
@@ -72,16 +71,6 @@ def reference_profiles(
             image_pull_policy=image_pull_policy,
         ),
     )
-
-
-def _for_istio_proxy(options: HubOptions, *, named_servers_chosen: bool) -> HubOptions:
-    """The hub's options for IstioProxy: its API client keeps the routes' trailing slash, and
-    named servers are off unless chosen (IstioProxy refuses them: a VirtualService route is a
-    prefix, tried in creation order)."""
-    extra = {name: dict(traits) for name, traits in options.extra_config.items()}
-    extra.setdefault("JupyterHub", {}).setdefault("proxy_class", HUB_PROXY_CLASS)
-    limit = options.named_server_limit if named_servers_chosen else 0
-    return dataclasses.replace(options, extra_config=extra, named_server_limit=limit)
 
 
 class _Keep(Enum):
@@ -105,8 +94,11 @@ class JupyterHub(LibraryConstruct):
     ``proxy_routes`` the proxy's. ``mesh`` is the one choice of service mesh for every part:
     ``IstioMesh()`` (the default, the reference's) injects Istio's sidecar into the hub, the
     proxy and the user pods and has Prometheus scrape the user pods' sidecars; ``None`` injects
-    none and scrapes nothing. With routes in Redis the hub polls the proxy every 60 s unless
-    ``activity_interval`` is set (10 s with routes in memory).
+    none and scrapes nothing.
+    The proxy states what it needs of the hub (``hub_limits()``): with routes in Redis or
+    VirtualServices the hub polls it every 60 s unless ``activity_interval_seconds`` is set
+    (10 s with routes in memory), and a ``named_server_limit`` above what it serves is
+    refused.
 
     ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
     child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.
@@ -139,9 +131,8 @@ class JupyterHub(LibraryConstruct):
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
             ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
-            and then the hub calls it with ``hub_runtime.proxy_routes``' client and named
-            servers are off (unless ``named_server_limit`` or ``hub_options`` says otherwise,
-            which IstioProxy refuses).
+            and then the hub calls it with ``hub_runtime.proxy_routes``' client; it serves no
+            named servers, so it needs ``named_server_limit=0``.
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
@@ -179,9 +170,13 @@ class JupyterHub(LibraryConstruct):
         super().__init__(scope, id)
         enter(self, scope)
         check_dns_label(self, "release", release)
-        check_instance(self, "hub_options", hub_options, (HubOptions, type(None)))
-        check_instance(
-            self, "proxy_options", proxy_options, (ProxyOptions, IstioProxyOptions, type(None))
+        check_arguments(
+            self,
+            JupyterHub.__init__,
+            hub_options=hub_options,
+            proxy_options=proxy_options,
+            proxy_autoscaling=proxy_autoscaling,
+            proxy_routes=proxy_routes,
         )
         hub_props: dict[str, Any] = {
             name: value
@@ -227,9 +222,7 @@ class JupyterHub(LibraryConstruct):
             pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
             hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
             pods = hub_props.get("user_pods") or (hub_options or HubOptions()).user_pods
-            hub_props["user_pods"] = dataclasses.replace(
-                pods or UserPods(), image_pull_secrets=pull
-            )
+            hub_props["user_pods"] = dataclasses.replace(pods, image_pull_secrets=pull)
         proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
         hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
         # Every part follows the one mesh.
@@ -239,22 +232,6 @@ class JupyterHub(LibraryConstruct):
             pods = mesh_user_pods(self, mesh, hub_settings.user_pods or UserPods())
             hub_settings = dataclasses.replace(hub_settings, user_pods=pods)
         self.mesh = mesh
-        if isinstance(proxy_settings, IstioProxyOptions):
-            hub_settings = _for_istio_proxy(
-                hub_settings,
-                named_servers_chosen="named_server_limit" in hub_props
-                or (
-                    hub_options is not None
-                    and hub_options.named_server_limit != HubOptions.named_server_limit
-                ),
-            )
-        if hub_settings.activity_interval is None and (
-            isinstance(proxy_settings, IstioProxyOptions)
-            or (proxy_settings.routes is not None and proxy_settings.routes.shared)
-        ):
-            # Routes in Redis (or VirtualServices) survive a proxy restart: poll as rarely as
-            # the reference does.
-            hub_settings = dataclasses.replace(hub_settings, activity_interval=60)
         chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
         self.user_service_account = api_object(
             self,
@@ -276,6 +253,8 @@ class JupyterHub(LibraryConstruct):
             release=release,
             user_service_account=self.user_service_account,
             kubernetes_version=kubernetes_version,
+            # The proxy is made after the hub it calls: its options answer for it.
+            proxy_limits=proxy_settings.hub_limits(),
             options=hub_settings,
         )
         self.proxy = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -296,14 +297,15 @@ def _user_server_usage(scope: Construct, settings: HubSettings) -> PodUsage:
     usage = PodUsage({})
     for base in settings.profiles:
         for _, profile in profile_variants(base):
-            requests = {
-                "cpu": profile.cpu_guarantee,
-                "memory": profile.mem_guarantee,
+            # The sizes as numbers (cores, bytes), read once by the profile.
+            requests: dict[str, Any] = {
+                "cpu": Decimal(profile.cpu_request_millicores) / 1000,
+                "memory": Decimal(profile.memory_request_bytes),
                 **profile.extra_resource_guarantees,
             }
-            limits = {
-                "cpu": profile.cpu_limit,
-                "memory": profile.mem_limit,
+            limits: dict[str, Any] = {
+                "cpu": Decimal(profile.cpu_limit_millicores) / 1000,
+                "memory": Decimal(profile.memory_limit_bytes),
                 **profile.extra_resource_limits,
             }
             if spawner.ephemeral_storage_guarantee:

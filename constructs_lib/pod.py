@@ -8,9 +8,11 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._objects import ObjectSpec, object_spec
-from constructs_lib._quantity import check_cpu, check_memory, check_range
+from constructs_lib._props import renamed
+from constructs_lib._quantity import Sizes, check_range, check_sizes
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.scheduling import Scheduling
+from hub_runtime.pod_security import restricted_container, restricted_pod
 
 __all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
 
@@ -27,20 +29,15 @@ class Resources:
     cpu_limit: str
     memory_limit: str
 
-    def check(self, scope: Construct, prefix: str = "resources") -> None:
-        for name in ("cpu_request", "cpu_limit"):
-            check_cpu(scope, f"{prefix}.{name}", getattr(self, name))
-        for name in ("memory_request", "memory_limit"):
-            check_memory(scope, f"{prefix}.{name}", getattr(self, name))
-        check_range(
-            scope, f"{prefix}.cpu_request", self.cpu_request, f"{prefix}.cpu_limit", self.cpu_limit
-        )
-        check_range(
+    def check(self, scope: Construct, prefix: str = "resources") -> Sizes:
+        """The sizes, read once (each limit at least its request)."""
+        return check_sizes(
             scope,
-            f"{prefix}.memory_request",
-            self.memory_request,
-            f"{prefix}.memory_limit",
-            self.memory_limit,
+            f"{prefix}.",
+            cpu_request=self.cpu_request,
+            cpu_limit=self.cpu_limit,
+            memory_request=self.memory_request,
+            memory_limit=self.memory_limit,
         )
 
     def to_manifest(self) -> dict[str, Any]:
@@ -50,15 +47,16 @@ class Resources:
         }
 
 
+@renamed(initial_delay="initial_delay_seconds", period="period_seconds", timeout="timeout_seconds")
 @dataclass(frozen=True)
 class ProbeTiming:
     """The numbers of one probe, in seconds and counts."""
 
-    initial_delay: int
-    period: int
+    initial_delay_seconds: int
+    period_seconds: int
     success_threshold: int
     failure_threshold: int
-    timeout: int
+    timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -77,29 +75,36 @@ class HealthProbes:
         def probe(timing: ProbeTiming) -> dict[str, Any]:
             return {
                 "httpGet": {"path": path, "port": port},
-                "initialDelaySeconds": timing.initial_delay,
-                "periodSeconds": timing.period,
+                "initialDelaySeconds": timing.initial_delay_seconds,
+                "periodSeconds": timing.period_seconds,
                 "successThreshold": timing.success_threshold,
                 "failureThreshold": timing.failure_threshold,
-                "timeoutSeconds": timing.timeout,
+                "timeoutSeconds": timing.timeout_seconds,
             }
 
         return {"readinessProbe": probe(self.readiness), "livenessProbe": probe(self.liveness)}
 
 
+@renamed(cpu="cpu_request", memory="memory_request")
 @dataclass(frozen=True)
 class IstioSidecar:
     """Istio sidecar injection with the sidecar's own resources (pod annotations)."""
 
-    cpu: str = "10m"
-    memory: str = "64Mi"
+    cpu_request: str = "10m"
+    memory_request: str = "64Mi"
     cpu_limit: str = "1000m"
     memory_limit: str = "1Gi"
 
     def check(self, scope: Construct, prefix: str = "sidecar") -> None:
-        check_range(scope, f"{prefix}.cpu", self.cpu, f"{prefix}.cpu_limit", self.cpu_limit)
         check_range(
-            scope, f"{prefix}.memory", self.memory, f"{prefix}.memory_limit", self.memory_limit
+            scope, f"{prefix}.cpu_request", self.cpu_request, f"{prefix}.cpu_limit", self.cpu_limit
+        )
+        check_range(
+            scope,
+            f"{prefix}.memory_request",
+            self.memory_request,
+            f"{prefix}.memory_limit",
+            self.memory_limit,
         )
 
     def labels(self) -> dict[str, str]:
@@ -107,36 +112,24 @@ class IstioSidecar:
 
     def annotations(self) -> dict[str, str]:
         return {
-            "sidecar.istio.io/proxyCPU": self.cpu,
-            "sidecar.istio.io/proxyMemory": self.memory,
+            "sidecar.istio.io/proxyCPU": self.cpu_request,
+            "sidecar.istio.io/proxyMemory": self.memory_request,
             "sidecar.istio.io/proxyCPULimit": self.cpu_limit,
             "sidecar.istio.io/proxyMemoryLimit": self.memory_limit,
         }
 
 
 def hardened_container() -> dict[str, Any]:
-    """The container security context of the Pod Security ``restricted`` profile."""
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": NONROOT_UID,
-        "runAsGroup": NONROOT_UID,
-        "readOnlyRootFilesystem": True,
-        "allowPrivilegeEscalation": False,
-        "privileged": False,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    """The Pod Security ``restricted`` container context, as the images' nonroot user with a
+    read-only root file system."""
+    return restricted_container(
+        run_as_user=NONROOT_UID, run_as_group=NONROOT_UID, read_only_root=True
+    )
 
 
 def hardened_pod() -> dict[str, Any]:
-    return {
-        # Fresh volumes (EBS, PD, Azure Disk, Ceph) are root:root 0755: the kubelet makes
-        # them group-writable for this gid, so the non-root containers can write them.
-        "fsGroup": NONROOT_UID,
-        # Re-own only a volume whose top directory does not already match (fast restarts).
-        "fsGroupChangePolicy": "OnRootMismatch",
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    """The ``restricted`` pod context; volumes group-writable for the nonroot gid."""
+    return restricted_pod(fs_group=NONROOT_UID)
 
 
 def pre_stop(seconds: int, version: KubernetesVersion) -> dict[str, Any]:

@@ -14,12 +14,14 @@ from constructs_lib._checks import check_image, check_instance
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label, check_dns_subdomain
+from constructs_lib._props import renamed_arguments
 from constructs_lib._pull_policy import ImagePullPolicy
-from constructs_lib._quantity import check_cpu, check_memory, check_quantity, check_range
+from constructs_lib._quantity import check_quantity, check_range, check_sizes, describe_sizes
 from constructs_lib.profile_options import ProfileOption, check_default_url, check_variants
 from constructs_lib.scan_exceptions import pulled_if_absent, unpinned
 from constructs_lib.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
 from constructs_lib.user_containers import RESERVED_NAMES, UserContainer, check_containers
+from hub_runtime.pod_security import NOTEBOOK_OWNER, PATH_FIELDS
 from hub_runtime.quantity import parse_quantity
 from hub_runtime.settings import ClaimSettings, ProfileSettings, ReadOnly, VolumeSettings
 
@@ -33,13 +35,6 @@ __all__ = [
 ]
 
 DEFAULT_USER_IMAGE = "quay.io/jupyter/scipy-notebook:python-3.12"
-
-# Template fields a user-pod path may use. `{user}` is the user's safe slug (never raw input);
-# the others are KubeSpawner's own escaped forms. `{unescaped_username}` is left out on purpose.
-PATH_FIELDS = frozenset({"user", "username", "safe_username", "servername", "user_server"})
-
-# uid:gid of the notebook user in the Jupyter docker-stacks images.
-NOTEBOOK_OWNER = (1000, 1000)
 
 
 class ClaimAccessMode(StrEnum):
@@ -94,9 +89,9 @@ class UserVolume:
         a server of the user first starts, every server of the user mounts it, and it stays
         when they stop (deleting the user deletes it only with
         ``UserPods(delete_claim_with_user=True)``). Files are the user's through the pod's
-        ``fsGroup`` (gid 100): no root init container. ``size`` is a Kubernetes quantity
-        (default ``10Gi``, as zero-to-jupyterhub); ``storage_class`` ``None`` is the
-        cluster's default; the mount defaults to the notebook user's home."""
+        ``fsGroup`` (the notebook user's gid, 100): no root init container. ``size`` is a
+        Kubernetes quantity (default ``10Gi``, as zero-to-jupyterhub); ``storage_class``
+        ``None`` is the cluster's default; the mount defaults to the notebook user's home."""
         return UserVolume(
             name,
             mount_path,
@@ -280,16 +275,18 @@ class NotebookProfile(LibraryConstruct):
     Args:
         display_name: the name users pick; default ``Standard Notebook``, the reference's.
         slug: the profile's key; default ``None``, derived from ``display_name``.
-        description: the line under the name; default the reference's ``4 CPU / 32 GB RAM``.
+        description: the line under the name; default ``None``: the limits, as
+            ``4 CPU / 32 GB RAM`` (``/ 1 GPU`` with a GPU), so it always says what the profile
+            gives.
         default: whether the spawn form preselects it; default ``False`` (the first profile is the
             default when none is marked).
         image: the user server image; default ``DEFAULT_USER_IMAGE``.
         image_pull_policy: default ``Always``: the reference moves tags (pin a digest in ``image``
             to make this cheap).
-        cpu_guarantee: CPU requested; default ``1``, the reference's.
+        cpu_request: CPU requested; default ``1``, the reference's.
         cpu_limit: CPU limit; default ``4``, the reference's.
-        mem_guarantee: memory requested; default ``256M``, the reference's.
-        mem_limit: memory limit; default ``32G``, the reference's.
+        memory_request: memory requested; default ``256M``, the reference's.
+        memory_limit: memory limit; default ``32G``, the reference's.
         gpus: ``nvidia.com/gpu`` per pod; default 0.
         runtime_class_name: the pod's RuntimeClass (``nvidia`` for GPUs); default ``None``.
         extra_resource_guarantees: more extended resources requested; default ``None``.
@@ -314,6 +311,9 @@ class NotebookProfile(LibraryConstruct):
             default none.
     """
 
+    @renamed_arguments(
+        cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit"
+    )
     def __init__(
         self,
         scope: Construct,
@@ -321,15 +321,16 @@ class NotebookProfile(LibraryConstruct):
         *,
         display_name: str = "Standard Notebook",
         slug: str | None = None,
-        description: str = "4 CPU / 32 GB RAM",
+        # None: derived from the limits below, so it cannot disagree with them.
+        description: str | None = None,
         default: bool = False,
         image: str = DEFAULT_USER_IMAGE,
         # Always: the reference moves tags; pin a digest in image to make this cheap.
         image_pull_policy: ImagePullPolicy = ImagePullPolicy.ALWAYS,
-        cpu_guarantee: str = "1",
+        cpu_request: str = "1",
         cpu_limit: str = "4",
-        mem_guarantee: str = "256M",
-        mem_limit: str = "32G",
+        memory_request: str = "256M",
+        memory_limit: str = "32G",
         gpus: int = 0,
         runtime_class_name: str | None = None,
         extra_resource_guarantees: Mapping[str, str] | None = None,
@@ -352,22 +353,27 @@ class NotebookProfile(LibraryConstruct):
         super().__init__(scope, id)
         # Read before any other check (the slug is derived from the name).
         check_instance(self, "display_name", display_name, str)
-        check_instance(self, "description", description, str)
         check_instance(self, "default", default, bool)
         self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
         if not display_name.strip():
             raise invalid(self, "display_name", display_name, "must not be empty")
         check_image(self, "image", image)
-        # Kubernetes quantities, read as Kubernetes reads them ("32G" is 32 * 10**9 bytes);
-        # the hub hands KubeSpawner the same number of bytes.
-        check_cpu(self, "cpu_guarantee", cpu_guarantee)
-        check_cpu(self, "cpu_limit", cpu_limit)
-        check_memory(self, "mem_guarantee", mem_guarantee)
-        check_memory(self, "mem_limit", mem_limit)
-        check_range(self, "cpu_guarantee", cpu_guarantee, "cpu_limit", cpu_limit)
-        check_range(self, "mem_guarantee", mem_guarantee, "mem_limit", mem_limit)
+        # Kubernetes quantities, read once as Kubernetes reads them ("32G" is 32 * 10**9
+        # bytes): the hub and the quota take these numbers.
+        sizes = check_sizes(
+            self,
+            "",
+            cpu_request=cpu_request,
+            cpu_limit=cpu_limit,
+            memory_request=memory_request,
+            memory_limit=memory_limit,
+        )
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
             raise invalid(self, "gpus", gpus, "must be a whole number of GPUs, 0 or more")
+        if description is None:
+            description = describe_sizes(sizes.cpu_limit_cores, sizes.memory_limit_bytes, gpus)
+        elif not isinstance(description, str):
+            raise invalid(self, "description", description, "must be a string or None")
         if runtime_class_name is not None:
             check_dns_label(self, "runtime_class_name", runtime_class_name)
         guarantees = dict(extra_resource_guarantees or {})
@@ -451,10 +457,10 @@ class NotebookProfile(LibraryConstruct):
             default=default,
             image=image,
             image_pull_policy=image_pull_policy.value,
-            cpu_guarantee=cpu_guarantee,
-            cpu_limit=cpu_limit,
-            mem_guarantee=mem_guarantee,
-            mem_limit=mem_limit,
+            cpu_request_millicores=sizes.cpu_request_millicores,
+            cpu_limit_millicores=sizes.cpu_limit_millicores,
+            memory_request_bytes=sizes.memory_request_bytes,
+            memory_limit_bytes=sizes.memory_limit_bytes,
             extra_resource_guarantees=dict(sorted(guarantees.items())),
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,

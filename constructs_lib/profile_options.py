@@ -17,7 +17,8 @@ from constructs import Construct
 
 from constructs_lib._checks import check_image
 from constructs_lib._errors import invalid
-from constructs_lib._quantity import check_cpu, check_memory, check_range
+from constructs_lib._props import renamed
+from constructs_lib._quantity import check_cpu, check_memory, format_memory, format_millicores
 from hub_runtime.settings import ChoiceSettings, ProfileOptionSettings, ProfileSettings
 
 __all__ = ["ProfileChoice", "ProfileOption", "check_default_url", "profile_variants"]
@@ -49,6 +50,7 @@ def check_default_url(scope: Construct, field: str, url: object) -> str | None:
     return url
 
 
+@renamed(cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit")
 @dataclass(frozen=True)
 class ProfileChoice:
     """One choice of a :class:`ProfileOption`; a field left ``None`` keeps the profile's.
@@ -57,26 +59,30 @@ class ProfileChoice:
     display_name: str
     default: bool = False
     image: str | None = None
-    cpu_guarantee: str | None = None
+    cpu_request: str | None = None
     cpu_limit: str | None = None
-    mem_guarantee: str | None = None
-    mem_limit: str | None = None
+    memory_request: str | None = None
+    memory_limit: str | None = None
     default_url: str | None = None
 
-    def check(self, scope: Construct, field: str) -> None:
+    def check(self, scope: Construct, field: str) -> dict[str, int]:
+        """Checked; the sizes it sets, read once (millicores and bytes, by settings field)."""
         if not isinstance(self.display_name, str) or not self.display_name.strip():
             raise invalid(scope, f"{field}.display_name", self.display_name, "must not be empty")
         if not isinstance(self.default, bool):
             raise invalid(scope, f"{field}.default", self.default, "must be True or False")
         if self.image is not None:
             check_image(scope, f"{field}.image", self.image)
-        for name in ("cpu_guarantee", "cpu_limit"):
+        sizes: dict[str, int] = {}
+        for name in ("cpu_request", "cpu_limit"):
             if getattr(self, name) is not None:
-                check_cpu(scope, f"{field}.{name}", getattr(self, name))
-        for name in ("mem_guarantee", "mem_limit"):
+                cores = check_cpu(scope, f"{field}.{name}", getattr(self, name))
+                sizes[f"{name}_millicores"] = int(cores * 1000)
+        for name in ("memory_request", "memory_limit"):
             if getattr(self, name) is not None:
-                check_memory(scope, f"{field}.{name}", getattr(self, name))
+                sizes[f"{name}_bytes"] = check_memory(scope, f"{field}.{name}", getattr(self, name))
         check_default_url(scope, f"{field}.default_url", self.default_url)
+        return sizes
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,10 @@ class ProfileOption:
                 raise invalid(
                     scope, f"{here}.choices[{choice_key!r}]", choice, "must be a ProfileChoice"
                 )
-            choice.check(scope, f"{here}.choices[{choice_key!r}]")
+        sizes = {
+            choice_key: choice.check(scope, f"{here}.choices[{choice_key!r}]")
+            for choice_key, choice in self.choices.items()
+        }
         defaults = [k for k, choice in self.choices.items() if choice.default]
         if len(defaults) > 1:
             raise invalid(
@@ -132,18 +141,27 @@ class ProfileOption:
                     display_name=choice.display_name,
                     default=choice_key == default,
                     image=choice.image,
-                    cpu_guarantee=choice.cpu_guarantee,
-                    cpu_limit=choice.cpu_limit,
-                    mem_guarantee=choice.mem_guarantee,
-                    mem_limit=choice.mem_limit,
                     default_url=choice.default_url,
+                    **sizes[choice_key],
                 )
                 for choice_key, choice in self.choices.items()
             ),
         )
 
 
-_OVERRIDES = ("image", "cpu_guarantee", "cpu_limit", "mem_guarantee", "mem_limit", "default_url")
+_OVERRIDES = (
+    "image",
+    "cpu_request_millicores",
+    "cpu_limit_millicores",
+    "memory_request_bytes",
+    "memory_limit_bytes",
+    "default_url",
+)
+# Each size: the request and limit fields, the name users give them, and how to show one.
+_SIZE_PAIRS = (
+    ("cpu_request_millicores", "cpu_limit_millicores", "cpu", format_millicores),
+    ("memory_request_bytes", "memory_limit_bytes", "memory", format_memory),
+)
 
 
 def profile_variants(profile: ProfileSettings) -> Iterator[tuple[dict[str, str], ProfileSettings]]:
@@ -151,7 +169,7 @@ def profile_variants(profile: ProfileSettings) -> Iterator[tuple[dict[str, str],
     the profile with those choices applied in the options' order (a later one replaces)."""
     options = profile.options
     for combination in itertools.product(*(option.choices for option in options)):
-        changes: dict[str, str | None] = {}
+        changes: dict[str, str | int | None] = {}
         for choice in combination:
             changes.update(
                 {name: getattr(choice, name) for name in _OVERRIDES if getattr(choice, name)}
@@ -166,11 +184,12 @@ def check_variants(scope: Construct, field: str, profile: ProfileSettings) -> No
     """Every combination of choices keeps each guarantee within its limit."""
     for chosen, variant in profile_variants(profile):
         where = "".join(f"[{k!r}={v!r}]" for k, v in chosen.items())
-        for guarantee, limit in (("cpu_guarantee", "cpu_limit"), ("mem_guarantee", "mem_limit")):
-            check_range(
-                scope,
-                f"{field}{where}.{guarantee}",
-                getattr(variant, guarantee),
-                f"{field}{where}.{limit}",
-                getattr(variant, limit),
-            )
+        for request, limit, resource, show in _SIZE_PAIRS:
+            low, high = getattr(variant, request), getattr(variant, limit)
+            if high < low:
+                raise invalid(
+                    scope,
+                    f"{field}{where}.{resource}_limit",
+                    show(high),
+                    f"must be at least {field}{where}.{resource}_request ({show(low)})",
+                )

@@ -14,8 +14,6 @@ from constructs import Construct
 from constructs_lib._checks import (
     check_image,
     check_image_pull_secrets,
-    check_instance,
-    merge_options,
 )
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._endpoints import (
@@ -33,8 +31,9 @@ from constructs_lib._handles import Handle
 from constructs_lib._names import Component, selector_labels
 from constructs_lib._objects import api_objects, name_of, object_spec
 from constructs_lib._placement import enter, join_app
+from constructs_lib._props import merge_props, renamed
 from constructs_lib._proxy_checks import check_hub, check_one_proxy
-from constructs_lib.interfaces import IHub
+from constructs_lib.interfaces import HubLimits, IHub
 from constructs_lib.kubernetes_version import KubernetesVersion
 from constructs_lib.network_peer import NetworkPeer
 from constructs_lib.pod import (
@@ -62,7 +61,8 @@ __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "Pr
 
 # The official image, public; the version the tests run (package.json).
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
-_NONE = type(None)
+# Routes in Redis survive a proxy restart: the hub polls them as rarely as the reference does.
+_SHARED_ROUTES_POLL_SECONDS = 60
 
 
 class ProxyLogLevel(StrEnum):
@@ -72,6 +72,7 @@ class ProxyLogLevel(StrEnum):
     DEBUG = "debug"
 
 
+@renamed(scale_down_window="scale_down_window_seconds")
 @dataclass(frozen=True)
 class Autoscaling:
     """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
@@ -82,7 +83,7 @@ class Autoscaling:
     max_replicas: int | None = None
     cpu_utilization: int = 80
     # Scale down slowly (a 5-minute window), up at once.
-    scale_down_window: int = 300
+    scale_down_window_seconds: int = 300
 
     def resolve(self, scope: Construct, shared_routes: bool) -> Autoscaling:
         """Checked, with max_replicas decided."""
@@ -135,7 +136,7 @@ class Autoscaling:
             ],
             "behavior": {
                 "scaleDown": {
-                    "stabilizationWindowSeconds": self.scale_down_window,
+                    "stabilizationWindowSeconds": self.scale_down_window_seconds,
                     "policies": [{"type": "Percent", "value": 100, "periodSeconds": window}],
                 },
                 "scaleUp": {
@@ -150,22 +151,23 @@ class Autoscaling:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProxyOptions:
     """Every option of the proxy but its hub: the value ``JupyterHub(proxy_options=...)``
     forwards whole, and whose fields ``CHProxy`` also takes as keyword props.
 
     Fields:
-        routes: where the routes live; default ``None``, in the proxy's memory (one replica; the
-            hub re-adds lost routes); ``RouteStore.redis(...)`` shares them between replicas.
-        image: the proxy image; default ``None``, the official CHP image (``DEFAULT_PROXY_IMAGE``).
+        routes: where the routes live; default ``RouteStore.memory()``, in the proxy's memory
+            (one replica; the hub re-adds lost routes); ``RouteStore.redis(...)`` shares them
+            between replicas.
+        image: the proxy image; default ``DEFAULT_PROXY_IMAGE``, the official CHP image.
             Routes in Redis need one of your own with the Redis backend.
         image_pull_policy: default ``IfNotPresent``: images are pinned by tag, so a node's copy is
             the one.
-        resources: default ``None``: 10m/128Mi requested, 1 CPU/256Mi limit (CHP peaked at 94 MiB
+        resources: default 10m/128Mi requested, 1 CPU/256Mi limit (CHP peaked at 94 MiB
             under 20 concurrent logins; the reference's 32Mi gets it OOM-killed).
         log_level: CHP's log level; default ``warn``.
-        autoscaling: the HorizontalPodAutoscaler; default ``None``, ``Autoscaling()`` (1 to 3
+        autoscaling: the HorizontalPodAutoscaler; default ``Autoscaling()`` (1 to 3
             replicas with routes in Redis; exactly 1 with routes in memory, set on the
             Deployment with no HPA, as for any equal minimum and maximum).
         probes: liveness and readiness timing on ``/_chp_healthz``; default ``HealthProbes()``.
@@ -183,21 +185,20 @@ class ProxyOptions:
             ``PodAffinityTerm``); default none.
     """
 
-    # None: RouteStore.memory() (routes in the proxy's memory; one replica).
-    routes: RouteStore | None = None
-    # None: the official CHP image. Routes in Redis need an image with the backend, which
-    # nobody publishes: build docker/proxy-redis.Dockerfile, push it, and pass it here.
-    image: str | None = None
+    # Routes in the proxy's memory: one replica, nothing else to deploy.
+    routes: RouteStore = dataclasses.field(default_factory=RouteStore.memory)
+    # The official CHP image. Routes in Redis need an image with the backend, which nobody
+    # publishes: build docker/proxy-redis.Dockerfile, push it, and pass it here.
+    image: str = DEFAULT_PROXY_IMAGE
     # Images are pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
-    # None: 10m/128Mi requested, 1 CPU/256Mi limit. Node-based CHP peaked at 94 MiB under 20
-    # concurrent logins (scripts/bench_login.py): 32Mi (the reference's) gets it OOM-killed.
-    resources: Resources | None = None
+    # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
+    # 32Mi (the reference's) gets it OOM-killed.
+    resources: Resources = Resources("10m", "128Mi", "1000m", "256Mi")  # noqa: RUF009 - frozen
     log_level: ProxyLogLevel = ProxyLogLevel.WARN
-    # None: Autoscaling() (on CPU; at most 1 replica with routes in memory, 3 in Redis).
-    autoscaling: Autoscaling | None = None
-    # None: HealthProbes() on /_chp_healthz.
-    probes: HealthProbes | None = None
+    # On CPU; at most 1 replica with routes in memory, 3 in Redis.
+    autoscaling: Autoscaling = Autoscaling()
+    probes: HealthProbes = dataclasses.field(default_factory=HealthProbes)
     pre_stop_seconds: int = 3
     # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
     sidecar: IstioSidecar | None = None
@@ -208,6 +209,13 @@ class ProxyOptions:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     tolerations: Sequence[Toleration] = ()
     affinity: Sequence[Affinity] = ()
+
+    def hub_limits(self) -> HubLimits:
+        """CHP routes by longest prefix, so any number of named servers; routes in Redis
+        outlive a proxy restart, so the hub need not poll them often."""
+        if self.routes.shared:
+            return HubLimits(activity_interval_seconds=_SHARED_ROUTES_POLL_SECONDS)
+        return HubLimits()
 
 
 class CHProxy(LibraryConstruct):
@@ -262,70 +270,33 @@ class CHProxy(LibraryConstruct):
         super().__init__(scope, id)
         enter(self, scope)
         check_hub(self, hub)
-        options = merge_options(self, options, props, ProxyOptions)
+        options = merge_props(self, options, props, ProxyOptions)
         self.options = options
-        (
-            routes,
-            image,
-            image_pull_policy,
-            resources,
-            log_level,
-            autoscaling,
-            probes,
-            pre_stop_seconds,
-            sidecar,
-            dns_ndots,
-        ) = (
-            options.routes,
-            options.image,
-            options.image_pull_policy,
-            options.resources,
-            options.log_level,
-            options.autoscaling,
-            options.probes,
-            options.pre_stop_seconds,
-            options.sidecar,
-            options.dns_ndots,
-        )
-        for name, value, expected in (
-            ("routes", routes, (RouteStore, _NONE)),
-            ("image", image, (str, _NONE)),
-            ("image_pull_policy", image_pull_policy, ImagePullPolicy),
-            ("resources", resources, (Resources, _NONE)),
-            ("log_level", log_level, ProxyLogLevel),
-            ("autoscaling", autoscaling, (Autoscaling, _NONE)),
-            ("probes", probes, (HealthProbes, _NONE)),
-            ("pre_stop_seconds", pre_stop_seconds, int),
-            ("sidecar", sidecar, (IstioSidecar, _NONE)),
-            ("dns_ndots", dns_ndots, (int, _NONE)),
-        ):
-            check_instance(self, name, value, expected)
-        resources = resources or Resources("10m", "128Mi", "1000m", "256Mi")
-        routes = routes or RouteStore.memory()
-        probes = probes or HealthProbes()
-        resources.check(self)
-        autoscaling = (autoscaling or Autoscaling()).resolve(self, routes.shared)
+        routes, image = options.routes, options.image
+        options.resources.check(self)
+        autoscaling = options.autoscaling.resolve(self, routes.shared)
         # An HPA whose minimum is its maximum scales nothing (with routes in memory: exactly
         # one replica): the Deployment states that count itself, and no HPA is made.
         fixed = autoscaling.min_replicas == autoscaling.max_replicas
-        if image is None and routes.shared:
+        # The official image has no Redis backend: CHP would fail at start.
+        if image == DEFAULT_PROXY_IMAGE and routes.shared:
             raise invalid(
                 self,
                 "image",
                 image,
-                f"must be given with routes in Redis: the official image lacks "
+                f"must be an image of your own with routes in Redis: the official one lacks "
                 f"{REDIS_BACKEND}; build {PROXY_REDIS_RECIPE} (docker build -f "
                 f"{PROXY_REDIS_RECIPE} -t <registry>/proxy-redis:<tag> .), push it and pass "
                 f"its reference",
             )
-        image = check_image(self, "image", DEFAULT_PROXY_IMAGE if image is None else image)
+        check_image(self, "image", image)
         self.image_pull_secrets = check_image_pull_secrets(
             self, "image_pull_secrets", options.image_pull_secrets
         )
-        if sidecar is not None:
-            sidecar.check(self)
-        if pre_stop_seconds < 0:
-            raise invalid(self, "pre_stop_seconds", pre_stop_seconds, "must be 0 or more")
+        if options.sidecar is not None:
+            options.sidecar.check(self)
+        if options.pre_stop_seconds < 0:
+            raise invalid(self, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
         scheduling = Scheduling.of(
             self,
             node_selector=options.node_selector,
@@ -380,7 +351,7 @@ class CHProxy(LibraryConstruct):
         container = {
             "name": Component.PROXY.value,
             "image": image,
-            "imagePullPolicy": image_pull_policy.value,
+            "imagePullPolicy": options.image_pull_policy.value,
             "args": [
                 # Empty --ip/--api-ip: listen on every interface, not CHP's default localhost.
                 "--ip=",
@@ -395,7 +366,7 @@ class CHProxy(LibraryConstruct):
                 "--change-origin",
                 f"--default-target={hub.url}",
                 f"--error-target={hub.url}/hub/error",
-                f"--log-level={log_level.value}",
+                f"--log-level={options.log_level.value}",
                 *routes.proxy_args(),
             ],
             # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
@@ -406,9 +377,9 @@ class CHProxy(LibraryConstruct):
                 {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
                 {"name": "metrics", "containerPort": self.METRICS_PORT, "protocol": "TCP"},
             ],
-            **probes.to_manifest("/_chp_healthz", "http"),
-            "lifecycle": pre_stop(pre_stop_seconds, version),
-            "resources": resources.to_manifest(),
+            **options.probes.to_manifest("/_chp_healthz", "http"),
+            "lifecycle": pre_stop(options.pre_stop_seconds, version),
+            "resources": options.resources.to_manifest(),
             "securityContext": hardened_container(),
             # Present even when empty: ".../volumeMounts/-" patches append to it.
             "volumeMounts": [],
@@ -421,7 +392,7 @@ class CHProxy(LibraryConstruct):
             labels=self.labels,
             annotations={
                 **skip_annotations(
-                    SECRET_ENV, unpinned(image), pulled_if_absent(image_pull_policy.value)
+                    SECRET_ENV, unpinned(image), pulled_if_absent(options.image_pull_policy.value)
                 ),
                 # A token rotation rolls every replica with the hub: CHP reads it at start.
                 **hub.proxy_token.rolling_annotations(),
@@ -437,10 +408,10 @@ class CHProxy(LibraryConstruct):
                 "selector": {"matchLabels": dict(self.labels)},
                 "template": pod_template(
                     self.labels,
-                    sidecar=sidecar,
+                    sidecar=options.sidecar,
                     service_account=service_account.name,
                     automount_token=False,
-                    dns_ndots=dns_ndots,
+                    dns_ndots=options.dns_ndots,
                     revision_key="pod-template-hash",
                     containers=[container],
                     image_pull_secrets=self.image_pull_secrets,
@@ -483,6 +454,10 @@ class CHProxy(LibraryConstruct):
         """Every request goes to the public port; the proxy routes ``/hub`` to the hub and
         the rest to user servers."""
         return IngressTarget(name_of(self.service), self.port, self.port_name)
+
+    def hub_limits(self) -> HubLimits:
+        """What this proxy asks of its hub (:meth:`ProxyOptions.hub_limits`)."""
+        return self.options.hub_limits()
 
     @property
     def route_gateway_name(self) -> None:

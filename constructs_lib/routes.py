@@ -15,6 +15,7 @@ from constructs_lib._objects import api_object, api_objects, name_of, object_spe
 from constructs_lib._quantity import check_quantity
 from constructs_lib.pod import Resources, disruption_budget_spec
 from constructs_lib.scan_exceptions import skip_annotations, unpinned
+from hub_runtime.pod_security import restricted_container
 
 __all__ = [
     "FAIL_FAST",
@@ -158,17 +159,10 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
             "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 2},
             "livenessProbe": {"tcpSocket": {"port": "redis"}, "initialDelaySeconds": 30},
             "resources": resources.to_manifest(),
-            "securityContext": {
-                # A high uid of no one on the host; the data volume is writable via fsGroup.
-                "runAsNonRoot": True,
-                "runAsUser": _REDIS_UID,
-                "runAsGroup": _REDIS_UID,
-                "readOnlyRootFilesystem": True,
-                "allowPrivilegeEscalation": False,
-                "privileged": False,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            # A high uid of no one on the host; the data volume is writable via fsGroup.
+            "securityContext": restricted_container(
+                run_as_user=_REDIS_UID, run_as_group=_REDIS_UID, read_only_root=True
+            ),
             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
         }
         stateful_set = object_spec(

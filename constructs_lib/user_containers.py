@@ -15,12 +15,11 @@ from constructs_lib._errors import invalid
 from constructs_lib._names import check_dns_label
 from constructs_lib._pull_policy import ImagePullPolicy
 from constructs_lib.pod import Resources
+from hub_runtime.pod_security import NOTEBOOK_UID
 from hub_runtime.settings import ContainerSettings
 
 __all__ = ["NOTEBOOK_UID", "UserContainer"]
 
-# The notebook user of the Jupyter docker-stacks images, whom user pods run as.
-NOTEBOOK_UID = 1000
 # What Kubernetes accepts as an environment variable name.
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 # Names the pod already uses: KubeSpawner's notebook container, Istio's injected ones.

@@ -13,10 +13,13 @@ from constructs_lib._cluster_names import claim_cluster_name
 from constructs_lib._errors import invalid
 from constructs_lib._names import Component, check_dns_subdomain, selector_labels
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._props import renamed
 from constructs_lib._quantity import check_quantity
 from constructs_lib.integrity import Prerequisite
 from constructs_lib.pod import IstioSidecar
 from constructs_lib.profile_options import check_default_url
+from hub_runtime.pod_security import NOTEBOOK_UID
+from hub_runtime.settings import CullerSettings
 
 __all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
@@ -165,11 +168,13 @@ def _reference_labels() -> Mapping[str, str]:
     }
 
 
+@renamed(start_timeout="start_timeout_seconds")
 @dataclass(frozen=True)
 class UserPods:
     """Settings shared by every user pod the hub spawns."""
 
-    start_timeout: int = 300
+    # KubeSpawner's default: a pod not running within it fails the spawn.
+    start_timeout_seconds: int = 300
     # The reference named a class "low" that nothing created, so every spawn was refused.
     # None: user pods name no class (the cluster's default priority).
     priority: UserPriority | None = field(default_factory=UserPriority.created)
@@ -214,11 +219,11 @@ class UserPods:
                 self.server_args,
                 "must be a list of arguments, not one string",
             )
-        if self.start_timeout <= 0:
+        if self.start_timeout_seconds <= 0:
             raise invalid(
                 scope,
-                "user_pods.start_timeout",
-                self.start_timeout,
+                "user_pods.start_timeout_seconds",
+                self.start_timeout_seconds,
                 "must be a positive number of seconds",
             )
         if self.sidecar is not None:
@@ -250,7 +255,7 @@ class UserPods:
             "CKV_K8S_9": probes,
             "CKV_K8S_22": "notebooks write to the image's home and temporary directories",
             "CKV_K8S_38": "user servers call the Kubernetes API with their own service account",
-            "CKV_K8S_40": "the Jupyter docker-stacks images run as uid 1000 (jovyan)",
+            "CKV_K8S_40": f"the Jupyter docker-stacks images run as uid {NOTEBOOK_UID} (jovyan)",
         }
 
     def pod_annotations(self) -> dict[str, str]:
@@ -267,44 +272,31 @@ class UserPods:
         return {**self.labels, **(self.sidecar.labels() if self.sidecar else {})}
 
 
+@renamed(timeout="timeout_seconds", every="every_seconds", max_age="max_age_seconds")
 @dataclass(frozen=True)
-class IdleCuller:
+class IdleCuller(CullerSettings):
     """jupyterhub-idle-culler, as zero-to-jupyterhub's ``cull`` values: stops user servers
-    idle for ``timeout`` seconds, checking every ``every`` seconds, at most ``concurrency``
-    requests to the hub at once; ``max_age`` (seconds, 0 for none) stops servers that old
-    even when busy. ``users`` also deletes users idle for ``timeout`` whose servers are all
+    idle for ``timeout_seconds``, checking every ``every_seconds``, at most ``concurrency``
+    requests to the hub at once; ``max_age_seconds`` (0 for none) stops servers that old
+    even when busy. ``users`` also deletes users idle for the timeout whose servers are all
     stopped (their hub state; their claim stays unless
     ``UserPods(delete_claim_with_user=True)``), admins too unless ``admin_users=False``;
     ``remove_named_servers`` removes culled named servers instead of only stopping them.
-    The culler's role grants only the scopes these need (``admin:users`` with ``users``)."""
-
-    enabled: bool = True
-    timeout: int = 3600
-    every: int = 600
-    concurrency: int = 10
-    # 0: no maximum age; a busy server is never stopped.
-    max_age: int = 0
-    # Users are people signed in through the auth proxy: keep them (z2jh's default).
-    users: bool = False
-    # Only with users: admins are culled like everyone else (the culler's default).
-    admin_users: bool = True
-    # A culled named server stays on the user's list, to start again (z2jh's default).
-    remove_named_servers: bool = False
+    The culler's role grants only the scopes these need (``admin:users`` with ``users``).
+    Its fields are the hub settings' (``CullerSettings``), defaults included."""
 
     def check(self, scope: Construct) -> None:
-        for name in ("enabled", "users", "admin_users", "remove_named_servers"):
-            if not isinstance(getattr(self, name), bool):
-                raise invalid(scope, f"culler.{name}", getattr(self, name), "must be True or False")
-        for name in ("timeout", "every", "concurrency", "max_age"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                unit = "" if name == "concurrency" else " of seconds"
-                raise invalid(scope, f"culler.{name}", value, f"must be a whole number{unit}")
-        for name in ("timeout", "every", "concurrency"):
+        # The types are checked with the hub's options (their hints); these are the ranges.
+        for name in ("timeout_seconds", "every_seconds", "concurrency"):
             if getattr(self, name) <= 0:
                 raise invalid(scope, f"culler.{name}", getattr(self, name), "must be positive")
-        if self.max_age < 0:
-            raise invalid(scope, "culler.max_age", self.max_age, "must be 0 (no limit) or more")
+        if self.max_age_seconds < 0:
+            raise invalid(
+                scope,
+                "culler.max_age_seconds",
+                self.max_age_seconds,
+                "must be 0 (no limit) or more",
+            )
         if not self.users and not self.admin_users:
             raise invalid(
                 scope,

@@ -8,12 +8,17 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.pod_security import (
+    NOTEBOOK_GID,
+    NOTEBOOK_UID,
+    restricted_container,
+    restricted_pod,
+)
 from hub_runtime.proxy_client import PROXY_CLIENT_CLASS
-from hub_runtime.quantity import cpu_cores, memory_bytes
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIGURABLE_CLASSES,
@@ -31,7 +36,6 @@ from hub_runtime.settings import (
 
 __all__ = [
     "CULLER_SCOPES",
-    "RESTRICTED_CONTAINER",
     "SETTINGS_ENV",
     "apply",
     "culler_scopes",
@@ -53,16 +57,6 @@ _READ_ONLY = {
     "unless_admin": "{is_not_admin}",
     "if_admin": "{is_admin}",
 }
-_NOTEBOOK_UID, _NOTEBOOK_GID = 1000, 100
-# The container security context of the Pod Security "restricted" profile, which the notebook
-# container and every extra or init container a profile adds run with.
-RESTRICTED_CONTAINER: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-_T = TypeVar("_T")
 
 
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
@@ -79,7 +73,7 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.allow_named_servers = settings.named_servers
     hub.named_server_limit_per_user = settings.named_server_limit_per_user
     hub.concurrent_spawn_limit = settings.concurrent_spawn_limit
-    hub.last_activity_interval = settings.activity_interval
+    hub.last_activity_interval = settings.activity_interval_seconds
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
     # curl: HTTP/1.1 keep-alive and better concurrency towards the proxy and user servers.
@@ -153,12 +147,12 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
         sys.executable,
         "-m",
         "jupyterhub_idle_culler",
-        f"--timeout={culler.timeout}",
-        f"--cull-every={culler.every}",
+        f"--timeout={culler.timeout_seconds}",
+        f"--cull-every={culler.every_seconds}",
         f"--concurrency={culler.concurrency}",
     ]
-    if culler.max_age:
-        command.append(f"--max-age={culler.max_age}")
+    if culler.max_age_seconds:
+        command.append(f"--max-age={culler.max_age_seconds}")
     # "=true"/"=false": culler 2.x (traitlets) refuses a bare flag, 1.x (tornado) takes both.
     if culler.users:
         command.append("--cull-users=true")
@@ -183,7 +177,7 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     if namespace:
         kube.namespace = namespace
     kube.slug_scheme = "safe"
-    kube.start_timeout = spawner.start_timeout
+    kube.start_timeout = spawner.start_timeout_seconds
     kube.port = spawner.port
     kube.cmd = list(spawner.cmd)
     kube.args = list(spawner.args)
@@ -204,16 +198,13 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     if spawner.ephemeral_storage_guarantee:
         kube.extra_resource_guarantees = {"ephemeral-storage": spawner.ephemeral_storage_guarantee}
     kube.profile_list = profile_list(settings)
-    # The restricted Pod Security profile where the image allows it (docker-stacks: uid 1000).
-    kube.uid = _NOTEBOOK_UID
-    kube.fs_gid = _NOTEBOOK_GID
-    kube.pod_security_context = {
-        # fs_gid: the kubelet makes volumes (a fresh claim is root-owned) group-writable for
-        # gid 100; only a volume whose top directory does not match yet is re-owned.
-        "fsGroupChangePolicy": "OnRootMismatch",
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-    kube.container_security_context = dict(RESTRICTED_CONTAINER)
+    # The restricted Pod Security profile, as the docker-stacks images' notebook user; the
+    # kubelet makes volumes (a fresh claim is root-owned) group-writable for its gid.
+    kube.uid = NOTEBOOK_UID
+    kube.fs_gid = NOTEBOOK_GID
+    kube.pod_security_context = restricted_pod()
+    # The notebook container and every extra or init container a profile adds.
+    kube.container_security_context = restricted_container()
     if spawner.default_url:
         kube.default_url = spawner.default_url
 
@@ -247,11 +238,7 @@ def _profile(profile: ProfileSettings, settings: HubSettings) -> dict[str, Any]:
     override: dict[str, Any] = {
         "image": profile.image,
         "image_pull_policy": profile.image_pull_policy,
-        "cpu_guarantee": _resource(profile, "cpu_guarantee", _cpu),
-        "cpu_limit": _resource(profile, "cpu_limit", _cpu),
-        # Bytes, not the quantity: KubeSpawner would read "8Gi" as an error and "32G" as 32 GiB.
-        "mem_guarantee": _resource(profile, "mem_guarantee", memory_bytes),
-        "mem_limit": _resource(profile, "mem_limit", memory_bytes),
+        **_sizes(profile),
         "extra_resource_guarantees": guarantees,
         "extra_resource_limits": dict(profile.extra_resource_limits),
         "volumes": [_volume(v) for v in profile.volumes],
@@ -302,32 +289,18 @@ def _option(option: ProfileOptionSettings, profile: ProfileSettings) -> dict[str
             choice.key: {
                 "display_name": choice.display_name,
                 "default": choice.default,
-                "kubespawner_override": _choice_override(choice, profile, option),
+                "kubespawner_override": _choice_override(choice),
             }
             for choice in option.choices
         },
     }
 
 
-def _choice_override(
-    choice: ChoiceSettings, profile: ProfileSettings, option: ProfileOptionSettings
-) -> dict[str, Any]:
+def _choice_override(choice: ChoiceSettings) -> dict[str, Any]:
     override: dict[str, Any] = {}
     if choice.image is not None:
         override["image"] = choice.image
-    where = f"profiles[{profile.slug}].options[{option.key}].choices[{choice.key}]"
-    for name, convert in (
-        ("cpu_guarantee", _cpu),
-        ("cpu_limit", _cpu),
-        ("mem_guarantee", memory_bytes),
-        ("mem_limit", memory_bytes),
-    ):
-        value = getattr(choice, name)
-        if value is not None:
-            try:
-                override[name] = convert(value)
-            except ValueError as error:
-                raise SettingsError(f"{where}.{name}: {error}") from None
+    override.update(_sizes(choice))
     if choice.default_url is not None:
         override["default_url"] = choice.default_url
     return override
@@ -348,7 +321,7 @@ def _container(container: ContainerSettings, settings: HubSettings) -> dict[str,
         "name": container.name,
         "image": container.image,
         "imagePullPolicy": container.image_pull_policy,
-        "securityContext": {**RESTRICTED_CONTAINER, "runAsUser": container.run_as_user},
+        "securityContext": restricted_container(run_as_user=container.run_as_user),
         "resources": {"requests": requests, "limits": limits},
         "env": [{"name": name, "value": value} for name, value in container.env.items()],
     }
@@ -433,14 +406,21 @@ def _chown(
     }
 
 
-def _resource(profile: ProfileSettings, field: str, convert: Callable[[str], _T]) -> _T:
-    """A profile's quantity as KubeSpawner takes it; ``SettingsError`` names a bad one."""
-    try:
-        return convert(getattr(profile, field))
-    except ValueError as error:
-        raise SettingsError(f"profiles[{profile.slug}].{field}: {error}") from None
+# KubeSpawner's trait for each size field of a profile or choice, and how it takes the value:
+# CPUs as cores; memory in bytes, never a quantity (KubeSpawner would read "8Gi" as an error
+# and "32G" as 32 GiB).
+_SIZE_TRAITS: dict[str, tuple[str, Callable[[int], float | int]]] = {
+    "cpu_request_millicores": ("cpu_guarantee", lambda millicores: millicores / 1000),
+    "cpu_limit_millicores": ("cpu_limit", lambda millicores: millicores / 1000),
+    "memory_request_bytes": ("mem_guarantee", int),
+    "memory_limit_bytes": ("mem_limit", int),
+}
 
 
-def _cpu(quantity: str) -> float:
-    """KubeSpawner takes CPUs as a number of cores: '500m' is 0.5, '2e0' is 2."""
-    return float(cpu_cores(quantity))
+def _sizes(sized: ProfileSettings | ChoiceSettings) -> dict[str, float | int]:
+    """The sizes ``sized`` sets, as KubeSpawner's traits."""
+    return {
+        trait: convert(getattr(sized, name))
+        for name, (trait, convert) in _SIZE_TRAITS.items()
+        if getattr(sized, name) is not None
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-__all__ = ["cpu_cores", "memory_bytes", "parse_quantity"]
+__all__ = ["cpu_cores", "memory_bytes", "millicores", "parse_quantity"]
 
 # Kubernetes' grammar: a decimal number, then a binary suffix (Ki..Ei), a decimal suffix
 # (m, k, M..E) or an exponent (e3, E-2). No sign: no resource amount is negative.
@@ -70,3 +70,8 @@ def cpu_cores(text: str) -> Decimal:
     if value % _MILLI:
         raise ValueError(f"finer than a millicore: {text!r} is {value} cores")
     return value
+
+
+def millicores(text: str) -> int:
+    """A CPU quantity in millicores (``'500m'`` is 500, ``'2'`` 2000)."""
+    return int(cpu_cores(text) * 1000)

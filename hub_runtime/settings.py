@@ -51,7 +51,7 @@ SETTINGS_FILE_NAME = "settings.json"
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -134,16 +134,17 @@ class ContainerSettings:
 
 @dataclass(frozen=True)
 class ChoiceSettings:
-    """One choice of a profile option; a field left None keeps the profile's value."""
+    """One choice of a profile option; a field left None keeps the profile's value. Sizes
+    are numbers, read from their quantities once, by the constructs."""
 
     key: str
     display_name: str
     default: bool
     image: str | None = None
-    cpu_guarantee: str | None = None
-    cpu_limit: str | None = None
-    mem_guarantee: str | None = None
-    mem_limit: str | None = None
+    cpu_request_millicores: int | None = None
+    cpu_limit_millicores: int | None = None
+    memory_request_bytes: int | None = None
+    memory_limit_bytes: int | None = None
     default_url: str | None = None
 
 
@@ -166,10 +167,12 @@ class ProfileSettings:
     default: bool
     image: str
     image_pull_policy: str
-    cpu_guarantee: str
-    cpu_limit: str
-    mem_guarantee: str
-    mem_limit: str
+    # Numbers, read from the profile's quantities once (as Kubernetes reads them: "32G" is
+    # 32 * 10**9 bytes), so the hub and the quota never parse them again.
+    cpu_request_millicores: int
+    cpu_limit_millicores: int
+    memory_request_bytes: int
+    memory_limit_bytes: int
     extra_resource_guarantees: dict[str, str]
     extra_resource_limits: dict[str, str]
     runtime_class_name: str | None
@@ -249,7 +252,7 @@ class SpawnerSettings:
     """What every user pod gets, whatever the profile."""
 
     namespace_env: str
-    start_timeout: int
+    start_timeout_seconds: int
     port: int
     # The user container's command and arguments (the image's entrypoint stays in front).
     cmd: tuple[str, ...]
@@ -273,18 +276,24 @@ class SpawnerSettings:
 
 @dataclass(frozen=True)
 class CullerSettings:
-    """The idle culler, a hub-managed service."""
+    """The idle culler, a hub-managed service, with zero-to-jupyterhub's ``cull`` defaults.
+    The constructs' ``IdleCuller`` is this type (with its checks): one field list."""
 
-    enabled: bool
-    timeout: int
-    every: int
-    concurrency: int
-    max_age: int
-    # Delete users (and so their hub state) idle for ``timeout`` once their servers are culled.
+    enabled: bool = True
+    # Servers idle this long are stopped.
+    timeout_seconds: int = 3600
+    every_seconds: int = 600
+    # At most this many requests to the hub at once.
+    concurrency: int = 10
+    # 0: no maximum age; a busy server is never stopped.
+    max_age_seconds: int = 0
+    # Users are people signed in through the auth proxy: keep them (z2jh's default). True:
+    # delete users (their hub state) idle for ``timeout_seconds`` once their servers are
+    # culled.
     users: bool = False
-    # With ``users``: admins are deleted too.
+    # Only with users: admins are culled like everyone else (the culler's default).
     admin_users: bool = True
-    # Culled named servers are removed (not only stopped).
+    # A culled named server stays on the user's list, to start again (z2jh's default).
     remove_named_servers: bool = False
 
 
@@ -303,7 +312,7 @@ class HubSettings:
     named_server_limit_per_user: int
     concurrent_spawn_limit: int
     cleanup_servers: bool
-    activity_interval: int
+    activity_interval_seconds: int
     metrics_require_auth: bool
     debug_env: str
     auth: AuthSettings
@@ -397,11 +406,11 @@ def _build_dataclass(kind: Any, value: Any, source: str, where: str) -> Any:
         name = f"{where}.{unknown[0]}" if where else unknown[0]
         raise SettingsError(f"{source}: unknown field {name} (known: {', '.join(sorted(fields))})")
     kwargs = {}
-    for name, spec in fields.items():
+    for name in fields:
         path = f"{where}.{name}" if where else name
+        # The constructs write every field: a missing one, default or not, means the file
+        # is not theirs (a default here is the constructs' value, never the file's).
         if name not in value:
-            if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
-                raise SettingsError(f"{source}: missing field {path}")
-            continue
+            raise SettingsError(f"{source}: missing field {path}")
         kwargs[name] = _build(hints[name], value[name], source, path)
     return kind(**kwargs)

@@ -142,7 +142,7 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
         allow_all=False,
         admin_access=True,
         user_pattern=r"[a-z]+",
-        activity_interval=30,
+        activity_interval_seconds=30,
     )
     proxy_options = ProxyOptions(
         log_level=ProxyLogLevel.DEBUG, resources=Resources("20m", "200Mi", "1", "300Mi")
@@ -165,7 +165,7 @@ def test_composite_forwards_every_option(chart: cdk8s.Chart) -> None:
         settings.auth.allow_all,
         settings.auth.admin_access,
         settings.auth.user_pattern,
-        settings.activity_interval,
+        settings.activity_interval_seconds,
         settings.auth.admin_users,
     ) == ("X-Forwarded-User", False, True, "[a-z]+", 30, ("alice",))
     hub = find(manifests, "StatefulSet")
@@ -201,7 +201,7 @@ def test_redis_routes_poll_every_minute(chart: cdk8s.Chart) -> None:
         proxy_routes=RouteStore.redis(uri_secret="redis"),
         proxy_image="registry.example.org/proxy-redis:1",
     )
-    assert jupyterhub.hub.settings.activity_interval == 60
+    assert jupyterhub.hub.settings.activity_interval_seconds == 60
 
 
 def test_hub_options_cover_every_hub_prop() -> None:
@@ -215,6 +215,7 @@ def test_hub_options_cover_every_hub_prop() -> None:
         "release",
         "user_service_account",
         "kubernetes_version",
+        "proxy_limits",
         "options",
     }
     params = set(inspect.signature(HubStatefulSet.__init__).parameters) - {

@@ -73,10 +73,10 @@ def test_defaults_are_z2jhs(chart: cdk8s.Chart) -> None:
     every 600, concurrency 10, maxAge 0."""
     assert _culler(chart) == CullerSettings(
         enabled=True,
-        timeout=3600,
-        every=600,
+        timeout_seconds=3600,
+        every_seconds=600,
         concurrency=10,
-        max_age=0,
+        max_age_seconds=0,
         users=False,
         admin_users=True,
         remove_named_servers=False,
@@ -84,22 +84,24 @@ def test_defaults_are_z2jhs(chart: cdk8s.Chart) -> None:
 
 
 def test_options_reach_the_settings(chart: cdk8s.Chart) -> None:
-    culler = IdleCuller(users=True, admin_users=False, remove_named_servers=True, max_age=86400)
+    culler = IdleCuller(
+        users=True, admin_users=False, remove_named_servers=True, max_age_seconds=86400
+    )
     settings = _culler(chart, culler)
     assert (settings.users, settings.admin_users, settings.remove_named_servers) == (
         True,
         False,
         True,
     )
-    assert settings.max_age == 86400
+    assert settings.max_age_seconds == 86400
 
 
 def test_the_culler_parses_every_flag(tmp_path: Path) -> None:
     settings = _settings(
-        timeout=120,
-        every=30,
+        timeout_seconds=120,
+        every_seconds=30,
         concurrency=3,
-        max_age=7200,
+        max_age_seconds=7200,
         users=True,
         admin_users=False,
         remove_named_servers=True,
@@ -174,8 +176,8 @@ def test_fails_sparing_admins_without_culling_users(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_timeout_not_a_number(chart: cdk8s.Chart) -> None:
-    assert _error(chart, IdleCuller(timeout=1.5)) == (  # type: ignore[arg-type]
-        "test/JupyterHub/Hub: culler.timeout must be a whole number of seconds, got 1.5"
+    assert _error(chart, IdleCuller(timeout_seconds=1.5)) == (  # type: ignore[arg-type]
+        "test/JupyterHub/Hub: culler.timeout_seconds must be a whole number, got 1.5"
     )
 
 
@@ -188,7 +190,9 @@ def test_fails_zero_concurrency(chart: cdk8s.Chart) -> None:
 def test_service_and_role_snapshot(tmp_path: Path, snapshot_yaml: SnapshotAssertion) -> None:
     """The hub's culler service and role with every option on (the interpreter, which is
     the hub's own, shown as ``python``)."""
-    settings = _settings(max_age=86400, users=True, admin_users=False, remove_named_servers=True)
+    settings = _settings(
+        max_age_seconds=86400, users=True, admin_users=False, remove_named_servers=True
+    )
     config = _applied(tmp_path, settings)
     (service,) = config.JupyterHub.services
     (role,) = [r for r in config.JupyterHub.load_roles if r["name"] == "idle-culler"]

@@ -162,7 +162,7 @@ def test_login_reaches_the_running_server(hub: Deployment) -> None:
 def test_culler_stops_idle_server(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    culler = replace(dev_settings().culler, timeout=2, every=1)
+    culler = replace(dev_settings().culler, timeout_seconds=2, every_seconds=1)
     with jwks_server([KEY]) as jwks_url, deployment(tmp_path, jwks_url, culler=culler) as hub:
         hub.api("POST", "/users/idle", json={})
         assert hub.api("POST", "/users/idle/server", json={}).status_code in (201, 202)
@@ -184,8 +184,8 @@ def test_culler_deletes_idle_users_and_removes_named_servers(tmp_path: Path) -> 
 
     culler = replace(
         dev_settings().culler,
-        timeout=2,
-        every=1,
+        timeout_seconds=2,
+        every_seconds=1,
         users=True,
         admin_users=False,
         remove_named_servers=True,

@@ -168,7 +168,7 @@ def test_through_the_http_route(running: Running) -> None:
 
 def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
     chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
-    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions())
+    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     proxy = jupyterhub.proxy
     assert isinstance(proxy, IstioProxy)

@@ -88,12 +88,12 @@ def test_proxy_restart_with_redis_routes(
 def test_proxy_restart_with_memory_routes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The minimal app keeps routes in memory; its hub re-adds them every activity_interval.
+    # The minimal app keeps routes in memory; its hub re-adds them every activity_interval_seconds.
     config_map = next(
         m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "ConfigMap"
     )
-    interval = parse_settings(config_map["data"]["settings.json"]).activity_interval
-    with deployment(tmp_path, None, activity_interval=interval) as hub:
+    interval = parse_settings(config_map["data"]["settings.json"]).activity_interval_seconds
+    with deployment(tmp_path, None, activity_interval_seconds=interval) as hub:
         hub.start_server(USER)
         before = _targets(hub)
         hub.stop_proxy()
@@ -102,7 +102,7 @@ def test_proxy_restart_with_memory_routes(
         _report(
             capsys,
             f"CHP restart, memory routes: hub restored the routes in {elapsed:.1f} s "
-            f"(bounded by activity_interval = {interval} s)",
+            f"(bounded by activity_interval_seconds = {interval} s)",
         )
         assert elapsed <= interval + 5
         assert _targets(hub) == before

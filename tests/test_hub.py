@@ -155,7 +155,7 @@ def test_no_injection_unless_given_a_sidecar(chart: cdk8s.Chart) -> None:
 
 
 def test_sidecar_resources(chart: cdk8s.Chart) -> None:
-    make_hub(chart, sidecar=IstioSidecar(memory="128Mi", memory_limit="256Mi"))
+    make_hub(chart, sidecar=IstioSidecar(memory_request="128Mi", memory_limit="256Mi"))
     annotations = find(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["sidecar.istio.io/proxyMemory"] == "128Mi"
 
@@ -204,7 +204,8 @@ def test_options_and_keyword_props(chart: cdk8s.Chart) -> None:
 
 def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
     assert _error(chart, storage="5Gi").startswith(
-        "test/Hub: storage is not a prop of HubStatefulSet (its options are activity_interval, "
+        "test/Hub: storage is not a prop of HubStatefulSet (its options are "
+        "activity_interval_seconds, "
         "admin_access, admin_groups, admin_users, admins_managed_in_hub, affinity, allow_all, "
         "allowed_groups, culler, "
         "dns_ndots, "

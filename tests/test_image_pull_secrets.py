@@ -60,7 +60,7 @@ def test_none_by_default(chart: cdk8s.Chart) -> None:
 def test_one_list_for_every_pod(chart: cdk8s.Chart) -> None:
     jupyterhub = make_jupyterhub(
         chart,
-        user_pods=UserPods(start_timeout=600),
+        user_pods=UserPods(start_timeout_seconds=600),
         image_pull_secrets=["regcred", "mirror-creds"],
     )
     manifests = synth(chart)
@@ -69,7 +69,7 @@ def test_one_list_for_every_pod(chart: cdk8s.Chart) -> None:
     pods = [m for m in _user_pods(manifests) if m["kind"] == "Pod"]
     assert [_pull_secrets(pod) for pod in pods] == [["regcred", "mirror-creds"]] * 2
     # The other user pod settings given stay.
-    assert jupyterhub.hub.user_pods.start_timeout == 600
+    assert jupyterhub.hub.user_pods.start_timeout_seconds == 600
     assert jupyterhub.image_pull_secrets == ("mirror-creds", "regcred")
 
 

@@ -24,6 +24,7 @@ from constructs_lib import (
     GatewayApiIngress,
     GatewayRef,
     HubNetworkPolicies,
+    HubOptions,
     HubResourceQuota,
     IProxy,
     IstioIngress,
@@ -92,7 +93,12 @@ SECRET_TOKEN = "token-from-the-secret"
 
 
 def _app(chart: cdk8s.Chart, **options: Any) -> JupyterHub:
-    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions(**options))
+    jupyterhub = make_jupyterhub(
+        chart,
+        # IstioProxy serves no named servers: the hub must not offer them.
+        named_server_limit=0,
+        proxy_options=IstioProxyOptions(**options),
+    )
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     HubNetworkPolicies(
         chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods
@@ -431,7 +437,10 @@ def test_fails_no_replicas(chart: cdk8s.Chart) -> None:
 def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         make_jupyterhub(
-            chart, user_pods=UserPods(per_user_service=False), proxy_options=IstioProxyOptions()
+            chart,
+            user_pods=UserPods(per_user_service=False),
+            named_server_limit=0,
+            proxy_options=IstioProxyOptions(),
         )
     assert str(error.value) == (
         "test/JupyterHub/Proxy: hub must give user servers per-user Services "
@@ -443,7 +452,10 @@ def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
 def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         make_jupyterhub(
-            chart, proxy_routes=RouteStore.redis(uri_secret="r"), proxy_options=IstioProxyOptions()
+            chart,
+            proxy_routes=RouteStore.redis(uri_secret="r"),
+            named_server_limit=0,
+            proxy_options=IstioProxyOptions(),
         )
     assert str(error.value).startswith(
         "test/JupyterHub: proxy_routes applies to CHProxy only (proxy_options is "
@@ -484,7 +496,10 @@ def test_fails_second_proxy(chart: cdk8s.Chart) -> None:
 def test_no_pre_stop_hook_before_the_sleep_action(chart: cdk8s.Chart) -> None:
     """The image is distroless: ``exec sleep`` (the hook before 1.30) has nothing to run."""
     make_jupyterhub(
-        chart, proxy_options=IstioProxyOptions(), kubernetes_version=KubernetesVersion.of("1.29")
+        chart,
+        named_server_limit=0,
+        proxy_options=IstioProxyOptions(),
+        kubernetes_version=KubernetesVersion.of("1.29"),
     )
     assert "lifecycle" not in _container(synth(chart))
 
@@ -531,14 +546,48 @@ def test_proxy_class_is_the_runtimes() -> None:
     assert PROXY_CLASS == HUB_PROXY_CLASS
 
 
-def test_fails_named_servers(chart: cdk8s.Chart) -> None:
+@pytest.mark.parametrize(
+    "named_servers",
+    [
+        # The default limit (3), left out or given: the proxy's limit refuses it either way,
+        # never lowering it to 0 behind the user's back.
+        {},
+        {"hub_options": HubOptions(named_server_limit=3)},
+        {"hub_options": HubOptions(named_server_limit=2)},
+        {"named_server_limit": 3},
+    ],
+    ids=["default", "options-default-value", "options-other-value", "shorthand"],
+)
+def test_fails_named_servers(chart: cdk8s.Chart, named_servers: dict[str, Any]) -> None:
     with pytest.raises(ValueError) as error:
-        make_jupyterhub(chart, named_server_limit=2, proxy_options=IstioProxyOptions())
+        make_jupyterhub(chart, proxy_options=IstioProxyOptions(), **named_servers)
+    limit = (named_servers.get("hub_options") or HubOptions(**named_servers)).named_server_limit
     assert str(error.value) == (
-        "test/JupyterHub/Proxy: hub must run no named servers (named_server_limit=0): the "
-        "Gateway tries the VirtualServices in creation order, so a user's default server "
-        "would take a named server's requests, got 'test/JupyterHub/Hub'"
+        "test/JupyterHub/Hub: named_server_limit must be at most 0 with this proxy (IstioProxy "
+        "serves no named servers: the Gateway tries the VirtualServices in creation order, so "
+        "a user's default server would take a named server's requests); pass "
+        f"named_server_limit=0, got {limit}"
     )
+
+
+def test_named_servers_off_are_honoured(chart: cdk8s.Chart) -> None:
+    """Either way of saying 0 gives a hub with no named servers and the proxy's client."""
+    ways: tuple[dict[str, Any], ...] = (
+        {"named_server_limit": 0},
+        {"hub_options": HubOptions(named_server_limit=0)},
+    )
+    for index, named_servers in enumerate(ways):
+        jupyterhub = make_jupyterhub(
+            chart,
+            f"JupyterHub{index}",
+            release=f"hub{index}",
+            proxy_options=IstioProxyOptions(),
+            **named_servers,
+        )
+        settings = jupyterhub.hub.settings
+        assert (settings.named_servers, settings.named_server_limit_per_user) == (False, 0)
+        assert settings.extra_config["JupyterHub"]["proxy_class"] == HUB_PROXY_CLASS
+        assert jupyterhub.proxy.hub_limits().max_named_servers == 0
 
 
 def test_fails_hub_without_the_proxy_client(chart: cdk8s.Chart) -> None:

@@ -70,7 +70,9 @@ def test_istio_by_default_in_every_part(chart: cdk8s.Chart) -> None:
         assert _pod_metadata(manifests, kind)["labels"][INJECT] == "true", kind
     spawner = _spawner(manifests)
     assert spawner["labels"][INJECT] == "true"
-    assert spawner["annotations"]["sidecar.istio.io/proxyMemory"] == mesh.user_sidecar.memory
+    assert (
+        spawner["annotations"]["sidecar.istio.io/proxyMemory"] == mesh.user_sidecar.memory_request
+    )
     assert spawner["annotations"]["prometheus.io/port"] == "15020"
     assert spawner["annotations"]["prometheus.io/path"] == "/stats/prometheus"
 
@@ -86,9 +88,9 @@ def test_no_mesh_injects_nothing_anywhere(chart: cdk8s.Chart) -> None:
 
 def test_each_part_gets_its_sidecar_of_the_mesh(chart: cdk8s.Chart) -> None:
     mesh = IstioMesh(
-        hub_sidecar=IstioSidecar(memory="100Mi"),
-        proxy_sidecar=IstioSidecar(memory="200Mi"),
-        user_sidecar=IstioSidecar(memory="300Mi"),
+        hub_sidecar=IstioSidecar(memory_request="100Mi"),
+        proxy_sidecar=IstioSidecar(memory_request="200Mi"),
+        user_sidecar=IstioSidecar(memory_request="300Mi"),
     )
     jupyterhub = _jupyterhub(chart, mesh=mesh)
     manifests = synth(chart)
@@ -100,11 +102,15 @@ def test_each_part_gets_its_sidecar_of_the_mesh(chart: cdk8s.Chart) -> None:
 
 
 def test_istio_proxy_follows_the_mesh(chart: cdk8s.Chart) -> None:
-    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions(), mesh=None)
+    jupyterhub = _jupyterhub(
+        chart, proxy_options=IstioProxyOptions(), named_server_limit=0, mesh=None
+    )
     assert isinstance(jupyterhub.proxy, IstioProxy)
     assert jupyterhub.proxy.options.sidecar is None
     other = cdk8s.Chart(chart.node.scope, "other", namespace="other")  # type: ignore[arg-type]
-    meshed = _jupyterhub(other, proxy_options=IstioProxyOptions(), release="meshed")
+    meshed = _jupyterhub(
+        other, proxy_options=IstioProxyOptions(), named_server_limit=0, release="meshed"
+    )
     assert isinstance(meshed.proxy, IstioProxy)
     assert meshed.proxy.options.sidecar == IstioMesh().proxy_sidecar
 
@@ -202,8 +208,8 @@ def test_fails_a_sidecar_without_a_mesh_too(chart: cdk8s.Chart) -> None:
             "mesh.metrics_port must be a whole number or None, got True",
         ),
         (
-            IstioMesh(hub_sidecar=IstioSidecar(memory="2Gi", memory_limit="1Gi")),
-            "mesh.hub_sidecar.memory",
+            IstioMesh(hub_sidecar=IstioSidecar(memory_request="2Gi", memory_limit="1Gi")),
+            "mesh.hub_sidecar.memory_limit must be at least mesh.hub_sidecar.memory_request",
         ),
     ],
 )

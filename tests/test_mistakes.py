@@ -184,8 +184,8 @@ def test_fails_overcommitted_extended_resource(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_zero_cpu(chart: cdk8s.Chart) -> None:
-    assert value_error(lambda: NotebookProfile(chart, "P", cpu_guarantee="0")) == (
-        "test/P: cpu_guarantee must be more than 0 (at least 1m), got '0'"
+    assert value_error(lambda: NotebookProfile(chart, "P", cpu_request="0")) == (
+        "test/P: cpu_request must be more than 0 (at least 1m), got '0'"
     )
 
 
@@ -219,7 +219,7 @@ def test_fails_profile_as_a_name(chart: cdk8s.Chart) -> None:
 
 def test_fails_user_pods_as_a_dict(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, user_pods={"sidecar": None})) == (
-        "test/JupyterHub/Hub: user_pods must be a UserPods or None, got {'sidecar': None}"
+        "test/JupyterHub/Hub: user_pods must be a UserPods, got {'sidecar': None}"
     )
 
 
@@ -266,7 +266,7 @@ def test_fails_extra_config_value_not_json(chart: cdk8s.Chart) -> None:
     [
         ("display_name", None, "must be a string"),
         ("display_name", 3, "must be a string"),
-        ("description", None, "must be a string"),
+        ("description", ["Lab"], "must be a string or None"),
         ("default", "yes", "must be True or False"),
     ],
 )

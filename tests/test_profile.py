@@ -60,32 +60,32 @@ def _error(chart: cdk8s.Chart, **props: object) -> str:
 
 
 def test_fails_malformed_cpu(chart: cdk8s.Chart) -> None:
-    assert _error(chart, cpu_guarantee="1 core") == (
-        "test/Profile: cpu_guarantee must be a Kubernetes quantity such as '500m', '2', "
+    assert _error(chart, cpu_request="1 core") == (
+        "test/Profile: cpu_request must be a Kubernetes quantity such as '500m', '2', "
         "'256Mi' or '1G', got '1 core'"
     )
 
 
 def test_fails_negative_memory(chart: cdk8s.Chart) -> None:
-    assert _error(chart, mem_guarantee="-1Gi") == (
-        "test/Profile: mem_guarantee must not be negative, got '-1Gi'"
+    assert _error(chart, memory_request="-1Gi") == (
+        "test/Profile: memory_request must not be negative, got '-1Gi'"
     )
 
 
 def test_memory_takes_any_kubernetes_quantity(chart: cdk8s.Chart) -> None:
-    settings = NotebookProfile(chart, "P", mem_guarantee="1.5Gi", mem_limit="1e10").settings
-    assert (settings.mem_guarantee, settings.mem_limit) == ("1.5Gi", "1e10")
+    settings = NotebookProfile(chart, "P", memory_request="1.5Gi", memory_limit="1e10").settings
+    assert (settings.memory_request_bytes, settings.memory_limit_bytes) == (3 * 2**29, 10**10)
 
 
 def test_fails_fraction_of_a_byte(chart: cdk8s.Chart) -> None:
-    assert _error(chart, mem_guarantee="0.5") == (
-        "test/Profile: mem_guarantee must be a whole number of bytes, got '0.5'"
+    assert _error(chart, memory_request="0.5") == (
+        "test/Profile: memory_request must be a whole number of bytes, got '0.5'"
     )
 
 
 def test_fails_millibytes(chart: cdk8s.Chart) -> None:
-    assert _error(chart, mem_limit="1500m") == (
-        "test/Profile: mem_limit must be a whole number of bytes, got '1500m'"
+    assert _error(chart, memory_limit="1500m") == (
+        "test/Profile: memory_limit must be a whole number of bytes, got '1500m'"
     )
 
 
@@ -104,14 +104,14 @@ def test_fails_exponent_with_suffix(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_limit_below_guarantee(chart: cdk8s.Chart) -> None:
-    assert _error(chart, cpu_guarantee="4", cpu_limit="1500m") == (
-        "test/Profile: cpu_limit must be at least cpu_guarantee (4), got '1500m'"
+    assert _error(chart, cpu_request="4", cpu_limit="1500m") == (
+        "test/Profile: cpu_limit must be at least cpu_request (4), got '1500m'"
     )
 
 
 def test_fails_memory_limit_below_guarantee_across_units(chart: cdk8s.Chart) -> None:
-    assert _error(chart, mem_guarantee="1Gi", mem_limit="1G") == (
-        "test/Profile: mem_limit must be at least mem_guarantee (1Gi), got '1G'"
+    assert _error(chart, memory_request="1Gi", memory_limit="1G") == (
+        "test/Profile: memory_limit must be at least memory_request (1Gi), got '1G'"
     )
 
 
@@ -176,3 +176,50 @@ def test_fails_one_volume_not_in_a_list(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         NotebookProfile(chart, "P", volumes=volume)  # type: ignore[arg-type]
     assert str(error.value).startswith("test/P: volumes must be a list of UserVolume, got ")
+
+
+@pytest.mark.parametrize(
+    ("sizes", "description"),
+    [
+        ({}, "4 CPU / 32 GB RAM"),
+        ({"cpu_limit": "2", "memory_limit": "8Gi"}, "2 CPU / 8 GiB RAM"),
+        (
+            {
+                "cpu_request": "100m",
+                "cpu_limit": "500m",
+                "memory_request": "128Mi",
+                "memory_limit": "512Mi",
+            },
+            "0.5 CPU / 512 MiB RAM",
+        ),
+        ({"gpus": 2, "memory_limit": "1500M"}, "4 CPU / 1500 MB RAM / 2 GPUs"),
+    ],
+)
+def test_description_says_the_sizes(
+    chart: cdk8s.Chart, sizes: dict[str, object], description: str
+) -> None:
+    """Left out, the description is the limits the profile gives, never another profile's."""
+    profile = NotebookProfile(chart, "P", **sizes)  # type: ignore[arg-type]
+    assert profile.settings.description == description
+
+
+def test_description_given_is_kept(chart: cdk8s.Chart) -> None:
+    profile = NotebookProfile(chart, "P", cpu_limit="2", description="Small and quick")
+    assert profile.settings.description == "Small and quick"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("cpu_guarantee", "cpu_request"),
+        ("mem_guarantee", "memory_request"),
+        ("mem_limit", "memory_limit"),
+    ],
+)
+def test_old_size_names_name_the_new_ones(chart: cdk8s.Chart, old: str, new: str) -> None:
+    with pytest.raises(TypeError) as error:
+        NotebookProfile(chart, "P", **{old: "1"})  # type: ignore[arg-type]
+    assert str(error.value) == (
+        f"NotebookProfile: {old} was renamed {new} (NotebookProfile(..., {new}=...)); "
+        "see the CHANGELOG's migration table"
+    )

@@ -41,7 +41,7 @@ IMAGES = ProfileOption(
         "big": ProfileChoice(
             "Data science, more memory",
             image=BIG_IMAGE,
-            mem_limit="64G",
+            memory_limit="64G",
             cpu_limit="8",
             default_url="/tree",
         ),
@@ -262,6 +262,7 @@ def test_extra_and_init_containers_reach_the_pod(chart: cdk8s.Chart) -> None:
         "runAsNonRoot": True,
         "runAsUser": 1000,
         "allowPrivilegeEscalation": False,
+        "privileged": False,
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
@@ -373,8 +374,8 @@ def test_fails_choice_image(chart: cdk8s.Chart) -> None:
 
 
 def test_fails_choice_memory(chart: cdk8s.Chart) -> None:
-    assert _error(chart, options=_options(x=ProfileChoice("X", mem_limit="1500m"))) == (
-        "test/Profile: options['size'].choices['x'].mem_limit must be a whole number of bytes, "
+    assert _error(chart, options=_options(x=ProfileChoice("X", memory_limit="1500m"))) == (
+        "test/Profile: options['size'].choices['x'].memory_limit must be a whole number of bytes, "
         "got '1500m'"
     )
 
@@ -383,7 +384,7 @@ def test_fails_choice_limit_below_the_guarantee(chart: cdk8s.Chart) -> None:
     """Checked per combination: the profile's guarantee of 1 CPU against a choice's limit."""
     assert _error(chart, options=_options(x=ProfileChoice("X", cpu_limit="500m"))) == (
         "test/Profile: options['size'='x'].cpu_limit must be at least "
-        "options['size'='x'].cpu_guarantee (1), got '500m'"
+        "options['size'='x'].cpu_request (1), got '500m'"
     )
 
 

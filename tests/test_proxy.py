@@ -221,10 +221,11 @@ def test_fails_redis_routes_without_image(chart: cdk8s.Chart, routes: str) -> No
     with pytest.raises(ValueError) as error:
         _proxy(chart, routes=store)
     assert str(error.value) == (
-        "test/Proxy: image must be given with routes in Redis: the official image lacks "
+        "test/Proxy: image must be an image of your own with routes in Redis: the official one "
+        "lacks "
         "configurable-http-proxy-redis-backend; build docker/proxy-redis.Dockerfile (docker "
         "build -f docker/proxy-redis.Dockerfile -t <registry>/proxy-redis:<tag> .), push it "
-        "and pass its reference, got None"
+        "and pass its reference, got 'quay.io/jupyterhub/configurable-http-proxy:5.3.0'"
     )
 
 

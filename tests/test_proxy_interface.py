@@ -14,6 +14,7 @@ from constructs_lib import (
     AuthProxyIngress,
     Component,
     Flow,
+    HubLimits,
     HubNetworkPolicies,
     HubStatefulSet,
     IngressTarget,
@@ -71,6 +72,9 @@ class LaterProxy:
 
     def ingress_flows(self, ingress: NetworkPeer) -> tuple[Flow, ...]:
         return (Flow(ingress, Component.PROXY, self.target_port),)
+
+    def hub_limits(self) -> HubLimits:
+        return HubLimits()
 
 
 def _later(chart: cdk8s.Chart) -> LaterProxy:

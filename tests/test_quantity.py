@@ -8,13 +8,16 @@ the pod must carry exactly the quantity's value.
 from __future__ import annotations
 
 import dataclasses
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import cdk8s
 import pytest
 from traitlets.config import Config
 
+from constructs_lib import NotebookProfile
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import HubSettings, SettingsError, dump_settings, parse_settings
@@ -60,8 +63,21 @@ def settings() -> HubSettings:
     return parse_settings(config_map["data"]["settings.json"])
 
 
+_SIZES = (
+    "cpu_request_millicores",
+    "cpu_limit_millicores",
+    "memory_request_bytes",
+    "memory_limit_bytes",
+)
+
+
 def _spawn(settings: HubSettings, **resources: Any) -> dict[str, Any]:
-    profile = dataclasses.replace(settings.profiles[0], **resources)
+    """The pod of a profile with these sizes (quantities), through the hub's settings."""
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "test")
+    sized = NotebookProfile(chart, "P", **resources).settings
+    profile = dataclasses.replace(
+        settings.profiles[0], **{name: getattr(sized, name) for name in _SIZES}
+    )
     pod, *_ = render_user_objects(
         dataclasses.replace(settings, profiles=(profile,)),
         namespace="jupyterhub",
@@ -77,7 +93,7 @@ def _spawn(settings: HubSettings, **resources: Any) -> dict[str, Any]:
 def test_memory_reaches_the_pod_as_its_value(
     settings: HubSettings, quantity: str, size: int
 ) -> None:
-    container = _spawn(settings, mem_guarantee=quantity, mem_limit=quantity)
+    container = _spawn(settings, memory_request=quantity, memory_limit=quantity)
     resources = container["resources"]
     assert (resources["requests"]["memory"], resources["limits"]["memory"]) == (size, size)
     env = {e["name"]: e["value"] for e in container["env"]}
@@ -88,7 +104,7 @@ def test_memory_reaches_the_pod_as_its_value(
 def test_cpu_reaches_the_pod_as_its_value(
     settings: HubSettings, quantity: str, cores: Decimal
 ) -> None:
-    resources = _spawn(settings, cpu_guarantee=quantity, cpu_limit=quantity)["resources"]
+    resources = _spawn(settings, cpu_request=quantity, cpu_limit=quantity)["resources"]
     assert Decimal(str(resources["requests"]["cpu"])) == cores
     assert Decimal(str(resources["limits"]["cpu"])) == cores
 
@@ -96,12 +112,14 @@ def test_cpu_reaches_the_pod_as_its_value(
 def test_hub_refuses_a_size_kubernetes_would_not_read(
     settings: HubSettings, tmp_path: Path
 ) -> None:
-    """A hand-edited settings file stops the hub at start, naming the profile and field."""
-    profile = dataclasses.replace(settings.profiles[0], mem_limit="32GB")
+    """A hand-edited settings file stops the hub at start, naming the profile and field: the
+    sizes there are numbers (bytes), read from their quantities by the constructs."""
+    data = json.loads(dump_settings(settings))
+    data["profiles"][0]["memory_limit_bytes"] = "32GB"
     path = tmp_path / "settings.json"
-    path.write_text(dump_settings(dataclasses.replace(settings, profiles=(profile,))))
+    path.write_text(json.dumps(data))
     with pytest.raises(SettingsError) as error:
         apply(Config(), path)
     assert str(error.value) == (
-        "profiles[standard-notebook].mem_limit: not a Kubernetes quantity: '32GB'"
+        f"{path}: profiles[0].memory_limit_bytes must be an integer, got '32GB'"
     )

@@ -107,8 +107,8 @@ def test_the_largest_profile_fits_exactly(chart: cdk8s.Chart, layout: str) -> No
         "Memory",
         display_name="Memory",
         cpu_limit="2",
-        mem_guarantee="1Gi",
-        mem_limit="24Gi",
+        memory_request="1Gi",
+        memory_limit="24Gi",
         volumes=[],
     )
     big_cpu = NotebookProfile(
@@ -116,8 +116,8 @@ def test_the_largest_profile_fits_exactly(chart: cdk8s.Chart, layout: str) -> No
         "Cpu",
         display_name="Cpu",
         cpu_limit="16",
-        mem_guarantee="500M",
-        mem_limit="8G",
+        memory_request="500M",
+        memory_limit="8G",
         volumes=[],
     )
     jupyterhub = make_jupyterhub(chart, profiles=[big_memory, big_cpu])
@@ -137,8 +137,8 @@ def test_init_containers_count(chart: cdk8s.Chart, layout: str) -> None:
         "Small",
         display_name="Small",
         cpu_limit="1",
-        mem_guarantee="500M",
-        mem_limit="1G",
+        memory_request="500M",
+        memory_limit="1G",
         volumes=[home],
     )
     jupyterhub = make_jupyterhub(
@@ -157,12 +157,15 @@ def test_the_largest_choice_fits_exactly(chart: cdk8s.Chart, layout: str) -> Non
         "Sized",
         display_name="Sized",
         cpu_limit="2",
-        mem_guarantee="1Gi",
-        mem_limit="4Gi",
+        memory_request="1Gi",
+        memory_limit="4Gi",
         options={
             "memory": ProfileOption(
                 "Memory",
-                {"small": ProfileChoice("4 GiB"), "big": ProfileChoice("24 GiB", mem_limit="24Gi")},
+                {
+                    "small": ProfileChoice("4 GiB"),
+                    "big": ProfileChoice("24 GiB", memory_limit="24Gi"),
+                },
             ),
             "cpu": ProfileOption(
                 "CPU", {"few": ProfileChoice("2"), "many": ProfileChoice("16", cpu_limit="16")}
@@ -197,8 +200,8 @@ def test_extra_and_init_containers_count(chart: cdk8s.Chart, layout: str) -> Non
         "Helped",
         display_name="Helped",
         cpu_limit="1",
-        mem_guarantee="500M",
-        mem_limit="1G",
+        memory_request="500M",
+        memory_limit="1G",
         extra_containers=[
             UserContainer(
                 "cron", "quay.io/example/cron:1", resources=Resources("2", "1Gi", "3", "2Gi")

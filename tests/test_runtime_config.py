@@ -67,7 +67,7 @@ def test_reference_hub_settings(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     settings = tmp_path / "settings.json"
-    settings.write_text(dump_settings(dev_settings()).replace('"every"', '"evry"'))
+    settings.write_text(dump_settings(dev_settings()).replace('"every_seconds"', '"evry_seconds"'))
     env = hub_env({**os.environ, SETTINGS_ENV: str(settings)})
     result = subprocess.run(
         hub_command(hub_config_file(tmp_path)),
@@ -78,7 +78,7 @@ def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode != 0, said(result)
-    assert f"{settings}: unknown field culler.evry" in result.stderr, said(result)
+    assert f"{settings}: unknown field culler.evry_seconds" in result.stderr, said(result)
 
 
 @pytest.mark.slow

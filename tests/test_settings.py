@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import pytest
 from constructs_lib import UserVolume, reference_profiles
 from hub_runtime.settings import (
     SCHEMA_VERSION,
+    HubSettings,
     SettingsError,
     dump_settings,
     load_settings,
@@ -46,7 +50,7 @@ def _error(path: Path) -> str:
 def test_round_trip(written: Path) -> None:
     settings = load_settings(written)
     assert dump_settings(settings) == written.read_text()
-    assert settings.profiles[0].volumes[0].owner == (1000, 1000)
+    assert settings.profiles[0].volumes[0].owner == (1000, 100)
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -65,8 +69,8 @@ def test_unknown_field(written: Path) -> None:
     _edit(written, lambda d: d["culler"].update(timout=5))
     assert _error(written) == (
         f"{written}: unknown field culler.timout "
-        "(known: admin_users, concurrency, enabled, every, max_age, remove_named_servers, "
-        "timeout, users)"
+        "(known: admin_users, concurrency, enabled, every_seconds, max_age_seconds, "
+        "remove_named_servers, timeout_seconds, users)"
     )
 
 
@@ -75,9 +79,15 @@ def test_missing_field(written: Path) -> None:
     assert _error(written) == f"{written}: missing field auth.admin_users"
 
 
+def test_missing_field_with_a_default(written: Path) -> None:
+    """The constructs write every field: one left out is refused, never defaulted."""
+    _edit(written, lambda d: d["culler"].pop("users"))
+    assert _error(written) == f"{written}: missing field culler.users"
+
+
 def test_mistyped_field(written: Path) -> None:
-    _edit(written, lambda d: d["culler"].update(timeout="3600"))
-    assert _error(written) == f"{written}: culler.timeout must be an integer, got '3600'"
+    _edit(written, lambda d: d["culler"].update(timeout_seconds="3600"))
+    assert _error(written) == (f"{written}: culler.timeout_seconds must be an integer, got '3600'")
 
 
 def test_boolean_is_not_an_integer(written: Path) -> None:
@@ -112,3 +122,33 @@ def test_fails_settings_newer_than_the_runtime(written: Path) -> None:
 
 def test_settings_carry_the_schema_version(written: Path) -> None:
     assert json.loads(written.read_text())["schema_version"] == SCHEMA_VERSION
+
+
+# The fingerprint of the settings schema at each version. Changing a settings field (its
+# name or type; every field must be in the file) changes the fingerprint: raise
+# SCHEMA_VERSION with it (a hub runtime refuses newer settings than its own) and pin the new
+# one here.
+SCHEMA_FINGERPRINTS = {
+    5: "26ceaf60b7198253",
+}
+
+
+def _shape(hint: Any) -> Any:
+    """The schema a type hint stands for: dataclasses by their fields, the rest by name."""
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return {field.name: _shape(hints[field.name]) for field in dataclasses.fields(hint)}
+    args = typing.get_args(hint)
+    if args:
+        origin = typing.get_origin(hint)
+        return [getattr(origin, "__name__", str(origin)), [_shape(arg) for arg in args]]
+    return getattr(hint, "__name__", repr(hint))
+
+
+def test_a_schema_change_raises_the_schema_version() -> None:
+    shape = json.dumps(_shape(HubSettings), sort_keys=True)
+    fingerprint = hashlib.sha256(shape.encode()).hexdigest()[:16]
+    assert SCHEMA_FINGERPRINTS.get(SCHEMA_VERSION) == fingerprint, (
+        f"the settings schema changed (fingerprint {fingerprint}): raise SCHEMA_VERSION in "
+        "hub_runtime/settings.py and pin the new fingerprint in SCHEMA_FINGERPRINTS"
+    )

@@ -80,7 +80,13 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
 def test_init_container_needs_only_chown(settings: HubSettings) -> None:
     pod = pod_for(settings, "alice", admin=False, profile="standard-notebook")
     (init,) = pod["spec"]["initContainers"]
-    assert init["command"] == ["chown", "1000:1000", "/mnt/target"]
+    # docker-stacks' jovyan: uid 1000, primary group users (100), the gid the pod's fsGroup
+    # makes volumes writable for: one owner for chowned directories and fresh volumes alike.
+    assert init["command"] == ["chown", "1000:100", "/mnt/target"]
+    assert (
+        pod["spec"]["securityContext"]["fsGroup"],
+        _container(pod)["securityContext"]["runAsUser"],
+    ) == (100, 1000)
     assert init["volumeMounts"] == [
         {"name": "persistent", "mountPath": "/mnt/target", "subPath": "alice"}
     ]

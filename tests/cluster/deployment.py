@@ -115,7 +115,11 @@ def _with_test_settings(
         settings = dataclasses.replace(
             settings,
             culler=CullerSettings(
-                **{**dataclasses.asdict(settings.culler), "timeout": timeout, "every": every}
+                **{
+                    **dataclasses.asdict(settings.culler),
+                    "timeout_seconds": timeout,
+                    "every_seconds": every,
+                }
             ),
         )
     data[SETTINGS_FILE_NAME] = dump_settings(settings)
