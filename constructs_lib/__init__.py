@@ -1,6 +1,6 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
-from constructs_lib._mesh import IstioMesh
+from constructs_lib._mesh_choice import IstioMesh
 from constructs_lib._names import Component
 from constructs_lib._public import publish as _publish
 from constructs_lib.auth_ingress import AuthProxyIngress

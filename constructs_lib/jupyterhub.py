@@ -14,7 +14,7 @@ from constructs_lib._checks import check_image_pull_secrets
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._handles import Handle
-from constructs_lib._mesh import IstioMesh, check_mesh, mesh_options, mesh_user_pods
+from constructs_lib._mesh_choice import IstioMesh, check_mesh, mesh_options, mesh_user_pods
 from constructs_lib._names import Component, check_dns_label, selector_labels
 from constructs_lib._objects import api_object
 from constructs_lib._placement import enter

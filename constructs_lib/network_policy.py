@@ -11,7 +11,7 @@ from constructs import Construct
 from constructs_lib._construct import LibraryConstruct
 from constructs_lib._errors import invalid
 from constructs_lib._flows import Flow
-from constructs_lib._mesh import ISTIO_METRICS_PORT, has_sidecars
+from constructs_lib._mesh_choice import ISTIO_METRICS_PORT, has_sidecars
 from constructs_lib._names import APP_LABEL, Component
 from constructs_lib._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._placement import others_in_app
