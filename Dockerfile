@@ -37,7 +37,7 @@ RUN pip install --no-deps . \
 USER 65532:65532
 WORKDIR /srv/jupyterhub
 EXPOSE 8081
-# The hub StatefulSet's command (constructs_lib.hub.HUB_ENTRYPOINT) and, as CMD, its program
+# The hub StatefulSet's command (constructs_lib._hub.hub.HUB_ENTRYPOINT) and, as CMD, its program
 # (HUB_COMMAND), so the image runs alike with and without them.
 ENTRYPOINT ["tini", "--"]
 CMD ["python", "/usr/local/etc/jupyterhub/hub_runtime/launch.py", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py"]

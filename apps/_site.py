@@ -29,9 +29,9 @@ from typing import Any, cast
 from constructs import Construct
 
 from constructs_lib import HeaderTrust
-from constructs_lib._checks import check_image
-from constructs_lib._errors import invalid
-from constructs_lib._names import check_dns_subdomain, check_hosts
+from constructs_lib._core._checks import check_image
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import check_dns_subdomain, check_hosts
 
 __all__ = ["SiteKeys", "load_site"]
 

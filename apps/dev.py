@@ -46,14 +46,14 @@ from constructs_lib import (
     VaultSecret,
     reference_profiles,
 )
+from constructs_lib._hub.network_policy import TELEPRESENCE_LABELS
+from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE
 from constructs_lib.integrity import (
     EXTENSION_PROVIDER,
     IMAGE,
     ISTIO_BUILTIN_PROVIDERS,
     principal_account,
 )
-from constructs_lib.network_policy import TELEPRESENCE_LABELS
-from constructs_lib.routes import PROXY_REDIS_RECIPE
 
 __all__ = ["PROXY_REDIS_IMAGE", "SITE", "DevChart", "build"]
 

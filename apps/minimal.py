@@ -44,8 +44,8 @@ from constructs_lib import (
     UserVolume,
     reference_profiles,
 )
-from constructs_lib._names import APP_LABEL
-from constructs_lib._objects import api_object
+from constructs_lib._core._names import APP_LABEL
+from constructs_lib._core._objects import api_object
 
 __all__ = ["DATASCIENCE_IMAGE", "SITE", "TOKEN_SECRET", "MinimalChart", "build"]
 

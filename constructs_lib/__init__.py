@@ -1,33 +1,26 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
-from constructs_lib._mesh_choice import IstioMesh
-from constructs_lib._names import Component
-from constructs_lib._public import publish as _publish
-from constructs_lib.auth_ingress import AuthProxyIngress
-from constructs_lib.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
-from constructs_lib.gateway_api import GatewayApiIngress, GatewayRef
-from constructs_lib.header_trust import HeaderTrust
-from constructs_lib.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
-from constructs_lib.integrity import (
-    DEFAULT_STORAGE_CLASS,
-    RELOADER_PREREQUISITE,
-    External,
-    Prerequisite,
-    check_references,
-    find_dangling_references,
-    find_unused_prerequisites,
+from constructs_lib._core._names import Component
+from constructs_lib._core._public import publish as _publish
+from constructs_lib._core.header_trust import HeaderTrust
+from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
+from constructs_lib._hub._mesh_choice import IstioMesh
+from constructs_lib._hub.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
+from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
+from constructs_lib._hub.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
+from constructs_lib._hub.network_policy import Flow, HubNetworkPolicies, app_flows
+from constructs_lib._hub.vault_secret import (
+    SecretStore,
+    SecretStoreKind,
+    VaultDelivery,
+    VaultSecret,
 )
-from constructs_lib.interfaces import (
-    HubLimits,
-    IHub,
-    IJupyterHub,
-    IngressTarget,
-    IProxy,
-)
-from constructs_lib.interfaces import (
-    removed_name as _removed_name,
-)
-from constructs_lib.istio import (
+from constructs_lib._ingresses.auth_ingress import AuthProxyIngress
+from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
+from constructs_lib._ingresses.gateway_api import GatewayApiIngress, GatewayRef
+from constructs_lib._mesh.istio import (
     IstioIngress,
     IstioTls,
     MeshPolicies,
@@ -35,14 +28,8 @@ from constructs_lib.istio import (
     OutboundTrafficMode,
     Retries,
 )
-from constructs_lib.istio_proxy import DEFAULT_ISTIO_PROXY_IMAGE, IstioProxy, IstioProxyOptions
-from constructs_lib.jupyterhub import JupyterHub, reference_profiles
-from constructs_lib.kubernetes_version import KubernetesVersion
-from constructs_lib.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
-from constructs_lib.network_peer import NetworkPeer
-from constructs_lib.network_policy import Flow, HubNetworkPolicies, app_flows
-from constructs_lib.pod import HealthProbes, IstioSidecar, ProbeTiming, Resources
-from constructs_lib.profile import (
+from constructs_lib._pods.pod import HealthProbes, IstioSidecar, ProbeTiming, Resources
+from constructs_lib._pods.profile import (
     DEFAULT_USER_IMAGE,
     ClaimAccessMode,
     ImagePullPolicy,
@@ -50,17 +37,8 @@ from constructs_lib.profile import (
     NotebookProfile,
     UserVolume,
 )
-from constructs_lib.profile_options import ProfileChoice, ProfileOption
-from constructs_lib.proxy import (
-    DEFAULT_PROXY_IMAGE,
-    Autoscaling,
-    CHProxy,
-    ProxyLogLevel,
-    ProxyOptions,
-)
-from constructs_lib.proxy_token import ExistingSecretToken, ProxyToken
-from constructs_lib.routes import RedisRouteStore, RouteStore
-from constructs_lib.scheduling import (
+from constructs_lib._pods.profile_options import ProfileChoice, ProfileOption
+from constructs_lib._pods.scheduling import (
     GPU_TOLERATION,
     NodeAffinityTerm,
     NodeOperator,
@@ -70,15 +48,38 @@ from constructs_lib.scheduling import (
     Toleration,
     TolerationOperator,
 )
-from constructs_lib.user_containers import UserContainer
-from constructs_lib.user_pods import (
+from constructs_lib._pods.user_containers import UserContainer
+from constructs_lib._pods.user_pods import (
     REFERENCE_SERVER_ARGS,
     USER_PORT,
     IdleCuller,
     UserPods,
     UserPriority,
 )
-from constructs_lib.vault_secret import SecretStore, SecretStoreKind, VaultDelivery, VaultSecret
+from constructs_lib._proxies.interfaces import HubLimits, IHub, IJupyterHub, IngressTarget, IProxy
+from constructs_lib._proxies.interfaces import removed_name as _removed_name
+from constructs_lib._proxies.istio_proxy import (
+    DEFAULT_ISTIO_PROXY_IMAGE,
+    IstioProxy,
+    IstioProxyOptions,
+)
+from constructs_lib._proxies.proxy import (
+    DEFAULT_PROXY_IMAGE,
+    Autoscaling,
+    CHProxy,
+    ProxyLogLevel,
+    ProxyOptions,
+)
+from constructs_lib._proxies.routes import RedisRouteStore, RouteStore
+from constructs_lib.integrity import (
+    DEFAULT_STORAGE_CLASS,
+    RELOADER_PREREQUISITE,
+    External,
+    Prerequisite,
+    check_references,
+    find_dangling_references,
+    find_unused_prerequisites,
+)
 
 __all__ = [
     "AUTH_PROXY_FLAGS",

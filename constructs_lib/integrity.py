@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib._reloader import (
+from constructs_lib._core._reloader import (
     RELOAD_SECRET_ANNOTATION,
     RELOADER_KIND,
     RELOADER_NAME,

@@ -23,12 +23,12 @@ import cdk8s
 import cdk8s_plus_28 as kplus
 from constructs import Construct
 
-from constructs_lib._errors import invalid
-from constructs_lib._proxy_checks import ingress_target
-from constructs_lib.header_trust import refuse_unenforced
-from constructs_lib.hub import HubStatefulSet
-from constructs_lib.interfaces import IProxy
-from constructs_lib.proxy_token import TOKEN_ENV, ProxyToken
+from constructs_lib._core._errors import invalid
+from constructs_lib._core.header_trust import refuse_unenforced
+from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
+from constructs_lib._hub.hub import HubStatefulSet
+from constructs_lib._proxies._proxy_checks import ingress_target
+from constructs_lib._proxies.interfaces import IProxy
 
 __all__ = [
     "PlusSecretToken",

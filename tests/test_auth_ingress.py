@@ -12,7 +12,7 @@ from constructs_lib import (
     CHProxy,
     NotebookProfile,
 )
-from constructs_lib.auth_proxy import AUTH_PROXY_PREFIX
+from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_PREFIX
 from tests.support.builders import make_bare_hub, make_jupyterhub, synth
 from tests.support.constants import HOSTS
 from tests.support.ingress_nginx import upstream_headers

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from constructs_lib import AUTH_PROXY_FLAGS
-from constructs_lib.auth_proxy import AUTH_COOKIE_PATH, AUTH_PROXY_PREFIX
+from constructs_lib._ingresses.auth_proxy import AUTH_COOKIE_PATH, AUTH_PROXY_PREFIX
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh
 from tests.support.browser import Browser

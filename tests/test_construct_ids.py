@@ -12,7 +12,7 @@ from constructs import Construct
 
 import constructs_lib
 from constructs_lib import JupyterHub, NotebookProfile, ProxyToken
-from constructs_lib._construct import LibraryConstruct
+from constructs_lib._core._construct import LibraryConstruct
 from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")

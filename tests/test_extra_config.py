@@ -13,7 +13,7 @@ import pytest
 from traitlets.config import Config
 
 from constructs_lib import HubOptions, JupyterHub, ProxyToken
-from constructs_lib._extra_config import _configurable_traits
+from constructs_lib._hub._extra_config import _configurable_traits
 from hub_runtime.config import _extra_config
 from hub_runtime.settings import CONFIGURABLE_CLASSES, HubSettings, SettingsError
 from tests.support.constants import HOSTS, TRUST

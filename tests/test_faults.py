@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from constructs_lib.routes import FAIL_FAST, REDIS_BACKEND, REDIS_URI_ENV
+from constructs_lib._proxies.routes import FAIL_FAST, REDIS_BACKEND, REDIS_URI_ENV
 from hub_runtime.settings import parse_settings
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.processes import Deployment, RedisServer, deployment, redis_server

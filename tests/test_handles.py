@@ -30,7 +30,7 @@ from constructs_lib import (
     VaultDelivery,
     VaultSecret,
 )
-from constructs_lib._handles import Handle
+from constructs_lib._core._handles import Handle
 from tests.support.constants import HOSTS, TRUST
 
 

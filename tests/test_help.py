@@ -22,7 +22,7 @@ from constructs_lib import (
     JupyterHub,
     ProxyToken,
 )
-from constructs_lib._handles import Handle
+from constructs_lib._core._handles import Handle
 from tests.support.constants import HOSTS, TRUST
 
 CONSTRUCTS = sorted(

@@ -7,8 +7,8 @@ import ast
 import re
 from importlib import resources
 
-from constructs_lib.hub_files import RUNTIME_PACKAGE, SYNTHESIS_ONLY, HubFile, hub_files
-from constructs_lib.istio_proxy import HUB_PROXY_CLASS
+from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, SYNTHESIS_ONLY, HubFile, hub_files
+from constructs_lib._proxies.istio_proxy import HUB_PROXY_CLASS
 from hub_runtime.settings import CONFIGURABLE_CLASSES
 
 # hub_runtime.<module> in code, or hub_runtime/<module>.py in a path or command.

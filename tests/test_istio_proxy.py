@@ -38,7 +38,7 @@ from constructs_lib import (
     UserPods,
     plus,
 )
-from constructs_lib.istio_proxy import HUB_PROXY_CLASS, ISTIO_PROXY_ROLE_RULES
+from constructs_lib._proxies.istio_proxy import HUB_PROXY_CLASS, ISTIO_PROXY_ROLE_RULES
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import dump_settings
@@ -605,7 +605,7 @@ def test_the_removed_protocol_names_its_replacement() -> None:
     with pytest.raises(ImportError, match=r"IMeshRoutedProxy was removed; use IProxy: a proxy"):
         from constructs_lib import IMeshRoutedProxy
     with pytest.raises(ImportError, match=r"interfaces.IMeshRoutedProxy was removed"):
-        from constructs_lib.interfaces import (  # type: ignore[no-redef]
+        from constructs_lib._proxies.interfaces import (  # type: ignore[no-redef]
             IMeshRoutedProxy,  # noqa: F401
         )
     assert not hasattr(constructs_lib, "NoSuchName")

@@ -17,8 +17,8 @@ from constructs_lib import (
     RouteStore,
     check_references,
 )
+from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE
 from constructs_lib.integrity import IMAGE, RELOADER_PREREQUISITE, External, Prerequisite
-from constructs_lib.routes import PROXY_REDIS_RECIPE
 from tests.support.builders import find, make_bare_hub, synth
 
 

@@ -23,8 +23,8 @@ import yaml
 from jsii._kernel.providers import process
 
 import jsii
+from constructs_lib._core._objects import api_object, api_objects, name_of, object_spec
 from constructs_lib._imports.manifest import Manifest
-from constructs_lib._objects import api_object, api_objects, name_of, object_spec
 from scripts.bench_scale import build
 from scripts.bench_synth import SAME_DOCUMENTS, differing_files, documents_as_specs
 from tests.support.commands import run

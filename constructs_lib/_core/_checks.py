@@ -1,0 +1,86 @@
+"""Construct-time checks of prop types and image references, in the shape of ``invalid``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from constructs import Construct
+
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import check_dns_subdomain
+
+__all__ = ["check_image", "check_instance", "check_strings", "type_name"]
+
+# The grammar of the distribution project's reference package (what docker and the kubelet
+# parse): [registry[:port]/]path[:tag][@digest], path components lower-case.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_IMAGE = re.compile(
+    rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[\w][\w.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+
+
+_PLAIN = {int: "a whole number", bool: "True or False", str: "a string", type(None): "None"}
+
+
+def type_name(expected: type | tuple[type, ...]) -> str:
+    """``a whole number``, ``an IstioSidecar or None``: what a user would call the types."""
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(
+        _PLAIN.get(t) or f"{'an' if t.__name__[0] in 'AEIO' else 'a'} {t.__name__}" for t in types
+    )
+
+
+def check_instance(
+    scope: Construct, field: str, value: Any, expected: type | tuple[type, ...]
+) -> None:
+    """``value`` must be an instance of ``expected`` (a bool is not an int here)."""
+    types = expected if isinstance(expected, tuple) else (expected,)
+    # True is an int to Python, never a count to a user.
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise invalid(scope, field, value, f"must be {type_name(expected)}")
+
+
+def check_strings(scope: Construct, field: str, value: Any) -> tuple[str, ...]:
+    """A list of strings; a lone string is refused (it would be read letter by letter)."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be a list of strings, not a single string"
+            if isinstance(value, str)
+            else "must be a list of strings",
+        )
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise invalid(scope, f"{field}[{index}]", item, "must be a string")
+    return tuple(value)
+
+
+def check_image(scope: Construct, field: str, value: Any) -> str:
+    """An image reference such as ``quay.io/jupyterhub/k8s-hub:4.4.0`` or ``name@sha256:…``."""
+    if not isinstance(value, str) or len(value) > 4096 or not _IMAGE.fullmatch(value):
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be an image reference like 'registry.example.org/repo/name:tag' "
+            "(lower-case repository path, optional tag and @sha256 digest)",
+        )
+    return value
+
+
+def check_image_pull_secrets(scope: Construct, field: str, names: Any) -> tuple[str, ...]:
+    """Names of Secrets with registry credentials: DNS subdomains, none twice."""
+    chosen = check_strings(scope, field, names)
+    for index, name in enumerate(chosen):
+        check_dns_subdomain(scope, f"{field}[{index}]", name)
+        if name in chosen[:index]:
+            raise invalid(scope, f"{field}[{index}]", name, "must be unique")
+    return chosen

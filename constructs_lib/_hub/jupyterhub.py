@@ -1,0 +1,298 @@
+"""A whole JupyterHub: hub, proxy, profiles and the user pods' ServiceAccount."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._core._checks import check_image_pull_secrets
+from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._handles import Handle
+from constructs_lib._core._names import Component, check_dns_label, selector_labels
+from constructs_lib._core._objects import api_object
+from constructs_lib._core._placement import enter
+from constructs_lib._core._props import check_arguments
+from constructs_lib._core.header_trust import HeaderTrust
+from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.proxy_token import ProxyToken
+from constructs_lib._hub._mesh_choice import IstioMesh, check_mesh, mesh_options, mesh_user_pods
+from constructs_lib._hub.hub import HubOptions, HubStatefulSet
+from constructs_lib._hub.network_policy import Flow, app_flows, component_labels
+from constructs_lib._pods.profile import ImagePullPolicy, NotebookProfile, UserVolume
+from constructs_lib._pods.profile_options import ProfileOption
+from constructs_lib._pods.user_pods import IdleCuller, UserPods
+from constructs_lib._proxies.interfaces import IProxy
+from constructs_lib._proxies.istio_proxy import IstioProxy, IstioProxyOptions
+from constructs_lib._proxies.proxy import Autoscaling, CHProxy, ProxyOptions
+from constructs_lib._proxies.routes import RouteStore
+
+__all__ = ["JupyterHub", "reference_profiles"]
+
+
+def reference_profiles(
+    scope: Construct,
+    *,
+    volumes: Sequence[UserVolume] = (),
+    service_account_token: bool = False,
+    # A node reuses the copy it has (pulled before, or side-loaded); Always re-pulls on
+    # every spawn, to pick up each rebuild under the same tag (the reference does).
+    image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
+    standard_options: Mapping[str, ProfileOption] | None = None,
+) -> tuple[NotebookProfile, ...]:
+    """The reference's two profiles: a standard notebook (the default) and one with a GPU.
+    ``volumes`` (the reference's: ``UserVolume.reference_set()``) and
+    ``service_account_token`` (the reference mounted it) are the same for both;
+    ``standard_options`` are choices inside the standard one (the reference has none)."""
+    return (
+        NotebookProfile(
+            scope,
+            "StandardProfile",
+            display_name="Standard Notebook",
+            default=True,
+            volumes=volumes,
+            service_account_token=service_account_token,
+            image_pull_policy=image_pull_policy,
+            options=standard_options,
+        ),
+        NotebookProfile(
+            scope,
+            "GpuProfile",
+            display_name="GPU Notebook",
+            gpus=1,
+            runtime_class_name="nvidia",
+            volumes=volumes,
+            service_account_token=service_account_token,
+            image_pull_policy=image_pull_policy,
+        ),
+    )
+
+
+class _Keep(Enum):
+    """A shorthand prop left out: the options' field stands."""
+
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+
+
+class JupyterHub(LibraryConstruct):
+    """Hub, proxy and user-pod ServiceAccount, wired together.
+
+    ``hosts`` are the public host names of the hub (the ingress constructs default to them).
+
+    ``hub_options`` and ``proxy_options`` are every option of :class:`HubStatefulSet` and
+    :class:`CHProxy`, forwarded whole. The other keyword props are shorthands that replace
+    one field of them: ``admin_users``, ``admin_groups``, ``hub_image``, ``user_pods``,
+    ``culler`` and ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
+    ``proxy_routes`` the proxy's. ``mesh`` is the one choice of service mesh for every part:
+    ``IstioMesh()`` (the default, the reference's) injects Istio's sidecar into the hub, the
+    proxy and the user pods and has Prometheus scrape the user pods' sidecars; ``None`` injects
+    none and scrapes nothing.
+    The proxy states what it needs of the hub (``hub_limits()``): with routes in Redis or
+    VirtualServices the hub polls it every 60 s unless ``activity_interval_seconds`` is set
+    (10 s with routes in memory), and a ``named_server_limit`` above what it serves is
+    refused.
+
+    ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
+    child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.
+
+    Args:
+        proxy_token: where the hub and the proxy read ``CONFIGPROXY_AUTH_TOKEN``: required.
+        header_trust: when the user header counts: required, no safe default exists.
+        hosts: the public host names of the hub (the ingress constructs default to them).
+        release: the prefix of every object name; default ``jupyterhub``.
+        profiles: the profiles users can spawn; default ``None``, :func:`reference_profiles`.
+        admin_users: the admins' user names; default none.
+        admin_groups: groups of the ID token whose members are admins; default none.
+        hub_image: default ``DEFAULT_HUB_IMAGE``, z2jh's public hub image.
+        proxy_image: default ``None``, the chosen proxy's default image (routes in Redis need
+            your own).
+        mesh: the service mesh of every part; default ``IstioMesh()``, Istio's sidecar in the
+            hub, proxy and user pods (each part's sidecar resources are its fields); ``None``
+            for no mesh. The parts' own ``sidecar`` (and ``user_pods.prometheus_port`` with a
+            mesh) are the mesh's here: setting one is an error naming the mesh's field.
+        sidecar: no longer taken (``mesh`` decides every part's sidecar): given, it is an error
+            naming ``mesh``.
+        user_pods: what every user pod gets; default ``UserPods()``.
+        culler: the idle culler; default ``IdleCuller()``.
+        named_server_limit: named servers per user; default 3, 0 turns them off.
+        proxy_autoscaling: CHProxy's autoscaler; default ``Autoscaling()``.
+        proxy_routes: where CHProxy keeps its routes; default in memory.
+        image_pull_secrets: names of Secrets with registry credentials for the hub, proxy and user
+            pods alike (replacing each part's own); default ``None``: each part's (none).
+        hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
+        proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
+            default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
+            ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
+            and then the hub calls it with ``hub_runtime.proxy_routes``' client; it serves no
+            named servers, so it needs ``named_server_limit=0``.
+        kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
+    """
+
+    hub = Handle[HubStatefulSet]("The hub (``HubStatefulSet``).")
+    proxy = Handle[IProxy]("The proxy: ``CHProxy``, or ``IstioProxy`` with IstioProxyOptions.")
+    user_service_account = Handle[cdk8s.ApiObject]("The ServiceAccount user pods run as.")
+    proxy_token = Handle[ProxyToken]("The proxy token's source, shared by the hub and the proxy.")
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        proxy_token: ProxyToken,
+        header_trust: HeaderTrust,
+        hosts: Sequence[str],
+        release: str = "jupyterhub",
+        profiles: Sequence[NotebookProfile] | None = None,
+        hub_options: HubOptions | None = None,
+        proxy_options: ProxyOptions | IstioProxyOptions | None = None,
+        admin_users: Sequence[str] | None = None,
+        admin_groups: Sequence[str] | None = None,
+        hub_image: str | None = None,
+        proxy_image: str | None = None,
+        mesh: IstioMesh | None = IstioMesh(),  # noqa: B008 - frozen value
+        sidecar: object = KEEP,
+        user_pods: UserPods | None = None,
+        culler: IdleCuller | None = None,
+        named_server_limit: int | None = None,
+        proxy_autoscaling: Autoscaling | None = None,
+        proxy_routes: RouteStore | None = None,
+        image_pull_secrets: Sequence[str] | None = None,
+        kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+    ) -> None:
+        super().__init__(scope, id)
+        enter(self, scope)
+        check_dns_label(self, "release", release)
+        check_arguments(
+            self,
+            JupyterHub.__init__,
+            hub_options=hub_options,
+            proxy_options=proxy_options,
+            proxy_autoscaling=proxy_autoscaling,
+            proxy_routes=proxy_routes,
+        )
+        hub_props: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("admin_users", admin_users),
+                ("admin_groups", admin_groups),
+                ("image", hub_image),
+                ("user_pods", user_pods),
+                ("culler", culler),
+                ("named_server_limit", named_server_limit),
+            )
+            if value is not None
+        }
+        proxy_props: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("image", proxy_image),
+                ("autoscaling", proxy_autoscaling),
+                ("routes", proxy_routes),
+            )
+            if value is not None
+        }
+        if sidecar is not KEEP:
+            raise invalid(
+                self,
+                "sidecar",
+                sidecar,
+                "is now mesh: mesh=IstioMesh(hub_sidecar=..., proxy_sidecar=...) for Istio, "
+                "mesh=None for no mesh",
+            )
+        mesh = check_mesh(self, mesh)
+        if isinstance(proxy_options, IstioProxyOptions):
+            for name in ("autoscaling", "routes"):
+                if name in proxy_props:
+                    raise invalid(
+                        self,
+                        f"proxy_{name}",
+                        proxy_props[name],
+                        "applies to CHProxy only (proxy_options is IstioProxyOptions, whose "
+                        "routes are VirtualServices)",
+                    )
+        if image_pull_secrets is not None:
+            pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
+            hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
+            pods = hub_props.get("user_pods") or (hub_options or HubOptions()).user_pods
+            hub_props["user_pods"] = dataclasses.replace(pods, image_pull_secrets=pull)
+        proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
+        hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
+        # Every part follows the one mesh.
+        proxy_settings = mesh_options(self, mesh, proxy_settings, "proxy_options", "proxy")
+        hub_settings = mesh_options(self, mesh, hub_settings, "hub_options", "hub")
+        if mesh is not None or hub_settings.user_pods is not None:
+            pods = mesh_user_pods(self, mesh, hub_settings.user_pods or UserPods())
+            hub_settings = dataclasses.replace(hub_settings, user_pods=pods)
+        self.mesh = mesh
+        chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
+        self.user_service_account = api_object(
+            self,
+            "UserServiceAccount",
+            api_version="v1",
+            kind="ServiceAccount",
+            name=f"{release}-{Component.SINGLEUSER.value}",
+            labels=selector_labels(release, Component.SINGLEUSER),
+            # Its token is mounted only into pods whose profile asks for it.
+            automountServiceAccountToken=False,
+        )
+        self.hub = HubStatefulSet(
+            self,
+            "Hub",
+            proxy_token=proxy_token,
+            header_trust=header_trust,
+            profiles=chosen,
+            public_hosts=hosts,
+            release=release,
+            user_service_account=self.user_service_account,
+            kubernetes_version=kubernetes_version,
+            # The proxy is made after the hub it calls: its options answer for it.
+            proxy_limits=proxy_settings.hub_limits(),
+            options=hub_settings,
+        )
+        self.proxy = (
+            IstioProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
+            if isinstance(proxy_settings, IstioProxyOptions)
+            else CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
+        )
+        self.proxy_token = proxy_token
+        # The escape hatch of the whole: the hub's StatefulSet.
+        self.node.default_child = self.hub.stateful_set
+
+    def add_profile(self, profile: NotebookProfile) -> None:
+        """Offer ``profile`` too, after the others (``HubStatefulSet.add_profile``): make the
+        ``NotebookProfile`` in any scope, then add it here, before constructs that read the
+        profiles (``HubResourceQuota``, ``HubNamespace``)."""
+        self.hub.add_profile(profile)
+
+    @property
+    def profiles(self) -> tuple[NotebookProfile, ...]:
+        """The profiles users can spawn, the default first unless one is marked."""
+        return self.hub.profiles
+
+    @property
+    def image_pull_secrets(self) -> tuple[str, ...]:
+        """Every Secret the hub, proxy and user pods pull images with (prerequisites)."""
+        names = (
+            *self.hub.image_pull_secrets,
+            *self.proxy.image_pull_secrets,
+            *self.hub.user_pods.image_pull_secrets,
+        )
+        return tuple(sorted(set(names)))
+
+    @property
+    def component_labels(self) -> dict[Component, dict[str, str]]:
+        """The selector labels of each component's pods."""
+        return component_labels(self.proxy)
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        """Who talks to whom inside the app (:func:`app_flows`)."""
+        return app_flows(self.proxy)

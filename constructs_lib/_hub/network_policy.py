@@ -1,0 +1,290 @@
+"""NetworkPolicies derived from the components: deny by default, allow exactly the app's flows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import APP_LABEL, Component
+from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._placement import others_in_app
+from constructs_lib._core.header_trust import refuse_unenforced
+from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._hub._mesh_choice import ISTIO_METRICS_PORT, has_sidecars
+from constructs_lib._proxies._flows import Flow
+from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
+
+__all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
+
+TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
+# Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
+# node's credentials, so user pods get no route to it (as z2jh's default).
+CLOUD_METADATA = ("169.254.169.254/32", "fd00:ec2::254/128")
+
+
+def component_labels(proxy: IProxy) -> dict[Component, dict[str, str]]:
+    """The selector labels of each component's pods."""
+    return {
+        Component.HUB: dict(proxy.hub.labels),
+        Component.PROXY: dict(proxy.labels),
+        Component.SINGLEUSER: dict(proxy.hub.user_pod_labels),
+    }
+
+
+def app_flows(proxy: IProxy) -> tuple[Flow, ...]:
+    """Who talks to whom inside the app, as ``proxy`` says (``IProxy.flows``)."""
+    return proxy.flows()
+
+
+def ingress_flows(proxy: IProxy, ingress: NetworkPeer) -> tuple[Flow, ...]:
+    """What the ingress in front of the app reaches, as ``proxy`` says
+    (``IProxy.ingress_flows``)."""
+    return proxy.ingress_flows(ingress)
+
+
+def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy:
+    """The proxy a construct is given: ``proxy=`` or ``jupyterhub=`` (its ``proxy``)."""
+    if (proxy is None) == (jupyterhub is None):
+        raise invalid(
+            scope,
+            "proxy",
+            proxy,
+            "must be given (an IProxy such as CHProxy), or else jupyterhub, not both",
+        )
+    chosen = proxy if proxy is not None else getattr(jupyterhub, "proxy", None)
+    if not isinstance(chosen, IProxy):
+        field, value = ("proxy", proxy) if proxy is not None else ("jupyterhub", jupyterhub)
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be a proxy (an IProxy such as CHProxy)"
+            if field == "proxy"
+            else "must have a proxy (an IProxy such as CHProxy), as JupyterHub has",
+        )
+    return chosen
+
+
+class HubNetworkPolicies(LibraryConstruct):
+    """``default-deny`` for ingress to every pod, then one policy per component admitting
+    exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
+    ``jupyterhub=`` for its proxy) plus traffic from ``ingress_from`` to the
+    proxy's public port (with ``IstioProxy``: to the hub's and the user servers' ports);
+    Prometheus scraping the sidecars where the app has a mesh, and optionally telepresence's
+    agent.
+
+    Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
+    hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
+
+    Args:
+        proxy: the proxy (any ``IProxy``, with its hub) whose app's flows are admitted; or
+        jupyterhub: the composite whose flows (``jupyterhub.flows``) are admitted (give one).
+        ingress_from: the pods allowed to reach the proxy's public port (the ingress controller's
+            or the gateway's): required, as nothing else should.
+        prometheus: the pods allowed to scrape the sidecars, where the app has a mesh (without
+            one there is no sidecar to scrape, and no allowance); default
+            ``NetworkPeer.PROMETHEUS`` (namespace ``prometheus``), ``None`` for no allowance.
+        prometheus_port: the port scraped; default 15020, the Istio sidecar's merged metrics.
+        telepresence_port: telepresence's traffic agent port to admit (its default is 9900);
+            default ``None``, no allowance: only an app that runs telepresence opens it.
+        block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
+            the node's credentials); default ``True``, as z2jh's.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        ingress_from: NetworkPeer,
+        proxy: IProxy | None = None,
+        # The same as proxy=jupyterhub.proxy.
+        jupyterhub: IJupyterHub | None = None,
+        prometheus: NetworkPeer | None = NetworkPeer.PROMETHEUS,
+        # The Istio sidecar's merged metrics port.
+        prometheus_port: int = ISTIO_METRICS_PORT,
+        telepresence_port: int | None = None,
+        block_cloud_metadata: bool = True,
+    ) -> None:
+        super().__init__(scope, id)
+        chosen = resolve_proxy(self, proxy, jupyterhub)
+        release = chosen.release
+        if not any(
+            getattr(edge, "enforces_user_header", lambda _: False)(chosen)
+            for edge in others_in_app(self, Construct, release)
+        ):
+            refuse_unenforced(
+                self,
+                chosen.hub,
+                "NetworkPolicies admit user servers (which need the hub's API) to every path "
+                "of the hub's port, and no IstioIngress with ext_authz_provider for this proxy "
+                "was made before them",
+            )
+        labels = {APP_LABEL: release}
+        pods = component_labels(chosen)
+        flows = (*chosen.flows(), *chosen.ingress_flows(ingress_from))
+        self._release = release
+        self._labels = labels
+        self._pods = pods
+        self._flows = list(flows)
+        # All made in one call, once known.
+        specs: list[ObjectSpec] = []
+
+        def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
+            specs.append(
+                object_spec(
+                    id,
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=name,
+                    labels=labels,
+                    spec={
+                        "podSelector": {"matchLabels": selector} if selector else {},
+                        "policyTypes": ["Ingress"],
+                        "ingress": ingress or None,
+                    },
+                )
+            )
+
+        policy("DefaultDeny", "default-deny", {}, [])
+        by_target: dict[Component, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+        for flow in flows:
+            peer = (
+                flow.source.to_policy_peer()
+                if isinstance(flow.source, NetworkPeer)
+                else {"podSelector": {"matchLabels": dict(pods[flow.source])}}
+            )
+            by_target[flow.target].setdefault(flow.port, []).append(peer)
+        for component in Component:
+            rules = [
+                {"from": peers, "ports": [{"protocol": "TCP", "port": port}]}
+                for port, peers in sorted(by_target[component].items())
+            ]
+            if rules:
+                policy(
+                    component.value, f"{release}-{component.value}", dict(pods[component]), rules
+                )
+        if block_cloud_metadata:
+            specs.append(
+                object_spec(
+                    "UserEgress",
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=f"{release}-{Component.SINGLEUSER.value}-egress",
+                    labels=labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
+                        "policyTypes": ["Egress"],
+                        "egress": [
+                            {
+                                "to": [
+                                    {
+                                        "ipBlock": {
+                                            "cidr": "0.0.0.0/0",
+                                            "except": [CLOUD_METADATA[0]],
+                                        }
+                                    },
+                                    {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
+                                    # Pods of any namespace: ipBlock need not cover pod addresses.
+                                    {"namespaceSelector": {}},
+                                ]
+                            }
+                        ],
+                    },
+                )
+            )
+        if prometheus is not None and has_sidecars(chosen):
+            policy(
+                "Prometheus",
+                "allow-prometheus",
+                {},
+                [
+                    {
+                        "from": [prometheus.to_policy_peer()],
+                        "ports": [{"protocol": "TCP", "port": prometheus_port}],
+                    }
+                ],
+            )
+        if telepresence_port is not None:
+            # The agent is reached from the developer's machine through the cluster: any source.
+            policy(
+                "Telepresence",
+                "allow-telepresence",
+                dict(TELEPRESENCE_LABELS),
+                [{"ports": [{"protocol": "TCP", "port": telepresence_port}]}],
+            )
+        made = api_objects(self, specs)
+        self._policies: dict[str, cdk8s.ApiObject] = {
+            s.id: obj for s, obj in zip(specs, made, strict=True)
+        }
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        """Every flow admitted: the app's, the ingress's and those of ``allow_from``."""
+        return tuple(self._flows)
+
+    @property
+    def policies(self) -> dict[str, cdk8s.ApiObject]:
+        """Every NetworkPolicy, by construct id: ``DefaultDeny``, one per component
+        (``hub``, ``proxy``, ``singleuser-server``), ``UserEgress``, ``Prometheus``,
+        ``Telepresence`` (those enabled) and one per ``allow_from``."""
+        return dict(self._policies)
+
+    def allow_from(self, peer: NetworkPeer, *, to: Component, port: int) -> cdk8s.ApiObject:
+        """Admit the pods of ``peer`` to ``port`` of the ``to`` component's pods (an exporter
+        scraping the hub, a backup job calling it): one NetworkPolicy more, named
+        ``<release>-<component>-<port>-from-<peer's namespace>``, which it returns.
+
+        ``HubNetworkPolicies(...).allow_from(NetworkPeer.in_namespace("monitoring",
+        {"app": "prometheus"}), to=Component.HUB, port=8081)``.
+        """
+        if not isinstance(peer, NetworkPeer):
+            raise invalid(self, "allow_from.peer", peer, "must be a NetworkPeer")
+        if not isinstance(to, Component):
+            allowed = ", ".join(f"Component.{c.name}" for c in Component)
+            raise invalid(self, "allow_from.to", to, f"must be one of {allowed}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise invalid(self, "allow_from.port", port, "must be a TCP port from 1 to 65535")
+        flow = Flow(peer, to, port)
+        if flow in self._flows:
+            raise invalid(self, "allow_from", flow, "is admitted already")
+        origin = peer.namespace or "peer"
+        name = f"{self._release}-{to.value}-{port}-from-{origin}"
+        id = f"AllowFrom-{to.value}-{port}-{origin}"
+        if id in self._policies:
+            raise invalid(
+                self,
+                "allow_from.peer",
+                peer,
+                f"must be in another namespace than the policy {name} already admits to this port",
+            )
+        policy = api_objects(
+            self,
+            [
+                object_spec(
+                    id,
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=name,
+                    labels=self._labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(self._pods[to])},
+                        "policyTypes": ["Ingress"],
+                        "ingress": [
+                            {
+                                "from": [peer.to_policy_peer()],
+                                "ports": [{"protocol": "TCP", "port": port}],
+                            }
+                        ],
+                    },
+                )
+            ],
+        )[0]
+        self._flows.append(flow)
+        self._policies[id] = policy
+        return policy

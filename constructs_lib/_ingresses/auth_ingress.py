@@ -1,0 +1,202 @@
+"""Kubernetes Ingresses that put an external auth proxy (oauth2-proxy) before the hub."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._handles import Handle
+from constructs_lib._core._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
+from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core.header_trust import refuse_unenforced
+from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._ingresses.auth_proxy import HUB_PATH, AuthProxy
+from constructs_lib._proxies._proxy_checks import ingress_target
+from constructs_lib._proxies.interfaces import IProxy
+
+__all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
+
+# ingress-nginx's external-auth annotations. (An ingress-nginx Prefix path matches whole path
+# elements: "/hub" matches /hub and /hub/…, not /hubx; the longest matching path wins.)
+_NGINX = "nginx.ingress.kubernetes.io"
+# The controller pods of the ingress-nginx Helm chart, in its namespace (the namespace's
+# name label is set by Kubernetes itself).
+INGRESS_NGINX_CONTROLLER = NetworkPeer.in_namespace(
+    "ingress-nginx",
+    {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+)
+
+
+class AuthProxyIngress(LibraryConstruct):
+    """Routes ``hosts`` to the proxy's public port through ingress-nginx; the hub's requests
+    are first checked by an oauth2-proxy served on the same hosts under the hub's path
+    (``/hub/oauth2``), whose cookies have the hub's path (``AUTH_PROXY_FLAGS``).
+
+    Three Ingresses:
+
+    - ``hub_ingress`` (``/hub``): every request is checked by the auth proxy, and its
+      ``auth_response_headers`` (``X-Auth-Request-User`` and ``Authorization``, the ID token
+      the hub checks) replace a client's own copies (or are dropped, when it sends none).
+    - ``auth_proxy_ingress`` (``/hub/oauth2``): the auth proxy's own sign-in, callback and
+      check, to its Service, unchecked.
+    - ``ingress`` (``/``: user servers and everything else, the default child): no check and no
+      auth headers. A browser never sends the auth proxy's cookies there (their path is the
+      hub's), so a user server's owner never records a visitor's session, nor its headers
+      (ingress-nginx copies auth response headers onto every request of an Ingress). User
+      servers admit only JupyterHub's own OAuth: a browser without it is sent to
+      ``/hub/api/oauth2/authorize``, on the hub's paths, so through the check.
+
+    ingress-nginx has no annotation that drops a request header on the other paths (only
+    ``configuration-snippet``, which is off by default since controller 1.9), so copies a
+    client sends there reach its own request's target; the hub logs no one in from them
+    without the ID token's proof.
+
+    ``controller`` is the ingress controller's pods, for NetworkPolicies
+    (``HubNetworkPolicies(ingress_from=ingress.controller)``).
+
+    Args:
+        proxy: the proxy whose public port the hub's and the other paths go to.
+        hosts: the hosts served; default ``None``, the hub's ``public_hosts`` (user servers accept
+            the browser's Origin only from those, so others are refused).
+        ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
+            ingress-nginx's.
+        tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
+            ends before the controller, or a certificate controller adds it).
+        auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
+            Service ``oauth2-proxy`` port 80 (pods' port 4180), as oauth2-proxy's Helm chart
+            makes it.
+        auth_url: where ingress-nginx checks each request to the hub; default ``None``,
+            oauth2-proxy's ``/hub/oauth2/auth`` on the same host.
+        auth_signin: where an unauthenticated browser is sent; default ``None``, oauth2-proxy's
+            ``/hub/oauth2/start``, back to the page asked for.
+        auth_response_headers: the auth response's headers passed to the hub; default ``None``, the
+            hub's user header and ``Authorization`` (the ID token the hub checks).
+        controller: the ingress controller's pods, for NetworkPolicies; default ingress-nginx's
+            controller pods in namespace ``ingress-nginx``.
+    """
+
+    ingress = Handle[cdk8s.ApiObject]("The Ingress for ``/`` (the default child), unchecked.")
+    hub_ingress = Handle[cdk8s.ApiObject]("The Ingress for ``/hub``, checked by the auth proxy.")
+    auth_proxy_ingress = Handle[cdk8s.ApiObject]("The Ingress for the auth proxy's own paths.")
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        proxy: IProxy,
+        # None: the hub's public hosts.
+        hosts: Sequence[str] | None = None,
+        ingress_class: str = "nginx",
+        tls_secret: str | None = None,
+        auth_proxy: AuthProxy | None = None,
+        # None: oauth2-proxy's check and sign-in, under the hub's path on the same host.
+        auth_url: str | None = None,
+        auth_signin: str | None = None,
+        # None: the hub's user header and Authorization (the ID token the hub checks).
+        auth_response_headers: Sequence[str] | None = None,
+        controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
+    ) -> None:
+        super().__init__(scope, id)
+        if not isinstance(proxy, IProxy):
+            raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
+        target = ingress_target(self, proxy)
+        refuse_unenforced(
+            self,
+            proxy.hub,
+            "ingress-nginx checks requests at the edge only, and NetworkPolicies let user "
+            "servers (which need the hub's API) reach every path of the hub's port",
+        )
+        self.hosts = proxy.hub.ingress_hosts(self, hosts)
+        if auth_response_headers is None:
+            auth_response_headers = (proxy.hub.user_header, "Authorization")
+        check_dns_subdomain(self, "ingress_class", ingress_class)
+        if tls_secret is not None:
+            check_dns_subdomain(self, "tls_secret", tls_secret)
+        if not auth_response_headers:
+            raise invalid(
+                self,
+                "auth_response_headers",
+                auth_response_headers,
+                "must name the headers the hub needs",
+            )
+        auth_proxy = auth_proxy or AuthProxy()
+        check_dns_label(self, "auth_proxy.service", auth_proxy.service)
+        for name, port in (("port", auth_proxy.port), ("target_port", auth_proxy.target_port)):
+            if not 1 <= port <= 65535:
+                raise invalid(
+                    self, f"auth_proxy.{name}", port, "must be a TCP port from 1 to 65535"
+                )
+        self.tls_secret = tls_secret
+        self.controller = controller
+        self.auth_proxy = auth_proxy
+        self.auth_response_headers = tuple(auth_response_headers)
+        to_proxy = {"service": {"name": target.service_name, "port": {"name": target.port_name}}}
+        to_auth_proxy = {
+            "service": {"name": auth_proxy.service, "port": {"number": auth_proxy.port}}
+        }
+        auth = {
+            f"{_NGINX}/auth-url": auth_url or auth_proxy.endpoint("auth"),
+            f"{_NGINX}/auth-signin": auth_signin
+            or f"{auth_proxy.endpoint('start')}?rd=$escaped_request_uri",
+        }
+
+        def ingress(
+            construct_id: str,
+            name: str,
+            path: str,
+            backend: dict[str, Any],
+            annotations: dict[str, str] | None,
+        ) -> ObjectSpec:
+            return object_spec(
+                construct_id,
+                api_version="networking.k8s.io/v1",
+                kind="Ingress",
+                name=name,
+                labels={APP_LABEL: proxy.release},
+                annotations=annotations,
+                spec={
+                    "ingressClassName": ingress_class,
+                    "tls": [{"hosts": list(self.hosts), "secretName": tls_secret}]
+                    if tls_secret
+                    else None,
+                    "rules": [
+                        {
+                            "host": host,
+                            "http": {
+                                "paths": [
+                                    {"path": path, "pathType": "Prefix", "backend": backend},
+                                ]
+                            },
+                        }
+                        for host in self.hosts
+                    ],
+                },
+            )
+
+        # One call makes the three.
+        self.ingress, self.hub_ingress, self.auth_proxy_ingress = api_objects(
+            self,
+            [
+                ingress("Resource", proxy.release, "/", to_proxy, None),
+                ingress(
+                    "Hub",
+                    f"{proxy.release}-{Component.HUB.value}",
+                    HUB_PATH,
+                    to_proxy,
+                    {**auth, f"{_NGINX}/auth-response-headers": ",".join(auth_response_headers)},
+                ),
+                ingress(
+                    "AuthProxy",
+                    f"{proxy.release}-auth-proxy",
+                    auth_proxy.prefix,
+                    to_auth_proxy,
+                    None,
+                ),
+            ],
+        )

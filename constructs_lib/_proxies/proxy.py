@@ -1,0 +1,470 @@
+"""configurable-http-proxy: Deployment, Service, ServiceAccount, PDB and HPA."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._core._checks import check_image, check_image_pull_secrets
+from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._endpoints import (
+    PROXY_API_PORT,
+    PROXY_METRICS_PORT,
+    PROXY_PORT,
+    PROXY_SERVICE_API_PORT,
+    component_name,
+    proxy_api_url,
+)
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._handles import Handle
+from constructs_lib._core._names import Component, selector_labels
+from constructs_lib._core._objects import api_objects, name_of, object_spec
+from constructs_lib._core._placement import enter, join_app
+from constructs_lib._core._props import merge_props, renamed
+from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._core.proxy_token import TOKEN_ENV
+from constructs_lib._core.scan_exceptions import (
+    SECRET_ENV,
+    pulled_if_absent,
+    skip_annotations,
+    unpinned,
+)
+from constructs_lib._pods._env import ContainerEnv
+from constructs_lib._pods.pod import (
+    HealthProbes,
+    IstioSidecar,
+    Resources,
+    disruption_budget_spec,
+    hardened_container,
+    pod_template,
+    pre_stop,
+    service_object_spec,
+)
+from constructs_lib._pods.profile import ImagePullPolicy
+from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
+from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
+from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
+from constructs_lib._proxies.interfaces import HubLimits, IHub
+from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
+
+__all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "ProxyOptions"]
+
+# The official image, public; the version the tests run (package.json).
+DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
+# Routes in Redis survive a proxy restart: the hub polls them as rarely as the reference does.
+_SHARED_ROUTES_POLL_SECONDS = 60
+
+
+class ProxyLogLevel(StrEnum):
+    ERROR = "error"
+    WARN = "warn"
+    INFO = "info"
+    DEBUG = "debug"
+
+
+@renamed(scale_down_window="scale_down_window_seconds")
+@dataclass(frozen=True)
+class Autoscaling:
+    """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
+
+    min_replicas: int = 1
+    # None: 3 with routes in Redis; 1 with routes in memory (each replica would have its own
+    # route table).
+    max_replicas: int | None = None
+    cpu_utilization: int = 80
+    # Scale down slowly (a 5-minute window), up at once.
+    scale_down_window_seconds: int = 300
+
+    def resolve(self, scope: Construct, shared_routes: bool) -> Autoscaling:
+        """Checked, with max_replicas decided."""
+        maximum = (
+            self.max_replicas if self.max_replicas is not None else (3 if shared_routes else 1)
+        )
+        if self.min_replicas < 1:
+            raise invalid(scope, "autoscaling.min_replicas", self.min_replicas, "must be 1 or more")
+        if maximum < self.min_replicas:
+            raise invalid(
+                scope,
+                "autoscaling.max_replicas",
+                maximum,
+                f"must be at least min_replicas ({self.min_replicas})",
+            )
+        if maximum > 1 and not shared_routes:
+            raise invalid(
+                scope,
+                "autoscaling.max_replicas",
+                maximum,
+                "must be 1 while routes are kept in memory (each replica would keep its own "
+                "route table; keep them in Redis with routes=RouteStore.redis(...))",
+            )
+        if not 1 <= self.cpu_utilization <= 100:
+            raise invalid(
+                scope,
+                "autoscaling.cpu_utilization",
+                self.cpu_utilization,
+                "must be a percentage from 1 to 100",
+            )
+        return dataclasses.replace(self, max_replicas=maximum)
+
+    def spec(self, target: dict[str, str]) -> dict[str, Any]:
+        window = 15
+        return {
+            "scaleTargetRef": target,
+            "minReplicas": self.min_replicas,
+            "maxReplicas": self.max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {
+                            "type": "Utilization",
+                            "averageUtilization": self.cpu_utilization,
+                        },
+                    },
+                }
+            ],
+            "behavior": {
+                "scaleDown": {
+                    "stabilizationWindowSeconds": self.scale_down_window_seconds,
+                    "policies": [{"type": "Percent", "value": 100, "periodSeconds": window}],
+                },
+                "scaleUp": {
+                    "stabilizationWindowSeconds": 0,
+                    "policies": [
+                        {"type": "Percent", "value": 100, "periodSeconds": window},
+                        {"type": "Pods", "value": 4, "periodSeconds": window},
+                    ],
+                    "selectPolicy": "Max",
+                },
+            },
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyOptions:
+    """Every option of the proxy but its hub: the value ``JupyterHub(proxy_options=...)``
+    forwards whole, and whose fields ``CHProxy`` also takes as keyword props.
+
+    Fields:
+        routes: where the routes live; default ``RouteStore.memory()``, in the proxy's memory
+            (one replica; the hub re-adds lost routes); ``RouteStore.redis(...)`` shares them
+            between replicas.
+        image: the proxy image; default ``DEFAULT_PROXY_IMAGE``, the official CHP image.
+            Routes in Redis need one of your own with the Redis backend.
+        image_pull_policy: default ``IfNotPresent``: images are pinned by tag, so a node's copy is
+            the one.
+        resources: default 10m/128Mi requested, 1 CPU/256Mi limit (CHP peaked at 94 MiB
+            under 20 concurrent logins; the reference's 32Mi gets it OOM-killed).
+        log_level: CHP's log level; default ``warn``.
+        autoscaling: the HorizontalPodAutoscaler; default ``Autoscaling()`` (1 to 3
+            replicas with routes in Redis; exactly 1 with routes in memory, set on the
+            Deployment with no HPA, as for any equal minimum and maximum).
+        probes: liveness and readiness timing on ``/_chp_healthz``; default ``HealthProbes()``.
+        pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
+        sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
+            (under ``JupyterHub`` its ``mesh`` sets it).
+        dns_ndots: the pod's DNS ``ndots``; default 1, as every name it resolves is a short Service
+            name or fully qualified (no search-list fan-out); ``None`` keeps the cluster's.
+        image_pull_secrets: names of Secrets with registry credentials (type
+            ``kubernetes.io/dockerconfigjson``) the pod pulls its image with; default none, the
+            official image is public.
+        node_selector: node labels the proxy's pods need; default none.
+        tolerations: taints the proxy's pods tolerate (``Toleration``); default none.
+        affinity: the proxy pods' node and pod affinity terms (``NodeAffinityTerm``,
+            ``PodAffinityTerm``); default none.
+    """
+
+    # Routes in the proxy's memory: one replica, nothing else to deploy.
+    routes: RouteStore = dataclasses.field(default_factory=RouteStore.memory)
+    # The official CHP image. Routes in Redis need an image with the backend, which nobody
+    # publishes: build docker/proxy-redis.Dockerfile, push it, and pass it here.
+    image: str = DEFAULT_PROXY_IMAGE
+    # Images are pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
+    image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
+    # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
+    # 32Mi (the reference's) gets it OOM-killed.
+    resources: Resources = Resources("10m", "128Mi", "1000m", "256Mi")  # noqa: RUF009 - frozen
+    log_level: ProxyLogLevel = ProxyLogLevel.WARN
+    # On CPU; at most 1 replica with routes in memory, 3 in Redis.
+    autoscaling: Autoscaling = Autoscaling()
+    probes: HealthProbes = dataclasses.field(default_factory=HealthProbes)
+    pre_stop_seconds: int = 3
+    # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
+    sidecar: IstioSidecar | None = None
+    dns_ndots: int | None = 1
+    # None: the official image is public.
+    image_pull_secrets: tuple[str, ...] = ()
+    # Where the proxy's pods may run: anywhere the cluster puts them unless told.
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tolerations: Sequence[Toleration] = ()
+    affinity: Sequence[Affinity] = ()
+
+    def hub_limits(self) -> HubLimits:
+        """CHP routes by longest prefix, so any number of named servers; routes in Redis
+        outlive a proxy restart, so the hub need not poll them often."""
+        if self.routes.shared:
+            return HubLimits(activity_interval_seconds=_SHARED_ROUTES_POLL_SECONDS)
+        return HubLimits()
+
+
+class CHProxy(LibraryConstruct):
+    """configurable-http-proxy in front of ``hub``.
+
+    Its default and error targets are the hub's Service; its API Service is the one the hub's
+    settings name (both follow the release). The Deployment is the default child; the
+    Service, ServiceAccount, PodDisruptionBudget and HorizontalPodAutoscaler (none when its
+    minimum and maximum agree, as with routes in memory) are read-only properties. Options
+    are a :class:`ProxyOptions` (``options=``), or its fields as keyword props.
+
+    Args:
+        hub: the hub this proxy fronts; its Service is the default and error target, and the hub
+            is told this proxy's API URL.
+        options: every other option, as one value (see :class:`ProxyOptions` for each field);
+            its fields may also be given as keyword props, which replace them.
+    """
+
+    hub = Handle[IHub]("The hub this proxy routes to and takes routes from.")
+    routes = Handle[RouteStore]("Where the routes live: in Redis, or in the proxy's memory.")
+    service_account = Handle[cdk8s.ApiObject]("The proxy's ServiceAccount.")
+    service = Handle[cdk8s.ApiObject]("The proxy's Service (public and API ports).")
+    deployment = Handle[cdk8s.ApiObject]("The proxy's Deployment.")
+    disruption_budget = Handle[cdk8s.ApiObject]("The proxy's PodDisruptionBudget.")
+    autoscaler = Handle[cdk8s.ApiObject | None](
+        "The proxy's HorizontalPodAutoscaler; ``None`` at a fixed replica count."
+    )
+
+    PORT = PROXY_PORT
+    API_PORT = PROXY_API_PORT
+    METRICS_PORT = PROXY_METRICS_PORT
+    SERVICE_API_PORT = PROXY_SERVICE_API_PORT
+
+    service_account = Handle[cdk8s.ApiObject]("The pods' ServiceAccount (no API token mounted).")
+    service = Handle[cdk8s.ApiObject]("The Service: public port ``http``, API ``http-api``.")
+    deployment = Handle[cdk8s.ApiObject]("The Deployment (the default child).")
+    disruption_budget = Handle[cdk8s.ApiObject]("The PodDisruptionBudget.")
+    autoscaler = Handle[cdk8s.ApiObject | None](
+        "The HorizontalPodAutoscaler; ``None`` when min_replicas equals max_replicas."
+    )
+    env = Handle[ContainerEnv]("The proxy container's environment (``env.add_variable``).")
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        hub: IHub,
+        options: ProxyOptions | None = None,
+        **props: Any,
+    ) -> None:
+        super().__init__(scope, id)
+        enter(self, scope)
+        check_hub(self, hub)
+        options = merge_props(self, options, props, ProxyOptions)
+        self.options = options
+        routes, image = options.routes, options.image
+        options.resources.check(self)
+        autoscaling = options.autoscaling.resolve(self, routes.shared)
+        # An HPA whose minimum is its maximum scales nothing (with routes in memory: exactly
+        # one replica): the Deployment states that count itself, and no HPA is made.
+        fixed = autoscaling.min_replicas == autoscaling.max_replicas
+        # The official image has no Redis backend: CHP would fail at start.
+        if image == DEFAULT_PROXY_IMAGE and routes.shared:
+            raise invalid(
+                self,
+                "image",
+                image,
+                f"must be an image of your own with routes in Redis: the official one lacks "
+                f"{REDIS_BACKEND}; build {PROXY_REDIS_RECIPE} (docker build -f "
+                f"{PROXY_REDIS_RECIPE} -t <registry>/proxy-redis:<tag> .), push it and pass "
+                f"its reference",
+            )
+        check_image(self, "image", image)
+        self.image_pull_secrets = check_image_pull_secrets(
+            self, "image_pull_secrets", options.image_pull_secrets
+        )
+        if options.sidecar is not None:
+            options.sidecar.check(self)
+        if options.pre_stop_seconds < 0:
+            raise invalid(self, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
+        scheduling = Scheduling.of(
+            self,
+            node_selector=options.node_selector,
+            tolerations=options.tolerations,
+            affinity=options.affinity,
+        )
+
+        self.hub = hub
+        self.routes = routes
+        self.release = hub.release
+        self.name = component_name(hub.release, Component.PROXY)
+        check_one_proxy(self, hub)
+        join_app(self, hub.release)
+        self.labels = selector_labels(hub.release, Component.PROXY)
+        self.port_name = "http"
+        self.api_port_name = "http-api"
+        self.port = self.PORT
+        self.api_port = self.SERVICE_API_PORT
+        self.target_port = self.PORT
+        self.target_api_port = self.API_PORT
+        self.api_url = proxy_api_url(hub.release)
+        version: KubernetesVersion = hub.kubernetes_version
+
+        service_account = object_spec(
+            "ServiceAccount",
+            api_version="v1",
+            kind="ServiceAccount",
+            name=self.name,
+            labels=self.labels,
+            # The proxy never calls the Kubernetes API.
+            automountServiceAccountToken=False,
+        )
+        service = service_object_spec(
+            self.name,
+            self.labels,
+            [
+                {
+                    "name": self.port_name,
+                    "port": self.PORT,
+                    "targetPort": "http",
+                    "protocol": "TCP",
+                },
+                {
+                    "name": self.api_port_name,
+                    "port": self.SERVICE_API_PORT,
+                    "targetPort": "api",
+                    "protocol": "TCP",
+                },
+            ],
+            version,
+        )
+        container = {
+            "name": Component.PROXY.value,
+            "image": image,
+            "imagePullPolicy": options.image_pull_policy.value,
+            "args": [
+                # Empty --ip/--api-ip: listen on every interface, not CHP's default localhost.
+                "--ip=",
+                f"--port={self.PORT}",
+                "--api-ip=",
+                f"--api-port={self.API_PORT}",
+                "--metrics-ip=",
+                f"--metrics-port={self.METRICS_PORT}",
+                # Send each hop the Host of its target (the hub's or a user server's Service):
+                # Istio sidecars route HTTP by Host, and the browser's host names no Service
+                # (istio/istio#30347). Servers accept the browser's Origin via public_hosts.
+                "--change-origin",
+                f"--default-target={hub.url}",
+                f"--error-target={hub.url}/hub/error",
+                f"--log-level={options.log_level.value}",
+                *routes.proxy_args(),
+            ],
+            # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
+            "env": routes.proxy_env(),
+            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name}}],
+            "ports": [
+                {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
+                {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
+                {"name": "metrics", "containerPort": self.METRICS_PORT, "protocol": "TCP"},
+            ],
+            **options.probes.to_manifest("/_chp_healthz", "http"),
+            "lifecycle": pre_stop(options.pre_stop_seconds, version),
+            "resources": options.resources.to_manifest(),
+            "securityContext": hardened_container(),
+            # Present even when empty: ".../volumeMounts/-" patches append to it.
+            "volumeMounts": [],
+        }
+        deployment = object_spec(
+            "Resource",
+            api_version="apps/v1",
+            kind="Deployment",
+            name=self.name,
+            labels=self.labels,
+            annotations={
+                **skip_annotations(
+                    SECRET_ENV, unpinned(image), pulled_if_absent(options.image_pull_policy.value)
+                ),
+                # A token rotation rolls every replica with the hub: CHP reads it at start.
+                **hub.proxy_token.rolling_annotations(),
+            },
+            spec={
+                # With an HPA, it owns the replica count, so none is set here.
+                **({"replicas": autoscaling.min_replicas} if fixed else {}),
+                "revisionHistoryLimit": 1,
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1},
+                },
+                "selector": {"matchLabels": dict(self.labels)},
+                "template": pod_template(
+                    self.labels,
+                    sidecar=options.sidecar,
+                    service_account=service_account.name,
+                    automount_token=False,
+                    dns_ndots=options.dns_ndots,
+                    revision_key="pod-template-hash",
+                    containers=[container],
+                    image_pull_secrets=self.image_pull_secrets,
+                    scheduling=scheduling,
+                ),
+            },
+        )
+        autoscaler = object_spec(
+            "HorizontalPodAutoscaler",
+            api_version="autoscaling/v2",
+            kind="HorizontalPodAutoscaler",
+            name=self.name,
+            labels=self.labels,
+            spec=autoscaling.spec(
+                {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
+            ),
+        )
+        (
+            self.service_account,
+            self.service,
+            self.deployment,
+            self.disruption_budget,
+            *scaler,
+        ) = api_objects(
+            self,
+            [
+                service_account,
+                service,
+                deployment,
+                disruption_budget_spec(self.name, self.labels),
+                *(() if fixed else (autoscaler,)),
+            ],
+        )
+        self.autoscaler = scaler[0] if scaler else None
+        self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
+        routes.admit(self.labels)
+
+    @property
+    def ingress_target(self) -> IngressTarget:
+        """Every request goes to the public port; the proxy routes ``/hub`` to the hub and
+        the rest to user servers."""
+        return IngressTarget(name_of(self.service), self.port, self.port_name)
+
+    def hub_limits(self) -> HubLimits:
+        """What this proxy asks of its hub (:meth:`ProxyOptions.hub_limits`)."""
+        return self.options.hub_limits()
+
+    @property
+    def route_gateway_name(self) -> None:
+        """None: the proxy keeps its routes itself (in memory or in Redis)."""
+        return None
+
+    def flows(self) -> tuple[Flow, ...]:
+        """The proxy forwards to the hub and user servers; the hub drives its API."""
+        return in_path_flows(self.hub.port, self.target_api_port)
+
+    def ingress_flows(self, ingress: NetworkPeer) -> tuple[Flow, ...]:
+        """The ingress reaches the proxy's public port only."""
+        return (Flow(ingress, Component.PROXY, self.target_port),)
