@@ -41,7 +41,7 @@ from constructs_lib._core._placement import (
 from constructs_lib._core._props import check_arguments, merge_props, renamed
 from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core._rbac import identity_specs
-from constructs_lib._core.header_trust import HeaderTrust
+from constructs_lib._core.header_trust import HeaderTrust, require_enforcing_edge
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib._core.scan_exceptions import (
@@ -350,6 +350,7 @@ class HubStatefulSet(LibraryConstruct):
         self.proxy_token = proxy_token
         self.user_header = options.user_header
         self.header_trust = header_trust
+        require_enforcing_edge(self, release)
         # None: no Istio sidecar, so no AuthorizationPolicy applies to the hub's pod.
         self.sidecar = options.sidecar
         self.kubernetes_version = kubernetes_version
