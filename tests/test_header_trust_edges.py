@@ -87,6 +87,12 @@ def test_a_hub_and_proxy_made_apart_behind_istio_with_ext_authz(chart: cdk8s.Cha
     assert synth(chart)
 
 
+def test_the_istio_proxy_behind_istio_with_ext_authz(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
+    assert synth(chart)
+
+
 def test_fails_synthesis_with_no_edge(chart: cdk8s.Chart) -> None:
     _hub(chart)
     with pytest.raises(RuntimeError) as error:

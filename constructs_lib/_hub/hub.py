@@ -256,7 +256,9 @@ class HubStatefulSet(LibraryConstruct):
         proxy_token: where the hub reads ``CONFIGPROXY_AUTH_TOKEN`` (a ``ProxyToken``, never a
             plain value): required, the hub and the proxy must share it.
         header_trust: when the user header counts (``HeaderTrust.jwt_proof(...)`` or
-            ``HeaderTrust.mesh_enforced()``): required, no safe default exists.
+            ``HeaderTrust.mesh_enforced()``): required, no safe default exists. With
+            ``mesh_enforced()``, synthesis fails unless the app has an ``IstioIngress`` with
+            ``ext_authz_provider`` for the hub's proxy.
         profiles: the profiles users can spawn (at least one; the first is the default unless one
             is marked).
         public_hosts: the host names browsers reach the hub by; user servers accept them as Origin.
