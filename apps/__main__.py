@@ -22,6 +22,10 @@ from apps._output import write_all
 from apps._site import load_site
 from constructs_lib import KubernetesVersion
 
+# How cdk8s 2.x reports the constructs' validations (lib/app.js, validate()), raised through
+# jsii as a RuntimeError: "Error: Validation failed with the following errors:\n  [path] ...".
+VALIDATION_FAILED = "Error: Validation failed with the following errors:"
+
 
 def synthesize(
     outdir: Path,
@@ -79,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         written = synthesize(Path(args.outdir), version, names, props)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except RuntimeError as error:
+        if not str(error).startswith(VALIDATION_FAILED):
+            raise
+        print(f"error: {str(error).removeprefix('Error: ')}", file=sys.stderr)
         return 2
     for path in written:
         print(f"synthesized {path}")

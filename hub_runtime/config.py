@@ -38,6 +38,7 @@ __all__ = [
     "CULLER_SCOPES",
     "SETTINGS_ENV",
     "apply",
+    "configure_http_client",
     "culler_scopes",
     "culler_service",
     "origin_pattern",
@@ -51,12 +52,36 @@ SETTINGS_ENV = "HUB_SETTINGS"
 CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
 # Culling users also reads their activity and admin flag and deletes them.
 CULLER_USER_SCOPES = ["admin:users"]
+# libcurl's CURLOPT_DNS_CACHE_TIMEOUT: seconds it reuses a name's address, whatever the DNS
+# record's TTL; its default is 60 (and cluster DNS's TTL 5: CoreDNS's kubernetes plugin).
+_DNS_CACHE_SECONDS = 0
 _READ_ONLY = {
     "never": False,
     "always": True,
     "unless_admin": "{is_not_admin}",
     "if_admin": "{is_admin}",
 }
+
+
+def configure_http_client() -> None:
+    """JupyterHub's HTTP client: curl (HTTP/1.1 keep-alive and better concurrency towards the
+    proxy and user servers), resolving a name again at every request. KubeSpawner 7.0 deletes
+    and creates again a user's Service at every start (``KubeSpawner.start``,
+    ``_ensure_not_exists``; its owner reference to the old pod has it deleted anyway), and
+    Kubernetes gives the new one a new ClusterIP: with libcurl's 60 s cache, a server started
+    again within a minute was waited for at its old Service's address until the spawn failed.
+    JupyterHub's ``init_pycurl`` configures curl again, without these defaults, after reading
+    the config: the launcher calls this once more after it."""
+    AsyncHTTPClient.configure(
+        "tornado.curl_httpclient.CurlAsyncHTTPClient",
+        defaults={"prepare_curl_callback": _resolve_at_every_request},
+    )
+
+
+def _resolve_at_every_request(curl: Any) -> None:
+    import pycurl  # type: ignore[import-untyped]  # only with curl, as in the hub image
+
+    curl.setopt(pycurl.DNS_CACHE_TIMEOUT, _DNS_CACHE_SECONDS)
 
 
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
@@ -76,8 +101,7 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.last_activity_interval = settings.activity_interval_seconds
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
-    # curl: HTTP/1.1 keep-alive and better concurrency towards the proxy and user servers.
-    AsyncHTTPClient.configure("tornado.curl_httpclient.CurlAsyncHTTPClient")
+    configure_http_client()
     if debug:
         hub.log_level = logging.DEBUG
         c.Spawner.debug = True

@@ -3,7 +3,8 @@ the IRI grammar jsonschema loads at import is deferred to its first use (see
 :mod:`hub_runtime.lazy_iri`). JupyterHub imports jsonschema before it reads
 jupyterhub_config.py, so this cannot happen there. Before JupyterHub opens its database (and,
 with ``--upgrade-db``, copies and migrates it), a database written by a newer JupyterHub stops
-the hub with a message saying so (:mod:`hub_runtime.database`).
+the hub with a message saying so (:mod:`hub_runtime.database`). Its HTTP client resolves
+names at every request (:func:`hub_runtime.config.configure_http_client`).
 
 Run as a file from the configuration directory the hub ConfigMap fills:
 ``python <config dir>/hub_runtime/launch.py --config <config dir>/jupyterhub_config.py``.
@@ -15,15 +16,20 @@ import os
 import sys
 
 
-def main() -> None:
-    from hub_runtime.lazy_iri import defer_iri_grammar
-
-    defer_iri_grammar()
+def hub_class() -> type:
+    """JupyterHub's application, checking the database's version before it opens it and
+    keeping the hub's HTTP client as :func:`hub_runtime.config.configure_http_client` sets
+    it."""
     from jupyterhub.app import JupyterHub
 
+    from hub_runtime.config import configure_http_client
     from hub_runtime.database import newer_database_problem
 
     class Hub(JupyterHub):  # type: ignore[misc]
+        def init_pycurl(self) -> None:
+            # JupyterHub's configures curl with no defaults, dropping the config file's.
+            configure_http_client()
+
         def init_db(self) -> None:
             # Config and command line are read by now: db_url and db_kwargs are final.
             problem = newer_database_problem(self.db_url, self.db_kwargs)
@@ -32,7 +38,14 @@ def main() -> None:
                 self.exit(1)
             super().init_db()
 
-    Hub.launch_instance()
+    return Hub
+
+
+def main() -> None:
+    from hub_runtime.lazy_iri import defer_iri_grammar
+
+    defer_iri_grammar()
+    hub_class().launch_instance()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import cdk8s
 import jsonschema
 import kubernetes_validate
 import pytest
@@ -19,7 +20,8 @@ from syrupy.assertion import SnapshotAssertion
 import apps
 from apps.__main__ import main, synthesize
 from apps.previews import PREVIEW_SUFFIX, write_previews
-from constructs_lib import KubernetesVersion, check_references
+from constructs_lib import External, HeaderTrust, KubernetesVersion, check_references
+from tests.support.builders import make_jupyterhub
 from tests.support.commands import run
 from tests.support.constants import VERSIONS
 from tests.support.crd_schemas import is_custom, validate_custom
@@ -162,6 +164,35 @@ def test_bad_input_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(apps.APPS, "broken", broken)
     with pytest.raises(ValueError, match="replicas must be 1"):
         synthesize(outdir, KubernetesVersion.DEFAULT, [*APP_NAMES, "broken"])
+    after = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_a_failed_validation_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An app refused only at synthesis (a hub that believes its user header as is, with no
+    edge that enforces it), synthesized after the others were written to the staging area."""
+    outdir = tmp_path / "dist"
+    synthesize(outdir, KubernetesVersion.DEFAULT, APP_NAMES)
+    before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+
+    def unenforced(
+        outdir: str, version: KubernetesVersion, props: Mapping[str, Any] | None = None
+    ) -> apps.BuiltApp:
+        app = cdk8s.App(outdir=outdir)
+        chart = cdk8s.Chart(app, "jupyterhub", namespace="jupyterhub")
+        make_jupyterhub(chart, header_trust=HeaderTrust.mesh_enforced())
+        return apps.BuiltApp("unenforced", app, External())
+
+    monkeypatch.setitem(apps.APPS, "unenforced", unenforced)
+    assert main(["--outdir", str(outdir)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(
+        "error: Validation failed with the following errors:\n"
+        "  [jupyterhub/JupyterHub/Hub] header_trust must not trust the user header as is "
+    )
     after = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]

@@ -293,13 +293,6 @@ def _claims(deployment: Deployed) -> dict[str, dict[str, Any]]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: at the hub image's KubeSpawner 7.0.0, which deletes and recreates the user's "
-    "Service at every start, the hub does not reach the server through the recreated Service "
-    "at its second start (its wait times out after 30 s; the server itself is up and posts "
-    "activity); not yet known whether the hub or this test cluster's Service model is at fault",
-)
 @pytest.mark.parametrize("claim_app", CLAIM_APPS)
 def test_users_claim_outlives_their_servers(
     clusters: dict[tuple[str, str], Deployed], claim_app: str

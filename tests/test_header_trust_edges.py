@@ -2,10 +2,13 @@
 ``IstioIngress`` with ext-authz, whose AuthorizationPolicies keep user servers to the hub's
 API, in front of a hub with its sidecar. Everywhere else anyone who reaches the hub's login
 (a user server's owner, through NetworkPolicies that must admit user servers to the hub's
-port) could send ``X-Auth-Request-User: admin``: one test per refusal."""
+port) could send ``X-Auth-Request-User: admin``: one test per refusal. The edges that cannot
+enforce it refuse the hub when they are made; a hub whose app has no enforcing edge at all (in
+whatever order its constructs were made) fails synthesis."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -13,6 +16,7 @@ import pytest
 
 from constructs_lib import (
     AuthProxyIngress,
+    CHProxy,
     GatewayApiIngress,
     GatewayRef,
     HeaderTrust,
@@ -20,11 +24,12 @@ from constructs_lib import (
     HubOptions,
     IstioIngress,
     IstioProxyOptions,
+    IstioSidecar,
     JupyterHub,
     NetworkPeer,
     UserPods,
 )
-from tests.support.builders import make_jupyterhub
+from tests.support.builders import make_bare_hub, make_jupyterhub, synth
 from tests.support.constants import TRUST
 
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
@@ -35,11 +40,27 @@ def _hub(chart: cdk8s.Chart, trust: HeaderTrust | None = None, **props: Any) -> 
     return make_jupyterhub(chart, header_trust=trust or HeaderTrust.mesh_enforced(), **props)
 
 
-def _refusal(why: str, where: str = "test/JupyterHub/Hub") -> str:
+def _reason(why: str) -> str:
     return (
         "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
-        f"{why}, so anyone could send X-Auth-Request-User: admin; {SUGGESTION}, got {where!r}"
+        f"{why}, so anyone could send X-Auth-Request-User: admin; {SUGGESTION}"
     )
+
+
+def _refusal(why: str, where: str = "test/JupyterHub/Hub") -> str:
+    return f"{_reason(why)}, got {where!r}"
+
+
+def _synthesis_refusal(why: str, where: str = "test/JupyterHub/Hub") -> str:
+    """cdk8s's report of the hub's failed validation (lib/app.js, validate())."""
+    failed = "Error: Validation failed with the following errors:"
+    return f"{failed}\n  [{where}] header_trust {_reason(why)}"
+
+
+NO_EDGE = _synthesis_refusal(
+    "no IstioIngress with ext_authz_provider for this hub's proxy is in the app, and nothing "
+    "else sets the header or keeps user servers off the hub's login path"
+)
 
 
 def test_istio_ingress_with_ext_authz_and_its_policies_enforce_it(chart: cdk8s.Chart) -> None:
@@ -49,6 +70,45 @@ def test_istio_ingress_with_ext_authz_and_its_policies_enforce_it(chart: cdk8s.C
         chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods
     )
     assert istio.enforces_user_header(jupyterhub.proxy)
+    assert {m["kind"] for m in synth(chart)} >= {"AuthorizationPolicy", "NetworkPolicy"}
+
+
+def test_the_network_policies_may_come_before_the_istio_ingress(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart)
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
+    assert {m["kind"] for m in synth(chart)} >= {"AuthorizationPolicy", "NetworkPolicy"}
+
+
+def test_a_hub_and_proxy_made_apart_behind_istio_with_ext_authz(chart: cdk8s.Chart) -> None:
+    hub = make_bare_hub(chart, header_trust=HeaderTrust.mesh_enforced(), sidecar=IstioSidecar())
+    proxy = CHProxy(chart, "Proxy", hub=hub)
+    IstioIngress(chart, "Istio", proxy=proxy, ext_authz_provider="oauth2-proxy")
+    assert synth(chart)
+
+
+def test_the_istio_proxy_behind_istio_with_ext_authz(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
+    assert synth(chart)
+
+
+def test_fails_synthesis_with_no_edge(chart: cdk8s.Chart) -> None:
+    _hub(chart)
+    with pytest.raises(RuntimeError) as error:
+        synth(chart)
+    assert str(error.value) == NO_EDGE
+
+
+def test_app_synth_runs_the_check_and_writes_nothing(tmp_path: Path) -> None:
+    """``App.synth()`` itself (not only the tests' ``Testing.synth``) runs the validation,
+    before it writes any file."""
+    app = cdk8s.App(outdir=str(tmp_path / "out"))
+    _hub(cdk8s.Chart(app, "test", namespace="jupyterhub"))
+    with pytest.raises(RuntimeError) as error:
+        app.synth()
+    assert str(error.value) == NO_EDGE
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_jwt_proof_goes_anywhere(chart: cdk8s.Chart) -> None:
@@ -116,21 +176,17 @@ def test_fails_with_a_hub_outside_the_mesh(chart: cdk8s.Chart) -> None:
     )
 
 
-NETWORK_POLICIES_ONLY = _refusal(
-    "NetworkPolicies admit user servers (which need the hub's API) to every path of the hub's "
-    "port, and no IstioIngress with ext_authz_provider for this proxy was made before them"
-)
-
-
-def test_fails_with_network_policies_alone(chart: cdk8s.Chart) -> None:
-    """``minimal``'s shape: NetworkPolicies and no mesh (or the IstioIngress made after)."""
+def test_fails_synthesis_with_network_policies_alone(chart: cdk8s.Chart) -> None:
+    """``minimal``'s shape without its ingress: NetworkPolicies admit user servers (which
+    need the hub's API) to every path of the hub's port."""
     jupyterhub = _hub(chart)
-    with pytest.raises(ValueError) as error:
-        HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
-    assert str(error.value) == "test/NetworkPolicies: proxy.hub " + NETWORK_POLICIES_ONLY
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    with pytest.raises(RuntimeError) as error:
+        synth(chart)
+    assert str(error.value) == NO_EDGE
 
 
-def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None:
+def test_fails_synthesis_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None:
     """The same release in another namespace of the app, behind its own IstioIngress."""
     app = chart.node.root
     assert isinstance(app, cdk8s.App)
@@ -138,10 +194,10 @@ def test_fails_with_an_enforcing_edge_of_another_hub(chart: cdk8s.Chart) -> None
     # It names no PriorityClass, as two hubs of one release cannot both create theirs.
     other = _hub(elsewhere, TRUST, user_pods=UserPods(priority=None))
     IstioIngress(elsewhere, "Istio", jupyterhub=other, ext_authz_provider="oauth2-proxy")
-    jupyterhub = _hub(chart)
-    with pytest.raises(ValueError) as error:
-        HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
-    assert str(error.value) == "test/NetworkPolicies: proxy.hub " + NETWORK_POLICIES_ONLY
+    _hub(chart)
+    with pytest.raises(RuntimeError) as error:
+        synth(chart)
+    assert str(error.value) == NO_EDGE
 
 
 def test_the_refusal_names_the_hubs_own_user_header(chart: cdk8s.Chart) -> None:

@@ -6,12 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from constructs import Construct
+from constructs import Construct, IValidation
 
+import jsii
 from constructs_lib._core._errors import invalid
+from constructs_lib._core._placement import others_in_app
 from hub_runtime.settings import JwtSettings
 
-__all__ = ["HeaderTrust", "refuse_unenforced", "trusts_header_as_is"]
+__all__ = ["HeaderTrust", "refuse_unenforced", "require_enforcing_edge", "trusts_header_as_is"]
+
+# What to use instead, in every refusal.
+_INSTEAD = "use HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,10 @@ class HeaderTrust:
         with ``ext_authz_provider``, whose per-component AuthorizationPolicies keep user
         servers to the hub's API, in front of a hub with its Istio sidecar. The edges and
         policies that cannot enforce it (``AuthProxyIngress``, ``GatewayApiIngress``,
-        ``plus.proxy_backend``, ``IstioIngress`` without ext-authz, ``HubNetworkPolicies``
-        with no such ``IstioIngress`` made before them) refuse a hub that trusts the header
-        so.
+        ``plus.proxy_backend``, ``IstioIngress`` without ext-authz) refuse a hub that trusts
+        the header so when they are made, and synthesis fails for such a hub whose app has
+        no ``IstioIngress`` with ``ext_authz_provider`` for its proxy (made before or after
+        the hub's other constructs).
         ``case_insensitive_names`` as for :meth:`jwt_proof`."""
         return HeaderTrust("header", None, case_insensitive_names)
 
@@ -146,6 +152,14 @@ def trusts_header_as_is(hub: object) -> bool:
     return isinstance(trust, HeaderTrust) and trust.mode == "header"
 
 
+def _refusal(hub: object, why: str) -> str:
+    header = getattr(hub, "user_header", "X-Auth-Request-User")
+    return (
+        "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
+        f"{why}, so anyone could send {header}: admin; {_INSTEAD}"
+    )
+
+
 def refuse_unenforced(scope: Construct | str, hub: object, why: str) -> None:
     """Raise if ``hub`` (the proxy's) believes its user header as is behind ``scope`` (a
     construct, or the name of a function), which cannot enforce that only the gateway's
@@ -153,12 +167,45 @@ def refuse_unenforced(scope: Construct | str, hub: object, why: str) -> None:
     if not trusts_header_as_is(hub):
         return
     where = hub.node.path if isinstance(hub, Construct) else getattr(hub, "release", hub)
-    header = getattr(hub, "user_header", "X-Auth-Request-User")
-    allowed = (
-        "must not trust the user header as is (HeaderTrust.mesh_enforced()) here: "
-        f"{why}, so anyone could send {header}: admin; use "
-        "HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
-    )
     if isinstance(scope, str):
-        raise ValueError(f"{scope}: proxy.hub {allowed}, got {where!r}")
-    raise invalid(scope, "proxy.hub", where, allowed)
+        raise ValueError(f"{scope}: proxy.hub {_refusal(hub, why)}, got {where!r}")
+    raise invalid(scope, "proxy.hub", where, _refusal(hub, why))
+
+
+# Why a hub with no enforcing edge in its app is refused.
+_NO_EDGE = (
+    "no IstioIngress with ext_authz_provider for this hub's proxy is in the app, and nothing "
+    "else sets the header or keeps user servers off the hub's login path"
+)
+
+
+@jsii.implements(IValidation)
+class _EnforcedByAnEdge:
+    """That ``hub`` (which believes its user header as is) has, somewhere in its app, an edge
+    that enforces it for one of its proxies. Asked at synthesis (cdk8s 2.x ``App.synth()``,
+    ``synthYaml()`` and ``Chart.toJson()`` run every construct's validations before they
+    write or return anything: ``validate()`` in lib/app.js), when the whole app is built, so
+    the order the constructs were made in does not matter."""
+
+    def __init__(self, hub: Construct, release: str) -> None:
+        self._hub = hub
+        self._release = release
+
+    def validate(self) -> list[str]:
+        members = list(others_in_app(self._hub, Construct, self._release))
+        proxies = [m for m in members if getattr(m, "hub", None) is self._hub]
+        if any(
+            getattr(edge, "enforces_user_header", lambda _: False)(proxy)
+            for edge in members
+            for proxy in proxies
+        ):
+            return []
+        return [f"header_trust {_refusal(self._hub, _NO_EDGE)}"]
+
+
+def require_enforcing_edge(hub: Construct, release: str) -> None:
+    """Fail synthesis of ``hub``'s app if ``hub`` believes its user header as is and no
+    ``IstioIngress`` with ext-authz in the app enforces it (the edges that cannot enforce it
+    refuse the hub when they are made; this catches a hub with no edge at all)."""
+    if trusts_header_as_is(hub):
+        hub.node.add_validation(_EnforcedByAnEdge(hub, release))

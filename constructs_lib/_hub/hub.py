@@ -41,7 +41,7 @@ from constructs_lib._core._placement import (
 from constructs_lib._core._props import check_arguments, merge_props, renamed
 from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core._rbac import identity_specs
-from constructs_lib._core.header_trust import HeaderTrust
+from constructs_lib._core.header_trust import HeaderTrust, require_enforcing_edge
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib._core.scan_exceptions import (
@@ -256,7 +256,9 @@ class HubStatefulSet(LibraryConstruct):
         proxy_token: where the hub reads ``CONFIGPROXY_AUTH_TOKEN`` (a ``ProxyToken``, never a
             plain value): required, the hub and the proxy must share it.
         header_trust: when the user header counts (``HeaderTrust.jwt_proof(...)`` or
-            ``HeaderTrust.mesh_enforced()``): required, no safe default exists.
+            ``HeaderTrust.mesh_enforced()``): required, no safe default exists. With
+            ``mesh_enforced()``, synthesis fails unless the app has an ``IstioIngress`` with
+            ``ext_authz_provider`` for the hub's proxy.
         profiles: the profiles users can spawn (at least one; the first is the default unless one
             is marked).
         public_hosts: the host names browsers reach the hub by; user servers accept them as Origin.
@@ -350,6 +352,7 @@ class HubStatefulSet(LibraryConstruct):
         self.proxy_token = proxy_token
         self.user_header = options.user_header
         self.header_trust = header_trust
+        require_enforcing_edge(self, release)
         # None: no Istio sidecar, so no AuthorizationPolicy applies to the hub's pod.
         self.sidecar = options.sidecar
         self.kubernetes_version = kubernetes_version

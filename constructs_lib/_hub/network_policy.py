@@ -12,8 +12,6 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import APP_LABEL, Component
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
-from constructs_lib._core._placement import others_in_app
-from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._mesh_choice import ISTIO_METRICS_PORT, has_sidecars
 from constructs_lib._proxies._flows import Flow
@@ -114,17 +112,6 @@ class HubNetworkPolicies(LibraryConstruct):
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
         release = chosen.release
-        if not any(
-            getattr(edge, "enforces_user_header", lambda _: False)(chosen)
-            for edge in others_in_app(self, Construct, release)
-        ):
-            refuse_unenforced(
-                self,
-                chosen.hub,
-                "NetworkPolicies admit user servers (which need the hub's API) to every path "
-                "of the hub's port, and no IstioIngress with ext_authz_provider for this proxy "
-                "was made before them",
-            )
         labels = {APP_LABEL: release}
         pods = component_labels(chosen)
         flows = (*chosen.flows(), *chosen.ingress_flows(ingress_from))

@@ -527,7 +527,8 @@ class IstioIngress(LibraryConstruct):
         self.ext_authz_provider = ext_authz_provider
         if ext_authz_provider is not None:
             self._ext_authz(release, selector, ext_authz_provider)
-            # HubNetworkPolicies made after this look for it (enforces_user_header).
+            # A hub that believes its user header as is looks for it at synthesis
+            # (enforces_user_header).
             join_app(self, release)
         # All of them made in one call.
         made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))

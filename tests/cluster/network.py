@@ -5,8 +5,10 @@
   meet and every pod can bind the ports its containers declare.
 - Cluster DNS: a hosts file with ``name``, ``name.ns``, ``name.ns.svc`` and
   ``name.ns.svc.cluster.local`` for every Service, which the kubelet bind-mounts over
-  /etc/hosts in each pod's private mount namespace. Entries are only ever appended (a bind
-  mount follows the file's inode, so it is written in place, never replaced).
+  /etc/hosts in each pod's private mount namespace. A Service deleted loses its lines, and
+  one made again resolves to its new address only (a bind mount follows the file's inode, so
+  it is rewritten in place, never replaced). Like cluster DNS, no address is kept for a
+  client: one that keeps an address itself (libcurl: 60 s) meets the old one, served no more.
 - kube-proxy: a TCP forwarder on every Service port, to a ready pod the Service selects, at the
   port's targetPort (a container port's name or number). With no ready pod, the connection
   is reset, as kube-proxy's reject rule does.
