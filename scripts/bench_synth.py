@@ -13,7 +13,9 @@ copy without any
 
 Each round runs every command once, the order rotated from round to round; each figure is the
 median over the rounds with the range, and each ratio is taken within a round, then the median.
-The target: ``python -m apps`` at most 1.3 times the floor.
+The target: ``python -m apps`` (compiled) at most 1.2 times cdk8s alone writing the same
+documents, what the library adds to rendering this output through cdk8s; its ratio to the floor
+is in the table.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ DIST = ROOT / "dist"
 APPS = ("dev", "minimal")
 # What `python -m apps` imports of the project.
 PACKAGES = ("apps", "constructs_lib", "hub_runtime")
-TARGET = 1.3
+# python -m apps at most this many times cdk8s alone writing the same documents.
+TARGET = 1.2
 
 FLOOR = """
 import sys
@@ -91,6 +94,8 @@ class Case:
     cwd: Path = Path()
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    # Another checkout's apps (--baseline).
+    baseline: bool = False
 
     def run(self) -> None:
         env = {**os.environ, **self.env}
@@ -184,6 +189,7 @@ def cases(tmp: Path, baseline: Path | None) -> list[Case]:
                 f"python -m apps of {baseline.name}, compiled",
                 [[python, "-m", "apps", "--outdir", str(tmp / "out-baseline")]],
                 {"PYTHONPATH": str(tmp / "baseline"), **no_bytecode},
+                baseline=True,
             )
         )
     return [
@@ -268,17 +274,17 @@ def main() -> None:
             f"{case.label:42} {spread(case.times):>19} {ratio:>19}  "
             f"{spread(case.cpu):>19} {cpu_ratio:>19}"
         )
-    apps = runs[1]
-    for what, values, base in (("wall", apps.times, floor.times), ("CPU", apps.cpu, floor.cpu)):
-        median = statistics.median(t / f for t, f in zip(values, base, strict=True))
-        verdict = "met" if median <= TARGET else "NOT met"
-        print(f"target: {apps.label} at most {TARGET}x the floor, {what}: {median:.2f}, {verdict}")
-    same = runs[3]
+    apps, same = runs[1], runs[3]
     for what, values, base in (("wall", apps.times, same.times), ("CPU", apps.cpu, same.cpu)):
+        ratios = [t / f for t, f in zip(values, base, strict=True)]
+        verdict = "met" if statistics.median(ratios) <= TARGET else "NOT met"
         print(
-            f"{apps.label} against {same.label}, {what}: "
-            + spread([t / f for t, f in zip(values, base, strict=True)])
+            f"target: {apps.label} at most {TARGET}x {same.label}, {what}: "
+            f"{spread(ratios)}, {verdict}"
         )
+    for baseline in (case for case in runs if case.baseline):
+        cpu = [t / f for t, f in zip(baseline.cpu, same.cpu, strict=True)]
+        print(f"{baseline.label} against {same.label}, CPU: {spread(cpu)}")
 
 
 if __name__ == "__main__":

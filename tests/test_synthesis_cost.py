@@ -23,7 +23,14 @@ import yaml
 from jsii._kernel.providers import process
 
 import jsii
-from constructs_lib._core._objects import api_object, api_objects, name_of, object_spec
+from constructs_lib._core._objects import (
+    api_object,
+    api_objects,
+    manifests_of,
+    name_of,
+    object_spec,
+)
+from constructs_lib._core._props import check_value
 from constructs_lib._imports.manifest import Manifest
 from scripts.bench_scale import build
 from scripts.bench_synth import SAME_DOCUMENTS, differing_files, documents_as_specs
@@ -98,6 +105,41 @@ def test_objects_of_one_scope_are_created_in_one_round_trip(chart: cdk8s.Chart) 
     # None values are left out at every depth, as jsii leaves out a mapping's None values.
     assert manifests[0]["data"] == {"index": "0"}
     assert manifests[3]["data"] == {"index": "3", "extra": "y"}
+
+
+def test_manifests_are_read_back_in_one_round_trip(chart: cdk8s.Chart) -> None:
+    specs = [
+        object_spec(
+            f"Object{index}",
+            api_version="v1",
+            kind=kind,
+            name=f"object-{index}",
+            labels={"app": "x"},
+            data={"index": str(index)},
+        )
+        for index, kind in enumerate(["ConfigMap", "Secret", "ConfigMap", "Service"])
+    ]
+    made = api_objects(chart, specs)
+    made[2].add_json_patch(cdk8s.JsonPatch.add("/data/extra", "y"))
+    with counting() as traffic:
+        read = manifests_of([chart], {"ConfigMap", "Secret"})
+    assert traffic.requests == 1
+    # What to_json() gives of each, patches applied, in the order find_all() walks.
+    assert read == [obj.to_json() for obj in made[:3]]
+    assert read[2]["data"] == {"index": "2", "extra": "y"}
+    assert manifests_of([chart], {"Pod"}) == []
+
+
+def test_a_valid_value_of_a_union_asks_jsii_nothing(chart: cdk8s.Chart) -> None:
+    # Trying the union's other members must not build their errors: each names the path,
+    # which is a round trip.
+    with counting() as traffic:
+        for value in (None, 3, "3", [3]):
+            check_value(chart, "field", value, int | str | list[int] | None)
+    assert traffic.requests == 0
+    refused = r"^test: field must be a whole number or a string or a list or None, got 2.5$"
+    with pytest.raises(ValueError, match=refused):
+        check_value(chart, "field", 2.5, int | str | list[int] | None)
 
 
 def test_a_body_that_is_not_a_json_object_is_refused(chart: cdk8s.Chart) -> None:

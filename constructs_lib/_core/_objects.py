@@ -14,7 +14,7 @@ this side, so reading them back costs nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "api_object",
     "api_objects",
     "kind_of",
+    "manifests_of",
     "name_of",
     "object_spec",
     "sorted_keys",
@@ -134,6 +135,14 @@ def api_object(
         id, api_version, kind, name, labels, annotations, namespace, cluster_scoped, body
     )
     return api_objects(scope, [one])[0]
+
+
+def manifests_of(scopes: Sequence[Construct], kinds: Iterable[str]) -> list[dict[str, Any]]:
+    """``to_json()`` of every ApiObject under ``scopes`` (preorder, as ``node.find_all()``)
+    whose kind is one of ``kinds``: their final manifests, patches applied. One call to jsii's
+    Node.js process, as JSON text: each ``to_json()`` would be a call, its result walked value
+    by value across jsii's pipe."""
+    return json.loads(Manifest.manifests_of(list(scopes), sorted(kinds)))  # type: ignore[no-any-return]
 
 
 def name_of(obj: cdk8s.ApiObject) -> str:

@@ -105,7 +105,8 @@ def merge_props(scope: Construct, options: T | None, props: dict[str, Any], kind
         options = kind()
     elif not isinstance(options, kind):
         raise invalid(scope, "options", options, f"must be {type_name(kind)}")
-    check_renamed(kind, props, scope.node.path)
+    if any(old in props for old in renamed_fields(kind)):
+        check_renamed(kind, props, scope.node.path)  # the path only for the error
     fields = {spec.name for spec in dataclasses.fields(options)}  # type: ignore[arg-type]
     for name in props:
         if name not in fields:
@@ -169,6 +170,8 @@ def _check_union(
     scope: Construct, field: str, value: Any, options: tuple[Any, ...], deep: bool
 ) -> None:
     for option in options:
+        if not _may_match(value, option):
+            continue
         try:
             check_value(scope, field, value, option, deep=deep)
         except ValueError:
@@ -182,6 +185,22 @@ def _check_union(
                 check_value(scope, field, value, option, deep=deep)
         raise invalid(scope, field, value, f"must be {type_name(kinds)}")
     raise invalid(scope, field, value, f"must be one of {options}")
+
+
+def _may_match(value: Any, option: Any) -> bool:
+    """False when check_value would refuse ``value`` for ``option`` at its first test (the
+    outer type, a literal's values), found without building the error: that asks the jsii
+    process for the scope's path, twice per member a union tries."""
+    origin = typing.get_origin(option)
+    if origin is tuple or origin in (Sequence, list):
+        return isinstance(value, Sequence) and not isinstance(value, str)
+    if origin in (Mapping, dict):
+        return isinstance(value, Mapping)
+    if origin is typing.Literal:
+        return value in typing.get_args(option)
+    if option is Any or origin is not None:
+        return True
+    return _matches(value, option)
 
 
 def _check_sequence(scope: Construct, field: str, value: Any, hint: Any) -> None:

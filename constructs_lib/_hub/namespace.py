@@ -16,7 +16,7 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, check_dns_label
-from constructs_lib._core._objects import api_object, kind_of
+from constructs_lib._core._objects import api_object, manifests_of
 from constructs_lib._core._placement import (
     DeclaredNamespace,
     chart_namespace,
@@ -240,12 +240,7 @@ def _app_usage(scope: Construct, jupyterhub: JupyterHub) -> PodUsage:
     members: list[Construct] = [jupyterhub]
     if isinstance(jupyterhub.proxy.routes, Construct):
         members.append(jupyterhub.proxy.routes)  # a route store the app deploys
-    objects = [
-        o.to_json()
-        for member in members
-        for o in member.node.find_all()
-        if isinstance(o, cdk8s.ApiObject) and kind_of(o) in _SCALED_KINDS
-    ]
+    objects = manifests_of(members, _SCALED_KINDS)
     most = {
         o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
         for o in objects

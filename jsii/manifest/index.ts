@@ -58,6 +58,21 @@ export class Manifest extends ApiObject {
     });
   }
 
+  /**
+   * What `toJson()` gives of each ApiObject under `scopes` (themselves included, in preorder as
+   * `node.findAll()` walks) whose kind is one of `kinds`, as one JSON array. Text for the
+   * reason `many` takes text; and one call rather than one per object.
+   */
+  public static manifestsOf(scopes: Construct[], kinds: string[]): string {
+    const wanted = new Set(kinds);
+    return JSON.stringify(
+      scopes
+        .flatMap((scope) => scope.node.findAll())
+        .filter((x): x is ApiObject => x instanceof ApiObject && wanted.has(x.kind))
+        .map((x) => x.toJson()),
+    );
+  }
+
   constructor(scope: Construct, id: string, props: ManifestProps) {
     super(scope, id, { apiVersion: props.apiVersion, kind: props.kind, metadata: props.metadata });
     if (props.clusterScoped && this.metadata.namespace) {

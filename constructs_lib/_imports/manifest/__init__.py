@@ -81,6 +81,24 @@ class Manifest(
 
         jsii.create(self.__class__, self, [scope, id, props])
 
+    @jsii.member(jsii_name="manifestsOf")
+    @builtins.classmethod
+    def manifests_of(
+        cls,
+        scopes: typing.Sequence["_constructs_77d1e7e8.Construct"],
+        kinds: typing.Sequence[builtins.str],
+    ) -> builtins.str:
+        '''What ``toJson()`` gives of each ApiObject under ``scopes`` (themselves included, in preorder as ``node.findAll()`` walks) whose kind is one of ``kinds``, as one JSON array. Text for the reason ``many`` takes text; and one call rather than one per object.
+
+        :param scopes: -
+        :param kinds: -
+        '''
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__70736e9f1c34136b4f0da8ea3ef9bff6db32a3681b2cdb456d166e6d5a1839dd)
+            check_type(argname="argument scopes", value=scopes, expected_type=type_hints["scopes"])
+            check_type(argname="argument kinds", value=kinds, expected_type=type_hints["kinds"])
+        return typing.cast(builtins.str, jsii.sinvoke(cls, "manifestsOf", [scopes, kinds]))
+
     @jsii.member(jsii_name="many")
     @builtins.classmethod
     def many(
@@ -199,6 +217,13 @@ def _typecheckingstub__d95e7961a9cce338915088239e1e474ef0eeff847f61d10014286d408
     kind: builtins.str,
     cluster_scoped: typing.Optional[builtins.bool] = None,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
+) -> None:
+    """Type checking stubs"""
+    pass
+
+def _typecheckingstub__70736e9f1c34136b4f0da8ea3ef9bff6db32a3681b2cdb456d166e6d5a1839dd(
+    scopes: typing.Sequence[_constructs_77d1e7e8.Construct],
+    kinds: typing.Sequence[builtins.str],
 ) -> None:
     """Type checking stubs"""
     pass
