@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import cdk8s
 import pytest
@@ -31,7 +32,7 @@ def test_memory_volume_needs_no_privilege(chart: cdk8s.Chart) -> None:
         chart, "P", volumes=[UserVolume.memory_volume("scratch", mount_path="/scratch")]
     )
     assert not profile.needs_privileged_pods
-    assert profile.settings.volumes[0].empty_dir_medium == "Memory"
+    assert profile.settings.volumes[0].memory
 
 
 def test_host_path_needs_privilege(chart: cdk8s.Chart) -> None:
@@ -52,7 +53,9 @@ def test_mount_access_is_written(chart: cdk8s.Chart) -> None:
             )
         ],
     )
-    assert profile.settings.volumes[0].read_only == "if_admin"
+    # The hub reads the access by its value.
+    written = json.loads(json.dumps(dataclasses.asdict(profile.settings)))
+    assert written["volumes"][0]["access"] == "if_admin"
 
 
 def _error(chart: cdk8s.Chart, **props: object) -> str:

@@ -20,6 +20,7 @@ from constructs_lib import (
     ProfileChoice,
     ProxyToken,
     UserPods,
+    UserVolume,
 )
 from tests.support.constants import HOSTS, TRUST
 
@@ -41,6 +42,10 @@ RENAMES = [
     (ProfileChoice, "cpu_guarantee", "cpu_request"),
     (ProfileChoice, "mem_guarantee", "memory_request"),
     (ProfileChoice, "mem_limit", "memory_limit"),
+    # The claim is one field, as the hub settings hold it (UserVolume.persistent_claim()).
+    (UserVolume, "claim_size", "claim"),
+    (UserVolume, "storage_class", "claim"),
+    (UserVolume, "access_mode", "claim"),
 ]
 
 

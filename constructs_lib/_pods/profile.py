@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from constructs import Construct
 
@@ -14,7 +14,7 @@ from constructs_lib._core._checks import check_image, check_instance
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_label, check_dns_subdomain
-from constructs_lib._core._props import renamed_arguments
+from constructs_lib._core._props import renamed, renamed_arguments
 from constructs_lib._core._pull_policy import ImagePullPolicy
 from constructs_lib._core._quantity import check_quantity, check_range, check_sizes, describe_sizes
 from constructs_lib._core.scan_exceptions import pulled_if_absent, unpinned
@@ -23,7 +23,13 @@ from constructs_lib._pods.scheduling import GPU_TOLERATION, Affinity, Scheduling
 from constructs_lib._pods.user_containers import RESERVED_NAMES, UserContainer, check_containers
 from hub_runtime.pod_security import NOTEBOOK_OWNER, PATH_FIELDS
 from hub_runtime.quantity import parse_quantity
-from hub_runtime.settings import ClaimSettings, ProfileSettings, ReadOnly, VolumeSettings
+from hub_runtime.settings import (
+    ClaimAccessMode,
+    ClaimSettings,
+    MountAccess,
+    ProfileSettings,
+    VolumeSettings,
+)
 
 __all__ = [
     "DEFAULT_USER_IMAGE",
@@ -37,41 +43,13 @@ __all__ = [
 DEFAULT_USER_IMAGE = "quay.io/jupyter/scipy-notebook:python-3.12"
 
 
-class ClaimAccessMode(StrEnum):
-    """How the nodes may mount a user's claim (one per user, shared by their servers)."""
-
-    # One node at a time: a user's servers must land on one node to share it.
-    READ_WRITE_ONCE = "ReadWriteOnce"
-    # Any number of nodes (NFS, CephFS, EFS and the like).
-    READ_WRITE_MANY = "ReadWriteMany"
-    # One pod at a time: a second server of the user waits for the first to stop.
-    READ_WRITE_ONCE_POD = "ReadWriteOncePod"
-
-
-class MountAccess(StrEnum):
-    """Whether a mount is read-only, decided per spawn from the user's admin flag."""
-
-    READ_WRITE = "never"
-    READ_ONLY = "always"
-    READ_ONLY_UNLESS_ADMIN = "unless_admin"
-    READ_ONLY_IF_ADMIN = "if_admin"
-
-
+@renamed(claim_size="claim", storage_class="claim", access_mode="claim")
 @dataclass(frozen=True)
-class UserVolume:
-    """A volume of the user pod and where it is mounted. Use the factory methods."""
+class UserVolume(VolumeSettings):
+    """A volume of the user pod and where it is mounted. Use the factory methods.
 
-    name: str
-    mount_path: str
-    host_path: str | None = None
-    memory: bool = False
-    sub_path: str | None = None
-    access: MountAccess = MountAccess.READ_WRITE
-    owner: tuple[int, int] | None = None
-    # Set for the user's PersistentVolumeClaim (persistent_claim).
-    claim_size: str | None = None
-    storage_class: str | None = None
-    access_mode: ClaimAccessMode = ClaimAccessMode.READ_WRITE_ONCE
+    Its fields are the hub settings' (``VolumeSettings``), defaults included: a profile's
+    settings hold its volumes as given."""
 
     @staticmethod
     def persistent_claim(
@@ -96,9 +74,7 @@ class UserVolume:
             name,
             mount_path,
             sub_path=sub_path,
-            claim_size=size,
-            storage_class=storage_class,
-            access_mode=access_mode,
+            claim=ClaimSettings(size=size, storage_class=storage_class, access_mode=access_mode),
         )
 
     @staticmethod
@@ -152,7 +128,7 @@ class UserVolume:
     def check(self, scope: Construct, field: str) -> None:
         check_dns_label(scope, f"{field}.name", self.name)
         _check_path(scope, f"{field}.mount_path", self.mount_path, absolute=True)
-        kinds = (self.host_path is not None) + self.memory + (self.claim_size is not None)
+        kinds = (self.host_path is not None) + self.memory + (self.claim is not None)
         if kinds != 1:
             raise invalid(
                 scope,
@@ -160,19 +136,10 @@ class UserVolume:
                 self.name,
                 "must be one of a host path, a memory volume or a persistent claim",
             )
-        if self.claim_size is not None:
-            size = check_quantity(scope, f"{field}.size", self.claim_size)
-            if size <= 0:
-                raise invalid(scope, f"{field}.size", self.claim_size, "must be more than 0")
-            if self.storage_class is not None:
-                check_dns_subdomain(scope, f"{field}.storage_class", self.storage_class)
-            if not isinstance(self.access_mode, ClaimAccessMode):
-                raise invalid(
-                    scope,
-                    f"{field}.access_mode",
-                    self.access_mode,
-                    "must be a ClaimAccessMode",
-                )
+        if not isinstance(self.access, MountAccess):
+            raise invalid(scope, f"{field}.access", self.access, "must be a MountAccess")
+        if self.claim is not None:
+            _check_claim(scope, field, self.claim)
             if self.owner is not None:
                 raise invalid(
                     scope,
@@ -185,31 +152,26 @@ class UserVolume:
         if self.sub_path is not None:
             _check_path(scope, f"{field}.sub_path", self.sub_path, absolute=False)
 
-    def to_settings(self) -> VolumeSettings:
-        read_only: ReadOnly = self.access.value
-        return VolumeSettings(
-            name=self.name,
-            mount_path=self.mount_path,
-            host_path=self.host_path,
-            empty_dir_medium="Memory" if self.memory else None,
-            sub_path=self.sub_path,
-            read_only=read_only,
-            owner=self.owner,
-            claim=(
-                None
-                if self.claim_size is None
-                else ClaimSettings(
-                    size=self.claim_size,
-                    storage_class=self.storage_class,
-                    access_mode=self.access_mode.value,
-                )
-            ),
-        )
 
-    @property
-    def claim(self) -> ClaimSettings | None:
-        """The claim's settings, for a persistent claim."""
-        return self.to_settings().claim
+def _as_settings(volume: UserVolume) -> VolumeSettings:
+    # The settings type itself, so that settings equal those the hub loads from the file.
+    fields = dataclasses.fields(VolumeSettings)
+    return VolumeSettings(**{spec.name: getattr(volume, spec.name) for spec in fields})
+
+
+def _check_claim(scope: Construct, field: str, claim: ClaimSettings) -> None:
+    # Reported as the persistent_claim() arguments, which is how a claim is given.
+    if not isinstance(claim, ClaimSettings):
+        raise invalid(
+            scope, f"{field}.claim", claim, "must be made by UserVolume.persistent_claim()"
+        )
+    size = check_quantity(scope, f"{field}.size", claim.size)
+    if size <= 0:
+        raise invalid(scope, f"{field}.size", claim.size, "must be more than 0")
+    if claim.storage_class is not None:
+        check_dns_subdomain(scope, f"{field}.storage_class", claim.storage_class)
+    if not isinstance(claim.access_mode, ClaimAccessMode):
+        raise invalid(scope, f"{field}.access_mode", claim.access_mode, "must be a ClaimAccessMode")
 
 
 # Extended resources are "<domain>/<name>" outside Kubernetes' own domain (the device
@@ -421,7 +383,7 @@ class NotebookProfile(LibraryConstruct):
             if volume.name in names:
                 raise invalid(self, f"volumes[{index}].name", volume.name, "must be unique")
             names.add(volume.name)
-        claims = [index for index, volume in enumerate(chosen) if volume.claim_size is not None]
+        claims = [index for index, volume in enumerate(chosen) if volume.claim is not None]
         if len(claims) > 1:
             raise invalid(
                 self,
@@ -465,7 +427,7 @@ class NotebookProfile(LibraryConstruct):
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,
             service_account_token=service_account_token,
-            volumes=tuple(volume.to_settings() for volume in chosen),
+            volumes=tuple(_as_settings(volume) for volume in chosen),
             annotations={},
             scheduling=scheduling.kubespawner_override(),
             default_url=default_url,

@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
@@ -19,7 +20,12 @@ from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._props import renamed
 from constructs_lib._core._quantity import check_cpu, check_memory, format_memory, format_millicores
-from hub_runtime.settings import ChoiceSettings, ProfileOptionSettings, ProfileSettings
+from hub_runtime.settings import (
+    ChoiceFields,
+    ChoiceSettings,
+    ProfileOptionSettings,
+    ProfileSettings,
+)
 
 __all__ = ["ProfileChoice", "ProfileOption", "check_default_url", "profile_variants"]
 
@@ -52,18 +58,17 @@ def check_default_url(scope: Construct, field: str, url: object) -> str | None:
 
 @renamed(cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit")
 @dataclass(frozen=True)
-class ProfileChoice:
+class ProfileChoice(ChoiceFields):
     """One choice of a :class:`ProfileOption`; a field left ``None`` keeps the profile's.
-    Sizes are Kubernetes quantities, checked as the profile's are."""
+    Sizes are Kubernetes quantities, checked as the profile's are.
 
-    display_name: str
-    default: bool = False
-    image: str | None = None
+    Its other fields (``display_name``, ``default``, ``image``, ``default_url``) are the hub
+    settings' (``ChoiceFields``); the settings hold the sizes as numbers."""
+
     cpu_request: str | None = None
     cpu_limit: str | None = None
     memory_request: str | None = None
     memory_limit: str | None = None
-    default_url: str | None = None
 
     def check(self, scope: Construct, field: str) -> dict[str, int]:
         """Checked; the sizes it sets, read once (millicores and bytes, by settings field)."""
@@ -121,7 +126,7 @@ class ProfileOption:
                 raise invalid(
                     scope, f"{here}.choices[{choice_key!r}]", choice, "must be a ProfileChoice"
                 )
-        sizes = {
+        sizes: dict[str, dict[str, Any]] = {
             choice_key: choice.check(scope, f"{here}.choices[{choice_key!r}]")
             for choice_key, choice in self.choices.items()
         }
@@ -137,11 +142,10 @@ class ProfileOption:
             display_name=self.display_name,
             choices=tuple(
                 ChoiceSettings(
+                    **_shared_fields(choice),
                     key=choice_key,
-                    display_name=choice.display_name,
+                    # Resolved: exactly one choice is the default in the settings.
                     default=choice_key == default,
-                    image=choice.image,
-                    default_url=choice.default_url,
                     **sizes[choice_key],
                 )
                 for choice_key, choice in self.choices.items()
@@ -149,13 +153,18 @@ class ProfileOption:
         )
 
 
-_OVERRIDES = (
-    "image",
-    "cpu_request_millicores",
-    "cpu_limit_millicores",
-    "memory_request_bytes",
-    "memory_limit_bytes",
-    "default_url",
+def _shared_fields(choice: ProfileChoice) -> dict[str, Any]:
+    """The choice's fields the settings hold as given (all of ChoiceFields' but the default,
+    which the option resolves)."""
+    fields = dataclasses.fields(ChoiceFields)
+    return {spec.name: getattr(choice, spec.name) for spec in fields if spec.name != "default"}
+
+
+# What a choice may change of its profile: the settings fields a choice has and a profile too.
+_OVERRIDES = tuple(
+    spec.name
+    for spec in dataclasses.fields(ChoiceSettings)
+    if spec.name not in ("key", "display_name", "default")
 )
 # Each size: the request and limit fields, the name users give them, and how to show one.
 _SIZE_PAIRS = (
