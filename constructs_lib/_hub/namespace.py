@@ -11,6 +11,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._checks import check_instance
 from constructs_lib._core._cluster_names import claim_cluster_name
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
@@ -55,6 +56,10 @@ class HubNamespace(DeclaredNamespace):
     needed with Istio's CNI plugin); otherwise ``restricted``, which the hub, the proxy and the
     hardened user pods meet.
 
+    With a ``JupyterHub``, make it with :meth:`for_jupyterhub`: the profiles, the release and
+    the mesh's ``init_container`` are then the hub's, one choice each. The constructor is for
+    parts used on their own.
+
     Args:
         profiles: the profiles whose volumes and init containers decide the Pod Security level.
         name: the Namespace's name; default ``jupyterhub``, the apps' namespace (a chart's
@@ -62,10 +67,30 @@ class HubNamespace(DeclaredNamespace):
         release: the release whose objects live here (a release lives in one namespace, and
             a namespace has one HubNamespace); default ``jupyterhub``.
         istio_init: whether injected pods get Istio's init container (NET_ADMIN, NET_RAW), which
-            needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh.
+            needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh. Under
+            a ``JupyterHub`` it is its mesh's (``IstioMesh.init_container``).
     """
 
     namespace = Handle[cdk8s.ApiObject]("The Namespace, with its Pod Security labels.")
+
+    @staticmethod
+    def for_jupyterhub(
+        scope: Construct, id: str, jupyterhub: JupyterHub, *, name: str = "jupyterhub"
+    ) -> HubNamespace:
+        """The namespace of ``jupyterhub``: its profiles, its release, and its mesh's
+        ``init_container`` decide the Pod Security level. Make it after the last
+        ``add_profile``. ``name`` is the Namespace's (default ``jupyterhub``, the apps'
+        namespace; the hub's chart must put it there)."""
+        check_instance(scope, "jupyterhub", jupyterhub, JupyterHub)
+        mesh = jupyterhub.mesh
+        return HubNamespace(
+            scope,
+            id,
+            profiles=jupyterhub.profiles,
+            name=name,
+            release=jupyterhub.hub.release,
+            istio_init=mesh is not None and mesh.init_container,
+        )
 
     def __init__(
         self,
