@@ -19,7 +19,13 @@ from constructs import Construct
 from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._props import renamed
-from constructs_lib._core._quantity import check_cpu, check_memory, format_memory, format_millicores
+from constructs_lib._core._quantity import (
+    check_cpu,
+    check_memory,
+    describe_sizes,
+    format_memory,
+    format_millicores,
+)
 from hub_runtime.settings import (
     ChoiceFields,
     ChoiceSettings,
@@ -27,7 +33,13 @@ from hub_runtime.settings import (
     ProfileSettings,
 )
 
-__all__ = ["ProfileChoice", "ProfileOption", "check_default_url", "profile_variants"]
+__all__ = [
+    "ProfileChoice",
+    "ProfileOption",
+    "check_default_url",
+    "describe_profile",
+    "profile_variants",
+]
 
 # Option keys name form fields ("profile-option-<slug>--<key>") and user_options keys: no
 # "--" (KubeSpawner's "<key>--unlisted-choice"), and never "profile" (the profile's own key).
@@ -202,3 +214,19 @@ def check_variants(scope: Construct, field: str, profile: ProfileSettings) -> No
                     show(high),
                     f"must be at least {field}{where}.{resource}_request ({show(low)})",
                 )
+
+
+# The extended resource of NVIDIA's device plugin, as a profile's limits name it.
+_GPU = "nvidia.com/gpu"
+
+
+def describe_profile(profile: ProfileSettings) -> str:
+    """The limits of every pod the profile can spawn, as a person compares them: ``4 CPU /
+    32 GB RAM``, ``/ 1 GPU`` with GPUs, and a range where the choices change a limit."""
+    variants = [variant for _, variant in profile_variants(profile)]
+    return describe_sizes(
+        [variant.cpu_limit_millicores for variant in variants],
+        [variant.memory_limit_bytes for variant in variants],
+        # Whole numbers (checked): a choice does not change them.
+        [int(profile.extra_resource_limits.get(_GPU, "0"))],
+    )
