@@ -106,6 +106,18 @@ def test_namespace_follows_the_mesh() -> None:
     }
 
 
+def test_namespace_disagreeing_with_the_mesh_names_it() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "test", namespace="jupyterhub")
+    make_jupyterhub(chart, mesh=IstioMesh(init_container=True))
+    namespace = cdk8s.Chart(app, "namespace")
+    assert value_error(lambda: HubNamespace(namespace, "Namespace", profiles=[])) == (
+        "namespace/Namespace: istio_init must be True, as the mesh of test/JupyterHub says "
+        "(its IstioMesh.init_container): make the namespace with "
+        "HubNamespace.for_jupyterhub(scope, id, jupyterhub), got False"
+    )
+
+
 def test_namespace_for_a_jupyterhub_names_a_wrong_one(chart: cdk8s.Chart) -> None:
     wrong: Any = "hub"
     assert value_error(lambda: HubNamespace.for_jupyterhub(chart, "Namespace", wrong)) == (

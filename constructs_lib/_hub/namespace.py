@@ -116,6 +116,7 @@ class HubNamespace(DeclaredNamespace):
         )
         self.name = name
         self.release = release
+        _check_mesh(self, release, istio_init)
         join_app(self, release)
         self.pod_security = (
             PodSecurityLevel.PRIVILEGED
@@ -134,6 +135,25 @@ class HubNamespace(DeclaredNamespace):
                 "pod-security.kubernetes.io/enforce": self.pod_security.value,
             },
         )
+
+
+def _check_mesh(namespace: HubNamespace, release: str, istio_init: bool) -> None:
+    """The release's JupyterHub, made before, decides whether its pods get Istio's init
+    container: a namespace that says otherwise would refuse them or admit too much."""
+    for hub in others_in_app(namespace, HubStatefulSet, release):
+        owner = hub.node.scope
+        if not isinstance(owner, JupyterHub):
+            continue
+        wanted = owner.mesh is not None and owner.mesh.init_container
+        if istio_init != wanted:
+            raise invalid(
+                namespace,
+                "istio_init",
+                istio_init,
+                f"must be {wanted}, as the mesh of {owner.node.path} says (its "
+                "IstioMesh.init_container): make the namespace with "
+                "HubNamespace.for_jupyterhub(scope, id, jupyterhub)",
+            )
 
 
 def _check_release(namespace: HubNamespace, name: str, release: str) -> None:
