@@ -31,6 +31,7 @@ class Derived(Enum):
     FROM_ROUTES = "3 with routes in Redis, 1 with routes in memory"
     FROM_PROXY = "the proxy's HubLimits"
     FROM_RELEASE = "the release"
+    FROM_HUB = "the hub's public_hosts"
     FROM_OPTIONS = "hub_options' or proxy_options' field"
     REFERENCE_PROFILES = "reference_profiles()"
 

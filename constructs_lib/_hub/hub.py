@@ -563,12 +563,11 @@ class HubStatefulSet(LibraryConstruct):
             profiles=_profile_settings(self.profiles, user_pods),
         )
 
-    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | None) -> tuple[str, ...]:
+    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
         """The hosts an ingress in front of this hub serves: its public hosts by default, else
         some of them (user servers accept the browser's Origin only from those)."""
-        if hosts is None:
-            return self.public_hosts
-        chosen = check_hosts(scope, "hosts", hosts)
+        given = resolve(scope, "hosts", hosts, Derived.FROM_HUB, lambda: self.public_hosts)
+        chosen = check_hosts(scope, "hosts", given)
         for index, host in enumerate(chosen):
             if host not in self.public_hosts:
                 raise invalid(

@@ -9,6 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
@@ -61,8 +62,8 @@ class AuthProxyIngress(LibraryConstruct):
 
     Args:
         proxy: the proxy whose public port the hub's and the other paths go to.
-        hosts: the hosts served; default ``None``, the hub's ``public_hosts`` (user servers accept
-            the browser's Origin only from those, so others are refused).
+        hosts: the hosts served; default ``Derived.FROM_HUB``, the hub's ``public_hosts`` (user
+            servers accept the browser's Origin only from those, so others are refused).
         ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
             ingress-nginx's.
         tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
@@ -90,8 +91,7 @@ class AuthProxyIngress(LibraryConstruct):
         id: str,
         *,
         proxy: IProxy,
-        # None: the hub's public hosts.
-        hosts: Sequence[str] | None = None,
+        hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         ingress_class: str = "nginx",
         tls_secret: str | None = None,
         auth_proxy: AuthProxy | None = None,

@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, check_dns_label, check_dns_subdomain
@@ -71,7 +72,8 @@ class GatewayApiIngress(LibraryConstruct):
         proxy: the proxy (any ``IProxy``, with its hub) the route sends to; or
         jupyterhub: the composite whose proxy that is (give one of the two).
         gateway: the Gateway the route attaches to (name, namespace, optional listener).
-        hosts: the route's ``hostnames``; default ``None``, the hub's ``public_hosts``.
+        hosts: the route's ``hostnames``; default ``Derived.FROM_HUB``, the hub's
+            ``public_hosts``.
         gateway_pods: the gateway's pods, for NetworkPolicies
             (``HubNetworkPolicies(ingress_from=route.gateway_pods)``); default the pods labelled
             ``gateway.networking.k8s.io/gateway-name: <gateway name>`` in the Gateway's
@@ -97,7 +99,7 @@ class GatewayApiIngress(LibraryConstruct):
         # The same as proxy=jupyterhub.proxy.
         jupyterhub: IJupyterHub | None = None,
         # None: the hub's public hosts.
-        hosts: Sequence[str] | None = None,
+        hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         # None: the Gateway's pods by the GEP-1762 label, in its namespace.
         gateway_pods: NetworkPeer | None = None,
         # None: the app's namespace, the proxy Service's.
