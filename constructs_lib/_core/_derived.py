@@ -32,6 +32,8 @@ class Derived(Enum):
     FROM_PROXY = "the proxy's HubLimits"
     FROM_RELEASE = "the release"
     FROM_HUB = "the hub's public_hosts"
+    FROM_AUTH_PROXY = "the auth proxy's endpoint under the hub's path"
+    FROM_USER_HEADER = "the hub's user header and Authorization"
     FROM_OPTIONS = "hub_options' or proxy_options' field"
     REFERENCE_PROFILES = "reference_profiles()"
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import cdk8s
@@ -205,7 +206,7 @@ class HubResourceQuota(LibraryConstruct):
             profiles' 4-CPU limit.
         gpu_servers: how many of those may have GPUs; default 1, the reference's quota had one GPU.
         overrides: single entries of ``hard`` to replace (e.g. ``{"limits.memory": "512Gi"}``);
-            default ``None``, none.
+            default none.
         load_balancers: LoadBalancer Services allowed; default 0, as traffic enters through the
             ingress.
     """
@@ -222,7 +223,7 @@ class HubResourceQuota(LibraryConstruct):
         user_servers: int = 8,
         # The reference's quota had one GPU.
         gpu_servers: int = 1,
-        overrides: Mapping[str, str] | None = None,
+        overrides: Mapping[str, str] = MappingProxyType({}),
         load_balancers: int = 0,
     ) -> None:
         super().__init__(scope, id)
@@ -240,7 +241,7 @@ class HubResourceQuota(LibraryConstruct):
                 gpu_servers,
                 f"must be at most user_servers ({user_servers}): GPU servers are user servers",
             )
-        overrides = dict(overrides or {})
+        overrides = dict(overrides)
         for key, quantity in overrides.items():
             if not _QUOTA_KEY.fullmatch(key):
                 raise invalid(
