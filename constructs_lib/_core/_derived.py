@@ -34,6 +34,9 @@ class Derived(Enum):
     FROM_HUB = "the hub's public_hosts"
     FROM_AUTH_PROXY = "the auth proxy's endpoint under the hub's path"
     FROM_USER_HEADER = "the hub's user header and Authorization"
+    FROM_USER_PODS = "UserPods.init_cpu and init_memory, requested and limited"
+    FROM_PROFILE = "the profile's"
+    FROM_GATEWAY = "the pods of the Gateway, by its gateway-name label"
     FROM_OPTIONS = "hub_options' or proxy_options' field"
     REFERENCE_PROFILES = "reference_profiles()"
 
