@@ -143,6 +143,6 @@ def build_app(
     app = cdk8s.App(outdir=outdir)
     chart = chart_class(app, "jupyterhub", kubernetes_version=kubernetes_version, **(props or {}))
     namespace = cdk8s.Chart(app, "namespace")
-    HubNamespace(namespace, "Namespace", name=NAMESPACE, profiles=chart.jupyterhub.profiles)
+    HubNamespace.for_jupyterhub(namespace, "Namespace", chart.jupyterhub, name=NAMESPACE)
     chart.add_dependency(namespace)
     return BuiltApp(name, app, chart.external)

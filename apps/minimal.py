@@ -27,6 +27,8 @@ from apps._app import (
 from apps._site import SiteKeys
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
+    DEFAULT_HUB_IMAGE,
+    DEFAULT_PROXY_IMAGE,
     DEFAULT_USER_IMAGE,
     RELOADER_PREREQUISITE,
     AuthProxy,
@@ -70,8 +72,8 @@ class MinimalChart(cdk8s.Chart):
 
     The defaults of ``hosts``, ``header_trust`` and ``tls_secret`` are placeholders: a site
     gives its own (``python -m apps --app minimal --site site.yaml``, see :data:`SITE`).
-    ``hub_image`` and ``proxy_image``: the JupyterHub construct's defaults (public images)
-    unless given, e.g. mirrored copies.
+    ``hub_image`` and ``proxy_image``: the public images (``DEFAULT_HUB_IMAGE``,
+    ``DEFAULT_PROXY_IMAGE``) unless given, e.g. mirrored copies.
     """
 
     def __init__(
@@ -94,8 +96,8 @@ class MinimalChart(cdk8s.Chart):
         home: UserVolume = UserVolume.persistent_claim(),  # noqa: B008 - frozen value
         # Secrets with registry credentials for every pod; none: the images are public.
         image_pull_secrets: Sequence[str] = (),
-        hub_image: str | None = None,
-        proxy_image: str | None = None,
+        hub_image: str = DEFAULT_HUB_IMAGE,
+        proxy_image: str = DEFAULT_PROXY_IMAGE,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id, namespace=NAMESPACE)

@@ -1,5 +1,6 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._names import Component
 from constructs_lib._core._public import publish as _publish
 from constructs_lib._core.header_trust import HeaderTrust
@@ -98,6 +99,7 @@ __all__ = [
     "CHProxy",
     "ClaimAccessMode",
     "Component",
+    "Derived",
     "ExistingSecretToken",
     "External",
     "Flow",

@@ -25,8 +25,10 @@ from hub_runtime.settings import (
     SCHEDULING_TRAITS,
     SETTINGS_FILE_NAME,
     ChoiceSettings,
+    ClaimAccessMode,
     ContainerSettings,
     HubSettings,
+    MountAccess,
     ProfileOptionSettings,
     ProfileSettings,
     SettingsError,
@@ -56,10 +58,10 @@ CULLER_USER_SCOPES = ["admin:users"]
 # record's TTL; its default is 60 (and cluster DNS's TTL 5: CoreDNS's kubernetes plugin).
 _DNS_CACHE_SECONDS = 0
 _READ_ONLY = {
-    "never": False,
-    "always": True,
-    "unless_admin": "{is_not_admin}",
-    "if_admin": "{is_admin}",
+    MountAccess.READ_WRITE: False,
+    MountAccess.READ_ONLY: True,
+    MountAccess.READ_ONLY_UNLESS_ADMIN: "{is_not_admin}",
+    MountAccess.READ_ONLY_IF_ADMIN: "{is_admin}",
 }
 
 
@@ -373,8 +375,10 @@ def _claim_overrides(profile: ProfileSettings, settings: HubSettings) -> dict[st
         "storage_pvc_ensure": True,
         "storage_capacity": claim.size,
         "storage_class": claim.storage_class,
-        "storage_access_modes": [claim.access_mode],
-        "servers_share_a_node": settings.named_servers and claim.access_mode == "ReadWriteOnce",
+        "storage_access_modes": [str(claim.access_mode)],
+        "servers_share_a_node": (
+            settings.named_servers and claim.access_mode == ClaimAccessMode.READ_WRITE_ONCE
+        ),
     }
 
 
@@ -387,14 +391,14 @@ def _volume(volume: VolumeSettings) -> dict[str, Any]:
             "name": volume.name,
             "hostPath": {"path": volume.host_path, "type": "DirectoryOrCreate"},
         }
-    return {"name": volume.name, "emptyDir": {"medium": volume.empty_dir_medium or ""}}
+    return {"name": volume.name, "emptyDir": {"medium": "Memory" if volume.memory else ""}}
 
 
 def _mount(volume: VolumeSettings) -> dict[str, Any]:
     mount: dict[str, Any] = {
         "name": volume.name,
         "mountPath": volume.mount_path,
-        "readOnly": _READ_ONLY[volume.read_only],
+        "readOnly": _READ_ONLY[volume.access],
     }
     if volume.sub_path:
         mount["subPath"] = volume.sub_path

@@ -15,6 +15,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,15 +27,17 @@ __all__ = [
     "SCHEMA_VERSION",
     "SETTINGS_FILE_NAME",
     "AuthSettings",
+    "ChoiceFields",
     "ChoiceSettings",
+    "ClaimAccessMode",
     "ClaimSettings",
     "ContainerSettings",
     "CullerSettings",
     "HubSettings",
     "JwtSettings",
+    "MountAccess",
     "ProfileOptionSettings",
     "ProfileSettings",
-    "ReadOnly",
     "SettingsError",
     "SpawnerSettings",
     "VolumeSettings",
@@ -51,7 +54,7 @@ SETTINGS_FILE_NAME = "settings.json"
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -78,8 +81,25 @@ SCHEDULING_TRAITS = (
     "pod_anti_affinity_preferred",
 )
 
-# How a user-pod mount's readOnly flag is decided, per spawn.
-ReadOnly = Literal["never", "always", "unless_admin", "if_admin"]
+
+class MountAccess(StrEnum):
+    """Whether a mount is read-only, decided per spawn from the user's admin flag."""
+
+    READ_WRITE = "never"
+    READ_ONLY = "always"
+    READ_ONLY_UNLESS_ADMIN = "unless_admin"
+    READ_ONLY_IF_ADMIN = "if_admin"
+
+
+class ClaimAccessMode(StrEnum):
+    """How the nodes may mount a user's claim (one per user, shared by their servers)."""
+
+    # One node at a time: a user's servers must land on one node to share it.
+    READ_WRITE_ONCE = "ReadWriteOnce"
+    # Any number of nodes (NFS, CephFS, EFS and the like).
+    READ_WRITE_MANY = "ReadWriteMany"
+    # One pod at a time: a second server of the user waits for the first to stop.
+    READ_WRITE_ONCE_POD = "ReadWriteOncePod"
 
 
 class SettingsError(ValueError):
@@ -93,20 +113,24 @@ class ClaimSettings:
     # A Kubernetes quantity ("10Gi"), written into the claim as given.
     size: str
     # None: the cluster's default StorageClass.
-    storage_class: str | None
-    access_mode: Literal["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]
+    storage_class: str | None = None
+    access_mode: ClaimAccessMode = ClaimAccessMode.READ_WRITE_ONCE
 
 
 @dataclass(frozen=True)
 class VolumeSettings:
-    """One user-pod volume and its mount. Paths may use ``{user}`` (the user's safe slug)."""
+    """One user-pod volume and its mount. Paths may use ``{user}`` (the user's safe slug).
+    The constructs' ``UserVolume`` is this type (with its checks and factories): one field
+    list. Exactly one of ``host_path``, ``memory`` and ``claim`` says what the volume is."""
 
     name: str
     mount_path: str
+    # A node directory (created if missing).
     host_path: str | None = None
-    empty_dir_medium: str | None = None
+    # A memory-backed emptyDir that lives as long as the pod.
+    memory: bool = False
     sub_path: str | None = None
-    read_only: ReadOnly = "never"
+    access: MountAccess = MountAccess.READ_WRITE
     # (uid, gid) the spawner's init container chowns the mounted directory to, if set.
     owner: tuple[int, int] | None = None
     # The volume is the user's PersistentVolumeClaim, if set.
@@ -133,19 +157,29 @@ class ContainerSettings:
 
 
 @dataclass(frozen=True)
-class ChoiceSettings:
-    """One choice of a profile option; a field left None keeps the profile's value. Sizes
-    are numbers, read from their quantities once, by the constructs."""
+class ChoiceFields:
+    """What a choice of a profile option says besides its sizes; a field left None keeps the
+    profile's value. The constructs' ``ProfileChoice`` extends it with the sizes as
+    quantities, :class:`ChoiceSettings` with the sizes read from them: one field list."""
+
+    display_name: str
+    default: bool = False
+    image: str | None = None
+    # Where the server opens (e.g. "/lab").
+    default_url: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceSettings(ChoiceFields):
+    """One choice as the hub reads it: its key in the option, the default resolved (exactly
+    one choice of an option is), the sizes as numbers (read from their quantities once, by
+    the constructs; None keeps the profile's)."""
 
     key: str
-    display_name: str
-    default: bool
-    image: str | None = None
     cpu_request_millicores: int | None = None
     cpu_limit_millicores: int | None = None
     memory_request_bytes: int | None = None
     memory_limit_bytes: int | None = None
-    default_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -388,6 +422,11 @@ def _build(kind: Any, value: Any, source: str, where: str) -> Any:
         if not isinstance(value, dict):
             raise SettingsError(f"{source}: {here} must be a mapping, got {value!r}")
         return {k: _build(value_kind, v, source, f"{here}.{k}") for k, v in value.items()}
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        values = [member.value for member in kind]
+        if value not in values:
+            raise SettingsError(f"{source}: {here} must be one of {values}, got {value!r}")
+        return kind(value)
     # bool is an int in Python: check it exactly, so `true` never passes as a number.
     if kind is int and (type(value) is not int):
         raise SettingsError(f"{source}: {here} must be an integer, got {value!r}")

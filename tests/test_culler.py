@@ -19,7 +19,7 @@ from tests.support.builders import make_jupyterhub, value_error
 from tests.support.processes import dev_settings
 
 
-def _culler(chart: cdk8s.Chart, culler: IdleCuller | None = None) -> CullerSettings:
+def _culler(chart: cdk8s.Chart, culler: IdleCuller = IdleCuller()) -> CullerSettings:  # noqa: B008
     hub = make_jupyterhub(chart, culler=culler)
     return hub.hub.settings.culler
 

@@ -10,13 +10,14 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     DEFAULT_STORAGE_CLASS,
     HubNamespace,
+    IstioMesh,
     NotebookProfile,
     PodSecurityLevel,
     UserVolume,
     check_references,
 )
 from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
-from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.builders import find, make_jupyterhub, synth, value_error
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -83,6 +84,45 @@ def test_namespace_privileged_for_istio_init(chart: cdk8s.Chart) -> None:
     )
     namespace = HubNamespace(chart, "Namespace", profiles=[safe], istio_init=True)
     assert namespace.pod_security is PodSecurityLevel.PRIVILEGED
+
+
+def test_namespace_follows_the_mesh() -> None:
+    """Made for a JupyterHub, the namespace takes its profiles, release and mesh: Istio's
+    init container (the mesh's choice, not the namespace's) needs a privileged namespace."""
+    levels = {}
+    for mesh in (None, IstioMesh(), IstioMesh(init_container=True)):
+        app = cdk8s.Testing.app()
+        chart = cdk8s.Chart(app, "test", namespace="hub")
+        jupyterhub = make_jupyterhub(chart, release="lab", mesh=mesh)
+        namespace = HubNamespace.for_jupyterhub(
+            cdk8s.Chart(app, "namespace"), "Namespace", jupyterhub, name="hub"
+        )
+        assert namespace.release == "lab"
+        levels[mesh and mesh.init_container] = namespace.pod_security
+    assert levels == {
+        None: PodSecurityLevel.RESTRICTED,
+        False: PodSecurityLevel.RESTRICTED,
+        True: PodSecurityLevel.PRIVILEGED,
+    }
+
+
+def test_namespace_disagreeing_with_the_mesh_names_it() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "test", namespace="jupyterhub")
+    make_jupyterhub(chart, mesh=IstioMesh(init_container=True))
+    namespace = cdk8s.Chart(app, "namespace")
+    assert value_error(lambda: HubNamespace(namespace, "Namespace", profiles=[])) == (
+        "namespace/Namespace: istio_init must be True, as the mesh of test/JupyterHub says "
+        "(its IstioMesh.init_container): make the namespace with "
+        "HubNamespace.for_jupyterhub(scope, id, jupyterhub), got False"
+    )
+
+
+def test_namespace_for_a_jupyterhub_names_a_wrong_one(chart: cdk8s.Chart) -> None:
+    wrong: Any = "hub"
+    assert value_error(lambda: HubNamespace.for_jupyterhub(chart, "Namespace", wrong)) == (
+        "test: jupyterhub must be a JupyterHub, got 'hub'"
+    )
 
 
 def _with_profiles(add: bool) -> list[dict[str, Any]]:

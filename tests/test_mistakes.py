@@ -26,8 +26,7 @@ IMAGE_RULE = (
 
 def test_fails_admin_users_as_one_string(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, admin_users="alice")) == (
-        "test/JupyterHub/Hub: admin_users must be a list of strings, not a single string, "
-        "got 'alice'"
+        "test/JupyterHub: admin_users must be a list of strings, not a single string, got 'alice'"
     )
 
 
@@ -213,13 +212,13 @@ def test_fails_header_trust_as_a_string(chart: cdk8s.Chart) -> None:
 
 def test_fails_profile_as_a_name(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, profiles=["standard"])) == (
-        "test/JupyterHub/Hub: profiles[0] must be a NotebookProfile, got 'standard'"
+        "test/JupyterHub: profiles[0] must be a NotebookProfile, got 'standard'"
     )
 
 
 def test_fails_user_pods_as_a_dict(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, user_pods={"sidecar": None})) == (
-        "test/JupyterHub/Hub: user_pods must be a UserPods, got {'sidecar': None}"
+        "test/JupyterHub: user_pods must be a UserPods, got {'sidecar': None}"
     )
 
 
@@ -231,7 +230,7 @@ def test_fails_flag_as_a_string(chart: cdk8s.Chart) -> None:
 
 def test_fails_count_as_a_bool(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, named_server_limit=True)) == (
-        "test/JupyterHub/Hub: named_server_limit must be a whole number, got True"
+        "test/JupyterHub: named_server_limit must be a whole number, got True"
     )
 
 
@@ -266,7 +265,7 @@ def test_fails_extra_config_value_not_json(chart: cdk8s.Chart) -> None:
     [
         ("display_name", None, "must be a string"),
         ("display_name", 3, "must be a string"),
-        ("description", ["Lab"], "must be a string or None"),
+        ("description", ["Lab"], "must be a string"),
         ("default", "yes", "must be True or False"),
     ],
 )

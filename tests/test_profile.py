@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import cdk8s
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from constructs_lib import MountAccess, NotebookProfile, UserVolume
+from constructs_lib import (
+    Derived,
+    MountAccess,
+    NotebookProfile,
+    ProfileChoice,
+    ProfileOption,
+    UserVolume,
+)
 from tests.support.builders import value_error
 
 
@@ -31,7 +39,7 @@ def test_memory_volume_needs_no_privilege(chart: cdk8s.Chart) -> None:
         chart, "P", volumes=[UserVolume.memory_volume("scratch", mount_path="/scratch")]
     )
     assert not profile.needs_privileged_pods
-    assert profile.settings.volumes[0].empty_dir_medium == "Memory"
+    assert profile.settings.volumes[0].memory
 
 
 def test_host_path_needs_privilege(chart: cdk8s.Chart) -> None:
@@ -52,7 +60,9 @@ def test_mount_access_is_written(chart: cdk8s.Chart) -> None:
             )
         ],
     )
-    assert profile.settings.volumes[0].read_only == "if_admin"
+    # The hub reads the access by its value.
+    written = json.loads(json.dumps(dataclasses.asdict(profile.settings)))
+    assert written["volumes"][0]["access"] == "if_admin"
 
 
 def _error(chart: cdk8s.Chart, **props: object) -> str:
@@ -201,6 +211,40 @@ def test_description_says_the_sizes(
     """Left out, the description is the limits the profile gives, never another profile's."""
     profile = NotebookProfile(chart, "P", **sizes)  # type: ignore[arg-type]
     assert profile.settings.description == description
+
+
+def test_description_says_what_the_choices_give(chart: cdk8s.Chart) -> None:
+    """A choice that changes a limit widens the description to the range of every pod the
+    profile can spawn; a choice of image alone changes nothing."""
+    options = {
+        "size": ProfileOption(
+            "Size",
+            {
+                "small": ProfileChoice("Small", cpu_limit="2", memory_limit="8G"),
+                "large": ProfileChoice("Large", cpu_limit="16"),
+            },
+        ),
+        "image": ProfileOption("Image", {"lab": ProfileChoice("Lab", image="example/lab:1")}),
+    }
+    profile = NotebookProfile(chart, "P", options=options)
+    assert profile.settings.description == "2 to 16 CPU / 8 GB to 32 GB RAM"
+
+
+def test_description_counts_gpus_given_as_extra_resources(chart: cdk8s.Chart) -> None:
+    profile = NotebookProfile(
+        chart,
+        "P",
+        extra_resource_guarantees={"nvidia.com/gpu": "1"},
+        extra_resource_limits={"nvidia.com/gpu": "1"},
+    )
+    assert profile.settings.description == "4 CPU / 32 GB RAM / 1 GPU"
+
+
+def test_a_derived_default_of_another_field_is_refused(chart: cdk8s.Chart) -> None:
+    assert value_error(lambda: NotebookProfile(chart, "P", slug=Derived.FROM_SIZES)) == (
+        "test/P: slug must be a value or Derived.FROM_DISPLAY_NAME (derived from "
+        "display_name), got Derived.FROM_SIZES"
+    )
 
 
 def test_description_given_is_kept(chart: cdk8s.Chart) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from constructs_lib import (
     Autoscaling,
+    Derived,
     HubOptions,
     HubStatefulSet,
     IdleCuller,
@@ -18,9 +19,12 @@ from constructs_lib import (
     NotebookProfile,
     ProbeTiming,
     ProfileChoice,
+    ProxyOptions,
     ProxyToken,
     UserPods,
+    UserVolume,
 )
+from tests.support.builders import make_jupyterhub, value_error
 from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
@@ -41,6 +45,10 @@ RENAMES = [
     (ProfileChoice, "cpu_guarantee", "cpu_request"),
     (ProfileChoice, "mem_guarantee", "memory_request"),
     (ProfileChoice, "mem_limit", "memory_limit"),
+    # The claim is one field, as the hub settings hold it (UserVolume.persistent_claim()).
+    (UserVolume, "claim_size", "claim"),
+    (UserVolume, "storage_class", "claim"),
+    (UserVolume, "access_mode", "claim"),
 ]
 
 
@@ -108,3 +116,39 @@ def test_help_shows_the_real_signature() -> None:
     parameters = inspect.signature(NotebookProfile.__init__).parameters
     assert {"cpu_request", "memory_request", "memory_limit"} <= set(parameters)
     assert "kwargs" not in parameters
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"culler": None},
+            "test/JupyterHub: culler must be an IdleCuller, or left out for its derived "
+            "default, got None",
+        ),
+        (
+            {"hub_options": HubOptions(activity_interval_seconds=None)},  # type: ignore[arg-type]
+            "test/JupyterHub/Hub: activity_interval_seconds must be a whole number, or left "
+            "out for its derived default, got None",
+        ),
+        (
+            {"proxy_options": ProxyOptions(autoscaling=Autoscaling(max_replicas=None))},  # type: ignore[arg-type]
+            "test/JupyterHub/Proxy: autoscaling.max_replicas must be a whole number, or left "
+            "out for its derived default, got None",
+        ),
+    ],
+)
+def test_none_is_not_a_derived_default(
+    chart: cdk8s.Chart, props: dict[str, Any], message: str
+) -> None:
+    """A derived default is a ``Derived`` member, never ``None``: passing ``None`` names the
+    field, and leaving it out is the way to its default."""
+    assert value_error(lambda: make_jupyterhub(chart, **props)) == message
+
+
+def test_derived_defaults_show_in_signatures() -> None:
+    hints = inspect.signature(NotebookProfile).parameters
+    assert hints["description"].default is Derived.FROM_SIZES
+    assert repr(Derived.FROM_SIZES) == "Derived.FROM_SIZES"
+    assert Autoscaling().max_replicas is Derived.FROM_ROUTES
+    assert HubOptions().activity_interval_seconds is Derived.FROM_PROXY

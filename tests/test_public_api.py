@@ -26,6 +26,7 @@ PUBLIC_API = [
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_STORAGE_CLASS",
     "DEFAULT_USER_IMAGE",
+    "Derived",
     "ExistingSecretToken",
     "External",
     "Flow",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 import typing
@@ -53,6 +54,15 @@ def test_round_trip(written: Path) -> None:
     assert settings.profiles[0].volumes[0].owner == (1000, 100)
 
 
+def test_settings_equal_what_the_hub_loads(chart: cdk8s.Chart) -> None:
+    # The constructs' own value types (UserVolume) are the settings types, not copies; the
+    # settings a profile holds are of the settings type itself.
+    hub = make_jupyterhub(
+        chart, profiles=reference_profiles(chart, volumes=UserVolume.reference_set())
+    ).hub
+    assert parse_settings(dump_settings(hub.settings)) == hub.settings
+
+
 def test_missing_file(tmp_path: Path) -> None:
     assert _error(tmp_path / "nope.json") == (
         f"{tmp_path / 'nope.json'}: cannot read hub settings: No such file or directory"
@@ -98,9 +108,9 @@ def test_boolean_is_not_an_integer(written: Path) -> None:
 
 
 def test_nested_list_field(written: Path) -> None:
-    _edit(written, lambda d: d["profiles"][1]["volumes"][2].update(read_only="sometimes"))
+    _edit(written, lambda d: d["profiles"][1]["volumes"][2].update(access="sometimes"))
     assert _error(written) == (
-        f"{written}: profiles[1].volumes[2].read_only must be one of "
+        f"{written}: profiles[1].volumes[2].access must be one of "
         "['never', 'always', 'unless_admin', 'if_admin'], got 'sometimes'"
     )
 
@@ -130,11 +140,16 @@ def test_settings_carry_the_schema_version(written: Path) -> None:
 # one here.
 SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
+    # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
+    6: "9dc273c20596ebff",
 }
 
 
 def _shape(hint: Any) -> Any:
-    """The schema a type hint stands for: dataclasses by their fields, the rest by name."""
+    """The schema a type hint stands for: dataclasses by their fields, enums by their values,
+    the rest by name."""
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return [hint.__name__, [member.value for member in hint]]
     if dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
         return {field.name: _shape(hints[field.name]) for field in dataclasses.fields(hint)}

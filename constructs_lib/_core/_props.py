@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from constructs import Construct
 
 from constructs_lib._core._checks import type_name
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 
 __all__ = [
@@ -183,6 +184,11 @@ def _check_union(
         for option, kind in zip(options, kinds, strict=True):
             if kind is not type(None) and _matches(value, kind):
                 check_value(scope, field, value, option, deep=deep)
+        if Derived in kinds:
+            # A field whose default is derived: None never stands for that default.
+            shown = type_name(tuple(kind for kind in kinds if kind is not Derived))
+            hint = ", or left out for its derived default" if value is None else ""
+            raise invalid(scope, field, value, f"must be {shown}{hint}")
         raise invalid(scope, field, value, f"must be {type_name(kinds)}")
     raise invalid(scope, field, value, f"must be one of {options}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
@@ -163,12 +164,24 @@ _MEMORY_UNITS = (
 )
 
 
-def describe_sizes(cpu_cores: Decimal, memory_bytes: int, gpus: int) -> str:
-    """``4 CPU / 32 GB RAM / 1 GPU``: a profile's limits as a person compares them."""
-    parts = [f"{_number(cpu_cores)} CPU", f"{_describe_memory(memory_bytes)} RAM"]
-    if gpus:
-        parts.append(f"{gpus} GPU" if gpus == 1 else f"{gpus} GPUs")
+def describe_sizes(
+    cpu_limits: Sequence[int], memory_limits: Sequence[int], gpus: Sequence[int]
+) -> str:
+    """``4 CPU / 32 GB RAM / 1 GPU``: a profile's limits (millicores, bytes and GPU counts
+    of each variant) as a person compares them, each as
+    a range where its variants differ (``2 to 16 CPU``), GPUs left out where none has any."""
+    parts = [
+        f"{_span(cpu_limits, lambda m: _number(Decimal(m) / 1000))} CPU",
+        f"{_span(memory_limits, _describe_memory)} RAM",
+    ]
+    if any(gpus):
+        parts.append(f"{_span(gpus, str)} {'GPU' if set(gpus) == {1} else 'GPUs'}")
     return " / ".join(parts)
+
+
+def _span(values: Sequence[int], show: Callable[[int], str]) -> str:
+    low, high = min(values), max(values)
+    return show(low) if low == high else f"{show(low)} to {show(high)}"
 
 
 def _describe_memory(size: int) -> str:

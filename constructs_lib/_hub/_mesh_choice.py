@@ -2,10 +2,11 @@
 
 Everything that exists only with a mesh follows that one choice: the sidecar injection of the
 hub, the proxy and the user pods (each with its sidecar's resources), the user pods' scrape
-annotations for the sidecar's merged metrics, and ``HubNetworkPolicies``' allowance for
-Prometheus on that port. The parts' own ``sidecar`` fields (``HubOptions``, ``ProxyOptions``,
-``IstioProxyOptions``, ``UserPods``) default to none and are for a part used on its own: under
-``JupyterHub`` the mesh sets them, and one given there is an error naming the mesh's field.
+annotations for the sidecar's merged metrics, ``HubNetworkPolicies``' allowance for
+Prometheus on that port, and the Pod Security level ``HubNamespace.for_jupyterhub`` gives.
+The parts' own ``sidecar`` fields (``HubOptions``, ``ProxyOptions``, ``IstioProxyOptions``,
+``UserPods``) default to none and are for a part used on its own: under ``JupyterHub`` the
+mesh sets them, and one given there is an error naming the mesh's field.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ _Options = TypeVar("_Options")
 class IstioMesh:
     """Istio sidecars in every pod of the hub: injected into the hub, the proxy and the user
     pods, with the resources of each part's sidecar; Prometheus scrapes the user pods'
-    sidecars on ``metrics_port`` (``None``: not scraped)."""
+    sidecars on ``metrics_port`` (``None``: not scraped). ``init_container`` says whether
+    injected pods get Istio's init container (``istio-init``, NET_ADMIN and NET_RAW), which
+    only a privileged namespace admits (``HubNamespace.for_jupyterhub`` follows it); default
+    ``False``: Istio's CNI plugin sets up the traffic redirection instead."""
 
     hub_sidecar: IstioSidecar = field(default_factory=IstioSidecar)
     proxy_sidecar: IstioSidecar = field(default_factory=IstioSidecar)
@@ -56,6 +60,8 @@ class IstioMesh:
     metrics_port: int | None = ISTIO_METRICS_PORT
     # Envoy's Prometheus endpoint on that port.
     metrics_path: str = "/stats/prometheus"
+    # False: Istio's CNI plugin, so the pods meet the restricted Pod Security level.
+    init_container: bool = False
 
     def check(self, scope: Construct) -> None:
         for name in ("hub_sidecar", "proxy_sidecar", "user_sidecar"):
@@ -63,6 +69,7 @@ class IstioMesh:
             check_instance(scope, f"mesh.{name}", sidecar, IstioSidecar)
             sidecar.check(scope, f"mesh.{name}")
         check_instance(scope, "mesh.metrics_port", self.metrics_port, (int, type(None)))
+        check_instance(scope, "mesh.init_container", self.init_container, bool)
         if self.metrics_port is not None and not 0 < self.metrics_port < 65536:
             raise invalid(scope, "mesh.metrics_port", self.metrics_port, "must be a TCP port")
 

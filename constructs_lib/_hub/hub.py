@@ -20,6 +20,7 @@ from constructs_lib._core._checks import (
     check_strings,
 )
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
@@ -153,7 +154,7 @@ class HubOptions:
         named_server_limit: named servers per user; default 3, 0 turns them off. A proxy that
             serves fewer (``IstioProxy``: none) refuses more.
         activity_interval_seconds: seconds between the hub's polls of the proxy's routes (it
-            re-adds lost ones); default ``None``: the proxy's own interval
+            re-adds lost ones); default ``Derived.FROM_PROXY``: the proxy's own interval
             (``HubLimits.activity_interval_seconds``: 60 with routes in Redis or
             VirtualServices, 10 with routes in memory).
         culler: the idle culler; default ``IdleCuller()``, stopping servers idle for an hour.
@@ -208,9 +209,9 @@ class HubOptions:
     named_server_limit: int = 3
     # How often the hub polls the proxy's routes and activity, re-adding missing routes: it
     # bounds how long user routes stay lost after a proxy with in-memory routes restarts.
-    # None: the proxy says (10 s for routes in memory, 60 s, the reference's, for routes that
+    # The proxy says (10 s for routes in memory, 60 s, the reference's, for routes that
     # outlive the proxy).
-    activity_interval_seconds: int | None = None
+    activity_interval_seconds: int | Derived = Derived.FROM_PROXY
     # Culls servers idle for an hour.
     culler: IdleCuller = dataclasses.field(default_factory=IdleCuller)
     resources: Resources = Resources("10m", "256Mi", "1000m", "512Mi")  # noqa: RUF009 - frozen
@@ -299,7 +300,7 @@ class HubStatefulSet(LibraryConstruct):
         user_service_account: cdk8s.ApiObject | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
         proxy_limits: HubLimits = HubLimits(),  # noqa: B008 - frozen value
-        options: HubOptions | None = None,
+        options: HubOptions = HubOptions(),
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
@@ -363,10 +364,12 @@ class HubStatefulSet(LibraryConstruct):
             self, _with_proxy_class(options.extra_config, proxy_limits)
         )
         # The one resolved value the proxy decides unless the options do.
-        self._activity_interval_seconds = (
-            options.activity_interval_seconds
-            if options.activity_interval_seconds is not None
-            else proxy_limits.activity_interval_seconds
+        self._activity_interval_seconds = resolve(
+            self,
+            "activity_interval_seconds",
+            options.activity_interval_seconds,
+            Derived.FROM_PROXY,
+            lambda: proxy_limits.activity_interval_seconds,
         )
         self._groups = (admin_groups, allowed_groups)
         files, data, config_map_name = self._config_files()
@@ -563,12 +566,11 @@ class HubStatefulSet(LibraryConstruct):
             profiles=_profile_settings(self.profiles, user_pods),
         )
 
-    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | None) -> tuple[str, ...]:
+    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
         """The hosts an ingress in front of this hub serves: its public hosts by default, else
         some of them (user servers accept the browser's Origin only from those)."""
-        if hosts is None:
-            return self.public_hosts
-        chosen = check_hosts(scope, "hosts", hosts)
+        given = resolve(scope, "hosts", hosts, Derived.FROM_HUB, lambda: self.public_hosts)
+        chosen = check_hosts(scope, "hosts", given)
         for index, host in enumerate(chosen):
             if host not in self.public_hosts:
                 raise invalid(
@@ -730,7 +732,7 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
     if options.pre_stop_seconds < 0:
         raise invalid(hub, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
     interval = options.activity_interval_seconds
-    if interval is not None and interval < 1:
+    if isinstance(interval, int) and interval < 1:
         raise invalid(
             hub, "activity_interval_seconds", interval, "must be a positive number of seconds"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 import cdk8s
@@ -12,6 +13,7 @@ from constructs import Construct
 
 from constructs_lib._core._checks import check_image_pull_secrets
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import Component, check_dns_label, selector_labels
@@ -43,7 +45,7 @@ def reference_profiles(
     # A node reuses the copy it has (pulled before, or side-loaded); Always re-pulls on
     # every spawn, to pick up each rebuild under the same tag (the reference does).
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT,
-    standard_options: Mapping[str, ProfileOption] | None = None,
+    standard_options: Mapping[str, ProfileOption] = MappingProxyType({}),
 ) -> tuple[NotebookProfile, ...]:
     """The reference's two profiles: a standard notebook (the default) and one with a GPU.
     ``volumes`` (the reference's: ``UserVolume.reference_set()``) and
@@ -82,6 +84,11 @@ class _Keep(Enum):
 KEEP = _Keep.KEEP
 
 
+def _kept(scope: Construct, name: str, value: object) -> bool:
+    """Whether a shorthand was left out (its options' field stands)."""
+    return resolve(scope, name, value, Derived.FROM_OPTIONS, lambda: KEEP) is KEEP
+
+
 class JupyterHub(LibraryConstruct):
     """Hub, proxy and user-pod ServiceAccount, wired together.
 
@@ -91,7 +98,9 @@ class JupyterHub(LibraryConstruct):
     :class:`CHProxy`, forwarded whole. The other keyword props are shorthands that replace
     one field of them: ``admin_users``, ``admin_groups``, ``hub_image``, ``user_pods``,
     ``culler`` and ``named_server_limit`` the hub's, ``proxy_image``, ``proxy_autoscaling`` and
-    ``proxy_routes`` the proxy's. ``mesh`` is the one choice of service mesh for every part:
+    ``proxy_routes`` the proxy's. A shorthand left out (its default ``Derived.FROM_OPTIONS``)
+    keeps the field of the options; the defaults below are those of ``HubOptions()`` and
+    ``ProxyOptions()``. ``mesh`` is the one choice of service mesh for every part:
     ``IstioMesh()`` (the default, the reference's) injects Istio's sidecar into the hub, the
     proxy and the user pods and has Prometheus scrape the user pods' sidecars; ``None`` injects
     none and scrapes nothing.
@@ -108,11 +117,12 @@ class JupyterHub(LibraryConstruct):
         header_trust: when the user header counts: required, no safe default exists.
         hosts: the public host names of the hub (the ingress constructs default to them).
         release: the prefix of every object name; default ``jupyterhub``.
-        profiles: the profiles users can spawn; default ``None``, :func:`reference_profiles`.
+        profiles: the profiles users can spawn; default ``Derived.REFERENCE_PROFILES``:
+            :func:`reference_profiles`, made in this construct.
         admin_users: the admins' user names; default none.
         admin_groups: groups of the ID token whose members are admins; default none.
         hub_image: default ``DEFAULT_HUB_IMAGE``, z2jh's public hub image.
-        proxy_image: default ``None``, the chosen proxy's default image (routes in Redis need
+        proxy_image: default the chosen proxy's default image (routes in Redis need
             your own).
         mesh: the service mesh of every part; default ``IstioMesh()``, Istio's sidecar in the
             hub, proxy and user pods (each part's sidecar resources are its fields); ``None``
@@ -126,7 +136,7 @@ class JupyterHub(LibraryConstruct):
         proxy_autoscaling: CHProxy's autoscaler; default ``Autoscaling()``.
         proxy_routes: where CHProxy keeps its routes; default in memory.
         image_pull_secrets: names of Secrets with registry credentials for the hub, proxy and user
-            pods alike (replacing each part's own); default ``None``: each part's (none).
+            pods alike (replacing each part's own); default each part's (none).
         hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
@@ -150,21 +160,22 @@ class JupyterHub(LibraryConstruct):
         header_trust: HeaderTrust,
         hosts: Sequence[str],
         release: str = "jupyterhub",
-        profiles: Sequence[NotebookProfile] | None = None,
-        hub_options: HubOptions | None = None,
-        proxy_options: ProxyOptions | IstioProxyOptions | None = None,
-        admin_users: Sequence[str] | None = None,
-        admin_groups: Sequence[str] | None = None,
-        hub_image: str | None = None,
-        proxy_image: str | None = None,
+        profiles: Sequence[NotebookProfile] | Derived = Derived.REFERENCE_PROFILES,
+        hub_options: HubOptions = HubOptions(),  # noqa: B008 - frozen value
+        proxy_options: ProxyOptions | IstioProxyOptions = ProxyOptions(),  # noqa: B008 - frozen
+        # The shorthands: each replaces one field of hub_options or proxy_options if given.
+        admin_users: Sequence[str] | Derived = Derived.FROM_OPTIONS,
+        admin_groups: Sequence[str] | Derived = Derived.FROM_OPTIONS,
+        hub_image: str | Derived = Derived.FROM_OPTIONS,
+        proxy_image: str | Derived = Derived.FROM_OPTIONS,
         mesh: IstioMesh | None = IstioMesh(),  # noqa: B008 - frozen value
         sidecar: object = KEEP,
-        user_pods: UserPods | None = None,
-        culler: IdleCuller | None = None,
-        named_server_limit: int | None = None,
-        proxy_autoscaling: Autoscaling | None = None,
-        proxy_routes: RouteStore | None = None,
-        image_pull_secrets: Sequence[str] | None = None,
+        user_pods: UserPods | Derived = Derived.FROM_OPTIONS,
+        culler: IdleCuller | Derived = Derived.FROM_OPTIONS,
+        named_server_limit: int | Derived = Derived.FROM_OPTIONS,
+        proxy_autoscaling: Autoscaling | Derived = Derived.FROM_OPTIONS,
+        proxy_routes: RouteStore | Derived = Derived.FROM_OPTIONS,
+        image_pull_secrets: Sequence[str] | Derived = Derived.FROM_OPTIONS,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
     ) -> None:
         super().__init__(scope, id)
@@ -173,10 +184,20 @@ class JupyterHub(LibraryConstruct):
         check_arguments(
             self,
             JupyterHub.__init__,
+            profiles=profiles,
             hub_options=hub_options,
             proxy_options=proxy_options,
+            # The shorthands, so that an error names the prop given here.
+            admin_users=admin_users,
+            admin_groups=admin_groups,
+            hub_image=hub_image,
+            proxy_image=proxy_image,
+            user_pods=user_pods,
+            culler=culler,
+            named_server_limit=named_server_limit,
             proxy_autoscaling=proxy_autoscaling,
             proxy_routes=proxy_routes,
+            image_pull_secrets=image_pull_secrets,
         )
         hub_props: dict[str, Any] = {
             name: value
@@ -188,7 +209,7 @@ class JupyterHub(LibraryConstruct):
                 ("culler", culler),
                 ("named_server_limit", named_server_limit),
             )
-            if value is not None
+            if not _kept(self, name, value)
         }
         proxy_props: dict[str, Any] = {
             name: value
@@ -197,7 +218,7 @@ class JupyterHub(LibraryConstruct):
                 ("autoscaling", proxy_autoscaling),
                 ("routes", proxy_routes),
             )
-            if value is not None
+            if not _kept(self, f"proxy_{name}", value)
         }
         if sidecar is not KEEP:
             raise invalid(
@@ -218,13 +239,13 @@ class JupyterHub(LibraryConstruct):
                         "applies to CHProxy only (proxy_options is IstioProxyOptions, whose "
                         "routes are VirtualServices)",
                     )
-        if image_pull_secrets is not None:
+        if not _kept(self, "image_pull_secrets", image_pull_secrets):
             pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
             hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
-            pods = hub_props.get("user_pods") or (hub_options or HubOptions()).user_pods
+            pods = hub_props.get("user_pods", hub_options.user_pods)
             hub_props["user_pods"] = dataclasses.replace(pods, image_pull_secrets=pull)
-        proxy_settings = dataclasses.replace(proxy_options or ProxyOptions(), **proxy_props)
-        hub_settings = dataclasses.replace(hub_options or HubOptions(), **hub_props)
+        proxy_settings = dataclasses.replace(proxy_options, **proxy_props)
+        hub_settings = dataclasses.replace(hub_options, **hub_props)
         # Every part follows the one mesh.
         proxy_settings = mesh_options(self, mesh, proxy_settings, "proxy_options", "proxy")
         hub_settings = mesh_options(self, mesh, hub_settings, "hub_options", "hub")
@@ -232,7 +253,15 @@ class JupyterHub(LibraryConstruct):
             pods = mesh_user_pods(self, mesh, hub_settings.user_pods or UserPods())
             hub_settings = dataclasses.replace(hub_settings, user_pods=pods)
         self.mesh = mesh
-        chosen = tuple(profiles) if profiles is not None else reference_profiles(self)
+        chosen = tuple(
+            resolve(
+                self,
+                "profiles",
+                profiles,
+                Derived.REFERENCE_PROFILES,
+                lambda: reference_profiles(self),
+            )
+        )
         self.user_service_account = api_object(
             self,
             "UserServiceAccount",

@@ -6,11 +6,13 @@ import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._checks import check_instance
 from constructs_lib._core._cluster_names import claim_cluster_name
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
@@ -55,6 +57,10 @@ class HubNamespace(DeclaredNamespace):
     needed with Istio's CNI plugin); otherwise ``restricted``, which the hub, the proxy and the
     hardened user pods meet.
 
+    With a ``JupyterHub``, make it with :meth:`for_jupyterhub`: the profiles, the release and
+    the mesh's ``init_container`` are then the hub's, one choice each. The constructor is for
+    parts used on their own.
+
     Args:
         profiles: the profiles whose volumes and init containers decide the Pod Security level.
         name: the Namespace's name; default ``jupyterhub``, the apps' namespace (a chart's
@@ -62,10 +68,30 @@ class HubNamespace(DeclaredNamespace):
         release: the release whose objects live here (a release lives in one namespace, and
             a namespace has one HubNamespace); default ``jupyterhub``.
         istio_init: whether injected pods get Istio's init container (NET_ADMIN, NET_RAW), which
-            needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh.
+            needs ``privileged``; default ``False``, for Istio's CNI plugin or no mesh. Under
+            a ``JupyterHub`` it is its mesh's (``IstioMesh.init_container``).
     """
 
     namespace = Handle[cdk8s.ApiObject]("The Namespace, with its Pod Security labels.")
+
+    @staticmethod
+    def for_jupyterhub(
+        scope: Construct, id: str, jupyterhub: JupyterHub, *, name: str = "jupyterhub"
+    ) -> HubNamespace:
+        """The namespace of ``jupyterhub``: its profiles, its release, and its mesh's
+        ``init_container`` decide the Pod Security level. Make it after the last
+        ``add_profile``. ``name`` is the Namespace's (default ``jupyterhub``, the apps'
+        namespace; the hub's chart must put it there)."""
+        check_instance(scope, "jupyterhub", jupyterhub, JupyterHub)
+        mesh = jupyterhub.mesh
+        return HubNamespace(
+            scope,
+            id,
+            profiles=jupyterhub.profiles,
+            name=name,
+            release=jupyterhub.hub.release,
+            istio_init=mesh is not None and mesh.init_container,
+        )
 
     def __init__(
         self,
@@ -91,6 +117,7 @@ class HubNamespace(DeclaredNamespace):
         )
         self.name = name
         self.release = release
+        _check_mesh(self, release, istio_init)
         join_app(self, release)
         self.pod_security = (
             PodSecurityLevel.PRIVILEGED
@@ -109,6 +136,25 @@ class HubNamespace(DeclaredNamespace):
                 "pod-security.kubernetes.io/enforce": self.pod_security.value,
             },
         )
+
+
+def _check_mesh(namespace: HubNamespace, release: str, istio_init: bool) -> None:
+    """The release's JupyterHub, made before, decides whether its pods get Istio's init
+    container: a namespace that says otherwise would refuse them or admit too much."""
+    for hub in others_in_app(namespace, HubStatefulSet, release):
+        owner = hub.node.scope
+        if not isinstance(owner, JupyterHub):
+            continue
+        wanted = owner.mesh is not None and owner.mesh.init_container
+        if istio_init != wanted:
+            raise invalid(
+                namespace,
+                "istio_init",
+                istio_init,
+                f"must be {wanted}, as the mesh of {owner.node.path} says (its "
+                "IstioMesh.init_container): make the namespace with "
+                "HubNamespace.for_jupyterhub(scope, id, jupyterhub)",
+            )
 
 
 def _check_release(namespace: HubNamespace, name: str, release: str) -> None:
@@ -160,7 +206,7 @@ class HubResourceQuota(LibraryConstruct):
             profiles' 4-CPU limit.
         gpu_servers: how many of those may have GPUs; default 1, the reference's quota had one GPU.
         overrides: single entries of ``hard`` to replace (e.g. ``{"limits.memory": "512Gi"}``);
-            default ``None``, none.
+            default none.
         load_balancers: LoadBalancer Services allowed; default 0, as traffic enters through the
             ingress.
     """
@@ -177,7 +223,7 @@ class HubResourceQuota(LibraryConstruct):
         user_servers: int = 8,
         # The reference's quota had one GPU.
         gpu_servers: int = 1,
-        overrides: Mapping[str, str] | None = None,
+        overrides: Mapping[str, str] = MappingProxyType({}),
         load_balancers: int = 0,
     ) -> None:
         super().__init__(scope, id)
@@ -195,7 +241,7 @@ class HubResourceQuota(LibraryConstruct):
                 gpu_servers,
                 f"must be at most user_servers ({user_servers}): GPU servers are user servers",
             )
-        overrides = dict(overrides or {})
+        overrides = dict(overrides)
         for key, quantity in overrides.items():
             if not _QUOTA_KEY.fullmatch(key):
                 raise invalid(

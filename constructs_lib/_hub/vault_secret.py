@@ -58,8 +58,8 @@ class VaultSecret(LibraryConstruct, ProxyToken):
         path: the KV API path; default ``/kv/data/jupyterhub`` (mount ``kv``, KV v2, secret
             ``jupyterhub``), the reference's.
         key: the key within the Vault secret; default ``CONFIGPROXY_AUTH_TOKEN``.
-        store: the External Secrets Operator store; default ``None``, the ``ClusterSecretStore``
-            named ``vault``.
+        store: the External Secrets Operator store; default ``SecretStore()``, the
+            ``ClusterSecretStore`` named ``vault``.
         refresh_interval: how often the operator re-reads Vault; default ``1h``.
         delivery: how the value reaches the Secret; default ``EXTERNAL_SECRET`` (the External
             Secrets Operator), or ``KUSTOMIZE_GENERATOR``.
@@ -77,12 +77,11 @@ class VaultSecret(LibraryConstruct, ProxyToken):
         release: str = "jupyterhub",
         path: str = "/kv/data/jupyterhub",
         key: str = TOKEN_ENV,
-        store: SecretStore | None = None,
+        store: SecretStore = SecretStore(),
         refresh_interval: str = "1h",
         delivery: VaultDelivery = VaultDelivery.EXTERNAL_SECRET,
     ) -> None:
         super().__init__(scope, id)
-        store = store or SecretStore()
         check_dns_label(self, "release", release)
         segments = path.strip("/").split("/") if isinstance(path, str) else []
         if not path.startswith("/") or len(segments) < 2 or "" in segments or ".." in segments:

@@ -9,6 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
@@ -61,8 +62,8 @@ class AuthProxyIngress(LibraryConstruct):
 
     Args:
         proxy: the proxy whose public port the hub's and the other paths go to.
-        hosts: the hosts served; default ``None``, the hub's ``public_hosts`` (user servers accept
-            the browser's Origin only from those, so others are refused).
+        hosts: the hosts served; default ``Derived.FROM_HUB``, the hub's ``public_hosts`` (user
+            servers accept the browser's Origin only from those, so others are refused).
         ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
             ingress-nginx's.
         tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
@@ -70,11 +71,14 @@ class AuthProxyIngress(LibraryConstruct):
         auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
             Service ``oauth2-proxy`` port 80 (pods' port 4180), as oauth2-proxy's Helm chart
             makes it.
-        auth_url: where ingress-nginx checks each request to the hub; default ``None``,
+        auth_url: where ingress-nginx checks each request to the hub; default
+            ``Derived.FROM_AUTH_PROXY``,
             oauth2-proxy's ``/hub/oauth2/auth`` on the same host.
-        auth_signin: where an unauthenticated browser is sent; default ``None``, oauth2-proxy's
+        auth_signin: where an unauthenticated browser is sent; default
+            ``Derived.FROM_AUTH_PROXY``, oauth2-proxy's
             ``/hub/oauth2/start``, back to the page asked for.
-        auth_response_headers: the auth response's headers passed to the hub; default ``None``, the
+        auth_response_headers: the auth response's headers passed to the hub; default
+            ``Derived.FROM_USER_HEADER``, the
             hub's user header and ``Authorization`` (the ID token the hub checks).
         controller: the ingress controller's pods, for NetworkPolicies; default ingress-nginx's
             controller pods in namespace ``ingress-nginx``.
@@ -90,16 +94,15 @@ class AuthProxyIngress(LibraryConstruct):
         id: str,
         *,
         proxy: IProxy,
-        # None: the hub's public hosts.
-        hosts: Sequence[str] | None = None,
+        hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         ingress_class: str = "nginx",
         tls_secret: str | None = None,
-        auth_proxy: AuthProxy | None = None,
-        # None: oauth2-proxy's check and sign-in, under the hub's path on the same host.
-        auth_url: str | None = None,
-        auth_signin: str | None = None,
-        # None: the hub's user header and Authorization (the ID token the hub checks).
-        auth_response_headers: Sequence[str] | None = None,
+        auth_proxy: AuthProxy = AuthProxy(),  # noqa: B008 - frozen value
+        # oauth2-proxy's check and sign-in, under the hub's path on the same host.
+        auth_url: str | Derived = Derived.FROM_AUTH_PROXY,
+        auth_signin: str | Derived = Derived.FROM_AUTH_PROXY,
+        # The hub's user header and Authorization (the ID token the hub checks).
+        auth_response_headers: Sequence[str] | Derived = Derived.FROM_USER_HEADER,
         controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
     ) -> None:
         super().__init__(scope, id)
@@ -113,8 +116,13 @@ class AuthProxyIngress(LibraryConstruct):
             "servers (which need the hub's API) reach every path of the hub's port",
         )
         self.hosts = proxy.hub.ingress_hosts(self, hosts)
-        if auth_response_headers is None:
-            auth_response_headers = (proxy.hub.user_header, "Authorization")
+        auth_response_headers = resolve(
+            self,
+            "auth_response_headers",
+            auth_response_headers,
+            Derived.FROM_USER_HEADER,
+            lambda: (proxy.hub.user_header, "Authorization"),
+        )
         check_dns_subdomain(self, "ingress_class", ingress_class)
         if tls_secret is not None:
             check_dns_subdomain(self, "tls_secret", tls_secret)
@@ -125,7 +133,6 @@ class AuthProxyIngress(LibraryConstruct):
                 auth_response_headers,
                 "must name the headers the hub needs",
             )
-        auth_proxy = auth_proxy or AuthProxy()
         check_dns_label(self, "auth_proxy.service", auth_proxy.service)
         for name, port in (("port", auth_proxy.port), ("target_port", auth_proxy.target_port)):
             if not 1 <= port <= 65535:
@@ -141,9 +148,20 @@ class AuthProxyIngress(LibraryConstruct):
             "service": {"name": auth_proxy.service, "port": {"number": auth_proxy.port}}
         }
         auth = {
-            f"{_NGINX}/auth-url": auth_url or auth_proxy.endpoint("auth"),
-            f"{_NGINX}/auth-signin": auth_signin
-            or f"{auth_proxy.endpoint('start')}?rd=$escaped_request_uri",
+            f"{_NGINX}/auth-url": resolve(
+                self,
+                "auth_url",
+                auth_url,
+                Derived.FROM_AUTH_PROXY,
+                lambda: auth_proxy.endpoint("auth"),
+            ),
+            f"{_NGINX}/auth-signin": resolve(
+                self,
+                "auth_signin",
+                auth_signin,
+                Derived.FROM_AUTH_PROXY,
+                lambda: f"{auth_proxy.endpoint('start')}?rd=$escaped_request_uri",
+            ),
         }
 
         def ingress(

@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, check_dns_label, check_dns_subdomain
@@ -71,9 +72,11 @@ class GatewayApiIngress(LibraryConstruct):
         proxy: the proxy (any ``IProxy``, with its hub) the route sends to; or
         jupyterhub: the composite whose proxy that is (give one of the two).
         gateway: the Gateway the route attaches to (name, namespace, optional listener).
-        hosts: the route's ``hostnames``; default ``None``, the hub's ``public_hosts``.
+        hosts: the route's ``hostnames``; default ``Derived.FROM_HUB``, the hub's
+            ``public_hosts``.
         gateway_pods: the gateway's pods, for NetworkPolicies
-            (``HubNetworkPolicies(ingress_from=route.gateway_pods)``); default the pods labelled
+            (``HubNetworkPolicies(ingress_from=route.gateway_pods)``); default
+            ``Derived.FROM_GATEWAY``: the pods labelled
             ``gateway.networking.k8s.io/gateway-name: <gateway name>`` in the Gateway's
             namespace (GEP-1762; Istio's). Envoy Gateway runs them in its own namespace with
             ``gateway.envoyproxy.io/owning-gateway-name``: pass those.
@@ -97,9 +100,9 @@ class GatewayApiIngress(LibraryConstruct):
         # The same as proxy=jupyterhub.proxy.
         jupyterhub: IJupyterHub | None = None,
         # None: the hub's public hosts.
-        hosts: Sequence[str] | None = None,
+        hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         # None: the Gateway's pods by the GEP-1762 label, in its namespace.
-        gateway_pods: NetworkPeer | None = None,
+        gateway_pods: NetworkPeer | Derived = Derived.FROM_GATEWAY,
         # None: the app's namespace, the proxy Service's.
         route_namespace: str | None = None,
     ) -> None:
@@ -132,8 +135,12 @@ class GatewayApiIngress(LibraryConstruct):
                 "Service's namespace",
             )
         self.gateway = gateway
-        self.gateway_pods = gateway_pods or NetworkPeer.in_namespace(
-            gateway.namespace, {GATEWAY_NAME_LABEL: gateway.name}
+        self.gateway_pods = resolve(
+            self,
+            "gateway_pods",
+            gateway_pods,
+            Derived.FROM_GATEWAY,
+            lambda: NetworkPeer.in_namespace(gateway.namespace, {GATEWAY_NAME_LABEL: gateway.name}),
         )
         self.proxy = chosen
         hub = chosen.hub

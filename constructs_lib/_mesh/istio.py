@@ -13,6 +13,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._endpoints import gateway_name
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
@@ -273,7 +274,7 @@ class IstioIngress(LibraryConstruct):
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
         jupyterhub: the composite whose proxy that is (give one of the two).
-        hosts: the hosts served; default ``None``, the hub's ``public_hosts``.
+        hosts: the hosts served; default ``Derived.FROM_HUB``, the hub's ``public_hosts``.
         gateway_pods: the ingress gateway's pods (selected by the Gateway, admitted by policies);
             default ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
         port: the Gateway's HTTP port; default 80.
@@ -308,13 +309,13 @@ class IstioIngress(LibraryConstruct):
         # The same as proxy=jupyterhub.proxy.
         jupyterhub: IJupyterHub | None = None,
         # None: the hub's public hosts.
-        hosts: Sequence[str] | None = None,
+        hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         gateway_pods: NetworkPeer = NetworkPeer.ISTIO_INGRESS_GATEWAY,
         port: int = 80,
         # None: plain HTTP only.
         tls: IstioTls | None = None,
-        retries: Retries | None = None,
-        telemetry: MeshTelemetry | None = None,
+        retries: Retries = Retries(),
+        telemetry: MeshTelemetry = MeshTelemetry(),
         hub_proxy_outbound: OutboundTrafficMode | str = OutboundTrafficMode.REGISTRY_ONLY,
         user_outbound: OutboundTrafficMode | str = OutboundTrafficMode.ALLOW_ANY,
         user_egress_hosts: Sequence[str] = (),
@@ -338,8 +339,6 @@ class IstioIngress(LibraryConstruct):
         self._specs: list[ObjectSpec] = []
         chosen = resolve_proxy(self, proxy, jupyterhub)
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
-        retries = retries or Retries()
-        telemetry = telemetry or MeshTelemetry()
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
         user_mode = _outbound(self, "user_outbound", user_outbound)
         if not 0 <= telemetry.sampling_percentage <= 100:

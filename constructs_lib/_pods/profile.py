@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from types import MappingProxyType
 
 from constructs import Construct
 
 from constructs_lib._core._checks import check_image, check_instance
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_label, check_dns_subdomain
-from constructs_lib._core._props import renamed_arguments
+from constructs_lib._core._props import renamed, renamed_arguments
 from constructs_lib._core._pull_policy import ImagePullPolicy
-from constructs_lib._core._quantity import check_quantity, check_range, check_sizes, describe_sizes
+from constructs_lib._core._quantity import check_quantity, check_range, check_sizes
 from constructs_lib._core.scan_exceptions import pulled_if_absent, unpinned
-from constructs_lib._pods.profile_options import ProfileOption, check_default_url, check_variants
+from constructs_lib._pods.profile_options import (
+    ProfileOption,
+    check_default_url,
+    check_variants,
+    describe_profile,
+)
 from constructs_lib._pods.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
 from constructs_lib._pods.user_containers import RESERVED_NAMES, UserContainer, check_containers
 from hub_runtime.pod_security import NOTEBOOK_OWNER, PATH_FIELDS
 from hub_runtime.quantity import parse_quantity
-from hub_runtime.settings import ClaimSettings, ProfileSettings, ReadOnly, VolumeSettings
+from hub_runtime.settings import (
+    ClaimAccessMode,
+    ClaimSettings,
+    MountAccess,
+    ProfileSettings,
+    VolumeSettings,
+)
 
 __all__ = [
     "DEFAULT_USER_IMAGE",
@@ -35,43 +48,18 @@ __all__ = [
 ]
 
 DEFAULT_USER_IMAGE = "quay.io/jupyter/scipy-notebook:python-3.12"
+# Empty and immutable: the defaults of the mapping props (none given).
+_NONE: Mapping[str, str] = MappingProxyType({})
+_NO_OPTIONS: Mapping[str, ProfileOption] = MappingProxyType({})
 
 
-class ClaimAccessMode(StrEnum):
-    """How the nodes may mount a user's claim (one per user, shared by their servers)."""
-
-    # One node at a time: a user's servers must land on one node to share it.
-    READ_WRITE_ONCE = "ReadWriteOnce"
-    # Any number of nodes (NFS, CephFS, EFS and the like).
-    READ_WRITE_MANY = "ReadWriteMany"
-    # One pod at a time: a second server of the user waits for the first to stop.
-    READ_WRITE_ONCE_POD = "ReadWriteOncePod"
-
-
-class MountAccess(StrEnum):
-    """Whether a mount is read-only, decided per spawn from the user's admin flag."""
-
-    READ_WRITE = "never"
-    READ_ONLY = "always"
-    READ_ONLY_UNLESS_ADMIN = "unless_admin"
-    READ_ONLY_IF_ADMIN = "if_admin"
-
-
+@renamed(claim_size="claim", storage_class="claim", access_mode="claim")
 @dataclass(frozen=True)
-class UserVolume:
-    """A volume of the user pod and where it is mounted. Use the factory methods."""
+class UserVolume(VolumeSettings):
+    """A volume of the user pod and where it is mounted. Use the factory methods.
 
-    name: str
-    mount_path: str
-    host_path: str | None = None
-    memory: bool = False
-    sub_path: str | None = None
-    access: MountAccess = MountAccess.READ_WRITE
-    owner: tuple[int, int] | None = None
-    # Set for the user's PersistentVolumeClaim (persistent_claim).
-    claim_size: str | None = None
-    storage_class: str | None = None
-    access_mode: ClaimAccessMode = ClaimAccessMode.READ_WRITE_ONCE
+    Its fields are the hub settings' (``VolumeSettings``), defaults included: a profile's
+    settings hold its volumes as given."""
 
     @staticmethod
     def persistent_claim(
@@ -96,9 +84,7 @@ class UserVolume:
             name,
             mount_path,
             sub_path=sub_path,
-            claim_size=size,
-            storage_class=storage_class,
-            access_mode=access_mode,
+            claim=ClaimSettings(size=size, storage_class=storage_class, access_mode=access_mode),
         )
 
     @staticmethod
@@ -152,7 +138,7 @@ class UserVolume:
     def check(self, scope: Construct, field: str) -> None:
         check_dns_label(scope, f"{field}.name", self.name)
         _check_path(scope, f"{field}.mount_path", self.mount_path, absolute=True)
-        kinds = (self.host_path is not None) + self.memory + (self.claim_size is not None)
+        kinds = (self.host_path is not None) + self.memory + (self.claim is not None)
         if kinds != 1:
             raise invalid(
                 scope,
@@ -160,19 +146,10 @@ class UserVolume:
                 self.name,
                 "must be one of a host path, a memory volume or a persistent claim",
             )
-        if self.claim_size is not None:
-            size = check_quantity(scope, f"{field}.size", self.claim_size)
-            if size <= 0:
-                raise invalid(scope, f"{field}.size", self.claim_size, "must be more than 0")
-            if self.storage_class is not None:
-                check_dns_subdomain(scope, f"{field}.storage_class", self.storage_class)
-            if not isinstance(self.access_mode, ClaimAccessMode):
-                raise invalid(
-                    scope,
-                    f"{field}.access_mode",
-                    self.access_mode,
-                    "must be a ClaimAccessMode",
-                )
+        if not isinstance(self.access, MountAccess):
+            raise invalid(scope, f"{field}.access", self.access, "must be a MountAccess")
+        if self.claim is not None:
+            _check_claim(scope, field, self.claim)
             if self.owner is not None:
                 raise invalid(
                     scope,
@@ -185,31 +162,26 @@ class UserVolume:
         if self.sub_path is not None:
             _check_path(scope, f"{field}.sub_path", self.sub_path, absolute=False)
 
-    def to_settings(self) -> VolumeSettings:
-        read_only: ReadOnly = self.access.value
-        return VolumeSettings(
-            name=self.name,
-            mount_path=self.mount_path,
-            host_path=self.host_path,
-            empty_dir_medium="Memory" if self.memory else None,
-            sub_path=self.sub_path,
-            read_only=read_only,
-            owner=self.owner,
-            claim=(
-                None
-                if self.claim_size is None
-                else ClaimSettings(
-                    size=self.claim_size,
-                    storage_class=self.storage_class,
-                    access_mode=self.access_mode.value,
-                )
-            ),
-        )
 
-    @property
-    def claim(self) -> ClaimSettings | None:
-        """The claim's settings, for a persistent claim."""
-        return self.to_settings().claim
+def _as_settings(volume: UserVolume) -> VolumeSettings:
+    # The settings type itself, so that settings equal those the hub loads from the file.
+    fields = dataclasses.fields(VolumeSettings)
+    return VolumeSettings(**{spec.name: getattr(volume, spec.name) for spec in fields})
+
+
+def _check_claim(scope: Construct, field: str, claim: ClaimSettings) -> None:
+    # Reported as the persistent_claim() arguments, which is how a claim is given.
+    if not isinstance(claim, ClaimSettings):
+        raise invalid(
+            scope, f"{field}.claim", claim, "must be made by UserVolume.persistent_claim()"
+        )
+    size = check_quantity(scope, f"{field}.size", claim.size)
+    if size <= 0:
+        raise invalid(scope, f"{field}.size", claim.size, "must be more than 0")
+    if claim.storage_class is not None:
+        check_dns_subdomain(scope, f"{field}.storage_class", claim.storage_class)
+    if not isinstance(claim.access_mode, ClaimAccessMode):
+        raise invalid(scope, f"{field}.access_mode", claim.access_mode, "must be a ClaimAccessMode")
 
 
 # Extended resources are "<domain>/<name>" outside Kubernetes' own domain (the device
@@ -274,10 +246,13 @@ class NotebookProfile(LibraryConstruct):
 
     Args:
         display_name: the name users pick; default ``Standard Notebook``, the reference's.
-        slug: the profile's key; default ``None``, derived from ``display_name``.
-        description: the line under the name; default ``None``: the limits, as
-            ``4 CPU / 32 GB RAM`` (``/ 1 GPU`` with a GPU), so it always says what the profile
-            gives.
+        slug: the profile's key; default ``Derived.FROM_DISPLAY_NAME``: ``display_name`` in
+            lower case, runs of other characters as one ``-`` (``GPU Notebook (A100)``:
+            ``gpu-notebook-a100``).
+        description: the line under the name; default ``Derived.FROM_SIZES``: the limits, as
+            ``4 CPU / 32 GB RAM`` (``/ 1 GPU`` with a GPU, from ``gpus`` or
+            ``extra_resource_limits``), so it always says what the profile gives; where the
+            options' choices change a limit, its range (``2 to 16 CPU``).
         default: whether the spawn form preselects it; default ``False`` (the first profile is the
             default when none is marked).
         image: the user server image; default ``DEFAULT_USER_IMAGE``.
@@ -288,9 +263,10 @@ class NotebookProfile(LibraryConstruct):
         memory_request: memory requested; default ``256M``, the reference's.
         memory_limit: memory limit; default ``32G``, the reference's.
         gpus: ``nvidia.com/gpu`` per pod; default 0.
-        runtime_class_name: the pod's RuntimeClass (``nvidia`` for GPUs); default ``None``.
-        extra_resource_guarantees: more extended resources requested; default ``None``.
-        extra_resource_limits: more extended resource limits; default ``None``.
+        runtime_class_name: the pod's RuntimeClass (``nvidia`` for GPUs); default ``None``, the
+            cluster's default runtime.
+        extra_resource_guarantees: more extended resources requested; default none.
+        extra_resource_limits: more extended resource limits; default none.
         volumes: the volumes mounted; default none (host paths need a privileged namespace);
             ``UserVolume.reference_set()`` is the reference's, ``UserVolume.persistent_claim()``
             the user's own claim (at most one per profile).
@@ -298,7 +274,8 @@ class NotebookProfile(LibraryConstruct):
             none unless the profile needs one.
         node_selector: node labels the pod needs (``{"disktype": "ssd"}``); default none.
         tolerations: the taints the pod tolerates (``Toleration.exists(...)``); default
-            ``None``: with GPUs the ``nvidia.com/gpu`` taint's (``GPU_TOLERATION``), else none.
+            ``Derived.FROM_GPUS``: with GPUs the ``nvidia.com/gpu`` taint's
+            (``GPU_TOLERATION``), else none.
             A list replaces that default (``()``: none).
         affinity: node and pod affinity terms (``NodeAffinityTerm.required(...)``,
             ``PodAffinityTerm.apart_from(...)``); default none.
@@ -320,9 +297,9 @@ class NotebookProfile(LibraryConstruct):
         id: str,
         *,
         display_name: str = "Standard Notebook",
-        slug: str | None = None,
-        # None: derived from the limits below, so it cannot disagree with them.
-        description: str | None = None,
+        slug: str | Derived = Derived.FROM_DISPLAY_NAME,
+        # Derived from the limits below, so it cannot disagree with them.
+        description: str | Derived = Derived.FROM_SIZES,
         default: bool = False,
         image: str = DEFAULT_USER_IMAGE,
         # Always: the reference moves tags; pin a digest in image to make this cheap.
@@ -333,20 +310,20 @@ class NotebookProfile(LibraryConstruct):
         memory_limit: str = "32G",
         gpus: int = 0,
         runtime_class_name: str | None = None,
-        extra_resource_guarantees: Mapping[str, str] | None = None,
-        extra_resource_limits: Mapping[str, str] | None = None,
+        extra_resource_guarantees: Mapping[str, str] = _NONE,
+        extra_resource_limits: Mapping[str, str] = _NONE,
         # None by default: a volume is a decision (host paths need a privileged namespace).
         # UserVolume.reference_set() is the reference's (dev's).
         volumes: Sequence[UserVolume] = (),
         # No Kubernetes API token in the user's pod unless the profile needs one.
         service_account_token: bool = False,
-        node_selector: Mapping[str, str] | None = None,
-        # None: GPU_TOLERATION for a profile with GPUs (GPU node pools are tainted so that
-        # only pods asking for GPUs land there), else none.
-        tolerations: Sequence[Toleration] | None = None,
+        node_selector: Mapping[str, str] = _NONE,
+        # GPU_TOLERATION for a profile with GPUs (GPU node pools are tainted so that only
+        # pods asking for GPUs land there), else none.
+        tolerations: Sequence[Toleration] | Derived = Derived.FROM_GPUS,
         affinity: Sequence[Affinity] = (),
         default_url: str | None = None,
-        options: Mapping[str, ProfileOption] | None = None,
+        options: Mapping[str, ProfileOption] = _NO_OPTIONS,
         extra_containers: Sequence[UserContainer] = (),
         init_containers: Sequence[UserContainer] = (),
     ) -> None:
@@ -354,7 +331,11 @@ class NotebookProfile(LibraryConstruct):
         # Read before any other check (the slug is derived from the name).
         check_instance(self, "display_name", display_name, str)
         check_instance(self, "default", default, bool)
-        self.slug = check_dns_label(self, "slug", slug or _slugify(display_name))
+        self.slug = check_dns_label(
+            self,
+            "slug",
+            resolve(self, "slug", slug, Derived.FROM_DISPLAY_NAME, lambda: _slugify(display_name)),
+        )
         if not display_name.strip():
             raise invalid(self, "display_name", display_name, "must not be empty")
         check_image(self, "image", image)
@@ -370,14 +351,14 @@ class NotebookProfile(LibraryConstruct):
         )
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
             raise invalid(self, "gpus", gpus, "must be a whole number of GPUs, 0 or more")
-        if description is None:
-            description = describe_sizes(sizes.cpu_limit_cores, sizes.memory_limit_bytes, gpus)
-        elif not isinstance(description, str):
-            raise invalid(self, "description", description, "must be a string or None")
+        if not isinstance(description, (str, Derived)):
+            raise invalid(self, "description", description, "must be a string")
+        # Derived after the options (their choices' sizes count).
+        written = resolve(self, "description", description, Derived.FROM_SIZES, str)
         if runtime_class_name is not None:
             check_dns_label(self, "runtime_class_name", runtime_class_name)
-        guarantees = dict(extra_resource_guarantees or {})
-        limits = dict(extra_resource_limits or {})
+        guarantees = dict(extra_resource_guarantees)
+        limits = dict(extra_resource_limits)
         if not isinstance(service_account_token, bool):
             raise invalid(
                 self, "service_account_token", service_account_token, "must be True or False"
@@ -421,7 +402,7 @@ class NotebookProfile(LibraryConstruct):
             if volume.name in names:
                 raise invalid(self, f"volumes[{index}].name", volume.name, "must be unique")
             names.add(volume.name)
-        claims = [index for index, volume in enumerate(chosen) if volume.claim_size is not None]
+        claims = [index for index, volume in enumerate(chosen) if volume.claim is not None]
         if len(claims) > 1:
             raise invalid(
                 self,
@@ -429,16 +410,23 @@ class NotebookProfile(LibraryConstruct):
                 chosen[claims[1]].name,
                 "must not be a second persistent claim (KubeSpawner makes one claim per server)",
             )
-        if tolerations is None:
-            tolerations = (GPU_TOLERATION,) if gpus else ()
         scheduling = Scheduling.of(
-            self, node_selector=node_selector, tolerations=tolerations, affinity=affinity
+            self,
+            node_selector=node_selector,
+            tolerations=resolve(
+                self,
+                "tolerations",
+                tolerations,
+                Derived.FROM_GPUS,
+                lambda: (GPU_TOLERATION,) if gpus else (),
+            ),
+            affinity=affinity,
         )
         check_default_url(self, "default_url", default_url)
-        if options is not None and not isinstance(options, Mapping):
+        if not isinstance(options, Mapping):
             raise invalid(self, "options", options, "must be a mapping of key to ProfileOption")
         option_settings = []
-        for key, option in (options or {}).items():
+        for key, option in options.items():
             if not isinstance(option, ProfileOption):
                 raise invalid(self, f"options[{key!r}]", option, "must be a ProfileOption")
             option_settings.append(option.to_settings(self, "options", key))
@@ -453,7 +441,7 @@ class NotebookProfile(LibraryConstruct):
         self.settings = ProfileSettings(
             slug=self.slug,
             display_name=display_name,
-            description=description,
+            description=written,
             default=default,
             image=image,
             image_pull_policy=image_pull_policy.value,
@@ -465,7 +453,7 @@ class NotebookProfile(LibraryConstruct):
             extra_resource_limits=dict(sorted(limits.items())),
             runtime_class_name=runtime_class_name,
             service_account_token=service_account_token,
-            volumes=tuple(volume.to_settings() for volume in chosen),
+            volumes=tuple(_as_settings(volume) for volume in chosen),
             annotations={},
             scheduling=scheduling.kubespawner_override(),
             default_url=default_url,
@@ -474,6 +462,10 @@ class NotebookProfile(LibraryConstruct):
             init_containers=tuple(c.to_settings(image_pull_policy.value) for c in inits),
         )
         check_variants(self, "options", self.settings)
+        if description is Derived.FROM_SIZES:
+            self.settings = dataclasses.replace(
+                self.settings, description=describe_profile(self.settings)
+            )
         self.scheduling = scheduling
         self.scan_exceptions: dict[str, str] = dict(unpinned(image))
         for choice in (c for option in option_settings for c in option.choices):

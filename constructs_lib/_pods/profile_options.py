@@ -12,16 +12,34 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
 from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._props import renamed
-from constructs_lib._core._quantity import check_cpu, check_memory, format_memory, format_millicores
-from hub_runtime.settings import ChoiceSettings, ProfileOptionSettings, ProfileSettings
+from constructs_lib._core._quantity import (
+    check_cpu,
+    check_memory,
+    describe_sizes,
+    format_memory,
+    format_millicores,
+)
+from hub_runtime.settings import (
+    ChoiceFields,
+    ChoiceSettings,
+    ProfileOptionSettings,
+    ProfileSettings,
+)
 
-__all__ = ["ProfileChoice", "ProfileOption", "check_default_url", "profile_variants"]
+__all__ = [
+    "ProfileChoice",
+    "ProfileOption",
+    "check_default_url",
+    "describe_profile",
+    "profile_variants",
+]
 
 # Option keys name form fields ("profile-option-<slug>--<key>") and user_options keys: no
 # "--" (KubeSpawner's "<key>--unlisted-choice"), and never "profile" (the profile's own key).
@@ -52,18 +70,17 @@ def check_default_url(scope: Construct, field: str, url: object) -> str | None:
 
 @renamed(cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit")
 @dataclass(frozen=True)
-class ProfileChoice:
+class ProfileChoice(ChoiceFields):
     """One choice of a :class:`ProfileOption`; a field left ``None`` keeps the profile's.
-    Sizes are Kubernetes quantities, checked as the profile's are."""
+    Sizes are Kubernetes quantities, checked as the profile's are.
 
-    display_name: str
-    default: bool = False
-    image: str | None = None
+    Its other fields (``display_name``, ``default``, ``image``, ``default_url``) are the hub
+    settings' (``ChoiceFields``); the settings hold the sizes as numbers."""
+
     cpu_request: str | None = None
     cpu_limit: str | None = None
     memory_request: str | None = None
     memory_limit: str | None = None
-    default_url: str | None = None
 
     def check(self, scope: Construct, field: str) -> dict[str, int]:
         """Checked; the sizes it sets, read once (millicores and bytes, by settings field)."""
@@ -121,7 +138,7 @@ class ProfileOption:
                 raise invalid(
                     scope, f"{here}.choices[{choice_key!r}]", choice, "must be a ProfileChoice"
                 )
-        sizes = {
+        sizes: dict[str, dict[str, Any]] = {
             choice_key: choice.check(scope, f"{here}.choices[{choice_key!r}]")
             for choice_key, choice in self.choices.items()
         }
@@ -137,11 +154,10 @@ class ProfileOption:
             display_name=self.display_name,
             choices=tuple(
                 ChoiceSettings(
+                    **_shared_fields(choice),
                     key=choice_key,
-                    display_name=choice.display_name,
+                    # Resolved: exactly one choice is the default in the settings.
                     default=choice_key == default,
-                    image=choice.image,
-                    default_url=choice.default_url,
                     **sizes[choice_key],
                 )
                 for choice_key, choice in self.choices.items()
@@ -149,13 +165,18 @@ class ProfileOption:
         )
 
 
-_OVERRIDES = (
-    "image",
-    "cpu_request_millicores",
-    "cpu_limit_millicores",
-    "memory_request_bytes",
-    "memory_limit_bytes",
-    "default_url",
+def _shared_fields(choice: ProfileChoice) -> dict[str, Any]:
+    """The choice's fields the settings hold as given (all of ChoiceFields' but the default,
+    which the option resolves)."""
+    fields = dataclasses.fields(ChoiceFields)
+    return {spec.name: getattr(choice, spec.name) for spec in fields if spec.name != "default"}
+
+
+# What a choice may change of its profile: the settings fields a choice has and a profile too.
+_OVERRIDES = tuple(
+    spec.name
+    for spec in dataclasses.fields(ChoiceSettings)
+    if spec.name not in ("key", "display_name", "default")
 )
 # Each size: the request and limit fields, the name users give them, and how to show one.
 _SIZE_PAIRS = (
@@ -193,3 +214,19 @@ def check_variants(scope: Construct, field: str, profile: ProfileSettings) -> No
                     show(high),
                     f"must be at least {field}{where}.{resource}_request ({show(low)})",
                 )
+
+
+# The extended resource of NVIDIA's device plugin, as a profile's limits name it.
+_GPU = "nvidia.com/gpu"
+
+
+def describe_profile(profile: ProfileSettings) -> str:
+    """The limits of every pod the profile can spawn, as a person compares them: ``4 CPU /
+    32 GB RAM``, ``/ 1 GPU`` with GPUs, and a range where the choices change a limit."""
+    variants = [variant for _, variant in profile_variants(profile)]
+    return describe_sizes(
+        [variant.cpu_limit_millicores for variant in variants],
+        [variant.memory_limit_bytes for variant in variants],
+        # Whole numbers (checked): a choice does not change them.
+        [int(profile.extra_resource_limits.get(_GPU, "0"))],
+    )

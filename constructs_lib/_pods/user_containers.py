@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from constructs_lib._core._checks import check_image, check_instance, check_strings
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_label
 from constructs_lib._core._pull_policy import ImagePullPolicy
@@ -43,11 +44,10 @@ class UserContainer:
     command: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
-    # None: the chown init container's size (UserPods.init_cpu / init_memory), requested and
+    # The chown init container's size (UserPods.init_cpu / init_memory), requested and
     # limited: enough for a small helper, not for real work.
-    resources: Resources | None = None
-    # None: the profile's.
-    image_pull_policy: ImagePullPolicy | None = None
+    resources: Resources | Derived = Derived.FROM_USER_PODS
+    image_pull_policy: ImagePullPolicy | Derived = Derived.FROM_PROFILE
     run_as_user: int = NOTEBOOK_UID
 
     def check(self, scope: Construct, field: str, template_fields: Iterable[str]) -> None:
@@ -79,12 +79,13 @@ class UserContainer:
                 )
             check_instance(scope, f"{field}.env[{key!r}]", value, str)
             _check_template(scope, f"{field}.env[{key!r}]", value, fields)
-        if self.image_pull_policy is not None:
+        if self.image_pull_policy is not Derived.FROM_PROFILE:
             check_instance(
                 scope, f"{field}.image_pull_policy", self.image_pull_policy, ImagePullPolicy
             )
-        if self.resources is not None:
+        if self.resources is not Derived.FROM_USER_PODS:
             check_instance(scope, f"{field}.resources", self.resources, Resources)
+        if isinstance(self.resources, Resources):
             self.resources.check(scope, f"{field}.resources")
         if (
             isinstance(self.run_as_user, bool)
@@ -99,13 +100,13 @@ class UserContainer:
             )
 
     def to_settings(self, pull_policy: str) -> ContainerSettings:
-        resources = self.resources
+        # No sizes in the settings: the hub gives the spawner's init sizes (as for the chown).
+        resources = self.resources if isinstance(self.resources, Resources) else None
+        pull = self.image_pull_policy
         return ContainerSettings(
             name=self.name,
             image=self.image,
-            image_pull_policy=(
-                self.image_pull_policy.value if self.image_pull_policy else pull_policy
-            ),
+            image_pull_policy=pull.value if isinstance(pull, ImagePullPolicy) else pull_policy,
             command=tuple(self.command),
             args=tuple(self.args),
             env=dict(sorted(self.env.items())),

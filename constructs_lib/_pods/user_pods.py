@@ -10,6 +10,7 @@ from constructs import Construct
 
 from constructs_lib._core._checks import check_image_pull_secrets
 from constructs_lib._core._cluster_names import claim_cluster_name
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import Component, check_dns_subdomain, selector_labels
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
@@ -34,7 +35,8 @@ class UserPriority:
     """The PriorityClass user pods run at: one the app creates, or one the cluster already
     has (a prerequisite of the app). Use the factory methods."""
 
-    name: str | None
+    # Derived.FROM_RELEASE: "<release>-singleuser-server".
+    name: str | Derived
     value: int | None = None
     description: str = ""
     reason: str | None = None
@@ -42,7 +44,7 @@ class UserPriority:
     @staticmethod
     def created(
         *,
-        name: str | None = None,
+        name: str | Derived = Derived.FROM_RELEASE,
         # 0, as zero-to-jupyterhub gives user pods: never evicted for pods without a class
         # (a kernel's state dies with its pod), and above the cluster autoscaler's cutoff (-10)
         # below which a pending pod never triggers a scale-up.
@@ -53,7 +55,7 @@ class UserPriority:
         ),
     ) -> UserPriority:
         """A PriorityClass of the app (``preemptionPolicy: Never``: a user server waits for
-        room rather than evicting anything). ``name`` defaults to
+        room rather than evicting anything). ``name`` defaults to ``Derived.FROM_RELEASE``:
         ``<release>-singleuser-server``; ``value`` must be 0 or less. The class has no
         namespace: no two hubs of an app may create one of the same name."""
         return UserPriority(name, value, description)
@@ -69,7 +71,7 @@ class UserPriority:
         return self.reason is None
 
     def check(self, scope: Construct, prefix: str) -> None:
-        if self.name is not None:
+        if isinstance(self.name, str):
             check_dns_subdomain(scope, f"{prefix}.name", self.name)
             if self.created_by_app and self.name.startswith("system-"):
                 raise invalid(
@@ -98,7 +100,7 @@ class UserPriority:
                     self.description,
                     "must say what the class is for",
                 )
-        elif self.name is None or not (self.reason or "").strip():
+        elif not isinstance(self.name, str) or not (self.reason or "").strip():
             raise invalid(
                 scope,
                 prefix,
@@ -107,7 +109,9 @@ class UserPriority:
             )
 
     def resolve_name(self, release: str) -> str:
-        return self.name or f"{release}-{Component.SINGLEUSER.value}"
+        if isinstance(self.name, str):
+            return self.name
+        return f"{release}-{Component.SINGLEUSER.value}"
 
     def claim(self, scope: Construct, prefix: str, release: str) -> None:
         """Claim the class's name in the app, when the app creates it: no other hub of the
@@ -118,7 +122,7 @@ class UserPriority:
                 "PriorityClass",
                 self.resolve_name(release),
                 release=release,
-                field=None if self.name is None else f"{prefix}.name",
+                field=f"{prefix}.name" if isinstance(self.name, str) else None,
                 share="let one hub create the class and the other name it with "
                 "UserPriority.existing",
             )

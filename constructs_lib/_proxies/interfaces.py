@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._derived import Derived
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ProxyToken
@@ -106,8 +107,9 @@ class IHub(Protocol):
 
     @property
     def outbound_urls(self) -> tuple[str, ...]: ...
-    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | None) -> tuple[str, ...]:
-        """The hosts an ingress in front of the hub serves (``None``: all public hosts)."""
+    def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
+        """The hosts an ingress in front of the hub serves (``Derived.FROM_HUB``: all public
+        hosts)."""
         ...
 
 

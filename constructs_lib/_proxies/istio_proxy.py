@@ -16,6 +16,7 @@ from constructs import Construct
 
 from constructs_lib._core._checks import check_image, check_image_pull_secrets
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._endpoints import (
     PROXY_SERVICE_API_PORT,
     component_name,
@@ -105,7 +106,7 @@ class IstioProxyOptions:
         replicas: default 2: the proxy keeps no state (routes are VirtualServices), so
             replicas agree, and one keeps serving the hub through a node drain.
         resources: default the project's example, 100m/256M requested, 1 CPU/256M limit.
-        host: the VirtualServices' host (``SUB_DOMAIN_HOST``); default ``None``, ``*``: every
+        host: the VirtualServices' host (``SUB_DOMAIN_HOST``); default ``*``: every
             host the Gateway serves (the Gateway is the release's own, listing its hosts).
         wait_for_warmup: whether each route creation waits until ``https://<host>/<route>/``
             answers through it (``WAIT_FOR_WARMUP``); default ``False``: it needs a single
@@ -113,7 +114,7 @@ class IstioProxyOptions:
             every route waits out 7 tries (10 s or more) first. JupyterHub itself redirects
             a user URL that reaches the hub before its route is live.
         virtual_service_prefix: the prefix of the VirtualServices' names and annotation
-            (``VIRTUAL_SERVICE_PREFIX``); default ``None``, the release.
+            (``VIRTUAL_SERVICE_PREFIX``); default ``Derived.FROM_RELEASE``: the hub's release.
         cluster_domain: the cluster's DNS domain (``CLUSTER_DOMAIN``); default
             ``cluster.local``.
         probes: liveness and readiness timing on ``/ping``; default ``HealthProbes()``.
@@ -134,14 +135,14 @@ class IstioProxyOptions:
     replicas: int = 2
     # The project's README deployment.
     resources: Resources = Resources("100m", "256M", "1", "256M")  # noqa: RUF009 - frozen value
-    # None: "*", every host of the release's Gateway.
-    host: str | None = None
+    # Every host of the release's Gateway.
+    host: str = "*"
     # Off: the warm-up GETs https://<host>/<route>/ from the proxy's pod and needs the route's
     # response header back, which a wildcard host, an HTTP-only Gateway, a REGISTRY_ONLY
     # sidecar or the edge's auth each prevent; it then costs every route 7 tries.
     wait_for_warmup: bool = False
-    # None: the release (VirtualServices "<release>-<sha256 of the route>").
-    virtual_service_prefix: str | None = None
+    # VirtualServices "<release>-<sha256 of the route>".
+    virtual_service_prefix: str | Derived = Derived.FROM_RELEASE
     cluster_domain: str = "cluster.local"
     probes: HealthProbes = field(default_factory=HealthProbes)
     pre_stop_seconds: int = 3
@@ -205,7 +206,7 @@ class IstioProxy(LibraryConstruct):
         id: str,
         *,
         hub: IHub,
-        options: IstioProxyOptions | None = None,
+        options: IstioProxyOptions = IstioProxyOptions(),
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
@@ -227,7 +228,15 @@ class IstioProxy(LibraryConstruct):
             raise invalid(self, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
         host = _check_host(self, hub, options.host, options.wait_for_warmup)
         prefix = check_dns_label(
-            self, "virtual_service_prefix", options.virtual_service_prefix or hub.release
+            self,
+            "virtual_service_prefix",
+            resolve(
+                self,
+                "virtual_service_prefix",
+                options.virtual_service_prefix,
+                Derived.FROM_RELEASE,
+                lambda: hub.release,
+            ),
         )
         check_dns_subdomain(self, "cluster_domain", options.cluster_domain)
         _check_hub_settings(self, hub)
@@ -415,10 +424,9 @@ def _check_hub_settings(scope: Construct, hub: IHub) -> None:
         )
 
 
-def _check_host(scope: Construct, hub: IHub, host: str | None, warmup: bool) -> str:
+def _check_host(scope: Construct, hub: IHub, chosen: str, warmup: bool) -> str:
     """``*`` (every host of the Gateway) or one of the hub's public hosts; the warm-up
     fetches ``https://<host>/…``, so it needs one real host."""
-    chosen = "*" if host is None else host
     if chosen != "*" and chosen not in hub.public_hosts:
         raise invalid(
             scope,

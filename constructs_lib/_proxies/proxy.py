@@ -13,6 +13,7 @@ from constructs import Construct
 
 from constructs_lib._core._checks import check_image, check_image_pull_secrets
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._endpoints import (
     PROXY_API_PORT,
     PROXY_METRICS_PORT,
@@ -75,17 +76,21 @@ class Autoscaling:
     """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
 
     min_replicas: int = 1
-    # None: 3 with routes in Redis; 1 with routes in memory (each replica would have its own
+    # 3 with routes in Redis; 1 with routes in memory (each replica would have its own
     # route table).
-    max_replicas: int | None = None
+    max_replicas: int | Derived = Derived.FROM_ROUTES
     cpu_utilization: int = 80
     # Scale down slowly (a 5-minute window), up at once.
     scale_down_window_seconds: int = 300
 
     def resolve(self, scope: Construct, shared_routes: bool) -> Autoscaling:
         """Checked, with max_replicas decided."""
-        maximum = (
-            self.max_replicas if self.max_replicas is not None else (3 if shared_routes else 1)
+        maximum = resolve(
+            scope,
+            "autoscaling.max_replicas",
+            self.max_replicas,
+            Derived.FROM_ROUTES,
+            lambda: 3 if shared_routes else 1,
         )
         if self.min_replicas < 1:
             raise invalid(scope, "autoscaling.min_replicas", self.min_replicas, "must be 1 or more")
@@ -261,7 +266,7 @@ class CHProxy(LibraryConstruct):
         id: str,
         *,
         hub: IHub,
-        options: ProxyOptions | None = None,
+        options: ProxyOptions = ProxyOptions(),
         **props: Any,
     ) -> None:
         super().__init__(scope, id)

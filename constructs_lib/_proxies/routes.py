@@ -102,7 +102,7 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
             ``jupyterhub-redis``.
         image: the Redis image; default ``docker.io/library/redis:7.4-alpine``, public and pinned.
         storage_size: the append-only file's volume; default ``1Gi`` (routes are small).
-        resources: default ``None``: 10m/64Mi requested, 500m/256Mi limit.
+        resources: default 10m/64Mi requested, 500m/256Mi limit.
     """
 
     service = Handle[cdk8s.ApiObject]("The Redis Service.")
@@ -122,10 +122,9 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
         password_secret: str = "jupyterhub-redis",
         image: str = "docker.io/library/redis:7.4-alpine",
         storage_size: str = "1Gi",
-        resources: Resources | None = None,
+        resources: Resources = Resources("10m", "64Mi", "500m", "256Mi"),  # noqa: B008 - frozen
     ) -> None:
         super().__init__(scope, id)
-        resources = resources or Resources("10m", "64Mi", "500m", "256Mi")
         check_dns_subdomain(self, "password_secret", password_secret)
         check_quantity(self, "storage_size", storage_size)
         resources.check(self)
