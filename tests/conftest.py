@@ -12,6 +12,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from apps import APPS, BuiltApp
+from tests.support.builders import make_chart
 from tests.support.constants import VERSIONS
 from tests.support.leaks import end, mark_session, session_processes
 from tests.support.manifests import read_manifests
@@ -80,7 +81,7 @@ def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 @pytest.fixture
 def chart() -> cdk8s.Chart:
-    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    return make_chart()
 
 
 @pytest.fixture(scope="session")
