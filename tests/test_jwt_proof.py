@@ -17,7 +17,7 @@ from jwt.algorithms import RSAAlgorithm
 from hub_runtime import jwt_proof
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier, bind_keys
 from hub_runtime.settings import JwtSettings
-from tests.support.processes import AUDIENCE, ISSUER, KeyPair, jwks_server, subject_of
+from tests.support.processes import KeyPair, idp_jwt_settings, jwks_server, subject_of
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -197,20 +197,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def jwks_verifier(url: str, max_age: int) -> JwtVerifier:
-    return JwtVerifier(
-        JwtSettings(
-            issuer=ISSUER,
-            audience=AUDIENCE,
-            user_claim="preferred_username",
-            jwks_url=url,
-            public_key=None,
-            algorithms=("RS256",),
-            leeway=0,
-            max_lifetime=3600,
-            groups_claim="groups",
-            jwks_max_age_seconds=max_age,
-        )
-    )
+    return JwtVerifier(idp_jwt_settings(url, jwks_max_age_seconds=max_age))
 
 
 def test_withdrawn_key_stops_verifying_within_the_max_age(clock: Clock) -> None:
