@@ -104,9 +104,10 @@ test: setup
 	bash scripts/test
 	bash scripts/test_z2jh
 
-## The tests that start no process and generate nothing (pytest -m "not slow"): seconds.
+## The tests that start no process and generate nothing (pytest -m "not slow"), one
+## pytest-xdist worker per core: seconds. Being in-process only, they are safe in parallel.
 test-fast: .stamps/python-dev
-	bash scripts/test -m "not slow"
+	bash scripts/test -m "not slow" --numprocesses=auto
 
 ## The documentation site (docs/, mkdocs.yml) into site/.
 docs: .stamps/docs

@@ -7,9 +7,13 @@ kube config to exist, so a throwaway one pointing at an unreachable loopback por
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -21,15 +25,51 @@ __all__ = ["UNREACHABLE_KUBECONFIG", "PreviewUser", "render_user_objects", "with
 
 _T = TypeVar("_T")
 
-# A kube config whose API server nothing listens on: the previews never call the API.
-UNREACHABLE_KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: none, user: {token: none}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
+
+def _kubeconfig(**cluster: str) -> str:
+    """A kube config (JSON, so YAML too) whose API server nothing listens on: the previews
+    never call the API. ``cluster``: more fields of its cluster."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1", **cluster}}],
+            "users": [{"name": "none", "user": {"token": "none"}}],
+            "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none"}}],
+            "current-context": "none",
+        }
+    )
+
+
+UNREACHABLE_KUBECONFIG = _kubeconfig()
+
+
+@cache
+def _preview_kubeconfig() -> str:
+    """UNREACHABLE_KUBECONFIG with a CA of its own. Each API client (two a render) builds an
+    SSL context for the server, and with no CA named that loads the system's whole store: a
+    quarter of a render's time. The CA is a throwaway, as no request is ever sent."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "preview")])
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = ca.public_bytes(serialization.Encoding.PEM)
+    return _kubeconfig(**{"certificate-authority-data": base64.b64encode(pem).decode()})
 
 
 class PreviewUser(Mock):
@@ -70,7 +110,7 @@ def with_spawner(
     from hub_runtime.spawner import DynamicKubeSpawner
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "kubeconfig").write_text(UNREACHABLE_KUBECONFIG)
+        (Path(tmp) / "kubeconfig").write_text(_preview_kubeconfig())
         (Path(tmp) / "settings.json").write_text(dump_settings(settings))
         previous = kube_config.KUBE_CONFIG_DEFAULT_LOCATION
         # kubernetes_asyncio reads KUBECONFIG once, at import: point it at the throwaway file.

@@ -2,9 +2,9 @@
 and the binding of ``Manifest`` (jsii/manifest/index.ts, the ApiObject the constructs create
 whole in one call) beside them.
 
-Only the kinds the constructs create are imported, each with its served versions only, which
-keeps the generated modules (imported at every synthesis) small. Run with `make imports`
-(an optional argument names another output directory).
+Only the kinds the constructs create through typed bindings are imported, each with its
+served versions only, which keeps the generated modules (imported at every synthesis) small.
+Run with `make imports` (an optional argument names another output directory).
 
 The bindings live inside the library's package, not in a top-level ``imports`` package: that
 name belongs to the ``imports/`` that ``cdk8s import`` writes into every cdk8s app. Their jsii
@@ -29,18 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "constructs_lib" / "_imports"
 # Module name prefix given to cdk8s import; it names the jsii assemblies (see above).
 PREFIX = "jupyterhub_cdk8s"
-# CRD file -> the kinds taken from it.
+# CRD file -> the kinds taken from it. The constructs write Istio's and External Secrets'
+# objects as plain specs (constructs_lib._mesh, _hub.vault_secret): only Gateway API's are
+# made through typed bindings.
 KINDS = {
-    "istio.yaml": {
-        "Gateway",
-        "VirtualService",
-        "Sidecar",
-        "EnvoyFilter",
-        "PeerAuthentication",
-        "AuthorizationPolicy",
-        "Telemetry",
-    },
-    "external-secrets.yaml": {"ExternalSecret"},
     "gateway-api.yaml": {"HTTPRoute", "ReferenceGrant"},
 }
 # Kinds served in more than one version: only this one is imported (the others' classes would
@@ -50,24 +42,6 @@ ONLY_VERSION = {"HTTPRoute": "v1", "ReferenceGrant": "v1"}
 # Schema fields the constructs never set, dropped before import: fewer generated classes make
 # the bindings (imported at every synthesis) faster to load. "[]" steps into array items.
 UNUSED = {
-    "VirtualService": [
-        "spec.tcp",
-        "spec.tls",
-        "spec.exportTo",
-        "spec.http[].corsPolicy",
-        "spec.http[].delegate",
-        "spec.http[].directResponse",
-        "spec.http[].fault",
-        "spec.http[].mirror",
-        "spec.http[].mirrors",
-        "spec.http[].mirrorPercentage",
-        "spec.http[].mirrorPercent",
-        "spec.http[].redirect",
-        "spec.http[].rewrite",
-        "spec.http[].route[].headers",
-    ],
-    "Sidecar": ["spec.ingress", "spec.inboundConnectionPool"],
-    "ExternalSecret": ["spec.dataFrom", "spec.target.template", "spec.data[].sourceRef"],
     "HTTPRoute": [
         "spec.rules[].backendRefs[].filters",
         "spec.rules[].filters[].cors",

@@ -12,10 +12,19 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from apps import APPS, BuiltApp
+from hub_runtime.lazy_iri import defer_iri_grammar
+from tests.support.builders import make_chart
 from tests.support.constants import VERSIONS
 from tests.support.leaks import end, mark_session, session_processes
 from tests.support.manifests import read_manifests
 from tests.support.snapshots import YamlSnapshot
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # jsonschema builds the RFC 3987 grammar when it is imported, a second of CPU in every test
+    # process: deferred to the first IRI checked, as the hub's command defers it.
+    defer_iri_grammar()
+
 
 # The test running now (its fixtures included), so that a test not marked slow cannot start a
 # process: the fast tier (`-m "not slow"`) starts none, and a new test says when it does.
@@ -80,7 +89,7 @@ def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 @pytest.fixture
 def chart() -> cdk8s.Chart:
-    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    return make_chart()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ import cdk8s
 import jsonschema
 import kubernetes_validate
 import pytest
-import yaml
 from syrupy.assertion import SnapshotAssertion
 
 import apps
@@ -25,7 +24,8 @@ from tests.support.builders import make_jupyterhub
 from tests.support.commands import run
 from tests.support.constants import VERSIONS
 from tests.support.crd_schemas import is_custom, validate_custom
-from tests.support.manifests import ROOT, read_manifests
+from tests.support.kube_schemas import validate_strictly
+from tests.support.manifests import ROOT, read_documents, read_manifests
 
 APP_NAMES = sorted(apps.APPS)
 DEFAULT = str(KubernetesVersion.DEFAULT)
@@ -53,7 +53,7 @@ def test_validates_strictly(name: str, version: str, synthesized: dict[Any, Any]
         if is_custom(manifest):
             continue  # checked against its CRD below
         try:
-            kubernetes_validate.validate(manifest, version, strict=True)
+            validate_strictly(manifest, version)
         except kubernetes_validate.ValidationError as error:
             errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message}")
     assert errors == []
@@ -84,8 +84,8 @@ def test_crd_check_can_fail(synthesized: dict[Any, Any]) -> None:
 
 def test_no_secret_values_in_dist() -> None:
     for path in (ROOT / "dist").rglob("*.yaml"):
-        for manifest in yaml.safe_load_all(path.read_text()):
-            if manifest and manifest["kind"] == "Secret":
+        for manifest in read_documents(path):
+            if manifest["kind"] == "Secret":
                 assert not manifest.get("data") and not manifest.get("stringData"), path
 
 
@@ -135,7 +135,7 @@ def test_previews_validate_strictly(name: str) -> None:
     # Two profiles, an admin and a non-admin user; and minimal's second image choice.
     assert len(files) == {"minimal": 5, "dev": 4}[name]
     for manifest in read_manifests(ROOT / "dist" / f"{name}{PREVIEW_SUFFIX}"):
-        kubernetes_validate.validate(manifest, DEFAULT, strict=True)
+        validate_strictly(manifest, DEFAULT)
         assert manifest["metadata"]["namespace"] == "jupyterhub"
 
 
@@ -230,4 +230,4 @@ def test_strict_validation_catches_fields_newer_than_the_target(
         m for m in manifests if m["kind"] == "Service" and m["metadata"]["name"] == "jupyterhub-hub"
     )
     with pytest.raises(kubernetes_validate.ValidationError, match="trafficDistribution"):
-        kubernetes_validate.validate(service, "1.29", strict=True)
+        validate_strictly(service, "1.29")

@@ -38,7 +38,7 @@ from constructs_lib import (
     RouteStore,
 )
 from hub_runtime.settings import parse_settings
-from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth
+from tests.support.builders import find, make_bare_hub, make_chart, make_jupyterhub, synth
 from tests.support.commands import run
 from tests.support.constants import HOSTS
 from tests.support.manifests import ROOT
@@ -70,7 +70,7 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
     (whose default mesh gives the hub its sidecar, which the parts are given)."""
     outputs = []
     for kind in ("parts", "composite"):
-        chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+        chart = make_chart()
         if kind == "parts":
             proxy = _parts(chart, sidecar=IstioMesh().hub_sidecar)
             HubNetworkPolicies(chart, "NetworkPolicies", proxy=proxy, ingress_from=GATEWAY)

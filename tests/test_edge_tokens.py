@@ -40,7 +40,7 @@ from hub_runtime.preview import render_user_objects
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, selects
-from tests.support.builders import make_jupyterhub
+from tests.support.builders import make_chart, make_jupyterhub
 from tests.support.constants import GATEWAY_POD, HOSTS
 from tests.support.gateway_api_model import removed_headers, rule_for
 from tests.support.istio_proxy_api import written_virtual_service
@@ -152,7 +152,7 @@ def test_a_remote_kernel_starts_and_stops_through_devs_virtual_service(running: 
 
 
 def test_through_the_http_route(running: Running) -> None:
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    chart = make_chart()
     jupyterhub = make_jupyterhub(chart)
     route = GatewayApiIngress(
         chart, "Route", jupyterhub=jupyterhub, gateway=GatewayRef("public", "gateways")
@@ -167,7 +167,7 @@ def test_through_the_http_route(running: Running) -> None:
 
 
 def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    chart = make_chart()
     jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     proxy = jupyterhub.proxy

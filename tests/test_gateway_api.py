@@ -7,7 +7,6 @@ from typing import Any
 
 import cdk8s
 import jsonschema
-import kubernetes_validate
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -23,6 +22,7 @@ from tests.support.builders import find, make_jupyterhub, synth, value_error
 from tests.support.constants import HOSTS, VERSIONS
 from tests.support.crd_schemas import is_custom, validate_custom
 from tests.support.gateway_api_model import removed_headers, rule_for
+from tests.support.kube_schemas import validate_strictly
 
 PUBLIC = ("a.example.org", *HOSTS)
 GATEWAY = GatewayRef("public", "gateways")
@@ -230,7 +230,7 @@ def test_network_policies_admit_the_gateways_pods(
     ]
     for manifest in manifests:
         if not is_custom(manifest):
-            kubernetes_validate.validate(manifest, str(version), strict=True)
+            validate_strictly(manifest, version)
 
 
 def test_gateway_pods_given(chart: cdk8s.Chart) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -25,6 +24,7 @@ from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import parse_settings
 from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 from tests.support.constants import VERSIONS
+from tests.support.kube_schemas import validate_strictly
 
 
 def _pull_secrets(manifest: dict[str, Any]) -> list[str]:
@@ -134,7 +134,7 @@ def test_validate_strictly(version: str) -> None:
     manifests = synth(chart)
     for manifest in manifests + _user_pods(manifests):
         if manifest["kind"] in ("StatefulSet", "Deployment", "Pod"):
-            kubernetes_validate.validate(manifest, version, strict=True)
+            validate_strictly(manifest, version)
 
 
 def _error(chart: cdk8s.Chart, names: Any) -> str:

@@ -67,17 +67,6 @@ def test_generation_leaves_the_project_config_alone(generated: Path) -> None:
     ]
 
 
-def test_imported_bindings_load() -> None:
-    from constructs_lib._imports.io.external_secrets import ExternalSecret
-    from constructs_lib._imports.io.istio.networking import Gateway, VirtualService
-
-    assert {ExternalSecret.GVK.kind, Gateway.GVK.kind, VirtualService.GVK.kind} == {
-        "ExternalSecret",
-        "Gateway",
-        "VirtualService",
-    }
-
-
 def test_gateway_api_bindings_load() -> None:
     from constructs_lib._imports.io.k8s.networking.gateway import HttpRoute, ReferenceGrant
 

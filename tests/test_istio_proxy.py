@@ -9,11 +9,11 @@ archives on GitHub releases (its .goreleaser.yaml); neither npm, PyPI nor Debian
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
@@ -45,10 +45,18 @@ from hub_runtime.settings import dump_settings
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, Workload
-from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
+from tests.support.builders import (
+    find,
+    make_bare_hub,
+    make_chart,
+    make_jupyterhub,
+    synth,
+    value_error,
+)
 from tests.support.constants import HOSTS
 from tests.support.crd_schemas import is_custom, validate_custom
 from tests.support.istio_proxy_api import istio_proxy_api, written_virtual_service
+from tests.support.kube_schemas import validate_strictly
 
 COMPONENT = "app.kubernetes.io/component"
 
@@ -253,7 +261,7 @@ def test_objects_validate(chart: cdk8s.Chart) -> None:
         if is_custom(manifest):
             validate_custom(manifest)
         else:
-            kubernetes_validate.validate(manifest, "1.33", strict=True)
+            validate_strictly(manifest, "1.33")
 
 
 def _hub_proxy(jupyterhub: JupyterHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -271,8 +279,14 @@ def _hub_proxy(jupyterhub: JupyterHub, tmp_path: Path, monkeypatch: pytest.Monke
     return app.proxy_class(config=config)
 
 
-@pytest.fixture
-def routed(
+@pytest.fixture(scope="module")
+def routed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mesh, dict[str, Workload]]]:
+    """Built once for the tests that only read it."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield _routed(make_chart(), tmp_path_factory.mktemp("routed"), monkeypatch)
+
+
+def _routed(
     chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Mesh, dict[str, Workload]]:
     """The app, the pods and Services KubeSpawner renders for alice and alicex, and the

@@ -17,7 +17,7 @@ from constructs_lib import (
     check_references,
 )
 from constructs_lib.integrity import RELOADER_PREREQUISITE, External, Prerequisite
-from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.builders import find, make_chart, make_jupyterhub, synth, value_error
 
 
 def test_defaults(chart: cdk8s.Chart, snapshot_yaml: SnapshotAssertion) -> None:
@@ -127,7 +127,7 @@ def test_namespace_for_a_jupyterhub_names_a_wrong_one(chart: cdk8s.Chart) -> Non
 
 def _with_profiles(add: bool) -> list[dict[str, Any]]:
     """Two profiles: both given, or the second added after."""
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    chart = make_chart()
     standard = NotebookProfile(chart, "Standard", display_name="Standard", default=True)
     large = NotebookProfile(chart, "Large", display_name="Large", cpu_limit="8")
     jupyterhub = make_jupyterhub(chart, profiles=[standard] if add else [standard, large])

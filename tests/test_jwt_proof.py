@@ -14,9 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import RSAAlgorithm
 
+from hub_runtime import jwt_proof
 from hub_runtime.jwt_proof import InvalidProof, JwtVerifier, bind_keys
 from hub_runtime.settings import JwtSettings
-from tests.support.processes import AUDIENCE, ISSUER, KeyPair, jwks_server, subject_of
+from tests.support.processes import KeyPair, idp_jwt_settings, jwks_server, subject_of
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -175,24 +176,31 @@ class Counted:
         return self.key.jwk()
 
 
+class Clock:
+    """The verifier's monotonic clock, moved on by the test: keys age without a wait."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(jwt_proof, "time", moved)
+    return moved
+
+
 def jwks_verifier(url: str, max_age: int) -> JwtVerifier:
-    return JwtVerifier(
-        JwtSettings(
-            issuer=ISSUER,
-            audience=AUDIENCE,
-            user_claim="preferred_username",
-            jwks_url=url,
-            public_key=None,
-            algorithms=("RS256",),
-            leeway=0,
-            max_lifetime=3600,
-            groups_claim="groups",
-            jwks_max_age_seconds=max_age,
-        )
-    )
+    return JwtVerifier(idp_jwt_settings(url, jwks_max_age_seconds=max_age))
 
 
-def test_withdrawn_key_stops_verifying_within_the_max_age() -> None:
+def test_withdrawn_key_stops_verifying_within_the_max_age(clock: Clock) -> None:
     """Rotation at the identity provider: the old key leaves the JWKS, its tokens verify until
     the cached keys are jwks_max_age_seconds old (here 1 s) and never after."""
     old, new = KeyPair("old"), KeyPair("new")
@@ -204,7 +212,7 @@ def test_withdrawn_key_stops_verifying_within_the_max_age() -> None:
         published[:] = [new]
         # Within the bound the cache still holds the old key.
         assert (await checker.verify(old.token("ann")))["sub"] == subject_of("ann")
-        await asyncio.sleep(1.2)
+        clock.advance(1.2)
         with pytest.raises(InvalidProof, match=r"unknown key id 'old'"):
             await checker.verify(old.token("ann"))
         assert (await checker.verify(new.token("ann")))["preferred_username"] == "ann"
@@ -213,7 +221,7 @@ def test_withdrawn_key_stops_verifying_within_the_max_age() -> None:
         asyncio.run(scenario())
 
 
-def test_unreachable_jwks_fails_closed_once_keys_age() -> None:
+def test_unreachable_jwks_fails_closed_once_keys_age(clock: Clock) -> None:
     """An identity provider that stopped answering: past the max age the cached keys are not
     used, so no token verifies (the hub answers 401, tests/test_oidc_login.py)."""
     key = KeyPair("k")
@@ -222,7 +230,7 @@ def test_unreachable_jwks_fails_closed_once_keys_age() -> None:
         with jwks_server([key]) as url:
             checker = jwks_verifier(url, max_age=1)
             assert (await checker.verify(key.token("ann")))["preferred_username"] == "ann"
-        await asyncio.sleep(1.2)  # the server is gone, the keys age
+        clock.advance(1.2)  # the server is gone, the keys age
         for _ in range(3):
             with pytest.raises(InvalidProof, match=r"^no keys younger than 1 s: cannot load keys"):
                 await checker.verify(key.token("ann"))
@@ -230,7 +238,7 @@ def test_unreachable_jwks_fails_closed_once_keys_age() -> None:
     asyncio.run(scenario())
 
 
-def test_aged_keys_are_fetched_again_before_use() -> None:
+def test_aged_keys_are_fetched_again_before_use(clock: Clock) -> None:
     """Past the max age the keys are fetched again before verifying (here once per second),
     even though unknown key ids refetch at most every 10 s."""
     key = KeyPair("k")
@@ -241,7 +249,7 @@ def test_aged_keys_are_fetched_again_before_use() -> None:
         await checker.verify(key.token("ann"))
         await checker.verify(key.token("ann"))
         assert counted.served == 1
-        await asyncio.sleep(1.2)
+        clock.advance(1.2)
         await checker.verify(key.token("ann"))
         assert counted.served == 2
 

@@ -24,7 +24,7 @@ from constructs_lib import (
     UserPods,
 )
 from hub_runtime.settings import SETTINGS_FILE_NAME
-from tests.support.builders import find, synth
+from tests.support.builders import find, make_chart, synth
 from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
@@ -134,7 +134,7 @@ def test_own_scrape_without_a_mesh(chart: cdk8s.Chart) -> None:
 
 def test_policies_admit_prometheus_only_with_a_mesh(chart: cdk8s.Chart) -> None:
     assert "allow-prometheus" in _policies(chart)
-    other = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    other = make_chart()
     assert "allow-prometheus" not in _policies(other, mesh=None)
 
 

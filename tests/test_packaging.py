@@ -176,10 +176,12 @@ def test_wheel_ships_no_top_level_imports(wheel: Path) -> None:
     assert {
         "constructs_lib/py.typed",
         "hub_runtime/py.typed",
-        "constructs_lib/_imports/io/istio/networking/py.typed",
+        "constructs_lib/_imports/io/k8s/networking/gateway/py.typed",
     } <= set(names)
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
-    assert any(name.endswith("jupyterhub_cdk8s_ioistionetworking@0.0.0.jsii.tgz") for name in names)
+    assert any(
+        name.endswith("jupyterhub_cdk8s_iok8snetworkinggateway@0.0.0.jsii.tgz") for name in names
+    )
 
 
 def test_readme_example_runs_on_the_wheels_node(venv: Path, tmp_path: Path) -> None:

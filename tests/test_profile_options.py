@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
 import requests
 from kubespawner import KubeSpawner
@@ -29,8 +28,9 @@ from constructs_lib import (
 from hub_runtime.config import profile_list
 from hub_runtime.preview import UNREACHABLE_KUBECONFIG, render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings
-from tests.support.builders import make_hub, synth, value_error
+from tests.support.builders import make_chart, make_hub, synth, value_error
 from tests.support.constants import VERSIONS
+from tests.support.kube_schemas import validate_strictly
 from tests.support.processes import deployment
 
 BIG_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
@@ -294,12 +294,12 @@ def test_extra_and_init_containers_reach_the_pod(chart: cdk8s.Chart) -> None:
 
 @pytest.mark.parametrize("version", VERSIONS, ids=str)
 def test_pods_validate_strictly(version: Any) -> None:
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    chart = make_chart()
     settings = _settings(chart, _helped(chart), _lab(chart))
     synth(chart)
     for profile, choices in (("helped", {}), ("lab", {"image": "big"})):
         pod = {"apiVersion": "v1", **_pod(settings, profile, **choices)}
-        kubernetes_validate.validate(pod, str(version), strict=True)
+        validate_strictly(pod, version)
 
 
 def test_choice_and_container_images_are_scan_exceptions(chart: cdk8s.Chart) -> None:
@@ -448,7 +448,7 @@ def test_a_running_hub_refuses_forged_choices(tmp_path: Path) -> None:
     choice here gets as far as the cluster): the spawn form lists the choices; a forged one
     is a 400 naming it, in the form and through the REST API alike (every way to forge one:
     tests/adversarial/test_forged_spawn_options.py)."""
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    chart = make_chart()
     settings = _settings(chart, _lab(chart))
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(UNREACHABLE_KUBECONFIG)

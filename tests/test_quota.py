@@ -12,7 +12,6 @@ from typing import Any
 
 import cdk8s
 import pytest
-import yaml
 from syrupy.assertion import SnapshotAssertion
 
 import apps
@@ -31,7 +30,7 @@ from constructs_lib import (
 )
 from hub_runtime.preview import render_user_objects
 from tests.support.builders import find, make_jupyterhub, synth
-from tests.support.manifests import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_documents, read_manifests
 from tests.support.quota_admission import LAYOUTS, Namespace, app_pods, inject
 
 _MOST = 1000
@@ -55,10 +54,7 @@ def _namespace(manifests: list[dict[str, Any]], layout: str) -> Namespace:
 
 def _preview_pod(app: str, profile: str) -> dict[str, Any]:
     path = ROOT / "dist" / f"{app}{PREVIEW_SUFFIX}" / f"{profile}-user.yaml"
-    pod: dict[str, Any] = next(
-        d for d in yaml.safe_load_all(path.read_text()) if d["kind"] == "Pod"
-    )
-    return pod
+    return next(d for d in read_documents(path) if d["kind"] == "Pod")
 
 
 @pytest.fixture(scope="module")

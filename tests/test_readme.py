@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import cdk8s
 import pytest
 
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
+from tests.support.builders import make_chart
 from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
 from tests.support.docs import README, anchors, example, section
@@ -215,4 +215,4 @@ def test_development_pages_example_tests_pass() -> None:
     tests = [test for name, test in namespace.items() if name.startswith("test_")]
     assert len(tests) == 2
     for test in tests:
-        test(cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub"))
+        test(make_chart())

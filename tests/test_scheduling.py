@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -25,8 +24,9 @@ from constructs_lib import (
     TolerationOperator,
 )
 from hub_runtime.preview import render_user_objects
-from tests.support.builders import find, make_hub, synth, value_error
+from tests.support.builders import find, make_chart, make_hub, synth, value_error
 from tests.support.constants import VERSIONS
+from tests.support.kube_schemas import validate_strictly
 
 SELECTOR = {"node.kubernetes.io/instance-type": "m5.xlarge"}
 TOLERATIONS = (
@@ -189,7 +189,7 @@ def test_gpu_toleration_can_be_replaced(chart: cdk8s.Chart) -> None:
 
 @pytest.mark.parametrize("version", VERSIONS, ids=str)
 def test_validates_strictly(version: Any) -> None:
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    chart = make_chart()
     profile = NotebookProfile(
         chart, "Placed", display_name="Placed", gpus=1, node_selector=SELECTOR, affinity=AFFINITY
     )
@@ -202,7 +202,7 @@ def test_validates_strictly(version: Any) -> None:
     manifests = [*synth(chart), {"apiVersion": "v1", **_user_pod(hub, "placed")}]
     for manifest in manifests:
         if manifest["kind"] in ("StatefulSet", "Deployment", "Pod"):
-            kubernetes_validate.validate(manifest, str(version), strict=True)
+            validate_strictly(manifest, version)
 
 
 def _error(chart: cdk8s.Chart, **props: Any) -> str:

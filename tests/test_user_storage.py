@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
@@ -27,8 +26,9 @@ from hub_runtime.preview import render_user_objects, with_spawner
 from hub_runtime.settings import HubSettings, dump_settings, parse_settings
 from hub_runtime.slugs import user_key
 from hub_runtime.spawner import CLAIM_USER_LABEL
-from tests.support.builders import make_hub, value_error
+from tests.support.builders import make_chart, make_hub, value_error
 from tests.support.constants import VERSIONS
+from tests.support.kube_schemas import validate_strictly
 from tests.support.manifests import ROOT, read_manifests
 
 
@@ -112,7 +112,7 @@ def test_named_servers_share_the_users_claim(chart: cdk8s.Chart) -> None:
 
 
 def _another_chart() -> cdk8s.Chart:
-    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+    return make_chart()
 
 
 def _together(key: str) -> dict[str, Any]:
@@ -304,7 +304,7 @@ def test_claim_and_pod_validate_strictly(chart: cdk8s.Chart, version: str) -> No
     )
     for manifest in _objects(_hub(chart, claim).settings).values():
         manifest.setdefault("apiVersion", "v1")
-        kubernetes_validate.validate(manifest, version, strict=True)
+        validate_strictly(manifest, version)
 
 
 def test_minimal_homes_are_claims() -> None:

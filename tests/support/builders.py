@@ -13,6 +13,11 @@ from constructs_lib import CHProxy, HubStatefulSet, JupyterHub, NotebookProfile
 from tests.support.constants import HOSTS, TOKEN, TRUST
 
 
+def make_chart() -> cdk8s.Chart:
+    """An empty chart in namespace jupyterhub, in an app of its own (the ``chart`` fixture's)."""
+    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
+
+
 def synth(chart: cdk8s.Chart) -> list[dict[str, Any]]:
     """The chart's manifests, as ``cdk8s synth`` would write them."""
     return list(cdk8s.Testing.synth(chart))

@@ -7,9 +7,8 @@ from functools import cache
 from typing import Any
 
 import jsonschema
-import yaml
 
-from tests.support.manifests import ROOT
+from tests.support.manifests import ROOT, read_documents
 
 
 @cache
@@ -17,9 +16,7 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """``(apiVersion, kind) -> schema`` for every served version in crds/."""
     schemas = {}
     for path in sorted((ROOT / "crds").glob("*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text()):
-            if not crd:
-                continue
+        for crd in read_documents(path):
             group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
             for version in crd["spec"]["versions"]:
                 if version.get("served"):

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from tests.support.docs import DOCS, section
-from tests.support.manifests import ROOT, read_manifests
+from tests.support.manifests import ROOT, read_documents, read_manifests
 from tests.support.oauth2_proxy import InvalidConfiguration, OAuth2Proxy
 from tests.support.oauth2_proxy_chart import CHART_VERSION, ChartError, ChartRelease
 
@@ -209,10 +209,7 @@ class _Walk:
             return
         if verbs[:1] == ["apply"]:
             path = ROOT / str(_option(args, "-f"))
-            if path.is_file():
-                manifests = [d for d in yaml.safe_load_all(path.read_text()) if d]
-            else:
-                manifests = read_manifests(path)
+            manifests = read_documents(path) if path.is_file() else read_manifests(path)
             for manifest in manifests:
                 if manifest["kind"] == "Namespace":
                     self.cluster.namespaces.add(manifest["metadata"]["name"])

@@ -201,6 +201,24 @@ class KeyPair:
         )
 
 
+def idp_jwt_settings(jwks_url: str, **changes: Any) -> JwtSettings:
+    """The hub's JWT settings for the test IdP, its JWKS at ``jwks_url``; ``changes``
+    replace fields."""
+    settings = JwtSettings(
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        user_claim="preferred_username",
+        jwks_url=jwks_url,
+        public_key=None,
+        algorithms=("RS256",),
+        leeway=0,
+        max_lifetime=3600,
+        groups_claim="groups",
+        jwks_max_age_seconds=300,
+    )
+    return dataclasses.replace(settings, **changes)
+
+
 @contextmanager
 def jwks_server(keys: list[KeyPair]) -> Iterator[str]:
     """Serve the keys' JWKS on 127.0.0.1; yields its URL. The JWKS is ``keys`` at each
@@ -218,7 +236,8 @@ def jwks_server(keys: list[KeyPair]) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: half a second at the default interval.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
@@ -459,21 +478,7 @@ def deployment(
         auth = dataclasses.replace(
             auth,
             trust="jwt",
-            jwt=dataclasses.replace(
-                JwtSettings(
-                    issuer=ISSUER,
-                    audience=AUDIENCE,
-                    user_claim="preferred_username",
-                    jwks_url=jwks_url,
-                    public_key=None,
-                    algorithms=("RS256",),
-                    leeway=0,
-                    max_lifetime=3600,
-                    groups_claim="groups",
-                    jwks_max_age_seconds=300,
-                ),
-                **(jwt_changes or {}),
-            ),
+            jwt=idp_jwt_settings(jwks_url, **(jwt_changes or {})),
         )
     else:
         auth = dataclasses.replace(auth, trust="header", jwt=None)
