@@ -473,7 +473,7 @@ def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
         )
     assert str(error.value).startswith(
         "test/JupyterHub: proxy_routes applies to CHProxy only (proxy_options is "
-        "IstioProxyOptions, whose routes are VirtualServices), got <"
+        "IstioProxyOptions, which has no such field), got <"
     )
 
 

@@ -19,7 +19,7 @@ from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import Component, check_dns_label, selector_labels
 from constructs_lib._core._objects import api_object
 from constructs_lib._core._placement import enter
-from constructs_lib._core._props import check_arguments
+from constructs_lib._core._props import check_arguments, renamed_arguments
 from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.proxy_token import ProxyToken
@@ -30,8 +30,8 @@ from constructs_lib._pods.profile import ImagePullPolicy, NotebookProfile, UserV
 from constructs_lib._pods.profile_options import ProfileOption
 from constructs_lib._pods.user_pods import IdleCuller, UserPods
 from constructs_lib._proxies.interfaces import IProxy
-from constructs_lib._proxies.istio_proxy import IstioProxy, IstioProxyOptions
-from constructs_lib._proxies.proxy import Autoscaling, CHProxy, ProxyOptions
+from constructs_lib._proxies.istio_proxy import IstioProxyOptions
+from constructs_lib._proxies.proxy import Autoscaling, ProxyOptions
 from constructs_lib._proxies.routes import RouteStore
 
 __all__ = ["JupyterHub", "reference_profiles"]
@@ -127,9 +127,8 @@ class JupyterHub(LibraryConstruct):
         mesh: the service mesh of every part; default ``IstioMesh()``, Istio's sidecar in the
             hub, proxy and user pods (each part's sidecar resources are its fields); ``None``
             for no mesh. The parts' own ``sidecar`` (and ``user_pods.prometheus_port`` with a
-            mesh) are the mesh's here: setting one is an error naming the mesh's field.
-        sidecar: no longer taken (``mesh`` decides every part's sidecar): given, it is an error
-            naming ``mesh``.
+            mesh) are the mesh's here: setting one is an error naming the mesh's field; the
+            former ``sidecar`` shorthand is a ``TypeError`` naming ``mesh``.
         user_pods: what every user pod gets; default ``UserPods()``.
         culler: the idle culler; default ``IdleCuller()``.
         named_server_limit: named servers per user; default 3, 0 turns them off.
@@ -151,6 +150,7 @@ class JupyterHub(LibraryConstruct):
     user_service_account = Handle[cdk8s.ApiObject]("The ServiceAccount user pods run as.")
     proxy_token = Handle[ProxyToken]("The proxy token's source, shared by the hub and the proxy.")
 
+    @renamed_arguments(sidecar="mesh")
     def __init__(
         self,
         scope: Construct,
@@ -169,7 +169,6 @@ class JupyterHub(LibraryConstruct):
         hub_image: str | Derived = Derived.FROM_OPTIONS,
         proxy_image: str | Derived = Derived.FROM_OPTIONS,
         mesh: IstioMesh | None = IstioMesh(),  # noqa: B008 - frozen value
-        sidecar: object = KEEP,
         user_pods: UserPods | Derived = Derived.FROM_OPTIONS,
         culler: IdleCuller | Derived = Derived.FROM_OPTIONS,
         named_server_limit: int | Derived = Derived.FROM_OPTIONS,
@@ -220,25 +219,19 @@ class JupyterHub(LibraryConstruct):
             )
             if not _kept(self, f"proxy_{name}", value)
         }
-        if sidecar is not KEEP:
-            raise invalid(
-                self,
-                "sidecar",
-                sidecar,
-                "is now mesh: mesh=IstioMesh(hub_sidecar=..., proxy_sidecar=...) for Istio, "
-                "mesh=None for no mesh",
-            )
         mesh = check_mesh(self, mesh)
-        if isinstance(proxy_options, IstioProxyOptions):
-            for name in ("autoscaling", "routes"):
-                if name in proxy_props:
-                    raise invalid(
-                        self,
-                        f"proxy_{name}",
-                        proxy_props[name],
-                        "applies to CHProxy only (proxy_options is IstioProxyOptions, whose "
-                        "routes are VirtualServices)",
-                    )
+        # A shorthand the chosen proxy's options have no field for (IstioProxy keeps its
+        # routes as VirtualServices and runs a fixed number of replicas).
+        offered = {field.name for field in dataclasses.fields(proxy_options)}
+        for name, value in proxy_props.items():
+            if name not in offered:
+                raise invalid(
+                    self,
+                    f"proxy_{name}",
+                    value,
+                    f"applies to CHProxy only (proxy_options is {type(proxy_options).__name__}, "
+                    "which has no such field)",
+                )
         if not _kept(self, "image_pull_secrets", image_pull_secrets):
             pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
             hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
@@ -286,11 +279,8 @@ class JupyterHub(LibraryConstruct):
             proxy_limits=proxy_settings.hub_limits(),
             options=hub_settings,
         )
-        self.proxy = (
-            IstioProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
-            if isinstance(proxy_settings, IstioProxyOptions)
-            else CHProxy(self, "Proxy", hub=self.hub, options=proxy_settings)
-        )
+        # The options answer for the proxy they configure.
+        self.proxy = proxy_settings.make_proxy(self, "Proxy", self.hub)
         self.proxy_token = proxy_token
         # The escape hatch of the whole: the hub's StatefulSet.
         self.node.default_child = self.hub.stateful_set

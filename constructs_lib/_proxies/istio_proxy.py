@@ -151,6 +151,10 @@ class IstioProxyOptions:
     dns_ndots: int | None = 1
     image_pull_secrets: tuple[str, ...] = ()
 
+    def make_proxy(self, scope: Construct, id: str, hub: IHub) -> IstioProxy:
+        """The ``IstioProxy`` these options configure, for ``hub``."""
+        return IstioProxy(scope, id, hub=hub, options=self)
+
     def hub_limits(self) -> HubLimits:
         """No named servers, the slash-keeping API client, and a slow poll of the routes."""
         return HubLimits(

@@ -212,6 +212,10 @@ class ProxyOptions:
     tolerations: Sequence[Toleration] = ()
     affinity: Sequence[Affinity] = ()
 
+    def make_proxy(self, scope: Construct, id: str, hub: IHub) -> CHProxy:
+        """The ``CHProxy`` these options configure, in front of ``hub``."""
+        return CHProxy(scope, id, hub=hub, options=self)
+
     def hub_limits(self) -> HubLimits:
         """CHP routes by longest prefix, so any number of named servers; routes in Redis
         outlive a proxy restart, so the hub need not poll them often."""
