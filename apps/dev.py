@@ -57,8 +57,8 @@ from constructs_lib.integrity import (
 
 __all__ = ["PROXY_REDIS_IMAGE", "SITE", "DevChart", "build"]
 
-# Built from docker/proxy-redis.Dockerfile and pushed to image_registry (see the README): the
-# official CHP image of the version the tests run, plus the Redis route backend.
+# Built from docker/proxy-redis.Dockerfile and pushed to image_registry (docs/guide/apps.md):
+# the official CHP image of the version the tests run, plus the Redis route backend.
 PROXY_REDIS_IMAGE = "proxy-redis:5.3.0"
 
 

@@ -1,7 +1,7 @@
 """``minimal``: hub, proxy and the two reference profiles behind ingress-nginx + oauth2-proxy.
 
 Each user's home is a PersistentVolumeClaim of their own, made at their first start. No mesh
-and no Vault: the proxy token is a Secret you create once (see the README), and oauth2-proxy
+and no Vault: the proxy token is a Secret you create once (see docs/guide/apps.md), and oauth2-proxy
 runs in the app's namespace under the hub's path (``AUTH_PROXY_FLAGS``).
 NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
 only the hub's port. Servers open in JupyterLab, and the standard profile offers a choice of

@@ -76,7 +76,7 @@ class Prerequisite:
 
     kind: str
     name: str
-    # Why the app needs it and where it comes from (shown in the README's list).
+    # Why the app needs it and where it comes from (the apps' prerequisites tables show it).
     reason: str
     # Where it lives when that is not the app's namespace (a service account of the gateway).
     namespace: str | None = None
@@ -95,7 +95,7 @@ class Prerequisite:
 
     @property
     def description(self) -> str:
-        """The reason, and the command that builds an image (the README's "why" column)."""
+        """The reason, and the command that builds an image (the prerequisites' "why")."""
         return self.reason + (f"; build it: `{self.build_command}`" if self.build_command else "")
 
 

@@ -58,9 +58,9 @@ class HeaderTrust:
         ``audience``, unexpired, valid for at most ``max_token_lifetime`` seconds
         (``exp - iat``), that names the header's person: the header must equal its ``sub``
         (what oauth2-proxy sends for OIDC) or its ``user_claim``. The account name is the
-        token's ``user_claim`` (default ``preferred_username``: a readable name, see the
-        README for each identity provider); the account is bound to the token's issuer and
-        ``sub`` at its first login, and another person's token for it is refused.
+        token's ``user_claim`` (default ``preferred_username``: a readable name; see
+        docs/design/security.md for each identity provider); the account is bound to the
+        token's issuer and ``sub`` at its first login, and another person's token for it is refused.
         ``groups_claim`` names the claim listing the person's groups (for the hub's
         ``admin_groups`` and ``allowed_groups``). Keys from ``jwks_url`` are used for at most
         ``jwks_max_age_seconds``, then fetched again: a key the identity provider withdraws

@@ -1,7 +1,7 @@
 """Deliberate exceptions to manifest security scanning, stated on the object with a reason.
 
 checkov reads ``checkov.io/skip<N>: <check id>=<reason>`` annotations; every exception this
-library makes is listed in the README's security section.
+library makes is listed in docs/design/security.md (Scanning).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ AUTH_COOKIE_PATH = HUB_PATH
 # Where oauth2-proxy serves its sign-in, callback and auth check: under the cookies' path,
 # so its CSRF cookie reaches its callback.
 AUTH_PROXY_PREFIX = f"{HUB_PATH}/oauth2"
-# The flags that put oauth2-proxy there (with the rest the README lists).
+# The flags that put oauth2-proxy there (with the rest docs/guide/deploying.md lists).
 AUTH_PROXY_FLAGS = (f"--proxy-prefix={AUTH_PROXY_PREFIX}", f"--cookie-path={AUTH_COOKIE_PATH}")
 
 

@@ -252,7 +252,7 @@ class UserPods:
 
     @property
     def scan_exceptions(self) -> dict[str, str]:
-        """Why user pods cannot meet some scanner checks (see the README)."""
+        """Why user pods cannot meet some scanner checks (see docs/design/security.md, Scanning)."""
         probes = "the hub tracks user server readiness itself (spawn and activity)"
         return {
             "CKV_K8S_8": probes,

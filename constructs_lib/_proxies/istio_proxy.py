@@ -133,7 +133,7 @@ class IstioProxyOptions:
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
     # Stateless (routes live in VirtualServices): two replicas keep the API up in a drain.
     replicas: int = 2
-    # The project's README deployment.
+    # As jupyterhub-istio-proxy's own README deploys it.
     resources: Resources = Resources("100m", "256M", "1", "256M")  # noqa: RUF009 - frozen value
     # Every host of the release's Gateway.
     host: str = "*"
