@@ -149,6 +149,7 @@ class JupyterHub(LibraryConstruct):
     proxy = Handle[IProxy]("The proxy: ``CHProxy``, or ``IstioProxy`` with IstioProxyOptions.")
     user_service_account = Handle[cdk8s.ApiObject]("The ServiceAccount user pods run as.")
     proxy_token = Handle[ProxyToken]("The proxy token's source, shared by the hub and the proxy.")
+    mesh = Handle[IstioMesh | None]("The service mesh every part follows; ``None`` for none.")
 
     @renamed_arguments(sidecar="mesh")
     def __init__(
