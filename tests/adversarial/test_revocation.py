@@ -36,16 +36,6 @@ KEY = KeyPair("rsa")
 USERS = ("alice", "bob", "harry", "mallory")
 
 
-def allowed(*users: str) -> str:
-    """The hub's configuration beyond the settings: who may log in, and the user servers'
-    arguments."""
-    return (
-        f"c.Authenticator.allowed_users = {set(users)!r}\n"
-        "c.Authenticator.allow_existing_users = False\n"
-        f"c.Spawner.args = ['--allow-root', *{USER_SERVER_ARGS!r}]\n" + LEGACY_SERVER
-    )
-
-
 # Bob's server runs jupyterhub-singleuser as a subclass of the server app (its mode before
 # Jupyter Server 2) rather than as an extension of it (the default with Jupyter Server 2).
 LEGACY_USER = "bob"
@@ -55,6 +45,17 @@ def _mode(spawner):
         spawner.environment = {{**spawner.environment, "JUPYTERHUB_SINGLEUSER_EXTENSION": "0"}}
 c.Spawner.pre_spawn_hook = _mode
 """
+
+
+def allowed(*users: str) -> str:
+    """The hub's configuration beyond the settings: who may log in, and the user servers'
+    arguments."""
+    return (
+        f"c.Authenticator.allowed_users = {set(users)!r}\n"
+        "c.Authenticator.allow_existing_users = False\n"
+        f"c.Spawner.args = ['--allow-root', *{USER_SERVER_ARGS!r}]\n"
+        f"{LEGACY_SERVER}"
+    )
 
 
 @pytest.fixture(scope="module")
