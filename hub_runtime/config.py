@@ -24,6 +24,7 @@ from hub_runtime.settings import (
     CONFIGURABLE_CLASSES,
     SCHEDULING_TRAITS,
     SETTINGS_FILE_NAME,
+    USER_SERVER_ARGS,
     ChoiceSettings,
     ClaimAccessMode,
     ContainerSettings,
@@ -34,6 +35,7 @@ from hub_runtime.settings import (
     SettingsError,
     VolumeSettings,
     load_settings,
+    reserved_server_arg,
 )
 
 __all__ = [
@@ -206,9 +208,7 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.start_timeout = spawner.start_timeout_seconds
     kube.port = spawner.port
     kube.cmd = list(spawner.cmd)
-    kube.args = list(spawner.args)
-    if settings.public_hosts:
-        kube.args.append(f"--ServerApp.allow_origin_pat={origin_pattern(settings)}")
+    kube.args = [*spawner.args, *_user_server_args(settings)]
     kube.service_account = spawner.service_account
     # No Kubernetes API credentials in a user's pod unless their profile asks for them.
     kube.automount_service_account_token = False
@@ -233,6 +233,21 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.container_security_context = restricted_container()
     if spawner.default_url:
         kube.default_url = spawner.default_url
+
+
+def _user_server_args(settings: HubSettings) -> list[str]:
+    """What the hub adds to the configured arguments: the public hosts' Origins, and how
+    long a server believes the hub about a token (``USER_SERVER_ARGS``), which the
+    arguments may not set themselves."""
+    taken = reserved_server_arg(settings.spawner.args)
+    if taken is not None:
+        raise SettingsError(
+            f"spawner.args: {taken!r} sets what the hub sets itself ({', '.join(USER_SERVER_ARGS)})"
+        )
+    added = list(USER_SERVER_ARGS)
+    if settings.public_hosts:
+        added.insert(0, f"--ServerApp.allow_origin_pat={origin_pattern(settings)}")
+    return added
 
 
 def origin_pattern(settings: HubSettings) -> str:

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -26,6 +27,8 @@ __all__ = [
     "SCHEDULING_TRAITS",
     "SCHEMA_VERSION",
     "SETTINGS_FILE_NAME",
+    "USER_SERVER_ARGS",
+    "USER_SERVER_AUTH_CACHE_SECONDS",
     "AuthSettings",
     "ChoiceFields",
     "ChoiceSettings",
@@ -44,6 +47,7 @@ __all__ = [
     "dump_settings",
     "load_settings",
     "parse_settings",
+    "reserved_server_arg",
 ]
 
 # The hub image's configuration directory: its jupyterhub_config.py reads settings.json here,
@@ -51,6 +55,22 @@ __all__ = [
 CONFIG_DIR = "/usr/local/etc/jupyterhub"
 CONFIG_FILE_NAME = "jupyterhub_config.py"
 SETTINGS_FILE_NAME = "settings.json"
+
+# How long a user server believes the hub's answer about the OAuth token in its cookie
+# (jupyterhub-singleuser's HubOAuth.cache_max_age, 300 s by default): logout revokes the
+# token, but a copy of the cookie opened the server until that answer expired. 1 s is the
+# least the trait takes (an integer; 0 caches forever).
+USER_SERVER_AUTH_CACHE_SECONDS = 1
+# What every user server is given after the configured arguments.
+USER_SERVER_ARGS = (f"--HubOAuth.cache_max_age={USER_SERVER_AUTH_CACHE_SECONDS}",)
+
+
+def reserved_server_arg(args: Sequence[str]) -> str | None:
+    """The first of ``args`` that sets a trait ``USER_SERVER_ARGS`` sets, or None: given
+    twice, traitlets stops the server ("only accepts one value")."""
+    reserved = {arg.partition("=")[0] for arg in USER_SERVER_ARGS}
+    return next((arg for arg in args if arg.partition("=")[0] in reserved), None)
+
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.

@@ -216,6 +216,14 @@ def test_fails_profile_as_a_name(chart: cdk8s.Chart) -> None:
     )
 
 
+def test_fails_server_args_setting_what_the_hub_sets(chart: cdk8s.Chart) -> None:
+    pods = UserPods(server_args=("--HubOAuth.cache_max_age=300",))
+    assert value_error(lambda: make_jupyterhub(chart, user_pods=pods)) == (
+        "test/JupyterHub/Hub: user_pods.server_args must leave to the hub what it sets itself "
+        "(--HubOAuth.cache_max_age=1), got '--HubOAuth.cache_max_age=300'"
+    )
+
+
 def test_fails_user_pods_as_a_dict(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, user_pods={"sidecar": None})) == (
         "test/JupyterHub: user_pods must be a UserPods, got {'sidecar': None}"

@@ -126,6 +126,19 @@ def test_fails_extra_config_trait_the_class_lacks(tmp_path: Path) -> None:
     )
 
 
+def test_fails_spawner_args_setting_what_the_hub_sets(tmp_path: Path) -> None:
+    settings = dev_settings()
+    spawner = dataclasses.replace(settings.spawner, args=("--HubOAuth.cache_max_age", "300"))
+    path = tmp_path / "settings.json"
+    path.write_text(dump_settings(dataclasses.replace(settings, spawner=spawner)))
+    with pytest.raises(SettingsError) as error:
+        apply(Config(), path)
+    assert str(error.value) == (
+        "spawner.args: '--HubOAuth.cache_max_age' sets what the hub sets itself "
+        "(--HubOAuth.cache_max_age=1)"
+    )
+
+
 def test_every_named_class_is_known_to_the_runtime() -> None:
     import importlib
 

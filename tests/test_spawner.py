@@ -11,7 +11,7 @@ from traitlets.config import Config
 
 from hub_runtime.config import apply
 from hub_runtime.preview import render_user_objects
-from hub_runtime.settings import HubSettings, dump_settings, parse_settings
+from hub_runtime.settings import USER_SERVER_ARGS, HubSettings, dump_settings, parse_settings
 from tests.support.manifests import ROOT, read_manifests
 
 
@@ -57,12 +57,13 @@ def test_pod_has_the_reference_shape(settings: HubSettings, profile: str, admin:
     assert container["resources"]["requests"]["ephemeral-storage"] == "1G"
     assert container["imagePullPolicy"] == "Always"
     # The server is started directly, so the hub's arguments reach it (checkpoints per
-    # directory, the public hosts' Origins accepted).
+    # directory, the public hosts' Origins accepted, the hub asked about a token every second).
     assert container["args"] == [
         "jupyterhub-singleuser",
         "--FileCheckpoints.checkpoint_dir=.ipynb_checkpoints",
         r"--ServerApp.allow_origin_pat=^https?://(notebook\.minikube\.127\.0\.0\.1\.nip\.io"
         r"|notebook\.kaidotio\.dev)(:[0-9]+)?$",
+        *USER_SERVER_ARGS,
     ]
     labels = pod["metadata"]["labels"]
     assert labels["app.kubernetes.io/component"] == "singleuser-server"

@@ -20,7 +20,7 @@ from constructs_lib._pods.pod import IstioSidecar
 from constructs_lib._pods.profile_options import check_default_url
 from constructs_lib.integrity import Prerequisite
 from hub_runtime.pod_security import NOTEBOOK_UID
-from hub_runtime.settings import CullerSettings
+from hub_runtime.settings import USER_SERVER_ARGS, CullerSettings, reserved_server_arg
 
 __all__ = ["REFERENCE_SERVER_ARGS", "USER_PORT", "IdleCuller", "UserPods", "UserPriority"]
 
@@ -222,6 +222,14 @@ class UserPods:
                 "user_pods.server_args",
                 self.server_args,
                 "must be a list of arguments, not one string",
+            )
+        taken = reserved_server_arg(self.server_args)
+        if taken is not None:
+            raise invalid(
+                scope,
+                "user_pods.server_args",
+                taken,
+                f"must leave to the hub what it sets itself ({', '.join(USER_SERVER_ARGS)})",
             )
         if self.start_timeout_seconds <= 0:
             raise invalid(

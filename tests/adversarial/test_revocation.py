@@ -6,6 +6,7 @@ are changed between restarts on the same database: ``admin`` is taken out of
 ``admin_users``, ``harry`` out of ``allowed_users`` (``allow_all`` and
 ``allow_existing_users`` off), ``mallory`` into ``blocked_users``, then admins are
 managed in the hub. Each user keeps the cookies and tokens of before and tries them again.
+The local user servers get the arguments the hub gives KubeSpawner's (``USER_SERVER_ARGS``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from typing import Any
 import pytest
 import requests
 
-from hub_runtime.settings import dump_settings, parse_settings
+from hub_runtime.preview import render_user_objects
+from hub_runtime.settings import (
+    USER_SERVER_ARGS,
+    USER_SERVER_AUTH_CACHE_SECONDS,
+    dump_settings,
+    parse_settings,
+)
 from tests.adversarial.kit import Hub, KeyPair, claims, running_hub, sign
-from tests.support.processes import hub_config_file
+from tests.support.processes import dev_settings, hub_config_file
 
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
@@ -29,11 +36,25 @@ KEY = KeyPair("rsa")
 USERS = ("alice", "bob", "harry", "mallory")
 
 
+# Bob's server runs jupyterhub-singleuser as a subclass of the server app (its mode before
+# Jupyter Server 2) rather than as an extension of it (the default with Jupyter Server 2).
+LEGACY_USER = "bob"
+LEGACY_SERVER = f"""
+def _mode(spawner):
+    if spawner.user.name == {LEGACY_USER!r}:
+        spawner.environment = {{**spawner.environment, "JUPYTERHUB_SINGLEUSER_EXTENSION": "0"}}
+c.Spawner.pre_spawn_hook = _mode
+"""
+
+
 def allowed(*users: str) -> str:
-    """The hub's configuration beyond the settings: who may log in."""
+    """The hub's configuration beyond the settings: who may log in, and the user servers'
+    arguments."""
     return (
         f"c.Authenticator.allowed_users = {set(users)!r}\n"
         "c.Authenticator.allow_existing_users = False\n"
+        f"c.Spawner.args = ['--allow-root', *{USER_SERVER_ARGS!r}]\n"
+        f"{LEGACY_SERVER}"
     )
 
 
@@ -169,6 +190,58 @@ def test_logout_ends_the_session(hub: Hub, report: Callable[[str, str], None]) -
     assert with_token(hub, kept, "GET", "/user").status_code == 200
     # Logging in again works, and is a new session.
     assert who(hub, signed_in(hub, "alice")) == "alice"
+
+
+def on_server(hub: Hub, browser: requests.Session, user: str) -> int:
+    """The status of an API request to the user's server with the browser's cookies: 200
+    logged in, 403 not."""
+    url = f"{hub.proxy_url}/user/{user}/api/status"
+    return browser.get(url, allow_redirects=False, timeout=30).status_code
+
+
+def test_pods_get_the_user_server_arguments() -> None:
+    """The local servers below stand for KubeSpawner's: its pod has the same arguments."""
+    pod = render_user_objects(
+        dev_settings(),
+        namespace="jupyterhub",
+        user="alice",
+        admin=False,
+        profile="standard-notebook",
+    )[0]
+    container = pod["spec"]["containers"][0]
+    assert container["args"][-len(USER_SERVER_ARGS) :] == list(USER_SERVER_ARGS)
+
+
+@pytest.mark.parametrize("user", ["alice", LEGACY_USER])
+def test_logout_closes_the_server_to_copies(
+    hub: Hub, report: Callable[[str, str], None], user: str
+) -> None:
+    """The server's cookie holds an OAuth token that logout revokes; the server believes
+    the hub's last answer about it for ``USER_SERVER_AUTH_CACHE_SECONDS``."""
+    browser = signed_in(hub, user)
+    opens_own_server(hub, browser, user)
+    stolen = copied(browser)
+    before = on_server(hub, stolen, user)
+    assert before == 200, before
+    assert browser.get(f"{hub.proxy_url}/hub/logout", timeout=30).status_code == 200
+    logged_out = time.monotonic()
+    while True:
+        sent = time.monotonic() - logged_out
+        status = on_server(hub, stolen, user)
+        if status != 200 or sent >= USER_SERVER_AUTH_CACHE_SECONDS:
+            break
+        time.sleep(0.05)
+    mode = "subclass" if user == LEGACY_USER else "extension"
+    report(
+        f"{user} logs out; a copy of the cookies of their server ({mode}) is replayed to it",
+        f"before {before}; {status} for the replay sent {sent:.2f} s after the logout "
+        f"(servers believe the hub for {USER_SERVER_AUTH_CACHE_SECONDS} s)",
+    )
+    assert status == 403, (sent, status)
+    # Logging in again opens it again (through the server's OAuth).
+    again = signed_in(hub, user)
+    again.get(f"{hub.proxy_url}/user/{user}/files/missing.txt", timeout=30)
+    assert on_server(hub, again, user) == 200
 
 
 def test_admin_logs_a_user_out_everywhere(hub: Hub, report: Callable[[str, str], None]) -> None:
