@@ -19,6 +19,7 @@ from constructs_lib._core._checks import (
     check_instance,
     check_strings,
 )
+from constructs_lib._core._companions import profile_readers
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
@@ -484,8 +485,9 @@ class HubStatefulSet(LibraryConstruct):
         default, the same user claim). The settings ConfigMap is replaced by one with it (named
         after its new hash) and the StatefulSet mounts that one, so the hub rolls, as for any
         change of its settings. Constructs that read the profiles (``HubResourceQuota``,
-        ``HubNamespace``) see it when made after this call."""
+        ``HubNamespace``) must be made after the last call: once one is, this refuses."""
         check_instance(self, "profile", profile, NotebookProfile)
+        _check_unread(self, profile)
         profiles = (*self.profiles, profile)
         _check_profiles(self, profiles)
         self._profiles = profiles
@@ -797,6 +799,23 @@ def _with_proxy_class(
     if not isinstance(hub_traits, Mapping) or "proxy_class" in hub_traits:
         return extra
     return {**extra, "JupyterHub": {**hub_traits, "proxy_class": limits.proxy_class}}
+
+
+def _check_unread(hub: HubStatefulSet, profile: NotebookProfile) -> None:
+    """A construct derived from the profiles (a quota's sizes, a namespace's Pod Security
+    level) would silently keep the old ones."""
+    readers = [
+        *profile_readers(hub),
+        *others_in_app(hub, DeclaredNamespace, hub.release),
+    ]
+    if readers:
+        raise invalid(
+            hub,
+            "profile",
+            profile.slug,
+            f"must be added before {readers[0].node.path} ({type(readers[0]).__name__}) is "
+            "made from the profiles, which it would not see: add every profile first",
+        )
 
 
 def _check_placement(hub: HubStatefulSet, release: str) -> None:

@@ -14,6 +14,7 @@ from constructs import Construct
 
 from constructs_lib._core._checks import check_instance
 from constructs_lib._core._cluster_names import claim_cluster_name
+from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
@@ -198,7 +199,8 @@ class HubResourceQuota(LibraryConstruct):
     one, and ``user_servers`` user servers of the largest profile (per resource), of which
     ``gpu_servers`` may have GPUs. ``overrides`` replaces single entries of ``hard``
     (e.g. ``{"limits.memory": "512Gi"}``). No LoadBalancer Services: traffic enters through
-    the ingress.
+    the ingress. Make it in the hub's chart's namespace, once per hub, after the last
+    ``add_profile``.
 
     Args:
         jupyterhub: the hub and proxy whose pods the quota must admit.
@@ -253,6 +255,7 @@ class HubResourceQuota(LibraryConstruct):
             check_quantity(self, f"overrides[{key!r}]", quantity)
 
         hub = jupyterhub.hub
+        claim_companion(self, hub, field="jupyterhub", reads_profiles=True)
         settings = hub.settings
         self.app_usage = _app_usage(self, jupyterhub)
         self.user_server_usage = _user_server_usage(self, settings)

@@ -8,6 +8,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import APP_LABEL, Component
@@ -111,6 +112,7 @@ class HubNetworkPolicies(LibraryConstruct):
     ) -> None:
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         release = chosen.release
         labels = {APP_LABEL: release}
         pods = component_labels(chosen)

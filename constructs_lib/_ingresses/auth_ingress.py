@@ -8,6 +8,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
@@ -108,6 +109,7 @@ class AuthProxyIngress(LibraryConstruct):
         super().__init__(scope, id)
         if not isinstance(proxy, IProxy):
             raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
+        claim_companion(self, proxy.hub, field="proxy")
         target = ingress_target(self, proxy)
         refuse_unenforced(
             self,

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._endpoints import gateway_name
@@ -338,6 +339,7 @@ class IstioIngress(LibraryConstruct):
         # The objects, made together at the end.
         self._specs: list[ObjectSpec] = []
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
         user_mode = _outbound(self, "user_outbound", user_outbound)
