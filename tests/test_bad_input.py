@@ -9,6 +9,7 @@ import cdk8s
 import pytest
 
 from constructs_lib import (
+    AuthProxyIngress,
     Component,
     HubNetworkPolicies,
     HubOptions,
@@ -171,3 +172,12 @@ def test_vault_secret_key_is_a_secret_key(chart: cdk8s.Chart) -> None:
         "test/V: key must be a Secret key: 1-253 letters, digits, '-', '_' or '.' "
         "(not '.' or '..'), got 'bad key'"
     )
+
+
+def test_ingress_controller_peer_is_checked(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    bad = NetworkPeer.in_namespace("ingress-nginx", {"a b": "c"})
+    error = value_error(
+        lambda: AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, controller=bad)
+    )
+    assert error.startswith("test/Ingress: controller.pod_labels must be a label key")
