@@ -14,6 +14,7 @@ from constructs_lib import (
     HubNetworkPolicies,
     HubOptions,
     HubResourceQuota,
+    IstioIngress,
     NetworkPeer,
     ProxyToken,
     VaultSecret,
@@ -181,3 +182,12 @@ def test_ingress_controller_peer_is_checked(chart: cdk8s.Chart) -> None:
         lambda: AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, controller=bad)
     )
     assert error.startswith("test/Ingress: controller.pod_labels must be a label key")
+
+
+def test_istio_gateway_pods_are_checked(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    bad = NetworkPeer.in_namespace("Edge", {"app": "edge-gw"})
+    error = value_error(
+        lambda: IstioIngress(chart, "Istio", jupyterhub=jupyterhub, gateway_pods=bad)
+    )
+    assert error.startswith("test/Istio: gateway_pods.namespace must be a DNS label")
