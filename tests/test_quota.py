@@ -269,7 +269,8 @@ def test_fails_bad_override(chart: cdk8s.Chart) -> None:
 
 def test_fails_override_key(chart: cdk8s.Chart) -> None:
     assert _error(chart, overrides={"Limits Memory": "1Gi"}) == (
-        "test/Quota: overrides must have keys naming quota resources, like 'limits.memory', "
+        "test/Quota: overrides must have keys naming quota resources: 'limits.memory', "
+        "'requests.cpu', 'pods', 'count/<resource>', 'requests.<domain>/<extended resource>'..., "
         "got 'Limits Memory'"
     )
 

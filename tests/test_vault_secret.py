@@ -75,8 +75,8 @@ def _error(chart: cdk8s.Chart, **props: Any) -> str:
 
 def test_fails_without_key(chart: cdk8s.Chart) -> None:
     assert _error(chart, key="") == (
-        "test/Token: key must name the key inside the Vault secret, e.g. "
-        "CONFIGPROXY_AUTH_TOKEN, got ''"
+        "test/Token: key must be a Secret key: 1-253 letters, digits, '-', '_' or '.' "
+        "(not '.' or '..'), got ''"
     )
 
 

@@ -3,14 +3,19 @@ from here, so neither waits for the other to exist."""
 
 from __future__ import annotations
 
-from constructs_lib._core._names import Component
+from constructs import Construct
+
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import Component, check_dns_label
 
 __all__ = [
     "HUB_PORT",
+    "MAX_RELEASE_LENGTH",
     "PROXY_API_PORT",
     "PROXY_METRICS_PORT",
     "PROXY_PORT",
     "PROXY_SERVICE_API_PORT",
+    "check_release",
     "component_name",
     "gateway_name",
     "hub_url",
@@ -44,4 +49,24 @@ def proxy_api_url(release: str) -> str:
 def gateway_name(release: str) -> str:
     """The Istio Gateway of a release: ``IstioIngress`` creates it, and ``IstioProxy`` binds
     the VirtualServices it writes to it."""
+    return release
+
+
+# Services are named <release>-<component> and a Service's name is a DNS label (63 at most);
+# "-proxy" is the longest suffix (the Redis route store's "-redis" is as long).
+_SERVICE_COMPONENTS = (Component.HUB, Component.PROXY)
+MAX_RELEASE_LENGTH = 63 - max(len(component_name("", c)) for c in _SERVICE_COMPONENTS)
+
+
+def check_release(scope: Construct, release: str) -> str:
+    """A DNS label short enough for every Service name derived from it."""
+    check_dns_label(scope, "release", release)
+    if len(release) > MAX_RELEASE_LENGTH:
+        raise invalid(
+            scope,
+            "release",
+            release,
+            f"must be at most {MAX_RELEASE_LENGTH} characters (the Service "
+            f"{component_name('<release>', Component.PROXY)} must fit a DNS label's 63)",
+        )
     return release

@@ -17,6 +17,11 @@ __all__ = [
     "check_dns_label",
     "check_dns_subdomain",
     "check_hosts",
+    "check_label_key",
+    "check_label_value",
+    "check_port",
+    "check_secret_key",
+    "is_dns_subdomain",
     "selector_labels",
 ]
 
@@ -27,6 +32,14 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 _LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
+# A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters
+# (Kubernetes' "qualified name"); a label value: at most 63 such characters, or empty.
+_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_QUALIFIED = re.compile(rf"(?:(?P<prefix>{_PREFIX})/)?{_LABEL_NAME}")
+_LABEL_VALUE = re.compile(rf"(?:{_LABEL_NAME})?")
+# A Secret or ConfigMap key (Kubernetes validation.IsConfigMapKey).
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
 class Component(StrEnum):
@@ -54,8 +67,12 @@ def check_dns_label(scope: Construct, field: str, value: str) -> str:
     return value
 
 
+def is_dns_subdomain(value: object) -> bool:
+    return isinstance(value, str) and bool(_DNS_SUBDOMAIN.fullmatch(value)) and ".." not in value
+
+
 def check_dns_subdomain(scope: Construct, field: str, value: str) -> str:
-    if not isinstance(value, str) or not _DNS_SUBDOMAIN.fullmatch(value) or ".." in value:
+    if not is_dns_subdomain(value):
         raise invalid(
             scope,
             field,
@@ -82,3 +99,52 @@ def check_hosts(scope: Construct, field: str, hosts: Sequence[str]) -> tuple[str
             raise invalid(scope, f"{field}[{index}]", host, "must not repeat another host")
         seen.add(host)
     return tuple(hosts)
+
+
+def check_label_key(scope: Construct, field: str, key: object) -> str:
+    match = _QUALIFIED.fullmatch(key) if isinstance(key, str) else None
+    if match is None or len(match.group("prefix") or "") > 253:
+        raise invalid(
+            scope,
+            field,
+            key,
+            "must be a label key: an optional DNS-subdomain prefix and '/', then 1-63 "
+            "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+        )
+    return key  # type: ignore[return-value]
+
+
+def check_label_value(scope: Construct, field: str, value: object) -> str:
+    if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
+        raise invalid(
+            scope,
+            field,
+            value,
+            "must be a label value: at most 63 letters, digits, '-', '_' or '.', starting "
+            "and ending with a letter or digit (or empty)",
+        )
+    return value
+
+
+def check_secret_key(scope: Construct, field: str, key: object) -> str:
+    """A key of a Secret's data, as the API server accepts it (``IsConfigMapKey``)."""
+    if (
+        not isinstance(key, str)
+        or len(key) > 253
+        or not _SECRET_KEY.fullmatch(key)
+        or key in {".", ".."}
+        or key.startswith("..")
+    ):
+        raise invalid(
+            scope,
+            field,
+            key,
+            "must be a Secret key: 1-253 letters, digits, '-', '_' or '.' (not '.' or '..')",
+        )
+    return key
+
+
+def check_port(scope: Construct, field: str, port: object) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise invalid(scope, field, port, "must be a TCP port from 1 to 65535")
+    return port

@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from constructs import Construct
+
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import check_dns_label, check_label_key, check_label_value
+
 __all__ = ["NAMESPACE_NAME_LABEL", "NetworkPeer"]
 
 # Set by the API server on every namespace (Kubernetes 1.21+); a "name" label is not.
@@ -29,6 +34,26 @@ class NetworkPeer:
         """Pods with ``pod_labels`` in the namespace named ``namespace``, selected by the
         ``kubernetes.io/metadata.name`` label the API server sets on every namespace."""
         return NetworkPeer({NAMESPACE_NAME_LABEL: namespace}, dict(pod_labels), namespace)
+
+    def check(self, scope: Construct, field: str) -> NetworkPeer:
+        """The namespace a DNS label, and every selector label a label the API server accepts."""
+        if self.namespace is not None:
+            check_dns_label(scope, f"{field}.namespace", self.namespace)
+        for part in ("namespace_labels", "pod_labels"):
+            labels = getattr(self, part)
+            if not isinstance(labels, Mapping):
+                raise invalid(
+                    scope, f"{field}.{part}", labels, "must be a mapping of label to value"
+                )
+            for key, value in labels.items():
+                check_label_key(scope, f"{field}.{part}", key)
+                check_label_value(scope, f"{field}.{part}[{key!r}]", value)
+        return self
+
+    @property
+    def selects_everything(self) -> bool:
+        """Whether both selectors are empty: every pod of every namespace."""
+        return not self.namespace_labels and not self.pod_labels
 
     def to_policy_peer(self) -> dict[str, Any]:
         return {

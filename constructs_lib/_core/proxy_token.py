@@ -3,6 +3,7 @@ rolls every pod that reads it."""
 
 from __future__ import annotations
 
+from constructs_lib._core._names import is_dns_subdomain
 from constructs_lib._core._reloader import RELOAD_SECRET_ANNOTATION
 
 __all__ = ["ExistingSecretToken", "ProxyToken"]
@@ -38,7 +39,8 @@ class ProxyToken:
 
     @staticmethod
     def from_existing_secret(name: str) -> ProxyToken:
-        """A Secret you create yourself, holding the key ``CONFIGPROXY_AUTH_TOKEN``."""
+        """A Secret you create yourself, holding the key ``CONFIGPROXY_AUTH_TOKEN``; ``name``
+        must be a Secret's name (a DNS subdomain), or this raises ``ValueError``."""
         return ExistingSecretToken(name)
 
 
@@ -46,6 +48,12 @@ class ExistingSecretToken(ProxyToken):
     """One Secret, created outside the app, read by both the hub and the proxy."""
 
     def __init__(self, name: str) -> None:
+        # No construct yet to name: the error names the call.
+        if not is_dns_subdomain(name):
+            raise ValueError(
+                "ProxyToken.from_existing_secret: name must be a Secret's name, a DNS subdomain "
+                f"(dot-separated DNS labels, at most 253 characters), got {name!r}"
+            )
         self.name = name
 
     @property

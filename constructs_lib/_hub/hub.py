@@ -22,12 +22,17 @@ from constructs_lib._core._checks import (
 from constructs_lib._core._companions import profile_readers
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
-from constructs_lib._core._endpoints import HUB_PORT, component_name, hub_url, proxy_api_url
+from constructs_lib._core._endpoints import (
+    HUB_PORT,
+    check_release,
+    component_name,
+    hub_url,
+    proxy_api_url,
+)
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import (
     Component,
-    check_dns_label,
     check_dns_subdomain,
     check_hosts,
     selector_labels,
@@ -59,6 +64,7 @@ from constructs_lib._pods.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
+    check_dns_ndots,
     disruption_budget_spec,
     hardened_container,
     pod_template,
@@ -264,7 +270,8 @@ class HubStatefulSet(LibraryConstruct):
         profiles: the profiles users can spawn (at least one; the first is the default unless one
             is marked).
         public_hosts: the host names browsers reach the hub by; user servers accept them as Origin.
-        release: the prefix of every object name and the ``app.kubernetes.io/name`` label; default
+        release: the prefix of every object name and the ``app.kubernetes.io/name`` label, a DNS
+            label of at most 57 characters (the Service ``<release>-proxy`` must fit 63); default
             ``jupyterhub``.
         user_service_account: the ServiceAccount user pods run as; default ``None``, the namespace's
             ``default`` (``JupyterHub`` creates one).
@@ -324,7 +331,7 @@ class HubStatefulSet(LibraryConstruct):
             self, "image_pull_secrets", options.image_pull_secrets
         )
         kubernetes_version.check(self)
-        check_dns_label(self, "release", release)
+        check_release(self, release)
         _check_options(self, options, proxy_limits)
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
@@ -727,7 +734,9 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
     options.culler.check(hub)
     if options.sidecar is not None:
         options.sidecar.check(hub)
-    check_quantity(hub, "storage_size", options.storage_size)
+    if check_quantity(hub, "storage_size", options.storage_size) == 0:
+        raise invalid(hub, "storage_size", options.storage_size, "must be more than 0 bytes")
+    check_dns_ndots(hub, "dns_ndots", options.dns_ndots)
     if options.storage_class:  # "": no class, bound to a PersistentVolume made beforehand
         check_dns_subdomain(hub, "storage_class", options.storage_class)
     _check_named_servers(hub, options.named_server_limit, limits)

@@ -14,9 +14,10 @@ from constructs import Construct
 from constructs_lib._core._checks import check_image_pull_secrets
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
+from constructs_lib._core._endpoints import check_release
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import Component, check_dns_label, selector_labels
+from constructs_lib._core._names import Component, selector_labels
 from constructs_lib._core._objects import api_object
 from constructs_lib._core._placement import enter
 from constructs_lib._core._props import check_arguments, renamed_arguments
@@ -116,7 +117,8 @@ class JupyterHub(LibraryConstruct):
         proxy_token: where the hub and the proxy read ``CONFIGPROXY_AUTH_TOKEN``: required.
         header_trust: when the user header counts: required, no safe default exists.
         hosts: the public host names of the hub (the ingress constructs default to them).
-        release: the prefix of every object name; default ``jupyterhub``.
+        release: the prefix of every object name, a DNS label of at most 57 characters (the
+            Service ``<release>-proxy`` must fit 63); default ``jupyterhub``.
         profiles: the profiles users can spawn; default ``Derived.REFERENCE_PROFILES``:
             :func:`reference_profiles`, made in this construct.
         admin_users: the admins' user names; default none.
@@ -180,7 +182,7 @@ class JupyterHub(LibraryConstruct):
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
-        check_dns_label(self, "release", release)
+        check_release(self, release)
         check_arguments(
             self,
             JupyterHub.__init__,

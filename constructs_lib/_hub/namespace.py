@@ -42,7 +42,40 @@ __all__ = ["HubNamespace", "HubResourceQuota", "PodSecurityLevel"]
 GPU = "nvidia.com/gpu"
 _SCALED_KINDS = {"Deployment", "StatefulSet", "HorizontalPodAutoscaler"}
 # requests.cpu, limits.memory, requests.nvidia.com/gpu, pods, services.loadbalancers, ...
-_QUOTA_KEY = re.compile(r"[a-z0-9]([-a-z0-9./]*[a-z0-9])?")
+# The resources a ResourceQuota's hard may name (Kubernetes' "Resource Quotas" page: compute,
+# storage and object count); extended and storage-class resources are qualified ("<x>/<y>").
+_QUOTA_RESOURCES = frozenset(
+    {
+        "cpu",
+        "memory",
+        "ephemeral-storage",
+        "requests.cpu",
+        "requests.memory",
+        "requests.storage",
+        "requests.ephemeral-storage",
+        "limits.cpu",
+        "limits.memory",
+        "limits.ephemeral-storage",
+        "configmaps",
+        "persistentvolumeclaims",
+        "pods",
+        "replicationcontrollers",
+        "resourcequotas",
+        "secrets",
+        "services",
+        "services.loadbalancers",
+        "services.nodeports",
+    }
+)
+_QUOTA_PATTERN = re.compile(
+    r"((requests\.|limits\.)?hugepages-[0-9A-Za-z.]+"
+    r"|count/[a-z0-9]([-a-z0-9.]*[a-z0-9])?"
+    r"|[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)"
+)
+
+
+def _is_quota_key(key: object) -> bool:
+    return isinstance(key, str) and (key in _QUOTA_RESOURCES or bool(_QUOTA_PATTERN.fullmatch(key)))
 
 
 class PodSecurityLevel(StrEnum):
@@ -245,12 +278,13 @@ class HubResourceQuota(LibraryConstruct):
             )
         overrides = dict(overrides)
         for key, quantity in overrides.items():
-            if not _QUOTA_KEY.fullmatch(key):
+            if not _is_quota_key(key):
                 raise invalid(
                     self,
                     "overrides",
                     key,
-                    "must have keys naming quota resources, like 'limits.memory'",
+                    "must have keys naming quota resources: 'limits.memory', 'requests.cpu', "
+                    "'pods', 'count/<resource>', 'requests.<domain>/<extended resource>'...",
                 )
             check_quantity(self, f"overrides[{key!r}]", quantity)
 

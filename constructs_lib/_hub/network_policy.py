@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -11,7 +13,7 @@ from constructs import Construct
 from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._errors import invalid
-from constructs_lib._core._names import APP_LABEL, Component
+from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._mesh_choice import ISTIO_METRICS_PORT, has_sidecars
@@ -69,6 +71,28 @@ def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy
     return chosen
 
 
+def _check_peer(scope: Construct, field: str, peer: object) -> NetworkPeer:
+    """A valid peer that selects some pods: empty selectors would admit every pod of every
+    namespace."""
+    if not isinstance(peer, NetworkPeer):
+        raise invalid(scope, field, peer, "must be a NetworkPeer")
+    if peer.check(scope, field).selects_everything:
+        raise invalid(
+            scope,
+            field,
+            peer,
+            "must select some pods (namespace_labels and pod_labels both empty admit every pod "
+            "of every namespace)",
+        )
+    return peer
+
+
+def _selector_digest(peer: NetworkPeer) -> str:
+    """Eight hex digits of the peer's selectors, the same on every synthesis."""
+    selectors = [sorted(peer.namespace_labels.items()), sorted(peer.pod_labels.items())]
+    return hashlib.sha256(json.dumps(selectors).encode()).hexdigest()[:8]
+
+
 class HubNetworkPolicies(LibraryConstruct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
@@ -112,6 +136,12 @@ class HubNetworkPolicies(LibraryConstruct):
     ) -> None:
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        _check_peer(self, "ingress_from", ingress_from)
+        if prometheus is not None:
+            _check_peer(self, "prometheus", prometheus)
+        if telepresence_port is not None:
+            check_port(self, "telepresence_port", telepresence_port)
+        check_port(self, "prometheus_port", prometheus_port)
         claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         release = chosen.release
         labels = {APP_LABEL: release}
@@ -227,31 +257,24 @@ class HubNetworkPolicies(LibraryConstruct):
     def allow_from(self, peer: NetworkPeer, *, to: Component, port: int) -> cdk8s.ApiObject:
         """Admit the pods of ``peer`` to ``port`` of the ``to`` component's pods (an exporter
         scraping the hub, a backup job calling it): one NetworkPolicy more, named
-        ``<release>-<component>-<port>-from-<peer's namespace>``, which it returns.
+        ``<release>-<component>-<port>-from-<peer's namespace>-<digest of its selectors>``
+        (so two peers of one namespace have two), which it returns.
 
         ``HubNetworkPolicies(...).allow_from(NetworkPeer.in_namespace("monitoring",
         {"app": "prometheus"}), to=Component.HUB, port=8081)``.
         """
-        if not isinstance(peer, NetworkPeer):
-            raise invalid(self, "allow_from.peer", peer, "must be a NetworkPeer")
+        _check_peer(self, "allow_from.peer", peer)
         if not isinstance(to, Component):
             allowed = ", ".join(f"Component.{c.name}" for c in Component)
             raise invalid(self, "allow_from.to", to, f"must be one of {allowed}")
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise invalid(self, "allow_from.port", port, "must be a TCP port from 1 to 65535")
+        check_port(self, "allow_from.port", port)
         flow = Flow(peer, to, port)
         if flow in self._flows:
             raise invalid(self, "allow_from", flow, "is admitted already")
-        origin = peer.namespace or "peer"
+        # The selectors' digest tells apart two peers of one namespace.
+        origin = f"{peer.namespace or 'peer'}-{_selector_digest(peer)}"
         name = f"{self._release}-{to.value}-{port}-from-{origin}"
         id = f"AllowFrom-{to.value}-{port}-{origin}"
-        if id in self._policies:
-            raise invalid(
-                self,
-                "allow_from.peer",
-                peer,
-                f"must be in another namespace than the policy {name} already admits to this port",
-            )
         policy = api_objects(
             self,
             [

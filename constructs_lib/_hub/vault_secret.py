@@ -10,9 +10,14 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._endpoints import check_release
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import APP_LABEL, check_dns_label, check_dns_subdomain
+from constructs_lib._core._names import (
+    APP_LABEL,
+    check_dns_subdomain,
+    check_secret_key,
+)
 from constructs_lib._core._objects import api_object, sorted_keys
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
 
@@ -82,7 +87,7 @@ class VaultSecret(LibraryConstruct, ProxyToken):
         delivery: VaultDelivery = VaultDelivery.EXTERNAL_SECRET,
     ) -> None:
         super().__init__(scope, id)
-        check_dns_label(self, "release", release)
+        check_release(self, release)
         segments = path.strip("/").split("/") if isinstance(path, str) else []
         if not path.startswith("/") or len(segments) < 2 or "" in segments or ".." in segments:
             raise invalid(
@@ -91,13 +96,8 @@ class VaultSecret(LibraryConstruct, ProxyToken):
                 path,
                 "must be a Vault KV path like '/kv/data/jupyterhub' (mount and secret)",
             )
-        if not key or "/" in key:
-            raise invalid(
-                self,
-                "key",
-                key,
-                "must name the key inside the Vault secret, e.g. CONFIGPROXY_AUTH_TOKEN",
-            )
+        # The key becomes a key of the synced Secret's data.
+        check_secret_key(self, "key", key)
         check_dns_subdomain(self, "store.name", store.name)
         if delivery is VaultDelivery.EXTERNAL_SECRET and not _is_duration(refresh_interval):
             raise invalid(

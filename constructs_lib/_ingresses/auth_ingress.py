@@ -142,7 +142,11 @@ class AuthProxyIngress(LibraryConstruct):
                     self, f"auth_proxy.{name}", port, "must be a TCP port from 1 to 65535"
                 )
         self.tls_secret = tls_secret
-        self.controller = controller
+        self.controller = (
+            controller.check(self, "controller")
+            if isinstance(controller, NetworkPeer)
+            else controller
+        )
         self.auth_proxy = auth_proxy
         self.auth_response_headers = tuple(auth_response_headers)
         to_proxy = {"service": {"name": target.service_name, "port": {"name": target.port_name}}}

@@ -412,6 +412,8 @@ class IstioIngress(LibraryConstruct):
                 None,
                 "must be set on the chart: mesh identities name the namespace",
             )
+        if isinstance(gateway_pods, NetworkPeer):
+            gateway_pods.check(self, "gateway_pods")
         self._gateway_pods = gateway_pods
         # The Gateway binds to the gateway pods the peer names.
         selector = dict(gateway_pods.pod_labels)

@@ -10,7 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
-from constructs_lib._core._names import check_dns_subdomain
+from constructs_lib._core._names import check_dns_subdomain, check_secret_key
 
 __all__ = ["ContainerEnv"]
 
@@ -57,8 +57,7 @@ class ContainerEnv:
         """Set ``name`` to the value of ``key`` in Secret ``secret`` (of the same namespace,
         created by you: the pod does not start without it)."""
         check_dns_subdomain(self._owner, f"env[{name!r}].secret", secret)
-        if not isinstance(key, str) or not key:
-            raise invalid(self._owner, f"env[{name!r}].key", key, "must name a key of the Secret")
+        check_secret_key(self._owner, f"env[{name!r}].key", key)
         self._append(
             {
                 "name": self._check_name(name),

@@ -7,6 +7,7 @@ from typing import Any
 
 from constructs import Construct
 
+from constructs_lib._core._errors import invalid
 from constructs_lib._core._objects import ObjectSpec, object_spec
 from constructs_lib._core._props import renamed
 from constructs_lib._core._quantity import Sizes, check_range, check_sizes
@@ -191,6 +192,14 @@ def pod_template(
             **(scheduling.pod_spec() if scheduling else {}),
         },
     }
+
+
+def check_dns_ndots(scope: Construct, field: str, ndots: object) -> None:
+    """``None`` (the cluster's), or what the resolver reads: it caps ``ndots`` at 15."""
+    if ndots is not None and (
+        isinstance(ndots, bool) or not isinstance(ndots, int) or not 0 <= ndots <= 15
+    ):
+        raise invalid(scope, field, ndots, "must be a whole number from 0 to 15, or None")
 
 
 def dns_config(ndots: int | None) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import check_label_key, check_label_value
 
 __all__ = [
     "GPU_TOLERATION",
@@ -31,12 +32,6 @@ __all__ = [
     "TolerationOperator",
 ]
 
-# A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters
-# (Kubernetes' "qualified name"); a label value: at most 63 such characters, or empty.
-_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-_PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-_QUALIFIED = re.compile(rf"(?:(?P<prefix>{_PREFIX})/)?{_NAME}")
-_VALUE = re.compile(rf"(?:{_NAME})?")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -58,31 +53,6 @@ class NodeOperator(StrEnum):
     DOES_NOT_EXIST = "DoesNotExist"
     GT = "Gt"
     LT = "Lt"
-
-
-def check_label_key(scope: Construct, field: str, key: object) -> str:
-    match = _QUALIFIED.fullmatch(key) if isinstance(key, str) else None
-    if match is None or len(match.group("prefix") or "") > 253:
-        raise invalid(
-            scope,
-            field,
-            key,
-            "must be a label key: an optional DNS-subdomain prefix and '/', then 1-63 "
-            "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-        )
-    return key  # type: ignore[return-value]
-
-
-def check_label_value(scope: Construct, field: str, value: object) -> str:
-    if not isinstance(value, str) or not _VALUE.fullmatch(value):
-        raise invalid(
-            scope,
-            field,
-            value,
-            "must be a label value: at most 63 letters, digits, '-', '_' or '.', starting "
-            "and ending with a letter or digit (or empty)",
-        )
-    return value
 
 
 def _check_weight(scope: Construct, field: str, weight: object) -> None:
