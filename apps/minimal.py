@@ -129,7 +129,8 @@ class MinimalChart(cdk8s.Chart):
             tls_secret=tls_secret,
             auth_proxy=auth_proxy,
         )
-        # No sidecars to scrape (no mesh) and no telepresence: only the app's own flows.
+        # No mesh and no telepresence: the app's own flows, and Prometheus to the hub's
+        # /hub/metrics on its own port.
         HubNetworkPolicies(
             self,
             "NetworkPolicies",

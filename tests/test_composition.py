@@ -36,6 +36,7 @@ from constructs_lib import (
     ProxyOptions,
     Resources,
     RouteStore,
+    UserPods,
 )
 from hub_runtime.settings import parse_settings
 from tests.support.builders import find, make_bare_hub, make_chart, make_jupyterhub, synth
@@ -72,7 +73,14 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
     for kind in ("parts", "composite"):
         chart = make_chart()
         if kind == "parts":
-            proxy = _parts(chart, sidecar=IstioMesh().hub_sidecar)
+            mesh = IstioMesh()
+            # What the mesh gives the composite's hub and user pods.
+            pods = UserPods(
+                sidecar=mesh.user_sidecar,
+                prometheus_port=mesh.metrics_port,
+                prometheus_path=mesh.metrics_path,
+            )
+            proxy = _parts(chart, sidecar=mesh.hub_sidecar, user_pods=pods)
             HubNetworkPolicies(chart, "NetworkPolicies", proxy=proxy, ingress_from=GATEWAY)
         else:
             HubNetworkPolicies(

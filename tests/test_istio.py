@@ -524,3 +524,10 @@ def test_gateway_is_renamed_gateway_pods(chart: cdk8s.Chart) -> None:
     assert str(error.value).startswith(
         "test/Istio: gateway is now gateway_pods (.gateway is the Gateway made), got NetworkPeer("
     )
+
+
+def test_refuses_a_jupyterhub_without_the_mesh(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, mesh=None)
+    message = value_error(lambda: IstioIngress(chart, "Istio", jupyterhub=jupyterhub))
+    assert message.startswith("test/Istio: jupyterhub must have the mesh IstioIngress")
+    assert "mesh=IstioMesh()" in message

@@ -23,9 +23,11 @@ from constructs_lib import (
     ProxyToken,
     UserPods,
 )
+from constructs_lib._core._endpoints import HUB_PORT
 from hub_runtime.settings import SETTINGS_FILE_NAME
 from tests.support.builders import find, make_chart, synth
 from tests.support.constants import HOSTS, TRUST
+from tests.support.network_policy import allowed
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
 INJECT = "sidecar.istio.io/inject"
@@ -132,10 +134,51 @@ def test_own_scrape_without_a_mesh(chart: cdk8s.Chart) -> None:
     }
 
 
-def test_policies_admit_prometheus_only_with_a_mesh(chart: cdk8s.Chart) -> None:
-    assert "allow-prometheus" in _policies(chart)
-    other = make_chart()
-    assert "allow-prometheus" not in _policies(other, mesh=None)
+PROMETHEUS = (
+    {"kubernetes.io/metadata.name": "prometheus"},
+    {"app.kubernetes.io/name": "prometheus"},
+)
+
+
+def _scrapes(mesh: IstioMesh | None, **props: Any) -> dict[str, set[int]]:
+    """The ports Prometheus is admitted to on the hub and a user pod, of those it might scrape."""
+    chart = make_chart()
+    jupyterhub = _jupyterhub(chart, mesh=mesh, **props)
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    policies = [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
+    targets = {"hub": jupyterhub.hub.labels, "user": jupyterhub.hub.user_pod_labels}
+    return {
+        name: {
+            p for p in (HUB_PORT, 9100, 15020, 15090) if allowed(policies, PROMETHEUS, dict(t), p)
+        }
+        for name, t in targets.items()
+    }
+
+
+def test_prometheus_admitted_to_the_mesh_metrics_port() -> None:
+    # The hub's /hub/metrics through its sidecar's merged metrics; the user pods' sidecars.
+    assert _scrapes(IstioMesh()) == {"hub": {15020}, "user": {15020}}
+    assert _scrapes(IstioMesh(metrics_port=15090)) == {"hub": {15020}, "user": {15090}}
+
+
+def test_prometheus_not_admitted_to_user_pods_not_scraped() -> None:
+    assert _scrapes(IstioMesh(metrics_port=None)) == {"hub": {15020}, "user": set()}
+
+
+def test_prometheus_admitted_to_the_hub_metrics_without_a_mesh() -> None:
+    chart = make_chart()
+    _jupyterhub(chart, mesh=None)
+    annotations = _pod_metadata(synth(chart), "StatefulSet")["annotations"]
+    assert annotations["prometheus.io/port"] == str(HUB_PORT)
+    assert _scrapes(None) == {"hub": {HUB_PORT}, "user": set()}
+    own = _scrapes(None, user_pods=UserPods(prometheus_port=9100))
+    assert own == {"hub": {HUB_PORT}, "user": {9100}}
+
+
+def test_no_prometheus_policy_when_nothing_is_scraped() -> None:
+    chart = make_chart()
+    names = _policies(chart, mesh=None, hub_options=HubOptions(prometheus_scrape=False))
+    assert "allow-prometheus" not in names
 
 
 def test_policies_admit_telepresence_only_when_asked(chart: cdk8s.Chart) -> None:
@@ -217,3 +260,27 @@ def test_fails_a_sidecar_without_a_mesh_too(chart: cdk8s.Chart) -> None:
 )
 def test_fails_a_bad_mesh(chart: cdk8s.Chart, mesh: object, message: str) -> None:
     assert _error(lambda: _jupyterhub(chart, mesh=mesh)).startswith(f"test/JupyterHub: {message}")
+
+
+def test_one_prometheus_port_for_every_pod() -> None:
+    chart = make_chart()
+    jupyterhub = _jupyterhub(chart, mesh=IstioMesh(metrics_port=15090))
+    HubNetworkPolicies(
+        chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY, prometheus_port=9100
+    )
+    policy = find(synth(chart), "NetworkPolicy", "allow-prometheus")
+    assert policy["spec"]["podSelector"] == {}
+    assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 9100}]
+
+
+def test_prometheus_port_must_be_a_port(chart: cdk8s.Chart) -> None:
+    jupyterhub = _jupyterhub(chart)
+    message = _error(
+        lambda: HubNetworkPolicies(
+            chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY, prometheus_port=0
+        )
+    )
+    assert message == (
+        "test/NetworkPolicies: prometheus_port must be a TCP port from 1 to 65535, "
+        "or Derived.FROM_SCRAPE_ANNOTATIONS, got 0"
+    )

@@ -38,6 +38,7 @@ class Derived(Enum):
     FROM_PROFILE = "the profile's"
     FROM_GATEWAY = "the pods of the Gateway, by its gateway-name label"
     FROM_OPTIONS = "hub_options' or proxy_options' field"
+    FROM_SCRAPE_ANNOTATIONS = "each pod's port, as its Prometheus scrape annotations say"
     REFERENCE_PROFILES = "reference_profiles()"
 
     def __repr__(self) -> str:

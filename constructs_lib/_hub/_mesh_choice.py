@@ -3,7 +3,8 @@
 Everything that exists only with a mesh follows that one choice: the sidecar injection of the
 hub, the proxy and the user pods (each with its sidecar's resources), the user pods' scrape
 annotations for the sidecar's merged metrics, ``HubNetworkPolicies``' allowance for
-Prometheus on that port, and the Pod Security level ``HubNamespace.for_jupyterhub`` gives.
+Prometheus on the ports the pods are scraped on (``scrape_ports``), ``IstioIngress`` (which
+needs the mesh), and the Pod Security level ``HubNamespace.for_jupyterhub`` gives.
 The parts' own ``sidecar`` fields (``HubOptions``, ``ProxyOptions``, ``IstioProxyOptions``,
 ``UserPods``) default to none and are for a part used on its own: under ``JupyterHub`` the
 mesh sets them, and one given there is an error naming the mesh's field.
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from constructs import Construct
 
 from constructs_lib._core._checks import check_instance
+from constructs_lib._core._endpoints import HUB_PORT
 from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import Component
 from constructs_lib._pods.pod import IstioSidecar
 from constructs_lib._pods.user_pods import UserPods
 
@@ -29,9 +32,9 @@ __all__ = [
     "ISTIO_METRICS_PORT",
     "IstioMesh",
     "check_mesh",
-    "has_sidecars",
     "mesh_options",
     "mesh_user_pods",
+    "scrape_ports",
 ]
 
 # The Istio sidecar's merged metrics (Envoy's and the application's, when annotated).
@@ -124,16 +127,17 @@ def mesh_user_pods(scope: Construct, mesh: IstioMesh | None, pods: UserPods) -> 
     )
 
 
-def has_sidecars(proxy: IProxy) -> bool:
-    """Whether any pod of the proxy's app is injected, so has the sidecar's metrics port.
-    Read off the parts this library makes (a hub or proxy of another kind has none)."""
+def scrape_ports(proxy: IProxy) -> dict[Component, int]:
+    """The port Prometheus scrapes on each component's pods, as their annotations say: the
+    user pods' ``prometheus_port`` (under JupyterHub the mesh's ``metrics_port``), and the
+    hub's ``/hub/metrics``, through its sidecar's merged metrics where it has one (Istio
+    rewrites the hub's annotations to that port) or else on the hub's own port."""
     hub = proxy.hub
-    user_pods = getattr(hub, "user_pods", None)
-    return any(
-        sidecar is not None
-        for sidecar in (
-            getattr(hub, "sidecar", None),
-            getattr(getattr(proxy, "options", None), "sidecar", None),
-            getattr(user_pods, "sidecar", None),
-        )
-    )
+    ports: dict[Component, int] = {}
+    if getattr(getattr(hub, "options", None), "prometheus_scrape", False):
+        sidecar = getattr(hub, "sidecar", None)
+        ports[Component.HUB] = ISTIO_METRICS_PORT if sidecar is not None else HUB_PORT
+    user_port = getattr(getattr(hub, "user_pods", None), "prometheus_port", None)
+    if user_port is not None:
+        ports[Component.SINGLEUSER] = user_port
+    return ports

@@ -12,11 +12,12 @@ from constructs import Construct
 
 from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core.network_peer import NetworkPeer
-from constructs_lib._hub._mesh_choice import ISTIO_METRICS_PORT, has_sidecars
+from constructs_lib._hub._mesh_choice import scrape_ports
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 
@@ -93,13 +94,36 @@ def _selector_digest(peer: NetworkPeer) -> str:
     return hashlib.sha256(json.dumps(selectors).encode()).hexdigest()[:8]
 
 
+def _scraped_by_port(proxy: IProxy, override: int | None) -> dict[int, list[Component]]:
+    """The components Prometheus scrapes, by port (``override`` for each, if given)."""
+    by_port: dict[int, list[Component]] = defaultdict(list)
+    for component, port in scrape_ports(proxy).items():
+        by_port[port if override is None else override].append(component)
+    return by_port
+
+
+def _override_port(scope: Construct, port: object) -> int | None:
+    """``prometheus_port``, checked: one port for every pod scraped, or ``None`` for each
+    pod's own."""
+    if port is Derived.FROM_SCRAPE_ANNOTATIONS:
+        return None
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise invalid(
+            scope,
+            "prometheus_port",
+            port,
+            "must be a TCP port from 1 to 65535, or Derived.FROM_SCRAPE_ANNOTATIONS",
+        )
+    return port
+
+
 class HubNetworkPolicies(LibraryConstruct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
     ``jupyterhub=`` for its proxy) plus traffic from ``ingress_from`` to the
     proxy's public port (with ``IstioProxy``: to the hub's and the user servers' ports);
-    Prometheus scraping the sidecars where the app has a mesh, and optionally telepresence's
-    agent.
+    Prometheus scraping the pods on the ports their scrape annotations name, and optionally
+    telepresence's agent.
 
     Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
     hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
@@ -109,10 +133,16 @@ class HubNetworkPolicies(LibraryConstruct):
         jupyterhub: the composite whose flows (``jupyterhub.flows``) are admitted (give one).
         ingress_from: the pods allowed to reach the proxy's public port (the ingress controller's
             or the gateway's): required, as nothing else should.
-        prometheus: the pods allowed to scrape the sidecars, where the app has a mesh (without
-            one there is no sidecar to scrape, and no allowance); default
-            ``NetworkPeer.PROMETHEUS`` (namespace ``prometheus``), ``None`` for no allowance.
-        prometheus_port: the port scraped; default 15020, the Istio sidecar's merged metrics.
+        prometheus: the pods allowed to scrape the pods the app annotates for Prometheus, on
+            the port each annotation names: the hub's ``/hub/metrics`` (with a mesh through its
+            sidecar's merged metrics, 15020, else the hub's port 8081; none with
+            ``HubOptions(prometheus_scrape=False)``) and the user pods' ``prometheus_port``
+            (under ``JupyterHub`` the mesh's ``metrics_port``; none when ``None``). A hub or
+            proxy made without ``JupyterHub`` is read the same way (its own ``sidecar`` and
+            ``user_pods``). Default ``NetworkPeer.PROMETHEUS`` (namespace ``prometheus``),
+            ``None`` for no allowance.
+        prometheus_port: the one port admitted instead, for every pod scraped; default
+            ``Derived.FROM_SCRAPE_ANNOTATIONS``, each pod's annotated port.
         telepresence_port: telepresence's traffic agent port to admit (its default is 9900);
             default ``None``, no allowance: only an app that runs telepresence opens it.
         block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
@@ -129,8 +159,7 @@ class HubNetworkPolicies(LibraryConstruct):
         # The same as proxy=jupyterhub.proxy.
         jupyterhub: IJupyterHub | None = None,
         prometheus: NetworkPeer | None = NetworkPeer.PROMETHEUS,
-        # The Istio sidecar's merged metrics port.
-        prometheus_port: int = ISTIO_METRICS_PORT,
+        prometheus_port: int | Derived = Derived.FROM_SCRAPE_ANNOTATIONS,
         telepresence_port: int | None = None,
         block_cloud_metadata: bool = True,
     ) -> None:
@@ -141,7 +170,6 @@ class HubNetworkPolicies(LibraryConstruct):
             _check_peer(self, "prometheus", prometheus)
         if telepresence_port is not None:
             check_port(self, "telepresence_port", telepresence_port)
-        check_port(self, "prometheus_port", prometheus_port)
         claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         release = chosen.release
         labels = {APP_LABEL: release}
@@ -217,18 +245,18 @@ class HubNetworkPolicies(LibraryConstruct):
                     },
                 )
             )
-        if prometheus is not None and has_sidecars(chosen):
-            policy(
-                "Prometheus",
-                "allow-prometheus",
-                {},
-                [
-                    {
-                        "from": [prometheus.to_policy_peer()],
-                        "ports": [{"protocol": "TCP", "port": prometheus_port}],
-                    }
-                ],
-            )
+        if prometheus is not None:
+            override = _override_port(self, prometheus_port)
+            by_port = _scraped_by_port(chosen, override)
+            for port, components in sorted(by_port.items()):
+                # One component on the port: its pods; more: every pod, as the sidecars are.
+                selector = dict(pods[components[0]]) if len(components) == 1 else {}
+                suffix = f"-{port}" if len(by_port) > 1 else ""
+                rule = {
+                    "from": [prometheus.to_policy_peer()],
+                    "ports": [{"protocol": "TCP", "port": port}],
+                }
+                policy(f"Prometheus{suffix}", f"allow-prometheus{suffix}", selector, [rule])
         if telepresence_port is not None:
             # The agent is reached from the developer's machine through the cluster: any source.
             policy(
@@ -250,7 +278,8 @@ class HubNetworkPolicies(LibraryConstruct):
     @property
     def policies(self) -> dict[str, cdk8s.ApiObject]:
         """Every NetworkPolicy, by construct id: ``DefaultDeny``, one per component
-        (``hub``, ``proxy``, ``singleuser-server``), ``UserEgress``, ``Prometheus``,
+        (``hub``, ``proxy``, ``singleuser-server``), ``UserEgress``, ``Prometheus`` (one per
+        port scraped, ``Prometheus-<port>``, when the pods are scraped on several),
         ``Telepresence`` (those enabled) and one per ``allow_from``."""
         return dict(self._policies)
 

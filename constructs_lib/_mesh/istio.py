@@ -24,6 +24,7 @@ from constructs_lib._core._placement import chart_namespace, enter, join_app
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
+from constructs_lib._hub.jupyterhub import JupyterHub
 from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._ingresses.auth_proxy import HUB_PATH
 from constructs_lib._pods.user_pods import USER_PORT
@@ -274,7 +275,8 @@ class IstioIngress(LibraryConstruct):
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) behind the Gateway; or
-        jupyterhub: the composite whose proxy that is (give one of the two).
+        jupyterhub: the composite whose proxy that is (give one of the two); it must have
+            the mesh (``JupyterHub(mesh=IstioMesh())``): an error otherwise.
         hosts: the hosts served; default ``Derived.FROM_HUB``, the hub's ``public_hosts``.
         gateway_pods: the ingress gateway's pods (selected by the Gateway, admitted by policies);
             default ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
@@ -339,6 +341,14 @@ class IstioIngress(LibraryConstruct):
         # The objects, made together at the end.
         self._specs: list[ObjectSpec] = []
         chosen = resolve_proxy(self, proxy, jupyterhub)
+        if isinstance(jupyterhub, JupyterHub) and jupyterhub.mesh is None:
+            # Its STRICT mTLS, Sidecars and Telemetry are for pods with a sidecar.
+            raise invalid(
+                self,
+                "jupyterhub",
+                jupyterhub.node.path,
+                "must have the mesh IstioIngress configures: JupyterHub(mesh=IstioMesh())",
+            )
         claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
