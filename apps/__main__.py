@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # An outdir that cannot be written (a file on its path, no permission).
+        print(f"error: cannot write {args.outdir}: {error}", file=sys.stderr)
+        return 2
     except RuntimeError as error:
         if not str(error).startswith(VALIDATION_FAILED):
             raise

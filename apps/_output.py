@@ -13,6 +13,8 @@ __all__ = ["write_all"]
 def write_all(outdir: Path, names: Iterable[str], write: Callable[[Path], None]) -> list[Path]:
     """``write(staging)`` fills ``staging/<name>`` for every name; then each ``outdir/<name>``
     is replaced by its new version. If ``write`` raises, ``outdir`` is left as it was."""
+    if outdir.exists() and not outdir.is_dir():
+        raise ValueError(f"{outdir}: outdir must be a directory (or not exist yet), got a file")
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
     try:

@@ -13,7 +13,7 @@ app chart's props.
     images:                             # the app's images (keys: the app's SiteKeys.images)
       hub: registry.example.edu/jupyterhub/k8s-hub:4.4.0
 
-Every key is optional (the app's default stays) except the three of ``identity_provider``;
+Every key is optional (the app's default stays) except ``identity_provider`` and its three keys;
 unknown keys are refused. Values are checked by the library's own checks, with the file and
 key named in the error.
 """
@@ -90,6 +90,29 @@ def _read(path: Path) -> Any:
         raise ValueError(f"{path}: not YAML: {error}") from None
 
 
+def _identity_provider(scope: Construct, site: Mapping[str, Any], app: str) -> HeaderTrust:
+    """The required ``identity_provider``: the ID tokens the hub believes."""
+    if "identity_provider" not in site:
+        # Without it, the app would trust the placeholder provider of dist/.
+        raise invalid(
+            scope,
+            "identity_provider",
+            None,
+            f"is required (a mapping of {', '.join(IDENTITY_PROVIDER_KEYS)}: the site's "
+            "identity provider, which the hub checks the ID tokens against)",
+        )
+    provider = _mapping(
+        scope, "identity_provider", site["identity_provider"], IDENTITY_PROVIDER_KEYS, app
+    )
+    for key in IDENTITY_PROVIDER_KEYS:
+        value = provider.get(key)
+        if not isinstance(value, str) or not value:
+            raise invalid(scope, f"identity_provider.{key}", value, "must be a non-empty string")
+    trust = HeaderTrust.jwt_proof(**{key: provider[key] for key in IDENTITY_PROVIDER_KEYS})
+    trust.check(scope, "identity_provider")
+    return trust
+
+
 def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
     """The chart props the site file at ``path`` sets for ``app``; ``ValueError`` naming the
     file, the key and its value for anything else."""
@@ -98,23 +121,12 @@ def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if "hosts" in site:
         props["hosts"] = check_hosts(scope, "hosts", site["hosts"])
-    if "identity_provider" in site:
-        provider = _mapping(
-            scope, "identity_provider", site["identity_provider"], IDENTITY_PROVIDER_KEYS, app
-        )
-        for key in IDENTITY_PROVIDER_KEYS:
-            value = provider.get(key)
-            if not isinstance(value, str) or not value:
-                raise invalid(
-                    scope, f"identity_provider.{key}", value, "must be a non-empty string"
-                )
-        trust = HeaderTrust.jwt_proof(**{key: provider[key] for key in IDENTITY_PROVIDER_KEYS})
-        trust.check(scope, "identity_provider")
-        props["header_trust"] = trust
     if "tls_secret" in site:
         props[keys.tls_secret] = check_dns_subdomain(scope, "tls_secret", site["tls_secret"])
     if "images" in site:
         images = _mapping(scope, "images", site["images"], tuple(keys.images), app)
         for key, value in images.items():
             props[keys.images[key]] = check_image(scope, f"images.{key}", value)
+    # Last, so that a bad key is named first.
+    props["header_trust"] = _identity_provider(scope, site, app)
     return props

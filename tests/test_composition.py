@@ -119,8 +119,8 @@ def test_fails_policies_without_a_proxy(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         HubNetworkPolicies(chart, "NetworkPolicies", ingress_from=GATEWAY)
     assert str(error.value) == (
-        "test/NetworkPolicies: proxy must be given (an IProxy such as CHProxy), or else "
-        "jupyterhub, not both, got None"
+        "test/NetworkPolicies: proxy or jupyterhub is required (an IProxy such as CHProxy, or the "
+        "JupyterHub whose proxy that is), got None"
     )
 
 

@@ -296,6 +296,6 @@ def test_fails_without_proxy(chart: cdk8s.Chart) -> None:
     with pytest.raises(ValueError) as error:
         GatewayApiIngress(chart, "Route", gateway=GATEWAY)
     assert str(error.value) == (
-        "test/Route: proxy must be given (an IProxy such as CHProxy), or else jupyterhub, "
-        "not both, got None"
+        "test/Route: proxy or jupyterhub is required (an IProxy such as CHProxy, or the "
+        "JupyterHub whose proxy that is), got None"
     )

@@ -220,8 +220,9 @@ def test_fails_exists_with_value(chart: cdk8s.Chart) -> None:
 def test_fails_unknown_effect(chart: cdk8s.Chart) -> None:
     toleration = Toleration("gpu", TolerationOperator.EXISTS, None, "NoSchedul")  # type: ignore[arg-type]
     assert _error(chart, tolerations=[toleration]) == (
-        "test/Profile: tolerations[0].effect must be one of NoSchedule, PreferNoSchedule, "
-        "NoExecute (or None: all), got 'NoSchedul'"
+        "test/Profile: tolerations[0].effect must be one of TaintEffect.NO_SCHEDULE, "
+        "TaintEffect.PREFER_NO_SCHEDULE, TaintEffect.NO_EXECUTE (the member, not its string) "
+        "(or None: all), got 'NoSchedul'"
     )
 
 

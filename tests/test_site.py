@@ -104,11 +104,11 @@ def test_dev_for_a_site(tmp_path: Path) -> None:
 
 
 def test_a_site_sets_only_what_it_names(tmp_path: Path) -> None:
-    site = _site_file(tmp_path, {"hosts": ["hub.uni.edu"]})
+    site = _site_file(tmp_path, {"identity_provider": SITE["identity_provider"]})
     outdir = tmp_path / "out"
     assert main(["--app", "minimal", "--site", str(site), "--outdir", str(outdir)]) == 0
     manifests = read_manifests(outdir / "minimal")
-    assert _settings(manifests)["auth"]["jwt"]["issuer"] == "https://auth.example.org"
+    assert _settings(manifests)["auth"]["jwt"]["issuer"] == "https://login.uni.edu/realms/hub"
     assert _find(manifests, "Ingress", "jupyterhub")["spec"]["tls"][0]["secretName"] == (
         "jupyterhub-tls"
     )
@@ -164,6 +164,12 @@ BAD: list[tuple[str, Any, str]] = [
         "jwks not a URL",
         {"identity_provider": {**SITE["identity_provider"], "jwks_url": "certs"}},
         "identity_provider.jwks_url must be an http(s) URL, got 'certs'",
+    ),
+    (
+        "no identity provider",
+        {"hosts": ["hub.uni.edu"]},
+        "identity_provider is required (a mapping of issuer, audience, jwks_url: the site's "
+        "identity provider, which the hub checks the ID tokens against), got None",
     ),
     (
         "bad secret name",
@@ -249,3 +255,13 @@ def test_the_quick_starts_site_file_synthesizes(tmp_path: Path) -> None:
     assert main(["--app", "minimal", "--site", str(path), "--outdir", str(outdir)]) == 0
     ingress = _find(read_manifests(outdir / "minimal"), "Ingress", "jupyterhub")
     assert ingress["spec"]["rules"][0]["host"] == site["hosts"][0]
+
+
+def test_fails_an_outdir_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outdir = tmp_path / "out"
+    outdir.write_text("not a directory")
+    assert main(["--app", "minimal", "--outdir", str(outdir)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {outdir}: outdir must be a directory (or not exist yet), got a file\n"
+    )
+    assert sorted(tmp_path.iterdir()) == [outdir]

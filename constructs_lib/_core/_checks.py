@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_subdomain
 
-__all__ = ["check_image", "check_instance", "check_strings", "type_name"]
+__all__ = [
+    "check_enum",
+    "check_image",
+    "check_instance",
+    "check_strings",
+    "enum_members",
+    "type_name",
+]
+
+E = TypeVar("E", bound=Enum)
 
 # The grammar of the distribution project's reference package (what docker and the kubelet
 # parse): [registry[:port]/]path[:tag][@digest], path components lower-case.
@@ -44,6 +54,26 @@ def check_instance(
     # True is an int to Python, never a count to a user.
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
         raise invalid(scope, field, value, f"must be {type_name(expected)}")
+
+
+def enum_members(kind: type[Enum], value: object = None) -> str:
+    """``ImagePullPolicy.ALWAYS, ...``: each member as written; for a string ``value``, a
+    reminder that a member is wanted (a frozen value keeps what it is given)."""
+    members = ", ".join(f"{kind.__name__}.{member.name}" for member in kind)
+    return f"{members} (the member, not its string)" if isinstance(value, str) else members
+
+
+def check_enum(scope: Construct, field: str, value: Any, kind: type[E]) -> E:
+    """A member of ``kind``, given as the member or as its value (the string Kubernetes
+    writes, such as ``'Always'``)."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except (ValueError, TypeError):
+        values = ", ".join(repr(member.value) for member in kind)
+        allowed = f"must be one of {enum_members(kind)} or its value ({values})"
+        raise invalid(scope, field, value, allowed) from None
 
 
 def check_strings(scope: Construct, field: str, value: Any) -> tuple[str, ...]:

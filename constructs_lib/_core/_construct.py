@@ -3,6 +3,7 @@ names the construct, not a stack trace from the constructs library's Node.js sid
 
 from __future__ import annotations
 
+import cdk8s
 from constructs import Construct
 
 __all__ = ["LibraryConstruct"]
@@ -25,6 +26,7 @@ class LibraryConstruct(Construct):
             )
         if not isinstance(id, str):
             raise _id_error(_child_path(scope, repr(id)), id, "must be a string")
+        _check_in_chart(scope, id)
         try:
             super().__init__(scope, id)
         except RuntimeError as error:
@@ -32,6 +34,21 @@ class LibraryConstruct(Construct):
             if problem is None:
                 raise
             raise problem from None
+
+
+def _check_in_chart(scope: Construct, id: str) -> None:
+    """Every object is written by a chart: without one, cdk8s fails deep inside with a
+    Node.js trace. A chart or a construct of this library (checked itself) as the scope asks
+    nothing of the Node.js side."""
+    if isinstance(scope, (cdk8s.Chart, LibraryConstruct)):
+        return
+    try:
+        cdk8s.Chart.of(scope)
+    except RuntimeError:
+        raise ValueError(
+            f"{_child_path(scope, id)}: scope must be a cdk8s.Chart or a construct inside one "
+            f"(this construct writes Kubernetes objects), got {scope!r}"
+        ) from None
 
 
 def _refusal(scope: Construct, id: str, message: str) -> ValueError | None:

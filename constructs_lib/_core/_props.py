@@ -17,11 +17,12 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import Any, TypeVar
 
 from constructs import Construct
 
-from constructs_lib._core._checks import type_name
+from constructs_lib._core._checks import enum_members, type_name
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 
@@ -162,6 +163,8 @@ def check_value(scope: Construct, field: str, value: Any, hint: Any, *, deep: bo
         return
     kind = origin or hint
     if not _matches(value, kind):
+        if isinstance(kind, type) and issubclass(kind, Enum) and kind is not Derived:
+            raise invalid(scope, field, value, f"must be one of {enum_members(kind, value)}")
         raise invalid(scope, field, value, f"must be {_describe(kind)}")
     if deep and dataclasses.is_dataclass(kind) and not isinstance(value, type):
         check_fields(scope, value, f"{field}.")

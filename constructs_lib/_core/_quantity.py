@@ -144,9 +144,10 @@ def format_cpu(cores: Decimal) -> str:
     return f"{int((cores * 1000).to_integral_value(rounding=ROUND_CEILING))}m"
 
 
-def format_memory(size: Decimal) -> str:
+def format_memory(size: Decimal | int) -> str:
     """``Gi`` when exact, else ``Mi`` rounded up: readable, never below ``size``, and less
-    than a MiB above it."""
+    than a MiB above it (bytes as a quota sums them, or as a profile keeps them)."""
+    size = Decimal(size)
     if size % 2**30 == 0:
         return f"{int(size) // 2**30}Gi"
     return f"{int((size / 2**20).to_integral_value(rounding=ROUND_CEILING))}Mi"

@@ -9,6 +9,7 @@ from typing import Literal
 from constructs import Construct, IValidation
 
 import jsii
+from constructs_lib._core._checks import check_instance
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import others_in_app
 from hub_runtime.settings import JwtSettings
@@ -78,7 +79,10 @@ class HeaderTrust:
                 user_claim=user_claim,
                 jwks_url=jwks_url,
                 public_key=public_key,
-                algorithms=tuple(algorithms),
+                # Anything else is kept as given, for check() to name (no scope here).
+                algorithms=(
+                    tuple(algorithms) if isinstance(algorithms, (list, tuple)) else algorithms  # type: ignore[arg-type]
+                ),
                 leeway=leeway,
                 max_lifetime=max_token_lifetime,
                 groups_claim=groups_claim,
@@ -105,6 +109,7 @@ class HeaderTrust:
         jwt = self.jwt
         if self.mode != "jwt" or jwt is None:
             return
+        _check_types(scope, field, jwt)
         if not jwt.issuer.startswith("https://"):
             raise invalid(scope, f"{field}.issuer", jwt.issuer, "must be an https:// URL")
         if not jwt.audience:
@@ -143,6 +148,22 @@ class HeaderTrust:
                 jwt.max_lifetime,
                 "must be a positive number of seconds",
             )
+
+
+def _check_types(scope: Construct, field: str, jwt: JwtSettings) -> None:
+    """What the checks of the values read (``startswith``, ``< 1``) is of their type."""
+    for name, value, expected in (
+        ("issuer", jwt.issuer, str),
+        ("audience", jwt.audience, str),
+        ("jwks_url", jwt.jwks_url, (str, type(None))),
+        ("public_key", jwt.public_key, (str, type(None))),
+        ("max_token_lifetime", jwt.max_lifetime, int),
+        ("leeway", jwt.leeway, int),
+    ):
+        check_instance(scope, f"{field}.{name}", value, expected)
+    algorithms = jwt.algorithms
+    if not isinstance(algorithms, tuple) or not all(isinstance(a, str) for a in algorithms):
+        raise invalid(scope, f"{field}.algorithms", algorithms, "must be a list of strings")
 
 
 def trusts_header_as_is(hub: object) -> bool:

@@ -871,6 +871,13 @@ def _check_profiles(hub: HubStatefulSet, profiles: Sequence[NotebookProfile]) ->
     slugs: dict[str, NotebookProfile] = {}
     defaults = [profile for profile in profiles if profile.default]
     for profile in profiles:
+        if slugs.get(profile.slug) is profile:
+            raise invalid(
+                hub,
+                "profiles",
+                profile.node.path,
+                "must list each NotebookProfile once (this one is already added)",
+            )
         if profile.slug in slugs:
             first = slugs[profile.slug].node.path
             raise invalid(

@@ -27,6 +27,7 @@ from constructs_lib._core._placement import (
     join_app,
     others_in_app,
 )
+from constructs_lib._core._props import check_arguments
 from constructs_lib._core._quantity import check_quantity, format_cpu, format_memory
 from constructs_lib._hub.hub import HubStatefulSet
 from constructs_lib._hub.jupyterhub import JupyterHub
@@ -139,6 +140,7 @@ class HubNamespace(DeclaredNamespace):
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
+        check_arguments(self, HubNamespace.__init__, profiles=profiles, istio_init=istio_init)
         check_dns_label(self, "name", name)
         _check_release(self, name, release)
         claim_cluster_name(
@@ -262,6 +264,7 @@ class HubResourceQuota(LibraryConstruct):
         load_balancers: int = 0,
     ) -> None:
         super().__init__(scope, id)
+        check_arguments(self, HubResourceQuota.__init__, jupyterhub=jupyterhub, overrides=overrides)
         for field, count in (
             ("user_servers", user_servers),
             ("gpu_servers", gpu_servers),

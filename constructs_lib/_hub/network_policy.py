@@ -16,6 +16,7 @@ from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._props import check_arguments
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._mesh_choice import scrape_ports
 from constructs_lib._proxies._flows import Flow
@@ -56,7 +57,12 @@ def resolve_proxy(scope: Construct, proxy: object, jupyterhub: object) -> IProxy
             scope,
             "proxy",
             proxy,
-            "must be given (an IProxy such as CHProxy), or else jupyterhub, not both",
+            (
+                "or jupyterhub is required (an IProxy such as CHProxy, or the JupyterHub "
+                "whose proxy that is)"
+                if proxy is None
+                else "must be given (an IProxy such as CHProxy), or else jupyterhub, not both"
+            ),
         )
     chosen = proxy if proxy is not None else getattr(jupyterhub, "proxy", None)
     if not isinstance(chosen, IProxy):
@@ -164,6 +170,7 @@ class HubNetworkPolicies(LibraryConstruct):
         block_cloud_metadata: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        check_arguments(self, HubNetworkPolicies.__init__, ingress_from=ingress_from)
         chosen = resolve_proxy(self, proxy, jupyterhub)
         _check_peer(self, "ingress_from", ingress_from)
         if prometheus is not None:

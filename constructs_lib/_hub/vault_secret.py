@@ -9,6 +9,7 @@ from enum import StrEnum
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._checks import check_enum
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._endpoints import check_release
 from constructs_lib._core._errors import invalid
@@ -87,6 +88,7 @@ class VaultSecret(LibraryConstruct, ProxyToken):
         delivery: VaultDelivery = VaultDelivery.EXTERNAL_SECRET,
     ) -> None:
         super().__init__(scope, id)
+        delivery = check_enum(self, "delivery", delivery, VaultDelivery)
         check_release(self, release)
         segments = path.strip("/").split("/") if isinstance(path, str) else []
         if not path.startswith("/") or len(segments) < 2 or "" in segments or ".." in segments:

@@ -21,6 +21,7 @@ from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, Component, check_dns_subdomain
 from constructs_lib._core._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._core._placement import chart_namespace, enter, join_app
+from constructs_lib._core._props import check_arguments
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
@@ -340,6 +341,7 @@ class IstioIngress(LibraryConstruct):
             )
         # The objects, made together at the end.
         self._specs: list[ObjectSpec] = []
+        check_arguments(self, IstioIngress.__init__, gateway_pods=gateway_pods)
         chosen = resolve_proxy(self, proxy, jupyterhub)
         if isinstance(jupyterhub, JupyterHub) and jupyterhub.mesh is None:
             # Its STRICT mTLS, Sidecars and Telemetry are for pods with a sidecar.

@@ -11,12 +11,12 @@ from types import MappingProxyType
 
 from constructs import Construct
 
-from constructs_lib._core._checks import check_image, check_instance
+from constructs_lib._core._checks import check_enum, check_image, check_instance
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_label, check_dns_subdomain
-from constructs_lib._core._props import renamed, renamed_arguments
+from constructs_lib._core._props import check_arguments, renamed, renamed_arguments
 from constructs_lib._core._pull_policy import ImagePullPolicy
 from constructs_lib._core._quantity import check_quantity, check_range, check_sizes
 from constructs_lib._core.scan_exceptions import pulled_if_absent, unpinned
@@ -331,11 +331,17 @@ class NotebookProfile(LibraryConstruct):
         # Read before any other check (the slug is derived from the name).
         check_instance(self, "display_name", display_name, str)
         check_instance(self, "default", default, bool)
-        self.slug = check_dns_label(
-            self,
-            "slug",
-            resolve(self, "slug", slug, Derived.FROM_DISPLAY_NAME, lambda: _slugify(display_name)),
+        image_pull_policy = check_enum(
+            self, "image_pull_policy", image_pull_policy, ImagePullPolicy
         )
+        check_arguments(
+            self,
+            NotebookProfile.__init__,
+            extra_resource_guarantees=extra_resource_guarantees,
+            extra_resource_limits=extra_resource_limits,
+            node_selector=node_selector,
+        )
+        self.slug = _check_slug(self, slug, display_name)
         if not display_name.strip():
             raise invalid(self, "display_name", display_name, "must not be empty")
         check_image(self, "image", image)
@@ -393,7 +399,7 @@ class NotebookProfile(LibraryConstruct):
                         f"({quantity}): Kubernetes does not overcommit extended "
                         "resources",
                     )
-        if isinstance(volumes, (str, UserVolume)):
+        if isinstance(volumes, (str, UserVolume)) or not isinstance(volumes, Sequence):
             raise invalid(self, "volumes", volumes, "must be a list of UserVolume")
         chosen = tuple(volumes)
         names: set[str] = set()
@@ -481,6 +487,24 @@ class NotebookProfile(LibraryConstruct):
     def needs_privileged_pods(self) -> bool:
         """Host paths or a root chown init container rule out the stricter Pod Security levels."""
         return any(volume.host_path is not None or volume.owner for volume in self.volumes)
+
+
+def _check_slug(scope: Construct, slug: str | Derived, display_name: str) -> str:
+    """The slug given, or the one derived from ``display_name``; a derived one that is no DNS
+    label (``'🚀'`` leaves nothing) is display_name's fault, and ``slug=`` the way out."""
+    chosen = resolve(scope, "slug", slug, Derived.FROM_DISPLAY_NAME, lambda: _slugify(display_name))
+    try:
+        return check_dns_label(scope, "slug", chosen)
+    except ValueError:
+        if slug is not Derived.FROM_DISPLAY_NAME:
+            raise
+        raise invalid(
+            scope,
+            "display_name",
+            display_name,
+            f"must give a slug that is a DNS label (it gives {chosen!r}): pass slug= as well, "
+            "e.g. slug='gpu-notebook'",
+        ) from None
 
 
 def _slugify(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from constructs import Construct
 
+from constructs_lib._core._checks import enum_members
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_label_key, check_label_value
 
@@ -92,7 +93,12 @@ class Toleration:
 
     def check(self, scope: Construct, field: str) -> None:
         if not isinstance(self.operator, TolerationOperator):
-            raise invalid(scope, f"{field}.operator", self.operator, "must be Equal or Exists")
+            raise invalid(
+                scope,
+                f"{field}.operator",
+                self.operator,
+                f"must be one of {enum_members(TolerationOperator, self.operator)}",
+            )
         if self.key is None:
             if self.operator is not TolerationOperator.EXISTS:
                 raise invalid(
@@ -117,7 +123,7 @@ class Toleration:
                 scope,
                 f"{field}.effect",
                 self.effect,
-                f"must be one of {', '.join(e.value for e in TaintEffect)} (or None: all)",
+                f"must be one of {enum_members(TaintEffect, self.effect)} (or None: all)",
             )
         if self.toleration_seconds is not None:
             if self.effect is not TaintEffect.NO_EXECUTE:
@@ -194,7 +200,7 @@ class NodeRequirement:
                 scope,
                 f"{field}.operator",
                 self.operator,
-                f"must be one of {', '.join(o.value for o in NodeOperator)}",
+                f"must be one of {enum_members(NodeOperator, self.operator)}",
             )
         values = self.values
         if isinstance(values, str):
