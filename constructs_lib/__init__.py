@@ -1,5 +1,8 @@
 """cdk8s constructs that deploy JupyterHub on Kubernetes."""
 
+import sys as _sys
+
+from constructs_lib._core import _moved
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._names import Component
 from constructs_lib._core._public import publish as _publish
@@ -174,3 +177,4 @@ def __getattr__(name: str) -> object:
 
 
 _publish(globals(), __all__)
+_moved.install(_sys.modules[__name__])
