@@ -13,7 +13,13 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import APP_LABEL, Component, check_dns_label, check_dns_subdomain
+from constructs_lib._core._names import (
+    APP_LABEL,
+    Component,
+    check_dns_label,
+    check_dns_subdomain,
+    check_port,
+)
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
@@ -137,10 +143,7 @@ class AuthProxyIngress(LibraryConstruct):
             )
         check_dns_label(self, "auth_proxy.service", auth_proxy.service)
         for name, port in (("port", auth_proxy.port), ("target_port", auth_proxy.target_port)):
-            if not 1 <= port <= 65535:
-                raise invalid(
-                    self, f"auth_proxy.{name}", port, "must be a TCP port from 1 to 65535"
-                )
+            check_port(self, f"auth_proxy.{name}", port)
         self.tls_secret = tls_secret
         self.controller = (
             controller.check(self, "controller")

@@ -18,7 +18,7 @@ from constructs_lib._core._derived import Derived
 from constructs_lib._core._endpoints import gateway_name
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import APP_LABEL, Component, check_dns_subdomain
+from constructs_lib._core._names import APP_LABEL, Component, check_dns_subdomain, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._core._placement import chart_namespace, enter, join_app
 from constructs_lib._core._props import check_arguments
@@ -362,22 +362,14 @@ class IstioIngress(LibraryConstruct):
                 telemetry.sampling_percentage,
                 "must be a percentage from 0 to 100",
             )
-        if not 1 <= port <= 65535:
-            raise invalid(self, "port", port, "must be a TCP port from 1 to 65535")
+        check_port(self, "port", port)
         if tls is not None:
             check_dns_subdomain(self, "tls.credential_name", tls.credential_name)
-            if not 1 <= tls.port <= 65535:
-                raise invalid(self, "tls.port", tls.port, "must be a TCP port from 1 to 65535")
+            check_port(self, "tls.port", tls.port)
             if tls.redirect_http and tls.port == port:
                 raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
             for index, workload_port in enumerate(tls.http_workload_ports):
-                if not 1 <= workload_port <= 65535:
-                    raise invalid(
-                        self,
-                        f"tls.http_workload_ports[{index}]",
-                        workload_port,
-                        "must be a TCP port from 1 to 65535",
-                    )
+                check_port(self, f"tls.http_workload_ports[{index}]", workload_port)
         self.tls = tls
         retries.check(self)
         for index, host in enumerate(user_egress_hosts):
