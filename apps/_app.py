@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cdk8s
@@ -17,6 +16,7 @@ from constructs_lib import (
     KubernetesVersion,
     Prerequisite,
 )
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "BuildApp",
@@ -31,7 +31,7 @@ __all__ = [
 NAMESPACE = "jupyterhub"
 
 
-@dataclass(frozen=True)
+@frozen
 class BuiltApp:
     name: str
     app: cdk8s.App

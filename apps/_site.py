@@ -21,7 +21,6 @@ key named in the error.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -32,6 +31,7 @@ from constructs_lib import HeaderTrust
 from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_subdomain, check_hosts
+from hub_runtime.frozen import frozen
 
 __all__ = ["SiteKeys", "load_site"]
 
@@ -39,7 +39,7 @@ __all__ = ["SiteKeys", "load_site"]
 IDENTITY_PROVIDER_KEYS = ("issuer", "audience", "jwks_url")
 
 
-@dataclass(frozen=True)
+@frozen
 class SiteKeys:
     """Which chart prop each site key sets, for one app."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from constructs_lib._core._reloader import (
@@ -22,6 +22,7 @@ from constructs_lib._core._reloader import (
     RELOADER_NAME,
     RELOADER_REASON,
 )
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "DEFAULT_STORAGE_CLASS",
@@ -70,7 +71,7 @@ _PLACEHOLDER_REGISTRY = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Prerequisite:
     """An object the app refers to but does not create: it must exist before the app works."""
 
@@ -104,7 +105,7 @@ class Prerequisite:
 RELOADER_PREREQUISITE = Prerequisite(RELOADER_KIND, RELOADER_NAME, RELOADER_REASON)
 
 
-@dataclass(frozen=True)
+@frozen
 class External:
     """What an app refers to but does not create: its prerequisites, and the label sets of
     pods created at run time (user pods spawned by the hub)."""

@@ -15,10 +15,12 @@ import json
 import types
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, Literal
+
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "CONFIGURABLE_CLASSES",
@@ -126,7 +128,7 @@ class SettingsError(ValueError):
     """The settings file is missing, malformed, or does not match the schema."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ClaimSettings:
     """The user's PersistentVolumeClaim (one per user, made by KubeSpawner at first start)."""
 
@@ -137,7 +139,7 @@ class ClaimSettings:
     access_mode: ClaimAccessMode = ClaimAccessMode.READ_WRITE_ONCE
 
 
-@dataclass(frozen=True)
+@frozen
 class VolumeSettings:
     """One user-pod volume and its mount. Paths may use ``{user}`` (the user's safe slug).
     The constructs' ``UserVolume`` is this type (with its checks and factories): one field
@@ -157,7 +159,7 @@ class VolumeSettings:
     claim: ClaimSettings | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ContainerSettings:
     """A container of the user pod besides the notebook (or an init container). It runs with
     the notebook container's restricted security context, as ``run_as_user``."""
@@ -176,7 +178,7 @@ class ContainerSettings:
     run_as_user: int
 
 
-@dataclass(frozen=True)
+@frozen
 class ChoiceFields:
     """What a choice of a profile option says besides its sizes; a field left None keeps the
     profile's value. The constructs' ``ProfileChoice`` extends it with the sizes as
@@ -189,7 +191,7 @@ class ChoiceFields:
     default_url: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class ChoiceSettings(ChoiceFields):
     """One choice as the hub reads it: its key in the option, the default resolved (exactly
     one choice of an option is), the sizes as numbers (read from their quantities once, by
@@ -202,7 +204,7 @@ class ChoiceSettings(ChoiceFields):
     memory_limit_bytes: int | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ProfileOptionSettings:
     """A choice inside one profile (KubeSpawner's ``profile_options``), e.g. the image."""
 
@@ -211,7 +213,7 @@ class ProfileOptionSettings:
     choices: tuple[ChoiceSettings, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class ProfileSettings:
     """A spawnable profile: what a user can pick on the spawn page."""
 
@@ -244,7 +246,7 @@ class ProfileSettings:
     init_containers: tuple[ContainerSettings, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class JwtSettings:
     """The proof the auth proxy passes with the user header: a signed JWT (its ID token)."""
 
@@ -270,7 +272,7 @@ class JwtSettings:
     jwks_max_age_seconds: int
 
 
-@dataclass(frozen=True)
+@frozen
 class AuthSettings:
     """Header authentication: who the user is, what proves it, and who is an admin."""
 
@@ -301,7 +303,7 @@ class AuthSettings:
     admins_managed_in_hub: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class SpawnerSettings:
     """What every user pod gets, whatever the profile."""
 
@@ -328,7 +330,7 @@ class SpawnerSettings:
     default_url: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class CullerSettings:
     """The idle culler, a hub-managed service, with zero-to-jupyterhub's ``cull`` defaults.
     The constructs' ``IdleCuller`` is this type (with its checks): one field list."""
@@ -351,7 +353,7 @@ class CullerSettings:
     remove_named_servers: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class HubSettings:
     """Everything the hub runtime needs at start."""
 

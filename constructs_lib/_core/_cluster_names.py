@@ -10,17 +10,16 @@ when the name is derived from it, or the prop that named it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import app_of, chart_namespace
+from hub_runtime.frozen import frozen
 
 __all__ = ["claim_cluster_name"]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Claim:
     construct: Construct
     release: str

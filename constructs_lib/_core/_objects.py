@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import cdk8s
@@ -25,6 +25,7 @@ from jsii._reference_map import register_reference
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import ref
 from constructs_lib._imports.manifest import Manifest
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "ObjectSpec",
@@ -42,7 +43,7 @@ __all__ = [
 _known: dict[str, tuple[str, str]] = {}
 
 
-@dataclass(frozen=True)
+@frozen
 class ObjectSpec:
     """One object for :func:`api_objects`: the arguments of :func:`api_object`."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
+from hub_runtime.frozen import frozen
 from hub_runtime.quantity import cpu_cores, memory_bytes, parse_quantity
 
 __all__ = [
@@ -82,7 +82,7 @@ def check_range(
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Sizes:
     """A container's CPU and memory, read from their quantities once: millicores and bytes."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from constructs import Construct, IValidation
@@ -12,6 +11,7 @@ import jsii
 from constructs_lib._core._checks import check_instance
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import others_in_app
+from hub_runtime.frozen import frozen
 from hub_runtime.settings import JwtSettings
 
 __all__ = ["HeaderTrust", "refuse_unenforced", "require_enforcing_edge", "trusts_header_as_is"]
@@ -20,7 +20,7 @@ __all__ = ["HeaderTrust", "refuse_unenforced", "require_enforcing_edge", "trusts
 _INSTEAD = "use HeaderTrust.jwt_proof(...), or IstioIngress with ext_authz_provider"
 
 
-@dataclass(frozen=True)
+@frozen
 class HeaderTrust:
     """How the hub decides to believe ``X-Auth-Request-User``. Use the factory methods.
 

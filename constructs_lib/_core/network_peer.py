@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_label, check_label_key, check_label_value
+from hub_runtime.frozen import frozen
 
 __all__ = ["NAMESPACE_NAME_LABEL", "NetworkPeer"]
 
@@ -17,7 +17,7 @@ __all__ = ["NAMESPACE_NAME_LABEL", "NetworkPeer"]
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-@dataclass(frozen=True)
+@frozen
 class NetworkPeer:
     """Pods of another namespace, as a NetworkPolicy peer (and, for a gateway, as the
     Gateway's selector). ``namespace`` is the namespace's name, where objects must live in it."""

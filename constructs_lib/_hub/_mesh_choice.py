@@ -13,7 +13,7 @@ mesh sets them, and one given there is an error naming the mesh's field.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from constructs import Construct
@@ -24,6 +24,7 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import Component
 from constructs_lib._pods.pod import IstioSidecar
 from constructs_lib._pods.user_pods import UserPods
+from hub_runtime.frozen import frozen
 
 if TYPE_CHECKING:
     from constructs_lib._proxies.interfaces import IProxy
@@ -45,7 +46,7 @@ ISTIO_METRICS_PORT = 15020
 _Options = TypeVar("_Options")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class IstioMesh:
     """Istio sidecars in every pod of the hub: injected into the hub, the proxy and the user
     pods, with the resources of each part's sidecar; Prometheus scrapes the user pods'

@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import cdk8s
@@ -75,6 +74,7 @@ from constructs_lib._pods.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib._pods.user_pods import USER_PORT, IdleCuller, UserPods
 from constructs_lib._proxies.interfaces import HubLimits
+from hub_runtime.frozen import frozen
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIG_FILE_NAME,
@@ -131,7 +131,7 @@ _ROLE_RULES = [
 
 
 @renamed(activity_interval="activity_interval_seconds")
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class HubOptions:
     r"""Every option of the hub but its wiring (token, trust, profiles, hosts, release): the
     value ``JupyterHub(hub_options=...)`` forwards whole, and whose fields
@@ -221,7 +221,7 @@ class HubOptions:
     activity_interval_seconds: int | Derived = Derived.FROM_PROXY
     # Culls servers idle for an hour.
     culler: IdleCuller = dataclasses.field(default_factory=IdleCuller)
-    resources: Resources = Resources("10m", "256Mi", "1000m", "512Mi")  # noqa: RUF009 - frozen
+    resources: Resources = Resources("10m", "256Mi", "1000m", "512Mi")
     storage_size: str = "1Gi"
     # None: the cluster's default StorageClass.
     storage_class: str | None = None

@@ -7,9 +7,9 @@ runs this project's hub with no image of its own, and the runtime always matches
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import resources
 
+from hub_runtime.frozen import frozen
 from hub_runtime.settings import CONFIG_FILE_NAME, SETTINGS_FILE_NAME
 
 __all__ = ["RUNTIME_PACKAGE", "SYNTHESIS_ONLY", "HubFile", "hub_files"]
@@ -21,7 +21,7 @@ RUNTIME_PACKAGE = "hub_runtime"
 SYNTHESIS_ONLY = frozenset({"preview.py"})
 
 
-@dataclass(frozen=True)
+@frozen
 class HubFile:
     """One file: its ConfigMap key, its path under the config directory, its text."""
 

@@ -164,8 +164,8 @@ class JupyterHub(LibraryConstruct):
         hosts: Sequence[str],
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | Derived = Derived.REFERENCE_PROFILES,
-        hub_options: HubOptions = HubOptions(),  # noqa: B008 - frozen value
-        proxy_options: ProxyOptions | IstioProxyOptions = ProxyOptions(),  # noqa: B008 - frozen
+        hub_options: HubOptions = HubOptions(),
+        proxy_options: ProxyOptions | IstioProxyOptions = ProxyOptions(),
         # The shorthands: each replaces one field of hub_options or proxy_options if given.
         admin_users: Sequence[str] | Derived = Derived.FROM_OPTIONS,
         admin_groups: Sequence[str] | Derived = Derived.FROM_OPTIONS,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 import cdk8s
@@ -21,6 +20,7 @@ from constructs_lib._core._names import (
 )
 from constructs_lib._core._objects import api_object, sorted_keys
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
+from hub_runtime.frozen import frozen
 
 __all__ = ["SecretStore", "SecretStoreKind", "VaultDelivery", "VaultSecret"]
 
@@ -32,7 +32,7 @@ class SecretStoreKind(StrEnum):
     CLUSTER_SECRET_STORE = "ClusterSecretStore"
 
 
-@dataclass(frozen=True)
+@frozen
 class SecretStore:
     """An External Secrets Operator store, configured for Vault outside this app."""
 

@@ -4,9 +4,10 @@ served and the path of its cookies, for the Ingresses, the mesh policy and its o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
+from hub_runtime.frozen import frozen
 
 __all__ = ["AUTH_COOKIE_PATH", "AUTH_PROXY_FLAGS", "AUTH_PROXY_PREFIX", "HUB_PATH", "AuthProxy"]
 
@@ -24,7 +25,7 @@ AUTH_PROXY_PREFIX = f"{HUB_PATH}/oauth2"
 AUTH_PROXY_FLAGS = (f"--proxy-prefix={AUTH_PROXY_PREFIX}", f"--cookie-path={AUTH_COOKIE_PATH}")
 
 
-@dataclass(frozen=True)
+@frozen
 class AuthProxy:
     """oauth2-proxy's Service in the app's namespace, as an Ingress reaches it, and its pods
     (for NetworkPolicies). Run it with ``AUTH_PROXY_FLAGS``. The defaults are those of

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import cdk8s
@@ -20,6 +19,7 @@ from constructs_lib._hub.hub import HUB_PATH_PREFIX
 from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
+from hub_runtime.frozen import frozen
 
 __all__ = ["GATEWAY_NAME_LABEL", "GatewayApiIngress", "GatewayRef"]
 
@@ -32,7 +32,7 @@ GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 _HUB_PATH = HUB_PATH_PREFIX.rstrip("/")
 
 
-@dataclass(frozen=True)
+@frozen
 class GatewayRef:
     """A Gateway API ``Gateway`` routes attach to (created and run outside the app).
 

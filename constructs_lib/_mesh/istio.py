@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum, StrEnum
 from http import HTTPStatus
 from typing import Any, Final
@@ -31,6 +30,7 @@ from constructs_lib._ingresses.auth_proxy import HUB_PATH
 from constructs_lib._pods.user_pods import USER_PORT
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IHub, IJupyterHub, IngressTarget, IProxy
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -108,7 +108,7 @@ _RETRY_ON_CONDITIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Retries:
     """How the gateway retries a request to the proxy.
 
@@ -176,7 +176,7 @@ def _is_status_code(condition: str) -> bool:
     return condition.isdigit() and int(condition) in {int(s) for s in HTTPStatus}
 
 
-@dataclass(frozen=True)
+@frozen
 class IstioTls:
     """HTTPS on the Gateway: TLS ends at the gateway with the certificate and key of Secret
     ``credential_name``, which must be in the namespace of the gateway's pods (Istio reads it
@@ -200,7 +200,7 @@ class IstioTls:
     http_workload_ports: tuple[int, ...] = (80, 8080)
 
 
-@dataclass(frozen=True)
+@frozen
 class MeshTelemetry:
     """Tracing, metrics and access-log providers (names from the mesh config)."""
 
@@ -213,7 +213,7 @@ class MeshTelemetry:
     access_log_filter: str = "request.protocol != null"
 
 
-@dataclass(frozen=True)
+@frozen
 class _Workload:
     component: Component
     labels: dict[str, str]
@@ -222,7 +222,7 @@ class _Workload:
     access_log: str | None  # Telemetry match mode, or None for disabled
 
 
-@dataclass(frozen=True)
+@frozen
 class MeshPolicies:
     """The mesh objects ``IstioIngress`` makes for one component's pods."""
 

@@ -21,10 +21,11 @@ the pod's init containers. Both layouts are counted and the larger wins.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
+from hub_runtime.frozen import frozen
 from hub_runtime.quantity import parse_quantity
 
 __all__ = ["COMPUTE", "PodUsage", "pod_usage"]
@@ -46,7 +47,7 @@ _PROXY_DEFAULTS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class PodUsage:
     """Per quota resource (``requests.cpu``, ``limits.memory``, ...), what one pod counts; and
     which containers miss a compute resource (the quota would refuse the pod)."""

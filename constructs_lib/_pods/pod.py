@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from constructs import Construct
@@ -13,6 +13,7 @@ from constructs_lib._core._props import renamed
 from constructs_lib._core._quantity import Sizes, check_range, check_sizes
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._pods.scheduling import Scheduling
+from hub_runtime.frozen import frozen
 from hub_runtime.pod_security import restricted_container, restricted_pod
 
 __all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
@@ -21,7 +22,7 @@ __all__ = ["HealthProbes", "IstioSidecar", "ProbeTiming", "Resources"]
 NONROOT_UID = 65532
 
 
-@dataclass(frozen=True)
+@frozen
 class Resources:
     """CPU and memory requests and limits of one container."""
 
@@ -49,7 +50,7 @@ class Resources:
 
 
 @renamed(initial_delay="initial_delay_seconds", period="period_seconds", timeout="timeout_seconds")
-@dataclass(frozen=True)
+@frozen
 class ProbeTiming:
     """The numbers of one probe, in seconds and counts."""
 
@@ -60,7 +61,7 @@ class ProbeTiming:
     timeout_seconds: int
 
 
-@dataclass(frozen=True)
+@frozen
 class HealthProbes:
     """Readiness and liveness on the component's health path."""
 
@@ -87,7 +88,7 @@ class HealthProbes:
 
 
 @renamed(cpu="cpu_request", memory="memory_request")
-@dataclass(frozen=True)
+@frozen
 class IstioSidecar:
     """Istio sidecar injection with the sidecar's own resources (pod annotations)."""
 

@@ -6,7 +6,6 @@ import dataclasses
 import re
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from constructs import Construct
@@ -28,6 +27,7 @@ from constructs_lib._pods.profile_options import (
 )
 from constructs_lib._pods.scheduling import GPU_TOLERATION, Affinity, Scheduling, Toleration
 from constructs_lib._pods.user_containers import RESERVED_NAMES, UserContainer, check_containers
+from hub_runtime.frozen import frozen
 from hub_runtime.pod_security import NOTEBOOK_OWNER, PATH_FIELDS
 from hub_runtime.quantity import parse_quantity
 from hub_runtime.settings import (
@@ -54,7 +54,7 @@ _NO_OPTIONS: Mapping[str, ProfileOption] = MappingProxyType({})
 
 
 @renamed(claim_size="claim", storage_class="claim", access_mode="claim")
-@dataclass(frozen=True)
+@frozen
 class UserVolume(VolumeSettings):
     """A volume of the user pod and where it is mounted. Use the factory methods.
 

@@ -11,7 +11,6 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
@@ -26,6 +25,7 @@ from constructs_lib._core._quantity import (
     format_memory,
     format_millicores,
 )
+from hub_runtime.frozen import frozen
 from hub_runtime.settings import (
     ChoiceFields,
     ChoiceSettings,
@@ -69,7 +69,7 @@ def check_default_url(scope: Construct, field: str, url: object) -> str | None:
 
 
 @renamed(cpu_guarantee="cpu_request", mem_guarantee="memory_request", mem_limit="memory_limit")
-@dataclass(frozen=True)
+@frozen
 class ProfileChoice(ChoiceFields):
     """One choice of a :class:`ProfileOption`; a field left ``None`` keeps the profile's.
     Sizes are Kubernetes quantities, checked as the profile's are.
@@ -102,7 +102,7 @@ class ProfileChoice(ChoiceFields):
         return sizes
 
 
-@dataclass(frozen=True)
+@frozen
 class ProfileOption:
     """A choice users make inside one profile, e.g. the image: ``choices`` by key (the key
     is what a spawn request names). One may be the ``default``; else the first is."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +20,7 @@ from constructs import Construct
 from constructs_lib._core._checks import enum_members
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_label_key, check_label_value
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "GPU_TOLERATION",
@@ -61,7 +62,7 @@ def _check_weight(scope: Construct, field: str, weight: object) -> None:
         raise invalid(scope, field, weight, "must be a whole number from 1 to 100")
 
 
-@dataclass(frozen=True)
+@frozen
 class Toleration:
     """Lets a pod run on nodes with a matching taint. ``Toleration.exists(key, effect)`` and
     ``Toleration.equal(key, value, effect)`` are the usual shapes; a toleration with no key
@@ -160,7 +161,7 @@ class Toleration:
 GPU_TOLERATION = Toleration.exists("nvidia.com/gpu", TaintEffect.NO_SCHEDULE)
 
 
-@dataclass(frozen=True)
+@frozen
 class NodeRequirement:
     """One condition on a node's labels (a ``NodeSelectorRequirement``). Use the factory
     methods: ``NodeRequirement.in_("topology.kubernetes.io/zone", "eu-west-1a")``."""
@@ -238,7 +239,7 @@ class NodeRequirement:
         return manifest
 
 
-@dataclass(frozen=True)
+@frozen
 class NodeAffinityTerm:
     """Nodes whose labels meet every requirement: required (the pod runs only there), or
     preferred with a weight from 1 to 100. ``NodeAffinityTerm.required(...)``,
@@ -278,7 +279,7 @@ class NodeAffinityTerm:
         return {"matchExpressions": [r.to_manifest() for r in self.requirements]}
 
 
-@dataclass(frozen=True)
+@frozen
 class PodAffinityTerm:
     """Near (or, with ``apart=True``, away from) pods with these labels, within one value of
     ``topology_key`` (a node by default): required, or preferred with a weight from 1 to 100.
@@ -331,7 +332,7 @@ class PodAffinityTerm:
 Affinity = NodeAffinityTerm | PodAffinityTerm
 
 
-@dataclass(frozen=True)
+@frozen
 class Scheduling:
     """A pod's node selector, tolerations and affinity terms, checked."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from constructs import Construct
 
@@ -16,6 +16,7 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_label
 from constructs_lib._core._pull_policy import ImagePullPolicy
 from constructs_lib._pods.pod import Resources
+from hub_runtime.frozen import frozen
 from hub_runtime.pod_security import NOTEBOOK_UID
 from hub_runtime.settings import ContainerSettings
 
@@ -27,7 +28,7 @@ _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 RESERVED_NAMES = frozenset({"notebook", "istio-proxy", "istio-init", "istio-validation"})
 
 
-@dataclass(frozen=True)
+@frozen
 class UserContainer:
     """A container of the user pod besides the notebook, or an init container that runs
     (after the volumes' chown) before it. It runs with the notebook container's restricted

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import cdk8s
 from constructs import Construct
@@ -19,6 +19,7 @@ from constructs_lib._core._quantity import check_quantity
 from constructs_lib._pods.pod import IstioSidecar
 from constructs_lib._pods.profile_options import check_default_url
 from constructs_lib.integrity import Prerequisite
+from hub_runtime.frozen import frozen
 from hub_runtime.pod_security import NOTEBOOK_UID
 from hub_runtime.settings import USER_SERVER_ARGS, CullerSettings, reserved_server_arg
 
@@ -30,7 +31,7 @@ USER_PORT = 8888
 _MAX_USER_PRIORITY = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class UserPriority:
     """The PriorityClass user pods run at: one the app creates, or one the cluster already
     has (a prerequisite of the app). Use the factory methods."""
@@ -173,7 +174,7 @@ def _reference_labels() -> Mapping[str, str]:
 
 
 @renamed(start_timeout="start_timeout_seconds")
-@dataclass(frozen=True)
+@frozen
 class UserPods:
     """Settings shared by every user pod the hub spawns."""
 
@@ -285,7 +286,7 @@ class UserPods:
 
 
 @renamed(timeout="timeout_seconds", every="every_seconds", max_age="max_age_seconds")
-@dataclass(frozen=True)
+@frozen
 class IdleCuller(CullerSettings):
     """jupyterhub-idle-culler, as zero-to-jupyterhub's ``cull`` values: stops user servers
     idle for ``timeout_seconds``, checking every ``every_seconds``, at most ``concurrency``

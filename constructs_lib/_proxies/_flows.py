@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from constructs_lib._core._names import Component
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._pods.user_pods import USER_PORT
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "Flow",
@@ -17,7 +16,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class Flow:
     """Traffic the app needs: from a component (or outside peer) to a component's port."""
 
@@ -26,7 +25,7 @@ class Flow:
     port: int
 
 
-@dataclass(frozen=True)
+@frozen
 class IngressTarget:
     """Where an ingress, Gateway or route sends every request: a Service's port by number
     and by name (backends name one or the other)."""

@@ -10,7 +10,6 @@ with these members.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cdk8s
@@ -21,6 +20,7 @@ from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ProxyToken
 from constructs_lib._proxies._flows import Flow, IngressTarget
+from hub_runtime.frozen import frozen
 
 if TYPE_CHECKING:
     from constructs_lib._proxies.routes import RouteStore
@@ -47,7 +47,7 @@ def __getattr__(name: str) -> object:
     raise removed_name(__name__, name)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class HubLimits:
     """What a proxy asks of the hub that calls it: the hub resolves its settings against this,
     and refuses an option the proxy cannot serve (never lowering it silently).

@@ -8,7 +8,7 @@ splunk/jupyterhub-istio-proxy v0.3.0 (``main.go``, ``proxy/*.go``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import cdk8s
@@ -53,6 +53,7 @@ from constructs_lib._pods.profile import ImagePullPolicy
 from constructs_lib._proxies._flows import Flow, route_writer_flows, route_writer_ingress_flows
 from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
 from constructs_lib._proxies.interfaces import HubLimits, IHub
+from hub_runtime.frozen import frozen
 
 __all__ = [
     "DEFAULT_ISTIO_PROXY_IMAGE",
@@ -94,7 +95,7 @@ _NO_NAMED_SERVERS = (
 _ROUTES_POLL_SECONDS = 60
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class IstioProxyOptions:
     """Every option of ``IstioProxy`` but its hub; ``JupyterHub(proxy_options=...)`` with this
     value deploys it instead of configurable-http-proxy.
@@ -134,7 +135,7 @@ class IstioProxyOptions:
     # Stateless (routes live in VirtualServices): two replicas keep the API up in a drain.
     replicas: int = 2
     # As jupyterhub-istio-proxy's own README deploys it.
-    resources: Resources = Resources("100m", "256M", "1", "256M")  # noqa: RUF009 - frozen value
+    resources: Resources = Resources("100m", "256M", "1", "256M")
     # Every host of the release's Gateway.
     host: str = "*"
     # Off: the warm-up GETs https://<host>/<route>/ from the proxy's pod and needs the route's

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -54,6 +53,7 @@ from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
 from constructs_lib._proxies.interfaces import HubLimits, IHub
 from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
+from hub_runtime.frozen import frozen
 
 __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "ProxyOptions"]
 
@@ -71,7 +71,7 @@ class ProxyLogLevel(StrEnum):
 
 
 @renamed(scale_down_window="scale_down_window_seconds")
-@dataclass(frozen=True)
+@frozen
 class Autoscaling:
     """The proxy's HorizontalPodAutoscaler, on CPU utilization."""
 
@@ -153,7 +153,7 @@ class Autoscaling:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class ProxyOptions:
     """Every option of the proxy but its hub: the value ``JupyterHub(proxy_options=...)``
     forwards whole, and whose fields ``CHProxy`` also takes as keyword props.
@@ -196,7 +196,7 @@ class ProxyOptions:
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
     # Node-based CHP peaked at 94 MiB under 20 concurrent logins (scripts/bench_login.py):
     # 32Mi (the reference's) gets it OOM-killed.
-    resources: Resources = Resources("10m", "128Mi", "1000m", "256Mi")  # noqa: RUF009 - frozen
+    resources: Resources = Resources("10m", "128Mi", "1000m", "256Mi")
     log_level: ProxyLogLevel = ProxyLogLevel.WARN
     # On CPU; at most 1 replica with routes in memory, 3 in Redis.
     autoscaling: Autoscaling = Autoscaling()
