@@ -20,6 +20,7 @@ from constructs_lib import (
     HubNamespace,
     SyncWave,
 )
+from tests.support.argocd_diff import CONTROLLER_FIELDS
 from tests.support.builders import find, make_jupyterhub, synth, value_error
 from tests.support.crd_schemas import validate_custom
 from tests.support.manifests import read_manifests
@@ -73,8 +74,44 @@ def test_prunes_and_heals_and_prunes_last() -> None:
     policy = find(synth(delivery), "Application")["spec"]["syncPolicy"]
     assert policy == {
         "automated": {"prune": True, "selfHeal": True},
-        "syncOptions": ["PruneLast=true"],
+        "syncOptions": ["PruneLast=true", "RespectIgnoreDifferences=true"],
     }
+
+
+def test_ignores_what_reloader_writes_into_the_workloads_it_rolls() -> None:
+    _, chart, delivery = _app()
+    (reloader,) = [
+        f
+        for f in CONTROLLER_FIELDS
+        if "last-reloaded-from" in f.pointer and "StatefulSet" in f.kind
+    ]
+    rolled = sorted(
+        (m["kind"], m["metadata"]["name"])
+        for m in synth(chart)
+        if "secret.reloader.stakater.com/reload" in m["metadata"].get("annotations", {})
+    )
+    assert rolled == [("Deployment", "jupyterhub-proxy"), ("StatefulSet", "jupyterhub-hub")]
+    assert find(synth(delivery), "Application")["spec"]["ignoreDifferences"] == [
+        {
+            "group": "apps",
+            "kind": kind,
+            "name": name,
+            "namespace": "jupyterhub",
+            "jsonPointers": [reloader.pointer],
+        }
+        for kind, name in rolled
+    ]
+
+
+def test_ignores_nothing_without_reloader() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "test", namespace="web")
+    cdk8s.ApiObject(chart, "Web", api_version="apps/v1", kind="Deployment")
+    delivery = cdk8s.Chart(app, "delivery")
+    ArgoCdApplication(delivery, "App", source=SOURCE, delivers=[chart])
+    spec = find(synth(delivery), "Application")["spec"]
+    assert "ignoreDifferences" not in spec
+    assert spec["syncPolicy"]["syncOptions"] == ["PruneLast=true"]
 
 
 def test_source_and_destination() -> None:

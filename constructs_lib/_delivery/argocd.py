@@ -31,10 +31,16 @@ from constructs_lib._core._names import COMPONENT_LABEL, Component, check_dns_la
 from constructs_lib._core._objects import api_object, kind_of
 from constructs_lib._core._placement import enter
 from constructs_lib._core._props import check_arguments, check_fields
+from constructs_lib._core._reloader import RELOAD_SECRET_ANNOTATION
 
 __all__ = ["SYNC_WAVE_ANNOTATION", "ArgoCdApplication", "GitSource", "SyncWave", "sync_wave_of"]
 
 SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+# What Reloader writes into a workload's pod template to roll it, with reloadStrategy
+# annotations (stakater/Reloader docs, "Use Reloader with Argo CD"): its own, not Git's.
+RELOADED_FROM_POINTER = (
+    "/spec/template/metadata/annotations/reloader.stakater.com~1last-reloaded-from"
+)
 
 # Argo CD's in-cluster destination (the cluster Argo CD runs in).
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -164,6 +170,11 @@ class ArgoCdApplication(LibraryConstruct):
     the previous configuration, whose name carries its content's hash, is deleted) and self
     heal (a change made on the cluster is undone); ``PruneLast=true`` deletes only after
     every wave is healthy, so the old hub keeps its ConfigMap until the new hub answers.
+    A workload Reloader rolls (it carries ``secret.reloader.stakater.com/reload``) has the
+    annotation Reloader writes into its pod template ignored (``ignoreDifferences``, with
+    ``RespectIgnoreDifferences=true``): run Reloader with ``reloadStrategy: annotations``, as
+    its Argo CD guide says; nothing else the cluster writes is in Git, so nothing else needs
+    ignoring.
 
     Waves (:class:`SyncWave`, by :func:`sync_wave_of`): the Namespace, then the hub's and the
     proxy's prerequisites, then the hub and the proxy, then the routes to the proxy. An
@@ -221,8 +232,7 @@ class ArgoCdApplication(LibraryConstruct):
         if not _HTTP_URL.fullmatch(destination_server):
             raise invalid(self, "destination_server", destination_server, "must be an https:// URL")
         destination = self._destination_namespace(delivers)
-        for chart in delivers:
-            self._annotate(chart)
+        reloaded = [workload for chart in delivers for workload in self._annotate(chart)]
         self.node.add_validation(_AllWaved(self, delivers))
         self.application = api_object(
             self,
@@ -237,6 +247,7 @@ class ArgoCdApplication(LibraryConstruct):
                 project=project,
                 destination_server=destination_server,
                 destination_namespace=destination,
+                reloaded=reloaded,
             ),
         )
         self.node.default_child = self.application
@@ -256,19 +267,42 @@ class ArgoCdApplication(LibraryConstruct):
         return namespaces[0]
 
     @staticmethod
-    def _annotate(chart: cdk8s.Chart) -> None:
+    def _annotate(chart: cdk8s.Chart) -> list[tuple[str, str]]:
+        """Give each object of ``chart`` its wave; the (kind, name) of the workloads Reloader
+        rolls."""
+        reloaded = []
         for obj in _api_objects(chart):
             metadata = obj.metadata.to_json()
-            if SYNC_WAVE_ANNOTATION in (metadata.get("annotations") or {}):
+            annotations = metadata.get("annotations") or {}
+            kind = kind_of(obj)
+            if RELOAD_SECRET_ANNOTATION in annotations:
+                reloaded.append((kind, metadata["name"]))
+            if SYNC_WAVE_ANNOTATION in annotations:
                 continue
-            wave = sync_wave_of(obj.api_version, kind_of(obj), metadata.get("labels") or {})
+            wave = sync_wave_of(obj.api_version, kind, metadata.get("labels") or {})
             obj.metadata.add_annotation(SYNC_WAVE_ANNOTATION, str(int(wave)))
+        return reloaded
 
 
 def application_spec(
-    *, source: GitSource, project: str, destination_server: str, destination_namespace: str
+    *,
+    source: GitSource,
+    project: str,
+    destination_server: str,
+    destination_namespace: str,
+    reloaded: Sequence[tuple[str, str]],
 ) -> dict[str, Any]:
-    """The Application's spec."""
+    """The Application's spec; ``reloaded``: (kind, name) of the workloads Reloader rolls."""
+    ignored = [
+        {
+            "group": "apps",
+            "kind": kind,
+            "name": name,
+            "namespace": destination_namespace,
+            "jsonPointers": [RELOADED_FROM_POINTER],
+        }
+        for kind, name in sorted(set(reloaded))
+    ]
     return {
         "project": project,
         "source": {
@@ -279,10 +313,14 @@ def application_spec(
         "destination": {"server": destination_server, "namespace": destination_namespace},
         "syncPolicy": {
             "automated": {"prune": True, "selfHeal": True},
-            # The Namespace is in the app (wave NAMESPACE); old objects go once the new ones
-            # are healthy.
-            "syncOptions": ["PruneLast=true"],
+            # Old objects go once the new ones are healthy; a sync keeps what is ignored
+            # (Reloader's annotation: undoing it would roll the pods back).
+            "syncOptions": [
+                "PruneLast=true",
+                *(["RespectIgnoreDifferences=true"] if ignored else []),
+            ],
         },
+        **({"ignoreDifferences": ignored} if ignored else {}),
     }
 
 

@@ -119,7 +119,7 @@ CONTROLLER_FIELDS: tuple[ControllerField, ...] = (
         ("", "Namespace"),
         "/metadata/labels/kubernetes.io~1metadata.name",
         "kube-apiserver (NamespaceDefaultLabelName, 1.21+)",
-        "kubernetes pkg/registry/core/namespace/strategy.go PrepareForCreate",
+        "kubernetes pkg/apis/core/v1/defaults.go SetDefaults_Namespace",
         "jupyterhub",
     ),
     ControllerField(
@@ -160,7 +160,7 @@ CONTROLLER_FIELDS: tuple[ControllerField, ...] = (
         ("apps", "Deployment"),
         "/metadata/annotations/deployment.kubernetes.io~1revision",
         "the Deployment controller",
-        "kubernetes pkg/controller/deployment/util/deployment_util.go SetNewReplicaSetAnnotations",
+        "kubernetes pkg/controller/deployment/util/deployment_util.go SetDeploymentRevision",
         "2",
     ),
     *(
