@@ -3,6 +3,8 @@ on the objects it delivers, and its refusals; the apps' ``argocd`` site key."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,10 @@ from constructs_lib import (
 )
 from tests.support.argocd_diff import CONTROLLER_FIELDS
 from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
-from tests.support.manifests import read_manifests
+from tests.support.docs import example
+from tests.support.manifests import ROOT, read_manifests
 
 SOURCE = GitSource(repo_url="https://git.example.org/platform/hub.git", path="dist/dev")
 WAVE = "argocd.argoproj.io/sync-wave"
@@ -306,4 +310,23 @@ def test_site_argocd_unknown_key(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err == (
         f"error: {site}: argocd.branch is not a setting of minimal (allowed: repo_url, path, "
         "revision), got 'main'\n"
+    )
+
+
+@pytest.mark.slow
+def test_guide_example_writes_the_app_and_its_application(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(example("## In your own cdk8s app"))
+    run([sys.executable, "main.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    (application,) = read_manifests(tmp_path / "dist" / "hub-argocd")
+    validate_custom(application)
+    assert application["spec"]["source"]["path"] == "dist/hub"
+    waves = {
+        m["kind"]: m["metadata"]["annotations"][WAVE]
+        for m in read_manifests(tmp_path / "dist" / "hub")
+    }
+    assert (waves["Namespace"], waves["ConfigMap"], waves["StatefulSet"], waves["Ingress"]) == (
+        "-2",
+        "-1",
+        "0",
+        "1",
     )
