@@ -165,7 +165,7 @@ def test_fails_an_object_made_after_the_application() -> None:
     ArgoCdApplication(cdk8s.Chart(app, "delivery"), "App", source=SOURCE, delivers=[chart])
     cdk8s.ApiObject(chart, "Late", api_version="v1", kind="ConfigMap")
     with pytest.raises(RuntimeError) as error:
-        app.synth_yaml()
+        chart.to_json()
     assert (
         "delivery/App: made before test/Late, which has no argocd.argoproj.io/sync-wave "
         "(make the Application after every object it delivers)"
@@ -246,6 +246,19 @@ def test_fails_charts_of_two_namespaces() -> None:
     ) == (
         "delivery/App: delivers must be charts of one namespace (the Application's "
         "destination), not of ['one', 'two'], got ['one', 'two']"
+    )
+
+
+def test_fails_no_chart_with_a_namespace() -> None:
+    app = cdk8s.Testing.app()
+    cluster = cdk8s.Chart(app, "cluster")
+    assert value_error(
+        lambda: ArgoCdApplication(
+            cdk8s.Chart(app, "delivery"), "App", source=SOURCE, delivers=[cluster]
+        )
+    ) == (
+        "delivery/App: delivers must include a chart with a namespace (the Application's "
+        "destination), got ['cluster']"
     )
 
 

@@ -233,7 +233,9 @@ class ArgoCdApplication(LibraryConstruct):
             raise invalid(self, "destination_server", destination_server, "must be an https:// URL")
         destination = self._destination_namespace(delivers)
         reloaded = [workload for chart in delivers for workload in self._annotate(chart)]
-        self.node.add_validation(_AllWaved(self, delivers))
+        # Checked when the delivered app is synthesized, before it writes anything.
+        for chart in delivers:
+            chart.node.add_validation(_AllWaved(self, chart))
         self.application = api_object(
             self,
             "Application",
@@ -256,11 +258,19 @@ class ArgoCdApplication(LibraryConstruct):
         if not delivers:
             raise invalid(self, "delivers", list(delivers), "must name at least one chart")
         namespaces = sorted({chart.namespace for chart in delivers if chart.namespace})
-        if len(namespaces) != 1:
+        paths = [chart.node.path for chart in delivers]
+        if not namespaces:
             raise invalid(
                 self,
                 "delivers",
-                [chart.node.path for chart in delivers],
+                paths,
+                "must include a chart with a namespace (the Application's destination)",
+            )
+        if len(namespaces) > 1:
+            raise invalid(
+                self,
+                "delivers",
+                paths,
                 "must be charts of one namespace (the Application's destination), "
                 f"not of {namespaces}",
             )
@@ -332,15 +342,14 @@ def _api_objects(chart: cdk8s.Chart) -> list[cdk8s.ApiObject]:
 class _AllWaved:
     """A synth-time check: an object made after the Application has no wave."""
 
-    def __init__(self, owner: Construct, charts: Sequence[cdk8s.Chart]) -> None:
+    def __init__(self, owner: Construct, chart: cdk8s.Chart) -> None:
         self._owner = owner
-        self._charts = tuple(charts)
+        self._chart = chart
 
     def validate(self) -> list[str]:
         missing = [
             obj.node.path
-            for chart in self._charts
-            for obj in _api_objects(chart)
+            for obj in _api_objects(self._chart)
             if SYNC_WAVE_ANNOTATION not in (obj.metadata.to_json().get("annotations") or {})
         ]
         return [
