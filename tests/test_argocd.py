@@ -189,8 +189,16 @@ def test_fails_repo_url_that_is_no_git_url(url: str, message: str) -> None:
     assert message in error
 
 
-def test_fails_repo_url_with_credentials_without_echoing_them() -> None:
-    url = "https://bot:s3cret-token@git.example.org/platform/hub.git"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bot:s3cret-token@git.example.org/platform/hub.git",
+        "ssh://git:s3cret@git.example.org/platform/hub.git",
+        "https://bot:s3cret token@git.example.org/hub.git",
+        "https://s3cret@git.example.org/platform/hub.git",
+    ],
+)
+def test_fails_repo_url_with_credentials_without_echoing_them(url: str) -> None:
     error = value_error(lambda: _app(source=GitSource(repo_url=url, path="dist/dev")))
     assert error == (
         "delivery/Application: source.repo_url must not hold credentials (user or password "
@@ -343,3 +351,17 @@ def test_guide_example_writes_the_app_and_its_application(tmp_path: Path) -> Non
         "0",
         "1",
     )
+
+
+def test_site_argocd_credentials_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "https://bot:s3cret@git.uni.edu/hub.git"
+    site = _site(tmp_path, {"repo_url": url, "path": "site-dist/minimal"})
+    assert main(["--app", "minimal", "--site", str(site), "--outdir", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {site}: argocd.repo_url must not hold credentials (user or password before "
+        "'@'): give them to Argo CD as a repository Secret\n"
+    )
+    assert not (tmp_path / "o").exists()

@@ -53,6 +53,8 @@ _SSH_URL = re.compile(r"ssh://[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]+)?/\S+")
 _SCP_URL = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/]\S*")
 # A branch, tag, commit or HEAD: git's check-ref-format, in short (no spaces, '..', '~^:?*[\').
 _REVISION = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/+-]{1,255}(?<![/.])")
+# user:password@ in any URL's authority: refused before anything would echo the value.
+_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@")
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9._+-]+")
 
 
@@ -123,6 +125,8 @@ class GitSource:
 
     def check(self, scope: Construct, field: str) -> None:
         check_fields(scope, self, f"{field}.")
+        if _PASSWORD.match(self.repo_url):
+            raise _credentials(scope, field)
         url = _HTTP_URL.fullmatch(self.repo_url)
         if url is None and not (
             _SSH_URL.fullmatch(self.repo_url) or _SCP_URL.fullmatch(self.repo_url)
@@ -135,11 +139,7 @@ class GitSource:
                 "or git@host:org/repo.git)",
             )
         if url is not None and url["userinfo"]:
-            # The value itself is a secret: never echo it.
-            raise ValueError(
-                f"{scope.node.path}: {field}.repo_url must not hold credentials (user or "
-                "password before '@'): give them to Argo CD as a repository Secret"
-            )
+            raise _credentials(scope, field)
         segments = self.path.split("/")
         if (
             not self.path
@@ -160,6 +160,14 @@ class GitSource:
                 self.revision,
                 "must be a branch, tag or commit (such as 'main', 'v1.2.0' or 'HEAD')",
             )
+
+
+def _credentials(scope: Construct, field: str) -> ValueError:
+    # The value holds a secret: never echo it.
+    return ValueError(
+        f"{scope.node.path}: {field}.repo_url must not hold credentials (user or password "
+        "before '@'): give them to Argo CD as a repository Secret"
+    )
 
 
 class ArgoCdApplication(LibraryConstruct):
