@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.crd_schemas import is_custom
+from tests.support.crd_schemas import defaulted, is_custom
 
 __all__ = [
     "CONTROLLER_FIELDS",
@@ -287,8 +287,9 @@ def writers(manifest: Manifest, everything: list[Manifest]) -> list[ControllerFi
 
 def live_object(manifest: Manifest, everything: list[Manifest]) -> Manifest:
     """``manifest`` as it reads back from the cluster once every writer of
-    ``CONTROLLER_FIELDS`` wrote its field."""
-    live = copy.deepcopy(manifest)
+    ``CONTROLLER_FIELDS`` wrote its field; a custom resource with its CRD's defaults filled
+    in, as the API server stores it (structural defaulting, at every depth)."""
+    live = defaulted(manifest) if is_custom(manifest) else copy.deepcopy(manifest)
     for field in writers(manifest, everything):
         _write(live, field)
     return live

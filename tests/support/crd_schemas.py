@@ -133,6 +133,14 @@ def _escaped(name: str) -> str:
     return name.replace("/", "__slash__")
 
 
+def defaulted(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource as the API server stores it: its CRD's defaults filled in."""
+    schema = crd_schemas()[(manifest["apiVersion"], manifest["kind"])]
+    envelope = {"apiVersion", "kind", "metadata"}
+    body = {k: v for k, v in copy.deepcopy(manifest).items() if k not in envelope}
+    return {**manifest, **_defaulted(schema, body)}
+
+
 def _defaulted(schema: dict[str, Any], value: Any) -> Any:
     """The API server fills in each absent field's ``default`` before it validates."""
     if isinstance(value, dict) and "properties" in schema:
