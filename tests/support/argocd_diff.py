@@ -178,7 +178,7 @@ CONTROLLER_FIELDS: tuple[ControllerField, ...] = (
             kind,
             "/spec/template/metadata/annotations/reloader.stakater.com~1last-reloaded-from",
             "stakater Reloader (reloadStrategy annotations), on a change of the proxy token",
-            "stakater/Reloader README, 'Reload Strategies'",
+            "stakater Reloader docs, how-to guide 'Use Reloader with Argo CD'",
             '{"kind":"Secret","name":"jupyterhub-proxy-token"}',
         )
         for kind in _WORKLOADS
@@ -189,7 +189,7 @@ CONTROLLER_FIELDS: tuple[ControllerField, ...] = (
             "/spec/template/spec/containers/*/env/-",
             "stakater Reloader (reloadStrategy env-vars, its default), on a change of the "
             "proxy token",
-            "stakater/Reloader README, 'Reload Strategies'",
+            "stakater Reloader docs, how-to guide 'Use Reloader with Argo CD'",
             {"name": "STAKATER_JUPYTERHUB_PROXY_TOKEN_SECRET", "value": "5f3c"},
         )
         for kind in _WORKLOADS
