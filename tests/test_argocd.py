@@ -365,3 +365,24 @@ def test_site_argocd_credentials_never_echoed(
         "'@'): give them to Argo CD as a repository Secret\n"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_a_new_configuration_leaves_git_without_the_old_config_map(tmp_path: Path) -> None:
+    """What prune acts on: the directory Argo CD syncs holds only the current ConfigMap, so the
+    previous one (its name the hash of the old content) is deleted, not left behind."""
+    outdir = tmp_path / "site-dist"
+    names = []
+    for host in ("hub.uni.edu", "notebooks.uni.edu"):
+        site = tmp_path / f"{host}.yaml"
+        argocd = {"repo_url": SOURCE.repo_url, "path": "site-dist/minimal"}
+        site.write_text(
+            yaml.safe_dump(
+                {"hosts": [host], "identity_provider": IDENTITY_PROVIDER, "argocd": argocd}
+            )
+        )
+        assert main(["--app", "minimal", "--site", str(site), "--outdir", str(outdir)]) == 0
+        (config_map,) = [m for m in read_manifests(outdir / "minimal") if m["kind"] == "ConfigMap"]
+        names.append(config_map["metadata"]["name"])
+    assert names[0] != names[1]
+    (application,) = read_manifests(outdir / "minimal-argocd")
+    assert application["spec"]["syncPolicy"]["automated"]["prune"] is True
