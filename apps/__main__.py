@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from apps import APPS, SITES
+from apps._app import DELIVERY_SUFFIX
 from apps._output import write_all
 from apps._site import load_site
 from constructs_lib import KubernetesVersion
@@ -33,7 +34,11 @@ def synthesize(
     names: list[str],
     props: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Path]:
-    """``props``: chart props by app name (a site's)."""
+    """``props``: chart props by app name (a site's); an app's ``argocd`` adds the directory
+    ``<app>-argocd`` with its Argo CD Application."""
+    delivered = [
+        f"{name}{DELIVERY_SUFFIX}" for name in names if "argocd" in (props or {}).get(name, {})
+    ]
 
     def write(staging: Path) -> None:
         built = [
@@ -41,8 +46,10 @@ def synthesize(
         ]
         for app in built:
             app.app.synth()
+            if app.delivery is not None:
+                app.delivery.synth()
 
-    return write_all(outdir, names, write)
+    return write_all(outdir, [*names, *delivered], write)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "--site",
         metavar="FILE",
         help="a YAML file of your site's hosts, identity_provider (issuer, audience, jwks_url), "
-        "tls_secret and images, for the one --app given",
+        "tls_secret, images and argocd (an Argo CD Application), for the one --app given",
     )
     args = parser.parse_args(argv)
     names = args.app or list(APPS)

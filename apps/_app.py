@@ -10,7 +10,9 @@ from constructs import Construct
 
 from constructs_lib import (
     DEFAULT_STORAGE_CLASS,
+    ArgoCdApplication,
     External,
+    GitSource,
     HubNamespace,
     JupyterHub,
     KubernetesVersion,
@@ -19,6 +21,7 @@ from constructs_lib import (
 from hub_runtime.frozen import frozen
 
 __all__ = [
+    "DELIVERY_SUFFIX",
     "BuildApp",
     "BuiltApp",
     "build_app",
@@ -29,6 +32,9 @@ __all__ = [
 
 # The namespace every app deploys into.
 NAMESPACE = "jupyterhub"
+# The directory beside an app's where its Argo CD Application is written (outside the path
+# the Application syncs).
+DELIVERY_SUFFIX = "-argocd"
 
 
 @frozen
@@ -36,6 +42,8 @@ class BuiltApp:
     name: str
     app: cdk8s.App
     external: External
+    # The Argo CD Application's app (``<outdir>-argocd``), when a GitSource was given.
+    delivery: cdk8s.App | None = None
 
 
 class _AppChart(Protocol):
@@ -139,10 +147,23 @@ def build_app(
     props: Mapping[str, Any] | None = None,
 ) -> BuiltApp:
     """The app's chart (with ``props``, e.g. a site's), and before it (file 0000, applied
-    first) its Namespace."""
+    first) its Namespace. ``props["argocd"]``, a ``GitSource``: an Argo CD Application for
+    the app as well, in ``<outdir>-argocd``, and the sync waves on the app's objects."""
+    chart_props = dict(props or {})
+    source: GitSource | None = chart_props.pop("argocd", None)
     app = cdk8s.App(outdir=outdir)
-    chart = chart_class(app, "jupyterhub", kubernetes_version=kubernetes_version, **(props or {}))
+    chart = chart_class(app, "jupyterhub", kubernetes_version=kubernetes_version, **chart_props)
     namespace = cdk8s.Chart(app, "namespace")
     HubNamespace.for_jupyterhub(namespace, "Namespace", chart.jupyterhub, name=NAMESPACE)
     chart.add_dependency(namespace)
-    return BuiltApp(name, app, chart.external)
+    delivery = None
+    if source is not None:
+        delivery = cdk8s.App(outdir=outdir + DELIVERY_SUFFIX)
+        ArgoCdApplication(
+            cdk8s.Chart(delivery, "application"),
+            "Application",
+            source=source,
+            delivers=[namespace, chart],  # type: ignore[list-item]
+            name=chart.jupyterhub.hub.release,
+        )
+    return BuiltApp(name, app, chart.external, delivery)

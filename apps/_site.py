@@ -12,6 +12,10 @@ app chart's props.
     tls_secret: hub-tls                 # the TLS Secret the edge serves
     images:                             # the app's images (keys: the app's SiteKeys.images)
       hub: registry.example.edu/jupyterhub/k8s-hub:4.4.0
+    argocd:                             # an Argo CD Application for the app (GitSource):
+      repo_url: https://git.example.edu/platform/hub.git
+      path: site-dist/dev               #   where the synthesized app is committed
+      revision: main                    #   default HEAD
 
 Every key is optional (the app's default stays) except ``identity_provider`` and its three keys;
 unknown keys are refused. Values are checked by the library's own checks, with the file and
@@ -27,7 +31,7 @@ from typing import Any, cast
 
 from constructs import Construct
 
-from constructs_lib import HeaderTrust
+from constructs_lib import GitSource, HeaderTrust
 from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_subdomain, check_hosts
@@ -37,6 +41,8 @@ __all__ = ["SiteKeys", "load_site"]
 
 # The identity provider's keys: HeaderTrust.jwt_proof's arguments of the same names.
 IDENTITY_PROVIDER_KEYS = ("issuer", "audience", "jwks_url")
+# The argocd keys: GitSource's fields of the same names.
+ARGOCD_KEYS = ("repo_url", "path", "revision")
 
 
 @frozen
@@ -50,7 +56,7 @@ class SiteKeys:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return ("hosts", "identity_provider", "tls_secret", "images")
+        return ("hosts", "identity_provider", "tls_secret", "images", "argocd")
 
 
 def _scope(path: Path) -> Construct:
@@ -113,6 +119,17 @@ def _identity_provider(scope: Construct, site: Mapping[str, Any], app: str) -> H
     return trust
 
 
+def _git_source(scope: Construct, value: Any, app: str) -> GitSource:
+    """``argocd``: where Argo CD finds the synthesized app (``ArgoCdApplication``)."""
+    keys = _mapping(scope, "argocd", value, ARGOCD_KEYS, app)
+    for key in ("repo_url", "path"):
+        if key not in keys:
+            raise invalid(scope, f"argocd.{key}", None, "is required")
+    source = GitSource(**keys)
+    source.check(scope, "argocd")
+    return source
+
+
 def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
     """The chart props the site file at ``path`` sets for ``app``; ``ValueError`` naming the
     file, the key and its value for anything else."""
@@ -127,6 +144,8 @@ def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
         images = _mapping(scope, "images", site["images"], tuple(keys.images), app)
         for key, value in images.items():
             props[keys.images[key]] = check_image(scope, f"images.{key}", value)
+    if "argocd" in site:
+        props["argocd"] = _git_source(scope, site["argocd"], app)
     # Last, so that a bad key is named first.
     props["header_trust"] = _identity_provider(scope, site, app)
     return props

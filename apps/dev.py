@@ -26,6 +26,7 @@ from apps._app import (
 from apps._site import SiteKeys
 from constructs_lib import (
     AUTH_PROXY_FLAGS,
+    DEFAULT_HUB_IMAGE,
     REFERENCE_SERVER_ARGS,
     RELOADER_PREREQUISITE,
     External,
@@ -93,6 +94,11 @@ class DevChart(cdk8s.Chart):
         # Where you push the images you build (the proxy with the Redis backend): a
         # placeholder, set it to your registry.
         image_registry: str = "registry.example.org/jupyterhub",
+        # The proxy image whole, e.g. pinned by digest once pushed; None: PROXY_REDIS_IMAGE
+        # in image_registry.
+        proxy_image: str | None = None,
+        # z2jh's public hub image, or the one you build from the Dockerfile (pinned by digest).
+        hub_image: str = DEFAULT_HUB_IMAGE,
         # Secrets with credentials for that registry, for every pod; none by default.
         image_pull_secrets: Sequence[str] = (),
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
@@ -101,7 +107,10 @@ class DevChart(cdk8s.Chart):
         token = VaultSecret(self, "ProxyToken")
         # Routes in Redis: the proxy keeps the reference's three replicas, and survives restarts.
         routes = RedisRouteStore(self, "Routes")
-        proxy_image = f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}"
+        if proxy_image is None:
+            proxy_image = f"{image_registry.rstrip('/')}/{PROXY_REDIS_IMAGE}"
+        # What `docker build -t` takes: the reference without its digest.
+        proxy_tag = proxy_image.partition("@")[0]
         # The mesh config's providers, the default ones: named here for the prerequisites.
         telemetry = MeshTelemetry()
         self.jupyterhub = JupyterHub(
@@ -114,6 +123,7 @@ class DevChart(cdk8s.Chart):
             admin_groups=admin_groups,
             proxy_routes=routes,
             proxy_image=proxy_image,
+            hub_image=hub_image,
             # The reference's notebooks use the Kubernetes API with the user service account,
             # and it rebuilds its user image under one tag: Always takes each rebuild.
             profiles=reference_profiles(
@@ -188,8 +198,8 @@ class DevChart(cdk8s.Chart):
                     proxy_image,
                     "the proxy with the Redis route backend, which nobody publishes: push it "
                     "where the cluster pulls from (image_registry)",
-                    build_command=f"docker build -f {PROXY_REDIS_RECIPE} -t {proxy_image} . "
-                    f"&& docker push {proxy_image}",
+                    build_command=f"docker build -f {PROXY_REDIS_RECIPE} -t {proxy_tag} . "
+                    f"&& docker push {proxy_tag}",
                 ),
                 *(
                     (
@@ -241,8 +251,12 @@ class DevChart(cdk8s.Chart):
 
 
 # What a site file sets: tls_secret is the Gateway's credential (in the gateway's namespace),
-# images.registry where the proxy image is pushed.
-SITE = SiteKeys(tls_secret="tls_credential", images={"registry": "image_registry"})
+# images.registry where the proxy image is pushed; images.proxy and images.hub the images
+# whole (a CI pins them by digest: docs/guide/gitops.md).
+SITE = SiteKeys(
+    tls_secret="tls_credential",
+    images={"registry": "image_registry", "proxy": "proxy_image", "hub": "hub_image"},
+)
 
 
 def build(

@@ -10,6 +10,7 @@ from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
+from constructs_lib._delivery.argocd import ArgoCdApplication, GitSource, SyncWave
 from constructs_lib._hub._mesh_choice import IstioMesh
 from constructs_lib._hub.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
@@ -96,6 +97,7 @@ __all__ = [
     "REFERENCE_SERVER_ARGS",
     "RELOADER_PREREQUISITE",
     "USER_PORT",
+    "ArgoCdApplication",
     "AuthProxy",
     "AuthProxyIngress",
     "Autoscaling",
@@ -108,6 +110,7 @@ __all__ = [
     "Flow",
     "GatewayApiIngress",
     "GatewayRef",
+    "GitSource",
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
@@ -154,6 +157,7 @@ __all__ = [
     "RouteStore",
     "SecretStore",
     "SecretStoreKind",
+    "SyncWave",
     "TaintEffect",
     "Toleration",
     "TolerationOperator",

@@ -15,6 +15,7 @@ import constructs_lib
 
 PUBLIC_API = [
     "AUTH_PROXY_FLAGS",
+    "ArgoCdApplication",
     "AuthProxy",
     "AuthProxyIngress",
     "Autoscaling",
@@ -33,6 +34,7 @@ PUBLIC_API = [
     "GPU_TOLERATION",
     "GatewayApiIngress",
     "GatewayRef",
+    "GitSource",
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
@@ -81,6 +83,7 @@ PUBLIC_API = [
     "RouteStore",
     "SecretStore",
     "SecretStoreKind",
+    "SyncWave",
     "TaintEffect",
     "Toleration",
     "TolerationOperator",
@@ -99,7 +102,7 @@ PUBLIC_API = [
 ]
 
 # The private layers, lowest first: a module imports from its own layer and those before it.
-LAYERS = ["_core", "_pods", "_proxies", "_hub", "_ingresses", "_mesh"]
+LAYERS = ["_core", "_pods", "_proxies", "_hub", "_ingresses", "_mesh", "_delivery"]
 PUBLIC_SUBMODULES = {"integrity", "plus"}
 PACKAGE = Path(constructs_lib.__file__).parent
 

@@ -120,18 +120,19 @@ BAD: list[tuple[str, Any, str]] = [
         "not a mapping",
         ["hub.uni.edu"],
         "the file must be a mapping of hosts, identity_provider, "
-        "tls_secret, images, got ['hub.uni.edu']",
+        "tls_secret, images, argocd, got ['hub.uni.edu']",
     ),
     (
         "empty",
         "",
-        "the file must be a mapping of hosts, identity_provider, tls_secret, images, got None",
+        "the file must be a mapping of hosts, identity_provider, tls_secret, images, argocd, "
+        "got None",
     ),
     (
         "unknown key",
         {"host": "hub.uni.edu"},
         "host is not a setting of minimal (allowed: hosts, "
-        "identity_provider, tls_secret, images), got 'hub.uni.edu'",
+        "identity_provider, tls_secret, images, argocd), got 'hub.uni.edu'",
     ),
     (
         "hosts not a list",

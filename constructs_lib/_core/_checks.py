@@ -35,6 +35,16 @@ _IMAGE = re.compile(
 )
 
 
+# The digests a runtime pulls by (opencontainers/go-digest algorithm.go: algorithms and
+# anchoredEncodedRegexps; Digest.Validate refuses any other algorithm, length or upper-case
+# hex, and so does the kubelet's pull): the reference grammar above admits more.
+_DIGEST_HEX_DIGITS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_DIGEST_RULE = (
+    "must pin its digest as sha256: and 64 lower-case hex digits (sha384: 96, sha512: 128), "
+    "as `docker buildx imagetools inspect` prints it"
+)
+
+
 _PLAIN = {int: "a whole number", bool: "True or False", str: "a string", type(None): "None"}
 
 
@@ -103,6 +113,12 @@ def check_image(scope: Construct, field: str, value: Any) -> str:
             "must be an image reference like 'registry.example.org/repo/name:tag' "
             "(lower-case repository path, optional tag and @sha256 digest)",
         )
+    _, at, digest = value.partition("@")
+    if at:
+        algorithm, _, encoded = digest.partition(":")
+        digits = _DIGEST_HEX_DIGITS.get(algorithm)
+        if digits is None or not re.fullmatch(f"[0-9a-f]{{{digits}}}", encoded):
+            raise invalid(scope, field, value, _DIGEST_RULE)
     return value
 
 

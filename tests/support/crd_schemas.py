@@ -107,6 +107,8 @@ def validate_custom(manifest: dict[str, Any]) -> None:
             "properties": {
                 k: v for k, v in schema.get("properties", {}).items() if k not in envelope
             },
+            # Argo CD's Application schema requires metadata as well.
+            "required": [k for k in schema.get("required", []) if k not in envelope],
         },
     )
     problems = _cel_problems(schema, _defaulted(schema, copy.deepcopy(body)), "")
@@ -129,6 +131,14 @@ def _escaped(name: str) -> str:
     for plain, escape in (("__", "__underscores__"), (".", "__dot__"), ("-", "__dash__")):
         name = name.replace(plain, escape)
     return name.replace("/", "__slash__")
+
+
+def defaulted(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource as the API server stores it: its CRD's defaults filled in."""
+    schema = crd_schemas()[(manifest["apiVersion"], manifest["kind"])]
+    envelope = {"apiVersion", "kind", "metadata"}
+    body = {k: v for k, v in copy.deepcopy(manifest).items() if k not in envelope}
+    return {**manifest, **_defaulted(schema, body)}
 
 
 def _defaulted(schema: dict[str, Any], value: Any) -> Any:
