@@ -15,6 +15,7 @@ import constructs_lib
 
 PUBLIC_API = [
     "AUTH_PROXY_FLAGS",
+    "AlertThresholds",
     "AuthProxy",
     "AuthProxyIngress",
     "Autoscaling",
@@ -36,6 +37,7 @@ PUBLIC_API = [
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
+    "HubMonitoring",
     "HubNamespace",
     "HubNetworkPolicies",
     "HubOptions",
@@ -57,6 +59,7 @@ PUBLIC_API = [
     "KubernetesVersion",
     "MeshPolicies",
     "MeshTelemetry",
+    "MetricsToken",
     "MountAccess",
     "NetworkPeer",
     "NodeAffinityTerm",
