@@ -50,6 +50,15 @@ _PENDING = 'phase="Pending"'
 _DAY = 'period="24h"'
 
 
+def _increase(counter: str, window: str) -> str:
+    """How much ``counter`` grew in ``window``, counting a series born in it from 0.
+
+    prometheus_client makes a labelled series at its first increment (the first failed
+    spawn), and ``increase`` only sees growth between samples: a series scraped first at 3
+    would count 0. A series absent ``window`` ago counts its whole value instead."""
+    return f"(({counter} unless {counter} offset {window}) or increase({counter}[{window}]))"
+
+
 @dataclass(frozen=True)
 class Targets:
     """The label matchers of each scrape job (Prometheus Operator names a ServiceMonitor's
@@ -125,7 +134,7 @@ def alerts(
         ),
         Alert(
             "JupyterHubSpawnsFailing",
-            f"sum(increase({SPAWNS}_count{t.hub(_FAILED)}[15m])) >= {failed_spawns}",
+            f"sum({_increase(SPAWNS + '_count' + t.hub(_FAILED), '15m')}) >= {failed_spawns}",
             0,
             "critical",
             "User servers fail to start",
@@ -134,7 +143,7 @@ def alerts(
         ),
         Alert(
             "JupyterHubSpawnsThrottled",
-            f"sum(increase({SPAWNS}_count{t.hub(_REFUSED)}[10m])) > 0",
+            f"sum({_increase(SPAWNS + '_count' + t.hub(_REFUSED), '10m')}) > 0",
             0,
             "warning",
             "Spawns are refused with 429",
