@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -20,9 +25,12 @@ from constructs_lib import (
     UserPods,
 )
 from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.commands import run
 from tests.support.constants import VERSIONS
 from tests.support.crd_schemas import validate_custom
+from tests.support.docs import README, example, section
 from tests.support.kube_schemas import validate_strictly
+from tests.support.manifests import ROOT, read_manifests
 
 TOKEN_SECRET = MetricsToken(secret_name="prometheus-hub-token")
 _KINDS = {"ServiceMonitor", "PrometheusRule", "ConfigMap", "Service", "NetworkPolicy"}
@@ -234,3 +242,47 @@ def test_fails_on_the_release_label(chart: cdk8s.Chart) -> None:
     assert "monitor_labels must not set app.kubernetes.io/name" in value_error(
         lambda: monitored(chart, monitor_labels={"app.kubernetes.io/name": "x"})
     )
+
+
+def test_hub_refuses_to_start_without_the_token_it_was_told_of(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hub_runtime.metrics_access import metrics_reader
+    from hub_runtime.settings import SettingsError
+    from tests.support.processes import dev_settings
+
+    settings = dataclasses.replace(dev_settings(), metrics_token_env="JUPYTERHUB_METRICS_TOKEN")
+    monkeypatch.setenv("JUPYTERHUB_METRICS_TOKEN", "")
+    with pytest.raises(SettingsError) as error:
+        metrics_reader(settings)
+    assert str(error.value) == (
+        "metrics_token_env: the variable JUPYTERHUB_METRICS_TOKEN is unset or empty: it must "
+        "hold the token Prometheus reads /hub/metrics with (the MetricsToken's Secret)"
+    )
+    monkeypatch.setenv("JUPYTERHUB_METRICS_TOKEN", "secret-value")
+    services, roles = metrics_reader(settings)
+    assert services == [{"name": "prometheus", "api_token": "secret-value"}]
+    assert roles == [
+        {"name": "metrics-reader", "scopes": ["read:metrics"], "services": ["prometheus"]}
+    ]
+
+
+def test_readme_explains_every_alert(chart: cdk8s.Chart) -> None:
+    """The README's operations table has a row for each alert, and no other."""
+    monitoring = monitored(chart)
+    table = section("## Operations: what to watch and what each alert means", README.read_text())
+    rows = re.findall(r"^\| `(\w+)` \(", table, flags=re.M)
+    assert rows == [alert.name for alert in monitoring.alerts]
+
+
+@pytest.mark.slow
+def test_guide_example_synthesizes(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(example("# Monitoring and alerts (`HubMonitoring`)"))
+    run([sys.executable, "main.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    manifests = read_manifests(tmp_path / "dist")
+    kinds = sorted(m["kind"] for m in manifests if m["apiVersion"].startswith("monitoring."))
+    assert kinds == ["PrometheusRule", "ServiceMonitor", "ServiceMonitor"]
+    for manifest in manifests:
+        if manifest["apiVersion"].startswith("monitoring."):
+            validate_custom(manifest)
+            assert manifest["metadata"]["labels"]["release"] == "kube-prometheus-stack"
