@@ -69,6 +69,7 @@ from constructs_lib._proxies.istio_proxy import (
     IstioProxy,
     IstioProxyOptions,
 )
+from constructs_lib._proxies.metrics import ProxyMetrics
 from constructs_lib._proxies.proxy import (
     DEFAULT_PROXY_IMAGE,
     Autoscaling,
@@ -151,6 +152,7 @@ __all__ = [
     "ProfileChoice",
     "ProfileOption",
     "ProxyLogLevel",
+    "ProxyMetrics",
     "ProxyOptions",
     "ProxyToken",
     "RedisRouteStore",

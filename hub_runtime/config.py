@@ -143,7 +143,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
         roles.append(
             {"name": "idle-culler", "scopes": culler_scopes(settings), "services": ["idle-culler"]}
         )
-    hub.services = services
+    if services:
+        hub.services = services
     hub.load_roles = roles + metrics_roles
     _extra_config(c, settings)
     return settings

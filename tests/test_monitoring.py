@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 import sys
@@ -89,6 +90,12 @@ def test_hub_metrics_are_read_with_the_token(chart: cdk8s.Chart) -> None:
             if m["kind"] == "ConfigMap" and "settings.json" in m.get("data", {})
         )["data"]["settings.json"]
     )
+    annotations = find(manifests, "StatefulSet", "jupyterhub-hub")["metadata"]["annotations"]
+    # A rotated token restarts the hub, which reads it at start.
+    assert annotations["secret.reloader.stakater.com/reload"].split(",") == [
+        "proxy-token",
+        "prometheus-hub-token",
+    ]
     assert settings["metrics_require_auth"] is True
     assert settings["metrics_token_env"] == "JUPYTERHUB_METRICS_TOKEN"
 
@@ -221,6 +228,8 @@ def test_fails_on_a_pending_time_past_the_start_timeout(chart: cdk8s.Chart) -> N
         (AlertThresholds(failed_spawns=0), "thresholds.failed_spawns"),
         (AlertThresholds(proxy_5xx_ratio=1.5), "thresholds.proxy_5xx_ratio"),
         (AlertThresholds(request_p95_seconds=0), "thresholds.request_p95_seconds"),
+        (AlertThresholds(request_p95_seconds=math.nan), "thresholds.request_p95_seconds"),
+        (AlertThresholds(proxy_memory_ratio=math.nan), "thresholds.proxy_memory_ratio"),
         (AlertThresholds(pending_seconds=Derived.FROM_PROXY), "thresholds.pending_seconds"),
     ],
 )

@@ -74,6 +74,7 @@ PUBLIC_API = [
     "ProfileChoice",
     "ProfileOption",
     "ProxyLogLevel",
+    "ProxyMetrics",
     "ProxyOptions",
     "ProxyToken",
     "REFERENCE_SERVER_ARGS",

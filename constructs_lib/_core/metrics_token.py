@@ -18,9 +18,10 @@ from constructs import Construct
 
 from constructs_lib._core._checks import check_instance
 from constructs_lib._core._names import check_dns_subdomain, check_secret_key
+from constructs_lib._core._reloader import RELOAD_SECRET_ANNOTATION
 from hub_runtime.metrics_access import METRICS_SERVICE
 
-__all__ = ["METRICS_SERVICE", "METRICS_TOKEN_ENV", "MetricsToken"]
+__all__ = ["METRICS_SERVICE", "METRICS_TOKEN_ENV", "MetricsToken", "with_metrics_token"]
 
 # The hub container's variable holding the token (from the Secret).
 METRICS_TOKEN_ENV = "JUPYTERHUB_METRICS_TOKEN"
@@ -54,3 +55,15 @@ class MetricsToken:
     def bearer(self) -> dict[str, Any]:
         """A ServiceMonitor endpoint's ``authorization``: the token as a bearer credential."""
         return {"type": "Bearer", "credentials": {"name": self.secret_name, "key": self.key}}
+
+
+def with_metrics_token(annotations: dict[str, str], token: MetricsToken | None) -> dict[str, str]:
+    """``annotations`` (a workload's Reloader annotation among them) with the token's Secret
+    added to those Reloader watches: the hub reads the token at start only, so a rotated
+    token would be refused to Prometheus until the hub restarts."""
+    if token is None:
+        return annotations
+    watched = [s for s in annotations.get(RELOAD_SECRET_ANNOTATION, "").split(",") if s]
+    if token.secret_name not in watched:
+        watched.append(token.secret_name)
+    return {**annotations, RELOAD_SECRET_ANNOTATION: ",".join(watched)}

@@ -10,10 +10,10 @@ Every metric name is written once, here, and each comes from its program's sourc
   ``jupyterhub_active_users`` (``period``). ``handlers/base.py`` ``spawn_single_user`` answers
   429 when ``concurrent_spawn_limit`` spawns are pending, and counts the attempt as
   ``throttled``; ``too-many-users`` is ``active_server_limit``'s 429.
-- configurable-http-proxy 5.3 ``lib/metrics.js``: the counter ``requests_proxy`` (label
-  ``status``, the code each proxied request got, or CHP's own 503 when the target is down,
-  ``lib/configproxy.js`` ``handleProxy``) and prom-client's default process metrics
-  (``process_resident_memory_bytes``).
+- the proxy's own (``ProxyMetrics``, its ``metrics`` property): for configurable-http-proxy
+  5.3 (``lib/metrics.js``) the counter ``requests_proxy`` by ``status`` (the code each proxied
+  request got, or CHP's own 503 when the target is down, ``lib/configproxy.js``) and
+  prom-client's default ``process_resident_memory_bytes``.
 - kube-state-metrics 2 ``docs/metrics/workload/pod-metrics.md``: ``kube_pod_status_phase``
   (``namespace``, ``pod``, ``phase``); KubeSpawner's pods are named ``jupyter-...``
   (``hub_runtime.spawner.POD_NAME_PREFIX``).
@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from constructs_lib._proxies.metrics import ProxyMetrics
 from hub_runtime.spawner import POD_NAME_PREFIX
 
 __all__ = ["Alert", "Panel", "Targets", "alerts", "panels"]
@@ -35,8 +36,6 @@ SPAWNS = "jupyterhub_server_spawn_duration_seconds"
 REQUESTS = "jupyterhub_request_duration_seconds"
 RUNNING = "jupyterhub_running_servers"
 ACTIVE = "jupyterhub_active_users"
-PROXIED = "requests_proxy"
-PROXY_MEMORY = "process_resident_memory_bytes"
 POD_PHASE = "kube_pod_status_phase"
 # Handlers that stream for as long as a client listens (spawn progress, the event stream):
 # their durations say nothing about the hub's latency.
@@ -45,7 +44,6 @@ _NOT_STREAMING = f'handler!~"{_STREAMING_HANDLERS}"'
 _FAILED = 'status="failure"'
 _REFUSED = 'status=~"throttled|too-many-users"'
 _SUCCEEDED = 'status="success"'
-_SERVER_ERROR = 'status=~"5.."'
 _PENDING = 'phase="Pending"'
 _DAY = 'period="24h"'
 
@@ -67,6 +65,8 @@ class Targets:
     namespace: str | None
     hub_job: str
     proxy_job: str | None
+    # The proxy's series; None with proxy_job.
+    proxy_metrics: ProxyMetrics | None = None
 
     def hub(self, *extra: str) -> str:
         """The hub job's selector, with ``extra`` matchers (``'status="failure"'``)."""
@@ -118,7 +118,7 @@ def alerts(
     failed_spawns: int,
     request_p95_seconds: float,
     proxy_5xx_ratio: float,
-    proxy_memory_bytes: int | None,
+    proxy_memory_ratio: float,
     pending_seconds: int,
 ) -> tuple[Alert, ...]:
     """The alerts an operator pages on, with their thresholds."""
@@ -174,8 +174,12 @@ def alerts(
         "quota) or its image pull is slow, and its spawn will time out. `kubectl describe "
         "pod` shows why.",
     )
-    if t.proxy_job is None:
+    proxy_metrics = t.proxy_metrics
+    if t.proxy_job is None or proxy_metrics is None:
         return (*hub, pods)
+    requests, memory = proxy_metrics.requests, proxy_metrics.memory
+    server_error = f'{proxy_metrics.status_label}=~"5.."'
+    memory_bytes = int(proxy_metrics.memory_limit_bytes * proxy_memory_ratio)
     proxy = [
         Alert(
             "JupyterHubProxyDown",
@@ -188,8 +192,8 @@ def alerts(
         ),
         Alert(
             "JupyterHubProxyErrors",
-            f"sum(rate({PROXIED}{t.proxy(_SERVER_ERROR)}[5m])) "
-            f"/ sum(rate({PROXIED}{t.proxy()}[5m])) > {proxy_5xx_ratio:g}",
+            f"sum(rate({requests}{t.proxy(server_error)}[5m])) "
+            f"/ sum(rate({requests}{t.proxy()}[5m])) > {proxy_5xx_ratio:g}",
             300,
             "warning",
             "The proxy answers 5xx",
@@ -198,21 +202,19 @@ def alerts(
             "its routes); other codes come from the hub or the user servers.",
         ),
     ]
-    if proxy_memory_bytes is not None:
-        proxy.append(
-            Alert(
-                "JupyterHubProxyMemoryGrowth",
-                f"{PROXY_MEMORY}{t.proxy()} > {proxy_memory_bytes} "
-                f"and deriv({PROXY_MEMORY}{t.proxy()}[30m]) > 0",
-                900,
-                "warning",
-                "The proxy's memory keeps growing",
-                "configurable-http-proxy's resident memory is near its limit and still "
-                "rising (a known leak with many websockets, jupyterhub/"
-                "configurable-http-proxy#388): it will be OOM-killed. Restart it in a quiet "
-                "hour; the hub re-adds the routes.",
-            )
+    proxy.append(
+        Alert(
+            "JupyterHubProxyMemoryGrowth",
+            f"{memory}{t.proxy()} > {memory_bytes} and deriv({memory}{t.proxy()}[30m]) > 0",
+            900,
+            "warning",
+            "The proxy's memory keeps growing",
+            "configurable-http-proxy's resident memory is near its limit and still "
+            "rising (a known leak with many websockets, jupyterhub/"
+            "configurable-http-proxy#388): it will be OOM-killed. Restart it in a quiet "
+            "hour; the hub re-adds the routes.",
         )
+    )
     return (*hub, *proxy, pods)
 
 
@@ -248,14 +250,15 @@ def panels(t: Targets) -> tuple[Panel, ...]:
         ),
         Panel("Hub up", (f"up{t.hub()}",)),
     ]
-    if t.proxy_job is None:
+    proxy = t.proxy_metrics
+    if t.proxy_job is None or proxy is None:
         return tuple(hub)
     return (
         *hub,
         Panel(
             "Proxied requests by status (per second)",
-            (f"sum by (status) (rate({PROXIED}{t.proxy()}[5m]))",),
+            (f"sum by ({proxy.status_label}) (rate({proxy.requests}{t.proxy()}[5m]))",),
         ),
-        Panel("Proxy resident memory", (f"{PROXY_MEMORY}{t.proxy()}",), "bytes"),
+        Panel("Proxy resident memory", (f"{proxy.memory}{t.proxy()}",), "bytes"),
         Panel("Proxy up", (f"up{t.proxy()}",)),
     )

@@ -50,7 +50,7 @@ from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core._rbac import identity_specs
 from constructs_lib._core.header_trust import HeaderTrust, require_enforcing_edge
 from constructs_lib._core.kubernetes_version import KubernetesVersion
-from constructs_lib._core.metrics_token import METRICS_TOKEN_ENV, MetricsToken
+from constructs_lib._core.metrics_token import METRICS_TOKEN_ENV, MetricsToken, with_metrics_token
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib._core.scan_exceptions import (
     SECRET_ENV,
@@ -419,7 +419,7 @@ class HubStatefulSet(LibraryConstruct):
                     {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
                 ),
                 # A token rotation restarts the hub with the proxies: both read it at start.
-                **proxy_token.rolling_annotations(),
+                **with_metrics_token(proxy_token.rolling_annotations(), options.metrics_token),
             },
             spec=self._stateful_set_spec(
                 options,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -13,7 +14,6 @@ from constructs import Construct
 
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
-from constructs_lib._core._endpoints import PROXY_METRICS_PORT
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import (
@@ -29,8 +29,7 @@ from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._alert_rules import Panel, Targets, alerts, panels
 from constructs_lib._hub.jupyterhub import JupyterHub
 from constructs_lib._hub.network_policy import _check_peer
-from constructs_lib._proxies.proxy import CHProxy
-from hub_runtime.quantity import memory_bytes
+from constructs_lib._proxies.metrics import ProxyMetrics
 
 __all__ = ["AlertThresholds", "HubMonitoring"]
 
@@ -71,9 +70,13 @@ class AlertThresholds:
             raise invalid(
                 scope, "thresholds.failed_spawns", self.failed_spawns, "must be 1 or more"
             )
-        if self.request_p95_seconds <= 0:
+        # Written so that NaN fails too (every comparison with it is false).
+        if not 0 < self.request_p95_seconds < math.inf:
             raise invalid(
-                scope, "thresholds.request_p95_seconds", self.request_p95_seconds, "must be > 0"
+                scope,
+                "thresholds.request_p95_seconds",
+                self.request_p95_seconds,
+                "must be a number of seconds above 0",
             )
         for name in ("proxy_5xx_ratio", "proxy_memory_ratio"):
             value = getattr(self, name)
@@ -177,22 +180,20 @@ class HubMonitoring(LibraryConstruct):
         pending = thresholds.check(self, hub.user_pods.start_timeout_seconds)
 
         release = hub.release
-        chp = proxy if isinstance(proxy, CHProxy) else None
-        metrics_service = f"{chp.name}-metrics" if chp else None
+        # The proxy says where its metrics are (CHProxy.metrics); one without has none.
+        proxy_metrics = getattr(proxy, "metrics", None)
+        if not isinstance(proxy_metrics, ProxyMetrics):
+            proxy_metrics = None
+        metrics_service = f"{proxy.name}-metrics" if proxy_metrics else None
         labels = {APP_LABEL: release}
         interval = f"{scrape_interval_seconds}s"
-        targets = Targets(chart_namespace(self), hub.name, metrics_service)
-        memory_limit = (
-            int(memory_bytes(chp.options.resources.memory_limit) * thresholds.proxy_memory_ratio)
-            if chp
-            else None
-        )
+        targets = Targets(chart_namespace(self), hub.name, metrics_service, proxy_metrics)
         self.alerts = alerts(
             targets,
             failed_spawns=thresholds.failed_spawns,
             request_p95_seconds=thresholds.request_p95_seconds,
             proxy_5xx_ratio=thresholds.proxy_5xx_ratio,
-            proxy_memory_bytes=memory_limit,
+            proxy_memory_ratio=thresholds.proxy_memory_ratio,
             pending_seconds=pending,
         )
         self.panels = panels(targets)
@@ -268,7 +269,7 @@ class HubMonitoring(LibraryConstruct):
                 data={f"{release}.json": _dashboard(release, self.panels)},
             ),
         ]
-        if chp is not None and metrics_service is not None:
+        if proxy_metrics is not None and metrics_service is not None:
             specs += [
                 object_spec(
                     "ProxyMetricsService",
@@ -279,12 +280,12 @@ class HubMonitoring(LibraryConstruct):
                     # proxy's public Service.
                     labels={**labels, COMPONENT_LABEL: "proxy-metrics"},
                     spec={
-                        "selector": dict(chp.labels),
+                        "selector": dict(proxy.labels),
                         "ports": [
                             {
-                                "name": "metrics",
-                                "port": PROXY_METRICS_PORT,
-                                "targetPort": "metrics",
+                                "name": proxy_metrics.port_name,
+                                "port": proxy_metrics.port,
+                                "targetPort": proxy_metrics.port_name,
                                 "protocol": "TCP",
                             }
                         ],
@@ -294,13 +295,17 @@ class HubMonitoring(LibraryConstruct):
                     "ProxyMonitor",
                     metrics_service,
                     {**labels, COMPONENT_LABEL: "proxy-metrics"},
-                    {"port": "metrics", "path": "/metrics", "scheme": "http"},
+                    {
+                        "port": proxy_metrics.port_name,
+                        "path": proxy_metrics.path,
+                        "scheme": "http",
+                    },
                 ),
                 allow(
                     "AllowPrometheusToProxy",
-                    f"{chp.name}-allow-prometheus",
-                    dict(chp.labels),
-                    PROXY_METRICS_PORT,
+                    f"{proxy.name}-allow-prometheus",
+                    dict(proxy.labels),
+                    proxy_metrics.port,
                 ),
             ]
         made = dict(zip([s.id for s in specs], api_objects(self, specs), strict=True))
