@@ -295,3 +295,19 @@ def test_guide_example_synthesizes(tmp_path: Path) -> None:
         if manifest["apiVersion"].startswith("monitoring."):
             validate_custom(manifest)
             assert manifest["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+
+
+def test_fails_twice_for_one_hub(chart: cdk8s.Chart) -> None:
+    monitoring = monitored(chart)
+    jupyterhub = monitoring.node.scope.node.find_child("JupyterHub")
+    message = value_error(lambda: HubMonitoring(chart, "Again", jupyterhub=jupyterhub))
+    assert message.startswith(
+        "test/Again: jupyterhub must be a hub no HubMonitoring is made for yet: "
+    )
+
+
+def test_fails_in_another_namespace(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    other = cdk8s.Chart(chart.node.scope, "other", namespace="monitoring")
+    message = value_error(lambda: HubMonitoring(other, "Monitoring", jupyterhub=jupyterhub))
+    assert message.startswith("other/Monitoring: namespace must be 'jupyterhub', ")

@@ -12,6 +12,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
@@ -178,6 +179,9 @@ class HubMonitoring(LibraryConstruct):
         extra_labels = _monitor_labels(self, monitor_labels)
         _check_peer(self, "prometheus", prometheus)
         pending = thresholds.check(self, hub.user_pods.start_timeout_seconds)
+        # One per hub, in its namespace: a ServiceMonitor's Secret and selector are the
+        # namespace's, and a second one would emit the same objects again.
+        claim_companion(self, hub, field="jupyterhub")
 
         release = hub.release
         # The proxy says where its metrics are (CHProxy.metrics); one without has none.
