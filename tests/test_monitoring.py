@@ -298,8 +298,8 @@ def test_guide_example_synthesizes(tmp_path: Path) -> None:
 
 
 def test_fails_twice_for_one_hub(chart: cdk8s.Chart) -> None:
-    monitoring = monitored(chart)
-    jupyterhub = monitoring.node.scope.node.find_child("JupyterHub")
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
     message = value_error(lambda: HubMonitoring(chart, "Again", jupyterhub=jupyterhub))
     assert message.startswith(
         "test/Again: jupyterhub must be a hub no HubMonitoring is made for yet: "
@@ -308,6 +308,8 @@ def test_fails_twice_for_one_hub(chart: cdk8s.Chart) -> None:
 
 def test_fails_in_another_namespace(chart: cdk8s.Chart) -> None:
     jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
-    other = cdk8s.Chart(chart.node.scope, "other", namespace="monitoring")
+    app = chart.node.scope
+    assert isinstance(app, cdk8s.App)
+    other = cdk8s.Chart(app, "other", namespace="monitoring")
     message = value_error(lambda: HubMonitoring(other, "Monitoring", jupyterhub=jupyterhub))
     assert message.startswith("other/Monitoring: namespace must be 'jupyterhub', ")
