@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from constructs_lib._hub._alert_rules import STREAMING_HANDLER
 from tests.support.commands import run
 from tests.support.monitoring import NAMESPACE, Monitoring, monitoring
 
@@ -24,7 +25,7 @@ MEMORY = "process_resident_memory_bytes"
 # 80% of the proxy's default 256Mi limit: the threshold of the memory alert.
 MEMORY_THRESHOLD = int(256 * 1024**2 * 0.8)
 HOME = 'handler="jupyterhub.handlers.pages.HomeHandler",method="GET",code="200"'
-PROGRESS = 'handler="jupyterhub.apihandlers.users.SpawnProgressAPIHandler",method="GET",code="200"'
+PROGRESS = f'handler="{STREAMING_HANDLER}",method="GET",code="200"'
 
 
 def series(name: str, labels: str, values: str) -> dict[str, str]:

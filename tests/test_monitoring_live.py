@@ -16,6 +16,7 @@ import requests
 import yaml
 
 from constructs_lib._core.metrics_token import METRICS_TOKEN_ENV
+from constructs_lib._hub._alert_rules import STREAMING_HANDLER
 from tests.support.leaks import working_in
 from tests.support.monitoring import (
     METRICS_TOKEN,
@@ -182,6 +183,9 @@ def traffic(running: Deployment, prometheus: Prometheus) -> Prometheus:
         )
         assert page.status_code == 200, page.text[:300]
     running.start_server("alice")
+    # The spawn page's event stream: the one handler the latency alert leaves out.
+    progress = running.api("GET", "/users/alice/server/progress")
+    assert progress.headers["Content-Type"].startswith("text/event-stream")
     for index in range(3):
         running.api("POST", f"/users/broken-{index}")
         running.api("POST", f"/users/broken-{index}/server", json={})
@@ -245,6 +249,12 @@ def test_every_expression_reads_real_series(made: Monitoring, traffic: Prometheu
         "requests_proxy",
         "process_resident_memory_bytes",
     }
+
+
+def test_the_latency_alert_leaves_out_a_real_handler(traffic: Prometheus) -> None:
+    assert traffic.series(
+        f'jupyterhub_request_duration_seconds_count{{handler="{STREAMING_HANDLER}"}}'
+    )
 
 
 def test_failed_spawns_and_429s_fire(traffic: Prometheus) -> None:

@@ -37,10 +37,10 @@ REQUESTS = "jupyterhub_request_duration_seconds"
 RUNNING = "jupyterhub_running_servers"
 ACTIVE = "jupyterhub_active_users"
 POD_PHASE = "kube_pod_status_phase"
-# Handlers that stream for as long as a client listens (spawn progress, the event stream):
-# their durations say nothing about the hub's latency.
-_STREAMING_HANDLERS = ".*(Progress|EventStream).*"
-_NOT_STREAMING = f'handler!~"{_STREAMING_HANDLERS}"'
+# The one handler that streams for as long as a client listens (the spawn page's progress
+# events, text/event-stream, apihandlers/users.py): its durations are no latency.
+STREAMING_HANDLER = "jupyterhub.apihandlers.users.SpawnProgressAPIHandler"
+_NOT_STREAMING = f'handler!="{STREAMING_HANDLER}"'
 _FAILED = 'status="failure"'
 _REFUSED = 'status=~"throttled|too-many-users"'
 _SUCCEEDED = 'status="success"'
