@@ -96,6 +96,11 @@ def test_hub_metrics_are_read_with_the_token(chart: cdk8s.Chart) -> None:
         "proxy-token",
         "prometheus-hub-token",
     ]
+    # A scrape by annotation would send no token.
+    template = find(manifests, "StatefulSet", "jupyterhub-hub")["spec"]["template"]
+    assert not any(
+        key.startswith("prometheus.io/") for key in template["metadata"].get("annotations", {})
+    )
     assert settings["metrics_require_auth"] is True
     assert settings["metrics_token_env"] == "JUPYTERHUB_METRICS_TOKEN"
 

@@ -174,7 +174,8 @@ class HubOptions:
         sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
             (under ``JupyterHub`` its ``mesh`` sets it).
         prometheus_scrape: whether the pod carries Prometheus scrape annotations for
-            ``/hub/metrics``; default ``True``.
+            ``/hub/metrics``; default ``True``. None with a ``metrics_token``: such a scrape
+            sends no token.
         metrics_token: the Secret holding the token Prometheus reads ``/hub/metrics`` with
             (``MetricsToken``): the hub then answers it only with that token (JupyterHub's
             ``read:metrics``), as ``HubMonitoring`` needs; default ``None``, the metrics
@@ -248,6 +249,12 @@ class HubOptions:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     tolerations: Sequence[Toleration] = ()
     affinity: Sequence[Affinity] = ()
+
+    @property
+    def scraped_by_annotations(self) -> bool:
+        """Whether the pod carries the scrape annotations: a scrape by annotation sends no
+        token, so with a ``metrics_token`` (read by ``HubMonitoring``) there are none."""
+        return self.prometheus_scrape and self.metrics_token is None
 
 
 class HubStatefulSet(LibraryConstruct):
@@ -664,7 +671,7 @@ class HubStatefulSet(LibraryConstruct):
             ],
         }
         annotations = {}
-        if options.prometheus_scrape:
+        if options.scraped_by_annotations:
             annotations = {
                 "prometheus.io/scrape": "true",
                 "prometheus.io/scheme": "http",
