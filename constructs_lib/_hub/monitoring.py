@@ -108,13 +108,14 @@ class HubMonitoring(LibraryConstruct):
       hub's ``metrics_token`` as bearer token (JupyterHub answers it only to a token with
       ``read:metrics``; without one anyone could read it through the proxy, which forwards
       every ``/hub/`` path). The hub needs ``HubOptions(metrics_token=MetricsToken(...))``.
-    - ``proxy_monitor`` and ``proxy_metrics_service``: configurable-http-proxy's ``/metrics``
-      (port 8082), through a Service of its own (the proxy's Service is the public one);
-      ``None`` for another proxy, whose metrics are its own to watch.
-    - ``rules``: a PrometheusRule with the alerts (``HubMonitoring.ALERTS`` in the README's
+    - ``proxy_monitor`` and ``proxy_metrics_service``: the proxy's metrics where it says
+      they are (``proxy.metrics``, a ``ProxyMetrics``: CHP's ``/metrics`` on 8082), through a
+      Service of its own (the proxy's Service is the public one); ``None`` for a proxy
+      without one.
+    - ``rules``: a PrometheusRule with the alerts (``alerts``, each explained in the README's
       operations section): the hub or proxy down, spawns failing, spawns refused with 429,
       slow hub requests, proxy 5xx, the proxy's memory growing toward its limit, user pods
-      Pending (from kube-state-metrics).
+      Pending (from kube-state-metrics). ``panels`` are the dashboard's.
     - ``dashboard``: a ConfigMap labelled ``grafana_dashboard: "1"`` holding a Grafana
       dashboard, which Grafana's dashboard sidecar loads.
     - ``network_policies``: NetworkPolicies admitting ``prometheus`` to the two ports
@@ -134,8 +135,8 @@ class HubMonitoring(LibraryConstruct):
     """
 
     hub_monitor = Handle[cdk8s.ApiObject]("The ServiceMonitor of the hub's /hub/metrics.")
-    proxy_monitor = Handle[cdk8s.ApiObject | None]("The ServiceMonitor of CHP's metrics.")
-    proxy_metrics_service = Handle[cdk8s.ApiObject | None]("The Service of CHP's metrics.")
+    proxy_monitor = Handle[cdk8s.ApiObject | None]("The ServiceMonitor of the proxy's metrics.")
+    proxy_metrics_service = Handle[cdk8s.ApiObject | None]("The Service of the proxy's metrics.")
     rules = Handle[cdk8s.ApiObject]("The PrometheusRule with the alerts.")
     dashboard = Handle[cdk8s.ApiObject]("The ConfigMap with the Grafana dashboard.")
     network_policies = Handle[tuple[cdk8s.ApiObject, ...]]("Prometheus' way to the ports.")
