@@ -8,12 +8,14 @@ from constructs_lib._core._names import Component
 from constructs_lib._core._public import publish as _publish
 from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.metrics_token import MetricsToken
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib._delivery.argocd import ArgoCdApplication, GitSource, SyncWave
 from constructs_lib._hub._mesh_choice import IstioMesh
 from constructs_lib._hub.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
+from constructs_lib._hub.monitoring import AlertThresholds, HubMonitoring
 from constructs_lib._hub.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
 from constructs_lib._hub.network_policy import Flow, HubNetworkPolicies, app_flows
 from constructs_lib._hub.vault_secret import (
@@ -68,6 +70,7 @@ from constructs_lib._proxies.istio_proxy import (
     IstioProxy,
     IstioProxyOptions,
 )
+from constructs_lib._proxies.metrics import ProxyMetrics
 from constructs_lib._proxies.proxy import (
     DEFAULT_PROXY_IMAGE,
     Autoscaling,
@@ -97,6 +100,7 @@ __all__ = [
     "REFERENCE_SERVER_ARGS",
     "RELOADER_PREREQUISITE",
     "USER_PORT",
+    "AlertThresholds",
     "ArgoCdApplication",
     "AuthProxy",
     "AuthProxyIngress",
@@ -114,6 +118,7 @@ __all__ = [
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
+    "HubMonitoring",
     "HubNamespace",
     "HubNetworkPolicies",
     "HubOptions",
@@ -135,6 +140,7 @@ __all__ = [
     "KubernetesVersion",
     "MeshPolicies",
     "MeshTelemetry",
+    "MetricsToken",
     "MountAccess",
     "NetworkPeer",
     "NodeAffinityTerm",
@@ -149,6 +155,7 @@ __all__ = [
     "ProfileChoice",
     "ProfileOption",
     "ProxyLogLevel",
+    "ProxyMetrics",
     "ProxyOptions",
     "ProxyToken",
     "RedisRouteStore",

@@ -12,6 +12,7 @@ from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.metrics_access import metrics_reader
 from hub_runtime.pod_security import (
     NOTEBOOK_GID,
     NOTEBOOK_UID,
@@ -136,12 +137,15 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
         )
 
     _spawner(c, settings)
+    services, metrics_roles = metrics_reader(settings)
     if settings.culler.enabled:
-        hub.services = [culler_service(settings)]
+        services.append(culler_service(settings))
         roles.append(
             {"name": "idle-culler", "scopes": culler_scopes(settings), "services": ["idle-culler"]}
         )
-    hub.load_roles = roles
+    if services:
+        hub.services = services
+    hub.load_roles = roles + metrics_roles
     _extra_config(c, settings)
     return settings
 

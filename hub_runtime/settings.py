@@ -76,7 +76,7 @@ def reserved_server_arg(args: Sequence[str]) -> str | None:
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -375,6 +375,9 @@ class HubSettings:
     spawner: SpawnerSettings
     culler: CullerSettings
     profiles: tuple[ProfileSettings, ...] = field(default=())
+    # The variable holding the token of the hub service that may read /hub/metrics (a
+    # Secret's); None: no such service.
+    metrics_token_env: str | None = None
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)

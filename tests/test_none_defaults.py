@@ -28,6 +28,7 @@ NONE_MEANS = {
     "HubNetworkPolicies(jupyterhub)": "given proxy instead (one of the two)",
     "HubNetworkPolicies(proxy)": "given jupyterhub instead (one of the two)",
     "HubNetworkPolicies(telepresence_port)": "no telepresence port opened",
+    "HubOptions.metrics_token": "no token: /hub/metrics open (for the scrape annotations)",
     "HubOptions.sidecar": "no sidecar",
     "HubOptions.storage_class": "no storageClassName (Kubernetes' default class)",
     "HubStatefulSet(user_service_account)": "no serviceAccountName: the namespace's default",

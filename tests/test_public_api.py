@@ -15,6 +15,7 @@ import constructs_lib
 
 PUBLIC_API = [
     "AUTH_PROXY_FLAGS",
+    "AlertThresholds",
     "ArgoCdApplication",
     "AuthProxy",
     "AuthProxyIngress",
@@ -38,6 +39,7 @@ PUBLIC_API = [
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
+    "HubMonitoring",
     "HubNamespace",
     "HubNetworkPolicies",
     "HubOptions",
@@ -59,6 +61,7 @@ PUBLIC_API = [
     "KubernetesVersion",
     "MeshPolicies",
     "MeshTelemetry",
+    "MetricsToken",
     "MountAccess",
     "NetworkPeer",
     "NodeAffinityTerm",
@@ -73,6 +76,7 @@ PUBLIC_API = [
     "ProfileChoice",
     "ProfileOption",
     "ProxyLogLevel",
+    "ProxyMetrics",
     "ProxyOptions",
     "ProxyToken",
     "REFERENCE_SERVER_ARGS",

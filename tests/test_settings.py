@@ -142,6 +142,8 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
+    # metrics_token_env: the hub service that reads /hub/metrics.
+    7: "e3fbb6afd742b49f",
 }
 
 

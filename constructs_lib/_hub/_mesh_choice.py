@@ -135,7 +135,7 @@ def scrape_ports(proxy: IProxy) -> dict[Component, int]:
     rewrites the hub's annotations to that port) or else on the hub's own port."""
     hub = proxy.hub
     ports: dict[Component, int] = {}
-    if getattr(getattr(hub, "options", None), "prometheus_scrape", False):
+    if getattr(getattr(hub, "options", None), "scraped_by_annotations", False):
         sidecar = getattr(hub, "sidecar", None)
         ports[Component.HUB] = ISTIO_METRICS_PORT if sidecar is not None else HUB_PORT
     user_port = getattr(getattr(hub, "user_pods", None), "prometheus_port", None)

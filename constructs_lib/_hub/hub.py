@@ -49,6 +49,7 @@ from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core._rbac import identity_specs
 from constructs_lib._core.header_trust import HeaderTrust, require_enforcing_edge
 from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.metrics_token import METRICS_TOKEN_ENV, MetricsToken, with_metrics_token
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib._core.scan_exceptions import (
     SECRET_ENV,
@@ -173,7 +174,12 @@ class HubOptions:
         sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
             (under ``JupyterHub`` its ``mesh`` sets it).
         prometheus_scrape: whether the pod carries Prometheus scrape annotations for
-            ``/hub/metrics``; default ``True``.
+            ``/hub/metrics``; default ``True``. None with a ``metrics_token``: such a scrape
+            sends no token.
+        metrics_token: the Secret holding the token Prometheus reads ``/hub/metrics`` with
+            (``MetricsToken``): the hub then answers it only with that token (JupyterHub's
+            ``read:metrics``), as ``HubMonitoring`` needs; default ``None``, the metrics
+            answer without a token (for the scrape annotations).
         dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
             cluster's.
         extra_config: traits the typed options do not cover, by configurable class (one of
@@ -230,6 +236,8 @@ class HubOptions:
     # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
     sidecar: IstioSidecar | None = None
     prometheus_scrape: bool = True
+    # None: /hub/metrics needs no token (the scrape annotations carry none).
+    metrics_token: MetricsToken | None = None
     dns_ndots: int | None = 1
     # JupyterHub/KubeSpawner traits the typed options do not cover, by class (as z2jh's
     # hub.config): e.g. {"KubeSpawner": {"http_timeout": 60}}. Each trait is checked against its
@@ -241,6 +249,12 @@ class HubOptions:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     tolerations: Sequence[Toleration] = ()
     affinity: Sequence[Affinity] = ()
+
+    @property
+    def scraped_by_annotations(self) -> bool:
+        """Whether the pod carries the scrape annotations: a scrape by annotation sends no
+        token, so with a ``metrics_token`` (read by ``HubMonitoring``) there are none."""
+        return self.prometheus_scrape and self.metrics_token is None
 
 
 class HubStatefulSet(LibraryConstruct):
@@ -412,7 +426,7 @@ class HubStatefulSet(LibraryConstruct):
                     {"CKV_K8S_38": "KubeSpawner creates user pods with the hub's token"},
                 ),
                 # A token rotation restarts the hub with the proxies: both read it at start.
-                **proxy_token.rolling_annotations(),
+                **with_metrics_token(proxy_token.rolling_annotations(), options.metrics_token),
             },
             spec=self._stateful_set_spec(
                 options,
@@ -531,7 +545,8 @@ class HubStatefulSet(LibraryConstruct):
             # User servers keep running while the hub restarts.
             cleanup_servers=False,
             activity_interval_seconds=self._activity_interval_seconds,
-            metrics_require_auth=False,
+            metrics_require_auth=options.metrics_token is not None,
+            metrics_token_env=METRICS_TOKEN_ENV if options.metrics_token is not None else None,
             debug_env=DEBUG_ENV,
             auth=AuthSettings(
                 user_header=options.user_header,
@@ -639,6 +654,7 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "HOME", "value": "/tmp"},
                 # Log lines reach the pod log as written (z2jh's image leaves this unset).
                 {"name": "PYTHONUNBUFFERED", "value": "1"},
+                *([options.metrics_token.env()] if options.metrics_token is not None else []),
             ],
             "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
@@ -655,7 +671,7 @@ class HubStatefulSet(LibraryConstruct):
             ],
         }
         annotations = {}
-        if options.prometheus_scrape:
+        if options.scraped_by_annotations:
             annotations = {
                 "prometheus.io/scrape": "true",
                 "prometheus.io/scheme": "http",
@@ -734,6 +750,8 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
     options.culler.check(hub)
     if options.sidecar is not None:
         options.sidecar.check(hub)
+    if options.metrics_token is not None:
+        options.metrics_token.check(hub, "metrics_token")
     if check_quantity(hub, "storage_size", options.storage_size) == 0:
         raise invalid(hub, "storage_size", options.storage_size, "must be more than 0 bytes")
     check_dns_ndots(hub, "dns_ndots", options.dns_ndots)

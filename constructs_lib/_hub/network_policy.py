@@ -142,11 +142,11 @@ class HubNetworkPolicies(LibraryConstruct):
         prometheus: the pods allowed to scrape the pods the app annotates for Prometheus, on
             the port each annotation names: the hub's ``/hub/metrics`` (with a mesh through its
             sidecar's merged metrics, 15020, else the hub's port 8081; none with
-            ``HubOptions(prometheus_scrape=False)``) and the user pods' ``prometheus_port``
-            (under ``JupyterHub`` the mesh's ``metrics_port``; none when ``None``). A hub or
-            proxy made without ``JupyterHub`` is read the same way (its own ``sidecar`` and
-            ``user_pods``). Default ``NetworkPeer.PROMETHEUS`` (namespace ``prometheus``),
-            ``None`` for no allowance.
+            ``HubOptions(prometheus_scrape=False)`` or a ``metrics_token``) and the user pods'
+            ``prometheus_port`` (under ``JupyterHub`` the mesh's ``metrics_port``; none when
+            ``None``). A hub or proxy made without ``JupyterHub`` is read the same way (its own
+            ``sidecar`` and ``user_pods``). Default ``NetworkPeer.PROMETHEUS`` (namespace
+            ``prometheus``), ``None`` for no allowance.
         prometheus_port: the one port admitted instead, for every pod scraped; default
             ``Derived.FROM_SCRAPE_ANNOTATIONS``, each pod's annotated port.
         telepresence_port: telepresence's traffic agent port to admit (its default is 9900);

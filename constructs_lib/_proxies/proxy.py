@@ -52,8 +52,10 @@ from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
 from constructs_lib._proxies.interfaces import HubLimits, IHub
+from constructs_lib._proxies.metrics import ProxyMetrics
 from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
 from hub_runtime.frozen import frozen
+from hub_runtime.quantity import memory_bytes
 
 __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "ProxyOptions"]
 
@@ -224,6 +226,10 @@ class ProxyOptions:
         return HubLimits()
 
 
+# The name of CHP's metrics port in its pod.
+METRICS_PORT_NAME = "metrics"
+
+
 class CHProxy(LibraryConstruct):
     """configurable-http-proxy in front of ``hub``.
 
@@ -381,7 +387,7 @@ class CHProxy(LibraryConstruct):
             "ports": [
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
                 {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
-                {"name": "metrics", "containerPort": self.METRICS_PORT, "protocol": "TCP"},
+                {"name": METRICS_PORT_NAME, "containerPort": self.METRICS_PORT, "protocol": "TCP"},
             ],
             **options.probes.to_manifest("/_chp_healthz", "http"),
             "lifecycle": pre_stop(options.pre_stop_seconds, version),
@@ -464,6 +470,21 @@ class CHProxy(LibraryConstruct):
     def hub_limits(self) -> HubLimits:
         """What this proxy asks of its hub (:meth:`ProxyOptions.hub_limits`)."""
         return self.options.hub_limits()
+
+    @property
+    def metrics(self) -> ProxyMetrics:
+        """CHP's ``/metrics`` (``--metrics-port``), as configurable-http-proxy 5.3's
+        ``lib/metrics.js`` names its series: the counter ``requests_proxy`` by ``status``,
+        and prom-client's default ``process_resident_memory_bytes``."""
+        return ProxyMetrics(
+            port=self.METRICS_PORT,
+            port_name=METRICS_PORT_NAME,
+            path="/metrics",
+            requests="requests_proxy",
+            status_label="status",
+            memory="process_resident_memory_bytes",
+            memory_limit_bytes=int(memory_bytes(self.options.resources.memory_limit)),
+        )
 
     @property
     def route_gateway_name(self) -> None:

@@ -69,6 +69,10 @@ def _strict(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     result = {key: _strict(value) for key, value in schema.items()}
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and pattern.startswith("^(?i)"):
+        # Go's regexp (the API server's) takes a flag group anywhere; Python's only first.
+        result["pattern"] = "(?i)^" + pattern[len("^(?i)") :]
     if (
         "properties" in schema
         and "additionalProperties" not in schema
