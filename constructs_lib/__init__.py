@@ -8,6 +8,15 @@ from constructs_lib._core._names import Component
 from constructs_lib._core._public import publish as _publish
 from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.logins import (
+    EntraIdLogin,
+    GitHubLogin,
+    GoogleLogin,
+    HubLogin,
+    LdapLogin,
+    OidcLogin,
+    SecretKeyRef,
+)
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib._hub._mesh_choice import IstioMesh
@@ -103,14 +112,18 @@ __all__ = [
     "ClaimAccessMode",
     "Component",
     "Derived",
+    "EntraIdLogin",
     "ExistingSecretToken",
     "External",
     "Flow",
     "GatewayApiIngress",
     "GatewayRef",
+    "GitHubLogin",
+    "GoogleLogin",
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
+    "HubLogin",
     "HubNamespace",
     "HubNetworkPolicies",
     "HubOptions",
@@ -130,6 +143,7 @@ __all__ = [
     "IstioTls",
     "JupyterHub",
     "KubernetesVersion",
+    "LdapLogin",
     "MeshPolicies",
     "MeshTelemetry",
     "MountAccess",
@@ -138,6 +152,7 @@ __all__ = [
     "NodeOperator",
     "NodeRequirement",
     "NotebookProfile",
+    "OidcLogin",
     "OutboundTrafficMode",
     "PodAffinityTerm",
     "PodSecurityLevel",
@@ -152,6 +167,7 @@ __all__ = [
     "Resources",
     "Retries",
     "RouteStore",
+    "SecretKeyRef",
     "SecretStore",
     "SecretStoreKind",
     "TaintEffect",

@@ -20,6 +20,8 @@ from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
+from hub_runtime.login_settings import LoginSettings
+
 __all__ = [
     "CONFIGURABLE_CLASSES",
     "CONFIG_DIR",
@@ -74,7 +76,7 @@ def reserved_server_arg(args: Sequence[str]) -> str | None:
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -283,8 +285,9 @@ class AuthSettings:
     allow_all: bool
     admin_access: bool
     # "jwt": the header counts only with a valid JWT naming the same user; "header": the header
-    # is believed as is (only where the mesh lets nothing but the proxy reach the login path).
-    trust: Literal["jwt", "header"]
+    # is believed as is (only where the mesh lets nothing but the proxy reach the login path);
+    # "hub": no header, the hub logs users in itself (HubSettings.login).
+    trust: Literal["jwt", "header", "hub"]
     jwt: JwtSettings | None
     # Where the JWT arrives, as "Bearer <token>".
     proof_header: str
@@ -376,6 +379,8 @@ class HubSettings:
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The login the hub does itself (auth.trust "hub"); None: the auth proxy's header.
+    login: LoginSettings | None = None
     schema_version: int = SCHEMA_VERSION
 
 

@@ -142,6 +142,8 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
+    # The hub's own logins: login (LoginSettings), auth.trust "hub".
+    7: "ddd1ea9e5a5c581c",
 }
 
 
