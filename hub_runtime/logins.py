@@ -17,6 +17,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from tornado import web
+from tornado.httpclient import HTTPClientError
+
 from hub_runtime.login_settings import LoginSettings
 from hub_runtime.session_handlers import EndingLogoutHandler, session_handlers
 from hub_runtime.settings import SettingsError
@@ -67,7 +70,30 @@ def authenticator_class(path: str) -> type:
         ]
         return [*SPAWN_REQUEST_HANDLERS, *ours, *own]
 
-    return type(f"Hub{base.__name__}", (base,), {"get_handlers": get_handlers})
+    members: dict[str, Any] = {"get_handlers": get_handlers}
+    if hasattr(base, "get_token_info"):
+        members["get_token_info"] = _refused_codes_are_403(base.get_token_info)
+    return type(f"Hub{base.__name__}", (base,), members)
+
+
+def _refused_codes_are_403(get_token_info: Any) -> Any:
+    """OAuthenticator 17.4 lets the token endpoint's refusal (a replayed, expired or
+    another client's code: 400 ``invalid_grant``, RFC 6749 5.2) through as a 500 with a
+    traceback; it is the person's login that failed: 403, logged."""
+
+    async def checked(self: Any, handler: Any, params: Any) -> Any:
+        try:
+            return await get_token_info(self, handler, params)
+        except HTTPClientError as error:
+            if error.code is None or not 400 <= error.code < 500:
+                raise
+            self.log.warning("The identity provider refused the code for a token: %s", error)
+            raise web.HTTPError(
+                403,
+                "the identity provider refused this login (a used or foreign code): log in again",
+            ) from None
+
+    return checked
 
 
 def discover(issuer: str) -> dict[str, str]:

@@ -110,6 +110,7 @@ def test_oidc_traits(chart: cdk8s.Chart) -> None:
         "allowed_users": [],
         "auth_state_groups_key": "oauth_user.groups",
         "client_id": "jupyterhub",
+        "enable_auth_state": False,
         "login_service": "OpenID Connect",
         "manage_groups": True,
         "oauth_callback_url": CALLBACK,

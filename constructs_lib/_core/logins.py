@@ -35,6 +35,8 @@ __all__ = [
     "SecretKeyRef",
 ]
 
+# Where JupyterHub's CryptKeeper reads the key auth state is encrypted with.
+AUTH_STATE_KEY_ENV = "JUPYTERHUB_CRYPT_KEY"
 # What JupyterHub calls the callback: <hub prefix>oauth_callback (OAuthenticator's route).
 CALLBACK_PATH = "oauth_callback"
 # A claim name as OpenID Connect Core 5.1 names them (and Keycloak/Okta custom claims):
@@ -245,6 +247,12 @@ class OidcLogin(HubLogin):
             removed from the group is no admin from their next login); default none.
         allow_all: every person the provider signs in may log in; default ``False``.
         login_service: the provider's name on the login button; default ``OpenID Connect``.
+        auth_state_key: a Secret key holding the key the hub encrypts each person's tokens
+            with (``openssl rand -hex 32``), a ``SecretKeyRef``; default ``None``, no tokens
+            kept. With it the hub keeps the tokens (auth state) and asks the provider again
+            every 300 s (``Authenticator.auth_refresh_age``) and before each spawn, so groups
+            and admin rights follow the provider between logins, and a person the provider
+            no longer knows must log in again.
     """
 
     issuer: str
@@ -258,13 +266,24 @@ class OidcLogin(HubLogin):
     admin_groups: Sequence[str] = ()
     allow_all: bool = False
     login_service: str = "OpenID Connect"
+    auth_state_key: SecretKeyRef | None = None
 
     authenticator_class: ClassVar[str] = "oauthenticator.generic:GenericOAuthenticator"
     _SECRET_TRAITS: ClassVar[dict[str, str]] = {
         "client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"
     }
 
+    def secrets(self) -> dict[str, SecretKeyRef]:
+        """The client secret's variable; with ``auth_state_key``, JupyterHub's own
+        ``JUPYTERHUB_CRYPT_KEY`` too (its ``CryptKeeper`` reads it)."""
+        found = super().secrets()
+        if self.auth_state_key is not None:
+            found[AUTH_STATE_KEY_ENV] = self.auth_state_key
+        return found
+
     def _check(self, scope: Construct, field: str) -> None:
+        if self.auth_state_key is not None:
+            self.auth_state_key.check(scope, f"{field}.auth_state_key")
         _check_https(scope, f"{field}.issuer", self.issuer)
         if not self.client_id:
             raise invalid(scope, f"{field}.client_id", self.client_id, "must not be empty")
@@ -310,6 +329,7 @@ class OidcLogin(HubLogin):
             # The userinfo endpoint's answer, with the access token the hub got itself.
             "userdata_from_id_token": False,
             "login_service": self.login_service,
+            "enable_auth_state": self.auth_state_key is not None,
             **_group_traits(
                 f"oauth_user.{self.groups_claim}" if self.groups_claim else None,
                 self.allowed_groups,
