@@ -33,6 +33,7 @@ from constructs_lib._hub.vault_secret import (
 from constructs_lib._ingresses.auth_ingress import AuthProxyIngress
 from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib._ingresses.gateway_api import GatewayApiIngress, GatewayRef
+from constructs_lib._ingresses.nginx_ingress import NginxIngress
 from constructs_lib._mesh.istio import (
     IstioIngress,
     IstioTls,
@@ -148,6 +149,7 @@ __all__ = [
     "MeshTelemetry",
     "MountAccess",
     "NetworkPeer",
+    "NginxIngress",
     "NodeAffinityTerm",
     "NodeOperator",
     "NodeRequirement",

@@ -1,11 +1,13 @@
-"""The hub's own OpenID Connect login (``OidcLogin``) end to end: a real provider
-(node-oidc-provider, tests/support/oidc.py), the real configurable-http-proxy and JupyterHub
-run from the files the hub ConfigMap delivers, and a client that follows redirects and fills
-in the provider's pages as a browser does.
+"""``minimal``'s login end to end: the hub's own OpenID Connect login (``OidcLogin``) as
+``dist/minimal`` configures it, against a real provider (node-oidc-provider,
+tests/support/oidc.py) that adds the groups to its default scopes as Keycloak's group mapper
+does, through the real configurable-http-proxy and JupyterHub run from the files the hub
+ConfigMap delivers, with a client that follows redirects and fills in the provider's pages
+as a browser does.
 
-The settings are the constructs' (an ``OidcLogin`` in a ``JupyterHub``); two values are
-then pointed at loopback, past the construct's check that an issuer be https: the issuer
-(the provider's, plain HTTP on 127.0.0.1) and the callback (the proxy's port). The hub reads
+Three values of the synthesized login are pointed at the test's servers, past the
+construct's check that an issuer be https: the issuer (the provider's, plain HTTP on
+127.0.0.1), the callback (the proxy's port) and the client id (the provider's). The hub reads
 the client secret and the auth-state key from its environment, as from their Secrets."""
 
 from __future__ import annotations
@@ -19,22 +21,42 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import cdk8s
 import pytest
 import requests
 
-from constructs_lib import JupyterHub, OidcLogin, ProxyToken, SecretKeyRef
 from hub_runtime.login_settings import LoginSettings
+from hub_runtime.settings import parse_settings
+from tests.support.manifests import ROOT, read_manifests
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, IdpUser, OidcProvider, oidc_provider
 from tests.support.processes import Deployment, deployment, free_port
 
 pytestmark = pytest.mark.slow  # a provider, a proxy and a hub
 
-STAFF = "staff"
-ADMINS = "hub-admins"
+
+def minimal_login() -> LoginSettings:
+    """The login settings dist/minimal's hub ConfigMap holds."""
+    (config_map,) = [
+        m
+        for m in read_manifests(ROOT / "dist" / "minimal")
+        if m["kind"] == "ConfigMap" and "settings.json" in m.get("data", {})
+    ]
+    login = parse_settings(config_map["data"]["settings.json"], source="dist/minimal").login
+    assert login is not None, "dist/minimal's hub has no login of its own"
+    return login
+
+
+WRITTEN = minimal_login()
+(STAFF,) = WRITTEN.traits["allowed_groups"]
+(ADMINS,) = WRITTEN.traits["admin_groups"]
 OTHER_CLIENT = "another-app"
 # How often the hub asks the provider again about a logged-in person (300 s by default).
 REFRESH_SECONDS = 1
+# Keycloak's group mapper puts the groups into the user info of its default scopes.
+KEYCLOAK_LIKE_CLAIMS = {
+    "openid": ["sub"],
+    "profile": ["preferred_username", "name", "groups"],
+    "email": ["email", "email_verified"],
+}
 
 
 def person(username: str, sub: str, *groups: str, **claims: Any) -> IdpUser:
@@ -49,31 +71,6 @@ DANA = person("dana", "7c1d-0002", STAFF, ADMINS)
 OLGA = person("olga", "7c1d-0003")  # in no group the hub allows
 RITA = person("rita", "7c1d-0004", STAFF, ADMINS)  # loses admin at the provider
 USERS = [ALICE, DANA, OLGA, RITA]
-
-
-def construct_login() -> LoginSettings:
-    """The login settings the constructs write for an OidcLogin in a JupyterHub."""
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="jupyterhub")
-    login = OidcLogin(
-        issuer="https://idp.example.org",
-        client_id=CLIENT_ID,
-        client_secret=SecretKeyRef("hub-login", "client-secret"),
-        # The provider gives groups with the "groups" scope, as Dex does.
-        scopes=("openid", "profile", "email", "groups"),
-        allowed_groups=[STAFF],
-        admin_groups=[ADMINS],
-        auth_state_key=SecretKeyRef("hub-login", "auth-state-key"),
-    )
-    hub = JupyterHub(
-        chart,
-        "JupyterHub",
-        proxy_token=ProxyToken.from_existing_secret("token"),
-        authenticator=login,
-        hosts=["hub.example.org"],
-        mesh=None,
-    ).hub
-    assert hub.settings.login is not None
-    return hub.settings.login
 
 
 class Running:
@@ -92,11 +89,12 @@ class Running:
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     ports = (free_port(), free_port(), free_port())
     callback = f"http://127.0.0.1:{ports[0]}/hub/oauth_callback"
-    with oidc_provider(tmp_path_factory.mktemp("idp"), USERS, (callback,), (OTHER_CLIENT,)) as idp:
-        written = construct_login()
+    with oidc_provider(
+        tmp_path_factory.mktemp("idp"), USERS, (callback,), (OTHER_CLIENT,), KEYCLOAK_LIKE_CLAIMS
+    ) as idp:
         login = dataclasses.replace(
-            written,
-            traits={**written.traits, "oauth_callback_url": callback},
+            WRITTEN,
+            traits={**WRITTEN.traits, "oauth_callback_url": callback, "client_id": CLIENT_ID},
             discovery_issuer=idp.issuer,
         )
         with deployment(

@@ -21,6 +21,7 @@ from constructs_lib import (
     HeaderTrust,
     HubLogin,
     LdapLogin,
+    NginxIngress,
     OidcLogin,
     SecretKeyRef,
 )
@@ -326,3 +327,27 @@ def test_fails_hub_groups_with_own_login(chart: cdk8s.Chart) -> None:
 )
 def test_fails_bad_value(chart: cdk8s.Chart, login: HubLogin, field: str) -> None:
     assert _error(chart, login).startswith(f"test/JupyterHub/Hub: authenticator.{field} ")
+
+
+def test_nginx_ingress_sends_every_path_to_the_proxy(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, header_trust=None, authenticator=OIDC, mesh=None)
+    ingress = NginxIngress(chart, "Ingress", proxy=jupyterhub.proxy, tls_secret="hub-tls")
+    manifest = find(synth(chart), "Ingress")
+    assert ingress.hosts == tuple(jupyterhub.hub.public_hosts)
+    assert not manifest["metadata"].get("annotations")
+    assert manifest["spec"]["tls"] == [{"hosts": list(ingress.hosts), "secretName": "hub-tls"}]
+    (path,) = manifest["spec"]["rules"][0]["http"]["paths"]
+    assert path["path"] == "/"
+    assert path["backend"]["service"]["name"] == jupyterhub.proxy.ingress_target.service_name
+
+
+def test_fails_nginx_ingress_before_a_header_login_hub(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, mesh=None)
+    with pytest.raises(ValueError) as caught:
+        NginxIngress(chart, "Ingress", proxy=jupyterhub.proxy)
+    assert str(caught.value) == (
+        "test/Ingress: proxy.hub must log people in itself (authenticator=OidcLogin(...), "
+        "GitHubLogin, GoogleLogin, EntraIdLogin or LdapLogin): no auth proxy is in front of it "
+        "here, so anyone could send a user header (use AuthProxyIngress for one), "
+        "got 'test/JupyterHub/Hub'"
+    )

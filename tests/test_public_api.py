@@ -64,6 +64,7 @@ PUBLIC_API = [
     "MeshTelemetry",
     "MountAccess",
     "NetworkPeer",
+    "NginxIngress",
     "NodeAffinityTerm",
     "NodeOperator",
     "NodeRequirement",

@@ -75,13 +75,16 @@ class OidcProvider:
         users: list[IdpUser],
         redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
         other_clients: tuple[str, ...] = (),
+        scope_claims: dict[str, list[str]] | None = None,
     ) -> None:
         """``redirect_uris``: where the client may be sent back (the hub's callback, when
         the hub is the client); ``other_clients``: the ids of other clients (secret
-        :data:`CLIENT_SECRET`) with the same redirect URIs, registered at the provider too."""
+        :data:`CLIENT_SECRET`) with the same redirect URIs, registered at the provider too;
+        ``scope_claims``: the claims of each scope (default: groups with Dex's "groups")."""
         self.directory = directory
         self.redirect_uris = redirect_uris
         self.other_clients = other_clients
+        self.scope_claims = scope_claims
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
@@ -113,6 +116,7 @@ class OidcProvider:
                         }
                         for other in self.other_clients
                     ],
+                    **({"claims": self.scope_claims} if self.scope_claims else {}),
                     "users": [
                         {
                             "username": u.username,
@@ -254,8 +258,9 @@ def oidc_provider(
     users: list[IdpUser],
     redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
     other_clients: tuple[str, ...] = (),
+    scope_claims: dict[str, list[str]] | None = None,
 ) -> Iterator[OidcProvider]:
-    provider = OidcProvider(directory, users, redirect_uris, other_clients)
+    provider = OidcProvider(directory, users, redirect_uris, other_clients, scope_claims)
     provider.start()
     try:
         yield provider

@@ -8,6 +8,7 @@
 //
 // config.json: {issuer, port, keys_file, client: {client_id, client_secret, redirect_uris},
 //               other_clients: [{client_id, client_secret, redirect_uris}] (optional),
+//               claims: {scope: [claim, ...]} (optional),
 //               users: [{sub, username, password, claims: {...}}]}
 
 import { readFileSync } from "node:fs";
@@ -42,7 +43,9 @@ function makeProvider(keys) {
       if (user === undefined) return undefined;
       return { accountId: sub, claims: async () => ({ sub, ...user.claims }) };
     },
-    claims: {
+    // The claims of each scope: Dex's "groups" scope unless the config says (Keycloak's
+    // group mapper adds them to its default scopes instead).
+    claims: config.claims ?? {
       openid: ["sub"],
       profile: ["preferred_username", "name"],
       email: ["email", "email_verified"],
