@@ -338,7 +338,12 @@ def test_nginx_ingress_sends_every_path_to_the_proxy(chart: cdk8s.Chart) -> None
     assert manifest["spec"]["tls"] == [{"hosts": list(ingress.hosts), "secretName": "hub-tls"}]
     (path,) = manifest["spec"]["rules"][0]["http"]["paths"]
     assert path["path"] == "/"
-    assert path["backend"]["service"]["name"] == jupyterhub.proxy.ingress_target.service_name
+    target = jupyterhub.proxy.ingress_target
+    assert target is not None
+    assert path["backend"]["service"] == {
+        "name": target.service_name,
+        "port": {"name": target.port_name},
+    }
 
 
 def test_fails_nginx_ingress_before_a_header_login_hub(chart: cdk8s.Chart) -> None:
