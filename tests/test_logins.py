@@ -20,6 +20,7 @@ from constructs_lib import (
     GoogleLogin,
     HeaderTrust,
     HubLogin,
+    IstioIngress,
     LdapLogin,
     NginxIngress,
     OidcLogin,
@@ -29,6 +30,9 @@ from hub_runtime.login_settings import LoginSettings
 from hub_runtime.logins import authenticator_class
 from hub_runtime.settings import dump_settings, parse_settings
 from tests.support.builders import find, make_jupyterhub, synth
+from tests.support.crd_schemas import validate_custom
+from tests.support.manifests import ROOT, read_manifests
+from tests.support.network_policy import allowed
 
 SECRET = SecretKeyRef("hub-login", "client-secret")
 OIDC = OidcLogin(
@@ -356,3 +360,87 @@ def test_fails_nginx_ingress_before_a_header_login_hub(chart: cdk8s.Chart) -> No
         "here, so anyone could send a user header (use AuthProxyIngress for one), "
         "got 'test/JupyterHub/Hub'"
     )
+
+
+def _service_entries(chart: cdk8s.Chart, login: HubLogin) -> dict[int, dict[str, Any]]:
+    """The hub's ServiceEntries by port, for ``login`` in the mesh behind IstioIngress."""
+    jupyterhub = make_jupyterhub(chart, header_trust=None, authenticator=login)
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    entries = [m for m in synth(chart) if m["kind"] == "ServiceEntry"]
+    for entry in entries:
+        validate_custom(entry)
+    return {entry["spec"]["ports"][0]["number"]: entry["spec"] for entry in entries}
+
+
+@pytest.mark.parametrize(
+    ("login", "hosts"),
+    [
+        (OIDC, ["auth.example.org"]),
+        (GITHUB, ["api.github.com", "github.com"]),
+        (GOOGLE, ["www.googleapis.com"]),
+        (ENTRA, ["login.microsoftonline.com"]),
+    ],
+    ids=["oidc", "github", "google", "entra"],
+)
+def test_mesh_egress_to_the_provider(chart: cdk8s.Chart, login: HubLogin, hosts: list[str]) -> None:
+    """A REGISTRY_ONLY sidecar reaches the provider through a ServiceEntry made from the
+    login; the hub speaks TLS itself (routed by SNI)."""
+    assert _service_entries(chart, login) == {
+        443: {
+            "hosts": hosts,
+            "exportTo": ["."],
+            "location": "MESH_EXTERNAL",
+            "resolution": "DNS",
+            "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}],
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "port", "protocol"),
+    [("ldaps://ldap.example.org", 636, "TLS"), ("ldap://ldap.example.org:1389", 1389, "TCP")],
+)
+def test_mesh_egress_to_the_ldap_server(
+    chart: cdk8s.Chart, url: str, port: int, protocol: str
+) -> None:
+    entry = _service_entries(chart, dataclasses.replace(LDAP, server_url=url))[port]
+    assert entry["hosts"] == ["ldap.example.org"]
+    assert entry["ports"] == [
+        {"number": port, "name": f"{protocol.lower()}-{port}", "protocol": protocol}
+    ]
+
+
+def test_network_policies_leave_the_hub_its_way_to_the_provider() -> None:
+    """minimal's NetworkPolicies: the hub's egress (to its provider, outside the cluster) is
+    isolated by none of them (Kubernetes isolates a pod's egress only under a policy with
+    Egress in its policyTypes that selects it), and the provider's callback reaches the proxy
+    from the ingress controller."""
+    manifests = read_manifests(ROOT / "dist" / "minimal")
+    policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
+    services = {m["metadata"]["name"]: m["spec"] for m in manifests if m["kind"] == "Service"}
+    hub_pods = services["jupyterhub-hub"]["selector"]
+    egress = [
+        p["metadata"]["name"]
+        for p in policies
+        if "Egress" in p["spec"].get("policyTypes", [])
+        and p["spec"]["podSelector"].get("matchLabels", {}).items() <= hub_pods.items()
+    ]
+    assert egress == []
+    (ingress,) = [m for m in manifests if m["kind"] == "Ingress"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    proxy = services[backend["name"]]
+    (port,) = [p for p in proxy["ports"] if p["name"] == backend["port"]["name"]]
+    controller = (
+        {"kubernetes.io/metadata.name": "ingress-nginx"},
+        {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+    )
+    target_port = port["targetPort"]
+    pod_port = next(
+        c["containerPort"]
+        for m in manifests
+        if m["kind"] == "Deployment" and m["metadata"]["name"] == backend["name"]
+        for container in m["spec"]["template"]["spec"]["containers"]
+        for c in container.get("ports", [])
+        if c["name"] == target_port or c["containerPort"] == target_port
+    )
+    assert allowed(policies, controller, proxy["selector"], pod_port)
