@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import cdk8s
 import pytest
+from traitlets import TraitError
 from traitlets.config import Config
 
 from constructs_lib import (
@@ -444,3 +445,32 @@ def test_network_policies_leave_the_hub_its_way_to_the_provider() -> None:
         if c["name"] == target_port or c["containerPort"] == target_port
     )
     assert allowed(policies, controller, proxy["selector"], pod_port)
+
+
+@pytest.mark.parametrize(
+    "login", [OIDC, GITHUB, GOOGLE, ENTRA, LDAP], ids=["oidc", "github", "google", "entra", "ldap"]
+)
+def test_every_trait_is_a_configurable_trait_of_the_class(
+    chart: cdk8s.Chart, login: HubLogin
+) -> None:
+    """Each setting is one of the real class's configurable traits (none silently ignored)
+    and the class keeps it as written: the traitlets validation of the shipped version."""
+    settings = _login(chart, login)
+    real = _real(settings)
+    known = type(real).class_traits(config=True)
+    for trait, value in {**settings.traits, **dict.fromkeys(settings.secret_traits)}.items():
+        assert trait in known, trait
+        if value is None:
+            continue
+        kept = getattr(real, trait)
+        kept = getattr(kept, "name", kept)  # an enum trait (LDAP's tls_strategy)
+        assert (sorted(kept) if isinstance(kept, set) else kept) == value, trait
+
+
+def test_the_class_refuses_what_the_value_cannot_say(chart: cdk8s.Chart) -> None:
+    """The control: a trait value of the wrong type is the class's error, so the test above
+    would see one."""
+    settings = _login(chart, OIDC)
+    bad = dataclasses.replace(settings, traits={**settings.traits, "allow_all": "yes"})
+    with pytest.raises(TraitError, match="allow_all"):
+        _real(bad)
