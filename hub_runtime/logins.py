@@ -20,6 +20,8 @@ from typing import Any
 from tornado import web
 from tornado.httpclient import HTTPClientError
 
+from hub_runtime import bindings
+from hub_runtime.log_values import shown
 from hub_runtime.login_settings import LoginSettings
 from hub_runtime.session_handlers import EndingLogoutHandler, session_handlers
 from hub_runtime.settings import SettingsError
@@ -51,9 +53,10 @@ def _base_class(path: str) -> type:
     return found
 
 
-def authenticator_class(path: str) -> type:
+def authenticator_class(path: str, issuer: str | None = None) -> type:
     """The class at ``path`` ("module:Class"), with this hub's handlers added (its traits,
-    defaults and checks are the class's own: config of its name applies unchanged)."""
+    defaults and checks are the class's own: config of its name applies unchanged); with an
+    OpenID Connect ``issuer``, each account bound to the person (``sub``) of its first login."""
     base = _base_class(path)
     oauth_logout = getattr(base, "logout_handler", None)
     # Logout ends every session of the user, then does what the class's logout does.
@@ -73,7 +76,45 @@ def authenticator_class(path: str) -> type:
     members: dict[str, Any] = {"get_handlers": get_handlers}
     if hasattr(base, "get_token_info"):
         members["get_token_info"] = _refused_codes_are_403(base.get_token_info)
+    if issuer is not None:
+        members["run_post_auth_hook"] = _bound_to_the_person(base.run_post_auth_hook, issuer)  # type: ignore[attr-defined]
     return type(f"Hub{base.__name__}", (base,), members)
+
+
+def _bound_to_the_person(post_auth_hook: Any, issuer: str) -> Any:
+    """A name claim (``preferred_username``, ``email``) is neither unique nor stable at every
+    provider (OpenID Connect Core 5.7): the account is bound to the issuer and ``sub`` of its
+    first login (:mod:`hub_runtime.bindings`, as for the header login), and another person's
+    login to it is 403."""
+
+    async def bound(self: Any, handler: Any, auth_model: dict[str, Any]) -> Any:
+        user_info = (auth_model.get("auth_state") or {}).get(self.user_auth_state_key) or {}
+        subject = user_info.get("sub")
+        if not isinstance(subject, str) or not subject:
+            self.log.warning("Refused login to %s: the user info has no sub", auth_model["name"])
+            raise web.HTTPError(403, "the identity provider named no subject (sub)")
+        db = handler.db
+        bindings.ensure_table(db.connection())
+        holder, made = bindings.bind(db.connection(), auth_model["name"], issuer, subject)
+        if made:
+            db.commit()
+        if not holder.same_person(issuer, subject):
+            self.log.warning(
+                "Refused login to %s: it is bound to subject %s since %s, the provider names %s",
+                shown(auth_model["name"]),
+                shown(holder.subject),
+                holder.bound_at,
+                shown(subject),
+            )
+            raise web.HTTPError(
+                403,
+                "%s",
+                f"account {auth_model['name']!r} belongs to another person of the identity "
+                "provider (another sub): ask an administrator if it should be yours",
+            )
+        return await post_auth_hook(self, handler, auth_model)
+
+    return bound
 
 
 def _refused_codes_are_403(get_token_info: Any) -> Any:
@@ -126,7 +167,7 @@ def discover(issuer: str) -> dict[str, str]:
 def configure_login(c: Any, login: LoginSettings) -> type:
     """Set ``c`` up for ``login``: the class, its traits, its secrets from the environment,
     and (OpenID Connect) the endpoints from the issuer; returns the class."""
-    klass = authenticator_class(login.authenticator_class)
+    klass = authenticator_class(login.authenticator_class, login.discovery_issuer)
     section = c[klass.__mro__[1].__name__]
     for trait, value in login.traits.items():
         section[trait] = value

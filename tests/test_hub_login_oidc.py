@@ -70,7 +70,9 @@ ALICE = person("alice", "7c1d-0001", STAFF)
 DANA = person("dana", "7c1d-0002", STAFF, ADMINS)
 OLGA = person("olga", "7c1d-0003")  # in no group the hub allows
 RITA = person("rita", "7c1d-0004", STAFF, ADMINS)  # loses admin at the provider
-USERS = [ALICE, DANA, OLGA, RITA]
+# Another person who took the name "alice" at the provider (preferred_username is not unique).
+IMPOSTOR = IdpUser("eve", "7c1d-0005", {"preferred_username": "alice", "groups": [STAFF]})
+USERS = [ALICE, DANA, OLGA, RITA, IMPOSTOR]
 
 
 class Running:
@@ -219,7 +221,7 @@ def test_removed_group_loses_admin_and_auth_state_is_refreshed(running: Running)
     before = running.hub.user_model("rita")["auth_state"]
     assert before["oauth_user"]["groups"] == [STAFF, ADMINS]
     demoted = person("rita", RITA.sub, STAFF)
-    running.idp.change_users([ALICE, DANA, OLGA, demoted])
+    running.idp.change_users([ALICE, DANA, OLGA, demoted, IMPOSTOR])
     try:
         time.sleep(REFRESH_SECONDS + 0.5)
         # Her next request refreshes her from the provider.
@@ -304,3 +306,14 @@ def test_client_secret_is_not_in_the_settings(running: Running) -> None:
     settings = (running.hub.workdir / "settings.json").read_text()
     assert CLIENT_SECRET not in settings
     assert "HUB_LOGIN_CLIENT_SECRET" in settings
+
+
+def test_another_person_with_the_name_is_refused(running: Running) -> None:
+    """alice's account is bound to her sub at her first login: eve, who calls herself alice
+    at the provider, gets 403, not alice's account."""
+    assert session_user(running, log_in(running, ALICE)) == "alice"
+    flow = log_in(running, IMPOSTOR)
+    assert flow.final is not None
+    assert flow.final.status_code == 403, (flow.final.status_code, text(flow.final)[:300])
+    assert "belongs to another person" in text(flow.final)
+    assert session_user(running, flow) is None

@@ -474,3 +474,19 @@ def test_the_class_refuses_what_the_value_cannot_say(chart: cdk8s.Chart) -> None
     bad = dataclasses.replace(settings, traits={**settings.traits, "allow_all": "yes"})
     with pytest.raises(TraitError, match="allow_all"):
         _real(bad)
+
+
+@pytest.mark.parametrize(
+    ("login", "field"),
+    [
+        (dataclasses.replace(OIDC, auth_state_key="0123abcd"), "auth_state_key"),
+        (dataclasses.replace(LDAP, bind_dn=None, bind_password="hunter2"), "bind_password"),
+        (dataclasses.replace(GITHUB, client_secret=b"hunter2"), "client_secret"),
+    ],
+)
+def test_fails_any_secret_not_a_secret_ref_unshown(
+    chart: cdk8s.Chart, login: HubLogin, field: str
+) -> None:
+    message = _error(chart, login)
+    assert message.startswith(f"test/JupyterHub/Hub: authenticator.{field} must be a SecretKeyRef")
+    assert "hunter2" not in message and "0123abcd" not in message

@@ -89,10 +89,11 @@ class HubLogin:
         """Types, values, and that someone but not everyone by accident may log in."""
         _refuse_plain_secrets(scope, field, self)
         check_fields(scope, self, f"{field}.")
+        # First what the value's fields say together (LDAP's bind_dn with its password).
+        self._check(scope, field)
         for name in self._SECRET_TRAITS:
             ref = getattr(self, _secret_field(name))
             ref.check(scope, f"{field}.{_secret_field(name)}")
-        self._check(scope, field)
         _check_users(scope, field, getattr(self, "allowed_users", ()))
 
     def check_access(self, scope: Construct, admin_users: Sequence[str], field: str) -> None:
@@ -162,16 +163,24 @@ def _secret_field(trait: str) -> str:
     return {"lookup_dn_search_password": "bind_password"}.get(trait, trait)
 
 
+# The fields of a login that hold a Secret's key (a client secret, a bind password, the
+# auth-state key): a value of another type is refused without being shown.
+_SECRET_FIELDS = ("client_secret", "bind_password", "auth_state_key")
+
+
 def _refuse_plain_secrets(scope: Construct, field: str, login: HubLogin) -> None:
-    for trait in login._SECRET_TRAITS:
-        name = _secret_field(trait)
+    for name in _SECRET_FIELDS:
+        if not hasattr(login, name):
+            continue
         value = getattr(login, name)
-        if not isinstance(value, SecretKeyRef):
-            shown = "<a string, not shown>" if isinstance(value, str) else type(value).__name__
-            raise ValueError(
-                f"{scope.node.path}: {field}.{name} must be a SecretKeyRef(name, key), a key of "
-                f"a Secret the hub reads (never the secret itself), got {shown}"
-            )
+        optional = name in ("bind_password", "auth_state_key")
+        if isinstance(value, SecretKeyRef) or (optional and value is None):
+            continue
+        shown = "<a string, not shown>" if isinstance(value, str) else type(value).__name__
+        raise ValueError(
+            f"{scope.node.path}: {field}.{name} must be a SecretKeyRef(name, key), a key of "
+            f"a Secret the hub reads (never the secret itself), got {shown}"
+        )
 
 
 def _check_users(scope: Construct, field: str, users: Sequence[str]) -> None:
