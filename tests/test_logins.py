@@ -479,9 +479,9 @@ def test_the_class_refuses_what_the_value_cannot_say(chart: cdk8s.Chart) -> None
 @pytest.mark.parametrize(
     ("login", "field"),
     [
-        (dataclasses.replace(OIDC, auth_state_key="0123abcd"), "auth_state_key"),
-        (dataclasses.replace(LDAP, bind_dn=None, bind_password="hunter2"), "bind_password"),
-        (dataclasses.replace(GITHUB, client_secret=b"hunter2"), "client_secret"),
+        (dataclasses.replace(OIDC, auth_state_key="0123abcd"), "auth_state_key"),  # type: ignore[arg-type]
+        (dataclasses.replace(LDAP, bind_dn=None, bind_password="hunter2"), "bind_password"),  # type: ignore[arg-type]
+        (dataclasses.replace(GITHUB, client_secret=b"hunter2"), "client_secret"),  # type: ignore[arg-type]
     ],
 )
 def test_fails_any_secret_not_a_secret_ref_unshown(
