@@ -76,12 +76,14 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	@mkdir -p .stamps && touch $@
 
 # redis-server for the fault tests (the proxy's Redis route storage); openssl for the deploy
-# guide's commands, which the tests run; prometheus (and its promtool) for the alert tests.
+# guide's commands, which the tests run; prometheus (and its promtool) for the alert tests;
+# slapd (OpenLDAP, with slapadd) for the LDAP login's.
 .stamps/debian:
 	{ command -v redis-server && command -v openssl && command -v prometheus \
-		&& command -v promtool; } >/dev/null || { apt-get update -qq \
+		&& command -v promtool && { command -v slapd || test -x /usr/sbin/slapd; }; } >/dev/null \
+		|| { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		redis-server openssl prometheus >/dev/null; }
+		redis-server openssl prometheus slapd >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 # The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.

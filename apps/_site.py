@@ -5,10 +5,9 @@ app chart's props.
 ::
 
     hosts: [hub.example.edu]            # the hub's public host names
-    identity_provider:                  # HeaderTrust.jwt_proof: the ID token's issuer,
-      issuer: https://login.example.edu #   audience (the client id oauth2-proxy uses)
-      audience: jupyterhub              #   and the JWKS the hub fetches keys from
-      jwks_url: https://login.example.edu/jwks
+    identity_provider:                  # minimal: the OidcLogin's issuer and client id
+      issuer: https://login.example.edu/realms/hub
+      client_id: jupyterhub
     tls_secret: hub-tls                 # the TLS Secret the edge serves
     images:                             # the app's images (keys: the app's SiteKeys.images)
       hub: registry.example.edu/jupyterhub/k8s-hub:4.4.0
@@ -17,14 +16,15 @@ app chart's props.
       path: site-dist/dev               #   where the synthesized app is committed
       revision: main                    #   default HEAD
 
-Every key is optional (the app's default stays) except ``identity_provider`` and its three keys;
-unknown keys are refused. Values are checked by the library's own checks, with the file and
-key named in the error.
+``dev``'s ``identity_provider`` has the keys of ``HeaderTrust.jwt_proof`` instead: ``issuer``,
+``audience`` (the client id oauth2-proxy uses) and ``jwks_url``. Every key is optional (the
+app's default stays) except ``identity_provider`` and its keys; unknown keys are refused.
+Values are checked by the library's own checks, with the file and key named in the error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -53,6 +53,11 @@ class SiteKeys:
     tls_secret: str
     # ``images.<key>`` -> the chart's prop.
     images: Mapping[str, str]
+    # The identity provider's keys, the chart's prop they set and what makes its value of
+    # them (a value with a ``check(scope, field)``): HeaderTrust.jwt_proof's by default.
+    identity_keys: tuple[str, ...] = IDENTITY_PROVIDER_KEYS
+    identity_prop: str = "header_trust"
+    identity: Callable[..., Any] = HeaderTrust.jwt_proof
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -96,27 +101,26 @@ def _read(path: Path) -> Any:
         raise ValueError(f"{path}: not YAML: {error}") from None
 
 
-def _identity_provider(scope: Construct, site: Mapping[str, Any], app: str) -> HeaderTrust:
-    """The required ``identity_provider``: the ID tokens the hub believes."""
+def _identity_provider(scope: Construct, site: Mapping[str, Any], app: str, keys: SiteKeys) -> Any:
+    """The required ``identity_provider``: the provider the hub logs people in with, or
+    whose ID tokens it believes."""
+    names = keys.identity_keys
     if "identity_provider" not in site:
         # Without it, the app would trust the placeholder provider of dist/.
         raise invalid(
             scope,
             "identity_provider",
             None,
-            f"is required (a mapping of {', '.join(IDENTITY_PROVIDER_KEYS)}: the site's "
-            "identity provider, which the hub checks the ID tokens against)",
+            f"is required (a mapping of {', '.join(names)}: the site's identity provider)",
         )
-    provider = _mapping(
-        scope, "identity_provider", site["identity_provider"], IDENTITY_PROVIDER_KEYS, app
-    )
-    for key in IDENTITY_PROVIDER_KEYS:
+    provider = _mapping(scope, "identity_provider", site["identity_provider"], names, app)
+    for key in names:
         value = provider.get(key)
         if not isinstance(value, str) or not value:
             raise invalid(scope, f"identity_provider.{key}", value, "must be a non-empty string")
-    trust = HeaderTrust.jwt_proof(**{key: provider[key] for key in IDENTITY_PROVIDER_KEYS})
-    trust.check(scope, "identity_provider")
-    return trust
+    login = keys.identity(**{key: provider[key] for key in names})
+    login.check(scope, "identity_provider")
+    return login
 
 
 def _git_source(scope: Construct, value: Any, app: str) -> GitSource:
@@ -147,5 +151,5 @@ def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
     if "argocd" in site:
         props["argocd"] = _git_source(scope, site["argocd"], app)
     # Last, so that a bad key is named first.
-    props["header_trust"] = _identity_provider(scope, site, app)
+    props[keys.identity_prop] = _identity_provider(scope, site, app, keys)
     return props

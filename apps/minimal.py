@@ -1,15 +1,16 @@
-"""``minimal``: hub, proxy and the two reference profiles behind ingress-nginx + oauth2-proxy.
+"""``minimal``: hub, proxy and the two reference profiles behind ingress-nginx; the hub logs
+people in itself with OpenID Connect (``OidcLogin``), so no auth proxy runs.
 
 Each user's home is a PersistentVolumeClaim of their own, made at their first start. No mesh
-and no Vault: the proxy token is a Secret you create once (see docs/guide/apps.md), and oauth2-proxy
-runs in the app's namespace under the hub's path (``AUTH_PROXY_FLAGS``).
-NetworkPolicies admit exactly the app's flows, so inside the app a user server reaches
-only the hub's port. Servers open in JupyterLab, and the standard profile offers a choice of
-image.
+and no Vault: the proxy token and the login's client secret are Secrets you create once (see
+docs/guide/deploying.md). NetworkPolicies admit exactly the app's flows, so inside the app a
+user server reaches only the hub's port. Servers open in JupyterLab, and the standard profile
+offers a choice of image.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,33 +27,54 @@ from apps._app import (
 )
 from apps._site import SiteKeys
 from constructs_lib import (
-    AUTH_PROXY_FLAGS,
     DEFAULT_HUB_IMAGE,
     DEFAULT_PROXY_IMAGE,
     DEFAULT_USER_IMAGE,
     RELOADER_PREREQUISITE,
-    AuthProxy,
-    AuthProxyIngress,
     External,
-    HeaderTrust,
+    HubLogin,
     HubNetworkPolicies,
     JupyterHub,
     KubernetesVersion,
+    NginxIngress,
+    OidcLogin,
     Prerequisite,
     ProfileChoice,
     ProfileOption,
     ProxyToken,
+    SecretKeyRef,
     UserPods,
     UserVolume,
     reference_profiles,
 )
-from constructs_lib._core._names import APP_LABEL
-from constructs_lib._core._objects import api_object
 
-__all__ = ["DATASCIENCE_IMAGE", "SITE", "TOKEN_SECRET", "MinimalChart", "build"]
+__all__ = [
+    "DATASCIENCE_IMAGE",
+    "LOGIN",
+    "LOGIN_SECRET",
+    "SITE",
+    "TOKEN_SECRET",
+    "MinimalChart",
+    "build",
+]
 
 # Created by hand: kubectl create secret generic jupyterhub-proxy-token ...
 TOKEN_SECRET = "jupyterhub-proxy-token"
+# Created by hand too: the login's client secret and the key of the hub's auth state.
+LOGIN_SECRET = "jupyterhub-login"
+# The identity provider's placeholder (a site gives its own issuer and client id): members of
+# jupyterhub-users may log in, of jupyterhub-admins are admins (a Keycloak realm's groups,
+# through its "groups" mapper, or any provider's groups claim).
+LOGIN = OidcLogin(
+    issuer="https://auth.example.org/realms/jupyterhub",
+    client_id="jupyterhub",
+    client_secret=SecretKeyRef(LOGIN_SECRET, "client-secret"),
+    allowed_groups=("jupyterhub-users",),
+    admin_groups=("jupyterhub-admins",),
+    # The hub keeps each person's tokens and asks the provider again every 5 minutes, so
+    # groups and admin rights follow the provider between logins.
+    auth_state_key=SecretKeyRef(LOGIN_SECRET, "auth-state-key"),
+)
 # The standard profile's other image: docker-stacks' scipy image with R and Julia.
 DATASCIENCE_IMAGE = "quay.io/jupyter/datascience-notebook:python-3.12"
 
@@ -70,7 +92,7 @@ _IMAGES = ProfileOption(
 class MinimalChart(cdk8s.Chart):
     """Everything of the ``minimal`` app but the Namespace.
 
-    The defaults of ``hosts``, ``header_trust`` and ``tls_secret`` are placeholders: a site
+    The defaults of ``hosts``, ``authenticator`` and ``tls_secret`` are placeholders: a site
     gives its own (``python -m apps --app minimal --site site.yaml``, see :data:`SITE`).
     ``hub_image`` and ``proxy_image``: the public images (``DEFAULT_HUB_IMAGE``,
     ``DEFAULT_PROXY_IMAGE``) unless given, e.g. mirrored copies.
@@ -84,14 +106,8 @@ class MinimalChart(cdk8s.Chart):
         hosts: Sequence[str] = ("jupyterhub.example.org",),
         ingress_class: str = "nginx",
         tls_secret: str | None = "jupyterhub-tls",
-        # oauth2-proxy, deployed in the app's namespace (by its Helm chart).
-        auth_proxy: AuthProxy = AuthProxy(),  # noqa: B008 - frozen value
-        # The identity provider behind oauth2-proxy, whose ID token proves the user header.
-        header_trust: HeaderTrust = HeaderTrust.jwt_proof(  # noqa: B008 - frozen value
-            issuer="https://auth.example.org",
-            audience="jupyterhub",
-            jwks_url="https://auth.example.org/.well-known/jwks.json",
-        ),
+        # The hub's own login at the identity provider.
+        authenticator: HubLogin = LOGIN,
         # Each user's home: a claim of the cluster's default StorageClass (z2jh's default).
         home: UserVolume = UserVolume.persistent_claim(),  # noqa: B008 - frozen value
         # Secrets with registry credentials for every pod; none: the images are public.
@@ -106,7 +122,7 @@ class MinimalChart(cdk8s.Chart):
             self,
             "JupyterHub",
             proxy_token=token,
-            header_trust=header_trust,
+            authenticator=authenticator,
             hosts=hosts,
             # The reference's two profiles with the user's home instead of its volumes; GPU
             # nodes' taint is tolerated by default (a profile with GPUs). A node reuses the
@@ -121,13 +137,12 @@ class MinimalChart(cdk8s.Chart):
             proxy_image=proxy_image,
             kubernetes_version=kubernetes_version,
         )
-        self.ingress = AuthProxyIngress(
+        self.ingress = NginxIngress(
             self,
             "Ingress",
             proxy=self.jupyterhub.proxy,
             ingress_class=ingress_class,
             tls_secret=tls_secret,
-            auth_proxy=auth_proxy,
         )
         # No mesh and no telepresence: the app's own flows, and Prometheus to the hub's
         # /hub/metrics on its own port.
@@ -136,27 +151,6 @@ class MinimalChart(cdk8s.Chart):
             "NetworkPolicies",
             jupyterhub=self.jupyterhub,
             ingress_from=self.ingress.controller,
-        )
-        # oauth2-proxy's pods are under the namespace's default-deny too: only the controller
-        # reaches them (its check, sign-in and callback), on the pods' port its Service
-        # forwards to (a NetworkPolicy admits pod ports, not Service ports).
-        api_object(
-            self,
-            "AuthProxyNetworkPolicy",
-            api_version="networking.k8s.io/v1",
-            kind="NetworkPolicy",
-            name=auth_proxy.service,
-            labels={APP_LABEL: self.jupyterhub.proxy.release},
-            spec={
-                "podSelector": {"matchLabels": dict(auth_proxy.pod_labels)},
-                "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [self.ingress.controller.to_policy_peer()],
-                        "ports": [{"protocol": "TCP", "port": auth_proxy.target_port}],
-                    }
-                ],
-            },
         )
         self.external = External(
             prerequisites=(
@@ -181,33 +175,46 @@ class MinimalChart(cdk8s.Chart):
                     if tls_secret
                     else ()
                 ),
+                *(
+                    Prerequisite(
+                        "Secret",
+                        name,
+                        f"the hub's login at its identity provider (keys {', '.join(keys)}); "
+                        "create it as shown below",
+                    )
+                    for name, keys in _secret_keys(authenticator).items()
+                ),
                 Prerequisite(
                     "IngressClass",
                     ingress_class,
-                    "ingress-nginx, which serves the Ingresses and asks oauth2-proxy "
-                    f"(at {auth_proxy.prefix} on the same hosts) about every request to the hub",
-                ),
-                Prerequisite(
-                    "Service",
-                    auth_proxy.service,
-                    f"oauth2-proxy in the app's namespace (port {auth_proxy.port} to the pods' "
-                    f"{auth_proxy.target_port}, pods "
-                    "labelled "
-                    + ", ".join(f"{k}={v}" for k, v in auth_proxy.pod_labels.items())
-                    + f"), run with {' '.join(AUTH_PROXY_FLAGS)} among the deploy guide's "
-                    f"flags: the Ingress sends {auth_proxy.prefix} to it",
+                    "ingress-nginx, which serves the Ingress in front of the proxy",
                 ),
                 RELOADER_PREREQUISITE,
                 *storage_prerequisites(self.jupyterhub),
                 *user_pod_prerequisites(self.jupyterhub),
                 *pull_secret_prerequisites(self.jupyterhub),
             ),
-            pod_labels=(self.jupyterhub.hub.user_pod_labels, auth_proxy.pod_labels),
+            pod_labels=(self.jupyterhub.hub.user_pod_labels,),
         )
 
 
+def _secret_keys(login: HubLogin) -> dict[str, list[str]]:
+    """The Secrets the login reads and their keys."""
+    found: dict[str, list[str]] = {}
+    for ref in login.secrets().values():
+        found.setdefault(ref.name, []).append(ref.key)
+    return {name: sorted(keys) for name, keys in sorted(found.items())}
+
+
 # What a site file sets: tls_secret is the Ingress's Secret in the app's namespace.
-SITE = SiteKeys(tls_secret="tls_secret", images={"hub": "hub_image", "proxy": "proxy_image"})
+SITE = SiteKeys(
+    tls_secret="tls_secret",
+    images={"hub": "hub_image", "proxy": "proxy_image"},
+    # The placeholder login with the site's provider and client.
+    identity_keys=("issuer", "client_id"),
+    identity_prop="authenticator",
+    identity=lambda **given: dataclasses.replace(LOGIN, **given),
+)
 
 
 def build(

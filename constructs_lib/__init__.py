@@ -8,6 +8,15 @@ from constructs_lib._core._names import Component
 from constructs_lib._core._public import publish as _publish
 from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.logins import (
+    EntraIdLogin,
+    GitHubLogin,
+    GoogleLogin,
+    HubLogin,
+    LdapLogin,
+    OidcLogin,
+    SecretKeyRef,
+)
 from constructs_lib._core.metrics_token import MetricsToken
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
@@ -27,6 +36,7 @@ from constructs_lib._hub.vault_secret import (
 from constructs_lib._ingresses.auth_ingress import AuthProxyIngress
 from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib._ingresses.gateway_api import GatewayApiIngress, GatewayRef
+from constructs_lib._ingresses.nginx_ingress import NginxIngress
 from constructs_lib._mesh.istio import (
     IstioIngress,
     IstioTls,
@@ -109,15 +119,19 @@ __all__ = [
     "ClaimAccessMode",
     "Component",
     "Derived",
+    "EntraIdLogin",
     "ExistingSecretToken",
     "External",
     "Flow",
     "GatewayApiIngress",
     "GatewayRef",
+    "GitHubLogin",
     "GitSource",
+    "GoogleLogin",
     "HeaderTrust",
     "HealthProbes",
     "HubLimits",
+    "HubLogin",
     "HubMonitoring",
     "HubNamespace",
     "HubNetworkPolicies",
@@ -138,15 +152,18 @@ __all__ = [
     "IstioTls",
     "JupyterHub",
     "KubernetesVersion",
+    "LdapLogin",
     "MeshPolicies",
     "MeshTelemetry",
     "MetricsToken",
     "MountAccess",
     "NetworkPeer",
+    "NginxIngress",
     "NodeAffinityTerm",
     "NodeOperator",
     "NodeRequirement",
     "NotebookProfile",
+    "OidcLogin",
     "OutboundTrafficMode",
     "PodAffinityTerm",
     "PodSecurityLevel",
@@ -162,6 +179,7 @@ __all__ = [
     "Resources",
     "Retries",
     "RouteStore",
+    "SecretKeyRef",
     "SecretStore",
     "SecretStoreKind",
     "SyncWave",

@@ -12,6 +12,7 @@ from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient
 
+from hub_runtime.logins import configure_login
 from hub_runtime.metrics_access import metrics_reader
 from hub_runtime.pod_security import (
     NOTEBOOK_GID,
@@ -130,6 +131,9 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     c.HeaderAuthenticator.allowed_groups = set(auth.allowed_groups)
     c.Authenticator.allow_all = auth.allow_all
     c.HeaderAuthenticator.admins_managed_in_hub = auth.admins_managed_in_hub
+    if settings.login is not None:
+        # The hub logs people in itself: the header settings above then concern no class.
+        configure_login(c, settings.login)
     roles: list[dict[str, Any]] = []
     if auth.admin_access:
         roles.append(

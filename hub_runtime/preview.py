@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -111,7 +112,9 @@ def with_spawner(
 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "kubeconfig").write_text(_preview_kubeconfig())
-        (Path(tmp) / "settings.json").write_text(dump_settings(settings))
+        # Without the hub's own login: user pods do not depend on it, and its secrets and
+        # identity provider are the cluster's, not the synthesizer's.
+        (Path(tmp) / "settings.json").write_text(dump_settings(replace(settings, login=None)))
         previous = kube_config.KUBE_CONFIG_DEFAULT_LOCATION
         # kubernetes_asyncio reads KUBECONFIG once, at import: point it at the throwaway file.
         kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(Path(tmp) / "kubeconfig")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hub_runtime.frozen import frozen
+from hub_runtime.login_settings import LoginSettings
 
 __all__ = [
     "CONFIGURABLE_CLASSES",
@@ -285,8 +286,9 @@ class AuthSettings:
     allow_all: bool
     admin_access: bool
     # "jwt": the header counts only with a valid JWT naming the same user; "header": the header
-    # is believed as is (only where the mesh lets nothing but the proxy reach the login path).
-    trust: Literal["jwt", "header"]
+    # is believed as is (only where the mesh lets nothing but the proxy reach the login path);
+    # "hub": no header, the hub logs users in itself (HubSettings.login).
+    trust: Literal["jwt", "header", "hub"]
     jwt: JwtSettings | None
     # Where the JWT arrives, as "Bearer <token>".
     proof_header: str
@@ -381,6 +383,8 @@ class HubSettings:
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The login the hub does itself (auth.trust "hub"); None: the auth proxy's header.
+    login: LoginSettings | None = None
     schema_version: int = SCHEMA_VERSION
 
 

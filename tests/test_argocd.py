@@ -279,11 +279,14 @@ def test_fails_destination_server_not_https() -> None:
 
 # The apps: a site file's argocd key.
 
+# dev's (the auth proxy's issuer and the ID token's audience) and minimal's (the hub's OpenID
+# Connect client).
 IDENTITY_PROVIDER = {
     "issuer": "https://login.uni.edu/realms/hub",
     "audience": "hub",
     "jwks_url": "https://login.uni.edu/realms/hub/certs",
 }
+MINIMAL_IDENTITY_PROVIDER = {"issuer": "https://login.uni.edu/realms/hub", "client_id": "hub"}
 
 
 def _site(tmp_path: Path, argocd: Any) -> Path:
@@ -377,7 +380,7 @@ def test_a_new_configuration_leaves_git_without_the_old_config_map(tmp_path: Pat
         argocd = {"repo_url": SOURCE.repo_url, "path": "site-dist/minimal"}
         site.write_text(
             yaml.safe_dump(
-                {"hosts": [host], "identity_provider": IDENTITY_PROVIDER, "argocd": argocd}
+                {"hosts": [host], "identity_provider": MINIMAL_IDENTITY_PROVIDER, "argocd": argocd}
             )
         )
         assert main(["--app", "minimal", "--site", str(site), "--outdir", str(outdir)]) == 0

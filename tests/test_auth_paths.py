@@ -1,6 +1,8 @@
-"""Where each app's edge asks oauth2-proxy, read from the synthesized objects (``dist/``): on
-the hub's paths only, never on a user server's; oauth2-proxy's own paths reach it unchecked;
-and the flags the deploy guide gives it keep its cookies on the hub's path, where its callback is.
+"""Where each edge asks oauth2-proxy, read from the synthesized objects (``dist/dev``, and an
+``AuthProxyIngress`` made here): on the hub's paths only, never on a user server's;
+oauth2-proxy's own paths reach it unchecked; and the flags the deploy guide gives it keep its
+cookies on the hub's path, where its callback is. ``minimal`` asks no one: its one Ingress
+sends every path to the proxy, and the hub logs people in itself.
 ``tests/adversarial/test_cookie_replay.py`` attacks the same edges with real processes."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from constructs_lib._ingresses.auth_proxy import AUTH_COOKIE_PATH, AUTH_PROXY_PR
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh
 from tests.support.browser import Browser
+from tests.support.builders import auth_proxy_ingresses
 from tests.support.deploy_guide import guide_proxy
 from tests.support.ingress_nginx import route
 from tests.support.manifests import ROOT, read_manifests
@@ -40,7 +43,7 @@ OTHER_PATHS = [
 
 
 def _ingresses() -> list[dict[str, Any]]:
-    return [m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "Ingress"]
+    return auth_proxy_ingresses()
 
 
 def _checked(path: str) -> bool:
@@ -52,16 +55,16 @@ def _checked(path: str) -> bool:
 
 
 @pytest.mark.parametrize("path", HUB_PATHS)
-def test_minimal_checks_the_hub_paths(path: str) -> None:
+def test_auth_proxy_ingress_checks_the_hub_paths(path: str) -> None:
     assert _checked(path)
 
 
 @pytest.mark.parametrize("path", [*OTHER_PATHS, *AUTH_PROXY_PATHS])
-def test_minimal_checks_nothing_else(path: str) -> None:
+def test_auth_proxy_ingress_checks_nothing_else(path: str) -> None:
     assert not _checked(path)
 
 
-def test_minimal_routes_the_auth_proxy_paths_to_it() -> None:
+def test_auth_proxy_ingress_routes_the_auth_proxy_paths_to_it() -> None:
     ingresses = _ingresses()
     host = ingresses[0]["spec"]["rules"][0]["host"]
     for path in AUTH_PROXY_PATHS:
@@ -74,9 +77,26 @@ def test_minimal_routes_the_auth_proxy_paths_to_it() -> None:
     assert hub[f"{NGINX}/auth-signin"].startswith(f"https://$host{AUTH_PROXY_PREFIX}/start?")
 
 
-def test_minimal_root_ingress_has_no_auth() -> None:
+def test_auth_proxy_ingress_root_has_no_auth() -> None:
     (root,) = [i for i in _ingresses() if i["spec"]["rules"][0]["http"]["paths"][0]["path"] == "/"]
     assert not root["metadata"].get("annotations")
+
+
+@pytest.mark.parametrize("path", [*HUB_PATHS, *OTHER_PATHS, "/hub/oauth_callback"])
+def test_minimal_sends_every_path_to_the_proxy_unchecked(path: str) -> None:
+    manifests = read_manifests(ROOT / "dist" / "minimal")
+    ingresses = [m for m in manifests if m["kind"] == "Ingress"]
+    host = ingresses[0]["spec"]["rules"][0]["host"]
+    ingress = route(ingresses, host, path)
+    assert not ingress["metadata"].get("annotations")
+    (entry,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    backend = entry["backend"]["service"]
+    # The proxy's public port: a Service of the proxy's pods with that port's name.
+    (service,) = [
+        m for m in manifests if m["kind"] == "Service" and m["metadata"]["name"] == backend["name"]
+    ]
+    assert service["spec"]["selector"]["app.kubernetes.io/component"] == "proxy"
+    assert backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
 
 
 @pytest.mark.parametrize(
@@ -97,16 +117,15 @@ def test_dev_ext_authz_only_on_the_hub_paths(path: str, checked: bool) -> None:
     assert ("delegated to the CUSTOM provider" in why) == checked, why
 
 
-@pytest.mark.parametrize("app", ["minimal", "dev"])
-def test_readme_runs_oauth2_proxy_with_its_flags(app: str) -> None:
-    auth = guide_proxy(app)
+def test_readme_runs_oauth2_proxy_with_its_flags() -> None:
+    auth = guide_proxy("dev")
     assert set(AUTH_PROXY_FLAGS) <= set(auth.args), auth.args
     assert auth.prefix == AUTH_PROXY_PREFIX
     assert auth.flag("cookie-path") == AUTH_COOKIE_PATH
 
 
 def test_auth_proxy_cookies_reach_its_callback_and_the_hub_only() -> None:
-    auth = guide_proxy("minimal")
+    auth = guide_proxy("dev")
     browser = Browser("https://hub.example.org")
     browser.receive(f"{auth.prefix}/start", auth.start())
     browser.receive(f"{auth.prefix}/start", [auth.set_cookie(auth.cookie_name, "s")])

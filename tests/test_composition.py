@@ -217,6 +217,7 @@ def test_hub_options_cover_every_hub_prop() -> None:
     the composite's reach."""
     wiring = {
         "proxy_token",
+        "authenticator",
         "header_trust",
         "profiles",
         "public_hosts",

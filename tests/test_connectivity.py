@@ -4,10 +4,15 @@ AuthorizationPolicies together (pods of dist/dev, the user-pod previews, the clu
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
+import yaml
 
+from constructs_lib import HubNetworkPolicies, IstioIngress, OidcLogin, SecretKeyRef
 from scripts.connectivity import analyse
+from tests.support.builders import make_chart, make_jupyterhub, synth
 from tests.support.manifests import ROOT
 
 pytestmark = pytest.mark.slow  # network-config-analyzer runs once for the module
@@ -74,3 +79,31 @@ def test_nothing_outside_the_mesh_reaches_hub_or_users(tcp_rules: list[tuple[str
         if r[3] in ("jupyterhub-hub", USER_PODS) and r[0] != "jupyterhub"
     ]
     assert into_hub_or_users == []
+
+
+def test_a_hub_login_provider_is_in_the_report(tmp_path: Path) -> None:
+    """A hub that logs people in itself, in the mesh: the report shows it reaching its
+    provider (the ServiceEntry made from the login), which nothing else of the app reaches."""
+    chart = make_chart()
+    login = OidcLogin(
+        issuer="https://login.example.edu/realms/hub",
+        client_id="jupyterhub",
+        client_secret=SecretKeyRef("hub-login", "client-secret"),
+        allow_all=True,
+    )
+    jupyterhub = make_jupyterhub(chart, header_trust=None, authenticator=login)
+    istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=istio.gateway_pods)
+    app = tmp_path / "login"
+    app.mkdir()
+    (app / "app.yaml").write_text(yaml.safe_dump_all(synth(chart), sort_keys=True))
+    shutil.copytree(ROOT / "dist" / "dev-preview", tmp_path / "login-preview")
+    report = analyse(tmp_path, "login").split("For connections of type non-TCP")[0]
+    reaching = [line for line in report.splitlines() if "dst: login.example.edu" in line]
+    from_app = [line for line in reaching if line.startswith("src_ns: [jupyterhub]")]
+    # The hub (among the app's pods that are not user servers) reaches it ...
+    assert any(
+        "src_pods: [app.kubernetes.io/component!=singleuser-server" in line for line in from_app
+    ), reaching
+    # ... and no user server does.
+    assert not any(f"src_pods: [{USER_PODS}]" in line for line in from_app), reaching

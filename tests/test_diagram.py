@@ -48,8 +48,10 @@ def test_the_picture_opens_the_readme() -> None:
 
 def test_minimal_request_path() -> None:
     edges = _edges("minimal")
-    assert (CLIENT, "jupyterhub.example.org/hub", "ingress_jupyterhub_hub") in edges
-    assert ("ingress_jupyterhub_hub", ":8080 http", "service_jupyterhub_proxy") in edges
+    # One Ingress, no auth proxy: the hub logs people in itself.
+    assert (CLIENT, "jupyterhub.example.org/", "ingress_jupyterhub") in edges
+    assert ("ingress_jupyterhub", ":8080 http", "service_jupyterhub_proxy") in edges
+    assert not [e for e in edges if "oauth2" in e[2] or "auth_proxy" in e[2]]
     assert ("service_jupyterhub_proxy", "selects", "deployment_jupyterhub_proxy") in edges
     assert ("service_jupyterhub_hub", "selects", "statefulset_jupyterhub_hub") in edges
     # The proxy's targets and the hub's way to the proxy's API.

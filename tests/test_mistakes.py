@@ -206,7 +206,7 @@ def test_fails_proxy_token_as_a_name(chart: cdk8s.Chart) -> None:
 
 def test_fails_header_trust_as_a_string(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: make_jupyterhub(chart, header_trust="jwt")) == (
-        "test/JupyterHub/Hub: header_trust must be a HeaderTrust, got 'jwt'"
+        "test/JupyterHub/Hub: header_trust must be a HeaderTrust or None, got 'jwt'"
     )
 
 

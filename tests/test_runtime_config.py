@@ -7,18 +7,24 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from traitlets.config import Config
 
 from hub_runtime.config import CULLER_SCOPES, SETTINGS_ENV, apply
-from hub_runtime.settings import SETTINGS_FILE_NAME, SettingsError, dump_settings
+from hub_runtime.logins import DISCOVERY_PATH, discover
+from hub_runtime.settings import SETTINGS_FILE_NAME, SettingsError, dump_settings, parse_settings
 from tests.support.commands import run, said
 from tests.support.processes import (
     deliver_config,
     deployment,
     dev_settings,
+    free_port,
     hub_command,
     hub_config_file,
     hub_env,
@@ -81,25 +87,74 @@ def test_bad_settings_stop_the_hub(tmp_path: Path) -> None:
     assert f"{settings}: unknown field culler.evry_seconds" in result.stderr, said(result)
 
 
+@contextmanager
+def discovery_document() -> Iterator[str]:
+    """An issuer on 127.0.0.1 serving its OpenID Connect discovery document; yields it."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            issuer = f"http://{self.headers['Host']}"
+            body = json.dumps(
+                {
+                    "issuer": issuer,
+                    "authorization_endpoint": f"{issuer}/auth",
+                    "token_endpoint": f"{issuer}/token",
+                    "userinfo_endpoint": f"{issuer}/me",
+                }
+            ).encode()
+            self.send_response(200 if self.path == DISCOVERY_PATH else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.slow
 def test_hub_runs_the_delivered_runtime(tmp_path: Path) -> None:
     """The delivered jupyterhub_config.py imports hub_runtime from its own directory, ahead of
-    any installed copy (and with none installed, as in z2jh's image)."""
+    any installed copy (and with none installed, as in z2jh's image), and configures the
+    delivered settings' login: its class, its secret from the environment, its endpoints from
+    the issuer's discovery document (served here, the issuer pointed at it)."""
     config = deliver_config(tmp_path / "config")
+    settings_file = config.parent / SETTINGS_FILE_NAME
+    delivered = parse_settings(settings_file.read_text())
+    assert delivered.login is not None
     probe = (
         "import sys\n"
         "from traitlets.config.loader import PyFileConfigLoader\n"
-        f"PyFileConfigLoader({config.name!r}, path={str(config.parent)!r}).load_config()\n"
+        f"c = PyFileConfigLoader({config.name!r}, path={str(config.parent)!r}).load_config()\n"
         # As JupyterHub imports the classes the config names.
         "import hub_runtime.auth, hub_runtime.spawner\n"
-        "for name in ('config', 'auth', 'spawner'):\n"
+        "for name in ('config', 'auth', 'spawner', 'logins'):\n"
         "    print(sys.modules['hub_runtime.' + name].__file__)\n"
+        "print(c.JupyterHub.authenticator_class.__mro__[1].__name__)\n"
+        "print(c.GenericOAuthenticator.token_url, c.GenericOAuthenticator.client_secret)\n"
     )
-    env = hub_env({**os.environ, SETTINGS_ENV: str(config.parent / SETTINGS_FILE_NAME)})
-    result = run([sys.executable, "-c", probe], cwd=tmp_path, env=env, timeout=60)
-    assert result.stdout.split() == [
-        str(config.parent / "hub_runtime" / f"{name}.py") for name in ("config", "auth", "spawner")
+    with discovery_document() as issuer:
+        login = dataclasses.replace(delivered.login, discovery_issuer=issuer)
+        settings_file.write_text(dump_settings(dataclasses.replace(delivered, login=login)))
+        env = hub_env(
+            {**os.environ, SETTINGS_ENV: str(settings_file), "HUB_LOGIN_CLIENT_SECRET": "s3cret"}
+        )
+        result = run([sys.executable, "-c", probe], cwd=tmp_path, env=env, timeout=60)
+    *modules, klass, endpoints = result.stdout.splitlines()
+    assert modules == [
+        str(config.parent / "hub_runtime" / f"{name}.py")
+        for name in ("config", "auth", "spawner", "logins")
     ]
+    assert klass == "GenericOAuthenticator"
+    assert endpoints == f"{issuer}/token s3cret"
 
 
 def _with_extra(tmp_path: Path, extra: dict[str, dict[str, object]]) -> Path:
@@ -202,3 +257,35 @@ def test_running_hub_validates_its_events(tmp_path: Path) -> None:
     assert found["iri"] == [True, False]
     assert found["grammar_built_at_start"] is False
     assert [(e["action"], e["username"]) for e in recorded] == [("start", "ann")]
+
+
+def test_discovery_names_the_endpoints() -> None:
+    with discovery_document() as issuer:
+        assert discover(issuer) == {
+            "authorize_url": f"{issuer}/auth",
+            "token_url": f"{issuer}/token",
+            "userdata_url": f"{issuer}/me",
+        }
+
+
+def test_fails_discovery_of_another_issuer() -> None:
+    """OpenID Connect Discovery 1.0, 4.3: the document's issuer must be the one asked for
+    exactly (one with a trailing '/' is another issuer)."""
+    with discovery_document() as issuer, pytest.raises(SettingsError) as error:
+        discover(issuer + "/")
+    assert str(error.value) == (
+        f"login.discovery_issuer: {issuer}{DISCOVERY_PATH} names issuer {issuer!r}, not "
+        f"{issuer + '/'!r} (OpenID Connect Discovery 1.0, 4.3: they must be identical)"
+    )
+
+
+def test_fails_discovery_of_an_issuer_that_does_not_answer() -> None:
+    issuer = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(SettingsError) as error:
+        discover(issuer)
+    assert str(error.value).startswith(
+        f"login.discovery_issuer: cannot read {issuer}{DISCOVERY_PATH} ("
+    )
+    assert str(error.value).endswith(
+        "the hub needs its identity provider's discovery document at start"
+    )

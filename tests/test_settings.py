@@ -142,8 +142,9 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
-    # metrics_token_env: the hub service that reads /hub/metrics.
-    7: "e3fbb6afd742b49f",
+    # metrics_token_env (the hub service that reads /hub/metrics) and the hub's own logins:
+    # login (LoginSettings), auth.trust "hub".
+    7: "8d111dcb164b1597",
 }
 
 

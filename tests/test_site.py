@@ -16,14 +16,20 @@ from apps.__main__ import main
 from constructs_lib import KubernetesVersion, check_references
 from tests.support.manifests import ROOT, read_manifests
 
+# minimal's: the hub's own login (its issuer and client id).
 SITE: dict[str, Any] = {
     "hosts": ["hub.uni.edu"],
+    "identity_provider": {"issuer": "https://login.uni.edu/realms/hub", "client_id": "hub-client"},
+    "tls_secret": "hub-uni-tls",
+}
+# dev's: the ID tokens of oauth2-proxy's provider (HeaderTrust.jwt_proof).
+DEV_SITE: dict[str, Any] = {
+    **SITE,
     "identity_provider": {
         "issuer": "https://login.uni.edu/realms/hub",
         "audience": "hub-client",
         "jwks_url": "https://login.uni.edu/realms/hub/certs",
     },
-    "tls_secret": "hub-uni-tls",
 }
 MINIMAL_IMAGES = {
     "hub": "registry.uni.edu/mirror/k8s-hub:4.4.0",
@@ -68,12 +74,12 @@ def test_minimal_for_a_site(tmp_path: Path) -> None:
     ingress = _find(manifests, "Ingress", "jupyterhub")
     assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["hub.uni.edu"]
     assert ingress["spec"]["tls"] == [{"hosts": ["hub.uni.edu"], "secretName": "hub-uni-tls"}]
-    jwt = _settings(manifests)["auth"]["jwt"]
-    assert (jwt["issuer"], jwt["audience"], jwt["jwks_url"]) == (
+    login = _settings(manifests)["login"]
+    assert (login["discovery_issuer"], login["traits"]["client_id"]) == (
         "https://login.uni.edu/realms/hub",
         "hub-client",
-        "https://login.uni.edu/realms/hub/certs",
     )
+    assert login["traits"]["oauth_callback_url"] == "https://hub.uni.edu/hub/oauth_callback"
     assert _images(manifests) == {
         "jupyterhub-hub": MINIMAL_IMAGES["hub"],
         "jupyterhub-proxy": MINIMAL_IMAGES["proxy"],
@@ -89,7 +95,7 @@ def test_minimal_for_a_site(tmp_path: Path) -> None:
 def test_dev_for_a_site(tmp_path: Path) -> None:
     """dev's proxy image is pushed to the site's registry: the prerequisite names it."""
     registry = "registry.uni.edu/jupyterhub"
-    site = _site_file(tmp_path, {**SITE, "images": {"registry": registry}})
+    site = _site_file(tmp_path, {**DEV_SITE, "images": {"registry": registry}})
     outdir = tmp_path / "out"
     assert main(["--app", "dev", "--site", str(site), "--outdir", str(outdir)]) == 0
     manifests = read_manifests(outdir / "dev")
@@ -108,7 +114,7 @@ def test_a_site_sets_only_what_it_names(tmp_path: Path) -> None:
     outdir = tmp_path / "out"
     assert main(["--app", "minimal", "--site", str(site), "--outdir", str(outdir)]) == 0
     manifests = read_manifests(outdir / "minimal")
-    assert _settings(manifests)["auth"]["jwt"]["issuer"] == "https://login.uni.edu/realms/hub"
+    assert _settings(manifests)["login"]["discovery_issuer"] == "https://login.uni.edu/realms/hub"
     assert _find(manifests, "Ingress", "jupyterhub")["spec"]["tls"][0]["secretName"] == (
         "jupyterhub-tls"
     )
@@ -147,30 +153,26 @@ BAD: list[tuple[str, Any, str]] = [
     ),
     (
         "unknown provider key",
-        {"identity_provider": {**SITE["identity_provider"], "client": "x"}},
-        "identity_provider.client is not a setting of minimal (allowed: issuer, audience, "
-        "jwks_url), got 'x'",
+        {"identity_provider": {**SITE["identity_provider"], "audience": "x"}},
+        "identity_provider.audience is not a setting of minimal (allowed: issuer, client_id), "
+        "got 'x'",
     ),
     (
-        "missing jwks_url",
-        {"identity_provider": {"issuer": "https://login.uni.edu", "audience": "hub"}},
-        "identity_provider.jwks_url must be a non-empty string, got None",
+        "missing client_id",
+        {"identity_provider": {"issuer": "https://login.uni.edu"}},
+        "identity_provider.client_id must be a non-empty string, got None",
     ),
     (
         "issuer not https",
-        {"identity_provider": {**SITE["identity_provider"], "issuer": "login.uni.edu"}},
-        "identity_provider.issuer must be an https:// URL, got 'login.uni.edu'",
-    ),
-    (
-        "jwks not a URL",
-        {"identity_provider": {**SITE["identity_provider"], "jwks_url": "certs"}},
-        "identity_provider.jwks_url must be an http(s) URL, got 'certs'",
+        {"identity_provider": {**SITE["identity_provider"], "issuer": "http://login.uni.edu"}},
+        "identity_provider.issuer must be an https:// URL with no query or fragment (OpenID "
+        "Connect Core 2: the issuer is an https URL), got 'http://login.uni.edu'",
     ),
     (
         "no identity provider",
         {"hosts": ["hub.uni.edu"]},
-        "identity_provider is required (a mapping of issuer, audience, jwks_url: the site's "
-        "identity provider, which the hub checks the ID tokens against), got None",
+        "identity_provider is required (a mapping of issuer, client_id: the site's identity "
+        "provider), got None",
     ),
     (
         "bad secret name",
@@ -200,6 +202,38 @@ def test_fails_a_bad_site_file_writing_nothing(
     path = _site_file(tmp_path, site)
     outdir = tmp_path / "out"
     assert main(["--app", "minimal", "--site", str(path), "--outdir", str(outdir)]) == 2
+    assert capsys.readouterr().err == f"error: {path}: {message}\n"
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+# dev's identity provider: HeaderTrust.jwt_proof's keys.
+BAD_DEV: list[tuple[str, Any, str]] = [
+    (
+        "missing jwks_url",
+        {"identity_provider": {"issuer": "https://login.uni.edu", "audience": "hub"}},
+        "identity_provider.jwks_url must be a non-empty string, got None",
+    ),
+    (
+        "jwks not a URL",
+        {"identity_provider": {**DEV_SITE["identity_provider"], "jwks_url": "certs"}},
+        "identity_provider.jwks_url must be an http(s) URL, got 'certs'",
+    ),
+    (
+        "client_id of minimal",
+        {"identity_provider": {**DEV_SITE["identity_provider"], "client_id": "hub"}},
+        "identity_provider.client_id is not a setting of dev (allowed: issuer, audience, "
+        "jwks_url), got 'hub'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("site", "message"), [b[1:] for b in BAD_DEV], ids=[b[0] for b in BAD_DEV])
+def test_fails_a_bad_dev_site_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], site: Any, message: str
+) -> None:
+    path = _site_file(tmp_path, site)
+    outdir = tmp_path / "out"
+    assert main(["--app", "dev", "--site", str(path), "--outdir", str(outdir)]) == 2
     assert capsys.readouterr().err == f"error: {path}: {message}\n"
     assert sorted(tmp_path.iterdir()) == [path]
 

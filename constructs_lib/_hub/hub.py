@@ -49,6 +49,7 @@ from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core._rbac import identity_specs
 from constructs_lib._core.header_trust import HeaderTrust, require_enforcing_edge
 from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.logins import HubLogin, callback_url, chosen_authenticator
 from constructs_lib._core.metrics_token import METRICS_TOKEN_ENV, MetricsToken, with_metrics_token
 from constructs_lib._core.proxy_token import TOKEN_ENV, ProxyToken
 from constructs_lib._core.scan_exceptions import (
@@ -277,8 +278,15 @@ class HubStatefulSet(LibraryConstruct):
     Args:
         proxy_token: where the hub reads ``CONFIGPROXY_AUTH_TOKEN`` (a ``ProxyToken``, never a
             plain value): required, the hub and the proxy must share it.
-        header_trust: when the user header counts (``HeaderTrust.jwt_proof(...)`` or
-            ``HeaderTrust.mesh_enforced()``): required, no safe default exists. With
+        authenticator: how people log in: a login of the hub's own (``OidcLogin``,
+            ``GitHubLogin``, ``GoogleLogin``, ``EntraIdLogin``, ``LdapLogin``; their client
+            secret or bind password read from a Secret into the hub's environment, the
+            callback ``https://<public_hosts[0]>/hub/oauth_callback``), or an auth proxy's
+            header (a ``HeaderTrust``, as ``header_trust``). Required (this or
+            ``header_trust``): no safe default exists.
+        header_trust: the header login (its prop before ``authenticator``, still taken): when
+            the user header counts (``HeaderTrust.jwt_proof(...)`` or
+            ``HeaderTrust.mesh_enforced()``). With
             ``mesh_enforced()``, synthesis fails unless the app has an ``IstioIngress`` with
             ``ext_authz_provider`` for the hub's proxy.
         profiles: the profiles users can spawn (at least one; the first is the default unless one
@@ -315,9 +323,10 @@ class HubStatefulSet(LibraryConstruct):
         id: str,
         *,
         proxy_token: ProxyToken,
-        header_trust: HeaderTrust,
         profiles: Sequence[NotebookProfile],
         public_hosts: Sequence[str],
+        authenticator: HeaderTrust | HubLogin | None = None,
+        header_trust: HeaderTrust | None = None,
         release: str = "jupyterhub",
         user_service_account: cdk8s.ApiObject | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
@@ -331,6 +340,7 @@ class HubStatefulSet(LibraryConstruct):
             self,
             HubStatefulSet.__init__,
             proxy_token=proxy_token,
+            authenticator=authenticator,
             header_trust=header_trust,
             profiles=profiles,
             release=release,
@@ -349,11 +359,15 @@ class HubStatefulSet(LibraryConstruct):
         _check_options(self, options, proxy_limits)
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
-        header_trust.check(self)
+        login = chosen_authenticator(self, authenticator, header_trust)
+        login.check(self, "authenticator" if authenticator is not None else "header_trust")
         admin_groups = check_strings(self, "admin_groups", options.admin_groups)
         allowed_groups = check_strings(self, "allowed_groups", options.allowed_groups)
-        _check_groups(self, header_trust, options.allow_all, admin_groups, allowed_groups)
+        _check_groups(self, login, options.allow_all, admin_groups, allowed_groups)
         _check_users(self, options)
+        if isinstance(login, HubLogin):
+            login.check_access(self, tuple(options.admin_users), "authenticator")
+            callback_url(self, self.public_hosts, HUB_PATH_PREFIX)
         _check_placement(self, release)
         if options.user_pods.priority is not None:
             options.user_pods.priority.claim(self, "user_pods.priority", release)
@@ -374,7 +388,8 @@ class HubStatefulSet(LibraryConstruct):
         self.url = hub_url(release)
         self.proxy_token = proxy_token
         self.user_header = options.user_header
-        self.header_trust = header_trust
+        # The hub's login: the header's trust, or a login of its own (HubLogin).
+        self.header_trust = self.authenticator = login
         require_enforcing_edge(self, release)
         # None: no Istio sidecar, so no AuthorizationPolicy applies to the hub's pod.
         self.sidecar = options.sidecar
@@ -466,6 +481,9 @@ class HubStatefulSet(LibraryConstruct):
         self.user_priority_class = priority_class[0] if priority_class else None
         hub_container = stateful_set.body["spec"]["template"]["spec"]["containers"][0]
         self.env = ContainerEnv(self, self.stateful_set, 0, hub_container["env"], (TOKEN_ENV,))
+        if isinstance(login, HubLogin):
+            for variable, ref in login.secrets().items():
+                self.env.add_secret_variable(variable, secret=ref.name, key=ref.key)
 
     @property
     def config_map(self) -> cdk8s.ApiObject:
@@ -588,6 +606,13 @@ class HubStatefulSet(LibraryConstruct):
             culler=CullerSettings(**dataclasses.asdict(culler)),
             extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
+            login=(
+                self.authenticator.login_settings(
+                    callback_url(self, self.public_hosts, HUB_PATH_PREFIX)
+                )
+                if isinstance(self.authenticator, HubLogin)
+                else None
+            ),
         )
 
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
@@ -615,6 +640,7 @@ class HubStatefulSet(LibraryConstruct):
             settings.proxy_api_url,
             settings.connect_url,
             *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()),
+            *(self.authenticator.endpoints if isinstance(self.authenticator, HubLogin) else ()),
         )
 
     @property
@@ -710,7 +736,7 @@ class HubStatefulSet(LibraryConstruct):
 
 def _check_groups(
     scope: Construct,
-    trust: HeaderTrust,
+    trust: HeaderTrust | HubLogin,
     allow_all: bool,
     admin_groups: tuple[str, ...],
     allowed_groups: tuple[str, ...],
@@ -720,6 +746,13 @@ def _check_groups(
         for index, group in enumerate(groups):
             if not group:
                 raise invalid(scope, f"{field}[{index}]", group, "must not be empty")
+        if groups and trust.mode == "hub":
+            raise invalid(
+                scope,
+                field,
+                list(groups),
+                f"is the header login's: give {type(trust).__name__} its own {field}",
+            )
         if groups and trust.mode != "jwt":
             raise invalid(
                 scope,

@@ -23,6 +23,7 @@ from constructs_lib._core._placement import enter
 from constructs_lib._core._props import check_arguments, renamed_arguments
 from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._core.logins import HubLogin
 from constructs_lib._core.proxy_token import ProxyToken
 from constructs_lib._hub._mesh_choice import IstioMesh, check_mesh, mesh_options, mesh_user_pods
 from constructs_lib._hub.hub import HubOptions, HubStatefulSet
@@ -115,7 +116,11 @@ class JupyterHub(LibraryConstruct):
 
     Args:
         proxy_token: where the hub and the proxy read ``CONFIGPROXY_AUTH_TOKEN``: required.
-        header_trust: when the user header counts: required, no safe default exists.
+        authenticator: how people log in (``HubStatefulSet``'s): a login of the hub's own
+            (``OidcLogin``, ``GitHubLogin``, ``GoogleLogin``, ``EntraIdLogin``,
+            ``LdapLogin``) or an auth proxy's header (``HeaderTrust``); this or
+            ``header_trust`` is required, no safe default exists.
+        header_trust: the header login, as before ``authenticator``.
         hosts: the public host names of the hub (the ingress constructs default to them).
         release: the prefix of every object name, a DNS label of at most 57 characters (the
             Service ``<release>-proxy`` must fit 63); default ``jupyterhub``.
@@ -160,8 +165,9 @@ class JupyterHub(LibraryConstruct):
         id: str,
         *,
         proxy_token: ProxyToken,
-        header_trust: HeaderTrust,
         hosts: Sequence[str],
+        authenticator: HeaderTrust | HubLogin | None = None,
+        header_trust: HeaderTrust | None = None,
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | Derived = Derived.REFERENCE_PROFILES,
         hub_options: HubOptions = HubOptions(),
@@ -272,6 +278,7 @@ class JupyterHub(LibraryConstruct):
             self,
             "Hub",
             proxy_token=proxy_token,
+            authenticator=authenticator,
             header_trust=header_trust,
             profiles=chosen,
             public_hosts=hosts,

@@ -256,6 +256,14 @@ _RENAMED = _Renamed.GATEWAY_PODS
 # Hub and proxy reach only the mesh's registry: their namespace, istiod, the trace agent and
 # (for KubeSpawner) the Kubernetes API. User pods also get the hosts the app adds.
 _HUB_PROXY_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT, _KUBERNETES_API)
+# A hub's outbound URL scheme: the ServiceEntry port's protocol and the scheme's port.
+_EGRESS_PROTOCOLS = {
+    "https": ("TLS", 443),
+    "ldaps": ("TLS", 636),
+    # StartTLS begins in clear: plain TCP to the sidecar.
+    "ldap": ("TCP", 389),
+    "http": ("HTTP", 80),
+}
 _USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
 
 
@@ -772,17 +780,18 @@ class IstioIngress(LibraryConstruct):
         self, release: str, labels: dict[str, str], namespace: str, urls: Sequence[str]
     ) -> list[ObjectSpec]:
         """A ServiceEntry per port for the hosts outside the cluster the hub calls (the
-        identity provider's JWKS): a REGISTRY_ONLY sidecar reaches only registry hosts. The
-        hub speaks TLS itself, so https ports are TLS (routed by SNI), not HTTP."""
+        identity provider's JWKS, or its login's provider: issuer, API, LDAP server): a
+        REGISTRY_ONLY sidecar reaches only registry hosts. The hub speaks TLS itself, so
+        https and ldaps ports are TLS (routed by SNI), not HTTP; ldap (StartTLS) is TCP."""
         by_port: dict[tuple[int, str], set[str]] = {}
         for url in urls:
             parsed = urlsplit(url)
             host = parsed.hostname or ""
             if _in_cluster(host, namespace):
                 continue
-            https = parsed.scheme == "https"
-            port = parsed.port or (443 if https else 80)
-            by_port.setdefault((port, "TLS" if https else "HTTP"), set()).add(host)
+            protocol, default_port = _EGRESS_PROTOCOLS.get(parsed.scheme, ("HTTP", 80))
+            port = parsed.port or default_port
+            by_port.setdefault((port, protocol), set()).add(host)
         entries = []
         for (port, protocol), hosts in sorted(by_port.items()):
             entries.append(

@@ -5,7 +5,7 @@ What the browser sends is decided by a real cookie jar (``tests.support.browser`
 rules) holding the cookies oauth2-proxy sets when installed as the deploy guide installs it
 (``tests.support.oauth2_proxy``, a model of its v7.15.3 source; the test's issuer is the site's own)
 and those the real hub sets; its check answers with the headers that source sets. Each
-app's edge is modelled from its synthesized objects: ``minimal``'s Ingresses
+edge is modelled from its synthesized objects: an ``AuthProxyIngress``'s Ingresses
 (``tests.support.ingress_nginx``), ``dev``'s ext-authz AuthorizationPolicy and VirtualService
 (``tests.mesh``) with the extension provider the deploy guide configures. The rest is real:
 configurable-http-proxy, the hub, and Bob's user server, which records every request it
@@ -27,6 +27,7 @@ from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
 from tests.mesh.routing import route_matches
 from tests.support.browser import Browser
+from tests.support.builders import auth_proxy_ingresses
 from tests.support.deploy_guide import guide_proxy, mesh_provider
 from tests.support.ingress_nginx import serve
 from tests.support.manifests import ROOT, read_manifests
@@ -35,7 +36,7 @@ from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_
 pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
-# oauth2-proxy's Service, to which minimal's edge sends its paths.
+# oauth2-proxy's Service, to which AuthProxyIngress sends its paths.
 AUTH_PROXY_SERVICE = AuthProxy().service
 # Headers a replay leaves out: they describe the hop to Bob's server, not the visitor.
 HOP_HEADERS = {"host", "content-length"}
@@ -51,9 +52,9 @@ def tokens(user: str) -> TokenResponse:
 
 
 def oauth2_proxy(edge: Edge) -> OAuth2Proxy:
-    """oauth2-proxy as ``edge``'s guide installs it, for the test's identity provider."""
+    """oauth2-proxy as the deploy guide installs it, for the test's identity provider."""
     return guide_proxy(
-        edge.name,
+        "dev",
         {"extraArgs": {"oidc-issuer-url": ISSUER}},
         keys=KEY.private.public_key(),
     )
@@ -78,14 +79,13 @@ class Edge(Protocol):
 
 
 class NginxEdge:
-    """``minimal``: ingress-nginx with the synthesized Ingresses."""
+    """ingress-nginx with an ``AuthProxyIngress``'s synthesized Ingresses."""
 
-    name = "minimal"
+    name = "AuthProxyIngress"
     auth_service = AUTH_PROXY_SERVICE
 
     def __init__(self) -> None:
-        manifests = read_manifests(ROOT / "dist" / "minimal")
-        self.ingresses = [m for m in manifests if m["kind"] == "Ingress"]
+        self.ingresses = auth_proxy_ingresses()
         self.host = str(self.ingresses[0]["spec"]["rules"][0]["host"])
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:

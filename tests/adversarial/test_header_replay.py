@@ -1,6 +1,6 @@
 """Header replay: the owner of a user server records what a visitor's browser sends it and
-replays it to the hub's login. The edge is the ``minimal`` app's synthesized Ingresses
-(``dist/minimal``, read by ``tests.support.ingress_nginx``), the rest is real:
+replays it to the hub's login. The edge is an ``AuthProxyIngress``'s synthesized Ingresses
+(read by ``tests.support.ingress_nginx``), the rest is real:
 configurable-http-proxy, the hub, and Bob's user server, which records every request it gets.
 """
 
@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.adversarial.kit import Hub, KeyPair, claims, recorded, recording_hub, sign, summary
+from tests.support.builders import auth_proxy_ingresses
 from tests.support.ingress_nginx import upstream_headers
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.network_policy import NAMESPACE_LABELS, allowed
@@ -29,7 +30,7 @@ def proof(user: str) -> str:
 
 @pytest.fixture(scope="module")
 def edge() -> list[dict[str, Any]]:
-    return [m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "Ingress"]
+    return auth_proxy_ingresses()
 
 
 @pytest.fixture(scope="module")

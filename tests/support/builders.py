@@ -66,3 +66,14 @@ def value_error(build: Callable[[], object]) -> str:
     with pytest.raises(ValueError) as error:
         build()
     return str(error.value)
+
+
+def auth_proxy_ingresses() -> list[dict[str, Any]]:
+    """The Ingresses of an ``AuthProxyIngress`` (ingress-nginx asking oauth2-proxy, served on
+    the same hosts under the hub's path) in front of a ``JupyterHub`` without a mesh."""
+    from constructs_lib import AuthProxyIngress
+
+    chart = make_chart()
+    jupyterhub = make_jupyterhub(chart, mesh=None)
+    AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
+    return [m for m in synth(chart) if m["kind"] == "Ingress"]

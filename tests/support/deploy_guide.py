@@ -46,7 +46,7 @@ __all__ = [
 _GUIDE = DOCS / "guide" / "deploying.md"
 # Each app's guide: its heading on the guide's page.
 GUIDES = {
-    "minimal": "## `minimal`: ingress-nginx and oauth2-proxy",
+    "minimal": "## `minimal`: ingress-nginx, the hub logs people in",
     "dev": "## `dev`: Istio, ext-authz and Vault",
 }
 # What each guide's first step installs before any command runs (the controller's and the

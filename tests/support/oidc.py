@@ -29,7 +29,7 @@ from jwt.algorithms import RSAAlgorithm
 from tests.support.manifests import ROOT
 from tests.support.processes import free_port, node, start, stop, wait_for
 
-__all__ = ["CLIENT_ID", "IdpUser", "OidcProvider", "oidc_provider"]
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "IdpUser", "OidcProvider", "oidc_provider"]
 
 SCRIPT = ROOT / "tests" / "support" / "oidc_provider.mjs"
 # The hub's audience: the client id oauth2-proxy is registered with.
@@ -69,8 +69,22 @@ class OidcProvider:
     """node-oidc-provider in its own process group on 127.0.0.1, signing with RSA keys that
     :meth:`rotate` replaces; stopped and started again on the same port."""
 
-    def __init__(self, directory: Path, users: list[IdpUser]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        users: list[IdpUser],
+        redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
+        other_clients: tuple[str, ...] = (),
+        scope_claims: dict[str, list[str]] | None = None,
+    ) -> None:
+        """``redirect_uris``: where the client may be sent back (the hub's callback, when
+        the hub is the client); ``other_clients``: the ids of other clients (secret
+        :data:`CLIENT_SECRET`) with the same redirect URIs, registered at the provider too;
+        ``scope_claims``: the claims of each scope (default: groups with Dex's "groups")."""
         self.directory = directory
+        self.redirect_uris = redirect_uris
+        self.other_clients = other_clients
+        self.scope_claims = scope_claims
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
@@ -92,8 +106,17 @@ class OidcProvider:
                     "client": {
                         "client_id": CLIENT_ID,
                         "client_secret": CLIENT_SECRET,
-                        "redirect_uris": [REDIRECT_URI],
+                        "redirect_uris": list(self.redirect_uris),
                     },
+                    "other_clients": [
+                        {
+                            "client_id": other,
+                            "client_secret": CLIENT_SECRET,
+                            "redirect_uris": list(self.redirect_uris),
+                        }
+                        for other in self.other_clients
+                    ],
+                    **({"claims": self.scope_claims} if self.scope_claims else {}),
                     "users": [
                         {
                             "username": u.username,
@@ -230,8 +253,14 @@ class OidcProvider:
 
 
 @contextmanager
-def oidc_provider(directory: Path, users: list[IdpUser]) -> Iterator[OidcProvider]:
-    provider = OidcProvider(directory, users)
+def oidc_provider(
+    directory: Path,
+    users: list[IdpUser],
+    redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
+    other_clients: tuple[str, ...] = (),
+    scope_claims: dict[str, list[str]] | None = None,
+) -> Iterator[OidcProvider]:
+    provider = OidcProvider(directory, users, redirect_uris, other_clients, scope_claims)
     provider.start()
     try:
         yield provider

@@ -1,12 +1,14 @@
 // An OpenID provider for the tests: node-oidc-provider (OpenID Certified) on 127.0.0.1, with
 // the users, client and signing keys of a JSON file (tests/oidc.py writes it), and a login
 // and consent page of its own, as a real identity provider has. SIGHUP re-reads the users
-// (an administrator's changes) and the keys (a rotation: the JWKS then publishes only the new
-// ones, and new tokens are signed with them).
+// (an administrator's changes: the user info answers with them at once) and the keys (a
+// rotation: the JWKS then publishes only the new ones, and new tokens are signed with them).
 //
 //   node tests/support/oidc_provider.mjs <config.json>
 //
 // config.json: {issuer, port, keys_file, client: {client_id, client_secret, redirect_uris},
+//               other_clients: [{client_id, client_secret, redirect_uris}] (optional),
+//               claims: {scope: [claim, ...]} (optional),
 //               users: [{sub, username, password, claims: {...}}]}
 
 import { readFileSync } from "node:fs";
@@ -29,13 +31,11 @@ function readKeys() {
 
 function makeProvider(keys) {
   const provider = new Provider(config.issuer, {
-    clients: [
-      {
-        ...config.client,
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-      },
-    ],
+    clients: [config.client, ...(config.other_clients ?? [])].map((client) => ({
+      ...client,
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+    })),
     jwks: { keys },
     // The account id is the user's sub, which differs from every name claim.
     async findAccount(ctx, sub) {
@@ -43,7 +43,9 @@ function makeProvider(keys) {
       if (user === undefined) return undefined;
       return { accountId: sub, claims: async () => ({ sub, ...user.claims }) };
     },
-    claims: {
+    // The claims of each scope: Dex's "groups" scope unless the config says (Keycloak's
+    // group mapper adds them to its default scopes instead).
+    claims: config.claims ?? {
       openid: ["sub"],
       profile: ["preferred_username", "name"],
       email: ["email", "email_verified"],
@@ -62,11 +64,17 @@ function makeProvider(keys) {
 
 let provider = makeProvider(readKeys());
 let handle = provider.callback();
+let kids = readKeys().map((key) => key.kid).join(" ");
 process.on("SIGHUP", () => {
   readUsers();
-  provider = makeProvider(readKeys());
-  handle = provider.callback();
-  console.log(`keys: ${readKeys().map((key) => key.kid).join(" ")}`);
+  // A new provider only for new keys: one for new users alone would forget every grant and
+  // token it issued (its store is in memory), which no identity provider does.
+  if (readKeys().map((key) => key.kid).join(" ") !== kids) {
+    kids = readKeys().map((key) => key.kid).join(" ");
+    provider = makeProvider(readKeys());
+    handle = provider.callback();
+  }
+  console.log(`keys: ${kids}`);
 });
 process.on("SIGTERM", () => process.exit(0));
 

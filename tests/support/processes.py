@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 import requests
@@ -481,7 +481,9 @@ def deployment(
             jwt=idp_jwt_settings(jwks_url, **(jwt_changes or {})),
         )
     else:
-        auth = dataclasses.replace(auth, trust="header", jwt=None)
+        # A login of the hub's own (changes["login"]) trusts no header.
+        trust: Literal["hub", "header"] = "hub" if changes.get("login") is not None else "header"
+        auth = dataclasses.replace(auth, trust=trust, jwt=None)
     local = {
         "bind_url": hub_url,
         "connect_url": hub_url,

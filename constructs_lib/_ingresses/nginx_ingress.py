@@ -1,0 +1,108 @@
+"""A Kubernetes Ingress straight to the proxy, for a hub that logs people in itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._core._companions import claim_companion
+from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._handles import Handle
+from constructs_lib._core._names import APP_LABEL, check_dns_subdomain
+from constructs_lib._core._objects import api_objects, object_spec
+from constructs_lib._core.logins import HubLogin
+from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._ingresses.auth_ingress import INGRESS_NGINX_CONTROLLER
+from constructs_lib._proxies._proxy_checks import ingress_target
+from constructs_lib._proxies.interfaces import IProxy
+
+__all__ = ["NginxIngress"]
+
+
+class NginxIngress(LibraryConstruct):
+    """Routes ``hosts`` to the proxy's public port through an ingress controller
+    (ingress-nginx by default), with nothing in between: the hub logs people in itself
+    (``authenticator=OidcLogin(...)`` and the others), so no auth proxy sets or checks a
+    header, and the provider sends the browser back to ``https://<host>/hub/oauth_callback``
+    through this Ingress. A hub that believes an auth proxy's header (a ``HeaderTrust``) is
+    refused: behind this Ingress anyone could send it.
+
+    Args:
+        proxy: the proxy whose public port every path goes to.
+        hosts: the hosts served; default ``Derived.FROM_HUB``, the hub's ``public_hosts``.
+        ingress_class: the IngressClass; default ``nginx``.
+        tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section
+            (TLS ends before the controller, or a certificate controller adds it).
+        controller: the ingress controller's pods, for NetworkPolicies; default
+            ingress-nginx's controller pods in namespace ``ingress-nginx``.
+    """
+
+    ingress = Handle[cdk8s.ApiObject]("The Ingress (the default child).")
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        proxy: IProxy,
+        hosts: Sequence[str] | Derived = Derived.FROM_HUB,
+        ingress_class: str = "nginx",
+        tls_secret: str | None = None,
+        controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
+    ) -> None:
+        super().__init__(scope, id)
+        if not isinstance(proxy, IProxy):
+            raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
+        claim_companion(self, proxy.hub, field="proxy")
+        target = ingress_target(self, proxy)
+        login = getattr(proxy.hub, "authenticator", None)
+        if not isinstance(login, HubLogin):
+            where = proxy.hub.node.path if isinstance(proxy.hub, Construct) else proxy.hub
+            raise invalid(
+                self,
+                "proxy.hub",
+                where,
+                "must log people in itself (authenticator=OidcLogin(...), GitHubLogin, "
+                "GoogleLogin, EntraIdLogin or LdapLogin): no auth proxy is in front of it "
+                "here, so anyone could send a user header (use AuthProxyIngress for one)",
+            )
+        self.hosts = proxy.hub.ingress_hosts(self, hosts)
+        check_dns_subdomain(self, "ingress_class", ingress_class)
+        if tls_secret is not None:
+            check_dns_subdomain(self, "tls_secret", tls_secret)
+        self.tls_secret = tls_secret
+        self.controller = controller.check(self, "controller")
+        backend = {"service": {"name": target.service_name, "port": {"name": target.port_name}}}
+        (self.ingress,) = api_objects(
+            self,
+            [
+                object_spec(
+                    "Resource",
+                    api_version="networking.k8s.io/v1",
+                    kind="Ingress",
+                    name=proxy.release,
+                    labels={APP_LABEL: proxy.release},
+                    spec={
+                        "ingressClassName": ingress_class,
+                        "tls": [{"hosts": list(self.hosts), "secretName": tls_secret}]
+                        if tls_secret
+                        else None,
+                        "rules": [
+                            {
+                                "host": host,
+                                "http": {
+                                    "paths": [
+                                        {"path": "/", "pathType": "Prefix", "backend": backend}
+                                    ]
+                                },
+                            }
+                            for host in self.hosts
+                        ],
+                    },
+                )
+            ],
+        )
