@@ -13,6 +13,7 @@ import pytest
 from apps import BuiltApp
 from constructs_lib import NotebookProfile
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._handles import Handle
 from tests.support.builders import make_jupyterhub, synth
 
 
@@ -121,3 +122,14 @@ def test_every_public_attribute_of_every_construct_is_fixed(
             settable.append(f"{construct.node.path}.{attribute}")
         assert getattr(construct, attribute) is before
     assert settable == []
+
+
+class _Unmade(LibraryConstruct):
+    """A construct that leaves one of its handles unset."""
+
+    thing = Handle[int]("Made later, if ever.")
+
+
+def test_a_handle_left_unset_is_not_set_afterwards(chart: cdk8s.Chart) -> None:
+    unmade = _Unmade(chart, "Unmade")
+    assert _attribute_error(unmade, "thing", 1).startswith("_Unmade.thing is read-only")

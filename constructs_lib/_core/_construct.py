@@ -14,7 +14,7 @@ import cdk8s
 from constructs import Construct
 from jsii._runtime import JSIIMeta
 
-__all__ = ["LibraryConstruct", "undo_if_construction_fails"]
+__all__ = ["LibraryConstruct", "is_made", "undo_if_construction_fails"]
 
 # The messages of constructs' Node.addChild (constructs 10.x, src/construct.ts) for the ids
 # it refuses; any other error from it is passed on unchanged.
@@ -112,8 +112,13 @@ class LibraryConstruct(Construct, metaclass=_LibraryConstructMeta):
             super().__delattr__(name)
 
 
+def is_made(construct: object) -> bool:
+    """Whether ``construct``'s constructor has returned (its attributes are then fixed)."""
+    return bool(getattr(construct, "__dict__", {}).get(_SEALED, False))
+
+
 def _check_settable(construct: LibraryConstruct, name: str) -> None:
-    if name.startswith("_") or not construct.__dict__.get(_SEALED, False):
+    if name.startswith("_") or not is_made(construct):
         return
     if hasattr(inspect.getattr_static(type(construct), name, None), "__set__"):
         return  # a property or Handle: its own rules
