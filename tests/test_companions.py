@@ -21,6 +21,8 @@ from constructs_lib import (
     NetworkPeer,
     NotebookProfile,
 )
+from constructs_lib._core._companions import claim_companion
+from constructs_lib._core._construct import LibraryConstruct
 from tests.support.builders import make_chart, make_jupyterhub, value_error
 
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
@@ -116,3 +118,51 @@ def _quota_cpu(add: bool) -> str:
 
 def test_add_profile_before_both_is_taken() -> None:
     assert _quota_cpu(add=True) == _quota_cpu(add=False)
+
+
+# A prop each companion checks only after it has claimed the hub.
+LATE_MISTAKES: dict[str, Companion] = {
+    "AuthProxyIngress": lambda c, id, h: AuthProxyIngress(
+        c, id, proxy=h.proxy, ingress_class="Not A Class"
+    ),
+    "IstioIngress": lambda c, id, h: IstioIngress(c, id, jupyterhub=h, port=0),
+}
+
+
+@pytest.mark.parametrize("kind", LATE_MISTAKES)
+@pytest.mark.parametrize("id", ["C", "C2"])
+def test_a_companion_that_failed_leaves_the_hub_free(
+    chart: cdk8s.Chart, kind: str, id: str
+) -> None:
+    """A retry after a mistake (same id or another) is not refused as a second one."""
+    jupyterhub = make_jupyterhub(chart)
+    value_error(lambda: LATE_MISTAKES[kind](chart, "C", jupyterhub))
+    COMPANIONS[kind](chart, id, jupyterhub)
+    assert [child.node.id for child in chart.node.children if child.node.id.startswith("C")] == [id]
+
+
+class _FailsAfterItsClaim(LibraryConstruct):
+    """Any constructor that fails once it has claimed the hub."""
+
+    def __init__(self, scope: Construct, id: str, hub: object, *, fail: bool) -> None:
+        super().__init__(scope, id)
+        claim_companion(self, hub, field="jupyterhub", reads_profiles=True)
+        if fail:
+            raise ValueError("late")
+
+
+def test_a_failed_constructor_releases_its_claim(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    value_error(lambda: _FailsAfterItsClaim(chart, "C", jupyterhub.hub, fail=True))
+    _FailsAfterItsClaim(chart, "C", jupyterhub.hub, fail=False)
+    assert value_error(lambda: _FailsAfterItsClaim(chart, "C2", jupyterhub.hub, fail=False)) == (
+        "test/C2: jupyterhub must be a hub no _FailsAfterItsClaim is made for yet: test/C is, "
+        "and both would create the same objects, got 'test/JupyterHub/Hub'"
+    )
+
+
+def test_a_failed_profile_reader_leaves_the_profiles_open(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    value_error(lambda: _FailsAfterItsClaim(chart, "C", jupyterhub.hub, fail=True))
+    jupyterhub.add_profile(_profile(chart))
+    assert "large" in [profile.slug for profile in jupyterhub.profiles]

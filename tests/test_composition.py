@@ -28,6 +28,7 @@ from constructs_lib import (
     IProxy,
     IstioIngress,
     IstioMesh,
+    IstioSidecar,
     JupyterHub,
     NetworkPeer,
     NotebookProfile,
@@ -94,7 +95,7 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
 
 
 def test_istio_ingress_from_parts(chart: cdk8s.Chart) -> None:
-    proxy = _parts(chart)
+    proxy = _parts(chart, sidecar=IstioSidecar())
     istio = IstioIngress(chart, "Istio", proxy=proxy)
     assert istio.hosts == HOSTS
     kinds = {m["kind"] for m in synth(chart)}

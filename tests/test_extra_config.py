@@ -3,6 +3,8 @@ class at the hub's versions (installed for synthesis), as the hub's start checks
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import sys
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -15,7 +17,9 @@ from traitlets.config import Config
 from constructs_lib import HubOptions, JupyterHub, ProxyToken
 from constructs_lib._hub._extra_config import _configurable_traits
 from hub_runtime.config import _extra_config
+from hub_runtime.preview import with_spawner
 from hub_runtime.settings import CONFIGURABLE_CLASSES, HubSettings, SettingsError
+from tests.support.builders import make_chart
 from tests.support.constants import HOSTS, TRUST
 
 TOKEN = ProxyToken.from_existing_secret("proxy-token")
@@ -117,3 +121,117 @@ def test_construct_time_agrees_with_the_hub_start(name: str) -> None:
 def _settings(extra: dict[str, dict[str, Any]]) -> HubSettings:
     """Settings as the hub's start reads them for extra_config (that field alone)."""
     return cast(HubSettings, SimpleNamespace(extra_config=extra))
+
+
+def test_fails_value_of_the_wrong_type(chart: cdk8s.Chart) -> None:
+    assert _error(chart, {"KubeSpawner": {"start_timeout": "60"}}) == (
+        "test/JupyterHub/Hub: extra_config.KubeSpawner.start_timeout must be an int for "
+        "KubeSpawner at jupyterhub-kubespawner 7.0.0 (The 'start_timeout' trait of a "
+        "KubeSpawner instance expected an int, not the str '60'.), got '60'"
+    )
+
+
+def test_fails_value_its_validator_cannot_read(chart: cdk8s.Chart) -> None:
+    # JupyterHub's ByteSpecification fails with a TypeError on a list: still a ValueError here.
+    assert _error(chart, {"KubeSpawner": {"mem_limit": ["1G"]}}) == (
+        "test/JupyterHub/Hub: extra_config.KubeSpawner.mem_limit must be an int for "
+        "KubeSpawner at jupyterhub-kubespawner 7.0.0 (float() argument must be a string or a "
+        "real number, not 'list'), got ['1G']"
+    )
+
+
+def test_fails_a_function_named_by_string(chart: cdk8s.Chart) -> None:
+    # Callable traits take functions, which a JSON value cannot be.
+    assert _error(chart, {"KubeSpawner": {"modify_pod_hook": "hooks.modify"}}).startswith(
+        "test/JupyterHub/Hub: extra_config.KubeSpawner.modify_pod_hook must be a callable for "
+        "KubeSpawner at jupyterhub-kubespawner 7.0.0 ("
+    )
+
+
+def test_fails_a_class_trait_given_no_name(chart: cdk8s.Chart) -> None:
+    assert _error(chart, {"JupyterHub": {"authenticator_class": 3}}).startswith(
+        "test/JupyterHub/Hub: extra_config.JupyterHub.authenticator_class must be a subclass "
+        "of 'jupyterhub.auth.Authenticator' for JupyterHub at jupyterhub 5.5.0 ("
+    )
+
+
+def test_values_are_checked_as_the_hub_reads_them(chart: cdk8s.Chart) -> None:
+    extra = {
+        # A tuple is a JSON list; a set trait takes a list, or one name.
+        "KubeSpawner": {"image_pull_secrets": ("registry",), "cpu_limit": None},
+        "HeaderAuthenticator": {"blocked_users": "mallory"},
+        # Named classes are imported by the hub, in its image.
+        "JupyterHub": {"spawner_class": "mypackage.MySpawner"},
+    }
+    hub = _jupyterhub(chart, extra).hub
+    assert hub.settings.extra_config["KubeSpawner"]["image_pull_secrets"] == ("registry",)
+
+
+# (class, trait, value): accepted or refused at construct time as the class itself does.
+AGREEMENT = [
+    ("KubeSpawner", "start_timeout", 60),
+    ("KubeSpawner", "start_timeout", "60"),
+    ("KubeSpawner", "start_timeout", 1.5),
+    ("KubeSpawner", "mem_limit", "2G"),
+    ("KubeSpawner", "mem_limit", "2 lots"),
+    ("KubeSpawner", "mem_limit", ["1G"]),
+    ("KubeSpawner", "image_pull_secrets", ["registry"]),
+    ("KubeSpawner", "image_pull_secrets", 5),
+    ("KubeSpawner", "extra_labels", {"team": "physics"}),
+    ("KubeSpawner", "extra_labels", ["team"]),
+    ("KubeSpawner", "tolerations", [{"key": "gpu", "operator": "Exists"}]),
+    ("KubeSpawner", "tolerations", "gpu"),
+    ("KubeSpawner", "modify_pod_hook", "hooks.modify"),
+    ("DynamicKubeSpawner", "start_timeout", True),
+    ("JupyterHub", "shutdown_on_logout", True),
+    ("JupyterHub", "shutdown_on_logout", "yes"),
+    ("JupyterHub", "load_roles", [{"name": "r", "scopes": ["read:users"]}]),
+    ("JupyterHub", "load_roles", {"name": "r"}),
+    ("JupyterHub", "cookie_max_age_days", 7),
+    ("JupyterHub", "cookie_max_age_days", "7"),
+    ("Authenticator", "admin_users", ["alice"]),
+    ("Authenticator", "admin_users", "alice"),
+    ("Authenticator", "admin_users", 5),
+    ("HeaderAuthenticator", "jwt", {}),
+    ("ConfigurableHTTPProxy", "command", "configurable-http-proxy"),
+    ("ConfigurableHTTPProxy", "command", 8000),
+]
+
+
+def _hub_accepts(name: str, trait: str, value: Any, settings: HubSettings) -> bool:
+    """Whether the hub's start takes the value: its configuration applied to the class, as
+    the hub makes it (the spawners through the hub runtime, as a spawn makes them)."""
+    extra = {name: {trait: value}}
+    try:
+        if name in {"KubeSpawner", "DynamicKubeSpawner", "Spawner"}:
+
+            async def nothing(spawner: object) -> None:
+                return None
+
+            with_spawner(
+                dataclasses.replace(settings, extra_config=extra),
+                nothing,
+                namespace="jupyterhub",
+                user="alice",
+                admin=False,
+            )
+        else:
+            module, _, attribute = CONFIGURABLE_CLASSES[name].partition(":")
+            getattr(importlib.import_module(module), attribute)(config=Config(extra))
+    except Exception:  # any failure is the start failing
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("name", "trait", "value"), AGREEMENT)
+def test_construct_time_values_agree_with_the_hub_start(
+    chart: cdk8s.Chart, name: str, trait: str, value: Any
+) -> None:
+    settings = _jupyterhub(chart, {}).hub.settings
+    try:
+        _jupyterhub(make_chart(), {name: {trait: value}})
+    except ValueError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == _hub_accepts(name, trait, value, settings)

@@ -167,13 +167,15 @@ def test_fails_with_the_istio_proxy_without_ext_authz(chart: cdk8s.Chart) -> Non
 
 
 def test_fails_with_a_hub_outside_the_mesh(chart: cdk8s.Chart) -> None:
-    # Its proxy: IstioIngress refuses the composite itself without a mesh.
+    # Its proxy: refused as the composite itself is, with the same message.
     proxy = _hub(chart, mesh=None).proxy
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", proxy=proxy, ext_authz_provider="oauth2-proxy")
-    assert str(error.value) == "test/Istio: proxy.hub " + _refusal(
-        "the hub runs without an Istio sidecar (no mesh), so no AuthorizationPolicy keeps "
-        "user servers off its login path"
+    assert str(error.value) == (
+        "test/Istio: proxy must have the mesh IstioIngress configures (its hub "
+        "test/JupyterHub/Hub has no Istio sidecar): JupyterHub(mesh=IstioMesh()), or "
+        "sidecar=IstioSidecar() in the options of a hub and a proxy made apart, got "
+        "'test/JupyterHub/Proxy'"
     )
 
 

@@ -7,8 +7,10 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from constructs_lib import (
+    CHProxy,
     HeaderTrust,
     IstioIngress,
+    IstioSidecar,
     IstioTls,
     JupyterHub,
     MeshTelemetry,
@@ -19,7 +21,7 @@ from constructs_lib import (
 from tests.mesh.authz import Request
 from tests.mesh.hops import Verdict, check_ingress
 from tests.mesh.objects import Mesh
-from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 from tests.support.constants import GATEWAY_POD, HOSTS
 from tests.support.crd_schemas import validate_custom
 
@@ -526,8 +528,35 @@ def test_gateway_is_renamed_gateway_pods(chart: cdk8s.Chart) -> None:
     )
 
 
+def _outside_the_mesh(field: str, given: str, hub: str) -> str:
+    """The one message for a hub without the mesh, whichever way it is given."""
+    return (
+        f"test/Istio: {field} must have the mesh IstioIngress configures (its hub {hub} has no "
+        "Istio sidecar): JupyterHub(mesh=IstioMesh()), or sidecar=IstioSidecar() in the "
+        f"options of a hub and a proxy made apart, got {given!r}"
+    )
+
+
 def test_refuses_a_jupyterhub_without_the_mesh(chart: cdk8s.Chart) -> None:
     jupyterhub = make_jupyterhub(chart, mesh=None)
     message = value_error(lambda: IstioIngress(chart, "Istio", jupyterhub=jupyterhub))
-    assert message.startswith("test/Istio: jupyterhub must have the mesh IstioIngress")
-    assert "mesh=IstioMesh()" in message
+    assert message == _outside_the_mesh("jupyterhub", "test/JupyterHub", "test/JupyterHub/Hub")
+
+
+def test_refuses_its_proxy_as_well(chart: cdk8s.Chart) -> None:
+    # The header trust (jwt_proof) is not the reason: the mesh's objects would act on nothing.
+    proxy = make_jupyterhub(chart, mesh=None).proxy
+    message = value_error(lambda: IstioIngress(chart, "Istio", proxy=proxy))
+    assert message == _outside_the_mesh("proxy", "test/JupyterHub/Proxy", "test/JupyterHub/Hub")
+
+
+def test_refuses_a_proxy_whose_hub_was_made_without_a_sidecar(chart: cdk8s.Chart) -> None:
+    proxy = CHProxy(chart, "Proxy", hub=make_bare_hub(chart))
+    message = value_error(lambda: IstioIngress(chart, "Istio", proxy=proxy))
+    assert message == _outside_the_mesh("proxy", "test/Proxy", "test/Hub")
+
+
+def test_takes_a_proxy_whose_hub_has_a_sidecar(chart: cdk8s.Chart) -> None:
+    hub = make_bare_hub(chart, sidecar=IstioSidecar())
+    proxy = CHProxy(chart, "Proxy", hub=hub, sidecar=IstioSidecar())
+    assert IstioIngress(chart, "Istio", proxy=proxy).hosts == HOSTS

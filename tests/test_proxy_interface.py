@@ -20,6 +20,7 @@ from constructs_lib import (
     IngressTarget,
     IProxy,
     IstioIngress,
+    IstioSidecar,
     NetworkPeer,
     NotebookProfile,
     ProxyToken,
@@ -77,7 +78,7 @@ class LaterProxy:
         return HubLimits()
 
 
-def _later(chart: cdk8s.Chart) -> LaterProxy:
+def _later(chart: cdk8s.Chart, **hub_props: Any) -> LaterProxy:
     hub = HubStatefulSet(
         chart,
         "Hub",
@@ -85,6 +86,7 @@ def _later(chart: cdk8s.Chart) -> LaterProxy:
         public_hosts=HOSTS,
         proxy_token=ProxyToken.from_existing_secret("token"),
         profiles=[NotebookProfile(chart, "Profile")],
+        **hub_props,
     )
     return LaterProxy(chart, hub)
 
@@ -106,7 +108,8 @@ def test_network_policies_admit_the_later_proxys_flows(chart: cdk8s.Chart) -> No
 
 
 def test_istio_routes_to_the_later_proxys_target(chart: cdk8s.Chart) -> None:
-    IstioIngress(chart, "Istio", proxy=_later(chart), ext_authz_provider="oauth2-proxy")
+    proxy = _later(chart, sidecar=IstioSidecar())
+    IstioIngress(chart, "Istio", proxy=proxy, ext_authz_provider="oauth2-proxy")
     manifests = synth(chart)
     route = find(manifests, "VirtualService")["spec"]["http"][0]["route"][0]
     assert route["destination"] == {"host": "later-proxy", "port": {"number": 9000}}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from constructs_lib._core._construct import undo_if_construction_fails
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import app_of, chart_namespace
 from hub_runtime.frozen import frozen
@@ -40,6 +41,12 @@ def claim_cluster_name(
     other = claims.get((kind, name))
     if other is None:
         claims[(kind, name)] = _Claim(scope, release)
+
+        def give_back() -> None:
+            # A construct that fails to be made creates nothing: a retry may take the name.
+            del claims[(kind, name)]
+
+        undo_if_construction_fails(give_back)
         return
     clash = (
         f"both would create the cluster-scoped {kind} {name!r}, and deleting either's app "

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from constructs import Construct
 
+from constructs_lib._core._construct import undo_if_construction_fails
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import chart_namespace, ref
 
@@ -52,8 +53,11 @@ def claim_companion(
                 f"{other.node.path} is, and both would create the same objects",
             )
     made.append(construct)
+    # A constructor failing after this line must not keep the hub taken (a retry is no twin).
+    undo_if_construction_fails(lambda: made.remove(construct))
     if reads_profiles:
         _readers.add(ref(construct))
+        undo_if_construction_fails(lambda: _readers.discard(ref(construct)))
 
 
 def profile_readers(hub: Construct) -> Iterator[Construct]:

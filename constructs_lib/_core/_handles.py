@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar, overload
 
+from constructs_lib._core._construct import is_made
+
 __all__ = ["Handle"]
 
 T = TypeVar("T")
 
 
 class Handle(Generic[T]):
-    """An attribute the constructor sets once; after that it is read-only.
+    """An attribute the constructor sets once; after that (or once the construct is made,
+    even if it left it unset) it is read-only.
 
     ``service = Handle[cdk8s.ApiObject]("The proxy's Service.")`` in the class body documents
     it for ``help()``; ``self.service = ...`` in ``__init__`` sets it.
@@ -39,7 +42,7 @@ class Handle(Generic[T]):
         return value
 
     def __set__(self, instance: object, value: T) -> None:
-        if hasattr(instance, self._attribute):
+        if hasattr(instance, self._attribute) or is_made(instance):
             raise AttributeError(
                 f"{type(instance).__name__}.{self._public} is read-only: it is the object the "
                 "construct made (change it with add_json_patch, or cdk8s.ApiObject.of)"

@@ -18,7 +18,7 @@ from typing import TypeVar
 import cdk8s
 from constructs import Construct, IConstruct
 
-from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._construct import LibraryConstruct, undo_if_construction_fails
 
 __all__ = [
     "DeclaredNamespace",
@@ -100,7 +100,10 @@ def _release_members(scope: Construct, release: str) -> list[Construct]:
 
 def join_app(construct: Construct, release: str) -> None:
     """Register ``construct`` as one of ``release``'s in its app (for ``others_in_app``)."""
-    _release_members(construct, release).append(construct)
+    members = _release_members(construct, release)
+    members.append(construct)
+    # One that fails to be made is no member: it would clash with its own retry.
+    undo_if_construction_fails(lambda: members.remove(construct))
 
 
 def others_in_app(scope: Construct, kind: type[T], release: str) -> Iterator[T]:

@@ -1,4 +1,5 @@
-"""``extra_config``'s trait names, checked at construct time against the classes the hub runs.
+"""``extra_config``'s traits and their values, checked at construct time against the classes
+the hub runs.
 
 Synthesis has the hub's packages installed at the versions the hub image ships (the ``hub``
 extra, which ``synth`` includes), so a misspelled trait fails here, naming the construct,
@@ -12,14 +13,19 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import json
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
+from typing import Any
 
+import traitlets
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
 from hub_runtime.settings import CONFIGURABLE_CLASSES
 
-__all__ = ["check_trait"]
+__all__ = ["check_trait", "check_value"]
 
 # The distribution of each top-level module CONFIGURABLE_CLASSES names, for the version the
 # error names (a trait may be new in a later release). hub_runtime ships with this library.
@@ -29,12 +35,20 @@ _INSTALL = "pip install 'jupyterhub-cdk8s[hub]'"
 
 
 @cache
-def _configurable_traits(name: str) -> frozenset[str]:
-    """The traits of class ``name`` (a key of CONFIGURABLE_CLASSES) that configuration sets:
-    what the hub's start accepts (hub_runtime.config checks the same)."""
+def _configurable_traits(name: str) -> Mapping[str, traitlets.TraitType[Any, Any]]:
+    """The traits of class ``name`` (a key of CONFIGURABLE_CLASSES) that configuration sets,
+    by name: what the hub's start accepts (hub_runtime.config checks the same)."""
     module, _, attribute = CONFIGURABLE_CLASSES[name].partition(":")
     klass = getattr(importlib.import_module(module), attribute)
-    return frozenset(klass.class_traits(config=True))
+    return MappingProxyType(klass.class_traits(config=True))
+
+
+@cache
+def _probe_class(name: str) -> type[traitlets.HasTraits]:
+    """A class to set ``name``'s traits on, named as it (traitlets' messages say "of a
+    KubeSpawner instance"): the class itself is not made, which would start a hub's or a
+    spawner's machinery."""
+    return type(name, (traitlets.HasTraits,), {})
 
 
 def _where(name: str) -> str:
@@ -72,3 +86,29 @@ def check_trait(scope: Construct, name: str, trait: str) -> None:
         trait,
         f"must name a configurable trait of {name} (at {_where(name)}{hint})",
     )
+
+
+def check_value(scope: Construct, name: str, trait: str, value: object) -> None:
+    """``value``, as the hub reads it from its settings (JSON), must be one the trait of
+    ``name`` takes: the trait's own validation runs on it, as traitlets runs it when the
+    hub's start applies the configuration (a wrong type fails the hub there)."""
+    declared = _configurable_traits(name)[trait]
+    read = json.loads(json.dumps(value))
+    if isinstance(declared, traitlets.Type) and isinstance(read, str):
+        return  # a class by import path or entry point: imported in the hub's image
+    probe = _probe_class(name)()
+    if not isinstance(declared, traitlets.Type):
+        # What traitlets does on making an instance: a class named by string is imported.
+        declared.instance_init(probe)
+    try:
+        # What configuration does (setattr): a trait's set may coerce first (Set takes 'a').
+        declared.set(probe, read)
+    # Whatever the trait's validation raises would fail the hub's start: TraitError, or
+    # another error of a validator given a value of a type it never expected.
+    except Exception as error:
+        raise invalid(
+            scope,
+            f"extra_config.{name}.{trait}",
+            value,
+            f"must be {declared.info()} for {name} at {_where(name)} ({error})",
+        ) from None

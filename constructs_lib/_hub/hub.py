@@ -58,7 +58,7 @@ from constructs_lib._core.scan_exceptions import (
     skip_annotations,
     unpinned,
 )
-from constructs_lib._hub._extra_config import check_trait
+from constructs_lib._hub._extra_config import check_trait, check_value
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
 from constructs_lib._pods._env import ContainerEnv
 from constructs_lib._pods.pod import (
@@ -1019,5 +1019,6 @@ def _check_extra_config(
                 raise invalid(
                     hub, f"extra_config.{name}.{trait}", value, "must be a JSON value"
                 ) from None
+            check_value(hub, name, trait, value)
         checked[name] = dict(sorted(traits.items()))
     return checked

@@ -24,7 +24,6 @@ from constructs_lib._core._props import check_arguments
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
-from constructs_lib._hub.jupyterhub import JupyterHub
 from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._ingresses.auth_proxy import HUB_PATH
 from constructs_lib._pods.user_pods import USER_PORT
@@ -351,15 +350,9 @@ class IstioIngress(LibraryConstruct):
         self._specs: list[ObjectSpec] = []
         check_arguments(self, IstioIngress.__init__, gateway_pods=gateway_pods)
         chosen = resolve_proxy(self, proxy, jupyterhub)
-        if isinstance(jupyterhub, JupyterHub) and jupyterhub.mesh is None:
-            # Its STRICT mTLS, Sidecars and Telemetry are for pods with a sidecar.
-            raise invalid(
-                self,
-                "jupyterhub",
-                jupyterhub.node.path,
-                "must have the mesh IstioIngress configures: JupyterHub(mesh=IstioMesh())",
-            )
-        claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
+        field, given = ("proxy", proxy) if proxy is not None else ("jupyterhub", jupyterhub)
+        _check_in_mesh(self, field, given, chosen.hub)
+        claim_companion(self, chosen.hub, field=field)
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
         user_mode = _outbound(self, "user_outbound", user_outbound)
@@ -408,13 +401,6 @@ class IstioIngress(LibraryConstruct):
                 chosen.hub,
                 "without ext_authz_provider nothing at the gateway sets the user header, so a "
                 "client's own copy reaches the hub's login",
-            )
-        if getattr(chosen.hub, "sidecar", True) is None:
-            refuse_unenforced(
-                self,
-                chosen.hub,
-                "the hub runs without an Istio sidecar (no mesh), so no AuthorizationPolicy "
-                "keeps user servers off its login path",
             )
         namespace = chart_namespace(self)
         if namespace is None:
@@ -979,6 +965,24 @@ def _istio_spec(
 def _in_cluster(host: str, namespace: str) -> bool:
     """A Service of the namespace by short or qualified name, or any cluster-local name."""
     return "." not in host or host.endswith((f".{namespace}", ".svc", ".svc.cluster.local"))
+
+
+def _check_in_mesh(ingress: IstioIngress, field: str, given: object, hub: IHub) -> None:
+    """The hub (``given``'s) must have Istio's sidecar, whichever way it is given: the STRICT
+    mTLS, Sidecars, Telemetry and AuthorizationPolicies made here act only on pods with one,
+    and without it nothing keeps user servers off the hub's login path. A hub of another
+    library, which has no ``sidecar``, says nothing of it."""
+    if getattr(hub, "sidecar", True) is not None:
+        return
+    where = hub.node.path if isinstance(hub, Construct) else hub.name
+    raise invalid(
+        ingress,
+        field,
+        given.node.path if isinstance(given, Construct) else given,
+        f"must have the mesh IstioIngress configures (its hub {where} has no Istio sidecar): "
+        "JupyterHub(mesh=IstioMesh()), or sidecar=IstioSidecar() in the options of a hub and "
+        "a proxy made apart",
+    )
 
 
 def _outbound(
