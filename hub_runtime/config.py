@@ -99,6 +99,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.hub_bind_url = settings.bind_url
     hub.hub_connect_url = settings.connect_url
     hub.cleanup_servers = settings.cleanup_servers
+    # Migrated beforehand by hub_runtime.upgrade (the hub runs without --upgrade-db).
+    hub.db_url = settings.database.url
     hub.allow_named_servers = settings.named_servers
     hub.named_server_limit_per_user = settings.named_server_limit_per_user
     hub.concurrent_spawn_limit = settings.concurrent_spawn_limit

@@ -24,6 +24,7 @@ __all__ = [
     "CONFIGURABLE_CLASSES",
     "CONFIG_DIR",
     "CONFIG_FILE_NAME",
+    "DEFAULT_DATABASE",
     "SCHEDULING_TRAITS",
     "SCHEMA_VERSION",
     "SETTINGS_FILE_NAME",
@@ -36,6 +37,7 @@ __all__ = [
     "ClaimSettings",
     "ContainerSettings",
     "CullerSettings",
+    "DatabaseSettings",
     "HubSettings",
     "JwtSettings",
     "MountAccess",
@@ -74,7 +76,7 @@ def reserved_server_arg(args: Sequence[str]) -> str | None:
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -352,6 +354,23 @@ class CullerSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """The hub's database and its upgrade step (``hub_runtime.upgrade``)."""
+
+    # JupyterHub's db_url, never with a password: PostgreSQL's comes from the environment
+    # (libpq's PGPASSWORD, set from a Secret). A relative SQLite path is under the hub's
+    # working directory, its data volume.
+    url: str
+    # Where the upgrade step copies a SQLite file before migrating it; None: not SQLite
+    # (a database server is backed up by its operator, before the upgrade).
+    backup_dir: str | None = None
+
+
+# The hub's database when none is chosen: SQLite on the hub's data volume.
+DEFAULT_DATABASE = DatabaseSettings(url="sqlite:///jupyterhub.sqlite", backup_dir="backups")
+
+
+@dataclass(frozen=True)
 class HubSettings:
     """Everything the hub runtime needs at start."""
 
@@ -376,6 +395,7 @@ class HubSettings:
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    database: DatabaseSettings = DEFAULT_DATABASE
     schema_version: int = SCHEMA_VERSION
 
 

@@ -142,6 +142,8 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
+    # The database and where the upgrade step backs it up (DatabaseSettings).
+    7: "d2317f1b1ed23b9e",
 }
 
 

@@ -58,6 +58,7 @@ from constructs_lib._core.scan_exceptions import (
     unpinned,
 )
 from constructs_lib._hub._extra_config import check_trait
+from constructs_lib._hub.database import HubDatabase
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
 from constructs_lib._pods._env import ContainerEnv
 from constructs_lib._pods.pod import (
@@ -140,7 +141,10 @@ class HubOptions:
     Fields:
         image: the hub image; default ``DEFAULT_HUB_IMAGE``, z2jh's public one (no build needed).
         image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
-        replicas: must be 1 (the default): JupyterHub keeps state in one SQLite file.
+        replicas: must be 1 (the default): JupyterHub keeps state in one database.
+        database: where the hub keeps its state (``HubDatabase``); default
+            ``HubDatabase.sqlite()``, a file on the hub's data volume. An ``upgrade-db`` init
+            container migrates it before the hub starts.
         admin_users: the admins' user names; default none.
         admin_groups: groups (the ID token's ``groups_claim``) whose members are admins,
             decided at every login; default none. Needs ``HeaderTrust.jwt_proof``.
@@ -166,7 +170,8 @@ class HubOptions:
             VirtualServices, 10 with routes in memory).
         culler: the idle culler; default ``IdleCuller()``, stopping servers idle for an hour.
         resources: default 10m/256Mi requested, 1 CPU/512Mi limit.
-        storage_size: the data volume (SQLite database, cookie secret); default ``1Gi``.
+        storage_size: the data volume (cookie secret, SQLite database and its pre-upgrade
+            copies); default ``1Gi``.
         storage_class: the data volume's StorageClass; default ``None``, the cluster's default.
         probes: liveness and readiness timing on ``/hub/health``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
@@ -192,8 +197,10 @@ class HubOptions:
     image: str = DEFAULT_HUB_IMAGE
     # The image is pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
-    # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
+    # JupyterHub keeps state in one database it alone writes: a second hub would corrupt it.
     replicas: int = 1
+    # No database server to run: a file on the hub's volume, as z2jh's default.
+    database: HubDatabase = HubDatabase.sqlite()  # noqa: RUF009 - frozen value
     admin_users: Sequence[str] = ()
     admin_groups: Sequence[str] = ()
     allowed_groups: Sequence[str] = ()
@@ -573,6 +580,7 @@ class HubStatefulSet(LibraryConstruct):
             culler=CullerSettings(**dataclasses.asdict(culler)),
             extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
+            database=options.database.settings(),
         )
 
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
@@ -600,6 +608,7 @@ class HubStatefulSet(LibraryConstruct):
             settings.proxy_api_url,
             settings.connect_url,
             *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()),
+            *self.options.database.outbound_urls,
         )
 
     @property
@@ -626,7 +635,9 @@ class HubStatefulSet(LibraryConstruct):
             "image": options.image,
             "imagePullPolicy": options.image_pull_policy.value,
             "command": list(HUB_ENTRYPOINT),
-            "args": [*HUB_COMMAND, "--upgrade-db"],
+            # No --upgrade-db: the upgrade-db init container migrated the database, and a
+            # database older than the code stops the hub instead of changing under it.
+            "args": list(HUB_COMMAND),
             # SQLite database and cookie secret go to the working directory: the data volume.
             "workingDir": DATA_DIR,
             "env": [
@@ -639,6 +650,7 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "HOME", "value": "/tmp"},
                 # Log lines reach the pod log as written (z2jh's image leaves this unset).
                 {"name": "PYTHONUNBUFFERED", "value": "1"},
+                *options.database.env(),
             ],
             "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
@@ -654,9 +666,9 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "data", "mountPath": DATA_DIR},
             ],
         }
-        annotations = {}
+        annotations = options.database.pod_annotations(options.sidecar is not None)
         if options.prometheus_scrape:
-            annotations = {
+            annotations |= {
                 "prometheus.io/scrape": "true",
                 "prometheus.io/scheme": "http",
                 "prometheus.io/port": str(HUB_PORT),
@@ -668,6 +680,25 @@ class HubStatefulSet(LibraryConstruct):
         }
         if options.storage_class is not None:
             claim_spec["storageClassName"] = options.storage_class
+        template = pod_template(
+            self.labels,
+            sidecar=options.sidecar,
+            service_account=self.name,
+            automount_token=True,
+            dns_ndots=options.dns_ndots,
+            revision_key="controller-revision-hash",
+            containers=[container],
+            annotations=annotations,
+            volumes=[
+                {"name": "tmp", "emptyDir": {"medium": "Memory"}},
+                config_volume,
+                *options.database.volumes(),
+            ],
+            image_pull_secrets=self.image_pull_secrets,
+            scheduling=scheduling,
+        )
+        # The database is migrated (or refused) before the hub starts, in its own step.
+        template["spec"]["initContainers"] = [options.database.upgrade_container(container)]
         return {
             "replicas": 1,
             "serviceName": self.name,
@@ -675,19 +706,7 @@ class HubStatefulSet(LibraryConstruct):
             "podManagementPolicy": "Parallel",
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "selector": {"matchLabels": dict(self.labels)},
-            "template": pod_template(
-                self.labels,
-                sidecar=options.sidecar,
-                service_account=self.name,
-                automount_token=True,
-                dns_ndots=options.dns_ndots,
-                revision_key="controller-revision-hash",
-                containers=[container],
-                annotations=annotations,
-                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume],
-                image_pull_secrets=self.image_pull_secrets,
-                scheduling=scheduling,
-            ),
+            "template": template,
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
 
@@ -730,6 +749,8 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
     if options.replicas != 1:
         raise invalid(hub, "replicas", options.replicas, "must be 1 (JupyterHub runs one hub)")
     options.resources.check(hub)
+    options.database.check(hub)
+    options.database.check_extra_config(hub, options.extra_config)
     options.user_pods.check(hub)
     options.culler.check(hub)
     if options.sidecar is not None:

@@ -772,8 +772,9 @@ class IstioIngress(LibraryConstruct):
         self, release: str, labels: dict[str, str], namespace: str, urls: Sequence[str]
     ) -> list[ObjectSpec]:
         """A ServiceEntry per port for the hosts outside the cluster the hub calls (the
-        identity provider's JWKS): a REGISTRY_ONLY sidecar reaches only registry hosts. The
-        hub speaks TLS itself, so https ports are TLS (routed by SNI), not HTTP."""
+        identity provider's JWKS, a database server): a REGISTRY_ONLY sidecar reaches only
+        registry hosts. The hub speaks TLS itself, so https ports are TLS (routed by SNI), not
+        HTTP."""
         by_port: dict[tuple[int, str], set[str]] = {}
         for url in urls:
             parsed = urlsplit(url)
@@ -782,7 +783,9 @@ class IstioIngress(LibraryConstruct):
                 continue
             https = parsed.scheme == "https"
             port = parsed.port or (443 if https else 80)
-            by_port.setdefault((port, "TLS" if https else "HTTP"), set()).add(host)
+            # Not HTTP (the database's postgresql://): plain TCP, routed by address.
+            protocol = "TLS" if https else "HTTP" if parsed.scheme == "http" else "TCP"
+            by_port.setdefault((port, protocol), set()).add(host)
         entries = []
         for (port, protocol), hosts in sorted(by_port.items()):
             entries.append(
