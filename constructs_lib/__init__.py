@@ -11,6 +11,7 @@ from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib._hub._mesh_choice import IstioMesh
+from constructs_lib._hub.database import CloudNativePgCluster, HubDatabase
 from constructs_lib._hub.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib._hub.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
@@ -101,6 +102,7 @@ __all__ = [
     "Autoscaling",
     "CHProxy",
     "ClaimAccessMode",
+    "CloudNativePgCluster",
     "Component",
     "Derived",
     "ExistingSecretToken",
@@ -110,6 +112,7 @@ __all__ = [
     "GatewayRef",
     "HeaderTrust",
     "HealthProbes",
+    "HubDatabase",
     "HubLimits",
     "HubNamespace",
     "HubNetworkPolicies",

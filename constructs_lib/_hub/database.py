@@ -67,13 +67,22 @@ _DATABASE_TRAITS = ("db_url", "db_kwargs", "upgrade_db")
 
 
 def _shown(url: str) -> str:
-    """The URL with any password masked: error messages never repeat a secret."""
+    """The URL with any password (in its user part or its query) masked: error messages
+    never repeat a secret."""
     parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        password = parts.password
+    except ValueError:
+        password = None
+    query = parse_qsl(parts.query, True)
+    if password is None and all(key != "password" for key, _ in query):
         return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+    if password is not None:
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    masked = [(key, "***" if key == "password" else value) for key, value in query]
+    return parts._replace(query=urlencode(masked, safe="*")).geturl()
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,8 @@ class HubDatabase:
     schema; the hub itself never migrates."""
 
     url: str
+    # A database server (PostgreSQL), not a file.
+    server: bool = False
     password_secret: str | None = None
     password_key: str = "password"
     backup_claim: cdk8s.ApiObject | None = None
@@ -127,11 +138,13 @@ class HubDatabase:
         elif ssl_mode:
             separator = "&" if "?" in url else "?"
             url = f"{url}{separator}{urlencode({'sslmode': ssl_mode})}"
-        return HubDatabase(url=url, password_secret=password_secret, password_key=password_key)
+        return HubDatabase(
+            url=url, server=True, password_secret=password_secret, password_key=password_key
+        )
 
     @property
     def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite:")
+        return not self.server
 
     def check(self, scope: Construct, field: str = "database") -> None:
         """The URL's scheme, host and port, no password in it, the Secret's name and key,
@@ -212,10 +225,13 @@ class HubDatabase:
         if claim is None:
             return
         if not isinstance(claim, cdk8s.ApiObject) or claim.kind != "PersistentVolumeClaim":
+            shown = (
+                f"{claim.kind} {name_of(claim)}" if isinstance(claim, cdk8s.ApiObject) else claim
+            )
             raise invalid(
                 scope,
                 field,
-                claim,
+                shown,
                 "must be a PersistentVolumeClaim of the app (an ApiObject), where the upgrade "
                 "step copies the SQLite file before migrating it",
             )
@@ -392,6 +408,7 @@ class CloudNativePgCluster(LibraryConstruct):
         (made by the operator)."""
         return HubDatabase(
             url=f"{DRIVER_SCHEME}://jupyterhub@{self.name}-rw:{POSTGRES_PORT}/jupyterhub",
+            server=True,
             password_secret=f"{self.name}-app",
             password_key="password",
             cluster=self,

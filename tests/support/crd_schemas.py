@@ -107,6 +107,8 @@ def validate_custom(manifest: dict[str, Any]) -> None:
             "properties": {
                 k: v for k, v in schema.get("properties", {}).items() if k not in envelope
             },
+            # CloudNativePG's Cluster requires metadata at the top, too.
+            "required": [k for k in schema.get("required", []) if k not in envelope],
         },
     )
     problems = _cel_problems(schema, _defaulted(schema, copy.deepcopy(body)), "")
