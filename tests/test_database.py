@@ -312,3 +312,21 @@ def test_fails_an_empty_cluster_volume(chart: cdk8s.Chart) -> None:
     assert value_error(lambda: CloudNativePgCluster(chart, "Db", storage_size="0")) == (
         "test/Db: storage_size must be more than 0 bytes, got '0'"
     )
+
+
+def test_the_guides_examples_run() -> None:
+    """Each Python example of docs/guide/database.md, in a chart of its own."""
+    import re
+
+    import constructs_lib
+    from tests.support.constants import TRUST
+    from tests.support.manifests import ROOT
+
+    page = (ROOT / "docs" / "guide" / "database.md").read_text()
+    examples = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(examples) == 4
+    for code in examples:
+        chart = make_chart()
+        namespace = {**vars(constructs_lib), "cdk8s": cdk8s, "chart": chart, "trust": TRUST}
+        exec(compile(code, "docs/guide/database.md", "exec"), namespace)
+        synth(chart)

@@ -106,15 +106,23 @@ def test_users_tokens_and_servers_survive_a_hub_restart(
 def test_the_database_going_away_and_coming_back(
     hub: Deployment, postgres: PostgresServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """While PostgreSQL is down a login gets the hub's error page (500, no traceback) and
-    the hub keeps running; once it is back the next login works, with no hub restart."""
+    """While PostgreSQL is down a login gets the hub's error page (500, no traceback), a
+    running server keeps answering its user, and the hub keeps running; once the database is
+    back the next login works, with no hub restart."""
+    session = requests.Session()
+    assert login(hub, USER, session).status_code == 302
     hub.start_server(USER)
+    token = user_token(hub, session)
+    contents = f"{hub.proxy_url}/user/{USER}/api/contents"
+    auth = {"Authorization": f"token {token}"}
+    assert requests.get(contents, headers=auth, timeout=30).status_code == 200
     postgres.stop()
+    time.sleep(1.5)  # past the server's cache of the hub's answer (1 s)
+    # A running server stays usable: the proxy routes it, and its token check is answered.
+    assert requests.get(contents, headers=auth, timeout=30).status_code == 200
     down = login(hub, "bob", requests.Session())
     assert down.status_code == 500, (down.status_code, down.text[:300])
     assert "Traceback" not in down.text
-    # A running server stays reachable: the proxy routes it without the hub's database.
-    assert requests.get(f"{hub.proxy_url}/user/{USER}/api", timeout=30).status_code == 200
     assert hub.hub is not None and hub.hub.poll() is None
 
     postgres.start()
