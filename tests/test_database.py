@@ -197,8 +197,8 @@ def test_fails_an_unknown_scheme(scheme: str) -> None:
 
 def test_fails_a_url_without_host() -> None:
     assert _error(_postgresql(url="postgresql:///jupyterhub")) == (
-        "test/Hub: database.url must name the database server's host, got "
-        "'postgresql:///jupyterhub'"
+        "test/Hub: database.url must name the database server's host (a DNS name or an IP "
+        "address), got 'postgresql:///jupyterhub'"
     )
 
 
@@ -330,3 +330,54 @@ def test_the_guides_examples_run() -> None:
         namespace = {**vars(constructs_lib), "cdk8s": cdk8s, "chart": chart, "trust": TRUST}
         exec(compile(code, "docs/guide/database.md", "exec"), namespace)
         synth(chart)
+
+
+@pytest.mark.parametrize("host", ["db.example.org/evil", "db_1.example.org", "-db", "a@b"])
+def test_fails_a_host_that_is_no_host(host: str) -> None:
+    assert _error(_postgresql(host=host)) == (
+        f"test/Hub: database.host must be a DNS name or an IP address, got {host!r}"
+    )
+
+
+def test_fails_a_url_host_that_is_no_host() -> None:
+    assert _error(_postgresql(url="postgresql://hub@db_1.example.org/j")) == (
+        "test/Hub: database.url must name the database server's host (a DNS name or an IP "
+        "address), got 'postgresql://hub@db_1.example.org/j'"
+    )
+
+
+def test_an_ip_address_is_a_host(chart: cdk8s.Chart) -> None:
+    hub = make_hub(chart, database=_postgresql(url="postgresql://hub@[fd00::5]:5432/j"))
+    assert hub.outbound_urls[-1] == "postgresql://[fd00::5]:5432"
+
+
+def test_fails_an_unknown_ssl_mode() -> None:
+    assert _error(_postgresql(ssl_mode="always")) == (
+        "test/Hub: database.url sslmode must be one of libpq's: disable, allow, prefer, "
+        "require, verify-ca, verify-full, got 'always'"
+    )
+
+
+def test_fails_a_url_that_is_no_string() -> None:
+    assert _error(HubDatabase(url=5432, server=True, password_secret=SECRET)) == (  # type: ignore[arg-type]
+        "test/Hub: database.url must be a string, got 5432"
+    )
+
+
+def test_fails_a_cluster_of_another_release(chart: cdk8s.Chart) -> None:
+    cluster = CloudNativePgCluster(chart, "Database", release="other")
+    assert value_error(lambda: make_hub(chart, database=cluster.database)) == (
+        "test/Hub: database must be a CloudNativePgCluster of the hub's release 'jupyterhub' "
+        "(this one is release 'other', whose NetworkPolicy admits that hub only), got "
+        "'test/Database'"
+    )
+
+
+def test_fails_a_cluster_of_another_namespace(chart: cdk8s.Chart) -> None:
+    app = chart.node.scope
+    assert isinstance(app, cdk8s.App)
+    cluster = CloudNativePgCluster(cdk8s.Chart(app, "db", namespace="databases"), "Database")
+    assert value_error(lambda: make_hub(chart, database=cluster.database)) == (
+        "test/Hub: database must be a CloudNativePgCluster in the hub's namespace 'jupyterhub' "
+        "(this one is in 'databases'), got 'db/Database'"
+    )

@@ -4,6 +4,8 @@ from a Secret; the upgrade step that migrates it before the hub starts; and a Cl
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +64,8 @@ CLOUDNATIVE_PG_OPERATOR = NetworkPeer.in_namespace(
     "cnpg-system", {"app.kubernetes.io/name": "cloudnative-pg"}
 )
 _INSTANCE_STATUS_PORT = 8000
+# libpq's sslmode values (PostgreSQL docs, "libpq: Connection Parameters").
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # JupyterHub's traits the database prop decides.
 _DATABASE_TRAITS = ("db_url", "db_kwargs", "upgrade_db")
 
@@ -99,6 +103,8 @@ class HubDatabase:
     server: bool = False
     password_secret: str | None = None
     password_key: str = "password"
+    # The host given to postgresql(host=...), checked as given (the URL would hide a '/').
+    host: str | None = None
     backup_claim: cdk8s.ApiObject | None = None
     cluster: CloudNativePgCluster | None = None
 
@@ -139,16 +145,33 @@ class HubDatabase:
             separator = "&" if "?" in url else "?"
             url = f"{url}{separator}{urlencode({'sslmode': ssl_mode})}"
         return HubDatabase(
-            url=url, server=True, password_secret=password_secret, password_key=password_key
+            url=url,
+            server=True,
+            password_secret=password_secret,
+            password_key=password_key,
+            host=host,
         )
 
     @property
     def is_sqlite(self) -> bool:
         return not self.server
 
-    def check(self, scope: Construct, field: str = "database") -> None:
-        """The URL's scheme, host and port, no password in it, the Secret's name and key,
-        and the backup claim one of the app's in the hub's namespace."""
+    def check(
+        self,
+        scope: Construct,
+        release: str,
+        extra_config: Mapping[str, Mapping[str, Any]],
+        field: str = "database",
+    ) -> None:
+        """For the hub ``scope`` of ``release``: the URL's scheme, host, port, database and
+        ``sslmode``, no password in it, the Secret's name and key, a cluster of the hub's own
+        release and namespace, the backup claim one of the app's in the hub's namespace, and
+        no database chosen in ``extra_config`` as well."""
+        self._check_extra_config(scope, extra_config)
+        if not isinstance(self.url, str):
+            raise invalid(scope, f"{field}.url", self.url, "must be a string")
+        if self.cluster is not None:
+            self._check_cluster(scope, release, f"{field}")
         if self.is_sqlite:
             self._check_backup_claim(scope, f"{field}.backup_claim")
             return
@@ -159,6 +182,8 @@ class HubDatabase:
                 name_of(self.backup_claim),
                 "is for SQLite only (back a PostgreSQL server up with its own tools)",
             )
+        if self.host is not None and (not isinstance(self.host, str) or not _is_host(self.host)):
+            raise invalid(scope, f"{field}.host", self.host, "must be a DNS name or an IP address")
         self._check_url(scope, f"{field}.url")
         if self.password_secret is None:
             raise invalid(
@@ -167,7 +192,7 @@ class HubDatabase:
         check_dns_subdomain(scope, f"{field}.password_secret", self.password_secret)
         check_secret_key(scope, f"{field}.password_key", self.password_key)
 
-    def check_extra_config(
+    def _check_extra_config(
         self, scope: Construct, extra_config: Mapping[str, Mapping[str, Any]]
     ) -> None:
         """The typed prop is the one place the database is chosen: extra_config may not
@@ -205,19 +230,55 @@ class HubDatabase:
                 "must not hold a password (it would be written into the hub's ConfigMap): "
                 "name the Secret that holds it as password_secret",
             )
-        if not parts.hostname:
-            raise invalid(scope, field, shown, "must name the database server's host")
+        if not parts.hostname or not _is_host(parts.hostname):
+            raise invalid(
+                scope,
+                field,
+                shown,
+                "must name the database server's host (a DNS name or an IP address)",
+            )
         if port is not None:
             check_port(scope, f"{field} port", port)
         if not parts.path.strip("/"):
             raise invalid(scope, field, shown, "must name the database (…/jupyterhub)")
-        if any(key == "password" for key, _ in parse_qsl(parts.query)):
+        query = parse_qsl(parts.query, True)
+        for key, value in query:
+            if key == "sslmode" and value not in _SSL_MODES:
+                raise invalid(
+                    scope,
+                    f"{field} sslmode",
+                    value,
+                    f"must be one of libpq's: {', '.join(_SSL_MODES)}",
+                )
+        if any(key == "password" for key, _ in query):
             raise invalid(
                 scope,
                 field,
                 shown,
                 "must not hold a password (it would be written into the hub's ConfigMap): "
                 "name the Secret that holds it as password_secret",
+            )
+
+    def _check_cluster(self, scope: Construct, release: str, field: str) -> None:
+        """The cluster admits its release's hub, and its Service is named for its namespace."""
+        cluster = self.cluster
+        assert cluster is not None
+        if cluster.release != release:
+            raise invalid(
+                scope,
+                field,
+                cluster.node.path,
+                f"must be a CloudNativePgCluster of the hub's release {release!r} (this one "
+                f"is release {cluster.release!r}, whose NetworkPolicy admits that hub only)",
+            )
+        mine, theirs = chart_namespace(scope), chart_namespace(cluster)
+        if mine != theirs:
+            raise invalid(
+                scope,
+                field,
+                cluster.node.path,
+                f"must be a CloudNativePgCluster in the hub's namespace {mine!r} (this one is "
+                f"in {theirs!r})",
             )
 
     def _check_backup_claim(self, scope: Construct, field: str) -> None:
@@ -266,7 +327,9 @@ class HubDatabase:
         if self.is_sqlite:
             return ()
         parts = urlsplit(self.url)
-        return (f"postgresql://{parts.hostname}:{parts.port or POSTGRES_PORT}",)
+        host = str(parts.hostname)
+        host = f"[{host}]" if ":" in host else host  # IPv6, bracketed as in the URL
+        return (f"postgresql://{host}:{parts.port or POSTGRES_PORT}",)
 
     @property
     def external_secrets(self) -> frozenset[str]:
@@ -306,6 +369,19 @@ class HubDatabase:
             return []
         claim = {"claimName": name_of(self.backup_claim)}
         return [{"name": "backups", "persistentVolumeClaim": claim}]
+
+
+def _is_host(host: str) -> bool:
+    """A DNS name (letters, digits, '-' and '.') or an IP address, as the URL parser gives it
+    (IPv6 without its brackets)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return (
+            re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", host)
+            is not None
+        )
+    return True
 
 
 class CloudNativePgCluster(LibraryConstruct):
@@ -354,6 +430,7 @@ class CloudNativePgCluster(LibraryConstruct):
         if not isinstance(operator, NetworkPeer):
             raise invalid(self, "operator", operator, "must be a NetworkPeer")
         operator.check(self, "operator")
+        self.release = release
         self.name = check_dns_label(self, "release", f"{release}-db")
         labels = {APP_LABEL: release}
         # The operator labels every instance pod with its cluster's name.

@@ -340,6 +340,7 @@ class HubStatefulSet(LibraryConstruct):
         kubernetes_version.check(self)
         check_release(self, release)
         _check_options(self, options, proxy_limits)
+        options.database.check(self, release, options.extra_config)
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         header_trust.check(self)
@@ -749,8 +750,6 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
     if options.replicas != 1:
         raise invalid(hub, "replicas", options.replicas, "must be 1 (JupyterHub runs one hub)")
     options.resources.check(hub)
-    options.database.check(hub)
-    options.database.check_extra_config(hub, options.extra_config)
     options.user_pods.check(hub)
     options.culler.check(hub)
     if options.sidecar is not None:
