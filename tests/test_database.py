@@ -381,3 +381,22 @@ def test_fails_a_cluster_of_another_namespace(chart: cdk8s.Chart) -> None:
         "test/Hub: database must be a CloudNativePgCluster in the hub's namespace 'jupyterhub' "
         "(this one is in 'databases'), got 'db/Database'"
     )
+
+
+def test_fails_a_file_database_elsewhere() -> None:
+    """Made directly, not by a factory: a server's URL taken for SQLite would be unchecked."""
+    assert _error(HubDatabase(url="mysql://hub:pw@db/j")) == (
+        "test/Hub: database.url must be sqlite:///jupyterhub.sqlite for SQLite (the hub's "
+        "volume); a database server's is made by HubDatabase.postgresql(...), got "
+        "'mysql://hub:***@db/j'"
+    )
+
+
+@pytest.mark.parametrize(("field", "value"), [("user", ""), ("database", 5), ("url", b"x")])
+def test_fails_a_part_that_is_no_string(field: str, value: object) -> None:
+    props: dict[str, Any] = {"password_secret": SECRET, field: value}
+    if field != "url":
+        props["host"] = DB
+    assert value_error(lambda: HubDatabase.postgresql(**props)) == (
+        f"HubDatabase.postgresql: {field} must be a non-empty string, got {value!r}"
+    )

@@ -132,6 +132,11 @@ class HubDatabase:
         ``password_key`` of Secret ``password_secret`` (create it yourself). ``ssl_mode``:
         libpq's ``sslmode`` (``require``, ``verify-full``, ...); default none, libpq's
         ``prefer``. Back it up before an upgrade (the README's upgrade guide)."""
+        for name, value in (("url", url), ("host", host), ("user", user), ("database", database)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValueError(
+                    f"HubDatabase.postgresql: {name} must be a non-empty string, got {value!r}"
+                )
         if (url is None) == (host is None):
             raise ValueError(
                 "HubDatabase.postgresql: give url or host (with port, database and user), "
@@ -173,6 +178,14 @@ class HubDatabase:
         if self.cluster is not None:
             self._check_cluster(scope, release, f"{field}")
         if self.is_sqlite:
+            if self.url != DEFAULT_DATABASE.url:
+                raise invalid(
+                    scope,
+                    f"{field}.url",
+                    _shown(self.url),
+                    f"must be {DEFAULT_DATABASE.url} for SQLite (the hub's volume); a "
+                    "database server's is made by HubDatabase.postgresql(...)",
+                )
             self._check_backup_claim(scope, f"{field}.backup_claim")
             return
         if self.backup_claim is not None:
