@@ -20,10 +20,9 @@ from hub_runtime.pod_security import (
 )
 from hub_runtime.proxy_client import PROXY_CLIENT_CLASS
 from hub_runtime.settings import (
-    CONFIG_DIR,
     CONFIGURABLE_CLASSES,
     SCHEDULING_TRAITS,
-    SETTINGS_FILE_NAME,
+    SETTINGS_ENV,
     USER_SERVER_ARGS,
     ChoiceSettings,
     ClaimAccessMode,
@@ -36,6 +35,7 @@ from hub_runtime.settings import (
     VolumeSettings,
     load_settings,
     reserved_server_arg,
+    settings_path,
 )
 
 __all__ = [
@@ -49,8 +49,6 @@ __all__ = [
     "profile_list",
 ]
 
-# Overrides where the settings file is read from (tests and local runs).
-SETTINGS_ENV = "HUB_SETTINGS"
 # The culler lists users, reads their servers and stops idle ones (deleting a named server
 # needs no more): nothing else.
 CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
@@ -91,7 +89,7 @@ def _resolve_at_every_request(curl: Any) -> None:
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     """Configure JupyterHub from the settings file; a bad file stops the hub before anything
     is configured (``SettingsError`` names the file and field)."""
-    path = path or os.environ.get(SETTINGS_ENV) or f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}"
+    path = path or settings_path()
     settings = load_settings(path)
     debug = os.environ.get(settings.debug_env, "").upper() == "DEBUG"
 

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_DATABASE",
     "SCHEDULING_TRAITS",
     "SCHEMA_VERSION",
+    "SETTINGS_ENV",
     "SETTINGS_FILE_NAME",
     "USER_SERVER_ARGS",
     "USER_SERVER_AUTH_CACHE_SECONDS",
@@ -50,6 +51,7 @@ __all__ = [
     "load_settings",
     "parse_settings",
     "reserved_server_arg",
+    "settings_path",
 ]
 
 # The hub image's configuration directory: its jupyterhub_config.py reads settings.json here,
@@ -57,6 +59,16 @@ __all__ = [
 CONFIG_DIR = "/usr/local/etc/jupyterhub"
 CONFIG_FILE_NAME = "jupyterhub_config.py"
 SETTINGS_FILE_NAME = "settings.json"
+# Overrides where the settings file is read from (tests and local runs).
+SETTINGS_ENV = "HUB_SETTINGS"
+
+
+def settings_path() -> str:
+    """Where the hub reads its settings: ``$HUB_SETTINGS``, else the config directory's."""
+    import os
+
+    return os.environ.get(SETTINGS_ENV) or f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}"
+
 
 # How long a user server believes the hub's answer about the OAuth token in its cookie
 # (jupyterhub-singleuser's HubOAuth.cache_max_age, 300 s by default): logout revokes the

@@ -122,12 +122,10 @@ def _migrate(db_url: str) -> None:
 
 
 def main() -> int:
-    from hub_runtime.config import SETTINGS_ENV
-    from hub_runtime.settings import CONFIG_DIR, SETTINGS_FILE_NAME, SettingsError, load_settings
+    from hub_runtime.settings import SettingsError, load_settings, settings_path
 
-    path = os.environ.get(SETTINGS_ENV) or f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}"
     try:
-        database = load_settings(path).database
+        database = load_settings(settings_path()).database
         say("I", upgrade(database.url, database.backup_dir))
     except (SettingsError, UpgradeError) as error:
         say("C", f"Not upgrading: {error}")
