@@ -179,3 +179,32 @@ def test_fails_the_upgrade_step_with_a_wrong_password(
     ):
         pass
     assert 'password authentication failed for user "jupyterhub"' in str(raised.value)
+
+
+def test_fails_a_database_a_newer_jupyterhub_wrote(
+    tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the real server: the step refuses a schema revision its JupyterHub does not know,
+    names the restore (no copy of a server's database is made here), and changes nothing."""
+    monkeypatch.setenv(PASSWORD_ENV, HUB_PASSWORD)
+    from jupyterhub import orm
+
+    orm.new_session_factory(postgres.url)().close()  # the schema, as a hub makes it
+    connection = postgres.connect("jupyterhub", "jupyterhub", HUB_PASSWORD)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("UPDATE alembic_version SET version_num = '0123456789ab'")
+    connection.close()
+    with (
+        pytest.raises(RuntimeError, match="upgrade step exited with 1") as raised,
+        deployment(
+            tmp_path,
+            None,
+            database=DatabaseSettings(url=postgres.url, backup_dir=None),
+            proxy_env={PASSWORD_ENV: HUB_PASSWORD},
+        ),
+    ):
+        pass
+    said = str(raised.value)
+    assert f"Not upgrading: database {postgres.url} is at schema revision '0123456789ab'" in said
+    assert "restore the backup taken before that upgrade; the database is left as it is" in said
+    assert postgres.query("SELECT version_num FROM alembic_version") == [("0123456789ab",)]
