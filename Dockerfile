@@ -21,8 +21,11 @@ COPY pyproject.toml setup.py README.md LICENSE ./
 COPY scripts/hub_requirements.py scripts/
 # The [hub] extra with every transitive package pinned as in z2jh's image, then hub_runtime
 # itself without the library's own (cdk8s) dependencies, which the hub does not use.
+# psycopg2 (HubDatabase.postgresql) as z2jh's image has it, from its wheel: the slim image
+# has no compiler or libpq-dev to build the source release.
 RUN python scripts/hub_requirements.py > hub-requirements.txt \
-    && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt
+    && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt \
+        psycopg2-binary==2.9.12
 COPY hub_runtime ./hub_runtime
 COPY constructs_lib ./constructs_lib
 COPY _jupyterhub_cdk8s_node.py jupyterhub_cdk8s_node.pth ./

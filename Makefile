@@ -23,7 +23,8 @@ K8S_HUB := docker/k8s-hub-4.4.0
 # image's versions), and network-config-analyzer for the connectivity report.
 setup-synth: .stamps/python .stamps/nca
 # Everything else the tests, the demo and the benchmarks use.
-setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .stamps/z2jh .stamps/docs
+setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .stamps/z2jh \
+	.stamps/jupyterhub4 .stamps/docs
 
 .stamps/python: pyproject.toml setup.py $(K8S_HUB)/requirements.txt
 	python3 -m venv $(VENV)
@@ -36,7 +37,7 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	$(PYTHON) scripts/node_bin.py $(VENV)/bin
 	@mkdir -p .stamps && touch $@
 
-.stamps/python-dev: .stamps/python
+.stamps/python-dev: .stamps/python .stamps/debian
 	# The hub-side tests too run at the hub image's versions.
 	$(PYTHON) -m pip install --quiet --constraint $(K8S_HUB)/requirements.txt -e '.[synth,dev]'
 	@mkdir -p .stamps && touch $@
@@ -51,12 +52,24 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 # project or its other dependencies installed: scripts/test_z2jh runs the hub runtime's tests
 # here too, the hub started from the files the hub ConfigMap delivers, with nothing the image
 # lacks. Test tools beside them are pinned as well.
-.stamps/z2jh: pyproject.toml $(K8S_HUB)/requirements.txt $(K8S_HUB)/test-constraints.txt
+.stamps/z2jh: pyproject.toml $(K8S_HUB)/requirements.txt $(K8S_HUB)/test-constraints.txt \
+		.stamps/debian
 	python3 -m venv .venv-z2jh
 	.venv-z2jh/bin/pip install --quiet --upgrade pip==26.3
 	.venv-z2jh/bin/pip install --quiet --constraint $(K8S_HUB)/requirements.txt \
 		--constraint $(K8S_HUB)/test-constraints.txt \
-		$$(python3 scripts/hub_requirements.py --names) requests pyyaml pytest jupyter-server
+		$$(python3 scripts/hub_requirements.py --names) requests pyyaml pytest jupyter-server \
+		psycopg2
+	@mkdir -p .stamps && touch $@
+
+# The previous JupyterHub major (4.x, its last release), alone: the upgrade tests make a
+# database with it (users, tokens, servers, groups) and upgrade that with the hub's 5.5.0.
+.stamps/jupyterhub4: .stamps/debian
+	python3 -m venv .venv-jupyterhub4
+	.venv-jupyterhub4/bin/pip install --quiet --upgrade pip==26.3
+	# SQLAlchemy as JupyterHub 4 shipped with (2.1 makes postgresql:// mean psycopg 3).
+	.venv-jupyterhub4/bin/pip install --quiet jupyterhub==4.1.6 psycopg2==2.9.12 \
+		SQLAlchemy==2.0.50
 	@mkdir -p .stamps && touch $@
 
 # The documentation site's builder, in an environment of its own: MkDocs and its plugins pin
@@ -77,13 +90,16 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 
 # redis-server for the fault tests (the proxy's Redis route storage); openssl for the deploy
 # guide's commands, which the tests run; prometheus (and its promtool) for the alert tests;
-# slapd (OpenLDAP, with slapadd) for the LDAP login's.
+# slapd (OpenLDAP, with slapadd) for the LDAP login's; postgresql for the hub's database tests
+# (initdb in a temporary directory), and libpq-dev's pg_config to build psycopg2 (no Linux
+# wheel).
 .stamps/debian:
 	{ command -v redis-server && command -v openssl && command -v prometheus \
-		&& command -v promtool && { command -v slapd || test -x /usr/sbin/slapd; }; } >/dev/null \
+		&& command -v promtool && { command -v slapd || test -x /usr/sbin/slapd; } \
+		&& command -v pg_config && ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
 		|| { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		redis-server openssl prometheus slapd >/dev/null; }
+		redis-server openssl prometheus slapd postgresql libpq-dev >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 # The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.
@@ -138,4 +154,5 @@ bench: setup
 	$(PYTHON) scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh .venv-docs node_modules .stamps build site
+	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh .venv-jupyterhub4 .venv-docs node_modules \
+		.stamps build site

@@ -22,6 +22,7 @@ from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.proxy_token import ExistingSecretToken, ProxyToken
 from constructs_lib._delivery.argocd import ArgoCdApplication, GitSource, SyncWave
 from constructs_lib._hub._mesh_choice import IstioMesh
+from constructs_lib._hub.database import CloudNativePgCluster, HubDatabase
 from constructs_lib._hub.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSet
 from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib._hub.monitoring import AlertThresholds, HubMonitoring
@@ -117,6 +118,7 @@ __all__ = [
     "Autoscaling",
     "CHProxy",
     "ClaimAccessMode",
+    "CloudNativePgCluster",
     "Component",
     "Derived",
     "EntraIdLogin",
@@ -130,6 +132,7 @@ __all__ = [
     "GoogleLogin",
     "HeaderTrust",
     "HealthProbes",
+    "HubDatabase",
     "HubLimits",
     "HubLogin",
     "HubMonitoring",

@@ -22,10 +22,9 @@ from hub_runtime.pod_security import (
 )
 from hub_runtime.proxy_client import PROXY_CLIENT_CLASS
 from hub_runtime.settings import (
-    CONFIG_DIR,
     CONFIGURABLE_CLASSES,
     SCHEDULING_TRAITS,
-    SETTINGS_FILE_NAME,
+    SETTINGS_ENV,
     USER_SERVER_ARGS,
     ChoiceSettings,
     ClaimAccessMode,
@@ -38,6 +37,7 @@ from hub_runtime.settings import (
     VolumeSettings,
     load_settings,
     reserved_server_arg,
+    settings_path,
 )
 
 __all__ = [
@@ -51,8 +51,6 @@ __all__ = [
     "profile_list",
 ]
 
-# Overrides where the settings file is read from (tests and local runs).
-SETTINGS_ENV = "HUB_SETTINGS"
 # The culler lists users, reads their servers and stops idle ones (deleting a named server
 # needs no more): nothing else.
 CULLER_SCOPES = ["list:users", "read:servers", "delete:servers"]
@@ -93,7 +91,7 @@ def _resolve_at_every_request(curl: Any) -> None:
 def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     """Configure JupyterHub from the settings file; a bad file stops the hub before anything
     is configured (``SettingsError`` names the file and field)."""
-    path = path or os.environ.get(SETTINGS_ENV) or f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}"
+    path = path or settings_path()
     settings = load_settings(path)
     debug = os.environ.get(settings.debug_env, "").upper() == "DEBUG"
 
@@ -101,6 +99,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.hub_bind_url = settings.bind_url
     hub.hub_connect_url = settings.connect_url
     hub.cleanup_servers = settings.cleanup_servers
+    # Migrated beforehand by hub_runtime.upgrade (the hub runs without --upgrade-db).
+    hub.db_url = settings.database.url
     hub.allow_named_servers = settings.named_servers
     hub.named_server_limit_per_user = settings.named_server_limit_per_user
     hub.concurrent_spawn_limit = settings.concurrent_spawn_limit

@@ -16,23 +16,36 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["database_revision", "migration_revisions", "newer_database_problem"]
+__all__ = [
+    "DatabaseUnreachable",
+    "database_revision",
+    "migration_revisions",
+    "newer_database_problem",
+    "stored_revision",
+]
+
+
+class DatabaseUnreachable(Exception):
+    """The database server did not answer (or refused the hub's login)."""
 
 
 def migration_revisions() -> tuple[set[str], str]:
     """Every schema revision the installed JupyterHub's migrations know, and its newest."""
+    import jupyterhub
     from alembic.script import ScriptDirectory
-    from jupyterhub.dbutil import ALEMBIC_DIR
 
-    script = ScriptDirectory(ALEMBIC_DIR)
+    # jupyterhub.dbutil's ALEMBIC_DIR, without importing dbutil (its ORM: half a second of
+    # every upgrade step).
+    script = ScriptDirectory(os.path.join(os.path.dirname(jupyterhub.__file__), "alembic"))
     return {revision.revision for revision in script.walk_revisions()}, str(
         script.get_current_head()
     )
 
 
-def database_revision(db_url: str, db_kwargs: dict[str, Any] | None = None) -> str | None:
-    """The revision stored in the database, or None where there is none to read yet (no
-    SQLite file, no ``alembic_version`` table, no connection: JupyterHub reports those)."""
+def stored_revision(db_url: str, db_kwargs: dict[str, Any] | None = None) -> str | None:
+    """The revision stored in the database, or None where there is none yet (no SQLite
+    file, no ``alembic_version`` table: JupyterHub creates the schema at start).
+    :class:`DatabaseUnreachable` when it cannot be read, its message without a password."""
     import sqlalchemy
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,15 +60,33 @@ def database_revision(db_url: str, db_kwargs: dict[str, Any] | None = None) -> s
                 return None
             row = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))
             found = row.first()
-    except SQLAlchemyError:
-        return None
+    except SQLAlchemyError as error:
+        # The driver's first line says why (refused, timed out, password failed); never
+        # the statement or parameters SQLAlchemy appends.
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        raise DatabaseUnreachable(
+            f"cannot read database {url.render_as_string(hide_password=True)}: "
+            f"{reason[0] if reason else type(error).__name__}"
+        ) from None
     finally:
         engine.dispose()
     return None if found is None else str(found[0])
 
 
-def newer_database_problem(db_url: str, db_kwargs: dict[str, Any] | None = None) -> str | None:
-    """Why the hub must not start on this database (written by a newer JupyterHub), or None."""
+def database_revision(db_url: str, db_kwargs: dict[str, Any] | None = None) -> str | None:
+    """As :func:`stored_revision`, None also where the database cannot be read (JupyterHub
+    reports that itself when it connects)."""
+    try:
+        return stored_revision(db_url, db_kwargs)
+    except DatabaseUnreachable:
+        return None
+
+
+def newer_database_problem(
+    db_url: str, db_kwargs: dict[str, Any] | None = None, *, backup_dir: str | None = None
+) -> str | None:
+    """Why the hub must not start on this database (written by a newer JupyterHub), or None.
+    ``backup_dir``: where the upgrade step keeps its copies of a SQLite file."""
     import jupyterhub
     import sqlalchemy
 
@@ -64,7 +95,13 @@ def newer_database_problem(db_url: str, db_kwargs: dict[str, Any] | None = None)
     if revision is None or revision in known:
         return None
     url = sqlalchemy.make_url(db_url)
-    if url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite" and backup_dir is not None:
+        name = os.path.basename(str(url.database))
+        restore = (
+            f"or restore the copy the upgrade step made before that upgrade "
+            f"({backup_dir}/{name}.<revision>.<YYYY-MM-DD-HHMMSS>)"
+        )
+    elif url.get_backend_name() == "sqlite":
         restore = (
             f"or restore the copy JupyterHub made beside it before that upgrade "
             f"({url.database}.<YYYY-MM-DD-HHMMSS>)"

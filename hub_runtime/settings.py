@@ -27,8 +27,10 @@ __all__ = [
     "CONFIGURABLE_CLASSES",
     "CONFIG_DIR",
     "CONFIG_FILE_NAME",
+    "DEFAULT_DATABASE",
     "SCHEDULING_TRAITS",
     "SCHEMA_VERSION",
+    "SETTINGS_ENV",
     "SETTINGS_FILE_NAME",
     "USER_SERVER_ARGS",
     "USER_SERVER_AUTH_CACHE_SECONDS",
@@ -39,6 +41,7 @@ __all__ = [
     "ClaimSettings",
     "ContainerSettings",
     "CullerSettings",
+    "DatabaseSettings",
     "HubSettings",
     "JwtSettings",
     "MountAccess",
@@ -51,6 +54,7 @@ __all__ = [
     "load_settings",
     "parse_settings",
     "reserved_server_arg",
+    "settings_path",
 ]
 
 # The hub image's configuration directory: its jupyterhub_config.py reads settings.json here,
@@ -58,6 +62,16 @@ __all__ = [
 CONFIG_DIR = "/usr/local/etc/jupyterhub"
 CONFIG_FILE_NAME = "jupyterhub_config.py"
 SETTINGS_FILE_NAME = "settings.json"
+# Overrides where the settings file is read from (tests and local runs).
+SETTINGS_ENV = "HUB_SETTINGS"
+
+
+def settings_path() -> str:
+    """Where the hub reads its settings: ``$HUB_SETTINGS``, else the config directory's."""
+    import os
+
+    return os.environ.get(SETTINGS_ENV) or f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}"
+
 
 # How long a user server believes the hub's answer about the OAuth token in its cookie
 # (jupyterhub-singleuser's HubOAuth.cache_max_age, 300 s by default): logout revokes the
@@ -356,6 +370,23 @@ class CullerSettings:
 
 
 @frozen
+class DatabaseSettings:
+    """The hub's database and its upgrade step (``hub_runtime.upgrade``)."""
+
+    # JupyterHub's db_url, never with a password: PostgreSQL's comes from the environment
+    # (libpq's PGPASSWORD, set from a Secret). A relative SQLite path is under the hub's
+    # working directory, its data volume.
+    url: str
+    # Where the upgrade step copies a SQLite file before migrating it; None: not SQLite
+    # (a database server is backed up by its operator, before the upgrade).
+    backup_dir: str | None = None
+
+
+# The hub's database when none is chosen: SQLite on the hub's data volume.
+DEFAULT_DATABASE = DatabaseSettings(url="sqlite:///jupyterhub.sqlite", backup_dir="backups")
+
+
+@frozen
 class HubSettings:
     """Everything the hub runtime needs at start."""
 
@@ -385,6 +416,7 @@ class HubSettings:
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The login the hub does itself (auth.trust "hub"); None: the auth proxy's header.
     login: LoginSettings | None = None
+    database: DatabaseSettings = DEFAULT_DATABASE
     schema_version: int = SCHEMA_VERSION
 
 

@@ -44,13 +44,14 @@ def test_tini_stays_pid_1(app: str) -> None:
     """The container's command is the hub image's own ENTRYPOINT (z2jh's k8s-hub 4.4.0:
     images/hub/Dockerfile, ``ENTRYPOINT ["tini", "--"]``; and the Dockerfile's), so tini is
     PID 1 and reaps orphans; the hub's program is the args, in place of the image's CMD.
-    Run without the StatefulSet's command and args (docker run), the image starts alike."""
+    Run without the StatefulSet's command and args (docker run), the image starts alike (it
+    does not migrate its database: the pod's upgrade-db init container does)."""
     _pod, container = hub_pod(app)
     assert container["command"] == HUB_IMAGE_ENTRYPOINT
     (entrypoint,) = _instructions("Dockerfile", "ENTRYPOINT")
     assert json.loads(entrypoint) == container["command"]
     (cmd,) = _instructions("Dockerfile", "CMD")
-    assert [*json.loads(cmd), "--upgrade-db"] == container["args"]
+    assert json.loads(cmd) == container["args"]
 
 
 def test_proxy_redis_image_needs_no_npm_in_the_official_image() -> None:

@@ -104,7 +104,6 @@ def test_hub_runs_under_the_images_tini(chart: cdk8s.Chart) -> None:
         "/usr/local/etc/jupyterhub/hub_runtime/launch.py",
         "--config",
         "/usr/local/etc/jupyterhub/jupyterhub_config.py",
-        "--upgrade-db",
     ]
     assert container["workingDir"] == "/srv/jupyterhub"
     assert {"name": "HOME", "value": "/tmp"} in container["env"]
@@ -207,7 +206,7 @@ def test_fails_unknown_prop(chart: cdk8s.Chart) -> None:
         "test/Hub: storage is not a prop of HubStatefulSet (its options are "
         "activity_interval_seconds, "
         "admin_access, admin_groups, admin_users, admins_managed_in_hub, affinity, allow_all, "
-        "allowed_groups, culler, "
+        "allowed_groups, culler, database, "
         "dns_ndots, "
     )
 

@@ -1,7 +1,8 @@
 """The hub's database across JupyterHub versions, with real database files made by the installed
-JupyterHub and a real hub started as the hub container starts it (``--upgrade-db``): an
-older database is copied beside itself, then migrated; one written by a newer JupyterHub (a
-schema revision none of the installed migrations knows) stops the hub with a message that
+JupyterHub, the upgrade step run as the hub pod's ``upgrade-db`` init container runs it and a
+real hub started as the hub container starts it (without ``--upgrade-db``): an older database
+is copied into the backup directory, then migrated; one written by a newer JupyterHub (a
+schema revision none of the installed migrations knows) stops the step with a message that
 says so, and is left untouched. Runs without cdk8s (scripts/test_z2jh runs it too)."""
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 from jupyterhub import dbutil, orm
 
 from hub_runtime.database import database_revision, migration_revisions, newer_database_problem
-from tests.support.processes import deployment, hub_command
+from hub_runtime.upgrade import upgrade
+from tests.support.processes import deployment, hub_command, hub_pod, upgrade_command
 
 # The file name the hub's settings give the database in the tests (hub_config_file).
 DB_NAME = "jupyterhub.sqlite"
@@ -54,9 +56,12 @@ def downgrade_one(path: Path) -> str:
     return revision_of(path)
 
 
-def test_hub_command_upgrades_the_database() -> None:
-    """The container's args: the hub migrates its database at start."""
-    assert "--upgrade-db" in hub_command(Path("test_config.py"))
+def test_hub_migrates_nothing_itself() -> None:
+    """The hub container's args: no --upgrade-db, the init container migrates first."""
+    assert "--upgrade-db" not in hub_command(Path("test_config.py"))
+    pod, _container = hub_pod()
+    assert [c["name"] for c in pod["initContainers"]] == ["upgrade-db"]
+    assert upgrade_command(Path("config"))[1:] == ["config/hub_runtime/upgrade.py"]
 
 
 def test_a_database_at_a_known_revision_passes(database: Path) -> None:
@@ -105,35 +110,85 @@ def test_fails_a_newer_database_of_a_server_naming_no_password(
     assert "secret" not in problem
 
 
+def test_the_step_leaves_a_new_database_to_the_hub(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    _, head = migration_revisions()
+    done = upgrade(f"sqlite:///{path}", str(tmp_path / "backups"))
+    assert (
+        done
+        == f"database sqlite:///{path} has no schema yet: the hub creates it at revision {head}"
+    )
+    assert not path.exists()
+
+
+def test_the_step_leaves_a_current_database_alone(database: Path) -> None:
+    before = database.read_bytes()
+    _, head = migration_revisions()
+    done = upgrade(f"sqlite:///{database}", str(database.parent / "backups"))
+    assert done.endswith(f"is at revision {head}, the newest: nothing to upgrade")
+    assert database.read_bytes() == before
+    assert not (database.parent / "backups").exists()
+
+
+def test_fails_a_backup_that_cannot_be_written(database: Path) -> None:
+    """A backup directory that is a file (a missing volume): nothing is migrated."""
+    older = downgrade_one(database)
+    (database.parent / "backups").write_text("not a directory")
+    from hub_runtime.upgrade import UpgradeError
+
+    with pytest.raises(UpgradeError, match=r"cannot back up .* not upgrading it"):
+        upgrade(f"sqlite:///{database}", str(database.parent / "backups"))
+    assert revision_of(database) == older
+
+
 @pytest.mark.slow
 def test_hub_refuses_a_database_newer_than_the_code(database: Path) -> None:
-    """The real hub, started as the container starts it, stops before touching the file."""
+    """The upgrade step, run as the init container runs it, stops before the hub starts and
+    before touching the file."""
     stamp(database, NEWER)
     before = database.read_bytes()
     with (
-        pytest.raises(RuntimeError, match=r"exited with 1 before .* answered") as raised,
+        pytest.raises(RuntimeError, match=r"upgrade step exited with 1") as raised,
         deployment(database.parent, None),
     ):
         pass
     log = str(raised.value)
-    assert f"Not starting: database sqlite:///{database} is at schema revision {NEWER!r}" in log
+    assert f"Not upgrading: database sqlite:///{DB_NAME} is at schema revision {NEWER!r}" in log
     assert "Traceback" not in log
     assert database.read_bytes() == before
     assert sorted(p.name for p in database.parent.glob(f"{DB_NAME}*")) == [DB_NAME]
+    assert not (database.parent / "backups").exists()
 
 
 @pytest.mark.slow
-def test_hub_copies_an_older_database_beside_it_before_migrating(database: Path) -> None:
-    """JupyterHub's own copy (``dbutil.backup_db_file``), on the volume the database is on,
-    named with the time; the hub then runs on the migrated database."""
+def test_the_step_copies_an_older_database_before_migrating(database: Path) -> None:
+    """SQLite's online backup into the data volume's backups/, named with the revision and
+    the time; the hub then runs on the migrated database."""
     _, head = migration_revisions()
     older = downgrade_one(database)
     assert older != head
-    before = database.read_bytes()
+    before = sqlite3.connect(database).execute("SELECT count(*) FROM users").fetchone()
     with deployment(database.parent, None) as hub:
         assert hub.api("GET", "/users").status_code == 200
-    (copy,) = [p for p in database.parent.iterdir() if p.name.startswith(f"{DB_NAME}.")]
-    assert re.fullmatch(re.escape(DB_NAME) + r"\.\d{4}-\d{2}-\d{2}-\d{6}", copy.name), copy.name
-    assert copy.read_bytes() == before
+    (copy,) = (database.parent / "backups").iterdir()
+    pattern = re.escape(f"{DB_NAME}.{older}.") + r"\d{4}-\d{2}-\d{2}-\d{6}"
+    assert re.fullmatch(pattern, copy.name), copy.name
     assert revision_of(copy) == older
+    assert sqlite3.connect(copy).execute("SELECT count(*) FROM users").fetchone() == before
     assert revision_of(database) == head
+    log = (database.parent / "upgrade.log").read_text()
+    assert f"upgraded database sqlite:///{DB_NAME} from revision {older} to {head}" in log
+
+
+@pytest.mark.slow
+def test_the_hub_alone_refuses_an_older_database(database: Path) -> None:
+    """Without the step (the container's args have no --upgrade-db), JupyterHub stops on a
+    database behind its code instead of migrating it."""
+    older = downgrade_one(database)
+    with (
+        pytest.raises(RuntimeError, match=r"exited with 1 before .* answered") as raised,
+        deployment(database.parent, None, skip_upgrade=True),
+    ):
+        pass
+    assert "upgrade-db" in str(raised.value)
+    assert revision_of(database) == older

@@ -142,9 +142,10 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
-    # metrics_token_env (the hub service that reads /hub/metrics) and the hub's own logins:
-    # login (LoginSettings), auth.trust "hub".
-    7: "8d111dcb164b1597",
+    # metrics_token_env (the hub service that reads /hub/metrics), the hub's own logins (login:
+    # LoginSettings, auth.trust "hub"), the database and where the upgrade step backs it up
+    # (DatabaseSettings).
+    7: "90d12df7acc34482",
 }
 
 

@@ -59,6 +59,7 @@ from constructs_lib._core.scan_exceptions import (
     unpinned,
 )
 from constructs_lib._hub._extra_config import check_trait, check_value
+from constructs_lib._hub.database import HubDatabase
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
 from constructs_lib._pods._env import ContainerEnv
 from constructs_lib._pods.pod import (
@@ -142,7 +143,10 @@ class HubOptions:
     Fields:
         image: the hub image; default ``DEFAULT_HUB_IMAGE``, z2jh's public one (no build needed).
         image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
-        replicas: must be 1 (the default): JupyterHub keeps state in one SQLite file.
+        replicas: must be 1 (the default): JupyterHub keeps state in one database.
+        database: where the hub keeps its state (``HubDatabase``); default
+            ``HubDatabase.sqlite()``, a file on the hub's data volume. An ``upgrade-db`` init
+            container migrates it before the hub starts.
         admin_users: the admins' user names; default none.
         admin_groups: groups (the ID token's ``groups_claim``) whose members are admins,
             decided at every login; default none. Needs ``HeaderTrust.jwt_proof``.
@@ -168,7 +172,8 @@ class HubOptions:
             VirtualServices, 10 with routes in memory).
         culler: the idle culler; default ``IdleCuller()``, stopping servers idle for an hour.
         resources: default 10m/256Mi requested, 1 CPU/512Mi limit.
-        storage_size: the data volume (SQLite database, cookie secret); default ``1Gi``.
+        storage_size: the data volume (cookie secret, SQLite database and its pre-upgrade
+            copies); default ``1Gi``.
         storage_class: the data volume's StorageClass; default ``None``, the cluster's default.
         probes: liveness and readiness timing on ``/hub/health``; default ``HealthProbes()``.
         pre_stop_seconds: how long a stopping pod keeps serving while endpoints drop it; default 3.
@@ -199,8 +204,10 @@ class HubOptions:
     image: str = DEFAULT_HUB_IMAGE
     # The image is pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
-    # JupyterHub keeps state in one SQLite file: a second hub would corrupt it.
+    # JupyterHub keeps state in one database it alone writes: a second hub would corrupt it.
     replicas: int = 1
+    # No database server to run: a file on the hub's volume, as z2jh's default.
+    database: HubDatabase = HubDatabase.sqlite()
     admin_users: Sequence[str] = ()
     admin_groups: Sequence[str] = ()
     allowed_groups: Sequence[str] = ()
@@ -357,6 +364,7 @@ class HubStatefulSet(LibraryConstruct):
         kubernetes_version.check(self)
         check_release(self, release)
         _check_options(self, options, proxy_limits)
+        options.database.check(self, release, options.extra_config)
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         login = chosen_authenticator(self, authenticator, header_trust)
@@ -613,6 +621,7 @@ class HubStatefulSet(LibraryConstruct):
                 if isinstance(self.authenticator, HubLogin)
                 else None
             ),
+            database=options.database.settings(),
         )
 
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
@@ -641,6 +650,7 @@ class HubStatefulSet(LibraryConstruct):
             settings.connect_url,
             *((jwt.jwks_url,) if jwt is not None and jwt.jwks_url else ()),
             *(self.authenticator.endpoints if isinstance(self.authenticator, HubLogin) else ()),
+            *self.options.database.outbound_urls,
         )
 
     @property
@@ -667,7 +677,9 @@ class HubStatefulSet(LibraryConstruct):
             "image": options.image,
             "imagePullPolicy": options.image_pull_policy.value,
             "command": list(HUB_ENTRYPOINT),
-            "args": [*HUB_COMMAND, "--upgrade-db"],
+            # No --upgrade-db: the upgrade-db init container migrated the database, and a
+            # database older than the code stops the hub instead of changing under it.
+            "args": list(HUB_COMMAND),
             # SQLite database and cookie secret go to the working directory: the data volume.
             "workingDir": DATA_DIR,
             "env": [
@@ -681,6 +693,7 @@ class HubStatefulSet(LibraryConstruct):
                 # Log lines reach the pod log as written (z2jh's image leaves this unset).
                 {"name": "PYTHONUNBUFFERED", "value": "1"},
                 *([options.metrics_token.env()] if options.metrics_token is not None else []),
+                *options.database.env(),
             ],
             "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
@@ -696,9 +709,9 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "data", "mountPath": DATA_DIR},
             ],
         }
-        annotations = {}
+        annotations = options.database.pod_annotations(options.sidecar is not None)
         if options.scraped_by_annotations:
-            annotations = {
+            annotations |= {
                 "prometheus.io/scrape": "true",
                 "prometheus.io/scheme": "http",
                 "prometheus.io/port": str(HUB_PORT),
@@ -710,6 +723,25 @@ class HubStatefulSet(LibraryConstruct):
         }
         if options.storage_class is not None:
             claim_spec["storageClassName"] = options.storage_class
+        template = pod_template(
+            self.labels,
+            sidecar=options.sidecar,
+            service_account=self.name,
+            automount_token=True,
+            dns_ndots=options.dns_ndots,
+            revision_key="controller-revision-hash",
+            containers=[container],
+            annotations=annotations,
+            volumes=[
+                {"name": "tmp", "emptyDir": {"medium": "Memory"}},
+                config_volume,
+                *options.database.volumes(),
+            ],
+            image_pull_secrets=self.image_pull_secrets,
+            scheduling=scheduling,
+        )
+        # The database is migrated (or refused) before the hub starts, in its own step.
+        template["spec"]["initContainers"] = [options.database.upgrade_container(container)]
         return {
             "replicas": 1,
             "serviceName": self.name,
@@ -717,19 +749,7 @@ class HubStatefulSet(LibraryConstruct):
             "podManagementPolicy": "Parallel",
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "selector": {"matchLabels": dict(self.labels)},
-            "template": pod_template(
-                self.labels,
-                sidecar=options.sidecar,
-                service_account=self.name,
-                automount_token=True,
-                dns_ndots=options.dns_ndots,
-                revision_key="controller-revision-hash",
-                containers=[container],
-                annotations=annotations,
-                volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory"}}, config_volume],
-                image_pull_secrets=self.image_pull_secrets,
-                scheduling=scheduling,
-            ),
+            "template": template,
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec}],
         }
 

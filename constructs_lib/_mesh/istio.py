@@ -262,6 +262,8 @@ _EGRESS_PROTOCOLS = {
     # StartTLS begins in clear: plain TCP to the sidecar.
     "ldap": ("TCP", 389),
     "http": ("HTTP", 80),
+    # The hub's database: plain TCP, routed by address.
+    "postgresql": ("TCP", 5432),
 }
 _USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
 
@@ -766,16 +768,19 @@ class IstioIngress(LibraryConstruct):
         self, release: str, labels: dict[str, str], namespace: str, urls: Sequence[str]
     ) -> list[ObjectSpec]:
         """A ServiceEntry per port for the hosts outside the cluster the hub calls (the
-        identity provider's JWKS, or its login's provider: issuer, API, LDAP server): a
-        REGISTRY_ONLY sidecar reaches only registry hosts. The hub speaks TLS itself, so
-        https and ldaps ports are TLS (routed by SNI), not HTTP; ldap (StartTLS) is TCP."""
+        identity provider's JWKS, or its login's provider: issuer, API, LDAP server; a database
+        server): a REGISTRY_ONLY sidecar reaches only registry hosts. The hub speaks TLS itself,
+        so https and ldaps ports are TLS (routed by SNI), not HTTP; ldap (StartTLS) and
+        PostgreSQL are TCP."""
         by_port: dict[tuple[int, str], set[str]] = {}
         for url in urls:
             parsed = urlsplit(url)
             host = parsed.hostname or ""
             if _in_cluster(host, namespace):
                 continue
-            protocol, default_port = _EGRESS_PROTOCOLS.get(parsed.scheme, ("HTTP", 80))
+            # postgresql+psycopg2: the dialect's driver does not change the wire protocol.
+            scheme = parsed.scheme.split("+")[0]
+            protocol, default_port = _EGRESS_PROTOCOLS.get(scheme, ("HTTP", 80))
             port = parsed.port or default_port
             by_port.setdefault((port, protocol), set()).add(host)
         entries = []

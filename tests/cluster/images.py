@@ -92,13 +92,16 @@ def _hub(container: Container) -> Start:
     local_launcher = container.local(launcher)
     if local_launcher is None or not local_launcher.exists():
         raise ValueError(f"{launcher} is on no volume of the hub container")
-    config = arguments[arguments.index("--config") + 1]
-    if config != f"{CONFIG_DIR}/{CONFIG_FILE_NAME}":
-        raise ValueError(f"the hub container reads {config}, not the hub runtime's")
-    local_config = container.local(config)
-    if local_config is None or not local_config.exists():
-        raise ValueError(f"{config} is on no volume of the hub container")
-    arguments[arguments.index("--config") + 1] = str(local_config)
+    # The hub reads --config; the pod's upgrade-db step (hub_runtime/upgrade.py) only the
+    # settings.
+    if "--config" in arguments:
+        config = arguments[arguments.index("--config") + 1]
+        if config != f"{CONFIG_DIR}/{CONFIG_FILE_NAME}":
+            raise ValueError(f"the hub container reads {config}, not the hub runtime's")
+        local_config = container.local(config)
+        if local_config is None or not local_config.exists():
+            raise ValueError(f"{config} is on no volume of the hub container")
+        arguments[arguments.index("--config") + 1] = str(local_config)
     env = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     argv = [sys.executable, str(local_launcher), *arguments]
     settings = container.local(f"{CONFIG_DIR}/{SETTINGS_FILE_NAME}")
@@ -107,7 +110,7 @@ def _hub(container: Container) -> Start:
         bind = json.loads(settings.read_text())["bind_url"]
         scheme, _, rest = bind.partition("://")
         host, _, port = rest.partition("/")[0].rpartition(":")
-        if host in _WILDCARDS:
+        if host in _WILDCARDS and "--config" in arguments:
             argv.append(f"--JupyterHub.hub_bind_url={scheme}://{container.pod_ip}:{port}")
     cwd = container.local("/srv/jupyterhub") or container.scratch
     return Start(argv, env, cwd)

@@ -111,7 +111,7 @@ def validate_custom(manifest: dict[str, Any]) -> None:
             "properties": {
                 k: v for k, v in schema.get("properties", {}).items() if k not in envelope
             },
-            # Argo CD's Application schema requires metadata as well.
+            # Argo CD's Application and CloudNativePG's Cluster require metadata at the top, too.
             "required": [k for k in schema.get("required", []) if k not in envelope],
         },
     )

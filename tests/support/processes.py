@@ -105,6 +105,38 @@ def hub_command(config: Path, app: str = HUB_APP, delivered: Path | None = None)
     return [sys.executable, *args]
 
 
+def upgrade_command(delivered: Path, app: str = HUB_APP) -> list[str]:
+    """The hub pod's ``upgrade-db`` init container's command, with this venv's python and the
+    files of the config directory where ``delivered`` has them."""
+    pod, _container = hub_pod(app)
+    (init,) = [c for c in pod["initContainers"] if c["name"] == "upgrade-db"]
+    command: list[str] = [*init["command"], *init["args"]]
+    assert command[:3] == ["tini", "--", "python"], command
+    return [
+        sys.executable,
+        *(
+            str(delivered / arg.removeprefix(f"{CONFIG_DIR}/"))
+            if arg.startswith(f"{CONFIG_DIR}/")
+            else arg
+            for arg in command[3:]
+        ),
+    ]
+
+
+def run_upgrade(workdir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the upgrade step as the init container runs it, in ``workdir`` (the data volume),
+    on the config delivered under ``workdir/config``; its output is in the result."""
+    return subprocess.run(
+        upgrade_command(workdir / "config"),
+        cwd=workdir,
+        env=hub_env(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+    )
+
+
 def hub_env(env: dict[str, str], app: str = HUB_APP) -> dict[str, str]:
     """The hub's environment: the container's literal values, and no PYTHONPATH, so that
     hub_runtime is imported only from where the ConfigMap delivers it. The interpreter's
@@ -254,9 +286,16 @@ def exit_on_sigterm() -> None:
 
 
 def start(
-    command: list[str], *, cwd: Path, env: dict[str, str], log: Path
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    user: str | None = None,
+    group: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """A new process group, so stopping it stops its children (user servers, the culler)."""
+    """A new process group, so stopping it stops its children (user servers, the culler);
+    as ``user`` and ``group`` where given (a program that refuses root)."""
     return subprocess.Popen(
         command,
         cwd=cwd,
@@ -264,6 +303,8 @@ def start(
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        user=user,
+        group=group,
     )
 
 
@@ -314,6 +355,7 @@ class Deployment:
         proxy_args: list[str],
         hub_config: Path,
         hub_target: str | None = None,
+        skip_upgrade: bool = False,
     ) -> None:
         self.workdir = workdir
         proxy_port, self.api_port, hub_port = ports
@@ -335,6 +377,7 @@ class Deployment:
             *proxy_args,
         ]
         self.hub_command = hub_command(hub_config)
+        self.skip_upgrade = skip_upgrade
         self.proxy: subprocess.Popen[bytes] | None = None
         self.hub: subprocess.Popen[bytes] | None = None
 
@@ -351,10 +394,23 @@ class Deployment:
             stop(self.proxy)
 
     def start_hub(self) -> None:
+        """The pod's order: the upgrade step, then the hub (not started if the step fails)."""
+        if not self.skip_upgrade:
+            self.upgrade()
         self.hub = start(
             self.hub_command, cwd=self.workdir, env=hub_env(self.env), log=self.workdir / "hub.log"
         )
         wait_for(f"{self.hub_url}/hub/health", 90, self.hub, self.workdir / "hub.log")
+
+    def upgrade(self) -> None:
+        """The ``upgrade-db`` init container; its output in upgrade.log."""
+        upgraded = run_upgrade(self.workdir, self.env)
+        (self.workdir / "upgrade.log").write_text(upgraded.stdout + upgraded.stderr)
+        if upgraded.returncode != 0:
+            raise RuntimeError(
+                f"upgrade step exited with {upgraded.returncode} before the hub started: "
+                f"{upgraded.stdout[-3000:]}{upgraded.stderr[-3000:]}"
+            )
 
     def stop_hub(self) -> None:
         if self.hub is not None:
@@ -428,7 +484,7 @@ class Deployment:
         return (self.workdir / "hub.log").read_text(errors="replace")
 
 
-def hub_config_file(workdir: Path, extra: str = "") -> Path:
+def hub_config_file(workdir: Path, extra: str = "", *, sqlite: bool = True) -> Path:
     """The delivered jupyterhub_config.py (run as the hub runs it: its own ``__file__``), then
     a local process spawner in place of Kubernetes and an API token for the test."""
     delivered = deliver_config(workdir / "config")
@@ -441,7 +497,7 @@ c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(workdir / "home" / "{username}")!r}
 c.Spawner.cmd = [{sys.executable!r}, "-m", "jupyterhub.singleuser"]
 c.Spawner.args = ["--allow-root"]  # CI runs as root
-c.JupyterHub.db_url = "sqlite:///" + {str(workdir / "jupyterhub.sqlite")!r}
+{f"c.JupyterHub.db_url = 'sqlite:///' + {str(workdir / 'jupyterhub.sqlite')!r}" if sqlite else ""}
 c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "e2e", "api_token": {SERVICE_TOKEN!r}}})
 c.JupyterHub.load_roles.append({{"name": "e2e", "services": ["e2e"], "scopes": [
@@ -463,6 +519,7 @@ def deployment(
     proxy_env: dict[str, str] | None = None,
     auth_changes: dict[str, Any] | None = None,
     jwt_changes: dict[str, Any] | None = None,
+    skip_upgrade: bool = False,
     **changes: Any,
 ) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
@@ -504,8 +561,9 @@ def deployment(
         (proxy_port, api_port, hub_port),
         env,
         proxy_args or [],
-        hub_config_file(workdir, extra_config),
+        hub_config_file(workdir, extra_config, sqlite=settings.database.url.startswith("sqlite")),
         settings.connect_url,
+        skip_upgrade,
     )
     try:
         running.start_proxy()
