@@ -34,7 +34,7 @@ from tests.cluster.containers import DEFAULT_CLASS_ANNOTATION
 from tests.cluster.kinds import kind_of, kind_of_manifest
 from tests.cluster.network import is_ready
 from tests.support.manifests import ROOT, read_manifests
-from tests.support.processes import ISSUER, PROXY_TOKEN
+from tests.support.processes import ISSUER, PROXY_TOKEN, idp_jwt_settings
 
 __all__ = ["Deployed", "app_manifests", "deployed", "external_objects"]
 
@@ -78,7 +78,23 @@ def external_objects(app: str) -> frozenset[tuple[str, str]]:
     )
 
 
-def _prerequisite(kind: str, name: str) -> dict[str, Any]:
+def _secret_keys(manifests: list[dict[str, Any]], name: str) -> set[str]:
+    """The keys of the Secret ``name`` the app's containers read (secretKeyRef)."""
+
+    def walk(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, dict):
+            if "secretKeyRef" in node:
+                yield node["secretKeyRef"]
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    return {ref["key"] for ref in walk(manifests) if ref.get("name") == name}
+
+
+def _prerequisite(kind: str, name: str, manifests: list[dict[str, Any]]) -> dict[str, Any]:
     found = kind_of(kind)
     manifest: dict[str, Any] = {
         "apiVersion": found.api_version,
@@ -86,7 +102,10 @@ def _prerequisite(kind: str, name: str) -> dict[str, Any]:
         "metadata": {"name": name},
     }
     if kind == "Secret":
-        manifest["stringData"] = dict(SECRET_VALUES)
+        # What the operator puts there: the known values, and a random one for every other
+        # key the containers read (a login's client secret, its auth-state key: 32 bytes hex).
+        extra = {key: secrets.token_hex(32) for key in _secret_keys(manifests, name)}
+        manifest["stringData"] = extra | SECRET_VALUES
     elif kind == "RuntimeClass":
         manifest["handler"] = name
     elif kind == "StorageClass":
@@ -107,6 +126,12 @@ def _with_test_settings(
     if manifest["kind"] != "ConfigMap" or SETTINGS_FILE_NAME not in data:
         return None
     settings = parse_settings(data[SETTINGS_FILE_NAME], source=manifest["metadata"]["name"])
+    if settings.auth.trust == "hub":
+        # A hub that logs users in itself (minimal's OpenID Connect) would ask its provider
+        # at start: here it takes the test IdP's header and ID token, as dev's hub does. Its
+        # own login runs against node-oidc-provider in tests/test_hub_login_oidc.py.
+        auth = dataclasses.replace(settings.auth, trust="jwt", jwt=idp_jwt_settings(jwks_url))
+        settings = dataclasses.replace(settings, auth=auth, login=None)
     assert settings.auth.jwt is not None, "the apps' hubs ask for the ID token as proof"
     jwt = dataclasses.replace(settings.auth.jwt, issuer=ISSUER, jwks_url=jwks_url)
     settings = dataclasses.replace(settings, auth=dataclasses.replace(settings.auth, jwt=jwt))
@@ -138,7 +163,9 @@ def deployed(
     manifests = app_manifests(app)
     found = [s for m in manifests if (s := _with_test_settings(m, jwks_url, culler))]
     assert len(found) == 1, f"dist/{app} has {len(found)} hub settings ConfigMaps"
-    prerequisites = [_prerequisite(kind, name) for kind, name in sorted(external_objects(app))]
+    prerequisites = [
+        _prerequisite(kind, name, manifests) for kind, name in sorted(external_objects(app))
+    ]
     namespaces = [m for m in manifests if m["kind"] == "Namespace"]
     namespace = namespaces[0]["metadata"]["name"]
     # Namespaces of other installations the app puts objects into (Istio's gateways').
