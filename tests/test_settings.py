@@ -142,6 +142,8 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
+    # The spawner's scheduler_name (the app's user scheduler).
+    7: "2baf11da63f53328",
 }
 
 

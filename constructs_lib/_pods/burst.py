@@ -31,7 +31,7 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import APP_LABEL, COMPONENT_LABEL
 from constructs_lib._core._objects import ObjectSpec, object_spec
 from constructs_lib._core._quantity import format_cpu, format_memory
-from constructs_lib._core.scan_exceptions import skip_annotations, unpinned
+from constructs_lib._core.scan_exceptions import PULL_IF_ABSENT, skip_annotations, unpinned
 from constructs_lib._pods._pod_usage import pod_usage
 from constructs_lib._pods.pod import Resources
 from constructs_lib._pods.scheduling import Scheduling, Toleration
@@ -71,6 +71,13 @@ _CONFIG_KEY = "config.yaml"
 # The puller's init containers run this in each image (z2jh's _helpers-daemonset.tpl).
 _PULLED = ["/bin/sh", "-c", "echo Pulling complete"]
 _PAUSE_RESOURCES = {"cpu": "1m", "memory": "8Mi"}
+# Why the pause containers cannot meet some scanner checks (docs/design/security.md, Scanning).
+_PAUSE_EXCEPTIONS = {
+    "CKV_K8S_8": "the pause container has no endpoint to probe",
+    "CKV_K8S_9": "the pause container has no endpoint to probe",
+    **unpinned(PAUSE_IMAGE),
+    **PULL_IF_ABSENT,
+}
 
 # The score plugins, their weights and the MostAllocated strategy of z2jh's
 # scheduling.userScheduler.plugins and pluginConfig: NodeResourcesBalancedAllocation off, the
@@ -412,12 +419,7 @@ def placeholder_specs(
             kind="Deployment",
             name=name,
             labels=labels,
-            annotations=skip_annotations(
-                {
-                    "CKV_K8S_8": "the pause container has no endpoint to probe",
-                    "CKV_K8S_9": "the pause container has no endpoint to probe",
-                }
-            ),
+            annotations=skip_annotations(_PAUSE_EXCEPTIONS),
             spec={
                 "replicas": count,
                 # Replaced all at once: a surge would take room from user servers.
@@ -498,10 +500,7 @@ def puller_specs(
         spec["priorityClassName"] = priority_class
     if image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": secret} for secret in image_pull_secrets]
-    exceptions: dict[str, str] = {
-        "CKV_K8S_8": "the pause container has no endpoint to probe",
-        "CKV_K8S_9": "the pause container has no endpoint to probe",
-    }
+    exceptions = dict(_PAUSE_EXCEPTIONS)
     for image in images:
         exceptions |= unpinned(image)
         if policies.get(image, "IfNotPresent") != "Always":
