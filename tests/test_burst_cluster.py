@@ -18,6 +18,7 @@ from hub_runtime.preview import render_user_objects
 from tests.cluster.cluster import Cluster
 from tests.cluster.kinds import kind_of_manifest
 from tests.cluster.kubelet import NODE_NAME
+from tests.cluster.network import is_ready
 from tests.cluster.scheduler import NodeCapacity, eligible_to_preempt, requests, select_victims
 from tests.support.builders import find, make_chart, make_jupyterhub, synth
 
@@ -103,6 +104,36 @@ def test_user_pod_preempts_a_placeholder(tmp_path: Path) -> None:
         assert user["status"].get("nominatedNodeName") == NODE_NAME
         (survivor,) = _placeholders(cluster.pods())
         assert _bound(survivor)
+
+
+@pytest.mark.slow
+def test_image_puller_pulls_and_stays(tmp_path: Path) -> None:
+    """The puller's pod on the node: each init container runs in its image and exits 0, then
+    the pause container stays, ready."""
+    chart = make_chart()
+    make_jupyterhub(chart, mesh=None, user_pods=UserPods(image_puller=True))
+    manifests = synth(chart)
+    applied = [m for m in manifests if m["kind"] == "PriorityClass" or m["kind"] == "DaemonSet"]
+    kinds = {kind_of_manifest(m) for m in applied}
+    with Cluster(NAMESPACE, kinds, {}, tmp_path) as cluster:
+        cluster.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}])
+        cluster.apply(applied)
+
+        def pulled(pods: list[dict[str, Any]]) -> bool:
+            return any(
+                p["metadata"]["name"].startswith("jupyterhub-continuous-image-puller-")
+                and is_ready(p)
+                for p in pods
+            )
+
+        _wait(cluster, "the puller ready", pulled)
+        (pod,) = cluster.pods()
+        inits = pod["status"]["initContainerStatuses"]
+        assert [s["state"]["terminated"]["exitCode"] for s in inits] == [0] * len(inits)
+        assert [s["image"] for s in inits] == [
+            c["image"]
+            for c in find(manifests, "DaemonSet")["spec"]["template"]["spec"]["initContainers"]
+        ]
 
 
 def _pod(name: str, priority: int, cpu: str, **spec: Any) -> dict[str, Any]:

@@ -41,6 +41,7 @@ BASE_KINDS = tuple(
         "StorageClass",
         "StatefulSet",
         "Deployment",
+        "DaemonSet",
         "Role",
         "RoleBinding",
         "ClusterRole",
