@@ -19,7 +19,13 @@ from tests.cluster.cluster import Cluster
 from tests.cluster.kinds import kind_of_manifest
 from tests.cluster.kubelet import NODE_NAME
 from tests.cluster.network import is_ready
-from tests.cluster.scheduler import NodeCapacity, eligible_to_preempt, requests, select_victims
+from tests.cluster.scheduler import (
+    NodeCapacity,
+    eligible_to_preempt,
+    fit_score,
+    requests,
+    select_victims,
+)
 from tests.support.builders import find, make_chart, make_jupyterhub, synth
 
 NAMESPACE = "jupyterhub"
@@ -134,6 +140,23 @@ def test_image_puller_pulls_and_stays(tmp_path: Path) -> None:
             c["image"]
             for c in find(manifests, "DaemonSet")["spec"]["template"]["spec"]["initContainers"]
         ]
+
+
+def test_user_scheduler_packs_where_the_default_spreads() -> None:
+    """Two nodes, one half full: the user scheduler's configuration (as synthesized) scores the
+    busier node higher, kube-scheduler's default (LeastAllocated) the emptier one."""
+    chart = make_chart()
+    make_jupyterhub(chart, mesh=None, user_pods=UserPods(scheduler=UserScheduler()))
+    config = json.loads(
+        find(synth(chart), "ConfigMap", "jupyterhub-user-scheduler")["data"]["config.yaml"]
+    )
+    (fit,) = config["profiles"][0]["pluginConfig"]
+    packing = fit["args"]["scoringStrategy"]
+    user = _pod("user", 0, "1")
+    busy: list[dict[str, Any]] = [_pod("a", 0, "2")]
+    empty: list[dict[str, Any]] = []
+    assert fit_score(packing, user, busy, NODE) > fit_score(packing, user, empty, NODE)
+    assert fit_score({}, user, busy, NODE) < fit_score({}, user, empty, NODE)
 
 
 def _pod(name: str, priority: int, cpu: str, **spec: Any) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from hub_runtime.quantity import parse_quantity
 from tests.cluster.client import ApiClient, ApiError
 from tests.cluster.kinds import kind_of
 
-__all__ = ["DEFAULT_SCHEDULER", "NodeCapacity", "Scheduler", "select_victims"]
+__all__ = ["DEFAULT_SCHEDULER", "NodeCapacity", "Scheduler", "fit_score", "select_victims"]
 
 POD = kind_of("Pod")
 DEFAULT_SCHEDULER = "default-scheduler"
@@ -80,6 +80,51 @@ def requests(pod: Mapping[str, Any]) -> dict[str, Decimal]:
         for resource, value in of(container).items():
             total[resource] = max(total[resource], value)
     return total
+
+
+# framework.MaxNodeScore.
+_MAX_NODE_SCORE = 100
+
+
+def fit_score(
+    strategy: Mapping[str, Any],
+    pod: Mapping[str, Any],
+    on_node: Iterable[Mapping[str, Any]],
+    node: NodeCapacity,
+) -> int:
+    """NodeResourcesFit's score of the node for ``pod`` under a ``scoringStrategy``
+    (pkg/scheduler/framework/plugins/noderesources: most_allocated.go ``mostResourceScorer``
+    and ``mostRequestedScore``, least_allocated.go ``leastResourceScorer``): per resource the
+    share of the node requested with the pod, (requested * 100 / allocatable) for
+    MostAllocated, ((allocatable - requested) * 100 / allocatable) for LeastAllocated, in
+    whole numbers (Go's integer division, requests as millicores and bytes), averaged by
+    the resources' weights. The default strategy is LeastAllocated, cpu and memory weighted 1
+    (types_pluginargs.go)."""
+    kind = strategy.get("type", "LeastAllocated")
+    weights = strategy.get("resources") or [
+        {"name": "cpu", "weight": 1},
+        {"name": "memory", "weight": 1},
+    ]
+    requested = requests(pod)
+    for other in on_node:
+        for resource, value in requests(other).items():
+            requested[resource] += value
+    allocatable = node.amounts()
+    total = weight_sum = 0
+    for spec in weights:
+        name, weight = spec["name"], int(spec.get("weight", 1))
+        scale = 1000 if name == "cpu" else 1  # kube-scheduler counts cpu in millicores
+        have = int(allocatable[name] * scale)
+        if have == 0:
+            continue
+        used = min(int(requested[name] * scale), have)
+        if kind == "MostAllocated":
+            score = used * _MAX_NODE_SCORE // have
+        else:
+            score = (have - used) * _MAX_NODE_SCORE // have
+        total += score * weight
+        weight_sum += weight
+    return total // weight_sum if weight_sum else 0
 
 
 def priority(pod: Mapping[str, Any]) -> int:
