@@ -299,6 +299,13 @@ def test_quota_nodes_given(chart: cdk8s.Chart) -> None:
     assert quota.nodes == 4
 
 
+def test_fails_negative_nodes(chart: cdk8s.Chart) -> None:
+    jupyterhub = _hub(chart)
+    assert value_error(
+        lambda: HubResourceQuota(chart, "Quota", jupyterhub=jupyterhub, nodes=-1)
+    ) == ("test/Quota: nodes must be a whole number, 0 or more, got -1")
+
+
 def _error(chart: cdk8s.Chart, **user_pods: Any) -> str:
     return value_error(lambda: _hub(chart, UserPods(**user_pods)))
 

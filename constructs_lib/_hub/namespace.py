@@ -308,8 +308,8 @@ class HubResourceQuota(LibraryConstruct):
             Derived.FROM_SERVERS,
             lambda: user_servers + hub.user_pods.placeholders,
         )
-        if isinstance(self.nodes, bool) or not isinstance(self.nodes, int) or self.nodes < 1:
-            raise invalid(self, "nodes", self.nodes, "must be a whole number, 1 or more")
+        if isinstance(self.nodes, bool) or not isinstance(self.nodes, int) or self.nodes < 0:
+            raise invalid(self, "nodes", self.nodes, "must be a whole number, 0 or more")
         self.app_usage = _app_usage(self, jupyterhub, self.nodes)
         self.user_server_usage = _user_server_usage(self, settings)
         self.user_servers = user_servers
