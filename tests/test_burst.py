@@ -355,3 +355,13 @@ def test_fails_two_hubs_of_one_release_with_placeholders(chart: cdk8s.Chart) -> 
         "let one of them run placeholders: user_pods.placeholders=0 for the other), got "
         "'jupyterhub'"
     )
+
+
+def test_fails_scheduler_without_namespace() -> None:
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "test")
+    assert value_error(
+        lambda: make_jupyterhub(chart, user_pods=UserPods(scheduler=UserScheduler()))
+    ).startswith(
+        "test/JupyterHub/Hub: user_pods.scheduler needs the hub's chart to have a namespace: its "
+        "ClusterRoleBinding and leader election Lease name the namespace it runs in, got "
+    )

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from constructs import Construct
 
 from constructs_lib._core._cluster_names import claim_cluster_name
+from constructs_lib._core._errors import invalid
 from constructs_lib._core._objects import ObjectSpec
+from constructs_lib._core._placement import chart_namespace
 from constructs_lib._pods.burst import (
     UserScheduler,
     placeholder_size,
@@ -32,7 +34,16 @@ def scheduler_name(user_pods: UserPods, release: str) -> str | None:
 
 
 def claim_burst_names(scope: Construct, user_pods: UserPods, release: str) -> None:
-    """Claim the cluster-scoped names they create (no two hubs of an app may share them)."""
+    """Claim the cluster-scoped names they create (no two hubs of an app may share them);
+    the user scheduler's binding and lease need the namespace it runs in."""
+    if user_pods.scheduler is not None and chart_namespace(scope) is None:
+        raise invalid(
+            scope,
+            "user_pods.scheduler",
+            user_pods.scheduler,
+            "needs the hub's chart to have a namespace: its ClusterRoleBinding and leader "
+            "election Lease name the namespace it runs in",
+        )
     if user_pods.placeholders:
         name = f"{release}-user-placeholder"
         share = "let one of them run placeholders: user_pods.placeholders=0 for the other"
