@@ -4,6 +4,7 @@ an event loop of their own (a thread), for one namespace. Tests talk to it synch
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Coroutine, Iterable, Mapping
@@ -78,6 +79,11 @@ class Cluster:
         self.api.serve(*self.kinds)
         self._vault = vault
         self._loop = asyncio.new_event_loop()
+        # The kubelet waits on each running container in a thread of its own: the default
+        # pool (CPUs + 4 threads) would leave none for stopping one once enough run.
+        self._loop.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(max_workers=256, thread_name_prefix="cluster")
+        )
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name=f"cluster-{self.addresses.prefix}"
         )
