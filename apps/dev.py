@@ -132,8 +132,12 @@ class DevChart(cdk8s.Chart):
                 image_pull_policy=ImagePullPolicy.ALWAYS,
                 volumes=UserVolume.reference_set(),
             ),
-            # Checkpoints per directory, beside the notebooks (the reference's, corrected).
-            user_pods=UserPods(server_args=REFERENCE_SERVER_ARGS),
+            # Checkpoints per directory, beside the notebooks (the reference's, corrected);
+            # ready for a class starting at once: one user server's room held by a placeholder,
+            # and every image pulled onto each node before anyone spawns there.
+            user_pods=UserPods(
+                server_args=REFERENCE_SERVER_ARGS, placeholders=1, image_puller=True
+            ),
             image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
         )

@@ -46,6 +46,7 @@ from constructs_lib._mesh.istio import (
     OutboundTrafficMode,
     Retries,
 )
+from constructs_lib._pods.burst import KUBE_SCHEDULER_IMAGE, PAUSE_IMAGE, UserScheduler
 from constructs_lib._pods.pod import HealthProbes, IstioSidecar, ProbeTiming, Resources
 from constructs_lib._pods.profile import (
     DEFAULT_USER_IMAGE,
@@ -108,6 +109,8 @@ __all__ = [
     "DEFAULT_STORAGE_CLASS",
     "DEFAULT_USER_IMAGE",
     "GPU_TOLERATION",
+    "KUBE_SCHEDULER_IMAGE",
+    "PAUSE_IMAGE",
     "REFERENCE_SERVER_ARGS",
     "RELOADER_PREREQUISITE",
     "USER_PORT",
@@ -192,6 +195,7 @@ __all__ = [
     "UserContainer",
     "UserPods",
     "UserPriority",
+    "UserScheduler",
     "UserVolume",
     "VaultDelivery",
     "VaultSecret",

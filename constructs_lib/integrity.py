@@ -25,11 +25,13 @@ from constructs_lib._core._reloader import (
 from hub_runtime.frozen import frozen
 
 __all__ = [
+    "DEFAULT_SCHEDULER",
     "DEFAULT_STORAGE_CLASS",
     "EXTENSION_PROVIDER",
     "IMAGE",
     "ISTIO_BUILTIN_PROVIDERS",
     "RELOADER_PREREQUISITE",
+    "SCHEDULER",
     "External",
     "Prerequisite",
     "check_references",
@@ -57,6 +59,10 @@ _BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 EXTENSION_PROVIDER = "ExtensionProvider"
 # A prerequisite of this kind is a container image the app's deployer builds and pushes.
 IMAGE = "Image"
+# A prerequisite of this kind is a scheduler the cluster runs (a pod's schedulerName).
+SCHEDULER = "Scheduler"
+# The scheduler of every cluster (the API server's default schedulerName).
+DEFAULT_SCHEDULER = "default-scheduler"
 # What every Istio mesh has without configuring it: istio/istio 1.30.3,
 # pkg/config/mesh/mesh.go, DefaultMeshConfig() lists these ExtensionProviders, and
 # ApplyMeshConfig() merges a mesh config's own providers into them by name (never drops them).
@@ -87,7 +93,7 @@ class Prerequisite:
     @property
     def is_object(self) -> bool:
         """A Kubernetes object (not a mesh config entry nor an image)."""
-        return self.kind not in (EXTENSION_PROVIDER, IMAGE)
+        return self.kind not in (EXTENSION_PROVIDER, IMAGE, SCHEDULER)
 
     @property
     def ref(self) -> str:
@@ -371,7 +377,30 @@ def _created(objects: list[Manifest]) -> set[tuple[str, str]]:
         for o in objects
         if o["kind"] == "ExternalSecret" and "target" in o.get("spec", {})
     }
-    return index
+    return index | {(SCHEDULER, name) for name in _schedulers(objects)}
+
+
+def _schedulers(objects: list[Manifest]) -> set[str]:
+    """The schedulers pods may name: the cluster's, and each profile of a
+    KubeSchedulerConfiguration a ConfigMap of the app holds (kube-scheduler serves a pod
+    only if its schedulerName is one of its profiles')."""
+    names = {DEFAULT_SCHEDULER}
+    for obj in objects:
+        if obj["kind"] != "ConfigMap":
+            continue
+        for text in (obj.get("data") or {}).values():
+            if "KubeSchedulerConfiguration" not in text:
+                continue
+            try:
+                # The library writes it as JSON, which kube-scheduler's YAML decoder reads.
+                config = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(config, dict) and config.get("kind") == "KubeSchedulerConfiguration":
+                names |= {
+                    p.get("schedulerName", DEFAULT_SCHEDULER) for p in config.get("profiles") or []
+                }
+    return names
 
 
 def _secrets_read(pod: Manifest) -> set[str]:
@@ -411,6 +440,8 @@ def _pod_spec(
         ("serviceAccountName", "ServiceAccount"),
         ("priorityClassName", "PriorityClass"),
         ("runtimeClassName", "RuntimeClass"),
+        # A pod naming a scheduler nothing runs stays Pending for ever, with no event.
+        ("schedulerName", SCHEDULER),
     ):
         if pod.get(key):
             need(f"{here} {key}", kind, pod[key])

@@ -222,6 +222,8 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.automount_service_account_token = False
     if spawner.priority_class_name:
         kube.priority_class_name = spawner.priority_class_name
+    if spawner.scheduler_name:
+        kube.scheduler_name = spawner.scheduler_name
     kube.environment = dict(spawner.env)
     kube.extra_labels = dict(spawner.labels)
     kube.extra_annotations = dict(spawner.annotations)

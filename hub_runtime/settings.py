@@ -344,6 +344,8 @@ class SpawnerSettings:
     delete_claim_with_user: bool = False
     # Where every server opens unless its profile says otherwise; None: the server's own.
     default_url: str | None = None
+    # The scheduler user pods name (the app's user scheduler); None: the cluster's default.
+    scheduler_name: str | None = None
 
 
 @frozen

@@ -140,7 +140,11 @@ def _deployment_and_hpa() -> list[dict[str, Any]]:
 
 def test_drift_replicas_set_in_git_under_an_hpa() -> None:
     manifests = _deployment_and_hpa()
-    deployment = copy.deepcopy(next(m for m in manifests if m["kind"] == "Deployment"))
+    (hpa,) = [m for m in manifests if m["kind"] == "HorizontalPodAutoscaler"]
+    target = hpa["spec"]["scaleTargetRef"]["name"]
+    deployment = copy.deepcopy(
+        next(m for m in manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == target)
+    )
     deployment["spec"]["replicas"] = 1
     live = live_object(deployment, [deployment, *manifests])
     assert live["spec"]["replicas"] == 3

@@ -107,7 +107,13 @@ def test_site_pins_dev_s_images(tmp_path: Path) -> None:
     outdir = tmp_path / "out"
     assert main(["--app", "dev", "--site", str(site), "--outdir", str(outdir)]) == 0
     manifests = read_manifests(outdir / "dev")
-    assert _containers(manifests, "Deployment")["proxy"] == proxy
+    proxies = [
+        m for m in manifests if m["kind"] == "Deployment" and "proxy" in m["metadata"]["name"]
+    ]
+    (container,) = [
+        c for c in proxies[0]["spec"]["template"]["spec"]["containers"] if c["name"] == "proxy"
+    ]
+    assert container["image"] == proxy
     hub = [
         m
         for m in manifests

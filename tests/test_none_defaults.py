@@ -80,6 +80,7 @@ NONE_MEANS = {
     "Toleration.value": "no value (Kubernetes' unset field)",
     "UserPods.default_url": "the server's own",
     "UserPods.prometheus_port": "not scraped",
+    "UserPods.scheduler": "the cluster's default scheduler",
     "UserPods.sidecar": "no sidecar",
     "UserPriority.reason": "created by the app (an existing class says where it is from)",
     "UserPriority.value": "an existing class (the cluster's value)",

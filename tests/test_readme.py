@@ -67,6 +67,25 @@ def test_profiles_example_synthesizes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_bursts_example_synthesizes(tmp_path: Path) -> None:
+    manifests = _run_example(
+        "# Ready for bursts: placeholders, image puller, user scheduler", tmp_path
+    )
+    named = {(m["kind"], m["metadata"]["name"]) for m in manifests}
+    assert {
+        ("Deployment", "jupyterhub-user-placeholder"),
+        ("DaemonSet", "jupyterhub-continuous-image-puller"),
+        ("Deployment", "jupyterhub-user-scheduler"),
+    } <= named
+    placeholders = next(
+        m
+        for m in manifests
+        if m["metadata"]["name"] == "jupyterhub-user-placeholder" and m["kind"] == "Deployment"
+    )
+    assert placeholders["spec"]["replicas"] == 5
+
+
+@pytest.mark.slow
 def test_cdk8s_plus_example_synthesizes(tmp_path: Path) -> None:
     manifests = _run_example("# With cdk8s-plus (`constructs_lib.plus`)", tmp_path)
     ingress = next(m for m in manifests if m["kind"] == "Ingress")

@@ -144,8 +144,8 @@ SCHEMA_FINGERPRINTS = {
     6: "9dc273c20596ebff",
     # metrics_token_env (the hub service that reads /hub/metrics), the hub's own logins (login:
     # LoginSettings, auth.trust "hub"), the database and where the upgrade step backs it up
-    # (DatabaseSettings).
-    7: "90d12df7acc34482",
+    # (DatabaseSettings), the spawner's scheduler_name (the app's user scheduler).
+    7: "72aaf3da6bcbaf5b",
 }
 
 

@@ -41,6 +41,7 @@ class Derived(Enum):
     FROM_SCRAPE_ANNOTATIONS = "each pod's port, as its Prometheus scrape annotations say"
     REFERENCE_PROFILES = "reference_profiles()"
     FROM_START_TIMEOUT = "half the user pods' start_timeout_seconds"
+    FROM_SERVERS = "user_servers plus the user placeholders (one node each at most)"
 
     def __repr__(self) -> str:
         return f"Derived.{self.name}"

@@ -58,6 +58,12 @@ from constructs_lib._core.scan_exceptions import (
     skip_annotations,
     unpinned,
 )
+from constructs_lib._hub._burst_objects import (
+    BURST_SCOPE,
+    burst_specs,
+    claim_burst_names,
+    scheduler_name,
+)
 from constructs_lib._hub._extra_config import check_trait, check_value
 from constructs_lib._hub.database import HubDatabase
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
@@ -379,6 +385,7 @@ class HubStatefulSet(LibraryConstruct):
         _check_placement(self, release)
         if options.user_pods.priority is not None:
             options.user_pods.priority.claim(self, "user_pods.priority", release)
+        claim_burst_names(self, options.user_pods, release)
         scheduling = Scheduling.of(
             self,
             node_selector=options.node_selector,
@@ -464,7 +471,11 @@ class HubStatefulSet(LibraryConstruct):
             ),
         )
         # The PriorityClass user pods name, where the app creates it.
-        priority = user_pods.priority.object_spec(release) if user_pods.priority else None
+        priority = (
+            user_pods.priority.object_spec(release, preempt=user_pods.placeholders > 0)
+            if user_pods.priority
+            else None
+        )
         config_map = self._config_map_spec(config_map_name, data)
         (
             self.service_account,
@@ -487,6 +498,7 @@ class HubStatefulSet(LibraryConstruct):
             ],
         )
         self.user_priority_class = priority_class[0] if priority_class else None
+        self._add_burst_objects()
         hub_container = stateful_set.body["spec"]["template"]["spec"]["containers"][0]
         self.env = ContainerEnv(self, self.stateful_set, 0, hub_container["env"], (TOKEN_ENV,))
         if isinstance(login, HubLogin):
@@ -549,6 +561,21 @@ class HubStatefulSet(LibraryConstruct):
         )
         self.node.try_remove_child(self._config_map.node.id)
         self._config_map = api_objects(self, [self._config_map_spec(name, data)])[0]
+        self._add_burst_objects()
+
+    def _add_burst_objects(self) -> None:
+        """Placeholders, image puller and user scheduler (as ``user_pods`` asks), made again
+        from the profiles when one is added."""
+        self.node.try_remove_child(BURST_SCOPE)
+        specs = burst_specs(
+            self._user_pods,
+            release=self.release,
+            namespace=chart_namespace(self),
+            profiles=self.profiles,
+            priority_class=self.settings.spawner.priority_class_name,
+        )
+        if specs:
+            api_objects(Construct(self, BURST_SCOPE), specs)
 
     @property
     def settings(self) -> HubSettings:
@@ -609,6 +636,7 @@ class HubStatefulSet(LibraryConstruct):
                 image_pull_secrets=tuple(user_pods.image_pull_secrets),
                 delete_claim_with_user=user_pods.delete_claim_with_user,
                 default_url=user_pods.default_url,
+                scheduler_name=scheduler_name(user_pods, self.release),
             ),
             # The plain settings value, as the hub reads it back (IdleCuller is one).
             culler=CullerSettings(**dataclasses.asdict(culler)),

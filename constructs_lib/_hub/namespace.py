@@ -16,6 +16,7 @@ from constructs_lib._core._checks import check_instance
 from constructs_lib._core._cluster_names import claim_cluster_name
 from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
+from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, check_dns_label
@@ -41,7 +42,7 @@ __all__ = ["HubNamespace", "HubResourceQuota", "PodSecurityLevel"]
 
 # The extended resource of NVIDIA's device plugin.
 GPU = "nvidia.com/gpu"
-_SCALED_KINDS = {"Deployment", "StatefulSet", "HorizontalPodAutoscaler"}
+_SCALED_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "HorizontalPodAutoscaler"}
 # requests.cpu, limits.memory, requests.nvidia.com/gpu, pods, services.loadbalancers, ...
 # The resources a ResourceQuota's hard may name (Kubernetes' "Resource Quotas" page: compute,
 # storage and object count); extended and storage-class resources are qualified ("<x>/<y>").
@@ -232,7 +233,8 @@ class HubResourceQuota(LibraryConstruct):
     injected sidecar and init container included): the hub, the proxy at its autoscaler's
     maximum plus its rolling update's surge, the pods of its route store when the app deploys
     one, and ``user_servers`` user servers of the largest profile (per resource), of which
-    ``gpu_servers`` may have GPUs. ``overrides`` replaces single entries of ``hard``
+    ``gpu_servers`` may have GPUs; the user placeholders, the user scheduler, and the image
+    puller's pod on each of ``nodes`` nodes. ``overrides`` replaces single entries of ``hard``
     (e.g. ``{"limits.memory": "512Gi"}``). No LoadBalancer Services: traffic enters through
     the ingress. Make it in the hub's chart's namespace, once per hub, after the last
     ``add_profile``.
@@ -246,6 +248,10 @@ class HubResourceQuota(LibraryConstruct):
             default none.
         load_balancers: LoadBalancer Services allowed; default 0, as traffic enters through the
             ingress.
+        nodes: the nodes the image puller's DaemonSet runs a pod on (counted only with
+            ``UserPods(image_puller=True)``); default ``Derived.FROM_SERVERS``: user_servers
+            plus the placeholders, as the cluster autoscaler removes a node that runs no user
+            server nor placeholder (it ignores DaemonSet pods when scaling down).
     """
 
     quota = Handle[cdk8s.ApiObject]("The ResourceQuota.")
@@ -262,6 +268,7 @@ class HubResourceQuota(LibraryConstruct):
         gpu_servers: int = 1,
         overrides: Mapping[str, str] = MappingProxyType({}),
         load_balancers: int = 0,
+        nodes: int | Derived = Derived.FROM_SERVERS,
     ) -> None:
         super().__init__(scope, id)
         check_arguments(self, HubResourceQuota.__init__, jupyterhub=jupyterhub, overrides=overrides)
@@ -294,7 +301,16 @@ class HubResourceQuota(LibraryConstruct):
         hub = jupyterhub.hub
         claim_companion(self, hub, field="jupyterhub", reads_profiles=True)
         settings = hub.settings
-        self.app_usage = _app_usage(self, jupyterhub)
+        self.nodes = resolve(
+            self,
+            "nodes",
+            nodes,
+            Derived.FROM_SERVERS,
+            lambda: user_servers + hub.user_pods.placeholders,
+        )
+        if isinstance(self.nodes, bool) or not isinstance(self.nodes, int) or self.nodes < 0:
+            raise invalid(self, "nodes", self.nodes, "must be a whole number, 0 or more")
+        self.app_usage = _app_usage(self, jupyterhub, self.nodes)
         self.user_server_usage = _user_server_usage(self, settings)
         self.user_servers = user_servers
         self.gpu_servers = gpu_servers
@@ -321,8 +337,8 @@ class HubResourceQuota(LibraryConstruct):
         )
 
 
-def _app_usage(scope: Construct, jupyterhub: JupyterHub) -> PodUsage:
-    """The most the app's own workloads take at once."""
+def _app_usage(scope: Construct, jupyterhub: JupyterHub, nodes: int) -> PodUsage:
+    """The most the app's own workloads take at once (a DaemonSet one pod per node)."""
     members: list[Construct] = [jupyterhub]
     if isinstance(jupyterhub.proxy.routes, Construct):
         members.append(jupyterhub.proxy.routes)  # a route store the app deploys
@@ -338,7 +354,10 @@ def _app_usage(scope: Construct, jupyterhub: JupyterHub) -> PodUsage:
             continue
         name = obj["metadata"]["name"]
         template = obj["spec"]["template"]
-        pods = most.get(name, obj["spec"].get("replicas", 1)) + _surge(obj, most.get(name))
+        if obj["kind"] == "DaemonSet":
+            pods = nodes  # its updates replace pods in place (maxSurge 0, the default)
+        else:
+            pods = most.get(name, obj["spec"].get("replicas", 1)) + _surge(obj, most.get(name))
         one = pod_usage(template["metadata"], template["spec"])
         _check_complete(scope, f"{obj['kind']}/{name}", one)
         usage = usage.plus(one.times(pods))

@@ -16,6 +16,7 @@ from constructs_lib._core._names import Component, check_dns_subdomain, selector
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core._props import renamed
 from constructs_lib._core._quantity import check_quantity
+from constructs_lib._pods.burst import PLACEHOLDER_PRIORITY, UserScheduler, check_placeholders
 from constructs_lib._pods.pod import IstioSidecar
 from constructs_lib._pods.profile_options import check_default_url
 from constructs_lib.integrity import Prerequisite
@@ -133,10 +134,18 @@ class UserPriority:
         spec = self.object_spec(release)
         return api_objects(scope, [spec])[0] if spec else None
 
-    def object_spec(self, release: str) -> ObjectSpec | None:
-        """The PriorityClass (cluster-scoped: no namespace), when the app creates it."""
+    def object_spec(self, release: str, *, preempt: bool = False) -> ObjectSpec | None:
+        """The PriorityClass (cluster-scoped: no namespace), when the app creates it.
+        ``preempt``: user servers may evict pods of lower priority (the app's placeholders):
+        kube-scheduler never preempts for a pod whose class says ``Never``."""
         if not self.created_by_app:
             return None
+        description = self.description
+        if preempt:
+            description = (
+                "JupyterHub user servers: preempt only pods of lower priority (the user "
+                "placeholders), and are not preempted by pods without a priority class."
+            )
         return object_spec(
             "UserPriorityClass",
             api_version="scheduling.k8s.io/v1",
@@ -145,8 +154,8 @@ class UserPriority:
             labels=selector_labels(release, Component.SINGLEUSER),
             value=self.value,
             globalDefault=False,
-            preemptionPolicy="Never",
-            description=self.description,
+            preemptionPolicy="PreemptLowerPriority" if preempt else "Never",
+            description=description,
             cluster_scoped=True,
         )
 
@@ -208,6 +217,26 @@ class UserPods:
     # None: the server's own (the image's; JupyterLab in docker-stacks); a profile's
     # default_url replaces it.
     default_url: str | None = None
+    # Pause pods holding room for this many more user servers of the default profile; user
+    # servers preempt them (their class then preempts lower priorities), and the cluster
+    # autoscaler adds a node for the evicted ones. 0 (z2jh's default): none.
+    placeholders: int = 0
+    # The placeholders' PriorityClass value: z2jh's, the cluster autoscaler's cutoff (lower
+    # ones never add a node); it must be below the user pods'.
+    placeholder_priority: int = PLACEHOLDER_PRIORITY
+    # A DaemonSet pulling every image user pods may run onto each node, so that a spawn on a
+    # new node does not wait for a pull (z2jh's continuous puller). Off unless asked.
+    image_puller: bool = False
+    # kube-scheduler packing user pods (and placeholders) onto the busiest nodes, so that the
+    # autoscaler can remove the others; None: the cluster's default scheduler.
+    scheduler: UserScheduler | None = None
+
+    @property
+    def user_priority_value(self) -> int | None:
+        """The user pods' priority where it is known here (0 without a class)."""
+        if self.priority is None:
+            return 0
+        return self.priority.value if self.priority.created_by_app else None
 
     def check(self, scope: Construct) -> None:
         if isinstance(self.cmd, str) or not self.cmd or not all(self.cmd):
@@ -251,6 +280,19 @@ class UserPods:
         check_quantity(scope, "user_pods.init_cpu", self.init_cpu)
         check_quantity(scope, "user_pods.init_memory", self.init_memory)
         check_image_pull_secrets(scope, "user_pods.image_pull_secrets", self.image_pull_secrets)
+        check_placeholders(
+            scope, self.placeholders, self.placeholder_priority, self.user_priority_value
+        )
+        if not isinstance(self.image_puller, bool):
+            raise invalid(
+                scope, "user_pods.image_puller", self.image_puller, "must be True or False"
+            )
+        if self.scheduler is not None:
+            if not isinstance(self.scheduler, UserScheduler):
+                raise invalid(
+                    scope, "user_pods.scheduler", self.scheduler, "must be a UserScheduler or None"
+                )
+            self.scheduler.check(scope, "user_pods.scheduler")
         if not isinstance(self.delete_claim_with_user, bool):
             raise invalid(
                 scope,

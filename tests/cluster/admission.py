@@ -206,6 +206,9 @@ def admit_pod(pod: dict[str, Any], namespace: str, store: Store) -> None:
                     "", "pods", name, f"no PriorityClass with name {priority_class} was found"
                 )
             spec["priority"] = found.get("value", 0)
+            # The class's preemption policy, PreemptLowerPriority unless it says
+            # (plugin/pkg/admission/priority/admission.go, admitPod).
+            spec["preemptionPolicy"] = found.get("preemptionPolicy", "PreemptLowerPriority")
     runtime_class = spec.get("runtimeClassName")
     if runtime_class and store.lookup(RUNTIME_CLASS, None, runtime_class) is None:
         raise forbidden("", "pods", name, f'pod rejected: RuntimeClass "{runtime_class}" not found')

@@ -4,6 +4,7 @@ an event loop of their own (a thread), for one namespace. Tests talk to it synch
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Coroutine, Iterable, Mapping
@@ -18,8 +19,9 @@ from tests.cluster.api import ClusterApi
 from tests.cluster.client import ApiClient
 from tests.cluster.controllers import EXTERNAL_SECRET, Controllers
 from tests.cluster.kinds import Kind, kind_of, kind_of_manifest
-from tests.cluster.kubelet import Kubelet
+from tests.cluster.kubelet import NODE_NAME, Kubelet
 from tests.cluster.network import AddressPool, HostsFile, ServiceProxy
+from tests.cluster.scheduler import DEFAULT_SCHEDULER, NodeCapacity, Scheduler
 
 __all__ = ["BASE_KINDS", "Cluster"]
 
@@ -40,6 +42,7 @@ BASE_KINDS = tuple(
         "StorageClass",
         "StatefulSet",
         "Deployment",
+        "DaemonSet",
         "Role",
         "RoleBinding",
         "ClusterRole",
@@ -59,8 +62,15 @@ class Cluster:
         kinds: Iterable[Kind],
         vault: Mapping[tuple[str, str], str],
         workdir: Path,
+        *,
+        capacity: NodeCapacity | None = None,
+        schedulers: Iterable[str] = (DEFAULT_SCHEDULER,),
     ) -> None:
+        """``capacity``: the node's, with a scheduler (``scheduler.py``, serving the
+        ``schedulers`` names) binding pods within it; None: the kubelet takes every pod."""
         self.namespace = namespace
+        self.capacity = capacity
+        self.schedulers = tuple(schedulers)
         self.addresses = AddressPool()
         self.workdir = workdir
         self.hosts = HostsFile(self.workdir / "hosts")
@@ -69,6 +79,11 @@ class Cluster:
         self.api.serve(*self.kinds)
         self._vault = vault
         self._loop = asyncio.new_event_loop()
+        # The kubelet waits on each running container in a thread of its own: the default
+        # pool (CPUs + 4 threads) would leave none for stopping one once enough run.
+        self._loop.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(max_workers=256, thread_name_prefix="cluster")
+        )
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name=f"cluster-{self.addresses.prefix}"
         )
@@ -109,11 +124,22 @@ class Cluster:
             self.admin, self.namespace, self._vault, external_secrets=EXTERNAL_SECRET in self.kinds
         )
         self.kubelet = Kubelet(
-            self.admin, self.namespace, self.addresses, self.hosts.path, self.workdir, self.api_url
+            self.admin,
+            self.namespace,
+            self.addresses,
+            self.hosts.path,
+            self.workdir,
+            self.api_url,
+            binds=self.capacity is None,
         )
-        self._tasks = [
-            asyncio.create_task(part.run()) for part in (self.proxy, self.controllers, self.kubelet)
-        ]
+        parts: list[Any] = [self.proxy, self.controllers, self.kubelet]
+        self.scheduler = None
+        if self.capacity is not None:
+            self.scheduler = Scheduler(
+                self.admin, self.namespace, NODE_NAME, self.capacity, self.schedulers
+            )
+            parts.append(self.scheduler)
+        self._tasks = [asyncio.create_task(part.run()) for part in parts]
 
     async def _stop(self) -> None:
         await self.kubelet.shutdown()

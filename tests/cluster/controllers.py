@@ -1,13 +1,16 @@
 """The controllers the apps rely on, reduced to what they do for them:
 
-- StatefulSet and Deployment: create the workload's pods from its template (``<name>-<i>``
-  with its volumeClaimTemplates as PersistentVolumeClaims; ``<name>-<hash>-<random>``),
+- StatefulSet, Deployment and DaemonSet: create the workload's pods from its template
+  (``<name>-<i>`` with its volumeClaimTemplates as PersistentVolumeClaims;
+  ``<name>-<hash>-<random>``; ``<name>-<random>`` on the one node, pinned to it by node
+  affinity as pkg/controller/daemon's ``util.ReplaceDaemonSetPodNodeNameNodeAffinity`` does),
   retrying a refused create as the controllers do and recording why (FailedCreate);
 - External Secrets Operator: an ExternalSecret's target Secret, from a test Vault;
 - the garbage collector: objects whose ownerReferences name a deleted pod are deleted
   (KubeSpawner's per-user Service belongs to its pod).
 
-Not emulated: rolling updates, scaling (HPA), recreating deleted pods, PodDisruptionBudgets.
+Not emulated: rolling updates, scaling (HPA), recreating deleted pods, PodDisruptionBudgets,
+nodes a DaemonSet's node selector or tolerations would leave out.
 """
 
 from __future__ import annotations
@@ -23,16 +26,28 @@ from typing import Any
 from tests.cluster.api import now
 from tests.cluster.client import ApiClient, ApiError
 from tests.cluster.kinds import kind_of
+from tests.cluster.kubelet import NODE_NAME
 
 __all__ = ["EXTERNAL_SECRET", "Controllers"]
 
 POD, SECRET, SERVICE = kind_of("Pod"), kind_of("Secret"), kind_of("Service")
 PVC, EVENT = kind_of("PersistentVolumeClaim"), kind_of("Event")
 STATEFUL_SET, DEPLOYMENT = kind_of("StatefulSet"), kind_of("Deployment")
+DAEMON_SET = kind_of("DaemonSet")
 EXTERNAL_SECRET = kind_of("ExternalSecret", "external-secrets.io/v1")
 # What objects the garbage collector looks at for owners.
 _OWNED = (SERVICE, SECRET)
 _RETRY = 1.0
+
+
+def _on_node() -> dict[str, Any]:
+    """The node affinity a DaemonSet pod gets for its node."""
+    term = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [NODE_NAME]}]}
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
+        }
+    }
 
 
 class Controllers:
@@ -53,6 +68,7 @@ class Controllers:
         await asyncio.gather(
             self._workloads(STATEFUL_SET),
             self._workloads(DEPLOYMENT),
+            self._workloads(DAEMON_SET),
             self._external_secrets(),
             self._garbage_collector(),
         )
@@ -77,7 +93,8 @@ class Controllers:
             "uid": workload["metadata"]["uid"],
             "controller": True,
         }
-        for index in range(spec.get("replicas", 1)):
+        daemon = workload["kind"] == "DaemonSet"
+        for index in range(1 if daemon else spec.get("replicas", 1)):
             pod = copy.deepcopy(template)
             metadata = pod["metadata"]
             metadata["ownerReferences"] = [owner]
@@ -89,6 +106,10 @@ class Controllers:
                     "statefulset.kubernetes.io/pod-name": metadata["name"],
                 }
                 await self._claims(workload, metadata["name"], pod["spec"])
+            elif daemon:
+                metadata["name"] = f"{name}-{secrets.token_hex(3)[:5]}"
+                labels_of = {"controller-revision-hash": revision, "pod-template-generation": "1"}
+                pod["spec"]["affinity"] = {**pod["spec"].get("affinity", {}), **_on_node()}
             else:
                 metadata["name"] = f"{name}-{revision}-{secrets.token_hex(3)[:5]}"
                 labels_of = {"pod-template-hash": revision}

@@ -179,6 +179,12 @@ def _notebook(container: Container) -> Start:
     return Start([str(_VENV_BIN / "jupyterhub-singleuser"), *args, *root], env, home)
 
 
+def _pause(container: Container) -> Start:
+    """The pause image (kubernetes build/pause: ``ENTRYPOINT ["/pause"]``, which sleeps
+    until a signal ends it; ``USER 65535:65535``)."""
+    return Start(["sleep", "infinity"], {}, container.scratch)
+
+
 IMAGES: dict[str, Image] = {
     # z2jh's public hub image (USER jovyan), and this repository's Dockerfile's.
     "quay.io/jupyterhub/k8s-hub": Image((1000, 1000), _hub),
@@ -188,6 +194,7 @@ IMAGES: dict[str, Image] = {
     "registry.example.org/jupyterhub/proxy-redis": Image((65534, 65534), _chp),
     "docker.io/library/redis": Image((999, 1000), _redis),
     "quay.io/jupyter/scipy-notebook": Image((1000, 100), _notebook),
+    "registry.k8s.io/pause": Image((65535, 65535), _pause),
 }
 
 

@@ -45,6 +45,7 @@ _API_VERSIONS = {
     "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
     "StatefulSet": "apps/v1",
     "Deployment": "apps/v1",
+    "DaemonSet": "apps/v1",
 }
 
 

@@ -87,8 +87,12 @@ class Kubelet:
         hosts: Path,
         workdir: Path,
         api_url: str,
+        *,
+        binds: bool = True,
     ) -> None:
         self.client = client
+        # False: a scheduler binds pods (scheduler.py); the kubelet runs those bound to it.
+        self.binds = binds
         self.namespace = namespace
         self.addresses = addresses
         self.hosts = hosts
@@ -108,7 +112,8 @@ class Kubelet:
                 if worker is not None:
                     await self._forget(name, kill=True)
             elif worker is None:
-                if not pod["metadata"].get("deletionTimestamp"):
+                bound = self.binds or pod["spec"].get("nodeName") == NODE_NAME
+                if bound and not pod["metadata"].get("deletionTimestamp"):
                     self.pods[name] = _PodWorker(self, pod)
             elif pod["metadata"].get("deletionTimestamp"):
                 worker.terminate(pod)
@@ -153,9 +158,10 @@ class _PodWorker:
 
     async def _run(self) -> None:
         try:
-            await self.client.patch(
-                POD, self.kubelet.namespace, self.name, {"spec": {"nodeName": NODE_NAME}}
-            )
+            if self.kubelet.binds:
+                await self.client.patch(
+                    POD, self.kubelet.namespace, self.name, {"spec": {"nodeName": NODE_NAME}}
+                )
             await self._write_status()
             references, env = await self._prepare()
             specs = self.pod["spec"].get("initContainers", [])

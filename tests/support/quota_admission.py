@@ -131,9 +131,10 @@ def _effective(spec: Pod, kind: str, resource: str, *, required: bool) -> Decima
     return max(total, peak)
 
 
-def app_pods(manifests: Iterable[Pod]) -> list[tuple[str, Pod]]:
+def app_pods(manifests: Iterable[Pod], nodes: int = 1) -> list[tuple[str, Pod]]:
     """Every pod the app's workloads run at most: HPA maximum replicas plus the rolling
-    update's surge for Deployments, ``replicas`` for StatefulSets."""
+    update's surge for Deployments (none when they are recreated), ``replicas`` for
+    StatefulSets, one per node of ``nodes`` for DaemonSets."""
     objects = list(manifests)
     scaled = {
         o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
@@ -142,11 +143,14 @@ def app_pods(manifests: Iterable[Pod]) -> list[tuple[str, Pod]]:
     }
     pods = []
     for obj in objects:
-        if obj["kind"] not in ("Deployment", "StatefulSet"):
+        if obj["kind"] not in ("Deployment", "StatefulSet", "DaemonSet"):
             continue
         name = obj["metadata"]["name"]
         replicas = scaled.get(name, obj["spec"].get("replicas", 1))
-        if obj["kind"] == "Deployment":
+        strategy = (obj["spec"].get("strategy") or {}).get("type", "RollingUpdate")
+        if obj["kind"] == "DaemonSet":
+            replicas = nodes
+        elif obj["kind"] == "Deployment" and strategy == "RollingUpdate":
             surge = ((obj["spec"].get("strategy") or {}).get("rollingUpdate") or {}).get(
                 "maxSurge", "25%"
             )
