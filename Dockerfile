@@ -21,7 +21,10 @@ COPY pyproject.toml setup.py README.md LICENSE ./
 COPY scripts/hub_requirements.py scripts/
 # The [hub] extra with every transitive package pinned as in z2jh's image, then hub_runtime
 # itself without the library's own (cdk8s) dependencies, which the hub does not use.
-RUN python scripts/hub_requirements.py > hub-requirements.txt \
+# More extras of pyproject.toml, for a proxy whose client the image lacks
+# (--build-arg HUB_EXTRAS=hub-traefik for TraefikProxy).
+ARG HUB_EXTRAS=""
+RUN python scripts/hub_requirements.py "$HUB_EXTRAS" > hub-requirements.txt \
     && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt
 COPY hub_runtime ./hub_runtime
 COPY constructs_lib ./constructs_lib

@@ -75,6 +75,11 @@ from constructs_lib._proxies.proxy import (
     ProxyOptions,
 )
 from constructs_lib._proxies.routes import RedisRouteStore, RouteStore
+from constructs_lib._proxies.traefik_proxy import (
+    DEFAULT_TRAEFIK_IMAGE,
+    TraefikProxy,
+    TraefikProxyOptions,
+)
 from constructs_lib.integrity import (
     DEFAULT_STORAGE_CLASS,
     RELOADER_PREREQUISITE,
@@ -91,6 +96,7 @@ __all__ = [
     "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_STORAGE_CLASS",
+    "DEFAULT_TRAEFIK_IMAGE",
     "DEFAULT_USER_IMAGE",
     "GPU_TOLERATION",
     "REFERENCE_SERVER_ARGS",
@@ -157,6 +163,8 @@ __all__ = [
     "TaintEffect",
     "Toleration",
     "TolerationOperator",
+    "TraefikProxy",
+    "TraefikProxyOptions",
     "UserContainer",
     "UserPods",
     "UserPriority",
