@@ -115,6 +115,7 @@ def test_static_configuration_is_what_the_hub_client_expects(chart: cdk8s.Chart)
     assert flags["providers.redis.endpoints"] == "jupyterhub-redis:6379"
     assert flags["providers.redis.password"] == "$(REDIS_PASSWORD)"
     assert flags["api.dashboard"] == "false"
+    assert flags["entryPoints.http.http.aliasHeadersStrategy"] == "delete"
     password = _container(manifests)["env"][0]
     assert password["valueFrom"]["secretKeyRef"] == {
         "name": "jupyterhub-redis",

@@ -359,6 +359,10 @@ class TraefikProxy(LibraryConstruct):
             f"--entryPoints.{_PUBLIC_ENTRYPOINT}.address=:{self.PORT}",
             f"--entryPoints.{_API_ENTRYPOINT}.address=:{self.API_PORT}",
             f"--entryPoints.{_METRICS_ENTRYPOINT}.address=:{self.METRICS_PORT}",
+            # A client's header whose name aliases another (X_Auth_Request_User for the
+            # user header) is dropped, not passed to servers that may read it as that one:
+            # Traefik's own advice, which it logs at start while this is unset.
+            f"--entryPoints.{_PUBLIC_ENTRYPOINT}.http.aliasHeadersStrategy=delete",
             # The API, routed only by the hub's auth_api router (basic auth); no dashboard.
             "--api=true",
             "--api.dashboard=false",
