@@ -13,15 +13,23 @@ import os
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import bcrypt
 from jupyterhub_traefik_proxy.redis import TraefikRedisProxy
 from traitlets import default
 
-__all__ = ["API_USER", "REDIS_URI_ENV", "TraefikRoutesProxy", "redis_parts"]
+__all__ = ["API_HASH_ROUNDS", "API_USER", "REDIS_URI_ENV", "TraefikRoutesProxy", "redis_parts"]
 
 # The same variable as CHP's Redis backend reads (constructs_lib: routes.REDIS_URI_ENV).
 REDIS_URI_ENV = "CONFIGURABLE_PROXY_REDIS_URI"
 # The basic-auth user of Traefik's API (the hub writes its route_api router with it).
 API_USER = "jupyterhub"
+# bcrypt's least work factor for the API's basic-auth hash. Traefik checks the hash on every
+# API request, and the hub asks the API twice per poll while it waits for each new route: at
+# bcrypt's default 12 rounds each check costs Traefik about 250 ms of CPU, most of a route's
+# add time (scripts/bench_proxies.py). The password is the proxy token, a random secret (the
+# deploy guide makes it with `openssl rand -hex 32`): stretching does not make it harder to
+# guess, it protects guessable passwords. Set traefik_api_hashed_password to choose another.
+API_HASH_ROUNDS = 4
 
 
 def redis_parts(uri: str) -> tuple[str, str]:
@@ -79,3 +87,8 @@ class TraefikRoutesProxy(TraefikRedisProxy):  # type: ignore[misc]  # untyped pa
     def _api_password(self) -> str:
         token: Any = self.config.ConfigurableHTTPProxy.get("auth_token", "")
         return str(token)
+
+    @default("traefik_api_hashed_password")
+    def _api_hash(self) -> str:
+        password = self.traefik_api_password.encode()
+        return bcrypt.hashpw(password, bcrypt.gensalt(rounds=API_HASH_ROUNDS)).decode("ascii")

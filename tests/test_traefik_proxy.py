@@ -38,7 +38,7 @@ from constructs_lib import (
 )
 from hub_runtime.config import apply
 from hub_runtime.settings import dump_settings
-from hub_runtime.traefik_proxy import REDIS_URI_ENV, redis_parts
+from hub_runtime.traefik_proxy import API_HASH_ROUNDS, REDIS_URI_ENV, redis_parts
 from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 from tests.support.kube_schemas import validate_strictly
 from tests.support.processes import deployment, redis_server
@@ -455,3 +455,16 @@ def test_user_server_route_added_and_deleted(traefik: tuple[TraefikDeployment, A
         )
         # The hub's default route answers now: the server is not running.
         assert "started" not in gone.text, gone.text[:300]
+
+
+def test_api_hash_is_cheap_to_check(
+    chart: cdk8s.Chart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Traefik checks the hash at every API request the hub makes while it waits for a
+    route: bcrypt at its least work factor, and it matches the token."""
+    import bcrypt
+
+    client = _hub_proxy(chart, _app(chart), tmp_path, monkeypatch)
+    hashed = client.traefik_api_hashed_password
+    assert hashed.startswith(f"$2b${API_HASH_ROUNDS:02d}$")
+    assert bcrypt.checkpw(SECRET_TOKEN.encode(), hashed.encode())
