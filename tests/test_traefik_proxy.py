@@ -41,6 +41,7 @@ from hub_runtime.settings import dump_settings
 from hub_runtime.traefik_proxy import API_HASH_ROUNDS, REDIS_URI_ENV, redis_parts
 from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 from tests.support.kube_schemas import validate_strictly
+from tests.support.network_policy import NAMESPACE_LABELS, allowed
 from tests.support.processes import deployment, redis_server
 from tests.support.traefik import TRAEFIK_EXTRA_CONFIG, TraefikDeployment
 
@@ -234,6 +235,39 @@ def test_policies_follow_the_proxy(chart: cdk8s.Chart) -> None:
     assert proxy_peer in sources("jupyterhub-hub", 8081)
     assert proxy_peer in sources("jupyterhub-singleuser-server", 8888)
     assert sources("jupyterhub-redis", 6379) == [proxy_peer, hub_peer]
+
+
+def test_user_pod_preview_is_reached_by_traefik_only(chart: cdk8s.Chart) -> None:
+    """The user pod KubeSpawner renders from this app's hub settings (the preview) is
+    admitted from Traefik's pods and the hub at the user port, and Redis is not reachable
+    from it."""
+    from hub_runtime.preview import render_user_objects
+
+    jupyterhub = _app(chart)
+    HubNetworkPolicies(
+        chart,
+        "NetworkPolicies",
+        jupyterhub=jupyterhub,
+        ingress_from=NetworkPeer.ISTIO_INGRESS_GATEWAY,
+    )
+    policies = [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
+    settings = jupyterhub.hub.settings
+    rendered = render_user_objects(
+        settings,
+        namespace="jupyterhub",
+        user=USER,
+        admin=False,
+        profile=settings.profiles[0].slug,
+    )
+    (pod,) = [m for m in rendered if m["kind"] == "Pod"]
+    user_labels = pod["metadata"]["labels"]
+    port = settings.spawner.port
+    assert allowed(policies, (NAMESPACE_LABELS, jupyterhub.proxy.labels), user_labels, port)
+    assert allowed(policies, (NAMESPACE_LABELS, jupyterhub.hub.labels), user_labels, port)
+    assert not allowed(policies, (NAMESPACE_LABELS, user_labels), jupyterhub.proxy.labels, 8081)
+    redis = jupyterhub.proxy.routes.labels
+    assert not allowed(policies, (NAMESPACE_LABELS, user_labels), redis, 6379)
+    assert allowed(policies, (NAMESPACE_LABELS, jupyterhub.hub.labels), redis, 6379)
 
 
 def test_ingresses_send_requests_to_the_public_port(chart: cdk8s.Chart) -> None:
