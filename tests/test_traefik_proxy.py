@@ -265,7 +265,9 @@ def test_user_pod_preview_is_reached_by_traefik_only(chart: cdk8s.Chart) -> None
     assert allowed(policies, (NAMESPACE_LABELS, jupyterhub.proxy.labels), user_labels, port)
     assert allowed(policies, (NAMESPACE_LABELS, jupyterhub.hub.labels), user_labels, port)
     assert not allowed(policies, (NAMESPACE_LABELS, user_labels), jupyterhub.proxy.labels, 8081)
-    redis = jupyterhub.proxy.routes.labels
+    routes = jupyterhub.proxy.routes
+    assert isinstance(routes, RedisRouteStore)
+    redis = routes.labels
     assert not allowed(policies, (NAMESPACE_LABELS, user_labels), redis, 6379)
     assert allowed(policies, (NAMESPACE_LABELS, jupyterhub.hub.labels), redis, 6379)
 
