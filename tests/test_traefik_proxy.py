@@ -504,3 +504,17 @@ def test_api_hash_is_cheap_to_check(
     hashed = client.traefik_api_hashed_password
     assert hashed.startswith(f"$2b${API_HASH_ROUNDS:02d}$")
     assert bcrypt.checkpw(SECRET_TOKEN.encode(), hashed.encode())
+
+
+def test_hub_packages_are_the_extra() -> None:
+    """The packages the hub is told it needs are those of the extra the message names."""
+    import tomllib
+
+    from tests.support.manifests import ROOT
+
+    limits = TraefikProxyOptions().hub_limits()
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    names = {r.split("[")[0].split("==")[0] for r in extras[limits.hub_extra]}
+    assert names == set(limits.hub_packages)

@@ -755,7 +755,7 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
             options.image,
             f"must be an image with {', '.join(limits.hub_packages)} for the proxy's client "
             f"{limits.proxy_class} (z2jh's has none): build the Dockerfile with --build-arg "
-            "HUB_EXTRAS=hub-traefik, push it and pass its reference",
+            f"HUB_EXTRAS={limits.hub_extra}, push it and pass its reference",
         )
     if options.pre_stop_seconds < 0:
         raise invalid(hub, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")

@@ -63,7 +63,9 @@ class HubLimits:
         hub_env: environment variables the hub's container needs for ``proxy_class`` (e.g.
             where the route store is); default none.
         hub_packages: Python packages ``proxy_class`` needs that z2jh's hub image lacks; the
-            hub then refuses that image (build the Dockerfile with them); default none.
+            hub then refuses that image; default none.
+        hub_extra: the extra of pyproject.toml with those packages, which the Dockerfile
+            installs with ``--build-arg HUB_EXTRAS=<extra>``; default none.
     """
 
     max_named_servers: int | None = None
@@ -73,6 +75,7 @@ class HubLimits:
     activity_interval_seconds: int = 10
     hub_env: tuple[Mapping[str, Any], ...] = ()
     hub_packages: tuple[str, ...] = ()
+    hub_extra: str = ""
 
 
 @runtime_checkable

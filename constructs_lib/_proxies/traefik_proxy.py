@@ -59,6 +59,7 @@ from constructs_lib._proxies.routes import REDIS_PASSWORD_ENV, RedisRouteStore
 
 __all__ = [
     "DEFAULT_TRAEFIK_IMAGE",
+    "TRAEFIK_HUB_EXTRA",
     "TRAEFIK_HUB_PACKAGES",
     "TRAEFIK_HUB_PROXY_CLASS",
     "TraefikProxy",
@@ -73,6 +74,7 @@ DEFAULT_TRAEFIK_IMAGE = "docker.io/library/traefik:v3.7.15"
 TRAEFIK_HUB_PROXY_CLASS = "hub_runtime.traefik_proxy.TraefikRoutesProxy"
 # What that client needs in the hub image beyond z2jh's (pyproject's [hub-traefik] extra).
 TRAEFIK_HUB_PACKAGES = ("jupyterhub-traefik-proxy", "redis", "toml")
+TRAEFIK_HUB_EXTRA = "hub-traefik"
 # jupyterhub-traefik-proxy's names: the public entrypoint follows the hub's public_url scheme
 # (proxy.py, _default_traefik_entrypoint: "http"), the API's is traefik_api_entrypoint's
 # default, and the Redis keys sit under kv_traefik_prefix's default (kv_proxy.py).
@@ -144,6 +146,7 @@ class TraefikProxyOptions:
             activity_interval_seconds=_ROUTES_POLL_SECONDS,
             hub_env=tuple(store.proxy_env()) if isinstance(store, RedisRouteStore) else (),
             hub_packages=TRAEFIK_HUB_PACKAGES,
+            hub_extra=TRAEFIK_HUB_EXTRA,
         )
 
 
