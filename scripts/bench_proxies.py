@@ -360,7 +360,7 @@ def plot(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (latency, rates, memory) = plt.subplots(1, 3, figsize=(15, 4.2))
+    figure, (latency, rates, sockets, memory) = plt.subplots(1, 4, figsize=(19, 4.2))
     for proxy in proxies:
         latency.errorbar(
             options.sizes,
@@ -379,6 +379,12 @@ def plot(
             marker="o",
             label=proxy.name,
         )
+        sockets.plot(
+            options.clients,
+            [statistics.median(proxy.rate[("ws", c)]) for c in options.clients],
+            marker="o",
+            label=proxy.name,
+        )
         times = [t for t, who, _ in sampler.samples if who == proxy.name]
         mibs = [m for _, who, m in sampler.samples if who == proxy.name]
         memory.plot(times, mibs, label=proxy.name)
@@ -386,12 +392,22 @@ def plot(
     latency.set_title("Route add latency")
     rates.set(xscale="log", xlabel="concurrent clients", ylabel="GET requests/s (median)")
     rates.set_title(f"Throughput at {options.sizes[-1]} routes")
+    sockets.set(xscale="log", xlabel="concurrent clients", ylabel="websocket messages/s")
+    sockets.set_title(f"Websocket echoes at {options.sizes[-1]} routes")
     memory.set(xlabel="seconds", ylabel="RSS, MiB")
     memory.set_title("Proxy memory over the run")
     for when, name in sampler.phases:
         memory.axvline(when, color="grey", linewidth=0.5)
-        memory.annotate(name, (when, 0), rotation=90, fontsize=6, va="bottom")
-    for axes in (latency, rates, memory):
+        memory.text(
+            when,
+            0.99,
+            name,
+            transform=memory.get_xaxis_transform(),
+            rotation=90,
+            fontsize=6,
+            va="top",
+        )
+    for axes in (latency, rates, sockets, memory):
         axes.legend(fontsize=7)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
