@@ -22,6 +22,8 @@ from traitlets.config import Config
 
 from constructs_lib import (
     DEFAULT_HUB_IMAGE,
+    DEFAULT_STORAGE_CLASS,
+    RELOADER_PREREQUISITE,
     AuthProxyIngress,
     GatewayApiIngress,
     GatewayRef,
@@ -36,6 +38,7 @@ from constructs_lib import (
     TraefikProxy,
     TraefikProxyOptions,
 )
+from constructs_lib.integrity import IMAGE, External, Prerequisite, check_references
 from hub_runtime.config import apply
 from hub_runtime.settings import dump_settings
 from hub_runtime.traefik_proxy import API_HASH_ROUNDS, REDIS_URI_ENV, redis_parts
@@ -122,6 +125,31 @@ def test_static_configuration_is_what_the_hub_client_expects(chart: cdk8s.Chart)
         "name": "jupyterhub-redis",
         "key": "REDIS_PASSWORD",
     }
+
+
+def test_references_resolve(chart: cdk8s.Chart) -> None:
+    """Everything the app's objects name is in the app or a listed prerequisite: the
+    Redis password Secret, the hub image built with the extra."""
+    _app(chart)
+    check_references(
+        synth(chart),
+        External(
+            prerequisites=(
+                Prerequisite("Secret", "proxy-token", "the proxy token"),
+                RELOADER_PREREQUISITE,
+                Prerequisite("Secret", "jupyterhub-redis", "the Redis password"),
+                Prerequisite("StorageClass", DEFAULT_STORAGE_CLASS, "the hub's data volume"),
+                Prerequisite(
+                    IMAGE,
+                    HUB_IMAGE,
+                    "the hub with jupyterhub-traefik-proxy",
+                    build_command=(
+                        f"docker build --build-arg HUB_EXTRAS=hub-traefik -t {HUB_IMAGE} ."
+                    ),
+                ),
+            )
+        ),
+    )
 
 
 def test_restricted_security_context(chart: cdk8s.Chart) -> None:
