@@ -98,8 +98,9 @@ class TraefikProxyOptions:
             them from: required (Traefik keeps no routes of its own).
         image: default ``DEFAULT_TRAEFIK_IMAGE``, the official Traefik image.
         image_pull_policy: default ``IfNotPresent``: the image is pinned by tag.
-        resources: default 50m/128Mi requested, 1 CPU/256Mi limit (scripts/bench_proxies.py
-            measured Traefik's memory with 5,000 routes well under it).
+        resources: default 50m/256Mi requested, 1 CPU/512Mi limit (scripts/bench_proxies.py
+            measured Traefik at 113 MiB with no routes, 140 MiB with 1,000, a 266 MiB peak
+            with 5,000 while they changed).
         log_level: Traefik's log level; default ``warn``.
         autoscaling: the HorizontalPodAutoscaler; default 2 to 3 replicas (the routes are
             shared in Redis, so replicas agree, and one keeps serving through a node drain).
@@ -119,7 +120,8 @@ class TraefikProxyOptions:
     image: str = DEFAULT_TRAEFIK_IMAGE
     # Pinned by tag: a node's copy (pulled before, or side-loaded) is the one.
     image_pull_policy: ImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT
-    resources: Resources = Resources("50m", "128Mi", "1000m", "256Mi")  # noqa: RUF009 - frozen
+    # Traefik peaked at 266 MiB with 5,000 routes changing (scripts/bench_proxies.py).
+    resources: Resources = Resources("50m", "256Mi", "1000m", "512Mi")  # noqa: RUF009 - frozen
     log_level: ProxyLogLevel = ProxyLogLevel.WARN
     # Two replicas at least: routes are shared, and one replica survives a drain.
     autoscaling: Autoscaling = Autoscaling(min_replicas=2)  # noqa: RUF009 - frozen value
