@@ -546,3 +546,56 @@ def test_hub_packages_are_the_extra() -> None:
     ]
     names = {r.split("[")[0].split("==")[0] for r in extras[limits.hub_extra]}
     assert names == set(limits.hub_packages)
+
+
+@pytest.mark.slow
+def test_aliasing_header_is_dropped_on_the_way(
+    traefik: tuple[TraefikDeployment, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client's ``X_Auth_Request_User`` (underscores for the user header's dashes) never
+    reaches the server behind a route; the header's own name passes as sent (the edge in
+    front removes or sets it). A route the hub's client writes to an echo server."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from hub_runtime.traefik_proxy import TraefikRoutesProxy
+    from tests.support.processes import PROXY_TOKEN
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(dict(self.headers.items())).encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    hub, _ = traefik
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    first = hub.replicas[0]
+    monkeypatch.setenv(REDIS_URI_ENV, hub.env[REDIS_URI_ENV])
+    config = Config()
+    config.ConfigurableHTTPProxy.api_url = first.api_url
+    config.ConfigurableHTTPProxy.auth_token = PROXY_TOKEN
+    target = f"http://127.0.0.1:{server.server_address[1]}"
+
+    async def add() -> None:
+        client = TraefikRoutesProxy(config=config)
+        await client.add_route("/echo/", target, {})
+
+    try:
+        asyncio.run(add())
+        response = requests.get(
+            f"{first.url}/echo/",
+            headers={"X_Auth_Request_User": "mallory", "X-Auth-Request-User": "alice"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text[:300]
+        received = {name.lower() for name in response.json()}
+        assert "x_auth_request_user" not in received
+        assert response.json().get("X-Auth-Request-User") == "alice"
+    finally:
+        server.shutdown()
+        server.server_close()
