@@ -21,9 +21,12 @@ COPY pyproject.toml setup.py README.md LICENSE ./
 COPY scripts/hub_requirements.py scripts/
 # The [hub] extra with every transitive package pinned as in z2jh's image, then hub_runtime
 # itself without the library's own (cdk8s) dependencies, which the hub does not use.
-# psycopg2 (HubDatabase.postgresql) as z2jh's image has it, from its wheel: the slim image
-# has no compiler or libpq-dev to build the source release.
-RUN python scripts/hub_requirements.py > hub-requirements.txt \
+# More extras of pyproject.toml, for a proxy whose client the image lacks
+# (--build-arg HUB_EXTRAS=hub-traefik for TraefikProxy). psycopg2 (HubDatabase.postgresql) as
+# z2jh's image has it, from its wheel: the slim image has no compiler or libpq-dev to build the
+# source release.
+ARG HUB_EXTRAS=""
+RUN python scripts/hub_requirements.py "$HUB_EXTRAS" > hub-requirements.txt \
     && pip install --constraint hub-constraints.txt --requirement hub-requirements.txt \
         psycopg2-binary==2.9.12
 COPY hub_runtime ./hub_runtime

@@ -144,13 +144,17 @@ demo: setup
 ## Synthesis time against cdk8s alone writing the same documents (target 1.2x) and the floor
 ## of an empty cdk8s chart, and how it grows with hubs and profiles (redraws docs/scaling.png);
 ## hub CPU per login against JupyterHub's form login; hub start against a plain JupyterHub's;
-## a user server's token check with the hub; 100 users through the proxy.
+## a user server's token check with the hub; CHP (memory, Redis) against Traefik (route latency,
+## requests and websocket messages per second, RSS; its plot to build/); 100 users through
+## the proxy.
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_scale.py
 	$(PYTHON) scripts/bench_login.py
 	$(PYTHON) scripts/bench_start.py
 	$(PYTHON) scripts/bench_user_auth.py
+	$(PYTHON) scripts/bench_proxies.py --sizes 100 1000 --rounds 3 --ops 5 --seconds 2 \
+		--plot build/proxies-reduced.png
 	$(PYTHON) scripts/load_test.py
 
 clean:

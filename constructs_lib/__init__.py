@@ -91,6 +91,11 @@ from constructs_lib._proxies.proxy import (
     ProxyOptions,
 )
 from constructs_lib._proxies.routes import RedisRouteStore, RouteStore
+from constructs_lib._proxies.traefik_proxy import (
+    DEFAULT_TRAEFIK_IMAGE,
+    TraefikProxy,
+    TraefikProxyOptions,
+)
 from constructs_lib.integrity import (
     DEFAULT_STORAGE_CLASS,
     RELOADER_PREREQUISITE,
@@ -107,6 +112,7 @@ __all__ = [
     "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_STORAGE_CLASS",
+    "DEFAULT_TRAEFIK_IMAGE",
     "DEFAULT_USER_IMAGE",
     "GPU_TOLERATION",
     "KUBE_SCHEDULER_IMAGE",
@@ -192,6 +198,8 @@ __all__ = [
     "TaintEffect",
     "Toleration",
     "TolerationOperator",
+    "TraefikProxy",
+    "TraefikProxyOptions",
     "UserContainer",
     "UserPods",
     "UserPriority",

@@ -15,6 +15,8 @@ from typing import Any
 import constructs_lib
 
 NONE_MEANS = {
+    "TraefikProxyOptions.routes": "none chosen: refused (Traefik needs a RedisRouteStore)",
+    "TraefikProxyOptions.sidecar": "no sidecar (the only choice: a mesh is refused)",
     "AuthProxyIngress(tls_secret)": "no TLS section",
     "GatewayApiIngress(jupyterhub)": "given proxy instead (one of the two)",
     "GatewayApiIngress(proxy)": "given jupyterhub instead (one of the two)",

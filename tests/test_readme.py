@@ -235,3 +235,21 @@ def test_development_pages_example_tests_pass() -> None:
     assert len(tests) == 2
     for test in tests:
         test(make_chart())
+
+
+@pytest.mark.slow
+def test_traefik_proxy_example_synthesizes(tmp_path: Path) -> None:
+    manifests = _run_example("# Traefik as the proxy (`TraefikProxy`)", tmp_path)
+    proxy = next(m for m in manifests if m["kind"] == "Deployment")
+    container = proxy["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "docker.io/library/traefik:v3.7.15"
+    assert "--providers.redis.endpoints=jupyterhub-redis:6379" in container["args"]
+    scaler = next(m for m in manifests if m["kind"] == "HorizontalPodAutoscaler")
+    assert scaler["spec"]["minReplicas"] == 2
+    redis = next(
+        m
+        for m in manifests
+        if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == "jupyterhub-redis"
+    )
+    admitted = [peer["podSelector"]["matchLabels"] for peer in redis["spec"]["ingress"][0]["from"]]
+    assert [labels["app.kubernetes.io/component"] for labels in admitted] == ["proxy", "hub"]

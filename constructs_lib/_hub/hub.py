@@ -460,6 +460,7 @@ class HubStatefulSet(LibraryConstruct):
             },
             spec=self._stateful_set_spec(
                 options,
+                proxy_env=proxy_limits.hub_env,
                 scheduling=scheduling,
                 config_volume={
                     "name": "config",
@@ -698,7 +699,12 @@ class HubStatefulSet(LibraryConstruct):
         return selector_labels(self.release, Component.SINGLEUSER)
 
     def _stateful_set_spec(
-        self, options: HubOptions, *, scheduling: Scheduling, config_volume: dict[str, Any]
+        self,
+        options: HubOptions,
+        *,
+        proxy_env: Sequence[Mapping[str, Any]],
+        scheduling: Scheduling,
+        config_volume: dict[str, Any],
     ) -> dict[str, Any]:
         container = {
             "name": Component.HUB.value,
@@ -722,6 +728,8 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "PYTHONUNBUFFERED", "value": "1"},
                 *([options.metrics_token.env()] if options.metrics_token is not None else []),
                 *options.database.env(),
+                # What the proxy's client reads (HubLimits.hub_env): Traefik's Redis.
+                *(dict(variable) for variable in proxy_env),
             ],
             "envFrom": [{"secretRef": {"name": self.proxy_token.secret_name}}],
             "ports": [{"name": HUB_PORT_NAME, "containerPort": HUB_PORT, "protocol": "TCP"}],
@@ -839,6 +847,15 @@ def _check_options(hub: HubStatefulSet, options: HubOptions, limits: HubLimits) 
     if options.storage_class:  # "": no class, bound to a PersistentVolume made beforehand
         check_dns_subdomain(hub, "storage_class", options.storage_class)
     _check_named_servers(hub, options.named_server_limit, limits)
+    if limits.hub_packages and options.image == DEFAULT_HUB_IMAGE:
+        raise invalid(
+            hub,
+            "image",
+            options.image,
+            f"must be an image with {', '.join(limits.hub_packages)} for the proxy's client "
+            f"{limits.proxy_class} (z2jh's has none): build the Dockerfile with --build-arg "
+            f"HUB_EXTRAS={limits.hub_extra}, push it and pass its reference",
+        )
     if options.pre_stop_seconds < 0:
         raise invalid(hub, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
     interval = options.activity_interval_seconds

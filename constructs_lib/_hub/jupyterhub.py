@@ -35,6 +35,7 @@ from constructs_lib._proxies.interfaces import IProxy
 from constructs_lib._proxies.istio_proxy import IstioProxyOptions
 from constructs_lib._proxies.proxy import Autoscaling, ProxyOptions
 from constructs_lib._proxies.routes import RouteStore
+from constructs_lib._proxies.traefik_proxy import TraefikProxyOptions
 
 __all__ = ["JupyterHub", "reference_profiles"]
 
@@ -148,7 +149,10 @@ class JupyterHub(LibraryConstruct):
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
             ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
             and then the hub calls it with ``hub_runtime.proxy_routes``' client; it serves no
-            named servers, so it needs ``named_server_limit=0``.
+            named servers, so it needs ``named_server_limit=0``;
+            ``TraefikProxyOptions(routes=RedisRouteStore(...))`` deploys Traefik replicas
+            (``TraefikProxy``) reading the routes the hub writes to Redis (``mesh=None``, and
+            a hub image with jupyterhub-traefik-proxy).
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
     """
 
@@ -171,7 +175,7 @@ class JupyterHub(LibraryConstruct):
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | Derived = Derived.REFERENCE_PROFILES,
         hub_options: HubOptions = HubOptions(),
-        proxy_options: ProxyOptions | IstioProxyOptions = ProxyOptions(),
+        proxy_options: ProxyOptions | IstioProxyOptions | TraefikProxyOptions = ProxyOptions(),
         # The shorthands: each replaces one field of hub_options or proxy_options if given.
         admin_users: Sequence[str] | Derived = Derived.FROM_OPTIONS,
         admin_groups: Sequence[str] | Derived = Derived.FROM_OPTIONS,

@@ -9,8 +9,8 @@ with these members.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import cdk8s
 from constructs import Construct
@@ -60,6 +60,12 @@ class HubLimits:
             default ``None``, the hub runtime's own client for configurable-http-proxy's API.
         activity_interval_seconds: how often the hub polls the proxy's routes and re-adds
             lost ones; default 10 s, for routes lost when the proxy restarts (in memory).
+        hub_env: environment variables the hub's container needs for ``proxy_class`` (e.g.
+            where the route store is); default none.
+        hub_packages: Python packages ``proxy_class`` needs that z2jh's hub image lacks; the
+            hub then refuses that image; default none.
+        hub_extra: the extra of pyproject.toml with those packages, which the Dockerfile
+            installs with ``--build-arg HUB_EXTRAS=<extra>``; default none.
     """
 
     max_named_servers: int | None = None
@@ -67,6 +73,9 @@ class HubLimits:
     proxy_class: str | None = None
     # Routes in memory are lost with the proxy: a short poll bounds how long they stay lost.
     activity_interval_seconds: int = 10
+    hub_env: tuple[Mapping[str, Any], ...] = ()
+    hub_packages: tuple[str, ...] = ()
+    hub_extra: str = ""
 
 
 @runtime_checkable

@@ -21,6 +21,7 @@ __all__ = [
     "FAIL_FAST",
     "PROXY_REDIS_RECIPE",
     "REDIS_BACKEND",
+    "REDIS_PASSWORD_ENV",
     "REDIS_URI_ENV",
     "RedisRouteStore",
     "RouteStore",
@@ -36,7 +37,9 @@ REDIS_PORT = 6379
 # route lookup fails at once while Redis is down (CHP answers 500) instead of hanging until
 # Redis returns; it reconnects by itself either way.
 FAIL_FAST = "?enableOfflineQueue="
-_PASSWORD_ENV = "REDIS_PASSWORD"
+# The variable the Redis password is read from, in every pod that dials it.
+REDIS_PASSWORD_ENV = "REDIS_PASSWORD"
+_PASSWORD_ENV = REDIS_PASSWORD_ENV
 _REDIS_UID = 10001
 
 
@@ -68,8 +71,9 @@ class RouteStore:
     def external_secrets(self) -> frozenset[str]:
         return frozenset()
 
-    def admit(self, proxy_labels: dict[str, str]) -> None:
-        """Let the proxy's pods reach the store, where the app deploys it. Called by CHProxy."""
+    def admit(self, *peer_labels: dict[str, str]) -> None:
+        """Let the pods of each of ``peer_labels`` (the proxy's; with Traefik the hub's too)
+        reach the store, where the app deploys it. Called by the proxy."""
 
 
 class _ExistingRedis(RouteStore):
@@ -208,8 +212,9 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
         )
         self._network_policy: cdk8s.ApiObject | None = None
 
-    def admit(self, proxy_labels: dict[str, str]) -> None:
-        """Admit the proxy's pods (and nothing else) to Redis."""
+    def admit(self, *peer_labels: dict[str, str]) -> None:
+        """Admit the pods of ``peer_labels`` (the proxy's, and the hub's where it writes the
+        routes) and nothing else to Redis."""
         self._network_policy = api_object(
             self,
             "NetworkPolicy",
@@ -222,7 +227,9 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
                 "policyTypes": ["Ingress"],
                 "ingress": [
                     {
-                        "from": [{"podSelector": {"matchLabels": dict(proxy_labels)}}],
+                        "from": [
+                            {"podSelector": {"matchLabels": dict(labels)}} for labels in peer_labels
+                        ],
                         "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
                     }
                 ],
@@ -249,6 +256,15 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
     @property
     def external_secrets(self) -> frozenset[str]:
         return frozenset({self.password_secret})
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port`` of the Service (what Traefik's Redis provider dials)."""
+        return f"{name_of(self.service)}:{REDIS_PORT}"
+
+    def password_env(self) -> dict[str, Any]:
+        """The variable ``REDIS_PASSWORD``, from the password Secret."""
+        return self._password_env()
 
     def _password_env(self) -> dict[str, Any]:
         return {

@@ -520,13 +520,15 @@ def deployment(
     auth_changes: dict[str, Any] | None = None,
     jwt_changes: dict[str, Any] | None = None,
     skip_upgrade: bool = False,
+    kind: type[Deployment] = Deployment,
     **changes: Any,
 ) -> Iterator[Deployment]:
     """Start CHP, then the hub (which does not start the proxy), both on loopback. With
     ``jwks_url`` the hub wants JWT proof from the test IdP; without, it trusts the header.
     ``changes`` replace settings fields, ``connect_url`` and ``proxy_api_url`` included (to
     put something between the hub and its callers); ``auth_changes`` and ``jwt_changes``
-    replace fields of the auth and JWT settings."""
+    replace fields of the auth and JWT settings; ``kind`` runs another proxy (a
+    ``Deployment`` subclass)."""
     proxy_port, api_port, hub_port = ports or (free_port(), free_port(), free_port())
     hub_url = f"http://127.0.0.1:{hub_port}"
     settings = dev_settings()
@@ -556,7 +558,7 @@ def deployment(
         "POD_NAMESPACE": "jupyterhub",
         **(proxy_env or {}),
     }
-    running = Deployment(
+    running = kind(
         workdir,
         (proxy_port, api_port, hub_port),
         env,
@@ -582,12 +584,15 @@ def deployment(
 
 
 class RedisServer:
-    """redis-server (from Debian) on loopback with append-only persistence in ``directory``."""
+    """redis-server (from Debian) on loopback with append-only persistence in ``directory``,
+    with ``password`` required if given."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, password: str = "") -> None:
         self.directory = directory
         self.port = free_port()
-        self.uri = f"redis://127.0.0.1:{self.port}/0"
+        self.password = password
+        credentials = f":{password}@" if password else ""
+        self.uri = f"redis://{credentials}127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
         directory.mkdir(parents=True, exist_ok=True)
 
@@ -605,6 +610,7 @@ class RedisServer:
                 "yes",
                 "--save",
                 "",
+                *(["--requirepass", self.password] if self.password else []),
             ],
             cwd=self.directory,
             env=dict(os.environ),
@@ -614,8 +620,9 @@ class RedisServer:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    # PING answers even before AUTH (-NOAUTH then): the server is up.
                     sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
+                    if sock.recv(16).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
                 time.sleep(0.05)
@@ -627,8 +634,8 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server(directory: Path) -> Iterator[RedisServer]:
-    server = RedisServer(directory)
+def redis_server(directory: Path, password: str = "") -> Iterator[RedisServer]:
+    server = RedisServer(directory, password)
     server.start()
     try:
         yield server
