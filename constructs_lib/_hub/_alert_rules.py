@@ -49,12 +49,14 @@ _DAY = 'period="24h"'
 
 
 def _increase(counter: str, window: str) -> str:
-    """How much ``counter`` grew in ``window``, counting a series born in it from 0.
+    """How much ``counter`` grew in ``window``.
 
-    prometheus_client makes a labelled series at its first increment (the first failed
-    spawn), and ``increase`` only sees growth between samples: a series scraped first at 3
-    would count 0. A series absent ``window`` ago counts its whole value instead."""
-    return f"(({counter} unless {counter} offset {window}) or increase({counter}[{window}]))"
+    JupyterHub makes every ``status`` series of the spawn histogram at 0 when it starts
+    (jupyterhub/metrics.py: ``for s in ServerSpawnStatus: ...labels(status=s)``), so plain
+    ``increase`` sees each failure. Counting a series' whole value when it has no sample
+    ``window`` ago would page on the hub's lifetime total whenever Prometheus has no older
+    data (a restarted Prometheus, a new scrape job)."""
+    return f"increase({counter}[{window}])"
 
 
 @frozen
