@@ -23,6 +23,7 @@ from constructs_lib import (
     SyncWave,
 )
 from tests.support.argocd_diff import CONTROLLER_FIELDS
+from tests.support.argocd_prune import applied, deleted_with_application, pruned
 from tests.support.builders import find, make_jupyterhub, synth, value_error
 from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
@@ -386,3 +387,56 @@ def test_a_new_configuration_leaves_git_without_the_old_config_map(tmp_path: Pat
     assert names[0] != names[1]
     (application,) = read_manifests(outdir / "minimal-argocd")
     assert application["spec"]["syncPolicy"]["automated"]["prune"] is True
+
+
+def _made_by_the_cluster(namespace: str) -> list[dict[str, Any]]:
+    """What no Git holds: the hub's database claim (its StatefulSet's), a user's claim
+    (KubeSpawner's), the Secret an ExternalSecret writes (owned by it)."""
+
+    def claim(name: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "namespace": namespace},
+        }
+
+    owner = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "name": "hub"}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "hub", "namespace": namespace, "ownerReferences": [owner]},
+    }
+    return [claim("hub-db-jupyterhub-hub-0"), claim("claim-alice"), secret]
+
+
+def test_prune_and_delete_never_take_the_namespace_or_what_the_cluster_made() -> None:
+    """Deleting the Namespace would delete every claim in it: Argo CD neither prunes it (the
+    app moved to another namespace) nor deletes it with the Application."""
+    namespace, chart, _ = _app()
+    git = synth(namespace) + synth(chart)
+    live = applied(git, "jupyterhub") + _made_by_the_cluster("jupyterhub")
+    config_map = _configmap(chart)
+    without = [m for m in git if m["kind"] not in {"Namespace", "ConfigMap"}]
+    assert pruned(live, without, "jupyterhub") == {("v1", "ConfigMap", "jupyterhub", config_map)}
+    deleted = deleted_with_application(live, "jupyterhub")
+    assert ("v1", "Namespace", "", "jupyterhub") not in deleted
+    assert {kind for _, kind, _, _ in deleted} >= {"StatefulSet", "Deployment", "ConfigMap"}
+    assert not {kind for _, kind, _, _ in deleted} & {"PersistentVolumeClaim", "Secret"}
+
+
+def test_namespace_keeps_its_own_sync_options() -> None:
+    app = cdk8s.Testing.app()
+    namespace = cdk8s.Chart(app, "namespace")
+    chart = cdk8s.Chart(app, "test", namespace="jupyterhub")
+    jupyterhub = make_jupyterhub(chart, mesh=None)
+    made = HubNamespace.for_jupyterhub(namespace, "Namespace", jupyterhub, name="jupyterhub")
+    cdk8s.ApiObject.of(made).metadata.add_annotation(
+        "argocd.argoproj.io/sync-options", "Prune=confirm,ServerSideApply=true"
+    )
+    ArgoCdApplication(
+        cdk8s.Chart(app, "delivery"), "App", source=SOURCE, delivers=[namespace, chart]
+    )
+    annotations = find(synth(namespace), "Namespace")["metadata"]["annotations"]
+    assert annotations["argocd.argoproj.io/sync-options"] == (
+        "Prune=confirm,ServerSideApply=true,Delete=false"
+    )

@@ -33,9 +33,26 @@ from constructs_lib._core._props import check_arguments, check_fields
 from constructs_lib._core._reloader import RELOAD_SECRET_ANNOTATION
 from hub_runtime.frozen import frozen
 
-__all__ = ["SYNC_WAVE_ANNOTATION", "ArgoCdApplication", "GitSource", "SyncWave", "sync_wave_of"]
+__all__ = [
+    "KEEP_OPTIONS",
+    "SYNC_OPTIONS_ANNOTATION",
+    "SYNC_WAVE_ANNOTATION",
+    "ArgoCdApplication",
+    "GitSource",
+    "SyncWave",
+    "sync_wave_of",
+]
 
 SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+# Per-object sync options, comma-separated key=value (gitops-engine/pkg/sync/common/types.go
+# AnnotationSyncOptions; resource/annotations.go GetAnnotationOptionValue reads them).
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+# The Namespace holds what is in no Git: the hub's database claim, each user's claim, the
+# Secrets operators write. Deleting it deletes them all, so Argo CD never does: not when it
+# leaves Git or is renamed (Prune=false: sync_context.go isPruningDisabled, read from the
+# live object), nor with the Application (Delete=false: controller/appcontroller.go
+# shouldBeDeleted).
+KEEP_OPTIONS = ("Prune=false", "Delete=false")
 # What Reloader writes into a workload's pod template to roll it, with reloadStrategy
 # annotations (stakater/Reloader docs, "Use Reloader with Argo CD"): its own, not Git's.
 RELOADED_FROM_POINTER = (
@@ -96,7 +113,7 @@ _ROUTES = {
 def sync_wave_of(api_version: str, kind: str, labels: dict[str, str]) -> SyncWave:
     """The wave of one object, from its kind and its component label (user servers' objects,
     such as their ServiceAccount, are prerequisites of the hub that spawns them)."""
-    group = api_version.rpartition("/")[0]
+    group = kind_key(api_version, kind)[0]
     if (group, kind) == ("", "Namespace"):
         return SyncWave.NAMESPACE
     if (group, kind) in _ROUTES:
@@ -194,7 +211,9 @@ class ArgoCdApplication(LibraryConstruct):
     It carries no ``resources-finalizer``: deleting the Application leaves the hub running
     (add the finalizer with ``ApiObject.of(app).metadata.add_finalizers`` to have Argo CD
     delete the app's objects with it; the hub's database volume, made by its StatefulSet,
-    is never among them).
+    is never among them). The Namespace gets ``argocd.argoproj.io/sync-options:
+    Prune=false,Delete=false``: deleting it would delete the claims and Secrets in it that
+    no Git holds, so Argo CD neither prunes it nor deletes it with the Application.
 
     Args:
         source: where the synthesized manifests are in Git: required.
@@ -295,6 +314,8 @@ class ArgoCdApplication(LibraryConstruct):
             kind = kind_of(obj)
             if RELOAD_SECRET_ANNOTATION in annotations:
                 reloaded.append((kind, metadata["name"]))
+            if kind_key(obj.api_version, kind) == ("", "Namespace"):
+                _keep(obj, annotations.get(SYNC_OPTIONS_ANNOTATION, ""))
             if SYNC_WAVE_ANNOTATION in annotations:
                 continue
             wave = sync_wave_of(obj.api_version, kind, metadata.get("labels") or {})
@@ -340,6 +361,20 @@ def application_spec(
         },
         **({"ignoreDifferences": ignored} if ignored else {}),
     }
+
+
+def kind_key(api_version: str, kind: str) -> tuple[str, str]:
+    """(group, kind) of an object; the core group is ``""``."""
+    return api_version.rpartition("/")[0], kind
+
+
+def _keep(obj: cdk8s.ApiObject, options: str) -> None:
+    """Add KEEP_OPTIONS to the object's sync options, unless it already says Prune or Delete
+    itself."""
+    given = [o.strip() for o in options.split(",") if o.strip()]
+    keys = {o.partition("=")[0] for o in given}
+    added = [o for o in KEEP_OPTIONS if o.partition("=")[0] not in keys]
+    obj.metadata.add_annotation(SYNC_OPTIONS_ANNOTATION, ",".join([*given, *added]))
 
 
 def _api_objects(chart: cdk8s.Chart) -> list[cdk8s.ApiObject]:
