@@ -271,10 +271,25 @@ def test_fails_no_chart_with_a_namespace() -> None:
     )
 
 
-def test_fails_destination_server_not_https() -> None:
-    assert value_error(lambda: _app(destination_server="kubernetes.default.svc")) == (
-        "delivery/Application: destination_server must be an https:// URL, "
-        "got 'kubernetes.default.svc'"
+@pytest.mark.parametrize(
+    "server",
+    ["kubernetes.default.svc", "http://kubernetes.default.svc", "https://admin@k8s.example.org"],
+)
+def test_fails_destination_server_not_https(server: str) -> None:
+    assert value_error(lambda: _app(destination_server=server)) == (
+        f"delivery/Application: destination_server must be an https:// URL, got '{server}'"
+    )
+
+
+@pytest.mark.parametrize(
+    "server", ["https://admin:s3cret@k8s.example.org", "https://admin:s3cret@k8s example"]
+)
+def test_fails_destination_server_with_a_password_without_echoing_it(server: str) -> None:
+    message = value_error(lambda: _app(destination_server=server))
+    assert "s3cret" not in message
+    assert message == (
+        "delivery/Application: destination_server must not hold credentials (user or "
+        "password before '@'): Argo CD keeps them in its cluster Secret"
     )
 
 

@@ -179,6 +179,19 @@ class GitSource:
             )
 
 
+def _check_destination(scope: Construct, server: str) -> None:
+    """An API server's https URL: Argo CD's cluster Secret holds its credentials, and a
+    password in the URL would be echoed by the error."""
+    if _PASSWORD.match(server):
+        raise ValueError(
+            f"{scope.node.path}: destination_server must not hold credentials (user or "
+            "password before '@'): Argo CD keeps them in its cluster Secret"
+        )
+    url = _HTTP_URL.fullmatch(server)
+    if url is None or not server.startswith("https://") or url["userinfo"]:
+        raise invalid(scope, "destination_server", server, "must be an https:// URL")
+
+
 def _credentials(scope: Construct, field: str) -> ValueError:
     # The value holds a secret: never echo it.
     return ValueError(
@@ -256,8 +269,7 @@ class ArgoCdApplication(LibraryConstruct):
         source.check(self, "source")
         for field, value in (("name", name), ("namespace", namespace), ("project", project)):
             check_dns_label(self, field, value)
-        if not _HTTP_URL.fullmatch(destination_server):
-            raise invalid(self, "destination_server", destination_server, "must be an https:// URL")
+        _check_destination(self, destination_server)
         destination = self._destination_namespace(delivers)
         reloaded = [workload for chart in delivers for workload in self._annotate(chart)]
         # Checked when the delivered app is synthesized, before it writes anything.
