@@ -23,7 +23,12 @@ from constructs_lib import (
     SyncWave,
 )
 from tests.support.argocd_diff import CONTROLLER_FIELDS
-from tests.support.argocd_prune import applied, deleted_with_application, pruned
+from tests.support.argocd_prune import (
+    applied,
+    deleted_with_application,
+    failed_sync_retried,
+    pruned,
+)
 from tests.support.builders import find, make_jupyterhub, synth, value_error
 from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
@@ -80,7 +85,19 @@ def test_prunes_and_heals_and_prunes_last() -> None:
     assert policy == {
         "automated": {"prune": True, "selfHeal": True},
         "syncOptions": ["PruneLast=true", "RespectIgnoreDifferences=true"],
+        "retry": {
+            "limit": -1,
+            "refresh": True,
+            "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"},
+        },
     }
+
+
+def test_a_first_sync_that_fails_is_retried() -> None:
+    """On an empty cluster an ExternalSecret is Degraded until its store is ready, which
+    fails the sync; automated sync alone would never try that commit again."""
+    *_, delivery = _app()
+    assert failed_sync_retried(find(synth(delivery), "Application"))
 
 
 def test_ignores_what_reloader_writes_into_the_workloads_it_rolls() -> None:

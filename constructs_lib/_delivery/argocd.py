@@ -59,6 +59,19 @@ RELOADED_FROM_POINTER = (
     "/spec/template/metadata/annotations/reloader.stakater.com~1last-reloaded-from"
 )
 
+# A failed sync is retried, or automated sync never tries that commit again
+# (controller/appcontroller.go autoSync: "Skipping auto-sync: failed previous sync attempt").
+# On an empty cluster the first sync fails whenever an object turns Degraded before what it
+# waits for is ready (an ExternalSecret while its store starts: Ready=False is Degraded,
+# resource_customizations/external-secrets.io/ExternalSecret/health.lua; sync_context.go
+# fails the operation on Degraded). Without a limit, every 3 minutes at most, and a new
+# commit takes over a retrying sync (refresh; docs/user-guide/auto_sync.md).
+SYNC_RETRY = {
+    "limit": -1,
+    "refresh": True,
+    "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"},
+}
+
 # Argo CD's in-cluster destination (the cluster Argo CD runs in).
 IN_CLUSTER = "https://kubernetes.default.svc"
 
@@ -208,6 +221,8 @@ class ArgoCdApplication(LibraryConstruct):
     the previous configuration, whose name carries its content's hash, is deleted) and self
     heal (a change made on the cluster is undone); ``PruneLast=true`` deletes only after
     every wave is healthy, so the old hub keeps its ConfigMap until the new hub answers.
+    A failed sync is retried without a limit (at most 3 minutes apart), since automated sync
+    never retries a commit by itself.
     A workload Reloader rolls (it carries ``secret.reloader.stakater.com/reload``) has the
     annotation Reloader writes into its pod template ignored (``ignoreDifferences``, with
     ``RespectIgnoreDifferences=true``): run Reloader with ``reloadStrategy: annotations``, as
@@ -370,6 +385,7 @@ def application_spec(
                 "PruneLast=true",
                 *(["RespectIgnoreDifferences=true"] if ignored else []),
             ],
+            "retry": SYNC_RETRY,
         },
         **({"ignoreDifferences": ignored} if ignored else {}),
     }

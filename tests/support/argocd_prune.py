@@ -13,6 +13,11 @@ Application, which cannot run here (argoproj/argo-cd v3.5.1).
 - Deleting an Application with the ``resources-finalizer`` deletes every tracked object but
   one whose sync options say ``Delete=false`` (controller/appcontroller.go
   ``shouldBeDeleted``).
+- A sync that failed is never tried again by automated sync for the same commit
+  (controller/appcontroller.go ``autoSync``: "Skipping auto-sync: failed previous sync
+  attempt"); the operation itself retries only with the Application's
+  ``syncPolicy.retry`` (copied into the operation there), whose ``limit`` 0 retries nothing
+  and a negative one has no limit (the Application CRD's ``RetryStrategy.limit``).
 - Options are comma-separated ``key=value`` items (gitops-engine/pkg/sync/resource/
   annotations.go ``GetAnnotationCSVs``, ``GetAnnotationOptionValue``).
 """
@@ -21,7 +26,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TRACKING_ANNOTATION", "applied", "deleted_with_application", "pruned"]
+__all__ = [
+    "TRACKING_ANNOTATION",
+    "applied",
+    "deleted_with_application",
+    "failed_sync_retried",
+    "pruned",
+]
 
 TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -76,3 +87,9 @@ def pruned(live: list[Manifest], git: list[Manifest], app: str) -> set[tuple[str
 def deleted_with_application(live: list[Manifest], app: str) -> set[tuple[str, ...]]:
     """What deleting the Application with its resources-finalizer deletes."""
     return {_key(obj) for obj in _managed(live, app) if _option(obj, "Delete") != "false"}
+
+
+def failed_sync_retried(application: Manifest) -> bool:
+    """Whether a failed sync of a commit is tried again without a new commit or a person."""
+    retry = application["spec"].get("syncPolicy", {}).get("retry")
+    return retry is not None and int(retry.get("limit", 0)) != 0
