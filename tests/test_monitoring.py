@@ -20,6 +20,7 @@ from constructs_lib import (
     Derived,
     HubMonitoring,
     HubOptions,
+    IstioIngress,
     IstioProxyOptions,
     MetricsToken,
     NetworkPeer,
@@ -318,3 +319,29 @@ def test_fails_in_another_namespace(chart: cdk8s.Chart) -> None:
     other = cdk8s.Chart(app, "other", namespace="monitoring")
     message = value_error(lambda: HubMonitoring(other, "Monitoring", jupyterhub=jupyterhub))
     assert message.startswith("other/Monitoring: namespace must be 'jupyterhub', ")
+
+
+@pytest.mark.parametrize("ingress_first", [True, False])
+def test_fails_behind_istio_ingress(chart: cdk8s.Chart, ingress_first: bool) -> None:
+    """IstioIngress's STRICT mutual TLS and ALLOW policies refuse Prometheus' plain scrapes:
+    every hub and proxy alert would fire for good. Refused whichever is made first."""
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    if ingress_first:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
+    if not ingress_first:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    with pytest.raises(RuntimeError) as error:
+        chart.to_json()
+    assert (
+        "test/Monitoring: jupyterhub must be scrapable by a Prometheus outside the mesh, but "
+        "test/Istio makes the hub's and the proxy's pods refuse it (STRICT mutual TLS, and "
+        "AuthorizationPolicies for the mesh's own workloads only): the hub and proxy alerts "
+        "would fire for good; monitor a hub without IstioIngress"
+    ) in str(error.value)
+
+
+def test_a_mesh_without_istio_ingress_is_monitored(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
+    assert find(synth(chart), "ServiceMonitor", "jupyterhub-hub")

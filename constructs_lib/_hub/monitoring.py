@@ -9,9 +9,10 @@ from types import MappingProxyType
 from typing import Any
 
 import cdk8s
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from constructs_lib._core._companions import claim_companion
+import jsii
+from constructs_lib._core._companions import claim_companion, companions
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
@@ -183,6 +184,8 @@ class HubMonitoring(LibraryConstruct):
         # One per hub, in its namespace: a ServiceMonitor's Secret and selector are the
         # namespace's, and a second one would emit the same objects again.
         claim_companion(self, hub, field="jupyterhub")
+        # Checked at synthesis: a mesh policy may be made for the hub after this.
+        self.node.add_validation(_Scrapable(self, hub))
 
         release = hub.release
         # The proxy says where its metrics are (CHProxy.metrics); one without has none.
@@ -322,6 +325,26 @@ class HubMonitoring(LibraryConstruct):
         self.network_policies = tuple(
             made[key] for key in ("AllowPrometheusToHub", "AllowPrometheusToProxy") if key in made
         )
+
+
+@jsii.implements(IValidation)
+class _Scrapable:
+    """A synth-time check: no construct made for the hub keeps Prometheus out."""
+
+    def __init__(self, owner: Construct, hub: Construct) -> None:
+        self._owner = owner
+        self._hub = hub
+
+    def validate(self) -> list[str]:
+        return [
+            f"{self._owner.node.path}: jupyterhub must be scrapable by a Prometheus outside "
+            f"the mesh, but {other.node.path} makes the hub's and the proxy's pods refuse it "
+            "(STRICT mutual TLS, and AuthorizationPolicies for the mesh's own workloads "
+            "only): the hub and proxy alerts would fire for good; monitor a hub without "
+            "IstioIngress"
+            for other in companions(self._hub)
+            if getattr(other, "admits_scrapes_from_outside_the_mesh", True) is False
+        ]
 
 
 def _monitor_labels(scope: Construct, given: Mapping[str, str]) -> dict[str, str]:
