@@ -196,6 +196,11 @@ def test_fails_an_object_made_after_the_application() -> None:
         ("git.example.org/hub", "must be a Git URL"),
         ("https://git example.org/hub", "must be a Git URL"),
         ("ftp://git.example.org/hub", "must be a Git URL"),
+        # Options to ssh, and to git on the server, in the host or the path.
+        ("git@-oProxyCommand=touch:hub.git", "must be a Git URL"),
+        ("ssh://git@-oProxyCommand=touch/hub.git", "must be a Git URL"),
+        ("git@git.example.org:--upload-pack=touch", "must be a Git URL"),
+        ("https://-evil.example.org/hub.git", "must be a Git URL"),
     ],
 )
 def test_fails_repo_url_that_is_no_git_url(url: str, message: str) -> None:

@@ -78,9 +78,12 @@ IN_CLUSTER = "https://kubernetes.default.svc"
 # What Argo CD accepts as a repository (util/git/git.go IsSSHURL, IsHTTPSURL): https or http,
 # ssh://, or the scp-like user@host:path. Credentials never go in the URL: Argo CD keeps them
 # in a repository Secret.
-_HTTP_URL = re.compile(r"https?://(?P<userinfo>[^/@\s]*@)?[A-Za-z0-9.-]+(?::[0-9]+)?(?:/\S*)?")
-_SSH_URL = re.compile(r"ssh://[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]+)?/\S+")
-_SCP_URL = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/]\S*")
+# A host name starts with a letter or digit: git passes an ssh host to ssh as an argument, and
+# one starting with "-" is an option (git's own check since CVE-2017-1000117).
+_HOST = r"[A-Za-z0-9][A-Za-z0-9.-]*"
+_HTTP_URL = re.compile(rf"https?://(?P<userinfo>[^/@\s]*@)?{_HOST}(?::[0-9]+)?(?:/\S*)?")
+_SSH_URL = re.compile(rf"ssh://[A-Za-z0-9._-]+@{_HOST}(?::[0-9]+)?/\S+")
+_SCP_URL = re.compile(rf"[A-Za-z0-9._-]+@{_HOST}:[^\s/-]\S*")
 # A branch, tag, commit or HEAD: git's check-ref-format, in short (no spaces, '..', '~^:?*[\').
 _REVISION = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/+-]{1,255}(?<![/.])")
 # user:password@ in any URL's authority: refused before anything would echo the value.
