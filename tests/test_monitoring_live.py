@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 # kube-state-metrics (a Kubernetes controller) cannot run here: its series are named after
 # its docs/metrics/workload/pod-metrics.md (v2), and promtool's unit tests feed them.
-NOT_HERE = {"kube_pod_status_phase"}
+NOT_HERE = {"kube_pod_status_phase", "kube_pod_owner"}
 # Spawns: "broken-*" fail in the spawner, "slow-*" take a while (so a second one is throttled).
 SPAWN_HOOK = textwrap.dedent(
     """
