@@ -19,7 +19,7 @@ Every metric name is written once, here, and each comes from its program's sourc
   (``hub_runtime.spawner.POD_NAME_PREFIX``) and have no owner, unlike the hub's and the
   proxy's (a release named ``jupyter-x`` names them ``jupyter-x-hub-0``...):
   ``kube_pod_owner`` of a pod without owners has ``owner_kind=""`` (v2.20
-  ``internal/store/pod.go``, ``createPodOwnerFamilyGenerator``; ``"<none>"`` before v2.10).
+  ``internal/store/pod.go``, ``createPodOwnerFamilyGenerator``; ``"<none>"`` before v2.8.0).
 - Prometheus' own ``up`` for each target.
 
 The tests run them in a real Prometheus scraping a real hub and CHP.
