@@ -223,6 +223,17 @@ def test_metrics_need_the_token(running: Deployment) -> None:
     assert "jupyterhub_running_servers" in right.text
 
 
+def test_the_metrics_token_reads_nothing_else(running: Deployment) -> None:
+    """The token's service holds read:metrics and nothing more: no user, server or token."""
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    who = requests.get(f"{running.hub_url}/hub/api/user", headers=bearer, timeout=10)
+    assert who.json()["scopes"] == ["read:metrics"]
+    assert who.json()["kind"] == "service"
+    for path in ("users", "services", "groups", "proxy", "users/alice/tokens"):
+        answer = requests.get(f"{running.hub_url}/hub/api/{path}", headers=bearer, timeout=10)
+        assert answer.status_code == 403, path
+
+
 def test_both_targets_are_up(traffic: Prometheus) -> None:
     up = {r["metric"]["job"]: r["value"][1] for r in traffic.query("up")}
     assert up == {"jupyterhub-hub": "1", "jupyterhub-proxy-metrics": "1"}
