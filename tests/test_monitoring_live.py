@@ -177,6 +177,9 @@ def prometheus(
 def traffic(running: Deployment, prometheus: Prometheus) -> Prometheus:
     """Logins, a spawn that works, three that fail, one refused with 429, 503s of the proxy;
     returns once Prometheus has scraped the outcome."""
+    # Prometheus watches the hub before anything happens, as in a cluster: the alerts count
+    # what changed since a sample (the hub makes its spawn series at 0 at start).
+    prometheus.wait('jupyterhub_server_spawn_duration_seconds_count{status="failure"} == 0')
     for user in ("alice", "bob", "carol"):
         page = requests.get(
             f"{running.proxy_url}/hub/home", headers={"X-Auth-Request-User": user}, timeout=30
