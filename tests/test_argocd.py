@@ -23,6 +23,12 @@ from constructs_lib import (
     SyncWave,
 )
 from tests.support.argocd_diff import CONTROLLER_FIELDS
+from tests.support.argocd_prune import (
+    applied,
+    deleted_with_application,
+    failed_sync_retried,
+    pruned,
+)
 from tests.support.builders import find, make_jupyterhub, synth, value_error
 from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
@@ -79,7 +85,19 @@ def test_prunes_and_heals_and_prunes_last() -> None:
     assert policy == {
         "automated": {"prune": True, "selfHeal": True},
         "syncOptions": ["PruneLast=true", "RespectIgnoreDifferences=true"],
+        "retry": {
+            "limit": -1,
+            "refresh": True,
+            "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"},
+        },
     }
+
+
+def test_a_first_sync_that_fails_is_retried() -> None:
+    """On an empty cluster an ExternalSecret is Degraded until its store is ready, which
+    fails the sync; automated sync alone would never try that commit again."""
+    *_, delivery = _app()
+    assert failed_sync_retried(find(synth(delivery), "Application"))
 
 
 def test_ignores_what_reloader_writes_into_the_workloads_it_rolls() -> None:
@@ -178,6 +196,11 @@ def test_fails_an_object_made_after_the_application() -> None:
         ("git.example.org/hub", "must be a Git URL"),
         ("https://git example.org/hub", "must be a Git URL"),
         ("ftp://git.example.org/hub", "must be a Git URL"),
+        # Options to ssh, and to git on the server, in the host or the path.
+        ("git@-oProxyCommand=touch:hub.git", "must be a Git URL"),
+        ("ssh://git@-oProxyCommand=touch/hub.git", "must be a Git URL"),
+        ("git@git.example.org:--upload-pack=touch", "must be a Git URL"),
+        ("https://-evil.example.org/hub.git", "must be a Git URL"),
     ],
 )
 def test_fails_repo_url_that_is_no_git_url(url: str, message: str) -> None:
@@ -270,10 +293,25 @@ def test_fails_no_chart_with_a_namespace() -> None:
     )
 
 
-def test_fails_destination_server_not_https() -> None:
-    assert value_error(lambda: _app(destination_server="kubernetes.default.svc")) == (
-        "delivery/Application: destination_server must be an https:// URL, "
-        "got 'kubernetes.default.svc'"
+@pytest.mark.parametrize(
+    "server",
+    ["kubernetes.default.svc", "http://kubernetes.default.svc", "https://admin@k8s.example.org"],
+)
+def test_fails_destination_server_not_https(server: str) -> None:
+    assert value_error(lambda: _app(destination_server=server)) == (
+        f"delivery/Application: destination_server must be an https:// URL, got '{server}'"
+    )
+
+
+@pytest.mark.parametrize(
+    "server", ["https://admin:s3cret@k8s.example.org", "https://admin:s3cret@k8s example"]
+)
+def test_fails_destination_server_with_a_password_without_echoing_it(server: str) -> None:
+    message = value_error(lambda: _app(destination_server=server))
+    assert "s3cret" not in message
+    assert message == (
+        "delivery/Application: destination_server must not hold credentials (user or "
+        "password before '@'): Argo CD keeps them in its cluster Secret"
     )
 
 
@@ -389,3 +427,56 @@ def test_a_new_configuration_leaves_git_without_the_old_config_map(tmp_path: Pat
     assert names[0] != names[1]
     (application,) = read_manifests(outdir / "minimal-argocd")
     assert application["spec"]["syncPolicy"]["automated"]["prune"] is True
+
+
+def _made_by_the_cluster(namespace: str) -> list[dict[str, Any]]:
+    """What no Git holds: the hub's database claim (its StatefulSet's), a user's claim
+    (KubeSpawner's), the Secret an ExternalSecret writes (owned by it)."""
+
+    def claim(name: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "namespace": namespace},
+        }
+
+    owner = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "name": "hub"}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "hub", "namespace": namespace, "ownerReferences": [owner]},
+    }
+    return [claim("hub-db-jupyterhub-hub-0"), claim("claim-alice"), secret]
+
+
+def test_prune_and_delete_never_take_the_namespace_or_what_the_cluster_made() -> None:
+    """Deleting the Namespace would delete every claim in it: Argo CD neither prunes it (the
+    app moved to another namespace) nor deletes it with the Application."""
+    namespace, chart, _ = _app()
+    git = synth(namespace) + synth(chart)
+    live = applied(git, "jupyterhub") + _made_by_the_cluster("jupyterhub")
+    config_map = _configmap(chart)
+    without = [m for m in git if m["kind"] not in {"Namespace", "ConfigMap"}]
+    assert pruned(live, without, "jupyterhub") == {("v1", "ConfigMap", "jupyterhub", config_map)}
+    deleted = deleted_with_application(live, "jupyterhub")
+    assert ("v1", "Namespace", "", "jupyterhub") not in deleted
+    assert {kind for _, kind, _, _ in deleted} >= {"StatefulSet", "Deployment", "ConfigMap"}
+    assert not {kind for _, kind, _, _ in deleted} & {"PersistentVolumeClaim", "Secret"}
+
+
+def test_namespace_keeps_its_own_sync_options() -> None:
+    app = cdk8s.Testing.app()
+    namespace = cdk8s.Chart(app, "namespace")
+    chart = cdk8s.Chart(app, "test", namespace="jupyterhub")
+    jupyterhub = make_jupyterhub(chart, mesh=None)
+    made = HubNamespace.for_jupyterhub(namespace, "Namespace", jupyterhub, name="jupyterhub")
+    cdk8s.ApiObject.of(made).metadata.add_annotation(
+        "argocd.argoproj.io/sync-options", "Prune=confirm,ServerSideApply=true"
+    )
+    ArgoCdApplication(
+        cdk8s.Chart(app, "delivery"), "App", source=SOURCE, delivers=[namespace, chart]
+    )
+    annotations = find(synth(namespace), "Namespace")["metadata"]["annotations"]
+    assert annotations["argocd.argoproj.io/sync-options"] == (
+        "Prune=confirm,ServerSideApply=true,Delete=false"
+    )

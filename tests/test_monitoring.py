@@ -19,7 +19,9 @@ from constructs_lib import (
     AlertThresholds,
     Derived,
     HubMonitoring,
+    HubNetworkPolicies,
     HubOptions,
+    IstioIngress,
     IstioProxyOptions,
     MetricsToken,
     NetworkPeer,
@@ -34,13 +36,21 @@ from tests.support.kube_schemas import validate_strictly
 from tests.support.manifests import ROOT, read_manifests
 
 TOKEN_SECRET = MetricsToken(secret_name="prometheus-hub-token")
+GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 _KINDS = {"ServiceMonitor", "PrometheusRule", "ConfigMap", "Service", "NetworkPolicy"}
 
 
 def monitored(chart: cdk8s.Chart, **props: Any) -> HubMonitoring:
     hub_options = props.pop("hub_options", HubOptions(metrics_token=TOKEN_SECRET))
     jupyterhub = make_jupyterhub(chart, hub_options=hub_options, mesh=None)
-    return HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub, **props)
+    made = HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub, **props)
+    _policies(chart, jupyterhub)
+    return made
+
+
+def _policies(chart: cdk8s.Chart, jupyterhub: Any) -> None:
+    """The default-deny HubMonitoring's NetworkPolicies open."""
+    HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
 
 
 def _own(manifests: list[dict[str, Any]], monitoring: HubMonitoring) -> list[dict[str, Any]]:
@@ -318,3 +328,55 @@ def test_fails_in_another_namespace(chart: cdk8s.Chart) -> None:
     other = cdk8s.Chart(app, "other", namespace="monitoring")
     message = value_error(lambda: HubMonitoring(other, "Monitoring", jupyterhub=jupyterhub))
     assert message.startswith("other/Monitoring: namespace must be 'jupyterhub', ")
+
+
+@pytest.mark.parametrize("ingress_first", [True, False])
+def test_fails_behind_istio_ingress(chart: cdk8s.Chart, ingress_first: bool) -> None:
+    """IstioIngress's STRICT mutual TLS and ALLOW policies refuse Prometheus' plain scrapes:
+    every hub and proxy alert would fire for good. Refused whichever is made first."""
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    if ingress_first:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
+    if not ingress_first:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    with pytest.raises(RuntimeError) as error:
+        chart.to_json()
+    assert (
+        "test/Monitoring: jupyterhub must be scrapable by a Prometheus outside the mesh, but "
+        "test/Istio makes the hub's and the proxy's pods refuse it (STRICT mutual TLS, and "
+        "AuthorizationPolicies for the mesh's own workloads only): the hub and proxy alerts "
+        "would fire for good; monitor a hub without IstioIngress"
+    ) in str(error.value)
+
+
+def test_a_mesh_without_istio_ingress_is_monitored(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
+    _policies(chart, jupyterhub)
+    assert find(synth(chart), "ServiceMonitor", "jupyterhub-hub")
+
+
+def test_fails_with_network_policies_but_no_hub_network_policies(chart: cdk8s.Chart) -> None:
+    """Alone, a NetworkPolicy selecting the hub's and the proxy's pods would admit only
+    Prometheus to them: the proxy would lose the hub, and users the proxy."""
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET))
+    HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
+    with pytest.raises(RuntimeError) as error:
+        chart.to_json()
+    assert (
+        "test/Monitoring: prometheus: its NetworkPolicies select the hub's and the proxy's "
+        "pods, which admits nothing else to them; without HubNetworkPolicies for this hub "
+        "(which admits what they serve) the proxy could not reach the hub, nor users the "
+        "proxy: make HubNetworkPolicies for it, or give prometheus=None (no NetworkPolicies)"
+    ) in str(error.value)
+
+
+def test_no_network_policies_without_a_peer(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(
+        chart, hub_options=HubOptions(metrics_token=TOKEN_SECRET), mesh=None
+    )
+    monitoring = HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub, prometheus=None)
+    assert monitoring.network_policies == ()
+    assert not [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
+    assert find(synth(chart), "ServiceMonitor", "jupyterhub-hub")

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 # kube-state-metrics (a Kubernetes controller) cannot run here: its series are named after
 # its docs/metrics/workload/pod-metrics.md (v2), and promtool's unit tests feed them.
-NOT_HERE = {"kube_pod_status_phase"}
+NOT_HERE = {"kube_pod_status_phase", "kube_pod_owner"}
 # Spawns: "broken-*" fail in the spawner, "slow-*" take a while (so a second one is throttled).
 SPAWN_HOOK = textwrap.dedent(
     """
@@ -177,6 +177,9 @@ def prometheus(
 def traffic(running: Deployment, prometheus: Prometheus) -> Prometheus:
     """Logins, a spawn that works, three that fail, one refused with 429, 503s of the proxy;
     returns once Prometheus has scraped the outcome."""
+    # Prometheus watches the hub before anything happens, as in a cluster: the alerts count
+    # what changed since a sample (the hub makes its spawn series at 0 at start).
+    prometheus.wait('jupyterhub_server_spawn_duration_seconds_count{status="failure"} == 0')
     for user in ("alice", "bob", "carol"):
         page = requests.get(
             f"{running.proxy_url}/hub/home", headers={"X-Auth-Request-User": user}, timeout=30
@@ -221,6 +224,17 @@ def test_metrics_need_the_token(running: Deployment) -> None:
     right = requests.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
     assert right.status_code == 200
     assert "jupyterhub_running_servers" in right.text
+
+
+def test_the_metrics_token_reads_nothing_else(running: Deployment) -> None:
+    """The token's service holds read:metrics and nothing more: no user, server or token."""
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    who = requests.get(f"{running.hub_url}/hub/api/user", headers=bearer, timeout=10)
+    assert who.json()["scopes"] == ["read:metrics"]
+    assert who.json()["kind"] == "service"
+    for path in ("users", "services", "groups", "proxy", "users/alice/tokens"):
+        answer = requests.get(f"{running.hub_url}/hub/api/{path}", headers=bearer, timeout=10)
+        assert answer.status_code == 403, path
 
 
 def test_both_targets_are_up(traffic: Prometheus) -> None:

@@ -16,7 +16,7 @@ from constructs_lib._core._construct import undo_if_construction_fails
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._placement import chart_namespace, ref
 
-__all__ = ["claim_companion", "profile_readers"]
+__all__ = ["claim_companion", "companions", "profile_readers"]
 
 # Hub (jsii reference) -> the constructs made for it, in order (jsii never frees a hub either).
 _companions: dict[str, list[Construct]] = {}
@@ -65,3 +65,8 @@ def profile_readers(hub: Construct) -> Iterator[Construct]:
     for construct in _companions.get(ref(hub), ()):
         if ref(construct) in _readers:
             yield construct
+
+
+def companions(hub: Construct) -> tuple[Construct, ...]:
+    """The constructs made for ``hub`` so far, in order."""
+    return tuple(_companions.get(ref(hub), ()))

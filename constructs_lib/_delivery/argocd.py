@@ -33,14 +33,44 @@ from constructs_lib._core._props import check_arguments, check_fields
 from constructs_lib._core._reloader import RELOAD_SECRET_ANNOTATION
 from hub_runtime.frozen import frozen
 
-__all__ = ["SYNC_WAVE_ANNOTATION", "ArgoCdApplication", "GitSource", "SyncWave", "sync_wave_of"]
+__all__ = [
+    "KEEP_OPTIONS",
+    "SYNC_OPTIONS_ANNOTATION",
+    "SYNC_WAVE_ANNOTATION",
+    "ArgoCdApplication",
+    "GitSource",
+    "SyncWave",
+    "sync_wave_of",
+]
 
 SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+# Per-object sync options, comma-separated key=value (gitops-engine/pkg/sync/common/types.go
+# AnnotationSyncOptions; resource/annotations.go GetAnnotationOptionValue reads them).
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+# The Namespace holds what is in no Git: the hub's database claim, each user's claim, the
+# Secrets operators write. Deleting it deletes them all, so Argo CD never does: not when it
+# leaves Git or is renamed (Prune=false: sync_context.go isPruningDisabled, read from the
+# live object), nor with the Application (Delete=false: controller/appcontroller.go
+# shouldBeDeleted).
+KEEP_OPTIONS = ("Prune=false", "Delete=false")
 # What Reloader writes into a workload's pod template to roll it, with reloadStrategy
 # annotations (stakater/Reloader docs, "Use Reloader with Argo CD"): its own, not Git's.
 RELOADED_FROM_POINTER = (
     "/spec/template/metadata/annotations/reloader.stakater.com~1last-reloaded-from"
 )
+
+# A failed sync is retried, or automated sync never tries that commit again
+# (controller/appcontroller.go autoSync: "Skipping auto-sync: failed previous sync attempt").
+# On an empty cluster the first sync fails whenever an object turns Degraded before what it
+# waits for is ready (an ExternalSecret while its store starts: Ready=False is Degraded,
+# resource_customizations/external-secrets.io/ExternalSecret/health.lua; sync_context.go
+# fails the operation on Degraded). Without a limit, every 3 minutes at most, and a new
+# commit takes over a retrying sync (refresh; docs/user-guide/auto_sync.md).
+SYNC_RETRY = {
+    "limit": -1,
+    "refresh": True,
+    "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"},
+}
 
 # Argo CD's in-cluster destination (the cluster Argo CD runs in).
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -48,9 +78,12 @@ IN_CLUSTER = "https://kubernetes.default.svc"
 # What Argo CD accepts as a repository (util/git/git.go IsSSHURL, IsHTTPSURL): https or http,
 # ssh://, or the scp-like user@host:path. Credentials never go in the URL: Argo CD keeps them
 # in a repository Secret.
-_HTTP_URL = re.compile(r"https?://(?P<userinfo>[^/@\s]*@)?[A-Za-z0-9.-]+(?::[0-9]+)?(?:/\S*)?")
-_SSH_URL = re.compile(r"ssh://[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]+)?/\S+")
-_SCP_URL = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/]\S*")
+# A host name starts with a letter or digit: git passes an ssh host to ssh as an argument, and
+# one starting with "-" is an option (git's own check since CVE-2017-1000117).
+_HOST = r"[A-Za-z0-9][A-Za-z0-9.-]*"
+_HTTP_URL = re.compile(rf"https?://(?P<userinfo>[^/@\s]*@)?{_HOST}(?::[0-9]+)?(?:/\S*)?")
+_SSH_URL = re.compile(rf"ssh://[A-Za-z0-9._-]+@{_HOST}(?::[0-9]+)?/\S+")
+_SCP_URL = re.compile(rf"[A-Za-z0-9._-]+@{_HOST}:[^\s/-]\S*")
 # A branch, tag, commit or HEAD: git's check-ref-format, in short (no spaces, '..', '~^:?*[\').
 _REVISION = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/+-]{1,255}(?<![/.])")
 # user:password@ in any URL's authority: refused before anything would echo the value.
@@ -96,7 +129,7 @@ _ROUTES = {
 def sync_wave_of(api_version: str, kind: str, labels: dict[str, str]) -> SyncWave:
     """The wave of one object, from its kind and its component label (user servers' objects,
     such as their ServiceAccount, are prerequisites of the hub that spawns them)."""
-    group = api_version.rpartition("/")[0]
+    group = kind_key(api_version, kind)[0]
     if (group, kind) == ("", "Namespace"):
         return SyncWave.NAMESPACE
     if (group, kind) in _ROUTES:
@@ -162,6 +195,19 @@ class GitSource:
             )
 
 
+def _check_destination(scope: Construct, server: str) -> None:
+    """An API server's https URL: Argo CD's cluster Secret holds its credentials, and a
+    password in the URL would be echoed by the error."""
+    if _PASSWORD.match(server):
+        raise ValueError(
+            f"{scope.node.path}: destination_server must not hold credentials (user or "
+            "password before '@'): Argo CD keeps them in its cluster Secret"
+        )
+    url = _HTTP_URL.fullmatch(server)
+    if url is None or not server.startswith("https://") or url["userinfo"]:
+        raise invalid(scope, "destination_server", server, "must be an https:// URL")
+
+
 def _credentials(scope: Construct, field: str) -> ValueError:
     # The value holds a secret: never echo it.
     return ValueError(
@@ -178,6 +224,8 @@ class ArgoCdApplication(LibraryConstruct):
     the previous configuration, whose name carries its content's hash, is deleted) and self
     heal (a change made on the cluster is undone); ``PruneLast=true`` deletes only after
     every wave is healthy, so the old hub keeps its ConfigMap until the new hub answers.
+    A failed sync is retried without a limit (at most 3 minutes apart), since automated sync
+    never retries a commit by itself.
     A workload Reloader rolls (it carries ``secret.reloader.stakater.com/reload``) has the
     annotation Reloader writes into its pod template ignored (``ignoreDifferences``, with
     ``RespectIgnoreDifferences=true``): run Reloader with ``reloadStrategy: annotations``, as
@@ -194,7 +242,9 @@ class ArgoCdApplication(LibraryConstruct):
     It carries no ``resources-finalizer``: deleting the Application leaves the hub running
     (add the finalizer with ``ApiObject.of(app).metadata.add_finalizers`` to have Argo CD
     delete the app's objects with it; the hub's database volume, made by its StatefulSet,
-    is never among them).
+    is never among them). The Namespace gets ``argocd.argoproj.io/sync-options:
+    Prune=false,Delete=false``: deleting it would delete the claims and Secrets in it that
+    no Git holds, so Argo CD neither prunes it nor deletes it with the Application.
 
     Args:
         source: where the synthesized manifests are in Git: required.
@@ -237,8 +287,7 @@ class ArgoCdApplication(LibraryConstruct):
         source.check(self, "source")
         for field, value in (("name", name), ("namespace", namespace), ("project", project)):
             check_dns_label(self, field, value)
-        if not _HTTP_URL.fullmatch(destination_server):
-            raise invalid(self, "destination_server", destination_server, "must be an https:// URL")
+        _check_destination(self, destination_server)
         destination = self._destination_namespace(delivers)
         reloaded = [workload for chart in delivers for workload in self._annotate(chart)]
         # Checked when the delivered app is synthesized, before it writes anything.
@@ -295,6 +344,8 @@ class ArgoCdApplication(LibraryConstruct):
             kind = kind_of(obj)
             if RELOAD_SECRET_ANNOTATION in annotations:
                 reloaded.append((kind, metadata["name"]))
+            if kind_key(obj.api_version, kind) == ("", "Namespace"):
+                _keep(obj, annotations.get(SYNC_OPTIONS_ANNOTATION, ""))
             if SYNC_WAVE_ANNOTATION in annotations:
                 continue
             wave = sync_wave_of(obj.api_version, kind, metadata.get("labels") or {})
@@ -337,9 +388,24 @@ def application_spec(
                 "PruneLast=true",
                 *(["RespectIgnoreDifferences=true"] if ignored else []),
             ],
+            "retry": SYNC_RETRY,
         },
         **({"ignoreDifferences": ignored} if ignored else {}),
     }
+
+
+def kind_key(api_version: str, kind: str) -> tuple[str, str]:
+    """(group, kind) of an object; the core group is ``""``."""
+    return api_version.rpartition("/")[0], kind
+
+
+def _keep(obj: cdk8s.ApiObject, options: str) -> None:
+    """Add KEEP_OPTIONS to the object's sync options, unless it already says Prune or Delete
+    itself."""
+    given = [o.strip() for o in options.split(",") if o.strip()]
+    keys = {o.partition("=")[0] for o in given}
+    added = [o for o in KEEP_OPTIONS if o.partition("=")[0] not in keys]
+    obj.metadata.add_annotation(SYNC_OPTIONS_ANNOTATION, ",".join([*given, *added]))
 
 
 def _api_objects(chart: cdk8s.Chart) -> list[cdk8s.ApiObject]:

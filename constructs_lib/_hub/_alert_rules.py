@@ -16,7 +16,10 @@ Every metric name is written once, here, and each comes from its program's sourc
   prom-client's default ``process_resident_memory_bytes``.
 - kube-state-metrics 2 ``docs/metrics/workload/pod-metrics.md``: ``kube_pod_status_phase``
   (``namespace``, ``pod``, ``phase``); KubeSpawner's pods are named ``jupyter-...``
-  (``hub_runtime.spawner.POD_NAME_PREFIX``).
+  (``hub_runtime.spawner.POD_NAME_PREFIX``) and have no owner, unlike the hub's and the
+  proxy's (a release named ``jupyter-x`` names them ``jupyter-x-hub-0``...):
+  ``kube_pod_owner`` of a pod without owners has ``owner_kind=""`` (v2.20
+  ``internal/store/pod.go``, ``createPodOwnerFamilyGenerator``; ``"<none>"`` before v2.8.0).
 - Prometheus' own ``up`` for each target.
 
 The tests run them in a real Prometheus scraping a real hub and CHP.
@@ -37,6 +40,8 @@ REQUESTS = "jupyterhub_request_duration_seconds"
 RUNNING = "jupyterhub_running_servers"
 ACTIVE = "jupyterhub_active_users"
 POD_PHASE = "kube_pod_status_phase"
+POD_OWNER = "kube_pod_owner"
+_NO_OWNER = 'owner_kind=~"|<none>"'
 # The one handler that streams for as long as a client listens (the spawn page's progress
 # events, text/event-stream, apihandlers/users.py): its durations are no latency.
 STREAMING_HANDLER = "jupyterhub.apihandlers.users.SpawnProgressAPIHandler"
@@ -49,12 +54,14 @@ _DAY = 'period="24h"'
 
 
 def _increase(counter: str, window: str) -> str:
-    """How much ``counter`` grew in ``window``, counting a series born in it from 0.
+    """How much ``counter`` grew in ``window``.
 
-    prometheus_client makes a labelled series at its first increment (the first failed
-    spawn), and ``increase`` only sees growth between samples: a series scraped first at 3
-    would count 0. A series absent ``window`` ago counts its whole value instead."""
-    return f"(({counter} unless {counter} offset {window}) or increase({counter}[{window}]))"
+    JupyterHub makes every ``status`` series of the spawn histogram at 0 when it starts
+    (jupyterhub/metrics.py: ``for s in ServerSpawnStatus: ...labels(status=s)``), so plain
+    ``increase`` sees each failure. Counting a series' whole value when it has no sample
+    ``window`` ago would page on the hub's lifetime total whenever Prometheus has no older
+    data (a restarted Prometheus, a new scrape job)."""
+    return f"increase({counter}[{window}])"
 
 
 @frozen
@@ -166,7 +173,9 @@ def alerts(
     ]
     pods = Alert(
         "JupyterHubUserPodsPending",
-        f"max by (pod) ({POD_PHASE}{t.pods(_PENDING)}) == 1",
+        # One series per pod on the right (several kube-state-metrics replicas repeat it).
+        f"max by (pod) ({POD_PHASE}{t.pods(_PENDING)} * on (namespace, pod) group_left () "
+        f"max by (namespace, pod) ({POD_OWNER}{t.pods(_NO_OWNER)})) == 1",
         pending_seconds,
         "warning",
         "User pods wait to be scheduled",

@@ -9,9 +9,10 @@ from types import MappingProxyType
 from typing import Any
 
 import cdk8s
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from constructs_lib._core._companions import claim_companion
+import jsii
+from constructs_lib._core._companions import claim_companion, companions
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
@@ -28,7 +29,7 @@ from constructs_lib._core._props import check_arguments, check_fields
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._alert_rules import Panel, Targets, alerts, panels
 from constructs_lib._hub.jupyterhub import JupyterHub
-from constructs_lib._hub.network_policy import _check_peer
+from constructs_lib._hub.network_policy import HubNetworkPolicies, _check_peer
 from constructs_lib._proxies.metrics import ProxyMetrics
 from hub_runtime.frozen import frozen
 
@@ -119,7 +120,9 @@ class HubMonitoring(LibraryConstruct):
     - ``dashboard``: a ConfigMap labelled ``grafana_dashboard: "1"`` holding a Grafana
       dashboard, which Grafana's dashboard sidecar loads.
     - ``network_policies``: NetworkPolicies admitting ``prometheus`` to the two ports
-      scraped (HubNetworkPolicies denies everything else).
+      scraped, for a hub with ``HubNetworkPolicies`` (which denies everything else; a
+      NetworkPolicy selecting a pod admits only what some policy allows, so without it
+      synthesis fails); none with ``prometheus=None``.
 
     Make it in the hub's chart. The ServiceMonitors and the rule carry ``monitor_labels``
     for the Prometheus' ``serviceMonitorSelector`` and ``ruleSelector`` (kube-prometheus-stack
@@ -131,7 +134,8 @@ class HubMonitoring(LibraryConstruct):
         scrape_interval_seconds: how often Prometheus scrapes; default 30.
         monitor_labels: labels on the ServiceMonitors and the PrometheusRule; default none.
         prometheus: the pods that scrape; default ``NetworkPeer.PROMETHEUS`` (namespace
-            ``prometheus``).
+            ``prometheus``); ``None`` for no NetworkPolicies (a hub without
+            ``HubNetworkPolicies``).
     """
 
     hub_monitor = Handle[cdk8s.ApiObject]("The ServiceMonitor of the hub's /hub/metrics.")
@@ -151,7 +155,7 @@ class HubMonitoring(LibraryConstruct):
         # Twice a minute: a 2-minute "down" alert sees four misses.
         scrape_interval_seconds: int = 30,
         monitor_labels: Mapping[str, str] = MappingProxyType({}),
-        prometheus: NetworkPeer = NetworkPeer.PROMETHEUS,
+        prometheus: NetworkPeer | None = NetworkPeer.PROMETHEUS,
     ) -> None:
         super().__init__(scope, id)
         check_arguments(
@@ -178,11 +182,14 @@ class HubMonitoring(LibraryConstruct):
                 self, "scrape_interval_seconds", scrape_interval_seconds, "must be 5 to 300"
             )
         extra_labels = _monitor_labels(self, monitor_labels)
-        _check_peer(self, "prometheus", prometheus)
+        if prometheus is not None:
+            _check_peer(self, "prometheus", prometheus)
         pending = thresholds.check(self, hub.user_pods.start_timeout_seconds)
         # One per hub, in its namespace: a ServiceMonitor's Secret and selector are the
         # namespace's, and a second one would emit the same objects again.
         claim_companion(self, hub, field="jupyterhub")
+        # Checked at synthesis: a mesh policy may be made for the hub after this.
+        self.node.add_validation(_Scrapable(self, hub, policies=prometheus is not None))
 
         release = hub.release
         # The proxy says where its metrics are (CHProxy.metrics); one without has none.
@@ -216,7 +223,7 @@ class HubMonitoring(LibraryConstruct):
                 },
             )
 
-        def allow(id: str, name: str, pods: dict[str, str], port: int) -> Any:
+        def allow(id: str, name: str, pods: dict[str, str], port: int, peer: NetworkPeer) -> Any:
             return object_spec(
                 id,
                 api_version="networking.k8s.io/v1",
@@ -228,7 +235,7 @@ class HubMonitoring(LibraryConstruct):
                     "policyTypes": ["Ingress"],
                     "ingress": [
                         {
-                            "from": [prometheus.to_policy_peer()],
+                            "from": [peer.to_policy_peer()],
                             "ports": [{"port": port, "protocol": "TCP"}],
                         }
                     ],
@@ -246,9 +253,6 @@ class HubMonitoring(LibraryConstruct):
                     "scheme": "http",
                     "authorization": token.bearer(),
                 },
-            ),
-            allow(
-                "AllowPrometheusToHub", f"{hub.name}-allow-prometheus", dict(hub.labels), hub.port
             ),
             object_spec(
                 "Rules",
@@ -274,6 +278,16 @@ class HubMonitoring(LibraryConstruct):
                 data={f"{release}.json": _dashboard(release, self.panels)},
             ),
         ]
+        if prometheus is not None:
+            specs.append(
+                allow(
+                    "AllowPrometheusToHub",
+                    f"{hub.name}-allow-prometheus",
+                    dict(hub.labels),
+                    hub.port,
+                    prometheus,
+                )
+            )
         if proxy_metrics is not None and metrics_service is not None:
             specs += [
                 object_spec(
@@ -306,13 +320,17 @@ class HubMonitoring(LibraryConstruct):
                         "scheme": "http",
                     },
                 ),
-                allow(
-                    "AllowPrometheusToProxy",
-                    f"{proxy.name}-allow-prometheus",
-                    dict(proxy.labels),
-                    proxy_metrics.port,
-                ),
             ]
+            if prometheus is not None:
+                specs.append(
+                    allow(
+                        "AllowPrometheusToProxy",
+                        f"{proxy.name}-allow-prometheus",
+                        dict(proxy.labels),
+                        proxy_metrics.port,
+                        prometheus,
+                    )
+                )
         made = dict(zip([s.id for s in specs], api_objects(self, specs), strict=True))
         self.hub_monitor = made["HubMonitor"]
         self.rules = made["Rules"]
@@ -322,6 +340,40 @@ class HubMonitoring(LibraryConstruct):
         self.network_policies = tuple(
             made[key] for key in ("AllowPrometheusToHub", "AllowPrometheusToProxy") if key in made
         )
+
+
+@jsii.implements(IValidation)
+class _Scrapable:
+    """A synth-time check: no construct made for the hub keeps Prometheus out."""
+
+    def __init__(self, owner: Construct, hub: Construct, *, policies: bool) -> None:
+        self._owner = owner
+        self._hub = hub
+        self._policies = policies
+
+    def validate(self) -> list[str]:
+        made = companions(self._hub)
+        errors = [
+            f"{self._owner.node.path}: jupyterhub must be scrapable by a Prometheus outside "
+            f"the mesh, but {other.node.path} makes the hub's and the proxy's pods refuse it "
+            "(STRICT mutual TLS, and AuthorizationPolicies for the mesh's own workloads "
+            "only): the hub and proxy alerts would fire for good; monitor a hub without "
+            "IstioIngress"
+            for other in made
+            if getattr(other, "admits_scrapes_from_outside_the_mesh", True) is False
+        ]
+        # A NetworkPolicy selecting a pod isolates it: Kubernetes then admits only what some
+        # policy allows. Without HubNetworkPolicies' policies for what the pods serve, these
+        # alone would leave the hub and the proxy reachable by Prometheus only.
+        if self._policies and not any(isinstance(c, HubNetworkPolicies) for c in made):
+            errors.append(
+                f"{self._owner.node.path}: prometheus: its NetworkPolicies select the hub's "
+                "and the proxy's pods, which admits nothing else to them; without "
+                "HubNetworkPolicies for this hub (which admits what they serve) the proxy "
+                "could not reach the hub, nor users the proxy: make HubNetworkPolicies for "
+                "it, or give prometheus=None (no NetworkPolicies)"
+            )
+        return errors
 
 
 def _monitor_labels(scope: Construct, given: Mapping[str, str]) -> dict[str, str]:

@@ -311,6 +311,11 @@ class IstioIngress(LibraryConstruct):
             that names it.
     """
 
+    #: Prometheus outside the mesh cannot scrape the pods: STRICT mutual TLS refuses plain
+    #: HTTP, and the ALLOW policies admit the mesh's own workloads only (``HubMonitoring``
+    #: refuses such a hub).
+    admits_scrapes_from_outside_the_mesh = False
+
     proxy = Handle[IProxy]("The proxy the Gateway's routes lead to.")
 
     def __init__(

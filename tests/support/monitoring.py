@@ -13,7 +13,7 @@ from typing import Any
 import cdk8s
 import yaml
 
-from constructs_lib import HubMonitoring, HubOptions, MetricsToken
+from constructs_lib import HubMonitoring, HubNetworkPolicies, HubOptions, MetricsToken, NetworkPeer
 from tests.support.builders import find, make_chart, make_jupyterhub, synth
 
 NAMESPACE = "jupyterhub"
@@ -60,6 +60,9 @@ def monitoring() -> Monitoring:
         mesh=None,
     )
     made = HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
+    HubNetworkPolicies(
+        chart, "Policies", jupyterhub=jupyterhub, ingress_from=NetworkPeer.ISTIO_INGRESS_GATEWAY
+    )
     return Monitoring(synth(chart), made)
 
 
