@@ -76,11 +76,12 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	@mkdir -p .stamps && touch $@
 
 # redis-server for the fault tests (the proxy's Redis route storage); openssl for the deploy
-# guide's commands, which the tests run.
+# guide's commands, which the tests run; chromium and its driver for the browser tests.
 .stamps/debian:
-	{ command -v redis-server && command -v openssl; } >/dev/null || { apt-get update -qq \
+	{ command -v redis-server && command -v openssl && command -v chromium \
+		&& command -v chromedriver; } >/dev/null || { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		redis-server openssl >/dev/null; }
+		redis-server openssl chromium chromium-driver >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 # The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.

@@ -1,0 +1,122 @@
+"""In a real browser (headless Chromium): real configurable-http-proxy, real JupyterHub with
+the hub runtime, jupyter-server user servers, all on 127.0.0.1 and reached by hosts under
+``.localhost``. Alice opens a page that Bob's server serves; its script acts on the hub as
+her. With one origin for the hub and every server it succeeds (the gap this test keeps
+proven); with per-user hosts every attempt fails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.chromium import Chromium, chromium
+from tests.support.processes import Deployment, KeyPair, deployment, jwks_server
+
+pytestmark = pytest.mark.slow  # real proxy, hub, user servers and browser
+
+KEY = KeyPair()
+PAGES = Path(__file__).parent / "support" / "pages"
+ALICE, BOB = "alice", "bob"
+# The hub's service API lists tokens only with read:tokens.
+TOKENS = """
+c.JupyterHub.load_roles.append({"name": "e2e-tokens", "services": ["e2e"],
+    "scopes": ["read:tokens"]})
+"""
+# The note of the tokens the attack page makes (attack.html).
+TAKEN_NOTE = "taken by a page of another user"
+ATTACKS = ("read_hub_page", "read_hub_api", "make_token", "stop_server")
+
+
+def identity(user: str) -> dict[str, str]:
+    """What the auth proxy adds to the browser's requests for ``user``."""
+    return {
+        "X-Auth-Request-User": user,
+        "Authorization": f"Bearer {KEY.token(user, expires_in=3000)}",
+    }
+
+
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Chromium]:
+    with chromium(tmp_path) as running:
+        yield running
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            path = running.screenshot(request.node.name)
+            console = running.console()
+            print(
+                f"screenshot: {path}\nbrowser console: {console}\nat: {running.driver.current_url}"
+            )
+
+
+def plant_attack(hub: Deployment) -> None:
+    """Bob's server serves the attack page: his own extension, enabled by his own config."""
+    home = hub.workdir / "home" / BOB
+    (home / ".jupyter").mkdir(parents=True, exist_ok=True)
+    for name in ("attack.html", "hostile_server.py"):
+        (home / name).write_text((PAGES / name).read_text())
+    (home / ".jupyter" / "jupyter_server_config.py").write_text(
+        'c.ServerApp.jpserver_extensions = {"hostile_server": True}\n'
+    )
+
+
+def taken_tokens(hub: Deployment, user: str) -> int:
+    """How many of ``user``'s API tokens the attack page made (by their note)."""
+    response = hub.api("GET", f"/users/{user}/tokens")
+    assert response.status_code == 200, response.text[:300]
+    return sum(t["note"] == TAKEN_NOTE for t in response.json()["api_tokens"])
+
+
+def run_attack(hub: Deployment, browser: Chromium, page_url: str) -> dict[str, Any]:
+    """Alice logs in, has her server running, and opens Bob's page; what the page did."""
+    plant_attack(hub)
+    hub.start_server(ALICE)
+    hub.start_server(BOB)
+    log_in(browser, hub, ALICE)
+    shown = browser.open(page_url)
+    assert shown.startswith(page_url.split("?")[0]), shown
+    results: dict[str, Any] = browser.page_json("result")
+    return results
+
+
+def log_in(browser: Chromium, hub: Deployment, user: str) -> None:
+    """Log in at the hub through the auth proxy's headers. They go with that request only:
+    the auth proxy adds them on the hub's paths alone, and on every request they would make
+    each of the page's requests a CORS preflight, which no real browser sends."""
+    browser.send_headers(identity(user))
+    browser.open(hub_origin(hub) + "/hub/login")
+    browser.send_headers({})
+
+
+def hub_origin(hub: Deployment) -> str:
+    return f"http://hub.localhost:{port_of(hub.proxy_url)}"
+
+
+@pytest.fixture
+def shared_origin(tmp_path: Path) -> Iterator[Deployment]:
+    with (
+        jwks_server([KEY]) as jwks_url,
+        deployment(
+            tmp_path / "hub", jwks_url, extra_config=TOKENS, public_hosts=("hub.localhost",)
+        ) as running,
+    ):
+        yield running
+
+
+def test_shared_origin_lets_a_users_page_act_as_the_visitor(
+    shared_origin: Deployment, browser: Chromium
+) -> None:
+    """The gap: on the hub's origin, Bob's page reads Alice's hub pages and API, makes a token
+    for her and stops her server."""
+    hub = shared_origin
+    origin = hub_origin(hub)
+    results = run_attack(hub, browser, f"{origin}/user/{BOB}/attack?victim={ALICE}")
+    assert {name: results[name]["ok"] for name in ATTACKS} == dict.fromkeys(ATTACKS, True), results
+    assert taken_tokens(hub, ALICE) == 1
+    assert not hub.server_running(ALICE)
