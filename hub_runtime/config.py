@@ -37,6 +37,7 @@ from hub_runtime.settings import (
     load_settings,
     reserved_server_arg,
 )
+from hub_runtime.user_hosts import apply_user_hosts
 
 __all__ = [
     "CULLER_SCOPES",
@@ -105,6 +106,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.last_activity_interval = settings.activity_interval_seconds
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
+    if settings.user_hosts is not None:
+        apply_user_hosts(c, settings.user_hosts)
     configure_http_client()
     if debug:
         hub.log_level = logging.DEBUG

@@ -43,6 +43,7 @@ __all__ = [
     "ProfileSettings",
     "SettingsError",
     "SpawnerSettings",
+    "UserHostSettings",
     "VolumeSettings",
     "dump_settings",
     "load_settings",
@@ -74,7 +75,7 @@ def reserved_server_arg(args: Sequence[str]) -> str | None:
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -352,6 +353,18 @@ class CullerSettings:
 
 
 @dataclass(frozen=True)
+class UserHostSettings:
+    """Each user's server on a host of its own (JupyterHub's ``subdomain_host``), so a page a
+    server serves never has the hub's origin nor another server's."""
+
+    # The hub's public URL: scheme, host and port if any ("https://hub.example.org").
+    hub_url: str
+    # The user servers': the same scheme and port, the host a DNS wildcard of one label
+    # ("https://*.users.example.org"): a user's server is at "<name>.users.example.org".
+    user_url: str
+
+
+@dataclass(frozen=True)
 class HubSettings:
     """Everything the hub runtime needs at start."""
 
@@ -373,6 +386,8 @@ class HubSettings:
     spawner: SpawnerSettings
     culler: CullerSettings
     profiles: tuple[ProfileSettings, ...] = field(default=())
+    # None: user servers are paths on the hub's hosts (one origin for all).
+    user_hosts: UserHostSettings | None = None
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)

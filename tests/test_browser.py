@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 
+from hub_runtime.settings import UserHostSettings
 from tests.support.chromium import Chromium, chromium
-from tests.support.processes import Deployment, KeyPair, deployment, jwks_server
+from tests.support.processes import Deployment, KeyPair, deployment, free_port, jwks_server
 
 pytestmark = pytest.mark.slow  # real proxy, hub, user servers and browser
 
@@ -120,3 +122,67 @@ def test_shared_origin_lets_a_users_page_act_as_the_visitor(
     assert {name: results[name]["ok"] for name in ATTACKS} == dict.fromkeys(ATTACKS, True), results
     assert taken_tokens(hub, ALICE) == 1
     assert not hub.server_running(ALICE)
+
+
+USERS_DOMAIN = "users.localhost"
+
+
+def user_origin(hub: Deployment, user: str) -> str:
+    return f"http://{user}.{USERS_DOMAIN}:{port_of(hub.proxy_url)}"
+
+
+@pytest.fixture
+def per_user_hosts(tmp_path: Path) -> Iterator[Deployment]:
+    ports = (free_port(), free_port(), free_port())
+    hosts = UserHostSettings(
+        hub_url=f"http://hub.localhost:{ports[0]}", user_url=f"http://*.{USERS_DOMAIN}:{ports[0]}"
+    )
+    with (
+        jwks_server([KEY]) as jwks_url,
+        deployment(
+            tmp_path / "hub",
+            jwks_url,
+            ports=ports,
+            extra_config=TOKENS,
+            proxy_args=["--host-routing"],
+            public_hosts=("hub.localhost",),
+            user_hosts=hosts,
+        ) as running,
+    ):
+        yield running
+
+
+def test_per_user_hosts_stop_a_users_page_acting_as_the_visitor(
+    per_user_hosts: Deployment, browser: Chromium
+) -> None:
+    hub = per_user_hosts
+    page = f"{user_origin(hub, BOB)}/user/{BOB}/attack?victim={ALICE}&hub={hub_origin(hub)}"
+    results = run_attack(hub, browser, page)
+    assert {name: results[name]["ok"] for name in ATTACKS} == dict.fromkeys(ATTACKS, False), results
+    assert taken_tokens(hub, ALICE) == 0
+    assert hub.server_running(ALICE)
+
+
+def open_lab(browser: Chromium, hub: Deployment, user: str) -> str:
+    """``user`` logs in and opens JupyterLab on her server; returns the URL it shows."""
+    hub.start_server(user)
+    log_in(browser, hub, user)
+    shown = browser.open(f"{hub_origin(hub)}/hub/user/{user}/lab")
+    browser.element(".jp-LabShell", timeout=120)
+    return shown
+
+
+def test_jupyterlab_runs_code_in_a_kernel_on_the_users_host(
+    per_user_hosts: Deployment, browser: Chromium
+) -> None:
+    """Alice's JupyterLab loads on her own host; a new notebook (the contents API, which
+    needs the server's XSRF token) starts a kernel, which runs her code over its websocket."""
+    hub = per_user_hosts
+    shown = open_lab(browser, hub, ALICE)
+    assert shown.startswith(f"{user_origin(hub, ALICE)}/user/{ALICE}/lab"), shown
+    browser.element('.jp-LauncherCard[data-category="Notebook"]').click()
+    browser.element(".jp-Notebook .jp-Cell .cm-content", timeout=120).click()
+    browser.type_keys("import os; print(os.environ['JUPYTERHUB_USER'], 6 * 7)")
+    browser.chord(Keys.SHIFT, Keys.ENTER)  # run the cell
+    output = browser.element(".jp-OutputArea-output", timeout=120)
+    assert output.text.strip() == f"{ALICE} 42"

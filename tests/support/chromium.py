@@ -17,7 +17,10 @@ from typing import Any
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 __all__ = ["CHROMEDRIVER", "CHROMIUM", "Chromium", "chromium"]
@@ -70,6 +73,25 @@ class Chromium:
         WebDriverWait(self.driver, 60).until(lambda driver: driver.current_url != before)
         self.wait_for("document.readyState === 'complete'")
         return str(self.driver.current_url)
+
+    def element(self, selector: str, timeout: float = 60) -> WebElement:
+        """The first element ``selector`` (CSS) matches, once it is shown."""
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(
+            expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, selector))
+        )
+
+    def type_keys(self, *keys: str) -> None:
+        """Type into the element that has the focus, as a user at the keyboard."""
+        ActionChains(self.driver).send_keys(*keys).perform()
+
+    def chord(self, modifier: str, key: str) -> None:
+        """Press ``key`` while holding ``modifier`` (``Keys.SHIFT``, ...)."""
+        ActionChains(self.driver).key_down(modifier).send_keys(key).key_up(modifier).perform()
+
+    def all_cookies(self) -> list[dict[str, Any]]:
+        """Every cookie the browser holds, of every host (DevTools' Network.getAllCookies)."""
+        found = self.driver.execute_cdp_cmd("Network.getAllCookies", {})
+        return list(found["cookies"])
 
     def wait_for(self, script: str, timeout: float = 60) -> Any:
         """Wait until the page's JavaScript expression ``script`` is truthy; returns it."""
