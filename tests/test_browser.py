@@ -6,27 +6,49 @@ proven); with per-user hosts every attempt fails."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from hub_runtime.settings import UserHostSettings
+from hub_runtime.config import origin_pattern
+from hub_runtime.settings import USER_SERVER_ARGS, USER_SERVER_AUTH_CACHE_SECONDS, UserHostSettings
 from tests.support.chromium import Chromium, chromium
-from tests.support.processes import Deployment, KeyPair, deployment, free_port, jwks_server
+from tests.support.processes import (
+    Deployment,
+    KeyPair,
+    deployment,
+    dev_settings,
+    free_port,
+    jwks_server,
+)
 
 pytestmark = pytest.mark.slow  # real proxy, hub, user servers and browser
 
 KEY = KeyPair()
 PAGES = Path(__file__).parent / "support" / "pages"
 ALICE, BOB = "alice", "bob"
-# The hub's service API lists tokens only with read:tokens.
-TOKENS = """
-c.JupyterHub.load_roles.append({"name": "e2e-tokens", "services": ["e2e"],
-    "scopes": ["read:tokens"]})
+# The hub's service API lists tokens only with read:tokens; Bob lets Alice use his server
+# (as a JupyterHub share does), for the hub's OAuth confirmation form.
+TOKENS = f"""
+c.JupyterHub.load_roles.append({{"name": "e2e-tokens", "services": ["e2e"],
+    "scopes": ["read:tokens"]}})
+c.JupyterHub.load_roles.append({{"name": "bob-shares", "users": [{ALICE!r}],
+    "scopes": ["access:servers!user={BOB}"]}})
 """
+HUB_HOSTS = ("hub.localhost",)
+# The local user servers get the arguments the hub gives KubeSpawner's: the Origins they
+# accept, and how long they believe the hub about a token.
+ORIGINS = origin_pattern(replace(dev_settings(), public_hosts=HUB_HOSTS))
+SERVER_ARGS = [
+    f"--ServerApp.allow_origin_pat={ORIGINS}",
+    *USER_SERVER_ARGS,
+]
+TOKENS += f"c.Spawner.args = ['--allow-root', *{SERVER_ARGS!r}]\n"
 # The note of the tokens the attack page makes (attack.html).
 TAKEN_NOTE = "taken by a page of another user"
 ATTACKS = ("read_hub_page", "read_hub_api", "make_token", "stop_server")
@@ -105,7 +127,7 @@ def shared_origin(tmp_path: Path) -> Iterator[Deployment]:
     with (
         jwks_server([KEY]) as jwks_url,
         deployment(
-            tmp_path / "hub", jwks_url, extra_config=TOKENS, public_hosts=("hub.localhost",)
+            tmp_path / "hub", jwks_url, extra_config=TOKENS, public_hosts=HUB_HOSTS
         ) as running,
     ):
         yield running
@@ -145,7 +167,7 @@ def per_user_hosts(tmp_path: Path) -> Iterator[Deployment]:
             ports=ports,
             extra_config=TOKENS,
             proxy_args=["--host-routing"],
-            public_hosts=("hub.localhost",),
+            public_hosts=HUB_HOSTS,
             user_hosts=hosts,
         ) as running,
     ):
@@ -161,6 +183,12 @@ def test_per_user_hosts_stop_a_users_page_acting_as_the_visitor(
     assert {name: results[name]["ok"] for name in ATTACKS} == dict.fromkeys(ATTACKS, False), results
     assert taken_tokens(hub, ALICE) == 0
     assert hub.server_running(ALICE)
+
+
+KERNEL_IDLE = (
+    "[...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+    ".some(item => item.textContent.includes('| Idle'))"
+)
 
 
 def open_lab(browser: Chromium, hub: Deployment, user: str) -> str:
@@ -181,8 +209,71 @@ def test_jupyterlab_runs_code_in_a_kernel_on_the_users_host(
     shown = open_lab(browser, hub, ALICE)
     assert shown.startswith(f"{user_origin(hub, ALICE)}/user/{ALICE}/lab"), shown
     browser.element('.jp-LauncherCard[data-category="Notebook"]').click()
+    # Her kernel up and its websocket open (the status bar says so), then her code.
+    browser.wait_for(KERNEL_IDLE, timeout=180)
     browser.element(".jp-Notebook .jp-Cell .cm-content", timeout=120).click()
     browser.type_keys("import os; print(os.environ['JUPYTERHUB_USER'], 6 * 7)")
     browser.chord(Keys.SHIFT, Keys.ENTER)  # run the cell
     output = browser.element(".jp-OutputArea-output", timeout=120)
     assert output.text.strip() == f"{ALICE} 42"
+
+
+def test_logout_at_the_hub_ends_access_to_her_server(
+    per_user_hosts: Deployment, browser: Chromium
+) -> None:
+    """The hub cannot clear cookies of her server's host; logging out revokes the OAuth
+    token they carry, and her server believes the hub about it for at most a second."""
+    hub = per_user_hosts
+    open_lab(browser, hub, ALICE)
+    contents = f"{user_origin(hub, ALICE)}/user/{ALICE}/api/contents"
+    # A query of its own each time, as JupyterLab's requests have: no answer from the cache.
+    assert browser.open(f"{contents}?before") == f"{contents}?before"
+    assert '"type": "directory"' in browser.driver.page_source
+    browser.open(f"{hub_origin(hub)}/hub/logout")
+    time.sleep(USER_SERVER_AUTH_CACHE_SECONDS + 1)
+    browser.open(f"{contents}?after")
+    assert '"type": "directory"' not in browser.driver.page_source
+    shown = browser.open(f"{user_origin(hub, ALICE)}/user/{ALICE}/lab?after")
+    assert shown.startswith(f"{hub_origin(hub)}/hub/login"), shown  # sent to log in again
+
+
+def test_cookies_are_host_only_and_scoped_per_host(
+    per_user_hosts: Deployment, browser: Chromium
+) -> None:
+    """No cookie has a Domain: the hub's login stays on the hub's host, each server's OAuth
+    cookie and XSRF token on the server's host and path."""
+    hub = per_user_hosts
+    open_lab(browser, hub, ALICE)
+    found = {(c["name"], c["domain"], c["path"]) for c in browser.all_cookies()}
+    alice_host = f"{ALICE}.{USERS_DOMAIN}"
+    assert found == {
+        ("jupyterhub-hub-login", "hub.localhost", "/hub/"),
+        # JupyterHub's session id has the domain of its public URL (for logout), so it
+        # reaches the hub's subdomains, not the user servers' hosts.
+        ("jupyterhub-session-id", ".hub.localhost", "/"),
+        ("_xsrf", "hub.localhost", "/hub/"),
+        (f"jupyterhub-user-{ALICE}", alice_host, f"/user/{ALICE}/"),
+        ("_xsrf", alice_host, f"/user/{ALICE}/"),
+    }, found
+
+
+def test_the_hubs_forms_and_api_calls_pass_their_xsrf_checks(
+    per_user_hosts: Deployment, browser: Chromium
+) -> None:
+    """On the hub's host, its token page's form asks the hub's API for a token (with the
+    hub's XSRF token); on Bob's host, the OAuth confirmation form the hub shows for a
+    shared server is posted back to the hub, which sends Alice on to Bob's server."""
+    hub = per_user_hosts
+    (hub.workdir / "home" / BOB).mkdir(parents=True, exist_ok=True)
+    (hub.workdir / "home" / BOB / "hello.txt").write_text("hello from bob's server")
+    hub.start_server(BOB)
+    log_in(browser, hub, ALICE)
+    browser.open(f"{hub_origin(hub)}/hub/token")
+    browser.wait_for("window.require && require.defined('token')")  # its script is ready
+    browser.element("#request-token-form [type=submit]").click()
+    browser.wait_for("document.getElementById('token-result').textContent.trim()")
+    page = f"{user_origin(hub, BOB)}/user/{BOB}/files/hello.txt"
+    shown = browser.open(page)
+    assert shown.startswith(f"{hub_origin(hub)}/hub/api/oauth2/authorize"), shown
+    assert browser.submit("form") == page
+    assert "hello from bob's server" in browser.driver.page_source
