@@ -71,6 +71,9 @@ class DevChart(cdk8s.Chart):
         id: str,
         *,
         hosts: Sequence[str] = ("notebook.minikube.127.0.0.1.nip.io", "notebook.kaidotio.dev"),
+        # Each user's server on a host of its own (its own origin), under the reference's
+        # host: the hub stays at notebook.kaidotio.dev.
+        user_hosts: str | None = "*.users.notebook.kaidotio.dev",
         # Admins by group membership in the ID token, never by name: whoever calls themselves
         # "admin" at the identity provider is no one special.
         admin_groups: Sequence[str] = ("jupyterhub-admins",),
@@ -110,6 +113,7 @@ class DevChart(cdk8s.Chart):
             proxy_token=token,
             header_trust=header_trust,
             hosts=hosts,
+            user_hosts=user_hosts,
             admin_users=admin_users,
             admin_groups=admin_groups,
             proxy_routes=routes,

@@ -37,7 +37,7 @@ from hub_runtime.settings import (
     load_settings,
     reserved_server_arg,
 )
-from hub_runtime.user_hosts import apply_user_hosts
+from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts
 
 __all__ = [
     "CULLER_SCOPES",
@@ -249,7 +249,7 @@ def _user_server_args(settings: HubSettings) -> list[str]:
         )
     added = list(USER_SERVER_ARGS)
     if settings.public_hosts:
-        added.insert(0, f"--ServerApp.allow_origin_pat={origin_pattern(settings)}")
+        added.insert(0, f"{ORIGIN_ARG}{origin_pattern(settings)}")
     return added
 
 

@@ -9,12 +9,17 @@ the idna hook's names (JupyterHub 5), under the configured wildcard."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from hub_runtime.settings import UserHostSettings
 
-__all__ = ["apply_user_hosts", "user_domain"]
+__all__ = ["ORIGIN_ARG", "apply_user_hosts", "own_origin_args", "user_domain"]
+
+# The user server argument naming the browser Origins it accepts (hub_runtime.config's).
+ORIGIN_ARG = "--ServerApp.allow_origin_pat="
 
 
 def user_domain(hosts: UserHostSettings) -> str:
@@ -37,3 +42,27 @@ def apply_user_hosts(c: Any, hosts: UserHostSettings) -> None:
         return str(subdomain_hook_idna(name, domain, kind))
 
     hub.subdomain_hook = subdomain_hook
+    c.Spawner.pre_spawn_hook = _own_origin
+
+
+def own_origin_args(args: Sequence[str], server_host: str) -> list[str]:
+    """``args`` with the server's own host added to the Origins it accepts. The proxy sends
+    each hop its target's Host (``--change-origin``), so the Origin of a page on the server's
+    own host never equals the Host it sees; no other user's host is added, so a page on
+    another server cannot open this one's websockets with its owner's cookies."""
+    own = re.escape(server_host.lower())
+    pattern = rf"^https?://({own})(:[0-9]+)?$"
+    found = [arg for arg in args if arg.startswith(ORIGIN_ARG)]
+    if found:
+        # The hub's hosts stay: "^https?://(hosts)(:port)?$" gains "|own" in its group.
+        prefix = f"{ORIGIN_ARG}^https?://("
+        pattern = found[0].removeprefix(ORIGIN_ARG)
+        if found[0].startswith(prefix):
+            pattern = f"^https?://({own}|" + found[0].removeprefix(prefix)
+    return [*(arg for arg in args if not arg.startswith(ORIGIN_ARG)), ORIGIN_ARG + pattern]
+
+
+def _own_origin(spawner: Any) -> None:
+    host = urlsplit(spawner.user.host).hostname or ""
+    # This spawner's copy only: the configured arguments stay as they are for the others.
+    spawner.args = own_origin_args(list(spawner.args), host)

@@ -166,7 +166,8 @@ def per_user_hosts(tmp_path: Path) -> Iterator[Deployment]:
             jwks_url,
             ports=ports,
             extra_config=TOKENS,
-            proxy_args=["--host-routing"],
+            # As CHProxy runs it: each hop gets its target's Host, not the browser's.
+            proxy_args=["--host-routing", "--change-origin"],
             public_hosts=HUB_HOSTS,
             user_hosts=hosts,
         ) as running,

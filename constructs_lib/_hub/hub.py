@@ -57,6 +57,7 @@ from constructs_lib._core.scan_exceptions import (
     skip_annotations,
     unpinned,
 )
+from constructs_lib._core.user_hosts import check_user_hosts, user_host_settings
 from constructs_lib._hub._extra_config import check_trait
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
 from constructs_lib._pods._env import ContainerEnv
@@ -270,6 +271,12 @@ class HubStatefulSet(LibraryConstruct):
         profiles: the profiles users can spawn (at least one; the first is the default unless one
             is marked).
         public_hosts: the host names browsers reach the hub by; user servers accept them as Origin.
+        user_hosts: each user's server on a host of its own under this DNS wildcard
+            (``"*.users.example.org"``: Alice's at ``alice.users.example.org``, JupyterHub's
+            ``subdomain_host``), the hub at its first public host; the proxy routes by host and
+            the edges serve the wildcard too. Default ``None``: servers are paths on the hub's
+            hosts and share its origin, so a page one user's server serves can act on the hub
+            as whoever opens it.
         release: the prefix of every object name and the ``app.kubernetes.io/name`` label, a DNS
             label of at most 57 characters (the Service ``<release>-proxy`` must fit 63); default
             ``jupyterhub``.
@@ -304,6 +311,7 @@ class HubStatefulSet(LibraryConstruct):
         header_trust: HeaderTrust,
         profiles: Sequence[NotebookProfile],
         public_hosts: Sequence[str],
+        user_hosts: str | None = None,
         release: str = "jupyterhub",
         user_service_account: cdk8s.ApiObject | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
@@ -335,6 +343,7 @@ class HubStatefulSet(LibraryConstruct):
         _check_options(self, options, proxy_limits)
         _check_profiles(self, profiles)
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
+        self.user_hosts = check_user_hosts(self, "user_hosts", user_hosts, self.public_hosts)
         header_trust.check(self)
         admin_groups = check_strings(self, "admin_groups", options.admin_groups)
         allowed_groups = check_strings(self, "allowed_groups", options.allowed_groups)
@@ -573,6 +582,7 @@ class HubStatefulSet(LibraryConstruct):
             culler=CullerSettings(**dataclasses.asdict(culler)),
             extra_config=self._extra_config,
             profiles=_profile_settings(self.profiles, user_pods),
+            user_hosts=user_host_settings(self.public_hosts, self.user_hosts),
         )
 
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:

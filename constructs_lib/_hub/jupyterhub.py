@@ -117,6 +117,9 @@ class JupyterHub(LibraryConstruct):
         proxy_token: where the hub and the proxy read ``CONFIGPROXY_AUTH_TOKEN``: required.
         header_trust: when the user header counts: required, no safe default exists.
         hosts: the public host names of the hub (the ingress constructs default to them).
+        user_hosts: each user's server on a host of its own under this DNS wildcard
+            (``"*.users.example.org"``); default ``None``, paths on the hub's hosts (see
+            ``HubStatefulSet``).
         release: the prefix of every object name, a DNS label of at most 57 characters (the
             Service ``<release>-proxy`` must fit 63); default ``jupyterhub``.
         profiles: the profiles users can spawn; default ``Derived.REFERENCE_PROFILES``:
@@ -162,6 +165,7 @@ class JupyterHub(LibraryConstruct):
         proxy_token: ProxyToken,
         header_trust: HeaderTrust,
         hosts: Sequence[str],
+        user_hosts: str | None = None,
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | Derived = Derived.REFERENCE_PROFILES,
         hub_options: HubOptions = HubOptions(),  # noqa: B008 - frozen value
@@ -275,6 +279,7 @@ class JupyterHub(LibraryConstruct):
             header_trust=header_trust,
             profiles=chosen,
             public_hosts=hosts,
+            user_hosts=user_hosts,
             release=release,
             user_service_account=self.user_service_account,
             kubernetes_version=kubernetes_version,

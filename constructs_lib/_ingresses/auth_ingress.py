@@ -27,8 +27,10 @@ from constructs_lib._ingresses.auth_proxy import HUB_PATH, AuthProxy
 from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IProxy
 
-__all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
+__all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "USER_PATH", "AuthProxyIngress"]
 
+# The user servers' paths (JupyterHub's /user/<name>/), all a user host serves.
+USER_PATH = "/user"
 # ingress-nginx's external-auth annotations. (An ingress-nginx Prefix path matches whole path
 # elements: "/hub" matches /hub and /hub/…, not /hubx; the longest matching path wins.)
 _NGINX = "nginx.ingress.kubernetes.io"
@@ -52,7 +54,8 @@ class AuthProxyIngress(LibraryConstruct):
       the hub checks) replace a client's own copies (or are dropped, when it sends none).
     - ``auth_proxy_ingress`` (``/hub/oauth2``): the auth proxy's own sign-in, callback and
       check, to its Service, unchecked.
-    - ``ingress`` (``/``: user servers and everything else, the default child): no check and no
+    - ``ingress`` (``/``: user servers and everything else, the default child; with the hub's
+      ``user_hosts``, also ``/user`` on the user servers' wildcard host): no check and no
       auth headers. A browser never sends the auth proxy's cookies there (their path is the
       hub's), so a user server's owner never records a visitor's session, nor its headers
       (ingress-nginx copies auth response headers onto every request of an Ingress). User
@@ -173,13 +176,20 @@ class AuthProxyIngress(LibraryConstruct):
             ),
         }
 
+        # Per-user hosts: their servers' paths only, unchecked (each server admits only the
+        # hub's OAuth); the hub's paths are served on the hub's hosts alone.
+        self.user_hosts = proxy.hub.user_hosts
+        user_rules = [(self.user_hosts, USER_PATH)] if self.user_hosts else []
+
         def ingress(
             construct_id: str,
             name: str,
             path: str,
             backend: dict[str, Any],
             annotations: dict[str, str] | None,
+            more: Sequence[tuple[str, str]] = (),
         ) -> ObjectSpec:
+            rules = [*((host, path) for host in self.hosts), *more]
             return object_spec(
                 construct_id,
                 api_version="networking.k8s.io/v1",
@@ -189,7 +199,7 @@ class AuthProxyIngress(LibraryConstruct):
                 annotations=annotations,
                 spec={
                     "ingressClassName": ingress_class,
-                    "tls": [{"hosts": list(self.hosts), "secretName": tls_secret}]
+                    "tls": [{"hosts": [host for host, _ in rules], "secretName": tls_secret}]
                     if tls_secret
                     else None,
                     "rules": [
@@ -197,11 +207,11 @@ class AuthProxyIngress(LibraryConstruct):
                             "host": host,
                             "http": {
                                 "paths": [
-                                    {"path": path, "pathType": "Prefix", "backend": backend},
+                                    {"path": at, "pathType": "Prefix", "backend": backend},
                                 ]
                             },
                         }
-                        for host in self.hosts
+                        for host, at in rules
                     ],
                 },
             )
@@ -210,7 +220,7 @@ class AuthProxyIngress(LibraryConstruct):
         self.ingress, self.hub_ingress, self.auth_proxy_ingress = api_objects(
             self,
             [
-                ingress("Resource", proxy.release, "/", to_proxy, None),
+                ingress("Resource", proxy.release, "/", to_proxy, None, user_rules),
                 ingress(
                     "Hub",
                     f"{proxy.release}-{Component.HUB.value}",

@@ -27,6 +27,7 @@ from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
 from constructs_lib._hub.jupyterhub import JupyterHub
 from constructs_lib._hub.network_policy import resolve_proxy
+from constructs_lib._ingresses.auth_ingress import USER_PATH
 from constructs_lib._ingresses.auth_proxy import HUB_PATH
 from constructs_lib._pods.user_pods import USER_PORT
 from constructs_lib._proxies._flows import Flow
@@ -42,6 +43,8 @@ __all__ = [
     "Retries",
 ]
 
+# JupyterHub's user server paths, /user/<name>/.
+USER_PATH_PREFIX = f"{USER_PATH}/"
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
 _OWN_NAMESPACE = "./*"
 _ISTIOD = "istio-system/istiod.istio-system.svc.cluster.local"
@@ -353,6 +356,9 @@ class IstioIngress(LibraryConstruct):
             )
         claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
+        # Per-user hosts: the Gateway serves their wildcard too, for the user servers only.
+        self.user_hosts = chosen.hub.user_hosts
+        self.gateway_hosts = (*self.hosts, *((self.user_hosts,) if self.user_hosts else ()))
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
         user_mode = _outbound(self, "user_outbound", user_outbound)
         if not 0 <= telemetry.sampling_percentage <= 100:
@@ -510,6 +516,37 @@ class IstioIngress(LibraryConstruct):
                     },
                 )
             )
+            if self.user_hosts:
+                # The user servers' paths alone: the hub's are served on its hosts only, so
+                # no request on a user host reaches the hub's login unchecked.
+                self._add(
+                    _istio_spec(
+                        "UserHosts",
+                        kind="VirtualService",
+                        name=f"{release}-users",
+                        labels=labels,
+                        spec={
+                            "gateways": [gateway_name(release)],
+                            "hosts": [self.user_hosts],
+                            "http": [
+                                route(
+                                    target,
+                                    "users",
+                                    USER_PATH_PREFIX,
+                                    self.auth_headers,
+                                    idempotent=True,
+                                ),
+                                route(
+                                    target,
+                                    "users",
+                                    USER_PATH_PREFIX,
+                                    self.auth_headers,
+                                    idempotent=False,
+                                ),
+                            ],
+                        },
+                    )
+                )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
             _Workload(Component.PROXY, proxy.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, "SERVER"),
@@ -622,19 +659,18 @@ class IstioIngress(LibraryConstruct):
         """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP
         only to redirect to it."""
         http = {"name": "http", "number": port, "protocol": "HTTP"}
+        hosts = list(self.gateway_hosts)
         if tls is None:
-            return [{"hosts": list(self.hosts), "port": http}]
+            return [{"hosts": hosts, "port": http}]
         servers: list[dict[str, Any]] = [
             {
-                "hosts": list(self.hosts),
+                "hosts": hosts,
                 "port": {"name": "https", "number": tls.port, "protocol": "HTTPS"},
                 "tls": {"mode": "SIMPLE", "credentialName": tls.credential_name},
             }
         ]
         if tls.redirect_http:
-            servers.append(
-                {"hosts": list(self.hosts), "port": http, "tls": {"httpsRedirect": True}}
-            )
+            servers.append({"hosts": hosts, "port": http, "tls": {"httpsRedirect": True}})
         return servers
 
     def _workload_policies(
