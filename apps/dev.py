@@ -171,7 +171,8 @@ class DevChart(cdk8s.Chart):
                             tls_credential,
                             "the hosts' TLS certificate and key (type kubernetes.io/tls) in the "
                             f"gateway's namespace {gateway.namespace}, where Istio's gateway "
-                            "reads it (e.g. from cert-manager)",
+                            "reads it, naming the user servers' wildcard too "
+                            "(e.g. a HubCertificate from cert-manager, issued with DNS-01)",
                         ),
                     )
                     if tls_credential

@@ -23,6 +23,7 @@ from constructs_lib._hub.vault_secret import (
 )
 from constructs_lib._ingresses.auth_ingress import AuthProxyIngress
 from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
+from constructs_lib._ingresses.certificate import CertificateIssuer, HubCertificate, IssuerKind
 from constructs_lib._ingresses.gateway_api import GatewayApiIngress, GatewayRef
 from constructs_lib._mesh.istio import (
     IstioIngress,
@@ -100,6 +101,7 @@ __all__ = [
     "AuthProxyIngress",
     "Autoscaling",
     "CHProxy",
+    "CertificateIssuer",
     "ClaimAccessMode",
     "Component",
     "Derived",
@@ -110,6 +112,7 @@ __all__ = [
     "GatewayRef",
     "HeaderTrust",
     "HealthProbes",
+    "HubCertificate",
     "HubLimits",
     "HubNamespace",
     "HubNetworkPolicies",
@@ -122,6 +125,7 @@ __all__ = [
     "IdleCuller",
     "ImagePullPolicy",
     "IngressTarget",
+    "IssuerKind",
     "IstioIngress",
     "IstioMesh",
     "IstioProxy",

@@ -24,6 +24,7 @@ from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._ingresses.auth_proxy import HUB_PATH, AuthProxy
+from constructs_lib._ingresses.certificate import HubCertificate
 from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IProxy
 
@@ -76,8 +77,10 @@ class AuthProxyIngress(LibraryConstruct):
             servers accept the browser's Origin only from those, so others are refused).
         ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
             ingress-nginx's.
-        tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
-            ends before the controller, or a certificate controller adds it).
+        tls_secret: the Secret with the hosts' certificate (with the hub's ``user_hosts``, the
+            wildcard's too), or a ``HubCertificate`` whose Secret that is (it must name every
+            host served); default ``None``, no TLS section (TLS ends before the controller, or
+            a certificate controller adds it).
         auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
             Service ``oauth2-proxy`` port 80 (pods' port 4180), as oauth2-proxy's Helm chart
             makes it.
@@ -106,7 +109,7 @@ class AuthProxyIngress(LibraryConstruct):
         proxy: IProxy,
         hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         ingress_class: str = "nginx",
-        tls_secret: str | None = None,
+        tls_secret: str | HubCertificate | None = None,
         auth_proxy: AuthProxy = AuthProxy(),  # noqa: B008 - frozen value
         # oauth2-proxy's check and sign-in, under the hub's path on the same host.
         auth_url: str | Derived = Derived.FROM_AUTH_PROXY,
@@ -135,7 +138,10 @@ class AuthProxyIngress(LibraryConstruct):
             lambda: (proxy.hub.user_header, "Authorization"),
         )
         check_dns_subdomain(self, "ingress_class", ingress_class)
-        if tls_secret is not None:
+        if isinstance(tls_secret, HubCertificate):
+            served = [*self.hosts, *((proxy.hub.user_hosts,) if proxy.hub.user_hosts else ())]
+            tls_secret = tls_secret.check_covers(self, "tls_secret", served)
+        elif tls_secret is not None:
             check_dns_subdomain(self, "tls_secret", tls_secret)
         if not auth_response_headers:
             raise invalid(

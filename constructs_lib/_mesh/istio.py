@@ -29,6 +29,7 @@ from constructs_lib._hub.jupyterhub import JupyterHub
 from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._ingresses.auth_ingress import USER_PATH
 from constructs_lib._ingresses.auth_proxy import HUB_PATH
+from constructs_lib._ingresses.certificate import HubCertificate
 from constructs_lib._pods.user_pods import USER_PORT
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IHub, IJupyterHub, IngressTarget, IProxy
@@ -201,6 +202,14 @@ class IstioTls:
     port: int = 443
     redirect_http: bool = True
     http_workload_ports: tuple[int, ...] = (80, 8080)
+    # The certificate the Secret comes from, when known: checked against the hosts served.
+    certificate: HubCertificate | None = None
+
+    @classmethod
+    def from_certificate(cls, certificate: HubCertificate, **fields: Any) -> IstioTls:
+        """HTTPS with a ``HubCertificate``'s Secret (make it in the gateway pods' namespace);
+        ``IstioIngress`` checks that it names every host the Gateway serves."""
+        return cls(credential_name=certificate.secret_name, certificate=certificate, **fields)
 
 
 @dataclass(frozen=True)
@@ -376,6 +385,9 @@ class IstioIngress(LibraryConstruct):
                 raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
             for index, workload_port in enumerate(tls.http_workload_ports):
                 check_port(self, f"tls.http_workload_ports[{index}]", workload_port)
+            if tls.certificate is not None:
+                tls.certificate.check_covers(self, "tls.certificate", self.gateway_hosts)
+                _check_gateway_namespace(self, tls.certificate, gateway_pods)
         self.tls = tls
         retries.check(self)
         for index, host in enumerate(user_egress_hosts):
@@ -578,6 +590,7 @@ class IstioIngress(LibraryConstruct):
         made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))
         self._gateway = made["Gateway"]
         self._virtual_service = made.get("VirtualService")
+        self._user_virtual_service = made.get("UserHosts")
         self._header_filter = made.get(header_filter.id) if header_filter else None
         self._access_log = made["hub-access-log"]
         self._service_entries = tuple(made[entry.id] for entry in entries)
@@ -608,6 +621,12 @@ class IstioIngress(LibraryConstruct):
         """The VirtualService to the proxy's ingress target; ``None`` for a proxy that writes
         its own (``IstioProxy``)."""
         return self._virtual_service
+
+    @property
+    def user_virtual_service(self) -> cdk8s.ApiObject | None:
+        """The VirtualService of the user servers' own hosts (``/user/`` on the hub's
+        ``user_hosts``); ``None`` without them."""
+        return self._user_virtual_service
 
     @property
     def user_header_filter(self) -> cdk8s.ApiObject | None:
@@ -979,6 +998,20 @@ _API_GROUPS = {
     "AuthorizationPolicy": "security.istio.io/v1",
     "Telemetry": "telemetry.istio.io/v1",
 }
+
+
+def _check_gateway_namespace(
+    scope: Construct, certificate: HubCertificate, gateway_pods: NetworkPeer
+) -> None:
+    """Istio's gateway reads ``credentialName`` in its own pods' namespace."""
+    if gateway_pods.namespace is not None and certificate.namespace != gateway_pods.namespace:
+        raise invalid(
+            scope,
+            "tls.certificate",
+            certificate.namespace,
+            f"must be made in the gateway pods' namespace {gateway_pods.namespace!r} "
+            "(HubCertificate(namespace=...)), where Istio reads credentialName",
+        )
 
 
 def _istio_spec(
