@@ -52,6 +52,8 @@ TOKENS += f"c.Spawner.args = ['--allow-root', *{SERVER_ARGS!r}]\n"
 # The note of the tokens the attack page makes (attack.html).
 TAKEN_NOTE = "taken by a page of another user"
 ATTACKS = ("read_hub_page", "read_hub_api", "make_token", "stop_server")
+# On the visitor's own server, which she has opened (its cookie is in her browser).
+SERVER_ATTACKS = ("read_her_server", "open_her_websocket")
 
 
 def identity(user: str) -> dict[str, str]:
@@ -97,12 +99,17 @@ def taken_tokens(hub: Deployment, user: str) -> int:
     return sum(t["note"] == TAKEN_NOTE for t in response.json()["api_tokens"])
 
 
-def run_attack(hub: Deployment, browser: Chromium, page_url: str) -> dict[str, Any]:
-    """Alice logs in, has her server running, and opens Bob's page; what the page did."""
+def run_attack(
+    hub: Deployment, browser: Chromium, page_url: str, her_server: str
+) -> dict[str, Any]:
+    """Alice logs in, opens her running server (at ``her_server``), then Bob's page; what
+    the page did."""
     plant_attack(hub)
     hub.start_server(ALICE)
     hub.start_server(BOB)
     log_in(browser, hub, ALICE)
+    contents = f"{her_server}/user/{ALICE}/api/contents"
+    assert browser.open(contents) == contents  # her server's cookie, through the hub's OAuth
     shown = browser.open(page_url)
     assert shown.startswith(page_url.split("?")[0]), shown
     results: dict[str, Any] = browser.page_json("result")
@@ -137,11 +144,12 @@ def test_shared_origin_lets_a_users_page_act_as_the_visitor(
     shared_origin: Deployment, browser: Chromium
 ) -> None:
     """The gap: on the hub's origin, Bob's page reads Alice's hub pages and API, makes a token
-    for her and stops her server."""
+    for her, reads her server's files, opens its websocket and stops it."""
     hub = shared_origin
     origin = hub_origin(hub)
-    results = run_attack(hub, browser, f"{origin}/user/{BOB}/attack?victim={ALICE}")
-    assert {name: results[name]["ok"] for name in ATTACKS} == dict.fromkeys(ATTACKS, True), results
+    results = run_attack(hub, browser, f"{origin}/user/{BOB}/attack?victim={ALICE}", origin)
+    every = (*ATTACKS, *SERVER_ATTACKS)
+    assert {name: results[name]["ok"] for name in every} == dict.fromkeys(every, True), results
     assert taken_tokens(hub, ALICE) == 1
     assert not hub.server_running(ALICE)
 
@@ -178,10 +186,15 @@ def per_user_hosts(tmp_path: Path) -> Iterator[Deployment]:
 def test_per_user_hosts_stop_a_users_page_acting_as_the_visitor(
     per_user_hosts: Deployment, browser: Chromium
 ) -> None:
+    """On his own host, Bob's page reaches neither the hub (CORS; a request sent blind fails
+    the hub's XSRF check) nor Alice's server (CORS; her server refuses the websocket's
+    Origin), and her server keeps running."""
     hub = per_user_hosts
+    hers = user_origin(hub, ALICE)
     page = f"{user_origin(hub, BOB)}/user/{BOB}/attack?victim={ALICE}&hub={hub_origin(hub)}"
-    results = run_attack(hub, browser, page)
-    assert {name: results[name]["ok"] for name in ATTACKS} == dict.fromkeys(ATTACKS, False), results
+    results = run_attack(hub, browser, f"{page}&server={hers}", hers)
+    every = (*ATTACKS, *SERVER_ATTACKS)
+    assert {name: results[name]["ok"] for name in every} == dict.fromkeys(every, False), results
     assert taken_tokens(hub, ALICE) == 0
     assert hub.server_running(ALICE)
 
