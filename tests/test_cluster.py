@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -118,6 +119,10 @@ class User:
                 deployment.settings.auth.proof_header: f"Bearer {token}",
             }
         )
+        if deployment.settings.user_hosts is not None:
+            # As a browser, by the hub's own host (its public_url's): the hub's URLs and XSRF
+            # tokens are made for it.
+            self.session.headers["Host"] = urlsplit(deployment.settings.user_hosts.hub_url).netloc
         response = self.session.get(f"{self.url}/hub/login", allow_redirects=False, timeout=30)
         assert response.status_code == 302, (response.status_code, response.text[:500])
         self.session.get(f"{self.url}/hub/home", timeout=30)  # sets the _xsrf cookie
@@ -251,7 +256,10 @@ def test_spawn_every_profile(hub: Deployed, group: int) -> None:
         assert "version" in response.json()
         # The proxy reaches the server by its per-user Service's DNS name.
         name = pods[profile]["metadata"]["name"]
-        target = routes[f"{host}/user/alice/{profile}"]["target"]
+        # CHP keeps a host's routes under "/<host>" (its --host-routing).
+        target = routes[f"/{host}/user/alice/{profile}" if host else f"/user/alice/{profile}"][
+            "target"
+        ]
         assert (
             target == f"http://{name}.{hub.cluster.namespace}.svc.cluster.local:"
             f"{hub.settings.spawner.port}"
