@@ -199,6 +199,10 @@ def test_per_user_hosts_stop_a_users_page_acting_as_the_visitor(
     assert hub.server_running(ALICE)
 
 
+TOKEN_FORM_BOUND = (
+    "window.require && require.defined('jquery') && !!(require('jquery')"
+    "._data(document.getElementById('request-token-form'), 'events') || {}).submit"
+)
 KERNEL_IDLE = (
     "[...document.querySelectorAll('.jp-StatusBar-TextItem')]"
     ".some(item => item.textContent.includes('| Idle'))"
@@ -283,7 +287,8 @@ def test_the_hubs_forms_and_api_calls_pass_their_xsrf_checks(
     hub.start_server(BOB)
     log_in(browser, hub, ALICE)
     browser.open(f"{hub_origin(hub)}/hub/token")
-    browser.wait_for("window.require && require.defined('token')")  # its script is ready
+    # Its script has bound the form (token.js binds it once jQuery and the API client load).
+    browser.wait_for(TOKEN_FORM_BOUND)
     browser.element("#request-token-form [type=submit]").click()
     browser.wait_for("document.getElementById('token-result').textContent.trim()")
     page = f"{user_origin(hub, BOB)}/user/{BOB}/files/hello.txt"
