@@ -144,12 +144,15 @@ def test_shared_origin_lets_a_users_page_act_as_the_visitor(
     shared_origin: Deployment, browser: Chromium
 ) -> None:
     """The gap: on the hub's origin, Bob's page reads Alice's hub pages and API, makes a token
-    for her, reads her server's files, opens its websocket and stops it."""
+    for her, opens her server's websocket and stops her server."""
     hub = shared_origin
     origin = hub_origin(hub)
     results = run_attack(hub, browser, f"{origin}/user/{BOB}/attack?victim={ALICE}", origin)
-    every = (*ATTACKS, *SERVER_ATTACKS)
-    assert {name: results[name]["ok"] for name in every} == dict.fromkeys(every, True), results
+    # Her server's websocket opens (the Origin is the hub's, which her server accepts); its
+    # REST API may still refuse the page (jupyter-server's own XSRF check on cookie
+    # requests), so that one is not part of the proof.
+    proven = (*ATTACKS, "open_her_websocket")
+    assert {name: results[name]["ok"] for name in proven} == dict.fromkeys(proven, True), results
     assert taken_tokens(hub, ALICE) == 1
     assert not hub.server_running(ALICE)
 
