@@ -92,14 +92,16 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 # guide's commands, which the tests run; prometheus (and its promtool) for the alert tests;
 # slapd (OpenLDAP, with slapadd) for the LDAP login's; postgresql for the hub's database tests
 # (initdb in a temporary directory), and libpq-dev's pg_config to build psycopg2 (no Linux
-# wheel).
+# wheel); chromium and its driver for the browser tests.
 .stamps/debian:
 	{ command -v redis-server && command -v openssl && command -v prometheus \
 		&& command -v promtool && { command -v slapd || test -x /usr/sbin/slapd; } \
-		&& command -v pg_config && ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
+		&& command -v pg_config && ls /usr/lib/postgresql/*/bin/initdb \
+		&& command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
 		|| { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		redis-server openssl prometheus slapd postgresql libpq-dev >/dev/null; }
+		redis-server openssl prometheus slapd postgresql libpq-dev chromium chromium-driver \
+		>/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 # The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.

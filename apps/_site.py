@@ -5,6 +5,7 @@ app chart's props.
 ::
 
     hosts: [hub.example.edu]            # the hub's public host names
+    user_hosts: "*.users.hub.example.edu"  # each user's server on a host of its own
     identity_provider:                  # minimal: the OidcLogin's issuer and client id
       issuer: https://login.example.edu/realms/hub
       client_id: jupyterhub
@@ -35,6 +36,7 @@ from constructs_lib import GitSource, HeaderTrust
 from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_subdomain, check_hosts
+from constructs_lib._core.user_hosts import check_user_hosts
 from hub_runtime.frozen import frozen
 
 __all__ = ["SiteKeys", "load_site"]
@@ -61,7 +63,7 @@ class SiteKeys:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return ("hosts", "identity_provider", "tls_secret", "images", "argocd")
+        return ("hosts", "user_hosts", "identity_provider", "tls_secret", "images", "argocd")
 
 
 def _scope(path: Path) -> Construct:
@@ -142,6 +144,10 @@ def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if "hosts" in site:
         props["hosts"] = check_hosts(scope, "hosts", site["hosts"])
+    if "user_hosts" in site:
+        props["user_hosts"] = check_user_hosts(
+            scope, "user_hosts", site["user_hosts"], props.get("hosts", ())
+        )
     if "tls_secret" in site:
         props[keys.tls_secret] = check_dns_subdomain(scope, "tls_secret", site["tls_secret"])
     if "images" in site:

@@ -29,6 +29,7 @@ from constructs_lib import (
     DEFAULT_HUB_IMAGE,
     REFERENCE_SERVER_ARGS,
     RELOADER_PREREQUISITE,
+    Derived,
     External,
     HeaderTrust,
     HubNetworkPolicies,
@@ -47,6 +48,7 @@ from constructs_lib import (
     VaultSecret,
     reference_profiles,
 )
+from constructs_lib._core._derived import resolve
 from constructs_lib._hub.network_policy import TELEPRESENCE_LABELS
 from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE
 from constructs_lib.integrity import (
@@ -72,6 +74,10 @@ class DevChart(cdk8s.Chart):
         id: str,
         *,
         hosts: Sequence[str] = ("notebook.minikube.127.0.0.1.nip.io", "notebook.kaidotio.dev"),
+        # Each user's server on a host of its own (its own origin): by default under the last
+        # host, the reference's public one (*.users.notebook.kaidotio.dev), which the hub's
+        # URL is then; None: servers share the hub's origin.
+        user_hosts: str | Derived | None = Derived.FROM_HUB,
         # Admins by group membership in the ID token, never by name: whoever calls themselves
         # "admin" at the identity provider is no one special.
         admin_groups: Sequence[str] = ("jupyterhub-admins",),
@@ -119,6 +125,9 @@ class DevChart(cdk8s.Chart):
             proxy_token=token,
             header_trust=header_trust,
             hosts=hosts,
+            user_hosts=resolve(
+                self, "user_hosts", user_hosts, Derived.FROM_HUB, lambda: f"*.users.{hosts[-1]}"
+            ),
             admin_users=admin_users,
             admin_groups=admin_groups,
             proxy_routes=routes,
@@ -181,7 +190,8 @@ class DevChart(cdk8s.Chart):
                             tls_credential,
                             "the hosts' TLS certificate and key (type kubernetes.io/tls) in the "
                             f"gateway's namespace {gateway.namespace}, where Istio's gateway "
-                            "reads it (e.g. from cert-manager)",
+                            "reads it, naming the user servers' wildcard too "
+                            "(e.g. a HubCertificate from cert-manager, issued with DNS-01)",
                         ),
                     )
                     if tls_credential

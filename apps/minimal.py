@@ -104,6 +104,9 @@ class MinimalChart(cdk8s.Chart):
         id: str,
         *,
         hosts: Sequence[str] = ("jupyterhub.example.org",),
+        # None: user servers share the hub's origin. "*.users.jupyterhub.example.org" gives
+        # each its own host (a wildcard DNS record and certificate, docs/guide/deploying.md).
+        user_hosts: str | None = None,
         ingress_class: str = "nginx",
         tls_secret: str | None = "jupyterhub-tls",
         # The hub's own login at the identity provider.
@@ -124,6 +127,7 @@ class MinimalChart(cdk8s.Chart):
             proxy_token=token,
             authenticator=authenticator,
             hosts=hosts,
+            user_hosts=user_hosts,
             # The reference's two profiles with the user's home instead of its volumes; GPU
             # nodes' taint is tolerated by default (a profile with GPUs). A node reuses the
             # image copy it has: the tags are the Python 3.12 line's.

@@ -36,6 +36,7 @@ from constructs_lib._hub.vault_secret import (
 )
 from constructs_lib._ingresses.auth_ingress import AuthProxyIngress
 from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
+from constructs_lib._ingresses.certificate import CertificateIssuer, HubCertificate, IssuerKind
 from constructs_lib._ingresses.gateway_api import GatewayApiIngress, GatewayRef
 from constructs_lib._ingresses.nginx_ingress import NginxIngress
 from constructs_lib._mesh.istio import (
@@ -126,6 +127,7 @@ __all__ = [
     "AuthProxyIngress",
     "Autoscaling",
     "CHProxy",
+    "CertificateIssuer",
     "ClaimAccessMode",
     "CloudNativePgCluster",
     "Component",
@@ -141,6 +143,7 @@ __all__ = [
     "GoogleLogin",
     "HeaderTrust",
     "HealthProbes",
+    "HubCertificate",
     "HubDatabase",
     "HubLimits",
     "HubLogin",
@@ -156,6 +159,7 @@ __all__ = [
     "IdleCuller",
     "ImagePullPolicy",
     "IngressTarget",
+    "IssuerKind",
     "IstioIngress",
     "IstioMesh",
     "IstioProxy",

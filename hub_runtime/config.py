@@ -39,6 +39,7 @@ from hub_runtime.settings import (
     reserved_server_arg,
     settings_path,
 )
+from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts
 
 __all__ = [
     "CULLER_SCOPES",
@@ -107,6 +108,8 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.last_activity_interval = settings.activity_interval_seconds
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
+    if settings.user_hosts is not None:
+        apply_user_hosts(c, settings.user_hosts)
     configure_http_client()
     if debug:
         hub.log_level = logging.DEBUG
@@ -256,7 +259,7 @@ def _user_server_args(settings: HubSettings) -> list[str]:
         )
     added = list(USER_SERVER_ARGS)
     if settings.public_hosts:
-        added.insert(0, f"--ServerApp.allow_origin_pat={origin_pattern(settings)}")
+        added.insert(0, f"{ORIGIN_ARG}{origin_pattern(settings)}")
     return added
 
 

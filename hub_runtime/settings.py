@@ -49,6 +49,7 @@ __all__ = [
     "ProfileSettings",
     "SettingsError",
     "SpawnerSettings",
+    "UserHostSettings",
     "VolumeSettings",
     "dump_settings",
     "load_settings",
@@ -389,6 +390,18 @@ DEFAULT_DATABASE = DatabaseSettings(url="sqlite:///jupyterhub.sqlite", backup_di
 
 
 @frozen
+class UserHostSettings:
+    """Each user's server on a host of its own (JupyterHub's ``subdomain_host``), so a page a
+    server serves never has the hub's origin nor another server's."""
+
+    # The hub's public URL: scheme, host and port if any ("https://hub.example.org").
+    hub_url: str
+    # The user servers': the same scheme and port, the host a DNS wildcard of one label
+    # ("https://*.users.example.org"): a user's server is at "<name>.users.example.org".
+    user_url: str
+
+
+@frozen
 class HubSettings:
     """Everything the hub runtime needs at start."""
 
@@ -413,6 +426,8 @@ class HubSettings:
     # The variable holding the token of the hub service that may read /hub/metrics (a
     # Secret's); None: no such service.
     metrics_token_env: str | None = None
+    # None: user servers are paths on the hub's hosts (one origin for all).
+    user_hosts: UserHostSettings | None = None
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.
     extra_config: dict[str, dict[str, Any]] = field(default_factory=dict)

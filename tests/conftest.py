@@ -105,3 +105,12 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str
             built.app.synth()
             result[(name, str(version))] = (built, read_manifests(outdir))
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Each phase's report on the item, so a fixture can act on a failed test (a browser test
+    # takes its screenshot).
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

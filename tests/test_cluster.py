@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -40,6 +41,7 @@ from hub_runtime.config import profile_list
 from hub_runtime.quantity import parse_quantity
 from hub_runtime.settings import HubSettings
 from hub_runtime.spawner import node_conflicts
+from hub_runtime.user_hosts import user_domain
 from tests.cluster.client import ApiClient, ApiError
 from tests.cluster.deployment import Deployed, app_manifests, deployed, external_objects
 from tests.cluster.kinds import kind_of
@@ -93,6 +95,13 @@ def hub(clusters: dict[tuple[str, str], Deployed], app: str) -> Deployed:
     return clusters[(app, "shipped")]
 
 
+def user_host(settings: HubSettings, user: str) -> str:
+    """The host of ``user``'s servers under the settings' per-user hosts ("" without)."""
+    if settings.user_hosts is None:
+        return ""
+    return f"{user}.{user_domain(settings.user_hosts)}"
+
+
 class User:
     """A browser behind the auth proxy: every request carries the user header and the
     identity provider's ID token, as oauth2-proxy adds them."""
@@ -110,6 +119,10 @@ class User:
                 deployment.settings.auth.proof_header: f"Bearer {token}",
             }
         )
+        if deployment.settings.user_hosts is not None:
+            # As a browser, by the hub's own host (its public_url's): the hub's URLs and XSRF
+            # tokens are made for it.
+            self.session.headers["Host"] = urlsplit(deployment.settings.user_hosts.hub_url).netloc
         response = self.session.get(f"{self.url}/hub/login", allow_redirects=False, timeout=30)
         assert response.status_code == 302, (response.status_code, response.text[:500])
         self.session.get(f"{self.url}/hub/home", timeout=30)  # sets the _xsrf cookie
@@ -231,13 +244,22 @@ def test_spawn_every_profile(hub: Deployed, group: int) -> None:
         timeout=30,
         headers={"Authorization": f"token {PROXY_TOKEN}"},
     ).json()
+    # With per-user hosts the proxy routes by the server's own host (its routes start with it).
+    host = user_host(hub.settings, "alice")
     for profile in profiles:
-        response = alice.session.get(f"{alice.url}/user/alice/{profile}/api", timeout=30)
+        response = alice.session.get(
+            f"{alice.url}/user/alice/{profile}/api",
+            timeout=30,
+            headers={"Host": host} if host else {},
+        )
         assert response.status_code == 200, (response.status_code, response.text[:300])
         assert "version" in response.json()
         # The proxy reaches the server by its per-user Service's DNS name.
         name = pods[profile]["metadata"]["name"]
-        target = routes[f"/user/alice/{profile}"]["target"]
+        # CHP keeps a host's routes under "/<host>" (its --host-routing).
+        target = routes[f"/{host}/user/alice/{profile}" if host else f"/user/alice/{profile}"][
+            "target"
+        ]
         assert (
             target == f"http://{name}.{hub.cluster.namespace}.svc.cluster.local:"
             f"{hub.settings.spawner.port}"

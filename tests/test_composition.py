@@ -222,6 +222,8 @@ def test_hub_options_cover_every_hub_prop() -> None:
         "header_trust",
         "profiles",
         "public_hosts",
+        # Beside public_hosts: JupyterHub's user_hosts forwards it.
+        "user_hosts",
         "release",
         "user_service_account",
         "kubernetes_version",

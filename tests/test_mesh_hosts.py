@@ -51,12 +51,25 @@ def _dev() -> tuple[Mesh, Workload, Any, str]:
 
 
 def _served(gateway: Any) -> list[tuple[str, int]]:
-    """Each host and port on which the Gateway routes HTTP (not only redirects)."""
+    """Each hub host and port on which the Gateway routes HTTP (not only redirects); the
+    user servers' wildcard is :func:`_user_hosts`'."""
     return [
         (host, server.port)
         for server in gateway.servers
         if not server.https_redirect
         for host in server.hosts
+        if not host.startswith("*.")
+    ]
+
+
+def _user_hosts(gateway: Any) -> list[tuple[str, int]]:
+    """A host of the user servers' wildcard (Alice's) and each port the Gateway routes."""
+    return [
+        (host.replace("*", "alice", 1), server.port)
+        for server in gateway.servers
+        if not server.https_redirect
+        for host in server.hosts
+        if host.startswith("*.")
     ]
 
 
@@ -104,6 +117,22 @@ def test_user_paths_are_not_sent_to_the_auth_provider(path: str) -> None:
         for variant in _variants(host, port):
             verdict = _through(Request("GET", variant, path), port)
             assert verdict.checked_by == (), (variant, path, verdict.reason)
+
+
+def test_user_hosts_route_the_user_paths_alone_unchecked() -> None:
+    """On a user server's own host the Gateway routes ``/user/…`` without the provider's
+    check and refuses the hub's paths, so no request there reaches the hub's login."""
+    _, _, gateway, _ = _dev()
+    hosts = _user_hosts(gateway)
+    assert hosts, gateway.servers
+    for host, port in hosts:
+        for variant in _variants(host, port):
+            for path in ("/user/alice/lab", "/user/alice/api/kernels"):
+                verdict = _through(Request("GET", variant, path), port)
+                assert verdict.allowed and verdict.checked_by == (), (variant, path, verdict)
+            for path in (*HUB_PATHS, "/"):
+                verdict = _through(Request("GET", variant, path), port)
+                assert not verdict.allowed and verdict.checked_by == (), (variant, path, verdict)
 
 
 def test_other_hosts_are_neither_routed_nor_checked() -> None:

@@ -144,8 +144,9 @@ SCHEMA_FINGERPRINTS = {
     6: "9dc273c20596ebff",
     # metrics_token_env (the hub service that reads /hub/metrics), the hub's own logins (login:
     # LoginSettings, auth.trust "hub"), the database and where the upgrade step backs it up
-    # (DatabaseSettings), the spawner's scheduler_name (the app's user scheduler).
-    7: "72aaf3da6bcbaf5b",
+    # (DatabaseSettings), the spawner's scheduler_name (the app's user scheduler), user_hosts
+    # (each user's server on a host of its own).
+    7: "7033773ba86b0c01",
 }
 
 

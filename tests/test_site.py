@@ -99,8 +99,10 @@ def test_dev_for_a_site(tmp_path: Path) -> None:
     outdir = tmp_path / "out"
     assert main(["--app", "dev", "--site", str(site), "--outdir", str(outdir)]) == 0
     manifests = read_manifests(outdir / "dev")
+    # The users' hosts follow the site's host.
     assert _find(manifests, "Gateway", "jupyterhub")["spec"]["servers"][0]["hosts"] == [
-        "hub.uni.edu"
+        "hub.uni.edu",
+        "*.users.hub.uni.edu",
     ]
     (gateway,) = [m for m in manifests if m["kind"] == "Gateway"]
     assert gateway["spec"]["servers"][0]["tls"]["credentialName"] == "hub-uni-tls"
@@ -125,19 +127,19 @@ BAD: list[tuple[str, Any, str]] = [
     (
         "not a mapping",
         ["hub.uni.edu"],
-        "the file must be a mapping of hosts, identity_provider, "
+        "the file must be a mapping of hosts, user_hosts, identity_provider, "
         "tls_secret, images, argocd, got ['hub.uni.edu']",
     ),
     (
         "empty",
         "",
-        "the file must be a mapping of hosts, identity_provider, tls_secret, images, argocd, "
-        "got None",
+        "the file must be a mapping of hosts, user_hosts, identity_provider, tls_secret, "
+        "images, argocd, got None",
     ),
     (
         "unknown key",
         {"host": "hub.uni.edu"},
-        "host is not a setting of minimal (allowed: hosts, "
+        "host is not a setting of minimal (allowed: hosts, user_hosts, "
         "identity_provider, tls_secret, images, argocd), got 'hub.uni.edu'",
     ),
     (

@@ -58,6 +58,7 @@ from constructs_lib._core.scan_exceptions import (
     skip_annotations,
     unpinned,
 )
+from constructs_lib._core.user_hosts import check_user_hosts, user_host_settings
 from constructs_lib._hub._burst_objects import (
     BURST_SCOPE,
     burst_specs,
@@ -305,6 +306,12 @@ class HubStatefulSet(LibraryConstruct):
         profiles: the profiles users can spawn (at least one; the first is the default unless one
             is marked).
         public_hosts: the host names browsers reach the hub by; user servers accept them as Origin.
+        user_hosts: each user's server on a host of its own under this DNS wildcard
+            (``"*.users.example.org"``: Alice's at ``alice.users.example.org``, JupyterHub's
+            ``subdomain_host``), the hub at its first public host; the proxy routes by host and
+            the edges serve the wildcard too. Default ``None``: servers are paths on the hub's
+            hosts and share its origin, so a page one user's server serves can act on the hub
+            as whoever opens it.
         release: the prefix of every object name and the ``app.kubernetes.io/name`` label, a DNS
             label of at most 57 characters (the Service ``<release>-proxy`` must fit 63); default
             ``jupyterhub``.
@@ -340,6 +347,7 @@ class HubStatefulSet(LibraryConstruct):
         public_hosts: Sequence[str],
         authenticator: HeaderTrust | HubLogin | None = None,
         header_trust: HeaderTrust | None = None,
+        user_hosts: str | None = None,
         release: str = "jupyterhub",
         user_service_account: cdk8s.ApiObject | None = None,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
@@ -375,6 +383,7 @@ class HubStatefulSet(LibraryConstruct):
         self.public_hosts = check_hosts(self, "public_hosts", public_hosts)
         login = chosen_authenticator(self, authenticator, header_trust)
         login.check(self, "authenticator" if authenticator is not None else "header_trust")
+        self.user_hosts = check_user_hosts(self, "user_hosts", user_hosts, self.public_hosts)
         admin_groups = check_strings(self, "admin_groups", options.admin_groups)
         allowed_groups = check_strings(self, "allowed_groups", options.allowed_groups)
         _check_groups(self, login, options.allow_all, admin_groups, allowed_groups)
@@ -651,6 +660,7 @@ class HubStatefulSet(LibraryConstruct):
                 else None
             ),
             database=options.database.settings(),
+            user_hosts=user_host_settings(self.public_hosts, self.user_hosts),
         )
 
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:

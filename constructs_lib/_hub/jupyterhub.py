@@ -123,6 +123,9 @@ class JupyterHub(LibraryConstruct):
             ``header_trust`` is required, no safe default exists.
         header_trust: the header login, as before ``authenticator``.
         hosts: the public host names of the hub (the ingress constructs default to them).
+        user_hosts: each user's server on a host of its own under this DNS wildcard
+            (``"*.users.example.org"``); default ``None``, paths on the hub's hosts (see
+            ``HubStatefulSet``).
         release: the prefix of every object name, a DNS label of at most 57 characters (the
             Service ``<release>-proxy`` must fit 63); default ``jupyterhub``.
         profiles: the profiles users can spawn; default ``Derived.REFERENCE_PROFILES``:
@@ -172,6 +175,7 @@ class JupyterHub(LibraryConstruct):
         hosts: Sequence[str],
         authenticator: HeaderTrust | HubLogin | None = None,
         header_trust: HeaderTrust | None = None,
+        user_hosts: str | None = None,
         release: str = "jupyterhub",
         profiles: Sequence[NotebookProfile] | Derived = Derived.REFERENCE_PROFILES,
         hub_options: HubOptions = HubOptions(),
@@ -286,6 +290,7 @@ class JupyterHub(LibraryConstruct):
             header_trust=header_trust,
             profiles=chosen,
             public_hosts=hosts,
+            user_hosts=user_hosts,
             release=release,
             user_service_account=self.user_service_account,
             kubernetes_version=kubernetes_version,

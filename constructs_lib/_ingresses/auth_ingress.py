@@ -24,11 +24,14 @@ from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._ingresses.auth_proxy import HUB_PATH, AuthProxy
+from constructs_lib._ingresses.certificate import HubCertificate
 from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IProxy
 
-__all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "AuthProxyIngress"]
+__all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "USER_PATH", "AuthProxyIngress"]
 
+# The user servers' paths (JupyterHub's /user/<name>/), all a user host serves.
+USER_PATH = "/user"
 # ingress-nginx's external-auth annotations. (An ingress-nginx Prefix path matches whole path
 # elements: "/hub" matches /hub and /hub/…, not /hubx; the longest matching path wins.)
 _NGINX = "nginx.ingress.kubernetes.io"
@@ -52,7 +55,8 @@ class AuthProxyIngress(LibraryConstruct):
       the hub checks) replace a client's own copies (or are dropped, when it sends none).
     - ``auth_proxy_ingress`` (``/hub/oauth2``): the auth proxy's own sign-in, callback and
       check, to its Service, unchecked.
-    - ``ingress`` (``/``: user servers and everything else, the default child): no check and no
+    - ``ingress`` (``/``: user servers and everything else, the default child; with the hub's
+      ``user_hosts``, also ``/user`` on the user servers' wildcard host): no check and no
       auth headers. A browser never sends the auth proxy's cookies there (their path is the
       hub's), so a user server's owner never records a visitor's session, nor its headers
       (ingress-nginx copies auth response headers onto every request of an Ingress). User
@@ -73,8 +77,10 @@ class AuthProxyIngress(LibraryConstruct):
             servers accept the browser's Origin only from those, so others are refused).
         ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
             ingress-nginx's.
-        tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section (TLS
-            ends before the controller, or a certificate controller adds it).
+        tls_secret: the Secret with the hosts' certificate (with the hub's ``user_hosts``, the
+            wildcard's too), or a ``HubCertificate`` whose Secret that is (it must name every
+            host served); default ``None``, no TLS section (TLS ends before the controller, or
+            a certificate controller adds it).
         auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
             Service ``oauth2-proxy`` port 80 (pods' port 4180), as oauth2-proxy's Helm chart
             makes it.
@@ -103,7 +109,7 @@ class AuthProxyIngress(LibraryConstruct):
         proxy: IProxy,
         hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         ingress_class: str = "nginx",
-        tls_secret: str | None = None,
+        tls_secret: str | HubCertificate | None = None,
         auth_proxy: AuthProxy = AuthProxy(),  # noqa: B008 - frozen value
         # oauth2-proxy's check and sign-in, under the hub's path on the same host.
         auth_url: str | Derived = Derived.FROM_AUTH_PROXY,
@@ -132,7 +138,10 @@ class AuthProxyIngress(LibraryConstruct):
             lambda: (proxy.hub.user_header, "Authorization"),
         )
         check_dns_subdomain(self, "ingress_class", ingress_class)
-        if tls_secret is not None:
+        if isinstance(tls_secret, HubCertificate):
+            served = [*self.hosts, *((proxy.hub.user_hosts,) if proxy.hub.user_hosts else ())]
+            tls_secret = tls_secret.check_covers(self, "tls_secret", served)
+        elif tls_secret is not None:
             check_dns_subdomain(self, "tls_secret", tls_secret)
         if not auth_response_headers:
             raise invalid(
@@ -173,13 +182,20 @@ class AuthProxyIngress(LibraryConstruct):
             ),
         }
 
+        # Per-user hosts: their servers' paths only, unchecked (each server admits only the
+        # hub's OAuth); the hub's paths are served on the hub's hosts alone.
+        self.user_hosts = proxy.hub.user_hosts
+        user_rules = [(self.user_hosts, USER_PATH)] if self.user_hosts else []
+
         def ingress(
             construct_id: str,
             name: str,
             path: str,
             backend: dict[str, Any],
             annotations: dict[str, str] | None,
+            more: Sequence[tuple[str, str]] = (),
         ) -> ObjectSpec:
+            rules = [*((host, path) for host in self.hosts), *more]
             return object_spec(
                 construct_id,
                 api_version="networking.k8s.io/v1",
@@ -189,7 +205,7 @@ class AuthProxyIngress(LibraryConstruct):
                 annotations=annotations,
                 spec={
                     "ingressClassName": ingress_class,
-                    "tls": [{"hosts": list(self.hosts), "secretName": tls_secret}]
+                    "tls": [{"hosts": [host for host, _ in rules], "secretName": tls_secret}]
                     if tls_secret
                     else None,
                     "rules": [
@@ -197,11 +213,11 @@ class AuthProxyIngress(LibraryConstruct):
                             "host": host,
                             "http": {
                                 "paths": [
-                                    {"path": path, "pathType": "Prefix", "backend": backend},
+                                    {"path": at, "pathType": "Prefix", "backend": backend},
                                 ]
                             },
                         }
-                        for host in self.hosts
+                        for host, at in rules
                     ],
                 },
             )
@@ -210,7 +226,7 @@ class AuthProxyIngress(LibraryConstruct):
         self.ingress, self.hub_ingress, self.auth_proxy_ingress = api_objects(
             self,
             [
-                ingress("Resource", proxy.release, "/", to_proxy, None),
+                ingress("Resource", proxy.release, "/", to_proxy, None, user_rules),
                 ingress(
                     "Hub",
                     f"{proxy.release}-{Component.HUB.value}",

@@ -17,6 +17,7 @@ from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
 from constructs_lib._hub.network_policy import resolve_proxy
+from constructs_lib._ingresses.auth_ingress import USER_PATH
 from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 from hub_runtime.frozen import frozen
@@ -85,6 +86,9 @@ class GatewayApiIngress(LibraryConstruct):
 
     proxy = Handle[IProxy]("The proxy the HTTPRoute sends requests to.")
     route = Handle[cdk8s.ApiObject]("The HTTPRoute (the default child).")
+    user_route = Handle[cdk8s.ApiObject | None](
+        "The HTTPRoute of the user servers' own hosts; ``None`` without the hub's user_hosts."
+    )
     reference_grant = Handle[cdk8s.ApiObject | None](
         "The ReferenceGrant letting the route reach the proxy's Service; ``None`` when the "
         "route lives in the app's namespace."
@@ -207,6 +211,27 @@ class GatewayApiIngress(LibraryConstruct):
                 # Gateway API picks the longest matching prefix, whatever the rules' order.
                 rules=[rule("hub", _HUB_PATH, ()), rule("other", "/", self.auth_headers)],
             ),
+        )
+        # Per-user hosts: a route of their own, for the user servers' paths only (the hub's
+        # rule, where an auth filter attaches, stays on the hub's hosts).
+        self.user_hosts = hub.user_hosts
+        self.user_route = (
+            None
+            if self.user_hosts is None
+            else gw.HttpRoute(
+                self,
+                "UserHosts",
+                metadata=cdk8s.ApiObjectMetadata(
+                    name=f"{release}-users",
+                    labels=labels,
+                    namespace=route_namespace if elsewhere else None,
+                ),
+                spec=gw.HttpRouteSpec(
+                    parent_refs=[gw.HttpRouteSpecParentRefs(**parent)],
+                    hostnames=[self.user_hosts],
+                    rules=[rule("users", USER_PATH, self.auth_headers)],
+                ),
+            )
         )
         self.reference_grant = (
             None

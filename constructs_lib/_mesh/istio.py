@@ -25,7 +25,9 @@ from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
 from constructs_lib._hub.network_policy import resolve_proxy
+from constructs_lib._ingresses.auth_ingress import USER_PATH
 from constructs_lib._ingresses.auth_proxy import HUB_PATH
+from constructs_lib._ingresses.certificate import HubCertificate
 from constructs_lib._pods.user_pods import USER_PORT
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IHub, IJupyterHub, IngressTarget, IProxy
@@ -41,6 +43,8 @@ __all__ = [
     "Retries",
 ]
 
+# JupyterHub's user server paths, /user/<name>/.
+USER_PATH_PREFIX = f"{USER_PATH}/"
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
 _OWN_NAMESPACE = "./*"
 _ISTIOD = "istio-system/istiod.istio-system.svc.cluster.local"
@@ -197,6 +201,14 @@ class IstioTls:
     port: int = 443
     redirect_http: bool = True
     http_workload_ports: tuple[int, ...] = (80, 8080)
+    # The certificate the Secret comes from, when known: checked against the hosts served.
+    certificate: HubCertificate | None = None
+
+    @classmethod
+    def from_certificate(cls, certificate: HubCertificate, **fields: Any) -> IstioTls:
+        """HTTPS with a ``HubCertificate``'s Secret (make it in the gateway pods' namespace);
+        ``IstioIngress`` checks that it names every host the Gateway serves."""
+        return cls(credential_name=certificate.secret_name, certificate=certificate, **fields)
 
 
 @frozen
@@ -361,6 +373,9 @@ class IstioIngress(LibraryConstruct):
         _check_in_mesh(self, field, given, chosen.hub)
         claim_companion(self, chosen.hub, field=field)
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
+        # Per-user hosts: the Gateway serves their wildcard too, for the user servers only.
+        self.user_hosts = chosen.hub.user_hosts
+        self.gateway_hosts = (*self.hosts, *((self.user_hosts,) if self.user_hosts else ()))
         hub_proxy_mode = _outbound(self, "hub_proxy_outbound", hub_proxy_outbound)
         user_mode = _outbound(self, "user_outbound", user_outbound)
         if not 0 <= telemetry.sampling_percentage <= 100:
@@ -378,6 +393,9 @@ class IstioIngress(LibraryConstruct):
                 raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
             for index, workload_port in enumerate(tls.http_workload_ports):
                 check_port(self, f"tls.http_workload_ports[{index}]", workload_port)
+            if tls.certificate is not None:
+                tls.certificate.check_covers(self, "tls.certificate", self.gateway_hosts)
+                _check_gateway_namespace(self, tls.certificate, gateway_pods)
         self.tls = tls
         retries.check(self)
         for index, host in enumerate(user_egress_hosts):
@@ -511,6 +529,37 @@ class IstioIngress(LibraryConstruct):
                     },
                 )
             )
+            if self.user_hosts:
+                # The user servers' paths alone: the hub's are served on its hosts only, so
+                # no request on a user host reaches the hub's login unchecked.
+                self._add(
+                    _istio_spec(
+                        "UserHosts",
+                        kind="VirtualService",
+                        name=f"{release}-users",
+                        labels=labels,
+                        spec={
+                            "gateways": [gateway_name(release)],
+                            "hosts": [self.user_hosts],
+                            "http": [
+                                route(
+                                    target,
+                                    "users",
+                                    USER_PATH_PREFIX,
+                                    self.auth_headers,
+                                    idempotent=True,
+                                ),
+                                route(
+                                    target,
+                                    "users",
+                                    USER_PATH_PREFIX,
+                                    self.auth_headers,
+                                    idempotent=False,
+                                ),
+                            ],
+                        },
+                    )
+                )
         workloads = [
             _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
             _Workload(Component.PROXY, proxy.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, "SERVER"),
@@ -542,6 +591,7 @@ class IstioIngress(LibraryConstruct):
         made = dict(zip((s.id for s in self._specs), api_objects(self, self._specs), strict=True))
         self._gateway = made["Gateway"]
         self._virtual_service = made.get("VirtualService")
+        self._user_virtual_service = made.get("UserHosts")
         self._header_filter = made.get(header_filter.id) if header_filter else None
         self._access_log = made["hub-access-log"]
         self._service_entries = tuple(made[entry.id] for entry in entries)
@@ -572,6 +622,12 @@ class IstioIngress(LibraryConstruct):
         """The VirtualService to the proxy's ingress target; ``None`` for a proxy that writes
         its own (``IstioProxy``)."""
         return self._virtual_service
+
+    @property
+    def user_virtual_service(self) -> cdk8s.ApiObject | None:
+        """The VirtualService of the user servers' own hosts (``/user/`` on the hub's
+        ``user_hosts``); ``None`` without them."""
+        return self._user_virtual_service
 
     @property
     def user_header_filter(self) -> cdk8s.ApiObject | None:
@@ -623,19 +679,18 @@ class IstioIngress(LibraryConstruct):
         """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP
         only to redirect to it."""
         http = {"name": "http", "number": port, "protocol": "HTTP"}
+        hosts = list(self.gateway_hosts)
         if tls is None:
-            return [{"hosts": list(self.hosts), "port": http}]
+            return [{"hosts": hosts, "port": http}]
         servers: list[dict[str, Any]] = [
             {
-                "hosts": list(self.hosts),
+                "hosts": hosts,
                 "port": {"name": "https", "number": tls.port, "protocol": "HTTPS"},
                 "tls": {"mode": "SIMPLE", "credentialName": tls.credential_name},
             }
         ]
         if tls.redirect_http:
-            servers.append(
-                {"hosts": list(self.hosts), "port": http, "tls": {"httpsRedirect": True}}
-            )
+            servers.append({"hosts": hosts, "port": http, "tls": {"httpsRedirect": True}})
         return servers
 
     def _workload_policies(
@@ -948,6 +1003,20 @@ _API_GROUPS = {
     "AuthorizationPolicy": "security.istio.io/v1",
     "Telemetry": "telemetry.istio.io/v1",
 }
+
+
+def _check_gateway_namespace(
+    scope: Construct, certificate: HubCertificate, gateway_pods: NetworkPeer
+) -> None:
+    """Istio's gateway reads ``credentialName`` in its own pods' namespace."""
+    if gateway_pods.namespace is not None and certificate.namespace != gateway_pods.namespace:
+        raise invalid(
+            scope,
+            "tls.certificate",
+            certificate.namespace,
+            f"must be made in the gateway pods' namespace {gateway_pods.namespace!r} "
+            "(HubCertificate(namespace=...)), where Istio reads credentialName",
+        )
 
 
 def _istio_spec(

@@ -108,6 +108,11 @@ class IHub(Protocol):
     @property
     def public_hosts(self) -> tuple[str, ...]: ...
     @property
+    def user_hosts(self) -> str | None:
+        """The DNS wildcard of the user servers' own hosts; ``None``: paths on the hub's."""
+        ...
+
+    @property
     def user_pod_labels(self) -> dict[str, str]: ...
     @property
     def user_service_account_name(self) -> str:

@@ -431,7 +431,19 @@ def _check_hub_settings(scope: Construct, hub: IHub) -> None:
 
 def _check_host(scope: Construct, hub: IHub, chosen: str, warmup: bool) -> str:
     """``*`` (every host of the Gateway) or one of the hub's public hosts; the warm-up
-    fetches ``https://<host>/…``, so it needs one real host."""
+    fetches ``https://<host>/…``, so it needs one real host. Per-user hosts are refused:
+    jupyterhub-istio-proxy writes each route as a VirtualService whose one host is
+    ``SUB_DOMAIN_HOST`` and whose URI prefix is the whole route spec (proxy/create.go,
+    ``virtualService``), so a route JupyterHub writes as ``<host>/user/<name>/`` would match
+    no request."""
+    if hub.user_hosts is not None:
+        raise invalid(
+            scope,
+            "hub",
+            hub.user_hosts,
+            "must have no user_hosts: jupyterhub-istio-proxy routes by path on one host "
+            "(SUB_DOMAIN_HOST) and cannot route a user's own host; use CHProxy",
+        )
     if chosen != "*" and chosen not in hub.public_hosts:
         raise invalid(
             scope,

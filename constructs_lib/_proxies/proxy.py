@@ -379,6 +379,9 @@ class CHProxy(LibraryConstruct):
                 f"--default-target={hub.url}",
                 f"--error-target={hub.url}/hub/error",
                 f"--log-level={options.log_level.value}",
+                # Per-user hosts: routes start with the server's host (JupyterHub's
+                # subdomain_host), and the hub's route "/" takes every other request.
+                *(["--host-routing"] if hub.user_hosts else []),
                 *routes.proxy_args(),
             ],
             # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").

@@ -547,6 +547,8 @@ def deployment(
         "bind_url": hub_url,
         "connect_url": hub_url,
         "proxy_api_url": f"http://127.0.0.1:{api_port}",
+        # dev's per-user hosts name the cluster's domain; a test that wants them gives its own.
+        "user_hosts": None,
     }
     settings = dataclasses.replace(settings, auth=auth, **{**local, **changes})
     (workdir / "home").mkdir(parents=True, exist_ok=True)
