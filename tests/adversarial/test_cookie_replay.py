@@ -113,7 +113,8 @@ class IstioEdge:
         self.gateway: Workload = next(
             w for w in self.mesh.workloads if w.labels.get("istio") == "ingressgateway"
         )
-        (service,) = self.mesh.virtual_services
+        # The hub host's (dev's user servers' wildcard host has a VirtualService of its own).
+        (service,) = [vs for vs in self.mesh.virtual_services if not vs.hosts[0].startswith("*.")]
         self.routes = service.http
         self.host = service.hosts[0]
         self.provider = mesh_provider()
