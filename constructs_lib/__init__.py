@@ -15,6 +15,7 @@ from constructs_lib._hub.hub import DEFAULT_HUB_IMAGE, HubOptions, HubStatefulSe
 from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib._hub.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
 from constructs_lib._hub.network_policy import Flow, HubNetworkPolicies, app_flows
+from constructs_lib._hub.scale_preset import ScalePreset
 from constructs_lib._hub.vault_secret import (
     SecretStore,
     SecretStoreKind,
@@ -152,6 +153,7 @@ __all__ = [
     "Resources",
     "Retries",
     "RouteStore",
+    "ScalePreset",
     "SecretStore",
     "SecretStoreKind",
     "TaintEffect",

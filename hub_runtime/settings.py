@@ -74,7 +74,7 @@ def reserved_server_arg(args: Sequence[str]) -> str | None:
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -372,6 +372,9 @@ class HubSettings:
     auth: AuthSettings
     spawner: SpawnerSettings
     culler: CullerSettings
+    # How long the hub waits at start for its running servers' checks before it serves
+    # (JupyterHub's init_spawners_timeout, whose default this is).
+    init_spawners_timeout_seconds: int = 10
     profiles: tuple[ProfileSettings, ...] = field(default=())
     # Traits the typed settings do not cover, by configurable class (CONFIGURABLE_CLASSES);
     # applied last, checked against the classes at start.

@@ -15,6 +15,8 @@ from typing import Any
 import constructs_lib
 
 NONE_MEANS = {
+    "JupyterHub(expected_users)": "no scale preset",
+    "HubOptions.scale": "no scale preset",
     "AuthProxyIngress(tls_secret)": "no TLS section",
     "GatewayApiIngress(jupyterhub)": "given proxy instead (one of the two)",
     "GatewayApiIngress(proxy)": "given jupyterhub instead (one of the two)",

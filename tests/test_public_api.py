@@ -79,6 +79,7 @@ PUBLIC_API = [
     "Resources",
     "Retries",
     "RouteStore",
+    "ScalePreset",
     "SecretStore",
     "SecretStoreKind",
     "TaintEffect",

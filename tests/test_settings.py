@@ -142,6 +142,8 @@ SCHEMA_FINGERPRINTS = {
     5: "26ceaf60b7198253",
     # Volumes as the constructs' UserVolume: memory, access (MountAccess); enums by value.
     6: "9dc273c20596ebff",
+    # init_spawners_timeout_seconds (the scale presets).
+    7: "1c61df372c9fcf44",
 }
 
 

@@ -40,6 +40,7 @@ class Derived(Enum):
     FROM_OPTIONS = "hub_options' or proxy_options' field"
     FROM_SCRAPE_ANNOTATIONS = "each pod's port, as its Prometheus scrape annotations say"
     REFERENCE_PROFILES = "reference_profiles()"
+    FROM_USERS = "a tenth of expected_users, within [10, 500]"
 
     def __repr__(self) -> str:
         return f"Derived.{self.name}"

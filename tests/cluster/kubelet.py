@@ -79,6 +79,9 @@ class _State:
 
 
 class Kubelet:
+    # What runs a pod (a subclass may run pods otherwise).
+    worker: type[_PodWorker]
+
     def __init__(
         self,
         client: ApiClient,
@@ -109,7 +112,7 @@ class Kubelet:
                     await self._forget(name, kill=True)
             elif worker is None:
                 if not pod["metadata"].get("deletionTimestamp"):
-                    self.pods[name] = _PodWorker(self, pod)
+                    self.pods[name] = self.worker(self, pod)
             elif pod["metadata"].get("deletionTimestamp"):
                 worker.terminate(pod)
 
@@ -432,6 +435,9 @@ class _PodWorker:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
         await asyncio.gather(*(asyncio.to_thread(p.stop, grace) for p in self.processes.values()))
+
+
+Kubelet.worker = _PodWorker
 
 
 def _port(spec: dict[str, Any], port: int | str) -> int:
