@@ -125,7 +125,8 @@ demo: setup
 ## Synthesis time against cdk8s alone writing the same documents (target 1.2x) and the floor
 ## of an empty cdk8s chart, and how it grows with hubs and profiles (redraws docs/scaling.png);
 ## hub CPU per login against JupyterHub's form login; hub start against a plain JupyterHub's;
-## a user server's token check with the hub; 100 users through the proxy.
+## a user server's token check with the hub; 100 users through the proxy; the hub at scale
+## against z2jh's (restart, spawn burst, steady state) at reduced sizes (--full: the goals').
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_scale.py
@@ -133,6 +134,7 @@ bench: setup
 	$(PYTHON) scripts/bench_start.py
 	$(PYTHON) scripts/bench_user_auth.py
 	$(PYTHON) scripts/load_test.py
+	$(PYTHON) scripts/bench_scale_hub.py
 
 clean:
 	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh .venv-docs node_modules .stamps build site

@@ -104,8 +104,10 @@ class Kubelet:
             pod = event["object"]
             name, uid = pod["metadata"]["name"], pod["metadata"]["uid"]
             worker = self.pods.get(name)
-            if worker is not None and worker.uid != uid:  # a new pod of the same name
-                await self._forget(name, kill=True)
+            if worker is not None and worker.uid != uid:
+                if event["type"] != "ADDED":
+                    continue  # a late event of the pod this name had before: not this one's
+                await self._forget(name, kill=True)  # a new pod of the same name
                 worker = None
             if event["type"] == "DELETED":
                 if worker is not None:

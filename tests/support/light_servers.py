@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import sys
 import time
@@ -80,16 +81,7 @@ class LightServer:
     def __init__(self, ip: str, port: int, env: dict[str, str]) -> None:
         self.ip, self.port, self.env = ip, port, env
         prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-        self.auth = HubOAuth(
-            api_token=env["JUPYTERHUB_API_TOKEN"],
-            api_url=env["JUPYTERHUB_API_URL"],
-            oauth_client_id=env.get("JUPYTERHUB_CLIENT_ID", ""),
-            base_url=prefix,
-            hub_prefix=env.get("JUPYTERHUB_BASE_URL", "/") + "hub/",
-            oauth_redirect_uri=env.get("JUPYTERHUB_OAUTH_CALLBACK_URL", ""),
-            # The hub's own argument when it is there (--HubOAuth.cache_max_age=...).
-            cache_max_age=_cache_max_age(env),
-        )
+        self.auth = _hub_oauth(env)
         self.app = web.Application(
             [
                 (url_path_join(prefix, "api"), ApiVersion),
@@ -156,8 +148,26 @@ class LightServer:
             await self.http.close_all_connections()
 
 
+def _hub_oauth(env: dict[str, str]) -> Any:
+    """A ``HubOAuth`` configured as a server's own is: from its environment (the API token
+    and URL, the access scopes, the client id, the cookie options...), which its traits'
+    defaults read, each read here while ``os.environ`` is the server's; and the hub's
+    ``--HubOAuth.cache_max_age`` argument where it is given one."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        auth = HubOAuth(cache_max_age=_cache_max_age(env))
+        for name in auth.trait_names():
+            getattr(auth, name)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return auth
+
+
 def _cache_max_age(env: dict[str, str]) -> int:
-    for arg in env.get("LIGHT_SERVER_ARGS", "").split("\0"):
+    for arg in json.loads(env.get("LIGHT_SERVER_ARGS", "[]")):
         option, _, value = arg.partition("=")
         if option == "--HubOAuth.cache_max_age":
             return int(value)

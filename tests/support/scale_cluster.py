@@ -143,7 +143,7 @@ class _LightPod(_PodWorker):
                 self.main[0].state = {"waiting": {"reason": error.reason, "message": error.message}}
                 await self._write_status()
                 return
-            env["LIGHT_SERVER_ARGS"] = "\0".join(spec.get("args", []))
+            env["LIGHT_SERVER_ARGS"] = json.dumps(spec.get("args", []))
             port = int((spec.get("ports") or [{"containerPort": 8888}])[0]["containerPort"])
             await self.kubelet.pool.serve(self.uid, self.ip, port, env)
             self.phase = "Running"

@@ -89,7 +89,8 @@ c.JupyterHub.db_url = "sqlite:///" + {str(workdir / "jupyterhub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "bench", "api_token": {BENCH_TOKEN!r}}})
 c.JupyterHub.load_roles.append({{"name": "bench", "services": ["bench"], "scopes": [
-    "admin:users", "admin:servers", "list:users", "read:users", "read:servers"]}})
+    "admin:users", "admin:servers", "list:users", "read:users", "read:servers", "tokens",
+    "access:servers"]}})
 """
     )
 
@@ -127,11 +128,15 @@ class Side:
     env: dict[str, str]
     hub_url: str
     proxy_api: str
+    # The proxy's public address (what browsers reach through the ingress).
+    proxy_url: str
     proxy: subprocess.Popen[bytes]
     hub: subprocess.Popen[bytes] | None = None
     session: requests.Session = field(default_factory=requests.Session)
 
     starts: int = 0
+    # Where each start of the hub writes its cProfile statistics (None: not profiled).
+    profile: Path | None = None
 
     @property
     def log(self) -> Path:
@@ -142,11 +147,13 @@ class Side:
         checked that many running servers ("Initialized N spawners"). Returns (wall
         seconds, hub CPU seconds) at that moment."""
         began = time.perf_counter()
-        hosts = self.cluster.hosts.path
-        mount = 'mount --bind "$0" /etc/hosts && exec "$@"'
-        argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, str(hosts)]
         self.starts += 1
-        self.hub = start([*argv, *self.command], cwd=self.workdir, env=self.env, log=self.log)
+        python, *rest = self.command
+        if self.profile is not None:
+            out = self.profile / f"{self.label}-{self.starts}.prof"
+            rest = ["-m", "cProfile", "-o", str(out), *rest]
+        command = in_cluster_dns(self.cluster.hosts.path, [python, *rest])
+        self.hub = start(command, cwd=self.workdir, env=self.env, log=self.log)
         healthy = False
         while True:
             if self.hub.poll() is not None:
@@ -176,13 +183,14 @@ class Side:
         return cpu_seconds(self.hub.pid)
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(
-            method,
-            f"{self.hub_url}/hub/api{path}",
-            timeout=120,
-            headers={"Authorization": f"token {BENCH_TOKEN}", **kwargs.pop("headers", {})},
-            **kwargs,
-        )
+        headers = {"Authorization": f"token {BENCH_TOKEN}", **kwargs.pop("headers", {})}
+        url = f"{self.hub_url}/hub/api{path}"
+        try:
+            return self.session.request(method, url, timeout=120, headers=headers, **kwargs)
+        except requests.ConnectionError:
+            # A kept-alive connection the hub closed meanwhile: once more, on a new one.
+            self.session.close()
+            return self.session.request(method, url, timeout=120, headers=headers, **kwargs)
 
     def servers(self) -> tuple[int, int]:
         """(ready, pending) default servers, from the API's active users, page by page
@@ -206,23 +214,44 @@ class Side:
                 return ready, pending
 
 
-def _proxy(stack: ExitStack, workdir: Path, hub_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def in_cluster_dns(hosts: Path, command: list[str]) -> list[str]:
+    """``command`` in a private mount namespace whose /etc/hosts is the cluster's DNS (as
+    the test kubelet runs containers): the hub and the proxy reach user Services by name."""
+    mount = 'mount --bind "$0" /etc/hosts && exec "$@"'
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        mount,
+        str(hosts),
+        *command,
+    ]
+
+
+def _proxy(
+    stack: ExitStack, workdir: Path, hub_url: str, hosts: Path
+) -> tuple[subprocess.Popen[bytes], str, str]:
     api = free_port()
     env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN}
     # Beside the hub's directory: stopping the hub ends what works in its directory.
     workdir = workdir.parent / f"{workdir.name}-proxy"
     workdir.mkdir()
+    port = free_port()
+    command = [
+        node(),
+        str(CHP),
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--api-ip=127.0.0.1",
+        f"--api-port={api}",
+        f"--default-target={hub_url}",
+        "--log-level=warn",
+    ]
     process = start(
-        [
-            node(),
-            str(CHP),
-            "--ip=127.0.0.1",
-            f"--port={free_port()}",
-            "--api-ip=127.0.0.1",
-            f"--api-port={api}",
-            f"--default-target={hub_url}",
-            "--log-level=warn",
-        ],
+        in_cluster_dns(hosts, command),
         cwd=workdir,
         env=env,
         log=workdir / "proxy.log",
@@ -230,7 +259,7 @@ def _proxy(stack: ExitStack, workdir: Path, hub_url: str) -> tuple[subprocess.Po
     stack.callback(stop, process)
     url = f"http://127.0.0.1:{api}"
     wait_for(f"{url}/api/routes", 30, process, workdir / "proxy.log")
-    return process, url
+    return process, url, f"http://127.0.0.1:{port}"
 
 
 def _ours(
@@ -353,11 +382,20 @@ def side(
             )
         kubeconfig = cluster.kubeconfig(workdir / "kubeconfig")
         hub_url = f"http://127.0.0.1:{free_port()}"
-        proxy, proxy_api = _proxy(stack, workdir, hub_url)
+        proxy, proxy_api, proxy_url = _proxy(stack, workdir, hub_url, cluster.hosts.path)
         build = _ours if name == "ours" else _stock
         command, env = build(workdir, hub_url, proxy_api, kubeconfig, speedup, preset)
         running = Side(
-            name, label or name, workdir, cluster, command, env, hub_url, proxy_api, proxy
+            name,
+            label or name,
+            workdir,
+            cluster,
+            command,
+            env,
+            hub_url,
+            proxy_api,
+            proxy_url,
+            proxy,
         )
         try:
             yield running
