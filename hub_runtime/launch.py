@@ -38,6 +38,13 @@ def hub_class() -> type:
             if problem is not None:
                 self.log.critical("Not starting: %s", problem)
                 self.exit(1)
+            if self.upgrade_db:
+                # JupyterHub's own first step of init_db, taken first here: its copy of the
+                # database (backup_db_file) is then of the file as it was, before WAL mode.
+                from jupyterhub import dbutil
+
+                dbutil.upgrade_if_needed(self.db_url, log=self.log, db_kwargs=self.db_kwargs)
+                self.upgrade_db = False
             tune_sqlite(self.db_url)
             super().init_db()
 
