@@ -44,7 +44,7 @@ def hub_class() -> type:
                 from jupyterhub import dbutil
 
                 dbutil.upgrade_if_needed(self.db_url, log=self.log, db_kwargs=self.db_kwargs)
-                self.upgrade_db = False
+                self.set_trait("upgrade_db", False)
             tune_sqlite(self.db_url)
             super().init_db()
 
