@@ -240,7 +240,13 @@ def main() -> None:
         "--profile", type=Path, help="run each hub under cProfile, its statistics here"
     )
     parser.add_argument("--workdir", type=Path, help="keep the hubs' files here")
+    parser.add_argument(
+        "--render", type=Path, help="print and plot the figures of an earlier --json, run nothing"
+    )
     args = parser.parse_args()
+    if args.render:
+        render(args.render, args.plot)
+        return
     sizes = FULL if args.full else REDUCED
     sizes = dataclasses.replace(
         sizes,
@@ -321,6 +327,8 @@ def main() -> None:
         for hub in hubs:
             hub.stop_hub()
     report(sizes, figures, names)
+    print()
+    print(markdown(figures, names))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -334,6 +342,19 @@ def main() -> None:
         )
     plot(args.plot, sizes, figures, rss)
     print(f"total {time.perf_counter() - started:.0f} s")
+
+
+def render(path: Path, plot_path: Path) -> None:
+    saved = json.loads(path.read_text())
+    sizes = Sizes(**saved["sizes"])
+    sizes = dataclasses.replace(sizes, users=tuple(sizes.users))
+    figures = {name: Figures(values) for name, values in saved["figures"].items()}
+    rss = {name: [(t, r) for t, r in samples] for name, samples in saved["rss"].items()}
+    names = list(figures)
+    report(sizes, figures, names)
+    print()
+    print(markdown(figures, names))
+    plot(plot_path, sizes, figures, rss)
 
 
 def report(sizes: Sizes, figures: dict[str, Figures], names: Sequence[str]) -> None:
@@ -355,6 +376,35 @@ def report(sizes: Sizes, figures: dict[str, Figures], names: Sequence[str]) -> N
                 f"  ratio {name}/stock: median {statistics.median(ratios):.2f} "
                 f"(range {min(ratios):.2f}-{max(ratios):.2f}; goal <= {GOAL})"
             )
+
+
+def markdown(figures: dict[str, Figures], names: Sequence[str]) -> str:
+    """The figures as a Markdown table: each side's median (range), and each ratio to stock's
+    (median of the rounds' ratios, range)."""
+    others = [name for name in names if name != "stock"]
+    header = ["figure", *names, *(f"{name} / stock" for name in others if "stock" in figures)]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    keys = sorted({key for found in figures.values() for key in found.values})
+    for key in keys:
+        cells = [key]
+        for name in names:
+            values = figures[name].values.get(key, [])
+            cells.append(
+                f"{statistics.median(values):.3g} ({min(values):.3g}-{max(values):.3g})"
+                if values
+                else "-"
+            )
+        stock = figures["stock"].values.get(key, []) if "stock" in figures else []
+        for name in others if "stock" in figures else []:
+            mine = figures[name].values.get(key, [])
+            ratios = [a / b for a, b in zip(mine, stock, strict=False) if b]
+            cells.append(
+                f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+                if ratios
+                else "-"
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def plot(
