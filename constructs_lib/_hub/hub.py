@@ -332,7 +332,8 @@ class HubStatefulSet(LibraryConstruct):
         )
         options = merge_props(self, options, props, HubOptions)
         if options.scale is not None:
-            options = options.scale.hub_options(options)
+            resources = options.scale.hub_resources(options.resources)
+            options = dataclasses.replace(options, resources=resources)
         self.options = options
         check_image(self, "image", options.image)
         self.image_pull_secrets = check_image_pull_secrets(

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from constructs import Construct
 
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
+from constructs_lib._pods.pod import Resources
 from constructs_lib._proxies.istio_proxy import IstioProxyOptions
 from constructs_lib._proxies.proxy import ProxyOptions
 from hub_runtime.quantity import memory_bytes, millicores
 from hub_runtime.settings import HubSettings
-
-if TYPE_CHECKING:
-    from constructs_lib._hub.hub import HubOptions
 
 __all__ = ["ScalePreset"]
 
@@ -201,14 +198,12 @@ class ScalePreset:
             init_spawners_timeout_seconds=self.init_spawners_timeout_seconds,
         )
 
-    def hub_options(self, options: HubOptions) -> HubOptions:
-        """The hub's options with the CPU request raised to the preset's (and the limit to
+    def hub_resources(self, resources: Resources) -> Resources:
+        """The hub's resources with the CPU request raised to the preset's (and the limit to
         at least the request); never lowered."""
-        resources = options.resources
         request = max(millicores(resources.cpu_request), self.hub_cpu_request_millicores)
         limit = max(millicores(resources.cpu_limit), request)
-        resources = dataclasses.replace(resources, cpu_request=f"{request}m", cpu_limit=f"{limit}m")
-        return dataclasses.replace(options, resources=resources)
+        return dataclasses.replace(resources, cpu_request=f"{request}m", cpu_limit=f"{limit}m")
 
     def proxy_options(
         self, options: ProxyOptions | IstioProxyOptions
