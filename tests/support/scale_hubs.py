@@ -195,7 +195,13 @@ class Side:
     def servers(self) -> tuple[int, int]:
         """(ready, pending) default servers, from the API's active users, page by page
         (its ``state=ready`` filter counts a server being spawned as ready)."""
-        ready = pending = offset = 0
+        active = self.active()
+        return sum(active.values()), len(active) - sum(active.values())
+
+    def active(self) -> dict[str, bool]:
+        """Every user with a default server, and whether it is ready."""
+        found: dict[str, bool] = {}
+        offset = 0
         while True:
             response = self.api(
                 "GET",
@@ -207,11 +213,10 @@ class Side:
             for user in page["items"]:
                 server = user.get("servers", {}).get("")
                 if server is not None:
-                    ready += bool(server.get("ready"))
-                    pending += bool(server.get("pending"))
+                    found[user["name"]] = bool(server.get("ready"))
             offset += len(page["items"])
             if not page["items"] or offset >= page["_pagination"]["total"]:
-                return ready, pending
+                return found
 
 
 def in_cluster_dns(hosts: Path, command: list[str]) -> list[str]:
