@@ -61,10 +61,19 @@ class Sizes:
     burst_seconds: float
     steady_seconds: float
     rounds: int
+    # Every interval of both sides divided by this (simulated time).
+    speedup: float = 1.0
 
 
+# Minutes: 90 s of steady state stand for 30 simulated minutes.
 REDUCED = Sizes(
-    users=(100, 300), running=30, burst=40, burst_seconds=20, steady_seconds=60, rounds=3
+    users=(100, 300),
+    running=20,
+    burst=30,
+    burst_seconds=15,
+    steady_seconds=90,
+    rounds=3,
+    speedup=20,
 )
 FULL = Sizes(
     users=(1000, 5000, 10000),
@@ -229,7 +238,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int)
     parser.add_argument("--burst-seconds", type=float)
     parser.add_argument("--steady-seconds", type=float)
-    parser.add_argument("--speedup", type=float, default=1.0, help="divide every interval by this")
+    parser.add_argument("--speedup", type=float, help="divide every interval by this")
     parser.add_argument("--only", default="restart,burst,steady", help="which parts")
     parser.add_argument("--sides", default="ours,ours+presets,stock")
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -257,6 +266,7 @@ def main() -> None:
                 "burst_seconds": args.burst_seconds,
                 "steady_seconds": args.steady_seconds,
                 "rounds": args.rounds,
+                "speedup": args.speedup,
             }.items()
             if value is not None
         },
@@ -269,7 +279,7 @@ def main() -> None:
     preset = ScalePreset(expected_users=max(sizes.users), expected_concurrent_spawns=sizes.burst)
     with (
         tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp,
-        sides(args.workdir or Path(tmp), names, args.speedup, preset) as hubs,
+        sides(args.workdir or Path(tmp), names, sizes.speedup, preset) as hubs,
     ):
         for hub in hubs:
             hub.profile = args.profile
@@ -314,7 +324,7 @@ def main() -> None:
                     stop_servers(hub, names_)
         if "steady" in parts:
             for hub in hubs:
-                measured = steady(hub, sizes.steady_seconds, args.speedup)
+                measured = steady(hub, sizes.steady_seconds, sizes.speedup)
                 figures[hub.label].add("steady cpu per minute", measured["cpu_per_minute"])
                 rss[hub.label] = measured["rss"]
                 print(
