@@ -88,6 +88,9 @@ c.ConfigurableHTTPProxy.should_start = False
 c.JupyterHub.db_url = "sqlite:///" + {str(workdir / "jupyterhub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "bench", "api_token": {BENCH_TOKEN!r}}})
+# The test API (one Python thread) answers slower under load than a real API server: a request
+# may take 30 s, not KubeSpawner's 3, before it is retried.
+c.KubeSpawner.k8s_api_request_timeout = 30
 c.JupyterHub.load_roles.append({{"name": "bench", "services": ["bench"], "scopes": [
     "admin:users", "admin:servers", "list:users", "read:users", "read:servers", "tokens",
     "access:servers"]}})
