@@ -122,6 +122,9 @@ class LightServer:
             return
         name = self.env.get("JUPYTERHUB_SERVER_NAME", "")
         while True:
+            # Each light server stands for a user at work (a kernel busy, a browser open):
+            # jupyter-server's last activity is then the moment of the report.
+            self.touch()
             stamp = isoformat(self.last_activity)
             request = HTTPRequest(
                 url,
