@@ -148,7 +148,8 @@ demo: setup
 ## hub CPU per login against JupyterHub's form login; hub start against a plain JupyterHub's;
 ## a user server's token check with the hub; CHP (memory, Redis) against Traefik (route latency,
 ## requests and websocket messages per second, RSS; its plot to build/); 100 users through
-## the proxy.
+## the proxy; the hub at scale against z2jh's (restart, spawn burst, steady state) at reduced
+## sizes (--full: the goals').
 bench: setup
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_scale.py
@@ -158,6 +159,7 @@ bench: setup
 	$(PYTHON) scripts/bench_proxies.py --sizes 100 1000 --rounds 3 --ops 5 --seconds 2 \
 		--plot build/proxies-reduced.png
 	$(PYTHON) scripts/load_test.py
+	$(PYTHON) scripts/bench_scale_hub.py
 
 clean:
 	rm -rf $(VENV) .venv-scan .venv-nca .venv-z2jh .venv-jupyterhub4 .venv-docs node_modules \

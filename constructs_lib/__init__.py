@@ -28,6 +28,7 @@ from constructs_lib._hub.jupyterhub import JupyterHub, reference_profiles
 from constructs_lib._hub.monitoring import AlertThresholds, HubMonitoring
 from constructs_lib._hub.namespace import HubNamespace, HubResourceQuota, PodSecurityLevel
 from constructs_lib._hub.network_policy import Flow, HubNetworkPolicies, app_flows
+from constructs_lib._hub.scale_preset import ScalePreset
 from constructs_lib._hub.vault_secret import (
     SecretStore,
     SecretStoreKind,
@@ -195,6 +196,7 @@ __all__ = [
     "Resources",
     "Retries",
     "RouteStore",
+    "ScalePreset",
     "SecretKeyRef",
     "SecretStore",
     "SecretStoreKind",

@@ -106,6 +106,7 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
     hub.named_server_limit_per_user = settings.named_server_limit_per_user
     hub.concurrent_spawn_limit = settings.concurrent_spawn_limit
     hub.last_activity_interval = settings.activity_interval_seconds
+    hub.init_spawners_timeout = settings.init_spawners_timeout_seconds
     hub.authenticate_prometheus = settings.metrics_require_auth
     hub.tornado_settings = {"slow_spawn_timeout": 0, "websocket_max_message_size": 1024**3}
     if settings.user_hosts is not None:

@@ -3,7 +3,8 @@ the IRI grammar jsonschema loads at import is deferred to its first use (see
 :mod:`hub_runtime.lazy_iri`). JupyterHub imports jsonschema before it reads
 jupyterhub_config.py, so this cannot happen there. Before JupyterHub opens its database (and,
 with ``--upgrade-db``, copies and migrates it), a database written by a newer JupyterHub stops
-the hub with a message saying so (:mod:`hub_runtime.database`). Its HTTP client resolves
+the hub with a message saying so (:mod:`hub_runtime.database`); a SQLite database is used in
+WAL mode (:mod:`hub_runtime.sqlite_tuning`). Its HTTP client resolves
 names at every request (:func:`hub_runtime.config.configure_http_client`).
 
 Run as a file from the configuration directory the hub ConfigMap fills:
@@ -24,6 +25,7 @@ def hub_class() -> type:
 
     from hub_runtime.config import configure_http_client
     from hub_runtime.database import newer_database_problem
+    from hub_runtime.sqlite_tuning import tune_sqlite
 
     class Hub(JupyterHub):  # type: ignore[misc]
         def init_pycurl(self) -> None:
@@ -36,6 +38,14 @@ def hub_class() -> type:
             if problem is not None:
                 self.log.critical("Not starting: %s", problem)
                 self.exit(1)
+            if self.upgrade_db:
+                # JupyterHub's own first step of init_db, taken first here: its copy of the
+                # database (backup_db_file) is then of the file as it was, before WAL mode.
+                from jupyterhub import dbutil
+
+                dbutil.upgrade_if_needed(self.db_url, log=self.log, db_kwargs=self.db_kwargs)
+                self.set_trait("upgrade_db", False)
+            tune_sqlite(self.db_url)
             super().init_db()
 
     return Hub

@@ -422,6 +422,9 @@ class HubSettings:
     auth: AuthSettings
     spawner: SpawnerSettings
     culler: CullerSettings
+    # How long the hub waits at start for its running servers' checks before it serves
+    # (JupyterHub's init_spawners_timeout, whose default this is).
+    init_spawners_timeout_seconds: int = 10
     profiles: tuple[ProfileSettings, ...] = field(default=())
     # The variable holding the token of the hub service that may read /hub/metrics (a
     # Secret's); None: no such service.

@@ -15,6 +15,8 @@ from typing import Any
 import constructs_lib
 
 NONE_MEANS = {
+    "HubOptions.scale": "no scale preset",
+    "JupyterHub(expected_users)": "no scale preset",
     "TraefikProxyOptions.routes": "none chosen: refused (Traefik needs a RedisRouteStore)",
     "TraefikProxyOptions.sidecar": "no sidecar (the only choice: a mesh is refused)",
     "AuthProxyIngress(tls_secret)": "no TLS section",

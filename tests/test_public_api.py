@@ -100,6 +100,7 @@ PUBLIC_API = [
     "Resources",
     "Retries",
     "RouteStore",
+    "ScalePreset",
     "SecretKeyRef",
     "SecretStore",
     "SecretStoreKind",

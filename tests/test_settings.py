@@ -145,8 +145,9 @@ SCHEMA_FINGERPRINTS = {
     # metrics_token_env (the hub service that reads /hub/metrics), the hub's own logins (login:
     # LoginSettings, auth.trust "hub"), the database and where the upgrade step backs it up
     # (DatabaseSettings), the spawner's scheduler_name (the app's user scheduler), user_hosts
-    # (each user's server on a host of its own).
-    7: "7033773ba86b0c01",
+    # (each user's server on a host of its own), init_spawners_timeout_seconds (the scale
+    # presets).
+    7: "fab05fb54f4516ac",
 }
 
 

@@ -42,6 +42,7 @@ class Derived(Enum):
     REFERENCE_PROFILES = "reference_profiles()"
     FROM_START_TIMEOUT = "half the user pods' start_timeout_seconds"
     FROM_SERVERS = "user_servers plus the user placeholders (one node each at most)"
+    FROM_USERS = "a tenth of expected_users, within [10, 500]"
 
     def __repr__(self) -> str:
         return f"Derived.{self.name}"

@@ -68,6 +68,7 @@ from constructs_lib._hub._burst_objects import (
 from constructs_lib._hub._extra_config import check_trait, check_value
 from constructs_lib._hub.database import HubDatabase
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
+from constructs_lib._hub.scale_preset import ScalePreset
 from constructs_lib._pods._env import ContainerEnv
 from constructs_lib._pods.pod import (
     HealthProbes,
@@ -206,6 +207,9 @@ class HubOptions:
         tolerations: taints the hub's pod tolerates (``Toleration``); default none.
         affinity: the hub pod's node and pod affinity terms (``NodeAffinityTerm``,
             ``PodAffinityTerm``); default none.
+        scale: the settings derived from the expected users (``ScalePreset``: spawn limit,
+            activity intervals, culler concurrency, ``init_spawners_timeout``, CPU request);
+            default ``None``, JupyterHub's own (``JupyterHub(expected_users=...)`` sets it).
     """
 
     image: str = DEFAULT_HUB_IMAGE
@@ -264,6 +268,8 @@ class HubOptions:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     tolerations: Sequence[Toleration] = ()
     affinity: Sequence[Affinity] = ()
+    # None: no preset; each setting is the field's or JupyterHub's default.
+    scale: ScalePreset | None = None
 
     @property
     def scraped_by_annotations(self) -> bool:
@@ -370,6 +376,9 @@ class HubStatefulSet(LibraryConstruct):
             proxy_limits=proxy_limits,
         )
         options = merge_props(self, options, props, HubOptions)
+        if options.scale is not None:
+            resources = options.scale.hub_resources(options.resources)
+            options = dataclasses.replace(options, resources=resources)
         self.options = options
         check_image(self, "image", options.image)
         self.image_pull_secrets = check_image_pull_secrets(
@@ -423,6 +432,12 @@ class HubStatefulSet(LibraryConstruct):
         self._user_service_account = user_service_account
         self._extra_config = _check_extra_config(
             self, _with_proxy_class(options.extra_config, proxy_limits)
+        )
+        # The proxy's interval, where the options leave it to the proxy (a preset may raise it).
+        self._proxy_activity_seconds = (
+            proxy_limits.activity_interval_seconds
+            if options.activity_interval_seconds is Derived.FROM_PROXY
+            else None
         )
         # The one resolved value the proxy decides unless the options do.
         self._activity_interval_seconds = resolve(
@@ -594,7 +609,7 @@ class HubStatefulSet(LibraryConstruct):
         culler = options.culler
         user_pods = self._user_pods
         admin_groups, allowed_groups = self._groups
-        return HubSettings(
+        settings = HubSettings(
             bind_url=f"http://0.0.0.0:{HUB_PORT}",
             connect_url=self.url,
             public_hosts=self.public_hosts,
@@ -662,6 +677,9 @@ class HubStatefulSet(LibraryConstruct):
             database=options.database.settings(),
             user_hosts=user_host_settings(self.public_hosts, self.user_hosts),
         )
+        if options.scale is None:
+            return settings
+        return options.scale.apply(settings, self._proxy_activity_seconds)
 
     def ingress_hosts(self, scope: Construct, hosts: Sequence[str] | Derived) -> tuple[str, ...]:
         """The hosts an ingress in front of this hub serves: its public hosts by default, else

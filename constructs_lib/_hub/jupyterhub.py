@@ -28,6 +28,7 @@ from constructs_lib._core.proxy_token import ProxyToken
 from constructs_lib._hub._mesh_choice import IstioMesh, check_mesh, mesh_options, mesh_user_pods
 from constructs_lib._hub.hub import HubOptions, HubStatefulSet
 from constructs_lib._hub.network_policy import Flow, app_flows, component_labels
+from constructs_lib._hub.scale_preset import ScalePreset
 from constructs_lib._pods.profile import ImagePullPolicy, NotebookProfile, UserVolume
 from constructs_lib._pods.profile_options import ProfileOption
 from constructs_lib._pods.user_pods import IdleCuller, UserPods
@@ -90,6 +91,21 @@ KEEP = _Keep.KEEP
 def _kept(scope: Construct, name: str, value: object) -> bool:
     """Whether a shorthand was left out (its options' field stands)."""
     return resolve(scope, name, value, Derived.FROM_OPTIONS, lambda: KEEP) is KEEP
+
+
+def _preset(
+    scope: Construct, expected_users: int | None, expected_concurrent_spawns: int | Derived
+) -> ScalePreset | None:
+    if expected_users is None:
+        if expected_concurrent_spawns is not Derived.FROM_USERS:
+            raise invalid(
+                scope,
+                "expected_concurrent_spawns",
+                expected_concurrent_spawns,
+                "needs expected_users (the spawns are a part of them)",
+            )
+        return None
+    return ScalePreset.of(scope, expected_users, expected_concurrent_spawns)
 
 
 class JupyterHub(LibraryConstruct):
@@ -157,6 +173,14 @@ class JupyterHub(LibraryConstruct):
             (``TraefikProxy``) reading the routes the hub writes to Redis (``mesh=None``, and
             a hub image with jupyterhub-traefik-proxy).
         kubernetes_version: the cluster's version; default ``KubernetesVersion.DEFAULT``.
+        expected_users: users who may have a server running at once; default ``None``, no
+            preset. Given, the hub and the proxy are sized for them (``ScalePreset``: the
+            spawn limit, the hub's and the servers' activity intervals, the culler's
+            concurrency, ``init_spawners_timeout``, the hub's CPU request, the proxy's memory
+            and least replicas; each derived value says why in ``ScalePreset``).
+        expected_concurrent_spawns: servers started at once at the busiest moment; default
+            ``Derived.FROM_USERS``: a tenth of ``expected_users`` within [10, 500]. Needs
+            ``expected_users``.
     """
 
     hub = Handle[HubStatefulSet]("The hub (``HubStatefulSet``).")
@@ -193,6 +217,8 @@ class JupyterHub(LibraryConstruct):
         proxy_routes: RouteStore | Derived = Derived.FROM_OPTIONS,
         image_pull_secrets: Sequence[str] | Derived = Derived.FROM_OPTIONS,
         kubernetes_version: KubernetesVersion = KubernetesVersion.DEFAULT,
+        expected_users: int | None = None,
+        expected_concurrent_spawns: int | Derived = Derived.FROM_USERS,
     ) -> None:
         super().__init__(scope, id)
         enter(self, scope)
@@ -256,6 +282,10 @@ class JupyterHub(LibraryConstruct):
             hub_props["user_pods"] = dataclasses.replace(pods, image_pull_secrets=pull)
         proxy_settings = dataclasses.replace(proxy_options, **proxy_props)
         hub_settings = dataclasses.replace(hub_options, **hub_props)
+        preset = _preset(self, expected_users, expected_concurrent_spawns)
+        if preset is not None:
+            proxy_settings = preset.proxy_options(proxy_settings)
+            hub_settings = dataclasses.replace(hub_settings, scale=preset)
         # Every part follows the one mesh.
         proxy_settings = mesh_options(self, mesh, proxy_settings, "proxy_options", "proxy")
         hub_settings = mesh_options(self, mesh, hub_settings, "hub_options", "hub")

@@ -79,6 +79,9 @@ class _State:
 
 
 class Kubelet:
+    # What runs a pod (a subclass may run pods otherwise).
+    worker: type[_PodWorker]
+
     def __init__(
         self,
         client: ApiClient,
@@ -105,8 +108,10 @@ class Kubelet:
             pod = event["object"]
             name, uid = pod["metadata"]["name"], pod["metadata"]["uid"]
             worker = self.pods.get(name)
-            if worker is not None and worker.uid != uid:  # a new pod of the same name
-                await self._forget(name, kill=True)
+            if worker is not None and worker.uid != uid:
+                if event["type"] != "ADDED":
+                    continue  # a late event of the pod this name had before: not this one's
+                await self._forget(name, kill=True)  # a new pod of the same name
                 worker = None
             if event["type"] == "DELETED":
                 if worker is not None:
@@ -114,7 +119,7 @@ class Kubelet:
             elif worker is None:
                 bound = self.binds or pod["spec"].get("nodeName") == NODE_NAME
                 if bound and not pod["metadata"].get("deletionTimestamp"):
-                    self.pods[name] = _PodWorker(self, pod)
+                    self.pods[name] = self.worker(self, pod)
             elif pod["metadata"].get("deletionTimestamp"):
                 worker.terminate(pod)
 
@@ -438,6 +443,9 @@ class _PodWorker:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
         await asyncio.gather(*(asyncio.to_thread(p.stop, grace) for p in self.processes.values()))
+
+
+Kubelet.worker = _PodWorker
 
 
 def _port(spec: dict[str, Any], port: int | str) -> int:

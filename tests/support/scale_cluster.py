@@ -1,0 +1,239 @@
+"""The test cluster at scale: its API server (kmock), kube-proxy and cluster DNS, and its
+kubelet, with two changes for thousands of pods on two cores:
+
+- addresses from a /16 of loopback (the test cluster's /24 holds 155 pods);
+- a user pod's containers are a light user server (``light_servers.py``) in one shared pool
+  process, on the pod's own address and its container's port, not a jupyter-server process
+  each: the kubelet's part (bind to the node, status through the status subresource,
+  readiness, graceful deletion) is the test kubelet's own.
+
+No controllers (nothing here makes StatefulSets or Deployments): the hub and the proxy of a
+benchmark run as local processes pointed at this API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import aiohttp.web
+import yaml
+
+from tests.cluster.api import now
+from tests.cluster.client import ApiClient
+from tests.cluster.cluster import _MACHINERY, Cluster
+from tests.cluster.containers import ConfigError, References, environment
+from tests.cluster.kinds import Kind
+from tests.cluster.kubelet import NODE_NAME, POD, Kubelet, _PodWorker
+from tests.cluster.network import AddressPool, ServiceProxy
+from tests.support.manifests import ROOT
+
+__all__ = ["LightPool", "ScaleCluster"]
+
+
+class WideAddressPool(AddressPool):
+    """127.A.0.0/16: Services in 127.A.0-15.x, pods in 127.A.16-254.x."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prefix = f"127.{random.SystemRandom().randrange(16, 250)}"
+        self.api = f"{self.prefix}.0.1"
+        self._wide_services = iter(range(10, 16 * 256))
+        self._wide_pods = iter(range(16 * 256, 255 * 256))
+
+    def service(self) -> str:
+        return self._address(self._wide_services)
+
+    def pod(self) -> str:
+        return self._address(self._wide_pods)
+
+    def _address(self, numbers: Iterator[int]) -> str:
+        for number in numbers:
+            high, low = divmod(number, 256)
+            if low not in (0, 255):  # what looks like a network or broadcast address
+                return f"{self.prefix}.{high}.{low}"
+        raise RuntimeError(f"no addresses left in {self.prefix}.0.0/16")
+
+
+class LightPool:
+    """The process of light user servers, and the kubelet's side of its protocol."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self._waiting: dict[str, asyncio.Future[None]] = {}
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.support.light_servers",
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log.open("wb"),
+            start_new_session=True,
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        while line := await self.process.stdout.readline():
+            message = json.loads(line)
+            key = message.get("started") or message.get("failed")
+            future = self._waiting.pop(key, None)
+            if future is None or future.done():
+                continue
+            if "failed" in message:
+                future.set_exception(RuntimeError(message["error"]))
+            else:
+                future.set_result(None)
+
+    def _send(self, command: dict[str, Any]) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write((json.dumps(command) + "\n").encode())
+
+    async def serve(self, key: str, ip: str, port: int, env: dict[str, str]) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[key] = future
+        self._send({"op": "start", "key": key, "ip": ip, "port": port, "env": env})
+        await future
+
+    def end(self, key: str) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self._send({"op": "stop", "key": key})
+
+    async def close(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.process.wait(), 10)
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+class _LightPod(_PodWorker):
+    """A user pod whose one container is a light server in the pool."""
+
+    kubelet: LightKubelet
+
+    async def _run(self) -> None:
+        try:
+            await self.client.patch(
+                POD,
+                self.kubelet.namespace,
+                self.name,
+                {"spec": {"nodeName": NODE_NAME}},
+            )
+            spec = self.pod["spec"]["containers"][0]
+            try:
+                env = environment(self.pod, spec, References(self.kubelet.namespace, {}, {}))
+            except ConfigError as error:
+                self.main[0].state = {"waiting": {"reason": error.reason, "message": error.message}}
+                await self._write_status()
+                return
+            env["LIGHT_SERVER_ARGS"] = json.dumps(spec.get("args", []))
+            port = int((spec.get("ports") or [{"containerPort": 8888}])[0]["containerPort"])
+            await self.kubelet.pool.serve(self.uid, self.ip, port, env)
+            self.phase = "Running"
+            for state in self.main:
+                state.state, state.ready = {"running": {"startedAt": now()}}, True
+            await self._write_status()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            (self.directory / "kubelet-error.txt").write_text(repr(error))
+            self.phase = "Failed"
+            await self._write_status()
+
+    async def _stop(self, grace: float) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.task
+        self.kubelet.pool.end(self.uid)
+
+
+class LightKubelet(Kubelet):
+    worker = _LightPod
+
+    def __init__(self, *args: Any, pool: LightPool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+
+
+class ScaleCluster(Cluster):
+    """One namespace's API server, kube-proxy, DNS and light kubelet, in a thread."""
+
+    def __init__(self, namespace: str, workdir: Path, kinds: Iterable[Kind] = ()) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        super().__init__(namespace, kinds, {}, workdir)
+        self.addresses = WideAddressPool()
+        self.api.cluster_ip = self.addresses.service
+
+    def __enter__(self) -> ScaleCluster:
+        super().__enter__()
+        return self
+
+    async def _start(self) -> None:
+        await self.api.__aenter__()
+        self._runner = aiohttp.web.ServerRunner(aiohttp.web.Server(self.api))
+        await self._runner.setup()
+        site = aiohttp.web.TCPSite(self._runner, self.addresses.api, 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.api_url = f"http://{self.addresses.api}:{port}"
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.admin = ApiClient(self._session, self.api_url, self.api.issue_token(_MACHINERY))
+        self.proxy = ServiceProxy(self.admin, self.namespace, self.hosts)
+        self.pool = LightPool(self.workdir / "light-servers.log")
+        await self.pool.start()
+        self.kubelet = LightKubelet(
+            self.admin,
+            self.namespace,
+            self.addresses,
+            self.hosts.path,
+            self.workdir,
+            self.api_url,
+            pool=self.pool,
+        )
+        self._tasks = [asyncio.create_task(part.run()) for part in (self.proxy, self.kubelet)]
+
+    async def _stop(self) -> None:
+        await super()._stop()
+        await self.pool.close()
+
+    def kubeconfig(self, path: Path) -> Path:
+        """A kubeconfig of the cluster's admin (the hub's KubeSpawner uses it)."""
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "bench",
+                    "clusters": [{"name": "c", "cluster": {"server": self.api_url}}],
+                    "users": [{"name": "admin", "user": {"token": self.admin.token}}],
+                    "contexts": [
+                        {
+                            "name": "bench",
+                            "context": {
+                                "cluster": "c",
+                                "user": "admin",
+                                "namespace": self.namespace,
+                            },
+                        }
+                    ],
+                }
+            )
+        )
+        return path

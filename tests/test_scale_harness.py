@@ -1,0 +1,106 @@
+"""The scale benchmarks' harness: each hub (ours, and z2jh 4.4.0's configuration) on the test
+cluster's API and kubelet, its user servers light ones that answer and authenticate through
+the hub as jupyterhub-singleuser does, and a hub restarted with servers running checks them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.scale_hubs import Side, side
+
+pytestmark = pytest.mark.slow
+
+
+def _wait_ready(hub: Side, count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _pending = hub.servers()
+        if ready == count:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{hub.name}: {hub.servers()} of {count}: {hub.log.read_text()[-3000:]}")
+
+
+@pytest.fixture(params=["ours", "stock"], scope="module")
+def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Side]:
+    workdir: Path = tmp_path_factory.mktemp("scale") / request.param
+    with side(request.param, workdir) as running:
+        running.start_hub()
+        assert running.api("POST", "/users", json={"usernames": ["ann", "bob"]}).status_code == 201
+        for name in ("ann", "bob"):
+            assert running.api("POST", f"/users/{name}/server", json={}).status_code in (201, 202)
+        _wait_ready(running, 2)
+        yield running
+
+
+def _server_url(hub: Side, name: str) -> str:
+    """The server's URL through the proxy (as a browser reaches it)."""
+    model = hub.api("GET", f"/users/{name}").json()
+    server = model["servers"][""]
+    assert server["ready"], model
+    return f"{hub.proxy_url}{server['url']}"
+
+
+def _target(hub: Side, name: str) -> str:
+    """Where the proxy sends the server's requests (CHP keys routes without the trailing
+    slash; the hub names the user in each one's data)."""
+    routes = requests.get(
+        f"{hub.proxy_api}/api/routes",
+        headers={"Authorization": f"token {hub.env['CONFIGPROXY_AUTH_TOKEN']}"},
+        timeout=10,
+    ).json()
+    (target,) = [r["target"] for r in routes.values() if r.get("user") == name]
+    return str(target)
+
+
+def test_each_server_has_its_own_address(hub: Side) -> None:
+    pods = {pod["metadata"]["name"]: pod["status"]["podIP"] for pod in hub.cluster.pods()}
+    assert pods["jupyter-ann"] != pods["jupyter-bob"]
+    assert _target(hub, "ann") != _target(hub, "bob")
+
+
+def test_server_answers_its_api_without_a_token(hub: Side) -> None:
+    response = requests.get(_server_url(hub, "ann") + "api", timeout=10)
+    assert (response.status_code, "X-JupyterHub-Version" in response.headers) == (200, True)
+
+
+def test_server_lets_its_user_in_with_a_hub_token(hub: Side) -> None:
+    token = hub.api("POST", "/users/ann/tokens", json={}).json()["token"]
+    response = requests.get(
+        _server_url(hub, "ann") + "tree", headers={"Authorization": f"token {token}"}, timeout=10
+    )
+    assert (response.status_code, response.json()["user"]) == (200, "ann")
+
+
+def test_server_refuses_another_users_token(hub: Side) -> None:
+    token = hub.api("POST", "/users/bob/tokens", json={}).json()["token"]
+    response = requests.get(
+        _server_url(hub, "ann") + "tree",
+        headers={"Authorization": f"token {token}"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert response.status_code == 403
+
+
+def test_server_sends_a_browser_without_a_cookie_to_the_hubs_login(hub: Side) -> None:
+    response = requests.get(_server_url(hub, "ann") + "tree", timeout=10, allow_redirects=False)
+    assert (response.status_code, "/hub/api/oauth2/authorize" in response.headers["Location"]) == (
+        302,
+        True,
+    )
+
+
+def test_server_reports_activity_to_the_hub(hub: Side) -> None:
+    assert "POST /hub/api/users/ann/activity" in hub.log.read_text()
+
+
+def test_restarted_hub_checks_every_running_server(hub: Side) -> None:
+    hub.stop_hub()
+    hub.start_hub(running=2)
+    _wait_ready(hub, 2)
