@@ -19,20 +19,17 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._endpoints import (
     PROXY_SERVICE_API_PORT,
-    component_name,
     gateway_name,
     proxy_api_url,
 )
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import (
-    Component,
     check_dns_label,
     check_dns_subdomain,
-    selector_labels,
 )
-from constructs_lib._core._objects import api_objects, object_spec
-from constructs_lib._core._placement import enter, join_app
+from constructs_lib._core._objects import api_objects
+from constructs_lib._core._placement import enter
 from constructs_lib._core._props import merge_props
 from constructs_lib._core._rbac import identity_specs
 from constructs_lib._core.network_peer import NetworkPeer
@@ -44,14 +41,19 @@ from constructs_lib._pods.pod import (
     IstioSidecar,
     Resources,
     disruption_budget_spec,
-    hardened_container,
-    pod_template,
     pre_stop,
     service_object_spec,
 )
 from constructs_lib._pods.profile import ImagePullPolicy
 from constructs_lib._proxies._flows import Flow, route_writer_flows, route_writer_ingress_flows
-from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
+from constructs_lib._proxies._proxy_checks import check_hub
+from constructs_lib._proxies._workload import (
+    check_pre_stop,
+    proxy_container,
+    proxy_deployment,
+    proxy_identity,
+    service_port,
+)
 from constructs_lib._proxies.interfaces import HubLimits, IHub
 from hub_runtime.frozen import frozen
 
@@ -229,8 +231,7 @@ class IstioProxy(LibraryConstruct):
             options.sidecar.check(self)
         if options.replicas < 1:
             raise invalid(self, "replicas", options.replicas, "must be 1 or more")
-        if options.pre_stop_seconds < 0:
-            raise invalid(self, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
+        check_pre_stop(self, options.pre_stop_seconds)
         host = _check_host(self, hub, options.host, options.wait_for_warmup)
         prefix = check_dns_label(
             self,
@@ -258,10 +259,7 @@ class IstioProxy(LibraryConstruct):
 
         self.hub = hub
         self.release = hub.release
-        self.name = component_name(hub.release, Component.PROXY)
-        check_one_proxy(self, hub)
-        join_app(self, hub.release)
-        self.labels = selector_labels(hub.release, Component.PROXY)
+        self.name, self.labels = proxy_identity(self, hub)
         self.gateway_name = gateway_name(hub.release)
         self.host = host
         self.virtual_service_prefix = prefix
@@ -280,24 +278,16 @@ class IstioProxy(LibraryConstruct):
         service = service_object_spec(
             self.name,
             self.labels,
-            [
-                {
-                    "name": self.api_port_name,
-                    "port": self.SERVICE_API_PORT,
-                    "targetPort": "api",
-                    "protocol": "TCP",
-                }
-            ],
+            [service_port(self.api_port_name, self.SERVICE_API_PORT, "api")],
             version,
         )
-        container = {
-            "name": Component.PROXY.value,
+        container = proxy_container(
             # The image's ENTRYPOINT is the binary; it reads only its environment.
-            "image": image,
-            "imagePullPolicy": options.image_pull_policy.value,
+            image=image,
+            image_pull_policy=options.image_pull_policy.value,
             # main.go's variables; each is required there but VIRTUAL_SERVICE_PREFIX
             # (default "jupyter"), WAIT_FOR_WARMUP (on unless "false") and CLUSTER_DOMAIN.
-            "env": [
+            env=[
                 {"name": "ISTIO_GATEWAY", "value": self.gateway_name},
                 {
                     "name": "K8S_NAMESPACE",
@@ -309,27 +299,19 @@ class IstioProxy(LibraryConstruct):
                 {"name": "CLUSTER_DOMAIN", "value": options.cluster_domain},
             ],
             # CONFIGPROXY_AUTH_TOKEN, from the Secret the hub reads it from too.
-            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name}}],
-            "ports": [{"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"}],
-            **probes.to_manifest(HEALTH_PATH, "api"),
+            env_from=[{"secretRef": {"name": hub.proxy_token.secret_name}}],
+            ports=[{"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"}],
+            probes=probes.to_manifest(HEALTH_PATH, "api"),
             # The image is distroless (no shell, no sleep): before 1.30, without the kubelet's
             # sleep action, there is no way to wait, so no hook.
-            **(
-                {"lifecycle": pre_stop(options.pre_stop_seconds, version)}
-                if version.has_sleep_action
-                else {}
+            lifecycle=(
+                pre_stop(options.pre_stop_seconds, version) if version.has_sleep_action else None
             ),
-            "resources": resources.to_manifest(),
-            "securityContext": hardened_container(),
-            # Present even when empty: ".../volumeMounts/-" patches append to it.
-            "volumeMounts": [],
-        }
-        deployment = object_spec(
-            "Resource",
-            api_version="apps/v1",
-            kind="Deployment",
-            name=self.name,
-            labels=self.labels,
+            resources=resources.to_manifest(),
+        )
+        deployment = proxy_deployment(
+            self.name,
+            self.labels,
             annotations={
                 **skip_annotations(
                     {
@@ -343,25 +325,13 @@ class IstioProxy(LibraryConstruct):
                 # A token rotation rolls the proxy with the hub (it reads the token at start).
                 **hub.proxy_token.rolling_annotations(),
             },
-            spec={
-                "replicas": options.replicas,
-                "revisionHistoryLimit": 1,
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1},
-                },
-                "selector": {"matchLabels": dict(self.labels)},
-                "template": pod_template(
-                    self.labels,
-                    sidecar=options.sidecar,
-                    service_account=self.name,
-                    automount_token=True,
-                    dns_ndots=options.dns_ndots,
-                    revision_key="pod-template-hash",
-                    containers=[container],
-                    image_pull_secrets=self.image_pull_secrets,
-                ),
-            },
+            replicas=options.replicas,
+            container=container,
+            sidecar=options.sidecar,
+            service_account=self.name,
+            automount_token=True,
+            dns_ndots=options.dns_ndots,
+            image_pull_secrets=self.image_pull_secrets,
         )
         (
             self.service_account,

@@ -18,14 +18,13 @@ from constructs_lib._core._endpoints import (
     PROXY_METRICS_PORT,
     PROXY_PORT,
     PROXY_SERVICE_API_PORT,
-    component_name,
     proxy_api_url,
 )
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import Component, selector_labels
-from constructs_lib._core._objects import api_objects, name_of, object_spec
-from constructs_lib._core._placement import enter, join_app
+from constructs_lib._core._names import Component
+from constructs_lib._core._objects import name_of
+from constructs_lib._core._placement import enter
 from constructs_lib._core._props import merge_props, renamed
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.network_peer import NetworkPeer
@@ -41,16 +40,21 @@ from constructs_lib._pods.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
-    disruption_budget_spec,
-    hardened_container,
-    pod_template,
     pre_stop,
-    service_object_spec,
 )
 from constructs_lib._pods.profile import ImagePullPolicy
 from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
-from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
+from constructs_lib._proxies._proxy_checks import check_hub
+from constructs_lib._proxies._workload import (
+    check_pre_stop,
+    in_path_service,
+    proxy_container,
+    proxy_deployment,
+    proxy_identity,
+    scaled_proxy_objects,
+    tokenless_service_account,
+)
 from constructs_lib._proxies.interfaces import HubLimits, IHub
 from constructs_lib._proxies.metrics import ProxyMetrics
 from constructs_lib._proxies.routes import PROXY_REDIS_RECIPE, REDIS_BACKEND, RouteStore
@@ -307,8 +311,7 @@ class CHProxy(LibraryConstruct):
         )
         if options.sidecar is not None:
             options.sidecar.check(self)
-        if options.pre_stop_seconds < 0:
-            raise invalid(self, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
+        check_pre_stop(self, options.pre_stop_seconds)
         scheduling = Scheduling.of(
             self,
             node_selector=options.node_selector,
@@ -319,10 +322,7 @@ class CHProxy(LibraryConstruct):
         self.hub = hub
         self.routes = routes
         self.release = hub.release
-        self.name = component_name(hub.release, Component.PROXY)
-        check_one_proxy(self, hub)
-        join_app(self, hub.release)
-        self.labels = selector_labels(hub.release, Component.PROXY)
+        self.name, self.labels = proxy_identity(self, hub)
         self.port_name = "http"
         self.api_port_name = "http-api"
         self.port = self.PORT
@@ -332,39 +332,15 @@ class CHProxy(LibraryConstruct):
         self.api_url = proxy_api_url(hub.release)
         version: KubernetesVersion = hub.kubernetes_version
 
-        service_account = object_spec(
-            "ServiceAccount",
-            api_version="v1",
-            kind="ServiceAccount",
-            name=self.name,
-            labels=self.labels,
-            # The proxy never calls the Kubernetes API.
-            automountServiceAccountToken=False,
+        # The proxy never calls the Kubernetes API.
+        service_account = tokenless_service_account(self.name, self.labels)
+        service = in_path_service(
+            self.name, self.labels, self.port_name, self.api_port_name, version
         )
-        service = service_object_spec(
-            self.name,
-            self.labels,
-            [
-                {
-                    "name": self.port_name,
-                    "port": self.PORT,
-                    "targetPort": "http",
-                    "protocol": "TCP",
-                },
-                {
-                    "name": self.api_port_name,
-                    "port": self.SERVICE_API_PORT,
-                    "targetPort": "api",
-                    "protocol": "TCP",
-                },
-            ],
-            version,
-        )
-        container = {
-            "name": Component.PROXY.value,
-            "image": image,
-            "imagePullPolicy": options.image_pull_policy.value,
-            "args": [
+        container = proxy_container(
+            image=image,
+            image_pull_policy=options.image_pull_policy.value,
+            args=[
                 # Empty --ip/--api-ip: listen on every interface, not CHP's default localhost.
                 "--ip=",
                 f"--port={self.PORT}",
@@ -384,27 +360,20 @@ class CHProxy(LibraryConstruct):
                 *(["--host-routing"] if hub.user_hosts else []),
                 *routes.proxy_args(),
             ],
-            # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
-            "env": routes.proxy_env(),
-            "envFrom": [{"secretRef": {"name": hub.proxy_token.secret_name}}],
-            "ports": [
+            env=routes.proxy_env(),
+            env_from=[{"secretRef": {"name": hub.proxy_token.secret_name}}],
+            ports=[
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
                 {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
                 {"name": METRICS_PORT_NAME, "containerPort": self.METRICS_PORT, "protocol": "TCP"},
             ],
-            **options.probes.to_manifest("/_chp_healthz", "http"),
-            "lifecycle": pre_stop(options.pre_stop_seconds, version),
-            "resources": options.resources.to_manifest(),
-            "securityContext": hardened_container(),
-            # Present even when empty: ".../volumeMounts/-" patches append to it.
-            "volumeMounts": [],
-        }
-        deployment = object_spec(
-            "Resource",
-            api_version="apps/v1",
-            kind="Deployment",
-            name=self.name,
-            labels=self.labels,
+            probes=options.probes.to_manifest("/_chp_healthz", "http"),
+            lifecycle=pre_stop(options.pre_stop_seconds, version),
+            resources=options.resources.to_manifest(),
+        )
+        deployment = proxy_deployment(
+            self.name,
+            self.labels,
             annotations={
                 **skip_annotations(
                     SECRET_ENV, unpinned(image), pulled_if_absent(options.image_pull_policy.value)
@@ -412,55 +381,31 @@ class CHProxy(LibraryConstruct):
                 # A token rotation rolls every replica with the hub: CHP reads it at start.
                 **hub.proxy_token.rolling_annotations(),
             },
-            spec={
-                # With an HPA, it owns the replica count, so none is set here.
-                **({"replicas": autoscaling.min_replicas} if fixed else {}),
-                "revisionHistoryLimit": 1,
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1},
-                },
-                "selector": {"matchLabels": dict(self.labels)},
-                "template": pod_template(
-                    self.labels,
-                    sidecar=options.sidecar,
-                    service_account=service_account.name,
-                    automount_token=False,
-                    dns_ndots=options.dns_ndots,
-                    revision_key="pod-template-hash",
-                    containers=[container],
-                    image_pull_secrets=self.image_pull_secrets,
-                    scheduling=scheduling,
-                ),
-            },
-        )
-        autoscaler = object_spec(
-            "HorizontalPodAutoscaler",
-            api_version="autoscaling/v2",
-            kind="HorizontalPodAutoscaler",
-            name=self.name,
-            labels=self.labels,
-            spec=autoscaling.spec(
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
-            ),
+            # With an HPA, it owns the replica count, so none is set here.
+            replicas=autoscaling.min_replicas if fixed else None,
+            container=container,
+            sidecar=options.sidecar,
+            service_account=service_account.name,
+            automount_token=False,
+            dns_ndots=options.dns_ndots,
+            image_pull_secrets=self.image_pull_secrets,
+            scheduling=scheduling,
         )
         (
             self.service_account,
             self.service,
             self.deployment,
             self.disruption_budget,
-            *scaler,
-        ) = api_objects(
+            self.autoscaler,
+        ) = scaled_proxy_objects(
             self,
-            [
-                service_account,
-                service,
-                deployment,
-                disruption_budget_spec(self.name, self.labels),
-                *(() if fixed else (autoscaler,)),
-            ],
+            self.name,
+            self.labels,
+            service_account=service_account,
+            service=service,
+            deployment=deployment,
+            autoscaling=autoscaling,
         )
-        self.autoscaler = scaler[0] if scaler else None
         self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
         routes.admit(self.labels)
 

@@ -26,14 +26,13 @@ from constructs_lib._core._endpoints import (
     PROXY_METRICS_PORT,
     PROXY_PORT,
     PROXY_SERVICE_API_PORT,
-    component_name,
     proxy_api_url,
 )
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import Component, selector_labels
-from constructs_lib._core._objects import api_objects, name_of, object_spec
-from constructs_lib._core._placement import enter, join_app
+from constructs_lib._core._names import Component
+from constructs_lib._core._objects import name_of
+from constructs_lib._core._placement import enter
 from constructs_lib._core._props import merge_props
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.scan_exceptions import pulled_if_absent, skip_annotations, unpinned
@@ -42,16 +41,21 @@ from constructs_lib._pods.pod import (
     HealthProbes,
     IstioSidecar,
     Resources,
-    disruption_budget_spec,
-    hardened_container,
-    pod_template,
     pre_stop,
-    service_object_spec,
 )
 from constructs_lib._pods.profile import ImagePullPolicy
 from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
-from constructs_lib._proxies._proxy_checks import check_hub, check_one_proxy
+from constructs_lib._proxies._proxy_checks import check_hub
+from constructs_lib._proxies._workload import (
+    check_pre_stop,
+    in_path_service,
+    proxy_container,
+    proxy_deployment,
+    proxy_identity,
+    scaled_proxy_objects,
+    tokenless_service_account,
+)
 from constructs_lib._proxies.interfaces import HubLimits, IHub
 from constructs_lib._proxies.proxy import Autoscaling, ProxyLogLevel
 from constructs_lib._proxies.routes import REDIS_PASSWORD_ENV, RedisRouteStore
@@ -216,8 +220,7 @@ class TraefikProxy(LibraryConstruct):
                 "must be None: Traefik forwards the browser's Host to user servers, which an "
                 "Istio sidecar routes by (istio/istio#30347); use JupyterHub(mesh=None)",
             )
-        if options.pre_stop_seconds < 0:
-            raise invalid(self, "pre_stop_seconds", options.pre_stop_seconds, "must be 0 or more")
+        check_pre_stop(self, options.pre_stop_seconds)
         _check_hub_client(self, hub)
         scheduling = Scheduling.of(
             self,
@@ -229,10 +232,7 @@ class TraefikProxy(LibraryConstruct):
         self.hub = hub
         self.routes = routes
         self.release = hub.release
-        self.name = component_name(hub.release, Component.PROXY)
-        check_one_proxy(self, hub)
-        join_app(self, hub.release)
-        self.labels = selector_labels(hub.release, Component.PROXY)
+        self.name, self.labels = proxy_identity(self, hub)
         self.port_name = "http"
         self.api_port_name = "http-api"
         self.port = self.PORT
@@ -243,59 +243,28 @@ class TraefikProxy(LibraryConstruct):
         version = hub.kubernetes_version
         fixed = autoscaling.min_replicas == autoscaling.max_replicas
 
-        service_account = object_spec(
-            "ServiceAccount",
-            api_version="v1",
-            kind="ServiceAccount",
-            name=self.name,
-            labels=self.labels,
-            # Traefik's Redis provider needs no Kubernetes API.
-            automountServiceAccountToken=False,
+        # Traefik's Redis provider needs no Kubernetes API.
+        service_account = tokenless_service_account(self.name, self.labels)
+        service = in_path_service(
+            self.name, self.labels, self.port_name, self.api_port_name, version
         )
-        service = service_object_spec(
-            self.name,
-            self.labels,
-            [
-                {
-                    "name": self.port_name,
-                    "port": self.PORT,
-                    "targetPort": "http",
-                    "protocol": "TCP",
-                },
-                {
-                    "name": self.api_port_name,
-                    "port": self.SERVICE_API_PORT,
-                    "targetPort": "api",
-                    "protocol": "TCP",
-                },
-            ],
-            version,
-        )
-        container = {
-            "name": Component.PROXY.value,
-            "image": image,
-            "imagePullPolicy": options.image_pull_policy.value,
-            "args": self._static_config(routes, options.log_level),
-            # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
-            "env": [routes.password_env()],
-            "ports": [
+        container = proxy_container(
+            image=image,
+            image_pull_policy=options.image_pull_policy.value,
+            args=self._static_config(routes, options.log_level),
+            env=[routes.password_env()],
+            ports=[
                 {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
                 {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
                 {"name": "metrics", "containerPort": self.METRICS_PORT, "protocol": "TCP"},
             ],
-            **options.probes.to_manifest(_HEALTH_PATH, "api"),
-            "lifecycle": pre_stop(options.pre_stop_seconds, version),
-            "resources": options.resources.to_manifest(),
-            "securityContext": hardened_container(),
-            # Present even when empty: ".../volumeMounts/-" patches append to it.
-            "volumeMounts": [],
-        }
-        deployment = object_spec(
-            "Resource",
-            api_version="apps/v1",
-            kind="Deployment",
-            name=self.name,
-            labels=self.labels,
+            probes=options.probes.to_manifest(_HEALTH_PATH, "api"),
+            lifecycle=pre_stop(options.pre_stop_seconds, version),
+            resources=options.resources.to_manifest(),
+        )
+        deployment = proxy_deployment(
+            self.name,
+            self.labels,
             annotations=skip_annotations(
                 {
                     "CKV_K8S_35": "Traefik takes the Redis password on its command line, from "
@@ -304,55 +273,31 @@ class TraefikProxy(LibraryConstruct):
                 unpinned(image),
                 pulled_if_absent(options.image_pull_policy.value),
             ),
-            spec={
-                # With an HPA, it owns the replica count, so none is set here.
-                **({"replicas": autoscaling.min_replicas} if fixed else {}),
-                "revisionHistoryLimit": 1,
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1},
-                },
-                "selector": {"matchLabels": dict(self.labels)},
-                "template": pod_template(
-                    self.labels,
-                    sidecar=None,
-                    service_account=service_account.name,
-                    automount_token=False,
-                    dns_ndots=options.dns_ndots,
-                    revision_key="pod-template-hash",
-                    containers=[container],
-                    image_pull_secrets=self.image_pull_secrets,
-                    scheduling=scheduling,
-                ),
-            },
-        )
-        autoscaler = object_spec(
-            "HorizontalPodAutoscaler",
-            api_version="autoscaling/v2",
-            kind="HorizontalPodAutoscaler",
-            name=self.name,
-            labels=self.labels,
-            spec=autoscaling.spec(
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
-            ),
+            # With an HPA, it owns the replica count, so none is set here.
+            replicas=autoscaling.min_replicas if fixed else None,
+            container=container,
+            sidecar=None,
+            service_account=service_account.name,
+            automount_token=False,
+            dns_ndots=options.dns_ndots,
+            image_pull_secrets=self.image_pull_secrets,
+            scheduling=scheduling,
         )
         (
             self.service_account,
             self.service,
             self.deployment,
             self.disruption_budget,
-            *scaler,
-        ) = api_objects(
+            self.autoscaler,
+        ) = scaled_proxy_objects(
             self,
-            [
-                service_account,
-                service,
-                deployment,
-                disruption_budget_spec(self.name, self.labels),
-                *(() if fixed else (autoscaler,)),
-            ],
+            self.name,
+            self.labels,
+            service_account=service_account,
+            service=service,
+            deployment=deployment,
+            autoscaling=autoscaling,
         )
-        self.autoscaler = scaler[0] if scaler else None
         self.env = ContainerEnv(self, self.deployment, 0, container["env"], (REDIS_PASSWORD_ENV,))
         # Traefik reads the routes, the hub writes them: both reach Redis.
         routes.admit(self.labels, hub.labels)

@@ -1,0 +1,209 @@
+"""The proxy's pods and the objects around them, the same for every proxy kind: its name and
+labels, the container's fixed parts, the Deployment, the Service and, for the proxies in the
+data path, the PodDisruptionBudget and HorizontalPodAutoscaler."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import cdk8s
+from constructs import Construct
+
+from constructs_lib._core._endpoints import PROXY_PORT, PROXY_SERVICE_API_PORT, component_name
+from constructs_lib._core._errors import invalid
+from constructs_lib._core._names import Component, selector_labels
+from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._placement import join_app
+from constructs_lib._core.kubernetes_version import KubernetesVersion
+from constructs_lib._pods.pod import (
+    IstioSidecar,
+    disruption_budget_spec,
+    hardened_container,
+    pod_template,
+    service_object_spec,
+)
+from constructs_lib._pods.scheduling import Scheduling
+from constructs_lib._proxies._proxy_checks import check_one_proxy
+from constructs_lib._proxies.interfaces import IHub
+
+if TYPE_CHECKING:
+    from constructs_lib._proxies.proxy import Autoscaling
+
+__all__ = [
+    "check_pre_stop",
+    "in_path_service",
+    "proxy_container",
+    "proxy_deployment",
+    "proxy_identity",
+    "scaled_proxy_objects",
+    "service_port",
+    "tokenless_service_account",
+]
+
+
+def check_pre_stop(scope: Construct, seconds: int) -> None:
+    """A stopping pod's wait cannot be negative."""
+    if seconds < 0:
+        raise invalid(scope, "pre_stop_seconds", seconds, "must be 0 or more")
+
+
+def proxy_identity(proxy: Construct, hub: IHub) -> tuple[str, dict[str, str]]:
+    """The proxy's object name and selector labels, after checking it is the release's only
+    proxy and joining it to the hub's app."""
+    name = component_name(hub.release, Component.PROXY)
+    check_one_proxy(proxy, hub)
+    join_app(proxy, hub.release)
+    return name, selector_labels(hub.release, Component.PROXY)
+
+
+def service_port(name: str, port: int, target: str) -> dict[str, Any]:
+    """One TCP port of the proxy's Service, aimed at a named container port."""
+    return {"name": name, "port": port, "targetPort": target, "protocol": "TCP"}
+
+
+def in_path_service(
+    name: str,
+    labels: dict[str, str],
+    port_name: str,
+    api_port_name: str,
+    version: KubernetesVersion,
+) -> ObjectSpec:
+    """The Service of a proxy in the data path: its public port and its API port."""
+    return service_object_spec(
+        name,
+        labels,
+        [
+            service_port(port_name, PROXY_PORT, "http"),
+            service_port(api_port_name, PROXY_SERVICE_API_PORT, "api"),
+        ],
+        version,
+    )
+
+
+def tokenless_service_account(name: str, labels: dict[str, str]) -> ObjectSpec:
+    """The ServiceAccount of a proxy that never calls the Kubernetes API: no token mounted."""
+    return object_spec(
+        "ServiceAccount",
+        api_version="v1",
+        kind="ServiceAccount",
+        name=name,
+        labels=labels,
+        automountServiceAccountToken=False,
+    )
+
+
+def proxy_container(
+    *,
+    image: str,
+    image_pull_policy: str,
+    env: list[dict[str, Any]],
+    ports: list[dict[str, Any]],
+    probes: dict[str, Any],
+    lifecycle: dict[str, Any] | None,
+    resources: dict[str, Any],
+    args: list[str] | None = None,
+    env_from: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The proxy's one container, hardened; ``args``, ``envFrom`` and ``lifecycle`` only
+    where given."""
+    return {
+        "name": Component.PROXY.value,
+        "image": image,
+        "imagePullPolicy": image_pull_policy,
+        **({"args": args} if args is not None else {}),
+        # Present even when empty: a JSON patch appends to it ("./containers/0/env/-").
+        "env": env,
+        **({"envFrom": env_from} if env_from is not None else {}),
+        "ports": ports,
+        **probes,
+        **({"lifecycle": lifecycle} if lifecycle is not None else {}),
+        "resources": resources,
+        "securityContext": hardened_container(),
+        # Present even when empty: ".../volumeMounts/-" patches append to it.
+        "volumeMounts": [],
+    }
+
+
+def proxy_deployment(
+    name: str,
+    labels: dict[str, str],
+    *,
+    annotations: dict[str, str],
+    replicas: int | None,
+    container: dict[str, Any],
+    sidecar: IstioSidecar | None,
+    service_account: str,
+    automount_token: bool,
+    dns_ndots: int | None,
+    image_pull_secrets: tuple[str, ...],
+    scheduling: Scheduling | None = None,
+) -> ObjectSpec:
+    """The proxy's Deployment, rolled one pod at a time; ``replicas`` ``None`` leaves the
+    count to a HorizontalPodAutoscaler."""
+    return object_spec(
+        "Resource",
+        api_version="apps/v1",
+        kind="Deployment",
+        name=name,
+        labels=labels,
+        annotations=annotations,
+        spec={
+            **({"replicas": replicas} if replicas is not None else {}),
+            "revisionHistoryLimit": 1,
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1},
+            },
+            "selector": {"matchLabels": dict(labels)},
+            "template": pod_template(
+                labels,
+                sidecar=sidecar,
+                service_account=service_account,
+                automount_token=automount_token,
+                dns_ndots=dns_ndots,
+                revision_key="pod-template-hash",
+                containers=[container],
+                image_pull_secrets=image_pull_secrets,
+                scheduling=scheduling,
+            ),
+        },
+    )
+
+
+def scaled_proxy_objects(
+    scope: Construct,
+    name: str,
+    labels: dict[str, str],
+    *,
+    service_account: ObjectSpec,
+    service: ObjectSpec,
+    deployment: ObjectSpec,
+    autoscaling: Autoscaling,
+) -> tuple[
+    cdk8s.ApiObject, cdk8s.ApiObject, cdk8s.ApiObject, cdk8s.ApiObject, cdk8s.ApiObject | None
+]:
+    """The ServiceAccount, Service, Deployment, PodDisruptionBudget and the
+    HorizontalPodAutoscaler of an in-path proxy; no HPA (``None``) where its minimum is its
+    maximum, as it would scale nothing."""
+    fixed = autoscaling.min_replicas == autoscaling.max_replicas
+    autoscaler = object_spec(
+        "HorizontalPodAutoscaler",
+        api_version="autoscaling/v2",
+        kind="HorizontalPodAutoscaler",
+        name=name,
+        labels=labels,
+        spec=autoscaling.spec(
+            {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment.name}
+        ),
+    )
+    made = api_objects(
+        scope,
+        [
+            service_account,
+            service,
+            deployment,
+            disruption_budget_spec(name, labels),
+            *(() if fixed else (autoscaler,)),
+        ],
+    )
+    return made[0], made[1], made[2], made[3], made[4] if len(made) > 4 else None
