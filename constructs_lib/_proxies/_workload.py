@@ -31,11 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_pre_stop",
+    "in_path_objects",
     "in_path_service",
     "proxy_container",
     "proxy_deployment",
     "proxy_identity",
-    "scaled_proxy_objects",
     "service_port",
     "tokenless_service_account",
 ]
@@ -170,22 +170,46 @@ def proxy_deployment(
     )
 
 
-def scaled_proxy_objects(
+def in_path_objects(
     scope: Construct,
     name: str,
     labels: dict[str, str],
     *,
-    service_account: ObjectSpec,
-    service: ObjectSpec,
-    deployment: ObjectSpec,
+    port_name: str,
+    api_port_name: str,
+    version: KubernetesVersion,
+    container: dict[str, Any],
+    annotations: dict[str, str],
     autoscaling: Autoscaling,
+    sidecar: IstioSidecar | None,
+    dns_ndots: int | None,
+    image_pull_secrets: tuple[str, ...],
+    scheduling: Scheduling,
 ) -> tuple[
     cdk8s.ApiObject, cdk8s.ApiObject, cdk8s.ApiObject, cdk8s.ApiObject, cdk8s.ApiObject | None
 ]:
     """The ServiceAccount, Service, Deployment, PodDisruptionBudget and the
-    HorizontalPodAutoscaler of an in-path proxy; no HPA (``None``) where its minimum is its
-    maximum, as it would scale nothing."""
+    HorizontalPodAutoscaler of a proxy in the data path, which calls no Kubernetes API (no
+    token mounted); no HPA (``None``) where its minimum is its maximum, as it would scale
+    nothing (with routes in memory: exactly one replica): the Deployment states that count
+    itself."""
     fixed = autoscaling.min_replicas == autoscaling.max_replicas
+    service_account = tokenless_service_account(name, labels)
+    service = in_path_service(name, labels, port_name, api_port_name, version)
+    deployment = proxy_deployment(
+        name,
+        labels,
+        annotations=annotations,
+        # With an HPA, it owns the replica count, so none is set here.
+        replicas=autoscaling.min_replicas if fixed else None,
+        container=container,
+        sidecar=sidecar,
+        service_account=service_account.name,
+        automount_token=False,
+        dns_ndots=dns_ndots,
+        image_pull_secrets=image_pull_secrets,
+        scheduling=scheduling,
+    )
     autoscaler = object_spec(
         "HorizontalPodAutoscaler",
         api_version="autoscaling/v2",

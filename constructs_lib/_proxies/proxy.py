@@ -48,12 +48,9 @@ from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._proxies._proxy_checks import check_hub
 from constructs_lib._proxies._workload import (
     check_pre_stop,
-    in_path_service,
+    in_path_objects,
     proxy_container,
-    proxy_deployment,
     proxy_identity,
-    scaled_proxy_objects,
-    tokenless_service_account,
 )
 from constructs_lib._proxies.interfaces import HubLimits, IHub
 from constructs_lib._proxies.metrics import ProxyMetrics
@@ -291,9 +288,6 @@ class CHProxy(LibraryConstruct):
         routes, image = options.routes, options.image
         options.resources.check(self)
         autoscaling = options.autoscaling.resolve(self, routes.shared)
-        # An HPA whose minimum is its maximum scales nothing (with routes in memory: exactly
-        # one replica): the Deployment states that count itself, and no HPA is made.
-        fixed = autoscaling.min_replicas == autoscaling.max_replicas
         # The official image has no Redis backend: CHP would fail at start.
         if image == DEFAULT_PROXY_IMAGE and routes.shared:
             raise invalid(
@@ -332,11 +326,6 @@ class CHProxy(LibraryConstruct):
         self.api_url = proxy_api_url(hub.release)
         version: KubernetesVersion = hub.kubernetes_version
 
-        # The proxy never calls the Kubernetes API.
-        service_account = tokenless_service_account(self.name, self.labels)
-        service = in_path_service(
-            self.name, self.labels, self.port_name, self.api_port_name, version
-        )
         container = proxy_container(
             image=image,
             image_pull_policy=options.image_pull_policy.value,
@@ -371,9 +360,20 @@ class CHProxy(LibraryConstruct):
             lifecycle=pre_stop(options.pre_stop_seconds, version),
             resources=options.resources.to_manifest(),
         )
-        deployment = proxy_deployment(
+        (
+            self.service_account,
+            self.service,
+            self.deployment,
+            self.disruption_budget,
+            self.autoscaler,
+        ) = in_path_objects(
+            self,
             self.name,
             self.labels,
+            port_name=self.port_name,
+            api_port_name=self.api_port_name,
+            version=version,
+            container=container,
             annotations={
                 **skip_annotations(
                     SECRET_ENV, unpinned(image), pulled_if_absent(options.image_pull_policy.value)
@@ -381,30 +381,11 @@ class CHProxy(LibraryConstruct):
                 # A token rotation rolls every replica with the hub: CHP reads it at start.
                 **hub.proxy_token.rolling_annotations(),
             },
-            # With an HPA, it owns the replica count, so none is set here.
-            replicas=autoscaling.min_replicas if fixed else None,
-            container=container,
+            autoscaling=autoscaling,
             sidecar=options.sidecar,
-            service_account=service_account.name,
-            automount_token=False,
             dns_ndots=options.dns_ndots,
             image_pull_secrets=self.image_pull_secrets,
             scheduling=scheduling,
-        )
-        (
-            self.service_account,
-            self.service,
-            self.deployment,
-            self.disruption_budget,
-            self.autoscaler,
-        ) = scaled_proxy_objects(
-            self,
-            self.name,
-            self.labels,
-            service_account=service_account,
-            service=service,
-            deployment=deployment,
-            autoscaling=autoscaling,
         )
         self.env = ContainerEnv(self, self.deployment, 0, container["env"], (TOKEN_ENV,))
         routes.admit(self.labels)

@@ -49,12 +49,9 @@ from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._proxies._proxy_checks import check_hub
 from constructs_lib._proxies._workload import (
     check_pre_stop,
-    in_path_service,
+    in_path_objects,
     proxy_container,
-    proxy_deployment,
     proxy_identity,
-    scaled_proxy_objects,
-    tokenless_service_account,
 )
 from constructs_lib._proxies.interfaces import HubLimits, IHub
 from constructs_lib._proxies.proxy import Autoscaling, ProxyLogLevel
@@ -241,13 +238,7 @@ class TraefikProxy(LibraryConstruct):
         self.target_api_port = self.API_PORT
         self.api_url = proxy_api_url(hub.release)
         version = hub.kubernetes_version
-        fixed = autoscaling.min_replicas == autoscaling.max_replicas
 
-        # Traefik's Redis provider needs no Kubernetes API.
-        service_account = tokenless_service_account(self.name, self.labels)
-        service = in_path_service(
-            self.name, self.labels, self.port_name, self.api_port_name, version
-        )
         container = proxy_container(
             image=image,
             image_pull_policy=options.image_pull_policy.value,
@@ -262,9 +253,20 @@ class TraefikProxy(LibraryConstruct):
             lifecycle=pre_stop(options.pre_stop_seconds, version),
             resources=options.resources.to_manifest(),
         )
-        deployment = proxy_deployment(
+        (
+            self.service_account,
+            self.service,
+            self.deployment,
+            self.disruption_budget,
+            self.autoscaler,
+        ) = in_path_objects(
+            self,
             self.name,
             self.labels,
+            port_name=self.port_name,
+            api_port_name=self.api_port_name,
+            version=version,
+            container=container,
             annotations=skip_annotations(
                 {
                     "CKV_K8S_35": "Traefik takes the Redis password on its command line, from "
@@ -273,30 +275,11 @@ class TraefikProxy(LibraryConstruct):
                 unpinned(image),
                 pulled_if_absent(options.image_pull_policy.value),
             ),
-            # With an HPA, it owns the replica count, so none is set here.
-            replicas=autoscaling.min_replicas if fixed else None,
-            container=container,
+            autoscaling=autoscaling,
             sidecar=None,
-            service_account=service_account.name,
-            automount_token=False,
             dns_ndots=options.dns_ndots,
             image_pull_secrets=self.image_pull_secrets,
             scheduling=scheduling,
-        )
-        (
-            self.service_account,
-            self.service,
-            self.deployment,
-            self.disruption_budget,
-            self.autoscaler,
-        ) = scaled_proxy_objects(
-            self,
-            self.name,
-            self.labels,
-            service_account=service_account,
-            service=service,
-            deployment=deployment,
-            autoscaling=autoscaling,
         )
         self.env = ContainerEnv(self, self.deployment, 0, container["env"], (REDIS_PASSWORD_ENV,))
         # Traefik reads the routes, the hub writes them: both reach Redis.
