@@ -56,6 +56,8 @@ _DN = re.compile(
     r"[A-Za-z][A-Za-z0-9-]*=(?:[^,\\]|\\.)+(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,\\]|\\.)+)*"
 )
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+# The OAuth logins' one secret trait, read from this variable of the hub's environment.
+_CLIENT_SECRET_TRAITS = {"client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"}
 
 
 @frozen
@@ -195,6 +197,20 @@ def _check_groups(scope: Construct, field: str, name: str, groups: Sequence[str]
             raise invalid(scope, f"{field}.{name}[{index}]", group, "must not be empty")
 
 
+def _check_client_id(scope: Construct, field: str, client_id: str) -> None:
+    if not client_id:
+        raise invalid(scope, f"{field}.client_id", client_id, "must not be empty")
+
+
+def _check_each(
+    scope: Construct, field: str, values: Sequence[str], pattern: re.Pattern[str], allowed: str
+) -> None:
+    """Each of ``values`` matches ``pattern``; the first that does not is named by index."""
+    for index, value in enumerate(values):
+        if not pattern.fullmatch(value):
+            raise invalid(scope, f"{field}[{index}]", value, allowed)
+
+
 def _check_claim(scope: Construct, field: str, value: object) -> None:
     if not isinstance(value, str) or not _CLAIM.fullmatch(value):
         raise invalid(
@@ -278,9 +294,7 @@ class OidcLogin(HubLogin):
     auth_state_key: SecretKeyRef | None = None
 
     authenticator_class: ClassVar[str] = "oauthenticator.generic:GenericOAuthenticator"
-    _SECRET_TRAITS: ClassVar[dict[str, str]] = {
-        "client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"
-    }
+    _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
 
     def secrets(self) -> dict[str, SecretKeyRef]:
         """The client secret's variable; with ``auth_state_key``, JupyterHub's own
@@ -294,8 +308,7 @@ class OidcLogin(HubLogin):
         if self.auth_state_key is not None:
             self.auth_state_key.check(scope, f"{field}.auth_state_key")
         _check_https(scope, f"{field}.issuer", self.issuer)
-        if not self.client_id:
-            raise invalid(scope, f"{field}.client_id", self.client_id, "must not be empty")
+        _check_client_id(scope, field, self.client_id)
         _check_claim(scope, f"{field}.username_claim", self.username_claim)
         if self.groups_claim is not None:
             _check_claim(scope, f"{field}.groups_claim", self.groups_claim)
@@ -316,11 +329,7 @@ class OidcLogin(HubLogin):
                 list(self.scopes),
                 "must include 'openid' (OpenID Connect)",
             )
-        for index, scope_name in enumerate(self.scopes):
-            if not _SCOPE.fullmatch(scope_name):
-                raise invalid(
-                    scope, f"{field}.scopes[{index}]", scope_name, "must be a scope token"
-                )
+        _check_each(scope, f"{field}.scopes", self.scopes, _SCOPE, "must be a scope token")
 
     def _allow_rules(self) -> dict[str, Any]:
         return {
@@ -381,25 +390,22 @@ class GitHubLogin(HubLogin):
     github_url: str = "https://github.com"
 
     authenticator_class: ClassVar[str] = "oauthenticator.github:GitHubOAuthenticator"
-    _SECRET_TRAITS: ClassVar[dict[str, str]] = {
-        "client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"
-    }
+    _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
     _everyone: ClassVar[str] = "every GitHub user"
 
     def _check(self, scope: Construct, field: str) -> None:
-        if not self.client_id:
-            raise invalid(scope, f"{field}.client_id", self.client_id, "must not be empty")
+        _check_client_id(scope, field, self.client_id)
         _check_https(scope, f"{field}.github_url", self.github_url)
-        for index, org in enumerate(self.organizations):
-            if not _GITHUB_NAME.fullmatch(org):
-                raise invalid(
-                    scope, f"{field}.organizations[{index}]", org, "must be a GitHub organization"
-                )
-        for index, team in enumerate(self.teams):
-            if not _GITHUB_TEAM.fullmatch(team):
-                raise invalid(
-                    scope, f"{field}.teams[{index}]", team, "must be 'organization:team-slug'"
-                )
+        _check_each(
+            scope,
+            f"{field}.organizations",
+            self.organizations,
+            _GITHUB_NAME,
+            "must be a GitHub organization",
+        )
+        _check_each(
+            scope, f"{field}.teams", self.teams, _GITHUB_TEAM, "must be 'organization:team-slug'"
+        )
 
     def _allow_rules(self) -> dict[str, Any]:
         return {
@@ -450,19 +456,14 @@ class GoogleLogin(HubLogin):
     allow_all: bool = False
 
     authenticator_class: ClassVar[str] = "oauthenticator.google:GoogleOAuthenticator"
-    _SECRET_TRAITS: ClassVar[dict[str, str]] = {
-        "client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"
-    }
+    _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
     _everyone: ClassVar[str] = "every Google account of the hosted_domains, or every one"
 
     def _check(self, scope: Construct, field: str) -> None:
-        if not self.client_id:
-            raise invalid(scope, f"{field}.client_id", self.client_id, "must not be empty")
-        for index, domain in enumerate(self.hosted_domains):
-            if not _DOMAIN.fullmatch(domain):
-                raise invalid(
-                    scope, f"{field}.hosted_domains[{index}]", domain, "must be a DNS domain"
-                )
+        _check_client_id(scope, field, self.client_id)
+        _check_each(
+            scope, f"{field}.hosted_domains", self.hosted_domains, _DOMAIN, "must be a DNS domain"
+        )
 
     def _traits(self, callback_url: str) -> dict[str, Any]:
         return {
@@ -505,9 +506,7 @@ class EntraIdLogin(HubLogin):
     allow_all: bool = False
 
     authenticator_class: ClassVar[str] = "oauthenticator.azuread:AzureAdOAuthenticator"
-    _SECRET_TRAITS: ClassVar[dict[str, str]] = {
-        "client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"
-    }
+    _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
     _everyone: ClassVar[str] = "everyone of the tenant"
 
     def _check(self, scope: Construct, field: str) -> None:
@@ -515,8 +514,7 @@ class EntraIdLogin(HubLogin):
             raise invalid(
                 scope, f"{field}.tenant_id", self.tenant_id, "must be a tenant GUID or domain"
             )
-        if not self.client_id:
-            raise invalid(scope, f"{field}.client_id", self.client_id, "must not be empty")
+        _check_client_id(scope, field, self.client_id)
         _check_claim(scope, f"{field}.username_claim", self.username_claim)
         _check_groups(scope, field, "allowed_groups", self.allowed_groups)
         _check_groups(scope, field, "admin_groups", self.admin_groups)
@@ -640,11 +638,9 @@ class LdapLogin(HubLogin):
             raise invalid(
                 scope, f"{field}.user_attribute", self.user_attribute, "must be an attribute name"
             )
-        for index, group in enumerate(self.allowed_groups):
-            if not _DN.fullmatch(group):
-                raise invalid(
-                    scope, f"{field}.allowed_groups[{index}]", group, "must be a group's DN"
-                )
+        _check_each(
+            scope, f"{field}.allowed_groups", self.allowed_groups, _DN, "must be a group's DN"
+        )
 
     def _allow_rules(self) -> dict[str, Any]:
         return {"allowed_users": self.allowed_users, "allowed_groups": self.allowed_groups}
