@@ -8,24 +8,22 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import (
-    APP_LABEL,
     Component,
     check_dns_label,
     check_dns_subdomain,
     check_port,
 )
-from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._objects import ObjectSpec, api_objects
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._ingresses._ingress_spec import ingress_spec, proxy_backend
 from constructs_lib._ingresses.auth_proxy import HUB_PATH, AuthProxy
 from constructs_lib._ingresses.certificate import HubCertificate
-from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IProxy
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "USER_PATH", "AuthProxyIngress"]
@@ -119,10 +117,7 @@ class AuthProxyIngress(LibraryConstruct):
         controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(proxy, IProxy):
-            raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
-        claim_companion(self, proxy.hub, field="proxy")
-        target = ingress_target(self, proxy)
+        to_proxy = proxy_backend(self, proxy)
         refuse_unenforced(
             self,
             proxy.hub,
@@ -161,7 +156,6 @@ class AuthProxyIngress(LibraryConstruct):
         )
         self.auth_proxy = auth_proxy
         self.auth_response_headers = tuple(auth_response_headers)
-        to_proxy = {"service": {"name": target.service_name, "port": {"name": target.port_name}}}
         to_auth_proxy = {
             "service": {"name": auth_proxy.service, "port": {"number": auth_proxy.port}}
         }
@@ -195,31 +189,15 @@ class AuthProxyIngress(LibraryConstruct):
             annotations: dict[str, str] | None,
             more: Sequence[tuple[str, str]] = (),
         ) -> ObjectSpec:
-            rules = [*((host, path) for host in self.hosts), *more]
-            return object_spec(
+            return ingress_spec(
                 construct_id,
-                api_version="networking.k8s.io/v1",
-                kind="Ingress",
                 name=name,
-                labels={APP_LABEL: proxy.release},
+                release=proxy.release,
+                ingress_class=ingress_class,
+                tls_secret=tls_secret,
+                rules=[*((host, path) for host in self.hosts), *more],
+                backend=backend,
                 annotations=annotations,
-                spec={
-                    "ingressClassName": ingress_class,
-                    "tls": [{"hosts": [host for host, _ in rules], "secretName": tls_secret}]
-                    if tls_secret
-                    else None,
-                    "rules": [
-                        {
-                            "host": host,
-                            "http": {
-                                "paths": [
-                                    {"path": at, "pathType": "Prefix", "backend": backend},
-                                ]
-                            },
-                        }
-                        for host, at in rules
-                    ],
-                },
             )
 
         # One call makes the three.

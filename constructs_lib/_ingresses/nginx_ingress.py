@@ -7,17 +7,16 @@ from collections.abc import Sequence
 import cdk8s
 from constructs import Construct
 
-from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import APP_LABEL, check_dns_subdomain
-from constructs_lib._core._objects import api_objects, object_spec
+from constructs_lib._core._names import check_dns_subdomain
+from constructs_lib._core._objects import api_objects
 from constructs_lib._core.logins import HubLogin
 from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._ingresses._ingress_spec import ingress_spec, proxy_backend
 from constructs_lib._ingresses.auth_ingress import INGRESS_NGINX_CONTROLLER
-from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IProxy
 
 __all__ = ["NginxIngress"]
@@ -55,10 +54,7 @@ class NginxIngress(LibraryConstruct):
         controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(proxy, IProxy):
-            raise invalid(self, "proxy", proxy, "must be a proxy (an IProxy such as CHProxy)")
-        claim_companion(self, proxy.hub, field="proxy")
-        target = ingress_target(self, proxy)
+        backend = proxy_backend(self, proxy)
         login = getattr(proxy.hub, "authenticator", None)
         if not isinstance(login, HubLogin):
             where = proxy.hub.node.path if isinstance(proxy.hub, Construct) else proxy.hub
@@ -76,33 +72,17 @@ class NginxIngress(LibraryConstruct):
             check_dns_subdomain(self, "tls_secret", tls_secret)
         self.tls_secret = tls_secret
         self.controller = controller.check(self, "controller")
-        backend = {"service": {"name": target.service_name, "port": {"name": target.port_name}}}
         (self.ingress,) = api_objects(
             self,
             [
-                object_spec(
+                ingress_spec(
                     "Resource",
-                    api_version="networking.k8s.io/v1",
-                    kind="Ingress",
                     name=proxy.release,
-                    labels={APP_LABEL: proxy.release},
-                    spec={
-                        "ingressClassName": ingress_class,
-                        "tls": [{"hosts": list(self.hosts), "secretName": tls_secret}]
-                        if tls_secret
-                        else None,
-                        "rules": [
-                            {
-                                "host": host,
-                                "http": {
-                                    "paths": [
-                                        {"path": "/", "pathType": "Prefix", "backend": backend}
-                                    ]
-                                },
-                            }
-                            for host in self.hosts
-                        ],
-                    },
+                    release=proxy.release,
+                    ingress_class=ingress_class,
+                    tls_secret=tls_secret,
+                    rules=[(host, "/") for host in self.hosts],
+                    backend=backend,
                 )
             ],
         )
