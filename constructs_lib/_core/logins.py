@@ -123,8 +123,11 @@ class HubLogin:
     # Who allow_all lets in, in the nobody-in error.
     _everyone: ClassVar[str] = "everyone the identity provider signs in"
 
+    # The fields that let people in (the nobody-in check reads them), by name.
+    _ALLOW_FIELDS: ClassVar[tuple[str, ...]] = ("allowed_users",)
+
     def _allow_rules(self) -> dict[str, Any]:
-        return {"allowed_users": getattr(self, "allowed_users", ())}
+        return {name: getattr(self, name, ()) for name in self._ALLOW_FIELDS}
 
     def _check(self, scope: Construct, field: str) -> None:
         raise NotImplementedError
@@ -331,12 +334,7 @@ class OidcLogin(HubLogin):
             )
         _check_each(scope, f"{field}.scopes", self.scopes, _SCOPE, "must be a scope token")
 
-    def _allow_rules(self) -> dict[str, Any]:
-        return {
-            "allowed_users": self.allowed_users,
-            "allowed_groups": self.allowed_groups,
-            "admin_groups": self.admin_groups,
-        }
+    _ALLOW_FIELDS: ClassVar[tuple[str, ...]] = ("allowed_users", "allowed_groups", "admin_groups")
 
     def _traits(self, callback_url: str) -> dict[str, Any]:
         return {
@@ -407,12 +405,7 @@ class GitHubLogin(HubLogin):
             scope, f"{field}.teams", self.teams, _GITHUB_TEAM, "must be 'organization:team-slug'"
         )
 
-    def _allow_rules(self) -> dict[str, Any]:
-        return {
-            "allowed_users": self.allowed_users,
-            "organizations": self.organizations,
-            "teams": self.teams,
-        }
+    _ALLOW_FIELDS: ClassVar[tuple[str, ...]] = ("allowed_users", "organizations", "teams")
 
     def _traits(self, callback_url: str) -> dict[str, Any]:
         traits: dict[str, Any] = {
@@ -519,12 +512,7 @@ class EntraIdLogin(HubLogin):
         _check_groups(scope, field, "allowed_groups", self.allowed_groups)
         _check_groups(scope, field, "admin_groups", self.admin_groups)
 
-    def _allow_rules(self) -> dict[str, Any]:
-        return {
-            "allowed_users": self.allowed_users,
-            "allowed_groups": self.allowed_groups,
-            "admin_groups": self.admin_groups,
-        }
+    _ALLOW_FIELDS: ClassVar[tuple[str, ...]] = ("allowed_users", "allowed_groups", "admin_groups")
 
     def _traits(self, callback_url: str) -> dict[str, Any]:
         return {
@@ -642,8 +630,7 @@ class LdapLogin(HubLogin):
             scope, f"{field}.allowed_groups", self.allowed_groups, _DN, "must be a group's DN"
         )
 
-    def _allow_rules(self) -> dict[str, Any]:
-        return {"allowed_users": self.allowed_users, "allowed_groups": self.allowed_groups}
+    _ALLOW_FIELDS: ClassVar[tuple[str, ...]] = ("allowed_users", "allowed_groups")
 
     def _traits(self, callback_url: str) -> dict[str, Any]:
         parts = urlsplit(self.server_url)
