@@ -66,6 +66,11 @@ CLOUDNATIVE_PG_OPERATOR = NetworkPeer.in_namespace(
 _INSTANCE_STATUS_PORT = 8000
 # libpq's sslmode values (PostgreSQL docs, "libpq: Connection Parameters").
 _SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# Why a URL (its user:password part, or a password query parameter) holds no password.
+_NO_PASSWORD = (
+    "must not hold a password (it would be written into the hub's ConfigMap): name the "
+    "Secret that holds it as password_secret"
+)
 # JupyterHub's traits the database prop decides.
 _DATABASE_TRAITS = ("db_url", "db_kwargs", "upgrade_db")
 
@@ -236,13 +241,7 @@ class HubDatabase:
                 "hub image's driver; SQLite is HubDatabase.sqlite())",
             )
         if parts.password is not None:
-            raise invalid(
-                scope,
-                field,
-                shown,
-                "must not hold a password (it would be written into the hub's ConfigMap): "
-                "name the Secret that holds it as password_secret",
-            )
+            raise invalid(scope, field, shown, _NO_PASSWORD)
         if not parts.hostname or not _is_host(parts.hostname):
             raise invalid(
                 scope,
@@ -264,13 +263,7 @@ class HubDatabase:
                     f"must be one of libpq's: {', '.join(_SSL_MODES)}",
                 )
         if any(key == "password" for key, _ in query):
-            raise invalid(
-                scope,
-                field,
-                shown,
-                "must not hold a password (it would be written into the hub's ConfigMap): "
-                "name the Secret that holds it as password_secret",
-            )
+            raise invalid(scope, field, shown, _NO_PASSWORD)
 
     def _check_cluster(self, scope: Construct, release: str, field: str) -> None:
         """The cluster admits its release's hub, and its Service is named for its namespace."""
