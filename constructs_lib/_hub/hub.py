@@ -404,12 +404,7 @@ class HubStatefulSet(LibraryConstruct):
         if options.user_pods.priority is not None:
             options.user_pods.priority.claim(self, "user_pods.priority", release)
         claim_burst_names(self, options.user_pods, release)
-        scheduling = Scheduling.of(
-            self,
-            node_selector=options.node_selector,
-            tolerations=options.tolerations,
-            affinity=options.affinity,
-        )
+        scheduling = Scheduling.of_props(self, options)
         user_pods = options.user_pods
 
         self.release = release

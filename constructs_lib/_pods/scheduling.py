@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from constructs import Construct
 
@@ -332,6 +332,19 @@ class PodAffinityTerm:
 Affinity = NodeAffinityTerm | PodAffinityTerm
 
 
+class PlacementProps(Protocol):
+    """Props that place their pods: a node selector, tolerations and affinity terms."""
+
+    @property
+    def node_selector(self) -> Mapping[str, str] | None: ...
+
+    @property
+    def tolerations(self) -> Sequence[Toleration]: ...
+
+    @property
+    def affinity(self) -> Sequence[Affinity]: ...
+
+
 @frozen
 class Scheduling:
     """A pod's node selector, tolerations and affinity terms, checked."""
@@ -339,6 +352,16 @@ class Scheduling:
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     affinity: tuple[Affinity, ...] = ()
+
+    @staticmethod
+    def of_props(scope: Construct, props: PlacementProps) -> Scheduling:
+        """:meth:`of` with the fields of ``props``."""
+        return Scheduling.of(
+            scope,
+            node_selector=props.node_selector,
+            tolerations=props.tolerations,
+            affinity=props.affinity,
+        )
 
     @staticmethod
     def of(

@@ -306,12 +306,7 @@ class CHProxy(LibraryConstruct):
         if options.sidecar is not None:
             options.sidecar.check(self)
         check_pre_stop(self, options.pre_stop_seconds)
-        scheduling = Scheduling.of(
-            self,
-            node_selector=options.node_selector,
-            tolerations=options.tolerations,
-            affinity=options.affinity,
-        )
+        scheduling = Scheduling.of_props(self, options)
 
         self.hub = hub
         self.routes = routes

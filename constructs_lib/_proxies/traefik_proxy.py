@@ -219,12 +219,7 @@ class TraefikProxy(LibraryConstruct):
             )
         check_pre_stop(self, options.pre_stop_seconds)
         _check_hub_client(self, hub)
-        scheduling = Scheduling.of(
-            self,
-            node_selector=options.node_selector,
-            tolerations=options.tolerations,
-            affinity=options.affinity,
-        )
+        scheduling = Scheduling.of_props(self, options)
 
         self.hub = hub
         self.routes = routes
