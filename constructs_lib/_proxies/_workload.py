@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 import cdk8s
 from constructs import Construct
 
-from constructs_lib._core._endpoints import PROXY_PORT, PROXY_SERVICE_API_PORT, component_name
+from constructs_lib._core._endpoints import (
+    PROXY_API_PORT,
+    PROXY_METRICS_PORT,
+    PROXY_PORT,
+    PROXY_SERVICE_API_PORT,
+    component_name,
+)
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import Component, selector_labels
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
@@ -30,7 +36,9 @@ if TYPE_CHECKING:
     from constructs_lib._proxies.proxy import Autoscaling
 
 __all__ = [
+    "METRICS_PORT_NAME",
     "check_pre_stop",
+    "in_path_container_ports",
     "in_path_objects",
     "in_path_service",
     "proxy_container",
@@ -39,6 +47,10 @@ __all__ = [
     "service_port",
     "tokenless_service_account",
 ]
+
+
+# The name of an in-path proxy's metrics port in its pod.
+METRICS_PORT_NAME = "metrics"
 
 
 def check_pre_stop(scope: Construct, seconds: int) -> None:
@@ -59,6 +71,15 @@ def proxy_identity(proxy: Construct, hub: IHub) -> tuple[str, dict[str, str]]:
 def service_port(name: str, port: int, target: str) -> dict[str, Any]:
     """One TCP port of the proxy's Service, aimed at a named container port."""
     return {"name": name, "port": port, "targetPort": target, "protocol": "TCP"}
+
+
+def in_path_container_ports() -> list[dict[str, Any]]:
+    """The container ports of a proxy in the data path: public, API and metrics."""
+    return [
+        {"name": "http", "containerPort": PROXY_PORT, "protocol": "TCP"},
+        {"name": "api", "containerPort": PROXY_API_PORT, "protocol": "TCP"},
+        {"name": METRICS_PORT_NAME, "containerPort": PROXY_METRICS_PORT, "protocol": "TCP"},
+    ]
 
 
 def in_path_service(

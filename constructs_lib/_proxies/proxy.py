@@ -47,7 +47,9 @@ from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._proxies._proxy_checks import check_hub
 from constructs_lib._proxies._workload import (
+    METRICS_PORT_NAME,
     check_pre_stop,
+    in_path_container_ports,
     in_path_objects,
     proxy_container,
     proxy_identity,
@@ -227,10 +229,6 @@ class ProxyOptions:
         return HubLimits()
 
 
-# The name of CHP's metrics port in its pod.
-METRICS_PORT_NAME = "metrics"
-
-
 class CHProxy(LibraryConstruct):
     """configurable-http-proxy in front of ``hub``.
 
@@ -346,11 +344,7 @@ class CHProxy(LibraryConstruct):
             ],
             env=routes.proxy_env(),
             env_from=[{"secretRef": {"name": hub.proxy_token.secret_name}}],
-            ports=[
-                {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
-                {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
-                {"name": METRICS_PORT_NAME, "containerPort": self.METRICS_PORT, "protocol": "TCP"},
-            ],
+            ports=in_path_container_ports(),
             probes=options.probes.to_manifest("/_chp_healthz", "http"),
             lifecycle=pre_stop(options.pre_stop_seconds, version),
             resources=options.resources.to_manifest(),

@@ -49,6 +49,7 @@ from constructs_lib._proxies._flows import Flow, IngressTarget, in_path_flows
 from constructs_lib._proxies._proxy_checks import check_hub
 from constructs_lib._proxies._workload import (
     check_pre_stop,
+    in_path_container_ports,
     in_path_objects,
     proxy_container,
     proxy_identity,
@@ -239,11 +240,7 @@ class TraefikProxy(LibraryConstruct):
             image_pull_policy=options.image_pull_policy.value,
             args=self._static_config(routes, options.log_level),
             env=[routes.password_env()],
-            ports=[
-                {"name": "http", "containerPort": self.PORT, "protocol": "TCP"},
-                {"name": "api", "containerPort": self.API_PORT, "protocol": "TCP"},
-                {"name": "metrics", "containerPort": self.METRICS_PORT, "protocol": "TCP"},
-            ],
+            ports=in_path_container_ports(),
             probes=options.probes.to_manifest(_HEALTH_PATH, "api"),
             lifecycle=pre_stop(options.pre_stop_seconds, version),
             resources=options.resources.to_manifest(),
