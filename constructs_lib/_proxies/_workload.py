@@ -4,11 +4,12 @@ data path, the PodDisruptionBudget and HorizontalPodAutoscaler."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import cdk8s
 from constructs import Construct
 
+from constructs_lib._core._derived import Derived
 from constructs_lib._core._endpoints import (
     PROXY_API_PORT,
     PROXY_METRICS_PORT,
@@ -32,9 +33,6 @@ from constructs_lib._pods.scheduling import Scheduling
 from constructs_lib._proxies._proxy_checks import check_one_proxy
 from constructs_lib._proxies.interfaces import IHub
 
-if TYPE_CHECKING:
-    from constructs_lib._proxies.proxy import Autoscaling
-
 __all__ = [
     "METRICS_PORT_NAME",
     "check_pre_stop",
@@ -51,6 +49,19 @@ __all__ = [
 
 # The name of an in-path proxy's metrics port in its pod.
 METRICS_PORT_NAME = "metrics"
+
+
+class ResolvedScaling(Protocol):
+    """What the objects need of a resolved ``Autoscaling`` (proxy.py's, which imports this
+    module: a Protocol keeps the import one-way)."""
+
+    @property
+    def min_replicas(self) -> int: ...
+
+    @property
+    def max_replicas(self) -> int | Derived: ...
+
+    def spec(self, target: dict[str, str]) -> dict[str, Any]: ...
 
 
 def check_pre_stop(scope: Construct, seconds: int) -> None:
@@ -201,7 +212,7 @@ def in_path_objects(
     version: KubernetesVersion,
     container: dict[str, Any],
     annotations: dict[str, str],
-    autoscaling: Autoscaling,
+    autoscaling: ResolvedScaling,
     sidecar: IstioSidecar | None,
     dns_ndots: int | None,
     image_pull_secrets: tuple[str, ...],
