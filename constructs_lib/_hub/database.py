@@ -17,6 +17,7 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._endpoints import check_release
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
+from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import (
     APP_LABEL,
     Component,
@@ -461,26 +462,21 @@ class CloudNativePgCluster(LibraryConstruct):
                         "storage": storage,
                     },
                 ),
-                object_spec(
+                ingress_policy_spec(
                     "NetworkPolicy",
-                    api_version="networking.k8s.io/v1",
-                    kind="NetworkPolicy",
                     name=self.name,
                     labels=labels,
-                    spec={
-                        "podSelector": {"matchLabels": instance_labels},
-                        "policyTypes": ["Ingress"],
-                        "ingress": [
-                            {
-                                "from": [hub, own],
-                                "ports": [{"protocol": "TCP", "port": POSTGRES_PORT}],
-                            },
-                            {
-                                "from": [own, operator.to_policy_peer()],
-                                "ports": [{"protocol": "TCP", "port": _INSTANCE_STATUS_PORT}],
-                            },
-                        ],
-                    },
+                    pods=instance_labels,
+                    ingress=[
+                        {
+                            "from": [hub, own],
+                            "ports": [{"protocol": "TCP", "port": POSTGRES_PORT}],
+                        },
+                        {
+                            "from": [own, operator.to_policy_peer()],
+                            "ports": [{"protocol": "TCP", "port": _INSTANCE_STATUS_PORT}],
+                        },
+                    ],
                 ),
             ],
         )

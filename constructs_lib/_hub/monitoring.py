@@ -17,6 +17,7 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
+from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import (
     APP_LABEL,
     COMPONENT_LABEL,
@@ -224,22 +225,17 @@ class HubMonitoring(LibraryConstruct):
             )
 
         def allow(id: str, name: str, pods: dict[str, str], port: int, peer: NetworkPeer) -> Any:
-            return object_spec(
+            return ingress_policy_spec(
                 id,
-                api_version="networking.k8s.io/v1",
-                kind="NetworkPolicy",
                 name=name,
                 labels=labels,
-                spec={
-                    "podSelector": {"matchLabels": pods},
-                    "policyTypes": ["Ingress"],
-                    "ingress": [
-                        {
-                            "from": [peer.to_policy_peer()],
-                            "ports": [{"port": port, "protocol": "TCP"}],
-                        }
-                    ],
-                },
+                pods=pods,
+                ingress=[
+                    {
+                        "from": [peer.to_policy_peer()],
+                        "ports": [{"port": port, "protocol": "TCP"}],
+                    }
+                ],
             )
 
         specs = [

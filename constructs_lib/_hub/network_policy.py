@@ -14,6 +14,7 @@ from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
+from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
 from constructs_lib._core._props import check_arguments
@@ -191,18 +192,7 @@ class HubNetworkPolicies(LibraryConstruct):
 
         def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
             specs.append(
-                object_spec(
-                    id,
-                    api_version="networking.k8s.io/v1",
-                    kind="NetworkPolicy",
-                    name=name,
-                    labels=labels,
-                    spec={
-                        "podSelector": {"matchLabels": selector} if selector else {},
-                        "policyTypes": ["Ingress"],
-                        "ingress": ingress or None,
-                    },
-                )
+                ingress_policy_spec(id, name=name, labels=labels, pods=selector, ingress=ingress)
             )
 
         policy("DefaultDeny", "default-deny", {}, [])
@@ -314,22 +304,17 @@ class HubNetworkPolicies(LibraryConstruct):
         policy = api_objects(
             self,
             [
-                object_spec(
+                ingress_policy_spec(
                     id,
-                    api_version="networking.k8s.io/v1",
-                    kind="NetworkPolicy",
                     name=name,
                     labels=self._labels,
-                    spec={
-                        "podSelector": {"matchLabels": dict(self._pods[to])},
-                        "policyTypes": ["Ingress"],
-                        "ingress": [
-                            {
-                                "from": [peer.to_policy_peer()],
-                                "ports": [{"protocol": "TCP", "port": port}],
-                            }
-                        ],
-                    },
+                    pods=dict(self._pods[to]),
+                    ingress=[
+                        {
+                            "from": [peer.to_policy_peer()],
+                            "ports": [{"protocol": "TCP", "port": port}],
+                        }
+                    ],
                 )
             ],
         )[0]
