@@ -20,7 +20,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["DNS_LABEL_CHARS", "HASH_HEX_DIGITS", "server_key", "user_key"]
+__all__ = ["DNS_LABEL_CHARS", "HASH_HEX_DIGITS", "POD_NAME_PREFIX", "server_key", "user_key"]
+
+# The user pods' names: this prefix and the server key (KubeSpawner's pod_name_template as
+# hub_runtime.spawner sets it); synthesis reads it too (the alerts), without KubeSpawner.
+POD_NAME_PREFIX = "jupyter-"
 
 # Kubernetes object names used as DNS labels (Services, pod host names): RFC 1035.
 DNS_LABEL_CHARS = 63

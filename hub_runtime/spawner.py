@@ -11,7 +11,7 @@ from jupyterhub.utils import maybe_future
 from kubespawner import KubeSpawner
 from traitlets import Bool, default
 
-from hub_runtime.slugs import DNS_LABEL_CHARS, server_key, user_key
+from hub_runtime.slugs import DNS_LABEL_CHARS, POD_NAME_PREFIX, server_key, user_key
 from hub_runtime.spawn_options import OPTION_FIELD_PREFIX, PROFILE_KEY, options_problem, refused
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
 _FLAGS = ("true", "false")
 _PER_POD_TRAITS = ("pod_affinity_required", "pod_affinity_preferred", "extra_labels")
 # KubeSpawner's own prefixes; the per-user Service takes the pod's name.
-POD_NAME_PREFIX = "jupyter-"
 PVC_NAME_PREFIX = "claim-"
 # The label, with the user's key, of a user pod that mounts the user's claim: what keeps
 # the user's servers together where that claim attaches to one node at a time.

@@ -83,6 +83,9 @@ SETTINGS_URLS = {
     "proxy_api_url": "hub",
     "auth.jwt.jwks_url": "hub",
     "auth.jwt.issuer": "nobody (compared with the tokens' iss claim)",
+    "database.url": "nobody (dev's SQLite: a file on the hub's volume)",
+    "user_hosts.hub_url": "nobody (the hub's public URL, which browsers open)",
+    "user_hosts.user_url": "nobody (the user servers' public URLs, which browsers open)",
 }
 
 
@@ -92,9 +95,12 @@ def _dist() -> list[dict[str, Any]]:
 
 
 def _public_host() -> str:
-    """A host of the dev app's Gateway: the name the browser uses."""
+    """A host of the dev app's Gateway: the name the browser uses (the hub's, not the user
+    servers' wildcard)."""
     gateway = next(m for m in _dist() if m["kind"] == "Gateway")
-    hosts: list[str] = sorted(h for s in gateway["spec"]["servers"] for h in s["hosts"])
+    hosts: list[str] = sorted(
+        h for s in gateway["spec"]["servers"] for h in s["hosts"] if not h.startswith("*.")
+    )
     return hosts[0]
 
 
@@ -401,7 +407,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             jwks_url,
             ports=(proxy_port, api_port, hub_port),
             extra_config=extra,
-            proxy_args=dist_proxy_flags(),
+            # The hub here runs without dev's per-user hosts (deployment()), so CHP routes by
+            # path, as for any hub without them; per-user hosts: tests/test_browser.py.
+            proxy_args=[flag for flag in dist_proxy_flags() if flag != "--host-routing"],
             connect_url=fronts["hub"],
             proxy_api_url=fronts["proxy-api"],
         ) as running:

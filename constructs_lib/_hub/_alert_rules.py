@@ -31,7 +31,7 @@ from typing import Any
 
 from constructs_lib._proxies.metrics import ProxyMetrics
 from hub_runtime.frozen import frozen
-from hub_runtime.spawner import POD_NAME_PREFIX
+from hub_runtime.slugs import POD_NAME_PREFIX
 
 __all__ = ["Alert", "Panel", "Targets", "alerts", "panels"]
 

@@ -17,13 +17,15 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import traitlets
 from constructs import Construct
 
 from constructs_lib._core._errors import invalid
 from hub_runtime.settings import CONFIGURABLE_CLASSES
+
+if TYPE_CHECKING:
+    import traitlets
 
 __all__ = ["check_trait", "check_value"]
 
@@ -48,6 +50,8 @@ def _probe_class(name: str) -> type[traitlets.HasTraits]:
     """A class to set ``name``'s traits on, named as it (traitlets' messages say "of a
     KubeSpawner instance"): the class itself is not made, which would start a hub's or a
     spawner's machinery."""
+    import traitlets
+
     return type(name, (traitlets.HasTraits,), {})
 
 
@@ -92,6 +96,8 @@ def check_value(scope: Construct, name: str, trait: str, value: object) -> None:
     """``value``, as the hub reads it from its settings (JSON), must be one the trait of
     ``name`` takes: the trait's own validation runs on it, as traitlets runs it when the
     hub's start applies the configuration (a wrong type fails the hub there)."""
+    import traitlets
+
     declared = _configurable_traits(name)[trait]
     read = json.loads(json.dumps(value))
     if isinstance(declared, traitlets.Type) and isinstance(read, str):

@@ -283,9 +283,16 @@ def _ours(
     path = workdir / "config" / SETTINGS_FILE_NAME
     settings = parse_settings(path.read_text(), source=str(path))
     # The benchmark signs in through the API with its token, not through the auth proxy.
+    # minimal's own OpenID Connect login is left out the same way (it would ask its provider
+    # at the hub's start); tests/test_hub_login_oidc.py runs it.
     auth = dataclasses.replace(settings.auth, trust="header", jwt=None)
     settings = dataclasses.replace(
-        settings, auth=auth, bind_url=hub_url, connect_url=hub_url, proxy_api_url=proxy_api
+        settings,
+        auth=auth,
+        login=None,
+        bind_url=hub_url,
+        connect_url=hub_url,
+        proxy_api_url=proxy_api,
     )
     if preset is not None:
         # The minimal app leaves the hub's interval to its proxy's.

@@ -125,8 +125,9 @@ class TraefikDeployment(Deployment):
         proxy_args: list[str],
         hub_config: Path,
         hub_target: str | None = None,
+        skip_upgrade: bool = False,
     ) -> None:
-        super().__init__(workdir, ports, env, proxy_args, hub_config, hub_target)
+        super().__init__(workdir, ports, env, proxy_args, hub_config, hub_target, skip_upgrade)
         args = synthesized_args()
         self.replicas = [
             # The hub's settings name the ports it was given: the first replica takes them.
