@@ -10,9 +10,7 @@ JupyterHub's and KubeSpawner's modules take seconds to import, which an app with
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import importlib.metadata
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -58,6 +56,8 @@ def _probe_class(name: str) -> type[traitlets.HasTraits]:
 def _where(name: str) -> str:
     """``jupyterhub-kubespawner 7.0.0``: the distribution and version the class was read from
     (or its module, for hub_runtime's)."""
+    import importlib.metadata  # only on an error path: it pulls in email, csv and socket
+
     module = CONFIGURABLE_CLASSES[name].partition(":")[0]
     distribution = _DISTRIBUTIONS.get(module.partition(".")[0])
     if distribution is None:
@@ -82,6 +82,8 @@ def check_trait(scope: Construct, name: str, trait: str) -> None:
         ) from None
     if trait in known:
         return
+    import difflib  # only on an error path
+
     close = difflib.get_close_matches(trait, sorted(known), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise invalid(
