@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 import cdk8s
@@ -19,7 +18,7 @@ from constructs_lib import (
 )
 from tests.support.builders import make_jupyterhub, synth
 from tests.support.manifests import ROOT, read_manifests
-from tests.support.network_policy import NAMESPACE_LABELS, allowed
+from tests.support.network_policy import NAMESPACE_LABELS, Destination, allowed, egress_allowed
 
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
@@ -109,40 +108,6 @@ def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
     ]
 
 
-def _egress_allows(
-    policies: list[dict[str, Any]], labels: dict[str, str], address: str, in_cluster_pod: bool
-) -> bool:
-    """Kubernetes NetworkPolicy egress semantics: with no policy of type Egress selecting the
-    pod everything is allowed; otherwise some rule's ``to`` peer must admit the destination
-    (an ``ipBlock`` by CIDR minus its ``except``; ``namespaceSelector: {}`` any pod)."""
-    selecting = [
-        p
-        for p in policies
-        if "Egress" in p["spec"]["policyTypes"]
-        and all(
-            labels.get(k) == v for k, v in p["spec"]["podSelector"].get("matchLabels", {}).items()
-        )
-    ]
-    if not selecting:
-        return True
-    ip = ipaddress.ip_address(address)
-    for policy in selecting:
-        for rule in policy["spec"].get("egress") or []:
-            for peer in rule.get("to", []):
-                block = peer.get("ipBlock")
-                if block is not None:
-                    network = ipaddress.ip_network(block["cidr"])
-                    if (
-                        ip.version == network.version
-                        and ip in network
-                        and not any(ip in ipaddress.ip_network(e) for e in block.get("except", []))
-                    ):
-                        return True
-                elif in_cluster_pod and peer.get("namespaceSelector") == {}:
-                    return True
-    return False
-
-
 @pytest.mark.parametrize(
     ("app", "address", "pod", "allowed"),
     [
@@ -167,7 +132,9 @@ def test_user_pods_reach_everything_but_the_cloud_metadata(
         "app.kubernetes.io/name": "jupyterhub",
         "app.kubernetes.io/component": "singleuser-server",
     }
-    assert _egress_allows(policies, user, address, pod) is allowed
+    # An in-cluster pod elsewhere: any namespace, any labels.
+    to = Destination(address, {"name": "other"}, {"app": "other"}) if pod else Destination(address)
+    assert egress_allowed(policies, user, to, 443) is allowed
 
 
 MONITORING = NetworkPeer.in_namespace("monitoring", {"app": "exporter"})
@@ -217,3 +184,33 @@ def test_allow_from_refuses_a_flow_admitted_already(chart: cdk8s.Chart) -> None:
     policies.allow_from(MONITORING, to=Component.HUB, port=8081)
     with pytest.raises(ValueError, match="allow_from is admitted already"):
         policies.allow_from(MONITORING, to=Component.HUB, port=8081)
+
+
+def test_egress_evaluation_follows_kubernetes() -> None:
+    """The evaluator the egress tests rely on: default-deny once an Egress policy selects the
+    pod, rules OR, ipBlock minus except, ports matched with their protocol (TCP by default)."""
+    hub = {"app": "hub"}
+    policy = {
+        "spec": {
+            "podSelector": {"matchLabels": hub},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}],
+                    "ports": [{"port": 443}],
+                },
+                {"to": [{"namespaceSelector": {}}], "ports": [{"port": 53, "protocol": "UDP"}]},
+            ],
+        }
+    }
+    outside = Destination("8.8.8.8")
+    assert egress_allowed([policy], hub, outside, 443)
+    assert not egress_allowed([policy], hub, outside, 80)
+    assert not egress_allowed([policy], hub, Destination("10.1.2.3"), 443)
+    dns = Destination("10.96.0.10", {"name": "kube-system"}, {"k8s-app": "kube-dns"})
+    assert egress_allowed([policy], hub, dns, 53, "UDP")
+    assert not egress_allowed([policy], hub, dns, 53, "TCP")
+    assert not egress_allowed([policy], hub, outside, 53, "UDP")
+    assert egress_allowed([policy], {"app": "other"}, outside, 80)
+    # An Egress-only policy does not isolate the pod for ingress.
+    assert allowed([policy], (NAMESPACE_LABELS, {}), hub, 8081)
