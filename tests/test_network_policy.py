@@ -214,3 +214,23 @@ def test_egress_evaluation_follows_kubernetes() -> None:
     assert egress_allowed([policy], {"app": "other"}, outside, 80)
     # An Egress-only policy does not isolate the pod for ingress.
     assert allowed([policy], (NAMESPACE_LABELS, {}), hub, 8081)
+
+
+@pytest.mark.parametrize("component", ["user-placeholder", "continuous-image-puller"])
+def test_pause_pods_send_and_receive_nothing(component: str) -> None:
+    """dev runs placeholders and the image puller: their pods call nothing (pulls are the
+    kubelet's) and serve nothing, while an unselected pod still reaches the same places."""
+    manifests = read_manifests(ROOT / "dist" / "dev")
+    assert any(
+        m["kind"] in ("Deployment", "DaemonSet")
+        and m["metadata"]["labels"].get("app.kubernetes.io/component") == component
+        for m in manifests
+    )
+    policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
+    pause = {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": component}
+    dns = Destination("10.96.0.10", {"name": "kube-system"}, {"k8s-app": "kube-dns"})
+    for to, port, protocol in ((Destination("8.8.8.8"), 443, "TCP"), (dns, 53, "UDP")):
+        assert not egress_allowed(policies, pause, to, port, protocol)
+        assert egress_allowed(policies, {"app": "other"}, to, port, protocol)
+    peer = ({"name": "jupyterhub"}, {"app.kubernetes.io/name": "jupyterhub"})
+    assert not allowed(policies, peer, pause, 8080)

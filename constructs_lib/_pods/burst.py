@@ -335,6 +335,21 @@ def scheduler_specs(
     ]
 
 
+def _isolated(id: str, name: str, labels: dict[str, str]) -> ObjectSpec:
+    """A NetworkPolicy that admits nothing to or from the pods of ``labels``: a pause
+    container serves nothing and calls nothing, and image pulls are the kubelet's, not the
+    pod's (Kubernetes docs, "Network Policies": an empty rule list of a listed policy type
+    denies that direction)."""
+    return object_spec(
+        id,
+        api_version="networking.k8s.io/v1",
+        kind="NetworkPolicy",
+        name=name,
+        labels=labels,
+        spec={"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress", "Egress"]},
+    )
+
+
 def _pause_container(resources: Mapping[str, str], name: str = "pause") -> dict[str, Any]:
     return {
         "name": name,
@@ -394,7 +409,8 @@ def placeholder_specs(
     scheduling: Scheduling,
     scheduler: UserScheduler | None,
 ) -> list[ObjectSpec]:
-    """The placeholders' PriorityClass and Deployment (``count`` pause pods of ``size``)."""
+    """The placeholders' PriorityClass, Deployment (``count`` pause pods of ``size``) and
+    NetworkPolicy (no traffic either way)."""
     name = f"{release}-user-placeholder"
     labels = _component_labels(release, "user-placeholder")
     return [
@@ -440,6 +456,7 @@ def placeholder_specs(
                 },
             },
         ),
+        _isolated("UserPlaceholdersIsolated", name, labels),
     ]
 
 
@@ -468,7 +485,8 @@ def puller_specs(
     image_pull_secrets: tuple[str, ...],
 ) -> list[ObjectSpec]:
     """The continuous image puller: a DaemonSet, on every node user pods may run on (the
-    profiles' tolerations), whose init containers pull each image and exit."""
+    profiles' tolerations), whose init containers pull each image and exit; a NetworkPolicy
+    lets no traffic to or from its pods."""
     name = f"{release}-continuous-image-puller"
     labels = _component_labels(release, "continuous-image-puller")
     policies = {p.image: p.image_pull_policy for p in profiles}
@@ -522,7 +540,8 @@ def puller_specs(
                 },
                 "template": {"metadata": {"labels": labels}, "spec": spec},
             },
-        )
+        ),
+        _isolated("ImagePullerIsolated", name, labels),
     ]
 
 
