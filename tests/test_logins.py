@@ -43,6 +43,8 @@ OIDC = OidcLogin(
     allowed_groups=["staff"],
     admin_groups=["hub-admins"],
 )
+# Tokens kept (auth state) and refreshed.
+OIDC_KEPT = dataclasses.replace(OIDC, auth_state_key=SecretKeyRef("hub-login", "auth-state-key"))
 GITHUB = GitHubLogin(
     client_id="Iv1.0123456789abcdef",
     client_secret=SECRET,
@@ -139,6 +141,39 @@ def test_oidc_traits(chart: cdk8s.Chart) -> None:
     assert real.client_secret == "s3cret"
     assert real.admin_groups == {"hub-admins"} and real.allowed_groups == {"staff"}
     assert real.get_callback_url() == CALLBACK
+
+
+def test_oidc_with_auth_state_is_refreshed(chart: cdk8s.Chart) -> None:
+    """With kept tokens the hub asks the provider again every 300 s (JupyterHub's default
+    written out) and before every spawn; refresh_seconds says how often."""
+    login = _login(chart, OIDC_KEPT)
+    assert {k: login.traits[k] for k in ("enable_auth_state", "auth_refresh_age")} == {
+        "enable_auth_state": True,
+        "auth_refresh_age": 300,
+    }
+    real = _real(login)
+    assert real.enable_auth_state is True
+    assert real.auth_refresh_age == 300 and real.refresh_pre_spawn is True
+    other = _real(
+        _login(
+            cdk8s.Chart(cdk8s.App(), "other"), dataclasses.replace(OIDC_KEPT, refresh_seconds=60)
+        )
+    )
+    assert other.auth_refresh_age == 60
+    # Without kept tokens there is nothing to refresh: JupyterHub's defaults stay.
+    assert "auth_refresh_age" not in _login(cdk8s.Chart(cdk8s.App(), "plain"), OIDC).traits
+
+
+@pytest.mark.parametrize(
+    ("login", "reason"),
+    [
+        (dataclasses.replace(OIDC_KEPT, refresh_seconds=0), "must be 1 to 86400"),
+        (dataclasses.replace(OIDC, refresh_seconds=60), "needs an auth_state_key"),
+    ],
+)
+def test_fails_bad_refresh_seconds(chart: cdk8s.Chart, login: HubLogin, reason: str) -> None:
+    message = _error(chart, login)
+    assert message.startswith(f"test/JupyterHub/Hub: authenticator.refresh_seconds {reason}")
 
 
 def test_github_traits_are_the_classes(chart: cdk8s.Chart) -> None:
@@ -576,8 +611,8 @@ def test_network_policies_leave_the_hub_its_way_to_the_provider() -> None:
 
 @pytest.mark.parametrize(
     "login",
-    [OIDC, GITHUB, GOOGLE, GOOGLE_GROUPS, ENTRA, LDAP],
-    ids=["oidc", "github", "google", "google-groups", "entra", "ldap"],
+    [OIDC, OIDC_KEPT, GITHUB, GOOGLE, GOOGLE_GROUPS, ENTRA, LDAP],
+    ids=["oidc", "oidc-kept", "github", "google", "google-groups", "entra", "ldap"],
 )
 def test_every_trait_is_a_configurable_trait_of_the_class(
     chart: cdk8s.Chart, login: HubLogin

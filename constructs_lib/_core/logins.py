@@ -62,6 +62,9 @@ _EMAIL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?@" + _DOMAIN.pa
 GOOGLE_KEY_VOLUME = "google-service-account"
 GOOGLE_KEY_DIR = "/etc/jupyterhub/google"
 GOOGLE_KEY_FILE = "service-account.json"
+# JupyterHub's Authenticator.auth_refresh_age default, and the longest we take (a day).
+DEFAULT_REFRESH_SECONDS = 300
+_MAX_REFRESH_SECONDS = 86400
 # The OAuth logins' one secret trait, read from this variable of the hub's environment.
 _CLIENT_SECRET_TRAITS = {"client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"}
 
@@ -292,9 +295,17 @@ class OidcLogin(HubLogin):
         auth_state_key: a Secret key holding the key the hub encrypts each person's tokens
             with (``openssl rand -hex 32``), a ``SecretKeyRef``; default ``None``, no tokens
             kept. With it the hub keeps the tokens (auth state) and asks the provider again
-            every 300 s (``Authenticator.auth_refresh_age``) and before each spawn, so groups
-            and admin rights follow the provider between logins, and a person the provider
-            no longer knows must log in again.
+            every ``refresh_seconds`` and before each spawn (OAuthenticator's
+            ``refresh_user``): the userinfo endpoint with the access token, and once that
+            has expired, the token endpoint with the refresh token (where the provider
+            issued one: Keycloak does by default, Okta and others for the ``offline_access``
+            scope). Groups and admin rights so follow the provider between logins; a person
+            the provider no longer knows, or whose refresh token it refused (revoked,
+            expired), is logged out and must log in again.
+        refresh_seconds: how old a person's auth state may be before the hub asks the
+            provider again, at their next request (``Authenticator.auth_refresh_age``);
+            default 300, JupyterHub's, well within the access tokens' 5 minutes to an hour
+            at Keycloak, Entra ID, Okta. Only with ``auth_state_key``.
     """
 
     issuer: str
@@ -309,6 +320,7 @@ class OidcLogin(HubLogin):
     allow_all: bool = False
     login_service: str = "OpenID Connect"
     auth_state_key: SecretKeyRef | None = None
+    refresh_seconds: int = DEFAULT_REFRESH_SECONDS
 
     authenticator_class: ClassVar[str] = "oauthenticator.generic:GenericOAuthenticator"
     _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
@@ -324,6 +336,20 @@ class OidcLogin(HubLogin):
     def _check(self, scope: Construct, field: str) -> None:
         if self.auth_state_key is not None:
             self.auth_state_key.check(scope, f"{field}.auth_state_key")
+        if not 1 <= self.refresh_seconds <= _MAX_REFRESH_SECONDS:
+            raise invalid(
+                scope,
+                f"{field}.refresh_seconds",
+                self.refresh_seconds,
+                f"must be 1 to {_MAX_REFRESH_SECONDS} (a day): how old auth state may get",
+            )
+        if self.auth_state_key is None and self.refresh_seconds != DEFAULT_REFRESH_SECONDS:
+            raise invalid(
+                scope,
+                f"{field}.refresh_seconds",
+                self.refresh_seconds,
+                "needs an auth_state_key: without kept tokens the hub has nothing to refresh",
+            )
         _check_https(scope, f"{field}.issuer", self.issuer)
         _check_client_id(scope, field, self.client_id)
         _check_claim(scope, f"{field}.username_claim", self.username_claim)
@@ -360,6 +386,13 @@ class OidcLogin(HubLogin):
             "userdata_from_id_token": False,
             "login_service": self.login_service,
             "enable_auth_state": self.auth_state_key is not None,
+            # Refreshed at a request once this old, and before every spawn (a server
+            # started with the provider's current word, JupyterHub's default is not to).
+            **(
+                {"auth_refresh_age": self.refresh_seconds, "refresh_pre_spawn": True}
+                if self.auth_state_key is not None
+                else {}
+            ),
             **_group_traits(
                 f"oauth_user.{self.groups_claim}" if self.groups_claim else None,
                 self.allowed_groups,
