@@ -120,7 +120,9 @@ def _bound_to_the_person(post_auth_hook: Any, issuer: str) -> Any:
 def _refused_codes_are_403(get_token_info: Any) -> Any:
     """OAuthenticator 17.4 lets the token endpoint's refusal (a replayed, expired or
     another client's code: 400 ``invalid_grant``, RFC 6749 5.2) through as a 500 with a
-    traceback; it is the person's login that failed: 403, logged."""
+    traceback; it is the person's login that failed: 403, logged. A refused refresh token
+    (revoked, expired) comes here too, from ``refresh_user``, which then asks for a new
+    login."""
 
     async def checked(self: Any, handler: Any, params: Any) -> Any:
         try:
@@ -128,10 +130,11 @@ def _refused_codes_are_403(get_token_info: Any) -> Any:
         except HTTPClientError as error:
             if error.code is None or not 400 <= error.code < 500:
                 raise
-            self.log.warning("The identity provider refused the code for a token: %s", error)
+            self.log.warning("The identity provider refused a code or refresh token: %s", error)
             raise web.HTTPError(
                 403,
-                "the identity provider refused this login (a used or foreign code): log in again",
+                "the identity provider refused this login (a used or foreign code, a revoked "
+                "or expired refresh token): log in again",
             ) from None
 
     return checked

@@ -5,10 +5,13 @@ does, through the real configurable-http-proxy and JupyterHub run from the files
 ConfigMap delivers, with a client that follows redirects and fills in the provider's pages
 as a browser does.
 
-Three values of the synthesized login are pointed at the test's servers, past the
+Four values of the synthesized login are pointed at the test's servers, past the
 construct's check that an issuer be https: the issuer (the provider's, plain HTTP on
-127.0.0.1), the callback (the proxy's port) and the client id (the provider's). The hub reads
-the client secret and the auth-state key from its environment, as from their Secrets."""
+127.0.0.1), the callback (the proxy's port), the client id (the provider's) and how old auth
+state may get (a second, not the written 300, so a test need not wait five minutes). The
+provider issues refresh tokens and access tokens of a few seconds, as Keycloak does (with
+5 minutes). The hub reads the client secret and the auth-state key from its environment, as
+from their Secrets."""
 
 from __future__ import annotations
 
@@ -49,8 +52,10 @@ WRITTEN = minimal_login()
 (STAFF,) = WRITTEN.traits["allowed_groups"]
 (ADMINS,) = WRITTEN.traits["admin_groups"]
 OTHER_CLIENT = "another-app"
-# How often the hub asks the provider again about a logged-in person (300 s by default).
+# How often the hub asks the provider again about a logged-in person (300 s as written).
 REFRESH_SECONDS = 1
+# How long the provider's access tokens last; then the hub must use the refresh token.
+ACCESS_SECONDS = 3
 # Keycloak's group mapper puts the groups into the user info of its default scopes.
 KEYCLOAK_LIKE_CLAIMS = {
     "openid": ["sub"],
@@ -70,9 +75,24 @@ ALICE = person("alice", "7c1d-0001", STAFF)
 DANA = person("dana", "7c1d-0002", STAFF, ADMINS)
 OLGA = person("olga", "7c1d-0003")  # in no group the hub allows
 RITA = person("rita", "7c1d-0004", STAFF, ADMINS)  # loses admin at the provider
+PAT = person("pat", "7c1d-0006", STAFF)  # made admin at the provider
+SAM = person("sam", "7c1d-0007", STAFF)  # whose refresh token is revoked
 # Another person who took the name "alice" at the provider (preferred_username is not unique).
 IMPOSTOR = IdpUser("eve", "7c1d-0005", {"preferred_username": "alice", "groups": [STAFF]})
-USERS = [ALICE, DANA, OLGA, RITA, IMPOSTOR]
+USERS = [ALICE, DANA, OLGA, RITA, IMPOSTOR, PAT, SAM]
+
+
+def test_written_login_refreshes_auth_state() -> None:
+    """What the tests below run with instead of the written age: the written login does
+    refresh (300 s, JupyterHub's default, and before each spawn)."""
+    assert WRITTEN.traits["enable_auth_state"] is True
+    assert WRITTEN.traits["auth_refresh_age"] == 300
+    assert WRITTEN.traits["refresh_pre_spawn"] is True
+
+
+def replaced(user: IdpUser, by: IdpUser) -> list[IdpUser]:
+    """The provider's users with ``user`` changed to ``by``."""
+    return [by if each is user else each for each in USERS]
 
 
 class Running:
@@ -92,11 +112,21 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     ports = (free_port(), free_port(), free_port())
     callback = f"http://127.0.0.1:{ports[0]}/hub/oauth_callback"
     with oidc_provider(
-        tmp_path_factory.mktemp("idp"), USERS, (callback,), (OTHER_CLIENT,), KEYCLOAK_LIKE_CLAIMS
+        tmp_path_factory.mktemp("idp"),
+        USERS,
+        (callback,),
+        (OTHER_CLIENT,),
+        KEYCLOAK_LIKE_CLAIMS,
+        access_token_seconds=ACCESS_SECONDS,
     ) as idp:
         login = dataclasses.replace(
             WRITTEN,
-            traits={**WRITTEN.traits, "oauth_callback_url": callback, "client_id": CLIENT_ID},
+            traits={
+                **WRITTEN.traits,
+                "oauth_callback_url": callback,
+                "client_id": CLIENT_ID,
+                "auth_refresh_age": REFRESH_SECONDS,
+            },
             discovery_issuer=idp.issuer,
         )
         with deployment(
@@ -108,7 +138,6 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
             },
             login=login,
-            extra_config=f"c.Authenticator.auth_refresh_age = {REFRESH_SECONDS}\n",
         ) as hub:
             yield Running(idp, hub)
 
@@ -221,7 +250,7 @@ def test_removed_group_loses_admin_and_auth_state_is_refreshed(running: Running)
     before = running.hub.user_model("rita")["auth_state"]
     assert before["oauth_user"]["groups"] == [STAFF, ADMINS]
     demoted = person("rita", RITA.sub, STAFF)
-    running.idp.change_users([ALICE, DANA, OLGA, demoted, IMPOSTOR])
+    running.idp.change_users(replaced(RITA, demoted))
     try:
         time.sleep(REFRESH_SECONDS + 0.5)
         # Her next request refreshes her from the provider.
@@ -235,6 +264,56 @@ def test_removed_group_loses_admin_and_auth_state_is_refreshed(running: Running)
         assert running.hub.user_model("rita")["admin"] is False
     finally:
         running.idp.change_users(USERS)
+
+
+def test_expired_access_token_is_renewed_with_the_refresh_token(running: Running) -> None:
+    """pat is made admin at the provider; once her access token has expired (the provider's
+    userinfo refuses it), her next request makes the hub redeem her refresh token: a new
+    access token, the new groups, admin, without a new login."""
+    flow = log_in(running, PAT)
+    assert session_user(running, flow) == "pat"
+    before = running.hub.user_model("pat")
+    assert before["admin"] is False
+    assert before["auth_state"]["refresh_token"], "the provider issued no refresh token"
+    promoted = person("pat", PAT.sub, STAFF, ADMINS)
+    running.idp.change_users(replaced(PAT, promoted))
+    try:
+        time.sleep(ACCESS_SECONDS + 1)
+        userinfo = running.idp.discovery()["userinfo_endpoint"]
+        expired = requests.get(
+            userinfo,
+            headers={"Authorization": f"Bearer {before['auth_state']['access_token']}"},
+            timeout=10,
+        )
+        assert expired.status_code == 401, expired.status_code
+        assert session_user(running, flow) == "pat"
+        after = running.hub.user_model("pat")
+        assert after["auth_state"]["access_token"] != before["auth_state"]["access_token"]
+        assert after["auth_state"]["refresh_token"]
+        assert after["auth_state"]["oauth_user"]["groups"] == [STAFF, ADMINS]
+        assert after["admin"] is True and after["groups"] == sorted([STAFF, ADMINS])
+    finally:
+        running.idp.change_users(USERS)
+
+
+def test_revoked_refresh_token_sends_to_a_new_login(running: Running) -> None:
+    """sam's refresh token is revoked at the provider (with its grant, so his access token
+    too): at his next request the hub's refresh fails and he is logged out and sent to
+    the login page, not shown an error; logging in again works."""
+    flow = log_in(running, SAM)
+    assert session_user(running, flow) == "sam"
+    running.idp.revoke(running.hub.user_model("sam")["auth_state"]["refresh_token"])
+    time.sleep(REFRESH_SECONDS + 0.5)
+    home = flow.session.get(f"{running.hub.proxy_url}/hub/home", allow_redirects=False, timeout=30)
+    assert home.status_code == 302, (home.status_code, text(home)[:300])
+    assert urlsplit(home.headers["location"]).path == "/hub/login"
+    assert session_user(running, flow) is None
+    # The hub tried the refresh token and the provider refused it (OAuthenticator's
+    # refresh_user, oauth2.py: "Error using refresh_token ... Requiring fresh login").
+    assert "Error using refresh_token for sam" in running.hub.hub_log()
+    again = log_in(running, SAM, flow)
+    assert session_user(running, again) == "sam"
+    assert running.hub.user_model("sam")["auth_state"]["refresh_token"]
 
 
 def test_logout_ends_the_session(running: Running) -> None:

@@ -43,6 +43,8 @@ OIDC = OidcLogin(
     allowed_groups=["staff"],
     admin_groups=["hub-admins"],
 )
+# Tokens kept (auth state) and refreshed.
+OIDC_KEPT = dataclasses.replace(OIDC, auth_state_key=SecretKeyRef("hub-login", "auth-state-key"))
 GITHUB = GitHubLogin(
     client_id="Iv1.0123456789abcdef",
     client_secret=SECRET,
@@ -54,6 +56,17 @@ GOOGLE = GoogleLogin(
     client_secret=SECRET,
     hosted_domains=["example.org"],
     allow_all=True,
+)
+# Groups of the Workspace, read with a service account's key acting as an administrator.
+SERVICE_KEY = SecretKeyRef("hub-google", "service-account.json")
+GOOGLE_GROUPS = GoogleLogin(
+    client_id="1234-abc.apps.googleusercontent.com",
+    client_secret=SECRET,
+    hosted_domains=["example.org"],
+    allowed_google_groups=["staff@example.org", "data@example.org"],
+    admin_google_groups=["hub-admins@example.org"],
+    service_account_key=SERVICE_KEY,
+    gsuite_administrator="it-admin@example.org",
 )
 ENTRA = EntraIdLogin(
     tenant_id="8a6f1c7e-0d0b-4c9a-9f0e-1f2a3b4c5d6e",
@@ -130,6 +143,39 @@ def test_oidc_traits(chart: cdk8s.Chart) -> None:
     assert real.get_callback_url() == CALLBACK
 
 
+def test_oidc_with_auth_state_is_refreshed(chart: cdk8s.Chart) -> None:
+    """With kept tokens the hub asks the provider again every 300 s (JupyterHub's default
+    written out) and before every spawn; refresh_seconds says how often."""
+    login = _login(chart, OIDC_KEPT)
+    assert {k: login.traits[k] for k in ("enable_auth_state", "auth_refresh_age")} == {
+        "enable_auth_state": True,
+        "auth_refresh_age": 300,
+    }
+    real = _real(login)
+    assert real.enable_auth_state is True
+    assert real.auth_refresh_age == 300 and real.refresh_pre_spawn is True
+    other = _real(
+        _login(
+            cdk8s.Chart(cdk8s.App(), "other"), dataclasses.replace(OIDC_KEPT, refresh_seconds=60)
+        )
+    )
+    assert other.auth_refresh_age == 60
+    # Without kept tokens there is nothing to refresh: JupyterHub's defaults stay.
+    assert "auth_refresh_age" not in _login(cdk8s.Chart(cdk8s.App(), "plain"), OIDC).traits
+
+
+@pytest.mark.parametrize(
+    ("login", "reason"),
+    [
+        (dataclasses.replace(OIDC_KEPT, refresh_seconds=0), "must be 1 to 86400"),
+        (dataclasses.replace(OIDC, refresh_seconds=60), "needs an auth_state_key"),
+    ],
+)
+def test_fails_bad_refresh_seconds(chart: cdk8s.Chart, login: HubLogin, reason: str) -> None:
+    message = _error(chart, login)
+    assert message.startswith(f"test/JupyterHub/Hub: authenticator.refresh_seconds {reason}")
+
+
 def test_github_traits_are_the_classes(chart: cdk8s.Chart) -> None:
     login = _login(chart, GITHUB)
     real = _real(login)
@@ -149,6 +195,117 @@ def test_google_traits_are_the_classes(chart: cdk8s.Chart) -> None:
     assert type(real).__mro__[1].__name__ == "GoogleOAuthenticator"
     assert real.hosted_domain == ["example.org"]
     assert real.allow_all is True
+
+
+def test_google_groups_traits_are_the_classes(chart: cdk8s.Chart) -> None:
+    """The four groups traits as GoogleOAuthenticator 17.4 reads them: keyed by the
+    person's email domain, groups by their email's local part (``_fetch_member_groups``
+    keeps ``email.split('@')[0]``), the administrator as the local part it joins to the
+    domain (``_service_client_credentials``), the key as a file path."""
+    login = _login(chart, GOOGLE_GROUPS)
+    assert login.secret_traits == {"client_secret": "HUB_LOGIN_CLIENT_SECRET"}
+    path = "/etc/jupyterhub/google/service-account.json"
+    assert {k: v for k, v in login.traits.items() if "google" in k or "gsuite" in k} == {
+        "google_service_account_keys": {"example.org": path},
+        "gsuite_administrator": {"example.org": "it-admin"},
+        "allowed_google_groups": {"example.org": ["data", "staff"]},
+        "admin_google_groups": {"example.org": ["hub-admins"]},
+    }
+    real = _real(login)
+    assert real.google_service_account_keys == {"example.org": path}
+    assert real.gsuite_administrator == {"example.org": "it-admin"}
+    assert real.allowed_google_groups == {"example.org": {"staff", "data"}}
+    assert real.admin_google_groups == {"example.org": {"hub-admins"}}
+    # The class's own impersonation: "<administrator>@<the person's domain>".
+    assert "{}@{}".format(real.gsuite_administrator["example.org"], "example.org") == (
+        GOOGLE_GROUPS.gsuite_administrator
+    )
+
+
+def test_google_groups_decide_admin_and_access_in_the_real_class(chart: cdk8s.Chart) -> None:
+    """The real class's update_auth_model and check_allowed with the settings' traits; the
+    Directory API's answer (its groups list, as _fetch_member_groups requests it) comes
+    from a local fetch in place of Google's, the one call that leaves the hub."""
+    import asyncio
+
+    real = _real(_login(chart, GOOGLE_GROUPS))
+    answers = {
+        "ann@example.org": [{"email": "staff@example.org"}, {"email": "hub-admins@example.org"}],
+        "bob@example.org": [{"email": "data@example.org"}],
+        "cy@example.org": [{"email": "other@example.org"}],
+    }
+
+    async def fetch(url: str, **kwargs: Any) -> dict[str, Any]:
+        # https://www.googleapis.com/admin/directory/v1/groups?userKey=<email>
+        assert url.startswith("https://www.googleapis.com/admin/directory/v1/groups?userKey=")
+        return {"groups": answers[url.rpartition("=")[2]]}
+
+    real.httpfetch = fetch
+    real._get_service_credentials = lambda domain: {domain: type("C", (), {"token": "t"})()}
+
+    async def decide(email: str) -> tuple[bool | None, bool]:
+        user: dict[str, Any] = {"email": email, "domain": "example.org", "hd": "example.org"}
+        user["verified_email"] = True
+        model: dict[str, Any] = {"name": email, "admin": None, "auth_state": {"google_user": user}}
+        model = await real.update_auth_model(model)
+        return model["admin"], await real.check_allowed(model["name"], model)
+
+    assert asyncio.run(decide("ann@example.org")) == (True, True)
+    assert asyncio.run(decide("bob@example.org")) == (False, True)
+    assert asyncio.run(decide("cy@example.org")) == (False, False)
+
+
+def test_google_key_is_mounted_where_the_trait_says(chart: cdk8s.Chart) -> None:
+    """The hub's pod has the Secret's key, read-only, at the path the settings name; the
+    upgrade step made from the hub's container does not."""
+    jupyterhub = make_jupyterhub(chart, header_trust=None, authenticator=GOOGLE_GROUPS, mesh=None)
+    assert jupyterhub.hub.settings.login is not None
+    (path,) = jupyterhub.hub.settings.login.traits["google_service_account_keys"].values()
+    (stateful_set,) = [m for m in synth(chart) if m["kind"] == "StatefulSet"]
+    pod = stateful_set["spec"]["template"]["spec"]
+    (hub,) = pod["containers"]
+    mounts = [m for m in hub["volumeMounts"] if path.startswith(m["mountPath"] + "/")]
+    assert len(mounts) == 1 and mounts[0]["readOnly"] is True, hub["volumeMounts"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mounts[0]["name"]]
+    file = path[len(mounts[0]["mountPath"]) + 1 :]
+    assert volume["secret"]["secretName"] == SERVICE_KEY.name
+    assert volume["secret"]["items"] == [{"key": SERVICE_KEY.key, "path": file}]
+    assert volume["secret"]["defaultMode"] == 0o440
+    assert pod["securityContext"]["fsGroup"] is not None  # the hub's gid reads the file
+    (upgrade,) = pod["initContainers"]
+    assert all(m["name"] != volume["name"] for m in upgrade["volumeMounts"])
+
+
+def test_google_without_groups_mounts_nothing(chart: cdk8s.Chart) -> None:
+    make_jupyterhub(chart, header_trust=None, authenticator=GOOGLE, mesh=None)
+    (stateful_set,) = [m for m in synth(chart) if m["kind"] == "StatefulSet"]
+    assert all("secret" not in v for v in stateful_set["spec"]["template"]["spec"]["volumes"])
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"service_account_key": None}, "service_account_key", "must be given with Google"),
+        ({"gsuite_administrator": None}, "gsuite_administrator", "must be given with Google"),
+        ({"gsuite_administrator": "it-admin"}, "gsuite_administrator", "must be an admin"),
+        (
+            {"allowed_google_groups": ["staff@other.org"]},
+            "allowed_google_groups[0]",
+            "must be of gsuite_administrator's domain, example.org",
+        ),
+        ({"admin_google_groups": ["hub-admins"]}, "admin_google_groups[0]", "must be a Goo"),
+        (
+            {"allowed_google_groups": [], "admin_google_groups": [], "allow_all": True},
+            "service_account_key",
+            "is only read for allowed_google_groups or admin_google_groups",
+        ),
+    ],
+)
+def test_fails_google_groups_badly_given(
+    chart: cdk8s.Chart, change: dict[str, Any], field: str, reason: str
+) -> None:
+    message = _error(chart, dataclasses.replace(GOOGLE_GROUPS, **change))
+    assert message.startswith(f"test/JupyterHub/Hub: authenticator.{field} {reason}"), message
 
 
 def test_entra_id_traits_are_the_classes(chart: cdk8s.Chart) -> None:
@@ -207,7 +364,11 @@ def test_header_trust_as_authenticator(chart: cdk8s.Chart) -> None:
     assert jupyterhub.hub.settings.auth.trust == "header"
 
 
-@pytest.mark.parametrize("login", [GITHUB, GOOGLE, ENTRA], ids=["github", "google", "entra"])
+@pytest.mark.parametrize(
+    "login",
+    [GITHUB, GOOGLE, GOOGLE_GROUPS, ENTRA],
+    ids=["github", "google", "google-groups", "entra"],
+)
 def test_endpoints_are_the_classes(chart: cdk8s.Chart, login: HubLogin) -> None:
     """Every host the real class calls from the hub (token, user info, GitHub's API) is
     among the endpoints its egress is made for."""
@@ -278,9 +439,10 @@ def test_admin_users_alone_let_someone_in(chart: cdk8s.Chart) -> None:
 def test_fails_google_domain_alone(chart: cdk8s.Chart) -> None:
     """GoogleOAuthenticator 17's hosted_domain refuses the others but allows no one."""
     login = dataclasses.replace(GOOGLE, allow_all=False)
-    assert "authenticator would let nobody in: name allowed_users, or pass allow_all=True" in (
-        _error(chart, login)
-    )
+    assert (
+        "authenticator would let nobody in: name allowed_users or allowed_google_groups or "
+        "admin_google_groups, or pass allow_all=True"
+    ) in _error(chart, login)
 
 
 def test_fails_everyone_in_beside_a_rule(chart: cdk8s.Chart) -> None:
@@ -448,7 +610,9 @@ def test_network_policies_leave_the_hub_its_way_to_the_provider() -> None:
 
 
 @pytest.mark.parametrize(
-    "login", [OIDC, GITHUB, GOOGLE, ENTRA, LDAP], ids=["oidc", "github", "google", "entra", "ldap"]
+    "login",
+    [OIDC, OIDC_KEPT, GITHUB, GOOGLE, GOOGLE_GROUPS, ENTRA, LDAP],
+    ids=["oidc", "oidc-kept", "github", "google", "google-groups", "entra", "ldap"],
 )
 def test_every_trait_is_a_configurable_trait_of_the_class(
     chart: cdk8s.Chart, login: HubLogin
@@ -464,7 +628,16 @@ def test_every_trait_is_a_configurable_trait_of_the_class(
             continue
         kept = getattr(real, trait)
         kept = getattr(kept, "name", kept)  # an enum trait (LDAP's tls_strategy)
-        assert (sorted(kept) if isinstance(kept, set) else kept) == value, trait
+        assert _sorted_sets(kept) == value, trait
+
+
+def _sorted_sets(value: Any) -> Any:
+    """A trait's value with its sets (Set traits, Google's Dict of Set) as sorted lists."""
+    if isinstance(value, set):
+        return sorted(value)
+    if isinstance(value, dict):
+        return {key: _sorted_sets(item) for key, item in value.items()}
+    return value
 
 
 def test_the_class_refuses_what_the_value_cannot_say(chart: cdk8s.Chart) -> None:
@@ -482,6 +655,10 @@ def test_the_class_refuses_what_the_value_cannot_say(chart: cdk8s.Chart) -> None
         (dataclasses.replace(OIDC, auth_state_key="0123abcd"), "auth_state_key"),  # type: ignore[arg-type]
         (dataclasses.replace(LDAP, bind_dn=None, bind_password="hunter2"), "bind_password"),  # type: ignore[arg-type]
         (dataclasses.replace(GITHUB, client_secret=b"hunter2"), "client_secret"),  # type: ignore[arg-type]
+        (
+            dataclasses.replace(GOOGLE_GROUPS, service_account_key='{"private_key": "hunter2"}'),  # type: ignore[arg-type]
+            "service_account_key",
+        ),
     ],
 )
 def test_fails_any_secret_not_a_secret_ref_unshown(

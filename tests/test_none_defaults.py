@@ -60,6 +60,8 @@ NONE_MEANS = {
     "JupyterHub(header_trust)": "authenticator instead (one of the two)",
     "LdapLogin.bind_dn": "dn_templates instead (bind as the person)",
     "LdapLogin.bind_password": "no search account (with bind_dn)",
+    "GoogleLogin.service_account_key": "no Google groups read (no key mounted)",
+    "GoogleLogin.gsuite_administrator": "no Google groups read (no administrator acted as)",
     "NetworkPeer.namespace": "chosen by labels alone (no namespace named)",
     "NginxIngress(tls_secret)": "no TLS section",
     "NodeAffinityTerm.weight": "required, not preferred",

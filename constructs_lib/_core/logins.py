@@ -56,6 +56,15 @@ _DN = re.compile(
     r"[A-Za-z][A-Za-z0-9-]*=(?:[^,\\]|\\.)+(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,\\]|\\.)+)*"
 )
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+# An email (a Google group's, a Workspace administrator's): a local part and a domain.
+_EMAIL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?@" + _DOMAIN.pattern)
+# Where the hub's pod has GoogleLogin's service account key (a Secret volume, read-only).
+GOOGLE_KEY_VOLUME = "google-service-account"
+GOOGLE_KEY_DIR = "/etc/jupyterhub/google"
+GOOGLE_KEY_FILE = "service-account.json"
+# JupyterHub's Authenticator.auth_refresh_age default, and the longest we take (a day).
+DEFAULT_REFRESH_SECONDS = 300
+_MAX_REFRESH_SECONDS = 86400
 # The OAuth logins' one secret trait, read from this variable of the hub's environment.
 _CLIENT_SECRET_TRAITS = {"client_secret": f"{LOGIN_SECRET_ENV_PREFIX}CLIENT_SECRET"}
 
@@ -140,6 +149,14 @@ class HubLogin:
         """The URLs the hub calls for this login (its egress must reach each)."""
         raise NotImplementedError
 
+    def volumes(self) -> list[dict[str, Any]]:
+        """The hub pod's volumes this login reads files from (none but Google's key)."""
+        return []
+
+    def volume_mounts(self) -> list[dict[str, Any]]:
+        """Where the hub container mounts them."""
+        return []
+
     def secrets(self) -> dict[str, SecretKeyRef]:
         """The hub container's variables and the Secret key each is read from."""
         return {
@@ -170,7 +187,7 @@ def _secret_field(trait: str) -> str:
 
 # The fields of a login that hold a Secret's key (a client secret, a bind password, the
 # auth-state key): a value of another type is refused without being shown.
-_SECRET_FIELDS = ("client_secret", "bind_password", "auth_state_key")
+_SECRET_FIELDS = ("client_secret", "bind_password", "auth_state_key", "service_account_key")
 
 
 def _refuse_plain_secrets(scope: Construct, field: str, login: HubLogin) -> None:
@@ -178,7 +195,7 @@ def _refuse_plain_secrets(scope: Construct, field: str, login: HubLogin) -> None
         if not hasattr(login, name):
             continue
         value = getattr(login, name)
-        optional = name in ("bind_password", "auth_state_key")
+        optional = name in ("bind_password", "auth_state_key", "service_account_key")
         if isinstance(value, SecretKeyRef) or (optional and value is None):
             continue
         shown = "<a string, not shown>" if isinstance(value, str) else type(value).__name__
@@ -278,9 +295,17 @@ class OidcLogin(HubLogin):
         auth_state_key: a Secret key holding the key the hub encrypts each person's tokens
             with (``openssl rand -hex 32``), a ``SecretKeyRef``; default ``None``, no tokens
             kept. With it the hub keeps the tokens (auth state) and asks the provider again
-            every 300 s (``Authenticator.auth_refresh_age``) and before each spawn, so groups
-            and admin rights follow the provider between logins, and a person the provider
-            no longer knows must log in again.
+            every ``refresh_seconds`` and before each spawn (OAuthenticator's
+            ``refresh_user``): the userinfo endpoint with the access token, and once that
+            has expired, the token endpoint with the refresh token (where the provider
+            issued one: Keycloak does by default, Okta and others for the ``offline_access``
+            scope). Groups and admin rights so follow the provider between logins; a person
+            the provider no longer knows, or whose refresh token it refused (revoked,
+            expired), is logged out and must log in again.
+        refresh_seconds: how old a person's auth state may be before the hub asks the
+            provider again, at their next request (``Authenticator.auth_refresh_age``);
+            default 300, JupyterHub's, well within the access tokens' 5 minutes to an hour
+            at Keycloak, Entra ID, Okta. Only with ``auth_state_key``.
     """
 
     issuer: str
@@ -295,6 +320,7 @@ class OidcLogin(HubLogin):
     allow_all: bool = False
     login_service: str = "OpenID Connect"
     auth_state_key: SecretKeyRef | None = None
+    refresh_seconds: int = DEFAULT_REFRESH_SECONDS
 
     authenticator_class: ClassVar[str] = "oauthenticator.generic:GenericOAuthenticator"
     _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
@@ -310,6 +336,20 @@ class OidcLogin(HubLogin):
     def _check(self, scope: Construct, field: str) -> None:
         if self.auth_state_key is not None:
             self.auth_state_key.check(scope, f"{field}.auth_state_key")
+        if not 1 <= self.refresh_seconds <= _MAX_REFRESH_SECONDS:
+            raise invalid(
+                scope,
+                f"{field}.refresh_seconds",
+                self.refresh_seconds,
+                f"must be 1 to {_MAX_REFRESH_SECONDS} (a day): how old auth state may get",
+            )
+        if self.auth_state_key is None and self.refresh_seconds != DEFAULT_REFRESH_SECONDS:
+            raise invalid(
+                scope,
+                f"{field}.refresh_seconds",
+                self.refresh_seconds,
+                "needs an auth_state_key: without kept tokens the hub has nothing to refresh",
+            )
         _check_https(scope, f"{field}.issuer", self.issuer)
         _check_client_id(scope, field, self.client_id)
         _check_claim(scope, f"{field}.username_claim", self.username_claim)
@@ -346,6 +386,13 @@ class OidcLogin(HubLogin):
             "userdata_from_id_token": False,
             "login_service": self.login_service,
             "enable_auth_state": self.auth_state_key is not None,
+            # Refreshed at a request once this old, and before every spawn (a server
+            # started with the provider's current word, JupyterHub's default is not to).
+            **(
+                {"auth_refresh_age": self.refresh_seconds, "refresh_pre_spawn": True}
+                if self.auth_state_key is not None
+                else {}
+            ),
             **_group_traits(
                 f"oauth_user.{self.groups_claim}" if self.groups_claim else None,
                 self.allowed_groups,
@@ -377,6 +424,11 @@ class GitHubLogin(HubLogin):
         allowed_users: GitHub logins that may log in; default none.
         allow_all: every GitHub user may log in; default ``False``.
         github_url: default ``https://github.com``; GitHub Enterprise's URL otherwise.
+
+    Admins: the hub's ``admin_users`` only. ``GitHubOAuthenticator`` 17.4 has no admin rule
+    of its own (no admin organizations or teams), and OAuthenticator's ``admin_groups``
+    would need its groups from the auth state, where GitHub's teams are objects
+    (``populate_teams_in_auth_state``), not names a settings value can point at.
     """
 
     client_id: str
@@ -439,6 +491,19 @@ class GoogleLogin(HubLogin):
             others are refused whatever else allows them); default none, any account.
             A domain allows no one by itself: add ``allow_all=True`` for everyone of them.
         allowed_users: emails that may log in; default none.
+        allowed_google_groups: Google groups, by their email (``staff@example.org``), whose
+            members may log in; default none. The hub reads a person's groups from the Admin
+            SDK Directory API at every login, as ``service_account_key`` acting as
+            ``gsuite_administrator``; a group counts for the people of its own domain only.
+        admin_google_groups: Google groups, by email, whose members are admins, decided at
+            every login (a person out of them is no admin from their next login, unless in
+            the hub's ``admin_users``); default none.
+        service_account_key: the JSON key of a service account with domain-wide delegation
+            of ``https://www.googleapis.com/auth/admin.directory.group.readonly`` (a
+            ``SecretKeyRef``); mounted read-only into the hub's pod as a file. Needed by,
+            and only with, a groups rule.
+        gsuite_administrator: the email of a Workspace administrator the service account
+            acts as (``admin@example.org``), of the groups' domain; with the key.
         allow_all: every account (of the hosted domains, if any) may log in; default ``False``.
     """
 
@@ -446,29 +511,146 @@ class GoogleLogin(HubLogin):
     client_secret: SecretKeyRef
     hosted_domains: Sequence[str] = ()
     allowed_users: Sequence[str] = ()
+    allowed_google_groups: Sequence[str] = ()
+    admin_google_groups: Sequence[str] = ()
+    service_account_key: SecretKeyRef | None = None
+    gsuite_administrator: str | None = None
     allow_all: bool = False
 
     authenticator_class: ClassVar[str] = "oauthenticator.google:GoogleOAuthenticator"
     _SECRET_TRAITS: ClassVar[dict[str, str]] = _CLIENT_SECRET_TRAITS
     _everyone: ClassVar[str] = "every Google account of the hosted_domains, or every one"
+    _ALLOW_FIELDS: ClassVar[tuple[str, ...]] = (
+        "allowed_users",
+        "allowed_google_groups",
+        "admin_google_groups",
+    )
 
     def _check(self, scope: Construct, field: str) -> None:
         _check_client_id(scope, field, self.client_id)
         _check_each(
             scope, f"{field}.hosted_domains", self.hosted_domains, _DOMAIN, "must be a DNS domain"
         )
+        groups = (*self.allowed_google_groups, *self.admin_google_groups)
+        for name in ("allowed_google_groups", "admin_google_groups"):
+            _check_each(
+                scope,
+                f"{field}.{name}",
+                getattr(self, name),
+                _EMAIL,
+                "must be a Google group's email, e.g. 'staff@example.org'",
+            )
+        if not groups:
+            for name in ("service_account_key", "gsuite_administrator"):
+                if getattr(self, name) is not None:
+                    raise invalid(
+                        scope,
+                        f"{field}.{name}",
+                        "<given>" if name == "service_account_key" else getattr(self, name),
+                        "is only read for allowed_google_groups or admin_google_groups: "
+                        "name a group, or leave it out",
+                    )
+            return
+        for name, purpose in (
+            ("service_account_key", "the service account's JSON key (a SecretKeyRef)"),
+            ("gsuite_administrator", "a Workspace administrator's email"),
+        ):
+            if getattr(self, name) is None:
+                raise invalid(
+                    scope,
+                    f"{field}.{name}",
+                    None,
+                    f"must be given with Google groups: {purpose}, with which the hub reads "
+                    "a person's groups from the Admin SDK Directory API",
+                )
+        assert self.service_account_key is not None and self.gsuite_administrator is not None
+        self.service_account_key.check(scope, f"{field}.service_account_key")
+        if not _EMAIL.fullmatch(self.gsuite_administrator):
+            raise invalid(
+                scope,
+                f"{field}.gsuite_administrator",
+                self.gsuite_administrator,
+                "must be an administrator's email, e.g. 'admin@example.org'",
+            )
+        domain = self._domain
+        for name in ("allowed_google_groups", "admin_google_groups"):
+            for index, group in enumerate(getattr(self, name)):
+                if group.partition("@")[2] != domain:
+                    raise invalid(
+                        scope,
+                        f"{field}.{name}[{index}]",
+                        group,
+                        f"must be of gsuite_administrator's domain, {domain}: the class "
+                        "acts as the administrator of the person's own domain",
+                    )
+
+    @property
+    def _domain(self) -> str:
+        """The Workspace domain of the groups (the administrator's)."""
+        return (self.gsuite_administrator or "").partition("@")[2]
 
     def _traits(self, callback_url: str) -> dict[str, Any]:
-        return {
+        traits: dict[str, Any] = {
             "client_id": self.client_id,
             "oauth_callback_url": callback_url,
             "hosted_domain": list(self.hosted_domains),
         }
+        if self.allowed_google_groups or self.admin_google_groups:
+            # GoogleOAuthenticator 17.4 keys all four by the person's email domain, names
+            # groups by their email's local part and the administrator likewise
+            # (_fetch_member_groups, _service_client_credentials).
+            domain = self._domain
+            traits.update(
+                google_service_account_keys={domain: self.service_account_key_path},
+                gsuite_administrator={domain: (self.gsuite_administrator or "").partition("@")[0]},
+                allowed_google_groups={
+                    domain: sorted(g.partition("@")[0] for g in self.allowed_google_groups)
+                },
+                admin_google_groups={
+                    domain: sorted(g.partition("@")[0] for g in self.admin_google_groups)
+                },
+            )
+        return traits
+
+    @property
+    def service_account_key_path(self) -> str:
+        """Where the hub's pod has the service account's key."""
+        return f"{GOOGLE_KEY_DIR}/{GOOGLE_KEY_FILE}"
+
+    def volumes(self) -> list[dict[str, Any]]:
+        if self.service_account_key is None:
+            return []
+        ref = self.service_account_key
+        return [
+            {
+                "name": GOOGLE_KEY_VOLUME,
+                "secret": {
+                    "secretName": ref.name,
+                    "items": [{"key": ref.key, "path": GOOGLE_KEY_FILE}],
+                    # The owner and the pod's fsGroup (the hub's gid) read it; no one writes.
+                    "defaultMode": 0o440,
+                },
+            }
+        ]
+
+    def volume_mounts(self) -> list[dict[str, Any]]:
+        if self.service_account_key is None:
+            return []
+        return [{"name": GOOGLE_KEY_VOLUME, "mountPath": GOOGLE_KEY_DIR, "readOnly": True}]
 
     @property
     def endpoints(self) -> tuple[str, ...]:
-        # GoogleOAuthenticator 17.4's token_url and userdata_url (google_api_url's host).
-        return ("https://www.googleapis.com",)
+        # GoogleOAuthenticator 17.4's token_url and userdata_url (google_api_url's host),
+        # and its groups: the Directory API (www.googleapis.com/admin/directory/v1), the
+        # service account's token (google-auth's token URI, oauth2.googleapis.com) and
+        # admin.googleapis.com, the Admin SDK's own host.
+        if self.service_account_key is None:
+            return ("https://www.googleapis.com",)
+        return (
+            "https://www.googleapis.com",
+            "https://oauth2.googleapis.com",
+            "https://admin.googleapis.com",
+        )
 
 
 @frozen(kw_only=True)
@@ -555,6 +737,10 @@ class LdapLogin(HubLogin):
         allow_all: everyone the directory knows may log in; default ``False``.
         insecure_plaintext: ``ldap://`` without StartTLS (passwords in clear); default
             ``False``. Only for a directory on the same host.
+
+    Admins: the hub's ``admin_users`` only. ``LDAPAuthenticator`` 2.0.2 has no admin rule
+    (no admin groups: it reads ``allowed_groups`` membership alone, and returns no groups
+    for JupyterHub's ``manage_groups``), so a group cannot make admins here.
     """
 
     server_url: str

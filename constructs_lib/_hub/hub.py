@@ -768,6 +768,9 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "data", "mountPath": DATA_DIR},
             ],
         }
+        login = self.authenticator
+        login_volumes = login.volumes() if isinstance(login, HubLogin) else []
+        login_mounts = login.volume_mounts() if isinstance(login, HubLogin) else []
         annotations = options.database.pod_annotations(options.sidecar is not None)
         if options.scraped_by_annotations:
             annotations |= {
@@ -795,12 +798,16 @@ class HubStatefulSet(LibraryConstruct):
                 {"name": "tmp", "emptyDir": {"medium": "Memory"}},
                 config_volume,
                 *options.database.volumes(),
+                *login_volumes,
             ],
             image_pull_secrets=self.image_pull_secrets,
             scheduling=scheduling,
         )
         # The database is migrated (or refused) before the hub starts, in its own step.
         template["spec"]["initContainers"] = [options.database.upgrade_container(container)]
+        # The login's files (Google's service account key) are the hub's alone: the upgrade
+        # step, made from the container above, does not mount them.
+        template["spec"]["containers"][0]["volumeMounts"].extend(login_mounts)
         return {
             "replicas": 1,
             "serviceName": self.name,

@@ -76,11 +76,15 @@ class OidcProvider:
         redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
         other_clients: tuple[str, ...] = (),
         scope_claims: dict[str, list[str]] | None = None,
+        access_token_seconds: int | None = None,
     ) -> None:
         """``redirect_uris``: where the client may be sent back (the hub's callback, when
         the hub is the client); ``other_clients``: the ids of other clients (secret
         :data:`CLIENT_SECRET`) with the same redirect URIs, registered at the provider too;
-        ``scope_claims``: the claims of each scope (default: groups with Dex's "groups")."""
+        ``scope_claims``: the claims of each scope (default: groups with Dex's "groups");
+        ``access_token_seconds``: access tokens last that long and come with a refresh
+        token, as at Keycloak (default: an hour's access tokens, no refresh tokens)."""
+        self.access_token_seconds = access_token_seconds
         self.directory = directory
         self.redirect_uris = redirect_uris
         self.other_clients = other_clients
@@ -117,6 +121,11 @@ class OidcProvider:
                         for other in self.other_clients
                     ],
                     **({"claims": self.scope_claims} if self.scope_claims else {}),
+                    **(
+                        {"access_token_seconds": self.access_token_seconds}
+                        if self.access_token_seconds is not None
+                        else {}
+                    ),
                     "users": [
                         {
                             "username": u.username,
@@ -186,6 +195,19 @@ class OidcProvider:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the provider did not reload: {self.log.read_text()}")
             time.sleep(0.05)
+
+    def revoke(self, token: str, hint: str = "refresh_token") -> None:
+        """Revoke one of the hub client's tokens (RFC 7009 2.1, the client authenticated as
+        at the token endpoint), as an administrator or the person does at the provider."""
+        endpoint = self.discovery()["revocation_endpoint"]
+        response = requests.post(
+            endpoint,
+            data={"token": token, "token_type_hint": hint},
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            timeout=10,
+        )
+        # RFC 7009 2.2: 200 whether or not the token was valid.
+        assert response.status_code == 200, (response.status_code, response.text[:300])
 
     def id_token(self, user: IdpUser) -> str:
         """An ID token for ``user``, through the provider's authorization-code flow (with
@@ -259,8 +281,11 @@ def oidc_provider(
     redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
     other_clients: tuple[str, ...] = (),
     scope_claims: dict[str, list[str]] | None = None,
+    access_token_seconds: int | None = None,
 ) -> Iterator[OidcProvider]:
-    provider = OidcProvider(directory, users, redirect_uris, other_clients, scope_claims)
+    provider = OidcProvider(
+        directory, users, redirect_uris, other_clients, scope_claims, access_token_seconds
+    )
     provider.start()
     try:
         yield provider

@@ -9,6 +9,7 @@
 // config.json: {issuer, port, keys_file, client: {client_id, client_secret, redirect_uris},
 //               other_clients: [{client_id, client_secret, redirect_uris}] (optional),
 //               claims: {scope: [claim, ...]} (optional),
+//               access_token_seconds: N (optional: refresh tokens, see below),
 //               users: [{sub, username, password, claims: {...}}]}
 
 import { readFileSync } from "node:fs";
@@ -29,13 +30,30 @@ function readKeys() {
   return JSON.parse(readFileSync(config.keys_file, "utf8")).keys;
 }
 
+// With access_token_seconds, as Keycloak by default: access tokens that last that long, and
+// a refresh token with every code's tokens (node-oidc-provider 9.13's default
+// issueRefreshToken, lib/helpers/defaults.js, wants the offline_access scope besides the
+// refresh_token grant; Keycloak's standard flow issues one without it), and the revocation
+// endpoint (RFC 7009), where a client revokes its own tokens (revoking a refresh token
+// revokes its grant: defaults.js revokeGrantPolicy). No clock tolerance: the default, 15 s
+// (defaults.js clockTolerance), would let a token of a few seconds live on.
+const refreshing = config.access_token_seconds !== undefined;
+
 function makeProvider(keys) {
   const provider = new Provider(config.issuer, {
     clients: [config.client, ...(config.other_clients ?? [])].map((client) => ({
       ...client,
-      grant_types: ["authorization_code"],
+      grant_types: refreshing ? ["authorization_code", "refresh_token"] : ["authorization_code"],
       response_types: ["code"],
     })),
+    ...(refreshing
+      ? {
+          ttl: { AccessToken: config.access_token_seconds },
+          // Expired is expired (the default, 15 s, would outlast these tokens).
+          clockTolerance: 0,
+          issueRefreshToken: async (ctx, client) => client.grantTypeAllowed("refresh_token"),
+        }
+      : {}),
     jwks: { keys },
     // The account id is the user's sub, which differs from every name claim.
     async findAccount(ctx, sub) {
@@ -55,7 +73,13 @@ function makeProvider(keys) {
     // Claims of the granted scopes go into the ID token, as Keycloak, Okta and Dex put them
     // there (the hub reads the ID token only).
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: {
+        enabled: refreshing,
+        allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId,
+      },
+    },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ["test-cookie-key-not-secret"] },
   });
