@@ -176,8 +176,8 @@ class HubOptions:
             serves fewer (``IstioProxy``: none) refuses more.
         activity_interval_seconds: seconds between the hub's polls of the proxy's routes (it
             re-adds lost ones); default ``Derived.FROM_PROXY``: the proxy's own interval
-            (``HubLimits.activity_interval_seconds``: 60 with routes in Redis or
-            VirtualServices, 10 with routes in memory).
+            (``HubLimits.activity_interval_seconds``: 60, z2jh's; with routes in memory a
+            restarted proxy has them back within it).
         culler: the idle culler; default ``IdleCuller()``, stopping servers idle for an hour.
         resources: default 10m/256Mi requested, 1 CPU/512Mi limit.
         storage_size: the data volume (cookie secret, SQLite database and its pre-upgrade
@@ -241,8 +241,7 @@ class HubOptions:
     named_server_limit: int = 3
     # How often the hub polls the proxy's routes and activity, re-adding missing routes: it
     # bounds how long user routes stay lost after a proxy with in-memory routes restarts.
-    # The proxy says (10 s for routes in memory, 60 s, the reference's, for routes that
-    # outlive the proxy).
+    # The proxy says (60 s, the reference's, for every proxy of this library).
     activity_interval_seconds: int | Derived = Derived.FROM_PROXY
     # Culls servers idle for an hour.
     culler: IdleCuller = dataclasses.field(default_factory=IdleCuller)

@@ -123,10 +123,9 @@ class JupyterHub(LibraryConstruct):
     ``IstioMesh()`` (the default, the reference's) injects Istio's sidecar into the hub, the
     proxy and the user pods and has Prometheus scrape the user pods' sidecars; ``None`` injects
     none and scrapes nothing.
-    The proxy states what it needs of the hub (``hub_limits()``): with routes in Redis or
-    VirtualServices the hub polls it every 60 s unless ``activity_interval_seconds`` is set
-    (10 s with routes in memory), and a ``named_server_limit`` above what it serves is
-    refused.
+    The proxy states what it needs of the hub (``hub_limits()``): the hub polls its routes
+    every 60 s unless ``activity_interval_seconds`` is set, and a ``named_server_limit``
+    above what it serves is refused.
 
     ``profiles`` defaults to :func:`reference_profiles`. The hub's StatefulSet is the default
     child: ``cdk8s.ApiObject.of(jupyterhub)`` is ``jupyterhub.hub.stateful_set``.

@@ -98,8 +98,9 @@ class ScalePreset:
         Why: each poll costs the hub CPU in proportion to the running servers (measured:
         about 1 ms per route); at 1,000 servers every 10 s that is a tenth of the hub's one
         core, the "activity storm" of Discourse t/5433. Source: JupyterHub's default 300 s
-        (``JupyterHub.last_activity_interval``), z2jh's 60 s; the proxy's interval bounds how
-        long a route lost with a restarted in-memory proxy stays lost, so it is the floor."""
+        (``JupyterHub.last_activity_interval``), z2jh's 60 s; the proxy's interval (60 s)
+        bounds how long a route lost with a restarted in-memory proxy stays lost, so it is
+        the floor."""
         return max(proxy_seconds, min(300, self.expected_users // 50))
 
     @property

@@ -59,7 +59,8 @@ class HubLimits:
         proxy_class: the hub's API client for this proxy (JupyterHub's ``proxy_class``);
             default ``None``, the hub runtime's own client for configurable-http-proxy's API.
         activity_interval_seconds: how often the hub polls the proxy's routes and re-adds
-            lost ones; default 10 s, for routes lost when the proxy restarts (in memory).
+            lost ones; default 60 s (z2jh's): a proxy restarted with its routes in memory
+            has them back within it.
         hub_env: environment variables the hub's container needs for ``proxy_class`` (e.g.
             where the route store is); default none.
         hub_packages: Python packages ``proxy_class`` needs that z2jh's hub image lacks; the
@@ -71,8 +72,10 @@ class HubLimits:
     max_named_servers: int | None = None
     why: str = ""
     proxy_class: str | None = None
-    # Routes in memory are lost with the proxy: a short poll bounds how long they stay lost.
-    activity_interval_seconds: int = 10
+    # The poll is the hub's only repair of routes lost with a proxy in its own pod (JupyterHub
+    # watches only a proxy it started: ConfigurableHTTPProxy.check_running); each costs the
+    # hub CPU per running server, so z2jh's 60 s, not a shorter one (docs/guide/scale.md).
+    activity_interval_seconds: int = 60
     hub_env: tuple[Mapping[str, Any], ...] = ()
     hub_packages: tuple[str, ...] = ()
     hub_extra: str = ""

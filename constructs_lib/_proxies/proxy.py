@@ -64,8 +64,6 @@ __all__ = ["DEFAULT_PROXY_IMAGE", "Autoscaling", "CHProxy", "ProxyLogLevel", "Pr
 
 # The official image, public; the version the tests run (package.json).
 DEFAULT_PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0"
-# Routes in Redis survive a proxy restart: the hub polls them as rarely as the reference does.
-_SHARED_ROUTES_POLL_SECONDS = 60
 
 
 class ProxyLogLevel(StrEnum):
@@ -222,10 +220,9 @@ class ProxyOptions:
         return CHProxy(scope, id, hub=hub, options=self)
 
     def hub_limits(self) -> HubLimits:
-        """CHP routes by longest prefix, so any number of named servers; routes in Redis
-        outlive a proxy restart, so the hub need not poll them often."""
-        if self.routes.shared:
-            return HubLimits(activity_interval_seconds=_SHARED_ROUTES_POLL_SECONDS)
+        """CHP routes by longest prefix, so any number of named servers; the hub polls its
+        routes every 60 s either way (routes in Redis outlive a restart, routes in memory
+        are back within the poll)."""
         return HubLimits()
 
 
