@@ -249,7 +249,8 @@ def test_fails_a_plain_secret_name_with_user_hosts(
     assert message == (
         f"test/Ingress: {plain_field} must say which hosts its certificate covers with the "
         "hub's user_hosts ('*.users.example.org' as well as the hub's hosts): "
-        "TlsSecret('hub-tls', hosts=(...)), a HubCertificate, or a site file's tls_hosts, "
+        "TlsSecret('hub-tls', hosts=(...)), a HubCertificate, or in a site file tls_secret "
+        "with tls_hosts, "
         "got 'hub-tls'"
     )
 

@@ -40,8 +40,8 @@ def check_tls(
                 tls,
                 "must say which hosts its certificate covers with the hub's user_hosts "
                 f"({user_hosts!r} as well as the hub's hosts): "
-                f"TlsSecret({tls!r}, hosts=(...)), a HubCertificate, or a site file's "
-                "tls_hosts",
+                f"TlsSecret({tls!r}, hosts=(...)), a HubCertificate, or in a site file "
+                "tls_secret with tls_hosts",
             )
         return check_dns_subdomain(scope, field, tls)
     if isinstance(tls, HubCertificate):
