@@ -10,6 +10,9 @@ app chart's props.
       issuer: https://login.example.edu/realms/hub
       client_id: jupyterhub
     tls_secret: hub-tls                 # the TLS Secret the edge serves
+    tls_hosts:                          # the DNS names its certificate lists (required
+      - hub.example.edu                 #   with user_hosts: they must cover the hosts and
+      - "*.users.hub.example.edu"       #   the wildcard, which covers one label)
     images:                             # the app's images (keys: the app's SiteKeys.images)
       hub: registry.example.edu/jupyterhub/k8s-hub:4.4.0
     argocd:                             # an Argo CD Application for the app (GitSource):
@@ -37,6 +40,8 @@ from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import check_dns_subdomain, check_hosts
 from constructs_lib._core.user_hosts import check_user_hosts
+from constructs_lib._ingresses.edge_tls import check_tls
+from constructs_lib._ingresses.tls import TlsSecret, check_tls_hosts
 from hub_runtime.frozen import frozen
 
 __all__ = ["SiteKeys", "load_site"]
@@ -51,7 +56,7 @@ ARGOCD_KEYS = ("repo_url", "path", "revision")
 class SiteKeys:
     """Which chart prop each site key sets, for one app."""
 
-    # The chart's prop for ``tls_secret``.
+    # The chart's prop for ``tls_secret`` (with ``tls_hosts``, a TlsSecret).
     tls_secret: str
     # ``images.<key>`` -> the chart's prop.
     images: Mapping[str, str]
@@ -63,7 +68,15 @@ class SiteKeys:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return ("hosts", "user_hosts", "identity_provider", "tls_secret", "images", "argocd")
+        return (
+            "hosts",
+            "user_hosts",
+            "identity_provider",
+            "tls_secret",
+            "tls_hosts",
+            "images",
+            "argocd",
+        )
 
 
 def _scope(path: Path) -> Construct:
@@ -136,6 +149,31 @@ def _git_source(scope: Construct, value: Any, app: str) -> GitSource:
     return source
 
 
+def _tls_secret(scope: Construct, site: Mapping[str, Any], props: Mapping[str, Any]) -> Any:
+    """``tls_secret`` as a Secret's name, or with ``tls_hosts`` a ``TlsSecret`` that covers
+    the file's hosts and user_hosts (the chart checks them against its own as well)."""
+    if "tls_secret" not in site:
+        raise invalid(
+            scope, "tls_hosts", site["tls_hosts"], "needs tls_secret, the Secret they are of"
+        )
+    name = check_dns_subdomain(scope, "tls_secret", site["tls_secret"])
+    user_hosts = props.get("user_hosts")
+    if "tls_hosts" not in site:
+        if user_hosts is not None:
+            raise invalid(
+                scope,
+                "tls_hosts",
+                None,
+                f"is required with user_hosts: the DNS names the certificate of {name!r} "
+                f"lists, covering the hosts and {user_hosts!r}",
+            )
+        return name
+    secret = TlsSecret(name, check_tls_hosts(scope, "tls_hosts", site["tls_hosts"]))
+    served = (*props.get("hosts", ()), *((user_hosts,) if user_hosts else ()))
+    check_tls(scope, "tls_hosts", secret, served, user_hosts)
+    return secret
+
+
 def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
     """The chart props the site file at ``path`` sets for ``app``; ``ValueError`` naming the
     file, the key and its value for anything else."""
@@ -148,8 +186,8 @@ def load_site(path: Path, app: str, keys: SiteKeys) -> dict[str, Any]:
         props["user_hosts"] = check_user_hosts(
             scope, "user_hosts", site["user_hosts"], props.get("hosts", ())
         )
-    if "tls_secret" in site:
-        props[keys.tls_secret] = check_dns_subdomain(scope, "tls_secret", site["tls_secret"])
+    if "tls_secret" in site or "tls_hosts" in site:
+        props[keys.tls_secret] = _tls_secret(scope, site, props)
     if "images" in site:
         images = _mapping(scope, "images", site["images"], tuple(keys.images), app)
         for key, value in images.items():

@@ -43,6 +43,7 @@ from constructs_lib import (
     NetworkPeer,
     Prerequisite,
     RedisRouteStore,
+    TlsSecret,
     UserPods,
     UserVolume,
     VaultSecret,
@@ -63,6 +64,8 @@ __all__ = ["PROXY_REDIS_IMAGE", "SITE", "DevChart", "build"]
 # Built from docker/proxy-redis.Dockerfile and pushed to image_registry (docs/guide/apps.md):
 # the official CHP image of the version the tests run, plus the Redis route backend.
 PROXY_REDIS_IMAGE = "proxy-redis:5.3.0"
+# The Secret the Istio gateway ends TLS with, by default.
+TLS_SECRET = "jupyterhub-tls"
 
 
 class DevChart(cdk8s.Chart):
@@ -95,8 +98,11 @@ class DevChart(cdk8s.Chart):
             "istio-gateways", {"istio": "ingressgateway"}
         ),
         gateway_principal: str = "cluster.local/ns/istio-gateways/sa/istio-ingressgateway",
-        # HTTPS with this Secret's certificate, in the gateway's namespace; HTTP redirects.
-        tls_credential: str | None = "jupyterhub-tls",
+        # HTTPS with this Secret's certificate, in the gateway's namespace; HTTP redirects. By
+        # default Secret jupyterhub-tls, whose certificate must name the hub's hosts and the
+        # user servers' wildcard (its prerequisite lists them); a Secret's name alone is
+        # refused with user_hosts (nothing says what it covers): give a TlsSecret.
+        tls_credential: str | TlsSecret | Derived | None = Derived.FROM_HUB,
         # Where you push the images you build (the proxy with the Redis backend): a
         # placeholder, set it to your registry.
         image_registry: str = "registry.example.org/jupyterhub",
@@ -150,6 +156,17 @@ class DevChart(cdk8s.Chart):
             image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
         )
+        hub = self.jupyterhub.hub
+        tls = resolve(
+            self,
+            "tls_credential",
+            tls_credential,
+            Derived.FROM_HUB,
+            lambda: TlsSecret(
+                TLS_SECRET,
+                hosts=(*hub.public_hosts, *((hub.user_hosts,) if hub.user_hosts else ())),
+            ),
+        )
         self.ingress = IstioIngress(
             self,
             "Istio",
@@ -157,7 +174,11 @@ class DevChart(cdk8s.Chart):
             ext_authz_provider=ext_authz_provider,
             gateway_pods=gateway,
             gateway_principal=gateway_principal,
-            tls=IstioTls(credential_name=tls_credential) if tls_credential else None,
+            tls=IstioTls.from_secret(tls)
+            if isinstance(tls, TlsSecret)
+            else IstioTls(credential_name=tls)
+            if tls
+            else None,
             telemetry=telemetry,
         )
         HubNetworkPolicies(
@@ -187,14 +208,20 @@ class DevChart(cdk8s.Chart):
                     (
                         Prerequisite(
                             "Secret",
-                            tls_credential,
+                            tls.name if isinstance(tls, TlsSecret) else tls,
                             "the hosts' TLS certificate and key (type kubernetes.io/tls) in the "
                             f"gateway's namespace {gateway.namespace}, where Istio's gateway "
-                            "reads it, naming the user servers' wildcard too "
-                            "(e.g. a HubCertificate from cert-manager, issued with DNS-01)",
+                            "reads it"
+                            + (
+                                f", its certificate naming {', '.join(tls.hosts)} (a wildcard "
+                                "covers one label; e.g. a HubCertificate from cert-manager, "
+                                "issued with DNS-01)"
+                                if isinstance(tls, TlsSecret)
+                                else ""
+                            ),
                         ),
                     )
-                    if tls_credential
+                    if tls
                     else ()
                 ),
                 *(

@@ -43,6 +43,7 @@ from constructs_lib import (
     ProfileOption,
     ProxyToken,
     SecretKeyRef,
+    TlsSecret,
     UserPods,
     UserVolume,
     reference_profiles,
@@ -108,7 +109,9 @@ class MinimalChart(cdk8s.Chart):
         # each its own host (a wildcard DNS record and certificate, docs/guide/deploying.md).
         user_hosts: str | None = None,
         ingress_class: str = "nginx",
-        tls_secret: str | None = "jupyterhub-tls",
+        # The Ingress's TLS Secret; with user_hosts, a TlsSecret naming the hosts and the
+        # wildcard its certificate covers (a Secret's name alone is refused then).
+        tls_secret: str | TlsSecret | None = "jupyterhub-tls",
         # The hub's own login at the identity provider.
         authenticator: HubLogin = LOGIN,
         # Each user's home: a claim of the cluster's default StorageClass (z2jh's default).
@@ -171,9 +174,14 @@ class MinimalChart(cdk8s.Chart):
                     (
                         Prerequisite(
                             "Secret",
-                            tls_secret,
+                            self.ingress.tls_secret or "",
                             "the hosts' TLS certificate and key (type kubernetes.io/tls), "
-                            "e.g. from cert-manager",
+                            "e.g. from cert-manager"
+                            + (
+                                f", its certificate naming {', '.join(tls_secret.hosts)}"
+                                if isinstance(tls_secret, TlsSecret)
+                                else ""
+                            ),
                         ),
                     )
                     if tls_secret

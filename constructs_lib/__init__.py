@@ -40,6 +40,7 @@ from constructs_lib._ingresses.auth_proxy import AUTH_PROXY_FLAGS, AuthProxy
 from constructs_lib._ingresses.certificate import CertificateIssuer, HubCertificate, IssuerKind
 from constructs_lib._ingresses.gateway_api import GatewayApiIngress, GatewayRef
 from constructs_lib._ingresses.nginx_ingress import NginxIngress
+from constructs_lib._ingresses.tls import TlsSecret
 from constructs_lib._mesh.istio import (
     IstioIngress,
     IstioTls,
@@ -202,6 +203,7 @@ __all__ = [
     "SecretStoreKind",
     "SyncWave",
     "TaintEffect",
+    "TlsSecret",
     "Toleration",
     "TolerationOperator",
     "TraefikProxy",

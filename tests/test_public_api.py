@@ -106,6 +106,7 @@ PUBLIC_API = [
     "SecretStoreKind",
     "SyncWave",
     "TaintEffect",
+    "TlsSecret",
     "Toleration",
     "TolerationOperator",
     "TraefikProxy",

@@ -13,7 +13,7 @@ import yaml
 
 import apps
 from apps.__main__ import main
-from constructs_lib import KubernetesVersion, check_references
+from constructs_lib import KubernetesVersion, TlsSecret, check_references
 from tests.support.manifests import ROOT, read_manifests
 
 # minimal's: the hub's own login (its issuer and client id).
@@ -25,6 +25,8 @@ SITE: dict[str, Any] = {
 # dev's: the ID tokens of oauth2-proxy's provider (HeaderTrust.jwt_proof).
 DEV_SITE: dict[str, Any] = {
     **SITE,
+    # dev gives each user's server a host of its own: the certificate names their wildcard.
+    "tls_hosts": ["hub.uni.edu", "*.users.hub.uni.edu"],
     "identity_provider": {
         "issuer": "https://login.uni.edu/realms/hub",
         "audience": "hub-client",
@@ -106,6 +108,20 @@ def test_dev_for_a_site(tmp_path: Path) -> None:
     ]
     (gateway,) = [m for m in manifests if m["kind"] == "Gateway"]
     assert gateway["spec"]["servers"][0]["tls"]["credentialName"] == "hub-uni-tls"
+    # The prerequisite names the hosts the Secret's certificate must list.
+    built = apps.APPS["dev"](
+        str(tmp_path / "check"),
+        KubernetesVersion.DEFAULT,
+        {
+            "hosts": ("hub.uni.edu",),
+            "tls_credential": TlsSecret("hub-uni-tls", hosts=tuple(DEV_SITE["tls_hosts"])),
+        },
+    )
+    (note,) = [p.reason for p in built.external.prerequisites if p.name == "hub-uni-tls"]
+    assert note.endswith(
+        "its certificate naming hub.uni.edu, *.users.hub.uni.edu (a wildcard covers one "
+        "label; e.g. a HubCertificate from cert-manager, issued with DNS-01)"
+    ), note
     assert _settings(manifests)["auth"]["jwt"]["issuer"] == "https://login.uni.edu/realms/hub"
     assert _images(manifests)["jupyterhub-proxy"] == f"{registry}/proxy-redis:5.3.0"
     assert sorted(outdir.iterdir()) == [outdir / "dev"]
@@ -128,19 +144,19 @@ BAD: list[tuple[str, Any, str]] = [
         "not a mapping",
         ["hub.uni.edu"],
         "the file must be a mapping of hosts, user_hosts, identity_provider, "
-        "tls_secret, images, argocd, got ['hub.uni.edu']",
+        "tls_secret, tls_hosts, images, argocd, got ['hub.uni.edu']",
     ),
     (
         "empty",
         "",
         "the file must be a mapping of hosts, user_hosts, identity_provider, tls_secret, "
-        "images, argocd, got None",
+        "tls_hosts, images, argocd, got None",
     ),
     (
         "unknown key",
         {"host": "hub.uni.edu"},
         "host is not a setting of minimal (allowed: hosts, user_hosts, "
-        "identity_provider, tls_secret, images, argocd), got 'hub.uni.edu'",
+        "identity_provider, tls_secret, tls_hosts, images, argocd), got 'hub.uni.edu'",
     ),
     (
         "hosts not a list",
@@ -181,6 +197,55 @@ BAD: list[tuple[str, Any, str]] = [
         {"tls_secret": "Hub_TLS"},
         "tls_secret must be a DNS subdomain "
         "(dot-separated DNS labels, at most 253 characters), got 'Hub_TLS'",
+    ),
+    (
+        "user hosts, a TLS Secret of unknown hosts",
+        {**SITE, "user_hosts": "*.users.hub.uni.edu"},
+        "tls_hosts is required with user_hosts: the DNS names the certificate of "
+        "'hub-uni-tls' lists, covering the hosts and '*.users.hub.uni.edu', got None",
+    ),
+    (
+        "TLS hosts without the Secret",
+        {"tls_hosts": ["hub.uni.edu"]},
+        "tls_hosts needs tls_secret, the Secret they are of, got ['hub.uni.edu']",
+    ),
+    (
+        "TLS hosts not a list",
+        {**SITE, "tls_hosts": "hub.uni.edu"},
+        "tls_hosts must be a non-empty list of host names, got 'hub.uni.edu'",
+    ),
+    (
+        "TLS host with a port",
+        {**SITE, "tls_hosts": ["hub.uni.edu:443"]},
+        "tls_hosts[0] must be a lower-case DNS host name such as 'hub.example.org', "
+        "got 'hub.uni.edu:443'",
+    ),
+    (
+        "TLS wildcard over two labels",
+        {**SITE, "tls_hosts": ["hub.uni.edu", "*.*.uni.edu"]},
+        "tls_hosts[1] must be a lower-case DNS host name such as 'hub.example.org', "
+        "got '*.*.uni.edu'",
+    ),
+    (
+        "TLS wildcard over a top-level domain",
+        {**SITE, "tls_hosts": ["hub.uni.edu", "*.edu"]},
+        "tls_hosts[1] must have its wildcard as the whole first label over at least two "
+        "labels, such as '*.users.example.org', got '*.edu'",
+    ),
+    (
+        "TLS hosts missing the wildcard's label",
+        {**SITE, "user_hosts": "*.users.hub.uni.edu", "tls_hosts": ["hub.uni.edu", "*.uni.edu"]},
+        "tls_hosts must cover every host served, '*.users.hub.uni.edu' included (a wildcard "
+        "covers exactly one label: '*.example.org' covers 'a.example.org', not "
+        "'a.users.example.org'), got TlsSecret(name='hub-uni-tls', hosts=('hub.uni.edu', "
+        "'*.uni.edu'))",
+    ),
+    (
+        "TLS hosts missing the hub's host",
+        {**SITE, "tls_hosts": ["other.uni.edu"]},
+        "tls_hosts must cover every host served, 'hub.uni.edu' included (a wildcard "
+        "covers exactly one label: '*.example.org' covers 'a.example.org', not "
+        "'a.users.example.org'), got TlsSecret(name='hub-uni-tls', hosts=('other.uni.edu',))",
     ),
     (
         "image of another app",

@@ -15,6 +15,11 @@ from constructs_lib import (
     GatewayRef,
     IstioIngress,
     IstioProxyOptions,
+    IstioTls,
+    NginxIngress,
+    OidcLogin,
+    SecretKeyRef,
+    TlsSecret,
 )
 from hub_runtime.settings import UserHostSettings
 from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts, own_origin_args
@@ -57,7 +62,9 @@ def test_chp_routes_by_host(chart: cdk8s.Chart) -> None:
 
 def test_ingress_serves_the_user_paths_on_the_wildcard_unchecked(chart: cdk8s.Chart) -> None:
     jupyterhub = _jupyterhub(chart)
-    AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, tls_secret="tls")
+    AuthProxyIngress(
+        chart, "Ingress", proxy=jupyterhub.proxy, tls_secret=TlsSecret("tls", hosts=(HUB, USERS))
+    )
     ingresses = {m["metadata"]["name"]: m for m in synth(chart) if m["kind"] == "Ingress"}
     rules = {
         name: [(r["host"], r["http"]["paths"][0]["path"]) for r in m["spec"]["rules"]]
@@ -164,3 +171,207 @@ def test_each_server_accepts_its_own_origin_and_the_hubs_only() -> None:
         rf"{ORIGIN_ARG}^https?://(alice\.users\.example\.org|hub\.example\.org)(:[0-9]+)?$",
     ]
     assert args == ["--debug", f"{ORIGIN_ARG}{hub_pattern}"]  # the configured list stays
+
+
+# TLS at every edge: with user_hosts only a value that says which hosts its certificate covers
+# (a TlsSecret or a HubCertificate), covering the hub's host and the wildcard.
+OIDC = OidcLogin(
+    issuer="https://auth.example.org/realms/staff",
+    client_id="jupyterhub",
+    client_secret=SecretKeyRef("hub-login", "client-secret"),
+    allowed_groups=["staff"],
+)
+COVERING = TlsSecret("hub-tls", hosts=(HUB, USERS))
+
+
+def _auth_ingress(chart: cdk8s.Chart, tls: Any, **props: Any) -> Any:
+    jupyterhub = _jupyterhub(chart, **props)
+    return AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy, tls_secret=tls)
+
+
+def _nginx_ingress(chart: cdk8s.Chart, tls: Any, **props: Any) -> Any:
+    jupyterhub = _jupyterhub(chart, header_trust=None, authenticator=OIDC, mesh=None, **props)
+    return NginxIngress(chart, "Ingress", proxy=jupyterhub.proxy, tls_secret=tls)
+
+
+def _istio(chart: cdk8s.Chart, tls: Any, **props: Any) -> Any:
+    jupyterhub = _jupyterhub(chart, **props)
+    return IstioIngress(
+        chart,
+        "Ingress",
+        jupyterhub=jupyterhub,
+        ext_authz_provider="oauth2-proxy",
+        tls=tls
+        if tls is None or isinstance(tls, IstioTls)
+        else IstioTls.from_secret(tls)
+        if isinstance(tls, TlsSecret)
+        else IstioTls(credential_name=tls),
+    )
+
+
+def _route(chart: cdk8s.Chart, tls: Any, **props: Any) -> Any:
+    jupyterhub = _jupyterhub(chart, **props)
+    return GatewayApiIngress(
+        chart, "Ingress", jupyterhub=jupyterhub, gateway=GatewayRef("public", "gateways"), tls=tls
+    )
+
+
+def _served_secrets(manifests: list[dict[str, Any]]) -> set[str]:
+    """The Secrets the Ingresses' TLS sections and the Gateways' HTTPS servers name."""
+    names = set()
+    for manifest in manifests:
+        spec = manifest.get("spec") or {}
+        if manifest["kind"] == "Ingress":
+            names |= {tls["secretName"] for tls in spec.get("tls") or []}
+        if manifest["kind"] == "Gateway":
+            names |= {
+                server["tls"]["credentialName"]
+                for server in spec["servers"]
+                if "credentialName" in server.get("tls", {})
+            }
+    return names
+
+
+# Each edge, and the field its TLS is named by when the Secret's hosts are unknown / declared.
+EDGES = [
+    pytest.param(_auth_ingress, "tls_secret", "tls_secret", id="AuthProxyIngress"),
+    pytest.param(_nginx_ingress, "tls_secret", "tls_secret", id="NginxIngress"),
+    pytest.param(_istio, "tls.credential_name", "tls.secret", id="IstioIngress"),
+]
+DECLARING_EDGES = [*EDGES, pytest.param(_route, "tls", "tls", id="GatewayApiIngress")]
+
+
+@pytest.mark.parametrize(("edge", "plain_field", "field"), EDGES)
+def test_fails_a_plain_secret_name_with_user_hosts(
+    chart: cdk8s.Chart, edge: Any, plain_field: str, field: str
+) -> None:
+    message = value_error(lambda: edge(chart, "hub-tls"))
+    assert message == (
+        f"test/Ingress: {plain_field} must say which hosts its certificate covers with the "
+        "hub's user_hosts ('*.users.example.org' as well as the hub's hosts): "
+        "TlsSecret('hub-tls', hosts=(...)), a HubCertificate, or in a site file tls_secret "
+        "with tls_hosts, "
+        "got 'hub-tls'"
+    )
+
+
+@pytest.mark.parametrize(("edge", "plain_field", "field"), EDGES)
+def test_a_plain_secret_name_stays_without_user_hosts(
+    chart: cdk8s.Chart, edge: Any, plain_field: str, field: str
+) -> None:
+    edge(chart, "hub-tls", user_hosts=None)
+    assert _served_secrets(synth(chart)) == {"hub-tls"}
+
+
+@pytest.mark.parametrize(("edge", "plain_field", "field"), DECLARING_EDGES)
+@pytest.mark.parametrize(
+    ("hosts", "missing"),
+    [
+        # A wildcard one label up covers 'a.users.example.org' no more than Go's
+        # crypto/x509 matchHostnames or a browser does.
+        ((HUB, "*.example.org"), USERS),
+        ((HUB,), USERS),
+        ((USERS,), HUB),
+        ((HUB, "*.other.example.org"), USERS),
+    ],
+)
+def test_fails_tls_not_covering_the_hub_and_the_wildcard(
+    chart: cdk8s.Chart,
+    edge: Any,
+    plain_field: str,
+    field: str,
+    hosts: tuple[str, ...],
+    missing: str,
+) -> None:
+    secret = TlsSecret("hub-tls", hosts=hosts)
+    message = value_error(lambda: edge(chart, secret))
+    assert message == (
+        f"test/Ingress: {field} must cover every host served, {missing!r} included (a "
+        "wildcard covers exactly one label: '*.example.org' covers 'a.example.org', not "
+        f"'a.users.example.org'), got {secret!r}"
+    )
+
+
+@pytest.mark.parametrize(("edge", "plain_field", "field"), DECLARING_EDGES)
+def test_declared_hosts_are_checked_without_user_hosts_too(
+    chart: cdk8s.Chart, edge: Any, plain_field: str, field: str
+) -> None:
+    secret = TlsSecret("hub-tls", hosts=("other.example.org",))
+    message = value_error(lambda: edge(chart, secret, user_hosts=None))
+    assert message.startswith(f"test/Ingress: {field} must cover every host served, {HUB!r}")
+
+
+# Certificate names a CA would not issue, or that match differently than they read.
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("*.*.example.org", "be a lower-case DNS host name such as 'hub.example.org'"),
+        ("foo.*.example.org", "be a lower-case DNS host name such as 'hub.example.org'"),
+        ("*x.example.org", "be a lower-case DNS host name such as 'hub.example.org'"),
+        ("Hub.example.org", "be a lower-case DNS host name such as 'hub.example.org'"),
+        ("hub.example.org.", "be a lower-case DNS host name such as 'hub.example.org'"),
+        ("hüb.example.org", "be a lower-case DNS host name such as 'hub.example.org'"),
+        ("hub.example.org:443", "be a lower-case DNS host name such as 'hub.example.org'"),
+        (
+            "*.org",
+            "have its wildcard as the whole first label over at least two labels, "
+            "such as '*.users.example.org'",
+        ),
+    ],
+)
+@pytest.mark.parametrize(("edge", "plain_field", "field"), DECLARING_EDGES)
+def test_fails_a_malformed_certificate_host(
+    chart: cdk8s.Chart, edge: Any, plain_field: str, field: str, host: str, allowed: str
+) -> None:
+    message = value_error(lambda: edge(chart, TlsSecret("hub-tls", hosts=(HUB, USERS, host))))
+    assert message == f"test/Ingress: {field}.hosts[2] must {allowed}, got {host!r}"
+
+
+@pytest.mark.parametrize(("edge", "plain_field", "field"), DECLARING_EDGES)
+@pytest.mark.parametrize(
+    ("secret", "error"),
+    [
+        (
+            TlsSecret("Hub_TLS", hosts=(HUB, USERS)),
+            "name must be a DNS subdomain (dot-separated DNS labels, at most 253 characters), "
+            "got 'Hub_TLS'",
+        ),
+        (
+            TlsSecret("hub-tls", hosts=HUB),  # type: ignore[arg-type]
+            f"hosts must be a non-empty list of host names, got {HUB!r}",
+        ),
+        (TlsSecret("hub-tls", hosts=()), "hosts must be a non-empty list of host names, got ()"),
+    ],
+)
+def test_fails_bad_tls_values(
+    chart: cdk8s.Chart, edge: Any, plain_field: str, field: str, secret: TlsSecret, error: str
+) -> None:
+    assert value_error(lambda: edge(chart, secret)) == f"test/Ingress: {field}.{error}"
+
+
+@pytest.mark.parametrize(("edge", "plain_field", "field"), DECLARING_EDGES)
+def test_tls_covering_the_hub_and_the_wildcard_is_served(
+    chart: cdk8s.Chart, edge: Any, plain_field: str, field: str
+) -> None:
+    made = edge(chart, COVERING)
+    served = _served_secrets(synth(chart))
+    if isinstance(made, GatewayApiIngress):
+        assert made.tls == COVERING and not served  # the Gateway's listeners serve it
+        assert [item["hostname"] for item in COVERING.gateway_listeners()] == [HUB, USERS]
+    else:
+        assert served == {"hub-tls"}
+
+
+def test_istio_tls_names_the_secret_of_its_source(chart: cdk8s.Chart) -> None:
+    message = value_error(lambda: _istio(chart, IstioTls(credential_name="other", secret=COVERING)))
+    assert message == (
+        "test/Ingress: tls.credential_name must be the Secret of tls.secret, 'hub-tls', got 'other'"
+    )
+
+
+def test_fails_a_plain_name_for_a_gateway_api_listener(chart: cdk8s.Chart) -> None:
+    message = value_error(lambda: _route(chart, "hub-tls", user_hosts=None))
+    assert message == (
+        "test/Ingress: tls must be a TlsSecret or a HubCertificate (the listeners' certificate "
+        "and the hosts it covers), got 'hub-tls'"
+    )

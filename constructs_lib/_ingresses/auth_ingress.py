@@ -23,7 +23,7 @@ from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._ingresses._ingress_spec import ingress_spec, proxy_backend
 from constructs_lib._ingresses.auth_proxy import HUB_PATH, AuthProxy
-from constructs_lib._ingresses.certificate import HubCertificate
+from constructs_lib._ingresses.edge_tls import TlsSource, check_tls
 from constructs_lib._proxies.interfaces import IProxy
 
 __all__ = ["HUB_PATH", "INGRESS_NGINX_CONTROLLER", "USER_PATH", "AuthProxyIngress"]
@@ -75,10 +75,11 @@ class AuthProxyIngress(LibraryConstruct):
             servers accept the browser's Origin only from those, so others are refused).
         ingress_class: the IngressClass; default ``nginx``, as the auth annotations are
             ingress-nginx's.
-        tls_secret: the Secret with the hosts' certificate (with the hub's ``user_hosts``, the
-            wildcard's too), or a ``HubCertificate`` whose Secret that is (it must name every
-            host served); default ``None``, no TLS section (TLS ends before the controller, or
-            a certificate controller adds it).
+        tls_secret: the Secret with the hosts' certificate: a ``HubCertificate``, a
+            ``TlsSecret(name, hosts=...)`` naming the hosts its certificate covers, or (without
+            the hub's ``user_hosts``) a Secret's name; it must cover every host served, the
+            user servers' wildcard included; default ``None``, no TLS section (TLS ends before
+            the controller, or a certificate controller adds it).
         auth_proxy: oauth2-proxy's Service in the chart's namespace; default ``AuthProxy()``,
             Service ``oauth2-proxy`` port 80 (pods' port 4180), as oauth2-proxy's Helm chart
             makes it.
@@ -107,7 +108,7 @@ class AuthProxyIngress(LibraryConstruct):
         proxy: IProxy,
         hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         ingress_class: str = "nginx",
-        tls_secret: str | HubCertificate | None = None,
+        tls_secret: TlsSource | None = None,
         auth_proxy: AuthProxy = AuthProxy(),  # noqa: B008 - frozen value
         # oauth2-proxy's check and sign-in, under the hub's path on the same host.
         auth_url: str | Derived = Derived.FROM_AUTH_PROXY,
@@ -133,11 +134,14 @@ class AuthProxyIngress(LibraryConstruct):
             lambda: (proxy.hub.user_header, "Authorization"),
         )
         check_dns_subdomain(self, "ingress_class", ingress_class)
-        if isinstance(tls_secret, HubCertificate):
-            served = [*self.hosts, *((proxy.hub.user_hosts,) if proxy.hub.user_hosts else ())]
-            tls_secret = tls_secret.check_covers(self, "tls_secret", served)
-        elif tls_secret is not None:
-            check_dns_subdomain(self, "tls_secret", tls_secret)
+        user_hosts = proxy.hub.user_hosts
+        secret_name = check_tls(
+            self,
+            "tls_secret",
+            tls_secret,
+            [*self.hosts, *((user_hosts,) if user_hosts else ())],
+            user_hosts,
+        )
         if not auth_response_headers:
             raise invalid(
                 self,
@@ -148,7 +152,7 @@ class AuthProxyIngress(LibraryConstruct):
         check_dns_label(self, "auth_proxy.service", auth_proxy.service)
         for name, port in (("port", auth_proxy.port), ("target_port", auth_proxy.target_port)):
             check_port(self, f"auth_proxy.{name}", port)
-        self.tls_secret = tls_secret
+        self.tls_secret = secret_name
         self.controller = (
             controller.check(self, "controller")
             if isinstance(controller, NetworkPeer)
@@ -194,7 +198,7 @@ class AuthProxyIngress(LibraryConstruct):
                 name=name,
                 release=proxy.release,
                 ingress_class=ingress_class,
-                tls_secret=tls_secret,
+                tls_secret=secret_name,
                 rules=[*((host, path) for host in self.hosts), *more],
                 backend=backend,
                 annotations=annotations,

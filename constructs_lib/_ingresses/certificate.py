@@ -18,7 +18,7 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, check_dns_label, check_dns_subdomain
 from constructs_lib._core._objects import api_objects, object_spec
-from constructs_lib._core.user_hosts import matches_wildcard
+from constructs_lib._ingresses.tls import certificate_covers, https_listeners
 from constructs_lib._proxies.interfaces import IHub
 from hub_runtime.frozen import frozen
 
@@ -126,9 +126,7 @@ class HubCertificate(LibraryConstruct):
 
     def covers(self, host: str) -> bool:
         """Whether the certificate is valid for ``host`` (a name or a wildcard it lists)."""
-        return host in self.dns_names or any(
-            name.startswith("*.") and matches_wildcard(name, host) for name in self.dns_names
-        )
+        return certificate_covers(self.dns_names, host)
 
     def check_covers(self, scope: Construct, field: str, hosts: Sequence[str]) -> str:
         """The Secret's name, once every one of ``hosts`` is covered; else a ValueError."""
@@ -147,16 +145,4 @@ class HubCertificate(LibraryConstruct):
         """HTTPS listeners for a Gateway API ``Gateway`` (one per name: a listener has one
         ``hostname``), ending TLS with this certificate's Secret. Routes of the Gateway's
         namespace only, as Gateway API defaults: add ``allowedRoutes`` for the app's."""
-        return [
-            {
-                "name": f"https-{index}",
-                "protocol": "HTTPS",
-                "port": port,
-                "hostname": name,
-                "tls": {
-                    "mode": "Terminate",
-                    "certificateRefs": [{"kind": "Secret", "name": self.secret_name}],
-                },
-            }
-            for index, name in enumerate(self.dns_names)
-        ]
+        return https_listeners(self.secret_name, self.dns_names, port)

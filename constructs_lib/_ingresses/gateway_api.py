@@ -18,6 +18,9 @@ from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
 from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._ingresses.auth_ingress import USER_PATH
+from constructs_lib._ingresses.certificate import HubCertificate
+from constructs_lib._ingresses.edge_tls import check_tls
+from constructs_lib._ingresses.tls import TlsSecret
 from constructs_lib._proxies._proxy_checks import ingress_target
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 from hub_runtime.frozen import frozen
@@ -82,6 +85,11 @@ class GatewayApiIngress(LibraryConstruct):
             namespace (GEP-1762; Istio's). Envoy Gateway runs them in its own namespace with
             ``gateway.envoyproxy.io/owning-gateway-name``: pass those.
         route_namespace: where the HTTPRoute lives; default ``None``, the app's namespace.
+        tls: the certificate the Gateway's HTTPS listeners serve these hosts with, a
+            ``HubCertificate`` or ``TlsSecret`` (list its ``gateway_listeners()`` on the
+            Gateway): checked to cover every host the routes name, the user servers' wildcard
+            included (a listener's ``*.example.org`` admits routes of ``*.users.example.org``,
+            a certificate's does not cover them); default ``None``, not known here.
     """
 
     proxy = Handle[IProxy]("The proxy the HTTPRoute sends requests to.")
@@ -109,6 +117,8 @@ class GatewayApiIngress(LibraryConstruct):
         gateway_pods: NetworkPeer | Derived = Derived.FROM_GATEWAY,
         # None: the app's namespace, the proxy Service's.
         route_namespace: str | None = None,
+        # None: the Gateway's listeners' certificate is not known here.
+        tls: TlsSecret | HubCertificate | None = None,
     ) -> None:
         super().__init__(scope, id)
         chosen = resolve_proxy(self, proxy, jupyterhub)
@@ -121,6 +131,19 @@ class GatewayApiIngress(LibraryConstruct):
             "API) reach every path of the hub's port",
         )
         self.hosts = chosen.hub.ingress_hosts(self, hosts)
+        user_hosts = chosen.hub.user_hosts
+        if tls is not None and not isinstance(tls, TlsSecret | HubCertificate):
+            raise invalid(
+                self,
+                "tls",
+                tls,
+                "must be a TlsSecret or a HubCertificate (the listeners' certificate and the "
+                "hosts it covers)",
+            )
+        check_tls(
+            self, "tls", tls, [*self.hosts, *((user_hosts,) if user_hosts else ())], user_hosts
+        )
+        self.tls = tls
         if not isinstance(gateway, GatewayRef):
             raise invalid(self, "gateway", gateway, "must be a GatewayRef(name, namespace)")
         check_dns_subdomain(self, "gateway.name", gateway.name)

@@ -17,6 +17,7 @@ from constructs_lib._core.logins import HubLogin
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._ingresses._ingress_spec import ingress_spec, proxy_backend
 from constructs_lib._ingresses.auth_ingress import INGRESS_NGINX_CONTROLLER
+from constructs_lib._ingresses.edge_tls import TlsSource, check_tls
 from constructs_lib._proxies.interfaces import IProxy
 
 __all__ = ["NginxIngress"]
@@ -34,8 +35,11 @@ class NginxIngress(LibraryConstruct):
         proxy: the proxy whose public port every path goes to.
         hosts: the hosts served; default ``Derived.FROM_HUB``, the hub's ``public_hosts``.
         ingress_class: the IngressClass; default ``nginx``.
-        tls_secret: the Secret with the hosts' certificate; default ``None``, no TLS section
-            (TLS ends before the controller, or a certificate controller adds it).
+        tls_secret: the Secret with the hosts' certificate: a ``HubCertificate``, a
+            ``TlsSecret(name, hosts=...)`` naming the hosts its certificate covers, or (without
+            the hub's ``user_hosts``) a Secret's name; it must cover every host served, the
+            user servers' wildcard included; default ``None``, no TLS section (TLS ends before
+            the controller, or a certificate controller adds it).
         controller: the ingress controller's pods, for NetworkPolicies; default
             ingress-nginx's controller pods in namespace ``ingress-nginx``.
     """
@@ -50,7 +54,7 @@ class NginxIngress(LibraryConstruct):
         proxy: IProxy,
         hosts: Sequence[str] | Derived = Derived.FROM_HUB,
         ingress_class: str = "nginx",
-        tls_secret: str | None = None,
+        tls_secret: TlsSource | None = None,
         controller: NetworkPeer = INGRESS_NGINX_CONTROLLER,
     ) -> None:
         super().__init__(scope, id)
@@ -68,9 +72,14 @@ class NginxIngress(LibraryConstruct):
             )
         self.hosts = proxy.hub.ingress_hosts(self, hosts)
         check_dns_subdomain(self, "ingress_class", ingress_class)
-        if tls_secret is not None:
-            check_dns_subdomain(self, "tls_secret", tls_secret)
-        self.tls_secret = tls_secret
+        user_hosts = proxy.hub.user_hosts
+        self.tls_secret = check_tls(
+            self,
+            "tls_secret",
+            tls_secret,
+            [*self.hosts, *((user_hosts,) if user_hosts else ())],
+            user_hosts,
+        )
         self.controller = controller.check(self, "controller")
         (self.ingress,) = api_objects(
             self,
@@ -80,7 +89,7 @@ class NginxIngress(LibraryConstruct):
                     name=proxy.release,
                     release=proxy.release,
                     ingress_class=ingress_class,
-                    tls_secret=tls_secret,
+                    tls_secret=self.tls_secret,
                     rules=[(host, "/") for host in self.hosts],
                     backend=backend,
                 )

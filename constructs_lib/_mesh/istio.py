@@ -17,7 +17,7 @@ from constructs_lib._core._derived import Derived
 from constructs_lib._core._endpoints import gateway_name
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._names import APP_LABEL, Component, check_dns_subdomain, check_port
+from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._core._placement import chart_namespace, enter, join_app
 from constructs_lib._core._props import check_arguments
@@ -28,6 +28,8 @@ from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._ingresses.auth_ingress import USER_PATH
 from constructs_lib._ingresses.auth_proxy import HUB_PATH
 from constructs_lib._ingresses.certificate import HubCertificate
+from constructs_lib._ingresses.edge_tls import check_tls
+from constructs_lib._ingresses.tls import TlsSecret
 from constructs_lib._pods.user_pods import USER_PORT
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IHub, IJupyterHub, IngressTarget, IProxy
@@ -185,7 +187,8 @@ class IstioTls:
     ``credential_name``, which must be in the namespace of the gateway's pods (Istio reads it
     there, not in the Gateway's namespace). ``redirect_http`` keeps the HTTP port and answers
     every request on it with a 301 to HTTPS (``tls.httpsRedirect``); without it the Gateway
-    has no HTTP server at all.
+    has no HTTP server at all. With the hub's ``user_hosts`` the Secret must say which hosts
+    its certificate covers (``from_certificate`` or ``from_secret``), and cover the wildcard.
 
     ``http_workload_ports`` are the gateway pods' ports behind the HTTP server (an
     AuthorizationPolicy at a gateway matches the pods' ports, not the Service's): the ext-authz
@@ -203,12 +206,29 @@ class IstioTls:
     http_workload_ports: tuple[int, ...] = (80, 8080)
     # The certificate the Secret comes from, when known: checked against the hosts served.
     certificate: HubCertificate | None = None
+    # Or the Secret, made outside the app, with the hosts its certificate covers: the same.
+    secret: TlsSecret | None = None
 
     @classmethod
     def from_certificate(cls, certificate: HubCertificate, **fields: Any) -> IstioTls:
         """HTTPS with a ``HubCertificate``'s Secret (make it in the gateway pods' namespace);
         ``IstioIngress`` checks that it names every host the Gateway serves."""
         return cls(credential_name=certificate.secret_name, certificate=certificate, **fields)
+
+    @classmethod
+    def from_secret(cls, secret: TlsSecret, **fields: Any) -> IstioTls:
+        """HTTPS with a Secret made outside the app (in the gateway pods' namespace) whose
+        certificate covers ``secret.hosts``; ``IstioIngress`` checks that they are every host
+        the Gateway serves."""
+        return cls(credential_name=secret.name, secret=secret, **fields)
+
+    def source(self) -> tuple[str, str | TlsSecret | HubCertificate]:
+        """The field that says what the certificate covers, and its value."""
+        if self.certificate is not None:
+            return "tls.certificate", self.certificate
+        if self.secret is not None:
+            return "tls.secret", self.secret
+        return "tls.credential_name", self.credential_name
 
 
 @frozen
@@ -303,8 +323,11 @@ class IstioIngress(LibraryConstruct):
         gateway_pods: the ingress gateway's pods (selected by the Gateway, admitted by policies);
             default ``NetworkPeer.ISTIO_INGRESS_GATEWAY``, Istio's default install.
         port: the Gateway's HTTP port; default 80.
-        tls: HTTPS on the Gateway (``IstioTls(credential_name=...)``: port 443, HTTP redirected
-            to it); default ``None``, plain HTTP on ``port`` only (TLS ends before the gateway).
+        tls: HTTPS on the Gateway (port 443, HTTP redirected to it):
+            ``IstioTls.from_certificate(...)``, ``IstioTls.from_secret(TlsSecret(name,
+            hosts=...))`` or, without the hub's ``user_hosts``, ``IstioTls(credential_name=...)``;
+            the certificate must cover every host served, the user servers' wildcard included;
+            default ``None``, plain HTTP on ``port`` only (TLS ends before the gateway).
         retries: how the gateway retries a request to the proxy; default ``Retries()``, 3 attempts,
             POST and PATCH only when the proxy never got them.
         telemetry: tracing, metrics and access-log providers; default ``MeshTelemetry()``.
@@ -387,14 +410,25 @@ class IstioIngress(LibraryConstruct):
             )
         check_port(self, "port", port)
         if tls is not None:
-            check_dns_subdomain(self, "tls.credential_name", tls.credential_name)
+            if tls.certificate is not None and tls.secret is not None:
+                raise invalid(
+                    self, "tls.secret", tls.secret, "must not be given with tls.certificate"
+                )
+            field, source = tls.source()
+            secret_name = check_tls(self, field, source, self.gateway_hosts, self.user_hosts)
+            if secret_name != tls.credential_name:
+                raise invalid(
+                    self,
+                    "tls.credential_name",
+                    tls.credential_name,
+                    f"must be the Secret of {field}, {secret_name!r}",
+                )
             check_port(self, "tls.port", tls.port)
             if tls.redirect_http and tls.port == port:
                 raise invalid(self, "tls.port", tls.port, f"must differ from the HTTP port {port}")
             for index, workload_port in enumerate(tls.http_workload_ports):
                 check_port(self, f"tls.http_workload_ports[{index}]", workload_port)
             if tls.certificate is not None:
-                tls.certificate.check_covers(self, "tls.certificate", self.gateway_hosts)
                 _check_gateway_namespace(self, tls.certificate, gateway_pods)
         self.tls = tls
         retries.check(self)
