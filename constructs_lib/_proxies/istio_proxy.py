@@ -189,12 +189,6 @@ class IstioProxy(LibraryConstruct):
     """
 
     hub = Handle[IHub]("The hub whose routes this proxy writes.")
-    service_account = Handle[cdk8s.ApiObject]("The proxy's ServiceAccount.")
-    role = Handle[cdk8s.ApiObject]("The Role that lets the proxy write VirtualServices.")
-    role_binding = Handle[cdk8s.ApiObject]("The RoleBinding of ``role`` to ``service_account``.")
-    service = Handle[cdk8s.ApiObject]("The proxy's API Service.")
-    deployment = Handle[cdk8s.ApiObject]("The proxy's Deployment.")
-    disruption_budget = Handle[cdk8s.ApiObject]("The proxy's PodDisruptionBudget.")
 
     API_PORT = ISTIO_PROXY_API_PORT
     SERVICE_API_PORT = PROXY_SERVICE_API_PORT

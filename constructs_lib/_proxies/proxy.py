@@ -244,13 +244,6 @@ class CHProxy(LibraryConstruct):
 
     hub = Handle[IHub]("The hub this proxy routes to and takes routes from.")
     routes = Handle[RouteStore]("Where the routes live: in Redis, or in the proxy's memory.")
-    service_account = Handle[cdk8s.ApiObject]("The proxy's ServiceAccount.")
-    service = Handle[cdk8s.ApiObject]("The proxy's Service (public and API ports).")
-    deployment = Handle[cdk8s.ApiObject]("The proxy's Deployment.")
-    disruption_budget = Handle[cdk8s.ApiObject]("The proxy's PodDisruptionBudget.")
-    autoscaler = Handle[cdk8s.ApiObject | None](
-        "The proxy's HorizontalPodAutoscaler; ``None`` at a fixed replica count."
-    )
 
     PORT = PROXY_PORT
     API_PORT = PROXY_API_PORT

@@ -109,9 +109,6 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
         resources: default 10m/64Mi requested, 500m/256Mi limit.
     """
 
-    service = Handle[cdk8s.ApiObject]("The Redis Service.")
-    stateful_set = Handle[cdk8s.ApiObject]("The Redis StatefulSet.")
-
     shared = True
     service = Handle[cdk8s.ApiObject]("Redis's Service.")
     stateful_set = Handle[cdk8s.ApiObject]("Redis's StatefulSet, one replica with its volume.")
