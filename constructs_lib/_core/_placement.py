@@ -27,6 +27,7 @@ __all__ = [
     "enter",
     "join_app",
     "others_in_app",
+    "parent_of",
 ]
 
 T = TypeVar("T")
@@ -60,6 +61,12 @@ def ref(construct: IConstruct) -> str:
 def enter(construct: Construct, scope: Construct) -> None:
     """Record that ``construct`` was made in ``scope``: its chart is then found on this side."""
     _parents[ref(construct)] = scope
+
+
+def parent_of(construct: Construct) -> Construct:
+    """``construct.node.scope``, without asking jsii when ``enter`` recorded it."""
+    parent = _parents.get(ref(construct))
+    return construct.node.scope if parent is None else parent  # type: ignore[return-value]
 
 
 def chart_of(scope: Construct) -> cdk8s.Chart:

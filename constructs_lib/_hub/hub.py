@@ -517,6 +517,7 @@ class HubStatefulSet(LibraryConstruct):
             ],
         )
         self.user_priority_class = priority_class[0] if priority_class else None
+        self._burst_scope: Construct | None = None
         self._add_burst_objects()
         hub_container = stateful_set.body["spec"]["template"]["spec"]["containers"][0]
         self.env = ContainerEnv(self, self.stateful_set, 0, hub_container["env"], (TOKEN_ENV,))
@@ -585,7 +586,9 @@ class HubStatefulSet(LibraryConstruct):
     def _add_burst_objects(self) -> None:
         """Placeholders, image puller and user scheduler (as ``user_pods`` asks), made again
         from the profiles when one is added."""
-        self.node.try_remove_child(BURST_SCOPE)
+        if self._burst_scope is not None:
+            self.node.try_remove_child(BURST_SCOPE)
+            self._burst_scope = None
         specs = burst_specs(
             self._user_pods,
             release=self.release,
@@ -594,7 +597,8 @@ class HubStatefulSet(LibraryConstruct):
             priority_class=self.settings.spawner.priority_class_name,
         )
         if specs:
-            api_objects(Construct(self, BURST_SCOPE), specs)
+            self._burst_scope = Construct(self, BURST_SCOPE)
+            api_objects(self._burst_scope, specs)
 
     @property
     def settings(self) -> HubSettings:

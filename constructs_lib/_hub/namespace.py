@@ -27,6 +27,7 @@ from constructs_lib._core._placement import (
     enter,
     join_app,
     others_in_app,
+    parent_of,
 )
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core._quantity import check_quantity, format_cpu, format_memory
@@ -179,7 +180,7 @@ def _check_mesh(namespace: HubNamespace, release: str, istio_init: bool) -> None
     """The release's JupyterHub, made before, decides whether its pods get Istio's init
     container: a namespace that says otherwise would refuse them or admit too much."""
     for hub in others_in_app(namespace, HubStatefulSet, release):
-        owner = hub.node.scope
+        owner = parent_of(hub)
         if not isinstance(owner, JupyterHub):
             continue
         wanted = owner.mesh is not None and owner.mesh.init_container
