@@ -93,6 +93,14 @@ def test_returning_user_is_logged_in(hub: Deployment) -> None:
     assert sorted(hub.user_model("rita")["roles"]) == ["user"]
 
 
+def test_an_admin_opens_every_server(hub: Deployment) -> None:
+    """What ``HubOptions.admin_access`` says: JupyterHub 5's admin role holds
+    ``access:servers`` (and ``tokens``, for any user), whatever ``admin_access`` is."""
+    scopes = set(hub.session_model(login(hub, ADMIN))["scopes"])
+    assert {"access:servers", "admin:servers", "tokens"} <= scopes
+    assert "access:servers" not in hub.session_model(login(hub, "rosa"))["scopes"]
+
+
 def test_removed_default_role_is_granted_again_at_login(hub: Deployment) -> None:
     """JupyterHub's login guarantees the ``user`` role; the hub's start does not restore it."""
     login(hub, "dora")

@@ -161,7 +161,11 @@ class HubOptions:
         allowed_groups: groups whose members may use the hub (besides admins); default none.
             Needs ``HeaderTrust.jwt_proof`` and ``allow_all=False``.
         allow_all: whether every user the auth proxy lets through may use the hub; default ``True``.
-        admin_access: whether admins may open other users' servers; default ``False``.
+        admin_access: the reference's JupyterHub setting; default ``False``. It cannot keep
+            admins out of users' servers in JupyterHub 5: the admin role holds
+            ``access:servers`` and ``tokens`` for every user, and JupyterHub refuses a narrower
+            admin role (``jupyterhub/roles.py``, ``create_role``). Whoever must not open other
+            users' servers must not be an admin.
         admins_managed_in_hub: whether admins may be made and unmade in the hub (its admin
             page, its API); default ``False``: ``admin_users`` alone decides, and an admin
             the settings no longer name is none once the hub starts or at their next request.

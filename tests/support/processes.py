@@ -442,16 +442,22 @@ class Deployment:
         found: dict[str, Any] = response.json()
         return found
 
-    def session_user(self, session: requests.Session) -> str:
-        """The user the session's cookie belongs to, from /hub/api/user through the proxy
-        (cookie auth needs the XSRF token, which /hub/home sets)."""
+    def session_model(self, session: requests.Session) -> dict[str, Any]:
+        """The model of the user the session's cookie belongs to, with the scopes it holds,
+        from /hub/api/user through the proxy (cookie auth needs the XSRF token, which
+        /hub/home sets)."""
         session.get(f"{self.proxy_url}/hub/home", allow_redirects=False, timeout=30)
         xsrf = session.cookies.get("_xsrf", path="/hub/") or session.cookies.get("_xsrf") or ""
         response = session.get(
             f"{self.proxy_url}/hub/api/user", timeout=30, headers={"X-XSRFToken": xsrf}
         )
         assert response.status_code == 200, (response.status_code, response.text[:300])
-        return str(response.json()["name"])
+        model: dict[str, Any] = response.json()
+        return model
+
+    def session_user(self, session: requests.Session) -> str:
+        """The user the session's cookie belongs to."""
+        return str(self.session_model(session)["name"])
 
     def start_server(self, user: str, timeout: float = 60) -> None:
         self.api("POST", f"/users/{user}", json={})
