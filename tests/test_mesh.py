@@ -179,6 +179,11 @@ def test_no_prometheus_policy_when_nothing_is_scraped() -> None:
     chart = make_chart()
     names = _policies(chart, mesh=None, hub_options=HubOptions(prometheus_scrape=False))
     assert "allow-prometheus" not in names
+    # Nor metrics for anyone the proxy lets through: they need a read:metrics token.
+    (config_map,) = [
+        m for m in synth(chart) if m["kind"] == "ConfigMap" and "settings.json" in m["data"]
+    ]
+    assert json.loads(config_map["data"]["settings.json"])["metrics_require_auth"] is True
 
 
 def test_policies_admit_telepresence_only_when_asked(chart: cdk8s.Chart) -> None:

@@ -192,12 +192,14 @@ class HubOptions:
         sidecar: Istio injection and the sidecar's resources; default ``None``, no injection
             (under ``JupyterHub`` its ``mesh`` sets it).
         prometheus_scrape: whether the pod carries Prometheus scrape annotations for
-            ``/hub/metrics``; default ``True``. None with a ``metrics_token``: such a scrape
-            sends no token.
+            ``/hub/metrics``, which the hub then answers without a token, to anyone the proxy
+            lets through as well (it forwards every ``/hub/`` path); default ``True``, the
+            reference's. ``False``: no annotations, and ``/hub/metrics`` needs a token with
+            ``read:metrics`` (JupyterHub's ``authenticate_prometheus``). None with a
+            ``metrics_token``: such a scrape sends no token.
         metrics_token: the Secret holding the token Prometheus reads ``/hub/metrics`` with
             (``MetricsToken``): the hub then answers it only with that token (JupyterHub's
-            ``read:metrics``), as ``HubMonitoring`` needs; default ``None``, the metrics
-            answer without a token (for the scrape annotations).
+            ``read:metrics``), as ``HubMonitoring`` needs; default ``None``.
         dns_ndots: the pod's DNS ``ndots``; default 1 (no search-list fan-out); ``None`` keeps the
             cluster's.
         extra_config: traits the typed options do not cover, by configurable class (one of
@@ -258,7 +260,7 @@ class HubOptions:
     # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
     sidecar: IstioSidecar | None = None
     prometheus_scrape: bool = True
-    # None: /hub/metrics needs no token (the scrape annotations carry none).
+    # None: no token; /hub/metrics then needs none while scraped by annotations.
     metrics_token: MetricsToken | None = None
     dns_ndots: int | None = 1
     # JupyterHub/KubeSpawner traits the typed options do not cover, by class (as z2jh's
@@ -625,7 +627,8 @@ class HubStatefulSet(LibraryConstruct):
             # User servers keep running while the hub restarts.
             cleanup_servers=False,
             activity_interval_seconds=self._activity_interval_seconds,
-            metrics_require_auth=options.metrics_token is not None,
+            # Anyone the proxy lets through may read what needs no token.
+            metrics_require_auth=not options.scraped_by_annotations,
             metrics_token_env=METRICS_TOKEN_ENV if options.metrics_token is not None else None,
             debug_env=DEBUG_ENV,
             auth=AuthSettings(
