@@ -33,6 +33,7 @@ from constructs_lib import (
     External,
     HeaderTrust,
     HubNetworkPolicies,
+    HubOptions,
     HubResourceQuota,
     ImagePullPolicy,
     IstioIngress,
@@ -155,6 +156,9 @@ class DevChart(cdk8s.Chart):
             ),
             image_pull_secrets=image_pull_secrets,
             kubernetes_version=kubernetes_version,
+            # The reference's tokenless scrape of /hub/metrics (through the sidecar's merged
+            # metrics); only signed-in users get past the edge's check to read it too.
+            hub_options=HubOptions(prometheus_scrape=True),
         )
         hub = self.jupyterhub.hub
         tls = resolve(

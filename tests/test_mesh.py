@@ -33,6 +33,9 @@ TOKEN = ProxyToken.from_existing_secret("proxy-token")
 INJECT = "sidecar.istio.io/inject"
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
+# The hub scraped by its annotations (tokenless /hub/metrics), as the reference has it.
+SCRAPED = HubOptions(prometheus_scrape=True)
+
 
 def _jupyterhub(chart: cdk8s.Chart, **props: Any) -> JupyterHub:
     return JupyterHub(
@@ -141,8 +144,10 @@ PROMETHEUS = (
 
 
 def _scrapes(mesh: IstioMesh | None, **props: Any) -> dict[str, set[int]]:
-    """The ports Prometheus is admitted to on the hub and a user pod, of those it might scrape."""
+    """The ports Prometheus is admitted to on the hub and a user pod, of those it might scrape
+    (the hub scraped by its annotations unless ``props`` say otherwise)."""
     chart = make_chart()
+    props.setdefault("hub_options", SCRAPED)
     jupyterhub = _jupyterhub(chart, mesh=mesh, **props)
     HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
     policies = [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
@@ -167,12 +172,24 @@ def test_prometheus_not_admitted_to_user_pods_not_scraped() -> None:
 
 def test_prometheus_admitted_to_the_hub_metrics_without_a_mesh() -> None:
     chart = make_chart()
-    _jupyterhub(chart, mesh=None)
+    _jupyterhub(chart, mesh=None, hub_options=SCRAPED)
     annotations = _pod_metadata(synth(chart), "StatefulSet")["annotations"]
     assert annotations["prometheus.io/port"] == str(HUB_PORT)
     assert _scrapes(None) == {"hub": {HUB_PORT}, "user": set()}
     own = _scrapes(None, user_pods=UserPods(prometheus_port=9100))
     assert own == {"hub": {HUB_PORT}, "user": {9100}}
+
+
+def test_the_hub_is_not_scraped_by_default() -> None:
+    """As JupyterHub and z2jh: /hub/metrics answers a read:metrics token only."""
+    chart = make_chart()
+    _jupyterhub(chart, mesh=None)
+    manifests = synth(chart)
+    annotations = _pod_metadata(manifests, "StatefulSet").get("annotations", {})
+    assert not [key for key in annotations if key.startswith("prometheus.io/")]
+    settings = json.loads(find(manifests, "ConfigMap")["data"][SETTINGS_FILE_NAME])
+    assert settings["metrics_require_auth"] is True
+    assert _scrapes(None, hub_options=HubOptions()) == {"hub": set(), "user": set()}
 
 
 def test_no_prometheus_policy_when_nothing_is_scraped() -> None:
@@ -269,7 +286,7 @@ def test_fails_a_bad_mesh(chart: cdk8s.Chart, mesh: object, message: str) -> Non
 
 def test_one_prometheus_port_for_every_pod() -> None:
     chart = make_chart()
-    jupyterhub = _jupyterhub(chart, mesh=IstioMesh(metrics_port=15090))
+    jupyterhub = _jupyterhub(chart, mesh=IstioMesh(metrics_port=15090), hub_options=SCRAPED)
     HubNetworkPolicies(
         chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY, prometheus_port=9100
     )

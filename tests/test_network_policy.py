@@ -13,6 +13,7 @@ from constructs_lib import (
     Component,
     Flow,
     HubNetworkPolicies,
+    HubOptions,
     JupyterHub,
     NetworkPeer,
 )
@@ -78,8 +79,10 @@ def test_user_servers_cannot_reach_proxy_or_other_hub_ports(
     assert allowed(policies, user, jupyterhub.hub.labels, 8081)
 
 
-def test_prometheus_scrapes_sidecars(setup: tuple[JupyterHub, list[dict[str, Any]]]) -> None:
-    jupyterhub, policies = setup
+def test_prometheus_scrapes_sidecars(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart, hub_options=HubOptions(prometheus_scrape=True))
+    HubNetworkPolicies(chart, "NetworkPolicies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    policies = [m for m in synth(chart) if m["kind"] == "NetworkPolicy"]
     prometheus = (
         dict(NetworkPeer.PROMETHEUS.namespace_labels),
         dict(NetworkPeer.PROMETHEUS.pod_labels),

@@ -193,9 +193,9 @@ class HubOptions:
             (under ``JupyterHub`` its ``mesh`` sets it).
         prometheus_scrape: whether the pod carries Prometheus scrape annotations for
             ``/hub/metrics``, which the hub then answers without a token, to anyone the proxy
-            lets through as well (it forwards every ``/hub/`` path); default ``True``, the
-            reference's. ``False``: no annotations, and ``/hub/metrics`` needs a token with
-            ``read:metrics`` (JupyterHub's ``authenticate_prometheus``). None with a
+            lets through as well (it forwards every ``/hub/`` path); default ``False``, as
+            JupyterHub and z2jh: ``/hub/metrics`` needs a token with ``read:metrics``
+            (``authenticate_prometheus``). ``True`` is the reference's. None with a
             ``metrics_token``: such a scrape sends no token.
         metrics_token: the Secret holding the token Prometheus reads ``/hub/metrics`` with
             (``MetricsToken``): the hub then answers it only with that token (JupyterHub's
@@ -259,7 +259,8 @@ class HubOptions:
     pre_stop_seconds: int = 3
     # No mesh unless chosen: JupyterHub(mesh=IstioMesh()) is the one choice for every part.
     sidecar: IstioSidecar | None = None
-    prometheus_scrape: bool = True
+    # The metrics answer only a token unless scraped by annotations (JupyterHub's default).
+    prometheus_scrape: bool = False
     # None: no token; /hub/metrics then needs none while scraped by annotations.
     metrics_token: MetricsToken | None = None
     dns_ndots: int | None = 1
