@@ -28,7 +28,7 @@ import pytest
 import requests
 
 from hub_runtime.login_settings import LoginSettings
-from hub_runtime.settings import parse_settings
+from hub_runtime.settings import HubSettings, parse_settings
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, IdpUser, OidcProvider, oidc_provider
 from tests.support.processes import Deployment, deployment, free_port
@@ -36,14 +36,19 @@ from tests.support.processes import Deployment, deployment, free_port
 pytestmark = pytest.mark.slow  # a provider, a proxy and a hub
 
 
-def minimal_login() -> LoginSettings:
-    """The login settings dist/minimal's hub ConfigMap holds."""
+def minimal_settings() -> HubSettings:
+    """The settings dist/minimal's hub ConfigMap holds."""
     (config_map,) = [
         m
         for m in read_manifests(ROOT / "dist" / "minimal")
         if m["kind"] == "ConfigMap" and "settings.json" in m.get("data", {})
     ]
-    login = parse_settings(config_map["data"]["settings.json"], source="dist/minimal").login
+    return parse_settings(config_map["data"]["settings.json"], source="dist/minimal")
+
+
+def minimal_login() -> LoginSettings:
+    """The login settings dist/minimal's hub ConfigMap holds."""
+    login = minimal_settings().login
     assert login is not None, "dist/minimal's hub has no login of its own"
     return login
 
@@ -138,6 +143,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
             },
             login=login,
+            metrics_require_auth=minimal_settings().metrics_require_auth,
         ) as hub:
             yield Running(idp, hub)
 
@@ -379,6 +385,15 @@ def test_code_for_another_client_is_refused(running: Running) -> None:
     response = flow.session.get(other.callback_url, allow_redirects=False, timeout=30)
     assert response.status_code == 403, (response.status_code, text(response)[:300])
     assert session_user(running, flow) is None
+
+
+def test_metrics_need_a_token_through_the_proxy(running: Running) -> None:
+    """``minimal``'s hub logs users in itself, so its proxy is open to anyone: its metrics
+    answer only a ``read:metrics`` token, not a visitor, not a signed-in user."""
+    url = f"{running.hub.proxy_url}/hub/metrics"
+    assert requests.get(url, timeout=30).status_code == 403
+    flow = log_in(running, ALICE)
+    assert flow.session.get(url, timeout=30).status_code == 403
 
 
 def test_client_secret_is_not_in_the_settings(running: Running) -> None:
