@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient
 
@@ -187,6 +188,10 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
         sys.executable,
         "-m",
         "jupyterhub_idle_culler",
+        # The hub's API over the pod's loopback, as z2jh's jupyterhub_config.py gives it:
+        # JUPYTERHUB_API_URL names the hub's Service, a detour out of the pod that its
+        # NetworkPolicies and mesh rules would have to admit.
+        f"--url={culler_api_url(settings)}",
         f"--timeout={culler.timeout_seconds}",
         f"--cull-every={culler.every_seconds}",
         f"--concurrency={culler.concurrency}",
@@ -201,6 +206,13 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
     if culler.remove_named_servers:
         command.append("--remove-named-servers=true")
     return {"name": "idle-culler", "command": command}
+
+
+def culler_api_url(settings: HubSettings) -> str:
+    """The hub's API on the loopback address of the family the hub binds."""
+    bind = urlsplit(settings.bind_url)
+    host = "[::1]" if bind.hostname and ":" in bind.hostname else "127.0.0.1"
+    return f"{bind.scheme}://{host}:{bind.port}/hub/api"
 
 
 def culler_scopes(settings: HubSettings) -> list[str]:

@@ -62,7 +62,7 @@ def _parsed(command: list[str]) -> dict[str, Any]:
         with pytest.raises(_Parsed):
             jupyterhub_idle_culler.main()
     names = [
-        *("timeout", "cull_every", "concurrency", "max_age"),
+        *("url", "timeout", "cull_every", "concurrency", "max_age"),
         *("cull_users", "cull_admin_users", "remove_named_servers"),
     ]
     return {name: getattr(parser, name) for name in names}
@@ -109,6 +109,7 @@ def test_the_culler_parses_every_flag(tmp_path: Path) -> None:
     (service,) = _applied(tmp_path, settings).JupyterHub.services
     assert service == culler_service(settings)
     assert _parsed(service["command"]) == {
+        "url": "http://127.0.0.1:8081/hub/api",
         "timeout": 120,
         "cull_every": 30,
         "concurrency": 3,
@@ -122,6 +123,7 @@ def test_the_culler_parses_every_flag(tmp_path: Path) -> None:
 def test_the_culler_parses_the_defaults(tmp_path: Path) -> None:
     (service,) = _applied(tmp_path, dev_settings()).JupyterHub.services
     assert _parsed(service["command"]) == {
+        "url": "http://127.0.0.1:8081/hub/api",
         "timeout": 3600,
         "cull_every": 600,
         "concurrency": 10,

@@ -11,12 +11,22 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     CHProxy,
     Component,
+    EntraIdLogin,
     Flow,
+    GitHubLogin,
+    GoogleLogin,
+    HubDatabase,
     HubNetworkPolicies,
+    HubOptions,
+    IstioIngress,
     JupyterHub,
+    LdapLogin,
     NetworkPeer,
+    OidcLogin,
+    SecretKeyRef,
 )
-from tests.support.builders import make_jupyterhub, synth
+from tests.support.builders import make_chart, make_jupyterhub, synth
+from tests.support.hub_calls import API_SERVERS, PUBLIC_ADDRESS, calls
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.network_policy import NAMESPACE_LABELS, Destination, allowed, egress_allowed
 
@@ -105,6 +115,8 @@ def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
         "jupyterhub-hub",
         "jupyterhub-proxy",
         "jupyterhub-singleuser-server",
+        "jupyterhub-hub-egress",
+        "jupyterhub-proxy-egress",
     ]
 
 
@@ -234,3 +246,230 @@ def test_pause_pods_send_and_receive_nothing(component: str) -> None:
         assert egress_allowed(policies, {"app": "other"}, to, port, protocol)
     peer = ({"name": "jupyterhub"}, {"app.kubernetes.io/name": "jupyterhub"})
     assert not allowed(policies, peer, pause, 8080)
+
+
+def _egress_policies(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in manifests if m["kind"] == "NetworkPolicy"]
+
+
+def _component(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": component}
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_hub_and_proxy_reach_everything_they_call(app: str) -> None:
+    """Each connection the shipped app's hub and proxy open (read from its settings, the
+    authenticator class, the proxy's arguments and environment, the Roles, DNS, istiod)."""
+    manifests = read_manifests(ROOT / "dist" / app)
+    policies = _egress_policies(manifests)
+    found = list(calls(manifests))
+    assert {c.what for c in found} >= {"proxy API", "DNS", "Kubernetes API", "--default-target"}
+    for call in found:
+        assert egress_allowed(
+            policies, _component(call.source), call.to, call.port, call.protocol
+        ), call
+    # The policies select the pods: an unselected pod is not what makes these pass.
+    assert any(
+        p["spec"]["podSelector"].get("matchLabels") == _component("hub")
+        and "Egress" in p["spec"]["policyTypes"]
+        for p in policies
+    )
+
+
+OTHER_POD = Destination("10.42.0.99", NAMESPACE_LABELS, {"app": "other"})
+ELSEWHERE = Destination("10.43.0.99", {"kubernetes.io/metadata.name": "other"}, {"app": "other"})
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+@pytest.mark.parametrize("source", ["hub", "proxy"])
+@pytest.mark.parametrize(
+    ("to", "port"),
+    [
+        (Destination("169.254.169.254"), 80),
+        (Destination("169.254.169.254"), 443),
+        (Destination("fd00:ec2::254"), 80),
+        (OTHER_POD, 8081),
+        (OTHER_POD, 5432),
+        (ELSEWHERE, 8080),
+        (ELSEWHERE, 389),
+        (Destination(PUBLIC_ADDRESS), 22),
+        (Destination(PUBLIC_ADDRESS), 80),
+        (Destination("10.1.2.3"), 5432),
+    ],
+)
+def test_hub_and_proxy_reach_nothing_else(
+    app: str, source: str, to: Destination, port: int
+) -> None:
+    """Not the cloud metadata (the node's credentials), not other pods, not the internet but
+    on the ports their calls use."""
+    policies = _egress_policies(read_manifests(ROOT / "dist" / app))
+    assert not egress_allowed(policies, _component(source), to, port)
+
+
+def test_only_the_hub_reaches_its_provider() -> None:
+    policies = _egress_policies(read_manifests(ROOT / "dist" / "minimal"))
+    provider = Destination(PUBLIC_ADDRESS)
+    assert egress_allowed(policies, _component("hub"), provider, 443)
+    assert not egress_allowed(policies, _component("proxy"), provider, 443)
+    # Private addresses are not where a provider on the internet is (443 itself is open to
+    # them for the API server, unless api_server_cidrs narrows it: the next test).
+    assert not egress_allowed(policies, _component("hub"), OTHER_POD, 8443)
+    assert not egress_allowed(policies, _component("hub"), Destination("10.1.2.3"), 636)
+
+
+SECRET = SecretKeyRef("hub-login", "client-secret")
+LOGINS = {
+    "oidc": OidcLogin(
+        issuer="https://auth.example.org/realms/staff",
+        client_id="jupyterhub",
+        client_secret=SECRET,
+        allow_all=True,
+    ),
+    "oidc-in-cluster": OidcLogin(
+        issuer="https://keycloak.identity.svc.cluster.local:8443/realms/staff",
+        client_id="jupyterhub",
+        client_secret=SECRET,
+        allow_all=True,
+    ),
+    "github": GitHubLogin(client_id="Iv1.0123", client_secret=SECRET, organizations=["org"]),
+    "github-enterprise": GitHubLogin(
+        client_id="Iv1.0123",
+        client_secret=SECRET,
+        organizations=["org"],
+        github_url="https://github.example.org",
+    ),
+    "google": GoogleLogin(
+        client_id="1234-abc.apps.googleusercontent.com",
+        client_secret=SECRET,
+        hosted_domains=["example.org"],
+        allow_all=True,
+    ),
+    "entra": EntraIdLogin(
+        tenant_id="8a6f1c7e-0d0b-4c9a-9f0e-1f2a3b4c5d6e",
+        client_id="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        client_secret=SECRET,
+        allow_all=True,
+    ),
+    "ldaps": LdapLogin(
+        server_url="ldaps://ldap.example.org",
+        user_search_base="ou=people,dc=example,dc=org",
+        dn_templates=["uid={username},ou=people,dc=example,dc=org"],
+        allow_all=True,
+    ),
+    "ldap-in-cluster": LdapLogin(
+        server_url="ldap://openldap.directory.svc:1389",
+        user_search_base="ou=people,dc=example,dc=org",
+        dn_templates=["uid={username},ou=people,dc=example,dc=org"],
+        allow_all=True,
+    ),
+    "ldap-address": LdapLogin(
+        server_url="ldap://10.20.30.40",
+        user_search_base="ou=people,dc=example,dc=org",
+        dn_templates=["uid={username},ou=people,dc=example,dc=org"],
+        allow_all=True,
+    ),
+}
+DATABASES = {
+    "sqlite": None,
+    "postgresql": HubDatabase.postgresql(password_secret="db", host="db.example.org"),
+    "postgresql-in-cluster": HubDatabase.postgresql(
+        password_secret="db", host="pg-rw.databases.svc.cluster.local"
+    ),
+}
+
+
+@pytest.mark.parametrize("mesh", [True, False], ids=["mesh", "no-mesh"])
+@pytest.mark.parametrize("database", list(DATABASES))
+@pytest.mark.parametrize("login", list(LOGINS))
+def test_hub_reaches_its_login_and_database(login: str, database: str, mesh: bool) -> None:
+    """For every login type: each endpoint the hub's authenticator calls and its database."""
+    chart = make_chart()
+    props: dict[str, Any] = {} if mesh else {"mesh": None}
+    chosen = DATABASES[database]
+    if chosen is not None:
+        props["hub_options"] = HubOptions(database=chosen)
+    jupyterhub = make_jupyterhub(chart, header_trust=None, authenticator=LOGINS[login], **props)
+    if mesh:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    # The API server narrowed to its addresses, so that its 443 admits no provider.
+    HubNetworkPolicies(
+        chart,
+        "Policies",
+        jupyterhub=jupyterhub,
+        ingress_from=GATEWAY,
+        api_server_cidrs=[f"{address}/32" for address, _ in API_SERVERS],
+    )
+    manifests = synth(chart)
+    policies = _egress_policies(manifests)
+    found = list(calls(manifests))
+    outside = [c for c in found if c.what.startswith(("login", "database"))]
+    assert outside, found
+    for call in found:
+        assert egress_allowed(
+            policies, _component(call.source), call.to, call.port, call.protocol
+        ), call
+    for call in outside:
+        # The login's and database's own ports only, and only from the hub.
+        assert not egress_allowed(policies, _component("proxy"), call.to, call.port), call
+        assert not egress_allowed(policies, _component("hub"), call.to, 22), call
+    assert not egress_allowed(policies, _component("hub"), Destination("169.254.169.254"), 80)
+    if mesh and login.endswith("in-cluster"):
+        # The mesh's Sidecar names the other namespace's Service the hub calls.
+        (sidecar,) = [
+            m
+            for m in manifests
+            if m["kind"] == "Sidecar" and m["metadata"]["name"] == "jupyterhub-hub"
+        ]
+        hosts = sidecar["spec"]["egress"][0]["hosts"]
+        assert any(
+            h.endswith(".svc.cluster.local")
+            and not h.startswith(("istio-system/", "otel/", "default/"))
+            for h in hosts
+        ), hosts
+
+
+def test_api_server_can_be_narrowed(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    HubNetworkPolicies(
+        chart,
+        "Policies",
+        jupyterhub=jupyterhub,
+        ingress_from=GATEWAY,
+        api_server_cidrs=["172.18.0.2/32"],
+        api_server_ports=[6443],
+    )
+    policies = _egress_policies(synth(chart))
+    hub = _component("hub")
+    assert egress_allowed(policies, hub, Destination("172.18.0.2"), 6443)
+    assert not egress_allowed(policies, hub, Destination("10.0.0.1"), 443)
+    assert not egress_allowed(policies, hub, Destination("172.18.0.3"), 6443)
+    assert not egress_allowed(policies, hub, OTHER_POD, 443)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"api_server_cidrs": "10.0.0.1/32"},
+            "api_server_cidrs must be a list of CIDRs, e.g. ['10.0.0.1/32'], got '10.0.0.1/32'",
+        ),
+        (
+            {"api_server_cidrs": ["10.0.0.1/8"]},
+            "api_server_cidrs[0] must be a network in CIDR notation (no host bits), got "
+            "'10.0.0.1/8'",
+        ),
+        (
+            {"api_server_ports": [0]},
+            "api_server_ports[0] must be a TCP port from 1 to 65535, got 0",
+        ),
+        (
+            {"api_server_ports": []},
+            "api_server_ports must be a list of TCP ports, e.g. [443, 6443], got []",
+        ),
+    ],
+)
+def test_api_server_props_refused(chart: cdk8s.Chart, props: dict[str, Any], message: str) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    with pytest.raises(ValueError) as error:
+        HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY, **props)
+    assert str(error.value) == f"test/Policies: {message}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import cdk8s
@@ -17,18 +19,24 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._placement import chart_namespace
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._mesh_choice import scrape_ports
+from constructs_lib._hub.egress import (
+    API_SERVER_CIDRS,
+    API_SERVER_PORTS,
+    CLOUD_METADATA,
+    egress_rules,
+)
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 
 __all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
 
 TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
-# Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
-# node's credentials, so user pods get no route to it (as z2jh's default).
-CLOUD_METADATA = ("169.254.169.254/32", "fd00:ec2::254/128")
+# The components whose egress is exactly what they call (user servers call what their users do).
+_EGRESS_COMPONENTS = (Component.HUB, Component.PROXY)
 
 
 def component_labels(proxy: IProxy) -> dict[Component, dict[str, str]]:
@@ -124,6 +132,29 @@ def _override_port(scope: Construct, port: object) -> int | None:
     return port
 
 
+def _check_cidrs(scope: Construct, field: str, cidrs: object) -> tuple[str, ...]:
+    """Some address ranges, each a network in CIDR notation (``10.0.0.1/32``)."""
+    if isinstance(cidrs, str) or not isinstance(cidrs, Sequence) or not cidrs:
+        raise invalid(scope, field, cidrs, "must be a list of CIDRs, e.g. ['10.0.0.1/32']")
+    for index, cidr in enumerate(cidrs):
+        try:
+            ipaddress.ip_network(cidr)
+        except (TypeError, ValueError):
+            raise invalid(
+                scope,
+                f"{field}[{index}]",
+                cidr,
+                "must be a network in CIDR notation (no host bits)",
+            ) from None
+    return tuple(cidrs)
+
+
+def _check_ports(scope: Construct, field: str, ports: object) -> tuple[int, ...]:
+    if isinstance(ports, str) or not isinstance(ports, Sequence) or not ports:
+        raise invalid(scope, field, ports, "must be a list of TCP ports, e.g. [443, 6443]")
+    return tuple(check_port(scope, f"{field}[{index}]", port) for index, port in enumerate(ports))
+
+
 class HubNetworkPolicies(LibraryConstruct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
@@ -169,6 +200,8 @@ class HubNetworkPolicies(LibraryConstruct):
         prometheus_port: int | Derived = Derived.FROM_SCRAPE_ANNOTATIONS,
         telepresence_port: int | None = None,
         block_cloud_metadata: bool = True,
+        api_server_cidrs: Sequence[str] = API_SERVER_CIDRS,
+        api_server_ports: Sequence[int] = API_SERVER_PORTS,
     ) -> None:
         super().__init__(scope, id)
         check_arguments(self, HubNetworkPolicies.__init__, ingress_from=ingress_from)
@@ -178,6 +211,8 @@ class HubNetworkPolicies(LibraryConstruct):
             _check_peer(self, "prometheus", prometheus)
         if telepresence_port is not None:
             check_port(self, "telepresence_port", telepresence_port)
+        api_cidrs = _check_cidrs(self, "api_server_cidrs", api_server_cidrs)
+        api_ports = _check_ports(self, "api_server_ports", api_server_ports)
         claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         release = chosen.release
         labels = {APP_LABEL: release}
@@ -213,6 +248,29 @@ class HubNetworkPolicies(LibraryConstruct):
                 policy(
                     component.value, f"{release}-{component.value}", dict(pods[component]), rules
                 )
+        namespace = chart_namespace(self)
+        for component in _EGRESS_COMPONENTS:
+            specs.append(
+                object_spec(
+                    f"{component.value.capitalize()}Egress",
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=f"{release}-{component.value}-egress",
+                    labels=labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(pods[component])},
+                        "policyTypes": ["Egress"],
+                        "egress": egress_rules(
+                            chosen,
+                            component,
+                            namespace=namespace,
+                            labels=pods,
+                            api_server_cidrs=api_cidrs,
+                            api_server_ports=api_ports,
+                        ),
+                    },
+                )
+            )
         if block_cloud_metadata:
             specs.append(
                 object_spec(
