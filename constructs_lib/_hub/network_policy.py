@@ -163,8 +163,21 @@ class HubNetworkPolicies(LibraryConstruct):
     Prometheus scraping the pods on the ports their scrape annotations name, and optionally
     telepresence's agent.
 
-    Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
-    hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
+    Egress: the hub's and the proxy's pods reach exactly what they call, derived from the
+    same flows as the ingress rules (the proxy's API, the hub, the user servers), the route
+    store (Redis), and for the hub the URLs it calls (``outbound_urls``: its login's issuer,
+    API or LDAP server, the JWKS, the database), the Kubernetes API server (KubeSpawner; the
+    proxy too where it has a Role, ``IstioProxy``) and, with a sidecar, istiod (15012) and the
+    trace agent (4317, namespace ``otel``). A URL's host outside the cluster is its port on
+    every public address (NetworkPolicy names no DNS names: the mesh's ServiceEntry names the
+    host); ``<service>.<ns>.svc`` is namespace ``ns`` on that port (the pods' port: a policy
+    sees the address after the Service's translation); a short name a pod of the app's
+    namespace; an IP address itself. DNS as z2jh's chart allows it: port 53 (UDP and TCP) on
+    the pods of ``kube-system``, on private addresses (node-local caches) and on the metadata
+    address (GKE's Cloud DNS); nothing else of the metadata address. An existing Redis
+    (``RouteStore.redis``) is reached on port 6379 of any pod or private address, its address
+    being in its Secret only. User pods reach anything but the cloud metadata address
+    (``block_cloud_metadata``).
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) whose app's flows are admitted; or
@@ -184,7 +197,15 @@ class HubNetworkPolicies(LibraryConstruct):
         telepresence_port: telepresence's traffic agent port to admit (its default is 9900);
             default ``None``, no allowance: only an app that runs telepresence opens it.
         block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
-            the node's credentials); default ``True``, as z2jh's.
+            the node's credentials); default ``True``, as z2jh's. The hub and the proxy are
+            denied it always (but DNS).
+        api_server_cidrs: where the hub (and a proxy with a Role) reaches the Kubernetes API
+            server: its control plane's addresses, which no selector names; default every
+            address but the cloud metadata (``0.0.0.0/0``, ``::/0``). Narrow it to your API
+            server's (``kubectl get endpoints kubernetes -n default``), e.g.
+            ``["172.18.0.2/32"]``; until then the hub reaches these ports anywhere.
+        api_server_ports: the API server's ports as pods reach them (the ``kubernetes``
+            Service's endpoints); default 443 (managed clusters) and 6443 (kubeadm's).
     """
 
     def __init__(
@@ -333,7 +354,8 @@ class HubNetworkPolicies(LibraryConstruct):
     @property
     def policies(self) -> dict[str, cdk8s.ApiObject]:
         """Every NetworkPolicy, by construct id: ``DefaultDeny``, one per component
-        (``hub``, ``proxy``, ``singleuser-server``), ``UserEgress``, ``Prometheus`` (one per
+        (``hub``, ``proxy``, ``singleuser-server``), ``HubEgress``, ``ProxyEgress``,
+        ``UserEgress``, ``Prometheus`` (one per
         port scraped, ``Prometheus-<port>``, when the pods are scraped on several),
         ``Telepresence`` (those enabled) and one per ``allow_from``."""
         return dict(self._policies)

@@ -297,7 +297,9 @@ _EGRESS_PROTOCOLS = {
     # The hub's database: plain TCP, routed by address.
     "postgresql": "TCP",
 }
-_USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
+# User pods: of their namespace only the hub's Service (the one their AuthorizationPolicies
+# let them reach), so the hub's ServiceEntries (its provider, its database) are the hub's alone.
+_USER_EGRESS = (_ISTIOD, _OTEL_AGENT)
 
 
 class IstioIngress(LibraryConstruct):
@@ -335,7 +337,9 @@ class IstioIngress(LibraryConstruct):
             so they reach only known hosts.
         user_outbound: the user pods' outbound mode; default ``ALLOW_ANY``: notebooks install
             packages and fetch data from anywhere.
-        user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar; default none.
+        user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar (which
+            names the hub's Service, istiod and the trace agent); default none. With
+            ``ALLOW_ANY`` a host not named is still reached, as plain TCP passthrough.
         ext_authz_provider: the mesh config's external auth provider (e.g. ``oauth2-proxy``);
             default ``None``, no CUSTOM AuthorizationPolicy.
         gateway_principal: the gateway's workload identity (SPIFFE, without ``spiffe://``); default
@@ -607,7 +611,11 @@ class IstioIngress(LibraryConstruct):
                 Component.SINGLEUSER,
                 hub.user_pod_labels,
                 user_mode,
-                (*_USER_EGRESS, *user_egress_hosts),
+                (
+                    f"./{name_of(hub.service)}.{namespace}.svc.cluster.local",
+                    *_USER_EGRESS,
+                    *user_egress_hosts,
+                ),
                 "CLIENT_AND_SERVER",
             ),
         ]
