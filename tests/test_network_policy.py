@@ -19,11 +19,14 @@ from constructs_lib import (
     HubNetworkPolicies,
     HubOptions,
     IstioIngress,
+    IstioProxyOptions,
     JupyterHub,
     LdapLogin,
     NetworkPeer,
     OidcLogin,
+    RedisRouteStore,
     SecretKeyRef,
+    TraefikProxyOptions,
 )
 from tests.support.builders import make_chart, make_jupyterhub, synth
 from tests.support.hub_calls import API_SERVERS, PUBLIC_ADDRESS, calls
@@ -473,3 +476,99 @@ def test_api_server_props_refused(chart: cdk8s.Chart, props: dict[str, Any], mes
     with pytest.raises(ValueError) as error:
         HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY, **props)
     assert str(error.value) == f"test/Policies: {message}"
+
+
+# A hub image with jupyterhub-traefik-proxy (TraefikProxy refuses z2jh's, which lacks it).
+TRAEFIK_HUB_IMAGE = "registry.example/hub-traefik:1"
+
+
+def _traefik(chart: cdk8s.Chart) -> JupyterHub:
+    routes = RedisRouteStore(chart, "Redis")
+    return make_jupyterhub(
+        chart,
+        mesh=None,
+        hub_image=TRAEFIK_HUB_IMAGE,
+        proxy_options=TraefikProxyOptions(routes=routes),
+    )
+
+
+def _istio_proxy(chart: cdk8s.Chart) -> JupyterHub:
+    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    return jupyterhub
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (_traefik, {("hub", "route store"), ("proxy", "route store")}),
+        (_istio_proxy, {("proxy", "Kubernetes API"), ("proxy", "istiod")}),
+    ],
+    ids=["traefik", "istio-proxy"],
+)
+def test_every_proxy_kind_reaches_what_it_calls(build: Any, expected: set[tuple[str, str]]) -> None:
+    """Traefik's Redis (which the hub writes too), IstioProxy's API server (it writes
+    VirtualServices): read from the manifests, admitted by the policies."""
+    chart = make_chart()
+    jupyterhub = build(chart)
+    HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    manifests = synth(chart)
+    policies = _egress_policies(manifests)
+    found = list(calls(manifests))
+    assert expected <= {(c.source, c.what) for c in found}
+    for call in found:
+        assert egress_allowed(
+            policies, _component(call.source), call.to, call.port, call.protocol
+        ), call
+    # Redis admits its clients only (its own policy): not the user servers.
+    stores = {
+        tuple(sorted((c.to.pod_labels or {}).items())) for c in found if c.what == "route store"
+    }
+    user = (NAMESPACE_LABELS, _component("singleuser-server"))
+    for labels in stores:
+        assert labels
+        assert not allowed(policies, user, dict(labels), 6379)
+
+
+def test_allow_to_lets_the_hub_reach_one_more_destination(chart: cdk8s.Chart) -> None:
+    """A directory at a private address outside the cluster, which no URL rule admits."""
+    _, policies = _policies(chart)
+    directory = Destination("10.20.0.5")
+    before = _egress_policies(synth(chart))
+    assert not egress_allowed(before, _component("hub"), directory, 636)
+    made = policies.allow_to("10.20.0.5/32", port=636)
+    assert made.name == "jupyterhub-hub-egress-636-to-" + made.name.rsplit("-", 1)[1]
+    after = _egress_policies(synth(chart))
+    assert egress_allowed(after, _component("hub"), directory, 636)
+    assert not egress_allowed(after, _component("hub"), directory, 389)
+    assert not egress_allowed(after, _component("proxy"), directory, 636)
+    peer = NetworkPeer.in_namespace("search", {"app": "solr"})
+    policies.allow_to(peer, port=8983, source=Component.PROXY)
+    solr = Destination("10.42.1.1", dict(peer.namespace_labels), dict(peer.pod_labels))
+    assert egress_allowed(_egress_policies(synth(chart)), _component("proxy"), solr, 8983)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {"to": "10.20.0.5", "port": 636, "source": Component.SINGLEUSER},
+            "allow_to.source must be Component.HUB or Component.PROXY (user servers reach "
+            "anything but the cloud metadata), got <Component.SINGLEUSER: 'singleuser-server'>",
+        ),
+        (
+            {"to": "10.20.0.5/8", "port": 636},
+            "allow_to.to must be a network in CIDR notation (no host bits), got '10.20.0.5/8'",
+        ),
+        ({"to": 5, "port": 636}, "allow_to.to must be a NetworkPeer or a CIDR, got 5"),
+        (
+            {"to": "10.20.0.5/32", "port": 0},
+            "allow_to.port must be a TCP port from 1 to 65535, got 0",
+        ),
+    ],
+)
+def test_allow_to_refuses(chart: cdk8s.Chart, args: dict[str, Any], message: str) -> None:
+    _, policies = _policies(chart)
+    with pytest.raises(ValueError) as error:
+        policies.allow_to(**args)
+    assert str(error.value) == f"test/NetworkPolicies: {message}"

@@ -137,16 +137,21 @@ def _check_cidrs(scope: Construct, field: str, cidrs: object) -> tuple[str, ...]
     if isinstance(cidrs, str) or not isinstance(cidrs, Sequence) or not cidrs:
         raise invalid(scope, field, cidrs, "must be a list of CIDRs, e.g. ['10.0.0.1/32']")
     for index, cidr in enumerate(cidrs):
-        try:
-            ipaddress.ip_network(cidr)
-        except (TypeError, ValueError):
-            raise invalid(
-                scope,
-                f"{field}[{index}]",
-                cidr,
-                "must be a network in CIDR notation (no host bits)",
-            ) from None
+        _check_cidr(scope, f"{field}[{index}]", cidr)
     return tuple(cidrs)
+
+
+def _check_cidr(scope: Construct, field: str, cidr: object) -> str:
+    """One network in CIDR notation, as a string."""
+    if not isinstance(cidr, str):
+        raise invalid(scope, field, cidr, "must be a network in CIDR notation (no host bits)")
+    try:
+        ipaddress.ip_network(cidr)
+    except ValueError:
+        raise invalid(
+            scope, field, cidr, "must be a network in CIDR notation (no host bits)"
+        ) from None
+    return cidr
 
 
 def _check_ports(scope: Construct, field: str, ports: object) -> tuple[int, ...]:
@@ -176,8 +181,9 @@ class HubNetworkPolicies(LibraryConstruct):
     the pods of ``kube-system``, on private addresses (node-local caches) and on the metadata
     address (GKE's Cloud DNS); nothing else of the metadata address. An existing Redis
     (``RouteStore.redis``) is reached on port 6379 of any pod or private address, its address
-    being in its Secret only. User pods reach anything but the cloud metadata address
-    (``block_cloud_metadata``).
+    being in its Secret only. Anything else the hub or the proxy must reach (a provider at a
+    private address outside the cluster): :meth:`allow_to`. User pods reach anything but the
+    cloud metadata address (``block_cloud_metadata``).
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) whose app's flows are admitted; or
@@ -357,7 +363,7 @@ class HubNetworkPolicies(LibraryConstruct):
         (``hub``, ``proxy``, ``singleuser-server``), ``HubEgress``, ``ProxyEgress``,
         ``UserEgress``, ``Prometheus`` (one per
         port scraped, ``Prometheus-<port>``, when the pods are scraped on several),
-        ``Telepresence`` (those enabled) and one per ``allow_from``."""
+        ``Telepresence`` (those enabled) and one per ``allow_from`` and ``allow_to``."""
         return dict(self._policies)
 
     def allow_from(self, peer: NetworkPeer, *, to: Component, port: int) -> cdk8s.ApiObject:
@@ -399,5 +405,60 @@ class HubNetworkPolicies(LibraryConstruct):
             ],
         )[0]
         self._flows.append(flow)
+        self._policies[id] = policy
+        return policy
+
+    def allow_to(
+        self, to: NetworkPeer | str, *, port: int, source: Component = Component.HUB
+    ) -> cdk8s.ApiObject:
+        """Let the pods of ``source`` (the hub's, or the proxy's) reach ``to`` on TCP
+        ``port``: the pods of a ``NetworkPeer``, or a CIDR (a provider or database at a
+        private address outside the cluster, a service an ``extra_config`` calls, which no
+        URL of the hub's names). One NetworkPolicy more, named
+        ``<release>-<component>-egress-<port>-to-<digest of the destination>``, which it
+        returns.
+
+        ``HubNetworkPolicies(...).allow_to("10.20.0.5/32", port=636)``.
+        """
+        if source not in _EGRESS_COMPONENTS:
+            allowed = " or ".join(f"Component.{c.name}" for c in _EGRESS_COMPONENTS)
+            raise invalid(
+                self,
+                "allow_to.source",
+                source,
+                f"must be {allowed} (user servers reach anything but the cloud metadata)",
+            )
+        check_port(self, "allow_to.port", port)
+        if isinstance(to, NetworkPeer):
+            peer = _check_peer(self, "allow_to.to", to).to_policy_peer()
+            digest = _selector_digest(to)
+        elif isinstance(to, str):
+            cidr = _check_cidr(self, "allow_to.to", to)
+            peer = {"ipBlock": {"cidr": cidr}}
+            digest = hashlib.sha256(cidr.encode()).hexdigest()[:8]
+        else:
+            raise invalid(self, "allow_to.to", to, "must be a NetworkPeer or a CIDR")
+        name = f"{self._release}-{source.value}-egress-{port}-to-{digest}"
+        id = f"AllowTo-{source.value}-{port}-{digest}"
+        if id in self._policies:
+            raise invalid(self, "allow_to", to, f"is allowed already on port {port}")
+        rule = {"to": [peer], "ports": [{"protocol": "TCP", "port": port}]}
+        policy = api_objects(
+            self,
+            [
+                object_spec(
+                    id,
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=name,
+                    labels=self._labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(self._pods[source])},
+                        "policyTypes": ["Egress"],
+                        "egress": [rule],
+                    },
+                )
+            ],
+        )[0]
         self._policies[id] = policy
         return policy

@@ -169,6 +169,10 @@ def calls(manifests: list[dict[str, Any]]) -> Iterator[Call]:
                 if arg.startswith(("--default-target=", "--error-target=")):
                     to, port = _destination(manifests, arg.split("=", 1)[1])
                     yield Call(source, arg.split("=")[0], to, port)
+                if arg.startswith("--providers.redis.endpoints="):  # Traefik's route store
+                    for endpoint in arg.split("=", 1)[1].split(","):
+                        to, port = _destination(manifests, f"http://{endpoint}")
+                        yield Call(source, "route store", to, port)
             for env in container.get("env", []):
                 value = str(env.get("value", ""))
                 if value.startswith("redis://"):
