@@ -1,7 +1,8 @@
 """What the hub's and the proxy's pods may call: NetworkPolicy egress rules derived from the
 model the ingress rules come from (the proxy's flows), the URLs the hub calls (its login's
 provider, the JWKS, the database), the route store, DNS, the Kubernetes API server and, with
-an Istio sidecar, the mesh's control plane. Nothing else: not the cloud metadata address.
+an Istio sidecar, the mesh's control plane. Nothing else: not the cloud metadata address (but
+its DNS port, as z2jh's chart allows).
 
 NetworkPolicy names pods and address ranges, never DNS names: a provider outside the cluster
 is its port on every non-private address (the mesh's ServiceEntry names the host itself)."""
@@ -25,7 +26,9 @@ __all__ = [
     "DNS_PORT",
     "calls_api_server",
     "egress_rules",
+    "has_sidecar",
     "public_peers",
+    "url_rules",
 ]
 
 # Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
