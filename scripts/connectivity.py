@@ -101,9 +101,10 @@ def _run(manifests: Path, dist: Path, app: str, output_format: str, shown: str) 
 # What the report of an app in the mesh says first.
 PREAMBLE = (
     "A connection is made only where every layer permits it. NCA names a ServiceEntry's host "
-    "in the Istio layer only and\naddresses in NetworkPolicies only, so together no pod "
-    "reaches a host outside the cluster: each layer's own\nsection shows what it lets out "
-    "(the hub's provider: its host in Istio's, its port on public addresses in Kubernetes').\n"
+    "in the Istio layer only and\naddresses in NetworkPolicies only, so together a pod whose "
+    "egress both restrict (the hub, the proxy) reaches\nno host outside the cluster: each "
+    "layer's own section shows what it lets out (the hub's provider: its host\nin Istio's, "
+    "its port on public addresses in Kubernetes').\n"
 )
 
 
