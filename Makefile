@@ -110,7 +110,7 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 	@mkdir -p .stamps && touch $@
 
 ## Synthesize every app into dist/<app>/, the user-pod previews into dist/<app>-preview/,
-## the dev app's reachability report into dist/dev-connectivity.txt (all or nothing), and
+## the apps' reachability reports into dist/<app>-connectivity.txt (all or nothing), and
 ## redraw the pictures of the apps (README.md, docs/index.md, docs/guide/apps.md).
 synth: setup-synth
 	$(PYTHON) scripts/synth.py

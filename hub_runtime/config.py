@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient
 
@@ -49,8 +50,13 @@ __all__ = [
     "culler_scopes",
     "culler_service",
     "origin_pattern",
+    "point_services_at",
     "profile_list",
+    "services_api_url",
 ]
+
+# The flag of jupyterhub-idle-culler that names the hub's API (its default: JUPYTERHUB_API_URL).
+SERVICE_URL_FLAG = "--url="
 
 # The culler lists users, reads their servers and stops idle ones (deleting a named server
 # needs no more): nothing else.
@@ -187,6 +193,11 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
         sys.executable,
         "-m",
         "jupyterhub_idle_culler",
+        # The hub's API from inside its pod, as z2jh's jupyterhub_config.py gives it:
+        # JUPYTERHUB_API_URL names the hub's Service, a detour out of the pod that its
+        # NetworkPolicies and mesh rules would have to admit. The launcher sets it again from
+        # the address the hub binds in the end (point_services_at).
+        f"{SERVICE_URL_FLAG}{services_api_url(settings.bind_url)}",
         f"--timeout={culler.timeout_seconds}",
         f"--cull-every={culler.every_seconds}",
         f"--concurrency={culler.concurrency}",
@@ -201,6 +212,31 @@ def culler_service(settings: HubSettings) -> dict[str, Any]:
     if culler.remove_named_servers:
         command.append("--remove-named-servers=true")
     return {"name": "idle-culler", "command": command}
+
+
+def services_api_url(bind_url: str) -> str:
+    """The hub's API as a process of the hub's pod reaches it: at the address the hub binds,
+    loopback where that is every interface (JupyterHub 5.5's rule for its managed services,
+    services/service.py ``Service.start``, whose copy of the hub it then leaves unused)."""
+    bind = urlsplit(bind_url)
+    host = bind.hostname or ""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "[::1]"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{bind.scheme}://{host}:{bind.port}/hub/api"
+
+
+def point_services_at(services: list[dict[str, Any]], bind_url: str) -> None:
+    """Give every managed service that takes the hub's API as ``--url=`` the one of
+    ``bind_url``, the address the hub binds once its command line is read too."""
+    for service in services:
+        command = service.get("command") or []
+        for index, arg in enumerate(command):
+            if arg.startswith(SERVICE_URL_FLAG):
+                command[index] = f"{SERVICE_URL_FLAG}{services_api_url(bind_url)}"
 
 
 def culler_scopes(settings: HubSettings) -> list[str]:

@@ -5,7 +5,9 @@ jupyterhub_config.py, so this cannot happen there. Before JupyterHub opens its d
 with ``--upgrade-db``, copies and migrates it), a database written by a newer JupyterHub stops
 the hub with a message saying so (:mod:`hub_runtime.database`); a SQLite database is used in
 WAL mode (:mod:`hub_runtime.sqlite_tuning`). Its HTTP client resolves
-names at every request (:func:`hub_runtime.config.configure_http_client`).
+names at every request (:func:`hub_runtime.config.configure_http_client`). Its managed
+services (the idle culler) call its API at the address it binds, loopback for every
+interface (:func:`hub_runtime.config.point_services_at`).
 
 Run as a file from the configuration directory the hub ConfigMap fills:
 ``python <config dir>/hub_runtime/launch.py --config <config dir>/jupyterhub_config.py``.
@@ -23,11 +25,16 @@ def hub_class() -> type:
     it."""
     from jupyterhub.app import JupyterHub
 
-    from hub_runtime.config import configure_http_client
+    from hub_runtime.config import configure_http_client, point_services_at
     from hub_runtime.database import newer_database_problem
     from hub_runtime.sqlite_tuning import tune_sqlite
 
     class Hub(JupyterHub):  # type: ignore[misc]
+        def init_services(self) -> None:
+            # The address the hub binds is final now (the command line may set it).
+            point_services_at(self.services, self.hub_bind_url)
+            super().init_services()
+
         def init_pycurl(self) -> None:
             # JupyterHub's configures curl with no defaults, dropping the config file's.
             configure_http_client()

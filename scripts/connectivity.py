@@ -1,63 +1,134 @@
 """Write dist/<app>-connectivity.txt: what can talk to what, by network-config-analyzer.
 
-NCA evaluates the app's NetworkPolicies and Istio AuthorizationPolicies together over the
-app's pods, the user-pod previews and the cluster around them (analysis/). The CUSTOM
-(ext-authz) policy is left out: NCA does not model external authorization, which only ever
-narrows what the gateway lets through.
+NCA evaluates an app's policies over its pods, the user-pod previews and the cluster around
+them (analysis/): for an app in the mesh once with NetworkPolicies and Istio's policies
+together, then each layer alone; for an app without one, its NetworkPolicies.
+
+Why each layer alone too: NCA models a ServiceEntry's host as a DNS entry that only the
+Istio layer can permit (nca/CoreDS/Peer.py, DNSEntry: "connectivity of DNSEntry peers is
+considered only for NetworkLayerName.Istio"), and an address range as addresses, which only
+NetworkPolicies name; so together a host outside the cluster is reached by no one. In a
+cluster the hub's packets to its provider pass both: the Sidecar lets them out to the
+ServiceEntry's host, the NetworkPolicy admits its address on the port.
+
+The CUSTOM (ext-authz) policy is left out: NCA does not model external authorization,
+which only ever narrows what the gateway lets through.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NCA = ROOT / ".venv-nca" / "bin" / "nca"
+# The cluster around the apps: namespaces, the gateway, Prometheus, an outside client.
 ENVIRONMENT = ROOT / "analysis" / "cluster-environment.yaml"
-# Only the dev app has mesh policies worth analysing.
-APPS = ["dev"]
+# What the apps' pods call in the cluster: DNS, istiod, the trace agent, ingress-nginx.
+SERVICES = ROOT / "analysis" / "cluster-services.yaml"
+APPS = ["dev", "minimal"]
+# Each section's title, by layer: "both", "kubernetes", "istio".
+TITLES = {
+    "both": "NetworkPolicies and Istio policies together",
+    "kubernetes": "Kubernetes NetworkPolicies alone",
+    "istio": "Istio policies alone (AuthorizationPolicies, Sidecars, ServiceEntries)",
+}
+_SECTION = re.compile(r"^== (.*) ==$", re.M)
+
+
+def _is_istio(doc: dict[str, Any]) -> bool:
+    return str(doc.get("apiVersion", "")).startswith(("networking.istio.io/", "security.istio.io/"))
+
+
+def _documents(dist: Path, app: str) -> list[dict[str, Any]]:
+    return [
+        doc
+        for path in sorted((dist / app).glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+        and not (doc["kind"] == "AuthorizationPolicy" and doc["spec"].get("action") == "CUSTOM")
+    ]
+
+
+# What each layer's analysis reads: its policies, and the objects around them.
+_LAYERS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "both": lambda doc: True,
+    "kubernetes": lambda doc: not _is_istio(doc),
+    "istio": lambda doc: doc["kind"] != "NetworkPolicy",
+}
+
+
+def _run(manifests: Path, dist: Path, app: str, output_format: str, shown: str) -> str:
+    result = subprocess.run(
+        [
+            str(NCA),
+            "--connectivity",
+            str(manifests),
+            "--resource_list",
+            str(manifests),
+            "--resource_list",
+            str(dist / f"{app}-preview"),
+            "--resource_list",
+            str(ENVIRONMENT),
+            "--resource_list",
+            str(SERVICES),
+            "--output_format",
+            output_format,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        # NCA names a set of pods by one of the label expressions that select it, picked in
+        # set order: one hash seed, one report.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    if result.returncode not in (0, 1) or not result.stdout.strip():
+        raise RuntimeError(f"nca failed: {result.stderr[-2000:]}")
+    # Stable across runs: no temporary path, no timing.
+    text = result.stdout.replace(str(manifests), shown)
+    return re.sub(r"\nTotal run time:.*\n?", "\n", text).rstrip() + "\n"
+
+
+# What the report of an app in the mesh says first.
+PREAMBLE = (
+    "A connection is made only where every layer permits it. NCA names a ServiceEntry's host "
+    "in the Istio layer only and\naddresses in NetworkPolicies only, so together a pod whose "
+    "egress both restrict (the hub, the proxy) reaches\nno host outside the cluster: each "
+    "layer's own section shows what it lets out (the hub's provider: its host\nin Istio's, "
+    "its port on public addresses in Kubernetes').\n"
+)
 
 
 def analyse(dist: Path, app: str, output_format: str = "txt") -> str:
+    """The report: a section per layer analysed (all three where the app has Istio objects)."""
+    documents = _documents(dist, app)
+    meshed = any(map(_is_istio, documents))
+    layers = ["both", "kubernetes", "istio"] if meshed else ["kubernetes"]
+    sections = [PREAMBLE] if meshed else []
     with tempfile.TemporaryDirectory() as tmp:
-        manifests = Path(tmp) / f"{app}.yaml"
-        documents = [
-            doc
-            for path in sorted((dist / app).glob("*.yaml"))
-            for doc in yaml.safe_load_all(path.read_text())
-            if doc
-            and not (doc["kind"] == "AuthorizationPolicy" and doc["spec"].get("action") == "CUSTOM")
-        ]
-        manifests.write_text(yaml.safe_dump_all(documents, sort_keys=True))
-        result = subprocess.run(
-            [
-                str(NCA),
-                "--connectivity",
-                str(manifests),
-                "--resource_list",
-                str(manifests),
-                "--resource_list",
-                str(dist / f"{app}-preview"),
-                "--resource_list",
-                str(ENVIRONMENT),
-                "--output_format",
-                output_format,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode not in (0, 1) or not result.stdout.strip():
-            raise RuntimeError(f"nca failed: {result.stderr[-2000:]}")
-        # Stable across runs: no temporary path, no timing.
-        text = result.stdout.replace(str(manifests), f"dist/{app}")
-        return re.sub(r"\nTotal run time:.*\n?", "\n", text).rstrip() + "\n"
+        for layer in layers:
+            manifests = Path(tmp) / f"{app}-{layer}.yaml"
+            chosen = [doc for doc in documents if _LAYERS[layer](doc)]
+            manifests.write_text(yaml.safe_dump_all(chosen, sort_keys=True))
+            text = _run(manifests, dist, app, output_format, f"dist/{app}")
+            sections.append(f"== {TITLES[layer]} ==\n{text}")
+    return "\n".join(sections)
+
+
+def section(report: str, layer: str) -> str:
+    """The text of one layer's section of ``report`` (``both``, ``kubernetes``, ``istio``)."""
+    parts = _SECTION.split(report)
+    titles = dict(zip(parts[1::2], parts[2::2], strict=True))
+    return titles[TITLES[layer]]
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ import apps
 from apps.__main__ import main, synthesize
 from apps.previews import PREVIEW_SUFFIX, write_previews
 from constructs_lib import External, HeaderTrust, KubernetesVersion, check_references
+from scripts.connectivity import APPS as CONNECTIVITY_APPS
 from tests.support.builders import make_jupyterhub
 from tests.support.commands import run
 from tests.support.constants import VERSIONS
@@ -119,7 +120,11 @@ def test_dist_is_a_fresh_synth(tmp_path: Path) -> None:
     synthesize(tmp_path / "dist", KubernetesVersion.DEFAULT, APP_NAMES)
     assert _apps_differ(ROOT / "dist", tmp_path / "dist") == []
     assert sorted(p.name for p in (ROOT / "dist").iterdir()) == sorted(
-        [*APP_NAMES, *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES), "dev-connectivity.txt"]
+        [
+            *APP_NAMES,
+            *(f"{name}{PREVIEW_SUFFIX}" for name in APP_NAMES),
+            *(f"{name}-connectivity.txt" for name in CONNECTIVITY_APPS),
+        ]
     )
 
 

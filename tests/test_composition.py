@@ -48,9 +48,9 @@ from tests.support.manifests import ROOT
 GATEWAY = NetworkPeer.ISTIO_INGRESS_GATEWAY
 
 
-def _parts(chart: cdk8s.Chart, **hub_props: Any) -> CHProxy:
+def _parts(chart: cdk8s.Chart, proxy_sidecar: Any = None, **hub_props: Any) -> CHProxy:
     hub = make_bare_hub(chart, profiles=[NotebookProfile(chart, "P")], **hub_props)
-    return CHProxy(chart, "Proxy", hub=hub)
+    return CHProxy(chart, "Proxy", hub=hub, sidecar=proxy_sidecar)
 
 
 def _composite(chart: cdk8s.Chart) -> JupyterHub:
@@ -69,7 +69,8 @@ def test_hub_and_proxy_satisfy_the_protocols(chart: cdk8s.Chart) -> None:
 
 def test_network_policies_from_parts_equal_the_composites() -> None:
     """The same policies whether built from a standalone hub and proxy or the composite
-    (whose default mesh gives the hub its sidecar, which the parts are given)."""
+    (whose default mesh gives the hub and the proxy their sidecars, which the parts are
+    given: the sidecars' egress to istiod follows them)."""
     outputs = []
     for kind in ("parts", "composite"):
         chart = make_chart()
@@ -81,7 +82,9 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
                 prometheus_port=mesh.metrics_port,
                 prometheus_path=mesh.metrics_path,
             )
-            proxy = _parts(chart, sidecar=mesh.hub_sidecar, user_pods=pods)
+            proxy = _parts(
+                chart, proxy_sidecar=mesh.proxy_sidecar, sidecar=mesh.hub_sidecar, user_pods=pods
+            )
             HubNetworkPolicies(chart, "NetworkPolicies", proxy=proxy, ingress_from=GATEWAY)
         else:
             HubNetworkPolicies(
@@ -91,7 +94,7 @@ def test_network_policies_from_parts_equal_the_composites() -> None:
             {k: v for k, v in _by_kind_and_name(synth(chart)).items() if k[0] == "NetworkPolicy"}
         )
     assert outputs[0] == outputs[1]
-    assert len(outputs[0]) == 6
+    assert len(outputs[0]) == 8
 
 
 def test_istio_ingress_from_parts(chart: cdk8s.Chart) -> None:

@@ -13,7 +13,13 @@ from syrupy.assertion import SnapshotAssertion
 from traitlets.config import Config
 
 from constructs_lib import IdleCuller
-from hub_runtime.config import CULLER_SCOPES, apply, culler_service
+from hub_runtime.config import (
+    CULLER_SCOPES,
+    apply,
+    culler_service,
+    point_services_at,
+    services_api_url,
+)
 from hub_runtime.settings import CullerSettings, HubSettings, dump_settings
 from tests.support.builders import make_jupyterhub, value_error
 from tests.support.processes import dev_settings
@@ -62,7 +68,7 @@ def _parsed(command: list[str]) -> dict[str, Any]:
         with pytest.raises(_Parsed):
             jupyterhub_idle_culler.main()
     names = [
-        *("timeout", "cull_every", "concurrency", "max_age"),
+        *("url", "timeout", "cull_every", "concurrency", "max_age"),
         *("cull_users", "cull_admin_users", "remove_named_servers"),
     ]
     return {name: getattr(parser, name) for name in names}
@@ -109,6 +115,7 @@ def test_the_culler_parses_every_flag(tmp_path: Path) -> None:
     (service,) = _applied(tmp_path, settings).JupyterHub.services
     assert service == culler_service(settings)
     assert _parsed(service["command"]) == {
+        "url": "http://127.0.0.1:8081/hub/api",
         "timeout": 120,
         "cull_every": 30,
         "concurrency": 3,
@@ -122,6 +129,7 @@ def test_the_culler_parses_every_flag(tmp_path: Path) -> None:
 def test_the_culler_parses_the_defaults(tmp_path: Path) -> None:
     (service,) = _applied(tmp_path, dev_settings()).JupyterHub.services
     assert _parsed(service["command"]) == {
+        "url": "http://127.0.0.1:8081/hub/api",
         "timeout": 3600,
         "cull_every": 600,
         "concurrency": 10,
@@ -204,3 +212,31 @@ def test_fails_concurrency_not_a_number(chart: cdk8s.Chart) -> None:
     assert _error(chart, IdleCuller(concurrency="10")) == (  # type: ignore[arg-type]
         "test/JupyterHub/Hub: culler.concurrency must be a whole number, got '10'"
     )
+
+
+@pytest.mark.parametrize(
+    ("bind_url", "api_url"),
+    [
+        ("http://0.0.0.0:8081", "http://127.0.0.1:8081/hub/api"),
+        ("http://:8081", "http://127.0.0.1:8081/hub/api"),
+        ("http://[::]:8081", "http://[::1]:8081/hub/api"),
+        ("http://10.42.0.7:8081", "http://10.42.0.7:8081/hub/api"),
+        ("http://[fd00::7]:8081", "http://[fd00::7]:8081/hub/api"),
+    ],
+)
+def test_services_reach_the_hub_where_it_binds(bind_url: str, api_url: str) -> None:
+    """Inside the hub's pod: loopback for every interface (as JupyterHub's Service.start means
+    to), else the one address bound."""
+    assert services_api_url(bind_url) == api_url
+
+
+def test_the_launcher_points_the_culler_at_the_final_bind_address() -> None:
+    """The command line may bind the hub elsewhere than the settings: the culler follows it,
+    and a service without --url is left as it is."""
+    culler = culler_service(dev_settings())
+    other = {"name": "other", "command": ["serve", "--port=1"]}
+    services = [culler, other]
+    point_services_at(services, "http://10.42.0.7:8081")
+    assert "--url=http://10.42.0.7:8081/hub/api" in culler["command"]
+    assert not any(a.startswith("--url=http://127.0.0.1") for a in culler["command"])
+    assert other == {"name": "other", "command": ["serve", "--port=1"]}

@@ -33,7 +33,7 @@ from hub_runtime.settings import dump_settings, parse_settings
 from tests.support.builders import find, make_jupyterhub, synth
 from tests.support.crd_schemas import validate_custom
 from tests.support.manifests import ROOT, read_manifests
-from tests.support.network_policy import allowed
+from tests.support.network_policy import Destination, allowed, egress_allowed
 
 SECRET = SecretKeyRef("hub-login", "client-secret")
 OIDC = OidcLogin(
@@ -574,21 +574,16 @@ def test_mesh_egress_to_the_ldap_server(
 
 
 def test_network_policies_leave_the_hub_its_way_to_the_provider() -> None:
-    """minimal's NetworkPolicies: the hub's egress (to its provider, outside the cluster) is
-    isolated by none of them (Kubernetes isolates a pod's egress only under a policy with
-    Egress in its policyTypes that selects it), and the provider's callback reaches the proxy
-    from the ingress controller."""
+    """minimal's NetworkPolicies: the hub's egress admits its provider (the issuer's port,
+    443, on public addresses: NetworkPolicy names no host), which the proxy's does not, and
+    the provider's callback reaches the proxy from the ingress controller."""
     manifests = read_manifests(ROOT / "dist" / "minimal")
     policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
     services = {m["metadata"]["name"]: m["spec"] for m in manifests if m["kind"] == "Service"}
     hub_pods = services["jupyterhub-hub"]["selector"]
-    egress = [
-        p["metadata"]["name"]
-        for p in policies
-        if "Egress" in p["spec"].get("policyTypes", [])
-        and p["spec"]["podSelector"].get("matchLabels", {}).items() <= hub_pods.items()
-    ]
-    assert egress == []
+    provider = Destination("203.0.113.7")  # a public address (TEST-NET-3) for the issuer's host
+    assert egress_allowed(policies, hub_pods, provider, 443)
+    assert not egress_allowed(policies, services["jupyterhub-proxy"]["selector"], provider, 443)
     (ingress,) = [m for m in manifests if m["kind"] == "Ingress"]
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     proxy = services[backend["name"]]

@@ -71,7 +71,8 @@ HOPS = [
     ("proxy", "hub"),  # proxy -> Service jupyterhub-hub 8081
     ("proxy", "user"),  # proxy -> the user's Service, port 8888 (pages, API, websocket)
     ("singleuser", "hub"),  # user server -> hub API (start-up check, OAuth, activity)
-    ("hub", "hub"),  # the hub's services (idle culler, in the hub's pod) -> hub API
+    # Not the hub's services (the idle culler, in the hub's pod): they call the hub's API over
+    # the pod's loopback (--url), no hop (test_the_hubs_services_stay_in_its_pod).
     ("hub", "proxy-api"),  # hub -> Service jupyterhub-proxy 8000 (routes)
     ("hub", "user"),  # hub -> user server (is it up?)
 ]
@@ -79,7 +80,7 @@ HOPS = [
 # services dial it, and the run records those hops.
 SETTINGS_URLS = {
     "bind_url": "nobody (the hub listens there)",
-    "connect_url": "recorded",
+    "connect_url": "recorded",  # by the user servers
     "proxy_api_url": "hub",
     "auth.jwt.jwks_url": "hub",
     "auth.jwt.issuer": "nobody (compared with the tokens' iss claim)",
@@ -154,6 +155,7 @@ class Run:
     hub_pid: int
     kernel_reply: dict[str, Any] | str  # the code's output and reply, or what went wrong
     public_host: str
+    hub_log: str
 
     def role(self, record: Record) -> str:
         """Which component sent a recorded request, from the processes holding its socket."""
@@ -417,6 +419,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             browser = Browser(fronts["gateway"], public_host, USER, KEY.token(USER))
             reply = _session(browser, running)
             proxy_pid, hub_pid = running.proxy.pid, running.hub.pid
+            hub_log = running.hub_log()
         records = recording.records
     yield Run(
         mesh=mesh,
@@ -435,6 +438,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         hub_pid=hub_pid,
         kernel_reply=reply,
         public_host=public_host,
+        hub_log=hub_log,
     )
 
 
@@ -462,6 +466,18 @@ def test_every_recorded_hop_is_checked(run: Run) -> None:
     """No request took a path outside ``HOPS`` (which the test above would not check)."""
     unexpected = {(run.role(r), r.hop) for r in run.records} - set(HOPS)
     assert not unexpected
+
+
+def test_the_hubs_services_stay_in_its_pod(run: Run) -> None:
+    """The idle culler's first round (at its start) reached the hub's API, over loopback:
+    no request of the hub's went through the hub's Service (test_every_recorded_hop_is_checked
+    refuses one), and the hub logged the culler's listing of the users as answered."""
+    assert not [r for r in run.records if r.hop == "hub" and run.role(r) == "hub"]
+    assert any(
+        line.split("]", 1)[-1].lstrip().startswith("200 GET /hub/api/users")
+        and "(idle-culler@127.0.0.1)" in line
+        for line in run.hub_log.splitlines()
+    ), run.hub_log[-3000:]
 
 
 def test_user_server_checks_the_hub_api_url_exactly(run: Run) -> None:

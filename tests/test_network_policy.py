@@ -11,13 +11,25 @@ from syrupy.assertion import SnapshotAssertion
 from constructs_lib import (
     CHProxy,
     Component,
+    EntraIdLogin,
     Flow,
+    GitHubLogin,
+    GoogleLogin,
+    HubDatabase,
     HubNetworkPolicies,
     HubOptions,
+    IstioIngress,
+    IstioProxyOptions,
     JupyterHub,
+    LdapLogin,
     NetworkPeer,
+    OidcLogin,
+    RedisRouteStore,
+    SecretKeyRef,
+    TraefikProxyOptions,
 )
-from tests.support.builders import make_jupyterhub, synth
+from tests.support.builders import make_chart, make_jupyterhub, synth
+from tests.support.hub_calls import API_SERVERS, PUBLIC_ADDRESS, calls
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.network_policy import NAMESPACE_LABELS, Destination, allowed, egress_allowed
 
@@ -108,6 +120,8 @@ def test_without_optional_allowances(chart: cdk8s.Chart) -> None:
         "jupyterhub-hub",
         "jupyterhub-proxy",
         "jupyterhub-singleuser-server",
+        "jupyterhub-hub-egress",
+        "jupyterhub-proxy-egress",
     ]
 
 
@@ -237,3 +251,326 @@ def test_pause_pods_send_and_receive_nothing(component: str) -> None:
         assert egress_allowed(policies, {"app": "other"}, to, port, protocol)
     peer = ({"name": "jupyterhub"}, {"app.kubernetes.io/name": "jupyterhub"})
     assert not allowed(policies, peer, pause, 8080)
+
+
+def _egress_policies(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in manifests if m["kind"] == "NetworkPolicy"]
+
+
+def _component(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/component": component}
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+def test_hub_and_proxy_reach_everything_they_call(app: str) -> None:
+    """Each connection the shipped app's hub and proxy open (read from its settings, the
+    authenticator class, the proxy's arguments and environment, the Roles, DNS, istiod)."""
+    manifests = read_manifests(ROOT / "dist" / app)
+    policies = _egress_policies(manifests)
+    found = list(calls(manifests))
+    assert {c.what for c in found} >= {"proxy API", "DNS", "Kubernetes API", "--default-target"}
+    for call in found:
+        assert egress_allowed(
+            policies, _component(call.source), call.to, call.port, call.protocol
+        ), call
+    # The policies select the pods: an unselected pod is not what makes these pass.
+    assert any(
+        p["spec"]["podSelector"].get("matchLabels") == _component("hub")
+        and "Egress" in p["spec"]["policyTypes"]
+        for p in policies
+    )
+
+
+OTHER_POD = Destination("10.42.0.99", NAMESPACE_LABELS, {"app": "other"})
+ELSEWHERE = Destination("10.43.0.99", {"kubernetes.io/metadata.name": "other"}, {"app": "other"})
+
+
+@pytest.mark.parametrize("app", ["minimal", "dev"])
+@pytest.mark.parametrize("source", ["hub", "proxy"])
+@pytest.mark.parametrize(
+    ("to", "port"),
+    [
+        (Destination("169.254.169.254"), 80),
+        (Destination("169.254.169.254"), 443),
+        (Destination("fd00:ec2::254"), 80),
+        (OTHER_POD, 8081),
+        (OTHER_POD, 5432),
+        (ELSEWHERE, 8080),
+        (ELSEWHERE, 389),
+        (Destination(PUBLIC_ADDRESS), 22),
+        (Destination(PUBLIC_ADDRESS), 80),
+        (Destination("10.1.2.3"), 5432),
+    ],
+)
+def test_hub_and_proxy_reach_nothing_else(
+    app: str, source: str, to: Destination, port: int
+) -> None:
+    """Not the cloud metadata (the node's credentials), not other pods, not the internet but
+    on the ports their calls use."""
+    policies = _egress_policies(read_manifests(ROOT / "dist" / app))
+    assert not egress_allowed(policies, _component(source), to, port)
+
+
+def test_only_the_hub_reaches_its_provider() -> None:
+    policies = _egress_policies(read_manifests(ROOT / "dist" / "minimal"))
+    provider = Destination(PUBLIC_ADDRESS)
+    assert egress_allowed(policies, _component("hub"), provider, 443)
+    assert not egress_allowed(policies, _component("proxy"), provider, 443)
+    # Private addresses are not where a provider on the internet is (443 itself is open to
+    # them for the API server, unless api_server_cidrs narrows it: the next test).
+    assert not egress_allowed(policies, _component("hub"), OTHER_POD, 8443)
+    assert not egress_allowed(policies, _component("hub"), Destination("10.1.2.3"), 636)
+
+
+SECRET = SecretKeyRef("hub-login", "client-secret")
+LOGINS = {
+    "oidc": OidcLogin(
+        issuer="https://auth.example.org/realms/staff",
+        client_id="jupyterhub",
+        client_secret=SECRET,
+        allow_all=True,
+    ),
+    "oidc-in-cluster": OidcLogin(
+        issuer="https://keycloak.identity.svc.cluster.local:8443/realms/staff",
+        client_id="jupyterhub",
+        client_secret=SECRET,
+        allow_all=True,
+    ),
+    "github": GitHubLogin(client_id="Iv1.0123", client_secret=SECRET, organizations=["org"]),
+    "github-enterprise": GitHubLogin(
+        client_id="Iv1.0123",
+        client_secret=SECRET,
+        organizations=["org"],
+        github_url="https://github.example.org",
+    ),
+    "google": GoogleLogin(
+        client_id="1234-abc.apps.googleusercontent.com",
+        client_secret=SECRET,
+        hosted_domains=["example.org"],
+        allow_all=True,
+    ),
+    "entra": EntraIdLogin(
+        tenant_id="8a6f1c7e-0d0b-4c9a-9f0e-1f2a3b4c5d6e",
+        client_id="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        client_secret=SECRET,
+        allow_all=True,
+    ),
+    "ldaps": LdapLogin(
+        server_url="ldaps://ldap.example.org",
+        user_search_base="ou=people,dc=example,dc=org",
+        dn_templates=["uid={username},ou=people,dc=example,dc=org"],
+        allow_all=True,
+    ),
+    "ldap-in-cluster": LdapLogin(
+        server_url="ldap://openldap.directory.svc:1389",
+        user_search_base="ou=people,dc=example,dc=org",
+        dn_templates=["uid={username},ou=people,dc=example,dc=org"],
+        allow_all=True,
+    ),
+    "ldap-address": LdapLogin(
+        server_url="ldap://10.20.30.40",
+        user_search_base="ou=people,dc=example,dc=org",
+        dn_templates=["uid={username},ou=people,dc=example,dc=org"],
+        allow_all=True,
+    ),
+}
+DATABASES = {
+    "sqlite": None,
+    "postgresql": HubDatabase.postgresql(password_secret="db", host="db.example.org"),
+    "postgresql-in-cluster": HubDatabase.postgresql(
+        password_secret="db", host="pg-rw.databases.svc.cluster.local"
+    ),
+}
+
+
+@pytest.mark.parametrize("mesh", [True, False], ids=["mesh", "no-mesh"])
+@pytest.mark.parametrize("database", list(DATABASES))
+@pytest.mark.parametrize("login", list(LOGINS))
+def test_hub_reaches_its_login_and_database(login: str, database: str, mesh: bool) -> None:
+    """For every login type: each endpoint the hub's authenticator calls and its database."""
+    chart = make_chart()
+    props: dict[str, Any] = {} if mesh else {"mesh": None}
+    chosen = DATABASES[database]
+    if chosen is not None:
+        props["hub_options"] = HubOptions(database=chosen)
+    jupyterhub = make_jupyterhub(chart, header_trust=None, authenticator=LOGINS[login], **props)
+    if mesh:
+        IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    # The API server narrowed to its addresses, so that its 443 admits no provider.
+    HubNetworkPolicies(
+        chart,
+        "Policies",
+        jupyterhub=jupyterhub,
+        ingress_from=GATEWAY,
+        api_server_cidrs=[f"{address}/32" for address, _ in API_SERVERS],
+    )
+    manifests = synth(chart)
+    policies = _egress_policies(manifests)
+    found = list(calls(manifests))
+    outside = [c for c in found if c.what.startswith(("login", "database"))]
+    assert outside, found
+    for call in found:
+        assert egress_allowed(
+            policies, _component(call.source), call.to, call.port, call.protocol
+        ), call
+    for call in outside:
+        # The login's and database's own ports only, and only from the hub.
+        assert not egress_allowed(policies, _component("proxy"), call.to, call.port), call
+        assert not egress_allowed(policies, _component("hub"), call.to, 22), call
+    assert not egress_allowed(policies, _component("hub"), Destination("169.254.169.254"), 80)
+    if mesh and login.endswith("in-cluster"):
+        # The mesh's Sidecar names the other namespace's Service the hub calls.
+        (sidecar,) = [
+            m
+            for m in manifests
+            if m["kind"] == "Sidecar" and m["metadata"]["name"] == "jupyterhub-hub"
+        ]
+        hosts = sidecar["spec"]["egress"][0]["hosts"]
+        assert any(
+            h.endswith(".svc.cluster.local")
+            and not h.startswith(("istio-system/", "otel/", "default/"))
+            for h in hosts
+        ), hosts
+
+
+def test_api_server_can_be_narrowed(chart: cdk8s.Chart) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    HubNetworkPolicies(
+        chart,
+        "Policies",
+        jupyterhub=jupyterhub,
+        ingress_from=GATEWAY,
+        api_server_cidrs=["172.18.0.2/32"],
+        api_server_ports=[6443],
+    )
+    policies = _egress_policies(synth(chart))
+    hub = _component("hub")
+    assert egress_allowed(policies, hub, Destination("172.18.0.2"), 6443)
+    assert not egress_allowed(policies, hub, Destination("10.0.0.1"), 443)
+    assert not egress_allowed(policies, hub, Destination("172.18.0.3"), 6443)
+    assert not egress_allowed(policies, hub, OTHER_POD, 443)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"api_server_cidrs": "10.0.0.1/32"},
+            "api_server_cidrs must be a list of CIDRs, e.g. ['10.0.0.1/32'], got '10.0.0.1/32'",
+        ),
+        (
+            {"api_server_cidrs": ["10.0.0.1/8"]},
+            "api_server_cidrs[0] must be a network in CIDR notation (no host bits), got "
+            "'10.0.0.1/8'",
+        ),
+        (
+            {"api_server_ports": [0]},
+            "api_server_ports[0] must be a TCP port from 1 to 65535, got 0",
+        ),
+        (
+            {"api_server_ports": []},
+            "api_server_ports must be a list of TCP ports, e.g. [443, 6443], got []",
+        ),
+    ],
+)
+def test_api_server_props_refused(chart: cdk8s.Chart, props: dict[str, Any], message: str) -> None:
+    jupyterhub = make_jupyterhub(chart)
+    with pytest.raises(ValueError) as error:
+        HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY, **props)
+    assert str(error.value) == f"test/Policies: {message}"
+
+
+# A hub image with jupyterhub-traefik-proxy (TraefikProxy refuses z2jh's, which lacks it).
+TRAEFIK_HUB_IMAGE = "registry.example/hub-traefik:1"
+
+
+def _traefik(chart: cdk8s.Chart) -> JupyterHub:
+    routes = RedisRouteStore(chart, "Redis")
+    return make_jupyterhub(
+        chart,
+        mesh=None,
+        hub_image=TRAEFIK_HUB_IMAGE,
+        proxy_options=TraefikProxyOptions(routes=routes),
+    )
+
+
+def _istio_proxy(chart: cdk8s.Chart) -> JupyterHub:
+    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    return jupyterhub
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (_traefik, {("hub", "route store"), ("proxy", "route store")}),
+        (_istio_proxy, {("proxy", "Kubernetes API"), ("proxy", "istiod")}),
+    ],
+    ids=["traefik", "istio-proxy"],
+)
+def test_every_proxy_kind_reaches_what_it_calls(build: Any, expected: set[tuple[str, str]]) -> None:
+    """Traefik's Redis (which the hub writes too), IstioProxy's API server (it writes
+    VirtualServices): read from the manifests, admitted by the policies."""
+    chart = make_chart()
+    jupyterhub = build(chart)
+    HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    manifests = synth(chart)
+    policies = _egress_policies(manifests)
+    found = list(calls(manifests))
+    assert expected <= {(c.source, c.what) for c in found}
+    for call in found:
+        assert egress_allowed(
+            policies, _component(call.source), call.to, call.port, call.protocol
+        ), call
+    # Redis admits its clients only (its own policy): not the user servers.
+    stores = {
+        tuple(sorted((c.to.pod_labels or {}).items())) for c in found if c.what == "route store"
+    }
+    user = (NAMESPACE_LABELS, _component("singleuser-server"))
+    for labels in stores:
+        assert labels
+        assert not allowed(policies, user, dict(labels), 6379)
+
+
+def test_allow_to_lets_the_hub_reach_one_more_destination(chart: cdk8s.Chart) -> None:
+    """A directory at a private address outside the cluster, which no URL rule admits."""
+    _, policies = _policies(chart)
+    directory = Destination("10.20.0.5")
+    before = _egress_policies(synth(chart))
+    assert not egress_allowed(before, _component("hub"), directory, 636)
+    made = policies.allow_to("10.20.0.5/32", port=636)
+    assert made.name == "jupyterhub-hub-egress-636-to-" + made.name.rsplit("-", 1)[1]
+    after = _egress_policies(synth(chart))
+    assert egress_allowed(after, _component("hub"), directory, 636)
+    assert not egress_allowed(after, _component("hub"), directory, 389)
+    assert not egress_allowed(after, _component("proxy"), directory, 636)
+    peer = NetworkPeer.in_namespace("search", {"app": "solr"})
+    policies.allow_to(peer, port=8983, source=Component.PROXY)
+    solr = Destination("10.42.1.1", dict(peer.namespace_labels), dict(peer.pod_labels))
+    assert egress_allowed(_egress_policies(synth(chart)), _component("proxy"), solr, 8983)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {"to": "10.20.0.5", "port": 636, "source": Component.SINGLEUSER},
+            "allow_to.source must be Component.HUB or Component.PROXY (user servers reach "
+            "anything but the cloud metadata), got <Component.SINGLEUSER: 'singleuser-server'>",
+        ),
+        (
+            {"to": "10.20.0.5/8", "port": 636},
+            "allow_to.to must be a network in CIDR notation (no host bits), got '10.20.0.5/8'",
+        ),
+        ({"to": 5, "port": 636}, "allow_to.to must be a NetworkPeer or a CIDR, got 5"),
+        (
+            {"to": "10.20.0.5/32", "port": 0},
+            "allow_to.port must be a TCP port from 1 to 65535, got 0",
+        ),
+    ],
+)
+def test_allow_to_refuses(chart: cdk8s.Chart, args: dict[str, Any], message: str) -> None:
+    _, policies = _policies(chart)
+    with pytest.raises(ValueError) as error:
+        policies.allow_to(**args)
+    assert str(error.value) == f"test/NetworkPolicies: {message}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import cdk8s
@@ -17,18 +19,24 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._placement import chart_namespace
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._hub._mesh_choice import scrape_ports
+from constructs_lib._hub.egress import (
+    API_SERVER_CIDRS,
+    API_SERVER_PORTS,
+    CLOUD_METADATA,
+    egress_rules,
+)
 from constructs_lib._proxies._flows import Flow
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 
 __all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
 
 TELEPRESENCE_LABELS = {"telepresence.io/workloadEnabled": "true"}
-# Cloud instance metadata (AWS, GCP, Azure, OpenStack; AWS's IPv6 address): it hands out the
-# node's credentials, so user pods get no route to it (as z2jh's default).
-CLOUD_METADATA = ("169.254.169.254/32", "fd00:ec2::254/128")
+# The components whose egress is exactly what they call (user servers call what their users do).
+_EGRESS_COMPONENTS = (Component.HUB, Component.PROXY)
 
 
 def component_labels(proxy: IProxy) -> dict[Component, dict[str, str]]:
@@ -124,6 +132,34 @@ def _override_port(scope: Construct, port: object) -> int | None:
     return port
 
 
+def _check_cidrs(scope: Construct, field: str, cidrs: object) -> tuple[str, ...]:
+    """Some address ranges, each a network in CIDR notation (``10.0.0.1/32``)."""
+    if isinstance(cidrs, str) or not isinstance(cidrs, Sequence) or not cidrs:
+        raise invalid(scope, field, cidrs, "must be a list of CIDRs, e.g. ['10.0.0.1/32']")
+    for index, cidr in enumerate(cidrs):
+        _check_cidr(scope, f"{field}[{index}]", cidr)
+    return tuple(cidrs)
+
+
+def _check_cidr(scope: Construct, field: str, cidr: object) -> str:
+    """One network in CIDR notation, as a string."""
+    if not isinstance(cidr, str):
+        raise invalid(scope, field, cidr, "must be a network in CIDR notation (no host bits)")
+    try:
+        ipaddress.ip_network(cidr)
+    except ValueError:
+        raise invalid(
+            scope, field, cidr, "must be a network in CIDR notation (no host bits)"
+        ) from None
+    return cidr
+
+
+def _check_ports(scope: Construct, field: str, ports: object) -> tuple[int, ...]:
+    if isinstance(ports, str) or not isinstance(ports, Sequence) or not ports:
+        raise invalid(scope, field, ports, "must be a list of TCP ports, e.g. [443, 6443]")
+    return tuple(check_port(scope, f"{field}[{index}]", port) for index, port in enumerate(ports))
+
+
 class HubNetworkPolicies(LibraryConstruct):
     """``default-deny`` for ingress to every pod, then one policy per component admitting
     exactly the flows :func:`app_flows` lists for ``proxy`` (any :class:`IProxy`, or
@@ -132,8 +168,22 @@ class HubNetworkPolicies(LibraryConstruct):
     Prometheus scraping the pods on the ports their scrape annotations name, and optionally
     telepresence's agent.
 
-    Egress: user pods reach anything but the cloud metadata address (``block_cloud_metadata``);
-    hub and proxy egress is left to the Istio Sidecars (REGISTRY_ONLY) where there is a mesh.
+    Egress: the hub's and the proxy's pods reach exactly what they call, derived from the
+    same flows as the ingress rules (the proxy's API, the hub, the user servers), the route
+    store (Redis), and for the hub the URLs it calls (``outbound_urls``: its login's issuer,
+    API or LDAP server, the JWKS, the database), the Kubernetes API server (KubeSpawner; the
+    proxy too where it has a Role, ``IstioProxy``) and, with a sidecar, istiod (15012) and the
+    trace agent (4317, namespace ``otel``). A URL's host outside the cluster is its port on
+    every public address (NetworkPolicy names no DNS names: the mesh's ServiceEntry names the
+    host); ``<service>.<ns>.svc`` is namespace ``ns`` on that port (the pods' port: a policy
+    sees the address after the Service's translation); a short name a pod of the app's
+    namespace; an IP address itself. DNS as z2jh's chart allows it: port 53 (UDP and TCP) on
+    the pods of ``kube-system``, on private addresses (node-local caches) and on the metadata
+    address (GKE's Cloud DNS); nothing else of the metadata address. An existing Redis
+    (``RouteStore.redis``) is reached on port 6379 of any pod or private address, its address
+    being in its Secret only. Anything else the hub or the proxy must reach (a provider at a
+    private address outside the cluster): :meth:`allow_to`. User pods reach anything but the
+    cloud metadata address (``block_cloud_metadata``).
 
     Args:
         proxy: the proxy (any ``IProxy``, with its hub) whose app's flows are admitted; or
@@ -153,7 +203,15 @@ class HubNetworkPolicies(LibraryConstruct):
         telepresence_port: telepresence's traffic agent port to admit (its default is 9900);
             default ``None``, no allowance: only an app that runs telepresence opens it.
         block_cloud_metadata: whether user pods are denied the cloud metadata address (it hands out
-            the node's credentials); default ``True``, as z2jh's.
+            the node's credentials); default ``True``, as z2jh's. The hub and the proxy are
+            denied it always (but DNS).
+        api_server_cidrs: where the hub (and a proxy with a Role) reaches the Kubernetes API
+            server: its control plane's addresses, which no selector names; default every
+            address but the cloud metadata (``0.0.0.0/0``, ``::/0``). Narrow it to your API
+            server's (``kubectl get endpoints kubernetes -n default``), e.g.
+            ``["172.18.0.2/32"]``; until then the hub reaches these ports anywhere.
+        api_server_ports: the API server's ports as pods reach them (the ``kubernetes``
+            Service's endpoints); default 443 (managed clusters) and 6443 (kubeadm's).
     """
 
     def __init__(
@@ -169,6 +227,8 @@ class HubNetworkPolicies(LibraryConstruct):
         prometheus_port: int | Derived = Derived.FROM_SCRAPE_ANNOTATIONS,
         telepresence_port: int | None = None,
         block_cloud_metadata: bool = True,
+        api_server_cidrs: Sequence[str] = API_SERVER_CIDRS,
+        api_server_ports: Sequence[int] = API_SERVER_PORTS,
     ) -> None:
         super().__init__(scope, id)
         check_arguments(self, HubNetworkPolicies.__init__, ingress_from=ingress_from)
@@ -178,6 +238,8 @@ class HubNetworkPolicies(LibraryConstruct):
             _check_peer(self, "prometheus", prometheus)
         if telepresence_port is not None:
             check_port(self, "telepresence_port", telepresence_port)
+        api_cidrs = _check_cidrs(self, "api_server_cidrs", api_server_cidrs)
+        api_ports = _check_ports(self, "api_server_ports", api_server_ports)
         claim_companion(self, chosen.hub, field="proxy" if proxy is not None else "jupyterhub")
         release = chosen.release
         labels = {APP_LABEL: release}
@@ -213,6 +275,29 @@ class HubNetworkPolicies(LibraryConstruct):
                 policy(
                     component.value, f"{release}-{component.value}", dict(pods[component]), rules
                 )
+        namespace = chart_namespace(self)
+        for component in _EGRESS_COMPONENTS:
+            specs.append(
+                object_spec(
+                    f"{component.value.capitalize()}Egress",
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=f"{release}-{component.value}-egress",
+                    labels=labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(pods[component])},
+                        "policyTypes": ["Egress"],
+                        "egress": egress_rules(
+                            chosen,
+                            component,
+                            namespace=namespace,
+                            labels=pods,
+                            api_server_cidrs=api_cidrs,
+                            api_server_ports=api_ports,
+                        ),
+                    },
+                )
+            )
         if block_cloud_metadata:
             specs.append(
                 object_spec(
@@ -275,9 +360,10 @@ class HubNetworkPolicies(LibraryConstruct):
     @property
     def policies(self) -> dict[str, cdk8s.ApiObject]:
         """Every NetworkPolicy, by construct id: ``DefaultDeny``, one per component
-        (``hub``, ``proxy``, ``singleuser-server``), ``UserEgress``, ``Prometheus`` (one per
+        (``hub``, ``proxy``, ``singleuser-server``), ``HubEgress``, ``ProxyEgress``,
+        ``UserEgress``, ``Prometheus`` (one per
         port scraped, ``Prometheus-<port>``, when the pods are scraped on several),
-        ``Telepresence`` (those enabled) and one per ``allow_from``."""
+        ``Telepresence`` (those enabled) and one per ``allow_from`` and ``allow_to``."""
         return dict(self._policies)
 
     def allow_from(self, peer: NetworkPeer, *, to: Component, port: int) -> cdk8s.ApiObject:
@@ -319,5 +405,60 @@ class HubNetworkPolicies(LibraryConstruct):
             ],
         )[0]
         self._flows.append(flow)
+        self._policies[id] = policy
+        return policy
+
+    def allow_to(
+        self, to: NetworkPeer | str, *, port: int, source: Component = Component.HUB
+    ) -> cdk8s.ApiObject:
+        """Let the pods of ``source`` (the hub's, or the proxy's) reach ``to`` on TCP
+        ``port``: the pods of a ``NetworkPeer``, or a CIDR (a provider or database at a
+        private address outside the cluster, a service an ``extra_config`` calls, which no
+        URL of the hub's names). One NetworkPolicy more, named
+        ``<release>-<component>-egress-<port>-to-<digest of the destination>``, which it
+        returns.
+
+        ``HubNetworkPolicies(...).allow_to("10.20.0.5/32", port=636)``.
+        """
+        if source not in _EGRESS_COMPONENTS:
+            allowed = " or ".join(f"Component.{c.name}" for c in _EGRESS_COMPONENTS)
+            raise invalid(
+                self,
+                "allow_to.source",
+                source,
+                f"must be {allowed} (user servers reach anything but the cloud metadata)",
+            )
+        check_port(self, "allow_to.port", port)
+        if isinstance(to, NetworkPeer):
+            peer = _check_peer(self, "allow_to.to", to).to_policy_peer()
+            digest = _selector_digest(to)
+        elif isinstance(to, str):
+            cidr = _check_cidr(self, "allow_to.to", to)
+            peer = {"ipBlock": {"cidr": cidr}}
+            digest = hashlib.sha256(cidr.encode()).hexdigest()[:8]
+        else:
+            raise invalid(self, "allow_to.to", to, "must be a NetworkPeer or a CIDR")
+        name = f"{self._release}-{source.value}-egress-{port}-to-{digest}"
+        id = f"AllowTo-{source.value}-{port}-{digest}"
+        if id in self._policies:
+            raise invalid(self, "allow_to", to, f"is allowed already on port {port}")
+        rule = {"to": [peer], "ports": [{"protocol": "TCP", "port": port}]}
+        policy = api_objects(
+            self,
+            [
+                object_spec(
+                    id,
+                    api_version="networking.k8s.io/v1",
+                    kind="NetworkPolicy",
+                    name=name,
+                    labels=self._labels,
+                    spec={
+                        "podSelector": {"matchLabels": dict(self._pods[source])},
+                        "policyTypes": ["Egress"],
+                        "egress": [rule],
+                    },
+                )
+            ],
+        )[0]
         self._policies[id] = policy
         return policy

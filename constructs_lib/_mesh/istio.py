@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from enum import Enum, StrEnum
 from http import HTTPStatus
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import cdk8s
 from constructs import Construct
@@ -19,6 +18,7 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
+from constructs_lib._core._outbound import MESH_CONTROL_PLANE, outbound
 from constructs_lib._core._placement import chart_namespace, enter, join_app
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core.header_trust import refuse_unenforced
@@ -49,8 +49,7 @@ __all__ = [
 USER_PATH_PREFIX = f"{USER_PATH}/"
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
 _OWN_NAMESPACE = "./*"
-_ISTIOD = "istio-system/istiod.istio-system.svc.cluster.local"
-_OTEL_AGENT = "otel/otel-agent.otel.svc.cluster.local"
+_ISTIOD, _OTEL_AGENT = (destination.sidecar_host for destination in MESH_CONTROL_PLANE)
 _KUBERNETES_API = "default/kubernetes.default.svc.cluster.local"
 _HCM = "envoy.filters.network.http_connection_manager"
 # The hub's access log: one JSON object per request on stdout, fields as nginx-style names.
@@ -287,17 +286,20 @@ _RENAMED = _Renamed.GATEWAY_PODS
 # Hub and proxy reach only the mesh's registry: their namespace, istiod, the trace agent and
 # (for KubeSpawner) the Kubernetes API. User pods also get the hosts the app adds.
 _HUB_PROXY_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT, _KUBERNETES_API)
-# A hub's outbound URL scheme: the ServiceEntry port's protocol and the scheme's port.
+# A hub's outbound URL scheme: the ServiceEntry port's protocol (the port is the URL's, or
+# the scheme's, _outbound.SCHEME_PORTS).
 _EGRESS_PROTOCOLS = {
-    "https": ("TLS", 443),
-    "ldaps": ("TLS", 636),
+    "https": "TLS",
+    "ldaps": "TLS",
     # StartTLS begins in clear: plain TCP to the sidecar.
-    "ldap": ("TCP", 389),
-    "http": ("HTTP", 80),
+    "ldap": "TCP",
+    "http": "HTTP",
     # The hub's database: plain TCP, routed by address.
-    "postgresql": ("TCP", 5432),
+    "postgresql": "TCP",
 }
-_USER_EGRESS = (_OWN_NAMESPACE, _ISTIOD, _OTEL_AGENT)
+# User pods: of their namespace only the hub's Service (the one their AuthorizationPolicies
+# let them reach), so the hub's ServiceEntries (its provider, its database) are the hub's alone.
+_USER_EGRESS = (_ISTIOD, _OTEL_AGENT)
 
 
 class IstioIngress(LibraryConstruct):
@@ -335,7 +337,9 @@ class IstioIngress(LibraryConstruct):
             so they reach only known hosts.
         user_outbound: the user pods' outbound mode; default ``ALLOW_ANY``: notebooks install
             packages and fetch data from anywhere.
-        user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar; default none.
+        user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar (which
+            names the hub's Service, istiod and the trace agent); default none. With
+            ``ALLOW_ANY`` a host not named is still reached, as plain TCP passthrough.
         ext_authz_provider: the mesh config's external auth provider (e.g. ``oauth2-proxy``);
             default ``None``, no CUSTOM AuthorizationPolicy.
         gateway_principal: the gateway's workload identity (SPIFFE, without ``spiffe://``); default
@@ -595,13 +599,23 @@ class IstioIngress(LibraryConstruct):
                     )
                 )
         workloads = [
-            _Workload(Component.HUB, hub.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, None),
+            _Workload(
+                Component.HUB,
+                hub.labels,
+                hub_proxy_mode,
+                (*_HUB_PROXY_EGRESS, *_cluster_egress_hosts(hub.outbound_urls, namespace)),
+                None,
+            ),
             _Workload(Component.PROXY, proxy.labels, hub_proxy_mode, _HUB_PROXY_EGRESS, "SERVER"),
             _Workload(
                 Component.SINGLEUSER,
                 hub.user_pod_labels,
                 user_mode,
-                (*_USER_EGRESS, *user_egress_hosts),
+                (
+                    f"./{name_of(hub.service)}.{namespace}.svc.cluster.local",
+                    *_USER_EGRESS,
+                    *user_egress_hosts,
+                ),
                 "CLIENT_AND_SERVER",
             ),
         ]
@@ -868,15 +882,11 @@ class IstioIngress(LibraryConstruct):
         PostgreSQL are TCP."""
         by_port: dict[tuple[int, str], set[str]] = {}
         for url in urls:
-            parsed = urlsplit(url)
-            host = parsed.hostname or ""
-            if _in_cluster(host, namespace):
-                continue
-            # postgresql+psycopg2: the dialect's driver does not change the wire protocol.
-            scheme = parsed.scheme.split("+")[0]
-            protocol, default_port = _EGRESS_PROTOCOLS.get(scheme, ("HTTP", 80))
-            port = parsed.port or default_port
-            by_port.setdefault((port, protocol), set()).add(host)
+            target = outbound(url, namespace)
+            if target.in_cluster:
+                continue  # a Service of the cluster: in the registry already
+            protocol = _EGRESS_PROTOCOLS.get(target.scheme, "HTTP")
+            by_port.setdefault((target.port, protocol), set()).add(target.host)
         entries = []
         for (port, protocol), hosts in sorted(by_port.items()):
             entries.append(
@@ -1075,9 +1085,16 @@ def _istio_spec(
     )
 
 
-def _in_cluster(host: str, namespace: str) -> bool:
-    """A Service of the namespace by short or qualified name, or any cluster-local name."""
-    return "." not in host or host.endswith((f".{namespace}", ".svc", ".svc.cluster.local"))
+def _cluster_egress_hosts(urls: Sequence[str], namespace: str) -> tuple[str, ...]:
+    """Sidecar egress entries for the Services of other namespaces the hub calls (an LDAP
+    server or a Keycloak elsewhere in the cluster): ``./*`` covers only its own."""
+    hosts = set()
+    for url in urls:
+        target = outbound(url, namespace)
+        if target.in_cluster and target.namespace not in (None, namespace):
+            # The registry's name, whichever form the URL has.
+            hosts.add(f"{target.namespace}/{target.service}.{target.namespace}.svc.cluster.local")
+    return tuple(sorted(hosts))
 
 
 def _check_in_mesh(ingress: IstioIngress, field: str, given: object, hub: IHub) -> None:

@@ -12,6 +12,7 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
 from constructs_lib._core._objects import api_object, api_objects, name_of, object_spec
+from constructs_lib._core._outbound import PRIVATE_NETWORKS
 from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core.scan_exceptions import skip_annotations, unpinned
 from constructs_lib._pods.pod import Resources, disruption_budget_spec
@@ -75,12 +76,29 @@ class RouteStore:
         """Let the pods of each of ``peer_labels`` (the proxy's; with Traefik the hub's too)
         reach the store, where the app deploys it. Called by the proxy."""
 
+    def client_egress(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """The NetworkPolicy egress rules the pods of ``labels`` need to reach the store
+        (none unless ``admit`` named them; none in memory)."""
+        return []
+
 
 class _ExistingRedis(RouteStore):
     shared = True
 
     def __init__(self, secret: str, key: str) -> None:
         self.secret, self.key = secret, key
+        self._clients: list[dict[str, str]] = []
+
+    def admit(self, *peer_labels: dict[str, str]) -> None:
+        self._clients.extend(dict(labels) for labels in peer_labels)
+
+    def client_egress(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Redis's port on any pod of the cluster or private address: only the URI Secret
+        says where this Redis is."""
+        if labels not in self._clients:
+            return []
+        to = [{"namespaceSelector": {}}, *({"ipBlock": {"cidr": c}} for c in PRIVATE_NETWORKS)]
+        return [{"to": to, "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}]
 
     def proxy_env(self) -> list[dict[str, Any]]:
         return [
@@ -208,10 +226,12 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
             self, [service, stateful_set, disruption_budget_spec(self.name, self.labels)]
         )
         self._network_policy: cdk8s.ApiObject | None = None
+        self._clients: list[dict[str, str]] = []
 
     def admit(self, *peer_labels: dict[str, str]) -> None:
         """Admit the pods of ``peer_labels`` (the proxy's, and the hub's where it writes the
         routes) and nothing else to Redis."""
+        self._clients.extend(dict(labels) for labels in peer_labels)
         self._network_policy = api_object(
             self,
             "NetworkPolicy",
@@ -232,6 +252,13 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
                 ],
             },
         )
+
+    def client_egress(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Redis's pods on its port, for a client ``admit`` named."""
+        if labels not in self._clients:
+            return []
+        to = [{"podSelector": {"matchLabels": dict(self.labels)}}]
+        return [{"to": to, "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}]
 
     @property
     def network_policy(self) -> cdk8s.ApiObject | None:
