@@ -17,7 +17,6 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._endpoints import check_release
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import (
     APP_LABEL,
     Component,
@@ -27,6 +26,7 @@ from constructs_lib._core._names import (
     check_secret_key,
     selector_labels,
 )
+from constructs_lib._core._network_policy_spec import network_policy_spec
 from constructs_lib._core._objects import api_objects, name_of, object_spec
 from constructs_lib._core._placement import chart_namespace
 from constructs_lib._core._quantity import check_quantity
@@ -462,7 +462,7 @@ class CloudNativePgCluster(LibraryConstruct):
                         "storage": storage,
                     },
                 ),
-                ingress_policy_spec(
+                network_policy_spec(
                     "NetworkPolicy",
                     name=self.name,
                     labels=labels,

@@ -17,13 +17,13 @@ from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived, resolve
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
-from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import (
     APP_LABEL,
     COMPONENT_LABEL,
     check_label_key,
     check_label_value,
 )
+from constructs_lib._core._network_policy_spec import network_policy_spec
 from constructs_lib._core._objects import api_objects, object_spec
 from constructs_lib._core._placement import chart_namespace
 from constructs_lib._core._props import check_arguments, check_fields
@@ -225,7 +225,7 @@ class HubMonitoring(LibraryConstruct):
             )
 
         def allow(id: str, name: str, pods: dict[str, str], port: int, peer: NetworkPeer) -> Any:
-            return ingress_policy_spec(
+            return network_policy_spec(
                 id,
                 name=name,
                 labels=labels,

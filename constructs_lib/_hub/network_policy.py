@@ -16,9 +16,9 @@ from constructs_lib._core._companions import claim_companion
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._derived import Derived
 from constructs_lib._core._errors import invalid
-from constructs_lib._core._ingress_policy import ingress_policy_spec
 from constructs_lib._core._names import APP_LABEL, Component, check_port
-from constructs_lib._core._objects import ObjectSpec, api_objects, object_spec
+from constructs_lib._core._network_policy_spec import network_policy_spec
+from constructs_lib._core._objects import ObjectSpec, api_objects
 from constructs_lib._core._placement import chart_namespace
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core.network_peer import NetworkPeer
@@ -254,7 +254,7 @@ class HubNetworkPolicies(LibraryConstruct):
 
         def policy(id: str, name: str, selector: dict[str, str], ingress: list[Any]) -> None:
             specs.append(
-                ingress_policy_spec(id, name=name, labels=labels, pods=selector, ingress=ingress)
+                network_policy_spec(id, name=name, labels=labels, pods=selector, ingress=ingress)
             )
 
         policy("DefaultDeny", "default-deny", {}, [])
@@ -278,53 +278,38 @@ class HubNetworkPolicies(LibraryConstruct):
         namespace = chart_namespace(self)
         for component in _EGRESS_COMPONENTS:
             specs.append(
-                object_spec(
+                network_policy_spec(
                     f"{component.value.capitalize()}Egress",
-                    api_version="networking.k8s.io/v1",
-                    kind="NetworkPolicy",
                     name=f"{release}-{component.value}-egress",
                     labels=labels,
-                    spec={
-                        "podSelector": {"matchLabels": dict(pods[component])},
-                        "policyTypes": ["Egress"],
-                        "egress": egress_rules(
-                            chosen,
-                            component,
-                            namespace=namespace,
-                            labels=pods,
-                            api_server_cidrs=api_cidrs,
-                            api_server_ports=api_ports,
-                        ),
-                    },
+                    pods=dict(pods[component]),
+                    egress=egress_rules(
+                        chosen,
+                        component,
+                        namespace=namespace,
+                        labels=pods,
+                        api_server_cidrs=api_cidrs,
+                        api_server_ports=api_ports,
+                    ),
                 )
             )
         if block_cloud_metadata:
             specs.append(
-                object_spec(
+                network_policy_spec(
                     "UserEgress",
-                    api_version="networking.k8s.io/v1",
-                    kind="NetworkPolicy",
                     name=f"{release}-{Component.SINGLEUSER.value}-egress",
                     labels=labels,
-                    spec={
-                        "podSelector": {"matchLabels": dict(pods[Component.SINGLEUSER])},
-                        "policyTypes": ["Egress"],
-                        "egress": [
-                            {
-                                "to": [
-                                    {
-                                        "ipBlock": {
-                                            "cidr": "0.0.0.0/0",
-                                            "except": [CLOUD_METADATA[0]],
-                                        }
-                                    },
-                                    {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
-                                    # Pods of any namespace: ipBlock need not cover pod addresses.
-                                    {"namespaceSelector": {}},
-                                ]
-                            }
-                        ],
-                    },
+                    pods=dict(pods[Component.SINGLEUSER]),
+                    egress=[
+                        {
+                            "to": [
+                                {"ipBlock": {"cidr": "0.0.0.0/0", "except": [CLOUD_METADATA[0]]}},
+                                {"ipBlock": {"cidr": "::/0", "except": [CLOUD_METADATA[1]]}},
+                                # Pods of any namespace: ipBlock need not cover pod addresses.
+                                {"namespaceSelector": {}},
+                            ]
+                        }
+                    ],
                 )
             )
         if prometheus is not None:
@@ -390,7 +375,7 @@ class HubNetworkPolicies(LibraryConstruct):
         policy = api_objects(
             self,
             [
-                ingress_policy_spec(
+                network_policy_spec(
                     id,
                     name=name,
                     labels=self._labels,
@@ -446,17 +431,8 @@ class HubNetworkPolicies(LibraryConstruct):
         policy = api_objects(
             self,
             [
-                object_spec(
-                    id,
-                    api_version="networking.k8s.io/v1",
-                    kind="NetworkPolicy",
-                    name=name,
-                    labels=self._labels,
-                    spec={
-                        "podSelector": {"matchLabels": dict(self._pods[source])},
-                        "policyTypes": ["Egress"],
-                        "egress": [rule],
-                    },
+                network_policy_spec(
+                    id, name=name, labels=self._labels, pods=dict(self._pods[source]), egress=[rule]
                 )
             ],
         )[0]

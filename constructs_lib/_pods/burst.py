@@ -28,6 +28,7 @@ from constructs import Construct
 from constructs_lib._core._checks import check_image
 from constructs_lib._core._errors import invalid
 from constructs_lib._core._names import APP_LABEL, COMPONENT_LABEL
+from constructs_lib._core._network_policy_spec import network_policy_spec
 from constructs_lib._core._objects import ObjectSpec, object_spec
 from constructs_lib._core._quantity import format_cpu, format_memory
 from constructs_lib._core.scan_exceptions import PULL_IF_ABSENT, skip_annotations, unpinned
@@ -340,13 +341,8 @@ def _isolated(id: str, name: str, labels: dict[str, str]) -> ObjectSpec:
     container serves nothing and calls nothing, and image pulls are the kubelet's, not the
     pod's (Kubernetes docs, "Network Policies": an empty rule list of a listed policy type
     denies that direction)."""
-    return object_spec(
-        id,
-        api_version="networking.k8s.io/v1",
-        kind="NetworkPolicy",
-        name=name,
-        labels=labels,
-        spec={"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress", "Egress"]},
+    return network_policy_spec(
+        id, name=name, labels=labels, pods=dict(labels), ingress=[], egress=[]
     )
 
 

@@ -11,7 +11,8 @@ from constructs_lib._core._checks import check_image
 from constructs_lib._core._construct import LibraryConstruct
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, COMPONENT_LABEL, check_dns_subdomain
-from constructs_lib._core._objects import api_object, api_objects, name_of, object_spec
+from constructs_lib._core._network_policy_spec import network_policy_spec
+from constructs_lib._core._objects import api_objects, name_of, object_spec
 from constructs_lib._core._outbound import PRIVATE_NETWORKS
 from constructs_lib._core._quantity import check_quantity
 from constructs_lib._core.scan_exceptions import skip_annotations, unpinned
@@ -232,26 +233,18 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
         """Admit the pods of ``peer_labels`` (the proxy's, and the hub's where it writes the
         routes) and nothing else to Redis."""
         self._clients.extend(dict(labels) for labels in peer_labels)
-        self._network_policy = api_object(
-            self,
+        rule = {
+            "from": [{"podSelector": {"matchLabels": dict(labels)}} for labels in peer_labels],
+            "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
+        }
+        spec = network_policy_spec(
             "NetworkPolicy",
-            api_version="networking.k8s.io/v1",
-            kind="NetworkPolicy",
             name=self.name,
             labels=self.labels,
-            spec={
-                "podSelector": {"matchLabels": dict(self.labels)},
-                "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [
-                            {"podSelector": {"matchLabels": dict(labels)}} for labels in peer_labels
-                        ],
-                        "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
-                    }
-                ],
-            },
+            pods=dict(self.labels),
+            ingress=[rule],
         )
+        self._network_policy = api_objects(self, [spec])[0]
 
     def client_egress(self, labels: dict[str, str]) -> list[dict[str, Any]]:
         """Redis's pods on its port, for a client ``admit`` named."""
