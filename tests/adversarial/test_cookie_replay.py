@@ -89,12 +89,14 @@ class NginxEdge:
         self.host = str(self.ingresses[0]["spec"]["rules"][0]["host"])
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
-        def check(headers: Mapping[str, str]) -> Mapping[str, str] | None:
-            cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
-            answer = auth.auth(cookie)
-            return answer.headers if answer.status == 202 else None
+        def check(headers: Mapping[str, str]) -> Mapping[str, str] | int:
+            answer = auth.auth(headers.get("cookie", ""))
+            return answer.headers if 200 <= answer.status < 300 else answer.status
 
         served = serve(self.ingresses, self.host, path, client, check)
+        if served.headers is None:  # nginx, the auth service or the default backend answered
+            return Passed(None, self.auth_service, served.status)
+        assert served.service is not None  # a request passed on has its backend
         return Passed(served.headers, served.service["name"], served.status)
 
 
