@@ -10,7 +10,16 @@ import pytest
 from tests.mesh.authz import Request, peer_mode, string_match
 from tests.mesh.hops import check, check_ingress
 from tests.mesh.objects import Mesh, Unmodelled, Workload
-from tests.mesh.routing import HTTP, SNIFFED, TCP, TLS, port_protocol, virtual_host_domains
+from tests.mesh.paths import normalized_path
+from tests.mesh.routing import (
+    HTTP,
+    SNIFFED,
+    TCP,
+    TLS,
+    host_without_port,
+    port_protocol,
+    virtual_host_domains,
+)
 
 NS = "apps"
 HUB = {"app": "hub"}
@@ -178,29 +187,51 @@ def test_protocol_selection() -> None:
     assert port_protocol(None, None) == SNIFFED
     assert port_protocol("http", "tcp") == TCP  # appProtocol takes precedence
     assert port_protocol("web", "http") == HTTP
+    # ConvertProtocol parses appProtocol as it parses a name, after the Kubernetes values.
+    assert port_protocol("web", "http-api") == HTTP
+    assert port_protocol("web", "kubernetes.io/wss") == TLS
+    assert port_protocol("http_proxy", None) == HTTP
+    # Well-known ports are never sniffed.
+    assert port_protocol("db", None, 3306) == TCP
+    assert port_protocol("db", None, 3307) == SNIFFED
 
 
 def test_virtual_host_domains_short_name_only_from_the_same_namespace() -> None:
     hub = mesh().services[0]
-    here = virtual_host_domains(hub, 8081, NS)
-    assert {
+    here = virtual_host_domains(hub, NS)
+    assert here == {
         "hub",
-        "hub:8081",
         "hub.apps",
-        "hub.apps.svc:8081",
+        "hub.apps.svc",
         "hub.apps.svc.cluster.local",
-        "hub.apps.svc.cluster.local:8081",
-    } <= here
-    assert "hub:9999" not in here
-    elsewhere = virtual_host_domains(hub, 8081, "other")
-    assert "hub" not in elsewhere and "hub:8081" not in elsewhere
-    assert {"hub.apps:8081", "hub.apps.svc"} <= elsewhere
+        "hub.apps.svc.cluster.local.",
+    }
+    elsewhere = virtual_host_domains(hub, "other")
+    assert "hub" not in elsewhere
+    assert {"hub.apps", "hub.apps.svc"} <= elsewhere
+
+
+def test_the_sidecar_ignores_the_hosts_port_and_case() -> None:
+    """Istio 1.30 sets ``ignore_port_in_host_matching`` on sidecar routes: any port, any case."""
+    assert host_without_port("Hub.Apps:9999") == "hub.apps"
+    assert host_without_port("hub") == "hub"
+    assert host_without_port("[::1]:80") == "[::1]"
+    assert host_without_port("[::1]") == "[::1]"
+    assert host_without_port("hub.apps.svc.cluster.local.:8081") == "hub.apps.svc.cluster.local."
 
 
 def test_host_naming_the_service_is_routed() -> None:
     model = mesh(sidecar(["./*"], "REGISTRY_ONLY"), strict())
     client = model.workload(CLIENT)
-    for host in ("hub:8081", "hub", "hub.apps.svc.cluster.local:8081"):
+    # Istio 1.30 ignores the Host's port and case on sidecar routes; the FQDN may end in a dot.
+    for host in (
+        "hub:8081",
+        "hub",
+        "hub.apps.svc.cluster.local:8081",
+        "hub:9999",
+        "HUB.Apps",
+        "hub.apps.svc.cluster.local.",
+    ):
         verdict = check(model, client, "http://hub:8081", get(host))
         assert verdict.allowed, verdict.reason
         assert verdict.destination == model.workload(HUB)
@@ -574,10 +605,36 @@ def test_what_is_not_modelled_is_refused(document: dict[str, Any]) -> None:
         mesh(document)
 
 
-def test_paths_istio_would_normalize_are_refused() -> None:
+@pytest.mark.parametrize(
+    ("path", "normalized"),
+    [
+        ("/hub/../x", "/x"),
+        ("/hub/api/../../x", "/x"),
+        ("/x/%2e%2E/hub/api/users", "/hub/api/users"),
+        ("/hub/./api/users", "/hub/api/users"),
+        ("/hub\\api\\users", "/hub/api/users"),
+        ("/%68ub/api/users", "/hub/api/users"),
+        ("/../../hub/api/users", "/hub/api/users"),
+        # Kept: no slash merging, escaped slashes unchanged, ";" a plain character.
+        ("/hub//api/users", "/hub//api/users"),
+        ("/hub%2Fapi/users", "/hub%2Fapi/users"),
+        ("/hub;x/api/users", "/hub;x/api/users"),
+        ("/hub/api/users?next=/../x", "/hub/api/users?next=/../x"),
+    ],
+)
+def test_paths_are_normalized_as_istio_does(path: str, normalized: str) -> None:
+    assert normalized_path(path) == normalized
+
+
+def test_a_policy_sees_the_normalized_path() -> None:
     model = mesh(strict(), policy([rule([CLIENT_PRINCIPAL], paths=["/hub/api/*"])]))
-    with pytest.raises(Unmodelled):
-        check(model, model.workload(CLIENT), "http://hub:8081", get("hub:8081", "/hub/../x"))
+    client = model.workload(CLIENT)
+    for allowed in ("/hub/api/users", "/x/../hub/api/users", "/hub/./api/users"):
+        verdict = check(model, client, "http://hub:8081", get("hub:8081", allowed))
+        assert verdict.allowed, (allowed, verdict.reason)
+    for refused in ("/hub/../x", "/hub/api/../../x", "/hub%2Fapi/users"):
+        verdict = check(model, client, "http://hub:8081", get("hub:8081", refused))
+        assert not verdict.allowed, (refused, verdict.reason)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """What the destination's sidecar admits: PeerAuthentication, then AuthorizationPolicies.
 
-Written from Istio's reference (istio.io/latest/docs/reference/config/security/
-authorization-policy/ and peer_authentication/):
+Written from Istio 1.30's reference (istio.io/v1.30/docs/reference/config/security/
+authorization-policy/ and peer_authentication/, generated from istio/api's
+security/v1beta1 protos of that release) and istio/istio 1.30.3's source where cited:
 
 - PeerAuthentication: the workload's own policy (selector), else its namespace's, else the
   root namespace's; ``portLevelMtls`` (by workload port) over ``mtls``; ``UNSET`` inherits;
@@ -19,11 +20,11 @@ authorization-policy/ and peer_authentication/):
   empty and match nothing. ``ports`` are the workload's (container) ports.
 - ``hosts``, ``methods``, ``paths`` (and ``requestPrincipals``) exist only for HTTP. On TCP
   an ALLOW rule using them never matches; for DENY "missing attributes are treated as
-  matches" (and the TCP-traffic task, istio.io/latest/docs/tasks/security/authorization/
+  matches" (and the TCP-traffic task, istio.io/v1.30/docs/tasks/security/authorization/
   authz-tcp/).
-- Paths are matched without the query string (Envoy's ``url_path`` matcher); Istio's path
-  normalization is not modelled, so paths it would rewrite (``.``/``..`` segments, encoded
-  slashes) are refused.
+- Paths are matched after Istio's default normalization (``tests.mesh.paths``: dot
+  segments resolved, escaped slashes kept) and without the query string (Envoy's
+  ``PathMatcher``).
 
 CUSTOM policies delegate to an external provider, which the model cannot evaluate: a request
 they match is reported as delegated, and the rest of the decision stands.
@@ -39,10 +40,10 @@ from tests.mesh.objects import (
     ROOT_NAMESPACE,
     AuthorizationPolicy,
     Mesh,
-    Unmodelled,
     Workload,
     selects,
 )
+from tests.mesh.paths import normalized_path
 
 __all__ = ["Request", "admit", "authorize", "custom_checks", "peer_mode", "string_match"]
 
@@ -122,11 +123,11 @@ def peer_mode(mesh: Mesh, workload: Workload, port: int) -> str:
 
 
 def _path(path: str) -> str:
-    bare = path.split("?", 1)[0].split("#", 1)[0]
-    segments = bare.split("/")
-    if "." in segments or ".." in segments or "%2f" in bare.lower() or "%5c" in bare.lower():
-        raise Unmodelled(f"path {path!r} would be normalized by Istio: not modelled")
-    return bare
+    # The normalized path (tests.mesh.paths), matched without its query: ``pathGenerator``
+    # (pilot/pkg/security/authz/model/generator.go) emits matcher/string.go ``PathMatcher``,
+    # Envoy's type.matcher.v3.PathMatcher, which matches the path with query and fragment
+    # removed.
+    return normalized_path(path).split("?", 1)[0]
 
 
 def _namespace_of(principal: str | None) -> str | None:
