@@ -16,7 +16,7 @@ The rules, from Istio 1.30.3's source (the version of ``crds/istio.yaml``):
   exact, ``*`` presence, ``abc*`` prefix, ``*abc`` suffix, each case-insensitive).
 
 So a policy that lists ``h`` alone lets ``Host: h:443`` be routed without its check; the
-CUSTOM (ext-authz) policy must list ``h`` and ``h:*`` (istio.io/latest/docs/ops/
+CUSTOM (ext-authz) policy must list ``h`` and ``h:*`` (istio.io/v1.30/docs/ops/
 best-practices/security/, "Host match policies").
 """
 

@@ -524,7 +524,7 @@ def test_ingress_gateway_routes_only_its_hosts() -> None:
 def test_ingress_gateway_https_and_http_redirect() -> None:
     """An HTTPS server whose TLS the gateway ends routes like HTTP; an HTTP server with
     ``tls.httpsRedirect`` answers with a 301 instead of routing; a PASSTHROUGH server is no
-    HTTP route (istio.io/latest/docs/reference/config/networking/gateway/: ServerTLSSettings)."""
+    HTTP route (istio.io/v1.30/docs/reference/config/networking/gateway/: ServerTLSSettings)."""
 
     def gateway(mode: str) -> dict[str, Any]:
         return {
