@@ -9,7 +9,7 @@ import pytest
 
 from tests.mesh.authz import Request, peer_mode, string_match
 from tests.mesh.hops import check, check_ingress
-from tests.mesh.objects import Mesh, Unmodelled, Workload
+from tests.mesh.objects import ROOT_NAMESPACE, Mesh, Unmodelled, Workload
 from tests.mesh.paths import normalized_path
 from tests.mesh.routing import (
     HTTP,
@@ -733,3 +733,32 @@ def test_gateway_deny_policy_refuses_before_routing() -> None:
     verdict = check_ingress(model, gw, get("hub.example.org", "/hub/admin"), 80)
     assert not verdict.allowed and "at the gateway: denied by DENY policy deny" in verdict.reason
     assert check_ingress(model, gw, get("hub.example.org", "/hub/login"), 80).allowed
+
+
+def _with_ports(document: dict[str, Any], ports: dict[str, str]) -> dict[str, Any]:
+    spec = {**document["spec"], "portLevelMtls": {p: {"mode": m} for p, m in ports.items()}}
+    return {**document, "spec": spec}
+
+
+def test_peer_authentication_composes_as_istio_does() -> None:
+    """ComposePeerAuthentication: mesh, namespace, workload in turn; ports only from the
+    workload's policy; an empty selector is the namespace's; a selector in the root
+    namespace is ignored."""
+    hub = mesh().workload(HUB)
+    assert peer_mode(mesh(), hub, 8081) == "PERMISSIVE"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE)), hub, 8081) == "STRICT"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE), strict(mode="UNSET")), hub, 8081) == "STRICT"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE), strict(mode="DISABLE")), hub, 8081) == "DISABLE"
+    assert peer_mode(mesh(strict(selector={})), hub, 8081) == "STRICT"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE, "DISABLE", selector=HUB)), hub, 8081) == (
+        "PERMISSIVE"
+    )
+    # A namespace's portLevelMtls is not applied; a workload's is, an UNSET port inheriting.
+    namespace_ports = _with_ports(strict(), {"8081": "DISABLE"})
+    assert peer_mode(mesh(namespace_ports), hub, 8081) == "STRICT"
+    workload_ports = _with_ports(
+        strict(mode="UNSET", selector=HUB), {"8081": "DISABLE", "9": "UNSET"}
+    )
+    model = mesh(strict(), workload_ports)
+    assert peer_mode(model, hub, 8081) == "DISABLE"
+    assert peer_mode(model, hub, 9) == "STRICT"
