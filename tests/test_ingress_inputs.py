@@ -171,3 +171,41 @@ def test_minimal_routes_every_spelling_of_its_host_and_no_other() -> None:
             assert route(ingresses, spelling, path) is ingress, (spelling, path)
     with pytest.raises(LookupError):
         route(ingresses, "evil.example.org", "/hub/login")
+
+
+def test_the_sign_in_redirect_names_the_host_and_the_escaped_target(
+    ingresses: list[dict[str, Any]], host: str
+) -> None:
+    """The auth-signin URL's ``$host`` is nginx's server name (no port, lower case) and its
+    ``rd`` the request target escaped by set_escape_uri; a 403 stays a 403, another status
+    is a 500."""
+    served = serve(ingresses, f"{host.upper()}:443", "/hub/login?next=/hub/home", {}, lambda _: 401)
+    assert served.status == 302
+    assert served.location == (
+        f"https://{host}/hub/oauth2/start?rd=%2Fhub%2Flogin%3Fnext%3D%2Fhub%2Fhome"
+    )
+    assert serve(ingresses, host, "/hub/login", {}, lambda _: 403).status == 403
+    assert serve(ingresses, host, "/hub/login", {}, lambda _: 502).status == 500
+
+
+def test_the_auth_subrequest_carries_the_cookie_and_the_edges_own_headers(
+    ingresses: list[dict[str, Any]], host: str
+) -> None:
+    seen: list[dict[str, str]] = []
+
+    def check(headers: Any) -> dict[str, str]:
+        seen.append(dict(headers))
+        return {"X-Auth-Request-User": "bob"}
+
+    client = {
+        "Cookie": "_oauth2_proxy=s",
+        "X-Original-URL": "https://evil/",
+        "X-Forwarded-For": "1.2.3.4",
+    }
+    served = serve(ingresses, f"{host}:443", "/hub/login", client, check)
+    assert served.headers is not None and served.headers["x-auth-request-user"] == "bob"
+    (sent,) = seen
+    assert sent["cookie"] == "_oauth2_proxy=s"
+    assert sent["host"] == host
+    assert sent["x-original-url"] == f"https://{host}:443/hub/login"
+    assert sent["x-forwarded-for"] == REMOTE_ADDR

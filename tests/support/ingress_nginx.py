@@ -388,13 +388,18 @@ class Served:
     location: str | None = None
 
 
+# set-misc-nginx-module v0.33 (ingress-nginx's build.sh: SETMISC_VERSION=v0.33),
+# src/ngx_http_set_escape_uri.c ``ngx_escape_uri_patched``, its ``uri`` table: the printable
+# ASCII it escapes; controls, DEL and every byte above 0x7F are escaped too.
+_ESCAPED = set(' "#%&+/:;<=>?[\\]^{}')
+
+
 def _escape_uri(target: str) -> str:
-    # nginx.tmpl: ``set_escape_uri $escaped_request_uri $request_uri;`` (set-misc-nginx-module
-    # ``ngx_http_set_misc_escape_uri``, which escapes as nginx's NGX_ESCAPE_ARGS does): every
-    # byte but letters, digits and "-._~" becomes %XX.
+    # nginx.tmpl: ``set_escape_uri $escaped_request_uri $request_uri;``, which escapes
+    # ``_ESCAPED`` and the non-printable bytes as %XX with upper-case hex.
     return "".join(
-        ch if re.fullmatch(r"[A-Za-z0-9._~-]", ch) else "".join(f"%{b:02X}" for b in ch.encode())
-        for ch in target
+        f"%{byte:02X}" if byte < 0x21 or byte > 0x7E or chr(byte) in _ESCAPED else chr(byte)
+        for byte in target.encode()
     )
 
 
