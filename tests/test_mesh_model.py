@@ -18,6 +18,7 @@ from tests.mesh.routing import (
     TLS,
     host_without_port,
     port_protocol,
+    resolve,
     virtual_host_domains,
 )
 
@@ -762,3 +763,13 @@ def test_peer_authentication_composes_as_istio_does() -> None:
     model = mesh(strict(), workload_ports)
     assert peer_mode(model, hub, 8081) == "DISABLE"
     assert peer_mode(model, hub, 9) == "STRICT"
+
+
+def test_names_resolve_as_a_pods_resolver_does() -> None:
+    model = mesh()
+    hub = model.services[0]
+    assert resolve(model, "hub", NS) == hub  # the search list: hub.apps.svc.cluster.local
+    assert resolve(model, "hub.apps", "other") == hub
+    assert resolve(model, "hub.apps.svc.cluster.local.", "other") == hub
+    assert resolve(model, "hub.", NS) is None  # absolute: no search list
+    assert resolve(model, "hub", "other") is None

@@ -74,6 +74,7 @@ __all__ = [
     "ingress",
     "outbound",
     "port_protocol",
+    "resolve",
     "route_matches",
     "sidecar_of",
     "virtual_host_domains",
@@ -233,16 +234,24 @@ def _visible(
 
 
 def resolve(mesh: Mesh, host: str, client_namespace: str) -> Service | None:
-    """The Service a pod of ``client_namespace`` reaches by ``host``: Kubernetes DNS tries its
-    search path (``<ns>.svc.cluster.local``, ``svc.cluster.local``, ``cluster.local``) before
-    the name as given."""
-    host = host.lower().rstrip(".")
-    for candidate in (
-        f"{host}.{client_namespace}.{CLUSTER_SUFFIX}",
-        f"{host}.{CLUSTER_SUFFIX}",
-        f"{host}.cluster.local",
-        host,
-    ):
+    """The Service a pod of ``client_namespace`` reaches by ``host``. The kubelet writes the
+    pod's resolv.conf with ``search <ns>.svc.cluster.local svc.cluster.local cluster.local``
+    and ``options ndots:5`` (kubernetes/kubernetes pkg/kubelet/network/dns/dns.go, read at
+    commit 04791b49: ``defaultDNSOptions`` and ``generateSearchesForDNSClusterFirst``, long
+    the same): a name with fewer than
+    five dots tries the search list first, then itself; a name ending in ``.`` is absolute
+    and tries only itself (the resolver's rule, resolv.conf(5))."""
+    host = host.lower()
+    if host.endswith("."):
+        candidates = [host[:-1]]
+    else:
+        searched = [
+            f"{host}.{client_namespace}.{CLUSTER_SUFFIX}",
+            f"{host}.{CLUSTER_SUFFIX}",
+            f"{host}.cluster.local",
+        ]
+        candidates = [*searched, host] if host.count(".") < 5 else [host, *searched]
+    for candidate in candidates:
         service = next((s for s in mesh.services if s.hostname == candidate), None)
         if service is not None:
             return service
