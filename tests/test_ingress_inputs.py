@@ -209,3 +209,8 @@ def test_the_auth_subrequest_carries_the_cookie_and_the_edges_own_headers(
     assert sent["host"] == host
     assert sent["x-original-url"] == f"https://{host}:443/hub/login"
     assert sent["x-forwarded-for"] == REMOTE_ADDR
+
+
+def test_a_second_host_header_is_refused(ingresses: list[dict[str, Any]], host: str) -> None:
+    served = serve(ingresses, host, "/hub/login", {"Host": "evil.example.org"}, lambda _: {})
+    assert (served.status, served.headers) == (400, None)

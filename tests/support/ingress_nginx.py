@@ -288,7 +288,7 @@ def _location_headers(host: str, lines: list[tuple[str, str]]) -> list[tuple[str
     defaults of config.go NewDefault (``UseForwardedHeaders: false``,
     ``ComputeFullForwardedFor: false``, ``ProxyAddOriginalURIHeader: false``,
     ``ForwardedForHeader: "X-Forwarded-For"``, ``ForwardedHostHeader: "X-Forwarded-Host"``)."""
-    http_host = _joined(lines, "host") or host
+    http_host = host
     return [
         # $best_http_host is $http_host: the Host header as the client sent it.
         ("Host", http_host),
@@ -362,7 +362,7 @@ def auth_request_headers(
         ("X-Forwarded-Proto", ""),
         ("X-Request-ID", "req-id"),
         ("Host", auth_host),
-        ("X-Original-URL", f"{SCHEME}://{_joined(lines, 'host') or host}{target}"),
+        ("X-Original-URL", f"{SCHEME}://{host}{target}"),
         ("X-Original-Method", "GET"),
         ("X-Sent-From", "nginx-ingress-controller"),
         ("X-Real-IP", REMOTE_ADDR),
@@ -417,7 +417,7 @@ def _signin_url(signin: str, host: str, target: str, lines: list[tuple[str, str]
         "$pass_access_scheme": SCHEME,
         "$escaped_request_uri": _escape_uri(target),
         "$request_uri": target,
-        "$http_host": _joined(lines, "host") or host,
+        "$http_host": host,
         "$host": server_name(host),
         "$scheme": SCHEME,
     }
@@ -431,10 +431,15 @@ def serve(
     client: Headers,
     check: Callable[[Mapping[str, str]], Mapping[str, str] | int],
 ) -> Served:
-    """A client's request for ``path`` with ``Host: host`` through the controller. ``check``
+    """A client's request for ``path`` with ``Host: host`` (``client``: its other headers)
+    through the controller. ``check``
     is the auth service: given the subrequest's headers, its answer's headers when it
     answers 2xx, else its status."""
     ingresses = list(ingresses)
+    # ngx_http_request.c ``ngx_http_process_host``: a second Host line is 400 ("client sent
+    # duplicate host header"); ``host`` is the first, any in ``client`` more.
+    if any(name == "host" for name, _ in _lines(client)):
+        return Served(None, None, 400)
     try:
         served = _rule(ingresses, host, path)
     except BadRequest:
