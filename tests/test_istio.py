@@ -355,7 +355,7 @@ def test_routes_remove_only_the_hubs_user_header(chart: cdk8s.Chart) -> None:
 
 
 def test_tls_serves_https_and_redirects_http(chart: cdk8s.Chart) -> None:
-    """Istio's Gateway (istio.io/latest/docs/reference/config/networking/gateway/): an HTTPS
+    """Istio's Gateway (istio.io/v1.30/docs/reference/config/networking/gateway/): an HTTPS
     server ends TLS with ``tls.mode: SIMPLE`` and the Secret named by ``credentialName`` (in
     the gateway workload's namespace); ``tls.httpsRedirect`` on the HTTP server sends a 301
     to HTTPS for every request. Both match the vendored Istio CRD's schema."""

@@ -9,8 +9,18 @@ import pytest
 
 from tests.mesh.authz import Request, peer_mode, string_match
 from tests.mesh.hops import check, check_ingress
-from tests.mesh.objects import Mesh, Unmodelled, Workload
-from tests.mesh.routing import HTTP, SNIFFED, TCP, TLS, port_protocol, virtual_host_domains
+from tests.mesh.objects import ROOT_NAMESPACE, Mesh, Unmodelled, Workload
+from tests.mesh.paths import normalized_path
+from tests.mesh.routing import (
+    HTTP,
+    SNIFFED,
+    TCP,
+    TLS,
+    host_without_port,
+    port_protocol,
+    resolve,
+    virtual_host_domains,
+)
 
 NS = "apps"
 HUB = {"app": "hub"}
@@ -178,29 +188,51 @@ def test_protocol_selection() -> None:
     assert port_protocol(None, None) == SNIFFED
     assert port_protocol("http", "tcp") == TCP  # appProtocol takes precedence
     assert port_protocol("web", "http") == HTTP
+    # ConvertProtocol parses appProtocol as it parses a name, after the Kubernetes values.
+    assert port_protocol("web", "http-api") == HTTP
+    assert port_protocol("web", "kubernetes.io/wss") == TLS
+    assert port_protocol("http_proxy", None) == HTTP
+    # Well-known ports are never sniffed.
+    assert port_protocol("db", None, 3306) == TCP
+    assert port_protocol("db", None, 3307) == SNIFFED
 
 
 def test_virtual_host_domains_short_name_only_from_the_same_namespace() -> None:
     hub = mesh().services[0]
-    here = virtual_host_domains(hub, 8081, NS)
-    assert {
+    here = virtual_host_domains(hub, NS)
+    assert here == {
         "hub",
-        "hub:8081",
         "hub.apps",
-        "hub.apps.svc:8081",
+        "hub.apps.svc",
         "hub.apps.svc.cluster.local",
-        "hub.apps.svc.cluster.local:8081",
-    } <= here
-    assert "hub:9999" not in here
-    elsewhere = virtual_host_domains(hub, 8081, "other")
-    assert "hub" not in elsewhere and "hub:8081" not in elsewhere
-    assert {"hub.apps:8081", "hub.apps.svc"} <= elsewhere
+        "hub.apps.svc.cluster.local.",
+    }
+    elsewhere = virtual_host_domains(hub, "other")
+    assert "hub" not in elsewhere
+    assert {"hub.apps", "hub.apps.svc"} <= elsewhere
+
+
+def test_the_sidecar_ignores_the_hosts_port_and_case() -> None:
+    """Istio 1.30 sets ``ignore_port_in_host_matching`` on sidecar routes: any port, any case."""
+    assert host_without_port("Hub.Apps:9999") == "hub.apps"
+    assert host_without_port("hub") == "hub"
+    assert host_without_port("[::1]:80") == "[::1]"
+    assert host_without_port("[::1]") == "[::1]"
+    assert host_without_port("hub.apps.svc.cluster.local.:8081") == "hub.apps.svc.cluster.local."
 
 
 def test_host_naming_the_service_is_routed() -> None:
     model = mesh(sidecar(["./*"], "REGISTRY_ONLY"), strict())
     client = model.workload(CLIENT)
-    for host in ("hub:8081", "hub", "hub.apps.svc.cluster.local:8081"):
+    # Istio 1.30 ignores the Host's port and case on sidecar routes; the FQDN may end in a dot.
+    for host in (
+        "hub:8081",
+        "hub",
+        "hub.apps.svc.cluster.local:8081",
+        "hub:9999",
+        "HUB.Apps",
+        "hub.apps.svc.cluster.local.",
+    ):
         verdict = check(model, client, "http://hub:8081", get(host))
         assert verdict.allowed, verdict.reason
         assert verdict.destination == model.workload(HUB)
@@ -493,7 +525,7 @@ def test_ingress_gateway_routes_only_its_hosts() -> None:
 def test_ingress_gateway_https_and_http_redirect() -> None:
     """An HTTPS server whose TLS the gateway ends routes like HTTP; an HTTP server with
     ``tls.httpsRedirect`` answers with a 301 instead of routing; a PASSTHROUGH server is no
-    HTTP route (istio.io/latest/docs/reference/config/networking/gateway/: ServerTLSSettings)."""
+    HTTP route (istio.io/v1.30/docs/reference/config/networking/gateway/: ServerTLSSettings)."""
 
     def gateway(mode: str) -> dict[str, Any]:
         return {
@@ -574,10 +606,36 @@ def test_what_is_not_modelled_is_refused(document: dict[str, Any]) -> None:
         mesh(document)
 
 
-def test_paths_istio_would_normalize_are_refused() -> None:
+@pytest.mark.parametrize(
+    ("path", "normalized"),
+    [
+        ("/hub/../x", "/x"),
+        ("/hub/api/../../x", "/x"),
+        ("/x/%2e%2E/hub/api/users", "/hub/api/users"),
+        ("/hub/./api/users", "/hub/api/users"),
+        ("/hub\\api\\users", "/hub/api/users"),
+        ("/%68ub/api/users", "/hub/api/users"),
+        ("/../../hub/api/users", "/hub/api/users"),
+        # Kept: no slash merging, escaped slashes unchanged, ";" a plain character.
+        ("/hub//api/users", "/hub//api/users"),
+        ("/hub%2Fapi/users", "/hub%2Fapi/users"),
+        ("/hub;x/api/users", "/hub;x/api/users"),
+        ("/hub/api/users?next=/../x", "/hub/api/users?next=/../x"),
+    ],
+)
+def test_paths_are_normalized_as_istio_does(path: str, normalized: str) -> None:
+    assert normalized_path(path) == normalized
+
+
+def test_a_policy_sees_the_normalized_path() -> None:
     model = mesh(strict(), policy([rule([CLIENT_PRINCIPAL], paths=["/hub/api/*"])]))
-    with pytest.raises(Unmodelled):
-        check(model, model.workload(CLIENT), "http://hub:8081", get("hub:8081", "/hub/../x"))
+    client = model.workload(CLIENT)
+    for allowed in ("/hub/api/users", "/x/../hub/api/users", "/hub/./api/users"):
+        verdict = check(model, client, "http://hub:8081", get("hub:8081", allowed))
+        assert verdict.allowed, (allowed, verdict.reason)
+    for refused in ("/hub/../x", "/hub/api/../../x", "/hub%2Fapi/users"):
+        verdict = check(model, client, "http://hub:8081", get("hub:8081", refused))
+        assert not verdict.allowed, (refused, verdict.reason)
 
 
 @pytest.mark.parametrize(
@@ -676,3 +734,42 @@ def test_gateway_deny_policy_refuses_before_routing() -> None:
     verdict = check_ingress(model, gw, get("hub.example.org", "/hub/admin"), 80)
     assert not verdict.allowed and "at the gateway: denied by DENY policy deny" in verdict.reason
     assert check_ingress(model, gw, get("hub.example.org", "/hub/login"), 80).allowed
+
+
+def _with_ports(document: dict[str, Any], ports: dict[str, str]) -> dict[str, Any]:
+    spec = {**document["spec"], "portLevelMtls": {p: {"mode": m} for p, m in ports.items()}}
+    return {**document, "spec": spec}
+
+
+def test_peer_authentication_composes_as_istio_does() -> None:
+    """ComposePeerAuthentication: mesh, namespace, workload in turn; ports only from the
+    workload's policy; an empty selector is the namespace's; a selector in the root
+    namespace is ignored."""
+    hub = mesh().workload(HUB)
+    assert peer_mode(mesh(), hub, 8081) == "PERMISSIVE"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE)), hub, 8081) == "STRICT"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE), strict(mode="UNSET")), hub, 8081) == "STRICT"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE), strict(mode="DISABLE")), hub, 8081) == "DISABLE"
+    assert peer_mode(mesh(strict(selector={})), hub, 8081) == "STRICT"
+    assert peer_mode(mesh(strict(ROOT_NAMESPACE, "DISABLE", selector=HUB)), hub, 8081) == (
+        "PERMISSIVE"
+    )
+    # A namespace's portLevelMtls is not applied; a workload's is, an UNSET port inheriting.
+    namespace_ports = _with_ports(strict(), {"8081": "DISABLE"})
+    assert peer_mode(mesh(namespace_ports), hub, 8081) == "STRICT"
+    workload_ports = _with_ports(
+        strict(mode="UNSET", selector=HUB), {"8081": "DISABLE", "9": "UNSET"}
+    )
+    model = mesh(strict(), workload_ports)
+    assert peer_mode(model, hub, 8081) == "DISABLE"
+    assert peer_mode(model, hub, 9) == "STRICT"
+
+
+def test_names_resolve_as_a_pods_resolver_does() -> None:
+    model = mesh()
+    hub = model.services[0]
+    assert resolve(model, "hub", NS) == hub  # the search list: hub.apps.svc.cluster.local
+    assert resolve(model, "hub.apps", "other") == hub
+    assert resolve(model, "hub.apps.svc.cluster.local.", "other") == hub
+    assert resolve(model, "hub.", NS) is None  # absolute: no search list
+    assert resolve(model, "hub", "other") is None

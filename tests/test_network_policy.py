@@ -574,3 +574,93 @@ def test_allow_to_refuses(chart: cdk8s.Chart, args: dict[str, Any], message: str
     with pytest.raises(ValueError) as error:
         policies.allow_to(**args)
     assert str(error.value) == f"test/NetworkPolicies: {message}"
+
+
+def _policy(spec: dict[str, Any], namespace: str = "jupyterhub") -> dict[str, Any]:
+    return {"metadata": {"name": "p", "namespace": namespace}, "spec": spec}
+
+
+OTHER_NAMESPACE = {"kubernetes.io/metadata.name": "elsewhere"}
+
+
+def test_empty_from_and_ports_admit_everything_as_the_api_documents() -> None:
+    """``from: []`` and ``ports: []`` are "empty or missing": every source, every port."""
+    policy = _policy({"podSelector": {}, "ingress": [{"from": [], "ports": []}]})
+    assert allowed([policy], (OTHER_NAMESPACE, {}), {"a": "b"}, 1234)
+    isolated = _policy({"podSelector": {}, "ingress": []})
+    assert not allowed([isolated], (NAMESPACE_LABELS, {}), {"a": "b"}, 1234)
+
+
+def test_selectors_apply_match_expressions() -> None:
+    policy = _policy(
+        {
+            "podSelector": {
+                "matchExpressions": [{"key": "tier", "operator": "In", "values": ["db"]}]
+            },
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "podSelector": {
+                                "matchExpressions": [
+                                    {"key": "role", "operator": "NotIn", "values": ["user"]},
+                                    {"key": "blocked", "operator": "DoesNotExist"},
+                                ]
+                            }
+                        }
+                    ]
+                }
+            ],
+        }
+    )
+    db = {"tier": "db"}
+    assert allowed([policy], (NAMESPACE_LABELS, {"role": "hub"}), db, 5432)
+    assert allowed([policy], (NAMESPACE_LABELS, {}), db, 5432)  # NotIn: the key absent
+    assert not allowed([policy], (NAMESPACE_LABELS, {"role": "user"}), db, 5432)
+    assert not allowed([policy], (NAMESPACE_LABELS, {"blocked": ""}), db, 5432)
+    # The policy selects only tier=db; another pod is not isolated by it.
+    assert allowed([policy], (NAMESPACE_LABELS, {"role": "user"}), {"tier": "web"}, 80)
+
+
+def test_a_pod_selector_alone_means_the_policys_own_namespace() -> None:
+    policy = _policy({"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]})
+    assert allowed([policy], (NAMESPACE_LABELS, {}), {}, 80)
+    assert not allowed([policy], (OTHER_NAMESPACE, {}), {}, 80)
+    # A namespace's name label is the API server's, so a selector on it finds the namespace.
+    by_name = _policy(
+        {
+            "podSelector": {},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "jupyterhub"}
+                            }
+                        }
+                    ]
+                }
+            ],
+        }
+    )
+    assert allowed([by_name], (NAMESPACE_LABELS, {}), {}, 80)
+
+
+def test_an_ip_block_peer_admits_no_pod_of_the_namespace() -> None:
+    policy = _policy(
+        {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}
+    )
+    assert not allowed([policy], (NAMESPACE_LABELS, {}), {}, 80)
+
+
+def test_a_named_port_is_the_target_pods_port_of_that_name() -> None:
+    policy = _policy({"podSelector": {}, "ingress": [{"ports": [{"port": "http"}]}]})
+    assert allowed([policy], (NAMESPACE_LABELS, {}), {}, 8000, named_ports={"http": 8000})
+    assert not allowed([policy], (NAMESPACE_LABELS, {}), {}, 8001, named_ports={"http": 8000})
+    with pytest.raises(LookupError):
+        allowed([policy], (NAMESPACE_LABELS, {}), {}, 8000)
+
+
+def test_a_policy_of_another_namespace_does_not_isolate_these_pods() -> None:
+    policy = _policy({"podSelector": {}, "ingress": []}, namespace="elsewhere")
+    assert allowed([policy], (NAMESPACE_LABELS, {}), {}, 80)

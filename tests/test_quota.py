@@ -8,6 +8,7 @@ KubeSpawner renders them, until the quota refuses one.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import cdk8s
@@ -297,3 +298,34 @@ def test_user_server_counts_as_kubespawner_renders_it(dev: HubResourceQuota) -> 
     assert limits["memory"] == 32 * 10**9
     sidecar = 128 * 2**20
     assert dev.user_server_usage.get("limits.memory") == 32 * 10**9 + sidecar
+
+
+def _pod(*containers: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    return {"metadata": {}, "spec": {"containers": list(containers), **spec}}
+
+
+def _container(name: str, **resources: dict[str, str]) -> dict[str, Any]:
+    return {"name": name, "resources": resources}
+
+
+def test_the_quota_stand_in_counts_pods_and_the_plain_resource_names() -> None:
+    """As the API server's pod evaluator: ``pods`` counts each pod, ``cpu`` is the requests'
+    total and needs a request in every container, a limit alone makes the request."""
+    namespace = Namespace({"pods": "2", "cpu": "1"})
+    small = _pod(_container("c", limits={"cpu": "300m"}))
+    assert namespace.usage(small) == {"pods": 1, "cpu": Decimal("0.3")}
+    assert not namespace.admit(_pod(_container("c")))  # no cpu request
+    assert namespace.admit(small) and namespace.admit(small)
+    assert not namespace.admit(small)  # a third pod
+
+
+def test_the_quota_stand_in_adds_the_runtime_class_overhead() -> None:
+    namespace = Namespace({"requests.memory": "1Gi", "limits.memory": "2Gi"})
+    pod = _pod(
+        _container("c", requests={"memory": "256Mi"}, limits={"memory": "512Mi"}),
+        overhead={"memory": "64Mi"},
+    )
+    assert namespace.usage(pod) == {
+        "requests.memory": Decimal(320 * 2**20),
+        "limits.memory": Decimal(576 * 2**20),
+    }

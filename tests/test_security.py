@@ -93,3 +93,89 @@ def test_restricted_check_can_fail() -> None:
         "c: capabilities not dropped",
         "c: seccomp",
     ]
+
+
+def _good(name: str = "c", **context: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            **context,
+        },
+    }
+
+
+GOOD_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+@pytest.mark.parametrize(
+    ("pod", "problem"),
+    [
+        # A container's own false is refused though the pod says true.
+        (
+            {"securityContext": GOOD_POD, "containers": [_good(runAsNonRoot=False)]},
+            "c: runAsNonRoot",
+        ),
+        # The pod's runAsUser 0 is refused though every container sets another.
+        (
+            {
+                "securityContext": {**GOOD_POD, "runAsUser": 0},
+                "containers": [_good(runAsUser=1000)],
+            },
+            "pod: runAsUser 0",
+        ),
+        # The pod's Unconfined is refused though every container sets RuntimeDefault.
+        (
+            {
+                "securityContext": {**GOOD_POD, "seccompProfile": {"type": "Unconfined"}},
+                "containers": [_good(seccompProfile={"type": "RuntimeDefault"})],
+            },
+            "pod: seccomp",
+        ),
+        (
+            {
+                "securityContext": GOOD_POD,
+                "containers": [{**_good(), "ports": [{"containerPort": 80, "hostPort": 80}]}],
+            },
+            "c: hostPort",
+        ),
+        (
+            {
+                "securityContext": GOOD_POD,
+                "containers": [_good()],
+                "ephemeralContainers": [{"name": "debug"}],
+            },
+            "debug: allowPrivilegeEscalation",
+        ),
+        (
+            {
+                "securityContext": {
+                    **GOOD_POD,
+                    "sysctls": [{"name": "kernel.msgmax", "value": "1"}],
+                },
+                "containers": [_good()],
+            },
+            "sysctl kernel.msgmax",
+        ),
+        (
+            {"securityContext": GOOD_POD, "containers": [_good(procMount="Unmasked")]},
+            "c: procMount",
+        ),
+        (
+            {"securityContext": GOOD_POD, "containers": [_good(seLinuxOptions={"type": "spc_t"})]},
+            "c: seLinuxOptions",
+        ),
+    ],
+)
+def test_restricted_check_follows_pod_security_admission(pod: dict[str, Any], problem: str) -> None:
+    assert problem in restricted_problems(pod)
+
+
+def test_restricted_check_admits_what_the_admission_admits() -> None:
+    pod = {
+        "securityContext": GOOD_POD,
+        "containers": [_good(runAsUser=1000)],
+        "volumes": [{"name": "i", "image": {"reference": "example.org/data:1"}}],
+    }
+    assert restricted_problems(pod) == []

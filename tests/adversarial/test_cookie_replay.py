@@ -25,6 +25,7 @@ from constructs_lib import AuthProxy
 from tests.adversarial.kit import ISSUER, Hub, KeyPair, claims, recorded, recording_hub, sign
 from tests.mesh.authz import Request, admit
 from tests.mesh.objects import Mesh, Workload
+from tests.mesh.paths import normalized_path
 from tests.mesh.routing import route_matches
 from tests.support.browser import Browser
 from tests.support.builders import auth_proxy_ingresses
@@ -68,6 +69,9 @@ class Passed:
     headers: dict[str, str] | None
     target: str
     status: int | None = None
+    # The request target passed on: nginx passes the client's as sent; Envoy the path it
+    # normalized (tests.mesh.paths).
+    path: str | None = None
 
 
 class Edge(Protocol):
@@ -89,13 +93,15 @@ class NginxEdge:
         self.host = str(self.ingresses[0]["spec"]["rules"][0]["host"])
 
     def request(self, path: str, client: Mapping[str, str], auth: OAuth2Proxy) -> Passed:
-        def check(headers: Mapping[str, str]) -> Mapping[str, str] | None:
-            cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
-            answer = auth.auth(cookie)
-            return answer.headers if answer.status == 202 else None
+        def check(headers: Mapping[str, str]) -> Mapping[str, str] | int:
+            answer = auth.auth(headers.get("cookie", ""))
+            return answer.headers if 200 <= answer.status < 300 else answer.status
 
         served = serve(self.ingresses, self.host, path, client, check)
-        return Passed(served.headers, served.service["name"], served.status)
+        if served.headers is None:  # nginx, the auth service or the default backend answered
+            return Passed(None, self.auth_service, served.status)
+        assert served.service is not None  # a request passed on has its backend
+        return Passed(served.headers, served.service["name"], served.status, path)
 
 
 class IstioEdge:
@@ -153,7 +159,7 @@ class IstioEdge:
         route = next(r for r in self.routes if route_matches(r, path))
         for name in ((route.get("headers") or {}).get("request") or {}).get("remove", []):
             sent.pop(name.lower(), None)
-        return Passed(sent, route["route"][0]["destination"]["host"])
+        return Passed(sent, route["route"][0]["destination"]["host"], path=normalized_path(path))
 
 
 EDGES: list[Callable[[], Edge]] = [NginxEdge, IstioEdge]
@@ -197,7 +203,10 @@ def visit(
     if passed.headers is None:
         return passed
     response = requests.get(
-        f"{hub.proxy_url}{path}", headers=passed.headers, allow_redirects=False, timeout=30
+        f"{hub.proxy_url}{passed.path or path}",
+        headers=passed.headers,
+        allow_redirects=False,
+        timeout=30,
     )
     browser.receive(path, response.raw.headers.getlist("Set-Cookie"))
     return response
@@ -320,3 +329,34 @@ def test_hub_session_id_does_not_log_in(
         f"alone at the hub: {alone.status_code}; with his own sign-in: {as_bob}",
     )
     assert alone.status_code in (401, 403) and as_bob == "bob"
+
+
+# Spellings of the hub's login an attacker may try at either edge: what each edge checks
+# differs (nginx merges slashes and decodes %2F, Envoy does neither), so each must either
+# check it or strip the user header on the way to a hub that does not serve it as its login.
+LOGIN_SPELLINGS = [
+    "//hub/login",
+    "/hub//login",
+    "/hub%2Flogin",
+    "/HUB/login",
+    "/hub;x/login",
+    "/hub\\login",
+    "/user/bob/../../hub/login",
+    "/user/bob/%2e%2e/%2e%2e/hub/login",
+]
+
+
+@pytest.mark.parametrize("path", LOGIN_SPELLINGS)
+def test_a_forged_user_header_on_any_spelling_of_the_login_logs_no_one_in(
+    hub: Hub, edge: Edge, path: str, report: Callable[[str, str], None]
+) -> None:
+    auth = oauth2_proxy(edge)
+    browser = Browser(f"https://{edge.host}")
+    forged = {
+        "X-Auth-Request-User": "mallory",
+        "Authorization": f"Bearer {tokens('mallory').id_token}",
+    }
+    answer = visit(hub, edge, auth, browser, path, forged)
+    report(f"{edge.name}: a forged X-Auth-Request-User at {path}", status(answer))
+    assert "mallory" not in hub.users()
+    assert not any(c.name == "jupyterhub-hub-login" for c in browser.jar), browser.names()

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.slow  # a real hub and proxy (tests/adversarial/kit.py)
 
 KEY = KeyPair("rsa")
 AUTH_HEADERS = ("x-auth-request-user", "authorization")
+# Spellings of the hub's login that nginx matches to no hub location (tests/test_ingress_inputs.py).
+UNCHECKED_SPELLINGS = ["/HUB/login", "/Hub/login", "/hub;x/login", "/hub%3B/login", "/hub\\login"]
 
 
 def proof(user: str) -> str:
@@ -59,9 +61,19 @@ def through_edge(
     headers = upstream_headers(
         edge, host, path, {"Cookie": f"_oauth2_proxy={user}-session", **(client or {})}, answer
     )
-    return (session or requests.Session()).get(
+    # The session files the hub's cookies under the Host it sent, and asks the proxy at its
+    # local address afterwards: the edge's Host (the public name) gives way to that address.
+    headers.pop("host")
+    session = session or requests.Session()
+    response = session.get(
         f"{hub.proxy_url}{path}", headers=headers, allow_redirects=False, timeout=30
     )
+    # The edge tells the hub the browser came over HTTPS (X-Scheme, X-Forwarded-Proto), so
+    # the hub marks its cookies Secure; the test reaches the proxy over plain HTTP, where
+    # the session would otherwise keep them back.
+    for cookie in session.cookies:
+        cookie.secure = False
+    return response
 
 
 def test_user_server_never_sees_visitor_credentials(
@@ -111,6 +123,28 @@ def test_forged_headers_through_the_edge_name_the_signed_in_user(
         f"{response.status_code}, signed in as {who!r}",
     )
     assert response.status_code == 302 and who == "bob"
+
+
+@pytest.mark.parametrize("path", UNCHECKED_SPELLINGS)
+def test_forged_headers_on_a_path_nginx_leaves_unchecked_log_no_one_in(
+    hub: Hub, edge: list[dict[str, Any]], host: str, path: str, report: Callable[[str, str], None]
+) -> None:
+    """nginx matches these to no hub path, so the client's own headers pass with the target
+    as sent (``tests/test_ingress_inputs.py``); the real proxy and hub must not take them for
+    the hub's login."""
+    forged = {"X-Auth-Request-User": "mallory", "Authorization": f"Bearer {proof('mallory')}"}
+    headers = upstream_headers(edge, host, path, forged, {})
+    assert headers["x-auth-request-user"] == "mallory"  # unchecked: the forgery passes
+    headers.pop("host")
+    response = requests.get(
+        f"{hub.proxy_url}{path}", headers=headers, allow_redirects=False, timeout=30
+    )
+    report(
+        f"Mallory sends a forged name and token to {path}",
+        f"{response.status_code} {response.headers.get('location', '')}",
+    )
+    assert "mallory" not in hub.users()
+    assert not any(c.name.startswith("jupyterhub-") for c in response.cookies), response.cookies
 
 
 def test_hub_still_gets_the_proof(

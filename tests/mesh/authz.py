@@ -1,15 +1,16 @@
 """What the destination's sidecar admits: PeerAuthentication, then AuthorizationPolicies.
 
-Written from Istio's reference (istio.io/latest/docs/reference/config/security/
-authorization-policy/ and peer_authentication/):
+Written from Istio 1.30's reference (istio.io/v1.30/docs/reference/config/security/
+authorization-policy/ and peer_authentication/, generated from istio/api's
+security/v1beta1 protos of that release) and istio/istio 1.30.3's source where cited:
 
-- PeerAuthentication: the workload's own policy (selector), else its namespace's, else the
-  root namespace's; ``portLevelMtls`` (by workload port) over ``mtls``; ``UNSET`` inherits;
-  with no policy at all the mode is ``PERMISSIVE``. ``STRICT`` refuses plaintext.
+- PeerAuthentication: composed as ``peer_mode`` says (``ComposePeerAuthentication``);
+  ``portLevelMtls`` is by workload port. ``STRICT`` refuses plaintext.
 - Policies apply to a workload when in its namespace with a selector matching it (or none),
-  or in the root namespace. CUSTOM is evaluated first, then DENY, then ALLOW: "If there are
-  no ALLOW policies for the workload, allow the request. If any of the ALLOW policies match
-  the request, allow the request. Deny the request."
+  or in the root namespace. CUSTOM is evaluated first, then DENY, then ALLOW (the filter
+  order ``Builder.build`` makes in pilot/pkg/security/authz/builder/builder.go): "If there
+  are no ALLOW policies for the workload, allow the request. If any of the ALLOW policies
+  match the request, allow the request. Deny the request."
 - A rule matches when at least one ``from`` source, one ``to`` operation (each: all fields)
   match; a missing ``from``/``to`` matches anything. A list matches when one value does:
   exact ``abc``, prefix ``abc*`` (matches ``abc`` and ``abcd``), suffix ``*abc``, presence
@@ -18,12 +19,14 @@ authorization-policy/ and peer_authentication/):
 - ``principals`` and ``namespaces`` come from the peer certificate: without mTLS they are
   empty and match nothing. ``ports`` are the workload's (container) ports.
 - ``hosts``, ``methods``, ``paths`` (and ``requestPrincipals``) exist only for HTTP. On TCP
-  an ALLOW rule using them never matches; for DENY "missing attributes are treated as
-  matches" (and the TCP-traffic task, istio.io/latest/docs/tasks/security/authorization/
-  authz-tcp/).
-- Paths are matched without the query string (Envoy's ``url_path`` matcher); Istio's path
-  normalization is not modelled, so paths it would rewrite (``.``/``..`` segments, encoded
-  slashes) are refused.
+  an ALLOW rule using them never matches; for DENY (and CUSTOM, which ``Builder`` builds with
+  the RBAC DENY action) the fields are dropped and the rest of the rule applies, "missing
+  attributes are treated as matches" (pilot/pkg/security/authz/model/model.go
+  ``rule.checkError``: "a wider deny ... policy"; the TCP-traffic task,
+  istio.io/v1.30/docs/tasks/security/authorization/authz-tcp/).
+- Paths are matched after Istio's default normalization (``tests.mesh.paths``: dot
+  segments resolved, escaped slashes kept) and without the query string (Envoy's
+  ``PathMatcher``).
 
 CUSTOM policies delegate to an external provider, which the model cannot evaluate: a request
 they match is reported as delegated, and the rest of the decision stands.
@@ -39,10 +42,11 @@ from tests.mesh.objects import (
     ROOT_NAMESPACE,
     AuthorizationPolicy,
     Mesh,
-    Unmodelled,
+    PeerAuthentication,
     Workload,
     selects,
 )
+from tests.mesh.paths import normalized_path
 
 __all__ = ["Request", "admit", "authorize", "custom_checks", "peer_mode", "string_match"]
 
@@ -91,42 +95,54 @@ def _any(patterns: Iterable[str], value: str | None, *, ignore_case: bool = Fals
 
 
 def peer_mode(mesh: Mesh, workload: Workload, port: int) -> str:
-    """The mTLS mode the workload's sidecar applies on ``port``."""
-    levels = [
+    """The mTLS mode the workload's sidecar applies on ``port``: Istio 1.30.3
+    pilot/pkg/security/authn/policy_applier.go ``ComposePeerAuthentication``. A policy
+    without ``matchLabels`` is its namespace's (the mesh's in the root namespace); one with
+    them is the workload's, except in the root namespace, where it is ignored. Starting from
+    PERMISSIVE, the mesh's, the namespace's and the workload's mode each replace the one
+    before unless UNSET; ``portLevelMtls`` counts only on the workload's policy, an UNSET
+    port taking the mode so composed. Of several at one level the oldest counts (here, the
+    first given)."""
+
+    def first(policies: list[PeerAuthentication]) -> PeerAuthentication | None:
+        return policies[0] if policies else None
+
+    root = ROOT_NAMESPACE
+    mesh_level = first(
+        [p for p in mesh.peer_authentications if p.namespace == root and not p.selector]
+    )
+    namespace_level = first(
         [
             p
             for p in mesh.peer_authentications
-            if p.namespace == workload.namespace
-            and p.selector is not None
+            if p.namespace == workload.namespace != root and not p.selector
+        ]
+    )
+    workload_level = first(
+        [
+            p
+            for p in mesh.peer_authentications
+            if p.namespace == workload.namespace != root
+            and p.selector
             and selects(p.selector, workload.labels)
-        ],
-        [
-            p
-            for p in mesh.peer_authentications
-            if p.namespace == workload.namespace and p.selector is None
-        ],
-        [
-            p
-            for p in mesh.peer_authentications
-            if p.namespace == ROOT_NAMESPACE and p.selector is None
-        ],
-    ]
-    for policies in levels:
-        for policy in policies:
-            mode = policy.port_modes.get(port, "UNSET")
-            if mode == "UNSET":
-                mode = policy.mode
-            if mode != "UNSET":
-                return mode
-    return "PERMISSIVE"
+        ]
+    )
+    mode = "PERMISSIVE"
+    for policy in (mesh_level, namespace_level, workload_level):
+        if policy is not None and policy.mode != "UNSET":
+            mode = policy.mode
+    if workload_level is not None and port in workload_level.port_modes:
+        port_mode = workload_level.port_modes[port]
+        return mode if port_mode == "UNSET" else port_mode
+    return mode
 
 
 def _path(path: str) -> str:
-    bare = path.split("?", 1)[0].split("#", 1)[0]
-    segments = bare.split("/")
-    if "." in segments or ".." in segments or "%2f" in bare.lower() or "%5c" in bare.lower():
-        raise Unmodelled(f"path {path!r} would be normalized by Istio: not modelled")
-    return bare
+    # The normalized path (tests.mesh.paths), matched without its query: ``pathGenerator``
+    # (pilot/pkg/security/authz/model/generator.go) emits matcher/string.go ``PathMatcher``,
+    # Envoy's type.matcher.v3.PathMatcher, which matches the path with query and fragment
+    # removed.
+    return normalized_path(path).split("?", 1)[0]
 
 
 def _namespace_of(principal: str | None) -> str | None:

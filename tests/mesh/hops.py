@@ -1,5 +1,6 @@
 """One verdict per hop: routed by the source's sidecar (or the ingress gateway), then admitted
-by the destination's sidecar."""
+by the destination's sidecar (``tests.mesh.routing`` and ``tests.mesh.authz``, Istio 1.30.3).
+A Service load-balances over all its endpoints, so every one must admit the request."""
 
 from __future__ import annotations
 
@@ -34,7 +35,11 @@ class Verdict:
 
 def target_port(service: Service, port: int, workload: Workload) -> int | None:
     """The workload (container) port a Service port forwards to: ``targetPort`` by number or
-    by container port name."""
+    by container port name, and the ``port`` itself when unset (Kubernetes 1.33
+    ``ServicePort.targetPort``, core/v1/types.go of kubernetes/api v0.33.13: "If this is a
+    string, it will be looked up as a named port in the target Pod's container ports. If this
+    is not specified, the value of the 'port' field is used"; tests.mesh.objects applies that
+    default)."""
     declared = service.port(port)
     if declared is None:
         return None

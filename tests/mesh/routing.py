@@ -1,27 +1,35 @@
 """Where a request goes: the source's sidecar (outbound) and the ingress gateway.
 
-Written from Istio's documentation and the code it describes:
+Written from Istio 1.30.3's source (``istio/istio`` at tag 1.30.3, cited by file and function)
+and the documentation of that release (istio.io/v1.30/docs/...):
 
-- Protocol Selection (istio.io/latest/docs/ops/configuration/traffic-management/
-  protocol-selection/): a Service port's protocol is its ``appProtocol``, which takes
-  precedence, else its name ``<protocol>[-<suffix>]``; otherwise it is detected from the
-  traffic. On the sidecar ``https`` is opaque TLS like ``tls``.
+- Protocol selection (``pkg/config/kube/conversion.go`` ``ConvertProtocol``): a Service port
+  of protocol UDP is UDP; else its ``appProtocol`` if set (``kubernetes.io/h2c`` HTTP2,
+  ``kubernetes.io/ws`` HTTP, ``kubernetes.io/wss`` HTTPS), else its name; a name beginning
+  ``grpc-web`` is gRPC-Web, else the part before the first ``-`` is parsed
+  (``pkg/config/protocol/instance.go`` ``Parse``, case-insensitive); anything else is
+  detected from the traffic, but on the well-known ports 25, 53, 3306 and 27017 it is TCP.
+  On the sidecar ``https`` is opaque TLS like ``tls``.
 - HTTP is routed by the Host header: "Routing is based on host header. So if you put
   something in the Host header that you haven't defined a route for [...] this is expected"
   (istio/istio#30347). The outbound HTTP route for a port holds one virtual host per visible
-  service with that port, whose domains Istio generates (``generateVirtualHostDomains`` /
-  ``GenerateAltVirtualHosts`` in pilot/pkg/networking/core/httproute.go): the FQDN
-  ``name.ns.svc.cluster.local``, ``name.ns`` and ``name.ns.svc``, and the bare ``name`` only
-  for a proxy in the service's namespace, each with and without ``:port``. A Host matching
-  none falls to the catch-all virtual host: ``PassthroughCluster`` under ``ALLOW_ANY``
-  (plaintext to the address dialled, outside mTLS), a direct 502 (``BlackHole``) under
-  ``REGISTRY_ONLY`` (``buildCatchAllVirtualHost``). Newer Istio ignores the port in Host
-  matching; this model keeps the stricter domains with the Service's own port.
+  service with that port, whose domains Istio generates
+  (pilot/pkg/networking/core/httproute.go ``generateVirtualHostDomains`` and
+  ``GenerateAltVirtualHosts``): the FQDN ``name.ns.svc.cluster.local`` and, with
+  PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN (default true), ``name.ns.svc.cluster.local.``;
+  ``name.ns`` and ``name.ns.svc``; the bare ``name`` only for a proxy in the service's
+  namespace. None carries a port: ``SidecarIgnorePort`` holds for every Envoy sidecar, and
+  ``buildSidecarOutboundHTTPRouteConfig`` sets ``IgnorePortInHostMatching: true``, so Envoy
+  drops the Host's port before matching, whatever port it names, and matches domains
+  case-insensitively. A Host matching none falls to the catch-all virtual host:
+  ``PassthroughCluster`` under ``ALLOW_ANY`` (plaintext to the address dialled, outside
+  mTLS), a direct 502 (``BlackHole``) under ``REGISTRY_ONLY`` (``buildCatchAllVirtualHost``).
+  The Service's cluster IP, also a domain there, is not modelled.
 - A port whose protocol is detected gets a listener of its own per service address, and its
   HTTP route keeps only that service's virtual host, with domain ``*``
   (``getVirtualHostsForSniffedServicePort``): there the Host does not matter.
 - TCP and TLS are routed by destination address (TLS by SNI for ServiceEntry hosts).
-- Sidecar (istio.io/latest/docs/reference/config/networking/sidecar/): a workload's Sidecar is
+- Sidecar (istio.io/v1.30/docs/reference/config/networking/sidecar/): a workload's Sidecar is
   the one in its namespace whose ``workloadSelector`` selects it, else its namespace's
   Sidecar without selector, else the root namespace's. Egress ``hosts`` are
   ``namespace/dnsName`` (``.`` the Sidecar's namespace, ``*`` any, ``~`` none; dnsName ``*``
@@ -54,6 +62,7 @@ from tests.mesh.objects import (
     Workload,
     selects,
 )
+from tests.mesh.paths import normalized_path
 
 __all__ = [
     "HTTP",
@@ -61,42 +70,59 @@ __all__ = [
     "TCP",
     "TLS",
     "Outbound",
+    "host_without_port",
     "ingress",
     "outbound",
     "port_protocol",
+    "resolve",
     "route_matches",
     "sidecar_of",
     "virtual_host_domains",
 ]
 
 HTTP, TLS, TCP, SNIFFED = "HTTP", "TLS", "TCP", "SNIFFED"
+# pkg/config/protocol/instance.go Parse, by what the sidecar does with each.
 _PROTOCOLS = {
     "http": HTTP,
+    "http_proxy": HTTP,
     "http2": HTTP,
     "grpc": HTTP,
     "grpc-web": HTTP,
-    "kubernetes.io/h2c": HTTP,
-    "kubernetes.io/ws": HTTP,
     "https": TLS,
     "tls": TLS,
-    "kubernetes.io/wss": TLS,
     # mysql and redis filters are off by default: opaque TCP.
     "tcp": TCP,
     "mongo": TCP,
     "mysql": TCP,
     "redis": TCP,
 }
+# conversion.go ConvertProtocol: the appProtocol values Kubernetes defines.
+_KUBERNETES_APP_PROTOCOLS = {
+    "kubernetes.io/h2c": HTTP,
+    "kubernetes.io/ws": HTTP,
+    "kubernetes.io/wss": TLS,
+}
+# conversion.go wellKnownPorts: SMTP, DNS, MySQL, MongoDB are never sniffed.
+_WELL_KNOWN_PORTS = {25, 53, 3306, 27017}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def port_protocol(name: str | None, app_protocol: str | None) -> str:
-    """HTTP, TLS, TCP or SNIFFED (detected from the traffic) for a Service port."""
-    if app_protocol:
-        return _PROTOCOLS.get(app_protocol.lower(), SNIFFED)
-    prefix = (name or "").lower()
-    if prefix not in _PROTOCOLS:
-        prefix = prefix.split("-", 1)[0]
-    return _PROTOCOLS.get(prefix, SNIFFED)
+def port_protocol(
+    name: str | None, app_protocol: str | None, port: int | None = None, transport: str = "TCP"
+) -> str:
+    """HTTP, TLS, TCP or SNIFFED (detected from the traffic) for a Service port
+    (conversion.go ``ConvertProtocol``)."""
+    if transport == "UDP":
+        raise Unmodelled("a UDP Service port is not modelled")
+    given = app_protocol if app_protocol else (name or "")
+    if app_protocol and app_protocol in _KUBERNETES_APP_PROTOCOLS:
+        return _KUBERNETES_APP_PROTOCOLS[app_protocol]
+    if given.lower().startswith("grpc-web"):
+        return HTTP
+    protocol = _PROTOCOLS.get(given.split("-", 1)[0].lower())
+    if protocol is None:
+        return TCP if port in _WELL_KNOWN_PORTS else SNIFFED
+    return protocol
 
 
 def _entry_protocol(entry: ServiceEntry, port: int) -> str:
@@ -130,13 +156,31 @@ class Outbound:
     retries: Mapping[str, Any] | None = None
 
 
-def virtual_host_domains(service: Service, port: int, proxy_namespace: str) -> set[str]:
-    """The Host values a proxy in ``proxy_namespace`` routes to ``service`` on ``port``."""
+def virtual_host_domains(service: Service, proxy_namespace: str) -> set[str]:
+    """The domains (lower case, no port) of ``service``'s virtual host at a proxy in
+    ``proxy_namespace`` (httproute.go ``generateVirtualHostDomains``)."""
     name, namespace = service.name, service.namespace
-    hosts = {service.hostname, f"{name}.{namespace}", f"{name}.{namespace}.svc"}
+    hosts = {
+        service.hostname,
+        f"{service.hostname}.",
+        f"{name}.{namespace}",
+        f"{name}.{namespace}.svc",
+    }
     if namespace == proxy_namespace:
         hosts.add(name)
-    return hosts | {f"{host}:{port}" for host in hosts}
+    return hosts
+
+
+def host_without_port(host: str) -> str:
+    """The Host Envoy matches domains against with ``ignore_port_in_host_matching``: cut at
+    its last ``:`` unless a ``]`` follows it (envoy source/common/http/header_utility.cc
+    ``HeaderUtility::getPortStart``), then lower-cased (source/common/router/config_impl.cc
+    ``RouteMatcher::findVirtualHost``: "hostnames are case insensitive"). A trailing dot stays:
+    only the FQDN's dotted form is a domain."""
+    cut = host.rfind(":")
+    if cut != -1 and host.rfind("]") < cut:
+        host = host[:cut]
+    return host.lower()
 
 
 def _dns_match(pattern: str, name: str) -> bool:
@@ -190,16 +234,24 @@ def _visible(
 
 
 def resolve(mesh: Mesh, host: str, client_namespace: str) -> Service | None:
-    """The Service a pod of ``client_namespace`` reaches by ``host``: Kubernetes DNS tries its
-    search path (``<ns>.svc.cluster.local``, ``svc.cluster.local``, ``cluster.local``) before
-    the name as given."""
-    host = host.lower().rstrip(".")
-    for candidate in (
-        f"{host}.{client_namespace}.{CLUSTER_SUFFIX}",
-        f"{host}.{CLUSTER_SUFFIX}",
-        f"{host}.cluster.local",
-        host,
-    ):
+    """The Service a pod of ``client_namespace`` reaches by ``host``. The kubelet writes the
+    pod's resolv.conf with ``search <ns>.svc.cluster.local svc.cluster.local cluster.local``
+    and ``options ndots:5`` (kubernetes/kubernetes pkg/kubelet/network/dns/dns.go, read at
+    commit 04791b49: ``defaultDNSOptions`` and ``generateSearchesForDNSClusterFirst``, long
+    the same): a name with fewer than
+    five dots tries the search list first, then itself; a name ending in ``.`` is absolute
+    and tries only itself (the resolver's rule, resolv.conf(5))."""
+    host = host.lower()
+    if host.endswith("."):
+        candidates = [host[:-1]]
+    else:
+        searched = [
+            f"{host}.{client_namespace}.{CLUSTER_SUFFIX}",
+            f"{host}.{CLUSTER_SUFFIX}",
+            f"{host}.cluster.local",
+        ]
+        candidates = [*searched, host] if host.count(".") < 5 else [host, *searched]
+    for candidate in candidates:
         service = next((s for s in mesh.services if s.hostname == candidate), None)
         if service is not None:
             return service
@@ -241,13 +293,13 @@ def _http_route(
         declared = service.port(port)
         if (
             declared is None
-            or port_protocol(declared.name, declared.app_protocol) != HTTP
+            or port_protocol(declared.name, declared.app_protocol, port) != HTTP
             or not _visible(
                 sidecar, source.namespace, service.hostname, service.namespace, service.export_to
             )
         ):
             continue
-        if host.lower() in virtual_host_domains(service, port, source.namespace):
+        if host_without_port(host) in virtual_host_domains(service, source.namespace):
             exact.append(service)
     for entry in mesh.entries:
         if (
@@ -260,9 +312,7 @@ def _http_route(
         ):
             continue
         for domain in entry.hosts:
-            if not _dns_match(domain, host.split(":")[0]) or (
-                ":" in host and host.rsplit(":", 1)[1] != str(port)
-            ):
+            if not _dns_match(domain, host_without_port(host)):
                 continue
             (wildcard if domain.startswith("*") else exact).append(entry)
     chosen = exact or wildcard
@@ -310,7 +360,7 @@ def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
         declared = service.port(port)
         if declared is None:
             return Outbound(False, f"{service.hostname} has no port {port}")
-        protocol = port_protocol(declared.name, declared.app_protocol)
+        protocol = port_protocol(declared.name, declared.app_protocol, port)
         if protocol == HTTP:
             if app_tls:
                 return Outbound(False, f"TLS sent to HTTP port {port} of {service.hostname}")
@@ -380,11 +430,11 @@ def ingress(
     pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's
     simulation, pilot/pkg/simulation/traffic.go ``matchVirtualHost``, splits it off with
     ``net.SplitHostPort``), and a VirtualService bound to
-    that Gateway for the Host routes it (istio.io/latest/docs/reference/config/networking/
+    that Gateway for the Host routes it (istio.io/v1.30/docs/reference/config/networking/
     gateway/ and virtual-service/). An HTTPS server whose TLS the gateway ends (every
     ``tls.mode`` but PASSTHROUGH and AUTO_PASSTHROUGH) routes HTTP like a plain one; an HTTP
     server with ``tls.httpsRedirect`` answers every request with a 301 to HTTPS instead."""
-    bare = host.lower().rsplit(":", 1)[0] if ":" in host else host.lower()
+    bare = host_without_port(host)
     for gw in mesh.gateways:
         if not selects(gw.selector, gateway.labels):
             continue
@@ -479,7 +529,7 @@ def _catch_all_route(route: Mapping[str, Any]) -> bool:
 def _removed(vs: VirtualService, route: Mapping[str, Any]) -> tuple[str, ...]:
     """``headers.request.remove`` of a route: Envoy's ``request_headers_to_remove``, applied
     by the router after every HTTP filter (ext-authz included), by case-insensitive name
-    (istio.io/latest/docs/reference/config/networking/virtual-service/#Headers)."""
+    (istio.io/v1.30/docs/reference/config/networking/virtual-service/#Headers)."""
     headers = route.get("headers") or {}
     request = headers.get("request") or {}
     if set(headers) - {"request", "response"} or set(request) - {"remove"}:
@@ -493,6 +543,12 @@ def route_matches(route: Mapping[str, Any], path: str, method: str = "GET") -> b
     matches = route.get("match")
     if not matches:
         return True
+    # The connection manager normalizes the path before routing (tests.mesh.paths). Istio
+    # 1.30.3 pilot/pkg/networking/core/route/route.go ``TranslateRouteMatch``: ``exact`` is
+    # Envoy's ``path`` (the query removed), ``prefix`` Envoy's character prefix of the whole
+    # ``:path`` (a VirtualService's; only Ingress and Gateway API routes get
+    # ``path_separated_prefix``), both case-sensitive.
+    path = normalized_path(path)
     for match in matches:
         if (
             set(match) - {"uri", "method"}

@@ -27,7 +27,7 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 # ServiceEntry's CRD is not among the vendored files (crds/README.md): its spec as Istio's
-# reference documents it (istio.io/latest/docs/reference/config/networking/service-entry/),
+# reference documents it (istio.io/v1.30/docs/reference/config/networking/service-entry/),
 # limited to the fields and values the constructs may set; anything else is rejected.
 _SERVICE_ENTRY = {
     "type": "object",

@@ -3,20 +3,28 @@
 Written from the rules, not from the constructs' code: it reads synthesized manifests and
 KubeSpawner-rendered user pods, and answers whether the namespace admits one more pod.
 
-- Quota (kubernetes ``ResourceQuota`` admission with ``PodRequests``/``PodLimits`` of
-  k8s.io/component-helpers/resource): a pod takes max(sum of containers and restartable init
-  containers, the largest init container plus the restartable ones started before it), per
-  resource; a pod is refused if any of its containers lacks a request or limit of a resource the
-  quota tracks (``requests.cpu``, ``limits.memory``, ...), or if it would exceed ``hard``.
-- Istio's injection template (istio/istio ``manifests/charts/istio-control/istio-discovery/
-  files/injection-template.yaml``): a pod labelled ``sidecar.istio.io/inject: "true"`` gets an
-  ``istio-init`` (``istio-validation`` with Istio's CNI) init container and the ``istio-proxy``
-  sidecar, both with the resources of the pod's ``sidecar.istio.io/proxyCPU``, ``proxyMemory``,
-  ``proxyCPULimit`` and ``proxyMemoryLimit`` annotations (only the annotated ones if any is set,
-  else ``global.proxy.resources`` of the chart's values.yaml: 100m/128Mi requests, 2000m/1024Mi
-  limits). With native sidecars (``ENABLE_NATIVE_SIDECARS=auto`` on Kubernetes 1.33+ nodes)
-  the proxy is a restartable init container right after istio-init (``reorderPod`` in
-  ``pkg/kube/inject/webhook.go``); otherwise istio-init runs after the pod's init containers.
+- Quota: Kubernetes 1.33 (the project's default ``KubernetesVersion``). The pod evaluator,
+  ``pkg/quota/v1/evaluator/core/pods.go`` of ``kubernetes/kubernetes`` (read at commit
+  05e7cb29; ``Constraints``, ``podComputeUsageHelper`` and ``PodUsageFunc`` are the same in
+  release-1.33), charges a pod ``pods`` and ``count/pods`` 1, ``cpu``/``requests.cpu``,
+  ``memory``/``requests.memory`` and ``ephemeral-storage``/``requests.ephemeral-storage`` its
+  requests, ``limits.*`` its limits, as ``k8s.io/component-helpers`` v0.33.13
+  ``resource/helpers.go`` ``PodRequests``/``PodLimits`` total them. A pod is refused
+  (``Constraints``) if any container or init container lacks a request or limit of a cpu or
+  memory resource the quota tracks (``validationSet``), or if it would exceed ``hard``.
+  Requests default to limits per resource before admission (``pkg/apis/core/v1/defaults.go``
+  ``SetDefaults_Pod``).
+- Istio's injection template (istio/istio 1.30.3 ``manifests/charts/istio-control/
+  istio-discovery/files/injection-template.yaml``, ``define "resources"``): a pod labelled
+  ``sidecar.istio.io/inject: "true"`` gets an ``istio-init`` (``istio-validation`` with Istio's
+  CNI) init container and the ``istio-proxy`` sidecar, both with the resources of the pod's
+  ``sidecar.istio.io/proxyCPU``, ``proxyMemory``, ``proxyCPULimit`` and ``proxyMemoryLimit``
+  annotations (only the annotated ones if any is set, else ``global.proxy.resources`` of the
+  chart's ``values.yaml``: 100m/128Mi requests, 2000m/1024Mi limits). With native sidecars
+  (``ENABLE_NATIVE_SIDECARS=auto``, ``pilot/pkg/features/pilot.go``; ``DetectNativeSidecar``
+  in ``pkg/kube/inject/webhook.go`` turns them on for kubelets of 1.33 or later) the proxy is
+  a restartable init container right after istio-init (``reorderPod``: both ``MoveFirst``);
+  otherwise istio-init runs after the pod's init containers (``MoveLast``).
 """
 
 from __future__ import annotations
@@ -97,27 +105,69 @@ class Namespace:
 
     def usage(self, pod: Pod) -> dict[str, Decimal]:
         """What the pod counts against each tracked quota resource."""
+        spec = pod["spec"]
+        # pods.go Constraints: every container and init container needs each cpu and memory
+        # resource of ``validationSet`` the quota tracks.
+        for name in self.hard:
+            if name in _VALIDATION_SET:
+                kind, resource = _CHARGED[name]
+                for container in [*spec["containers"], *(spec.get("initContainers") or [])]:
+                    if resource not in _resources(container, kind):
+                        raise Refused(f"{container['name']} has no {kind}.{resource}")
         usage: dict[str, Decimal] = {}
         for name in self.hard:
-            kind, _, resource = name.partition(".")
-            if kind not in ("requests", "limits"):
-                continue
-            compute = resource in ("cpu", "memory")
-            usage[name] = _effective(pod["spec"], kind, resource, required=compute)
+            if name in ("pods", "count/pods"):
+                usage[name] = Decimal(1)  # PodUsageFunc: podObjectCountName and "pods"
+            elif name in _CHARGED:
+                usage[name] = _effective(spec, *_CHARGED[name])
+            elif name.startswith("requests."):
+                # podComputeUsageHelper: hugepages and extended resources, by request.
+                usage[name] = _effective(spec, "requests", name.removeprefix("requests."))
         return usage
 
 
-def _effective(spec: Pod, kind: str, resource: str, *, required: bool) -> Decimal:
+# pods.go podComputeUsageHelper: which quota name charges which side of a pod's resources.
+_CHARGED = {
+    "cpu": ("requests", "cpu"),
+    "requests.cpu": ("requests", "cpu"),
+    "limits.cpu": ("limits", "cpu"),
+    "memory": ("requests", "memory"),
+    "requests.memory": ("requests", "memory"),
+    "limits.memory": ("limits", "memory"),
+    "ephemeral-storage": ("requests", "ephemeral-storage"),
+    "requests.ephemeral-storage": ("requests", "ephemeral-storage"),
+    "limits.ephemeral-storage": ("limits", "ephemeral-storage"),
+}
+# pods.go validationSet: "if a quota tracks cpu or memory related resources, the incoming pod
+# is required to have those values set".
+_VALIDATION_SET = {
+    "cpu",
+    "memory",
+    "requests.cpu",
+    "requests.memory",
+    "limits.cpu",
+    "limits.memory",
+}
+
+
+def _resources(container: Pod, kind: str) -> dict[str, Any]:
+    resources = container.get("resources") or {}
+    values = dict(resources.get(kind) or {})
+    if kind == "requests":
+        # defaults.go SetDefaults_Pod: a limit without a request makes the request.
+        for name, value in (resources.get("limits") or {}).items():
+            values.setdefault(name, value)
+    return values
+
+
+def _effective(spec: Pod, kind: str, resource: str) -> Decimal:
+    # component-helpers resource/helpers.go AggregateContainerRequests (and ...Limits):
+    # the containers' sum plus the restartable init containers', against the largest init
+    # container with the restartable ones started before it; then PodRequests adds the
+    # RuntimeClass overhead, and PodLimits adds it to a non-zero limit.
     def amount(container: Pod) -> Decimal:
-        resources = container.get("resources") or {}
-        values = resources.get(kind) or {}
-        if kind == "requests" and resource not in values:
-            values = resources.get("limits") or {}  # the API server's defaulting
-        if resource not in values:
-            if required:
-                raise Refused(f"{container['name']} has no {kind}.{resource}")
-            return Decimal(0)
-        return parse_quantity(str(values[resource]))
+        values = _resources(container, kind)
+        return parse_quantity(str(values[resource])) if resource in values else Decimal(0)
 
     total = sum((amount(c) for c in spec["containers"]), Decimal(0))
     sidecars, peak = Decimal(0), Decimal(0)
@@ -128,7 +178,11 @@ def _effective(spec: Pod, kind: str, resource: str, *, required: bool) -> Decima
             peak = max(peak, sidecars)
         else:
             peak = max(peak, amount(container) + sidecars)
-    return max(total, peak)
+    effective = max(total, peak)
+    overhead = (spec.get("overhead") or {}).get(resource)
+    if overhead is not None and (kind == "requests" or effective != 0):
+        effective += parse_quantity(str(overhead))
+    return effective
 
 
 def app_pods(manifests: Iterable[Pod], nodes: int = 1) -> list[tuple[str, Pod]]:
