@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.cluster.kinds import kind_of
 from tests.support.scale_hubs import Side, side
 
 pytestmark = pytest.mark.slow
@@ -104,3 +105,23 @@ def test_restarted_hub_checks_every_running_server(hub: Side) -> None:
     hub.stop_hub()
     hub.start_hub(running=2)
     _wait_ready(hub, 2)
+
+
+def test_stopped_servers_service_is_collected_with_its_pod(hub: Side) -> None:
+    """Ours makes a Service per user owned by the pod; the cluster's garbage collector deletes
+    it with the pod, so the next start does not wait for an old one's deletion."""
+    services = hub.cluster.run(hub.cluster.admin.list(kind_of("Service"), hub.cluster.namespace))
+    names = {service["metadata"]["name"] for service in services}
+    assert ("jupyter-bob" in names) == (hub.name == "ours")
+    assert hub.api("DELETE", "/users/bob/server").status_code in (202, 204)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        services = hub.cluster.run(
+            hub.cluster.admin.list(kind_of("Service"), hub.cluster.namespace)
+        )
+        if "jupyter-bob" not in {service["metadata"]["name"] for service in services}:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"{hub.name}: jupyter-bob's Service outlived its pod")
+    assert "jupyter-bob" not in {pod["metadata"]["name"] for pod in hub.cluster.pods()}
