@@ -125,3 +125,31 @@ def test_stopped_servers_service_is_collected_with_its_pod(hub: Side) -> None:
     else:
         raise AssertionError(f"{hub.name}: jupyter-bob's Service outlived its pod")
     assert "jupyter-bob" not in {pod["metadata"]["name"] for pod in hub.cluster.pods()}
+
+
+def test_server_replaces_a_service_left_by_an_earlier_pod(hub: Side) -> None:
+    """Ours: a Service of the pod's name left from an earlier pod (its owner gone, not yet
+    collected) is deleted and made again, owned by the new pod, so it is not collected with
+    the old one; the spawn does not fail. Stock makes no Services: it leaves that one be."""
+    namespace = hub.cluster.namespace
+    left = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "jupyter-carl",
+            "ownerReferences": [
+                {"apiVersion": "v1", "kind": "Pod", "name": "jupyter-carl", "uid": "gone"}
+            ],
+        },
+        "spec": {"ports": [{"port": 8888}], "selector": {"nothing": "here"}},
+    }
+    hub.cluster.run(hub.cluster.admin.create(kind_of("Service"), namespace, left))
+    assert hub.api("POST", "/users", json={"usernames": ["carl"]}).status_code == 201
+    assert hub.api("POST", "/users/carl/server", json={}).status_code in (201, 202)
+    _wait_ready(hub, 2)
+    (pod,) = [p for p in hub.cluster.pods() if p["metadata"]["name"] == "jupyter-carl"]
+    service = hub.cluster.run(hub.cluster.admin.get(kind_of("Service"), namespace, "jupyter-carl"))
+    owners = [owner["uid"] for owner in service["metadata"]["ownerReferences"]]
+    assert owners == ([pod["metadata"]["uid"]] if hub.name == "ours" else ["gone"])
+    response = requests.get(_server_url(hub, "carl") + "api", timeout=10)
+    assert response.status_code == 200
