@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.cluster.kinds import kind_of
+from tests.support.leaks import working_in
 from tests.support.scale_hubs import Side, side
 
 pytestmark = pytest.mark.slow
@@ -153,3 +154,24 @@ def test_server_replaces_a_service_left_by_an_earlier_pod(hub: Side) -> None:
     assert owners == ([pod["metadata"]["uid"]] if hub.name == "ours" else ["gone"])
     response = requests.get(_server_url(hub, "carl") + "api", timeout=10)
     assert response.status_code == 200
+
+
+def test_speedup_divides_the_intervals_of_servers_a_hub_starts(hub: Side) -> None:
+    """Both sides alike: a hub started at a speedup gives the servers it starts the activity
+    interval divided by it (jupyterhub-singleuser's 300 s), and its culler its timeouts."""
+    hub.stop_hub()
+    hub.speedup = 20
+    try:
+        hub.start_hub()
+        assert hub.api("POST", "/users", json={"usernames": ["dora"]}).status_code == 201
+        assert hub.api("POST", "/users/dora/server", json={}).status_code in (201, 202)
+        _wait_ready(hub, 3)
+        (pod,) = [p for p in hub.cluster.pods() if p["metadata"]["name"] == "jupyter-dora"]
+        env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+        assert env["JUPYTERHUB_ACTIVITY_INTERVAL"] == "15"
+        commands = working_in(hub.workdir).values()
+        assert [c for c in commands if "jupyterhub_idle_culler" in c and "--timeout=180" in c], (
+            commands
+        )
+    finally:
+        hub.speedup = 1
