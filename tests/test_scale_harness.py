@@ -66,6 +66,12 @@ def test_each_server_has_its_own_address(hub: Side) -> None:
     assert _target(hub, "ann") != _target(hub, "bob")
 
 
+def test_proxy_routes_name_the_ready_servers_users(hub: Side) -> None:
+    """What the benchmark waits on in a burst instead of asking the hub."""
+    assert hub.routed() == {name for name, ready in hub.active().items() if ready}
+    assert hub.routed() >= {"ann", "bob"}
+
+
 def test_server_answers_its_api_without_a_token(hub: Side) -> None:
     response = requests.get(_server_url(hub, "ann") + "api", timeout=10)
     assert (response.status_code, "X-JupyterHub-Version" in response.headers) == (200, True)

@@ -205,6 +205,21 @@ class Side:
             self.session.close()
             return self.session.request(method, url, timeout=120, headers=headers, **kwargs)
 
+    def routed(self) -> set[str]:
+        """Users whose default server has a route in the proxy (the hub adds it when the
+        server is ready): asked of the proxy, at no cost to the hub."""
+        response = self.session.get(
+            f"{self.proxy_api}/api/routes",
+            headers={"Authorization": f"token {self.env['CONFIGPROXY_AUTH_TOKEN']}"},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return {
+            route["user"]
+            for route in response.json().values()
+            if route.get("user") and not route.get("server_name")
+        }
+
     def servers(self) -> tuple[int, int]:
         """(ready, pending) default servers, from the API's active users, page by page
         (its ``state=ready`` filter counts a server being spawned as ready)."""
