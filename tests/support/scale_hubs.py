@@ -53,7 +53,8 @@ from tests.support.scale_cluster import ScaleCluster
 
 __all__ = ["BENCH_TOKEN", "Side", "cpu_seconds", "rss_bytes", "side", "stock_values"]
 
-BENCH_TOKEN = "bench-token-" + "0" * 32
+# Random, as a token the hub makes (32 bytes of entropy): the hub is told to trust it as one.
+BENCH_TOKEN = "bench-" + secrets.token_hex(32)
 Z2JH = Path(__file__).resolve().parent / "z2jh"
 # Kinds of the minimal app a user pod's admission needs (its service account, its priority).
 _NEEDED = {"ServiceAccount", "PriorityClass"}
@@ -91,6 +92,11 @@ c.ConfigurableHTTPProxy.should_start = False
 c.JupyterHub.db_url = "sqlite:///" + {str(workdir / "jupyterhub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "bench", "api_token": {BENCH_TOKEN!r}}})
+# A token from the configuration is otherwise hashed as a password (16,384 rounds of SHA-512,
+# ~10 ms of the hub's CPU) at each request: the benchmark's requests are not a spawn's cost
+# (a person's spawn comes with a session cookie, a server's requests with a token the hub
+# made, checked in one round).
+c.JupyterHub.trust_user_provided_tokens = True
 # The test API (one Python thread) answers slower under load than a real API server: a request
 # may take 30 s, not KubeSpawner's 3, before it is retried.
 c.KubeSpawner.k8s_api_request_timeout = 30
