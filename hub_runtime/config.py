@@ -60,8 +60,6 @@ CULLER_USER_SCOPES = ["admin:users"]
 # libcurl's CURLOPT_DNS_CACHE_TIMEOUT: seconds it reuses a name's address, whatever the DNS
 # record's TTL; its default is 60 (and cluster DNS's TTL 5: CoreDNS's kubernetes plugin).
 _DNS_CACHE_SECONDS = 0
-# How long the hub asks the API to keep each of its watches open (see _spawner).
-_WATCH_SECONDS = 50
 _READ_ONLY = {
     MountAccess.READ_WRITE: False,
     MountAccess.READ_ONLY: True,
@@ -219,16 +217,6 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     if namespace:
         kube.namespace = namespace
     kube.slug_scheme = "safe"
-    # KubeSpawner's pod and event watches ask the API to end them after 10 s, then list every
-    # pod (or event) again and open a new watch, whose client loads the system's CA
-    # certificates afresh (kubernetes_asyncio's Watch makes an ApiClient each time): 0.1 s of
-    # the hub's CPU each, measured, and a list of every user pod, six times a minute per
-    # watch however quiet the hub. Asked for 50 s, a watch still ends before the reflector's
-    # 60 s limit on the whole request (ResourceReflector.request_timeout, how it notices a
-    # dead connection; client-go asks for 5 to 10 minutes, tools/cache/reflector.go
-    # minWatchTimeout, and pings its connections instead), and is listed again every 30 s
-    # while its events flow (restart_seconds, KubeSpawner's, kept).
-    c.ResourceReflector.timeout_seconds = _WATCH_SECONDS
     kube.start_timeout = spawner.start_timeout_seconds
     kube.port = spawner.port
     kube.cmd = list(spawner.cmd)

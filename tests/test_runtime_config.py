@@ -48,20 +48,6 @@ def test_culler_role_has_only_its_scopes(tmp_path: Path) -> None:
     assert "--concurrency=10" in service["command"]
 
 
-def test_hub_watches_end_before_the_reflectors_request_limit(tmp_path: Path) -> None:
-    """The pod and event watches are asked for longer than KubeSpawner's 10 s (each restart
-    lists everything again), and end before the reflector gives up on the request as a dead
-    connection (its request_timeout, aiohttp's limit on the whole watch)."""
-    from kubespawner.reflector import ResourceReflector
-
-    config = _applied(tmp_path)
-    traits = ResourceReflector.class_traits()
-    watch = config.ResourceReflector.timeout_seconds
-    assert traits["timeout_seconds"].default_value < watch
-    assert watch < traits["request_timeout"].default_value
-    assert "request_timeout" not in config.ResourceReflector
-
-
 def test_reference_hub_settings(tmp_path: Path) -> None:
     config = _applied(tmp_path)
     hub = config.JupyterHub
