@@ -227,6 +227,26 @@ def steady(hub: Side, seconds: float, speedup: float) -> dict[str, Any]:
     return {"cpu_per_minute": (hub.hub_cpu() - cpu) / minutes, "rss": samples}
 
 
+def start_running(hub: Side, running: int, attempts: int = 3) -> None:
+    """Users u0 .. u<running-1> with a server each, five spawns a second (the setup is not
+    measured, and the test API is not to be flooded); a failed spawn is tried again, so that
+    every side's restarts check as many servers."""
+    names = [f"u{i}" for i in range(running)]
+    for attempt in range(1, attempts + 1):
+        missing = [name for name in names if name not in hub.routed()]
+        if not missing:
+            return
+        result = spawn(hub, missing, over_seconds=len(missing) / 5)
+        print(
+            f"{hub.label}: {len(missing)} servers started (attempt {attempt}) after "
+            f"{result['wall']:.1f} s ({result['429']} 429s, {result['failed']} failed)",
+            flush=True,
+        )
+    missing = [name for name in names if name not in hub.routed()]
+    if missing:
+        raise RuntimeError(f"{hub.label}: {len(missing)} of {running} servers would not start")
+
+
 def at_speedup(hub: Side, speedup: float, running: int) -> None:
     """Start the hub again dividing its intervals by ``speedup``, and its ``running`` servers
     (users u0 ..) again with it, at the setup's pace: each server keeps the activity interval
@@ -236,12 +256,8 @@ def at_speedup(hub: Side, speedup: float, running: int) -> None:
     hub.stop_hub()
     hub.speedup = speedup
     hub.start_hub()
-    result = spawn(hub, names, over_seconds=running / 5)
-    print(
-        f"{hub.label}: started again at speedup {speedup:g}, {running} servers running after "
-        f"{result['wall']:.1f} s ({result['429']} 429s, {result['failed']} failed)",
-        flush=True,
-    )
+    print(f"{hub.label}: started again at speedup {speedup:g}", flush=True)
+    start_running(hub, running)
 
 
 @contextlib.contextmanager
@@ -320,14 +336,7 @@ def main() -> None:
         # The running servers: users u0 .. u<running-1>, started at the hub's own pace.
         for hub in hubs:
             add_users(hub, sizes.running)
-            # Five a second: the setup is not measured, and the test API is not to be flooded.
-            running = [f"u{i}" for i in range(sizes.running)]
-            result = spawn(hub, running, over_seconds=sizes.running / 5)
-            print(
-                f"{hub.label}: {sizes.running} servers running after {result['wall']:.1f} s "
-                f"({result['429']} 429s, {result['failed']} failed)",
-                flush=True,
-            )
+            start_running(hub, sizes.running)
         if "restart" in parts:
             for users in sizes.users:
                 for hub in hubs:
