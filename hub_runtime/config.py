@@ -76,11 +76,11 @@ _READ_ONLY = {
 
 def configure_http_client() -> None:
     """JupyterHub's HTTP client: curl (HTTP/1.1 keep-alive and better concurrency towards the
-    proxy and user servers), resolving a name again at every request. KubeSpawner 7.0 deletes
-    and creates again a user's Service at every start (``KubeSpawner.start``,
-    ``_ensure_not_exists``; its owner reference to the old pod has it deleted anyway), and
-    Kubernetes gives the new one a new ClusterIP: with libcurl's 60 s cache, a server started
-    again within a minute was waited for at its old Service's address until the spawn failed.
+    proxy and user servers), resolving a name again at every request. A user's Service goes
+    with its pod (its owner reference) and is made again at the server's next start
+    (``DynamicKubeSpawner.per_user_service``), and Kubernetes gives the new one a new
+    ClusterIP: with libcurl's 60 s cache, a server started again within a minute was waited
+    for at its old Service's address until the spawn failed.
     JupyterHub's ``init_pycurl`` configures curl again, without these defaults, after reading
     the config: the launcher calls this once more after it."""
     AsyncHTTPClient.configure(
@@ -267,7 +267,8 @@ def _spawner(c: Any, settings: HubSettings) -> None:
     kube.environment = dict(spawner.env)
     kube.extra_labels = dict(spawner.labels)
     kube.extra_annotations = dict(spawner.annotations)
-    kube.services_enabled = spawner.per_user_service
+    # DynamicKubeSpawner's own, not KubeSpawner's services_enabled (its docstring says why).
+    c.DynamicKubeSpawner.per_user_service = spawner.per_user_service
     kube.image_pull_secrets = [{"name": name} for name in spawner.image_pull_secrets]
     # A user's claim outlives their servers; deleting the user deletes it only if asked.
     kube.delete_pvc = spawner.delete_claim_with_user

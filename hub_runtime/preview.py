@@ -173,7 +173,7 @@ def render_user_objects(
         async with ApiClient() as client:
             pod = client.sanitize_for_serialization(await spawner.get_pod_manifest())
             rendered: list[dict[str, Any]] = [pod]
-            if spawner.services_enabled:
+            if spawner.per_user_service or spawner.services_enabled:
                 rendered.append(client.sanitize_for_serialization(_service_manifest(spawner, pod)))
             if spawner.storage_pvc_ensure:
                 rendered.append(client.sanitize_for_serialization(spawner.get_pvc_manifest()))

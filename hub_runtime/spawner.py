@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import string
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from jupyterhub.utils import maybe_future
+from jupyterhub.utils import exponential_backoff, maybe_future
+from kubernetes_asyncio.client.rest import ApiException
 from kubespawner import KubeSpawner
+from kubespawner.objects import make_owner_reference
 from traitlets import Bool, default
 
 from hub_runtime.slugs import DNS_LABEL_CHARS, POD_NAME_PREFIX, server_key, user_key
@@ -46,8 +50,23 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
     pod; the PersistentVolumeClaim is the user's (``claim-{user}``), shared by their
     servers as in zero-to-jupyterhub (a named server's removal never deletes it).
     Templates are expanded per spawn into new objects; the shared configuration is never
-    modified.
+    modified. With ``per_user_service``, each server gets a Service of its own, made as soon
+    as its pod is.
     """
+
+    per_user_service = Bool(
+        False,
+        config=True,
+        help="""A Service per server (named as its pod, owned by it), the server reached at
+        its cluster DNS name rather than the pod's address: what KubeSpawner's
+        ``services_enabled`` gives, leave that off. KubeSpawner 7.0 (``KubeSpawner._start``)
+        first waits at most 10 s, a fixed limit, for its pod watch to show the new pod (the
+        Service's owner reference needs the pod's uid) and fails the spawn past it; then
+        deletes any Service of that name and makes it again. Here the uid is the one the
+        API's answer to the pod's creation carries, and a Service is deleted only when one
+        left from an earlier pod of the name is in the way: a watch behind at the start of
+        a class fails no spawn, and each spawn makes one request fewer.""",
+    )
 
     @default("pod_name_template")
     def _pod_name_template_default(self) -> str:
@@ -68,6 +87,79 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
             "is_admin": _FLAGS[0] if is_admin else _FLAGS[1],
             "is_not_admin": _FLAGS[1] if is_admin else _FLAGS[0],
         }
+
+    async def _make_create_pod_request(self, pod: Any, request_timeout: float) -> bool:
+        """KubeSpawner's (retried by ``exponential_backoff``: False to try again; a pod left
+        with the name is stopped first), then the server's Service, owned by the pod the
+        API made."""
+        if not self.per_user_service:
+            return bool(await super()._make_create_pod_request(pod, request_timeout))
+        name = pod.metadata.name
+        try:
+            self.log.info(f"Attempting to create pod {name}, with timeout {request_timeout}")
+            created = await asyncio.wait_for(
+                self.api.create_namespaced_pod(self.namespace, pod), request_timeout
+            )
+        except TimeoutError:
+            return False
+        except ApiException as error:
+            if error.status != 409:
+                self.log.exception("Failed for %s", pod.to_str())
+                raise
+            self.log.info(f"Found existing pod {name}, attempting to kill")
+            await self.stop(True)
+            return False
+        try:
+            await self._create_service(make_owner_reference(name, created.metadata.uid))
+        except Exception:
+            # As KubeSpawner cleans up a failed Service: the pod goes, and its spawn fails.
+            await self.stop(True)
+            raise
+        return True
+
+    async def _create_service(self, owner_reference: Any) -> None:
+        manifest = self.get_service_manifest(owner_reference)
+        name = manifest.metadata.name
+
+        async def create() -> bool:
+            self.log.info(f"Attempting to create service {name}")
+            try:
+                await asyncio.wait_for(
+                    self.api.create_namespaced_service(self.namespace, manifest),
+                    self.k8s_api_request_timeout,
+                )
+            except TimeoutError:
+                return False
+            except ApiException as error:
+                if error.status != 409:
+                    raise
+                # Left from an earlier pod of this name (owned by it, so it would go with it,
+                # and the server with it): deleted, then made again.
+                await exponential_backoff(
+                    partial(self._ensure_not_exists, "service", name),
+                    f"Could not delete service {name}",
+                    timeout=self.k8s_api_request_retry_timeout,
+                )
+                return False
+            return True
+
+        await exponential_backoff(
+            create,
+            f"Could not create service {name}",
+            timeout=self.k8s_api_request_retry_timeout,
+        )
+
+    def _get_pod_url(self, pod: Any) -> str:
+        """The Service's cluster DNS name with ``per_user_service`` (as KubeSpawner's with
+        ``services_enabled``, which its own hooks and internal SSL still override)."""
+        if (
+            not self.per_user_service
+            or self.get_pod_url
+            or self.internal_ssl
+            or self.pod_connect_ip
+        ):
+            return str(super()._get_pod_url(pod))
+        return f"http://{self.dns_name}:{self.port}"
 
     def _expand_user_properties(self, template: str, slug_scheme: str | None = None) -> str:
         extra = self._extra_fields()

@@ -13,6 +13,7 @@ import pytest
 from jupyterhub import orm, roles
 from jupyterhub.user import User
 from tornado import web
+from traitlets.config import Configurable
 
 from hub_runtime.revocation import HUB_CLIENT, SettingsEnforcement, end_sessions
 
@@ -129,3 +130,36 @@ def test_end_sessions_revokes_login_tokens_and_keeps_the_rest(db: Any) -> None:
     assert alice.cookie_id != cookie_id
     assert orm.APIToken.find(db, oauth) is None
     assert orm.APIToken.find(db, made) is not None and orm.APIToken.find(db, server) is not None
+
+
+def test_start_applies_the_settings_to_every_user_it_holds(db: Any) -> None:
+    """Once the hub has started: an admin the settings no longer name is no admin, one they
+    name is, and a user they refuse has their sessions ended; the others are left as they
+    are."""
+    user(db, "bob", admin=True)
+    user(db, "carol")
+    user(db, "dave")
+    user(db, "mallory")
+    auth = SettingsEnforcement(allow_all=True, admin_users={"carol"}, blocked_users={"mallory"})
+    wrapped: list[str] = []
+
+    class Users(dict[Any, Any]):
+        def __getitem__(self, orm_user: Any) -> User:
+            wrapped.append(orm_user.name)
+            return User(orm_user, {})
+
+    async def scenario() -> None:
+        started = asyncio.get_running_loop().create_future()
+        hub = Configurable()
+        hub.db, hub.users = db, Users()  # type: ignore[attr-defined]
+        auth.parent = hub
+        task = asyncio.ensure_future(auth._apply_at_start(started))
+        started.set_result(None)
+        await task
+        await asyncio.gather(*auth._background)
+
+    run(scenario())
+    admins = {u.name: u.admin for u in db.query(orm.User)}
+    assert admins == {"bob": False, "carol": True, "dave": False, "mallory": False}
+    # Only the refused user is made a JupyterHub User (to stop their servers).
+    assert wrapped == ["mallory"]

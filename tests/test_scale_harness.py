@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.cluster.kinds import kind_of
+from tests.support.leaks import working_in
 from tests.support.scale_hubs import Side, side
 
 pytestmark = pytest.mark.slow
@@ -64,6 +66,12 @@ def test_each_server_has_its_own_address(hub: Side) -> None:
     assert _target(hub, "ann") != _target(hub, "bob")
 
 
+def test_proxy_routes_name_the_ready_servers_users(hub: Side) -> None:
+    """What the benchmark waits on in a burst instead of asking the hub."""
+    assert hub.routed() == {name for name, ready in hub.active().items() if ready}
+    assert hub.routed() >= {"ann", "bob"}
+
+
 def test_server_answers_its_api_without_a_token(hub: Side) -> None:
     response = requests.get(_server_url(hub, "ann") + "api", timeout=10)
     assert (response.status_code, "X-JupyterHub-Version" in response.headers) == (200, True)
@@ -104,3 +112,72 @@ def test_restarted_hub_checks_every_running_server(hub: Side) -> None:
     hub.stop_hub()
     hub.start_hub(running=2)
     _wait_ready(hub, 2)
+
+
+def test_stopped_servers_service_is_collected_with_its_pod(hub: Side) -> None:
+    """Ours makes a Service per user owned by the pod; the cluster's garbage collector deletes
+    it with the pod, so the next start does not wait for an old one's deletion."""
+    services = hub.cluster.run(hub.cluster.admin.list(kind_of("Service"), hub.cluster.namespace))
+    names = {service["metadata"]["name"] for service in services}
+    assert ("jupyter-bob" in names) == (hub.name == "ours")
+    assert hub.api("DELETE", "/users/bob/server").status_code in (202, 204)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        services = hub.cluster.run(
+            hub.cluster.admin.list(kind_of("Service"), hub.cluster.namespace)
+        )
+        if "jupyter-bob" not in {service["metadata"]["name"] for service in services}:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"{hub.name}: jupyter-bob's Service outlived its pod")
+    assert "jupyter-bob" not in {pod["metadata"]["name"] for pod in hub.cluster.pods()}
+
+
+def test_server_replaces_a_service_left_by_an_earlier_pod(hub: Side) -> None:
+    """Ours: a Service of the pod's name left from an earlier pod (its owner gone, not yet
+    collected) is deleted and made again, owned by the new pod, so it is not collected with
+    the old one; the spawn does not fail. Stock makes no Services: it leaves that one be."""
+    namespace = hub.cluster.namespace
+    left = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "jupyter-carl",
+            "ownerReferences": [
+                {"apiVersion": "v1", "kind": "Pod", "name": "jupyter-carl", "uid": "gone"}
+            ],
+        },
+        "spec": {"ports": [{"port": 8888}], "selector": {"nothing": "here"}},
+    }
+    hub.cluster.run(hub.cluster.admin.create(kind_of("Service"), namespace, left))
+    assert hub.api("POST", "/users", json={"usernames": ["carl"]}).status_code == 201
+    assert hub.api("POST", "/users/carl/server", json={}).status_code in (201, 202)
+    _wait_ready(hub, 2)
+    (pod,) = [p for p in hub.cluster.pods() if p["metadata"]["name"] == "jupyter-carl"]
+    service = hub.cluster.run(hub.cluster.admin.get(kind_of("Service"), namespace, "jupyter-carl"))
+    owners = [owner["uid"] for owner in service["metadata"]["ownerReferences"]]
+    assert owners == ([pod["metadata"]["uid"]] if hub.name == "ours" else ["gone"])
+    response = requests.get(_server_url(hub, "carl") + "api", timeout=10)
+    assert response.status_code == 200
+
+
+def test_speedup_divides_the_intervals_of_servers_a_hub_starts(hub: Side) -> None:
+    """Both sides alike: a hub started at a speedup gives the servers it starts the activity
+    interval divided by it (jupyterhub-singleuser's 300 s), and its culler its timeouts."""
+    hub.stop_hub()
+    hub.speedup = 20
+    try:
+        hub.start_hub()
+        assert hub.api("POST", "/users", json={"usernames": ["dora"]}).status_code == 201
+        assert hub.api("POST", "/users/dora/server", json={}).status_code in (201, 202)
+        _wait_ready(hub, 3)
+        (pod,) = [p for p in hub.cluster.pods() if p["metadata"]["name"] == "jupyter-dora"]
+        env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+        assert env["JUPYTERHUB_ACTIVITY_INTERVAL"] == "15"
+        commands = working_in(hub.workdir).values()
+        assert [c for c in commands if "jupyterhub_idle_culler" in c and "--timeout=180" in c], (
+            commands
+        )
+    finally:
+        hub.speedup = 1

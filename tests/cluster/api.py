@@ -263,9 +263,9 @@ class ClusterApi(KubernetesEmulator):
         timeout = float(request.params.get("timeoutSeconds") or 0)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout if timeout else None
-        events = aiter(super()._serve_watch(request))
-        # kmock may send an object twice (in its first listing and from its event bus) or an
-        # older state after a newer one; a real watch never does: drop what was already sent.
+        events = aiter(self._listed_then_changed(request))
+        # kmock may send an older state after a newer one; a real watch never does: drop what
+        # was already sent.
         latest: dict[tuple[str | None, str], int] = {}
         deleted: set[tuple[str | None, str, int]] = set()
 
@@ -295,6 +295,37 @@ class ClusterApi(KubernetesEmulator):
                     yield event
         finally:
             await events.aclose()  # type: ignore[attr-defined]
+
+    async def _listed_then_changed(self, request: Request) -> AsyncIterator[Any]:
+        """kmock's watch (``KubernetesEmulator._serve_watch``, kmock 0.8), with its event bus
+        marked under the store's lock together with the listing: kmock marks it only once
+        the listing is sent, and a change stored meanwhile (while a watch of hundreds of
+        pods is written to a busy client) reached that watch never. A real API server sends
+        every change after the listing's resourceVersion."""
+        yield b""  # the headers, as kmock sends them before anything happens
+        assert request.resource is not None
+        bus = self._buses[request.resource]
+        emulator: Any = self
+        async with self._lock:
+            # kmock publishes each change while holding this lock (KubernetesEmulator._handle).
+            marker = await bus.mark()
+            objects = emulator._KubernetesEmulator__get_objs(request, strict=False)
+            listed = [{"type": "ADDED", "object": o.raw} for o in objects if not o.deleted]
+        try:
+            for event in listed:
+                yield event
+            async for event in bus.stream(since=marker):
+                metadata = event.get("object", {}).get("metadata", {})
+                if emulator._KubernetesEmulator__check(
+                    request,
+                    request.resource,
+                    metadata.get("namespace"),
+                    metadata.get("name"),
+                    strict=False,
+                ):
+                    yield event
+        finally:
+            await bus.unmark(marker)
 
 
 def _key(kind: Kind) -> resource:

@@ -53,12 +53,15 @@ from tests.support.scale_cluster import ScaleCluster
 
 __all__ = ["BENCH_TOKEN", "Side", "cpu_seconds", "rss_bytes", "side", "stock_values"]
 
-BENCH_TOKEN = "bench-token-" + "0" * 32
+# Random, as a token the hub makes (32 bytes of entropy): the hub is told to trust it as one.
+BENCH_TOKEN = "bench-" + secrets.token_hex(32)
 Z2JH = Path(__file__).resolve().parent / "z2jh"
 # Kinds of the minimal app a user pod's admission needs (its service account, its priority).
 _NEEDED = {"ServiceAccount", "PriorityClass"}
 _INITIALIZED = re.compile(rb"Initialized (\d+) spawners in")
 _TICKS = os.sysconf("SC_CLK_TCK")
+# The factor every interval of a side is divided by at the hub's start (1: real time).
+SPEEDUP_ENV = "BENCH_SPEEDUP"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -75,11 +78,12 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-def _extra(workdir: Path, hub_url: str, proxy_api: str, speedup: float) -> str:
-    """What the benchmark adds after a side's own configuration (the same for both); with
-    ``speedup``, every interval of the side's own divided by it (simulated time)."""
+def _extra(workdir: Path, hub_url: str, proxy_api: str) -> str:
+    """What the benchmark adds after a side's own configuration (the same for both): with
+    ``SPEEDUP_ENV`` set at the hub's start, every interval of the side's own is divided by it
+    (simulated time)."""
     return (
-        _speedup(speedup)
+        _SPEEDUP
         + f"""
 c.JupyterHub.hub_bind_url = {hub_url!r}
 c.JupyterHub.hub_connect_url = {hub_url!r}
@@ -88,6 +92,11 @@ c.ConfigurableHTTPProxy.should_start = False
 c.JupyterHub.db_url = "sqlite:///" + {str(workdir / "jupyterhub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(workdir / "cookie_secret")!r}
 c.JupyterHub.services.append({{"name": "bench", "api_token": {BENCH_TOKEN!r}}})
+# A token from the configuration is otherwise hashed as a password (16,384 rounds of SHA-512,
+# ~10 ms of the hub's CPU) at each request: the benchmark's requests are not a spawn's cost
+# (a person's spawn comes with a session cookie, a server's requests with a token the hub
+# made, checked in one round).
+c.JupyterHub.trust_user_provided_tokens = True
 # The test API (one Python thread) answers slower under load than a real API server: a request
 # may take 30 s, not KubeSpawner's 3, before it is retried.
 c.KubeSpawner.k8s_api_request_timeout = 30
@@ -98,24 +107,26 @@ c.JupyterHub.load_roles.append({{"name": "bench", "services": ["bench"], "scopes
     )
 
 
-def _speedup(factor: float) -> str:
-    if factor == 1:
-        return ""
-    return f"""
+# Read at each start of the hub (``Side.speedup``): a hub started at 1 runs in real time;
+# servers it starts keep the interval it gave them.
+_SPEEDUP = f"""
+import os as _os
 import re as _re
-_factor = {factor!r}
-c.JupyterHub.last_activity_interval = max(1, round(c.JupyterHub.last_activity_interval / _factor))
-_env = dict(c.KubeSpawner.environment) if "environment" in c.KubeSpawner else {{}}
-# jupyterhub-singleuser's own default: 300 s.
-_env["JUPYTERHUB_ACTIVITY_INTERVAL"] = str(max(1, round(int(_env.get(
-    "JUPYTERHUB_ACTIVITY_INTERVAL", 300)) / _factor)))
-c.KubeSpawner.environment = _env
-def _faster(arg):
-    match = _re.fullmatch(r"(--(?:timeout|cull-every)=)(\\d+)", arg)
-    return f"{{match[1]}}{{max(1, round(int(match[2]) / _factor))}}" if match else arg
-for _service in c.JupyterHub.services:
-    if "command" in _service:
-        _service["command"] = [_faster(a) for a in _service["command"]]
+_factor = float(_os.environ.get({SPEEDUP_ENV!r}, "1"))
+if _factor != 1:
+    c.JupyterHub.last_activity_interval = max(
+        1, round(c.JupyterHub.last_activity_interval / _factor))
+    _env = dict(c.KubeSpawner.environment) if "environment" in c.KubeSpawner else {{}}
+    # jupyterhub-singleuser's own default: 300 s.
+    _env["JUPYTERHUB_ACTIVITY_INTERVAL"] = str(max(1, round(int(_env.get(
+        "JUPYTERHUB_ACTIVITY_INTERVAL", 300)) / _factor)))
+    c.KubeSpawner.environment = _env
+    def _faster(arg):
+        match = _re.fullmatch(r"(--(?:timeout|cull-every)=)(\\d+)", arg)
+        return f"{{match[1]}}{{max(1, round(int(match[2]) / _factor))}}" if match else arg
+    for _service in c.JupyterHub.services:
+        if "command" in _service:
+            _service["command"] = [_faster(a) for a in _service["command"]]
 """
 
 
@@ -138,6 +149,9 @@ class Side:
     session: requests.Session = field(default_factory=requests.Session)
 
     starts: int = 0
+    # What the hub's next start divides every interval of the side by (simulated time): its
+    # activity poll, the culler's, and those of the servers it starts.
+    speedup: float = 1.0
     # Where each start of the hub writes its cProfile statistics (None: not profiled).
     profile: Path | None = None
 
@@ -156,7 +170,8 @@ class Side:
             out = self.profile / f"{self.label}-{self.starts}.prof"
             rest = ["-m", "cProfile", "-o", str(out), *rest]
         command = in_cluster_dns(self.cluster.hosts.path, [python, *rest])
-        self.hub = start(command, cwd=self.workdir, env=self.env, log=self.log)
+        env = {**self.env, SPEEDUP_ENV: repr(float(self.speedup))}
+        self.hub = start(command, cwd=self.workdir, env=env, log=self.log)
         healthy = False
         while True:
             if self.hub.poll() is not None:
@@ -195,6 +210,21 @@ class Side:
             # A kept-alive connection the hub closed meanwhile: once more, on a new one.
             self.session.close()
             return self.session.request(method, url, timeout=120, headers=headers, **kwargs)
+
+    def routed(self) -> set[str]:
+        """Users whose default server has a route in the proxy (the hub adds it when the
+        server is ready): asked of the proxy, at no cost to the hub."""
+        response = self.session.get(
+            f"{self.proxy_api}/api/routes",
+            headers={"Authorization": f"token {self.env['CONFIGPROXY_AUTH_TOKEN']}"},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return {
+            route["user"]
+            for route in response.json().values()
+            if route.get("user") and not route.get("server_name")
+        }
 
     def servers(self) -> tuple[int, int]:
         """(ready, pending) default servers, from the API's active users, page by page
@@ -276,7 +306,6 @@ def _ours(
     hub_url: str,
     proxy_api: str,
     kubeconfig: Path,
-    speedup: float,
     preset: ScalePreset | None,
 ) -> tuple[list[str], dict[str, str]]:
     config = deliver_config(workdir / "config")
@@ -302,7 +331,7 @@ def _ours(
     wrapper.write_text(
         f"exec(compile(open({str(config)!r}).read(), {str(config)!r}, 'exec'),\n"
         f"     {{**globals(), '__file__': {str(config)!r}}})\n"
-        + _extra(workdir, hub_url, proxy_api, speedup)
+        + _extra(workdir, hub_url, proxy_api)
     )
     command = hub_command(wrapper, delivered=config.parent)
     env = hub_env({**os.environ})
@@ -328,7 +357,6 @@ def _stock(
     hub_url: str,
     proxy_api: str,
     kubeconfig: Path,
-    speedup: float,
     preset: ScalePreset | None,
 ) -> tuple[list[str], dict[str, str]]:
     etc = workdir / "etc"
@@ -357,7 +385,7 @@ def _stock(
     wrapper.write_text(
         f"exec(compile(open({str(config)!r}).read(), {str(config)!r}, 'exec'),\n"
         f"     {{**globals(), '__file__': {str(config)!r}}})\n"
-        + _extra(workdir, hub_url, proxy_api, speedup)
+        + _extra(workdir, hub_url, proxy_api)
     )
     scripts = str(Path(sys.executable).parent)
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
@@ -379,7 +407,6 @@ def side(
     workdir: Path,
     *,
     label: str | None = None,
-    speedup: float = 1.0,
     preset: ScalePreset | None = None,
 ) -> Iterator[Side]:
     """A side ("ours" or "stock") with its cluster and proxy running, its hub not started;
@@ -400,7 +427,7 @@ def side(
         hub_url = f"http://127.0.0.1:{free_port()}"
         proxy, proxy_api, proxy_url = _proxy(stack, workdir, hub_url, cluster.hosts.path)
         build = _ours if name == "ours" else _stock
-        command, env = build(workdir, hub_url, proxy_api, kubeconfig, speedup, preset)
+        command, env = build(workdir, hub_url, proxy_api, kubeconfig, preset)
         running = Side(
             name,
             label or name,
