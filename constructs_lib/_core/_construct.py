@@ -14,7 +14,7 @@ import cdk8s
 from constructs import Construct
 from jsii._runtime import JSIIMeta
 
-__all__ = ["LibraryConstruct", "is_made", "undo_if_construction_fails"]
+__all__ = ["LibraryConstruct", "is_made", "made_in", "undo_if_construction_fails"]
 
 # The messages of constructs' Node.addChild (constructs 10.x, src/construct.ts) for the ids
 # it refuses; any other error from it is passed on unchanged.
@@ -35,6 +35,15 @@ class _Construction:
 _under_way: list[_Construction] = []
 # Set on a construct once its constructor has returned: its public attributes are then fixed.
 _SEALED = "_library_construct_sealed"
+# The scope each construct of this library was made in, kept here so that finding its chart
+# or app asks nothing of jsii (``_placement``).
+_SCOPE = "_library_construct_scope"
+
+
+def made_in(construct: object) -> Construct | None:
+    """The scope a construct of this library was made in; None for any other construct."""
+    scope: Construct | None = getattr(construct, _SCOPE, None)
+    return scope
 
 
 def undo_if_construction_fails(undo: Callable[[], None]) -> None:
@@ -98,6 +107,7 @@ class LibraryConstruct(Construct, metaclass=_LibraryConstructMeta):
             if problem is None:
                 raise
             raise problem from None
+        object.__setattr__(self, _SCOPE, scope)
         if _under_way and _under_way[-1].construct is None:
             _under_way[-1].construct = self
 

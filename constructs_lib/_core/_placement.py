@@ -18,13 +18,12 @@ from typing import TypeVar
 import cdk8s
 from constructs import Construct, IConstruct
 
-from constructs_lib._core._construct import LibraryConstruct, undo_if_construction_fails
+from constructs_lib._core._construct import LibraryConstruct, made_in, undo_if_construction_fails
 
 __all__ = [
     "DeclaredNamespace",
     "app_of",
     "chart_namespace",
-    "enter",
     "join_app",
     "others_in_app",
     "parent_of",
@@ -35,9 +34,8 @@ T = TypeVar("T")
 # Keyed by jsii reference: a construct made on the Node.js side (an App from
 # cdk8s.Testing.app()) comes back as a new Python object each time it is returned. jsii never
 # frees an object, so neither do these.
-# Each construct of this library -> the scope it was made in (no round trip to ask).
-_parents: dict[str, Construct] = {}
-# Any other construct -> its chart, as jsii answered once.
+# Any construct not of this library -> its chart, as jsii answered once (each of this
+# library's knows the scope it was made in: ``made_in``).
 _charts: dict[str, cdk8s.Chart] = {}
 _namespaces: dict[str, str | None] = {}
 # Chart -> its app's root construct.
@@ -58,14 +56,9 @@ def ref(construct: IConstruct) -> str:
     return str(construct.__jsii_ref__.ref)  # type: ignore[attr-defined]
 
 
-def enter(construct: Construct, scope: Construct) -> None:
-    """Record that ``construct`` was made in ``scope``: its chart is then found on this side."""
-    _parents[ref(construct)] = scope
-
-
 def parent_of(construct: Construct) -> Construct:
-    """``construct.node.scope``, without asking jsii when ``enter`` recorded it."""
-    parent = _parents.get(ref(construct))
+    """``construct.node.scope``, without asking jsii for a construct of this library."""
+    parent = made_in(construct)
     return construct.node.scope if parent is None else parent  # type: ignore[return-value]
 
 
@@ -73,7 +66,7 @@ def chart_of(scope: Construct) -> cdk8s.Chart:
     """``cdk8s.Chart.of(scope)``, asked of jsii at most once per construct."""
     node = scope
     while not isinstance(node, cdk8s.Chart):
-        parent = _parents.get(ref(node))
+        parent = made_in(node)
         if parent is None:
             chart = _charts.get(ref(node))
             if chart is None:

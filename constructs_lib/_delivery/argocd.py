@@ -28,7 +28,6 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import COMPONENT_LABEL, Component, check_dns_label
 from constructs_lib._core._objects import api_object, kind_of
-from constructs_lib._core._placement import enter
 from constructs_lib._core._props import check_arguments, check_fields
 from constructs_lib._core._reloader import RELOAD_SECRET_ANNOTATION
 from hub_runtime.frozen import frozen
@@ -273,7 +272,6 @@ class ArgoCdApplication(LibraryConstruct):
         destination_server: str = IN_CLUSTER,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_arguments(
             self,
             ArgoCdApplication.__init__,

@@ -40,7 +40,6 @@ from constructs_lib._core._objects import ObjectSpec, api_objects, name_of, obje
 from constructs_lib._core._placement import (
     DeclaredNamespace,
     chart_namespace,
-    enter,
     join_app,
     others_in_app,
 )
@@ -368,7 +367,6 @@ class HubStatefulSet(LibraryConstruct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_arguments(
             self,
             HubStatefulSet.__init__,

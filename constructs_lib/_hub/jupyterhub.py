@@ -19,7 +19,6 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import Component, selector_labels
 from constructs_lib._core._objects import api_object
-from constructs_lib._core._placement import enter
 from constructs_lib._core._props import check_arguments, renamed_arguments
 from constructs_lib._core.header_trust import HeaderTrust
 from constructs_lib._core.kubernetes_version import KubernetesVersion
@@ -220,7 +219,6 @@ class JupyterHub(LibraryConstruct):
         expected_concurrent_spawns: int | Derived = Derived.FROM_USERS,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_release(self, release)
         check_arguments(
             self,

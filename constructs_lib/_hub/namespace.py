@@ -24,7 +24,6 @@ from constructs_lib._core._objects import api_object, manifests_of
 from constructs_lib._core._placement import (
     DeclaredNamespace,
     chart_namespace,
-    enter,
     join_app,
     others_in_app,
     parent_of,
@@ -141,7 +140,6 @@ class HubNamespace(DeclaredNamespace):
         istio_init: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_arguments(self, HubNamespace.__init__, profiles=profiles, istio_init=istio_init)
         check_dns_label(self, "name", name)
         _check_release(self, name, release)

@@ -19,7 +19,7 @@ from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import APP_LABEL, Component, check_port
 from constructs_lib._core._objects import ObjectSpec, api_objects, name_of, object_spec, sorted_keys
 from constructs_lib._core._outbound import MESH_CONTROL_PLANE, outbound
-from constructs_lib._core._placement import chart_namespace, enter, join_app
+from constructs_lib._core._placement import chart_namespace, join_app
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
@@ -387,7 +387,6 @@ class IstioIngress(LibraryConstruct):
         gateway: object | _Renamed = _RENAMED,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         if gateway is not _RENAMED:
             raise invalid(
                 self, "gateway", gateway, "is now gateway_pods (.gateway is the Gateway made)"

@@ -29,7 +29,6 @@ from constructs_lib._core._names import (
     check_dns_subdomain,
 )
 from constructs_lib._core._objects import api_objects
-from constructs_lib._core._placement import enter
 from constructs_lib._core._props import merge_props
 from constructs_lib._core._rbac import identity_specs
 from constructs_lib._core.network_peer import NetworkPeer
@@ -211,7 +210,6 @@ class IstioProxy(LibraryConstruct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_hub(self, hub)
         options = merge_props(self, options, props, IstioProxyOptions)
         self.options = options

@@ -24,7 +24,6 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import Component
 from constructs_lib._core._objects import name_of
-from constructs_lib._core._placement import enter
 from constructs_lib._core._props import merge_props, renamed
 from constructs_lib._core.kubernetes_version import KubernetesVersion
 from constructs_lib._core.network_peer import NetworkPeer
@@ -269,7 +268,6 @@ class CHProxy(LibraryConstruct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_hub(self, hub)
         options = merge_props(self, options, props, ProxyOptions)
         self.options = options

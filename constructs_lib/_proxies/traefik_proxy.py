@@ -32,7 +32,6 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import Component
 from constructs_lib._core._objects import name_of
-from constructs_lib._core._placement import enter
 from constructs_lib._core._props import merge_props
 from constructs_lib._core.network_peer import NetworkPeer
 from constructs_lib._core.scan_exceptions import pulled_if_absent, skip_annotations, unpinned
@@ -199,7 +198,6 @@ class TraefikProxy(LibraryConstruct):
         **props: Any,
     ) -> None:
         super().__init__(scope, id)
-        enter(self, scope)
         check_hub(self, hub)
         options = merge_props(self, options, props, TraefikProxyOptions)
         self.options = options
