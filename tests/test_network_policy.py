@@ -532,6 +532,29 @@ def test_every_proxy_kind_reaches_what_it_calls(build: Any, expected: set[tuple[
         assert not allowed(policies, user, dict(labels), 6379)
 
 
+def test_the_route_store_calls_nothing() -> None:
+    """Redis follows no replica and has no sidecar: no address, pod or DNS server is open to
+    it, while its clients still reach it."""
+    chart = make_chart()
+    jupyterhub = _traefik(chart)
+    HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY)
+    manifests = synth(chart)
+    (store,) = [
+        m for m in manifests if m["kind"] == "StatefulSet" and "redis" in m["metadata"]["name"]
+    ]
+    redis = store["spec"]["template"]["metadata"]["labels"]
+    policies = _egress_policies(manifests)
+    dns = Destination("10.96.0.10", {"name": "kube-system"}, {"k8s-app": "kube-dns"})
+    for to, port, protocol in [
+        (dns, 53, "UDP"),
+        (Destination("8.8.8.8"), 443, "TCP"),
+        (Destination("10.1.2.3", NAMESPACE_LABELS, _component("hub")), 8081, "TCP"),
+        (Destination("10.1.2.4", NAMESPACE_LABELS, dict(redis)), 6379, "TCP"),
+    ]:
+        assert not egress_allowed(policies, redis, to, port, protocol), (to, port)
+    assert allowed(policies, (NAMESPACE_LABELS, _component("proxy")), dict(redis), 6379)
+
+
 def test_allow_to_lets_the_hub_reach_one_more_destination(chart: cdk8s.Chart) -> None:
     """A directory at a private address outside the cluster, which no URL rule admits."""
     _, policies = _policies(chart)

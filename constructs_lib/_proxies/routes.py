@@ -231,7 +231,9 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
 
     def admit(self, *peer_labels: dict[str, str]) -> None:
         """Admit the pods of ``peer_labels`` (the proxy's, and the hub's where it writes the
-        routes) and nothing else to Redis."""
+        routes) and nothing else to Redis, and let Redis call nothing: it has no replica to
+        follow and no sidecar (its pods carry no injection label), so a compromised store
+        cannot send the routes anywhere."""
         self._clients.extend(dict(labels) for labels in peer_labels)
         rule = {
             "from": [{"podSelector": {"matchLabels": dict(labels)}} for labels in peer_labels],
@@ -243,6 +245,7 @@ class RedisRouteStore(LibraryConstruct, RouteStore):
             labels=self.labels,
             pods=dict(self.labels),
             ingress=[rule],
+            egress=[],
         )
         self._network_policy = api_objects(self, [spec])[0]
 
