@@ -39,8 +39,9 @@ DNS_PORT = 53
 # the address after the Service's translation), the control plane's host addresses, which no
 # selector names. 443 on managed clusters (EKS, GKE, AKS), 6443 kubeadm's.
 API_SERVER_PORTS = (443, 6443)
-API_SERVER_CIDRS = ("0.0.0.0/0", "::/0")
 _EVERYWHERE = ("0.0.0.0/0", "::/0")
+# Every address until narrowed (``api_server_cidrs``): no chart knows a cluster's.
+API_SERVER_CIDRS = _EVERYWHERE
 
 
 def _tcp(*ports: int) -> list[dict[str, Any]]:
