@@ -18,7 +18,7 @@ on the case, with the change that makes it, and checked both ways: the model's a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +52,7 @@ NGINX = "nginx.ingress.kubernetes.io"
 # "$upstream_http_..." variables". nginx 1.22.1 ``src/http/ngx_http_variables.c``
 # ``ngx_http_variable_unknown_header`` returns the first line (only ``$http_cookie`` and
 # ``$http_x_forwarded_for`` join there too).
+USER_HOSTS = "*.users.example.org"
 JOINED_SINCE_1_23 = "nginx 1.23.0: $http_*/$upstream_http_* join repeated lines"
 
 
@@ -106,6 +107,22 @@ HOSTS = [
     Case("host-del", host="h\x7f"),
     Case("host-duplicate", headers=(("Host", "evil.example.org"),)),
     Case("host-duplicate-same", headers=(("Host", H),)),
+    # A user host (the wildcard Ingress of a hub with user_hosts, "*.users.example.org").
+    Case("user-host", target="/user/bob/lab", host="bob.users.example.org"),
+    Case("user-host-hub-path", target="/hub/login", host="bob.users.example.org"),
+    Case("user-host-upper-dot", target="/user/bob/lab", host="BOB.Users.Example.Org.:443"),
+    Case("user-host-underscore", target="/user/bob/lab", host="b_b.users.example.org"),
+    Case("user-host-dash", target="/user/bob/lab", host="-.users.example.org"),
+    Case("user-host-two-labels", target="/user/bob/lab", host="a.b.users.example.org"),
+    Case("user-host-no-label", target="/user/bob/lab", host="users.example.org"),
+    Case("user-host-empty-label", target="/user/bob/lab", host=".users.example.org"),
+    Case("user-host-non-ascii", target="/user/bob/lab", host="b\xc3\xb8b.users.example.org"),
+    Case("user-host-suffix", target="/user/bob/lab", host="bob.users.example.org.evil"),
+    Case(
+        "user-host-absolute-form",
+        target="https://bob.users.example.org/user/bob/lab",
+        host="hub.example.org",
+    ),
     Case("other-host-healthz", target="/healthz", host="evil.example.org"),
     Case("other-host-healthz-longer", target="/healthz/x?y", host="evil.example.org"),
     Case("other-host-status", target="/nginx_status", host="evil.example.org"),
@@ -421,11 +438,18 @@ def _minimal() -> list[dict[str, Any]]:
     return [m for m in read_manifests(ROOT / "dist" / "minimal") if m["kind"] == "Ingress"]
 
 
-@pytest.fixture(scope="module", params=["AuthProxyIngress", "minimal"])
+EDGES: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    "AuthProxyIngress": auth_proxy_ingresses,
+    "AuthProxyIngress-user_hosts": lambda: auth_proxy_ingresses(user_hosts=USER_HOSTS),
+    "minimal": _minimal,
+}
+
+
+@pytest.fixture(scope="module", params=list(EDGES))
 def edge(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Edge]:
-    ingresses = auth_proxy_ingresses() if request.param == "AuthProxyIngress" else _minimal()
+    ingresses = EDGES[request.param]()
     with Edge(ingresses, tmp_path_factory.mktemp(f"nginx-{request.param}")) as started:
         yield started
 

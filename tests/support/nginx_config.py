@@ -7,8 +7,9 @@ Each block cites what it follows at tag ``controller-v1.15.1`` of ``kubernetes/i
 controller builds (``controller.go`` createServers/getBackendServers, ``location.go``
 updateServerLocations), the annotations' parsers (``internal/ingress/annotations/``) and the
 ConfigMap's defaults (``config/config.go`` NewDefault). Only what these Ingresses use is
-rendered: the annotations ``auth-url``, ``auth-signin`` and ``auth-response-headers``, and
-``Prefix``, ``Exact`` and ``ImplementationSpecific`` paths; another annotation is refused.
+rendered: the annotations ``auth-url``, ``auth-signin`` and ``auth-response-headers``,
+``Prefix``, ``Exact`` and ``ImplementationSpecific`` paths, and exact and "*." hosts; another
+annotation is refused.
 
 Where the controller needs a cluster, the configuration says instead:
 
@@ -298,16 +299,23 @@ def _main_location(loc: _Location, upstreams: Mapping[str, str]) -> list[str]:
     return lines
 
 
+def _server_name(hostname: str) -> str:
+    r"""template.go buildServerName: a "*." host becomes the regular expression
+    ``~^(?<subdomain>[\w-]+)\.<the rest, dots escaped>$``."""
+    if not hostname.startswith("*"):
+        return hostname
+    rest = hostname.replace("*.", "", 1)
+    return r"~^(?<subdomain>[\w-]+)\." + "\\.".join(rest.split(".")) + "$"
+
+
 def _server_block(server: _Server, port: int, upstreams: Mapping[str, str]) -> list[str]:
-    # template.go buildServerName: a "*." host becomes a regular expression; the hosts here
-    # have none (refused rather than rendered unchecked).
-    if server.hostname.startswith("*"):
-        raise ValueError(f"wildcard host {server.hostname!r} is not rendered")
     # template.go buildHTTPSListener/commonListenOptions: default_server on "_" only.
     default = " default_server" if server.hostname == _DEFAULT_SERVER else ""
     lines = [
         "server {",
-        f"    server_name {_quote(server.hostname)};",  # nginx.tmpl 639
+        # nginx.tmpl 639, ``buildServerName $server.Hostname | quote`` (Go's %q, which
+        # escapes as _quote does; nginx reads "\\" in a quoted string as "\").
+        f"    server_name {_quote(_server_name(server.hostname))};",
         f"    listen 127.0.0.1:{port}{default} ssl;",
         '    set $proxy_upstream_name "-";',
     ]
@@ -426,7 +434,7 @@ def render(ingresses: Iterable[Mapping[str, Any]], site: NginxSite) -> str:
             "}",
         ]
     for server in servers:
-        if server.hostname != _DEFAULT_SERVER:
+        if server.hostname != _DEFAULT_SERVER and not server.hostname.startswith("*"):
             # What the cluster's DNS does for auth-url's $host (module docstring).
             http += [f"upstream {server.hostname} {{", f"    server 127.0.0.1:{site.port};", "}"]
     for server in servers:
