@@ -89,7 +89,9 @@ class Backend:
                     head += chunk
                 line, *rest = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
                 target = line.split(" ")[1]
-                lines = [(n, v.strip()) for n, _, v in (h.partition(":") for h in rest)]
+                # nginx writes "<name>: <value>": the value is what follows the one space.
+                pairs = (h.partition(":") for h in rest)
+                lines = [(n, v.removeprefix(" ")) for n, _, v in pairs]
                 answer = backend.answer(target, lines)
                 backend.received.append(Received(backend.name, target, lines, answer.status))
                 out = [f"HTTP/1.1 {answer.status} Recorded", "Content-Length: 0"]
