@@ -92,16 +92,19 @@ setup: setup-synth .stamps/python-dev .stamps/node .stamps/debian .stamps/scan .
 # guide's commands, which the tests run; prometheus (and its promtool) for the alert tests;
 # slapd (OpenLDAP, with slapadd) for the LDAP login's; postgresql for the hub's database tests
 # (initdb in a temporary directory), and libpq-dev's pg_config to build psycopg2 (no Linux
-# wheel); chromium and its driver for the browser tests.
+# wheel); chromium and its driver for the browser tests; nginx with the NDK and set-misc
+# modules (set_escape_uri) for the test that checks the ingress-nginx model against real nginx.
 .stamps/debian:
 	{ command -v redis-server && command -v openssl && command -v prometheus \
 		&& command -v promtool && { command -v slapd || test -x /usr/sbin/slapd; } \
 		&& command -v pg_config && ls /usr/lib/postgresql/*/bin/initdb \
-		&& command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
+		&& command -v chromium && command -v chromedriver \
+		&& { command -v nginx || test -x /usr/sbin/nginx; } \
+		&& test -f /usr/lib/nginx/modules/ngx_http_set_misc_module.so; } >/dev/null 2>&1 \
 		|| { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		redis-server openssl prometheus slapd postgresql libpq-dev chromium chromium-driver \
-		>/dev/null; }
+		nginx libnginx-mod-http-ndk libnginx-mod-http-set-misc >/dev/null; }
 	@mkdir -p .stamps && touch $@
 
 # The cdk8s CLI (import, and the tests of `cdk8s synth`) and configurable-http-proxy.

@@ -68,12 +68,13 @@ def value_error(build: Callable[[], object]) -> str:
     return str(error.value)
 
 
-def auth_proxy_ingresses() -> list[dict[str, Any]]:
+def auth_proxy_ingresses(**props: Any) -> list[dict[str, Any]]:
     """The Ingresses of an ``AuthProxyIngress`` (ingress-nginx asking oauth2-proxy, served on
-    the same hosts under the hub's path) in front of a ``JupyterHub`` without a mesh."""
+    the same hosts under the hub's path) in front of a ``JupyterHub`` without a mesh (made
+    with ``props``)."""
     from constructs_lib import AuthProxyIngress
 
     chart = make_chart()
-    jupyterhub = make_jupyterhub(chart, mesh=None)
+    jupyterhub = make_jupyterhub(chart, mesh=None, **props)
     AuthProxyIngress(chart, "Ingress", proxy=jupyterhub.proxy)
     return [m for m in synth(chart) if m["kind"] == "Ingress"]

@@ -10,16 +10,26 @@ Each rule cites what it follows: the controller's source at tag ``controller-v1.
 release builds (``images/nginx/rootfs/build.sh``: ``NGINX_VERSION=1.27.1``), at tag
 ``release-1.27.1`` of ``nginx/nginx``, with its documentation at nginx.org for that version.
 
+Checked against real nginx: ``tests/test_ingress_nginx_real.py`` renders the same Ingresses
+into the configuration the controller's template makes (``tests.support.nginx_config``), has
+Debian's nginx 1.22.1 serve it, and sends both the same hostile requests byte for byte; where
+1.22.1 and 1.27.1 differ (repeated lines in ``$http_*`` and ``$upstream_http_*``, joined since
+1.23.0) the case says so.
+
 The backend receives the request target as the client sent it, not the normalized path
 nginx matched: nginx.tmpl's ``proxy_pass http://upstream_balancer;`` names no URI (nginx proxy
 module docs, proxy_pass: "the request URI is passed to the server in the same form as sent
-by a client").
+by a client"). An ``auth-url`` on a host these Ingresses serve (``https://$host/...``) is
+asked through the controller itself: the auth service gets the subrequest as the Ingress of
+that path passes it on, from ``CONTROLLER_ADDR``.
 
 What it leaves out: annotations the constructs do not set (rewrite-target, use-regex, canary,
 snippets, CORS, rate limits), the global auth-url, TLS (SNI selects the certificate; nginx then
 picks the server by ``Host`` again: ``ngx_http_process_host``), the HTTP-to-HTTPS redirect,
-and the auth service's ``Set-Cookie`` sent back to the client. A request is HTTP/1.1 over TLS
-on port 443 from ``REMOTE_ADDR``.
+the auth service's ``Set-Cookie`` sent back to the client, methods other than GET, request
+bodies, and header size limits (``large_client_header_buffers``). A request is HTTP/1.1 over
+TLS on port 443 from ``REMOTE_ADDR``; strings stand for bytes as latin-1 (as tornado decodes
+them), so ``"caf\xc3\xa9"`` is "café" in UTF-8.
 """
 
 from __future__ import annotations
@@ -31,7 +41,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "CONTROLLER_ADDR",
     "DEFAULT_BACKEND",
+    "REMOTE_ADDR",
     "BadRequest",
     "Served",
     "auth_request_headers",
@@ -51,6 +63,9 @@ DEFAULT_SERVER = "_"
 DEFAULT_BACKEND: Mapping[str, Any] = {"name": "upstream-default-backend"}
 # The client's address and the connection's port and scheme, as nginx's variables see them.
 REMOTE_ADDR = "203.0.113.7"
+# The controller's own address, as it sees its auth subrequest come back through itself
+# (``auth-url: https://$host/...``: the name resolves to the controller's load balancer).
+CONTROLLER_ADDR = "10.0.0.10"
 SERVER_PORT = "443"
 SCHEME = "https"
 
@@ -208,15 +223,76 @@ def _locations(
     return locations
 
 
-def _rule(
-    ingresses: Iterable[Mapping[str, Any]], host: str, target: str
-) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
-    """The Ingress and path entry whose location serves the request, None for the default
-    backend's root location."""
-    servers = _servers(ingresses)
+# -- The request: its target, its Host and its header lines -----------------------------------
+
+# ngx_http_parse.c ``ngx_http_parse_request_line``, states sw_schema to sw_port: an
+# absolute-form target (``https://host[:port]/path``); the host is letters, digits, "." and
+# "-" (or a bracketed literal), and the path starts at the first "/" or "?" after it.
+_ABSOLUTE = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://(\[[^\]/ ]*\]|[A-Za-z0-9.-]*)(:[0-9]*)?([/?].*)?"
+)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A request as nginx has parsed it: the server name it picks the server by (``$host``),
+    the Host header as sent (``$http_host``), the request URI (``$request_uri``, what a
+    ``proxy_pass`` without a URI sends on), the URI it matches locations against, and the
+    header lines it keeps."""
+
+    name: str
+    http_host: str
+    request_uri: str
+    uri: str
+    lines: list[tuple[str, str]]
+
+
+def _request(host: str, target: str, client: Headers) -> _Request:
+    # ``ngx_http_parse_request_line`` (sw_after_slash_in_uri, sw_check_uri, sw_uri): a
+    # control character or DEL in the target is 400; a space ends it, and what follows
+    # must be the protocol (" HTTP/1.1" here), so a space inside it is 400 too.
+    if re.search(r"[\x00-\x20\x7f]", target):
+        raise BadRequest(f"request target {target!r}: a space or control character")
+    # ``ngx_http_parse_header_line`` (sw_space_before_value, sw_space_after_value): spaces
+    # around a value are not part of it (tabs are).
+    host = host.strip(" ")
+    lines = _lines(client)
+    # ngx_http_request.c ``ngx_http_process_host``: a second Host line is 400 ("client sent
+    # duplicate host header"); ``host`` is the first, any in ``client`` more. Each is
+    # validated (400) even when the request line names the host.
+    if any(name == "host" for name, _ in lines):
+        raise BadRequest("duplicate Host header")
     name = server_name(host)
-    uri = normalized_path(target)
-    locations = _locations(servers.get(_server(servers, name), []))
+    absolute = _ABSOLUTE.fullmatch(target)
+    if absolute:
+        # ``ngx_http_process_request_line``: the request line's host, validated as a Host
+        # header is, picks the server and is ``$host``; ``$request_uri`` is the path on.
+        name = server_name(absolute.group(1))
+        target = absolute.group(3) or "/"
+        if target.startswith("?"):
+            target = "/" + target
+    return _Request(name, host, target, normalized_path(target), lines)
+
+
+def _rule(
+    ingresses: Iterable[Mapping[str, Any]], request: _Request
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any]] | None:
+    """The Ingress and path entry whose location serves the request; (None, {"status": N})
+    for a location nginx answers itself; None for the default backend's root location."""
+    servers = _servers(ingresses)
+    server = _server(servers, request.name)
+    locations: list[tuple[str, str, Mapping[str, Any] | None, Mapping[str, Any]]] = list(
+        _locations(servers.get(server, []))
+    )
+    if server == DEFAULT_SERVER:
+        # nginx.tmpl, the catch-all server (``{{ if eq $server.Hostname "_" }}``): a health
+        # check (``location /healthz { return 200; }``) and the status page, allowed to
+        # NginxStatusIpv4Whitelist (config.go NewDefault: 127.0.0.1) only.
+        locations += [
+            ("prefix", "/healthz", None, {"status": 200}),
+            ("prefix", "/nginx_status", None, {"status": 403}),
+        ]
+    uri = request.uri
     # nginx core module docs, location: an exact ("=") match ends the search; otherwise the
     # longest matching prefix. The comparison is case-sensitive (``ngx_filename_cmp`` on
     # Linux, ``ngx_http_core_find_static_location``).
@@ -234,25 +310,82 @@ def _rule(
     return ingress, entry
 
 
+def _ingress_rule(
+    ingresses: Iterable[Mapping[str, Any]], request: _Request
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    served = _rule(ingresses, request)
+    if served is None or served[0] is None:
+        raise LookupError(
+            f"no Ingress serves {request.http_host}{request.request_uri}: "
+            + ("the default backend answers 404" if served is None else "nginx answers")
+        )
+    return served[0], served[1]
+
+
 def route(ingresses: Iterable[Mapping[str, Any]], host: str, path: str) -> Mapping[str, Any]:
     """The Ingress whose rule serves ``Host: host`` and the request target ``path``."""
-    served = _rule(ingresses, host, path)
-    if served is None:
-        raise LookupError(f"no Ingress serves {host}{path}: the default backend answers 404")
-    return served[0]
+    return _ingress_rule(ingresses, _request(host, path, []))[0]
 
 
 # -- Headers ------------------------------------------------------------------------------
 
 
 def _lines(client: Headers) -> list[tuple[str, str]]:
-    """The client's header lines nginx keeps: ``ignore_invalid_headers on`` and
+    """The client's header lines nginx keeps (nginx 1.27.1 ``ngx_http_parse.c``
+    ``ngx_http_parse_header_line``): a name that starts with a control character, space, DEL
+    or ":", or holds a control character, space or DEL, or a value that holds NUL, is a bad
+    request (400 "client sent invalid header line"). ``ignore_invalid_headers on`` and
     ``underscores_in_headers off`` (nginx.tmpl, from config.go NewDefault
     ``IgnoreInvalidHeaders: true``, ``EnableUnderscoresInHeaders: false``) drop a line whose
-    name holds anything but letters, digits and "-" (nginx 1.27.1 ``ngx_http_parse.c``
-    ``ngx_http_parse_header_line``, ``lowcase_index`` and ``r->invalid_header``)."""
+    name holds anything else but letters, digits and "-" (``lowcase_index`` and
+    ``r->invalid_header``)."""
     pairs = list(client.items()) if isinstance(client, Mapping) else list(client)
-    return [(n.lower(), v) for n, v in pairs if re.fullmatch(r"[A-Za-z0-9-]+", n)]
+    kept = []
+    for name, value in pairs:
+        if (
+            not name
+            or name[0] == ":"
+            or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in name)
+            or "\0" in value
+        ):
+            raise BadRequest(f"invalid header line {name!r}: {value!r}")
+        if re.fullmatch(r"[A-Za-z0-9-]+", name):
+            kept.append((name.lower(), value.strip(" ")))  # as the Host value (_request)
+    # ``ngx_http_headers_in``: these are ``ngx_http_process_unique_header_line``'s, and a
+    # second line of one is 400 ("client sent duplicate header line").
+    for unique in _UNIQUE:
+        if sum(name == unique for name, _ in kept) > 1:
+            raise BadRequest(f"duplicate {unique} header")
+    return kept
+
+
+_UNIQUE = (
+    "if-modified-since",
+    "if-unmodified-since",
+    "if-match",
+    "if-none-match",
+    "content-length",
+    "content-range",
+    "if-range",
+    "transfer-encoding",
+    "expect",
+    "authorization",
+)
+
+
+# nginx 1.27.1 ``src/http/modules/ngx_http_proxy_module.c`` ``ngx_http_proxy_headers``: what
+# every proxied request sets unless the location sets it (``ngx_http_proxy_init_headers``
+# merges them under the location's): the client's lines of these names never pass. A
+# request without a body (all here) has no Content-Length or Transfer-Encoding to send.
+_PROXY_DEFAULTS = [
+    ("Connection", "close"),
+    ("Content-Length", ""),
+    ("Transfer-Encoding", ""),
+    ("TE", ""),
+    ("Keep-Alive", ""),
+    ("Expect", ""),
+    ("Upgrade", ""),
+]
 
 
 def _proxied(
@@ -263,8 +396,10 @@ def _proxied(
     # lines whose names are in the set headers' hash), and one set to an empty value is not
     # sent at all.
     names = {name.lower() for name, _ in set_headers}
+    headers = list(set_headers) + [(n, v) for n, v in _PROXY_DEFAULTS if n.lower() not in names]
+    names |= {name.lower() for name, _ in headers}
     kept = [(name, value) for name, value in lines if name not in names]
-    return kept + [(name.lower(), value) for name, value in set_headers if value]
+    return kept + [(name.lower(), value) for name, value in headers if value]
 
 
 def _joined(lines: list[tuple[str, str]], name: str) -> str:
@@ -283,22 +418,29 @@ def _dict(lines: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def _location_headers(host: str, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _request_id(lines: list[tuple[str, str]]) -> str:
+    # nginx.tmpl's http block: ``map $http_x_request_id $req_id`` (GenerateRequestID: true):
+    # the client's own X-Request-ID, else nginx's ``$request_id`` ("req-id" here).
+    return _joined(lines, "x-request-id") or "req-id"
+
+
+def _location_headers(request: _Request, remote_addr: str) -> list[tuple[str, str]]:
     """What every proxied location sets (nginx.tmpl, ``location {{ $path }}``), with the
     defaults of config.go NewDefault (``UseForwardedHeaders: false``,
     ``ComputeFullForwardedFor: false``, ``ProxyAddOriginalURIHeader: false``,
     ``ForwardedForHeader: "X-Forwarded-For"``, ``ForwardedHostHeader: "X-Forwarded-Host"``)."""
-    http_host = host
+    lines = request.lines
+    # $best_http_host is $http_host: the Host header as the client sent it.
+    http_host = request.http_host
     return [
-        # $best_http_host is $http_host: the Host header as the client sent it.
         ("Host", http_host),
         ("Upgrade", _joined(lines, "upgrade")),
         # nginx.tmpl's http block: map $http_upgrade $connection_upgrade (default
         # "upgrade", "" -> "close"); keepalive to upstreams sets it to "" instead.
         ("Connection", "upgrade" if _joined(lines, "upgrade") else ""),
-        ("X-Request-ID", "req-id"),
-        ("X-Real-IP", REMOTE_ADDR),
-        ("X-Forwarded-For", REMOTE_ADDR),
+        ("X-Request-ID", _request_id(lines)),
+        ("X-Real-IP", remote_addr),
+        ("X-Forwarded-For", remote_addr),
         ("X-Forwarded-Host", http_host),
         ("X-Forwarded-Port", SERVER_PORT),
         ("X-Forwarded-Proto", SCHEME),
@@ -314,16 +456,30 @@ def _location_headers(host: str, lines: list[tuple[str, str]]) -> list[tuple[str
 
 
 def _auth_response_headers(
-    annotations: Mapping[str, str], answer: Mapping[str, str]
+    annotations: Mapping[str, str], answer: Mapping[str, str] | Sequence[tuple[str, str]]
 ) -> list[tuple[str, str]]:
     # template.go buildAuthResponseHeaders: for each name of auth-response-headers,
     # ``auth_request_set $authHeaderN $upstream_http_<name>;`` and
     # ``proxy_set_header '<name>' $authHeaderN;``. The annotation's list is split on ","
     # with spaces trimmed (internal/ingress/annotations/authreq/main.go ParseAnnotations).
-    values = {name.lower(): value for name, value in answer.items()}
+    # nginx 1.23+ (as ``$http_``): ``$upstream_http_<name>`` joins repeated lines with ", ".
+    pairs = list(answer.items()) if isinstance(answer, Mapping) else list(answer)
     listed = annotations.get(f"{_NGINX}/auth-response-headers", "")
     names = [name.strip() for name in listed.split(",") if name.strip()]
-    return [(name, values.get(name.lower(), "")) for name in names]
+    return [(name, ", ".join(v for n, v in pairs if n.lower() == name.lower())) for name in names]
+
+
+def _upstream_headers(
+    ingress: Mapping[str, Any],
+    request: _Request,
+    auth_answer: Mapping[str, str] | Sequence[tuple[str, str]],
+    remote_addr: str,
+) -> dict[str, str]:
+    annotations = ingress["metadata"].get("annotations") or {}
+    set_headers = _location_headers(request, remote_addr)
+    if f"{_NGINX}/auth-url" in annotations:
+        set_headers += _auth_response_headers(annotations, auth_answer)
+    return _dict(_proxied(request.lines, set_headers))
 
 
 def upstream_headers(
@@ -336,40 +492,39 @@ def upstream_headers(
     """The headers (lower-case names) the backend receives for a client's request with
     ``Host: host``, when the auth service (if the Ingress names one) accepts it with
     ``auth_answer`` as its response headers."""
-    served = _rule(ingresses, host, path)
-    if served is None:
-        raise LookupError(f"no Ingress serves {host}{path}: the default backend answers 404")
-    annotations = served[0]["metadata"].get("annotations") or {}
-    lines = _lines(client)
-    set_headers = _location_headers(host, lines)
-    if f"{_NGINX}/auth-url" in annotations:
-        set_headers += _auth_response_headers(annotations, auth_answer)
-    return _dict(_proxied(lines, set_headers))
+    request = _request(host, path, client)
+    ingress, _ = _ingress_rule(ingresses, request)
+    return _upstream_headers(ingress, request, auth_answer, REMOTE_ADDR)
+
+
+def _auth_request_lines(
+    annotations: Mapping[str, str], request: _Request, remote_addr: str
+) -> list[tuple[str, str]]:
+    auth_host = urlsplit(annotations[f"{_NGINX}/auth-url"]).hostname or ""
+    if auth_host == "$host":
+        auth_host = request.name  # nginx's $host: the validated server name
+    set_headers = [
+        ("Content-Length", ""),
+        ("X-Forwarded-Proto", ""),
+        ("X-Request-ID", _request_id(request.lines)),
+        ("Host", auth_host),
+        ("X-Original-URL", f"{SCHEME}://{request.http_host}{request.request_uri}"),
+        ("X-Original-Method", "GET"),
+        ("X-Sent-From", "nginx-ingress-controller"),
+        ("X-Real-IP", remote_addr),
+        ("X-Forwarded-For", remote_addr),
+        ("X-Auth-Request-Redirect", request.request_uri),
+    ]
+    return _proxied(request.lines, set_headers)
 
 
 def auth_request_headers(
     annotations: Mapping[str, str], host: str, target: str, client: Headers
 ) -> dict[str, str]:
-    """What the auth subrequest carries (nginx.tmpl, ``location = {{ $authPath }}``): the
-    client's headers (``proxy_pass_request_headers`` is on by default), its ``Cookie`` among
-    them, with these set over them; no body."""
-    lines = _lines(client)
-    auth_host = urlsplit(annotations[f"{_NGINX}/auth-url"]).hostname or ""
-    if auth_host == "$host":
-        auth_host = server_name(host)  # nginx's $host: the validated server name
-    set_headers = [
-        ("Content-Length", ""),
-        ("X-Forwarded-Proto", ""),
-        ("X-Request-ID", "req-id"),
-        ("Host", auth_host),
-        ("X-Original-URL", f"{SCHEME}://{host}{target}"),
-        ("X-Original-Method", "GET"),
-        ("X-Sent-From", "nginx-ingress-controller"),
-        ("X-Real-IP", REMOTE_ADDR),
-        ("X-Forwarded-For", REMOTE_ADDR),
-        ("X-Auth-Request-Redirect", target),
-    ]
-    return _dict(_proxied(lines, set_headers))
+    """What the auth subrequest carries as nginx sends it (nginx.tmpl, ``location =
+    {{ $authPath }}``): the client's headers (``proxy_pass_request_headers`` is on by
+    default), its ``Cookie`` among them, with these set over them; no body."""
+    return _dict(_auth_request_lines(annotations, _request(host, target, client), REMOTE_ADDR))
 
 
 # -- A request through the controller ---------------------------------------------------------
@@ -378,14 +533,16 @@ def auth_request_headers(
 @dataclass(frozen=True)
 class Served:
     """What the controller did with a request: passed it to ``service`` (a path's backend)
-    with ``headers``, or answered ``status`` itself (``location``: where a 302 sends;
-    ``service`` is None when nginx or the auth service refused the request, the default
-    backend when no location of an Ingress matched)."""
+    with ``headers`` and the request target ``target``, or answered ``status`` itself
+    (``location``: where a 302 sends; ``service`` is None when nginx or the auth service
+    refused the request). The default backend, when no location of an Ingress matched, gets
+    the request too and answers 404."""
 
     service: Mapping[str, Any] | None
     headers: dict[str, str] | None
     status: int | None = None
     location: str | None = None
+    target: str | None = None
 
 
 # set-misc-nginx-module v0.33 (ingress-nginx's build.sh: SETMISC_VERSION=v0.33),
@@ -399,11 +556,11 @@ def _escape_uri(target: str) -> str:
     # ``_ESCAPED`` and the non-printable bytes as %XX with upper-case hex.
     return "".join(
         f"%{byte:02X}" if byte < 0x21 or byte > 0x7E or chr(byte) in _ESCAPED else chr(byte)
-        for byte in target.encode()
+        for byte in target.encode("latin-1")
     )
 
 
-def _signin_url(signin: str, host: str, target: str, lines: list[tuple[str, str]]) -> str:
+def _signin_url(signin: str, request: _Request) -> str:
     # template.go buildAuthSignURL: with no query, "?rd=$pass_access_scheme://$http_host
     # $escaped_request_uri" is added; with a query holding "rd" (the default
     # auth-signin-redirect-param) the URL stays; else "&rd=..." is added. nginx then expands
@@ -415,13 +572,45 @@ def _signin_url(signin: str, host: str, target: str, lines: list[tuple[str, str]
         signin += "&rd=$pass_access_scheme://$http_host$escaped_request_uri"
     variables = {
         "$pass_access_scheme": SCHEME,
-        "$escaped_request_uri": _escape_uri(target),
-        "$request_uri": target,
-        "$http_host": host,
-        "$host": server_name(host),
+        "$escaped_request_uri": _escape_uri(request.request_uri),
+        "$request_uri": request.request_uri,
+        "$http_host": request.http_host,
+        "$host": request.name,
         "$scheme": SCHEME,
     }
     return re.sub(r"\$[a-z_]+", lambda m: variables.get(m.group(0), m.group(0)), signin)
+
+
+_Check = Callable[[Mapping[str, str]], Mapping[str, str] | Sequence[tuple[str, str]] | int]
+
+
+def _ask(
+    ingresses: list[Mapping[str, Any]],
+    annotations: Mapping[str, str],
+    request: _Request,
+    check: _Check,
+) -> Mapping[str, str] | Sequence[tuple[str, str]] | int:
+    """The auth service's answer to the subrequest (its response headers, or its status)."""
+    lines = _auth_request_lines(annotations, request, REMOTE_ADDR)
+    url = urlsplit(annotations[f"{_NGINX}/auth-url"])
+    host = request.name if url.hostname == "$host" else url.hostname or ""
+    if _server(_servers(ingresses), host) == DEFAULT_SERVER:
+        return check(_dict(lines))  # a Service's own address: the auth service directly
+    # A host the Ingresses serve: nginx ``proxy_pass``es to it, the name resolves to the
+    # controller, and the subrequest (with the auth location's headers as its client's)
+    # comes back through the controller, from the controller's own address, and is served
+    # by the location of the auth-url's path.
+    target = url.path + (f"?{url.query}" if url.query else "")
+    again = _Request(host, host, target, normalized_path(target), lines)
+    served = _rule(ingresses, again)
+    if served is None:
+        return 404  # the default backend's
+    ingress, entry = served
+    if ingress is None:
+        return int(entry["status"])
+    if f"{_NGINX}/auth-url" in (ingress["metadata"].get("annotations") or {}):
+        raise NotImplementedError("an auth-url behind another auth-url is not modelled")
+    return check(_upstream_headers(ingress, again, {}, CONTROLLER_ADDR))
 
 
 def serve(
@@ -429,35 +618,40 @@ def serve(
     host: str,
     path: str,
     client: Headers,
-    check: Callable[[Mapping[str, str]], Mapping[str, str] | int],
+    check: _Check,
 ) -> Served:
-    """A client's request for ``path`` with ``Host: host`` (``client``: its other headers)
-    through the controller. ``check``
-    is the auth service: given the subrequest's headers, its answer's headers when it
-    answers 2xx, else its status."""
+    """A client's request for ``path`` (the request target: origin-form or absolute-form)
+    with ``Host: host`` ("" for none) and ``client``'s other header lines, through the
+    controller. ``check`` is the auth service: given the headers it receives, its answer's
+    headers when it answers 2xx, else its status."""
     ingresses = list(ingresses)
-    # ngx_http_request.c ``ngx_http_process_host``: a second Host line is 400 ("client sent
-    # duplicate host header"); ``host`` is the first, any in ``client`` more.
-    if any(name == "host" for name, _ in _lines(client)):
-        return Served(None, None, 400)
     try:
-        served = _rule(ingresses, host, path)
+        request = _request(host, path, client)
+        served = _rule(ingresses, request)
     except BadRequest:
         return Served(None, None, 400)
     if served is None:
-        return Served(DEFAULT_BACKEND, None, 404)
+        # controller.go createServers: the root location on the default backend, a proxied
+        # location like any other.
+        headers = _dict(_proxied(request.lines, _location_headers(request, REMOTE_ADDR)))
+        return Served(DEFAULT_BACKEND, headers, 404, target=request.request_uri)
     ingress, entry = served
+    if ingress is None:
+        return Served(None, None, int(entry["status"]))
     service = entry["backend"]["service"]
     annotations = ingress["metadata"].get("annotations") or {}
+    answer: Mapping[str, str] | Sequence[tuple[str, str]] = {}
     if f"{_NGINX}/auth-url" in annotations:
-        answer = check(auth_request_headers(annotations, host, path, client))
-        if not isinstance(answer, Mapping):
+        asked = _ask(ingresses, annotations, request, check)
+        if not isinstance(asked, int):
+            answer = asked
+        else:
             # nginx auth_request module docs: 2xx allows, 401 or 403 denies with that
             # status, anything else is an error (500). nginx.tmpl: ``error_page 401 =
             # <signin location>`` when auth-signin is set, whose ``return 302`` redirects.
             signin = annotations.get(f"{_NGINX}/auth-signin")
-            if answer == 401 and signin is not None:
-                return Served(None, None, 302, _signin_url(signin, host, path, _lines(client)))
-            return Served(None, None, answer if answer in (401, 403) else 500)
-        return Served(service, upstream_headers(ingresses, host, path, client, answer))
-    return Served(service, upstream_headers(ingresses, host, path, client, {}))
+            if asked == 401 and signin is not None:
+                return Served(None, None, 302, _signin_url(signin, request))
+            return Served(None, None, asked if asked in (401, 403) else 500)
+    headers = _upstream_headers(ingress, request, answer, REMOTE_ADDR)
+    return Served(service, headers, target=request.request_uri)
