@@ -106,6 +106,8 @@ def mesh_options(
     """``options`` (a HubOptions, ProxyOptions or IstioProxyOptions, as ``name``) with the
     sidecar of ``part`` (``hub`` or ``proxy``) that the mesh gives."""
     own: Any = options
+    if "sidecar" not in {spec.name for spec in dataclasses.fields(own)}:
+        return options  # a proxy with no pods of its own (IstioProxy)
     _refuse_own(scope, f"{name}.sidecar", own.sidecar, f"{part}_sidecar")
     sidecar = getattr(mesh, f"{part}_sidecar") if mesh is not None else None
     replaced: _Options = dataclasses.replace(own, sidecar=sidecar)

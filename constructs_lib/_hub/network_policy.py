@@ -30,6 +30,7 @@ from constructs_lib._hub.egress import (
     egress_rules,
 )
 from constructs_lib._proxies._flows import Flow
+from constructs_lib._proxies._flows import components as flow_components
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 
 __all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
@@ -276,7 +277,8 @@ class HubNetworkPolicies(LibraryConstruct):
                     component.value, f"{release}-{component.value}", dict(pods[component]), rules
                 )
         namespace = chart_namespace(self)
-        for component in _EGRESS_COMPONENTS:
+        present = flow_components(flows)
+        for component in (c for c in _EGRESS_COMPONENTS if c in present):
             specs.append(
                 network_policy_spec(
                     f"{component.value.capitalize()}Egress",

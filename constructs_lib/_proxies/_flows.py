@@ -10,6 +10,8 @@ from hub_runtime.frozen import frozen
 __all__ = [
     "Flow",
     "IngressTarget",
+    "components",
+    "hub_written_flows",
     "in_path_flows",
     "route_writer_flows",
     "route_writer_ingress_flows",
@@ -64,3 +66,19 @@ def route_writer_ingress_flows(ingress: NetworkPeer, hub_port: int) -> tuple[Flo
         Flow(ingress, Component.HUB, hub_port),
         Flow(ingress, Component.SINGLEUSER, USER_PORT),
     )
+
+
+def hub_written_flows(hub_port: int) -> tuple[Flow, ...]:
+    """Routes the hub writes itself (VirtualServices): no proxy at all; user servers call the
+    hub's API and the hub calls them."""
+    return (
+        Flow(Component.SINGLEUSER, Component.HUB, hub_port),
+        Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
+    )
+
+
+def components(flows: tuple[Flow, ...]) -> set[Component]:
+    """The components with pods of their own: those a flow names (a proxy whose routes the
+    hub writes has none, so no policy selects its pods)."""
+    named = {flow.target for flow in flows}
+    return named | {flow.source for flow in flows if isinstance(flow.source, Component)}
