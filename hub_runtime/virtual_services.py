@@ -19,6 +19,7 @@ import ipaddress
 import json
 import os
 import re
+import string
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,10 @@ _NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 # labels): lowercase DNS labels; the route spec's host is JupyterHub's idna hook's output.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# An escape as Python's quote writes it (upper-case hex), and the characters whose escapes
+# the gateway's normalization decodes (RFC 3986's unreserved: kPathCharLookup's UNESCAPE).
+_HEX = re.compile("[0-9A-F]{2}")
+_NORMALIZED = frozenset(string.ascii_letters + string.digits + "-._~")
 
 
 def virtual_service_name(prefix: str, routespec: str) -> str:
@@ -92,13 +97,26 @@ def _check_host(host: str, routespec: str) -> str:
 
 
 def _check_path(path: str, routespec: str) -> str:
-    """An Envoy prefix is a string: a dot segment or an escape would never be what a
-    browser's normalized path is, so such a route could only mislead."""
-    segments = path.split("/")
-    if any(part in (".", "..") for part in segments) or "%" in path or "?" in path:
-        raise ValueError(f"route {routespec!r}: path {path!r} is not a normalized URL path")
-    if "#" in path or any(ord(char) < 0x21 or ord(char) == 0x7F for char in path):
-        raise ValueError(f"route {routespec!r}: path {path!r} is not a normalized URL path")
+    """A path the gateway matches as written. Istio 1.30.3 normalizes every request's path
+    before routing (pilot/pkg/networking/core/listener_builder.go: ``normalize_path``, Envoy's
+    ``PathUtil::canonicalPath``, Chromium's ``url::CanonicalizePath``): ``\\`` becomes ``/``,
+    escapes of unreserved characters are decoded and dot segments resolved, while other
+    escapes (``%2F``, JupyterHub's ``%C3%A9``) stay (``path_with_escaped_slashes_action:
+    KEEP_UNCHANGED``). A route with a dot segment, a ``\\`` or such an escape would never
+    match, or would match another path than it names."""
+    if any(part in (".", "..") for part in path.split("/")):
+        raise ValueError(f"route {routespec!r}: path {path!r} has a dot segment")
+    if any(ord(char) <= 0x20 or ord(char) == 0x7F or char in "?#\\" for char in path):
+        raise ValueError(f"route {routespec!r}: path {path!r} is not a URL path")
+    for escape in re.finditer("%(.{0,2})", path):
+        digits = escape.group(1)
+        if not _HEX.fullmatch(digits):
+            raise ValueError(f"route {routespec!r}: path {path!r} has a bad escape %{digits}")
+        if chr(int(digits, 16)) in _NORMALIZED:
+            raise ValueError(
+                f"route {routespec!r}: path {path!r} escapes {chr(int(digits, 16))!r}, which "
+                "the gateway's path normalization would not keep"
+            )
     return path
 
 
