@@ -304,9 +304,10 @@ _USER_EGRESS = (_ISTIOD, _OTEL_AGENT)
 
 class IstioIngress(LibraryConstruct):
     """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
-    VirtualService: the proxy writes one per route, bound to this Gateway), and for hub, proxy
-    and user pods each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's
-    inbound access log comes from an EnvoyFilter (its Telemetry access log is off).
+    VirtualService: the hub writes one per route, bound to this Gateway), and for hub, proxy
+    (where it has pods) and user pods each a STRICT PeerAuthentication, a Sidecar and a
+    Telemetry; the hub's inbound access log comes from an EnvoyFilter (its Telemetry access
+    log is off).
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
@@ -670,8 +671,8 @@ class IstioIngress(LibraryConstruct):
 
     @property
     def virtual_service(self) -> cdk8s.ApiObject | None:
-        """The VirtualService to the proxy's ingress target; ``None`` for a proxy that writes
-        its own (``IstioProxy``)."""
+        """The VirtualService to the proxy's ingress target; ``None`` where the hub writes its
+        own (``IstioProxy``)."""
         return self._virtual_service
 
     @property

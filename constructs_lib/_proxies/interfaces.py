@@ -166,9 +166,10 @@ class IProxy(Protocol):
     how requests reach the hub and user servers through it.
 
     Two kinds exist: one in the data path (``CHProxy``: every request goes through its public
-    port, ``ingress_target``) and one that only writes routes for an Istio Gateway
-    (``IstioProxy``: no ``ingress_target``, a ``route_gateway_name``). Constructs ask these
-    members, so a later proxy needs no change to them."""
+    port, ``ingress_target``) and routes written for an Istio Gateway (``IstioProxy``: no
+    ``ingress_target``, a ``route_gateway_name``; the hub writes them, so its pods, Service
+    and account are the hub's and no flow names the proxy). Constructs ask these members, so
+    a later proxy needs no change to them."""
 
     @property
     def hub(self) -> IHub: ...
