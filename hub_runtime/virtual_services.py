@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from jupyterhub.proxy import Proxy
 from kubernetes_asyncio.client.rest import ApiException
+from kubespawner import KubeSpawner
 from kubespawner.clients import load_config, shared_client
 from traitlets import List, Unicode, default
 
@@ -230,7 +231,19 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         return ["*"]
 
     async def _api(self) -> Any:
-        load_config()
+        # KubeSpawner's own call (its k8s_api_* traits): the loaded configuration is global
+        # and cached by these arguments, so the same call keeps the same one.
+        kube = KubeSpawner.class_traits()
+        chosen = self.config.KubeSpawner
+
+        def trait(name: str) -> Any:
+            return chosen.get(name, kube[name].default())
+
+        load_config(
+            host=trait("k8s_api_host"),
+            ssl_ca_cert=trait("k8s_api_ssl_ca_cert"),
+            verify_ssl=trait("k8s_api_verify_ssl"),
+        )
         return shared_client("CustomObjectsApi")
 
     def _hosts(self, host: str | None, routespec: str) -> list[str]:

@@ -150,6 +150,29 @@ def test_the_contract_against_the_api(
     assert list(asyncio.run(writer.get_all_routes())) == ["/"]
 
 
+def test_the_writer_loads_kubespawners_configuration(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+) -> None:
+    """The loaded client configuration is global, cached by load_config's arguments: the
+    writer's call is KubeSpawner's own (kubespawner 7.0.0 spawner.py, ``KubeSpawner.__init__``:
+    host, ssl_ca_cert and verify_ssl from its k8s_api_* traits), so neither reloads it over
+    the other's (a reload would undo a configured k8s_api_host)."""
+    from kubespawner import KubeSpawner
+    from kubespawner.clients import load_config
+
+    _, writer = writer_cluster
+    asyncio.run(writer.get_all_routes())
+    loaded = load_config.cache_info().currsize
+    # An unconfigured KubeSpawner's values: its traits' defaults.
+    traits = KubeSpawner.class_traits()
+    load_config(
+        host=traits["k8s_api_host"].default(),
+        ssl_ca_cert=traits["k8s_api_ssl_ca_cert"].default(),
+        verify_ssl=traits["k8s_api_verify_ssl"].default(),
+    )
+    assert load_config.cache_info().currsize == loaded == 1
+
+
 def test_foreign_and_broken_objects_are_skipped(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
