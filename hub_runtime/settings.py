@@ -114,7 +114,7 @@ CONFIGURABLE_CLASSES = {
 # version (every current Istio serves v1alpha3, as jupyterhub-istio-proxy v0.3.0 wrote), and
 # the verbs hub_runtime.virtual_services calls, which the hub's Role grants and no more.
 VIRTUAL_SERVICE_API = "networking.istio.io/v1alpha3"
-VIRTUAL_SERVICE_VERBS = ("create", "delete", "list", "patch")
+VIRTUAL_SERVICE_VERBS = ("create", "delete", "get", "list", "patch")
 
 # KubeSpawner's scheduling traits a profile may set, with Kubernetes' own shapes as values
 # (the constructs render them from checked types).

@@ -1,11 +1,18 @@
 """The hub's routes as Istio VirtualServices, written by the hub itself (``IstioProxy``).
 
-Each route JupyterHub adds becomes one VirtualService in the hub's namespace, bound to the
-release's Gateway, so the ingress gateway sends requests to the hub and to user servers with
-no proxy process between. The objects keep the shape splunk/jupyterhub-istio-proxy v0.3.0
-gave them (``proxy/create.go``, ``virtualService``; ``proxy/istio.go``; ``proxy/route.go``):
-the name ``<prefix>-<sha256 of the route spec>``, the route in the annotation
-``<prefix>.splunk.io/proxy-data``, so a hub that replaces that proxy lists and deletes the
+Each user's routes (their default server's and their named servers') become one
+VirtualService in the hub's namespace, bound to the release's Gateway, so the ingress gateway
+sends requests to the hub and to user servers with no proxy process between; every other
+route (the hub's ``/``, a service's) one of its own. Within one object the routes are
+ordered longest path first, as configurable-http-proxy matches: the Gateway tries the
+VirtualServices of a host in creation order, so a route per object would let a user's
+default server (``/user/alice/``) take a named server's requests (``/user/alice/lab/``).
+
+The objects keep the shape splunk/jupyterhub-istio-proxy v0.3.0 gave them
+(``proxy/create.go``, ``virtualService``; ``proxy/istio.go``; ``proxy/route.go``): the name
+``<prefix>-<sha256>`` of the group's first route spec (the user's default server's, the one
+route's), the routes in the annotation ``<prefix>.splunk.io/proxy-data`` (v0.3.0's one route
+object, or a list of them), so a hub that replaces that proxy lists, extends and deletes the
 routes it wrote. Unlike it, a route spec with a host (JupyterHub's ``subdomain_host``:
 ``alice.users.example.org/user/alice/``) is matched on that host, not as a path prefix.
 """
@@ -27,11 +34,18 @@ from jupyterhub.proxy import Proxy
 from kubernetes_asyncio.client.rest import ApiException
 from kubespawner import KubeSpawner
 from kubespawner.clients import load_config, shared_client
-from traitlets import List, Unicode, default
+from traitlets import Integer, List, Unicode, default
 
 from hub_runtime.settings import VIRTUAL_SERVICE_API
 
-__all__ = ["PROXY_CLASS", "VirtualServiceProxy", "virtual_service", "virtual_service_name"]
+__all__ = [
+    "PROXY_CLASS",
+    "VirtualServiceProxy",
+    "decode_routes",
+    "group_of",
+    "virtual_service",
+    "virtual_service_name",
+]
 
 GROUP, _, VERSION = VIRTUAL_SERVICE_API.partition("/")
 PLURAL = "virtualservices"
@@ -59,27 +73,59 @@ def annotation_key(prefix: str) -> str:
     return f"{prefix}.splunk.io/proxy-data"
 
 
-def encode_route(routespec: str, target: str, data: dict[str, Any]) -> str:
-    """proxy/route.go, ``encodeRoute``: base64 of the route's JSON (its json tags)."""
-    route = {"route_spec": routespec, "target": target, "jupyterhub": True, "data": data}
-    return base64.b64encode(json.dumps(route, sort_keys=True).encode()).decode()
+def _route_object(route: dict[str, Any]) -> dict[str, Any]:
+    """proxy/route.go's ``route`` (its json tags) of one of ours."""
+    return {
+        "route_spec": route["routespec"],
+        "target": route["target"],
+        "jupyterhub": True,
+        "data": route["data"],
+    }
 
 
-def decode_route(value: object) -> dict[str, Any] | None:
-    """proxy/route.go, ``decodeRoute``; ``None`` for anything that is not such a route (the
-    list skips it, as proxy/list.go does)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        route = json.loads(base64.b64decode(value, validate=True))
-    except (binascii.Error, ValueError):
-        return None
+def encode_routes(routes: list[dict[str, Any]]) -> str:
+    """proxy/route.go, ``encodeRoute``: base64 of the route's JSON; a list of them for a
+    group of more than one."""
+    objects = [_route_object(route) for route in routes]
+    value = objects[0] if len(objects) == 1 else objects
+    return base64.b64encode(json.dumps(value, sort_keys=True).encode()).decode()
+
+
+def _decoded(route: object) -> dict[str, Any] | None:
     if not isinstance(route, dict):
         return None
     spec, target, data = route.get("route_spec"), route.get("target"), route.get("data") or {}
     if not isinstance(spec, str) or not isinstance(target, str) or not isinstance(data, dict):
         return None
     return {"routespec": spec, "target": target, "data": data}
+
+
+def decode_routes(value: object) -> list[dict[str, Any]] | None:
+    """proxy/route.go, ``decodeRoute`` (or a list of such routes); ``None`` for anything
+    that is not (the list skips it, as proxy/list.go does)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        decoded = json.loads(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    routes = [_decoded(item) for item in (decoded if isinstance(decoded, list) else [decoded])]
+    if not routes or any(route is None for route in routes):
+        return None
+    return [route for route in routes if route is not None]
+
+
+# The user a route spec belongs to: its path's first "user/<name>/" (JupyterHub's
+# User.proxy_spec: [host]<base_url>user/<escaped name>/, then a named server's name).
+_USER_PATH = re.compile(r"^(/(?:[^/]+/)*?user/[^/]+/)")
+
+
+def group_of(routespec: str) -> str:
+    """The route spec whose VirtualService holds ``routespec``: its user's default server's
+    (host and ``<base_url>user/<name>/``), else itself."""
+    host, path = _split(routespec)
+    found = _USER_PATH.match(path)
+    return (host or "") + (found.group(1) if found else path)
 
 
 def _split(routespec: str) -> tuple[str | None, str]:
@@ -150,12 +196,12 @@ def virtual_service(
     annotation: tuple[str, str],
     gateway: str,
     hosts: list[str],
-    path: str,
-    destination: tuple[str, int],
+    routes: list[tuple[str, tuple[str, int]]],
 ) -> dict[str, Any]:
-    """proxy/create.go, ``virtualService``: one HTTP route, a URI prefix match, to one
-    destination (without its response header, which only its warm-up read)."""
-    host, port = destination
+    """proxy/create.go, ``virtualService``: per route a URI prefix match to one destination
+    (without its response header, which only its warm-up read); here the routes of a group,
+    ``(path, destination)``, longest path first."""
+    ordered = sorted(routes, key=lambda route: (-len(route[0]), route[0]))
     return {
         "apiVersion": VIRTUAL_SERVICE_API,
         "kind": "VirtualService",
@@ -168,6 +214,7 @@ def virtual_service(
                     "match": [{"uri": {"prefix": path}}],
                     "route": [{"destination": {"host": host, "port": {"number": port}}}],
                 }
+                for path, (host, port) in ordered
             ],
         },
     }
@@ -207,6 +254,12 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         config=True,
         help="""The hosts of a route without one (the hub's public hosts, ``["*"]``: every
         host of the Gateway); what jupyterhub-istio-proxy's SUB_DOMAIN_HOST was.""",
+    )
+    conflict_retries = Integer(
+        20,
+        config=True,
+        help="""How often a route's change is tried again when another write to its user's
+        VirtualService came between its read and its write (409 Conflict).""",
     )
     user_domain = Unicode(
         "",
@@ -257,60 +310,125 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
             )
         return [host]
 
-    def build(self, routespec: str, target: str, data: dict[str, Any]) -> dict[str, Any]:
-        """The VirtualService of a route (validated as JupyterHub does first)."""
-        routespec = self.validate_routespec(routespec)
-        host, path = _split(routespec)
+    def build(self, routes: list[dict[str, Any]]) -> dict[str, Any]:
+        """The VirtualService of a group's routes (``routespec``, ``target``, ``data``), each
+        validated as JupyterHub does first."""
+        specs = [self.validate_routespec(route["routespec"]) for route in routes]
+        groups = {group_of(spec) for spec in specs}
+        if len(groups) != 1:
+            raise ValueError(f"routes {specs} are not one user's")
+        (group,) = groups
+        host, _ = _split(group)
+        built = []
+        for spec, route in zip(specs, routes, strict=True):
+            _, path = _split(spec)
+            built.append(
+                (
+                    _check_path(path, spec),
+                    destination(route["target"], self.namespace, self.cluster_domain),
+                )
+            )
+        stored = [{**route, "routespec": spec} for spec, route in zip(specs, routes, strict=True)]
         return virtual_service(
-            name=virtual_service_name(self.name_prefix, routespec),
-            annotation=(
-                annotation_key(self.name_prefix),
-                encode_route(routespec, target, data),
-            ),
+            name=virtual_service_name(self.name_prefix, group),
+            annotation=(annotation_key(self.name_prefix), encode_routes(stored)),
             gateway=self.gateway,
-            hosts=self._hosts(host, routespec),
-            path=_check_path(path, routespec),
-            destination=destination(target, self.namespace, self.cluster_domain),
+            hosts=self._hosts(host, group),
+            routes=built,
         )
 
-    async def add_route(self, routespec: str, target: str, data: dict[str, Any]) -> None:
-        """Create the route's VirtualService, or replace what an existing one says (JupyterHub
-        re-adds a route to change its target: ``Proxy.check_routes``). proxy/create.go
-        skipped an existing one, leaving the old target."""
-        body = self.build(routespec, target, data)
-        api = await self._api()
-        where = (GROUP, VERSION, self.namespace, PLURAL)
-        try:
-            await api.create_namespaced_custom_object(*where, body)
-        except ApiException as error:
-            if error.status != 409:
-                raise
-            # A merge patch replaces the lists (the whole spec) and this annotation.
-            patch = {"metadata": body["metadata"], "spec": body["spec"]}
-            await api.patch_namespaced_custom_object(
-                *where,
-                body["metadata"]["name"],
-                patch,
-                _content_type="application/merge-patch+json",
-            )
+    def build_route(self, routespec: str, target: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The VirtualService of one route alone (its user's first)."""
+        return self.build([{"routespec": routespec, "target": target, "data": data}])
 
-    async def delete_route(self, routespec: str) -> None:
-        """Delete the route's VirtualService; one already gone is deleted (JupyterHub's
-        contract: "if it exists")."""
-        routespec = self.validate_routespec(routespec)
-        api = await self._api()
-        name = virtual_service_name(self.name_prefix, routespec)
+    async def _read(self, api: Any, name: str) -> dict[str, Any] | None:
         try:
-            await api.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+            found: dict[str, Any] = await api.get_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, PLURAL, name
+            )
         except ApiException as error:
             if error.status != 404:
                 raise
-            self.log.warning("Route %s already deleted", routespec)
+            return None
+        return found
+
+    def _held(self, found: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The routes an object holds (none if it holds none of ours)."""
+        if found is None:
+            return []
+        annotations = (found.get("metadata") or {}).get("annotations") or {}
+        return decode_routes(annotations.get(annotation_key(self.name_prefix))) or []
+
+    async def _write(self, api: Any, name: str, found: dict[str, Any] | None, routes: Any) -> None:
+        """Create the object, or replace it if it is still ``found`` (a patch naming its
+        resourceVersion: the API server refuses it with 409 if another write came first);
+        delete it when no route is left, on the same condition."""
+        where = (GROUP, VERSION, self.namespace, PLURAL)
+        if found is None:
+            await api.create_namespaced_custom_object(*where, self.build(routes))
+            return
+        version = found["metadata"].get("resourceVersion")
+        if not routes:
+            await api.delete_namespaced_custom_object(
+                *where, name, body={"preconditions": {"resourceVersion": version}}
+            )
+            return
+        body = self.build(routes)
+        # A merge patch replaces the lists (the whole spec) and this annotation.
+        patch = {"metadata": {**body["metadata"], "resourceVersion": version}, "spec": body["spec"]}
+        await api.patch_namespaced_custom_object(
+            *where, name, patch, _content_type="application/merge-patch+json"
+        )
+
+    async def _change(self, routespec: str, change: Any) -> None:
+        """Read the group's object, ``change`` its routes, write them back; again from the
+        read when another write came between (409)."""
+        api = await self._api()
+        name = virtual_service_name(self.name_prefix, group_of(routespec))
+        for _ in range(self.conflict_retries):
+            found = await self._read(api, name)
+            routes = change(self._held(found))
+            if routes is None:
+                return
+            try:
+                await self._write(api, name, found, routes)
+            except ApiException as error:
+                if error.status in (404, 409):
+                    continue  # deleted, created or changed meanwhile
+                raise
+            return
+        raise RuntimeError(f"route {routespec!r}: still conflicting after retries")
+
+    async def add_route(self, routespec: str, target: str, data: dict[str, Any]) -> None:
+        """Add the route to its user's VirtualService (creating it), or replace what it says
+        (JupyterHub re-adds a route to change its target: ``Proxy.check_routes``).
+        proxy/create.go skipped an existing one, leaving the old target."""
+        routespec = self.validate_routespec(routespec)
+        route = {"routespec": routespec, "target": target, "data": data}
+        self.build([route])  # refused before anything is written
+
+        def added(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [*(r for r in held if r["routespec"] != routespec), route]
+
+        await self._change(routespec, added)
+
+    async def delete_route(self, routespec: str) -> None:
+        """Remove the route (the object with its last route); one already gone is deleted
+        (JupyterHub's contract: "if it exists")."""
+        routespec = self.validate_routespec(routespec)
+
+        def removed(held: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+            if all(r["routespec"] != routespec for r in held):
+                self.log.warning("Route %s already deleted", routespec)
+                return None
+            return [r for r in held if r["routespec"] != routespec]
+
+        await self._change(routespec, removed)
 
     async def get_all_routes(self) -> dict[str, dict[str, Any]]:
         """Every route of a VirtualService in the namespace holding this prefix's annotation
         (proxy/list.go, ``listRegisteredRoutes``); others, and annotations that do not decode
-        to a route, are skipped."""
+        to routes, are skipped."""
         api = await self._api()
         listed = await api.list_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL)
         key = annotation_key(self.name_prefix)
@@ -322,11 +440,12 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
             annotations = metadata.get("annotations")
             if not isinstance(annotations, dict) or key not in annotations:
                 continue
-            route = decode_route(annotations[key])
-            if route is None:
+            held = decode_routes(annotations[key])
+            if held is None:
                 self.log.warning("Skipping %s: its %s is no route", metadata.get("name"), key)
                 continue
-            routes[route["routespec"]] = route
+            for route in held:
+                routes[route["routespec"]] = route
         return routes
 
 

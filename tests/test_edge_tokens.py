@@ -45,7 +45,7 @@ from tests.support.constants import GATEWAY_POD, HOSTS
 from tests.support.gateway_api_model import removed_headers, rule_for
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.processes import Deployment, deployment
-from tests.support.virtual_services import hub_writer, written_virtual_service
+from tests.support.virtual_services import hub_writer, written_virtual_services
 
 pytestmark = pytest.mark.slow  # real hub, proxy and user server processes
 
@@ -168,7 +168,7 @@ def test_through_the_http_route(running: Running) -> None:
 
 def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
     chart = make_chart()
-    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     proxy = jupyterhub.proxy
     assert isinstance(proxy, IstioProxy)
@@ -181,8 +181,8 @@ def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
         manifest.setdefault("apiVersion", "v1")
     (service,) = [m for m in user_objects if m["kind"] == "Service"]
     target = f"http://{service['metadata']['name']}:{settings.spawner.port}"
-    written = written_virtual_service(
-        hub_writer(jupyterhub), f"/user/{USER}/", target, {"user": USER, "server_name": ""}
+    (written,) = written_virtual_services(
+        hub_writer(jupyterhub), [(f"/user/{USER}/", target, {"user": USER, "server_name": ""})]
     )
     mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), user_objects, [written, GATEWAY_POD])
     return mesh, mesh.workload({"istio": "ingressgateway"}), settings, proxy

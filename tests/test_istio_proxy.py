@@ -36,13 +36,13 @@ from constructs_lib import (
 )
 from hub_runtime.preview import render_user_objects
 from hub_runtime.settings import VIRTUAL_SERVICE_VERBS
-from hub_runtime.virtual_services import PROXY_CLASS, VirtualServiceProxy
+from hub_runtime.virtual_services import PROXY_CLASS, VirtualServiceProxy, group_of
 from tests.mesh.authz import Request
 from tests.mesh.hops import check_ingress
 from tests.mesh.objects import Mesh, Workload
 from tests.support.builders import find, make_bare_hub, make_jupyterhub, synth, value_error
 from tests.support.crd_schemas import validate_custom
-from tests.support.virtual_services import hub_writer, written_virtual_service
+from tests.support.virtual_services import hub_writer, written_virtual_services
 
 COMPONENT = "app.kubernetes.io/component"
 HUB = "hub.example.org"
@@ -64,8 +64,6 @@ def _app(chart: cdk8s.Chart, *, user_hosts: str | None = USERS, **options: Any) 
         chart,
         hosts=(HUB,),
         user_hosts=user_hosts,
-        # IstioProxy serves no named servers: the hub must not offer them.
-        named_server_limit=0,
         proxy_options=IstioProxyOptions(**options),
     )
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
@@ -166,7 +164,7 @@ def test_policies_admit_the_gateway_and_no_proxy(chart: cdk8s.Chart) -> None:
 
 
 def _written(writer: Any, routes: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    objects = [written_virtual_service(writer, *route) for route in routes]
+    objects = written_virtual_services(writer, routes)
     for manifest in objects:
         # Istio's CRD serves v1alpha3 with the schema of v1 (the vendored file keeps v1).
         validate_custom({**manifest, "apiVersion": "networking.istio.io/v1"})
@@ -175,10 +173,11 @@ def _written(writer: Any, routes: list[tuple[str, str, dict[str, Any]]]) -> list
 
 @pytest.fixture(scope="module")
 def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
-    """The app with per-user hosts, the pods and Services KubeSpawner renders for alice and
-    bob, and the VirtualServices the hub's writer makes of the routes JupyterHub adds: the
-    hub's "/" first (at its start), then alice's and bob's (``User.proxy_spec`` with
-    subdomain_host: the user's host, then ``/user/<name>/``)."""
+    """The app with per-user hosts, the pods and Services KubeSpawner renders for alice's
+    default server, bob's and alice's named server "lab", and the VirtualServices the hub's
+    writer makes of the routes JupyterHub adds in that order, after the hub's "/" (at its
+    start): ``Spawner.proxy_spec`` with subdomain_host, the user's host, ``/user/<name>/``
+    and the server's name."""
     from jupyterhub.objects import Hub
 
     from hub_runtime.spawner import DynamicKubeSpawner
@@ -194,9 +193,14 @@ def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
         ("/", Hub(connect_url=settings.connect_url).host, {"hub": True})
     ]
     user_objects: list[dict[str, Any]] = []
-    for user in ("alice", "bob"):
+    for user, server in (("alice", ""), ("bob", ""), ("alice", "lab")):
         rendered = render_user_objects(
-            settings, namespace="jupyterhub", user=user, admin=False, profile=default
+            settings,
+            namespace="jupyterhub",
+            user=user,
+            admin=False,
+            profile=default,
+            server=server,
         )
         for manifest in rendered:
             manifest.setdefault("apiVersion", "v1")
@@ -205,9 +209,8 @@ def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
             template.format(name=service["metadata"]["name"], namespace="jupyterhub"),
             settings.spawner.port,
         )
-        routes.append(
-            (f"{user}.users.example.org/user/{user}/", target, {"user": user, "server_name": ""})
-        )
+        spec = f"{user}.users.example.org/user/{user}/" + (f"{server}/" if server else "")
+        routes.append((spec, target, {"user": user, "server_name": server}))
         user_objects.extend(rendered)
     written = _written(writer, routes)
     mesh = Mesh.of(synth(chart), user_objects, written)
@@ -216,6 +219,7 @@ def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
         "hub": mesh.workload(jupyterhub.hub.labels),
         "alice": pods["jupyter-alice"],
         "bob": pods["jupyter-bob"],
+        "alice-lab": pods["jupyter-alice--lab"],
     }
     return mesh, workloads, written
 
@@ -227,6 +231,11 @@ def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
         ("alice.users.example.org", "/user/alice/api/kernels", "alice"),
         ("bob.users.example.org", "/user/bob/lab", "bob"),
         ("bob.users.example.org:443", "/user/bob/api", "bob"),
+        # Alice's named server, added after her default one: her one VirtualService tries
+        # the longer path first.
+        ("alice.users.example.org", "/user/alice/lab/lab", "alice-lab"),
+        ("alice.users.example.org", "/user/alice/lab/api/kernels", "alice-lab"),
+        ("alice.users.example.org", "/user/alice/labx/", "alice"),
         (HUB, "/hub/login", "hub"),
         (HUB, "/", "hub"),
         (f"{HUB}:443", "/hub/home", "hub"),
@@ -268,42 +277,81 @@ def test_no_route_for_another_path_or_an_unknown_user_host(
 def test_written_objects_keep_jupyterhub_istio_proxys_shape(
     routed: tuple[Mesh, dict[str, Workload], list[dict[str, Any]]],
 ) -> None:
-    """proxy/istio.go: "<prefix>-<sha256 of the route spec>", the route base64-JSON in
-    "<prefix>.splunk.io/proxy-data" (proxy/route.go's json tags); create.go's spec."""
+    """proxy/istio.go: "<prefix>-<sha256 of the route spec>" (here the user's default
+    server's), the route base64-JSON in "<prefix>.splunk.io/proxy-data" (proxy/route.go's
+    json tags; a list for more than one route); create.go's spec, one HTTP route each."""
     _, _, written = routed
-    hub, alice = written[0], written[1]
-    spec = "alice.users.example.org/user/alice/"
-    assert alice["metadata"]["name"] == "jupyterhub-" + hashlib.sha256(spec.encode()).hexdigest()
-    data = alice["metadata"]["annotations"]["jupyterhub.splunk.io/proxy-data"]
-    assert json.loads(base64.b64decode(data)) == {
-        "route_spec": spec,
-        "target": "http://jupyter-alice.jupyterhub.svc.cluster.local:8888",
-        "jupyterhub": True,
-        "data": {"user": "alice", "server_name": ""},
-    }
-    assert alice["spec"] == {
-        "hosts": ["alice.users.example.org"],
-        "gateways": ["jupyterhub"],
-        "http": [
-            {
-                "match": [{"uri": {"prefix": "/user/alice/"}}],
-                "route": [
-                    {
-                        "destination": {
-                            "host": "jupyter-alice.jupyterhub.svc.cluster.local",
-                            "port": {"number": 8888},
-                        }
+    hub, alice, bob = written
+
+    def name(spec: str) -> str:
+        return "jupyterhub-" + hashlib.sha256(spec.encode()).hexdigest()
+
+    def routes(manifest: dict[str, Any]) -> Any:
+        data = manifest["metadata"]["annotations"]["jupyterhub.splunk.io/proxy-data"]
+        return json.loads(base64.b64decode(data))
+
+    def route(path: str, service: str) -> dict[str, Any]:
+        return {
+            "match": [{"uri": {"prefix": path}}],
+            "route": [
+                {
+                    "destination": {
+                        "host": f"{service}.jupyterhub.svc.cluster.local",
+                        "port": {"number": 8888},
                     }
-                ],
-            }
-        ],
+                }
+            ],
+        }
+
+    spec = "bob.users.example.org/user/bob/"
+    assert bob["metadata"]["name"] == name(spec)
+    assert routes(bob) == {
+        "route_spec": spec,
+        "target": "http://jupyter-bob.jupyterhub.svc.cluster.local:8888",
+        "jupyterhub": True,
+        "data": {"user": "bob", "server_name": ""},
     }
+    assert bob["spec"] == {
+        "hosts": ["bob.users.example.org"],
+        "gateways": ["jupyterhub"],
+        "http": [route("/user/bob/", "jupyter-bob")],
+    }
+    # Alice's two servers: one object, named after her default server's route, the longer
+    # path first.
+    assert alice["metadata"]["name"] == name("alice.users.example.org/user/alice/")
+    assert [r["route_spec"] for r in routes(alice)] == [
+        "alice.users.example.org/user/alice/",
+        "alice.users.example.org/user/alice/lab/",
+    ]
+    assert alice["spec"]["http"] == [
+        route("/user/alice/lab/", "jupyter-alice--lab"),
+        route("/user/alice/", "jupyter-alice"),
+    ]
     # The hub's route: on the hub's hosts; its target made the Service's FQDN (create.go).
+    assert hub["metadata"]["name"] == name("/")
     assert hub["spec"]["hosts"] == [HUB]
     assert hub["spec"]["http"][0]["route"][0]["destination"] == {
         "host": "jupyterhub-hub.jupyterhub.svc.cluster.local",
         "port": {"number": 8081},
     }
+
+
+@pytest.mark.parametrize(
+    ("spec", "group"),
+    [
+        ("alice.users.example.org/user/alice/", "alice.users.example.org/user/alice/"),
+        ("alice.users.example.org/user/alice/lab/", "alice.users.example.org/user/alice/"),
+        ("/user/alice/lab/", "/user/alice/"),
+        ("/user/alice/user/", "/user/alice/"),
+        ("/base/user/al%C3%A9/x/", "/base/user/al%C3%A9/"),
+        ("/", "/"),
+        ("/services/culler/", "/services/culler/"),
+    ],
+)
+def test_a_users_routes_share_one_object(spec: str, group: str) -> None:
+    """``Spawner.proxy_spec``: the user's ``[host]<base_url>user/<name>/``, then a named
+    server's name; any other route is its own."""
+    assert group_of(spec) == group
 
 
 # --- attacks on the writer ---------------------------------------------------------------
@@ -334,10 +382,12 @@ def test_hostile_user_names_get_valid_distinct_routes(writer: Any, name: str) ->
 
     host = subdomain_hook_idna(name, "users.example.org", "user")
     path = f"/user/{quote(name, safe='@~')}/"
-    built = writer.build(f"{host}{path}", TARGET, {"user": name})
+    built = writer.build_route(f"{host}{path}", TARGET, {"user": name})
     metadata_name = built["metadata"]["name"]
     assert re.fullmatch(r"jupyterhub-[0-9a-f]{64}", metadata_name)
-    assert metadata_name != writer.build(f"{host}/user/other/", TARGET, {})["metadata"]["name"]
+    assert (
+        metadata_name != writer.build_route(f"{host}/user/other/", TARGET, {})["metadata"]["name"]
+    )
     assert built["spec"]["hosts"] == [host]
     prefix = built["spec"]["http"][0]["match"][0]["uri"]["prefix"]
     assert prefix == path == normalized_path(path)
@@ -363,27 +413,27 @@ def test_hostile_user_names_get_valid_distinct_routes(writer: Any, name: str) ->
 )
 def test_fails_routes_the_gateway_must_not_have(writer: Any, spec: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
-        writer.build(spec, TARGET, {})
+        writer.build_route(spec, TARGET, {})
 
 
 def test_fails_a_pod_address_target(writer: Any) -> None:
     with pytest.raises(ValueError, match="is an address: routes go to Services"):
-        writer.build("alice.users.example.org/user/alice/", "http://10.0.0.5:8888", {})
+        writer.build_route("alice.users.example.org/user/alice/", "http://10.0.0.5:8888", {})
 
 
 def test_a_long_name_is_a_valid_name(writer: Any) -> None:
     label = "a" * 63
-    built = writer.build(f"{label}.users.example.org/user/{'a' * 2000}/", TARGET, {})
+    built = writer.build_route(f"{label}.users.example.org/user/{'a' * 2000}/", TARGET, {})
     assert len(built["metadata"]["name"]) == len("jupyterhub-") + 64
 
 
 def test_path_routes_without_user_hosts(chart: cdk8s.Chart) -> None:
     """What jupyterhub-istio-proxy did: the path on the hub's hosts; a host route refused."""
     writer = hub_writer(_app(chart, user_hosts=None))
-    built = writer.build("/user/alice/", TARGET, {})
+    built = writer.build_route("/user/alice/", TARGET, {})
     assert built["spec"]["hosts"] == [HUB]
     with pytest.raises(ValueError, match="not using host-routing"):
-        writer.build("alice.users.example.org/user/alice/", TARGET, {})
+        writer.build_route("alice.users.example.org/user/alice/", TARGET, {})
 
 
 # --- what the construct refuses -------------------------------------------------------------
@@ -393,7 +443,6 @@ def test_fails_user_servers_without_services(chart: cdk8s.Chart) -> None:
     message = value_error(
         lambda: make_jupyterhub(
             chart,
-            named_server_limit=0,
             user_pods=UserPods(per_user_service=False),
             proxy_options=IstioProxyOptions(),
         )
@@ -426,7 +475,6 @@ def test_fails_chp_routes_with_istio_proxy(chart: cdk8s.Chart) -> None:
         make_jupyterhub(
             chart,
             proxy_routes=RouteStore.redis(uri_secret="r"),
-            named_server_limit=0,
             proxy_options=IstioProxyOptions(),
         )
     assert str(error.value).startswith(
@@ -456,7 +504,6 @@ def test_quota_counts_no_proxy_pods(chart: cdk8s.Chart) -> None:
 def test_image_pull_secrets_go_to_the_hub_and_user_pods(chart: cdk8s.Chart) -> None:
     jupyterhub = make_jupyterhub(
         chart,
-        named_server_limit=0,
         proxy_options=IstioProxyOptions(),
         image_pull_secrets=["mirror"],
     )
@@ -464,19 +511,16 @@ def test_image_pull_secrets_go_to_the_hub_and_user_pods(chart: cdk8s.Chart) -> N
     assert jupyterhub.proxy.image_pull_secrets == ()
 
 
-def test_fails_named_servers(chart: cdk8s.Chart) -> None:
-    with pytest.raises(ValueError) as error:
-        make_jupyterhub(chart, proxy_options=IstioProxyOptions(), named_server_limit=3)
-    assert str(error.value) == (
-        "test/JupyterHub/Hub: named_server_limit must be at most 0 with this proxy (IstioProxy "
-        "serves no named servers: the Gateway tries the VirtualServices of one host in "
-        "creation order, so a user's default server would take a named server's requests); "
-        "pass named_server_limit=0, got 3"
-    )
+def test_named_servers_are_served(chart: cdk8s.Chart) -> None:
+    """No limit of the proxy's: the hub's own (JupyterHub's named_server_limit) stands."""
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions(), named_server_limit=3)
+    settings = jupyterhub.hub.settings
+    assert (settings.named_servers, settings.named_server_limit_per_user) == (True, 3)
+    assert jupyterhub.proxy.hub_limits().max_named_servers is None
 
 
 def test_fails_hub_that_does_not_write_the_routes(chart: cdk8s.Chart) -> None:
-    hub = make_bare_hub(chart, named_server_limit=0)
+    hub = make_bare_hub(chart)
     with pytest.raises(ValueError) as error:
         IstioProxy(chart, "Proxy", hub=hub)
     assert str(error.value) == (
@@ -486,7 +530,7 @@ def test_fails_hub_that_does_not_write_the_routes(chart: cdk8s.Chart) -> None:
 
 
 def test_a_hub_given_the_limits_works(chart: cdk8s.Chart) -> None:
-    hub = make_bare_hub(chart, named_server_limit=0, proxy_limits=IstioProxyOptions().hub_limits())
+    hub = make_bare_hub(chart, proxy_limits=IstioProxyOptions().hub_limits())
     IstioProxy(chart, "Proxy", hub=hub)
     assert hub.settings.virtual_services is not None
 

@@ -108,7 +108,7 @@ def test_each_part_gets_its_sidecar_of_the_mesh(chart: cdk8s.Chart) -> None:
 
 def test_istio_proxy_has_no_pods_the_mesh_follows(chart: cdk8s.Chart) -> None:
     """The hub writes the routes: the mesh gives the hub its sidecar, and no proxy pods."""
-    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions(), named_server_limit=0)
+    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions())
     assert isinstance(jupyterhub.proxy, IstioProxy)
     assert jupyterhub.hub.sidecar == IstioMesh().hub_sidecar
     assert [m for m in synth(chart) if m["kind"] == "Deployment"] == []

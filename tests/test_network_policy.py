@@ -495,7 +495,7 @@ def _traefik(chart: cdk8s.Chart) -> JupyterHub:
 
 
 def _istio_proxy(chart: cdk8s.Chart) -> JupyterHub:
-    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     return jupyterhub
 

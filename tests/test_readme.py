@@ -13,6 +13,7 @@ import pytest
 
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
+from hub_runtime.settings import VIRTUAL_SERVICE_VERBS
 from tests.support.builders import make_chart
 from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
@@ -199,7 +200,7 @@ def test_istio_proxy_example_synthesizes(tmp_path: Path) -> None:
     assert {
         "apiGroups": ["networking.istio.io"],
         "resources": ["virtualservices"],
-        "verbs": ["create", "delete", "list", "patch"],
+        "verbs": list(VIRTUAL_SERVICE_VERBS),
     } in role["rules"]
     assert not [m for m in manifests if m["kind"] == "VirtualService"]
     assert any(

@@ -111,17 +111,17 @@ def test_istio_proxy_writes_each_users_route_on_their_host(chart: cdk8s.Chart) -
     host, the Gateway serving the wildcard, the edge's auth on the hub's host only. The
     routing itself: tests/test_istio_proxy.py (the mesh model), tests/test_virtual_services.py
     (the real hub against the test cluster's API)."""
-    jupyterhub = _jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions())
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     assert istio.hosts == (HUB,) and istio.user_hosts == USERS
     writer = hub_writer(jupyterhub)
-    built = writer.build(
+    built = writer.build_route(
         "alice.users.example.org/user/alice/",
         "http://jupyter-alice.jupyterhub.svc.cluster.local:8888",
         {"user": "alice"},
     )
     assert built["spec"]["hosts"] == ["alice.users.example.org"]
-    assert writer.build("/", "http://jupyterhub-hub:8081", {})["spec"]["hosts"] == [HUB]
+    assert writer.build_route("/", "http://jupyterhub-hub:8081", {})["spec"]["hosts"] == [HUB]
     manifests = synth(chart)
     assert USERS in find(manifests, "Gateway")["spec"]["servers"][0]["hosts"]
     ext_authz = find(manifests, "AuthorizationPolicy", "jupyterhub-ext-authz")

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from constructs_lib import DEFAULT_STORAGE_CLASS, IstioIngress, IstioProxyOptions
-from hub_runtime.virtual_services import VirtualServiceProxy, decode_route, virtual_service_name
+from hub_runtime.virtual_services import VirtualServiceProxy, decode_routes, virtual_service_name
 from tests.cluster.client import ApiError
 from tests.cluster.cluster import Cluster
 from tests.cluster.deployment import Deployed, deployed
@@ -36,6 +36,7 @@ NAMESPACE = "jupyterhub"
 HUB = "hub.example.org"
 VIRTUAL_SERVICE = kind_of("VirtualService", "networking.istio.io/v1alpha3")
 TARGET = "http://jupyter-alice.jupyterhub.svc.cluster.local:8888"
+LAB = "http://jupyter-alice--lab.jupyterhub.svc.cluster.local:8888"
 
 
 def _chart_manifests() -> list[dict[str, Any]]:
@@ -46,7 +47,6 @@ def _chart_manifests() -> list[dict[str, Any]]:
         chart,
         hosts=(HUB,),
         user_hosts="*.users.example.org",
-        named_server_limit=0,
         proxy_options=IstioProxyOptions(),
     )
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
@@ -150,6 +150,54 @@ def test_the_contract_against_the_api(
     assert list(asyncio.run(writer.get_all_routes())) == ["/"]
 
 
+def test_a_users_servers_share_one_object(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+) -> None:
+    """A named server's route joins its user's VirtualService, longest path first; deleting
+    one leaves the other; deleting the last deletes the object."""
+    cluster, writer = writer_cluster
+    default, lab = "alice.users.example.org/user/alice/", "alice.users.example.org/user/alice/lab/"
+    asyncio.run(writer.add_route(default, TARGET, {"user": "alice", "server_name": ""}))
+    asyncio.run(writer.add_route(lab, LAB, {"user": "alice", "server_name": "lab"}))
+    name = virtual_service_name("jupyterhub", default)
+    assert list(_stored(cluster)) == [name]
+    prefixes = [r["match"][0]["uri"]["prefix"] for r in _stored(cluster)[name]["spec"]["http"]]
+    assert prefixes == ["/user/alice/lab/", "/user/alice/"]
+    assert sorted(asyncio.run(writer.get_all_routes())) == [default, lab]
+    asyncio.run(writer.delete_route(default))
+    assert list(asyncio.run(writer.get_all_routes())) == [lab]
+    asyncio.run(writer.delete_route(lab))
+    assert _stored(cluster) == {}
+
+
+def test_concurrent_changes_of_one_users_routes_all_hold(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+) -> None:
+    """JupyterHub adds and deletes routes concurrently (check_routes gathers them; servers
+    start together): each change reads the object and writes it back naming the version it
+    read, so the API server refuses a write that would lose another (409), which is then
+    done again from a fresh read."""
+    cluster, writer = writer_cluster
+    servers = [f"s{index}" for index in range(8)]
+
+    def spec(server: str) -> str:
+        return f"alice.users.example.org/user/alice/{server}/"
+
+    async def together(*changes: Any) -> None:
+        await asyncio.gather(*changes)
+
+    asyncio.run(
+        together(
+            *(writer.add_route(spec(s), LAB, {"user": "alice", "server_name": s}) for s in servers)
+        )
+    )
+    assert sorted(asyncio.run(writer.get_all_routes())) == sorted(spec(s) for s in servers)
+    asyncio.run(together(*(writer.delete_route(spec(s)) for s in servers[:5])))
+    assert sorted(asyncio.run(writer.get_all_routes())) == sorted(spec(s) for s in servers[5:])
+    (stored,) = _stored(cluster).values()
+    assert len(stored["spec"]["http"]) == 3
+
+
 def test_the_writer_loads_kubespawners_configuration(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
@@ -223,8 +271,8 @@ def test_foreign_and_broken_objects_are_skipped(
 def test_the_hub_account_may_do_nothing_else(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
-    """RBAC: the Role grants the writer's calls and no more (no get, no update, no
-    VirtualService of another namespace)."""
+    """RBAC: the Role grants the writer's calls and no more (no update, watch or
+    deletecollection, no VirtualService of another namespace)."""
     cluster, _ = writer_cluster
     from tests.cluster.client import ApiClient
 
@@ -232,8 +280,9 @@ def test_the_hub_account_may_do_nothing_else(
         cluster.admin.session, cluster.api_url, cluster.token(_hub_account(_chart_manifests()))
     )
     for method, path in (
-        ("GET", VIRTUAL_SERVICE.path(NAMESPACE, "x")),
         ("PUT", VIRTUAL_SERVICE.path(NAMESPACE, "x")),
+        ("GET", VIRTUAL_SERVICE.path(NAMESPACE) + "?watch=true"),
+        ("DELETE", VIRTUAL_SERVICE.path(NAMESPACE)),
         ("GET", VIRTUAL_SERVICE.path("default")),
     ):
         with pytest.raises(ApiError) as refused:
@@ -265,13 +314,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 
 
 def _routes(deployment: Deployed) -> dict[str, dict[str, Any]]:
-    """The stored VirtualServices by their route spec (their annotation's)."""
+    """The stored VirtualServices by each route spec they hold (their annotation's)."""
     cluster = deployment.cluster
     found = {}
     for item in cluster.run(cluster.admin.list(VIRTUAL_SERVICE, NAMESPACE)):
         value = item["metadata"].get("annotations", {}).get("jupyterhub.splunk.io/proxy-data")
-        route = decode_route(value)
-        if route is not None:
+        for route in decode_routes(value) or []:
             found[route["routespec"]] = item
     return found
 
@@ -306,12 +354,55 @@ def _restart_hub(deployment: Deployed) -> None:
     )
 
 
+def _check_routing(deployment: Deployed) -> None:
+    """The objects the hub wrote, with the app's and the user pods and Services the test
+    cluster holds, routed by the mesh model (tests/mesh: Istio 1.30.3's gateway rules)."""
+    from tests.mesh.authz import Request
+    from tests.mesh.hops import check_ingress
+    from tests.mesh.objects import Mesh, Workload
+
+    cluster = deployment.cluster
+    # KubeSpawner's: each server's pod and its Service (which the pod owns).
+    pods = [
+        {**pod, "apiVersion": "v1", "kind": "Pod"}
+        for pod in cluster.run(cluster.admin.list(kind_of("Pod"), NAMESPACE))
+        if pod["metadata"]["labels"].get("app.kubernetes.io/component") == "singleuser-server"
+    ]
+    owners = {pod["metadata"]["name"] for pod in pods}
+    services = [
+        {**service, "apiVersion": "v1", "kind": "Service"}
+        for service in cluster.run(cluster.admin.list(kind_of("Service"), NAMESPACE))
+        if {ref["name"] for ref in service["metadata"].get("ownerReferences", [])} & owners
+    ]
+    user_objects = [*pods, *services]
+    written = cluster.run(cluster.admin.list(VIRTUAL_SERVICE, NAMESPACE))
+    mesh = Mesh.of(_chart_manifests(), user_objects, written)
+    gateway = Workload(
+        "Deployment",
+        "istio-ingressgateway",
+        "istio-system",
+        {"istio": "ingressgateway"},
+        "istio-ingressgateway-service-account",
+        True,
+        {},
+    )
+    workloads = {w.name: w for w in mesh.workloads if w.kind == "Pod"}
+    for host, path, pod in (
+        ("alice.users.example.org", "/user/alice/lab/api/kernels", "jupyter-alice--lab"),
+        ("alice.users.example.org", "/user/alice/api/kernels", "jupyter-alice"),
+        ("bob.users.example.org", "/user/bob/lab", "jupyter-bob"),
+    ):
+        verdict = check_ingress(mesh, gateway, Request("GET", host, path), 80)
+        assert verdict.destination == workloads[pod], verdict.reason
+
+
 @pytest.mark.slow
 def test_the_hub_writes_each_users_route_on_their_own_host(hub: Deployed) -> None:
     """At its start the hub's "/" route (on its public host); alice's and bob's servers each a
-    VirtualService on their own host, to their own Service; a stop deletes its route; after
-    a restart the hub reads the routes back (get_all_routes) and deletes only the stale one,
-    past objects that are no routes of its."""
+    VirtualService on their own host, to their own Service, alice's named server in hers
+    (the gateway, as the mesh model routes these objects, sends each path to its server); a
+    stop deletes its route; after a restart the hub reads the routes back (get_all_routes)
+    and deletes only the stale one, past objects that are no routes of its."""
     _wait_for(lambda: "/" in _routes(hub), "the hub's route")
     root = _routes(hub)["/"]
     assert root["spec"]["hosts"] == [HUB]
@@ -325,22 +416,38 @@ def test_the_hub_writes_each_users_route_on_their_own_host(hub: Deployed) -> Non
         user.spawn("")
     for user in users.values():
         user.wait_ready("")
+    users["alice"].spawn("lab")
+    users["alice"].wait_ready("lab")
     routes = _routes(hub)
     for name in users:
         spec = f"{name}.users.example.org/user/{name}/"
         assert spec in routes, sorted(routes)
         written = routes[spec]["spec"]
         assert written["hosts"] == [f"{name}.users.example.org"]
-        assert written["http"][0]["match"] == [{"uri": {"prefix": f"/user/{name}/"}}]
+        (default,) = [
+            r for r in written["http"] if r["match"] == [{"uri": {"prefix": f"/user/{name}/"}}]
+        ]
         (service,) = [
             s
             for s in hub.cluster.run(hub.cluster.admin.list(kind_of("Service"), NAMESPACE))
-            if s["metadata"]["name"].startswith(f"jupyter-{name}")
+            if s["metadata"]["name"] == f"jupyter-{name}"
         ]
-        assert written["http"][0]["route"][0]["destination"] == {
+        assert default["route"][0]["destination"] == {
             "host": f"{service['metadata']['name']}.jupyterhub.svc.cluster.local",
             "port": {"number": 8888},
         }
+
+    lab = "alice.users.example.org/user/alice/lab/"
+    assert routes[lab] == routes["alice.users.example.org/user/alice/"]
+    assert [r["match"][0]["uri"]["prefix"] for r in routes[lab]["spec"]["http"]] == [
+        "/user/alice/lab/",
+        "/user/alice/",
+    ]
+    _check_routing(hub)
+    users["alice"].stop("lab")
+    users["alice"].wait_stopped("lab")
+    _wait_for(lambda: lab not in _routes(hub), "alice's named server's route deleted")
+    assert "alice.users.example.org/user/alice/" in _routes(hub)
 
     users["bob"].stop("")
     users["bob"].wait_stopped("")

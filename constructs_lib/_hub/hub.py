@@ -189,7 +189,7 @@ class HubOptions:
         user_max_length: the longest user name accepted; default 64.
         user_pods: what every user pod gets; default ``UserPods()``.
         named_server_limit: named servers per user; default 3, 0 turns them off. A proxy that
-            serves fewer (``IstioProxy``: none) refuses more.
+            serves fewer refuses more (``HubLimits.max_named_servers``).
         activity_interval_seconds: seconds between the hub's polls of the proxy's routes (it
             re-adds lost ones); default ``Derived.FROM_PROXY``: the proxy's own interval
             (``HubLimits.activity_interval_seconds``: 60, z2jh's; with routes in memory a

@@ -166,8 +166,7 @@ class JupyterHub(LibraryConstruct):
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
             ``IstioProxyOptions(...)`` deploys no proxy (``IstioProxy``): the hub writes each
-            route as an Istio VirtualService itself (``hub_runtime.virtual_services``); it
-            serves no named servers, so it needs ``named_server_limit=0``;
+            route as an Istio VirtualService itself (``hub_runtime.virtual_services``);
             ``TraefikProxyOptions(routes=RedisRouteStore(...))`` deploys Traefik replicas
             (``TraefikProxy``) reading the routes the hub writes to Redis (``mesh=None``, and
             a hub image with jupyterhub-traefik-proxy).

@@ -30,11 +30,6 @@ from hub_runtime.frozen import frozen
 
 __all__ = ["IstioProxy", "IstioProxyOptions"]
 
-# Why IstioProxy serves no named servers (the hub's error names it).
-_NO_NAMED_SERVERS = (
-    "IstioProxy serves no named servers: the Gateway tries the VirtualServices of one host in "
-    "creation order, so a user's default server would take a named server's requests"
-)
 # Routes are VirtualServices: they outlive a hub restart, so the hub need not poll them often.
 _ROUTES_POLL_SECONDS = 60
 # What the options of jupyterhub-istio-proxy's Deployment became: the hub writes the routes.
@@ -79,11 +74,9 @@ class IstioProxyOptions:
         return IstioProxy(scope, id, hub=hub, options=self)
 
     def hub_limits(self) -> HubLimits:
-        """No named servers, the routes written by the hub as VirtualServices, and a slow
-        poll of the routes."""
+        """The routes written by the hub as VirtualServices (each user's in one, longest
+        path first, so named servers are served), and a slow poll of the routes."""
         return HubLimits(
-            max_named_servers=0,
-            why=_NO_NAMED_SERVERS,
             activity_interval_seconds=_ROUTES_POLL_SECONDS,
             virtual_services=VirtualServiceRoutes(
                 name_prefix=self.virtual_service_prefix, cluster_domain=self.cluster_domain
@@ -187,10 +180,7 @@ class IstioProxy(LibraryConstruct):
 
 def _check_hub_settings(scope: Construct, hub: IHub) -> None:
     """A hub whose settings this construct can read (``HubStatefulSet``) must write its
-    routes as VirtualServices and run no named servers: a VirtualService route is a string
-    prefix, and the Gateway tries those of one host in creation order, not longest first, so
-    a user's default server (``/user/alice/``) would take the requests of a named one
-    started later (``/user/alice/lab/``). ``JupyterHub`` does both."""
+    routes as VirtualServices (``JupyterHub`` has it do so)."""
     settings = getattr(hub, "settings", None)
     if settings is None:
         return
@@ -202,13 +192,4 @@ def _check_hub_settings(scope: Construct, hub: IHub) -> None:
             where,
             "must write its routes as VirtualServices: HubStatefulSet(proxy_limits="
             "IstioProxyOptions(...).hub_limits())",
-        )
-    if settings.named_servers:
-        raise invalid(
-            scope,
-            "hub",
-            where,
-            "must run no named servers (named_server_limit=0): the Gateway tries the "
-            "VirtualServices of one host in creation order, so a user's default server would "
-            "take a named server's requests",
         )

@@ -15,7 +15,7 @@ from hub_runtime.settings import dump_settings
 if TYPE_CHECKING:
     from constructs_lib import JupyterHub
 
-__all__ = ["hub_writer", "written_virtual_service"]
+__all__ = ["hub_writer", "written_virtual_services"]
 
 
 def hub_writer(jupyterhub: JupyterHub, namespace: str = "jupyterhub") -> Any:
@@ -36,10 +36,21 @@ def hub_writer(jupyterhub: JupyterHub, namespace: str = "jupyterhub") -> Any:
     return app.proxy_class(config=config, host_routing=host_routing)
 
 
-def written_virtual_service(
-    writer: Any, routespec: str, target: str, data: dict[str, Any]
-) -> dict[str, Any]:
-    """The VirtualService ``writer.add_route(routespec, target, data)`` creates, as stored
-    (with its namespace)."""
-    built: dict[str, Any] = writer.build(routespec, target, data)
-    return {**built, "metadata": {**built["metadata"], "namespace": writer.namespace}}
+def written_virtual_services(
+    writer: Any, routes: list[tuple[str, str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The VirtualServices ``writer.add_route(routespec, target, data)`` leaves for
+    ``routes`` added in this order, as stored (with their namespace): one per user (per
+    ``group_of``), in the order each was first created."""
+    from hub_runtime.virtual_services import group_of
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for spec, target, data in routes:
+        group = groups.setdefault(group_of(spec), [])
+        group[:] = [r for r in group if r["routespec"] != spec]
+        group.append({"routespec": spec, "target": target, "data": data})
+    written = []
+    for group in groups.values():
+        built: dict[str, Any] = writer.build(group)
+        written.append({**built, "metadata": {**built["metadata"], "namespace": writer.namespace}})
+    return written
