@@ -414,8 +414,11 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
 
     async def delete_route(self, routespec: str) -> None:
         """Remove the route (the object with its last route); one already gone is deleted
-        (JupyterHub's contract: "if it exists")."""
-        routespec = self.validate_routespec(routespec)
+        (JupyterHub's contract: "if it exists"). Not validated: a route written before the
+        hub's hosts changed (a path route, now that user_hosts is set) is one
+        ``Proxy.check_routes`` deletes as stale, and a refusal would stop the hub's start."""
+        if not routespec.endswith("/"):
+            routespec += "/"  # Proxy.validate_routespec's one change
 
         def removed(held: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
             if all(r["routespec"] != routespec for r in held):
