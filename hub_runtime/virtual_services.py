@@ -19,6 +19,7 @@ routes it wrote. Unlike it, a route spec with a host (JupyterHub's ``subdomain_h
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import string
+import weakref
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +57,8 @@ _NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 # labels): lowercase DNS labels; the route spec's host is JupyterHub's idna hook's output.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# A Service's name in the cluster's DNS: <service>.<namespace>.svc, then its domain if any.
+_SERVICE_HOST = re.compile(r"^([^.]+\.[^.]+)\.svc(?:\..+)?$")
 # An escape as Python's quote writes it (upper-case hex), and the characters whose escapes
 # the gateway's normalization decodes (RFC 3986's unreserved: kPathCharLookup's UNESCAPE).
 _HEX = re.compile("[0-9A-F]{2}")
@@ -169,9 +173,12 @@ def _check_path(path: str, routespec: str) -> str:
 
 def destination(target: str, namespace: str, cluster_domain: str) -> tuple[str, int]:
     """proxy/create.go, ``createVirtualService``: the target's host, made a Service's FQDN
-    (``<host>.<namespace>.svc.<cluster domain>``) unless it ends in ``.svc.<cluster
-    domain>``; the port is the target's (proxy/route.go, ``splitTarget``), else its
-    scheme's. A pod's address is refused: the mesh routes to Services."""
+    (``<host>.<namespace>.svc.<cluster domain>``) unless it names one already
+    (``<service>.<namespace>.svc``, with a domain or without: KubeSpawner's
+    dns_name_template writes ``cluster.local`` whatever the cluster's is, so its domain is
+    replaced by ``cluster_domain``); the port is the target's (proxy/route.go,
+    ``splitTarget``), else its scheme's. A pod's address is refused: the mesh routes to
+    Services."""
     parts = urlsplit(target)
     host = parts.hostname
     if parts.scheme not in _DEFAULT_PORTS or not host:
@@ -185,7 +192,10 @@ def destination(target: str, namespace: str, cluster_domain: str) -> tuple[str, 
             f"target {target!r} is an address: routes go to Services (KubeSpawner's "
             "per-user Services, services_enabled)"
         )
-    if not host.endswith(f".svc.{cluster_domain}"):
+    service = _SERVICE_HOST.match(host)
+    if service is not None:
+        host = f"{service.group(1)}.svc.{cluster_domain}"
+    else:
         host = f"{host}.{namespace}.svc.{cluster_domain}"
     return host, parts.port or _DEFAULT_PORTS[parts.scheme]
 
@@ -283,21 +293,33 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
     def _hub_hosts(self) -> list[str]:
         return ["*"]
 
+    def _kubespawner(self, name: str) -> Any:
+        """KubeSpawner's trait ``name`` as configured, else its default."""
+        return self.config.KubeSpawner.get(name, KubeSpawner.class_traits()[name].default())
+
     async def _api(self) -> Any:
         # KubeSpawner's own call (its k8s_api_* traits): the loaded configuration is global
         # and cached by these arguments, so the same call keeps the same one.
-        kube = KubeSpawner.class_traits()
-        chosen = self.config.KubeSpawner
-
-        def trait(name: str) -> Any:
-            return chosen.get(name, kube[name].default())
-
         load_config(
-            host=trait("k8s_api_host"),
-            ssl_ca_cert=trait("k8s_api_ssl_ca_cert"),
-            verify_ssl=trait("k8s_api_verify_ssl"),
+            host=self._kubespawner("k8s_api_host"),
+            ssl_ca_cert=self._kubespawner("k8s_api_ssl_ca_cert"),
+            verify_ssl=self._kubespawner("k8s_api_verify_ssl"),
         )
         return shared_client("CustomObjectsApi")
+
+    @property
+    def _timeout(self) -> Any:
+        """Every call's timeout: KubeSpawner's k8s_api_request_timeout (kubernetes_asyncio
+        has none, so a hung API server would hang the hub's start and every spawn)."""
+        return self._kubespawner("k8s_api_request_timeout")
+
+    def _lock(self, name: str) -> asyncio.Lock:
+        """One change at a time to an object from this hub (the API server's 409 settles
+        what other writers do)."""
+        # A lock belongs to one event loop (the hub has one; a test may run several).
+        loops = self.__dict__.setdefault("_object_locks", weakref.WeakKeyDictionary())
+        locks: dict[str, asyncio.Lock] = loops.setdefault(asyncio.get_running_loop(), {})
+        return locks.setdefault(name, asyncio.Lock())
 
     def _hosts(self, host: str | None, routespec: str) -> list[str]:
         if host is None:
@@ -344,7 +366,7 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
     async def _read(self, api: Any, name: str) -> dict[str, Any] | None:
         try:
             found: dict[str, Any] = await api.get_namespaced_custom_object(
-                GROUP, VERSION, self.namespace, PLURAL, name
+                GROUP, VERSION, self.namespace, PLURAL, name, _request_timeout=self._timeout
             )
         except ApiException as error:
             if error.status != 404:
@@ -365,19 +387,28 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         delete it when no route is left, on the same condition."""
         where = (GROUP, VERSION, self.namespace, PLURAL)
         if found is None:
-            await api.create_namespaced_custom_object(*where, self.build(routes))
+            await api.create_namespaced_custom_object(
+                *where, self.build(routes), _request_timeout=self._timeout
+            )
             return
         version = found["metadata"].get("resourceVersion")
         if not routes:
             await api.delete_namespaced_custom_object(
-                *where, name, body={"preconditions": {"resourceVersion": version}}
+                *where,
+                name,
+                body={"preconditions": {"resourceVersion": version}},
+                _request_timeout=self._timeout,
             )
             return
         body = self.build(routes)
         # A merge patch replaces the lists (the whole spec) and this annotation.
         patch = {"metadata": {**body["metadata"], "resourceVersion": version}, "spec": body["spec"]}
         await api.patch_namespaced_custom_object(
-            *where, name, patch, _content_type="application/merge-patch+json"
+            *where,
+            name,
+            patch,
+            _content_type="application/merge-patch+json",
+            _request_timeout=self._timeout,
         )
 
     async def _change(self, routespec: str, change: Any) -> None:
@@ -385,6 +416,10 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         read when another write came between (409)."""
         api = await self._api()
         name = virtual_service_name(self.name_prefix, group_of(routespec))
+        async with self._lock(name):
+            await self._change_once(api, name, routespec, change)
+
+    async def _change_once(self, api: Any, name: str, routespec: str, change: Any) -> None:
         for _ in range(self.conflict_retries):
             found = await self._read(api, name)
             routes = change(self._held(found))
@@ -394,7 +429,11 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
                 await self._write(api, name, found, routes)
             except ApiException as error:
                 if error.status in (404, 409):
-                    continue  # deleted, created or changed meanwhile
+                    # Deleted, created or changed by another writer since the read.
+                    self.log.info(
+                        "Route %s: %s changed meanwhile (%s)", routespec, name, error.status
+                    )
+                    continue
                 raise
             return
         raise RuntimeError(f"route {routespec!r}: still conflicting after retries")
@@ -430,26 +469,74 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
 
     async def get_all_routes(self) -> dict[str, dict[str, Any]]:
         """Every route of a VirtualService in the namespace holding this prefix's annotation
-        (proxy/list.go, ``listRegisteredRoutes``); others, and annotations that do not decode
-        to routes, are skipped."""
+        (proxy/list.go, ``listRegisteredRoutes``) under the name this writer gives its
+        routes; other objects, and annotations that are not such routes, are skipped.
+
+        An object that says other than what this writer would write for its routes (one
+        jupyterhub-istio-proxy wrote, with hosts ``*`` and its response header; or written
+        before the hub's hosts or gateway changed) is written again: JupyterHub re-adds a
+        route only when its target changes (``Proxy.check_routes``), and a hub route left on
+        ``*`` would take requests on every user's host, past the edge's auth."""
         api = await self._api()
-        listed = await api.list_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL)
-        key = annotation_key(self.name_prefix)
+        listed = await api.list_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, _request_timeout=self._timeout
+        )
         routes: dict[str, dict[str, Any]] = {}
         for item in listed.get("items") or []:
-            metadata = item.get("metadata") if isinstance(item, dict) else None
-            if not isinstance(metadata, dict):
-                continue
-            annotations = metadata.get("annotations")
-            if not isinstance(annotations, dict) or key not in annotations:
-                continue
-            held = decode_routes(annotations[key])
+            held = self._routes_of(item)
             if held is None:
-                self.log.warning("Skipping %s: its %s is no route", metadata.get("name"), key)
                 continue
             for route in held:
                 routes[route["routespec"]] = route
+            await self._repair(api, item, held)
         return routes
+
+    def _routes_of(self, item: object) -> list[dict[str, Any]] | None:
+        """The routes ``item`` holds if it is one of this writer's objects, else None."""
+        metadata = item.get("metadata") if isinstance(item, dict) else None
+        if not isinstance(metadata, dict):
+            return None
+        annotations = metadata.get("annotations")
+        key = annotation_key(self.name_prefix)
+        if not isinstance(annotations, dict) or key not in annotations:
+            return None
+        name = metadata.get("name")
+        held = decode_routes(annotations[key])
+        if held is None or not all(self._ours(route, name) for route in held):
+            self.log.warning("Skipping %s: its %s holds no routes of ours", name, key)
+            return None
+        return held
+
+    def _ours(self, route: dict[str, Any], name: object) -> bool:
+        """A route as add_route stores it: its spec JupyterHub's (a trailing slash, a path or
+        a host then a path), in the object its group names, its data JSON scalars only
+        (JupyterHub reads ``user``, ``server_name``, ``service`` as keys)."""
+        spec = route["routespec"]
+        if not spec.endswith("/") or spec.startswith("//") or " " in spec:
+            return False
+        if name != virtual_service_name(self.name_prefix, group_of(spec)):
+            return False
+        scalars = (str, bool, int, float, type(None))
+        return all(isinstance(value, scalars) for value in route["data"].values())
+
+    async def _repair(self, api: Any, item: dict[str, Any], held: list[dict[str, Any]]) -> None:
+        """Write ``item`` again as build() would, if it says otherwise (a route the writer
+        refuses now is left to check_routes, which deletes it as stale)."""
+        try:
+            wanted = self.build(held)
+        except ValueError:
+            return
+        if item.get("spec") == wanted["spec"]:
+            return
+        name = item["metadata"]["name"]
+        self.log.warning("Rewriting %s: it says other than its routes", name)
+        async with self._lock(name):
+            try:
+                await self._write(api, name, item, held)
+            except ApiException as error:
+                if error.status not in (404, 409):
+                    raise
+                # Changed meanwhile: the next listing sees it again.
 
 
 # What JupyterHub.proxy_class names (an import string the hub resolves at start).

@@ -174,11 +174,19 @@ def test_concurrent_changes_of_one_users_routes_all_hold(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
     """JupyterHub adds and deletes routes concurrently (check_routes gathers them; servers
-    start together): each change reads the object and writes it back naming the version it
-    read, so the API server refuses a write that would lose another (409), which is then
-    done again from a fresh read."""
-    cluster, writer = writer_cluster
-    servers = [f"s{index}" for index in range(8)]
+    start together): one writer makes them one at a time per object, and between writers
+    (two here, as during a hub's replacement) each change reads the object and writes it back
+    naming the version it read, so the API server refuses a write that would lose another
+    (409), which is then done again from a fresh read."""
+    cluster, first = writer_cluster
+    second = VirtualServiceProxy(
+        **{name: getattr(first, name) for name in ("namespace", "gateway", "name_prefix")},
+        hub_hosts=first.hub_hosts,
+        user_domain=first.user_domain,
+        host_routing=True,
+    )
+    writers = [first, second]
+    servers = [f"s{index}" for index in range(30)]
 
     def spec(server: str) -> str:
         return f"alice.users.example.org/user/alice/{server}/"
@@ -188,14 +196,21 @@ def test_concurrent_changes_of_one_users_routes_all_hold(
 
     asyncio.run(
         together(
-            *(writer.add_route(spec(s), LAB, {"user": "alice", "server_name": s}) for s in servers)
+            *(
+                writers[index % 2].add_route(spec(s), LAB, {"user": "alice", "server_name": s})
+                for index, s in enumerate(servers)
+            )
         )
     )
-    assert sorted(asyncio.run(writer.get_all_routes())) == sorted(spec(s) for s in servers)
-    asyncio.run(together(*(writer.delete_route(spec(s)) for s in servers[:5])))
-    assert sorted(asyncio.run(writer.get_all_routes())) == sorted(spec(s) for s in servers[5:])
+    assert sorted(asyncio.run(first.get_all_routes())) == sorted(spec(s) for s in servers)
+    asyncio.run(
+        together(
+            *(writers[index % 2].delete_route(spec(s)) for index, s in enumerate(servers[:25]))
+        )
+    )
+    assert sorted(asyncio.run(second.get_all_routes())) == sorted(spec(s) for s in servers[25:])
     (stored,) = _stored(cluster).values()
-    assert len(stored["spec"]["http"]) == 3
+    assert len(stored["spec"]["http"]) == 5
 
 
 def test_the_writer_loads_kubespawners_configuration(
@@ -225,8 +240,10 @@ def test_foreign_and_broken_objects_are_skipped(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
     """The namespace's other VirtualServices (no annotation, another prefix's, one that does
-    not decode, one whose route is not an object) are no routes; a route jupyterhub-istio-proxy
-    v0.3.0 wrote (proxy/route.go's JSON, data beside target) is read back."""
+    not decode, one whose route is not an object, one not under the name its route gets, a
+    spec without its trailing slash, data JupyterHub could not take) are no routes; a route
+    jupyterhub-istio-proxy v0.3.0 wrote (proxy/route.go's JSON, data beside target) is read
+    back."""
     cluster, writer = writer_cluster
     writer.host_routing = False  # the Go proxy's routes were paths on one host
 
@@ -246,6 +263,18 @@ def test_foreign_and_broken_objects_are_skipped(
     create("not-json", {key: base64.b64encode(b"{").decode()})
     create("a-list", {key: base64.b64encode(b"[1, 2]").decode()})
     create("no-target", {key: base64.b64encode(b'{"route_spec": "/x/"}').decode()})
+
+    def route(spec: str, **data: Any) -> str:
+        value = {"route_spec": spec, "target": "http://jupyter-x:8888", "data": data}
+        return base64.b64encode(json.dumps(value).encode()).decode()
+
+    # Claims on alice's routes and the hub's, which check_routes would act on.
+    create("not-its-name", {key: route("/user/alice/", user="alice")})
+    create(virtual_service_name("jupyterhub", "/user/alice"), {key: route("/user/alice")})
+    create(virtual_service_name("jupyterhub", ""), {key: route("")})
+    create(
+        virtual_service_name("jupyterhub", "/services/x/"), {key: route("/services/x/", service=[])}
+    )
     old = {
         "route_spec": "/user/carol/",
         "target": "http://jupyter-carol:8888",
@@ -268,6 +297,108 @@ def test_foreign_and_broken_objects_are_skipped(
     writer.host_routing = True
     asyncio.run(writer.delete_route("/user/carol/"))
     assert virtual_service_name("jupyterhub", "/user/carol/") not in _stored(cluster)
+
+
+def test_objects_that_say_otherwise_are_written_again(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+) -> None:
+    """After an upgrade from jupyterhub-istio-proxy (its objects on hosts ``*``, with its
+    response header) or a change of the hub's hosts, the listing writes each object as the
+    writer would now: JupyterHub re-adds a route only when its target changes, and a hub
+    route left on ``*`` would take requests on every user's host."""
+    cluster, writer = writer_cluster
+    key = "jupyterhub.splunk.io/proxy-data"
+    hub_route = {"route_spec": "/", "target": "http://jupyterhub-hub:8081", "jupyterhub": True}
+    name = virtual_service_name("jupyterhub", "/")
+    # What proxy/create.go's virtualService wrote for the hub's route (SUB_DOMAIN_HOST "*").
+    go = {
+        "apiVersion": VIRTUAL_SERVICE.api_version,
+        "kind": "VirtualService",
+        "metadata": {
+            "name": name,
+            "annotations": {key: base64.b64encode(json.dumps(hub_route).encode()).decode()},
+        },
+        "spec": {
+            "hosts": ["*"],
+            "gateways": ["jupyterhub"],
+            "http": [
+                {
+                    "match": [{"uri": {"prefix": "/"}}],
+                    "route": [
+                        {
+                            "destination": {
+                                "host": "jupyterhub-hub.jupyterhub.svc.cluster.local",
+                                "port": {"number": 8081},
+                            }
+                        }
+                    ],
+                    "headers": {"response": {"set": {"jupyter-proxy-id": name}}},
+                }
+            ],
+        },
+    }
+    cluster.run(cluster.admin.create(VIRTUAL_SERVICE, NAMESPACE, go))
+    routes = asyncio.run(writer.get_all_routes())
+    assert routes["/"]["target"] == "http://jupyterhub-hub:8081"
+    stored = _stored(cluster)[name]
+    assert stored["spec"] == writer.build_route("/", "http://jupyterhub-hub:8081", {})["spec"]
+    assert stored["spec"]["hosts"] == [HUB]
+    # The hub's hosts changed: the next listing moves the route.
+    writer.hub_hosts = ["new.example.org"]
+    asyncio.run(writer.get_all_routes())
+    assert _stored(cluster)[name]["spec"]["hosts"] == ["new.example.org"]
+    version = _stored(cluster)[name]["metadata"]["resourceVersion"]
+    asyncio.run(writer.get_all_routes())
+    assert _stored(cluster)[name]["metadata"]["resourceVersion"] == version  # nothing to do
+
+
+def test_a_hung_api_server_times_out(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy], tmp_path: Path
+) -> None:
+    """Every call has KubeSpawner's k8s_api_request_timeout (kubernetes_asyncio sets none):
+    an API server that accepts and never answers fails the call instead of hanging the
+    hub's start or a spawn."""
+    from kubernetes_asyncio.client import Configuration
+    from kubernetes_asyncio.config import kube_config
+    from kubespawner.clients import load_config
+    from traitlets.config import Config
+
+    # The fixture for its teardown: the client configuration loaded here is global.
+    del writer_cluster
+
+    async def hung() -> tuple[bool, bool]:
+        server = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        path = tmp_path / "hung"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "hung",
+                    "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+                    "users": [{"name": "u", "user": {"token": "x"}}],
+                    "contexts": [{"name": "hung", "context": {"cluster": "c", "user": "u"}}],
+                }
+            )
+        )
+        kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(path)
+        load_config.cache_clear()
+        Configuration.set_default(Configuration())
+        config = Config()
+        config.KubeSpawner.k8s_api_request_timeout = 1
+        writer = VirtualServiceProxy(config=config, namespace=NAMESPACE, gateway="jupyterhub")
+        failed = False
+        async with asyncio.timeout(120) as outer:
+            try:
+                await writer.get_all_routes()
+            except TimeoutError:
+                failed = True
+        server.close()
+        return failed, outer.expired()
+
+    failed, outer_expired = asyncio.run(hung())
+    assert (failed, outer_expired) == (True, False)
 
 
 def test_the_hub_account_may_do_nothing_else(
