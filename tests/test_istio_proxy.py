@@ -565,3 +565,22 @@ def test_hub_options_keep_named_servers_off(chart: cdk8s.Chart) -> None:
     )
     settings = jupyterhub.hub.settings
     assert (settings.named_servers, settings.virtual_services is not None) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("target", "host"),
+    [
+        # KubeSpawner's dns_name_template writes cluster.local whatever the cluster's is.
+        (
+            "http://jupyter-alice.jupyterhub.svc.cluster.local:8888",
+            "jupyter-alice.jupyterhub.svc.corp.internal",
+        ),
+        ("http://jupyter-alice.other.svc:8888", "jupyter-alice.other.svc.corp.internal"),
+        # proxy/create.go: a short name is a Service of the hub's namespace.
+        ("http://jupyterhub-hub:8081", "jupyterhub-hub.jupyterhub.svc.corp.internal"),
+    ],
+)
+def test_destinations_in_the_clusters_domain(target: str, host: str) -> None:
+    from hub_runtime.virtual_services import destination
+
+    assert destination(target, "jupyterhub", "corp.internal")[0] == host
