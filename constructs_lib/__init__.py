@@ -81,7 +81,6 @@ from constructs_lib._pods.user_pods import (
 from constructs_lib._proxies.interfaces import HubLimits, IHub, IJupyterHub, IngressTarget, IProxy
 from constructs_lib._proxies.interfaces import removed_name as _removed_name
 from constructs_lib._proxies.istio_proxy import (
-    DEFAULT_ISTIO_PROXY_IMAGE,
     IstioProxy,
     IstioProxyOptions,
 )
@@ -112,7 +111,6 @@ from constructs_lib.integrity import (
 __all__ = [
     "AUTH_PROXY_FLAGS",
     "DEFAULT_HUB_IMAGE",
-    "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_STORAGE_CLASS",
     "DEFAULT_TRAEFIK_IMAGE",

@@ -35,12 +35,14 @@ from hub_runtime.settings import (
     ProfileOptionSettings,
     ProfileSettings,
     SettingsError,
+    VirtualServiceSettings,
     VolumeSettings,
     load_settings,
     reserved_server_arg,
     settings_path,
 )
-from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts
+from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts, user_domain
+from hub_runtime.virtual_services import PROXY_CLASS as VIRTUAL_SERVICE_PROXY_CLASS
 
 __all__ = [
     "CULLER_SCOPES",
@@ -122,11 +124,13 @@ def apply(c: Any, path: str | Path | None = None) -> HubSettings:
         hub.log_level = logging.DEBUG
         c.Spawner.debug = True
 
-    # Waits out a token rotation; IstioProxy's client (extra_config) is one too.
+    # Waits out a token rotation.
     hub.proxy_class = PROXY_CLIENT_CLASS
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url
     c.ConfigurableHTTPProxy.auth_token = os.environ.get(settings.proxy_token_env, "")
+    if settings.virtual_services is not None:
+        _virtual_services(c, settings, settings.virtual_services)
 
     auth = settings.auth
     hub.authenticator_class = "hub_runtime.auth.HeaderAuthenticator"
@@ -243,6 +247,24 @@ def culler_scopes(settings: HubSettings) -> list[str]:
     """The scopes the culler's role grants: ``CULLER_SCOPES``, and ``admin:users`` when it
     deletes users (jupyterhub-idle-culler's README)."""
     return CULLER_SCOPES + (CULLER_USER_SCOPES if settings.culler.users else [])
+
+
+def _virtual_services(c: Any, settings: HubSettings, routes: VirtualServiceSettings) -> None:
+    """The hub writes its routes as VirtualServices (``IstioProxy``): in its namespace (the
+    spawner's), a path route on the hub's public hosts, a host route under the user
+    servers' domain only."""
+    c.JupyterHub.proxy_class = VIRTUAL_SERVICE_PROXY_CLASS
+    proxy = c.VirtualServiceProxy
+    namespace = os.environ.get(settings.spawner.namespace_env)
+    if namespace:
+        proxy.namespace = namespace
+    proxy.gateway = routes.gateway
+    proxy.name_prefix = routes.name_prefix
+    proxy.cluster_domain = routes.cluster_domain
+    # No public host named: every host of the Gateway (the release's own).
+    proxy.hub_hosts = list(settings.public_hosts) or ["*"]
+    if settings.user_hosts is not None:
+        proxy.user_domain = user_domain(settings.user_hosts)
 
 
 def _spawner(c: Any, settings: HubSettings) -> None:

@@ -34,6 +34,8 @@ __all__ = [
     "SETTINGS_FILE_NAME",
     "USER_SERVER_ARGS",
     "USER_SERVER_AUTH_CACHE_SECONDS",
+    "VIRTUAL_SERVICE_API",
+    "VIRTUAL_SERVICE_VERBS",
     "AuthSettings",
     "ChoiceFields",
     "ChoiceSettings",
@@ -50,6 +52,7 @@ __all__ = [
     "SettingsError",
     "SpawnerSettings",
     "UserHostSettings",
+    "VirtualServiceSettings",
     "VolumeSettings",
     "dump_settings",
     "load_settings",
@@ -92,7 +95,7 @@ def reserved_server_arg(args: Sequence[str]) -> str | None:
 
 # The settings' format: the constructs write it, the hub runtime refuses a newer one (it would
 # not know what the newer fields mean). Raise it with every change to the fields.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The configurable classes ``extra_config`` may set traits of (z2jh's ``hub.config``), and
 # where each is defined (the hub imports it at start to check the traits).
 CONFIGURABLE_CLASSES = {
@@ -104,7 +107,14 @@ CONFIGURABLE_CLASSES = {
     "DynamicKubeSpawner": "hub_runtime.spawner:DynamicKubeSpawner",
     "Proxy": "jupyterhub.proxy:Proxy",
     "ConfigurableHTTPProxy": "jupyterhub.proxy:ConfigurableHTTPProxy",
+    "VirtualServiceProxy": "hub_runtime.virtual_services:VirtualServiceProxy",
 }
+
+# The VirtualServices the hub writes its routes as (VirtualServiceSettings): the API
+# version (every current Istio serves v1alpha3, as jupyterhub-istio-proxy v0.3.0 wrote), and
+# the verbs hub_runtime.virtual_services calls, which the hub's Role grants and no more.
+VIRTUAL_SERVICE_API = "networking.istio.io/v1alpha3"
+VIRTUAL_SERVICE_VERBS = ("create", "delete", "get", "list", "patch")
 
 # KubeSpawner's scheduling traits a profile may set, with Kubernetes' own shapes as values
 # (the constructs render them from checked types).
@@ -402,6 +412,19 @@ class UserHostSettings:
 
 
 @frozen
+class VirtualServiceSettings:
+    """The hub writes each route as a VirtualService (``hub_runtime.virtual_services``) in
+    its own namespace, instead of calling a proxy's API."""
+
+    # The Istio Gateway (the release's, in the hub's namespace) they bind to.
+    gateway: str
+    # Their names' and route annotation's prefix.
+    name_prefix: str
+    # The cluster's DNS domain, for the Services' names.
+    cluster_domain: str
+
+
+@frozen
 class HubSettings:
     """Everything the hub runtime needs at start."""
 
@@ -437,6 +460,8 @@ class HubSettings:
     # The login the hub does itself (auth.trust "hub"); None: the auth proxy's header.
     login: LoginSettings | None = None
     database: DatabaseSettings = DEFAULT_DATABASE
+    # None: the routes go to the proxy's API (proxy_api_url).
+    virtual_services: VirtualServiceSettings | None = None
     schema_version: int = SCHEMA_VERSION
 
 

@@ -8,8 +8,8 @@ Traefik with routes in Redis, side by side, each driven by the client the hub ru
   synthesizes, the hub runtime's ``TraefikRoutesProxy`` (jupyterhub-traefik-proxy 2.1.0)
   writing to a real Redis. Its ``add_route`` returns once Traefik serves the route (it asks
   Traefik's API); CHP's once CHP stored it (live at once).
-- IstioProxy is not measured: jupyterhub-istio-proxy is published only as a container
-  image, and its data path is the Istio ingress gateway (Envoy), which does not run here.
+- IstioProxy is not measured: the hub writes its routes as VirtualServices, and its data
+  path is the Istio ingress gateway (Envoy), which does not run here.
 
 Route latency: each proxy is filled to each size (``--sizes``, cumulative), then in
 ``--rounds`` interleaved rounds (the proxies' order rotated) each adds and deletes

@@ -12,10 +12,10 @@ synthesized objects, then sent to the real processes:
   checked paths the provider's headers would replace the client's). Then to CHP.
 - ``GatewayApiIngress``'s HTTPRoute: the rule by Gateway API v1.6.1's precedence and its
   RequestHeaderModifier (``tests/support/gateway_api_model.py``). Then to CHP.
-- ``IstioProxy``: the VirtualService jupyterhub-istio-proxy v0.3.0 writes for alice's route
-  (``proxy/create.go``: no request header operations), then the user pod's sidecar, whose
-  EnvoyFilter removes headers at its port. Then straight to alice's server, as the gateway
-  reaches the pod without a proxy in between.
+- ``IstioProxy``: the VirtualService the hub writes for alice's route
+  (``hub_runtime.virtual_services``: no request header operations), then the user pod's
+  sidecar, whose EnvoyFilter removes headers at its port. Then straight to alice's server,
+  as the gateway reaches the pod without a proxy in between.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from tests.mesh.objects import Mesh, selects
 from tests.support.builders import make_chart, make_jupyterhub
 from tests.support.constants import GATEWAY_POD, HOSTS
 from tests.support.gateway_api_model import removed_headers, rule_for
-from tests.support.istio_proxy_api import written_virtual_service
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.processes import Deployment, deployment
+from tests.support.virtual_services import hub_writer, written_virtual_services
 
 pytestmark = pytest.mark.slow  # real hub, proxy and user server processes
 
@@ -168,7 +168,7 @@ def test_through_the_http_route(running: Running) -> None:
 
 def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
     chart = make_chart()
-    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     proxy = jupyterhub.proxy
     assert isinstance(proxy, IstioProxy)
@@ -181,11 +181,8 @@ def _istio_proxy_mesh() -> tuple[Mesh, Any, Any, IstioProxy]:
         manifest.setdefault("apiVersion", "v1")
     (service,) = [m for m in user_objects if m["kind"] == "Service"]
     target = f"http://{service['metadata']['name']}:{settings.spawner.port}"
-    written = written_virtual_service(
-        proxy,
-        "jupyterhub",
-        f"/user/{USER}/",
-        {"user": USER, "server_name": "", "target": target, "jupyterhub": True},
+    (written,) = written_virtual_services(
+        hub_writer(jupyterhub), [(f"/user/{USER}/", target, {"user": USER, "server_name": ""})]
     )
     mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), user_objects, [written, GATEWAY_POD])
     return mesh, mesh.workload({"istio": "ingressgateway"}), settings, proxy

@@ -125,7 +125,7 @@ def test_every_object_of_each_construct_has_a_handle(chart: cdk8s.Chart) -> None
 
 
 def test_every_object_with_istio_proxy_has_a_handle(chart: cdk8s.Chart) -> None:
-    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions(), named_server_limit=0)
+    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions())
     istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     assert istio.virtual_service is None and istio.user_header_filter is not None
     assert _unhandled(chart) == []

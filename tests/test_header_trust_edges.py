@@ -88,7 +88,7 @@ def test_a_hub_and_proxy_made_apart_behind_istio_with_ext_authz(chart: cdk8s.Cha
 
 
 def test_the_istio_proxy_behind_istio_with_ext_authz(chart: cdk8s.Chart) -> None:
-    jupyterhub = _hub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = _hub(chart, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     assert synth(chart)
 
@@ -162,7 +162,7 @@ def test_fails_behind_istio_without_ext_authz(chart: cdk8s.Chart) -> None:
 def test_fails_with_the_istio_proxy_without_ext_authz(chart: cdk8s.Chart) -> None:
     """The gateway reaches the hub itself there: still nothing sets the header but the
     provider."""
-    jupyterhub = _hub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = _hub(chart, proxy_options=IstioProxyOptions())
     with pytest.raises(ValueError) as error:
         IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     assert str(error.value) == "test/Istio: proxy.hub " + _refusal(NO_EXT_AUTHZ)

@@ -71,8 +71,6 @@ def _mixed_proxies() -> cdk8s.App:
         release="mesh",
         proxy_token=ProxyToken.from_existing_secret("token"),
         proxy_options=IstioProxyOptions(),
-        # IstioProxy serves no named servers.
-        named_server_limit=0,
     )
     IstioIngress(chart, "IstioIngress", jupyterhub=istio)
     chp = JupyterHub(

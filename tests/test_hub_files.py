@@ -8,8 +8,8 @@ import re
 from importlib import resources
 
 from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, SYNTHESIS_ONLY, HubFile, hub_files
-from constructs_lib._proxies.istio_proxy import HUB_PROXY_CLASS
 from hub_runtime.settings import CONFIGURABLE_CLASSES
+from hub_runtime.virtual_services import PROXY_CLASS as VIRTUAL_SERVICE_PROXY_CLASS
 
 # hub_runtime.<module> in code, or hub_runtime/<module>.py in a path or command.
 _NAMED = re.compile(rf"\b{RUNTIME_PACKAGE}[./](\w+)")
@@ -65,11 +65,11 @@ def test_what_the_shipped_files_name_is_shipped() -> None:
         for match in _NAMED.findall(file.text)
         if match not in {"py", RUNTIME_PACKAGE}
     }
-    named |= {_NAMED.findall(HUB_PROXY_CLASS)[0]}
+    named |= {_NAMED.findall(VIRTUAL_SERVICE_PROXY_CLASS)[0]}
     named |= {
         path.split(":")[0].split(".")[1]
         for path in CONFIGURABLE_CLASSES.values()
         if path.startswith(f"{RUNTIME_PACKAGE}.")
     }
-    assert {"auth", "spawner", "proxy_routes", "bindings", "launch"} <= named
+    assert {"auth", "spawner", "virtual_services", "bindings", "launch"} <= named
     assert named <= shipped

@@ -106,18 +106,12 @@ def test_each_part_gets_its_sidecar_of_the_mesh(chart: cdk8s.Chart) -> None:
     assert jupyterhub.hub.sidecar == mesh.hub_sidecar
 
 
-def test_istio_proxy_follows_the_mesh(chart: cdk8s.Chart) -> None:
-    jupyterhub = _jupyterhub(
-        chart, proxy_options=IstioProxyOptions(), named_server_limit=0, mesh=None
-    )
+def test_istio_proxy_has_no_pods_the_mesh_follows(chart: cdk8s.Chart) -> None:
+    """The hub writes the routes: the mesh gives the hub its sidecar, and no proxy pods."""
+    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions())
     assert isinstance(jupyterhub.proxy, IstioProxy)
-    assert jupyterhub.proxy.options.sidecar is None
-    other = cdk8s.Chart(chart.node.scope, "other", namespace="other")  # type: ignore[arg-type]
-    meshed = _jupyterhub(
-        other, proxy_options=IstioProxyOptions(), named_server_limit=0, release="meshed"
-    )
-    assert isinstance(meshed.proxy, IstioProxy)
-    assert meshed.proxy.options.sidecar == IstioMesh().proxy_sidecar
+    assert jupyterhub.hub.sidecar == IstioMesh().hub_sidecar
+    assert [m for m in synth(chart) if m["kind"] == "Deployment"] == []
 
 
 def test_metrics_not_scraped(chart: cdk8s.Chart) -> None:

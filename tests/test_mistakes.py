@@ -252,7 +252,7 @@ def test_fails_extra_config_unknown_class(chart: cdk8s.Chart) -> None:
     assert str(error.value) == (
         "test/Hub: extra_config must name a configurable class: one of JupyterHub, "
         "Authenticator, HeaderAuthenticator, Spawner, KubeSpawner, DynamicKubeSpawner, Proxy, "
-        "ConfigurableHTTPProxy, got 'LocalProcessSpawner'"
+        "ConfigurableHTTPProxy, VirtualServiceProxy, got 'LocalProcessSpawner'"
     )
 
 

@@ -203,7 +203,6 @@ def test_another_proxy_gets_hub_alerts_only(chart: cdk8s.Chart) -> None:
         chart,
         hub_options=HubOptions(metrics_token=TOKEN_SECRET),
         proxy_options=IstioProxyOptions(),
-        named_server_limit=0,
     )
     monitoring = HubMonitoring(chart, "Monitoring", jupyterhub=jupyterhub)
     assert monitoring.proxy_monitor is None

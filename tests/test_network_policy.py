@@ -495,7 +495,7 @@ def _traefik(chart: cdk8s.Chart) -> JupyterHub:
 
 
 def _istio_proxy(chart: cdk8s.Chart) -> JupyterHub:
-    jupyterhub = make_jupyterhub(chart, named_server_limit=0, proxy_options=IstioProxyOptions())
+    jupyterhub = make_jupyterhub(chart, proxy_options=IstioProxyOptions())
     IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
     return jupyterhub
 
@@ -504,13 +504,14 @@ def _istio_proxy(chart: cdk8s.Chart) -> JupyterHub:
     ("build", "expected"),
     [
         (_traefik, {("hub", "route store"), ("proxy", "route store")}),
-        (_istio_proxy, {("proxy", "Kubernetes API"), ("proxy", "istiod")}),
+        # No proxy pod: the hub writes the VirtualServices.
+        (_istio_proxy, {("hub", "Kubernetes API"), ("hub", "istiod")}),
     ],
     ids=["traefik", "istio-proxy"],
 )
 def test_every_proxy_kind_reaches_what_it_calls(build: Any, expected: set[tuple[str, str]]) -> None:
-    """Traefik's Redis (which the hub writes too), IstioProxy's API server (it writes
-    VirtualServices): read from the manifests, admitted by the policies."""
+    """Traefik's Redis (which the hub writes too), the API server for IstioProxy (the hub
+    writes VirtualServices): read from the manifests, admitted by the policies."""
     chart = make_chart()
     jupyterhub = build(chart)
     HubNetworkPolicies(chart, "Policies", jupyterhub=jupyterhub, ingress_from=GATEWAY)

@@ -26,7 +26,6 @@ PUBLIC_API = [
     "CloudNativePgCluster",
     "Component",
     "DEFAULT_HUB_IMAGE",
-    "DEFAULT_ISTIO_PROXY_IMAGE",
     "DEFAULT_PROXY_IMAGE",
     "DEFAULT_STORAGE_CLASS",
     "DEFAULT_TRAEFIK_IMAGE",

@@ -13,6 +13,7 @@ import pytest
 
 import apps
 from constructs_lib import USER_PORT, KubernetesVersion
+from hub_runtime.settings import VIRTUAL_SERVICE_VERBS
 from tests.support.builders import make_chart
 from tests.support.commands import run
 from tests.support.crd_schemas import validate_custom
@@ -190,23 +191,23 @@ def test_readme_lists_each_apps_prerequisites(name: str, tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_istio_proxy_example_synthesizes(tmp_path: Path) -> None:
+    """No proxy workload; the hub's Role writes VirtualServices and its settings say so."""
     manifests = _run_example("# An Istio-native proxy (`IstioProxy`)", tmp_path)
-    proxy = next(m for m in manifests if m["kind"] == "Deployment")
-    container = proxy["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"].endswith("/jupyterhub-istio-proxy:0.3.0")
-    env = {e["name"]: e.get("value") for e in container["env"]}
-    gateway = next(m for m in manifests if m["kind"] == "Gateway")
-    assert env["ISTIO_GATEWAY"] == gateway["metadata"]["name"]
+    assert not [m for m in manifests if m["kind"] == "Deployment"]
     role = next(
-        m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "jupyterhub-proxy"
+        m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "jupyterhub-hub"
     )
-    assert role["rules"][0]["verbs"] == ["create", "delete", "list"]
+    assert {
+        "apiGroups": ["networking.istio.io"],
+        "resources": ["virtualservices"],
+        "verbs": list(VIRTUAL_SERVICE_VERBS),
+    } in role["rules"]
     assert not [m for m in manifests if m["kind"] == "VirtualService"]
     assert any(
         m["kind"] == "EnvoyFilter" and "auth-headers" in m["metadata"]["name"] for m in manifests
     )
     settings = next(m for m in manifests if m["kind"] == "ConfigMap")["data"]["settings.json"]
-    assert "hub_runtime.proxy_routes.VirtualServiceRoutesProxy" in settings
+    assert '"gateway": "jupyterhub"' in settings
 
 
 def test_z2jh_comparison_names_tests_that_exist() -> None:

@@ -148,6 +148,8 @@ SCHEMA_FINGERPRINTS = {
     # (each user's server on a host of its own), init_spawners_timeout_seconds (the scale
     # presets).
     7: "fab05fb54f4516ac",
+    # virtual_services: the hub writes its routes as VirtualServices (IstioProxy).
+    8: "3add54b6c5f4d92f",
 }
 
 

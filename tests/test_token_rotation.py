@@ -7,7 +7,10 @@ list of Secrets, each change a rolling update): the test restarts exactly those 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +18,18 @@ import pytest
 import requests
 
 from hub_runtime.proxy_client import RotatingTokenProxy
-from tests.support.istio_proxy_api import istio_proxy_api
 from tests.support.manifests import ROOT, read_manifests
-from tests.support.processes import Deployment, deployment, hub_env, start, stop, wait_for
+from tests.support.processes import (
+    CHP,
+    Deployment,
+    deployment,
+    free_port,
+    hub_env,
+    node,
+    start,
+    stop,
+    wait_for,
+)
 
 RELOAD = "secret.reloader.stakater.com/reload"
 TOKEN_ENV = "CONFIGPROXY_AUTH_TOKEN"
@@ -117,13 +129,41 @@ def test_a_hub_restarted_after_a_rotation_serves(tmp_path: Path) -> None:
         assert _answers(server), hub.hub_log()[-3000:]
 
 
-def test_a_token_refused_for_good_fails_after_the_rotation_timeout() -> None:
-    """The wait is bounded: a token no proxy pod will ever hold is JupyterHub's 403 again,
-    once ``token_rotation_timeout`` has passed (here against the Istio proxy's stand-in,
-    which refuses a wrong token with 403 as CHP does)."""
+@contextmanager
+def chp(token: str, workdir: Path) -> Iterator[str]:
+    """configurable-http-proxy with its API on loopback, the token in its environment; yields
+    the API's URL."""
+    port = free_port()
+    process = start(
+        [
+            node(),
+            str(CHP),
+            "--ip=127.0.0.1",
+            f"--port={free_port()}",
+            "--api-ip=127.0.0.1",
+            f"--api-port={port}",
+            "--log-level=warn",
+        ],
+        cwd=workdir,
+        env={**os.environ, TOKEN_ENV: token},
+        log=workdir / "chp.log",
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/api/routes", 30, process, workdir / "chp.log")
+        yield url
+    finally:
+        stop(process)
 
-    async def refused() -> tuple[int | None, float]:
-        async with istio_proxy_api("the-proxy's-token") as (_api, url):
+
+@pytest.mark.slow
+def test_a_token_refused_for_good_fails_after_the_rotation_timeout(tmp_path: Path) -> None:
+    """The wait is bounded: a token no proxy pod will ever hold is JupyterHub's 403 again,
+    once ``token_rotation_timeout`` has passed (against a real configurable-http-proxy,
+    which refuses a wrong token with 403: lib/configproxy.js, ``authorized``)."""
+    with chp("the-proxy's-token", tmp_path) as url:
+
+        async def refused() -> tuple[int | None, float]:
             client = RotatingTokenProxy(api_url=url, auth_token="a-stale-token", should_start=False)
             client.token_rotation_timeout = 2
             began = time.monotonic()
@@ -133,6 +173,6 @@ def test_a_token_refused_for_good_fails_after_the_rotation_timeout() -> None:
             status = getattr(error.value, "status", None) or getattr(error.value, "code", None)
             return status, time.monotonic() - began
 
-    status, seconds = asyncio.run(refused())
+        status, seconds = asyncio.run(refused())
     assert status == 403
     assert 1 < seconds < 10

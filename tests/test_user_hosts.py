@@ -24,6 +24,7 @@ from constructs_lib import (
 from hub_runtime.settings import UserHostSettings
 from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts, own_origin_args
 from tests.support.builders import find, make_jupyterhub, synth, value_error
+from tests.support.virtual_services import hub_writer
 
 HUB = "hub.example.org"
 USERS = "*.users.example.org"
@@ -105,17 +106,26 @@ def test_the_http_route_of_the_user_hosts(chart: cdk8s.Chart) -> None:
     assert find(manifests, "HTTPRoute", "jupyterhub")["spec"]["hostnames"] == [HUB]
 
 
-def test_fails_istio_proxy_with_user_hosts(chart: cdk8s.Chart) -> None:
-    message = value_error(
-        lambda: _jupyterhub(
-            chart, mesh=None, named_server_limit=0, proxy_options=IstioProxyOptions()
-        )
+def test_istio_proxy_writes_each_users_route_on_their_host(chart: cdk8s.Chart) -> None:
+    """With IstioProxy the hub writes the VirtualServices: a user's route on the user's own
+    host, the Gateway serving the wildcard, the edge's auth on the hub's host only. The
+    routing itself: tests/test_istio_proxy.py (the mesh model), tests/test_virtual_services.py
+    (the real hub against the test cluster's API)."""
+    jupyterhub = _jupyterhub(chart, proxy_options=IstioProxyOptions())
+    istio = IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
+    assert istio.hosts == (HUB,) and istio.user_hosts == USERS
+    writer = hub_writer(jupyterhub)
+    built = writer.build_route(
+        "alice.users.example.org/user/alice/",
+        "http://jupyter-alice.jupyterhub.svc.cluster.local:8888",
+        {"user": "alice"},
     )
-    assert message == (
-        "test/JupyterHub/Proxy: hub must have no user_hosts: jupyterhub-istio-proxy routes by "
-        "path on one host (SUB_DOMAIN_HOST) and cannot route a user's own host; use CHProxy, "
-        "got '*.users.example.org'"
-    )
+    assert built["spec"]["hosts"] == ["alice.users.example.org"]
+    assert writer.build_route("/", "http://jupyterhub-hub:8081", {})["spec"]["hosts"] == [HUB]
+    manifests = synth(chart)
+    assert USERS in find(manifests, "Gateway")["spec"]["servers"][0]["hosts"]
+    ext_authz = find(manifests, "AuthorizationPolicy", "jupyterhub-ext-authz")
+    assert ext_authz["spec"]["rules"][0]["to"][0]["operation"]["hosts"] == [HUB, f"{HUB}:*"]
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,10 @@ from constructs_lib._core._errors import invalid
 __all__ = [
     "check_arguments",
     "check_fields",
+    "check_removed",
     "check_value",
     "merge_props",
+    "removed",
     "renamed",
     "renamed_arguments",
     "renamed_fields",
@@ -39,6 +41,7 @@ __all__ = [
 T = TypeVar("T")
 
 _RENAMED = "__renamed_fields__"
+_REMOVED = "__removed_fields__"
 
 
 def renamed(**old_to_new: str) -> Callable[[type[T]], type[T]]:
@@ -58,6 +61,35 @@ def renamed(**old_to_new: str) -> Callable[[type[T]], type[T]]:
         return kind
 
     return decorate
+
+
+def removed(**field_to_why: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator: ``old="why"`` keywords make a removed field fail with what replaced
+    it (apply it above ``@dataclass``), as a keyword of the type or a construct's prop."""
+
+    def decorate(kind: type[T]) -> type[T]:
+        setattr(kind, _REMOVED, dict(field_to_why))
+        init = kind.__init__
+
+        @functools.wraps(init)
+        def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
+            check_removed(kind, kwargs)
+            init(self, *args, **kwargs)
+
+        kind.__init__ = checked_init  # type: ignore[method-assign]
+        return kind
+
+    return decorate
+
+
+def check_removed(kind: type, names: Mapping[str, object], where: str = "") -> None:
+    """A ``TypeError`` (as for any unknown keyword) that says why the field is gone."""
+    for old, why in getattr(kind, _REMOVED, {}).items():
+        if old in names:
+            raise TypeError(
+                f"{where or kind.__name__}: {old} was removed from {kind.__name__}: {why}; "
+                "see the CHANGELOG's migration table"
+            )
 
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -109,6 +141,7 @@ def merge_props(scope: Construct, options: T | None, props: dict[str, Any], kind
         raise invalid(scope, "options", options, f"must be {type_name(kind)}")
     if any(old in props for old in renamed_fields(kind)):
         check_renamed(kind, props, scope.node.path)  # the path only for the error
+    check_removed(kind, props, scope.node.path)
     fields = {spec.name for spec in dataclasses.fields(options)}  # type: ignore[arg-type]
     for name in props:
         if name not in fields:

@@ -5,9 +5,9 @@ hub, the proxy and the user pods (each with its sidecar's resources), the user p
 annotations for the sidecar's merged metrics, ``HubNetworkPolicies``' allowance for
 Prometheus on the ports the pods are scraped on (``scrape_ports``), ``IstioIngress`` (which
 needs the mesh), and the Pod Security level ``HubNamespace.for_jupyterhub`` gives.
-The parts' own ``sidecar`` fields (``HubOptions``, ``ProxyOptions``, ``IstioProxyOptions``,
-``UserPods``) default to none and are for a part used on its own: under ``JupyterHub`` the
-mesh sets them, and one given there is an error naming the mesh's field.
+The parts' own ``sidecar`` fields (``HubOptions``, ``ProxyOptions``, ``UserPods``) default
+to none and are for a part used on its own: under ``JupyterHub`` the mesh sets them, and one
+given there is an error naming the mesh's field.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ __all__ = [
 ISTIO_METRICS_PORT = 15020
 
 
-# HubOptions, ProxyOptions or IstioProxyOptions (frozen dataclasses with a sidecar field).
+# HubOptions, ProxyOptions or a proxy's other options (frozen dataclasses; IstioProxyOptions
+# has no sidecar field: no pods).
 _Options = TypeVar("_Options")
 
 
@@ -103,9 +104,12 @@ def _refuse_own(scope: Construct, field: str, value: Any, mesh_field: str) -> No
 def mesh_options(
     scope: Construct, mesh: IstioMesh | None, options: _Options, name: str, part: str
 ) -> _Options:
-    """``options`` (a HubOptions, ProxyOptions or IstioProxyOptions, as ``name``) with the
-    sidecar of ``part`` (``hub`` or ``proxy``) that the mesh gives."""
+    """``options`` (a HubOptions or a proxy's options, as ``name``) with the sidecar of
+    ``part`` (``hub`` or ``proxy``) that the mesh gives; options without a ``sidecar`` field
+    (a proxy with no pods, ``IstioProxyOptions``) as they are."""
     own: Any = options
+    if "sidecar" not in {spec.name for spec in dataclasses.fields(own)}:
+        return options  # a proxy with no pods of its own (IstioProxy)
     _refuse_own(scope, f"{name}.sidecar", own.sidecar, f"{part}_sidecar")
     sidecar = getattr(mesh, f"{part}_sidecar") if mesh is not None else None
     replaced: _Options = dataclasses.replace(own, sidecar=sidecar)

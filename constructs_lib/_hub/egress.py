@@ -87,8 +87,8 @@ def _dns_rule() -> dict[str, Any]:
 
 
 def calls_api_server(proxy: IProxy, component: Component) -> bool:
-    """The hub (KubeSpawner) calls the Kubernetes API; the proxy where it has a Role
-    (``IstioProxy`` writes VirtualServices)."""
+    """The hub (KubeSpawner, and with ``IstioProxy`` its VirtualService writer) calls the
+    Kubernetes API; a proxy's pods where it has a Role."""
     if component is Component.HUB:
         return True
     return getattr(proxy, "role", None) is not None

@@ -25,6 +25,7 @@ from constructs_lib._core._endpoints import (
     HUB_PORT,
     check_release,
     component_name,
+    gateway_name,
     hub_url,
     proxy_api_url,
 )
@@ -32,6 +33,7 @@ from constructs_lib._core._errors import invalid
 from constructs_lib._core._handles import Handle
 from constructs_lib._core._names import (
     Component,
+    check_dns_label,
     check_dns_subdomain,
     check_hosts,
     selector_labels,
@@ -83,18 +85,21 @@ from constructs_lib._pods.pod import (
 from constructs_lib._pods.profile import ImagePullPolicy, NotebookProfile
 from constructs_lib._pods.scheduling import Affinity, Scheduling, Toleration
 from constructs_lib._pods.user_pods import USER_PORT, IdleCuller, UserPods
-from constructs_lib._proxies.interfaces import HubLimits
+from constructs_lib._proxies.interfaces import HubLimits, VirtualServiceRoutes
 from hub_runtime.frozen import frozen
 from hub_runtime.settings import (
     CONFIG_DIR,
     CONFIG_FILE_NAME,
     CONFIGURABLE_CLASSES,
+    VIRTUAL_SERVICE_API,
+    VIRTUAL_SERVICE_VERBS,
     AuthSettings,
     ClaimSettings,
     CullerSettings,
     HubSettings,
     ProfileSettings,
     SpawnerSettings,
+    VirtualServiceSettings,
     dump_settings,
 )
 from hub_runtime.user_names import name_problem
@@ -138,6 +143,13 @@ _ROLE_RULES = [
     },
     {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "watch", "list"]},
 ]
+# With routes as VirtualServices (HubLimits.virtual_services): the calls of
+# hub_runtime.virtual_services, in the hub's namespace.
+_VIRTUAL_SERVICE_RULE = {
+    "apiGroups": [VIRTUAL_SERVICE_API.partition("/")[0]],
+    "resources": ["virtualservices"],
+    "verbs": list(VIRTUAL_SERVICE_VERBS),
+}
 
 
 @renamed(activity_interval="activity_interval_seconds")
@@ -176,7 +188,7 @@ class HubOptions:
         user_max_length: the longest user name accepted; default 64.
         user_pods: what every user pod gets; default ``UserPods()``.
         named_server_limit: named servers per user; default 3, 0 turns them off. A proxy that
-            serves fewer (``IstioProxy``: none) refuses more.
+            serves fewer refuses more (``HubLimits.max_named_servers``).
         activity_interval_seconds: seconds between the hub's polls of the proxy's routes (it
             re-adds lost ones); default ``Derived.FROM_PROXY``: the proxy's own interval
             (``HubLimits.activity_interval_seconds``: 60, z2jh's; with routes in memory a
@@ -432,6 +444,10 @@ class HubStatefulSet(LibraryConstruct):
         self._extra_config = _check_extra_config(
             self, _with_proxy_class(options.extra_config, proxy_limits)
         )
+        # Routes written as VirtualServices by the hub itself (IstioProxy), or None.
+        self._virtual_services = _virtual_service_settings(
+            self, release, proxy_limits.virtual_services
+        )
         # The proxy's interval, where the options leave it to the proxy (a preset may raise it).
         self._proxy_activity_seconds = (
             proxy_limits.activity_interval_seconds
@@ -451,7 +467,8 @@ class HubStatefulSet(LibraryConstruct):
 
         # KubeSpawner talks to the Kubernetes API with the account's token; that identity and
         # the rest are made in one call.
-        own = identity_specs(name=self.name, labels=self.labels, rules=_ROLE_RULES)
+        rules = [*_ROLE_RULES, *([_VIRTUAL_SERVICE_RULE] if self._virtual_services else [])]
+        own = identity_specs(name=self.name, labels=self.labels, rules=rules)
         service = service_object_spec(
             self.name,
             self.labels,
@@ -680,6 +697,7 @@ class HubStatefulSet(LibraryConstruct):
             ),
             database=options.database.settings(),
             user_hosts=user_host_settings(self.public_hosts, self.user_hosts),
+            virtual_services=self._virtual_services,
         )
         if options.scale is None:
             return settings
@@ -951,6 +969,22 @@ def _check_users(hub: HubStatefulSet, options: HubOptions) -> None:
                 user,
                 f"must be a user name the hub accepts (this one {problem})",
             )
+
+
+def _virtual_service_settings(
+    hub: HubStatefulSet, release: str, routes: VirtualServiceRoutes | None
+) -> VirtualServiceSettings | None:
+    """What the hub needs to write its routes as VirtualServices, resolved for its release."""
+    if routes is None:
+        return None
+    prefix = resolve(
+        hub, "virtual_service_prefix", routes.name_prefix, Derived.FROM_RELEASE, lambda: release
+    )
+    return VirtualServiceSettings(
+        gateway=gateway_name(release),
+        name_prefix=check_dns_label(hub, "virtual_service_prefix", prefix),
+        cluster_domain=check_dns_subdomain(hub, "cluster_domain", routes.cluster_domain),
+    )
 
 
 def _with_proxy_class(

@@ -164,9 +164,8 @@ class JupyterHub(LibraryConstruct):
         hub_options: every option of the hub, forwarded whole; default ``HubOptions()``.
         proxy_options: every option of the proxy, forwarded whole, and the choice of proxy:
             default ``ProxyOptions()``, configurable-http-proxy (``CHProxy``);
-            ``IstioProxyOptions(...)`` deploys jupyterhub-istio-proxy (``IstioProxy``) instead,
-            and then the hub calls it with ``hub_runtime.proxy_routes``' client; it serves no
-            named servers, so it needs ``named_server_limit=0``;
+            ``IstioProxyOptions(...)`` deploys no proxy (``IstioProxy``): the hub writes each
+            route as an Istio VirtualService itself (``hub_runtime.virtual_services``);
             ``TraefikProxyOptions(routes=RedisRouteStore(...))`` deploys Traefik replicas
             (``TraefikProxy``) reading the routes the hub writes to Redis (``mesh=None``, and
             a hub image with jupyterhub-traefik-proxy).
@@ -274,7 +273,9 @@ class JupyterHub(LibraryConstruct):
                 )
         if not _kept(self, "image_pull_secrets", image_pull_secrets):
             pull = check_image_pull_secrets(self, "image_pull_secrets", image_pull_secrets)
-            hub_props["image_pull_secrets"] = proxy_props["image_pull_secrets"] = pull
+            hub_props["image_pull_secrets"] = pull
+            if "image_pull_secrets" in offered:  # a proxy with pods of its own
+                proxy_props["image_pull_secrets"] = pull
             pods = hub_props.get("user_pods", hub_options.user_pods)
             hub_props["user_pods"] = dataclasses.replace(pods, image_pull_secrets=pull)
         proxy_settings = dataclasses.replace(proxy_options, **proxy_props)

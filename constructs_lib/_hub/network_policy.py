@@ -30,6 +30,7 @@ from constructs_lib._hub.egress import (
     egress_rules,
 )
 from constructs_lib._proxies._flows import Flow
+from constructs_lib._proxies._flows import components as flow_components
 from constructs_lib._proxies.interfaces import IJupyterHub, IProxy
 
 __all__ = ["Flow", "HubNetworkPolicies", "app_flows", "component_labels", "ingress_flows"]
@@ -171,8 +172,8 @@ class HubNetworkPolicies(LibraryConstruct):
     Egress: the hub's and the proxy's pods reach exactly what they call, derived from the
     same flows as the ingress rules (the proxy's API, the hub, the user servers), the route
     store (Redis), and for the hub the URLs it calls (``outbound_urls``: its login's issuer,
-    API or LDAP server, the JWKS, the database), the Kubernetes API server (KubeSpawner; the
-    proxy too where it has a Role, ``IstioProxy``) and, with a sidecar, istiod (15012) and the
+    API or LDAP server, the JWKS, the database), the Kubernetes API server (KubeSpawner, and
+    with ``IstioProxy`` its VirtualService writer) and, with a sidecar, istiod (15012) and the
     trace agent (4317, namespace ``otel``). A URL's host outside the cluster is its port on
     every public address (NetworkPolicy names no DNS names: the mesh's ServiceEntry names the
     host); ``<service>.<ns>.svc`` is namespace ``ns`` on that port (the pods' port: a policy
@@ -276,7 +277,8 @@ class HubNetworkPolicies(LibraryConstruct):
                     component.value, f"{release}-{component.value}", dict(pods[component]), rules
                 )
         namespace = chart_namespace(self)
-        for component in _EGRESS_COMPONENTS:
+        present = flow_components(flows)
+        for component in (c for c in _EGRESS_COMPONENTS if c in present):
             specs.append(
                 network_policy_spec(
                     f"{component.value.capitalize()}Egress",

@@ -210,8 +210,9 @@ class ScalePreset:
 
     def proxy_options(self, options: _Options) -> _Options:
         """CHProxy's options with memory and least replicas raised to the preset's (never
-        lowered); another proxy's unchanged (IstioProxy's routes are Istio's and its proxy is
-        Envoy; TraefikProxy's replicas share their routes and are sized by its own defaults)."""
+        lowered); another proxy's unchanged (IstioProxy has no pods: the hub writes Istio's
+        routes, and Envoy proxies; TraefikProxy's replicas share their routes and are sized
+        by its own defaults)."""
         if not isinstance(options, ProxyOptions):
             return options
         resources = options.resources

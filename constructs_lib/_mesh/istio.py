@@ -31,7 +31,7 @@ from constructs_lib._ingresses.certificate import HubCertificate
 from constructs_lib._ingresses.edge_tls import check_tls
 from constructs_lib._ingresses.tls import TlsSecret
 from constructs_lib._pods.user_pods import USER_PORT
-from constructs_lib._proxies._flows import Flow
+from constructs_lib._proxies._flows import Flow, components
 from constructs_lib._proxies.interfaces import IHub, IJupyterHub, IngressTarget, IProxy
 from hub_runtime.frozen import frozen
 
@@ -304,9 +304,10 @@ _USER_EGRESS = (_ISTIOD, _OTEL_AGENT)
 
 class IstioIngress(LibraryConstruct):
     """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
-    VirtualService: the proxy writes one per route, bound to this Gateway), and for hub, proxy
-    and user pods each a STRICT PeerAuthentication, a Sidecar and a Telemetry; the hub's
-    inbound access log comes from an EnvoyFilter (its Telemetry access log is off).
+    VirtualService: the hub writes one per route, bound to this Gateway), and for hub, proxy
+    (where it has pods) and user pods each a STRICT PeerAuthentication, a Sidecar and a
+    Telemetry; the hub's inbound access log comes from an EnvoyFilter (its Telemetry access
+    log is off).
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
@@ -618,8 +619,10 @@ class IstioIngress(LibraryConstruct):
                 "CLIENT_AND_SERVER",
             ),
         ]
+        present = components((*proxy.flows(), *proxy.ingress_flows(self._gateway_pods)))
         for workload in workloads:
-            self._workload_policies(release, workload, telemetry)
+            if workload.component in present:
+                self._workload_policies(release, workload, telemetry)
         self._hub_access_log(release, hub.labels)
         entries = self._hub_egress(release, hub.labels, namespace, hub.outbound_urls)
         self._specs.extend(entries)
@@ -651,6 +654,7 @@ class IstioIngress(LibraryConstruct):
                 }
             )
             for component in Component
+            if _POLICY_IDS["sidecar"].format(component.value) in made
         }
 
     @property
@@ -666,8 +670,8 @@ class IstioIngress(LibraryConstruct):
 
     @property
     def virtual_service(self) -> cdk8s.ApiObject | None:
-        """The VirtualService to the proxy's ingress target; ``None`` for a proxy that writes
-        its own (``IstioProxy``)."""
+        """The VirtualService to the proxy's ingress target; ``None`` where the hub writes its
+        own (``IstioProxy``)."""
         return self._virtual_service
 
     @property
@@ -704,9 +708,10 @@ class IstioIngress(LibraryConstruct):
         return self._policies[Component.HUB]
 
     @property
-    def proxy_policies(self) -> MeshPolicies:
-        """The proxy pods' PeerAuthentication, Sidecar, Telemetry and AuthorizationPolicy."""
-        return self._policies[Component.PROXY]
+    def proxy_policies(self) -> MeshPolicies | None:
+        """The proxy pods' PeerAuthentication, Sidecar, Telemetry and AuthorizationPolicy;
+        ``None`` for a proxy with no pods of its own (``IstioProxy``)."""
+        return self._policies.get(Component.PROXY)
 
     @property
     def user_policies(self) -> MeshPolicies:
@@ -856,7 +861,10 @@ class IstioIngress(LibraryConstruct):
             ),
             Component.SINGLEUSER: (hub.user_pod_labels, rules_to(Component.SINGLEUSER)),
         }
+        present = components(flows)
         for component, (labels, rules) in policies.items():
+            if component not in present:
+                continue
             self._add(
                 _istio_spec(
                     _POLICY_IDS["authorization_policy"].format(component.value),

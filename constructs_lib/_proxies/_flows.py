@@ -10,8 +10,9 @@ from hub_runtime.frozen import frozen
 __all__ = [
     "Flow",
     "IngressTarget",
+    "components",
+    "hub_written_flows",
     "in_path_flows",
-    "route_writer_flows",
     "route_writer_ingress_flows",
 ]
 
@@ -47,20 +48,26 @@ def in_path_flows(hub_port: int, proxy_api_port: int) -> tuple[Flow, ...]:
     )
 
 
-def route_writer_flows(hub_port: int, proxy_api_port: int) -> tuple[Flow, ...]:
-    """A proxy outside the data path (it writes routes the ingress gateway follows): no proxy
-    forwards anything, and the proxy only answers the hub's API calls."""
-    return (
-        Flow(Component.SINGLEUSER, Component.HUB, hub_port),
-        Flow(Component.HUB, Component.PROXY, proxy_api_port),
-        Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
-    )
-
-
 def route_writer_ingress_flows(ingress: NetworkPeer, hub_port: int) -> tuple[Flow, ...]:
-    """What the gateway in front of a proxy outside the data path reaches: the hub and user
-    servers, through the routes that proxy writes."""
+    """What the gateway in front of routes written for it (no proxy in the data path)
+    reaches: the hub and user servers."""
     return (
         Flow(ingress, Component.HUB, hub_port),
         Flow(ingress, Component.SINGLEUSER, USER_PORT),
     )
+
+
+def hub_written_flows(hub_port: int) -> tuple[Flow, ...]:
+    """Routes the hub writes itself (VirtualServices): no proxy at all; user servers call the
+    hub's API and the hub calls them."""
+    return (
+        Flow(Component.SINGLEUSER, Component.HUB, hub_port),
+        Flow(Component.HUB, Component.SINGLEUSER, USER_PORT),
+    )
+
+
+def components(flows: tuple[Flow, ...]) -> set[Component]:
+    """The components with pods of their own: those a flow names (a proxy whose routes the
+    hub writes has none, so no policy selects its pods)."""
+    named = {flow.target for flow in flows}
+    return named | {flow.source for flow in flows if isinstance(flow.source, Component)}

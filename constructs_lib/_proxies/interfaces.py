@@ -25,12 +25,22 @@ from hub_runtime.frozen import frozen
 if TYPE_CHECKING:
     from constructs_lib._proxies.routes import RouteStore
 
-__all__ = ["HubLimits", "IHub", "IJupyterHub", "IProxy", "IngressTarget", "removed_name"]
+__all__ = [
+    "HubLimits",
+    "IHub",
+    "IJupyterHub",
+    "IProxy",
+    "IngressTarget",
+    "VirtualServiceRoutes",
+    "removed_name",
+]
 
 # Names that were public, and what replaced each.
 _REMOVED = {
     "IMeshRoutedProxy": "IProxy: a proxy with no ingress_target writes its routes for the "
     "Gateway its route_gateway_name names",
+    "DEFAULT_ISTIO_PROXY_IMAGE": "nothing: IstioProxy runs no image (the hub writes the "
+    "VirtualServices itself)",
 }
 
 
@@ -45,6 +55,23 @@ def removed_name(module: str, name: str) -> Exception:
 
 def __getattr__(name: str) -> object:
     raise removed_name(__name__, name)
+
+
+@frozen(kw_only=True)
+class VirtualServiceRoutes:
+    """The hub writes each of its routes as an Istio VirtualService in its namespace, bound to
+    its release's Gateway (``IstioProxy``), instead of calling a proxy's API; its Role grants
+    the VirtualService verbs it calls.
+
+    Fields:
+        name_prefix: the prefix of the VirtualServices' names and route annotation; default
+            ``Derived.FROM_RELEASE``, the hub's release.
+        cluster_domain: the cluster's DNS domain (a route's target Service is
+            ``<service>.<namespace>.svc.<cluster domain>``); default ``cluster.local``.
+    """
+
+    name_prefix: str | Derived = Derived.FROM_RELEASE
+    cluster_domain: str = "cluster.local"
 
 
 @frozen(kw_only=True)
@@ -67,6 +94,8 @@ class HubLimits:
             hub then refuses that image; default none.
         hub_extra: the extra of pyproject.toml with those packages, which the Dockerfile
             installs with ``--build-arg HUB_EXTRAS=<extra>``; default none.
+        virtual_services: the hub writes its routes as VirtualServices itself (and calls
+            no proxy API); default ``None``.
     """
 
     max_named_servers: int | None = None
@@ -79,6 +108,7 @@ class HubLimits:
     hub_env: tuple[Mapping[str, Any], ...] = ()
     hub_packages: tuple[str, ...] = ()
     hub_extra: str = ""
+    virtual_services: VirtualServiceRoutes | None = None
 
 
 @runtime_checkable
@@ -136,9 +166,10 @@ class IProxy(Protocol):
     how requests reach the hub and user servers through it.
 
     Two kinds exist: one in the data path (``CHProxy``: every request goes through its public
-    port, ``ingress_target``) and one that only writes routes for an Istio Gateway
-    (``IstioProxy``: no ``ingress_target``, a ``route_gateway_name``). Constructs ask these
-    members, so a later proxy needs no change to them."""
+    port, ``ingress_target``) and routes written for an Istio Gateway (``IstioProxy``: no
+    ``ingress_target``, a ``route_gateway_name``; the hub writes them, so its pods, Service
+    and account are the hub's and no flow names the proxy). Constructs ask these members, so
+    a later proxy needs no change to them."""
 
     @property
     def hub(self) -> IHub: ...

@@ -131,11 +131,45 @@ class ClusterApi(KubernetesEmulator):
             async with self._admission:
                 self._admit_create(request, kind)
                 return await super()._handle(request)
+        if request.action in (action.UPDATE, action.DELETE) and request.name:
+            self._check_precondition(request, kind)
         if request.action == action.UPDATE and isinstance(request.data, dict):
             request.data.setdefault("metadata", {})["resourceVersion"] = self._version()
         if request.action == action.DELETE and kind == POD and request.name:
             return await self._delete_pod(request)
         return await super()._handle(request)
+
+    def _check_precondition(self, request: Request, kind: Kind) -> None:
+        """Optimistic concurrency, as the API server's generic store does it (Kubernetes
+        1.33, k8s.io/apiserver pkg/registry/generic/registry/store.go): a patch whose result
+        names a resourceVersion other than the stored one (``Store.Update``: "the object has
+        been modified"), and a delete whose ``preconditions.resourceVersion`` differs
+        (``Store.Delete``, ``Preconditions.Check``), are refused with 409 Conflict."""
+        stored = self.lookup(kind, request.namespace, request.name or "")
+        data = request.data if isinstance(request.data, dict) else {}
+        if stored is None:
+            return  # kmock's 404
+        current = stored["metadata"].get("resourceVersion")
+        if request.action == action.UPDATE:
+            wanted = (data.get("metadata") or {}).get("resourceVersion")
+            why = (
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again"
+            )
+        else:
+            wanted = (data.get("preconditions") or {}).get("resourceVersion")
+            why = (
+                f"Precondition failed: ResourceVersion in precondition: {wanted}, "
+                f"ResourceVersion in object meta: {current}"
+            )
+        if wanted is not None and wanted != current:
+            qualified = f"{kind.plural}.{kind.group}" if kind.group else kind.plural
+            raise KubernetesError(
+                status=409,
+                reason="Conflict",
+                details={"kind": kind.plural, "name": request.name},
+                message=f'Operation cannot be fulfilled on {qualified} "{request.name}": {why}',
+            )
 
     def _authenticate(self, request: Request) -> User:
         header = request.headers.get("Authorization", "")

@@ -31,7 +31,7 @@ from hub_runtime.settings import (
 )
 from tests.cluster.cluster import Cluster
 from tests.cluster.containers import DEFAULT_CLASS_ANNOTATION
-from tests.cluster.kinds import kind_of, kind_of_manifest
+from tests.cluster.kinds import Kind, kind_of, kind_of_manifest
 from tests.cluster.network import is_ready
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.processes import ISSUER, PROXY_TOKEN, idp_jwt_settings
@@ -171,13 +171,19 @@ def deployed(
     *,
     culler: tuple[int, int] | None = None,
     timeout: float = 90,
+    manifests: list[dict[str, Any]] | None = None,
+    external: frozenset[tuple[str, str]] | None = None,
+    kinds: frozenset[Kind] = frozenset(),
 ) -> Iterator[Deployed]:
-    manifests = app_manifests(app)
+    """``app`` of ``dist/``, or ``manifests`` (a chart's, named ``app``) needing the objects
+    ``external``; ``kinds`` the API serves besides the manifests' (what a program of the app
+    writes)."""
+    if manifests is None:
+        manifests = app_manifests(app)
     found = [s for m in manifests if (s := _with_test_settings(m, jwks_url, culler))]
     assert len(found) == 1, f"dist/{app} has {len(found)} hub settings ConfigMaps"
-    prerequisites = [
-        _prerequisite(kind, name, manifests) for kind, name in sorted(external_objects(app))
-    ]
+    needed = external_objects(app) if external is None else external
+    prerequisites = [_prerequisite(kind, name, manifests) for kind, name in sorted(needed)]
     namespaces = [m for m in manifests if m["kind"] == "Namespace"]
     namespace = namespaces[0]["metadata"]["name"]
     # Namespaces of other installations the app puts objects into (Istio's gateways').
@@ -187,18 +193,20 @@ def deployed(
             {m["metadata"].get("namespace", namespace) for m in manifests} - {namespace}
         )
     ]
-    kinds = {kind_of_manifest(m) for m in manifests + prerequisites}
-    with Cluster(namespace, kinds, VAULT, workdir) as cluster:
+    served = {kind_of_manifest(m) for m in manifests + prerequisites} | kinds
+    with Cluster(namespace, served, VAULT, workdir) as cluster:
         cluster.apply(namespaces)
         cluster.apply(prerequisites)
         cluster.apply(m for m in manifests if m["kind"] != "Namespace")
         _wait_for_workloads(cluster, manifests, timeout)
-        proxy = next(
-            m
+        services = {
+            m["metadata"]["labels"].get("app.kubernetes.io/component"): m
             for m in manifests
             if m["kind"] == "Service"
-            and m["metadata"]["labels"].get("app.kubernetes.io/component") == "proxy"
-        )
+        }
+        # No proxy Service where the hub writes its routes itself (IstioProxy): the hub's,
+        # as the gateway reaches it for every path of the hub's hosts.
+        proxy = services.get("proxy") or services["hub"]
         service = cluster.run(
             cluster.admin.get(kind_of("Service"), namespace, proxy["metadata"]["name"])
         )
@@ -209,7 +217,7 @@ def deployed(
             cluster,
             found[0],
             f"http://{address}:{ports['http']}",
-            f"http://{address}:{ports['http-api']}",
+            f"http://{address}:{ports.get('http-api', ports['http'])}",
         )
 
 

@@ -141,7 +141,8 @@ def calls(manifests: list[dict[str, Any]]) -> Iterator[Call]:
     settings = _settings(manifests)
     # Not connect_url: the hub's own Service is what it gives user servers and its managed
     # services (the culler, below, is given loopback instead); the hub itself never calls it.
-    urls = {"proxy API": settings.proxy_api_url}
+    # With its routes as VirtualServices (IstioProxy) the hub calls no proxy API.
+    urls = {"proxy API": settings.proxy_api_url} if settings.virtual_services is None else {}
     if settings.auth.jwt is not None and settings.auth.jwt.jwks_url:
         urls["JWKS"] = settings.auth.jwt.jwks_url
     if settings.login is not None:
@@ -162,7 +163,7 @@ def calls(manifests: list[dict[str, Any]]) -> Iterator[Call]:
     ]
     assert urlsplit(url).hostname in ("127.0.0.1", "::1"), url
     workloads = _workloads(manifests)
-    for source in ("hub", "proxy"):
+    for source in (s for s in ("hub", "proxy") if s in workloads):  # IstioProxy: no proxy pods
         template = workloads[source]["spec"]["template"]
         for container in template["spec"]["containers"]:
             for arg in container.get("args", []):
