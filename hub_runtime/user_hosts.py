@@ -9,6 +9,7 @@ the idna hook's names (JupyterHub 5), under the configured wildcard."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -16,10 +17,15 @@ from urllib.parse import urlsplit
 
 from hub_runtime.settings import UserHostSettings
 
-__all__ = ["ORIGIN_ARG", "apply_user_hosts", "own_origin_args", "user_domain"]
+__all__ = ["ORIGIN_ARG", "apply_user_hosts", "distinct_label", "own_origin_args", "user_domain"]
 
 # The user server argument naming the browser Origins it accepts (hub_runtime.config's).
 ORIGIN_ARG = "--ServerApp.allow_origin_pat="
+# Hex digits of the name's SHA-256 in a hashed label: 96 bits, where JupyterHub 5's 7 (28
+# bits) let a chosen name share another user's host, and so her origin, after about 2**28
+# tries. ``u-`` + 8 characters + ``--`` + these stays well inside a 63-character label.
+_HASH_DIGITS = 24
+_HASHED = re.compile(r"u-.+--[0-9a-f]{7}")
 
 
 def user_domain(hosts: UserHostSettings) -> str:
@@ -39,10 +45,24 @@ def apply_user_hosts(c: Any, hosts: UserHostSettings) -> None:
     hub.public_url = hosts.hub_url.rstrip("/") + "/"
 
     def subdomain_hook(name: str, _hub_domain: str, kind: str) -> str:
-        return str(subdomain_hook_idna(name, domain, kind))
+        return distinct_label(name, str(subdomain_hook_idna(name, domain, kind)), kind)
 
     hub.subdomain_hook = subdomain_hook
     c.Spawner.pre_spawn_hook = _own_origin
+
+
+def distinct_label(name: str, host: str, kind: str) -> str:
+    """``host`` (the idna hook's) with its hashed user label's hash lengthened. JupyterHub's
+    ``_strict_dns_safe_encode`` hashes every name it cannot use as it is (``--`` in it, or
+    neither safe nor IDNA-encodable) into ``u-<stub>--<7 hex>`` (``_trim_and_hash``). No other
+    label it makes has that form: a name kept as it is holds no ``--``, an IDNA one starts
+    with ``xn--``."""
+    label, dot, domain = host.partition(".")
+    if kind != "user" or not _HASHED.fullmatch(label):
+        return host
+    stub = label[: label.rindex("--")]
+    digest = hashlib.sha256(name.encode("utf8")).hexdigest()[:_HASH_DIGITS]
+    return f"{stub}--{digest}{dot}{domain}"
 
 
 def own_origin_args(args: Sequence[str], server_host: str) -> list[str]:

@@ -3,6 +3,7 @@ refused with the prop's name. The browser proves what it buys (tests/test_browse
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import cdk8s
@@ -170,6 +171,30 @@ def test_runtime_names_servers_under_the_wildcard() -> None:
     assert hook("alice", HUB, "user") == "alice.users.example.org"
     assert hook("jürgen", HUB, "user") == "xn--jrgen-kva.users.example.org"
     assert hook("culler", HUB, "service") == "culler--service.users.example.org"
+
+
+def test_names_jupyterhub_hashes_get_hosts_of_their_own() -> None:
+    """JupyterHub 5's idna hook hashes a name it cannot use as a label into 7 hex digits (28
+    bits): these two names, valid under the default user_pattern, share its host (and so an
+    origin). Here the hash is 24 digits; the names it keeps are unchanged (above)."""
+    from jupyterhub.utils import subdomain_hook_idna
+
+    c = Config()
+    apply_user_hosts(
+        c, UserHostSettings(hub_url=f"https://{HUB}", user_url="https://*.users.example.org")
+    )
+    hook = c.JupyterHub.subdomain_hook
+    first, second = "abcdefgh_5640", "abcdefgh_16935"
+    stock = {subdomain_hook_idna(name, "users.example.org", "user") for name in (first, second)}
+    assert stock == {"u-abcdefgh--764b9e8.users.example.org"}
+    ours = [hook(name, HUB, "user") for name in (first, second)]
+    assert ours == [
+        "u-abcdefgh--764b9e86775d0a3e4b16ec46.users.example.org",
+        "u-abcdefgh--764b9e8ba6ed8159139c333b.users.example.org",
+    ]
+    for name in ("alice@example.org", "a--b", "x" * 300, "Ünïcödé"):
+        label = hook(name, HUB, "user").removesuffix(".users.example.org")
+        assert re.fullmatch(r"u-[a-z0-9]{1,8}--[0-9a-f]{24}", label), label
 
 
 def test_each_server_accepts_its_own_origin_and_the_hubs_only() -> None:
