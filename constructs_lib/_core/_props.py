@@ -139,9 +139,11 @@ def merge_props(scope: Construct, options: T | None, props: dict[str, Any], kind
         options = kind()
     elif not isinstance(options, kind):
         raise invalid(scope, "options", options, f"must be {type_name(kind)}")
+    # The path (a jsii round trip) only for the error.
     if any(old in props for old in renamed_fields(kind)):
-        check_renamed(kind, props, scope.node.path)  # the path only for the error
-    check_removed(kind, props, scope.node.path)
+        check_renamed(kind, props, scope.node.path)
+    if any(old in props for old in getattr(kind, _REMOVED, {})):
+        check_removed(kind, props, scope.node.path)
     fields = {spec.name for spec in dataclasses.fields(options)}  # type: ignore[arg-type]
     for name in props:
         if name not in fields:
