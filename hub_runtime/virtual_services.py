@@ -521,7 +521,10 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
 
     async def _repair(self, api: Any, item: dict[str, Any], held: list[dict[str, Any]]) -> None:
         """Write ``item`` again as build() would, if it says otherwise (a route the writer
-        refuses now is left to check_routes, which deletes it as stale)."""
+        refuses now is left to check_routes, which deletes it as stale). Best effort: a
+        write the API refuses or does not answer is logged and tried again at the next
+        listing, never raised, since one object must not stop the hub's start or the
+        checking of every other route."""
         try:
             wanted = self.build(held)
         except ValueError:
@@ -534,9 +537,10 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
             try:
                 await self._write(api, name, item, held)
             except ApiException as error:
-                if error.status not in (404, 409):
-                    raise
-                # Changed meanwhile: the next listing sees it again.
+                if error.status not in (404, 409):  # else changed meanwhile: seen next time
+                    self.log.error("Could not rewrite %s: %s %s", name, error.status, error.reason)
+            except Exception as error:  # a timeout, a connection the API dropped
+                self.log.error("Could not rewrite %s: %r", name, error)
 
 
 # What JupyterHub.proxy_class names (an import string the hub resolves at start).

@@ -22,7 +22,12 @@ import pytest
 import yaml
 
 from constructs_lib import DEFAULT_STORAGE_CLASS, IstioIngress, IstioProxyOptions
-from hub_runtime.virtual_services import VirtualServiceProxy, decode_routes, virtual_service_name
+from hub_runtime.virtual_services import (
+    VirtualServiceProxy,
+    decode_routes,
+    group_of,
+    virtual_service_name,
+)
 from tests.cluster.client import ApiError
 from tests.cluster.cluster import Cluster
 from tests.cluster.deployment import Deployed, deployed
@@ -350,6 +355,47 @@ def test_objects_that_say_otherwise_are_written_again(
     version = _stored(cluster)[name]["metadata"]["resourceVersion"]
     asyncio.run(writer.get_all_routes())
     assert _stored(cluster)[name]["metadata"]["resourceVersion"] == version  # nothing to do
+
+
+@pytest.mark.parametrize("refusal", ["422", "timeout"])
+def test_a_refused_rewrite_stops_no_other(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: str,
+) -> None:
+    """The API refusing one object's rewrite (a validating webhook's 422) or not answering
+    it is logged: the listing still returns every route and rewrites the other objects, so
+    the hub starts and checks its routes (JupyterHub awaits get_all_routes before it
+    listens)."""
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    cluster, writer = writer_cluster
+    for user in ("alice", "bob"):
+        asyncio.run(
+            writer.add_route(f"{user}.users.example.org/user/{user}/", TARGET, {"user": user})
+        )
+    # Both objects now say other than the writer would write: the Gateway changed.
+    writer.gateway = "other-gateway"
+    alice = virtual_service_name("jupyterhub", group_of("alice.users.example.org/user/alice/"))
+    write = writer._write
+
+    async def refuse_alice(api: Any, name: str, *args: Any) -> Any:
+        if name != alice:
+            return await write(api, name, *args)
+        if refusal == "timeout":
+            raise TimeoutError
+        raise ApiException(status=422, reason="denied by an admission webhook")
+
+    monkeypatch.setattr(writer, "_write", refuse_alice)
+    routes = asyncio.run(writer.get_all_routes())
+    assert {spec.split("/", 1)[0] for spec in routes} == {
+        "alice.users.example.org",
+        "bob.users.example.org",
+    }
+    stored = _stored(cluster)
+    assert stored[alice]["spec"]["gateways"] == ["jupyterhub"]  # refused: left as it was
+    others = [item for name, item in stored.items() if name != alice]
+    assert others and all(item["spec"]["gateways"] == ["other-gateway"] for item in others)
 
 
 def test_a_hung_api_server_times_out(
