@@ -353,7 +353,9 @@ def main() -> None:
                             flush=True,
                         )
         if "burst" in parts:
-            users = max(sizes.users) if "restart" in parts else sizes.running + sizes.burst
+            # At the largest size measured or asked for; else as few users as the burst needs.
+            given = "restart" in parts or args.users is not None
+            users = max(sizes.users) if given else sizes.running + sizes.burst
             for hub in hubs:
                 add_users(hub, max(users, sizes.running + sizes.burst))
             names_ = [f"u{i}" for i in range(sizes.running, sizes.running + sizes.burst)]

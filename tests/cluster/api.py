@@ -327,6 +327,24 @@ class ClusterApi(KubernetesEmulator):
         finally:
             await bus.unmark(marker)
 
+    async def changes(self, kind: Kind, namespace: str) -> AsyncIterator[dict[str, Any]]:
+        """A watch of the namespace's objects of ``kind`` for machinery in the API's own
+        process, without HTTP: every stored object as ADDED, then each change from the
+        store's event bus, marked under the store's lock with the listing (as
+        ``_listed_then_changed``). An event's object is the stored one, as it is now."""
+        bus = self._buses[_key(kind)]
+        async with self._lock:
+            marker = await bus.mark()
+            listed = self.listing(kind, namespace)
+        try:
+            for raw in listed:
+                yield {"type": "ADDED", "object": raw}
+            async for event in bus.stream(since=marker):
+                if event.get("object", {}).get("metadata", {}).get("namespace") == namespace:
+                    yield event
+        finally:
+            await bus.unmark(marker)
+
 
 def _key(kind: Kind) -> resource:
     return resource(kind.group, kind.version, kind.plural)

@@ -174,6 +174,7 @@ class VirtualAddress:
         # kube-proxy's "statistic --mode random": every endpoint alike, chosen per connection.
         live = [s.http for k in self.keys if (s := self.servers.get(k)) and s.http is not None]
         if not live:  # the endpoint's server stopped before its rule went
+            _note(f"{self._socket.getsockname()}: no server of {self.keys} to take a connection")
             connection.close()
             return
         random.choice(live).handle_stream(IOStream(connection), address)
@@ -225,10 +226,12 @@ async def _serve() -> None:
             _say({"failed": key, "error": repr(error)})
             return
         servers[key] = server
+        _note(f"server {key} at {server.ip}:{server.port}")
         _say({"started": key, "at": time.time()})
 
     def route(command: dict[str, Any]) -> None:
         address = (command["ip"], int(command["port"]))
+        _note(f"route {address[0]}:{address[1]} -> {command['keys']}")
         if not command["keys"]:
             # No endpoint: kube-proxy's REJECT rule, a refused connection.
             if (virtual := routes.pop(address, None)) is not None:
@@ -249,11 +252,18 @@ async def _serve() -> None:
         elif command["op"] == "route":
             route(command)
         elif command["op"] == "stop" and command["key"] in servers:
+            _note(f"stop {command['key']}")
             await servers.pop(command["key"]).stop()
+            _note(f"stopped {command['key']}")
     for virtual in routes.values():
         virtual.close()
     for server in servers.values():
         await server.stop()
+
+
+def _note(message: str) -> None:
+    """A line of the pool's log (its stderr), for what a failed spawn's cause may be."""
+    sys.stderr.write(f"{datetime.now(UTC).isoformat(timespec='milliseconds')} {message}\n")
 
 
 def _say(message: dict[str, Any]) -> None:

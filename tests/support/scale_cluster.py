@@ -25,7 +25,7 @@ import json
 import random
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,20 +199,40 @@ class NodeServiceRules(ServiceProxy):
     (``light_servers.VirtualAddress``). An endpoint is a pod the selector matches and
     ``is_ready`` holds for; a targetPort other than the port its server listens on has
     nothing to DNAT to, as a pod with no such port would refuse it. Cluster DNS is the
-    hosts file, as in the test cluster."""
+    hosts file, as in the test cluster.
+
+    kube-proxy learns of Services and endpoints through watches and writes its rules
+    within its ``minSyncPeriod`` (1 s by default). Here it reads the API's change stream in
+    the API's own process (``ClusterApi.changes``), not an HTTP watch: in a burst the test
+    API's one thread is busy all the time, and its HTTP watches fell behind by more than
+    the 30 s the hub waits for a started server to answer, while KubeSpawner, which lists
+    its pods again every 10 s, had seen the pod running: spawns of ours failed on that lag,
+    which a cluster's API server does not have."""
 
     def __init__(
-        self, client: ApiClient, namespace: str, hosts: HostsFile, pool: LightPool
+        self,
+        client: ApiClient,
+        namespace: str,
+        hosts: HostsFile,
+        pool: LightPool,
+        changes: Callable[[Kind, str], AsyncIterator[dict[str, Any]]],
     ) -> None:
         super().__init__(client, namespace, hosts)
         self.pool = pool
+        self.changes = changes
         self._services: dict[str, dict[str, Any]] = {}
         # Services by their selector: (its sorted keys, their values) -> names. A pod's
         # change looks up the Services that select it, one look-up per distinct set of
         # keys (every per-user Service has the same), not a match against each of thousands.
         self._by_selector: dict[tuple[str, ...], dict[tuple[Any, ...], set[str]]] = {}
-        # Service name -> its endpoints, the names of the ready pods it selects.
+        # Service name -> its endpoints, the names of the ready pods it selects; and the
+        # other way round. An event's object is the stored one, changed in place: what an
+        # earlier event showed is kept here, not read again from it.
         self._endpoints: dict[str, set[str]] = {}
+        self._member_of: dict[str, set[str]] = {}
+        # Service name -> its selector's key in _by_selector, and the addresses ruled for it.
+        self._selector_of: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+        self._addresses_of: dict[str, list[tuple[str, int]]] = {}
         # (ClusterIP, port) -> the endpoint pods' uids last written for it.
         self._rules: dict[tuple[str, int], frozenset[str]] = {}
 
@@ -221,45 +241,57 @@ class NodeServiceRules(ServiceProxy):
         self._rules.clear()
 
     async def _watch_pods(self) -> None:
-        async for event in self.client.watch(POD, self.namespace):
+        async for event in self.changes(POD, self.namespace):
             pod = event["object"]
             name = pod["metadata"]["name"]
-            before = self._pods.pop(name, None)
-            if event["type"] != "DELETED":
+            deleted = event["type"] == "DELETED"
+            if deleted:
+                self._pods.pop(name, None)
+            else:
                 self._pods[name] = pod
-            now_selecting = self._selecting(pod) if event["type"] != "DELETED" else set()
-            for service in self._selecting(before) | now_selecting:
-                if service in now_selecting and is_ready(pod):
+            selecting = set() if deleted or not is_ready(pod) else self._selecting(pod)
+            before = self._member_of.pop(name, set())
+            if selecting:
+                self._member_of[name] = selecting
+            for service in before | selecting:
+                if service not in self._services:
+                    continue
+                if service in selecting:
                     self._endpoints[service].add(name)
                 else:
                     self._endpoints[service].discard(name)
                 self._sync(self._services[service])
 
     async def _watch_services(self) -> None:
-        async for event in self.client.watch(SERVICE, self.namespace):
+        async for event in self.changes(SERVICE, self.namespace):
             service = event["object"]
             name = service["metadata"]["name"]
-            old = self._services.pop(name, None)
-            if old is not None:
-                keys, values = _selector_key(old)
-                self._by_selector.get(keys, {}).get(values, set()).discard(name)
-                self._endpoints.pop(name, None)
-                if event["type"] == "DELETED" or _addresses(old) != _addresses(service):
-                    for address in _addresses(old):
-                        self._write(address, frozenset())
-            if event["type"] == "DELETED":
+            deleted = event["type"] == "DELETED"
+            if (key := self._selector_of.pop(name, None)) is not None:
+                self._by_selector.get(key[0], {}).get(key[1], set()).discard(name)
+            for pod in self._endpoints.pop(name, set()):
+                self._member_of.get(pod, set()).discard(name)
+            now = [] if deleted else _addresses(service)
+            for address in self._addresses_of.pop(name, []):
+                if address not in now:
+                    self._write(address, frozenset())
+            if deleted:
+                self._services.pop(name, None)
                 self.hosts.remove(name)
                 continue
+            if name not in self._services:
+                self._add_names(service)
             self._services[name] = service
-            keys, values = _selector_key(service)
+            keys, values = self._selector_of[name] = _selector_key(service)
             self._by_selector.setdefault(keys, {}).setdefault(values, set()).add(name)
             self._endpoints[name] = {
                 pod_name
                 for pod_name, pod in self._pods.items()
                 if keys and is_ready(pod) and _pod_values(pod, keys) == values
             }
-            if old is None:
-                self._add_names(service)
+            for pod in self._endpoints[name]:
+                self._member_of.setdefault(pod, set()).add(name)
+            self._addresses_of[name] = now
             self._sync(service)
 
     def _add_names(self, service: dict[str, Any]) -> None:
@@ -431,7 +463,9 @@ class ScaleCluster(Cluster):
         self.admin = ApiClient(self._session, self.api_url, self.api.issue_token(_MACHINERY))
         self.pool = LightPool(self.workdir / "light-servers.log")
         await self.pool.start()
-        self.proxy = NodeServiceRules(self.admin, self.namespace, self.hosts, self.pool)
+        self.proxy = NodeServiceRules(
+            self.admin, self.namespace, self.hosts, self.pool, self.api.changes
+        )
         self.kubelet = LightKubelet(
             self.admin,
             self.namespace,
