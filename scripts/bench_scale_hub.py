@@ -68,6 +68,9 @@ class Sizes:
     rounds: int
     # Every interval of both sides divided by this in the steady part (simulated time).
     speedup: float = 1.0
+    # The servers running in the steady part, where a --render of figures joined from
+    # several runs had another number than its restarts (None: ``running``).
+    steady_running: int | None = None
 
 
 # Minutes: 90 s of steady state stand for 30 simulated minutes.
@@ -353,7 +356,9 @@ def main() -> None:
                             flush=True,
                         )
         if "burst" in parts:
-            users = max(sizes.users) if "restart" in parts else sizes.running + sizes.burst
+            # At the largest size measured or asked for; else as few users as the burst needs.
+            given = "restart" in parts or args.users is not None
+            users = max(sizes.users) if given else sizes.running + sizes.burst
             for hub in hubs:
                 add_users(hub, max(users, sizes.running + sizes.burst))
             names_ = [f"u{i}" for i in range(sizes.running, sizes.running + sizes.burst)]
@@ -490,7 +495,7 @@ def plot(
     )
     middle.set(title=f"burst of {sizes.burst}", ylabel="hub CPU s per spawn")
     right.set(
-        title=f"steady, {sizes.running} running",
+        title=f"steady, {sizes.steady_running or sizes.running} running",
         xlabel="minutes (simulated)",
         ylabel="proxy RSS MiB",
     )

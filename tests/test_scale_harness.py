@@ -134,6 +134,53 @@ def test_stopped_servers_service_is_collected_with_its_pod(hub: Side) -> None:
     assert "jupyter-bob" not in {pod["metadata"]["name"] for pod in hub.cluster.pods()}
 
 
+def _service(hub: Side, name: str, selector: dict[str, str], target: int) -> str:
+    """A Service made as the cluster's admin; its ClusterIP."""
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"ports": [{"port": 80, "targetPort": target}], "selector": selector},
+    }
+    made = hub.cluster.run(
+        hub.cluster.admin.create(kind_of("Service"), hub.cluster.namespace, manifest)
+    )
+    return str(made["spec"]["clusterIP"])
+
+
+def _get(url: str, timeout: float = 30) -> requests.Response:
+    """The answer at ``url`` once the Service's rule is written (it follows the watch)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return requests.get(url, timeout=10)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_service_address_is_served_by_its_pods_server(hub: Side) -> None:
+    """The scale cluster's kube-proxy is its iptables mode: a Service's address reaches the
+    selected pod's server itself (DNAT), no forwarder between; with no ready pod selected the
+    connection is refused (its REJECT rule). Both sides alike, whatever their own Services."""
+    (pod,) = [p for p in hub.cluster.pods() if p["metadata"]["name"] == "jupyter-ann"]
+    port = pod["spec"]["containers"][0]["ports"][0]["containerPort"]
+    prefix = hub.api("GET", "/users/ann").json()["servers"][""]["url"]
+    ann = {"hub.jupyter.org/username": "ann", "component": "singleuser-server"}
+    assert pod["metadata"]["labels"].items() >= ann.items()
+    nobody = _service(hub, "nobody", {**ann, "hub.jupyter.org/username": "nobody"}, port)
+    elsewhere = _service(hub, "ann-elsewhere", ann, port + 1)
+    address = _service(hub, "ann-direct", ann, port)
+    # The rules follow the Services' watch in order: once the last answers, the two made
+    # before it have theirs.
+    response = _get(f"http://{address}:80{prefix}api")
+    assert (response.status_code, "X-JupyterHub-Version" in response.headers) == (200, True)
+    for refused in (nobody, elsewhere):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://{refused}:80{prefix}api", timeout=10)
+
+
 def test_server_replaces_a_service_left_by_an_earlier_pod(hub: Side) -> None:
     """Ours: a Service of the pod's name left from an earlier pod (its owner gone, not yet
     collected) is deleted and made again, owned by the new pod, so it is not collected with

@@ -17,6 +17,10 @@ and port, each talking to the hub as jupyterhub-singleuser (JupyterHub 5.5,
 Run as ``python -m tests.support.light_servers``; commands are JSON lines on stdin:
 ``{"op": "start", "key": k, "ip": a, "port": p, "env": {...}}`` and ``{"op": "stop", "key":
 k}``; it prints ``{"started": k}`` once the server listens (or ``{"failed": k, "error": e}``).
+``{"op": "route", "ip": a, "port": p, "keys": [k, ...]}`` is a Service's virtual address as
+kube-proxy's iptables mode makes it (``scale_cluster.py``, ``NodeServiceRules``): each
+connection to ``a:p`` is served by one of the servers ``keys``, at random, as if DNAT had
+sent it to that server's own address; with no keys the address refuses connections.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import contextlib
 import json
 import os
 import random
+import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,8 +43,10 @@ from jupyterhub.utils import isoformat, url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.httpserver import HTTPServer
+from tornado.iostream import IOStream
+from tornado.netutil import add_accept_handler, bind_sockets
 
-__all__ = ["LightServer", "main"]
+__all__ = ["LightServer", "VirtualAddress", "main"]
 
 # jupyterhub-singleuser's hub_activity_interval default (extension.py).
 DEFAULT_ACTIVITY_INTERVAL = 300
@@ -151,6 +159,31 @@ class LightServer:
             await self.http.close_all_connections()
 
 
+class VirtualAddress:
+    """A Service's ClusterIP and port: a listening socket whose connections the pool hands to
+    one of its endpoints' servers, in this process, with no byte copied on the way (what the
+    kernel's DNAT amounts to: the connection is the server's own)."""
+
+    def __init__(self, ip: str, port: int, servers: dict[str, LightServer]) -> None:
+        self.servers = servers
+        self.keys: list[str] = []
+        (self._socket,) = bind_sockets(port, address=ip, family=socket.AF_INET)
+        self._remove: Callable[[], None] = add_accept_handler(self._socket, self._accept)
+
+    def _accept(self, connection: socket.socket, address: Any) -> None:
+        # kube-proxy's "statistic --mode random": every endpoint alike, chosen per connection.
+        live = [s.http for k in self.keys if (s := self.servers.get(k)) and s.http is not None]
+        if not live:  # the endpoint's server stopped before its rule went
+            _note(f"{self._socket.getsockname()}: no server of {self.keys} to take a connection")
+            connection.close()
+            return
+        random.choice(live).handle_stream(IOStream(connection), address)
+
+    def close(self) -> None:
+        self._remove()
+        self._socket.close()
+
+
 def _hub_oauth(env: dict[str, str]) -> Any:
     """A ``HubOAuth`` configured as a server's own is: from its environment (the API token
     and URL, the access scopes, the client id, the cookie options...), which its traits'
@@ -193,19 +226,44 @@ async def _serve() -> None:
             _say({"failed": key, "error": repr(error)})
             return
         servers[key] = server
+        _note(f"server {key} at {server.ip}:{server.port}")
         _say({"started": key, "at": time.time()})
 
+    def route(command: dict[str, Any]) -> None:
+        address = (command["ip"], int(command["port"]))
+        _note(f"route {address[0]}:{address[1]} -> {command['keys']}")
+        if not command["keys"]:
+            # No endpoint: kube-proxy's REJECT rule, a refused connection.
+            if (virtual := routes.pop(address, None)) is not None:
+                virtual.close()
+            return
+        if address not in routes:
+            routes[address] = VirtualAddress(*address, servers)
+        routes[address].keys = list(command["keys"])
+
     tasks: set[asyncio.Task[None]] = set()
+    routes: dict[tuple[str, int], VirtualAddress] = {}
     while line := await reader.readline():
         command = json.loads(line)
         if command["op"] == "start":
             task = asyncio.create_task(start(command))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+        elif command["op"] == "route":
+            route(command)
         elif command["op"] == "stop" and command["key"] in servers:
+            _note(f"stop {command['key']}")
             await servers.pop(command["key"]).stop()
+            _note(f"stopped {command['key']}")
+    for virtual in routes.values():
+        virtual.close()
     for server in servers.values():
         await server.stop()
+
+
+def _note(message: str) -> None:
+    """A line of the pool's log (its stderr), for what a failed spawn's cause may be."""
+    sys.stderr.write(f"{datetime.now(UTC).isoformat(timespec='milliseconds')} {message}\n")
 
 
 def _say(message: dict[str, Any]) -> None:

@@ -5,7 +5,11 @@ kubelet, with two changes for thousands of pods on two cores:
 - a user pod's containers are a light user server (``light_servers.py``) in one shared pool
   process, on the pod's own address and its container's port, not a jupyter-server process
   each: the kubelet's part (bind to the node, status through the status subresource,
-  readiness, graceful deletion) is the test kubelet's own.
+  readiness, graceful deletion) is the test kubelet's own;
+- kube-proxy as its default iptables mode is (``NodeServiceRules``): a Service's address is
+  served by its endpoints' servers themselves, with no forwarder between (the test cluster's
+  is a userspace copy of every byte, in the API's thread, which fell behind in bursts of
+  100 Services' connections).
 
 Of the controllers, only the garbage collector (KubeSpawner's per-user Service belongs to its
 pod, and a Service left from a server's previous start would make the next one wait for its
@@ -21,7 +25,7 @@ import json
 import random
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +39,17 @@ from tests.cluster.cluster import _MACHINERY, Cluster
 from tests.cluster.containers import ConfigError, References, environment
 from tests.cluster.kinds import Kind, kind_of
 from tests.cluster.kubelet import NODE_NAME, POD, Kubelet, _PodWorker
-from tests.cluster.network import AddressPool, ServiceProxy
+from tests.cluster.network import (
+    CLUSTER_DOMAIN,
+    SERVICE,
+    AddressPool,
+    HostsFile,
+    ServiceProxy,
+    is_ready,
+)
 from tests.support.manifests import ROOT
 
-__all__ = ["GarbageCollector", "LightPool", "ScaleCluster"]
+__all__ = ["GarbageCollector", "LightPool", "NodeServiceRules", "ScaleCluster"]
 
 # What the garbage collector looks at for owners (KubeSpawner's per-user Service and, with
 # internal SSL, Secret).
@@ -113,6 +124,10 @@ class LightPool:
         self._send({"op": "start", "key": key, "ip": ip, "port": port, "env": env})
         await future
 
+    def route(self, ip: str, port: int, keys: Iterable[str]) -> None:
+        """Connections to ``ip:port`` served by the servers ``keys`` (none: refused)."""
+        self._send({"op": "route", "ip": ip, "port": port, "keys": sorted(keys)})
+
     def end(self, key: str) -> None:
         if self.process is not None and self.process.returncode is None:
             self._send({"op": "stop", "key": key})
@@ -168,6 +183,184 @@ class _LightPod(_PodWorker):
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
         self.kubelet.pool.end(self.uid)
+
+
+class NodeServiceRules(ServiceProxy):
+    """kube-proxy in iptables mode, its default on Linux (Kubernetes 1.31,
+    ``pkg/proxy/iptables/proxier.go``; "Virtual IPs and Service Proxies" in the reference
+    docs): it watches Services and their endpoints and writes kernel rules, and forwards no
+    byte itself. Per Service port, ``syncProxyRules``: with no ready endpoint, a REJECT rule
+    ("has no endpoints": the connection is refused); else ``writeServiceToEndpointRules``, one
+    rule per endpoint, each a ``statistic --mode random`` match of 1/(n-i) ("the final (or only
+    if n == 1) rule is a guaranteed match"), jumping to that endpoint's chain, whose DNAT
+    rewrites the destination to the pod's address and targetPort. The connection is then the
+    pod's own. Here every pod is a light server in the pool, so the pool listens on the
+    Service's address and hands each connection to one of the endpoints' servers at random
+    (``light_servers.VirtualAddress``). An endpoint is a pod the selector matches and
+    ``is_ready`` holds for; a targetPort other than the port its server listens on has
+    nothing to DNAT to, as a pod with no such port would refuse it. Cluster DNS is the
+    hosts file, as in the test cluster.
+
+    kube-proxy learns of Services and endpoints through watches and writes its rules
+    within its ``minSyncPeriod`` (1 s by default). Here it reads the API's change stream in
+    the API's own process (``ClusterApi.changes``), not an HTTP watch: in a burst the test
+    API's one thread is busy all the time, and its HTTP watches fell behind by more than
+    the 30 s the hub waits for a started server to answer, while KubeSpawner, which lists
+    its pods again every 10 s, had seen the pod running: spawns of ours failed on that lag,
+    which a cluster's API server does not have."""
+
+    def __init__(
+        self,
+        client: ApiClient,
+        namespace: str,
+        hosts: HostsFile,
+        pool: LightPool,
+        changes: Callable[[Kind, str], AsyncIterator[dict[str, Any]]],
+    ) -> None:
+        super().__init__(client, namespace, hosts)
+        self.pool = pool
+        self.changes = changes
+        self._services: dict[str, dict[str, Any]] = {}
+        # Services by their selector: (its sorted keys, their values) -> names. A pod's
+        # change looks up the Services that select it, one look-up per distinct set of
+        # keys (every per-user Service has the same), not a match against each of thousands.
+        self._by_selector: dict[tuple[str, ...], dict[tuple[Any, ...], set[str]]] = {}
+        # Service name -> its endpoints, the names of the ready pods it selects; and the
+        # other way round. An event's object is the stored one, changed in place: what an
+        # earlier event showed is kept here, not read again from it.
+        self._endpoints: dict[str, set[str]] = {}
+        self._member_of: dict[str, set[str]] = {}
+        # Service name -> its selector's key in _by_selector, and the addresses ruled for it.
+        self._selector_of: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+        self._addresses_of: dict[str, list[tuple[str, int]]] = {}
+        # (ClusterIP, port) -> the endpoint pods' uids last written for it.
+        self._rules: dict[tuple[str, int], frozenset[str]] = {}
+
+    async def close(self) -> None:
+        await super().close()
+        self._rules.clear()
+
+    async def _watch_pods(self) -> None:
+        async for event in self.changes(POD, self.namespace):
+            pod = event["object"]
+            name = pod["metadata"]["name"]
+            deleted = event["type"] == "DELETED"
+            if deleted:
+                self._pods.pop(name, None)
+            else:
+                self._pods[name] = pod
+            selecting = set() if deleted or not is_ready(pod) else self._selecting(pod)
+            before = self._member_of.pop(name, set())
+            if selecting:
+                self._member_of[name] = selecting
+            for service in before | selecting:
+                if service not in self._services:
+                    continue
+                if service in selecting:
+                    self._endpoints[service].add(name)
+                else:
+                    self._endpoints[service].discard(name)
+                self._sync(self._services[service])
+
+    async def _watch_services(self) -> None:
+        async for event in self.changes(SERVICE, self.namespace):
+            service = event["object"]
+            name = service["metadata"]["name"]
+            deleted = event["type"] == "DELETED"
+            if (key := self._selector_of.pop(name, None)) is not None:
+                self._by_selector.get(key[0], {}).get(key[1], set()).discard(name)
+            for pod in self._endpoints.pop(name, set()):
+                self._member_of.get(pod, set()).discard(name)
+            now = [] if deleted else _addresses(service)
+            for address in self._addresses_of.pop(name, []):
+                if address not in now:
+                    self._write(address, frozenset())
+            if deleted:
+                self._services.pop(name, None)
+                self.hosts.remove(name)
+                continue
+            if name not in self._services:
+                self._add_names(service)
+            self._services[name] = service
+            keys, values = self._selector_of[name] = _selector_key(service)
+            self._by_selector.setdefault(keys, {}).setdefault(values, set()).add(name)
+            self._endpoints[name] = {
+                pod_name
+                for pod_name, pod in self._pods.items()
+                if keys and is_ready(pod) and _pod_values(pod, keys) == values
+            }
+            for pod in self._endpoints[name]:
+                self._member_of.setdefault(pod, set()).add(name)
+            self._addresses_of[name] = now
+            self._sync(service)
+
+    def _add_names(self, service: dict[str, Any]) -> None:
+        name, address = service["metadata"]["name"], service["spec"].get("clusterIP")
+        if not address or address == "None":
+            return
+        names = [name, f"{name}.{self.namespace}", f"{name}.{self.namespace}.svc"]
+        self.hosts.add(address, [*names, f"{name}.{self.namespace}.svc.{CLUSTER_DOMAIN}"])
+
+    def _selecting(self, pod: dict[str, Any] | None) -> set[str]:
+        """The Services whose selector matches the pod (a Service with none selects none)."""
+        if pod is None:
+            return set()
+        names: set[str] = set()
+        for keys, services in self._by_selector.items():
+            if keys:
+                names |= services.get(_pod_values(pod, keys), set())
+        return names
+
+    def _sync(self, service: dict[str, Any]) -> None:
+        ip = service["spec"].get("clusterIP")
+        if not ip or ip == "None":  # headless: DNS only, no rule
+            return
+        endpoints = [self._pods[name] for name in self._endpoints[service["metadata"]["name"]]]
+        for port in service["spec"].get("ports", []):
+            target = port.get("targetPort", port["port"])
+            uids = frozenset(pod["metadata"]["uid"] for pod in endpoints if _serves(pod, target))
+            self._write((ip, int(port["port"])), uids)
+
+    def _write(self, address: tuple[str, int], uids: frozenset[str]) -> None:
+        if self._rules.get(address, frozenset()) == uids:
+            return
+        if uids:
+            self._rules[address] = uids
+        else:
+            self._rules.pop(address, None)
+        self.pool.route(*address, uids)
+
+
+_MISSING = object()
+
+
+def _selector_key(service: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    selector = service["spec"].get("selector") or {}
+    keys = tuple(sorted(selector))
+    return keys, tuple(selector[k] for k in keys)
+
+
+def _pod_values(pod: dict[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...]:
+    """The pod's values of the labels ``keys`` (a missing one as a value no selector has)."""
+    labels = pod["metadata"].get("labels") or {}
+    return tuple(labels.get(k, _MISSING) for k in keys)
+
+
+def _addresses(service: dict[str, Any]) -> list[tuple[str, int]]:
+    address = service["spec"].get("clusterIP")
+    if not address or address == "None":  # headless: DNS only, no rule
+        return []
+    return [(address, int(port["port"])) for port in service["spec"].get("ports", [])]
+
+
+def _serves(pod: dict[str, Any], target: int | str) -> bool:
+    """Whether the pod's light server listens at the port ``target`` names (``_LightPod``:
+    its first container's first port)."""
+    ports = pod["spec"]["containers"][0].get("ports") or [{"containerPort": 8888}]
+    first = ports[0]
+    if isinstance(target, str):
+        return bool(first.get("name") == target)
+    return int(first["containerPort"]) == int(target)
 
 
 class GarbageCollector:
@@ -268,9 +461,11 @@ class ScaleCluster(Cluster):
         self.api_url = f"http://{self.addresses.api}:{port}"
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self.admin = ApiClient(self._session, self.api_url, self.api.issue_token(_MACHINERY))
-        self.proxy = ServiceProxy(self.admin, self.namespace, self.hosts)
         self.pool = LightPool(self.workdir / "light-servers.log")
         await self.pool.start()
+        self.proxy = NodeServiceRules(
+            self.admin, self.namespace, self.hosts, self.pool, self.api.changes
+        )
         self.kubelet = LightKubelet(
             self.admin,
             self.namespace,
