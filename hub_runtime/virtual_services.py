@@ -401,8 +401,11 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
             )
             return
         body = self.build(routes)
-        # A merge patch replaces the lists (the whole spec) and this annotation.
-        patch = {"metadata": {**body["metadata"], "resourceVersion": version}, "spec": body["spec"]}
+        # A merge patch replaces the lists and this annotation; a key of the found spec the
+        # writer does not write (``tcp``, ``exportTo`` added by hand) is removed by a null,
+        # else the object would never read as written and be patched at every listing.
+        spec = {key: None for key in found.get("spec") or {}} | body["spec"]
+        patch = {"metadata": {**body["metadata"], "resourceVersion": version}, "spec": spec}
         await api.patch_namespaced_custom_object(
             *where,
             name,
