@@ -122,6 +122,17 @@ def _stored(cluster: Cluster) -> dict[str, dict[str, Any]]:
     return {item["metadata"]["name"]: item for item in items}
 
 
+def _plant(cluster: Cluster, name: str, annotations: dict[str, str]) -> None:
+    """A VirtualService the writer did not write, with these annotations."""
+    body = {
+        "apiVersion": VIRTUAL_SERVICE.api_version,
+        "kind": "VirtualService",
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {"hosts": ["x.example.org"], "http": []},
+    }
+    cluster.run(cluster.admin.create(VIRTUAL_SERVICE, NAMESPACE, body))
+
+
 def test_the_contract_against_the_api(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
@@ -253,13 +264,7 @@ def test_foreign_and_broken_objects_are_skipped(
     writer.host_routing = False  # the Go proxy's routes were paths on one host
 
     def create(name: str, annotations: dict[str, str]) -> None:
-        body = {
-            "apiVersion": VIRTUAL_SERVICE.api_version,
-            "kind": "VirtualService",
-            "metadata": {"name": name, "annotations": annotations},
-            "spec": {"hosts": ["x.example.org"], "http": []},
-        }
-        cluster.run(cluster.admin.create(VIRTUAL_SERVICE, NAMESPACE, body))
+        _plant(cluster, name, annotations)
 
     key = "jupyterhub.splunk.io/proxy-data"
     create("plain", {})
@@ -560,7 +565,8 @@ def _check_routing(deployment: Deployed) -> None:
     cluster holds, routed by the mesh model (tests/mesh: Istio 1.30.3's gateway rules)."""
     from tests.mesh.authz import Request
     from tests.mesh.hops import check_ingress
-    from tests.mesh.objects import Mesh, Workload
+    from tests.mesh.objects import Mesh
+    from tests.test_istio_proxy import GATEWAY
 
     cluster = deployment.cluster
     # KubeSpawner's: each server's pod and its Service (which the pod owns).
@@ -578,15 +584,7 @@ def _check_routing(deployment: Deployed) -> None:
     user_objects = [*pods, *services]
     written = cluster.run(cluster.admin.list(VIRTUAL_SERVICE, NAMESPACE))
     mesh = Mesh.of(_chart_manifests(), user_objects, written)
-    gateway = Workload(
-        "Deployment",
-        "istio-ingressgateway",
-        "istio-system",
-        {"istio": "ingressgateway"},
-        "istio-ingressgateway-service-account",
-        True,
-        {},
-    )
+    gateway = GATEWAY
     workloads = {w.name: w for w in mesh.workloads if w.kind == "Pod"}
     for host, path, pod in (
         ("alice.users.example.org", "/user/alice/lab/api/kernels", "jupyter-alice--lab"),
@@ -674,13 +672,7 @@ def test_the_hub_writes_each_users_route_on_their_own_host(hub: Deployed) -> Non
             if annotation
             else {}
         )
-        body = {
-            "apiVersion": VIRTUAL_SERVICE.api_version,
-            "kind": "VirtualService",
-            "metadata": {"name": name, "annotations": annotations},
-            "spec": {"hosts": ["x.example.org"], "http": []},
-        }
-        cluster.run(cluster.admin.create(VIRTUAL_SERVICE, NAMESPACE, body))
+        _plant(cluster, name, annotations)
     alice = _routes(hub)["alice.users.example.org/user/alice/"]
 
     _restart_hub(hub)
