@@ -105,8 +105,8 @@ def _decoded(route: object) -> dict[str, Any] | None:
 
 
 def decode_routes(value: object) -> list[dict[str, Any]] | None:
-    """proxy/route.go, ``decodeRoute`` (or a list of such routes); ``None`` for anything
-    that is not (the list skips it, as proxy/list.go does)."""
+    """proxy/route.go, ``decodeRoute`` (or a list of such routes, entries that are none
+    left out); ``None`` when no route is left (the list skips it, as proxy/list.go does)."""
     if not isinstance(value, str):
         return None
     try:
@@ -114,9 +114,8 @@ def decode_routes(value: object) -> list[dict[str, Any]] | None:
     except (binascii.Error, ValueError):
         return None
     routes = [_decoded(item) for item in (decoded if isinstance(decoded, list) else [decoded])]
-    if not routes or any(route is None for route in routes):
-        return None
-    return [route for route in routes if route is not None]
+    # One entry that is no route leaves the others (a group's object holds a user's servers).
+    return [route for route in routes if route is not None] or None
 
 
 # The user a route spec belongs to: its path's first "user/<name>/" (JupyterHub's
@@ -293,9 +292,25 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
     def _hub_hosts(self) -> list[str]:
         return ["*"]
 
+    def _spawner_class(self) -> Any:  # KubeSpawner has no type hints
+        """The hub's spawner class (``JupyterHub.spawner_class``, resolved by the hub), else
+        KubeSpawner (a writer made without a hub)."""
+        spawner_class = getattr(self.app, "spawner_class", None)
+        if isinstance(spawner_class, type) and issubclass(spawner_class, KubeSpawner):
+            return spawner_class
+        return KubeSpawner
+
     def _kubespawner(self, name: str) -> Any:
-        """KubeSpawner's trait ``name`` as configured, else its default."""
-        return self.config.KubeSpawner.get(name, KubeSpawner.class_traits()[name].default())
+        """The spawner's trait ``name`` as configured, else its default: the sections
+        traitlets reads for the spawner class, most general first (``Spawner``,
+        ``KubeSpawner``, then its subclasses': ``Configurable.section_names``), the last
+        setting winning, as the spawners' own value does."""
+        spawner_class = self._spawner_class()
+        value = spawner_class.class_traits()[name].default()
+        for section in spawner_class.section_names():
+            if section in self.config and name in self.config[section]:
+                value = self.config[section][name]
+        return value
 
     async def _api(self) -> Any:
         # KubeSpawner's own call (its k8s_api_* traits): the loaded configuration is global
@@ -379,7 +394,8 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         if found is None:
             return []
         annotations = (found.get("metadata") or {}).get("annotations") or {}
-        return decode_routes(annotations.get(annotation_key(self.name_prefix))) or []
+        decoded = decode_routes(annotations.get(annotation_key(self.name_prefix))) or []
+        return self._ours_of(found["metadata"].get("name"), decoded) or []
 
     async def _write(self, api: Any, name: str, found: dict[str, Any] | None, routes: Any) -> None:
         """Create the object, or replace it if it is still ``found`` (a patch naming its
@@ -504,10 +520,21 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         if not isinstance(annotations, dict) or key not in annotations:
             return None
         name = metadata.get("name")
-        held = decode_routes(annotations[key])
-        if held is None or not all(self._ours(route, name) for route in held):
+        return self._ours_of(name, decode_routes(annotations[key]) or [])
+
+    def _ours_of(self, name: object, decoded: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """The routes of ``decoded`` that are ours in the object ``name``; None if none is.
+        Another entry is dropped when the object is next written (by _repair or a change):
+        kept, it would fail every rewrite, and the running server's route, not listed, would
+        be added again at every poll."""
+        held = [route for route in decoded if self._ours(route, name)]
+        key = annotation_key(self.name_prefix)
+        if not held:
             self.log.warning("Skipping %s: its %s holds no routes of ours", name, key)
             return None
+        if len(held) < len(decoded):
+            dropped = len(decoded) - len(held)
+            self.log.warning("%s: %d entries of its %s are no routes of ours", name, dropped, key)
         return held
 
     def _ours(self, route: dict[str, Any], name: object) -> bool:
@@ -523,18 +550,19 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         return all(isinstance(value, scalars) for value in route["data"].values())
 
     async def _repair(self, api: Any, item: dict[str, Any], held: list[dict[str, Any]]) -> None:
-        """Write ``item`` again as build() would, if it says otherwise (a route the writer
-        refuses now is left to check_routes, which deletes it as stale). Best effort: a
-        write the API refuses or does not answer is logged and tried again at the next
-        listing, never raised, since one object must not stop the hub's start or the
-        checking of every other route."""
+        """Write ``item`` again as build() would, if it says otherwise or holds entries that
+        are no routes of ours (a route the writer refuses now is left to check_routes, which
+        deletes it as stale). Best effort: a write the API refuses or does not answer is
+        logged and tried again at the next listing, never raised, since one object must not
+        stop the hub's start or the checking of every other route."""
         try:
             wanted = self.build(held)
         except ValueError:
             return
-        if item.get("spec") == wanted["spec"]:
-            return
         name = item["metadata"]["name"]
+        stored = decode_routes(item["metadata"]["annotations"][annotation_key(self.name_prefix)])
+        if item.get("spec") == wanted["spec"] and len(stored or []) == len(held):
+            return
         self.log.warning("Rewriting %s: it says other than its routes", name)
         async with self._lock(name):
             try:

@@ -362,6 +362,72 @@ def test_objects_that_say_otherwise_are_written_again(
     assert _stored(cluster)[name]["metadata"]["resourceVersion"] == version  # nothing to do
 
 
+def test_an_entry_that_is_no_route_leaves_the_others(
+    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+) -> None:
+    """A user's object holding her routes and an entry that is none (a spec without its
+    trailing slash, another user's, one that does not decode as a route): her routes are
+    listed, so the running servers are not added again at every poll, the object is written
+    once without the others, and her next server's route is added beside them."""
+    cluster, writer = writer_cluster
+    writer.host_routing = False
+    key = "jupyterhub.splunk.io/proxy-data"
+    alice = {"route_spec": "/user/alice/", "target": TARGET, "data": {"user": "alice"}}
+    others = [
+        {"route_spec": "/user/alice/x", "target": TARGET, "data": {}},
+        {"route_spec": "/user/bob/", "target": TARGET, "data": {"user": "bob"}},
+        "not a route",
+    ]
+    name = virtual_service_name("jupyterhub", "/user/alice/")
+    value = base64.b64encode(json.dumps([alice, *others]).encode()).decode()
+    _plant(cluster, name, {key: value})
+    expected = {"routespec": "/user/alice/", "target": TARGET, "data": {"user": "alice"}}
+    assert asyncio.run(writer.get_all_routes()) == {"/user/alice/": expected}
+    stored = _stored(cluster)[name]
+    assert decode_routes(stored["metadata"]["annotations"][key]) == [expected]
+    assert stored["spec"] == writer.build_route("/user/alice/", TARGET, {})["spec"]
+    version = stored["metadata"]["resourceVersion"]
+    asyncio.run(writer.get_all_routes())
+    assert _stored(cluster)[name]["metadata"]["resourceVersion"] == version
+    asyncio.run(writer.add_route("/user/alice/lab/", LAB, {"user": "alice"}))
+    assert set(asyncio.run(writer.get_all_routes())) == {"/user/alice/", "/user/alice/lab/"}
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        {"Spawner": 7},
+        {"KubeSpawner": 7},
+        {"DynamicKubeSpawner": 7},
+        {"KubeSpawner": 9, "DynamicKubeSpawner": 7},
+    ],
+    ids=lambda sections: "+".join(sections),
+)
+def test_the_spawners_settings_are_read_as_traitlets_reads_them(sections: dict[str, int]) -> None:
+    """The writer calls the API with the hub's spawner's k8s_api_* settings, however they are
+    configured: traitlets gives a DynamicKubeSpawner the sections Spawner, KubeSpawner,
+    DynamicKubeSpawner, the last winning (``Configurable.section_names``)."""
+    from traitlets.config import Config
+
+    from hub_runtime.spawner import DynamicKubeSpawner
+
+    class Hub:
+        spawner_class = DynamicKubeSpawner
+
+    config = Config()
+    for section, seconds in sections.items():
+        config[section].k8s_api_request_timeout = seconds
+    writer = VirtualServiceProxy(config=config, app=Hub(), namespace=NAMESPACE, gateway="x")
+    assert writer._kubespawner("k8s_api_request_timeout") == 7
+    # Without a hub: KubeSpawner's sections only.
+    alone = VirtualServiceProxy(config=config, namespace=NAMESPACE, gateway="x")
+    from kubespawner import KubeSpawner
+
+    default = KubeSpawner.class_traits()["k8s_api_request_timeout"].default()
+    expected = sections.get("KubeSpawner", sections.get("Spawner", default))
+    assert alone._kubespawner("k8s_api_request_timeout") == expected
+
+
 def test_a_key_added_to_an_objects_spec_is_removed_once(
     writer_cluster: tuple[Cluster, VirtualServiceProxy],
 ) -> None:
