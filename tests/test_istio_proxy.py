@@ -255,12 +255,44 @@ def test_gateway_routes_through_the_written_virtual_services(
     assert verdict.destination == workloads[reaches], verdict.reason
 
 
+def test_the_stopped_servers_redirect_is_istios_schema(chart: cdk8s.Chart) -> None:
+    jupyterhub = _app(chart)
+    istio = next(c for c in chart.node.children if isinstance(c, IstioIngress))
+    assert istio.user_virtual_service is not None
+    (redirect,) = [
+        m for m in synth(chart) if m["metadata"]["name"] == f"{jupyterhub.hub.release}-users"
+    ]
+    validate_custom(redirect)
+    assert redirect["spec"]["hosts"] == ["*.users.example.org"]
+
+
 @pytest.mark.parametrize(
     ("host", "path"),
     [
-        # A user with no server: no VirtualService has the host.
-        ("carol.users.example.org", "/user/carol/"),
-        # Alice's host routes alice's paths only: not bob's, nor the hub's.
+        ("carol.users.example.org", "/user/carol/lab?reset"),
+        ("carol.users.example.org:443", "/user/carol/"),
+        # A path of no user on a host without a server: the hub answers it too.
+        ("x.users.example.org", "/hub/login"),
+    ],
+)
+def test_a_user_host_without_a_server_redirects_to_the_hub(
+    routed: tuple[Mesh, dict[str, Workload], list[dict[str, Any]]], host: str, path: str
+) -> None:
+    """Carol's server is not running: the gateway, not the hub, answers on her host with a
+    302 to the hub's host, path kept, where JupyterHub offers to start it (what CHProxy's
+    default route to the hub does)."""
+    mesh, _, _ = routed
+    verdict = check_ingress(mesh, GATEWAY, Request("GET", host, path), 80)
+    assert not verdict.allowed
+    assert verdict.redirect == f"{HUB}{path}", verdict.reason
+    assert verdict.reason.endswith(": 302")
+
+
+@pytest.mark.parametrize(
+    ("host", "path"),
+    [
+        # Alice's host routes alice's paths only: not bob's, nor the hub's (her host's
+        # VirtualService is a virtual host of its own: the wildcard's redirect is not tried).
         ("alice.users.example.org", "/user/bob/lab"),
         ("alice.users.example.org", "/hub/login"),
     ],

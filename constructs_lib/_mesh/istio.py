@@ -546,6 +546,8 @@ class IstioIngress(LibraryConstruct):
             # Its VirtualServices remove no header, so user servers drop the user header
             # themselves, as the route for every path but the hub's does with CHProxy.
             header_filter = self._add(self._user_header_filter(release, hub))
+            if self.user_hosts:
+                self._add(self._stopped_servers(release, labels))
         else:
             self._add(
                 _istio_spec(
@@ -677,7 +679,8 @@ class IstioIngress(LibraryConstruct):
     @property
     def user_virtual_service(self) -> cdk8s.ApiObject | None:
         """The VirtualService of the user servers' own hosts (``/user/`` on the hub's
-        ``user_hosts``); ``None`` without them."""
+        ``user_hosts``; with ``IstioProxy``, whose hub writes each running server's, the
+        redirect of a host without one to the hub); ``None`` without them."""
         return self._user_virtual_service
 
     @property
@@ -726,6 +729,35 @@ class IstioIngress(LibraryConstruct):
     def _add(self, spec: ObjectSpec) -> ObjectSpec:
         self._specs.append(spec)
         return spec
+
+    def _stopped_servers(self, release: str, labels: dict[str, str]) -> ObjectSpec:
+        """A user host without a server running: redirected to the hub's first host, path
+        and query kept (a 302: the server may run there again), where the hub answers it
+        as it answers CHProxy's default route (JupyterHub's ``PrefixRedirectHandler`` sends
+        ``/user/<name>/...`` on to its "not running" page, with a button to start it).
+
+        The hub writes a running server's VirtualService for its exact host, which the
+        gateway serves as a virtual host of its own; Envoy picks the exact domain before
+        this wildcard (Istio 1.30.3 pilot/pkg/networking/core/gateway.go
+        ``buildGatewayHTTPRouteConfig``: a virtual host per intersecting host name), so
+        this object takes only the hosts nothing else serves. It sends nothing to the hub:
+        the gateway answers it, so no request on a user host reaches the hub."""
+        return _istio_spec(
+            "UserHosts",
+            kind="VirtualService",
+            name=f"{release}-users",
+            labels=labels,
+            spec={
+                "gateways": [gateway_name(release)],
+                "hosts": [self.user_hosts],
+                "http": [
+                    {
+                        "name": "stopped-servers",
+                        "redirect": {"authority": self.hosts[0], "redirectCode": 302},
+                    }
+                ],
+            },
+        )
 
     def _servers(self, port: int, tls: IstioTls | None) -> list[dict[str, Any]]:
         """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP

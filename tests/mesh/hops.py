@@ -31,6 +31,8 @@ class Verdict:
     # What the gateway's route removes from the request (lower case), and its retries.
     removed_headers: tuple[str, ...] = ()
     retries: Mapping[str, Any] | None = None
+    # The host and path the gateway redirects the request to, if it answers with one.
+    redirect: str | None = None
 
 
 def target_port(service: Service, port: int, workload: Workload) -> int | None:
@@ -108,5 +110,9 @@ def check_ingress(
     route = ingress(mesh, gateway, request.host, request.path, port, request.method)
     verdict = _deliver(mesh, route, gateway.principal, request)
     return dataclasses.replace(
-        verdict, checked_by=checked_by, removed_headers=route.removed_headers, retries=route.retries
+        verdict,
+        checked_by=checked_by,
+        removed_headers=route.removed_headers,
+        retries=route.retries,
+        redirect=route.redirect,
     )

@@ -154,6 +154,8 @@ class Outbound:
     removed_headers: tuple[str, ...] = ()
     # The route's retries, as written (None: none given, Istio's default applies).
     retries: Mapping[str, Any] | None = None
+    # A redirect the gateway answers with instead (``HTTPRedirect``): the new host and path.
+    redirect: str | None = None
 
 
 def virtual_host_domains(service: Service, proxy_namespace: str) -> set[str]:
@@ -450,9 +452,11 @@ def ingress(
                 f"Gateway {gw.name} on port {port} redirects Host {host!r} to HTTPS "
                 "(tls.httpsRedirect): 301",
             )
-        for vs, route in _gateway_routes(mesh, gw, bare):
+        for vs, route in _gateway_routes(mesh, gw, servers, bare):
             if not route_matches(route, path, method):
                 continue
+            if "redirect" in route:
+                return _redirected(gw, vs, route["redirect"], host, path)
             destination = route["route"][0]["destination"]
             service = resolve(mesh, destination["host"], vs.namespace)
             if service is None:
@@ -498,25 +502,93 @@ def _routes_http(server: GatewayServer) -> bool:
     )
 
 
+def _subset_of(name: str, other: str) -> bool:
+    """pkg/config/host/name.go ``Name.SubsetOf``: every host ``name`` matches, ``other``
+    matches too (``*`` matches all, ``*.suffix`` what ends in ``.suffix``, itself included)."""
+    name, other = name.lower(), other.lower()
+    if other == "*":
+        return True
+    if other.startswith("*."):
+        return name.endswith(other[1:])
+    return name == other
+
+
+def _intersection(server_hosts: Iterable[str], vs_hosts: Iterable[str]) -> list[str]:
+    """pkg/config/host/names.go ``Names.Intersection``: of each pair that overlaps, the more
+    specific host."""
+    result: list[str] = []
+    for server_host in server_hosts:
+        for vs_host in vs_hosts:
+            if _subset_of(server_host, vs_host):
+                chosen = server_host
+            elif _subset_of(vs_host, server_host):
+                chosen = vs_host
+            else:
+                continue
+            if chosen.lower() not in result:
+                result.append(chosen.lower())
+    return result
+
+
+def _virtual_host(domains: Iterable[str], host: str) -> str | None:
+    """The virtual host Envoy picks for ``host`` among ``domains``: an exact domain first,
+    then the longest ``*.suffix`` wildcard, then ``*`` (Envoy's RouteConfiguration
+    ``virtual_hosts`` domain search order, source/common/router/config_impl.cc
+    ``RouteMatcher::findVirtualHost``): one only; its routes alone are tried."""
+    domains = set(domains)
+    if host in domains:
+        return host
+    wildcards = sorted(
+        (d for d in domains if d.startswith("*.") and host.endswith(d[1:])),
+        key=len,
+        reverse=True,
+    )
+    if wildcards:
+        return wildcards[0]
+    return "*" if "*" in domains else None
+
+
 def _gateway_routes(
-    mesh: Mesh, gateway: Gateway, host: str
+    mesh: Mesh, gateway: Gateway, servers: Iterable[GatewayServer], host: str
 ) -> list[tuple[VirtualService, Mapping[str, Any]]]:
-    """The routes a gateway's virtual host for ``host`` holds, in the order Envoy tries them:
-    every VirtualService bound to the Gateway for the host contributes its routes, in
-    creation order (here: manifest order), then catch-all routes (``prefix: /`` or no match,
-    with no header or query match) move to the end, the others keeping their order (Istio's
-    ``buildGatewayHTTPRouteConfig`` in pilot/pkg/networking/core/gateway.go, and
-    ``SortVHostRoutes``/``IsCatchAllRoute`` in pilot/pkg/networking/core/route/route.go)."""
-    routes: list[tuple[VirtualService, Mapping[str, Any]]] = []
+    """The routes of the gateway's virtual host for ``host``, in the order Envoy tries them.
+    Istio's ``buildGatewayHTTPRouteConfig`` (pilot/pkg/networking/core/gateway.go) makes a
+    virtual host per host name a bound VirtualService shares with the server (the more
+    specific of the two: ``Names.Intersection``), each VirtualService adding its routes in
+    creation order (here: manifest order); Envoy picks one virtual host (``_virtual_host``);
+    then catch-all routes (``prefix: /`` or no match, with no header or query match) move to
+    the end, the others keeping their order (``SortVHostRoutes``/``IsCatchAllRoute`` in
+    pilot/pkg/networking/core/route/route.go)."""
+    virtual_hosts: dict[str, list[tuple[VirtualService, Mapping[str, Any]]]] = {}
+    server_hosts = [h.rsplit("/", 1)[-1] for server in servers for h in server.hosts]
     for vs in mesh.virtual_services:
         bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
         if f"{gateway.namespace}/{gateway.name}" not in bound:
             continue
-        if not any(_dns_match(h, host) for h in vs.hosts):
-            continue
-        routes.extend((vs, route) for route in vs.http)
+        for name in _intersection(server_hosts, vs.hosts):
+            virtual_hosts.setdefault(name, []).extend((vs, route) for route in vs.http)
+    chosen = _virtual_host(virtual_hosts, host)
+    routes = virtual_hosts.get(chosen, []) if chosen is not None else []
     ordered = [(vs, r) for vs, r in routes if not _catch_all_route(r)]
     return ordered + [(vs, r) for vs, r in routes if _catch_all_route(r)]
+
+
+def _redirected(
+    gateway: Gateway, vs: VirtualService, redirect: Mapping[str, Any], host: str, path: str
+) -> Outbound:
+    """An ``HTTPRedirect`` route (istio.io/v1.30/docs/reference/config/networking/
+    virtual-service/#HTTPRedirect): the gateway answers with ``redirectCode`` (default 301),
+    the host replaced by ``authority`` and the path by ``uri`` where given, else kept."""
+    if set(redirect) - {"authority", "uri", "redirectCode"}:
+        raise Unmodelled(f"VirtualService {vs.name}: redirect {dict(redirect)} is not modelled")
+    location = f"{redirect.get('authority', host)}{redirect.get('uri', path)}"
+    code = redirect.get("redirectCode", 301)
+    return Outbound(
+        False,
+        f"Gateway {gateway.name} and VirtualService {vs.name} redirect Host {host!r} to "
+        f"{location}: {code}",
+        redirect=location,
+    )
 
 
 def _catch_all_route(route: Mapping[str, Any]) -> bool:
