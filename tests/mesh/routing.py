@@ -440,7 +440,9 @@ def ingress(
             continue
         servers = [s for s in gw.servers if s.port == port and _routes_http(s)]
         servers = [
-            s for s in servers if any(_dns_match(h.rsplit("/", 1)[-1], bare) for h in s.hosts)
+            s
+            for s in servers
+            if any(_dns_match(name, bare) for _, name in _server_hosts(gw, s.hosts))
         ]
         if not servers:
             continue
@@ -450,7 +452,8 @@ def ingress(
                 f"Gateway {gw.name} on port {port} redirects Host {host!r} to HTTPS "
                 "(tls.httpsRedirect): 301",
             )
-        for vs, route in _gateway_routes(mesh, gw, bare):
+        hosts = [h for server in servers for h in _server_hosts(gw, server.hosts)]
+        for vs, route in _gateway_routes(mesh, gw, bare, hosts):
             if not route_matches(route, path, method):
                 continue
             destination = route["route"][0]["destination"]
@@ -498,19 +501,49 @@ def _routes_http(server: GatewayServer) -> bool:
     )
 
 
+def _server_hosts(gateway: Gateway, hosts: Iterable[str]) -> list[tuple[str, str]]:
+    """A Gateway server's hosts as ``(namespace, dns name)``: ``.`` is the Gateway's own
+    namespace, no namespace part is ``*`` (any), and ``*/*`` is ``*`` (Istio 1.30.3
+    pilot/pkg/model/gateway.go ``sanitizeServerHostNamespace``, called by ``MergeGateways``
+    with the Gateway's namespace; pkg/config/host/names.go ``NamesForNamespace``: "If not
+    qualified or qualified with *, the host name is considered to be in every namespace")."""
+    found = []
+    for host in hosts:
+        namespace, slash, name = host.partition("/")
+        if not slash:
+            namespace, name = "*", host
+        elif namespace == ".":
+            namespace = gateway.namespace
+        found.append((namespace, name))
+    return found
+
+
 def _gateway_routes(
-    mesh: Mesh, gateway: Gateway, host: str
+    mesh: Mesh, gateway: Gateway, host: str, server_hosts: Iterable[tuple[str, str]]
 ) -> list[tuple[VirtualService, Mapping[str, Any]]]:
     """The routes a gateway's virtual host for ``host`` holds, in the order Envoy tries them:
     every VirtualService bound to the Gateway for the host contributes its routes, in
     creation order (here: manifest order), then catch-all routes (``prefix: /`` or no match,
     with no header or query match) move to the end, the others keeping their order (Istio's
     ``buildGatewayHTTPRouteConfig`` in pilot/pkg/networking/core/gateway.go, and
-    ``SortVHostRoutes``/``IsCatchAllRoute`` in pilot/pkg/networking/core/route/route.go)."""
+    ``SortVHostRoutes``/``IsCatchAllRoute`` in pilot/pkg/networking/core/route/route.go).
+
+    A VirtualService binds for ``host`` only where a server host of its own namespace (or of
+    ``*``) matches it: ``buildGatewayHTTPRouteConfig`` intersects each VirtualService's hosts
+    with ``host.NamesForNamespace(server.Hosts, virtualService.Namespace)``, and every
+    VirtualService that names the Gateway, of any namespace, is a candidate
+    (pilot/pkg/model/push_context.go ``VirtualServicesForGateway``; ``exportTo`` is not
+    modelled: tests.mesh.objects refuses it)."""
+    server_hosts = list(server_hosts)
     routes: list[tuple[VirtualService, Mapping[str, Any]]] = []
     for vs in mesh.virtual_services:
         bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
         if f"{gateway.namespace}/{gateway.name}" not in bound:
+            continue
+        if not any(
+            namespace in ("*", vs.namespace) and _dns_match(name, host)
+            for namespace, name in server_hosts
+        ):
             continue
         if not any(_dns_match(h, host) for h in vs.hosts):
             continue
