@@ -242,6 +242,14 @@ def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
         (f"{HUB}:443", "/hub/home", "hub"),
         # A user's path on the hub's host is the hub's (it redirects to the user's host).
         (HUB, "/user/alice/lab", "hub"),
+        # A climb out of Bob's path with escaped slashes (and dots): Envoy keeps %2F and
+        # resolves no dot segment in "..%2F.." (tests.mesh.paths), so it stays Bob's path:
+        # his own server on his host, the hub (which serves it as his) on the hub's.
+        ("bob.users.example.org", "/user/bob/..%2F..%2Fuser/alice/lab", "bob"),
+        ("bob.users.example.org", "/user/bob/..%2f..%2fhub/api/users", "bob"),
+        ("bob.users.example.org", "/user/bob/%2e%2e%2F%2e%2e%2Fhub/api/users", "bob"),
+        ("bob.users.example.org", "/user/bob/%2E%2E%2f..%2Fuser/alice/lab", "bob"),
+        (HUB, "/user/bob/..%2F..%2Fhub/api/users", "hub"),
     ],
 )
 def test_gateway_routes_through_the_written_virtual_services(

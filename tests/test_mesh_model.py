@@ -693,6 +693,12 @@ def test_what_is_not_modelled_is_refused(document: dict[str, Any]) -> None:
         ("/hub//api/users", "/hub//api/users"),
         ("/hub%2Fapi/users", "/hub%2Fapi/users"),
         ("/hub;x/api/users", "/hub;x/api/users"),
+        # "..%2F.." is one segment, no dot segment, once %2e is "." (escaped dots resolve only
+        # as a whole segment).
+        ("/user/bob/..%2F..%2Fhub/x", "/user/bob/..%2F..%2Fhub/x"),
+        ("/user/bob/..%2f..%2fhub/x", "/user/bob/..%2f..%2fhub/x"),
+        ("/user/bob/%2e%2e%2F%2e%2e%2Fhub/x", "/user/bob/..%2F..%2Fhub/x"),
+        ("/user/bob/%2E%2E%2f..%2Fhub/x", "/user/bob/..%2f..%2Fhub/x"),
         ("/hub/api/users?next=/../x", "/hub/api/users?next=/../x"),
     ],
 )
