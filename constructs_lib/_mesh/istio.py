@@ -51,13 +51,11 @@ USER_PATH_PREFIX = f"{USER_PATH}/"
 # The namespace part also picks the VirtualServices imported (Istio 1.30.3
 # pilot/pkg/model/virtualservice.go, SelectVirtualServices): none of another namespace.
 _OWN_NAMESPACE = "./*"
-# A Gateway server host's namespace part: which namespaces' VirtualServices may bind to it.
-# Without one it is "*/", any namespace (the Gateway's hosts field in istio/api 1.30.3,
-# networking/v1alpha3/gateway.proto): a VirtualService of any namespace that names this
-# Gateway and the hub's host would take its paths. "." is the Gateway's own namespace
-# (pilot/pkg/model/gateway.go, sanitizeServerHostNamespace, as MergeGateways reads the
-# Gateway), which is the hub's (claim_companion), where every VirtualService that binds to it
-# is: this construct's, and those the hub writes (IstioProxy, in its pod's namespace).
+# A Gateway server host's namespace part says whose VirtualServices bind to it. None is "*/"
+# (istio/api 1.30.3 gateway.proto, Server.hosts): any namespace's could take the hub's host.
+# "." is the Gateway's own (Istio 1.30.3 pilot/pkg/model/gateway.go,
+# sanitizeServerHostNamespace), the hub's (claim_companion), where this construct's
+# VirtualServices and those the hub writes (IstioProxy, in its pod's namespace) are.
 _GATEWAY_NAMESPACE = "."
 _ISTIOD, _OTEL_AGENT = (destination.sidecar_host for destination in MESH_CONTROL_PLANE)
 _KUBERNETES_API = "default/kubernetes.default.svc.cluster.local"
@@ -352,7 +350,9 @@ class IstioIngress(LibraryConstruct):
             packages and fetch data from anywhere.
         user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar (which
             names the hub's Service, istiod and the trace agent); default none. With
-            ``ALLOW_ANY`` a host not named is still reached, as plain TCP passthrough.
+            ``ALLOW_ANY`` a host not named is still reached, as plain TCP passthrough. The
+            namespace part also says whose VirtualServices for the host the pods follow:
+            ``*/`` takes in those of every namespace.
         ext_authz_provider: the mesh config's external auth provider (e.g. ``oauth2-proxy``);
             default ``None``, no CUSTOM AuthorizationPolicy.
         gateway_principal: the gateway's workload identity (SPIFFE, without ``spiffe://``); default

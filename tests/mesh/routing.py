@@ -425,7 +425,8 @@ def ingress(
     mesh: Mesh, gateway: Workload, host: str, path: str, port: int, method: str = "GET"
 ) -> Outbound:
     """Route a request arriving at an ingress gateway workload on ``port``: a Gateway server
-    selecting the workload must list the Host (whatever port it names is dropped: the
+    selecting the workload must list the Host, for the VirtualService's namespace
+    (``_gateway_routes``; whatever port the Host names is dropped: the
     gateway's RouteConfiguration sets ``ignore_port_in_host_matching``, Istio 1.30.3
     pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's
     simulation, pilot/pkg/simulation/traffic.go ``matchVirtualHost``, splits it off with
