@@ -264,6 +264,81 @@ def test_gateway_routes_through_the_written_virtual_services(
     assert verdict.destination == workloads[reaches], verdict.reason
 
 
+@pytest.mark.parametrize(("bare", "reaches"), [(False, "bob"), (True, "tenant")])
+def test_a_tenants_virtual_service_takes_no_users_host(
+    routed: tuple[Mesh, dict[str, Workload], list[dict[str, Any]]], bare: bool, reaches: str
+) -> None:
+    """A VirtualService a tenant writes in its own namespace before Bob's server starts
+    (Istio tries a host's VirtualServices in creation order) names the release's Gateway and
+    Bob's host: the Gateway's ``./`` hosts leave it out, so Bob's own object routes his
+    paths; with the bare hosts of before (``*/``) the tenant got them (tests.mesh.routing
+    ``_gateway_routes``)."""
+    mesh, workloads, _ = routed
+    labels = {"app": "tenant"}
+    tenant = Mesh.of(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "tenant", "namespace": "tenant"},
+                "spec": {"selector": labels, "ports": [{"name": "http", "port": 8888}]},
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "tenant", "namespace": "tenant", "labels": labels},
+                "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 8888}]}]},
+            },
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "VirtualService",
+                "metadata": {"name": "takeover", "namespace": "tenant"},
+                "spec": {
+                    "gateways": ["jupyterhub/jupyterhub"],
+                    "hosts": ["bob.users.example.org"],
+                    "http": [
+                        {
+                            "match": [{"uri": {"prefix": "/user/bob/"}}],
+                            "route": [
+                                {
+                                    "destination": {
+                                        "host": "tenant.tenant.svc.cluster.local",
+                                        "port": {"number": 8888},
+                                    }
+                                }
+                            ],
+                        }
+                    ],
+                },
+            },
+        ]
+    )
+    gateways = [
+        dataclasses.replace(
+            gateway,
+            servers=tuple(
+                dataclasses.replace(s, hosts=tuple(h.rpartition("/")[2] for h in s.hosts))
+                for s in gateway.servers
+            ),
+        )
+        if bare
+        else gateway
+        for gateway in mesh.gateways
+    ]
+    planted = dataclasses.replace(
+        mesh,
+        gateways=gateways,
+        services=[*tenant.services, *mesh.services],
+        workloads=[*tenant.workloads, *mesh.workloads],
+        virtual_services=[*tenant.virtual_services, *mesh.virtual_services],
+    )
+    pods = {**workloads, "tenant": planted.workload(labels)}
+    for method in ("GET", "POST"):
+        request = Request(method, "bob.users.example.org", "/user/bob/api/contents")
+        verdict = check_ingress(planted, GATEWAY, request, 80)
+        assert verdict.allowed and verdict.destination == pods[reaches], verdict.reason
+
+
 @pytest.mark.parametrize(
     ("host", "path"),
     [
