@@ -13,6 +13,12 @@ ServiceEntry's host, the NetworkPolicy admits its address on the port.
 
 The CUSTOM (ext-authz) policy is left out: NCA does not model external authorization,
 which only ever narrows what the gateway lets through.
+
+A Gateway's hosts reach NCA without their namespace part: NCA ignores a host that has one
+(nca/Parsers/GenericGatewayYamlParser.py, ``parse_host_value``: "namespace is not supported
+yet. Ignoring the host") and then refuses the server as having no valid host. The bare host
+binds NCA's VirtualServices of every namespace; the only ones analysed are the app's, in the
+Gateway's namespace, which ``./<host>`` admits too: the same routes either way.
 """
 
 from __future__ import annotations
@@ -50,13 +56,41 @@ def _is_istio(doc: dict[str, Any]) -> bool:
 
 
 def _documents(dist: Path, app: str) -> list[dict[str, Any]]:
-    return [
+    documents = [
         doc
         for path in sorted((dist / app).glob("*.yaml"))
         for doc in yaml.safe_load_all(path.read_text())
         if doc
         and not (doc["kind"] == "AuthorizationPolicy" and doc["spec"].get("action") == "CUSTOM")
     ]
+    return [_bare_gateway_hosts(doc, documents) for doc in documents]
+
+
+def _bare_gateway_hosts(doc: dict[str, Any], documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """An Istio Gateway with its servers' hosts as NCA reads them, without the namespace part
+    (module docstring). Only a part that admits every VirtualService analysed is dropped
+    (``.``, ``*`` or the Gateway's namespace, where they all are); any other would change
+    what binds, and is refused."""
+    if not (_is_istio(doc) and doc["kind"] == "Gateway"):
+        return doc
+    namespace = doc["metadata"].get("namespace")
+    bound = {vs["metadata"].get("namespace") for vs in documents if vs["kind"] == "VirtualService"}
+
+    def bare(host: str) -> str:
+        part, slash, name = host.partition("/")
+        if not slash:
+            return host
+        if part in (".", "*") or part == namespace:
+            if part != "*" and bound - {namespace}:
+                raise ValueError(
+                    f"Gateway {doc['metadata']['name']}: host {host!r} binds only the "
+                    f"VirtualServices of {namespace}, but some analysed are in {sorted(bound)}"
+                )
+            return name
+        raise ValueError(f"Gateway {doc['metadata']['name']}: NCA cannot model host {host!r}")
+
+    servers = [{**s, "hosts": [bare(h) for h in s["hosts"]]} for s in doc["spec"]["servers"]]
+    return {**doc, "spec": {**doc["spec"], "servers": servers}}
 
 
 # What each layer's analysis reads: its policies, and the objects around them.

@@ -145,8 +145,10 @@ def edges(
                 port = server["port"]
                 # An HTTP server with httpsRedirect only answers 301: it routes nothing.
                 redirect = " (301 to https)" if server.get("tls", {}).get("httpsRedirect") else ""
+                # What a browser names: the host without the part that says which
+                # namespaces' VirtualServices bind to it ("./hub.example.org").
                 result.extend(
-                    Edge(CLIENT, here, f"{host}:{port['number']}{redirect}")
+                    Edge(CLIENT, here, f"{host.rpartition('/')[2]}:{port['number']}{redirect}")
                     for host in server.get("hosts", [])
                 )
         elif kind == "VirtualService":

@@ -77,7 +77,7 @@ def test_serves_the_istio_gateway_in_the_gateways_namespace(chart: cdk8s.Chart) 
     assert find(manifests, "Certificate")["metadata"]["namespace"] == GATEWAYS
     (https, _redirect) = find(manifests, "Gateway")["spec"]["servers"]
     assert https["tls"] == {"mode": "SIMPLE", "credentialName": "jupyterhub-tls"}
-    assert https["hosts"] == [HUB, USERS]
+    assert https["hosts"] == [f"./{HUB}", f"./{USERS}"]
 
 
 def test_gateway_listeners(chart: cdk8s.Chart) -> None:

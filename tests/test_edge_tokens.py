@@ -115,7 +115,8 @@ def test_through_devs_virtual_service(running: Running) -> None:
     mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), read_manifests(CLUSTER.parent))
     (gateway,) = mesh.gateways
     pod = next(w for w in mesh.workloads if selects(gateway.selector, w.labels))
-    host = gateway.servers[0].hosts[0]
+    # The browser's name for it: the server host less its namespace part.
+    host = gateway.servers[0].hosts[0].rpartition("/")[2]
     port = next(s.port for s in gateway.servers if not s.https_redirect)
     verdict = check_ingress(mesh, pod, Request("GET", host, PATH), port)
     assert verdict.allowed and verdict.service is not None, verdict.reason
@@ -135,7 +136,8 @@ def test_a_remote_kernel_starts_and_stops_through_devs_virtual_service(running: 
     mesh = Mesh.of(list(cdk8s.Testing.synth(chart)), read_manifests(CLUSTER.parent))
     (gateway,) = mesh.gateways
     pod = next(w for w in mesh.workloads if selects(gateway.selector, w.labels))
-    host = gateway.servers[0].hosts[0]
+    # The browser's name for it: the server host less its namespace part.
+    host = gateway.servers[0].hosts[0].rpartition("/")[2]
     port = next(s.port for s in gateway.servers if not s.https_redirect)
     kernels = f"/user/{USER}/api/kernels"
 

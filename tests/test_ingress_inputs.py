@@ -39,6 +39,9 @@ HUB_SPELLINGS = [
     "/user/bob/../../hub/login",
     "/user/bob/%2e%2e/%2E%2E/hub/login",
     "/user/bob/..%2F..%2Fhub/login",
+    "/user/bob/..%2f..%2fhub/login",
+    "/user/bob/%2e%2e%2F%2e%2e%2Fhub/login",
+    "/user/bob/%2E%2E%2f..%2Fhub/login",
     "/hu%62/login",
 ]
 # Paths nginx matches as no hub path: case matters and ";" is a plain character.

@@ -26,6 +26,8 @@ from tests.support.constants import GATEWAY_POD, HOSTS
 from tests.support.crd_schemas import validate_custom
 
 PUBLIC = ("a.example.org", "b.example.org", *HOSTS)
+# The Gateway's hosts: bound by the VirtualServices of its own namespace alone.
+BOUND_HERE = [f"./{host}" for host in PUBLIC]
 
 
 def _istio(chart: cdk8s.Chart, *, public_hosts: Any = PUBLIC, **props: Any) -> IstioIngress:
@@ -60,7 +62,24 @@ def test_gateway_selector_is_the_gateway_peer(chart: cdk8s.Chart) -> None:
 def test_hosts_default_to_the_hubs_public_hosts(chart: cdk8s.Chart) -> None:
     _istio(chart)
     gateway = find(synth(chart), "Gateway")
-    assert gateway["spec"]["servers"][0]["hosts"] == list(PUBLIC)
+    assert gateway["spec"]["servers"][0]["hosts"] == BOUND_HERE
+
+
+def test_gateway_hosts_bind_only_the_virtual_services_of_its_namespace(
+    chart: cdk8s.Chart,
+) -> None:
+    """``./<host>``: the Gateway is in the hub's namespace, and so is every VirtualService
+    that must bind to it (its own here; the hub's with IstioProxy). A bare host would let a
+    VirtualService of any namespace that names the Gateway take the host (istio/api 1.30.3,
+    networking/v1alpha3/gateway.proto, ``Server.hosts``: the default is ``*/``)."""
+    _istio(chart)
+    manifests = synth(chart)
+    gateway = find(manifests, "Gateway")
+    (service,) = [m for m in manifests if m["kind"] == "VirtualService"]
+    namespace = gateway["metadata"]["namespace"]
+    assert service["metadata"]["namespace"] == namespace == chart.namespace
+    assert service["spec"]["gateways"] == [gateway["metadata"]["name"]]
+    assert all(h.startswith("./") for s in gateway["spec"]["servers"] for h in s["hosts"])
 
 
 def test_fails_host_the_hub_does_not_know(chart: cdk8s.Chart) -> None:
@@ -363,12 +382,12 @@ def test_tls_serves_https_and_redirects_http(chart: cdk8s.Chart) -> None:
     gateway = find(synth(chart), "Gateway")
     assert gateway["spec"]["servers"] == [
         {
-            "hosts": list(PUBLIC),
+            "hosts": BOUND_HERE,
             "port": {"name": "https", "number": 443, "protocol": "HTTPS"},
             "tls": {"mode": "SIMPLE", "credentialName": "hub-tls"},
         },
         {
-            "hosts": list(PUBLIC),
+            "hosts": BOUND_HERE,
             "port": {"name": "http", "number": 80, "protocol": "HTTP"},
             "tls": {"httpsRedirect": True},
         },
@@ -401,7 +420,7 @@ def test_no_tls_by_default(chart: cdk8s.Chart) -> None:
     _istio(chart)
     (server,) = find(synth(chart), "Gateway")["spec"]["servers"]
     assert server == {
-        "hosts": list(PUBLIC),
+        "hosts": BOUND_HERE,
         "port": {"name": "http", "number": 80, "protocol": "HTTP"},
     }
 

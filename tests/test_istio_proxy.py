@@ -135,7 +135,8 @@ def test_gateway_serves_user_hosts_and_ext_authz_stays_on_the_hub(chart: cdk8s.C
     _app(chart)
     manifests = synth(chart)
     hosts = [h for s in find(manifests, "Gateway")["spec"]["servers"] for h in s["hosts"]]
-    assert USERS in hosts
+    # Bound by the VirtualServices of the Gateway's namespace, where the hub writes them.
+    assert f"./{USERS}" in hosts
     ext_authz = find(manifests, "AuthorizationPolicy", "jupyterhub-ext-authz")
     assert ext_authz["spec"]["rules"][0]["to"][0]["operation"]["hosts"] == [HUB, f"{HUB}:*"]
 
@@ -241,6 +242,14 @@ def routed() -> tuple[Mesh, dict[str, Workload], list[dict[str, Any]]]:
         (f"{HUB}:443", "/hub/home", "hub"),
         # A user's path on the hub's host is the hub's (it redirects to the user's host).
         (HUB, "/user/alice/lab", "hub"),
+        # A climb out of Bob's path with escaped slashes (and dots): Envoy keeps %2F and
+        # resolves no dot segment in "..%2F.." (tests.mesh.paths), so it stays Bob's path:
+        # his own server on his host, the hub (which serves it as his) on the hub's.
+        ("bob.users.example.org", "/user/bob/..%2F..%2Fuser/alice/lab", "bob"),
+        ("bob.users.example.org", "/user/bob/..%2f..%2fhub/api/users", "bob"),
+        ("bob.users.example.org", "/user/bob/%2e%2e%2F%2e%2e%2Fhub/api/users", "bob"),
+        ("bob.users.example.org", "/user/bob/%2E%2E%2f..%2Fuser/alice/lab", "bob"),
+        (HUB, "/user/bob/..%2F..%2Fhub/api/users", "hub"),
     ],
 )
 def test_gateway_routes_through_the_written_virtual_services(
@@ -264,6 +273,81 @@ def test_the_stopped_servers_redirect_is_istios_schema(chart: cdk8s.Chart) -> No
     ]
     validate_custom(redirect)
     assert redirect["spec"]["hosts"] == ["*.users.example.org"]
+
+
+@pytest.mark.parametrize(("bare", "reaches"), [(False, "bob"), (True, "tenant")])
+def test_a_tenants_virtual_service_takes_no_users_host(
+    routed: tuple[Mesh, dict[str, Workload], list[dict[str, Any]]], bare: bool, reaches: str
+) -> None:
+    """A VirtualService a tenant writes in its own namespace before Bob's server starts
+    (Istio tries a host's VirtualServices in creation order) names the release's Gateway and
+    Bob's host: the Gateway's ``./`` hosts leave it out, so Bob's own object routes his
+    paths; with the bare hosts of before (``*/``) the tenant got them (tests.mesh.routing
+    ``_gateway_routes``)."""
+    mesh, workloads, _ = routed
+    labels = {"app": "tenant"}
+    tenant = Mesh.of(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "tenant", "namespace": "tenant"},
+                "spec": {"selector": labels, "ports": [{"name": "http", "port": 8888}]},
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "tenant", "namespace": "tenant", "labels": labels},
+                "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 8888}]}]},
+            },
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "VirtualService",
+                "metadata": {"name": "takeover", "namespace": "tenant"},
+                "spec": {
+                    "gateways": ["jupyterhub/jupyterhub"],
+                    "hosts": ["bob.users.example.org"],
+                    "http": [
+                        {
+                            "match": [{"uri": {"prefix": "/user/bob/"}}],
+                            "route": [
+                                {
+                                    "destination": {
+                                        "host": "tenant.tenant.svc.cluster.local",
+                                        "port": {"number": 8888},
+                                    }
+                                }
+                            ],
+                        }
+                    ],
+                },
+            },
+        ]
+    )
+    gateways = [
+        dataclasses.replace(
+            gateway,
+            servers=tuple(
+                dataclasses.replace(s, hosts=tuple(h.rpartition("/")[2] for h in s.hosts))
+                for s in gateway.servers
+            ),
+        )
+        if bare
+        else gateway
+        for gateway in mesh.gateways
+    ]
+    planted = dataclasses.replace(
+        mesh,
+        gateways=gateways,
+        services=[*tenant.services, *mesh.services],
+        workloads=[*tenant.workloads, *mesh.workloads],
+        virtual_services=[*tenant.virtual_services, *mesh.virtual_services],
+    )
+    pods = {**workloads, "tenant": planted.workload(labels)}
+    for method in ("GET", "POST"):
+        request = Request(method, "bob.users.example.org", "/user/bob/api/contents")
+        verdict = check_ingress(planted, GATEWAY, request, 80)
+        assert verdict.allowed and verdict.destination == pods[reaches], verdict.reason
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ best-practices/security/, "Host match policies").
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import cdk8s
@@ -40,10 +41,13 @@ USER_PATHS = ("/user/alice/lab", "/user/alice/api/kernels", "/")
 
 
 @functools.cache
+def _dev_manifests() -> tuple[dict[str, Any], ...]:
+    return tuple(cdk8s.Testing.synth(DevChart(cdk8s.Testing.app(), "dev")))
+
+
+@functools.cache
 def _dev() -> tuple[Mesh, Workload, Any, str]:
-    chart = DevChart(cdk8s.Testing.app(), "dev")
-    manifests = list(cdk8s.Testing.synth(chart))
-    mesh = Mesh.of(manifests, read_manifests(CLUSTER.parent))
+    mesh = Mesh.of(_dev_manifests(), read_manifests(CLUSTER.parent))
     (gateway,) = mesh.gateways
     pod = next(w for w in mesh.workloads if selects(gateway.selector, w.labels))
     (policy,) = [p for p in mesh.policies if p.action == "CUSTOM"]
@@ -57,9 +61,14 @@ def _served(gateway: Any) -> list[tuple[str, int]]:
         (host, server.port)
         for server in gateway.servers
         if not server.https_redirect
-        for host in server.hosts
+        for host in _names(server.hosts)
         if not host.startswith("*.")
     ]
+
+
+def _names(hosts: tuple[str, ...]) -> list[str]:
+    """A Gateway server's hosts without their namespace part."""
+    return [host.rpartition("/")[2] for host in hosts]
 
 
 def _user_hosts(gateway: Any) -> list[tuple[str, int]]:
@@ -68,7 +77,7 @@ def _user_hosts(gateway: Any) -> list[tuple[str, int]]:
         (host.replace("*", "alice", 1), server.port)
         for server in gateway.servers
         if not server.https_redirect
-        for host in server.hosts
+        for host in _names(server.hosts)
         if host.startswith("*.")
     ]
 
@@ -154,3 +163,99 @@ def test_the_policy_lists_each_host_with_and_without_a_port() -> None:
     hosts = custom.rules[0]["to"][0]["operation"]["hosts"]
     served = sorted({host for host, _ in _served(gateway)})
     assert sorted(hosts) == sorted([*served, *(f"{h}:*" for h in served)])
+
+
+TENANT = "tenant"
+
+
+def _with_tenant(gateway_hosts: Callable[[str], str]) -> tuple[Mesh, Workload]:
+    """``dev`` with a tenant's Service and a VirtualService in the tenant's own namespace,
+    made before the app's (Istio tries a host's VirtualServices in creation order), that
+    names dev's Gateway and routes the hub's login and Alice's user host to the tenant;
+    each Gateway server host as ``gateway_hosts`` gives it."""
+    manifests = [dict(m) for m in _dev_manifests()]
+    (gateway,) = [m for m in manifests if m["kind"] == "Gateway"]
+    namespace, name = gateway["metadata"]["namespace"], gateway["metadata"]["name"]
+    servers = gateway["spec"]["servers"]
+    hub_host = _names(tuple(servers[0]["hosts"]))[0]
+    user_host = next(h for h in _names(tuple(servers[0]["hosts"])) if h.startswith("*."))
+    gateway["spec"] = {
+        **gateway["spec"],
+        "servers": [
+            {**server, "hosts": [gateway_hosts(h) for h in server["hosts"]]} for server in servers
+        ],
+    }
+    labels = {"app": TENANT}
+    tenant = [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": TENANT, "namespace": TENANT},
+            "spec": {"selector": labels, "ports": [{"name": "http", "port": 8080}]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": TENANT, "namespace": TENANT, "labels": labels},
+            "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 8080}]}]},
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "takeover", "namespace": TENANT},
+            "spec": {
+                "gateways": [f"{namespace}/{name}"],
+                "hosts": [hub_host, user_host.replace("*", "alice", 1)],
+                "http": [
+                    {
+                        "match": [
+                            {"uri": {"prefix": "/hub/login"}},
+                            {"uri": {"prefix": "/user/alice/"}},
+                        ],
+                        "route": [
+                            {
+                                "destination": {
+                                    "host": f"{TENANT}.{TENANT}.svc.cluster.local",
+                                    "port": {"number": 8080},
+                                }
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+    ]
+    mesh = Mesh.of(tenant, manifests, read_manifests(CLUSTER.parent))
+    (gw,) = mesh.gateways
+    return mesh, next(w for w in mesh.workloads if selects(gw.selector, w.labels))
+
+
+@pytest.mark.parametrize(
+    ("gateway_hosts", "tenant_routed"),
+    [
+        pytest.param(lambda host: host, False, id="as-synthesized"),
+        # The Gateway's hosts before they named a namespace ("*/", any).
+        pytest.param(lambda host: host.rpartition("/")[2], True, id="bare-hosts"),
+    ],
+)
+def test_a_virtual_service_of_another_namespace_gets_no_traffic(
+    gateway_hosts: Callable[[str], str], tenant_routed: bool
+) -> None:
+    """The Gateway's hosts are ``./<host>``: only VirtualServices of its own namespace (the
+    hub's) bind to them, so a tenant's VirtualService that names the Gateway and the hub's
+    host in its own namespace takes none of the hub's or a user's paths; with bare hosts
+    (``*/``) it would take them (Istio 1.30.3: tests.mesh.routing ``_gateway_routes``)."""
+    mesh, pod = _with_tenant(gateway_hosts)
+    (gateway,) = mesh.gateways
+    port = next(s.port for s in gateway.servers if not s.https_redirect)
+    hub_host = _names(gateway.servers[0].hosts)[0]
+    user_host = next(h for h in _names(gateway.servers[0].hosts) if h.startswith("*."))
+    for host, path in (
+        (hub_host, "/hub/login"),
+        (user_host.replace("*", "alice", 1), "/user/alice/lab"),
+    ):
+        for method in ("GET", "POST"):
+            verdict = check_ingress(mesh, pod, Request(method, host, path), port)
+            reached = verdict.destination.name if verdict.destination else None
+            assert verdict.allowed, (host, path, method, verdict.reason)
+            assert (reached == TENANT) == tenant_routed, (host, path, method, verdict.reason)

@@ -522,6 +522,79 @@ def test_ingress_gateway_routes_only_its_hosts() -> None:
     assert not check_ingress(wrong, gw, get("hub.example.org"), 80).allowed
 
 
+TENANT = {"app": "tenant"}
+
+
+@pytest.mark.parametrize(
+    ("server_host", "login", "other"),
+    [
+        # No namespace part is "*/": a VirtualService of any namespace binds.
+        ("hub.example.org", "tenant", "hub"),
+        ("*/hub.example.org", "tenant", "hub"),
+        # "." is the Gateway's namespace: only the hub's VirtualService binds.
+        ("./hub.example.org", "hub", "hub"),
+        (f"{NS}/hub.example.org", "hub", "hub"),
+        # Another namespace's: only its VirtualServices bind, not those beside the Gateway.
+        ("tenant/hub.example.org", "tenant", None),
+    ],
+)
+def test_gateway_host_namespace_decides_which_virtual_services_bind(
+    server_host: str, login: str, other: str | None
+) -> None:
+    """A tenant's VirtualService in its own namespace names the hub's Gateway and host and
+    routes ``/hub/login`` to its own Service (Istio 1.30.3 pilot/pkg/model/gateway.go
+    ``sanitizeServerHostNamespace``, pkg/config/host/names.go ``NamesForNamespace``)."""
+    gateway = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": NS},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "hosts": [server_host],
+                }
+            ],
+        },
+    }
+
+    def route(namespace: str, gateway: str, match: list[Any] | None, to: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "vs", "namespace": namespace},
+            "spec": {
+                "gateways": [gateway],
+                "hosts": ["hub.example.org"],
+                "http": [
+                    {
+                        "match": match,
+                        "route": [{"destination": {"host": to, "port": {"number": 8081}}}],
+                    }
+                ],
+            },
+        }
+
+    model = mesh(
+        gateway,
+        route(NS, "gw", None, "hub"),
+        route("tenant", f"{NS}/gw", [{"uri": {"prefix": "/hub/login"}}], "tenant"),
+        deployment("tenant", TENANT, namespace="tenant"),
+        service("tenant", TENANT, namespace="tenant"),
+        deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways"),
+    )
+    gw = model.workload({"istio": "ingressgateway"})
+    pods = {"hub": model.workload(HUB), "tenant": model.workload(TENANT)}
+    verdict = check_ingress(model, gw, get("hub.example.org", "/hub/login"), 80)
+    assert verdict.allowed and verdict.destination == pods[login], verdict.reason
+    verdict = check_ingress(model, gw, get("hub.example.org", "/hub/home"), 80)
+    if other is None:
+        assert not verdict.allowed and "404" in verdict.reason, verdict.reason
+    else:
+        assert verdict.allowed and verdict.destination == pods[other], verdict.reason
+
+
 def test_ingress_gateway_https_and_http_redirect() -> None:
     """An HTTPS server whose TLS the gateway ends routes like HTTP; an HTTP server with
     ``tls.httpsRedirect`` answers with a 301 instead of routing; a PASSTHROUGH server is no
@@ -620,6 +693,12 @@ def test_what_is_not_modelled_is_refused(document: dict[str, Any]) -> None:
         ("/hub//api/users", "/hub//api/users"),
         ("/hub%2Fapi/users", "/hub%2Fapi/users"),
         ("/hub;x/api/users", "/hub;x/api/users"),
+        # "..%2F.." is one segment, no dot segment, once %2e is "." (escaped dots resolve only
+        # as a whole segment).
+        ("/user/bob/..%2F..%2Fhub/x", "/user/bob/..%2F..%2Fhub/x"),
+        ("/user/bob/..%2f..%2fhub/x", "/user/bob/..%2f..%2fhub/x"),
+        ("/user/bob/%2e%2e%2F%2e%2e%2Fhub/x", "/user/bob/..%2F..%2Fhub/x"),
+        ("/user/bob/%2E%2E%2f..%2Fhub/x", "/user/bob/..%2f..%2Fhub/x"),
         ("/hub/api/users?next=/../x", "/hub/api/users?next=/../x"),
     ],
 )

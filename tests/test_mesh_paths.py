@@ -99,9 +99,9 @@ def _public_host() -> str:
     """A host of the dev app's Gateway: the name the browser uses (the hub's, not the user
     servers' wildcard)."""
     gateway = next(m for m in _dist() if m["kind"] == "Gateway")
-    hosts: list[str] = sorted(
-        h for s in gateway["spec"]["servers"] for h in s["hosts"] if not h.startswith("*.")
-    )
+    # A server host less its namespace part ("./hub.example.org").
+    names = (h.rpartition("/")[2] for s in gateway["spec"]["servers"] for h in s["hosts"])
+    hosts: list[str] = sorted(h for h in names if not h.startswith("*."))
     return hosts[0]
 
 

@@ -103,8 +103,8 @@ def test_dev_for_a_site(tmp_path: Path) -> None:
     manifests = read_manifests(outdir / "dev")
     # The users' hosts follow the site's host.
     assert _find(manifests, "Gateway", "jupyterhub")["spec"]["servers"][0]["hosts"] == [
-        "hub.uni.edu",
-        "*.users.hub.uni.edu",
+        "./hub.uni.edu",
+        "./*.users.hub.uni.edu",
     ]
     (gateway,) = [m for m in manifests if m["kind"] == "Gateway"]
     assert gateway["spec"]["servers"][0]["tls"]["credentialName"] == "hub-uni-tls"

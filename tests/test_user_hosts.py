@@ -86,7 +86,9 @@ def test_istio_serves_the_wildcard_and_checks_the_hub_host_only(chart: cdk8s.Cha
     ingress = IstioIngress(chart, "Istio", jupyterhub=jupyterhub, ext_authz_provider="oauth2-proxy")
     manifests = synth(chart)
     gateway = find(manifests, "Gateway")
-    assert [server["hosts"] for server in gateway["spec"]["servers"]] == [[HUB, USERS]]
+    assert [server["hosts"] for server in gateway["spec"]["servers"]] == [
+        [f"./{HUB}", f"./{USERS}"]
+    ]
     users = find(manifests, "VirtualService", "jupyterhub-users")
     assert users["spec"]["hosts"] == [USERS]
     assert {m["uri"]["prefix"] for r in users["spec"]["http"] for m in r["match"]} == {"/user/"}
@@ -124,7 +126,7 @@ def test_istio_proxy_writes_each_users_route_on_their_host(chart: cdk8s.Chart) -
     assert built["spec"]["hosts"] == ["alice.users.example.org"]
     assert writer.build_route("/", "http://jupyterhub-hub:8081", {})["spec"]["hosts"] == [HUB]
     manifests = synth(chart)
-    assert USERS in find(manifests, "Gateway")["spec"]["servers"][0]["hosts"]
+    assert f"./{USERS}" in find(manifests, "Gateway")["spec"]["servers"][0]["hosts"]
     ext_authz = find(manifests, "AuthorizationPolicy", "jupyterhub-ext-authz")
     assert ext_authz["spec"]["rules"][0]["to"][0]["operation"]["hosts"] == [HUB, f"{HUB}:*"]
 

@@ -48,7 +48,15 @@ __all__ = [
 # JupyterHub's user server paths, /user/<name>/.
 USER_PATH_PREFIX = f"{USER_PATH}/"
 # Sidecar egress hosts are "<namespace>/<dns name>"; "./*" is everything in our namespace.
+# The namespace part also picks the VirtualServices imported (Istio 1.30.3
+# pilot/pkg/model/virtualservice.go, SelectVirtualServices): none of another namespace.
 _OWN_NAMESPACE = "./*"
+# A Gateway server host's namespace part says whose VirtualServices bind to it. None is "*/"
+# (istio/api 1.30.3 gateway.proto, Server.hosts): any namespace's could take the hub's host.
+# "." is the Gateway's own (Istio 1.30.3 pilot/pkg/model/gateway.go,
+# sanitizeServerHostNamespace), the hub's (claim_companion), where this construct's
+# VirtualServices and those the hub writes (IstioProxy, in its pod's namespace) are.
+_GATEWAY_NAMESPACE = "."
 _ISTIOD, _OTEL_AGENT = (destination.sidecar_host for destination in MESH_CONTROL_PLANE)
 _KUBERNETES_API = "default/kubernetes.default.svc.cluster.local"
 _HCM = "envoy.filters.network.http_connection_manager"
@@ -307,7 +315,9 @@ class IstioIngress(LibraryConstruct):
     VirtualService: the hub writes one per route, bound to this Gateway), and for hub, proxy
     (where it has pods) and user pods each a STRICT PeerAuthentication, a Sidecar and a
     Telemetry; the hub's inbound access log comes from an EnvoyFilter (its Telemetry access
-    log is off).
+    log is off). The Gateway's hosts are ``./<host>``: only VirtualServices of its own
+    namespace (the hub's, where its own and the hub's routes are) bind to them, so a
+    VirtualService another namespace writes cannot take the hub's host.
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
@@ -340,7 +350,9 @@ class IstioIngress(LibraryConstruct):
             packages and fetch data from anywhere.
         user_egress_hosts: more ``namespace/host`` entries for the user pods' Sidecar (which
             names the hub's Service, istiod and the trace agent); default none. With
-            ``ALLOW_ANY`` a host not named is still reached, as plain TCP passthrough.
+            ``ALLOW_ANY`` a host not named is still reached, as plain TCP passthrough. The
+            namespace part also says whose VirtualServices for the host the pods follow:
+            ``*/`` takes in those of every namespace.
         ext_authz_provider: the mesh config's external auth provider (e.g. ``oauth2-proxy``);
             default ``None``, no CUSTOM AuthorizationPolicy.
         gateway_principal: the gateway's workload identity (SPIFFE, without ``spiffe://``); default
@@ -763,7 +775,8 @@ class IstioIngress(LibraryConstruct):
         """Plain HTTP on ``port``; with ``tls``, HTTPS (TLS ended here, mode SIMPLE) and HTTP
         only to redirect to it."""
         http = {"name": "http", "number": port, "protocol": "HTTP"}
-        hosts = list(self.gateway_hosts)
+        # Bound by the VirtualServices of the Gateway's namespace alone (_GATEWAY_NAMESPACE).
+        hosts = [f"{_GATEWAY_NAMESPACE}/{host}" for host in self.gateway_hosts]
         if tls is None:
             return [{"hosts": hosts, "port": http}]
         servers: list[dict[str, Any]] = [

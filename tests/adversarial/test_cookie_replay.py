@@ -14,9 +14,11 @@ gets.
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -30,6 +32,7 @@ from tests.mesh.routing import route_matches
 from tests.support.browser import Browser
 from tests.support.builders import auth_proxy_ingresses
 from tests.support.deploy_guide import guide_proxy, mesh_provider
+from tests.support.ingress_nginx import normalized_path as nginx_path
 from tests.support.ingress_nginx import serve
 from tests.support.manifests import ROOT, read_manifests
 from tests.support.oauth2_proxy import OAuth2Proxy, TokenResponse, parse_cookie_header
@@ -343,6 +346,8 @@ LOGIN_SPELLINGS = [
     "/hub\\login",
     "/user/bob/../../hub/login",
     "/user/bob/%2e%2e/%2e%2e/hub/login",
+    "/user/bob/..%2F..%2Fhub/login",
+    "/user/bob/%2E%2E%2f..%2fhub/login",
 ]
 
 
@@ -360,3 +365,102 @@ def test_a_forged_user_header_on_any_spelling_of_the_login_logs_no_one_in(
     report(f"{edge.name}: a forged X-Auth-Request-User at {path}", status(answer))
     assert "mallory" not in hub.users()
     assert not any(c.name == "jupyterhub-hub-login" for c in browser.jar), browser.names()
+
+
+# A climb out of Bob's path to the hub's API or to Alice's server, its slashes escaped (and
+# its dots, upper and lower case, mixed). nginx decodes %2F and resolves the dots before it
+# matches a location (tests/test_ingress_inputs.py): the hub's path is checked, Alice's is
+# not, and either is passed on as written. Envoy keeps %2F (tests.mesh.paths): the route for
+# every other path, to CHP, the user header removed. CHP decodes only to pick the route
+# (configurable-http-proxy 5.3.0 lib/configproxy.js, ``targetForReq``:
+# ``decodeURIComponent`` of the WHATWG pathname, where "..%2F.." is no dot segment): Bob's,
+# and it forwards the path as sent.
+ESCAPED_CLIMBS = [
+    f"/user/{owner}/{up}{to}"
+    for up in ("..%2F..%2F", "..%2f..%2f", "%2e%2e%2F%2e%2e%2F", "%2E%2E%2f..%2F")
+    for owner, to in (
+        ("bob", "hub/api/users"),
+        ("bob", "user/alice/api/contents"),
+        # Carol has no server: CHP sends her path to the hub, which serves it as hers.
+        ("carol", "hub/api/users"),
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def alice_server(hub: Hub) -> str:
+    """Alice's server runs too: a climb that reached it would be recorded under her path."""
+    hub.running.start_server("alice")
+    return "/user/alice/"
+
+
+def raw_get(proxy_url: str, path: str, headers: Mapping[str, str]) -> tuple[int, str, bytes]:
+    """GET ``path`` byte for byte (``requests`` would re-spell its escapes: ``%2e`` as
+    ``.``, ``%2f`` as ``%2F``): the status, ``Location`` and body."""
+    parts = urlsplit(proxy_url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request("GET", path, headers=dict(headers))
+        response = connection.getresponse()
+        return response.status, response.getheader("Location") or "", response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ESCAPED_CLIMBS)
+def test_an_escaped_climb_out_of_a_users_path_reaches_no_one_elses_server_nor_the_hub(
+    hub: Hub, edge: Edge, alice_server: str, path: str, report: Callable[[str, str], None]
+) -> None:
+    """From Alice's signed-in browser (a link on Bob's page) and from a client forging the
+    user header. The climb to the hub: nginx checks it, and the browser, whose cookies of the
+    auth proxy are for the hub's path, sends none (RFC 6265 path-match on the path as
+    written): sent to sign in. Any other reaches Bob's own server, as a visit to it does
+    (or, for Carol, who has none, the hub, which redirects to her path under its own):
+    without the auth proxy's cookies or Alice's token, and with no user header but the
+    client's own, which nginx passes on a path it does not check (tests/test_ingress_inputs.py)
+    and Istio's route removes."""
+    auth = oauth2_proxy(edge)
+    browser = Browser(f"https://{edge.host}")
+    signed_in(browser, auth, "alice")
+    cookie = browser.cookie_header(path)
+    forged = {
+        "X-Auth-Request-User": "mallory",
+        "Authorization": f"Bearer {tokens('mallory').id_token}",
+    }
+    seen = []
+    for client, sent in (("alice", {"Cookie": cookie} if cookie else {}), ("forged", forged)):
+        before = len(recorded(hub))
+        passed = edge.request(path, sent, auth)
+        if passed.headers is None:
+            seen.append(f"{client}: the edge answered {passed.status}")
+            assert edge.name == NginxEdge.name and passed.status == 302, passed
+            assert nginx_path(path).startswith("/hub/"), path  # the hub's path: checked
+            continue
+        forwarded = passed.path or path
+        status, location, body = raw_get(hub.proxy_url, forwarded, passed.headers)
+        if path.startswith("/user/carol/"):
+            # The hub: to its own spelling of Carol's path (JupyterHub's UserUrlHandler),
+            # which the edge checks, and where the forging client is sent to sign in.
+            seen.append(f"{client}: the hub answered {status} to {location}")
+            assert not recorded(hub)[before:]
+            assert (status, body) == (302, b""), (status, body[:300])
+            assert location == f"/hub{forwarded}", location
+            if client == "forged":
+                # No session: oauth2-proxy's sign-in page (403, its ``Proxy`` without
+                # --skip-provider-button), the gateway passes nothing on.
+                followed = edge.request(location, sent, auth)
+                assert (followed.headers, followed.status) == (None, 403), followed
+            continue
+        (got,) = recorded(hub)[before:]
+        seen.append(f"{client}: {status} from the server at {got['path']}")
+        assert (status, body) == (200, b"recorded"), (status, location, body[:300])
+        assert got["path"] == forwarded and got["path"].startswith("/user/bob/"), got
+        assert not got["path"].startswith(alice_server), got
+        headers = {k.lower(): v for k, v in got["headers"].items()}
+        own = sent.get("X-Auth-Request-User") if edge.name == NginxEdge.name else None
+        assert headers.get("x-auth-request-user") == own, headers
+        assert headers.get("authorization") == sent.get("Authorization"), headers
+        cookies = parse_cookie_header(headers.get("cookie", ""))
+        assert not [name for name in cookies if name.startswith(auth.cookie_name)], cookies
+    report(f"{edge.name}: {path}", "; ".join(seen))
+    assert "mallory" not in hub.users()

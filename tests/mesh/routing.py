@@ -427,7 +427,8 @@ def ingress(
     mesh: Mesh, gateway: Workload, host: str, path: str, port: int, method: str = "GET"
 ) -> Outbound:
     """Route a request arriving at an ingress gateway workload on ``port``: a Gateway server
-    selecting the workload must list the Host (whatever port it names is dropped: the
+    selecting the workload must list the Host, for the VirtualService's namespace
+    (``_gateway_routes``; whatever port the Host names is dropped: the
     gateway's RouteConfiguration sets ``ignore_port_in_host_matching``, Istio 1.30.3
     pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's
     simulation, pilot/pkg/simulation/traffic.go ``matchVirtualHost``, splits it off with
@@ -442,7 +443,9 @@ def ingress(
             continue
         servers = [s for s in gw.servers if s.port == port and _routes_http(s)]
         servers = [
-            s for s in servers if any(_dns_match(h.rsplit("/", 1)[-1], bare) for h in s.hosts)
+            s
+            for s in servers
+            if any(_dns_match(name, bare) for _, name in _server_hosts(gw, s.hosts))
         ]
         if not servers:
             continue
@@ -452,7 +455,8 @@ def ingress(
                 f"Gateway {gw.name} on port {port} redirects Host {host!r} to HTTPS "
                 "(tls.httpsRedirect): 301",
             )
-        for vs, route in _gateway_routes(mesh, gw, servers, bare):
+        hosts = [h for server in servers for h in _server_hosts(gw, server.hosts)]
+        for vs, route in _gateway_routes(mesh, gw, bare, hosts):
             if not route_matches(route, path, method):
                 continue
             if "redirect" in route:
@@ -548,24 +552,48 @@ def _virtual_host(domains: Iterable[str], host: str) -> str | None:
     return "*" if "*" in domains else None
 
 
+def _server_hosts(gateway: Gateway, hosts: Iterable[str]) -> list[tuple[str, str]]:
+    """A Gateway server's hosts as ``(namespace, dns name)``: ``.`` is the Gateway's own
+    namespace, no namespace part is ``*`` (any), and ``*/*`` is ``*`` (Istio 1.30.3
+    pilot/pkg/model/gateway.go ``sanitizeServerHostNamespace``, called by ``MergeGateways``
+    with the Gateway's namespace; pkg/config/host/names.go ``NamesForNamespace``: "If not
+    qualified or qualified with *, the host name is considered to be in every namespace")."""
+    found = []
+    for host in hosts:
+        namespace, slash, name = host.partition("/")
+        if not slash:
+            namespace, name = "*", host
+        elif namespace == ".":
+            namespace = gateway.namespace
+        found.append((namespace, name))
+    return found
+
+
 def _gateway_routes(
-    mesh: Mesh, gateway: Gateway, servers: Iterable[GatewayServer], host: str
+    mesh: Mesh, gateway: Gateway, host: str, server_hosts: Iterable[tuple[str, str]]
 ) -> list[tuple[VirtualService, Mapping[str, Any]]]:
     """The routes of the gateway's virtual host for ``host``, in the order Envoy tries them.
     Istio's ``buildGatewayHTTPRouteConfig`` (pilot/pkg/networking/core/gateway.go) makes a
-    virtual host per host name a bound VirtualService shares with the server (the more
+    virtual host per host name a bound VirtualService shares with the servers (the more
     specific of the two: ``Names.Intersection``), each VirtualService adding its routes in
     creation order (here: manifest order); Envoy picks one virtual host (``_virtual_host``);
     then catch-all routes (``prefix: /`` or no match, with no header or query match) move to
     the end, the others keeping their order (``SortVHostRoutes``/``IsCatchAllRoute`` in
-    pilot/pkg/networking/core/route/route.go)."""
+    pilot/pkg/networking/core/route/route.go).
+
+    A VirtualService shares only the server hosts of its own namespace (or of ``*``): the
+    intersection is with ``host.NamesForNamespace(server.Hosts, virtualService.Namespace)``,
+    and every VirtualService that names the Gateway, of any namespace, is a candidate
+    (pilot/pkg/model/push_context.go ``VirtualServicesForGateway``; ``exportTo`` is not
+    modelled: tests.mesh.objects refuses it)."""
+    server_hosts = list(server_hosts)
     virtual_hosts: dict[str, list[tuple[VirtualService, Mapping[str, Any]]]] = {}
-    server_hosts = [h.rsplit("/", 1)[-1] for server in servers for h in server.hosts]
     for vs in mesh.virtual_services:
         bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
         if f"{gateway.namespace}/{gateway.name}" not in bound:
             continue
-        for name in _intersection(server_hosts, vs.hosts):
+        own = [name for namespace, name in server_hosts if namespace in ("*", vs.namespace)]
+        for name in _intersection(own, vs.hosts):
             virtual_hosts.setdefault(name, []).extend((vs, route) for route in vs.http)
     chosen = _virtual_host(virtual_hosts, host)
     routes = virtual_hosts.get(chosen, []) if chosen is not None else []
