@@ -560,8 +560,10 @@ class VirtualServiceProxy(Proxy):  # type: ignore[misc]  # untyped package
         except ValueError:
             return
         name = item["metadata"]["name"]
-        stored = decode_routes(item["metadata"]["annotations"][annotation_key(self.name_prefix)])
-        if item.get("spec") == wanted["spec"] and len(stored or []) == len(held):
+        key = annotation_key(self.name_prefix)
+        if item.get("spec") == wanted["spec"] and (
+            item["metadata"]["annotations"][key] == wanted["metadata"]["annotations"][key]
+        ):
             return
         self.log.warning("Rewriting %s: it says other than its routes", name)
         async with self._lock(name):

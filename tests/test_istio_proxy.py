@@ -264,6 +264,23 @@ def test_gateway_routes_through_the_written_virtual_services(
     assert verdict.destination == workloads[reaches], verdict.reason
 
 
+def test_the_stopped_servers_redirect_goes_to_the_hubs_public_url(chart: cdk8s.Chart) -> None:
+    """To the host JupyterHub sends browsers to log in (the public host the users' domain
+    is under), not the first host served."""
+    jupyterhub = make_jupyterhub(
+        chart,
+        hosts=("other.example.org", HUB),
+        user_hosts=f"*.users.{HUB}",
+        proxy_options=IstioProxyOptions(),
+    )
+    IstioIngress(chart, "Istio", jupyterhub=jupyterhub)
+    (redirect,) = [m for m in synth(chart) if m["metadata"]["name"].endswith("-users")]
+    (route,) = redirect["spec"]["http"]
+    assert route["redirect"] == {"scheme": "https", "authority": HUB, "redirectCode": 302}
+    hosts = jupyterhub.hub.settings.user_hosts
+    assert hosts is not None and hosts.hub_url == f"https://{HUB}"
+
+
 def test_the_stopped_servers_redirect_is_istios_schema(chart: cdk8s.Chart) -> None:
     jupyterhub = _app(chart)
     istio = next(c for c in chart.node.children if isinstance(c, IstioIngress))
@@ -368,7 +385,8 @@ def test_a_user_host_without_a_server_redirects_to_the_hub(
     mesh, _, _ = routed
     verdict = check_ingress(mesh, GATEWAY, Request("GET", host, path), 80)
     assert not verdict.allowed
-    assert verdict.redirect == f"{HUB}{path}", verdict.reason
+    # On the gateway's plain HTTP port (TLS ended before it) the Location is still HTTPS.
+    assert verdict.redirect == f"https://{HUB}{path}", verdict.reason
     assert verdict.reason.endswith(": 302")
 
 

@@ -362,8 +362,21 @@ def test_objects_that_say_otherwise_are_written_again(
     assert _stored(cluster)[name]["metadata"]["resourceVersion"] == version  # nothing to do
 
 
+@pytest.mark.parametrize(
+    "others",
+    [
+        [
+            {"route_spec": "/user/alice/x", "target": TARGET, "data": {}},
+            {"route_spec": "/user/bob/", "target": TARGET, "data": {"user": "bob"}},
+            "not a route",
+        ],
+        ["not a route"],
+        [{"route_spec": 5}],
+    ],
+    ids=["mixed", "a-string", "not-a-spec"],
+)
 def test_an_entry_that_is_no_route_leaves_the_others(
-    writer_cluster: tuple[Cluster, VirtualServiceProxy],
+    writer_cluster: tuple[Cluster, VirtualServiceProxy], others: list[Any]
 ) -> None:
     """A user's object holding her routes and an entry that is none (a spec without its
     trailing slash, another user's, one that does not decode as a route): her routes are
@@ -373,18 +386,19 @@ def test_an_entry_that_is_no_route_leaves_the_others(
     writer.host_routing = False
     key = "jupyterhub.splunk.io/proxy-data"
     alice = {"route_spec": "/user/alice/", "target": TARGET, "data": {"user": "alice"}}
-    others = [
-        {"route_spec": "/user/alice/x", "target": TARGET, "data": {}},
-        {"route_spec": "/user/bob/", "target": TARGET, "data": {"user": "bob"}},
-        "not a route",
-    ]
     name = virtual_service_name("jupyterhub", "/user/alice/")
     value = base64.b64encode(json.dumps([alice, *others]).encode()).decode()
-    _plant(cluster, name, {key: value})
+    # Its spec as the writer would write it: the entries alone say otherwise.
+    body = writer.build_route("/user/alice/", TARGET, {"user": "alice"})
+    body["metadata"]["annotations"] = {key: value}
+    cluster.run(cluster.admin.create(VIRTUAL_SERVICE, NAMESPACE, body))
     expected = {"routespec": "/user/alice/", "target": TARGET, "data": {"user": "alice"}}
     assert asyncio.run(writer.get_all_routes()) == {"/user/alice/": expected}
     stored = _stored(cluster)[name]
+    # Written again without the other entries (decode_routes would leave them out anyway).
+    raw = json.loads(base64.b64decode(stored["metadata"]["annotations"][key]))
     assert decode_routes(stored["metadata"]["annotations"][key]) == [expected]
+    assert raw == {**alice, "jupyterhub": True}
     assert stored["spec"] == writer.build_route("/user/alice/", TARGET, {})["spec"]
     version = stored["metadata"]["resourceVersion"]
     asyncio.run(writer.get_all_routes())

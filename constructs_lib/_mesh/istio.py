@@ -23,6 +23,7 @@ from constructs_lib._core._placement import chart_namespace, join_app
 from constructs_lib._core._props import check_arguments
 from constructs_lib._core.header_trust import refuse_unenforced
 from constructs_lib._core.network_peer import NetworkPeer
+from constructs_lib._core.user_hosts import PUBLIC_SCHEME, hub_host
 from constructs_lib._hub.hub import HUB_PATH_PREFIX
 from constructs_lib._hub.network_policy import resolve_proxy
 from constructs_lib._ingresses.auth_ingress import USER_PATH
@@ -317,7 +318,14 @@ class IstioIngress(LibraryConstruct):
     Telemetry; the hub's inbound access log comes from an EnvoyFilter (its Telemetry access
     log is off). The Gateway's hosts are ``./<host>``: only VirtualServices of its own
     namespace (the hub's, where its own and the hub's routes are) bind to them, so a
-    VirtualService another namespace writes cannot take the hub's host.
+    VirtualService another namespace writes cannot bind to this Gateway for the hub's host.
+    The gateway pods must serve the hub's hosts for this Gateway alone: Istio merges the
+    HTTP servers of every Gateway that selects the same pods on one port into one route
+    table, their virtual hosts by host name (Istio 1.30.3 pilot/pkg/model/gateway.go
+    ``MergeGateways``; with ``PILOT_SCOPE_GATEWAY_TO_NAMESPACE`` off, its default, from any
+    namespace), so who may create a Gateway selecting them can add routes to the hub's
+    hosts. Give the hub a gateway deployment of its own (``gateway_pods``), or let no
+    other tenant create Gateways (RBAC on ``gateways.networking.istio.io``).
 
     With ``ext_authz_provider`` (a provider from the mesh config, e.g. ``oauth2-proxy``), a
     CUSTOM AuthorizationPolicy in the gateway's namespace sends every request for the hub's
@@ -559,7 +567,7 @@ class IstioIngress(LibraryConstruct):
             # themselves, as the route for every path but the hub's does with CHProxy.
             header_filter = self._add(self._user_header_filter(release, hub))
             if self.user_hosts:
-                self._add(self._stopped_servers(release, labels))
+                self._add(self._stopped_servers(release, labels, hub, self.user_hosts))
         else:
             self._add(
                 _istio_spec(
@@ -742,11 +750,16 @@ class IstioIngress(LibraryConstruct):
         self._specs.append(spec)
         return spec
 
-    def _stopped_servers(self, release: str, labels: dict[str, str]) -> ObjectSpec:
-        """A user host without a server running: redirected to the hub's first host, path
-        and query kept (a 302: the server may run there again), where the hub answers it
-        as it answers CHProxy's default route (JupyterHub's ``PrefixRedirectHandler`` sends
-        ``/user/<name>/...`` on to its "not running" page, with a button to start it).
+    def _stopped_servers(
+        self, release: str, labels: dict[str, str], hub: IHub, user_hosts: str
+    ) -> ObjectSpec:
+        """A user host without a server running: redirected to the hub's public URL (the
+        host JupyterHub sends browsers to log in, ``hub_host``), path and query kept, as a
+        302 (the server may run there again), where the hub answers it as it answers
+        CHProxy's default route (JupyterHub's ``PrefixRedirectHandler`` sends
+        ``/user/<name>/...`` on to its "not running" page, with a button to start it). The
+        scheme is set: Envoy would take the request's, ``http`` on a gateway whose TLS
+        ends before it, and the query (a token) would follow in clear.
 
         The hub writes a running server's VirtualService for its exact host, which the
         gateway serves as a virtual host of its own; Envoy picks the exact domain before
@@ -754,6 +767,11 @@ class IstioIngress(LibraryConstruct):
         ``buildGatewayHTTPRouteConfig``: a virtual host per intersecting host name), so
         this object takes only the hosts nothing else serves. It sends nothing to the hub:
         the gateway answers it, so no request on a user host reaches the hub."""
+        redirect = {
+            "scheme": PUBLIC_SCHEME,
+            "authority": hub_host(hub.public_hosts, user_hosts),
+            "redirectCode": HTTPStatus.FOUND.value,
+        }
         return _istio_spec(
             "UserHosts",
             kind="VirtualService",
@@ -761,13 +779,8 @@ class IstioIngress(LibraryConstruct):
             labels=labels,
             spec={
                 "gateways": [gateway_name(release)],
-                "hosts": [self.user_hosts],
-                "http": [
-                    {
-                        "name": "stopped-servers",
-                        "redirect": {"authority": self.hosts[0], "redirectCode": 302},
-                    }
-                ],
+                "hosts": [user_hosts],
+                "http": [{"name": "stopped-servers", "redirect": redirect}],
             },
         )
 

@@ -31,7 +31,7 @@ class Verdict:
     # What the gateway's route removes from the request (lower case), and its retries.
     removed_headers: tuple[str, ...] = ()
     retries: Mapping[str, Any] | None = None
-    # The host and path the gateway redirects the request to, if it answers with one.
+    # The Location of the redirect the gateway answers with, if it answers with one.
     redirect: str | None = None
 
 

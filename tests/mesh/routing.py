@@ -154,7 +154,7 @@ class Outbound:
     removed_headers: tuple[str, ...] = ()
     # The route's retries, as written (None: none given, Istio's default applies).
     retries: Mapping[str, Any] | None = None
-    # A redirect the gateway answers with instead (``HTTPRedirect``): the new host and path.
+    # A redirect the gateway answers with instead (``HTTPRedirect``): its Location.
     redirect: str | None = None
 
 
@@ -460,7 +460,8 @@ def ingress(
             if not route_matches(route, path, method):
                 continue
             if "redirect" in route:
-                return _redirected(gw, vs, route["redirect"], host, path)
+                scheme = "http" if servers[0].protocol in ("HTTP", "HTTP2") else "https"
+                return _redirected(gw, vs, route["redirect"], scheme, host, path)
             destination = route["route"][0]["destination"]
             service = resolve(mesh, destination["host"], vs.namespace)
             if service is None:
@@ -602,14 +603,26 @@ def _gateway_routes(
 
 
 def _redirected(
-    gateway: Gateway, vs: VirtualService, redirect: Mapping[str, Any], host: str, path: str
+    gateway: Gateway,
+    vs: VirtualService,
+    redirect: Mapping[str, Any],
+    request_scheme: str,
+    host: str,
+    path: str,
 ) -> Outbound:
     """An ``HTTPRedirect`` route (istio.io/v1.30/docs/reference/config/networking/
     virtual-service/#HTTPRedirect): the gateway answers with ``redirectCode`` (default 301),
-    the host replaced by ``authority`` and the path by ``uri`` where given, else kept."""
-    if set(redirect) - {"authority", "uri", "redirectCode"}:
+    the host replaced by ``authority`` and the path by ``uri`` where given, else kept, and
+    the scheme ``scheme`` where given, else the request's: Envoy builds the Location from
+    the request's ``x-forwarded-proto`` (source/common/http/utility.cc ``newUri``), which an
+    Istio gateway sets from its own listener (``use_remote_address``, no trusted hops:
+    pilot/pkg/networking/core/gateway.go), so ``http`` where TLS ended before it."""
+    if set(redirect) - {"authority", "uri", "redirectCode", "scheme"}:
         raise Unmodelled(f"VirtualService {vs.name}: redirect {dict(redirect)} is not modelled")
-    location = f"{redirect.get('authority', host)}{redirect.get('uri', path)}"
+    location = (
+        f"{redirect.get('scheme', request_scheme)}://"
+        f"{redirect.get('authority', host)}{redirect.get('uri', path)}"
+    )
     code = redirect.get("redirectCode", 301)
     return Outbound(
         False,
