@@ -300,7 +300,7 @@ def test_a_tenants_virtual_service_takes_no_users_host(
     (Istio tries a host's VirtualServices in creation order) names the release's Gateway and
     Bob's host: the Gateway's ``./`` hosts leave it out, so Bob's own object routes his
     paths; with the bare hosts of before (``*/``) the tenant got them (tests.mesh.routing
-    ``_gateway_routes``)."""
+    ``_route_table``)."""
     mesh, workloads, _ = routed
     labels = {"app": "tenant"}
     tenant = Mesh.of(

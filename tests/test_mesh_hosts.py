@@ -244,7 +244,7 @@ def test_a_virtual_service_of_another_namespace_gets_no_traffic(
     """The Gateway's hosts are ``./<host>``: only VirtualServices of its own namespace (the
     hub's) bind to them, so a tenant's VirtualService that names the Gateway and the hub's
     host in its own namespace takes none of the hub's or a user's paths; with bare hosts
-    (``*/``) it would take them (Istio 1.30.3: tests.mesh.routing ``_gateway_routes``)."""
+    (``*/``) it would take them (Istio 1.30.3: tests.mesh.routing ``_route_table``)."""
     mesh, pod = _with_tenant(gateway_hosts)
     (gateway,) = mesh.gateways
     port = next(s.port for s in gateway.servers if not s.https_redirect)

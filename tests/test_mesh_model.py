@@ -595,6 +595,114 @@ def test_gateway_host_namespace_decides_which_virtual_services_bind(
         assert verdict.allowed and verdict.destination == pods[other], verdict.reason
 
 
+@pytest.mark.parametrize("tenant_first", [False, True], ids=["hub-first", "tenant-first"])
+def test_a_gateway_of_another_namespace_on_the_same_pods_shares_the_route_table(
+    tenant_first: bool,
+) -> None:
+    """The hub's Gateway takes only its namespace's VirtualServices (``./``), but a tenant's
+    own Gateway selecting the same pods on the same plain HTTP port joins the same route
+    table (``http.80``: pilot/pkg/model/gateway.go ``MergeGateways``, with
+    ``PILOT_SCOPE_GATEWAY_TO_NAMESPACE`` off), whose virtual hosts are by host name alone:
+    the tenant's more specific route wins, whichever Gateway is older. Why the deploy
+    guide asks for a gateway of the hub's own."""
+
+    def gateway(namespace: str, host: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "gw", "namespace": namespace},
+            "spec": {
+                "selector": {"istio": "ingressgateway"},
+                "servers": [
+                    {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": [host]}
+                ],
+            },
+        }
+
+    def route(namespace: str, match: list[Any] | None, to: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "vs", "namespace": namespace},
+            "spec": {
+                "gateways": ["gw"],
+                "hosts": ["hub.example.org"],
+                "http": [
+                    {
+                        "match": match,
+                        "route": [{"destination": {"host": to, "port": {"number": 8081}}}],
+                    }
+                ],
+            },
+        }
+
+    hubs = [gateway(NS, "./hub.example.org"), route(NS, None, "hub")]
+    tenants = [
+        gateway("tenant", "./hub.example.org"),
+        route("tenant", [{"uri": {"prefix": "/hub/login"}}], "tenant"),
+    ]
+    model = mesh(
+        *(tenants + hubs if tenant_first else hubs + tenants),
+        deployment("tenant", TENANT, namespace="tenant"),
+        service("tenant", TENANT, namespace="tenant"),
+        deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways"),
+    )
+    gw = model.workload({"istio": "ingressgateway"})
+    verdict = check_ingress(model, gw, get("hub.example.org", "/hub/login"), 80)
+    assert verdict.allowed and verdict.destination == model.workload(TENANT), verdict.reason
+    verdict = check_ingress(model, gw, get("hub.example.org", "/hub/home"), 80)
+    assert verdict.allowed and verdict.destination == model.workload(HUB), verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("host", "bound", "answer"),
+    [
+        ("hub.example.org", True, "301"),
+        ("hub.example.org", False, "301"),
+        ("./hub.example.org", True, "301"),
+        # Its redirect-only virtual host is "<namespace>/hub.example.org", which no Host is.
+        ("./hub.example.org", False, "404"),
+    ],
+)
+def test_https_redirect_of_a_host_no_virtual_service_binds(
+    host: str, bound: bool, answer: str
+) -> None:
+    """A ``tls.httpsRedirect`` server redirects the virtual hosts its VirtualServices make
+    and adds one for each of its hosts as ``sanitizeServerHostNamespace`` left them
+    (pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``): a bare host
+    redirects without a VirtualService, a ``./`` host only with one."""
+    gateway = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": NS},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "hosts": [host],
+                    "tls": {"httpsRedirect": True},
+                }
+            ],
+        },
+    }
+    route = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "vs", "namespace": NS},
+        "spec": {
+            "gateways": ["gw"],
+            "hosts": ["hub.example.org"],
+            "http": [{"route": [{"destination": {"host": "hub", "port": {"number": 8081}}}]}],
+        },
+    }
+    ingress = deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways")
+    model = mesh(gateway, *([route] if bound else []), ingress, strict())
+    gw = model.workload({"istio": "ingressgateway"})
+    verdict = check_ingress(model, gw, get("hub.example.org"), 80)
+    assert not verdict.allowed and answer in verdict.reason, verdict.reason
+
+
 def test_ingress_gateway_https_and_http_redirect() -> None:
     """An HTTPS server whose TLS the gateway ends routes like HTTP; an HTTP server with
     ``tls.httpsRedirect`` answers with a 301 instead of routing; a PASSTHROUGH server is no

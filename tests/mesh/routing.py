@@ -426,73 +426,137 @@ def outbound(mesh: Mesh, source: Workload, url: str, host: str) -> Outbound:
 def ingress(
     mesh: Mesh, gateway: Workload, host: str, path: str, port: int, method: str = "GET"
 ) -> Outbound:
-    """Route a request arriving at an ingress gateway workload on ``port``: a Gateway server
-    selecting the workload must list the Host, for the VirtualService's namespace
-    (``_gateway_routes``; whatever port the Host names is dropped: the
-    gateway's RouteConfiguration sets ``ignore_port_in_host_matching``, Istio 1.30.3
-    pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's
-    simulation, pilot/pkg/simulation/traffic.go ``matchVirtualHost``, splits it off with
-    ``net.SplitHostPort``), and a VirtualService bound to
-    that Gateway for the Host routes it (istio.io/v1.30/docs/reference/config/networking/
-    gateway/ and virtual-service/). An HTTPS server whose TLS the gateway ends (every
-    ``tls.mode`` but PASSTHROUGH and AUTO_PASSTHROUGH) routes HTTP like a plain one; an HTTP
+    """Route a request arriving at an ingress gateway workload on ``port``, as the route table
+    Istio 1.30.3 gives the workload for that port (``_route_table``) routes it: its one
+    virtual host for the Host (whatever port the Host names is dropped: the gateway's
+    RouteConfiguration sets ``ignore_port_in_host_matching``, pilot/pkg/networking/core/
+    gateway.go ``buildGatewayHTTPRouteConfig``, and Istio's simulation, pilot/pkg/simulation/
+    traffic.go ``matchVirtualHost``, splits it off with ``net.SplitHostPort``), then its first
+    route matching the request (istio.io/v1.30/docs/reference/config/networking/gateway/ and
+    virtual-service/). An HTTPS server whose TLS the gateway ends (every ``tls.mode`` but
+    PASSTHROUGH and AUTO_PASSTHROUGH) routes HTTP like a plain one; a virtual host of an HTTP
     server with ``tls.httpsRedirect`` answers every request with a 301 to HTTPS instead."""
     bare = host_without_port(host)
-    for gw in mesh.gateways:
-        if not selects(gw.selector, gateway.labels):
+    table = _route_table(mesh, gateway, port, bare)
+    if table is None:
+        return Outbound(
+            False, f"no Gateway server of the gateway on port {port} for Host {host!r}: 404"
+        )
+    chosen = _virtual_host(table, bare)
+    if chosen is None:
+        return Outbound(
+            False, f"no virtual host of the gateway on port {port} for Host {host!r}: 404"
+        )
+    virtual_host = table[chosen]
+    if virtual_host.require_tls:
+        return Outbound(
+            False,
+            f"the gateway on port {port} redirects Host {host!r} to HTTPS (tls.httpsRedirect): 301",
+        )
+    ordered = [(gw, vs, r) for gw, vs, r in virtual_host.routes if not _catch_all_route(r)]
+    ordered += [(gw, vs, r) for gw, vs, r in virtual_host.routes if _catch_all_route(r)]
+    for gw, vs, route in ordered:
+        if not route_matches(route, path, method):
             continue
-        servers = [s for s in gw.servers if s.port == port and _routes_http(s)]
-        servers = [
-            s
-            for s in servers
-            if any(_dns_match(name, bare) for _, name in _server_hosts(gw, s.hosts))
-        ]
-        if not servers:
-            continue
-        if all(s.https_redirect for s in servers):
+        if "redirect" in route:
+            return _redirected(gw, vs, route["redirect"], virtual_host.scheme, host, path)
+        destination = route["route"][0]["destination"]
+        service = resolve(mesh, destination["host"], vs.namespace)
+        if service is None:
             return Outbound(
                 False,
-                f"Gateway {gw.name} on port {port} redirects Host {host!r} to HTTPS "
-                "(tls.httpsRedirect): 301",
+                f"VirtualService {vs.name} routes to unknown host {destination['host']}",
             )
-        hosts = [h for server in servers for h in _server_hosts(gw, server.hosts)]
-        for vs, route in _gateway_routes(mesh, gw, bare, hosts):
-            if not route_matches(route, path, method):
-                continue
-            if "redirect" in route:
-                scheme = "http" if servers[0].protocol in ("HTTP", "HTTP2") else "https"
-                return _redirected(gw, vs, route["redirect"], scheme, host, path)
-            destination = route["route"][0]["destination"]
-            service = resolve(mesh, destination["host"], vs.namespace)
-            if service is None:
-                return Outbound(
-                    False,
-                    f"VirtualService {vs.name} routes to unknown host {destination['host']}",
-                )
-            number = (destination.get("port") or {}).get("number")
-            if number is None and len(service.ports) == 1:
-                number = service.ports[0].port
-            if number is None or service.port(int(number)) is None:
-                return Outbound(
-                    False,
-                    f"VirtualService {vs.name}: port {number} is not a port of {service.hostname}",
-                )
+        number = (destination.get("port") or {}).get("number")
+        if number is None and len(service.ports) == 1:
+            number = service.ports[0].port
+        if number is None or service.port(int(number)) is None:
             return Outbound(
-                True,
-                f"Gateway {gw.name} and VirtualService {vs.name} route "
-                f"Host {host!r} to {service.hostname}:{number}",
-                service=service,
-                port=int(number),
-                protocol=HTTP,
-                mtls=_auto_mtls(mesh, service),
-                removed_headers=_removed(vs, route),
-                retries=route.get("retries"),
+                False,
+                f"VirtualService {vs.name}: port {number} is not a port of {service.hostname}",
             )
+        return Outbound(
+            True,
+            f"Gateway {gw.name} and VirtualService {vs.name} route "
+            f"Host {host!r} to {service.hostname}:{number}",
+            service=service,
+            port=int(number),
+            protocol=HTTP,
+            mtls=_auto_mtls(mesh, service),
+            removed_headers=_removed(vs, route),
+            retries=route.get("retries"),
+        )
     return Outbound(
-        False,
-        f"no Gateway server and VirtualService of the gateway on port "
-        f"{port} for Host {host!r}: 404",
+        False, f"no route of the gateway's virtual host {chosen} on port {port} for {path!r}: 404"
     )
+
+
+@dataclass
+class _VirtualHost:
+    """One virtual host of a gateway's route table: its routes in the order added (the
+    Gateway and VirtualService each came from), whether it redirects to HTTPS, and the
+    scheme its requests arrive with."""
+
+    routes: list[tuple[Gateway, VirtualService, Mapping[str, Any]]]
+    require_tls: bool
+    scheme: str
+
+
+def _route_table(
+    mesh: Mesh, workload: Workload, port: int, host: str
+) -> dict[str, _VirtualHost] | None:
+    """The virtual hosts of the route table the workload serves ``host`` on ``port`` with,
+    by domain; None if no Gateway server of it takes the port.
+
+    Every Gateway selecting the workload counts, of any namespace
+    (``PILOT_SCOPE_GATEWAY_TO_NAMESPACE`` off, its default): pilot/pkg/model/gateway.go
+    ``MergeGateways`` gives the plain HTTP servers of one port one route table
+    (``gatewayRDSRouteName``: ``http.<port>``), in the Gateways' creation order (here:
+    manifest order), while an HTTPS server has one of its own, chosen by the request's SNI
+    (here: the first whose hosts take the Host). ``buildGatewayHTTPRouteConfig`` then makes
+    a virtual host per host name a bound VirtualService shares with a server (the more
+    specific of the two: ``Names.Intersection``), a server host of another namespace than
+    the VirtualService's not shared (``NamesForNamespace``, ``_server_hosts``), each
+    VirtualService adding its routes in creation order; a server with ``tls.httpsRedirect``
+    marks its virtual hosts ``RequireTls`` and adds one for each of its hosts as written
+    after ``sanitizeServerHostNamespace`` (``<namespace>/<host>``, which no Host matches,
+    for a host with a namespace part)."""
+    servers = [
+        (gw, server)
+        for gw in mesh.gateways
+        if selects(gw.selector, workload.labels)
+        for server in gw.servers
+        if server.port == port and _routes_http(server)
+    ]
+    plain = [(gw, s) for gw, s in servers if s.protocol in ("HTTP", "HTTP2")]
+    if not plain:
+        plain = [
+            (gw, s)
+            for gw, s in servers
+            if any(_dns_match(name, host) for _, name in _server_hosts(gw, s.hosts))
+        ][:1]
+    if not plain:
+        return None
+    table: dict[str, _VirtualHost] = {}
+    for gw, server in plain:
+        # Requests arrive with the listener's scheme (the gateway overwrites
+        # x-forwarded-proto: use_remote_address, no trusted hops).
+        scheme = "http" if server.protocol in ("HTTP", "HTTP2") else "https"
+        hosts = _server_hosts(gw, server.hosts)
+        for vs in mesh.virtual_services:
+            bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
+            if f"{gw.namespace}/{gw.name}" not in bound:
+                continue
+            own = [name for namespace, name in hosts if namespace in ("*", vs.namespace)]
+            for name in _intersection(own, vs.hosts):
+                entry = table.setdefault(name, _VirtualHost([], False, scheme))
+                entry.routes.extend((gw, vs, route) for route in vs.http)
+                entry.require_tls = entry.require_tls or server.https_redirect
+        if server.https_redirect:
+            for namespace, name in hosts:
+                written = name.lower() if namespace == "*" else f"{namespace}/{name.lower()}"
+                table.setdefault(written, _VirtualHost([], True, scheme)).require_tls = True
+    return table
 
 
 def _routes_http(server: GatewayServer) -> bool:
@@ -568,38 +632,6 @@ def _server_hosts(gateway: Gateway, hosts: Iterable[str]) -> list[tuple[str, str
             namespace = gateway.namespace
         found.append((namespace, name))
     return found
-
-
-def _gateway_routes(
-    mesh: Mesh, gateway: Gateway, host: str, server_hosts: Iterable[tuple[str, str]]
-) -> list[tuple[VirtualService, Mapping[str, Any]]]:
-    """The routes of the gateway's virtual host for ``host``, in the order Envoy tries them.
-    Istio's ``buildGatewayHTTPRouteConfig`` (pilot/pkg/networking/core/gateway.go) makes a
-    virtual host per host name a bound VirtualService shares with the servers (the more
-    specific of the two: ``Names.Intersection``), each VirtualService adding its routes in
-    creation order (here: manifest order); Envoy picks one virtual host (``_virtual_host``);
-    then catch-all routes (``prefix: /`` or no match, with no header or query match) move to
-    the end, the others keeping their order (``SortVHostRoutes``/``IsCatchAllRoute`` in
-    pilot/pkg/networking/core/route/route.go).
-
-    A VirtualService shares only the server hosts of its own namespace (or of ``*``): the
-    intersection is with ``host.NamesForNamespace(server.Hosts, virtualService.Namespace)``,
-    and every VirtualService that names the Gateway, of any namespace, is a candidate
-    (pilot/pkg/model/push_context.go ``VirtualServicesForGateway``; ``exportTo`` is not
-    modelled: tests.mesh.objects refuses it)."""
-    server_hosts = list(server_hosts)
-    virtual_hosts: dict[str, list[tuple[VirtualService, Mapping[str, Any]]]] = {}
-    for vs in mesh.virtual_services:
-        bound = {g if "/" in g else f"{vs.namespace}/{g}" for g in vs.gateways}
-        if f"{gateway.namespace}/{gateway.name}" not in bound:
-            continue
-        own = [name for namespace, name in server_hosts if namespace in ("*", vs.namespace)]
-        for name in _intersection(own, vs.hosts):
-            virtual_hosts.setdefault(name, []).extend((vs, route) for route in vs.http)
-    chosen = _virtual_host(virtual_hosts, host)
-    routes = virtual_hosts.get(chosen, []) if chosen is not None else []
-    ordered = [(vs, r) for vs, r in routes if not _catch_all_route(r)]
-    return ordered + [(vs, r) for vs, r in routes if _catch_all_route(r)]
 
 
 def _redirected(
