@@ -42,7 +42,6 @@ from hub_runtime.settings import (
     settings_path,
 )
 from hub_runtime.user_hosts import ORIGIN_ARG, apply_user_hosts, user_domain
-from hub_runtime.virtual_services import PROXY_CLASS as VIRTUAL_SERVICE_PROXY_CLASS
 
 __all__ = [
     "CULLER_SCOPES",
@@ -253,7 +252,10 @@ def _virtual_services(c: Any, settings: HubSettings, routes: VirtualServiceSetti
     """The hub writes its routes as VirtualServices (``IstioProxy``): in its namespace (the
     spawner's), a path route on the hub's public hosts, a host route under the user
     servers' domain only."""
-    c.JupyterHub.proxy_class = VIRTUAL_SERVICE_PROXY_CLASS
+    # Imported here: the module is delivered only to a hub with these settings (hub_files).
+    from hub_runtime.virtual_services import PROXY_CLASS
+
+    c.JupyterHub.proxy_class = PROXY_CLASS
     proxy = c.VirtualServiceProxy
     namespace = os.environ.get(settings.spawner.namespace_env)
     if namespace:

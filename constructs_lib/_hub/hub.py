@@ -68,7 +68,7 @@ from constructs_lib._hub._burst_objects import (
 )
 from constructs_lib._hub._extra_config import check_trait, check_value
 from constructs_lib._hub.database import HubDatabase
-from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files
+from constructs_lib._hub.hub_files import RUNTIME_PACKAGE, HubFile, hub_files, unused
 from constructs_lib._hub.scale_preset import ScalePreset
 from constructs_lib._pods._env import ContainerEnv
 from constructs_lib._pods.pod import (
@@ -555,7 +555,7 @@ class HubStatefulSet(LibraryConstruct):
     def _config_files(self) -> tuple[tuple[HubFile, ...], dict[str, str], str]:
         """The settings file and the rest of the ConfigMap's keys, and its name after their
         hash."""
-        files = hub_files(dump_settings(self.settings))
+        files = hub_files(dump_settings(self.settings), unused(self.settings))
         data = {file.key: file.text for file in files}
         digest = hashlib.sha256()
         for key in sorted(data):
