@@ -375,15 +375,20 @@ def main() -> None:
             for hub in hubs:
                 if hub.speedup != sizes.speedup:
                     at_speedup(hub, sizes.speedup, sizes.running)
-            for hub in hubs:
-                measured = steady(hub, sizes.steady_seconds, sizes.speedup)
-                figures[hub.label].add("steady cpu per minute", measured["cpu_per_minute"])
-                rss[hub.label] = measured["rss"]
-                print(
-                    f"steady {hub.label}: {measured['cpu_per_minute']:.2f} CPU s/min, proxy RSS "
-                    f"{measured['rss'][-1][1] / 2**20:.0f} MiB",
-                    flush=True,
-                )
+            # Every side's hub and servers run through every side's window: in interleaved
+            # rounds each is measured once a round, the order rotated, as the other parts are.
+            for round_ in range(sizes.rounds):
+                shift = round_ % len(hubs)
+                for hub in hubs[shift:] + hubs[:shift]:
+                    measured = steady(hub, sizes.steady_seconds, sizes.speedup)
+                    figures[hub.label].add("steady cpu per minute", measured["cpu_per_minute"])
+                    # The plot shows each proxy's first window.
+                    rss.setdefault(hub.label, measured["rss"])
+                    print(
+                        f"steady {hub.label}: {measured['cpu_per_minute']:.2f} CPU s/min, "
+                        f"proxy RSS {measured['rss'][-1][1] / 2**20:.0f} MiB",
+                        flush=True,
+                    )
         for hub in hubs:
             hub.stop_hub()
     report(sizes, figures, names)
