@@ -4,7 +4,8 @@ the IRI grammar jsonschema loads at import is deferred to its first use (see
 jupyterhub_config.py, so this cannot happen there. Before JupyterHub opens its database (and,
 with ``--upgrade-db``, copies and migrates it), a database written by a newer JupyterHub stops
 the hub with a message saying so (:mod:`hub_runtime.database`); a SQLite database is used in
-WAL mode (:mod:`hub_runtime.sqlite_tuning`). Its HTTP client resolves
+WAL mode (:mod:`hub_runtime.sqlite_tuning`). KubeSpawner's watches make no API client at each
+restart (:mod:`hub_runtime.kube_watch`). Its HTTP client resolves
 names at every request (:func:`hub_runtime.config.configure_http_client`). Its managed
 services (the idle culler) call its API at the address it binds, loopback for every
 interface (:func:`hub_runtime.config.point_services_at`).
@@ -22,12 +23,15 @@ import sys
 def hub_class() -> type:
     """JupyterHub's application, checking the database's version before it opens it and
     keeping the hub's HTTP client as :func:`hub_runtime.config.configure_http_client` sets
-    it."""
+    it; KubeSpawner's reflectors use :class:`hub_runtime.kube_watch.RawWatch`."""
     from jupyterhub.app import JupyterHub
 
     from hub_runtime.config import configure_http_client, point_services_at
     from hub_runtime.database import newer_database_problem
+    from hub_runtime.kube_watch import use_raw_watches
     from hub_runtime.sqlite_tuning import tune_sqlite
+
+    use_raw_watches()
 
     class Hub(JupyterHub):  # type: ignore[misc]
         def init_services(self) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import string
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from jupyterhub.utils import exponential_backoff, maybe_future
@@ -35,6 +35,22 @@ PVC_NAME_PREFIX = "claim-"
 CLAIM_USER_LABEL = "hub.jupyter.org/claim-user"
 # Pod and Service names are DNS labels: the key fits beside the longer prefix.
 _SERVER_KEY_CHARS = DNS_LABEL_CHARS - max(len(POD_NAME_PREFIX), len(PVC_NAME_PREFIX))
+
+
+@lru_cache(maxsize=1024)
+def _template_parts(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    """A template's literal texts (braces escaped again) and fields, each field also as
+    written (with its conversion and format spec): the configuration's few templates are
+    parsed once, not at every spawn."""
+    parts: list[tuple[str, str | None, str]] = []
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        escaped = literal.replace("{", "{{").replace("}", "}}")
+        if field is None:
+            parts.append((escaped, None, ""))
+            continue
+        suffix = (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        parts.append((escaped, field, "{" + field + suffix + "}"))
+    return tuple(parts)
 
 
 class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
@@ -81,12 +97,19 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
 
     def _extra_fields(self) -> dict[str, str]:
         is_admin = bool(getattr(self.user, "admin", False))
-        return {
+        # A spawn expands some thirty templates: the keys (hashes) are made once for them.
+        source = (self.user.name, self.name or "", is_admin)
+        cached = getattr(self, "_fields_cache", None)
+        if cached is not None and cached[0] == source:
+            return cached[1]  # type: ignore[no-any-return]
+        fields = {
             "user": user_key(self.user.name),
             "user_server_key": server_key(self.user.name, self.name or "", _SERVER_KEY_CHARS),
             "is_admin": _FLAGS[0] if is_admin else _FLAGS[1],
             "is_not_admin": _FLAGS[1] if is_admin else _FLAGS[0],
         }
+        self._fields_cache = (source, fields)
+        return fields
 
     async def _make_create_pod_request(self, pod: Any, request_timeout: float) -> bool:
         """KubeSpawner's (retried by ``exponential_backoff``: False to try again; a pod left
@@ -164,16 +187,13 @@ class DynamicKubeSpawner(KubeSpawner):  # type: ignore[misc]
     def _expand_user_properties(self, template: str, slug_scheme: str | None = None) -> str:
         extra = self._extra_fields()
         parts = []
-        for literal, field, spec, conversion in string.Formatter().parse(template):
-            parts.append(literal.replace("{", "{{").replace("}", "}}"))
-            if field is None:
-                continue
-            if field in extra and not spec and not conversion:
-                parts.append(extra[field])
-            else:
-                # Leave KubeSpawner's own fields for it to expand.
-                suffix = (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-                parts.append("{" + field + suffix + "}")
+        for literal, field, written in _template_parts(template):
+            parts.append(literal)
+            if field is not None:
+                # Ours expanded; KubeSpawner's own fields left for it to expand.
+                parts.append(
+                    extra[field] if field in extra and written == f"{{{field}}}" else written
+                )
         return str(super()._expand_user_properties("".join(parts), slug_scheme))
 
     def _expand_all(self, src: Any) -> Any:

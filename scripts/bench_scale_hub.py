@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -219,15 +220,30 @@ def add_users(hub: Side, count: int) -> None:
             raise RuntimeError(f"{hub.name}: {response.status_code} {response.text[:300]}")
 
 
+# What the hubs log for each activity report of a server (JupyterHub's request log).
+_ACTIVITY_REPORT = re.compile(rb"POST /hub/api/users/[^/ ]+/activity ")
+
+
 def steady(hub: Side, seconds: float, speedup: float) -> dict[str, Any]:
-    """Hub CPU per simulated minute and the proxy's RSS over the window."""
+    """Hub CPU per simulated minute, the activity reports it answered per simulated minute
+    (as many on every side unless a side's servers fell behind, as on a machine short of
+    CPU) and the proxy's RSS over the window."""
+    logged = hub.log.stat().st_size
     cpu, began = hub.hub_cpu(), time.perf_counter()
     samples: list[tuple[float, int]] = []
     while (elapsed := time.perf_counter() - began) < seconds:
         samples.append((elapsed * speedup, rss_bytes(hub.proxy.pid)))
         time.sleep(min(5.0, seconds / 60))
     minutes = (time.perf_counter() - began) * speedup / 60
-    return {"cpu_per_minute": (hub.hub_cpu() - cpu) / minutes, "rss": samples}
+    used = hub.hub_cpu() - cpu
+    with hub.log.open("rb") as log:
+        log.seek(logged)
+        reports = len(_ACTIVITY_REPORT.findall(log.read()))
+    return {
+        "cpu_per_minute": used / minutes,
+        "reports_per_minute": reports / minutes,
+        "rss": samples,
+    }
 
 
 def start_running(hub: Side, running: int, attempts: int = 3) -> None:
@@ -375,15 +391,24 @@ def main() -> None:
             for hub in hubs:
                 if hub.speedup != sizes.speedup:
                     at_speedup(hub, sizes.speedup, sizes.running)
-            for hub in hubs:
-                measured = steady(hub, sizes.steady_seconds, sizes.speedup)
-                figures[hub.label].add("steady cpu per minute", measured["cpu_per_minute"])
-                rss[hub.label] = measured["rss"]
-                print(
-                    f"steady {hub.label}: {measured['cpu_per_minute']:.2f} CPU s/min, proxy RSS "
-                    f"{measured['rss'][-1][1] / 2**20:.0f} MiB",
-                    flush=True,
-                )
+            # Every side's hub and servers run through every side's window: in interleaved
+            # rounds each is measured once a round, the order rotated, as the other parts are.
+            for round_ in range(sizes.rounds):
+                shift = round_ % len(hubs)
+                for hub in hubs[shift:] + hubs[:shift]:
+                    measured = steady(hub, sizes.steady_seconds, sizes.speedup)
+                    figures[hub.label].add("steady cpu per minute", measured["cpu_per_minute"])
+                    figures[hub.label].add(
+                        "steady activity reports per minute", measured["reports_per_minute"]
+                    )
+                    # The plot shows each proxy's first window.
+                    rss.setdefault(hub.label, measured["rss"])
+                    print(
+                        f"steady {hub.label}: {measured['cpu_per_minute']:.2f} CPU s/min, "
+                        f"{measured['reports_per_minute']:.0f} activity reports/min, "
+                        f"proxy RSS {measured['rss'][-1][1] / 2**20:.0f} MiB",
+                        flush=True,
+                    )
         for hub in hubs:
             hub.stop_hub()
     report(sizes, figures, names)

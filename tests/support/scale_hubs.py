@@ -84,6 +84,7 @@ def _extra(workdir: Path, hub_url: str, proxy_api: str) -> str:
     (simulated time)."""
     return (
         _SPEEDUP
+        + _GC_STATS
         + f"""
 c.JupyterHub.hub_bind_url = {hub_url!r}
 c.JupyterHub.hub_connect_url = {hub_url!r}
@@ -127,6 +128,33 @@ if _factor != 1:
     for _service in c.JupyterHub.services:
         if "command" in _service:
             _service["command"] = [_faster(a) for a in _service["command"]]
+"""
+
+
+# With GC_STATS_ENV set in the benchmark's environment, each hub appends its garbage
+# collector's figures to gc.jsonl in its working directory every 5 s: the collections' count
+# and CPU time per generation, the objects it tracks, the process's CPU time.
+GC_STATS_ENV = "BENCH_GC_STATS"
+_GC_STATS = f"""
+import os as _os
+if _os.environ.get({GC_STATS_ENV!r}):
+    import gc as _gc, json as _json, threading as _threading, time as _time
+    _gc_figures = {{"seconds": [0.0, 0.0, 0.0], "count": [0, 0, 0]}}
+    _gc_began = [0.0]
+    def _gc_timed(phase, info):
+        if phase == "start":
+            _gc_began[0] = _time.thread_time()
+        else:
+            _gc_figures["seconds"][info["generation"]] += _time.thread_time() - _gc_began[0]
+            _gc_figures["count"][info["generation"]] += 1
+    _gc.callbacks.append(_gc_timed)
+    def _gc_write():
+        while True:
+            _time.sleep(5)
+            with open("gc.jsonl", "a") as _out:
+                _out.write(_json.dumps({{"time": _time.time(), "cpu": _time.process_time(),
+                    "objects": len(_gc.get_objects()), **_gc_figures}}) + "\\n")
+    _threading.Thread(target=_gc_write, daemon=True).start()
 """
 
 
