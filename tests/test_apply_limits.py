@@ -118,8 +118,12 @@ def discovery() -> Iterator[str]:
         thread.join()
 
 
-def _config_maps(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m for m in manifests if m["kind"] == "ConfigMap"]
+def _hub_config_map(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ConfigMap that carries the hub's code."""
+    (hub,) = [
+        m for m in manifests if m["kind"] == "ConfigMap" and "hub_runtime.launch.py" in m["data"]
+    ]
+    return hub
 
 
 def _istio_proxy_hub() -> list[dict[str, Any]]:
@@ -141,11 +145,7 @@ def test_the_annotation_is_what_kubectl_writes(discovery: str, tmp_path: Path) -
     """The minimal app's hub ConfigMap (its largest object, no annotations) and one with an
     annotation and no namespace, holding each character Go escapes: kubectl's own
     annotation, byte for byte (kubectl fills in its context's namespace)."""
-    (hub,) = [
-        m
-        for m in _config_maps(read_manifests(ROOT / "dist" / "minimal"))
-        if "hub" in m["metadata"]["name"]
-    ]
+    hub = _hub_config_map(read_manifests(ROOT / "dist" / "minimal"))
     bare: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -195,19 +195,15 @@ def test_every_object_of_an_app_fits(name: str) -> None:
 
 
 def test_the_hub_with_the_most_code_fits() -> None:
-    (hub,) = [m for m in _config_maps(_istio_proxy_hub()) if "hub_runtime.launch.py" in m["data"]]
+    hub = _hub_config_map(_istio_proxy_hub())
     assert annotations_bytes(hub) <= ANNOTATIONS_LIMIT
 
 
 def test_a_hub_gets_only_the_proxy_code_it_runs() -> None:
     """The VirtualService writer goes to a hub with IstioProxy, not to one with CHP."""
     key = "hub_runtime.virtual_services.py"
-    (chp,) = [
-        m
-        for m in _config_maps(read_manifests(ROOT / "dist" / "minimal"))
-        if "hub_runtime.launch.py" in m["data"]
-    ]
-    (istio,) = [m for m in _config_maps(_istio_proxy_hub()) if "hub_runtime.launch.py" in m["data"]]
+    chp = _hub_config_map(read_manifests(ROOT / "dist" / "minimal"))
+    istio = _hub_config_map(_istio_proxy_hub())
     assert key not in chp["data"]
     assert key in istio["data"]
     assert {item["path"] for item in _volume_items(chp)} == {

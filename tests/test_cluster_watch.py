@@ -7,62 +7,45 @@ import asyncio
 import json
 
 import aiohttp
-import aiohttp.web
 import pytest
 
-from tests.cluster.admission import User
-from tests.cluster.api import ClusterApi
 from tests.cluster.client import ApiClient
 from tests.cluster.kinds import kind_of
+from tests.cluster.served import served_api
 
 pytestmark = pytest.mark.slow
 
 CONFIG_MAP = kind_of("ConfigMap")
-_ADMIN = User("kubernetes-admin", ("system:masters", "system:authenticated"))
 # A listing larger than the sockets' and the server's buffers: its sending waits for the
 # client to read, and a change is stored meanwhile.
 _LISTED, _BYTES_EACH = 60, 100_000
 
 
 async def _change_during_listing() -> set[str]:
-    api = ClusterApi(cluster_ip=lambda: "10.0.0.1")
-    api.serve(CONFIG_MAP)
-    api.add_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
-    await api.__aenter__()
-    runner = aiohttp.web.ServerRunner(aiohttp.web.Server(api))
-    await runner.setup()
-    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    token = api.issue_token(_ADMIN)
     seen: set[str] = set()
-    try:
-        async with aiohttp.ClientSession() as session:
-            client = ApiClient(session, url, token)
-            for index in range(_LISTED):
-                await client.create(
-                    CONFIG_MAP,
-                    "ns",
-                    {"metadata": {"name": f"listed-{index}"}, "data": {"x": "x" * _BYTES_EACH}},
-                )
-            async with session.get(
-                url + CONFIG_MAP.path("ns"),
-                params={"watch": "true", "timeoutSeconds": "30"},
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=aiohttp.ClientTimeout(total=60),
-            ) as response:
-                assert response.status == 200
-                # The listing is being sent and nothing read yet: a change is stored now.
-                await asyncio.sleep(0.5)
-                await client.create(CONFIG_MAP, "ns", {"metadata": {"name": "late"}})
-                async for line in response.content:
-                    if line.strip():
-                        seen.add(json.loads(line)["object"]["metadata"]["name"])
-                    if "late" in seen:
-                        break
-    finally:
-        await runner.cleanup()
-        await api.__aexit__(None, None, None)
+    async with served_api(CONFIG_MAP, "ns") as (_, url, token), aiohttp.ClientSession() as session:
+        client = ApiClient(session, url, token)
+        for index in range(_LISTED):
+            await client.create(
+                CONFIG_MAP,
+                "ns",
+                {"metadata": {"name": f"listed-{index}"}, "data": {"x": "x" * _BYTES_EACH}},
+            )
+        async with session.get(
+            url + CONFIG_MAP.path("ns"),
+            params={"watch": "true", "timeoutSeconds": "30"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=aiohttp.ClientTimeout(total=60),
+        ) as response:
+            assert response.status == 200
+            # The listing is being sent and nothing read yet: a change is stored now.
+            await asyncio.sleep(0.5)
+            await client.create(CONFIG_MAP, "ns", {"metadata": {"name": "late"}})
+            async for line in response.content:
+                if line.strip():
+                    seen.add(json.loads(line)["object"]["metadata"]["name"])
+                if "late" in seen:
+                    break
     return seen
 
 

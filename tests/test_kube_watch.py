@@ -8,19 +8,17 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp.web
+import aiohttp
 import pytest
 from kubernetes_asyncio.client import Configuration, api_client
 from kubespawner import reflector
 
 from hub_runtime.kube_watch import RawWatch, use_raw_watches
-from tests.cluster.admission import User
-from tests.cluster.api import ClusterApi
 from tests.cluster.client import ApiClient
 from tests.cluster.kinds import kind_of
+from tests.cluster.served import served_api
 
 CONFIG_MAP = kind_of("ConfigMap")
-_ADMIN = User("kubernetes-admin", ("system:masters", "system:authenticated"))
 
 
 class _ConfigMapReflector(reflector.ResourceReflector):  # type: ignore[misc]
@@ -40,23 +38,16 @@ async def _until(check: Callable[[], bool]) -> None:
 async def _reflect(clients: list[object], watches: list[object]) -> dict[str, Any]:
     """The reflector's resources after "a" and "b" were created and "a" deleted across
     restarts of its watch (``clients`` and ``watches``: those made, as counted)."""
-    api = ClusterApi(cluster_ip=lambda: "10.0.0.1")
-    api.serve(CONFIG_MAP)
-    api.add_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
-    await api.__aenter__()
-    runner = aiohttp.web.ServerRunner(aiohttp.web.Server(api))
-    await runner.setup()
-    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    token = api.issue_token(_ADMIN)
     previous = Configuration.get_default_copy()
-    configuration = Configuration(host=url)
-    configuration.api_key = {"BearerToken": token}
-    configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    Configuration.set_default(configuration)
     try:
-        async with aiohttp.ClientSession() as session:
+        async with (
+            served_api(CONFIG_MAP, "ns") as (_, url, token),
+            aiohttp.ClientSession() as session,
+        ):
+            configuration = Configuration(host=url)
+            configuration.api_key = {"BearerToken": token}
+            configuration.api_key_prefix = {"BearerToken": "Bearer"}
+            Configuration.set_default(configuration)
             client = ApiClient(session, url, token)
             await client.create(CONFIG_MAP, "ns", {"metadata": {"name": "a"}})
             watcher = _ConfigMapReflector(namespace="ns", timeout_seconds=1)
@@ -75,8 +66,6 @@ async def _reflect(clients: list[object], watches: list[object]) -> dict[str, An
             return dict(watcher.resources)
     finally:
         Configuration.set_default(previous)
-        await runner.cleanup()
-        await api.__aexit__(None, None, None)
 
 
 def _counting(init: Callable[..., None], made: list[object]) -> Callable[..., None]:

@@ -525,6 +525,38 @@ def test_ingress_gateway_routes_only_its_hosts() -> None:
 TENANT = {"app": "tenant"}
 
 
+def _gateway(namespace: str, host: str, *, tls: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Gateway ``gw`` of one HTTP server on port 80 for ``host``, selecting the ingress pods."""
+    server: dict[str, Any] = {
+        "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+        "hosts": [host],
+    }
+    if tls is not None:
+        server["tls"] = tls
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": namespace},
+        "spec": {"selector": {"istio": "ingressgateway"}, "servers": [server]},
+    }
+
+
+def _hub_route(namespace: str, gateway: str, match: list[Any] | None, to: str) -> dict[str, Any]:
+    """A VirtualService ``vs`` bound to ``gateway`` for hub.example.org: ``match`` to ``to``."""
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "vs", "namespace": namespace},
+        "spec": {
+            "gateways": [gateway],
+            "hosts": ["hub.example.org"],
+            "http": [
+                {"match": match, "route": [{"destination": {"host": to, "port": {"number": 8081}}}]}
+            ],
+        },
+    }
+
+
 @pytest.mark.parametrize(
     ("server_host", "login", "other"),
     [
@@ -544,42 +576,10 @@ def test_gateway_host_namespace_decides_which_virtual_services_bind(
     """A tenant's VirtualService in its own namespace names the hub's Gateway and host and
     routes ``/hub/login`` to its own Service (Istio 1.30.3 pilot/pkg/model/gateway.go
     ``sanitizeServerHostNamespace``, pkg/config/host/names.go ``NamesForNamespace``)."""
-    gateway = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "Gateway",
-        "metadata": {"name": "gw", "namespace": NS},
-        "spec": {
-            "selector": {"istio": "ingressgateway"},
-            "servers": [
-                {
-                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
-                    "hosts": [server_host],
-                }
-            ],
-        },
-    }
-
-    def route(namespace: str, gateway: str, match: list[Any] | None, to: str) -> dict[str, Any]:
-        return {
-            "apiVersion": "networking.istio.io/v1",
-            "kind": "VirtualService",
-            "metadata": {"name": "vs", "namespace": namespace},
-            "spec": {
-                "gateways": [gateway],
-                "hosts": ["hub.example.org"],
-                "http": [
-                    {
-                        "match": match,
-                        "route": [{"destination": {"host": to, "port": {"number": 8081}}}],
-                    }
-                ],
-            },
-        }
-
     model = mesh(
-        gateway,
-        route(NS, "gw", None, "hub"),
-        route("tenant", f"{NS}/gw", [{"uri": {"prefix": "/hub/login"}}], "tenant"),
+        _gateway(NS, server_host),
+        _hub_route(NS, "gw", None, "hub"),
+        _hub_route("tenant", f"{NS}/gw", [{"uri": {"prefix": "/hub/login"}}], "tenant"),
         deployment("tenant", TENANT, namespace="tenant"),
         service("tenant", TENANT, namespace="tenant"),
         deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways"),
@@ -605,41 +605,10 @@ def test_a_gateway_of_another_namespace_on_the_same_pods_shares_the_route_table(
     ``PILOT_SCOPE_GATEWAY_TO_NAMESPACE`` off), whose virtual hosts are by host name alone:
     the tenant's more specific route wins, whichever Gateway is older. Why the deploy
     guide asks for a gateway of the hub's own."""
-
-    def gateway(namespace: str, host: str) -> dict[str, Any]:
-        return {
-            "apiVersion": "networking.istio.io/v1",
-            "kind": "Gateway",
-            "metadata": {"name": "gw", "namespace": namespace},
-            "spec": {
-                "selector": {"istio": "ingressgateway"},
-                "servers": [
-                    {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": [host]}
-                ],
-            },
-        }
-
-    def route(namespace: str, match: list[Any] | None, to: str) -> dict[str, Any]:
-        return {
-            "apiVersion": "networking.istio.io/v1",
-            "kind": "VirtualService",
-            "metadata": {"name": "vs", "namespace": namespace},
-            "spec": {
-                "gateways": ["gw"],
-                "hosts": ["hub.example.org"],
-                "http": [
-                    {
-                        "match": match,
-                        "route": [{"destination": {"host": to, "port": {"number": 8081}}}],
-                    }
-                ],
-            },
-        }
-
-    hubs = [gateway(NS, "./hub.example.org"), route(NS, None, "hub")]
+    hubs = [_gateway(NS, "./hub.example.org"), _hub_route(NS, "gw", None, "hub")]
     tenants = [
-        gateway("tenant", "./hub.example.org"),
-        route("tenant", [{"uri": {"prefix": "/hub/login"}}], "tenant"),
+        _gateway("tenant", "./hub.example.org"),
+        _hub_route("tenant", "gw", [{"uri": {"prefix": "/hub/login"}}], "tenant"),
     ]
     model = mesh(
         *(tenants + hubs if tenant_first else hubs + tenants),
@@ -671,33 +640,10 @@ def test_https_redirect_of_a_host_no_virtual_service_binds(
     and adds one for each of its hosts as ``sanitizeServerHostNamespace`` left them
     (pilot/pkg/networking/core/gateway.go ``buildGatewayHTTPRouteConfig``): a bare host
     redirects without a VirtualService, a ``./`` host only with one."""
-    gateway = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "Gateway",
-        "metadata": {"name": "gw", "namespace": NS},
-        "spec": {
-            "selector": {"istio": "ingressgateway"},
-            "servers": [
-                {
-                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
-                    "hosts": [host],
-                    "tls": {"httpsRedirect": True},
-                }
-            ],
-        },
-    }
-    route = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "VirtualService",
-        "metadata": {"name": "vs", "namespace": NS},
-        "spec": {
-            "gateways": ["gw"],
-            "hosts": ["hub.example.org"],
-            "http": [{"route": [{"destination": {"host": "hub", "port": {"number": 8081}}}]}],
-        },
-    }
     ingress = deployment("ingress", {"istio": "ingressgateway"}, namespace="gateways")
-    model = mesh(gateway, *([route] if bound else []), ingress, strict())
+    gateway = _gateway(NS, host, tls={"httpsRedirect": True})
+    routes = [_hub_route(NS, "gw", None, "hub")] if bound else []
+    model = mesh(gateway, *routes, ingress, strict())
     gw = model.workload({"istio": "ingressgateway"})
     verdict = check_ingress(model, gw, get("hub.example.org"), 80)
     assert not verdict.allowed and answer in verdict.reason, verdict.reason

@@ -311,6 +311,19 @@ _EGRESS_PROTOCOLS = {
 _USER_EGRESS = (_ISTIOD, _OTEL_AGENT)
 
 
+def _user_hosts_spec(
+    release: str, labels: dict[str, str], user_hosts: str, http: list[dict[str, Any]]
+) -> ObjectSpec:
+    """The VirtualService ``<release>-users`` of the user servers' wildcard at the Gateway."""
+    return _istio_spec(
+        "UserHosts",
+        kind="VirtualService",
+        name=f"{release}-users",
+        labels=labels,
+        spec={"gateways": [gateway_name(release)], "hosts": [user_hosts], "http": http},
+    )
+
+
 class IstioIngress(LibraryConstruct):
     """Gateway and VirtualService to the proxy's public port (with ``IstioProxy``, no
     VirtualService: the hub writes one per route, bound to this Gateway), and for hub, proxy
@@ -593,31 +606,20 @@ class IstioIngress(LibraryConstruct):
                 # The user servers' paths alone: the hub's are served on its hosts only, so
                 # no request on a user host reaches the hub's login unchecked.
                 self._add(
-                    _istio_spec(
-                        "UserHosts",
-                        kind="VirtualService",
-                        name=f"{release}-users",
-                        labels=labels,
-                        spec={
-                            "gateways": [gateway_name(release)],
-                            "hosts": [self.user_hosts],
-                            "http": [
-                                route(
-                                    target,
-                                    "users",
-                                    USER_PATH_PREFIX,
-                                    self.auth_headers,
-                                    idempotent=True,
-                                ),
-                                route(
-                                    target,
-                                    "users",
-                                    USER_PATH_PREFIX,
-                                    self.auth_headers,
-                                    idempotent=False,
-                                ),
-                            ],
-                        },
+                    _user_hosts_spec(
+                        release,
+                        labels,
+                        self.user_hosts,
+                        [
+                            route(
+                                target,
+                                "users",
+                                USER_PATH_PREFIX,
+                                self.auth_headers,
+                                idempotent=idem,
+                            )
+                            for idem in (True, False)
+                        ],
                     )
                 )
         workloads = [
@@ -772,16 +774,8 @@ class IstioIngress(LibraryConstruct):
             "authority": hub_host(hub.public_hosts, user_hosts),
             "redirectCode": HTTPStatus.FOUND.value,
         }
-        return _istio_spec(
-            "UserHosts",
-            kind="VirtualService",
-            name=f"{release}-users",
-            labels=labels,
-            spec={
-                "gateways": [gateway_name(release)],
-                "hosts": [user_hosts],
-                "http": [{"name": "stopped-servers", "redirect": redirect}],
-            },
+        return _user_hosts_spec(
+            release, labels, user_hosts, [{"name": "stopped-servers", "redirect": redirect}]
         )
 
     def _servers(self, port: int, tls: IstioTls | None) -> list[dict[str, Any]]:
