@@ -1,7 +1,8 @@
 """Where a request goes: the source's sidecar (outbound) and the ingress gateway.
 
 Written from Istio 1.30.3's source (``istio/istio`` at tag 1.30.3, cited by file and function)
-and the documentation of that release (istio.io/v1.30/docs/...):
+and the documentation of that release (istio.io/v1.30/docs/...); Envoy's part (files under
+``source/``) from the Envoy that release's proxy (``istio/proxy`` 1.30.3) builds:
 
 - Protocol selection (``pkg/config/kube/conversion.go`` ``ConvertProtocol``): a Service port
   of protocol UDP is UDP; else its ``appProtocol`` if set (``kubernetes.io/h2c`` HTTP2,
